@@ -1,0 +1,33 @@
+# 指尖办: the two commands are `make run` and `make test`. Each installs what it needs by itself.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DATA_DIR ?= $(CURDIR)/var/data
+CONFIG ?=
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install test-python bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the whole system on one machine: embedded database, stand-ins, workers, demo data.
+run: $(STAMP)
+	$(PY) -m backend serve --port $(PORT) --data-dir $(DATA_DIR) $(if $(CONFIG),--config $(CONFIG))
+
+## Run every test suite.
+test: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) bench/login.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

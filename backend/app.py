@@ -1,0 +1,196 @@
+"""``make_app(config)``: build every dependency once and hand it to the handlers.
+
+Nothing is created at import time. A test builds an app with its own config (and clock); the
+CLI builds one per process. ``AppContext.start()`` prepares the database (collections,
+validators, indexes), seeds sandbox demo data and starts the workers; ``stop()`` undoes it.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import tornado.httputil
+import tornado.web
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from backend import __version__
+from backend.audit.service import AuditLog
+from backend.audit.service import COLLECTIONS as AUDIT_COLLECTIONS
+from backend.config import SANDBOX_GATEWAY, Config
+from backend.core import errors
+from backend.core.api import NotFoundHandler, log_request
+from backend.core.clock import Clock
+from backend.core.openapi import build_openapi
+from backend.core.ratelimit import COLLECTIONS as RATE_COLLECTIONS
+from backend.core.ratelimit import RateLimiter
+from backend.db.mongo import CollectionSpec, connect, ensure_schema
+from backend.identity import handlers as identity_handlers
+from backend.identity.crypto import PersonalDataCipher
+from backend.identity.providers import HttpRealnameVerifier, WeChatPyLogin
+from backend.identity.service import IdentityService
+from backend.identity.store import COLLECTIONS as USER_COLLECTIONS
+from backend.identity.store import UserStore
+from backend.identity.tokens import COLLECTIONS as TOKEN_COLLECTIONS
+from backend.identity.tokens import TokenService
+from backend.staff import handlers as staff_handlers
+from backend.staff.service import COLLECTIONS as STAFF_COLLECTIONS
+from backend.staff.service import StaffService
+from backend.system import handlers as system_handlers
+from backend.workers import Workers
+
+log = logging.getLogger("zjb.app")
+
+ALL_COLLECTIONS: list[CollectionSpec] = [
+    *USER_COLLECTIONS, *TOKEN_COLLECTIONS, *STAFF_COLLECTIONS, *AUDIT_COLLECTIONS, *RATE_COLLECTIONS,
+]
+
+
+@dataclass
+class AppContext:
+    config: Config
+    clock: Clock
+    client: AsyncMongoClient
+    db: AsyncDatabase
+    audit: AuditLog
+    limiter: RateLimiter
+    tokens: TokenService
+    identity: IdentityService
+    staff: StaffService
+    workers: Workers
+    routes: list[tuple] = field(default_factory=list)
+    standins: dict[str, Any] = field(default_factory=dict)
+    started: bool = False
+    _openapi: dict[str, Any] | None = None
+    _proxies: list[Any] = field(default_factory=list)
+
+    async def start(self, *, run_workers: bool | None = None) -> None:
+        await ensure_schema(self.db, ALL_COLLECTIONS)
+        if self.config.is_sandbox and self.config.sandbox.seed_demo_data:
+            from sandbox.seed import seed_demo_data
+            await seed_demo_data(self)
+        if self.config.workers.enabled if run_workers is None else run_workers:
+            self.workers.start()
+        self.started = True
+
+    async def stop(self) -> None:
+        self.started = False
+        await self.workers.stop()
+        await self.client.close()
+
+    async def authenticate(self, header: str | None, audience: str) -> Any:
+        if not header or not header.startswith("Bearer ") or len(header) > 4096:
+            raise errors.Unauthenticated(details={"reason": "missing_token"})
+        token = header[7:].strip()
+        if audience == "resident":
+            return await self.identity.authenticate(token)
+        if audience == "staff":
+            return await self.staff.authenticate(token)
+        raise errors.Unauthenticated()  # pragma: no cover
+
+    def client_ip(self, request: tornado.httputil.HTTPServerRequest) -> str:
+        """The client's address; X-Forwarded-For counts only through a trusted proxy."""
+        peer = request.remote_ip or ""
+        if not self._proxies:
+            return peer
+        chain = [peer] + [p.strip() for p in reversed(request.headers.get("X-Forwarded-For", "").split(",")) if p.strip()]
+        for addr in chain:
+            try:
+                ip = ipaddress.ip_address(addr)
+            except ValueError:
+                return addr
+            if not any(ip in net for net in self._proxies):
+                return addr
+        return chain[-1]
+
+    def cors(self, handler: tornado.web.RequestHandler, preflight: bool = False) -> None:
+        origin = handler.request.headers.get("Origin")
+        if origin and origin in self.config.server.cors_origins:
+            handler.set_header("Access-Control-Allow-Origin", origin)
+            handler.set_header("Vary", "Origin")
+            if preflight:
+                handler.set_header("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
+                handler.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-Id")
+                handler.set_header("Access-Control-Max-Age", "600")
+
+    def openapi(self) -> dict[str, Any]:
+        if self._openapi is None:
+            self._openapi = build_openapi(self.routes, title="指尖办 API", version=__version__,
+                                          server_url=self.config.public_url)
+        return self._openapi
+
+
+def _gateway(config: Config, value: str, path: str) -> str:
+    """``sandbox`` means the stand-in mounted on this very server."""
+    if value == SANDBOX_GATEWAY:
+        return f"http://127.0.0.1:{config.server.port}/sandbox/{path}"
+    return value
+
+
+def make_app(config: Config, *, clock: Clock | None = None,
+             client_factory: Callable[[str], AsyncMongoClient] | None = None) -> tornado.web.Application:
+    clock = clock or Clock()
+    if not config.database.uri:
+        raise ValueError("database.uri must be set (serve starts the embedded database and sets it)")
+    client = (client_factory or (lambda uri: connect(uri, server_selection_timeout_ms=config.database.server_selection_timeout_ms)))(config.database.uri)
+    db = client[config.database.name]
+
+    audit = AuditLog(db, clock)
+    limiter = RateLimiter(db, clock)
+    sec = config.security
+    tokens = TokenService(db, secret=sec.jwt_secret, issuer=sec.jwt_issuer, clock=clock, ttl={
+        "resident": (sec.access_token_ttl_seconds, sec.refresh_token_ttl_seconds),
+        "staff": (sec.staff_access_token_ttl_seconds, sec.staff_refresh_token_ttl_seconds),
+    })
+    cipher = PersonalDataCipher(sec.id_encryption_keys, sec.id_active_key, sec.id_hash_key)
+    wechat = WeChatPyLogin(config.wechat.appid, config.wechat.secret, _gateway(config, config.wechat.gateway, "wechat"),
+                           config.wechat.timeout_seconds)
+    verifier = HttpRealnameVerifier(_gateway(config, config.realname.gateway, "realname"), config.realname.app_id,
+                                    config.realname.app_secret, config.realname.timeout_seconds)
+    identity = IdentityService(users=UserStore(db), tokens=tokens, wechat=wechat, verifier=verifier, cipher=cipher,
+                               limiter=limiter, limits=config.ratelimit, audit=audit, clock=clock)
+    staff = StaffService(db=db, tokens=tokens, audit=audit, limiter=limiter, clock=clock, config=config.staff,
+                         login_per_ip_per_minute=config.ratelimit.staff_login_per_ip_per_minute)
+    workers = Workers()
+
+    ctx = AppContext(config=config, clock=clock, client=client, db=db, audit=audit, limiter=limiter, tokens=tokens,
+                     identity=identity, staff=staff, workers=workers)
+    ctx._proxies = [ipaddress.ip_network(c, strict=False) for c in config.server.trusted_proxies]
+
+    routes: list[tuple] = [
+        *system_handlers.default_handlers,
+        *identity_handlers.default_handlers,
+        *staff_handlers.default_handlers,
+    ]
+    if config.is_sandbox:
+        routes += _sandbox_routes(config, ctx)
+    ctx.routes = routes
+
+    return tornado.web.Application(
+        [tornado.web.url(r[0], r[1], r[2]) for r in routes],
+        ctx=ctx,
+        default_handler_class=NotFoundHandler,
+        log_function=log_request,
+        compress_response=True,
+        xsrf_cookies=False,
+        serve_traceback=False,
+        debug=False,
+    )
+
+
+def _sandbox_routes(config: Config, ctx: AppContext) -> list[tuple]:
+    from sandbox import hooks, realname, wechat
+
+    base = Path(config.data_dir) / "sandbox"
+    routes: list[tuple] = []
+    wx = wechat.WeChatStandin(str(base / "wechat.sqlite"), config.wechat.appid, config.wechat.secret)
+    rn = realname.RealnameStandin(str(base / "realname.sqlite"), config.realname.app_id, config.realname.app_secret)
+    ctx.standins.update(wechat=wx, realname=rn)
+    if config.sandbox.standins:
+        routes += wechat.protocol_handlers(wx) + realname.protocol_handlers(rn)
+    if config.sandbox.hooks:
+        routes += hooks.default_handlers + wechat.hook_handlers(wx) + realname.hook_handlers(rn)
+    return routes

@@ -1,0 +1,129 @@
+"""``python -m backend``: serve, and the operators' commands.
+
+    python -m backend serve [--port P] [--data-dir D] [--config FILE]
+    python -m backend staff create --username U --roles clerk,approver [--display-name N] [--password-stdin]
+    python -m backend keys reseal          re-encrypt ID numbers with the active key (rotation)
+    python -m backend config check         load the configuration and report every problem
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import secrets
+import sys
+from typing import Any
+
+from backend.config import Config, ConfigError, load_config
+from backend.core.logs import setup_logging
+
+
+def _load(args: argparse.Namespace) -> Config:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "port", None):
+        overrides.setdefault("server", {})["port"] = args.port
+    if getattr(args, "host", None):
+        overrides.setdefault("server", {})["host"] = args.host
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = os.path.abspath(args.data_dir)
+    return load_config(args.config or os.environ.get("ZJB_CONFIG") or None, overrides=overrides)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m backend", description="指尖办 backend")
+    p.add_argument("--config", help="TOML config file (default: $ZJB_CONFIG, else built-in sandbox defaults)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the system (database, HTTP, workers, stand-ins in sandbox mode)")
+    s.add_argument("--port", type=int)
+    s.add_argument("--host")
+    s.add_argument("--data-dir")
+    s.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+
+    st = sub.add_parser("staff", help="staff accounts")
+    st_sub = st.add_subparsers(dest="staff_command", required=True)
+    c = st_sub.add_parser("create", help="create a staff account")
+    c.add_argument("--username", required=True)
+    c.add_argument("--roles", required=True, help="comma-separated: clerk,approver,hall_manager,finance,supervisor,admin")
+    c.add_argument("--display-name", default="")
+    c.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    c.add_argument("--data-dir")
+    c.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+
+    k = sub.add_parser("keys", help="encryption keys")
+    k_sub = k.add_subparsers(dest="keys_command", required=True)
+    r = k_sub.add_parser("reseal", help="re-encrypt personal data with security.id_active_key")
+    r.add_argument("--data-dir")
+    r.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+
+    cf = sub.add_parser("config", help="configuration")
+    cf_sub = cf.add_subparsers(dest="config_command", required=True)
+    ch = cf_sub.add_parser("check", help="load the configuration and report problems")
+    ch.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = _load(args)
+    except ConfigError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    setup_logging(config.logging.level)
+    if args.command == "serve":
+        from backend.server import serve
+        return serve(config)
+    if args.command == "config":
+        print(f"配置可用 / configuration OK (mode={config.mode})")
+        return 0
+    return asyncio.run(_admin(args, config))
+
+
+async def _admin(args: argparse.Namespace, config: Config) -> int:
+    """Commands that need the database: use the configured one, the running embedded one, or
+    start the embedded one for the duration of the command."""
+    from backend.app import make_app
+    from backend.core import errors
+    from backend.db.embedded import EmbeddedDatabase, running_database_uri
+
+    embedded = None
+    if not config.database.uri:
+        uri = running_database_uri(config.data_dir)
+        if uri is None:
+            embedded = EmbeddedDatabase(config.data_dir)
+            uri = embedded.start()
+        config = config.with_overrides(database={"uri": uri})
+    ctx = make_app(config.with_overrides(sandbox={"seed_demo_data": False})).settings["ctx"]
+    try:
+        await ctx.start(run_workers=False)
+        if args.command == "staff":
+            if args.password_stdin:
+                password = sys.stdin.readline().rstrip("\n")
+                generated = False
+            elif sys.stdin.isatty():
+                password = getpass.getpass("密码 / password: ")
+                generated = False
+            else:
+                password, generated = secrets.token_urlsafe(12), True
+            try:
+                staff = await ctx.staff.create(username=args.username, password=password,
+                                               roles=[r.strip() for r in args.roles.split(",") if r.strip()],
+                                               display_name=args.display_name)
+            except errors.AppError as e:
+                print(f"{e.message} {e.details or ''}", file=sys.stderr)
+                return 1
+            print(f"created staff {staff['username']} ({', '.join(staff['roles'])}) id={staff['id']}")
+            if generated:
+                print(f"generated password: {password}")
+            return 0
+        if args.command == "keys":
+            n = await ctx.identity.reseal_all()
+            print(f"re-encrypted {n} record(s) with key {config.security.id_active_key}")
+            return 0
+        return 2
+    finally:
+        await ctx.stop()
+        if embedded is not None:
+            embedded.stop()

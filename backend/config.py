@@ -1,0 +1,358 @@
+"""Configuration: one TOML file, environment variables for secrets, one frozen object.
+
+Loaded once by the CLI (or a test) and passed to ``make_app``; nothing reads settings at import.
+Every key is documented in ``config.example.toml``; its values are the defaults below, and a
+test keeps the two in step.
+
+Environment overrides: ``ZJB_<SECTION>_<KEY>`` (``ZJB_SECURITY_JWT_SECRET=...``). Table values
+(``security.id_encryption_keys``) take ``kid=base64,kid2=base64``; lists take commas.
+"""
+from __future__ import annotations
+
+import base64
+import collections.abc
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping, get_args, get_origin
+
+MODES = ("sandbox", "production")
+ENV_PREFIX = "ZJB_"
+
+# The example secrets shipped in config.example.toml and used by sandbox mode. Production mode
+# refuses to start with any of them.
+EXAMPLE_JWT_SECRET = "sandbox-only-jwt-secret-change-me-0123456789abcdef"
+EXAMPLE_ID_KEY = base64.b64encode(b"sandbox-only-id-key-32-bytes-000").decode()
+EXAMPLE_ID_HASH_KEY = "sandbox-only-id-hash-key-change-me-0123456789"
+EXAMPLE_WECHAT_SECRET = "sandboxsecret0000000000000000000"
+EXAMPLE_REALNAME_SECRET = "sandbox-realname-app-secret-0000"
+EXAMPLE_SECRETS = frozenset(
+    {EXAMPLE_JWT_SECRET, EXAMPLE_ID_KEY, EXAMPLE_ID_HASH_KEY, EXAMPLE_WECHAT_SECRET,
+     EXAMPLE_REALNAME_SECRET}
+)
+SANDBOX_GATEWAY = "sandbox"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says exactly why."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("配置无效 / invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Public base URL of this server as residents and providers reach it (notify URLs, receipt
+    # QR codes). Empty: http://<host>:<port>.
+    public_url: str = ""
+    # Proxies (CIDRs) whose X-Forwarded-For is trusted to name the client address.
+    trusted_proxies: tuple[str, ...] = ()
+    max_body_bytes: int = 1_048_576
+    # Add security headers and answer CORS only for these origins.
+    cors_origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    # Empty: start the embedded SecantusDB server as a child process, data under DATA_DIR/db.
+    uri: str = ""
+    name: str = "zhijianban"
+    embedded_cache_size: str = "512M"
+    server_selection_timeout_ms: int = 3000
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    jwt_secret: str = EXAMPLE_JWT_SECRET
+    jwt_issuer: str = "zhijianban"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    staff_access_token_ttl_seconds: int = 900
+    staff_refresh_token_ttl_seconds: int = 12 * 3600
+    # AES-256-GCM keys for ID numbers at rest, by key id (base64 of 32 bytes). New values are
+    # written with the active key; old keys stay for reading until re-encrypted.
+    id_encryption_keys: Mapping[str, str] = field(default_factory=lambda: {"k1": EXAMPLE_ID_KEY})
+    id_active_key: str = "k1"
+    # HMAC key for the keyed hash of ID numbers (uniqueness, rate-limit keys).
+    id_hash_key: str = EXAMPLE_ID_HASH_KEY
+
+
+@dataclass(frozen=True)
+class WeChatConfig:
+    appid: str = "wxsandbox0000000001"
+    secret: str = EXAMPLE_WECHAT_SECRET
+    # "sandbox": the stand-in mounted on this server. Production: https://api.weixin.qq.com
+    gateway: str = SANDBOX_GATEWAY
+    timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class RealnameConfig:
+    # "sandbox": the stand-in mounted on this server; otherwise the verification service's URL.
+    gateway: str = SANDBOX_GATEWAY
+    app_id: str = "zjb-sandbox"
+    app_secret: str = EXAMPLE_REALNAME_SECRET
+    timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    login_per_ip_per_minute: int = 600
+    login_per_openid_per_minute: int = 10
+    realname_per_ip_per_minute: int = 600
+    realname_per_user_per_hour: int = 5
+    realname_per_id_number_per_hour: int = 5
+    staff_login_per_ip_per_minute: int = 120
+
+
+@dataclass(frozen=True)
+class StaffConfig:
+    lockout_threshold: int = 5
+    lockout_window_minutes: int = 15
+    lockout_minutes: int = 15
+    min_password_length: int = 10
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    # Mount the stand-ins for WeChat and identity verification under /sandbox/.
+    standins: bool = True
+    # The sandbox hooks of the API contract (confirm payments, read messages, list staff).
+    hooks: bool = True
+    # Seed demo data (staff accounts, catalogue) at start-up.
+    seed_demo_data: bool = True
+    demo_staff_password: str = "Zjb-demo-2026"
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class WorkersConfig:
+    # Run the background workers inside `serve` (set false when separate `worker` processes run).
+    enabled: bool = True
+    tick_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str = "sandbox"
+    data_dir: str = "var/data"
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    wechat: WeChatConfig = field(default_factory=WeChatConfig)
+    realname: RealnameConfig = field(default_factory=RealnameConfig)
+    ratelimit: RateLimitConfig = field(default_factory=RateLimitConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    workers: WorkersConfig = field(default_factory=WorkersConfig)
+    # Extra settings for tests only (e.g. validating every response against its schema).
+    validate_responses: bool = False
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.mode == "sandbox"
+
+    @property
+    def public_url(self) -> str:
+        return self.server.public_url.rstrip("/") or f"http://{self.server.host}:{self.server.port}"
+
+    def with_overrides(self, **sections: Mapping[str, Any]) -> "Config":
+        """A copy with some values changed: ``cfg.with_overrides(server={"port": 9})``."""
+        return _merge(self, sections)
+
+
+def _coerce(value: Any, typ: Any, where: str) -> Any:
+    origin = get_origin(typ)
+    if typ is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise ConfigError([f"{where}: expected true/false, got {value!r}"])
+    if typ is int:
+        if isinstance(value, bool):
+            raise ConfigError([f"{where}: expected an integer, got {value!r}"])
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError([f"{where}: expected an integer, got {value!r}"]) from None
+    if typ is float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError([f"{where}: expected a number, got {value!r}"]) from None
+    if typ is str:
+        if not isinstance(value, str):
+            raise ConfigError([f"{where}: expected a string, got {value!r}"])
+        return value
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError([f"{where}: expected a list, got {value!r}"])
+        return tuple(_coerce(v, get_args(typ)[0], where) for v in value)
+    if origin in (Mapping, collections.abc.Mapping):
+        if isinstance(value, str):
+            pairs = [p.split("=", 1) for p in value.split(",") if p.strip()]
+            if any(len(p) != 2 for p in pairs):
+                raise ConfigError([f"{where}: expected kid=value pairs separated by commas"])
+            value = {k.strip(): v.strip() for k, v in pairs}
+        if not isinstance(value, Mapping):
+            raise ConfigError([f"{where}: expected a table, got {value!r}"])
+        return dict(value)
+    raise ConfigError([f"{where}: unsupported type"])  # pragma: no cover
+
+
+def _merge(obj: Any, values: Mapping[str, Any], where: str = "") -> Any:
+    known = {f.name: f for f in fields(obj)}
+    changes: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in values.items():
+        path = f"{where}{key}"
+        if key not in known:
+            problems.append(f"{path}: unknown key")
+            continue
+        current = getattr(obj, key)
+        try:
+            if dataclasses.is_dataclass(current):
+                if not isinstance(value, Mapping):
+                    raise ConfigError([f"{path}: expected a table"])
+                changes[key] = _merge(current, value, f"{path}.")
+            else:
+                typ = known[key].type
+                typ = _resolve_type(typ)
+                changes[key] = _coerce(value, typ, path)
+        except ConfigError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise ConfigError(problems)
+    return dataclasses.replace(obj, **changes)
+
+
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool,
+          "tuple[str, ...]": tuple[str, ...], "Mapping[str, str]": Mapping[str, str]}
+
+
+def _resolve_type(typ: Any) -> Any:
+    if isinstance(typ, str):
+        return _TYPES[typ]
+    return typ
+
+
+def _env_overrides(env: Mapping[str, str], base: Config) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    sections = {f.name for f in fields(base) if dataclasses.is_dataclass(getattr(base, f.name))}
+    top = {f.name for f in fields(base)} - sections
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        rest = name[len(ENV_PREFIX):].lower()
+        if rest in top:
+            out[rest] = value
+            continue
+        section, _, key = rest.partition("_")
+        if section in sections and key:
+            out.setdefault(section, {})[key] = value
+    return out
+
+
+def load_config(path: str | os.PathLike | None = None, *, env: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Any] | None = None) -> Config:
+    """Defaults, then the TOML file, then ZJB_* environment variables, then explicit overrides."""
+    cfg = Config()
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError([f"config file not found: {p}"])
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError([f"{p}: {e}"]) from None
+        cfg = _merge(cfg, data)
+    cfg = _merge(cfg, _env_overrides(os.environ if env is None else env, cfg))
+    if overrides:
+        cfg = _merge(cfg, overrides)
+    problems = check_config(cfg)
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def _key_bytes(value: str) -> bytes | None:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (ValueError, TypeError):
+        return None
+    return raw
+
+
+def check_config(cfg: Config) -> list[str]:
+    """Every problem with the configuration, each naming its key. Empty when usable."""
+    p: list[str] = []
+    if cfg.mode not in MODES:
+        p.append(f"mode: must be one of {', '.join(MODES)}, got {cfg.mode!r}")
+    sec = cfg.security
+    if len(sec.jwt_secret.encode()) < 32:
+        p.append("security.jwt_secret: must be at least 32 bytes")
+    if not sec.id_encryption_keys:
+        p.append("security.id_encryption_keys: at least one key is required")
+    for kid, value in sec.id_encryption_keys.items():
+        raw = _key_bytes(value)
+        if raw is None or len(raw) != 32:
+            p.append(f"security.id_encryption_keys.{kid}: must be base64 of exactly 32 bytes")
+    if sec.id_active_key not in sec.id_encryption_keys:
+        p.append(f"security.id_active_key: {sec.id_active_key!r} is not in security.id_encryption_keys")
+    if len(sec.id_hash_key.encode()) < 32:
+        p.append("security.id_hash_key: must be at least 32 bytes")
+    if sec.access_token_ttl_seconds <= 0 or sec.refresh_token_ttl_seconds <= sec.access_token_ttl_seconds:
+        p.append("security.*_ttl_seconds: access TTL must be positive and shorter than refresh TTL")
+    if not (0 < cfg.server.port < 65536):
+        p.append(f"server.port: {cfg.server.port} is not a TCP port")
+    if cfg.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
+    if cfg.mode == "production":
+        p.extend(_production_problems(cfg))
+    return p
+
+
+def _production_problems(cfg: Config) -> list[str]:
+    p: list[str] = []
+    if cfg.sandbox.standins:
+        p.append("sandbox.standins: the local stand-ins must be off in production (set false)")
+    if cfg.sandbox.hooks:
+        p.append("sandbox.hooks: the sandbox hooks must be off in production (set false)")
+    if cfg.sandbox.seed_demo_data:
+        p.append("sandbox.seed_demo_data: demo data must not be seeded in production (set false)")
+    for name, gateway in (("wechat.gateway", cfg.wechat.gateway), ("realname.gateway", cfg.realname.gateway)):
+        if gateway == SANDBOX_GATEWAY:
+            p.append(f"{name}: points at the sandbox stand-in; set the provider's real URL")
+        elif not gateway.startswith("https://"):
+            p.append(f"{name}: must be an https:// URL in production")
+    secrets = {
+        "security.jwt_secret": cfg.security.jwt_secret,
+        "security.id_hash_key": cfg.security.id_hash_key,
+        "wechat.secret": cfg.wechat.secret,
+        "realname.app_secret": cfg.realname.app_secret,
+    }
+    for kid, value in cfg.security.id_encryption_keys.items():
+        secrets[f"security.id_encryption_keys.{kid}"] = value
+    for name, value in secrets.items():
+        if not value:
+            p.append(f"{name}: missing (set it in the config file or ZJB_ environment variable)")
+        elif value in EXAMPLE_SECRETS:
+            p.append(f"{name}: is the example value from config.example.toml; generate a real secret")
+    if cfg.wechat.appid.startswith("wxsandbox"):
+        p.append("wechat.appid: is the sandbox app id; set the mini-program's real AppID")
+    if not cfg.server.public_url.startswith("https://"):
+        p.append("server.public_url: must be the public https:// URL in production")
+    return p

@@ -1,0 +1,117 @@
+"""One error hierarchy. Services raise these; ``ApiHandler.write_error`` turns them into the
+contract's shape ``{"error": {"code", "message", "details"}}`` in one place.
+
+The message is Chinese, for people; ``code`` is stable, for machines.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    http_status = 400
+    code = "bad_request"
+    message = "请求有误"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None,
+                 details: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+        self.message = message or type(self).message
+        if code:
+            self.code = code
+        self.details = details or {}
+        self.headers = headers or {}
+        super().__init__(f"{self.code}: {self.message}")
+
+    def to_body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class InvalidInput(AppError):
+    """400 with ``details.fields = {field: reason}``."""
+    http_status = 400
+    code = "invalid_input"
+    message = "请求内容有误，请检查后重试"
+
+    def __init__(self, fields: dict[str, str] | None = None, message: str | None = None, **kw: Any):
+        details = kw.pop("details", {}) or {}
+        if fields:
+            details = {**details, "fields": fields}
+        super().__init__(message, details=details, **kw)
+
+
+class Unauthenticated(AppError):
+    http_status = 401
+    code = "unauthenticated"
+    message = "请先登录"
+
+
+class Forbidden(AppError):
+    http_status = 403
+    code = "forbidden"
+    message = "无权进行此操作"
+
+
+class NotFound(AppError):
+    http_status = 404
+    code = "not_found"
+    message = "未找到相关内容"
+
+
+class MethodNotAllowed(AppError):
+    http_status = 405
+    code = "method_not_allowed"
+    message = "不支持该请求方法"
+
+
+class Conflict(AppError):
+    """409: a state conflict. Always raised with its own code (``slot_full``, ``invalid_state``)."""
+    http_status = 409
+    code = "conflict"
+    message = "操作与当前状态冲突"
+
+
+class InvalidState(Conflict):
+    code = "invalid_state"
+    message = "当前状态下不能进行此操作"
+
+
+class PayloadTooLarge(AppError):
+    http_status = 413
+    code = "payload_too_large"
+    message = "请求内容过大"
+
+
+class UnsupportedMediaType(AppError):
+    http_status = 415
+    code = "unsupported_media_type"
+    message = "请求内容须为 JSON（Content-Type: application/json）"
+
+
+class RateLimited(AppError):
+    http_status = 429
+    code = "rate_limited"
+    message = "操作过于频繁，请稍后再试"
+
+    def __init__(self, retry_after: int, message: str | None = None, **kw: Any):
+        retry_after = max(1, int(retry_after))
+        details = {**(kw.pop("details", {}) or {}), "retry_after_seconds": retry_after}
+        super().__init__(message, details=details, headers={"Retry-After": str(retry_after)}, **kw)
+
+
+class InternalError(AppError):
+    http_status = 500
+    code = "internal_error"
+    message = "系统繁忙，请稍后再试"
+
+
+class ProviderError(AppError):
+    """An outside provider failed or answered something we cannot use."""
+    http_status = 502
+    code = "provider_error"
+    message = "外部服务暂时不可用，请稍后再试"
+
+
+class ServiceUnavailable(AppError):
+    http_status = 503
+    code = "service_unavailable"
+    message = "服务暂时不可用，请稍后再试"

@@ -1,0 +1,117 @@
+"""``/openapi.json``: an OpenAPI 3.1 document built from the routes' ``@operation`` declarations,
+the same schemas that validate requests. A route method without a declaration is a bug the
+test suite reports.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, Iterable
+
+from backend.core.api import Operation
+from backend.core.schema import ERROR
+
+METHODS = ("get", "post", "put", "patch", "delete")
+ERROR_TEXT = {400: "输入有误", 401: "未登录或令牌无效", 403: "无权操作", 404: "未找到", 405: "不支持的方法",
+              409: "状态冲突", 413: "请求过大", 415: "须为 JSON", 429: "请求过于频繁",
+              500: "系统错误", 502: "外部服务错误", 503: "服务暂不可用"}
+
+
+def operations_of(handler: type) -> dict[str, Operation]:
+    out = {}
+    for m in METHODS:
+        fn = getattr(handler, m, None)
+        op = getattr(fn, "_op", None)
+        if op is not None:
+            out[m] = op
+    return out
+
+
+def undocumented(routes: Iterable[tuple]) -> list[str]:
+    """Route methods that a handler implements but does not declare."""
+    import tornado.web
+    missing = []
+    for r in routes:
+        template, handler = r[3], r[1]
+        for m in METHODS:
+            fn = getattr(handler, m, None)
+            base = getattr(tornado.web.RequestHandler, m, None)
+            if fn is not None and fn is not base and not hasattr(fn, "_op"):
+                missing.append(f"{m.upper()} {template}")
+    return missing
+
+
+def _strip(schema: Any) -> Any:
+    """Our schemas may carry ``x-message``; keep it (3.1 allows extensions) but copy defensively."""
+    return copy.deepcopy(schema)
+
+
+def build_openapi(routes: Iterable[tuple], *, title: str, version: str, server_url: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for r in routes:
+        template, handler = r[3], r[1]
+        ops = operations_of(handler)
+        if not ops:
+            continue
+        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for n in re.findall(r"\{(\w+)\}", template)]
+        item: dict[str, Any] = {}
+        for method, op in ops.items():
+            item[method] = _operation(op, params, f"{handler.__name__}.{method}")
+        paths[template] = item
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version,
+                 "description": "指尖办核心接口。错误统一为 {\"error\": {\"code\", \"message\", \"details\"}}。"},
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": ERROR},
+            "securitySchemes": {
+                "resident": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                             "description": "居民令牌（/auth/wechat-login）"},
+                "staff": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                          "description": "工作人员令牌（/staff/login）"},
+            },
+        },
+    }
+
+
+def _operation(op: Operation, path_params: list[dict], op_id: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": op.summary, "operationId": op_id, "tags": list(op.tags) or ["其他"]}
+    if op.description:
+        out["description"] = op.description
+    params = list(path_params)
+    if op.query:
+        required = set(op.query.get("required", []))
+        for name, schema in op.query.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": name in required, "schema": _strip(schema)})
+    if params:
+        out["parameters"] = params
+    if op.body is not None:
+        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": _strip(op.body)}}}
+    if op.auth:
+        out["security"] = [{op.auth: []}]
+    if op.roles:
+        out["x-roles"] = list(op.roles)
+    responses: dict[str, Any] = {}
+    for code, resp in op.responses.items():
+        entry: dict[str, Any] = {"description": resp.description or "成功"}
+        if resp.schema is not None or resp.content_type != "application/json":
+            entry["content"] = {resp.content_type: {"schema": _strip(resp.schema or {})}}
+        responses[str(code)] = entry
+    error_codes = set(op.errors)
+    if op.auth:
+        error_codes.add(401)
+    if op.roles:
+        error_codes.add(403)
+    if op.body is not None and not op.raw_body:
+        error_codes.update({400, 413, 415})
+    if op.query:
+        error_codes.add(400)
+    error_codes.update({500, 503})
+    for code in sorted(error_codes):
+        responses.setdefault(str(code), {"description": ERROR_TEXT.get(code, "错误"),
+                                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+    out["responses"] = responses
+    return out

@@ -1,0 +1,159 @@
+"""Request validation against the same JSON Schemas that the OpenAPI document publishes.
+
+Errors become ``InvalidInput`` with ``details.fields = {field: reason}``, reasons in Chinese.
+A property schema may carry ``x-message`` to replace the generic reason (e.g. for a pattern).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from backend.core.errors import InvalidInput
+
+TYPE_ZH = {"string": "字符串", "integer": "整数", "number": "数字", "boolean": "布尔值",
+           "object": "对象", "array": "数组", "null": "空值"}
+
+_validators: dict[int, Draft202012Validator] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    key = id(schema)
+    v = _validators.get(key)
+    if v is None or v.schema is not schema:
+        Draft202012Validator.check_schema(schema)
+        v = Draft202012Validator(schema)
+        _validators[key] = v
+    return v
+
+
+def _reason(err: Any) -> str:
+    custom = err.schema.get("x-message") if isinstance(err.schema, dict) else None
+    kind, val = err.validator, err.validator_value
+    if custom and kind not in ("required", "type"):
+        return custom
+    if kind == "type":
+        types = val if isinstance(val, list) else [val]
+        return "应为" + "或".join(TYPE_ZH.get(t, t) for t in types)
+    if kind == "minLength":
+        return "不能为空" if val == 1 else f"长度至少为 {val}"
+    if kind == "maxLength":
+        return f"长度不能超过 {val}"
+    if kind in ("pattern", "format"):
+        return custom or "格式不正确"
+    if kind == "enum":
+        return "取值无效，可选：" + "、".join(str(v) for v in val)
+    if kind == "const":
+        return f"取值应为 {val}"
+    if kind == "minimum":
+        return f"不能小于 {val}"
+    if kind == "maximum":
+        return f"不能大于 {val}"
+    if kind == "minItems":
+        return f"至少需要 {val} 项"
+    if kind == "maxItems":
+        return f"最多 {val} 项"
+    if kind == "uniqueItems":
+        return "不能有重复项"
+    if kind == "minProperties":
+        return "不能为空"
+    if kind == "maxProperties":
+        return f"最多 {val} 项"
+    return custom or "取值无效"
+
+
+def _path(parts: Any) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def validate(schema: dict[str, Any], data: Any, *, root: str = "") -> Any:
+    """Validate ``data``; raise ``InvalidInput`` naming every bad field. Returns ``data``."""
+    fields: dict[str, str] = {}
+    for err in sorted(_validator(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        base = _path(err.absolute_path)
+        if err.validator == "required" and isinstance(err.instance, dict):
+            for name in err.validator_value:
+                if name not in err.instance:
+                    fields.setdefault(_join(root, base, name), "必填")
+        elif err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set(err.schema.get("properties", {}))
+            patterns = [re.compile(p) for p in err.schema.get("patternProperties", {})]
+            for name in err.instance:
+                if name not in allowed and not any(p.search(name) for p in patterns):
+                    fields.setdefault(_join(root, base, name), "不支持该字段")
+        else:
+            fields.setdefault(_join(root, base) or (root or "body"), _reason(err))
+    if fields:
+        raise InvalidInput(fields)
+    return data
+
+
+def _join(*parts: str) -> str:
+    return ".".join(p for p in parts if p)
+
+
+def coerce_query(schema: dict[str, Any], args: dict[str, list[bytes]]) -> dict[str, Any]:
+    """Query strings are text; turn them into the types their schema declares, then validate."""
+    props = schema.get("properties", {})
+    out: dict[str, Any] = {}
+    for name, values in args.items():
+        raw = values[-1].decode("utf-8", "replace") if values else ""
+        typ = props.get(name, {}).get("type")
+        if typ == "integer" and re.fullmatch(r"-?\d{1,18}", raw):
+            out[name] = int(raw)
+        elif typ == "boolean" and raw in ("true", "false"):
+            out[name] = raw == "true"
+        else:
+            out[name] = raw
+    return validate(schema, out)
+
+
+# Reusable pieces -----------------------------------------------------------------------------
+
+def obj(properties: dict[str, Any], required: list[str] | tuple[str, ...] = (), *,
+        additional: bool = False, **extra: Any) -> dict[str, Any]:
+    s: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": additional}
+    if required:
+        s["required"] = list(required)
+    s.update(extra)
+    return s
+
+
+def string(**kw: Any) -> dict[str, Any]:
+    return {"type": "string", **kw}
+
+
+def integer(**kw: Any) -> dict[str, Any]:
+    return {"type": "integer", **kw}
+
+
+def boolean(**kw: Any) -> dict[str, Any]:
+    return {"type": "boolean", **kw}
+
+
+def array(items: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    return {"type": "array", "items": items, **kw}
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    t = schema.get("type")
+    if isinstance(t, str):
+        return {**schema, "type": [t, "null"]}
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def list_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The contract's list shape."""
+    return obj({"items": array(item), "next_cursor": nullable(string())}, ["items", "next_cursor"])
+
+
+DATETIME = string(format="date-time", description="ISO 8601, +08:00")
+ID = string(minLength=1, maxLength=64)
+ERROR = obj({
+    "error": obj({
+        "code": string(),
+        "message": string(),
+        "details": {"type": "object"},
+    }, ["code", "message", "details"]),
+}, ["error"])

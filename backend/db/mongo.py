@@ -1,0 +1,68 @@
+"""The database: one ``AsyncMongoClient``, and each domain's collections declared as specs.
+
+Start-up applies every spec idempotently: missing collections are created with their
+validator, existing ones get the validator by ``collMod``, indexes are created (a no-op when
+they already exist). Domains own their specs; nothing here knows about bookings or payments.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
+
+from backend.core.clock import UTC
+
+log = logging.getLogger("zjb.db")
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    name: str
+    indexes: tuple[IndexModel, ...] = ()
+    validator: dict[str, Any] | None = None
+    doc: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def connect(uri: str, *, server_selection_timeout_ms: int = 3000) -> AsyncMongoClient:
+    return AsyncMongoClient(
+        uri,
+        tz_aware=True,
+        tzinfo=UTC,
+        serverSelectionTimeoutMS=server_selection_timeout_ms,
+        connectTimeoutMS=server_selection_timeout_ms,
+        uuidRepresentation="standard",
+        appname="zhijianban",
+    )
+
+
+async def ensure_schema(db: AsyncDatabase, specs: Iterable[CollectionSpec]) -> None:
+    existing = set(await db.list_collection_names())
+    for spec in specs:
+        if spec.name not in existing:
+            opts: dict[str, Any] = dict(spec.extra)
+            if spec.validator:
+                opts["validator"] = spec.validator
+                opts["validationLevel"] = "strict"
+            try:
+                await db.create_collection(spec.name, **opts)
+            except OperationFailure as e:
+                if e.code != 48:  # NamespaceExists: another process created it first
+                    raise
+        elif spec.validator:
+            await db.command({"collMod": spec.name, "validator": spec.validator, "validationLevel": "strict"})
+        if spec.indexes:
+            await db[spec.name].create_indexes(list(spec.indexes))
+    log.info("schema ensured", extra={"collections": len(list(specs)) if isinstance(specs, (list, tuple)) else None})
+
+
+async def ping(client: AsyncMongoClient) -> bool:
+    try:
+        await client.admin.command("ping")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not ready"
+        return False

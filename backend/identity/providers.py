@@ -1,0 +1,128 @@
+"""Outside parties of identity, each behind a small interface shaped by what we need from it.
+
+- ``WeChatLogin.code_to_session(code)``: the wx.login code becomes an openid (wechatpy).
+- ``RealnameVerifier.verify(name, id_number)``: does this name go with this ID number?
+  Production plugs in the government's identity-verification service; the HTTP adapter below
+  speaks a signed JSON protocol (HMAC-SHA256 over method, path, timestamp, nonce and body, both
+  ways), and the sandbox stand-in speaks the same one.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from wechatpy.exceptions import WeChatClientException
+
+from backend.core import errors
+from backend.core.providers import Provider
+from backend.core.wechat import wechat_client
+
+
+@dataclass(frozen=True)
+class WeChatSession:
+    openid: str
+    unionid: str | None = None
+
+
+class WeChatLogin(Protocol):
+    async def code_to_session(self, code: str) -> WeChatSession: ...
+
+
+class WeChatPyLogin(Provider):
+    name = "wechat"
+
+    # code2Session errors by meaning (provider-facts.md)
+    _ERRORS = {
+        40029: ("登录凭证无效，请重新打开小程序登录", "wechat_code_invalid"),
+        40163: ("登录凭证已被使用，请重新登录", "wechat_code_used"),
+        40226: ("该微信账号存在风险，暂时无法登录", "wechat_risky_user"),
+    }
+
+    def __init__(self, appid: str, secret: str, gateway: str, timeout: float):
+        self._client = wechat_client(appid, secret, gateway, timeout=timeout)
+
+    async def code_to_session(self, code: str) -> WeChatSession:
+        try:
+            result = await self.call("code2session", self._client.wxa.code_to_session, code)
+        except errors.ProviderError as e:
+            cause = e.__cause__
+            if isinstance(cause, WeChatClientException) and cause.errcode is not None:
+                raise self._translate(int(cause.errcode)) from None
+            raise
+        if not isinstance(result, dict) or not result.get("openid"):
+            raise errors.ProviderError(details={"provider": self.name})
+        return WeChatSession(openid=str(result["openid"]), unionid=result.get("unionid"))
+
+    def _translate(self, errcode: int) -> errors.AppError:
+        if errcode == 45011:
+            return errors.RateLimited(60, "登录过于频繁，请稍后再试", details={"wechat_errcode": errcode})
+        if errcode in self._ERRORS:
+            message, reason = self._ERRORS[errcode]
+            cls = errors.Forbidden if errcode == 40226 else errors.Unauthenticated
+            return cls(message, details={"reason": reason, "wechat_errcode": errcode})
+        return errors.ProviderError(details={"provider": self.name, "wechat_errcode": errcode})
+
+
+@dataclass(frozen=True)
+class RealnameResult:
+    consistent: bool
+    reason: str  # "consistent", "inconsistent", "not_found"
+
+
+class RealnameVerifier(Protocol):
+    async def verify(self, name: str, id_number: str) -> RealnameResult: ...
+
+
+def realname_signature(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
+    msg = b"\n".join([method.upper().encode(), path.encode(), timestamp.encode(), nonce.encode(), body])
+    return base64.b64encode(hmac.new(secret.encode(), msg, hashlib.sha256).digest()).decode()
+
+
+class HttpRealnameVerifier(Provider):
+    name = "realname"
+    PATH = "/v1/verify"
+    MAX_SKEW = 300
+
+    def __init__(self, gateway: str, app_id: str, app_secret: str, timeout: float):
+        self._url = gateway.rstrip("/") + self.PATH
+        self._path = "/" + self._url.split("://", 1)[-1].split("/", 1)[-1]
+        self._app_id = app_id
+        self._secret = app_secret
+        self._timeout = timeout
+
+    async def verify(self, name: str, id_number: str) -> RealnameResult:
+        body = json.dumps({"name": name, "id_number": id_number, "request_id": uuid.uuid4().hex},
+                          ensure_ascii=False).encode()
+        ts, nonce = str(int(time.time())), secrets.token_hex(16)
+        req = HTTPRequest(self._url, method="POST", body=body, request_timeout=self._timeout, headers={
+            "Content-Type": "application/json; charset=utf-8", "X-App-Id": self._app_id, "X-Timestamp": ts,
+            "X-Nonce": nonce, "X-Signature": realname_signature(self._secret, "POST", self._path, ts, nonce, body)})
+        try:
+            resp = await self.call_async("verify", AsyncHTTPClient().fetch(req))
+        except errors.ProviderError as e:
+            if isinstance(e.__cause__, HTTPClientError) and e.__cause__.code == 429:
+                raise errors.RateLimited(60, "实名核验服务繁忙，请稍后再试") from None
+            raise
+        self._check_response(resp.headers, resp.body)
+        data = json.loads(resp.body)
+        result = data.get("result")
+        if result not in ("consistent", "inconsistent", "not_found"):
+            raise errors.ProviderError(details={"provider": self.name})
+        return RealnameResult(consistent=result == "consistent", reason=result)
+
+    def _check_response(self, headers: object, body: bytes) -> None:
+        get = headers.get  # type: ignore[attr-defined]
+        ts, nonce, sig = get("X-Timestamp", ""), get("X-Nonce", ""), get("X-Signature", "")
+        if not (ts.isdigit() and abs(int(ts) - time.time()) <= self.MAX_SKEW):
+            raise errors.ProviderError(details={"provider": self.name, "reason": "stale_response"})
+        expected = realname_signature(self._secret, "RESPONSE", self._path, ts, nonce, body)
+        if not hmac.compare_digest(expected, sig):
+            raise errors.ProviderError(details={"provider": self.name, "reason": "bad_signature"})

@@ -1,0 +1,187 @@
+"""Resident identity: WeChat login, our tokens, and real-name binding."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from backend.audit.service import AuditLog, staff_actor
+from backend.config import RateLimitConfig
+from backend.core import errors
+from backend.core.access import Resident, Staff
+from backend.core.clock import Clock
+from backend.core.ratelimit import Limit, RateLimiter
+from backend.identity.crypto import PersonalDataCipher
+from backend.identity.idnumber import (IdNumberError, mask_id_number, mask_name, validate_id_number,
+                                       validate_name)
+from backend.identity.providers import RealnameVerifier, WeChatLogin
+from backend.identity.store import UserStore, object_id
+from backend.identity.tokens import TokenPair, TokenService
+
+log = logging.getLogger("zjb.identity")
+AUDIENCE = "resident"
+
+
+def public_user(user: dict[str, Any]) -> dict[str, Any]:
+    """What a resident may see of their own account: masked values only."""
+    rn = user.get("realname") or {}
+    return {
+        "id": str(user["_id"]),
+        "realname_verified": bool(rn),
+        "name_masked": rn.get("name_masked"),
+        "id_number_masked": rn.get("id_masked"),
+        "realname_verified_at": rn.get("verified_at"),
+        "created_at": user.get("created_at"),
+    }
+
+
+class IdentityService:
+    def __init__(self, *, users: UserStore, tokens: TokenService, wechat: WeChatLogin,
+                 verifier: RealnameVerifier, cipher: PersonalDataCipher, limiter: RateLimiter,
+                 limits: RateLimitConfig, audit: AuditLog, clock: Clock):
+        self.users = users
+        self.tokens = tokens
+        self.wechat = wechat
+        self.verifier = verifier
+        self.cipher = cipher
+        self.limiter = limiter
+        self.audit = audit
+        self.clock = clock
+        self._login_ip = Limit("login-ip", limits.login_per_ip_per_minute, 60)
+        self._login_openid = Limit("login-openid", limits.login_per_openid_per_minute, 60)
+        self._rn_ip = Limit("realname-ip", limits.realname_per_ip_per_minute, 60)
+        self._rn_user = Limit("realname-user", limits.realname_per_user_per_hour, 3600,
+                              "实名认证尝试次数过多，请一小时后再试")
+        self._rn_id = Limit("realname-id", limits.realname_per_id_number_per_hour, 3600,
+                            "该身份证号认证尝试次数过多，请一小时后再试")
+
+    # -- login ---------------------------------------------------------------------------------
+
+    async def wechat_login(self, code: str, ip: str) -> tuple[dict[str, Any], TokenPair]:
+        await self.limiter.hit(self._login_ip, ip)
+        session = await self.wechat.code_to_session(code)
+        await self.limiter.hit(self._login_openid, session.openid)
+        user = await self.users.upsert_by_openid(session.openid, session.unionid, self.clock.now())
+        if user.get("status") != "active":
+            raise errors.Forbidden("账号已停用，请联系政务服务中心", code="account_disabled")
+        pair = await self.tokens.issue(str(user["_id"]), AUDIENCE)
+        log.info("resident logged in", extra={"user_id": str(user["_id"])})
+        return user, pair
+
+    async def refresh(self, refresh_token: str) -> tuple[dict[str, Any], TokenPair]:
+        subject, pair = await self.tokens.rotate(refresh_token, AUDIENCE)
+        user = await self.users.get(subject)
+        if user is None or user.get("status") != "active":
+            raise errors.Unauthenticated("账号不可用，请重新登录")
+        return user, pair
+
+    async def authenticate(self, token: str) -> Resident:
+        claims = self.tokens.verify_access(token, AUDIENCE)
+        user = await self.users.get(claims["sub"])
+        if user is None or user.get("status") != "active":
+            raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
+        return Resident(id=str(user["_id"]), openid=user["openid"], realname_verified=bool(user.get("realname")))
+
+    async def me(self, resident: Resident) -> dict[str, Any]:
+        user = await self.users.get(resident.id)
+        if user is None:
+            raise errors.Unauthenticated()
+        return public_user(user)
+
+    # -- real name -----------------------------------------------------------------------------
+
+    async def bind_realname(self, resident: Resident, name: str, id_number: str, ip: str) -> dict[str, Any]:
+        await self.limiter.hit(self._rn_ip, ip)
+        await self.limiter.hit(self._rn_user, resident.id)
+        problems: dict[str, str] = {}
+        try:
+            name = validate_name(name)
+        except IdNumberError as e:
+            problems["name"] = e.reason
+        try:
+            id_number = validate_id_number(id_number, today=self.clock.local_now().date())
+        except IdNumberError as e:
+            problems["id_number"] = e.reason
+        if problems:
+            raise errors.InvalidInput(problems, message="姓名或身份证号有误，请核对")
+        id_hash = self.cipher.keyed_hash(id_number)
+        await self.limiter.hit(self._rn_id, id_hash)
+
+        user = await self.users.get(resident.id)
+        if user is None:
+            raise errors.Unauthenticated()
+        existing = user.get("realname")
+        if existing:
+            if existing["id_hash"] == id_hash:
+                return public_user(user)  # the same binding again: nothing to do
+            raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
+        other = await self.users.find_by_id_hash(id_hash)
+        if other is not None:
+            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound")
+
+        result = await self.verifier.verify(name, id_number)
+        if not result.consistent:
+            raise errors.InvalidInput({"name": "姓名与身份证号不一致"}, code="realname_mismatch",
+                                      message="姓名与身份证号不一致，请核对后重试")
+        aad = str(user["_id"])
+        realname = {
+            "name_sealed": self.cipher.seal(name, aad=aad),
+            "id_sealed": self.cipher.seal(id_number, aad=aad),
+            "id_hash": id_hash,
+            "name_masked": mask_name(name),
+            "id_masked": mask_id_number(id_number),
+            "gender": "male" if int(id_number[16]) % 2 else "female",
+            "birth_date": f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
+            "verified_at": self.clock.now(),
+            "verified_by": "realname_provider",
+        }
+        try:
+            bound = await self.users.bind_realname(user["_id"], realname)
+        except DuplicateKeyError:
+            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound") from None
+        if not bound:  # raced with itself: the other request bound first
+            return await self.bind_realname_result(resident, id_hash)
+        log.info("realname bound", extra={"user_id": aad})
+        return public_user({**user, "realname": realname})
+
+    async def bind_realname_result(self, resident: Resident, id_hash: str) -> dict[str, Any]:
+        user = await self.users.get(resident.id)
+        if user and user.get("realname") and user["realname"]["id_hash"] == id_hash:
+            return public_user(user)
+        raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
+
+    # -- staff views of residents --------------------------------------------------------------
+
+    async def resident_for_staff(self, user_id: str) -> dict[str, Any]:
+        user = await self.users.get(user_id)
+        if user is None:
+            raise errors.NotFound()
+        return {**public_user(user), "openid_masked": user["openid"][:4] + "****" + user["openid"][-4:],
+                "status": user.get("status")}
+
+    async def reveal_identity(self, staff: Staff, user_id: str, reason: str, ip: str) -> dict[str, Any]:
+        """The full name and ID number, for a stated reason, always audited."""
+        user = await self.users.get(user_id)
+        if user is None or not user.get("realname"):
+            raise errors.NotFound()
+        rn = user["realname"]
+        aad = str(user["_id"])
+        await self.audit.record(actor=staff_actor(staff), action="resident.identity.reveal",
+                                target_type="resident", target_id=aad, details={"reason": reason}, ip=ip)
+        return {"id": aad, "name": self.cipher.open(rn["name_sealed"], aad=aad),
+                "id_number": self.cipher.open(rn["id_sealed"], aad=aad)}
+
+    async def reseal_all(self) -> int:
+        """Re-encrypt every identity not sealed with the active key (key rotation)."""
+        count = 0
+        async for user in self.users.needing_reseal(self.cipher.active_kid):
+            rn, aad = user["realname"], str(user["_id"])
+            fields = {"name_sealed": self.cipher.seal(self.cipher.open(rn["name_sealed"], aad=aad), aad=aad),
+                      "id_sealed": self.cipher.seal(self.cipher.open(rn["id_sealed"], aad=aad), aad=aad)}
+            if await self.users.reseal(user["_id"], rn["id_sealed"]["kid"], fields):
+                count += 1
+        return count
+
+
+__all__ = ["IdentityService", "public_user", "object_id"]

@@ -1,0 +1,162 @@
+"""HTTP for staff: login, own account, account administration, resident lookups, audit log."""
+from __future__ import annotations
+
+from backend.core.api import ApiHandler, operation, route
+from backend.core.schema import ERROR, array, integer, list_of, nullable, obj, string, DATETIME
+from backend.staff.service import public_staff
+
+from backend.core.access import STAFF_ROLES
+
+TAGS = ("工作人员",)
+ROLE = string(enum=list(STAFF_ROLES))
+STAFF = obj({
+    "id": string(), "username": string(), "display_name": string(), "roles": array(ROLE),
+    "status": string(enum=["active", "disabled"]), "hall_ids": array(string()), "created_at": nullable(DATETIME),
+}, ["id", "username", "roles", "status"])
+LOGIN = obj({"username": string(minLength=1, maxLength=64), "password": string(minLength=1, maxLength=256)},
+            ["username", "password"])
+LOGIN_RESULT = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
+                    "expires_in": integer(), "staff": STAFF}, ["access_token", "staff"])
+REFRESH = obj({"refresh_token": string(minLength=16, maxLength=256)}, ["refresh_token"])
+LOGOUT = obj({"refresh_token": string(minLength=16, maxLength=256)})
+CREATE = obj({
+    "username": string(minLength=3, maxLength=32), "password": string(minLength=1, maxLength=256),
+    "roles": array(ROLE, minItems=1, uniqueItems=True), "display_name": string(maxLength=40),
+    "hall_ids": array(string(maxLength=64), maxItems=20),
+}, ["username", "password", "roles"])
+UPDATE = obj({
+    "roles": array(ROLE, minItems=1, uniqueItems=True), "display_name": string(maxLength=40),
+    "status": string(enum=["active", "disabled"]), "hall_ids": array(string(maxLength=64), maxItems=20),
+}, minProperties=1)
+PASSWORD = obj({"password": string(minLength=1, maxLength=256)}, ["password"])
+OK = obj({"ok": {"type": "boolean"}}, ["ok"])
+RESIDENT = obj({
+    "id": string(), "realname_verified": {"type": "boolean"}, "name_masked": nullable(string()),
+    "id_number_masked": nullable(string()), "openid_masked": string(), "status": nullable(string()),
+    "realname_verified_at": nullable(DATETIME), "created_at": nullable(DATETIME),
+}, ["id", "realname_verified"])
+REVEAL = obj({"reason": string(minLength=2, maxLength=200, description="查看完整身份信息的理由（记入审计日志）")},
+             ["reason"])
+REVEALED = obj({"id": string(), "name": string(), "id_number": string()}, ["id", "name", "id_number"])
+AUDIT_ENTRY = obj({
+    "id": string(), "at": DATETIME, "actor": {"type": "object"}, "action": string(),
+    "target": {"type": "object"}, "details": {"type": "object"}, "outcome": nullable(string()),
+    "ip": nullable(string()), "request_id": nullable(string()),
+}, ["id", "at", "actor", "action", "target"], additional=True)
+AUDIT_QUERY = obj({
+    "actor_id": string(maxLength=64), "action": string(maxLength=64), "target_type": string(maxLength=32),
+    "target_id": string(maxLength=64), "q": string(maxLength=64), "cursor": string(maxLength=64),
+    "limit": integer(minimum=1, maximum=200),
+})
+
+
+def _login_answer(doc: dict, pair) -> dict:  # noqa: ANN001
+    return {**pair.as_dict(), "staff": public_staff(doc)}
+
+
+class StaffLoginHandler(ApiHandler):
+    @operation("工作人员登录（连续失败将临时锁定）", tags=TAGS, body=LOGIN, responses={200: LOGIN_RESULT},
+               errors=(400, 401, 403, 429))
+    async def post(self) -> None:
+        doc, pair = await self.ctx.staff.login(self.body["username"], self.body["password"], self.client_ip())
+        self.reply(_login_answer(doc, pair))
+
+
+class StaffRefreshHandler(ApiHandler):
+    @operation("工作人员刷新令牌", tags=TAGS, body=REFRESH, responses={200: LOGIN_RESULT}, errors=(400, 401))
+    async def post(self) -> None:
+        doc, pair = await self.ctx.staff.refresh(self.body["refresh_token"])
+        self.reply(_login_answer(doc, pair))
+
+
+class StaffLogoutHandler(ApiHandler):
+    @operation("退出登录", tags=TAGS, auth="staff", body=LOGOUT, responses={200: OK}, errors=(400, 401))
+    async def post(self) -> None:
+        await self.ctx.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip())
+        self.reply({"ok": True})
+
+
+class StaffMeHandler(ApiHandler):
+    @operation("当前工作人员", tags=TAGS, auth="staff", responses={200: STAFF}, errors=(401,))
+    async def get(self) -> None:
+        self.reply(public_staff(await self.ctx.staff.get(self.principal.id)))
+
+
+class StaffAccountsHandler(ApiHandler):
+    @operation("工作人员账号列表", tags=TAGS, auth="staff", roles=("admin",), responses={200: list_of(STAFF)},
+               errors=(401, 403))
+    async def get(self) -> None:
+        self.reply({"items": await self.ctx.staff.list(), "next_cursor": None})
+
+    @operation("新建工作人员账号", tags=TAGS, auth="staff", roles=("admin",), body=CREATE,
+               responses={201: STAFF}, errors=(400, 401, 403, 409))
+    async def post(self) -> None:
+        b = self.body
+        self.reply(await self.ctx.staff.create(
+            username=b["username"], password=b["password"], roles=b["roles"], display_name=b.get("display_name", ""),
+            hall_ids=b.get("hall_ids"), actor=self.principal, ip=self.client_ip()), 201)
+
+
+class StaffAccountHandler(ApiHandler):
+    @operation("修改工作人员账号（角色、状态、所属大厅）", tags=TAGS, auth="staff", roles=("admin",), body=UPDATE,
+               responses={200: STAFF}, errors=(400, 401, 403, 404, 409))
+    async def patch(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.ctx.staff.update(self.principal, id, dict(self.body), self.client_ip()))
+
+
+class StaffPasswordHandler(ApiHandler):
+    @operation("重置工作人员密码", tags=TAGS, auth="staff", roles=("admin",), body=PASSWORD,
+               responses={200: OK}, errors=(400, 401, 403, 404))
+    async def post(self, id: str) -> None:  # noqa: A002
+        await self.ctx.staff.set_password(self.principal, id, self.body["password"], self.client_ip())
+        self.reply({"ok": True})
+
+
+class StaffUnlockHandler(ApiHandler):
+    @operation("解除登录锁定", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
+               responses={200: OK}, errors=(401, 403, 404))
+    async def post(self, id: str) -> None:  # noqa: A002
+        await self.ctx.staff.unlock(self.principal, id, self.client_ip())
+        self.reply({"ok": True})
+
+
+class ResidentLookupHandler(ApiHandler):
+    @operation("查看居民账号（脱敏）", tags=TAGS, auth="staff", roles=("clerk", "approver", "supervisor", "finance"),
+               responses={200: RESIDENT}, errors=(401, 403, 404))
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.ctx.identity.resident_for_staff(id))
+
+
+class ResidentRevealHandler(ApiHandler):
+    @operation("查看居民完整身份信息（须填写理由，记入审计日志）", tags=TAGS, auth="staff", roles=("clerk", "approver"),
+               body=REVEAL, responses={200: REVEALED}, errors=(400, 401, 403, 404))
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.ctx.identity.reveal_identity(self.principal, id, self.body["reason"], self.client_ip()))
+
+
+class AuditLogHandler(ApiHandler):
+    @operation("审计日志（可检索）", tags=TAGS, auth="staff", roles=("admin", "supervisor"), query=AUDIT_QUERY,
+               responses={200: list_of(AUDIT_ENTRY)}, errors=(400, 401, 403))
+    async def get(self) -> None:
+        q = self.query
+        docs, cursor = await self.ctx.audit.search(
+            actor_id=q.get("actor_id"), action=q.get("action"), target_type=q.get("target_type"),
+            target_id=q.get("target_id"), text=q.get("q"), before=q.get("cursor"), limit=q.get("limit", 50))
+        items = [{"id": str(d.pop("_id")), **d} for d in docs]
+        self.reply({"items": items, "next_cursor": cursor})
+
+
+_ = ERROR
+default_handlers = [
+    route("/api/v1/staff/login", StaffLoginHandler),
+    route("/api/v1/staff/refresh", StaffRefreshHandler),
+    route("/api/v1/staff/logout", StaffLogoutHandler),
+    route("/api/v1/staff/me", StaffMeHandler),
+    route("/api/v1/staff/accounts", StaffAccountsHandler),
+    route("/api/v1/staff/accounts/{id}", StaffAccountHandler),
+    route("/api/v1/staff/accounts/{id}/password", StaffPasswordHandler),
+    route("/api/v1/staff/accounts/{id}/unlock", StaffUnlockHandler),
+    route("/api/v1/staff/residents/{id}", ResidentLookupHandler),
+    route("/api/v1/staff/residents/{id}/reveal", ResidentRevealHandler),
+    route("/api/v1/staff/audit", AuditLogHandler),
+]

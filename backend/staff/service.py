@@ -1,0 +1,252 @@
+"""Staff accounts: argon2id passwords, roles, lockout after repeated failures, tokens.
+
+Failed attempts are counted per username whether or not the account exists, and unknown
+usernames cost the same password hash as known ones, so the answers reveal nothing about
+which accounts exist.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from backend.audit.service import AuditLog, staff_actor, system_actor
+from backend.config import StaffConfig
+from backend.core import errors
+from backend.core.access import STAFF_ROLES, Staff
+from backend.core.clock import Clock
+from backend.core.ratelimit import Limit, RateLimiter
+from backend.db.mongo import CollectionSpec
+from backend.identity.store import object_id
+from backend.identity.tokens import TokenPair, TokenService
+
+log = logging.getLogger("zjb.staff")
+AUDIENCE = "staff"
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
+
+COLLECTIONS = [
+    CollectionSpec(
+        "staff",
+        indexes=(IndexModel([("username", ASCENDING)], unique=True),),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["username", "password_hash", "roles", "status", "created_at"],
+            "properties": {
+                "username": {"bsonType": "string"},
+                "roles": {"bsonType": "array", "items": {"enum": list(STAFF_ROLES)}},
+                "status": {"enum": ["active", "disabled"]},
+            },
+        }},
+        doc="Staff accounts with argon2id password hashes and roles.",
+    ),
+    CollectionSpec("staff_login_guard", doc="Failed staff logins per username, and lockouts."),
+]
+
+
+def public_staff(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(doc["_id"]), "username": doc["username"], "display_name": doc.get("display_name", ""),
+            "roles": list(doc.get("roles", [])), "status": doc.get("status", "active"),
+            "hall_ids": list(doc.get("hall_ids", [])), "created_at": doc.get("created_at")}
+
+
+class StaffService:
+    def __init__(self, *, db: AsyncDatabase, tokens: TokenService, audit: AuditLog, limiter: RateLimiter,
+                 clock: Clock, config: StaffConfig, login_per_ip_per_minute: int):
+        self._col = db["staff"]
+        self._guard = db["staff_login_guard"]
+        self.tokens = tokens
+        self.audit = audit
+        self.limiter = limiter
+        self.clock = clock
+        self.config = config
+        self._hasher = PasswordHasher()
+        self._dummy_hash = self._hasher.hash("not-a-real-password-0000")
+        self._login_ip = Limit("staff-login-ip", login_per_ip_per_minute, 60)
+
+    # -- accounts ------------------------------------------------------------------------------
+
+    def _check_new(self, username: str, password: str, roles: list[str]) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        if not USERNAME.match(username):
+            problems["username"] = "用户名须为3至32位小写字母、数字或 _ . -，以字母开头"
+        problems.update(self._password_problems(username, password))
+        bad = [r for r in roles if r not in STAFF_ROLES]
+        if not roles or bad:
+            problems["roles"] = "角色无效，可选：" + "、".join(STAFF_ROLES)
+        return problems
+
+    def _password_problems(self, username: str, password: str) -> dict[str, str]:
+        if len(password) < self.config.min_password_length:
+            return {"password": f"密码至少 {self.config.min_password_length} 位"}
+        if username and username in password.lower():
+            return {"password": "密码不能包含用户名"}
+        if len(set(password)) < 4:
+            return {"password": "密码过于简单"}
+        return {}
+
+    async def create(self, *, username: str, password: str, roles: list[str], display_name: str = "",
+                     hall_ids: list[str] | None = None, actor: Staff | None = None, ip: str | None = None) -> dict[str, Any]:
+        username = username.strip().lower()
+        problems = self._check_new(username, password, roles)
+        if problems:
+            raise errors.InvalidInput(problems)
+        doc = {"username": username, "display_name": display_name.strip(), "roles": sorted(set(roles)),
+               "hall_ids": list(hall_ids or []), "status": "active", "created_at": self.clock.now(),
+               "password_hash": await asyncio.to_thread(self._hasher.hash, password)}
+        try:
+            res = await self._col.insert_one(doc)
+        except DuplicateKeyError:
+            raise errors.Conflict("用户名已存在", code="username_taken") from None
+        doc["_id"] = res.inserted_id
+        await self.audit.record(actor=staff_actor(actor) if actor else system_actor("cli"), action="staff.create",
+                                target_type="staff", target_id=str(res.inserted_id),
+                                details={"username": username, "roles": doc["roles"]}, ip=ip)
+        return public_staff(doc)
+
+    async def ensure(self, *, username: str, password: str, roles: list[str], display_name: str) -> None:
+        """Create the account unless it exists (demo seeding): idempotent, never overwrites."""
+        if await self._col.find_one({"username": username}, {"_id": 1}) is None:
+            try:
+                await self.create(username=username, password=password, roles=roles, display_name=display_name)
+            except errors.Conflict:
+                pass
+
+    async def list(self) -> list[dict[str, Any]]:
+        return [public_staff(d) async for d in self._col.find({}).sort("username", ASCENDING)]
+
+    async def get(self, staff_id: str) -> dict[str, Any]:
+        oid = object_id(staff_id)
+        doc = await self._col.find_one({"_id": oid}) if oid else None
+        if doc is None:
+            raise errors.NotFound()
+        return doc
+
+    async def update(self, actor: Staff, staff_id: str, changes: dict[str, Any], ip: str) -> dict[str, Any]:
+        doc = await self.get(staff_id)
+        if "roles" in changes:
+            bad = [r for r in changes["roles"] if r not in STAFF_ROLES]
+            if bad or not changes["roles"]:
+                raise errors.InvalidInput({"roles": "角色无效，可选：" + "、".join(STAFF_ROLES)})
+            changes["roles"] = sorted(set(changes["roles"]))
+        if str(doc["_id"]) == actor.id and (changes.get("status") == "disabled" or
+                                            ("roles" in changes and "admin" not in changes["roles"])):
+            raise errors.Conflict("不能停用自己或取消自己的管理员角色", code="self_lockout")
+        updated = await self._col.find_one_and_update({"_id": doc["_id"]}, {"$set": changes},
+                                                      return_document=ReturnDocument.AFTER)
+        if changes.get("status") == "disabled" or "roles" in changes:
+            await self.tokens.revoke_subject(str(doc["_id"]), AUDIENCE)
+        await self.audit.record(actor=staff_actor(actor), action="staff.update", target_type="staff",
+                                target_id=staff_id, details={"changes": changes, "username": doc["username"]}, ip=ip)
+        return public_staff(updated)
+
+    async def set_password(self, actor: Staff, staff_id: str, password: str, ip: str) -> None:
+        doc = await self.get(staff_id)
+        problems = self._password_problems(doc["username"], password)
+        if problems:
+            raise errors.InvalidInput(problems)
+        pw_hash = await asyncio.to_thread(self._hasher.hash, password)
+        await self._col.update_one({"_id": doc["_id"]}, {"$set": {"password_hash": pw_hash}})
+        await self._guard.delete_one({"_id": doc["username"]})
+        await self.tokens.revoke_subject(str(doc["_id"]), AUDIENCE)
+        await self.audit.record(actor=staff_actor(actor), action="staff.password.reset", target_type="staff",
+                                target_id=staff_id, details={"username": doc["username"]}, ip=ip)
+
+    async def unlock(self, actor: Staff, staff_id: str, ip: str) -> None:
+        doc = await self.get(staff_id)
+        await self._guard.delete_one({"_id": doc["username"]})
+        await self.audit.record(actor=staff_actor(actor), action="staff.unlock", target_type="staff",
+                                target_id=staff_id, details={"username": doc["username"]}, ip=ip)
+
+    # -- login ---------------------------------------------------------------------------------
+
+    async def login(self, username: str, password: str, ip: str) -> tuple[dict[str, Any], TokenPair]:
+        await self.limiter.hit(self._login_ip, ip)
+        username = username.strip().lower()
+        now = self.clock.now()
+        guard = await self._guard.find_one({"_id": username})
+        if guard and guard.get("locked_until") and guard["locked_until"] > now:
+            raise self._locked(guard["locked_until"], now)
+        doc = await self._col.find_one({"username": username})
+        ok = await asyncio.to_thread(self._verify, doc["password_hash"] if doc else self._dummy_hash, password)
+        if not ok or doc is None or doc.get("status") != "active":
+            raise await self._failed(username, doc, now, ip,
+                                     disabled=bool(ok and doc is not None and doc.get("status") != "active"))
+        await self._guard.delete_one({"_id": username})
+        if self._hasher.check_needs_rehash(doc["password_hash"]):
+            new_hash = await asyncio.to_thread(self._hasher.hash, password)
+            await self._col.update_one({"_id": doc["_id"]}, {"$set": {"password_hash": new_hash}})
+        pair = await self.tokens.issue(str(doc["_id"]), AUDIENCE)
+        await self._col.update_one({"_id": doc["_id"]}, {"$set": {"last_login_at": now}})
+        await self.audit.record(actor={"type": "staff", "id": str(doc["_id"]), "username": username},
+                                action="staff.login", target_type="staff", target_id=str(doc["_id"]), ip=ip)
+        return doc, pair
+
+    def _verify(self, pw_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(pw_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def _locked(self, until: dt.datetime, now: dt.datetime) -> errors.AppError:
+        return errors.Forbidden("登录失败次数过多，账号已暂时锁定", code="account_locked",
+                                details={"locked_until": until.isoformat(),
+                                         "retry_after_seconds": max(1, int((until - now).total_seconds()))})
+
+    async def _failed(self, username: str, doc: dict | None, now: dt.datetime, ip: str, *, disabled: bool) -> errors.AppError:
+        window_start = now - dt.timedelta(minutes=self.config.lockout_window_minutes)
+        guard = await self._guard.find_one_and_update(
+            {"_id": username},
+            [{"$set": {
+                "count": {"$cond": [{"$lt": [{"$ifNull": ["$first_at", window_start]}, window_start]},
+                                    1, {"$add": [{"$ifNull": ["$count", 0]}, 1]}]},
+                "first_at": {"$cond": [{"$lt": [{"$ifNull": ["$first_at", window_start]}, window_start]},
+                                       now, {"$ifNull": ["$first_at", now]}]},
+            }}],
+            upsert=True, return_document=ReturnDocument.AFTER)
+        count = int(guard.get("count", 1))
+        actor = {"type": "staff", "id": str(doc["_id"]) if doc else None, "username": username}
+        if count >= self.config.lockout_threshold:
+            until = now + dt.timedelta(minutes=self.config.lockout_minutes)
+            await self._guard.update_one({"_id": username}, {"$set": {"locked_until": until, "count": 0,
+                                                                      "first_at": None}})
+            await self.audit.record(actor=actor, action="staff.locked", target_type="staff",
+                                    target_id=actor["id"], ip=ip, outcome="locked")
+            return self._locked(until, now)
+        await self.audit.record(actor=actor, action="staff.login", target_type="staff", target_id=actor["id"],
+                                ip=ip, outcome="failed")
+        if disabled:
+            return errors.Forbidden("账号已停用，请联系管理员", code="account_disabled")
+        return errors.Unauthenticated("用户名或密码错误", details={
+            "reason": "invalid_credentials", "remaining_attempts": self.config.lockout_threshold - count})
+
+    async def refresh(self, refresh_token: str) -> tuple[dict[str, Any], TokenPair]:
+        subject, pair = await self.tokens.rotate(refresh_token, AUDIENCE)
+        doc = await self._col.find_one({"_id": object_id(subject)})
+        if doc is None or doc.get("status") != "active":
+            raise errors.Unauthenticated("账号不可用，请重新登录")
+        return doc, pair
+
+    async def logout(self, staff: Staff, refresh_token: str | None, ip: str) -> None:
+        """End this session (its refresh-token family), or every session when no token is given."""
+        if refresh_token:
+            await self.tokens.revoke_token_family(refresh_token, staff.id)
+        else:
+            await self.tokens.revoke_subject(staff.id, AUDIENCE)
+        await self.audit.record(actor=staff_actor(staff), action="staff.logout", target_type="staff",
+                                target_id=staff.id, ip=ip)
+
+    async def authenticate(self, token: str) -> Staff:
+        claims = self.tokens.verify_access(token, AUDIENCE)
+        doc = await self._col.find_one({"_id": object_id(claims["sub"])})
+        if doc is None or doc.get("status") != "active":
+            raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
+        return Staff(id=str(doc["_id"]), username=doc["username"], roles=frozenset(doc.get("roles", [])),
+                     display_name=doc.get("display_name", ""))

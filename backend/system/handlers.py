@@ -1,0 +1,38 @@
+"""Health, readiness and the OpenAPI document."""
+from __future__ import annotations
+
+from backend.core.api import ApiHandler, operation, route
+from backend.core.schema import obj, string
+from backend.db.mongo import ping
+
+TAGS = ("系统",)
+HEALTH = obj({"status": string()}, ["status"], additional=True)
+
+
+class HealthzHandler(ApiHandler):
+    @operation("存活检查：服务器能接收请求即为 200", tags=TAGS, responses={200: HEALTH})
+    async def get(self) -> None:
+        self.reply({"status": "ok"})
+
+
+class ReadyzHandler(ApiHandler):
+    @operation("就绪检查：数据库与后台任务均正常才为 200", tags=TAGS, responses={200: HEALTH, 503: HEALTH})
+    async def get(self) -> None:
+        db_ok = await ping(self.ctx.client)
+        workers_ok = self.ctx.workers.healthy() or not self.ctx.config.workers.enabled
+        ready = db_ok and workers_ok and self.ctx.started
+        self.reply({"status": "ready" if ready else "not_ready", "database": "up" if db_ok else "down",
+                    "workers": self.ctx.workers.status()}, 200 if ready else 503)
+
+
+class OpenApiHandler(ApiHandler):
+    @operation("本文档（OpenAPI 3.1）", tags=TAGS, responses={200: {"type": "object"}})
+    async def get(self) -> None:
+        self.reply(self.ctx.openapi())
+
+
+default_handlers = [
+    route("/healthz", HealthzHandler),
+    route("/readyz", ReadyzHandler),
+    route("/openapi.json", OpenApiHandler),
+]

@@ -1,0 +1,112 @@
+"""The identity-verification stand-in (实名核验, 二要素: name + ID number).
+
+It speaks the signed protocol of ``backend.identity.providers.HttpRealnameVerifier``: requests
+signed with HMAC-SHA256 over method, path, timestamp, nonce and body, checked here (bad
+signature 401, stale timestamp 401, replayed nonce 409); answers signed the same way.
+
+Its population: people registered through ``POST /sandbox/realname/people`` are matched by
+name; any other valid number is taken as consistent (an open sandbox population).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import time
+
+from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
+from backend.core.schema import obj, string
+from backend.identity.providers import HttpRealnameVerifier, realname_signature
+from sandbox.state import StandinStore
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS people (id_hash TEXT PRIMARY KEY, name TEXT);
+CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, at REAL);
+CREATE TABLE IF NOT EXISTS checks (id INTEGER PRIMARY KEY AUTOINCREMENT, id_hash TEXT, result TEXT, at REAL);
+"""
+PATH = "/sandbox/realname" + HttpRealnameVerifier.PATH
+
+
+def _hash(id_number: str) -> str:
+    return hashlib.sha256(id_number.strip().upper().encode()).hexdigest()
+
+
+class RealnameStandin:
+    def __init__(self, path: str, app_id: str, app_secret: str):
+        self.store = StandinStore(path, SCHEMA)
+        self.app_id = app_id
+        self.secret = app_secret
+
+    def register(self, name: str, id_number: str) -> None:
+        self.store.execute("INSERT INTO people VALUES (?, ?) ON CONFLICT (id_hash) DO UPDATE SET name = excluded.name",
+                           (_hash(id_number), name.strip()))
+
+    def check(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        ts, nonce, sig = headers.get("X-Timestamp", ""), headers.get("X-Nonce", ""), headers.get("X-Signature", "")
+        if headers.get("X-App-Id") != self.app_id:
+            return 401, {"code": "invalid_app", "message": "unknown app id"}
+        if not (ts.isdigit() and abs(int(ts) - time.time()) <= HttpRealnameVerifier.MAX_SKEW):
+            return 401, {"code": "stale_request", "message": "timestamp outside the allowed window"}
+        if not hmac.compare_digest(realname_signature(self.secret, "POST", PATH, ts, nonce, body), sig):
+            return 401, {"code": "bad_signature", "message": "signature does not verify"}
+        try:
+            self.store.execute("INSERT INTO nonces VALUES (?, ?)", (nonce, time.time()))
+        except sqlite3.IntegrityError:  # the nonce was seen: a replay
+            return 409, {"code": "replayed", "message": "nonce already used"}
+        self.store.execute("DELETE FROM nonces WHERE at < ?", (time.time() - 2 * HttpRealnameVerifier.MAX_SKEW,))
+        try:
+            req = json.loads(body)
+            name, id_number = str(req["name"]), str(req["id_number"])
+        except (ValueError, KeyError, TypeError):
+            return 400, {"code": "bad_request", "message": "name and id_number are required"}
+        h = _hash(id_number)
+        row = self.store.one("SELECT name FROM people WHERE id_hash = ?", (h,))
+        result = "consistent" if row is None or row["name"] == name.strip() else "inconsistent"
+        self.store.execute("INSERT INTO checks (id_hash, result, at) VALUES (?, ?, ?)", (h, result, time.time()))
+        return 200, {"result": result, "request_id": req.get("request_id")}
+
+    def sign(self, body: bytes) -> dict[str, str]:
+        ts, nonce = str(int(time.time())), secrets.token_hex(16)
+        return {"X-Timestamp": ts, "X-Nonce": nonce,
+                "X-Signature": realname_signature(self.secret, "RESPONSE", PATH, ts, nonce, body)}
+
+
+class VerifyHandler(BaseHandler):
+    def initialize(self, standin: RealnameStandin) -> None:  # type: ignore[override]
+        super().initialize()
+        self.standin = standin
+
+    @operation("（替身）实名核验", tags=("沙箱：实名核验替身",),
+               responses={200: Response(schema={"type": "object"}, description="签名的核验结果")})
+    def post(self) -> None:
+        status, payload = self.standin.check(dict(self.request.headers), self.request.body)
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        for k, v in self.standin.sign(body).items():
+            self.set_header(k, v)
+        self.finish(body)
+
+
+class PeopleHook(ApiHandler):
+    def initialize(self, standin: RealnameStandin) -> None:  # type: ignore[override]
+        super().initialize()
+        self.standin = standin
+
+    @operation("沙箱：在实名核验替身中登记一个人（用于核验不一致的场景）", tags=("沙箱",),
+               body=obj({"name": string(minLength=1, maxLength=30), "id_number": string(minLength=18, maxLength=18)},
+                        ["name", "id_number"]),
+               responses={201: obj({"ok": {"type": "boolean"}}, ["ok"])}, errors=(400,))
+    async def post(self) -> None:
+        self.standin.register(self.body["name"], self.body["id_number"])
+        self.reply({"ok": True}, 201)
+
+
+def protocol_handlers(standin: RealnameStandin) -> list:
+    return [route(PATH, VerifyHandler, standin=standin)]
+
+
+def hook_handlers(standin: RealnameStandin) -> list:
+    return [route("/sandbox/realname/people", PeopleHook, standin=standin)]
