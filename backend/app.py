@@ -6,12 +6,14 @@ validators, indexes), seeds sandbox demo data and starts the workers; ``stop()``
 """
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import pymongo.errors
 import tornado.httputil
 import tornado.web
 from pymongo import AsyncMongoClient
@@ -41,11 +43,14 @@ from backend.staff.service import COLLECTIONS as STAFF_COLLECTIONS
 from backend.staff.service import StaffService
 from backend.system import handlers as system_handlers
 from backend.workers import Workers
+from notify.outbox import COLLECTIONS as OUTBOX_COLLECTIONS
+from notify.outbox import Outbox
 
 log = logging.getLogger("zjb.app")
 
 ALL_COLLECTIONS: list[CollectionSpec] = [
     *USER_COLLECTIONS, *TOKEN_COLLECTIONS, *STAFF_COLLECTIONS, *AUDIT_COLLECTIONS, *RATE_COLLECTIONS,
+    *OUTBOX_COLLECTIONS,
 ]
 
 
@@ -57,6 +62,7 @@ class AppContext:
     db: AsyncDatabase
     audit: AuditLog
     limiter: RateLimiter
+    outbox: Outbox
     tokens: TokenService
     identity: IdentityService
     staff: StaffService
@@ -68,7 +74,17 @@ class AppContext:
     _proxies: list[Any] = field(default_factory=list)
 
     async def start(self, *, run_workers: bool | None = None) -> None:
-        await ensure_schema(self.db, ALL_COLLECTIONS)
+        """Prepare the database and start the workers. While the database cannot be reached this
+        keeps trying (the HTTP server already answers: /healthz 200, /readyz 503)."""
+        delay = 0.5
+        while True:
+            try:
+                await ensure_schema(self.db, ALL_COLLECTIONS)
+                break
+            except pymongo.errors.ConnectionFailure:
+                log.warning("database not reachable at start-up; retrying", extra={"retry_in_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
         if self.config.is_sandbox and self.config.sandbox.seed_demo_data:
             from sandbox.seed import seed_demo_data
             await seed_demo_data(self)
@@ -139,6 +155,7 @@ def make_app(config: Config, *, clock: Clock | None = None,
     db = client[config.database.name]
 
     audit = AuditLog(db, clock)
+    outbox = Outbox(db, clock)
     limiter = RateLimiter(db, clock)
     sec = config.security
     tokens = TokenService(db, secret=sec.jwt_secret, issuer=sec.jwt_issuer, clock=clock, ttl={
@@ -156,7 +173,8 @@ def make_app(config: Config, *, clock: Clock | None = None,
                          login_per_ip_per_minute=config.ratelimit.staff_login_per_ip_per_minute)
     workers = Workers()
 
-    ctx = AppContext(config=config, clock=clock, client=client, db=db, audit=audit, limiter=limiter, tokens=tokens,
+    ctx = AppContext(config=config, clock=clock, client=client, db=db, audit=audit, limiter=limiter, outbox=outbox,
+                     tokens=tokens,
                      identity=identity, staff=staff, workers=workers)
     ctx._proxies = [ipaddress.ip_network(c, strict=False) for c in config.server.trusted_proxies]
 
