@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from backend.core.api import ApiHandler, operation, route
-from backend.core.schema import ERROR, array, integer, list_of, nullable, obj, string, DATETIME
+from backend.core.schema import array, integer, list_of, nullable, obj, string, DATETIME
 from backend.staff.service import public_staff
 
 from backend.core.access import STAFF_ROLES
@@ -146,7 +146,6 @@ class AuditLogHandler(ApiHandler):
         self.reply({"items": items, "next_cursor": cursor})
 
 
-_ = ERROR
 default_handlers = [
     route("/api/v1/staff/login", StaffLoginHandler),
     route("/api/v1/staff/refresh", StaffRefreshHandler),

@@ -1,0 +1,192 @@
+"""Test support: a real app server on a real port, an HTTP client, keyword-only factories.
+
+The app runs in its own thread with its own event loop, exactly as ``serve`` runs it, so tests
+talk to it over HTTP and can also run coroutines on its loop to look at the database.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import random
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any, Coroutine
+
+import requests
+import tornado.httpserver
+
+from backend.app import AppContext, make_app
+from backend.config import Config
+from backend.core.clock import ShiftedClock
+from backend.db.embedded import free_port
+from backend.identity.idnumber import check_char
+
+
+class AppServer:
+    def __init__(self, config: Config, clock: ShiftedClock | None = None, *, wait_started: bool = True):
+        port = free_port()
+        self.wait_started = wait_started
+        self.config = config.with_overrides(server={"port": port})
+        self.clock = clock or ShiftedClock()
+        self.base = f"http://127.0.0.1:{port}"
+        self.ctx: AppContext | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=f"app-{port}", daemon=True)
+
+    def start(self) -> "AppServer":
+        self._thread.start()
+        if not self._ready.wait(60):
+            raise RuntimeError("app server did not start")
+        if self._error:
+            raise self._error
+        return self
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as e:  # noqa: BLE001 - reported to the starting thread
+            self._error = e
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        app = make_app(self.config, clock=self.clock)
+        self.ctx = app.settings["ctx"]
+        http = tornado.httpserver.HTTPServer(app, max_body_size=self.config.server.max_body_bytes * 2)
+        http.listen(self.config.server.port, "127.0.0.1")
+        starting = asyncio.ensure_future(self.ctx.start())
+        if self.wait_started:
+            await starting
+        self._ready.set()
+        await self._stop.wait()
+        http.stop()
+        await http.close_all_connections()
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
+        await self.ctx.stop()
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
+        """Run a coroutine on the server's loop (to read or prepare the database directly)."""
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(30)
+
+
+class Api:
+    """requests, with the base URL, JSON and bearer tokens filled in."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.session = requests.Session()
+
+    def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None,
+                headers: dict[str, str] | None = None, data: bytes | str | None = None, **kw: Any) -> requests.Response:
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        if json_body is not None:
+            data = json.dumps(json_body, ensure_ascii=False).encode()
+            h.setdefault("Content-Type", "application/json")
+        return self.session.request(method, self.base + path, data=data, headers=h, timeout=30, **kw)
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
+        return self.request("POST", path, json_body=body if body is not None else {}, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
+        return self.request("PATCH", path, json_body=body if body is not None else {}, **kw)
+
+
+def assert_error(resp: requests.Response, status: int, code: str) -> dict[str, Any]:
+    """The answer is an error in the contract's shape with this status and code."""
+    assert resp.status_code == status, (resp.status_code, resp.text)
+    body = resp.json()
+    assert set(body) == {"error"}, body
+    err = body["error"]
+    assert set(err) == {"code", "message", "details"}, err
+    assert err["code"] == code, err
+    assert isinstance(err["message"], str) and err["message"], err
+    assert isinstance(err["details"], dict)
+    return err
+
+
+def make_id_number(*, region: str = "110105", born: dt.date | None = None, seq: int | None = None) -> str:
+    """A valid GB 11643 number (random birth date and sequence unless given)."""
+    born = born or dt.date(1950, 1, 1) + dt.timedelta(days=random.randrange(0, 365 * 50))
+    seq = random.randrange(0, 1000) if seq is None else seq
+    first17 = f"{region}{born:%Y%m%d}{seq:03d}"
+    return first17 + check_char(first17)
+
+
+CHINESE_NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴霞", "欧阳春晓", "阿依古丽·买买提"]
+
+
+@dataclass
+class ResidentHandle:
+    id: str
+    openid: str
+    access_token: str
+    refresh_token: str
+    name: str | None = None
+    id_number: str | None = None
+
+
+def new_resident(api: Api, *, verified: bool = False, name: str | None = None,
+                 id_number: str | None = None, code: str | None = None) -> ResidentHandle:
+    code = code or f"test-{uuid.uuid4().hex[:12]}"
+    r = api.post("/api/v1/auth/wechat-login", {"code": code})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    h = ResidentHandle(id=body["user"]["id"], openid="o-" + code, access_token=body["access_token"],
+                       refresh_token=body["refresh_token"])
+    if verified:
+        h.name = name or random.choice(CHINESE_NAMES)
+        h.id_number = id_number or make_id_number()
+        r = api.post("/api/v1/me/realname", {"name": h.name, "id_number": h.id_number}, token=h.access_token)
+        assert r.status_code == 200, r.text
+    return h
+
+
+DEMO_PASSWORD = "Zjb-demo-2026"
+DEMO_BY_ROLE = {"clerk": "clerk1", "approver": "approver1", "hall_manager": "hall1", "finance": "finance1",
+                "supervisor": "supervisor1", "admin": "admin1"}
+
+
+def staff_login(api: Api, *, role: str | None = None, username: str | None = None,
+                password: str = DEMO_PASSWORD) -> dict[str, Any]:
+    username = username or DEMO_BY_ROLE[role or "admin"]
+    r = api.post("/api/v1/staff/login", {"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+class LogCapture(logging.Handler):
+    """Every log line the app writes, formatted exactly as in production (JSON)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        from backend.core.logs import JsonFormatter
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+        self._lock2 = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        with self._lock2:
+            self.lines.append(line)
+
+    def text(self) -> str:
+        with self._lock2:
+            return "\n".join(self.lines)

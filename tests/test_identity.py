@@ -1,0 +1,304 @@
+"""Resident identity: WeChat login through the stand-in, our tokens, real-name binding."""
+from __future__ import annotations
+
+import base64
+import concurrent.futures
+import datetime as dt
+import json
+import time
+import uuid
+
+import jwt
+import pytest
+
+from tests.support import Api, assert_error, make_id_number, new_resident, staff_login
+
+
+def _login(api: Api, code: str):
+    return api.post("/api/v1/auth/wechat-login", {"code": code})
+
+
+# -- login ------------------------------------------------------------------------------------
+
+def test_login_maps_test_codes_to_one_account(api: Api) -> None:
+    code = f"test-{uuid.uuid4().hex[:8]}"
+    first, again = _login(api, code).json(), _login(api, code).json()
+    assert first["user"] == again["user"] and first["user"]["realname_verified"] is False
+    assert first["expires_in"] == 900 and first["token_type"] == "Bearer"
+    other = _login(api, f"test-{uuid.uuid4().hex[:8]}").json()
+    assert other["user"]["id"] != first["user"]["id"]
+
+
+def test_login_with_a_one_time_code_works_once(api: Api) -> None:
+    code = api.post("/sandbox/wechat/login-codes", {"openid": f"o-real-{uuid.uuid4().hex[:6]}"}).json()["code"]
+    assert _login(api, code).status_code == 200
+    err = assert_error(_login(api, code), 401, "unauthenticated")
+    assert err["details"]["wechat_errcode"] == 40163
+
+
+@pytest.mark.parametrize("code,status,errcode,app_code", [
+    ("not-a-code", 401, 40029, "unauthenticated"),
+    ("used-abc", 401, 40163, "unauthenticated"),
+    ("risky-abc", 403, 40226, "forbidden"),
+    ("busy-abc", 429, 45011, "rate_limited"),
+])
+def test_wechat_errors_are_translated_by_meaning(api: Api, code: str, status: int, errcode: int, app_code: str) -> None:
+    err = assert_error(_login(api, code), status, app_code)
+    assert err["details"]["wechat_errcode"] == errcode
+
+
+def test_wechat_unreachable_is_502(make_server) -> None:
+    srv = make_server(wechat={"gateway": "http://127.0.0.1:9/"})
+    r = Api(srv.base).post("/api/v1/auth/wechat-login", {"code": "test-x"})
+    assert_error(r, 502, "provider_error")
+    assert "127.0.0.1:9" not in r.text
+
+
+# -- tokens -----------------------------------------------------------------------------------
+
+def test_access_token_opens_me(api: Api) -> None:
+    r = new_resident(api)
+    me = api.get("/api/v1/me", token=r.access_token).json()
+    assert me["id"] == r.id and me["realname_verified"] is False and me["id_number_masked"] is None
+
+
+def _claims(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def test_tampered_token_is_refused(api: Api) -> None:
+    r = new_resident(api)
+    head, body, sig = r.access_token.split(".")
+    claims = _claims(r.access_token)
+    claims["sub"] = "000000000000000000000000"
+    forged_body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    err = assert_error(api.get("/api/v1/me", token=f"{head}.{forged_body}.{sig}"), 401, "unauthenticated")
+    assert err["details"]["reason"] == "token_invalid"
+    flipped = sig[:-2] + ("A" if sig[-2] != "A" else "B") + sig[-1]
+    assert_error(api.get("/api/v1/me", token=f"{head}.{body}.{flipped}"), 401, "unauthenticated")
+
+
+def test_alg_none_and_other_algorithms_are_refused(api: Api) -> None:
+    r = new_resident(api)
+    claims = _claims(r.access_token)
+    unsigned = jwt.encode(claims, None, algorithm="none")
+    assert_error(api.get("/api/v1/me", token=unsigned), 401, "unauthenticated")
+    hs512 = jwt.encode(claims, "sandbox-only-jwt-secret-change-me-0123456789abcdef" * 2, algorithm="HS512")
+    assert_error(api.get("/api/v1/me", token=hs512), 401, "unauthenticated")
+
+
+def test_token_signed_with_another_secret_or_issuer_is_refused(api: Api) -> None:
+    r = new_resident(api)
+    claims = _claims(r.access_token)
+    other = jwt.encode(claims, "another-secret-another-secret-another-secret", algorithm="HS256")
+    assert_error(api.get("/api/v1/me", token=other), 401, "unauthenticated")
+    wrong_iss = jwt.encode({**claims, "iss": "elsewhere"}, "sandbox-only-jwt-secret-change-me-0123456789abcdef",
+                           algorithm="HS256")
+    assert_error(api.get("/api/v1/me", token=wrong_iss), 401, "unauthenticated")
+
+
+def test_expired_token_is_refused(api: Api, clock) -> None:
+    r = new_resident(api)
+    assert api.get("/api/v1/me", token=r.access_token).status_code == 200
+    clock.advance(minutes=16)
+    err = assert_error(api.get("/api/v1/me", token=r.access_token), 401, "unauthenticated")
+    assert err["details"]["reason"] == "token_expired"
+
+
+def test_resident_and_staff_tokens_do_not_open_each_others_endpoints(api: Api) -> None:
+    r = new_resident(api)
+    staff = staff_login(api, role="admin")
+    assert_error(api.get("/api/v1/staff/me", token=r.access_token), 401, "unauthenticated")
+    assert_error(api.get("/api/v1/staff/accounts", token=r.access_token), 401, "unauthenticated")
+    assert_error(api.get("/api/v1/me", token=staff["access_token"]), 401, "unauthenticated")
+    # Nor do their refresh tokens.
+    assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": staff["refresh_token"]}), 401, "unauthenticated")
+    assert_error(api.post("/api/v1/staff/refresh", {"refresh_token": r.refresh_token}), 401, "unauthenticated")
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
+    r = new_resident(api)
+    first = api.post("/api/v1/auth/refresh", {"refresh_token": r.refresh_token})
+    assert first.status_code == 200
+    new = first.json()
+    assert new["refresh_token"] != r.refresh_token and new["user"]["id"] == r.id
+    assert api.get("/api/v1/me", token=new["access_token"]).status_code == 200
+    # The old refresh token is replayed: refused, and the whole family with it.
+    err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": r.refresh_token}), 401, "unauthenticated")
+    assert err["details"]["reason"] == "refresh_token_reused"
+    err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": new["refresh_token"]}), 401, "unauthenticated")
+    assert err["details"]["reason"] == "refresh_token_invalid"
+    # A new login starts a new, working family.
+    again = _login(api, "test-" + r.openid[len("o-test-"):]).json()
+    assert api.post("/api/v1/auth/refresh", {"refresh_token": again["refresh_token"]}).status_code == 200
+
+
+def test_refresh_token_expires(api: Api, clock) -> None:
+    r = new_resident(api)
+    clock.advance(days=31)
+    assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": r.refresh_token}), 401, "unauthenticated")
+
+
+def test_unknown_refresh_token_is_refused(api: Api) -> None:
+    assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": "x" * 43}), 401, "unauthenticated")
+
+
+# -- real name --------------------------------------------------------------------------------
+
+def _bind(api: Api, token: str, name: str, id_number: str):
+    return api.post("/api/v1/me/realname", {"name": name, "id_number": id_number}, token=token)
+
+
+def test_realname_binding_answers_only_masked_values(api: Api) -> None:
+    r = new_resident(api)
+    resp = _bind(api, r.access_token, "张三", "11010519491231002X")
+    if resp.status_code == 409:  # the contract's test vector may be bound by an earlier run of this test
+        r = new_resident(api)
+        resp = _bind(api, r.access_token, "张三", make_id_number(born=dt.date(1949, 12, 31)))
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["realname_verified"] is True
+    assert body["name_masked"] == "张*"
+    assert body["id_number_masked"].startswith("1101") and body["id_number_masked"][4:14] == "*" * 10
+    me = api.get("/api/v1/me", token=r.access_token).json()
+    assert me["realname_verified"] is True and me["name_masked"] == "张*"
+    # A new login reports the account as verified.
+    assert _login(api, "test-" + r.openid[len("o-test-"):]).json()["user"]["realname_verified"] is True
+
+
+def test_lower_case_x_is_accepted_and_normalised(api: Api) -> None:
+    r = new_resident(api)
+    n = make_id_number()
+    while not n.endswith("X"):
+        n = make_id_number()
+    assert _bind(api, r.access_token, "李四", n.lower()).json()["id_number_masked"].endswith("X")
+
+
+@pytest.mark.parametrize("id_number,fragment", [
+    ("11010519491231002", "18位"),            # too short
+    ("1101051949123100XX", "18位"),           # X inside
+    ("110105194912310021", "校验位"),          # wrong check digit
+    ("000000194912310025", "地区码"),          # unknown region (check digit made right below)
+    ("110105194902300028", "出生日期"),         # 30 February
+    ("110105209901010000", "晚于今天"),         # born in the future
+])
+def test_bad_id_numbers_are_400_with_a_reason(api: Api, id_number: str, fragment: str) -> None:
+    from backend.identity.idnumber import check_char
+    if fragment != "18位" and fragment != "校验位":
+        id_number = id_number[:17] + check_char(id_number[:17])
+    r = new_resident(api)
+    err = assert_error(_bind(api, r.access_token, "王五", id_number), 400, "invalid_input")
+    assert fragment in err["details"]["fields"]["id_number"]
+    assert api.get("/api/v1/me", token=r.access_token).json()["realname_verified"] is False
+
+
+@pytest.mark.parametrize("name", ["A", "张", "张三1", "<b>张三</b>", "张 三", "", "张三" * 20])
+def test_bad_names_are_400(api: Api, name: str) -> None:
+    r = new_resident(api)
+    err = assert_error(_bind(api, r.access_token, name, make_id_number()), 400, "invalid_input")
+    assert "name" in err["details"]["fields"]
+
+
+def test_minority_and_rare_character_names_are_accepted(api: Api) -> None:
+    for name in ("阿依古丽·买买提", "𠮷野家"):
+        r = new_resident(api)
+        assert _bind(api, r.access_token, name, make_id_number()).status_code == 200, name
+
+
+def test_name_that_does_not_match_the_id_number_is_refused(api: Api) -> None:
+    n = make_id_number()
+    api.post("/sandbox/realname/people", {"name": "赵六", "id_number": n})
+    r = new_resident(api)
+    err = assert_error(_bind(api, r.access_token, "钱七", n), 400, "realname_mismatch")
+    assert "name" in err["details"]["fields"]
+    assert _bind(api, r.access_token, "赵六", n).status_code == 200
+
+
+def test_one_id_number_binds_one_account(api: Api) -> None:
+    n = make_id_number()
+    a, b = new_resident(api), new_resident(api)
+    assert _bind(api, a.access_token, "孙八", n).status_code == 200
+    assert_error(_bind(api, b.access_token, "孙八", n), 409, "id_number_already_bound")
+    # The same binding again is harmless; a different number is refused.
+    assert _bind(api, a.access_token, "孙八", n).status_code == 200
+    assert_error(_bind(api, a.access_token, "孙八", make_id_number()), 409, "realname_already_bound")
+
+
+def test_racing_accounts_cannot_both_bind_one_id_number(api: Api) -> None:
+    n = make_id_number()
+    residents = [new_resident(api) for _ in range(5)]  # 5: the per-number hourly limit
+    with concurrent.futures.ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda r: _bind(Api(api.base), r.access_token, "周九", n).status_code, residents))
+    assert sorted(answers) == [200] + [409] * 4
+
+
+def test_id_numbers_are_encrypted_at_rest(api: Api, server) -> None:
+    r = new_resident(api, verified=True)
+    doc = server.run(server.ctx.db["users"].find_one({"openid": r.openid}))
+    stored = json.dumps(doc, default=str, ensure_ascii=False)
+    assert r.id_number not in stored and r.id_number[6:14] not in stored and r.name not in stored
+    sealed = doc["realname"]["id_sealed"]
+    assert sealed["kid"] == "k1" and set(sealed) == {"kid", "nonce", "ct"}
+    cipher = server.ctx.identity.cipher
+    assert cipher.open(sealed, aad=str(doc["_id"])) == r.id_number
+    # Bound to its record: the same ciphertext does not open for another account.
+    from backend.identity.crypto import CipherError
+    with pytest.raises(CipherError):
+        cipher.open(sealed, aad="000000000000000000000000")
+
+
+def test_full_id_number_never_appears_in_any_response_or_log_line(api: Api, log_capture) -> None:
+    seen: list[str] = []
+    r = new_resident(api)
+    n = make_id_number()
+    for resp in (
+        _bind(api, r.access_token, "吴十", n[:17] + ("0" if n[17] != "0" else "1")),  # a failed attempt
+        _bind(api, r.access_token, "吴十", n),
+        api.get("/api/v1/me", token=r.access_token),
+        _login(api, "test-" + r.openid[len("o-test-"):]),
+    ):
+        seen.append(resp.text)
+    time.sleep(0.1)
+    everything = "\n".join(seen) + "\n" + log_capture.text()
+    assert n not in everything and n[:17] not in everything
+
+
+def test_realname_attempts_are_rate_limited_per_account(api: Api) -> None:
+    r = new_resident(api)
+    for _ in range(5):
+        assert_error(_bind(api, r.access_token, "郑一", "110105194912310021"), 400, "invalid_input")
+    resp = _bind(api, r.access_token, "郑一", make_id_number())
+    err = assert_error(resp, 429, "rate_limited")
+    assert int(resp.headers["Retry-After"]) > 0 and err["details"]["retry_after_seconds"] > 0
+
+
+def test_realname_attempts_are_rate_limited_per_id_number(api: Api) -> None:
+    n = make_id_number()
+    api.post("/sandbox/realname/people", {"name": "冯二", "id_number": n})
+    for _ in range(5):
+        assert_error(_bind(api, new_resident(api).access_token, "陈三", n), 400, "realname_mismatch")
+    assert_error(_bind(api, new_resident(api).access_token, "冯二", n), 429, "rate_limited")
+
+
+def test_login_is_rate_limited_per_ip_and_per_openid(make_server) -> None:
+    srv = make_server(ratelimit={"login_per_ip_per_minute": 3, "login_per_openid_per_minute": 2})
+    api = Api(srv.base)
+    ip = {"X-Forwarded-For": "203.0.113.7"}
+    for i in range(3):
+        assert api.post("/api/v1/auth/wechat-login", {"code": f"test-ip{i}"}, headers=ip).status_code == 200
+    assert_error(api.post("/api/v1/auth/wechat-login", {"code": "test-ip9"}, headers=ip), 429, "rate_limited")
+    # Another hall's address is not affected; one person logging in too often is.
+    other = {"X-Forwarded-For": "203.0.113.8"}
+    assert api.post("/api/v1/auth/wechat-login", {"code": "test-same"}, headers=other).status_code == 200
+    assert api.post("/api/v1/auth/wechat-login", {"code": "test-same"}, headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 200
+    assert_error(api.post("/api/v1/auth/wechat-login", {"code": "test-same"}, headers={"X-Forwarded-For": "203.0.113.10"}),
+                 429, "rate_limited")
+
+
+def test_forwarded_for_is_ignored_without_a_trusted_proxy(make_server) -> None:
+    srv = make_server(server={"trusted_proxies": []}, ratelimit={"login_per_ip_per_minute": 2})
+    api = Api(srv.base)
+    for i in range(2):
+        api.post("/api/v1/auth/wechat-login", {"code": f"test-spoof{i}"}, headers={"X-Forwarded-For": f"198.51.100.{i}"})
+    assert_error(api.post("/api/v1/auth/wechat-login", {"code": "test-spoof9"},
+                          headers={"X-Forwarded-For": "198.51.100.99"}), 429, "rate_limited")

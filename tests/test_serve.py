@@ -1,0 +1,92 @@
+"""`python -m backend serve`: starts everything, stops cleanly, never leaves the database behind."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from backend.db.embedded import free_port
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _start(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZJB_")}
+    with open(data_dir.parent / f"{port}.log", "wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/readyz", timeout=1).status_code == 200:
+                return proc, base
+        except requests.RequestException:
+            pass
+        assert proc.poll() is None, (data_dir.parent / f"{port}.log").read_text()
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("serve did not become ready")
+
+
+def _db_pid(data_dir: Path) -> int:
+    return int(json.loads((data_dir / "run" / "db.json").read_text())["pid"])
+
+
+def _gone(pid: int, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # reap it if it is our zombie grandchild's parent's
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def test_serve_starts_everything_and_stops_cleanly(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    proc, base = _start(data)
+    db_pid = _db_pid(data)
+    try:
+        assert requests.get(base + "/healthz").json() == {"status": "ok"}
+        login = requests.post(base + "/api/v1/auth/wechat-login", json={"code": "test-serve"}).json()
+        assert login["user"]["id"]
+        assert requests.get(base + "/sandbox/staff").status_code == 200
+        assert (data / "db").is_dir() and (data / "sandbox" / "wechat.sqlite").is_file()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    assert _gone(db_pid), "the embedded database outlived serve"
+    assert not (data / "run" / "db.json").exists()
+
+    # Data survives a restart, as do the stand-ins' records.
+    proc, base = _start(data)
+    try:
+        again = requests.post(base + "/api/v1/auth/wechat-login", json={"code": "test-serve"}).json()
+        assert again["user"]["id"] == login["user"]["id"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def test_a_killed_serve_does_not_leave_the_database_orphaned(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    proc, _ = _start(data)
+    db_pid = _db_pid(data)
+    proc.kill()
+    proc.wait(10)
+    assert _gone(db_pid), "the embedded database was orphaned"
