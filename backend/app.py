@@ -23,6 +23,11 @@ from backend import __version__
 from backend.audit.service import AuditLog
 from backend.audit.service import COLLECTIONS as AUDIT_COLLECTIONS
 from backend.config import SANDBOX_GATEWAY, Config
+from backend.catalogue import handlers as catalogue_handlers
+from backend.catalogue.calendar import WorkingCalendar
+from backend.catalogue.service import CatalogueService
+from backend.catalogue.store import COLLECTIONS as CATALOGUE_COLLECTIONS
+from backend.catalogue.store import CatalogueStore
 from backend.core import errors
 from backend.core.api import NotFoundHandler, log_request
 from backend.core.clock import Clock
@@ -50,7 +55,7 @@ log = logging.getLogger("zjb.app")
 
 ALL_COLLECTIONS: list[CollectionSpec] = [
     *USER_COLLECTIONS, *TOKEN_COLLECTIONS, *STAFF_COLLECTIONS, *AUDIT_COLLECTIONS, *RATE_COLLECTIONS,
-    *OUTBOX_COLLECTIONS,
+    *OUTBOX_COLLECTIONS, *CATALOGUE_COLLECTIONS,
 ]
 
 
@@ -66,6 +71,7 @@ class AppContext:
     tokens: TokenService
     identity: IdentityService
     staff: StaffService
+    catalogue: CatalogueService
     workers: Workers
     routes: list[tuple] = field(default_factory=list)
     standins: dict[str, Any] = field(default_factory=dict)
@@ -171,17 +177,19 @@ def make_app(config: Config, *, clock: Clock | None = None,
                                limiter=limiter, limits=config.ratelimit, audit=audit, clock=clock)
     staff = StaffService(db=db, tokens=tokens, audit=audit, limiter=limiter, clock=clock, config=config.staff,
                          login_per_ip_per_minute=config.ratelimit.staff_login_per_ip_per_minute)
+    calendar = WorkingCalendar(config.calendar.holidays, config.calendar.workdays)
+    catalogue = CatalogueService(store=CatalogueStore(db), audit=audit, clock=clock, calendar=calendar)
     workers = Workers()
 
     ctx = AppContext(config=config, clock=clock, client=client, db=db, audit=audit, limiter=limiter, outbox=outbox,
-                     tokens=tokens,
-                     identity=identity, staff=staff, workers=workers)
+                     tokens=tokens, identity=identity, staff=staff, catalogue=catalogue, workers=workers)
     ctx._proxies = [ipaddress.ip_network(c, strict=False) for c in config.server.trusted_proxies]
 
     routes: list[tuple] = [
         *system_handlers.default_handlers,
         *identity_handlers.default_handlers,
         *staff_handlers.default_handlers,
+        *catalogue_handlers.default_handlers,
     ]
     if config.is_sandbox:
         routes += _sandbox_routes(config, ctx)

@@ -129,6 +129,28 @@ class SandboxConfig:
     demo_staff_password: str = "Zjb-demo-2026"
 
 
+# 2026 public holidays and the weekend days worked in exchange (调休), from the State Council's
+# notice. Each year's notice comes out in the autumn: add the next year here or in the TOML.
+HOLIDAYS_2026 = (
+    "2026-01-01", "2026-01-02", "2026-01-03",
+    "2026-02-15", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21",
+    "2026-02-22", "2026-02-23",
+    "2026-04-04", "2026-04-05", "2026-04-06",
+    "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05",
+    "2026-06-19", "2026-06-20", "2026-06-21",
+    "2026-09-25", "2026-09-26", "2026-09-27",
+    "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07",
+)
+WORKDAYS_2026 = ("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10")
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    # Public holidays (no working day, halls closed) and weekend days that are working days.
+    holidays: tuple[str, ...] = HOLIDAYS_2026
+    workdays: tuple[str, ...] = WORKDAYS_2026
+
+
 @dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
@@ -153,6 +175,7 @@ class Config:
     ratelimit: RateLimitConfig = field(default_factory=RateLimitConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
     # Extra settings for tests only (e.g. validating every response against its schema).

@@ -1,0 +1,87 @@
+"""Request and response shapes of the catalogue."""
+from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
+
+CODE = string(pattern=r"^[A-Za-z0-9_-]{2,32}$", description="稳定编码（字母、数字、-、_）")
+HHMM = string(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM（北京时间）")
+DATE = string(pattern=r"^\d{4}-\d{2}-\d{2}$", format="date", description="YYYY-MM-DD")
+TEXT = string(minLength=1, maxLength=200)
+LONG_TEXT = string(maxLength=2000)
+
+DEPARTMENT_IN = obj({"code": CODE, "name": string(minLength=1, maxLength=40), "phone": string(maxLength=30)},
+                    ["code", "name"])
+DEPARTMENT = obj({"id": string(), "code": string(), "name": string(), "phone": nullable(string())},
+                 ["id", "code", "name"])
+
+PERIOD = obj({"weekday": integer(minimum=1, maximum=7, description="1=周一 … 7=周日"), "start": HHMM, "end": HHMM},
+             ["weekday", "start", "end"])
+WINDOW_IN = obj({
+    "id": string(maxLength=64, description="修改时保留原窗口编号"),
+    "number": string(pattern=r"^[0-9A-Za-z]{1,4}$", description="窗口号，如 03"),
+    "name": string(minLength=1, maxLength=40),
+    "area_prefix": string(pattern=r"^[A-Z]$", description="排队号前缀（服务区），如 A"),
+    "service_ids": array(ID, maxItems=100, uniqueItems=True),
+}, ["number", "name", "area_prefix"])
+WINDOW = obj({"id": string(), "number": string(), "name": string(), "area_prefix": string(),
+              "service_ids": array(string())}, ["id", "number", "name", "area_prefix", "service_ids"])
+HALL_FIELDS = {
+    "name": string(minLength=1, maxLength=60), "address": string(minLength=1, maxLength=200),
+    "phone": string(maxLength=30), "opening_hours": array(PERIOD, minItems=1, maxItems=28),
+    "closed_dates": array(DATE, maxItems=400, uniqueItems=True), "windows": array(WINDOW_IN, maxItems=100),
+    "notice": LONG_TEXT,
+}
+HALL_IN = obj({"code": CODE, **HALL_FIELDS}, ["code", "name", "address", "opening_hours"])
+HALL_PATCH = obj({**HALL_FIELDS, "status": string(enum=["active", "inactive"])}, minProperties=1)
+HALL = obj({
+    "id": string(), "code": string(), "name": string(), "address": string(), "phone": nullable(string()),
+    "opening_hours": array(PERIOD), "closed_dates": array(string()), "windows": array(WINDOW),
+    "notice": nullable(string()), "status": string(enum=["active", "inactive"]),
+}, ["id", "code", "name", "address", "opening_hours", "closed_dates", "windows", "status"])
+
+MATERIAL = obj({
+    "key": string(pattern=r"^[a-z0-9_]{1,40}$"), "name": string(minLength=1, maxLength=100),
+    "required": boolean(description="是否必须提交"),
+    "tolerable": boolean(description="可容缺受理（缺少时可先受理，限期补齐）"),
+    "copies": integer(minimum=0, maximum=20), "note": string(maxLength=300),
+}, ["key", "name", "required"])
+GUIDE_IN = obj({
+    "conditions": LONG_TEXT, "materials": array(MATERIAL, maxItems=50),
+    "fee_fen": integer(minimum=0, maximum=10_000_000, description="收费（分），0 为不收费"),
+    "fee_note": string(maxLength=300),
+    "statutory_days": integer(minimum=0, maximum=365, description="法定办结时限（工作日）"),
+    "promised_days": integer(minimum=0, maximum=365, description="承诺办结时限（工作日）"),
+    "location": string(maxLength=200), "online": boolean(description="可全程网办"),
+    "bookable": boolean(description="可预约到厅"), "visit_required": boolean(description="需到现场"),
+    "max_visits": integer(minimum=0, maximum=5, description="最多跑几次（0 为零跑腿）"),
+    "legal_basis": LONG_TEXT, "contact_phone": string(maxLength=30),
+}, ["materials", "fee_fen", "statutory_days", "promised_days", "online", "bookable", "visit_required", "max_visits"])
+GUIDE = obj({**GUIDE_IN["properties"], "materials": array(obj({
+    "key": string(), "name": string(), "required": boolean(), "tolerable": boolean(),
+    "copies": integer(), "note": nullable(string())}, ["key", "name", "required", "tolerable"]))},
+    GUIDE_IN["required"] + ["location"])
+SERVICE_FIELDS = {
+    "name": string(minLength=1, maxLength=60), "department_id": ID,
+    "hall_ids": array(ID, maxItems=50, uniqueItems=True),
+    "life_events": array(string(maxLength=40), maxItems=10, uniqueItems=True),
+    "keywords": array(string(maxLength=20), maxItems=20), "frequent": boolean(description="高频事项，首页展示"),
+    "guide": GUIDE_IN,
+}
+SERVICE_IN = obj({"code": CODE, **SERVICE_FIELDS}, ["code", "name", "department_id", "guide"])
+SERVICE_PATCH = obj({**SERVICE_FIELDS, "status": string(enum=["active", "inactive"])}, minProperties=1)
+SERVICE = obj({
+    "id": string(), "code": string(), "name": string(), "department_id": string(), "department_name": string(),
+    "hall_ids": array(string()), "life_events": array(string()), "keywords": array(string()),
+    "frequent": boolean(), "guide": GUIDE, "status": string(enum=["active", "inactive"]),
+    "updated_at": nullable(DATETIME),
+}, ["id", "code", "name", "department_id", "department_name", "hall_ids", "guide", "status"])
+
+SERVICE_QUERY = obj({
+    "department_id": string(maxLength=64), "hall_id": string(maxLength=64),
+    "life_event": string(maxLength=40), "q": string(maxLength=40, description="按名称或关键词搜索"),
+    "frequent": boolean(),
+})
+LIFE_EVENT = obj({"key": string(), "name": string(), "service_ids": array(string())}, ["key", "name", "service_ids"])
+
+DEPARTMENTS = list_of(DEPARTMENT)
+HALLS = list_of(HALL)
+SERVICES = list_of(SERVICE)
+LIFE_EVENTS = list_of(LIFE_EVENT)

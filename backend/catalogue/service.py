@@ -1,0 +1,213 @@
+"""Catalogue rules: what may be offered where, and the public view of it."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from backend.audit.service import AuditLog, staff_actor
+from backend.catalogue.calendar import WorkingCalendar
+from backend.catalogue.store import CatalogueStore
+from backend.core import errors
+from backend.core.access import Staff
+from backend.core.clock import Clock
+
+# 一件事: life events that bundle the services a resident needs for one thing in life.
+LIFE_EVENTS: dict[str, str] = {
+    "birth": "新生儿出生一件事",
+    "business": "开办企业一件事",
+    "housing": "二手房买卖一件事",
+    "retirement": "退休一件事",
+    "travel": "出国（境）一件事",
+    "jobs": "就业创业一件事",
+}
+
+
+def public_department(d: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(d["_id"]), "code": d["code"], "name": d["name"], "phone": d.get("phone")}
+
+
+def public_hall(h: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(h["_id"]), "code": h["code"], "name": h["name"], "address": h["address"],
+        "phone": h.get("phone"), "opening_hours": h["opening_hours"], "closed_dates": h.get("closed_dates", []),
+        "windows": h.get("windows", []), "notice": h.get("notice"), "status": h["status"],
+    }
+
+
+def public_service(s: dict[str, Any], department_name: str) -> dict[str, Any]:
+    g = s["guide"]
+    guide = {**g, "location": g.get("location", ""),
+             "materials": [{"key": m["key"], "name": m["name"], "required": m["required"],
+                            "tolerable": m.get("tolerable", False), "copies": m.get("copies", 1),
+                            "note": m.get("note")} for m in g.get("materials", [])]}
+    return {
+        "id": str(s["_id"]), "code": s["code"], "name": s["name"], "department_id": s["department_id"],
+        "department_name": department_name, "hall_ids": s.get("hall_ids", []),
+        "life_events": s.get("life_events", []), "keywords": s.get("keywords", []),
+        "frequent": s.get("frequent", False), "guide": guide, "status": s["status"],
+        "updated_at": s.get("updated_at"),
+    }
+
+
+class CatalogueService:
+    def __init__(self, *, store: CatalogueStore, audit: AuditLog, clock: Clock, calendar: WorkingCalendar):
+        self.store = store
+        self.audit = audit
+        self.clock = clock
+        self.calendar = calendar
+
+    # Reading ---------------------------------------------------------------------------------
+    async def departments(self) -> list[dict[str, Any]]:
+        return [public_department(d) for d in await self.store.list_departments()]
+
+    async def halls(self) -> list[dict[str, Any]]:
+        return [public_hall(h) for h in await self.store.list_halls()]
+
+    async def hall(self, hall_id: str, *, include_inactive: bool = False) -> dict[str, Any]:
+        h = await self.store.get("halls", hall_id)
+        if h is None or (h["status"] != "active" and not include_inactive):
+            raise errors.NotFound("未找到该大厅")
+        return h
+
+    async def hall_view(self, hall_id: str) -> dict[str, Any]:
+        return public_hall(await self.hall(hall_id))
+
+    async def services(self, **filters: Any) -> list[dict[str, Any]]:
+        docs = await self.store.list_services(**filters)
+        names = await self._department_names()
+        return [public_service(s, names.get(s["department_id"], "")) for s in docs]
+
+    async def get_service(self, service_id: str, *, include_inactive: bool = False) -> dict[str, Any]:
+        """The public view of a service (with its guide); 404 when unknown or withdrawn."""
+        s = await self.store.get("services", service_id)
+        if s is None or (s["status"] != "active" and not include_inactive):
+            raise errors.NotFound("未找到该事项")
+        dept = await self.store.get("departments", s["department_id"])
+        return public_service(s, dept["name"] if dept else "")
+
+    async def life_events(self) -> list[dict[str, Any]]:
+        docs = await self.store.list_services()
+        return [{"key": k, "name": name, "service_ids": [str(s["_id"]) for s in docs if k in s.get("life_events", [])]}
+                for k, name in LIFE_EVENTS.items()]
+
+    async def _department_names(self) -> dict[str, str]:
+        return {str(d["_id"]): d["name"] for d in await self.store.list_departments()}
+
+    def hall_open_on(self, hall: dict[str, Any], day: dt.date) -> bool:
+        """Open that day: a working day (holidays closed, 调休 open) not among the hall's closures."""
+        return self.calendar.is_working_day(day) and day.isoformat() not in hall.get("closed_dates", [])
+
+    # Managing (hall_manager) -------------------------------------------------------------------
+    async def create_department(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        doc = {"code": body["code"], "name": body["name"], "phone": body.get("phone"), "created_at": self.clock.now()}
+        doc = await self._insert("departments", doc, "该部门编码已存在")
+        await self._audit(staff, "catalogue.department.create", "department", doc, ip, body)
+        return public_department(doc)
+
+    async def create_hall(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        doc = {"code": body["code"], **await self._hall_fields(body), "status": "active", "created_at": self.clock.now()}
+        doc.setdefault("closed_dates", [])
+        doc.setdefault("windows", [])
+        doc = await self._insert("halls", doc, "该大厅编码已存在")
+        await self._audit(staff, "catalogue.hall.create", "hall", doc, ip, {"code": body["code"]})
+        return public_hall(doc)
+
+    async def update_hall(self, staff: Staff, hall_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        current = await self.hall(hall_id, include_inactive=True)
+        changes = await self._hall_fields(body, current)
+        if "status" in body:
+            changes["status"] = body["status"]
+        doc = await self.store.update("halls", hall_id, {**changes, "updated_at": self.clock.now()})
+        if doc is None:
+            raise errors.NotFound("未找到该大厅")
+        await self._audit(staff, "catalogue.hall.update", "hall", doc, ip, {"fields": sorted(body)})
+        return public_hall(doc)
+
+    async def create_service(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        fields = await self._service_fields(body)
+        doc = {"code": body["code"], "hall_ids": [], "life_events": [], "keywords": [], "frequent": False,
+               **fields, "status": "active", "created_at": self.clock.now(), "updated_at": self.clock.now()}
+        doc = await self._insert("services", doc, "该事项编码已存在")
+        await self._audit(staff, "catalogue.service.create", "service", doc, ip, {"code": body["code"]})
+        return await self.get_service(str(doc["_id"]))
+
+    async def update_service(self, staff: Staff, service_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        if await self.store.get("services", service_id) is None:
+            raise errors.NotFound("未找到该事项")
+        changes = await self._service_fields(body)
+        if "status" in body:
+            changes["status"] = body["status"]
+        doc = await self.store.update("services", service_id, {**changes, "updated_at": self.clock.now()})
+        if doc is None:
+            raise errors.NotFound("未找到该事项")
+        await self._audit(staff, "catalogue.service.update", "service", doc, ip, {"fields": sorted(body)})
+        return await self.get_service(service_id, include_inactive=True)
+
+    # Helpers ---------------------------------------------------------------------------------
+    async def _insert(self, kind: str, doc: dict[str, Any], taken: str) -> dict[str, Any]:
+        try:
+            return await self.store.insert(kind, doc)
+        except DuplicateKeyError:
+            raise errors.Conflict(taken, code="code_taken") from None
+
+    async def _hall_fields(self, body: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+        out = {k: body[k] for k in ("name", "address", "phone", "notice", "closed_dates") if k in body}
+        if "opening_hours" in body:
+            bad = {f"opening_hours.{i}": "结束时间须晚于开始时间" for i, p in enumerate(body["opening_hours"])
+                   if p["start"] >= p["end"]}
+            if bad:
+                raise errors.InvalidInput(bad)
+            out["opening_hours"] = sorted(body["opening_hours"], key=lambda p: (p["weekday"], p["start"]))
+        if "windows" in body:
+            numbers = [w["number"] for w in body["windows"]]
+            if len(set(numbers)) != len(numbers):
+                raise errors.InvalidInput({"windows": "窗口号不能重复"})
+            wanted = {sid for w in body["windows"] for sid in w.get("service_ids", [])}
+            known = {str(s["_id"]) for s in await self.store.many("services", sorted(wanted))}
+            if wanted - known:
+                raise errors.InvalidInput({"windows": "包含不存在的事项"}, details={"unknown": sorted(wanted - known)})
+            existing = {w["id"] for w in (current or {}).get("windows", [])}
+            windows = []
+            for w in body["windows"]:
+                wid = w.get("id")
+                if wid and wid not in existing:
+                    raise errors.InvalidInput({"windows": f"窗口 {wid} 不存在"})
+                windows.append({"id": wid or str(ObjectId()), "number": w["number"], "name": w["name"],
+                                "area_prefix": w["area_prefix"], "service_ids": w.get("service_ids", [])})
+            out["windows"] = windows
+        return out
+
+    async def _service_fields(self, body: dict[str, Any]) -> dict[str, Any]:
+        out = {k: body[k] for k in ("name", "keywords", "frequent") if k in body}
+        if "department_id" in body:
+            if await self.store.get("departments", body["department_id"]) is None:
+                raise errors.InvalidInput({"department_id": "部门不存在"})
+            out["department_id"] = body["department_id"]
+        if "hall_ids" in body:
+            found = {str(h["_id"]) for h in await self.store.many("halls", body["hall_ids"])}
+            if found != set(body["hall_ids"]):
+                raise errors.InvalidInput({"hall_ids": "包含不存在的大厅"})
+            out["hall_ids"] = body["hall_ids"]
+        if "life_events" in body:
+            unknown = [e for e in body["life_events"] if e not in LIFE_EVENTS]
+            if unknown:
+                raise errors.InvalidInput({"life_events": "未知的“一件事”主题"}, details={"allowed": sorted(LIFE_EVENTS)})
+            out["life_events"] = body["life_events"]
+        if "guide" in body:
+            g = dict(body["guide"])
+            if g["promised_days"] > g["statutory_days"] and g["statutory_days"] > 0:
+                raise errors.InvalidInput({"guide.promised_days": "承诺时限不能超过法定时限"})
+            keys = [m["key"] for m in g["materials"]]
+            if len(set(keys)) != len(keys):
+                raise errors.InvalidInput({"guide.materials": "材料编码不能重复"})
+            g["materials"] = [{"tolerable": False, "copies": 1, **m} for m in g["materials"]]
+            out["guide"] = g
+        return out
+
+    async def _audit(self, staff: Staff, action: str, target_type: str, doc: dict[str, Any], ip: str,
+                     details: dict[str, Any]) -> None:
+        await self.audit.record(actor=staff_actor(staff), action=action, target_type=target_type,
+                                target_id=str(doc["_id"]), details=details, ip=ip)
