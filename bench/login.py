@@ -1,0 +1,79 @@
+"""Start-up time and login latency.
+
+    .venv/bin/python bench/login.py [--url http://host:port] [-n 400] [-c 8]
+
+Without --url it starts the whole system (``python -m backend serve``: embedded SecantusDB,
+stand-ins, demo data) in a temporary folder and reports how long it took to be ready. Then it
+logs in ``n`` new residents (WeChat code → our tokens, through wechatpy to the WeChat
+stand-in), binds real names for a tenth of them, and refreshes tokens, ``c`` at a time.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import fmt_ms, machine, percentiles, system  # noqa: E402
+from tests.support import make_id_number  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--url")
+    ap.add_argument("-n", type=int, default=400)
+    ap.add_argument("-c", type=int, default=8)
+    args = ap.parse_args()
+    with system(args.url) as (base, startup):
+        session = requests.Session()
+        # Whole halls share one address: benches come from many "clients".
+        def login(i: int) -> tuple[float, dict]:
+            t = time.perf_counter()
+            r = session.post(base + "/api/v1/auth/wechat-login", json={"code": f"test-bench-{uuid.uuid4().hex[:10]}"},
+                             headers={"X-Forwarded-For": f"10.0.{i // 250}.{i % 250}"}, timeout=30)
+            r.raise_for_status()
+            return (time.perf_counter() - t) * 1000, r.json()
+
+        for i in range(10):  # warm up connections and caches
+            login(i)
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(args.c) as pool:
+            results = list(pool.map(login, range(args.n)))
+        wall = time.perf_counter() - t0
+        logins = [ms for ms, _ in results]
+
+        def refresh(item: tuple[float, dict]) -> float:
+            t = time.perf_counter()
+            r = session.post(base + "/api/v1/auth/refresh", json={"refresh_token": item[1]["refresh_token"]}, timeout=30)
+            r.raise_for_status()
+            return (time.perf_counter() - t) * 1000
+
+        def realname(item: tuple[float, dict]) -> float:
+            t = time.perf_counter()
+            r = session.post(base + "/api/v1/me/realname", json={"name": random.choice(["张伟", "王芳", "李娜"]),
+                                                                  "id_number": make_id_number()},
+                             headers={"Authorization": "Bearer " + item[1]["access_token"]}, timeout=30)
+            r.raise_for_status()
+            return (time.perf_counter() - t) * 1000
+
+        with ThreadPoolExecutor(args.c) as pool:
+            refreshes = list(pool.map(refresh, results))
+            binds = list(pool.map(realname, results[: max(1, args.n // 10)]))
+
+    print(f"machine: {machine()}")
+    if startup is not None:
+        print(f"start-up (spawn → /readyz 200, fresh data folder): {startup:.2f} s")
+    print(f"wechat-login  n={args.n} c={args.c}: {args.n / wall:.0f}/s  {fmt_ms(percentiles(logins))}")
+    print(f"refresh       n={len(refreshes)}: {fmt_ms(percentiles(refreshes))}")
+    print(f"realname bind n={len(binds)}: {fmt_ms(percentiles(binds))}")
+
+
+if __name__ == "__main__":
+    main()
