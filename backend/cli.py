@@ -1,6 +1,7 @@
 """``python -m backend``: serve, and the operators' commands.
 
-    python -m backend serve [--port P] [--data-dir D] [--config FILE]
+    python -m backend serve [--port P] [--data-dir D] [--config FILE] [--processes N [--worker-processes M]]
+    python -m backend worker [--data-dir D]      background jobs only (several may run)
     python -m backend staff create --username U --roles clerk,approver [--display-name N] [--password-stdin]
     python -m backend keys reseal          re-encrypt ID numbers with the active key (rotation)
     python -m backend config check         load the configuration and report every problem
@@ -39,7 +40,17 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int)
     s.add_argument("--host")
     s.add_argument("--data-dir")
+    s.add_argument("--processes", type=int, default=1,
+                   help="app processes sharing the port (>1: a supervisor also runs worker processes)")
+    s.add_argument("--worker-processes", type=int, default=None,
+                   help="separate worker processes (default: as many as --processes when that is >1)")
+    s.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     s.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+
+    w = sub.add_parser("worker", help="run the background workers only (no HTTP), on the configured database")
+    w.add_argument("--data-dir")
+    w.add_argument("--port", type=int, help="the app port (sandbox stand-ins are reached there)")
+    w.add_argument("--config", dest="config", default=argparse.SUPPRESS)
 
     st = sub.add_parser("staff", help="staff accounts")
     st_sub = st.add_subparsers(dest="staff_command", required=True)
@@ -74,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(config.logging.level)
     if args.command == "serve":
         from backend.server import serve
-        return serve(config)
+        return serve(config, processes=args.processes, worker_processes=args.worker_processes,
+                     reuse_port=args.reuse_port)
+    if args.command == "worker":
+        from backend.server import work
+        return work(config)
     if args.command == "config":
         print(f"配置可用 / configuration OK (mode={config.mode})")
         return 0

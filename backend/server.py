@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import tornado.httpserver
+import tornado.netutil
 
 from backend.app import AppContext, make_app
 from backend.config import Config
@@ -34,12 +38,15 @@ class Runner:
         self.config = self.config.with_overrides(database={"uri": uri})
         return self.config
 
-    async def start_app(self) -> None:
+    async def start_app(self, *, http: bool = True, reuse_port: bool = False) -> None:
         app = make_app(self.config)
         self.ctx = app.settings["ctx"]
-        self.http = tornado.httpserver.HTTPServer(app, max_body_size=self.config.server.max_body_bytes * 2,
-                                                  idle_connection_timeout=60, body_timeout=30)
-        self.http.listen(self.config.server.port, self.config.server.host)
+        if http:
+            self.http = tornado.httpserver.HTTPServer(app, max_body_size=self.config.server.max_body_bytes * 2,
+                                                      idle_connection_timeout=60, body_timeout=30)
+            # With reuse_port several app processes accept on one port; the kernel spreads connections.
+            self.http.add_sockets(tornado.netutil.bind_sockets(self.config.server.port, self.config.server.host,
+                                                               reuse_port=reuse_port))
         await self.ctx.start()
 
     async def stop_app(self) -> None:
@@ -54,28 +61,110 @@ class Runner:
             self.embedded.stop()
 
 
-async def _serve(runner: Runner) -> None:
+async def _serve(runner: Runner, *, http: bool = True, reuse_port: bool = False) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     started = time.monotonic()
-    await runner.start_app()
+    await runner.start_app(http=http, reuse_port=reuse_port)
     cfg = runner.config
-    log.info("指尖办 ready", extra={"url": f"http://{cfg.server.host}:{cfg.server.port}", "mode": cfg.mode,
-                                  "startup_ms": round((time.monotonic() - started) * 1000)})
+    log.info("指尖办 ready" if http else "指尖办 worker ready",
+             extra={"url": f"http://{cfg.server.host}:{cfg.server.port}", "mode": cfg.mode, "pid": os.getpid(),
+                    "startup_ms": round((time.monotonic() - started) * 1000)})
     await stop.wait()
     log.info("stopping")
     await runner.stop_app()
 
 
-def serve(config: Config) -> int:
+def serve(config: Config, *, processes: int = 1, worker_processes: int | None = None,
+          reuse_port: bool = False) -> int:
+    """One process (app + workers) by default; with ``processes > 1`` a supervisor owning the
+    embedded database runs N app processes on one port and separate worker processes."""
     Path(config.data_dir).mkdir(parents=True, exist_ok=True)
     runner = Runner(config)
     try:
         runner.start_database()
-        asyncio.run(_serve(runner))
+        if processes <= 1 and not worker_processes:
+            asyncio.run(_serve(runner, reuse_port=reuse_port))
+        else:
+            Supervisor(runner.config, processes, processes if worker_processes is None else worker_processes).run()
     finally:
         runner.stop_database()
     log.info("stopped")
     return 0
+
+
+def work(config: Config) -> int:
+    """A worker process: the background jobs (outbox delivery, payment queries, sweeps) with no
+    HTTP server, on the configured database. Several may run at once: every job takes leases."""
+    if not config.database.uri:
+        from backend.db.embedded import running_database_uri
+        uri = running_database_uri(config.data_dir)
+        if uri is None:
+            log.error("worker needs database.uri or a running `serve` on the same data folder")
+            return 2
+        config = config.with_overrides(database={"uri": uri})
+    runner = Runner(config.with_overrides(workers={"enabled": True}))
+    asyncio.run(_serve(runner, http=False))
+    log.info("stopped")
+    return 0
+
+
+class Supervisor:
+    """Starts and watches the child processes; a child that dies is started again (with a
+    growing delay); SIGTERM/SIGINT stop them all, then the database."""
+
+    def __init__(self, config: Config, apps: int, workers: int):
+        self.config = config
+        self.specs = [("app", i) for i in range(max(1, apps))] + [("worker", i) for i in range(workers)]
+        self.children: dict[tuple[str, int], subprocess.Popen] = {}
+        self.restarts: dict[tuple[str, int], int] = {}
+        self.stopping = False
+
+    def _command(self, kind: str) -> list[str]:
+        cfg = self.config
+        if kind == "app":
+            return [sys.executable, "-m", "backend", "serve", "--port", str(cfg.server.port), "--host",
+                    cfg.server.host, "--data-dir", cfg.data_dir, "--reuse-port"]
+        return [sys.executable, "-m", "backend", "worker", "--data-dir", cfg.data_dir, "--port", str(cfg.server.port)]
+
+    def _env(self, kind: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env["ZJB_DATABASE_URI"] = self.config.database.uri
+        env["ZJB_WORKERS_ENABLED"] = "false" if kind == "app" else "true"
+        # Seed once, from the first app process; the others find it done (seeding is idempotent anyway).
+        return env
+
+    def _spawn(self, spec: tuple[str, int]) -> None:
+        from backend.db.embedded import _die_with_parent
+        self.children[spec] = subprocess.Popen(self._command(spec[0]), env=self._env(spec[0]),
+                                               preexec_fn=_die_with_parent)
+        log.info("child started", extra={"kind": spec[0], "index": spec[1], "pid": self.children[spec].pid})
+
+    def run(self) -> None:
+        def stop(*_: object) -> None:
+            self.stopping = True
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        for spec in self.specs:
+            self._spawn(spec)
+        log.info("指尖办 supervisor ready", extra={"apps": sum(k == "app" for k, _ in self.specs),
+                                                "workers": sum(k == "worker" for k, _ in self.specs)})
+        while not self.stopping:
+            for spec, proc in list(self.children.items()):
+                if proc.poll() is not None and not self.stopping:
+                    n = self.restarts[spec] = self.restarts.get(spec, 0) + 1
+                    log.warning("child exited; restarting", extra={"kind": spec[0], "index": spec[1],
+                                                                   "code": proc.returncode, "restarts": n})
+                    time.sleep(min(0.5 * n, 5.0))
+                    self._spawn(spec)
+            time.sleep(0.2)
+        for proc in self.children.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.children.values():
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()

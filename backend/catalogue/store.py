@@ -1,6 +1,7 @@
 """Every catalogue query. Codes are unique; ids are ObjectIds."""
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -67,11 +68,13 @@ class CatalogueStore:
     async def upsert_by_code(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
         """Seed helper: insert once by code, never overwrite what staff changed since."""
         col = getattr(self, kind)
-        try:
-            return await col.find_one_and_update({"code": doc["code"]}, {"$setOnInsert": doc}, upsert=True,
-                                                 return_document=ReturnDocument.AFTER)
-        except DuplicateKeyError:  # another process seeded it at the same instant
-            return await col.find_one({"code": doc["code"]})
+        for attempt in range(10):
+            try:
+                return await col.find_one_and_update({"code": doc["code"]}, {"$setOnInsert": doc}, upsert=True,
+                                                     return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:  # another process seeded it at the same instant: match it next time
+                await asyncio.sleep(0.05 * (attempt + 1))
+        raise RuntimeError(f"could not seed {kind} {doc['code']}")
 
     async def list_departments(self) -> list[dict[str, Any]]:
         return await self.departments.find({}).sort("code", ASCENDING).to_list(None)

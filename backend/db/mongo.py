@@ -49,10 +49,12 @@ async def ensure_schema(db: AsyncDatabase, specs: Iterable[CollectionSpec]) -> N
                 opts["validator"] = spec.validator
                 opts["validationLevel"] = "strict"
             try:
-                await db.create_collection(spec.name, **opts)
+                await db.create_collection(spec.name, check_exists=False, **opts)
             except OperationFailure as e:
                 if e.code != 48:  # NamespaceExists: another process created it first
                     raise
+                await db.command({"collMod": spec.name, "validator": spec.validator or {},
+                                  "validationLevel": "strict"})
         elif spec.validator:
             await db.command({"collMod": spec.name, "validator": spec.validator, "validationLevel": "strict"})
         if spec.indexes:
