@@ -47,6 +47,7 @@ from backend.staff import handlers as staff_handlers
 from backend.staff.service import COLLECTIONS as STAFF_COLLECTIONS
 from backend.staff.service import StaffService
 from backend.system import handlers as system_handlers
+from backend.system.metrics import Metrics
 from backend.workers import Workers
 from notify.outbox import COLLECTIONS as OUTBOX_COLLECTIONS
 from notify.outbox import Outbox
@@ -73,7 +74,9 @@ class AppContext:
     staff: StaffService
     catalogue: CatalogueService
     workers: Workers
+    metrics: Metrics = field(default_factory=Metrics)
     routes: list[tuple] = field(default_factory=list)
+    route_templates: dict[type, str] = field(default_factory=dict)
     standins: dict[str, Any] = field(default_factory=dict)
     started: bool = False
     _openapi: dict[str, Any] | None = None
@@ -194,6 +197,8 @@ def make_app(config: Config, *, clock: Clock | None = None,
     if config.is_sandbox:
         routes += _sandbox_routes(config, ctx)
     ctx.routes = routes
+    ctx.route_templates = {r[1]: r[3] for r in routes}
+    _register_metrics(ctx)
 
     return tornado.web.Application(
         [tornado.web.url(r[0], r[1], r[2]) for r in routes],
@@ -205,6 +210,23 @@ def make_app(config: Config, *, clock: Clock | None = None,
         serve_traceback=False,
         debug=False,
     )
+
+
+def _register_metrics(ctx: AppContext) -> None:
+    """Gauges read from the database at scrape time. Domains add theirs here."""
+    outbox = ctx.db["outbox"]
+
+    async def outbox_depth() -> list[tuple[dict[str, str], float]]:
+        rows = await (await outbox.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])).to_list(None)
+        return [({"status": r["_id"]}, r["n"]) for r in rows]
+
+    async def outbox_age() -> list[tuple[dict[str, str], float]]:
+        oldest = await outbox.find_one({"status": {"$in": ["pending", "sending"]}}, sort=[("created_at", 1)])
+        age = (ctx.clock.now() - oldest["created_at"]).total_seconds() if oldest else 0.0
+        return [({}, max(0.0, age))]
+
+    ctx.metrics.gauge("zjb_outbox_messages", "Outbox messages by delivery status.", outbox_depth)
+    ctx.metrics.gauge("zjb_outbox_oldest_undelivered_seconds", "Age of the oldest pending message.", outbox_age)
 
 
 def _sandbox_routes(config: Config, ctx: AppContext) -> list[tuple]:

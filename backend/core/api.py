@@ -274,6 +274,10 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
         "duration_ms": round(1000.0 * handler.request.request_time(), 2),
         "principal": getattr(principal, "log_id", None),
     })
+    ctx = handler.settings.get("ctx")
+    if ctx is not None and getattr(ctx, "metrics", None) is not None:
+        route = ctx.route_templates.get(type(handler), "unmatched")
+        ctx.metrics.observe_request(handler.request.method or "", route, status, handler.request.request_time())
 
 
 def monotonic_ms() -> float:

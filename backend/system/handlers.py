@@ -1,7 +1,7 @@
 """Health, readiness and the OpenAPI document."""
 from __future__ import annotations
 
-from backend.core.api import ApiHandler, operation, route
+from backend.core.api import ApiHandler, Response, operation, route
 from backend.core.schema import obj, string
 from backend.db.mongo import ping
 
@@ -25,6 +25,14 @@ class ReadyzHandler(ApiHandler):
                     "workers": self.ctx.workers.status()}, 200 if ready else 503)
 
 
+class MetricsHandler(ApiHandler):
+    @operation("Prometheus 指标（请求量与延迟、预约、支付、消息队列）", tags=TAGS,
+               responses={200: Response(content_type="text/plain; version=0.0.4")})
+    async def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        self.finish(await self.ctx.metrics.render())
+
+
 class OpenApiHandler(ApiHandler):
     @operation("本文档（OpenAPI 3.1）", tags=TAGS, responses={200: {"type": "object"}})
     async def get(self) -> None:
@@ -35,4 +43,5 @@ default_handlers = [
     route("/healthz", HealthzHandler),
     route("/readyz", ReadyzHandler),
     route("/openapi.json", OpenApiHandler),
+    route("/metrics", MetricsHandler),
 ]
