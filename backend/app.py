@@ -160,7 +160,8 @@ def make_app(config: Config, *, clock: Clock | None = None,
     clock = clock or Clock()
     if not config.database.uri:
         raise ValueError("database.uri must be set (serve starts the embedded database and sets it)")
-    client = (client_factory or (lambda uri: connect(uri, server_selection_timeout_ms=config.database.server_selection_timeout_ms)))(config.database.uri)
+    client = (client_factory or (lambda uri: connect(uri, server_selection_timeout_ms=config.database.server_selection_timeout_ms,
+                                                    journal=config.database.journal)))(config.database.uri)
     db = client[config.database.name]
 
     audit = AuditLog(db, clock)

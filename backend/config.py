@@ -64,6 +64,9 @@ class DatabaseConfig:
     name: str = "zhijianban"
     embedded_cache_size: str = "512M"
     server_selection_timeout_ms: int = 3000
+    # Acknowledge a write only once it is in the journal (j: true): an acknowledged booking or
+    # payment survives the database being killed. Costs about a third of the raw write rate.
+    journal: bool = True
 
 
 @dataclass(frozen=True)

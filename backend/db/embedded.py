@@ -125,6 +125,10 @@ class EmbeddedDatabase:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
+        self.proc = None
+        if self._log_file:
+            self._log_file.close()
+            self._log_file = None
 
     @property
     def running(self) -> bool:

@@ -28,9 +28,10 @@ class CollectionSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def connect(uri: str, *, server_selection_timeout_ms: int = 3000) -> AsyncMongoClient:
+def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool = True) -> AsyncMongoClient:
     return AsyncMongoClient(
         uri,
+        journal=journal,
         tz_aware=True,
         tzinfo=UTC,
         serverSelectionTimeoutMS=server_selection_timeout_ms,
