@@ -99,7 +99,11 @@ def test_security_headers(api: Api) -> None:
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["X-Frame-Options"] == "DENY"
     assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert r.headers["Referrer-Policy"] == "no-referrer"
     assert "Server" not in r.headers
+    # Errors carry them too.
+    assert api.get("/api/v1/nope").headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_cors_is_closed_by_default(api: Api) -> None:

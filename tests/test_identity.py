@@ -192,7 +192,10 @@ def test_bad_id_numbers_are_400_with_a_reason(api: Api, id_number: str, fragment
     assert api.get("/api/v1/me", token=r.access_token).json()["realname_verified"] is False
 
 
-@pytest.mark.parametrize("name", ["A", "张", "张三1", "<b>张三</b>", "张 三", "", "张三" * 20])
+@pytest.mark.parametrize("name", ["A", "张", "张三1", "<b>张三</b>", "张 三", "", "张三" * 20,
+                                  # Unicode edge cases: zero-width, bidi override, NUL, emoji,
+                                  # a lone surrogate's replacement, combining marks, full-width Latin.
+                                  "张\u200b三", "张\u202e三", "张\x00三", "张三😀", "张\ufffd", "张\u0301三", "ＺＨＡＮＧ"])
 def test_bad_names_are_400(api: Api, name: str) -> None:
     r = new_resident(api)
     err = assert_error(_bind(api, r.access_token, name, make_id_number()), 400, "invalid_input")

@@ -155,6 +155,9 @@ class ApiHandler(BaseHandler):
         super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
+        # JSON is never a document: nothing in it may load, run or be framed.
+        self.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+        self.set_header("Cross-Origin-Resource-Policy", "same-origin")
 
     def _operation(self) -> Operation | None:
         fn = getattr(self, self.request.method.lower(), None)
