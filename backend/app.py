@@ -20,6 +20,11 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from backend import __version__
+from backend.appointments import handlers as appointments_handlers  # issue 3
+from backend.appointments.queue import QueueService  # issue 3
+from backend.appointments.service import AppointmentService  # issue 3
+from backend.appointments.store import COLLECTIONS as APPOINTMENT_COLLECTIONS  # issue 3
+from backend.appointments.store import AppointmentStore  # issue 3
 from backend.audit.service import AuditLog
 from backend.audit.service import COLLECTIONS as AUDIT_COLLECTIONS
 from backend.config import SANDBOX_GATEWAY, Config
@@ -57,6 +62,7 @@ log = logging.getLogger("zjb.app")
 ALL_COLLECTIONS: list[CollectionSpec] = [
     *USER_COLLECTIONS, *TOKEN_COLLECTIONS, *STAFF_COLLECTIONS, *AUDIT_COLLECTIONS, *RATE_COLLECTIONS,
     *OUTBOX_COLLECTIONS, *CATALOGUE_COLLECTIONS,
+    *APPOINTMENT_COLLECTIONS,  # issue 3
 ]
 
 
@@ -75,6 +81,8 @@ class AppContext:
     catalogue: CatalogueService
     workers: Workers
     metrics: Metrics = field(default_factory=Metrics)
+    appointments: AppointmentService | None = None  # issue 3
+    queue: QueueService | None = None  # issue 3
     routes: list[tuple] = field(default_factory=list)
     route_templates: dict[type, str] = field(default_factory=dict)
     standins: dict[str, Any] = field(default_factory=dict)
@@ -188,12 +196,20 @@ def make_app(config: Config, *, clock: Clock | None = None,
     ctx = AppContext(config=config, clock=clock, client=client, db=db, audit=audit, limiter=limiter, outbox=outbox,
                      tokens=tokens, identity=identity, staff=staff, catalogue=catalogue, workers=workers)
     ctx._proxies = [ipaddress.ip_network(c, strict=False) for c in config.server.trusted_proxies]
+    # --- appointments (issue 3) ---
+    ctx.appointments = AppointmentService(store=AppointmentStore(db), catalogue=catalogue, staff=staff, outbox=outbox,
+                                          audit=audit, clock=clock, config=config.appointments, client=client)
+    ctx.queue = QueueService(ctx.appointments)
+    workers.register("appointments.generate", ctx.appointments.generate, config.appointments.generate_interval_seconds)
+    workers.register("appointments.sweep", ctx.appointments.sweep, config.appointments.sweep_interval_seconds)
+    # --- end appointments ---
 
     routes: list[tuple] = [
         *system_handlers.default_handlers,
         *identity_handlers.default_handlers,
         *staff_handlers.default_handlers,
         *catalogue_handlers.default_handlers,
+        *appointments_handlers.default_handlers,  # issue 3
     ]
     if config.is_sandbox:
         routes += _sandbox_routes(config, ctx)

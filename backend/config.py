@@ -154,6 +154,34 @@ class CalendarConfig:
     workdays: tuple[str, ...] = WORKDAYS_2026
 
 
+# --- appointments (issue 3) -------------------------------------------------------------------
+@dataclass(frozen=True)
+class AppointmentsConfig:
+    # Booking rules (defaults from real service centres).
+    require_realname: bool = True
+    max_per_service_per_day: int = 1
+    max_per_day: int = 1
+    max_open: int = 3
+    min_notice_minutes: int = 30
+    cancel_before_minutes: int = 120
+    no_show_limit: int = 2
+    no_show_window_days: int = 30
+    block_days: int = 90
+    # Default release of a schedule's slots: `release_days` ahead, at `release_time` each day.
+    release_days: int = 7
+    release_time: str = "08:00"
+    checkin_before_minutes: int = 30
+    checkin_after_minutes: int = 15
+    waitlist_offer_minutes: int = 30
+    max_recalls: int = 3
+    first_reminder_minutes: int = 1440
+    second_reminder_minutes: int = 60
+    pending_timeout_seconds: int = 30
+    generate_interval_seconds: float = 60.0
+    sweep_interval_seconds: float = 5.0
+# --- end appointments -------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
@@ -179,6 +207,7 @@ class Config:
     staff: StaffConfig = field(default_factory=StaffConfig)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    appointments: AppointmentsConfig = field(default_factory=AppointmentsConfig)  # issue 3
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
     # Extra settings for tests only (e.g. validating every response against its schema).

@@ -1,0 +1,151 @@
+"""Concurrency and crashes: exact counts, no overbooking, no double booking, reconciled state."""
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
+from bson import ObjectId
+
+from tests.support import Api, AppServer, assert_error
+from tests.support_appointments import book, day_ahead, make_bookable, open_day, slots, verified
+
+
+def _slot(server: AppServer, slot_id: str) -> dict:
+    return server.run(server.ctx.db["appt_slots"].find_one({"_id": ObjectId(slot_id)}))
+
+
+def _active(server: AppServer, slot_id: str) -> int:
+    return server.run(server.ctx.db["appointments"].count_documents(
+        {"slot_id": slot_id, "status": {"$in": ["pending", "booked", "checked_in"]}}))
+
+
+def _storm(api_base: str, calls: list[tuple[str, str]]) -> list:
+    def one(call: tuple[str, str]):  # noqa: ANN202
+        return book(Api(api_base), call[0], call[1])
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(one, calls))
+
+
+def test_many_residents_on_one_slot_never_overbook(api: Api, server: AppServer) -> None:
+    b = make_bookable(api, capacity=5, services=1)
+    day = day_ahead(server, 2)
+    open_day(api, b, day)
+    sid = slots(api, b, day)[0]["id"]
+    people = verified(api, 40)
+    results = _storm(api.base, [(p.access_token, sid) for p in people])
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(201) == 5 and codes.count(409) == 35, codes
+    assert all(r.json()["error"]["code"] == "slot_full" for r in results if r.status_code == 409)
+    s = _slot(server, sid)
+    assert s["booked"] == 5 and len(s["claims"]) == 5 and s["free"] == 0 and _active(server, sid) == 5
+    assert slots(api, b, day)[0]["remaining"] == 0
+
+
+def test_one_resident_racing_itself_wins_once(api: Api, server: AppServer) -> None:
+    b = make_bookable(api, capacity=10, services=2)
+    days = [day_ahead(server, d) for d in range(2, 8)]
+    for d in days:
+        open_day(api, b, d)
+    (r,) = verified(api)
+    # The same slot twelve times at once.
+    sid = slots(api, b, days[0])[0]["id"]
+    res = _storm(api.base, [(r.access_token, sid)] * 12)
+    assert [x.status_code for x in res].count(201) == 1
+    assert {x.json()["error"]["code"] for x in res if x.status_code != 201} == {"already_booked"}
+    assert _slot(server, sid)["booked"] == 1
+    # Every slot of another day (two services) at once: one booking per day in total.
+    day2 = [s["id"] for k in (0, 1) for s in slots(api, b, days[1], service=k)]
+    res = _storm(api.base, [(r.access_token, s) for s in day2])
+    assert [x.status_code for x in res].count(201) == 1, [x.text for x in res]
+    # One slot on each of four more days at once: at most 3 open bookings, so one more wins.
+    more = [slots(api, b, d)[0]["id"] for d in days[2:6]]
+    res = _storm(api.base, [(r.access_token, s) for s in more])
+    assert [x.status_code for x in res].count(201) == 1
+    assert {x.json()["error"]["code"] for x in res if x.status_code != 201} == {"too_many_open"}
+    n = server.run(server.ctx.db["appointments"].count_documents({"user_id": r.id, "status": "booked"}))
+    assert n == 3
+    total = sum(_slot(server, s)["booked"] for s in [sid, *day2, *more])
+    assert total == 3
+
+
+def test_crash_after_claim_is_finished_by_the_reconciler(api: Api, server: AppServer, clock) -> None:
+    b = make_bookable(api, capacity=2, services=1)
+    day = day_ahead(server, 2)
+    open_day(api, b, day)
+    sid = slots(api, b, day)[0]["id"]
+    (r,) = verified(api)
+
+    async def crash(step: str) -> None:
+        if step == "after_claim":
+            raise RuntimeError("simulated crash")
+    server.ctx.appointments.fault_hook = crash
+    try:
+        assert_error(book(api, r.access_token, sid), 500, "internal_error")
+    finally:
+        server.ctx.appointments.fault_hook = None
+    # Half-way: the place is taken, the booking is pending, no event yet.
+    s = _slot(server, sid)
+    appt = server.run(server.ctx.db["appointments"].find_one({"user_id": r.id}))
+    assert appt["status"] == "pending" and s["booked"] == 1 and s["claims"] == [appt["_id"]]
+    server.run(server.ctx.appointments.sweep())  # too fresh: left alone
+    assert server.run(server.ctx.db["appointments"].find_one({"_id": appt["_id"]}))["status"] == "pending"
+    clock.advance(seconds=31)
+    server.run(server.ctx.appointments.sweep())
+    done = server.run(server.ctx.db["appointments"].find_one({"_id": appt["_id"]}))
+    assert done["status"] == "booked" and _slot(server, sid)["booked"] == 1
+    kinds = [e["kind"] for e in server.run(server.ctx.db["outbox"].find({"payload.appointment_id": str(appt["_id"])}).to_list(None))]
+    assert kinds.count("appointment.booked") == 1
+    # Running the reconciler again changes nothing.
+    server.run(server.ctx.appointments.sweep())
+    assert _slot(server, sid)["booked"] == 1
+
+
+def test_crash_before_claim_is_undone_and_frees_the_person(api: Api, server: AppServer, clock) -> None:
+    b = make_bookable(api, capacity=1, services=1)
+    day = day_ahead(server, 2)
+    open_day(api, b, day)
+    sid = slots(api, b, day)[0]["id"]
+    (r,) = verified(api)
+
+    async def crash(step: str) -> None:
+        if step == "after_insert":
+            raise RuntimeError("simulated crash")
+    server.ctx.appointments.fault_hook = crash
+    try:
+        assert_error(book(api, r.access_token, sid), 500, "internal_error")
+    finally:
+        server.ctx.appointments.fault_hook = None
+    assert _slot(server, sid)["booked"] == 0
+    # Until reconciled, the pending booking still holds the person's keys.
+    assert_error(book(api, r.access_token, sid), 409, "already_booked")
+    clock.advance(seconds=31)
+    server.run(server.ctx.appointments.sweep())
+    appt = server.run(server.ctx.db["appointments"].find_one({"user_id": r.id}))
+    assert appt["status"] == "abandoned" and "day_key" not in appt
+    from tests.support_appointments import fresh
+    fresh(api, r)
+    assert book(api, r.access_token, sid).status_code == 201
+    assert _slot(server, sid)["booked"] == 1
+
+
+def test_crash_after_cancel_gives_the_place_back_once(api: Api, server: AppServer) -> None:
+    b = make_bookable(api, capacity=1, services=1)
+    day = day_ahead(server, 2)
+    open_day(api, b, day)
+    sid = slots(api, b, day)[0]["id"]
+    (r,) = verified(api)
+    a = book(api, r.access_token, sid).json()
+
+    async def crash(step: str) -> None:
+        if step == "after_cancel":
+            raise RuntimeError("simulated crash")
+    server.ctx.appointments.fault_hook = crash
+    try:
+        assert_error(api.post(f"/api/v1/appointments/{a['id']}/cancel", token=r.access_token), 500, "internal_error")
+    finally:
+        server.ctx.appointments.fault_hook = None
+    assert _slot(server, sid)["booked"] == 1  # cancelled, place not yet back
+    server.run(server.ctx.appointments.sweep())
+    server.run(server.ctx.appointments.sweep())
+    s = _slot(server, sid)
+    assert s["booked"] == 0 and s["free"] == 1 and s["claims"] == []
