@@ -447,7 +447,7 @@ class _Protocol(BaseHandler):
             self.set_header(k, v)
         if payload is not None:
             self.set_header("Content-Type", "application/json; charset=utf-8")
-        self.finish(body.encode())
+        self.finish(body.encode() if body else None)
 
 
 class JsapiHandler(_Protocol):
