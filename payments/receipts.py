@@ -31,7 +31,9 @@ from backend.core.clock import TZ
 from backend.db.mongo import CollectionSpec
 
 FONT_PATH = Path(__file__).parent / "fonts" / "DroidSansFallback.ttf"
+LATIN_FONT_PATH = Path(__file__).parent / "fonts" / "Vera.ttf"
 FONT_NAME = "ZJB-CJK"
+LATIN_FONT_NAME = "ZJB-Latin"
 TITLE = "非税收入统一票据（电子）"
 
 COLLECTIONS = [
@@ -192,7 +194,50 @@ def _register_font() -> None:
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFont
         pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_PATH)))
+        pdfmetrics.registerFont(TTFont(LATIN_FONT_NAME, str(LATIN_FONT_PATH)))
         _font_registered = True
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """Split text into runs for the Latin font (ASCII) and the CJK font (everything else)."""
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        font = LATIN_FONT_NAME if ord(ch) < 128 else FONT_NAME
+        if out and out[-1][0] == font:
+            out[-1] = (font, out[-1][1] + ch)
+        else:
+            out.append((font, ch))
+    return out
+
+
+class _Writer:
+    """drawString / drawRightString / drawCentredString with per-run font choice (both embedded)."""
+
+    def __init__(self, pdf: Any):
+        self.pdf = pdf
+        self.size = 9.0
+
+    def setFont(self, _name: str, size: float) -> None:  # noqa: N802 - mirrors reportlab's canvas
+        self.size = size
+
+    def width(self, text: str) -> float:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+        return sum(stringWidth(t, f, self.size) for f, t in _runs(text))
+
+    def drawString(self, x: float, y: float, text: str) -> None:  # noqa: N802
+        for font, t in _runs(text):
+            self.pdf.setFont(font, self.size)
+            self.pdf.drawString(x, y, t)
+            x += self.pdf.stringWidth(t, font, self.size)
+
+    def drawRightString(self, x: float, y: float, text: str) -> None:  # noqa: N802
+        self.drawString(x - self.width(text), y, text)
+
+    def drawCentredString(self, x: float, y: float, text: str) -> None:  # noqa: N802
+        self.drawString(x - self.width(text) / 2, y, text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pdf, name)
 
 
 def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> bytes:
@@ -206,7 +251,7 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> 
     c = receipt["content"]
     buf = io.BytesIO()
     w, h = landscape(A5)
-    pdf = canvas.Canvas(buf, pagesize=(w, h), invariant=1)
+    pdf = _Writer(canvas.Canvas(buf, pagesize=(w, h), invariant=1))
     pdf.setTitle(f"{TITLE} {c['code']}-{c['number']}")
     pdf.setAuthor(c["payee"])
     pdf.setFont(FONT_NAME, 16)
@@ -242,7 +287,7 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> 
     pdf.drawString(left, y, f"收款单位：{c['payee']}")
     pdf.setFont(FONT_NAME, 7)
     pdf.drawString(left, 10 * mm, f"扫描二维码或访问以下地址查验真伪：{verify_link}")
-    pdf.drawString(left, 6 * mm, f"签名（Ed25519，密钥 {c['key_id']}）：{receipt['signature'][:44]}…")
+    pdf.drawString(left, 6 * mm, f"签名（Ed25519，密钥 {c['key_id']}）：{receipt['signature'][:44]}...")
     # QR code and seal area
     qr = ImageReader(io.BytesIO(qr_png(verify_link)))
     pdf.drawImage(qr, w - left - 30 * mm, 14 * mm, 30 * mm, 30 * mm)
