@@ -16,6 +16,7 @@ attempt) is recorded and refunded automatically (a ``late_payment`` refund).
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -116,6 +117,10 @@ class PaymentService:
         self.rconfig = receipts_config
         self.public_url = public_url.rstrip("/")
         self.backoff = [int(x) for x in config.query_backoff_seconds]
+        # Paying transactions all increment the year's receipt counter (gap-free numbering), one
+        # hot document. Concurrent ones would hit write conflicts and back off; queueing them in
+        # the process keeps latency flat. Across processes the transaction retry still holds.
+        self._paying = asyncio.Lock()
 
     async def _txn(self, fn: Any) -> Any:
         async with self.client.start_session() as s:
@@ -287,8 +292,8 @@ class PaymentService:
                 refund_id = await self._late_refund(attempt, trade, now, s)
                 late_refund.append(refund_id)
                 return "late"
-            receipt = await self._issue_receipt(p, now, s)
-            await self.store.set_fields(p["_id"], {}, {"receipt_id": receipt["_id"]}, session=s)
+            receipt_id = ObjectId()
+            await self.store.set_fields(p["_id"], {}, {"receipt_id": receipt_id}, session=s)
             await self.store.close_open_attempts(p["_id"], "closing", now, session=s, except_id=attempt["_id"])
             await self.audit.record(actor=system_actor(f"{channel_name}-{trade.source}"), action="payment.paid",
                                     target_type="payment", target_id=str(p["_id"]),
@@ -297,13 +302,16 @@ class PaymentService:
             await self.outbox.emit("payment.paid", user_id=p["payer_id"], session=s,
                                    dedupe_key=f"payment.paid:{p['_id']}",
                                    payload=self._event(p, channel=channel_name, paid_at=paid_at.isoformat()))
+            # The receipt last: the year's counter is one hot document, held for as short as possible.
+            receipt = await self._issue_receipt(p, now, s, receipt_id)
             await self.outbox.emit("receipt.issued", user_id=p["payer_id"], session=s,
                                    dedupe_key=f"receipt.issued:{p['_id']}",
                                    payload=self._event(p, receipt_id=str(receipt["_id"]), code=receipt["code"],
                                                        number=receipt["number"]))
             return "applied"
 
-        outcome = await self._txn(write)
+        async with self._paying:  # one paying transaction at a time in this process (see __init__)
+            outcome = await self._txn(write)
         log.info("payment applied", extra={"channel": channel_name, "outcome": outcome,
                                            "out_trade_no": trade.out_trade_no, "source": trade.source})
         for rid in late_refund:
@@ -324,7 +332,8 @@ class PaymentService:
                                          "refund_id": str(rid)}, session=s)
         return rid
 
-    async def _issue_receipt(self, p: dict[str, Any], now: dt.datetime, s: Any) -> dict[str, Any]:
+    async def _issue_receipt(self, p: dict[str, Any], now: dt.datetime, s: Any,
+                             receipt_id: ObjectId | None = None) -> dict[str, Any]:
         year = now.astimezone(TZ).year
         seq = await rc.next_number(self.store.db, year, s)
         code, number = rc.receipt_code(self.rconfig.code_prefix, year), f"{seq:010d}"
@@ -332,7 +341,7 @@ class PaymentService:
         content = rc.build_content(code=code, number=number, payment=p, payer_masked=payer,
                                    payee=self.config.payee_name, issued_at=now, key_id=self.signer.key_id)
         signature = self.signer.sign(content)
-        doc = {"_id": ObjectId(), "payment_id": p["_id"], "payer_id": p["payer_id"], "application_id": p["application_id"],
+        doc = {"_id": receipt_id or ObjectId(), "payment_id": p["_id"], "payer_id": p["payer_id"], "application_id": p["application_id"],
                "code": code, "number": number, "year": year, "seq": seq, "check_code": rc.check_code_for(signature),
                "amount_fen": p["amount_fen"], "content": content, "signature": signature, "key_id": self.signer.key_id,
                "issued_at": now}
