@@ -56,6 +56,12 @@ from backend.system.metrics import Metrics
 from backend.workers import Workers
 from notify.outbox import COLLECTIONS as OUTBOX_COLLECTIONS
 from notify.outbox import Outbox
+# --- payments (issue 4) ---
+from payments import handlers as payment_handlers
+from payments.service import PaymentService
+from payments.setup import build_payments, register_jobs as register_payment_jobs
+from payments.store import COLLECTIONS as PAYMENT_COLLECTIONS
+# --- end payments ---
 
 log = logging.getLogger("zjb.app")
 
@@ -63,6 +69,7 @@ ALL_COLLECTIONS: list[CollectionSpec] = [
     *USER_COLLECTIONS, *TOKEN_COLLECTIONS, *STAFF_COLLECTIONS, *AUDIT_COLLECTIONS, *RATE_COLLECTIONS,
     *OUTBOX_COLLECTIONS, *CATALOGUE_COLLECTIONS,
     *APPOINTMENT_COLLECTIONS,  # issue 3
+    *PAYMENT_COLLECTIONS,  # payments (issue 4)
 ]
 
 
@@ -83,6 +90,7 @@ class AppContext:
     metrics: Metrics = field(default_factory=Metrics)
     appointments: AppointmentService | None = None  # issue 3
     queue: QueueService | None = None  # issue 3
+    payments: PaymentService | None = None  # payments (issue 4)
     routes: list[tuple] = field(default_factory=list)
     route_templates: dict[type, str] = field(default_factory=dict)
     standins: dict[str, Any] = field(default_factory=dict)
@@ -203,6 +211,11 @@ def make_app(config: Config, *, clock: Clock | None = None,
     workers.register("appointments.generate", ctx.appointments.generate, config.appointments.generate_interval_seconds)
     workers.register("appointments.sweep", ctx.appointments.sweep, config.appointments.sweep_interval_seconds)
     # --- end appointments ---
+    # --- payments (issue 4) ---
+    ctx.payments = build_payments(config, client=client, db=db, clock=clock, audit=audit, outbox=outbox,
+                                  gateway=lambda value, path: _gateway(config, value, path))
+    register_payment_jobs(workers, ctx.payments, config.payments.job_interval_seconds)
+    # --- end payments ---
 
     routes: list[tuple] = [
         *system_handlers.default_handlers,
@@ -210,6 +223,7 @@ def make_app(config: Config, *, clock: Clock | None = None,
         *staff_handlers.default_handlers,
         *catalogue_handlers.default_handlers,
         *appointments_handlers.default_handlers,  # issue 3
+        *payment_handlers.default_handlers,  # payments (issue 4)
     ]
     if config.is_sandbox:
         routes += _sandbox_routes(config, ctx)
@@ -258,4 +272,28 @@ def _sandbox_routes(config: Config, ctx: AppContext) -> list[tuple]:
         routes += wechat.protocol_handlers(wx) + realname.protocol_handlers(rn)
     if config.sandbox.hooks:
         routes += hooks.default_handlers + wechat.hook_handlers(wx) + realname.hook_handlers(rn)
+    routes += _payment_standin_routes(config, ctx)  # payments (issue 4)
     return routes
+
+
+# --- payments (issue 4) ---
+def _payment_standin_routes(config: Config, ctx: AppContext) -> list[tuple]:
+    from payments.setup import sandbox_standins
+    from sandbox import wechatpay
+
+    standins = sandbox_standins(config)
+    ctx.standins.update(standins)
+    routes: list[tuple] = []
+    modules = {"wechatpay": wechatpay}
+    if "alipay" in standins:
+        from sandbox import alipay
+        modules["alipay"] = alipay
+    for name, mod in modules.items():
+        if config.sandbox.standins:
+            routes += mod.protocol_handlers(standins[name])
+            # The stand-in's notifier (sends notices and their retries) runs as a worker job.
+            ctx.workers.register(f"sandbox.{name}.notices", standins[name].run_due, min(1.0, config.workers.tick_seconds))
+        if config.sandbox.hooks:
+            routes += mod.hook_handlers(standins[name])
+    return routes
+# --- end payments ---

@@ -4,6 +4,7 @@
     python -m backend worker [--data-dir D]      background jobs only (several may run)
     python -m backend staff create --username U --roles clerk,approver [--display-name N] [--password-stdin]
     python -m backend keys reseal          re-encrypt ID numbers with the active key (rotation)
+    python -m backend payments reconcile --date YYYY-MM-DD --channel wechat|alipay
     python -m backend config check         load the configuration and report every problem
 """
 from __future__ import annotations
@@ -67,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     r = k_sub.add_parser("reseal", help="re-encrypt personal data with security.id_active_key")
     r.add_argument("--data-dir")
     r.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+
+    # --- payments (issue 4) ---
+    pay = sub.add_parser("payments", help="payments")
+    pay_sub = pay.add_subparsers(dest="payments_command", required=True)
+    rec = pay_sub.add_parser("reconcile", help="reconcile one day against the provider's bill (对账)")
+    rec.add_argument("--date", required=True, help="YYYY-MM-DD (Beijing time)")
+    rec.add_argument("--channel", required=True, choices=["wechat", "alipay"])
+    rec.add_argument("--data-dir")
+    rec.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+    # --- end payments ---
 
     cf = sub.add_parser("config", help="configuration")
     cf_sub = cf.add_subparsers(dest="config_command", required=True)
@@ -133,6 +144,9 @@ async def _admin(args: argparse.Namespace, config: Config) -> int:
             if generated:
                 print(f"generated password: {password}")
             return 0
+        if args.command == "payments":  # payments (issue 4)
+            from payments.cli import reconcile_command
+            return await reconcile_command(ctx, args)
         if args.command == "keys":
             n = await ctx.identity.reseal_all()
             print(f"re-encrypted {n} record(s) with key {config.security.id_active_key}")

@@ -33,6 +33,12 @@ EXAMPLE_SECRETS = frozenset(
      EXAMPLE_REALNAME_SECRET}
 )
 SANDBOX_GATEWAY = "sandbox"
+# --- payments (issue 4) ---------------------------------------------------------------------
+# "sandbox" as a key file: the key generated for the sandbox at first start under
+# DATA_DIR/sandbox/keys/ (production refuses it). The example APIv3 key is refused too.
+SANDBOX_KEY = "sandbox"
+EXAMPLE_WECHATPAY_APIV3_KEY = "sandboxApiV3Key0000000000000000x"
+# --- end payments ---
 
 
 class ConfigError(Exception):
@@ -194,6 +200,72 @@ class WorkersConfig:
     tick_seconds: float = 1.0
 
 
+# --- payments (issue 4) ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class PaymentsConfig:
+    # Channels residents may choose ("wechat", "alipay").
+    channels: tuple[str, ...] = ("wechat", "alipay")
+    # An order may be paid for this long after its first pay attempt; then it is closed.
+    expire_minutes: int = 30
+    # Active query (查单) of orders with a pay attempt and no notice: seconds between queries,
+    # growing along this list (the last value repeats).
+    query_backoff_seconds: tuple[str, ...] = ("15", "30", "60", "120", "300", "600")
+    # How often the payment jobs (query, expire, refunds) run.
+    job_interval_seconds: float = 5.0
+    # Accepted clock difference for WeChat Pay notice timestamps (the provider says 5 minutes).
+    notice_max_skew_seconds: int = 300
+    # Payee unit printed on receipts (收款单位).
+    payee_name: str = "示例市政务服务中心"
+    # Sandbox only: the stand-ins retry failed notices on the providers' real schedules multiplied
+    # by this factor (0.01 turns WeChat Pay's 15 s into 0.15 s).
+    sandbox_retry_factor: float = 1.0
+
+
+@dataclass(frozen=True)
+class WeChatPayConfig:
+    mchid: str = "1900000001"
+    # Mini-program AppID the orders are made for. Empty: wechat.appid.
+    appid: str = ""
+    # Merchant API private key (PEM file) and its certificate serial number.
+    private_key_file: str = SANDBOX_KEY
+    cert_serial_no: str = "5A1D0000000000000000000000000000SANDBOX1"
+    # APIv3 key (32 bytes) that decrypts notices.
+    apiv3_key: str = EXAMPLE_WECHATPAY_APIV3_KEY
+    # WeChat Pay platform public key (PEM file) and its id (public-key verification mode).
+    platform_public_key_file: str = SANDBOX_KEY
+    platform_public_key_id: str = "PUB_KEY_ID_SANDBOX0000000000000001"
+    # "sandbox": the stand-in on this server. Production: https://api.mch.weixin.qq.com
+    gateway: str = SANDBOX_GATEWAY
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class AlipayConfig:
+    app_id: str = "2021000000000001"
+    # Application private key and Alipay's public key (PEM files).
+    app_private_key_file: str = SANDBOX_KEY
+    alipay_public_key_file: str = SANDBOX_KEY
+    # Seller id (PID) expected in notices and bills.
+    seller_id: str = "2088000000000001"
+    # "sandbox": the stand-in on this server. Production: https://openapi.alipay.com/gateway.do
+    gateway: str = SANDBOX_GATEWAY
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class ReceiptsConfig:
+    # 票据代码 = region code (6 digits) + two-digit year.
+    code_prefix: str = "110101"
+    # Ed25519 private key (PEM file) signing receipt content, and its published key id.
+    signing_key_file: str = SANDBOX_KEY
+    key_id: str = "zjb-receipts-sandbox-1"
+    # Seal text printed in the seal area of the PDF.
+    seal_text: str = "财政票据专用章"
+
+
+# --- end payments ---
+
+
 @dataclass(frozen=True)
 class Config:
     mode: str = "sandbox"
@@ -210,6 +282,12 @@ class Config:
     appointments: AppointmentsConfig = field(default_factory=AppointmentsConfig)  # issue 3
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
+    # --- payments (issue 4) ---
+    payments: PaymentsConfig = field(default_factory=PaymentsConfig)
+    wechatpay: WeChatPayConfig = field(default_factory=WeChatPayConfig)
+    alipay: AlipayConfig = field(default_factory=AlipayConfig)
+    receipts: ReceiptsConfig = field(default_factory=ReceiptsConfig)
+    # --- end payments ---
     # Extra settings for tests only (e.g. validating every response against its schema).
     validate_responses: bool = False
 
@@ -375,9 +453,54 @@ def check_config(cfg: Config) -> list[str]:
         p.append(f"server.port: {cfg.server.port} is not a TCP port")
     if cfg.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
+    p.extend(_payments_problems(cfg))  # payments (issue 4)
     if cfg.mode == "production":
         p.extend(_production_problems(cfg))
+        p.extend(_payments_production_problems(cfg))  # payments (issue 4)
     return p
+
+
+# --- payments (issue 4) ---------------------------------------------------------------------
+def _payments_problems(cfg: Config) -> list[str]:
+    p: list[str] = []
+    pay = cfg.payments
+    for ch in pay.channels:
+        if ch not in ("wechat", "alipay"):
+            p.append(f"payments.channels: unknown channel {ch!r} (wechat, alipay)")
+    if pay.expire_minutes < 1:
+        p.append("payments.expire_minutes: must be at least 1")
+    try:
+        if not pay.query_backoff_seconds or min(int(x) for x in pay.query_backoff_seconds) < 1:
+            raise ValueError
+    except ValueError:
+        p.append("payments.query_backoff_seconds: must be a non-empty list of positive integers")
+    if len(cfg.wechatpay.apiv3_key.encode()) != 32:
+        p.append("wechatpay.apiv3_key: must be exactly 32 bytes")
+    if not (len(cfg.receipts.code_prefix) == 6 and cfg.receipts.code_prefix.isdigit()):
+        p.append("receipts.code_prefix: must be 6 digits (region code)")
+    return p
+
+
+def _payments_production_problems(cfg: Config) -> list[str]:
+    p: list[str] = []
+    for name, gateway in (("wechatpay.gateway", cfg.wechatpay.gateway), ("alipay.gateway", cfg.alipay.gateway)):
+        if gateway == SANDBOX_GATEWAY:
+            p.append(f"{name}: points at the sandbox stand-in; set the provider's real URL")
+        elif not gateway.startswith("https://"):
+            p.append(f"{name}: must be an https:// URL in production")
+    for name, path in (("wechatpay.private_key_file", cfg.wechatpay.private_key_file),
+                       ("wechatpay.platform_public_key_file", cfg.wechatpay.platform_public_key_file),
+                       ("alipay.app_private_key_file", cfg.alipay.app_private_key_file),
+                       ("alipay.alipay_public_key_file", cfg.alipay.alipay_public_key_file),
+                       ("receipts.signing_key_file", cfg.receipts.signing_key_file)):
+        if path == SANDBOX_KEY:
+            p.append(f"{name}: is the generated sandbox key; point it at the real key file")
+    if cfg.wechatpay.apiv3_key == EXAMPLE_WECHATPAY_APIV3_KEY:
+        p.append("wechatpay.apiv3_key: is the example value from config.example.toml; set the merchant's APIv3 key")
+    if "SANDBOX" in cfg.wechatpay.platform_public_key_id or "sandbox" in cfg.receipts.key_id:
+        p.append("wechatpay.platform_public_key_id / receipts.key_id: still the sandbox ids")
+    return p
+# --- end payments ---
 
 
 def _production_problems(cfg: Config) -> list[str]:

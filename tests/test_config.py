@@ -29,6 +29,17 @@ def _real_secrets() -> dict[str, str]:
         "ZJB_SANDBOX_HOOKS": "false",
         "ZJB_SANDBOX_SEED_DEMO_DATA": "false",
         "ZJB_SERVER_PUBLIC_URL": "https://zjb.example.gov.cn",
+        # payments (issue 4)
+        "ZJB_WECHATPAY_GATEWAY": "https://api.mch.weixin.qq.com",
+        "ZJB_WECHATPAY_PRIVATE_KEY_FILE": "/etc/zjb/wechatpay_apiclient_key.pem",
+        "ZJB_WECHATPAY_PLATFORM_PUBLIC_KEY_FILE": "/etc/zjb/wechatpay_pub_key.pem",
+        "ZJB_WECHATPAY_PLATFORM_PUBLIC_KEY_ID": "PUB_KEY_ID_0114232134912410000000000000",
+        "ZJB_WECHATPAY_APIV3_KEY": secrets.token_hex(16),
+        "ZJB_ALIPAY_GATEWAY": "https://openapi.alipay.com/gateway.do",
+        "ZJB_ALIPAY_APP_PRIVATE_KEY_FILE": "/etc/zjb/alipay_app_key.pem",
+        "ZJB_ALIPAY_ALIPAY_PUBLIC_KEY_FILE": "/etc/zjb/alipay_public_key.pem",
+        "ZJB_RECEIPTS_SIGNING_KEY_FILE": "/etc/zjb/receipts_ed25519.pem",
+        "ZJB_RECEIPTS_KEY_ID": "zjb-receipts-2026-1",
     }
 
 

@@ -1,0 +1,150 @@
+"""Payment notices per second and their p99, with repeats mixed in; checks every order counted once.
+
+    .venv/bin/python bench/payments.py [-n 200] [--repeats 3] [-c 8]
+
+Starts the whole system (``python -m backend serve``: embedded SecantusDB, stand-ins) in a
+temporary folder, creates ``n`` payment orders through the API (residents, finance staff) and
+a WeChat Pay attempt for each, marks each paid at the WeChat Pay stand-in without a notice,
+then sends every order's genuine notice (AES-256-GCM, RSA-signed by the stand-in's platform key)
+``repeats`` times, shuffled, ``c`` at a time, to ``POST /api/v1/pay/notify/wechat``. At the end
+it reads the database: every order must be paid once, with one receipt and one payment.paid event.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bson import ObjectId  # noqa: E402
+from pymongo import MongoClient  # noqa: E402
+
+from backend.db.embedded import free_port, running_database_uri  # noqa: E402
+from tests.support import make_id_number  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=200, help="orders")
+    ap.add_argument("--repeats", type=int, default=3, help="times each notice is sent")
+    ap.add_argument("-c", type=int, default=8, help="concurrent senders")
+    a = ap.parse_args()
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="zjb-bench-pay-") as tmp:
+        data = Path(tmp) / "data"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZJB_")}
+        log = open(Path(tmp) / "serve.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(data)],
+                                cwd=ROOT, env={**env, "ZJB_LOGGING_LEVEL": "WARNING"}, stdout=log, stderr=log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(base, proc)
+            run(base, data, a)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+
+def _wait(base: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("serve exited")
+        try:
+            if requests.get(base + "/readyz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("serve did not become ready")
+
+
+def run(base: str, data: Path, a: argparse.Namespace) -> None:
+    from backend.config import load_config
+    from payments.setup import sandbox_standins
+
+    s = requests.Session()
+    uri = running_database_uri(data)
+    db = MongoClient(uri)["zhijianban"]
+    staff = s.post(base + "/api/v1/staff/login", json={"username": "finance1", "password": "Zjb-demo-2026"}).json()
+    staff_h = {"Authorization": "Bearer " + staff["access_token"]}
+    config = load_config(None, env={}, overrides={"data_dir": str(data), "server": {"port": int(base.rsplit(":", 1)[1])}})
+    standin = sandbox_standins(config)["wechatpay"]  # same SQLite state and keys as the server's stand-in
+
+    t0 = time.perf_counter()
+    orders: list[tuple[str, str]] = []
+    for i in range(a.n):
+        login = s.post(base + "/api/v1/auth/wechat-login", json={"code": f"test-bench-{uuid.uuid4().hex[:10]}"}).json()
+        h = {"Authorization": "Bearer " + login["access_token"]}
+        r = s.post(base + "/api/v1/me/realname", json={"name": "张伟", "id_number": make_id_number()}, headers=h)
+        assert r.status_code == 200, r.text
+        case = {"_id": ObjectId(), "serial": f"BENCH{i:06d}", "applicant_id": login["user"]["id"], "service_id": "svc-bench",
+                "service_name": "不动产登记", "department_id": "dept", "status": "accepted"}
+        db["applications"].insert_one(case)  # replaced by POST /applications when cases land
+        p = s.post(base + "/api/v1/staff/payments", headers=staff_h,
+                   json={"application_id": str(case["_id"]), "items": [{"name": "登记费", "amount_fen": 8000 + i}]}).json()
+        pay = s.post(base + f"/api/v1/payments/{p['id']}/pay", json={"channel": "wechat"}, headers=h).json()
+        orders.append((p["id"], pay["request_payment"]["package"].removeprefix("prepay_id=")))
+    setup_s = time.perf_counter() - t0
+
+    notices = []
+    for _, prepay in orders:
+        paid = standin.pay(prepay)
+        resource = {k: v for k, v in paid.items() if k != "notify_url"}
+        body = standin.notice_body(resource, "TRANSACTION.SUCCESS", "transaction", "支付成功")
+        notices += [body] * a.repeats
+    random.shuffle(notices)
+
+    def send(body: str) -> tuple[float, int]:
+        headers = {"Content-Type": "application/json", **standin.sign_headers(body)}
+        t = time.perf_counter()
+        r = requests.post(base + "/api/v1/pay/notify/wechat", data=body.encode(), headers=headers, timeout=30)
+        return time.perf_counter() - t, r.status_code
+
+    t1 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=a.c) as pool:
+        results = list(pool.map(send, notices))
+    wall = time.perf_counter() - t1
+    lat = sorted(x[0] * 1000 for x in results)
+    codes = {c: sum(1 for _, x in results if x == c) for c in {x for _, x in results}}
+
+    ids = [ObjectId(pid) for pid, _ in orders]
+    paid = db["payments"].count_documents({"_id": {"$in": ids}, "status": "paid"})
+    receipts = db["receipts"].count_documents({"payment_id": {"$in": ids}})
+    events = db["outbox"].count_documents({"kind": "payment.paid", "payload.payment_id": {"$in": [str(i) for i in ids]}})
+    seqs = sorted(r["seq"] for r in db["receipts"].find({}, {"seq": 1}))
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"setup: {a.n} orders with a WeChat Pay attempt in {setup_s:.1f} s")
+    print(f"notices: {len(notices)} ({a.n} orders × {a.repeats}, shuffled), {a.c} concurrent senders")
+    print(f"throughput: {len(notices) / wall:.0f} notices/s over {wall:.2f} s; answers {codes}")
+    print(f"latency ms: p50 {statistics.median(lat):.1f}  p90 {lat[int(len(lat) * 0.9) - 1]:.1f}  "
+          f"p99 {lat[max(0, int(len(lat) * 0.99) - 1)]:.1f}  max {lat[-1]:.1f}")
+    ok = paid == receipts == events == a.n and seqs == list(range(1, len(seqs) + 1))
+    print(f"counted once: {paid}/{a.n} paid, {receipts} receipts, {events} payment.paid events, "
+          f"receipt numbers 1..{len(seqs)} without gaps: {'OK' if ok else 'FAILED'}")
+    print(f"at {dt.datetime.now().isoformat(timespec='seconds')}")
+    if not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

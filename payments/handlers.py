@@ -1,0 +1,245 @@
+"""HTTP for payments and e-receipts. Thin: parse, call the service, answer."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+
+from backend.audit.service import staff_actor
+from backend.core import errors
+from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
+from backend.core.schema import ERROR
+from payments import schemas as s
+from payments.providers import NoticeRejected
+from payments.receipts import qr_png
+from payments.service import public_payment, public_receipt
+
+log = logging.getLogger("zjb.payments")
+TAGS = ("缴费与票据",)
+STAFF_TAGS = ("工作人员：缴费",)
+CALLBACK_TAGS = ("支付回调",)
+
+
+class _Payments(ApiHandler):
+    @property
+    def payments(self):  # noqa: ANN201
+        return self.ctx.payments
+
+
+class MyPayments(_Payments):
+    @operation("我的缴款单", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.PAYMENTS}, errors=(401,))
+    async def get(self) -> None:
+        items, cursor = await self.payments.list_for_resident(self.principal, self.query.get("cursor"),
+                                                               self.query.get("limit", 20))
+        self.reply({"items": items, "next_cursor": cursor})
+
+
+class MyPayment(_Payments):
+    @operation("缴款单详情（仅本人）", tags=TAGS, auth="resident", responses={200: s.PAYMENT}, errors=(401, 404))
+    async def get(self, id: str) -> None:
+        self.reply(public_payment(await self.payments.for_resident(self.principal, id)))
+
+
+class Pay(_Payments):
+    @operation("发起支付：微信返回 wx.requestPayment 参数，支付宝返回二维码", tags=TAGS, auth="resident", body=s.PAY,
+               responses={200: s.PAY_RESULT}, errors=(400, 401, 403, 404, 409, 502),
+               description="同一缴款单同一渠道并发发起只产生一个商户订单号；已支付、已关闭或已过期的缴款单为 409。")
+    async def post(self, id: str) -> None:
+        result = await self.payments.start_pay(self.principal, id, self.body["channel"], self.body.get("mode", "qr"))
+        if "qr_code" in result:
+            result["qr_png_base64"] = base64.b64encode(qr_png(result["qr_code"])).decode()
+        self.reply(result)
+
+
+class MyReceipts(_Payments):
+    @operation("我的电子票据", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.RECEIPTS}, errors=(401,))
+    async def get(self) -> None:
+        docs, cursor = await self.payments.store.receipts_of(self.principal.id, self.query.get("cursor"),
+                                                             self.query.get("limit", 20))
+        self.reply({"items": [public_receipt(d) for d in docs], "next_cursor": cursor})
+
+
+class MyReceipt(_Payments):
+    @operation("电子票据（仅本人）", tags=TAGS, auth="resident", responses={200: s.RECEIPT}, errors=(401, 404))
+    async def get(self, id: str) -> None:
+        self.reply(public_receipt(await self.payments.receipt_for_resident(self.principal, id)))
+
+
+class MyReceiptPdf(_Payments):
+    @operation("下载电子票据 PDF（仅本人）", tags=TAGS, auth="resident",
+               responses={200: Response(content_type="application/pdf", description="票据 PDF")}, errors=(401, 404))
+    async def get(self, id: str) -> None:
+        r = await self.payments.receipt_for_resident(self.principal, id)
+        self.set_header("Content-Type", "application/pdf")
+        self.set_header("Content-Disposition", f'attachment; filename="receipt-{r["code"]}-{r["number"]}.pdf"')
+        self.finish(self.payments.pdf(r))
+
+
+class VerifyReceipt(_Payments):
+    @operation("查验电子票据真伪（公开）", tags=TAGS, query=s.VERIFY_QUERY, responses={200: s.VERIFY}, errors=(400, 404))
+    async def get(self) -> None:
+        q = self.query
+        self.reply(await self.payments.verify_receipt(q["code"], q["number"], q["check"]))
+
+
+class ReceiptPublicKey(_Payments):
+    @operation("电子票据验签公钥（公开，离线验证用）", tags=TAGS, responses={200: s.PUBLIC_KEY})
+    async def get(self) -> None:
+        signer = self.payments.signer
+        self.reply({"algorithm": "Ed25519", "key_id": signer.key_id, "public_key_pem": signer.public_pem,
+                    "canonical_form": "JSON of the receipt content, keys sorted, separators (',', ':'), UTF-8"})
+
+
+# -- staff ------------------------------------------------------------------------------------------------
+
+class StaffPayments(_Payments):
+    @operation("为办件开具缴款单（缴款人为办件申请人）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
+               body=s.CREATE, responses={201: s.PAYMENT}, errors=(400, 401, 403, 404, 409))
+    async def post(self) -> None:
+        self.reply(await self.payments.create_order(self.principal, self.body["application_id"], self.body["items"],
+                                                    self.client_ip()), 201)
+
+    @operation("缴款单列表", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"), query=s.STAFF_LIST_QUERY,
+               responses={200: s.STAFF_PAYMENTS}, errors=(400, 401, 403))
+    async def get(self) -> None:
+        q = self.query
+        items, cursor = await self.payments.list_for_staff(q.get("status"), q.get("application_id"), q.get("cursor"),
+                                                           q.get("limit", 50))
+        self.reply({"items": items, "next_cursor": cursor})
+
+
+class StaffPayment(_Payments):
+    @operation("缴款单详情（含支付尝试与退款）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
+               responses={200: s.STAFF_PAYMENT}, errors=(401, 403, 404))
+    async def get(self, id: str) -> None:
+        self.reply(await self.payments.staff_view(id))
+
+
+class StaffClose(_Payments):
+    @operation("关闭未支付的缴款单（先在支付渠道关单）", tags=STAFF_TAGS, auth="staff", roles=("finance",), body=s.CLOSE,
+               responses={200: s.PAYMENT}, errors=(400, 401, 403, 404, 409))
+    async def post(self, id: str) -> None:
+        self.reply(await self.payments.close_by_staff(self.principal, id, self.body.get("reason", ""), self.client_ip()))
+
+
+class StaffRefund(_Payments):
+    @operation("退款（全额或部分；同一 request_id 只退一次）", tags=STAFF_TAGS, auth="staff", roles=("finance",),
+               body=s.REFUND, responses={201: s.REFUND_VIEW, 200: s.REFUND_VIEW}, errors=(400, 401, 403, 404, 409))
+    async def post(self, id: str) -> None:
+        b = self.body
+        refund, created = await self.payments.request_refund(self.principal, id, b["amount_fen"], b["reason"],
+                                                             b["request_id"], self.client_ip())
+        self.reply(refund, 201 if created else 200)
+
+
+class StaffReconciliation(_Payments):
+    @operation("对账：下载渠道日账单并与本地记录核对", tags=STAFF_TAGS, auth="staff", roles=("finance",),
+               body=s.RECONCILE, responses={200: s.REPORT}, errors=(400, 401, 403, 502))
+    async def post(self) -> None:
+        day = _date(self.body["date"])
+        self.reply(await self.payments.reconcile(day, self.body["channel"], staff_actor(self.principal)))
+
+    @operation("查看对账报告", tags=STAFF_TAGS, auth="staff", roles=("finance",), query=s.RECONCILE_QUERY,
+               responses={200: s.REPORT}, errors=(400, 401, 403, 404))
+    async def get(self) -> None:
+        report = await self.payments.report(_date(self.query["date"]), self.query["channel"])
+        report.pop("_id", None)
+        self.reply(report)
+
+
+class StaffReceipts(_Payments):
+    @operation("按票据号码查找票据", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"), query=s.RECEIPT_QUERY,
+               responses={200: s.RECEIPTS}, errors=(400, 401, 403))
+    async def get(self) -> None:
+        r = await self.payments.store.receipt_by_number(self.query.get("code"), self.query["number"])
+        self.reply({"items": [public_receipt(r)] if r else [], "next_cursor": None})
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise errors.InvalidInput({"date": "日期格式应为 YYYY-MM-DD"}) from None
+
+
+# -- provider callbacks ---------------------------------------------------------------------------------
+
+class _Callback(BaseHandler):
+    """Called by the providers. Answers in each provider's own terms, never in our error shape."""
+
+    def check_xsrf_cookie(self) -> None:  # pragma: no cover - xsrf is off; explicit for callbacks
+        return None
+
+
+class WeChatNotify(_Callback):
+    kind = "payment"
+
+    @operation("微信支付结果通知（由微信支付调用）", tags=CALLBACK_TAGS, raw_body=True,
+               responses={204: Response(description="已接收（含重复通知）"),
+                          400: Response(schema={"type": "object"}, description='验签/解密/核对失败：{"code":"FAIL"}'),
+                          500: Response(schema={"type": "object"}, description="暂时无法处理，微信支付将重试")})
+    async def post(self) -> None:
+        svc = self.settings["ctx"].payments
+        try:
+            if self.kind == "payment":
+                await svc.payment_notice("wechat", self.request.headers, self.request.body)
+            else:
+                await svc.refund_notice("wechat", self.request.headers, self.request.body)
+        except NoticeRejected as e:
+            log.warning("wechat notice rejected", extra={"reason": e.reason, "kind": self.kind})
+            return self._fail(400, "验签或核对失败")
+        except errors.AppError as e:
+            return self._fail(500 if e.http_status >= 500 else 400, "处理失败")
+        except Exception:  # noqa: BLE001 - never leak internals; WeChat Pay retries on 5xx
+            log.exception("wechat notice failed")
+            return self._fail(500, "系统繁忙")
+        self.set_status(204)
+        self.finish()
+
+    def _fail(self, status: int, message: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish('{"code":"FAIL","message":"%s"}' % message)
+
+
+class WeChatRefundNotify(WeChatNotify):
+    kind = "refund"
+
+
+class AlipayNotify(_Callback):
+    @operation("支付宝异步通知（由支付宝调用）", tags=CALLBACK_TAGS, raw_body=True,
+               responses={200: Response(content_type="text/plain", description="success 或 fail")})
+    async def post(self) -> None:
+        svc = self.settings["ctx"].payments
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        try:
+            await svc.payment_notice("alipay", self.request.headers, self.request.body)
+        except NoticeRejected as e:
+            log.warning("alipay notice rejected", extra={"reason": e.reason})
+            return self.finish("fail")
+        except Exception:  # noqa: BLE001 - anything else: Alipay retries on anything but "success"
+            log.exception("alipay notice failed")
+            return self.finish("fail")
+        self.finish("success")
+
+
+default_handlers = [
+    route("/api/v1/payments", MyPayments),
+    route("/api/v1/payments/{id}", MyPayment),
+    route("/api/v1/payments/{id}/pay", Pay),
+    route("/api/v1/receipts", MyReceipts),
+    route("/api/v1/receipts/verify", VerifyReceipt),
+    route("/api/v1/receipts/public-key", ReceiptPublicKey),
+    route("/api/v1/receipts/{id}", MyReceipt),
+    route("/api/v1/receipts/{id}/pdf", MyReceiptPdf),
+    route("/api/v1/staff/payments", StaffPayments),
+    route("/api/v1/staff/payments/{id}", StaffPayment),
+    route("/api/v1/staff/payments/{id}/close", StaffClose),
+    route("/api/v1/staff/payments/{id}/refunds", StaffRefund),
+    route("/api/v1/staff/reconciliation", StaffReconciliation),
+    route("/api/v1/staff/receipts", StaffReceipts),
+    route("/api/v1/pay/notify/wechat", WeChatNotify),
+    route("/api/v1/pay/notify/wechat/refund", WeChatRefundNotify),
+    route("/api/v1/pay/notify/alipay", AlipayNotify),
+]
+_ = ERROR

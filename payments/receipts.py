@@ -1,0 +1,302 @@
+"""E-receipts (财政电子票据): numbering, amounts in capitals, signature, QR code and PDF.
+
+- Exactly one receipt per payment: a unique index on ``payment_id`` (not luck); the receipt is
+  written in the same transaction that marks the payment paid.
+- 票据号码 comes from a gap-free sequence per year: a counter document incremented inside that
+  same transaction, so an aborted payment transaction also rolls the number back, and two
+  concurrent issues serialise on the counter (write conflict → retried by the transaction).
+- The content is signed with Ed25519 over a canonical form (sorted-key compact JSON, UTF-8);
+  anyone can check it offline with the published public key (``GET /receipts/public-key``).
+- 校验码: the first 6 hex digits of SHA-256 over the signature, so it cannot be guessed without
+  the receipt, and ``GET /receipts/verify`` needs code + number + check together.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import qrcode
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+from urllib.parse import urlencode
+
+from backend.core.clock import TZ
+from backend.db.mongo import CollectionSpec
+
+FONT_PATH = Path(__file__).parent / "fonts" / "DroidSansFallback.ttf"
+LATIN_FONT_PATH = Path(__file__).parent / "fonts" / "Vera.ttf"
+FONT_NAME = "ZJB-CJK"
+LATIN_FONT_NAME = "ZJB-Latin"
+TITLE = "非税收入统一票据（电子）"
+
+COLLECTIONS = [
+    CollectionSpec(
+        "receipts",
+        indexes=(
+            IndexModel([("payment_id", ASCENDING)], unique=True, name="one_receipt_per_payment"),
+            IndexModel([("code", ASCENDING), ("number", ASCENDING)], unique=True, name="code_number"),
+            IndexModel([("payer_id", ASCENDING), ("issued_at", ASCENDING)]),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["payment_id", "code", "number", "year", "check_code", "amount_fen", "content", "signature"],
+            "properties": {"amount_fen": {"bsonType": ["int", "long"], "minimum": 1},
+                           "number": {"bsonType": "string"}, "code": {"bsonType": "string"}},
+        }},
+        doc="Issued e-receipts (财政电子票据), one per payment, signed.",
+    ),
+    CollectionSpec("receipt_counters", doc="Gap-free receipt number sequence per year (one document per year)."),
+]
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_UNITS = ["", "拾", "佰", "仟"]
+_SECTIONS = ["", "万", "亿", "万亿"]
+
+
+def amount_in_capitals(fen: int) -> str:
+    """Chinese financial capitals: 1000 → 壹拾元整, 1005 → 壹拾元零伍分, 10_050_000 → 壹拾万零伍佰元整."""
+    if fen < 0:
+        raise ValueError("negative amount")
+    yuan, jiao, fen_ = fen // 100, fen // 10 % 10, fen % 10
+    out = ""
+    if yuan:
+        groups = []
+        n = yuan
+        while n:
+            groups.append(n % 10000)
+            n //= 10000
+        parts: list[str] = []
+        zero_pending = False
+        for gi in range(len(groups) - 1, -1, -1):
+            g = groups[gi]
+            if g == 0:
+                zero_pending = True
+                continue
+            if parts and (zero_pending or g < 1000):
+                parts.append("零")
+            zero_pending = False
+            s, inner_zero = "", False
+            for pos in range(3, -1, -1):
+                d = g // 10 ** pos % 10
+                if d == 0:
+                    inner_zero = bool(s)
+                    continue
+                if inner_zero:
+                    s += "零"
+                    inner_zero = False
+                s += _DIGITS[d] + _UNITS[pos]
+            parts.append(s + _SECTIONS[gi])
+        out = "".join(parts) + "元"
+    if jiao == 0 and fen_ == 0:
+        return (out or "零元") + "整"
+    if jiao:
+        out += _DIGITS[jiao] + "角"
+    elif out:
+        out += "零"
+    if fen_:
+        out += _DIGITS[fen_] + "分"
+    else:
+        out += "整"
+    return out
+
+
+def mask_name(name: str | None) -> str:
+    if not name:
+        return "*"
+    return name if "*" in name else name[0] + "*" * (len(name) - 1)
+
+
+def canonical(content: dict[str, Any]) -> bytes:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+class ReceiptSigner:
+    def __init__(self, private_key_pem: str, key_id: str):
+        key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("receipts.signing_key_file must hold an Ed25519 private key")
+        self._key = key
+        self.key_id = key_id
+        self.public_key = key.public_key()
+        self.public_pem = self.public_key.public_bytes(serialization.Encoding.PEM,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+    def sign(self, content: dict[str, Any]) -> str:
+        return base64.b64encode(self._key.sign(canonical(content))).decode()
+
+    def verify(self, content: dict[str, Any], signature: str) -> bool:
+        return verify_signature(self.public_key, canonical(content), signature)
+
+
+def verify_signature(public_key: Ed25519PublicKey, message: bytes, signature: str) -> bool:
+    try:
+        public_key.verify(base64.b64decode(signature), message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def check_code_for(signature: str) -> str:
+    return hashlib.sha256(signature.encode()).hexdigest()[:6].upper()
+
+
+def receipt_code(prefix: str, year: int) -> str:
+    return f"{prefix}{year % 100:02d}"
+
+
+async def next_number(db: Any, year: int, session: Any) -> int:
+    """The next number of the year's sequence, inside the caller's transaction (gap-free)."""
+    doc = await db["receipt_counters"].find_one_and_update(
+        {"_id": f"receipts:{year}"}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER,
+        session=session)
+    return int(doc["seq"])
+
+
+def build_content(*, code: str, number: str, payment: dict[str, Any], payer_masked: str, payee: str,
+                  issued_at: dt.datetime, key_id: str) -> dict[str, Any]:
+    """What is signed: everything printed on the receipt, nothing else."""
+    return {
+        "code": code, "number": number, "payment_id": str(payment["_id"]),
+        "application_serial": payment.get("serial") or "",
+        "payer": payer_masked, "payee": payee,
+        "items": [{"name": i["name"], "amount_fen": i["amount_fen"]} for i in payment["items"]],
+        "amount_fen": payment["amount_fen"], "amount_capitals": amount_in_capitals(payment["amount_fen"]),
+        "issued_at": issued_at.astimezone(TZ).isoformat(timespec="seconds"),
+        "channel": payment.get("paid_channel") or "", "transaction_id": payment.get("transaction_id") or "",
+        "key_id": key_id,
+    }
+
+
+def verify_url(public_url: str, code: str, number: str, check: str) -> str:
+    return f"{public_url}/api/v1/receipts/verify?" + urlencode({"code": code, "number": number, "check": check})
+
+
+def qr_png(data: str) -> bytes:
+    img = qrcode.make(data, border=2)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+_font_registered = False
+
+
+def _register_font() -> None:
+    global _font_registered
+    if not _font_registered:
+        from reportlab.pdfbase import pdfmetrics
+        from reportlab.pdfbase.ttfonts import TTFont
+        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_PATH)))
+        pdfmetrics.registerFont(TTFont(LATIN_FONT_NAME, str(LATIN_FONT_PATH)))
+        _font_registered = True
+
+
+def _runs(text: str) -> list[tuple[str, str]]:
+    """Split text into runs for the Latin font (ASCII) and the CJK font (everything else)."""
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        font = LATIN_FONT_NAME if ord(ch) < 128 else FONT_NAME
+        if out and out[-1][0] == font:
+            out[-1] = (font, out[-1][1] + ch)
+        else:
+            out.append((font, ch))
+    return out
+
+
+class _Writer:
+    """drawString / drawRightString / drawCentredString with per-run font choice (both embedded)."""
+
+    def __init__(self, pdf: Any):
+        self.pdf = pdf
+        self.size = 9.0
+
+    def setFont(self, _name: str, size: float) -> None:  # noqa: N802 - mirrors reportlab's canvas
+        self.size = size
+
+    def width(self, text: str) -> float:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+        return sum(stringWidth(t, f, self.size) for f, t in _runs(text))
+
+    def drawString(self, x: float, y: float, text: str) -> None:  # noqa: N802
+        for font, t in _runs(text):
+            self.pdf.setFont(font, self.size)
+            self.pdf.drawString(x, y, t)
+            x += self.pdf.stringWidth(t, font, self.size)
+
+    def drawRightString(self, x: float, y: float, text: str) -> None:  # noqa: N802
+        self.drawString(x - self.width(text), y, text)
+
+    def drawCentredString(self, x: float, y: float, text: str) -> None:  # noqa: N802
+        self.drawString(x - self.width(text) / 2, y, text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pdf, name)
+
+
+def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> bytes:
+    """The receipt as a PDF, with the CJK font embedded (renders the same with no system fonts)."""
+    from reportlab.lib.pagesizes import A5, landscape
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    _register_font()
+    c = receipt["content"]
+    buf = io.BytesIO()
+    w, h = landscape(A5)
+    pdf = _Writer(canvas.Canvas(buf, pagesize=(w, h), invariant=1))
+    pdf.setTitle(f"{TITLE} {c['code']}-{c['number']}")
+    pdf.setAuthor(c["payee"])
+    pdf.setFont(FONT_NAME, 16)
+    pdf.drawCentredString(w / 2, h - 18 * mm, TITLE)
+    pdf.setFont(FONT_NAME, 9)
+    y = h - 28 * mm
+    left = 14 * mm
+    for label, value in (("票据代码", c["code"]), ("票据号码", c["number"]), ("校验码", receipt["check_code"]),
+                         ("开票日期", c["issued_at"][:10])):
+        pdf.drawString(left, y, f"{label}：{value}")
+        y -= 5 * mm
+    pdf.drawString(left + 70 * mm, h - 28 * mm, f"交款人：{c['payer']}")
+    pdf.drawString(left + 70 * mm, h - 33 * mm, f"办件编号：{c['application_serial'] or '—'}")
+    # items table
+    y -= 3 * mm
+    pdf.line(left, y, w - left, y)
+    y -= 5 * mm
+    pdf.drawString(left, y, "项目名称")
+    pdf.drawRightString(w - left - 50 * mm, y, "金额（元）")
+    y -= 2 * mm
+    pdf.line(left, y, w - left, y)
+    for item in c["items"]:
+        y -= 5 * mm
+        pdf.drawString(left, y, item["name"])
+        pdf.drawRightString(w - left - 50 * mm, y, f"{item['amount_fen'] // 100}.{item['amount_fen'] % 100:02d}")
+    y -= 3 * mm
+    pdf.line(left, y, w - left, y)
+    y -= 6 * mm
+    total = c["amount_fen"]
+    pdf.drawString(left, y, f"金额合计（大写）：{c['amount_capitals']}")
+    pdf.drawRightString(w - left - 50 * mm, y, f"（小写）{total // 100}.{total % 100:02d}")
+    y -= 6 * mm
+    pdf.drawString(left, y, f"收款单位：{c['payee']}")
+    pdf.setFont(FONT_NAME, 7)
+    pdf.drawString(left, 10 * mm, f"扫描二维码或访问以下地址查验真伪：{verify_link}")
+    pdf.drawString(left, 6 * mm, f"签名（Ed25519，密钥 {c['key_id']}）：{receipt['signature'][:44]}...")
+    # QR code and seal area
+    qr = ImageReader(io.BytesIO(qr_png(verify_link)))
+    pdf.drawImage(qr, w - left - 30 * mm, 14 * mm, 30 * mm, 30 * mm)
+    pdf.setStrokeColorRGB(0.8, 0.1, 0.1)
+    pdf.setFillColorRGB(0.8, 0.1, 0.1)
+    pdf.circle(w - left - 62 * mm, 30 * mm, 15 * mm)
+    pdf.setFont(FONT_NAME, 8)
+    pdf.drawCentredString(w - left - 62 * mm, 31 * mm, c["payee"][:9])
+    pdf.drawCentredString(w - left - 62 * mm, 26 * mm, seal_text)
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()

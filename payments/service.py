@@ -1,0 +1,605 @@
+"""The payment rules: orders, pay attempts, notices, queries, expiry, refunds, receipts, reconciliation.
+
+State machine of an order (缴款单)::
+
+    unpaid ──paid notice/query──▶ paid ──refund──▶ refunding ──success──▶ refunded (all refunded)
+      │                            ▲                   │
+      └──expired / staff──▶ closed └─────partial / failed┘
+
+Every change is one guarded conditional update from the previous state (``store.transition``),
+written in one transaction with its audit entry, its outbox event and (for ``paid``) its receipt.
+So a repeated notice, a racing query and a notice, or two processes running the same job can
+only ever apply a change once: the loser's conditional update matches nothing.
+
+Money arriving for an order that can no longer take it (closed, or already paid through another
+attempt) is recorded and refunded automatically (a ``late_payment`` refund).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from bson import ObjectId
+from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
+
+from backend.audit.service import AuditLog, staff_actor, system_actor
+from backend.config import PaymentsConfig, ReceiptsConfig
+from backend.core import errors
+from backend.core.access import Resident, Staff, access_own, access_realname
+from backend.core.clock import TZ, Clock
+from notify.outbox import Outbox
+from payments import receipts as rc
+from payments.providers import (AlreadyPaid, AttemptRequest, NoticeRejected, PaidTrade, PaymentChannel,
+                                RefundState)
+from payments.store import PaymentStore, oid
+
+log = logging.getLogger("zjb.payments")
+
+CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝"}
+STATUS_ZH = {"unpaid": "待支付", "paid": "已支付", "refunding": "退款中", "refunded": "已退款", "closed": "已关闭"}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    serial: str
+    applicant_id: str
+    service_name: str
+    department_id: str | None
+    status: str
+
+
+class CaseDirectory:
+    """Reads cases (办件) from the ``applications`` collection owned by the cases domain."""
+
+    def __init__(self, db: Any):
+        self._col = db["applications"]
+
+    async def get(self, application_id: str) -> Case | None:
+        _id = oid(application_id)
+        doc = await self._col.find_one({"_id": _id}) if _id else None
+        if doc is None:
+            return None
+        return Case(id=str(doc["_id"]), serial=str(doc.get("serial") or ""), applicant_id=str(doc["applicant_id"]),
+                    service_name=str(doc.get("service_name") or ""), department_id=doc.get("department_id"),
+                    status=str(doc.get("status") or ""))
+
+
+# -- public shapes -------------------------------------------------------------------------------------
+
+def public_payment(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(p["_id"]), "status": p["status"], "status_text": STATUS_ZH[p["status"]],
+        "amount_fen": p["amount_fen"], "items": [{"name": i["name"], "amount_fen": i["amount_fen"]} for i in p["items"]],
+        "out_trade_no": p.get("paid_out_trade_no") or p.get("last_out_trade_no"),
+        "receipt_id": str(p["receipt_id"]) if p.get("receipt_id") else None,
+        "application_id": p["application_id"], "serial": p.get("serial") or "", "service_name": p.get("service_name") or "",
+        "refunded_fen": p.get("refunded_fen", 0), "refunding_fen": p.get("refunding_fen", 0),
+        "paid_channel": p.get("paid_channel"), "paid_at": p.get("paid_at"), "expires_at": p.get("expires_at"),
+        "closed_at": p.get("closed_at"), "close_reason": p.get("close_reason"), "created_at": p["created_at"],
+    }
+
+
+def public_refund(r: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(r["_id"]), "payment_id": str(r["payment_id"]), "request_id": r["request_id"],
+            "out_refund_no": r["out_refund_no"], "amount_fen": r["amount_fen"], "status": r["status"],
+            "kind": r["kind"], "reason": r.get("reason") or "", "created_at": r["created_at"],
+            "succeeded_at": r.get("succeeded_at")}
+
+
+def public_receipt(r: dict[str, Any]) -> dict[str, Any]:
+    c = r["content"]
+    return {"id": str(r["_id"]), "payment_id": str(r["payment_id"]), "code": r["code"], "number": r["number"],
+            "check_code": r["check_code"], "amount_fen": r["amount_fen"], "amount_capitals": c["amount_capitals"],
+            "payer_masked": c["payer"], "payee": c["payee"], "issued_at": r["issued_at"], "items": c["items"],
+            "application_serial": c.get("application_serial") or "",
+            "signature": {"algorithm": "Ed25519", "key_id": r["key_id"], "value": r["signature"],
+                          "signed_content": rc.canonical(c).decode("utf-8")}}
+
+
+class PaymentService:
+    def __init__(self, *, client: AsyncMongoClient, store: PaymentStore, clock: Clock, audit: AuditLog, outbox: Outbox,
+                 channels: Mapping[str, PaymentChannel], signer: rc.ReceiptSigner, cases: CaseDirectory,
+                 config: PaymentsConfig, receipts_config: ReceiptsConfig, public_url: str):
+        self.client = client
+        self.store = store
+        self.clock = clock
+        self.audit = audit
+        self.outbox = outbox
+        self.channels = dict(channels)
+        self.signer = signer
+        self.cases = cases
+        self.config = config
+        self.rconfig = receipts_config
+        self.public_url = public_url.rstrip("/")
+        self.backoff = [int(x) for x in config.query_backoff_seconds]
+        # Paying transactions all increment the year's receipt counter (gap-free numbering), one
+        # hot document. Concurrent ones would hit write conflicts and back off; queueing them in
+        # the process keeps latency flat. Across processes the transaction retry still holds.
+        self._paying = asyncio.Lock()
+
+    async def _txn(self, fn: Any) -> Any:
+        async with self.client.start_session() as s:
+            return await s.with_transaction(fn)
+
+    def _channel(self, name: str) -> PaymentChannel:
+        ch = self.channels.get(name)
+        if ch is None:
+            raise errors.InvalidInput({"channel": "不支持该支付方式"})
+        return ch
+
+    # -- orders ----------------------------------------------------------------------------------------
+
+    async def create_order(self, staff: Staff, application_id: str, items: list[dict[str, Any]], ip: str) -> dict:
+        case = await self.cases.get(application_id)
+        if case is None:
+            raise errors.NotFound("办件不存在")
+        if case.status in ("withdrawn", "rejected"):
+            raise errors.InvalidState("该办件已撤回或不予受理，不能开具缴款单")
+        names = [i["name"].strip() for i in items]
+        if any(not n for n in names):
+            raise errors.InvalidInput({"items": "项目名称不能为空"})
+        total = sum(int(i["amount_fen"]) for i in items)
+        if total <= 0 or total > 100_000_000:
+            raise errors.InvalidInput({"items": "合计金额须在 0.01 元至 100 万元之间"})
+        now = self.clock.now()
+        doc = {"_id": ObjectId(), "application_id": case.id, "serial": case.serial, "service_name": case.service_name,
+               "department_id": case.department_id, "payer_id": case.applicant_id,
+               "items": [{"name": n, "amount_fen": int(i["amount_fen"])} for n, i in zip(names, items)],
+               "amount_fen": total, "status": "unpaid", "refunded_fen": 0, "refunding_fen": 0, "attempt_seq": 0,
+               "expires_at": None, "created_by": staff.id, "created_at": now, "version": 1}
+
+        async def write(s: Any) -> None:
+            await self.store.insert_payment(doc, session=s)
+            await self.audit.record(actor=staff_actor(staff), action="payment.create", target_type="payment",
+                                    target_id=str(doc["_id"]), details={"application_id": case.id, "amount_fen": total},
+                                    ip=ip, session=s)
+            await self.outbox.emit("payment.created", user_id=case.applicant_id, session=s,
+                                   dedupe_key=f"payment.created:{doc['_id']}",
+                                   payload=self._event(doc))
+        await self._txn(write)
+        return public_payment(doc)
+
+    def _event(self, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {"payment_id": str(p["_id"]), "application_id": p["application_id"], "serial": p.get("serial") or "",
+                "service_name": p.get("service_name") or "", "amount_fen": p["amount_fen"], **extra}
+
+    async def for_resident(self, resident: Resident, payment_id: str) -> dict[str, Any]:
+        return dict(access_own(resident, await self.store.payment(payment_id), owner_field="payer_id"))
+
+    async def list_for_resident(self, resident: Resident, cursor: str | None, limit: int) -> tuple[list, str | None]:
+        docs, nxt = await self.store.list_payments({"payer_id": resident.id}, cursor, limit)
+        return [public_payment(d) for d in docs], nxt
+
+    async def list_for_staff(self, status: str | None, application_id: str | None, cursor: str | None,
+                             limit: int) -> tuple[list, str | None]:
+        q: dict[str, Any] = {}
+        if status:
+            q["status"] = status
+        if application_id:
+            q["application_id"] = application_id
+        docs, nxt = await self.store.list_payments(q, cursor, limit)
+        return [public_payment(d) for d in docs], nxt
+
+    async def staff_view(self, payment_id: str) -> dict[str, Any]:
+        p = await self.store.payment(payment_id)
+        if p is None:
+            raise errors.NotFound()
+        attempts = await self.store.attempts_of(p["_id"])
+        refunds = await self.store.refunds_of(p["_id"])
+        return {**public_payment(p), "payer_id": p["payer_id"],
+                "attempts": [{"out_trade_no": a["out_trade_no"], "channel": a["channel"], "status": a["status"],
+                              "transaction_id": a.get("transaction_id"), "created_at": a["created_at"],
+                              "paid_at": a.get("provider_paid_at"), "query_count": a.get("query_count", 0)}
+                             for a in attempts],
+                "refunds": [public_refund(r) for r in refunds]}
+
+    # -- paying ------------------------------------------------------------------------------------------
+
+    async def start_pay(self, resident: Resident, payment_id: str, channel_name: str, mode: str = "default") -> dict:
+        access_realname(resident)
+        p = await self.for_resident(resident, payment_id)
+        channel = self._channel(channel_name)
+        self._payable(p)
+        now = self.clock.now()
+        if p.get("expires_at") is None:  # the expiry starts with the first pay attempt
+            await self.store.set_fields(p["_id"], {"expires_at": None, "status": "unpaid"},
+                                        {"expires_at": now + dt.timedelta(minutes=self.config.expire_minutes)})
+            p = await self.store.payment(p["_id"]) or p
+            self._payable(p)
+        if p["expires_at"] <= now:
+            raise errors.InvalidState("缴款单已过期，请联系窗口重新开具", code="payment_expired")
+        attempt = await self.store.open_attempt(p["_id"], channel_name)
+        if attempt is None:
+            seq = await self.store.next_attempt_seq(p["_id"])
+            if seq is None:
+                raise errors.InvalidState("缴款单当前不能支付")
+            if seq > 99:
+                raise errors.Conflict("支付尝试次数过多，请联系窗口", code="too_many_attempts")
+            attempt = {"_id": ObjectId(), "payment_id": p["_id"], "channel": channel_name,
+                       "out_trade_no": f"ZJB{p['_id']}{seq:02d}", "amount_fen": p["amount_fen"], "status": "open",
+                       "payer_openid": resident.openid, "created_at": now, "query_count": 0,
+                       "next_query_at": now + dt.timedelta(seconds=self.backoff[0])}
+            try:
+                await self.store.insert_attempt(attempt)
+            except DuplicateKeyError:  # a racing request opened it first: share it
+                attempt = await self.store.open_attempt(p["_id"], channel_name)
+                if attempt is None:
+                    raise errors.Conflict("请稍后重试", code="payment_busy") from None
+            await self.store.set_fields(p["_id"], {}, {"last_out_trade_no": attempt["out_trade_no"]})
+        try:
+            start = await channel.create(AttemptRequest(
+                out_trade_no=attempt["out_trade_no"], amount_fen=attempt["amount_fen"],
+                description=f"{p.get('service_name') or '政务服务'}-缴费"[:60], expires_at=p["expires_at"],
+                payer_openid=attempt.get("payer_openid") or resident.openid, mode=mode))
+        except AlreadyPaid:
+            raise errors.InvalidState("该缴款单已支付", code="invalid_state") from None
+        await self.store.update_attempt({"_id": attempt["_id"]}, {"provider_ref": start.provider_ref})
+        return {"channel": channel_name, "out_trade_no": attempt["out_trade_no"], "expires_at": p["expires_at"],
+                **start.client}
+
+    @staticmethod
+    def _payable(p: dict[str, Any]) -> None:
+        if p["status"] != "unpaid":
+            raise errors.InvalidState(f"该缴款单{STATUS_ZH[p['status']]}，不能支付")
+
+    # -- notices and queries --------------------------------------------------------------------------------
+
+    async def payment_notice(self, channel_name: str, headers: Mapping[str, str], body: bytes) -> str:
+        """Verify and apply a payment notice. Returns the outcome; raises ``NoticeRejected`` when the
+        notice must be answered as a failure (nothing was changed)."""
+        channel = self._channel(channel_name)
+        trade = channel.parse_notice(headers, body, self.clock.now())
+        outcome = await self.apply_paid(channel_name, trade)
+        if outcome in ("unknown_order", "amount_mismatch", "transaction_mismatch"):
+            log.warning("payment notice refused", extra={"channel": channel_name, "reason": outcome,
+                                                         "out_trade_no": trade.out_trade_no})
+            raise NoticeRejected(outcome)
+        return outcome
+
+    async def apply_paid(self, channel_name: str, trade: PaidTrade) -> str:
+        """Apply the provider's verified statement that an attempt was paid, exactly once."""
+        attempt = await self.store.attempt_by_otn(trade.out_trade_no)
+        if attempt is None or attempt["channel"] != channel_name:
+            return "unknown_order"
+        if trade.amount_fen != attempt["amount_fen"]:
+            return "amount_mismatch"
+        if attempt.get("transaction_id"):
+            return "repeat" if attempt["transaction_id"] == trade.transaction_id else "transaction_mismatch"
+        now = self.clock.now()
+        paid_at = trade.paid_at or now
+        late_refund: list[ObjectId] = []
+
+        async def write(s: Any) -> str:
+            late_refund.clear()
+            took = await self.store.update_attempt(
+                {"_id": attempt["_id"], "transaction_id": None},
+                {"status": "paid", "transaction_id": trade.transaction_id, "provider_paid_at": paid_at,
+                 "paid_seen_at": now, "paid_via": trade.source, "notice_id": trade.notice_id}, session=s)
+            if not took:
+                return "repeat"
+            p = await self.store.transition(
+                attempt["payment_id"], "unpaid",
+                {"status": "paid", "paid_at": paid_at, "paid_channel": channel_name,
+                 "paid_out_trade_no": trade.out_trade_no, "transaction_id": trade.transaction_id, "updated_at": now},
+                session=s)
+            if p is None:
+                # The order was closed, or paid through another attempt: the money goes back.
+                refund_id = await self._late_refund(attempt, trade, now, s)
+                late_refund.append(refund_id)
+                return "late"
+            receipt_id = ObjectId()
+            await self.store.set_fields(p["_id"], {}, {"receipt_id": receipt_id}, session=s)
+            await self.store.close_open_attempts(p["_id"], "closing", now, session=s, except_id=attempt["_id"])
+            await self.audit.record(actor=system_actor(f"{channel_name}-{trade.source}"), action="payment.paid",
+                                    target_type="payment", target_id=str(p["_id"]),
+                                    details={"out_trade_no": trade.out_trade_no, "transaction_id": trade.transaction_id,
+                                             "amount_fen": trade.amount_fen}, session=s)
+            await self.outbox.emit("payment.paid", user_id=p["payer_id"], session=s,
+                                   dedupe_key=f"payment.paid:{p['_id']}",
+                                   payload=self._event(p, channel=channel_name, paid_at=paid_at.isoformat()))
+            # The receipt last: the year's counter is one hot document, held for as short as possible.
+            receipt = await self._issue_receipt(p, now, s, receipt_id)
+            await self.outbox.emit("receipt.issued", user_id=p["payer_id"], session=s,
+                                   dedupe_key=f"receipt.issued:{p['_id']}",
+                                   payload=self._event(p, receipt_id=str(receipt["_id"]), code=receipt["code"],
+                                                       number=receipt["number"]))
+            return "applied"
+
+        async with self._paying:  # one paying transaction at a time in this process (see __init__)
+            outcome = await self._txn(write)
+        log.info("payment applied", extra={"channel": channel_name, "outcome": outcome,
+                                           "out_trade_no": trade.out_trade_no, "source": trade.source})
+        for rid in late_refund:
+            await self._try_refund(rid)
+        return outcome
+
+    async def _late_refund(self, attempt: dict[str, Any], trade: PaidTrade, now: dt.datetime, s: Any) -> ObjectId:
+        await self.store.update_attempt({"_id": attempt["_id"]}, {"status": "late"}, session=s)
+        rid = ObjectId()
+        await self.store.insert_refund({
+            "_id": rid, "payment_id": attempt["payment_id"], "request_id": f"late:{attempt['out_trade_no']}",
+            "out_refund_no": f"R{rid}", "out_trade_no": attempt["out_trade_no"], "channel": attempt["channel"],
+            "amount_fen": trade.amount_fen, "total_fen": trade.amount_fen, "status": "pending", "kind": "late_payment",
+            "reason": "订单已关闭或已支付，款项原路退回", "created_at": now, "next_try_at": now, "tries": 0}, session=s)
+        await self.audit.record(actor=system_actor("payments"), action="payment.late_payment_refund",
+                                target_type="payment", target_id=str(attempt["payment_id"]),
+                                details={"out_trade_no": attempt["out_trade_no"], "amount_fen": trade.amount_fen,
+                                         "refund_id": str(rid)}, session=s)
+        return rid
+
+    async def _issue_receipt(self, p: dict[str, Any], now: dt.datetime, s: Any,
+                             receipt_id: ObjectId | None = None) -> dict[str, Any]:
+        year = now.astimezone(TZ).year
+        seq = await rc.next_number(self.store.db, year, s)
+        code, number = rc.receipt_code(self.rconfig.code_prefix, year), f"{seq:010d}"
+        payer = rc.mask_name(await self.store.payer_masked_name(p["payer_id"], session=s))
+        content = rc.build_content(code=code, number=number, payment=p, payer_masked=payer,
+                                   payee=self.config.payee_name, issued_at=now, key_id=self.signer.key_id)
+        signature = self.signer.sign(content)
+        doc = {"_id": receipt_id or ObjectId(), "payment_id": p["_id"], "payer_id": p["payer_id"], "application_id": p["application_id"],
+               "code": code, "number": number, "year": year, "seq": seq, "check_code": rc.check_code_for(signature),
+               "amount_fen": p["amount_fen"], "content": content, "signature": signature, "key_id": self.signer.key_id,
+               "issued_at": now}
+        await self.store.insert_receipt(doc, session=s)
+        return doc
+
+    # -- jobs ------------------------------------------------------------------------------------------------
+
+    def _next_query(self, a: dict[str, Any]) -> dt.datetime:
+        n = int(a.get("query_count", 0)) + 1
+        return self.clock.now() + dt.timedelta(seconds=self.backoff[min(n, len(self.backoff) - 1)])
+
+    async def query_due(self) -> int:
+        """查单: attempts with no notice yet are asked about, on a growing backoff."""
+        done = 0
+        for a in await self.store.claim_due_attempts(("open",), self.clock.now(), self._next_query):
+            channel = self.channels.get(a["channel"])
+            if channel is None:
+                continue
+            try:
+                st = await channel.query(a["out_trade_no"])
+            except errors.ProviderError:
+                continue
+            if st.state == "paid" and st.paid is not None:
+                await self.apply_paid(a["channel"], st.paid)
+            done += 1
+        return done
+
+    async def expire_due(self) -> int:
+        """Close expired unpaid orders: first at the provider (so no one can pay them), then here;
+        and close leftover attempts of orders paid through another attempt."""
+        n = 0
+        for p in await self.store.due_to_expire(self.clock.now()):
+            if await self._close(p, reason="expired", actor=system_actor("payments"), ip=None):
+                n += 1
+        for a in await self.store.claim_due_attempts(("closing",), self.clock.now(), self._next_query):
+            await self._close_attempt_at_provider(a)
+        return n
+
+    async def _close_attempt_at_provider(self, a: dict[str, Any]) -> bool:
+        channel = self.channels.get(a["channel"])
+        if channel is None:
+            return False
+        try:
+            await channel.close(a["out_trade_no"])
+        except AlreadyPaid:
+            st = await channel.query(a["out_trade_no"])
+            if st.state == "paid" and st.paid is not None:
+                await self.apply_paid(a["channel"], st.paid)
+            return False
+        except errors.ProviderError:
+            return False
+        await self.store.update_attempt({"_id": a["_id"], "status": {"$in": ["open", "closing"]}},
+                                        {"status": "closed", "closed_at": self.clock.now()})
+        return True
+
+    async def _close(self, p: dict[str, Any], *, reason: str, actor: dict[str, Any], ip: str | None) -> bool:
+        for a in await self.store.attempts_of(p["_id"], ("open",)):
+            if not await self._close_attempt_at_provider(a):
+                return False  # paid meanwhile, or the provider could not be reached: try again later
+        now = self.clock.now()
+
+        async def write(s: Any) -> bool:
+            closed = await self.store.transition(p["_id"], "unpaid", {"status": "closed", "closed_at": now,
+                                                                       "close_reason": reason, "updated_at": now},
+                                                 session=s)
+            if closed is None:
+                return False
+            await self.store.close_open_attempts(p["_id"], "closing", now, session=s)
+            await self.audit.record(actor=actor, action="payment.close", target_type="payment",
+                                    target_id=str(p["_id"]), details={"reason": reason}, ip=ip, session=s)
+            await self.outbox.emit("payment.closed", user_id=p["payer_id"], session=s,
+                                   dedupe_key=f"payment.closed:{p['_id']}", payload=self._event(p, reason=reason))
+            return True
+        return await self._txn(write)
+
+    async def close_by_staff(self, staff: Staff, payment_id: str, reason: str, ip: str) -> dict[str, Any]:
+        p = await self.store.payment(payment_id)
+        if p is None:
+            raise errors.NotFound()
+        if p["status"] != "unpaid":
+            raise errors.InvalidState(f"该缴款单{STATUS_ZH[p['status']]}，不能关闭")
+        if not await self._close(p, reason=reason or "staff", actor=staff_actor(staff), ip=ip):
+            p = await self.store.payment(payment_id) or p
+            if p["status"] != "closed":
+                raise errors.InvalidState(f"该缴款单{STATUS_ZH[p['status']]}，不能关闭")
+        return public_payment(await self.store.payment(payment_id) or p)
+
+    # -- refunds ---------------------------------------------------------------------------------------------
+
+    async def request_refund(self, staff: Staff, payment_id: str, amount_fen: int, reason: str, request_id: str,
+                             ip: str) -> tuple[dict[str, Any], bool]:
+        """Start a refund; the same ``request_id`` returns the first result (and never refunds twice)."""
+        p = await self.store.payment(payment_id)
+        if p is None:
+            raise errors.NotFound()
+        existing = await self.store.refund_by_request(p["_id"], request_id)
+        if existing is not None:
+            if existing["amount_fen"] != amount_fen:
+                raise errors.Conflict("该请求号已用于另一笔退款", code="idempotency_key_reused")
+            return public_refund(existing), False
+        if p["status"] == "refunding":
+            raise errors.Conflict("该缴款单有退款正在处理，请稍后再试", code="refund_in_progress")
+        if p["status"] != "paid":
+            raise errors.InvalidState(f"该缴款单{STATUS_ZH[p['status']]}，不能退款")
+        refundable = p["amount_fen"] - p.get("refunded_fen", 0)
+        if amount_fen > refundable:
+            raise errors.Conflict("退款金额超过可退金额", code="refund_exceeds_paid",
+                                  details={"refundable_fen": refundable})
+        now = self.clock.now()
+        rid = ObjectId()
+        doc = {"_id": rid, "payment_id": p["_id"], "request_id": request_id, "out_refund_no": f"R{rid}",
+               "out_trade_no": p["paid_out_trade_no"], "channel": p["paid_channel"], "amount_fen": amount_fen,
+               "total_fen": p["amount_fen"], "status": "pending", "kind": "staff", "reason": reason,
+               "requested_by": staff.id, "created_at": now, "next_try_at": now, "tries": 0}
+
+        async def write(s: Any) -> bool:
+            moved = await self.store.transition(p["_id"], "paid", {"status": "refunding", "updated_at": now},
+                                                inc={"refunding_fen": amount_fen}, session=s,
+                                                extra_filter={"refunded_fen": p.get("refunded_fen", 0)})
+            if moved is None:
+                return False
+            await self.store.insert_refund(doc, session=s)
+            await self.audit.record(actor=staff_actor(staff), action="payment.refund.request", target_type="payment",
+                                    target_id=str(p["_id"]), details={"amount_fen": amount_fen, "reason": reason,
+                                                                      "request_id": request_id, "refund_id": str(rid)},
+                                    ip=ip, session=s)
+            return True
+        try:
+            ok = await self._txn(write)
+        except DuplicateKeyError:
+            ok = False
+        if not ok:
+            again = await self.store.refund_by_request(p["_id"], request_id)
+            if again is not None and again["amount_fen"] == amount_fen:
+                return public_refund(again), False
+            raise errors.Conflict("该缴款单状态已变化，请刷新后重试", code="refund_in_progress")
+        await self._try_refund(rid)
+        return public_refund(await self.store.refund(rid) or doc), True
+
+    async def _try_refund(self, refund_id: ObjectId) -> None:
+        r = await self.store.refund(refund_id)
+        if r is None or r["status"] not in ("pending", "processing"):
+            return
+        channel = self.channels.get(r["channel"])
+        if channel is None:
+            return
+        try:
+            if r["status"] == "pending":
+                st = await channel.refund(out_trade_no=r["out_trade_no"], out_refund_no=r["out_refund_no"],
+                                          amount_fen=r["amount_fen"], total_fen=r["total_fen"], reason=r.get("reason") or "")
+            else:
+                st = await channel.query_refund(out_trade_no=r["out_trade_no"], out_refund_no=r["out_refund_no"],
+                                                amount_fen=r["amount_fen"])
+        except errors.ProviderError:
+            return  # the job tries again with the same out_refund_no (refunds once at the provider)
+        await self.apply_refund_state(st, source="api")
+
+    async def refund_notice(self, channel_name: str, headers: Mapping[str, str], body: bytes) -> str:
+        channel = self._channel(channel_name)
+        st = channel.parse_refund_notice(headers, body, self.clock.now())
+        r = await self.store.refund_by_orn(st.out_refund_no)
+        if r is None or r["channel"] != channel_name or r["out_trade_no"] != st.out_trade_no \
+                or r["amount_fen"] != st.amount_fen:
+            raise NoticeRejected("unknown_or_mismatched_refund")
+        return await self.apply_refund_state(st, source="notice")
+
+    async def apply_refund_state(self, st: RefundState, *, source: str) -> str:
+        r = await self.store.refund_by_orn(st.out_refund_no)
+        if r is None:
+            return "unknown"
+        if st.state == "absent" and r["status"] == "processing":
+            st = RefundState(st.out_refund_no, "pending", st.amount_fen)
+        if st.state in ("processing", "pending"):
+            if st.state == "processing":
+                await self.store.update_refund({"_id": r["_id"], "status": "pending"},
+                                               {"status": "processing", "provider_ref": st.provider_ref})
+            elif r["status"] == "processing":
+                await self.store.update_refund({"_id": r["_id"], "status": "processing"}, {"status": "pending"})
+            return "processing"
+        if st.state == "success" and st.amount_fen and st.amount_fen != r["amount_fen"]:
+            log.error("refund amount differs at provider", extra={"out_refund_no": r["out_refund_no"]})
+            return "mismatch"
+        now = self.clock.now()
+        final = "success" if st.state == "success" else "failed"
+
+        async def write(s: Any) -> str:
+            took = await self.store.update_refund({"_id": r["_id"], "status": {"$in": ["pending", "processing"]}},
+                                                  {"status": final, "succeeded_at" if final == "success" else "failed_at": now,
+                                                   "provider_ref": st.provider_ref, "result_via": source}, session=s)
+            if not took:
+                return "repeat"
+            if r["kind"] == "late_payment":
+                await self.audit.record(actor=system_actor("payments"), action=f"payment.late_refund.{final}",
+                                        target_type="payment", target_id=str(r["payment_id"]),
+                                        details={"refund_id": str(r["_id"]), "amount_fen": r["amount_fen"]}, session=s)
+                return final
+            amt = r["amount_fen"]
+            if final == "success":
+                p = await self.store.transition(r["payment_id"], "refunding", {"updated_at": now},
+                                                inc={"refunded_fen": amt, "refunding_fen": -amt}, session=s)
+                if p is None:
+                    raise errors.InternalError()  # cannot happen: refunding is held while a refund is open
+                status = "refunded" if p["refunded_fen"] >= p["amount_fen"] else "paid"
+                await self.store.set_fields(p["_id"], {"status": "refunding"}, {"status": status}, session=s)
+                await self.outbox.emit("payment.refunded", user_id=p["payer_id"], session=s,
+                                       dedupe_key=f"payment.refunded:{r['_id']}",
+                                       payload=self._event(p, refund_fen=amt, refunded_fen=p["refunded_fen"],
+                                                           status=status))
+            else:
+                p = await self.store.transition(r["payment_id"], "refunding", {"status": "paid", "updated_at": now},
+                                                inc={"refunding_fen": -amt}, session=s)
+            await self.audit.record(actor=system_actor(f"{r['channel']}-{source}"), action=f"payment.refund.{final}",
+                                    target_type="payment", target_id=str(r["payment_id"]),
+                                    details={"refund_id": str(r["_id"]), "amount_fen": amt}, session=s)
+            return final
+        return await self._txn(write)
+
+    async def refunds_due(self) -> int:
+        n = 0
+        for r in await self.store.claim_due_refunds(self.clock.now(), dt.timedelta(seconds=self.backoff[0])):
+            await self._try_refund(r["_id"])
+            n += 1
+        return n
+
+    # -- receipts --------------------------------------------------------------------------------------------
+
+    async def receipt_for_resident(self, resident: Resident, receipt_id: str) -> dict[str, Any]:
+        return dict(access_own(resident, await self.store.receipt(receipt_id), owner_field="payer_id"))
+
+    def verify_link(self, r: dict[str, Any]) -> str:
+        return rc.verify_url(self.public_url, r["code"], r["number"], r["check_code"])
+
+    def pdf(self, r: dict[str, Any]) -> bytes:
+        return rc.render_pdf(r, verify_link=self.verify_link(r), seal_text=self.rconfig.seal_text)
+
+    async def verify_receipt(self, code: str, number: str, check: str) -> dict[str, Any]:
+        r = await self.store.receipt_by_number(code, number)
+        if r is None or r["check_code"] != check.upper() or not self.signer.verify(r["content"], r["signature"]):
+            raise errors.NotFound("未找到该票据，请核对票据代码、号码和校验码")
+        return {"valid": True, "amount_fen": r["amount_fen"], "payer_masked": r["content"]["payer"],
+                "issued_at": r["issued_at"], "code": r["code"], "number": r["number"], "payee": r["content"]["payee"],
+                "items": r["content"]["items"]}
+
+    # -- reconciliation --------------------------------------------------------------------------------------
+
+    async def reconcile(self, day: dt.date, channel_name: str, actor: dict[str, Any]) -> dict[str, Any]:
+        from payments.reconcile import reconcile
+        report = await reconcile(self.store, self._channel(channel_name), channel_name, day, self.clock.now())
+        await self.store.reports.replace_one({"_id": f"{channel_name}:{day.isoformat()}"}, report, upsert=True)
+        await self.audit.record(actor=actor, action="payment.reconcile", target_type="reconciliation",
+                                target_id=f"{channel_name}:{day.isoformat()}",
+                                details={"balanced": report["balanced"], "missing": len(report["missing"]),
+                                         "extra": len(report["extra"]), "mismatched": len(report["mismatched"])})
+        return report
+
+    async def report(self, day: dt.date, channel_name: str) -> dict[str, Any]:
+        doc = await self.store.reports.find_one({"_id": f"{channel_name}:{day.isoformat()}"})
+        if doc is None:
+            raise errors.NotFound("尚未对该日对账")
+        return doc

@@ -1,0 +1,95 @@
+"""Build the payments domain once from config (called by ``backend.app.make_app``)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from backend.config import SANDBOX_KEY, Config
+from payments.receipts import ReceiptSigner
+from payments.service import CaseDirectory, PaymentService
+from payments.store import PaymentStore
+
+KEY_FILES = {  # "sandbox" in config → this file under DATA_DIR/sandbox/keys/
+    "wechatpay.private_key_file": "wechatpay_merchant_key.pem",
+    "wechatpay.platform_public_key_file": "wechatpay_platform_pub.pem",
+    "alipay.app_private_key_file": "alipay_app_key.pem",
+    "alipay.alipay_public_key_file": "alipay_platform_pub.pem",
+    "receipts.signing_key_file": "receipts_ed25519.pem",
+}
+
+
+def read_key(config: Config, name: str) -> str:
+    section, key = name.split(".")
+    path = getattr(getattr(config, section), key)
+    if path == SANDBOX_KEY:
+        from sandbox.paykeys import ensure_sandbox_keys, keys_dir
+        ensure_sandbox_keys(config.data_dir)
+        return (keys_dir(config.data_dir) / KEY_FILES[name]).read_text()
+    return Path(path).read_text()
+
+
+def build_channels(config: Config, gateway: Any) -> dict[str, Any]:
+    """``gateway(value, path)`` resolves "sandbox" to the stand-in on this server."""
+    channels: dict[str, Any] = {}
+    notify = config.public_url + "/api/v1/pay/notify"
+    if "wechat" in config.payments.channels:
+        from payments.wechatpay import WeChatPayChannel
+        w = config.wechatpay
+        channels["wechat"] = WeChatPayChannel(
+            mchid=w.mchid, appid=w.appid or config.wechat.appid, private_key_pem=read_key(config, "wechatpay.private_key_file"),
+            cert_serial_no=w.cert_serial_no, apiv3_key=w.apiv3_key,
+            platform_public_key_pem=read_key(config, "wechatpay.platform_public_key_file"),
+            platform_public_key_id=w.platform_public_key_id, gateway=gateway(w.gateway, "wechatpay"),
+            notify_url=notify + "/wechat", refund_notify_url=notify + "/wechat/refund", timeout=w.timeout_seconds,
+            max_skew_seconds=config.payments.notice_max_skew_seconds)
+    if "alipay" in config.payments.channels:
+        from payments.alipay import AlipayChannel
+        a = config.alipay
+        channels["alipay"] = AlipayChannel(
+            app_id=a.app_id, app_private_key_pem=read_key(config, "alipay.app_private_key_file"),
+            alipay_public_key_pem=read_key(config, "alipay.alipay_public_key_file"), seller_id=a.seller_id,
+            gateway=gateway(a.gateway, "alipay/gateway.do"), notify_url=notify + "/alipay", timeout=a.timeout_seconds)
+    return channels
+
+
+def build_payments(config: Config, *, client: Any, db: Any, clock: Any, audit: Any, outbox: Any,
+                   gateway: Any) -> PaymentService:
+    signer = ReceiptSigner(read_key(config, "receipts.signing_key_file"), config.receipts.key_id)
+    return PaymentService(client=client, store=PaymentStore(db), clock=clock, audit=audit, outbox=outbox,
+                          channels=build_channels(config, gateway), signer=signer, cases=CaseDirectory(db),
+                          config=config.payments, receipts_config=config.receipts, public_url=config.public_url)
+
+
+def register_jobs(workers: Any, service: PaymentService, interval: float) -> None:
+    workers.register("payments.query", service.query_due, interval)
+    workers.register("payments.expire", service.expire_due, interval)
+    workers.register("payments.refunds", service.refunds_due, interval)
+
+
+def sandbox_standins(config: Config) -> dict[str, Any]:
+    """The WeChat Pay and Alipay stand-ins, holding the provider side of the sandbox keys."""
+    from sandbox.paykeys import ensure_sandbox_keys, read
+    from sandbox.wechatpay import WeChatPayStandin
+    ensure_sandbox_keys(config.data_dir)
+    base = Path(config.data_dir) / "sandbox"
+    w = config.wechatpay
+    out: dict[str, Any] = {
+        "wechatpay": WeChatPayStandin(
+            str(base / "wechatpay.sqlite"), mchid=w.mchid, appid=w.appid or config.wechat.appid, apiv3_key=w.apiv3_key,
+            merchant_public_pem=read(config.data_dir, "wechatpay_merchant_pub.pem"), merchant_serial=w.cert_serial_no,
+            platform_private_pem=read(config.data_dir, "wechatpay_platform_key.pem"),
+            platform_key_id=w.platform_public_key_id, retry_factor=config.payments.sandbox_retry_factor,
+            base_url=f"http://127.0.0.1:{config.server.port}/sandbox/wechatpay"),
+    }
+    try:
+        from sandbox.alipay import AlipayStandin
+    except ImportError:  # pragma: no cover
+        return out
+    a = config.alipay
+    out["alipay"] = AlipayStandin(
+        str(base / "alipay.sqlite"), app_id=a.app_id, seller_id=a.seller_id,
+        app_public_pem=read(config.data_dir, "alipay_app_pub.pem"),
+        alipay_private_pem=read(config.data_dir, "alipay_platform_key.pem"),
+        retry_factor=config.payments.sandbox_retry_factor,
+        base_url=f"http://127.0.0.1:{config.server.port}/sandbox/alipay")
+    return out

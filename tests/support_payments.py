@@ -1,0 +1,64 @@
+"""Factories and helpers for the payment tests (keyword-only, as tests/support.py)."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from bson import ObjectId
+
+from tests.support import Api, AppServer, ResidentHandle, new_resident, staff_login
+
+
+def create_case(server: AppServer, *, applicant_id: str, service_name: str = "不动产登记",
+                status: str = "accepted", department_id: str = "dept-land") -> str:
+    """A case (办件) inserted directly into ``applications``.
+    Replaced by POST /applications when cases land (issue 5); everything else goes through the API."""
+    doc = {"_id": ObjectId(), "serial": "BJ" + dt.date.today().strftime("%Y%m%d") + uuid.uuid4().hex[:6].upper(),
+           "applicant_id": applicant_id, "service_id": "svc-" + uuid.uuid4().hex[:6], "service_name": service_name,
+           "department_id": department_id, "status": status, "form": {}, "timeline": []}
+
+    async def insert() -> None:
+        assert server.ctx is not None
+        await server.ctx.db["applications"].insert_one(doc)
+    server.run(insert())
+    return str(doc["_id"])
+
+
+def create_order(api: Api, server: AppServer, *, resident: ResidentHandle | None = None,
+                 items: list[dict[str, Any]] | None = None, role: str = "finance") -> tuple[ResidentHandle, dict]:
+    resident = resident or new_resident(api, verified=True)
+    case_id = create_case(server, applicant_id=resident.id)
+    token = staff_login(api, role=role)["access_token"]
+    r = api.post("/api/v1/staff/payments", {"application_id": case_id,
+                                             "items": items or [{"name": "不动产登记费", "amount_fen": 8000},
+                                                                {"name": "工本费", "amount_fen": 1000}]}, token=token)
+    assert r.status_code == 201, r.text
+    return resident, r.json()
+
+
+def pay_wechat(api: Api, resident: ResidentHandle, payment_id: str) -> dict[str, Any]:
+    r = api.post(f"/api/v1/payments/{payment_id}/pay", {"channel": "wechat"}, token=resident.access_token)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def prepay_id(pay: dict[str, Any]) -> str:
+    return pay["request_payment"]["package"].removeprefix("prepay_id=")
+
+
+def confirm_wechat(api: Api, prepay: str, *, notify: bool = True) -> dict[str, Any]:
+    r = api.post("/sandbox/wechatpay/confirm", {"prepay_id": prepay, "notify": notify})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def finance_token(api: Api) -> str:
+    return staff_login(api, role="finance")["access_token"]
+
+
+def db_find(server: AppServer, collection: str, q: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run() -> list[dict[str, Any]]:
+        assert server.ctx is not None
+        return await server.ctx.db[collection].find(q).to_list(None)
+    return server.run(run())

@@ -1,0 +1,111 @@
+"""E-receipts: gap-free numbering under concurrency, one per payment, PDF text round-trip, signatures."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pypdf
+from bson import ObjectId
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from pymongo.errors import DuplicateKeyError
+
+from tests.support import Api, assert_error, new_resident
+from tests.support_payments import confirm_wechat, create_order, db_find, pay_wechat, prepay_id
+
+
+def _paid_receipt(api, server):
+    resident, order = create_order(api, server, items=[{"name": "营业执照工本费", "amount_fen": 1000}])
+    confirm_wechat(api, prepay_id(pay_wechat(api, resident, order["id"])))
+    p = api.get(f"/api/v1/payments/{order['id']}", token=resident.access_token).json()
+    return resident, p, api.get(f"/api/v1/receipts/{p['receipt_id']}", token=resident.access_token).json()
+
+
+def test_numbering_is_gap_free_under_concurrent_notices(api, server) -> None:
+    prepays = []
+    for _ in range(12):
+        resident, order = create_order(api, server)
+        prepays.append(prepay_id(pay_wechat(api, resident, order["id"])))
+
+    def confirm(p: str) -> int:
+        return Api(server.base).post("/sandbox/wechatpay/confirm", {"prepay_id": p}).json()["notify_status"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(confirm, prepays))
+    assert statuses == [204] * 12
+    seqs = sorted(r["seq"] for r in db_find(server, "receipts", {}))
+    assert seqs == list(range(1, len(seqs) + 1)), seqs  # no gap, no duplicate, whatever ran before
+    assert len({r["payment_id"] for r in db_find(server, "receipts", {})}) == len(seqs)
+
+
+def test_exactly_one_receipt_per_payment_is_enforced_by_the_index(api, server) -> None:
+    _, p, receipt = _paid_receipt(api, server)
+    doc = db_find(server, "receipts", {"_id": ObjectId(receipt["id"])})[0]
+    dup = {**doc, "_id": ObjectId(), "number": "9" * 10}
+    try:
+        server.run(server.ctx.db["receipts"].insert_one(dup))
+        raise AssertionError("a second receipt for one payment was accepted")
+    except DuplicateKeyError:
+        pass
+
+
+def test_receipt_content_verify_and_signature(api, server) -> None:
+    resident, p, r = _paid_receipt(api, server)
+    assert r["amount_capitals"] == "壹拾元整" and r["code"].startswith("110101")
+    assert "*" in r["payer_masked"]
+    # public verification needs code + number + check together
+    q = f"code={r['code']}&number={r['number']}&check={r['check_code']}"
+    v = api.get(f"/api/v1/receipts/verify?{q}")
+    assert v.status_code == 200 and v.json()["valid"] is True and v.json()["amount_fen"] == 1000
+    assert v.json()["payer_masked"] == r["payer_masked"]
+    assert_error(api.get(f"/api/v1/receipts/verify?code={r['code']}&number={r['number']}&check=000000"), 404, "not_found")
+    # offline: the published public key verifies the signed content; one changed byte fails
+    pk = api.get("/api/v1/receipts/public-key").json()
+    key = load_pem_public_key(pk["public_key_pem"].encode())
+    content = r["signature"]["signed_content"].encode()
+    sig = base64.b64decode(r["signature"]["value"])
+    key.verify(sig, content)
+    assert json.loads(content)["amount_fen"] == 1000
+    from cryptography.exceptions import InvalidSignature
+    for i in (0, len(content) // 2, len(content) - 1):
+        changed = bytearray(content)
+        changed[i] ^= 0x01
+        try:
+            key.verify(sig, bytes(changed))
+            raise AssertionError("a changed byte still verified")
+        except InvalidSignature:
+            pass
+    # a receipt altered in the database no longer verifies online either
+    server.run(server.ctx.db["receipts"].update_one({"_id": ObjectId(r["id"])}, {"$set": {"content.amount_fen": 100}}))
+    assert_error(api.get(f"/api/v1/receipts/verify?{q}"), 404, "not_found")
+
+
+def test_pdf_embeds_cjk_font_and_text_round_trips(api, server) -> None:
+    resident, p, r = _paid_receipt(api, server)
+    resp = api.get(f"/api/v1/receipts/{r['id']}/pdf", token=resident.access_token)
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/pdf"
+    pdf = pypdf.PdfReader(io.BytesIO(resp.content))
+    text = "".join(pdf.pages[0].extract_text().split())  # runs of the two fonts come out on separate lines
+    assert "\x00" not in text  # every character has a glyph
+    for expected in ("非税收入统一票据", r["code"], r["number"], r["check_code"], "壹拾元整", "营业执照工本费",
+                     "示例市政务服务中心", "财政票据专用章", r["payer_masked"]):
+        assert expected in text, (expected, text)
+    fonts = pdf.pages[0]["/Resources"]["/Font"]
+    embedded = [f.get_object()["/FontDescriptor"] if "/FontDescriptor" in f.get_object() else
+                f.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+                for f in fonts.values() if f.get_object().get("/Subtype") in ("/TrueType", "/Type0")]
+    assert embedded and all("/FontFile2" in d.get_object() for d in embedded)
+    assert "/XObject" in pdf.pages[0]["/Resources"]  # the QR code image
+    other = new_resident(api, verified=True)
+    assert_error(api.get(f"/api/v1/receipts/{r['id']}/pdf", token=other.access_token), 404, "not_found")
+    assert_error(api.get(f"/api/v1/receipts/{r['id']}", token=other.access_token), 404, "not_found")
+
+
+def test_my_receipts_and_staff_lookup(api, server) -> None:
+    resident, p, r = _paid_receipt(api, server)
+    mine = api.get("/api/v1/receipts", token=resident.access_token).json()
+    assert [x["id"] for x in mine["items"]] == [r["id"]]
+    from tests.support_payments import finance_token
+    found = api.get(f"/api/v1/staff/receipts?number={r['number']}&code={r['code']}", token=finance_token(api)).json()
+    assert found["items"][0]["payment_id"] == p["id"]
