@@ -1,0 +1,41 @@
+// Login (wx.login → backend), real-name binding, and who I am.
+const http = require('./request');
+const session = require('./session');
+
+function wxLogin() {
+  return new Promise((resolve, reject) => {
+    wx.login({
+      success: (res) => (res.code ? resolve(res.code) : reject(new Error('微信登录失败，请重试'))),
+      fail: () => reject(new Error('微信登录失败，请重试')),
+    });
+  });
+}
+
+async function login() {
+  const code = await wxLogin();
+  const pair = await http.post('/auth/wechat-login', { code }, { auth: false });
+  session.save(pair);
+  return pair.user;
+}
+
+function isLoggedIn() {
+  const s = session.get();
+  return !!(s && s.accessToken);
+}
+
+function logout() {
+  session.clear();
+}
+
+function me() {
+  return http.get('/me');
+}
+
+async function bindRealname(name, idNumber) {
+  const result = await http.post('/me/realname', { name: name.trim(), id_number: idNumber.trim().toUpperCase() });
+  const s = session.get();
+  if (s) wx.setStorageSync('zjb.session', { ...s, user: { ...(s.user || {}), realname_verified: true } });
+  return result;
+}
+
+module.exports = { login, isLoggedIn, logout, me, bindRealname };
