@@ -3,6 +3,7 @@
  * light stand-ins, and helpers to render pages and components. */
 const path = require('path');
 const simulate = require('miniprogram-simulate');
+const exparser = require('miniprogram-exparser');
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -119,10 +120,10 @@ function stub(template, properties = {}, methods = {}) {
   return simulate.load({ template, properties, methods, options: { multipleSlots: true } });
 }
 const TDESIGN = {
-  't-button': stub('<view class="t-button" aria-label="{{ariaLabel}}" data-disabled="{{disabled}}" bindtap="onTap"><slot /></view>',
+  't-button': stub('<view class="t-button" data-disabled="{{disabled}}" catchtap="onTap"><slot /></view>',
     { disabled: Boolean, loading: Boolean, theme: String, variant: String, block: Boolean, size: String, ariaLabel: String },
     { onTap() { if (!this.data.disabled && !this.data.loading) this.triggerEvent('tap'); } }),
-  't-cell': stub('<view class="t-cell" bindtap="onTap"><view class="t-cell__title">{{title}}</view><view class="t-cell__desc">{{description}}</view><view class="t-cell__note">{{note}}</view><slot name="note" /><slot /></view>',
+  't-cell': stub('<view class="t-cell" catchtap="onTap"><view class="t-cell__title">{{title}}</view><view class="t-cell__desc">{{description}}</view><view class="t-cell__note">{{note}}</view><slot name="note" /><slot /></view>',
     { title: String, description: String, note: String, arrow: Boolean, hover: Boolean, ariaLabel: String },
     { onTap() { this.triggerEvent('click'); } }),
   't-cell-group': stub('<view class="t-cell-group"><view wx:if="{{title}}" class="t-cell-group__title">{{title}}</view><slot /></view>', { title: String, theme: String }),
@@ -191,6 +192,20 @@ async function tap(comp, selector) {
   await flush();
 }
 
+// Tap what shows `label`: the deepest rendered element whose text contains it. The tap bubbles
+// to the nearest bindtap, as a finger tap would.
+async function tapText(comp, label) {
+  const all = Array.from(comp.dom.querySelectorAll('*')).filter((el) => el.textContent.indexOf(label) >= 0);
+  const el = all.filter((e) => !Array.from(e.children).some((c) => c.textContent.indexOf(label) >= 0)).pop();
+  if (!el) throw new Error(`nothing shows "${label}" in: ${text(comp)}`);
+  let node = el;
+  while (node && !node.__wxElement) node = node.parentNode;
+  exparser.Event.dispatchEvent(node.__wxElement, exparser.Event.create('tap', {}, {
+    bubbles: true, composed: true, capturePhase: true, extraFields: { touches: {}, changedTouches: {} },
+  }));
+  await flush();
+}
+
 function login(user = { id: 'u1', realname_verified: true }) {
   wx.setStorageSync('zjb.session', { accessToken: 'access-1', refreshToken: 'refresh-1', user });
 }
@@ -201,4 +216,4 @@ beforeEach(() => {
   server.reset();
 });
 
-global.T = { server, apiError, renderPage, renderComponent, flush, text, tap, login, simulate, ROOT };
+global.T = { server, apiError, renderPage, renderComponent, flush, text, tap, tapText, login, simulate, ROOT };
