@@ -192,11 +192,13 @@ async function tap(comp, selector) {
   await flush();
 }
 
-// Tap what shows `label`: the deepest rendered element whose text contains it. The tap bubbles
+// Tap what shows `label`: the deepest rendered element showing exactly it, else the first one
+// whose text contains it. The tap bubbles
 // to the nearest bindtap, as a finger tap would.
 async function tapText(comp, label) {
   const all = Array.from(comp.dom.querySelectorAll('*')).filter((el) => el.textContent.indexOf(label) >= 0);
-  const el = all.filter((e) => !Array.from(e.children).some((c) => c.textContent.indexOf(label) >= 0)).pop();
+  const deepest = all.filter((e) => !Array.from(e.children).some((c) => c.textContent.indexOf(label) >= 0));
+  const el = deepest.find((e) => e.textContent.trim() === label) || deepest[0];
   if (!el) throw new Error(`nothing shows "${label}" in: ${text(comp)}`);
   let node = el;
   while (node && !node.__wxElement) node = node.parentNode;
