@@ -11,8 +11,21 @@ function wxLogin() {
   });
 }
 
+// Sandbox only: WeChat's stand-in cannot read DevTools' real wx.login codes, so a one-time code
+// is issued for a stable per-install sandbox openid (POST /sandbox/wechat/login-codes), which
+// then goes through the same /auth/wechat-login → code2session path as a real one.
+async function sandboxCode() {
+  let openid = wx.getStorageSync('zjb.sandbox.openid');
+  if (!openid) {
+    openid = `o-dev-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    wx.setStorageSync('zjb.sandbox.openid', openid);
+  }
+  const res = await http.post('/sandbox/wechat/login-codes', { openid }, { auth: false });
+  return res.code;
+}
+
 async function login() {
-  const code = await wxLogin();
+  const code = http.config().sandbox ? await sandboxCode() : await wxLogin();
   const pair = await http.post('/auth/wechat-login', { code }, { auth: false });
   session.save(pair);
   return pair.user;

@@ -10,8 +10,10 @@ function cfg() {
   return config.load();
 }
 
+// API paths live under /api/v1; the sandbox hooks (/sandbox/...) sit at the server root.
 function buildUrl(path, query) {
-  let url = `${cfg().apiRoot}${path}`;
+  const c = cfg();
+  let url = `${path.indexOf('/sandbox/') === 0 ? c.apiBase : c.apiRoot}${path}`;
   if (query) {
     const parts = Object.keys(query)
       .filter((k) => query[k] !== undefined && query[k] !== null && query[k] !== '')

@@ -17,9 +17,14 @@ beforeEach(() => {
 
 describe('login → real-name → book → cancel', () => {
   test('the whole way through', async () => {
-    // Login
+    // Login (sandbox: a one-time code from the WeChat stand-in for this install's openid)
+    server.on('POST', '/sandbox/wechat/login-codes', (c) => {
+      expect(c.url).toBe('http://127.0.0.1:8000/sandbox/wechat/login-codes');
+      expect(c.data.openid).toMatch(/^o-dev-/);
+      return { status: 201, body: { code: 'sbx-code-1' } };
+    });
     server.on('POST', '/auth/wechat-login', (c) => {
-      expect(c.data).toEqual({ code: 'test-resident' });
+      expect(c.data).toEqual({ code: 'sbx-code-1' });
       return { access_token: 'access-1', refresh_token: 'refresh-1', expires_in: 900, user: { id: 'u1', realname_verified: false } };
     });
     const loginPage = await renderPage('auth/login', { redirect: encodeURIComponent('/pages/booking/book/index?service_id=svc1') });
@@ -82,6 +87,18 @@ describe('login → real-name → book → cancel', () => {
     expect(cancelled).toBe(true);
     expect(text(detail)).toContain('已取消');
     expect(text(detail)).not.toContain('确认取消');
+  });
+
+  test('in production, login uses the wx.login code', async () => {
+    wx.getAccountInfoSync = jest.fn(() => ({ miniProgram: { envVersion: 'release' } }));
+    server.on('POST', '/auth/wechat-login', { access_token: 'a', refresh_token: 'r', expires_in: 900, user: { id: 'u1', realname_verified: true } });
+    const page = await renderPage('auth/login');
+    await tapText(page, '我已阅读并同意');
+    await tapText(page, '微信一键登录');
+    expect(wx.login).toHaveBeenCalled();
+    expect(server.callsTo('POST', '/auth/wechat-login')[0].data).toEqual({ code: 'test-resident' });
+    expect(server.calls.some((c) => c.path.indexOf('/sandbox/') === 0)).toBe(false);
+    expect(wx.navigateBack).toHaveBeenCalled();
   });
 
   test('a server-side ID rejection shows the server message on the field', async () => {
@@ -176,7 +193,9 @@ describe('payment', () => {
     const order = await renderPage('pay/order', { id: 'pay1' });
     await tapText(order, '微信支付');
     expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ title: '沙箱支付' }));
-    expect(server.callsTo('POST', '/sandbox/wechatpay/confirm')[0].data).toEqual({ prepay_id: 'wx123abc' });
+    const confirm = server.callsTo('POST', '/sandbox/wechatpay/confirm')[0];
+    expect(confirm.data).toEqual({ prepay_id: 'wx123abc' });
+    expect(confirm.url).toBe('http://127.0.0.1:8000/sandbox/wechatpay/confirm');
     expect(wx.requestPayment).not.toHaveBeenCalled();
     expect(lastNav(wx.redirectTo)).toMatchObject({ path: 'pay/result', query: { id: 'pay1' } });
 

@@ -13,6 +13,7 @@ Page(withBase({
   onElderChange(e) {
     this.apply(!!(e.detail && e.detail.value));
   },
+  noop() {},
   toggleElder() {
     this.apply(!this.data.elder);
   },
