@@ -8,7 +8,7 @@ DATA_DIR ?= $(CURDIR)/var/data
 CONFIG ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install test-python bench clean
+.PHONY: run test install test-python test-miniprogram bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ run: $(STAMP)
 	$(PY) -m backend serve --port $(PORT) --data-dir $(DATA_DIR) $(if $(CONFIG),--config $(CONFIG))
 
 ## Run every test suite.
-test: $(STAMP)
+test: $(STAMP) test-miniprogram
 	$(PY) -m pytest
+
+## Mini-program tests (jest + miniprogram-simulate); installs from miniprogram/package-lock.json.
+test-miniprogram:
+	cd miniprogram && npm ci --no-audit --no-fund && npx jest --ci
 
 bench: $(STAMP)
 	$(PY) bench/login.py

@@ -1,0 +1,45 @@
+const auth = require('../../../services/auth');
+const { validateName, validateIdNumber } = require('../../../utils/idcard');
+const { messageOf } = require('../../../utils/errors');
+const { withBase } = require('../../../utils/page');
+
+Page(withBase({
+  data: { name: '', idNumber: '', nameError: '', idError: '', busy: false, done: null, redirect: '' },
+  onLoad(options = {}) {
+    this.setData({ redirect: options.redirect ? decodeURIComponent(options.redirect) : '' });
+  },
+  onName(e) {
+    this.setData({ name: (e.detail && e.detail.value) || '', nameError: '' });
+  },
+  onId(e) {
+    this.setData({ idNumber: ((e.detail && e.detail.value) || '').toUpperCase(), idError: '' });
+  },
+  async onSubmit() {
+    if (this.data.busy) return;
+    const nameError = validateName(this.data.name);
+    const idError = validateIdNumber(this.data.idNumber);
+    this.setData({ nameError, idError, error: '' });
+    if (nameError || idError) return;
+    this.setData({ busy: true });
+    try {
+      const done = await auth.bindRealname(this.data.name, this.data.idNumber);
+      this.setData({ done, name: '', idNumber: '' });
+    } catch (e) {
+      const fields = (e.details && e.details.fields) || {};
+      this.setData({
+        error: messageOf(e),
+        needLogin: !!e.needLogin,
+        nameError: fields.name ? '姓名有误，请核对' : '',
+        idError: fields.id_number ? '身份证号有误，请核对' : '',
+      });
+    }
+    this.setData({ busy: false });
+  },
+  onContinue() {
+    if (this.data.redirect) {
+      wx.redirectTo({ url: this.data.redirect });
+    } else {
+      wx.switchTab({ url: '/pages/me/index/index' });
+    }
+  },
+}));

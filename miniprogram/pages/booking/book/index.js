@@ -1,0 +1,96 @@
+const catalogue = require('../../../services/catalogue');
+const appointments = require('../../../services/appointments');
+const auth = require('../../../services/auth');
+const { nextDays, time } = require('../../../utils/format');
+const { messageOf } = require('../../../utils/errors');
+const { withBase } = require('../../../utils/page');
+
+Page(withBase({
+  data: {
+    serviceId: '', service: null, halls: [], hallId: '', days: [], date: '',
+    slots: [], slotsLoading: false, slotsError: '', selected: null, busy: false, waitlisted: '',
+  },
+  onLoad(options = {}) {
+    this.setData({ serviceId: options.service_id || '', days: nextDays(7) });
+    this.reload();
+  },
+  async reload() {
+    const res = await this.runLoad(() => Promise.all([
+      catalogue.service(this.data.serviceId),
+      catalogue.halls(),
+    ]));
+    if (!res) return;
+    const [service, hallList] = res;
+    const ids = service.hall_ids || [];
+    const halls = (hallList.items || []).filter((h) => !ids.length || ids.indexOf(h.id) >= 0);
+    this.setData({ service, halls, hallId: halls.length ? halls[0].id : '', date: this.data.days[0].value });
+    this.loadSlots();
+  },
+  async loadSlots() {
+    if (!this.data.hallId || !this.data.date) return;
+    this.setData({ slotsLoading: true, slotsError: '', selected: null, waitlisted: '' });
+    try {
+      const res = await appointments.slots(this.data.serviceId, this.data.date, this.data.hallId);
+      const slots = (res.items || []).map((s) => ({
+        ...s,
+        label: `${time(s.start)}-${time(s.end)}`,
+        full: s.remaining <= 0,
+        remainText: s.remaining > 0 ? `余 ${s.remaining}` : '已约满',
+      }));
+      this.setData({ slots, slotsLoading: false });
+    } catch (e) {
+      this.setData({ slots: [], slotsLoading: false, slotsError: messageOf(e) });
+    }
+  },
+  pickHall(e) {
+    this.setData({ hallId: e.currentTarget.dataset.id });
+    this.loadSlots();
+  },
+  pickDate(e) {
+    this.setData({ date: e.currentTarget.dataset.value });
+    this.loadSlots();
+  },
+  pickSlot(e) {
+    const slot = this.data.slots.find((s) => s.id === e.currentTarget.dataset.id);
+    this.setData({ selected: slot || null, waitlisted: '', tip: '' });
+  },
+  ensureLogin() {
+    if (auth.isLoggedIn()) return true;
+    const back = `/pages/booking/book/index?service_id=${this.data.serviceId}`;
+    wx.navigateTo({ url: `/pages/auth/login/index?redirect=${encodeURIComponent(back)}` });
+    return false;
+  },
+  handleError(e) {
+    if (e.code === 'realname_required') {
+      wx.navigateTo({ url: '/pages/auth/realname/index' });
+      return;
+    }
+    if (e.code === 'slot_full') this.loadSlots();
+    this.sayError(e);
+  },
+  async confirm() {
+    const slot = this.data.selected;
+    if (!slot || this.data.busy || !this.ensureLogin()) return;
+    this.setData({ busy: true });
+    try {
+      const appt = await appointments.book(slot.id);
+      wx.redirectTo({ url: `/pages/booking/detail/index?id=${appt.id}&new=1` });
+    } catch (e) {
+      this.handleError(e);
+    }
+    this.setData({ busy: false });
+  },
+  async joinWaitlist() {
+    const slot = this.data.selected;
+    if (!slot || this.data.busy || !this.ensureLogin()) return;
+    this.setData({ busy: true });
+    try {
+      const entry = await appointments.joinWaitlist(slot.id);
+      const ahead = entry && typeof entry.ahead === 'number' ? `，前面还有 ${entry.ahead} 人` : '';
+      this.setData({ waitlisted: `已加入候补${ahead}。有人取消时会通知您确认。` });
+    } catch (e) {
+      this.handleError(e);
+    }
+    this.setData({ busy: false });
+  },
+}));

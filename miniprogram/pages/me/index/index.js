@@ -1,0 +1,37 @@
+const auth = require('../../../services/auth');
+const { withBase } = require('../../../utils/page');
+
+const MENU = [
+  { key: 'appointments', title: '我的预约', url: '/pages/booking/list/index' },
+  { key: 'payments', title: '我的缴费', url: '/pages/pay/list/index' },
+  { key: 'receipts', title: '电子票据', url: '/pages/receipt/list/index' },
+  { key: 'inbox', title: '站内信', url: '/pages/me/inbox/index' },
+  { key: 'settings', title: '设置（长辈模式）', url: '/pages/me/settings/index' },
+  { key: 'help', title: '帮助与热线', url: '/pages/me/help/index' },
+];
+
+Page(withBase({
+  data: { loggedIn: false, me: null, menu: MENU },
+  onShow() {
+    this.reload();
+  },
+  async reload() {
+    const loggedIn = auth.isLoggedIn();
+    this.setData({ loggedIn, me: null, error: '' });
+    if (!loggedIn) return;
+    const me = await this.runLoad(() => auth.me());
+    if (me) this.setData({ me });
+    else if (this.data.needLogin) this.setData({ loggedIn: false, error: '' });
+  },
+  openMenu(e) {
+    wx.navigateTo({ url: e.currentTarget.dataset.url });
+  },
+  goRealname() {
+    wx.navigateTo({ url: '/pages/auth/realname/index' });
+  },
+  logout() {
+    auth.logout();
+    this.setData({ loggedIn: false, me: null });
+    this.say('已退出登录');
+  },
+}));

@@ -1,0 +1,54 @@
+// Login (wx.login → backend), real-name binding, and who I am.
+const http = require('./request');
+const session = require('./session');
+
+function wxLogin() {
+  return new Promise((resolve, reject) => {
+    wx.login({
+      success: (res) => (res.code ? resolve(res.code) : reject(new Error('微信登录失败，请重试'))),
+      fail: () => reject(new Error('微信登录失败，请重试')),
+    });
+  });
+}
+
+// Sandbox only: WeChat's stand-in cannot read DevTools' real wx.login codes, so a one-time code
+// is issued for a stable per-install sandbox openid (POST /sandbox/wechat/login-codes), which
+// then goes through the same /auth/wechat-login → code2session path as a real one.
+async function sandboxCode() {
+  let openid = wx.getStorageSync('zjb.sandbox.openid');
+  if (!openid) {
+    openid = `o-dev-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    wx.setStorageSync('zjb.sandbox.openid', openid);
+  }
+  const res = await http.post('/sandbox/wechat/login-codes', { openid }, { auth: false });
+  return res.code;
+}
+
+async function login() {
+  const code = http.config().sandbox ? await sandboxCode() : await wxLogin();
+  const pair = await http.post('/auth/wechat-login', { code }, { auth: false });
+  session.save(pair);
+  return pair.user;
+}
+
+function isLoggedIn() {
+  const s = session.get();
+  return !!(s && s.accessToken);
+}
+
+function logout() {
+  session.clear();
+}
+
+function me() {
+  return http.get('/me');
+}
+
+async function bindRealname(name, idNumber) {
+  const result = await http.post('/me/realname', { name: name.trim(), id_number: idNumber.trim().toUpperCase() });
+  const s = session.get();
+  if (s) wx.setStorageSync('zjb.session', { ...s, user: { ...(s.user || {}), realname_verified: true } });
+  return result;
+}
+
+module.exports = { login, isLoggedIn, logout, me, bindRealname };

@@ -1,0 +1,132 @@
+// Render every page against the fake backend and check what the resident sees.
+const fx = require('./fixtures');
+
+const { server, renderPage, text, login, apiError } = T;
+
+beforeEach(() => {
+  fx.install(server);
+  login();
+});
+
+const PAGES = [
+  ['home/index', {}, ['高频服务', '户口迁移', '我要迁户口', '公安局']],
+  ['service/list', { q: '户口' }, ['搜索：户口', '户口迁移', '可网办', '最多跑一次']],
+  ['service/guide', { id: 'svc1' }, ['居民身份证', '必需·可容缺', '¥10.00', '5 个工作日', '市民中心 A 区', '最多跑一次', '在线申请', '预约到厅']],
+  ['auth/login', {}, ['微信一键登录', '隐私政策']],
+  ['auth/realname', {}, ['姓名', '身份证号', '提交认证']],
+  ['booking/book', { service_id: 'svc1' }, ['市民中心', '09:00-10:00', '余 3', '已约满']],
+  ['booking/list', {}, ['户口迁移', '已预约', '2030-01-07 09:00-10:00']],
+  ['booking/detail', { id: 'ap1' }, ['K7PX3M9Q', '取消预约', '2 小时']],
+  ['case/apply', { service_id: 'svc1' }, ['联系电话', '材料清单', '居民身份证', '可容缺', '提交申请']],
+  ['case/list', {}, ['户口迁移', 'ZJB20240506000123', '审查中']],
+  ['case/detail', { id: 'c1' }, ['办理进度', '已受理', '窗口受理', '审查中']],
+  ['case/rate', { id: 'c1' }, ['非常满意', '非常不满意', '提交评价']],
+  ['pay/list', {}, ['工本费', '¥10.50', '待缴费']],
+  ['pay/order', { id: 'pay1' }, ['¥10.50', '快递费', '微信支付', '支付宝扫码支付', '沙箱环境']],
+  ['pay/result', { id: 'pay1' }, ['正在确认支付结果']],
+  ['receipt/list', {}, ['0000012345', '¥10.50']],
+  ['receipt/detail', { id: 'r1' }, ['33010124', 'a1b2c3', '张*', '查看 PDF 票据']],
+  ['me/index', {}, ['张*', '1101**********002X', '我的预约', '站内信', '预约提醒']],
+  ['me/inbox', {}, ['办件已受理']],
+  ['me/settings', {}, ['长辈模式', '沙箱环境']],
+  ['me/help', {}, ['12345', '常见问题']],
+];
+
+describe.each(PAGES)('page %s', (pagePath, query, expected) => {
+  test('renders its content', async () => {
+    const page = await renderPage(pagePath, query);
+    const t = text(page);
+    expected.forEach((s) => expect(t).toContain(s));
+    if (page.instance.stop) page.instance.stop();
+  });
+});
+
+describe('accessibility and hygiene of the sources', () => {
+  const fs = require('fs');
+  const path = require('path');
+  const walk = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (
+    d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
+  const files = [...walk(path.join(T.ROOT, 'pages')), ...walk(path.join(T.ROOT, 'components'))];
+
+  test('every page listed in app.json exists with its four files', () => {
+    const app = JSON.parse(fs.readFileSync(path.join(T.ROOT, 'app.json'), 'utf8'));
+    app.pages.forEach((p) => ['js', 'json', 'wxml', 'wxss'].forEach((ext) => {
+      expect(fs.existsSync(path.join(T.ROOT, `${p}.${ext}`))).toBe(true);
+    }));
+    expect(app.pages).toHaveLength(PAGES.length);
+  });
+
+  test('every button and every tappable element carries an aria-label', () => {
+    files.filter((f) => f.endsWith('.wxml')).forEach((f) => {
+      const src = fs.readFileSync(f, 'utf8');
+      const tags = src.match(/<[a-z-]+\s[^>]*>/g) || [];
+      tags.filter((t) => /^<t-button|bindtap=|bind:tap=|bind:change=/.test(t)).forEach((t) => {
+        if (!/aria-label=/.test(t)) throw new Error(`${path.relative(T.ROOT, f)}: no aria-label on ${t}`);
+      });
+    });
+  });
+
+  test('no console.log and no mock switch in the app code', () => {
+    const code = [...files, ...walk(path.join(T.ROOT, 'services')), ...walk(path.join(T.ROOT, 'utils')),
+      path.join(T.ROOT, 'app.js'), ...walk(path.join(T.ROOT, 'config'))].filter((f) => f.endsWith('.js'));
+    code.forEach((f) => {
+      const src = fs.readFileSync(f, 'utf8');
+      expect(src).not.toMatch(/console\.log/);
+      expect(src).not.toMatch(/useMock|mockMode/i);
+    });
+  });
+});
+
+describe('loading, empty and error states', () => {
+  test('list pages show their empty state', async () => {
+    server.on('GET', '/applications', { items: [], next_cursor: null });
+    server.on('GET', '/appointments', { items: [], next_cursor: null });
+    server.on('GET', '/receipts', { items: [], next_cursor: null });
+    server.on('GET', '/payments', { items: [], next_cursor: null });
+    server.on('GET', '/me/inbox', { items: [], next_cursor: null });
+    expect(text(await renderPage('case/list'))).toContain('还没有办件');
+    expect(text(await renderPage('booking/list'))).toContain('还没有预约');
+    expect(text(await renderPage('receipt/list'))).toContain('暂无电子票据');
+    expect(text(await renderPage('pay/list'))).toContain('暂无缴费记录');
+    expect(text(await renderPage('me/inbox'))).toContain('暂无消息');
+  });
+
+  test('search with no result', async () => {
+    server.on('GET', '/services', { items: [], next_cursor: null });
+    expect(text(await renderPage('service/list', { q: '不存在' }))).toContain('没有找到相关事项');
+  });
+
+  test('a server error shows the server message and retry works', async () => {
+    let fail = true;
+    server.on('GET', '/services/svc1', () => (fail ? apiError(503, 'service_unavailable', '服务维护中，请稍后再试') : fx.SERVICE));
+    const page = await renderPage('service/guide', { id: 'svc1' });
+    expect(text(page)).toContain('服务维护中，请稍后再试');
+    expect(text(page)).toContain('重新加载');
+    fail = false;
+    await T.tapText(page, '重新加载');
+    expect(text(page)).toContain('居民身份证');
+  });
+
+  test('network failure is explained in Chinese', async () => {
+    server.on('GET', '/applications/c1', { __network: 'timeout' });
+    const page = await renderPage('case/detail', { id: 'c1' });
+    expect(text(page)).toContain('请求超时');
+  });
+
+  test('pages needing login offer a login button when signed out', async () => {
+    wx.removeStorageSync('zjb.session');
+    const page = await renderPage('case/list');
+    expect(text(page)).toContain('登录后查看您的办件');
+    await T.tapText(page, '去登录');
+    expect(wx.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/auth/login/index' }));
+    const me = await renderPage('me/index');
+    expect(text(me)).toContain('未登录');
+  });
+
+  test('loading state is shown while a request is in flight', async () => {
+    server.on('GET', '/receipts/r1', () => ({ __network: 'never' }));
+    wx.request = jest.fn(); // never answers
+    const page = await renderPage('receipt/detail', { id: 'r1' });
+    expect(text(page)).toContain('加载中');
+  });
+});
