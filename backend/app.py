@@ -54,7 +54,15 @@ from backend.staff.service import StaffService
 from backend.system import handlers as system_handlers
 from backend.system.metrics import Metrics
 from backend.workers import Workers
+from backend.cases import handlers as case_handlers
+from backend.cases.service import CaseService
+from backend.cases.store import COLLECTIONS as CASE_COLLECTIONS
+from notify import handlers as notify_handlers
+from notify.channels import WeChatSubscribe
 from notify.outbox import COLLECTIONS as OUTBOX_COLLECTIONS
+from notify.service import NotifyService
+from notify.store import COLLECTIONS as NOTIFY_COLLECTIONS
+from notify.worker import Deliverer
 from notify.outbox import Outbox
 # --- payments (issue 4) ---
 from payments import handlers as payment_handlers
@@ -70,6 +78,7 @@ ALL_COLLECTIONS: list[CollectionSpec] = [
     *OUTBOX_COLLECTIONS, *CATALOGUE_COLLECTIONS,
     *APPOINTMENT_COLLECTIONS,  # issue 3
     *PAYMENT_COLLECTIONS,  # payments (issue 4)
+    *CASE_COLLECTIONS, *NOTIFY_COLLECTIONS,  # cases and notifications (issue 5)
 ]
 
 
@@ -90,6 +99,9 @@ class AppContext:
     metrics: Metrics = field(default_factory=Metrics)
     appointments: AppointmentService | None = None  # issue 3
     queue: QueueService | None = None  # issue 3
+    cases: CaseService | None = None  # issue 5
+    notify: NotifyService | None = None  # issue 5
+    deliverer: Deliverer | None = None  # issue 5
     payments: PaymentService | None = None  # payments (issue 4)
     routes: list[tuple] = field(default_factory=list)
     route_templates: dict[type, str] = field(default_factory=dict)
@@ -216,6 +228,16 @@ def make_app(config: Config, *, clock: Clock | None = None,
                                   gateway=lambda value, path: _gateway(config, value, path))
     register_payment_jobs(workers, ctx.payments, config.payments.job_interval_seconds)
     # --- end payments ---
+    # --- cases and notifications (issue 5) ---
+    ctx.cases = CaseService(db=db, client=client, catalogue=catalogue, outbox=outbox, audit=audit, clock=clock,
+                            config=config.cases)
+    ctx.notify = NotifyService(db, clock, config.notify)
+    push = (WeChatSubscribe(config.wechat.appid, config.wechat.secret, _gateway(config, config.wechat.gateway, "wechat"),
+                            config.wechat.timeout_seconds) if config.notify.wechat else None)
+    ctx.deliverer = Deliverer(db, clock, config.notify, push)
+    workers.register("notify.deliver", ctx.deliverer.run_once, config.notify.tick_seconds)
+    workers.register("cases.supervise", ctx.cases.supervise, config.cases.supervision_interval_seconds)
+    # --- end cases ---
 
     routes: list[tuple] = [
         *system_handlers.default_handlers,
@@ -224,6 +246,7 @@ def make_app(config: Config, *, clock: Clock | None = None,
         *catalogue_handlers.default_handlers,
         *appointments_handlers.default_handlers,  # issue 3
         *payment_handlers.default_handlers,  # payments (issue 4)
+        *case_handlers.default_handlers, *notify_handlers.default_handlers,  # issue 5
     ]
     if config.is_sandbox:
         routes += _sandbox_routes(config, ctx)

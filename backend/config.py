@@ -128,6 +128,39 @@ class StaffConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    # Channels besides the in-app inbox (which always gets every message).
+    wechat: bool = True
+    sms: bool = False
+    # Subscribe-message template ids by our template key (from the mini-program's admin console).
+    templates: Mapping[str, str] = field(default_factory=lambda: {
+        "case_progress": "sandbox-tpl-case-progress", "appointment": "sandbox-tpl-appointment",
+        "payment": "sandbox-tpl-payment", "rating": "sandbox-tpl-rating"})
+    # Mini-program page a subscribe message opens.
+    page: str = "pages/inbox/index"
+    # Delivery: attempts before a message is marked failed, backoff (doubling, with jitter), lease.
+    max_attempts: int = 8
+    backoff_seconds: float = 5.0
+    backoff_max_seconds: float = 3600.0
+    lease_seconds: float = 30.0
+    batch: int = 200
+    tick_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
+class CasesConfig:
+    # Rating invitation repeated after this many days without a rating.
+    rating_reminder_days: int = 3
+    # Working days a rectification order (整改) for a 1–2 rating has to be answered.
+    rectification_working_days: int = 5
+    # Yellow light: within this many working days of the deadline.
+    yellow_working_days: int = 2
+    # Days a resident has for a correction (补正) unless staff give a date.
+    correction_days: int = 15
+    supervision_interval_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class SandboxConfig:
     # Mount the stand-ins for WeChat and identity verification under /sandbox/.
     standins: bool = True
@@ -279,6 +312,8 @@ class Config:
     staff: StaffConfig = field(default_factory=StaffConfig)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+    cases: CasesConfig = field(default_factory=CasesConfig)
     appointments: AppointmentsConfig = field(default_factory=AppointmentsConfig)  # issue 3
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)

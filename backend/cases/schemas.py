@@ -1,0 +1,53 @@
+"""Request and response shapes of cases, ratings and supervision."""
+from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
+from backend.cases.store import STATUSES
+
+STATUS = string(enum=STATUSES)
+FORM = {"type": "object", "maxProperties": 50, "additionalProperties": {
+    "anyOf": [string(maxLength=500), integer(), boolean()]}, "description": "申请表字段（键值）"}
+PROVIDED = array(string(pattern=r"^[a-z0-9_]{1,40}$"), maxItems=50, uniqueItems=True,
+                 description="已提交的材料 key（来自办事指南）")
+SUBMIT = obj({"service_id": ID, "form": FORM, "materials": PROVIDED}, ["service_id", "form"])
+STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "materials": PROVIDED},
+                   ["resident_id", "service_id", "form"])
+RESUBMIT = obj({"form": FORM, "materials": PROVIDED, "note": string(maxLength=200)})
+TRANSITION = obj({
+    "to": STATUS, "note": string(maxLength=500), "reason": string(maxLength=500, description="驳回理由（驳回必填）"),
+    "missing": array(string(minLength=1, maxLength=100), maxItems=20, description="补正：缺少或需更正的材料"),
+    "due": string(pattern=r"^\d{4}-\d{2}-\d{2}$", description="补正截止日期"),
+}, ["to"])
+ENTRY = obj({"status": STATUS, "at": DATETIME, "note": nullable(string()),
+             "actor": obj({"type": string(), "id": nullable(string()), "name": nullable(string())})},
+            ["status", "at", "note"])
+MATERIAL = obj({"key": string(), "name": string(), "required": boolean(), "tolerable": boolean(), "provided": boolean()},
+               ["key", "name", "provided"])
+CASE = obj({
+    "id": string(), "serial": string(), "service_id": string(), "service_name": string(),
+    "department_id": string(), "status": STATUS, "form": {"type": "object"}, "materials": array(MATERIAL),
+    "deadline": nullable(DATETIME), "light": {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]},
+    "correction": nullable({"type": "object"}), "rejection_reason": nullable(string()),
+    "rated": boolean(), "created_at": DATETIME, "updated_at": DATETIME, "timeline": array(ENTRY),
+    "applicant": {"type": "object"}, "version": integer(),
+}, ["id", "serial", "service_id", "service_name", "status", "timeline", "deadline", "created_at"])
+CASES = list_of(CASE)
+LIST_QUERY = obj({"status": STATUS, "department_id": string(maxLength=64),
+                  "light": string(enum=["green", "yellow", "red"]), "cursor": string(maxLength=64),
+                  "limit": integer(minimum=1, maximum=200)})
+INDICATORS = ["办事效率", "服务态度", "材料精简", "环境便利", "结果公正"]
+RATING_IN = obj({"score": integer(minimum=1, maximum=5, description="1 非常不满意 … 5 非常满意"),
+                 "comment": string(maxLength=500),
+                 "indicators": array(string(enum=INDICATORS), maxItems=5, uniqueItems=True)}, ["score"])
+RATING = obj({"id": string(), "application_id": string(), "score": integer(), "level": string(),
+              "comment": nullable(string()), "indicators": array(string()), "created_at": DATETIME,
+              "rectification_id": nullable(string())}, ["id", "application_id", "score", "level", "created_at"])
+RECTIFICATION = obj({"id": string(), "application_id": string(), "serial": string(), "department_id": string(),
+                     "score": integer(), "comment": nullable(string()), "status": string(enum=["open", "replied", "closed"]),
+                     "due": DATETIME, "reply": nullable(string()), "overdue": boolean(), "created_at": DATETIME},
+                    ["id", "application_id", "status", "due"])
+REPLY = obj({"reply": string(minLength=2, maxLength=1000, description="整改情况及对群众的答复")}, ["reply"])
+CLOSE = obj({"note": string(maxLength=500)})
+SUMMARY = obj({"items": array(obj({
+    "department_id": string(), "department_name": string(), "open": integer(), "green": integer(),
+    "yellow": integer(), "red": integer(), "completed": integer(), "on_time_rate": nullable({"type": "number"}),
+    "avg_handling_hours": nullable({"type": "number"}), "satisfaction": nullable({"type": "number"}),
+    "ratings": integer()}, ["department_id", "open", "completed"]))}, ["items"])

@@ -1,0 +1,58 @@
+"""HTTP for residents' notifications: consent for subscribe messages, and the inbox (站内信)."""
+from __future__ import annotations
+
+from backend.core.api import ApiHandler, operation, route
+from backend.core.schema import DATETIME, array, boolean, integer, list_of, nullable, obj, string
+
+TAGS = ("消息",)
+SUBS = obj({"templates": array(obj({"key": string(), "template_id": string(), "title": string()},
+                                   ["key", "template_id", "title"])),
+            "quota": {"type": "object", "additionalProperties": {"type": "integer"}}}, ["templates", "quota"])
+ACCEPT = obj({"accepted": array(string(minLength=1, maxLength=40), maxItems=5,
+                                description="wx.requestSubscribeMessage 中用户同意的模板 key")}, ["accepted"])
+MESSAGE = obj({"id": string(), "kind": string(), "title": string(), "text": string(), "read": boolean(),
+               "created_at": DATETIME, "ref": {"type": "object"}}, ["id", "kind", "title", "text", "read", "created_at"])
+INBOX = obj({**list_of(MESSAGE)["properties"], "unread": integer()}, ["items", "next_cursor", "unread"])
+INBOX_QUERY = obj({"unread": boolean(), "cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=100)})
+ALERTS = list_of(obj({"id": string(), "kind": string(), "text": string(), "application_id": nullable(string()),
+                      "department_id": nullable(string()), "created_at": DATETIME}, ["id", "kind", "text", "created_at"]))
+
+
+class SubscriptionsHandler(ApiHandler):
+    @operation("订阅消息：应请求授权的模板及剩余额度", tags=TAGS, auth="resident", responses={200: SUBS}, errors=(401,))
+    async def get(self) -> None:
+        self.reply(await self.ctx.notify.subscriptions(self.principal))
+
+    @operation("记录 wx.requestSubscribeMessage 的授权结果（一次性订阅：每次同意可发一条）", tags=TAGS,
+               auth="resident", body=ACCEPT, responses={200: SUBS}, errors=(400, 401))
+    async def post(self) -> None:
+        self.reply(await self.ctx.notify.accept(self.principal, self.body["accepted"]))
+
+
+class InboxHandler(ApiHandler):
+    @operation("我的站内信", tags=TAGS, auth="resident", query=INBOX_QUERY, responses={200: INBOX}, errors=(400, 401))
+    async def get(self) -> None:
+        self.reply(await self.ctx.notify.list_inbox(self.principal, unread=self.query.get("unread"),
+                                                    cursor=self.query.get("cursor"),
+                                                    limit=self.query.get("limit", 50)))
+
+
+class InboxReadHandler(ApiHandler):
+    @operation("标记站内信为已读", tags=TAGS, auth="resident", responses={200: MESSAGE}, errors=(401, 404))
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.ctx.notify.mark_read(self.principal, id))
+
+
+class StaffInboxHandler(ApiHandler):
+    @operation("工作人员提醒（时限预警、整改）", tags=TAGS, auth="staff",
+               roles=("clerk", "approver", "supervisor"), responses={200: ALERTS}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply({"items": await self.ctx.notify.staff_alerts(), "next_cursor": None})
+
+
+default_handlers = [
+    route("/api/v1/me/subscriptions", SubscriptionsHandler),
+    route("/api/v1/me/inbox", InboxHandler),
+    route("/api/v1/me/inbox/{id}/read", InboxReadHandler),
+    route("/api/v1/staff/inbox", StaffInboxHandler),
+]
