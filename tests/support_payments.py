@@ -10,25 +10,18 @@ from bson import ObjectId
 from tests.support import Api, AppServer, ResidentHandle, new_resident, staff_login
 
 
-def create_case(server: AppServer, *, applicant_id: str, service_name: str = "不动产登记",
-                status: str = "accepted", department_id: str = "dept-land") -> str:
-    """A case (办件) inserted directly into ``applications``.
-    Replaced by POST /applications when cases land (issue 5); everything else goes through the API."""
-    doc = {"_id": ObjectId(), "serial": "BJ" + dt.date.today().strftime("%Y%m%d") + uuid.uuid4().hex[:6].upper(),
-           "applicant_id": applicant_id, "service_id": "svc-" + uuid.uuid4().hex[:6], "service_name": service_name,
-           "department_id": department_id, "status": status, "form": {}, "timeline": []}
-
-    async def insert() -> None:
-        assert server.ctx is not None
-        await server.ctx.db["applications"].insert_one(doc)
-    server.run(insert())
-    return str(doc["_id"])
+def create_case(api: Api, *, resident: ResidentHandle, code: str = "BDC-BF") -> str:
+    """A case (办件) the resident applied for online and a clerk accepted, through the API."""
+    from tests.support_cases import move, submit
+    case = submit(api, resident, code=code)
+    assert move(api, staff_login(api, role="clerk")["access_token"], case["id"], "accepted").status_code == 200
+    return case["id"]
 
 
 def create_order(api: Api, server: AppServer, *, resident: ResidentHandle | None = None,
                  items: list[dict[str, Any]] | None = None, role: str = "finance") -> tuple[ResidentHandle, dict]:
     resident = resident or new_resident(api, verified=True)
-    case_id = create_case(server, applicant_id=resident.id)
+    case_id = create_case(api, resident=resident)
     token = staff_login(api, role=role)["access_token"]
     r = api.post("/api/v1/staff/payments", {"application_id": case_id,
                                              "items": items or [{"name": "不动产登记费", "amount_fen": 8000},
