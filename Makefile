@@ -23,8 +23,15 @@ run: $(STAMP)
 	$(PY) -m backend serve --port $(PORT) --data-dir $(DATA_DIR) $(if $(CONFIG),--config $(CONFIG))
 
 ## Run every test suite.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) -m pytest
+
+# --- staff console browser tests (issue 7): Debian's Chromium, installed once if missing ----------
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromium || apt-get install -y chromium fonts-wqy-microhei \
+		|| (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
+# --- end staff console -------------------------------------------------------------------------------
 
 bench: $(STAMP)
 	$(PY) bench/login.py

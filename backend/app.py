@@ -195,8 +195,13 @@ def make_app(config: Config, *, clock: Clock | None = None,
         routes += _sandbox_routes(config, ctx)
     ctx.routes = routes
 
+    # --- staff console (issue 7): static files at /console/, a client of the API above ---------
+    from backend.console import console_routes
+    static_routes = console_routes()
+    # --- end staff console -------------------------------------------------------------------------
+
     return tornado.web.Application(
-        [tornado.web.url(r[0], r[1], r[2]) for r in routes],
+        [tornado.web.url(r[0], r[1], r[2]) for r in routes] + [tornado.web.url(*r) for r in static_routes],
         ctx=ctx,
         default_handler_class=NotFoundHandler,
         log_function=log_request,
