@@ -122,3 +122,18 @@ def test_expired_session_returns_to_login_with_a_message(console) -> None:
     c.go("admin/audit")
     c.page.get_by_label("用户名").wait_for()
     assert c.page.locator(".login .alert").count() == 1
+
+
+@pytest.mark.parametrize("role", list(EXPECTED_NAV))
+def test_every_page_of_a_role_renders_without_errors(console, role: str) -> None:
+    """Each page loads; one whose endpoints are not on this server says so instead of failing."""
+    c = console(f"pages-{role}").login_as(role)
+    p = c.page
+    for link in c.page.locator("#nav a").all():
+        title = link.inner_text().strip()
+        link.click()
+        p.locator("main h1").filter(has_text=title).wait_for()
+        p.wait_for_load_state("networkidle")
+        errors = p.locator("main .alert.error")
+        assert errors.count() == 0, (title, errors.all_inner_texts())
+        c.shot(link.get_attribute("data-page") or title)
