@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.support import Api, staff_login
-from tests.support_console import chromium_context, console  # noqa: F401 - fixtures
+
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support import Api, staff_login
-from tests.support_console import chromium_context, console, require_endpoints  # noqa: F401 - fixtures
+from tests.support_console import require_endpoints
 
 pytestmark = pytest.mark.browser
 
@@ -144,9 +144,9 @@ def test_hall_manager_schedules_and_exceptions(console, server) -> None:
     p.get_by_role("button", name="保存全部排班").click()
     p.get_by_text("排班已保存").wait_for()
     ex = p.locator("section.exceptions")
-    ex.get_by_label("例外日期").fill("2031-01-06")
-    ex.get_by_label("例外类型").select_option("closed")
-    ex.get_by_label("例外说明").fill("设备检修")
+    ex.get_by_label("日期", exact=True).fill("2031-01-06")
+    ex.get_by_label("类型", exact=True).select_option("closed")
+    ex.get_by_label("说明", exact=True).fill("设备检修")
     ex.get_by_role("button", name="添加例外日").click()
     p.locator("section.exceptions").get_by_text("设备检修").wait_for()
     c.shot("schedules")

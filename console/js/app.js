@@ -100,13 +100,17 @@ async function route() {
       h('div', { class: 'alert error', role: 'alert', 'data-code': 'forbidden' }, '您的角色无权访问此页面。'));
     return;
   }
-  clear(main);
+  // Each visit renders into its own element: a slow page left behind writes into a detached one.
+  const view = h('div', { class: 'view', dataset: { page: found.page.path } });
+  clear(main, view);
   try {
-    cleanup = (await found.page.render(main, found.params)) || null;
+    const done = (await found.page.render(view, found.params)) || null;
+    if (view.isConnected) cleanup = done;
+    else if (done) done();
   } catch (err) {
-    main.append(errorBox(err));
+    view.append(errorBox(err));
   }
-  const h1 = main.querySelector('h1');
+  const h1 = view.querySelector('h1');
   if (h1 && document.activeElement === document.body) h1.focus({ preventScroll: true });
 }
 

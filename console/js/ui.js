@@ -159,12 +159,16 @@ export function toast(text) {
   toastTimer = setTimeout(() => el.classList.remove('show'), 4000);
 }
 
-/** Run an async action with a busy button and errors shown in `slot`. */
+/** Run an async call with errors shown in `slot`. With a button (a person's action) the button is
+ * busy meanwhile and the slot starts empty; without one (a reload) messages already there stay,
+ * only a previous error is dropped once the call succeeds. */
 export async function act(slot, fn, btn) {
   if (btn) btn.disabled = true;
-  if (slot) clear(slot);
+  if (slot && btn) clear(slot);
   try {
-    return await fn();
+    const result = await fn();
+    if (slot && !btn) slot.querySelectorAll(':scope > .alert.error').forEach((e) => e.remove());
+    return result;
   } catch (err) {
     if (slot) showError(slot, err);
     else toast(err.message || '操作失败');

@@ -275,19 +275,20 @@ async function renderSchedules(main) {
     const rows = [];
     const body = h('div');
     const addSchedule = (s) => {
-      const svc = select(services.map((x) => [x.id, x.name]), { value: s.service_id, class: 'service', 'aria-label': '事项' });
-      const minutes = input({ type: 'number', min: 10, max: 240, value: s.slot_minutes || 60, class: 'narrow', 'aria-label': '时段分钟' });
-      const windows = input({ type: 'number', min: 1, max: 50, value: s.windows || 1, class: 'narrow', 'aria-label': '窗口数' });
-      const perWindow = input({ type: 'number', min: 1, max: 50, value: s.per_window || 3, class: 'narrow', 'aria-label': '每窗口人数' });
-      const releaseDays = input({ type: 'number', min: 0, max: 60, value: s.release_days ?? 7, class: 'narrow', 'aria-label': '提前放号天数' });
-      const releaseTime = input({ type: 'time', value: s.release_time || '08:00', 'aria-label': '放号时间' });
+      const svc = select(services.map((x) => [x.id, x.name]), { value: s.service_id, class: 'service' });
+      const minutes = input({ type: 'number', min: 10, max: 240, value: s.slot_minutes || 60, class: 'narrow' });
+      const windows = input({ type: 'number', min: 1, max: 50, value: s.windows || 1, class: 'narrow' });
+      const perWindow = input({ type: 'number', min: 1, max: 50, value: s.per_window || 3, class: 'narrow' });
+      const releaseDays = input({ type: 'number', min: 0, max: 60, value: s.release_days ?? 7, class: 'narrow' });
+      const releaseTime = input({ type: 'time', value: s.release_time || '08:00' });
       const periods = periodsEditor(s.periods || [], '预约时段');
       const card = h('div', { class: 'card schedule' },
         h('h3', {}, s.service_id ? svcName(s.service_id) : '新排班'),
         field('事项', svc), field('时段（分钟）', minutes), field('窗口数', windows), field('每窗口每时段人数', perWindow),
         field('提前放号（天）', releaseDays), field('放号时间', releaseTime),
         s.capacity !== undefined ? h('p', { class: 'muted' }, `当前每时段容量 ${s.capacity} 人`) : null,
-        periods, button('移除此排班', () => { card.remove(); rows.splice(rows.indexOf(row), 1); }));
+        h('details', {}, h('summary', {}, `预约时段（${(s.periods || []).length} 段，点击展开编辑）`), periods),
+        button('移除此排班', () => { card.remove(); rows.splice(rows.indexOf(row), 1); }));
       const row = {
         value: () => ({
           service_id: svc.value, periods: periods.value(), slot_minutes: Number(minutes.value),
@@ -306,12 +307,12 @@ async function renderSchedules(main) {
 
     // exceptions
     const exSlot = h('div', { class: 'messages' });
-    const exDate = input({ type: 'date', value: today(1), 'aria-label': '例外日期' });
-    const exKind = select([['closed', '闭厅（停止预约）'], ['open', '加开']], { 'aria-label': '例外类型' });
-    const exService = select([['', '全部事项'], ...services.map((x) => [x.id, x.name])], { 'aria-label': '例外事项' });
-    const exStart = input({ type: 'time', value: '09:00', 'aria-label': '加开开始' });
-    const exEnd = input({ type: 'time', value: '12:00', 'aria-label': '加开结束' });
-    const exNote = input({ class: 'wide', 'aria-label': '例外说明' });
+    const exDate = input({ type: 'date', value: today(1) });
+    const exKind = select([['closed', '闭厅（停止预约）'], ['open', '加开']], {});
+    const exService = select([['', '全部事项'], ...services.map((x) => [x.id, x.name])], {});
+    const exStart = input({ type: 'time', value: '09:00' });
+    const exEnd = input({ type: 'time', value: '12:00' });
+    const exNote = input({ class: 'wide' });
     const exBtn = h('button', { type: 'submit', class: 'primary' }, '添加例外日');
     const exForm = h('form', {}, exSlot, field('日期', exDate), field('类型', exKind), field('事项', exService),
       field('开始（加开）', exStart), field('结束（加开）', exEnd), field('说明', exNote), exBtn);
