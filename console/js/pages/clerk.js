@@ -76,7 +76,6 @@ async function renderCheckin(main) {
     clear(listHolder, section(`预约（${data.items.length}）`, table([
       { label: '时段', render: (a) => `${fmtHM(a.start || (a.slot && a.slot.start))}–${fmtHM(a.end || (a.slot && a.slot.end))}` },
       { label: '事项', render: (a) => a.service_name || '—' },
-      { label: '预约人', render: (a) => a.name_masked || a.resident_name_masked || '—' },
       { label: '预约码', render: (a) => h('code', {}, a.code) },
       { label: '状态', render: (a) => badge(APPT_STATUS[a.status] || a.status, a.status === 'checked_in' ? 'green' : '') },
       { label: '排队号', render: (a) => a.ticket_number || (a.ticket && a.ticket.ticket_number) || '—' },
