@@ -136,4 +136,44 @@ def test_every_page_of_a_role_renders_without_errors(console, role: str) -> None
         p.wait_for_load_state("networkidle")
         errors = p.locator("main .alert.error")
         assert errors.count() == 0, (title, errors.all_inner_texts())
+        assert p.evaluate(UNLABELLED) == [], title
+        assert p.evaluate("() => document.documentElement.scrollWidth") <= 1366, f"{title}: wider than 1366 px"
         c.shot(link.get_attribute("data-page") or title)
+
+
+# Form controls in the page without an accessible name (label[for], a wrapping label, aria-label).
+UNLABELLED = """() => [...document.querySelectorAll('main input, main select, main textarea')]
+    .filter(el => el.type !== 'hidden' && el.type !== 'submit')
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+    .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_keyboard_only_login_and_navigation(console) -> None:
+    c = console("keyboard").open()
+    p = c.page
+    p.get_by_label("用户名").focus()
+    p.keyboard.type("admin1")
+    p.keyboard.press("Tab")
+    p.keyboard.type("Zjb-demo-2026")
+    p.keyboard.press("Enter")
+    p.locator("#nav a").first.wait_for()
+    # Within the navigation, Tab moves to the next page's link and Enter follows it.
+    audit = p.locator('#nav a[data-page="admin/audit"]')
+    p.locator('#nav a[data-page="admin/accounts"]').focus()
+    p.keyboard.press("Tab")
+    assert p.evaluate("() => document.activeElement.dataset.page") == "admin/audit"
+    p.keyboard.press("Enter")
+    p.locator("main h1").filter(has_text="审计日志").wait_for()
+    assert audit.get_attribute("aria-current") == "page"
+
+
+def test_money_and_time_helpers_in_the_browser(console) -> None:
+    c = console("helpers").open()
+    got = c.page.evaluate("""async () => {
+        const ui = await import('/console/js/ui.js');
+        return [ui.fen(0), ui.fen(1250), ui.fen(100000005), ui.yuanToFen('12.5'), ui.yuanToFen('0.07'),
+                ui.yuanToFen('3'), Number.isNaN(ui.yuanToFen('1.234')), Number.isNaN(ui.yuanToFen('-1')),
+                ui.fmtTime('2026-11-23T02:05:00+00:00'), ui.fmtTime('2026-11-23T10:05:00+08:00'), ui.fmtTime(null)];
+    }""")
+    assert got == ["¥0.00", "¥12.50", "¥1000000.05", 1250, 7, 300, True, True,
+                   "2026-11-23 10:05", "2026-11-23 10:05", "—"]
