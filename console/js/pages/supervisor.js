@@ -52,7 +52,7 @@ async function renderBoard(main) {
     missingEndpoint(main, 'GET /staff/supervision/cases');
     return;
   }
-  const data = await act(msg, () => api.get('/staff/supervision/cases', { limit: 500 }));
+  const data = await act(msg, () => api.get('/staff/supervision/cases'));
   if (!data) return;
   const items = data.items;
   const depts = [...new Set(items.map(deptName))].sort();
@@ -65,7 +65,9 @@ async function renderBoard(main) {
     return h('section', { class: 'card light-card', dataset: { department: d } }, h('h3', {}, d),
       h('div', { class: 'counts' }, LIGHTS.map(([l, label, cls]) => {
         const n = mine.filter((c) => c.light === l).length;
-        return button(String(n), () => show(d, l, label), { class: cls, 'aria-label': `${d} ${label} ${n} 件`, dataset: { light: l } });
+        const b = button('', () => show(d, l, label), { class: cls, 'aria-label': `${d} ${label} ${n} 件`, dataset: { light: l } });
+        b.append(h('span', { class: `dot ${l}`, 'aria-hidden': 'true' }), String(n));
+        return b;
       })));
   }));
   main.append(depts.length ? cards : h('p', { class: 'muted' }, '没有在办办件'), list);
@@ -107,6 +109,8 @@ async function renderRatings(main) {
     }
     const data = await act(msg, () => api.get('/staff/rectifications', { status: rectStatus.value }));
     if (!data) return;
+    // The filter is applied here too, in case the endpoint does not take it.
+    const items = rectStatus.value ? data.items.filter((r) => !r.status || r.status === rectStatus.value) : data.items;
     clear(rectBox, table([
       { label: '开具时间', render: (r) => fmtTime(r.created_at) },
       { label: '办件', render: (r) => (r.application_id ? h('a', { href: `#/case/${r.application_id}` }, r.serial || r.application_id) : '—') },
@@ -115,7 +119,7 @@ async function renderRatings(main) {
       { label: '部门答复', render: (r) => r.reply || '—' },
       { label: '状态', render: (r) => badge({ open: '未办结', replied: '已答复', closed: '已办结' }[r.status] || r.status, r.status === 'closed' ? 'green' : 'yellow') },
       { label: '', render: (r) => (r.status !== 'closed' ? closeButton(r) : '') },
-    ], data.items, { empty: '没有整改单', rowAttrs: (r) => ({ dataset: { rectification: r.id, status: r.status } }) }));
+    ], items, { empty: '没有整改单', rowAttrs: (r) => ({ dataset: { rectification: r.id, status: r.status } }) }));
   }
 
   function closeButton(r) {
