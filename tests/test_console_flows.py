@@ -162,7 +162,7 @@ def test_case_goes_from_clerk_to_approver_and_back_to_completion(console, api: A
     p = c.page
     p.locator(f'tr[data-serial="{case["serial"]}"] a').click()
     p.locator(".case-detail").wait_for()
-    p.get_by_role("button", name="受理").click()
+    p.get_by_role("button", name="受理", exact=True).click()
     p.get_by_role("button", name="确认提交").click()
     p.locator(".case-detail .status").filter(has_text="已受理").wait_for()
     c.shot("accepted")
@@ -185,7 +185,7 @@ def test_case_goes_from_clerk_to_approver_and_back_to_completion(console, api: A
     ap.get_by_role("button", name="确认提交").click()
     ap.get_by_text("请填写理由").wait_for()
     ap.get_by_role("button", name="取消").click()
-    ap.get_by_role("button", name="批准").click()
+    ap.get_by_role("button", name="批准", exact=True).click()
     ap.get_by_label("办理意见（可选）").fill("材料齐全，符合条件")
     ap.get_by_role("button", name="确认提交").click()
     ap.locator(".case-detail .status").filter(has_text="已批准").wait_for()

@@ -208,7 +208,16 @@ async function renderCases(main) {
   svc.addEventListener('change', fillMats);
   fillMats();
   const submit = h('button', { type: 'submit', class: 'primary' }, '登记收件');
-  const form = h('form', { class: 'walkin-case' }, slot, field('事项', svc), field('申请人账号', resident, '群众在小程序“我的”页可看到'),
+  const who = h('span', { class: 'resident-check', 'aria-live': 'polite' });
+  const check = button('核对账号', async () => {
+    const r = await act(slot, () => api.get(`/staff/residents/${encodeURIComponent(resident.value.trim())}`), check);
+    if (r) {
+      clear(who, `${r.name_masked || '未实名'} ${r.id_number_masked || ''} `,
+        r.realname_verified ? badge('已实名', 'green') : badge('未实名', 'red'));
+    }
+  });
+  const form = h('form', { class: 'walkin-case' }, slot, field('事项', svc),
+    field('申请人账号', resident, '居民账号编号（24 位），可先核对实名信息'), h('div', { class: 'field' }, check, who),
     field('申请人姓名', name), field('联系电话', phone), mats, submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
