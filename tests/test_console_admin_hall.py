@@ -27,7 +27,12 @@ def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(co
     err = form.locator('[data-code="invalid_input"]')
     err.wait_for()
     assert "密码至少" in err.inner_text()
+    # A taken username: the 409's Chinese message.
+    form.get_by_label("用户名").fill("clerk1")
     form.get_by_label("初始密码").fill("Window-desk-2026")
+    form.get_by_role("button", name="新建账号").click()
+    form.locator('[data-code="username_taken"]').filter(has_text="用户名已存在").wait_for()
+    form.get_by_label("用户名").fill(username)
     form.get_by_role("button", name="新建账号").click()
     form.get_by_text(f"已新建账号 {username}").wait_for()
     row = p.locator(f'tr[data-username="{username}"]')
@@ -162,3 +167,20 @@ def test_hall_manager_slot_calendar_with_fill_rates(console, server) -> None:
     p.locator("table.calendar td").first.wait_for()
     assert "%" in p.locator("table.calendar").first.inner_text()
     c.shot("calendar")
+
+
+def test_network_failure_and_server_error_are_shown_in_chinese(console) -> None:
+    c = console("failures").login_as("admin")
+    p = c.page
+    p.route("**/api/v1/staff/audit*", lambda route: route.abort())
+    c.go("admin/audit")
+    p.locator('main [data-code="network_error"]').filter(has_text="网络连接失败").wait_for()
+    p.unroute("**/api/v1/staff/audit*")
+    p.route("**/api/v1/staff/audit*", lambda route: route.fulfill(status=502, body="<html>Bad Gateway</html>",
+                                                                 content_type="text/html"))
+    p.get_by_role("button", name="检索").click()
+    p.locator('main [data-code="server_error"]').filter(has_text="服务暂时不可用（502）").wait_for()
+    c.shot("server-error")
+    p.unroute("**/api/v1/staff/audit*")
+    p.get_by_role("button", name="检索").click()
+    expect(p.locator("main .alert.error")).to_have_count(0)
