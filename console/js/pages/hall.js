@@ -2,7 +2,7 @@
 import { api, availablePaths } from '../api.js';
 import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fen, yuanToFen,
-  fmtHM, today, missingEndpoint, WEEKDAYS,
+  fmtHM, today, missingEndpoint, confirmDialog, WEEKDAYS,
 } from '../ui.js';
 
 const ROLES = ['hall_manager'];
@@ -114,6 +114,9 @@ async function renderHalls(main) {
         opening_hours: hours.value(),
         windows: wins.value(),
       };
+      if (body.status === 'inactive' && hall.status !== 'inactive' && !(await confirmDialog(`停用大厅 ${hall.name}？`,
+        ['停用后群众将看不到该大厅，也不能再预约；目前的公开列表不含已停用的大厅，本页之后也无法再选中它。'],
+        { okLabel: '停用', danger: true }))) return;
       const updated = await act(slot, () => api.patch(`/staff/halls/${hall.id}`, body), save);
       if (updated) {
         Object.assign(hall, updated);
@@ -225,6 +228,9 @@ async function renderServices(main) {
       };
       for (const k of Object.keys(guide)) if (guide[k] === null) delete guide[k];
       guide.materials = guide.materials.map((m) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== null)));
+      if (status.value === 'inactive' && svc.status !== 'inactive' && !(await confirmDialog(`停用事项 ${svc.name}？`,
+        ['停用后群众将查不到该事项；目前的公开列表不含已停用的事项，本页之后也无法再选中它。'],
+        { okLabel: '停用', danger: true }))) return;
       const updated = await act(slot, () => api.patch(`/staff/services/${svc.id}`, {
         name: name.value.trim(), status: status.value, guide,
         hall_ids: [...hallBox.querySelectorAll('input:checked')].map((i) => i.value),
