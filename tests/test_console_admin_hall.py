@@ -88,6 +88,7 @@ def test_hall_manager_edits_hall_windows_and_a_service_guide(console, api: Api) 
     editor = p.locator("form.hall-editor")
     editor.wait_for()
     hall_name = editor.locator("h2").inner_text()
+    before_closed = next(h for h in api.get("/api/v1/halls").json()["items"] if h["name"] == hall_name)["closed_dates"]
     windows_before = editor.locator("tr.window").count()
     # Add a window serving the first service, and a closed date.
     editor.get_by_role("button", name="添加窗口").click()
@@ -126,12 +127,20 @@ def test_hall_manager_edits_hall_windows_and_a_service_guide(console, api: Api) 
     p.locator("table.grid button.link").first.click()
     form = p.locator("form.service-editor")
     name = form.locator("h2").inner_text()
+    before_guide = next(s for s in api.get("/api/v1/services").json()["items"] if s["name"] == name)["guide"]
     form.get_by_label("承诺时限（工作日）").fill("3")
     form.get_by_label("收费（元）").fill("12.5")
     form.get_by_role("button", name="保存事项").click()
     p.get_by_text("事项已保存").wait_for()
     svc = next(s for s in api.get("/api/v1/services").json()["items"] if s["name"] == name)
     assert svc["guide"]["promised_days"] == 3 and svc["guide"]["fee_fen"] == 1250
+    # Put the shared demo data back for the tests that follow.
+    mgr = staff_login(api, role="hall_manager")["access_token"]
+    assert api.patch(f"/api/v1/staff/halls/{hall['id']}", {"closed_dates": before_closed}, token=mgr).status_code == 200
+    guide = {k: v for k, v in before_guide.items() if v is not None}
+    guide["materials"] = [{k: v for k, v in m.items() if v is not None} for m in guide["materials"]]
+    r = api.patch(f"/api/v1/staff/services/{svc['id']}", {"guide": guide}, token=mgr)
+    assert r.status_code == 200, r.text
     c.shot("service-saved")
     form = p.locator("form.service-editor")
     form.get_by_label("收费（元）").fill("12.345")
