@@ -383,6 +383,9 @@ async function renderCalendar(main) {
     const dates = [...new Set(slots.map((s) => s.date || s.start.slice(0, 10)))].sort();
     const services = [...new Set(slots.map((s) => s.service_name || s.service_id))].sort();
     const out = h('div');
+    out.append(h('p', { class: 'legend' }, '图例：',
+      [['fill-0', '无预约'], ['fill-1', '低于 50%'], ['fill-2', '50%–79%'], ['fill-3', '80%–99%'], ['fill-4', '已约满'],
+        ['unreleased', '未放号']].map(([cls, text]) => h('span', { class: `swatch ${cls}` }, text))));
     // Summary per day.
     out.append(table([
       { label: '日期', render: (d) => d },
@@ -395,6 +398,8 @@ async function renderCalendar(main) {
         if (r) { notice(msg, `已放号 ${r.released} 个时段（${d}）`); await load(); }
       }) },
     ], dates, { caption: '每日汇总', empty: '该期间没有时段' }));
+    const grids = h('div', { class: 'cal-grid' });
+    out.append(grids);
     for (const svc of services) {
       const mine = slots.filter((s) => (s.service_name || s.service_id) === svc);
       const times = [...new Set(mine.map((s) => fmtHM(s.start)))].sort();
@@ -407,7 +412,7 @@ async function renderCalendar(main) {
           return h('td', { class: fillClass(rate, s.released), title: `${s.booked}/${s.capacity}` },
             `${s.booked}/${s.capacity}`, h('br'), `${Math.round(rate * 100)}%`);
         })))));
-      out.append(h('section', { class: 'card' }, grid));
+      grids.append(h('section', { class: 'card' }, grid));
     }
     clear(holder, out);
   }
