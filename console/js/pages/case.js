@@ -2,9 +2,10 @@
 // Shared by clerks (accept / correction / complete), approvers (review / decide) and supervisors (read).
 import { api, availablePaths, currentSession } from '../api.js';
 import {
-  h, clear, field, input, button, table, act, notice, pageHeader, section, badge, fmtTime,
-  missingEndpoint, CASE_STATUS, today,
+  h, clear, field, input, button, table, act, notice, pageHeader, section, badge, fmtTime, fen,
+  missingEndpoint, confirmDialog, CASE_STATUS, today,
 } from '../ui.js';
+import { itemsEditor, payBadge } from './finance.js';
 
 const LIGHT = { green: ['绿灯', 'green'], yellow: ['黄灯', 'yellow'], red: ['红灯', 'red'] };
 
@@ -170,8 +171,46 @@ async function renderCase(main, params) {
     if (!app) return;
     clear(holder, caseView(app, (updated, to) => load(`已${MOVE_LABEL[to]}：${CASE_STATUS[updated.status] || updated.status}`)));
     if (flash) notice(msg, flash);
+    if (roles().has('clerk') && paths.has('/staff/payments')) holder.append(await feesSection(app));
   }
   await load();
+}
+
+/** Fees of the case at the window: its payment orders, and a new one (clerks may open orders). */
+async function feesSection(app) {
+  const slot = h('div', { class: 'messages' });
+  const list = h('div');
+  const items = itemsEditor();
+  const create = h('button', { type: 'submit', class: 'primary' }, '开具缴款单');
+  const form = h('form', { class: 'case-payment' }, items, create);
+  async function load() {
+    const data = await act(slot, () => api.get('/staff/payments', { application_id: app.id }));
+    if (data) {
+      clear(list, table([
+        { label: '金额', render: (p) => fen(p.amount_fen) },
+        { label: '项目', render: (p) => (p.items || []).map((i) => i.name).join('、') },
+        { label: '状态', render: (p) => payBadge(p.status, p.status_text) },
+        { label: '开具时间', render: (p) => fmtTime(p.created_at) },
+      ], data.items, { empty: '未开具缴款单' }));
+    }
+  }
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const its = items.value();
+    if (!its.length || its.some((i) => !i.name || Number.isNaN(i.amount_fen) || i.amount_fen <= 0)) {
+      notice(slot, '请填写收费项目名称和金额（元，最多两位小数）', 'error');
+      return;
+    }
+    const total = its.reduce((a, i) => a + i.amount_fen, 0);
+    if (!(await confirmDialog('开具缴款单？', [`办件 ${app.serial || app.id}`, `合计 ${fen(total)}，申请人将在小程序中支付。`]))) return;
+    const p = await act(slot, () => api.post('/staff/payments', { application_id: app.id, items: its }), create);
+    if (p) {
+      notice(slot, `已开具缴款单 ${fen(p.amount_fen)}`);
+      await load();
+    }
+  });
+  await load();
+  return h('section', { class: 'card fees' }, h('h2', {}, '缴费'), slot, list, h('h3', {}, '开具缴款单'), form);
 }
 
 export default [

@@ -11,12 +11,12 @@ const GROUP = '财务';
 const CHANNELS = [['wechat', '微信支付'], ['alipay', '支付宝']];
 const REFUND_STATUS = { pending: '待处理', processing: '退款中', success: '已退款', failed: '退款失败' };
 
-function payBadge(status, text) {
+export function payBadge(status, text) {
   const kind = { paid: 'green', unpaid: 'yellow', refunded: 'red', refunding: 'yellow' }[status] || '';
   return badge(text || PAYMENT_STATUS[status] || status, kind);
 }
 
-function itemsEditor() {
+export function itemsEditor() {
   const body = h('tbody');
   const addRow = (name = '', amount = '') => {
     const tr = h('tr', { class: 'item' },
