@@ -141,7 +141,6 @@ function showLogin(message) {
     try {
       await login(user.value.trim(), pass.value);
       pass.value = '';
-      if (!parseHash().length) location.hash = '';
       await route();
     } catch (err) {
       slot.append(errorBox(err));
