@@ -23,12 +23,18 @@ run: $(STAMP)
 	$(PY) -m backend serve --port $(PORT) --data-dir $(DATA_DIR) $(if $(CONFIG),--config $(CONFIG))
 
 ## Run every test suite.
-test: $(STAMP) test-miniprogram
+test: $(STAMP) test-miniprogram chromium
 	$(PY) -m pytest
 
 ## Mini-program tests (jest + miniprogram-simulate); installs from miniprogram/package-lock.json.
 test-miniprogram:
 	cd miniprogram && npm ci --no-audit --no-fund && npx jest --ci
+# --- staff console browser tests (issue 7): Debian's Chromium, installed once if missing ----------
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromium || apt-get install -y chromium fonts-wqy-microhei \
+		|| (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
+# --- end staff console -------------------------------------------------------------------------------
 
 bench: $(STAMP)
 	$(PY) bench/login.py

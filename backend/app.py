@@ -254,8 +254,13 @@ def make_app(config: Config, *, clock: Clock | None = None,
     ctx.route_templates = {r[1]: r[3] for r in routes}
     _register_metrics(ctx)
 
+    # --- staff console (issue 7): static files at /console/, a client of the API above ---------
+    from backend.console import console_routes
+    static_routes = console_routes()
+    # --- end staff console -------------------------------------------------------------------------
+
     return tornado.web.Application(
-        [tornado.web.url(r[0], r[1], r[2]) for r in routes],
+        [tornado.web.url(r[0], r[1], r[2]) for r in routes] + [tornado.web.url(*r) for r in static_routes],
         ctx=ctx,
         default_handler_class=NotFoundHandler,
         log_function=log_request,

@@ -1,0 +1,58 @@
+"""The staff console's static files, served at ``/console/`` (issue 7).
+
+The console is a plain client of the staff API: HTML + ES modules + CSS from the top-level
+``console/`` folder, no build step, no server-side logic and no privileged path of its own.
+This module only serves the files, with security headers fit for a static app: a strict
+Content-Security-Policy (no inline script or style), no framing, no referrer.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+
+CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
+
+CSP = "; ".join([
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+class ConsoleFileHandler(tornado.web.StaticFileHandler):
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Security-Policy", CSP)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("X-Frame-Options", "DENY")
+        self.clear_header("Server")
+
+    def get_content_type(self) -> str:
+        ctype = super().get_content_type()
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+            return f"{ctype}; charset=UTF-8"
+        return ctype
+
+    def set_extra_headers(self, path: str) -> None:
+        # Revalidate every time (ETag): a deployed fix reaches every desk on the next load.
+        self.set_header("Cache-Control", "no-cache")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish("页面不存在" if status_code == 404 else "请求有误")
+
+
+def console_routes(directory: Path = CONSOLE_DIR) -> list[tuple]:
+    """Tornado routes for the console: ``/console`` redirects to ``/console/`` (index.html)."""
+    return [
+        (r"/console", tornado.web.RedirectHandler, {"url": "/console/", "permanent": False}),
+        (r"/console/(.*)", ConsoleFileHandler, {"path": str(directory), "default_filename": "index.html"}),
+    ]

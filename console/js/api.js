@@ -1,0 +1,205 @@
+// The one module that talks to the staff API: bearer token, refresh, errors in the contract's shape.
+// The session lives in sessionStorage: it ends with the browser tab, and never leaves this origin.
+
+const BASE = '/api/v1';
+const KEY = 'zjb.console.session';
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details || {};
+  }
+}
+
+export function currentSession() {
+  try {
+    return JSON.parse(sessionStorage.getItem(KEY) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+function saveSession(s) {
+  if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
+  else sessionStorage.removeItem(KEY);
+}
+
+function endSession(reason) {
+  saveSession(null);
+  window.dispatchEvent(new CustomEvent('zjb:session-ended', { detail: { reason } }));
+}
+
+function fromLogin(body) {
+  return {
+    access_token: body.access_token,
+    refresh_token: body.refresh_token || null,
+    staff: body.staff,
+  };
+}
+
+async function parseError(resp) {
+  let body = null;
+  try {
+    body = await resp.json();
+  } catch {
+    body = null;
+  }
+  const e = body && body.error;
+  if (e && typeof e.code === 'string') {
+    return new ApiError(resp.status, e.code, e.message || '请求失败', e.details);
+  }
+  if (resp.status >= 500) return new ApiError(resp.status, 'server_error', `服务暂时不可用（${resp.status}），请稍后重试`, {});
+  return new ApiError(resp.status, `http_${resp.status}`, `请求失败（${resp.status}）`, {});
+}
+
+async function send(method, path, { body, query, token } = {}) {
+  let url = BASE + path;
+  if (query) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+    }
+    const text = qs.toString();
+    if (text) url += (url.includes('?') ? '&' : '?') + text;
+  }
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let resp;
+  try {
+    resp = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'network_error', '网络连接失败，请检查网络后重试', {});
+  }
+  return resp;
+}
+
+let refreshing = null;
+
+async function refresh() {
+  const s = currentSession();
+  if (!s || !s.refresh_token) return false;
+  if (!refreshing) {
+    refreshing = (async () => {
+      const resp = await send('POST', '/staff/refresh', { body: { refresh_token: s.refresh_token } });
+      if (!resp.ok) return false;
+      saveSession(fromLogin(await resp.json()));
+      return true;
+    })().finally(() => {
+      refreshing = null;
+    });
+  }
+  try {
+    return await refreshing;
+  } catch {
+    return false;
+  }
+}
+
+/** Call the API as the signed-in staff member; one refresh on 401, then the session ends. */
+export async function request(method, path, opts = {}) {
+  if (opts.query) opts = { ...opts, query: await declaredQuery(method, path, opts.query) };
+  const s = currentSession();
+  let resp = await send(method, path, { ...opts, token: s && s.access_token });
+  if (resp.status === 401 && s) {
+    if (await refresh()) {
+      resp = await send(method, path, { ...opts, token: currentSession().access_token });
+    }
+    if (resp.status === 401) {
+      const err = await parseError(resp);
+      endSession(err.message);
+      throw err;
+    }
+  }
+  if (!resp.ok) throw await parseError(resp);
+  if (resp.status === 204) return null;
+  const type = resp.headers.get('Content-Type') || '';
+  return type.includes('application/json') ? resp.json() : resp.text();
+}
+
+export const api = {
+  get: (path, query) => request('GET', path, { query }),
+  post: (path, body = {}) => request('POST', path, { body }),
+  patch: (path, body = {}) => request('PATCH', path, { body }),
+  put: (path, body = {}) => request('PUT', path, { body }),
+};
+
+export async function login(username, password) {
+  const resp = await send('POST', '/staff/login', { body: { username, password } });
+  if (!resp.ok) throw await parseError(resp);
+  const s = fromLogin(await resp.json());
+  saveSession(s);
+  return s;
+}
+
+export async function logout() {
+  const s = currentSession();
+  if (s) {
+    try {
+      await send('POST', '/staff/logout', {
+        body: s.refresh_token ? { refresh_token: s.refresh_token } : {},
+        token: s.access_token,
+      });
+    } catch {
+      // Leaving anyway: the tokens expire on their own.
+    }
+  }
+  saveSession(null);
+}
+
+/** Refresh the stored profile (roles may have changed since login). */
+export async function loadMe() {
+  const me = await api.get('/staff/me');
+  const s = currentSession();
+  if (s) saveSession({ ...s, staff: me });
+  return me;
+}
+
+/** The server's OpenAPI document, loaded once: which endpoints exist and which query parameters
+ * each declares (the API answers 400 to an undeclared one). */
+let docPromise = null;
+function openapi() {
+  if (!docPromise) {
+    docPromise = fetch('/openapi.json', { cache: 'no-store' })
+      .then((r) => (r.ok ? r.json() : { paths: {} }))
+      .catch(() => ({ paths: {} }))
+      .then((doc) => {
+        const templates = Object.entries(doc.paths || {}).map(([tpl, item]) => {
+          const path = tpl.replace(/^\/api\/v1/, '');
+          const re = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}$`);
+          const query = {};
+          for (const [method, op] of Object.entries(item || {})) {
+            query[method] = new Set(((op && op.parameters) || []).filter((x) => x.in === 'query').map((x) => x.name));
+          }
+          return { path, re, query };
+        });
+        // A fixed path wins over a template that also matches it (/receipts/verify, /receipts/{id}).
+        templates.sort((a, b) => (a.path.split('{').length - b.path.split('{').length));
+        return { paths: new Set(templates.map((t) => t.path)), templates };
+      });
+  }
+  return docPromise;
+}
+
+/** Which API paths this server offers, to tell "not built yet" apart from an error. */
+export async function availablePaths() {
+  return (await openapi()).paths;
+}
+
+/** Drop query parameters the endpoint does not declare (empty ones are dropped anyway). */
+async function declaredQuery(method, path, query) {
+  const { templates } = await openapi();
+  const t = templates.find((x) => x.re.test(path));
+  const allowed = t && t.query[method.toLowerCase()];
+  if (!allowed) return query;
+  return Object.fromEntries(Object.entries(query).filter(([k]) => allowed.has(k)));
+}

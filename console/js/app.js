@@ -1,0 +1,177 @@
+// App shell: login, role-based navigation, hash routing (#/area/page[/id]).
+import { currentSession, login, logout, loadMe } from './api.js';
+import { h, clear, field, input, errorBox, ROLE_NAMES, toast } from './ui.js';
+import clerkPages from './pages/clerk.js';
+import approverPages from './pages/approver.js';
+import hallPages from './pages/hall.js';
+import financePages from './pages/finance.js';
+import supervisorPages from './pages/supervisor.js';
+import adminPages from './pages/admin.js';
+import casePages from './pages/case.js';
+
+// Each page: {path, title, group, roles, render(main, params), nav?: false}
+const PAGES = [...clerkPages, ...approverPages, ...casePages, ...hallPages, ...financePages, ...supervisorPages,
+  ...adminPages];
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const topbar = document.getElementById('topbar');
+let cleanup = null;
+
+function roles() {
+  const s = currentSession();
+  return new Set((s && s.staff && s.staff.roles) || []);
+}
+
+function allowed(page) {
+  const mine = roles();
+  return page.roles.some((r) => mine.has(r));
+}
+
+function parseHash() {
+  const raw = (location.hash || '').replace(/^#\/?/, '');
+  return raw.split('/').filter(Boolean).map(decodeURIComponent);
+}
+
+function match(parts) {
+  for (const p of PAGES) {
+    const pp = p.path.split('/');
+    if (pp.length !== parts.length) continue;
+    const params = {};
+    if (pp.every((seg, i) => (seg.startsWith(':') ? ((params[seg.slice(1)] = parts[i]), true) : seg === parts[i]))) {
+      return { page: p, params };
+    }
+  }
+  return null;
+}
+
+function renderNav(active) {
+  const groups = new Map();
+  for (const p of PAGES) {
+    if (p.nav === false || !allowed(p)) continue;
+    if (!groups.has(p.group)) groups.set(p.group, []);
+    groups.get(p.group).push(p);
+  }
+  clear(nav);
+  for (const [group, pages] of groups) {
+    nav.append(h('div', { class: 'nav-group' },
+      h('h2', {}, group),
+      h('ul', {}, pages.map((p) => h('li', {}, h('a', {
+        href: `#/${p.path}`,
+        'aria-current': active && active.path === p.path ? 'page' : null,
+        dataset: { page: p.path },
+      }, p.title))))));
+  }
+}
+
+function firstPage() {
+  return PAGES.find((p) => p.nav !== false && allowed(p));
+}
+
+async function route() {
+  if (cleanup) {
+    try { cleanup(); } catch { /* page already gone */ }
+    cleanup = null;
+  }
+  const s = currentSession();
+  if (!s) {
+    showLogin();
+    return;
+  }
+  topbar.hidden = false;
+  nav.hidden = false;
+  const staff = s.staff || {};
+  clear(document.getElementById('who'),
+    h('span', { class: 'name' }, staff.display_name || staff.username || ''),
+    ' ',
+    h('span', { class: 'roles' }, (staff.roles || []).map((r) => ROLE_NAMES[r] || r).join('、')));
+  const found = match(parseHash());
+  if (!found) {
+    const first = firstPage();
+    renderNav(null);
+    if (first) location.replace(`#/${first.path}`);
+    else clear(main, h('h1', {}, '没有可用的功能'), h('p', {}, '您的账号没有分配角色，请联系系统管理员。'));
+    return;
+  }
+  renderNav(found.page);
+  document.title = `${found.page.title} · 指尖办工作台`;
+  if (!allowed(found.page)) {
+    clear(main, h('h1', { tabindex: '-1' }, '无权访问'),
+      h('div', { class: 'alert error', role: 'alert', 'data-code': 'forbidden' }, '您的角色无权访问此页面。'));
+    return;
+  }
+  // Each visit renders into its own element: a slow page left behind writes into a detached one.
+  const view = h('div', { class: 'view', dataset: { page: found.page.path } });
+  clear(main, view);
+  try {
+    const done = (await found.page.render(view, found.params)) || null;
+    if (view.isConnected) cleanup = done;
+    else if (done) done();
+  } catch (err) {
+    view.append(errorBox(err));
+  }
+  const h1 = view.querySelector('h1');
+  if (h1 && document.activeElement === document.body) h1.focus({ preventScroll: true });
+}
+
+function showLogin(message) {
+  topbar.hidden = true;
+  nav.hidden = true;
+  document.title = '登录 · 指尖办工作台';
+  const user = input({ name: 'username', autocomplete: 'username', required: true, autofocus: true });
+  const pass = input({ name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const slot = h('div', { class: 'messages', 'aria-live': 'assertive' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, '登录');
+  const form = h('form', { class: 'login card', novalidate: true },
+    h('h1', {}, '工作人员登录'),
+    h('p', { class: 'sub' }, '指尖办 · 政务服务中心工作台'),
+    slot,
+    field('用户名', user),
+    field('密码', pass),
+    submit);
+  if (message) slot.append(h('div', { class: 'alert warn', role: 'status' }, message));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clear(slot);
+    if (!user.value.trim() || !pass.value) {
+      slot.append(h('div', { class: 'alert error', role: 'alert' }, '请输入用户名和密码'));
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await login(user.value.trim(), pass.value);
+      pass.value = '';
+      await route();
+    } catch (err) {
+      slot.append(errorBox(err));
+      pass.value = '';
+      pass.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  clear(main, form);
+  user.focus();
+}
+
+document.getElementById('logout').addEventListener('click', async () => {
+  await logout();
+  history.replaceState(null, '', location.pathname);
+  showLogin('您已退出登录。');
+});
+
+window.addEventListener('zjb:session-ended', (e) => {
+  showLogin((e.detail && e.detail.reason) || '登录已过期，请重新登录。');
+});
+window.addEventListener('hashchange', route);
+
+(async () => {
+  if (currentSession()) {
+    try {
+      await loadMe();
+    } catch (err) {
+      if (err.status !== 401) toast(err.message);
+    }
+  }
+  await route();
+})();

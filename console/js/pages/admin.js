@@ -1,0 +1,197 @@
+// Admin: staff accounts and roles; the searchable audit log (supervisors may read it too).
+import { api } from '../api.js';
+import {
+  h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtTime,
+  confirmDialog, ROLE_NAMES, showError,
+} from '../ui.js';
+
+function roleBoxes(name, checked = []) {
+  return h('fieldset', { class: 'roles' },
+    h('legend', {}, '角色'),
+    Object.entries(ROLE_NAMES).map(([key, label]) => h('label', {},
+      h('input', { type: 'checkbox', name, value: key, checked: checked.includes(key) }), ' ', label)));
+}
+
+function checkedValues(container, name) {
+  return [...container.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
+}
+
+function hallBoxes(name, halls, checked = []) {
+  if (!halls.length) return null;
+  return h('fieldset', {},
+    h('legend', {}, '所属大厅（窗口人员可见的大厅）'),
+    halls.map((hl) => h('label', {},
+      h('input', { type: 'checkbox', name, value: hl.id, checked: checked.includes(hl.id) }), ' ', hl.name)));
+}
+
+async function renderAccounts(main) {
+  const msg = pageHeader(main, '账号与角色', '新建工作人员账号，分配角色与大厅，停用账号，重置密码或解除登录锁定。');
+  let halls = [];
+  try {
+    halls = (await api.get('/halls')).items;
+  } catch {
+    halls = [];
+  }
+  const hallName = (id) => (halls.find((x) => x.id === id) || {}).name || id;
+
+  // -- create --
+  const username = input({ name: 'new-username', autocomplete: 'off', required: true });
+  const display = input({ name: 'new-display-name', autocomplete: 'off' });
+  const password = input({ name: 'new-password', type: 'password', autocomplete: 'new-password', required: true });
+  const createSlot = h('div', { class: 'messages' });
+  const createForm = h('form', { class: 'create-account' },
+    createSlot,
+    field('用户名', username, '3–32 位小写字母、数字或 _ . -'),
+    field('姓名', display),
+    field('初始密码', password, '至少 10 位，不含用户名'),
+    roleBoxes('new-roles'),
+    hallBoxes('new-halls', halls),
+    h('button', { type: 'submit', class: 'primary' }, '新建账号'));
+  createForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const btn = createForm.querySelector('button[type=submit]');
+    const created = await act(createSlot, () => api.post('/staff/accounts', {
+      username: username.value.trim(),
+      display_name: display.value.trim(),
+      password: password.value,
+      roles: checkedValues(createForm, 'new-roles'),
+      hall_ids: checkedValues(createForm, 'new-halls'),
+    }), btn);
+    if (created) {
+      notice(createSlot, `已新建账号 ${created.username}`);
+      createForm.reset();
+      await load();
+    }
+  });
+
+  const listSlot = h('div');
+  main.append(section('新建账号', createForm), section('全部账号', listSlot));
+
+  async function load() {
+    const data = await act(msg, () => api.get('/staff/accounts'));
+    if (!data) return;
+    clear(listSlot, table([
+      { label: '用户名', render: (s) => h('span', { class: 'username' }, s.username) },
+      { label: '姓名', render: (s) => s.display_name || '—' },
+      { label: '角色', render: (s) => s.roles.map((r) => badge(ROLE_NAMES[r] || r, 'blue')) },
+      { label: '所属大厅', render: (s) => (s.hall_ids || []).map(hallName).join('、') || '—' },
+      { label: '状态', render: (s) => (s.status === 'active' ? badge('正常', 'green') : badge('已停用', 'red')) },
+      { label: '操作', render: (s) => accountActions(s) },
+    ], data.items, { rowAttrs: (s) => ({ dataset: { username: s.username } }) }));
+  }
+
+  function accountActions(s) {
+    const slot = h('div', { class: 'messages' });
+    const box = h('div', { class: 'row-actions' }, slot);
+    const editor = h('div', { hidden: true });
+    const toggle = button('编辑角色', () => {
+      editor.hidden = !editor.hidden;
+    });
+    const roles = roleBoxes(`roles-${s.id}`, s.roles);
+    const hallsBox = hallBoxes(`halls-${s.id}`, halls, s.hall_ids || []);
+    const save = button('保存', async () => {
+      const updated = await act(slot, () => api.patch(`/staff/accounts/${s.id}`, {
+        roles: checkedValues(editor, `roles-${s.id}`),
+        hall_ids: checkedValues(editor, `halls-${s.id}`),
+      }), save);
+      if (updated) await load();
+    }, { class: 'primary' });
+    editor.append(roles, hallsBox, save);
+    const status = button(s.status === 'active' ? '停用' : '启用', async () => {
+      const disabling = s.status === 'active';
+      if (disabling && !(await confirmDialog(`停用账号 ${s.username}？`, ['停用后该账号立即退出所有登录，无法再登录。'],
+        { okLabel: '停用', danger: true }))) return;
+      const updated = await act(slot, () => api.patch(`/staff/accounts/${s.id}`,
+        { status: disabling ? 'disabled' : 'active' }), status);
+      if (updated) await load();
+    });
+    const reset = button('重置密码', async () => {
+      const pw = input({ type: 'password', autocomplete: 'new-password', 'aria-label': `${s.username} 的新密码` });
+      const ok = button('确定重置', async () => {
+        const done = await act(slot, () => api.post(`/staff/accounts/${s.id}/password`, { password: pw.value }), ok);
+        if (done) notice(slot, '密码已重置，该账号需用新密码重新登录。');
+      }, { class: 'primary' });
+      clear(slot, field('新密码', pw), ok);
+      pw.focus();
+    });
+    const unlock = button('解除锁定', async () => {
+      const done = await act(slot, () => api.post(`/staff/accounts/${s.id}/unlock`, {}), unlock);
+      if (done) notice(slot, `已解除 ${s.username} 的登录锁定。`);
+    });
+    box.append(h('div', { class: 'actions' }, toggle, status, reset, unlock), editor);
+    return box;
+  }
+
+  await load();
+}
+
+const ACTIONS = [
+  ['', '全部操作'],
+  ['staff.login', '登录'],
+  ['staff.locked', '账号锁定'],
+  ['staff.logout', '退出登录'],
+  ['staff.create', '新建账号'],
+  ['staff.update', '修改账号'],
+  ['staff.password.reset', '重置密码'],
+  ['staff.unlock', '解除锁定'],
+];
+
+function describeActor(a) {
+  if (!a) return '—';
+  if (a.username) return a.username;
+  if (a.type === 'system') return `系统（${a.id || a.name || ''}）`;
+  return `${a.type || ''} ${a.id || ''}`.trim();
+}
+
+async function renderAudit(main) {
+  const msg = pageHeader(main, '审计日志', '按关键字、操作、操作人或对象检索；所有工作人员的写操作都记录在此。');
+  const q = input({ name: 'q', type: 'search', placeholder: '用户名、对象编号等' });
+  const action = select(ACTIONS, { name: 'action' });
+  const actor = input({ name: 'actor_id', placeholder: '操作人编号' });
+  const targetType = input({ name: 'target_type', placeholder: '如 staff、hall' });
+  const targetId = input({ name: 'target_id', placeholder: '对象编号' });
+  const form = h('form', { class: 'card', role: 'search' },
+    field('关键字', q), field('操作', action), field('操作人编号', actor), field('对象类型', targetType),
+    field('对象编号', targetId), h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, '检索')));
+  const results = h('div');
+  const more = button('加载更多', () => load(true), { hidden: true });
+  main.append(form, section('记录', results, more));
+  let cursor = null;
+  let rows = [];
+
+  async function load(append = false) {
+    const query = {
+      q: q.value.trim(), action: action.value, actor_id: actor.value.trim(), target_type: targetType.value.trim(),
+      target_id: targetId.value.trim(), limit: 50, cursor: append ? cursor : undefined,
+    };
+    const data = await act(msg, () => api.get('/staff/audit', query), more);
+    if (!data) return;
+    rows = append ? rows.concat(data.items) : data.items;
+    cursor = data.next_cursor;
+    more.hidden = !cursor;
+    clear(results, table([
+      { label: '时间', render: (e) => h('span', { class: 'nowrap' }, fmtTime(e.at)) },
+      { label: '操作人', render: (e) => describeActor(e.actor) },
+      { label: '操作', render: (e) => h('code', {}, e.action) },
+      { label: '对象', render: (e) => `${(e.target && e.target.type) || ''} ${(e.target && e.target.id) || ''}`.trim() || '—' },
+      { label: '结果', render: (e) => (e.outcome && e.outcome !== 'ok' ? badge(e.outcome, 'red') : badge('成功', 'green')) },
+      { label: '详情', render: (e) => h('code', { class: 'details' }, e.details && Object.keys(e.details).length ? JSON.stringify(e.details) : '') },
+      { label: 'IP', render: (e) => e.ip || '—' },
+    ], rows, { empty: '没有符合条件的记录', rowAttrs: (e) => ({ dataset: { action: e.action } }) }));
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    load(false);
+  });
+  try {
+    await load(false);
+  } catch (err) {
+    showError(msg, err);
+  }
+}
+
+export default [
+  { path: 'admin/accounts', title: '账号与角色', group: '系统管理', roles: ['admin'], render: renderAccounts },
+  { path: 'admin/audit', title: '审计日志', group: '系统管理', roles: ['admin', 'supervisor'], render: renderAudit },
+];

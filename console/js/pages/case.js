@@ -1,0 +1,219 @@
+// A case (办件): full detail with timeline and materials, and the moves the viewer's roles may make.
+// Shared by clerks (accept / correction / complete), approvers (review / decide) and supervisors (read).
+import { api, availablePaths, currentSession } from '../api.js';
+import {
+  h, clear, field, input, button, table, act, notice, pageHeader, section, badge, fmtTime, fen,
+  missingEndpoint, confirmDialog, CASE_STATUS, today,
+} from '../ui.js';
+import { itemsEditor, payBadge } from './finance.js';
+
+const LIGHT = { green: ['绿灯', 'green'], yellow: ['黄灯', 'yellow'], red: ['红灯', 'red'] };
+
+export function statusBadge(status) {
+  const kind = { approved: 'green', completed: 'green', rejected: 'red', correction_requested: 'yellow' }[status] || 'blue';
+  return badge(CASE_STATUS[status] || status, kind);
+}
+
+export function lightBadge(light) {
+  if (!light || !LIGHT[light]) return '—';
+  return h('span', { class: 'nowrap' }, h('span', { class: `dot ${light}`, 'aria-hidden': 'true' }), LIGHT[light][0]);
+}
+
+/** Table of cases linking to their detail page. */
+export function casesTable(items, { empty = '没有办件' } = {}) {
+  return table([
+    { label: '办件编号', render: (c) => h('a', { href: `#/case/${c.id}`, class: 'serial' }, c.serial || c.id) },
+    { label: '事项', render: (c) => c.service_name || '—' },
+    { label: '申请人', render: (c) => c.applicant_name_masked || c.applicant_name || (c.applicant && c.applicant.name_masked) || '—' },
+    { label: '状态', render: (c) => statusBadge(c.status) },
+    { label: '时限', render: (c) => (c.deadline ? fmtTime(c.deadline).slice(0, 10) : '—') },
+    { label: '督办', render: (c) => lightBadge(c.light) },
+    { label: '提交时间', render: (c) => fmtTime(c.submitted_at || c.created_at) },
+  ], items, { empty, rowAttrs: (c) => ({ dataset: { serial: c.serial || '', status: c.status } }) });
+}
+
+function roles() {
+  const s = currentSession();
+  return new Set((s && s.staff && s.staff.roles) || []);
+}
+
+/** Which moves to offer: the contract's state machine, by the roles that make them. */
+function movesFor(status, mine) {
+  const out = [];
+  const clerk = mine.has('clerk');
+  const approver = mine.has('approver');
+  if (status === 'submitted' && clerk) out.push('accepted', 'correction_requested', 'rejected');
+  if (status === 'accepted' && approver) out.push('in_review');
+  if (status === 'in_review' && approver) out.push('approved', 'rejected', 'correction_requested');
+  if ((status === 'approved' || status === 'rejected') && clerk) out.push('completed');
+  return out;
+}
+
+const MOVE_LABEL = {
+  accepted: '受理',
+  in_review: '开始审查',
+  approved: '批准',
+  rejected: '不予批准 / 不予受理',
+  correction_requested: '要求补正',
+  completed: '办结（出件）',
+};
+
+function materialName(m) {
+  return m.name || m.key || '材料';
+}
+
+function movePanel(app, onMoved) {
+  const mine = roles();
+  const moves = movesFor(app.status, mine);
+  if (!moves.length) return null;
+  const slot = h('div', { class: 'messages' });
+  const panel = h('div', { class: 'move-form' });
+  const choose = h('div', { class: 'actions' }, moves.map((to) => button(MOVE_LABEL[to], () => show(to),
+    { class: to === 'rejected' ? 'danger' : 'primary', dataset: { move: to } })));
+
+  function show(to) {
+    const note = h('textarea', { 'aria-label': '办理意见', name: 'note' });
+    const parts = [h('h3', {}, MOVE_LABEL[to])];
+    let reason = null;
+    let missingBoxes = null;
+    let other = null;
+    let due = null;
+    if (to === 'rejected') {
+      reason = h('textarea', { name: 'reason', required: true });
+      parts.push(field('理由（告知申请人）', reason));
+    }
+    if (to === 'correction_requested') {
+      const mats = app.guide_materials || app.required_materials || app.materials || [];
+      missingBoxes = h('fieldset', {}, h('legend', {}, '缺少或需更正的材料'),
+        mats.map((m) => h('label', {}, h('input', { type: 'checkbox', name: 'missing', value: materialName(m) }), ' ', materialName(m))));
+      other = input({ class: 'wide', name: 'missing-other', placeholder: '其他（多项用逗号分隔）' });
+      due = input({ type: 'date', value: today(5), name: 'due' });
+      parts.push(missingBoxes, field('其他缺少的材料', other), field('补正期限', due));
+    }
+    parts.push(field('办理意见（可选）', note));
+    const go = button('确认提交', async () => {
+      const body = { to };
+      if (note.value.trim()) body.note = note.value.trim();
+      if (reason) {
+        if (!reason.value.trim()) {
+          notice(slot, '请填写理由', 'error');
+          reason.focus();
+          return;
+        }
+        body.reason = reason.value.trim();
+      }
+      if (missingBoxes) {
+        const missing = [...missingBoxes.querySelectorAll('input:checked')].map((i) => i.value)
+          .concat(other.value.split(/[,，]/).map((x) => x.trim()).filter(Boolean));
+        if (!missing.length) {
+          notice(slot, '请选择或填写缺少的材料', 'error');
+          return;
+        }
+        body.missing = missing;
+        if (due.value) body.due = due.value;
+      }
+      const updated = await act(slot, () => api.post(`/staff/applications/${app.id}/transition`, body), go);
+      if (updated) onMoved(updated, to);
+    }, { class: 'primary' });
+    clear(panel, ...parts, h('div', { class: 'actions' }, go, button('取消', () => clear(panel))));
+    const first = panel.querySelector('textarea, input');
+    if (first) first.focus();
+  }
+
+  return h('section', { class: 'card moves' }, h('h2', {}, '办理'), slot, choose, panel);
+}
+
+export function caseView(app, onMoved) {
+  const form = app.form || {};
+  const materials = app.materials || [];
+  const timeline = app.timeline || [];
+  return h('div', { class: 'case-detail' },
+    h('div', { class: 'cols-2' },
+      section('基本信息', h('dl', { class: 'props' },
+        h('dt', {}, '办件编号'), h('dd', { class: 'serial' }, app.serial || app.id),
+        h('dt', {}, '事项'), h('dd', {}, app.service_name || '—'),
+        h('dt', {}, '部门'), h('dd', {}, app.department_name || app.department_id || '—'),
+        h('dt', {}, '状态'), h('dd', { class: 'status' }, statusBadge(app.status)),
+        h('dt', {}, '办结时限'), h('dd', {}, app.deadline ? fmtTime(app.deadline) : '—'),
+        h('dt', {}, '督办'), h('dd', {}, lightBadge(app.light)),
+        h('dt', {}, '申请人'), h('dd', {}, app.applicant_name_masked || (app.applicant && app.applicant.name_masked) || app.applicant_id || '—'),
+      )),
+      section('办理进度', timeline.length ? h('ol', { class: 'timeline' }, timeline.map((t) => h('li', {},
+        h('time', {}, fmtTime(t.at)), statusBadge(t.status),
+        t.note ? h('span', {}, ` ${t.note}`) : null,
+        t.reason ? h('span', {}, ` 理由：${t.reason}`) : null,
+        t.missing && t.missing.length ? h('span', {}, ` 缺少：${t.missing.join('、')}`) : null,
+        t.actor && (t.actor.username || t.actor.display_name) ? h('span', { class: 'muted' }, `（${t.actor.display_name || t.actor.username}）`) : null,
+      ))) : h('p', { class: 'muted' }, '暂无记录'))),
+    section('申请材料', table([
+      { label: '材料', render: (m) => materialName(m) },
+      { label: '必须', render: (m) => (m.required ? '是' : '否') },
+      { label: '状态', render: (m) => (m.provided === false || m.missing ? badge('缺', 'red') : badge('已提交', 'green')) },
+      { label: '文件', render: (m) => m.file_name || m.filename || m.url || '—' },
+    ], materials, { empty: '未登记材料' })),
+    section('申请表', Object.keys(form).length ? h('dl', { class: 'props' },
+      Object.entries(form).map(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))]))
+      : h('p', { class: 'muted' }, '无')),
+    movePanel(app, onMoved));
+}
+
+async function renderCase(main, params) {
+  const msg = pageHeader(main, '办件详情');
+  const paths = await availablePaths();
+  if (!paths.has('/staff/applications/{id}')) {
+    missingEndpoint(main, 'GET /staff/applications/{id}');
+    return;
+  }
+  const holder = h('div');
+  main.append(h('p', {}, button('返回', () => history.back(), { class: 'link' })), holder);
+  async function load(flash) {
+    const app = await act(msg, () => api.get(`/staff/applications/${params.id}`));
+    if (!app) return;
+    clear(holder, caseView(app, (updated, to) => load(`已${MOVE_LABEL[to]}：${CASE_STATUS[updated.status] || updated.status}`)));
+    if (flash) notice(msg, flash);
+    if (roles().has('clerk') && paths.has('/staff/payments')) holder.append(await feesSection(app));
+  }
+  await load();
+}
+
+/** Fees of the case at the window: its payment orders, and a new one (clerks may open orders). */
+async function feesSection(app) {
+  const slot = h('div', { class: 'messages' });
+  const list = h('div');
+  const items = itemsEditor();
+  const create = h('button', { type: 'submit', class: 'primary' }, '开具缴款单');
+  const form = h('form', { class: 'case-payment' }, items, create);
+  async function load() {
+    const data = await act(slot, () => api.get('/staff/payments', { application_id: app.id }));
+    if (data) {
+      clear(list, table([
+        { label: '金额', render: (p) => fen(p.amount_fen) },
+        { label: '项目', render: (p) => (p.items || []).map((i) => i.name).join('、') },
+        { label: '状态', render: (p) => payBadge(p.status, p.status_text) },
+        { label: '开具时间', render: (p) => fmtTime(p.created_at) },
+      ], data.items, { empty: '未开具缴款单' }));
+    }
+  }
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const its = items.value();
+    if (!its.length || its.some((i) => !i.name || Number.isNaN(i.amount_fen) || i.amount_fen <= 0)) {
+      notice(slot, '请填写收费项目名称和金额（元，最多两位小数）', 'error');
+      return;
+    }
+    const total = its.reduce((a, i) => a + i.amount_fen, 0);
+    if (!(await confirmDialog('开具缴款单？', [`办件 ${app.serial || app.id}`, `合计 ${fen(total)}，申请人将在小程序中支付。`]))) return;
+    const p = await act(slot, () => api.post('/staff/payments', { application_id: app.id, items: its }), create);
+    if (p) {
+      notice(slot, `已开具缴款单 ${fen(p.amount_fen)}`);
+      await load();
+    }
+  });
+  await load();
+  return h('section', { class: 'card fees' }, h('h2', {}, '缴费'), slot, list, h('h3', {}, '开具缴款单'), form);
+}
+
+export default [
+  { path: 'case/:id', title: '办件详情', group: '办件', roles: ['clerk', 'approver', 'supervisor'], nav: false, render: renderCase },
+];
+

@@ -1,0 +1,246 @@
+// Finance: payment orders for cases, their states, refunds (full or partial, confirmed), daily
+// reconciliation against the channels' bills, receipt lookup.
+import { api, availablePaths } from '../api.js';
+import {
+  h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fen, yuanToFen, fmtTime,
+  today, missingEndpoint, confirmDialog, newRequestId, PAYMENT_STATUS,
+} from '../ui.js';
+
+const ROLES = ['finance'];
+const GROUP = '财务';
+const CHANNELS = [['wechat', '微信支付'], ['alipay', '支付宝']];
+const REFUND_STATUS = { pending: '待处理', processing: '退款中', success: '已退款', failed: '退款失败' };
+
+export function payBadge(status, text) {
+  const kind = { paid: 'green', unpaid: 'yellow', refunded: 'red', refunding: 'yellow' }[status] || '';
+  return badge(text || PAYMENT_STATUS[status] || status, kind);
+}
+
+export function itemsEditor() {
+  const body = h('tbody');
+  const addRow = (name = '', amount = '') => {
+    const tr = h('tr', { class: 'item' },
+      h('td', {}, h('input', { type: 'text', value: name, class: 'name', 'aria-label': '收费项目' })),
+      h('td', {}, h('input', { type: 'text', value: amount, class: 'amount narrow', inputmode: 'decimal', 'aria-label': '金额（元）' })),
+      h('td', {}, button('删除', () => tr.remove())));
+    body.append(tr);
+  };
+  addRow('工本费', '');
+  const el = h('div', {}, h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, h('th', {}, '收费项目'), h('th', {}, '金额（元）'), h('th', {}, ''))), body),
+    button('添加收费项目', () => addRow()));
+  el.value = () => [...body.querySelectorAll('tr.item')].map((tr) => ({
+    name: tr.querySelector('.name').value.trim(), amount_fen: yuanToFen(tr.querySelector('.amount').value),
+  }));
+  return el;
+}
+
+async function renderPayments(main) {
+  const msg = pageHeader(main, '缴款单', '为办件开具缴款单（缴款人为办件申请人），查看支付状态，办理全额或部分退款。');
+  const paths = await availablePaths();
+  if (!paths.has('/staff/payments')) {
+    missingEndpoint(main, 'GET/POST /staff/payments');
+    return;
+  }
+  // -- create --
+  const slot = h('div', { class: 'messages' });
+  const appId = input({ name: 'application_id', class: 'wide', placeholder: '办件编号（系统 ID）' });
+  const items = itemsEditor();
+  const createBtn = h('button', { type: 'submit', class: 'primary' }, '开具缴款单');
+  const create = h('form', { class: 'create-payment' }, slot, field('办件 ID', appId), items, createBtn);
+  create.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const its = items.value();
+    if (!its.length || its.some((i) => !i.name || Number.isNaN(i.amount_fen) || i.amount_fen <= 0)) {
+      notice(slot, '请填写收费项目名称和金额（元，最多两位小数）', 'error');
+      return;
+    }
+    const total = its.reduce((a, i) => a + i.amount_fen, 0);
+    if (!(await confirmDialog('开具缴款单？', [`办件 ${appId.value.trim()}`, `合计 ${fen(total)}`]))) return;
+    const p = await act(slot, () => api.post('/staff/payments', { application_id: appId.value.trim(), items: its }), createBtn);
+    if (p) {
+      notice(slot, `已开具缴款单，金额 ${fen(p.amount_fen)}，等待申请人支付`);
+      await load();
+      await openDetail(p.id);
+    }
+  });
+
+  // -- list --
+  const status = select([['', '全部'], ...Object.entries(PAYMENT_STATUS)], { name: 'status' });
+  const filterApp = input({ name: 'filter-application', placeholder: '办件 ID' });
+  const list = h('div');
+  const detail = h('div', { class: 'payment-detail' });
+  const filter = h('form', { role: 'search' }, field('状态', status), field('办件 ID', filterApp), h('button', { type: 'submit' }, '查询'));
+  filter.addEventListener('submit', (e) => { e.preventDefault(); load(); });
+  main.append(section('开具缴款单', create), section('缴款单', filter, list), detail);
+
+  async function load() {
+    const data = await act(msg, () => api.get('/staff/payments', { status: status.value, application_id: filterApp.value.trim() }));
+    if (!data) return;
+    clear(list, table([
+      { label: '办件', render: (p) => p.serial || p.application_id || '—' },
+      { label: '事项', render: (p) => p.service_name || '—' },
+      { label: '金额', render: (p) => fen(p.amount_fen) },
+      { label: '状态', render: (p) => payBadge(p.status, p.status_text) },
+      { label: '已退', render: (p) => (p.refunded_fen ? fen(p.refunded_fen) : '—') },
+      { label: '开具时间', render: (p) => fmtTime(p.created_at) },
+      { label: '', render: (p) => button('详情', () => openDetail(p.id)) },
+    ], data.items, { empty: '没有缴款单', rowAttrs: (p) => ({ dataset: { payment: p.id, status: p.status } }) }));
+  }
+
+  async function openDetail(id) {
+    const dslot = h('div', { class: 'messages' });
+    const p = await act(msg, () => api.get(`/staff/payments/${id}`));
+    if (!p) return;
+    const refundable = p.amount_fen - (p.refunded_fen || 0) - (p.refunding_fen || 0);
+    const parts = [h('h2', {}, `缴款单 ${p.out_trade_no || p.id}`), dslot,
+      h('dl', { class: 'props' },
+        h('dt', {}, '办件'), h('dd', {}, `${p.serial || p.application_id || '—'} ${p.service_name || ''}`),
+        h('dt', {}, '状态'), h('dd', { class: 'status' }, payBadge(p.status, p.status_text)),
+        h('dt', {}, '金额'), h('dd', {}, fen(p.amount_fen)),
+        h('dt', {}, '收费项目'), h('dd', {}, (p.items || []).map((i) => `${i.name} ${fen(i.amount_fen)}`).join('；')),
+        h('dt', {}, '支付渠道'), h('dd', {}, p.paid_channel ? (p.paid_channel === 'wechat' ? '微信支付' : '支付宝') : '—'),
+        h('dt', {}, '支付时间'), h('dd', {}, fmtTime(p.paid_at)),
+        h('dt', {}, '已退款'), h('dd', {}, fen(p.refunded_fen || 0)),
+        h('dt', {}, '票据'), h('dd', {}, p.receipt_id || '—')),
+      h('h3', {}, '退款记录'),
+      table([
+        { label: '金额', render: (r) => fen(r.amount_fen) },
+        { label: '原因', render: (r) => r.reason || '—' },
+        { label: '状态', render: (r) => badge(REFUND_STATUS[r.status] || r.status, r.status === 'success' ? 'green' : 'yellow') },
+        { label: '时间', render: (r) => fmtTime(r.created_at) },
+      ], p.refunds || [], { empty: '无退款' })];
+    if (p.status === 'unpaid') {
+      const close = button('关闭缴款单', async () => {
+        if (!(await confirmDialog('关闭该缴款单？', ['关闭后申请人将无法支付。'], { okLabel: '关闭', danger: true }))) return;
+        const r = await act(dslot, () => api.post(`/staff/payments/${p.id}/close`, { reason: '工作人员关闭' }), close);
+        if (r) { await load(); await openDetail(p.id); }
+      }, { class: 'danger' });
+      parts.push(h('div', { class: 'actions' }, close));
+    }
+    if ((p.status === 'paid' || p.status === 'refunding') && refundable > 0) {
+      const full = h('input', { type: 'radio', name: 'refund-kind', value: 'full', checked: true });
+      const part = h('input', { type: 'radio', name: 'refund-kind', value: 'partial' });
+      const amount = input({ name: 'refund-amount', class: 'narrow', inputmode: 'decimal', disabled: true, 'aria-label': '退款金额（元）' });
+      const reason = input({ name: 'refund-reason', class: 'wide', 'aria-label': '退款原因' });
+      full.addEventListener('change', () => { amount.disabled = true; });
+      part.addEventListener('change', () => { amount.disabled = false; amount.focus(); });
+      const requestId = newRequestId(); // one refund per opened form, even if the button is pressed twice
+      const go = h('button', { type: 'submit', class: 'danger' }, '退款');
+      const form = h('form', { class: 'refund' },
+        h('h3', {}, `退款（可退 ${fen(refundable)}）`),
+        h('fieldset', {}, h('legend', {}, '退款方式'), h('label', {}, full, ' 全额退款'), h('label', {}, part, ' 部分退款')),
+        field('退款金额（元）', amount), field('退款原因', reason), go);
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const amountFen = full.checked ? refundable : yuanToFen(amount.value);
+        if (Number.isNaN(amountFen) || amountFen <= 0 || amountFen > refundable) {
+          notice(dslot, `退款金额须大于 0 且不超过 ${fen(refundable)}`, 'error');
+          return;
+        }
+        if (!reason.value.trim()) {
+          notice(dslot, '请填写退款原因', 'error');
+          reason.focus();
+          return;
+        }
+        const ok = await confirmDialog('确认退款？', [
+          `${full.checked ? '全额' : '部分'}退款 ${fen(amountFen)}，原路退回申请人的${p.paid_channel === 'alipay' ? '支付宝' : '微信'}账户。`,
+          `原因：${reason.value.trim()}`, '退款提交后不能撤回。'], { okLabel: '确认退款', danger: true });
+        if (!ok) return;
+        const r = await act(dslot, () => api.post(`/staff/payments/${p.id}/refunds`, {
+          amount_fen: amountFen, reason: reason.value.trim(), request_id: requestId,
+        }), go);
+        if (r) {
+          await load();
+          await openDetail(p.id);
+          notice(detail.querySelector('.messages'), `已提交退款 ${fen(r.amount_fen)}（${REFUND_STATUS[r.status] || r.status}）`);
+        }
+      });
+      parts.push(form);
+    }
+    clear(detail, h('section', { class: 'card' }, ...parts));
+    detail.querySelector('h2').scrollIntoView({ block: 'nearest' });
+  }
+
+  await load();
+}
+
+async function renderReconciliation(main) {
+  const msg = pageHeader(main, '对账', '下载支付渠道的日账单，与本地支付、退款记录逐笔核对。');
+  const paths = await availablePaths();
+  if (!paths.has('/staff/reconciliation')) {
+    missingEndpoint(main, 'POST/GET /staff/reconciliation');
+    return;
+  }
+  const date = input({ type: 'date', value: today(-1), name: 'date' });
+  const channel = select(CHANNELS, { name: 'channel' });
+  const run = button('运行对账', () => go('run', run), { class: 'primary' });
+  const read = button('查看报告', () => go('read', read));
+  const report = h('div');
+  main.append(h('div', { class: 'card' }, field('账单日期', date), field('渠道', channel), h('div', { class: 'actions' }, run, read)), report);
+
+  async function go(kind, btn) {
+    const body = { date: date.value, channel: channel.value };
+    const r = await act(msg, () => (kind === 'run' ? api.post('/staff/reconciliation', body) : api.get('/staff/reconciliation', body)), btn);
+    if (!r) return;
+    const diffs = (rows) => table([
+      { label: '商户订单号', render: (x) => x.out_trade_no || '—' },
+      { label: '退款单号', render: (x) => x.out_refund_no || '—' },
+      { label: '类型', render: (x) => ({ payment: '支付', refund: '退款' }[x.kind] || x.kind || '—') },
+      { label: '渠道金额', render: (x) => (x.bill_amount_fen !== undefined ? fen(x.bill_amount_fen) : '—') },
+      { label: '本地金额', render: (x) => (x.local_amount_fen !== undefined ? fen(x.local_amount_fen) : '—') },
+      { label: '本地状态', render: (x) => x.local_status || '—' },
+    ], rows, { empty: '无' });
+    clear(report, h('section', { class: 'card report' },
+      h('h2', {}, `${r.date} ${channel.selectedOptions[0].textContent} 对账报告`),
+      h('div', { class: 'kpis' },
+        kpi('结果', r.balanced ? '平账' : '不平', r.balanced ? 'balanced' : 'unbalanced'),
+        kpi('渠道笔数', r.bill_rows ?? '—'), kpi('渠道净额', fen(r.bill_net_fen)),
+        kpi('本地笔数', r.local_rows ?? '—'), kpi('本地净额', fen(r.local_net_fen)), kpi('相符', r.matched ?? '—')),
+      h('p', { class: 'muted' }, `生成时间 ${fmtTime(r.generated_at)}`),
+      h('h3', {}, `渠道有、本地无（${r.missing.length}）`), diffs(r.missing),
+      h('h3', {}, `本地有、渠道无（${r.extra.length}）`), diffs(r.extra),
+      h('h3', {}, `金额或状态不符（${r.mismatched.length}）`), diffs(r.mismatched)));
+  }
+}
+
+function kpi(label, value, cls = '') {
+  return h('div', { class: `kpi ${cls}` }, h('div', { class: 'v' }, String(value)), h('div', { class: 'k' }, label));
+}
+
+async function renderReceipts(main) {
+  const msg = pageHeader(main, '票据查询', '按票据号码（可加票据代码）查找电子票据。');
+  const paths = await availablePaths();
+  if (!paths.has('/staff/receipts')) {
+    missingEndpoint(main, 'GET /staff/receipts');
+    return;
+  }
+  const number = input({ name: 'number', inputmode: 'numeric' });
+  const code = input({ name: 'code' });
+  const out = h('div');
+  const form = h('form', { class: 'card', role: 'search' }, field('票据号码', number), field('票据代码（可选）', code),
+    h('button', { type: 'submit', class: 'primary' }, '查找'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const data = await act(msg, () => api.get('/staff/receipts', { number: number.value.trim(), code: code.value.trim() }),
+      form.querySelector('button'));
+    if (!data) return;
+    clear(out, data.items.length ? data.items.map((r) => h('section', { class: 'card receipt' },
+      h('h2', {}, `票据 ${r.code}-${r.number}`),
+      h('dl', { class: 'props' },
+        h('dt', {}, '票据代码'), h('dd', {}, r.code), h('dt', {}, '票据号码'), h('dd', {}, r.number),
+        h('dt', {}, '校验码'), h('dd', {}, r.check_code), h('dt', {}, '金额'), h('dd', { class: 'amount' }, fen(r.amount_fen)),
+        h('dt', {}, '大写'), h('dd', {}, r.amount_capitals || '—'), h('dt', {}, '缴款人'), h('dd', {}, r.payer_masked),
+        h('dt', {}, '收款单位'), h('dd', {}, r.payee || '—'), h('dt', {}, '开票时间'), h('dd', {}, fmtTime(r.issued_at)),
+        h('dt', {}, '办件'), h('dd', {}, r.application_serial || '—'),
+        h('dt', {}, '项目'), h('dd', {}, (r.items || []).map((i) => `${i.name} ${fen(i.amount_fen)}`).join('；'))))) :
+      h('div', { class: 'alert warn', role: 'status' }, '未找到该票据'));
+  });
+  main.append(form, out);
+  number.focus();
+}
+
+export default [
+  { path: 'finance/payments', title: '缴款单', group: GROUP, roles: ROLES, render: renderPayments },
+  { path: 'finance/reconciliation', title: '对账', group: GROUP, roles: ROLES, render: renderReconciliation },
+  { path: 'finance/receipts', title: '票据查询', group: GROUP, roles: ROLES, render: renderReceipts },
+];

@@ -1,0 +1,187 @@
+// Supervisor: traffic-light board of cases by department, ratings and rectification orders,
+// on-time and satisfaction figures with simple inline-SVG charts (no chart library).
+import { api, availablePaths } from '../api.js';
+import {
+  h, clear, field, select, button, table, act, notice, pageHeader, section, badge, fmtTime, missingEndpoint,
+} from '../ui.js';
+import { casesTable } from './case.js';
+
+const ROLES = ['supervisor'];
+const GROUP = '监察';
+const LIGHTS = [['green', '绿灯', 'g'], ['yellow', '黄灯', 'y'], ['red', '红灯', 'r']];
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+/** Horizontal bar chart: rows = [{label, value}], value in [0, max]. */
+export function barChart(title, rows, { max = 1, format = (v) => `${Math.round(v * 100)}%`, alt = false } = {}) {
+  const rowH = 26;
+  const labelW = 150;
+  const barW = 360;
+  const height = rows.length * rowH + 10;
+  const chart = svg('svg', {
+    class: 'chart', width: labelW + barW + 70, height, viewBox: `0 0 ${labelW + barW + 70} ${height}`, role: 'img',
+    'aria-label': `${title}：${rows.map((r) => `${r.label} ${format(r.value)}`).join('，')}`,
+  });
+  chart.append(svg('title', {}, title));
+  rows.forEach((r, i) => {
+    const y = i * rowH + 5;
+    const w = max ? Math.max(0, Math.min(1, (r.value || 0) / max)) * barW : 0;
+    chart.append(
+      svg('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, r.label),
+      svg('rect', { x: labelW, y: y + 3, width: barW, height: rowH - 8, fill: '#f0f2f5' }),
+      svg('rect', { class: `bar${alt ? ' alt' : ''}`, x: labelW, y: y + 3, width: w, height: rowH - 8 }),
+      svg('text', { x: labelW + barW + 6, y: y + 15 }, r.value === null || r.value === undefined ? '—' : format(r.value)));
+  });
+  return h('figure', { class: 'chart-figure' }, h('figcaption', {}, title), chart);
+}
+
+function deptName(c) {
+  return c.department_name || c.department_id || '未分部门';
+}
+
+async function renderBoard(main) {
+  const msg = pageHeader(main, '红黄绿灯', '在办办件按办结时限预警：绿灯正常，黄灯临近时限，红灯已超时限。点击数字查看办件。');
+  const paths = await availablePaths();
+  if (!paths.has('/staff/supervision/cases')) {
+    missingEndpoint(main, 'GET /staff/supervision/cases');
+    return;
+  }
+  const data = await act(msg, () => api.get('/staff/supervision/cases'));
+  if (!data) return;
+  const items = data.items;
+  const depts = [...new Set(items.map(deptName))].sort();
+  const list = h('div', { class: 'light-list' });
+  const totals = Object.fromEntries(LIGHTS.map(([l]) => [l, items.filter((c) => c.light === l).length]));
+  main.append(h('div', { class: 'kpis' }, LIGHTS.map(([l, label]) => h('div', { class: 'kpi', dataset: { light: l } },
+    h('div', { class: 'v' }, h('span', { class: `dot ${l}`, 'aria-hidden': 'true' }), String(totals[l])), h('div', { class: 'k' }, label)))));
+  const cards = h('div', { class: 'lights' }, depts.map((d) => {
+    const mine = items.filter((c) => deptName(c) === d);
+    return h('section', { class: 'card light-card', dataset: { department: d } }, h('h3', {}, d),
+      h('div', { class: 'counts' }, LIGHTS.map(([l, label, cls]) => {
+        const n = mine.filter((c) => c.light === l).length;
+        const b = button('', () => show(d, l, label), { class: cls, 'aria-label': `${d} ${label} ${n} 件`, dataset: { light: l } });
+        b.append(h('span', { class: `dot ${l}`, 'aria-hidden': 'true' }), String(n));
+        return b;
+      })));
+  }));
+  main.append(depts.length ? cards : h('p', { class: 'muted' }, '没有在办办件'), list);
+
+  function show(d, l, label) {
+    clear(list, section(`${d} · ${label}`, casesTable(items.filter((c) => deptName(c) === d && c.light === l))));
+  }
+}
+
+async function renderRatings(main) {
+  const msg = pageHeader(main, '评价与整改', '群众对办件的评价；差评生成的整改单须由部门答复、监察办结。');
+  const paths = await availablePaths();
+  if (!paths.has('/staff/ratings')) {
+    missingEndpoint(main, 'GET /staff/ratings、GET /staff/rectifications');
+    return;
+  }
+  const ratingsBox = h('div');
+  const rectBox = h('div');
+  const rectStatus = select([['open', '未办结'], ['replied', '已答复'], ['closed', '已办结'], ['', '全部']], { name: 'rect-status' });
+  main.append(section('整改单', field('状态', rectStatus), rectBox), section('评价', ratingsBox));
+
+  async function loadRatings() {
+    const data = await act(msg, () => api.get('/staff/ratings'));
+    if (!data) return;
+    clear(ratingsBox, table([
+      { label: '时间', render: (r) => fmtTime(r.created_at || r.at) },
+      { label: '办件', render: (r) => (r.application_id ? h('a', { href: `#/case/${r.application_id}` }, r.serial || r.application_id) : '—') },
+      { label: '事项', render: (r) => r.service_name || '—' },
+      { label: '部门', render: (r) => r.department_name || '—' },
+      { label: '评分', render: (r) => badge('★'.repeat(r.score || 0) + '☆'.repeat(5 - (r.score || 0)), r.score <= 2 ? 'red' : r.score >= 4 ? 'green' : 'yellow') },
+      { label: '评价内容', render: (r) => r.comment || '—' },
+    ], data.items, { empty: '暂无评价' }));
+  }
+
+  async function loadRect() {
+    if (!paths.has('/staff/rectifications')) {
+      clear(rectBox, h('p', { class: 'muted' }, '整改单接口尚未上线'));
+      return;
+    }
+    const data = await act(msg, () => api.get('/staff/rectifications', { status: rectStatus.value }));
+    if (!data) return;
+    // The filter is applied here too, in case the endpoint does not take it.
+    const items = rectStatus.value ? data.items.filter((r) => !r.status || r.status === rectStatus.value) : data.items;
+    clear(rectBox, table([
+      { label: '开具时间', render: (r) => fmtTime(r.created_at) },
+      { label: '办件', render: (r) => (r.application_id ? h('a', { href: `#/case/${r.application_id}` }, r.serial || r.application_id) : '—') },
+      { label: '部门', render: (r) => r.department_name || '—' },
+      { label: '原因', render: (r) => r.reason || (r.score ? `评分 ${r.score}` : '—') },
+      { label: '部门答复', render: (r) => r.reply || '—' },
+      { label: '状态', render: (r) => badge({ open: '未办结', replied: '已答复', closed: '已办结' }[r.status] || r.status, r.status === 'closed' ? 'green' : 'yellow') },
+      { label: '', render: (r) => (r.status !== 'closed' ? closeButton(r) : '') },
+    ], items, { empty: '没有整改单', rowAttrs: (r) => ({ dataset: { rectification: r.id, status: r.status } }) }));
+  }
+
+  function closeButton(r) {
+    const b = button('办结整改', async () => {
+      const done = await act(msg, () => api.post(`/staff/rectifications/${r.id}/close`, {}), b);
+      if (done) {
+        notice(msg, '整改单已办结');
+        await loadRect();
+      }
+    });
+    return b;
+  }
+
+  rectStatus.addEventListener('change', loadRect);
+  await Promise.all([loadRect(), loadRatings()]);
+}
+
+function num(v) {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+async function renderStats(main) {
+  const msg = pageHeader(main, '统计图表', '各部门按时办结率与群众满意度。');
+  const paths = await availablePaths();
+  if (!paths.has('/staff/supervision/summary')) {
+    missingEndpoint(main, 'GET /staff/supervision/summary');
+    return;
+  }
+  const s = await act(msg, () => api.get('/staff/supervision/summary'));
+  if (!s) return;
+  const onTime = num(s.on_time_rate);
+  const satisfaction = num(s.satisfaction ?? s.satisfaction_rate ?? s.average_score);
+  main.append(h('div', { class: 'kpis' },
+    h('div', { class: 'kpi', dataset: { kpi: 'on_time' } }, h('div', { class: 'v' }, onTime === null ? '—' : `${Math.round(onTime * 100)}%`), h('div', { class: 'k' }, '按时办结率')),
+    h('div', { class: 'kpi', dataset: { kpi: 'satisfaction' } }, h('div', { class: 'v' }, satisfaction === null ? '—' : (satisfaction <= 1 ? `${Math.round(satisfaction * 100)}%` : satisfaction.toFixed(2))), h('div', { class: 'k' }, '满意度')),
+    ...LIGHTS.map(([l, label]) => (num(s[l]) !== null || (s.lights && num(s.lights[l]) !== null) ? h('div', { class: 'kpi' },
+      h('div', { class: 'v' }, h('span', { class: `dot ${l}`, 'aria-hidden': 'true' }), String(num(s[l]) ?? s.lights[l])), h('div', { class: 'k' }, label)) : null))));
+  const depts = s.departments || s.by_department || [];
+  if (depts.length) {
+    main.append(h('div', { class: 'cols-2' },
+      section('按时办结率', barChart('各部门按时办结率', depts.map((d) => ({ label: d.department_name || d.name || d.department_id, value: num(d.on_time_rate) })))),
+      section('满意度', barChart('各部门满意度', depts.map((d) => {
+        const v = num(d.satisfaction ?? d.satisfaction_rate ?? d.average_score);
+        return { label: d.department_name || d.name || d.department_id, value: v };
+      }), {
+        max: depts.some((d) => num(d.average_score) > 1) ? 5 : 1,
+        format: (v) => (v > 1 ? v.toFixed(2) : `${Math.round(v * 100)}%`),
+        alt: true,
+      }))));
+  }
+  if (paths.has('/staff/ratings')) {
+    const r = await act(msg, () => api.get('/staff/ratings'));
+    if (r) {
+      const counts = [5, 4, 3, 2, 1].map((n) => ({ label: `${n} 星`, value: r.items.filter((x) => x.score === n).length }));
+      const max = Math.max(1, ...counts.map((c) => c.value));
+      main.append(section('评分分布', barChart('评分分布', counts, { max, format: (v) => `${v} 条`, alt: true })));
+    }
+  }
+}
+
+export default [
+  { path: 'supervisor/board', title: '红黄绿灯', group: GROUP, roles: ROLES, render: renderBoard },
+  { path: 'supervisor/ratings', title: '评价与整改', group: GROUP, roles: ROLES, render: renderRatings },
+  { path: 'supervisor/stats', title: '统计图表', group: GROUP, roles: ROLES, render: renderStats },
+];
