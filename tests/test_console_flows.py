@@ -58,25 +58,11 @@ def make_hall_with_slots(api: Api, server: AppServer, *, capacity: int = 3) -> d
     return {"hall_id": hall_id, "name": name, "service_id": service_id, "window_id": window_id, "day": day}
 
 
-def make_case(api: Api, server: AppServer, *, resident=None, service_id: str | None = None) -> dict[str, Any]:  # noqa: ANN001
+def make_case(api: Api, server: AppServer, *, resident=None, code: str = "BDC-BF") -> dict[str, Any]:  # noqa: ANN001
     """A submitted case of a verified resident, through POST /applications (contract)."""
+    from tests.support_cases import submit
     resident = resident or new_resident(api, verified=True)
-    if service_id is None:
-        service_id = api.get("/api/v1/services").json()["items"][0]["id"]
-    r = api.post("/api/v1/applications", {"service_id": service_id, "form": {"说明": "浏览器测试"}},
-                 token=resident.access_token)
-    assert r.status_code == 201, r.text
-    return {"resident": resident, **r.json()}
-
-
-def insert_case(server: AppServer, *, applicant_id: str, status: str = "accepted") -> str:
-    """A case written straight into ``applications`` — only while POST /applications is not on this
-    server (the payments branch's tests do the same); everything else goes through the API."""
-    doc = {"_id": ObjectId(), "serial": "BT" + uuid.uuid4().hex[:10].upper(), "applicant_id": applicant_id,
-           "service_id": "svc-browser", "service_name": "浏览器测试事项", "department_id": "dept-test",
-           "status": status, "form": {}, "timeline": []}
-    server.run(server.ctx.db["applications"].insert_one(doc))
-    return str(doc["_id"])
+    return {"resident": resident, **submit(api, resident, code=code, form={"说明": "浏览器测试"})}
 
 
 # -- clerk: check-in, queue board, walk-in ------------------------------------------------------
@@ -210,10 +196,7 @@ def test_finance_creates_an_order_refunds_part_and_finds_the_receipt(console, ap
     require_endpoints(server, "/staff/payments", "/staff/payments/{id}", "/staff/payments/{id}/refunds",
                       "/staff/receipts", "/staff/reconciliation", "/payments/{id}/pay")
     resident = new_resident(api, verified=True)
-    if "/api/v1/applications" in _paths(server):
-        case_id = make_case(api, server, resident=resident)["id"]
-    else:
-        case_id = insert_case(server, applicant_id=resident.id)
+    case_id = make_case(api, server, resident=resident)["id"]
     c = console("finance-flow").login_as("finance").go("finance/payments")
     p = c.page
     form = p.locator("form.create-payment")

@@ -85,10 +85,7 @@ class SupervisionCasesHandler(ApiHandler):
     @operation("电子监察：按红黄绿灯、部门查看在办办件", tags=("电子监察",), auth="staff", roles=("supervisor",),
                query=s.LIST_QUERY, responses={200: s.CASES}, errors=(400, 401, 403))
     async def get(self) -> None:
-        q = dict(self.query)
-        if "status" not in q and "light" not in q:
-            q["light"] = "red"
-        self.reply(await self.ctx.cases.list_staff(self.principal, q))
+        self.reply(await self.ctx.cases.list_staff(self.principal, {**self.query, "open_only": True}))
 
 
 class SupervisionSummaryHandler(ApiHandler):

@@ -23,7 +23,7 @@ MATERIAL = obj({"key": string(), "name": string(), "required": boolean(), "toler
                ["key", "name", "provided"])
 CASE = obj({
     "id": string(), "serial": string(), "service_id": string(), "service_name": string(),
-    "department_id": string(), "status": STATUS, "form": {"type": "object"}, "materials": array(MATERIAL),
+    "department_id": string(), "department_name": string(), "status": STATUS, "form": {"type": "object"}, "materials": array(MATERIAL),
     "deadline": nullable(DATETIME), "light": {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]},
     "correction": nullable({"type": "object"}), "rejection_reason": nullable(string()),
     "rated": boolean(), "created_at": DATETIME, "updated_at": DATETIME, "timeline": array(ENTRY),
@@ -46,8 +46,11 @@ RECTIFICATION = obj({"id": string(), "application_id": string(), "serial": strin
                     ["id", "application_id", "status", "due"])
 REPLY = obj({"reply": string(minLength=2, maxLength=1000, description="整改情况及对群众的答复")}, ["reply"])
 CLOSE = obj({"note": string(maxLength=500)})
-SUMMARY = obj({"items": array(obj({
+_DEPT_ROW = obj({
     "department_id": string(), "department_name": string(), "open": integer(), "green": integer(),
     "yellow": integer(), "red": integer(), "completed": integer(), "on_time_rate": nullable({"type": "number"}),
     "avg_handling_hours": nullable({"type": "number"}), "satisfaction": nullable({"type": "number"}),
-    "ratings": integer()}, ["department_id", "open", "completed"]))}, ["items"])
+    "ratings": integer()}, ["department_id", "open", "completed"])
+SUMMARY = obj({"items": array(_DEPT_ROW), "departments": array(_DEPT_ROW), "green": integer(), "yellow": integer(),
+               "red": integer(), "on_time_rate": nullable({"type": "number"}), "satisfaction": nullable({"type": "number"})},
+              ["items", "departments", "green", "yellow", "red"])

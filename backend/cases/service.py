@@ -108,7 +108,7 @@ class CaseService:
         deadline = self._deadline(today, guide["promised_days"])
         doc: dict[str, Any] = {
             "service_id": service["id"], "service_name": service["name"], "department_id": service["department_id"],
-            "applicant_id": applicant_id, "status": "submitted", "version": 1, "channel": channel,
+            "department_name": service["department_name"], "applicant_id": applicant_id, "status": "submitted", "version": 1, "channel": channel,
             "form": body["form"], "materials": materials, "promised_days": guide["promised_days"],
             "deadline": deadline, "light": "green", "created_at": now, "updated_at": now,
             "timeline": [{"status": "submitted", "at": now, "note": "网上申报" if channel == "online" else "窗口收件",
@@ -155,7 +155,9 @@ class CaseService:
 
     async def list_staff(self, staff: Staff, q: dict[str, Any]) -> dict[str, Any]:
         access_staff_role(staff, ("clerk", "approver", "supervisor", "finance"))
-        filt = {k: q[k] for k in ("status", "department_id", "light") if k in q}
+        filt: dict[str, Any] = {k: q[k] for k in ("status", "department_id", "light") if k in q}
+        if q.get("open_only") and "status" not in filt:
+            filt["status"] = {"$in": list(OPEN)}
         return await self._list(filt, q.get("cursor"), q.get("limit", 50), staff=True)
 
     async def _list(self, filt: dict[str, Any], cursor: str | None, limit: int, *, staff: bool) -> dict[str, Any]:
@@ -178,7 +180,8 @@ class CaseService:
         timeline = [{"status": e["status"], "at": e["at"], "note": e.get("note"),
                      **({"actor": e.get("actor", {})} if staff else {})} for e in d["timeline"]]
         out = {"id": str(d["_id"]), "serial": d["serial"], "service_id": d["service_id"],
-               "service_name": d["service_name"], "department_id": d["department_id"], "status": d["status"],
+               "service_name": d["service_name"], "department_id": d["department_id"],
+               "department_name": d.get("department_name", ""), "status": d["status"],
                "form": d.get("form", {}), "materials": d.get("materials", []), "deadline": d.get("deadline"),
                "light": d.get("light") if d["status"] in OPEN else None, "correction": d.get("correction"),
                "rejection_reason": d.get("rejection_reason"), "rated": rated, "created_at": d["created_at"],
@@ -429,13 +432,20 @@ class CaseService:
             r = row(g["_id"])
             r["ratings"], r["_scores"] = g["n"], g["sum"]
         items = []
+        totals = {"green": 0, "yellow": 0, "red": 0, "_on_time": 0, "completed": 0, "_scores": 0, "ratings": 0}
         for r in stats.values():
+            for k in totals:
+                totals[k] += r[k]
             done = r["completed"]
             items.append({**{k: v for k, v in r.items() if not k.startswith("_")},
                           "on_time_rate": round(r["_on_time"] / done, 4) if done else None,
                           "avg_handling_hours": round(r["_hours"] / done, 1) if done else None,
                           "satisfaction": round(r["_scores"] / r["ratings"], 2) if r["ratings"] else None})
-        return {"items": sorted(items, key=lambda x: x["department_id"])}
+        items.sort(key=lambda x: x["department_id"])
+        done, rated = totals["completed"], totals["ratings"]
+        return {"items": items, "departments": items, "green": totals["green"], "yellow": totals["yellow"],
+                "red": totals["red"], "on_time_rate": round(totals["_on_time"] / done, 4) if done else None,
+                "satisfaction": round(totals["_scores"] / rated, 2) if rated else None}
 
 
 def _rating_view(r: dict[str, Any]) -> dict[str, Any]:

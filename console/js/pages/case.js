@@ -72,7 +72,7 @@ function movePanel(app, onMoved) {
     { class: to === 'rejected' ? 'danger' : 'primary', dataset: { move: to } })));
 
   function show(to) {
-    const note = h('textarea', { 'aria-label': '办理意见', name: 'note' });
+    const note = h('textarea', { name: 'note' });  // named by its <label>
     const parts = [h('h3', {}, MOVE_LABEL[to])];
     let reason = null;
     let missingBoxes = null;
