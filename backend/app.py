@@ -284,6 +284,21 @@ def _register_metrics(ctx: AppContext) -> None:
         age = (ctx.clock.now() - oldest["created_at"]).total_seconds() if oldest else 0.0
         return [({}, max(0.0, age))]
 
+    def by_status(collection: str):  # noqa: ANN202
+        async def count() -> list[tuple[dict[str, str], float]]:
+            rows = await (await ctx.db[collection].aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])).to_list(None)
+            return [({"status": str(r["_id"])}, r["n"]) for r in rows]
+        return count
+
+    async def failed_deliveries() -> list[tuple[dict[str, str], float]]:
+        rows = await (await outbox.aggregate([{"$match": {"status": "failed"}},
+                                              {"$group": {"_id": "$kind", "n": {"$sum": 1}}}])).to_list(None)
+        return [({"kind": r["_id"]}, r["n"]) for r in rows]
+
+    ctx.metrics.gauge("zjb_appointments", "Appointments by status.", by_status("appointments"))
+    ctx.metrics.gauge("zjb_payments", "Payment orders by status.", by_status("payments"))
+    ctx.metrics.gauge("zjb_applications", "Cases (办件) by status.", by_status("applications"))
+    ctx.metrics.gauge("zjb_outbox_failed", "Messages that failed after their last attempt, by kind.", failed_deliveries)
     ctx.metrics.gauge("zjb_outbox_messages", "Outbox messages by delivery status.", outbox_depth)
     ctx.metrics.gauge("zjb_outbox_oldest_undelivered_seconds", "Age of the oldest pending message.", outbox_age)
 

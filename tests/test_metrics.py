@@ -13,6 +13,16 @@ def _value(text: str, line_prefix: str) -> float:
     raise AssertionError(f"{line_prefix} not in metrics")
 
 
+def test_domain_gauges_count_what_is_in_the_database(api: Api) -> None:
+    from tests.support import new_resident
+    from tests.support_cases import submit
+    before = api.get("/metrics").text
+    key = 'zjb_applications{status="submitted"}'
+    start = _value(before, key) if key in before else 0.0
+    submit(api, new_resident(api, verified=True))
+    assert _value(api.get("/metrics").text, key) == start + 1
+
+
 def test_metrics_count_requests_per_route_template(api: Api) -> None:
     before = api.get("/metrics").text
     key = 'zjb_http_requests_total{method="GET",route="/api/v1/services/{id}",status="404"}'
@@ -28,5 +38,7 @@ def test_metrics_count_requests_per_route_template(api: Api) -> None:
     assert re.search(r'zjb_http_request_duration_seconds_bucket\{method="GET",route="/api/v1/services/\{id\}",le="\+Inf"\} \d+', text)
     assert "# TYPE zjb_outbox_messages gauge" in text
     assert "zjb_outbox_oldest_undelivered_seconds " in text
+    for name in ("zjb_appointments", "zjb_payments", "zjb_applications", "zjb_outbox_failed"):
+        assert f"# TYPE {name} gauge" in text
     api.get("/no/such/path")
     assert 'route="unmatched",status="404"' in api.get("/metrics").text
