@@ -21,7 +21,8 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedD
     db = EmbeddedDatabase(tmp_path_factory.mktemp("faulty-db"))
     db.start()
     srv = AppServer(test_config(db, tmp_path_factory.mktemp("faulty-data"),
-                                database={"server_selection_timeout_ms": 800})).start()
+                                database={"server_selection_timeout_ms": 800},
+                                payments={"sandbox_retry_factor": 0.05})).start()
     yield db, srv
     srv.stop()
     db.stop()
@@ -58,3 +59,65 @@ def test_database_outage_is_503_and_recovers_without_restart(faulty: tuple[Embed
     me = api.get("/api/v1/me", token=resident.access_token)
     assert me.status_code == 200 and me.json()["realname_verified"] is True  # acknowledged before: kept
     assert api.post("/api/v1/auth/wechat-login", {"code": "test-after-outage"}).status_code == 200
+
+
+def test_a_booking_during_an_outage_is_refused_and_leaves_no_trace(faulty) -> None:  # noqa: ANN001
+    from tests.support_appointments import book, day_ahead, make_bookable, open_day, slots
+    db, srv = faulty
+    api = Api(srv.base)
+    b = make_bookable(api, capacity=2, services=1)
+    day = day_ahead(srv, 2)
+    open_day(api, b, day)
+    slot = slots(api, b, day)[0]
+    r = new_resident(api, verified=True)
+    db.kill()
+    try:
+        assert_error(book(api, r.access_token, slot["id"]), 503, "service_unavailable")
+    finally:
+        db.start()
+    _until(lambda: api.get("/readyz").status_code == 200)
+    assert next(s for s in slots(api, b, day) if s["id"] == slot["id"])["remaining"] == 2
+    assert api.get("/api/v1/appointments", token=r.access_token).json()["items"] == []
+    assert book(api, r.access_token, slot["id"]).status_code == 201
+    assert next(s for s in slots(api, b, day) if s["id"] == slot["id"])["remaining"] == 1
+
+
+def test_a_payment_notice_during_an_outage_is_applied_once_when_it_comes_back(faulty) -> None:  # noqa: ANN001
+    from tests.support_payments import confirm_wechat, create_order, pay_wechat, prepay_id
+    db, srv = faulty
+    api = Api(srv.base)
+    resident, order = create_order(api, srv)
+    prepay = prepay_id(pay_wechat(api, resident, order["id"]))
+    db.kill()
+    try:
+        confirm_wechat(api, prepay)  # WeChat Pay sends the notice now; we answer 503, it will retry
+        time.sleep(1.5)
+    finally:
+        db.start()
+    _until(lambda: api.get("/readyz").status_code == 200)
+    resident_token = resident.access_token
+    _until(lambda: api.get(f"/api/v1/payments/{order['id']}", token=resident_token).json()["status"] == "paid", 60)
+    api.post("/sandbox/wechatpay/resend", {"prepay_id": prepay})  # and once more, as WeChat Pay does
+    time.sleep(1)
+    paid = api.get(f"/api/v1/payments/{order['id']}", token=resident_token).json()
+    assert paid["status"] == "paid" and paid["receipt_id"]
+    receipts = api.get("/api/v1/receipts", token=resident_token).json()["items"]
+    assert [x["payment_id"] for x in receipts] == [order["id"]]
+
+
+def test_messages_written_before_an_outage_are_delivered_once_after_it(faulty) -> None:  # noqa: ANN001
+    db, srv = faulty
+    api = Api(srv.base)
+    r = new_resident(api)
+    db.kill()
+    time.sleep(1.5)  # the delivery workers fail their ticks meanwhile
+    db.start()
+    srv.run(srv.ctx.outbox.emit("case.status_changed", user_id=r.id,
+                                payload={"serial": "ZJB-OUTAGE", "service_name": "测试", "status": "accepted"}), 60)
+    db.kill()
+    time.sleep(1.5)
+    db.start()
+    _until(lambda: api.get("/readyz").status_code == 200)
+    _until(lambda: len(api.get("/api/v1/me/inbox", token=r.access_token).json()["items"]) == 1, 30)
+    time.sleep(1)
+    assert len(api.get("/api/v1/me/inbox", token=r.access_token).json()["items"]) == 1
