@@ -77,6 +77,7 @@ class NotifyService:
 
 def _public(d: dict[str, Any]) -> dict[str, Any]:
     p = d.get("payload") or {}
-    return {"id": str(d["_id"]), "kind": d["kind"], "title": d["title"], "text": d["text"], "read": d["read"],
+    return {"id": str(d["_id"]), "kind": d["kind"], "title": d["title"], "text": d["text"], "body": d["text"],
+            "read": d["read"],
             "created_at": d["created_at"],
             "ref": {k: p[k] for k in ("application_id", "appointment_id", "payment_id", "receipt_id") if k in p}}

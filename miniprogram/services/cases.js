@@ -3,11 +3,19 @@ const http = require('./request');
 
 const id = encodeURIComponent;
 
+// The page keeps a checklist {materialKey: ready}; the API takes the form's fields and, apart,
+// the keys of the materials provided (from the service guide).
+function split(form) {
+  const { materials, ...fields } = form || {};
+  const provided = Object.keys(materials || {}).filter((k) => materials[k]);
+  return { form: fields, materials: provided };
+}
+
 module.exports = {
-  apply: (serviceId, form) => http.post('/applications', { service_id: serviceId, form }),
+  apply: (serviceId, form) => http.post('/applications', { service_id: serviceId, ...split(form) }),
   list: (cursor) => http.get('/applications', { query: { cursor } }),
   get: (caseId) => http.get(`/applications/${id(caseId)}`),
-  resubmit: (caseId, form) => http.post(`/applications/${id(caseId)}/resubmit`, { form }),
+  resubmit: (caseId, form) => http.post(`/applications/${id(caseId)}/resubmit`, split(form)),
   withdraw: (caseId) => http.post(`/applications/${id(caseId)}/withdraw`),
   rate: (caseId, score, comment) => http.post(`/applications/${id(caseId)}/rating`,
     comment ? { score, comment } : { score }),
