@@ -13,8 +13,8 @@ REFUND = obj({"amount_fen": integer(minimum=1, maximum=100_000_000), "reason": s
 RECONCILE = obj({"date": string(format="date", pattern=r"^\d{4}-\d{2}-\d{2}$"),
                  "channel": string(enum=["wechat", "alipay"])}, ["date", "channel"])
 RECONCILE_QUERY = RECONCILE
-LIST_QUERY = obj({"cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=100)})
-STAFF_LIST_QUERY = obj({"cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=100),
+LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100)})
+STAFF_LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100),
                         "status": string(enum=["unpaid", "paid", "refunding", "refunded", "closed"]),
                         "application_id": string(maxLength=64)})
 VERIFY_QUERY = obj({"code": string(minLength=1, maxLength=20), "number": string(minLength=1, maxLength=20),
