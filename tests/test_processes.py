@@ -88,6 +88,18 @@ def test_three_apps_and_three_workers_count_each_booking_once(cluster: tuple[str
               if api.get("/api/v1/appointments", token=r.access_token).json()["items"]]
     assert len(booked) == 5
 
+    # Each booking's message is delivered once by the three worker processes: one inbox entry
+    # per booked resident, none for the refused.
+    def inbox(r) -> list:  # noqa: ANN001
+        return [m for m in api.get("/api/v1/me/inbox", token=r.access_token).json()["items"]
+                if m["kind"] == "appointment.booked"]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and sum(len(inbox(r)) for r in booked) < 5:
+        time.sleep(0.3)
+    time.sleep(2)  # anything more would be a duplicate
+    assert [len(inbox(r)) for r in booked] == [1] * 5
+    assert all(inbox(r) == [] for r in residents if r not in booked)
+
     # One resident racing themselves through different processes wins once.
     day2 = day + dt.timedelta(days=1)
     open_day(api, b, day2)
