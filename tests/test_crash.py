@@ -29,6 +29,7 @@ BUDGET_SECONDS = 100
 def _start(data: Path, port: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZJB_")}
     env.update({"ZJB_APPOINTMENTS_SWEEP_INTERVAL_SECONDS": "0.3", "ZJB_APPOINTMENTS_PENDING_TIMEOUT_SECONDS": "2",
+                "ZJB_PAYMENTS_SANDBOX_RETRY_FACTOR": "0.05",
                 "ZJB_LOGGING_LEVEL": "WARNING"})
     with open(data.parent / "serve.log", "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(data)],
@@ -122,6 +123,51 @@ def test_kills_at_random_points_of_a_booking_race_leave_consistent_counts(tmp_pa
             assert Api(base).post("/api/v1/appointments", {"slot_id": free[0]["id"]},
                                   token=late.access_token).status_code == 201
         _invariants(data, b.hall_id)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def test_kills_while_payments_are_being_notified_leave_each_counted_once(tmp_path: Path) -> None:
+    from tests.support_payments import confirm_wechat, create_order, pay_wechat, prepay_id
+    data = tmp_path / "data"
+    port = free_port()
+    proc = _start(data, port)
+    base = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    rng = random.Random(11232026)
+    orders = []
+    try:
+        api = Api(base)
+        for i in range(ITERATIONS):
+            if time.monotonic() - started > BUDGET_SECONDS:
+                break
+            resident, order = create_order(api, None, items=[{"name": "工本费", "amount_fen": 1000 + i}])  # type: ignore[arg-type]
+            prepay = prepay_id(pay_wechat(api, resident, order["id"]))
+            orders.append((resident, order))
+            confirm_wechat(api, prepay)  # the notice is on its way (sent, retried by the stand-in)
+            time.sleep(rng.uniform(0.0, 0.3))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+            _db_gone(data)
+            proc = _start(data, port)
+        assert len(orders) >= 3
+        deadline = time.monotonic() + 90
+        for resident, order in orders:  # the stand-in's retries (or our queries) bring every one in
+            while api.get(f"/api/v1/payments/{order['id']}", token=resident.access_token).json()["status"] != "paid":
+                assert time.monotonic() < deadline, f"order {order['id']} never became paid"
+                time.sleep(0.5)
+        uri = running_database_uri(data)
+        with MongoClient(uri) as c:
+            db = c["zhijianban"]
+            ids = [o["id"] for _, o in orders]
+            from bson import ObjectId
+            receipts = list(db.receipts.find({"payment_id": {"$in": ids + [ObjectId(i) for i in ids]}}))
+            assert sorted(str(r["payment_id"]) for r in receipts) == sorted(ids)  # exactly one each
+            numbers = sorted(int(r["number"]) for r in db.receipts.find({}))
+            assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))  # gap-free
+            for pid in ids:
+                assert db.outbox.count_documents({"kind": "payment.paid", "payload.payment_id": {"$in": [pid, ObjectId(pid)]}}) == 1
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
