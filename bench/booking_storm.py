@@ -46,12 +46,13 @@ def _post(s: requests.Session, base: str, path: str, body: dict, token: str | No
     return s.post(base + path, data=json.dumps(body).encode(), headers=h, timeout=60)
 
 
-def start_system(db_uri: str, workdir: Path) -> tuple[subprocess.Popen, str]:
+def start_system(db_uri: str, workdir: Path, processes: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ZJB_DATABASE_URI": db_uri, "ZJB_DATABASE_NAME": f"storm_{uuid.uuid4().hex[:6]}",
            "ZJB_RATELIMIT_LOGIN_PER_IP_PER_MINUTE": "1000000", "ZJB_RATELIMIT_REALNAME_PER_IP_PER_MINUTE": "1000000",
            "ZJB_LOGGING_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(workdir)],
+    proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(workdir),
+                             "--processes", str(processes)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -164,6 +165,7 @@ def main() -> int:
     ap.add_argument("--slot-minutes", type=int, default=60)
     ap.add_argument("--same-slot", action="store_true", help="everyone books the same slot")
     ap.add_argument("--raw-ops", type=int, default=3000)
+    ap.add_argument("--processes", type=int, default=1, help="app processes (serve --processes N)")
     args = ap.parse_args()
 
     tmp = tempfile.TemporaryDirectory(prefix="storm-")
@@ -177,7 +179,8 @@ def main() -> int:
             db_uri = db_uri or db.uri
         base = args.url
         if not base:
-            proc, base = start_system(db.uri, Path(tmp.name) / "data")
+            proc, base = start_system(db.uri, Path(tmp.name) / "data", args.processes)
+            time.sleep(3 if args.processes > 1 else 0)  # every app process up
             print(f"started the system at {base}")
         t = time.perf_counter()
         tokens = make_residents(base, args.residents, 16)

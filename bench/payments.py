@@ -97,11 +97,12 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
         h = {"Authorization": "Bearer " + login["access_token"]}
         r = s.post(base + "/api/v1/me/realname", json={"name": "张伟", "id_number": make_id_number()}, headers=h)
         assert r.status_code == 200, r.text
-        case = {"_id": ObjectId(), "serial": f"BENCH{i:06d}", "applicant_id": login["user"]["id"], "service_id": "svc-bench",
-                "service_name": "不动产登记", "department_id": "dept", "status": "accepted"}
-        db["applications"].insert_one(case)  # replaced by POST /applications when cases land
+        if i == 0:
+            svc = next(x for x in s.get(base + "/api/v1/services").json()["items"] if x["code"] == "BDC-BF")
+        case = s.post(base + "/api/v1/applications", headers=h, json={
+            "service_id": svc["id"], "form": {}, "materials": ["id_card", "notice"]}).json()
         p = s.post(base + "/api/v1/staff/payments", headers=staff_h,
-                   json={"application_id": str(case["_id"]), "items": [{"name": "登记费", "amount_fen": 8000 + i}]}).json()
+                   json={"application_id": case["id"], "items": [{"name": "登记费", "amount_fen": 8000 + i}]}).json()
         pay = s.post(base + f"/api/v1/payments/{p['id']}/pay", json={"channel": "wechat"}, headers=h).json()
         orders.append((p["id"], pay["request_payment"]["package"].removeprefix("prepay_id=")))
     setup_s = time.perf_counter() - t0
