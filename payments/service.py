@@ -31,6 +31,7 @@ from backend.config import PaymentsConfig, ReceiptsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname
 from backend.core.clock import TZ, Clock
+from backend.db.mongo import in_transaction
 from notify.outbox import Outbox
 from payments import receipts as rc
 from payments.providers import (AlreadyPaid, AttemptRequest, NoticeRejected, PaidTrade, PaymentChannel,
@@ -123,8 +124,7 @@ class PaymentService:
         self._paying = asyncio.Lock()
 
     async def _txn(self, fn: Any) -> Any:
-        async with self.client.start_session() as s:
-            return await s.with_transaction(fn)
+        return await in_transaction(self.client, fn)
 
     def _channel(self, name: str) -> PaymentChannel:
         ch = self.channels.get(name)

@@ -34,6 +34,7 @@ from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname
 from backend.core.clock import TZ, Clock, iso
+from backend.db.mongo import in_transaction
 from notify.outbox import Outbox
 
 log = logging.getLogger("zjb.appointments")
@@ -84,8 +85,7 @@ class AppointmentService:
         return dt.timedelta(minutes=self.cfg.min_notice_minutes)
 
     async def _tx(self, fn: Any) -> Any:
-        async with self.client.start_session() as s:
-            return await s.with_transaction(fn)
+        return await in_transaction(self.client, fn)
 
     async def name(self, kind: str, id_: str) -> str:
         hit = self._names.get((kind, id_))

@@ -21,6 +21,7 @@ from backend.config import CasesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock, iso
+from backend.db.mongo import in_transaction
 from notify.messages import CASE_STATUS
 from notify.outbox import Outbox
 
@@ -62,8 +63,7 @@ class CaseService:
         self.calendar = catalogue.calendar
 
     async def _tx(self, fn: Any) -> Any:
-        async with self.client.start_session() as s:
-            return await s.with_transaction(fn)
+        return await in_transaction(self.client, fn)
 
     # Submission --------------------------------------------------------------------------------
     async def submit(self, resident: Resident, body: dict[str, Any]) -> dict[str, Any]:

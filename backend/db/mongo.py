@@ -63,6 +63,13 @@ async def ensure_schema(db: AsyncDatabase, specs: Iterable[CollectionSpec]) -> N
     log.info("schema ensured", extra={"collections": len(list(specs)) if isinstance(specs, (list, tuple)) else None})
 
 
+async def in_transaction(client: AsyncMongoClient, fn: Any) -> Any:
+    """Run ``fn(session)`` in one multi-document transaction, retried by the driver on transient
+    errors (write conflicts) and unknown commit results."""
+    async with client.start_session() as s:
+        return await s.with_transaction(fn)
+
+
 async def ping(client: AsyncMongoClient) -> bool:
     try:
         await client.admin.command("ping")
