@@ -69,7 +69,6 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--data-dir")
     r.add_argument("--config", dest="config", default=argparse.SUPPRESS)
 
-    # --- payments (issue 4) ---
     pay = sub.add_parser("payments", help="payments")
     pay_sub = pay.add_subparsers(dest="payments_command", required=True)
     rec = pay_sub.add_parser("reconcile", help="reconcile one day against the provider's bill (对账)")
@@ -77,7 +76,6 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--channel", required=True, choices=["wechat", "alipay"])
     rec.add_argument("--data-dir")
     rec.add_argument("--config", dest="config", default=argparse.SUPPRESS)
-    # --- end payments ---
 
     cf = sub.add_parser("config", help="configuration")
     cf_sub = cf.add_subparsers(dest="config_command", required=True)
@@ -121,9 +119,9 @@ async def _admin(args: argparse.Namespace, config: Config) -> int:
             embedded = EmbeddedDatabase(config.data_dir)
             uri = embedded.start()
         config = config.with_overrides(database={"uri": uri})
-    ctx = make_app(config.with_overrides(sandbox={"seed_demo_data": False})).settings["ctx"]
+    runtime = make_app(config.with_overrides(sandbox={"seed_demo_data": False})).settings["runtime"]
     try:
-        await ctx.start(run_workers=False)
+        await runtime.start(run_workers=False)
         if args.command == "staff":
             if args.password_stdin:
                 password = sys.stdin.readline().rstrip("\n")
@@ -134,7 +132,7 @@ async def _admin(args: argparse.Namespace, config: Config) -> int:
             else:
                 password, generated = secrets.token_urlsafe(12), True
             try:
-                staff = await ctx.staff.create(username=args.username, password=password,
+                staff = await runtime.service("staff").create(username=args.username, password=password,
                                                roles=[r.strip() for r in args.roles.split(",") if r.strip()],
                                                display_name=args.display_name)
             except errors.AppError as e:
@@ -144,15 +142,15 @@ async def _admin(args: argparse.Namespace, config: Config) -> int:
             if generated:
                 print(f"generated password: {password}")
             return 0
-        if args.command == "payments":  # payments (issue 4)
+        if args.command == "payments":
             from payments.cli import reconcile_command
-            return await reconcile_command(ctx, args)
+            return await reconcile_command(runtime.service("payments"), args)
         if args.command == "keys":
-            n = await ctx.identity.reseal_all()
+            n = await runtime.service("identity").reseal_all()
             print(f"re-encrypted {n} record(s) with key {config.security.id_active_key}")
             return 0
         return 2
     finally:
-        await ctx.stop()
+        await runtime.stop()
         if embedded is not None:
             embedded.stop()

@@ -33,12 +33,10 @@ EXAMPLE_SECRETS = frozenset(
      EXAMPLE_REALNAME_SECRET}
 )
 SANDBOX_GATEWAY = "sandbox"
-# --- payments (issue 4) ---------------------------------------------------------------------
 # "sandbox" as a key file: the key generated for the sandbox at first start under
 # DATA_DIR/sandbox/keys/ (production refuses it). The example APIv3 key is refused too.
 SANDBOX_KEY = "sandbox"
 EXAMPLE_WECHATPAY_APIV3_KEY = "sandboxApiV3Key0000000000000000x"
-# --- end payments ---
 
 
 class ConfigError(Exception):
@@ -193,7 +191,6 @@ class CalendarConfig:
     workdays: tuple[str, ...] = WORKDAYS_2026
 
 
-# --- appointments (issue 3) -------------------------------------------------------------------
 @dataclass(frozen=True)
 class AppointmentsConfig:
     # Booking rules (defaults from real service centres).
@@ -218,7 +215,6 @@ class AppointmentsConfig:
     pending_timeout_seconds: int = 30
     generate_interval_seconds: float = 60.0
     sweep_interval_seconds: float = 5.0
-# --- end appointments -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -233,7 +229,6 @@ class WorkersConfig:
     tick_seconds: float = 1.0
 
 
-# --- payments (issue 4) ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class PaymentsConfig:
     # Channels residents may choose ("wechat", "alipay").
@@ -296,7 +291,6 @@ class ReceiptsConfig:
     seal_text: str = "财政票据专用章"
 
 
-# --- end payments ---
 
 
 @dataclass(frozen=True)
@@ -314,15 +308,13 @@ class Config:
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     cases: CasesConfig = field(default_factory=CasesConfig)
-    appointments: AppointmentsConfig = field(default_factory=AppointmentsConfig)  # issue 3
+    appointments: AppointmentsConfig = field(default_factory=AppointmentsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
-    # --- payments (issue 4) ---
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     wechatpay: WeChatPayConfig = field(default_factory=WeChatPayConfig)
     alipay: AlipayConfig = field(default_factory=AlipayConfig)
     receipts: ReceiptsConfig = field(default_factory=ReceiptsConfig)
-    # --- end payments ---
     # Extra settings for tests only (e.g. validating every response against its schema).
     validate_responses: bool = False
 
@@ -488,14 +480,14 @@ def check_config(cfg: Config) -> list[str]:
         p.append(f"server.port: {cfg.server.port} is not a TCP port")
     if cfg.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
-    p.extend(_payments_problems(cfg))  # payments (issue 4)
+    p.extend(_payments_problems(cfg))
     if cfg.mode == "production":
         p.extend(_production_problems(cfg))
-        p.extend(_payments_production_problems(cfg))  # payments (issue 4)
+        p.extend(_payments_production_problems(cfg))
     return p
 
 
-# --- payments (issue 4) ---------------------------------------------------------------------
+# Payment channels, keys and receipts.
 def _payments_problems(cfg: Config) -> list[str]:
     p: list[str] = []
     pay = cfg.payments
@@ -535,7 +527,6 @@ def _payments_production_problems(cfg: Config) -> list[str]:
     if "SANDBOX" in cfg.wechatpay.platform_public_key_id or "sandbox" in cfg.receipts.key_id:
         p.append("wechatpay.platform_public_key_id / receipts.key_id: still the sandbox ids")
     return p
-# --- end payments ---
 
 
 def _production_problems(cfg: Config) -> list[str]:

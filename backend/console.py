@@ -1,4 +1,4 @@
-"""The staff console's static files, served at ``/console/`` (issue 7).
+"""The staff console's static files, served at ``/console/``.
 
 The console is a plain client of the staff API: HTML + ES modules + CSS from the top-level
 ``console/`` folder, no build step, no server-side logic and no privileged path of its own.

@@ -14,7 +14,7 @@ from pathlib import Path
 import tornado.httpserver
 import tornado.netutil
 
-from backend.app import AppContext, make_app
+from backend.app import Runtime, make_app
 from backend.config import Config
 from backend.db.embedded import EmbeddedDatabase
 
@@ -28,7 +28,7 @@ class Runner:
         self.config = config
         self.embedded: EmbeddedDatabase | None = None
         self.http: tornado.httpserver.HTTPServer | None = None
-        self.ctx: AppContext | None = None
+        self.runtime: Runtime | None = None
 
     def start_database(self) -> Config:
         if self.config.database.uri:
@@ -40,21 +40,21 @@ class Runner:
 
     async def start_app(self, *, http: bool = True, reuse_port: bool = False) -> None:
         app = make_app(self.config)
-        self.ctx = app.settings["ctx"]
+        self.runtime = app.settings["runtime"]
         if http:
             self.http = tornado.httpserver.HTTPServer(app, max_body_size=self.config.server.max_body_bytes * 2,
                                                       idle_connection_timeout=60, body_timeout=30)
             # With reuse_port several app processes accept on one port; the kernel spreads connections.
             self.http.add_sockets(tornado.netutil.bind_sockets(self.config.server.port, self.config.server.host,
                                                                reuse_port=reuse_port))
-        await self.ctx.start()
+        await self.runtime.start()
 
     async def stop_app(self) -> None:
         if self.http is not None:
             self.http.stop()
             await asyncio.wait_for(self.http.close_all_connections(), timeout=10)
-        if self.ctx is not None:
-            await self.ctx.stop()
+        if self.runtime is not None:
+            await self.runtime.stop()
 
     def stop_database(self) -> None:
         if self.embedded is not None:

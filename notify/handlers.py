@@ -22,18 +22,18 @@ ALERTS = list_of(obj({"id": string(), "kind": string(), "text": string(), "appli
 class SubscriptionsHandler(ApiHandler):
     @operation("订阅消息：应请求授权的模板及剩余额度", tags=TAGS, auth="resident", responses={200: SUBS}, errors=(401,))
     async def get(self) -> None:
-        self.reply(await self.ctx.notify.subscriptions(self.principal))
+        self.reply(await self.notify.subscriptions(self.principal))
 
     @operation("记录 wx.requestSubscribeMessage 的授权结果（一次性订阅：每次同意可发一条）", tags=TAGS,
                auth="resident", body=ACCEPT, responses={200: SUBS}, errors=(400, 401))
     async def post(self) -> None:
-        self.reply(await self.ctx.notify.accept(self.principal, self.body["accepted"]))
+        self.reply(await self.notify.accept(self.principal, self.body["accepted"]))
 
 
 class InboxHandler(ApiHandler):
     @operation("我的站内信", tags=TAGS, auth="resident", query=INBOX_QUERY, responses={200: INBOX}, errors=(400, 401))
     async def get(self) -> None:
-        self.reply(await self.ctx.notify.list_inbox(self.principal, unread=self.query.get("unread"),
+        self.reply(await self.notify.list_inbox(self.principal, unread=self.query.get("unread"),
                                                     cursor=self.query.get("cursor"),
                                                     limit=self.query.get("limit", 50)))
 
@@ -41,14 +41,14 @@ class InboxHandler(ApiHandler):
 class InboxReadHandler(ApiHandler):
     @operation("标记站内信为已读", tags=TAGS, auth="resident", responses={200: MESSAGE}, errors=(401, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.notify.mark_read(self.principal, id))
+        self.reply(await self.notify.mark_read(self.principal, id))
 
 
 class StaffInboxHandler(ApiHandler):
     @operation("工作人员提醒（时限预警、整改）", tags=TAGS, auth="staff",
                roles=("clerk", "approver", "supervisor"), responses={200: ALERTS}, errors=(401, 403))
     async def get(self) -> None:
-        self.reply({"items": await self.ctx.notify.staff_alerts(), "next_cursor": None})
+        self.reply({"items": await self.notify.staff_alerts(), "next_cursor": None})
 
 
 default_handlers = [

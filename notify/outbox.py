@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import Clock
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, count_by
 
 PENDING = "pending"
 STATES = ("pending", "sending", "delivered", "failed", "skipped")
@@ -58,3 +58,13 @@ class Outbox:
         except DuplicateKeyError:
             return False
         return True
+
+    async def count_by_status(self) -> list[tuple[str, int]]:
+        return await count_by(self._col, "status")
+
+    async def failed_by_kind(self) -> list[tuple[str, int]]:
+        return await count_by(self._col, "kind", {"status": "failed"})
+
+    async def oldest_undelivered_at(self) -> dt.datetime | None:
+        oldest = await self._col.find_one({"status": {"$in": ["pending", "sending"]}}, sort=[("created_at", 1)])
+        return oldest["created_at"] if oldest else None

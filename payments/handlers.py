@@ -12,7 +12,7 @@ from backend.core.schema import ERROR
 from payments import schemas as s
 from payments.providers import NoticeRejected
 from payments.receipts import qr_png
-from payments.service import public_payment, public_receipt
+from payments.service import PaymentService, public_payment, public_receipt
 
 log = logging.getLogger("zjb.payments")
 TAGS = ("缴费与票据",)
@@ -21,9 +21,7 @@ CALLBACK_TAGS = ("支付回调",)
 
 
 class _Payments(ApiHandler):
-    @property
-    def payments(self):  # noqa: ANN201
-        return self.ctx.payments
+    payments: PaymentService
 
 
 class MyPayments(_Payments):
@@ -179,7 +177,7 @@ class WeChatNotify(_Callback):
                           400: Response(schema={"type": "object"}, description='验签/解密/核对失败：{"code":"FAIL"}'),
                           500: Response(schema={"type": "object"}, description="暂时无法处理，微信支付将重试")})
     async def post(self) -> None:
-        svc = self.settings["ctx"].payments
+        svc = self.payments
         try:
             if self.kind == "payment":
                 await svc.payment_notice("wechat", self.request.headers, self.request.body)
@@ -210,7 +208,7 @@ class AlipayNotify(_Callback):
     @operation("支付宝异步通知（由支付宝调用）", tags=CALLBACK_TAGS, raw_body=True,
                responses={200: Response(content_type="text/plain", description="success 或 fail")})
     async def post(self) -> None:
-        svc = self.settings["ctx"].payments
+        svc = self.payments
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         try:
             await svc.payment_notice("alipay", self.request.headers, self.request.body)

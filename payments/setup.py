@@ -1,4 +1,4 @@
-"""Build the payments domain once from config (called by ``backend.app.make_app``)."""
+"""Keys, channels and the payment service built from config (used by ``payments.build``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,12 +58,6 @@ def build_payments(config: Config, *, client: Any, db: Any, clock: Any, audit: A
     return PaymentService(client=client, store=PaymentStore(db), clock=clock, audit=audit, outbox=outbox,
                           channels=build_channels(config, gateway), signer=signer, cases=CaseDirectory(db),
                           config=config.payments, receipts_config=config.receipts, public_url=config.public_url)
-
-
-def register_jobs(workers: Any, service: PaymentService, interval: float) -> None:
-    workers.register("payments.query", service.query_due, interval)
-    workers.register("payments.expire", service.expire_due, interval)
-    workers.register("payments.refunds", service.refunds_due, interval)
 
 
 def sandbox_standins(config: Config) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, count_by
 from payments import receipts
 
 STATUSES = ("unpaid", "paid", "refunding", "refunded", "closed")
@@ -97,6 +97,9 @@ class PaymentStore:
         self.receipts = db["receipts"]
         self.reports = db["reconciliations"]
         self.users = db["users"]
+
+    async def count_by_status(self) -> list[tuple[str, int]]:
+        return await count_by(self.payments, "status")
 
     # payments --------------------------------------------------------------------------------------
 

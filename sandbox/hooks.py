@@ -15,7 +15,7 @@ STAFF_LIST = obj({
 class StaffHook(ApiHandler):
     @operation("沙箱：演示用工作人员账号（用户名、角色、密码）", tags=("沙箱",), responses={200: STAFF_LIST})
     async def get(self) -> None:
-        self.reply({"password": self.ctx.config.sandbox.demo_staff_password,
+        self.reply({"password": self.demo_password,
                     "items": [dict(s) for s in DEMO_STAFF]})
 
 

@@ -16,7 +16,7 @@ DEMO_STAFF: list[dict[str, Any]] = [
 async def seed_demo_data(ctx: Any) -> None:
     from sandbox import seed_catalogue
     await seed_catalogue.seed(ctx)
-    from sandbox import seed_appointments  # issue 3
+    from sandbox import seed_appointments
     await seed_appointments.seed(ctx)
     for s in DEMO_STAFF:
         await ctx.staff.ensure(username=s["username"], password=ctx.config.sandbox.demo_staff_password,

@@ -89,6 +89,5 @@ def make_server(database: EmbeddedDatabase, tmp_path_factory: pytest.TempPathFac
         s.stop()
 
 
-# --- staff console (issue 7): browser fixtures (one Chromium for the session) -----------------------
+# Browser fixtures for the staff console: one Chromium for the session.
 from tests.support_console import chromium_context, console  # noqa: E402,F401
-# --- end staff console ---------------------------------------------------------------------------------

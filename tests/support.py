@@ -18,7 +18,7 @@ from typing import Any, Coroutine
 import requests
 import tornado.httpserver
 
-from backend.app import AppContext, make_app
+from backend.app import Runtime, make_app
 from backend.config import Config
 from backend.core.clock import ShiftedClock
 from backend.db.embedded import free_port
@@ -32,7 +32,7 @@ class AppServer:
         self.config = config.with_overrides(server={"port": port})
         self.clock = clock or ShiftedClock()
         self.base = f"http://127.0.0.1:{port}"
-        self.ctx: AppContext | None = None
+        self.ctx: Runtime | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -57,7 +57,7 @@ class AppServer:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         app = make_app(self.config, clock=self.clock)
-        self.ctx = app.settings["ctx"]
+        self.ctx = app.settings["runtime"]
         http = tornado.httpserver.HTTPServer(app, max_body_size=self.config.server.max_body_bytes * 2)
         http.listen(self.config.server.port, "127.0.0.1")
         starting = asyncio.ensure_future(self.ctx.start())

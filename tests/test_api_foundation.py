@@ -161,7 +161,7 @@ def test_unexpected_errors_are_500_without_internals(make_server) -> None:
     srv = make_server()
     api = Api(srv.base)
     resident = new_resident(api)
-    srv.ctx.identity.users = _Exploding()  # an injected store that fails unexpectedly
+    srv.ctx.service("identity").users = _Exploding()  # an injected store that fails unexpectedly
     r = api.get("/api/v1/me", token=resident.access_token)
     assert_error(r, 500, "internal_error")
     assert "secret-table-name" not in r.text and "Traceback" not in r.text and "RuntimeError" not in r.text

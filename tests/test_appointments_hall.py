@@ -35,7 +35,7 @@ def test_waitlist_first_in_line_is_offered_before_everyone(api: Api, server: App
     # The second may not accept; the first lets it expire, so it passes to the second.
     assert_error(api.post(f"/api/v1/waitlist/{j2['id']}/accept", token=w2.access_token), 409, "offer_expired")
     clock.advance(minutes=31)
-    server.run(server.ctx.appointments.sweep())
+    server.run(server.ctx.service("appointments").sweep())
     fresh(api, w1)
     fresh(api, w2)
     assert api.get("/api/v1/me/waitlist", token=w1.access_token).json()["items"][0]["status"] == "expired"

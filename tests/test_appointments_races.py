@@ -78,25 +78,25 @@ def test_crash_after_claim_is_finished_by_the_reconciler(api: Api, server: AppSe
     async def crash(step: str) -> None:
         if step == "after_claim":
             raise RuntimeError("simulated crash")
-    server.ctx.appointments.fault_hook = crash
+    server.ctx.service("appointments").fault_hook = crash
     try:
         assert_error(book(api, r.access_token, sid), 500, "internal_error")
     finally:
-        server.ctx.appointments.fault_hook = None
+        server.ctx.service("appointments").fault_hook = None
     # Half-way: the place is taken, the booking is pending, no event yet.
     s = _slot(server, sid)
     appt = server.run(server.ctx.db["appointments"].find_one({"user_id": r.id}))
     assert appt["status"] == "pending" and s["booked"] == 1 and s["claims"] == [appt["_id"]]
-    server.run(server.ctx.appointments.sweep())  # too fresh: left alone
+    server.run(server.ctx.service("appointments").sweep())  # too fresh: left alone
     assert server.run(server.ctx.db["appointments"].find_one({"_id": appt["_id"]}))["status"] == "pending"
     clock.advance(seconds=31)
-    server.run(server.ctx.appointments.sweep())
+    server.run(server.ctx.service("appointments").sweep())
     done = server.run(server.ctx.db["appointments"].find_one({"_id": appt["_id"]}))
     assert done["status"] == "booked" and _slot(server, sid)["booked"] == 1
     kinds = [e["kind"] for e in server.run(server.ctx.db["outbox"].find({"payload.appointment_id": str(appt["_id"])}).to_list(None))]
     assert kinds.count("appointment.booked") == 1
     # Running the reconciler again changes nothing.
-    server.run(server.ctx.appointments.sweep())
+    server.run(server.ctx.service("appointments").sweep())
     assert _slot(server, sid)["booked"] == 1
 
 
@@ -110,16 +110,16 @@ def test_crash_before_claim_is_undone_and_frees_the_person(api: Api, server: App
     async def crash(step: str) -> None:
         if step == "after_insert":
             raise RuntimeError("simulated crash")
-    server.ctx.appointments.fault_hook = crash
+    server.ctx.service("appointments").fault_hook = crash
     try:
         assert_error(book(api, r.access_token, sid), 500, "internal_error")
     finally:
-        server.ctx.appointments.fault_hook = None
+        server.ctx.service("appointments").fault_hook = None
     assert _slot(server, sid)["booked"] == 0
     # Until reconciled, the pending booking still holds the person's keys.
     assert_error(book(api, r.access_token, sid), 409, "already_booked")
     clock.advance(seconds=31)
-    server.run(server.ctx.appointments.sweep())
+    server.run(server.ctx.service("appointments").sweep())
     appt = server.run(server.ctx.db["appointments"].find_one({"user_id": r.id}))
     assert appt["status"] == "abandoned" and "day_key" not in appt
     from tests.support_appointments import fresh
@@ -139,13 +139,13 @@ def test_crash_after_cancel_gives_the_place_back_once(api: Api, server: AppServe
     async def crash(step: str) -> None:
         if step == "after_cancel":
             raise RuntimeError("simulated crash")
-    server.ctx.appointments.fault_hook = crash
+    server.ctx.service("appointments").fault_hook = crash
     try:
         assert_error(api.post(f"/api/v1/appointments/{a['id']}/cancel", token=r.access_token), 500, "internal_error")
     finally:
-        server.ctx.appointments.fault_hook = None
+        server.ctx.service("appointments").fault_hook = None
     assert _slot(server, sid)["booked"] == 1  # cancelled, place not yet back
-    server.run(server.ctx.appointments.sweep())
-    server.run(server.ctx.appointments.sweep())
+    server.run(server.ctx.service("appointments").sweep())
+    server.run(server.ctx.service("appointments").sweep())
     s = _slot(server, sid)
     assert s["booked"] == 0 and s["free"] == 1 and s["claims"] == []

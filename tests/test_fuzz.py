@@ -44,7 +44,7 @@ def tokens(fuzz_server: AppServer) -> dict[str, str]:
     resident = new_resident(Api(fuzz_server.base), verified=True)
 
     async def all_roles_staff() -> None:
-        await fuzz_server.ctx.staff.create(username="fuzzer", password="fuzz-password-2026",
+        await fuzz_server.ctx.service("staff").create(username="fuzzer", password="fuzz-password-2026",
                                            roles=sorted(STAFF_ROLES), display_name="模糊测试")
     fuzz_server.run(all_roles_staff())
     r = Api(fuzz_server.base).post("/api/v1/staff/login", {"username": "fuzzer", "password": "fuzz-password-2026"})
@@ -57,7 +57,7 @@ def _published_document() -> dict:
     from backend.app import make_app
     from backend.config import load_config
     config = load_config(None, env={}, overrides={"database": {"uri": "mongodb://127.0.0.1:1/?directConnection=true"}})
-    ctx = make_app(config).settings["ctx"]
+    ctx = make_app(config).settings["runtime"]
     return ctx.openapi()
 
 

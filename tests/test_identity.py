@@ -242,7 +242,7 @@ def test_id_numbers_are_encrypted_at_rest(api: Api, server) -> None:
     assert r.id_number not in stored and r.id_number[6:14] not in stored and r.name not in stored
     sealed = doc["realname"]["id_sealed"]
     assert sealed["kid"] == "k1" and set(sealed) == {"kid", "nonce", "ct"}
-    cipher = server.ctx.identity.cipher
+    cipher = server.ctx.service("identity").cipher
     assert cipher.open(sealed, aad=str(doc["_id"])) == r.id_number
     # Bound to its record: the same ciphertext does not open for another account.
     from backend.identity.crypto import CipherError

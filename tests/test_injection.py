@@ -25,7 +25,7 @@ def tokens(server: AppServer) -> dict[str, str]:
     api = Api(server.base)
 
     async def all_roles() -> None:
-        await server.ctx.staff.ensure(username="injector", password="inject-password-2026",
+        await server.ctx.service("staff").ensure(username="injector", password="inject-password-2026",
                                       roles=sorted(STAFF_ROLES), display_name="注入测试")
     server.run(all_roles())
     return {"resident": new_resident(api, verified=True).access_token,

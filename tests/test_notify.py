@@ -102,7 +102,7 @@ def test_a_worker_dying_mid_delivery_is_taken_over_and_delivers_once(api: Api, s
     ctx = server.ctx
 
     async def emit_and_claim() -> dict:
-        await ctx.outbox.emit("case.status_changed", user_id=r.id, payload={"serial": "ZJB-TEST", "service_name": "测试",
+        await ctx.provided("outbox").emit("case.status_changed", user_id=r.id, payload={"serial": "ZJB-TEST", "service_name": "测试",
                                                                              "status": "accepted"},
                               deliver_after=ctx.clock.now() + dt.timedelta(hours=1))
         dying = Deliverer(ctx.db, ctx.clock, ctx.config.notify, None)
@@ -132,10 +132,10 @@ def test_several_workers_deliver_each_message_once(api: Api, server: AppServer) 
 
     async def emit_many() -> None:
         for i in range(40):
-            await ctx.outbox.emit("case.status_changed", user_id=residents[i % 5].id,
+            await ctx.provided("outbox").emit("case.status_changed", user_id=residents[i % 5].id,
                                   payload={"serial": f"ZJB-{i}", "service_name": "测试", "status": "accepted"})
     server.run(emit_many())
-    workers = [Deliverer(ctx.db, ctx.clock, ctx.config.notify, ctx.deliverer.wechat) for _ in range(4)]
+    workers = [Deliverer(ctx.db, ctx.clock, ctx.config.notify, ctx.provided("deliverer").wechat) for _ in range(4)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda w: server.run(w.run_once(), timeout=60), workers))
     eventually(lambda: sum(len(_inbox(api, r)) for r in residents) == 40)
@@ -147,6 +147,6 @@ def test_several_workers_deliver_each_message_once(api: Api, server: AppServer) 
 @pytest.mark.parametrize("kind", ["appointment.booked", "payment.paid", "receipt.issued", "something.new"])
 def test_every_kind_reaches_the_inbox(api: Api, server: AppServer, kind: str) -> None:
     r = new_resident(api)
-    server.run(server.ctx.outbox.emit(kind, user_id=r.id, payload={"service_name": "护照", "amount_fen": 12000}))
+    server.run(server.ctx.provided("outbox").emit(kind, user_id=r.id, payload={"service_name": "护照", "amount_fen": 12000}))
     inbox = eventually(lambda: _inbox(api, r))
     assert inbox[0]["kind"] == kind and inbox[0]["text"]

@@ -55,9 +55,9 @@ def test_query_job_and_notice_racing_apply_once(api, server) -> None:
     server.run(server.ctx.db["pay_attempts"].update_many({"payment_id": ObjectId(order["id"])},
                                                          {"$set": {"next_query_at": server.clock.now()}}))
     with ThreadPoolExecutor(max_workers=3) as pool:
-        fs = [pool.submit(lambda: server.run(server.ctx.payments.query_due())),
+        fs = [pool.submit(lambda: server.run(server.ctx.service("payments").query_due())),
               pool.submit(lambda: Api(server.base).post("/sandbox/wechatpay/resend", {"prepay_id": prepay_id(pay)})),
-              pool.submit(lambda: server.run(server.ctx.payments.query_due()))]
+              pool.submit(lambda: server.run(server.ctx.service("payments").query_due()))]
         [f.result() for f in fs]
     assert len(db_find(server, "receipts", {"payment_id": ObjectId(order["id"])})) == 1
     assert len(db_find(server, "outbox", {"kind": "payment.paid", "payload.payment_id": order["id"]})) == 1

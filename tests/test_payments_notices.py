@@ -20,7 +20,7 @@ def _paid_without_notice(api, server):
     resident, order = create_order(api, server)
     pay = pay_wechat(api, resident, order["id"])
     confirm_wechat(api, prepay_id(pay), notify=False)
-    standin = server.ctx.standins["wechatpay"]
+    standin = server.ctx.provided("standins")["wechatpay"]
     row = standin.store.one("SELECT * FROM orders WHERE prepay_id = ?", (prepay_id(pay),))
     resource = standin._transaction(row)
     return resident, order, pay, standin, resource
@@ -85,7 +85,7 @@ def test_query_first_then_late_notice_is_a_repeat(api, server) -> None:
     resident, order, pay, standin, resource = _paid_without_notice(api, server)
     otn = resource["out_trade_no"]
     server.run(server.ctx.db["pay_attempts"].update_one({"out_trade_no": otn}, {"$set": {"next_query_at": server.clock.now()}}))
-    server.run(server.ctx.payments.query_due())
+    server.run(server.ctx.service("payments").query_due())
     assert _status(api, resident, order) == "paid"
     attempt = db_find(server, "pay_attempts", {"out_trade_no": otn})[0]
     assert attempt["paid_via"] == "query"

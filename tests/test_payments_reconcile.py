@@ -34,7 +34,7 @@ def test_wechat_reconciliation_finds_planted_discrepancies(make_server) -> None:
     r = api.post(f"/api/v1/staff/payments/{order['id']}/refunds",
                  {"amount_fen": 500, "reason": "部分退款", "request_id": "rec-test-refund-1"}, token=token)
     assert r.status_code == 201
-    srv.run(srv.ctx.standins["wechatpay"].run_due())
+    srv.run(srv.ctx.provided("standins")["wechatpay"].run_due())
     clean = api.post("/api/v1/staff/reconciliation", {"date": today, "channel": "wechat"}, token=token).json()
     assert clean["balanced"] is True and clean["matched"] == 5 and clean["bill_net_fen"] == 4 * 9000 - 500, clean
 

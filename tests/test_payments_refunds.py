@@ -22,7 +22,7 @@ def _paid(api, server, channel="wechat"):
 
 def _settle(server, standin_name="wechatpay"):
     """Let the stand-in's bank side finish refunds and send the refund notices."""
-    server.run(server.ctx.standins[standin_name].run_due())
+    server.run(server.ctx.provided("standins")[standin_name].run_due())
 
 
 def _view(api, token, pid):
@@ -61,7 +61,7 @@ def test_partial_then_full_refund_wechat_and_over_refund_refused(api, server) ->
     kinds = [e["kind"] for e in db_find(server, "outbox", {"payload.payment_id": order["id"], "kind": "payment.refunded"})]
     assert len(kinds) == 2
     # the provider holds exactly what we hold
-    standin = server.ctx.standins["wechatpay"]
+    standin = server.ctx.provided("standins")["wechatpay"]
     assert standin.store.one("SELECT refunded FROM orders WHERE out_trade_no = ?", (v["out_trade_no"],))["refunded"] == 9000
     actions = [a["action"] for a in db_find(server, "audit_log", {"target.id": order["id"]})]
     assert actions.count("payment.refund.request") == 2 and actions.count("payment.refund.success") == 2
@@ -90,11 +90,11 @@ def test_expiry_closes_at_provider_then_locally_and_late_payment_is_refunded(api
     resident, order = create_order(api, server)
     pay = pay_wechat(api, resident, order["id"])
     clock.advance(minutes=31)
-    server.run(server.ctx.payments.expire_due())
+    server.run(server.ctx.service("payments").expire_due())
     clock.reset()  # (access tokens last 15 minutes)
     got = api.get(f"/api/v1/payments/{order['id']}", token=resident.access_token).json()
     assert got["status"] == "closed" and got["close_reason"] == "expired"
-    standin = server.ctx.standins["wechatpay"]
+    standin = server.ctx.provided("standins")["wechatpay"]
     assert standin.store.one("SELECT state FROM orders WHERE prepay_id = ?", (prepay_id(pay),))["state"] == "CLOSED"
     assert db_find(server, "outbox", {"kind": "payment.closed", "payload.payment_id": order["id"]})
     assert_error(api.post(f"/api/v1/payments/{order['id']}/pay", {"channel": "wechat"}, token=resident.access_token),
@@ -126,7 +126,7 @@ def test_payment_arriving_after_close_is_refunded_automatically(api, server, clo
     _settle(server)
     deadline = time.time() + 5
     while time.time() < deadline and db_find(server, "refunds", {"_id": refunds[0]["_id"]})[0]["status"] != "success":
-        server.run(server.ctx.payments.refunds_due())
+        server.run(server.ctx.service("payments").refunds_due())
         time.sleep(0.1)
     assert db_find(server, "refunds", {"_id": refunds[0]["_id"]})[0]["status"] == "success"
     assert db_find(server, "pay_attempts", {"payment_id": ObjectId(order2["id"])})[0]["status"] == "late"

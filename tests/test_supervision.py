@@ -19,16 +19,16 @@ def test_lights_follow_the_deadline_and_alert_staff(api: Api, server: AppServer,
     case = submit(api, r)
     paused = submit(api, new_resident(api, verified=True))
     move(api, clerk, paused["id"], "correction_requested", missing=["户口簿"])
-    server.run(server.ctx.cases.supervise())
+    server.run(server.ctx.service("cases").supervise())
     assert _light(api, sup, case["id"]) == "green"
     deadline = dt.datetime.fromisoformat(case["deadline"])
     clock.advance(seconds=(deadline - clock.now()).total_seconds() - 3600)  # an hour before the deadline
-    server.run(server.ctx.cases.supervise())
+    server.run(server.ctx.service("cases").supervise())
     sup = staff_login(api, role="supervisor")["access_token"]
     assert _light(api, sup, case["id"]) == "yellow"
     clock.advance(hours=2)
-    server.run(server.ctx.cases.supervise())
-    server.run(server.ctx.cases.supervise())  # twice: one alert per change
+    server.run(server.ctx.service("cases").supervise())
+    server.run(server.ctx.service("cases").supervise())  # twice: one alert per change
     sup = staff_login(api, role="supervisor")["access_token"]
     assert _light(api, sup, case["id"]) == "red"
     assert _light(api, sup, paused["id"]) == "green"  # waiting for the resident: the clock is stopped

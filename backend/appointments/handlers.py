@@ -18,7 +18,7 @@ class SlotsHandler(ApiHandler):
     @operation("某事项某日的可预约时段（容量与余量）", tags=TAGS, query=s.SLOTS_QUERY, responses={200: s.SLOTS},
                errors=(400, 404), description="只列出已放号的时段；bookable=false 表示已约满、已过或距开始不足最短提前量。")
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(_items(await self.ctx.appointments.slots(id, self.query["date"], self.query.get("hall_id"))))
+        self.reply(_items(await self.appointments.slots(id, self.query["date"], self.query.get("hall_id"))))
 
 
 class AppointmentsHandler(ApiHandler):
@@ -27,65 +27,65 @@ class AppointmentsHandler(ApiHandler):
                description="403 realname_required / booking_blocked；409 slot_full、already_booked、daily_limit、"
                            "too_many_open、slot_closed、slot_not_open。")
     async def post(self) -> None:
-        self.reply(await self.ctx.appointments.book(self.principal, self.body["slot_id"]), 201)
+        self.reply(await self.appointments.book(self.principal, self.body["slot_id"]), 201)
 
     @operation("我的预约", tags=TAGS, auth="resident", responses={200: s.APPOINTMENTS}, errors=(401,))
     async def get(self) -> None:
-        self.reply(_items(await self.ctx.appointments.mine(self.principal)))
+        self.reply(_items(await self.appointments.mine(self.principal)))
 
 
 class AppointmentHandler(ApiHandler):
     @operation("预约详情（预约码、二维码、排队号）", tags=TAGS, auth="resident", responses={200: s.APPOINTMENT},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.appointments.get_mine(self.principal, id))
+        self.reply(await self.appointments.get_mine(self.principal, id))
 
 
 class CancelHandler(ApiHandler):
     @operation("取消预约（开始前 2 小时以前）", tags=TAGS, auth="resident", responses={200: s.APPOINTMENT},
                errors=(401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.appointments.cancel(self.principal, id))
+        self.reply(await self.appointments.cancel(self.principal, id))
 
 
 class QueuePositionHandler(ApiHandler):
     @operation("我的排队号与前面还有几人", tags=TAGS, auth="resident", responses={200: s.QUEUE_POSITION},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.appointments.queue_position(self.principal, id))
+        self.reply(await self.appointments.queue_position(self.principal, id))
 
 
 class JoinWaitlistHandler(ApiHandler):
     @operation("加入约满时段的候补", tags=TAGS, auth="resident", responses={201: s.WAITLIST},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.appointments.join_waitlist(self.principal, id), 201)
+        self.reply(await self.appointments.join_waitlist(self.principal, id), 201)
 
 
 class MyWaitlistHandler(ApiHandler):
     @operation("我的候补", tags=TAGS, auth="resident", responses={200: s.WAITLISTS}, errors=(401,))
     async def get(self) -> None:
-        self.reply(_items(await self.ctx.appointments.my_waitlist(self.principal)))
+        self.reply(_items(await self.appointments.my_waitlist(self.principal)))
 
 
 class AcceptOfferHandler(ApiHandler):
     @operation("接受候补名额（在期限内）", tags=TAGS, auth="resident", responses={201: s.APPOINTMENT},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.appointments.accept_offer(self.principal, id), 201)
+        self.reply(await self.appointments.accept_offer(self.principal, id), 201)
 
 
 class LeaveWaitlistHandler(ApiHandler):
     @operation("退出候补", tags=TAGS, auth="resident", responses={200: s.WAITLIST}, errors=(401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.appointments.leave_waitlist(self.principal, id))
+        self.reply(await self.appointments.leave_waitlist(self.principal, id))
 
 
 class BookingStatusHandler(ApiHandler):
     @operation("我的预约资格（是否因爽约暂停、到何时）", tags=TAGS, auth="resident", responses={200: s.BOOKING_STATUS},
                errors=(401,))
     async def get(self) -> None:
-        self.reply(await self.ctx.appointments.booking_status(self.principal))
+        self.reply(await self.appointments.booking_status(self.principal))
 
 
 # -- hall managers ------------------------------------------------------------------------------
@@ -93,33 +93,33 @@ class StaffSchedulesHandler(ApiHandler):
     @operation("大厅的预约排班与例外日", tags=STAFF_TAGS, auth="staff", roles=MANAGE, responses={200: s.SCHEDULES},
                errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.appointments.schedules(self.principal, id))
+        self.reply(await self.appointments.schedules(self.principal, id))
 
     @operation("设置大厅的预约排班（整体替换；未列出的事项停止放号）", tags=STAFF_TAGS, auth="staff", roles=MANAGE,
                body=s.SCHEDULES_IN, responses={200: s.SCHEDULES}, errors=(400, 401, 403, 404))
     async def put(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.appointments.put_schedules(self.principal, id, self.body, self.client_ip()))
+        self.reply(await self.appointments.put_schedules(self.principal, id, self.body, self.client_ip()))
 
 
 class StaffExceptionsHandler(ApiHandler):
     @operation("设置例外日（闭厅或加开）", tags=STAFF_TAGS, auth="staff", roles=MANAGE, body=s.EXCEPTION_IN,
                responses={201: s.EXCEPTION}, errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.appointments.add_exception(self.principal, id, self.body, self.client_ip()), 201)
+        self.reply(await self.appointments.add_exception(self.principal, id, self.body, self.client_ip()), 201)
 
 
 class StaffCalendarHandler(ApiHandler):
     @operation("大厅时段日历（含未放号时段与预约率）", tags=STAFF_TAGS, auth="staff", roles=MANAGE + CLERK,
                query=s.CALENDAR_QUERY, responses={200: s.CALENDAR}, errors=(400, 401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(_items(await self.ctx.appointments.calendar(self.principal, id, self.query["from"], self.query["to"])))
+        self.reply(_items(await self.appointments.calendar(self.principal, id, self.query["from"], self.query["to"])))
 
 
 class StaffReleaseHandler(ApiHandler):
     @operation("立即放号：生成并开放某大厅某日的时段", tags=STAFF_TAGS, auth="staff", roles=MANAGE, body=s.RELEASE_IN,
                responses={200: s.RELEASED}, errors=(400, 401, 403, 404))
     async def post(self) -> None:
-        self.reply(await self.ctx.appointments.release(self.principal, self.body, self.client_ip()))
+        self.reply(await self.appointments.release(self.principal, self.body, self.client_ip()))
 
 
 # -- window clerks ------------------------------------------------------------------------------
@@ -127,8 +127,8 @@ class StaffAppointmentsHandler(ApiHandler):
     @operation("大厅某日的预约", tags=STAFF_TAGS, auth="staff", roles=CLERK + MANAGE, query=s.HALL_DATE_QUERY,
                responses={200: s.APPOINTMENTS}, errors=(400, 401, 403, 404))
     async def get(self) -> None:
-        date = self.query.get("date") or self.ctx.clock.local_now().date().isoformat()
-        self.reply(_items(await self.ctx.queue.hall_appointments(self.principal, self.query["hall_id"], date)))
+        date = self.query.get("date") or self.clock.local_now().date().isoformat()
+        self.reply(_items(await self.queue.hall_appointments(self.principal, self.query["hall_id"], date)))
 
 
 class CheckinHandler(ApiHandler):
@@ -137,14 +137,14 @@ class CheckinHandler(ApiHandler):
                description="开始前 30 分钟至开始后 15 分钟内有效；409 checkin_too_early / checkin_too_late / "
                            "invalid_state。重复签到返回原排队号。")
     async def post(self) -> None:
-        self.reply(await self.ctx.queue.checkin(self.principal, self.body["appointment_code"], self.client_ip()))
+        self.reply(await self.queue.checkin(self.principal, self.body["appointment_code"], self.client_ip()))
 
 
 class WalkInHandler(ApiHandler):
     @operation("现场取号（未预约）", tags=STAFF_TAGS, auth="staff", roles=CLERK, body=s.WALKIN_IN,
                responses={201: s.TICKET}, errors=(400, 401, 403, 404))
     async def post(self) -> None:
-        self.reply(await self.ctx.queue.walk_in(self.principal, self.body["hall_id"], self.body["service_id"],
+        self.reply(await self.queue.walk_in(self.principal, self.body["hall_id"], self.body["service_id"],
                                                 self.client_ip()), 201)
 
 
@@ -152,35 +152,35 @@ class QueueHandler(ApiHandler):
     @operation("大厅今日排队", tags=STAFF_TAGS, auth="staff", roles=CLERK + MANAGE, query=s.HALL_QUERY,
                responses={200: s.QUEUE}, errors=(400, 401, 403, 404))
     async def get(self) -> None:
-        self.reply(await self.ctx.queue.queue(self.principal, self.query["hall_id"]))
+        self.reply(await self.queue.queue(self.principal, self.query["hall_id"]))
 
 
 class CallNextHandler(ApiHandler):
     @operation("叫号：本窗口的下一位", tags=STAFF_TAGS, auth="staff", roles=CLERK, body=s.CALL_IN,
                responses={200: s.TICKET}, errors=(400, 401, 403, 404, 409))
     async def post(self, window_id: str) -> None:
-        self.reply(await self.ctx.queue.call_next(self.principal, window_id, self.body["hall_id"], self.client_ip()))
+        self.reply(await self.queue.call_next(self.principal, window_id, self.body["hall_id"], self.client_ip()))
 
 
 class RecallHandler(ApiHandler):
     @operation("重呼（最多 3 次）", tags=STAFF_TAGS, auth="staff", roles=CLERK, responses={200: s.TICKET},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.queue.recall(self.principal, id, self.client_ip()))
+        self.reply(await self.queue.recall(self.principal, id, self.client_ip()))
 
 
 class ServedHandler(ApiHandler):
     @operation("办结（已服务）", tags=STAFF_TAGS, auth="staff", roles=CLERK, responses={200: s.TICKET},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.queue.finish(self.principal, id, "served", self.client_ip()))
+        self.reply(await self.queue.finish(self.principal, id, "served", self.client_ip()))
 
 
 class AbsentHandler(ApiHandler):
     @operation("过号（叫号未到）", tags=STAFF_TAGS, auth="staff", roles=CLERK, responses={200: s.TICKET},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.queue.finish(self.principal, id, "absent", self.client_ip()))
+        self.reply(await self.queue.finish(self.principal, id, "absent", self.client_ip()))
 
 
 default_handlers = [

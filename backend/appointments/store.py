@@ -17,7 +17,7 @@ from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, count_by
 
 APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned")
 # Appointments whose place in the slot stays taken. A claim of any other status is released.
@@ -109,6 +109,9 @@ class AppointmentStore:
         self.tickets = db["appt_tickets"]
         self.counters = db["appt_counters"]
         self.outbox = db["outbox"]
+
+    async def count_by_status(self) -> list[tuple[str, int]]:
+        return await count_by(self.appointments, "status")
 
     # -- schedules -------------------------------------------------------------------------------
     async def hall_schedules(self, hall_id: str) -> list[dict[str, Any]]:

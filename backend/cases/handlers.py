@@ -13,54 +13,54 @@ class ApplicationsHandler(ApiHandler):
     @operation("网上申报：提交办件", tags=TAGS, auth="resident", body=s.SUBMIT, responses={201: s.CASE},
                errors=(400, 401, 403, 409))
     async def post(self) -> None:
-        self.reply(await self.ctx.cases.submit(self.principal, self.body), 201)
+        self.reply(await self.cases.submit(self.principal, self.body), 201)
 
     @operation("我的办件", tags=TAGS, auth="resident", query=obj({"cursor": string(maxLength=64),
                                                                 "limit": {"type": "integer", "minimum": 1,
                                                                           "maximum": 100}}),
                responses={200: s.CASES}, errors=(400, 401))
     async def get(self) -> None:
-        self.reply(await self.ctx.cases.list_own(self.principal, cursor=self.query.get("cursor"),
+        self.reply(await self.cases.list_own(self.principal, cursor=self.query.get("cursor"),
                                                  limit=self.query.get("limit", 50)))
 
 
 class ApplicationHandler(ApiHandler):
     @operation("办件详情与进度（时间线）", tags=TAGS, auth="resident", responses={200: s.CASE}, errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.cases.get_own(self.principal, id))
+        self.reply(await self.cases.get_own(self.principal, id))
 
 
 class ResubmitHandler(ApiHandler):
     @operation("补正后重新提交", tags=TAGS, auth="resident", body=s.RESUBMIT, responses={200: s.CASE},
                errors=(400, 401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.cases.resubmit(self.principal, id, self.body))
+        self.reply(await self.cases.resubmit(self.principal, id, self.body))
 
 
 class WithdrawHandler(ApiHandler):
     @operation("撤回申请（已提交或待补正时）", tags=TAGS, auth="resident", responses={200: s.CASE},
                errors=(401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.cases.transition(self.principal, id, "withdrawn", note="申请人撤回"))
+        self.reply(await self.cases.transition(self.principal, id, "withdrawn", note="申请人撤回"))
 
 
 class RatingHandler(ApiHandler):
     @operation("办结后评价（好差评，每件一次）", tags=TAGS, auth="resident", body=s.RATING_IN, responses={201: s.RATING},
                errors=(400, 401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.cases.rate(self.principal, id, self.body), 201)
+        self.reply(await self.cases.rate(self.principal, id, self.body), 201)
 
 
 class StaffApplicationsHandler(ApiHandler):
     @operation("办件列表（按状态、部门、红黄绿灯）", tags=TAGS, auth="staff", roles=STAFF_READ, query=s.LIST_QUERY,
                responses={200: s.CASES}, errors=(400, 401, 403))
     async def get(self) -> None:
-        self.reply(await self.ctx.cases.list_staff(self.principal, self.query))
+        self.reply(await self.cases.list_staff(self.principal, self.query))
 
     @operation("窗口收件：为居民登记办件", tags=TAGS, auth="staff", roles=("clerk",), body=s.STAFF_SUBMIT,
                responses={201: s.CASE}, errors=(400, 401, 403, 409))
     async def post(self) -> None:
-        self.reply(await self.ctx.cases.register(self.principal, self.body, self.client_ip(), self.ctx.identity.users),
+        self.reply(await self.cases.register(self.principal, self.body, self.client_ip(), self.identity.users),
                    201)
 
 
@@ -68,7 +68,7 @@ class StaffApplicationHandler(ApiHandler):
     @operation("办件详情（含经办人）", tags=TAGS, auth="staff", roles=STAFF_READ, responses={200: s.CASE},
                errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.cases.get_staff(self.principal, id))
+        self.reply(await self.cases.get_staff(self.principal, id))
 
 
 class TransitionHandler(ApiHandler):
@@ -77,7 +77,7 @@ class TransitionHandler(ApiHandler):
                description="状态机不允许的流转为 409 invalid_state；两人同时操作同一办件，只有一人成功。")
     async def post(self, id: str) -> None:  # noqa: A002
         b = self.body
-        self.reply(await self.ctx.cases.transition(self.principal, id, b["to"], note=b.get("note"), reason=b.get("reason"),
+        self.reply(await self.cases.transition(self.principal, id, b["to"], note=b.get("note"), reason=b.get("reason"),
                                                    missing=b.get("missing"), due=b.get("due"), ip=self.client_ip()))
 
 
@@ -85,22 +85,22 @@ class SupervisionCasesHandler(ApiHandler):
     @operation("电子监察：按红黄绿灯、部门查看在办办件", tags=("电子监察",), auth="staff", roles=("supervisor",),
                query=s.LIST_QUERY, responses={200: s.CASES}, errors=(400, 401, 403))
     async def get(self) -> None:
-        self.reply(await self.ctx.cases.list_staff(self.principal, {**self.query, "open_only": True}))
+        self.reply(await self.cases.list_staff(self.principal, {**self.query, "open_only": True}))
 
 
 class SupervisionSummaryHandler(ApiHandler):
     @operation("电子监察：各部门按时办结率、平均用时、满意度", tags=("电子监察",), auth="staff", roles=("supervisor",),
                responses={200: s.SUMMARY}, errors=(401, 403))
     async def get(self) -> None:
-        names = {d["id"]: d["name"] for d in await self.ctx.catalogue.departments()}
-        self.reply(await self.ctx.cases.summary(self.principal, names))
+        names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
+        self.reply(await self.cases.summary(self.principal, names))
 
 
 class RatingsHandler(ApiHandler):
     @operation("好差评列表", tags=("电子监察",), auth="staff", roles=("supervisor",), responses={200: list_of(s.RATING)},
                errors=(401, 403))
     async def get(self) -> None:
-        self.reply({"items": await self.ctx.cases.list_ratings(self.principal), "next_cursor": None})
+        self.reply({"items": await self.cases.list_ratings(self.principal), "next_cursor": None})
 
 
 class RectificationsHandler(ApiHandler):
@@ -108,7 +108,7 @@ class RectificationsHandler(ApiHandler):
                query=obj({"status": string(enum=["open", "replied", "closed"])}),
                responses={200: list_of(s.RECTIFICATION)}, errors=(400, 401, 403))
     async def get(self) -> None:
-        self.reply({"items": await self.ctx.cases.list_rectifications(self.principal, self.query.get("status")),
+        self.reply({"items": await self.cases.list_rectifications(self.principal, self.query.get("status")),
                     "next_cursor": None})
 
 
@@ -116,14 +116,14 @@ class RectificationReplyHandler(ApiHandler):
     @operation("答复整改单（答复发送给评价人）", tags=("电子监察",), auth="staff", roles=("clerk", "approver", "supervisor"),
                body=s.REPLY, responses={200: s.RECTIFICATION}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.cases.reply_rectification(self.principal, id, self.body["reply"], self.client_ip()))
+        self.reply(await self.cases.reply_rectification(self.principal, id, self.body["reply"], self.client_ip()))
 
 
 class RectificationCloseHandler(ApiHandler):
     @operation("关闭整改单", tags=("电子监察",), auth="staff", roles=("supervisor",), body=s.CLOSE,
                responses={200: s.RECTIFICATION}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.cases.close_rectification(self.principal, id, self.body.get("note"), self.client_ip()))
+        self.reply(await self.cases.close_rectification(self.principal, id, self.body.get("note"), self.client_ip()))
 
 
 default_handlers = [

@@ -1,9 +1,11 @@
 """Every query of cases, ratings and rectification orders."""
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, count_by
 
 STATUSES = ["submitted", "accepted", "in_review", "approved", "rejected", "correction_requested", "completed",
             "withdrawn"]
@@ -28,3 +30,13 @@ COLLECTIONS = [
                                               IndexModel([("application_id", ASCENDING)], unique=True)),
                    doc="Rectification orders (整改) opened by a 1–2 rating."),
 ]
+
+
+class CaseCounts:
+    """Cases by status, for the gauges."""
+
+    def __init__(self, db: Any):
+        self._col = db["applications"]
+
+    async def by_status(self) -> list[tuple[str, int]]:
+        return await count_by(self._col, "status")

@@ -15,73 +15,73 @@ def _items(items: list) -> dict:
 class DepartmentsHandler(ApiHandler):
     @operation("部门列表", tags=TAGS, responses={200: s.DEPARTMENTS})
     async def get(self) -> None:
-        self.reply(_items(await self.ctx.catalogue.departments()))
+        self.reply(_items(await self.catalogue.departments()))
 
 
 class HallsHandler(ApiHandler):
     @operation("大厅列表（地址、开放时间、窗口）", tags=TAGS, responses={200: s.HALLS})
     async def get(self) -> None:
-        self.reply(_items(await self.ctx.catalogue.halls()))
+        self.reply(_items(await self.catalogue.halls()))
 
 
 class HallHandler(ApiHandler):
     @operation("大厅详情", tags=TAGS, responses={200: s.HALL}, errors=(404,))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.catalogue.hall_view(id))
+        self.reply(await self.catalogue.hall_view(id))
 
 
 class ServicesHandler(ApiHandler):
     @operation("事项列表：按部门、大厅、“一件事”或关键词查找", tags=TAGS, query=s.SERVICE_QUERY,
                responses={200: s.SERVICES}, errors=(400,))
     async def get(self) -> None:
-        self.reply(_items(await self.ctx.catalogue.services(**self.query)))
+        self.reply(_items(await self.catalogue.services(**self.query)))
 
 
 class ServiceHandler(ApiHandler):
     @operation("事项详情与办事指南（材料、收费、时限、地点）", tags=TAGS, responses={200: s.SERVICE}, errors=(404,))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.catalogue.get_service(id))
+        self.reply(await self.catalogue.get_service(id))
 
 
 class LifeEventsHandler(ApiHandler):
     @operation("“一件事”主题及其包含的事项", tags=TAGS, responses={200: s.LIFE_EVENTS})
     async def get(self) -> None:
-        self.reply(_items(await self.ctx.catalogue.life_events()))
+        self.reply(_items(await self.catalogue.life_events()))
 
 
 class StaffDepartmentsHandler(ApiHandler):
     @operation("新增部门", tags=TAGS, auth="staff", roles=MANAGE, body=s.DEPARTMENT_IN,
                responses={201: s.DEPARTMENT}, errors=(400, 401, 403, 409))
     async def post(self) -> None:
-        self.reply(await self.ctx.catalogue.create_department(self.principal, self.body, self.client_ip()), 201)
+        self.reply(await self.catalogue.create_department(self.principal, self.body, self.client_ip()), 201)
 
 
 class StaffHallsHandler(ApiHandler):
     @operation("新增大厅", tags=TAGS, auth="staff", roles=MANAGE, body=s.HALL_IN, responses={201: s.HALL},
                errors=(400, 401, 403, 409))
     async def post(self) -> None:
-        self.reply(await self.ctx.catalogue.create_hall(self.principal, self.body, self.client_ip()), 201)
+        self.reply(await self.catalogue.create_hall(self.principal, self.body, self.client_ip()), 201)
 
 
 class StaffHallHandler(ApiHandler):
     @operation("修改大厅（开放时间、闭厅日、窗口）", tags=TAGS, auth="staff", roles=MANAGE, body=s.HALL_PATCH,
                responses={200: s.HALL}, errors=(400, 401, 403, 404))
     async def patch(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.catalogue.update_hall(self.principal, id, self.body, self.client_ip()))
+        self.reply(await self.catalogue.update_hall(self.principal, id, self.body, self.client_ip()))
 
 
 class StaffServicesHandler(ApiHandler):
     @operation("新增事项及办事指南", tags=TAGS, auth="staff", roles=MANAGE, body=s.SERVICE_IN,
                responses={201: s.SERVICE}, errors=(400, 401, 403, 409))
     async def post(self) -> None:
-        self.reply(await self.ctx.catalogue.create_service(self.principal, self.body, self.client_ip()), 201)
+        self.reply(await self.catalogue.create_service(self.principal, self.body, self.client_ip()), 201)
 
 
 class StaffServiceHandler(ApiHandler):
     @operation("修改事项或办事指南（停用设 status=inactive）", tags=TAGS, auth="staff", roles=MANAGE,
                body=s.SERVICE_PATCH, responses={200: s.SERVICE}, errors=(400, 401, 403, 404))
     async def patch(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.catalogue.update_service(self.principal, id, self.body, self.client_ip()))
+        self.reply(await self.catalogue.update_service(self.principal, id, self.body, self.client_ip()))
 
 
 default_handlers = [

@@ -26,8 +26,8 @@ from backend.core.logs import request_id_var
 from backend.core.schema import coerce_query, validate
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.app import AppContext
     from backend.core.access import Principal
+    from backend.core.http import Edge
 
 log = logging.getLogger("zjb.api")
 access_log = logging.getLogger("zjb.access")
@@ -82,6 +82,11 @@ def route(template: str, handler: type, **kwargs: Any) -> tuple[str, type, dict[
     return (regex, handler, kwargs, template)
 
 
+def bind(routes: list[tuple[str, type, dict[str, Any], str]], **deps: Any) -> list[tuple[str, type, dict[str, Any], str]]:
+    """The same routes with ``deps`` handed to each handler (as attributes, see ``BaseHandler``)."""
+    return [(regex, handler, {**kwargs, **deps}, template) for regex, handler, kwargs, template in routes]
+
+
 def to_json(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return iso(value)
@@ -120,10 +125,13 @@ class BaseHandler(tornado.web.RequestHandler):
     principal: "Principal | None" = None
 
     @property
-    def ctx(self) -> "AppContext":
-        return self.settings["ctx"]
+    def edge(self) -> "Edge":
+        return self.settings["edge"]
 
-    def initialize(self, **_: Any) -> None:
+    def initialize(self, **deps: Any) -> None:
+        # What the domain's builder bound to this route (``bind``): its services, by name.
+        for name, value in deps.items():
+            setattr(self, name, value)
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         self._rid_token = request_id_var.set(self.request_id)
@@ -142,7 +150,7 @@ class BaseHandler(tornado.web.RequestHandler):
             pass
 
     def client_ip(self) -> str:
-        return self.ctx.client_ip(self.request)
+        return self.edge.client_ip(self.request)
 
 
 class ApiHandler(BaseHandler):
@@ -169,9 +177,10 @@ class ApiHandler(BaseHandler):
         op = self._operation()
         if op is None:
             raise errors.MethodNotAllowed()
-        self.ctx.cors(self)
+        self.edge.cors(self)
         if op.auth:
-            self.principal = await self.ctx.authenticate(self.request.headers.get("Authorization"), op.auth)
+            self.principal = await self.edge.authenticator.authenticate(self.request.headers.get("Authorization"),
+                                                                        op.auth)
             if op.roles:
                 from backend.core.access import access_staff_role
                 access_staff_role(self.principal, op.roles)
@@ -183,7 +192,7 @@ class ApiHandler(BaseHandler):
         ctype = self.request.headers.get("Content-Type", "")
         if ctype.split(";")[0].strip().lower() != "application/json":
             raise errors.UnsupportedMediaType()
-        if len(self.request.body) > self.ctx.config.server.max_body_bytes:
+        if len(self.request.body) > self.edge.max_body_bytes:
             raise errors.PayloadTooLarge()
         try:
             data = json.loads(self.request.body.decode("utf-8"))
@@ -195,7 +204,7 @@ class ApiHandler(BaseHandler):
 
     def reply(self, payload: Any, status: int = 200) -> None:
         """Write a JSON answer. In tests every answer is checked against its documented schema."""
-        if self.ctx.config.validate_responses:
+        if self.edge.validate_responses:
             self._check_response(status, payload)
         self.set_status(status)
         self.finish(dumps(payload))
@@ -252,7 +261,7 @@ class ApiHandler(BaseHandler):
                   exc_info=(typ, value, tb))
 
     async def options(self, *args: Any, **kwargs: Any) -> None:  # CORS preflight
-        self.ctx.cors(self, preflight=True)
+        self.edge.cors(self, preflight=True)
         self.set_status(204)
         self.finish()
 
@@ -277,10 +286,10 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
         "duration_ms": round(1000.0 * handler.request.request_time(), 2),
         "principal": getattr(principal, "log_id", None),
     })
-    ctx = handler.settings.get("ctx")
-    if ctx is not None and getattr(ctx, "metrics", None) is not None:
-        route = ctx.route_templates.get(type(handler), "unmatched")
-        ctx.metrics.observe_request(handler.request.method or "", route, status, handler.request.request_time())
+    metrics = handler.settings.get("metrics")
+    if metrics is not None:
+        route = handler.settings["route_templates"].get(type(handler), "unmatched")
+        metrics.observe_request(handler.request.method or "", route, status, handler.request.request_time())
 
 
 def monotonic_ms() -> float:

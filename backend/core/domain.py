@@ -49,6 +49,7 @@ class Domain:
     collections: list[CollectionSpec] = field(default_factory=list)
     gauges: list[GaugeSpec] = field(default_factory=list)
     provides: dict[str, Any] = field(default_factory=dict)      # interfaces for other domains
+    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # after the schema is ready
 
 
 @dataclass

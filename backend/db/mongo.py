@@ -76,3 +76,11 @@ async def ping(client: AsyncMongoClient) -> bool:
         return True
     except Exception:  # noqa: BLE001 - any failure means "not ready"
         return False
+
+
+async def count_by(collection: Any, field: str, match: dict[str, Any] | None = None) -> list[tuple[str, int]]:
+    """``(value, count)`` of ``field`` over a collection (for gauges read at scrape time)."""
+    pipeline: list[dict[str, Any]] = [{"$match": match}] if match else []
+    pipeline.append({"$group": {"_id": f"${field}", "n": {"$sum": 1}}})
+    rows = await (await collection.aggregate(pipeline)).to_list(None)
+    return [(str(r["_id"]), int(r["n"])) for r in rows]

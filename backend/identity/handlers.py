@@ -12,7 +12,7 @@ class WeChatLoginHandler(ApiHandler):
     @operation("微信登录：用 wx.login 的 code 换取令牌", tags=TAGS, body=s.WECHAT_LOGIN,
                responses={200: s.LOGIN_RESULT}, errors=(400, 401, 403, 429, 502))
     async def post(self) -> None:
-        user, pair = await self.ctx.identity.wechat_login(self.body["code"], self.client_ip())
+        user, pair = await self.identity.wechat_login(self.body["code"], self.client_ip())
         me = public_user(user)
         self.reply({**pair.as_dict(), "user": {"id": me["id"], "realname_verified": me["realname_verified"]}})
 
@@ -21,7 +21,7 @@ class RefreshHandler(ApiHandler):
     @operation("刷新令牌（旧的刷新令牌随即失效）", tags=TAGS, body=s.REFRESH,
                responses={200: s.LOGIN_RESULT}, errors=(400, 401))
     async def post(self) -> None:
-        user, pair = await self.ctx.identity.refresh(self.body["refresh_token"])
+        user, pair = await self.identity.refresh(self.body["refresh_token"])
         me = public_user(user)
         self.reply({**pair.as_dict(), "user": {"id": me["id"], "realname_verified": me["realname_verified"]}})
 
@@ -29,7 +29,7 @@ class RefreshHandler(ApiHandler):
 class MeHandler(ApiHandler):
     @operation("我的账号（仅脱敏信息）", tags=TAGS, auth="resident", responses={200: s.ME}, errors=(401,))
     async def get(self) -> None:
-        self.reply(await self.ctx.identity.me(self.principal))
+        self.reply(await self.identity.me(self.principal))
 
 
 class RealnameHandler(ApiHandler):
@@ -38,7 +38,7 @@ class RealnameHandler(ApiHandler):
                description="身份证号按 GB 11643 校验（地区码、出生日期、校验位），经实名核验服务核验后加密保存；"
                            "应答只含脱敏信息。一个身份证号只能绑定一个账号。")
     async def post(self) -> None:
-        self.reply(await self.ctx.identity.bind_realname(
+        self.reply(await self.identity.bind_realname(
             self.principal, self.body["name"], self.body["id_number"], self.client_ip()))
 
 

@@ -58,41 +58,41 @@ class StaffLoginHandler(ApiHandler):
     @operation("工作人员登录（连续失败将临时锁定）", tags=TAGS, body=LOGIN, responses={200: LOGIN_RESULT},
                errors=(400, 401, 403, 429))
     async def post(self) -> None:
-        doc, pair = await self.ctx.staff.login(self.body["username"], self.body["password"], self.client_ip())
+        doc, pair = await self.staff.login(self.body["username"], self.body["password"], self.client_ip())
         self.reply(_login_answer(doc, pair))
 
 
 class StaffRefreshHandler(ApiHandler):
     @operation("工作人员刷新令牌", tags=TAGS, body=REFRESH, responses={200: LOGIN_RESULT}, errors=(400, 401))
     async def post(self) -> None:
-        doc, pair = await self.ctx.staff.refresh(self.body["refresh_token"])
+        doc, pair = await self.staff.refresh(self.body["refresh_token"])
         self.reply(_login_answer(doc, pair))
 
 
 class StaffLogoutHandler(ApiHandler):
     @operation("退出登录", tags=TAGS, auth="staff", body=LOGOUT, responses={200: OK}, errors=(400, 401))
     async def post(self) -> None:
-        await self.ctx.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip())
+        await self.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip())
         self.reply({"ok": True})
 
 
 class StaffMeHandler(ApiHandler):
     @operation("当前工作人员", tags=TAGS, auth="staff", responses={200: STAFF}, errors=(401,))
     async def get(self) -> None:
-        self.reply(public_staff(await self.ctx.staff.get(self.principal.id)))
+        self.reply(public_staff(await self.staff.get(self.principal.id)))
 
 
 class StaffAccountsHandler(ApiHandler):
     @operation("工作人员账号列表", tags=TAGS, auth="staff", roles=("admin",), responses={200: list_of(STAFF)},
                errors=(401, 403))
     async def get(self) -> None:
-        self.reply({"items": await self.ctx.staff.list(), "next_cursor": None})
+        self.reply({"items": await self.staff.list(), "next_cursor": None})
 
     @operation("新建工作人员账号", tags=TAGS, auth="staff", roles=("admin",), body=CREATE,
                responses={201: STAFF}, errors=(400, 401, 403, 409))
     async def post(self) -> None:
         b = self.body
-        self.reply(await self.ctx.staff.create(
+        self.reply(await self.staff.create(
             username=b["username"], password=b["password"], roles=b["roles"], display_name=b.get("display_name", ""),
             hall_ids=b.get("hall_ids"), actor=self.principal, ip=self.client_ip()), 201)
 
@@ -101,14 +101,14 @@ class StaffAccountHandler(ApiHandler):
     @operation("修改工作人员账号（角色、状态、所属大厅）", tags=TAGS, auth="staff", roles=("admin",), body=UPDATE,
                responses={200: STAFF}, errors=(400, 401, 403, 404, 409))
     async def patch(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.staff.update(self.principal, id, dict(self.body), self.client_ip()))
+        self.reply(await self.staff.update(self.principal, id, dict(self.body), self.client_ip()))
 
 
 class StaffPasswordHandler(ApiHandler):
     @operation("重置工作人员密码", tags=TAGS, auth="staff", roles=("admin",), body=PASSWORD,
                responses={200: OK}, errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        await self.ctx.staff.set_password(self.principal, id, self.body["password"], self.client_ip())
+        await self.staff.set_password(self.principal, id, self.body["password"], self.client_ip())
         self.reply({"ok": True})
 
 
@@ -116,7 +116,7 @@ class StaffUnlockHandler(ApiHandler):
     @operation("解除登录锁定", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
                responses={200: OK}, errors=(401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        await self.ctx.staff.unlock(self.principal, id, self.client_ip())
+        await self.staff.unlock(self.principal, id, self.client_ip())
         self.reply({"ok": True})
 
 
@@ -124,14 +124,14 @@ class ResidentLookupHandler(ApiHandler):
     @operation("查看居民账号（脱敏）", tags=TAGS, auth="staff", roles=("clerk", "approver", "supervisor", "finance"),
                responses={200: RESIDENT}, errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.identity.resident_for_staff(id))
+        self.reply(await self.identity.resident_for_staff(id))
 
 
 class ResidentRevealHandler(ApiHandler):
     @operation("查看居民完整身份信息（须填写理由，记入审计日志）", tags=TAGS, auth="staff", roles=("clerk", "approver"),
                body=REVEAL, responses={200: REVEALED}, errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.ctx.identity.reveal_identity(self.principal, id, self.body["reason"], self.client_ip()))
+        self.reply(await self.identity.reveal_identity(self.principal, id, self.body["reason"], self.client_ip()))
 
 
 class AuditLogHandler(ApiHandler):
@@ -139,7 +139,7 @@ class AuditLogHandler(ApiHandler):
                responses={200: list_of(AUDIT_ENTRY)}, errors=(400, 401, 403))
     async def get(self) -> None:
         q = self.query
-        docs, cursor = await self.ctx.audit.search(
+        docs, cursor = await self.audit.search(
             actor_id=q.get("actor_id"), action=q.get("action"), target_type=q.get("target_type"),
             target_id=q.get("target_id"), text=q.get("q"), before=q.get("cursor"), limit=q.get("limit", 50))
         items = [{"id": str(d.pop("_id")), **d} for d in docs]

@@ -1,7 +1,9 @@
 """Health, readiness and the OpenAPI document."""
 from __future__ import annotations
 
-from backend.core.api import ApiHandler, Response, operation, route
+from typing import Any
+
+from backend.core.api import ApiHandler, Response, bind, operation, route
 from backend.core.schema import obj, string
 from backend.db.mongo import ping
 
@@ -18,11 +20,11 @@ class HealthzHandler(ApiHandler):
 class ReadyzHandler(ApiHandler):
     @operation("就绪检查：数据库与后台任务均正常才为 200", tags=TAGS, responses={200: HEALTH, 503: HEALTH})
     async def get(self) -> None:
-        db_ok = await ping(self.ctx.client)
-        workers_ok = self.ctx.workers.healthy() or not self.ctx.config.workers.enabled
-        ready = db_ok and workers_ok and self.ctx.started
+        db_ok = await ping(self.runtime.client)
+        workers_ok = self.runtime.workers.healthy() or not self.runtime.config.workers.enabled
+        ready = db_ok and workers_ok and self.runtime.started
         self.reply({"status": "ready" if ready else "not_ready", "database": "up" if db_ok else "down",
-                    "workers": self.ctx.workers.status()}, 200 if ready else 503)
+                    "workers": self.runtime.workers.status()}, 200 if ready else 503)
 
 
 class MetricsHandler(ApiHandler):
@@ -30,18 +32,20 @@ class MetricsHandler(ApiHandler):
                responses={200: Response(content_type="text/plain; version=0.0.4")})
     async def get(self) -> None:
         self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        self.finish(await self.ctx.metrics.render())
+        self.finish(await self.settings["metrics"].render())
 
 
 class OpenApiHandler(ApiHandler):
     @operation("本文档（OpenAPI 3.1）", tags=TAGS, responses={200: {"type": "object"}})
     async def get(self) -> None:
-        self.reply(self.ctx.openapi())
+        self.reply(self.runtime.openapi())
 
 
-default_handlers = [
-    route("/healthz", HealthzHandler),
-    route("/readyz", ReadyzHandler),
-    route("/openapi.json", OpenApiHandler),
-    route("/metrics", MetricsHandler),
-]
+def routes(runtime: Any) -> list[tuple]:
+    """Health, readiness, metrics and the API document, over the composed system."""
+    return bind([
+        route("/healthz", HealthzHandler),
+        route("/readyz", ReadyzHandler),
+        route("/openapi.json", OpenApiHandler),
+        route("/metrics", MetricsHandler),
+    ], runtime=runtime)

@@ -1,0 +1,49 @@
+"""Build the sandbox: the stand-ins of every outside party on this server, the sandbox hooks of the
+API contract, and the demo data seeded at start-up. Only ever built in sandbox mode."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from backend.config import Config
+from backend.core.api import bind
+from backend.core.domain import Deps, Domain, JobSpec
+from sandbox import hooks, realname, wechat
+
+
+def build(config: Config, deps: Deps) -> Domain:
+    from payments.setup import sandbox_standins
+
+    base = Path(config.data_dir) / "sandbox"
+    wx = wechat.WeChatStandin(str(base / "wechat.sqlite"), config.wechat.appid, config.wechat.secret)
+    rn = realname.RealnameStandin(str(base / "realname.sqlite"), config.realname.app_id, config.realname.app_secret)
+    standins = {"wechat": wx, "realname": rn, **sandbox_standins(config)}
+    modules = {"wechat": wechat, "realname": realname}
+    from sandbox import wechatpay
+    modules["wechatpay"] = wechatpay
+    if "alipay" in standins:
+        from sandbox import alipay
+        modules["alipay"] = alipay
+
+    routes: list = []
+    jobs: list[JobSpec] = []
+    if config.sandbox.standins:
+        for name, mod in modules.items():
+            routes += mod.protocol_handlers(standins[name])
+            run_due = getattr(standins[name], "run_due", None)
+            if run_due is not None:  # the payment stand-ins send notices and their retries
+                jobs.append(JobSpec(f"sandbox.{name}.notices", run_due, min(1.0, config.workers.tick_seconds)))
+    if config.sandbox.hooks:
+        routes += bind(hooks.default_handlers, demo_password=config.sandbox.demo_staff_password)
+        for name, mod in modules.items():
+            routes += mod.hook_handlers(standins[name])
+
+    on_start = []
+    if config.sandbox.seed_demo_data:
+        async def seed() -> None:
+            from sandbox.seed import seed_demo_data
+            await seed_demo_data(SimpleNamespace(config=config, clock=deps.clock, catalogue=deps.need("catalogue"),
+                                                 appointments=deps.need("appointments"), staff=deps.need("staff")))
+        on_start.append(seed)
+    return Domain("sandbox", service=standins, sandbox_routes=routes, jobs=jobs, on_start=on_start,
+                  provides={"standins": standins})
