@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import collections.abc
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -33,12 +34,10 @@ EXAMPLE_SECRETS = frozenset(
      EXAMPLE_REALNAME_SECRET}
 )
 SANDBOX_GATEWAY = "sandbox"
-# --- payments (issue 4) ---------------------------------------------------------------------
 # "sandbox" as a key file: the key generated for the sandbox at first start under
 # DATA_DIR/sandbox/keys/ (production refuses it). The example APIv3 key is refused too.
 SANDBOX_KEY = "sandbox"
 EXAMPLE_WECHATPAY_APIV3_KEY = "sandboxApiV3Key0000000000000000x"
-# --- end payments ---
 
 
 class ConfigError(Exception):
@@ -171,29 +170,15 @@ class SandboxConfig:
     demo_staff_password: str = "Zjb-demo-2026"
 
 
-# 2026 public holidays and the weekend days worked in exchange (调休), from the State Council's
-# notice. Each year's notice comes out in the autumn: add the next year here or in the TOML.
-HOLIDAYS_2026 = (
-    "2026-01-01", "2026-01-02", "2026-01-03",
-    "2026-02-15", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21",
-    "2026-02-22", "2026-02-23",
-    "2026-04-04", "2026-04-05", "2026-04-06",
-    "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05",
-    "2026-06-19", "2026-06-20", "2026-06-21",
-    "2026-09-25", "2026-09-26", "2026-09-27",
-    "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07",
-)
-WORKDAYS_2026 = ("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10")
-
-
 @dataclass(frozen=True)
 class CalendarConfig:
-    # Public holidays (no working day, halls closed) and weekend days that are working days.
-    holidays: tuple[str, ...] = HOLIDAYS_2026
-    workdays: tuple[str, ...] = WORKDAYS_2026
+    # Working days come from the chinesecalendar package. These add to it or override it: public
+    # holidays (no working day, halls closed) and weekend days that are working days (调休). A
+    # year the package does not know yet counts as known once `holidays` lists one of its days.
+    holidays: tuple[str, ...] = ()
+    workdays: tuple[str, ...] = ()
 
 
-# --- appointments (issue 3) -------------------------------------------------------------------
 @dataclass(frozen=True)
 class AppointmentsConfig:
     # Booking rules (defaults from real service centres).
@@ -218,7 +203,6 @@ class AppointmentsConfig:
     pending_timeout_seconds: int = 30
     generate_interval_seconds: float = 60.0
     sweep_interval_seconds: float = 5.0
-# --- end appointments -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -233,7 +217,6 @@ class WorkersConfig:
     tick_seconds: float = 1.0
 
 
-# --- payments (issue 4) ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class PaymentsConfig:
     # Channels residents may choose ("wechat", "alipay").
@@ -296,9 +279,6 @@ class ReceiptsConfig:
     seal_text: str = "财政票据专用章"
 
 
-# --- end payments ---
-
-
 @dataclass(frozen=True)
 class Config:
     mode: str = "sandbox"
@@ -314,15 +294,13 @@ class Config:
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     cases: CasesConfig = field(default_factory=CasesConfig)
-    appointments: AppointmentsConfig = field(default_factory=AppointmentsConfig)  # issue 3
+    appointments: AppointmentsConfig = field(default_factory=AppointmentsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
-    # --- payments (issue 4) ---
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     wechatpay: WeChatPayConfig = field(default_factory=WeChatPayConfig)
     alipay: AlipayConfig = field(default_factory=AlipayConfig)
     receipts: ReceiptsConfig = field(default_factory=ReceiptsConfig)
-    # --- end payments ---
     # Extra settings for tests only (e.g. validating every response against its schema).
     validate_responses: bool = False
 
@@ -488,14 +466,29 @@ def check_config(cfg: Config) -> list[str]:
         p.append(f"server.port: {cfg.server.port} is not a TCP port")
     if cfg.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
-    p.extend(_payments_problems(cfg))  # payments (issue 4)
+    p.extend(_calendar_problems(cfg))
+    p.extend(_payments_problems(cfg))
     if cfg.mode == "production":
         p.extend(_production_problems(cfg))
-        p.extend(_payments_production_problems(cfg))  # payments (issue 4)
+        p.extend(_payments_production_problems(cfg))
     return p
 
 
-# --- payments (issue 4) ---------------------------------------------------------------------
+def _calendar_problems(cfg: Config) -> list[str]:
+    p: list[str] = []
+    days: dict[str, set[str]] = {}
+    for key in ("holidays", "workdays"):
+        for value in getattr(cfg.calendar, key):
+            try:
+                days.setdefault(key, set()).add(dt.date.fromisoformat(value).isoformat())
+            except ValueError:
+                p.append(f"calendar.{key}: {value!r} is not a date (YYYY-MM-DD)")
+    both = days.get("holidays", set()) & days.get("workdays", set())
+    if both:
+        p.append(f"calendar: {', '.join(sorted(both))} listed as both a holiday and a workday")
+    return p
+
+
 def _payments_problems(cfg: Config) -> list[str]:
     p: list[str] = []
     pay = cfg.payments
@@ -535,7 +528,6 @@ def _payments_production_problems(cfg: Config) -> list[str]:
     if "SANDBOX" in cfg.wechatpay.platform_public_key_id or "sandbox" in cfg.receipts.key_id:
         p.append("wechatpay.platform_public_key_id / receipts.key_id: still the sandbox ids")
     return p
-# --- end payments ---
 
 
 def _production_problems(cfg: Config) -> list[str]:
