@@ -23,7 +23,7 @@ from backend.catalogue import build as catalogue
 from backend.config import SANDBOX_GATEWAY, Config
 from backend.console import console_routes
 from backend.core.api import NotFoundHandler, log_request
-from backend.core.clock import Clock
+from backend.core.clock import Clock, SharedShiftedClock
 from backend.core.domain import Deps, Domain
 from backend.core.http import Authenticator, Edge
 from backend.core.openapi import build_openapi
@@ -103,7 +103,8 @@ class Runtime:
 
 def make_app(config: Config, *, clock: Clock | None = None,
              client_factory: Callable[[str], AsyncMongoClient] | None = None) -> tornado.web.Application:
-    clock = clock or Clock()
+    # The sandbox's clock can be moved forward for demos and checks (``/sandbox/clock``).
+    clock = clock or (SharedShiftedClock() if config.is_sandbox else Clock())
     if not config.database.uri:
         raise ValueError("database.uri must be set (serve starts the embedded database and sets it)")
     db_cfg = config.database

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain, JobSpec
-from sandbox import hooks, realname, wechat
+from sandbox import clock, hooks, realname, wechat
+from sandbox.store import COLLECTIONS, ClockStore
 
 
 def build(config: Config, deps: Deps) -> Domain:
@@ -33,12 +34,15 @@ def build(config: Config, deps: Deps) -> Domain:
             run_due = getattr(standins[name], "run_due", None)
             if run_due is not None:  # the payment stand-ins send notices and their retries
                 jobs.append(JobSpec(f"sandbox.{name}.notices", run_due, min(1.0, config.workers.tick_seconds)))
+    time = clock.SandboxTime(deps.clock, ClockStore(deps.db))
+    jobs.append(JobSpec("sandbox.clock", time.sync, 1.0))  # follow time moved by any process
     if config.sandbox.hooks:
         routes += bind(hooks.default_handlers, demo_password=config.sandbox.demo_staff_password)
+        routes += bind(clock.default_handlers, time=time)
         for name, mod in modules.items():
             routes += mod.hook_handlers(standins[name])
 
-    on_start = []
+    on_start = [time.sync]
     if config.sandbox.seed_demo_data:
         async def seed() -> None:
             from sandbox.seed import seed_demo_data
@@ -46,4 +50,5 @@ def build(config: Config, deps: Deps) -> Domain:
                                                  appointments=deps.need("appointments"), staff=deps.need("staff")))
         on_start.append(seed)
     return Domain("sandbox", service=standins, sandbox_routes=routes, jobs=jobs, on_start=on_start,
+                  collections=list(COLLECTIONS),
                   provides={"standins": standins})

@@ -1,4 +1,4 @@
-"""Fixtures: one real SecantusDB server for the session, one app server on it, clients."""
+"""Fixtures: one real SecantusDB server for the session, an app server per test module, clients."""
 from __future__ import annotations
 
 import logging
@@ -53,9 +53,11 @@ def test_config(db_server: EmbeddedDatabase, data_dir: Path, **sections: dict) -
 test_config.__test__ = False  # type: ignore[attr-defined]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(database: EmbeddedDatabase, tmp_path_factory: pytest.TempPathFactory,
            log_capture: LogCapture) -> Iterator[AppServer]:
+    """Each test module gets its own app server, database, data folder and clock, so no module
+    sees what another changed and none has to put shared data back."""
     srv = AppServer(test_config(database, tmp_path_factory.mktemp("data"))).start()
     yield srv
     srv.stop()

@@ -91,14 +91,14 @@ def test_a_payment_notice_during_an_outage_is_applied_once_when_it_comes_back(fa
     db.kill()
     try:
         confirm_wechat(api, prepay)  # WeChat Pay sends the notice now; we answer 503, it will retry
-        time.sleep(1.5)
+        _until(lambda: api.get("/readyz").status_code == 503)
     finally:
         db.start()
     _until(lambda: api.get("/readyz").status_code == 200)
     resident_token = resident.access_token
     _until(lambda: api.get(f"/api/v1/payments/{order['id']}", token=resident_token).json()["status"] == "paid", 60)
-    api.post("/sandbox/wechatpay/resend", {"prepay_id": prepay})  # and once more, as WeChat Pay does
-    time.sleep(1)
+    resent = api.post("/sandbox/wechatpay/resend", {"prepay_id": prepay})  # once more, as WeChat Pay does
+    assert resent.json()["notify_status"] == 204  # answered (the notice is applied before the answer)
     paid = api.get(f"/api/v1/payments/{order['id']}", token=resident_token).json()
     assert paid["status"] == "paid" and paid["receipt_id"]
     receipts = api.get("/api/v1/receipts", token=resident_token).json()["items"]
@@ -110,14 +110,15 @@ def test_messages_written_before_an_outage_are_delivered_once_after_it(faulty) -
     api = Api(srv.base)
     r = new_resident(api)
     db.kill()
-    time.sleep(1.5)  # the delivery workers fail their ticks meanwhile
+    _until(lambda: api.get("/readyz").status_code == 503)  # the delivery workers fail their ticks meanwhile
     db.start()
     srv.run(srv.ctx.provided("outbox").emit("case.status_changed", user_id=r.id,
                                 payload={"serial": "ZJB-OUTAGE", "service_name": "测试", "status": "accepted"}), 60)
     db.kill()
-    time.sleep(1.5)
+    _until(lambda: api.get("/readyz").status_code == 503)
     db.start()
     _until(lambda: api.get("/readyz").status_code == 200)
     _until(lambda: len(api.get("/api/v1/me/inbox", token=r.access_token).json()["items"]) == 1, 30)
-    time.sleep(1)
+    unsettled = {"user_id": r.id, "status": {"$in": ["pending", "sending"]}}
+    _until(lambda: srv.run(srv.ctx.db["outbox"].count_documents(unsettled)) == 0, 30)  # every delivery finished
     assert len(api.get("/api/v1/me/inbox", token=r.access_token).json()["items"]) == 1

@@ -56,7 +56,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sub
             ready = 0
         time.sleep(0.3)
     assert ready >= 6, "cluster did not become ready"
-    time.sleep(3)  # the other app processes finish starting
+    log_file = data / "serve.log"
+    while log_file.read_text().count("指尖办 ready") < 3:  # every app process has started
+        assert time.monotonic() < deadline, log_file.read_text()[-3000:]
+        time.sleep(0.2)
     yield base, proc
     proc.send_signal(signal.SIGTERM)
     proc.wait(60)

@@ -37,6 +37,15 @@ class ShiftedClock(Clock):
         self.offset = dt.timedelta()
 
 
+class SharedShiftedClock(ShiftedClock):
+    """The sandbox's clock: moved forward by ``POST /sandbox/clock``; the offset lives in the
+    database so every process (app and worker) reads the same time. It only ever moves forward."""
+
+    def adopt(self, offset_seconds: float) -> None:
+        if offset_seconds > self.offset.total_seconds():
+            self.offset = dt.timedelta(seconds=offset_seconds)
+
+
 def iso(value: dt.datetime | None) -> str | None:
     """ISO 8601 with the +08:00 offset, as the contract promises."""
     if value is None:
