@@ -343,3 +343,8 @@ class OrderExpired(Conflict):
     """The payment providers' stand-ins: the order expired before the resident paid."""
     code = "order_expired"
     message = "订单已过期，无法支付"
+
+
+class ClockFixed(Conflict):
+    code = "clock_fixed"
+    message = "当前时钟不可调整"
