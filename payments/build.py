@@ -1,17 +1,9 @@
 """Build payments: orders, the WeChat Pay and Alipay channels, receipts, refunds, reconciliation.
-
-TEMPORARY: ``TemporaryCaseDirectory`` and ``TemporaryUserDirectory`` at the end read the cases' and
-identity's collections directly, only until those domains provide ``case_directory`` and
-``user_directory``; then ``build`` takes them with ``deps.need(...)`` and they go.
-"""
+Cases and payers are read through the directories the cases and identity domains provide."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from bson import ObjectId
-from bson.errors import InvalidId
 
 from backend.config import SANDBOX_KEY, Config
 from backend.core.api import bind
@@ -26,11 +18,11 @@ from payments.store import COLLECTIONS, PaymentStore
 def build(config: Config, deps: Deps) -> Domain:
     store = PaymentStore(deps.db, deps.client)
     signer = ReceiptSigner(read_key(config, "receipts.signing_key_file"), config.receipts.key_id)
-    receipts = ReceiptService(store=store, clock=deps.clock, users=TemporaryUserDirectory(deps.db), signer=signer,
+    receipts = ReceiptService(store=store, clock=deps.clock, users=deps.need("user_directory"), signer=signer,
                               config=config.payments, receipts_config=config.receipts, public_url=config.public_url)
     payments = PaymentService(store=store, clock=deps.clock, audit=deps.need("audit"), outbox=deps.need("outbox"),
                               channels=build_channels(config, deps.gateway), receipts=receipts,
-                              cases=TemporaryCaseDirectory(deps.db), config=config.payments)
+                              cases=deps.need("case_directory"), config=config.payments)
     interval = config.payments.job_interval_seconds
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
@@ -119,64 +111,3 @@ def sandbox_standins(config: Config) -> dict[str, Any]:
         retry_factor=config.payments.sandbox_retry_factor,
         base_url=f"http://127.0.0.1:{config.server.port}/sandbox/alipay")
     return out
-
-
-# -- TEMPORARY directories (see the module docstring) ---------------------------------------------------
-
-def _oid(value: str) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
-
-
-@dataclass(frozen=True)
-class _CaseRef:
-    id: str
-    serial: str
-    applicant_id: str
-    service_id: str
-    service_name: str
-    department_id: str | None
-    status: str
-
-
-@dataclass(frozen=True)
-class _UserRef:
-    id: str
-    openid: str | None
-    realname_verified: bool
-    name_masked: str | None
-    id_number_masked: str | None
-
-
-class TemporaryCaseDirectory:
-    """TEMPORARY (replaced by the cases domain's ``case_directory``)."""
-
-    def __init__(self, db: Any):
-        self._col = db["applications"]
-
-    async def get(self, application_id: str) -> _CaseRef | None:
-        _id = _oid(application_id)
-        doc = await self._col.find_one({"_id": _id}) if _id else None
-        if doc is None:
-            return None
-        return _CaseRef(id=str(doc["_id"]), serial=str(doc.get("serial") or ""), applicant_id=str(doc["applicant_id"]),
-                        service_id=str(doc.get("service_id") or ""), service_name=str(doc.get("service_name") or ""),
-                        department_id=doc.get("department_id"), status=str(doc.get("status") or ""))
-
-
-class TemporaryUserDirectory:
-    """TEMPORARY (replaced by the identity domain's ``user_directory``)."""
-
-    def __init__(self, db: Any):
-        self._col = db["users"]
-
-    async def get(self, user_id: str) -> _UserRef | None:
-        _id = _oid(user_id)
-        doc = await self._col.find_one({"_id": _id}) if _id else None
-        if doc is None:
-            return None
-        rn = doc.get("realname") or {}
-        return _UserRef(id=str(doc["_id"]), openid=doc.get("openid"), realname_verified=bool(rn),
-                        name_masked=rn.get("name_masked"), id_number_masked=rn.get("id_masked"))
