@@ -115,8 +115,10 @@ class CatalogueService:
         return {str(d["_id"]): d["name"] for d in await self.store.list_departments()}
 
     def hall_open_on(self, hall: dict[str, Any], day: dt.date) -> bool:
-        """Open that day: a working day (holidays closed, 调休 open) not among the hall's closures."""
-        return self.calendar.is_working_day(day) and day.isoformat() not in hall.get("closed_dates", [])
+        """Open that day: a working day (holidays closed, 调休 open) not among the hall's closures. A day
+        the working-day calendar does not know yet is not opened (no slots), rather than guessed."""
+        return (self.calendar.covers(day) and self.calendar.is_working_day(day)
+                and day.isoformat() not in hall.get("closed_dates", []))
 
     # Managing (hall_manager) -------------------------------------------------------------------
     async def create_department(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
