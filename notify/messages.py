@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.core.clock import iso
-
-CASE_STATUS = {"submitted": "已提交", "accepted": "已受理", "in_review": "审查中", "approved": "已批准",
-               "rejected": "未通过", "correction_requested": "需补正", "completed": "已办结", "withdrawn": "已撤回"}
+from backend.core.labels import CASE_STATUS
 
 # kind → (template key, inbox title)
 KINDS: dict[str, tuple[str | None, str]] = {

@@ -104,7 +104,7 @@ class Conflict(AppError):
     """409: a state conflict. Raise the specific class (``SlotFull``, ``InvalidState``)."""
     http_status = 409
     code = "conflict"
-    message = "操作与当前状态冲突"
+    message = "操作与当前状态冲突，请刷新后重试"
 
 
 class InvalidState(Conflict):

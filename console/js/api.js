@@ -1,6 +1,8 @@
 // The one module that talks to the staff API: bearer token, refresh, errors in the contract's shape.
 // The session lives in sessionStorage: it ends with the browser tab, and never leaves this origin.
 
+import { ERROR_MESSAGES } from './error-messages.js';
+
 const BASE = '/api/v1';
 const KEY = 'zjb.console.session';
 
@@ -49,7 +51,7 @@ async function parseError(resp) {
   }
   const e = body && body.error;
   if (e && typeof e.code === 'string') {
-    return new ApiError(resp.status, e.code, e.message || '请求失败', e.details);
+    return new ApiError(resp.status, e.code, e.message || ERROR_MESSAGES[e.code] || '请求失败', e.details);
   }
   if (resp.status >= 500) return new ApiError(resp.status, 'server_error', `服务暂时不可用（${resp.status}），请稍后重试`, {});
   return new ApiError(resp.status, `http_${resp.status}`, `请求失败（${resp.status}）`, {});
