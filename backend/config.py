@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import collections.abc
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -169,26 +170,13 @@ class SandboxConfig:
     demo_staff_password: str = "Zjb-demo-2026"
 
 
-# 2026 public holidays and the weekend days worked in exchange (调休), from the State Council's
-# notice. Each year's notice comes out in the autumn: add the next year here or in the TOML.
-HOLIDAYS_2026 = (
-    "2026-01-01", "2026-01-02", "2026-01-03",
-    "2026-02-15", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21",
-    "2026-02-22", "2026-02-23",
-    "2026-04-04", "2026-04-05", "2026-04-06",
-    "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05",
-    "2026-06-19", "2026-06-20", "2026-06-21",
-    "2026-09-25", "2026-09-26", "2026-09-27",
-    "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07",
-)
-WORKDAYS_2026 = ("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10")
-
-
 @dataclass(frozen=True)
 class CalendarConfig:
-    # Public holidays (no working day, halls closed) and weekend days that are working days.
-    holidays: tuple[str, ...] = HOLIDAYS_2026
-    workdays: tuple[str, ...] = WORKDAYS_2026
+    # Working days come from the chinesecalendar package. These add to it or override it: public
+    # holidays (no working day, halls closed) and weekend days that are working days (调休). A
+    # year the package does not know yet counts as known once `holidays` lists one of its days.
+    holidays: tuple[str, ...] = ()
+    workdays: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -289,8 +277,6 @@ class ReceiptsConfig:
     key_id: str = "zjb-receipts-sandbox-1"
     # Seal text printed in the seal area of the PDF.
     seal_text: str = "财政票据专用章"
-
-
 
 
 @dataclass(frozen=True)
@@ -480,10 +466,26 @@ def check_config(cfg: Config) -> list[str]:
         p.append(f"server.port: {cfg.server.port} is not a TCP port")
     if cfg.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
+    p.extend(_calendar_problems(cfg))
     p.extend(_payments_problems(cfg))
     if cfg.mode == "production":
         p.extend(_production_problems(cfg))
         p.extend(_payments_production_problems(cfg))
+    return p
+
+
+def _calendar_problems(cfg: Config) -> list[str]:
+    p: list[str] = []
+    days: dict[str, set[str]] = {}
+    for key in ("holidays", "workdays"):
+        for value in getattr(cfg.calendar, key):
+            try:
+                days.setdefault(key, set()).add(dt.date.fromisoformat(value).isoformat())
+            except ValueError:
+                p.append(f"calendar.{key}: {value!r} is not a date (YYYY-MM-DD)")
+    both = days.get("holidays", set()) & days.get("workdays", set())
+    if both:
+        p.append(f"calendar: {', '.join(sorted(both))} listed as both a holiday and a workday")
     return p
 
 

@@ -29,7 +29,6 @@ def _real_secrets() -> dict[str, str]:
         "ZJB_SANDBOX_HOOKS": "false",
         "ZJB_SANDBOX_SEED_DEMO_DATA": "false",
         "ZJB_SERVER_PUBLIC_URL": "https://zjb.example.gov.cn",
-        # payments (issue 4)
         "ZJB_WECHATPAY_GATEWAY": "https://api.mch.weixin.qq.com",
         "ZJB_WECHATPAY_PRIVATE_KEY_FILE": "/etc/zjb/wechatpay_apiclient_key.pem",
         "ZJB_WECHATPAY_PLATFORM_PUBLIC_KEY_FILE": "/etc/zjb/wechatpay_pub_key.pem",
@@ -125,3 +124,12 @@ def test_serve_in_production_with_unsafe_config_refuses_to_start(tmp_path) -> No
     assert proc.returncode == 2
     assert "sandbox.hooks" in proc.stderr and "security.jwt_secret" in proc.stderr
     assert not (tmp_path / "db").exists()  # nothing was started
+
+
+def test_calendar_dates_are_checked() -> None:
+    cfg = load_config(None, env={}, overrides={"calendar": {"holidays": ["2027-01-01"], "workdays": ["2027-01-09"]}})
+    assert cfg.calendar.holidays == ("2027-01-01",)
+    with pytest.raises(ConfigError) as e:
+        load_config(None, env={"ZJB_CALENDAR_HOLIDAYS": "2027-02-30,2027-01-09", "ZJB_CALENDAR_WORKDAYS": "2027-01-09"})
+    assert e.value.problems == ["calendar.holidays: '2027-02-30' is not a date (YYYY-MM-DD)",
+                                "calendar: 2027-01-09 listed as both a holiday and a workday"]
