@@ -20,7 +20,8 @@ def test_seeded_catalogue_has_halls_departments_and_guides(api: Api) -> None:
     halls = api.get("/api/v1/halls").json()["items"]
     assert len(halls) >= 2 and all(h["windows"] for h in halls)
     depts = api.get("/api/v1/departments").json()["items"]
-    assert {"市公安局户政", "市人力资源和社会保障局", "市不动产登记中心", "市市场监督管理局"} <= {d["name"] for d in depts}
+    names = {d["name"] for d in depts}
+    assert {"市公安局户政", "市人力资源和社会保障局", "市不动产登记中心", "市市场监督管理局"} <= names
     services = api.get("/api/v1/services").json()
     assert services["next_cursor"] is None and len(services["items"]) >= 8
     assert len({s["department_id"] for s in services["items"]}) >= 5
@@ -88,7 +89,8 @@ def test_hall_manager_manages_the_catalogue_and_it_is_audited(api: Api) -> None:
     assert api.patch(f"/api/v1/staff/services/{sid}", {"status": "inactive"}, token=token).status_code == 200
     assert_error(api.get(f"/api/v1/services/{sid}"), 404, "not_found")
     admin = staff_login(api, role="admin")["access_token"]
-    actions = {e["action"] for e in api.get("/api/v1/staff/audit", params={"target_id": sid}, token=admin).json()["items"]}
+    audit = api.get("/api/v1/staff/audit", params={"target_id": sid}, token=admin).json()["items"]
+    actions = {e["action"] for e in audit}
     assert actions == {"catalogue.service.create", "catalogue.service.update"}
 
 
@@ -103,9 +105,9 @@ def test_catalogue_edits_are_validated_and_guarded(api: Api) -> None:
     assert_error(api.post("/api/v1/staff/services", body, token=token), 400, "invalid_input")
     body = _service_body(dept_id, life_events=["moon_landing"])
     assert_error(api.post("/api/v1/staff/services", body, token=token), 400, "invalid_input")
-    err = assert_error(api.post("/api/v1/staff/halls", {"code": _code(), "name": "x", "address": "y",
-                                                         "opening_hours": [{"weekday": 8, "start": "9:00", "end": "12:00"}]},
-                                token=token), 400, "invalid_input")
+    hall = {"code": _code(), "name": "x", "address": "y",
+            "opening_hours": [{"weekday": 8, "start": "9:00", "end": "12:00"}]}
+    err = assert_error(api.post("/api/v1/staff/halls", hall, token=token), 400, "invalid_input")
     assert set(err["details"]["fields"]) == {"opening_hours.0.weekday", "opening_hours.0.start"}
     assert_error(api.post("/api/v1/staff/halls", {"code": _code(), "name": "x", "address": "y",
                                                    "opening_hours": [{"weekday": 1, "start": "12:00", "end": "09:00"}]},
@@ -151,7 +153,8 @@ def test_a_year_the_calendar_does_not_know_is_refused() -> None:
         assert not cal.covers(day)
         with pytest.raises(errors.CalendarNotCovered) as e:
             cal.is_working_day(day)
-        assert e.value.http_status == 503 and e.value.details == {"date": day.isoformat(), "covered_until": "2026-12-31"}
+        assert e.value.http_status == 503
+        assert e.value.details == {"date": day.isoformat(), "covered_until": "2026-12-31"}
     # Counting into an unknown year is refused too, not guessed as plain weekdays.
     with pytest.raises(errors.CalendarNotCovered):
         cal.add_working_days(dt.date(2026, 12, 28), 5)

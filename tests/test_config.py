@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import secrets
 import subprocess
@@ -47,7 +48,6 @@ def test_example_file_documents_exactly_the_defaults() -> None:
 
 
 def test_every_key_of_the_config_is_in_the_example_file() -> None:
-    import dataclasses
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     cfg = Config()
     for f in dataclasses.fields(cfg):
@@ -72,7 +72,7 @@ def test_environment_overrides_secrets_and_lists() -> None:
 
 def test_config_is_frozen() -> None:
     cfg = Config()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.mode = "production"  # type: ignore[misc]
 
 
