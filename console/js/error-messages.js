@@ -11,6 +11,7 @@ export const ERROR_MESSAGES = {
   "cancel_too_late": "距预约开始时间太近，已不能取消",
   "checkin_too_early": "签到时间未到",
   "checkin_too_late": "已超过签到时间，请重新预约或现场取号",
+  "clock_fixed": "当前时钟不可调整",
   "code_taken": "该编码已被使用",
   "conflict": "操作与当前状态冲突，请刷新后重试",
   "daily_limit": "已达到每天的预约次数上限",
