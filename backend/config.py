@@ -494,6 +494,7 @@ def _calendar_problems(cfg: Config) -> list[str]:
     return p
 
 
+# Payment channels, keys and receipts.
 def _payments_problems(cfg: Config) -> list[str]:
     p: list[str] = []
     pay = cfg.payments
