@@ -16,7 +16,7 @@ from backend.identity.crypto import PersonalDataCipher
 from backend.identity.idnumber import (IdNumberError, mask_id_number, mask_name, validate_id_number,
                                        validate_name)
 from backend.identity.providers import RealnameVerifier, WeChatLogin
-from backend.identity.store import UserStore, object_id
+from backend.identity.store import UserStore
 from backend.identity.tokens import TokenPair, TokenService
 
 log = logging.getLogger("zjb.identity")
@@ -62,7 +62,7 @@ class IdentityService:
         await self.limiter.hit(self._login_ip, ip)
         session = await self.wechat.code_to_session(code)
         await self.limiter.hit(self._login_openid, session.openid)
-        user = await self.users.upsert_by_openid(session.openid, session.unionid, self.clock.now())
+        user = await self.users.record_login(session.openid, session.unionid, self.clock.now())
         if user.get("status") != "active":
             raise errors.Forbidden("账号已停用，请联系政务服务中心", code="account_disabled")
         pair = await self.tokens.issue(str(user["_id"]), AUDIENCE)
@@ -71,20 +71,20 @@ class IdentityService:
 
     async def refresh(self, refresh_token: str) -> tuple[dict[str, Any], TokenPair]:
         subject, pair = await self.tokens.rotate(refresh_token, AUDIENCE)
-        user = await self.users.get(subject)
+        user = await self.users.by_id(subject)
         if user is None or user.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录")
         return user, pair
 
     async def authenticate(self, token: str) -> Resident:
         claims = self.tokens.verify_access(token, AUDIENCE)
-        user = await self.users.get(claims["sub"])
+        user = await self.users.by_id(claims["sub"])
         if user is None or user.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
         return Resident(id=str(user["_id"]), openid=user["openid"], realname_verified=bool(user.get("realname")))
 
     async def me(self, resident: Resident) -> dict[str, Any]:
-        user = await self.users.get(resident.id)
+        user = await self.users.by_id(resident.id)
         if user is None:
             raise errors.Unauthenticated()
         return public_user(user)
@@ -108,7 +108,7 @@ class IdentityService:
         id_hash = self.cipher.keyed_hash(id_number)
         await self.limiter.hit(self._rn_id, id_hash)
 
-        user = await self.users.get(resident.id)
+        user = await self.users.by_id(resident.id)
         if user is None:
             raise errors.Unauthenticated()
         existing = user.get("realname")
@@ -116,7 +116,7 @@ class IdentityService:
             if existing["id_hash"] == id_hash:
                 return public_user(user)  # the same binding again: nothing to do
             raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
-        other = await self.users.find_by_id_hash(id_hash)
+        other = await self.users.by_id_hash(id_hash)
         if other is not None:
             raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound")
 
@@ -146,7 +146,7 @@ class IdentityService:
         return public_user({**user, "realname": realname})
 
     async def bind_realname_result(self, resident: Resident, id_hash: str) -> dict[str, Any]:
-        user = await self.users.get(resident.id)
+        user = await self.users.by_id(resident.id)
         if user and user.get("realname") and user["realname"]["id_hash"] == id_hash:
             return public_user(user)
         raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
@@ -154,7 +154,7 @@ class IdentityService:
     # -- staff views of residents --------------------------------------------------------------
 
     async def resident_for_staff(self, user_id: str) -> dict[str, Any]:
-        user = await self.users.get(user_id)
+        user = await self.users.by_id(user_id)
         if user is None:
             raise errors.NotFound()
         return {**public_user(user), "openid_masked": user["openid"][:4] + "****" + user["openid"][-4:],
@@ -162,7 +162,7 @@ class IdentityService:
 
     async def reveal_identity(self, staff: Staff, user_id: str, reason: str, ip: str) -> dict[str, Any]:
         """The full name and ID number, for a stated reason, always audited."""
-        user = await self.users.get(user_id)
+        user = await self.users.by_id(user_id)
         if user is None or not user.get("realname"):
             raise errors.NotFound()
         rn = user["realname"]
@@ -184,4 +184,4 @@ class IdentityService:
         return count
 
 
-__all__ = ["IdentityService", "public_user", "object_id"]
+__all__ = ["IdentityService", "public_user"]

@@ -17,34 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from pymongo import ASCENDING, IndexModel, ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core import errors
 from backend.core.clock import Clock
-from backend.db.mongo import CollectionSpec
+from backend.identity.store import AUDIENCES, RefreshTokenStore
 
 log = logging.getLogger("zjb.tokens")
 ALGORITHM = "HS256"
-AUDIENCES = ("resident", "staff")
-
-COLLECTIONS = [
-    CollectionSpec(
-        "refresh_tokens",
-        indexes=(
-            IndexModel([("family", ASCENDING)]),
-            IndexModel([("subject", ASCENDING), ("audience", ASCENDING)]),
-            IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
-        ),
-        validator={"$jsonSchema": {
-            "bsonType": "object",
-            "required": ["_id", "family", "subject", "audience", "expires_at", "revoked"],
-            "properties": {"_id": {"bsonType": "string"}, "revoked": {"bsonType": "bool"},
-                           "audience": {"enum": list(AUDIENCES)}},
-        }},
-        doc="Refresh tokens by SHA-256 hash; one use each; families revoked on reuse.",
-    ),
-]
+__all__ = ["AUDIENCES", "ALGORITHM", "TokenPair", "TokenService"]
 
 
 @dataclass(frozen=True)
@@ -63,9 +43,9 @@ def _hash(token: str) -> str:
 
 
 class TokenService:
-    def __init__(self, db: AsyncDatabase, *, secret: str, issuer: str, clock: Clock,
+    def __init__(self, store: RefreshTokenStore, *, secret: str, issuer: str, clock: Clock,
                  ttl: dict[str, tuple[int, int]]):
-        self._col = db["refresh_tokens"]
+        self._store = store
         self._secret = secret
         self._issuer = issuer
         self._clock = clock
@@ -84,7 +64,7 @@ class TokenService:
         refresh = secrets.token_urlsafe(32)
         now = self._clock.now()
         expires = now + dt.timedelta(seconds=self._ttl[audience][1])
-        await self._col.insert_one({
+        await self._store.add({
             "_id": _hash(refresh), "family": family, "subject": subject, "audience": audience,
             "issued_at": now, "expires_at": expires, "used_at": None, "revoked": False,
             "purge_at": expires + dt.timedelta(days=7),
@@ -114,13 +94,9 @@ class TokenService:
         """Use a refresh token once. Returns (subject, new pair). Reuse revokes the family."""
         now = self._clock.now()
         h = _hash(refresh_token)
-        doc = await self._col.find_one_and_update(
-            {"_id": h, "audience": audience, "used_at": None, "revoked": False, "expires_at": {"$gt": now}},
-            {"$set": {"used_at": now}},
-            return_document=ReturnDocument.AFTER,
-        )
+        doc = await self._store.use_once(h, audience, now)
         if doc is None:
-            old = await self._col.find_one({"_id": h, "audience": audience})
+            old = await self._store.by_hash(h, audience=audience)
             if old is not None and old.get("used_at") is not None and not old.get("revoked"):
                 await self.revoke_family(old["family"])
                 log.warning("refresh token reused; family revoked",
@@ -132,12 +108,12 @@ class TokenService:
         return doc["subject"], pair
 
     async def revoke_family(self, family: str) -> None:
-        await self._col.update_many({"family": family}, {"$set": {"revoked": True}})
+        await self._store.revoke_family(family)
 
     async def revoke_token_family(self, refresh_token: str, subject: str) -> None:
-        doc = await self._col.find_one({"_id": _hash(refresh_token), "subject": subject})
+        doc = await self._store.by_hash(_hash(refresh_token), subject=subject)
         if doc is not None:
             await self.revoke_family(doc["family"])
 
     async def revoke_subject(self, subject: str, audience: str) -> None:
-        await self._col.update_many({"subject": subject, "audience": audience}, {"$set": {"revoked": True}})
+        await self._store.revoke_subject(subject, audience)
