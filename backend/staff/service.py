@@ -14,8 +14,6 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from pymongo import ASCENDING, IndexModel, ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from backend.audit.service import AuditLog, staff_actor, system_actor
@@ -24,31 +22,12 @@ from backend.core import errors
 from backend.core.access import STAFF_ROLES, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
-from backend.db.mongo import CollectionSpec
-from backend.identity.store import object_id
 from backend.identity.tokens import TokenPair, TokenService
+from backend.staff.store import StaffStore
 
 log = logging.getLogger("zjb.staff")
 AUDIENCE = "staff"
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
-
-COLLECTIONS = [
-    CollectionSpec(
-        "staff",
-        indexes=(IndexModel([("username", ASCENDING)], unique=True),),
-        validator={"$jsonSchema": {
-            "bsonType": "object",
-            "required": ["username", "password_hash", "roles", "status", "created_at"],
-            "properties": {
-                "username": {"bsonType": "string"},
-                "roles": {"bsonType": "array", "items": {"enum": list(STAFF_ROLES)}},
-                "status": {"enum": ["active", "disabled"]},
-            },
-        }},
-        doc="Staff accounts with argon2id password hashes and roles.",
-    ),
-    CollectionSpec("staff_login_guard", doc="Failed staff logins per username, and lockouts."),
-]
 
 
 def public_staff(doc: dict[str, Any]) -> dict[str, Any]:
@@ -58,10 +37,9 @@ def public_staff(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 class StaffService:
-    def __init__(self, *, db: AsyncDatabase, tokens: TokenService, audit: AuditLog, limiter: RateLimiter,
+    def __init__(self, *, store: StaffStore, tokens: TokenService, audit: AuditLog, limiter: RateLimiter,
                  clock: Clock, config: StaffConfig, login_per_ip_per_minute: int):
-        self._col = db["staff"]
-        self._guard = db["staff_login_guard"]
+        self.store = store
         self.tokens = tokens
         self.audit = audit
         self.limiter = limiter
@@ -102,29 +80,27 @@ class StaffService:
                "hall_ids": list(hall_ids or []), "status": "active", "created_at": self.clock.now(),
                "password_hash": await asyncio.to_thread(self._hasher.hash, password)}
         try:
-            res = await self._col.insert_one(doc)
+            doc["_id"] = await self.store.add_account(doc)
         except DuplicateKeyError:
             raise errors.Conflict("用户名已存在", code="username_taken") from None
-        doc["_id"] = res.inserted_id
         await self.audit.record(actor=staff_actor(actor) if actor else system_actor("cli"), action="staff.create",
-                                target_type="staff", target_id=str(res.inserted_id),
+                                target_type="staff", target_id=str(doc["_id"]),
                                 details={"username": username, "roles": doc["roles"]}, ip=ip)
         return public_staff(doc)
 
     async def ensure(self, *, username: str, password: str, roles: list[str], display_name: str) -> None:
         """Create the account unless it exists (demo seeding): idempotent, never overwrites."""
-        if await self._col.find_one({"username": username}, {"_id": 1}) is None:
+        if not await self.store.username_exists(username):
             try:
                 await self.create(username=username, password=password, roles=roles, display_name=display_name)
             except errors.Conflict:
                 pass
 
     async def list(self) -> list[dict[str, Any]]:
-        return [public_staff(d) async for d in self._col.find({}).sort("username", ASCENDING)]
+        return [public_staff(d) for d in await self.store.all_accounts()]
 
     async def get(self, staff_id: str) -> dict[str, Any]:
-        oid = object_id(staff_id)
-        doc = await self._col.find_one({"_id": oid}) if oid else None
+        doc = await self.store.by_id(staff_id)
         if doc is None:
             raise errors.NotFound()
         return doc
@@ -139,8 +115,7 @@ class StaffService:
         if str(doc["_id"]) == actor.id and (changes.get("status") == "disabled" or
                                             ("roles" in changes and "admin" not in changes["roles"])):
             raise errors.Conflict("不能停用自己或取消自己的管理员角色", code="self_lockout")
-        updated = await self._col.find_one_and_update({"_id": doc["_id"]}, {"$set": changes},
-                                                      return_document=ReturnDocument.AFTER)
+        updated = await self.store.change_account(doc["_id"], changes)
         if changes.get("status") == "disabled" or "roles" in changes:
             await self.tokens.revoke_subject(str(doc["_id"]), AUDIENCE)
         await self.audit.record(actor=staff_actor(actor), action="staff.update", target_type="staff",
@@ -153,15 +128,15 @@ class StaffService:
         if problems:
             raise errors.InvalidInput(problems)
         pw_hash = await asyncio.to_thread(self._hasher.hash, password)
-        await self._col.update_one({"_id": doc["_id"]}, {"$set": {"password_hash": pw_hash}})
-        await self._guard.delete_one({"_id": doc["username"]})
+        await self.store.set_password_hash(doc["_id"], pw_hash)
+        await self.store.clear_login_guard(doc["username"])
         await self.tokens.revoke_subject(str(doc["_id"]), AUDIENCE)
         await self.audit.record(actor=staff_actor(actor), action="staff.password.reset", target_type="staff",
                                 target_id=staff_id, details={"username": doc["username"]}, ip=ip)
 
     async def unlock(self, actor: Staff, staff_id: str, ip: str) -> None:
         doc = await self.get(staff_id)
-        await self._guard.delete_one({"_id": doc["username"]})
+        await self.store.clear_login_guard(doc["username"])
         await self.audit.record(actor=staff_actor(actor), action="staff.unlock", target_type="staff",
                                 target_id=staff_id, details={"username": doc["username"]}, ip=ip)
 
@@ -171,20 +146,20 @@ class StaffService:
         await self.limiter.hit(self._login_ip, ip)
         username = username.strip().lower()
         now = self.clock.now()
-        guard = await self._guard.find_one({"_id": username})
+        guard = await self.store.login_guard(username)
         if guard and guard.get("locked_until") and guard["locked_until"] > now:
             raise self._locked(guard["locked_until"], now)
-        doc = await self._col.find_one({"username": username})
+        doc = await self.store.by_username(username)
         ok = await asyncio.to_thread(self._verify, doc["password_hash"] if doc else self._dummy_hash, password)
         if not ok or doc is None or doc.get("status") != "active":
             raise await self._failed(username, doc, now, ip,
                                      disabled=bool(ok and doc is not None and doc.get("status") != "active"))
-        await self._guard.delete_one({"_id": username})
+        await self.store.clear_login_guard(username)
         if self._hasher.check_needs_rehash(doc["password_hash"]):
             new_hash = await asyncio.to_thread(self._hasher.hash, password)
-            await self._col.update_one({"_id": doc["_id"]}, {"$set": {"password_hash": new_hash}})
+            await self.store.set_password_hash(doc["_id"], new_hash)
         pair = await self.tokens.issue(str(doc["_id"]), AUDIENCE)
-        await self._col.update_one({"_id": doc["_id"]}, {"$set": {"last_login_at": now}})
+        await self.store.record_login(doc["_id"], now)
         await self.audit.record(actor={"type": "staff", "id": str(doc["_id"]), "username": username},
                                 action="staff.login", target_type="staff", target_id=str(doc["_id"]), ip=ip)
         return doc, pair
@@ -202,21 +177,11 @@ class StaffService:
 
     async def _failed(self, username: str, doc: dict | None, now: dt.datetime, ip: str, *, disabled: bool) -> errors.AppError:
         window_start = now - dt.timedelta(minutes=self.config.lockout_window_minutes)
-        guard = await self._guard.find_one_and_update(
-            {"_id": username},
-            [{"$set": {
-                "count": {"$cond": [{"$lt": [{"$ifNull": ["$first_at", window_start]}, window_start]},
-                                    1, {"$add": [{"$ifNull": ["$count", 0]}, 1]}]},
-                "first_at": {"$cond": [{"$lt": [{"$ifNull": ["$first_at", window_start]}, window_start]},
-                                       now, {"$ifNull": ["$first_at", now]}]},
-            }}],
-            upsert=True, return_document=ReturnDocument.AFTER)
-        count = int(guard.get("count", 1))
+        count = await self.store.count_failed_login(username, now, window_start)
         actor = {"type": "staff", "id": str(doc["_id"]) if doc else None, "username": username}
         if count >= self.config.lockout_threshold:
             until = now + dt.timedelta(minutes=self.config.lockout_minutes)
-            await self._guard.update_one({"_id": username}, {"$set": {"locked_until": until, "count": 0,
-                                                                      "first_at": None}})
+            await self.store.lock_login(username, until)
             await self.audit.record(actor=actor, action="staff.locked", target_type="staff",
                                     target_id=actor["id"], ip=ip, outcome="locked")
             return self._locked(until, now)
@@ -229,7 +194,7 @@ class StaffService:
 
     async def refresh(self, refresh_token: str) -> tuple[dict[str, Any], TokenPair]:
         subject, pair = await self.tokens.rotate(refresh_token, AUDIENCE)
-        doc = await self._col.find_one({"_id": object_id(subject)})
+        doc = await self.store.by_id(subject)
         if doc is None or doc.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录")
         return doc, pair
@@ -245,7 +210,7 @@ class StaffService:
 
     async def authenticate(self, token: str) -> Staff:
         claims = self.tokens.verify_access(token, AUDIENCE)
-        doc = await self._col.find_one({"_id": object_id(claims["sub"])})
+        doc = await self.store.by_id(claims["sub"])
         if doc is None or doc.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
         return Staff(id=str(doc["_id"]), username=doc["username"], roles=frozenset(doc.get("roles", [])),
