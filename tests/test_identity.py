@@ -311,3 +311,49 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(make_server) -> None:
         api.post("/api/v1/auth/wechat-login", {"code": f"test-spoof{i}"}, headers={"X-Forwarded-For": f"198.51.100.{i}"})
     assert_error(api.post("/api/v1/auth/wechat-login", {"code": "test-spoof9"},
                           headers={"X-Forwarded-For": "198.51.100.99"}), 429, "rate_limited")
+
+
+# -- the WeChat access token, shared through the database ----------------------------------------
+
+def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server) -> None:
+    """Two wechatpy clients on separate storages (as two processes hold them) over one database:
+    the login one and the subscribe-message one use the same token, and after WeChat expires it
+    exactly one new token is fetched, even when both find out at the same moment."""
+    import asyncio
+
+    from backend.core.store import WeChatTokenStore
+    from backend.core.wechat import DatabaseSessionStorage
+    from backend.db.mongo import connect
+    from backend.identity.providers import WeChatPyLogin
+    from notify.channels import WeChatSubscribe
+
+    srv = make_server()  # its own stand-in: nothing else fetches tokens from it
+    api = Api(srv.base)
+    cfg = srv.config
+
+    def issued() -> int:
+        return api.get("/sandbox/wechat/tokens").json()["issued"]
+
+    async def clients() -> tuple:
+        db = connect(cfg.database.uri)[f"zjb_wx_{uuid.uuid4().hex[:8]}"]
+        args = (cfg.wechat.appid, cfg.wechat.secret, srv.base + "/sandbox/wechat", 5.0)
+        return (db, WeChatPyLogin(*args, DatabaseSessionStorage(WeChatTokenStore(db))),
+                WeChatSubscribe(*args, DatabaseSessionStorage(WeChatTokenStore(db))))
+
+    db, login, push = srv.run(clients())
+    before = issued()
+    assert srv.run(login.code_to_session("test-shared")).openid == "o-test-shared"
+    assert issued() == before + 1
+    assert srv.run(push.send("o-test-shared", "tpl", {"k": {"value": "v"}}, "pages/x")).outcome == "no_consent"
+    assert issued() == before + 1  # the second client used the first one's token
+
+    assert api.post("/sandbox/wechat/faults", {"expire_tokens": True}).status_code == 200
+
+    async def both_at_once() -> list:
+        return await asyncio.gather(push.send("o-test-shared", "tpl", {"k": {"value": "v"}}, "pages/x"),
+                                    login.code_to_session("test-shared"),
+                                    push.send("o-test-shared", "tpl", {"k": {"value": "v"}}, "pages/x"))
+    sent, session, sent_again = srv.run(both_at_once())
+    assert (sent.outcome, session.openid, sent_again.outcome) == ("no_consent", "o-test-shared", "no_consent")
+    assert issued() == before + 2
+    srv.run(db.client.close())
