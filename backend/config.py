@@ -119,9 +119,14 @@ class RateLimitConfig:
 
 @dataclass(frozen=True)
 class StaffConfig:
-    lockout_threshold: int = 5
-    lockout_window_minutes: int = 15
-    lockout_minutes: int = 15
+    # Failed logins are counted per (username, client address) and per address. Past its free
+    # failures a key waits before its next try, doubling from login_delay_seconds up to
+    # login_max_delay_minutes; counts start again after login_window_minutes without a failure.
+    login_free_failures: int = 5
+    address_free_failures: int = 30
+    login_delay_seconds: int = 30
+    login_max_delay_minutes: int = 15
+    login_window_minutes: int = 60
     min_password_length: int = 10
 
 

@@ -55,8 +55,8 @@ def _login_answer(doc: dict, pair) -> dict:  # noqa: ANN001
 
 
 class StaffLoginHandler(ApiHandler):
-    @operation("工作人员登录（连续失败将临时锁定）", tags=TAGS, body=LOGIN, responses={200: LOGIN_RESULT},
-               errors=(400, 401, 403, 429))
+    @operation("工作人员登录（同一地址连续失败后须等待，等待时间逐次加长）", tags=TAGS, body=LOGIN,
+               responses={200: LOGIN_RESULT}, errors=(400, 401, 403, 429))
     async def post(self) -> None:
         doc, pair = await self.staff.login(self.body["username"], self.body["password"], self.client_ip())
         self.reply(_login_answer(doc, pair))
@@ -113,10 +113,31 @@ class StaffPasswordHandler(ApiHandler):
 
 
 class StaffUnlockHandler(ApiHandler):
-    @operation("解除登录锁定", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
+    @operation("解除该账号的全部登录限制", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
                responses={200: OK}, errors=(401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
         await self.staff.unlock(self.principal, id, self.client_ip())
+        self.reply({"ok": True})
+
+
+THROTTLE = obj({
+    "id": string(), "kind": string(enum=["account_address", "address"]), "username": nullable(string()),
+    "ip": string(), "failures": integer(), "last_failure_at": DATETIME, "blocked_until": nullable(DATETIME),
+}, ["id", "kind", "username", "ip", "failures", "last_failure_at", "blocked_until"])
+
+
+class LoginThrottlesHandler(ApiHandler):
+    @operation("登录限制：近期登录失败的账号与地址（按账号+地址、按地址计）", tags=TAGS, auth="staff",
+               roles=("admin",), responses={200: list_of(THROTTLE)}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply({"items": await self.ctx.staff.login_throttles(), "next_cursor": None})
+
+
+class LoginThrottleClearHandler(ApiHandler):
+    @operation("解除一条登录限制", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
+               responses={200: OK}, errors=(401, 403, 404))
+    async def post(self, id: str) -> None:  # noqa: A002
+        await self.ctx.staff.clear_login_throttle(self.principal, id, self.client_ip())
         self.reply({"ok": True})
 
 
@@ -155,6 +176,8 @@ default_handlers = [
     route("/api/v1/staff/accounts/{id}", StaffAccountHandler),
     route("/api/v1/staff/accounts/{id}/password", StaffPasswordHandler),
     route("/api/v1/staff/accounts/{id}/unlock", StaffUnlockHandler),
+    route("/api/v1/staff/login-throttles", LoginThrottlesHandler),
+    route("/api/v1/staff/login-throttles/{id}/clear", LoginThrottleClearHandler),
     route("/api/v1/staff/residents/{id}", ResidentLookupHandler),
     route("/api/v1/staff/residents/{id}/reveal", ResidentRevealHandler),
     route("/api/v1/staff/audit", AuditLogHandler),

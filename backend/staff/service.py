@@ -1,8 +1,8 @@
-"""Staff accounts: argon2id passwords, roles, lockout after repeated failures, tokens.
+"""Staff accounts: argon2id passwords, roles, login throttling, tokens.
 
-Failed attempts are counted per username whether or not the account exists, and unknown
-usernames cost the same password hash as known ones, so the answers reveal nothing about
-which accounts exist.
+Failed attempts slow down the address they come from (``throttle.py``), never the account
+itself; unknown usernames cost the same password hash as known ones, so the answers reveal
+nothing about which accounts exist.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.tokens import TokenPair, TokenService
 from backend.staff.store import StaffStore
+from backend.staff.throttle import LoginThrottle
 
 log = logging.getLogger("zjb.staff")
 AUDIENCE = "staff"
@@ -40,6 +41,7 @@ class StaffService:
     def __init__(self, *, store: StaffStore, tokens: TokenService, audit: AuditLog, limiter: RateLimiter,
                  clock: Clock, config: StaffConfig, login_per_ip_per_minute: int):
         self.store = store
+        self.throttle = LoginThrottle(store, config)
         self.tokens = tokens
         self.audit = audit
         self.limiter = limiter
@@ -129,14 +131,14 @@ class StaffService:
             raise errors.InvalidInput(problems)
         pw_hash = await asyncio.to_thread(self._hasher.hash, password)
         await self.store.set_password_hash(doc["_id"], pw_hash)
-        await self.store.clear_login_guard(doc["username"])
+        await self.throttle.clear_username(doc["username"])
         await self.tokens.revoke_subject(str(doc["_id"]), AUDIENCE)
         await self.audit.record(actor=staff_actor(actor), action="staff.password.reset", target_type="staff",
                                 target_id=staff_id, details={"username": doc["username"]}, ip=ip)
 
     async def unlock(self, actor: Staff, staff_id: str, ip: str) -> None:
         doc = await self.get(staff_id)
-        await self.store.clear_login_guard(doc["username"])
+        await self.throttle.clear_username(doc["username"])
         await self.audit.record(actor=staff_actor(actor), action="staff.unlock", target_type="staff",
                                 target_id=staff_id, details={"username": doc["username"]}, ip=ip)
 
@@ -146,15 +148,17 @@ class StaffService:
         await self.limiter.hit(self._login_ip, ip)
         username = username.strip().lower()
         now = self.clock.now()
-        guard = await self.store.login_guard(username)
-        if guard and guard.get("locked_until") and guard["locked_until"] > now:
-            raise self._locked(guard["locked_until"], now)
+        await self.throttle.check(username, ip, now)
         doc = await self.store.by_username(username)
         ok = await asyncio.to_thread(self._verify, doc["password_hash"] if doc else self._dummy_hash, password)
-        if not ok or doc is None or doc.get("status") != "active":
-            raise await self._failed(username, doc, now, ip,
-                                     disabled=bool(ok and doc is not None and doc.get("status") != "active"))
-        await self.store.clear_login_guard(username)
+        if doc is not None and ok and doc.get("status") != "active":
+            await self.audit.record(actor={"type": "staff", "id": str(doc["_id"]), "username": username},
+                                    action="staff.login", target_type="staff", target_id=str(doc["_id"]), ip=ip,
+                                    outcome="failed", details={"reason": "account_disabled"})
+            raise errors.Forbidden("账号已停用，请联系管理员", code="account_disabled")
+        if not ok or doc is None:
+            raise await self._failed(username, doc, now, ip)
+        await self.throttle.succeeded(username, ip)
         if self._hasher.check_needs_rehash(doc["password_hash"]):
             new_hash = await asyncio.to_thread(self._hasher.hash, password)
             await self.store.set_password_hash(doc["_id"], new_hash)
@@ -170,27 +174,26 @@ class StaffService:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    def _locked(self, until: dt.datetime, now: dt.datetime) -> errors.AppError:
-        return errors.Forbidden("登录失败次数过多，账号已暂时锁定", code="account_locked",
-                                details={"locked_until": until.isoformat(),
-                                         "retry_after_seconds": max(1, int((until - now).total_seconds()))})
-
-    async def _failed(self, username: str, doc: dict | None, now: dt.datetime, ip: str, *, disabled: bool) -> errors.AppError:
-        window_start = now - dt.timedelta(minutes=self.config.lockout_window_minutes)
-        count = await self.store.count_failed_login(username, now, window_start)
+    async def _failed(self, username: str, doc: dict | None, now: dt.datetime, ip: str) -> errors.AppError:
+        failure = await self.throttle.failed(username, ip, now)
         actor = {"type": "staff", "id": str(doc["_id"]) if doc else None, "username": username}
-        if count >= self.config.lockout_threshold:
-            until = now + dt.timedelta(minutes=self.config.lockout_minutes)
-            await self.store.lock_login(username, until)
-            await self.audit.record(actor=actor, action="staff.locked", target_type="staff",
-                                    target_id=actor["id"], ip=ip, outcome="locked")
-            return self._locked(until, now)
         await self.audit.record(actor=actor, action="staff.login", target_type="staff", target_id=actor["id"],
-                                ip=ip, outcome="failed")
-        if disabled:
-            return errors.Forbidden("账号已停用，请联系管理员", code="account_disabled")
+                                ip=ip, outcome="throttled" if failure.retry_after else "failed")
+        if failure.retry_after:
+            return self.throttle.refusal(now + dt.timedelta(seconds=failure.retry_after), now)
         return errors.Unauthenticated("用户名或密码错误", details={
-            "reason": "invalid_credentials", "remaining_attempts": self.config.lockout_threshold - count})
+            "reason": "invalid_credentials", "remaining_attempts": failure.remaining})
+
+    # -- login throttles (admin) ---------------------------------------------------------------
+
+    async def login_throttles(self) -> list[dict[str, Any]]:
+        return await self.throttle.active(self.clock.now())
+
+    async def clear_login_throttle(self, actor: Staff, throttle_id: str, ip: str) -> None:
+        if not await self.throttle.clear(throttle_id):
+            raise errors.NotFound()
+        await self.audit.record(actor=staff_actor(actor), action="staff.login_throttle.clear",
+                                target_type="login_throttle", target_id=throttle_id, ip=ip)
 
     async def refresh(self, refresh_token: str) -> tuple[dict[str, Any], TokenPair]:
         subject, pair = await self.tokens.rotate(refresh_token, AUDIENCE)

@@ -1,11 +1,11 @@
-"""Storage of staff accounts (``staff``) and of failed staff logins (``staff_login_guard``)."""
+"""Storage of staff accounts (``staff``) and of failed staff logins (``login_throttles``)."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core.access import STAFF_ROLES
@@ -27,14 +27,20 @@ COLLECTIONS = [
         }},
         doc="Staff accounts with argon2id password hashes and roles.",
     ),
-    CollectionSpec("staff_login_guard", doc="Failed staff logins per username, and lockouts."),
+    CollectionSpec(
+        "login_throttles",
+        indexes=(IndexModel([("username", ASCENDING)]), IndexModel([("last_failure_at", ASCENDING)]),
+                 IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0)),
+        doc="Failed staff logins per (username, client address) and per address, with the delay "
+            "each has earned; purged once the window and the delay have passed.",
+    ),
 ]
 
 
 class StaffStore:
     def __init__(self, db: AsyncDatabase):
         self._col = db["staff"]
-        self._guard = db["staff_login_guard"]
+        self._throttles = db["login_throttles"]
 
     # -- accounts ------------------------------------------------------------------------------
 
@@ -69,26 +75,33 @@ class StaffStore:
 
     # -- failed logins -------------------------------------------------------------------------
 
-    async def login_guard(self, username: str) -> dict[str, Any] | None:
-        return await self._guard.find_one({"_id": username})
+    async def throttles_of(self, throttle_ids: list[str]) -> list[dict[str, Any]]:
+        return await self._throttles.find({"_id": {"$in": throttle_ids}}).to_list(None)
 
-    async def clear_login_guard(self, username: str) -> None:
-        await self._guard.delete_one({"_id": username})
+    async def count_login_failure(self, throttle_id: str, fields: dict[str, Any], now: dt.datetime,
+                                  window_start: dt.datetime, purge_at: dt.datetime) -> dict[str, Any]:
+        """Add a failure (the count starts again once the last one is older than the window)."""
+        fresh = {"$lt": [{"$ifNull": ["$last_failure_at", window_start]}, window_start]}
+        await self._throttles.update_one({"_id": throttle_id}, [{"$set": {
+            **{k: {"$literal": v} for k, v in fields.items()},
+            "failures": {"$cond": [fresh, 1, {"$add": [{"$ifNull": ["$failures", 0]}, 1]}]},
+            "first_failure_at": {"$cond": [fresh, now, "$first_failure_at"]},
+            "last_failure_at": now,
+            "purge_at": {"$max": [{"$ifNull": ["$purge_at", purge_at]}, purge_at]},
+        }}], upsert=True)
+        doc = await self._throttles.find_one({"_id": throttle_id})
+        assert doc is not None
+        return doc
 
-    async def count_failed_login(self, username: str, now: dt.datetime, window_start: dt.datetime) -> int:
-        """Add a failure to the username's window (a new window when the old one has passed)."""
-        await self._guard.update_one(
-            {"_id": username},
-            [{"$set": {
-                "count": {"$cond": [{"$lt": [{"$ifNull": ["$first_at", window_start]}, window_start]},
-                                    1, {"$add": [{"$ifNull": ["$count", 0]}, 1]}]},
-                "first_at": {"$cond": [{"$lt": [{"$ifNull": ["$first_at", window_start]}, window_start]},
-                                       now, {"$ifNull": ["$first_at", now]}]},
-            }}],
-            upsert=True)
-        doc = await self._guard.find_one({"_id": username}, {"count": 1})
-        return int(doc.get("count", 1)) if doc else 1
+    async def delay_logins(self, throttle_id: str, until: dt.datetime, purge_at: dt.datetime) -> None:
+        await self._throttles.update_one({"_id": throttle_id}, {"$set": {"blocked_until": until, "purge_at": purge_at}})
 
-    async def lock_login(self, username: str, until: dt.datetime) -> None:
-        await self._guard.update_one({"_id": username},
-                                     {"$set": {"locked_until": until, "count": 0, "first_at": None}})
+    async def clear_throttle(self, throttle_id: str) -> bool:
+        return (await self._throttles.delete_one({"_id": throttle_id})).deleted_count == 1
+
+    async def clear_throttles_of_username(self, username: str) -> int:
+        return (await self._throttles.delete_many({"username": username})).deleted_count
+
+    async def recent_throttles(self, since: dt.datetime, limit: int) -> list[dict[str, Any]]:
+        return await (self._throttles.find({"last_failure_at": {"$gte": since}})
+                      .sort("last_failure_at", DESCENDING).limit(limit).to_list(limit))
