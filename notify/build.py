@@ -17,7 +17,7 @@ def build(config: Config, deps: Deps) -> Domain:
     outbox = Outbox(deps.db, deps.clock)
     notify = NotifyService(deps.db, deps.clock, config.notify)
     push = (WeChatSubscribe(config.wechat.appid, config.wechat.secret, deps.gateway(config.wechat.gateway, "wechat"),
-                            config.wechat.timeout_seconds) if config.notify.wechat else None)
+                            config.wechat.timeout_seconds, deps.need("wechat_session")) if config.notify.wechat else None)
     deliverer = Deliverer(deps.db, deps.clock, config.notify, push)
 
     async def depth() -> list[tuple[dict[str, str], float]]:

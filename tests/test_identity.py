@@ -319,8 +319,6 @@ def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server) 
     """Two wechatpy clients on separate storages (as two processes hold them) over one database:
     the login one and the subscribe-message one use the same token, and after WeChat expires it
     exactly one new token is fetched, even when both find out at the same moment."""
-    import asyncio
-
     from backend.core.store import WeChatTokenStore
     from backend.core.wechat import DatabaseSessionStorage
     from backend.db.mongo import connect
@@ -341,6 +339,17 @@ def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server) 
                 WeChatSubscribe(*args, DatabaseSessionStorage(WeChatTokenStore(db))))
 
     db, login, push = srv.run(clients())
+    try:
+        _share_and_refresh_once(srv, api, issued, login, push)
+    finally:
+        login.close()
+        push.close()
+        srv.run(db.client.close())
+
+
+def _share_and_refresh_once(srv, api: Api, issued, login, push) -> None:  # noqa: ANN001
+    import asyncio
+
     before = issued()
     assert srv.run(login.code_to_session("test-shared")).openid == "o-test-shared"
     assert issued() == before + 1
@@ -356,4 +365,3 @@ def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server) 
     sent, session, sent_again = srv.run(both_at_once())
     assert (sent.outcome, session.openid, sent_again.outcome) == ("no_consent", "o-test-shared", "no_consent")
     assert issued() == before + 2
-    srv.run(db.client.close())

@@ -140,6 +140,10 @@ def wechat_client(appid: str, secret: str, gateway: str, *, session: DatabaseSes
                 params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}))
             return {"access_token": self.session.get(self.access_token_key)}
 
+        def close(self) -> None:
+            """Close the HTTP connections wechatpy keeps open (its ``requests`` session)."""
+            self._http.close()
+
     client = GatewayWeChatClient(appid, secret, session=session, timeout=timeout)
     # wechatpy builds one API object per client; point the mini-program API at the same gateway.
     client.wxa.API_BASE_URL = base
@@ -156,3 +160,6 @@ class WeChatProvider(Provider):
     async def call(self, operation: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         self._session.bind(asyncio.get_running_loop())
         return await super().call(operation, fn, *args, **kwargs)
+
+    def close(self) -> None:
+        self._client.close()

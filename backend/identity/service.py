@@ -13,8 +13,13 @@ from backend.core.access import Resident, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.crypto import PersonalDataCipher
-from backend.identity.idnumber import (IdNumberError, mask_id_number, mask_name, validate_id_number,
-                                       validate_name)
+from backend.identity.idnumber import (
+    IdNumberError,
+    mask_id_number,
+    mask_name,
+    validate_id_number,
+    validate_name,
+)
 from backend.identity.providers import RealnameVerifier, WeChatLogin
 from backend.identity.store import UserStore
 from backend.identity.tokens import TokenPair, TokenService

@@ -1,11 +1,10 @@
 """HTTP for staff: login, own account, account administration, resident lookups, audit log."""
 from __future__ import annotations
 
-from backend.core.api import ApiHandler, operation, route
-from backend.core.schema import array, integer, list_of, nullable, obj, string, DATETIME
-from backend.staff.service import public_staff
-
 from backend.core.access import STAFF_ROLES
+from backend.core.api import ApiHandler, operation, route
+from backend.core.schema import DATETIME, array, integer, list_of, nullable, obj, string
+from backend.staff.service import public_staff
 
 TAGS = ("工作人员",)
 ROLE = string(enum=list(STAFF_ROLES))
@@ -130,14 +129,14 @@ class LoginThrottlesHandler(ApiHandler):
     @operation("登录限制：近期登录失败的账号与地址（按账号+地址、按地址计）", tags=TAGS, auth="staff",
                roles=("admin",), responses={200: list_of(THROTTLE)}, errors=(401, 403))
     async def get(self) -> None:
-        self.reply({"items": await self.ctx.staff.login_throttles(), "next_cursor": None})
+        self.reply({"items": await self.staff.login_throttles(), "next_cursor": None})
 
 
 class LoginThrottleClearHandler(ApiHandler):
     @operation("解除一条登录限制", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
                responses={200: OK}, errors=(401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        await self.ctx.staff.clear_login_throttle(self.principal, id, self.client_ip())
+        await self.staff.clear_login_throttle(self.principal, id, self.client_ip())
         self.reply({"ok": True})
 
 
