@@ -81,6 +81,11 @@ class SecurityConfig:
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     staff_access_token_ttl_seconds: int = 900
     staff_refresh_token_ttl_seconds: int = 12 * 3600
+    # A staff session ends after this long without any request, and this long after login.
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 12
+    # Each process re-reads a session (ended? idle?) at most this often; at most 1 second.
+    session_check_cache_seconds: float = 1.0
     # AES-256-GCM keys for ID numbers at rest, by key id (base64 of 32 bytes). New values are
     # written with the active key; old keys stay for reading until re-encrypted.
     id_encryption_keys: Mapping[str, str] = field(default_factory=lambda: {"k1": EXAMPLE_ID_KEY})

@@ -125,11 +125,13 @@ def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
     new = first.json()
     assert new["refresh_token"] != r.refresh_token and new["user"]["id"] == r.id
     assert api.get("/api/v1/me", token=new["access_token"]).status_code == 200
-    # The old refresh token is replayed: refused, and the whole family with it.
+    # The old refresh token is replayed: refused, and the whole session with it, access token included.
     err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": r.refresh_token}), 401, "unauthenticated")
     assert err["details"]["reason"] == "refresh_token_reused"
     err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": new["refresh_token"]}), 401, "unauthenticated")
-    assert err["details"]["reason"] == "refresh_token_invalid"
+    assert err["details"] == {"reason": "session_ended", "ended_because": "refresh_token_reused"}
+    err = assert_error(api.get("/api/v1/me", token=new["access_token"]), 401, "unauthenticated")
+    assert err["details"] == {"reason": "session_ended", "ended_because": "refresh_token_reused"}
     # A new login starts a new, working family.
     again = _login(api, "test-" + r.openid[len("o-test-"):]).json()
     assert api.post("/api/v1/auth/refresh", {"refresh_token": again["refresh_token"]}).status_code == 200

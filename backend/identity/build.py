@@ -14,16 +14,26 @@ from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory
 from backend.identity.providers import HttpRealnameVerifier, WeChatPyLogin
 from backend.identity.service import IdentityService
-from backend.identity.store import COLLECTIONS, RefreshTokenStore, UserStore
-from backend.identity.tokens import TokenService
+from backend.identity.store import (
+    COLLECTIONS,
+    RefreshTokenStore,
+    SessionStore,
+    UserStore,
+)
+from backend.identity.tokens import SessionPolicy, TokenService
 
 
 def build(config: Config, deps: Deps) -> Domain:
     sec = config.security
     limiter = RateLimiter(RateLimitStore(deps.db), deps.clock)
-    tokens = TokenService(RefreshTokenStore(deps.db), secret=sec.jwt_secret, issuer=sec.jwt_issuer, clock=deps.clock,
-                          ttl={"resident": (sec.access_token_ttl_seconds, sec.refresh_token_ttl_seconds),
-                               "staff": (sec.staff_access_token_ttl_seconds, sec.staff_refresh_token_ttl_seconds)})
+    tokens = TokenService(RefreshTokenStore(deps.db), SessionStore(deps.db), secret=sec.jwt_secret,
+                          issuer=sec.jwt_issuer, clock=deps.clock, check_cache_seconds=sec.session_check_cache_seconds,
+                          policies={
+                              "resident": SessionPolicy(sec.access_token_ttl_seconds, sec.refresh_token_ttl_seconds),
+                              "staff": SessionPolicy(sec.staff_access_token_ttl_seconds,
+                                                     sec.staff_refresh_token_ttl_seconds,
+                                                     idle_seconds=sec.staff_idle_minutes * 60,
+                                                     lifetime_seconds=sec.staff_session_hours * 3600)})
     cipher = PersonalDataCipher(sec.id_encryption_keys, sec.id_active_key, sec.id_hash_key)
     wechat_session = DatabaseSessionStorage(WeChatTokenStore(deps.db))
     wechat = WeChatPyLogin(config.wechat.appid, config.wechat.secret, deps.gateway(config.wechat.gateway, "wechat"),

@@ -82,11 +82,20 @@ class IdentityService:
         return user, pair
 
     async def authenticate(self, token: str) -> Resident:
-        claims = self.tokens.verify_access(token, AUDIENCE)
+        claims = await self.tokens.authenticate(token, AUDIENCE)
         user = await self.users.by_id(claims["sub"])
         if user is None or user.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
-        return Resident(id=str(user["_id"]), openid=user["openid"], realname_verified=bool(user.get("realname")))
+        return Resident(id=str(user["_id"]), openid=user["openid"], realname_verified=bool(user.get("realname")),
+                        session_id=claims["sid"])
+
+    async def logout(self, resident: Resident, *, everywhere: bool = False) -> None:
+        """End this login (its tokens stop working at once), or every login of the resident."""
+        if everywhere:
+            await self.tokens.end_sessions_of(resident.id, AUDIENCE, "logout_everywhere")
+        else:
+            await self.tokens.end_session(resident.session_id, "logout")
+        log.info("resident logged out", extra={"user_id": resident.id, "everywhere": everywhere})
 
     async def me(self, resident: Resident) -> dict[str, Any]:
         user = await self.users.by_id(resident.id)

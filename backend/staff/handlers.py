@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from backend.core.access import STAFF_ROLES
 from backend.core.api import ApiHandler, operation, route
-from backend.core.schema import DATETIME, array, integer, list_of, nullable, obj, string
+from backend.core.schema import (
+    DATETIME,
+    array,
+    boolean,
+    integer,
+    list_of,
+    nullable,
+    obj,
+    string,
+)
 from backend.staff.service import public_staff
 
 TAGS = ("工作人员",)
@@ -17,7 +26,10 @@ LOGIN = obj({"username": string(minLength=1, maxLength=64), "password": string(m
 LOGIN_RESULT = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
                     "expires_in": integer(), "staff": STAFF}, ["access_token", "staff"])
 REFRESH = obj({"refresh_token": string(minLength=16, maxLength=256)}, ["refresh_token"])
-LOGOUT = obj({"refresh_token": string(minLength=16, maxLength=256)})
+LOGOUT = obj({"refresh_token": string(minLength=16, maxLength=256),
+              "everywhere": boolean(description="在所有设备上退出")})
+OWN_PASSWORD = obj({"current_password": string(minLength=1, maxLength=256),
+                    "new_password": string(minLength=1, maxLength=256)}, ["current_password", "new_password"])
 CREATE = obj({
     "username": string(minLength=3, maxLength=32), "password": string(minLength=1, maxLength=256),
     "roles": array(ROLE, minItems=1, uniqueItems=True), "display_name": string(maxLength=40),
@@ -71,7 +83,17 @@ class StaffRefreshHandler(ApiHandler):
 class StaffLogoutHandler(ApiHandler):
     @operation("退出登录", tags=TAGS, auth="staff", body=LOGOUT, responses={200: OK}, errors=(400, 401))
     async def post(self) -> None:
-        await self.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip())
+        await self.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip(),
+                                everywhere=self.body.get("everywhere", False))
+        self.reply({"ok": True})
+
+
+class StaffOwnPasswordHandler(ApiHandler):
+    @operation("修改本人密码（其他设备上的登录随即退出）", tags=TAGS, auth="staff", body=OWN_PASSWORD,
+               responses={200: OK}, errors=(400, 401))
+    async def post(self) -> None:
+        await self.staff.change_own_password(self.principal, self.body["current_password"],
+                                             self.body["new_password"], self.client_ip())
         self.reply({"ok": True})
 
 
@@ -171,6 +193,7 @@ default_handlers = [
     route("/api/v1/staff/refresh", StaffRefreshHandler),
     route("/api/v1/staff/logout", StaffLogoutHandler),
     route("/api/v1/staff/me", StaffMeHandler),
+    route("/api/v1/staff/me/password", StaffOwnPasswordHandler),
     route("/api/v1/staff/accounts", StaffAccountsHandler),
     route("/api/v1/staff/accounts/{id}", StaffAccountHandler),
     route("/api/v1/staff/accounts/{id}/password", StaffPasswordHandler),
