@@ -120,6 +120,12 @@ class RateLimitConfig:
     realname_per_user_per_hour: int = 5
     realname_per_id_number_per_hour: int = 5
     staff_login_per_ip_per_minute: int = 120
+    # Per resident (429 rate_limited with Retry-After past the limit); 0 turns one off.
+    applications_per_resident_per_hour: int = 30
+    bookings_per_resident_per_hour: int = 20
+    pay_starts_per_resident_per_hour: int = 30
+    complaints_per_resident_per_day: int = 10
+    uploads_per_resident_per_hour: int = 100
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain
-from backend.core.ratelimit import RateLimiter
+from backend.core.ratelimit import RateLimiter, resident_limits
 from backend.core.store import COLLECTIONS as CORE_COLLECTIONS
 from backend.core.store import RateLimitStore, WeChatTokenStore
 from backend.core.wechat import DatabaseSessionStorage
@@ -25,7 +25,7 @@ from backend.identity.tokens import SessionPolicy, TokenService
 
 def build(config: Config, deps: Deps) -> Domain:
     sec = config.security
-    limiter = RateLimiter(RateLimitStore(deps.db), deps.clock)
+    limiter = RateLimiter(RateLimitStore(deps.db), deps.clock, resident_limits(config.ratelimit))
     tokens = TokenService(RefreshTokenStore(deps.db), SessionStore(deps.db), secret=sec.jwt_secret,
                           issuer=sec.jwt_issuer, clock=deps.clock, check_cache_seconds=sec.session_check_cache_seconds,
                           policies={
