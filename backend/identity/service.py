@@ -120,7 +120,6 @@ class IdentityService:
         if problems:
             raise errors.InvalidInput(problems, message="姓名或身份证号有误，请核对")
         id_hash = self.cipher.keyed_hash(id_number)
-        await self.limiter.hit(self._rn_id, id_hash)
 
         user = await self.users.by_id(resident.id)
         if user is None:
@@ -130,14 +129,16 @@ class IdentityService:
             if existing["id_hash"] == id_hash:
                 return public_user(user)  # the same binding again: nothing to do
             raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
-        other = await self.users.by_id_hash(id_hash)
-        if other is not None:
-            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound")
-
+        # The provider first: a wrong name never counts against the person whose number it is,
+        # and whether a number is bound is told only to someone who has proved the name with it.
         result = await self.verifier.verify(name, id_number)
         if not result.consistent:
             raise errors.InvalidInput({"name": "姓名与身份证号不一致"}, code="realname_mismatch",
                                       message="姓名与身份证号不一致，请核对后重试")
+        await self.limiter.hit(self._rn_id, id_hash)
+        if await self.users.by_id_hash(id_hash) is not None:
+            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound")
+
         aad = str(user["_id"])
         realname = {
             "name_sealed": self.cipher.seal(name, aad=aad),
