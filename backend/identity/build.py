@@ -12,6 +12,7 @@ from backend.core.wechat import DatabaseSessionStorage
 from backend.identity import handlers
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory
+from backend.identity.handling import ResidentHandling
 from backend.identity.providers import HttpRealnameVerifier, WeChatPyLogin
 from backend.identity.service import IdentityService
 from backend.identity.store import (
@@ -41,13 +42,15 @@ def build(config: Config, deps: Deps) -> Domain:
     verifier = HttpRealnameVerifier(deps.gateway(config.realname.gateway, "realname"), config.realname.app_id,
                                     config.realname.app_secret, config.realname.timeout_seconds)
     users = UserStore(deps.db)
+    handling = ResidentHandling()
     identity = IdentityService(users=users, tokens=tokens, wechat=wechat, verifier=verifier,
                                cipher=cipher, limiter=limiter, limits=config.ratelimit, audit=deps.need("audit"),
-                               clock=deps.clock)
+                               clock=deps.clock, handling=handling)
     return Domain(
         "identity", service=identity,
         routes=bind(handlers.default_handlers, identity=identity),
         collections=[*COLLECTIONS, *CORE_COLLECTIONS],
         provides={"identity": identity, "tokens": tokens, "limiter": limiter, "resident_auth": identity.authenticate,
-                  "user_directory": UserDirectory(users), "wechat_session": wechat_session},
+                  "user_directory": UserDirectory(users), "wechat_session": wechat_session,
+                  "resident_handling": handling},
     )

@@ -13,6 +13,7 @@ from backend.core.access import Resident, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.crypto import PersonalDataCipher
+from backend.identity.handling import ResidentHandling, access_reveal
 from backend.identity.idnumber import (
     IdNumberError,
     mask_id_number,
@@ -44,7 +45,7 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
 class IdentityService:
     def __init__(self, *, users: UserStore, tokens: TokenService, wechat: WeChatLogin,
                  verifier: RealnameVerifier, cipher: PersonalDataCipher, limiter: RateLimiter,
-                 limits: RateLimitConfig, audit: AuditLog, clock: Clock):
+                 limits: RateLimitConfig, audit: AuditLog, clock: Clock, handling: ResidentHandling):
         self.users = users
         self.tokens = tokens
         self.wechat = wechat
@@ -53,6 +54,7 @@ class IdentityService:
         self.limiter = limiter
         self.audit = audit
         self.clock = clock
+        self.handling = handling
         self._login_ip = Limit("login-ip", limits.login_per_ip_per_minute, 60)
         self._login_openid = Limit("login-openid", limits.login_per_openid_per_minute, 60)
         self._rn_ip = Limit("realname-ip", limits.realname_per_ip_per_minute, 60)
@@ -176,14 +178,17 @@ class IdentityService:
                 "status": user.get("status")}
 
     async def reveal_identity(self, staff: Staff, user_id: str, reason: str, ip: str) -> dict[str, Any]:
-        """The full name and ID number, for a stated reason, always audited."""
+        """The full name and ID number, for a stated reason, to staff handling the resident;
+        always audited with the reason and the tie."""
         user = await self.users.by_id(user_id)
         if user is None or not user.get("realname"):
             raise errors.NotFound()
         rn = user["realname"]
         aad = str(user["_id"])
+        why = await access_reveal(staff, aad, self.handling)
         await self.audit.record(actor=staff_actor(staff), action="resident.identity.reveal",
-                                target_type="resident", target_id=aad, details={"reason": reason}, ip=ip)
+                                target_type="resident", target_id=aad, details={"reason": reason, "handling": why},
+                                ip=ip)
         return {"id": aad, "name": self.cipher.open(rn["name_sealed"], aad=aad),
                 "id_number": self.cipher.open(rn["id_sealed"], aad=aad)}
 

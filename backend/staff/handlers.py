@@ -170,8 +170,9 @@ class ResidentLookupHandler(ApiHandler):
 
 
 class ResidentRevealHandler(ApiHandler):
-    @operation("查看居民完整身份信息（须填写理由，记入审计日志）", tags=TAGS, auth="staff", roles=("clerk", "approver"),
-               body=REVEAL, responses={200: REVEALED}, errors=(400, 401, 403, 404))
+    @operation("查看居民完整身份信息（仅限正在办理其办件、预约或缴费的工作人员；须填写理由，记入审计日志）", tags=TAGS,
+               auth="staff", roles=("clerk", "approver"), body=REVEAL, responses={200: REVEALED},
+               errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.identity.reveal_identity(self.principal, id, self.body["reason"], self.client_ip()))
 
