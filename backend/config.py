@@ -59,6 +59,10 @@ class ServerConfig:
     max_body_bytes: int = 1_048_576
     # Add security headers and answer CORS only for these origins.
     cors_origins: tuple[str, ...] = ()
+    # Production: /metrics and the details of /readyz only for this bearer token (at least 32
+    # characters; set it through ZJB_SERVER_METRICS_TOKEN) or from these addresses (CIDRs).
+    metrics_token: str = ""
+    metrics_addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -575,4 +579,6 @@ def _production_problems(cfg: Config) -> list[str]:
         p.append("wechat.appid: is the sandbox app id; set the mini-program's real AppID")
     if not cfg.server.public_url.startswith("https://"):
         p.append("server.public_url: must be the public https:// URL in production")
+    if cfg.server.metrics_token and len(cfg.server.metrics_token) < 32:
+        p.append("server.metrics_token: at least 32 characters")
     return p
