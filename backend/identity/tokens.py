@@ -63,6 +63,8 @@ class TokenPair:
     refresh_token: str
     expires_in: int
     session_id: str
+    session_ends_at: dt.datetime | None = None   # the session's fixed end (staff: 12 h after login)
+    idle_seconds: int | None = None              # the session ends after this long without a request
 
     def as_dict(self) -> dict[str, Any]:
         return {"access_token": self.access_token, "refresh_token": self.refresh_token,
@@ -118,7 +120,8 @@ class TokenService:
             "issued_at": now, "expires_at": expires, "used_at": None, "revoked": False,
             "purge_at": expires + dt.timedelta(days=7),
         })
-        return TokenPair(self._access(subject, audience, session_id, extra), refresh, policy.access_seconds, session_id)
+        return TokenPair(self._access(subject, audience, session_id, extra), refresh, policy.access_seconds, session_id,
+                         lifetime_ends, policy.idle_seconds)
 
     async def issue(self, subject: str, audience: str, *, extra: dict[str, Any] | None = None) -> TokenPair:
         """Open a session (a login) and its first pair of tokens."""

@@ -23,8 +23,12 @@ STAFF = obj({
 }, ["id", "username", "roles", "status"])
 LOGIN = obj({"username": string(minLength=1, maxLength=64), "password": string(minLength=1, maxLength=256)},
             ["username", "password"])
+SESSION = obj({
+    "ends_at": nullable(DATETIME),
+    "idle_seconds": nullable(integer(minimum=1)),
+}, ["ends_at", "idle_seconds"], description="本次登录的期限：到 ends_at 结束；idle_seconds 内无任何操作也会结束")
 LOGIN_RESULT = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
-                    "expires_in": integer(), "staff": STAFF}, ["access_token", "staff"])
+                    "expires_in": integer(), "staff": STAFF, "session": SESSION}, ["access_token", "staff", "session"])
 REFRESH = obj({"refresh_token": string(minLength=16, maxLength=256)}, ["refresh_token"])
 LOGOUT = obj({"refresh_token": string(minLength=16, maxLength=256),
               "everywhere": boolean(description="在所有设备上退出")})
@@ -62,7 +66,8 @@ AUDIT_QUERY = obj({
 
 
 def _login_answer(doc: dict, pair) -> dict:  # noqa: ANN001
-    return {**pair.as_dict(), "staff": public_staff(doc)}
+    return {**pair.as_dict(), "staff": public_staff(doc),
+            "session": {"ends_at": pair.session_ends_at, "idle_seconds": pair.idle_seconds}}
 
 
 class StaffLoginHandler(ApiHandler):
