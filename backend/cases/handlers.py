@@ -60,8 +60,7 @@ class StaffApplicationsHandler(ApiHandler):
     @operation("窗口收件：为居民登记办件", tags=TAGS, auth="staff", roles=("clerk",), body=s.STAFF_SUBMIT,
                responses={201: s.CASE}, errors=(400, 401, 403, 409))
     async def post(self) -> None:
-        self.reply(await self.cases.register(self.principal, self.body, self.client_ip(), self.identity.users),
-                   201)
+        self.reply(await self.cases.register(self.principal, self.body, self.client_ip()), 201)
 
 
 class StaffApplicationHandler(ApiHandler):
@@ -92,8 +91,7 @@ class SupervisionSummaryHandler(ApiHandler):
     @operation("电子监察：各部门按时办结率、平均用时、满意度", tags=("电子监察",), auth="staff", roles=("supervisor",),
                responses={200: s.SUMMARY}, errors=(401, 403))
     async def get(self) -> None:
-        names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
-        self.reply(await self.cases.summary(self.principal, names))
+        self.reply(await self.cases.summary(self.principal))
 
 
 class RatingsHandler(ApiHandler):
