@@ -79,3 +79,15 @@ def template_data(kind: str, p: dict[str, Any], now: Any) -> dict[str, dict[str,
               "character_string3": p.get("serial") or p.get("code") or p.get("payment_id") or "-",
               "time4": iso(now) or "", "thing5": text(kind, p)}
     return {k: {"value": cut(k, v)} for k, v in values.items()}
+
+
+def template_key(kind: str) -> str | None:
+    return KINDS.get(kind, (None, ""))[0]
+
+
+def inbox(kind: str, p: dict[str, Any]) -> tuple[str, str]:
+    return KINDS.get(kind, (None, "通知"))[1], text(kind, p)
+
+
+def wechat_data(kind: str, p: dict[str, Any], now: Any) -> dict[str, dict[str, str]]:
+    return template_data(kind, p, now)
