@@ -30,6 +30,13 @@ def _inbox(api: Api, resident) -> list[dict]:  # noqa: ANN001
     return api.get("/api/v1/me/inbox", token=resident.access_token).json()["items"]
 
 
+def _another_deliverer(server: AppServer, *, wechat: object) -> Deliverer:
+    """A second worker on the same database (as another process would be)."""
+    d = server.ctx.provided("deliverer")
+    return Deliverer(outbox=d.outbox, inbox=d.inbox, consent=d.consent, users=d.users, clock=d.clock, config=d.config,
+                     wechat=wechat)
+
+
 def _outbox(server: AppServer, user_id: str) -> list[dict]:
     async def q() -> list[dict]:
         return await server.ctx.db["outbox"].find({"user_id": user_id}).to_list(None)
@@ -105,17 +112,17 @@ def test_a_worker_dying_mid_delivery_is_taken_over_and_delivers_once(api: Api, s
         await ctx.provided("outbox").emit("case.status_changed", user_id=r.id, payload={"serial": "ZJB-TEST", "service_name": "测试",
                                                                              "status": "accepted"},
                               deliver_after=ctx.clock.now() + dt.timedelta(hours=1))
-        dying = Deliverer(ctx.db, ctx.clock, ctx.config.notify, None)
+        dying = _another_deliverer(server, wechat=None)
         ctx.clock.advance(hours=1, seconds=1)
         msg = await dying.claim()
         while msg is not None and msg["user_id"] != r.id:  # others' due messages: give them back
-            await ctx.db["outbox"].update_one({"_id": msg["_id"]}, {"$set": {"status": "pending"}})
+            await ctx.db["outbox"].update_one({"_id": msg["_id"]}, {"$set": {"status": "pending",
+                                                                             "deliver_after": ctx.clock.now()}})
             msg = await dying.claim()
         return msg
     claimed = server.run(emit_and_claim())
     assert claimed and claimed["status"] == "sending"  # … and the worker dies here, holding the lease
-    import time
-    time.sleep(1.5)
+    server.run(server.ctx.provided("deliverer").run_once())
     assert _messages(api, r.openid) == []  # nobody else touches a leased message
     clock.advance(seconds=server.config.notify.lease_seconds + 1)
     eventually(lambda: len(_messages(api, r.openid)) == 1)
@@ -135,7 +142,7 @@ def test_several_workers_deliver_each_message_once(api: Api, server: AppServer) 
             await ctx.provided("outbox").emit("case.status_changed", user_id=residents[i % 5].id,
                                   payload={"serial": f"ZJB-{i}", "service_name": "测试", "status": "accepted"})
     server.run(emit_many())
-    workers = [Deliverer(ctx.db, ctx.clock, ctx.config.notify, ctx.provided("deliverer").wechat) for _ in range(4)]
+    workers = [_another_deliverer(server, wechat=ctx.provided("deliverer").wechat) for _ in range(4)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda w: server.run(w.run_once(), timeout=60), workers))
     eventually(lambda: sum(len(_inbox(api, r)) for r in residents) == 40)
