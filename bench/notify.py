@@ -8,6 +8,11 @@ WeChat stand-in), then N ``python -m backend worker`` processes on the same data
 --users residents, gives each WeChat consent for every message, writes n events into the outbox
 at once, and waits until all are delivered. Each message goes to the inbox and, through wechatpy,
 to the WeChat stand-in, which counts what it received.
+
+In the same run it measures the database's raw write rate: journaled conditional updates of one
+outbox-sized document by id, one after another from one connection (what a worker's writes
+are). msg/s ÷ raw is the figure that compares across machines: how many raw writes' worth of
+time a delivered message costs.
 """
 from __future__ import annotations
 
@@ -27,9 +32,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, percentiles  # noqa: E402
-from backend.db.embedded import EmbeddedDatabase, free_port  # noqa: E402
-from backend.db.mongo import connect  # noqa: E402
+from backend.db.embedded import EmbeddedDatabase, free_port
+from backend.db.mongo import connect
+from bench.common import machine, percentiles
 
 
 def _wait(base: str) -> None:
@@ -41,6 +46,24 @@ def _wait(base: str) -> None:
             pass
         time.sleep(0.1)
     raise SystemExit("server did not start")
+
+
+async def raw_write_rate(uri: str, ops: int) -> float:
+    """Journaled conditional ``update_one`` by id, sequential, on a scratch collection."""
+    from bson import ObjectId
+    c = connect(uri)
+    col = c["notify_raw"]["rows"]
+    await col.drop()
+    ids = [ObjectId() for _ in range(ops)]
+    await col.insert_many([{"_id": i, "status": "pending", "payload": {"serial": "ZJB00000000", "text": "x" * 80}}
+                           for i in ids])
+    t = time.perf_counter()
+    for i in ids:
+        await col.update_one({"_id": i, "status": "pending"}, {"$set": {"status": "delivered"}})
+    rate = ops / (time.perf_counter() - t)
+    await c.drop_database("notify_raw")
+    await c.close()
+    return rate
 
 
 def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path) -> dict:
@@ -136,19 +159,23 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=600)
     ap.add_argument("--users", type=int, default=30)
     ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--raw-ops", type=int, default=2000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="zjb-notify-") as tmp:
         db = EmbeddedDatabase(Path(tmp) / "db")
         db.start()
         try:
+            raw = asyncio.run(raw_write_rate(db.uri, args.raw_ops))
             rows = [run(db, int(w), args.n, args.users, Path(tmp)) for w in args.workers.split(",")]
         finally:
             db.stop()
     print(f"machine: {machine()}")
-    print(f"{'workers':>7} {'messages':>8} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'wechat':>7} {'inbox':>6} {'dups':>5}")
+    print(f"raw write rate (journaled conditional update_one by id, sequential): {raw:.0f} writes/s")
+    print(f"{'workers':>7} {'messages':>8} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'wechat':>7} {'inbox':>6} {'dups':>5}"
+          f" {'raw w/s':>8} {'msg/raw':>8}")
     for r in rows:
         print(f"{r['workers']:>7} {r['n']:>8} {r['rate']:>7.0f} {r['p50']:>8.0f} {r['p99']:>8.0f} {r['wechat']:>7} "
-              f"{r['inbox']:>6} {r['duplicates']:>5}")
+              f"{r['inbox']:>6} {r['duplicates']:>5} {raw:>8.0f} {r['rate'] / raw:>8.3f}")
 
 
 if __name__ == "__main__":
