@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from backend.core.clock import Clock
+from notify import messages
 from notify.store import PENDING, OutboxStore, StaffAlertStore
 
 
@@ -38,13 +39,14 @@ class Outbox:
         of an appointment that was cancelled). Returns how many were withdrawn."""
         return await self._store.skip_pending(kind=kind, ref=ref, reason=reason, session=session)
 
-    async def alert_staff(self, kind: str, *, text: str, application_id: str | None = None,
+    async def alert_staff(self, kind: str, *, payload: dict[str, Any], application_id: str | None = None,
                           department_id: str | None = None, dedupe_key: str | None = None,
                           session: Any = None) -> bool:
-        """An alert on the staff's list (deadlines, rectification orders). Returns False when
-        ``dedupe_key`` was already raised."""
-        doc: dict[str, Any] = {"kind": kind, "text": text, "application_id": application_id,
-                               "department_id": department_id, "created_at": self._clock.now()}
+        """An alert on the staff's list (deadlines, rectification orders), its text made from
+        ``payload`` by ``notify.messages``. Returns False when ``dedupe_key`` was already raised."""
+        now = self._clock.now()
+        doc: dict[str, Any] = {"kind": kind, "text": messages.staff_alert(kind, payload, now),
+                               "application_id": application_id, "department_id": department_id, "created_at": now}
         if dedupe_key:
             doc["dedupe_key"] = dedupe_key
         return await self._alerts.add(doc, session=session)

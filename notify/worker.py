@@ -95,8 +95,9 @@ class Deliverer:
     async def deliver(self, msgs: list[dict[str, Any]]) -> None:
         """Deliver claimed messages (all holding the same lease) and record each outcome."""
         outcomes: dict[Any, _Outcome] = {m["_id"]: _Outcome() for m in msgs}
+        words = {m["_id"]: self._words(m) for m in msgs}
         try:
-            await self._to_inbox(msgs)
+            await self._to_inbox(msgs, words)
         except Exception as e:
             log.warning("inbox delivery failed", extra={"messages": len(msgs), "error": type(e).__name__},
                         exc_info=True)
@@ -105,17 +106,29 @@ class Deliverer:
         else:
             for o in outcomes.values():  # recorded with the outcome, so a retry does not write it again
                 o.sets["channels.inbox"] = DELIVERED
-            await self._to_wechat([m for m in msgs if outcomes[m["_id"]].retry is None], outcomes)
+            await self._to_wechat([m for m in msgs if outcomes[m["_id"]].retry is None], words, outcomes)
         await self._record(msgs, outcomes)
 
-    async def _to_inbox(self, msgs: list[dict[str, Any]]) -> None:
+    @staticmethod
+    def _words(msg: dict[str, Any]) -> messages.Words | None:
+        """The message's words; None when they cannot be made (its fallback goes to the inbox only)."""
+        try:
+            return messages.render(msg["kind"], msg["payload"], msg["created_at"])
+        except messages.MissingField as e:
+            log.error("message payload lacks a value its words need",
+                      extra={"message_id": str(msg["_id"]), "kind": msg["kind"], "field": e.name})
+        except KeyError:
+            log.info("no words for this kind of message", extra={"message_id": str(msg["_id"]), "kind": msg["kind"]})
+        return None
+
+    async def _to_inbox(self, msgs: list[dict[str, Any]], words: dict[Any, messages.Words | None]) -> None:
         now = self.clock.now()
         docs = []
         for m in msgs:
             if (m.get("channels") or {}).get("inbox") == DELIVERED:
                 continue
-            title, text = messages.inbox(m["kind"], m["payload"])
-            docs.append({"_id": m["_id"], "user_id": m["user_id"], "kind": m["kind"], "title": title, "text": text,
+            w = words[m["_id"]] or messages.fallback(m["kind"], m["payload"])
+            docs.append({"_id": m["_id"], "user_id": m["user_id"], "kind": m["kind"], "title": w.title, "text": w.text,
                          "payload": m["payload"], "read": False, "created_at": now})
         await self.inbox.put_many(docs)
 
@@ -127,9 +140,11 @@ class Deliverer:
             return None
         return key, template_id
 
-    async def _to_wechat(self, msgs: list[dict[str, Any]], outcomes: dict[Any, _Outcome]) -> None:
+    async def _to_wechat(self, msgs: list[dict[str, Any]], words: dict[Any, messages.Words | None],
+                         outcomes: dict[Any, _Outcome]) -> None:
         pushes: list[tuple[dict[str, Any], str, str, str]] = []   # msg, key, template id, openid
         candidates = []
+        data: dict[Any, dict[str, dict[str, str]]] = {}
         for m in msgs:
             state = (m.get("channels") or {}).get("wechat")
             if state in ("sent", "skipped", "uncertain", "failed"):
@@ -137,8 +152,19 @@ class Deliverer:
             tpl = self._template(m)
             if tpl is None:
                 continue
+            o = outcomes[m["_id"]]
             if state == "attempting":  # a worker died during the call: never push twice
-                outcomes[m["_id"]].sets["channels.wechat"] = "uncertain"
+                o.sets["channels.wechat"] = "uncertain"
+                continue
+            w = words[m["_id"]]
+            try:
+                if w is None:
+                    raise messages.FieldRuleError("no words for this message")
+                data[m["_id"]] = w.wechat_data()
+            except messages.FieldRuleError as e:  # never sent broken: the inbox has the message
+                log.error("push not sent: its data breaks WeChat's field rules",
+                          extra={"message_id": str(m["_id"]), "kind": m["kind"], "problem": str(e)})
+                o.sets.update({"channels.wechat": "skipped", "wechat_reason": "template_data_invalid"})
                 continue
             candidates.append((m, tpl))
         if not candidates:
@@ -177,8 +203,7 @@ class Deliverer:
                 o.requeue = True
                 continue
             try:
-                data = messages.wechat_data(m["kind"], m["payload"], self.clock.now())
-                result = await self.wechat.send(openid, template_id, data, self.config.page)
+                result = await self.wechat.send(openid, template_id, data[m["_id"]], self.config.page)
             except errors.ProviderError as e:  # unknown whether WeChat got it: the next attempt says so
                 o.retry = f"provider_error {e.details.get('provider', '')}"
                 continue
