@@ -14,12 +14,13 @@ from typing import Any
 from bson import ObjectId
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
+from backend.cases.rules import rating_allowed
 from backend.cases.store import OPEN, AlreadyRated, CaseStore, object_id
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
-from backend.core.clock import TZ, Clock, iso
+from backend.core.clock import TZ, Clock
 from notify.messages import CASE_STATUS
 from notify.outbox import Outbox
 
@@ -214,6 +215,8 @@ class CaseService:
             note = note or "已补正并重新提交"
         if to in ("completed", "rejected", "withdrawn", "approved"):
             sets["decided_at" if to != "completed" else "completed_at"] = now
+        if rating_allowed(to, [*_history(doc), to]):
+            sets["rating_remind_at"] = now + dt.timedelta(days=self.cfg.rating_reminder_days)
         actor = ({"type": "staff", "id": principal.id, "name": principal.display_name or principal.username}
                  if is_staff else {"type": "resident", "id": principal.id, "name": None})
         entry = {"status": to, "at": now, "note": note, "actor": actor}
@@ -234,7 +237,7 @@ class CaseService:
                                        dedupe_key=f"case:{oid}:{v}:correction",
                                        payload={**self._payload(new, note), "missing": missing,
                                                 "due": sets["correction"]["due"]})
-            if to == "completed":
+            if rating_allowed(to, _history(new)):
                 await self.outbox.emit("rating.invited", user_id=new["applicant_id"], session=s,
                                        dedupe_key=f"case:{oid}:rating-invite", payload=self._payload(new, None))
             if is_staff:
@@ -260,20 +263,21 @@ class CaseService:
 
     # Ratings ------------------------------------------------------------------------------------
     async def rate(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        doc = await self.store.case(case_id, brief=True)
+        doc = await self.store.case(case_id)
         access_own(resident, doc, owner_field="applicant_id")
-        if doc["status"] != "completed":
-            raise errors.InvalidState("办结后才能评价", details={"status": doc["status"]})
+        if not rating_allowed(doc["status"], _history(doc)):
+            raise errors.InvalidState("办件办结、未通过或受理后撤回的，才能评价", details={"status": doc["status"]})
         now = self.clock.now()
         case_id = str(doc["_id"])
         rating = {"application_id": case_id, "serial": doc["serial"], "department_id": doc["department_id"],
-                  "service_id": doc["service_id"], "score": body["score"], "comment": body.get("comment"),
+                  "service_id": doc["service_id"], "service_name": doc["service_name"], "result": doc["status"],
+                  "score": body["score"], "comment": body.get("comment"),
                   "indicators": body.get("indicators", []), "created_at": now}
         rect: dict[str, Any] | None = None
         if body["score"] <= 2:
             due_day = self.calendar.add_working_days(now.astimezone(TZ).date(), self.cfg.rectification_working_days)
             rect = {"_id": ObjectId(), "application_id": case_id, "serial": doc["serial"],
-                    "department_id": doc["department_id"], "applicant_id": doc["applicant_id"], "score": body["score"],
+                    "service_name": doc["service_name"], "department_id": doc["department_id"], "applicant_id": doc["applicant_id"], "score": body["score"],
                     "comment": body.get("comment"), "status": "open",
                     "due": dt.datetime.combine(due_day, dt.time(23, 59, 59), TZ), "created_at": now}
             rating["rectification_id"] = str(rect["_id"])
@@ -284,8 +288,9 @@ class CaseService:
                 await self.store.open_rectification(rect, s)
                 await self.outbox.alert_staff(
                     "rectification.opened", application_id=case_id, department_id=doc["department_id"], session=s,
-                    text=f"办件 {doc['serial']} 收到差评（{body['score']} 分），请于 {rect['due'].date().isoformat()} "
-                         f"前整改并答复")
+                    payload={"serial": doc["serial"], "service_name": doc["service_name"], "score": body["score"],
+                             "due": rect["due"]})
+            await self.store.clear_rating_reminder(doc["_id"], s)
             return rating
         try:
             saved = await self._tx(work)
@@ -311,9 +316,10 @@ class CaseService:
         if r is None:
             raise errors.InvalidState("该整改单不是待答复状态") if await self.store.rectification(rect_id) \
                 else errors.NotFound()
+        service_name = r.get("service_name") or (await self.store.case(r["application_id"], brief=True))["service_name"]
         await self.outbox.emit("case.rectification_reply", user_id=r["applicant_id"], dedupe_key=f"rect:{rect_id}:reply",
                                payload={"application_id": r["application_id"], "serial": r["serial"],
-                                        "text": f"关于您对办件 {r['serial']} 的评价，答复如下：{reply}"})
+                                        "service_name": service_name, "reply": reply})
         await self.audit.record(actor=staff_actor(staff), action="rectification.reply", target_type="rectification",
                                 target_id=rect_id, ip=ip)
         return self._rect_view(r)
@@ -355,23 +361,22 @@ class CaseService:
                 continue
             if await self.store.set_light(doc["_id"], was=doc.get("light"), light=light) and light in ("yellow", "red"):
                 changed += 1
-                text = (f"办件 {doc['serial']}（{doc['service_name']}）已超期" if light == "red"
-                        else f"办件 {doc['serial']}（{doc['service_name']}）临近办结时限 {iso(doc['deadline'])}")
-                await self.outbox.alert_staff(f"supervision.{light}", text=text, application_id=str(doc["_id"]),
+                await self.outbox.alert_staff(f"supervision.{light}", application_id=str(doc["_id"]),
                                               department_id=doc["department_id"],
+                                              payload={"serial": doc["serial"], "service_name": doc["service_name"],
+                                                       "deadline": doc["deadline"]},
                                               dedupe_key=f"light:{doc['_id']}:{light}")
         await self._remind_ratings(now)
         return changed
 
     async def _remind_ratings(self, now: dt.datetime) -> None:
-        cutoff = now - dt.timedelta(days=self.cfg.rating_reminder_days)
-        async for doc in self.store.completed_unreminded(cutoff):
-            if await self._rated(doc):
-                await self.store.mark_rating_reminded(doc["_id"])
-                continue
-            await self.outbox.emit("rating.invited", user_id=doc["applicant_id"], dedupe_key=f"case:{doc['_id']}:rating-reminder",
-                                   payload={**self._payload(doc, "再次邀请您评价"), "reminder": True})
-            await self.store.mark_rating_reminded(doc["_id"])
+        """Invite once more to rate a finished case nobody has rated some days after it finished."""
+        async for doc in self.store.due_rating_reminders(now):
+            if not await self._rated(doc):
+                await self.outbox.emit("rating.invited", user_id=doc["applicant_id"],
+                                       dedupe_key=f"case:{doc['_id']}:rating-reminder",
+                                       payload={**self._payload(doc, None), "reminder": True})
+            await self.store.clear_rating_reminder(doc["_id"])
 
     async def summary(self, staff: Staff) -> dict[str, Any]:
         access_staff_role(staff, ("supervisor",))
@@ -410,6 +415,10 @@ class CaseService:
         return {"items": items, "departments": items, "green": totals["green"], "yellow": totals["yellow"],
                 "red": totals["red"], "on_time_rate": round(totals["_on_time"] / done, 4) if done else None,
                 "satisfaction": round(totals["_scores"] / rated, 2) if rated else None}
+
+
+def _history(doc: dict[str, Any]) -> list[str]:
+    return [e["status"] for e in doc.get("timeline", [])]
 
 
 def _cursor(value: str | None) -> ObjectId | None:

@@ -28,6 +28,7 @@ COLLECTIONS = [
         IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("department_id", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("light", ASCENDING), ("department_id", ASCENDING)]),
+        IndexModel([("rating_remind_at", ASCENDING)]),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "service_id", "applicant_id", "status", "version", "timeline"],
                                   "properties": {"status": {"enum": STATUSES}, "version": {"bsonType": "int"}}}},
@@ -123,13 +124,13 @@ class CaseStore:
         res = await self._cases.update_one({"_id": case_id, "light": was}, {"$set": {"light": light}})
         return res.modified_count == 1
 
-    def completed_unreminded(self, cutoff: dt.datetime) -> AsyncIterator[dict[str, Any]]:
-        """Cases completed before ``cutoff`` whose applicant has not been reminded to rate."""
-        return self._cases.find({"status": "completed", "completed_at": {"$lte": cutoff},
-                                 "rating_reminded": {"$ne": True}}, _NO_BULK)
+    def due_rating_reminders(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
+        """Finished cases whose rating reminder is due (``rating_remind_at`` is set when a case
+        finishes and cleared by a rating or the reminder)."""
+        return self._cases.find({"rating_remind_at": {"$lte": now}}, _NO_BULK)
 
-    async def mark_rating_reminded(self, case_id: ObjectId) -> None:
-        await self._cases.update_one({"_id": case_id}, {"$set": {"rating_reminded": True}})
+    async def clear_rating_reminder(self, case_id: ObjectId, session: Any = None) -> None:
+        await self._cases.update_one({"_id": case_id}, {"$unset": {"rating_remind_at": ""}}, session=session)
 
     def handling_figures(self) -> AsyncIterator[dict[str, Any]]:
         """Status, light, department and times of every case (for the supervision summary)."""
