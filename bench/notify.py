@@ -124,8 +124,9 @@ async def _grant(uri: str, name: str, user_id: str, n: int) -> None:
 async def _emit(uri: str, name: str, people: list, n: int) -> None:
     from backend.core.clock import Clock
     from notify.outbox import Outbox
+    from notify.store import OutboxStore, StaffAlertStore
     c = connect(uri)
-    ob = Outbox(c[name], Clock())
+    ob = Outbox(OutboxStore(c[name]), StaffAlertStore(c[name]), Clock())
     for i in range(n):
         uid, _ = people[i % len(people)]
         await ob.emit("case.status_changed", user_id=uid, payload={"serial": f"ZJB{i:08d}", "service_name": "压测",
