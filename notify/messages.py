@@ -26,9 +26,10 @@ from typing import Any
 from backend.core.clock import TZ
 from notify.wechat_fields import FieldRuleError, fit_data
 
-# Case statuses as residents and staff read them (each also a WeChat ``phrase``).
-CASE_STATUS = {"submitted": "已提交", "accepted": "已受理", "in_review": "审查中", "approved": "已批准",
-               "rejected": "未通过", "correction_requested": "需补正", "completed": "已办结", "withdrawn": "已撤回"}
+# Case statuses as residents and staff read them (each also a WeChat ``phrase``); the same words as
+# the shared label table backend.core.labels.CASE_STATUS.
+CASE_STATUS = {"submitted": "已提交", "accepted": "已受理", "in_review": "审查中", "correction_requested": "待补正",
+               "approved": "已批准", "rejected": "不予批准", "completed": "已办结", "withdrawn": "已撤回"}
 
 TEMPLATE_TITLES = {"case_progress": "办件进度通知", "appointment": "预约结果通知", "payment": "缴费结果通知",
                    "rating": "服务评价邀请"}

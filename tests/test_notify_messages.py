@@ -133,7 +133,7 @@ def test_the_words_say_what_happened() -> None:
     progress = render("case.status_changed", CASE, AT).wechat_data()
     assert progress["phrase2"]["value"] == "已受理" and progress["time4"]["value"] == "2026年11月30日 10:15"
     rejected = render("rating.invited", SAMPLES["rating.invited"], AT)
-    assert "未通过" in rejected.text and rejected.wechat_data()["phrase3"]["value"] == "未通过"
+    assert "不予批准" in rejected.text and rejected.wechat_data()["phrase3"]["value"] == "不予批准"
     reminder = render("rating.invited", {**CASE, "status": "completed", "reminder": True}, AT)
     assert "您还没有评价" in reminder.text
 
@@ -153,7 +153,7 @@ def test_wechat_values_are_fitted_to_their_field_rules_or_refused() -> None:
     assert fit("character_string3", "ZJB-2026 编号 0001") == "ZJB-20260001"
     assert len(fit("character_string3", "A" * 40)) == 32
     assert fit("phrase2", "已受理") == "已受理"
-    for bad in ("办件进度更", "accepted", "已受理了吗", "审查中1"):
+    for bad in ("办件进度更", "accepted", "已受理了吗", "审查中1", "未通过"):
         with pytest.raises(FieldRuleError):
             fit("phrase2", bad)
     assert fit("time4", "2026年12月1日 10:00") == "2026年12月1日 10:00"

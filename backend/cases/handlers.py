@@ -47,7 +47,7 @@ class WithdrawHandler(ApiHandler):
 class RatingHandler(ApiHandler):
     @operation("评价（好差评，每件一次）", tags=TAGS, auth="resident", body=s.RATING_IN, responses={201: s.RATING},
                errors=(400, 401, 404, 409),
-               description="已办结、未通过（含不予受理）或受理后撤回的办件可以评价；其他状态为 409 invalid_state。")
+               description="已办结、不予批准（含不予受理）或受理后撤回的办件可以评价；其他状态为 409 invalid_state。")
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.rate(self.principal, id, self.body), 201)
 

@@ -266,7 +266,7 @@ class CaseService:
         doc = await self.store.case(case_id)
         access_own(resident, doc, owner_field="applicant_id")
         if not rating_allowed(doc["status"], _history(doc)):
-            raise errors.InvalidState("办件办结、未通过或受理后撤回的，才能评价", details={"status": doc["status"]})
+            raise errors.InvalidState("办结、不予批准或受理后撤回的办件才能评价", details={"status": doc["status"]})
         now = self.clock.now()
         case_id = str(doc["_id"])
         rating = {"application_id": case_id, "serial": doc["serial"], "department_id": doc["department_id"],
