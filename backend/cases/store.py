@@ -29,6 +29,7 @@ COLLECTIONS = [
         IndexModel([("status", ASCENDING), ("department_id", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("light", ASCENDING), ("department_id", ASCENDING)]),
         IndexModel([("rating_remind_at", ASCENDING)]),
+        IndexModel([("light_due_at", ASCENDING)]),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "service_id", "applicant_id", "status", "version", "timeline"],
                                   "properties": {"status": {"enum": STATUSES}, "version": {"bsonType": "int"}}}},
@@ -116,12 +117,20 @@ class CaseStore:
             filt = {**filt, "_id": {"$lt": before}}
         return await self._cases.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
 
-    def open_cases(self) -> AsyncIterator[dict[str, Any]]:
-        """Every case still being handled (for the supervision lights)."""
-        return self._cases.find({"status": {"$in": list(OPEN)}}, _NO_BULK)
+    def cases_due_for_light(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
+        """Cases whose supervision light is due to change (``light_due_at`` is when it next does;
+        None while the clock is stopped or the case is finished)."""
+        return self._cases.find({"light_due_at": {"$lte": now}}, _NO_BULK).sort("light_due_at", ASCENDING)
 
-    async def set_light(self, case_id: ObjectId, *, was: str | None, light: str) -> bool:
-        res = await self._cases.update_one({"_id": case_id, "light": was}, {"$set": {"light": light}})
+    def open_cases_without_light_plan(self) -> AsyncIterator[dict[str, Any]]:
+        return self._cases.find({"status": {"$in": list(OPEN)}, "light_due_at": {"$exists": False}}, _NO_BULK)
+
+    async def set_light(self, case_id: ObjectId, *, was: str | None, due: dt.datetime | None, light: str | None,
+                        next_due: dt.datetime | None, unplanned: bool = False) -> bool:
+        """Set the light and when it is next due, if neither changed since they were read."""
+        filt: dict[str, Any] = {"_id": case_id, "light": was}
+        filt["light_due_at"] = {"$exists": False} if unplanned else due
+        res = await self._cases.update_one(filt, {"$set": {"light": light, "light_due_at": next_due}})
         return res.modified_count == 1
 
     def due_rating_reminders(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
