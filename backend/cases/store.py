@@ -46,6 +46,9 @@ COLLECTIONS = [
 ]
 
 _NO_BULK = {"timeline": 0, "form": 0}  # what periodic jobs and figures never need
+# The lower bound of "due" ranges: the index holds every case, those with nothing due as null,
+# and a range open below would walk all of those first.
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
 class AlreadyRated(Exception):
@@ -120,7 +123,8 @@ class CaseStore:
     def cases_due_for_light(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
         """Cases whose supervision light is due to change (``light_due_at`` is when it next does;
         None while the clock is stopped or the case is finished)."""
-        return self._cases.find({"light_due_at": {"$lte": now}}, _NO_BULK).sort("light_due_at", ASCENDING)
+        return self._cases.find({"light_due_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK).sort("light_due_at",
+                                                                                                ASCENDING)
 
     def open_cases_without_light_plan(self) -> AsyncIterator[dict[str, Any]]:
         return self._cases.find({"status": {"$in": list(OPEN)}, "light_due_at": {"$exists": False}}, _NO_BULK)
@@ -136,7 +140,7 @@ class CaseStore:
     def due_rating_reminders(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
         """Finished cases whose rating reminder is due (``rating_remind_at`` is set when a case
         finishes and cleared by a rating or the reminder)."""
-        return self._cases.find({"rating_remind_at": {"$lte": now}}, _NO_BULK)
+        return self._cases.find({"rating_remind_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK)
 
     async def clear_rating_reminder(self, case_id: ObjectId, session: Any = None) -> None:
         await self._cases.update_one({"_id": case_id}, {"$unset": {"rating_remind_at": ""}}, session=session)
