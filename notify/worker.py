@@ -119,7 +119,7 @@ class Deliverer:
         except messages.MissingField as e:
             log.error("message payload lacks a value its words need",
                       extra={"message_id": str(msg["_id"]), "kind": msg["kind"], "field": e.name})
-        except KeyError:
+        except messages.UnknownKind:
             log.info("no words for this kind of message", extra={"message_id": str(msg["_id"]), "kind": msg["kind"]})
         return None
 
