@@ -30,4 +30,5 @@ def build(config: Config, deps: Deps) -> Domain:
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_applications", "Cases (办件) by status.", by_status)],
         provides={"cases": cases, "case_directory": CaseDirectory(store)},
+        on_start=[cases.plan_lights],
     )
