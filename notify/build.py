@@ -20,7 +20,7 @@ def build(config: Config, deps: Deps) -> Domain:
     outbox = Outbox(outbox_store, alerts, clock)
     notify = NotifyService(inbox=inbox, consent=consent, alerts=alerts, clock=clock, config=cfg)
     push = (WeChatSubscribe(config.wechat.appid, config.wechat.secret, deps.gateway(config.wechat.gateway, "wechat"),
-                            config.wechat.timeout_seconds) if cfg.wechat else None)
+                            config.wechat.timeout_seconds, deps.need("wechat_session")) if cfg.wechat else None)
     deliverer = Deliverer(outbox=outbox_store, inbox=inbox, consent=consent, users=deps.need("user_directory"),
                           clock=clock, config=cfg, wechat=push)
 

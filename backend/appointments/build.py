@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from backend.appointments import handlers
 from backend.appointments.booking import BookingService
+from backend.appointments.handling import booking_handling
 from backend.appointments.common import HallAccess, Names, StaffAudit
 from backend.appointments.queue import QueueService
 from backend.appointments.rules import BookingRules
@@ -44,9 +45,12 @@ def build(config: Config, deps: Deps) -> Domain:
         if await store.drop_obsolete_indexes():  # a database of an earlier version: upgrade its bookings once
             await booking.upgrade_old_documents()
 
+    deps.need("resident_handling").add(booking_handling(store))
+
     return Domain(
         "appointments", service=booking,
-        routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock),
+        routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock,
+                               limiter=deps.need("limiter")),
         jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),
               JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
