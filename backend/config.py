@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import collections.abc
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -115,6 +116,8 @@ class RateLimitConfig:
     realname_per_user_per_hour: int = 5
     realname_per_id_number_per_hour: int = 5
     staff_login_per_ip_per_minute: int = 120
+    # Public verification of receipts and licences (a guess needs the code, number and check code).
+    verify_per_ip_per_minute: int = 30
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,13 @@ class PaymentsConfig:
     notice_max_skew_seconds: int = 300
     # Payee unit printed on receipts (收款单位).
     payee_name: str = "示例市政务服务中心"
+    # The providers publish day T's bills on T+1 from this local time; the reconciliation job
+    # reconciles each channel's previous days from then on.
+    reconcile_after: str = "10:00"
+    # How many days back the job makes sure a reconciliation report exists (catches up after downtime).
+    reconcile_days: int = 3
+    # While a bill is not published yet (or the provider cannot be reached), try again after this.
+    reconcile_retry_minutes: int = 30
     # Sandbox only: the stand-ins retry failed notices on the providers' real schedules multiplied
     # by this factor (0.01 turns WeChat Pay's 15 s into 0.15 s).
     sandbox_retry_factor: float = 1.0
@@ -505,6 +515,12 @@ def _payments_problems(cfg: Config) -> list[str]:
         p.append("wechatpay.apiv3_key: must be exactly 32 bytes")
     if not (len(cfg.receipts.code_prefix) == 6 and cfg.receipts.code_prefix.isdigit()):
         p.append("receipts.code_prefix: must be 6 digits (region code)")
+    try:
+        dt.time.fromisoformat(pay.reconcile_after)
+    except ValueError:
+        p.append("payments.reconcile_after: must be a local time HH:MM")
+    if pay.reconcile_days < 1 or pay.reconcile_retry_minutes < 1:
+        p.append("payments.reconcile_days / reconcile_retry_minutes: must be at least 1")
     return p
 
 
