@@ -78,15 +78,15 @@ async def clearing_report(store: PaymentStore, channels: list[str], day: dt.date
     orders = await store.payments_by_ids([a["payment_id"] for a in attempts] + [r["payment_id"] for r in refunds])
     units: dict[str, dict[str, Any]] = {}
     for a in attempts:
-        p = orders[a["payment_id"]]
+        p = orders.get(a["payment_id"], {})  # (an attempt without its order still counts, at the centre)
         row = _bucket(units, p, centre_name)
         row["collected_fen"] += a["amount_fen"]
-        for item in p["items"]:
+        for item in p.get("items", []):
             key = item.get("item_code") or ""
             it = row["items"].setdefault(key, {"item_code": key, "name": item["name"], "collected_fen": 0})
             it["collected_fen"] += item["amount_fen"]
     for r in refunds:
-        _bucket(units, orders[r["payment_id"]], centre_name)["refunded_fen"] += r["amount_fen"]
+        _bucket(units, orders.get(r["payment_id"], {}), centre_name)["refunded_fen"] += r["amount_fen"]
     rows = []
     for row in sorted(units.values(), key=lambda u: (u["unit_id"] == CENTRE, u["unit_id"])):
         row["due_fen"] = row["collected_fen"] - row["refunded_fen"]
