@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.support import Api, assert_error, new_resident
+from tests.support import Api, assert_error, new_resident, staff_login
 from tests.support_payments import (client, confirm_wechat, create_case, finance_token, paid_order, pay_wechat,
                                     prepay_id)
 
@@ -65,6 +65,13 @@ def test_an_amount_with_a_fraction_is_refused_on_every_money_endpoint(api, serve
         assert assert_error(r, 400, "invalid_input")["details"]["fields"] == {"amount_fen": "应为整数"}
     assert api.get(f"/api/v1/staff/payments?application_id={case_id}", token=token).json()["items"] == []
     assert api.get(f"/api/v1/staff/payments/{p['id']}", token=token).json()["refunds"] == []
+    # the one other money field, a service's fee, is refused the same way
+    service_id = api.get("/api/v1/services").json()["items"][0]["id"]
+    guide = ('{"guide": {"materials": [], "fee_fen": 100.0, "statutory_days": 1, "promised_days": 1, "online": true, '
+             '"bookable": true, "visit_required": true, "max_visits": 1}}')
+    r = api.request("PATCH", f"/api/v1/staff/services/{service_id}", data=guide,
+                    token=staff_login(api, role="hall_manager")["access_token"], headers={"Content-Type": "application/json"})
+    assert assert_error(r, 400, "invalid_input")["details"]["fields"] == {"guide.fee_fen": "应为整数"}
 
 
 def test_receipt_verification_is_limited_per_client_address(api, server, clock) -> None:
