@@ -15,8 +15,8 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from backend.config import SANDBOX_KEY, Config
-from backend.core.clock import TZ
 from backend.core.api import bind
+from backend.core.clock import TZ
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
 from payments import handlers
 from payments.clearing import PayeeUnits

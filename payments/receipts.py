@@ -23,11 +23,11 @@ import json
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from urllib.parse import urlencode
 
 from backend.core.clock import TZ
 from payments.providers import qr_png

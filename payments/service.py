@@ -31,9 +31,9 @@ from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname
 from backend.core.clock import Clock
 from notify.outbox import Outbox
+from payments.clearing import PayeeUnits
 from payments.providers import (AlreadyPaid, AttemptRequest, NoticeAnswer, NoticeRejected, PaidTrade,
                                 PaymentChannel, RefundState)
-from payments.clearing import PayeeUnits
 from payments.receipting import ReceiptService
 from payments.store import PaymentStore
 

@@ -5,8 +5,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.support import Api, assert_error, new_resident, staff_login
-from tests.support_payments import (client, confirm_wechat, create_case, finance_token, paid_order, pay_wechat,
-                                    prepay_id)
+from tests.support_payments import client, confirm_wechat, create_case, finance_token, paid_order, pay_wechat, prepay_id
 
 ITEMS = [{"name": "不动产登记费", "amount_fen": 8000}, {"name": "工本费", "amount_fen": 1000}]
 
