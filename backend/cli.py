@@ -144,7 +144,7 @@ async def _admin(args: argparse.Namespace, config: Config) -> int:
             return 0
         if args.command == "payments":
             from payments.cli import reconcile_command
-            return await reconcile_command(runtime.service("payments"), args)
+            return await reconcile_command(runtime.provided("reconciliation"), args)
         if args.command == "keys":
             n = await runtime.service("identity").reseal_all()
             print(f"re-encrypted {n} record(s) with key {config.security.id_active_key}")

@@ -131,6 +131,8 @@ class RateLimitConfig:
     pay_starts_per_resident_per_hour: int = 30
     complaints_per_resident_per_day: int = 10
     uploads_per_resident_per_hour: int = 100
+    # Public verification of receipts and licences (a guess needs the code, number and check code).
+    verify_per_ip_per_minute: int = 30
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,13 @@ class PaymentsConfig:
     notice_max_skew_seconds: int = 300
     # Payee unit printed on receipts (收款单位).
     payee_name: str = "示例市政务服务中心"
+    # The providers publish day T's bills on T+1 from this local time; the reconciliation job
+    # reconciles each channel's previous days from then on.
+    reconcile_after: str = "10:00"
+    # How many days back the job makes sure a reconciliation report exists (catches up after downtime).
+    reconcile_days: int = 3
+    # While a bill is not published yet (or the provider cannot be reached), try again after this.
+    reconcile_retry_minutes: int = 30
     # Sandbox only: the stand-ins retry failed notices on the providers' real schedules multiplied
     # by this factor (0.01 turns WeChat Pay's 15 s into 0.15 s).
     sandbox_retry_factor: float = 1.0
@@ -527,6 +536,12 @@ def _payments_problems(cfg: Config) -> list[str]:
         p.append("wechatpay.apiv3_key: must be exactly 32 bytes")
     if not (len(cfg.receipts.code_prefix) == 6 and cfg.receipts.code_prefix.isdigit()):
         p.append("receipts.code_prefix: must be 6 digits (region code)")
+    try:
+        dt.time.fromisoformat(pay.reconcile_after)
+    except ValueError:
+        p.append("payments.reconcile_after: must be a local time HH:MM")
+    if pay.reconcile_days < 1 or pay.reconcile_retry_minutes < 1:
+        p.append("payments.reconcile_days / reconcile_retry_minutes: must be at least 1")
     return p
 
 

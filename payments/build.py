@@ -2,47 +2,70 @@
 Cases and payers are read through the directories the cases and identity domains provide."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from backend.config import SANDBOX_KEY, Config
 from backend.core.api import bind
+from backend.core.clock import TZ
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
 from payments import handlers
+from payments.clearing import PayeeUnits
 from payments.handling import payment_handling
 from payments.receipting import ReceiptService
 from payments.receipts import ReceiptSigner
+from payments.reconcile import ReconciliationService
 from payments.service import PaymentService
 from payments.store import COLLECTIONS, PaymentStore
 
 
 def build(config: Config, deps: Deps) -> Domain:
     store = PaymentStore(deps.db, deps.client)
+    channels = build_channels(config, deps.gateway)
     signer = ReceiptSigner(read_key(config, "receipts.signing_key_file"), config.receipts.key_id)
-    receipts = ReceiptService(store=store, clock=deps.clock, users=deps.need("user_directory"), signer=signer,
+    receipts = ReceiptService(store=store, clock=deps.clock, users=deps.need("user_directory"),
+                              signer=signer, limiter=deps.need("limiter"),
+                              verify_per_ip_per_minute=config.ratelimit.verify_per_ip_per_minute,
                               config=config.payments, receipts_config=config.receipts, public_url=config.public_url)
+    payees = PayeeUnits(store, deps.need("catalogue"), config.payments.payee_name)
     payments = PaymentService(store=store, clock=deps.clock, audit=deps.need("audit"), outbox=deps.need("outbox"),
-                              channels=build_channels(config, deps.gateway), receipts=receipts,
-                              cases=deps.need("case_directory"), config=config.payments)
+                              channels=channels, receipts=receipts, cases=deps.need("case_directory"),
+                              payees=payees, config=config.payments)
+    reconciliation = ReconciliationService(store=store, clock=deps.clock, audit=deps.need("audit"), channels=channels,
+                                           config=config.payments)
     interval = config.payments.job_interval_seconds
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
+    on_start = []
+    if config.is_sandbox and config.sandbox.seed_demo_data:
+        async def seed_payee_units() -> None:
+            from sandbox.seed_payees import PAYEE_UNITS
+            for unit in PAYEE_UNITS:
+                await store.add_payee_unit(unit)
+        on_start.append(seed_payee_units)
+
     deps.need("resident_handling").add(payment_handling(store))
 
     return Domain(
         "payments", service=payments,
-        routes=bind(handlers.default_handlers, payments=payments, receipts=receipts, limiter=deps.need("limiter")),
+        routes=bind(handlers.default_handlers, payments=payments, receipts=receipts, reconciliation=reconciliation,
+                    limiter=deps.need("limiter")),
         jobs=[JobSpec("payments.query", payments.query_due, interval),
               JobSpec("payments.expire", payments.expire_due, interval),
               JobSpec("payments.refunds", payments.refunds_due, interval),
-              JobSpec("payments.receipts", receipts.finish_pending, interval)],
+              JobSpec("payments.receipts", receipts.finish_pending, interval),
+              JobSpec("payments.reconcile", reconciliation.reconcile_due, interval)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_payments", "Payment orders by status.", by_status)],
-        provides={"payments": payments},
+        provides={"payments": payments, "receipts": receipts, "reconciliation": reconciliation},
+        on_start=on_start,
     )
 
+
+BILLS_PUBLISHED_AT = dt.time(10, 0)  # sandbox: when the stand-ins publish yesterday's bills
 
 KEY_FILES = {  # "sandbox" in config → this file under DATA_DIR/sandbox/keys/
     "wechatpay.private_key_file": "wechatpay_merchant_key.pem",
@@ -87,11 +110,17 @@ def build_channels(config: Config, gateway: Any) -> dict[str, Any]:
     return channels
 
 
-def sandbox_standins(config: Config) -> dict[str, Any]:
-    """The WeChat Pay and Alipay stand-ins, holding the provider side of the sandbox keys."""
+def sandbox_standins(config: Config, clock: Any = None) -> dict[str, Any]:
+    """The WeChat Pay and Alipay stand-ins, holding the provider side of the sandbox keys. With the
+    app's ``clock`` they publish a day's bill from 10:00 on the next day by that clock, as the
+    providers do (so moving the sandbox clock moves that too)."""
     from sandbox.paykeys import ensure_sandbox_keys, read
     from sandbox.wechatpay import WeChatPayStandin
     ensure_sandbox_keys(config.data_dir)
+    bill_ready = None
+    if clock is not None:
+        def bill_ready(day: dt.date) -> bool:
+            return clock.now() >= dt.datetime.combine(day + dt.timedelta(days=1), BILLS_PUBLISHED_AT, TZ)
     base = Path(config.data_dir) / "sandbox"
     w = config.wechatpay
     out: dict[str, Any] = {
@@ -100,7 +129,7 @@ def sandbox_standins(config: Config) -> dict[str, Any]:
             merchant_public_pem=read(config.data_dir, "wechatpay_merchant_pub.pem"), merchant_serial=w.cert_serial_no,
             platform_private_pem=read(config.data_dir, "wechatpay_platform_key.pem"),
             platform_key_id=w.platform_public_key_id, retry_factor=config.payments.sandbox_retry_factor,
-            base_url=f"http://127.0.0.1:{config.server.port}/sandbox/wechatpay"),
+            base_url=f"http://127.0.0.1:{config.server.port}/sandbox/wechatpay", bill_ready=bill_ready),
     }
     try:
         from sandbox.alipay import AlipayStandin
@@ -112,5 +141,6 @@ def sandbox_standins(config: Config) -> dict[str, Any]:
         app_public_pem=read(config.data_dir, "alipay_app_pub.pem"),
         alipay_private_pem=read(config.data_dir, "alipay_platform_key.pem"),
         retry_factor=config.payments.sandbox_retry_factor,
-        base_url=f"http://127.0.0.1:{config.server.port}/sandbox/alipay")
+        base_url=f"http://127.0.0.1:{config.server.port}/sandbox/alipay", bill_ready=bill_ready)
     return out
+

@@ -7,19 +7,18 @@ import json
 import sys
 from typing import Any
 
-from backend.audit.service import system_actor
 from backend.core import errors
-from payments.providers import fen_to_yuan
+from payments.receipts import yuan as fen_to_yuan
 
 
-async def reconcile_command(payments: Any, args: argparse.Namespace) -> int:
+async def reconcile_command(reconciliation: Any, args: argparse.Namespace) -> int:
     try:
         day = dt.date.fromisoformat(args.date)
     except ValueError:
         print("日期格式应为 YYYY-MM-DD", file=sys.stderr)
         return 2
     try:
-        report = await payments.reconcile(day, args.channel, system_actor("cli"))
+        report = await reconciliation.reconcile(day, args.channel, None)
     except errors.AppError as e:
         print(f"对账失败：{e.message} {e.details or ''}", file=sys.stderr)
         return 1

@@ -1,24 +1,27 @@
-"""HTTP for payments and e-receipts. Thin: parse, call the service, answer."""
+"""HTTP for payments, e-receipts and reconciliation. Thin: parse, call the service, answer."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from backend.audit.service import staff_actor
 from backend.core import errors
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
-from backend.core.schema import ERROR
 from payments import schemas as s
-from payments.receipting import ReceiptService, public_receipt
+from payments import verify_page
+from payments.receipting import ReceiptService
+from payments.reconcile import ReconciliationService
 from payments.service import PaymentService, public_payment
 
 TAGS = ("缴费与票据",)
 STAFF_TAGS = ("工作人员：缴费",)
+FINANCE_TAGS = ("工作人员：对账与清分",)
 CALLBACK_TAGS = ("支付回调",)
 
 
 class _Payments(ApiHandler):
     payments: PaymentService
     receipts: ReceiptService
+    reconciliation: ReconciliationService
 
 
 class MyPayments(_Payments):
@@ -45,34 +48,38 @@ class Pay(_Payments):
 
 
 class MyReceipts(_Payments):
-    @operation("我的电子票据", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.RECEIPTS}, errors=(401,))
+    @operation("我的电子票据（含红字票据）", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.RECEIPTS},
+               errors=(401,))
     async def get(self) -> None:
         items, cursor = await self.receipts.list_for_resident(self.principal, self.query.get("cursor"),
-                                                                       self.query.get("limit", 20))
+                                                              self.query.get("limit", 20))
         self.reply({"items": items, "next_cursor": cursor})
 
 
 class MyReceipt(_Payments):
-    @operation("电子票据（仅本人）", tags=TAGS, auth="resident", responses={200: s.RECEIPT}, errors=(401, 404))
+    @operation("电子票据或红字票据（仅本人）", tags=TAGS, auth="resident", responses={200: s.RECEIPT}, errors=(401, 404),
+               description="全额退款后 status 为 voided（已被红字票据冲销）；部分退款为 partially_refunded，见 refunded_fen。")
     async def get(self, id: str) -> None:
-        self.reply(public_receipt(await self.receipts.for_resident(self.principal, id)))
+        self.reply(await self.receipts.for_resident(self.principal, id))
 
 
 class MyReceiptPdf(_Payments):
-    @operation("下载电子票据 PDF（仅本人）", tags=TAGS, auth="resident",
+    @operation("下载票据 PDF（仅本人，交款人为全名）", tags=TAGS, auth="resident",
                responses={200: Response(content_type="application/pdf", description="票据 PDF")}, errors=(401, 404))
     async def get(self, id: str) -> None:
-        r = await self.receipts.for_resident(self.principal, id)
+        name, data = await self.receipts.pdf(self.principal, id)
         self.set_header("Content-Type", "application/pdf")
-        self.set_header("Content-Disposition", f'attachment; filename="receipt-{r["code"]}-{r["number"]}.pdf"')
-        self.finish(self.receipts.pdf(r))
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.finish(data)
 
 
 class VerifyReceipt(_Payments):
-    @operation("查验电子票据真伪（公开）", tags=TAGS, query=s.VERIFY_QUERY, responses={200: s.VERIFY}, errors=(400, 404))
+    @operation("查验电子票据真伪（公开，按客户端地址限频）", tags=TAGS, query=s.VERIFY_QUERY, responses={200: s.VERIFY},
+               errors=(400, 404, 429),
+               description="全额退款的票据答 valid:false、status:voided；部分退款的答 refunded_fen。交款人始终脱敏。")
     async def get(self) -> None:
         q = self.query
-        self.reply(await self.receipts.verify(q["code"], q["number"], q["check"]))
+        self.reply(await self.receipts.verify(q["code"], q["number"], q["check"], self.client_ip()))
 
 
 class ReceiptPublicKey(_Payments):
@@ -81,11 +88,42 @@ class ReceiptPublicKey(_Payments):
         self.reply(self.receipts.public_key())
 
 
+_HTML = "text/html; charset=UTF-8"
+
+
+class VerifyPage(_Payments):
+    """The page the receipt's QR code opens: the same check as ``/api/v1/receipts/verify``, as HTML."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Content-Type", _HTML)
+        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+
+    @operation("票据查验页面（二维码打开，公开，按客户端地址限频）", tags=TAGS, query=s.VERIFY_QUERY,
+               responses={code: Response(content_type="text/html", description=text) for code, text in (
+                   (200, "查验结果"), (400, "查验信息不完整"), (404, "未查到该票据"), (429, "查验过于频繁"),
+                   (500, "暂时无法查验"), (503, "暂时无法查验"))})
+    async def get(self) -> None:
+        q = self.query
+        result = await self.receipts.verify(q["code"], q["number"], q["check"], self.client_ip())
+        self.finish(verify_page.render_result(result))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        err = self._as_app_error(kwargs.get("exc_info", (None, None, None))[1], status_code)
+        self.set_status(err.http_status)
+        for k, v in err.headers.items():
+            self.set_header(k, v)
+        self.set_header("Content-Type", _HTML)
+        self.finish(verify_page.render_problem(err.http_status, err.message))
+
+
 # -- staff ------------------------------------------------------------------------------------------------
 
 class StaffPayments(_Payments):
     @operation("为办件开具缴款单（缴款人为办件申请人）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
-               body=s.CREATE, responses={201: s.PAYMENT}, errors=(400, 401, 403, 404, 409))
+               body=s.CREATE, responses={201: s.PAYMENT}, errors=(400, 401, 403, 404, 409),
+               description="同一办件已有相同收费项目（名称与金额）的缴款单（待支付、已支付或退款中）时为 409 "
+                           "duplicate_order，details.payment_id 为已有的缴款单；不同的费用可以另行开具。")
     async def post(self) -> None:
         self.reply(await self.payments.create_order(self.principal, self.body["application_id"], self.body["items"],
                                                     self.client_ip()), 201)
@@ -114,8 +152,9 @@ class StaffClose(_Payments):
 
 
 class StaffRefund(_Payments):
-    @operation("退款（全额或部分；同一 request_id 只退一次）", tags=STAFF_TAGS, auth="staff", roles=("finance",),
-               body=s.REFUND, responses={201: s.REFUND_VIEW, 200: s.REFUND_VIEW}, errors=(400, 401, 403, 404, 409))
+    @operation("退款（全额或部分；同一 request_id 只退一次；成功后开具红字票据）", tags=STAFF_TAGS, auth="staff",
+               roles=("finance",), body=s.REFUND, responses={201: s.REFUND_VIEW, 200: s.REFUND_VIEW},
+               errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:
         b = self.body
         refund, created = await self.payments.request_refund(self.principal, id, b["amount_fen"], b["reason"],
@@ -123,25 +162,69 @@ class StaffRefund(_Payments):
         self.reply(refund, 201 if created else 200)
 
 
-class StaffReconciliation(_Payments):
-    @operation("对账：下载渠道日账单并与本地记录核对", tags=STAFF_TAGS, auth="staff", roles=("finance",),
-               body=s.RECONCILE, responses={200: s.REPORT}, errors=(400, 401, 403, 502))
-    async def post(self) -> None:
-        day = _date(self.body["date"])
-        self.reply(await self.payments.reconcile(day, self.body["channel"], staff_actor(self.principal)))
-
-    @operation("查看对账报告", tags=STAFF_TAGS, auth="staff", roles=("finance",), query=s.RECONCILE_QUERY,
-               responses={200: s.REPORT}, errors=(400, 401, 403, 404))
-    async def get(self) -> None:
-        self.reply(await self.payments.report(_date(self.query["date"]), self.query["channel"]))
-
-
 class StaffReceipts(_Payments):
-    @operation("按票据号码查找票据", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"), query=s.RECEIPT_QUERY,
-               responses={200: s.RECEIPTS}, errors=(400, 401, 403))
+    @operation("按票据号码查找票据（含红字票据）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
+               query=s.RECEIPT_QUERY, responses={200: s.RECEIPTS}, errors=(400, 401, 403))
     async def get(self) -> None:
         self.reply({"items": await self.receipts.find(self.query.get("code"), self.query["number"]),
                     "next_cursor": None})
+
+
+class StaffRedReceipts(_Payments):
+    @operation("红字票据列表（新的在前）", tags=FINANCE_TAGS, auth="staff", roles=("finance",), query=s.LIST_QUERY,
+               responses={200: s.RED_RECEIPTS}, errors=(400, 401, 403))
+    async def get(self) -> None:
+        items, cursor = await self.receipts.red_receipts(self.query.get("cursor"), self.query.get("limit", 20))
+        self.reply({"items": items, "next_cursor": cursor})
+
+
+class StaffReconciliation(_Payments):
+    @operation("对账：下载渠道日账单并与本地记录（收款与退款）核对", tags=FINANCE_TAGS, auth="staff", roles=("finance",),
+               body=s.RECONCILE, responses={200: s.REPORT}, errors=(400, 401, 403, 409, 502),
+               description="尚未结束的日期（今天及以后）为 409 day_not_over；渠道账单尚未生成为 409 bill_not_ready。")
+    async def post(self) -> None:
+        day = _date(self.body["date"])
+        self.reply(await self.reconciliation.reconcile(day, self.body["channel"], self.principal, self.client_ip()))
+
+    @operation("查看对账报告", tags=FINANCE_TAGS, auth="staff", roles=("finance",), query=s.RECONCILE_QUERY,
+               responses={200: s.REPORT}, errors=(400, 401, 403, 404))
+    async def get(self) -> None:
+        self.reply(await self.reconciliation.report(_date(self.query["date"]), self.query["channel"]))
+
+
+class StaffReconciliationReports(_Payments):
+    @operation("最近的对账报告（含自动对账的状态）", tags=FINANCE_TAGS, auth="staff", roles=("finance",),
+               query=s.REPORTS_QUERY, responses={200: s.REPORTS}, errors=(400, 401, 403))
+    async def get(self) -> None:
+        self.reply({"items": await self.reconciliation.reports(self.query.get("days", 14))})
+
+
+class StaffReconciliationAlerts(_Payments):
+    @operation("对账告警：不平且尚未处理的报告", tags=FINANCE_TAGS, auth="staff", roles=("finance",),
+               responses={200: s.REPORTS}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply({"items": await self.reconciliation.alerts()})
+
+
+class StaffReconciliationAck(_Payments):
+    @operation("处理对账告警（记录说明，告警消除）", tags=FINANCE_TAGS, auth="staff", roles=("finance",), body=s.ACK,
+               responses={200: s.REPORT}, errors=(400, 401, 403, 404, 409))
+    async def post(self, id: str) -> None:
+        self.reply(await self.reconciliation.acknowledge(self.principal, id, self.body["note"], self.client_ip()))
+
+
+class StaffClearing(_Payments):
+    @operation("清分：某日各收款单位的收款、退款与应划拨金额", tags=FINANCE_TAGS, auth="staff", roles=("finance",),
+               query=s.DAY_QUERY, responses={200: s.CLEARING}, errors=(400, 401, 403))
+    async def get(self) -> None:
+        self.reply(await self.reconciliation.clearing(_date(self.query["date"])))
+
+
+class StaffPayeeUnits(_Payments):
+    @operation("收款单位与非税收入项目编码", tags=FINANCE_TAGS, auth="staff", roles=("finance", "clerk"),
+               responses={200: s.PAYEE_UNITS}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply({"items": await self.payments.payees.listing()})
 
 
 def _date(text: str) -> dt.date:
@@ -163,8 +246,7 @@ class _Callback(BaseHandler):
         return None
 
     async def _receive(self) -> None:
-        answer = await self.payments.receive_notice(self.channel, self.kind, self.request.headers,
-                                                        self.request.body)
+        answer = await self.payments.receive_notice(self.channel, self.kind, self.request.headers, self.request.body)
         if answer is None:
             raise errors.NotFound()
         self.set_status(answer.status)
@@ -206,14 +288,20 @@ default_handlers = [
     route("/api/v1/receipts/public-key", ReceiptPublicKey),
     route("/api/v1/receipts/{id}", MyReceipt),
     route("/api/v1/receipts/{id}/pdf", MyReceiptPdf),
+    route("/verify/receipt", VerifyPage),
     route("/api/v1/staff/payments", StaffPayments),
     route("/api/v1/staff/payments/{id}", StaffPayment),
     route("/api/v1/staff/payments/{id}/close", StaffClose),
     route("/api/v1/staff/payments/{id}/refunds", StaffRefund),
-    route("/api/v1/staff/reconciliation", StaffReconciliation),
     route("/api/v1/staff/receipts", StaffReceipts),
+    route("/api/v1/staff/red-receipts", StaffRedReceipts),
+    route("/api/v1/staff/reconciliation", StaffReconciliation),
+    route("/api/v1/staff/reconciliation/reports", StaffReconciliationReports),
+    route("/api/v1/staff/reconciliation/alerts", StaffReconciliationAlerts),
+    route("/api/v1/staff/reconciliation/{id}/acknowledge", StaffReconciliationAck),
+    route("/api/v1/staff/clearing", StaffClearing),
+    route("/api/v1/staff/payee-units", StaffPayeeUnits),
     route("/api/v1/pay/notify/wechat", WeChatNotify),
     route("/api/v1/pay/notify/wechat/refund", WeChatRefundNotify),
     route("/api/v1/pay/notify/alipay", AlipayNotify),
 ]
-_ = ERROR

@@ -1,10 +1,13 @@
-"""Issuing, numbering, reading and verifying e-receipts (财政电子票据).
+"""Issuing, numbering, reading and verifying e-receipts (财政电子票据) and red-letter receipts (红字票据).
 
 A receipt is decided inside the transaction that marks its payment paid: that transaction fixes
 the receipt's id and issue time on the payment and marks it ``receipt_pending`` (one receipt per
-payment, because the paying transition happens once). Its number comes right after, outside that
-transaction, from the year's gap-free sequence, so paying transactions never contend for the
-counter:
+payment, because the paying transition happens once). A red-letter receipt is decided the same
+way inside the transaction that records a refund as successful (one per refund, because that
+transition happens once, however often or concurrently the refund's notice arrives).
+
+Numbers come right after, outside those transactions, from the year's gap-free sequence shared
+by both kinds, so paying and refunding transactions never contend for the counter:
 
 - The counter document ``{seq, block}`` moves only by a conditional update from the ``seq`` it was
   read at. Whoever moves it takes a whole block of numbers, one for every receipt pending at that
@@ -28,11 +31,13 @@ from backend.config import PaymentsConfig, ReceiptsConfig
 from backend.core import errors
 from backend.core.access import Resident, access_own
 from backend.core.clock import TZ, Clock
+from backend.core.ratelimit import Limit, RateLimiter
 from payments import receipts as rc
 from payments.store import PaymentStore
 
 log = logging.getLogger("zjb.payments.receipts")
 BLOCK = 100  # most receipts numbered by one update of the counter
+NOT_FOUND = "未找到该票据，请核对票据代码、号码和校验码"
 
 
 class UserRef(Protocol):
@@ -48,21 +53,48 @@ class UserDirectory(Protocol):
 
     async def get(self, user_id: str) -> UserRef | None: ...
 
+    async def full_name(self, user_id: str) -> str | None:
+        """The verified real name, for the payer's own documents only."""
+        ...
 
-def public_receipt(r: dict[str, Any]) -> dict[str, Any]:
+
+def kind_of(r: dict[str, Any]) -> str:
+    return "red" if "refund_id" in r else "blue"
+
+
+def public_receipt(r: dict[str, Any], *, refunded_fen: int = 0, verify_url: str | None = None) -> dict[str, Any]:
+    """A receipt (``kind`` blue) or red-letter receipt (``kind`` red) as its payer and finance see it."""
     c = r["content"]
-    return {"id": str(r["_id"]), "payment_id": str(r["payment_id"]), "code": r["code"], "number": r["number"],
-            "check_code": r["check_code"], "amount_fen": r["amount_fen"], "amount_capitals": c["amount_capitals"],
-            "payer_masked": c["payer"], "payee": c["payee"], "issued_at": r["issued_at"], "items": c["items"],
-            "application_serial": c.get("application_serial") or "",
-            "signature": {"algorithm": "Ed25519", "key_id": r["key_id"], "value": r["signature"],
-                          "signed_content": rc.canonical(c).decode("utf-8")}}
+    red = kind_of(r) == "red"
+    out = {"id": str(r["_id"]), "kind": kind_of(r), "payment_id": str(r["payment_id"]), "code": r["code"],
+           "number": r["number"], "check_code": r["check_code"], "amount_fen": c["amount_fen"],
+           "amount_capitals": c["amount_capitals"], "payer_masked": c["payer"], "payee": c["payee"],
+           "issued_at": r["issued_at"], "items": c["items"], "application_serial": c.get("application_serial") or "",
+           "status": "issued" if red else receipt_status(r["amount_fen"], refunded_fen),
+           "refunded_fen": 0 if red else refunded_fen,
+           "signature": {"algorithm": "Ed25519", "key_id": r["key_id"], "value": r["signature"],
+                         "signed_content": rc.canonical(c).decode("utf-8")}}
+    if red:
+        out["original"] = {"id": str(r["original_receipt_id"]), **c["original"]}
+        out["refund_id"] = str(r["refund_id"])
+    if verify_url:
+        out["verify_url"] = verify_url
+    return out
+
+
+def receipt_status(amount_fen: int, refunded_fen: int) -> str:
+    if refunded_fen >= amount_fen:
+        return "voided"
+    return "partially_refunded" if refunded_fen > 0 else "issued"
 
 
 class ReceiptService:
     def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, signer: rc.ReceiptSigner,
-                 config: PaymentsConfig, receipts_config: ReceiptsConfig, public_url: str):
+                 limiter: RateLimiter, verify_per_ip_per_minute: int, config: PaymentsConfig,
+                 receipts_config: ReceiptsConfig, public_url: str):
         self.store = store
+        self.limiter = limiter
+        self.verify_limit = Limit("receipt-verify-ip", verify_per_ip_per_minute, 60, "查验过于频繁，请一分钟后再试")
         self.clock = clock
         self.users = users
         self.signer = signer
@@ -73,14 +105,20 @@ class ReceiptService:
     # -- numbering -------------------------------------------------------------------------------------
 
     async def number_pending(self, payment: dict[str, Any]) -> None:
-        """Number and write a paid order's pending receipt (and any other pending one of its year)."""
+        """Number and write a paid order's pending receipt (and whatever else is pending that year)."""
         if payment.get("receipt_pending"):
             await self._number(payment["receipt_issued_at"].astimezone(TZ).year, payment["receipt_id"])
 
+    async def number_pending_red(self, refund: dict[str, Any]) -> None:
+        if refund.get("red_receipt_pending"):
+            await self._number(refund["red_receipt_issued_at"].astimezone(TZ).year, refund["red_receipt_id"])
+
     async def finish_pending(self) -> int:
-        """The job: receipts left pending by a process that died right after a payment."""
-        years = sorted({p["receipt_issued_at"].astimezone(TZ).year
-                        for p in await self.store.payments_with_pending_receipt(None, limit=BLOCK)})
+        """The job: receipts left pending by a process that died right after a payment or refund."""
+        pending = (await self.store.pending_receipts("blue", None, limit=BLOCK)
+                   + await self.store.pending_receipts("red", None, limit=BLOCK))
+        years = sorted({(d.get("receipt_issued_at") or d.get("red_receipt_issued_at")).astimezone(TZ).year
+                        for d in pending})
         n = 0
         for year in years:
             n += await self._number(year, None)
@@ -104,52 +142,104 @@ class ReceiptService:
         raise errors.ServiceUnavailable(details={"reason": "receipt_numbering_busy"})  # pragma: no cover
 
     async def _unwritten(self, year: int) -> list[dict[str, Any]]:
-        """The year's pending receipts (oldest first) that are not written yet."""
-        payments = await self.store.payments_with_pending_receipt(year, limit=BLOCK)
-        written = await self.store.written_receipts([p["receipt_id"] for p in payments])
-        return [{"kind": "blue", "receipt_id": p["receipt_id"], "source_id": p["_id"]}
-                for p in payments if p["receipt_id"] not in written]
+        """The year's pending receipts of both kinds, in issue order, that are not written yet."""
+        entries: list[tuple[Any, dict[str, Any]]] = []
+        for kind, rid_field, at_field in (("blue", "receipt_id", "receipt_issued_at"),
+                                          ("red", "red_receipt_id", "red_receipt_issued_at")):
+            sources = await self.store.pending_receipts(kind, year, limit=BLOCK)
+            written = await self.store.written_receipts(kind, [d[rid_field] for d in sources])
+            entries += [(d[at_field], {"kind": kind, "receipt_id": d[rid_field], "source_id": d["_id"]})
+                        for d in sources if d[rid_field] not in written]
+        entries.sort(key=lambda e: (e[0], e[1]["kind"] == "red"))  # a receipt before its reversal
+        return [e for _, e in entries[:BLOCK]]
 
-    async def _write_block(self, year: int, first_seq_minus_one: int, block: list[dict[str, Any]]) -> None:
-        """Write the receipts of a block (numbers ``first_seq_minus_one + 1`` onwards) not yet written."""
+    async def _write_block(self, year: int, before_first: int, block: list[dict[str, Any]]) -> None:
+        """Write the receipts of a block (numbers ``before_first + 1`` onwards) not yet written."""
         if not block:
             return
-        written = await self.store.written_receipts([e["receipt_id"] for e in block])
-        for i, entry in enumerate(block):
-            if entry["receipt_id"] not in written:
-                await self._write(entry, year, first_seq_minus_one + 1 + i)
-        await self.store.clear_receipt_pending([e["source_id"] for e in block])
+        for kind in ("blue", "red"):
+            ids = [e["receipt_id"] for e in block if e["kind"] == kind]
+            written = await self.store.written_receipts(kind, ids)
+            for i, entry in enumerate(block):
+                if entry["kind"] == kind and entry["receipt_id"] not in written:
+                    await (self._write_blue if kind == "blue" else self._write_red)(entry, year, before_first + 1 + i)
+            await self.store.clear_receipt_pending(kind, [e["source_id"] for e in block if e["kind"] == kind])
 
-    async def _write(self, entry: dict[str, Any], year: int, seq: int) -> None:
+    def _numbered(self, year: int, seq: int, content: dict[str, Any]) -> dict[str, Any]:
+        signature = self.signer.sign(content)
+        return {"code": content["code"], "number": content["number"], "year": year, "seq": seq,
+                "check_code": rc.new_check_code(), "content": content, "signature": signature,
+                "key_id": self.signer.key_id}
+
+    async def _payer_masked(self, payer_id: str) -> str:
+        payer = await self.users.get(payer_id)
+        return rc.mask_name(payer.name_masked if payer else None)
+
+    async def _write_blue(self, entry: dict[str, Any], year: int, seq: int) -> None:
         p = await self.store.payment(entry["source_id"])
         if p is None:  # pragma: no cover - payments are never deleted
             raise errors.InternalError()
-        payer = await self.users.get(p["payer_id"])
         code, number = rc.receipt_code(self.rconfig.code_prefix, year), f"{seq:010d}"
-        issued_at = p["receipt_issued_at"]
-        content = rc.build_content(code=code, number=number, payment=p,
-                                   payer_masked=rc.mask_name(payer.name_masked if payer else None),
-                                   payee=self.config.payee_name, issued_at=issued_at, key_id=self.signer.key_id)
-        signature = self.signer.sign(content)
-        await self.store.insert_receipt({
+        content = rc.build_content(code=code, number=number, payment=p, payer_masked=await self._payer_masked(p["payer_id"]),
+                                   payee=self.config.payee_name, issued_at=p["receipt_issued_at"],
+                                   key_id=self.signer.key_id)
+        await self.store.insert_receipt("blue", {
             "_id": entry["receipt_id"], "payment_id": p["_id"], "payer_id": p["payer_id"],
-            "application_id": p["application_id"], "code": code, "number": number, "year": year, "seq": seq,
-            "check_code": rc.check_code_for(signature), "amount_fen": p["amount_fen"], "content": content,
-            "signature": signature, "key_id": self.signer.key_id, "issued_at": issued_at})
+            "application_id": p["application_id"], "amount_fen": p["amount_fen"], "issued_at": p["receipt_issued_at"],
+            **self._numbered(year, seq, content)})
+
+    async def _write_red(self, entry: dict[str, Any], year: int, seq: int) -> None:
+        r = await self.store.refund(entry["source_id"])
+        p = await self.store.payment(r["payment_id"]) if r else None
+        if r is None or p is None:  # pragma: no cover - refunds and payments are never deleted
+            raise errors.InternalError()
+        original = await self.store.receipt(p["receipt_id"])
+        if original is None:  # its receipt is pending in an earlier year's sequence: that one first
+            await self.number_pending(p)
+            original = await self.store.receipt(p["receipt_id"])
+        if original is None:  # pragma: no cover
+            raise errors.InternalError()
+        code, number = rc.receipt_code(self.rconfig.code_prefix, year), f"{seq:010d}"
+        content = rc.build_red_content(code=code, number=number, original=original, refund=r, payment=p,
+                                       payer_masked=original["content"]["payer"], payee=self.config.payee_name,
+                                       issued_at=r["red_receipt_issued_at"], key_id=self.signer.key_id)
+        await self.store.insert_receipt("red", {
+            "_id": entry["receipt_id"], "refund_id": r["_id"], "payment_id": p["_id"],
+            "original_receipt_id": original["_id"], "payer_id": p["payer_id"], "application_id": p["application_id"],
+            "amount_fen": int(r["amount_fen"]), "issued_at": r["red_receipt_issued_at"],
+            **self._numbered(year, seq, content)})
 
     # -- reading -----------------------------------------------------------------------------------------
 
+    async def _views(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        reds = await self.store.red_receipts_of([d["_id"] for d in docs if kind_of(d) == "blue"])
+        refunded: dict[ObjectId, int] = {}
+        for red in reds:
+            refunded[red["original_receipt_id"]] = refunded.get(red["original_receipt_id"], 0) + red["amount_fen"]
+        return [public_receipt(d, refunded_fen=refunded.get(d["_id"], 0), verify_url=self.verify_link(d)) for d in docs]
+
+    async def view(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return (await self._views([doc]))[0]
+
+    async def own(self, resident: Resident, receipt_id: str) -> dict[str, Any]:
+        """A receipt or red-letter receipt of this resident (another's is not found)."""
+        return dict(access_own(resident, await self.store.any_receipt(receipt_id), owner_field="payer_id"))
+
     async def for_resident(self, resident: Resident, receipt_id: str) -> dict[str, Any]:
-        return dict(access_own(resident, await self.store.receipt(receipt_id), owner_field="payer_id"))
+        return await self.view(await self.own(resident, receipt_id))
 
     async def list_for_resident(self, resident: Resident, cursor: str | None,
                                 limit: int) -> tuple[list[dict[str, Any]], str | None]:
         docs, nxt = await self.store.receipts_page(resident.id, cursor, limit)
-        return [public_receipt(d) for d in docs], nxt
+        return await self._views(docs), nxt
 
     async def find(self, code: str | None, number: str) -> list[dict[str, Any]]:
         r = await self.store.receipt_by_number(code, number)
-        return [public_receipt(r)] if r else []
+        return await self._views([r]) if r else []
+
+    async def red_receipts(self, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        docs, nxt = await self.store.red_receipts_page(cursor, limit)
+        return await self._views(docs), nxt
 
     def public_key(self) -> dict[str, Any]:
         return {"algorithm": "Ed25519", "key_id": self.signer.key_id, "public_key_pem": self.signer.public_pem,
@@ -158,13 +248,35 @@ class ReceiptService:
     def verify_link(self, r: dict[str, Any]) -> str:
         return rc.verify_url(self.public_url, r["code"], r["number"], r["check_code"])
 
-    def pdf(self, r: dict[str, Any]) -> bytes:
-        return rc.render_pdf(r, verify_link=self.verify_link(r), seal_text=self.rconfig.seal_text)
+    async def pdf(self, resident: Resident, receipt_id: str) -> tuple[str, bytes]:
+        """The file name and PDF of the resident's own receipt, naming the payer in full."""
+        r = await self.own(resident, receipt_id)
+        name = await self.users.full_name(r["payer_id"])
+        data = rc.render_pdf(r, verify_link=self.verify_link(r), seal_text=self.rconfig.seal_text, payer_name=name)
+        prefix = "red-receipt" if kind_of(r) == "red" else "receipt"
+        return f"{prefix}-{r['code']}-{r['number']}.pdf", data
 
-    async def verify(self, code: str, number: str, check: str) -> dict[str, Any]:
+    # -- public verification -------------------------------------------------------------------------------
+
+    async def verify(self, code: str, number: str, check: str, ip: str) -> dict[str, Any]:
+        """What anyone holding the receipt may learn: whether it is genuine and still stands. The
+        payer stays masked. A fully refunded receipt is ``valid: false, status: "voided"``.
+        Limited per client address, so the check code cannot be guessed."""
+        await self.limiter.hit(self.verify_limit, ip)
         r = await self.store.receipt_by_number(code, number)
-        if r is None or r["check_code"] != check.upper() or not self.signer.verify(r["content"], r["signature"]):
-            raise errors.NotFound("未找到该票据，请核对票据代码、号码和校验码")
-        return {"valid": True, "amount_fen": r["amount_fen"], "payer_masked": r["content"]["payer"],
-                "issued_at": r["issued_at"], "code": r["code"], "number": r["number"], "payee": r["content"]["payee"],
-                "items": r["content"]["items"]}
+        if r is None or not rc.check_code_matches(r["check_code"], check) \
+                or not self.signer.verify(r["content"], r["signature"]):
+            raise errors.NotFound(NOT_FOUND)
+        c = r["content"]
+        out: dict[str, Any] = {"kind": kind_of(r), "amount_fen": c["amount_fen"], "payer_masked": c["payer"],
+                               "issued_at": r["issued_at"], "code": r["code"], "number": r["number"],
+                               "payee": c["payee"], "items": c["items"]}
+        if kind_of(r) == "red":
+            return {"valid": True, "status": "issued", "refunded_fen": 0, "original": c["original"], **out}
+        reds = await self.store.red_receipts_of([r["_id"]])
+        refunded = sum(int(x["amount_fen"]) for x in reds)
+        status = receipt_status(r["amount_fen"], refunded)
+        return {"valid": status != "voided", "status": status, "refunded_fen": refunded,
+                "red_receipts": [{"code": x["code"], "number": x["number"], "amount_fen": -int(x["amount_fen"]),
+                                  "issued_at": x["issued_at"]} for x in sorted(reds, key=lambda x: x["seq"])],
+                **out}

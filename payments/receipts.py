@@ -7,23 +7,27 @@
   rolls the number back, and two concurrent issues serialise on the counter.
 - The content is signed with Ed25519 over a canonical form (sorted-key compact JSON, UTF-8);
   anyone can check it offline with the published public key (``GET /receipts/public-key``).
-- 校验码: the first 6 hex digits of SHA-256 over the signature, so it cannot be guessed without
-  the receipt, and ``GET /receipts/verify`` needs code + number + check together.
+- 校验码: 10 characters from a 32-letter alphabet drawn from ``secrets`` (50 bits), so with the
+  public verification limited per client address, guessing one is hopeless; ``GET
+  /receipts/verify`` needs code + number + check together.
+- A red-letter receipt (红字票据) is numbered from the same sequence and signed the same way; it
+  names the receipt it reverses and shows the refunded amount as negative.
 """
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
+import hmac
 import io
 import json
+import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from urllib.parse import urlencode
 
 from backend.core.clock import TZ
 from payments.providers import qr_png
@@ -122,8 +126,16 @@ def verify_signature(public_key: Ed25519PublicKey, message: bytes, signature: st
         return False
 
 
-def check_code_for(signature: str) -> str:
-    return hashlib.sha256(signature.encode()).hexdigest()[:6].upper()
+CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 letters, none mistaken for another
+CHECK_LENGTH = 10
+
+
+def new_check_code() -> str:
+    return "".join(secrets.choice(CHECK_ALPHABET) for _ in range(CHECK_LENGTH))
+
+
+def check_code_matches(expected: str, given: str) -> bool:
+    return hmac.compare_digest(expected.encode(), given.strip().upper().encode())
 
 
 def receipt_code(prefix: str, year: int) -> str:
@@ -132,7 +144,8 @@ def receipt_code(prefix: str, year: int) -> str:
 
 def build_content(*, code: str, number: str, payment: dict[str, Any], payer_masked: str, payee: str,
                   issued_at: dt.datetime, key_id: str) -> dict[str, Any]:
-    """What is signed: everything printed on the receipt, nothing else."""
+    """What is signed: what the receipt states. The payer is signed masked, as the public
+    verification shows it; the PDF (the payer's own copy) prints the full name beside it."""
     return {
         "code": code, "number": number, "payment_id": str(payment["_id"]),
         "application_serial": payment.get("serial") or "",
@@ -145,8 +158,30 @@ def build_content(*, code: str, number: str, payment: dict[str, Any], payer_mask
     }
 
 
+def build_red_content(*, code: str, number: str, original: dict[str, Any], refund: dict[str, Any],
+                      payment: dict[str, Any], payer_masked: str, payee: str, issued_at: dt.datetime,
+                      key_id: str) -> dict[str, Any]:
+    """A red-letter receipt: the refunded amount, negative, against the receipt it reverses. A
+    full refund repeats every item negated; a partial one is one line for the refunded amount."""
+    amount = int(refund["amount_fen"])
+    if amount >= payment["amount_fen"]:
+        items = [{"name": i["name"], "amount_fen": -i["amount_fen"]} for i in payment["items"]]
+    else:
+        items = [{"name": f"部分退款（{refund.get('reason') or '退款'}）"[:40], "amount_fen": -amount}]
+    return {
+        "kind": "red", "code": code, "number": number, "payment_id": str(payment["_id"]),
+        "refund_id": str(refund["_id"]), "original": {"code": original["code"], "number": original["number"]},
+        "application_serial": payment.get("serial") or "", "payer": payer_masked, "payee": payee,
+        "items": items, "amount_fen": -amount, "amount_capitals": "负" + amount_in_capitals(amount),
+        "issued_at": issued_at.astimezone(TZ).isoformat(timespec="seconds"),
+        "channel": refund.get("channel") or "", "out_refund_no": refund.get("out_refund_no") or "",
+        "key_id": key_id,
+    }
+
+
 def verify_url(public_url: str, code: str, number: str, check: str) -> str:
-    return f"{public_url}/api/v1/receipts/verify?" + urlencode({"code": code, "number": number, "check": check})
+    """The human-readable verification page the receipt's QR code opens."""
+    return f"{public_url}/verify/receipt?" + urlencode({"code": code, "number": number, "check": check})
 
 
 _font_registered = False
@@ -204,8 +239,23 @@ class _Writer:
         return getattr(self.pdf, name)
 
 
-def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> bytes:
-    """The receipt as a PDF, with the CJK font embedded (renders the same with no system fonts)."""
+def yuan(fen: int) -> str:
+    """1005 → "10.05", -1005 → "-10.05"."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
+def pdf_date(when: dt.datetime) -> str:
+    """A PDF date string (D:YYYYMMDDHHmmSS+08'00') in Beijing time."""
+    local = when.astimezone(TZ)
+    return local.strftime("D:%Y%m%d%H%M%S+08'00'")
+
+
+def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str, payer_name: str | None) -> bytes:
+    """The receipt as a PDF, with the CJK font embedded (renders the same with no system fonts).
+
+    ``payer_name`` is the payer's full name: the PDF is the payer's own copy. Its metadata carries
+    the receipt's issue time (the content stays byte-for-byte reproducible otherwise)."""
     from reportlab.lib.pagesizes import A5, landscape
     from reportlab.lib.units import mm
     from reportlab.lib.utils import ImageReader
@@ -213,13 +263,22 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> 
 
     _register_font()
     c = receipt["content"]
+    red = c.get("kind") == "red"
+    title = TITLE + ("（红字）" if red else "")
+    issued = dt.datetime.fromisoformat(c["issued_at"])
     buf = io.BytesIO()
     w, h = landscape(A5)
     pdf = _Writer(canvas.Canvas(buf, pagesize=(w, h), invariant=1))
-    pdf.setTitle(f"{TITLE} {c['code']}-{c['number']}")
+    pdf.setDateFormatter(lambda *_: pdf_date(issued))
+    pdf.setTitle(f"{title} {c['code']}-{c['number']}")
     pdf.setAuthor(c["payee"])
+    pdf.setCreator("指尖办")
+    pdf.setSubject(f"{'红字票据' if red else '电子票据'} {c['code']}-{c['number']}，开具于 {c['issued_at']}")
+    if red:
+        pdf.setFillColorRGB(0.8, 0.1, 0.1)
     pdf.setFont(FONT_NAME, 16)
-    pdf.drawCentredString(w / 2, h - 18 * mm, TITLE)
+    pdf.drawCentredString(w / 2, h - 18 * mm, title)
+    pdf.setFillColorRGB(0, 0, 0)
     pdf.setFont(FONT_NAME, 9)
     y = h - 28 * mm
     left = 14 * mm
@@ -227,8 +286,11 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> 
                          ("开票日期", c["issued_at"][:10])):
         pdf.drawString(left, y, f"{label}：{value}")
         y -= 5 * mm
-    pdf.drawString(left + 70 * mm, h - 28 * mm, f"交款人：{c['payer']}")
+    pdf.drawString(left + 70 * mm, h - 28 * mm, f"交款人：{payer_name or c['payer']}")
     pdf.drawString(left + 70 * mm, h - 33 * mm, f"办件编号：{c['application_serial'] or '—'}")
+    if red:
+        o = c["original"]
+        pdf.drawString(left + 70 * mm, h - 38 * mm, f"冲红原票据：{o['code']}-{o['number']}")
     # items table
     y -= 3 * mm
     pdf.line(left, y, w - left, y)
@@ -240,13 +302,12 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> 
     for item in c["items"]:
         y -= 5 * mm
         pdf.drawString(left, y, item["name"])
-        pdf.drawRightString(w - left - 50 * mm, y, f"{item['amount_fen'] // 100}.{item['amount_fen'] % 100:02d}")
+        pdf.drawRightString(w - left - 50 * mm, y, yuan(item["amount_fen"]))
     y -= 3 * mm
     pdf.line(left, y, w - left, y)
     y -= 6 * mm
-    total = c["amount_fen"]
     pdf.drawString(left, y, f"金额合计（大写）：{c['amount_capitals']}")
-    pdf.drawRightString(w - left - 50 * mm, y, f"（小写）{total // 100}.{total % 100:02d}")
+    pdf.drawRightString(w - left - 50 * mm, y, f"（小写）{yuan(c['amount_fen'])}")
     y -= 6 * mm
     pdf.drawString(left, y, f"收款单位：{c['payee']}")
     pdf.setFont(FONT_NAME, 7)

@@ -1,18 +1,32 @@
-"""Daily reconciliation (对账): the provider's bill for a day against our records.
+"""Daily reconciliation (对账): the provider's bill for a day against our records, payments and refunds.
 
 - ``missing``: in the bill, not (or not as paid/refunded) here — money we do not account for;
 - ``extra``: paid or refunded here on that day, absent from the bill;
 - ``mismatched``: on both sides with different amounts.
 Days are cut at 00:00 Beijing time, by payment (or refund) time, as the providers cut them.
+
+The ``payments.reconcile`` job reconciles each channel's last ``payments.reconcile_days`` days once
+their bills are out (from ``payments.reconcile_after`` on the next day), stores each report,
+tries again later while a bill is not published, and raises an alert for finance (shown in the
+console until acknowledged) when a report does not balance. A day that has not ended is refused.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import logging
+from typing import Any, Mapping
 
-from backend.core.clock import TZ
-from payments.providers import PaymentChannel
+from backend.audit.service import AuditLog, staff_actor, system_actor
+from backend.config import PaymentsConfig
+from backend.core import errors
+from backend.core.access import Staff
+from backend.core.clock import TZ, Clock
+from payments.clearing import clearing_report
+from payments.providers import BillNotReady, PaymentChannel
 from payments.store import PaymentStore
+
+log = logging.getLogger("zjb.payments.reconcile")
+LEASE = dt.timedelta(minutes=5)  # a run that dies is taken up again after this
 
 
 async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: str, day: dt.date,
@@ -69,3 +83,119 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
             "bill_rows": len(bill.rows), "bill_net_fen": bill_total, "local_rows": len(local_pay) + len(local_ref),
             "local_net_fen": local_total, "matched": matched, "missing": missing, "extra": extra,
             "mismatched": mismatched, "balanced": not (missing or extra or mismatched)}
+
+
+def public_report(doc: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in doc.items() if k not in ("_id", "next_try_at")}
+    out["id"] = doc["_id"]
+    out.setdefault("state", "done")
+    out.setdefault("alert", False)
+    return out
+
+
+class ReconciliationService:
+    def __init__(self, *, store: PaymentStore, clock: Clock, audit: AuditLog, channels: Mapping[str, PaymentChannel],
+                 config: PaymentsConfig):
+        self.store = store
+        self.clock = clock
+        self.audit = audit
+        self.channels = dict(channels)
+        self.config = config
+        self.after = dt.time.fromisoformat(config.reconcile_after)
+
+    def _channel(self, name: str) -> PaymentChannel:
+        ch = self.channels.get(name)
+        if ch is None:
+            raise errors.InvalidInput({"channel": "不支持该支付方式"})
+        return ch
+
+    def _today(self) -> dt.date:
+        return self.clock.now().astimezone(TZ).date()
+
+    async def reconcile(self, day: dt.date, channel_name: str, staff: Staff | None, ip: str | None = None) -> dict:
+        """Reconcile one channel and day now (finance staff or the CLI); the report replaces any earlier one."""
+        channel = self._channel(channel_name)
+        if day >= self._today():
+            raise errors.DayNotOver(details={"date": day.isoformat(), "today": self._today().isoformat()})
+        try:
+            report = await self._run(channel, channel_name, day)
+        except BillNotReady:
+            raise errors.BillNotReady(details={"channel": channel_name, "date": day.isoformat()}) from None
+        await self._record(report, staff_actor(staff) if staff else system_actor("cli"), ip)
+        return public_report({**report, "_id": f"{channel_name}:{day.isoformat()}"})
+
+    async def _run(self, channel: PaymentChannel, channel_name: str, day: dt.date) -> dict[str, Any]:
+        report = await reconcile(self.store, channel, channel_name, day, self.clock.now())
+        report.update(state="done", alert=not report["balanced"], reason=None)
+        await self.store.save_report(report)
+        if not report["balanced"]:
+            log.warning("reconciliation does not balance", extra={"channel": channel_name, "date": day.isoformat(),
+                                                                   "missing": len(report["missing"]),
+                                                                   "extra": len(report["extra"]),
+                                                                   "mismatched": len(report["mismatched"])})
+        return report
+
+    async def _record(self, report: dict[str, Any], actor: dict[str, Any], ip: str | None) -> None:
+        await self.audit.record(actor=actor, action="payment.reconcile", target_type="reconciliation",
+                                target_id=f"{report['channel']}:{report['date']}", ip=ip,
+                                details={"balanced": report["balanced"], "missing": len(report["missing"]),
+                                         "extra": len(report["extra"]), "mismatched": len(report["mismatched"])})
+
+    async def reconcile_due(self) -> int:
+        """The job: every channel's recent days whose bills are out and that have no finished report."""
+        now = self.clock.now()
+        local = now.astimezone(TZ)
+        done = 0
+        for back in range(1, self.config.reconcile_days + 1):
+            day = local.date() - dt.timedelta(days=back)
+            if local < dt.datetime.combine(day + dt.timedelta(days=1), self.after, TZ):
+                continue  # the providers have not published this day's bills yet
+            for name, channel in self.channels.items():
+                doc = await self.store.report(name, day)
+                if doc is not None and (doc.get("state", "done") == "done" or doc["next_try_at"] > now):
+                    continue
+                claimed = (await self.store.start_reconciliation(name, day, now + LEASE) if doc is None
+                           else await self.store.claim_reconciliation(doc, now + LEASE))
+                if not claimed:
+                    continue  # another process is on it
+                retry_at = now + dt.timedelta(minutes=self.config.reconcile_retry_minutes)
+                try:
+                    report = await self._run(channel, name, day)
+                except BillNotReady:
+                    await self.store.retry_reconciliation(name, day, "waiting_bill", retry_at, "bill_not_ready", now)
+                    continue
+                except errors.ProviderError as e:
+                    await self.store.retry_reconciliation(name, day, "failed", retry_at,
+                                                          str(e.details.get("code") or "provider_error"), now)
+                    continue
+                await self._record(report, system_actor("payments.reconcile"), None)
+                done += 1
+        return done
+
+    async def report(self, day: dt.date, channel_name: str) -> dict[str, Any]:
+        doc = await self.store.report(channel_name, day)
+        if doc is None:
+            raise errors.NotFound("尚未对该日对账")
+        return public_report(doc)
+
+    async def reports(self, days: int) -> list[dict[str, Any]]:
+        return [public_report(d) for d in await self.store.reports_since(self._today() - dt.timedelta(days=days))]
+
+    async def alerts(self) -> list[dict[str, Any]]:
+        return [public_report(d) for d in await self.store.open_alerts()]
+
+    async def acknowledge(self, staff: Staff, report_id: str, note: str, ip: str) -> dict[str, Any]:
+        """Finance has looked into an unbalanced report: its alert leaves the console."""
+        doc = await self.store.report_by_id(report_id)
+        if doc is None:
+            raise errors.NotFound("未找到该对账报告")
+        if not doc.get("alert"):
+            raise errors.InvalidState("该对账报告没有待处理的告警")
+        ack = {"by": staff.username, "at": self.clock.now(), "note": note}
+        if await self.store.acknowledge_report(report_id, ack):
+            await self.audit.record(actor=staff_actor(staff), action="payment.reconcile.acknowledge",
+                                    target_type="reconciliation", target_id=report_id, details={"note": note}, ip=ip)
+        return public_report(await self.store.report_by_id(report_id) or doc)
+
+    async def clearing(self, day: dt.date) -> dict[str, Any]:
+        return await clearing_report(self.store, list(self.channels), day, self.config.payee_name)

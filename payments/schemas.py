@@ -1,18 +1,21 @@
 """Request and response shapes of the payment endpoints (published in /openapi.json)."""
-from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
+from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, money, nullable, obj, string
 
 ITEM = obj({"name": string(minLength=1, maxLength=40, description="收费项目名称"),
-            "amount_fen": integer(minimum=1, maximum=100_000_000, description="金额（分）")}, ["name", "amount_fen"])
+            "amount_fen": money(minimum=1, maximum=100_000_000)}, ["name", "amount_fen"])
 CREATE = obj({"application_id": ID, "items": array(ITEM, minItems=1, maxItems=20)}, ["application_id", "items"])
 PAY = obj({"channel": string(enum=["wechat", "alipay"]),
            "mode": string(enum=["qr", "wap"], description="支付宝：qr 扫码（默认）或 wap 手机网站")}, ["channel"])
 CLOSE = obj({"reason": string(maxLength=100)})
-REFUND = obj({"amount_fen": integer(minimum=1, maximum=100_000_000), "reason": string(minLength=1, maxLength=80),
+REFUND = obj({"amount_fen": money(minimum=1, maximum=100_000_000), "reason": string(minLength=1, maxLength=80),
               "request_id": string(minLength=8, maxLength=64, pattern=r"^[A-Za-z0-9_-]+$",
                                    description="幂等键：同一请求号只退一次")}, ["amount_fen", "reason", "request_id"])
 RECONCILE = obj({"date": string(format="date", pattern=r"^\d{4}-\d{2}-\d{2}$"),
                  "channel": string(enum=["wechat", "alipay"])}, ["date", "channel"])
 RECONCILE_QUERY = RECONCILE
+REPORTS_QUERY = obj({"days": integer(minimum=1, maximum=92, description="最近多少天（默认 14）")})
+ACK = obj({"note": string(minLength=1, maxLength=200, description="处理说明")}, ["note"])
+DAY_QUERY = obj({"date": string(format="date", pattern=r"^\d{4}-\d{2}-\d{2}$")}, ["date"])
 LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100)})
 STAFF_LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100),
                         "status": string(enum=["unpaid", "paid", "refunding", "refunded", "closed"]),
@@ -32,10 +35,15 @@ PAYMENT = obj({
 }, ["id", "status", "amount_fen", "items", "out_trade_no", "receipt_id"], additional=True)
 REFUND_VIEW = obj({"id": string(), "payment_id": string(), "request_id": string(), "out_refund_no": string(),
                    "amount_fen": integer(), "status": string(enum=["pending", "processing", "success", "failed"]),
-                   "kind": string(), "reason": string(), "created_at": DATETIME, "succeeded_at": nullable(DATETIME)},
+                   "kind": string(), "reason": string(), "created_at": DATETIME, "succeeded_at": nullable(DATETIME),
+                   "red_receipt_id": nullable(string(description="红字票据（退款成功后开具）"))},
                   ["id", "amount_fen", "status"])
 STAFF_PAYMENT = obj({**PAYMENT["properties"], "payer_id": string(), "attempts": array({"type": "object"}),
-                     "refunds": array(REFUND_VIEW)}, ["id", "status", "amount_fen", "attempts", "refunds"])
+                     "refunds": array(REFUND_VIEW),
+                     "payee_unit": nullable(obj({"id": string(), "name": string(), "unit_code": string()},
+                                                additional=True)),
+                     "item_codes": array(string(), description="各收费项目的非税收入项目编码")},
+                    ["id", "status", "amount_fen", "attempts", "refunds"])
 PAY_RESULT = obj({
     "channel": string(), "out_trade_no": string(), "expires_at": DATETIME,
     "request_payment": obj({"timeStamp": string(), "nonceStr": string(), "package": string(),
@@ -43,24 +51,63 @@ PAY_RESULT = obj({
                            ["timeStamp", "nonceStr", "package", "signType", "paySign"]),
     "qr_code": string(), "qr_png_base64": string(), "pay_url": string(),
 }, ["channel"])
+RECEIPT_STATUS = string(enum=["issued", "partially_refunded", "voided"],
+                        description="issued 有效；partially_refunded 已部分退款（见 refunded_fen）；voided 已全额退款、被红字票据冲销")
+NUMBERED = obj({"code": string(), "number": string()}, ["code", "number"], additional=True)
 RECEIPT = obj({
-    "id": string(), "payment_id": string(), "code": string(), "number": string(), "check_code": string(),
+    "id": string(), "kind": string(enum=["blue", "red"], description="blue 电子票据；red 红字票据（金额为负）"),
+    "payment_id": string(), "code": string(), "number": string(), "check_code": string(),
     "amount_fen": integer(), "amount_capitals": string(), "payer_masked": string(), "payee": string(),
     "issued_at": DATETIME, "items": array(AMOUNT_ITEM), "application_serial": string(),
+    "status": RECEIPT_STATUS, "refunded_fen": integer(), "verify_url": string(description="查验页面（二维码内容）"),
+    "original": NUMBERED, "refund_id": string(),
     "signature": obj({"algorithm": string(), "key_id": string(), "value": string(), "signed_content": string()},
                      ["algorithm", "key_id", "value", "signed_content"]),
-}, ["id", "payment_id", "code", "number", "check_code", "amount_fen", "payer_masked", "issued_at", "items"])
-VERIFY = obj({"valid": boolean(), "amount_fen": integer(), "payer_masked": string(), "issued_at": DATETIME,
-              "code": string(), "number": string(), "payee": string(), "items": array(AMOUNT_ITEM)},
-             ["valid", "amount_fen", "payer_masked", "issued_at"])
+}, ["id", "kind", "payment_id", "code", "number", "check_code", "amount_fen", "payer_masked", "issued_at", "items",
+    "status", "refunded_fen"])
+VERIFY = obj({"valid": boolean(description="false：票据已被红字票据全额冲销"), "status": RECEIPT_STATUS,
+              "kind": string(enum=["blue", "red"]), "refunded_fen": integer(description="已退款金额（分）"),
+              "amount_fen": integer(), "payer_masked": string(), "issued_at": DATETIME,
+              "code": string(), "number": string(), "payee": string(), "items": array(AMOUNT_ITEM),
+              "original": NUMBERED, "red_receipts": array(obj({"code": string(), "number": string(),
+                                                               "amount_fen": integer(), "issued_at": DATETIME},
+                                                              ["code", "number", "amount_fen", "issued_at"]))},
+             ["valid", "status", "kind", "refunded_fen", "amount_fen", "payer_masked", "issued_at"])
 PUBLIC_KEY = obj({"algorithm": string(), "key_id": string(), "public_key_pem": string(),
                   "canonical_form": string()}, ["algorithm", "key_id", "public_key_pem"])
-REPORT = obj({"date": string(), "channel": string(), "generated_at": DATETIME, "bill_rows": integer(),
+REPORT = obj({"id": string(), "date": string(), "channel": string(),
+              "state": string(enum=["running", "waiting_bill", "failed", "done"],
+                              description="waiting_bill 渠道账单未出，稍后重试；failed 渠道暂不可用，稍后重试；done 已对账"),
+              "generated_at": DATETIME, "bill_rows": integer(),
               "bill_net_fen": integer(), "local_rows": integer(), "local_net_fen": integer(), "matched": integer(),
               "missing": array({"type": "object"}), "extra": array({"type": "object"}),
-              "mismatched": array({"type": "object"}), "balanced": boolean()},
-             ["date", "channel", "missing", "extra", "mismatched", "balanced"], additional=True)
+              "mismatched": array({"type": "object"}), "balanced": boolean(),
+              "alert": boolean(description="不平且尚未处理：在财务控制台告警"),
+              "acknowledged": obj({"by": string(), "at": DATETIME, "note": string()}, additional=True),
+              "tries": integer(), "reason": nullable(string()), "last_try_at": DATETIME},
+             ["id", "date", "channel", "state", "alert"], additional=True)
+REPORTS = obj({"items": array(REPORT)}, ["items"])
+PAYEE_UNIT = obj({"id": string(), "name": string(description="收款单位"), "unit_code": string(description="执收单位编码"),
+                  "account": string(description="收款账户"), "default_item_code": string(),
+                  "items": array(obj({"code": string(description="非税收入项目编码"), "name": string()},
+                                     ["code", "name"]))},
+                 ["id", "name", "unit_code", "items"])
+PAYEE_UNITS = obj({"items": array(PAYEE_UNIT)}, ["items"])
+FEN3 = {"collected_fen": integer(description="收款"), "refunded_fen": integer(description="退款"),
+        "due_fen": integer(description="应划拨（收款 − 退款）")}
+CLEARING = obj({
+    "date": string(),
+    "units": array(obj({"unit_id": string(), "name": string(), "unit_code": string(), **FEN3,
+                        "items": array(obj({"item_code": string(), "name": string(), "collected_fen": integer()},
+                                           ["item_code", "name", "collected_fen"]))},
+                       ["unit_id", "name", "collected_fen", "refunded_fen", "due_fen", "items"])),
+    "total": obj(FEN3, list(FEN3)),
+    "channels": array(obj({"channel": string(), "net_fen": integer(), "bill_net_fen": nullable(integer()),
+                           "balanced": nullable(boolean())}, ["channel", "net_fen", "bill_net_fen", "balanced"])),
+    "agrees_with_bills": nullable(boolean(description="各单位合计与渠道账单净额一致；null：尚有渠道未对账")),
+}, ["date", "units", "total", "channels", "agrees_with_bills"])
 
 PAYMENTS = list_of(PAYMENT)
 STAFF_PAYMENTS = list_of(PAYMENT)
 RECEIPTS = list_of(RECEIPT)
+RED_RECEIPTS = list_of(RECEIPT)

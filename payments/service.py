@@ -17,6 +17,8 @@ attempt) is recorded and refunded automatically (a ``late_payment`` refund).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from typing import Any, Mapping, Protocol
 
@@ -29,10 +31,10 @@ from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname
 from backend.core.clock import Clock
 from notify.outbox import Outbox
+from payments.clearing import PayeeUnits
 from payments.providers import (AlreadyPaid, AttemptRequest, NoticeAnswer, NoticeRejected, PaidTrade,
                                 PaymentChannel, RefundState)
 from payments.receipting import ReceiptService
-from payments.reconcile import reconcile
 from payments.store import PaymentStore
 
 log = logging.getLogger("zjb.payments")
@@ -76,14 +78,22 @@ def public_refund(r: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(r["_id"]), "payment_id": str(r["payment_id"]), "request_id": r["request_id"],
             "out_refund_no": r["out_refund_no"], "amount_fen": r["amount_fen"], "status": r["status"],
             "kind": r["kind"], "reason": r.get("reason") or "", "created_at": r["created_at"],
-            "succeeded_at": r.get("succeeded_at")}
+            "succeeded_at": r.get("succeeded_at"),
+            "red_receipt_id": str(r["red_receipt_id"]) if r.get("red_receipt_id") else None}
+
+
+def order_key(application_id: str, items: list[tuple[str, int]]) -> str:
+    """The same case and the same items (names and amounts, in any order) give the same key."""
+    canonical = json.dumps(sorted(items), ensure_ascii=False, separators=(",", ":"))
+    return f"{application_id}:{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
 
 
 class PaymentService:
     def __init__(self, *, store: PaymentStore, clock: Clock, audit: AuditLog, outbox: Outbox,
                  channels: Mapping[str, PaymentChannel], receipts: ReceiptService, cases: CaseDirectory,
-                 config: PaymentsConfig):
+                 payees: PayeeUnits, config: PaymentsConfig):
         self.store = store
+        self.payees = payees
         self.clock = clock
         self.audit = audit
         self.outbox = outbox
@@ -116,12 +126,17 @@ class PaymentService:
         total = sum(int(i["amount_fen"]) for i in items)
         if total <= 0 or total > 100_000_000:
             raise errors.InvalidInput({"items": "合计金额须在 0.01 元至 100 万元之间"})
+        open_key = order_key(case.id, [(n, int(i["amount_fen"])) for n, i in zip(names, items)])
+        await self._refuse_duplicate(open_key)
+        unit = await self.payees.for_department(case.department_id)
         now = self.clock.now()
         doc = {"_id": ObjectId(), "application_id": case.id, "serial": case.serial, "service_name": case.service_name,
                "department_id": case.department_id, "payer_id": case.applicant_id,
-               "items": [{"name": n, "amount_fen": int(i["amount_fen"])} for n, i in zip(names, items)],
+               "items": [{"name": n, "amount_fen": int(i["amount_fen"]), "item_code": self.payees.item_code(unit, n)}
+                         for n, i in zip(names, items)],
+               "payee_unit": {"id": unit["_id"], "name": unit["name"], "unit_code": unit.get("unit_code") or ""},
                "amount_fen": total, "status": "unpaid", "refunded_fen": 0, "refunding_fen": 0, "attempt_seq": 0,
-               "expires_at": None, "created_by": staff.id, "created_at": now, "version": 1}
+               "open_key": open_key, "expires_at": None, "created_by": staff.id, "created_at": now, "version": 1}
 
         async def write(s: Any) -> None:
             await self.store.insert_payment(doc, session=s)
@@ -131,8 +146,17 @@ class PaymentService:
             await self.outbox.emit("payment.created", user_id=case.applicant_id, session=s,
                                    dedupe_key=f"payment.created:{doc['_id']}",
                                    payload=self._event(doc))
-        await self._txn(write)
+        try:
+            await self._txn(write)
+        except DuplicateKeyError:  # an identical order was created at the same moment
+            await self._refuse_duplicate(open_key)
+            raise
         return public_payment(doc)
+
+    async def _refuse_duplicate(self, open_key: str) -> None:
+        existing = await self.store.open_order(open_key)
+        if existing is not None:
+            raise errors.DuplicateOrder(details={"payment_id": str(existing["_id"]), "status": existing["status"]})
 
     def _event(self, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
         return {"payment_id": str(p["_id"]), "application_id": p["application_id"], "serial": p.get("serial") or "",
@@ -159,7 +183,8 @@ class PaymentService:
             raise errors.NotFound()
         attempts = await self.store.attempts_of(p["_id"])
         refunds = await self.store.refunds_of(p["_id"])
-        return {**public_payment(p), "payer_id": p["payer_id"],
+        return {**public_payment(p), "payer_id": p["payer_id"], "payee_unit": p.get("payee_unit"),
+                "item_codes": [i.get("item_code") or "" for i in p["items"]],
                 "attempts": [{"out_trade_no": a["out_trade_no"], "channel": a["channel"], "status": a["status"],
                               "transaction_id": a.get("transaction_id"), "created_at": a["created_at"],
                               "paid_at": a.get("provider_paid_at"), "query_count": a.get("query_count", 0)}
@@ -383,7 +408,7 @@ class PaymentService:
         async def write(s: Any) -> bool:
             closed = await self.store.transition(p["_id"], "unpaid", {"status": "closed", "closed_at": now,
                                                                        "close_reason": reason, "updated_at": now},
-                                                 session=s)
+                                                 session=s, unset=("open_key",))
             if closed is None:
                 return False
             await self.store.close_open_attempts(p["_id"], "closing", now, session=s)
@@ -502,11 +527,15 @@ class PaymentService:
             return "mismatch"
         now = self.clock.now()
         final = "success" if st.state == "success" else "failed"
+        fields: dict[str, Any] = {"succeeded_at" if final == "success" else "failed_at": now,
+                                  "provider_ref": st.provider_ref, "result_via": source}
+        if final == "success" and r["kind"] == "staff":
+            # its red-letter receipt: decided with the success itself (so once per refund, however
+            # often the notice comes), numbered right after the transaction (receipting.py)
+            fields.update(red_receipt_id=ObjectId(), red_receipt_issued_at=now, red_receipt_pending=True)
 
         async def write(s: Any) -> str:
-            took = await self.store.finish_refund(
-                r["_id"], final, {"succeeded_at" if final == "success" else "failed_at": now,
-                                  "provider_ref": st.provider_ref, "result_via": source}, session=s)
+            took = await self.store.finish_refund(r["_id"], final, fields, session=s)
             if not took:
                 return "repeat"
             if r["kind"] == "late_payment":
@@ -533,7 +562,10 @@ class PaymentService:
                                     target_type="payment", target_id=str(r["payment_id"]),
                                     details={"refund_id": str(r["_id"]), "amount_fen": amt}, session=s)
             return final
-        return await self._txn(write)
+        outcome = await self._txn(write)
+        if outcome == "success" and "red_receipt_id" in fields:
+            await self.receipts.number_pending_red({**r, **fields})
+        return outcome
 
     async def refunds_due(self) -> int:
         n = 0
@@ -541,21 +573,3 @@ class PaymentService:
             await self._try_refund(r["_id"])
             n += 1
         return n
-
-    # -- reconciliation --------------------------------------------------------------------------------------
-
-    async def reconcile(self, day: dt.date, channel_name: str, actor: dict[str, Any]) -> dict[str, Any]:
-        report = await reconcile(self.store, self._channel(channel_name), channel_name, day, self.clock.now())
-        await self.store.save_report(report)
-        await self.audit.record(actor=actor, action="payment.reconcile", target_type="reconciliation",
-                                target_id=f"{channel_name}:{day.isoformat()}",
-                                details={"balanced": report["balanced"], "missing": len(report["missing"]),
-                                         "extra": len(report["extra"]), "mismatched": len(report["mismatched"])})
-        return report
-
-    async def report(self, day: dt.date, channel_name: str) -> dict[str, Any]:
-        doc = await self.store.report(channel_name, day)
-        if doc is None:
-            raise errors.NotFound("尚未对该日对账")
-        doc.pop("_id", None)
-        return doc

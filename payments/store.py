@@ -35,6 +35,10 @@ COLLECTIONS = [
             IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
             IndexModel([("receipt_pending", ASCENDING), ("receipt_issued_at", ASCENDING)], name="receipt_pending",
                        partialFilterExpression={"receipt_pending": True}),
+            # One open order per case and set of items: the key is set while the order is unpaid, paid
+            # or refunding, and removed when it is closed or fully refunded.
+            IndexModel([("open_key", ASCENDING)], unique=True, name="one_open_order_per_items",
+                       partialFilterExpression={"open_key": {"$type": "string"}}),
         ),
         validator={"$jsonSchema": {
             "bsonType": "object",
@@ -78,6 +82,8 @@ COLLECTIONS = [
             IndexModel([("payment_id", ASCENDING), ("request_id", ASCENDING)], unique=True),
             IndexModel([("status", ASCENDING), ("next_try_at", ASCENDING)]),
             IndexModel([("channel", ASCENDING), ("succeeded_at", ASCENDING)]),
+            IndexModel([("red_receipt_pending", ASCENDING), ("red_receipt_issued_at", ASCENDING)],
+                       name="red_receipt_pending", partialFilterExpression={"red_receipt_pending": True}),
         ),
         validator={"$jsonSchema": {
             "bsonType": "object",
@@ -103,8 +109,38 @@ COLLECTIONS = [
         }},
         doc="Issued e-receipts (财政电子票据), one per payment, signed.",
     ),
-    CollectionSpec("receipt_counters", doc="Gap-free receipt number sequence per year (one document per year)."),
-    CollectionSpec("reconciliations", doc="Daily reconciliation reports, one per channel and date."),
+    CollectionSpec(
+        "red_receipts",
+        indexes=(
+            IndexModel([("refund_id", ASCENDING)], unique=True, name="one_red_receipt_per_refund"),
+            IndexModel([("code", ASCENDING), ("number", ASCENDING)], unique=True, name="code_number"),
+            IndexModel([("original_receipt_id", ASCENDING)]),
+            IndexModel([("payer_id", ASCENDING), ("_id", DESCENDING)]),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["refund_id", "payment_id", "original_receipt_id", "code", "number", "year", "check_code",
+                         "amount_fen", "content", "signature"],
+            "properties": {"amount_fen": {**FEN, "minimum": 1},
+                           "number": {"bsonType": "string"}, "code": {"bsonType": "string"}},
+        }},
+        doc="Red-letter receipts (红字票据): one per successful refund of a receipted payment, signed.",
+    ),
+    CollectionSpec("receipt_counters",
+                   doc="Gap-free receipt number sequence per year (one document per year), shared by receipts "
+                       "and red-letter receipts."),
+    CollectionSpec(
+        "reconciliations",
+        indexes=(
+            IndexModel([("date", DESCENDING)]),
+            IndexModel([("alert", ASCENDING), ("date", DESCENDING)], name="open_alerts",
+                       partialFilterExpression={"alert": True}),
+        ),
+        doc="Daily reconciliation reports, one per channel and date, with the job's state and alerts.",
+    ),
+    CollectionSpec("payee_units",
+                   doc="Payee units (收款单位) by department code, with their non-tax revenue item codes "
+                       "(非税收入项目编码), for clearing (清分)."),
 ]
 
 
@@ -129,8 +165,10 @@ class PaymentStore:
         self._attempts = db["pay_attempts"]
         self._refunds = db["refunds"]
         self._receipts = db["receipts"]
+        self._red = db["red_receipts"]
         self._counters = db["receipt_counters"]
         self._reports = db["reconciliations"]
+        self._units = db["payee_units"]
 
     async def transaction(self, fn: Callable[[Any], Awaitable[T]]) -> T:
         """Run ``fn(session)`` in one transaction (retried on write conflicts)."""
@@ -146,22 +184,35 @@ class PaymentStore:
         return await self._payments.find_one({"_id": _id}, session=session) if _id else None
 
     async def transition(self, payment_id: ObjectId, frm: str | tuple[str, ...], changes: dict[str, Any], *,
-                         session: Any, inc: dict[str, int] | None = None,
-                         extra_filter: dict[str, Any] | None = None) -> dict[str, Any] | None:
+                         session: Any, inc: dict[str, int] | None = None, extra_filter: dict[str, Any] | None = None,
+                         unset: tuple[str, ...] = ()) -> dict[str, Any] | None:
         """The guarded state change: applies only while the order is still in ``frm``. Inside the
         caller's transaction; answers the order as changed, or None when it was not in ``frm``."""
         q: dict[str, Any] = {"_id": payment_id, "status": frm if isinstance(frm, str) else {"$in": list(frm)}}
         q.update(extra_filter or {})
-        res = await self._payments.update_one(q, {"$set": changes, "$inc": {"version": 1, **(inc or {})}},
-                                              session=session)
+        update: dict[str, Any] = {"$set": changes, "$inc": {"version": 1, **(inc or {})}}
+        if unset:
+            update["$unset"] = {k: "" for k in unset}
+        res = await self._payments.update_one(q, update, session=session)
         if res.modified_count != 1:
             return None
         return await self._payments.find_one({"_id": payment_id}, session=session)
 
     async def settle_status(self, payment_id: ObjectId, status: str, *, session: Any) -> None:
-        """After a refund succeeded (inside its transaction): back to ``paid``, or ``refunded``."""
-        await self._payments.update_one({"_id": payment_id, "status": "refunding"}, {"$set": {"status": status}},
-                                        session=session)
+        """After a refund succeeded (inside its transaction): back to ``paid``, or ``refunded`` (then
+        the same items may be charged again)."""
+        update: dict[str, Any] = {"$set": {"status": status}}
+        if status == "refunded":
+            update["$unset"] = {"open_key": ""}
+        await self._payments.update_one({"_id": payment_id, "status": "refunding"}, update, session=session)
+
+    async def open_order(self, open_key: str) -> dict[str, Any] | None:
+        return await self._payments.find_one({"open_key": open_key})
+
+    async def payments_by_ids(self, ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        if not ids:
+            return {}
+        return {p["_id"]: p for p in await self._payments.find({"_id": {"$in": list(set(ids))}}).to_list(None)}
 
     async def start_expiry(self, payment_id: ObjectId, expires_at: dt.datetime) -> None:
         """The first pay attempt starts the order's expiry (later ones keep it)."""
@@ -314,39 +365,59 @@ class PaymentStore:
         return await self._refunds.find({"channel": channel, "succeeded_at": {"$gte": start, "$lt": end},
                                          "status": "success"}).to_list(None)
 
-    # receipts --------------------------------------------------------------------------------------
+    # receipts (blue: one per paid order; red: one per refund of a receipted order) ------------------------
 
-    async def receipt(self, receipt_id: Any) -> dict[str, Any] | None:
+    def _receipt_col(self, kind: str) -> Any:
+        return self._receipts if kind == "blue" else self._red
+
+    async def receipt(self, receipt_id: Any, kind: str = "blue") -> dict[str, Any] | None:
         _id = oid(receipt_id)
-        return await self._receipts.find_one({"_id": _id}) if _id else None
+        return await self._receipt_col(kind).find_one({"_id": _id}) if _id else None
+
+    async def any_receipt(self, receipt_id: Any) -> dict[str, Any] | None:
+        return await self.receipt(receipt_id, "blue") or await self.receipt(receipt_id, "red")
 
     async def receipt_by_number(self, code: str | None, number: str) -> dict[str, Any] | None:
+        """Receipts and red-letter receipts share one sequence, so a number names one of them."""
         q: dict[str, Any] = {"number": number}
         if code:
             q["code"] = code
-        return await self._receipts.find_one(q)
+        return await self._receipts.find_one(q) or await self._red.find_one(q)
 
     async def receipts_page(self, payer_id: str, before: str | None, limit: int) -> tuple[list[dict], str | None]:
+        """A payer's receipts and red-letter receipts, newest first."""
         q: dict[str, Any] = {"payer_id": payer_id}
         if oid(before):
             q["_id"] = {"$lt": oid(before)}
-        docs = await self._receipts.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+        blue = await self._receipts.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+        red = await self._red.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+        return _page(sorted(blue + red, key=lambda d: d["_id"], reverse=True)[:limit + 1], limit)
+
+    async def red_receipts_page(self, before: str | None, limit: int) -> tuple[list[dict], str | None]:
+        q: dict[str, Any] = {"_id": {"$lt": oid(before)}} if oid(before) else {}
+        docs = await self._red.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
         return _page(docs, limit)
 
-    async def insert_receipt(self, doc: dict[str, Any]) -> bool:
+    async def red_receipts_of(self, original_ids: list[ObjectId]) -> list[dict[str, Any]]:
+        if not original_ids:
+            return []
+        return await self._red.find({"original_receipt_id": {"$in": original_ids}}).to_list(None)
+
+    async def insert_receipt(self, kind: str, doc: dict[str, Any]) -> bool:
         """Write a numbered receipt; False when it was written already (its ``_id`` is fixed)."""
+        col = self._receipt_col(kind)
         try:
-            await self._receipts.insert_one(doc)
+            await col.insert_one(doc)
         except DuplicateKeyError:
-            if await self._receipts.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
+            if await col.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
                 raise
             return False
         return True
 
-    async def written_receipts(self, receipt_ids: list[ObjectId]) -> set[ObjectId]:
+    async def written_receipts(self, kind: str, receipt_ids: list[ObjectId]) -> set[ObjectId]:
         if not receipt_ids:
             return set()
-        docs = await self._receipts.find({"_id": {"$in": receipt_ids}}, {"_id": 1}).to_list(None)
+        docs = await self._receipt_col(kind).find({"_id": {"$in": receipt_ids}}, {"_id": 1}).to_list(None)
         return {d["_id"] for d in docs}
 
     async def receipt_counter(self, year: int) -> dict[str, Any]:
@@ -368,23 +439,78 @@ class PaymentStore:
                                               {"$set": {"seq": seen + len(block), "block": block}})
         return res.modified_count == 1
 
-    async def clear_receipt_pending(self, payment_ids: list[ObjectId]) -> None:
-        await self._payments.update_many({"_id": {"$in": payment_ids}, "receipt_pending": True},
-                                         {"$unset": {"receipt_pending": ""}})
+    async def clear_receipt_pending(self, kind: str, source_ids: list[ObjectId]) -> None:
+        if not source_ids:
+            return
+        col, flag = (self._payments, "receipt_pending") if kind == "blue" else (self._refunds, "red_receipt_pending")
+        await col.update_many({"_id": {"$in": source_ids}, flag: True}, {"$unset": {flag: ""}})
 
-    async def payments_with_pending_receipt(self, year: int | None, *, limit: int) -> list[dict[str, Any]]:
-        """Paid orders whose receipt is not numbered yet, oldest first (of one year, or any)."""
-        q: dict[str, Any] = {"receipt_pending": True}
+    async def pending_receipts(self, kind: str, year: int | None, *, limit: int) -> list[dict[str, Any]]:
+        """Paid orders (blue) or succeeded refunds (red) whose receipt is not numbered yet, oldest first."""
+        col, flag, at = ((self._payments, "receipt_pending", "receipt_issued_at") if kind == "blue"
+                         else (self._refunds, "red_receipt_pending", "red_receipt_issued_at"))
+        q: dict[str, Any] = {flag: True}
         if year is not None:
-            q["receipt_issued_at"] = {"$gte": dt.datetime(year, 1, 1, tzinfo=TZ),
-                                      "$lt": dt.datetime(year + 1, 1, 1, tzinfo=TZ)}
-        return await self._payments.find(q).sort("receipt_issued_at", ASCENDING).limit(limit).to_list(limit)
+            q[at] = {"$gte": dt.datetime(year, 1, 1, tzinfo=TZ), "$lt": dt.datetime(year + 1, 1, 1, tzinfo=TZ)}
+        return await col.find(q).sort(at, ASCENDING).limit(limit).to_list(limit)
 
     # reconciliation reports ---------------------------------------------------------------------------
 
-    async def save_report(self, report: dict[str, Any]) -> None:
-        _id = f"{report['channel']}:{report['date']}"
-        await self._reports.replace_one({"_id": _id}, {**report, "_id": _id}, upsert=True)
-
     async def report(self, channel: str, day: dt.date) -> dict[str, Any] | None:
         return await self._reports.find_one({"_id": f"{channel}:{day.isoformat()}"})
+
+    async def save_report(self, report: dict[str, Any]) -> None:
+        """The finished report of a channel and day (a later run replaces it; an acknowledgement of
+        an earlier alert stays on record)."""
+        _id = f"{report['channel']}:{report['date']}"
+        await self._reports.update_one({"_id": _id}, {"$set": report}, upsert=True)
+
+    async def start_reconciliation(self, channel: str, day: dt.date, lease_until: dt.datetime) -> bool:
+        """The first run for a channel and day (one process wins)."""
+        try:
+            await self._reports.insert_one({"_id": f"{channel}:{day.isoformat()}", "channel": channel,
+                                            "date": day.isoformat(), "state": "running", "tries": 0,
+                                            "next_try_at": lease_until, "alert": False})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def claim_reconciliation(self, report: dict[str, Any], lease_until: dt.datetime) -> bool:
+        """Another run of an unfinished one, claimed by moving its next try (one process wins)."""
+        res = await self._reports.update_one(
+            {"_id": report["_id"], "state": {"$ne": "done"}, "next_try_at": report.get("next_try_at")},
+            {"$set": {"state": "running", "next_try_at": lease_until}})
+        return res.modified_count == 1
+
+    async def retry_reconciliation(self, channel: str, day: dt.date, state: str, next_try_at: dt.datetime,
+                                   reason: str, now: dt.datetime) -> None:
+        await self._reports.update_one({"_id": f"{channel}:{day.isoformat()}", "state": {"$ne": "done"}},
+                                       {"$set": {"state": state, "next_try_at": next_try_at, "reason": reason,
+                                                 "last_try_at": now}, "$inc": {"tries": 1}})
+
+    async def reports_since(self, day: dt.date, limit: int = 200) -> list[dict[str, Any]]:
+        return await self._reports.find({"date": {"$gte": day.isoformat()}}).sort("date", DESCENDING) \
+            .limit(limit).to_list(limit)
+
+    async def open_alerts(self, limit: int = 100) -> list[dict[str, Any]]:
+        return await self._reports.find({"alert": True}).sort("date", DESCENDING).limit(limit).to_list(limit)
+
+    async def acknowledge_report(self, report_id: str, acknowledged: dict[str, Any]) -> bool:
+        res = await self._reports.update_one({"_id": report_id, "alert": True},
+                                             {"$set": {"alert": False, "acknowledged": acknowledged}})
+        return res.modified_count == 1
+
+    async def report_by_id(self, report_id: str) -> dict[str, Any] | None:
+        return await self._reports.find_one({"_id": report_id})
+
+    # payee units (清分) -----------------------------------------------------------------------------------
+
+    async def payee_unit(self, department_code: str) -> dict[str, Any] | None:
+        return await self._units.find_one({"_id": department_code})
+
+    async def payee_units(self) -> list[dict[str, Any]]:
+        return await self._units.find({}).sort("_id", ASCENDING).to_list(500)
+
+    async def add_payee_unit(self, doc: dict[str, Any]) -> None:
+        """Add a unit if it is not there (an existing one is never overwritten)."""
+        await self._units.update_one({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True)

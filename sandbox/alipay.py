@@ -20,7 +20,7 @@ import json
 import secrets
 import time
 import zipfile
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode
 
 from cryptography.exceptions import InvalidSignature
@@ -57,7 +57,7 @@ def _now_text(ts: float | None = None) -> str:
 
 class AlipayStandin:
     def __init__(self, path: str, *, app_id: str, seller_id: str, app_public_pem: str, alipay_private_pem: str,
-                 retry_factor: float = 1.0, base_url: str = ""):
+                 retry_factor: float = 1.0, base_url: str = "", bill_ready: Callable[[dt.date], bool] | None = None):
         self.store = StandinStore(path, SCHEMA)
         self.app_id = app_id
         self.seller_id = seller_id
@@ -65,6 +65,8 @@ class AlipayStandin:
         self.private = load_pem_private_key(alipay_private_pem.encode(), password=None)
         self.retry_factor = retry_factor
         self.base_url = base_url.rstrip("/")
+        # When is a day's bill published (Alipay: the next day); None: once the day has begun.
+        self.bill_ready = bill_ready or (lambda day: day <= dt.datetime.now(TZ).date())
 
     def _sign(self, text: str) -> str:
         return base64.b64encode(self.private.sign(text.encode(), PKCS1v15(), SHA256())).decode()
@@ -211,6 +213,12 @@ class AlipayStandin:
                 "refund_amount": fen_to_yuan(r["amount"]), "refund_status": "REFUND_SUCCESS"}
 
     def bill_url(self, biz: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+        try:
+            day = dt.date.fromisoformat(str(biz.get("bill_date")))
+        except ValueError:
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "isv.invalid-bill-date", "sub_msg": "日期格式错误"}
+        if not self.bill_ready(day):
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "isp.bill_not_exist", "sub_msg": "账单不存在"}
         token = secrets.token_urlsafe(18)
         self.store.execute("INSERT INTO bills VALUES (?, ?, ?)", (token, str(biz.get("bill_date")), time.time()))
         return {"code": "10000", "msg": "Success", "bill_download_url": f"{self.base_url}/bill?token={token}"}

@@ -18,7 +18,7 @@ def build(config: Config, deps: Deps) -> Domain:
     base = Path(config.data_dir) / "sandbox"
     wx = wechat.WeChatStandin(str(base / "wechat.sqlite"), config.wechat.appid, config.wechat.secret)
     rn = realname.RealnameStandin(str(base / "realname.sqlite"), config.realname.app_id, config.realname.app_secret)
-    standins = {"wechat": wx, "realname": rn, **sandbox_standins(config)}
+    standins = {"wechat": wx, "realname": rn, **sandbox_standins(config, deps.clock)}
     modules = {"wechat": wechat, "realname": realname}
     from sandbox import wechatpay
     modules["wechatpay"] = wechatpay

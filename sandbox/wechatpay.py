@@ -10,7 +10,8 @@ The real ``wechatpayv3`` SDK talks to it with only the gateway address changed:
   same way, POSTed to the order's ``notify_url`` and retried on failure on WeChat Pay's real
   schedule (15s, 15s, 30s, 3m, 10m, 20m, 30m, 30m, 30m, 60m, 3h, 3h, 3h, 6h, 6h), multiplied by
   ``payments.sandbox_retry_factor``;
-- the daily trade bill is served in the real format (backtick-prefixed CSV, gzip, SHA1).
+- the daily trade bill is served in the real format (backtick-prefixed CSV, gzip, SHA1), and
+  only once published (``bill_ready``; WeChat Pay publishes day T's bill from 10:00 on T+1).
 
 Hooks (sandbox only): ``POST /sandbox/wechatpay/confirm {prepay_id, notify?}`` pays as the
 resident would; ``POST /sandbox/wechatpay/resend {prepay_id}`` sends the same notice again;
@@ -29,7 +30,7 @@ import re
 import secrets
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
@@ -75,7 +76,7 @@ def _rfc3339(ts: float | None = None) -> str:
 class WeChatPayStandin:
     def __init__(self, path: str, *, mchid: str, appid: str, apiv3_key: str, merchant_public_pem: str,
                  merchant_serial: str, platform_private_pem: str, platform_key_id: str,
-                 retry_factor: float = 1.0, base_url: str = ""):
+                 retry_factor: float = 1.0, base_url: str = "", bill_ready: Callable[[dt.date], bool] | None = None):
         self.store = StandinStore(path, SCHEMA)
         self.mchid = mchid
         self.appid = appid
@@ -86,6 +87,8 @@ class WeChatPayStandin:
         self.platform_key_id = platform_key_id
         self.retry_factor = retry_factor
         self.base_url = base_url.rstrip("/")
+        # When is a day's bill published (WeChat Pay: from 10:00 the next day); None: once the day has begun.
+        self.bill_ready = bill_ready or (lambda day: day <= _now_local().date())
 
     # -- signing ---------------------------------------------------------------------------------
 
@@ -356,8 +359,8 @@ class WeChatPayStandin:
             day = dt.date.fromisoformat(bill_date)
         except ValueError:
             return 400, {"code": "PARAM_ERROR", "message": "bill_date 格式错误"}
-        if day > _now_local().date():
-            return 400, {"code": "NO_STATEMENT_EXIST", "message": "账单日期未到"}
+        if not self.bill_ready(day):
+            return 400, {"code": "NO_STATEMENT_EXIST", "message": "账单尚未生成"}
         token = secrets.token_urlsafe(18)
         self.store.execute("INSERT INTO bills VALUES (?, ?, ?)", (token, bill_date, time.time()))
         text = self.trade_bill(bill_date)

@@ -41,7 +41,6 @@ def test_bad_notices_change_nothing_and_answer_failure(api, server) -> None:
     cases["tampered"] = (headers, tampered)
     # forged: signed with some other key
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives import serialization
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     real_key = standin.platform_private
     standin.platform_private = other

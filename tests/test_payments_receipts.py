@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -53,13 +54,18 @@ def test_exactly_one_receipt_per_payment_is_enforced_by_the_index(api, server) -
 def test_receipt_content_verify_and_signature(api, server) -> None:
     resident, p, r = _paid_receipt(api, server)
     assert r["amount_capitals"] == "壹拾元整" and r["code"].startswith("110101")
-    assert "*" in r["payer_masked"]
+    assert "*" in r["payer_masked"] and r["kind"] == "blue" and r["status"] == "issued" and r["refunded_fen"] == 0
+    # the check code: 10 characters of a 32-letter alphabet (50 bits), not derived from anything public
+    assert len(r["check_code"]) == 10 and set(r["check_code"]) <= set("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
     # public verification needs code + number + check together
     q = f"code={r['code']}&number={r['number']}&check={r['check_code']}"
-    v = api.get(f"/api/v1/receipts/verify?{q}")
+    client = {"X-Forwarded-For": "198.51.100.21"}
+    v = api.get(f"/api/v1/receipts/verify?{q}", headers=client)
     assert v.status_code == 200 and v.json()["valid"] is True and v.json()["amount_fen"] == 1000
+    assert v.json()["status"] == "issued" and v.json()["refunded_fen"] == 0
     assert v.json()["payer_masked"] == r["payer_masked"]
-    assert_error(api.get(f"/api/v1/receipts/verify?code={r['code']}&number={r['number']}&check=000000"), 404, "not_found")
+    assert_error(api.get(f"/api/v1/receipts/verify?code={r['code']}&number={r['number']}&check=0000000000",
+                         headers=client), 404, "not_found")
     # offline: the published public key verifies the signed content; one changed byte fails
     pk = api.get("/api/v1/receipts/public-key").json()
     key = load_pem_public_key(pk["public_key_pem"].encode())
@@ -78,7 +84,7 @@ def test_receipt_content_verify_and_signature(api, server) -> None:
             pass
     # a receipt altered in the database no longer verifies online either
     server.run(server.ctx.db["receipts"].update_one({"_id": ObjectId(r["id"])}, {"$set": {"content.amount_fen": 100}}))
-    assert_error(api.get(f"/api/v1/receipts/verify?{q}"), 404, "not_found")
+    assert_error(api.get(f"/api/v1/receipts/verify?{q}", headers=client), 404, "not_found")
 
 
 def test_pdf_embeds_cjk_font_and_text_round_trips(api, server) -> None:
@@ -88,9 +94,13 @@ def test_pdf_embeds_cjk_font_and_text_round_trips(api, server) -> None:
     pdf = pypdf.PdfReader(io.BytesIO(resp.content))
     text = "".join(pdf.pages[0].extract_text().split())  # runs of the two fonts come out on separate lines
     assert "\x00" not in text  # every character has a glyph
+    # the payer's own copy names the payer in full; the verification link is the human-readable page
     for expected in ("非税收入统一票据", r["code"], r["number"], r["check_code"], "壹拾元整", "营业执照工本费",
-                     "示例市政务服务中心", "财政票据专用章", r["payer_masked"]):
+                     "示例市政务服务中心", "财政票据专用章", f"交款人：{resident.name}", "/verify/receipt?"):
         assert expected in text, (expected, text)
+    # the metadata carries the real issue time (Beijing time), not a fixed date
+    issued = dt.datetime.fromisoformat(r["issued_at"])
+    assert pdf.metadata["/CreationDate"] == issued.strftime("D:%Y%m%d%H%M%S+08'00'")
     fonts = pdf.pages[0]["/Resources"]["/Font"]
     embedded = [f.get_object()["/FontDescriptor"] if "/FontDescriptor" in f.get_object() else
                 f.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]

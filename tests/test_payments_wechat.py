@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import json
 
 from bson import ObjectId
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15

@@ -351,3 +351,19 @@ class OrderExpired(Conflict):
     """The payment providers' stand-ins: the order expired before the resident paid."""
     code = "order_expired"
     message = "订单已过期，无法支付"
+class DuplicateOrder(Conflict):
+    """A case already has an open payment order for the same items (``details.payment_id``)."""
+    code = "duplicate_order"
+    message = "该办件已有相同收费项目的缴款单，请勿重复开具"
+
+
+class DayNotOver(Conflict):
+    """Reconciliation of a day that has not ended yet (its bills cannot be complete)."""
+    code = "day_not_over"
+    message = "该日尚未结束，只能对已结束的日期对账"
+
+
+class BillNotReady(Conflict):
+    """The payment provider has not published the day's bill yet."""
+    code = "bill_not_ready"
+    message = "支付渠道尚未生成该日账单，请稍后再试"

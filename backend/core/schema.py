@@ -9,14 +9,19 @@ import datetime as dt
 import re
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 
 from backend.core.errors import InvalidInput
 
 TYPE_ZH = {"string": "字符串", "integer": "整数", "number": "数字", "boolean": "布尔值",
            "object": "对象", "array": "数组", "null": "空值"}
 
-_validators: dict[int, Draft202012Validator] = {}
+# JSON Schema counts 100.0 as an integer; JSON bodies here never do (a fraction, even .0, is a
+# different number to the database and to anyone adding up money).
+_Validator = validators.extend(Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)))
+
+_validators: dict[int, Any] = {}
 
 # Formats that are checked (others are documentation only). A date must exist in the calendar:
 # 2026-02-30 is refused here, not by a ValueError deep in a service.
@@ -42,12 +47,12 @@ def _is_datetime(value: object) -> bool:
     return dt.datetime.fromisoformat(stamp) is not None
 
 
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+def _validator(schema: dict[str, Any]) -> Any:
     key = id(schema)
     v = _validators.get(key)
     if v is None or v.schema is not schema:
-        Draft202012Validator.check_schema(schema)
-        v = Draft202012Validator(schema, format_checker=FORMATS)
+        _Validator.check_schema(schema)
+        v = _Validator(schema, format_checker=FORMATS)
         _validators[key] = v
     return v
 
@@ -152,6 +157,11 @@ def string(**kw: Any) -> dict[str, Any]:
 
 def integer(**kw: Any) -> dict[str, Any]:
     return {"type": "integer", **kw}
+
+
+def money(**kw: Any) -> dict[str, Any]:
+    """An amount in fen: a whole number (``100.0`` is refused like ``"100"``)."""
+    return {"type": "integer", "description": "金额（分，整数）", **kw}
 
 
 def boolean(**kw: Any) -> dict[str, Any]:

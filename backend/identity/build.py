@@ -51,6 +51,6 @@ def build(config: Config, deps: Deps) -> Domain:
         routes=bind(handlers.default_handlers, identity=identity),
         collections=[*COLLECTIONS, *CORE_COLLECTIONS],
         provides={"identity": identity, "tokens": tokens, "limiter": limiter, "resident_auth": identity.authenticate,
-                  "user_directory": UserDirectory(users), "wechat_session": wechat_session,
+                  "user_directory": UserDirectory(users, cipher), "wechat_session": wechat_session,
                   "resident_handling": handling},
     )

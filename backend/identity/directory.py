@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backend.identity.crypto import PersonalDataCipher
 from backend.identity.store import UserStore
 
 
@@ -26,8 +27,9 @@ def user_ref(doc: dict[str, Any]) -> UserRef:
 
 
 class UserDirectory:
-    def __init__(self, users: UserStore):
+    def __init__(self, users: UserStore, cipher: PersonalDataCipher):
         self._users = users
+        self._cipher = cipher
 
     async def get(self, user_id: str) -> UserRef | None:
         doc = await self._users.by_id(user_id)
@@ -36,3 +38,9 @@ class UserDirectory:
     async def get_many(self, user_ids: list[str]) -> dict[str, UserRef]:
         docs = await self._users.by_ids(sorted(set(user_ids)))
         return {str(d["_id"]): user_ref(d) for d in docs}
+
+    async def full_name(self, user_id: str) -> str | None:
+        """The resident's full name, for documents that are their own (the payer's receipt PDF)."""
+        doc = await self._users.by_id(user_id)
+        sealed = ((doc or {}).get("realname") or {}).get("name_sealed")
+        return self._cipher.open(sealed, aad=str(doc["_id"])) if sealed else None

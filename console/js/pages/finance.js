@@ -1,14 +1,43 @@
 // Finance: payment orders for cases, their states, refunds (full or partial, confirmed), daily
-// reconciliation against the channels' bills, receipt lookup.
+// reconciliation against the channels' bills with the job's alerts, receipts and red-letter
+// receipts, and clearing (清分) to payee units.
 import { api, availablePaths } from '../api.js';
 import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fen, yuanToFen, fmtTime,
-  today, missingEndpoint, confirmDialog, newRequestId, PAYMENT_STATUS, REFUND_STATUS,
+  today, missingEndpoint, confirmDialog, newRequestId, toast, PAYMENT_STATUS, REFUND_STATUS,
 } from '../ui.js';
 
 const ROLES = ['finance'];
 const GROUP = '财务';
 const CHANNELS = [['wechat', '微信支付'], ['alipay', '支付宝']];
+const CHANNEL_NAME = Object.fromEntries(CHANNELS);
+const REPORT_STATE = { running: '对账中', waiting_bill: '等待渠道账单', failed: '渠道暂不可用，将重试', done: '已对账' };
+
+/** Unbalanced reconciliation reports nobody has looked into yet: a banner on every finance page. */
+async function alertBanner(main) {
+  const paths = await availablePaths();
+  if (!paths.has('/staff/reconciliation/alerts')) return;
+  let data;
+  try {
+    data = await api.get('/staff/reconciliation/alerts');
+  } catch {
+    return; // the page itself shows what went wrong with the server
+  }
+  if (!data.items.length) return;
+  const list = data.items.map((r) => `${r.date} ${CHANNEL_NAME[r.channel] || r.channel}`).join('、');
+  const banner = h('div', { class: 'alert error reconcile-alert', role: 'alert' },
+    h('strong', {}, `对账告警：${data.items.length} 份对账报告不平（${list}）`),
+    h('p', {}, '渠道账单与本地记录不一致，请在「对账」页核实原因并记录处理结果。 ',
+      h('a', { href: '#/finance/reconciliation' }, '前往对账')));
+  main.querySelector('.messages').after(banner);
+}
+
+function receiptBadge(r) {
+  if (r.kind === 'red') return badge('红字票据', 'red');
+  if (r.status === 'voided') return badge('已作废（全额退款）', 'red');
+  if (r.status === 'partially_refunded') return badge(`部分退款 ${fen(r.refunded_fen)}`, 'yellow');
+  return badge('有效', 'green');
+}
 
 export function payBadge(status, text) {
   const kind = { paid: 'green', unpaid: 'yellow', refunded: 'red', refunding: 'yellow' }[status] || '';
@@ -35,6 +64,7 @@ export function itemsEditor() {
 
 async function renderPayments(main) {
   const msg = pageHeader(main, '缴款单', '为办件开具缴款单（缴款人为办件申请人），查看支付状态，办理全额或部分退款。');
+  await alertBanner(main);
   const paths = await availablePaths();
   if (!paths.has('/staff/payments')) {
     missingEndpoint(main, 'GET/POST /staff/payments');
@@ -164,23 +194,85 @@ async function renderPayments(main) {
 }
 
 async function renderReconciliation(main) {
-  const msg = pageHeader(main, '对账', '下载支付渠道的日账单，与本地支付、退款记录逐笔核对。');
+  const msg = pageHeader(main, '对账', '每日 10 点后自动下载各渠道前一日账单，与本地支付、退款记录逐笔核对；也可手动对账。');
   const paths = await availablePaths();
   if (!paths.has('/staff/reconciliation')) {
     missingEndpoint(main, 'POST/GET /staff/reconciliation');
     return;
   }
+  const alerts = h('div', { class: 'alerts' });
+  const recent = h('div');
   const date = input({ type: 'date', value: today(-1), name: 'date' });
   const channel = select(CHANNELS, { name: 'channel' });
   const run = button('运行对账', () => go('run', run), { class: 'primary' });
   const read = button('查看报告', () => go('read', read));
   const report = h('div');
-  main.append(h('div', { class: 'card' }, field('账单日期', date), field('渠道', channel), h('div', { class: 'actions' }, run, read)), report);
+  main.append(alerts,
+    h('div', { class: 'card' }, h('h2', {}, '手动对账'), field('账单日期', date), field('渠道', channel),
+      h('div', { class: 'actions' }, run, read)),
+    report, section('最近的对账', recent));
+
+  async function loadAlerts() {
+    if (!paths.has('/staff/reconciliation/alerts')) return;
+    const data = await act(msg, () => api.get('/staff/reconciliation/alerts'));
+    if (!data) return;
+    clear(alerts, ...data.items.map(alertCard));
+  }
+
+  function alertCard(r) {
+    const slot = h('div', { class: 'messages' });
+    const note = input({ name: 'ack-note', class: 'wide', 'aria-label': '处理说明' });
+    const ack = h('button', { type: 'submit', class: 'primary' }, '记录处理结果');
+    const form = h('form', { class: 'ack' }, field('处理说明', note), ack);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (!note.value.trim()) {
+        notice(slot, '请填写处理说明（原因与处理结果）', 'error');
+        note.focus();
+        return;
+      }
+      const done = await act(slot, () => api.post(`/staff/reconciliation/${encodeURIComponent(r.id)}/acknowledge`,
+        { note: note.value.trim() }), ack);
+      if (done) {
+        toast('已记录处理结果，告警已消除');
+        await loadAlerts();
+        await loadRecent();
+      }
+    });
+    return h('section', { class: 'card alert-report', dataset: { report: r.id } },
+      h('h2', {}, badge('不平', 'red'), `${r.date} ${CHANNEL_NAME[r.channel] || r.channel} 对账告警`), slot,
+      h('p', {}, `渠道有、本地无 ${r.missing.length} 笔；本地有、渠道无 ${r.extra.length} 笔；金额或状态不符 ${r.mismatched.length} 笔。`,
+        ` 渠道净额 ${fen(r.bill_net_fen)}，本地净额 ${fen(r.local_net_fen)}。`),
+      button('查看明细', () => show(r)), form);
+  }
+
+  async function loadRecent() {
+    if (!paths.has('/staff/reconciliation/reports')) return;
+    const data = await act(msg, () => api.get('/staff/reconciliation/reports', { days: 14 }));
+    if (!data) return;
+    clear(recent, table([
+      { label: '账单日期', render: (r) => r.date },
+      { label: '渠道', render: (r) => CHANNEL_NAME[r.channel] || r.channel },
+      { label: '状态', render: (r) => REPORT_STATE[r.state] || r.state },
+      { label: '结果', render: (r) => (r.state !== 'done' ? '—' : (r.balanced ? badge('平账', 'green') : badge(r.alert ? '不平（待处理）' : '不平（已处理）', 'red'))) },
+      { label: '渠道净额', render: (r) => (r.bill_net_fen !== undefined ? fen(r.bill_net_fen) : '—') },
+      { label: '尝试次数', render: (r) => String(r.tries ?? 0) },
+      { label: '', render: (r) => (r.state === 'done' ? button('查看', () => show(r)) : '') },
+    ], data.items, { empty: '最近没有对账记录', rowAttrs: (r) => ({ dataset: { report: r.id, state: r.state } }) }));
+  }
 
   async function go(kind, btn) {
     const body = { date: date.value, channel: channel.value };
     const r = await act(msg, () => (kind === 'run' ? api.post('/staff/reconciliation', body) : api.get('/staff/reconciliation', body)), btn);
     if (!r) return;
+    show(r);
+    if (kind === 'run') {
+      await loadAlerts();
+      await loadRecent();
+    }
+  }
+
+  function show(r) {
     const diffs = (rows) => table([
       { label: '商户订单号', render: (x) => x.out_trade_no || '—' },
       { label: '退款单号', render: (x) => x.out_refund_no || '—' },
@@ -189,17 +281,22 @@ async function renderReconciliation(main) {
       { label: '本地金额', render: (x) => (x.local_amount_fen !== undefined ? fen(x.local_amount_fen) : '—') },
       { label: '本地状态', render: (x) => x.local_status || '—' },
     ], rows, { empty: '无' });
+    const ackd = r.acknowledged ? h('p', { class: 'muted' }, `已处理：${r.acknowledged.note}（${r.acknowledged.by}，${fmtTime(r.acknowledged.at)}）`) : null;
     clear(report, h('section', { class: 'card report' },
-      h('h2', {}, `${r.date} ${channel.selectedOptions[0].textContent} 对账报告`),
+      h('h2', {}, `${r.date} ${CHANNEL_NAME[r.channel] || r.channel} 对账报告`),
       h('div', { class: 'kpis' },
         kpi('结果', r.balanced ? '平账' : '不平', r.balanced ? 'balanced' : 'unbalanced'),
         kpi('渠道笔数', r.bill_rows ?? '—'), kpi('渠道净额', fen(r.bill_net_fen)),
         kpi('本地笔数', r.local_rows ?? '—'), kpi('本地净额', fen(r.local_net_fen)), kpi('相符', r.matched ?? '—')),
-      h('p', { class: 'muted' }, `生成时间 ${fmtTime(r.generated_at)}`),
+      h('p', { class: 'muted' }, `生成时间 ${fmtTime(r.generated_at)}`), ackd,
       h('h3', {}, `渠道有、本地无（${r.missing.length}）`), diffs(r.missing),
       h('h3', {}, `本地有、渠道无（${r.extra.length}）`), diffs(r.extra),
       h('h3', {}, `金额或状态不符（${r.mismatched.length}）`), diffs(r.mismatched)));
+    report.querySelector('h2').scrollIntoView({ block: 'nearest' });
   }
+
+  await loadAlerts();
+  await loadRecent();
 }
 
 function kpi(label, value, cls = '') {
@@ -207,7 +304,8 @@ function kpi(label, value, cls = '') {
 }
 
 async function renderReceipts(main) {
-  const msg = pageHeader(main, '票据查询', '按票据号码（可加票据代码）查找电子票据。');
+  const msg = pageHeader(main, '票据查询', '按票据号码（可加票据代码）查找电子票据或红字票据。');
+  await alertBanner(main);
   const paths = await availablePaths();
   if (!paths.has('/staff/receipts')) {
     missingEndpoint(main, 'GET /staff/receipts');
@@ -223,9 +321,10 @@ async function renderReceipts(main) {
     const data = await act(msg, () => api.get('/staff/receipts', { number: number.value.trim(), code: code.value.trim() }),
       form.querySelector('button'));
     if (!data) return;
-    clear(out, data.items.length ? data.items.map((r) => h('section', { class: 'card receipt' },
-      h('h2', {}, `票据 ${r.code}-${r.number}`),
+    clear(out, data.items.length ? data.items.map((r) => h('section', { class: 'card receipt', dataset: { kind: r.kind || 'blue', status: r.status || 'issued' } },
+      h('h2', {}, `${r.kind === 'red' ? '红字票据' : '票据'} ${r.code}-${r.number} `, receiptBadge(r)),
       h('dl', { class: 'props' },
+        r.original ? h('dt', {}, '冲红原票据') : null, r.original ? h('dd', {}, `${r.original.code}-${r.original.number}`) : null,
         h('dt', {}, '票据代码'), h('dd', {}, r.code), h('dt', {}, '票据号码'), h('dd', {}, r.number),
         h('dt', {}, '校验码'), h('dd', {}, r.check_code), h('dt', {}, '金额'), h('dd', { class: 'amount' }, fen(r.amount_fen)),
         h('dt', {}, '大写'), h('dd', {}, r.amount_capitals || '—'), h('dt', {}, '缴款人'), h('dd', {}, r.payer_masked),
@@ -238,8 +337,85 @@ async function renderReceipts(main) {
   number.focus();
 }
 
+async function renderRedReceipts(main) {
+  const msg = pageHeader(main, '红字票据', '退款成功后自动开具的红字票据：全额退款冲销原票据，部分退款按退款金额开具。');
+  await alertBanner(main);
+  const paths = await availablePaths();
+  if (!paths.has('/staff/red-receipts')) {
+    missingEndpoint(main, 'GET /staff/red-receipts');
+    return;
+  }
+  const list = h('div');
+  const more = button('加载更多', () => load(more), { hidden: true });
+  let cursor = null;
+  let rows = [];
+  main.append(section('红字票据', list, h('div', { class: 'actions' }, more)));
+
+  async function load(btn) {
+    const data = await act(msg, () => api.get('/staff/red-receipts', cursor ? { cursor } : {}), btn);
+    if (!data) return;
+    rows = rows.concat(data.items);
+    cursor = data.next_cursor;
+    more.hidden = !cursor;
+    clear(list, table([
+      { label: '红字票据', render: (r) => `${r.code}-${r.number}` },
+      { label: '冲红原票据', render: (r) => `${r.original.code}-${r.original.number}` },
+      { label: '金额', render: (r) => h('span', { class: 'amount negative' }, fen(r.amount_fen)) },
+      { label: '大写', render: (r) => r.amount_capitals },
+      { label: '缴款人', render: (r) => r.payer_masked },
+      { label: '办件', render: (r) => r.application_serial || '—' },
+      { label: '开票时间', render: (r) => fmtTime(r.issued_at) },
+    ], rows, { empty: '暂无红字票据', rowAttrs: (r) => ({ dataset: { receipt: r.id, original: r.original.id } }) }));
+  }
+  await load();
+}
+
+async function renderClearing(main) {
+  const msg = pageHeader(main, '清分', '按日统计各收款单位（执收单位）的收款、退款与应划拨金额，并与渠道账单核对。');
+  await alertBanner(main);
+  const paths = await availablePaths();
+  if (!paths.has('/staff/clearing')) {
+    missingEndpoint(main, 'GET /staff/clearing');
+    return;
+  }
+  const date = input({ type: 'date', value: today(-1), name: 'date' });
+  const go = h('button', { type: 'submit', class: 'primary' }, '查询');
+  const form = h('form', { class: 'card', role: 'search' }, field('日期', date), go);
+  const out = h('div');
+  main.append(form, out);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const r = await act(msg, () => api.get('/staff/clearing', { date: date.value }), go);
+    if (!r) return;
+    const agree = r.agrees_with_bills === null ? badge('尚有渠道未对账', 'yellow')
+      : (r.agrees_with_bills ? badge('与渠道账单一致', 'green') : badge('与渠道账单不一致', 'red'));
+    const unitRows = r.units.map((u) => ({ ...u, total: false })).concat([{ name: '合计', unit_code: '', ...r.total, items: [], total: true }]);
+    clear(out, h('section', { class: 'card clearing', dataset: { date: r.date } },
+      h('h2', {}, `${r.date} 清分 `, agree),
+      h('div', { class: 'kpis' }, kpi('收款', fen(r.total.collected_fen)), kpi('退款', fen(r.total.refunded_fen)),
+        kpi('应划拨', fen(r.total.due_fen))),
+      table([
+        { label: '收款单位', render: (u) => (u.total ? h('strong', {}, u.name) : u.name) },
+        { label: '执收单位编码', render: (u) => u.unit_code || '—' },
+        { label: '收款', render: (u) => fen(u.collected_fen) },
+        { label: '退款', render: (u) => fen(u.refunded_fen) },
+        { label: '应划拨', render: (u) => h('span', { class: 'due' }, fen(u.due_fen)) },
+        { label: '非税收入项目', render: (u) => u.items.map((i) => `${i.item_code || '未编码'} ${i.name} ${fen(i.collected_fen)}`).join('；') || '—' },
+      ], unitRows, { empty: '当日没有收款或退款', rowAttrs: (u) => ({ dataset: { unit: u.total ? 'total' : u.unit_id } }) }),
+      h('h3', {}, '渠道'),
+      table([
+        { label: '渠道', render: (c) => CHANNEL_NAME[c.channel] || c.channel },
+        { label: '本地净额', render: (c) => fen(c.net_fen) },
+        { label: '账单净额', render: (c) => (c.bill_net_fen === null ? '未对账' : fen(c.bill_net_fen)) },
+        { label: '对账结果', render: (c) => (c.balanced === null ? '—' : (c.balanced ? badge('平账', 'green') : badge('不平', 'red'))) },
+      ], r.channels)));
+  });
+}
+
 export default [
   { path: 'finance/payments', title: '缴款单', group: GROUP, roles: ROLES, render: renderPayments },
   { path: 'finance/reconciliation', title: '对账', group: GROUP, roles: ROLES, render: renderReconciliation },
   { path: 'finance/receipts', title: '票据查询', group: GROUP, roles: ROLES, render: renderReceipts },
+  { path: 'finance/red-receipts', title: '红字票据', group: GROUP, roles: ROLES, render: renderRedReceipts },
+  { path: 'finance/clearing', title: '清分', group: GROUP, roles: ROLES, render: renderClearing },
 ];
