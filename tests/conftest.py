@@ -44,7 +44,12 @@ def test_config(db_server: EmbeddedDatabase, data_dir: Path, **sections: dict) -
         # Tests come from 127.0.0.1; they choose a client address with X-Forwarded-For.
         "server": {"trusted_proxies": ["127.0.0.1/32"]},
         "ratelimit": {"login_per_ip_per_minute": 100000, "realname_per_ip_per_minute": 100000,
-                      "staff_login_per_ip_per_minute": 100000},
+                      "staff_login_per_ip_per_minute": 100000,
+                      # Races and floods are tested for their rules; the per-resident limits have their
+                      # own tests (test_resident_limits.py) with small numbers.
+                      "applications_per_resident_per_hour": 100000, "bookings_per_resident_per_hour": 100000,
+                      "pay_starts_per_resident_per_hour": 100000, "complaints_per_resident_per_day": 100000,
+                      "uploads_per_resident_per_hour": 100000},
         "workers": {"tick_seconds": 0.2},
         # The calendar package knows years up to 2026; tests that move time into 2027 see it as
         # ordinary weeks plus New Year's Day until the State Council's 2027 arrangement is in it.
