@@ -367,3 +367,14 @@ class BillNotReady(Conflict):
     """The payment provider has not published the day's bill yet."""
     code = "bill_not_ready"
     message = "支付渠道尚未生成该日账单，请稍后再试"
+
+
+class NotHandling(Forbidden):
+    """Identity reveal: the staff member handles no case, booking or payment of this resident."""
+    code = "not_handling"
+    message = "只能查看您正在办理的办件、预约或缴费所涉居民的完整身份信息"
+
+
+class WrongPassword(InvalidInput):
+    code = "wrong_password"
+    message = "当前密码不正确"

@@ -34,5 +34,5 @@ async def access_reveal(staff: Staff, resident_id: str, handling: ResidentHandli
     """The staff member's tie to the resident; 403 ``not_handling`` when there is none."""
     why = await handling.why(staff, resident_id)
     if why is None:
-        raise errors.Forbidden("只能查看您正在办理的办件、预约或缴费所涉居民的完整身份信息", code="not_handling")
+        raise errors.NotHandling()
     return why

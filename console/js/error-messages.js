@@ -27,6 +27,7 @@ export const ERROR_MESSAGES = {
   "invalid_state": "当前状态下不能进行此操作",
   "method_not_allowed": "不支持该请求方法",
   "not_found": "未找到相关内容",
+  "not_handling": "只能查看您正在办理的办件、预约或缴费所涉居民的完整身份信息",
   "not_online": "该事项不支持网上申报，请预约到大厅办理",
   "offer_expired": "候补名额已过期",
   "order_closed": "订单已关闭，无法支付",
@@ -53,5 +54,6 @@ export const ERROR_MESSAGES = {
   "too_many_open": "未办理的预约过多，请办理或取消后再预约",
   "unauthenticated": "请先登录",
   "unsupported_media_type": "请求内容须为 JSON（Content-Type: application/json）",
-  "username_taken": "用户名已存在"
+  "username_taken": "用户名已存在",
+  "wrong_password": "当前密码不正确"
 };
