@@ -16,6 +16,7 @@ const ERROR_MESSAGES = {
   "conflict": "操作与当前状态冲突，请刷新后重试",
   "daily_limit": "已达到每天的预约次数上限",
   "forbidden": "无权进行此操作",
+  "hall_closed": "大厅现在不在开放时间，不能现场取号",
   "hall_scope": "您无权操作该大厅",
   "id_number_already_bound": "该身份证号已绑定其他微信账号",
   "idempotency_key_reused": "该请求号已用于另一笔退款",
