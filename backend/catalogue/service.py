@@ -25,6 +25,13 @@ LIFE_EVENTS: dict[str, str] = {
 }
 
 
+# The application form of a service that defines none: what the mini-program asks everyone.
+DEFAULT_FORM: list[dict[str, Any]] = [
+    {"key": "contact_phone", "label": "联系电话", "type": "phone", "required": True},
+    {"key": "note", "label": "补充说明", "type": "textarea", "required": False},
+]
+
+
 def public_department(d: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(d["_id"]), "code": d["code"], "name": d["name"], "phone": d.get("phone")}
 
@@ -42,7 +49,8 @@ def public_service(s: dict[str, Any], department_name: str) -> dict[str, Any]:
     guide = {**g, "location": g.get("location", ""),
              "materials": [{"key": m["key"], "name": m["name"], "required": m["required"],
                             "tolerable": m.get("tolerable", False), "copies": m.get("copies", 1),
-                            "note": m.get("note")} for m in g.get("materials", [])]}
+                            "note": m.get("note")} for m in g.get("materials", [])],
+             "form": g.get("form") or DEFAULT_FORM}
     return {
         "id": str(s["_id"]), "code": s["code"], "name": s["name"], "department_id": s["department_id"],
         "department_name": department_name, "hall_ids": s.get("hall_ids", []),
