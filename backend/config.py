@@ -60,6 +60,10 @@ class ServerConfig:
     max_body_bytes: int = 1_048_576
     # Add security headers and answer CORS only for these origins.
     cors_origins: tuple[str, ...] = ()
+    # Production: /metrics and the details of /readyz only for this bearer token (at least 32
+    # characters; set it through ZJB_SERVER_METRICS_TOKEN) or from these addresses (CIDRs).
+    metrics_token: str = ""
+    metrics_addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,11 @@ class SecurityConfig:
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     staff_access_token_ttl_seconds: int = 900
     staff_refresh_token_ttl_seconds: int = 12 * 3600
+    # A staff session ends after this long without any request, and this long after login.
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 12
+    # Each process re-reads a session (ended? idle?) at most this often; at most 1 second.
+    session_check_cache_seconds: float = 1.0
     # AES-256-GCM keys for ID numbers at rest, by key id (base64 of 32 bytes). New values are
     # written with the active key; old keys stay for reading until re-encrypted.
     id_encryption_keys: Mapping[str, str] = field(default_factory=lambda: {"k1": EXAMPLE_ID_KEY})
@@ -116,6 +125,12 @@ class RateLimitConfig:
     realname_per_user_per_hour: int = 5
     realname_per_id_number_per_hour: int = 5
     staff_login_per_ip_per_minute: int = 120
+    # Per resident (429 rate_limited with Retry-After past the limit); 0 turns one off.
+    applications_per_resident_per_hour: int = 30
+    bookings_per_resident_per_hour: int = 20
+    pay_starts_per_resident_per_hour: int = 30
+    complaints_per_resident_per_day: int = 10
+    uploads_per_resident_per_hour: int = 100
 
 
 @dataclass(frozen=True)
@@ -494,6 +509,7 @@ def _calendar_problems(cfg: Config) -> list[str]:
     return p
 
 
+# Payment channels, keys and receipts.
 def _payments_problems(cfg: Config) -> list[str]:
     p: list[str] = []
     pay = cfg.payments
@@ -565,4 +581,6 @@ def _production_problems(cfg: Config) -> list[str]:
         p.append("wechat.appid: is the sandbox app id; set the mini-program's real AppID")
     if not cfg.server.public_url.startswith("https://"):
         p.append("server.public_url: must be the public https:// URL in production")
+    if cfg.server.metrics_token and len(cfg.server.metrics_token) < 32:
+        p.append("server.metrics_token: at least 32 characters")
     return p

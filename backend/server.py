@@ -37,6 +37,7 @@ class Runner:
             return self.config
         self.embedded = EmbeddedDatabase(self.config.data_dir, cache_size=self.config.database.embedded_cache_size)
         uri = self.embedded.start()
+        self.embedded.supervise()  # a database child that dies is started again; the app reconnects
         self.config = self.config.with_overrides(database={"uri": uri})
         return self.config
 

@@ -24,8 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.core.clock import TZ
-from backend.core.labels import CASE_STATUS
 from notify.wechat_fields import FieldRuleError, fit_data
+
+# Case statuses as residents and staff read them (each also a WeChat ``phrase``); the same words as
+# the shared label table backend.core.labels.CASE_STATUS.
+CASE_STATUS = {"submitted": "已提交", "accepted": "已受理", "in_review": "审查中", "correction_requested": "待补正",
+               "approved": "已批准", "rejected": "不予批准", "completed": "已办结", "withdrawn": "已撤回"}
 
 TEMPLATE_TITLES = {"case_progress": "办件进度通知", "appointment": "预约结果通知", "payment": "缴费结果通知",
                    "rating": "服务评价邀请"}
@@ -46,6 +50,10 @@ TEMPLATE_FIELDS = {
 WEEKDAYS = "一二三四五六日"
 SMS_SIGN = "【指尖办】"
 PAYMENT_CLOSE_REASONS = {"expired": "超过缴费期限", "staff": "工作人员已撤销"}
+
+
+class UnknownKind(KeyError):
+    """No words are made for this kind of event."""
 
 
 class MissingField(KeyError):
@@ -151,6 +159,13 @@ class Payload:
     def day(self, name: str) -> str:
         return day(self.time(name).astimezone(TZ).date(), self.at)
 
+    def case_status(self, name: str) -> str:
+        """A case status in words; an unknown status is as good as none."""
+        label = CASE_STATUS.get(self[name])
+        if label is None:
+            raise MissingField(self.kind, name)
+        return label
+
     def short_day(self, name: str) -> str:
         return short_day(self.time(name))
 
@@ -173,7 +188,7 @@ class Payload:
 
 # Cases -----------------------------------------------------------------------------------------------
 def _case_status_changed(p: Payload) -> Words:
-    label = CASE_STATUS[p["status"]]
+    label = p.case_status("status")
     note = p.opt("note")
     head = f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）当前状态：{label}。"
     return Words(
@@ -196,7 +211,7 @@ def _case_correction(p: Payload) -> Words:
 
 
 def _rating_invited(p: Payload) -> Words:
-    result = CASE_STATUS[p["status"]]
+    result = p.case_status("status")
     case = f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）{result}"
     if p.opt("reminder"):
         text = f"{case}，您还没有评价。欢迎对本次服务进行评价，您的意见会帮助我们改进。"
@@ -330,7 +345,9 @@ KINDS: dict[str, Callable[[Payload], Words]] = {
 
 def render(kind: str, payload: dict[str, Any], at: dt.datetime) -> Words:
     """The words of an event that happened at ``at``. Strict: ``MissingField`` for a missing value,
-    ``KeyError`` for an unknown kind."""
+    ``UnknownKind`` for a kind without words."""
+    if kind not in KINDS:
+        raise UnknownKind(kind)
     words = KINDS[kind](Payload(kind, payload, at))
     return dataclasses.replace(words, template=TEMPLATE_OF.get(kind))
 
@@ -391,6 +408,7 @@ __all__ = [
     "TEMPLATE_TITLES",
     "FieldRuleError",
     "MissingField",
+    "UnknownKind",
     "Words",
     "day",
     "fallback",

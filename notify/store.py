@@ -31,6 +31,7 @@ OUTBOX_COLLECTIONS = [
             IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
             IndexModel([("dedupe_key", ASCENDING)], unique=True,
                        partialFilterExpression={"dedupe_key": {"$type": "string"}}),
+            IndexModel([("ref", ASCENDING)], sparse=True),
         ),
         validator={"$jsonSchema": {
             "bsonType": "object",
@@ -79,10 +80,10 @@ class OutboxStore:
             return False
         return True
 
-    async def skip_pending(self, *, kind: str, ref: dict[str, Any], reason: str, session: Any = None) -> int:
-        """Mark still-pending messages of ``kind`` whose payload matches ``ref`` as skipped."""
-        filt = {"status": PENDING, "kind": kind, **{f"payload.{k}": v for k, v in ref.items()}}
-        res = await self._col.update_many(filt, {"$set": {"status": SKIPPED, "skip_reason": reason}}, session=session)
+    async def skip_pending(self, *, kind: str, ref: str, reason: str, session: Any = None) -> int:
+        """Mark still-pending messages of ``kind`` about ``ref`` as skipped (found by the ``ref`` index)."""
+        res = await self._col.update_many({"ref": ref, "status": PENDING, "kind": kind},
+                                          {"$set": {"status": SKIPPED, "skip_reason": reason}}, session=session)
         return res.modified_count
 
     # Delivery ---------------------------------------------------------------------------------------
@@ -132,7 +133,9 @@ class OutboxStore:
 
     # Figures --------------------------------------------------------------------------------------------
     async def count_by_status(self) -> list[tuple[str, int]]:
-        return [(s, await self._col.count_documents({"status": s})) for s in STATES]
+        """Messages waiting, being sent and failed. Delivered and skipped ones are history: counting
+        them would read the whole of it at every scrape."""
+        return [(s, await self._col.count_documents({"status": s})) for s in (PENDING, SENDING, FAILED)]
 
     async def most_overdue(self, now: dt.datetime) -> dt.timedelta:
         """How long the longest-waiting due message has been waiting (zero when none is)."""

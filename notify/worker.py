@@ -27,6 +27,7 @@ jitter; after ``max_attempts`` the message is ``failed`` with its reason.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
@@ -44,6 +45,7 @@ from notify.store import DELIVERED, FAILED, PENDING, ConsentStore, InboxStore, O
 log = logging.getLogger("zjb.notify")
 
 CLAIM_SIZE = 50  # messages taken per claim: small enough that a batch ends well within its lease
+PUSH_CONCURRENCY = 8  # WeChat calls of one batch in flight at once (each waits on the network)
 
 
 @dataclass
@@ -117,7 +119,7 @@ class Deliverer:
         except messages.MissingField as e:
             log.error("message payload lacks a value its words need",
                       extra={"message_id": str(msg["_id"]), "kind": msg["kind"], "field": e.name})
-        except KeyError:
+        except messages.UnknownKind:
             log.info("no words for this kind of message", extra={"message_id": str(msg["_id"]), "kind": msg["kind"]})
         return None
 
@@ -191,27 +193,30 @@ class Deliverer:
         held = await self.outbox.mark_attempting([m["_id"] for m, *_ in pushes], claim)
         lease_end = pushes[0][0]["deliver_after"]
         margin = dt.timedelta(seconds=self.config.lease_seconds / 3)
-        for m, key, template_id, openid in pushes:
+        gate = asyncio.Semaphore(PUSH_CONCURRENCY)
+
+        async def push(m: dict[str, Any], key: str, template_id: str, openid: str) -> None:
             o = outcomes[m["_id"]]
             if m["_id"] not in held:  # our claim was taken over meanwhile
                 await self.consent.give_back(m["user_id"], key)
                 o.lost = True
-                continue
-            if self.clock.now() + margin > lease_end:
-                await self.consent.give_back(m["user_id"], key)
-                o.unsets["channels.wechat"] = ""
-                o.requeue = True
-                continue
-            try:
-                result = await self.wechat.send(openid, template_id, data[m["_id"]], self.config.page)
-            except errors.ProviderError as e:  # unknown whether WeChat got it: the next attempt says so
-                o.retry = f"provider_error {e.details.get('provider', '')}"
-                continue
-            except Exception as e:
-                log.warning("push failed", extra={"message_id": str(m["_id"]), "error": type(e).__name__},
-                            exc_info=True)
-                o.retry = type(e).__name__
-                continue
+                return
+            async with gate:
+                if self.clock.now() + margin > lease_end:
+                    await self.consent.give_back(m["user_id"], key)
+                    o.unsets["channels.wechat"] = ""
+                    o.requeue = True
+                    return
+                try:
+                    result = await self.wechat.send(openid, template_id, data[m["_id"]], self.config.page)
+                except errors.ProviderError as e:  # unknown whether WeChat got it: the next attempt says so
+                    o.retry = f"provider_error {e.details.get('provider', '')}"
+                    return
+                except Exception as e:
+                    log.warning("push failed", extra={"message_id": str(m["_id"]), "error": type(e).__name__},
+                                exc_info=True)
+                    o.retry = type(e).__name__
+                    return
             if result.outcome == "sent":
                 o.sets["channels.wechat"] = "sent"
             elif result.outcome == "no_consent":
@@ -223,6 +228,8 @@ class Deliverer:
                 else:
                     o.unsets["channels.wechat"] = ""
                     o.retry = result.reason
+
+        await asyncio.gather(*(push(*p) for p in pushes))
 
     async def _record(self, msgs: list[dict[str, Any]], outcomes: dict[Any, _Outcome]) -> None:
         now = self.clock.now()

@@ -9,6 +9,7 @@ from backend.config import SANDBOX_KEY, Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
 from payments import handlers
+from payments.handling import payment_handling
 from payments.receipting import ReceiptService
 from payments.receipts import ReceiptSigner
 from payments.service import PaymentService
@@ -28,9 +29,11 @@ def build(config: Config, deps: Deps) -> Domain:
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
+    deps.need("resident_handling").add(payment_handling(store))
+
     return Domain(
         "payments", service=payments,
-        routes=bind(handlers.default_handlers, payments=payments, receipts=receipts),
+        routes=bind(handlers.default_handlers, payments=payments, receipts=receipts, limiter=deps.need("limiter")),
         jobs=[JobSpec("payments.query", payments.query_due, interval),
               JobSpec("payments.expire", payments.expire_due, interval),
               JobSpec("payments.refunds", payments.refunds_due, interval),

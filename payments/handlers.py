@@ -40,6 +40,7 @@ class Pay(_Payments):
                responses={200: s.PAY_RESULT}, errors=(400, 401, 403, 404, 409, 502),
                description="同一缴款单同一渠道并发发起只产生一个商户订单号；已支付、已关闭或已过期的缴款单为 409。")
     async def post(self, id: str) -> None:
+        await self.limiter.per_resident("pay_starts", self.principal.id)
         self.reply(await self.payments.start_pay(self.principal, id, self.body["channel"], self.body.get("mode", "qr")))
 
 

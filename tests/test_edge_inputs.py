@@ -45,3 +45,9 @@ def test_nul_in_a_path_is_refused(api: Api) -> None:
     assert requests.get(api.base + "/console/index.html%00.js", timeout=10).status_code == 400
     assert_error(requests.get(api.base + "/api/v1/services/abc%00def", timeout=10), 400, "invalid_input")
     assert_error(requests.get(api.base + "/api/v1/nowhere%00", timeout=10), 400, "invalid_input")
+
+
+def test_numbers_no_database_can_store_are_refused(api: Api) -> None:
+    for body in (b'{"code": NaN}', b'{"code": Infinity}', b'{"code": 1e999}', b'{"code": 9223372036854775808}'):
+        err = assert_error(_raw_post(api, "/api/v1/auth/wechat-login", body), 400, "invalid_input")
+        assert err["message"] == "请求内容含有超出范围的数值", body

@@ -156,3 +156,20 @@ def test_a_message_missing_a_value_reads_complete_and_is_not_pushed(api: Api, se
     assert wechat_messages(api, r.openid) == []
     assert api.get("/api/v1/me/subscriptions", token=r.access_token).json()["quota"]["appointment"] == 1
     assert '"field": "offer_until"' in log_capture.text()
+
+
+def test_messages_not_sent_yet_can_be_withdrawn_by_what_they_are_about(api: Api, server: AppServer) -> None:
+    r = new_resident(api)
+    outbox = server.ctx.provided("outbox")
+    later = server.clock.now() + dt.timedelta(days=1)
+    payload = {"appointment_id": "a1", "code": "K7PX3M9Q", "service_name": "护照办理", "hall_name": "市民之家",
+               "start": "2026-12-01T10:00:00+08:00"}
+
+    async def emit_and_withdraw() -> int:
+        for ref, minutes in (("appointment:a1", 60), ("appointment:a1", 1440), ("appointment:a2", 60)):
+            await outbox.emit("appointment.reminder", user_id=r.id, payload=payload, deliver_after=later, ref=ref,
+                              dedupe_key=f"{ref}:reminder:{minutes}:{r.id}")
+        return await outbox.withdraw("appointment.reminder", ref="appointment:a1", reason="预约已取消")
+    assert server.run(emit_and_withdraw()) == 2
+    rows = {(m["ref"], m["status"]) for m in outbox_rows(server, r.id)}
+    assert rows == {("appointment:a1", "skipped"), ("appointment:a2", "pending")}

@@ -121,6 +121,13 @@ def test_a_missing_value_is_an_error_never_a_blank(kind: str, name: str) -> None
         render(kind, payload, AT)
 
 
+def test_an_unknown_status_or_kind_has_no_words() -> None:
+    with pytest.raises(MissingField):
+        render("case.status_changed", {**CASE, "status": "archived"}, AT)
+    with pytest.raises(messages.UnknownKind):
+        render("something.new", CASE, AT)
+
+
 def test_the_words_say_what_happened() -> None:
     assert render("appointment.waitlist_offer", SAMPLES["appointment.waitlist_offer"], AT).text == (
         "您候补的“居民身份证换领”（12月1日（周二）10:00，市民之家政务服务大厅）有了空位，已为您保留。"

@@ -197,25 +197,38 @@ def test_staff_refresh_and_logout(api: Api) -> None:
 
 
 def test_residents_are_shown_masked_and_reveals_are_audited(api: Api) -> None:
+    from tests.support_cases import move, submit
     resident = new_resident(api, verified=True)
     clerk = staff_login(api, role="clerk")
     view = api.get(f"/api/v1/staff/residents/{resident.id}", token=clerk["access_token"]).json()
     assert resident.id_number not in str(view) and view["id_number_masked"].endswith(resident.id_number[-4:])
     assert_error(api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {}, token=clerk["access_token"]),
                  400, "invalid_input")
+    # No case, booking or payment of this resident is being handled: no reveal.
+    assert_error(api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "核对身份"},
+                          token=clerk["access_token"]), 403, "not_handling")
+    case = submit(api, resident)
     r = api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "核对窗口办件申请人身份"},
                  token=clerk["access_token"])
     assert r.json() == {"id": resident.id, "name": resident.name, "id_number": resident.id_number}
+    # The case waits for a clerk, not for an approver; once accepted, the approver handles it.
+    approver = staff_login(api, role="approver")["access_token"]
+    assert_error(api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "审批核对"}, token=approver),
+                 403, "not_handling")
+    assert move(api, clerk["access_token"], case["id"], "accepted").status_code == 200
+    assert api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "审批核对"},
+                    token=approver).status_code == 200
     finance = staff_login(api, role="finance")["access_token"]
     assert_error(api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "想看看"}, token=finance),
                  403, "forbidden")
     admin = staff_login(api, role="admin")["access_token"]
     entries = api.get(f"/api/v1/staff/audit?action=resident.identity.reveal&target_id={resident.id}",
                       token=admin).json()["items"]
-    assert len(entries) == 1
-    e = entries[0]
-    assert e["actor"]["username"] == "clerk1" and e["details"]["reason"] == "核对窗口办件申请人身份"
-    assert resident.id_number not in str(e)
+    assert len(entries) == 2
+    e = entries[-1]
+    assert e["actor"]["username"] == "clerk1" and e["details"] == {"reason": "核对窗口办件申请人身份",
+                                                                   "handling": f"case:{case['serial']}"}
+    assert resident.id_number not in str(entries)
     assert_error(api.get("/api/v1/staff/residents/nonexistent", token=clerk["access_token"]), 404, "not_found")
 
 

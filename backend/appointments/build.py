@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from backend.appointments import handlers
 from backend.appointments.booking import BookingService
+from backend.appointments.handling import booking_handling
 from backend.appointments.common import HallAccess, Names, StaffAudit
 from backend.appointments.queue import QueueService
 from backend.appointments.rules import BookingRules
@@ -33,19 +34,27 @@ def build(config: Config, deps: Deps) -> Domain:
     waitlist = WaitlistService(store=store, rules=rules, outbox=outbox, names=names, transaction=transaction,
                                clock=clock, config=cfg)
     booking = BookingService(store=store, rules=rules, waitlist=waitlist, outbox=outbox, names=names, audit=audit,
-                             transaction=transaction, clock=clock, config=cfg)
+                             clock=clock, config=cfg)
     queue = QueueService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
                          transaction=transaction, clock=clock, config=cfg)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
-        return [({"status": k}, n) for k, n in await store.count_by_status()]
+        return [({"status": k}, n) for k, n in await store.count_due_by_status(clock.now())]
+
+    async def upkeep() -> None:
+        if await store.drop_obsolete_indexes():  # a database of an earlier version: upgrade its bookings once
+            await booking.upgrade_old_documents()
+
+    deps.need("resident_handling").add(booking_handling(store))
 
     return Domain(
         "appointments", service=booking,
-        routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock),
+        routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock,
+                               limiter=deps.need("limiter")),
         jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),
               JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
-        gauges=[GaugeSpec("zjb_appointments", "Appointments by status.", by_status)],
+        gauges=[GaugeSpec("zjb_appointments", "Appointments with work overdue for the sweep, by status.", by_status)],
+        on_start=[upkeep],
         provides={"appointments": schedules},
     )

@@ -29,6 +29,7 @@ class AppointmentsHandler(ApiHandler):
                description="403 realname_required / booking_blocked；409 slot_full、already_booked、daily_limit、"
                            "too_many_open、slot_closed、slot_not_open。")
     async def post(self) -> None:
+        await self.limiter.per_resident("bookings", self.principal.id)
         self.reply(await self.booking.book(self.principal, self.body["slot_id"]), 201)
 
     @operation("我的预约", tags=TAGS, auth="resident", responses={200: s.APPOINTMENTS}, errors=(401,))
@@ -212,6 +213,7 @@ default_handlers = [
 ]
 
 
-def routes(*, schedules: Any, booking: Any, waitlist: Any, queue: Any, clock: Any) -> list:
+def routes(*, schedules: Any, booking: Any, waitlist: Any, queue: Any, clock: Any, limiter: Any) -> list:
     """The domain's routes, each handler given the services it calls."""
-    return bind(default_handlers, schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock)
+    return bind(default_handlers, schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock,
+                limiter=limiter)

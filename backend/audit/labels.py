@@ -14,7 +14,7 @@ ACTIONS: dict[str, str] = {
     "staff.create": "新建账号",
     "staff.update": "修改账号",
     "staff.password.reset": "重置密码",
-    "staff.password.change": "修改密码",
+    "staff.password.change": "修改本人密码",
     "staff.unlock": "解除锁定",
     "staff.login_throttle.clear": "解除登录限制",
     # Residents' personal data
@@ -102,6 +102,7 @@ TARGETS: dict[str, str] = {
     "appointment": "预约",
     "ticket": "排队号",
     "application": "办件",
+    "case": "办件",
     "rectification": "整改单",
     "file": "材料",
     "licence": "电子证照",
@@ -126,6 +127,7 @@ SYSTEM_ACTORS: dict[str, str] = {
 # Field names in ``details`` (and in the ``changes`` and ``fields`` they carry).
 FIELDS: dict[str, str] = {
     "reason": "原因",
+    "handling": "办理关系",
     "note": "办理意见",
     "from": "原状态",
     "score": "评分",

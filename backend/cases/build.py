@@ -6,6 +6,7 @@ import functools
 
 from backend.cases import handlers
 from backend.cases.directory import CaseDirectory
+from backend.cases.handling import case_handling
 from backend.cases.service import CaseService
 from backend.cases.store import COLLECTIONS, CaseStore
 from backend.config import Config
@@ -23,11 +24,14 @@ def build(config: Config, deps: Deps) -> Domain:
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
+    deps.need("resident_handling").add(case_handling(store))
+
     return Domain(
         "cases", service=cases,
-        routes=bind(handlers.default_handlers, cases=cases),
+        routes=bind(handlers.default_handlers, cases=cases, limiter=deps.need("limiter")),
         jobs=[JobSpec("cases.supervise", cases.supervise, config.cases.supervision_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_applications", "Cases (办件) by status.", by_status)],
         provides={"cases": cases, "case_directory": CaseDirectory(store)},
+        on_start=[cases.plan_lights],
     )

@@ -13,6 +13,7 @@ class ApplicationsHandler(ApiHandler):
     @operation("网上申报：提交办件", tags=TAGS, auth="resident", body=s.SUBMIT, responses={201: s.CASE},
                errors=(400, 401, 403, 409))
     async def post(self) -> None:
+        await self.limiter.per_resident("applications", self.principal.id)
         self.reply(await self.cases.submit(self.principal, self.body), 201)
 
     @operation("我的办件", tags=TAGS, auth="resident", query=obj({"cursor": string(maxLength=64),

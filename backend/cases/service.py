@@ -52,6 +52,15 @@ class CaseService:
         self.cfg = config
         self.calendar = catalogue.calendar
 
+    async def plan_lights(self) -> None:
+        """At start-up: give every open case that has none its time to be looked at by the
+        supervision job (cases stored before lights were planned)."""
+        now = self.clock.now()
+        async for doc in self.store.open_cases_without_light_plan():
+            await self.store.set_light(doc["_id"], was=doc.get("light"), due=None, light=doc.get("light"),
+                                       next_due=self._light_due(doc["status"], doc.get("deadline"), doc.get("light"), now),
+                                       unplanned=True)
+
     # Submission --------------------------------------------------------------------------------
     async def submit(self, resident: Resident, body: dict[str, Any]) -> dict[str, Any]:
         access_realname(resident)
@@ -97,7 +106,8 @@ class CaseService:
             "service_id": service["id"], "service_name": service["name"], "department_id": service["department_id"],
             "department_name": service["department_name"], "applicant_id": applicant_id, "status": "submitted", "version": 1, "channel": channel,
             "form": body["form"], "materials": materials, "promised_days": guide["promised_days"],
-            "deadline": deadline, "light": "green", "created_at": now, "updated_at": now,
+            "deadline": deadline, "light": "green", "light_due_at": self._light_due("submitted", deadline, "green", now),
+            "created_at": now, "updated_at": now,
             "timeline": [{"status": "submitted", "at": now, "note": "网上申报" if channel == "online" else "窗口收件",
                           "actor": actor}],
         }
@@ -217,6 +227,7 @@ class CaseService:
             sets["decided_at" if to != "completed" else "completed_at"] = now
         if rating_allowed(to, [*_history(doc), to]):
             sets["rating_remind_at"] = now + dt.timedelta(days=self.cfg.rating_reminder_days)
+        sets["light_due_at"] = self._light_due(to, sets.get("deadline", doc.get("deadline")), doc.get("light"), now)
         actor = ({"type": "staff", "id": principal.id, "name": principal.display_name or principal.username}
                  if is_staff else {"type": "resident", "id": principal.id, "name": None})
         entry = {"status": to, "at": now, "note": note, "actor": actor}
@@ -349,24 +360,46 @@ class CaseService:
         return {d["id"]: d["name"] for d in await self.catalogue.departments()}
 
     # Supervision --------------------------------------------------------------------------------
-    def light(self, doc: dict[str, Any], now: dt.datetime) -> str:
-        if doc["status"] == "correction_requested" or not doc.get("deadline"):
-            return doc.get("light") or "green"  # the clock is stopped
-        deadline = doc["deadline"]
+    def light(self, deadline: dt.datetime, now: dt.datetime) -> tuple[str, dt.datetime | None]:
+        """A running case's light now, and when it next changes by itself (None: never, it is red).
+        Yellow from the first day with at most ``yellow_working_days`` working days left to the
+        deadline; red once the deadline has passed."""
         if now > deadline:
-            return "red"
-        left = self.calendar.working_days_between(now.astimezone(TZ).date(), deadline.astimezone(TZ).date())
-        return "yellow" if left <= self.cfg.yellow_working_days else "green"
+            return "red", None
+        last = deadline.astimezone(TZ).date()
+        yellow_from, left = last, 0
+        while True:  # walk back from the deadline while at most that many working days are left
+            left_before = left + (1 if self.calendar.is_working_day(yellow_from) else 0)
+            if left_before > self.cfg.yellow_working_days:
+                break
+            yellow_from, left = yellow_from - dt.timedelta(days=1), left_before
+        if now.astimezone(TZ).date() >= yellow_from:
+            return "yellow", deadline + dt.timedelta(seconds=1)
+        return "green", dt.datetime.combine(yellow_from, dt.time(0), TZ)
+
+    def _light_due(self, status: str, deadline: dt.datetime | None, light: str | None,
+                   now: dt.datetime) -> dt.datetime | None:
+        """When the supervision job should next look at a case: when its light changes, now if the
+        light it shows is already wrong, never (None) while its clock is stopped or it is finished."""
+        if status not in OPEN or status == "correction_requested" or deadline is None:
+            return None
+        current, changes_at = self.light(deadline, now)
+        return now if current != light else changes_at
 
     async def supervise(self) -> int:
-        """Periodic: recompute every open case's light; alert staff when one turns yellow or red."""
+        """Periodic: move the lights that are due to change (found by the ``light_due_at`` index);
+        alert staff when one turns yellow or red."""
         now = self.clock.now()
         changed = 0
-        async for doc in self.store.open_cases():
-            light = self.light(doc, now)
-            if light == doc.get("light"):
+        async for doc in self.store.cases_due_for_light(now):
+            if doc["status"] not in OPEN or doc["status"] == "correction_requested" or not doc.get("deadline"):
+                await self.store.set_light(doc["_id"], was=doc.get("light"), due=doc["light_due_at"],
+                                           light=doc.get("light"), next_due=None)
                 continue
-            if await self.store.set_light(doc["_id"], was=doc.get("light"), light=light) and light in ("yellow", "red"):
+            light, next_due = self.light(doc["deadline"], now)
+            moved = await self.store.set_light(doc["_id"], was=doc.get("light"), due=doc["light_due_at"], light=light,
+                                               next_due=next_due)
+            if moved and light != doc.get("light") and light in ("yellow", "red"):
                 changed += 1
                 await self.outbox.alert_staff(f"supervision.{light}", application_id=str(doc["_id"]),
                                               department_id=doc["department_id"],

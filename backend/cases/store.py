@@ -29,6 +29,7 @@ COLLECTIONS = [
         IndexModel([("status", ASCENDING), ("department_id", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("light", ASCENDING), ("department_id", ASCENDING)]),
         IndexModel([("rating_remind_at", ASCENDING)]),
+        IndexModel([("light_due_at", ASCENDING)]),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "service_id", "applicant_id", "status", "version", "timeline"],
                                   "properties": {"status": {"enum": STATUSES}, "version": {"bsonType": "int"}}}},
@@ -45,6 +46,9 @@ COLLECTIONS = [
 ]
 
 _NO_BULK = {"timeline": 0, "form": 0}  # what periodic jobs and figures never need
+# The lower bound of "due" ranges: the index holds every case, those with nothing due as null,
+# and a range open below would walk all of those first.
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
 class AlreadyRated(Exception):
@@ -116,18 +120,27 @@ class CaseStore:
             filt = {**filt, "_id": {"$lt": before}}
         return await self._cases.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
 
-    def open_cases(self) -> AsyncIterator[dict[str, Any]]:
-        """Every case still being handled (for the supervision lights)."""
-        return self._cases.find({"status": {"$in": list(OPEN)}}, _NO_BULK)
+    def cases_due_for_light(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
+        """Cases whose supervision light is due to change (``light_due_at`` is when it next does;
+        None while the clock is stopped or the case is finished)."""
+        return self._cases.find({"light_due_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK).sort("light_due_at",
+                                                                                                ASCENDING)
 
-    async def set_light(self, case_id: ObjectId, *, was: str | None, light: str) -> bool:
-        res = await self._cases.update_one({"_id": case_id, "light": was}, {"$set": {"light": light}})
+    def open_cases_without_light_plan(self) -> AsyncIterator[dict[str, Any]]:
+        return self._cases.find({"status": {"$in": list(OPEN)}, "light_due_at": {"$exists": False}}, _NO_BULK)
+
+    async def set_light(self, case_id: ObjectId, *, was: str | None, due: dt.datetime | None, light: str | None,
+                        next_due: dt.datetime | None, unplanned: bool = False) -> bool:
+        """Set the light and when it is next due, if neither changed since they were read."""
+        filt: dict[str, Any] = {"_id": case_id, "light": was}
+        filt["light_due_at"] = {"$exists": False} if unplanned else due
+        res = await self._cases.update_one(filt, {"$set": {"light": light, "light_due_at": next_due}})
         return res.modified_count == 1
 
     def due_rating_reminders(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
         """Finished cases whose rating reminder is due (``rating_remind_at`` is set when a case
         finishes and cleared by a rating or the reminder)."""
-        return self._cases.find({"rating_remind_at": {"$lte": now}}, _NO_BULK)
+        return self._cases.find({"rating_remind_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK)
 
     async def clear_rating_reminder(self, case_id: ObjectId, session: Any = None) -> None:
         await self._cases.update_one({"_id": case_id}, {"$unset": {"rating_remind_at": ""}}, session=session)

@@ -338,6 +338,14 @@ class RefundExceedsPaid(Conflict):
     message = "退款金额超过可退金额"
 
 
+# --- Sandbox ---------------------------------------------------------------------------------
+
+class ClockFixed(Conflict):
+    """The sandbox clock: this server's clock is not one that may be moved."""
+    code = "clock_fixed"
+    message = "当前时钟不可调整"
+
+
 class OrderClosed(Conflict):
     """The payment providers' stand-ins: the order was closed before the resident paid."""
     code = "order_closed"
@@ -348,8 +356,3 @@ class OrderExpired(Conflict):
     """The payment providers' stand-ins: the order expired before the resident paid."""
     code = "order_expired"
     message = "订单已过期，无法支付"
-
-
-class ClockFixed(Conflict):
-    code = "clock_fixed"
-    message = "当前时钟不可调整"

@@ -4,6 +4,7 @@
   body of 100 000 ``[`` would otherwise exhaust the parser's recursion).
 - Strings must be well-formed Unicode: a JSON escape may name a lone surrogate (``"\\ud800"``),
   which no database or log line can encode.
+- Numbers must be storable: no NaN or infinities, integers within 64 bits (what BSON holds).
 - A path may not carry a NUL character (``/console/index.html%00.js``): no file name or key
   contains one, and the operating system refuses it.
 """
@@ -56,12 +57,36 @@ def has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+class _BadNumber(ValueError):
+    pass
+
+
+def _int64(text: str) -> int:
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise _BadNumber(text)
+    return value
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _BadNumber(text)
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise _BadNumber(text)
+
+
 def parse_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """A request body as JSON, or ``InvalidInput`` — never a recursion or encoding error later."""
     if json_depth_exceeds(raw, max_depth):
         raise errors.InvalidInput(message="请求内容嵌套过深")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"), parse_int=_int64, parse_float=_finite, parse_constant=_no_constant)
+    except _BadNumber:
+        raise errors.InvalidInput(message="请求内容含有超出范围的数值") from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise errors.InvalidInput(message="请求内容不是有效的 JSON") from None
     if _SURROGATE_ESCAPE.search(raw) and has_lone_surrogate(data):

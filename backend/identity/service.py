@@ -13,6 +13,7 @@ from backend.core.access import Resident, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.crypto import PersonalDataCipher
+from backend.identity.handling import ResidentHandling, access_reveal
 from backend.identity.idnumber import (
     IdNumberError,
     mask_id_number,
@@ -44,7 +45,7 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
 class IdentityService:
     def __init__(self, *, users: UserStore, tokens: TokenService, wechat: WeChatLogin,
                  verifier: RealnameVerifier, cipher: PersonalDataCipher, limiter: RateLimiter,
-                 limits: RateLimitConfig, audit: AuditLog, clock: Clock):
+                 limits: RateLimitConfig, audit: AuditLog, clock: Clock, handling: ResidentHandling):
         self.users = users
         self.tokens = tokens
         self.wechat = wechat
@@ -53,6 +54,7 @@ class IdentityService:
         self.limiter = limiter
         self.audit = audit
         self.clock = clock
+        self.handling = handling
         self._login_ip = Limit("login-ip", limits.login_per_ip_per_minute, 60)
         self._login_openid = Limit("login-openid", limits.login_per_openid_per_minute, 60)
         self._rn_ip = Limit("realname-ip", limits.realname_per_ip_per_minute, 60)
@@ -82,11 +84,20 @@ class IdentityService:
         return user, pair
 
     async def authenticate(self, token: str) -> Resident:
-        claims = self.tokens.verify_access(token, AUDIENCE)
+        claims = await self.tokens.authenticate(token, AUDIENCE)
         user = await self.users.by_id(claims["sub"])
         if user is None or user.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
-        return Resident(id=str(user["_id"]), openid=user["openid"], realname_verified=bool(user.get("realname")))
+        return Resident(id=str(user["_id"]), openid=user["openid"], realname_verified=bool(user.get("realname")),
+                        session_id=claims["sid"])
+
+    async def logout(self, resident: Resident, *, everywhere: bool = False) -> None:
+        """End this login (its tokens stop working at once), or every login of the resident."""
+        if everywhere:
+            await self.tokens.end_sessions_of(resident.id, AUDIENCE, "logout_everywhere")
+        else:
+            await self.tokens.end_session(resident.session_id, "logout")
+        log.info("resident logged out", extra={"user_id": resident.id, "everywhere": everywhere})
 
     async def me(self, resident: Resident) -> dict[str, Any]:
         user = await self.users.by_id(resident.id)
@@ -111,7 +122,6 @@ class IdentityService:
         if problems:
             raise errors.InvalidInput(problems, message="姓名或身份证号有误，请核对")
         id_hash = self.cipher.keyed_hash(id_number)
-        await self.limiter.hit(self._rn_id, id_hash)
 
         user = await self.users.by_id(resident.id)
         if user is None:
@@ -121,14 +131,16 @@ class IdentityService:
             if existing["id_hash"] == id_hash:
                 return public_user(user)  # the same binding again: nothing to do
             raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
-        other = await self.users.by_id_hash(id_hash)
-        if other is not None:
-            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound")
-
+        # The provider first: a wrong name never counts against the person whose number it is,
+        # and whether a number is bound is told only to someone who has proved the name with it.
         result = await self.verifier.verify(name, id_number)
         if not result.consistent:
             raise errors.InvalidInput({"name": "姓名与身份证号不一致"}, code="realname_mismatch",
                                       message="姓名与身份证号不一致，请核对后重试")
+        await self.limiter.hit(self._rn_id, id_hash)
+        if await self.users.by_id_hash(id_hash) is not None:
+            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound")
+
         aad = str(user["_id"])
         realname = {
             "name_sealed": self.cipher.seal(name, aad=aad),
@@ -166,14 +178,17 @@ class IdentityService:
                 "status": user.get("status")}
 
     async def reveal_identity(self, staff: Staff, user_id: str, reason: str, ip: str) -> dict[str, Any]:
-        """The full name and ID number, for a stated reason, always audited."""
+        """The full name and ID number, for a stated reason, to staff handling the resident;
+        always audited with the reason and the tie."""
         user = await self.users.by_id(user_id)
         if user is None or not user.get("realname"):
             raise errors.NotFound()
         rn = user["realname"]
         aad = str(user["_id"])
+        why = await access_reveal(staff, aad, self.handling)
         await self.audit.record(actor=staff_actor(staff), action="resident.identity.reveal",
-                                target_type="resident", target_id=aad, details={"reason": reason}, ip=ip)
+                                target_type="resident", target_id=aad, details={"reason": reason, "handling": why},
+                                ip=ip)
         return {"id": aad, "name": self.cipher.open(rn["name_sealed"], aad=aad),
                 "id_number": self.cipher.open(rn["id_sealed"], aad=aad)}
 

@@ -50,6 +50,20 @@ COLLECTIONS = [
         }},
         doc="Refresh tokens by SHA-256 hash; one use each; families revoked on reuse.",
     ),
+    CollectionSpec(
+        "sessions",
+        indexes=(
+            IndexModel([("subject", ASCENDING), ("audience", ASCENDING)]),
+            IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["_id", "subject", "audience", "created_at", "last_seen_at", "ended_at"],
+            "properties": {"_id": {"bsonType": "string"}, "audience": {"enum": list(AUDIENCES)}},
+        }},
+        doc="Login sessions (one per refresh-token family): every access token names one, and an "
+            "ended session (logout, password change, disabling, refresh-token reuse) stops them all.",
+    ),
 ]
 
 
@@ -123,8 +137,40 @@ class RefreshTokenStore:
             query["subject"] = subject
         return await self._col.find_one(query)
 
-    async def revoke_family(self, family: str) -> None:
-        await self._col.update_many({"family": family}, {"$set": {"revoked": True}})
+    async def revoke_families(self, families: list[str]) -> None:
+        if families:
+            await self._col.update_many({"family": {"$in": families}}, {"$set": {"revoked": True}})
 
     async def revoke_subject(self, subject: str, audience: str) -> None:
         await self._col.update_many({"subject": subject, "audience": audience}, {"$set": {"revoked": True}})
+
+
+class SessionStore:
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["sessions"]
+
+    async def open(self, doc: dict[str, Any]) -> None:
+        await self._col.insert_one(doc)
+
+    async def by_id(self, session_id: str) -> dict[str, Any] | None:
+        return await self._col.find_one({"_id": session_id})
+
+    async def end(self, session_id: str, reason: str, now: dt.datetime) -> bool:
+        res = await self._col.update_one({"_id": session_id, "ended_at": None},
+                                         {"$set": {"ended_at": now, "end_reason": reason}})
+        return res.modified_count == 1
+
+    async def end_all_of(self, subject: str, audience: str, reason: str, now: dt.datetime, *,
+                         keep: str | None = None) -> list[str]:
+        """End every open session of a person (but ``keep``); the ids of those ended."""
+        query: dict[str, Any] = {"subject": subject, "audience": audience, "ended_at": None}
+        if keep is not None:
+            query["_id"] = {"$ne": keep}
+        ids = [d["_id"] for d in await self._col.find(query, {"_id": 1}).to_list(None)]
+        if ids:
+            await self._col.update_many({"_id": {"$in": ids}, "ended_at": None},
+                                        {"$set": {"ended_at": now, "end_reason": reason}})
+        return ids
+
+    async def seen(self, session_id: str, now: dt.datetime) -> None:
+        await self._col.update_one({"_id": session_id, "ended_at": None}, {"$max": {"last_seen_at": now}})

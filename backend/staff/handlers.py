@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from backend.core.access import STAFF_ROLES
 from backend.core.api import ApiHandler, operation, route
-from backend.core.schema import DATETIME, array, integer, list_of, nullable, obj, string
+from backend.core.schema import (
+    DATETIME,
+    array,
+    boolean,
+    integer,
+    list_of,
+    nullable,
+    obj,
+    string,
+)
 from backend.staff.service import public_staff
 
 TAGS = ("工作人员",)
@@ -14,10 +23,17 @@ STAFF = obj({
 }, ["id", "username", "roles", "status"])
 LOGIN = obj({"username": string(minLength=1, maxLength=64), "password": string(minLength=1, maxLength=256)},
             ["username", "password"])
+SESSION = obj({
+    "ends_at": nullable(DATETIME),
+    "idle_seconds": nullable(integer(minimum=1)),
+}, ["ends_at", "idle_seconds"], description="本次登录的期限：到 ends_at 结束；idle_seconds 内无任何操作也会结束")
 LOGIN_RESULT = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
-                    "expires_in": integer(), "staff": STAFF}, ["access_token", "staff"])
+                    "expires_in": integer(), "staff": STAFF, "session": SESSION}, ["access_token", "staff", "session"])
 REFRESH = obj({"refresh_token": string(minLength=16, maxLength=256)}, ["refresh_token"])
-LOGOUT = obj({"refresh_token": string(minLength=16, maxLength=256)})
+LOGOUT = obj({"refresh_token": string(minLength=16, maxLength=256),
+              "everywhere": boolean(description="在所有设备上退出")})
+OWN_PASSWORD = obj({"current_password": string(minLength=1, maxLength=256),
+                    "new_password": string(minLength=1, maxLength=256)}, ["current_password", "new_password"])
 CREATE = obj({
     "username": string(minLength=3, maxLength=32), "password": string(minLength=1, maxLength=256),
     "roles": array(ROLE, minItems=1, uniqueItems=True), "display_name": string(maxLength=40),
@@ -50,7 +66,8 @@ AUDIT_QUERY = obj({
 
 
 def _login_answer(doc: dict, pair) -> dict:  # noqa: ANN001
-    return {**pair.as_dict(), "staff": public_staff(doc)}
+    return {**pair.as_dict(), "staff": public_staff(doc),
+            "session": {"ends_at": pair.session_ends_at, "idle_seconds": pair.idle_seconds}}
 
 
 class StaffLoginHandler(ApiHandler):
@@ -71,7 +88,17 @@ class StaffRefreshHandler(ApiHandler):
 class StaffLogoutHandler(ApiHandler):
     @operation("退出登录", tags=TAGS, auth="staff", body=LOGOUT, responses={200: OK}, errors=(400, 401))
     async def post(self) -> None:
-        await self.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip())
+        await self.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip(),
+                                everywhere=self.body.get("everywhere", False))
+        self.reply({"ok": True})
+
+
+class StaffOwnPasswordHandler(ApiHandler):
+    @operation("修改本人密码（其他设备上的登录随即退出）", tags=TAGS, auth="staff", body=OWN_PASSWORD,
+               responses={200: OK}, errors=(400, 401))
+    async def post(self) -> None:
+        await self.staff.change_own_password(self.principal, self.body["current_password"],
+                                             self.body["new_password"], self.client_ip())
         self.reply({"ok": True})
 
 
@@ -148,8 +175,9 @@ class ResidentLookupHandler(ApiHandler):
 
 
 class ResidentRevealHandler(ApiHandler):
-    @operation("查看居民完整身份信息（须填写理由，记入审计日志）", tags=TAGS, auth="staff", roles=("clerk", "approver"),
-               body=REVEAL, responses={200: REVEALED}, errors=(400, 401, 403, 404))
+    @operation("查看居民完整身份信息（仅限正在办理其办件、预约或缴费的工作人员；须填写理由，记入审计日志）", tags=TAGS,
+               auth="staff", roles=("clerk", "approver"), body=REVEAL, responses={200: REVEALED},
+               errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.identity.reveal_identity(self.principal, id, self.body["reason"], self.client_ip()))
 
@@ -171,6 +199,7 @@ default_handlers = [
     route("/api/v1/staff/refresh", StaffRefreshHandler),
     route("/api/v1/staff/logout", StaffLogoutHandler),
     route("/api/v1/staff/me", StaffMeHandler),
+    route("/api/v1/staff/me/password", StaffOwnPasswordHandler),
     route("/api/v1/staff/accounts", StaffAccountsHandler),
     route("/api/v1/staff/accounts/{id}", StaffAccountHandler),
     route("/api/v1/staff/accounts/{id}/password", StaffPasswordHandler),

@@ -119,7 +119,7 @@ class StaffService:
             raise errors.Conflict("不能停用自己或取消自己的管理员角色", code="self_lockout")
         updated = await self.store.change_account(doc["_id"], changes)
         if changes.get("status") == "disabled" or "roles" in changes:
-            await self.tokens.revoke_subject(str(doc["_id"]), AUDIENCE)
+            await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "account_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.update", target_type="staff",
                                 target_id=staff_id, details={"changes": changes, "username": doc["username"]}, ip=ip)
         return public_staff(updated)
@@ -132,7 +132,7 @@ class StaffService:
         pw_hash = await asyncio.to_thread(self._hasher.hash, password)
         await self.store.set_password_hash(doc["_id"], pw_hash)
         await self.throttle.clear_username(doc["username"])
-        await self.tokens.revoke_subject(str(doc["_id"]), AUDIENCE)
+        await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "password_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.password.reset", target_type="staff",
                                 target_id=staff_id, details={"username": doc["username"]}, ip=ip)
 
@@ -202,19 +202,35 @@ class StaffService:
             raise errors.Unauthenticated("账号不可用，请重新登录")
         return doc, pair
 
-    async def logout(self, staff: Staff, refresh_token: str | None, ip: str) -> None:
-        """End this session (its refresh-token family), or every session when no token is given."""
-        if refresh_token:
-            await self.tokens.revoke_token_family(refresh_token, staff.id)
+    async def logout(self, staff: Staff, refresh_token: str | None, ip: str, *, everywhere: bool = False) -> None:
+        """End this session (and the one ``refresh_token`` belongs to), or every session."""
+        if everywhere:
+            await self.tokens.end_sessions_of(staff.id, AUDIENCE, "logout_everywhere")
         else:
-            await self.tokens.revoke_subject(staff.id, AUDIENCE)
+            await self.tokens.end_session(staff.session_id, "logout")
+            if refresh_token:
+                await self.tokens.end_session_of_refresh_token(refresh_token, staff.id, "logout")
         await self.audit.record(actor=staff_actor(staff), action="staff.logout", target_type="staff",
-                                target_id=staff.id, ip=ip)
+                                target_id=staff.id, details={"everywhere": everywhere}, ip=ip)
+
+    async def change_own_password(self, staff: Staff, current: str, new: str, ip: str) -> None:
+        """A staff member changes their password; their other sessions end, this one goes on."""
+        doc = await self.get(staff.id)
+        if not await asyncio.to_thread(self._verify, doc["password_hash"], current):
+            raise errors.InvalidInput({"current_password": "当前密码不正确"}, code="wrong_password",
+                                      message="当前密码不正确")
+        problems = self._password_problems(doc["username"], new)
+        if problems:
+            raise errors.InvalidInput({"new_password": problems["password"]})
+        await self.store.set_password_hash(doc["_id"], await asyncio.to_thread(self._hasher.hash, new))
+        await self.tokens.end_sessions_of(staff.id, AUDIENCE, "password_changed", keep=staff.session_id)
+        await self.audit.record(actor=staff_actor(staff), action="staff.password.change", target_type="staff",
+                                target_id=staff.id, details={"username": doc["username"]}, ip=ip)
 
     async def authenticate(self, token: str) -> Staff:
-        claims = self.tokens.verify_access(token, AUDIENCE)
+        claims = await self.tokens.authenticate(token, AUDIENCE)
         doc = await self.store.by_id(claims["sub"])
         if doc is None or doc.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
         return Staff(id=str(doc["_id"]), username=doc["username"], roles=frozenset(doc.get("roles", [])),
-                     display_name=doc.get("display_name", ""))
+                     display_name=doc.get("display_name", ""), session_id=claims["sid"])

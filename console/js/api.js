@@ -35,10 +35,14 @@ function endSession(reason) {
 }
 
 function fromLogin(body) {
+  const session = body.session || {};
   return {
     access_token: body.access_token,
     refresh_token: body.refresh_token || null,
     staff: body.staff,
+    // When the session ends whatever happens, and after how long without use (both from the server).
+    ends_at: session.ends_at || null,
+    idle_seconds: session.idle_seconds || null,
   };
 }
 
@@ -87,23 +91,25 @@ async function send(method, path, { body, query, token } = {}) {
 
 let refreshing = null;
 
+/** A new token pair for the stored session: null when renewed, else the error saying why not
+ * (logged out elsewhere, idle too long, past the session's lifetime, password changed …). */
 async function refresh() {
   const s = currentSession();
-  if (!s || !s.refresh_token) return false;
+  if (!s || !s.refresh_token) return new ApiError(401, 'unauthenticated', '登录已过期，请重新登录。', {});
   if (!refreshing) {
     refreshing = (async () => {
       const resp = await send('POST', '/staff/refresh', { body: { refresh_token: s.refresh_token } });
-      if (!resp.ok) return false;
+      if (!resp.ok) return parseError(resp);
       saveSession(fromLogin(await resp.json()));
-      return true;
+      return null;
     })().finally(() => {
       refreshing = null;
     });
   }
   try {
     return await refreshing;
-  } catch {
-    return false;
+  } catch (err) {
+    return err instanceof ApiError ? err : new ApiError(0, 'network_error', '网络连接失败，请检查网络后重试', {});
   }
 }
 
@@ -113,8 +119,12 @@ export async function request(method, path, opts = {}) {
   const s = currentSession();
   let resp = await send(method, path, { ...opts, token: s && s.access_token });
   if (resp.status === 401 && s) {
-    if (await refresh()) {
+    const refused = await refresh();
+    if (!refused) {
       resp = await send(method, path, { ...opts, token: currentSession().access_token });
+    } else if (refused.status === 401) {
+      endSession(refused.message);  // the session is over: say why (idle, lifetime, logged out …)
+      throw refused;
     }
     if (resp.status === 401) {
       const err = await parseError(resp);
@@ -143,6 +153,7 @@ export async function login(username, password) {
   return s;
 }
 
+/** Log out on the server (the session's tokens stop working at once) and forget the session. */
 export async function logout() {
   const s = currentSession();
   if (s) {

@@ -108,11 +108,10 @@ export function errorBox(err) {
   if (keys.length) {
     box.append(h('ul', {}, keys.map((k) => h('li', {}, `${k}：${fields[k]}`))));
   }
-  if (err && err.code === 'account_locked' && details.locked_until) {
-    const mins = Math.max(1, Math.ceil((details.retry_after_seconds || 60) / 60));
-    box.append(h('p', {}, `账号已锁定至 ${fmtTime(details.locked_until)}（约 ${mins} 分钟后可再试），或联系管理员解除锁定。`));
+  if (err && err.code === 'rate_limited' && details.reason === 'login_throttled') {
+    box.append(h('p', {}, '这台电脑所在地址登录失败次数过多，需等待后再试；其他地址不受影响。如非本人操作，请联系管理员查看登录限制。'));
   } else if (details.remaining_attempts !== undefined) {
-    box.append(h('p', {}, `再失败 ${details.remaining_attempts} 次，账号将被暂时锁定。`));
+    box.append(h('p', {}, `再失败 ${details.remaining_attempts} 次，需等待一段时间后才能再试。`));
   }
   if (err && err.code) box.dataset.code = err.code;
   return box;

@@ -123,6 +123,29 @@ describe('loading, empty and error states', () => {
     expect(text(me)).toContain('未登录');
   });
 
+  test('the 我的 page logs out on the server and forgets the tokens', async () => {
+    server.on('POST', '/auth/logout', { ok: true });
+    const me = await renderPage('me/index');
+    expect(text(me)).toContain('退出登录');
+    await T.tapText(me, '退出登录');
+    const calls = server.callsTo('POST', '/auth/logout');
+    expect(calls).toHaveLength(1);
+    expect(calls[0].header.Authorization).toBe('Bearer access-1');
+    expect(wx.getStorageSync('zjb.session')).toBe('');
+    expect(text(me)).toContain('未登录');
+    expect(text(me)).not.toContain('张*');
+    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '已退出登录' }));
+  });
+
+  test('logging out offline still forgets the tokens', async () => {
+    server.on('POST', '/auth/logout', { __network: 'fail' });
+    const me = await renderPage('me/index');
+    await T.tapText(me, '退出登录');
+    expect(server.callsTo('POST', '/auth/logout')).toHaveLength(1);
+    expect(wx.getStorageSync('zjb.session')).toBe('');
+    expect(text(me)).toContain('未登录');
+  });
+
   test('loading state is shown while a request is in flight', async () => {
     server.on('GET', '/receipts/r1', () => ({ __network: 'never' }));
     wx.request = jest.fn(); // never answers
