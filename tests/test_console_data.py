@@ -119,10 +119,12 @@ def test_the_log_of_real_actions_is_all_in_words(api: Api, staff: dict[str, str]
     r = new_resident(api, verified=True)
     case = submit(api, r)
     assert move(api, staff["clerk"], case["id"], "accepted").status_code == 200
+    leaving = staff_login(api, role="finance")["access_token"]
+    assert api.post("/api/v1/staff/logout", {"everywhere": True}, token=leaving).status_code == 200
     entries = api.get("/api/v1/staff/audit", params={"limit": 100}, token=staff["admin"]).json()["items"]
     seen = {e["action"] for e in entries}
     assert {"staff.login", "staff.create", "staff.update", "staff.password.reset", "catalogue.hall.update",
-            "case.accepted"} <= seen
+            "case.accepted", "staff.logout"} <= seen
     for e in entries:
         assert e["action"] in audit_labels.ACTIONS, e
         assert (e.get("outcome") or "ok") in audit_labels.OUTCOMES, e

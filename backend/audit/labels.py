@@ -137,6 +137,7 @@ FIELDS: dict[str, str] = {
     "hall_ids": "所属大厅",
     "status": "状态",
     "changes": "修改内容",
+    "everywhere": "在所有设备上退出",
     "fields": "修改的项目",
     "code": "编码",
     "name": "名称",

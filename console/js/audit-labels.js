@@ -116,6 +116,7 @@ export const AUDIT_LABELS = {
     "hall_ids": "所属大厅",
     "status": "状态",
     "changes": "修改内容",
+    "everywhere": "在所有设备上退出",
     "fields": "修改的项目",
     "code": "编码",
     "name": "名称",

@@ -97,7 +97,7 @@ async function renderRatings(main) {
       { label: '办件', render: (r) => (r.application_id ? h('a', { href: `#/case/${r.application_id}` }, r.serial || r.application_id) : '—') },
       { label: '事项', render: (r) => r.service_name || '—' },
       { label: '部门', render: (r) => r.department_name || '—' },
-      { label: '评分', render: (r) => badge('★'.repeat(r.score || 0) + '☆'.repeat(5 - (r.score || 0)), r.score <= 2 ? 'red' : r.score >= 4 ? 'green' : 'yellow') },
+      { label: '评分', render: (r) => h('span', { class: 'nowrap' }, badge('★'.repeat(r.score || 0) + '☆'.repeat(5 - (r.score || 0)), r.score <= 2 ? 'red' : r.score >= 4 ? 'green' : 'yellow'), `${r.score} 星`) },
       { label: '评价内容', render: (r) => r.comment || '—' },
     ], data.items, { empty: '暂无评价' }));
   }
