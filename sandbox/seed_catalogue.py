@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.catalogue.service import DEFAULT_FORM
+
 DEPARTMENTS = [
     {"code": "PSB-HJ", "name": "市公安局户政", "phone": "0452-110"},
     {"code": "PSB-CRJ", "name": "市公安局出入境管理支队", "phone": "0452-12367"},
@@ -51,11 +53,16 @@ HUKOU = _m("hukou", "居民户口簿", note="原件")
 
 def _guide(materials: list, *, fee_fen: int = 0, fee_note: str = "", statutory: int, promised: int,
            location: str, online: bool, bookable: bool = True, visit: bool = True, max_visits: int = 1,
-           conditions: str = "", legal: str = "", phone: str = "") -> dict[str, Any]:
-    return {"conditions": conditions, "materials": materials, "fee_fen": fee_fen, "fee_note": fee_note,
-            "statutory_days": statutory, "promised_days": promised, "location": location, "online": online,
-            "bookable": bookable, "visit_required": visit, "max_visits": max_visits, "legal_basis": legal,
-            "contact_phone": phone}
+           conditions: str = "", legal: str = "", phone: str = "",
+           form: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    guide = {"conditions": conditions, "materials": materials, "fee_fen": fee_fen, "fee_note": fee_note,
+             "statutory_days": statutory, "promised_days": promised, "location": location, "online": online,
+             "bookable": bookable, "visit_required": visit, "max_visits": max_visits, "legal_basis": legal,
+             "contact_phone": phone}
+    if form:
+        # The service's own questions after the ones everyone is asked.
+        guide["form"] = [*DEFAULT_FORM, *form]
+    return guide
 
 
 SERVICES = [
@@ -65,7 +72,8 @@ SERVICES = [
                       _m("housing", "合法稳定住所证明", tolerable=True, note="房屋产权证或租赁备案证明")],
                      statutory=20, promised=5, location="市民中心一楼 A 区户籍窗口", online=True,
                      conditions="投靠配偶、父母或子女，在本市有合法稳定住所。",
-                     legal="《中华人民共和国户口登记条例》", phone="0452-110")},
+                     legal="《中华人民共和国户口登记条例》", phone="0452-110",
+                     form=[{"key": "reason", "label": "迁入原因", "type": "text", "required": True}])},
     {"code": "HJ-SFZ", "name": "居民身份证换领", "dept": "PSB-HJ", "halls": ["HALL-CITY", "HALL-EAST"],
      "life_events": [], "keywords": ["身份证", "到期换证"], "frequent": True,
      "guide": _guide([_m("old_id_card", "原居民身份证"), HUKOU],

@@ -32,13 +32,14 @@ def _code() -> str:
 
 def make_bookable(api: Api, *, capacity: int = 2, services: int = 2, slot_minutes: int = 60,
                   release_days: int = 7) -> Bookable:
-    """A new hall with ``services`` bookable services, one window serving all, a schedule every
-    day 09:00–12:00 with ``capacity`` places per slot. Days are opened by ``open_day``."""
+    """A new hall open every day 08:30–12:00 with ``services`` bookable services, one window serving
+    all, a schedule every day 09:00–12:00 with ``capacity`` places per slot. Days are opened by
+    ``open_day``."""
     mgr = staff_login(api, role="hall_manager")["access_token"]
     clerk = staff_login(api, role="clerk")["access_token"]
     dept = api.get("/api/v1/departments").json()["items"][0]["id"]
     hall = api.post("/api/v1/staff/halls", {"code": _code(), "name": "测试大厅", "address": "测试路 1 号",
-                                            "opening_hours": [{"weekday": d, "start": "09:00", "end": "12:00"}
+                                            "opening_hours": [{"weekday": d, "start": "08:30", "end": "12:00"}
                                                               for d in range(1, 8)]}, token=mgr)
     assert hall.status_code == 201, hall.text
     hall_id = hall.json()["id"]

@@ -25,13 +25,13 @@ def _code() -> str:
 
 
 def make_hall_with_slots(api: Api, server: AppServer, *, capacity: int = 3) -> dict[str, Any]:
-    """A hall of its own with one bookable service, one window, open every day 09:00–12:00, and
-    the day after tomorrow opened and released."""
+    """A hall of its own open every day 08:30–12:00, with one bookable service (slots 09:00–12:00),
+    one window, and the day after tomorrow opened and released."""
     mgr = staff_login(api, role="hall_manager")["access_token"]
     dept = api.get("/api/v1/departments").json()["items"][0]["id"]
     name = f"浏览器测试大厅{uuid.uuid4().hex[:4]}"
     hall = api.post("/api/v1/staff/halls", {"code": _code(), "name": name, "address": "测试路 7 号", "opening_hours": [
-        {"weekday": d, "start": "09:00", "end": "12:00"} for d in range(1, 8)]}, token=mgr)
+        {"weekday": d, "start": "08:30", "end": "12:00"} for d in range(1, 8)]}, token=mgr)
     assert hall.status_code == 201, hall.text
     hall_id = hall.json()["id"]
     svc = api.post("/api/v1/staff/services", {

@@ -145,7 +145,8 @@ class CheckinHandler(ApiHandler):
 
 class WalkInHandler(ApiHandler):
     @operation("现场取号（未预约）", tags=STAFF_TAGS, auth="staff", roles=CLERK, body=s.WALKIN_IN,
-               responses={201: s.TICKET}, errors=(400, 401, 403, 404))
+               responses={201: s.TICKET}, errors=(400, 401, 403, 404, 409),
+               description="只在大厅开放时间内取号（当天的开放时间，或例外日的安排）；否则 409 hall_closed。")
     async def post(self) -> None:
         self.reply(await self.queue.walk_in(self.principal, self.body["hall_id"], self.body["service_id"],
                                             self.client_ip()), 201)

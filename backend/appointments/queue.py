@@ -139,11 +139,36 @@ class QueueService:
             svc = None
         if svc is None or hall_id not in svc.get("hall_ids", []):
             raise errors.InvalidInput({"service_id": "该事项不在本大厅办理"})
+        await self._open_now(hall, service_id)
         t = await self.tx(lambda s: self._new_ticket(hall, service_id, kind="walk_in", order=self.clock.now(),
                                                      appointment=None, session=s))
         await self.audit.staff(staff, "appointments.ticket.walk_in", "ticket", str(t["_id"]), ip,
                                {"ticket_number": t["number"], "hall_id": hall_id, "service_id": service_id})
         return await ticket_view(self.store, t)
+
+    async def _open_now(self, hall: dict[str, Any], service_id: str) -> None:
+        """Walk-in tickets only while the hall is open: its own hours that day, unless an exception
+        (the service's own before the hall-wide one) closes the day or opens it, adding its periods."""
+        now = self.clock.local_now()
+        day = now.date()
+        exceptions = await self.store.exceptions_on(str(hall["_id"]), day.isoformat())
+        exc = next((e for e in exceptions if e["service_id"] == service_id), None) or \
+            next((e for e in exceptions if e["service_id"] == "*"), None)
+        if exc is not None and exc["kind"] == "closed":
+            periods: list[dict[str, Any]] = []
+        elif exc is not None:
+            periods = [p for p in hall.get("opening_hours", []) if p["weekday"] == day.isoweekday()]
+            periods += exc.get("periods", [])
+        else:
+            periods = self.catalogue.opening_periods(hall, day)
+        hhmm = f"{now:%H:%M}"
+        if any(p["start"] <= hhmm < p["end"] for p in periods):
+            return
+        hours = "、".join(f"{p['start']}–{p['end']}" for p in sorted(periods, key=lambda p: p["start"]))
+        message = (f"现在不在大厅开放时间（今天 {hours}），不能现场取号" if hours
+                   else "大厅今天不开放，不能现场取号")
+        raise errors.HallClosed(message, details={
+            "date": day.isoformat(), "opening_hours": [{"start": p["start"], "end": p["end"]} for p in periods]})
 
     async def queue(self, staff: Staff, hall_id: str) -> dict[str, Any]:
         await self.halls.scope(staff, hall_id)

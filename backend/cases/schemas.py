@@ -37,10 +37,13 @@ INDICATORS = ["办事效率", "服务态度", "材料精简", "环境便利", "�
 RATING_IN = obj({"score": integer(minimum=1, maximum=5, description="1 非常不满意 … 5 非常满意"),
                  "comment": string(maxLength=500),
                  "indicators": array(string(enum=INDICATORS), maxItems=5, uniqueItems=True)}, ["score"])
-RATING = obj({"id": string(), "application_id": string(), "score": integer(), "level": string(),
+RATING = obj({"id": string(), "application_id": string(), "serial": string(), "service_id": string(),
+              "service_name": string(), "department_id": nullable(string()), "department_name": string(),
+              "score": integer(), "level": string(),
               "comment": nullable(string()), "indicators": array(string()), "created_at": DATETIME,
               "rectification_id": nullable(string())}, ["id", "application_id", "score", "level", "created_at"])
-RECTIFICATION = obj({"id": string(), "application_id": string(), "serial": string(), "department_id": string(),
+RECTIFICATION = obj({"id": string(), "application_id": string(), "serial": string(), "service_name": string(),
+                     "department_id": string(), "department_name": string(),
                      "score": integer(), "comment": nullable(string()), "status": string(enum=["open", "replied", "closed"]),
                      "due": DATETIME, "reply": nullable(string()), "overdue": boolean(), "created_at": DATETIME},
                     ["id", "application_id", "status", "due"])

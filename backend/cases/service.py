@@ -309,15 +309,17 @@ class CaseService:
             raise errors.Conflict("该办件已评价", code="already_rated") from None
         await self.audit.record(actor=resident_actor(resident), action="case.rate", target_type="application",
                                 target_id=case_id, details={"score": body["score"]})
-        return _rating_view(saved)
+        return _rating_view(saved, await self._department_names())
 
     async def list_ratings(self, staff: Staff, limit: int = 100) -> list[dict[str, Any]]:
         access_staff_role(staff, ("supervisor",))
-        return [_rating_view(r) for r in await self.store.latest_ratings(limit)]
+        names = await self._department_names()
+        return [_rating_view(r, names) for r in await self.store.latest_ratings(limit)]
 
     async def list_rectifications(self, staff: Staff, status: str | None) -> list[dict[str, Any]]:
         access_staff_role(staff, ("supervisor", "clerk", "approver"))
-        return [self._rect_view(r) for r in await self.store.rectifications(status)]
+        names = await self._department_names()
+        return [self._rect_view(r, names) for r in await self.store.rectifications(status)]
 
     async def reply_rectification(self, staff: Staff, rect_id: str, reply: str, ip: str) -> dict[str, Any]:
         access_staff_role(staff, ("clerk", "approver", "supervisor"))
@@ -333,7 +335,7 @@ class CaseService:
                                         "service_name": service_name, "reply": reply})
         await self.audit.record(actor=staff_actor(staff), action="rectification.reply", target_type="rectification",
                                 target_id=rect_id, ip=ip)
-        return self._rect_view(r)
+        return self._rect_view(r, await self._department_names())
 
     async def close_rectification(self, staff: Staff, rect_id: str, note: str | None, ip: str) -> dict[str, Any]:
         access_staff_role(staff, ("supervisor",))
@@ -344,13 +346,18 @@ class CaseService:
                 else errors.NotFound()
         await self.audit.record(actor=staff_actor(staff), action="rectification.close", target_type="rectification",
                                 target_id=rect_id, ip=ip)
-        return self._rect_view(r)
+        return self._rect_view(r, await self._department_names())
 
-    def _rect_view(self, r: dict[str, Any]) -> dict[str, Any]:
+    def _rect_view(self, r: dict[str, Any], department_names: dict[str, str]) -> dict[str, Any]:
         return {"id": str(r["_id"]), "application_id": r["application_id"], "serial": r["serial"],
-                "department_id": r["department_id"], "score": r["score"], "comment": r.get("comment"),
+                "service_name": r.get("service_name", ""), "department_id": r["department_id"],
+                "department_name": department_names.get(r["department_id"], ""),
+                "score": r["score"], "comment": r.get("comment"),
                 "status": r["status"], "due": r["due"], "reply": r.get("reply"),
                 "overdue": r["status"] == "open" and self.clock.now() > r["due"], "created_at": r["created_at"]}
+
+    async def _department_names(self) -> dict[str, str]:
+        return {d["id"]: d["name"] for d in await self.catalogue.departments()}
 
     # Supervision --------------------------------------------------------------------------------
     def light(self, deadline: dt.datetime, now: dt.datetime) -> tuple[str, dt.datetime | None]:
@@ -463,7 +470,11 @@ def _cursor(value: str | None) -> ObjectId | None:
     return oid
 
 
-def _rating_view(r: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(r["_id"]), "application_id": r["application_id"], "score": r["score"],
-            "level": LEVELS[r["score"]], "comment": r.get("comment"), "indicators": r.get("indicators", []),
-            "created_at": r["created_at"], "rectification_id": r.get("rectification_id")}
+def _rating_view(r: dict[str, Any], department_names: dict[str, str]) -> dict[str, Any]:
+    return {"id": str(r["_id"]), "application_id": r["application_id"], "serial": r.get("serial", ""),
+            "service_id": r.get("service_id", ""), "service_name": r.get("service_name", ""),
+            "department_id": r.get("department_id", ""),
+            "department_name": department_names.get(r.get("department_id", ""), ""),
+            "score": r["score"], "level": LEVELS[r["score"]], "comment": r.get("comment"),
+            "indicators": r.get("indicators", []), "created_at": r["created_at"],
+            "rectification_id": r.get("rectification_id")}

@@ -1,7 +1,8 @@
 """Working days in Asia/Shanghai: weekends off, public holidays off, 调休 weekend days on.
 
 Promised time limits (承诺时限) count working days; a case's deadline is the end of its last
-working day. Halls are closed on non-working days unless a hall's own exception opens them.
+working day. A hall is open on working days, and also on the weekend days it declares opening hours for
+unless they are public holidays; a hall's own exceptions decide beyond that.
 
 The holidays and exchanged workdays come from the ``chinesecalendar`` package, which follows the
 State Council's yearly notice (published each autumn for the next year; a new package release
@@ -46,6 +47,20 @@ class WorkingCalendar:
             return chinese_calendar.is_workday(day)
         if day.year in self._override_years:
             return day.weekday() < 5
+        raise errors.CalendarNotCovered(details={"date": day.isoformat(),
+                                                 "covered_until": self.coverage_end().isoformat()})
+
+    def is_public_holiday(self, day: dt.date) -> bool:
+        """A day off under the holiday notice (法定节假日 and the days joined to it), as opposed to
+        an ordinary weekend. Raises ``errors.CalendarNotCovered`` like ``is_working_day``."""
+        if day in self.workdays:
+            return False
+        if day in self.holidays:
+            return True
+        if day.year in self._package_years:
+            return day in chinese_calendar.holidays
+        if day.year in self._override_years:
+            return False
         raise errors.CalendarNotCovered(details={"date": day.isoformat(),
                                                  "covered_until": self.coverage_end().isoformat()})
 

@@ -43,6 +43,12 @@ MATERIAL = obj({
     "tolerable": boolean(description="可容缺受理（缺少时可先受理，限期补齐）"),
     "copies": integer(minimum=0, maximum=20), "note": string(maxLength=300),
 }, ["key", "name", "required"])
+FORM_FIELD = obj({
+    "key": string(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="申请表中的字段名"),
+    "label": string(minLength=1, maxLength=40, description="字段名称（中文，群众和工作人员看到的）"),
+    "type": string(enum=["text", "textarea", "phone", "date", "number"]),
+    "required": boolean(),
+}, ["key", "label"])
 GUIDE_IN = obj({
     "conditions": LONG_TEXT, "materials": array(MATERIAL, maxItems=50),
     "fee_fen": integer(minimum=0, maximum=10_000_000, description="收费（分），0 为不收费"),
@@ -53,6 +59,7 @@ GUIDE_IN = obj({
     "bookable": boolean(description="可预约到厅"), "visit_required": boolean(description="需到现场"),
     "max_visits": integer(minimum=0, maximum=5, description="最多跑几次（0 为零跑腿）"),
     "legal_basis": LONG_TEXT, "contact_phone": string(maxLength=30),
+    "form": array(FORM_FIELD, maxItems=50, description="申请表字段（未设置时为联系电话和补充说明）"),
 }, ["materials", "fee_fen", "statutory_days", "promised_days", "online", "bookable", "visit_required", "max_visits"])
 GUIDE = obj({**GUIDE_IN["properties"], "materials": array(obj({
     "key": string(), "name": string(), "required": boolean(), "tolerable": boolean(),

@@ -25,6 +25,13 @@ LIFE_EVENTS: dict[str, str] = {
 }
 
 
+# The application form of a service that defines none: what the mini-program asks everyone.
+DEFAULT_FORM: list[dict[str, Any]] = [
+    {"key": "contact_phone", "label": "联系电话", "type": "phone", "required": True},
+    {"key": "note", "label": "补充说明", "type": "textarea", "required": False},
+]
+
+
 def public_department(d: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(d["_id"]), "code": d["code"], "name": d["name"], "phone": d.get("phone")}
 
@@ -42,7 +49,8 @@ def public_service(s: dict[str, Any], department_name: str) -> dict[str, Any]:
     guide = {**g, "location": g.get("location", ""),
              "materials": [{"key": m["key"], "name": m["name"], "required": m["required"],
                             "tolerable": m.get("tolerable", False), "copies": m.get("copies", 1),
-                            "note": m.get("note")} for m in g.get("materials", [])]}
+                            "note": m.get("note")} for m in g.get("materials", [])],
+             "form": g.get("form") or DEFAULT_FORM}
     return {
         "id": str(s["_id"]), "code": s["code"], "name": s["name"], "department_id": s["department_id"],
         "department_name": department_name, "hall_ids": s.get("hall_ids", []),
@@ -115,10 +123,22 @@ class CatalogueService:
         return {str(d["_id"]): d["name"] for d in await self.store.list_departments()}
 
     def hall_open_on(self, hall: dict[str, Any], day: dt.date) -> bool:
-        """Open that day: a working day (holidays closed, 调休 open) not among the hall's closures. A day
-        the working-day calendar does not know yet is not opened (no slots), rather than guessed."""
-        return (self.calendar.covers(day) and self.calendar.is_working_day(day)
-                and day.isoformat() not in hall.get("closed_dates", []))
+        """Open that day, by the hall's own calendar: not among its closures, and either a working day
+        (调休 weekend days included) or a day of the week the hall declares opening hours for that is
+        not a public holiday (a hall with Saturday hours opens on ordinary Saturdays). A day the
+        working-day calendar does not know yet is not opened (no slots), rather than guessed."""
+        if not self.calendar.covers(day) or day.isoformat() in hall.get("closed_dates", []):
+            return False
+        if self.calendar.is_working_day(day):
+            return True
+        declared = any(p["weekday"] == day.isoweekday() for p in hall.get("opening_hours", []))
+        return declared and not self.calendar.is_public_holiday(day)
+
+    def opening_periods(self, hall: dict[str, Any], day: dt.date) -> list[dict[str, Any]]:
+        """The hall's opening hours on ``day`` (empty when it is closed that day)."""
+        if not self.hall_open_on(hall, day):
+            return []
+        return [p for p in hall.get("opening_hours", []) if p["weekday"] == day.isoweekday()]
 
     # Managing (hall_manager) -------------------------------------------------------------------
     async def create_department(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:

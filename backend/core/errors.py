@@ -291,6 +291,11 @@ class CheckinTooLate(Conflict):
     message = "已超过签到时间，请重新预约或现场取号"
 
 
+class HallClosed(Conflict):
+    code = "hall_closed"
+    message = "大厅现在不在开放时间，不能现场取号"
+
+
 class QueueEmpty(Conflict):
     code = "queue_empty"
     message = "当前没有等候的号"

@@ -13,9 +13,11 @@ from importlib import resources
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
-# Chinese names: Han characters, optionally with the middle dot of minority names (·), or
-# the Latin letters of foreign permanent residents' names in Chinese documents.
-_NAME = re.compile(r"^(?:[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]+(?:[·•][\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]+)*|[A-Za-z]+(?: [A-Za-z]+)*)$")
+# Chinese names: 2–30 Han characters, with the middle dot (·) of minority names between them.
+_HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]"
+_NAME = re.compile(rf"^{_HAN}+(?:·{_HAN}+)*$")
+# Dots people type for the middle dot: the katakana middle dot and the bullet.
+_DOTS = str.maketrans({"・": "·", "•": "·"})
 
 
 class IdNumberError(ValueError):
@@ -61,7 +63,8 @@ def validate_id_number(value: str, *, today: dt.date) -> str:
 
 
 def validate_name(value: str) -> str:
-    name = value.strip()
+    """The name as stored (middle-dot variants written as ·), or ``IdNumberError``."""
+    name = value.strip().translate(_DOTS)
     if not (2 <= len(name) <= 30) or not _NAME.match(name):
         raise IdNumberError("姓名应为2至30个汉字（少数民族姓名可含“·”）")
     return name

@@ -19,6 +19,7 @@ export const ERROR_MESSAGES = {
   "day_not_over": "该日尚未结束，只能对已结束的日期对账",
   "duplicate_order": "该办件已有相同收费项目的缴款单，请勿重复开具",
   "forbidden": "无权进行此操作",
+  "hall_closed": "大厅现在不在开放时间，不能现场取号",
   "hall_scope": "您无权操作该大厅",
   "id_number_already_bound": "该身份证号已绑定其他微信账号",
   "idempotency_key_reused": "该请求号已用于另一笔退款",

@@ -24,11 +24,16 @@ describe('names', () => {
   test('accepts Chinese names including the middle dot', () => {
     expect(validateName('张三')).toBe('');
     expect(validateName('买买提·艾力')).toBe('');
+    expect(validateName('买买提・艾力')).toBe('');
+    expect(validateName('买买提•艾力')).toBe('');
+    expect(validateName('𠮷野家')).toBe('');
   });
   test('rejects empty, too short, latin', () => {
     expect(validateName('')).toMatch('请输入');
     expect(validateName('张')).toMatch('2 到 30');
     expect(validateName('Zhang San')).toMatch('中文姓名');
+    expect(validateName('张·')).toMatch('中文姓名');
+    expect(validateName('王'.repeat(31))).toMatch('2 到 30');
   });
 });
 

@@ -22,11 +22,13 @@ function validateIdNumber(raw, today = new Date()) {
 }
 
 function validateName(raw) {
-  const value = String(raw || '').trim();
+  // The katakana middle dot and the bullet are taken as the middle dot (·), as the server does.
+  const value = String(raw || '').trim().replace(/[・•]/g, '·');
   if (!value) return '请输入姓名';
-  if (value.length < 2 || value.length > 30) return '姓名应为 2 到 30 个字';
-  // Chinese names, with the middle dot used in minority and foreign names (·).
-  if (!/^[\u4e00-\u9fa5\u3400-\u4dbf]+([·•][\u4e00-\u9fa5\u3400-\u4dbf]+)*$/.test(value)) {
+  const length = [...value].length;
+  if (length < 2 || length > 30) return '姓名应为 2 到 30 个字';
+  // Chinese characters (rare ones too), with the middle dot of minority names between them.
+  if (!/^[\u3400-\u4dbf\u4e00-\u9fff\u{20000}-\u{3134f}]+(·[\u3400-\u4dbf\u4e00-\u9fff\u{20000}-\u{3134f}]+)*$/u.test(value)) {
     return '请输入与身份证一致的中文姓名';
   }
   return '';

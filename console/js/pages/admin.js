@@ -1,9 +1,10 @@
 // Admin: staff accounts and roles; the searchable audit log (supervisors may read it too).
 import { api } from '../api.js';
 import {
-  h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtTime,
-  confirmDialog, ROLE_NAMES, showError,
+  h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtTime, fen,
+  confirmDialog, ROLE_NAMES, CASE_STATUS, showError,
 } from '../ui.js';
+import { AUDIT_LABELS } from '../audit-labels.js';
 
 function roleBoxes(name, checked = []) {
   return h('fieldset', { class: 'roles' },
@@ -125,31 +126,88 @@ async function renderAccounts(main) {
   await load();
 }
 
-const ACTIONS = [
-  ['', '全部操作'],
-  ['staff.login', '登录'],
-  ['staff.login_throttle.clear', '解除登录限制'],
-  ['staff.logout', '退出登录'],
-  ['staff.create', '新建账号'],
-  ['staff.update', '修改账号'],
-  ['staff.password.reset', '重置密码'],
-  ['staff.password.change', '修改本人密码'],
-  ['staff.unlock', '解除锁定'],
-];
+// The audit log in words: actions, outcomes, targets and detail fields from backend/audit/labels.py.
+const WORDS = AUDIT_LABELS;
+
+function actionLabel(code) {
+  return WORDS.actions[code] || code;
+}
 
 function describeActor(a) {
   if (!a) return '—';
-  if (a.username) return a.username;
-  if (a.type === 'system') return `系统（${a.id || a.name || ''}）`;
-  return `${a.type || ''} ${a.id || ''}`.trim();
+  if (a.type === 'staff') return a.username || '工作人员';
+  if (a.type === 'resident') return '群众（本人）';
+  if (a.type === 'system') {
+    const id = a.id || '';
+    const name = WORDS.system_actors[id] || id.split('-').map((p) => WORDS.system_actors[p] || p).join(' · ');
+    return `系统：${name}`;
+  }
+  return a.username || '—';
+}
+
+/** Names of halls and services the details refer to by id (the public catalogue lists). */
+async function catalogueNames() {
+  const names = { hall: new Map(), service: new Map() };
+  const [halls, services] = await Promise.all([
+    api.get('/halls').catch(() => ({ items: [] })), api.get('/services').catch(() => ({ items: [] }))]);
+  halls.items.forEach((x) => names.hall.set(x.id, x.name));
+  services.items.forEach((x) => names.service.set(x.id, x.name));
+  return names;
+}
+
+/** One detail value in words, by the field it belongs to. */
+function detailValue(key, value, names) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value)) {
+    return value.length ? value.map((v) => detailValue(key, v, names)).join('、') : '—';
+  }
+  if (typeof value === 'object') {
+    return Object.entries(value).map(([k, v]) => `${WORDS.fields[k] || k}：${detailValue(k, v, names)}`).join('；');
+  }
+  if (typeof value === 'boolean') return value ? '是' : '否';
+  const coded = WORDS.values[key];
+  if (coded && coded[value]) return coded[value];
+  switch (key) {
+    case 'amount_fen': return fen(value);
+    case 'from': return CASE_STATUS[value] || value;
+    case 'roles': return ROLE_NAMES[value] || value;
+    case 'fields': return WORDS.fields[value] || value;
+    case 'handling': {  // "case:<serial>": what ties the staff member to the resident
+      const [kind, ...ref] = String(value).split(':');
+      return `${WORDS.targets[kind] || kind} ${ref.join(':')}`.trim();
+    }
+    case 'hall_id': case 'hall_ids': return names.hall.get(value) || value;
+    case 'service_id': case 'services': return value === '*' ? '全部事项' : (names.service.get(value) || value);
+    default: return String(value);
+  }
+}
+
+/** An entry's details as labelled fields. */
+function detailsList(details, names) {
+  const entries = Object.entries(details || {});
+  if (!entries.length) return '—';
+  return h('dl', { class: 'props details' }, entries.map(([k, v]) => [
+    h('dt', {}, WORDS.fields[k] || k), h('dd', {}, detailValue(k, v, names))]));
+}
+
+function targetCell(t) {
+  if (!t || !t.type) return '—';
+  return h('span', {}, WORDS.targets[t.type] || t.type,
+    t.id ? h('small', { class: 'muted target-id' }, ` ${t.id}`) : null);
+}
+
+function outcomeBadge(outcome) {
+  const o = outcome || 'ok';
+  return badge(WORDS.outcomes[o] || o, o === 'ok' ? 'green' : 'red');
 }
 
 async function renderAudit(main) {
   const msg = pageHeader(main, '审计日志', '按关键字、操作、操作人或对象检索；所有工作人员的写操作都记录在此。');
+  const names = await catalogueNames();
   const q = input({ name: 'q', type: 'search', placeholder: '用户名、对象编号等' });
-  const action = select(ACTIONS, { name: 'action' });
+  const action = select([['', '全部操作'], ...Object.entries(WORDS.actions)], { name: 'action' });
   const actor = input({ name: 'actor_id', placeholder: '操作人编号' });
-  const targetType = input({ name: 'target_type', placeholder: '如 staff、hall' });
+  const targetType = select([['', '全部对象'], ...Object.entries(WORDS.targets)], { name: 'target_type' });
   const targetId = input({ name: 'target_id', placeholder: '对象编号' });
   const form = h('form', { class: 'card', role: 'search' },
     field('关键字', q), field('操作', action), field('操作人编号', actor), field('对象类型', targetType),
@@ -162,7 +220,7 @@ async function renderAudit(main) {
 
   async function load(append = false) {
     const query = {
-      q: q.value.trim(), action: action.value, actor_id: actor.value.trim(), target_type: targetType.value.trim(),
+      q: q.value.trim(), action: action.value, actor_id: actor.value.trim(), target_type: targetType.value,
       target_id: targetId.value.trim(), limit: 50, cursor: append ? cursor : undefined,
     };
     const data = await act(msg, () => api.get('/staff/audit', query), more);
@@ -173,12 +231,12 @@ async function renderAudit(main) {
     clear(results, table([
       { label: '时间', render: (e) => h('span', { class: 'nowrap' }, fmtTime(e.at)) },
       { label: '操作人', render: (e) => describeActor(e.actor) },
-      { label: '操作', render: (e) => h('code', {}, e.action) },
-      { label: '对象', render: (e) => `${(e.target && e.target.type) || ''} ${(e.target && e.target.id) || ''}`.trim() || '—' },
-      { label: '结果', render: (e) => (e.outcome && e.outcome !== 'ok' ? badge(e.outcome, 'red') : badge('成功', 'green')) },
-      { label: '详情', render: (e) => h('code', { class: 'details' }, e.details && Object.keys(e.details).length ? JSON.stringify(e.details) : '') },
-      { label: 'IP', render: (e) => e.ip || '—' },
-    ], rows, { empty: '没有符合条件的记录', rowAttrs: (e) => ({ dataset: { action: e.action } }) }));
+      { label: '操作', render: (e) => h('span', { class: 'action' }, actionLabel(e.action)) },
+      { label: '对象', render: (e) => targetCell(e.target) },
+      { label: '结果', render: (e) => outcomeBadge(e.outcome) },
+      { label: '详情', render: (e) => detailsList(e.details, names) },
+      { label: 'IP 地址', render: (e) => e.ip || '—' },
+    ], rows, { empty: '没有符合条件的记录', rowAttrs: (e) => ({ dataset: { action: e.action, outcome: e.outcome || 'ok' } }) }));
   }
 
   form.addEventListener('submit', (e) => {

@@ -123,7 +123,44 @@ function movePanel(app, onMoved) {
   return h('section', { class: 'card moves' }, h('h2', {}, '办理'), slot, choose, panel);
 }
 
-export function caseView(app, onMoved) {
+// Labels of fields the console's own window forms send, for a service whose definition lacks them.
+const WINDOW_FORM_LABELS = { applicant_name: '申请人姓名', phone: '联系电话', contact_phone: '联系电话', note: '补充说明' };
+
+/** The service's form definition (GET /services/{id}: guide.form); none when it cannot be read. */
+async function formDefinition(serviceId) {
+  if (!serviceId) return [];
+  try {
+    const svc = await api.get(`/services/${encodeURIComponent(serviceId)}`);
+    return (svc.guide && svc.guide.form) || [];
+  } catch {
+    return [];
+  }
+}
+
+function formLabel(key, defined) {
+  if (defined.has(key)) return defined.get(key).label;
+  if (WINDOW_FORM_LABELS[key]) return WINDOW_FORM_LABELS[key];
+  return /[A-Za-z_]/.test(key) ? '其他填写内容' : key;
+}
+
+function formValue(v) {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'boolean') return v ? '是' : '否';
+  if (typeof v === 'object') return Object.values(v).map(formValue).join('、');
+  return String(v);
+}
+
+/** The case's form as labelled fields, in the order the service's form definition gives. */
+function formFields(form, definition) {
+  const defined = new Map(definition.map((f) => [f.key, f]));
+  const keys = [...definition.map((f) => f.key).filter((k) => k in form),
+    ...Object.keys(form).filter((k) => !defined.has(k))];
+  if (!keys.length) return h('p', { class: 'muted' }, '无');
+  return h('dl', { class: 'props case-form' }, keys.map((k) => [
+    h('dt', { dataset: { key: k } }, formLabel(k, defined)), h('dd', {}, formValue(form[k]))]));
+}
+
+export function caseView(app, onMoved, definition = []) {
   const form = app.form || {};
   const materials = app.materials || [];
   const timeline = app.timeline || [];
@@ -151,9 +188,7 @@ export function caseView(app, onMoved) {
       { label: '状态', render: (m) => (m.provided === false || m.missing ? badge('缺', 'red') : badge('已提交', 'green')) },
       { label: '文件', render: (m) => m.file_name || m.filename || m.url || '—' },
     ], materials, { empty: '未登记材料' })),
-    section('申请表', Object.keys(form).length ? h('dl', { class: 'props' },
-      Object.entries(form).map(([k, v]) => [h('dt', {}, k), h('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))]))
-      : h('p', { class: 'muted' }, '无')),
+    section('申请表', formFields(form, definition)),
     movePanel(app, onMoved));
 }
 
@@ -169,7 +204,9 @@ async function renderCase(main, params) {
   async function load(flash) {
     const app = await act(msg, () => api.get(`/staff/applications/${params.id}`));
     if (!app) return;
-    clear(holder, caseView(app, (updated, to) => load(`已${MOVE_LABEL[to]}：${CASE_STATUS[updated.status] || updated.status}`)));
+    const definition = await formDefinition(app.service_id);
+    clear(holder, caseView(app, (updated, to) => load(`已${MOVE_LABEL[to]}：${CASE_STATUS[updated.status] || updated.status}`),
+      definition));
     if (flash) notice(msg, flash);
     if (roles().has('clerk') && paths.has('/staff/payments')) holder.append(await feesSection(app));
   }

@@ -54,7 +54,7 @@ export function itemsEditor() {
     body.append(tr);
   };
   addRow('工本费', '');
-  const el = h('div', {}, h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, h('th', {}, '收费项目'), h('th', {}, '金额（元）'), h('th', {}, ''))), body),
+  const el = h('div', {}, h('table', { class: 'grid' }, h('thead', {}, h('tr', {}, h('th', {}, '收费项目'), h('th', {}, '金额（元）'), h('th', {}, '操作'))), body),
     button('添加收费项目', () => addRow()));
   el.value = () => [...body.querySelectorAll('tr.item')].map((tr) => ({
     name: tr.querySelector('.name').value.trim(), amount_fen: yuanToFen(tr.querySelector('.amount').value),
@@ -112,7 +112,7 @@ async function renderPayments(main) {
       { label: '状态', render: (p) => payBadge(p.status, p.status_text) },
       { label: '已退', render: (p) => (p.refunded_fen ? fen(p.refunded_fen) : '—') },
       { label: '开具时间', render: (p) => fmtTime(p.created_at) },
-      { label: '', render: (p) => button('详情', () => openDetail(p.id)) },
+      { label: '操作', render: (p) => button('详情', () => openDetail(p.id)) },
     ], data.items, { empty: '没有缴款单', rowAttrs: (p) => ({ dataset: { payment: p.id, status: p.status } }) }));
   }
 

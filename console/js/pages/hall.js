@@ -32,7 +32,7 @@ function periodsEditor(periods, label = '开放时间') {
   periods.forEach(addRow);
   const el = h('div', { class: 'periods' },
     h('table', { class: 'grid' }, h('caption', {}, label),
-      h('thead', {}, h('tr', {}, h('th', {}, '星期'), h('th', {}, '开始'), h('th', {}, '结束'), h('th', {}, ''))), body),
+      h('thead', {}, h('tr', {}, h('th', {}, '星期'), h('th', {}, '开始'), h('th', {}, '结束'), h('th', {}, '操作'))), body),
     button('添加时段', () => addRow()));
   el.value = () => [...body.querySelectorAll('tr.period')].map((tr) => ({
     weekday: Number(tr.querySelector('.weekday').value),
@@ -63,7 +63,7 @@ function windowsEditor(windows, services) {
   });
   const el = h('div', {},
     h('table', { class: 'grid windows' }, h('caption', {}, '窗口'),
-      h('thead', {}, h('tr', {}, ['窗口号', '名称', '排队号前缀', '可办事项（可多选）', ''].map((t) => h('th', {}, t)))), body),
+      h('thead', {}, h('tr', {}, ['窗口号', '名称', '排队号前缀', '可办事项（可多选）', '操作'].map((t) => h('th', {}, t)))), body),
     add);
   el.value = () => [...body.querySelectorAll('tr.window')].map((tr) => {
     const w = {
@@ -167,7 +167,7 @@ function materialsEditor(materials) {
   };
   materials.forEach(addRow);
   const el = h('div', {}, h('table', { class: 'grid' }, h('caption', {}, '申请材料'),
-    h('thead', {}, h('tr', {}, ['编码', '名称', '必须', '可容缺', ''].map((t) => h('th', {}, t)))), body),
+    h('thead', {}, h('tr', {}, ['编码', '名称', '必须', '可容缺', '操作'].map((t) => h('th', {}, t)))), body),
   button('添加材料', () => addRow()));
   el.value = () => [...body.querySelectorAll('tr.material')].map((tr) => ({
     key: tr.querySelector('.key').value.trim(),
@@ -393,7 +393,7 @@ async function renderCalendar(main) {
       { label: '容量', render: (d) => sum(slots, d, 'capacity') },
       { label: '已约', render: (d) => sum(slots, d, 'booked') },
       { label: '预约率', render: (d) => pct(sum(slots, d, 'booked'), sum(slots, d, 'capacity')) },
-      { label: '', render: (d) => button('立即放号', async (e) => {
+      { label: '操作', render: (d) => button('立即放号', async (e) => {
         const r = await act(msg, () => api.post('/staff/slots/release', { hall_id: picker.value, date: d }), e.target);
         if (r) { notice(msg, `已放号 ${r.released} 个时段（${d}）`); await load(); }
       }) },

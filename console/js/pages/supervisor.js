@@ -97,7 +97,7 @@ async function renderRatings(main) {
       { label: '办件', render: (r) => (r.application_id ? h('a', { href: `#/case/${r.application_id}` }, r.serial || r.application_id) : '—') },
       { label: '事项', render: (r) => r.service_name || '—' },
       { label: '部门', render: (r) => r.department_name || '—' },
-      { label: '评分', render: (r) => badge('★'.repeat(r.score || 0) + '☆'.repeat(5 - (r.score || 0)), r.score <= 2 ? 'red' : r.score >= 4 ? 'green' : 'yellow') },
+      { label: '评分', render: (r) => h('span', { class: 'nowrap' }, badge('★'.repeat(r.score || 0) + '☆'.repeat(5 - (r.score || 0)), r.score <= 2 ? 'red' : r.score >= 4 ? 'green' : 'yellow'), `${r.score} 星`) },
       { label: '评价内容', render: (r) => r.comment || '—' },
     ], data.items, { empty: '暂无评价' }));
   }
@@ -114,11 +114,13 @@ async function renderRatings(main) {
     clear(rectBox, table([
       { label: '开具时间', render: (r) => fmtTime(r.created_at) },
       { label: '办件', render: (r) => (r.application_id ? h('a', { href: `#/case/${r.application_id}` }, r.serial || r.application_id) : '—') },
+      { label: '事项', render: (r) => r.service_name || '—' },
       { label: '部门', render: (r) => r.department_name || '—' },
-      { label: '原因', render: (r) => r.reason || (r.score ? `评分 ${r.score}` : '—') },
+      { label: '群众评价', render: (r) => [r.score ? `${r.score} 星` : '', r.comment || ''].filter(Boolean).join('：') || '—' },
+      { label: '答复期限', render: (r) => (r.due ? h('span', { class: 'nowrap' }, fmtTime(r.due).slice(0, 10), r.overdue ? badge('已逾期', 'red') : '') : '—') },
       { label: '部门答复', render: (r) => r.reply || '—' },
       { label: '状态', render: (r) => badge({ open: '未办结', replied: '已答复', closed: '已办结' }[r.status] || r.status, r.status === 'closed' ? 'green' : 'yellow') },
-      { label: '', render: (r) => (r.status !== 'closed' ? closeButton(r) : '') },
+      { label: '操作', render: (r) => (r.status !== 'closed' ? closeButton(r) : '') },
     ], items, { empty: '没有整改单', rowAttrs: (r) => ({ dataset: { rectification: r.id, status: r.status } }) }));
   }
 
