@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.core.api import ApiHandler, Response, bind, operation, route
+from backend.core.ops import ops_authorised, require_ops
 from backend.core.schema import obj, string
 from backend.db.mongo import ping
 
@@ -17,21 +18,29 @@ class HealthzHandler(ApiHandler):
         self.reply({"status": "ok"})
 
 
-class ReadyzHandler(ApiHandler):
+class _OpsHandler(ApiHandler):
+    def _ops_authorised(self) -> bool:
+        return ops_authorised(self.runtime.config, self.request.headers.get("Authorization"), self.client_ip())
+
+
+class ReadyzHandler(_OpsHandler):
     @operation("就绪检查：数据库与后台任务均正常才为 200", tags=TAGS, responses={200: HEALTH, 503: HEALTH})
     async def get(self) -> None:
         db_ok = await ping(self.runtime.client)
         workers_ok = self.runtime.workers.healthy() or not self.runtime.config.workers.enabled
         ready = db_ok and workers_ok and self.runtime.started
-        self.reply({"status": "ready" if ready else "not_ready", "database": "up" if db_ok else "down",
-                    "workers": self.runtime.workers.status(), "warnings": self.runtime.warnings()},
-                   200 if ready else 503)
+        body: dict[str, Any] = {"status": "ready" if ready else "not_ready"}
+        if self._ops_authorised():  # details only for operators (always in sandbox mode)
+            body.update(database="up" if db_ok else "down", workers=self.runtime.workers.status(),
+                        warnings=self.runtime.warnings())
+        self.reply(body, 200 if ready else 503)
 
 
-class MetricsHandler(ApiHandler):
+class MetricsHandler(_OpsHandler):
     @operation("Prometheus 指标（请求量与延迟、预约、支付、消息队列）", tags=TAGS,
-               responses={200: Response(content_type="text/plain; version=0.0.4")})
+               responses={200: Response(content_type="text/plain; version=0.0.4")}, errors=(403,))
     async def get(self) -> None:
+        require_ops(self.runtime.config, self.request.headers.get("Authorization"), self.client_ip())
         self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         self.finish(await self.settings["metrics"].render())
 
