@@ -129,3 +129,13 @@ def test_working_calendar_counts_holidays_and_exchanged_workdays() -> None:
     assert cal.working_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 27)) == 5
     assert cal.working_days_between(dt.date(2026, 11, 27), dt.date(2026, 11, 20)) == -5
     assert cal.add_working_days(dt.date(2026, 11, 23), 0) == dt.date(2026, 11, 23)
+
+
+def test_ids_in_paths_are_normalised(api: Api) -> None:
+    svc = api.get("/api/v1/services").json()["items"][0]
+    upper = api.get(f"/api/v1/services/{svc['id'].upper()}")
+    assert upper.status_code == 200 and upper.json()["id"] == svc["id"]
+    hall = api.get("/api/v1/halls").json()["items"][0]
+    assert api.get(f"/api/v1/halls/{hall['id'].upper()}").json()["id"] == hall["id"]
+    for bad in ("x" * 24, svc["id"][:-1], svc["id"] + "0", " " + svc["id"][1:]):
+        assert_error(api.get(f"/api/v1/services/{bad}"), 404, "not_found")
