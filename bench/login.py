@@ -5,7 +5,9 @@
 Without --url it starts the whole system (``python -m backend serve``: embedded SecantusDB,
 stand-ins, demo data) in a temporary folder and reports how long it took to be ready. Then it
 logs in ``n`` new residents (WeChat code → our tokens, through wechatpy to the WeChat
-stand-in), binds real names for a tenth of them, and refreshes tokens, ``c`` at a time.
+stand-in), binds real names for a tenth of them, refreshes tokens, reads ``/me`` (every
+authenticated request checks its session, through a per-process cache of at most 1 s) and logs
+out, ``c`` at a time.
 """
 from __future__ import annotations
 
@@ -63,9 +65,27 @@ def main() -> None:
             r.raise_for_status()
             return (time.perf_counter() - t) * 1000
 
+        def me(item: tuple[float, dict]) -> float:
+            t = time.perf_counter()
+            r = session.get(base + "/api/v1/me", headers={"Authorization": "Bearer " + item[1]["access_token"]},
+                            timeout=30)
+            r.raise_for_status()
+            return (time.perf_counter() - t) * 1000
+
+        def logout(item: tuple[float, dict]) -> float:
+            t = time.perf_counter()
+            r = session.post(base + "/api/v1/auth/logout", json={},
+                             headers={"Authorization": "Bearer " + item[1]["access_token"]}, timeout=30)
+            r.raise_for_status()
+            return (time.perf_counter() - t) * 1000
+
         with ThreadPoolExecutor(args.c) as pool:
             refreshes = list(pool.map(refresh, results))
             binds = list(pool.map(realname, results[: max(1, args.n // 10)]))
+            t0 = time.perf_counter()
+            reads = list(pool.map(me, results * 3))
+            read_wall = time.perf_counter() - t0
+            logouts = list(pool.map(logout, results))
 
     print(f"machine: {machine()}")
     if startup is not None:
@@ -73,6 +93,8 @@ def main() -> None:
     print(f"wechat-login  n={args.n} c={args.c}: {args.n / wall:.0f}/s  {fmt_ms(percentiles(logins))}")
     print(f"refresh       n={len(refreshes)}: {fmt_ms(percentiles(refreshes))}")
     print(f"realname bind n={len(binds)}: {fmt_ms(percentiles(binds))}")
+    print(f"GET /me       n={len(reads)}: {len(reads) / read_wall:.0f}/s  {fmt_ms(percentiles(reads))}")
+    print(f"logout        n={len(logouts)}: {fmt_ms(percentiles(logouts))}")
 
 
 if __name__ == "__main__":

@@ -184,3 +184,12 @@ def test_the_calendar_warns_sixty_days_before_it_runs_out() -> None:
     assert warning is not None and "2026年12月31日" in warning and "还有 60 天" in warning and "2027" in warning
     assert "已经用完" in cal.coverage_warning(dt.date(2027, 1, 2))
     assert WorkingCalendar(["2027-01-01"]).coverage_warning(dt.date(2026, 11, 1)) is None
+
+def test_ids_in_paths_are_normalised(api: Api) -> None:
+    svc = api.get("/api/v1/services").json()["items"][0]
+    upper = api.get(f"/api/v1/services/{svc['id'].upper()}")
+    assert upper.status_code == 200 and upper.json()["id"] == svc["id"]
+    hall = api.get("/api/v1/halls").json()["items"][0]
+    assert api.get(f"/api/v1/halls/{hall['id'].upper()}").json()["id"] == hall["id"]
+    for bad in ("x" * 24, svc["id"][:-1], svc["id"] + "0", " " + svc["id"][1:]):
+        assert_error(api.get(f"/api/v1/services/{bad}"), 404, "not_found")

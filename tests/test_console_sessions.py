@@ -19,7 +19,7 @@ def fake_clock(console, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
     def open_tab(name: str, role: str = "clerk"):  # noqa: ANN202
         c = console(name)
         c.page.clock.install()
-        request.addfinalizer(lambda: c.page.context.clock.set_system_time(dt.datetime.now(dt.timezone.utc)))
+        request.addfinalizer(lambda: c.page.context.clock.set_system_time(dt.datetime.now(dt.UTC)))
         return c.login_as(role)
     return open_tab
 

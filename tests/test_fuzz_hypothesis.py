@@ -13,7 +13,8 @@ import http.client
 import json
 import os
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote_from_bytes
 
 import pytest

@@ -13,8 +13,8 @@ import pytest
 
 from tests.support import Api, assert_error, make_id_number, new_resident, staff_login
 
-
 LOGIN_ACCESS_LINE = '"path": "/api/v1/auth/wechat-login"'
+
 
 def _login(api: Api, code: str):
     return api.post("/api/v1/auth/wechat-login", {"code": code})

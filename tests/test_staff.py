@@ -174,6 +174,18 @@ def test_admin_manages_accounts_and_everything_is_audited(api: Api) -> None:
     assert ("staff.login", "ok") in actions and ("staff.login", "failed") in actions
 
 
+def test_account_ids_in_paths_are_normalised(api: Api) -> None:
+    admin = staff_login(api, role="admin")["access_token"]
+    s = _new_staff(api, admin, roles=["clerk"])
+    r = api.patch(f"/api/v1/staff/accounts/{s['id'].upper()}", {"display_name": "大写"}, token=admin)
+    assert r.status_code == 200 and r.json()["id"] == s["id"]
+    entries = api.get(f"/api/v1/staff/audit?action=staff.update&target_id={s['id']}", token=admin).json()["items"]
+    assert len(entries) == 1
+    resident = new_resident(api)
+    view = api.get(f"/api/v1/staff/residents/{resident.id.upper()}", token=staff_login(api, role="clerk")["access_token"])
+    assert view.status_code == 200 and view.json()["id"] == resident.id
+
+
 def test_password_reset_revokes_sessions(api: Api) -> None:
     admin = staff_login(api, role="admin")["access_token"]
     s = _new_staff(api, admin, roles=["finance"])

@@ -40,7 +40,7 @@ class RateLimiter:
         window = epoch - epoch % rule.window_seconds
         n = await self._store.count_hit(
             f"{rule.bucket}:{key}:{window}",
-            dt.datetime.fromtimestamp(window + rule.window_seconds + 60, dt.timezone.utc))
+            dt.datetime.fromtimestamp(window + rule.window_seconds + 60, dt.UTC))
         if n > rule.limit:
             raise errors.RateLimited(window + rule.window_seconds - epoch, rule.message,
                                      details={"limit": rule.limit, "window_seconds": rule.window_seconds})

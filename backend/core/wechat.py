@@ -21,7 +21,8 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Callable, Coroutine, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
@@ -30,7 +31,7 @@ from backend.core.providers import Provider
 from backend.core.store import WeChatTokenStore
 
 T = TypeVar("T")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 # A token is used until this long before WeChat says it expires; the new one is fetched meanwhile.
 EXPIRY_MARGIN_SECONDS = 300

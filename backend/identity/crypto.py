@@ -10,7 +10,8 @@ import base64
 import hashlib
 import hmac
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM

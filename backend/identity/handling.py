@@ -7,7 +7,7 @@ A check answers, for a staff member and a resident, why that member is handling 
 """
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from backend.core import errors
 from backend.core.access import Staff

@@ -31,7 +31,7 @@ from backend.identity.store import AUDIENCES, RefreshTokenStore, SessionStore
 
 log = logging.getLogger("zjb.tokens")
 ALGORITHM = "HS256"
-__all__ = ["AUDIENCES", "ALGORITHM", "SessionPolicy", "TokenPair", "TokenService"]
+__all__ = ["ALGORITHM", "AUDIENCES", "SessionPolicy", "TokenPair", "TokenService"]
 
 # How often an active session's last request is written down (it only matters for idle timeouts).
 SEEN_EVERY = dt.timedelta(seconds=60)

@@ -121,7 +121,7 @@ class StaffService:
         if changes.get("status") == "disabled" or "roles" in changes:
             await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "account_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.update", target_type="staff",
-                                target_id=staff_id, details={"changes": changes, "username": doc["username"]}, ip=ip)
+                                target_id=str(doc["_id"]), details={"changes": changes, "username": doc["username"]}, ip=ip)
         return public_staff(updated)
 
     async def set_password(self, actor: Staff, staff_id: str, password: str, ip: str) -> None:
@@ -134,13 +134,13 @@ class StaffService:
         await self.throttle.clear_username(doc["username"])
         await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "password_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.password.reset", target_type="staff",
-                                target_id=staff_id, details={"username": doc["username"]}, ip=ip)
+                                target_id=str(doc["_id"]), details={"username": doc["username"]}, ip=ip)
 
     async def unlock(self, actor: Staff, staff_id: str, ip: str) -> None:
         doc = await self.get(staff_id)
         await self.throttle.clear_username(doc["username"])
         await self.audit.record(actor=staff_actor(actor), action="staff.unlock", target_type="staff",
-                                target_id=staff_id, details={"username": doc["username"]}, ip=ip)
+                                target_id=str(doc["_id"]), details={"username": doc["username"]}, ip=ip)
 
     # -- login ---------------------------------------------------------------------------------
 
