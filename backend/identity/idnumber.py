@@ -60,6 +60,17 @@ def validate_id_number(value: str, *, today: dt.date) -> str:
     return n
 
 
+def id_number_shaped(value: str) -> str | None:
+    """The normalised number when ``value`` has the shape of an ID number (not checked further)."""
+    n = normalize_id_number(value)
+    return n if _SHAPE.match(n) else None
+
+
+def name_key(name: str) -> str:
+    """What a name is matched by: one middle dot, single spaces, Latin letters in one case."""
+    return " ".join(name.replace("•", "·").split()).casefold()
+
+
 def validate_name(value: str) -> str:
     name = value.strip()
     if not (2 <= len(name) <= 30) or not _NAME.match(name):
