@@ -23,7 +23,8 @@ def build(config: Config, deps: Deps) -> Domain:
                               config=config.payments, receipts_config=config.receipts, public_url=config.public_url)
     payments = PaymentService(store=store, clock=deps.clock, audit=deps.need("audit"), outbox=deps.need("outbox"),
                               channels=build_channels(config, deps.gateway), receipts=receipts,
-                              cases=deps.need("case_directory"), config=config.payments)
+                              cases=deps.need("case_directory"), users=deps.need("user_directory"),
+                              config=config.payments)
     interval = config.payments.job_interval_seconds
 
     async def by_status() -> list[tuple[dict[str, str], float]]:

@@ -85,10 +85,11 @@ class ReceiptPublicKey(_Payments):
 
 class StaffPayments(_Payments):
     @operation("为办件开具缴款单（缴款人为办件申请人）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
-               body=s.CREATE, responses={201: s.PAYMENT}, errors=(400, 401, 403, 404, 409))
+               body=s.CREATE, responses={201: s.PAYMENT}, errors=(400, 401, 403, 404, 409),
+               description="办件由 application_id 或办件编号 serial 指定（二选一）。")
     async def post(self) -> None:
-        self.reply(await self.payments.create_order(self.principal, self.body["application_id"], self.body["items"],
-                                                    self.client_ip()), 201)
+        self.reply(await self.payments.create_order(self.principal, self.body.get("application_id"), self.body["items"],
+                                                    self.client_ip(), serial=self.body.get("serial")), 201)
 
     @operation("缴款单列表", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"), query=s.STAFF_LIST_QUERY,
                responses={200: s.STAFF_PAYMENTS}, errors=(400, 401, 403))

@@ -56,6 +56,22 @@ class CaseDirectory(Protocol):
 
     async def get(self, application_id: str) -> CaseRef | None: ...
 
+    async def by_serial(self, serial: str) -> CaseRef | None: ...
+
+
+class UserRef(Protocol):
+    id: str
+    name_masked: str | None
+    id_number_masked: str | None
+
+
+class UserDirectory(Protocol):
+    """Residents as identity shows them to other domains: masked names and ID numbers."""
+
+    async def get(self, user_id: str) -> UserRef | None: ...
+
+    async def get_many(self, user_ids: list[str]) -> dict[str, UserRef]: ...
+
 
 # -- public shapes -------------------------------------------------------------------------------------
 
@@ -72,6 +88,12 @@ def public_payment(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def payer_view(payer_id: str, person: UserRef | None) -> dict[str, Any]:
+    """Who pays, as staff see it: masked (the full identity only through the audited reveal)."""
+    return {"id": payer_id, "name_masked": person.name_masked if person else None,
+            "id_number_masked": person.id_number_masked if person else None}
+
+
 def public_refund(r: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(r["_id"]), "payment_id": str(r["payment_id"]), "request_id": r["request_id"],
             "out_refund_no": r["out_refund_no"], "amount_fen": r["amount_fen"], "status": r["status"],
@@ -82,7 +104,7 @@ def public_refund(r: dict[str, Any]) -> dict[str, Any]:
 class PaymentService:
     def __init__(self, *, store: PaymentStore, clock: Clock, audit: AuditLog, outbox: Outbox,
                  channels: Mapping[str, PaymentChannel], receipts: ReceiptService, cases: CaseDirectory,
-                 config: PaymentsConfig):
+                 users: UserDirectory, config: PaymentsConfig):
         self.store = store
         self.clock = clock
         self.audit = audit
@@ -90,6 +112,7 @@ class PaymentService:
         self.channels = dict(channels)
         self.receipts = receipts
         self.cases = cases
+        self.users = users
         self.config = config
         self.backoff = [int(x) for x in config.query_backoff_seconds]
 
@@ -104,10 +127,17 @@ class PaymentService:
 
     # -- orders ----------------------------------------------------------------------------------------
 
-    async def create_order(self, staff: Staff, application_id: str, items: list[dict[str, Any]], ip: str) -> dict:
-        case = await self.cases.get(application_id)
+    async def create_order(self, staff: Staff, application_id: str | None, items: list[dict[str, Any]], ip: str, *,
+                           serial: str | None = None) -> dict:
+        """An order for the case named by its id or by its serial (办件编号)."""
+        if application_id:
+            case = await self.cases.get(application_id)
+        elif serial:
+            case = await self.cases.by_serial(serial)
+        else:
+            raise errors.InvalidInput({"serial": "请填写办件编号"})
         if case is None:
-            raise errors.NotFound("办件不存在")
+            raise errors.NotFound("未找到该办件，请核对办件编号")
         if case.status in ("withdrawn", "rejected"):
             raise errors.InvalidState("该办件已撤回或不予受理，不能开具缴款单")
         names = [i["name"].strip() for i in items]
@@ -151,7 +181,8 @@ class PaymentService:
                              limit: int) -> tuple[list, str | None]:
         docs, nxt = await self.store.payments_page(status=status, application_id=application_id, before=cursor,
                                                    limit=limit)
-        return [public_payment(d) for d in docs], nxt
+        payers = await self.users.get_many([d["payer_id"] for d in docs]) if docs else {}
+        return [{**public_payment(d), "payer": payer_view(d["payer_id"], payers.get(d["payer_id"]))} for d in docs], nxt
 
     async def staff_view(self, payment_id: str) -> dict[str, Any]:
         p = await self.store.payment(payment_id)
@@ -160,6 +191,7 @@ class PaymentService:
         attempts = await self.store.attempts_of(p["_id"])
         refunds = await self.store.refunds_of(p["_id"])
         return {**public_payment(p), "payer_id": p["payer_id"],
+                "payer": payer_view(p["payer_id"], await self.users.get(p["payer_id"])),
                 "attempts": [{"out_trade_no": a["out_trade_no"], "channel": a["channel"], "status": a["status"],
                               "transaction_id": a.get("transaction_id"), "created_at": a["created_at"],
                               "paid_at": a.get("provider_paid_at"), "query_count": a.get("query_count", 0)}
