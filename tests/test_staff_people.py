@@ -3,31 +3,21 @@ a case serial, an ID number, a full name or a booking code; never by an internal
 from __future__ import annotations
 
 import datetime as dt
-import random
 from typing import Any
 
-from tests.support import Api, AppServer, ResidentHandle, assert_error, make_id_number, new_resident, staff_login
-from tests.support_appointments import advance_to, book, day_ahead, fresh_staff, make_bookable, open_day, slots, to_local
+from tests.support import Api, AppServer, assert_error, make_id_number, staff_login
+from tests.support_appointments import (
+    advance_to,
+    book,
+    day_ahead,
+    fresh_staff,
+    make_bookable,
+    open_day,
+    slots,
+    to_local,
+)
 from tests.support_cases import submit
-
-HAN = "安柏晨德枫冠海泓嘉景俊凯朗霖铭沐楠鹏谦清锐树涛伟煦轩雅逸哲梓"
-
-
-def unique_name() -> str:
-    """A two-surname Chinese name no other test uses (names are matched exactly)."""
-    return "欧阳" + "".join(random.choice(HAN) for _ in range(3))
-
-
-def masked(name: str) -> str:
-    return name[0] + "*" * (len(name) - 1)
-
-
-def id_masked(n: str) -> str:
-    return n[:4] + "*" * 10 + n[-4:]
-
-
-def verified(api: Api, name: str | None = None) -> ResidentHandle:
-    return new_resident(api, verified=True, name=name or unique_name(), id_number=make_id_number())
+from tests.support_people import id_masked, masked, verified
 
 
 def cases(api: Api, token: str, **params: str) -> list[dict[str, Any]]:
