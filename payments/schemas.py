@@ -3,7 +3,8 @@ from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, 
 
 ITEM = obj({"name": string(minLength=1, maxLength=40, description="收费项目名称"),
             "amount_fen": integer(minimum=1, maximum=100_000_000, description="金额（分）")}, ["name", "amount_fen"])
-CREATE = obj({"application_id": ID, "serial": string(minLength=1, maxLength=32, description="办件编号（与 application_id 二选一）"),
+CREATE = obj({"application_id": ID,
+              "serial": string(minLength=1, maxLength=32, description="办件编号（与 application_id 二选一）"),
               "items": array(ITEM, minItems=1, maxItems=20)}, ["items"])
 PAY = obj({"channel": string(enum=["wechat", "alipay"]),
            "mode": string(enum=["qr", "wap"], description="支付宝：qr 扫码（默认）或 wap 手机网站")}, ["channel"])
@@ -37,7 +38,8 @@ REFUND_VIEW = obj({"id": string(), "payment_id": string(), "request_id": string(
                   ["id", "amount_fen", "status"])
 PAYER = obj({"id": string(), "name_masked": nullable(string()), "id_number_masked": nullable(string())},
             ["id", "name_masked", "id_number_masked"], description="缴款人（脱敏，完整信息须经审计的查看）")
-STAFF_PAYMENT = obj({**PAYMENT["properties"], "payer_id": string(), "payer": PAYER, "attempts": array({"type": "object"}),
+STAFF_PAYMENT = obj({**PAYMENT["properties"], "payer_id": string(), "payer": PAYER,
+                     "attempts": array({"type": "object"}),
                      "refunds": array(REFUND_VIEW)}, ["id", "status", "amount_fen", "attempts", "refunds"])
 PAY_RESULT = obj({
     "channel": string(), "out_trade_no": string(), "expires_at": DATETIME,

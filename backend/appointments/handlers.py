@@ -130,7 +130,8 @@ class StaffReleaseHandler(ApiHandler):
 class StaffAppointmentsHandler(ApiHandler):
     @operation("大厅某日的预约；或按预约码查找一个预约", tags=STAFF_TAGS, auth="staff", roles=CLERK + MANAGE,
                query=s.STAFF_APPOINTMENTS_QUERY, responses={200: s.APPOINTMENTS}, errors=(400, 401, 403, 404),
-               description="给出 code 时按预约码查找（找不到为空列表），否则须给出 hall_id。每个预约带有群众的脱敏姓名与身份证号。")
+               description="给出 code 时按预约码查找（找不到为空列表），否则须给出 hall_id。"
+                           "每个预约带有群众的脱敏姓名与身份证号。")
     async def get(self) -> None:
         if self.query.get("code"):
             self.reply(_items(await self.queue.appointment_by_code(self.principal, self.query["code"])))
