@@ -22,9 +22,10 @@ COLLECTIONS = [
             # One ID number binds one account: enforced by the database, not by a prior read.
             IndexModel([("realname.id_hash", ASCENDING)], unique=True,
                        partialFilterExpression={"realname.id_hash": {"$type": "string"}}),
-            # Staff find a resident by the full name (a keyed hash of it; several may share one).
-            IndexModel([("realname.name_hash", ASCENDING)],
-                       partialFilterExpression={"realname.name_hash": {"$type": "string"}}),
+            # Lookups by ID number and by full name (keyed hashes; several may share a name). Sparse,
+            # not partial: the database answers queries through sparse indexes, never partial ones.
+            IndexModel([("realname.id_hash", ASCENDING)], sparse=True, name="realname.id_hash_lookup"),
+            IndexModel([("realname.name_hash", ASCENDING)], sparse=True),
         ),
         validator={"$jsonSchema": {
             "bsonType": "object",
