@@ -48,6 +48,8 @@ class UserDirectory(Protocol):
 
     async def get(self, user_id: str) -> UserRef | None: ...
 
+    async def get_many(self, user_ids: list[str]) -> dict[str, UserRef]: ...
+
 
 def public_receipt(r: dict[str, Any]) -> dict[str, Any]:
     c = r["content"]

@@ -31,7 +31,7 @@ from backend.core.clock import Clock
 from notify.outbox import Outbox
 from payments.providers import (AlreadyPaid, AttemptRequest, NoticeAnswer, NoticeRejected, PaidTrade,
                                 PaymentChannel, RefundState)
-from payments.receipting import ReceiptService
+from payments.receipting import ReceiptService, UserDirectory, UserRef
 from payments.reconcile import reconcile
 from payments.store import PaymentStore
 
@@ -57,20 +57,6 @@ class CaseDirectory(Protocol):
     async def get(self, application_id: str) -> CaseRef | None: ...
 
     async def by_serial(self, serial: str) -> CaseRef | None: ...
-
-
-class UserRef(Protocol):
-    id: str
-    name_masked: str | None
-    id_number_masked: str | None
-
-
-class UserDirectory(Protocol):
-    """Residents as identity shows them to other domains: masked names and ID numbers."""
-
-    async def get(self, user_id: str) -> UserRef | None: ...
-
-    async def get_many(self, user_ids: list[str]) -> dict[str, UserRef]: ...
 
 
 # -- public shapes -------------------------------------------------------------------------------------
