@@ -96,7 +96,7 @@ class StaffPayments(_Payments):
     async def get(self) -> None:
         q = self.query
         items, cursor = await self.payments.list_for_staff(q.get("status"), q.get("application_id"), q.get("cursor"),
-                                                           q.get("limit", 50))
+                                                           q.get("limit", 50), serial=q.get("serial"))
         self.reply({"items": items, "next_cursor": cursor})
 
 

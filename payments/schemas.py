@@ -18,7 +18,8 @@ RECONCILE_QUERY = RECONCILE
 LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100)})
 STAFF_LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100),
                         "status": string(enum=["unpaid", "paid", "refunding", "refunded", "closed"]),
-                        "application_id": string(maxLength=64)})
+                        "application_id": string(maxLength=64),
+                        "serial": string(maxLength=32, description="办件编号：只列该办件的缴款单")})
 VERIFY_QUERY = obj({"code": string(minLength=1, maxLength=20), "number": string(minLength=1, maxLength=20),
                     "check": string(minLength=1, maxLength=20)}, ["code", "number", "check"])
 RECEIPT_QUERY = obj({"number": string(minLength=1, maxLength=20), "code": string(maxLength=20)}, ["number"])

@@ -164,7 +164,13 @@ class PaymentService:
         return [public_payment(d) for d in docs], nxt
 
     async def list_for_staff(self, status: str | None, application_id: str | None, cursor: str | None,
-                             limit: int) -> tuple[list, str | None]:
+                             limit: int, *, serial: str | None = None) -> tuple[list, str | None]:
+        """Orders, newest first; of one case when it is named by its id or its serial."""
+        if serial and not application_id:
+            case = await self.cases.by_serial(serial)
+            if case is None:
+                return [], None
+            application_id = case.id
         docs, nxt = await self.store.payments_page(status=status, application_id=application_id, before=cursor,
                                                    limit=limit)
         payers = await self.users.get_many([d["payer_id"] for d in docs]) if docs else {}

@@ -138,6 +138,10 @@ def test_fee_order_by_serial_and_payment_views_name_the_payer(api: Api, server: 
     assert detail["payer"] == payer
     listed = api.get("/api/v1/staff/payments", params={"application_id": case["id"]}, token=finance).json()["items"]
     assert [p["payer"] for p in listed] == [payer]
+    by_serial = api.get("/api/v1/staff/payments", params={"serial": case["serial"]}, token=finance).json()["items"]
+    assert [p["id"] for p in by_serial] == [order["id"]]
+    assert api.get("/api/v1/staff/payments", params={"serial": "ZJB20000101000001"},
+                   token=finance).json()["items"] == []
     # The resident's own view of the order carries no staff-only payer block.
     mine = api.get(f"/api/v1/payments/{order['id']}", token=person.access_token).json()
     assert "payer" not in mine
