@@ -31,7 +31,7 @@ def build(config: Config, deps: Deps) -> Domain:
     payees = PayeeUnits(store, deps.need("catalogue"), config.payments.payee_name)
     payments = PaymentService(store=store, clock=deps.clock, audit=deps.need("audit"), outbox=deps.need("outbox"),
                               channels=channels, receipts=receipts, cases=deps.need("case_directory"),
-                              payees=payees, config=config.payments)
+                              users=deps.need("user_directory"), payees=payees, config=config.payments)
     reconciliation = ReconciliationService(store=store, clock=deps.clock, audit=deps.need("audit"), channels=channels,
                                            config=config.payments)
     interval = config.payments.job_interval_seconds

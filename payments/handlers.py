@@ -122,18 +122,19 @@ class VerifyPage(_Payments):
 class StaffPayments(_Payments):
     @operation("为办件开具缴款单（缴款人为办件申请人）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
                body=s.CREATE, responses={201: s.PAYMENT}, errors=(400, 401, 403, 404, 409),
-               description="同一办件已有相同收费项目（名称与金额）的缴款单（待支付、已支付或退款中）时为 409 "
-                           "duplicate_order，details.payment_id 为已有的缴款单；不同的费用可以另行开具。")
+               description="办件由 application_id 或办件编号 serial 指定（二选一）。同一办件已有相同收费项目（名称与金额）的"
+                           "缴款单（待支付、已支付或退款中）时为 409 duplicate_order，details.payment_id 为已有的缴款单；"
+                           "不同的费用可以另行开具。")
     async def post(self) -> None:
-        self.reply(await self.payments.create_order(self.principal, self.body["application_id"], self.body["items"],
-                                                    self.client_ip()), 201)
+        self.reply(await self.payments.create_order(self.principal, self.body.get("application_id"), self.body["items"],
+                                                    self.client_ip(), serial=self.body.get("serial")), 201)
 
     @operation("缴款单列表", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"), query=s.STAFF_LIST_QUERY,
                responses={200: s.STAFF_PAYMENTS}, errors=(400, 401, 403))
     async def get(self) -> None:
         q = self.query
         items, cursor = await self.payments.list_for_staff(q.get("status"), q.get("application_id"), q.get("cursor"),
-                                                           q.get("limit", 50))
+                                                           q.get("limit", 50), serial=q.get("serial"))
         self.reply({"items": items, "next_cursor": cursor})
 
 

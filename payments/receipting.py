@@ -57,6 +57,9 @@ class UserDirectory(Protocol):
         """The verified real name, for the payer's own documents only."""
         ...
 
+    async def get_many(self, user_ids: list[str]) -> dict[str, UserRef]: ...
+
+
 
 def kind_of(r: dict[str, Any]) -> str:
     return "red" if "refund_id" in r else "blue"

@@ -3,7 +3,9 @@ from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, 
 
 ITEM = obj({"name": string(minLength=1, maxLength=40, description="收费项目名称"),
             "amount_fen": money(minimum=1, maximum=100_000_000)}, ["name", "amount_fen"])
-CREATE = obj({"application_id": ID, "items": array(ITEM, minItems=1, maxItems=20)}, ["application_id", "items"])
+CREATE = obj({"application_id": ID,
+              "serial": string(minLength=1, maxLength=32, description="办件编号（与 application_id 二选一）"),
+              "items": array(ITEM, minItems=1, maxItems=20)}, ["items"])
 PAY = obj({"channel": string(enum=["wechat", "alipay"]),
            "mode": string(enum=["qr", "wap"], description="支付宝：qr 扫码（默认）或 wap 手机网站")}, ["channel"])
 CLOSE = obj({"reason": string(maxLength=100)})
@@ -19,7 +21,8 @@ DAY_QUERY = obj({"date": string(format="date", pattern=r"^\d{4}-\d{2}-\d{2}$")},
 LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100)})
 STAFF_LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100),
                         "status": string(enum=["unpaid", "paid", "refunding", "refunded", "closed"]),
-                        "application_id": string(maxLength=64)})
+                        "application_id": string(maxLength=64),
+                        "serial": string(maxLength=32, description="办件编号：只列该办件的缴款单")})
 VERIFY_QUERY = obj({"code": string(minLength=1, maxLength=20), "number": string(minLength=1, maxLength=20),
                     "check": string(minLength=1, maxLength=20)}, ["code", "number", "check"])
 RECEIPT_QUERY = obj({"number": string(minLength=1, maxLength=20), "code": string(maxLength=20)}, ["number"])
@@ -38,7 +41,10 @@ REFUND_VIEW = obj({"id": string(), "payment_id": string(), "request_id": string(
                    "kind": string(), "reason": string(), "created_at": DATETIME, "succeeded_at": nullable(DATETIME),
                    "red_receipt_id": nullable(string(description="红字票据（退款成功后开具）"))},
                   ["id", "amount_fen", "status"])
-STAFF_PAYMENT = obj({**PAYMENT["properties"], "payer_id": string(), "attempts": array({"type": "object"}),
+PAYER = obj({"id": string(), "name_masked": nullable(string()), "id_number_masked": nullable(string())},
+            ["id", "name_masked", "id_number_masked"], description="缴款人（脱敏，完整信息须经审计的查看）")
+STAFF_PAYMENT = obj({**PAYMENT["properties"], "payer_id": string(), "payer": PAYER,
+                     "attempts": array({"type": "object"}),
                      "refunds": array(REFUND_VIEW),
                      "payee_unit": nullable(obj({"id": string(), "name": string(), "unit_code": string()},
                                                 additional=True)),
@@ -108,6 +114,6 @@ CLEARING = obj({
 }, ["date", "units", "total", "channels", "agrees_with_bills"])
 
 PAYMENTS = list_of(PAYMENT)
-STAFF_PAYMENTS = list_of(PAYMENT)
+STAFF_PAYMENTS = list_of(obj({**PAYMENT["properties"], "payer": PAYER}, PAYMENT["required"], additional=True))
 RECEIPTS = list_of(RECEIPT)
 RED_RECEIPTS = list_of(RECEIPT)

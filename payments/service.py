@@ -34,7 +34,7 @@ from notify.outbox import Outbox
 from payments.clearing import PayeeUnits
 from payments.providers import (AlreadyPaid, AttemptRequest, NoticeAnswer, NoticeRejected, PaidTrade,
                                 PaymentChannel, RefundState)
-from payments.receipting import ReceiptService
+from payments.receipting import ReceiptService, UserDirectory, UserRef
 from payments.store import PaymentStore
 
 log = logging.getLogger("zjb.payments")
@@ -58,6 +58,8 @@ class CaseDirectory(Protocol):
 
     async def get(self, application_id: str) -> CaseRef | None: ...
 
+    async def by_serial(self, serial: str) -> CaseRef | None: ...
+
 
 # -- public shapes -------------------------------------------------------------------------------------
 
@@ -72,6 +74,12 @@ def public_payment(p: dict[str, Any]) -> dict[str, Any]:
         "paid_channel": p.get("paid_channel"), "paid_at": p.get("paid_at"), "expires_at": p.get("expires_at"),
         "closed_at": p.get("closed_at"), "close_reason": p.get("close_reason"), "created_at": p["created_at"],
     }
+
+
+def payer_view(payer_id: str, person: UserRef | None) -> dict[str, Any]:
+    """Who pays, as staff see it: masked (the full identity only through the audited reveal)."""
+    return {"id": payer_id, "name_masked": person.name_masked if person else None,
+            "id_number_masked": person.id_number_masked if person else None}
 
 
 def public_refund(r: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +99,7 @@ def order_key(application_id: str, items: list[tuple[str, int]]) -> str:
 class PaymentService:
     def __init__(self, *, store: PaymentStore, clock: Clock, audit: AuditLog, outbox: Outbox,
                  channels: Mapping[str, PaymentChannel], receipts: ReceiptService, cases: CaseDirectory,
-                 payees: PayeeUnits, config: PaymentsConfig):
+                 payees: PayeeUnits, users: UserDirectory, config: PaymentsConfig):
         self.store = store
         self.payees = payees
         self.clock = clock
@@ -100,6 +108,7 @@ class PaymentService:
         self.channels = dict(channels)
         self.receipts = receipts
         self.cases = cases
+        self.users = users
         self.config = config
         self.backoff = [int(x) for x in config.query_backoff_seconds]
 
@@ -114,10 +123,17 @@ class PaymentService:
 
     # -- orders ----------------------------------------------------------------------------------------
 
-    async def create_order(self, staff: Staff, application_id: str, items: list[dict[str, Any]], ip: str) -> dict:
-        case = await self.cases.get(application_id)
+    async def create_order(self, staff: Staff, application_id: str | None, items: list[dict[str, Any]], ip: str, *,
+                           serial: str | None = None) -> dict:
+        """An order for the case named by its id or by its serial (办件编号)."""
+        if application_id:
+            case = await self.cases.get(application_id)
+        elif serial:
+            case = await self.cases.by_serial(serial)
+        else:
+            raise errors.InvalidInput({"serial": "请填写办件编号"})
         if case is None:
-            raise errors.NotFound("办件不存在")
+            raise errors.NotFound("未找到该办件，请核对办件编号")
         if case.status in ("withdrawn", "rejected"):
             raise errors.InvalidState("该办件已撤回或不予受理，不能开具缴款单")
         names = [i["name"].strip() for i in items]
@@ -172,10 +188,17 @@ class PaymentService:
         return [public_payment(d) for d in docs], nxt
 
     async def list_for_staff(self, status: str | None, application_id: str | None, cursor: str | None,
-                             limit: int) -> tuple[list, str | None]:
+                             limit: int, *, serial: str | None = None) -> tuple[list, str | None]:
+        """Orders, newest first; of one case when it is named by its id or its serial."""
+        if serial and not application_id:
+            case = await self.cases.by_serial(serial)
+            if case is None:
+                return [], None
+            application_id = case.id
         docs, nxt = await self.store.payments_page(status=status, application_id=application_id, before=cursor,
                                                    limit=limit)
-        return [public_payment(d) for d in docs], nxt
+        payers = await self.users.get_many([d["payer_id"] for d in docs]) if docs else {}
+        return [{**public_payment(d), "payer": payer_view(d["payer_id"], payers.get(d["payer_id"]))} for d in docs], nxt
 
     async def staff_view(self, payment_id: str) -> dict[str, Any]:
         p = await self.store.payment(payment_id)
@@ -185,6 +208,7 @@ class PaymentService:
         refunds = await self.store.refunds_of(p["_id"])
         return {**public_payment(p), "payer_id": p["payer_id"], "payee_unit": p.get("payee_unit"),
                 "item_codes": [i.get("item_code") or "" for i in p["items"]],
+                "payer": payer_view(p["payer_id"], await self.users.get(p["payer_id"])),
                 "attempts": [{"out_trade_no": a["out_trade_no"], "channel": a["channel"], "status": a["status"],
                               "transaction_id": a.get("transaction_id"), "created_at": a["created_at"],
                               "paid_at": a.get("provider_paid_at"), "query_count": a.get("query_count", 0)}

@@ -196,11 +196,11 @@ def test_finance_creates_an_order_refunds_part_and_finds_the_receipt(console, ap
     require_endpoints(server, "/staff/payments", "/staff/payments/{id}", "/staff/payments/{id}/refunds",
                       "/staff/receipts", "/staff/reconciliation", "/payments/{id}/pay")
     resident = new_resident(api, verified=True)
-    case_id = make_case(api, server, resident=resident)["id"]
+    serial = make_case(api, server, resident=resident)["serial"]
     c = console("finance-flow").login_as("finance").go("finance/payments")
     p = c.page
     form = p.locator("form.create-payment")
-    form.get_by_label("办件 ID").fill(case_id)
+    form.get_by_label("办件编号").fill(serial)
     form.get_by_label("收费项目").fill("证照工本费")
     form.get_by_label("金额（元）").fill("abc")
     form.get_by_role("button", name="开具缴款单").click()
@@ -208,7 +208,8 @@ def test_finance_creates_an_order_refunds_part_and_finds_the_receipt(console, ap
     form.get_by_label("金额（元）").fill("30.00")
     form.get_by_role("button", name="开具缴款单").click()
     dialog = p.get_by_role("dialog")
-    assert "¥30.00" in dialog.inner_text()
+    assert "¥30.00" in dialog.inner_text() and serial in dialog.inner_text()
+    assert f"缴款人 {resident.name[0]}*" in dialog.inner_text()
     dialog.get_by_role("button", name="确认").click()
     form.get_by_text("已开具缴款单").wait_for()
     p.locator(".payment-detail .status").filter(has_text="待支付").wait_for()

@@ -36,7 +36,7 @@ def build(config: Config, deps: Deps) -> Domain:
     booking = BookingService(store=store, rules=rules, waitlist=waitlist, outbox=outbox, names=names, audit=audit,
                              clock=clock, config=cfg)
     queue = QueueService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
-                         transaction=transaction, clock=clock, config=cfg)
+                         transaction=transaction, clock=clock, config=cfg, users=deps.need("user_directory"))
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_due_by_status(clock.now())]

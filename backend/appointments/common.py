@@ -111,6 +111,15 @@ def appointment_view(a: dict[str, Any], cfg: AppointmentsConfig, *, qr: bool = F
     return out
 
 
+def resident_view(user_id: str | None, person: Any) -> dict[str, Any] | None:
+    """The resident of a booking or ticket as staff see them: masked name and ID number (the full
+    ones only through the audited reveal); None for a walk-in ticket, which names nobody."""
+    if not user_id:
+        return None
+    return {"id": user_id, "name_masked": getattr(person, "name_masked", None),
+            "id_number_masked": getattr(person, "id_number_masked", None)}
+
+
 def event_payload(a: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """What every appointment message carries."""
     return {"appointment_id": str(a["_id"]), "code": a["code"], "service_name": a.get("service_name", ""),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.appointments import schemas as s
+from backend.core import errors
 from backend.core.api import ApiHandler, bind, operation, route
 
 TAGS = ("预约",)
@@ -127,9 +128,16 @@ class StaffReleaseHandler(ApiHandler):
 
 # -- window clerks ------------------------------------------------------------------------------
 class StaffAppointmentsHandler(ApiHandler):
-    @operation("大厅某日的预约", tags=STAFF_TAGS, auth="staff", roles=CLERK + MANAGE, query=s.HALL_DATE_QUERY,
-               responses={200: s.APPOINTMENTS}, errors=(400, 401, 403, 404))
+    @operation("大厅某日的预约；或按预约码查找一个预约", tags=STAFF_TAGS, auth="staff", roles=CLERK + MANAGE,
+               query=s.STAFF_APPOINTMENTS_QUERY, responses={200: s.APPOINTMENTS}, errors=(400, 401, 403, 404),
+               description="给出 code 时按预约码查找（找不到为空列表），否则须给出 hall_id。"
+                           "每个预约带有群众的脱敏姓名与身份证号。")
     async def get(self) -> None:
+        if self.query.get("code"):
+            self.reply(_items(await self.queue.appointment_by_code(self.principal, self.query["code"])))
+            return
+        if not self.query.get("hall_id"):
+            raise errors.InvalidInput({"hall_id": "请选择大厅"})
         date = self.query.get("date") or self.clock.local_now().date().isoformat()
         self.reply(_items(await self.queue.hall_appointments(self.principal, self.query["hall_id"], date)))
 

@@ -14,7 +14,14 @@ import datetime as dt
 from typing import Any
 
 from backend.appointments import lifecycle
-from backend.appointments.common import HallAccess, Names, StaffAudit, Transaction, appointment_view
+from backend.appointments.common import (
+    HallAccess,
+    Names,
+    StaffAudit,
+    Transaction,
+    appointment_view,
+    resident_view,
+)
 from backend.appointments.store import AppointmentStore
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
@@ -50,8 +57,9 @@ async def ticket_view(store: AppointmentStore, t: dict[str, Any], ahead: int | N
 
 class QueueService:
     def __init__(self, *, store: AppointmentStore, catalogue: CatalogueService, halls: HallAccess, names: Names,
-                 audit: StaffAudit, transaction: Transaction, clock: Clock, config: AppointmentsConfig):
+                 audit: StaffAudit, transaction: Transaction, clock: Clock, config: AppointmentsConfig, users: Any):
         self.store = store
+        self.users = users  # identity's user directory: masked names and ID numbers
         self.catalogue = catalogue
         self.halls = halls
         self.names = names
@@ -127,9 +135,19 @@ class QueueService:
         return await self._answer(doc, t, already=False)
 
     async def _answer(self, a: dict[str, Any], t: dict[str, Any], *, already: bool) -> dict[str, Any]:
-        v = await ticket_view(self.store, t)
+        v = await self._staff_ticket(t)
         return {"ticket_number": t["number"], "ticket": v, "ahead": v["ahead"], "already_checked_in": already,
-                "appointment": appointment_view(a, self.cfg)}
+                "appointment": {**appointment_view(a, self.cfg), "resident": v["resident"]}}
+
+    async def _staff_ticket(self, t: dict[str, Any], ahead: int | None = None,
+                            people: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A ticket as staff see it: with its resident, masked (``people``: those already read)."""
+        uid = t.get("user_id")
+        if people is None:
+            person = await self.users.get(uid) if uid else None
+        else:
+            person = people.get(uid) if uid else None
+        return {**await ticket_view(self.store, t, ahead), "resident": resident_view(uid, person)}
 
     async def walk_in(self, staff: Staff, hall_id: str, service_id: str, ip: str) -> dict[str, Any]:
         hall = await self.halls.scope(staff, hall_id)
@@ -144,7 +162,7 @@ class QueueService:
                                                      appointment=None, session=s))
         await self.audit.staff(staff, "appointments.ticket.walk_in", "ticket", str(t["_id"]), ip,
                                {"ticket_number": t["number"], "hall_id": hall_id, "service_id": service_id})
-        return await ticket_view(self.store, t)
+        return await self._staff_ticket(t)
 
     async def _open_now(self, hall: dict[str, Any], service_id: str) -> None:
         """Walk-in tickets only while the hall is open: its own hours that day, unless an exception
@@ -174,6 +192,7 @@ class QueueService:
         await self.halls.scope(staff, hall_id)
         date = self.clock.local_now().date().isoformat()
         docs = await self.store.hall_day_tickets(hall_id, date)  # in queue order
+        people = await self.users.get_many([t["user_id"] for t in docs if t.get("user_id")])
         waiting: dict[str, list[int]] = {}  # per area, the order of the waiting tickets so far
         items = []
         for t in docs:
@@ -182,7 +201,7 @@ class QueueService:
                 orders = waiting.setdefault(t["prefix"], [])
                 ahead = bisect.bisect_left(orders, t["order"])
                 orders.append(t["order"])
-            items.append(await ticket_view(self.store, t, ahead))
+            items.append(await self._staff_ticket(t, ahead, people))
         return {"items": items, "next_cursor": None, "date": date,
                 "waiting": sum(1 for t in docs if t["status"] == "waiting"),
                 "called": sum(1 for t in docs if t["status"] == "called")}
@@ -205,7 +224,7 @@ class QueueService:
         t = {**t, **changes}
         await self.audit.staff(staff, "appointments.ticket.call", "ticket", str(t["_id"]), ip,
                                {"ticket_number": t["number"], "window": window["number"]})
-        return await ticket_view(self.store, t)
+        return await self._staff_ticket(t)
 
     async def _ticket_in_scope(self, staff: Staff, ticket_id: str) -> dict[str, Any]:
         t = await self.store.ticket(ticket_id)
@@ -226,7 +245,7 @@ class QueueService:
         doc = await self.store.ticket(t["_id"]) or t
         await self.audit.staff(staff, "appointments.ticket.recall", "ticket", ticket_id, ip,
                                {"ticket_number": doc["number"], "recalls": doc["recalls"]})
-        return await ticket_view(self.store, doc)
+        return await self._staff_ticket(doc)
 
     async def finish(self, staff: Staff, ticket_id: str, to: str, ip: str) -> dict[str, Any]:
         """served or absent (过号), from called only."""
@@ -242,8 +261,21 @@ class QueueService:
                 await lifecycle.move(self.store, a, to, now, self.cfg)
         await self.audit.staff(staff, f"appointments.ticket.{to}", "ticket", ticket_id, ip,
                                {"ticket_number": doc["number"]})
-        return await ticket_view(self.store, doc)
+        return await self._staff_ticket(doc)
 
     async def hall_appointments(self, staff: Staff, hall_id: str, date: str) -> list[dict[str, Any]]:
         await self.halls.scope(staff, hall_id)
-        return [appointment_view(a, self.cfg) for a in await self.store.hall_day_appointments(hall_id, date)]
+        return await self._staff_appointments(await self.store.hall_day_appointments(hall_id, date))
+
+    async def appointment_by_code(self, staff: Staff, code: str) -> list[dict[str, Any]]:
+        """The booking of this code (预约码), with its resident: how a clerk finds who is at the window."""
+        a = await self.store.by_code(code.strip().upper())
+        if a is None or a["status"] in ("pending", "abandoned"):
+            return []
+        await self.halls.scope(staff, a["hall_id"])
+        return await self._staff_appointments([a])
+
+    async def _staff_appointments(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        people = await self.users.get_many([a["user_id"] for a in docs]) if docs else {}
+        return [{**appointment_view(a, self.cfg), "resident": resident_view(a["user_id"], people.get(a["user_id"]))}
+                for a in docs]

@@ -48,11 +48,14 @@ CALENDAR_QUERY = obj({"from": DATE, "to": DATE}, ["from", "to"])
 RELEASE_IN = obj({"hall_id": ID, "date": DATE, "service_id": ID}, ["hall_id", "date"])
 RELEASED = out({"released": integer(), "date": string(), "hall_id": string()}, ["released", "date", "hall_id"])
 
+RESIDENT = {**nullable(out({"id": string(), "name_masked": nullable(string()), "id_number_masked": nullable(string())},
+                           ["id", "name_masked", "id_number_masked"])),
+            "description": "预约或排队的群众（仅工作人员可见；脱敏，完整信息须经审计的查看；现场取号为 null）"}
 TICKET = out({"id": string(), "ticket_number": string(), "hall_id": string(), "date": string(),
               "service_id": string(), "service_name": string(), "kind": string(enum=["appointment", "walk_in"]),
               "appointment_id": nullable(string()), "status": string(enum=["waiting", "called", "served", "absent"]),
               "ahead": integer(minimum=0), "window_id": nullable(string()), "window_number": nullable(string()),
-              "recalls": integer(), "created_at": DATETIME, "called_at": nullable(DATETIME)},
+              "recalls": integer(), "created_at": DATETIME, "called_at": nullable(DATETIME), "resident": RESIDENT},
              ["id", "ticket_number", "hall_id", "status", "ahead"])
 APPT_STATUS = string(enum=["booked", "cancelled", "checked_in", "served", "absent", "no_show", "pending"])
 APPOINTMENT = out({
@@ -61,7 +64,7 @@ APPOINTMENT = out({
     "service_id": string(), "service_name": string(), "hall_id": string(), "hall_name": string(), "date": string(),
     "start": DATETIME, "end": DATETIME, "cancel_deadline": DATETIME, "created_at": DATETIME,
     "ticket_number": nullable(string()),
-    "qr_png_base64": string(description="预约码二维码 PNG（base64）"), "ticket": TICKET,
+    "qr_png_base64": string(description="预约码二维码 PNG（base64）"), "ticket": TICKET, "resident": RESIDENT,
 }, ["id", "code", "status", "slot"])
 APPOINTMENTS = list_of(APPOINTMENT)
 BOOK_IN = obj({"slot_id": ID}, ["slot_id"])
@@ -86,6 +89,10 @@ CHECKIN = out({"ticket_number": string(), "ticket": TICKET, "ahead": integer(), 
 WALKIN_IN = obj({"hall_id": ID, "service_id": ID}, ["hall_id", "service_id"])
 HALL_QUERY = obj({"hall_id": string(minLength=1, maxLength=64)}, ["hall_id"])
 HALL_DATE_QUERY = obj({"hall_id": string(minLength=1, maxLength=64), "date": DATE}, ["hall_id"])
+STAFF_APPOINTMENTS_QUERY = obj({
+    "hall_id": string(minLength=1, maxLength=64), "date": DATE,
+    "code": string(minLength=4, maxLength=16, pattern=r"^[A-Za-z0-9]+$", description="预约码：按预约码查找（不需大厅）"),
+})
 QUEUE = out({"items": array(TICKET), "next_cursor": nullable(string()), "date": string(), "waiting": integer(),
              "called": integer()}, ["items", "next_cursor", "waiting"])
 CALL_IN = obj({"hall_id": ID}, ["hall_id"])

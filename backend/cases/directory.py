@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from backend.cases.serials import serial_shaped
 from backend.cases.store import CaseStore
 
 
@@ -24,8 +26,16 @@ class CaseDirectory:
 
     async def get(self, application_id: str) -> CaseRef | None:
         doc = await self._store.case(application_id, brief=True)
-        if doc is None:
-            return None
-        return CaseRef(id=str(doc["_id"]), serial=str(doc["serial"]), applicant_id=str(doc["applicant_id"]),
-                       service_id=str(doc["service_id"]), service_name=str(doc.get("service_name") or ""),
-                       department_id=doc.get("department_id"), status=str(doc["status"]))
+        return None if doc is None else case_ref(doc)
+
+    async def by_serial(self, serial: str) -> CaseRef | None:
+        """The case of this serial (办件编号, as printed and typed by staff), or None."""
+        exact = serial_shaped(serial)
+        doc = None if exact is None else await self._store.case_by_serial(exact)
+        return None if doc is None else case_ref(doc)
+
+
+def case_ref(doc: dict[str, Any]) -> CaseRef:
+    return CaseRef(id=str(doc["_id"]), serial=str(doc["serial"]), applicant_id=str(doc["applicant_id"]),
+                   service_id=str(doc["service_id"]), service_name=str(doc.get("service_name") or ""),
+                   department_id=doc.get("department_id"), status=str(doc["status"]))

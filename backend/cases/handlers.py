@@ -54,10 +54,11 @@ class RatingHandler(ApiHandler):
 
 
 class StaffApplicationsHandler(ApiHandler):
-    @operation("办件列表（按状态、部门、红黄绿灯）", tags=TAGS, auth="staff", roles=STAFF_READ, query=s.LIST_QUERY,
-               responses={200: s.CASES}, errors=(400, 401, 403))
+    @operation("办件列表（按状态、部门、红黄绿灯）；按办件编号、申请人姓名或身份证号查找", tags=TAGS, auth="staff",
+               roles=STAFF_READ, query=s.LIST_QUERY, responses={200: s.CASES}, errors=(400, 401, 403),
+               description="给出 serial 或 q 时只按其查找，不再按状态等筛选；按姓名或身份证号查找记入审计日志。")
     async def get(self) -> None:
-        self.reply(await self.cases.list_staff(self.principal, self.query))
+        self.reply(await self.cases.list_staff(self.principal, self.query, self.client_ip()))
 
     @operation("窗口收件：为居民登记办件", tags=TAGS, auth="staff", roles=("clerk",), body=s.STAFF_SUBMIT,
                responses={201: s.CASE}, errors=(400, 401, 403, 409))
@@ -66,8 +67,8 @@ class StaffApplicationsHandler(ApiHandler):
 
 
 class StaffApplicationHandler(ApiHandler):
-    @operation("办件详情（含经办人）", tags=TAGS, auth="staff", roles=STAFF_READ, responses={200: s.CASE},
-               errors=(401, 403, 404))
+    @operation("办件详情（含经办人、申请人脱敏信息）；{id} 也可以是办件编号", tags=TAGS, auth="staff", roles=STAFF_READ,
+               responses={200: s.CASE}, errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.get_staff(self.principal, id))
 

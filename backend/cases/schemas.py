@@ -27,12 +27,18 @@ CASE = obj({
     "deadline": nullable(DATETIME), "light": {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]},
     "correction": nullable({"type": "object"}), "rejection_reason": nullable(string()),
     "rated": boolean(), "created_at": DATETIME, "updated_at": DATETIME, "timeline": array(ENTRY),
-    "applicant": {"type": "object"}, "version": integer(),
+    "applicant": obj({"id": string(), "name_masked": nullable(string()), "id_number_masked": nullable(string()),
+                      "phone_masked": string()}, ["id", "name_masked", "id_number_masked"],
+                     description="申请人（仅工作人员可见；脱敏，完整信息须经审计的查看）"),
+    "version": integer(),
 }, ["id", "serial", "service_id", "service_name", "status", "timeline", "deadline", "created_at"])
 CASES = list_of(CASE)
 LIST_QUERY = obj({"status": STATUS, "department_id": string(maxLength=64),
                   "light": string(enum=["green", "yellow", "red"]), "cursor": string(maxLength=64),
-                  "limit": integer(minimum=1, maximum=200)})
+                  "limit": integer(minimum=1, maximum=200),
+                  "serial": string(maxLength=32, description="办件编号：按编号精确查找"),
+                  "q": string(minLength=2, maxLength=40,
+                              description="办件编号、申请人完整姓名或完整身份证号（按密钥散列匹配）")})
 INDICATORS = ["办事效率", "服务态度", "材料精简", "环境便利", "结果公正"]
 RATING_IN = obj({"score": integer(minimum=1, maximum=5, description="1 非常不满意 … 5 非常满意"),
                  "comment": string(maxLength=500),

@@ -8,6 +8,7 @@ it, and no move happens without its message (nor a message without its move).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from bson import ObjectId
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases.rules import rating_allowed
+from backend.cases.serials import serial_for, serial_shaped
 from backend.cases.store import OPEN, AlreadyRated, CaseStore, object_id
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
@@ -37,6 +39,18 @@ MOVES: dict[str, dict[str, tuple[str, ...]]] = {
 LEVELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
 Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
+_PHONE = re.compile(r"^1\d{10}$")
+
+
+def applicant_view(d: dict[str, Any], person: Any) -> dict[str, Any]:
+    """Who applied, as staff see it: masked name and ID number (the full ones only through the
+    audited reveal), and the masked phone number when the form gave one."""
+    out = {"id": d["applicant_id"], "name_masked": getattr(person, "name_masked", None),
+           "id_number_masked": getattr(person, "id_number_masked", None)}
+    phone = str((d.get("form") or {}).get("phone") or "").strip()
+    if _PHONE.match(phone):
+        out["phone_masked"] = phone[:3] + "****" + phone[-4:]
+    return out
 
 
 class CaseService:
@@ -45,7 +59,7 @@ class CaseService:
         self.store = store
         self._tx = transaction      # runs fn(session) in one multi-document transaction
         self.catalogue = catalogue
-        self.users = users          # the user directory: ``get(id)`` → UserRef | None
+        self.users = users          # the user directory: ``get``, ``get_many``, ``find``
         self.outbox = outbox
         self.audit = audit
         self.clock = clock
@@ -114,7 +128,7 @@ class CaseService:
 
         async def work(s: Any) -> dict[str, Any]:
             key = today.strftime("%Y%m%d")
-            doc["serial"] = f"ZJB{key}{await self.store.next_serial_number(key, s):06d}"
+            doc["serial"] = serial_for(key, await self.store.next_serial_number(key, s))
             doc["_id"] = await self.store.insert_case(doc, s)
             await self.outbox.emit("case.status_changed", user_id=applicant_id, session=s,
                                    dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
@@ -140,18 +154,47 @@ class CaseService:
         return self._page(docs, limit, staff=False)
 
     async def get_staff(self, staff: Staff, case_id: str) -> dict[str, Any]:
+        """A case by its id or its serial (办件编号)."""
         access_staff_role(staff, ("clerk", "approver", "supervisor", "finance"))
         doc = await self.store.case(case_id)
+        serial = None if doc is not None else serial_shaped(case_id)
+        if serial is not None:
+            doc = await self.store.case_by_serial(serial)
         if doc is None:
             raise errors.NotFound("未找到该办件")
-        return self.view(doc, staff=True, rated=await self._rated(doc))
+        return await self._staff_view(doc, rated=await self._rated(doc))
 
-    async def list_staff(self, staff: Staff, q: dict[str, Any]) -> dict[str, Any]:
+    async def list_staff(self, staff: Staff, q: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        """Cases by status, department and light; or, given ``serial`` or ``q``, the case of that
+        serial or the cases of the resident with that ID number or full name."""
         access_staff_role(staff, ("clerk", "approver", "supervisor", "finance"))
-        docs = await self.store.cases_for_staff(
-            status=q.get("status"), statuses=OPEN if q.get("open_only") else (), department_id=q.get("department_id"),
-            light=q.get("light"), before=_cursor(q.get("cursor")), limit=q.get("limit", 50) + 1)
-        return self._page(docs, q.get("limit", 50), staff=True)
+        limit = q.get("limit", 50)
+        if q.get("serial") or q.get("q"):
+            docs = await self._search(staff, q.get("serial"), q.get("q"), _cursor(q.get("cursor")), limit + 1, ip)
+        else:
+            docs = await self.store.cases_for_staff(
+                status=q.get("status"), statuses=OPEN if q.get("open_only") else (),
+                department_id=q.get("department_id"), light=q.get("light"), before=_cursor(q.get("cursor")),
+                limit=limit + 1)
+        more = len(docs) > limit
+        docs = docs[:limit]
+        return {"items": await self._staff_views(docs), "next_cursor": str(docs[-1]["_id"]) if more else None}
+
+    async def _search(self, staff: Staff, serial: str | None, text: str | None, before: ObjectId | None,
+                      limit: int, ip: str | None) -> list[dict[str, Any]]:
+        exact = serial_shaped(serial or text or "")
+        if exact is not None:
+            doc = await self.store.case_by_serial(exact)
+            return [doc] if doc is not None and (before is None or doc["_id"] < before) else []
+        if serial or not text:
+            return []
+        people = await self.users.find(text)
+        docs = await self.store.cases_of_applicants([p.id for p in people], before=before, limit=limit)
+        if before is None:  # one entry per search, not per page
+            await self.audit.record(actor=staff_actor(staff), action="case.search", target_type="resident",
+                                    target_id=people[0].id if len(people) == 1 else None,
+                                    details={"residents": len(people)}, ip=ip)
+        return docs
 
     def _page(self, docs: list[dict[str, Any]], limit: int, *, staff: bool) -> dict[str, Any]:
         more = len(docs) > limit
@@ -159,10 +202,18 @@ class CaseService:
         return {"items": [self.view(d, staff=staff) for d in docs],
                 "next_cursor": str(docs[-1]["_id"]) if more else None}
 
+    async def _staff_views(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Staff views of a list of cases, their applicants read in one call."""
+        people = await self.users.get_many([d["applicant_id"] for d in docs]) if docs else {}
+        return [self.view(d, staff=True, applicant=people.get(d["applicant_id"])) for d in docs]
+
+    async def _staff_view(self, doc: dict[str, Any], *, rated: bool = False) -> dict[str, Any]:
+        return self.view(doc, staff=True, rated=rated, applicant=await self.users.get(doc["applicant_id"]))
+
     async def _rated(self, doc: dict[str, Any] | None) -> bool:
         return bool(doc) and await self.store.is_rated(str(doc["_id"]))
 
-    def view(self, d: dict[str, Any], *, staff: bool, rated: bool = False) -> dict[str, Any]:
+    def view(self, d: dict[str, Any], *, staff: bool, rated: bool = False, applicant: Any = None) -> dict[str, Any]:
         """Residents see the timeline without staff names; staff see who did what."""
         timeline = [{"status": e["status"], "at": e["at"], "note": e.get("note"),
                      **({"actor": e.get("actor", {})} if staff else {})} for e in d["timeline"]]
@@ -174,7 +225,7 @@ class CaseService:
                "rejection_reason": d.get("rejection_reason"), "rated": rated, "created_at": d["created_at"],
                "updated_at": d["updated_at"], "timeline": timeline}
         if staff:
-            out["applicant"] = {"id": d["applicant_id"]}
+            out["applicant"] = applicant_view(d, applicant)
             out["version"] = d["version"]
         return out
 
@@ -259,7 +310,7 @@ class CaseService:
         new = await self._tx(work)
         if new is None:  # someone else moved it first
             raise errors.InvalidState("办件状态已被他人更新，请刷新后重试", details={"from": doc["status"], "to": to})
-        return self.view(new, staff=is_staff, rated=False)
+        return await self._staff_view(new) if is_staff else self.view(new, staff=False)
 
     async def resubmit(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
         doc = await self.store.case(case_id)

@@ -87,6 +87,9 @@ class CaseStore:
         oid = object_id(case_id)
         return None if oid is None else await self._cases.find_one({"_id": oid}, _NO_BULK if brief else None)
 
+    async def case_by_serial(self, serial: str) -> dict[str, Any] | None:
+        return await self._cases.find_one({"serial": serial})
+
     async def move_case(self, case_id: ObjectId, *, status: str, version: int, update: dict[str, Any],
                         session: Any) -> dict[str, Any] | None:
         """Apply ``update`` only if the case is still at ``status``/``version``; the case after it,
@@ -100,6 +103,12 @@ class CaseStore:
     async def cases_of_applicant(self, applicant_id: str, *, before: ObjectId | None,
                                  limit: int) -> list[dict[str, Any]]:
         return await self._page({"applicant_id": applicant_id}, before, limit)
+
+    async def cases_of_applicants(self, applicant_ids: list[str], *, before: ObjectId | None,
+                                  limit: int) -> list[dict[str, Any]]:
+        if not applicant_ids:
+            return []
+        return await self._page({"applicant_id": {"$in": sorted(set(applicant_ids))}}, before, limit)
 
     async def cases_for_staff(self, *, status: str | None = None, statuses: tuple[str, ...] = (),
                               department_id: str | None = None, light: str | None = None,

@@ -19,6 +19,7 @@ from backend.identity.store import (
     COLLECTIONS,
     RefreshTokenStore,
     SessionStore,
+    UpkeepStore,
     UserStore,
 )
 from backend.identity.tokens import SessionPolicy, TokenService
@@ -42,15 +43,18 @@ def build(config: Config, deps: Deps) -> Domain:
     verifier = HttpRealnameVerifier(deps.gateway(config.realname.gateway, "realname"), config.realname.app_id,
                                     config.realname.app_secret, config.realname.timeout_seconds)
     users = UserStore(deps.db)
+    directory = UserDirectory(users, cipher)
     handling = ResidentHandling()
     identity = IdentityService(users=users, tokens=tokens, wechat=wechat, verifier=verifier,
                                cipher=cipher, limiter=limiter, limits=config.ratelimit, audit=deps.need("audit"),
-                               clock=deps.clock, handling=handling)
+                               clock=deps.clock, handling=handling, directory=directory,
+                               upkeep=UpkeepStore(deps.db))
     return Domain(
         "identity", service=identity,
         routes=bind(handlers.default_handlers, identity=identity),
         collections=[*COLLECTIONS, *CORE_COLLECTIONS],
         provides={"identity": identity, "tokens": tokens, "limiter": limiter, "resident_auth": identity.authenticate,
-                  "user_directory": UserDirectory(users, cipher), "wechat_session": wechat_session,
+                  "user_directory": directory, "wechat_session": wechat_session,
                   "resident_handling": handling},
+        on_start=[identity.backfill_name_hashes],
     )

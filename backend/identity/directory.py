@@ -1,6 +1,8 @@
 """What other domains may know about a resident: a small, masked view of the account.
 
 Payments, notifications and cases receive a ``UserDirectory`` instead of reading ``users``.
+Staff find a resident by an exact ID number or full name, matched by their keyed hashes: the
+plain values are never stored, so they cannot be searched in any other way.
 """
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.identity.crypto import PersonalDataCipher
+from backend.identity.idnumber import IdNumberError, id_number_shaped, name_key, validate_name
 from backend.identity.store import UserStore
+
+FIND_LIMIT = 20  # residents sharing one name, at most, in one answer
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,25 @@ def user_ref(doc: dict[str, Any]) -> UserRef:
     rn = doc.get("realname") or {}
     return UserRef(id=str(doc["_id"]), openid=doc.get("openid"), realname_verified=bool(rn),
                    name_masked=rn.get("name_masked"), id_number_masked=rn.get("id_masked"))
+
+
+def id_number_hash(cipher: PersonalDataCipher, id_number: str) -> str:
+    return cipher.keyed_hash(id_number)
+
+
+def name_hash(cipher: PersonalDataCipher, name: str) -> str:
+    return cipher.keyed_hash(name_key(name), purpose="name")
+
+
+def query_kind(q: str) -> tuple[str, str] | None:
+    """``("id_number", n)`` or ``("name", name)`` for what staff typed; None when it is neither."""
+    n = id_number_shaped(q)
+    if n is not None:
+        return "id_number", n
+    try:
+        return "name", validate_name(q)
+    except IdNumberError:
+        return None
 
 
 class UserDirectory:
@@ -44,3 +68,13 @@ class UserDirectory:
         doc = await self._users.by_id(user_id)
         sealed = ((doc or {}).get("realname") or {}).get("name_sealed")
         return self._cipher.open(sealed, aad=str(doc["_id"])) if sealed else None
+
+    async def find(self, q: str) -> list[UserRef]:
+        """Residents with exactly this ID number or this full name (verified accounts only)."""
+        kind = query_kind(q)
+        if kind is None:
+            return []
+        if kind[0] == "id_number":
+            doc = await self._users.by_id_hash(id_number_hash(self._cipher, kind[1]))
+            return [] if doc is None else [user_ref(doc)]
+        return [user_ref(d) for d in await self._users.by_name_hash(name_hash(self._cipher, kind[1]), FIND_LIMIT)]

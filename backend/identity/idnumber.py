@@ -62,6 +62,17 @@ def validate_id_number(value: str, *, today: dt.date) -> str:
     return n
 
 
+def id_number_shaped(value: str) -> str | None:
+    """The normalised number when ``value`` has the shape of an ID number (not checked further)."""
+    n = normalize_id_number(value)
+    return n if _SHAPE.match(n) else None
+
+
+def name_key(name: str) -> str:
+    """What a name is matched by: one middle dot, single spaces, Latin letters in one case."""
+    return " ".join(name.replace("•", "·").split()).casefold()
+
+
 def validate_name(value: str) -> str:
     """The name as stored (middle-dot variants written as ·), or ``IdNumberError``."""
     name = value.strip().translate(_DOTS)

@@ -13,6 +13,7 @@ from backend.core.access import Resident, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.crypto import PersonalDataCipher
+from backend.identity.directory import UserDirectory, UserRef, name_hash, query_kind
 from backend.identity.handling import ResidentHandling, access_reveal
 from backend.identity.idnumber import (
     IdNumberError,
@@ -22,11 +23,12 @@ from backend.identity.idnumber import (
     validate_name,
 )
 from backend.identity.providers import RealnameVerifier, WeChatLogin
-from backend.identity.store import UserStore
+from backend.identity.store import UpkeepStore, UserStore
 from backend.identity.tokens import TokenPair, TokenService
 
 log = logging.getLogger("zjb.identity")
 AUDIENCE = "resident"
+NAME_HASH_BACKFILL = "realname.name_hash"
 
 
 def public_user(user: dict[str, Any]) -> dict[str, Any]:
@@ -42,11 +44,20 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def resident_ref_view(r: UserRef) -> dict[str, Any]:
+    """A resident as staff lists show one: masked values only."""
+    return {"id": r.id, "realname_verified": r.realname_verified, "name_masked": r.name_masked,
+            "id_number_masked": r.id_number_masked}
+
+
 class IdentityService:
     def __init__(self, *, users: UserStore, tokens: TokenService, wechat: WeChatLogin,
                  verifier: RealnameVerifier, cipher: PersonalDataCipher, limiter: RateLimiter,
-                 limits: RateLimitConfig, audit: AuditLog, clock: Clock, handling: ResidentHandling):
+                 limits: RateLimitConfig, audit: AuditLog, clock: Clock, handling: ResidentHandling,
+                 directory: UserDirectory, upkeep: UpkeepStore):
         self.users = users
+        self.directory = directory
+        self.upkeep = upkeep
         self.tokens = tokens
         self.wechat = wechat
         self.verifier = verifier
@@ -146,6 +157,7 @@ class IdentityService:
             "name_sealed": self.cipher.seal(name, aad=aad),
             "id_sealed": self.cipher.seal(id_number, aad=aad),
             "id_hash": id_hash,
+            "name_hash": name_hash(self.cipher, name),
             "name_masked": mask_name(name),
             "id_masked": mask_id_number(id_number),
             "gender": "male" if int(id_number[16]) % 2 else "female",
@@ -177,6 +189,18 @@ class IdentityService:
         return {**public_user(user), "openid_masked": user["openid"][:4] + "****" + user["openid"][-4:],
                 "status": user.get("status")}
 
+    async def find_residents(self, staff: Staff, q: str, ip: str) -> list[dict[str, Any]]:
+        """Residents with exactly this ID number or full name, masked; every search is audited
+        (by what kind of value, never the value itself)."""
+        kind = query_kind(q)
+        if kind is None:
+            raise errors.InvalidInput({"q": "请输入完整的身份证号或姓名"})
+        found = await self.directory.find(q)
+        await self.audit.record(actor=staff_actor(staff), action="resident.search", target_type="resident",
+                                target_id=found[0].id if len(found) == 1 else None,
+                                details={"by": kind[0], "found": len(found)}, ip=ip)
+        return [resident_ref_view(r) for r in found]
+
     async def reveal_identity(self, staff: Staff, user_id: str, reason: str, ip: str) -> dict[str, Any]:
         """The full name and ID number, for a stated reason, to staff handling the resident;
         always audited with the reason and the tie."""
@@ -192,6 +216,22 @@ class IdentityService:
         return {"id": aad, "name": self.cipher.open(rn["name_sealed"], aad=aad),
                 "id_number": self.cipher.open(rn["id_sealed"], aad=aad)}
 
+    async def backfill_name_hashes(self) -> int:
+        """At start-up, once: the keyed hash of the name of every account bound before names were
+        hashed, so that staff find those residents by name too."""
+        if await self.upkeep.done(NAME_HASH_BACKFILL):
+            return 0
+        count = 0
+        async for user in self.users.needing_name_hash():
+            rn, aad = user["realname"], str(user["_id"])
+            name = self.cipher.open(rn["name_sealed"], aad=aad)
+            if await self.users.set_name_hash(user["_id"], rn["id_hash"], name_hash(self.cipher, name)):
+                count += 1
+        await self.upkeep.mark_done(NAME_HASH_BACKFILL, self.clock.now())
+        if count:
+            log.info("name hashes backfilled", extra={"count": count})
+        return count
+
     async def reseal_all(self) -> int:
         """Re-encrypt every identity not sealed with the active key (key rotation)."""
         count = 0
@@ -204,4 +244,4 @@ class IdentityService:
         return count
 
 
-__all__ = ["IdentityService", "public_user"]
+__all__ = ["IdentityService", "public_user", "resident_ref_view"]

@@ -23,6 +23,10 @@ COLLECTIONS = [
             # One ID number binds one account: enforced by the database, not by a prior read.
             IndexModel([("realname.id_hash", ASCENDING)], unique=True,
                        partialFilterExpression={"realname.id_hash": {"$type": "string"}}),
+            # Lookups by ID number and by full name (keyed hashes; several may share a name). Sparse,
+            # not partial: the database answers queries through sparse indexes, never partial ones.
+            IndexModel([("realname.id_hash", ASCENDING)], sparse=True, name="realname.id_hash_lookup"),
+            IndexModel([("realname.name_hash", ASCENDING)], sparse=True),
         ),
         validator={"$jsonSchema": {
             "bsonType": "object",
@@ -34,7 +38,11 @@ COLLECTIONS = [
                              "required": ["name_sealed", "id_sealed", "id_hash", "name_masked", "id_masked"]},
             },
         }},
-        doc="Resident accounts; identity numbers only sealed (AES-GCM) and as a keyed hash.",
+        doc="Resident accounts; names and identity numbers only sealed (AES-GCM) and as keyed hashes.",
+    ),
+    CollectionSpec(
+        "identity_upkeep",
+        doc="One-off upkeep of identity data already done (e.g. a backfill), so start-up does it once.",
     ),
     CollectionSpec(
         "refresh_tokens",
@@ -98,6 +106,20 @@ class UserStore:
     async def by_id_hash(self, id_hash: str) -> dict[str, Any] | None:
         return await self._col.find_one({"realname.id_hash": id_hash})
 
+    async def by_name_hash(self, name_hash: str, limit: int) -> list[dict[str, Any]]:
+        return await self._col.find({"realname.name_hash": name_hash}).limit(limit).to_list(limit)
+
+    def needing_name_hash(self) -> AsyncIterator[dict[str, Any]]:
+        """Accounts bound before names were hashed."""
+        return self._col.find({"realname.id_hash": {"$type": "string"}, "realname.name_hash": {"$exists": False}},
+                              {"realname": 1})
+
+    async def set_name_hash(self, user_id: ObjectId, id_hash: str, name_hash: str) -> bool:
+        res = await self._col.update_one({"_id": user_id, "realname.id_hash": id_hash,
+                                          "realname.name_hash": {"$exists": False}},
+                                         {"$set": {"realname.name_hash": name_hash}})
+        return res.modified_count == 1
+
     async def bind_realname(self, user_id: ObjectId, realname: dict[str, Any]) -> bool:
         """Set the identity once; False if the account already has one. Raises DuplicateKeyError
         when the ID number is bound to another account."""
@@ -111,6 +133,19 @@ class UserStore:
 
     def needing_reseal(self, active_kid: str) -> AsyncIterator[dict[str, Any]]:
         return self._col.find({"realname": {"$ne": None}, "realname.id_sealed.kid": {"$ne": active_kid}})
+
+
+class UpkeepStore:
+    """Which one-off upkeep tasks of identity data are done."""
+
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["identity_upkeep"]
+
+    async def done(self, task: str) -> bool:
+        return await self._col.count_documents({"_id": task}, limit=1) > 0
+
+    async def mark_done(self, task: str, now: dt.datetime) -> None:
+        await self._col.update_one({"_id": task}, {"$setOnInsert": {"done_at": now}}, upsert=True)
 
 
 class RefreshTokenStore:

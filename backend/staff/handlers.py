@@ -50,6 +50,11 @@ RESIDENT = obj({
     "id_number_masked": nullable(string()), "openid_masked": string(), "status": nullable(string()),
     "realname_verified_at": nullable(DATETIME), "created_at": nullable(DATETIME),
 }, ["id", "realname_verified"])
+RESIDENT_REF = obj({
+    "id": string(), "realname_verified": {"type": "boolean"}, "name_masked": nullable(string()),
+    "id_number_masked": nullable(string()),
+}, ["id", "realname_verified", "name_masked", "id_number_masked"])
+RESIDENT_QUERY = obj({"q": string(minLength=2, maxLength=40, description="完整的身份证号或姓名")}, ["q"])
 REVEAL = obj({"reason": string(minLength=2, maxLength=200, description="查看完整身份信息的理由（记入审计日志）")},
              ["reason"])
 REVEALED = obj({"id": string(), "name": string(), "id_number": string()}, ["id", "name", "id_number"])
@@ -167,6 +172,16 @@ class LoginThrottleClearHandler(ApiHandler):
         self.reply({"ok": True})
 
 
+class ResidentSearchHandler(ApiHandler):
+    @operation("按身份证号或姓名查找居民（仅脱敏信息）", tags=TAGS, auth="staff",
+               roles=("clerk", "approver", "supervisor", "finance"), query=RESIDENT_QUERY,
+               responses={200: list_of(RESIDENT_REF)}, errors=(400, 401, 403),
+               description="身份证号须完整（按其密钥散列匹配），姓名须完整（同名者一并列出）；每次查找记入审计日志。")
+    async def get(self) -> None:
+        self.reply({"items": await self.identity.find_residents(self.principal, self.query["q"], self.client_ip()),
+                    "next_cursor": None})
+
+
 class ResidentLookupHandler(ApiHandler):
     @operation("查看居民账号（脱敏）", tags=TAGS, auth="staff", roles=("clerk", "approver", "supervisor", "finance"),
                responses={200: RESIDENT}, errors=(401, 403, 404))
@@ -206,6 +221,7 @@ default_handlers = [
     route("/api/v1/staff/accounts/{id}/unlock", StaffUnlockHandler),
     route("/api/v1/staff/login-throttles", LoginThrottlesHandler),
     route("/api/v1/staff/login-throttles/{id}/clear", LoginThrottleClearHandler),
+    route("/api/v1/staff/residents", ResidentSearchHandler),
     route("/api/v1/staff/residents/{id}", ResidentLookupHandler),
     route("/api/v1/staff/residents/{id}/reveal", ResidentRevealHandler),
     route("/api/v1/staff/audit", AuditLogHandler),

@@ -19,12 +19,67 @@ export function lightBadge(light) {
   return h('span', { class: 'nowrap' }, h('span', { class: `dot ${light}`, 'aria-hidden': 'true' }), LIGHT[light][0]);
 }
 
+/** A resident as staff lists show one: masked name, masked ID number. */
+export function personText(p) {
+  if (!p) return '—';
+  return h('span', { class: 'person' }, p.name_masked || '未实名',
+    p.id_number_masked ? h('span', { class: 'muted id-number' }, ` ${p.id_number_masked}`) : null);
+}
+
+/** The applicant on the case page: masked; the full identity only through the audited reveal,
+ * for a stated reason, to the clerk or approver handling the case. */
+function applicantBlock(p) {
+  if (!p) return '—';
+  const out = h('div', {}, h('div', {}, personText(p)),
+    p.phone_masked ? h('div', { class: 'muted' }, `联系电话 ${p.phone_masked}`) : null);
+  const mine = roles();
+  if (!p.name_masked || !(mine.has('clerk') || mine.has('approver'))) return out;
+  const slot = h('div', { class: 'messages' });
+  const reason = input({ name: 'reveal-reason', class: 'wide', maxlength: 200 });
+  const go = h('button', { type: 'submit' }, '查看');
+  const form = h('form', { class: 'reveal', hidden: true }, slot, field('查看理由（记入审计日志）', reason), go);
+  const open = button('查看完整身份信息', () => { open.hidden = true; form.hidden = false; reason.focus(); }, { class: 'link' });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (reason.value.trim().length < 2) {
+      notice(slot, '请填写查看理由', 'error');
+      reason.focus();
+      return;
+    }
+    const r = await act(slot, () => api.post(`/staff/residents/${p.id}/reveal`, { reason: reason.value.trim() }), go);
+    if (r) clear(form, h('div', { class: 'revealed' }, `${r.name} ${r.id_number}`));
+  });
+  out.append(open, form);
+  return out;
+}
+
+/** Find cases by serial (办件编号), or by the applicant's full name or full ID number. */
+export function caseLookup() {
+  const slot = h('div', { class: 'messages' });
+  const q = input({ name: 'case-q', class: 'wide', autocomplete: 'off', maxlength: 40 });
+  const go = h('button', { type: 'submit' }, '查找');
+  const results = h('div', { class: 'lookup-results' });
+  const form = h('form', { class: 'card case-lookup', role: 'search' }, slot,
+    field('查找办件', q, '办件编号、申请人完整姓名或完整身份证号'), go, results);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = q.value.trim();
+    if (text.length < 2) {
+      notice(slot, '请输入办件编号、申请人姓名或身份证号', 'error');
+      return;
+    }
+    const data = await act(slot, () => api.get('/staff/applications', { q: text }), go);
+    if (data) clear(results, casesTable(data.items, { empty: '未找到办件，请核对后重试' }));
+  });
+  return form;
+}
+
 /** Table of cases linking to their detail page. */
 export function casesTable(items, { empty = '没有办件' } = {}) {
   return table([
     { label: '办件编号', render: (c) => h('a', { href: `#/case/${c.id}`, class: 'serial' }, c.serial || c.id) },
     { label: '事项', render: (c) => c.service_name || '—' },
-    { label: '申请人', render: (c) => c.applicant_name_masked || c.applicant_name || (c.applicant && c.applicant.name_masked) || '—' },
+    { label: '申请人', render: (c) => personText(c.applicant) },
     { label: '状态', render: (c) => statusBadge(c.status) },
     { label: '时限', render: (c) => (c.deadline ? fmtTime(c.deadline).slice(0, 10) : '—') },
     { label: '督办', render: (c) => lightBadge(c.light) },
@@ -173,7 +228,7 @@ export function caseView(app, onMoved, definition = []) {
         h('dt', {}, '状态'), h('dd', { class: 'status' }, statusBadge(app.status)),
         h('dt', {}, '办结时限'), h('dd', {}, app.deadline ? fmtTime(app.deadline) : '—'),
         h('dt', {}, '督办'), h('dd', {}, lightBadge(app.light)),
-        h('dt', {}, '申请人'), h('dd', {}, app.applicant_name_masked || (app.applicant && app.applicant.name_masked) || app.applicant_id || '—'),
+        h('dt', {}, '申请人'), h('dd', { class: 'applicant' }, applicantBlock(app.applicant)),
       )),
       section('办理进度', timeline.length ? h('ol', { class: 'timeline' }, timeline.map((t) => h('li', {},
         h('time', {}, fmtTime(t.at)), statusBadge(t.status),

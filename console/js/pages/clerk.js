@@ -5,7 +5,7 @@ import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtHM, fmtTime, today,
   missingEndpoint, APPT_STATUS, TICKET_STATUS,
 } from '../ui.js';
-import { casesTable } from './case.js';
+import { casesTable, caseLookup, personText } from './case.js';
 
 const ROLES = ['clerk'];
 const GROUP = '窗口受理';
@@ -65,6 +65,7 @@ async function renderCheckin(main) {
     clear(resultSlot, h('div', { class: 'alert ok', role: 'status' },
       h('div', {}, r.already_checked_in ? '该预约已签到，排队号：' : '签到成功，排队号：'),
       h('div', { class: 'big-number ticket-number' }, r.ticket_number),
+      h('div', { class: 'checkin-person' }, personText(a.resident)),
       h('div', {}, `${a.service_name || ''} ${a.start ? fmtHM(a.start) : ''}　前面还有 ${r.ahead ?? 0} 人`)));
     await load();
   });
@@ -76,6 +77,7 @@ async function renderCheckin(main) {
     clear(listHolder, section(`预约（${data.items.length}）`, table([
       { label: '时段', render: (a) => `${fmtHM(a.start || (a.slot && a.slot.start))}–${fmtHM(a.end || (a.slot && a.slot.end))}` },
       { label: '事项', render: (a) => a.service_name || '—' },
+      { label: '群众', render: (a) => personText(a.resident) },
       { label: '预约码', render: (a) => h('code', {}, a.code) },
       { label: '状态', render: (a) => badge(APPT_STATUS[a.status] || a.status, a.status === 'checked_in' ? 'green' : '') },
       { label: '排队号', render: (a) => a.ticket_number || (a.ticket && a.ticket.ticket_number) || '—' },
@@ -140,7 +142,8 @@ async function renderQueue(main) {
     const mine = q.items.filter((t) => t.status === 'called' && t.window_id === win.value);
     clear(current, h('h2', {}, '本窗口当前'), mine.length ? mine.map((t) => h('div', { class: 'row called', dataset: { ticket: t.ticket_number } },
       h('span', { class: 'big-number' }, t.ticket_number),
-      h('div', { class: 'grow' }, h('div', {}, t.service_name || ''), h('div', { class: 'muted' },
+      h('div', { class: 'grow' }, h('div', {}, t.service_name || ''), t.resident ? h('div', {}, personText(t.resident)) : null,
+        h('div', { class: 'muted' },
         `${t.kind === 'walk_in' ? '现场取号' : '预约'}　叫号时间 ${fmtHM(t.called_at)}　已重呼 ${t.recalls || 0} 次`)),
       h('div', { class: 'actions' },
         button('重呼', (e) => ticketAction(t, 'recall', '已重呼', e.target)),
@@ -150,6 +153,7 @@ async function renderQueue(main) {
       { label: '排队号', render: (t) => h('strong', {}, t.ticket_number) },
       { label: '事项', render: (t) => t.service_name || '—' },
       { label: '类型', render: (t) => (t.kind === 'walk_in' ? '现场' : '预约') },
+      { label: '群众', render: (t) => (t.resident ? personText(t.resident) : '—') },
       { label: '状态', render: (t) => badge(TICKET_STATUS[t.status] || t.status, t.status === 'called' ? 'yellow' : '') },
       { label: '窗口', render: (t) => t.window_number || '—' },
     ], q.items.filter((t) => t.status === 'waiting' || t.status === 'called'), {
@@ -174,6 +178,60 @@ async function renderQueue(main) {
   return () => clearInterval(timer);
 }
 
+/** Who applies at the window, found by what they bring: a full ID number or name, an earlier case's
+ * serial, or their booking code. Shown masked; the clerk picks one (`chosen()` is that resident). */
+function residentFinder() {
+  const slot = h('div', { class: 'messages' });
+  const q = input({ name: 'applicant-q', class: 'wide', autocomplete: 'off', maxlength: 40 });
+  const go = button('查找申请人', () => find());
+  const list = h('div', { class: 'candidates', 'aria-live': 'polite' });
+  const el = h('div', { class: 'resident-finder' }, slot,
+    field('申请人', q, '身份证号、姓名、办件编号或预约码'), h('div', { class: 'field' }, go), list);
+  q.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      find();
+    }
+  });
+
+  async function lookup(text) {
+    const compact = text.replace(/\s+/g, '').toUpperCase();
+    if (/^ZJB\d{14}$/.test(compact)) {
+      return (await api.get('/staff/applications', { serial: compact })).items.map((c) => c.applicant);
+    }
+    if (/^\d{17}[\dX]$/.test(compact)) return (await api.get('/staff/residents', { q: compact })).items;
+    if (/^[A-Z0-9]{4,16}$/.test(compact)) {
+      const booked = (await api.get('/staff/appointments', { code: compact })).items;
+      if (booked.length) return booked.map((a) => a.resident);
+    }
+    return (await api.get('/staff/residents', { q: text })).items;
+  }
+
+  async function find() {
+    const text = q.value.trim();
+    if (text.length < 2) {
+      notice(slot, '请输入申请人的身份证号、姓名、办件编号或预约码', 'error');
+      return;
+    }
+    const found = await act(slot, () => lookup(text), go);
+    if (!found) return;
+    const people = [...new Map(found.filter(Boolean).map((p) => [p.id, p])).values()];
+    if (!people.length) {
+      clear(list, h('div', { class: 'alert warn', role: 'status' }, '未找到该居民，请核对；居民须先在小程序完成实名认证'));
+      return;
+    }
+    clear(list, h('fieldset', {}, h('legend', {}, '选择申请人'), people.map((p) => h('label', { class: 'candidate' },
+      h('input', { type: 'radio', name: 'resident', value: p.id, checked: people.length === 1 }), ' ', personText(p)))));
+  }
+
+  el.chosen = () => {
+    const picked = list.querySelector('input[name=resident]:checked');
+    return picked ? picked.value : null;
+  };
+  el.reset = () => clear(list);
+  return el;
+}
+
 async function renderCases(main) {
   const msg = pageHeader(main, '办件受理', '登记窗口收件，受理或要求补正（写明缺少的材料），对已作出决定的办件办结出件。');
   const paths = await availablePaths();
@@ -184,7 +242,7 @@ async function renderCases(main) {
   const statusSel = select([['submitted', '待受理'], ['correction_requested', '待补正'], ['accepted', '已受理'],
     ['approved', '已批准（待办结）'], ['rejected', '不予批准（待办结）'], ['completed', '已办结']], { name: 'status' });
   const list = h('div');
-  main.append(h('div', { class: 'card' }, field('状态', statusSel), button('刷新', () => load())), section('办件', list));
+  main.append(caseLookup(), h('div', { class: 'card' }, field('状态', statusSel), button('刷新', () => load())), section('办件', list));
 
   async function load() {
     const data = await act(msg, () => api.get('/staff/applications', { status: statusSel.value }));
@@ -196,8 +254,7 @@ async function renderCases(main) {
   const services = ((await act(msg, () => api.get('/services'))) || { items: [] }).items;
   const slot = h('div', { class: 'messages' });
   const svc = select(services.map((s) => [s.id, `${s.name}（${s.department_name}）`]), { name: 'service' });
-  const resident = input({ name: 'applicant_id', placeholder: '居民账号编号', class: 'wide' });
-  const name = input({ name: 'applicant_name' });
+  const finder = residentFinder();
   const phone = input({ name: 'phone', inputmode: 'tel' });
   const mats = h('fieldset', {}, h('legend', {}, '已收材料'));
   const fillMats = () => {
@@ -208,29 +265,26 @@ async function renderCases(main) {
   svc.addEventListener('change', fillMats);
   fillMats();
   const submit = h('button', { type: 'submit', class: 'primary' }, '登记收件');
-  const who = h('span', { class: 'resident-check', 'aria-live': 'polite' });
-  const check = button('核对账号', async () => {
-    const r = await act(slot, () => api.get(`/staff/residents/${encodeURIComponent(resident.value.trim())}`), check);
-    if (r) {
-      clear(who, `${r.name_masked || '未实名'} ${r.id_number_masked || ''} `,
-        r.realname_verified ? badge('已实名', 'green') : badge('未实名', 'red'));
-    }
-  });
-  const form = h('form', { class: 'walkin-case' }, slot, field('事项', svc),
-    field('申请人账号', resident, '居民账号编号（24 位），可先核对实名信息'), h('div', { class: 'field' }, check, who),
-    field('申请人姓名', name), field('联系电话', phone), mats, submit);
+  const form = h('form', { class: 'walkin-case' }, slot, field('事项', svc), finder,
+    field('联系电话', phone), mats, submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const received = [...mats.querySelectorAll('input:checked')].map((i) => ({ key: i.value, name: i.dataset.name, provided: true }));
+    const residentId = finder.chosen();
+    if (!residentId) {
+      notice(slot, '请先查找并选择申请人', 'error');
+      return;
+    }
+    const received = [...mats.querySelectorAll('input:checked')].map((i) => i.value);
     const app = await act(slot, () => api.post('/staff/applications', {
       service_id: svc.value,
-      applicant_id: resident.value.trim(),
-      form: { applicant_name: name.value.trim(), phone: phone.value.trim() },
+      resident_id: residentId,
+      form: phone.value.trim() ? { phone: phone.value.trim() } : {},
       materials: received,
     }), submit);
     if (app) {
       notice(slot, `已登记办件 ${app.serial}（${fmtTime(app.created_at || app.submitted_at)}）`);
       form.reset();
+      finder.reset();
       fillMats();
       await load();
     }

@@ -62,6 +62,47 @@ export function itemsEditor() {
   return el;
 }
 
+/** A new fee order for a case named by its serial (办件编号): the case and who pays are shown
+ * (masked) for confirmation before the order is opened. */
+function newOrderForm(onCreated) {
+  const slot = h('div', { class: 'messages' });
+  const serial = input({ name: 'serial', class: 'wide', autocomplete: 'off', maxlength: 32, placeholder: 'ZJB…' });
+  const items = itemsEditor();
+  const createBtn = h('button', { type: 'submit', class: 'primary' }, '开具缴款单');
+  const form = h('form', { class: 'create-payment' }, slot, field('办件编号', serial), items, createBtn);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const its = items.value();
+    if (!its.length || its.some((i) => !i.name || Number.isNaN(i.amount_fen) || i.amount_fen <= 0)) {
+      notice(slot, '请填写收费项目名称和金额（元，最多两位小数）', 'error');
+      return;
+    }
+    const wanted = serial.value.replace(/\s+/g, '').toUpperCase();
+    const found = wanted && await act(slot, () => api.get('/staff/applications', { serial: wanted }), createBtn);
+    if (!found) {
+      if (!wanted) notice(slot, '请填写办件编号', 'error');
+      return;
+    }
+    const c = found.items[0];
+    if (!c) {
+      notice(slot, `未找到办件 ${wanted}，请核对办件编号`, 'error');
+      serial.focus();
+      return;
+    }
+    const payer = c.applicant || {};
+    const total = its.reduce((a, i) => a + i.amount_fen, 0);
+    const ok = await confirmDialog('开具缴款单？', [`办件 ${c.serial} ${c.service_name || ''}`,
+      `缴款人 ${payer.name_masked || '—'} ${payer.id_number_masked || ''}`, `合计 ${fen(total)}`]);
+    if (!ok) return;
+    const p = await act(slot, () => api.post('/staff/payments', { serial: c.serial, items: its }), createBtn);
+    if (p) {
+      notice(slot, `已开具缴款单，金额 ${fen(p.amount_fen)}，等待申请人支付`);
+      await onCreated(p);
+    }
+  });
+  return form;
+}
+
 async function renderPayments(main) {
   const msg = pageHeader(main, '缴款单', '为办件开具缴款单（缴款人为办件申请人），查看支付状态，办理全额或部分退款。');
   await alertBanner(main);
@@ -71,26 +112,9 @@ async function renderPayments(main) {
     return;
   }
   // -- create --
-  const slot = h('div', { class: 'messages' });
-  const appId = input({ name: 'application_id', class: 'wide', placeholder: '办件编号（系统 ID）' });
-  const items = itemsEditor();
-  const createBtn = h('button', { type: 'submit', class: 'primary' }, '开具缴款单');
-  const create = h('form', { class: 'create-payment' }, slot, field('办件 ID', appId), items, createBtn);
-  create.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const its = items.value();
-    if (!its.length || its.some((i) => !i.name || Number.isNaN(i.amount_fen) || i.amount_fen <= 0)) {
-      notice(slot, '请填写收费项目名称和金额（元，最多两位小数）', 'error');
-      return;
-    }
-    const total = its.reduce((a, i) => a + i.amount_fen, 0);
-    if (!(await confirmDialog('开具缴款单？', [`办件 ${appId.value.trim()}`, `合计 ${fen(total)}`]))) return;
-    const p = await act(slot, () => api.post('/staff/payments', { application_id: appId.value.trim(), items: its }), createBtn);
-    if (p) {
-      notice(slot, `已开具缴款单，金额 ${fen(p.amount_fen)}，等待申请人支付`);
-      await load();
-      await openDetail(p.id);
-    }
+  const create = newOrderForm(async (p) => {
+    await load();
+    await openDetail(p.id);
   });
 
   // -- list --
