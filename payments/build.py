@@ -24,7 +24,7 @@ def build(config: Config, deps: Deps) -> Domain:
     store = PaymentStore(deps.db, deps.client)
     channels = build_channels(config, deps.gateway)
     signer = ReceiptSigner(read_key(config, "receipts.signing_key_file"), config.receipts.key_id)
-    receipts = ReceiptService(store=store, clock=deps.clock, users=deps.need("user_directory"),
+    receipts = ReceiptService(store=store, clock=deps.clock, users=deps.need("user_directory"), outbox=deps.need("outbox"),
                               signer=signer, limiter=deps.need("limiter"),
                               verify_per_ip_per_minute=config.ratelimit.verify_per_ip_per_minute,
                               config=config.payments, receipts_config=config.receipts, public_url=config.public_url)

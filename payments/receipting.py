@@ -91,11 +91,18 @@ def receipt_status(amount_fen: int, refunded_fen: int) -> str:
     return "partially_refunded" if refunded_fen > 0 else "issued"
 
 
+
+def payment_event(p: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """What a payment's messages carry (notify.messages words them)."""
+    return {"payment_id": str(p["_id"]), "application_id": p["application_id"], "serial": p.get("serial") or "",
+            "service_name": p.get("service_name") or "", "amount_fen": p["amount_fen"], **extra}
+
 class ReceiptService:
-    def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, signer: rc.ReceiptSigner,
+    def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, outbox: Any, signer: rc.ReceiptSigner,
                  limiter: RateLimiter, verify_per_ip_per_minute: int, config: PaymentsConfig,
                  receipts_config: ReceiptsConfig, public_url: str):
         self.store = store
+        self.outbox = outbox
         self.limiter = limiter
         self.verify_limit = Limit("receipt-verify-ip", verify_per_ip_per_minute, 60, "查验过于频繁，请一分钟后再试")
         self.clock = clock
@@ -186,6 +193,10 @@ class ReceiptService:
         content = rc.build_content(code=code, number=number, payment=p, payer_masked=await self._payer_masked(p["payer_id"]),
                                    payee=self.config.payee_name, issued_at=p["receipt_issued_at"],
                                    key_id=self.signer.key_id)
+        # The message first: the block fixed the number, so a process that dies between the two
+        # writes the same receipt again later, and the dedupe key keeps the message single.
+        await self.outbox.emit("receipt.issued", user_id=p["payer_id"], dedupe_key=f"receipt.issued:{p['_id']}",
+                               payload=payment_event(p, receipt_id=str(p["receipt_id"]), number=number))
         await self.store.insert_receipt("blue", {
             "_id": entry["receipt_id"], "payment_id": p["_id"], "payer_id": p["payer_id"],
             "application_id": p["application_id"], "amount_fen": p["amount_fen"], "issued_at": p["receipt_issued_at"],

@@ -34,7 +34,7 @@ from notify.outbox import Outbox
 from payments.clearing import PayeeUnits
 from payments.providers import (AlreadyPaid, AttemptRequest, NoticeAnswer, NoticeRejected, PaidTrade,
                                 PaymentChannel, RefundState)
-from payments.receipting import ReceiptService, UserDirectory, UserRef
+from payments.receipting import ReceiptService, UserDirectory, UserRef, payment_event
 from payments.store import PaymentStore
 
 log = logging.getLogger("zjb.payments")
@@ -175,8 +175,7 @@ class PaymentService:
             raise errors.DuplicateOrder(details={"payment_id": str(existing["_id"]), "status": existing["status"]})
 
     def _event(self, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {"payment_id": str(p["_id"]), "application_id": p["application_id"], "serial": p.get("serial") or "",
-                "service_name": p.get("service_name") or "", "amount_fen": p["amount_fen"], **extra}
+        return payment_event(p, **extra)
 
     async def for_resident(self, resident: Resident, payment_id: str) -> dict[str, Any]:
         p = dict(access_own(resident, await self.store.payment(payment_id), owner_field="payer_id"))
@@ -345,9 +344,6 @@ class PaymentService:
             await self.outbox.emit("payment.paid", user_id=p["payer_id"], session=s,
                                    dedupe_key=f"payment.paid:{p['_id']}",
                                    payload=self._event(p, channel=channel_name, paid_at=paid_at.isoformat()))
-            await self.outbox.emit("receipt.issued", user_id=p["payer_id"], session=s,
-                                   dedupe_key=f"receipt.issued:{p['_id']}",
-                                   payload=self._event(p, receipt_id=str(receipt_id)))
             paid.append(p)
             return "applied"
 
