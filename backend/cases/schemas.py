@@ -14,7 +14,7 @@ RESUBMIT = obj({"form": FORM, "materials": PROVIDED, "note": string(maxLength=20
 TRANSITION = obj({
     "to": STATUS, "note": string(maxLength=500), "reason": string(maxLength=500, description="驳回理由（驳回必填）"),
     "missing": array(string(minLength=1, maxLength=100), maxItems=20, description="补正：缺少或需更正的材料"),
-    "due": string(pattern=r"^\d{4}-\d{2}-\d{2}$", description="补正截止日期"),
+    "due": string(pattern=r"^\d{4}-\d{2}-\d{2}$", format="date", description="补正截止日期"),
 }, ["to"])
 ENTRY = obj({"status": STATUS, "at": DATETIME, "note": nullable(string()),
              "actor": obj({"type": string(), "id": nullable(string()), "name": nullable(string())})},
