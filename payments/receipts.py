@@ -12,28 +12,18 @@
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import io
-import json
-from pathlib import Path
 from typing import Any
 
-import qrcode
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from urllib.parse import urlencode
 
 from backend.core.clock import TZ
+from backend.core.pdf import FONT_NAME, PdfWriter, qr_png, register_fonts  # noqa: F401
+from backend.core.signing import Ed25519Signer, canonical, check_code_for, verify_signature  # noqa: F401
 from backend.db.mongo import CollectionSpec
 
-FONT_PATH = Path(__file__).parent / "fonts" / "DroidSansFallback.ttf"
-LATIN_FONT_PATH = Path(__file__).parent / "fonts" / "Vera.ttf"
-FONT_NAME = "ZJB-CJK"
-LATIN_FONT_NAME = "ZJB-Latin"
 TITLE = "非税收入统一票据（电子）"
 
 COLLECTIONS = [
@@ -113,38 +103,9 @@ def mask_name(name: str | None) -> str:
     return name if "*" in name else name[0] + "*" * (len(name) - 1)
 
 
-def canonical(content: dict[str, Any]) -> bytes:
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
-class ReceiptSigner:
+class ReceiptSigner(Ed25519Signer):
     def __init__(self, private_key_pem: str, key_id: str):
-        key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError("receipts.signing_key_file must hold an Ed25519 private key")
-        self._key = key
-        self.key_id = key_id
-        self.public_key = key.public_key()
-        self.public_pem = self.public_key.public_bytes(serialization.Encoding.PEM,
-                                                       serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-    def sign(self, content: dict[str, Any]) -> str:
-        return base64.b64encode(self._key.sign(canonical(content))).decode()
-
-    def verify(self, content: dict[str, Any], signature: str) -> bool:
-        return verify_signature(self.public_key, canonical(content), signature)
-
-
-def verify_signature(public_key: Ed25519PublicKey, message: bytes, signature: str) -> bool:
-    try:
-        public_key.verify(base64.b64decode(signature), message)
-        return True
-    except (InvalidSignature, ValueError):
-        return False
-
-
-def check_code_for(signature: str) -> str:
-    return hashlib.sha256(signature.encode()).hexdigest()[:6].upper()
+        super().__init__(private_key_pem, key_id, what="receipts.signing_key_file")
 
 
 def receipt_code(prefix: str, year: int) -> str:
@@ -178,68 +139,6 @@ def verify_url(public_url: str, code: str, number: str, check: str) -> str:
     return f"{public_url}/api/v1/receipts/verify?" + urlencode({"code": code, "number": number, "check": check})
 
 
-def qr_png(data: str) -> bytes:
-    img = qrcode.make(data, border=2)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-_font_registered = False
-
-
-def _register_font() -> None:
-    global _font_registered
-    if not _font_registered:
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_PATH)))
-        pdfmetrics.registerFont(TTFont(LATIN_FONT_NAME, str(LATIN_FONT_PATH)))
-        _font_registered = True
-
-
-def _runs(text: str) -> list[tuple[str, str]]:
-    """Split text into runs for the Latin font (ASCII) and the CJK font (everything else)."""
-    out: list[tuple[str, str]] = []
-    for ch in text:
-        font = LATIN_FONT_NAME if ord(ch) < 128 else FONT_NAME
-        if out and out[-1][0] == font:
-            out[-1] = (font, out[-1][1] + ch)
-        else:
-            out.append((font, ch))
-    return out
-
-
-class _Writer:
-    """drawString / drawRightString / drawCentredString with per-run font choice (both embedded)."""
-
-    def __init__(self, pdf: Any):
-        self.pdf = pdf
-        self.size = 9.0
-
-    def setFont(self, _name: str, size: float) -> None:  # noqa: N802 - mirrors reportlab's canvas
-        self.size = size
-
-    def width(self, text: str) -> float:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-        return sum(stringWidth(t, f, self.size) for f, t in _runs(text))
-
-    def drawString(self, x: float, y: float, text: str) -> None:  # noqa: N802
-        for font, t in _runs(text):
-            self.pdf.setFont(font, self.size)
-            self.pdf.drawString(x, y, t)
-            x += self.pdf.stringWidth(t, font, self.size)
-
-    def drawRightString(self, x: float, y: float, text: str) -> None:  # noqa: N802
-        self.drawString(x - self.width(text), y, text)
-
-    def drawCentredString(self, x: float, y: float, text: str) -> None:  # noqa: N802
-        self.drawString(x - self.width(text) / 2, y, text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.pdf, name)
-
-
 def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> bytes:
     """The receipt as a PDF, with the CJK font embedded (renders the same with no system fonts)."""
     from reportlab.lib.pagesizes import A5, landscape
@@ -247,11 +146,11 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str) -> 
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    _register_font()
+    register_fonts()
     c = receipt["content"]
     buf = io.BytesIO()
     w, h = landscape(A5)
-    pdf = _Writer(canvas.Canvas(buf, pagesize=(w, h), invariant=1))
+    pdf = PdfWriter(canvas.Canvas(buf, pagesize=(w, h), invariant=1))
     pdf.setTitle(f"{TITLE} {c['code']}-{c['number']}")
     pdf.setAuthor(c["payee"])
     pdf.setFont(FONT_NAME, 16)
