@@ -115,3 +115,15 @@ class ServiceUnavailable(AppError):
     http_status = 503
     code = "service_unavailable"
     message = "服务暂时不可用，请稍后再试"
+
+
+# --- Materials (files) and e-licences ---------------------------------------------------------
+
+class UnsupportedFileType(InvalidInput):
+    code = "unsupported_file_type"
+    message = "只能上传 JPG、PNG 图片或 PDF 文件"
+
+
+class FileTooLarge(PayloadTooLarge):
+    code = "file_too_large"
+    message = "文件过大，单个文件不能超过 10 MB"
