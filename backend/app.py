@@ -30,6 +30,7 @@ from backend.core.openapi import build_openapi
 from backend.db.mongo import connect, ensure_schema
 from backend.files import build as files
 from backend.identity import build as identity
+from backend.licences import build as licences
 from backend.staff import build as staff
 from backend.system import handlers as system
 from backend.system.metrics import Metrics
@@ -41,7 +42,7 @@ log = logging.getLogger("zjb.app")
 
 # In dependency order: each builder may use what the ones before it provide.
 BUILDERS = [audit.build, identity.build, staff.build, catalogue.build, notify.build, appointments.build,
-            files.build,
+            files.build, licences.build,
             cases.build, payments.build]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from backend.cases import handlers
+from backend.cases.materials import CaseMaterials
 from backend.cases.service import CaseService
 from backend.cases.store import COLLECTIONS, CaseCounts
 from backend.config import Config
@@ -12,7 +13,8 @@ from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
 def build(config: Config, deps: Deps) -> Domain:
     catalogue = deps.need("catalogue")
     cases = CaseService(db=deps.db, client=deps.client, catalogue=catalogue, outbox=deps.need("outbox"),
-                        audit=deps.need("audit"), clock=deps.clock, config=config.cases)
+                        audit=deps.need("audit"), clock=deps.clock, config=config.cases,
+                        materials=CaseMaterials(files=deps.need("file_links"), licences=deps.need("licence_wallet")))
     counts = CaseCounts(deps.db)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:

@@ -40,3 +40,17 @@ class CaseCounts:
 
     async def by_status(self) -> list[tuple[str, int]]:
         return await count_by(self._col, "status")
+
+
+class CaseMaterialsStore:
+    """A case's materials as staff judge them: replaced only while the case is still the version
+    the judgement was made on, and still under review."""
+
+    def __init__(self, db: Any):
+        self._col = db["applications"]
+
+    async def set_materials(self, case_id: Any, version: int, materials: list[dict[str, Any]], now: Any) -> bool:
+        res = await self._col.update_one(
+            {"_id": case_id, "version": version, "status": {"$in": ["submitted", "accepted", "in_review"]}},
+            {"$set": {"materials": materials, "updated_at": now}, "$inc": {"version": 1}})
+        return res.modified_count == 1

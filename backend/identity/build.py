@@ -14,6 +14,7 @@ from backend.identity.store import COLLECTIONS as USER_COLLECTIONS
 from backend.identity.store import UserStore
 from backend.identity.tokens import COLLECTIONS as TOKEN_COLLECTIONS
 from backend.identity.tokens import TokenService
+from backend.identity.verified import VerifiedIdentities
 
 
 def build(config: Config, deps: Deps) -> Domain:
@@ -35,5 +36,6 @@ def build(config: Config, deps: Deps) -> Domain:
         "identity", service=identity,
         routes=bind(handlers.default_handlers, identity=identity),
         collections=[*USER_COLLECTIONS, *TOKEN_COLLECTIONS, *RATE_COLLECTIONS],
-        provides={"identity": identity, "tokens": tokens, "limiter": limiter, "resident_auth": identity.authenticate},
+        provides={"identity": identity, "tokens": tokens, "limiter": limiter, "resident_auth": identity.authenticate,
+                  "verified_identities": VerifiedIdentities(identity.users, cipher)},
     )
