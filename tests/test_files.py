@@ -276,3 +276,10 @@ def test_content_answers_name_the_file_and_run_nothing(api: Api) -> None:
     got = api.get(f"/api/v1/files/{f['id']}/content", token=r.access_token)
     assert got.headers["Content-Disposition"] == "inline; filename*=UTF-8''%E6%88%B7%E5%8F%A3%E7%B0%BF%20%E6%89%AB%E6%8F%8F.pdf"
     assert "sandbox" in got.headers["Content-Security-Policy"] and got.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_refusals_before_the_body_keep_the_connection_usable(api: Api) -> None:
+    r = new_resident(api)
+    assert_error(api.get("/api/v1/files?limit=0", token=r.access_token), 400, "invalid_input")
+    assert_error(upload(api, "not-a-token", pdf_bytes()), 401, "unauthenticated")
+    assert api.get("/api/v1/files", token=r.access_token).status_code == 200  # same pooled connection

@@ -40,7 +40,15 @@ class FilesHandler(ApiHandler):
             # connection's own "body too large" answer.
             conn.set_max_body_size(max(declared or 0, self.files.drain_limit))
             conn.set_body_timeout(self.files.cfg.upload_timeout_seconds)
-        await super().prepare()
+        try:
+            await super().prepare()
+        except errors.AppError as e:
+            # Answered once the (small) body has been read and dropped: answering now would close
+            # the connection under a client that is about to reuse it.
+            if posting and (declared is None or declared > self.files.drain_limit):
+                raise
+            self.refusal = e
+            return
         if not posting:
             return
         if declared is not None and declared > self.files.body_limit:
@@ -97,6 +105,8 @@ class FilesHandler(ApiHandler):
 
     @operation("我的材料", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.FILES}, errors=(400, 401))
     async def get(self) -> None:
+        if self.refusal is not None:
+            raise self.refusal
         self.reply(await self.files.list_own(self.principal, cursor=self.query.get("cursor"),
                                              limit=self.query.get("limit", 50)))
 
