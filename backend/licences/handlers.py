@@ -39,9 +39,10 @@ class FetchesHandler(_Licences):
 
 
 class MyLicenceHandler(_Licences):
-    @operation("电子证照详情（仅本人）", tags=TAGS, auth="resident", responses={200: s.LICENCE}, errors=(401, 404))
+    @operation("电子证照详情与查验二维码（仅本人）", tags=TAGS, auth="resident", responses={200: s.LICENCE},
+               errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(self.licences.view(await self.licences.get_own(self.principal, id)))
+        self.reply(self.licences.detail(await self.licences.get_own(self.principal, id)))
 
 
 class MyLicencePdfHandler(_Licences):

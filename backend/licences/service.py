@@ -13,6 +13,7 @@ and presented instead of paper when a resident applies.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from backend.config import LicencesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
+from backend.core.pdf import qr_png
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.core.signing import Ed25519Signer, check_code_for
 from backend.identity.verified import VerifiedIdentities
@@ -96,6 +98,12 @@ class LicenceService:
                 "issued_at": d["issued_at"], "expires_at": d.get("expires_at"),
                 "status": status_of(d, self.clock.now()), "check_code": d["check_code"], "source": d["source"],
                 "application_id": d.get("application_id"), "verify_url": self.verify_url(d)}
+
+    def detail(self, d: dict[str, Any]) -> dict[str, Any]:
+        """The view with the verification QR code, for showing on the phone."""
+        out = self.view(d)
+        out["qr_png_base64"] = base64.b64encode(qr_png(out["verify_url"])).decode()
+        return out
 
     def _signed(self, content: dict[str, Any]) -> dict[str, Any]:
         signature = self.signer.sign(content)
