@@ -145,6 +145,7 @@ def test_a_client_asking_first_is_refused_before_it_sends_anything(server: AppSe
     resp = conn.getresponse()
     assert resp.status == 413 and b"file_too_large" in resp.read()
     conn.close()
+    api.session.close()
 
 
 def test_another_residents_file_is_not_found(api: Api) -> None:
@@ -212,6 +213,8 @@ def test_gridfs_keeps_the_bytes_across_an_app_restart(database, tmp_path) -> Non
         got = api2.get(f"/api/v1/files/{f['id']}/content", token=r.access_token)
         assert got.status_code == 200 and got.content == data
     finally:
+        api.session.close()
+        api2.session.close()
         second.stop()
 
 

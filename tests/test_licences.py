@@ -257,3 +257,4 @@ def test_verification_is_rate_limited_per_client_address(make_server, api: Api) 
     err = assert_error(verify(a, "YYZZ2026999999", "ABCDEF", ip="203.0.113.9"), 429, "rate_limited")
     assert err["details"]["retry_after_seconds"] >= 1
     assert_error(verify(a, "YYZZ2026999999", "ABCDEF", ip="203.0.113.10"), 404, "not_found")  # another address
+    a.session.close()
