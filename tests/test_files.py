@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import io
 import socket
+import time
 from typing import Iterator
 
 import pytest
@@ -286,3 +287,30 @@ def test_refusals_before_the_body_keep_the_connection_usable(api: Api) -> None:
     assert_error(api.get("/api/v1/files?limit=0", token=r.access_token), 400, "invalid_input")
     assert_error(upload(api, "not-a-token", pdf_bytes()), 401, "unauthenticated")
     assert api.get("/api/v1/files", token=r.access_token).status_code == 200  # same pooled connection
+
+
+def test_bytes_reach_gridfs_while_the_upload_is_still_arriving(api: Api, server: AppServer) -> None:
+    """The upload is not held in memory: chunks are in the database before the body has ended."""
+    r = new_resident(api)
+    boundary = "zjbStreamingProof"
+    chunks = server.ctx.db["file_blobs.chunks"]
+    before = server.run(chunks.count_documents({}))
+    seen: list[int] = []
+
+    def body() -> Iterator[bytes]:
+        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\n"
+               "Content-Type: application/pdf\r\n\r\n%PDF-1.7\n").encode()
+        for _ in range(12):
+            yield bytes(256 * 1024)  # 3 MB so far
+        deadline = time.monotonic() + 20
+        while server.run(chunks.count_documents({})) - before < 8:  # 2 MB of it stored
+            assert time.monotonic() < deadline, "nothing reached GridFS while the upload streamed"
+            time.sleep(0.05)
+        seen.append(server.run(chunks.count_documents({})) - before)
+        for _ in range(4):
+            yield bytes(256 * 1024)
+        yield f"\r\n--{boundary}--\r\n".encode()
+    resp = api.session.post(api.base + "/api/v1/files", data=body(), timeout=60, headers={
+        "Authorization": f"Bearer {r.access_token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert resp.status_code == 201, resp.text
+    assert seen and seen[0] >= 8 and resp.json()["size_bytes"] == 9 + 16 * 256 * 1024

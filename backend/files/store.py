@@ -14,7 +14,8 @@ from typing import Any
 from bson import ObjectId
 from bson.errors import InvalidId
 from gridfs import AsyncGridFSBucket, NoFile
-from gridfs.asynchronous.grid_file import AsyncGridIn, AsyncGridOut
+from bson.binary import Binary
+from gridfs.asynchronous.grid_file import AsyncGridOut
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -50,6 +51,49 @@ COLLECTIONS = [
 ]
 
 
+CHUNK_SIZE = 255 * 1024  # GridFS's default chunk size
+
+
+class BlobWriter:
+    """Writes one GridFS file as its bytes arrive, in GridFS's own layout (so the bucket reads and
+    deletes it), inserting each chunk as soon as it is full: a stream holds at most one chunk.
+    PyMongo's own upload stream keeps up to 32 MB of chunks before it inserts them, which would
+    hold a whole 10 MB upload in memory."""
+
+    def __init__(self, db: AsyncDatabase, blob_id: ObjectId, filename: str, metadata: dict[str, Any]):
+        self._files = db[f"{BUCKET}.files"]
+        self._chunks = db[f"{BUCKET}.chunks"]
+        self.id = blob_id
+        self._filename = filename
+        self._metadata = metadata
+        self._pending = bytearray()
+        self._n = 0
+        self.length = 0
+
+    async def write(self, data: bytes) -> None:
+        self._pending += data
+        while len(self._pending) >= CHUNK_SIZE:
+            await self._put(bytes(self._pending[:CHUNK_SIZE]))
+            del self._pending[:CHUNK_SIZE]
+
+    async def _put(self, chunk: bytes) -> None:
+        await self._chunks.insert_one({"files_id": self.id, "n": self._n, "data": Binary(chunk)})
+        self._n += 1
+        self.length += len(chunk)
+
+    async def close(self) -> None:
+        if self._pending:
+            await self._put(bytes(self._pending))
+            self._pending.clear()
+        await self._files.insert_one({"_id": self.id, "length": self.length, "chunkSize": CHUNK_SIZE,
+                                      "uploadDate": dt.datetime.now(dt.timezone.utc), "filename": self._filename,
+                                      "metadata": self._metadata})
+
+    async def abort(self) -> None:
+        self._pending.clear()
+        await self._chunks.delete_many({"files_id": self.id})
+
+
 def oid(value: Any) -> ObjectId | None:
     try:
         return ObjectId(value) if isinstance(value, (str, ObjectId)) else None
@@ -59,6 +103,7 @@ def oid(value: Any) -> ObjectId | None:
 
 class FileStore:
     def __init__(self, db: AsyncDatabase):
+        self._db = db
         self._col = db["files"]
         self._bucket = AsyncGridFSBucket(db, bucket_name=BUCKET)
 
@@ -69,11 +114,9 @@ class FileStore:
                                           "blob_ids": [], "created_at": now, "sweep_due_at": stale_at})
         return res.inserted_id
 
-    def open_blob_writer(self, file_id: ObjectId, role: str, name: str) -> tuple[ObjectId, AsyncGridIn]:
+    def open_blob_writer(self, file_id: ObjectId, role: str, name: str) -> tuple[ObjectId, "BlobWriter"]:
         blob_id = ObjectId()
-        stream = self._bucket.open_upload_stream_with_id(blob_id, name,
-                                                         metadata={"file_id": str(file_id), "role": role})
-        return blob_id, stream
+        return blob_id, BlobWriter(self._db, blob_id, name, {"file_id": str(file_id), "role": role})
 
     async def note_blob(self, file_id: ObjectId, blob_id: ObjectId) -> None:
         """Remember a blob of an unfinished upload, so a sweep can remove it if the upload dies."""
