@@ -1,4 +1,5 @@
-# 指尖办: the two commands are `make run` and `make test`. Each installs what it needs by itself.
+# 指尖办: the two commands are `make run` and `make test`. Each installs what it needs by itself:
+# `make run` only what running needs, `make test` the test tools as well.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -6,37 +7,49 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 DATA_DIR ?= $(CURDIR)/var/data
 CONFIG ?=
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install test-python test-miniprogram bench clean
+.PHONY: run test install install-test lint test-python test-miniprogram chromium bench clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -e .
+	touch $(RUN_STAMP)
 
-install: $(STAMP)
+$(TEST_STAMP): $(RUN_STAMP)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
+install: $(RUN_STAMP)
+
+install-test: $(TEST_STAMP)
 
 ## Run the whole system on one machine: embedded database, stand-ins, workers, demo data.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) -m backend serve --port $(PORT) --data-dir $(DATA_DIR) $(if $(CONFIG),--config $(CONFIG))
 
-## Run every test suite.
-test: $(STAMP) test-miniprogram chromium
+## Run every check: lint, the mini-program's tests, then the Python suite (API, processes, console).
+test: lint test-miniprogram chromium test-python
+
+test-python: $(TEST_STAMP)
 	$(PY) -m pytest
+
+## ruff: pycodestyle, pyflakes, import order and bugbear rules (configured in pyproject.toml).
+lint: $(TEST_STAMP)
+	$(PY) -m ruff check .
 
 ## Mini-program tests (jest + miniprogram-simulate); installs from miniprogram/package-lock.json.
 test-miniprogram:
 	cd miniprogram && npm ci --no-audit --no-fund && npx jest --ci
-# --- staff console browser tests (issue 7): Debian's Chromium, installed once if missing ----------
-.PHONY: chromium
+
+## Staff console browser tests run in Debian's Chromium, installed once if missing.
 chromium:
 	@test -x /usr/bin/chromium || apt-get install -y chromium fonts-wqy-microhei \
 		|| (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
-# --- end staff console -------------------------------------------------------------------------------
 
-bench: $(STAMP)
+bench: $(RUN_STAMP)
 	$(PY) bench/login.py
 
 clean:

@@ -91,6 +91,14 @@ class Runtime:
         if self.config.workers.enabled if run_workers is None else run_workers:
             self.workers.start()
         self.started = True
+        for warning in self.warnings():
+            log.warning(warning)
+
+    def warnings(self) -> list[str]:
+        """What an operator must act on soon (shown by /readyz and logged at start-up)."""
+        calendar = self.provided("calendar")
+        warning = calendar.coverage_warning(self.clock.local_now().date())
+        return [warning] if warning else []
 
     async def stop(self) -> None:
         self.started = False
@@ -135,9 +143,7 @@ def make_app(config: Config, *, clock: Clock | None = None,
         routes += d.routes + (d.sandbox_routes if config.is_sandbox else [])
     runtime.routes = routes
     metrics = Metrics()
-    for d in domains:
-        for g in d.gauges:
-            metrics.gauge(g.name, g.help, g.read)
+    metrics.register_gauges(g for d in domains for g in d.gauges)
     authenticator = Authenticator()
     authenticator.register("resident", deps.need("resident_auth"))
     authenticator.register("staff", deps.need("staff_auth"))

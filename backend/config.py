@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import collections.abc
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -60,6 +61,10 @@ class ServerConfig:
     max_body_bytes: int = 1_048_576
     # Add security headers and answer CORS only for these origins.
     cors_origins: tuple[str, ...] = ()
+    # Production: /metrics and the details of /readyz only for this bearer token (at least 32
+    # characters; set it through ZJB_SERVER_METRICS_TOKEN) or from these addresses (CIDRs).
+    metrics_token: str = ""
+    metrics_addresses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,11 @@ class SecurityConfig:
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     staff_access_token_ttl_seconds: int = 900
     staff_refresh_token_ttl_seconds: int = 12 * 3600
+    # A staff session ends after this long without any request, and this long after login.
+    staff_idle_minutes: int = 30
+    staff_session_hours: int = 12
+    # Each process re-reads a session (ended? idle?) at most this often; at most 1 second.
+    session_check_cache_seconds: float = 1.0
     # AES-256-GCM keys for ID numbers at rest, by key id (base64 of 32 bytes). New values are
     # written with the active key; old keys stay for reading until re-encrypted.
     id_encryption_keys: Mapping[str, str] = field(default_factory=lambda: {"k1": EXAMPLE_ID_KEY})
@@ -116,13 +126,24 @@ class RateLimitConfig:
     realname_per_user_per_hour: int = 5
     realname_per_id_number_per_hour: int = 5
     staff_login_per_ip_per_minute: int = 120
+    # Per resident (429 rate_limited with Retry-After past the limit); 0 turns one off.
+    applications_per_resident_per_hour: int = 30
+    bookings_per_resident_per_hour: int = 20
+    pay_starts_per_resident_per_hour: int = 30
+    complaints_per_resident_per_day: int = 10
+    uploads_per_resident_per_hour: int = 100
 
 
 @dataclass(frozen=True)
 class StaffConfig:
-    lockout_threshold: int = 5
-    lockout_window_minutes: int = 15
-    lockout_minutes: int = 15
+    # Failed logins are counted per (username, client address) and per address. Past its free
+    # failures a key waits before its next try, doubling from login_delay_seconds up to
+    # login_max_delay_minutes; counts start again after login_window_minutes without a failure.
+    login_free_failures: int = 5
+    address_free_failures: int = 30
+    login_delay_seconds: int = 30
+    login_max_delay_minutes: int = 15
+    login_window_minutes: int = 60
     min_password_length: int = 10
 
 
@@ -170,26 +191,13 @@ class SandboxConfig:
     demo_staff_password: str = "Zjb-demo-2026"
 
 
-# 2026 public holidays and the weekend days worked in exchange (调休), from the State Council's
-# notice. Each year's notice comes out in the autumn: add the next year here or in the TOML.
-HOLIDAYS_2026 = (
-    "2026-01-01", "2026-01-02", "2026-01-03",
-    "2026-02-15", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21",
-    "2026-02-22", "2026-02-23",
-    "2026-04-04", "2026-04-05", "2026-04-06",
-    "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05",
-    "2026-06-19", "2026-06-20", "2026-06-21",
-    "2026-09-25", "2026-09-26", "2026-09-27",
-    "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07",
-)
-WORKDAYS_2026 = ("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10")
-
-
 @dataclass(frozen=True)
 class CalendarConfig:
-    # Public holidays (no working day, halls closed) and weekend days that are working days.
-    holidays: tuple[str, ...] = HOLIDAYS_2026
-    workdays: tuple[str, ...] = WORKDAYS_2026
+    # Working days come from the chinesecalendar package. These add to it or override it: public
+    # holidays (no working day, halls closed) and weekend days that are working days (调休). A
+    # year the package does not know yet counts as known once `holidays` lists one of its days.
+    holidays: tuple[str, ...] = ()
+    workdays: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -533,6 +541,7 @@ def check_config(cfg: Config) -> list[str]:
         p.append(f"server.port: {cfg.server.port} is not a TCP port")
     if cfg.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
+    p.extend(_calendar_problems(cfg))
     p.extend(_payments_problems(cfg))
     f = cfg.files
     if not (0 < f.max_bytes <= 100 * 1024 * 1024):
@@ -544,6 +553,21 @@ def check_config(cfg: Config) -> list[str]:
     if cfg.mode == "production":
         p.extend(_production_problems(cfg))
         p.extend(_payments_production_problems(cfg))
+    return p
+
+
+def _calendar_problems(cfg: Config) -> list[str]:
+    p: list[str] = []
+    days: dict[str, set[str]] = {}
+    for key in ("holidays", "workdays"):
+        for value in getattr(cfg.calendar, key):
+            try:
+                days.setdefault(key, set()).add(dt.date.fromisoformat(value).isoformat())
+            except ValueError:
+                p.append(f"calendar.{key}: {value!r} is not a date (YYYY-MM-DD)")
+    both = days.get("holidays", set()) & days.get("workdays", set())
+    if both:
+        p.append(f"calendar: {', '.join(sorted(both))} listed as both a holiday and a workday")
     return p
 
 
@@ -625,4 +649,6 @@ def _production_problems(cfg: Config) -> list[str]:
         p.append("wechat.appid: is the sandbox app id; set the mini-program's real AppID")
     if not cfg.server.public_url.startswith("https://"):
         p.append("server.public_url: must be the public https:// URL in production")
+    if cfg.server.metrics_token and len(cfg.server.metrics_token) < 32:
+        p.append("server.metrics_token: at least 32 characters")
     return p

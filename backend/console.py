@@ -12,6 +12,8 @@ from typing import Any
 
 import tornado.web
 
+from backend.core.inputs import path_has_nul
+
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 
 CSP = "; ".join([
@@ -37,6 +39,10 @@ class ConsoleFileHandler(tornado.web.StaticFileHandler):
         self.set_header("Referrer-Policy", "no-referrer")
         self.set_header("X-Frame-Options", "DENY")
         self.clear_header("Server")
+
+    def prepare(self) -> None:
+        if path_has_nul(self.request.path):  # no file name holds a NUL; the OS would refuse it
+            raise tornado.web.HTTPError(400)
 
     def get_content_type(self) -> str:
         ctype = super().get_content_type()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import tornado.netutil
 from backend.app import Runtime, make_app
 from backend.config import Config
 from backend.db.embedded import EmbeddedDatabase
+from backend.system.metrics import MULTIPROC_ENV
 
 log = logging.getLogger("zjb.server")
 
@@ -35,6 +37,7 @@ class Runner:
             return self.config
         self.embedded = EmbeddedDatabase(self.config.data_dir, cache_size=self.config.database.embedded_cache_size)
         uri = self.embedded.start()
+        self.embedded.supervise()  # a database child that dies is started again; the app reconnects
         self.config = self.config.with_overrides(database={"uri": uri})
         return self.config
 
@@ -111,9 +114,18 @@ def work(config: Config) -> int:
     return 0
 
 
+def metrics_dir(data_dir: str) -> Path:
+    """Where the app processes of one ``serve`` share their request metrics."""
+    return Path(data_dir) / "run" / "metrics"
+
+
 class Supervisor:
     """Starts and watches the child processes; a child that dies is started again (with a
-    growing delay); SIGTERM/SIGINT stop them all, then the database."""
+    growing delay); SIGTERM/SIGINT stop them all, then the database.
+
+    The children write their request metrics to files in ``metrics_dir`` (prometheus-client's
+    multiprocess mode, named to them by ``PROMETHEUS_MULTIPROC_DIR``); the supervisor empties it
+    before the first child starts, so the counts begin at zero with each ``serve``."""
 
     def __init__(self, config: Config, apps: int, workers: int):
         self.config = config
@@ -121,6 +133,16 @@ class Supervisor:
         self.children: dict[tuple[str, int], subprocess.Popen] = {}
         self.restarts: dict[tuple[str, int], int] = {}
         self.stopping = False
+        self.metrics_dir = metrics_dir(config.data_dir)
+
+    def _reset_metrics(self) -> None:
+        shutil.rmtree(self.metrics_dir, ignore_errors=True)
+        self.metrics_dir.mkdir(parents=True)
+
+    def _reaped(self, proc: subprocess.Popen) -> None:
+        """A child has exited: its counts stay in the shared files; its live gauges go."""
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(proc.pid, str(self.metrics_dir))
 
     def _command(self, kind: str) -> list[str]:
         cfg = self.config
@@ -133,6 +155,7 @@ class Supervisor:
         env = dict(os.environ)
         env["ZJB_DATABASE_URI"] = self.config.database.uri
         env["ZJB_WORKERS_ENABLED"] = "false" if kind == "app" else "true"
+        env[MULTIPROC_ENV] = str(self.metrics_dir)
         # Seed once, from the first app process; the others find it done (seeding is idempotent anyway).
         return env
 
@@ -147,6 +170,7 @@ class Supervisor:
             self.stopping = True
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        self._reset_metrics()
         for spec in self.specs:
             self._spawn(spec)
         log.info("指尖办 supervisor ready", extra={"apps": sum(k == "app" for k, _ in self.specs),
@@ -154,6 +178,7 @@ class Supervisor:
         while not self.stopping:
             for spec, proc in list(self.children.items()):
                 if proc.poll() is not None and not self.stopping:
+                    self._reaped(proc)
                     n = self.restarts[spec] = self.restarts.get(spec, 0) + 1
                     log.warning("child exited; restarting", extra={"kind": spec[0], "index": spec[1],
                                                                    "code": proc.returncode, "restarts": n})
@@ -168,3 +193,5 @@ class Supervisor:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+            self._reaped(proc)

@@ -8,6 +8,19 @@ WeChat stand-in), then N ``python -m backend worker`` processes on the same data
 --users residents, gives each WeChat consent for every message, writes n events into the outbox
 at once, and waits until all are delivered. Each message goes to the inbox and, through wechatpy,
 to the WeChat stand-in, which counts what it received.
+
+In the same run, just before and just after each delivery, it measures the database's raw write
+rate: journaled conditional updates of one outbox-sized document by id, one after another from
+one connection (what a worker's writes are); the mean of the two is the run's raw rate. msg/s ÷
+raw is the figure that compares across machines and across loads: the share of a raw write's
+time a delivered message costs.
+
+    .venv/bin/python bench/notify.py --jobs 1000,100000
+
+instead times, at each size of history (delivered messages and finished cases seeded through
+the driver), what the periodic jobs of notify and cases do on every tick: find due messages,
+claim and record a batch, the overdue gauge, withdraw by ref, find cases whose light or rating
+reminder is due. Each should cost the same at 100k as at 1k.
 """
 from __future__ import annotations
 
@@ -27,9 +40,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine, percentiles  # noqa: E402
-from backend.db.embedded import EmbeddedDatabase, free_port  # noqa: E402
-from backend.db.mongo import connect  # noqa: E402
+from backend.db.embedded import EmbeddedDatabase, free_port
+from backend.db.mongo import connect
+from bench.common import machine, percentiles
 
 
 def _wait(base: str) -> None:
@@ -43,7 +56,25 @@ def _wait(base: str) -> None:
     raise SystemExit("server did not start")
 
 
-def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path) -> dict:
+async def raw_write_rate(uri: str, ops: int) -> float:
+    """Journaled conditional ``update_one`` by id, sequential, on a scratch collection."""
+    from bson import ObjectId
+    c = connect(uri)
+    col = c["notify_raw"]["rows"]
+    await col.drop()
+    ids = [ObjectId() for _ in range(ops)]
+    await col.insert_many([{"_id": i, "status": "pending", "payload": {"serial": "ZJB00000000", "text": "x" * 80}}
+                           for i in ids])
+    t = time.perf_counter()
+    for i in ids:
+        await col.update_one({"_id": i, "status": "pending"}, {"$set": {"status": "delivered"}})
+    rate = ops / (time.perf_counter() - t)
+    await c.drop_database("notify_raw")
+    await c.close()
+    return rate
+
+
+def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, raw_ops: int) -> dict:
     name = f"bench_notify_{uuid.uuid4().hex[:6]}"
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZJB_")}, "ZJB_DATABASE_URI": db.uri,
@@ -74,13 +105,15 @@ def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path) -> di
                                            "--data-dir", str(data)], cwd=ROOT, env={**env, "ZJB_WORKERS_ENABLED": "true"},
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(4)  # workers up
+        raw_before = asyncio.run(raw_write_rate(db.uri, raw_ops))
         t0 = time.perf_counter()
         asyncio.run(_emit(db.uri, name, people, n))
         latencies, wall = asyncio.run(_wait_delivered(db.uri, name, n, t0))
+        raw = (raw_before + asyncio.run(raw_write_rate(db.uri, raw_ops))) / 2
         sent = sum(len(s.get(base + "/sandbox/wechat/messages", params={"openid": o}).json()["items"]) for _, o in people)
         inbox = asyncio.run(_count(db.uri, name, "inbox"))
         return {"workers": workers, "n": n, "rate": n / wall, **percentiles(latencies), "wechat": sent,
-                "inbox": inbox, "duplicates": max(0, sent - n) + max(0, inbox - n)}
+                "inbox": inbox, "duplicates": max(0, sent - n) + max(0, inbox - n), "raw": raw}
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -101,8 +134,9 @@ async def _grant(uri: str, name: str, user_id: str, n: int) -> None:
 async def _emit(uri: str, name: str, people: list, n: int) -> None:
     from backend.core.clock import Clock
     from notify.outbox import Outbox
+    from notify.store import OutboxStore, StaffAlertStore
     c = connect(uri)
-    ob = Outbox(c[name], Clock())
+    ob = Outbox(OutboxStore(c[name]), StaffAlertStore(c[name]), Clock())
     for i in range(n):
         uid, _ = people[i % len(people)]
         await ob.emit("case.status_changed", user_id=uid, payload={"serial": f"ZJB{i:08d}", "service_name": "压测",
@@ -124,6 +158,89 @@ async def _wait_delivered(uri: str, name: str, n: int, t0: float) -> tuple[list[
     return lat, wall
 
 
+async def job_costs(uri: str, size: int) -> dict[str, float]:
+    """Seed ``size`` delivered messages and ``size`` finished cases (plus a little due work), then
+    time each periodic query; milliseconds per call."""
+    import datetime as dt
+
+    from bson import ObjectId
+
+    from backend.cases.store import COLLECTIONS as CASE_COLLECTIONS
+    from backend.cases.store import CaseStore
+    from backend.db.mongo import ensure_schema
+    from notify.store import COLLECTIONS as NOTIFY_COLLECTIONS
+    from notify.store import OutboxStore
+
+    c = connect(uri)
+    db = c[f"bench_jobs_{size}"]
+    await c.drop_database(db.name)
+    await ensure_schema(db, [*NOTIFY_COLLECTIONS, *CASE_COLLECTIONS])
+    now = dt.datetime.now(dt.UTC)
+    old = now - dt.timedelta(days=30)
+    chunk = 5000
+    for start in range(0, size, chunk):
+        k = min(chunk, size - start)
+        await db["outbox"].insert_many([
+            {"kind": "case.status_changed", "user_id": f"u{i % 997}", "payload": {"serial": f"ZJB{i:014d}"},
+             "status": "delivered", "attempts": 1, "created_at": old, "deliver_after": old, "delivered_at": old,
+             "dedupe_key": f"bench:{i}", "ref": f"appointment:{i}"} for i in range(start, start + k)])
+        await db["applications"].insert_many([
+            {"serial": f"ZJB{i:014d}", "service_id": "s", "service_name": "压测", "department_id": "d",
+             "applicant_id": f"u{i % 997}", "status": "completed", "version": 5, "timeline": [], "light": "green",
+             "light_due_at": None, "deadline": old, "created_at": old, "updated_at": old}
+            for i in range(start, start + k)])
+    later = now + dt.timedelta(days=3)
+    await db["applications"].insert_many([
+        {"serial": f"ZJBOPEN{i:08d}", "service_id": "s", "service_name": "压测", "department_id": "d",
+         "applicant_id": "u", "status": "in_review", "version": 3, "timeline": [], "light": "green",
+         "light_due_at": later, "rating_remind_at": None, "deadline": later, "created_at": now, "updated_at": now}
+        for i in range(200)])
+    outbox, cases = OutboxStore(db), CaseStore(db)
+
+    async def timed(fn, reps: int = 20) -> float:
+        t = time.perf_counter()
+        for _ in range(reps):
+            await fn()
+        return (time.perf_counter() - t) / reps * 1000
+
+    async def pending_batch() -> list:
+        docs = [{"_id": ObjectId(), "kind": "case.status_changed", "user_id": "u", "payload": {}, "status": "pending",
+                 "attempts": 0, "created_at": now, "deliver_after": now} for _ in range(50)]
+        await db["outbox"].insert_many(docs)
+        return [d["_id"] for d in docs]
+
+    async def claim_and_record() -> None:
+        await pending_batch()
+        ids = await outbox.due_ids(now, 50)
+        rows = await outbox.claim(ids, now=now, lease_until=now + dt.timedelta(seconds=30), claim="c", worker="w")
+        await outbox.mark_many([(r["_id"], "c", {"$set": {"status": "delivered"}, "$unset": {"claim": ""}})
+                                for r in rows])
+
+    async def idle_due() -> None:
+        await outbox.due_ids(now, 50)
+
+    async def due_lights() -> None:
+        [d async for d in cases.cases_due_for_light(now)]
+
+    async def due_reminders() -> None:
+        [d async for d in cases.due_rating_reminders(now)]
+
+    out = {
+        "outbox: find due (idle tick)": await timed(idle_due),
+        "outbox: claim + record a batch of 50": await timed(claim_and_record, reps=5) / 50,
+        "outbox: oldest-overdue gauge": await timed(lambda: outbox.most_overdue(now)),
+        "outbox: withdraw by ref": await timed(lambda: outbox.skip_pending(kind="appointment.reminder",
+                                                                            ref="appointment:7", reason="bench")),
+        "cases: find lights due (idle tick)": await timed(due_lights),
+        "cases: find rating reminders due": await timed(due_reminders),
+        "cases: one case by id": await timed(lambda: cases.case(str(ObjectId()))),
+    }
+    out = {("outbox: claim + record, per message" if k.startswith("outbox: claim") else k): v for k, v in out.items()}
+    await c.drop_database(db.name)
+    await c.close()
+    return out
+
+
 async def _count(uri: str, name: str, coll: str) -> int:
     c = connect(uri)
     n = await c[name][coll].count_documents({})
@@ -136,19 +253,33 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=600)
     ap.add_argument("--users", type=int, default=30)
     ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--raw-ops", type=int, default=1000, help="writes per raw-rate measurement")
+    ap.add_argument("--jobs", help="time the periodic jobs' queries at these history sizes (e.g. 1000,100000)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="zjb-notify-") as tmp:
         db = EmbeddedDatabase(Path(tmp) / "db")
         db.start()
         try:
-            rows = [run(db, int(w), args.n, args.users, Path(tmp)) for w in args.workers.split(",")]
+            if args.jobs:
+                sizes = [int(x) for x in args.jobs.split(",")]
+                costs = {size: asyncio.run(job_costs(db.uri, size)) for size in sizes}
+            else:
+                rows = [run(db, int(w), args.n, args.users, Path(tmp), args.raw_ops) for w in args.workers.split(",")]
         finally:
             db.stop()
     print(f"machine: {machine()}")
-    print(f"{'workers':>7} {'messages':>8} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'wechat':>7} {'inbox':>6} {'dups':>5}")
+    if args.jobs:
+        print(f"{'operation (ms each)':<44}" + "".join(f"{s:>10}" for s in sizes) + f"{'ratio':>8}")
+        for op in costs[sizes[0]]:
+            values = [costs[s][op] for s in sizes]
+            print(f"{op:<44}" + "".join(f"{v:>10.1f}" for v in values) + f"{values[-1] / values[0]:>8.2f}")
+        return
+    print("raw: journaled conditional update_one by id, sequential, measured before and after each delivery")
+    print(f"{'workers':>7} {'messages':>8} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'wechat':>7} {'inbox':>6} {'dups':>5}"
+          f" {'raw w/s':>8} {'msg/raw':>8}")
     for r in rows:
         print(f"{r['workers']:>7} {r['n']:>8} {r['rate']:>7.0f} {r['p50']:>8.0f} {r['p99']:>8.0f} {r['wechat']:>7} "
-              f"{r['inbox']:>6} {r['duplicates']:>5}")
+              f"{r['inbox']:>6} {r['duplicates']:>5} {r['raw']:>8.0f} {r['rate'] / r['raw']:>8.3f}")
 
 
 if __name__ == "__main__":

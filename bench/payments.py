@@ -80,7 +80,7 @@ def _wait(base: str, proc: subprocess.Popen) -> None:
 
 def run(base: str, data: Path, a: argparse.Namespace) -> None:
     from backend.config import load_config
-    from payments.setup import sandbox_standins
+    from payments.build import sandbox_standins
 
     s = requests.Session()
     uri = running_database_uri(data)

@@ -1,4 +1,5 @@
-"""Build notifications: the outbox every domain writes to, the inbox, and the delivery worker."""
+"""Build notifications: the outbox every domain writes to, the inbox, consent, staff alerts and
+the delivery worker."""
 from __future__ import annotations
 
 from backend.config import Config
@@ -6,39 +7,42 @@ from backend.core.api import bind
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
 from notify import handlers
 from notify.channels import WeChatSubscribe
-from notify.outbox import COLLECTIONS as OUTBOX_COLLECTIONS
 from notify.outbox import Outbox
 from notify.service import NotifyService
-from notify.store import COLLECTIONS as NOTIFY_COLLECTIONS
+from notify.store import COLLECTIONS, ConsentStore, InboxStore, OutboxStore, StaffAlertStore
 from notify.worker import Deliverer
 
 
 def build(config: Config, deps: Deps) -> Domain:
-    outbox = Outbox(deps.db, deps.clock)
-    notify = NotifyService(deps.db, deps.clock, config.notify)
+    clock, cfg = deps.clock, config.notify
+    outbox_store, alerts = OutboxStore(deps.db), StaffAlertStore(deps.db)
+    inbox, consent = InboxStore(deps.db), ConsentStore(deps.db)
+    outbox = Outbox(outbox_store, alerts, clock)
+    notify = NotifyService(inbox=inbox, consent=consent, alerts=alerts, clock=clock, config=cfg)
     push = (WeChatSubscribe(config.wechat.appid, config.wechat.secret, deps.gateway(config.wechat.gateway, "wechat"),
-                            config.wechat.timeout_seconds) if config.notify.wechat else None)
-    deliverer = Deliverer(deps.db, deps.clock, config.notify, push)
+                            config.wechat.timeout_seconds, deps.need("wechat_session")) if cfg.wechat else None)
+    deliverer = Deliverer(outbox=outbox_store, inbox=inbox, consent=consent, users=deps.need("user_directory"),
+                          clock=clock, config=cfg, wechat=push)
 
     async def depth() -> list[tuple[dict[str, str], float]]:
-        return [({"status": k}, n) for k, n in await outbox.count_by_status()]
+        return [({"status": k}, n) for k, n in await outbox_store.count_by_status()]
 
     async def failed() -> list[tuple[dict[str, str], float]]:
-        return [({"kind": k}, n) for k, n in await outbox.failed_by_kind()]
+        return [({"kind": k}, n) for k, n in await outbox_store.failed_by_kind()]
 
-    async def age() -> list[tuple[dict[str, str], float]]:
-        oldest = await outbox.oldest_undelivered_at()
-        return [({}, max(0.0, (deps.clock.now() - oldest).total_seconds()) if oldest else 0.0)]
+    async def overdue() -> list[tuple[dict[str, str], float]]:
+        return [({}, (await outbox_store.most_overdue(clock.now())).total_seconds())]
 
     return Domain(
         "notify", service=notify,
         routes=bind(handlers.default_handlers, notify=notify),
-        jobs=[JobSpec("notify.deliver", deliverer.run_once, config.notify.tick_seconds)],
-        collections=[*OUTBOX_COLLECTIONS, *NOTIFY_COLLECTIONS],
+        jobs=[JobSpec("notify.deliver", deliverer.run_once, cfg.tick_seconds)],
+        collections=list(COLLECTIONS),
         gauges=[
             GaugeSpec("zjb_outbox_failed", "Messages that failed after their last attempt, by kind.", failed),
             GaugeSpec("zjb_outbox_messages", "Outbox messages by delivery status.", depth),
-            GaugeSpec("zjb_outbox_oldest_undelivered_seconds", "Age of the oldest pending message.", age),
+            GaugeSpec("zjb_outbox_oldest_undelivered_seconds",
+                      "How long the longest-waiting due message has been waiting past its time.", overdue),
         ],
         provides={"outbox": outbox, "deliverer": deliverer},
     )

@@ -7,8 +7,7 @@ from typing import Any
 
 from wechatpy.exceptions import WeChatClientException
 
-from backend.core.providers import Provider
-from backend.core.wechat import wechat_client
+from backend.core.wechat import WeChatProvider
 
 
 @dataclass(frozen=True)
@@ -17,11 +16,8 @@ class SendResult:
     reason: str = ""
 
 
-class WeChatSubscribe(Provider):
+class WeChatSubscribe(WeChatProvider):
     name = "wechat.subscribe"
-
-    def __init__(self, appid: str, secret: str, gateway: str, timeout: float):
-        self._client = wechat_client(appid, secret, gateway, timeout=timeout)
 
     def _send(self, openid: str, template_id: str, data: dict[str, Any], page: str) -> SendResult:
         try:

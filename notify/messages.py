@@ -1,81 +1,421 @@
-"""What each event says: its inbox title and text, and the subscribe-message template (by key)
-with field values cut to WeChat's limits. Every event kind reaches the inbox; unknown kinds too."""
+"""What each event says, in every channel: the inbox (站内信) title and text, the SMS text, and the
+WeChat subscribe message (template key and field values). The one place words are made.
+
+An event's payload must carry every value its words use: a missing or empty one raises
+``MissingField`` (tests render every kind strictly), so no resident ever reads a blank. Times are
+written as residents say them ("12月1日（周二）10:00", with the year when it is not the event's
+year), amounts in yuan, case statuses with the labels below.
+
+Each emitting domain puts these in its payloads (besides ids):
+- cases: ``serial``, ``service_name``, ``status``, optional ``note``; a correction adds ``missing``
+  and ``due`` (a date); a rating invitation may add ``reminder``; a rectification reply ``reply``.
+- appointments: ``service_name``, ``hall_name``, ``start`` and ``code`` (a waitlist offer has
+  ``offer_until`` instead of ``code``); a booking block adds ``blocked_until`` and ``reason``.
+- payments: ``service_name``, ``serial``, ``amount_fen``; a refund ``refund_fen``; a receipt
+  ``number``; a closed order may give ``reason``.
+"""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from backend.core.clock import iso
+from backend.core.clock import TZ
+from notify.wechat_fields import FieldRuleError, fit_data
 
-CASE_STATUS = {"submitted": "已提交", "accepted": "已受理", "in_review": "审查中", "approved": "已批准",
-               "rejected": "未通过", "correction_requested": "需补正", "completed": "已办结", "withdrawn": "已撤回"}
-
-# kind → (template key, inbox title)
-KINDS: dict[str, tuple[str | None, str]] = {
-    "case.status_changed": ("case_progress", "办件进度更新"),
-    "case.correction_requested": ("case_progress", "请补正材料"),
-    "rating.invited": ("rating", "请为本次服务评价"),
-    "case.supervision_alert": (None, "办件时限预警"),
-    "appointment.booked": ("appointment", "预约成功"),
-    "appointment.reminder": ("appointment", "预约提醒"),
-    "appointment.cancelled": ("appointment", "预约已取消"),
-    "appointment.waitlist_offer": ("appointment", "候补成功，请确认"),
-    "appointment.no_show": ("appointment", "预约爽约记录"),
-    "appointment.booking_blocked": ("appointment", "预约功能暂停"),
-    "payment.created": ("payment", "待缴费"),
-    "payment.paid": ("payment", "缴费成功"),
-    "payment.refunded": ("payment", "退款通知"),
-    "payment.closed": ("payment", "缴款单已关闭"),
-    "receipt.issued": ("payment", "电子票据已开具"),
-}
+# Case statuses as residents and staff read them (each also a WeChat ``phrase``); the same words as
+# the shared label table backend.core.labels.CASE_STATUS.
+CASE_STATUS = {"submitted": "已提交", "accepted": "已受理", "in_review": "审查中", "correction_requested": "待补正",
+               "approved": "已批准", "rejected": "不予批准", "completed": "已办结", "withdrawn": "已撤回"}
 
 TEMPLATE_TITLES = {"case_progress": "办件进度通知", "appointment": "预约结果通知", "payment": "缴费结果通知",
                    "rating": "服务评价邀请"}
 
-# WeChat's limits on field values (provider-facts.md).
-LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "phrase": 5, "name": 10,
-          "phone_number": 17, "time": 64, "date": 64, "amount": 11}
+# Field layout of each subscribe-message template (the templates chosen in the mini-program's
+# admin console must have these keywords, in this order).
+TEMPLATE_FIELDS = {
+    "case_progress": {"thing1": "事项名称", "phrase2": "办理状态", "character_string3": "办件编号",
+                      "time4": "更新时间", "thing5": "备注"},
+    "appointment": {"thing1": "预约事项", "time2": "预约时间", "thing3": "办理地点", "phrase4": "预约状态",
+                    "thing5": "温馨提示"},
+    "payment": {"thing1": "缴费事项", "amount2": "金额", "phrase3": "缴费状态", "character_string4": "办件编号",
+                "time5": "时间"},
+    "rating": {"thing1": "事项名称", "character_string2": "办件编号", "phrase3": "办理结果", "time4": "办结时间",
+               "thing5": "温馨提示"},
+}
+
+WEEKDAYS = "一二三四五六日"
+SMS_SIGN = "【指尖办】"
+PAYMENT_CLOSE_REASONS = {"expired": "超过缴费期限", "staff": "工作人员已撤销"}
 
 
-def cut(field: str, value: str) -> str:
-    kind = field.rstrip("0123456789")
-    limit = LIMITS.get(kind, 20)
-    value = " ".join(str(value).split())
-    return value if len(value) <= limit else value[: max(1, limit - 1)] + "…"
+class UnknownKind(KeyError):
+    """No words are made for this kind of event."""
 
 
-def _yuan(fen: Any) -> str:
-    try:
-        return f"¥{int(fen) / 100:.2f}"
-    except (TypeError, ValueError):
-        return ""
+class MissingField(KeyError):
+    """The payload lacks a value the words need."""
+
+    def __init__(self, kind: str, name: str):
+        super().__init__(f"{kind}: payload has no {name!r}")
+        self.kind, self.name = kind, name
 
 
-def text(kind: str, p: dict[str, Any]) -> str:
-    """The inbox text, in Chinese, from the event's payload."""
-    svc = p.get("service_name") or "办事"
-    if kind == "case.status_changed":
-        status = CASE_STATUS.get(p.get("status", ""), p.get("status", ""))
-        note = f"：{p['note']}" if p.get("note") else ""
-        return f"您的“{svc}”办件（{p.get('serial', '')}）{status}{note}"
-    if kind == "case.correction_requested":
-        missing = "、".join(p.get("missing") or [])
-        return f"您的“{svc}”办件需补正：{missing}。请于 {p.get('due', '')} 前补齐。"
-    if kind == "rating.invited":
-        return f"您的“{svc}”已办结，欢迎对本次服务进行评价。"
-    if kind.startswith("appointment."):
-        when = p.get("start", "")
-        extra = {"appointment.reminder": "请按时到达，凭预约码签到。",
-                 "appointment.waitlist_offer": f"请在 {p.get('expires_at', '')} 前确认。",
-                 "appointment.booking_blocked": f"因多次爽约，{p.get('until', '')} 前暂停网上预约。"}.get(kind, "")
-        return f"{svc}，{p.get('hall_name', '')}，{when}，预约码 {p.get('code', '')}。{extra}".strip("，")
-    if kind.startswith("payment.") or kind == "receipt.issued":
-        return f"{svc}：金额 {_yuan(p.get('amount_fen'))}。"
-    return p.get("text") or "您有一条新消息。"
+@dataclass(frozen=True)
+class Words:
+    title: str
+    text: str                              # inbox
+    sms: str
+    wechat: dict[str, str] = field(default_factory=dict)   # field key → value, before fitting
+    template: str | None = None            # WeChat template key (set by ``render``)
+
+    def wechat_data(self) -> dict[str, dict[str, str]]:
+        """The template data, every value fitted to WeChat's rule for its field."""
+        return fit_data(self.wechat)
 
 
-def template_data(kind: str, p: dict[str, Any], now: Any) -> dict[str, dict[str, str]]:
-    title = KINDS.get(kind, (None, "通知"))[1]
-    values = {"thing1": p.get("service_name") or title, "phrase2": title[:5],
-              "character_string3": p.get("serial") or p.get("code") or p.get("payment_id") or "-",
-              "time4": iso(now) or "", "thing5": text(kind, p)}
-    return {k: {"value": cut(k, v)} for k, v in values.items()}
+def _as_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(str(value))
+
+
+def when(value: dt.datetime, at: dt.datetime) -> str:
+    """"12月1日（周二）10:00"; with the year when it is not the year of ``at``."""
+    local = value.astimezone(TZ)
+    return f"{day(local.date(), at)}{local:%H:%M}"
+
+
+def day(value: dt.date, at: dt.datetime) -> str:
+    """"12月15日（周二）"; with the year when it is not the year of ``at``."""
+    year = f"{value.year}年" if value.year != at.astimezone(TZ).year else ""
+    return f"{year}{value.month}月{value.day}日（周{WEEKDAYS[value.weekday()]}）"
+
+
+def short_day(value: dt.datetime) -> str:
+    """"12月31日" (for the 20 characters of a WeChat ``thing``)."""
+    local = value.astimezone(TZ)
+    return f"{local.month}月{local.day}日"
+
+
+def wechat_time(value: dt.datetime) -> str:
+    """WeChat's ``time`` field: "2026年12月1日 10:00"."""
+    local = value.astimezone(TZ)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def yuan(fen: int) -> str:
+    """"120.00元"."""
+    return f"{int(fen) / 100:.2f}元"
+
+
+def _sentence(text: str) -> str:
+    """Free text (a staff note) ended as a sentence."""
+    return text if text[-1] in "。！？.!?）)”" else text + "。"
+
+
+def _tight(text: str) -> str:
+    """No spaces between Chinese and digits ("30 天内爽约 2 次" → "30天内爽约2次")."""
+    return re.sub(r"(?<=[\u4e00-\u9fff\d]) (?=[\u4e00-\u9fff\d])", "", text)
+
+
+class Payload:
+    """An event's payload, read strictly: every value asked for must be there and not empty."""
+
+    def __init__(self, kind: str, data: dict[str, Any], at: dt.datetime):
+        self.kind, self.data, self.at = kind, data, at
+
+    def raw(self, name: str) -> Any:
+        value = self.data.get(name)
+        if value is None or value == "" or value == []:
+            raise MissingField(self.kind, name)
+        return value
+
+    def __getitem__(self, name: str) -> str:
+        return str(self.raw(name)).strip()
+
+    def opt(self, name: str) -> str | None:
+        """An optional value: None when absent or empty."""
+        value = self.data.get(name)
+        if value is None or value == [] or not str(value).strip():
+            return None
+        return str(value).strip()
+
+    def time(self, name: str) -> dt.datetime:
+        value = self.raw(name)
+        try:
+            if isinstance(value, str) and len(value) == 10:  # a date: its end, as deadlines are
+                return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(23, 59, 59), TZ)
+            return _as_datetime(value)
+        except ValueError:
+            raise MissingField(self.kind, name) from None
+
+    def when(self, name: str) -> str:
+        return when(self.time(name), self.at)
+
+    def day(self, name: str) -> str:
+        return day(self.time(name).astimezone(TZ).date(), self.at)
+
+    def case_status(self, name: str) -> str:
+        """A case status in words; an unknown status is as good as none."""
+        label = CASE_STATUS.get(self[name])
+        if label is None:
+            raise MissingField(self.kind, name)
+        return label
+
+    def short_day(self, name: str) -> str:
+        return short_day(self.time(name))
+
+    def fen(self, name: str) -> int:
+        value = self.raw(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise MissingField(self.kind, name)
+        return value
+
+    def yuan(self, name: str) -> str:
+        return yuan(self.fen(name))
+
+    def amount(self, name: str) -> str:
+        return f"¥{self.fen(name) / 100:.2f}"
+
+    def list(self, name: str) -> str:
+        value = self.raw(name)
+        return "、".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
+
+
+# Cases -----------------------------------------------------------------------------------------------
+def _case_status_changed(p: Payload) -> Words:
+    label = p.case_status("status")
+    note = p.opt("note")
+    head = f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）当前状态：{label}。"
+    return Words(
+        title="办件进度更新", text=head + (f"说明：{_sentence(note)}" if note else ""),
+        sms=f"{SMS_SIGN}您申请的“{p['service_name']}”（{p['serial']}）{label}，详情请在指尖办小程序查看。",
+        wechat={"thing1": p["service_name"], "phrase2": label, "character_string3": p["serial"],
+                "time4": wechat_time(p.at), "thing5": note or "点击查看办理进度"})
+
+
+def _case_correction(p: Payload) -> Words:
+    due = p.day("due")
+    return Words(
+        title="请补正材料",
+        text=f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）需要补正：{p.list('missing')}。"
+             f"请于{due}前在小程序中补正后重新提交。",
+        sms=f"{SMS_SIGN}您申请的“{p['service_name']}”（{p['serial']}）需补正材料，请于{due}前在指尖办小程序补正。",
+        wechat={"thing1": p["service_name"], "phrase2": CASE_STATUS["correction_requested"],
+                "character_string3": p["serial"], "time4": wechat_time(p.at),
+                "thing5": f"请于{p.short_day('due')}前补正材料"})
+
+
+def _rating_invited(p: Payload) -> Words:
+    result = p.case_status("status")
+    case = f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）{result}"
+    if p.opt("reminder"):
+        text = f"{case}，您还没有评价。欢迎对本次服务进行评价，您的意见会帮助我们改进。"
+        hint = "您还未评价本次服务"
+    else:
+        text = f"{case}，欢迎对本次服务进行评价，您的意见会帮助我们改进。"
+        hint = "欢迎为本次服务评价"
+    return Words(
+        title="请为本次服务评价", text=text,
+        sms=f"{SMS_SIGN}{case}，欢迎在指尖办小程序对本次服务进行评价。",
+        wechat={"thing1": p["service_name"], "character_string2": p["serial"], "phrase3": result,
+                "time4": wechat_time(p.at), "thing5": hint})
+
+
+def _rectification_reply(p: Payload) -> Words:
+    case = f"“{p['service_name']}”（办件编号 {p['serial']}）"
+    return Words(
+        title="评价整改答复", text=f"关于您对{case}的评价，答复如下：{p['reply']}",
+        sms=f"{SMS_SIGN}关于您对{case}的评价，我们已整改并答复，请在指尖办小程序查看。")
+
+
+# Appointments ----------------------------------------------------------------------------------------
+def _appointment(title: str, phrase: str, text: Callable[[Payload], str], hint: Callable[[Payload], str],
+                 sms: Callable[[Payload], str]) -> Callable[[Payload], Words]:
+    def words(p: Payload) -> Words:
+        return Words(title=title, text=text(p), sms=SMS_SIGN + sms(p),
+                     wechat={"thing1": p["service_name"], "time2": wechat_time(p.time("start")),
+                             "thing3": p["hall_name"], "phrase4": phrase, "thing5": hint(p)})
+    return words
+
+
+def _place(p: Payload) -> str:
+    return f"{p.when('start')}，{p['hall_name']}"
+
+
+_appointment_booked = _appointment(
+    "预约成功", "预约成功",
+    lambda p: f"您已预约“{p['service_name']}”：{_place(p)}，预约码 {p['code']}。请凭预约码按时到大厅签到。",
+    lambda p: f"预约码{p['code']}，请按时签到",
+    lambda p: f"您已预约“{p['service_name']}”，{_place(p)}，预约码{p['code']}。")
+_appointment_reminder = _appointment(
+    "预约提醒", "即将开始",
+    lambda p: f"您预约的“{p['service_name']}”将于{p.when('start')}开始，地点：{p['hall_name']}，预约码 {p['code']}。"
+              f"请提前到达，凭预约码签到。",
+    lambda p: f"预约码{p['code']}，请提前到达",
+    lambda p: f"您预约的“{p['service_name']}”将于{p.when('start')}开始，{p['hall_name']}，预约码{p['code']}。")
+_appointment_cancelled = _appointment(
+    "预约已取消", "已取消",
+    lambda p: f"您预约的“{p['service_name']}”（{_place(p)}）已取消，预约码 {p['code']} 不再有效。",
+    lambda p: "如需办理，请重新预约",
+    lambda p: f"您预约的“{p['service_name']}”（{_place(p)}）已取消。")
+_waitlist_offer = _appointment(
+    "候补成功，请确认", "候补成功",
+    lambda p: f"您候补的“{p['service_name']}”（{_place(p)}）有了空位，已为您保留。"
+              f"请于{p.when('offer_until')}前在小程序中确认，逾期将让给下一位。",
+    lambda p: f"请于{p.short_day('offer_until')} {p.time('offer_until').astimezone(TZ):%H:%M}前确认",
+    lambda p: f"您候补的“{p['service_name']}”（{_place(p)}）有空位，请于{p.when('offer_until')}前在指尖办小程序确认。")
+_no_show = _appointment(
+    "预约爽约记录", "已爽约",
+    lambda p: f"您预约的“{p['service_name']}”（{_place(p)}，预约码 {p['code']}）未按时签到，已记爽约一次。"
+              f"多次爽约将暂停网上预约。",
+    lambda p: "多次爽约将暂停网上预约",
+    lambda p: f"您预约的“{p['service_name']}”（{_place(p)}）未按时签到，已记爽约一次。")
+_booking_blocked = _appointment(
+    "网上预约已暂停", "暂停预约",
+    lambda p: f"因{_tight(p['reason'])}，您的网上预约暂停至{p.when('blocked_until')}。期间仍可到大厅现场取号办理。",
+    lambda p: f"网上预约暂停至{p.short_day('blocked_until')}",
+    lambda p: f"因{_tight(p['reason'])}，您的网上预约暂停至{p.when('blocked_until')}，期间可到大厅现场取号。")
+
+
+# Payments --------------------------------------------------------------------------------------------
+def _payment(title: str, phrase: str, text: Callable[[Payload], str], sms: Callable[[Payload], str],
+             amount_field: str = "amount_fen") -> Callable[[Payload], Words]:
+    def words(p: Payload) -> Words:
+        return Words(title=title, text=text(p), sms=SMS_SIGN + sms(p),
+                     wechat={"thing1": p["service_name"], "amount2": p.amount(amount_field), "phrase3": phrase,
+                             "character_string4": p["serial"], "time5": wechat_time(p.at)})
+    return words
+
+
+def _closed_reason(p: Payload) -> str:
+    reason = PAYMENT_CLOSE_REASONS.get(p.opt("reason") or "")
+    return f"（{reason}）" if reason else ""
+
+
+_payment_created = _payment(
+    "待缴费", "待缴费",
+    lambda p: f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）需缴费{p.yuan('amount_fen')}，请在小程序中完成缴费。",
+    lambda p: f"您申请的“{p['service_name']}”需缴费{p.yuan('amount_fen')}，请在指尖办小程序缴费。")
+_payment_paid = _payment(
+    "缴费成功", "缴费成功",
+    lambda p: f"您已成功缴纳“{p['service_name']}”（办件编号 {p['serial']}）费用{p.yuan('amount_fen')}。"
+              f"电子票据开具后会另行通知。",
+    lambda p: f"您已成功缴纳“{p['service_name']}”费用{p.yuan('amount_fen')}。")
+_payment_refunded = _payment(
+    "退款通知", "已退款",
+    lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）的费用已退款{p.yuan('refund_fen')}，"
+              f"款项将原路退回，到账时间以支付渠道为准。",
+    lambda p: f"“{p['service_name']}”的费用已退款{p.yuan('refund_fen')}，将原路退回。",
+    amount_field="refund_fen")
+_payment_closed = _payment(
+    "缴款单已关闭", "已关闭",
+    lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）金额{p.yuan('amount_fen')}的缴款单已关闭"
+              f"{_closed_reason(p)}。如仍需缴费，请联系窗口工作人员。",
+    lambda p: f"“{p['service_name']}”金额{p.yuan('amount_fen')}的缴款单已关闭{_closed_reason(p)}。")
+_receipt_issued = _payment(
+    "电子票据已开具", "已开票",
+    lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）的缴费电子票据已开具：金额{p.yuan('amount_fen')}，"
+              f"票据号码 {p['number']}。可在小程序中查看和下载。",
+    lambda p: f"“{p['service_name']}”的电子票据已开具，票据号码{p['number']}。")
+
+
+KINDS: dict[str, Callable[[Payload], Words]] = {
+    "case.status_changed": _case_status_changed,
+    "case.correction_requested": _case_correction,
+    "rating.invited": _rating_invited,
+    "case.rectification_reply": _rectification_reply,
+    "appointment.booked": _appointment_booked,
+    "appointment.reminder": _appointment_reminder,
+    "appointment.cancelled": _appointment_cancelled,
+    "appointment.waitlist_offer": _waitlist_offer,
+    "appointment.no_show": _no_show,
+    "appointment.booking_blocked": _booking_blocked,
+    "payment.created": _payment_created,
+    "payment.paid": _payment_paid,
+    "payment.refunded": _payment_refunded,
+    "payment.closed": _payment_closed,
+    "receipt.issued": _receipt_issued,
+}
+
+
+def render(kind: str, payload: dict[str, Any], at: dt.datetime) -> Words:
+    """The words of an event that happened at ``at``. Strict: ``MissingField`` for a missing value,
+    ``UnknownKind`` for a kind without words."""
+    if kind not in KINDS:
+        raise UnknownKind(kind)
+    words = KINDS[kind](Payload(kind, payload, at))
+    return dataclasses.replace(words, template=TEMPLATE_OF.get(kind))
+
+
+def fallback(kind: str, payload: dict[str, Any]) -> Words:
+    """Complete, general words for an event whose own words cannot be made (a kind this version does
+    not know, or a payload missing a value): still a finished sentence, never a blank."""
+    return Words(title=str(payload.get("title") or "新消息"),
+                 text=str(payload.get("text") or "您有一条新消息，请在指尖办小程序中查看详情。"),
+                 sms=f"{SMS_SIGN}您有一条新消息，请在指尖办小程序中查看。")
+
+
+def template_key(kind: str) -> str | None:
+    """The WeChat template a kind is pushed with (None: inbox only)."""
+    return TEMPLATE_OF.get(kind)
+
+
+# kind → the WeChat template it is pushed with; kinds not here reach the inbox only.
+TEMPLATE_OF = {k: t for t, kinds in {
+    "case_progress": ("case.status_changed", "case.correction_requested"),
+    "rating": ("rating.invited",),
+    "appointment": ("appointment.booked", "appointment.reminder", "appointment.cancelled", "appointment.waitlist_offer",
+                    "appointment.no_show", "appointment.booking_blocked"),
+    "payment": ("payment.created", "payment.paid", "payment.refunded", "payment.closed", "receipt.issued"),
+}.items() for k in kinds}
+
+
+# Staff alerts ----------------------------------------------------------------------------------------
+def _supervision_yellow(p: Payload) -> str:
+    return f"办件 {p['serial']}（{p['service_name']}）将于{p.when('deadline')}到期，请抓紧办理。"
+
+
+def _supervision_red(p: Payload) -> str:
+    return f"办件 {p['serial']}（{p['service_name']}）已超过办结时限（{p.when('deadline')}），请尽快办结。"
+
+
+def _rectification_opened(p: Payload) -> str:
+    return (f"办件 {p['serial']}（{p['service_name']}）收到差评（{p['score']} 分），请于{p.day('due')}前"
+            f"整改并答复评价人。")
+
+
+STAFF_ALERTS: dict[str, Callable[[Payload], str]] = {
+    "supervision.yellow": _supervision_yellow,
+    "supervision.red": _supervision_red,
+    "rectification.opened": _rectification_opened,
+}
+
+
+def staff_alert(kind: str, payload: dict[str, Any], at: dt.datetime) -> str:
+    """The text of an alert on the staff's list. Strict, like ``render``."""
+    return STAFF_ALERTS[kind](Payload(kind, payload, at))
+
+
+__all__ = [
+    "CASE_STATUS",
+    "KINDS",
+    "TEMPLATE_FIELDS",
+    "TEMPLATE_TITLES",
+    "FieldRuleError",
+    "MissingField",
+    "UnknownKind",
+    "Words",
+    "day",
+    "fallback",
+    "render",
+    "staff_alert",
+    "template_key",
+    "wechat_time",
+    "when",
+    "yuan",
+]

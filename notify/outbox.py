@@ -1,5 +1,6 @@
-"""The outbox: every event a person should hear about, written durably in the same step as the
-change that caused it (pass the change's ``session`` to write both in one transaction).
+"""The outbox: the only way any domain tells a person something. Every event a resident should
+hear about is written here durably in the same step as the change that caused it (pass the
+change's ``session`` to write both in one transaction); alerts for staff go through here too.
 
 Workers (``notify.worker``) deliver what is here; nothing else sends messages.
 A ``dedupe_key`` makes an emit idempotent: the same key is stored once (unique index), so a
@@ -10,61 +11,47 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
-
 from backend.core.clock import Clock
-from backend.db.mongo import CollectionSpec, count_by
-
-PENDING = "pending"
-STATES = ("pending", "sending", "delivered", "failed", "skipped")
-
-COLLECTIONS = [
-    CollectionSpec(
-        "outbox",
-        indexes=(
-            IndexModel([("status", ASCENDING), ("deliver_after", ASCENDING)]),
-            IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
-            IndexModel([("dedupe_key", ASCENDING)], unique=True,
-                       partialFilterExpression={"dedupe_key": {"$type": "string"}}),
-        ),
-        validator={"$jsonSchema": {
-            "bsonType": "object",
-            "required": ["kind", "user_id", "payload", "status", "created_at", "deliver_after"],
-            "properties": {"status": {"enum": list(STATES)}, "kind": {"bsonType": "string"},
-                           "payload": {"bsonType": "object"}},
-        }},
-        doc="Events to deliver to people (subscribe message, inbox, SMS), with delivery state.",
-    ),
-]
+from notify import messages
+from notify.store import PENDING, OutboxStore, StaffAlertStore
 
 
 class Outbox:
-    def __init__(self, db: AsyncDatabase, clock: Clock):
-        self._col = db["outbox"]
+    def __init__(self, store: OutboxStore, alerts: StaffAlertStore, clock: Clock):
+        self._store = store
+        self._alerts = alerts
         self._clock = clock
 
     async def emit(self, kind: str, *, user_id: str, payload: dict[str, Any], session: Any = None,
-                   deliver_after: dt.datetime | None = None, dedupe_key: str | None = None) -> bool:
-        """Record an event. Returns False when ``dedupe_key`` was already recorded."""
+                   deliver_after: dt.datetime | None = None, dedupe_key: str | None = None,
+                   ref: str | None = None) -> bool:
+        """Record an event for a resident. Returns False when ``dedupe_key`` was already recorded.
+        ``ref`` names what the message is about (e.g. ``appointment:<id>``) so that messages not
+        sent yet can be withdrawn by it."""
         now = self._clock.now()
-        doc = {"kind": kind, "user_id": user_id, "payload": payload, "status": PENDING, "attempts": 0,
-               "created_at": now, "deliver_after": deliver_after or now}
+        doc: dict[str, Any] = {"kind": kind, "user_id": user_id, "payload": payload, "status": PENDING, "attempts": 0,
+                               "created_at": now, "deliver_after": deliver_after or now}
         if dedupe_key:
             doc["dedupe_key"] = dedupe_key
-        try:
-            await self._col.insert_one(doc, session=session)
-        except DuplicateKeyError:
-            return False
-        return True
+        if ref:
+            doc["ref"] = ref
+        return await self._store.add(doc, session=session)
 
-    async def count_by_status(self) -> list[tuple[str, int]]:
-        return await count_by(self._col, "status")
+    add = emit  # the name the cross-domain interface uses
 
-    async def failed_by_kind(self) -> list[tuple[str, int]]:
-        return await count_by(self._col, "kind", {"status": "failed"})
+    async def withdraw(self, kind: str, *, ref: str, reason: str, session: Any = None) -> int:
+        """Cancel messages of ``kind`` emitted with ``ref`` and not sent yet (e.g. the reminders of an
+        appointment that was cancelled). Returns how many were withdrawn."""
+        return await self._store.skip_pending(kind=kind, ref=ref, reason=reason, session=session)
 
-    async def oldest_undelivered_at(self) -> dt.datetime | None:
-        oldest = await self._col.find_one({"status": {"$in": ["pending", "sending"]}}, sort=[("created_at", 1)])
-        return oldest["created_at"] if oldest else None
+    async def alert_staff(self, kind: str, *, payload: dict[str, Any], application_id: str | None = None,
+                          department_id: str | None = None, dedupe_key: str | None = None,
+                          session: Any = None) -> bool:
+        """An alert on the staff's list (deadlines, rectification orders), its text made from
+        ``payload`` by ``notify.messages``. Returns False when ``dedupe_key`` was already raised."""
+        now = self._clock.now()
+        doc: dict[str, Any] = {"kind": kind, "text": messages.staff_alert(kind, payload, now),
+                               "application_id": application_id, "department_id": department_id, "created_at": now}
+        if dedupe_key:
+            doc["dedupe_key"] = dedupe_key
+        return await self._alerts.add(doc, session=session)

@@ -1,31 +1,28 @@
 """What residents see of notifications: the templates to ask consent for, the consent they gave
-(one-time subscriptions: one message each), and their inbox."""
+(one-time subscriptions: one message each), and their inbox; and the staff's alerts."""
 from __future__ import annotations
 
 from typing import Any
-
-from bson import ObjectId
-from bson.errors import InvalidId
-from pymongo import DESCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.config import NotifyConfig
 from backend.core import errors
 from backend.core.access import Resident
 from backend.core.clock import Clock
 from notify.messages import TEMPLATE_TITLES
+from notify.store import ConsentStore, InboxStore, StaffAlertStore, object_id
 
 
 class NotifyService:
-    def __init__(self, db: AsyncDatabase, clock: Clock, config: NotifyConfig):
-        self.inbox = db["inbox"]
-        self.subs = db["subscriptions"]
-        self.staff_inbox = db["staff_inbox"]
+    def __init__(self, *, inbox: InboxStore, consent: ConsentStore, alerts: StaffAlertStore, clock: Clock,
+                 config: NotifyConfig):
+        self.inbox = inbox
+        self.consent = consent
+        self.alerts = alerts
         self.clock = clock
         self.config = config
 
     async def subscriptions(self, resident: Resident) -> dict[str, Any]:
-        rows = {r["key"]: r["remaining"] async for r in self.subs.find({"user_id": resident.id})}
+        rows = await self.consent.remaining(resident.id)
         return {"templates": [{"key": k, "template_id": tid, "title": TEMPLATE_TITLES.get(k, k)}
                               for k, tid in self.config.templates.items()],
                 "quota": {k: rows.get(k, 0) for k in self.config.templates}}
@@ -35,44 +32,33 @@ class NotifyService:
         if unknown:
             raise errors.InvalidInput({"accepted": "包含未知的消息模板"}, details={"unknown": unknown})
         for key in dict.fromkeys(keys):
-            await self.subs.update_one({"user_id": resident.id, "key": key},
-                                       {"$inc": {"remaining": 1}, "$set": {"updated_at": self.clock.now()}},
-                                       upsert=True)
+            await self.consent.grant(resident.id, key, self.clock.now())
         return await self.subscriptions(resident)
 
     async def list_inbox(self, resident: Resident, *, unread: bool | None = None, cursor: str | None = None,
                          limit: int = 50) -> dict[str, Any]:
-        q: dict[str, Any] = {"user_id": resident.id}
-        if unread is not None:
-            q["read"] = not unread
+        before = None
         if cursor:
-            try:
-                q["_id"] = {"$lt": ObjectId(cursor)}
-            except (InvalidId, TypeError):
-                raise errors.InvalidInput({"cursor": "无效的游标"}) from None
-        docs = await self.inbox.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+            before = object_id(cursor)
+            if before is None:
+                raise errors.InvalidInput({"cursor": "无效的游标"})
+        docs = await self.inbox.page(resident.id, unread=unread, before=before, limit=limit + 1)
         more = len(docs) > limit
         docs = docs[:limit]
-        unread_n = await self.inbox.count_documents({"user_id": resident.id, "read": False})
         return {"items": [_public(d) for d in docs], "next_cursor": str(docs[-1]["_id"]) if more else None,
-                "unread": unread_n}
+                "unread": await self.inbox.unread_count(resident.id)}
 
     async def mark_read(self, resident: Resident, message_id: str) -> dict[str, Any]:
-        try:
-            oid = ObjectId(message_id)
-        except (InvalidId, TypeError):
-            raise errors.NotFound() from None
-        doc = await self.inbox.find_one_and_update({"_id": oid, "user_id": resident.id},
-                                                   {"$set": {"read": True, "read_at": self.clock.now()}},
-                                                   return_document=True)
+        oid = object_id(message_id)
+        doc = await self.inbox.mark_read(resident.id, oid, self.clock.now()) if oid else None
         if doc is None:
             raise errors.NotFound()
         return _public(doc)
 
     async def staff_alerts(self, limit: int = 100) -> list[dict[str, Any]]:
-        docs = await self.staff_inbox.find({}).sort("created_at", DESCENDING).limit(limit).to_list(limit)
         return [{"id": str(d["_id"]), "kind": d["kind"], "text": d["text"], "application_id": d.get("application_id"),
-                 "department_id": d.get("department_id"), "created_at": d["created_at"]} for d in docs]
+                 "department_id": d.get("department_id"), "created_at": d["created_at"]}
+                for d in await self.alerts.latest(limit)]
 
 
 def _public(d: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,50 @@
-"""Inbox (站内信) and consent (订阅额度) storage."""
+"""Every query of notifications: the outbox and its delivery state, the inbox (站内信), consent
+for subscribe messages (订阅额度) and staff alerts.
+
+Delivery state lives on the outbox row. A row is due when its ``deliver_after`` has come:
+``pending`` rows wait for their first (or next) attempt, and a ``sending`` row's
+``deliver_after`` is its lease, so a row whose worker died becomes due again when the lease runs
+out. Both are found through the ``(status, deliver_after)`` index, never by scanning.
+"""
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
-from backend.db.mongo import CollectionSpec
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from backend.db.mongo import CollectionSpec, count_by
+
+PENDING, SENDING, DELIVERED, FAILED, SKIPPED = "pending", "sending", "delivered", "failed", "skipped"
+STATES = (PENDING, SENDING, DELIVERED, FAILED, SKIPPED)
+
+OUTBOX_COLLECTIONS = [
+    CollectionSpec(
+        "outbox",
+        indexes=(
+            IndexModel([("status", ASCENDING), ("deliver_after", ASCENDING)]),
+            IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
+            IndexModel([("dedupe_key", ASCENDING)], unique=True,
+                       partialFilterExpression={"dedupe_key": {"$type": "string"}}),
+            IndexModel([("ref", ASCENDING)], sparse=True),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["kind", "user_id", "payload", "status", "created_at", "deliver_after"],
+            "properties": {"status": {"enum": list(STATES)}, "kind": {"bsonType": "string"},
+                           "payload": {"bsonType": "object"}},
+        }},
+        doc="Events to deliver to people (subscribe message, inbox, SMS), with delivery state.",
+    ),
+]
 
 COLLECTIONS = [
+    *OUTBOX_COLLECTIONS,
     CollectionSpec("inbox", indexes=(IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)]),),
                    validator={"$jsonSchema": {"bsonType": "object", "required": ["user_id", "kind", "title", "text",
                                                                                   "read", "created_at"]}},
@@ -16,5 +55,166 @@ COLLECTIONS = [
     CollectionSpec("staff_inbox", indexes=(IndexModel([("created_at", DESCENDING)]),
                                            IndexModel([("dedupe_key", ASCENDING)], unique=True,
                                                       partialFilterExpression={"dedupe_key": {"$type": "string"}})),
-                   doc="Alerts for staff (supervision)."),
+                   doc="Alerts for staff (supervision deadlines, rectification orders)."),
 ]
+
+
+def object_id(value: Any) -> ObjectId | None:
+    if isinstance(value, ObjectId):
+        return value
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+class OutboxStore:
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["outbox"]
+
+    async def add(self, doc: dict[str, Any], session: Any = None) -> bool:
+        """Insert a message; False when its ``dedupe_key`` is already there."""
+        try:
+            await self._col.insert_one(doc, session=session)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def skip_pending(self, *, kind: str, ref: str, reason: str, session: Any = None) -> int:
+        """Mark still-pending messages of ``kind`` about ``ref`` as skipped (found by the ``ref`` index)."""
+        res = await self._col.update_many({"ref": ref, "status": PENDING, "kind": kind},
+                                          {"$set": {"status": SKIPPED, "skip_reason": reason}}, session=session)
+        return res.modified_count
+
+    # Delivery ---------------------------------------------------------------------------------------
+    async def due_ids(self, now: dt.datetime, limit: int) -> list[ObjectId]:
+        """Ids of rows due now, oldest first: pending ones, then those whose lease ran out."""
+        ids: list[ObjectId] = []
+        for status in (PENDING, SENDING):
+            if len(ids) >= limit:
+                break
+            cursor = self._col.find({"status": status, "deliver_after": {"$lte": now}}, {"_id": 1}) \
+                .sort("deliver_after", ASCENDING).limit(limit - len(ids))
+            ids += [d["_id"] async for d in cursor]
+        return ids
+
+    async def claim(self, ids: list[ObjectId], *, now: dt.datetime, lease_until: dt.datetime, claim: str,
+                    worker: str) -> list[dict[str, Any]]:
+        """Take the rows among ``ids`` that are still due, with one write; the rows taken. A row
+        another worker took meanwhile has a lease in the future, so it is not due and not taken."""
+        if not ids:
+            return []
+        await self._col.update_many(
+            {"_id": {"$in": ids}, "status": {"$in": [PENDING, SENDING]}, "deliver_after": {"$lte": now}},
+            {"$set": {"status": SENDING, "deliver_after": lease_until, "claim": claim, "worker": worker},
+             "$inc": {"attempts": 1}})
+        rows = await self._col.find({"_id": {"$in": ids}, "claim": claim}).to_list(None)
+        order = {i: n for n, i in enumerate(ids)}
+        return sorted(rows, key=lambda r: order[r["_id"]])
+
+    async def mark_attempting(self, ids: list[ObjectId], claim: str) -> set[ObjectId]:
+        """Record that a WeChat push is about to start, for the rows still under ``claim``; those rows."""
+        res = await self._col.update_many({"_id": {"$in": ids}, "claim": claim},
+                                          {"$set": {"channels.wechat": "attempting"}})
+        if res.modified_count == len(ids):
+            return set(ids)
+        return {d["_id"] async for d in self._col.find({"_id": {"$in": ids}, "claim": claim}, {"_id": 1})}
+
+    async def mark(self, msg_id: ObjectId, claim: str, update: dict[str, Any]) -> bool:
+        """One write under a claim: it lands only while the claim is still the row's."""
+        res = await self._col.update_one({"_id": msg_id, "claim": claim}, update)
+        return res.modified_count == 1
+
+    async def mark_many(self, updates: Iterable[tuple[ObjectId, str, dict[str, Any]]]) -> None:
+        """Several writes under their claims in one round trip."""
+        ops = [UpdateOne({"_id": i, "claim": c}, u) for i, c, u in updates]
+        if ops:
+            await self._col.bulk_write(ops, ordered=False)
+
+    # Figures --------------------------------------------------------------------------------------------
+    async def count_by_status(self) -> list[tuple[str, int]]:
+        """Messages waiting, being sent and failed. Delivered and skipped ones are history: counting
+        them would read the whole of it at every scrape."""
+        return [(s, await self._col.count_documents({"status": s})) for s in (PENDING, SENDING, FAILED)]
+
+    async def most_overdue(self, now: dt.datetime) -> dt.timedelta:
+        """How long the longest-waiting due message has been waiting (zero when none is)."""
+        worst = dt.timedelta()
+        for status in (PENDING, SENDING):
+            row = await self._col.find_one({"status": status, "deliver_after": {"$lte": now}},
+                                           {"deliver_after": 1}, sort=[("deliver_after", ASCENDING)])
+            if row:
+                worst = max(worst, now - row["deliver_after"])
+        return worst
+
+    async def failed_by_kind(self) -> list[tuple[str, int]]:
+        return await count_by(self._col, "kind", {"status": FAILED})
+
+
+class InboxStore:
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["inbox"]
+
+    async def put_many(self, docs: list[dict[str, Any]]) -> None:
+        """Insert inbox messages; one already there (an earlier attempt got this far) is left as it is."""
+        if not docs:
+            return
+        try:
+            await self._col.insert_many(docs, ordered=False)
+        except BulkWriteError as e:
+            if any(err.get("code") != 11000 for err in e.details.get("writeErrors", [])):
+                raise
+
+    async def page(self, user_id: str, *, unread: bool | None, before: ObjectId | None,
+                   limit: int) -> list[dict[str, Any]]:
+        q: dict[str, Any] = {"user_id": user_id}
+        if unread is not None:
+            q["read"] = not unread
+        if before is not None:
+            q["_id"] = {"$lt": before}
+        return await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)
+
+    async def unread_count(self, user_id: str) -> int:
+        return await self._col.count_documents({"user_id": user_id, "read": False})
+
+    async def mark_read(self, user_id: str, message_id: ObjectId, now: dt.datetime) -> dict[str, Any] | None:
+        await self._col.update_one({"_id": message_id, "user_id": user_id, "read": False},
+                                   {"$set": {"read": True, "read_at": now}})
+        return await self._col.find_one({"_id": message_id, "user_id": user_id})
+
+
+class ConsentStore:
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["subscriptions"]
+
+    async def remaining(self, user_id: str) -> dict[str, int]:
+        return {r["key"]: int(r["remaining"]) async for r in self._col.find({"user_id": user_id})}
+
+    async def grant(self, user_id: str, key: str, now: dt.datetime) -> None:
+        await self._col.update_one({"user_id": user_id, "key": key},
+                                   {"$inc": {"remaining": 1}, "$set": {"updated_at": now}}, upsert=True)
+
+    async def take(self, user_id: str, key: str) -> bool:
+        """Use one consent, if one is left."""
+        res = await self._col.update_one({"user_id": user_id, "key": key, "remaining": {"$gt": 0}},
+                                         {"$inc": {"remaining": -1}})
+        return res.modified_count == 1
+
+    async def give_back(self, user_id: str, key: str) -> None:
+        await self._col.update_one({"user_id": user_id, "key": key}, {"$inc": {"remaining": 1}})
+
+
+class StaffAlertStore:
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["staff_inbox"]
+
+    async def add(self, doc: dict[str, Any], session: Any = None) -> bool:
+        """False when an alert with the same ``dedupe_key`` was already raised."""
+        try:
+            await self._col.insert_one(doc, session=session)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def latest(self, limit: int) -> list[dict[str, Any]]:
+        return await self._col.find({}).sort("created_at", DESCENDING).limit(limit).to_list(limit)

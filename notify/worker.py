@@ -1,17 +1,25 @@
 """Delivering the outbox. Any number of workers, in any number of processes, share it.
 
-A worker *claims* a due message with one atomic ``find_one_and_update`` that sets a lease
-(``lease_until``) and its own claim token; only the holder of the current claim may record
-results (every write is conditional on the token). A worker that dies leaves a lease that
-expires, and another worker takes the message over. Per channel:
+A worker *claims* a batch of due messages with one conditional ``update_many`` that gives them a
+lease (their ``deliver_after`` moves to the end of the lease) and the batch's claim token; only
+the holder of the current claim may record results (every write is conditional on the token). A
+worker that dies leaves a lease that runs out, and another worker takes the messages over. The
+claim reads due ids through the ``(status, deliver_after)`` index first, so finding work costs
+the same however many delivered messages the outbox holds.
 
+Per channel:
 - inbox: the inbox document's ``_id`` is the message's id, so it lands exactly once however
-  often delivery is retried or taken over;
+  often delivery is retried or taken over; a batch's inbox messages go in with one insert;
 - WeChat: before the call the channel is marked ``attempting`` under the claim; after it,
   ``sent``/``skipped``. A takeover that finds ``attempting`` does not know whether WeChat got it
   (WeChat has no idempotency key), so it records ``uncertain`` and does not send again: a push
   is never duplicated, and the inbox still has the message. Consent quota is taken atomically
   before the call and given back when WeChat refuses for a reason that is not the quota.
+  A push is not started when too little of the lease is left for it; the message goes back to
+  the queue at once, its consent returned.
+
+Each message's outcome (delivered, retry later, failed) is one write, and a batch's outcomes go
+to the database in one round trip.
 
 Errors by meaning: 43101 (no consent) → the channel is skipped, not retried; token expiry →
 refresh and retry at once; rate limits and other transient errors → exponential backoff with
@@ -19,146 +27,236 @@ jitter; after ``max_attempts`` the message is ``failed`` with its reason.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
-
-from bson import ObjectId
-from pymongo import ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from backend.config import NotifyConfig
 from backend.core import errors
 from backend.core.clock import Clock
 from notify import messages
 from notify.channels import WeChatSubscribe
+from notify.store import DELIVERED, FAILED, PENDING, ConsentStore, InboxStore, OutboxStore
 
 log = logging.getLogger("zjb.notify")
 
+CLAIM_SIZE = 50  # messages taken per claim: small enough that a batch ends well within its lease
+PUSH_CONCURRENCY = 8  # WeChat calls of one batch in flight at once (each waits on the network)
+
+
+@dataclass
+class _Outcome:
+    """What delivery of one message settled: channel states to record and, if any, why to retry."""
+    sets: dict[str, Any] = field(default_factory=dict)
+    unsets: dict[str, Any] = field(default_factory=dict)
+    retry: str | None = None
+    requeue: bool = False          # not attempted for lack of lease time: back to the queue, no backoff
+    lost: bool = False             # our claim was taken over: record nothing
+
 
 class Deliverer:
-    def __init__(self, db: AsyncDatabase, clock: Clock, config: NotifyConfig, wechat: WeChatSubscribe | None):
-        self.outbox = db["outbox"]
-        self.inbox = db["inbox"]
-        self.subs = db["subscriptions"]
-        self.users = db["users"]
+    def __init__(self, *, outbox: OutboxStore, inbox: InboxStore, consent: ConsentStore, users: Any,
+                 clock: Clock, config: NotifyConfig, wechat: WeChatSubscribe | None):
+        self.outbox = outbox
+        self.inbox = inbox
+        self.consent = consent
+        self.users = users          # the user directory: ``get_many(ids)`` → {id: UserRef}
         self.clock = clock
         self.config = config
         self.wechat = wechat
         self.worker_id = uuid.uuid4().hex[:12]
 
-    async def claim(self) -> dict[str, Any] | None:
+    # Claiming --------------------------------------------------------------------------------------
+    async def claim_batch(self, limit: int = CLAIM_SIZE) -> list[dict[str, Any]]:
         now = self.clock.now()
-        return await self.outbox.find_one_and_update(
-            {"$or": [{"status": "pending", "deliver_after": {"$lte": now}},
-                     {"status": "sending", "lease_until": {"$lt": now}}]},
-            {"$set": {"status": "sending", "lease_until": now + dt.timedelta(seconds=self.config.lease_seconds),
-                      "claim": uuid.uuid4().hex, "worker": self.worker_id}, "$inc": {"attempts": 1}},
-            sort=[("deliver_after", 1)], return_document=ReturnDocument.AFTER)
+        ids = await self.outbox.due_ids(now, limit)
+        return await self.outbox.claim(ids, now=now, lease_until=now + dt.timedelta(seconds=self.config.lease_seconds),
+                                       claim=uuid.uuid4().hex, worker=self.worker_id)
+
+    async def claim(self) -> dict[str, Any] | None:
+        """One due message, claimed."""
+        got = await self.claim_batch(1)
+        return got[0] if got else None
 
     async def run_once(self) -> int:
         """Deliver what is due (up to ``batch``). Returns how many messages were handled."""
         n = 0
         while n < self.config.batch:
-            msg = await self.claim()
-            if msg is None:
+            msgs = await self.claim_batch(min(CLAIM_SIZE, self.config.batch - n))
+            if not msgs:
                 break
-            await self.deliver(msg)
-            n += 1
+            await self.deliver(msgs)
+            n += len(msgs)
         return n
 
-    async def _mark(self, msg: dict[str, Any], update: dict[str, Any]) -> bool:
-        res = await self.outbox.update_one({"_id": msg["_id"], "claim": msg["claim"]}, update)
-        return res.modified_count == 1
-
-    async def deliver(self, msg: dict[str, Any]) -> None:
-        channels = dict(msg.get("channels") or {})
+    # Delivering ------------------------------------------------------------------------------------
+    async def deliver(self, msgs: list[dict[str, Any]]) -> None:
+        """Deliver claimed messages (all holding the same lease) and record each outcome."""
+        outcomes: dict[Any, _Outcome] = {m["_id"]: _Outcome() for m in msgs}
+        words = {m["_id"]: self._words(m) for m in msgs}
         try:
-            if channels.get("inbox") != "delivered":
-                await self._to_inbox(msg)
-                channels["inbox"] = "delivered"
-                await self._mark(msg, {"$set": {"channels.inbox": "delivered"}})
-            retry_reason = await self._to_wechat(msg, channels)
-        except errors.ProviderError as e:
-            retry_reason = f"provider_error {e.details.get('provider', '')}"
-        except Exception as e:  # noqa: BLE001 - a message must never be lost to an unexpected error
-            log.warning("delivery failed", extra={"message_id": str(msg["_id"]), "error": type(e).__name__},
+            await self._to_inbox(msgs, words)
+        except Exception as e:
+            log.warning("inbox delivery failed", extra={"messages": len(msgs), "error": type(e).__name__},
                         exc_info=True)
-            retry_reason = type(e).__name__
-        now = self.clock.now()
-        if retry_reason is None:
-            await self._mark(msg, {"$set": {"status": "delivered", "delivered_at": now},
-                                   "$unset": {"lease_until": "", "claim": ""}})
-            return
-        if msg.get("attempts", 1) >= self.config.max_attempts:
-            await self._mark(msg, {"$set": {"status": "failed", "failed_at": now, "last_error": retry_reason},
-                                   "$unset": {"lease_until": "", "claim": ""}})
-            log.error("message failed after last attempt", extra={"message_id": str(msg["_id"]), "reason": retry_reason})
-            return
-        delay = min(self.config.backoff_max_seconds, self.config.backoff_seconds * 2 ** (msg.get("attempts", 1) - 1))
-        delay *= random.uniform(0.5, 1.0)  # jitter: retries from many workers do not line up
-        await self._mark(msg, {"$set": {"status": "pending", "deliver_after": now + dt.timedelta(seconds=delay),
-                                        "last_error": retry_reason}, "$unset": {"lease_until": "", "claim": ""}})
+            for o in outcomes.values():
+                o.retry = type(e).__name__
+        else:
+            for o in outcomes.values():  # recorded with the outcome, so a retry does not write it again
+                o.sets["channels.inbox"] = DELIVERED
+            await self._to_wechat([m for m in msgs if outcomes[m["_id"]].retry is None], words, outcomes)
+        await self._record(msgs, outcomes)
 
-    async def _to_inbox(self, msg: dict[str, Any]) -> None:
-        kind = msg["kind"]
-        title = messages.KINDS.get(kind, (None, "通知"))[1]
+    @staticmethod
+    def _words(msg: dict[str, Any]) -> messages.Words | None:
+        """The message's words; None when they cannot be made (its fallback goes to the inbox only)."""
         try:
-            await self.inbox.insert_one({"_id": msg["_id"], "user_id": msg["user_id"], "kind": kind, "title": title,
-                                         "text": messages.text(kind, msg["payload"]), "payload": msg["payload"],
-                                         "read": False, "created_at": self.clock.now()})
-        except DuplicateKeyError:
-            pass  # already there: an earlier attempt got this far
+            return messages.render(msg["kind"], msg["payload"], msg["created_at"])
+        except messages.MissingField as e:
+            log.error("message payload lacks a value its words need",
+                      extra={"message_id": str(msg["_id"]), "kind": msg["kind"], "field": e.name})
+        except messages.UnknownKind:
+            log.info("no words for this kind of message", extra={"message_id": str(msg["_id"]), "kind": msg["kind"]})
+        return None
 
-    async def _to_wechat(self, msg: dict[str, Any], channels: dict[str, str]) -> str | None:
-        """None when the WeChat side is settled; otherwise the reason to retry."""
-        state = channels.get("wechat")
-        if state in ("sent", "skipped", "uncertain", "failed"):
-            return None
-        key = messages.KINDS.get(msg["kind"], (None, ""))[0]
+    async def _to_inbox(self, msgs: list[dict[str, Any]], words: dict[Any, messages.Words | None]) -> None:
+        now = self.clock.now()
+        docs = []
+        for m in msgs:
+            if (m.get("channels") or {}).get("inbox") == DELIVERED:
+                continue
+            w = words[m["_id"]] or messages.fallback(m["kind"], m["payload"])
+            docs.append({"_id": m["_id"], "user_id": m["user_id"], "kind": m["kind"], "title": w.title, "text": w.text,
+                         "payload": m["payload"], "read": False, "created_at": now})
+        await self.inbox.put_many(docs)
+
+    def _template(self, msg: dict[str, Any]) -> tuple[str, str] | None:
+        """(template key, template id) when this message goes out as a WeChat push at all."""
+        key = messages.template_key(msg["kind"])
         template_id = self.config.templates.get(key) if key else None
         if not (self.config.wechat and self.wechat and template_id):
             return None
-        if state == "attempting":  # a worker died during the call: never push twice
-            await self._mark(msg, {"$set": {"channels.wechat": "uncertain"}})
-            return None
-        user = await self.users.find_one({"_id": _oid(msg["user_id"])}, {"openid": 1})
-        if not user:
-            await self._mark(msg, {"$set": {"channels.wechat": "skipped", "wechat_reason": "no_user"}})
-            return None
-        took = await self.subs.update_one({"user_id": msg["user_id"], "key": key, "remaining": {"$gt": 0}},
-                                          {"$inc": {"remaining": -1}})
-        if took.modified_count == 0:
-            await self._mark(msg, {"$set": {"channels.wechat": "skipped", "wechat_reason": "no_consent"}})
-            return None
-        if not await self._mark(msg, {"$set": {"channels.wechat": "attempting"}}):
-            await self._give_back(msg["user_id"], key)
-            return None  # our claim was taken over meanwhile
-        result = await self.wechat.send(user["openid"], template_id,
-                                        messages.template_data(msg["kind"], msg["payload"], self.clock.now()),
-                                        self.config.page)
-        if result.outcome == "sent":
-            await self._mark(msg, {"$set": {"channels.wechat": "sent"}})
-            return None
-        if result.outcome == "no_consent":
-            await self._mark(msg, {"$set": {"channels.wechat": "skipped", "wechat_reason": result.reason}})
-            return None
-        await self._give_back(msg["user_id"], key)
-        if result.outcome == "failed":
-            await self._mark(msg, {"$set": {"channels.wechat": "failed", "wechat_reason": result.reason}})
-            return None
-        await self._mark(msg, {"$unset": {"channels.wechat": ""}})
-        return result.reason
+        return key, template_id
 
-    async def _give_back(self, user_id: str, key: str) -> None:
-        await self.subs.update_one({"user_id": user_id, "key": key}, {"$inc": {"remaining": 1}})
+    async def _to_wechat(self, msgs: list[dict[str, Any]], words: dict[Any, messages.Words | None],
+                         outcomes: dict[Any, _Outcome]) -> None:
+        pushes: list[tuple[dict[str, Any], str, str, str]] = []   # msg, key, template id, openid
+        candidates = []
+        data: dict[Any, dict[str, dict[str, str]]] = {}
+        for m in msgs:
+            state = (m.get("channels") or {}).get("wechat")
+            if state in ("sent", "skipped", "uncertain", "failed"):
+                continue
+            tpl = self._template(m)
+            if tpl is None:
+                continue
+            o = outcomes[m["_id"]]
+            if state == "attempting":  # a worker died during the call: never push twice
+                o.sets["channels.wechat"] = "uncertain"
+                continue
+            w = words[m["_id"]]
+            try:
+                if w is None:
+                    raise messages.FieldRuleError("no words for this message")
+                data[m["_id"]] = w.wechat_data()
+            except messages.FieldRuleError as e:  # never sent broken: the inbox has the message
+                log.error("push not sent: its data breaks WeChat's field rules",
+                          extra={"message_id": str(m["_id"]), "kind": m["kind"], "problem": str(e)})
+                o.sets.update({"channels.wechat": "skipped", "wechat_reason": "template_data_invalid"})
+                continue
+            candidates.append((m, tpl))
+        if not candidates:
+            return
+        try:
+            users = await self.users.get_many(list({m["user_id"] for m, _ in candidates}))
+        except Exception as e:
+            log.warning("user lookup failed", extra={"error": type(e).__name__}, exc_info=True)
+            for m, _ in candidates:
+                outcomes[m["_id"]].retry = type(e).__name__
+            return
+        for m, (key, template_id) in candidates:
+            o = outcomes[m["_id"]]
+            user = users.get(m["user_id"])
+            if user is None or not user.openid:
+                o.sets.update({"channels.wechat": "skipped", "wechat_reason": "no_user"})
+            elif not await self.consent.take(m["user_id"], key):
+                o.sets.update({"channels.wechat": "skipped", "wechat_reason": "no_consent"})
+            else:
+                pushes.append((m, key, template_id, user.openid))
+        if not pushes:
+            return
+        claim = pushes[0][0]["claim"]
+        held = await self.outbox.mark_attempting([m["_id"] for m, *_ in pushes], claim)
+        lease_end = pushes[0][0]["deliver_after"]
+        margin = dt.timedelta(seconds=self.config.lease_seconds / 3)
+        gate = asyncio.Semaphore(PUSH_CONCURRENCY)
 
+        async def push(m: dict[str, Any], key: str, template_id: str, openid: str) -> None:
+            o = outcomes[m["_id"]]
+            if m["_id"] not in held:  # our claim was taken over meanwhile
+                await self.consent.give_back(m["user_id"], key)
+                o.lost = True
+                return
+            async with gate:
+                if self.clock.now() + margin > lease_end:
+                    await self.consent.give_back(m["user_id"], key)
+                    o.unsets["channels.wechat"] = ""
+                    o.requeue = True
+                    return
+                try:
+                    result = await self.wechat.send(openid, template_id, data[m["_id"]], self.config.page)
+                except errors.ProviderError as e:  # unknown whether WeChat got it: the next attempt says so
+                    o.retry = f"provider_error {e.details.get('provider', '')}"
+                    return
+                except Exception as e:
+                    log.warning("push failed", extra={"message_id": str(m["_id"]), "error": type(e).__name__},
+                                exc_info=True)
+                    o.retry = type(e).__name__
+                    return
+            if result.outcome == "sent":
+                o.sets["channels.wechat"] = "sent"
+            elif result.outcome == "no_consent":
+                o.sets.update({"channels.wechat": "skipped", "wechat_reason": result.reason})
+            else:
+                await self.consent.give_back(m["user_id"], key)
+                if result.outcome == "failed":
+                    o.sets.update({"channels.wechat": "failed", "wechat_reason": result.reason})
+                else:
+                    o.unsets["channels.wechat"] = ""
+                    o.retry = result.reason
 
-def _oid(value: str) -> Any:
-    try:
-        return ObjectId(value)
-    except Exception:  # noqa: BLE001
-        return value
+        await asyncio.gather(*(push(*p) for p in pushes))
+
+    async def _record(self, msgs: list[dict[str, Any]], outcomes: dict[Any, _Outcome]) -> None:
+        now = self.clock.now()
+        writes = []
+        for m in msgs:
+            o = outcomes[m["_id"]]
+            if o.lost:
+                continue
+            sets = dict(o.sets)
+            unsets = {"claim": "", **o.unsets}
+            inc: dict[str, int] = {}
+            if o.requeue:
+                sets.update({"status": PENDING, "deliver_after": now})
+                inc["attempts"] = -1  # not an attempt
+            elif o.retry is None:
+                sets.update({"status": DELIVERED, "delivered_at": now})
+            elif m.get("attempts", 1) >= self.config.max_attempts:
+                sets.update({"status": FAILED, "failed_at": now, "last_error": o.retry})
+                log.error("message failed after last attempt", extra={"message_id": str(m["_id"]), "reason": o.retry})
+            else:
+                delay = min(self.config.backoff_max_seconds,
+                            self.config.backoff_seconds * 2 ** (m.get("attempts", 1) - 1))
+                delay *= random.uniform(0.5, 1.0)  # jitter: retries from many workers do not line up
+                sets.update({"status": PENDING, "deliver_after": now + dt.timedelta(seconds=delay),
+                             "last_error": o.retry})
+            update: dict[str, Any] = {"$set": sets, "$unset": {k: v for k, v in unsets.items() if k not in sets}}
+            if inc:
+                update["$inc"] = inc
+            writes.append((m["_id"], m["claim"], update))
+        await self.outbox.mark_many(writes)

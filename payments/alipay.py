@@ -1,26 +1,67 @@
 """Alipay through ``python-alipay-sdk`` (RSA2): QR precreate, wap pay, notices, query, close, refund, bill.
 
 Chosen over the official SDK (440 MB, ignores ports in the gateway URL, no notice verifier).
-Only the gateway URL differs between the sandbox stand-in and production.
+Only the gateway URL differs between the sandbox stand-in and production. ``GatewayAliPay`` is
+the one extension (see its docstring); ``tests/test_payments_sdk.py`` pins the SDK version and
+checks the hooks it uses.
 """
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import io
+import json
 import urllib.request
 import zipfile
 from typing import Any, Mapping
 from urllib.parse import parse_qsl
 
 from alipay import AliPay
-from alipay.exceptions import AliPayException, AliPayValidationError
+from alipay.exceptions import AliPayValidationError
+from alipay.utils import AliPayConfig
 
 from backend.core import errors
 from backend.core.clock import TZ
 from backend.core.providers import Provider
-from payments.providers import (AlreadyPaid, AttemptRequest, Bill, BillRow, NoticeRejected, PaidTrade, PayStart,
-                                RefundState, TradeState, fen_to_yuan, yuan_to_fen)
+from payments.providers import (AlreadyPaid, AttemptRequest, Bill, BillNotReady, BillRow, NoticeAnswer,
+                                NoticeRejected, PaidTrade, PayStart, RefundState, TradeState, fen_to_yuan,
+                                qr_png, yuan_to_fen)
+
+# What Alipay answers for a bill that is not published yet (bills come out on T+1).
+_BILL_NOT_READY = ("isp.bill_not_exist",)
+
+
+class GatewayAliPay(AliPay):
+    """``python-alipay-sdk``'s client with the gateway as a constructor argument, and business
+    failures returned instead of raised.
+
+    Every server call of the SDK ends in ``verified_sync_response(data, response_type)``; this
+    override sends the signed request (``sign_data``) to the configured gateway and hands a signed
+    answer to the SDK's own check (``_verify_and_return_sync_response``). An answer without a
+    signature (Alipay's gateway-level errors) is returned as the failure it reports, never as a
+    success.
+    """
+
+    def __init__(self, *, gateway: str, timeout: float, **kwargs: Any):
+        super().__init__(config=AliPayConfig(timeout=timeout), **kwargs)
+        self.gateway = gateway
+        self.timeout = timeout
+
+    def verified_sync_response(self, data: dict[str, Any], response_type: str) -> dict[str, Any]:
+        url = self.gateway + "?" + self.sign_data(data)
+        with urllib.request.urlopen(url, timeout=self.timeout) as resp:  # noqa: S310 - configured gateway
+            raw = resp.read().decode("utf-8")
+        body = json.loads(raw)
+        if "sign" in body and "error_response" not in body:
+            return self._verify_and_return_sync_response(raw, response_type)
+        failure = body.get(response_type) or body.get("error_response") or {}
+        if not isinstance(failure, dict) or failure.get("code") in (None, "10000"):
+            raise AliPayValidationError()
+        return failure
+
+    def pay_url(self, query: str) -> str:
+        return f"{self.gateway}?{query}"
 
 
 class AlipayChannel(Provider):
@@ -32,11 +73,9 @@ class AlipayChannel(Provider):
         self.app_id = app_id
         self.seller_id = seller_id
         self.notify_url = notify_url
-        self.gateway = gateway
-        self._client = AliPay(appid=app_id, app_notify_url=notify_url, app_private_key_string=app_private_key_pem,
-                              alipay_public_key_string=alipay_public_key_pem, sign_type="RSA2")
-        self._client._config.timeout = timeout
-        self._client._gateway = gateway  # the only difference from production
+        self._client = GatewayAliPay(gateway=gateway, timeout=timeout, appid=app_id, app_notify_url=notify_url,
+                                     app_private_key_string=app_private_key_pem,
+                                     alipay_public_key_string=alipay_public_key_pem, sign_type="RSA2")
 
     def _checked(self, result: dict[str, Any], *ok_sub_codes: str) -> dict[str, Any]:
         if result.get("code") != "10000" and result.get("sub_code") not in ok_sub_codes:
@@ -44,19 +83,11 @@ class AlipayChannel(Provider):
         return result
 
     async def _api(self, operation: str, fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        def run() -> dict[str, Any]:
-            try:
-                return fn(*args, **kwargs)
-            except AliPayValidationError:
-                raise
-            except AliPayException as e:  # an answer without a signature: business failure text
-                import json
-                try:
-                    body = json.loads(getattr(e, "_AliPayException__message", "") or "")
-                    return next(v for k, v in body.items() if k.endswith("_response"))
-                except (ValueError, StopIteration, AttributeError):
-                    raise e from None
-        return await self.call(operation, run)
+        return await self.call(operation, fn, *args, **kwargs)
+
+    def answer_notice(self, outcome: str) -> NoticeAnswer:
+        """Alipay wants the plain text ``success``; anything else is retried (up to 25 hours)."""
+        return NoticeAnswer(200, "text/plain; charset=utf-8", "success" if outcome == "accepted" else "fail")
 
     async def create(self, req: AttemptRequest) -> PayStart:
         expire = req.expires_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S")
@@ -64,7 +95,7 @@ class AlipayChannel(Provider):
             query = self._client.api_alipay_trade_wap_pay(subject=req.description, out_trade_no=req.out_trade_no,
                                                           total_amount=fen_to_yuan(req.amount_fen),
                                                           notify_url=self.notify_url, time_expire=expire)
-            url = f"{self.gateway}?{query}"
+            url = self._client.pay_url(query)
             return PayStart(provider_ref=url, client={"pay_url": url, "qr_code": url})
         result = await self._api("precreate", self._client.api_alipay_trade_precreate, subject=req.description,
                                  out_trade_no=req.out_trade_no, total_amount=fen_to_yuan(req.amount_fen),
@@ -72,7 +103,8 @@ class AlipayChannel(Provider):
         if result.get("sub_code") == "ACQ.TRADE_HAS_SUCCESS":
             raise AlreadyPaid()
         self._checked(result)
-        return PayStart(provider_ref=result["qr_code"], client={"qr_code": result["qr_code"]})
+        qr = result["qr_code"]
+        return PayStart(provider_ref=qr, client={"qr_code": qr, "qr_png_base64": base64.b64encode(qr_png(qr)).decode()})
 
     def parse_notice(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> PaidTrade:
         try:
@@ -162,11 +194,13 @@ class AlipayChannel(Provider):
     async def bill(self, day: dt.date) -> Bill:
         result = await self._api("bill_url", self._client.server_api, "alipay.data.dataservice.bill.downloadurl.query",
                                  {"bill_type": "trade", "bill_date": day.isoformat()})
+        if result.get("sub_code") in _BILL_NOT_READY:
+            raise BillNotReady(self.channel, day)
         self._checked(result)
         url = result["bill_download_url"]
 
         def download() -> bytes:
-            with urllib.request.urlopen(url, timeout=self._client._config.timeout) as resp:  # noqa: S310 - provider URL
+            with urllib.request.urlopen(url, timeout=self._client.timeout) as resp:  # noqa: S310 - provider URL
                 return resp.read()
         data = await self.call("bill_download", download)
         return parse_trade_bill(data)

@@ -1,20 +1,16 @@
 """HTTP for payments and e-receipts. Thin: parse, call the service, answer."""
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import logging
 
 from backend.audit.service import staff_actor
 from backend.core import errors
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
 from backend.core.schema import ERROR
 from payments import schemas as s
-from payments.providers import NoticeRejected
-from payments.receipts import qr_png
-from payments.service import PaymentService, public_payment, public_receipt
+from payments.receipting import ReceiptService, public_receipt
+from payments.service import PaymentService, public_payment
 
-log = logging.getLogger("zjb.payments")
 TAGS = ("缴费与票据",)
 STAFF_TAGS = ("工作人员：缴费",)
 CALLBACK_TAGS = ("支付回调",)
@@ -22,6 +18,7 @@ CALLBACK_TAGS = ("支付回调",)
 
 class _Payments(ApiHandler):
     payments: PaymentService
+    receipts: ReceiptService
 
 
 class MyPayments(_Payments):
@@ -43,49 +40,45 @@ class Pay(_Payments):
                responses={200: s.PAY_RESULT}, errors=(400, 401, 403, 404, 409, 502),
                description="同一缴款单同一渠道并发发起只产生一个商户订单号；已支付、已关闭或已过期的缴款单为 409。")
     async def post(self, id: str) -> None:
-        result = await self.payments.start_pay(self.principal, id, self.body["channel"], self.body.get("mode", "qr"))
-        if "qr_code" in result:
-            result["qr_png_base64"] = base64.b64encode(qr_png(result["qr_code"])).decode()
-        self.reply(result)
+        await self.limiter.per_resident("pay_starts", self.principal.id)
+        self.reply(await self.payments.start_pay(self.principal, id, self.body["channel"], self.body.get("mode", "qr")))
 
 
 class MyReceipts(_Payments):
     @operation("我的电子票据", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.RECEIPTS}, errors=(401,))
     async def get(self) -> None:
-        docs, cursor = await self.payments.store.receipts_of(self.principal.id, self.query.get("cursor"),
-                                                             self.query.get("limit", 20))
-        self.reply({"items": [public_receipt(d) for d in docs], "next_cursor": cursor})
+        items, cursor = await self.receipts.list_for_resident(self.principal, self.query.get("cursor"),
+                                                                       self.query.get("limit", 20))
+        self.reply({"items": items, "next_cursor": cursor})
 
 
 class MyReceipt(_Payments):
     @operation("电子票据（仅本人）", tags=TAGS, auth="resident", responses={200: s.RECEIPT}, errors=(401, 404))
     async def get(self, id: str) -> None:
-        self.reply(public_receipt(await self.payments.receipt_for_resident(self.principal, id)))
+        self.reply(public_receipt(await self.receipts.for_resident(self.principal, id)))
 
 
 class MyReceiptPdf(_Payments):
     @operation("下载电子票据 PDF（仅本人）", tags=TAGS, auth="resident",
                responses={200: Response(content_type="application/pdf", description="票据 PDF")}, errors=(401, 404))
     async def get(self, id: str) -> None:
-        r = await self.payments.receipt_for_resident(self.principal, id)
+        r = await self.receipts.for_resident(self.principal, id)
         self.set_header("Content-Type", "application/pdf")
         self.set_header("Content-Disposition", f'attachment; filename="receipt-{r["code"]}-{r["number"]}.pdf"')
-        self.finish(self.payments.pdf(r))
+        self.finish(self.receipts.pdf(r))
 
 
 class VerifyReceipt(_Payments):
     @operation("查验电子票据真伪（公开）", tags=TAGS, query=s.VERIFY_QUERY, responses={200: s.VERIFY}, errors=(400, 404))
     async def get(self) -> None:
         q = self.query
-        self.reply(await self.payments.verify_receipt(q["code"], q["number"], q["check"]))
+        self.reply(await self.receipts.verify(q["code"], q["number"], q["check"]))
 
 
 class ReceiptPublicKey(_Payments):
     @operation("电子票据验签公钥（公开，离线验证用）", tags=TAGS, responses={200: s.PUBLIC_KEY})
     async def get(self) -> None:
-        signer = self.payments.signer
-        self.reply({"algorithm": "Ed25519", "key_id": signer.key_id, "public_key_pem": signer.public_pem,
-                    "canonical_form": "JSON of the receipt content, keys sorted, separators (',', ':'), UTF-8"})
+        self.reply(self.receipts.public_key())
 
 
 # -- staff ------------------------------------------------------------------------------------------------
@@ -140,17 +133,15 @@ class StaffReconciliation(_Payments):
     @operation("查看对账报告", tags=STAFF_TAGS, auth="staff", roles=("finance",), query=s.RECONCILE_QUERY,
                responses={200: s.REPORT}, errors=(400, 401, 403, 404))
     async def get(self) -> None:
-        report = await self.payments.report(_date(self.query["date"]), self.query["channel"])
-        report.pop("_id", None)
-        self.reply(report)
+        self.reply(await self.payments.report(_date(self.query["date"]), self.query["channel"]))
 
 
 class StaffReceipts(_Payments):
     @operation("按票据号码查找票据", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"), query=s.RECEIPT_QUERY,
                responses={200: s.RECEIPTS}, errors=(400, 401, 403))
     async def get(self) -> None:
-        r = await self.payments.store.receipt_by_number(self.query.get("code"), self.query["number"])
-        self.reply({"items": [public_receipt(r)] if r else [], "next_cursor": None})
+        self.reply({"items": await self.receipts.find(self.query.get("code"), self.query["number"]),
+                    "next_cursor": None})
 
 
 def _date(text: str) -> dt.date:
@@ -163,41 +154,34 @@ def _date(text: str) -> dt.date:
 # -- provider callbacks ---------------------------------------------------------------------------------
 
 class _Callback(BaseHandler):
-    """Called by the providers. Answers in each provider's own terms, never in our error shape."""
+    """Called by the providers; the answer is in each provider's own terms (from its adapter)."""
+    payments: PaymentService
+    channel = ""
+    kind = "payment"
 
     def check_xsrf_cookie(self) -> None:  # pragma: no cover - xsrf is off; explicit for callbacks
         return None
 
+    async def _receive(self) -> None:
+        answer = await self.payments.receive_notice(self.channel, self.kind, self.request.headers,
+                                                        self.request.body)
+        if answer is None:
+            raise errors.NotFound()
+        self.set_status(answer.status)
+        if answer.content_type:
+            self.set_header("Content-Type", answer.content_type)
+        self.finish(answer.body or None)
+
 
 class WeChatNotify(_Callback):
-    kind = "payment"
+    channel = "wechat"
 
     @operation("微信支付结果通知（由微信支付调用）", tags=CALLBACK_TAGS, raw_body=True,
                responses={204: Response(description="已接收（含重复通知）"),
                           400: Response(schema={"type": "object"}, description='验签/解密/核对失败：{"code":"FAIL"}'),
                           500: Response(schema={"type": "object"}, description="暂时无法处理，微信支付将重试")})
     async def post(self) -> None:
-        svc = self.payments
-        try:
-            if self.kind == "payment":
-                await svc.payment_notice("wechat", self.request.headers, self.request.body)
-            else:
-                await svc.refund_notice("wechat", self.request.headers, self.request.body)
-        except NoticeRejected as e:
-            log.warning("wechat notice rejected", extra={"reason": e.reason, "kind": self.kind})
-            return self._fail(400, "验签或核对失败")
-        except errors.AppError as e:
-            return self._fail(500 if e.http_status >= 500 else 400, "处理失败")
-        except Exception:  # noqa: BLE001 - never leak internals; WeChat Pay retries on 5xx
-            log.exception("wechat notice failed")
-            return self._fail(500, "系统繁忙")
-        self.set_status(204)
-        self.finish()
-
-    def _fail(self, status: int, message: str) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish('{"code":"FAIL","message":"%s"}' % message)
+        await self._receive()
 
 
 class WeChatRefundNotify(WeChatNotify):
@@ -205,20 +189,12 @@ class WeChatRefundNotify(WeChatNotify):
 
 
 class AlipayNotify(_Callback):
+    channel = "alipay"
+
     @operation("支付宝异步通知（由支付宝调用）", tags=CALLBACK_TAGS, raw_body=True,
                responses={200: Response(content_type="text/plain", description="success 或 fail")})
     async def post(self) -> None:
-        svc = self.payments
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        try:
-            await svc.payment_notice("alipay", self.request.headers, self.request.body)
-        except NoticeRejected as e:
-            log.warning("alipay notice rejected", extra={"reason": e.reason})
-            return self.finish("fail")
-        except Exception:  # noqa: BLE001 - anything else: Alipay retries on anything but "success"
-            log.exception("alipay notice failed")
-            return self.finish("fail")
-        self.finish("success")
+        await self._receive()
 
 
 default_handlers = [

@@ -11,6 +11,7 @@ checking its signature; ``service.PaymentService`` applies it once.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 
@@ -27,11 +28,28 @@ class AlreadyPaid(Exception):
     """The provider refused to close an order because it has been paid."""
 
 
+class BillNotReady(Exception):
+    """The provider has not published the day's bill yet (try again later)."""
+
+    def __init__(self, channel: str, day: dt.date):
+        self.channel = channel
+        self.day = day
+        super().__init__(f"{channel} bill for {day.isoformat()} is not ready")
+
+
+@dataclass(frozen=True)
+class NoticeAnswer:
+    """The HTTP answer a provider expects to a notice, in its own terms."""
+    status: int
+    content_type: str | None
+    body: str
+
+
 @dataclass(frozen=True)
 class PayStart:
     """What the resident needs to pay one attempt."""
     provider_ref: str                         # prepay_id (WeChat) / qr_code (Alipay)
-    client: dict[str, Any]                    # the answer for the mini-program / browser
+    client: dict[str, Any]                    # the answer for the mini-program / browser (QR image included)
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,11 @@ class AttemptRequest:
 class PaymentChannel(Protocol):
     channel: str
 
+    def answer_notice(self, outcome: str) -> NoticeAnswer:
+        """The answer for a notice: ``accepted`` (applied or a repeat), ``rejected`` (failed
+        verification; nothing changed) or ``failed`` (our own trouble: the provider should retry)."""
+        ...
+
     async def create(self, req: AttemptRequest) -> PayStart: ...
 
     def parse_notice(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> PaidTrade: ...
@@ -105,7 +128,9 @@ class PaymentChannel(Protocol):
 
     def parse_refund_notice(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> RefundState: ...
 
-    async def bill(self, day: dt.date) -> Bill: ...
+    async def bill(self, day: dt.date) -> Bill:
+        """The day's trade bill; ``BillNotReady`` while the provider has not published it."""
+        ...
 
 
 def fen_to_yuan(fen: int) -> str:
@@ -122,3 +147,12 @@ def yuan_to_fen(text: str) -> int:
         raise ValueError(f"not an amount: {text!r}")
     fen = int(whole) * 100 + int((frac + "00")[:2])
     return -fen if neg else fen
+
+
+def qr_png(data: str) -> bytes:
+    """A QR code of ``data`` as PNG bytes (pay QR codes for the adapters, verify links on receipts)."""
+    import qrcode
+    img = qrcode.make(data, border=2)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()

@@ -1,10 +1,10 @@
 """E-receipts (财政电子票据): numbering, amounts in capitals, signature, QR code and PDF.
 
 - Exactly one receipt per payment: a unique index on ``payment_id`` (not luck); the receipt is
-  written in the same transaction that marks the payment paid.
+  written in the same transaction that marks the payment paid (``service.py``).
 - 票据号码 comes from a gap-free sequence per year: a counter document incremented inside that
-  same transaction, so an aborted payment transaction also rolls the number back, and two
-  concurrent issues serialise on the counter (write conflict → retried by the transaction).
+  same transaction (``PaymentStore.next_receipt_number``), so an aborted payment transaction also
+  rolls the number back, and two concurrent issues serialise on the counter.
 - The content is signed with Ed25519 over a canonical form (sorted-key compact JSON, UTF-8);
   anyone can check it offline with the published public key (``GET /receipts/public-key``).
 - 校验码: the first 6 hex digits of SHA-256 over the signature, so it cannot be guessed without
@@ -15,35 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
-
-from pymongo import ASCENDING, IndexModel, ReturnDocument
 from urllib.parse import urlencode
 
 from backend.core.clock import TZ
-from backend.core.pdf import FONT_NAME, PdfWriter, qr_png, register_fonts  # noqa: F401
+from backend.core.pdf import FONT_NAME, PdfWriter, register_fonts
 from backend.core.signing import Ed25519Signer, canonical, check_code_for, verify_signature  # noqa: F401
-from backend.db.mongo import CollectionSpec
+from payments.providers import qr_png
 
 TITLE = "非税收入统一票据（电子）"
-
-COLLECTIONS = [
-    CollectionSpec(
-        "receipts",
-        indexes=(
-            IndexModel([("payment_id", ASCENDING)], unique=True, name="one_receipt_per_payment"),
-            IndexModel([("code", ASCENDING), ("number", ASCENDING)], unique=True, name="code_number"),
-            IndexModel([("payer_id", ASCENDING), ("issued_at", ASCENDING)]),
-        ),
-        validator={"$jsonSchema": {
-            "bsonType": "object",
-            "required": ["payment_id", "code", "number", "year", "check_code", "amount_fen", "content", "signature"],
-            "properties": {"amount_fen": {"bsonType": ["int", "long"], "minimum": 1},
-                           "number": {"bsonType": "string"}, "code": {"bsonType": "string"}},
-        }},
-        doc="Issued e-receipts (财政电子票据), one per payment, signed.",
-    ),
-    CollectionSpec("receipt_counters", doc="Gap-free receipt number sequence per year (one document per year)."),
-]
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _UNITS = ["", "拾", "佰", "仟"]
@@ -110,14 +89,6 @@ class ReceiptSigner(Ed25519Signer):
 
 def receipt_code(prefix: str, year: int) -> str:
     return f"{prefix}{year % 100:02d}"
-
-
-async def next_number(db: Any, year: int, session: Any) -> int:
-    """The next number of the year's sequence, inside the caller's transaction (gap-free)."""
-    doc = await db["receipt_counters"].find_one_and_update(
-        {"_id": f"receipts:{year}"}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER,
-        session=session)
-    return int(doc["seq"])
 
 
 def build_content(*, code: str, number: str, payment: dict[str, Any], payer_masked: str, payee: str,

@@ -20,11 +20,8 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
     bill = await channel.bill(day)
     start = dt.datetime.combine(day, dt.time(), TZ)
     end = start + dt.timedelta(days=1)
-    local_pay = {a["out_trade_no"]: a for a in await store.attempts.find(
-        {"channel": channel_name, "status": {"$in": ["paid", "late"]},
-         "provider_paid_at": {"$gte": start, "$lt": end}}).to_list(None)}
-    local_ref = {r["out_refund_no"]: r for r in await store.refunds.find(
-        {"channel": channel_name, "status": "success", "succeeded_at": {"$gte": start, "$lt": end}}).to_list(None)}
+    local_pay = {a["out_trade_no"]: a for a in await store.paid_attempts_between(channel_name, start, end)}
+    local_ref = {r["out_refund_no"]: r for r in await store.refunds_succeeded_between(channel_name, start, end)}
     missing: list[dict[str, Any]] = []
     extra: list[dict[str, Any]] = []
     mismatched: list[dict[str, Any]] = []
@@ -36,7 +33,7 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
         if row.kind == "payment":
             bill_total += row.amount_fen
             seen_pay.add(row.out_trade_no)
-            local = local_pay.get(row.out_trade_no) or await store.attempts.find_one({"out_trade_no": row.out_trade_no})
+            local = local_pay.get(row.out_trade_no) or await store.attempt_by_otn(row.out_trade_no)
             if local is None or local.get("status") not in ("paid", "late"):
                 missing.append({"kind": "payment", "out_trade_no": row.out_trade_no, "transaction_id": row.transaction_id,
                                 "bill_amount_fen": row.amount_fen, "local_status": (local or {}).get("status")})
@@ -51,7 +48,7 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
             bill_total -= row.amount_fen
             key = row.out_refund_no or ""
             seen_ref.add(key)
-            local = local_ref.get(key) or await store.refunds.find_one({"out_refund_no": key})
+            local = local_ref.get(key) or await store.refund_by_orn(key)
             if local is None or local.get("status") != "success":
                 missing.append({"kind": "refund", "out_trade_no": row.out_trade_no, "out_refund_no": key,
                                 "bill_amount_fen": row.amount_fen, "local_status": (local or {}).get("status")})

@@ -16,27 +16,24 @@ attempt) is recorded and refunded automatically (a ``late_payment`` refund).
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from bson import ObjectId
-from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
 from backend.audit.service import AuditLog, staff_actor, system_actor
-from backend.config import PaymentsConfig, ReceiptsConfig
+from backend.config import PaymentsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname
-from backend.core.clock import TZ, Clock
-from backend.db.mongo import in_transaction
+from backend.core.clock import Clock
 from notify.outbox import Outbox
-from payments import receipts as rc
-from payments.providers import (AlreadyPaid, AttemptRequest, NoticeRejected, PaidTrade, PaymentChannel,
-                                RefundState)
-from payments.store import PaymentStore, oid
+from payments.providers import (AlreadyPaid, AttemptRequest, NoticeAnswer, NoticeRejected, PaidTrade,
+                                PaymentChannel, RefundState)
+from payments.receipting import ReceiptService
+from payments.reconcile import reconcile
+from payments.store import PaymentStore
 
 log = logging.getLogger("zjb.payments")
 
@@ -44,30 +41,20 @@ CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝"}
 STATUS_ZH = {"unpaid": "待支付", "paid": "已支付", "refunding": "退款中", "refunded": "已退款", "closed": "已关闭"}
 
 
-@dataclass(frozen=True)
-class Case:
+class CaseRef(Protocol):
     id: str
     serial: str
     applicant_id: str
+    service_id: str
     service_name: str
     department_id: str | None
     status: str
 
 
-class CaseDirectory:
-    """Reads cases (办件) from the ``applications`` collection owned by the cases domain."""
+class CaseDirectory(Protocol):
+    """Cases (办件) as the cases domain shows them to other domains."""
 
-    def __init__(self, db: Any):
-        self._col = db["applications"]
-
-    async def get(self, application_id: str) -> Case | None:
-        _id = oid(application_id)
-        doc = await self._col.find_one({"_id": _id}) if _id else None
-        if doc is None:
-            return None
-        return Case(id=str(doc["_id"]), serial=str(doc.get("serial") or ""), applicant_id=str(doc["applicant_id"]),
-                    service_name=str(doc.get("service_name") or ""), department_id=doc.get("department_id"),
-                    status=str(doc.get("status") or ""))
+    async def get(self, application_id: str) -> CaseRef | None: ...
 
 
 # -- public shapes -------------------------------------------------------------------------------------
@@ -92,39 +79,22 @@ def public_refund(r: dict[str, Any]) -> dict[str, Any]:
             "succeeded_at": r.get("succeeded_at")}
 
 
-def public_receipt(r: dict[str, Any]) -> dict[str, Any]:
-    c = r["content"]
-    return {"id": str(r["_id"]), "payment_id": str(r["payment_id"]), "code": r["code"], "number": r["number"],
-            "check_code": r["check_code"], "amount_fen": r["amount_fen"], "amount_capitals": c["amount_capitals"],
-            "payer_masked": c["payer"], "payee": c["payee"], "issued_at": r["issued_at"], "items": c["items"],
-            "application_serial": c.get("application_serial") or "",
-            "signature": {"algorithm": "Ed25519", "key_id": r["key_id"], "value": r["signature"],
-                          "signed_content": rc.canonical(c).decode("utf-8")}}
-
-
 class PaymentService:
-    def __init__(self, *, client: AsyncMongoClient, store: PaymentStore, clock: Clock, audit: AuditLog, outbox: Outbox,
-                 channels: Mapping[str, PaymentChannel], signer: rc.ReceiptSigner, cases: CaseDirectory,
-                 config: PaymentsConfig, receipts_config: ReceiptsConfig, public_url: str):
-        self.client = client
+    def __init__(self, *, store: PaymentStore, clock: Clock, audit: AuditLog, outbox: Outbox,
+                 channels: Mapping[str, PaymentChannel], receipts: ReceiptService, cases: CaseDirectory,
+                 config: PaymentsConfig):
         self.store = store
         self.clock = clock
         self.audit = audit
         self.outbox = outbox
         self.channels = dict(channels)
-        self.signer = signer
+        self.receipts = receipts
         self.cases = cases
         self.config = config
-        self.rconfig = receipts_config
-        self.public_url = public_url.rstrip("/")
         self.backoff = [int(x) for x in config.query_backoff_seconds]
-        # Paying transactions all increment the year's receipt counter (gap-free numbering), one
-        # hot document. Concurrent ones would hit write conflicts and back off; queueing them in
-        # the process keeps latency flat. Across processes the transaction retry still holds.
-        self._paying = asyncio.Lock()
 
     async def _txn(self, fn: Any) -> Any:
-        return await in_transaction(self.client, fn)
+        return await self.store.transaction(fn)
 
     def _channel(self, name: str) -> PaymentChannel:
         ch = self.channels.get(name)
@@ -169,20 +139,18 @@ class PaymentService:
                 "service_name": p.get("service_name") or "", "amount_fen": p["amount_fen"], **extra}
 
     async def for_resident(self, resident: Resident, payment_id: str) -> dict[str, Any]:
-        return dict(access_own(resident, await self.store.payment(payment_id), owner_field="payer_id"))
+        p = dict(access_own(resident, await self.store.payment(payment_id), owner_field="payer_id"))
+        await self.receipts.number_pending(p)  # the receipt it names is complete when it is shown
+        return p
 
     async def list_for_resident(self, resident: Resident, cursor: str | None, limit: int) -> tuple[list, str | None]:
-        docs, nxt = await self.store.list_payments({"payer_id": resident.id}, cursor, limit)
+        docs, nxt = await self.store.payments_page(payer_id=resident.id, before=cursor, limit=limit)
         return [public_payment(d) for d in docs], nxt
 
     async def list_for_staff(self, status: str | None, application_id: str | None, cursor: str | None,
                              limit: int) -> tuple[list, str | None]:
-        q: dict[str, Any] = {}
-        if status:
-            q["status"] = status
-        if application_id:
-            q["application_id"] = application_id
-        docs, nxt = await self.store.list_payments(q, cursor, limit)
+        docs, nxt = await self.store.payments_page(status=status, application_id=application_id, before=cursor,
+                                                   limit=limit)
         return [public_payment(d) for d in docs], nxt
 
     async def staff_view(self, payment_id: str) -> dict[str, Any]:
@@ -207,8 +175,7 @@ class PaymentService:
         self._payable(p)
         now = self.clock.now()
         if p.get("expires_at") is None:  # the expiry starts with the first pay attempt
-            await self.store.set_fields(p["_id"], {"expires_at": None, "status": "unpaid"},
-                                        {"expires_at": now + dt.timedelta(minutes=self.config.expire_minutes)})
+            await self.store.start_expiry(p["_id"], now + dt.timedelta(minutes=self.config.expire_minutes))
             p = await self.store.payment(p["_id"]) or p
             self._payable(p)
         if p["expires_at"] <= now:
@@ -230,7 +197,7 @@ class PaymentService:
                 attempt = await self.store.open_attempt(p["_id"], channel_name)
                 if attempt is None:
                     raise errors.Conflict("请稍后重试", code="payment_busy") from None
-            await self.store.set_fields(p["_id"], {}, {"last_out_trade_no": attempt["out_trade_no"]})
+            await self.store.note_attempt(p["_id"], attempt["out_trade_no"])
         try:
             start = await channel.create(AttemptRequest(
                 out_trade_no=attempt["out_trade_no"], amount_fen=attempt["amount_fen"],
@@ -238,7 +205,7 @@ class PaymentService:
                 payer_openid=attempt.get("payer_openid") or resident.openid, mode=mode))
         except AlreadyPaid:
             raise errors.InvalidState("该缴款单已支付", code="invalid_state") from None
-        await self.store.update_attempt({"_id": attempt["_id"]}, {"provider_ref": start.provider_ref})
+        await self.store.set_attempt_provider_ref(attempt["_id"], start.provider_ref)
         return {"channel": channel_name, "out_trade_no": attempt["out_trade_no"], "expires_at": p["expires_at"],
                 **start.client}
 
@@ -249,10 +216,34 @@ class PaymentService:
 
     # -- notices and queries --------------------------------------------------------------------------------
 
-    async def payment_notice(self, channel_name: str, headers: Mapping[str, str], body: bytes) -> str:
+    async def receive_notice(self, channel_name: str, kind: str, headers: Mapping[str, str],
+                             body: bytes) -> NoticeAnswer | None:
+        channel = self.channels.get(channel_name)
+        if channel is None:
+            return None
+        try:
+            if kind == "payment":
+                await self.payment_notice(channel, headers, body)
+            else:
+                await self.refund_notice(channel, headers, body)
+        except NoticeRejected as e:
+            log.warning("notice rejected", extra={"channel": channel_name, "kind": kind, "reason": e.reason})
+            return channel.answer_notice("rejected")
+        except errors.AppError as e:
+            if e.http_status < 500:
+                log.warning("notice refused", extra={"channel": channel_name, "kind": kind, "code": e.code})
+                return channel.answer_notice("rejected")
+            log.warning("notice failed", extra={"channel": channel_name, "kind": kind, "code": e.code})
+            return channel.answer_notice("failed")
+        except Exception:  # noqa: BLE001 - never leak internals; the provider retries
+            log.exception("notice failed", extra={"channel": channel_name, "kind": kind})
+            return channel.answer_notice("failed")
+        return channel.answer_notice("accepted")
+
+    async def payment_notice(self, channel: PaymentChannel, headers: Mapping[str, str], body: bytes) -> str:
         """Verify and apply a payment notice. Returns the outcome; raises ``NoticeRejected`` when the
         notice must be answered as a failure (nothing was changed)."""
-        channel = self._channel(channel_name)
+        channel_name = channel.channel
         trade = channel.parse_notice(headers, body, self.clock.now())
         outcome = await self.apply_paid(channel_name, trade)
         if outcome in ("unknown_order", "amount_mismatch", "transaction_mismatch"):
@@ -273,27 +264,30 @@ class PaymentService:
         now = self.clock.now()
         paid_at = trade.paid_at or now
         late_refund: list[ObjectId] = []
+        paid: list[dict[str, Any]] = []
 
         async def write(s: Any) -> str:
             late_refund.clear()
-            took = await self.store.update_attempt(
-                {"_id": attempt["_id"], "transaction_id": None},
-                {"status": "paid", "transaction_id": trade.transaction_id, "provider_paid_at": paid_at,
-                 "paid_seen_at": now, "paid_via": trade.source, "notice_id": trade.notice_id}, session=s)
+            paid.clear()
+            took = await self.store.mark_attempt_paid(
+                attempt["_id"], {"transaction_id": trade.transaction_id, "provider_paid_at": paid_at,
+                                 "paid_seen_at": now, "paid_via": trade.source, "notice_id": trade.notice_id},
+                session=s)
             if not took:
                 return "repeat"
+            receipt_id = ObjectId()
             p = await self.store.transition(
                 attempt["payment_id"], "unpaid",
-                {"status": "paid", "paid_at": paid_at, "paid_channel": channel_name,
-                 "paid_out_trade_no": trade.out_trade_no, "transaction_id": trade.transaction_id, "updated_at": now},
+                {"status": "paid", "paid_at": paid_at, "paid_channel": channel_name, "paid_out_trade_no": trade.out_trade_no,
+                 "transaction_id": trade.transaction_id, "updated_at": now,
+                 # its receipt: decided here, numbered right after the transaction (receipting.py)
+                 "receipt_id": receipt_id, "receipt_issued_at": now, "receipt_pending": True},
                 session=s)
             if p is None:
                 # The order was closed, or paid through another attempt: the money goes back.
                 refund_id = await self._late_refund(attempt, trade, now, s)
                 late_refund.append(refund_id)
                 return "late"
-            receipt_id = ObjectId()
-            await self.store.set_fields(p["_id"], {}, {"receipt_id": receipt_id}, session=s)
             await self.store.close_open_attempts(p["_id"], "closing", now, session=s, except_id=attempt["_id"])
             await self.audit.record(actor=system_actor(f"{channel_name}-{trade.source}"), action="payment.paid",
                                     target_type="payment", target_id=str(p["_id"]),
@@ -302,16 +296,15 @@ class PaymentService:
             await self.outbox.emit("payment.paid", user_id=p["payer_id"], session=s,
                                    dedupe_key=f"payment.paid:{p['_id']}",
                                    payload=self._event(p, channel=channel_name, paid_at=paid_at.isoformat()))
-            # The receipt last: the year's counter is one hot document, held for as short as possible.
-            receipt = await self._issue_receipt(p, now, s, receipt_id)
             await self.outbox.emit("receipt.issued", user_id=p["payer_id"], session=s,
                                    dedupe_key=f"receipt.issued:{p['_id']}",
-                                   payload=self._event(p, receipt_id=str(receipt["_id"]), code=receipt["code"],
-                                                       number=receipt["number"]))
+                                   payload=self._event(p, receipt_id=str(receipt_id)))
+            paid.append(p)
             return "applied"
 
-        async with self._paying:  # one paying transaction at a time in this process (see __init__)
-            outcome = await self._txn(write)
+        outcome = await self._txn(write)
+        for p in paid:
+            await self.receipts.number_pending(p)
         log.info("payment applied", extra={"channel": channel_name, "outcome": outcome,
                                            "out_trade_no": trade.out_trade_no, "source": trade.source})
         for rid in late_refund:
@@ -319,7 +312,7 @@ class PaymentService:
         return outcome
 
     async def _late_refund(self, attempt: dict[str, Any], trade: PaidTrade, now: dt.datetime, s: Any) -> ObjectId:
-        await self.store.update_attempt({"_id": attempt["_id"]}, {"status": "late"}, session=s)
+        await self.store.mark_attempt_late(attempt["_id"], session=s)
         rid = ObjectId()
         await self.store.insert_refund({
             "_id": rid, "payment_id": attempt["payment_id"], "request_id": f"late:{attempt['out_trade_no']}",
@@ -331,22 +324,6 @@ class PaymentService:
                                 details={"out_trade_no": attempt["out_trade_no"], "amount_fen": trade.amount_fen,
                                          "refund_id": str(rid)}, session=s)
         return rid
-
-    async def _issue_receipt(self, p: dict[str, Any], now: dt.datetime, s: Any,
-                             receipt_id: ObjectId | None = None) -> dict[str, Any]:
-        year = now.astimezone(TZ).year
-        seq = await rc.next_number(self.store.db, year, s)
-        code, number = rc.receipt_code(self.rconfig.code_prefix, year), f"{seq:010d}"
-        payer = rc.mask_name(await self.store.payer_masked_name(p["payer_id"], session=s))
-        content = rc.build_content(code=code, number=number, payment=p, payer_masked=payer,
-                                   payee=self.config.payee_name, issued_at=now, key_id=self.signer.key_id)
-        signature = self.signer.sign(content)
-        doc = {"_id": receipt_id or ObjectId(), "payment_id": p["_id"], "payer_id": p["payer_id"], "application_id": p["application_id"],
-               "code": code, "number": number, "year": year, "seq": seq, "check_code": rc.check_code_for(signature),
-               "amount_fen": p["amount_fen"], "content": content, "signature": signature, "key_id": self.signer.key_id,
-               "issued_at": now}
-        await self.store.insert_receipt(doc, session=s)
-        return doc
 
     # -- jobs ------------------------------------------------------------------------------------------------
 
@@ -394,8 +371,7 @@ class PaymentService:
             return False
         except errors.ProviderError:
             return False
-        await self.store.update_attempt({"_id": a["_id"], "status": {"$in": ["open", "closing"]}},
-                                        {"status": "closed", "closed_at": self.clock.now()})
+        await self.store.mark_attempt_closed(a["_id"], self.clock.now())
         return True
 
     async def _close(self, p: dict[str, Any], *, reason: str, actor: dict[str, Any], ip: str | None) -> bool:
@@ -500,8 +476,8 @@ class PaymentService:
             return  # the job tries again with the same out_refund_no (refunds once at the provider)
         await self.apply_refund_state(st, source="api")
 
-    async def refund_notice(self, channel_name: str, headers: Mapping[str, str], body: bytes) -> str:
-        channel = self._channel(channel_name)
+    async def refund_notice(self, channel: PaymentChannel, headers: Mapping[str, str], body: bytes) -> str:
+        channel_name = channel.channel
         st = channel.parse_refund_notice(headers, body, self.clock.now())
         r = await self.store.refund_by_orn(st.out_refund_no)
         if r is None or r["channel"] != channel_name or r["out_trade_no"] != st.out_trade_no \
@@ -517,10 +493,9 @@ class PaymentService:
             st = RefundState(st.out_refund_no, "pending", st.amount_fen)
         if st.state in ("processing", "pending"):
             if st.state == "processing":
-                await self.store.update_refund({"_id": r["_id"], "status": "pending"},
-                                               {"status": "processing", "provider_ref": st.provider_ref})
+                await self.store.mark_refund_processing(r["_id"], st.provider_ref)
             elif r["status"] == "processing":
-                await self.store.update_refund({"_id": r["_id"], "status": "processing"}, {"status": "pending"})
+                await self.store.mark_refund_pending(r["_id"])
             return "processing"
         if st.state == "success" and st.amount_fen and st.amount_fen != r["amount_fen"]:
             log.error("refund amount differs at provider", extra={"out_refund_no": r["out_refund_no"]})
@@ -529,9 +504,9 @@ class PaymentService:
         final = "success" if st.state == "success" else "failed"
 
         async def write(s: Any) -> str:
-            took = await self.store.update_refund({"_id": r["_id"], "status": {"$in": ["pending", "processing"]}},
-                                                  {"status": final, "succeeded_at" if final == "success" else "failed_at": now,
-                                                   "provider_ref": st.provider_ref, "result_via": source}, session=s)
+            took = await self.store.finish_refund(
+                r["_id"], final, {"succeeded_at" if final == "success" else "failed_at": now,
+                                  "provider_ref": st.provider_ref, "result_via": source}, session=s)
             if not took:
                 return "repeat"
             if r["kind"] == "late_payment":
@@ -546,7 +521,7 @@ class PaymentService:
                 if p is None:
                     raise errors.InternalError()  # cannot happen: refunding is held while a refund is open
                 status = "refunded" if p["refunded_fen"] >= p["amount_fen"] else "paid"
-                await self.store.set_fields(p["_id"], {"status": "refunding"}, {"status": status}, session=s)
+                await self.store.settle_status(p["_id"], status, session=s)
                 await self.outbox.emit("payment.refunded", user_id=p["payer_id"], session=s,
                                        dedupe_key=f"payment.refunded:{r['_id']}",
                                        payload=self._event(p, refund_fen=amt, refunded_fen=p["refunded_fen"],
@@ -567,31 +542,11 @@ class PaymentService:
             n += 1
         return n
 
-    # -- receipts --------------------------------------------------------------------------------------------
-
-    async def receipt_for_resident(self, resident: Resident, receipt_id: str) -> dict[str, Any]:
-        return dict(access_own(resident, await self.store.receipt(receipt_id), owner_field="payer_id"))
-
-    def verify_link(self, r: dict[str, Any]) -> str:
-        return rc.verify_url(self.public_url, r["code"], r["number"], r["check_code"])
-
-    def pdf(self, r: dict[str, Any]) -> bytes:
-        return rc.render_pdf(r, verify_link=self.verify_link(r), seal_text=self.rconfig.seal_text)
-
-    async def verify_receipt(self, code: str, number: str, check: str) -> dict[str, Any]:
-        r = await self.store.receipt_by_number(code, number)
-        if r is None or r["check_code"] != check.upper() or not self.signer.verify(r["content"], r["signature"]):
-            raise errors.NotFound("未找到该票据，请核对票据代码、号码和校验码")
-        return {"valid": True, "amount_fen": r["amount_fen"], "payer_masked": r["content"]["payer"],
-                "issued_at": r["issued_at"], "code": r["code"], "number": r["number"], "payee": r["content"]["payee"],
-                "items": r["content"]["items"]}
-
     # -- reconciliation --------------------------------------------------------------------------------------
 
     async def reconcile(self, day: dt.date, channel_name: str, actor: dict[str, Any]) -> dict[str, Any]:
-        from payments.reconcile import reconcile
         report = await reconcile(self.store, self._channel(channel_name), channel_name, day, self.clock.now())
-        await self.store.reports.replace_one({"_id": f"{channel_name}:{day.isoformat()}"}, report, upsert=True)
+        await self.store.save_report(report)
         await self.audit.record(actor=actor, action="payment.reconcile", target_type="reconciliation",
                                 target_id=f"{channel_name}:{day.isoformat()}",
                                 details={"balanced": report["balanced"], "missing": len(report["missing"]),
@@ -599,7 +554,8 @@ class PaymentService:
         return report
 
     async def report(self, day: dt.date, channel_name: str) -> dict[str, Any]:
-        doc = await self.store.reports.find_one({"_id": f"{channel_name}:{day.isoformat()}"})
+        doc = await self.store.report(channel_name, day)
         if doc is None:
             raise errors.NotFound("尚未对该日对账")
+        doc.pop("_id", None)
         return doc

@@ -1,16 +1,25 @@
-"""Every Mongo query of the payments domain, and its collections with indexes and validators."""
+"""Every query of the payments domain, and its collections with indexes and validators.
+
+Each method does one thing the service needs, named for it. State changes are conditional
+updates on the previous state; none uses ``findAndModify`` (the embedded database scans the whole
+collection for it): a conditional ``update_one`` tells whether it applied, and inside a
+transaction a read after it sees the new document.
+"""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Awaitable, Callable, TypeVar
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
-from backend.db.mongo import CollectionSpec, count_by
-from payments import receipts
+from backend.core.clock import TZ
+from backend.db.mongo import CollectionSpec, count_by, in_transaction
+
+T = TypeVar("T")
 
 STATUSES = ("unpaid", "paid", "refunding", "refunded", "closed")
 ATTEMPT_STATUSES = ("open", "paid", "late", "closing", "closed")
@@ -24,6 +33,8 @@ COLLECTIONS = [
             IndexModel([("payer_id", ASCENDING), ("_id", DESCENDING)]),
             IndexModel([("application_id", ASCENDING)]),
             IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
+            IndexModel([("receipt_pending", ASCENDING), ("receipt_issued_at", ASCENDING)], name="receipt_pending",
+                       partialFilterExpression={"receipt_pending": True}),
         ),
         validator={"$jsonSchema": {
             "bsonType": "object",
@@ -48,6 +59,7 @@ COLLECTIONS = [
             # At most one open attempt per order and channel: two racing pay requests share it.
             IndexModel([("payment_id", ASCENDING), ("channel", ASCENDING)], unique=True, name="one_open_per_channel",
                        partialFilterExpression={"status": "open"}),
+            IndexModel([("payment_id", ASCENDING), ("created_at", ASCENDING)]),
             IndexModel([("status", ASCENDING), ("next_query_at", ASCENDING)]),
             IndexModel([("channel", ASCENDING), ("provider_paid_at", ASCENDING)]),
         ),
@@ -76,183 +88,303 @@ COLLECTIONS = [
         }},
         doc="Refunds: by finance staff (idempotent per request_id) or automatic for late payments.",
     ),
+    CollectionSpec(
+        "receipts",
+        indexes=(
+            IndexModel([("payment_id", ASCENDING)], unique=True, name="one_receipt_per_payment"),
+            IndexModel([("code", ASCENDING), ("number", ASCENDING)], unique=True, name="code_number"),
+            IndexModel([("payer_id", ASCENDING), ("_id", DESCENDING)]),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["payment_id", "code", "number", "year", "check_code", "amount_fen", "content", "signature"],
+            "properties": {"amount_fen": {**FEN, "minimum": 1},
+                           "number": {"bsonType": "string"}, "code": {"bsonType": "string"}},
+        }},
+        doc="Issued e-receipts (财政电子票据), one per payment, signed.",
+    ),
+    CollectionSpec("receipt_counters", doc="Gap-free receipt number sequence per year (one document per year)."),
     CollectionSpec("reconciliations", doc="Daily reconciliation reports, one per channel and date."),
-    *receipts.COLLECTIONS,
 ]
 
 
-def oid(value: str | None) -> ObjectId | None:
+def oid(value: Any) -> ObjectId | None:
+    if isinstance(value, ObjectId):
+        return value
     try:
         return ObjectId(value) if value else None
     except (InvalidId, TypeError):
         return None
 
 
-class PaymentStore:
-    def __init__(self, db: AsyncDatabase):
-        self.db = db
-        self.payments = db["payments"]
-        self.attempts = db["pay_attempts"]
-        self.refunds = db["refunds"]
-        self.receipts = db["receipts"]
-        self.reports = db["reconciliations"]
-        self.users = db["users"]
+def _page(docs: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    cursor = str(docs[limit - 1]["_id"]) if len(docs) > limit else None
+    return docs[:limit], cursor
 
-    async def count_by_status(self) -> list[tuple[str, int]]:
-        return await count_by(self.payments, "status")
+
+class PaymentStore:
+    def __init__(self, db: AsyncDatabase, client: AsyncMongoClient):
+        self._client = client
+        self._payments = db["payments"]
+        self._attempts = db["pay_attempts"]
+        self._refunds = db["refunds"]
+        self._receipts = db["receipts"]
+        self._counters = db["receipt_counters"]
+        self._reports = db["reconciliations"]
+
+    async def transaction(self, fn: Callable[[Any], Awaitable[T]]) -> T:
+        """Run ``fn(session)`` in one transaction (retried on write conflicts)."""
+        return await in_transaction(self._client, fn)
 
     # payments --------------------------------------------------------------------------------------
 
     async def insert_payment(self, doc: dict[str, Any], session: Any = None) -> None:
-        await self.payments.insert_one(doc, session=session)
+        await self._payments.insert_one(doc, session=session)
 
     async def payment(self, payment_id: Any, session: Any = None) -> dict[str, Any] | None:
-        _id = payment_id if isinstance(payment_id, ObjectId) else oid(payment_id)
-        return await self.payments.find_one({"_id": _id}, session=session) if _id else None
+        _id = oid(payment_id)
+        return await self._payments.find_one({"_id": _id}, session=session) if _id else None
 
-    async def transition(self, payment_id: ObjectId, frm: str | tuple[str, ...], changes: dict[str, Any],
-                         inc: dict[str, int] | None = None, session: Any = None,
+    async def transition(self, payment_id: ObjectId, frm: str | tuple[str, ...], changes: dict[str, Any], *,
+                         session: Any, inc: dict[str, int] | None = None,
                          extra_filter: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        """The guarded state change: applies only while the order is still in ``frm``."""
+        """The guarded state change: applies only while the order is still in ``frm``. Inside the
+        caller's transaction; answers the order as changed, or None when it was not in ``frm``."""
         q: dict[str, Any] = {"_id": payment_id, "status": frm if isinstance(frm, str) else {"$in": list(frm)}}
         q.update(extra_filter or {})
-        update: dict[str, Any] = {"$set": changes, "$inc": {"version": 1, **(inc or {})}}
-        return await self.payments.find_one_and_update(q, update, return_document=ReturnDocument.AFTER,
-                                                       session=session)
+        res = await self._payments.update_one(q, {"$set": changes, "$inc": {"version": 1, **(inc or {})}},
+                                              session=session)
+        if res.modified_count != 1:
+            return None
+        return await self._payments.find_one({"_id": payment_id}, session=session)
 
-    async def set_fields(self, payment_id: ObjectId, q: dict[str, Any], changes: dict[str, Any],
-                         session: Any = None) -> bool:
-        res = await self.payments.update_one({"_id": payment_id, **q}, {"$set": changes}, session=session)
-        return res.modified_count == 1
+    async def settle_status(self, payment_id: ObjectId, status: str, *, session: Any) -> None:
+        """After a refund succeeded (inside its transaction): back to ``paid``, or ``refunded``."""
+        await self._payments.update_one({"_id": payment_id, "status": "refunding"}, {"$set": {"status": status}},
+                                        session=session)
+
+    async def start_expiry(self, payment_id: ObjectId, expires_at: dt.datetime) -> None:
+        """The first pay attempt starts the order's expiry (later ones keep it)."""
+        await self._payments.update_one({"_id": payment_id, "status": "unpaid", "expires_at": None},
+                                        {"$set": {"expires_at": expires_at}})
+
+    async def note_attempt(self, payment_id: ObjectId, out_trade_no: str) -> None:
+        await self._payments.update_one({"_id": payment_id}, {"$set": {"last_out_trade_no": out_trade_no}})
 
     async def next_attempt_seq(self, payment_id: ObjectId) -> int | None:
-        doc = await self.payments.find_one_and_update({"_id": payment_id, "status": "unpaid"},
-                                                      {"$inc": {"attempt_seq": 1}},
-                                                      return_document=ReturnDocument.AFTER)
-        return int(doc["attempt_seq"]) if doc else None
+        """The next attempt number of an unpaid order, taken by a conditional increment of the
+        number last seen (a racing request makes it read again). None once it is not unpaid."""
+        for _ in range(10):
+            p = await self._payments.find_one({"_id": payment_id}, {"status": 1, "attempt_seq": 1})
+            if p is None or p["status"] != "unpaid":
+                return None
+            seen = int(p.get("attempt_seq", 0))
+            res = await self._payments.update_one({"_id": payment_id, "status": "unpaid", "attempt_seq": seen},
+                                                  {"$inc": {"attempt_seq": 1}})
+            if res.modified_count == 1:
+                return seen + 1
+        return None
 
-    async def list_payments(self, q: dict[str, Any], before: str | None, limit: int) -> tuple[list[dict], str | None]:
-        q = dict(q)
-        if before and oid(before):
+    async def payments_page(self, *, payer_id: str | None = None, status: str | None = None,
+                            application_id: str | None = None, before: str | None = None,
+                            limit: int = 20) -> tuple[list[dict[str, Any]], str | None]:
+        q: dict[str, Any] = {}
+        if payer_id is not None:
+            q["payer_id"] = payer_id
+        if status:
+            q["status"] = status
+        if application_id:
+            q["application_id"] = application_id
+        if oid(before):
             q["_id"] = {"$lt": oid(before)}
-        docs = await self.payments.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
-        cursor = str(docs[limit - 1]["_id"]) if len(docs) > limit else None
-        return docs[:limit], cursor
+        docs = await self._payments.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+        return _page(docs, limit)
 
     async def due_to_expire(self, now: dt.datetime, limit: int = 50) -> list[dict[str, Any]]:
-        return await self.payments.find({"status": "unpaid", "expires_at": {"$lte": now}}).limit(limit).to_list(limit)
+        return await self._payments.find({"status": "unpaid", "expires_at": {"$lte": now}}).limit(limit).to_list(limit)
+
+    async def count_by_status(self) -> list[tuple[str, int]]:
+        return await count_by(self._payments, "status")
 
     # attempts --------------------------------------------------------------------------------------
 
     async def attempt_by_otn(self, out_trade_no: str, session: Any = None) -> dict[str, Any] | None:
-        return await self.attempts.find_one({"out_trade_no": out_trade_no}, session=session)
+        return await self._attempts.find_one({"out_trade_no": out_trade_no}, session=session)
 
     async def open_attempt(self, payment_id: ObjectId, channel: str) -> dict[str, Any] | None:
-        return await self.attempts.find_one({"payment_id": payment_id, "channel": channel, "status": "open"})
+        return await self._attempts.find_one({"payment_id": payment_id, "channel": channel, "status": "open"})
 
     async def attempts_of(self, payment_id: ObjectId, statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         q: dict[str, Any] = {"payment_id": payment_id}
         if statuses:
             q["status"] = {"$in": list(statuses)}
-        return await self.attempts.find(q).sort("created_at", ASCENDING).to_list(100)
+        return await self._attempts.find(q).sort("created_at", ASCENDING).to_list(100)
 
     async def insert_attempt(self, doc: dict[str, Any]) -> None:
-        await self.attempts.insert_one(doc)
+        await self._attempts.insert_one(doc)
 
-    async def update_attempt(self, q: dict[str, Any], changes: dict[str, Any], session: Any = None,
-                             inc: dict[str, int] | None = None) -> bool:
-        update: dict[str, Any] = {"$set": changes}
-        if inc:
-            update["$inc"] = inc
-        res = await self.attempts.update_one(q, update, session=session)
+    async def set_attempt_provider_ref(self, attempt_id: ObjectId, provider_ref: str) -> None:
+        await self._attempts.update_one({"_id": attempt_id}, {"$set": {"provider_ref": provider_ref}})
+
+    async def mark_attempt_paid(self, attempt_id: ObjectId, fields: dict[str, Any], *, session: Any) -> bool:
+        """Claims the attempt for one transaction id: only the first statement of payment applies."""
+        res = await self._attempts.update_one({"_id": attempt_id, "transaction_id": None},
+                                              {"$set": {"status": "paid", **fields}}, session=session)
         return res.modified_count == 1
 
-    async def close_open_attempts(self, payment_id: ObjectId, status: str, now: dt.datetime, session: Any = None,
+    async def mark_attempt_late(self, attempt_id: ObjectId, *, session: Any) -> None:
+        await self._attempts.update_one({"_id": attempt_id}, {"$set": {"status": "late"}}, session=session)
+
+    async def mark_attempt_closed(self, attempt_id: ObjectId, now: dt.datetime) -> None:
+        await self._attempts.update_one({"_id": attempt_id, "status": {"$in": ["open", "closing"]}},
+                                        {"$set": {"status": "closed", "closed_at": now}})
+
+    async def close_open_attempts(self, payment_id: ObjectId, status: str, now: dt.datetime, *, session: Any,
                                   except_id: ObjectId | None = None) -> None:
         q: dict[str, Any] = {"payment_id": payment_id, "status": "open"}
         if except_id is not None:
             q["_id"] = {"$ne": except_id}
-        await self.attempts.update_many(q, {"$set": {"status": status, "closed_at": now}}, session=session)
+        await self._attempts.update_many(q, {"$set": {"status": status, "closed_at": now}}, session=session)
 
-    async def claim_due_attempts(self, statuses: tuple[str, ...], now: dt.datetime, next_at: Any,
+    async def claim_due_attempts(self, statuses: tuple[str, ...], now: dt.datetime,
+                                 next_at: Callable[[dict[str, Any]], dt.datetime],
                                  limit: int = 50) -> list[dict[str, Any]]:
         """Attempts due for a query, each claimed by moving its next query forward (safe in several
         processes: only the one whose conditional update matched works on it)."""
         out = []
-        for a in await self.attempts.find({"status": {"$in": list(statuses)}, "next_query_at": {"$lte": now}}) \
+        for a in await self._attempts.find({"status": {"$in": list(statuses)}, "next_query_at": {"$lte": now}}) \
                 .sort("next_query_at", ASCENDING).limit(limit).to_list(limit):
-            claimed = await self.attempts.find_one_and_update(
-                {"_id": a["_id"], "next_query_at": a["next_query_at"]},
-                {"$set": {"next_query_at": next_at(a)}, "$inc": {"query_count": 1}},
-                return_document=ReturnDocument.AFTER)
-            if claimed:
-                out.append(claimed)
+            nxt = next_at(a)
+            res = await self._attempts.update_one({"_id": a["_id"], "next_query_at": a["next_query_at"]},
+                                                  {"$set": {"next_query_at": nxt}, "$inc": {"query_count": 1}})
+            if res.modified_count == 1:
+                out.append({**a, "next_query_at": nxt, "query_count": int(a.get("query_count", 0)) + 1})
         return out
+
+    async def paid_attempts_between(self, channel: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+        """Attempts the provider says were paid in ``[start, end)`` (including late ones refunded)."""
+        return await self._attempts.find({"channel": channel, "provider_paid_at": {"$gte": start, "$lt": end},
+                                          "status": {"$in": ["paid", "late"]}}).to_list(None)
 
     # refunds ---------------------------------------------------------------------------------------
 
     async def refund_by_request(self, payment_id: ObjectId, request_id: str) -> dict[str, Any] | None:
-        return await self.refunds.find_one({"payment_id": payment_id, "request_id": request_id})
+        return await self._refunds.find_one({"payment_id": payment_id, "request_id": request_id})
 
     async def refund_by_orn(self, out_refund_no: str) -> dict[str, Any] | None:
-        return await self.refunds.find_one({"out_refund_no": out_refund_no})
+        return await self._refunds.find_one({"out_refund_no": out_refund_no})
 
     async def refund(self, refund_id: ObjectId) -> dict[str, Any] | None:
-        return await self.refunds.find_one({"_id": refund_id})
+        return await self._refunds.find_one({"_id": refund_id})
 
     async def refunds_of(self, payment_id: ObjectId) -> list[dict[str, Any]]:
-        return await self.refunds.find({"payment_id": payment_id}).sort("created_at", ASCENDING).to_list(200)
+        return await self._refunds.find({"payment_id": payment_id}).sort("created_at", ASCENDING).to_list(200)
 
     async def insert_refund(self, doc: dict[str, Any], session: Any = None) -> None:
-        await self.refunds.insert_one(doc, session=session)
+        await self._refunds.insert_one(doc, session=session)
 
-    async def update_refund(self, q: dict[str, Any], changes: dict[str, Any], session: Any = None) -> bool:
-        res = await self.refunds.update_one(q, {"$set": changes}, session=session)
+    async def mark_refund_processing(self, refund_id: ObjectId, provider_ref: str | None) -> None:
+        await self._refunds.update_one({"_id": refund_id, "status": "pending"},
+                                       {"$set": {"status": "processing", "provider_ref": provider_ref}})
+
+    async def mark_refund_pending(self, refund_id: ObjectId) -> None:
+        """The provider has no record of it: it will be requested again (same out_refund_no)."""
+        await self._refunds.update_one({"_id": refund_id, "status": "processing"}, {"$set": {"status": "pending"}})
+
+    async def finish_refund(self, refund_id: ObjectId, final: str, fields: dict[str, Any], *, session: Any) -> bool:
+        """``pending``/``processing`` → ``success``/``failed``, once."""
+        res = await self._refunds.update_one({"_id": refund_id, "status": {"$in": ["pending", "processing"]}},
+                                             {"$set": {"status": final, **fields}}, session=session)
         return res.modified_count == 1
 
-    async def claim_due_refunds(self, now: dt.datetime, retry_after: dt.timedelta, limit: int = 50) -> list[dict]:
+    async def claim_due_refunds(self, now: dt.datetime, retry_after: dt.timedelta,
+                                limit: int = 50) -> list[dict[str, Any]]:
         out = []
-        for r in await self.refunds.find({"status": {"$in": ["pending", "processing"]},
-                                          "next_try_at": {"$lte": now}}).limit(limit).to_list(limit):
-            claimed = await self.refunds.find_one_and_update(
-                {"_id": r["_id"], "next_try_at": r["next_try_at"]},
-                {"$set": {"next_try_at": now + retry_after}, "$inc": {"tries": 1}},
-                return_document=ReturnDocument.AFTER)
-            if claimed:
-                out.append(claimed)
+        for r in await self._refunds.find({"status": {"$in": ["pending", "processing"]},
+                                           "next_try_at": {"$lte": now}}).limit(limit).to_list(limit):
+            nxt = now + retry_after
+            res = await self._refunds.update_one({"_id": r["_id"], "next_try_at": r["next_try_at"]},
+                                                 {"$set": {"next_try_at": nxt}, "$inc": {"tries": 1}})
+            if res.modified_count == 1:
+                out.append({**r, "next_try_at": nxt, "tries": int(r.get("tries", 0)) + 1})
         return out
+
+    async def refunds_succeeded_between(self, channel: str, start: dt.datetime,
+                                        end: dt.datetime) -> list[dict[str, Any]]:
+        return await self._refunds.find({"channel": channel, "succeeded_at": {"$gte": start, "$lt": end},
+                                         "status": "success"}).to_list(None)
 
     # receipts --------------------------------------------------------------------------------------
 
     async def receipt(self, receipt_id: Any) -> dict[str, Any] | None:
-        _id = receipt_id if isinstance(receipt_id, ObjectId) else oid(receipt_id)
-        return await self.receipts.find_one({"_id": _id}) if _id else None
+        _id = oid(receipt_id)
+        return await self._receipts.find_one({"_id": _id}) if _id else None
 
     async def receipt_by_number(self, code: str | None, number: str) -> dict[str, Any] | None:
         q: dict[str, Any] = {"number": number}
         if code:
             q["code"] = code
-        return await self.receipts.find_one(q)
+        return await self._receipts.find_one(q)
 
-    async def receipts_of(self, payer_id: str, before: str | None, limit: int) -> tuple[list[dict], str | None]:
+    async def receipts_page(self, payer_id: str, before: str | None, limit: int) -> tuple[list[dict], str | None]:
         q: dict[str, Any] = {"payer_id": payer_id}
-        if before and oid(before):
+        if oid(before):
             q["_id"] = {"$lt": oid(before)}
-        docs = await self.receipts.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
-        cursor = str(docs[limit - 1]["_id"]) if len(docs) > limit else None
-        return docs[:limit], cursor
+        docs = await self._receipts.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+        return _page(docs, limit)
 
-    async def insert_receipt(self, doc: dict[str, Any], session: Any = None) -> None:
-        await self.receipts.insert_one(doc, session=session)
+    async def insert_receipt(self, doc: dict[str, Any]) -> bool:
+        """Write a numbered receipt; False when it was written already (its ``_id`` is fixed)."""
+        try:
+            await self._receipts.insert_one(doc)
+        except DuplicateKeyError:
+            if await self._receipts.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
+                raise
+            return False
+        return True
 
-    # people ------------------------------------------------------------------------------------------
+    async def written_receipts(self, receipt_ids: list[ObjectId]) -> set[ObjectId]:
+        if not receipt_ids:
+            return set()
+        docs = await self._receipts.find({"_id": {"$in": receipt_ids}}, {"_id": 1}).to_list(None)
+        return {d["_id"] for d in docs}
 
-    async def payer_masked_name(self, user_id: str, session: Any = None) -> str | None:
-        _id = oid(user_id)
-        user = await self.users.find_one({"_id": _id}, {"realname.name_masked": 1}, session=session) if _id else None
-        return ((user or {}).get("realname") or {}).get("name_masked")
+    async def receipt_counter(self, year: int) -> dict[str, Any]:
+        """The year's sequence: ``seq`` (the last number taken) and ``block`` (who took the last
+        numbers, in order, ending at ``seq``)."""
+        _id = f"receipts:{year}"
+        doc = await self._counters.find_one({"_id": _id})
+        if doc is None:
+            try:
+                await self._counters.insert_one({"_id": _id, "seq": 0, "block": []})
+            except DuplicateKeyError:
+                pass
+            doc = await self._counters.find_one({"_id": _id})
+        return doc or {"_id": _id, "seq": 0, "block": []}
 
-    async def payer_openid(self, user_id: str) -> str | None:
-        _id = oid(user_id)
-        user = await self.users.find_one({"_id": _id}, {"openid": 1}) if _id else None
-        return (user or {}).get("openid")
+    async def take_receipt_numbers(self, year: int, seen: int, block: list[dict[str, Any]]) -> bool:
+        """Numbers ``seen + 1 …`` for the receipts of ``block``, if nobody took them first."""
+        res = await self._counters.update_one({"_id": f"receipts:{year}", "seq": seen},
+                                              {"$set": {"seq": seen + len(block), "block": block}})
+        return res.modified_count == 1
+
+    async def clear_receipt_pending(self, payment_ids: list[ObjectId]) -> None:
+        await self._payments.update_many({"_id": {"$in": payment_ids}, "receipt_pending": True},
+                                         {"$unset": {"receipt_pending": ""}})
+
+    async def payments_with_pending_receipt(self, year: int | None, *, limit: int) -> list[dict[str, Any]]:
+        """Paid orders whose receipt is not numbered yet, oldest first (of one year, or any)."""
+        q: dict[str, Any] = {"receipt_pending": True}
+        if year is not None:
+            q["receipt_issued_at"] = {"$gte": dt.datetime(year, 1, 1, tzinfo=TZ),
+                                      "$lt": dt.datetime(year + 1, 1, 1, tzinfo=TZ)}
+        return await self._payments.find(q).sort("receipt_issued_at", ASCENDING).limit(limit).to_list(limit)
+
+    # reconciliation reports ---------------------------------------------------------------------------
+
+    async def save_report(self, report: dict[str, Any]) -> None:
+        _id = f"{report['channel']}:{report['date']}"
+        await self._reports.replace_one({"_id": _id}, {**report, "_id": _id}, upsert=True)
+
+    async def report(self, channel: str, day: dt.date) -> dict[str, Any] | None:
+        return await self._reports.find_one({"_id": f"{channel}:{day.isoformat()}"})

@@ -1,9 +1,14 @@
-"""WeChat Pay APIv3 (mini-program JSAPI) through the real ``wechatpayv3`` SDK.
+"""WeChat Pay APIv3 (mini-program JSAPI) through the ``wechatpayv3`` SDK's signing core.
 
 Public-key verification mode: answers and notices are verified with the platform public key
-and its id from config (no platform certificate download). The sync client is used in a worker
-thread (``wechatpayv3.async_`` has its own ``WeChatPayType`` enum and another HTTP stack).
-Only the gateway differs between the sandbox stand-in and production.
+and its id from config (no platform certificate download). The SDK is synchronous and runs in a
+worker thread. Only the gateway differs between the sandbox stand-in and production.
+
+We use the SDK's ``Core``: it signs each request (``WECHATPAY2-SHA256-RSA2048``), verifies each
+answer's signature, decrypts notices (``callback``) and signs ``wx.requestPayment`` parameters
+(``sign``). The request bodies of the few endpoints we call are built here, from WeChat Pay's
+APIv3 reference. ``GatewayCore`` is the one extension (see its docstring);
+``tests/test_payments_sdk.py`` pins the SDK version and checks that hook.
 """
 from __future__ import annotations
 
@@ -14,16 +19,53 @@ import json
 import secrets
 import time
 from typing import Any, Mapping
+from urllib.parse import quote
 
-from wechatpayv3 import SignType, WeChatPay, WeChatPayType
+from wechatpayv3 import SignType
+from wechatpayv3.core import Core
+from wechatpayv3.type import RequestType
 
 from backend.core import errors
 from backend.core.clock import TZ
 from backend.core.providers import Provider
-from payments.providers import (AlreadyPaid, AttemptRequest, Bill, BillRow, NoticeRejected, PaidTrade, PayStart,
-                                RefundState, TradeState, yuan_to_fen)
+from payments.providers import (AlreadyPaid, AttemptRequest, Bill, BillNotReady, BillRow, NoticeAnswer,
+                                NoticeRejected, PaidTrade, PayStart, RefundState, TradeState, yuan_to_fen)
 
 _REFUND_STATES = {"SUCCESS": "success", "PROCESSING": "processing", "CLOSED": "failed", "ABNORMAL": "failed"}
+SDK_DEFAULT_GATEWAY = "https://api.mch.weixin.qq.com"
+# What WeChat Pay answers for a bill that is not published yet (bills come out from 10:00 on T+1).
+_BILL_NOT_READY = ("NO_STATEMENT_EXIST", "STATEMENT_CREATING")
+
+
+class GatewayCore(Core):
+    """``wechatpayv3.core.Core`` with the API base address as a constructor argument.
+
+    The SDK has no setting for the base address: ``Core.__init__`` assigns its production address
+    to the attribute ``_gate_way``, which ``Core.request`` prefixes to every path. Here that
+    attribute is a read-only property answering the configured gateway; the SDK's assignment is
+    recorded (``sdk_default``) and otherwise ignored. If a later SDK version stops making that
+    assignment, construction fails instead of silently sending requests elsewhere.
+    """
+
+    def __init__(self, *, gateway: str, **kwargs: Any):
+        self._gateway = gateway.rstrip("/")
+        self.sdk_default: str | None = None
+        super().__init__(**kwargs)
+        if self.sdk_default != SDK_DEFAULT_GATEWAY:
+            raise RuntimeError("wechatpayv3 no longer sets Core._gate_way as GatewayCore expects; "
+                               "check payments/wechatpay.py against this SDK version")
+
+    @property
+    def _gate_way(self) -> str:
+        return self._gateway
+
+    @_gate_way.setter
+    def _gate_way(self, value: str) -> None:
+        self.sdk_default = value
+
+    @property
+    def gateway(self) -> str:
+        return self._gateway
 
 
 class WeChatPayChannel(Provider):
@@ -39,11 +81,25 @@ class WeChatPayChannel(Provider):
         self.refund_notify_url = refund_notify_url
         self.max_skew = max_skew_seconds
         self.platform_public_key_id = platform_public_key_id
-        self._client = WeChatPay(wechatpay_type=WeChatPayType.MINIPROG, mchid=mchid, private_key=private_key_pem,
-                                 cert_serial_no=cert_serial_no, appid=appid, apiv3_key=apiv3_key,
-                                 notify_url=notify_url, timeout=(5, timeout), public_key=platform_public_key_pem,
-                                 public_key_id=platform_public_key_id)
-        self._client._core._gate_way = gateway.rstrip("/")  # the only difference from production
+        self._core = GatewayCore(gateway=gateway, mchid=mchid, cert_serial_no=cert_serial_no,
+                                 private_key=private_key_pem, apiv3_key=apiv3_key, timeout=(5, timeout),
+                                 public_key=platform_public_key_pem, public_key_id=platform_public_key_id)
+
+    async def _request(self, operation: str, path: str, data: dict[str, Any] | None = None, *,
+                       skip_verify: bool = False) -> tuple[int, Any]:
+        method = RequestType.GET if data is None else RequestType.POST
+        return await self.call(operation, self._core.request, path, method=method, data=data,
+                               skip_verify=skip_verify)
+
+    # -- answers to WeChat Pay's notices ----------------------------------------------------------------
+
+    def answer_notice(self, outcome: str) -> NoticeAnswer:
+        """WeChat Pay wants 2xx for a notice taken (or already taken); anything else is retried."""
+        if outcome == "accepted":
+            return NoticeAnswer(204, None, "")
+        message = "验签或核对失败" if outcome == "rejected" else "系统繁忙"
+        return NoticeAnswer(400 if outcome == "rejected" else 500, "application/json; charset=UTF-8",
+                            json.dumps({"code": "FAIL", "message": message}, ensure_ascii=False))
 
     @staticmethod
     def _json(code: int, message: Any) -> dict[str, Any]:
@@ -55,10 +111,11 @@ class WeChatPayChannel(Provider):
             return {}
 
     async def create(self, req: AttemptRequest) -> PayStart:
-        code, message = await self.call(
-            "jsapi", self._client.pay, description=req.description[:127], out_trade_no=req.out_trade_no,
-            amount={"total": req.amount_fen, "currency": "CNY"}, payer={"openid": req.payer_openid},
-            time_expire=req.expires_at.astimezone(TZ).isoformat(timespec="seconds"), pay_type=WeChatPayType.MINIPROG)
+        code, message = await self._request("jsapi", "/v3/pay/transactions/jsapi", {
+            "appid": self.appid, "mchid": self.mchid, "description": req.description[:127],
+            "out_trade_no": req.out_trade_no, "notify_url": self.notify_url,
+            "time_expire": req.expires_at.astimezone(TZ).isoformat(timespec="seconds"),
+            "amount": {"total": req.amount_fen, "currency": "CNY"}, "payer": {"openid": req.payer_openid}})
         body = self._json(code, message)
         if code != 200 or "prepay_id" not in body:
             if body.get("code") == "ORDERPAID":
@@ -66,7 +123,7 @@ class WeChatPayChannel(Provider):
             raise errors.ProviderError(details={"provider": self.name, "code": body.get("code")})
         prepay_id = body["prepay_id"]
         ts, nonce, package = str(int(time.time())), secrets.token_hex(16), f"prepay_id={prepay_id}"
-        pay_sign = self._client.sign([self.appid, ts, nonce, package], SignType.RSA_SHA256)
+        pay_sign = self._core.sign([self.appid, ts, nonce, package], SignType.RSA_SHA256)
         return PayStart(provider_ref=prepay_id, client={"request_payment": {
             "timeStamp": ts, "nonceStr": nonce, "package": package, "signType": "RSA", "paySign": pay_sign}})
 
@@ -81,7 +138,7 @@ class WeChatPayChannel(Provider):
         if h.get("Wechatpay-Serial") != self.platform_public_key_id:
             raise NoticeRejected("unknown_serial")
         try:
-            result = self._client.callback(h, body)
+            result = self._core.callback(h, body)
         except Exception:  # noqa: BLE001 - malformed notices of every kind are rejected
             raise NoticeRejected("malformed") from None
         if not result or not isinstance(result.get("resource"), dict):
@@ -114,7 +171,8 @@ class WeChatPayChannel(Provider):
                          paid_at=paid_at, source=source, notice_id=notice_id, raw_state=r.get("trade_state", ""))
 
     async def query(self, out_trade_no: str) -> TradeState:
-        code, message = await self.call("query", self._client.query, out_trade_no=out_trade_no)
+        code, message = await self._request(
+            "query", f"/v3/pay/transactions/out-trade-no/{quote(out_trade_no)}?mchid={quote(self.mchid)}")
         body = self._json(code, message)
         if code == 404:
             return TradeState("absent")
@@ -130,7 +188,8 @@ class WeChatPayChannel(Provider):
         return TradeState("unpaid")
 
     async def close(self, out_trade_no: str) -> None:
-        code, message = await self.call("close", self._client.close, out_trade_no=out_trade_no)
+        code, message = await self._request("close", f"/v3/pay/transactions/out-trade-no/{quote(out_trade_no)}/close",
+                                            {"mchid": self.mchid})
         if code in (200, 204, 404):
             return
         body = self._json(code, message)
@@ -145,10 +204,12 @@ class WeChatPayChannel(Provider):
 
     async def refund(self, *, out_trade_no: str, out_refund_no: str, amount_fen: int, total_fen: int,
                      reason: str) -> RefundState:
-        code, message = await self.call(
-            "refund", self._client.refund, out_refund_no=out_refund_no, out_trade_no=out_trade_no,
-            amount={"refund": amount_fen, "total": total_fen, "currency": "CNY"}, reason=reason[:80] or None,
-            notify_url=self.refund_notify_url)
+        data: dict[str, Any] = {"out_refund_no": out_refund_no, "out_trade_no": out_trade_no,
+                                "notify_url": self.refund_notify_url,
+                                "amount": {"refund": amount_fen, "total": total_fen, "currency": "CNY"}}
+        if reason:
+            data["reason"] = reason[:80]
+        code, message = await self._request("refund", "/v3/refund/domestic/refunds", data)
         body = self._json(code, message)
         if code != 200 or "out_refund_no" not in body:
             if code in (400, 403, 404):
@@ -157,7 +218,7 @@ class WeChatPayChannel(Provider):
         return self._refund_state(body)
 
     async def query_refund(self, *, out_trade_no: str, out_refund_no: str, amount_fen: int) -> RefundState:
-        code, message = await self.call("query_refund", self._client.query_refund, out_refund_no=out_refund_no)
+        code, message = await self._request("query_refund", f"/v3/refund/domestic/refunds/{quote(out_refund_no)}")
         body = self._json(code, message)
         if code == 404:
             return RefundState(out_refund_no, "absent", amount_fen, out_trade_no=out_trade_no)
@@ -178,11 +239,17 @@ class WeChatPayChannel(Provider):
                            provider_ref=r.get("refund_id"), out_trade_no=r.get("out_trade_no"))
 
     async def bill(self, day: dt.date) -> Bill:
-        code, message = await self.call("trade_bill", self._client.trade_bill, bill_date=day.isoformat())
+        code, message = await self._request(
+            "trade_bill", f"/v3/bill/tradebill?bill_date={day.isoformat()}&bill_type=ALL&tar_type=GZIP")
         body = self._json(code, message)
         if code != 200 or "download_url" not in body:
+            if body.get("code") in _BILL_NOT_READY:
+                raise BillNotReady(self.channel, day)
             raise errors.ProviderError(details={"provider": self.name, "code": body.get("code")})
-        code, data = await self.call("download_bill", self._client.download_bill, body["download_url"])
+        url = str(body["download_url"])
+        if not url.startswith(self._core.gateway + "/"):
+            raise errors.ProviderError(details={"provider": self.name, "code": "foreign_download_url"})
+        code, data = await self._request("download_bill", url[len(self._core.gateway):], skip_verify=True)
         if code != 200 or not isinstance(data, bytes):
             raise errors.ProviderError(details={"provider": self.name, "code": "download_failed"})
         text = gzip.decompress(data).decode("utf-8")

@@ -13,7 +13,7 @@ from sandbox.store import COLLECTIONS, ClockStore
 
 
 def build(config: Config, deps: Deps) -> Domain:
-    from payments.setup import sandbox_standins
+    from payments.build import sandbox_standins
 
     base = Path(config.data_dir) / "sandbox"
     wx = wechat.WeChatStandin(str(base / "wechat.sqlite"), config.wechat.appid, config.wechat.secret)

@@ -32,7 +32,7 @@ class SandboxTime:
 
     async def advance(self, seconds: int) -> None:
         if not self.movable:
-            raise errors.Conflict("当前时钟不可调整", code="clock_fixed")
+            raise errors.ClockFixed()
         if isinstance(self.clock, SharedShiftedClock):
             self.clock.adopt(await self.store.advance_by(seconds))
         else:

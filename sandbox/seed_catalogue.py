@@ -142,17 +142,17 @@ async def seed(ctx: Any) -> None:
     now = ctx.clock.now()
     depts = {}
     for d in DEPARTMENTS:
-        doc = await store.upsert_by_code("departments", {**d, "created_at": now})
+        doc = await store.seed_department({**d, "created_at": now})
         depts[d["code"]] = str(doc["_id"])
     halls = {}
     for h in HALLS:
         fields = {k: v for k, v in h.items() if k != "windows"}
-        doc = await store.upsert_by_code("halls", {**fields, "closed_dates": [], "windows": [], "status": "active",
-                                                   "created_at": now})
+        doc = await store.seed_hall({**fields, "closed_dates": [], "windows": [], "status": "active",
+                                     "created_at": now})
         halls[h["code"]] = str(doc["_id"])
     services = {}
     for s in SERVICES:
-        doc = await store.upsert_by_code("services", {
+        doc = await store.seed_service({
             "code": s["code"], "name": s["name"], "department_id": depts[s["dept"]],
             "hall_ids": [halls[c] for c in s["halls"]], "life_events": s["life_events"], "keywords": s["keywords"],
             "frequent": s["frequent"], "guide": s["guide"], "status": "active", "created_at": now, "updated_at": now})
@@ -160,4 +160,4 @@ async def seed(ctx: Any) -> None:
     for h in HALLS:
         windows = [{"id": f"{h['code']}-W{num}", "number": num, "name": name, "area_prefix": prefix,
                     "service_ids": [services[c] for c in codes]} for num, name, prefix, codes in h["windows"]]
-        await store.halls.update_one({"code": h["code"], "windows": []}, {"$set": {"windows": windows}})
+        await store.seed_hall_windows(h["code"], windows)

@@ -1,6 +1,8 @@
 """The WeChat stand-in: the parts of api.weixin.qq.com we use, speaking WeChat's own protocol.
 
-- ``GET  /cgi-bin/token``                  access tokens (7200 s), appid/secret checked
+- ``GET  /cgi-bin/token``                  access tokens (7200 s), appid/secret checked; as at
+                                            WeChat, a new token retires the previous ones after
+                                            5 minutes
 - ``GET  /sns/jscode2session``             wx.login codes to openids
 - ``POST /cgi-bin/message/subscribe/send`` subscribe messages, consent quotas honoured
 
@@ -33,6 +35,7 @@ CREATE TABLE IF NOT EXISTS faults (name TEXT PRIMARY KEY, remaining INTEGER);
 """
 TAGS = ("沙箱：微信替身",)
 TOKEN_TTL = 7200
+TOKEN_OVERLAP = 300  # seconds the previous token keeps working after a new one is issued
 CODE_TTL = 300
 WX_RESPONSE = Response(schema={"type": "object"}, description="微信接口的 JSON 应答（errcode/errmsg）")
 
@@ -53,7 +56,10 @@ class WeChatStandin:
         if secret != self.secret:
             return {"errcode": 40125, "errmsg": "invalid appsecret"}
         token = secrets.token_urlsafe(48)
-        self.store.execute("INSERT INTO tokens VALUES (?, ?, ?)", (token, appid, time.time() + TOKEN_TTL))
+        now = time.time()
+        with self.store.transaction() as tx:
+            tx.execute("UPDATE tokens SET expires_at = MIN(expires_at, ?) WHERE appid = ?", (now + TOKEN_OVERLAP, appid))
+            tx.execute("INSERT INTO tokens VALUES (?, ?, ?)", (token, appid, now + TOKEN_TTL))
         return {"access_token": token, "expires_in": TOKEN_TTL}
 
     def code2session(self, appid: str, secret: str, code: str) -> dict[str, Any]:
@@ -142,6 +148,9 @@ class WeChatStandin:
                  "data": json.loads(r["data"]), "received_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(r["received_at"]))}
                 for r in rows]
 
+    def tokens_issued(self) -> int:
+        return int(self.store.one("SELECT COUNT(*) AS n FROM tokens", ())["n"])
+
     def expire_tokens(self) -> None:
         self.store.execute("UPDATE tokens SET expires_at = 0")
 
@@ -227,6 +236,13 @@ class SubscriptionsHook(_HookHandler):
         self.reply({"quota": self.standin.accept_templates(b["openid"], b["template_ids"], b.get("count", 1))})
 
 
+class TokensHook(_HookHandler):
+    @operation("沙箱：微信替身已签发的 access_token 数量", tags=("沙箱",),
+               responses={200: obj({"issued": integer()}, ["issued"])})
+    async def get(self) -> None:
+        self.reply({"issued": self.standin.tokens_issued()})
+
+
 class FaultsHook(_HookHandler):
     @operation("沙箱：让微信替身出错（令牌过期、限流）", tags=("沙箱",),
                body=obj({"expire_tokens": {"type": "boolean"},
@@ -258,4 +274,5 @@ def hook_handlers(standin: WeChatStandin) -> list:
         route("/sandbox/wechat/login-codes", LoginCodeHook, **kw),
         route("/sandbox/wechat/subscriptions", SubscriptionsHook, **kw),
         route("/sandbox/wechat/faults", FaultsHook, **kw),
+        route("/sandbox/wechat/tokens", TokensHook, **kw),
     ]

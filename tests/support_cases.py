@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from tests.support import Api, ResidentHandle
+from tests.support import Api, AppServer, ResidentHandle
 
 
 def service(api: Api, code: str = "HJ-QIANRU") -> dict[str, Any]:
@@ -42,3 +42,28 @@ def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.1)
+
+
+def consent(api: Api, resident: ResidentHandle, key: str = "case_progress", n: int = 1) -> None:
+    """The resident taps 允许 in wx.requestSubscribeMessage n times: WeChat records it, and so do we."""
+    subs = api.get("/api/v1/me/subscriptions", token=resident.access_token).json()
+    tid = next(t["template_id"] for t in subs["templates"] if t["key"] == key)
+    assert api.post("/sandbox/wechat/subscriptions", {"openid": resident.openid, "template_ids": [tid],
+                                                      "count": n}).status_code == 200
+    for _ in range(n):
+        assert api.post("/api/v1/me/subscriptions", {"accepted": [key]}, token=resident.access_token).status_code == 200
+
+
+def wechat_messages(api: Api, openid: str) -> list[dict[str, Any]]:
+    """Subscribe messages the WeChat stand-in received for ``openid``."""
+    return api.get("/sandbox/wechat/messages", params={"openid": openid}).json()["items"]
+
+
+def inbox(api: Api, resident: ResidentHandle) -> list[dict[str, Any]]:
+    return api.get("/api/v1/me/inbox", params={"limit": 100}, token=resident.access_token).json()["items"]
+
+
+def outbox_rows(server: AppServer, user_id: str) -> list[dict[str, Any]]:
+    async def q() -> list[dict[str, Any]]:
+        return await server.ctx.db["outbox"].find({"user_id": user_id}).to_list(None)
+    return server.run(q())

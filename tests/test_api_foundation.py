@@ -153,7 +153,7 @@ def test_database_down_is_503_in_contract_shape(make_server) -> None:
 
 
 class _Exploding:
-    async def get(self, user_id: str) -> None:
+    async def by_id(self, user_id: str) -> None:
         raise RuntimeError("internal detail: secret-table-name")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import secrets
 import subprocess
@@ -29,7 +30,6 @@ def _real_secrets() -> dict[str, str]:
         "ZJB_SANDBOX_HOOKS": "false",
         "ZJB_SANDBOX_SEED_DEMO_DATA": "false",
         "ZJB_SERVER_PUBLIC_URL": "https://zjb.example.gov.cn",
-        # payments (issue 4)
         "ZJB_WECHATPAY_GATEWAY": "https://api.mch.weixin.qq.com",
         "ZJB_WECHATPAY_PRIVATE_KEY_FILE": "/etc/zjb/wechatpay_apiclient_key.pem",
         "ZJB_WECHATPAY_PLATFORM_PUBLIC_KEY_FILE": "/etc/zjb/wechatpay_pub_key.pem",
@@ -52,7 +52,6 @@ def test_example_file_documents_exactly_the_defaults() -> None:
 
 
 def test_every_key_of_the_config_is_in_the_example_file() -> None:
-    import dataclasses
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     cfg = Config()
     for f in dataclasses.fields(cfg):
@@ -77,7 +76,7 @@ def test_environment_overrides_secrets_and_lists() -> None:
 
 def test_config_is_frozen() -> None:
     cfg = Config()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.mode = "production"  # type: ignore[misc]
 
 
@@ -129,3 +128,12 @@ def test_serve_in_production_with_unsafe_config_refuses_to_start(tmp_path) -> No
     assert proc.returncode == 2
     assert "sandbox.hooks" in proc.stderr and "security.jwt_secret" in proc.stderr
     assert not (tmp_path / "db").exists()  # nothing was started
+
+
+def test_calendar_dates_are_checked() -> None:
+    cfg = load_config(None, env={}, overrides={"calendar": {"holidays": ["2027-01-01"], "workdays": ["2027-01-09"]}})
+    assert cfg.calendar.holidays == ("2027-01-01",)
+    with pytest.raises(ConfigError) as e:
+        load_config(None, env={"ZJB_CALENDAR_HOLIDAYS": "2027-02-30,2027-01-09", "ZJB_CALENDAR_WORKDAYS": "2027-01-09"})
+    assert e.value.problems == ["calendar.holidays: '2027-02-30' is not a date (YYYY-MM-DD)",
+                                "calendar: 2027-01-09 listed as both a holiday and a workday"]

@@ -1,4 +1,4 @@
-"""Staff console in headless Chromium: serving, login with lockout feedback, role-based navigation,
+"""Staff console in headless Chromium: serving, login with throttle feedback, role-based navigation,
 role separation (pages and direct API calls), logout."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ EXPECTED_NAV = {
     "hall_manager": ({"大厅与窗口", "事项与指南", "排班与例外", "时段日历"}, {"缴款单", "账号与角色", "待审批"}),
     "finance": ({"缴款单", "对账", "票据查询"}, {"叫号", "账号与角色", "大厅与窗口"}),
     "supervisor": ({"红黄绿灯", "评价与整改", "统计图表", "审计日志"}, {"账号与角色", "缴款单", "叫号"}),
-    "admin": ({"账号与角色", "审计日志"}, {"叫号", "缴款单", "待审批", "大厅与窗口"}),
+    "admin": ({"账号与角色", "登录限制", "审计日志"}, {"叫号", "缴款单", "待审批", "大厅与窗口"}),
 }
 
 
@@ -48,14 +48,14 @@ def test_each_role_logs_in_and_sees_only_its_pages(console, role: str) -> None:
     c.shot("home")
 
 
-def test_wrong_password_then_lockout_feedback(console, api: Api) -> None:
+def test_wrong_password_then_throttle_feedback(console, api: Api) -> None:
     admin = staff_login(api, role="admin")["access_token"]
     username = f"lock{uuid.uuid4().hex[:8]}"
     password = "Desk-pass-2026"
     r = api.post("/api/v1/staff/accounts", {"username": username, "password": password, "roles": ["clerk"]},
                  token=admin)
     assert r.status_code == 201, r.text
-    c = console("lockout").open()
+    c = console("throttle").open()
     p = c.page
     c.login(username, "wrong-password-1")
     alert = p.get_by_role("alert")
@@ -65,18 +65,20 @@ def test_wrong_password_then_lockout_feedback(console, api: Api) -> None:
     for _ in range(4):
         c.login(username, "wrong-password-1")
         p.locator("[role=alert]").first.wait_for()
-    locked = p.locator('[data-code="account_locked"]')
-    locked.wait_for()
-    text = locked.inner_text()
-    assert "锁定" in text and "联系管理员" in text
-    c.shot("locked")
-    # Even the right password is refused while locked; the page says so.
+    throttled = p.locator('[data-code="rate_limited"]')
+    throttled.wait_for()
+    text = throttled.inner_text()
+    assert "登录失败次数过多" in text and "其他地址不受影响" in text and "联系管理员" in text
+    c.shot("throttled")
+    # From this address even the right password waits; the page says so.
     c.login(username, password)
-    p.locator('[data-code="account_locked"]').wait_for()
-    # The admin unlocks from the console; the clerk then gets in.
-    a = console("lockout-admin").login_as("admin").go("admin/accounts")
-    row = a.page.locator(f'tr[data-username="{username}"]')
-    row.get_by_role("button", name="解除锁定").click()
+    p.locator('[data-code="rate_limited"]').wait_for()
+    # The admin sees the throttle on the console and clears it; the clerk then gets in.
+    a = console("throttle-admin").login_as("admin").go("admin/throttles")
+    row = a.page.locator("tr[data-throttle]").filter(has_text=username)
+    assert "账号 + 地址" in row.inner_text() and "127.0.0.1" in row.inner_text()
+    a.shot("throttles")
+    row.get_by_role("button", name="解除").click()
     row.get_by_text("已解除").wait_for()
     c.login(username, password)
     c.page.locator("#nav a").first.wait_for()

@@ -125,11 +125,13 @@ def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
     new = first.json()
     assert new["refresh_token"] != r.refresh_token and new["user"]["id"] == r.id
     assert api.get("/api/v1/me", token=new["access_token"]).status_code == 200
-    # The old refresh token is replayed: refused, and the whole family with it.
+    # The old refresh token is replayed: refused, and the whole session with it, access token included.
     err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": r.refresh_token}), 401, "unauthenticated")
     assert err["details"]["reason"] == "refresh_token_reused"
     err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": new["refresh_token"]}), 401, "unauthenticated")
-    assert err["details"]["reason"] == "refresh_token_invalid"
+    assert err["details"] == {"reason": "session_ended", "ended_because": "refresh_token_reused"}
+    err = assert_error(api.get("/api/v1/me", token=new["access_token"]), 401, "unauthenticated")
+    assert err["details"] == {"reason": "session_ended", "ended_because": "refresh_token_reused"}
     # A new login starts a new, working family.
     again = _login(api, "test-" + r.openid[len("o-test-"):]).json()
     assert api.post("/api/v1/auth/refresh", {"refresh_token": again["refresh_token"]}).status_code == 200
@@ -221,8 +223,11 @@ def test_name_that_does_not_match_the_id_number_is_refused(api: Api) -> None:
 
 def test_one_id_number_binds_one_account(api: Api) -> None:
     n = make_id_number()
+    api.post("/sandbox/realname/people", {"name": "孙八", "id_number": n})
     a, b = new_resident(api), new_resident(api)
     assert _bind(api, a.access_token, "孙八", n).status_code == 200
+    # Whether a number is bound is told only after the provider confirmed the person.
+    assert_error(_bind(api, b.access_token, "钱九", n), 400, "realname_mismatch")
     assert_error(_bind(api, b.access_token, "孙八", n), 409, "id_number_already_bound")
     # The same binding again is harmless; a different number is refused.
     assert _bind(api, a.access_token, "孙八", n).status_code == 200
@@ -281,12 +286,36 @@ def test_realname_attempts_are_rate_limited_per_account(api: Api) -> None:
     assert int(resp.headers["Retry-After"]) > 0 and err["details"]["retry_after_seconds"] > 0
 
 
-def test_realname_attempts_are_rate_limited_per_id_number(api: Api) -> None:
+def test_failed_attempts_with_someone_elses_number_do_not_block_them(api: Api) -> None:
     n = make_id_number()
     api.post("/sandbox/realname/people", {"name": "冯二", "id_number": n})
-    for _ in range(5):
+    for _ in range(6):  # more than the per-number limit, each from a new account
         assert_error(_bind(api, new_resident(api).access_token, "陈三", n), 400, "realname_mismatch")
+    assert _bind(api, new_resident(api).access_token, "冯二", n).status_code == 200
+
+
+def test_confirmed_attempts_are_rate_limited_per_id_number(api: Api) -> None:
+    n = make_id_number()
+    api.post("/sandbox/realname/people", {"name": "冯二", "id_number": n})
+    assert _bind(api, new_resident(api).access_token, "冯二", n).status_code == 200
+    for _ in range(4):  # others who know the name and the number: 5 confirmed attempts an hour
+        assert_error(_bind(api, new_resident(api).access_token, "冯二", n), 409, "id_number_already_bound")
     assert_error(_bind(api, new_resident(api).access_token, "冯二", n), 429, "rate_limited")
+
+
+def test_realname_attempts_are_rate_limited_per_address(make_server) -> None:
+    srv = make_server(ratelimit={"realname_per_ip_per_minute": 2})
+    api = Api(srv.base)
+    hall = {"X-Forwarded-For": "203.0.113.50"}
+    for _ in range(2):
+        r = new_resident(api)
+        assert api.post("/api/v1/me/realname", {"name": "韩梅", "id_number": make_id_number()}, token=r.access_token,
+                        headers=hall).status_code == 200
+    r = new_resident(api)
+    assert_error(api.post("/api/v1/me/realname", {"name": "韩梅", "id_number": make_id_number()},
+                          token=r.access_token, headers=hall), 429, "rate_limited")
+    assert api.post("/api/v1/me/realname", {"name": "韩梅", "id_number": make_id_number()}, token=r.access_token,
+                    headers={"X-Forwarded-For": "203.0.113.51"}).status_code == 200
 
 
 def test_login_is_rate_limited_per_ip_and_per_openid(make_server) -> None:
@@ -311,3 +340,57 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(make_server) -> None:
         api.post("/api/v1/auth/wechat-login", {"code": f"test-spoof{i}"}, headers={"X-Forwarded-For": f"198.51.100.{i}"})
     assert_error(api.post("/api/v1/auth/wechat-login", {"code": "test-spoof9"},
                           headers={"X-Forwarded-For": "198.51.100.99"}), 429, "rate_limited")
+
+
+# -- the WeChat access token, shared through the database ----------------------------------------
+
+def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server) -> None:
+    """Two wechatpy clients on separate storages (as two processes hold them) over one database:
+    the login one and the subscribe-message one use the same token, and after WeChat expires it
+    exactly one new token is fetched, even when both find out at the same moment."""
+    from backend.core.store import WeChatTokenStore
+    from backend.core.wechat import DatabaseSessionStorage
+    from backend.db.mongo import connect
+    from backend.identity.providers import WeChatPyLogin
+    from notify.channels import WeChatSubscribe
+
+    srv = make_server()  # its own stand-in: nothing else fetches tokens from it
+    api = Api(srv.base)
+    cfg = srv.config
+
+    def issued() -> int:
+        return api.get("/sandbox/wechat/tokens").json()["issued"]
+
+    async def clients() -> tuple:
+        db = connect(cfg.database.uri)[f"zjb_wx_{uuid.uuid4().hex[:8]}"]
+        args = (cfg.wechat.appid, cfg.wechat.secret, srv.base + "/sandbox/wechat", 5.0)
+        return (db, WeChatPyLogin(*args, DatabaseSessionStorage(WeChatTokenStore(db))),
+                WeChatSubscribe(*args, DatabaseSessionStorage(WeChatTokenStore(db))))
+
+    db, login, push = srv.run(clients())
+    try:
+        _share_and_refresh_once(srv, api, issued, login, push)
+    finally:
+        login.close()
+        push.close()
+        srv.run(db.client.close())
+
+
+def _share_and_refresh_once(srv, api: Api, issued, login, push) -> None:  # noqa: ANN001
+    import asyncio
+
+    before = issued()
+    assert srv.run(login.code_to_session("test-shared")).openid == "o-test-shared"
+    assert issued() == before + 1
+    assert srv.run(push.send("o-test-shared", "tpl", {"k": {"value": "v"}}, "pages/x")).outcome == "no_consent"
+    assert issued() == before + 1  # the second client used the first one's token
+
+    assert api.post("/sandbox/wechat/faults", {"expire_tokens": True}).status_code == 200
+
+    async def both_at_once() -> list:
+        return await asyncio.gather(push.send("o-test-shared", "tpl", {"k": {"value": "v"}}, "pages/x"),
+                                    login.code_to_session("test-shared"),
+                                    push.send("o-test-shared", "tpl", {"k": {"value": "v"}}, "pages/x"))
+    sent, session, sent_again = srv.run(both_at_once())
+    assert (sent.outcome, session.openid, sent_again.outcome) == ("no_consent", "o-test-shared", "no_consent")
+    assert issued() == before + 2

@@ -10,33 +10,17 @@ import pytest
 
 from notify.worker import Deliverer
 from tests.support import Api, AppServer, assert_error, new_resident, staff_login
-from tests.support_cases import eventually, move, relogin, submit
+from tests.support_cases import consent, eventually, inbox, move, outbox_rows, relogin, submit, wechat_messages
 
 
-def _messages(api: Api, openid: str) -> list[dict]:
-    return api.get("/sandbox/wechat/messages", params={"openid": openid}).json()["items"]
+def _another_deliverer(server: AppServer, *, wechat: object) -> Deliverer:
+    """A second worker on the same database (as another process would be)."""
+    d = server.ctx.provided("deliverer")
+    return Deliverer(outbox=d.outbox, inbox=d.inbox, consent=d.consent, users=d.users, clock=d.clock, config=d.config,
+                     wechat=wechat)
 
 
-def _consent(api: Api, resident, key: str = "case_progress", n: int = 1) -> None:  # noqa: ANN001
-    """The resident taps 允许 in wx.requestSubscribeMessage: WeChat records it, and so do we."""
-    subs = api.get("/api/v1/me/subscriptions", token=resident.access_token).json()
-    tid = next(t["template_id"] for t in subs["templates"] if t["key"] == key)
-    for _ in range(n):
-        assert api.post("/sandbox/wechat/subscriptions", {"openid": resident.openid, "template_ids": [tid]}).status_code == 200
-        assert api.post("/api/v1/me/subscriptions", {"accepted": [key]}, token=resident.access_token).status_code == 200
-
-
-def _inbox(api: Api, resident) -> list[dict]:  # noqa: ANN001
-    return api.get("/api/v1/me/inbox", token=resident.access_token).json()["items"]
-
-
-def _outbox(server: AppServer, user_id: str) -> list[dict]:
-    async def q() -> list[dict]:
-        return await server.ctx.db["outbox"].find({"user_id": user_id}).to_list(None)
-    return server.run(q())
-
-
-def test_subscriptions_list_templates_and_count_consent(api: Api) -> None:
+def test_subscriptions_list_templates_and_countconsent(api: Api) -> None:
     r = new_resident(api)
     subs = api.get("/api/v1/me/subscriptions", token=r.access_token).json()
     assert {t["key"] for t in subs["templates"]} >= {"case_progress", "appointment", "payment"}
@@ -47,106 +31,145 @@ def test_subscriptions_list_templates_and_count_consent(api: Api) -> None:
     assert_error(api.post("/api/v1/me/subscriptions", {"accepted": ["nope"]}, token=r.access_token), 400, "invalid_input")
 
 
-def test_case_moves_reach_inbox_and_wechat_once_per_consent(api: Api, server: AppServer) -> None:
+def test_case_moves_reach_inbox_and_wechat_once_perconsent(api: Api, server: AppServer) -> None:
     clerk = staff_login(api, role="clerk")["access_token"]
     r = new_resident(api, verified=True)
-    _consent(api, r, n=1)
+    consent(api, r, n=1)
     case = submit(api, r)
     move(api, clerk, case["id"], "accepted")
-    inbox = eventually(lambda: len(_inbox(api, r)) == 2 and _inbox(api, r))
-    assert {m["title"] for m in inbox} == {"办件进度更新"} and all(not m["read"] for m in inbox)
-    assert any("已受理" in m["text"] for m in inbox)
-    sent = eventually(lambda: _messages(api, r.openid))
+    msgs = eventually(lambda: len(inbox(api, r)) == 2 and inbox(api, r))
+    assert {m["title"] for m in msgs} == {"办件进度更新"} and all(not m["read"] for m in msgs)
+    assert any("已受理" in m["text"] for m in msgs)
+    sent = eventually(lambda: wechat_messages(api, r.openid))
     assert len(sent) == 1  # one consent, one message
     assert all(len(v["value"]) <= 20 for k, v in sent[0]["data"].items() if k.startswith("thing"))
-    eventually(lambda: all(m["status"] == "delivered" for m in _outbox(server, r.id)))
-    states = sorted(m["channels"].get("wechat") for m in _outbox(server, r.id))
+    eventually(lambda: all(m["status"] == "delivered" for m in outbox_rows(server, r.id)))
+    states = sorted(m["channels"].get("wechat") for m in outbox_rows(server, r.id))
     assert states == ["sent", "skipped"]  # the second found no quota left: skipped, not retried
-    assert len(_messages(api, r.openid)) == 1
-    read = api.post(f"/api/v1/me/inbox/{inbox[0]['id']}/read", token=r.access_token)
+    assert len(wechat_messages(api, r.openid)) == 1
+    read = api.post(f"/api/v1/me/inbox/{msgs[0]['id']}/read", token=r.access_token)
     assert read.status_code == 200 and read.json()["read"] is True
     other = new_resident(api)
-    assert_error(api.post(f"/api/v1/me/inbox/{inbox[1]['id']}/read", token=other.access_token), 404, "not_found")
+    assert_error(api.post(f"/api/v1/me/inbox/{msgs[1]['id']}/read", token=other.access_token), 404, "not_found")
 
 
 def test_refusal_at_wechat_43101_is_skipped_not_retried(api: Api, server: AppServer) -> None:
     r = new_resident(api, verified=True)
     api.post("/api/v1/me/subscriptions", {"accepted": ["case_progress"]}, token=r.access_token)  # only on our side
     submit(api, r)
-    eventually(lambda: all(m["status"] == "delivered" for m in _outbox(server, r.id)) and _outbox(server, r.id))
-    msg = _outbox(server, r.id)[0]
+    eventually(lambda: all(m["status"] == "delivered" for m in outbox_rows(server, r.id)) and outbox_rows(server, r.id))
+    msg = outbox_rows(server, r.id)[0]
     assert msg["channels"]["wechat"] == "skipped" and "43101" in msg["wechat_reason"] and msg["attempts"] == 1
-    assert _messages(api, r.openid) == [] and len(_inbox(api, r)) == 1
+    assert wechat_messages(api, r.openid) == [] and len(inbox(api, r)) == 1
     # WeChat says there is no consent: our count was stale and stays spent.
     assert api.get("/api/v1/me/subscriptions", token=r.access_token).json()["quota"]["case_progress"] == 0
 
 
 def test_expired_token_is_refreshed_and_rate_limit_backs_off(api: Api, server: AppServer, clock) -> None:  # noqa: ANN001
     r = new_resident(api, verified=True)
-    _consent(api, r, n=2)
+    consent(api, r, n=2)
     api.post("/sandbox/wechat/faults", {"expire_tokens": True})
     submit(api, r)
-    eventually(lambda: len(_messages(api, r.openid)) == 1)
+    eventually(lambda: len(wechat_messages(api, r.openid)) == 1)
     api.post("/sandbox/wechat/faults", {"send_rate_limited": 1})
     submit(api, r)
-    backed = eventually(lambda: [m for m in _outbox(server, r.id) if m.get("last_error")])
+    backed = eventually(lambda: [m for m in outbox_rows(server, r.id) if m.get("last_error")])
     assert "45009" in backed[0]["last_error"] and backed[0]["status"] == "pending"
     clock.advance(seconds=30)
-    eventually(lambda: len(_messages(api, r.openid)) == 2)
-    eventually(lambda: all(m["status"] == "delivered" for m in _outbox(server, r.id)))
+    eventually(lambda: len(wechat_messages(api, r.openid)) == 2)
+    eventually(lambda: all(m["status"] == "delivered" for m in outbox_rows(server, r.id)))
 
 
 def test_a_worker_dying_mid_delivery_is_taken_over_and_delivers_once(api: Api, server: AppServer, clock) -> None:  # noqa: ANN001
     r = new_resident(api, verified=True)
-    _consent(api, r)
+    consent(api, r)
     ctx = server.ctx
 
     async def emit_and_claim() -> dict:
         await ctx.provided("outbox").emit("case.status_changed", user_id=r.id, payload={"serial": "ZJB-TEST", "service_name": "测试",
                                                                              "status": "accepted"},
                               deliver_after=ctx.clock.now() + dt.timedelta(hours=1))
-        dying = Deliverer(ctx.db, ctx.clock, ctx.config.notify, None)
+        dying = _another_deliverer(server, wechat=None)
         ctx.clock.advance(hours=1, seconds=1)
         msg = await dying.claim()
         while msg is not None and msg["user_id"] != r.id:  # others' due messages: give them back
-            await ctx.db["outbox"].update_one({"_id": msg["_id"]}, {"$set": {"status": "pending"}})
+            await ctx.db["outbox"].update_one({"_id": msg["_id"]}, {"$set": {"status": "pending",
+                                                                             "deliver_after": ctx.clock.now()}})
             msg = await dying.claim()
         return msg
     claimed = server.run(emit_and_claim())
     assert claimed and claimed["status"] == "sending"  # … and the worker dies here, holding the lease
-    import time
-    time.sleep(1.5)
-    assert _messages(api, r.openid) == []  # nobody else touches a leased message
+    server.run(server.ctx.provided("deliverer").run_once())
+    assert wechat_messages(api, r.openid) == []  # nobody else touches a leased message
     clock.advance(seconds=server.config.notify.lease_seconds + 1)
-    eventually(lambda: len(_messages(api, r.openid)) == 1)
-    eventually(lambda: all(m["status"] == "delivered" for m in _outbox(server, r.id)))
+    eventually(lambda: len(wechat_messages(api, r.openid)) == 1)
+    eventually(lambda: all(m["status"] == "delivered" for m in outbox_rows(server, r.id)))
     relogin(api, r)  # the clock moved past the access token's life
-    assert len(_inbox(api, r)) == 1 and len(_messages(api, r.openid)) == 1
+    assert len(inbox(api, r)) == 1 and len(wechat_messages(api, r.openid)) == 1
 
 
 def test_several_workers_deliver_each_message_once(api: Api, server: AppServer) -> None:
     ctx = server.ctx
     residents = [new_resident(api) for _ in range(5)]
     for r in residents:
-        _consent(api, r, n=10)
+        consent(api, r, n=10)
 
     async def emit_many() -> None:
         for i in range(40):
             await ctx.provided("outbox").emit("case.status_changed", user_id=residents[i % 5].id,
                                   payload={"serial": f"ZJB-{i}", "service_name": "测试", "status": "accepted"})
     server.run(emit_many())
-    workers = [Deliverer(ctx.db, ctx.clock, ctx.config.notify, ctx.provided("deliverer").wechat) for _ in range(4)]
+    workers = [_another_deliverer(server, wechat=ctx.provided("deliverer").wechat) for _ in range(4)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda w: server.run(w.run_once(), timeout=60), workers))
-    eventually(lambda: sum(len(_inbox(api, r)) for r in residents) == 40)
-    eventually(lambda: sum(len(_messages(api, r.openid)) for r in residents) == 40)
-    assert sorted(m["data"]["character_string3"]["value"] for r in residents for m in _messages(api, r.openid)) \
+    eventually(lambda: sum(len(inbox(api, r)) for r in residents) == 40)
+    eventually(lambda: sum(len(wechat_messages(api, r.openid)) for r in residents) == 40)
+    assert sorted(m["data"]["character_string3"]["value"] for r in residents for m in wechat_messages(api, r.openid)) \
         == sorted(f"ZJB-{i}" for i in range(40))
 
 
-@pytest.mark.parametrize("kind", ["appointment.booked", "payment.paid", "receipt.issued", "something.new"])
-def test_every_kind_reaches_the_inbox(api: Api, server: AppServer, kind: str) -> None:
+@pytest.mark.parametrize("kind,payload,expected", [
+    ("appointment.booked", {"appointment_id": "a1", "code": "48392017", "service_name": "护照办理", "hall_name": "市民之家",
+                            "start": "2026-12-01T10:00:00+08:00", "end": "2026-12-01T11:00:00+08:00"},
+     "您已预约“护照办理”：12月1日（周二）10:00，市民之家，预约码 48392017。"),
+    ("payment.paid", {"payment_id": "p1", "application_id": "c1", "serial": "ZJB20261130000001",
+                      "service_name": "护照办理", "amount_fen": 12000}, "费用120.00元"),
+    ("something.new", {"service_name": "护照", "amount_fen": 12000}, "您有一条新消息，请在指尖办小程序中查看详情。"),
+])
+def test_every_kind_reaches_the_inbox_in_words(api: Api, server: AppServer, kind: str, payload: dict, expected: str) -> None:
     r = new_resident(api)
-    server.run(server.ctx.provided("outbox").emit(kind, user_id=r.id, payload={"service_name": "护照", "amount_fen": 12000}))
-    inbox = eventually(lambda: _inbox(api, r))
-    assert inbox[0]["kind"] == kind and inbox[0]["text"]
+    server.run(server.ctx.provided("outbox").emit(kind, user_id=r.id, payload=payload))
+    got = eventually(lambda: inbox(api, r))
+    assert got[0]["kind"] == kind and expected in got[0]["text"]
+
+
+def test_a_message_missing_a_value_reads_complete_and_is_not_pushed(api: Api, server: AppServer,
+                                                                    log_capture) -> None:  # noqa: ANN001
+    r = new_resident(api, verified=True)
+    consent(api, r, "appointment")
+    server.run(server.ctx.provided("outbox").emit("appointment.waitlist_offer", user_id=r.id, payload={
+        "waitlist_id": "w1", "service_name": "护照办理", "hall_name": "市民之家", "start": "2026-12-01T10:00:00+08:00"}))
+    got = eventually(lambda: inbox(api, r))
+    assert got[0]["title"] == "新消息" and got[0]["text"] == "您有一条新消息，请在指尖办小程序中查看详情。"
+    row = eventually(lambda: [m for m in outbox_rows(server, r.id) if m["status"] == "delivered"])[0]
+    assert row["channels"]["wechat"] == "skipped" and row["wechat_reason"] == "template_data_invalid"
+    assert wechat_messages(api, r.openid) == []
+    assert api.get("/api/v1/me/subscriptions", token=r.access_token).json()["quota"]["appointment"] == 1
+    assert '"field": "offer_until"' in log_capture.text()
+
+
+def test_messages_not_sent_yet_can_be_withdrawn_by_what_they_are_about(api: Api, server: AppServer) -> None:
+    r = new_resident(api)
+    outbox = server.ctx.provided("outbox")
+    later = server.clock.now() + dt.timedelta(days=1)
+    payload = {"appointment_id": "a1", "code": "K7PX3M9Q", "service_name": "护照办理", "hall_name": "市民之家",
+               "start": "2026-12-01T10:00:00+08:00"}
+
+    async def emit_and_withdraw() -> int:
+        for ref, minutes in (("appointment:a1", 60), ("appointment:a1", 1440), ("appointment:a2", 60)):
+            await outbox.emit("appointment.reminder", user_id=r.id, payload=payload, deliver_after=later, ref=ref,
+                              dedupe_key=f"{ref}:reminder:{minutes}:{r.id}")
+        return await outbox.withdraw("appointment.reminder", ref="appointment:a1", reason="预约已取消")
+    assert server.run(emit_and_withdraw()) == 2
+    rows = {(m["ref"], m["status"]) for m in outbox_rows(server, r.id)}
+    assert rows == {("appointment:a1", "skipped"), ("appointment:a2", "pending")}

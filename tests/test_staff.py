@@ -7,6 +7,8 @@ import sys
 import uuid
 
 import pytest
+import requests
+import requests.adapters
 
 from tests.conftest import ROOT
 from tests.support import DEMO_BY_ROLE, Api, assert_error, new_resident, staff_login
@@ -33,21 +35,86 @@ def test_sandbox_lists_the_demo_staff(api: Api) -> None:
     assert {s["username"] for s in body["items"]} >= set(DEMO_BY_ROLE.values()) and body["password"]
 
 
-def test_wrong_password_says_how_many_attempts_remain_then_locks(api: Api, clock) -> None:
+class _FromAddress(requests.adapters.HTTPAdapter):
+    """Connections whose client socket is bound to one loopback address (127.0.0.x)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _api_from(api: Api, address: str) -> Api:
+    other = Api(api.base)
+    other.session.mount("http://", _FromAddress(address))
+    return other
+
+
+def _login(api: Api, username: str, password: str) -> requests.Response:
+    return api.post("/api/v1/staff/login", {"username": username, "password": password})
+
+
+def test_failures_from_one_address_never_lock_the_owner_out(api: Api, clock) -> None:
+    admin = staff_login(api, role="admin")["access_token"]
+    s = _new_staff(api, admin, roles=["finance"])
+    attacker, owner = _api_from(api, "127.0.0.2"), _api_from(api, "127.0.0.3")
+    for remaining in (4, 3, 2, 1):
+        err = assert_error(_login(attacker, s["username"], "wrong-one-1"), 401, "unauthenticated")
+        assert err["details"] == {"reason": "invalid_credentials", "remaining_attempts": remaining}
+    r = _login(attacker, s["username"], "wrong-one-1")
+    err = assert_error(r, 429, "rate_limited")
+    assert err["details"]["reason"] == "login_throttled" and int(r.headers["Retry-After"]) == 31
+    # That address now waits, even with the right password ...
+    assert_error(_login(attacker, s["username"], s["password"]), 429, "rate_limited")
+    # ... while the owner, from an address that has not failed, logs in at once.
+    assert _login(owner, s["username"], s["password"]).status_code == 200
+    # The delays grow for the address that keeps failing: 30 s, then 60 s, then 120 s.
+    clock.advance(seconds=31)
+    r = _login(attacker, s["username"], "wrong-one-1")
+    assert_error(r, 429, "rate_limited")
+    assert int(r.headers["Retry-After"]) == 61
+    clock.advance(seconds=61)
+    assert int(_login(attacker, s["username"], "wrong-one-1").headers["Retry-After"]) == 121
+    clock.advance(seconds=121)
+    assert _login(attacker, s["username"], s["password"]).status_code == 200
+
+
+def test_an_address_failing_for_many_accounts_is_slowed_for_all(make_server) -> None:
+    srv = make_server(staff={"address_free_failures": 3})
+    api = Api(srv.base)
     admin = staff_login(api, role="admin")["access_token"]
     s = _new_staff(api, admin, roles=["clerk"])
-    for remaining in (4, 3, 2, 1):
-        err = assert_error(api.post("/api/v1/staff/login", {"username": s["username"], "password": "wrong-one-1"}),
-                           401, "unauthenticated")
-        assert err["details"]["remaining_attempts"] == remaining
-    err = assert_error(api.post("/api/v1/staff/login", {"username": s["username"], "password": "wrong-one-1"}),
-                       403, "account_locked")
-    assert err["details"]["retry_after_seconds"] > 0
-    # Locked: even the right password is refused, until the lock runs out.
-    assert_error(api.post("/api/v1/staff/login", {"username": s["username"], "password": s["password"]}),
-                 403, "account_locked")
-    clock.advance(minutes=16)
-    assert api.post("/api/v1/staff/login", {"username": s["username"], "password": s["password"]}).status_code == 200
+    script = _api_from(api, "127.0.0.4")
+    for i in range(2):
+        assert_error(_login(script, f"guess{i}", "wrong-one-1"), 401, "unauthenticated")
+    assert_error(_login(script, "guess9", "wrong-one-1"), 429, "rate_limited")
+    assert_error(_login(script, s["username"], s["password"]), 429, "rate_limited")
+    assert _login(_api_from(api, "127.0.0.5"), s["username"], s["password"]).status_code == 200
+
+
+def test_admin_sees_and_clears_login_throttles(api: Api) -> None:
+    admin = staff_login(api, role="admin")["access_token"]
+    s = _new_staff(api, admin, roles=["clerk"])
+    desk = _api_from(api, "127.0.0.6")
+    for _ in range(5):
+        _login(desk, s["username"], "wrong-one-1")
+    assert_error(_login(desk, s["username"], s["password"]), 429, "rate_limited")
+    items = api.get("/api/v1/staff/login-throttles", token=admin).json()["items"]
+    mine = [t for t in items if t["username"] == s["username"]]
+    assert len(mine) == 1 and mine[0]["ip"] == "127.0.0.6" and mine[0]["failures"] == 5
+    assert mine[0]["kind"] == "account_address" and mine[0]["blocked_until"]
+    address = [t for t in items if t["kind"] == "address" and t["ip"] == "127.0.0.6"]
+    assert len(address) == 1 and address[0]["username"] is None and address[0]["blocked_until"] is None
+    clerk = staff_login(api, role="clerk")["access_token"]
+    assert_error(api.get("/api/v1/staff/login-throttles", token=clerk), 403, "forbidden")
+    assert api.post(f"/api/v1/staff/login-throttles/{mine[0]['id']}/clear", {}, token=admin).status_code == 200
+    assert _login(desk, s["username"], s["password"]).status_code == 200
+    assert_error(api.post(f"/api/v1/staff/login-throttles/{mine[0]['id']}/clear", {}, token=admin), 404, "not_found")
+    entries = api.get("/api/v1/staff/audit?action=staff.login_throttle.clear", token=admin).json()["items"]
+    assert entries[0]["target"]["id"] == mine[0]["id"]
 
 
 def test_admin_can_unlock(api: Api) -> None:
@@ -56,7 +123,7 @@ def test_admin_can_unlock(api: Api) -> None:
     for _ in range(5):
         api.post("/api/v1/staff/login", {"username": s["username"], "password": "wrong-one-1"})
     assert_error(api.post("/api/v1/staff/login", {"username": s["username"], "password": s["password"]}),
-                 403, "account_locked")
+                 429, "rate_limited")
     assert api.post(f"/api/v1/staff/accounts/{s['id']}/unlock", {}, token=admin).status_code == 200
     assert api.post("/api/v1/staff/login", {"username": s["username"], "password": s["password"]}).status_code == 200
 
@@ -130,25 +197,38 @@ def test_staff_refresh_and_logout(api: Api) -> None:
 
 
 def test_residents_are_shown_masked_and_reveals_are_audited(api: Api) -> None:
+    from tests.support_cases import move, submit
     resident = new_resident(api, verified=True)
     clerk = staff_login(api, role="clerk")
     view = api.get(f"/api/v1/staff/residents/{resident.id}", token=clerk["access_token"]).json()
     assert resident.id_number not in str(view) and view["id_number_masked"].endswith(resident.id_number[-4:])
     assert_error(api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {}, token=clerk["access_token"]),
                  400, "invalid_input")
+    # No case, booking or payment of this resident is being handled: no reveal.
+    assert_error(api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "核对身份"},
+                          token=clerk["access_token"]), 403, "not_handling")
+    case = submit(api, resident)
     r = api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "核对窗口办件申请人身份"},
                  token=clerk["access_token"])
     assert r.json() == {"id": resident.id, "name": resident.name, "id_number": resident.id_number}
+    # The case waits for a clerk, not for an approver; once accepted, the approver handles it.
+    approver = staff_login(api, role="approver")["access_token"]
+    assert_error(api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "审批核对"}, token=approver),
+                 403, "not_handling")
+    assert move(api, clerk["access_token"], case["id"], "accepted").status_code == 200
+    assert api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "审批核对"},
+                    token=approver).status_code == 200
     finance = staff_login(api, role="finance")["access_token"]
     assert_error(api.post(f"/api/v1/staff/residents/{resident.id}/reveal", {"reason": "想看看"}, token=finance),
                  403, "forbidden")
     admin = staff_login(api, role="admin")["access_token"]
     entries = api.get(f"/api/v1/staff/audit?action=resident.identity.reveal&target_id={resident.id}",
                       token=admin).json()["items"]
-    assert len(entries) == 1
-    e = entries[0]
-    assert e["actor"]["username"] == "clerk1" and e["details"]["reason"] == "核对窗口办件申请人身份"
-    assert resident.id_number not in str(e)
+    assert len(entries) == 2
+    e = entries[-1]
+    assert e["actor"]["username"] == "clerk1" and e["details"] == {"reason": "核对窗口办件申请人身份",
+                                                                   "handling": f"case:{case['serial']}"}
+    assert resident.id_number not in str(entries)
     assert_error(api.get("/api/v1/staff/residents/nonexistent", token=clerk["access_token"]), 404, "not_found")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bson import ObjectId
+
 from tests.support import Api, AppServer, new_resident, staff_login
 from tests.support_cases import move, submit
 
@@ -38,3 +40,18 @@ def test_lights_follow_the_deadline_and_alert_staff(api: Api, server: AppServer,
     assert sorted(a["kind"] for a in alerts) == ["supervision.red", "supervision.yellow"]
     summary = api.get("/api/v1/staff/supervision/summary", token=sup).json()["items"]
     assert next(x for x in summary if x["department_id"] == case["department_id"])["red"] >= 1
+
+
+def test_the_job_looks_only_at_cases_whose_light_is_due_and_plans_unplanned_ones(api: Api, server: AppServer) -> None:
+    case = submit(api, new_resident(api, verified=True))
+    cases = server.ctx.service("cases")
+
+    async def light_due() -> dt.datetime | None:
+        doc = await server.ctx.db["applications"].find_one({"_id": ObjectId(case["id"])})
+        return doc.get("light_due_at", "absent")
+    due = server.run(light_due())
+    deadline = dt.datetime.fromisoformat(case["deadline"])
+    assert server.clock.now() < due < deadline  # the day it turns yellow, not every tick before
+    server.run(server.ctx.db["applications"].update_one({"_id": ObjectId(case["id"])}, {"$unset": {"light_due_at": ""}}))
+    server.run(cases.plan_lights())
+    assert server.run(light_due()) == due

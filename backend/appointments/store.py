@@ -1,35 +1,49 @@
 """Every query of the appointments domain, and its collections.
 
-The two guards that make booking safe live in the database, not in Python:
+The guards that make booking safe live in the database, not in Python:
 - ``appt_slots``: a slot holds the set of appointment ids it has given a place to (``claims``)
   and the waitlist offers it is holding (``holds``), with ``booked``/``held``/``free`` counters
-  changed in the same single-document update. A place is taken only by ``free > 0`` → ``$inc``.
-- ``appointments``: per-person keys (``slot_key``, ``day_key``, ``svc_key``, ``open_key``) under
-  unique partial indexes. A key exists only while it counts; taking one is the insert itself.
+  changed in the same single-document update. Places are taken only by ``free >= n`` → ``$inc``.
+- ``appointments``: the person rules are keys in ``keys`` (one per rule, e.g. ``d:<user>:<date>:0``)
+  under one unique index. A key is there only while it counts; taking one is the insert itself.
+
+Periodic work is found through ``due_at`` (appointments) and ``hold_due`` (slots): each is set
+only while something is due and sits under a partial index holding just those documents, so
+the sweep costs the same at a thousand bookings as at millions.
+
+Nothing outside this module touches a collection; the services call the methods below, which
+are named for what they do. See docs/secantusdb-slow-paths.md for the query shapes avoided here.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from backend.db.mongo import CollectionSpec, count_by
+from backend.db.mongo import CollectionSpec
 
 APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned")
 # Appointments whose place in the slot stays taken. A claim of any other status is released.
 CLAIMING = ("pending", "booked", "checked_in", "served", "absent", "no_show")
 TICKET_STATUSES = ("waiting", "called", "served", "absent")
 WAITLIST_STATUSES = ("waiting", "offered", "accepted", "left", "expired")
-_STR = {"$type": "string"}
+# A lower bound every stored time passes. SecantusDB uses a partial index for a query only when
+# the query implies the index's filter by a comparison (``$type`` filters are never used for
+# reads), so "has a due time" is written ``{$gte: EPOCH}`` in both.
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_HAS_TIME = {"$gte": EPOCH}
 
 
-def _key_index(field: str) -> IndexModel:
-    return IndexModel([(field, ASCENDING)], unique=True, name=f"appt_{field}",
-                      partialFilterExpression={field: _STR})
+def _present(field: str, bound: dict[str, Any], *, unique: bool = False, name: str | None = None) -> IndexModel:
+    """An index of the documents that have ``field`` (usable by queries bounded the same way)."""
+    return IndexModel([(field, ASCENDING)], unique=unique, name=name or f"{field}_present",
+                      partialFilterExpression={field: bound})
 
 
 COLLECTIONS = [
@@ -49,7 +63,7 @@ COLLECTIONS = [
         IndexModel([("hall_id", ASCENDING), ("service_id", ASCENDING), ("start", ASCENDING)], unique=True),
         IndexModel([("service_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING)]),
-        IndexModel([("date", ASCENDING)]),
+        _present("hold_due", _HAS_TIME, name="appt_slots_hold_due"),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["hall_id", "service_id", "date", "start", "end", "capacity",
                                                "booked", "held", "free", "claims", "holds", "status"],
@@ -59,21 +73,22 @@ COLLECTIONS = [
         doc="Bookable time slots with their places (claims, waitlist holds, counters)."),
     CollectionSpec("appointments", indexes=(
         IndexModel([("code", ASCENDING)], unique=True),
-        _key_index("slot_key"), _key_index("day_key"), _key_index("svc_key"), _key_index("open_key"),
+        IndexModel([("keys", ASCENDING)], unique=True, name="appt_person_keys",
+                   partialFilterExpression={"keys": {"$type": "string"}}),
         IndexModel([("user_id", ASCENDING), ("start", DESCENDING)]),
-        IndexModel([("slot_id", ASCENDING), ("status", ASCENDING)]),
-        IndexModel([("status", ASCENDING), ("end", ASCENDING)]),
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING)]),
+        _present("due_at", _HAS_TIME, name="appt_due_at"),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["code", "user_id", "slot_id", "hall_id", "service_id", "date",
                                                "start", "end", "status", "created_at"],
                                   "properties": {"status": {"enum": list(APPT_STATUSES)}}}},
-        doc="Residents' bookings; unique partial per-person keys enforce the booking limits."),
+        doc="Residents' bookings; one unique index over their person keys enforces the booking limits."),
     CollectionSpec("appt_people", doc="Per-resident booking record: no-shows, block until when and why."),
     CollectionSpec("appt_waitlist", indexes=(
         IndexModel([("slot_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)]),
-        _key_index("active_key"),
+        IndexModel([("active_key", ASCENDING)], unique=True, name="appt_active_key",
+                   partialFilterExpression={"active_key": {"$type": "string"}}),
     ), validator={"$jsonSchema": {"bsonType": "object", "required": ["slot_id", "user_id", "status", "created_at"],
                                   "properties": {"status": {"enum": list(WAITLIST_STATUSES)}}}},
         doc="Waitlists of full slots; the first in line is offered a freed place for a while."),
@@ -81,13 +96,21 @@ COLLECTIONS = [
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING), ("number", ASCENDING)], unique=True),
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING), ("status", ASCENDING), ("order", ASCENDING)]),
         IndexModel([("appointment_id", ASCENDING)], unique=True,
-                   partialFilterExpression={"appointment_id": _STR}),
+                   partialFilterExpression={"appointment_id": {"$type": "string"}}),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["hall_id", "date", "number", "prefix", "service_id", "status", "order"],
                                   "properties": {"status": {"enum": list(TICKET_STATUSES)}}}},
         doc="Queue tickets (排队号) per hall per day, from check-ins and walk-ins."),
     CollectionSpec("appt_counters", doc="Ticket number sequences per hall, day and service area."),
 ]
+
+# Indexes earlier versions created that nothing reads any more; dropped once at start-up so
+# that no write keeps paying for them.
+OBSOLETE_INDEXES = {
+    "appointments": ("appt_slot_key", "appt_day_key", "appt_svc_key", "appt_open_key", "slot_id_1_status_1",
+                     "status_1_end_1", "appt_remind_at"),
+    "appt_slots": ("date_1",),
+}
 
 
 def oid(value: Any) -> ObjectId | None:
@@ -97,121 +120,470 @@ def oid(value: Any) -> ObjectId | None:
         return None
 
 
+# The person rules, as the first letter of their key: same slot, per day, per service per day,
+# open bookings.
+KEY_RULES = {"s": "slot", "d": "day", "v": "service", "o": "open"}
+
+
+class KeyTaken(Exception):
+    """An insert hit a unique key: ``rule`` is ``code``, a person rule of ``KEY_RULES``, or
+    ``active`` (already on that waitlist)."""
+
+    def __init__(self, rule: str | None):
+        super().__init__(rule)
+        self.rule = rule
+
+
+def _taken(details: dict[str, Any] | None) -> KeyTaken:
+    details = details or {}
+    field = next(iter(details.get("keyPattern") or {}), None)
+    if field == "keys":
+        value = str((details.get("keyValue") or {}).get("keys", ""))
+        return KeyTaken(KEY_RULES.get(value[:1]))
+    return KeyTaken({"code": "code", "active_key": "active"}.get(field or "", field))
+
+
 class AppointmentStore:
     def __init__(self, db: AsyncDatabase):
-        self.db = db
-        self.schedules = db["appt_schedules"]
-        self.exceptions = db["appt_exceptions"]
-        self.slots = db["appt_slots"]
-        self.appointments = db["appointments"]
-        self.people = db["appt_people"]
-        self.waitlist = db["appt_waitlist"]
-        self.tickets = db["appt_tickets"]
-        self.counters = db["appt_counters"]
-        self.outbox = db["outbox"]
+        self._schedules = db["appt_schedules"]
+        self._exceptions = db["appt_exceptions"]
+        self._slots = db["appt_slots"]
+        self._appointments = db["appointments"]
+        self._people = db["appt_people"]
+        self._waitlist = db["appt_waitlist"]
+        self._tickets = db["appt_tickets"]
+        self._counters = db["appt_counters"]
 
-    async def count_by_status(self) -> list[tuple[str, int]]:
-        return await count_by(self.appointments, "status")
-
-    # -- schedules -------------------------------------------------------------------------------
+    # == schedules and exceptions ==================================================================
     async def hall_schedules(self, hall_id: str) -> list[dict[str, Any]]:
-        return await self.schedules.find({"hall_id": hall_id}).sort("service_id", ASCENDING).to_list(None)
+        return await self._schedules.find({"hall_id": hall_id}).sort("service_id", ASCENDING).to_list(None)
 
-    async def active_schedules(self, **filters: Any) -> list[dict[str, Any]]:
-        return await self.schedules.find({"status": "active", **filters}).to_list(None)
+    async def active_schedules(self, *, hall_id: str | None = None,
+                               service_id: str | None = None) -> list[dict[str, Any]]:
+        q: dict[str, Any] = {}
+        if hall_id:  # first: the clause the index serves (see docs/secantusdb-slow-paths.md)
+            q["hall_id"] = hall_id
+        if service_id:
+            q["service_id"] = service_id
+        q["status"] = "active"
+        return await self._schedules.find(q).to_list(None)
+
+    async def save_schedule(self, hall_id: str, service_id: str, fields: dict[str, Any], now: dt.datetime) -> None:
+        """Create or replace the schedule of a service in a hall (its version goes up)."""
+        await self._schedules.update_one({"hall_id": hall_id, "service_id": service_id},
+                                         {"$set": fields, "$inc": {"version": 1}, "$setOnInsert": {"created_at": now}},
+                                         upsert=True)
+
+    async def seed_schedule(self, doc: dict[str, Any]) -> None:
+        """Create a schedule unless the hall already has one for the service (never overwrites)."""
+        await self._schedules.update_one({"hall_id": doc["hall_id"], "service_id": doc["service_id"]},
+                                         {"$setOnInsert": doc}, upsert=True)
+
+    async def deactivate_schedules_except(self, hall_id: str, keep: list[str], now: dt.datetime) -> list[str]:
+        """Every active schedule of the hall not for a service in ``keep`` becomes inactive.
+        Returns the services of all the hall's inactive schedules."""
+        await self._schedules.update_many({"hall_id": hall_id, "service_id": {"$nin": keep}, "status": "active"},
+                                          {"$set": {"status": "inactive", "updated_at": now}, "$inc": {"version": 1}})
+        docs = await self._schedules.find({"hall_id": hall_id, "status": "inactive"}, {"service_id": 1}).to_list(None)
+        return [d["service_id"] for d in docs]
+
+    async def mark_planned(self, schedule_id: ObjectId, written: dict[str, str], forget: list[str]) -> None:
+        """Remember from what each day's slots were last written (and forget days gone by)."""
+        update: dict[str, Any] = {}
+        if written:
+            update["$set"] = {f"planned.{date}": fp for date, fp in written.items()}
+        if forget:
+            update["$unset"] = {f"planned.{date}": "" for date in forget}
+        if update:
+            await self._schedules.update_one({"_id": schedule_id}, update)
 
     async def hall_exceptions(self, hall_id: str, since: str | None = None) -> list[dict[str, Any]]:
         q: dict[str, Any] = {"hall_id": hall_id}
         if since:
             q["date"] = {"$gte": since}
-        return await self.exceptions.find(q).sort("date", ASCENDING).to_list(None)
+        return await self._exceptions.find(q).sort("date", ASCENDING).to_list(None)
 
     async def exceptions_on(self, hall_id: str, date: str) -> list[dict[str, Any]]:
-        return await self.exceptions.find({"hall_id": hall_id, "date": date}).to_list(None)
+        return await self._exceptions.find({"hall_id": hall_id, "date": date}).to_list(None)
 
-    # -- slots -----------------------------------------------------------------------------------
-    async def slot(self, slot_id: str) -> dict[str, Any] | None:
+    async def save_exception(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Set the exception of a hall (and service) on a date; returns it as stored."""
+        key = {"hall_id": doc["hall_id"], "date": doc["date"], "service_id": doc["service_id"]}
+        await self._exceptions.update_one(key, {"$set": doc}, upsert=True)
+        return await self._exceptions.find_one(key)
+
+    # == slots =====================================================================================
+    async def slot(self, slot_id: str | ObjectId) -> dict[str, Any] | None:
+        """A slot without its claims (the counters say how many)."""
         o = oid(slot_id)
-        return None if o is None else await self.slots.find_one({"_id": o})
+        return None if o is None else await self._slots.find_one({"_id": o}, {"claims": 0})
 
-    async def slots_for(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        return await self.slots.find(query, {"claims": 0}).sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
+    async def day_slots(self, hall_id: str, service_id: str, day_start: dt.datetime,
+                        day_end: dt.datetime) -> list[dict[str, Any]]:
+        """The slots of one schedule starting within one day (a range on the unique index)."""
+        return await self._slots.find({"hall_id": hall_id, "service_id": service_id,
+                                       "start": {"$gte": day_start, "$lt": day_end}}, {"claims": 0}).to_list(None)
 
-    async def take_place(self, slot_id: ObjectId, appt_id: ObjectId, now: dt.datetime) -> bool:
-        """The booking's one contended write: take a free place if there is one."""
-        res = await self.slots.update_one(
-            {"_id": slot_id, "status": "open", "free": {"$gt": 0}, "release_at": {"$lte": now}},
-            {"$inc": {"free": -1, "booked": 1}, "$push": {"claims": appt_id}})
-        return res.modified_count == 1
+    async def apply_slot_plan(self, new: list[dict[str, Any]], changed: list[tuple[ObjectId, dict[str, Any]]],
+                              retired: list[ObjectId]) -> int:
+        """Write a day's plan: insert new slots (never twice, even from two processes at once),
+        set the planned fields of changed ones (``free`` recomputed from the same document), and
+        retire those off the plan. Returns how many slots it wrote."""
+        ops: list[UpdateOne] = []
+        for doc in new:
+            ops.append(UpdateOne({"hall_id": doc["hall_id"], "service_id": doc["service_id"], "start": doc["start"]},
+                                 {"$setOnInsert": doc}, upsert=True))
+        for slot_id, fields in changed:
+            ops.append(UpdateOne({"_id": slot_id}, [{"$set": {
+                **fields, "free": {"$subtract": [fields["capacity"], {"$add": ["$booked", "$held"]}]}}}]))
+        for slot_id in retired:
+            ops.append(UpdateOne({"_id": slot_id}, {"$set": {"status": "retired"}}))
+        if not ops:
+            return 0
+        try:
+            await self._slots.bulk_write(ops, ordered=False)
+        except BulkWriteError as e:  # another process inserted the same slots at the same instant
+            if any(w.get("code") != 11000 for w in e.details.get("writeErrors", [])):
+                raise
+        return len(ops)
+
+    async def retire_future_slots(self, hall_id: str, service_ids: list[str], from_date: str) -> None:
+        """Slots of withdrawn schedules are no longer offered (bookings in them stay valid)."""
+        if not service_ids:
+            return
+        docs = await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_date}},
+                                      {"service_id": 1, "status": 1}).to_list(None)
+        ids = [d["_id"] for d in docs if d["service_id"] in service_ids and d["status"] == "open"]
+        if ids:
+            await self._slots.update_many({"_id": {"$in": ids}, "status": "open"}, {"$set": {"status": "retired"}})
+
+    async def released_slots(self, service_id: str, date: str, now: dt.datetime,
+                             hall_id: str | None = None) -> list[dict[str, Any]]:
+        docs = await self._slots.find({"service_id": service_id, "date": date}, {"claims": 0, "holds": 0}) \
+            .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
+        return [d for d in docs if d["status"] == "open" and d["release_at"] <= now
+                and (not hall_id or d["hall_id"] == hall_id)]
+
+    async def hall_slots_between(self, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
+        return await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
+                                      {"claims": 0, "holds": 0}) \
+            .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
+
+    async def count_open_slots(self, hall_id: str, date: str, service_id: str | None = None) -> int:
+        docs = await self._slots.find({"hall_id": hall_id, "date": date}, {"service_id": 1, "status": 1}).to_list(None)
+        return sum(1 for d in docs if d["status"] == "open" and (not service_id or d["service_id"] == service_id))
+
+    async def take_places(self, slot_id: ObjectId, appt_ids: list[ObjectId], now: dt.datetime) -> int:
+        """The booking's one contended write, for several bookings at once: take places for the
+        first of ``appt_ids``, as many as are free. Returns how many were taken (a prefix)."""
+        n = len(appt_ids)
+        for _ in range(len(appt_ids) + 8):  # each miss means another writer changed the slot meanwhile
+            if n <= 0:
+                return 0
+            res = await self._slots.update_one(
+                {"_id": slot_id, "status": "open", "free": {"$gte": n}, "release_at": {"$lte": now}},
+                {"$inc": {"free": -n, "booked": n}, "$push": {"claims": {"$each": appt_ids[:n]}}})
+            if res.modified_count == 1:
+                return n
+            slot = await self._slots.find_one({"_id": slot_id}, {"free": 1, "status": 1, "release_at": 1})
+            if slot is None or slot["status"] != "open" or slot["release_at"] > now:
+                return 0
+            n = min(n, slot["free"])
+        return 0
 
     async def take_held_place(self, slot_id: ObjectId, waitlist_id: str, appt_id: ObjectId, now: dt.datetime) -> bool:
-        res = await self.slots.update_one(
+        res = await self._slots.update_one(
             {"_id": slot_id, "holds": {"$elemMatch": {"w": waitlist_id, "until": {"$gt": now}}}},
             {"$pull": {"holds": {"w": waitlist_id}}, "$inc": {"held": -1, "booked": 1}, "$push": {"claims": appt_id}})
         return res.modified_count == 1
 
-    async def release_claim(self, slot_id: ObjectId, appt_id: ObjectId, *, hold_for: dict[str, Any] | None) -> bool:
-        """Give a booked place back: to a waitlist hold when one is given, else to everyone."""
+    async def has_claim(self, slot_id: ObjectId, appt_id: ObjectId) -> bool:
+        return await self._slots.count_documents({"_id": slot_id, "claims": appt_id}) > 0
+
+    async def release_claim(self, slot_id: ObjectId, appt_id: ObjectId, *, hold_for: dict[str, Any] | None,
+                            now: dt.datetime) -> bool:
+        """Give a booked place back: to a waitlist hold when one is given (due now, so the sweep
+        sends its offer should the caller not get to it), else to everyone. Happens once: only
+        while the claim is there."""
         if hold_for:
-            update = {"$pull": {"claims": appt_id}, "$push": {"holds": hold_for}, "$inc": {"booked": -1, "held": 1}}
+            update = {"$pull": {"claims": appt_id}, "$push": {"holds": hold_for}, "$inc": {"booked": -1, "held": 1},
+                      "$set": {"hold_due": now}}
         else:
             update = {"$pull": {"claims": appt_id}, "$inc": {"booked": -1, "free": 1}}
-        res = await self.slots.update_one({"_id": slot_id, "claims": appt_id}, update)
+        res = await self._slots.update_one({"_id": slot_id, "claims": appt_id}, update)
         return res.modified_count == 1
 
     async def release_hold(self, slot_id: ObjectId, waitlist_id: str, *, hold_for: dict[str, Any] | None,
-                           only_expired_at: dt.datetime | None = None) -> bool:
+                           now: dt.datetime, only_expired_at: dt.datetime | None = None) -> bool:
+        """A waitlist hold ends: it passes to ``hold_for`` (no moment when the place is free; due
+        now for its offer), or the place goes back to everyone."""
         match: dict[str, Any] = {"w": waitlist_id}
         if only_expired_at is not None:
             match["until"] = {"$lte": only_expired_at}
         q = {"_id": slot_id, "holds": {"$elemMatch": match}}
         if hold_for:
-            res = await self.slots.update_one(q, {"$set": {"holds.$": hold_for}})
+            res = await self._slots.update_one(q, {"$set": {"holds.$": hold_for, "hold_due": now}})
         else:
-            res = await self.slots.update_one(q, {"$pull": {"holds": {"w": waitlist_id}}, "$inc": {"held": -1, "free": 1}})
+            res = await self._slots.update_one(q, {"$pull": {"holds": {"w": waitlist_id}}, "$inc": {"held": -1, "free": 1}})
         return res.modified_count == 1
+
+    async def slots_with_holds_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+        return await self._slots.find({"hold_due": {**_HAS_TIME, "$lte": now}}, {"claims": 0}) \
+            .limit(limit).to_list(None)
+
+    async def set_hold_due(self, slot_id: ObjectId, was: dt.datetime, at: dt.datetime | None) -> None:
+        """When the slot's holds need looking at next (none: no holds left), unless a hold was
+        added meanwhile (which made it due now)."""
+        update: dict[str, Any] = {"$unset": {"hold_due": ""}} if at is None else {"$set": {"hold_due": at}}
+        await self._slots.update_one({"_id": slot_id, "hold_due": was}, update)
 
     async def recount(self, slot_id: ObjectId) -> None:
         """Counters from the sets they count (one atomic pipeline update)."""
-        await self.slots.update_one({"_id": slot_id}, [{"$set": {
+        await self._slots.update_one({"_id": slot_id}, [{"$set": {
             "booked": {"$size": "$claims"}, "held": {"$size": "$holds"},
             "free": {"$subtract": ["$capacity", {"$add": [{"$size": "$claims"}, {"$size": "$holds"}]}]}}}])
 
-    # -- appointments ----------------------------------------------------------------------------
-    async def appointment(self, appt_id: str) -> dict[str, Any] | None:
+    # == appointments ==============================================================================
+    async def insert_appointments(self, docs: list[dict[str, Any]]) -> dict[int, KeyTaken]:
+        """Insert new appointments in one write; returns, by position, the ones refused by a
+        unique key (a person rule or, rarely, the code), every other one is in."""
+        if len(docs) == 1:
+            try:
+                await self._appointments.insert_one(docs[0])
+            except DuplicateKeyError as e:
+                return {0: _taken(e.details)}
+            return {}
+        try:
+            await self._appointments.insert_many(docs, ordered=False)
+        except BulkWriteError as e:
+            errs = e.details.get("writeErrors", [])
+            if any(w.get("code") != 11000 for w in errs):
+                raise
+            return {int(w["index"]): _taken(w) for w in errs}
+        return {}
+
+    async def delete_pending(self, appt_ids: list[ObjectId]) -> None:
+        """Undo inserts whose booking found no place."""
+        if appt_ids:
+            await self._appointments.delete_many({"_id": {"$in": appt_ids}, "status": "pending"})
+
+    async def mark_booked(self, appt_ids: list[ObjectId], fields: dict[str, Any]) -> int:
+        """pending → booked for bookings that hold a place (one write for all); returns how many."""
+        res = await self._appointments.update_many({"_id": {"$in": appt_ids}, "status": "pending"},
+                                                   {"$set": {"status": "booked", **fields}, "$inc": {"v": 1}})
+        return res.modified_count
+
+    async def statuses(self, appt_ids: list[ObjectId]) -> dict[ObjectId, str]:
+        docs = await self._appointments.find({"_id": {"$in": appt_ids}}, {"status": 1}).to_list(None)
+        return {d["_id"]: d["status"] for d in docs}
+
+    async def appointment(self, appt_id: str | ObjectId) -> dict[str, Any] | None:
         o = oid(appt_id)
-        return None if o is None else await self.appointments.find_one({"_id": o})
+        return None if o is None else await self._appointments.find_one({"_id": o})
 
     async def by_code(self, code: str) -> dict[str, Any] | None:
-        return await self.appointments.find_one({"code": code})
+        return await self._appointments.find_one({"code": code})
 
     async def user_appointments(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
-        return await self.appointments.find({"user_id": user_id, "status": {"$ne": "abandoned"}}) \
+        return await self._appointments.find({"user_id": user_id, "status": {"$ne": "abandoned"}}) \
             .sort("start", DESCENDING).limit(limit).to_list(None)
 
-    async def set_status(self, appt_id: ObjectId, from_: str | tuple[str, ...], to: str, *, now: dt.datetime,
-                         unset: tuple[str, ...] = (), extra: dict[str, Any] | None = None,
-                         session: Any = None) -> dict[str, Any] | None:
-        """The one guarded state change of an appointment: only from the expected status."""
-        froms = [from_] if isinstance(from_, str) else list(from_)
-        update: dict[str, Any] = {"$set": {"status": to, "updated_at": now, f"at.{to}": now, **(extra or {})}}
+    async def hall_day_appointments(self, hall_id: str, date: str) -> list[dict[str, Any]]:
+        docs = await self._appointments.find({"hall_id": hall_id, "date": date}).sort("start", ASCENDING).to_list(None)
+        return [d for d in docs if d["status"] not in ("pending", "abandoned")]
+
+    async def count_booked(self, hall_id: str, date: str, service_id: str | None = None) -> int:
+        docs = await self._appointments.find({"hall_id": hall_id, "date": date},
+                                             {"status": 1, "service_id": 1}).to_list(None)
+        return sum(1 for d in docs if d["status"] == "booked" and (not service_id or d["service_id"] == service_id))
+
+    async def count_same_service_day(self, user_id: str, service_id: str, date: str) -> int:
+        """This person's bookings of the service on the day that still count against the rule."""
+        return await self._appointments.count_documents({"user_id": user_id, "service_id": service_id, "date": date,
+                                                         "status": {"$in": ["pending", "booked", "checked_in"]}})
+
+    async def count_open(self, user_id: str) -> int:
+        return await self._appointments.count_documents({"user_id": user_id, "status": {"$in": ["pending", "booked"]}})
+
+    async def holds_slot(self, user_id: str, slot_id: str) -> bool:
+        return await self._appointments.count_documents({"user_id": user_id, "slot_id": slot_id,
+                                                         "status": {"$in": ["pending", "booked", "checked_in"]}}) > 0
+
+    async def change(self, appt_id: ObjectId, from_: str, changes: dict[str, Any], *, unset: tuple[str, ...] = (),
+                     notes: tuple[str, ...] = (), session: Any = None) -> bool:
+        """The one guarded state change of an appointment: only from the expected status.
+        ``notes`` are messages the change causes, kept in the document until the sweep has put
+        them in the outbox."""
+        update: dict[str, Any] = {"$set": changes, "$inc": {"v": 1}}
         if unset:
             update["$unset"] = {k: "" for k in unset}
-        return await self.appointments.find_one_and_update({"_id": appt_id, "status": {"$in": froms}}, update,
-                                                           return_document=ReturnDocument.AFTER, session=session)
+        if notes:
+            update["$addToSet"] = {"notes": {"$each": list(notes)}}
+        res = await self._appointments.update_one({"_id": appt_id, "status": from_}, update, session=session)
+        return res.modified_count == 1
 
-    async def skip_reminders(self, appt_id: str, reason: str, session: Any = None) -> None:
-        """Reminders of an appointment that will not happen are marked ``skipped`` in the outbox."""
-        await self.outbox.update_many({"kind": "appointment.reminder", "payload.appointment_id": appt_id,
-                                       "status": "pending"},
-                                      {"$set": {"status": "skipped", "skip_reason": reason}}, session=session)
+    async def settle(self, appt_id: ObjectId | list[ObjectId], v: int, changes: dict[str, Any],
+                     unset: tuple[str, ...] = ()) -> int:
+        """Record that what was due has been done (messages sent, place given back, ...), unless
+        the appointment changed since it was read at version ``v``."""
+        ids = appt_id if isinstance(appt_id, list) else [appt_id]
+        update: dict[str, Any] = {"$set": changes, "$inc": {"v": 1}}
+        if unset:
+            update["$unset"] = {k: "" for k in unset}
+        q = {"_id": ids[0], "v": v} if len(ids) == 1 else {"_id": {"$in": ids}, "v": v}
+        res = await (self._appointments.update_one(q, update) if len(ids) == 1
+                     else self._appointments.update_many(q, update))
+        return res.modified_count
 
-    # -- tickets ---------------------------------------------------------------------------------
+    async def due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+        """Appointments with something due by ``now`` (a message, a reminder, a no-show, a
+        half-done booking, a place to give back), earliest first."""
+        return await self._appointments.find({"due_at": {**_HAS_TIME, "$lte": now}}) \
+            .sort("due_at", ASCENDING).limit(limit).to_list(None)
+
+    # == people ====================================================================================
+    async def person(self, user_id: str) -> dict[str, Any] | None:
+        return await self._people.find_one({"_id": user_id})
+
+    async def people(self, user_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The booking records of several people at once (only those who have one)."""
+        docs = await self._people.find({"_id": {"$in": sorted(set(user_ids))}}).to_list(None)
+        return {d["_id"]: d for d in docs}
+
+    async def add_no_show(self, user_id: str, entry: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+        """Record a no-show once (by appointment); returns whether it was new, and the record."""
+        res = await self._people.update_one({"_id": user_id}, {"$addToSet": {"no_shows": entry}}, upsert=True)
+        doc = await self._people.find_one({"_id": user_id})
+        return bool(res.modified_count or res.upserted_id is not None), doc or {}
+
+    async def block_person(self, user_id: str, until: dt.datetime, reason: str, now: dt.datetime,
+                           by_appointment: str) -> None:
+        """Block booking until ``until``, unless a block is already running."""
+        await self._people.update_one(
+            {"_id": user_id, "blocked_until": {"$not": {"$gt": now}}},
+            {"$set": {"blocked_until": until, "blocked_reason": reason, "blocked_at": now,
+                      "blocked_by": by_appointment}})
+
+    # == waitlist ==================================================================================
+    async def waitlist_entry(self, entry_id: str | ObjectId) -> dict[str, Any] | None:
+        o = oid(entry_id)
+        return None if o is None else await self._waitlist.find_one({"_id": o})
+
+    async def insert_waitlist(self, doc: dict[str, Any]) -> ObjectId:
+        """Join a waitlist; ``KeyTaken`` when the person already waits for that slot."""
+        try:
+            res = await self._waitlist.insert_one(doc)
+        except DuplicateKeyError as e:
+            raise _taken(e.details) from None
+        return res.inserted_id
+
+    async def first_waiting(self, slot_id: str, *, besides: str | None = None) -> dict[str, Any] | None:
+        q: dict[str, Any] = {"slot_id": slot_id, "status": "waiting"}
+        if besides:
+            q["_id"] = {"$ne": oid(besides)}
+        return await self._waitlist.find_one(q, sort=[("created_at", ASCENDING), ("_id", ASCENDING)])
+
+    async def count_ahead(self, slot_id: str, created_at: dt.datetime) -> int:
+        return await self._waitlist.count_documents({"slot_id": slot_id, "status": {"$in": ["waiting", "offered"]},
+                                                     "created_at": {"$lt": created_at}})
+
+    async def user_waitlist(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        return await self._waitlist.find({"user_id": user_id}).sort("created_at", DESCENDING).limit(limit).to_list(None)
+
+    async def mark_offered(self, entry_id: ObjectId, until: dt.datetime, now: dt.datetime,
+                           session: Any = None) -> bool:
+        res = await self._waitlist.update_one({"_id": entry_id, "status": "waiting"},
+                                              {"$set": {"status": "offered", "offer_until": until, "offered_at": now}},
+                                              session=session)
+        return res.modified_count == 1
+
+    async def expire_offer(self, entry_id: str, now: dt.datetime) -> None:
+        await self._waitlist.update_one({"_id": oid(entry_id), "status": "offered", "offer_until": {"$lte": now}},
+                                        {"$set": {"status": "expired"}, "$unset": {"active_key": ""}})
+
+    async def mark_accepted(self, entry_id: ObjectId, appt_id: str) -> None:
+        await self._waitlist.update_one({"_id": entry_id, "status": "offered"},
+                                        {"$set": {"status": "accepted", "appointment_id": appt_id},
+                                         "$unset": {"active_key": ""}})
+
+    async def mark_left(self, entry_id: ObjectId, from_status: str) -> bool:
+        res = await self._waitlist.update_one({"_id": entry_id, "status": from_status},
+                                              {"$set": {"status": "left"}, "$unset": {"active_key": ""}})
+        return res.modified_count == 1
+
+    # == tickets ===================================================================================
     async def next_seq(self, key: str, session: Any = None) -> int:
-        doc = await self.counters.find_one_and_update({"_id": key}, {"$inc": {"seq": 1}}, upsert=True,
-                                                      return_document=ReturnDocument.AFTER, session=session)
+        """The next number of a ticket sequence (run it in the ticket's transaction)."""
+        await self._counters.update_one({"_id": key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
+        doc = await self._counters.find_one({"_id": key}, session=session)
         return int(doc["seq"])
 
-    async def ticket(self, ticket_id: str) -> dict[str, Any] | None:
+    async def insert_ticket(self, doc: dict[str, Any], session: Any = None) -> ObjectId:
+        res = await self._tickets.insert_one(doc, session=session)
+        return res.inserted_id
+
+    async def ticket(self, ticket_id: str | ObjectId) -> dict[str, Any] | None:
         o = oid(ticket_id)
-        return None if o is None else await self.tickets.find_one({"_id": o})
+        return None if o is None else await self._tickets.find_one({"_id": o})
+
+    async def appointment_ticket(self, appt: dict[str, Any]) -> dict[str, Any] | None:
+        """The queue ticket of a checked-in appointment (by the id it keeps; older ones by search)."""
+        if appt.get("ticket_id"):
+            return await self.ticket(appt["ticket_id"])
+        if appt["status"] not in ("checked_in", "served", "absent"):
+            return None
+        return await self._tickets.find_one({"appointment_id": str(appt["_id"])})
+
+    async def hall_day_tickets(self, hall_id: str, date: str) -> list[dict[str, Any]]:
+        return await self._tickets.find({"hall_id": hall_id, "date": date}).sort("order", ASCENDING).to_list(None)
+
+    async def count_waiting_before(self, t: dict[str, Any]) -> int:
+        """Waiting tickets of the same hall, day and area that come before ``t``."""
+        docs = await self._tickets.find({"hall_id": t["hall_id"], "date": t["date"], "status": "waiting",
+                                         "order": {"$lt": t["order"]}}, {"prefix": 1}).to_list(None)
+        return sum(1 for d in docs if d["prefix"] == t["prefix"])
+
+    async def first_waiting_ticket(self, hall_id: str, date: str, service_ids: list[str]) -> dict[str, Any] | None:
+        waiting = await self._tickets.find({"hall_id": hall_id, "date": date, "status": "waiting"}) \
+            .sort([("order", ASCENDING), ("_id", ASCENDING)]).to_list(None)
+        return next((t for t in waiting if t["service_id"] in service_ids), None)
+
+    async def change_ticket(self, ticket_id: ObjectId, from_status: str, changes: dict[str, Any], *,
+                            inc: dict[str, int] | None = None, extra_filter: dict[str, Any] | None = None) -> bool:
+        """The guarded state change of a ticket: only from ``from_status``."""
+        update: dict[str, Any] = {"$set": changes}
+        if inc:
+            update["$inc"] = inc
+        res = await self._tickets.update_one({"_id": ticket_id, "status": from_status, **(extra_filter or {})}, update)
+        return res.modified_count == 1
+
+    # == upkeep and figures ========================================================================
+    async def drop_obsolete_indexes(self) -> list[str]:
+        """Drop the indexes of ``OBSOLETE_INDEXES`` still present; returns what was dropped."""
+        dropped = []
+        for name, indexes in OBSOLETE_INDEXES.items():
+            col = getattr(self, {"appointments": "_appointments", "appt_slots": "_slots"}[name])
+            present = set((await col.index_information()).keys())
+            for index in indexes:
+                if index in present:
+                    await col.drop_index(index)
+                    dropped.append(f"{name}.{index}")
+        return dropped
+
+    async def old_format_appointments(self) -> list[dict[str, Any]]:
+        """Appointments written before person keys and due times (read once, when upgrading)."""
+        return await self._appointments.find({"v": {"$exists": False}, "status": {"$in": [
+            "pending", "booked", "checked_in", "cancelled", "abandoned", "no_show"]}}).to_list(None)
+
+    async def upgrade(self, appt_id: ObjectId, changes: dict[str, Any], unset: tuple[str, ...]) -> None:
+        update: dict[str, Any] = {"$set": changes}
+        if unset:
+            update["$unset"] = {k: "" for k in unset}
+        await self._appointments.update_one({"_id": appt_id, "v": {"$exists": False}}, update)
+
+    async def count_due_by_status(self, now: dt.datetime) -> list[tuple[str, int]]:
+        """Appointments with work due by now (a backlog: normally none), by status. Read through
+        the due index, so a scrape costs the same however many appointments there are."""
+        docs = await self._appointments.find({"due_at": {**_HAS_TIME, "$lte": now}}, {"status": 1}) \
+            .limit(100_000).to_list(None)
+        return sorted(Counter(d["status"] for d in docs).items())

@@ -7,49 +7,25 @@ Entries are kept at least 6 months (Cybersecurity Law art. 21); no TTL index pur
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
-from bson import ObjectId
-from bson.errors import InvalidId
-from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.asynchronous.database import AsyncDatabase
-
+from backend.audit.store import AuditStore
 from backend.core.clock import Clock
+from backend.core.ids import object_id
 from backend.core.logs import request_id_var
-from backend.db.mongo import CollectionSpec
 
 log = logging.getLogger("zjb.audit")
 
-COLLECTIONS = [
-    CollectionSpec(
-        "audit_log",
-        indexes=(
-            IndexModel([("at", DESCENDING)]),
-            IndexModel([("actor.id", ASCENDING), ("at", DESCENDING)]),
-            IndexModel([("action", ASCENDING), ("at", DESCENDING)]),
-            IndexModel([("target.type", ASCENDING), ("target.id", ASCENDING), ("at", DESCENDING)]),
-        ),
-        validator={"$jsonSchema": {
-            "bsonType": "object",
-            "required": ["at", "actor", "action", "target"],
-            "properties": {"action": {"bsonType": "string"}, "actor": {"bsonType": "object"},
-                           "target": {"bsonType": "object"}},
-        }},
-        doc="Append-only audit trail of staff actions and personal-data reveals.",
-    ),
-]
-
 
 class AuditLog:
-    def __init__(self, db: AsyncDatabase, clock: Clock):
-        self._col = db["audit_log"]
+    def __init__(self, store: AuditStore, clock: Clock):
+        self._store = store
         self._clock = clock
 
     async def record(self, *, actor: dict[str, Any], action: str, target_type: str, target_id: str | None = None,
                      details: dict[str, Any] | None = None, ip: str | None = None, outcome: str = "ok",
                      session: Any = None) -> None:
-        entry = {
+        await self._store.append({
             "at": self._clock.now(),
             "actor": actor,
             "action": action,
@@ -58,30 +34,19 @@ class AuditLog:
             "outcome": outcome,
             "ip": ip,
             "request_id": request_id_var.get(),
-        }
-        await self._col.insert_one(entry, session=session)
+        }, session=session)
 
     async def search(self, *, actor_id: str | None = None, action: str | None = None,
                      target_type: str | None = None, target_id: str | None = None,
                      text: str | None = None, before: str | None = None, limit: int = 50) -> tuple[list[dict], str | None]:
-        q: dict[str, Any] = {}
-        if actor_id:
-            q["actor.id"] = actor_id
-        if action:
-            q["action"] = action
-        if target_type:
-            q["target.type"] = target_type
-        if target_id:
-            q["target.id"] = target_id
-        if text:
-            # A literal, escaped substring: input never becomes a query operator or a pattern.
-            q["$or"] = [{"action": {"$regex": re.escape(text)}}, {"actor.username": {"$regex": re.escape(text)}}]
+        """A page of entries, newest first, and the cursor of the next page (None at the end)."""
+        before_id = None
         if before:
-            try:
-                q["_id"] = {"$lt": ObjectId(before)}
-            except (InvalidId, TypeError):
+            before_id = object_id(before)
+            if before_id is None:
                 return [], None
-        docs = await self._col.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+        docs = await self._store.newest_first(actor_id=actor_id, action=action, target_type=target_type,
+                                              target_id=target_id, text=text, before=before_id, limit=limit + 1)
         cursor = str(docs[limit - 1]["_id"]) if len(docs) > limit else None
         return docs[:limit], cursor
 

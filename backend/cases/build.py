@@ -1,30 +1,39 @@
-"""Build cases (办件): applications, the state machine, ratings and supervision."""
+"""Build cases (办件): applications, the state machine, ratings and supervision, and the case
+directory other domains read cases through."""
 from __future__ import annotations
+
+import functools
 
 from backend.cases import handlers
 from backend.cases.materials import CaseMaterials
+from backend.cases.directory import CaseDirectory
+from backend.cases.handling import case_handling
 from backend.cases.service import CaseService
-from backend.cases.store import COLLECTIONS, CaseCounts
+from backend.cases.store import COLLECTIONS, CaseStore
 from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
+from backend.db.mongo import in_transaction
 
 
 def build(config: Config, deps: Deps) -> Domain:
-    catalogue = deps.need("catalogue")
-    cases = CaseService(db=deps.db, client=deps.client, catalogue=catalogue, outbox=deps.need("outbox"),
-                        audit=deps.need("audit"), clock=deps.clock, config=config.cases,
+    store = CaseStore(deps.db)
+    cases = CaseService(store=store, transaction=functools.partial(in_transaction, deps.client),
+                        catalogue=deps.need("catalogue"), users=deps.need("user_directory"),
+                        outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock, config=config.cases,
                         materials=CaseMaterials(files=deps.need("file_links"), licences=deps.need("licence_wallet")))
-    counts = CaseCounts(deps.db)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
-        return [({"status": k}, n) for k, n in await counts.by_status()]
+        return [({"status": k}, n) for k, n in await store.count_by_status()]
+
+    deps.need("resident_handling").add(case_handling(store))
 
     return Domain(
         "cases", service=cases,
-        routes=bind(handlers.default_handlers, cases=cases, catalogue=catalogue, identity=deps.need("identity")),
+        routes=bind(handlers.default_handlers, cases=cases, limiter=deps.need("limiter")),
         jobs=[JobSpec("cases.supervise", cases.supervise, config.cases.supervision_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_applications", "Cases (办件) by status.", by_status)],
-        provides={"cases": cases},
+        provides={"cases": cases, "case_directory": CaseDirectory(store)},
+        on_start=[cases.plan_lights],
     )

@@ -13,6 +13,7 @@ class ApplicationsHandler(ApiHandler):
     @operation("网上申报：提交办件", tags=TAGS, auth="resident", body=s.SUBMIT, responses={201: s.CASE},
                errors=(400, 401, 403, 409))
     async def post(self) -> None:
+        await self.limiter.per_resident("applications", self.principal.id)
         self.reply(await self.cases.submit(self.principal, self.body), 201)
 
     @operation("我的办件", tags=TAGS, auth="resident", query=obj({"cursor": string(maxLength=64),
@@ -45,8 +46,9 @@ class WithdrawHandler(ApiHandler):
 
 
 class RatingHandler(ApiHandler):
-    @operation("办结后评价（好差评，每件一次）", tags=TAGS, auth="resident", body=s.RATING_IN, responses={201: s.RATING},
-               errors=(400, 401, 404, 409))
+    @operation("评价（好差评，每件一次）", tags=TAGS, auth="resident", body=s.RATING_IN, responses={201: s.RATING},
+               errors=(400, 401, 404, 409),
+               description="已办结、不予批准（含不予受理）或受理后撤回的办件可以评价；其他状态为 409 invalid_state。")
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.rate(self.principal, id, self.body), 201)
 
@@ -60,8 +62,7 @@ class StaffApplicationsHandler(ApiHandler):
     @operation("窗口收件：为居民登记办件", tags=TAGS, auth="staff", roles=("clerk",), body=s.STAFF_SUBMIT,
                responses={201: s.CASE}, errors=(400, 401, 403, 409))
     async def post(self) -> None:
-        self.reply(await self.cases.register(self.principal, self.body, self.client_ip(), self.identity.users),
-                   201)
+        self.reply(await self.cases.register(self.principal, self.body, self.client_ip()), 201)
 
 
 class StaffApplicationHandler(ApiHandler):
@@ -101,8 +102,7 @@ class SupervisionSummaryHandler(ApiHandler):
     @operation("电子监察：各部门按时办结率、平均用时、满意度", tags=("电子监察",), auth="staff", roles=("supervisor",),
                responses={200: s.SUMMARY}, errors=(401, 403))
     async def get(self) -> None:
-        names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
-        self.reply(await self.cases.summary(self.principal, names))
+        self.reply(await self.cases.summary(self.principal))
 
 
 class RatingsHandler(ApiHandler):

@@ -1,6 +1,6 @@
 """Request and response shapes of cases, ratings and supervision."""
-from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 from backend.cases.store import STATUSES
+from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 
 STATUS = string(enum=STATUSES)
 FORM = {"type": "object", "maxProperties": 50, "additionalProperties": {

@@ -8,23 +8,21 @@ it, and no move happens without its message (nor a message without its move).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bson import ObjectId
-from bson.errors import InvalidId
-from pymongo import DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases import materials as case_materials
-from backend.cases.materials import CaseMaterials
-from backend.cases.store import CaseMaterialsStore
+from backend.cases.materials import REVIEWABLE, CaseMaterials
+from backend.cases.rules import rating_allowed
+from backend.cases.store import OPEN, AlreadyRated, CaseStore, object_id
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
-from backend.core.clock import TZ, Clock, iso
-from backend.db.mongo import in_transaction
+from backend.core.clock import TZ, Clock
 from notify.messages import CASE_STATUS
 from notify.outbox import Outbox
 
@@ -38,37 +36,33 @@ MOVES: dict[str, dict[str, tuple[str, ...]]] = {
     "correction_requested": {"submitted": (), "withdrawn": ()},
     "rejected": {}, "completed": {}, "withdrawn": {},
 }
-OPEN = ("submitted", "accepted", "in_review", "approved", "correction_requested")
 LEVELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
-
-def _oid(value: str) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
+Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
 
 
 class CaseService:
-    def __init__(self, *, db: Any, client: Any, catalogue: CatalogueService, outbox: Outbox, audit: AuditLog,
-                 clock: Clock, config: CasesConfig, materials: CaseMaterials):
-        self.col = db["applications"]
-        self.counters = db["case_counters"]
-        self.ratings = db["ratings"]
-        self.rects = db["rectifications"]
-        self.staff_inbox = db["staff_inbox"]
-        self.client = client
+    def __init__(self, *, store: CaseStore, transaction: Transaction, catalogue: CatalogueService, users: Any,
+                 outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig, materials: CaseMaterials):
+        self.store = store
+        self._tx = transaction      # runs fn(session) in one multi-document transaction
         self.catalogue = catalogue
+        self.users = users          # the user directory: ``get(id)`` → UserRef | None
         self.outbox = outbox
         self.audit = audit
         self.clock = clock
         self.cfg = config
         self.calendar = catalogue.calendar
-        self.materials = materials
-        self.material_store = CaseMaterialsStore(db)
+        self.materials = materials  # files and licences given per material (cases/materials.py)
 
-    async def _tx(self, fn: Any) -> Any:
-        return await in_transaction(self.client, fn)
+    async def plan_lights(self) -> None:
+        """At start-up: give every open case that has none its time to be looked at by the
+        supervision job (cases stored before lights were planned)."""
+        now = self.clock.now()
+        async for doc in self.store.open_cases_without_light_plan():
+            await self.store.set_light(doc["_id"], was=doc.get("light"), due=None, light=doc.get("light"),
+                                       next_due=self._light_due(doc["status"], doc.get("deadline"), doc.get("light"), now),
+                                       unplanned=True)
 
     # Submission --------------------------------------------------------------------------------
     async def submit(self, resident: Resident, body: dict[str, Any]) -> dict[str, Any]:
@@ -76,15 +70,15 @@ class CaseService:
         return await self._create(resident.id, body, actor={"type": "resident", "id": resident.id, "name": None},
                                   channel="online")
 
-    async def register(self, staff: Staff, body: dict[str, Any], ip: str, users: Any) -> dict[str, Any]:
+    async def register(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         """A case taken at a window for a resident (窗口收件)."""
         access_staff_role(staff, ("clerk",))
-        user = await users.get(body["resident_id"])
+        user = await self.users.get(body["resident_id"])
         if user is None:
             raise errors.InvalidInput({"resident_id": "居民不存在"})
-        if not user.get("realname"):
+        if not user.realname_verified:
             raise errors.Conflict("该居民尚未实名认证", code="realname_required")
-        case = await self._create(str(user["_id"]), body, channel="window",
+        case = await self._create(user.id, body, channel="window",
                                   actor={"type": "staff", "id": staff.id, "name": staff.display_name or staff.username})
         await self.audit.record(actor=staff_actor(staff), action="case.register", target_type="application",
                                 target_id=case["id"], details={"service_id": body["service_id"]}, ip=ip)
@@ -107,21 +101,19 @@ class CaseService:
             "service_id": service["id"], "service_name": service["name"], "department_id": service["department_id"],
             "department_name": service["department_name"], "applicant_id": applicant_id, "status": "submitted", "version": 1, "channel": channel,
             "form": body["form"], "materials": materials, "promised_days": guide["promised_days"],
-            "deadline": deadline, "light": "green", "created_at": now, "updated_at": now,
+            "deadline": deadline, "light": "green", "light_due_at": self._light_due("submitted", deadline, "green", now),
+            "created_at": now, "updated_at": now,
             "timeline": [{"status": "submitted", "at": now, "note": "网上申报" if channel == "online" else "窗口收件",
                           "actor": actor}],
         }
 
         async def work(s: Any) -> dict[str, Any]:
             key = today.strftime("%Y%m%d")
-            c = await self.counters.find_one_and_update({"_id": key}, {"$inc": {"seq": 1}}, upsert=True,
-                                                        return_document=ReturnDocument.AFTER, session=s)
-            doc["serial"] = f"ZJB{key}{c['seq']:06d}"
-            res = await self.col.insert_one(doc, session=s)
-            doc["_id"] = res.inserted_id
-            await self.materials.reference(str(res.inserted_id), applicant_id, materials, s)
+            doc["serial"] = f"ZJB{key}{await self.store.next_serial_number(key, s):06d}"
+            doc["_id"] = await self.store.insert_case(doc, s)
+            await self.materials.reference(str(doc["_id"]), applicant_id, materials, s)
             await self.outbox.emit("case.status_changed", user_id=applicant_id, session=s,
-                                   dedupe_key=f"case:{res.inserted_id}:1", payload=self._payload(doc, None))
+                                   dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
             return doc
         return self.view(await self._tx(work), staff=False)
 
@@ -135,43 +127,36 @@ class CaseService:
 
     # Reading -----------------------------------------------------------------------------------
     async def get_own(self, resident: Resident, case_id: str) -> dict[str, Any]:
-        oid = _oid(case_id)
-        doc = await self.col.find_one({"_id": oid}) if oid else None
+        doc = await self.store.case(case_id)
         return self.view(dict(access_own(resident, doc, owner_field="applicant_id")), staff=False,
                          rated=await self._rated(doc))
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
-        return await self._list({"applicant_id": resident.id}, cursor, limit, staff=False)
+        docs = await self.store.cases_of_applicant(resident.id, before=_cursor(cursor), limit=limit + 1)
+        return self._page(docs, limit, staff=False)
 
     async def get_staff(self, staff: Staff, case_id: str) -> dict[str, Any]:
         access_staff_role(staff, ("clerk", "approver", "supervisor", "finance"))
-        oid = _oid(case_id)
-        doc = await self.col.find_one({"_id": oid}) if oid else None
+        doc = await self.store.case(case_id)
         if doc is None:
             raise errors.NotFound("未找到该办件")
         return self.view(doc, staff=True, rated=await self._rated(doc))
 
     async def list_staff(self, staff: Staff, q: dict[str, Any]) -> dict[str, Any]:
         access_staff_role(staff, ("clerk", "approver", "supervisor", "finance"))
-        filt: dict[str, Any] = {k: q[k] for k in ("status", "department_id", "light") if k in q}
-        if q.get("open_only") and "status" not in filt:
-            filt["status"] = {"$in": list(OPEN)}
-        return await self._list(filt, q.get("cursor"), q.get("limit", 50), staff=True)
+        docs = await self.store.cases_for_staff(
+            status=q.get("status"), statuses=OPEN if q.get("open_only") else (), department_id=q.get("department_id"),
+            light=q.get("light"), before=_cursor(q.get("cursor")), limit=q.get("limit", 50) + 1)
+        return self._page(docs, q.get("limit", 50), staff=True)
 
-    async def _list(self, filt: dict[str, Any], cursor: str | None, limit: int, *, staff: bool) -> dict[str, Any]:
-        if cursor:
-            oid = _oid(cursor)
-            if oid is None:
-                raise errors.InvalidInput({"cursor": "无效的游标"})
-            filt = {**filt, "_id": {"$lt": oid}}
-        docs = await self.col.find(filt).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+    def _page(self, docs: list[dict[str, Any]], limit: int, *, staff: bool) -> dict[str, Any]:
         more = len(docs) > limit
         docs = docs[:limit]
         return {"items": [self.view(d, staff=staff) for d in docs],
                 "next_cursor": str(docs[-1]["_id"]) if more else None}
 
     async def _rated(self, doc: dict[str, Any] | None) -> bool:
-        return bool(doc) and await self.ratings.count_documents({"application_id": str(doc["_id"])}, limit=1) > 0
+        return bool(doc) and await self.store.is_rated(str(doc["_id"]))
 
     def view(self, d: dict[str, Any], *, staff: bool, rated: bool = False) -> dict[str, Any]:
         """Residents see the timeline without staff names; staff see who did what."""
@@ -195,11 +180,11 @@ class CaseService:
                          reason: str | None = None, missing: list[str] | None = None, due: str | None = None,
                          changes: dict[str, Any] | None = None, ip: str | None = None,
                          material_keys: list[str] | None = None, within: Any = None) -> dict[str, Any]:
-        oid = _oid(case_id)
-        doc = await self.col.find_one({"_id": oid}) if oid else None
+        doc = await self.store.case(case_id)
         is_staff = isinstance(principal, Staff)
         if doc is None or (not is_staff and doc["applicant_id"] != principal.id):
             raise errors.NotFound("未找到该办件")
+        oid = doc["_id"]
         allowed = MOVES[doc["status"]]
         if to not in allowed:
             raise errors.InvalidState(f"办件当前为“{CASE_STATUS.get(doc['status'])}”，不能变更为“{CASE_STATUS.get(to, to)}”",
@@ -240,6 +225,9 @@ class CaseService:
             note = note or "已补正并重新提交"
         if to in ("completed", "rejected", "withdrawn", "approved"):
             sets["decided_at" if to != "completed" else "completed_at"] = now
+        if rating_allowed(to, [*_history(doc), to]):
+            sets["rating_remind_at"] = now + dt.timedelta(days=self.cfg.rating_reminder_days)
+        sets["light_due_at"] = self._light_due(to, sets.get("deadline", doc.get("deadline")), doc.get("light"), now)
         actor = ({"type": "staff", "id": principal.id, "name": principal.display_name or principal.username}
                  if is_staff else {"type": "resident", "id": principal.id, "name": None})
         entry = {"status": to, "at": now, "note": note, "actor": actor}
@@ -248,8 +236,8 @@ class CaseService:
             update["$unset"] = unsets
 
         async def work(s: Any) -> dict[str, Any] | None:
-            new = await self.col.find_one_and_update({"_id": oid, "status": doc["status"], "version": doc["version"]},
-                                                     update, return_document=ReturnDocument.AFTER, session=s)
+            new = await self.store.move_case(oid, status=doc["status"], version=doc["version"], update=update,
+                                             session=s)
             if new is None:
                 return None
             if within is not None:
@@ -264,7 +252,7 @@ class CaseService:
                                        dedupe_key=f"case:{oid}:{v}:correction",
                                        payload={**self._payload(new, note), "missing": missing,
                                                 "due": sets["correction"]["due"]})
-            if to == "completed":
+            if rating_allowed(to, _history(new)):
                 await self.outbox.emit("rating.invited", user_id=new["applicant_id"], session=s,
                                        dedupe_key=f"case:{oid}:rating-invite", payload=self._payload(new, None))
             if is_staff:
@@ -278,8 +266,7 @@ class CaseService:
         return self.view(new, staff=is_staff, rated=False)
 
     async def resubmit(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        oid = _oid(case_id)
-        doc = await self.col.find_one({"_id": oid}) if oid else None
+        doc = await self.store.case(case_id)
         access_own(resident, doc, owner_field="applicant_id")
         changes: dict[str, Any] = {}
         if "form" in body:
@@ -291,7 +278,7 @@ class CaseService:
                 changes["materials"] = materials
 
                 async def within(new: dict[str, Any], s: Any) -> None:
-                    await self.materials.reference(case_id, doc["applicant_id"], materials, s)
+                    await self.materials.reference(str(doc["_id"]), doc["applicant_id"], materials, s)
         return await self.transition(resident, case_id, "submitted", note=body.get("note"), changes=changes,
                                      within=within)
 
@@ -299,14 +286,14 @@ class CaseService:
                               ip: str) -> dict[str, Any]:
         """Staff judge one material accepted or not acceptable (with a reason for the applicant)."""
         access_staff_role(staff, ("clerk", "approver"))
-        oid = _oid(case_id)
-        doc = await self.col.find_one({"_id": oid}) if oid else None
+        doc = await self.store.case(case_id)
         if doc is None:
             raise errors.NotFound("未找到该办件")
         now = self.clock.now()
         by = {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
         materials = self.materials.judged(doc, key, verdict, reason, by=by, now=now)
-        if not await self.material_store.set_materials(oid, doc["version"], materials, now):
+        if not await self.store.set_materials(doc["_id"], version=doc["version"], statuses=REVIEWABLE,
+                                              materials=materials, now=now):
             raise errors.InvalidState("办件已被他人更新，请刷新后重试")
         await self.audit.record(actor=staff_actor(staff), action="case.material.review", target_type="application",
                                 target_id=case_id, details={"material": key, "verdict": verdict, "reason": reason},
@@ -315,75 +302,73 @@ class CaseService:
 
     # Ratings ------------------------------------------------------------------------------------
     async def rate(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        oid = _oid(case_id)
-        doc = await self.col.find_one({"_id": oid}) if oid else None
+        doc = await self.store.case(case_id)
         access_own(resident, doc, owner_field="applicant_id")
-        if doc["status"] != "completed":
-            raise errors.InvalidState("办结后才能评价", details={"status": doc["status"]})
+        if not rating_allowed(doc["status"], _history(doc)):
+            raise errors.InvalidState("办结、不予批准或受理后撤回的办件才能评价", details={"status": doc["status"]})
         now = self.clock.now()
-        rating = {"application_id": str(oid), "serial": doc["serial"], "department_id": doc["department_id"],
-                  "service_id": doc["service_id"], "score": body["score"], "comment": body.get("comment"),
+        case_id = str(doc["_id"])
+        rating = {"application_id": case_id, "serial": doc["serial"], "department_id": doc["department_id"],
+                  "service_id": doc["service_id"], "service_name": doc["service_name"], "result": doc["status"],
+                  "score": body["score"], "comment": body.get("comment"),
                   "indicators": body.get("indicators", []), "created_at": now}
+        rect: dict[str, Any] | None = None
+        if body["score"] <= 2:
+            due_day = self.calendar.add_working_days(now.astimezone(TZ).date(), self.cfg.rectification_working_days)
+            rect = {"_id": ObjectId(), "application_id": case_id, "serial": doc["serial"],
+                    "service_name": doc["service_name"], "department_id": doc["department_id"], "applicant_id": doc["applicant_id"], "score": body["score"],
+                    "comment": body.get("comment"), "status": "open",
+                    "due": dt.datetime.combine(due_day, dt.time(23, 59, 59), TZ), "created_at": now}
+            rating["rectification_id"] = str(rect["_id"])
 
         async def work(s: Any) -> dict[str, Any]:
-            res = await self.ratings.insert_one(rating, session=s)
-            rating["_id"] = res.inserted_id
-            if body["score"] <= 2:
-                due_day = self.calendar.add_working_days(now.astimezone(TZ).date(), self.cfg.rectification_working_days)
-                r = await self.rects.insert_one({
-                    "application_id": str(oid), "serial": doc["serial"], "department_id": doc["department_id"],
-                    "applicant_id": doc["applicant_id"], "score": body["score"], "comment": body.get("comment"),
-                    "status": "open", "due": dt.datetime.combine(due_day, dt.time(23, 59, 59), TZ),
-                    "created_at": now}, session=s)
-                rating["rectification_id"] = str(r.inserted_id)
-                await self.staff_inbox.insert_one({"kind": "rectification.opened", "application_id": str(oid),
-                                                   "department_id": doc["department_id"], "created_at": now,
-                                                   "text": f"办件 {doc['serial']} 收到差评（{body['score']} 分），请于 "
-                                                           f"{due_day.isoformat()} 前整改并答复"}, session=s)
-                await self.ratings.update_one({"_id": res.inserted_id},
-                                              {"$set": {"rectification_id": rating["rectification_id"]}}, session=s)
+            rating["_id"] = await self.store.add_rating(rating, s)
+            if rect is not None:
+                await self.store.open_rectification(rect, s)
+                await self.outbox.alert_staff(
+                    "rectification.opened", application_id=case_id, department_id=doc["department_id"], session=s,
+                    payload={"serial": doc["serial"], "service_name": doc["service_name"], "score": body["score"],
+                             "due": rect["due"]})
+            await self.store.clear_rating_reminder(doc["_id"], s)
             return rating
         try:
             saved = await self._tx(work)
-        except DuplicateKeyError:
+        except AlreadyRated:
             raise errors.Conflict("该办件已评价", code="already_rated") from None
         await self.audit.record(actor=resident_actor(resident), action="case.rate", target_type="application",
-                                target_id=str(oid), details={"score": body["score"]})
+                                target_id=case_id, details={"score": body["score"]})
         return _rating_view(saved)
 
     async def list_ratings(self, staff: Staff, limit: int = 100) -> list[dict[str, Any]]:
         access_staff_role(staff, ("supervisor",))
-        return [_rating_view(r) for r in await self.ratings.find({}).sort("_id", DESCENDING).limit(limit).to_list(limit)]
+        return [_rating_view(r) for r in await self.store.latest_ratings(limit)]
 
     async def list_rectifications(self, staff: Staff, status: str | None) -> list[dict[str, Any]]:
         access_staff_role(staff, ("supervisor", "clerk", "approver"))
-        q = {"status": status} if status else {}
-        return [self._rect_view(r) for r in await self.rects.find(q).sort("due", 1).to_list(500)]
+        return [self._rect_view(r) for r in await self.store.rectifications(status)]
 
     async def reply_rectification(self, staff: Staff, rect_id: str, reply: str, ip: str) -> dict[str, Any]:
         access_staff_role(staff, ("clerk", "approver", "supervisor"))
         now = self.clock.now()
-        r = await self.rects.find_one_and_update({"_id": _oid(rect_id), "status": "open"},
-                                                 {"$set": {"status": "replied", "reply": reply, "replied_at": now,
-                                                           "replied_by": staff.id}},
-                                                 return_document=ReturnDocument.AFTER)
+        r = await self.store.move_rectification(rect_id, was="open", to="replied",
+                                                fields={"reply": reply, "replied_at": now, "replied_by": staff.id})
         if r is None:
-            raise errors.InvalidState("该整改单不是待答复状态") if await self.rects.find_one({"_id": _oid(rect_id)}) \
+            raise errors.InvalidState("该整改单不是待答复状态") if await self.store.rectification(rect_id) \
                 else errors.NotFound()
+        service_name = r.get("service_name") or (await self.store.case(r["application_id"], brief=True))["service_name"]
         await self.outbox.emit("case.rectification_reply", user_id=r["applicant_id"], dedupe_key=f"rect:{rect_id}:reply",
                                payload={"application_id": r["application_id"], "serial": r["serial"],
-                                        "text": f"关于您对办件 {r['serial']} 的评价，答复如下：{reply}"})
+                                        "service_name": service_name, "reply": reply})
         await self.audit.record(actor=staff_actor(staff), action="rectification.reply", target_type="rectification",
                                 target_id=rect_id, ip=ip)
         return self._rect_view(r)
 
     async def close_rectification(self, staff: Staff, rect_id: str, note: str | None, ip: str) -> dict[str, Any]:
         access_staff_role(staff, ("supervisor",))
-        r = await self.rects.find_one_and_update({"_id": _oid(rect_id), "status": "replied"},
-                                                 {"$set": {"status": "closed", "closed_at": self.clock.now(),
-                                                           "close_note": note}}, return_document=ReturnDocument.AFTER)
+        r = await self.store.move_rectification(rect_id, was="replied", to="closed",
+                                                fields={"closed_at": self.clock.now(), "close_note": note})
         if r is None:
-            raise errors.InvalidState("答复后才能关闭整改单") if await self.rects.find_one({"_id": _oid(rect_id)}) \
+            raise errors.InvalidState("答复后才能关闭整改单") if await self.store.rectification(rect_id) \
                 else errors.NotFound()
         await self.audit.record(actor=staff_actor(staff), action="rectification.close", target_type="rectification",
                                 target_id=rect_id, ip=ip)
@@ -396,58 +381,74 @@ class CaseService:
                 "overdue": r["status"] == "open" and self.clock.now() > r["due"], "created_at": r["created_at"]}
 
     # Supervision --------------------------------------------------------------------------------
-    def light(self, doc: dict[str, Any], now: dt.datetime) -> str:
-        if doc["status"] == "correction_requested" or not doc.get("deadline"):
-            return doc.get("light") or "green"  # the clock is stopped
-        deadline = doc["deadline"]
+    def light(self, deadline: dt.datetime, now: dt.datetime) -> tuple[str, dt.datetime | None]:
+        """A running case's light now, and when it next changes by itself (None: never, it is red).
+        Yellow from the first day with at most ``yellow_working_days`` working days left to the
+        deadline; red once the deadline has passed."""
         if now > deadline:
-            return "red"
-        left = self.calendar.working_days_between(now.astimezone(TZ).date(), deadline.astimezone(TZ).date())
-        return "yellow" if left <= self.cfg.yellow_working_days else "green"
+            return "red", None
+        last = deadline.astimezone(TZ).date()
+        yellow_from, left = last, 0
+        while True:  # walk back from the deadline while at most that many working days are left
+            left_before = left + (1 if self.calendar.is_working_day(yellow_from) else 0)
+            if left_before > self.cfg.yellow_working_days:
+                break
+            yellow_from, left = yellow_from - dt.timedelta(days=1), left_before
+        if now.astimezone(TZ).date() >= yellow_from:
+            return "yellow", deadline + dt.timedelta(seconds=1)
+        return "green", dt.datetime.combine(yellow_from, dt.time(0), TZ)
+
+    def _light_due(self, status: str, deadline: dt.datetime | None, light: str | None,
+                   now: dt.datetime) -> dt.datetime | None:
+        """When the supervision job should next look at a case: when its light changes, now if the
+        light it shows is already wrong, never (None) while its clock is stopped or it is finished."""
+        if status not in OPEN or status == "correction_requested" or deadline is None:
+            return None
+        current, changes_at = self.light(deadline, now)
+        return now if current != light else changes_at
 
     async def supervise(self) -> int:
-        """Periodic: recompute every open case's light; alert staff when one turns yellow or red."""
+        """Periodic: move the lights that are due to change (found by the ``light_due_at`` index);
+        alert staff when one turns yellow or red."""
         now = self.clock.now()
         changed = 0
-        async for doc in self.col.find({"status": {"$in": list(OPEN)}}, {"timeline": 0, "form": 0}):
-            light = self.light(doc, now)
-            if light == doc.get("light"):
+        async for doc in self.store.cases_due_for_light(now):
+            if doc["status"] not in OPEN or doc["status"] == "correction_requested" or not doc.get("deadline"):
+                await self.store.set_light(doc["_id"], was=doc.get("light"), due=doc["light_due_at"],
+                                           light=doc.get("light"), next_due=None)
                 continue
-            res = await self.col.update_one({"_id": doc["_id"], "light": doc.get("light")}, {"$set": {"light": light}})
-            if res.modified_count and light in ("yellow", "red"):
+            light, next_due = self.light(doc["deadline"], now)
+            moved = await self.store.set_light(doc["_id"], was=doc.get("light"), due=doc["light_due_at"], light=light,
+                                               next_due=next_due)
+            if moved and light != doc.get("light") and light in ("yellow", "red"):
                 changed += 1
-                text = (f"办件 {doc['serial']}（{doc['service_name']}）已超期" if light == "red"
-                        else f"办件 {doc['serial']}（{doc['service_name']}）临近办结时限 {iso(doc['deadline'])}")
-                try:
-                    await self.staff_inbox.insert_one({"kind": f"supervision.{light}", "application_id": str(doc["_id"]),
-                                                       "department_id": doc["department_id"], "text": text,
-                                                       "created_at": now, "dedupe_key": f"light:{doc['_id']}:{light}"})
-                except DuplicateKeyError:
-                    pass
+                await self.outbox.alert_staff(f"supervision.{light}", application_id=str(doc["_id"]),
+                                              department_id=doc["department_id"],
+                                              payload={"serial": doc["serial"], "service_name": doc["service_name"],
+                                                       "deadline": doc["deadline"]},
+                                              dedupe_key=f"light:{doc['_id']}:{light}")
         await self._remind_ratings(now)
         return changed
 
     async def _remind_ratings(self, now: dt.datetime) -> None:
-        cutoff = now - dt.timedelta(days=self.cfg.rating_reminder_days)
-        async for doc in self.col.find({"status": "completed", "completed_at": {"$lte": cutoff},
-                                        "rating_reminded": {"$ne": True}}, {"timeline": 0, "form": 0}):
-            if await self._rated(doc):
-                await self.col.update_one({"_id": doc["_id"]}, {"$set": {"rating_reminded": True}})
-                continue
-            await self.outbox.emit("rating.invited", user_id=doc["applicant_id"], dedupe_key=f"case:{doc['_id']}:rating-reminder",
-                                   payload={**self._payload(doc, "再次邀请您评价"), "reminder": True})
-            await self.col.update_one({"_id": doc["_id"]}, {"$set": {"rating_reminded": True}})
+        """Invite once more to rate a finished case nobody has rated some days after it finished."""
+        async for doc in self.store.due_rating_reminders(now):
+            if not await self._rated(doc):
+                await self.outbox.emit("rating.invited", user_id=doc["applicant_id"],
+                                       dedupe_key=f"case:{doc['_id']}:rating-reminder",
+                                       payload={**self._payload(doc, None), "reminder": True})
+            await self.store.clear_rating_reminder(doc["_id"])
 
-    async def summary(self, staff: Staff, department_names: dict[str, str]) -> dict[str, Any]:
+    async def summary(self, staff: Staff) -> dict[str, Any]:
         access_staff_role(staff, ("supervisor",))
+        department_names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
         stats: dict[str, dict[str, Any]] = {}
 
         def row(dep: str) -> dict[str, Any]:
             return stats.setdefault(dep, {"department_id": dep, "department_name": department_names.get(dep, ""),
                                           "open": 0, "green": 0, "yellow": 0, "red": 0, "completed": 0,
                                           "_on_time": 0, "_hours": 0.0, "_scores": 0, "ratings": 0})
-        async for d in self.col.find({}, {"status": 1, "light": 1, "department_id": 1, "deadline": 1,
-                                          "completed_at": 1, "created_at": 1}):
+        async for d in self.store.handling_figures():
             r = row(d["department_id"])
             if d["status"] in OPEN:
                 r["open"] += 1
@@ -457,10 +458,9 @@ class CaseService:
                 r["_hours"] += (d["completed_at"] - d["created_at"]).total_seconds() / 3600
                 if d.get("deadline") is None or d["completed_at"] <= d["deadline"]:
                     r["_on_time"] += 1
-        async for g in await self.ratings.aggregate([{"$group": {"_id": "$department_id", "n": {"$sum": 1},
-                                                                  "sum": {"$sum": "$score"}}}]):
-            r = row(g["_id"])
-            r["ratings"], r["_scores"] = g["n"], g["sum"]
+        for dep, (n, total) in (await self.store.rating_totals_by_department()).items():
+            r = row(dep)
+            r["ratings"], r["_scores"] = n, total
         items = []
         totals = {"green": 0, "yellow": 0, "red": 0, "_on_time": 0, "completed": 0, "_scores": 0, "ratings": 0}
         for r in stats.values():
@@ -476,6 +476,19 @@ class CaseService:
         return {"items": items, "departments": items, "green": totals["green"], "yellow": totals["yellow"],
                 "red": totals["red"], "on_time_rate": round(totals["_on_time"] / done, 4) if done else None,
                 "satisfaction": round(totals["_scores"] / rated, 2) if rated else None}
+
+
+def _history(doc: dict[str, Any]) -> list[str]:
+    return [e["status"] for e in doc.get("timeline", [])]
+
+
+def _cursor(value: str | None) -> ObjectId | None:
+    if not value:
+        return None
+    oid = object_id(value)
+    if oid is None:
+        raise errors.InvalidInput({"cursor": "无效的游标"})
+    return oid
 
 
 def _rating_view(r: dict[str, Any]) -> dict[str, Any]:

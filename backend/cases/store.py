@@ -1,14 +1,26 @@
-"""Every query of cases, ratings and rectification orders."""
+"""Every query of cases (``applications``), their serial counters, ratings and rectification orders.
+
+The service above never sees a collection: it asks this module for what it needs by name. Every
+change of a case is conditional on the status and version it was read with; a change of a
+rectification order is conditional on its previous status.
+"""
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
+from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from backend.db.mongo import CollectionSpec, count_by
 
 STATUSES = ["submitted", "accepted", "in_review", "approved", "rejected", "correction_requested", "completed",
             "withdrawn"]
+OPEN = ("submitted", "accepted", "in_review", "approved", "correction_requested")
 
 COLLECTIONS = [
     CollectionSpec("applications", indexes=(
@@ -16,6 +28,8 @@ COLLECTIONS = [
         IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("department_id", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("light", ASCENDING), ("department_id", ASCENDING)]),
+        IndexModel([("rating_remind_at", ASCENDING)]),
+        IndexModel([("light_due_at", ASCENDING)]),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "service_id", "applicant_id", "status", "version", "timeline"],
                                   "properties": {"status": {"enum": STATUSES}, "version": {"bsonType": "int"}}}},
@@ -25,32 +39,165 @@ COLLECTIONS = [
                                        IndexModel([("department_id", ASCENDING), ("created_at", DESCENDING)])),
                    validator={"$jsonSchema": {"bsonType": "object", "required": ["application_id", "score"],
                                               "properties": {"score": {"bsonType": "int", "minimum": 1, "maximum": 5}}}},
-                   doc="Ratings (好差评): one per completed case."),
+                   doc="Ratings (好差评): one per finished case."),
     CollectionSpec("rectifications", indexes=(IndexModel([("status", ASCENDING), ("due", ASCENDING)]),
                                               IndexModel([("application_id", ASCENDING)], unique=True)),
                    doc="Rectification orders (整改) opened by a 1–2 rating."),
 ]
 
-
-class CaseCounts:
-    """Cases by status, for the gauges."""
-
-    def __init__(self, db: Any):
-        self._col = db["applications"]
-
-    async def by_status(self) -> list[tuple[str, int]]:
-        return await count_by(self._col, "status")
+_NO_BULK = {"timeline": 0, "form": 0}  # what periodic jobs and figures never need
+# The lower bound of "due" ranges: the index holds every case, those with nothing due as null,
+# and a range open below would walk all of those first.
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
-class CaseMaterialsStore:
-    """A case's materials as staff judge them: replaced only while the case is still the version
-    the judgement was made on, and still under review."""
+class AlreadyRated(Exception):
+    """The case has a rating already (the unique index on ``application_id`` said so)."""
 
-    def __init__(self, db: Any):
-        self._col = db["applications"]
 
-    async def set_materials(self, case_id: Any, version: int, materials: list[dict[str, Any]], now: Any) -> bool:
-        res = await self._col.update_one(
-            {"_id": case_id, "version": version, "status": {"$in": ["submitted", "accepted", "in_review"]}},
-            {"$set": {"materials": materials, "updated_at": now}, "$inc": {"version": 1}})
+def object_id(value: Any) -> ObjectId | None:
+    if isinstance(value, ObjectId):
+        return value
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+class CaseStore:
+    def __init__(self, db: AsyncDatabase):
+        self._cases = db["applications"]
+        self._counters = db["case_counters"]
+        self._ratings = db["ratings"]
+        self._rects = db["rectifications"]
+
+    # Cases ----------------------------------------------------------------------------------------
+    async def next_serial_number(self, day_key: str, session: Any) -> int:
+        """The next number of the day, in the caller's transaction (so a failed submission gives
+        its number back and the day's serials stay gap-free)."""
+        await self._counters.update_one({"_id": day_key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
+        doc = await self._counters.find_one({"_id": day_key}, session=session)
+        return int(doc["seq"])
+
+    async def insert_case(self, doc: dict[str, Any], session: Any) -> ObjectId:
+        return (await self._cases.insert_one(doc, session=session)).inserted_id
+
+    async def case(self, case_id: Any, *, brief: bool = False) -> dict[str, Any] | None:
+        """The case, or None; ``brief`` leaves out its timeline and form."""
+        oid = object_id(case_id)
+        return None if oid is None else await self._cases.find_one({"_id": oid}, _NO_BULK if brief else None)
+
+    async def move_case(self, case_id: ObjectId, *, status: str, version: int, update: dict[str, Any],
+                        session: Any) -> dict[str, Any] | None:
+        """Apply ``update`` only if the case is still at ``status``/``version``; the case after it,
+        or None when someone else moved it first."""
+        res = await self._cases.update_one({"_id": case_id, "status": status, "version": version}, update,
+                                           session=session)
+        if res.modified_count != 1:
+            return None
+        return await self._cases.find_one({"_id": case_id}, session=session)
+
+    async def set_materials(self, case_id: ObjectId, *, version: int, statuses: tuple[str, ...],
+                            materials: list[dict[str, Any]], now: dt.datetime) -> bool:
+        """Replace a case's materials (staff judging them) if it is still that version, in one of
+        ``statuses``."""
+        res = await self._cases.update_one({"_id": case_id, "version": version, "status": {"$in": list(statuses)}},
+                                           {"$set": {"materials": materials, "updated_at": now}, "$inc": {"version": 1}})
         return res.modified_count == 1
+
+    async def cases_of_applicant(self, applicant_id: str, *, before: ObjectId | None,
+                                 limit: int) -> list[dict[str, Any]]:
+        return await self._page({"applicant_id": applicant_id}, before, limit)
+
+    async def cases_for_staff(self, *, status: str | None = None, statuses: tuple[str, ...] = (),
+                              department_id: str | None = None, light: str | None = None,
+                              before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+        filt: dict[str, Any] = {}
+        if status:
+            filt["status"] = status
+        elif statuses:
+            filt["status"] = {"$in": list(statuses)}
+        if department_id:
+            filt["department_id"] = department_id
+        if light:
+            filt["light"] = light
+        return await self._page(filt, before, limit)
+
+    async def _page(self, filt: dict[str, Any], before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+        if before is not None:
+            filt = {**filt, "_id": {"$lt": before}}
+        return await self._cases.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
+
+    def cases_due_for_light(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
+        """Cases whose supervision light is due to change (``light_due_at`` is when it next does;
+        None while the clock is stopped or the case is finished)."""
+        return self._cases.find({"light_due_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK).sort("light_due_at",
+                                                                                                ASCENDING)
+
+    def open_cases_without_light_plan(self) -> AsyncIterator[dict[str, Any]]:
+        return self._cases.find({"status": {"$in": list(OPEN)}, "light_due_at": {"$exists": False}}, _NO_BULK)
+
+    async def set_light(self, case_id: ObjectId, *, was: str | None, due: dt.datetime | None, light: str | None,
+                        next_due: dt.datetime | None, unplanned: bool = False) -> bool:
+        """Set the light and when it is next due, if neither changed since they were read."""
+        filt: dict[str, Any] = {"_id": case_id, "light": was}
+        filt["light_due_at"] = {"$exists": False} if unplanned else due
+        res = await self._cases.update_one(filt, {"$set": {"light": light, "light_due_at": next_due}})
+        return res.modified_count == 1
+
+    def due_rating_reminders(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
+        """Finished cases whose rating reminder is due (``rating_remind_at`` is set when a case
+        finishes and cleared by a rating or the reminder)."""
+        return self._cases.find({"rating_remind_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK)
+
+    async def clear_rating_reminder(self, case_id: ObjectId, session: Any = None) -> None:
+        await self._cases.update_one({"_id": case_id}, {"$unset": {"rating_remind_at": ""}}, session=session)
+
+    def handling_figures(self) -> AsyncIterator[dict[str, Any]]:
+        """Status, light, department and times of every case (for the supervision summary)."""
+        return self._cases.find({}, {"status": 1, "light": 1, "department_id": 1, "deadline": 1,
+                                     "completed_at": 1, "created_at": 1})
+
+    async def count_by_status(self) -> list[tuple[str, int]]:
+        return await count_by(self._cases, "status")
+
+    # Ratings ----------------------------------------------------------------------------------------
+    async def add_rating(self, rating: dict[str, Any], session: Any) -> ObjectId:
+        try:
+            return (await self._ratings.insert_one(rating, session=session)).inserted_id
+        except DuplicateKeyError:
+            raise AlreadyRated() from None
+
+    async def is_rated(self, application_id: str) -> bool:
+        return await self._ratings.count_documents({"application_id": application_id}, limit=1) > 0
+
+    async def latest_ratings(self, limit: int) -> list[dict[str, Any]]:
+        return await self._ratings.find({}).sort("_id", DESCENDING).limit(limit).to_list(limit)
+
+    async def rating_totals_by_department(self) -> dict[str, tuple[int, int]]:
+        """department id → (number of ratings, sum of scores)."""
+        cursor = await self._ratings.aggregate([{"$group": {"_id": "$department_id", "n": {"$sum": 1},
+                                                            "sum": {"$sum": "$score"}}}])
+        return {g["_id"]: (int(g["n"]), int(g["sum"])) async for g in cursor}
+
+    # Rectification orders ----------------------------------------------------------------------------
+    async def open_rectification(self, doc: dict[str, Any], session: Any) -> ObjectId:
+        return (await self._rects.insert_one(doc, session=session)).inserted_id
+
+    async def rectification(self, rect_id: Any) -> dict[str, Any] | None:
+        oid = object_id(rect_id)
+        return None if oid is None else await self._rects.find_one({"_id": oid})
+
+    async def rectifications(self, status: str | None, limit: int = 500) -> list[dict[str, Any]]:
+        return await self._rects.find({"status": status} if status else {}).sort("due", ASCENDING).to_list(limit)
+
+    async def move_rectification(self, rect_id: Any, *, was: str, to: str,
+                                 fields: dict[str, Any]) -> dict[str, Any] | None:
+        """``was`` → ``to`` with ``fields`` set; the order after it, or None when it was not at ``was``."""
+        oid = object_id(rect_id)
+        if oid is None:
+            return None
+        res = await self._rects.update_one({"_id": oid, "status": was}, {"$set": {"status": to, **fields}})
+        if res.modified_count != 1:
+            return None
+        return await self._rects.find_one({"_id": oid})

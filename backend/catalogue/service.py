@@ -68,7 +68,7 @@ class CatalogueService:
         return [public_hall(h) for h in await self.store.list_halls()]
 
     async def hall(self, hall_id: str, *, include_inactive: bool = False) -> dict[str, Any]:
-        h = await self.store.get("halls", hall_id)
+        h = await self.store.hall(hall_id)
         if h is None or (h["status"] != "active" and not include_inactive):
             raise errors.NotFound("未找到该大厅")
         return h
@@ -83,10 +83,10 @@ class CatalogueService:
 
     async def get_service(self, service_id: str, *, include_inactive: bool = False) -> dict[str, Any]:
         """The public view of a service (with its guide); 404 when unknown or withdrawn."""
-        s = await self.store.get("services", service_id)
+        s = await self.store.service(service_id)
         if s is None or (s["status"] != "active" and not include_inactive):
             raise errors.NotFound("未找到该事项")
-        dept = await self.store.get("departments", s["department_id"])
+        dept = await self.store.department(s["department_id"])
         return public_service(s, dept["name"] if dept else "")
 
     async def life_events(self) -> list[dict[str, Any]]:
@@ -94,17 +94,37 @@ class CatalogueService:
         return [{"key": k, "name": name, "service_ids": [str(s["_id"]) for s in docs if k in s.get("life_events", [])]}
                 for k, name in LIFE_EVENTS.items()]
 
+    # Records for other domains (appointments, cases): the stored document, or None ------------
+    async def department_record(self, department_id: str) -> dict[str, Any] | None:
+        return await self.store.department(department_id)
+
+    async def hall_record(self, hall_id: str) -> dict[str, Any] | None:
+        return await self.store.hall(hall_id)
+
+    async def service_record(self, service_id: str) -> dict[str, Any] | None:
+        return await self.store.service(service_id)
+
+    async def all_halls(self) -> list[dict[str, Any]]:
+        """Active halls, stored documents."""
+        return await self.store.list_halls()
+
+    async def services_in_hall(self, hall_id: str) -> list[dict[str, Any]]:
+        """Active services handled in a hall, stored documents."""
+        return await self.store.list_services(hall_id=hall_id)
+
     async def _department_names(self) -> dict[str, str]:
         return {str(d["_id"]): d["name"] for d in await self.store.list_departments()}
 
     def hall_open_on(self, hall: dict[str, Any], day: dt.date) -> bool:
-        """Open that day: a working day (holidays closed, 调休 open) not among the hall's closures."""
-        return self.calendar.is_working_day(day) and day.isoformat() not in hall.get("closed_dates", [])
+        """Open that day: a working day (holidays closed, 调休 open) not among the hall's closures. A day
+        the working-day calendar does not know yet is not opened (no slots), rather than guessed."""
+        return (self.calendar.covers(day) and self.calendar.is_working_day(day)
+                and day.isoformat() not in hall.get("closed_dates", []))
 
     # Managing (hall_manager) -------------------------------------------------------------------
     async def create_department(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         doc = {"code": body["code"], "name": body["name"], "phone": body.get("phone"), "created_at": self.clock.now()}
-        doc = await self._insert("departments", doc, "该部门编码已存在")
+        doc = await self._insert(self.store.add_department, doc, "该部门编码已存在")
         await self._audit(staff, "catalogue.department.create", "department", doc, ip, body)
         return public_department(doc)
 
@@ -112,7 +132,7 @@ class CatalogueService:
         doc = {"code": body["code"], **await self._hall_fields(body), "status": "active", "created_at": self.clock.now()}
         doc.setdefault("closed_dates", [])
         doc.setdefault("windows", [])
-        doc = await self._insert("halls", doc, "该大厅编码已存在")
+        doc = await self._insert(self.store.add_hall, doc, "该大厅编码已存在")
         await self._audit(staff, "catalogue.hall.create", "hall", doc, ip, {"code": body["code"]})
         return public_hall(doc)
 
@@ -121,7 +141,7 @@ class CatalogueService:
         changes = await self._hall_fields(body, current)
         if "status" in body:
             changes["status"] = body["status"]
-        doc = await self.store.update("halls", hall_id, {**changes, "updated_at": self.clock.now()})
+        doc = await self.store.change_hall(hall_id, {**changes, "updated_at": self.clock.now()})
         if doc is None:
             raise errors.NotFound("未找到该大厅")
         await self._audit(staff, "catalogue.hall.update", "hall", doc, ip, {"fields": sorted(body)})
@@ -131,26 +151,27 @@ class CatalogueService:
         fields = await self._service_fields(body)
         doc = {"code": body["code"], "hall_ids": [], "life_events": [], "keywords": [], "frequent": False,
                **fields, "status": "active", "created_at": self.clock.now(), "updated_at": self.clock.now()}
-        doc = await self._insert("services", doc, "该事项编码已存在")
+        doc = await self._insert(self.store.add_service, doc, "该事项编码已存在")
         await self._audit(staff, "catalogue.service.create", "service", doc, ip, {"code": body["code"]})
         return await self.get_service(str(doc["_id"]))
 
     async def update_service(self, staff: Staff, service_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        if await self.store.get("services", service_id) is None:
+        if await self.store.service(service_id) is None:
             raise errors.NotFound("未找到该事项")
         changes = await self._service_fields(body)
         if "status" in body:
             changes["status"] = body["status"]
-        doc = await self.store.update("services", service_id, {**changes, "updated_at": self.clock.now()})
+        doc = await self.store.change_service(service_id, {**changes, "updated_at": self.clock.now()})
         if doc is None:
             raise errors.NotFound("未找到该事项")
         await self._audit(staff, "catalogue.service.update", "service", doc, ip, {"fields": sorted(body)})
         return await self.get_service(service_id, include_inactive=True)
 
     # Helpers ---------------------------------------------------------------------------------
-    async def _insert(self, kind: str, doc: dict[str, Any], taken: str) -> dict[str, Any]:
+    @staticmethod
+    async def _insert(add: Any, doc: dict[str, Any], taken: str) -> dict[str, Any]:
         try:
-            return await self.store.insert(kind, doc)
+            return await add(doc)
         except DuplicateKeyError:
             raise errors.Conflict(taken, code="code_taken") from None
 
@@ -167,7 +188,7 @@ class CatalogueService:
             if len(set(numbers)) != len(numbers):
                 raise errors.InvalidInput({"windows": "窗口号不能重复"})
             wanted = {sid for w in body["windows"] for sid in w.get("service_ids", [])}
-            known = {str(s["_id"]) for s in await self.store.many("services", sorted(wanted))}
+            known = {str(s["_id"]) for s in await self.store.services_by_ids(sorted(wanted))}
             if wanted - known:
                 raise errors.InvalidInput({"windows": "包含不存在的事项"}, details={"unknown": sorted(wanted - known)})
             existing = {w["id"] for w in (current or {}).get("windows", [])}
@@ -184,11 +205,11 @@ class CatalogueService:
     async def _service_fields(self, body: dict[str, Any]) -> dict[str, Any]:
         out = {k: body[k] for k in ("name", "keywords", "frequent") if k in body}
         if "department_id" in body:
-            if await self.store.get("departments", body["department_id"]) is None:
+            if await self.store.department(body["department_id"]) is None:
                 raise errors.InvalidInput({"department_id": "部门不存在"})
             out["department_id"] = body["department_id"]
         if "hall_ids" in body:
-            found = {str(h["_id"]) for h in await self.store.many("halls", body["hall_ids"])}
+            found = {str(h["_id"]) for h in await self.store.halls_by_ids(body["hall_ids"])}
             if found != set(body["hall_ids"]):
                 raise errors.InvalidInput({"hall_ids": "包含不存在的大厅"})
             out["hall_ids"] = body["hall_ids"]

@@ -5,12 +5,11 @@ import asyncio
 import re
 from typing import Any
 
-from bson import ObjectId
-from bson.errors import InvalidId
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
 _STATUS = {"enum": ["active", "inactive"]}
@@ -33,55 +32,103 @@ COLLECTIONS = [
 ]
 
 
-def oid(value: str | None) -> ObjectId | None:
-    try:
-        return ObjectId(value) if isinstance(value, str) else None
-    except (InvalidId, TypeError):
-        return None
-
-
 class CatalogueStore:
     def __init__(self, db: AsyncDatabase):
-        self.departments = db["departments"]
-        self.halls = db["halls"]
-        self.services = db["services"]
+        self._departments = db["departments"]
+        self._halls = db["halls"]
+        self._services = db["services"]
+
+    # -- by id ---------------------------------------------------------------------------------
+
+    async def department(self, department_id: str) -> dict[str, Any] | None:
+        o = object_id(department_id)
+        return None if o is None else await self._departments.find_one({"_id": o})
+
+    async def hall(self, hall_id: str) -> dict[str, Any] | None:
+        o = object_id(hall_id)
+        return None if o is None else await self._halls.find_one({"_id": o})
+
+    async def service(self, service_id: str) -> dict[str, Any] | None:
+        o = object_id(service_id)
+        return None if o is None else await self._services.find_one({"_id": o})
 
     async def get(self, kind: str, id_: str) -> dict[str, Any] | None:
-        o = oid(id_)
-        return None if o is None else await getattr(self, kind).find_one({"_id": o})
+        """By collection name ("departments", "halls", "services"): what appointments still calls;
+        new code uses the named methods (through ``CatalogueService.*_record``)."""
+        return await {"departments": self.department, "halls": self.hall, "services": self.service}[kind](id_)
 
-    async def many(self, kind: str, ids: list[str]) -> list[dict[str, Any]]:
-        oids = [o for o in (oid(i) for i in ids) if o is not None]
-        return await getattr(self, kind).find({"_id": {"$in": oids}}).to_list(None) if oids else []
+    async def halls_by_ids(self, hall_ids: list[str]) -> list[dict[str, Any]]:
+        oids = [o for o in map(object_id, hall_ids) if o is not None]
+        return await self._halls.find({"_id": {"$in": oids}}).to_list(None) if oids else []
 
-    async def insert(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
-        res = await getattr(self, kind).insert_one(doc)
+    async def services_by_ids(self, service_ids: list[str]) -> list[dict[str, Any]]:
+        oids = [o for o in map(object_id, service_ids) if o is not None]
+        return await self._services.find({"_id": {"$in": oids}}).to_list(None) if oids else []
+
+    # -- writing -------------------------------------------------------------------------------
+
+    async def add_department(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Insert; raises DuplicateKeyError when the code is taken. The same goes for halls and services."""
+        res = await self._departments.insert_one(doc)
         return {**doc, "_id": res.inserted_id}
 
-    async def update(self, kind: str, id_: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-        o = oid(id_)
-        if o is None:
-            return None
-        return await getattr(self, kind).find_one_and_update({"_id": o}, {"$set": changes},
-                                                             return_document=ReturnDocument.AFTER)
+    async def add_hall(self, doc: dict[str, Any]) -> dict[str, Any]:
+        res = await self._halls.insert_one(doc)
+        return {**doc, "_id": res.inserted_id}
 
-    async def upsert_by_code(self, kind: str, doc: dict[str, Any]) -> dict[str, Any]:
-        """Seed helper: insert once by code, never overwrite what staff changed since."""
-        col = getattr(self, kind)
+    async def add_service(self, doc: dict[str, Any]) -> dict[str, Any]:
+        res = await self._services.insert_one(doc)
+        return {**doc, "_id": res.inserted_id}
+
+    async def change_hall(self, hall_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Apply ``changes``; the hall as it now is, or None when there is no such hall."""
+        o = object_id(hall_id)
+        if o is None or (await self._halls.update_one({"_id": o}, {"$set": changes})).matched_count == 0:
+            return None
+        return await self._halls.find_one({"_id": o})
+
+    async def change_service(self, service_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        o = object_id(service_id)
+        if o is None or (await self._services.update_one({"_id": o}, {"$set": changes})).matched_count == 0:
+            return None
+        return await self._services.find_one({"_id": o})
+
+    # -- demo seeding: insert once by code, never overwrite what staff changed since --------------
+
+    async def seed_department(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return await self._seed(self._departments, doc)
+
+    async def seed_hall(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return await self._seed(self._halls, doc)
+
+    async def seed_service(self, doc: dict[str, Any]) -> dict[str, Any]:
+        return await self._seed(self._services, doc)
+
+    async def seed_hall_windows(self, hall_code: str, windows: list[dict[str, Any]]) -> None:
+        """Give a hall its windows unless it already has some."""
+        await self._halls.update_one({"code": hall_code, "windows": []}, {"$set": {"windows": windows}})
+
+    @staticmethod
+    async def _seed(col: Any, doc: dict[str, Any]) -> dict[str, Any]:
         for attempt in range(10):
             try:
-                return await col.find_one_and_update({"code": doc["code"]}, {"$setOnInsert": doc}, upsert=True,
-                                                     return_document=ReturnDocument.AFTER)
+                await col.update_one({"code": doc["code"]}, {"$setOnInsert": doc}, upsert=True)
+                found = await col.find_one({"code": doc["code"]})
+                if found is not None:
+                    return found
             except DuplicateKeyError:  # another process seeded it at the same instant: match it next time
-                await asyncio.sleep(0.05 * (attempt + 1))
-        raise RuntimeError(f"could not seed {kind} {doc['code']}")
+                pass
+            await asyncio.sleep(0.05 * (attempt + 1))
+        raise RuntimeError(f"could not seed {doc['code']}")
+
+    # -- lists ---------------------------------------------------------------------------------
 
     async def list_departments(self) -> list[dict[str, Any]]:
-        return await self.departments.find({}).sort("code", ASCENDING).to_list(None)
+        return await self._departments.find({}).sort("code", ASCENDING).to_list(None)
 
     async def list_halls(self, *, include_inactive: bool = False) -> list[dict[str, Any]]:
         q = {} if include_inactive else {"status": "active"}
-        return await self.halls.find(q).sort("code", ASCENDING).to_list(None)
+        return await self._halls.find(q).sort("code", ASCENDING).to_list(None)
 
     async def list_services(self, *, department_id: str | None = None, hall_id: str | None = None,
                             life_event: str | None = None, q: str | None = None, frequent: bool | None = None,
@@ -99,4 +146,4 @@ class CatalogueStore:
         if q:
             pattern = re.escape(q)
             query["$or"] = [{"name": {"$regex": pattern}}, {"keywords": {"$regex": pattern}}]
-        return await self.services.find(query).sort("code", ASCENDING).to_list(None)
+        return await self._services.find(query).sort("code", ASCENDING).to_list(None)

@@ -27,6 +27,7 @@ class Resident:
     id: str
     openid: str
     realname_verified: bool
+    session_id: str = ""   # the login session the request's token belongs to
 
     kind = "resident"
 
@@ -41,6 +42,7 @@ class Staff:
     username: str
     roles: frozenset[str]
     display_name: str = ""
+    session_id: str = ""
 
     kind = "staff"
 

@@ -22,6 +22,7 @@ from bson import ObjectId
 
 from backend.core import errors
 from backend.core.clock import iso
+from backend.core.inputs import check_path, parse_json
 from backend.core.logs import request_id_var
 from backend.core.schema import coerce_query, validate
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("zjb.api")
 access_log = logging.getLogger("zjb.access")
 
-MAX_JSON_DEPTH = 32
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -101,23 +101,6 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=to_json, separators=(",", ":"))
 
 
-def _depth(value: Any, limit: int) -> int:
-    """Depth of nested containers, stopping early past ``limit``."""
-    stack = [(value, 1)]
-    deepest = 0
-    while stack:
-        v, d = stack.pop()
-        if d > limit:
-            return d
-        if isinstance(v, dict):
-            deepest = max(deepest, d)
-            stack.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            deepest = max(deepest, d)
-            stack.extend((x, d + 1) for x in v)
-    return deepest
-
-
 class BaseHandler(tornado.web.RequestHandler):
     """Request id, structured access log, security headers. Every handler derives from this."""
 
@@ -174,6 +157,7 @@ class ApiHandler(BaseHandler):
     async def prepare(self) -> None:
         if self.request.method == "OPTIONS":
             return
+        check_path(self.request.path)
         op = self._operation()
         if op is None:
             raise errors.MethodNotAllowed()
@@ -194,13 +178,7 @@ class ApiHandler(BaseHandler):
             raise errors.UnsupportedMediaType()
         if len(self.request.body) > self.edge.max_body_bytes:
             raise errors.PayloadTooLarge()
-        try:
-            data = json.loads(self.request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise errors.InvalidInput(message="请求内容不是有效的 JSON") from None
-        if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-            raise errors.InvalidInput(message="请求内容嵌套过深")
-        return data
+        return parse_json(self.request.body)
 
     def reply(self, payload: Any, status: int = 200) -> None:
         """Write a JSON answer. In tests every answer is checked against its documented schema."""
@@ -270,6 +248,7 @@ class NotFoundHandler(ApiHandler):
     """Unknown paths answer 404 in the contract's shape."""
 
     async def prepare(self) -> None:
+        check_path(self.request.path)
         raise errors.NotFound(message="接口不存在")
 
 

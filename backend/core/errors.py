@@ -1,11 +1,21 @@
-"""One error hierarchy. Services raise these; ``ApiHandler.write_error`` turns them into the
-contract's shape ``{"error": {"code", "message", "details"}}`` in one place.
+"""One error hierarchy, and the catalogue of every error code the API answers with.
 
-The message is Chinese, for people; ``code`` is stable, for machines.
+Services raise these; ``ApiHandler.write_error`` turns them into the contract's shape
+``{"error": {"code", "message", "details"}}`` in one place. ``code`` is stable, for machines;
+``message`` is Chinese, for people.
+
+Every code is a class below with its HTTP status and default message: ``raise SlotFull()``, or
+with a message fitted to the case, ``raise SlotFull("该时段已约满")``. Raising a base class with a
+code (``Conflict("…", code="slot_full")``) names the same catalogue entry: its status and, when no
+message is given, its message apply. ``catalogue()`` lists the entries; the OpenAPI document and
+the mini-program's and console's message tables (``scripts/gen_tables.py``) are made from it, and
+a test checks that every code raised in the code base is here.
 """
 from __future__ import annotations
 
 from typing import Any
+
+_BY_CODE: dict[str, type["AppError"]] = {}
 
 
 class AppError(Exception):
@@ -13,11 +23,22 @@ class AppError(Exception):
     code = "bad_request"
     message = "请求有误"
 
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "code" in cls.__dict__:
+            if cls.code in _BY_CODE:
+                raise TypeError(f"error code {cls.code!r} is defined twice "
+                                f"({_BY_CODE[cls.code].__name__}, {cls.__name__})")
+            _BY_CODE[cls.code] = cls
+
     def __init__(self, message: str | None = None, *, code: str | None = None,
                  details: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
-        self.message = message or type(self).message
+        entry = _BY_CODE.get(code) if code else None
         if code:
             self.code = code
+        if entry is not None:
+            self.http_status = entry.http_status
+        self.message = message or (entry or type(self)).message
         self.details = details or {}
         self.headers = headers or {}
         super().__init__(f"{self.code}: {self.message}")
@@ -25,6 +46,22 @@ class AppError(Exception):
     def to_body(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
+
+_BY_CODE[AppError.code] = AppError
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """Every error code, by code: ``[{"code", "status", "message"}, ...]``."""
+    return [{"code": code, "status": cls.http_status, "message": cls.message}
+            for code, cls in sorted(_BY_CODE.items())]
+
+
+def lookup(code: str) -> type[AppError] | None:
+    """The catalogue class of ``code``, or None."""
+    return _BY_CODE.get(code)
+
+
+# --- Generic errors, one per status ----------------------------------------------------------
 
 class InvalidInput(AppError):
     """400 with ``details.fields = {field: reason}``."""
@@ -64,10 +101,10 @@ class MethodNotAllowed(AppError):
 
 
 class Conflict(AppError):
-    """409: a state conflict. Always raised with its own code (``slot_full``, ``invalid_state``)."""
+    """409: a state conflict. Raise the specific class (``SlotFull``, ``InvalidState``)."""
     http_status = 409
     code = "conflict"
-    message = "操作与当前状态冲突"
+    message = "操作与当前状态冲突，请刷新后重试"
 
 
 class InvalidState(Conflict):
@@ -115,6 +152,205 @@ class ServiceUnavailable(AppError):
     http_status = 503
     code = "service_unavailable"
     message = "服务暂时不可用，请稍后再试"
+
+
+# --- Accounts and identity -------------------------------------------------------------------
+
+class AccountDisabled(Forbidden):
+    code = "account_disabled"
+    message = "账号已停用，请联系政务服务中心"
+
+
+class AccountLocked(Forbidden):
+    code = "account_locked"
+    message = "登录失败次数过多，账号已暂时锁定"
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    message = "用户名已存在"
+
+
+class SelfLockout(Conflict):
+    code = "self_lockout"
+    message = "不能停用自己或取消自己的管理员角色"
+
+
+class RealnameRequired(Forbidden):
+    code = "realname_required"
+    message = "请先完成实名认证"
+
+
+class RealnameMismatch(InvalidInput):
+    code = "realname_mismatch"
+    message = "姓名与身份证号不一致，请核对后重试"
+
+
+class RealnameAlreadyBound(Conflict):
+    code = "realname_already_bound"
+    message = "账号已完成实名认证，不能更换身份证号"
+
+
+class IdNumberAlreadyBound(Conflict):
+    code = "id_number_already_bound"
+    message = "该身份证号已绑定其他微信账号"
+
+
+# --- Catalogue and cases ---------------------------------------------------------------------
+
+class CodeTaken(Conflict):
+    code = "code_taken"
+    message = "该编码已被使用"
+
+
+class NotOnline(Conflict):
+    code = "not_online"
+    message = "该事项不支持网上申报，请预约到大厅办理"
+
+
+class AlreadyRated(Conflict):
+    code = "already_rated"
+    message = "该办件已评价"
+
+
+class CalendarNotCovered(ServiceUnavailable):
+    """A working-day question about a year the holiday calendar does not know yet."""
+    code = "calendar_not_covered"
+    message = "工作日历尚未包含该年份的节假日安排，暂时无法计算办理时限，请联系政务服务中心"
+
+
+# --- Appointments and the hall queue ---------------------------------------------------------
+
+class HallScope(Forbidden):
+    code = "hall_scope"
+    message = "您无权操作该大厅"
+
+
+class BookingBlocked(Forbidden):
+    code = "booking_blocked"
+    message = "因多次爽约，网上预约已暂停，可到大厅现场取号办理"
+
+
+class SlotNotOpen(Conflict):
+    code = "slot_not_open"
+    message = "该时段尚未开放预约"
+
+
+class SlotClosed(Conflict):
+    code = "slot_closed"
+    message = "该时段已过或即将开始，不能预约"
+
+
+class SlotFull(Conflict):
+    code = "slot_full"
+    message = "该时段已约满，可加入候补"
+
+
+class SlotAvailable(Conflict):
+    code = "slot_available"
+    message = "该时段还有名额，请直接预约"
+
+
+class AlreadyBooked(Conflict):
+    code = "already_booked"
+    message = "您已预约过该事项"
+
+
+class DailyLimit(Conflict):
+    code = "daily_limit"
+    message = "已达到每天的预约次数上限"
+
+
+class TooManyOpen(Conflict):
+    code = "too_many_open"
+    message = "未办理的预约过多，请办理或取消后再预约"
+
+
+class CancelTooLate(Conflict):
+    code = "cancel_too_late"
+    message = "距预约开始时间太近，已不能取消"
+
+
+class AlreadyWaitlisted(Conflict):
+    code = "already_waitlisted"
+    message = "您已在该时段的候补名单中"
+
+
+class OfferExpired(Conflict):
+    code = "offer_expired"
+    message = "候补名额已过期"
+
+
+class CheckinTooEarly(Conflict):
+    code = "checkin_too_early"
+    message = "签到时间未到"
+
+
+class CheckinTooLate(Conflict):
+    code = "checkin_too_late"
+    message = "已超过签到时间，请重新预约或现场取号"
+
+
+class QueueEmpty(Conflict):
+    code = "queue_empty"
+    message = "当前没有等候的号"
+
+
+class RecallLimit(Conflict):
+    code = "recall_limit"
+    message = "重呼次数已达上限，请标记为过号"
+
+
+# --- Payments --------------------------------------------------------------------------------
+
+class PaymentExpired(InvalidState):
+    code = "payment_expired"
+    message = "缴款单已过期，请联系窗口重新开具"
+
+
+class PaymentBusy(Conflict):
+    code = "payment_busy"
+    message = "缴款单正在处理，请稍后重试"
+
+
+class TooManyAttempts(Conflict):
+    code = "too_many_attempts"
+    message = "支付尝试次数过多，请联系窗口"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    message = "该请求号已用于另一笔退款"
+
+
+class RefundInProgress(Conflict):
+    code = "refund_in_progress"
+    message = "该缴款单有退款正在处理，请稍后再试"
+
+
+class RefundExceedsPaid(Conflict):
+    code = "refund_exceeds_paid"
+    message = "退款金额超过可退金额"
+
+
+# --- Sandbox ---------------------------------------------------------------------------------
+
+class ClockFixed(Conflict):
+    """The sandbox clock: this server's clock is not one that may be moved."""
+    code = "clock_fixed"
+    message = "当前时钟不可调整"
+
+
+class OrderClosed(Conflict):
+    """The payment providers' stand-ins: the order was closed before the resident paid."""
+    code = "order_closed"
+    message = "订单已关闭，无法支付"
+
+
+class OrderExpired(Conflict):
+    """The payment providers' stand-ins: the order expired before the resident paid."""
+    code = "order_expired"
+    message = "订单已过期，无法支付"
 
 
 # --- Materials (files) and e-licences ---------------------------------------------------------

@@ -1,6 +1,10 @@
 """``/openapi.json``: an OpenAPI 3.1 document built from the routes' ``@operation`` declarations,
 the same schemas that validate requests. A route method without a declaration is a bug the
 test suite reports.
+
+The error catalogue (``backend.core.errors``) is published with it: ``components.schemas.ErrorCode``
+enumerates every code the ``Error`` shape may carry, and ``x-error-codes`` gives each code's HTTP
+status and default Chinese message.
 """
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import copy
 import re
 from typing import Any, Iterable
 
+from backend.core import errors
 from backend.core.api import Operation
 from backend.core.schema import ERROR
 
@@ -46,6 +51,15 @@ def _strip(schema: Any) -> Any:
     return copy.deepcopy(schema)
 
 
+def error_schemas() -> dict[str, Any]:
+    """``Error`` whose ``code`` is one of ``ErrorCode``, the catalogue's codes."""
+    error = copy.deepcopy(ERROR)
+    error["properties"]["error"]["properties"]["code"] = {"$ref": "#/components/schemas/ErrorCode"}
+    code = {"type": "string", "enum": [e["code"] for e in errors.catalogue()],
+            "description": "错误码；各码的 HTTP 状态与默认提示见文档顶层的 x-error-codes。"}
+    return {"Error": error, "ErrorCode": code}
+
+
 def build_openapi(routes: Iterable[tuple], *, title: str, version: str, server_url: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for r in routes:
@@ -65,8 +79,9 @@ def build_openapi(routes: Iterable[tuple], *, title: str, version: str, server_u
                  "description": "指尖办核心接口。错误统一为 {\"error\": {\"code\", \"message\", \"details\"}}。"},
         "servers": [{"url": server_url}],
         "paths": paths,
+        "x-error-codes": errors.catalogue(),
         "components": {
-            "schemas": {"Error": ERROR},
+            "schemas": error_schemas(),
             "securitySchemes": {
                 "resident": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                              "description": "居民令牌（/auth/wechat-login）"},
@@ -110,8 +125,8 @@ def _operation(op: Operation, path_params: list[dict], op_id: str) -> dict[str, 
     if op.query:
         error_codes.add(400)
     error_codes.update({500, 503})
+    error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for code in sorted(error_codes):
-        responses.setdefault(str(code), {"description": ERROR_TEXT.get(code, "错误"),
-                                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+        responses.setdefault(str(code), {"description": ERROR_TEXT.get(code, "错误"), "content": error_body})
     out["responses"] = responses
     return out

@@ -5,10 +5,11 @@ A property schema may carry ``x-message`` to replace the generic reason (e.g. fo
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
 from backend.core.errors import InvalidInput
 
@@ -17,13 +18,36 @@ TYPE_ZH = {"string": "字符串", "integer": "整数", "number": "数字", "bool
 
 _validators: dict[int, Draft202012Validator] = {}
 
+# Formats that are checked (others are documentation only). A date must exist in the calendar:
+# 2026-02-30 is refused here, not by a ValueError deep in a service.
+FORMATS = FormatChecker(formats=())
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    return bool(_DATE.fullmatch(value)) and dt.date.fromisoformat(value) is not None
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATETIME.fullmatch(value):
+        return False
+    stamp = value[:19].replace("t", "T").replace(" ", "T")
+    return dt.datetime.fromisoformat(stamp) is not None
+
 
 def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     key = id(schema)
     v = _validators.get(key)
     if v is None or v.schema is not schema:
         Draft202012Validator.check_schema(schema)
-        v = Draft202012Validator(schema)
+        v = Draft202012Validator(schema, format_checker=FORMATS)
         _validators[key] = v
     return v
 
@@ -40,6 +64,8 @@ def _reason(err: Any) -> str:
         return "不能为空" if val == 1 else f"长度至少为 {val}"
     if kind == "maxLength":
         return f"长度不能超过 {val}"
+    if kind == "format" and val in ("date", "date-time"):
+        return custom or ("不是有效的日期（YYYY-MM-DD）" if val == "date" else "不是有效的时间（ISO 8601）")
     if kind in ("pattern", "format"):
         return custom or "格式不正确"
     if kind == "enum":
@@ -149,6 +175,7 @@ def list_of(item: dict[str, Any]) -> dict[str, Any]:
 
 
 DATETIME = string(format="date-time", description="ISO 8601, +08:00")
+DATE = string(pattern=r"^\d{4}-\d{2}-\d{2}$", format="date", description="YYYY-MM-DD")
 ID = string(minLength=1, maxLength=64)
 ERROR = obj({
     "error": obj({

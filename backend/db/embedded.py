@@ -5,6 +5,11 @@ It is a separate process so that a crash in either cannot corrupt the other, and
 can stop and start it under a running app. It never outlives us: the child asks the kernel for
 SIGTERM when its parent dies (``PR_SET_PDEATHSIG``), and ``stop()`` terminates it cleanly.
 The URI always carries ``retryWrites=false`` (retryable writes slow SecantusDB down ~15x).
+
+``supervise()`` watches the child: if it dies, it is started again on the same port and files
+(WiredTiger recovers from its journal), after 1 s, then 2, 4 … at most 8 s between tries. The app's
+database client reconnects by itself; meanwhile ``/readyz`` answers 503 and requests that need
+the database 503 ``service_unavailable``.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -52,6 +58,10 @@ class EmbeddedDatabase:
         self.port = port or 0
         self.proc: subprocess.Popen[bytes] | None = None
         self._log_file = None
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self.restarts = 0
 
     @property
     def uri(self) -> str:
@@ -62,8 +72,14 @@ class EmbeddedDatabase:
         return self.data_dir / "run" / "db.json"
 
     def start(self, timeout: float = 60.0) -> str:
+        with self._lock:
+            return self._start(timeout)
+
+    def _start(self, timeout: float) -> str:
         if self.proc and self.proc.poll() is None:
             return self.uri
+        if self._log_file:
+            self._log_file.close()
         self.path.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         if not self.port:
@@ -83,8 +99,9 @@ class EmbeddedDatabase:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
+                code, self.proc = self.proc.returncode, None
                 raise EmbeddedDatabaseError(
-                    f"the embedded database exited with code {self.proc.returncode} at start-up; "
+                    f"the embedded database exited with code {code} at start-up; "
                     f"see {self.data_dir / 'logs' / 'secantusdb.log'} (is another server using {self.path}?)")
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.5):
@@ -97,10 +114,52 @@ class EmbeddedDatabase:
                     client.close()
             except Exception:  # noqa: BLE001 - not up yet
                 time.sleep(0.1)
-        self.stop()
+        self._stop(5.0)
         raise EmbeddedDatabaseError(f"the embedded database did not answer within {timeout:.0f}s")
 
+    def supervise(self, *, poll: float = 0.5, first_delay: float = 1.0, max_delay: float = 8.0) -> None:
+        """Restart the child whenever it dies, until ``stop()``."""
+        if self._watcher is not None:
+            return
+        self._stopping.clear()
+
+        def watch() -> None:
+            delay = first_delay
+            while not self._stopping.wait(poll):
+                proc = self.proc
+                if proc is not None and proc.poll() is None:
+                    continue
+                log.error("embedded database is not running; restarting",
+                          extra={"code": proc.returncode if proc else None, "retry_in_s": delay,
+                                 "restarts": self.restarts})
+                if self._stopping.wait(delay):
+                    return
+                try:
+                    with self._lock:
+                        if self._stopping.is_set():
+                            return
+                        self._start(60.0)
+                    self.restarts += 1
+                    delay = first_delay
+                    log.warning("embedded database restarted", extra={"pid": self.proc.pid if self.proc else None,
+                                                                      "restarts": self.restarts})
+                except Exception:  # noqa: BLE001 - keep trying, backing off
+                    log.exception("embedded database did not restart")
+                    delay = min(delay * 2, max_delay)
+
+        # The child's PR_SET_PDEATHSIG follows the thread that started it: this one lives until stop().
+        self._watcher = threading.Thread(target=watch, name="db-supervisor", daemon=True)
+        self._watcher.start()
+
     def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join(timeout)
+        with self._lock:
+            self._stop(timeout)
+
+    def _stop(self, timeout: float) -> None:
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

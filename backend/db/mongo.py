@@ -6,6 +6,7 @@ they already exist). Domains own their specs; nothing here knows about bookings 
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -70,9 +71,10 @@ async def in_transaction(client: AsyncMongoClient, fn: Any) -> Any:
         return await s.with_transaction(fn)
 
 
-async def ping(client: AsyncMongoClient) -> bool:
+async def ping(client: AsyncMongoClient, timeout: float = 1.0) -> bool:
+    """Whether the database answers within ``timeout`` seconds (readiness must answer quickly)."""
     try:
-        await client.admin.command("ping")
+        await asyncio.wait_for(client.admin.command("ping"), timeout)
         return True
     except Exception:  # noqa: BLE001 - any failure means "not ready"
         return False

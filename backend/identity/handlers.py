@@ -26,6 +26,14 @@ class RefreshHandler(ApiHandler):
         self.reply({**pair.as_dict(), "user": {"id": me["id"], "realname_verified": me["realname_verified"]}})
 
 
+class LogoutHandler(ApiHandler):
+    @operation("退出登录：本次登录的令牌随即失效（everywhere 为 true 时所有设备一并退出）", tags=TAGS, auth="resident",
+               body=s.LOGOUT, responses={200: s.OK}, errors=(400, 401))
+    async def post(self) -> None:
+        await self.identity.logout(self.principal, everywhere=self.body.get("everywhere", False))
+        self.reply({"ok": True})
+
+
 class MeHandler(ApiHandler):
     @operation("我的账号（仅脱敏信息）", tags=TAGS, auth="resident", responses={200: s.ME}, errors=(401,))
     async def get(self) -> None:
@@ -45,6 +53,7 @@ class RealnameHandler(ApiHandler):
 default_handlers = [
     route("/api/v1/auth/wechat-login", WeChatLoginHandler),
     route("/api/v1/auth/refresh", RefreshHandler),
+    route("/api/v1/auth/logout", LogoutHandler),
     route("/api/v1/me", MeHandler),
     route("/api/v1/me/realname", RealnameHandler),
 ]

@@ -22,7 +22,7 @@ from wechatpy.exceptions import WeChatClientException
 from backend.core import errors
 from backend.core.providers import Provider
 from backend.core.signing import request_signature
-from backend.core.wechat import wechat_client
+from backend.core.wechat import WeChatProvider
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class WeChatLogin(Protocol):
     async def code_to_session(self, code: str) -> WeChatSession: ...
 
 
-class WeChatPyLogin(Provider):
+class WeChatPyLogin(WeChatProvider):
     name = "wechat"
 
     # code2Session errors by meaning (provider-facts.md)
@@ -44,9 +44,6 @@ class WeChatPyLogin(Provider):
         40163: ("登录凭证已被使用，请重新登录", "wechat_code_used"),
         40226: ("该微信账号存在风险，暂时无法登录", "wechat_risky_user"),
     }
-
-    def __init__(self, appid: str, secret: str, gateway: str, timeout: float):
-        self._client = wechat_client(appid, secret, gateway, timeout=timeout)
 
     async def code_to_session(self, code: str) -> WeChatSession:
         try:

@@ -3,6 +3,8 @@ from backend.core.schema import DATETIME, boolean, integer, nullable, obj, strin
 
 WECHAT_LOGIN = obj({"code": string(minLength=1, maxLength=128, description="wx.login 返回的 code")}, ["code"])
 REFRESH = obj({"refresh_token": string(minLength=16, maxLength=256)}, ["refresh_token"])
+LOGOUT = obj({"everywhere": boolean(description="在所有设备上退出")})
+OK = obj({"ok": boolean()}, ["ok"])
 REALNAME = obj({
     "name": string(minLength=1, maxLength=30, description="姓名"),
     "id_number": string(minLength=1, maxLength=32, description="18位居民身份证号"),

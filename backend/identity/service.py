@@ -13,10 +13,16 @@ from backend.core.access import Resident, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.crypto import PersonalDataCipher
-from backend.identity.idnumber import (IdNumberError, mask_id_number, mask_name, validate_id_number,
-                                       validate_name)
+from backend.identity.handling import ResidentHandling, access_reveal
+from backend.identity.idnumber import (
+    IdNumberError,
+    mask_id_number,
+    mask_name,
+    validate_id_number,
+    validate_name,
+)
 from backend.identity.providers import RealnameVerifier, WeChatLogin
-from backend.identity.store import UserStore, object_id
+from backend.identity.store import UserStore
 from backend.identity.tokens import TokenPair, TokenService
 
 log = logging.getLogger("zjb.identity")
@@ -39,7 +45,7 @@ def public_user(user: dict[str, Any]) -> dict[str, Any]:
 class IdentityService:
     def __init__(self, *, users: UserStore, tokens: TokenService, wechat: WeChatLogin,
                  verifier: RealnameVerifier, cipher: PersonalDataCipher, limiter: RateLimiter,
-                 limits: RateLimitConfig, audit: AuditLog, clock: Clock):
+                 limits: RateLimitConfig, audit: AuditLog, clock: Clock, handling: ResidentHandling):
         self.users = users
         self.tokens = tokens
         self.wechat = wechat
@@ -48,6 +54,7 @@ class IdentityService:
         self.limiter = limiter
         self.audit = audit
         self.clock = clock
+        self.handling = handling
         self._login_ip = Limit("login-ip", limits.login_per_ip_per_minute, 60)
         self._login_openid = Limit("login-openid", limits.login_per_openid_per_minute, 60)
         self._rn_ip = Limit("realname-ip", limits.realname_per_ip_per_minute, 60)
@@ -62,7 +69,7 @@ class IdentityService:
         await self.limiter.hit(self._login_ip, ip)
         session = await self.wechat.code_to_session(code)
         await self.limiter.hit(self._login_openid, session.openid)
-        user = await self.users.upsert_by_openid(session.openid, session.unionid, self.clock.now())
+        user = await self.users.record_login(session.openid, session.unionid, self.clock.now())
         if user.get("status") != "active":
             raise errors.Forbidden("账号已停用，请联系政务服务中心", code="account_disabled")
         pair = await self.tokens.issue(str(user["_id"]), AUDIENCE)
@@ -71,20 +78,29 @@ class IdentityService:
 
     async def refresh(self, refresh_token: str) -> tuple[dict[str, Any], TokenPair]:
         subject, pair = await self.tokens.rotate(refresh_token, AUDIENCE)
-        user = await self.users.get(subject)
+        user = await self.users.by_id(subject)
         if user is None or user.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录")
         return user, pair
 
     async def authenticate(self, token: str) -> Resident:
-        claims = self.tokens.verify_access(token, AUDIENCE)
-        user = await self.users.get(claims["sub"])
+        claims = await self.tokens.authenticate(token, AUDIENCE)
+        user = await self.users.by_id(claims["sub"])
         if user is None or user.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
-        return Resident(id=str(user["_id"]), openid=user["openid"], realname_verified=bool(user.get("realname")))
+        return Resident(id=str(user["_id"]), openid=user["openid"], realname_verified=bool(user.get("realname")),
+                        session_id=claims["sid"])
+
+    async def logout(self, resident: Resident, *, everywhere: bool = False) -> None:
+        """End this login (its tokens stop working at once), or every login of the resident."""
+        if everywhere:
+            await self.tokens.end_sessions_of(resident.id, AUDIENCE, "logout_everywhere")
+        else:
+            await self.tokens.end_session(resident.session_id, "logout")
+        log.info("resident logged out", extra={"user_id": resident.id, "everywhere": everywhere})
 
     async def me(self, resident: Resident) -> dict[str, Any]:
-        user = await self.users.get(resident.id)
+        user = await self.users.by_id(resident.id)
         if user is None:
             raise errors.Unauthenticated()
         return public_user(user)
@@ -106,9 +122,8 @@ class IdentityService:
         if problems:
             raise errors.InvalidInput(problems, message="姓名或身份证号有误，请核对")
         id_hash = self.cipher.keyed_hash(id_number)
-        await self.limiter.hit(self._rn_id, id_hash)
 
-        user = await self.users.get(resident.id)
+        user = await self.users.by_id(resident.id)
         if user is None:
             raise errors.Unauthenticated()
         existing = user.get("realname")
@@ -116,14 +131,16 @@ class IdentityService:
             if existing["id_hash"] == id_hash:
                 return public_user(user)  # the same binding again: nothing to do
             raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
-        other = await self.users.find_by_id_hash(id_hash)
-        if other is not None:
-            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound")
-
+        # The provider first: a wrong name never counts against the person whose number it is,
+        # and whether a number is bound is told only to someone who has proved the name with it.
         result = await self.verifier.verify(name, id_number)
         if not result.consistent:
             raise errors.InvalidInput({"name": "姓名与身份证号不一致"}, code="realname_mismatch",
                                       message="姓名与身份证号不一致，请核对后重试")
+        await self.limiter.hit(self._rn_id, id_hash)
+        if await self.users.by_id_hash(id_hash) is not None:
+            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound")
+
         aad = str(user["_id"])
         realname = {
             "name_sealed": self.cipher.seal(name, aad=aad),
@@ -146,7 +163,7 @@ class IdentityService:
         return public_user({**user, "realname": realname})
 
     async def bind_realname_result(self, resident: Resident, id_hash: str) -> dict[str, Any]:
-        user = await self.users.get(resident.id)
+        user = await self.users.by_id(resident.id)
         if user and user.get("realname") and user["realname"]["id_hash"] == id_hash:
             return public_user(user)
         raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
@@ -154,21 +171,24 @@ class IdentityService:
     # -- staff views of residents --------------------------------------------------------------
 
     async def resident_for_staff(self, user_id: str) -> dict[str, Any]:
-        user = await self.users.get(user_id)
+        user = await self.users.by_id(user_id)
         if user is None:
             raise errors.NotFound()
         return {**public_user(user), "openid_masked": user["openid"][:4] + "****" + user["openid"][-4:],
                 "status": user.get("status")}
 
     async def reveal_identity(self, staff: Staff, user_id: str, reason: str, ip: str) -> dict[str, Any]:
-        """The full name and ID number, for a stated reason, always audited."""
-        user = await self.users.get(user_id)
+        """The full name and ID number, for a stated reason, to staff handling the resident;
+        always audited with the reason and the tie."""
+        user = await self.users.by_id(user_id)
         if user is None or not user.get("realname"):
             raise errors.NotFound()
         rn = user["realname"]
         aad = str(user["_id"])
+        why = await access_reveal(staff, aad, self.handling)
         await self.audit.record(actor=staff_actor(staff), action="resident.identity.reveal",
-                                target_type="resident", target_id=aad, details={"reason": reason}, ip=ip)
+                                target_type="resident", target_id=aad, details={"reason": reason, "handling": why},
+                                ip=ip)
         return {"id": aad, "name": self.cipher.open(rn["name_sealed"], aad=aad),
                 "id_number": self.cipher.open(rn["id_sealed"], aad=aad)}
 
@@ -184,4 +204,4 @@ class IdentityService:
         return count
 
 
-__all__ = ["IdentityService", "public_user", "object_id"]
+__all__ = ["IdentityService", "public_user"]

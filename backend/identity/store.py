@@ -1,16 +1,18 @@
-"""Storage of resident accounts (``users``)."""
+"""Storage of resident accounts (``users``) and of refresh tokens (``refresh_tokens``)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, AsyncIterator
 
 from bson import ObjectId
-from bson.errors import InvalidId
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
+
+AUDIENCES = ("resident", "staff")
 
 COLLECTIONS = [
     CollectionSpec(
@@ -33,37 +35,66 @@ COLLECTIONS = [
         }},
         doc="Resident accounts; identity numbers only sealed (AES-GCM) and as a keyed hash.",
     ),
+    CollectionSpec(
+        "refresh_tokens",
+        indexes=(
+            IndexModel([("family", ASCENDING)]),
+            IndexModel([("subject", ASCENDING), ("audience", ASCENDING)]),
+            IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["_id", "family", "subject", "audience", "expires_at", "revoked"],
+            "properties": {"_id": {"bsonType": "string"}, "revoked": {"bsonType": "bool"},
+                           "audience": {"enum": list(AUDIENCES)}},
+        }},
+        doc="Refresh tokens by SHA-256 hash; one use each; families revoked on reuse.",
+    ),
+    CollectionSpec(
+        "sessions",
+        indexes=(
+            IndexModel([("subject", ASCENDING), ("audience", ASCENDING)]),
+            IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["_id", "subject", "audience", "created_at", "last_seen_at", "ended_at"],
+            "properties": {"_id": {"bsonType": "string"}, "audience": {"enum": list(AUDIENCES)}},
+        }},
+        doc="Login sessions (one per refresh-token family): every access token names one, and an "
+            "ended session (logout, password change, disabling, refresh-token reuse) stops them all.",
+    ),
 ]
-
-
-def object_id(value: str) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
 
 
 class UserStore:
     def __init__(self, db: AsyncDatabase):
         self._col = db["users"]
 
-    async def get(self, user_id: str) -> dict[str, Any] | None:
+    async def by_id(self, user_id: str) -> dict[str, Any] | None:
         oid = object_id(user_id)
         return None if oid is None else await self._col.find_one({"_id": oid})
 
-    async def upsert_by_openid(self, openid: str, unionid: str | None, now: dt.datetime) -> dict[str, Any]:
-        update = {"$set": {"last_login_at": now},
-                  "$setOnInsert": {"openid": openid, "created_at": now, "status": "active", "realname": None}}
+    async def by_ids(self, user_ids: list[str]) -> list[dict[str, Any]]:
+        oids = [o for o in (object_id(u) for u in user_ids) if o is not None]
+        return await self._col.find({"_id": {"$in": oids}}).to_list(None) if oids else []
+
+    async def record_login(self, openid: str, unionid: str | None, now: dt.datetime) -> dict[str, Any]:
+        """The account of this openid, created at its first login; its last login set to ``now``."""
+        update: dict[str, Any] = {
+            "$set": {"last_login_at": now},
+            "$setOnInsert": {"openid": openid, "created_at": now, "status": "active", "realname": None}}
         if unionid:
             update["$set"]["unionid"] = unionid
         try:
-            return await self._col.find_one_and_update({"openid": openid}, update, upsert=True,
-                                                       return_document=ReturnDocument.AFTER)
+            await self._col.update_one({"openid": openid}, update, upsert=True)
         except DuplicateKeyError:  # a first login raced with itself; the other insert won
-            return await self._col.find_one_and_update({"openid": openid}, {"$set": {"last_login_at": now}},
-                                                       return_document=ReturnDocument.AFTER)
+            await self._col.update_one({"openid": openid}, {"$set": update["$set"]})
+        doc = await self._col.find_one({"openid": openid})
+        assert doc is not None
+        return doc
 
-    async def find_by_id_hash(self, id_hash: str) -> dict[str, Any] | None:
+    async def by_id_hash(self, id_hash: str) -> dict[str, Any] | None:
         return await self._col.find_one({"realname.id_hash": id_hash})
 
     async def bind_realname(self, user_id: ObjectId, realname: dict[str, Any]) -> bool:
@@ -77,5 +108,69 @@ class UserStore:
                                          {"$set": {f"realname.{k}": v for k, v in fields.items()}})
         return res.modified_count == 1
 
-    def needing_reseal(self, active_kid: str):  # noqa: ANN201 - an async cursor
+    def needing_reseal(self, active_kid: str) -> AsyncIterator[dict[str, Any]]:
         return self._col.find({"realname": {"$ne": None}, "realname.id_sealed.kid": {"$ne": active_kid}})
+
+
+class RefreshTokenStore:
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["refresh_tokens"]
+
+    async def add(self, doc: dict[str, Any]) -> None:
+        await self._col.insert_one(doc)
+
+    async def use_once(self, token_hash: str, audience: str, now: dt.datetime) -> dict[str, Any] | None:
+        """Mark an unused, unrevoked, unexpired token used; the token, or None when it was not."""
+        res = await self._col.update_one(
+            {"_id": token_hash, "audience": audience, "used_at": None, "revoked": False, "expires_at": {"$gt": now}},
+            {"$set": {"used_at": now}})
+        if res.modified_count != 1:
+            return None
+        return await self._col.find_one({"_id": token_hash})
+
+    async def by_hash(self, token_hash: str, *, audience: str | None = None,
+                      subject: str | None = None) -> dict[str, Any] | None:
+        query: dict[str, Any] = {"_id": token_hash}
+        if audience is not None:
+            query["audience"] = audience
+        if subject is not None:
+            query["subject"] = subject
+        return await self._col.find_one(query)
+
+    async def revoke_families(self, families: list[str]) -> None:
+        if families:
+            await self._col.update_many({"family": {"$in": families}}, {"$set": {"revoked": True}})
+
+    async def revoke_subject(self, subject: str, audience: str) -> None:
+        await self._col.update_many({"subject": subject, "audience": audience}, {"$set": {"revoked": True}})
+
+
+class SessionStore:
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["sessions"]
+
+    async def open(self, doc: dict[str, Any]) -> None:
+        await self._col.insert_one(doc)
+
+    async def by_id(self, session_id: str) -> dict[str, Any] | None:
+        return await self._col.find_one({"_id": session_id})
+
+    async def end(self, session_id: str, reason: str, now: dt.datetime) -> bool:
+        res = await self._col.update_one({"_id": session_id, "ended_at": None},
+                                         {"$set": {"ended_at": now, "end_reason": reason}})
+        return res.modified_count == 1
+
+    async def end_all_of(self, subject: str, audience: str, reason: str, now: dt.datetime, *,
+                         keep: str | None = None) -> list[str]:
+        """End every open session of a person (but ``keep``); the ids of those ended."""
+        query: dict[str, Any] = {"subject": subject, "audience": audience, "ended_at": None}
+        if keep is not None:
+            query["_id"] = {"$ne": keep}
+        ids = [d["_id"] for d in await self._col.find(query, {"_id": 1}).to_list(None)]
+        if ids:
+            await self._col.update_many({"_id": {"$in": ids}, "ended_at": None},
+                                        {"$set": {"ended_at": now, "end_reason": reason}})
+        return ids
+
+    async def seen(self, session_id: str, now: dt.datetime) -> None:
+        await self._col.update_one({"_id": session_id, "ended_at": None}, {"$max": {"last_seen_at": now}})

@@ -1,10 +1,16 @@
-"""Our own tokens, for residents and for staff.
+"""Our own tokens and login sessions, for residents and for staff.
 
-Access tokens: JWT, HS256 pinned (RFC 8725), with issuer, audience (``resident`` or ``staff``,
-so neither opens the other's endpoints), expiry and a token id. Refresh tokens: 32 random bytes,
-stored only as a SHA-256 hash, one use each. Using one marks it used and issues the next in the
-same family; presenting a used one again means it was stolen or replayed, so the whole family
-is revoked and the person must log in again.
+A login opens a session. Access tokens: JWT, HS256 pinned (RFC 8725), with issuer, audience
+(``resident`` or ``staff``, so neither opens the other's endpoints), expiry, a token id and the
+session id (``sid``). Refresh tokens: 32 random bytes, stored only as a SHA-256 hash, one use
+each; each session is one family of them. Presenting a used one again means it was stolen or
+replayed, so the session ends and the person must log in again.
+
+Ending a session takes effect at once: every request checks its session against the database
+(``sessions``), through a per-process cache of at most ``check_cache_seconds`` (≤ 1 s), so a
+logout, a password change, disabling an account or a role change stops its access tokens in
+every process within a second, not when they expire. Staff sessions also end after a while
+without any request (idle) and a fixed time after login (lifetime), however often they refresh.
 """
 from __future__ import annotations
 
@@ -12,39 +18,43 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from pymongo import ASCENDING, IndexModel, ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core import errors
 from backend.core.clock import Clock
-from backend.db.mongo import CollectionSpec
+from backend.identity.store import AUDIENCES, RefreshTokenStore, SessionStore
 
 log = logging.getLogger("zjb.tokens")
 ALGORITHM = "HS256"
-AUDIENCES = ("resident", "staff")
+__all__ = ["AUDIENCES", "ALGORITHM", "SessionPolicy", "TokenPair", "TokenService"]
 
-COLLECTIONS = [
-    CollectionSpec(
-        "refresh_tokens",
-        indexes=(
-            IndexModel([("family", ASCENDING)]),
-            IndexModel([("subject", ASCENDING), ("audience", ASCENDING)]),
-            IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
-        ),
-        validator={"$jsonSchema": {
-            "bsonType": "object",
-            "required": ["_id", "family", "subject", "audience", "expires_at", "revoked"],
-            "properties": {"_id": {"bsonType": "string"}, "revoked": {"bsonType": "bool"},
-                           "audience": {"enum": list(AUDIENCES)}},
-        }},
-        doc="Refresh tokens by SHA-256 hash; one use each; families revoked on reuse.",
-    ),
-]
+# How often an active session's last request is written down (it only matters for idle timeouts).
+SEEN_EVERY = dt.timedelta(seconds=60)
+MAX_CACHED = 20_000
+
+# Why a session ended, and what the person is told.
+ENDED = {
+    "logout": "您已退出登录，请重新登录",
+    "logout_everywhere": "您已在所有设备上退出登录，请重新登录",
+    "password_changed": "密码已更改，请重新登录",
+    "account_changed": "账号状态或权限已变更，请重新登录",
+    "refresh_token_reused": "登录状态异常，已退出登录，请重新登录",
+    "idle": "长时间未操作，已自动退出登录，请重新登录",
+    "lifetime": "登录时间已到，请重新登录",
+}
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    access_seconds: int
+    refresh_seconds: int
+    idle_seconds: int | None = None       # the session ends after this long without a request
+    lifetime_seconds: int | None = None   # ... and this long after login, whatever happens
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,9 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
+    session_id: str
+    session_ends_at: dt.datetime | None = None   # the session's fixed end (staff: 12 h after login)
+    idle_seconds: int | None = None              # the session ends after this long without a request
 
     def as_dict(self) -> dict[str, Any]:
         return {"access_token": self.access_token, "refresh_token": self.refresh_token,
@@ -62,82 +75,172 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _ended(reason: str | None) -> errors.Unauthenticated:
+    if reason == "idle":
+        detail = "session_idle"
+    elif reason == "lifetime":
+        detail = "session_expired"
+    else:
+        detail = "session_ended"
+    return errors.Unauthenticated(ENDED.get(reason or "", "登录已失效，请重新登录"),
+                                  details={"reason": detail, "ended_because": reason or "unknown"})
+
+
 class TokenService:
-    def __init__(self, db: AsyncDatabase, *, secret: str, issuer: str, clock: Clock,
-                 ttl: dict[str, tuple[int, int]]):
-        self._col = db["refresh_tokens"]
+    def __init__(self, refresh: RefreshTokenStore, sessions: SessionStore, *, secret: str, issuer: str,
+                 clock: Clock, policies: dict[str, SessionPolicy], check_cache_seconds: float = 1.0):
+        self._refresh = refresh
+        self._sessions = sessions
         self._secret = secret
         self._issuer = issuer
         self._clock = clock
-        self._ttl = ttl  # audience -> (access seconds, refresh seconds)
+        self._policies = policies
+        self._cache_seconds = min(1.0, max(0.0, check_cache_seconds))
+        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
 
-    def _access(self, subject: str, audience: str, family: str, extra: dict[str, Any] | None) -> str:
-        now = self._clock.now()
-        claims = {"iss": self._issuer, "aud": audience, "sub": subject, "iat": int(now.timestamp()),
-                  "exp": int(now.timestamp()) + self._ttl[audience][0], "jti": uuid.uuid4().hex,
-                  "fam": family, **(extra or {})}
+    # -- issuing -----------------------------------------------------------------------------------
+
+    def _access(self, subject: str, audience: str, session_id: str, extra: dict[str, Any] | None) -> str:
+        now = int(self._clock.now().timestamp())
+        claims = {"iss": self._issuer, "aud": audience, "sub": subject, "iat": now,
+                  "exp": now + self._policies[audience].access_seconds, "jti": uuid.uuid4().hex,
+                  "sid": session_id, **(extra or {})}
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
-    async def issue(self, subject: str, audience: str, *, family: str | None = None,
-                    extra: dict[str, Any] | None = None) -> TokenPair:
-        family = family or uuid.uuid4().hex
+    async def _pair(self, subject: str, audience: str, session_id: str, lifetime_ends: dt.datetime | None,
+                    extra: dict[str, Any] | None) -> TokenPair:
+        policy = self._policies[audience]
         refresh = secrets.token_urlsafe(32)
         now = self._clock.now()
-        expires = now + dt.timedelta(seconds=self._ttl[audience][1])
-        await self._col.insert_one({
-            "_id": _hash(refresh), "family": family, "subject": subject, "audience": audience,
+        expires = now + dt.timedelta(seconds=policy.refresh_seconds)
+        if lifetime_ends is not None:
+            expires = min(expires, lifetime_ends)
+        await self._refresh.add({
+            "_id": _hash(refresh), "family": session_id, "subject": subject, "audience": audience,
             "issued_at": now, "expires_at": expires, "used_at": None, "revoked": False,
             "purge_at": expires + dt.timedelta(days=7),
         })
-        return TokenPair(self._access(subject, audience, family, extra), refresh, self._ttl[audience][0])
+        return TokenPair(self._access(subject, audience, session_id, extra), refresh, policy.access_seconds, session_id,
+                         lifetime_ends, policy.idle_seconds)
+
+    async def issue(self, subject: str, audience: str, *, extra: dict[str, Any] | None = None) -> TokenPair:
+        """Open a session (a login) and its first pair of tokens."""
+        policy = self._policies[audience]
+        now = self._clock.now()
+        session_id = uuid.uuid4().hex
+        ends = now + dt.timedelta(seconds=policy.lifetime_seconds) if policy.lifetime_seconds else None
+        last = ends or now + dt.timedelta(seconds=policy.refresh_seconds)
+        await self._sessions.open({"_id": session_id, "subject": subject, "audience": audience, "created_at": now,
+                                   "expires_at": ends, "last_seen_at": now, "ended_at": None,
+                                   "purge_at": last + dt.timedelta(days=30)})
+        return await self._pair(subject, audience, session_id, ends, extra)
+
+    # -- checking ----------------------------------------------------------------------------------
 
     def verify_access(self, token: str, audience: str) -> dict[str, Any]:
-        """Claims of a valid access token for ``audience``; anything else is 401.
-
-        Expiry is checked against the injected clock (so tests and sandbox time travel apply).
-        """
+        """Claims of a well-formed, signed, unexpired access token for ``audience``; anything else
+        is 401. Expiry is checked against the injected clock (tests and sandbox time travel)."""
         try:
             if jwt.get_unverified_header(token).get("alg") != ALGORITHM:
                 raise jwt.InvalidAlgorithmError("algorithm not allowed")
             claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM], audience=audience,
-                                issuer=self._issuer, options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"],
-                                                              "verify_exp": False, "verify_iat": False})
+                                issuer=self._issuer,
+                                options={"require": ["exp", "iat", "sub", "aud", "iss", "jti", "sid"],
+                                         "verify_exp": False, "verify_iat": False})
             if not isinstance(claims["exp"], int) or claims["exp"] <= int(self._clock.now().timestamp()):
                 raise jwt.ExpiredSignatureError("expired")
+            if not isinstance(claims["sid"], str):
+                raise jwt.InvalidTokenError("sid")
             return claims
         except jwt.ExpiredSignatureError:
             raise errors.Unauthenticated("登录已过期，请重新登录", details={"reason": "token_expired"}) from None
         except jwt.PyJWTError:
             raise errors.Unauthenticated("登录凭证无效，请重新登录", details={"reason": "token_invalid"}) from None
 
-    async def rotate(self, refresh_token: str, audience: str, *, extra: dict[str, Any] | None = None) -> tuple[str, TokenPair]:
-        """Use a refresh token once. Returns (subject, new pair). Reuse revokes the family."""
+    async def authenticate(self, token: str, audience: str) -> dict[str, Any]:
+        """Claims of an access token whose session is still open; otherwise 401."""
+        claims = self.verify_access(token, audience)
+        await self.check_session(claims["sid"], claims["sub"], audience)
+        return claims
+
+    async def check_session(self, session_id: str, subject: str, audience: str) -> None:
+        state = await self._state(session_id)
+        if state is None or state["subject"] != subject or state["audience"] != audience:
+            raise _ended(None)
+        await self._check_open(session_id, state, audience)
+
+    async def _state(self, session_id: str) -> dict[str, Any] | None:
+        hit = self._cache.get(session_id)
+        mono = time.monotonic()
+        if hit is not None and hit[0] > mono:
+            return hit[1]
+        state = await self._sessions.by_id(session_id)
+        if state is not None:
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.clear()
+            self._cache[session_id] = (mono + self._cache_seconds, state)
+        return state
+
+    async def _check_open(self, session_id: str, state: dict[str, Any], audience: str) -> None:
+        if state.get("ended_at") is not None:
+            raise _ended(state.get("end_reason"))
+        policy = self._policies[audience]
+        now = self._clock.now()
+        if state.get("expires_at") is not None and now >= state["expires_at"]:
+            await self.end_session(session_id, "lifetime")
+            raise _ended("lifetime")
+        if policy.idle_seconds is not None:
+            if now - state["last_seen_at"] > dt.timedelta(seconds=policy.idle_seconds):
+                await self.end_session(session_id, "idle")
+                raise _ended("idle")
+            if now - state["last_seen_at"] >= SEEN_EVERY:
+                await self._sessions.seen(session_id, now)
+                state["last_seen_at"] = now
+
+    # -- refreshing --------------------------------------------------------------------------------
+
+    async def rotate(self, refresh_token: str, audience: str, *,
+                     extra: dict[str, Any] | None = None) -> tuple[str, TokenPair]:
+        """Use a refresh token once. Returns (subject, new pair). Reuse ends the session."""
         now = self._clock.now()
         h = _hash(refresh_token)
-        doc = await self._col.find_one_and_update(
-            {"_id": h, "audience": audience, "used_at": None, "revoked": False, "expires_at": {"$gt": now}},
-            {"$set": {"used_at": now}},
-            return_document=ReturnDocument.AFTER,
-        )
+        doc = await self._refresh.use_once(h, audience, now)
         if doc is None:
-            old = await self._col.find_one({"_id": h, "audience": audience})
+            old = await self._refresh.by_hash(h, audience=audience)
             if old is not None and old.get("used_at") is not None and not old.get("revoked"):
-                await self.revoke_family(old["family"])
-                log.warning("refresh token reused; family revoked",
-                            extra={"family": old["family"], "subject": old["subject"]})
-                raise errors.Unauthenticated("登录状态异常，已退出所有设备，请重新登录",
-                                             details={"reason": "refresh_token_reused"})
+                await self.end_session(old["family"], "refresh_token_reused")
+                log.warning("refresh token reused; session ended",
+                            extra={"session": old["family"], "subject": old["subject"]})
+                raise errors.Unauthenticated(ENDED["refresh_token_reused"], details={"reason": "refresh_token_reused"})
+            if old is not None and old.get("revoked"):
+                state = await self._sessions.by_id(old["family"])
+                raise _ended(state.get("end_reason") if state else None)
             raise errors.Unauthenticated("登录已失效，请重新登录", details={"reason": "refresh_token_invalid"})
-        pair = await self.issue(doc["subject"], audience, family=doc["family"], extra=extra)
+        state = await self._sessions.by_id(doc["family"])
+        if state is None or state["subject"] != doc["subject"]:
+            raise _ended(None)
+        await self._check_open(doc["family"], state, audience)
+        pair = await self._pair(doc["subject"], audience, doc["family"], state.get("expires_at"), extra)
         return doc["subject"], pair
 
-    async def revoke_family(self, family: str) -> None:
-        await self._col.update_many({"family": family}, {"$set": {"revoked": True}})
+    # -- ending ------------------------------------------------------------------------------------
 
-    async def revoke_token_family(self, refresh_token: str, subject: str) -> None:
-        doc = await self._col.find_one({"_id": _hash(refresh_token), "subject": subject})
+    async def end_session(self, session_id: str, reason: str) -> None:
+        await self._sessions.end(session_id, reason, self._clock.now())
+        await self._refresh.revoke_families([session_id])
+        self._cache.pop(session_id, None)
+
+    async def end_session_of_refresh_token(self, refresh_token: str, subject: str, reason: str) -> None:
+        doc = await self._refresh.by_hash(_hash(refresh_token), subject=subject)
         if doc is not None:
-            await self.revoke_family(doc["family"])
+            await self.end_session(doc["family"], reason)
 
-    async def revoke_subject(self, subject: str, audience: str) -> None:
-        await self._col.update_many({"subject": subject, "audience": audience}, {"$set": {"revoked": True}})
+    async def end_sessions_of(self, subject: str, audience: str, reason: str, *, keep: str | None = None) -> None:
+        """End every session of a person (but ``keep``, the one asking, when given)."""
+        ended = await self._sessions.end_all_of(subject, audience, reason, self._clock.now(), keep=keep)
+        if keep is None:
+            await self._refresh.revoke_subject(subject, audience)
+        else:
+            await self._refresh.revoke_families(ended)
+        for sid in ended:
+            self._cache.pop(sid, None)

@@ -26,7 +26,7 @@ class VerifiedIdentities:
 
     async def of(self, user_id: str) -> VerifiedIdentity | None:
         """The real-name identity of this resident; None until they have verified it."""
-        user = await self._users.get(user_id)
+        user = await self._users.by_id(user_id)
         rn = (user or {}).get("realname")
         if not rn:
             return None

@@ -5,11 +5,12 @@ from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain
 from backend.staff import handlers
-from backend.staff.service import COLLECTIONS, StaffService
+from backend.staff.service import StaffService
+from backend.staff.store import COLLECTIONS, StaffStore
 
 
 def build(config: Config, deps: Deps) -> Domain:
-    staff = StaffService(db=deps.db, tokens=deps.need("tokens"), audit=deps.need("audit"),
+    staff = StaffService(store=StaffStore(deps.db), tokens=deps.need("tokens"), audit=deps.need("audit"),
                          limiter=deps.need("limiter"), clock=deps.clock, config=config.staff,
                          login_per_ip_per_minute=config.ratelimit.staff_login_per_ip_per_minute)
     return Domain(

@@ -1,11 +1,19 @@
 """HTTP for staff: login, own account, account administration, resident lookups, audit log."""
 from __future__ import annotations
 
-from backend.core.api import ApiHandler, operation, route
-from backend.core.schema import array, integer, list_of, nullable, obj, string, DATETIME
-from backend.staff.service import public_staff
-
 from backend.core.access import STAFF_ROLES
+from backend.core.api import ApiHandler, operation, route
+from backend.core.schema import (
+    DATETIME,
+    array,
+    boolean,
+    integer,
+    list_of,
+    nullable,
+    obj,
+    string,
+)
+from backend.staff.service import public_staff
 
 TAGS = ("工作人员",)
 ROLE = string(enum=list(STAFF_ROLES))
@@ -15,10 +23,17 @@ STAFF = obj({
 }, ["id", "username", "roles", "status"])
 LOGIN = obj({"username": string(minLength=1, maxLength=64), "password": string(minLength=1, maxLength=256)},
             ["username", "password"])
+SESSION = obj({
+    "ends_at": nullable(DATETIME),
+    "idle_seconds": nullable(integer(minimum=1)),
+}, ["ends_at", "idle_seconds"], description="本次登录的期限：到 ends_at 结束；idle_seconds 内无任何操作也会结束")
 LOGIN_RESULT = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
-                    "expires_in": integer(), "staff": STAFF}, ["access_token", "staff"])
+                    "expires_in": integer(), "staff": STAFF, "session": SESSION}, ["access_token", "staff", "session"])
 REFRESH = obj({"refresh_token": string(minLength=16, maxLength=256)}, ["refresh_token"])
-LOGOUT = obj({"refresh_token": string(minLength=16, maxLength=256)})
+LOGOUT = obj({"refresh_token": string(minLength=16, maxLength=256),
+              "everywhere": boolean(description="在所有设备上退出")})
+OWN_PASSWORD = obj({"current_password": string(minLength=1, maxLength=256),
+                    "new_password": string(minLength=1, maxLength=256)}, ["current_password", "new_password"])
 CREATE = obj({
     "username": string(minLength=3, maxLength=32), "password": string(minLength=1, maxLength=256),
     "roles": array(ROLE, minItems=1, uniqueItems=True), "display_name": string(maxLength=40),
@@ -51,12 +66,13 @@ AUDIT_QUERY = obj({
 
 
 def _login_answer(doc: dict, pair) -> dict:  # noqa: ANN001
-    return {**pair.as_dict(), "staff": public_staff(doc)}
+    return {**pair.as_dict(), "staff": public_staff(doc),
+            "session": {"ends_at": pair.session_ends_at, "idle_seconds": pair.idle_seconds}}
 
 
 class StaffLoginHandler(ApiHandler):
-    @operation("工作人员登录（连续失败将临时锁定）", tags=TAGS, body=LOGIN, responses={200: LOGIN_RESULT},
-               errors=(400, 401, 403, 429))
+    @operation("工作人员登录（同一地址连续失败后须等待，等待时间逐次加长）", tags=TAGS, body=LOGIN,
+               responses={200: LOGIN_RESULT}, errors=(400, 401, 403, 429))
     async def post(self) -> None:
         doc, pair = await self.staff.login(self.body["username"], self.body["password"], self.client_ip())
         self.reply(_login_answer(doc, pair))
@@ -72,7 +88,17 @@ class StaffRefreshHandler(ApiHandler):
 class StaffLogoutHandler(ApiHandler):
     @operation("退出登录", tags=TAGS, auth="staff", body=LOGOUT, responses={200: OK}, errors=(400, 401))
     async def post(self) -> None:
-        await self.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip())
+        await self.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip(),
+                                everywhere=self.body.get("everywhere", False))
+        self.reply({"ok": True})
+
+
+class StaffOwnPasswordHandler(ApiHandler):
+    @operation("修改本人密码（其他设备上的登录随即退出）", tags=TAGS, auth="staff", body=OWN_PASSWORD,
+               responses={200: OK}, errors=(400, 401))
+    async def post(self) -> None:
+        await self.staff.change_own_password(self.principal, self.body["current_password"],
+                                             self.body["new_password"], self.client_ip())
         self.reply({"ok": True})
 
 
@@ -113,10 +139,31 @@ class StaffPasswordHandler(ApiHandler):
 
 
 class StaffUnlockHandler(ApiHandler):
-    @operation("解除登录锁定", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
+    @operation("解除该账号的全部登录限制", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
                responses={200: OK}, errors=(401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
         await self.staff.unlock(self.principal, id, self.client_ip())
+        self.reply({"ok": True})
+
+
+THROTTLE = obj({
+    "id": string(), "kind": string(enum=["account_address", "address"]), "username": nullable(string()),
+    "ip": string(), "failures": integer(), "last_failure_at": DATETIME, "blocked_until": nullable(DATETIME),
+}, ["id", "kind", "username", "ip", "failures", "last_failure_at", "blocked_until"])
+
+
+class LoginThrottlesHandler(ApiHandler):
+    @operation("登录限制：近期登录失败的账号与地址（按账号+地址、按地址计）", tags=TAGS, auth="staff",
+               roles=("admin",), responses={200: list_of(THROTTLE)}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply({"items": await self.staff.login_throttles(), "next_cursor": None})
+
+
+class LoginThrottleClearHandler(ApiHandler):
+    @operation("解除一条登录限制", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
+               responses={200: OK}, errors=(401, 403, 404))
+    async def post(self, id: str) -> None:  # noqa: A002
+        await self.staff.clear_login_throttle(self.principal, id, self.client_ip())
         self.reply({"ok": True})
 
 
@@ -128,8 +175,9 @@ class ResidentLookupHandler(ApiHandler):
 
 
 class ResidentRevealHandler(ApiHandler):
-    @operation("查看居民完整身份信息（须填写理由，记入审计日志）", tags=TAGS, auth="staff", roles=("clerk", "approver"),
-               body=REVEAL, responses={200: REVEALED}, errors=(400, 401, 403, 404))
+    @operation("查看居民完整身份信息（仅限正在办理其办件、预约或缴费的工作人员；须填写理由，记入审计日志）", tags=TAGS,
+               auth="staff", roles=("clerk", "approver"), body=REVEAL, responses={200: REVEALED},
+               errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.identity.reveal_identity(self.principal, id, self.body["reason"], self.client_ip()))
 
@@ -151,10 +199,13 @@ default_handlers = [
     route("/api/v1/staff/refresh", StaffRefreshHandler),
     route("/api/v1/staff/logout", StaffLogoutHandler),
     route("/api/v1/staff/me", StaffMeHandler),
+    route("/api/v1/staff/me/password", StaffOwnPasswordHandler),
     route("/api/v1/staff/accounts", StaffAccountsHandler),
     route("/api/v1/staff/accounts/{id}", StaffAccountHandler),
     route("/api/v1/staff/accounts/{id}/password", StaffPasswordHandler),
     route("/api/v1/staff/accounts/{id}/unlock", StaffUnlockHandler),
+    route("/api/v1/staff/login-throttles", LoginThrottlesHandler),
+    route("/api/v1/staff/login-throttles/{id}/clear", LoginThrottleClearHandler),
     route("/api/v1/staff/residents/{id}", ResidentLookupHandler),
     route("/api/v1/staff/residents/{id}/reveal", ResidentRevealHandler),
     route("/api/v1/staff/audit", AuditLogHandler),

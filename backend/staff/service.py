@@ -1,8 +1,8 @@
-"""Staff accounts: argon2id passwords, roles, lockout after repeated failures, tokens.
+"""Staff accounts: argon2id passwords, roles, login throttling, tokens.
 
-Failed attempts are counted per username whether or not the account exists, and unknown
-usernames cost the same password hash as known ones, so the answers reveal nothing about
-which accounts exist.
+Failed attempts slow down the address they come from (``throttle.py``), never the account
+itself; unknown usernames cost the same password hash as known ones, so the answers reveal
+nothing about which accounts exist.
 """
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from pymongo import ASCENDING, IndexModel, ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from backend.audit.service import AuditLog, staff_actor, system_actor
@@ -24,31 +22,13 @@ from backend.core import errors
 from backend.core.access import STAFF_ROLES, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
-from backend.db.mongo import CollectionSpec
-from backend.identity.store import object_id
 from backend.identity.tokens import TokenPair, TokenService
+from backend.staff.store import StaffStore
+from backend.staff.throttle import LoginThrottle
 
 log = logging.getLogger("zjb.staff")
 AUDIENCE = "staff"
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
-
-COLLECTIONS = [
-    CollectionSpec(
-        "staff",
-        indexes=(IndexModel([("username", ASCENDING)], unique=True),),
-        validator={"$jsonSchema": {
-            "bsonType": "object",
-            "required": ["username", "password_hash", "roles", "status", "created_at"],
-            "properties": {
-                "username": {"bsonType": "string"},
-                "roles": {"bsonType": "array", "items": {"enum": list(STAFF_ROLES)}},
-                "status": {"enum": ["active", "disabled"]},
-            },
-        }},
-        doc="Staff accounts with argon2id password hashes and roles.",
-    ),
-    CollectionSpec("staff_login_guard", doc="Failed staff logins per username, and lockouts."),
-]
 
 
 def public_staff(doc: dict[str, Any]) -> dict[str, Any]:
@@ -58,10 +38,10 @@ def public_staff(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 class StaffService:
-    def __init__(self, *, db: AsyncDatabase, tokens: TokenService, audit: AuditLog, limiter: RateLimiter,
+    def __init__(self, *, store: StaffStore, tokens: TokenService, audit: AuditLog, limiter: RateLimiter,
                  clock: Clock, config: StaffConfig, login_per_ip_per_minute: int):
-        self._col = db["staff"]
-        self._guard = db["staff_login_guard"]
+        self.store = store
+        self.throttle = LoginThrottle(store, config)
         self.tokens = tokens
         self.audit = audit
         self.limiter = limiter
@@ -102,29 +82,27 @@ class StaffService:
                "hall_ids": list(hall_ids or []), "status": "active", "created_at": self.clock.now(),
                "password_hash": await asyncio.to_thread(self._hasher.hash, password)}
         try:
-            res = await self._col.insert_one(doc)
+            doc["_id"] = await self.store.add_account(doc)
         except DuplicateKeyError:
             raise errors.Conflict("用户名已存在", code="username_taken") from None
-        doc["_id"] = res.inserted_id
         await self.audit.record(actor=staff_actor(actor) if actor else system_actor("cli"), action="staff.create",
-                                target_type="staff", target_id=str(res.inserted_id),
+                                target_type="staff", target_id=str(doc["_id"]),
                                 details={"username": username, "roles": doc["roles"]}, ip=ip)
         return public_staff(doc)
 
     async def ensure(self, *, username: str, password: str, roles: list[str], display_name: str) -> None:
         """Create the account unless it exists (demo seeding): idempotent, never overwrites."""
-        if await self._col.find_one({"username": username}, {"_id": 1}) is None:
+        if not await self.store.username_exists(username):
             try:
                 await self.create(username=username, password=password, roles=roles, display_name=display_name)
             except errors.Conflict:
                 pass
 
     async def list(self) -> list[dict[str, Any]]:
-        return [public_staff(d) async for d in self._col.find({}).sort("username", ASCENDING)]
+        return [public_staff(d) for d in await self.store.all_accounts()]
 
     async def get(self, staff_id: str) -> dict[str, Any]:
-        oid = object_id(staff_id)
-        doc = await self._col.find_one({"_id": oid}) if oid else None
+        doc = await self.store.by_id(staff_id)
         if doc is None:
             raise errors.NotFound()
         return doc
@@ -139,10 +117,9 @@ class StaffService:
         if str(doc["_id"]) == actor.id and (changes.get("status") == "disabled" or
                                             ("roles" in changes and "admin" not in changes["roles"])):
             raise errors.Conflict("不能停用自己或取消自己的管理员角色", code="self_lockout")
-        updated = await self._col.find_one_and_update({"_id": doc["_id"]}, {"$set": changes},
-                                                      return_document=ReturnDocument.AFTER)
+        updated = await self.store.change_account(doc["_id"], changes)
         if changes.get("status") == "disabled" or "roles" in changes:
-            await self.tokens.revoke_subject(str(doc["_id"]), AUDIENCE)
+            await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "account_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.update", target_type="staff",
                                 target_id=staff_id, details={"changes": changes, "username": doc["username"]}, ip=ip)
         return public_staff(updated)
@@ -153,15 +130,15 @@ class StaffService:
         if problems:
             raise errors.InvalidInput(problems)
         pw_hash = await asyncio.to_thread(self._hasher.hash, password)
-        await self._col.update_one({"_id": doc["_id"]}, {"$set": {"password_hash": pw_hash}})
-        await self._guard.delete_one({"_id": doc["username"]})
-        await self.tokens.revoke_subject(str(doc["_id"]), AUDIENCE)
+        await self.store.set_password_hash(doc["_id"], pw_hash)
+        await self.throttle.clear_username(doc["username"])
+        await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "password_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.password.reset", target_type="staff",
                                 target_id=staff_id, details={"username": doc["username"]}, ip=ip)
 
     async def unlock(self, actor: Staff, staff_id: str, ip: str) -> None:
         doc = await self.get(staff_id)
-        await self._guard.delete_one({"_id": doc["username"]})
+        await self.throttle.clear_username(doc["username"])
         await self.audit.record(actor=staff_actor(actor), action="staff.unlock", target_type="staff",
                                 target_id=staff_id, details={"username": doc["username"]}, ip=ip)
 
@@ -171,20 +148,22 @@ class StaffService:
         await self.limiter.hit(self._login_ip, ip)
         username = username.strip().lower()
         now = self.clock.now()
-        guard = await self._guard.find_one({"_id": username})
-        if guard and guard.get("locked_until") and guard["locked_until"] > now:
-            raise self._locked(guard["locked_until"], now)
-        doc = await self._col.find_one({"username": username})
+        await self.throttle.check(username, ip, now)
+        doc = await self.store.by_username(username)
         ok = await asyncio.to_thread(self._verify, doc["password_hash"] if doc else self._dummy_hash, password)
-        if not ok or doc is None or doc.get("status") != "active":
-            raise await self._failed(username, doc, now, ip,
-                                     disabled=bool(ok and doc is not None and doc.get("status") != "active"))
-        await self._guard.delete_one({"_id": username})
+        if doc is not None and ok and doc.get("status") != "active":
+            await self.audit.record(actor={"type": "staff", "id": str(doc["_id"]), "username": username},
+                                    action="staff.login", target_type="staff", target_id=str(doc["_id"]), ip=ip,
+                                    outcome="failed", details={"reason": "account_disabled"})
+            raise errors.Forbidden("账号已停用，请联系管理员", code="account_disabled")
+        if not ok or doc is None:
+            raise await self._failed(username, doc, now, ip)
+        await self.throttle.succeeded(username, ip)
         if self._hasher.check_needs_rehash(doc["password_hash"]):
             new_hash = await asyncio.to_thread(self._hasher.hash, password)
-            await self._col.update_one({"_id": doc["_id"]}, {"$set": {"password_hash": new_hash}})
+            await self.store.set_password_hash(doc["_id"], new_hash)
         pair = await self.tokens.issue(str(doc["_id"]), AUDIENCE)
-        await self._col.update_one({"_id": doc["_id"]}, {"$set": {"last_login_at": now}})
+        await self.store.record_login(doc["_id"], now)
         await self.audit.record(actor={"type": "staff", "id": str(doc["_id"]), "username": username},
                                 action="staff.login", target_type="staff", target_id=str(doc["_id"]), ip=ip)
         return doc, pair
@@ -195,58 +174,63 @@ class StaffService:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    def _locked(self, until: dt.datetime, now: dt.datetime) -> errors.AppError:
-        return errors.Forbidden("登录失败次数过多，账号已暂时锁定", code="account_locked",
-                                details={"locked_until": until.isoformat(),
-                                         "retry_after_seconds": max(1, int((until - now).total_seconds()))})
-
-    async def _failed(self, username: str, doc: dict | None, now: dt.datetime, ip: str, *, disabled: bool) -> errors.AppError:
-        window_start = now - dt.timedelta(minutes=self.config.lockout_window_minutes)
-        guard = await self._guard.find_one_and_update(
-            {"_id": username},
-            [{"$set": {
-                "count": {"$cond": [{"$lt": [{"$ifNull": ["$first_at", window_start]}, window_start]},
-                                    1, {"$add": [{"$ifNull": ["$count", 0]}, 1]}]},
-                "first_at": {"$cond": [{"$lt": [{"$ifNull": ["$first_at", window_start]}, window_start]},
-                                       now, {"$ifNull": ["$first_at", now]}]},
-            }}],
-            upsert=True, return_document=ReturnDocument.AFTER)
-        count = int(guard.get("count", 1))
+    async def _failed(self, username: str, doc: dict | None, now: dt.datetime, ip: str) -> errors.AppError:
+        failure = await self.throttle.failed(username, ip, now)
         actor = {"type": "staff", "id": str(doc["_id"]) if doc else None, "username": username}
-        if count >= self.config.lockout_threshold:
-            until = now + dt.timedelta(minutes=self.config.lockout_minutes)
-            await self._guard.update_one({"_id": username}, {"$set": {"locked_until": until, "count": 0,
-                                                                      "first_at": None}})
-            await self.audit.record(actor=actor, action="staff.locked", target_type="staff",
-                                    target_id=actor["id"], ip=ip, outcome="locked")
-            return self._locked(until, now)
         await self.audit.record(actor=actor, action="staff.login", target_type="staff", target_id=actor["id"],
-                                ip=ip, outcome="failed")
-        if disabled:
-            return errors.Forbidden("账号已停用，请联系管理员", code="account_disabled")
+                                ip=ip, outcome="throttled" if failure.retry_after else "failed")
+        if failure.retry_after:
+            return self.throttle.refusal(now + dt.timedelta(seconds=failure.retry_after), now)
         return errors.Unauthenticated("用户名或密码错误", details={
-            "reason": "invalid_credentials", "remaining_attempts": self.config.lockout_threshold - count})
+            "reason": "invalid_credentials", "remaining_attempts": failure.remaining})
+
+    # -- login throttles (admin) ---------------------------------------------------------------
+
+    async def login_throttles(self) -> list[dict[str, Any]]:
+        return await self.throttle.active(self.clock.now())
+
+    async def clear_login_throttle(self, actor: Staff, throttle_id: str, ip: str) -> None:
+        if not await self.throttle.clear(throttle_id):
+            raise errors.NotFound()
+        await self.audit.record(actor=staff_actor(actor), action="staff.login_throttle.clear",
+                                target_type="login_throttle", target_id=throttle_id, ip=ip)
 
     async def refresh(self, refresh_token: str) -> tuple[dict[str, Any], TokenPair]:
         subject, pair = await self.tokens.rotate(refresh_token, AUDIENCE)
-        doc = await self._col.find_one({"_id": object_id(subject)})
+        doc = await self.store.by_id(subject)
         if doc is None or doc.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录")
         return doc, pair
 
-    async def logout(self, staff: Staff, refresh_token: str | None, ip: str) -> None:
-        """End this session (its refresh-token family), or every session when no token is given."""
-        if refresh_token:
-            await self.tokens.revoke_token_family(refresh_token, staff.id)
+    async def logout(self, staff: Staff, refresh_token: str | None, ip: str, *, everywhere: bool = False) -> None:
+        """End this session (and the one ``refresh_token`` belongs to), or every session."""
+        if everywhere:
+            await self.tokens.end_sessions_of(staff.id, AUDIENCE, "logout_everywhere")
         else:
-            await self.tokens.revoke_subject(staff.id, AUDIENCE)
+            await self.tokens.end_session(staff.session_id, "logout")
+            if refresh_token:
+                await self.tokens.end_session_of_refresh_token(refresh_token, staff.id, "logout")
         await self.audit.record(actor=staff_actor(staff), action="staff.logout", target_type="staff",
-                                target_id=staff.id, ip=ip)
+                                target_id=staff.id, details={"everywhere": everywhere}, ip=ip)
+
+    async def change_own_password(self, staff: Staff, current: str, new: str, ip: str) -> None:
+        """A staff member changes their password; their other sessions end, this one goes on."""
+        doc = await self.get(staff.id)
+        if not await asyncio.to_thread(self._verify, doc["password_hash"], current):
+            raise errors.InvalidInput({"current_password": "当前密码不正确"}, code="wrong_password",
+                                      message="当前密码不正确")
+        problems = self._password_problems(doc["username"], new)
+        if problems:
+            raise errors.InvalidInput({"new_password": problems["password"]})
+        await self.store.set_password_hash(doc["_id"], await asyncio.to_thread(self._hasher.hash, new))
+        await self.tokens.end_sessions_of(staff.id, AUDIENCE, "password_changed", keep=staff.session_id)
+        await self.audit.record(actor=staff_actor(staff), action="staff.password.change", target_type="staff",
+                                target_id=staff.id, details={"username": doc["username"]}, ip=ip)
 
     async def authenticate(self, token: str) -> Staff:
-        claims = self.tokens.verify_access(token, AUDIENCE)
-        doc = await self._col.find_one({"_id": object_id(claims["sub"])})
+        claims = await self.tokens.authenticate(token, AUDIENCE)
+        doc = await self.store.by_id(claims["sub"])
         if doc is None or doc.get("status") != "active":
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
         return Staff(id=str(doc["_id"]), username=doc["username"], roles=frozenset(doc.get("roles", [])),
-                     display_name=doc.get("display_name", ""))
+                     display_name=doc.get("display_name", ""), session_id=claims["sid"])

@@ -24,7 +24,8 @@ class ReadyzHandler(ApiHandler):
         workers_ok = self.runtime.workers.healthy() or not self.runtime.config.workers.enabled
         ready = db_ok and workers_ok and self.runtime.started
         self.reply({"status": "ready" if ready else "not_ready", "database": "up" if db_ok else "down",
-                    "workers": self.runtime.workers.status()}, 200 if ready else 503)
+                    "workers": self.runtime.workers.status(), "warnings": self.runtime.warnings()},
+                   200 if ready else 503)
 
 
 class MetricsHandler(ApiHandler):

@@ -1,94 +1,88 @@
-"""Prometheus metrics: request counts and latencies per route (in this process), and gauges
-read from the database at scrape time (bookings, payments by state, outbox depth and age …),
-which domains register with ``ctx.metrics.gauge(...)``. ``GET /metrics`` serves the text format.
+"""Prometheus metrics through ``prometheus-client``: request counts and latencies per route, and
+gauges read from the database at scrape time (bookings, payments by state, outbox depth and age …)
+that domains hand over as ``GaugeSpec``. ``GET /metrics`` serves the text format.
 
-Request metrics are per process (scrape each process, as Prometheus does); database gauges are
-the same in every process.
+With ``serve --processes N`` every app process writes its request metrics to files in one shared
+directory (prometheus-client's multiprocess mode), and a scrape answered by any process sums them
+all, including processes that have since exited. prometheus-client chooses that mode from the
+``PROMETHEUS_MULTIPROC_DIR`` environment variable when it is first imported, so the supervisor
+sets it before it starts the app processes. The database gauges are the same in every process:
+they are read once per scrape, never through the shared files.
 """
 from __future__ import annotations
 
 import asyncio
-import bisect
 import logging
-import threading
-from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+import os
+from typing import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from backend.core.domain import GaugeRead, GaugeSpec
 
 log = logging.getLogger("zjb.metrics")
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-GaugeFn = Callable[[], Awaitable[list[tuple[dict[str, str], float]]]]
 
 
-@dataclass
-class _Histogram:
-    counts: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
-    total: float = 0.0
-    n: int = 0
+class _Snapshot:
+    """Already-read metric families in the shape ``generate_latest`` reads."""
 
+    def __init__(self, families: Iterable[Metric]):
+        self._families = list(families)
 
-@dataclass
-class _Gauge:
-    name: str
-    help: str
-    kind: str
-    fn: GaugeFn
-
-
-def _labels(labels: dict[str, str]) -> str:
-    if not labels:
-        return ""
-    esc = (str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") for v in labels.values())
-    return "{" + ",".join(f'{k}="{v}"' for k, v in zip(labels, esc)) + "}"
+    def collect(self) -> Iterable[Metric]:
+        return self._families
 
 
 class Metrics:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._requests: dict[tuple[str, str, str], int] = {}
-        self._latency: dict[tuple[str, str], _Histogram] = {}
-        self._gauges: list[_Gauge] = []
+    def __init__(self, multiproc_dir: str | None = None):
+        """``multiproc_dir``: the directory the app processes share (default: the
+        ``PROMETHEUS_MULTIPROC_DIR`` this process was started with). Neither: this process only."""
+        env_dir = os.environ.get(MULTIPROC_ENV) or None
+        if multiproc_dir is not None and env_dir != multiproc_dir:
+            raise ValueError(f"metrics directory {multiproc_dir!r} must be set as {MULTIPROC_ENV} before the "
+                             f"process starts (prometheus-client reads it at import); it is {env_dir!r}")
+        self.multiproc_dir = multiproc_dir or env_dir
+        # The same series in one process as in many (the shared files keep no creation times).
+        disable_created_metrics()
+        own = None if self.multiproc_dir else CollectorRegistry()
+        self._requests = Counter("zjb_http_requests", "HTTP requests by method, route and status.",
+                                 ["method", "route", "status"], registry=own)
+        self._latency = Histogram("zjb_http_request_duration_seconds", "Request latency by method and route.",
+                                  ["method", "route"], buckets=BUCKETS, registry=own)
+        if own is None:
+            own = CollectorRegistry()
+            MultiProcessCollector(own, path=self.multiproc_dir)
+        self._registry = own
+        self._gauges: list[GaugeSpec] = []
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        with self._lock:
-            key = (method, route, str(status))
-            self._requests[key] = self._requests.get(key, 0) + 1
-            h = self._latency.setdefault((method, route), _Histogram())
-            h.counts[bisect.bisect_left(BUCKETS, seconds)] += 1
-            h.total += seconds
-            h.n += 1
+        self._requests.labels(method, route, str(status)).inc()
+        self._latency.labels(method, route).observe(seconds)
 
-    def gauge(self, name: str, help: str, fn: GaugeFn, *, kind: str = "gauge") -> None:  # noqa: A002
-        """Register a value read at scrape time; ``fn`` returns ``[(labels, value), ...]``."""
-        self._gauges.append(_Gauge(name, help, kind, fn))
+    def register_gauges(self, gauges: Iterable[GaugeSpec]) -> None:
+        """Gauges read from the database at each scrape; ``read`` returns ``[(labels, value), ...]``."""
+        self._gauges.extend(gauges)
 
-    async def render(self) -> str:
-        out: list[str] = []
-        with self._lock:
-            requests = dict(self._requests)
-            latency = {k: _Histogram(list(v.counts), v.total, v.n) for k, v in self._latency.items()}
-        out += ["# HELP zjb_http_requests_total HTTP requests by method, route and status.",
-                "# TYPE zjb_http_requests_total counter"]
-        for (method, route, status), n in sorted(requests.items()):
-            out.append(f"zjb_http_requests_total{_labels({'method': method, 'route': route, 'status': status})} {n}")
-        out += ["# HELP zjb_http_request_duration_seconds Request latency by method and route.",
-                "# TYPE zjb_http_request_duration_seconds histogram"]
-        for (method, route), h in sorted(latency.items()):
-            cumulative = 0
-            for bound, c in zip(BUCKETS, h.counts):
-                cumulative += c
-                out.append(f"zjb_http_request_duration_seconds_bucket"
-                           f"{_labels({'method': method, 'route': route, 'le': str(bound)})} {cumulative}")
-            out.append(f"zjb_http_request_duration_seconds_bucket"
-                       f"{_labels({'method': method, 'route': route, 'le': '+Inf'})} {h.n}")
-            out.append(f"zjb_http_request_duration_seconds_sum{_labels({'method': method, 'route': route})} {h.total:.6f}")
-            out.append(f"zjb_http_request_duration_seconds_count{_labels({'method': method, 'route': route})} {h.n}")
-        results = await asyncio.gather(*(g.fn() for g in self._gauges), return_exceptions=True)
-        for g, res in zip(self._gauges, results):
-            out += [f"# HELP {g.name} {g.help}", f"# TYPE {g.name} {g.kind}"]
+    def gauge(self, name: str, help: str, fn: GaugeRead) -> None:  # noqa: A002
+        """One gauge; the same as ``register_gauges([GaugeSpec(name, help, fn)])``."""
+        self.register_gauges([GaugeSpec(name, help, fn)])
+
+    async def render(self) -> bytes:
+        """The text format: request metrics (of every app process) and then the gauges."""
+        requests = generate_latest(self._registry)
+        results = await asyncio.gather(*(g.read() for g in self._gauges), return_exceptions=True)
+        families = []
+        for g, res in zip(self._gauges, results, strict=True):
+            family = Metric(g.name, g.help, "gauge")
             if isinstance(res, BaseException):
                 log.warning("metric failed", extra={"metric": g.name, "error": type(res).__name__})
-                continue
-            for labels, value in res:
-                out.append(f"{g.name}{_labels(labels)} {value:g}")
-        return "\n".join(out) + "\n"
+            else:
+                for labels, value in res:
+                    family.add_sample(g.name, {k: str(v) for k, v in labels.items()}, float(value))
+            families.append(family)
+        return requests + generate_latest(_Snapshot(families))  # type: ignore[arg-type]

@@ -1,6 +1,8 @@
 // The one module that talks to the staff API: bearer token, refresh, errors in the contract's shape.
 // The session lives in sessionStorage: it ends with the browser tab, and never leaves this origin.
 
+import { ERROR_MESSAGES } from './error-messages.js';
+
 const BASE = '/api/v1';
 const KEY = 'zjb.console.session';
 
@@ -33,10 +35,14 @@ function endSession(reason) {
 }
 
 function fromLogin(body) {
+  const session = body.session || {};
   return {
     access_token: body.access_token,
     refresh_token: body.refresh_token || null,
     staff: body.staff,
+    // When the session ends whatever happens, and after how long without use (both from the server).
+    ends_at: session.ends_at || null,
+    idle_seconds: session.idle_seconds || null,
   };
 }
 
@@ -49,7 +55,7 @@ async function parseError(resp) {
   }
   const e = body && body.error;
   if (e && typeof e.code === 'string') {
-    return new ApiError(resp.status, e.code, e.message || '请求失败', e.details);
+    return new ApiError(resp.status, e.code, e.message || ERROR_MESSAGES[e.code] || '请求失败', e.details);
   }
   if (resp.status >= 500) return new ApiError(resp.status, 'server_error', `服务暂时不可用（${resp.status}），请稍后重试`, {});
   return new ApiError(resp.status, `http_${resp.status}`, `请求失败（${resp.status}）`, {});
@@ -85,23 +91,25 @@ async function send(method, path, { body, query, token } = {}) {
 
 let refreshing = null;
 
+/** A new token pair for the stored session: null when renewed, else the error saying why not
+ * (logged out elsewhere, idle too long, past the session's lifetime, password changed …). */
 async function refresh() {
   const s = currentSession();
-  if (!s || !s.refresh_token) return false;
+  if (!s || !s.refresh_token) return new ApiError(401, 'unauthenticated', '登录已过期，请重新登录。', {});
   if (!refreshing) {
     refreshing = (async () => {
       const resp = await send('POST', '/staff/refresh', { body: { refresh_token: s.refresh_token } });
-      if (!resp.ok) return false;
+      if (!resp.ok) return parseError(resp);
       saveSession(fromLogin(await resp.json()));
-      return true;
+      return null;
     })().finally(() => {
       refreshing = null;
     });
   }
   try {
     return await refreshing;
-  } catch {
-    return false;
+  } catch (err) {
+    return err instanceof ApiError ? err : new ApiError(0, 'network_error', '网络连接失败，请检查网络后重试', {});
   }
 }
 
@@ -111,8 +119,12 @@ export async function request(method, path, opts = {}) {
   const s = currentSession();
   let resp = await send(method, path, { ...opts, token: s && s.access_token });
   if (resp.status === 401 && s) {
-    if (await refresh()) {
+    const refused = await refresh();
+    if (!refused) {
       resp = await send(method, path, { ...opts, token: currentSession().access_token });
+    } else if (refused.status === 401) {
+      endSession(refused.message);  // the session is over: say why (idle, lifetime, logged out …)
+      throw refused;
     }
     if (resp.status === 401) {
       const err = await parseError(resp);
@@ -152,6 +164,7 @@ export async function login(username, password) {
   return s;
 }
 
+/** Log out on the server (the session's tokens stop working at once) and forget the session. */
 export async function logout() {
   const s = currentSession();
   if (s) {

@@ -140,6 +140,7 @@ function showLogin(message) {
     submit.disabled = true;
     try {
       await login(user.value.trim(), pass.value);
+      lastUse = Date.now();
       pass.value = '';
       await route();
     } catch (err) {
@@ -154,11 +155,41 @@ function showLogin(message) {
   user.focus();
 }
 
-document.getElementById('logout').addEventListener('click', async () => {
+async function endHere(message) {
   await logout();
   history.replaceState(null, '', location.pathname);
-  showLogin('您已退出登录。');
-});
+  showLogin(message);
+}
+
+document.getElementById('logout').addEventListener('click', () => endHere('您已退出登录。'));
+
+// The session's limits, kept in this tab too: after idle_seconds without the staff member using
+// the page, or at ends_at, log out cleanly and say why (the server refuses the session anyway).
+const WARN_BEFORE_END_MS = 5 * 60 * 1000;
+let lastUse = Date.now();
+let warnedEnd = false;
+for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
+  window.addEventListener(type, () => { lastUse = Date.now(); }, { capture: true, passive: true });
+}
+setInterval(() => {
+  const s = currentSession();
+  if (!s) {
+    warnedEnd = false;
+    return;
+  }
+  const now = Date.now();
+  if (s.idle_seconds && now - lastUse > s.idle_seconds * 1000) {
+    endHere(`${Math.round(s.idle_seconds / 60)} 分钟未操作，已自动退出登录，请重新登录。`);
+    return;
+  }
+  const ends = s.ends_at ? Date.parse(s.ends_at) : NaN;
+  if (now >= ends) {
+    endHere('本次登录已到期，请重新登录。');
+  } else if (!warnedEnd && ends - now <= WARN_BEFORE_END_MS) {
+    warnedEnd = true;
+    toast('本次登录将在 5 分钟内到期，请及时保存正在办理的事项。');
+  }
+}, 15 * 1000);
 
 window.addEventListener('zjb:session-ended', (e) => {
   showLogin((e.detail && e.detail.reason) || '登录已过期，请重新登录。');

@@ -1,5 +1,7 @@
 // Small DOM helpers shared by every page. No innerHTML with data: text always goes in as text.
 
+import { STATUS_LABELS } from './status-labels.js';
+
 export const ROLE_NAMES = {
   clerk: '窗口受理',
   approver: '审批',
@@ -9,36 +11,12 @@ export const ROLE_NAMES = {
   admin: '系统管理',
 };
 
-export const CASE_STATUS = {
-  submitted: '已提交',
-  accepted: '已受理',
-  in_review: '审查中',
-  approved: '已批准',
-  rejected: '不予批准',
-  correction_requested: '待补正',
-  completed: '已办结',
-  withdrawn: '已撤回',
-};
-
-export const PAYMENT_STATUS = {
-  unpaid: '待支付',
-  paid: '已支付',
-  closed: '已关闭',
-  refunding: '退款中',
-  refunded: '已退款',
-};
-
-export const TICKET_STATUS = { waiting: '等候中', called: '已叫号', served: '已办结', absent: '过号' };
-
-export const APPT_STATUS = {
-  booked: '已预约',
-  cancelled: '已取消',
-  checked_in: '已签到',
-  served: '已办结',
-  absent: '过号',
-  no_show: '爽约',
-  pending: '处理中',
-};
+// Status labels, generated from backend/core/labels.py.
+export const CASE_STATUS = STATUS_LABELS.case;
+export const PAYMENT_STATUS = STATUS_LABELS.payment;
+export const REFUND_STATUS = STATUS_LABELS.refund;
+export const TICKET_STATUS = STATUS_LABELS.ticket;
+export const APPT_STATUS = STATUS_LABELS.appointment;
 
 export const WEEKDAYS = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];
 
@@ -130,11 +108,10 @@ export function errorBox(err) {
   if (keys.length) {
     box.append(h('ul', {}, keys.map((k) => h('li', {}, `${k}：${fields[k]}`))));
   }
-  if (err && err.code === 'account_locked' && details.locked_until) {
-    const mins = Math.max(1, Math.ceil((details.retry_after_seconds || 60) / 60));
-    box.append(h('p', {}, `账号已锁定至 ${fmtTime(details.locked_until)}（约 ${mins} 分钟后可再试），或联系管理员解除锁定。`));
+  if (err && err.code === 'rate_limited' && details.reason === 'login_throttled') {
+    box.append(h('p', {}, '这台电脑所在地址登录失败次数过多，需等待后再试；其他地址不受影响。如非本人操作，请联系管理员查看登录限制。'));
   } else if (details.remaining_attempts !== undefined) {
-    box.append(h('p', {}, `再失败 ${details.remaining_attempts} 次，账号将被暂时锁定。`));
+    box.append(h('p', {}, `再失败 ${details.remaining_attempts} 次，需等待一段时间后才能再试。`));
   }
   if (err && err.code) box.dataset.code = err.code;
   return box;

@@ -36,7 +36,16 @@ function isLoggedIn() {
   return !!(s && s.accessToken);
 }
 
-function logout() {
+// Log out: the server ends this login at once (its tokens stop working on every server), then
+// the tokens are forgotten here. Leaving works offline too: the local tokens go either way.
+async function logout() {
+  if (isLoggedIn()) {
+    try {
+      await http.post('/auth/logout', {});
+    } catch (e) {
+      // Offline or already ended: nothing more to undo on the server.
+    }
+  }
   session.clear();
 }
 

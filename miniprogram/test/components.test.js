@@ -36,7 +36,7 @@ describe('components', () => {
 
   test('status tag maps codes to Chinese', async () => {
     const c = await renderComponent('status-tag', { kind: 'payment', status: 'unpaid' });
-    expect(text(c)).toContain('待缴费');
+    expect(text(c)).toContain('待支付');
     c.setData({ kind: 'appointment', status: 'booked' });
     await flush();
     expect(text(c)).toContain('已预约');

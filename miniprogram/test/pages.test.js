@@ -21,7 +21,7 @@ const PAGES = [
   ['case/list', {}, ['户口迁移', 'ZJB20240506000123', '审查中']],
   ['case/detail', { id: 'c1' }, ['办理进度', '已受理', '窗口受理', '审查中']],
   ['case/rate', { id: 'c1' }, ['非常满意', '非常不满意', '提交评价']],
-  ['pay/list', {}, ['工本费', '¥10.50', '待缴费']],
+  ['pay/list', {}, ['工本费', '¥10.50', '待支付']],
   ['pay/order', { id: 'pay1' }, ['¥10.50', '快递费', '微信支付', '支付宝扫码支付', '沙箱环境']],
   ['pay/result', { id: 'pay1' }, ['正在确认支付结果']],
   ['receipt/list', {}, ['0000012345', '¥10.50']],
@@ -121,6 +121,29 @@ describe('loading, empty and error states', () => {
     await T.tapText(page, '去登录');
     expect(wx.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/auth/login/index' }));
     const me = await renderPage('me/index');
+    expect(text(me)).toContain('未登录');
+  });
+
+  test('the 我的 page logs out on the server and forgets the tokens', async () => {
+    server.on('POST', '/auth/logout', { ok: true });
+    const me = await renderPage('me/index');
+    expect(text(me)).toContain('退出登录');
+    await T.tapText(me, '退出登录');
+    const calls = server.callsTo('POST', '/auth/logout');
+    expect(calls).toHaveLength(1);
+    expect(calls[0].header.Authorization).toBe('Bearer access-1');
+    expect(wx.getStorageSync('zjb.session')).toBe('');
+    expect(text(me)).toContain('未登录');
+    expect(text(me)).not.toContain('张*');
+    expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '已退出登录' }));
+  });
+
+  test('logging out offline still forgets the tokens', async () => {
+    server.on('POST', '/auth/logout', { __network: 'fail' });
+    const me = await renderPage('me/index');
+    await T.tapText(me, '退出登录');
+    expect(server.callsTo('POST', '/auth/logout')).toHaveLength(1);
+    expect(wx.getStorageSync('zjb.session')).toBe('');
     expect(text(me)).toContain('未登录');
   });
 

@@ -88,7 +88,7 @@ describe('request module', () => {
     server.on('POST', '/b', { status: 429, body: { error: { code: 'weird_code', message: '' } } });
     server.on('POST', '/c', { status: 502, body: '<html>Bad gateway</html>' });
     const http = load();
-    expect((await http.post('/a').catch((e) => e)).message).toBe('距预约开始不足 2 小时，已不能取消');
+    expect((await http.post('/a').catch((e) => e)).message).toBe('距预约开始时间太近，已不能取消');
     expect((await http.post('/b').catch((e) => e)).message).toBe('操作过于频繁，请稍后再试');
     const c = await http.post('/c').catch((e) => e);
     expect(c.message).toBe('系统繁忙，请稍后再试');

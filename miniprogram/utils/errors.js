@@ -1,28 +1,18 @@
-// Friendly Chinese messages for the contract's error codes, used when the server sent none.
-const BY_CODE = {
-  invalid_input: '填写的内容有误，请检查后重试',
-  unauthenticated: '登录已过期，请重新登录',
-  forbidden: '暂无权限进行此操作',
-  not_found: '未找到相关内容',
-  slot_full: '该时段已约满，可加入候补',
-  already_booked: '您已预约过该事项',
-  cancel_too_late: '距预约开始不足 2 小时，已不能取消',
-  invalid_state: '当前状态下不能进行此操作',
-  rate_limited: '操作过于频繁，请稍后再试',
-  realname_required: '请先完成实名认证',
-  provider_error: '外部服务暂时不可用，请稍后再试',
-  service_unavailable: '服务暂时不可用，请稍后再试',
-  internal_error: '系统繁忙，请稍后再试',
+// Chinese messages for error codes, used when the server sent none: the server's catalogue
+// (generated from backend/core/errors.py) plus the codes this client makes up itself.
+const { ERROR_MESSAGES } = require('./error-messages');
+
+const BY_CODE = Object.assign({}, ERROR_MESSAGES, {
   network_error: '网络不可用，请检查网络后重试',
   timeout: '请求超时，请稍后再试',
-};
+});
 
 const BY_STATUS = {
   400: BY_CODE.invalid_input,
   401: BY_CODE.unauthenticated,
   403: BY_CODE.forbidden,
   404: BY_CODE.not_found,
-  409: '操作与当前状态冲突，请刷新后重试',
+  409: BY_CODE.conflict,
   429: BY_CODE.rate_limited,
 };
 

@@ -1,5 +1,7 @@
 // Display helpers. Times from the API are ISO 8601 with +08:00; we show Beijing time.
 
+const { STATUS_LABELS } = require('./status-labels');
+
 function pad(n) {
   return n < 10 ? `0${n}` : `${n}`;
 }
@@ -52,42 +54,33 @@ function today(now = Date.now()) {
   return nextDays(1, now)[0].value;
 }
 
-const CASE_STATUS = {
-  submitted: { text: '已提交', theme: 'primary' },
-  accepted: { text: '已受理', theme: 'primary' },
-  in_review: { text: '审查中', theme: 'warning' },
-  correction_requested: { text: '待补正', theme: 'danger' },
-  approved: { text: '已准予', theme: 'success' },
-  rejected: { text: '不予许可', theme: 'danger' },
-  completed: { text: '已办结', theme: 'success' },
-  withdrawn: { text: '已撤回', theme: 'default' },
+// Status labels come from backend/core/labels.py (generated); each status gets a tag colour here.
+const THEMES = {
+  case: {
+    submitted: 'primary', accepted: 'primary', in_review: 'warning', correction_requested: 'danger',
+    approved: 'success', rejected: 'danger', completed: 'success', withdrawn: 'default',
+  },
+  appointment: {
+    pending: 'default', booked: 'primary', checked_in: 'success', served: 'success',
+    absent: 'warning', no_show: 'danger', cancelled: 'default', abandoned: 'default',
+  },
+  waitlist: { waiting: 'primary', offered: 'success', accepted: 'success', left: 'default', expired: 'default' },
+  payment: { unpaid: 'warning', paid: 'success', refunding: 'warning', refunded: 'default', closed: 'default' },
 };
 
-const APPOINTMENT_STATUS = {
-  pending: { text: '处理中', theme: 'default' },
-  booked: { text: '已预约', theme: 'primary' },
-  cancelled: { text: '已取消', theme: 'default' },
-  checked_in: { text: '已签到', theme: 'success' },
-  served: { text: '已办理', theme: 'success' },
-  absent: { text: '过号', theme: 'warning' },
-  no_show: { text: '未到', theme: 'danger' },
-};
+// { status: { text, theme } } for one kind of thing.
+function tagTable(kind) {
+  const out = {};
+  Object.keys(STATUS_LABELS[kind]).forEach((status) => {
+    out[status] = { text: STATUS_LABELS[kind][status], theme: THEMES[kind][status] || 'default' };
+  });
+  return out;
+}
 
-const WAITLIST_STATUS = {
-  waiting: { text: '候补中', theme: 'primary' },
-  offered: { text: '有空位，待确认', theme: 'success' },
-  accepted: { text: '已转为预约', theme: 'success' },
-  left: { text: '已退出', theme: 'default' },
-  expired: { text: '已过期', theme: 'default' },
-};
-
-const PAYMENT_STATUS = {
-  unpaid: { text: '待缴费', theme: 'warning' },
-  paid: { text: '已缴费', theme: 'success' },
-  closed: { text: '已关闭', theme: 'default' },
-  refunding: { text: '退款中', theme: 'warning' },
-  refunded: { text: '已退款', theme: 'default' },
-};
+const CASE_STATUS = tagTable('case');
+const APPOINTMENT_STATUS = tagTable('appointment');
+const WAITLIST_STATUS = tagTable('waitlist');
+const PAYMENT_STATUS = tagTable('payment');
 
 function statusOf(table, status) {
   return table[status] || { text: status || '未知', theme: 'default' };

@@ -25,7 +25,7 @@ function hallBoxes(name, halls, checked = []) {
 }
 
 async function renderAccounts(main) {
-  const msg = pageHeader(main, '账号与角色', '新建工作人员账号，分配角色与大厅，停用账号，重置密码或解除登录锁定。');
+  const msg = pageHeader(main, '账号与角色', '新建工作人员账号，分配角色与大厅，停用账号，重置密码或解除登录限制。');
   let halls = [];
   try {
     halls = (await api.get('/halls')).items;
@@ -114,9 +114,9 @@ async function renderAccounts(main) {
       clear(slot, field('新密码', pw), ok);
       pw.focus();
     });
-    const unlock = button('解除锁定', async () => {
+    const unlock = button('解除登录限制', async () => {
       const done = await act(slot, () => api.post(`/staff/accounts/${s.id}/unlock`, {}), unlock);
-      if (done) notice(slot, `已解除 ${s.username} 的登录锁定。`);
+      if (done) notice(slot, `已解除 ${s.username} 的登录限制。`);
     });
     box.append(h('div', { class: 'actions' }, toggle, status, reset, unlock), editor);
     return box;
@@ -128,11 +128,12 @@ async function renderAccounts(main) {
 const ACTIONS = [
   ['', '全部操作'],
   ['staff.login', '登录'],
-  ['staff.locked', '账号锁定'],
+  ['staff.login_throttle.clear', '解除登录限制'],
   ['staff.logout', '退出登录'],
   ['staff.create', '新建账号'],
   ['staff.update', '修改账号'],
   ['staff.password.reset', '重置密码'],
+  ['staff.password.change', '修改本人密码'],
   ['staff.unlock', '解除锁定'],
 ];
 
@@ -191,7 +192,43 @@ async function renderAudit(main) {
   }
 }
 
+const THROTTLE_KINDS = { account_address: '账号 + 地址', address: '地址（所有账号）' };
+
+async function renderThrottles(main) {
+  const msg = pageHeader(main, '登录限制',
+    '同一地址连续登录失败后，该地址须等待一段时间再试（等待时间逐次加长）；其他地址的登录不受影响。'
+    + '此处列出近一小时内有失败记录的账号与地址，可逐条解除。');
+  const listSlot = h('div');
+  main.append(section('近期登录失败', listSlot));
+
+  async function load() {
+    const data = await act(msg, () => api.get('/staff/login-throttles'));
+    if (!data) return;
+    clear(listSlot, table([
+      { label: '类型', render: (t) => THROTTLE_KINDS[t.kind] || t.kind },
+      { label: '用户名', render: (t) => t.username || '（全部）' },
+      { label: '地址', render: (t) => h('code', {}, t.ip) },
+      { label: '失败次数', render: (t) => String(t.failures) },
+      { label: '最近一次失败', render: (t) => h('span', { class: 'nowrap' }, fmtTime(t.last_failure_at)) },
+      { label: '状态', render: (t) => (t.blocked_until ? badge(`等待至 ${fmtTime(t.blocked_until)}`, 'red') : badge('可登录', 'green')) },
+      { label: '操作', render: (t) => clearButton(t) },
+    ], data.items, { empty: '近一小时没有登录失败记录', rowAttrs: (t) => ({ dataset: { throttle: t.id } }) }));
+  }
+
+  function clearButton(t) {
+    const slot = h('div', { class: 'messages' });
+    const btn = button('解除', async () => {
+      const done = await act(slot, () => api.post(`/staff/login-throttles/${t.id}/clear`, {}), btn);
+      if (done) notice(slot, '已解除');
+    });
+    return h('div', { class: 'row-actions' }, slot, btn);
+  }
+
+  await load();
+}
+
 export default [
   { path: 'admin/accounts', title: '账号与角色', group: '系统管理', roles: ['admin'], render: renderAccounts },
   { path: 'admin/audit', title: '审计日志', group: '系统管理', roles: ['admin', 'supervisor'], render: renderAudit },
+  { path: 'admin/throttles', title: '登录限制', group: '系统管理', roles: ['admin'], render: renderThrottles },
 ];

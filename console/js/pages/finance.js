@@ -3,13 +3,12 @@
 import { api, availablePaths } from '../api.js';
 import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fen, yuanToFen, fmtTime,
-  today, missingEndpoint, confirmDialog, newRequestId, PAYMENT_STATUS,
+  today, missingEndpoint, confirmDialog, newRequestId, PAYMENT_STATUS, REFUND_STATUS,
 } from '../ui.js';
 
 const ROLES = ['finance'];
 const GROUP = '财务';
 const CHANNELS = [['wechat', '微信支付'], ['alipay', '支付宝']];
-const REFUND_STATUS = { pending: '待处理', processing: '退款中', success: '已退款', failed: '退款失败' };
 
 export function payBadge(status, text) {
   const kind = { paid: 'green', unpaid: 'yellow', refunded: 'red', refunding: 'yellow' }[status] || '';

@@ -1,4 +1,5 @@
 const cases = require('../../../services/cases');
+const { canRate } = require('../../../utils/case-rules');
 const { dateTime } = require('../../../utils/format');
 const { withBase } = require('../../../utils/page');
 
@@ -17,13 +18,12 @@ Page(withBase({
     const kase = await this.runLoad(() => cases.get(this.data.id));
     if (!kase) return;
     const s = kase.status;
-    const rated = !!(kase.rating || kase.rated);
     this.setData({
       kase,
       submittedAt: dateTime(kase.created_at || (kase.timeline && kase.timeline[0] && kase.timeline[0].at)),
       canResubmit: s === 'correction_requested',
       canWithdraw: s === 'submitted' || s === 'correction_requested',
-      canRate: (s === 'completed' || s === 'approved' || s === 'rejected') && !rated,
+      canRate: canRate(kase),
     });
   },
   resubmit() {

@@ -30,9 +30,11 @@ Page(withBase({
   goRealname() {
     wx.navigateTo({ url: '/pages/auth/realname/index' });
   },
-  logout() {
-    auth.logout();
-    this.setData({ loggedIn: false, me: null });
+  async logout() {
+    if (this.data.loggingOut) return;
+    this.setData({ loggingOut: true });
+    await auth.logout();
+    this.setData({ loggingOut: false, loggedIn: false, me: null });
     this.say('已退出登录');
   },
 }));

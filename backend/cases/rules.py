@@ -1,0 +1,18 @@
+"""Rules about a case that the mini-program applies too; each is mirrored there (same name in
+camelCase in ``miniprogram/utils/case-rules.js``) and both sides are tested against the same table
+of examples (``miniprogram/utils/case-rules.examples.json``)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+FINISHED = ("completed", "rejected", "withdrawn")
+
+
+def rating_allowed(status: str, history: Iterable[str]) -> bool:
+    """Whether a case may be rated (好差评): every finished case may, whatever its result: completed
+    (办结), rejected (不予受理 or 不予许可), or withdrawn after it had been accepted (受理). A case
+    withdrawn before acceptance was never handled, so there is no service to rate. ``history`` is
+    the statuses of its timeline."""
+    if status in ("completed", "rejected"):
+        return True
+    return status == "withdrawn" and "accepted" in history

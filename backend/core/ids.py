@@ -1,0 +1,28 @@
+"""Ids from outside (paths, bodies, queries) parsed in one place.
+
+Object ids are 24 hexadecimal digits; any other form is "not found", never an error. An id is
+normalised (lower case) before it is used as a key, so ``/x/ABC…`` and ``/x/abc…`` are one thing.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bson import ObjectId
+
+_HEX24 = re.compile(r"[0-9a-fA-F]{24}")
+
+
+def object_id(value: Any) -> ObjectId | None:
+    """The ObjectId an outside value names, or None when it names none."""
+    if isinstance(value, ObjectId):
+        return value
+    if isinstance(value, str) and _HEX24.fullmatch(value):
+        return ObjectId(value.lower())
+    return None
+
+
+def normal_id(value: Any) -> str | None:
+    """The canonical text of an object id (lower-case hex), or None when it is not one."""
+    oid = object_id(value)
+    return None if oid is None else str(oid)

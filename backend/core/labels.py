@@ -1,0 +1,83 @@
+"""Chinese labels of every status a person sees, by kind of thing: the one table the backend, the
+mini-program and the staff console share. ``scripts/gen_tables.py`` writes the mini-program's
+and console's copies from here (a test keeps them current); Python code imports it.
+
+Keys are the statuses stored in the database, in the order a thing moves through them.
+"""
+from __future__ import annotations
+
+CASE_STATUS = {
+    "submitted": "已提交",
+    "accepted": "已受理",
+    "in_review": "审查中",
+    "correction_requested": "待补正",
+    "approved": "已批准",
+    "rejected": "不予批准",
+    "completed": "已办结",
+    "withdrawn": "已撤回",
+}
+
+APPOINTMENT_STATUS = {
+    "pending": "处理中",
+    "booked": "已预约",
+    "checked_in": "已签到",
+    "served": "已办理",
+    "absent": "过号",
+    "no_show": "爽约",
+    "cancelled": "已取消",
+    "abandoned": "预约未成功",
+}
+
+WAITLIST_STATUS = {
+    "waiting": "候补中",
+    "offered": "有空位，待确认",
+    "accepted": "已转为预约",
+    "left": "已退出",
+    "expired": "已过期",
+}
+
+TICKET_STATUS = {
+    "waiting": "等候中",
+    "called": "已叫号",
+    "served": "已办理",
+    "absent": "过号",
+}
+
+PAYMENT_STATUS = {
+    "unpaid": "待支付",
+    "paid": "已支付",
+    "refunding": "退款中",
+    "refunded": "已退款",
+    "closed": "已关闭",
+}
+
+REFUND_STATUS = {
+    "pending": "待处理",
+    "processing": "退款中",
+    "success": "已退款",
+    "failed": "退款失败",
+}
+
+OUTBOX_STATUS = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "delivered": "已送达",
+    "failed": "发送失败",
+    "skipped": "未发送",
+}
+
+# Every table by the kind of thing it labels (the generated JavaScript modules use these names).
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "case": CASE_STATUS,
+    "appointment": APPOINTMENT_STATUS,
+    "waitlist": WAITLIST_STATUS,
+    "ticket": TICKET_STATUS,
+    "payment": PAYMENT_STATUS,
+    "refund": REFUND_STATUS,
+    "outbox": OUTBOX_STATUS,
+}
+
+
+def label(kind: str, status: str) -> str:
+    """The Chinese label of ``status``; an unknown status is shown as it is."""
+    return STATUS_LABELS.get(kind, {}).get(status, status)

@@ -1,0 +1,81 @@
+"""Storage shared by every domain: rate-limit counters and the WeChat access token.
+
+Both are shared by all app and worker processes through the database, so a limit counts every
+process's requests and one access token serves them all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from backend.db.mongo import CollectionSpec
+
+COLLECTIONS = [
+    CollectionSpec("rate_limits", indexes=(IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),),
+                   doc="Fixed-window request counters shared by all processes."),
+    CollectionSpec("wechat_tokens", indexes=(IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),),
+                   doc="WeChat access tokens by key, shared by all processes, and the lease of whoever "
+                       "is fetching a new one."),
+]
+
+
+class RateLimitStore:
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["rate_limits"]
+
+    async def count_hit(self, counter_id: str, expires_at: dt.datetime) -> int:
+        """Add one to a counter (created on first hit) and return its new value."""
+        update = {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}}
+        try:
+            await self._col.update_one({"_id": counter_id}, update, upsert=True)
+        except DuplicateKeyError:  # two first hits raced on the upsert; the other one inserted
+            await self._col.update_one({"_id": counter_id}, update)
+        doc = await self._col.find_one({"_id": counter_id}, {"n": 1})
+        return int(doc["n"]) if doc else 1
+
+    async def counter_value(self, counter_id: str) -> int:
+        doc = await self._col.find_one({"_id": counter_id}, {"n": 1})
+        return int(doc["n"]) if doc else 0
+
+
+class WeChatTokenStore:
+    """One document per key: the token, when it stops being usable, and a refresh lease."""
+
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["wechat_tokens"]
+
+    async def usable_token(self, key: str, now: dt.datetime) -> str | None:
+        doc = await self._col.find_one({"_id": key}, {"value": 1, "usable_until": 1})
+        if doc is None or doc.get("value") is None or doc["usable_until"] <= now:
+            return None
+        return str(doc["value"])
+
+    async def save_token(self, key: str, value: str, usable_until: dt.datetime, purge_at: dt.datetime) -> None:
+        await self._col.update_one({"_id": key}, {"$set": {"value": value, "usable_until": usable_until,
+                                                           "purge_at": purge_at}}, upsert=True)
+
+    async def forget_token(self, key: str, value: str | None = None) -> None:
+        """Drop the token (only if it is still ``value``, when given: a newer one is kept)."""
+        query: dict[str, Any] = {"_id": key}
+        if value is not None:
+            query["value"] = value
+        await self._col.update_one(query, {"$set": {"value": None}})
+
+    async def take_refresh_lease(self, key: str, holder: str, now: dt.datetime, until: dt.datetime) -> bool:
+        """Become the one fetching a new token, unless someone else holds an unexpired lease."""
+        try:
+            res = await self._col.update_one(
+                {"_id": key, "lease_until": {"$not": {"$gt": now}}},
+                {"$set": {"lease_holder": holder, "lease_until": until},
+                 "$setOnInsert": {"value": None, "usable_until": now, "purge_at": until + dt.timedelta(days=1)}},
+                upsert=True)
+        except DuplicateKeyError:  # the document exists with a live lease: the filter did not match
+            return False
+        return res.modified_count == 1 or res.upserted_id is not None
+
+    async def end_refresh_lease(self, key: str, holder: str) -> None:
+        await self._col.update_one({"_id": key, "lease_holder": holder}, {"$unset": {"lease_until": "", "lease_holder": ""}})

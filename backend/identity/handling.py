@@ -1,0 +1,38 @@
+"""Who may see a resident's full identity: only staff handling that resident's case, booking or
+payment (separation of duties). Identity does not know cases, bookings or payments; each domain
+that has them registers a check here (``deps.need("resident_handling").add(check)``).
+
+A check answers, for a staff member and a resident, why that member is handling the resident
+(``"case:20260301-0001"``), or None. The answer is recorded with every reveal.
+"""
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from backend.core import errors
+from backend.core.access import Staff
+
+HandlingCheck = Callable[[Staff, str], Awaitable[str | None]]
+
+
+class ResidentHandling:
+    def __init__(self) -> None:
+        self._checks: list[HandlingCheck] = []
+
+    def add(self, check: HandlingCheck) -> None:
+        self._checks.append(check)
+
+    async def why(self, staff: Staff, resident_id: str) -> str | None:
+        for check in self._checks:
+            reason = await check(staff, resident_id)
+            if reason:
+                return reason
+        return None
+
+
+async def access_reveal(staff: Staff, resident_id: str, handling: ResidentHandling) -> str:
+    """The staff member's tie to the resident; 403 ``not_handling`` when there is none."""
+    why = await handling.why(staff, resident_id)
+    if why is None:
+        raise errors.Forbidden("只能查看您正在办理的办件、预约或缴费所涉居民的完整身份信息", code="not_handling")
+    return why
