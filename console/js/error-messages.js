@@ -15,6 +15,7 @@ export const ERROR_MESSAGES = {
   "code_taken": "该编码已被使用",
   "conflict": "操作与当前状态冲突，请刷新后重试",
   "daily_limit": "已达到每天的预约次数上限",
+  "file_too_large": "文件过大，单个文件不能超过 10 MB",
   "forbidden": "无权进行此操作",
   "hall_scope": "您无权操作该大厅",
   "id_number_already_bound": "该身份证号已绑定其他微信账号",
@@ -49,6 +50,7 @@ export const ERROR_MESSAGES = {
   "too_many_attempts": "支付尝试次数过多，请联系窗口",
   "too_many_open": "未办理的预约过多，请办理或取消后再预约",
   "unauthenticated": "请先登录",
+  "unsupported_file_type": "只能上传 JPG、PNG 图片或 PDF 文件",
   "unsupported_media_type": "请求内容须为 JSON（Content-Type: application/json）",
   "username_taken": "用户名已存在"
 };

@@ -1,17 +1,14 @@
 // E-licences (电子证照): the resident's wallet, fetched from the e-licence library on demand
 // (each fetch is recorded with its purpose), the PDF and the verification QR.
 const http = require('./request');
+const { STATUS_LABELS } = require('../utils/status-labels');
 
 const id = encodeURIComponent;
 
-const STATUS = {
-  valid: { text: '有效', theme: 'success' },
-  revoked: { text: '已撤销', theme: 'danger' },
-  expired: { text: '已过期', theme: 'warning' },
-};
+const THEME = { valid: 'success', revoked: 'danger', expired: 'warning' };
 
 function statusOf(status) {
-  return STATUS[status] || { text: status || '未知', theme: 'default' };
+  return { text: STATUS_LABELS.licence[status] || status || '未知', theme: THEME[status] || 'default' };
 }
 
 // The valid licence of each type, for offering one instead of an upload.

@@ -5,8 +5,9 @@
 // Files are fetched with the staff token and shown from blob: URLs; nothing else is cached.
 import { api, blob } from '../api.js';
 import { h, clear, button, badge, input, table, act, notice, section } from '../ui.js';
+import { STATUS_LABELS } from '../status-labels.js';
 
-const SOURCE = { file: '上传文件', licence: '电子证照', paper: '窗口提交纸质材料' };
+const SOURCE = STATUS_LABELS.material_source;
 const REVIEWABLE = new Set(['submitted', 'accepted', 'in_review']);
 
 export function materialState(m) {
