@@ -28,7 +28,9 @@ from backend.core.domain import Deps, Domain
 from backend.core.http import Authenticator, Edge
 from backend.core.openapi import build_openapi
 from backend.db.mongo import connect, ensure_schema
+from backend.files import build as files
 from backend.identity import build as identity
+from backend.licences import build as licences
 from backend.staff import build as staff
 from backend.system import handlers as system
 from backend.system.metrics import Metrics
@@ -40,6 +42,7 @@ log = logging.getLogger("zjb.app")
 
 # In dependency order: each builder may use what the ones before it provide.
 BUILDERS = [audit.build, identity.build, staff.build, catalogue.build, notify.build, appointments.build,
+            files.build, licences.build,
             cases.build, payments.build]
 
 

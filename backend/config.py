@@ -29,9 +29,10 @@ EXAMPLE_ID_KEY = base64.b64encode(b"sandbox-only-id-key-32-bytes-000").decode()
 EXAMPLE_ID_HASH_KEY = "sandbox-only-id-hash-key-change-me-0123456789"
 EXAMPLE_WECHAT_SECRET = "sandboxsecret0000000000000000000"
 EXAMPLE_REALNAME_SECRET = "sandbox-realname-app-secret-0000"
+EXAMPLE_LICENCE_LIBRARY_SECRET = "sandbox-licence-library-secret-00"
 EXAMPLE_SECRETS = frozenset(
     {EXAMPLE_JWT_SECRET, EXAMPLE_ID_KEY, EXAMPLE_ID_HASH_KEY, EXAMPLE_WECHAT_SECRET,
-     EXAMPLE_REALNAME_SECRET}
+     EXAMPLE_REALNAME_SECRET, EXAMPLE_LICENCE_LIBRARY_SECRET}
 )
 SANDBOX_GATEWAY = "sandbox"
 # "sandbox" as a key file: the key generated for the sandbox at first start under
@@ -309,6 +310,55 @@ class ReceiptsConfig:
 
 
 @dataclass(frozen=True)
+class FilesConfig:
+    # Largest file a resident may upload (bytes); larger ones are refused while they stream in.
+    max_bytes: int = 10 * 1024 * 1024
+    # A body over the limit but at most this many times it is read to its end and dropped, so
+    # that ordinary clients receive the 413; a bigger one gets the 413 and the connection closes.
+    drain_factor: float = 2.0
+    # Seconds an upload may take to arrive (slow mobile networks).
+    upload_timeout_seconds: int = 300
+    # Images are re-encoded with their long side at most this many pixels; thumbnails at this size.
+    max_image_side: int = 4096
+    thumbnail_side: int = 320
+    # Images with more pixels than this are refused (decompression bombs).
+    max_image_pixels: int = 60_000_000
+    # Images re-encoded at once per process (each holds its decoded pixels in memory).
+    image_workers: int = 2
+    # A file attached to no case is removed this long after its upload (or its last detachment).
+    orphan_grace_hours: int = 72
+    # An upload that never finished (the process died) is cleaned up after this long.
+    stale_upload_minutes: int = 60
+    sweep_interval_seconds: float = 60.0
+    sweep_batch: int = 200
+
+
+@dataclass(frozen=True)
+class LicencesConfig:
+    # Ed25519 private key (PEM file) signing e-licences; "sandbox": generated under
+    # DATA_DIR/sandbox/keys/. Its public key is published at GET /api/v1/licences/public-key.
+    signing_key_file: str = SANDBOX_KEY
+    key_id: str = "zjb-licences-sandbox-1"
+    # Issuing authority printed on licences this centre issues (the department is added).
+    issuer_name: str = "示例市政务服务中心"
+    # Public verification (GET /licences/verify) per client address per minute.
+    verify_per_ip_per_minute: int = 60
+    # Fetches from the e-licence library per resident per hour.
+    fetch_per_user_per_hour: int = 30
+
+
+@dataclass(frozen=True)
+class LicenceLibraryConfig:
+    # "sandbox": the e-licence library (电子证照库) stand-in on this server; otherwise its URL.
+    gateway: str = SANDBOX_GATEWAY
+    app_id: str = "zjb-sandbox"
+    app_secret: str = EXAMPLE_LICENCE_LIBRARY_SECRET
+    timeout_seconds: float = 5.0
+
+
+
+
+@dataclass(frozen=True)
 class Config:
     mode: str = "sandbox"
     data_dir: str = "var/data"
@@ -330,6 +380,9 @@ class Config:
     wechatpay: WeChatPayConfig = field(default_factory=WeChatPayConfig)
     alipay: AlipayConfig = field(default_factory=AlipayConfig)
     receipts: ReceiptsConfig = field(default_factory=ReceiptsConfig)
+    files: FilesConfig = field(default_factory=FilesConfig)
+    licences: LicencesConfig = field(default_factory=LicencesConfig)
+    licence_library: LicenceLibraryConfig = field(default_factory=LicenceLibraryConfig)
     # Extra settings for tests only (e.g. validating every response against its schema).
     validate_responses: bool = False
 
@@ -435,8 +488,10 @@ def _env_overrides(env: Mapping[str, str], base: Config) -> dict[str, Any]:
         if rest in top:
             out[rest] = value
             continue
-        section, _, key = rest.partition("_")
-        if section in sections and key:
+        # The longest section name that prefixes it (section names may contain "_").
+        section = max((s for s in sections if rest.startswith(s + "_")), key=len, default="")
+        key = rest[len(section) + 1:]
+        if section and key:
             out.setdefault(section, {})[key] = value
     return out
 
@@ -497,6 +552,13 @@ def check_config(cfg: Config) -> list[str]:
         p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
     p.extend(_calendar_problems(cfg))
     p.extend(_payments_problems(cfg))
+    f = cfg.files
+    if not (0 < f.max_bytes <= 100 * 1024 * 1024):
+        p.append("files.max_bytes: must be between 1 byte and 100 MB")
+    if f.drain_factor < 1.0:
+        p.append("files.drain_factor: must be at least 1.0")
+    if f.image_workers < 1:
+        p.append("files.image_workers: must be at least 1")
     if cfg.mode == "production":
         p.extend(_production_problems(cfg))
         p.extend(_payments_production_problems(cfg))
@@ -563,6 +625,10 @@ def _payments_production_problems(cfg: Config) -> list[str]:
         p.append("wechatpay.apiv3_key: is the example value from config.example.toml; set the merchant's APIv3 key")
     if "SANDBOX" in cfg.wechatpay.platform_public_key_id or "sandbox" in cfg.receipts.key_id:
         p.append("wechatpay.platform_public_key_id / receipts.key_id: still the sandbox ids")
+    if cfg.licences.signing_key_file == SANDBOX_KEY:
+        p.append("licences.signing_key_file: is the generated sandbox key; point it at the real key file")
+    if "sandbox" in cfg.licences.key_id:
+        p.append("licences.key_id: still the sandbox id")
     return p
 
 
@@ -574,7 +640,8 @@ def _production_problems(cfg: Config) -> list[str]:
         p.append("sandbox.hooks: the sandbox hooks must be off in production (set false)")
     if cfg.sandbox.seed_demo_data:
         p.append("sandbox.seed_demo_data: demo data must not be seeded in production (set false)")
-    for name, gateway in (("wechat.gateway", cfg.wechat.gateway), ("realname.gateway", cfg.realname.gateway)):
+    for name, gateway in (("wechat.gateway", cfg.wechat.gateway), ("realname.gateway", cfg.realname.gateway),
+                          ("licence_library.gateway", cfg.licence_library.gateway)):
         if gateway == SANDBOX_GATEWAY:
             p.append(f"{name}: points at the sandbox stand-in; set the provider's real URL")
         elif not gateway.startswith("https://"):
@@ -584,6 +651,7 @@ def _production_problems(cfg: Config) -> list[str]:
         "security.id_hash_key": cfg.security.id_hash_key,
         "wechat.secret": cfg.wechat.secret,
         "realname.app_secret": cfg.realname.app_secret,
+        "licence_library.app_secret": cfg.licence_library.app_secret,
     }
     for kid, value in cfg.security.id_encryption_keys.items():
         secrets[f"security.id_encryption_keys.{kid}"] = value

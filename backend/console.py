@@ -20,7 +20,10 @@ CSP = "; ".join([
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    # Materials are fetched with the staff token and shown from blob: URLs (PDFs in the browser's viewer).
+    "img-src 'self' data: blob:",
+    "frame-src blob:",
+    "object-src blob:",
     "font-src 'self'",
     "connect-src 'self'",
     "base-uri 'none'",

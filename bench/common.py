@@ -3,6 +3,7 @@ requests, print percentiles."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import platform
 import signal
@@ -24,12 +25,27 @@ def machine() -> str:
     return f"{platform.machine()}, {cpus} CPUs, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
+@dataclasses.dataclass(frozen=True)
+class Served:
+    base: str
+    startup: float | None       # spawn → /readyz 200 (None for a given URL)
+    pid: int | None             # the app process (None for a given URL)
+    data_dir: Path | None
+
+
 @contextlib.contextmanager
 def system(url: str | None = None, *, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, float | None]]:
     """Yield (base URL, start-up seconds). Without ``url`` start ``python -m backend serve`` in a
     temporary data folder and stop it afterwards."""
+    with served(url, extra_env=extra_env) as s:
+        yield s.base, s.startup
+
+
+@contextlib.contextmanager
+def served(url: str | None = None, *, extra_env: dict[str, str] | None = None) -> Iterator[Served]:
+    """As ``system``, with the app process's pid and data folder (to measure its memory)."""
     if url:
-        yield url.rstrip("/"), None
+        yield Served(url.rstrip("/"), None, None, None)
         return
     from backend.db.embedded import free_port
 
@@ -43,7 +59,7 @@ def system(url: str | None = None, *, extra_env: dict[str, str] | None = None) -
         base = f"http://127.0.0.1:{port}"
         try:
             startup = _wait_ready(base, proc, Path(tmp) / "serve.log", t0)
-            yield base, startup
+            yield Served(base, startup, proc.pid, Path(tmp) / "data")
         finally:
             proc.send_signal(signal.SIGTERM)
             try:

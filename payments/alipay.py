@@ -23,10 +23,23 @@ from alipay.utils import AliPayConfig
 
 from backend.core import errors
 from backend.core.clock import TZ
+from backend.core.pdf import qr_png
 from backend.core.providers import Provider
-from payments.providers import (AlreadyPaid, AttemptRequest, Bill, BillNotReady, BillRow, NoticeAnswer,
-                                NoticeRejected, PaidTrade, PayStart, RefundState, TradeState, fen_to_yuan,
-                                qr_png, yuan_to_fen)
+from payments.providers import (
+    AlreadyPaid,
+    AttemptRequest,
+    Bill,
+    BillNotReady,
+    BillRow,
+    NoticeAnswer,
+    NoticeRejected,
+    PaidTrade,
+    PayStart,
+    RefundState,
+    TradeState,
+    fen_to_yuan,
+    yuan_to_fen,
+)
 
 # What Alipay answers for a bill that is not published yet (bills come out on T+1).
 _BILL_NOT_READY = ("isp.bill_not_exist",)

@@ -11,7 +11,6 @@ checking its signature; ``service.PaymentService`` applies it once.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 
@@ -148,11 +147,3 @@ def yuan_to_fen(text: str) -> int:
     fen = int(whole) * 100 + int((frac + "00")[:2])
     return -fen if neg else fen
 
-
-def qr_png(data: str) -> bytes:
-    """A QR code of ``data`` as PNG bytes (pay QR codes for the adapters, verify links on receipts)."""
-    import qrcode
-    img = qrcode.make(data, border=2)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()

@@ -15,27 +15,17 @@
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hmac
 import io
-import json
 import secrets
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
 from backend.core.clock import TZ
-from payments.providers import qr_png
+from backend.core.pdf import FONT_NAME, PdfWriter, qr_png, register_fonts
+from backend.core.signing import Ed25519Signer, canonical
 
-FONT_PATH = Path(__file__).parent / "fonts" / "DroidSansFallback.ttf"
-LATIN_FONT_PATH = Path(__file__).parent / "fonts" / "Vera.ttf"
-FONT_NAME = "ZJB-CJK"
-LATIN_FONT_NAME = "ZJB-Latin"
 TITLE = "非税收入统一票据（电子）"
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -96,34 +86,9 @@ def mask_name(name: str | None) -> str:
     return name if "*" in name else name[0] + "*" * (len(name) - 1)
 
 
-def canonical(content: dict[str, Any]) -> bytes:
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
-class ReceiptSigner:
+class ReceiptSigner(Ed25519Signer):
     def __init__(self, private_key_pem: str, key_id: str):
-        key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError("receipts.signing_key_file must hold an Ed25519 private key")
-        self._key = key
-        self.key_id = key_id
-        self.public_key = key.public_key()
-        self.public_pem = self.public_key.public_bytes(serialization.Encoding.PEM,
-                                                       serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-    def sign(self, content: dict[str, Any]) -> str:
-        return base64.b64encode(self._key.sign(canonical(content))).decode()
-
-    def verify(self, content: dict[str, Any], signature: str) -> bool:
-        return verify_signature(self.public_key, canonical(content), signature)
-
-
-def verify_signature(public_key: Ed25519PublicKey, message: bytes, signature: str) -> bool:
-    try:
-        public_key.verify(base64.b64decode(signature), message)
-        return True
-    except (InvalidSignature, ValueError):
-        return False
+        super().__init__(private_key_pem, key_id, what="receipts.signing_key_file")
 
 
 CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 letters, none mistaken for another
@@ -184,61 +149,6 @@ def verify_url(public_url: str, code: str, number: str, check: str) -> str:
     return f"{public_url}/verify/receipt?" + urlencode({"code": code, "number": number, "check": check})
 
 
-_font_registered = False
-
-
-def _register_font() -> None:
-    global _font_registered
-    if not _font_registered:
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(FONT_PATH)))
-        pdfmetrics.registerFont(TTFont(LATIN_FONT_NAME, str(LATIN_FONT_PATH)))
-        _font_registered = True
-
-
-def _runs(text: str) -> list[tuple[str, str]]:
-    """Split text into runs for the Latin font (ASCII) and the CJK font (everything else)."""
-    out: list[tuple[str, str]] = []
-    for ch in text:
-        font = LATIN_FONT_NAME if ord(ch) < 128 else FONT_NAME
-        if out and out[-1][0] == font:
-            out[-1] = (font, out[-1][1] + ch)
-        else:
-            out.append((font, ch))
-    return out
-
-
-class _Writer:
-    """drawString / drawRightString / drawCentredString with per-run font choice (both embedded)."""
-
-    def __init__(self, pdf: Any):
-        self.pdf = pdf
-        self.size = 9.0
-
-    def setFont(self, _name: str, size: float) -> None:  # noqa: N802 - mirrors reportlab's canvas
-        self.size = size
-
-    def width(self, text: str) -> float:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-        return sum(stringWidth(t, f, self.size) for f, t in _runs(text))
-
-    def drawString(self, x: float, y: float, text: str) -> None:  # noqa: N802
-        for font, t in _runs(text):
-            self.pdf.setFont(font, self.size)
-            self.pdf.drawString(x, y, t)
-            x += self.pdf.stringWidth(t, font, self.size)
-
-    def drawRightString(self, x: float, y: float, text: str) -> None:  # noqa: N802
-        self.drawString(x - self.width(text), y, text)
-
-    def drawCentredString(self, x: float, y: float, text: str) -> None:  # noqa: N802
-        self.drawString(x - self.width(text) / 2, y, text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.pdf, name)
-
-
 def yuan(fen: int) -> str:
     """1005 → "10.05", -1005 → "-10.05"."""
     sign = "-" if fen < 0 else ""
@@ -261,14 +171,14 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str, pay
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
-    _register_font()
+    register_fonts()
     c = receipt["content"]
     red = c.get("kind") == "red"
     title = TITLE + ("（红字）" if red else "")
     issued = dt.datetime.fromisoformat(c["issued_at"])
     buf = io.BytesIO()
     w, h = landscape(A5)
-    pdf = _Writer(canvas.Canvas(buf, pagesize=(w, h), invariant=1))
+    pdf = PdfWriter(canvas.Canvas(buf, pagesize=(w, h), invariant=1))
     pdf.setDateFormatter(lambda *_: pdf_date(issued))
     pdf.setTitle(f"{title} {c['code']}-{c['number']}")
     pdf.setAuthor(c["payee"])

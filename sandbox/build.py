@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain, JobSpec
-from sandbox import clock, hooks, realname, wechat
+from sandbox import clock, hooks, licence_library, realname, wechat
 from sandbox.store import COLLECTIONS, ClockStore
 
 
@@ -18,8 +18,10 @@ def build(config: Config, deps: Deps) -> Domain:
     base = Path(config.data_dir) / "sandbox"
     wx = wechat.WeChatStandin(str(base / "wechat.sqlite"), config.wechat.appid, config.wechat.secret)
     rn = realname.RealnameStandin(str(base / "realname.sqlite"), config.realname.app_id, config.realname.app_secret)
-    standins = {"wechat": wx, "realname": rn, **sandbox_standins(config, deps.clock)}
-    modules = {"wechat": wechat, "realname": realname}
+    lib = licence_library.LicenceLibraryStandin(str(base / "licence_library.sqlite"), config.licence_library.app_id,
+                                                config.licence_library.app_secret)
+    standins = {"wechat": wx, "realname": rn, "licence_library": lib, **sandbox_standins(config, deps.clock)}
+    modules = {"wechat": wechat, "realname": realname, "licence_library": licence_library}
     from sandbox import wechatpay
     modules["wechatpay"] = wechatpay
     if "alipay" in standins:

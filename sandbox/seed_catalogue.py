@@ -42,23 +42,25 @@ HALLS = [
 
 
 def _m(key: str, name: str, *, required: bool = True, tolerable: bool = False, copies: int = 1,
-       note: str | None = None) -> dict[str, Any]:
+       note: str | None = None, licence: str | None = None) -> dict[str, Any]:
+    """A guide material; ``licence`` names the e-licence type that may be presented instead."""
     return {"key": key, "name": name, "required": required, "tolerable": tolerable, "copies": copies,
-            **({"note": note} if note else {})}
+            **({"note": note} if note else {}), **({"licence_type": licence} if licence else {})}
 
 
-ID_CARD = _m("id_card", "居民身份证", note="原件，现场核验")
-HUKOU = _m("hukou", "居民户口簿", note="原件")
+ID_CARD = _m("id_card", "居民身份证", note="原件，现场核验；可用电子身份证", licence="id_card")
+HUKOU = _m("hukou", "居民户口簿", note="原件；可用电子户口簿", licence="hukou")
 
 
 def _guide(materials: list, *, fee_fen: int = 0, fee_note: str = "", statutory: int, promised: int,
            location: str, online: bool, bookable: bool = True, visit: bool = True, max_visits: int = 1,
            conditions: str = "", legal: str = "", phone: str = "",
-           form: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+           form: list[dict[str, Any]] | None = None, issues: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A guide; ``issues`` is the e-licence the service issues to the applicant on completion."""
     guide = {"conditions": conditions, "materials": materials, "fee_fen": fee_fen, "fee_note": fee_note,
              "statutory_days": statutory, "promised_days": promised, "location": location, "online": online,
              "bookable": bookable, "visit_required": visit, "max_visits": max_visits, "legal_basis": legal,
-             "contact_phone": phone}
+             "contact_phone": phone, **({"issues_licence": issues} if issues else {})}
     if form:
         # The service's own questions after the ones everyone is asked.
         guide["form"] = [*DEFAULT_FORM, *form]
@@ -68,7 +70,8 @@ def _guide(materials: list, *, fee_fen: int = 0, fee_note: str = "", statutory: 
 SERVICES = [
     {"code": "HJ-QIANRU", "name": "户口迁入（投靠落户）", "dept": "PSB-HJ", "halls": ["HALL-CITY"],
      "life_events": [], "keywords": ["落户", "投靠", "迁户口"], "frequent": True,
-     "guide": _guide([ID_CARD, HUKOU, _m("relation", "亲属关系证明", note="结婚证或出生医学证明等"),
+     "guide": _guide([ID_CARD, HUKOU,
+                      _m("relation", "亲属关系证明", note="结婚证或出生医学证明等；可用电子结婚证", licence="marriage"),
                       _m("housing", "合法稳定住所证明", tolerable=True, note="房屋产权证或租赁备案证明")],
                      statutory=20, promised=5, location="市民中心一楼 A 区户籍窗口", online=True,
                      conditions="投靠配偶、父母或子女，在本市有合法稳定住所。",
@@ -82,8 +85,9 @@ SERVICES = [
                      legal="《中华人民共和国居民身份证法》", phone="0452-110")},
     {"code": "HJ-XSE", "name": "新生儿入户", "dept": "PSB-HJ", "halls": ["HALL-CITY", "HALL-EAST"],
      "life_events": ["birth"], "keywords": ["出生", "上户口", "报户口"], "frequent": True,
-     "guide": _guide([_m("birth_cert", "出生医学证明"), _m("parents_id", "父母双方居民身份证"),
-                      _m("parents_hukou", "父母户口簿"), _m("marriage", "结婚证", tolerable=True)],
+     "guide": _guide([_m("birth_cert", "出生医学证明", licence="birth_cert"), _m("parents_id", "父母双方居民身份证"),
+                      _m("parents_hukou", "父母户口簿", licence="hukou"),
+                      _m("marriage", "结婚证", tolerable=True, licence="marriage")],
                      statutory=5, promised=1, location="各大厅户籍窗口", online=True, max_visits=0,
                      conditions="新生儿出生后一个月内申报。", phone="0452-110")},
     {"code": "SB-SBK", "name": "社会保障卡申领", "dept": "HRSS", "halls": ["HALL-CITY", "HALL-EAST"],
@@ -97,14 +101,15 @@ SERVICES = [
                      bookable=True, visit=False, max_visits=0, phone="0452-12333")},
     {"code": "GJJ-TQ", "name": "住房公积金提取（购买住房）", "dept": "HPF", "halls": ["HALL-CITY"],
      "life_events": ["housing"], "keywords": ["公积金", "提取", "购房"], "frequent": True,
-     "guide": _guide([ID_CARD, _m("contract", "购房合同或不动产权证书"), _m("invoice", "购房发票"),
+     "guide": _guide([ID_CARD, _m("contract", "购房合同或不动产权证书", licence="property"), _m("invoice", "购房发票"),
                       _m("bank_card", "本人银行卡", tolerable=True)],
                      statutory=5, promised=3, location="市民中心二楼公积金窗口", online=True, max_visits=1,
                      phone="0452-12329")},
     {"code": "BDC-ZY", "name": "不动产转移登记（二手房买卖）", "dept": "REAL", "halls": ["HALL-CITY"],
      "life_events": ["housing"], "keywords": ["过户", "二手房", "房产证"], "frequent": True,
-     "guide": _guide([_m("ids", "买卖双方居民身份证"), _m("cert", "不动产权证书"), _m("contract", "存量房买卖合同"),
-                      _m("tax", "完税凭证"), _m("marriage", "婚姻状况证明", tolerable=True)],
+     "guide": _guide([_m("ids", "买卖双方居民身份证"), _m("cert", "不动产权证书", licence="property"),
+                      _m("contract", "存量房买卖合同"), _m("tax", "完税凭证"),
+                      _m("marriage", "婚姻状况证明", tolerable=True, licence="marriage")],
                      fee_fen=8000, fee_note="住宅登记费 80 元（含第一本证书工本费）", statutory=30, promised=5,
                      location="市民中心一楼 D 区不动产登记窗口", online=False, max_visits=1,
                      legal="《不动产登记暂行条例》", phone="0452-12345")},
@@ -112,12 +117,14 @@ SERVICES = [
      "life_events": [], "keywords": ["房产证丢失", "补证"], "frequent": False,
      "guide": _guide([ID_CARD, _m("notice", "遗失声明", note="在本市主流媒体刊登")],
                      fee_fen=1000, fee_note="证书工本费 10 元", statutory=30, promised=10,
-                     location="不动产登记窗口", online=True, max_visits=1, phone="0452-12345")},
+                     location="不动产登记窗口", online=True, max_visits=1, phone="0452-12345",
+                     issues={"type": "property", "name": "不动产权证书", "validity_days": 0})},
     {"code": "SC-GTH", "name": "个体工商户设立登记", "dept": "SAMR", "halls": ["HALL-EAST"],
      "life_events": ["business", "jobs"], "keywords": ["个体户", "营业执照", "开店"], "frequent": True,
      "guide": _guide([ID_CARD, _m("premises", "经营场所使用证明", tolerable=True)],
                      statutory=15, promised=1, location="建华区政务服务中心商事登记窗口", online=True,
-                     visit=False, max_visits=0, legal="《促进个体工商户发展条例》", phone="0452-12315")},
+                     visit=False, max_visits=0, legal="《促进个体工商户发展条例》", phone="0452-12315",
+                     issues={"type": "business_licence", "name": "营业执照（个体工商户）", "validity_days": 0})},
     {"code": "SC-QY", "name": "企业设立登记（有限责任公司）", "dept": "SAMR", "halls": ["HALL-EAST"],
      "life_events": ["business"], "keywords": ["公司注册", "营业执照", "开办企业"], "frequent": True,
      "guide": _guide([_m("application", "公司登记（备案）申请书"), _m("articles", "公司章程"),

@@ -40,6 +40,10 @@ def _real_secrets() -> dict[str, str]:
         "ZJB_ALIPAY_ALIPAY_PUBLIC_KEY_FILE": "/etc/zjb/alipay_public_key.pem",
         "ZJB_RECEIPTS_SIGNING_KEY_FILE": "/etc/zjb/receipts_ed25519.pem",
         "ZJB_RECEIPTS_KEY_ID": "zjb-receipts-2026-1",
+        "ZJB_LICENCES_SIGNING_KEY_FILE": "/etc/zjb/licences_ed25519.pem",
+        "ZJB_LICENCES_KEY_ID": "zjb-licences-2026-1",
+        "ZJB_LICENCE_LIBRARY_GATEWAY": "https://licences.example.gov.cn",
+        "ZJB_LICENCE_LIBRARY_APP_SECRET": secrets.token_hex(16),
     }
 
 

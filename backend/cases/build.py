@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from backend.cases import handlers
+from backend.cases.materials import CaseMaterials
 from backend.cases.directory import CaseDirectory
 from backend.cases.handling import case_handling
 from backend.cases.service import CaseService
@@ -19,7 +20,8 @@ def build(config: Config, deps: Deps) -> Domain:
     store = CaseStore(deps.db)
     cases = CaseService(store=store, transaction=functools.partial(in_transaction, deps.client),
                         catalogue=deps.need("catalogue"), users=deps.need("user_directory"),
-                        outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock, config=config.cases)
+                        outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock, config=config.cases,
+                        materials=CaseMaterials(files=deps.need("file_links"), licences=deps.need("licence_wallet")))
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]

@@ -80,7 +80,16 @@ class TransitionHandler(ApiHandler):
     async def post(self, id: str) -> None:  # noqa: A002
         b = self.body
         self.reply(await self.cases.transition(self.principal, id, b["to"], note=b.get("note"), reason=b.get("reason"),
-                                                   missing=b.get("missing"), due=b.get("due"), ip=self.client_ip()))
+                                                   missing=b.get("missing"), due=b.get("due"), ip=self.client_ip(),
+                                                   material_keys=b.get("materials")))
+
+
+class MaterialReviewHandler(ApiHandler):
+    @operation("审核一项申请材料：认可或不予认可（附原因，补正时默认列入）", tags=TAGS, auth="staff",
+               roles=("clerk", "approver"), body=s.REVIEW, responses={200: s.CASE}, errors=(400, 401, 403, 404, 409))
+    async def post(self, id: str, key: str) -> None:  # noqa: A002
+        self.reply(await self.cases.review_material(self.principal, id, key, self.body["verdict"],
+                                                    self.body.get("reason"), self.client_ip()))
 
 
 class SupervisionCasesHandler(ApiHandler):
@@ -136,6 +145,7 @@ default_handlers = [
     route("/api/v1/staff/applications", StaffApplicationsHandler),
     route("/api/v1/staff/applications/{id}", StaffApplicationHandler),
     route("/api/v1/staff/applications/{id}/transition", TransitionHandler),
+    route("/api/v1/staff/applications/{id}/materials/{key}/review", MaterialReviewHandler),
     route("/api/v1/staff/supervision/cases", SupervisionCasesHandler),
     route("/api/v1/staff/supervision/summary", SupervisionSummaryHandler),
     route("/api/v1/staff/ratings", RatingsHandler),

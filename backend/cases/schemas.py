@@ -7,20 +7,45 @@ FORM = {"type": "object", "maxProperties": 50, "additionalProperties": {
     "anyOf": [string(maxLength=500), integer(), boolean()]}, "description": "申请表字段（键值）"}
 PROVIDED = array(string(pattern=r"^[a-z0-9_]{1,40}$"), maxItems=50, uniqueItems=True,
                  description="已提交的材料 key（来自办事指南）")
-SUBMIT = obj({"service_id": ID, "form": FORM, "materials": PROVIDED}, ["service_id", "form"])
+KEY = string(pattern=r"^[a-z0-9_]{1,40}$", description="材料 key（来自办事指南）")
+ATTACHMENTS = array(obj({"material_key": KEY, "file_id": ID}, ["material_key", "file_id"]), maxItems=100,
+                    description="上传的材料文件（POST /files 所得 id），每项材料可多个文件")
+LICENCES = array(obj({"material_key": KEY, "licence_id": ID}, ["material_key", "licence_id"]), maxItems=50,
+                 description="以本人持有的有效电子证照代替材料（类型须与办事指南所列相符）")
+SUBMIT = obj({"service_id": ID, "form": FORM, "materials": PROVIDED, "attachments": ATTACHMENTS,
+              "licences": LICENCES}, ["service_id", "form"])
 STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "materials": PROVIDED},
                    ["resident_id", "service_id", "form"])
-RESUBMIT = obj({"form": FORM, "materials": PROVIDED, "note": string(maxLength=200)})
+RESUBMIT = obj({"form": FORM, "materials": PROVIDED, "attachments": ATTACHMENTS, "licences": LICENCES,
+                "note": string(maxLength=200)})
 TRANSITION = obj({
     "to": STATUS, "note": string(maxLength=500), "reason": string(maxLength=500, description="驳回理由（驳回必填）"),
     "missing": array(string(minLength=1, maxLength=100), maxItems=20, description="补正：缺少或需更正的材料"),
     "due": string(pattern=r"^\d{4}-\d{2}-\d{2}$", format="date", description="补正截止日期"),
+    "materials": array(KEY, maxItems=50, uniqueItems=True,
+                       description="补正：需重新提交的材料 key（不填则为已审核为不予认可的材料）"),
 }, ["to"])
+REVIEW = obj({"verdict": string(enum=["accepted", "rejected"], description="accepted 认可；rejected 不予认可"),
+              "reason": string(maxLength=300, description="不予认可的原因（告知申请人）")}, ["verdict"])
 ENTRY = obj({"status": STATUS, "at": DATETIME, "note": nullable(string()),
              "actor": obj({"type": string(), "id": nullable(string()), "name": nullable(string())})},
             ["status", "at", "note"])
-MATERIAL = obj({"key": string(), "name": string(), "required": boolean(), "tolerable": boolean(), "provided": boolean()},
-               ["key", "name", "provided"])
+MATERIAL = obj({
+    "key": string(), "name": string(), "required": boolean(), "tolerable": boolean(),
+    "licence_type": nullable(string()), "provided": boolean(),
+    "source": {"type": ["string", "null"], "enum": ["file", "licence", "paper", None],
+               "description": "file 上传文件；licence 电子证照；paper 窗口提交纸质材料"},
+    "file_ids": array(string()),
+    "files": array(obj({"id": string(), "name": string(), "content_type": string(), "size_bytes": integer(),
+                        "has_thumbnail": boolean()}, ["id", "name", "content_type"])),
+    "licence_id": nullable(string()),
+    "licence": nullable(obj({"id": string(), "type": string(), "name": string(), "number": string(),
+                             "holder_masked": string(), "issuer": string(), "expires_at": nullable(DATETIME),
+                             "status": string()}, ["id", "type", "name", "number"])),
+    "promised": boolean(description="容缺受理：暂缺，承诺补齐"),
+    "review": nullable(obj({"status": string(enum=["accepted", "rejected"]), "reason": nullable(string()),
+                            "at": DATETIME, "by": {"type": "object"}}, ["status", "at"])),
+}, ["key", "name", "provided", "file_ids", "licence_id"])
 CASE = obj({
     "id": string(), "serial": string(), "service_id": string(), "service_name": string(),
     "department_id": string(), "department_name": string(), "status": STATUS, "form": {"type": "object"}, "materials": array(MATERIAL),

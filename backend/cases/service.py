@@ -15,6 +15,8 @@ from typing import Any
 from bson import ObjectId
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
+from backend.cases import materials as case_materials
+from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.rules import rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
 from backend.cases.store import OPEN, AlreadyRated, CaseStore, object_id
@@ -55,7 +57,7 @@ def applicant_view(d: dict[str, Any], person: Any) -> dict[str, Any]:
 
 class CaseService:
     def __init__(self, *, store: CaseStore, transaction: Transaction, catalogue: CatalogueService, users: Any,
-                 outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig):
+                 outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig, materials: CaseMaterials):
         self.store = store
         self._tx = transaction      # runs fn(session) in one multi-document transaction
         self.catalogue = catalogue
@@ -65,6 +67,7 @@ class CaseService:
         self.clock = clock
         self.cfg = config
         self.calendar = catalogue.calendar
+        self.materials = materials  # files and licences given per material (cases/materials.py)
 
     async def plan_lights(self) -> None:
         """At start-up: give every open case that has none its time to be looked at by the
@@ -104,17 +107,9 @@ class CaseService:
         guide = service["guide"]
         if channel == "online" and not guide.get("online"):
             raise errors.Conflict("该事项不支持网上申报，请预约到大厅办理", code="not_online")
-        provided = set(body.get("materials") or [])
-        known = {m["key"] for m in guide["materials"]}
-        if provided - known:
-            raise errors.InvalidInput({"materials": "包含办事指南中没有的材料"}, details={"unknown": sorted(provided - known)})
-        missing = [m["name"] for m in guide["materials"] if m["required"] and not m["tolerable"] and m["key"] not in provided]
-        if missing:
-            raise errors.InvalidInput({"materials": "缺少必需材料：" + "、".join(missing)}, details={"missing": missing})
+        materials = await self.materials.resolve(applicant_id, guide["materials"], body)
         now = self.clock.now()
         today = now.astimezone(TZ).date()
-        materials = [{"key": m["key"], "name": m["name"], "required": m["required"], "tolerable": m["tolerable"],
-                      "provided": m["key"] in provided} for m in guide["materials"]]
         deadline = self._deadline(today, guide["promised_days"])
         doc: dict[str, Any] = {
             "service_id": service["id"], "service_name": service["name"], "department_id": service["department_id"],
@@ -130,6 +125,7 @@ class CaseService:
             key = today.strftime("%Y%m%d")
             doc["serial"] = serial_for(key, await self.store.next_serial_number(key, s))
             doc["_id"] = await self.store.insert_case(doc, s)
+            await self.materials.reference(str(doc["_id"]), applicant_id, materials, s)
             await self.outbox.emit("case.status_changed", user_id=applicant_id, session=s,
                                    dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
             return doc
@@ -220,7 +216,8 @@ class CaseService:
         out = {"id": str(d["_id"]), "serial": d["serial"], "service_id": d["service_id"],
                "service_name": d["service_name"], "department_id": d["department_id"],
                "department_name": d.get("department_name", ""), "status": d["status"],
-               "form": d.get("form", {}), "materials": d.get("materials", []), "deadline": d.get("deadline"),
+               "form": d.get("form", {}), "materials": case_materials.view(d.get("materials", []), staff=staff),
+               "deadline": d.get("deadline"),
                "light": d.get("light") if d["status"] in OPEN else None, "correction": d.get("correction"),
                "rejection_reason": d.get("rejection_reason"), "rated": rated, "created_at": d["created_at"],
                "updated_at": d["updated_at"], "timeline": timeline}
@@ -232,7 +229,8 @@ class CaseService:
     # The state machine ------------------------------------------------------------------------
     async def transition(self, principal: Resident | Staff, case_id: str, to: str, *, note: str | None = None,
                          reason: str | None = None, missing: list[str] | None = None, due: str | None = None,
-                         changes: dict[str, Any] | None = None, ip: str | None = None) -> dict[str, Any]:
+                         changes: dict[str, Any] | None = None, ip: str | None = None,
+                         material_keys: list[str] | None = None, within: Any = None) -> dict[str, Any]:
         doc = await self.store.case(case_id)
         is_staff = isinstance(principal, Staff)
         if doc is None or (not is_staff and doc["applicant_id"] != principal.id):
@@ -259,12 +257,14 @@ class CaseService:
             sets["rejection_reason"] = reason.strip()
             note = note or reason
         if to == "correction_requested":
+            missing, material_keys = self.materials.correction(doc, missing, material_keys)
             if not missing:
                 raise errors.InvalidInput({"missing": "请写明需补正的材料或内容"})
             due_date = dt.date.fromisoformat(due) if due else today + dt.timedelta(days=self.cfg.correction_days)
             if due_date <= today:
                 raise errors.InvalidInput({"due": "补正截止日期须晚于今天"})
-            sets["correction"] = {"missing": missing, "due": due_date.isoformat(), "requested_at": now}
+            sets["correction"] = {"missing": missing, "materials": material_keys, "due": due_date.isoformat(),
+                                  "requested_at": now}
             sets["paused_at"] = now  # the time limit stops while the resident corrects
             note = note or ("需补正：" + "、".join(missing))
         if doc["status"] == "correction_requested" and to == "submitted":
@@ -291,6 +291,10 @@ class CaseService:
                                              session=s)
             if new is None:
                 return None
+            if within is not None:
+                await within(new, s)
+            if to == "completed":
+                await self.materials.completed(new, s)
             v = new["version"]
             await self.outbox.emit("case.status_changed", user_id=new["applicant_id"], session=s,
                                    dedupe_key=f"case:{oid}:{v}", payload=self._payload(new, note))
@@ -318,10 +322,34 @@ class CaseService:
         changes: dict[str, Any] = {}
         if "form" in body:
             changes["form"] = body["form"]
-        if "materials" in body:
-            provided = set(body["materials"])
-            changes["materials"] = [{**m, "provided": m["key"] in provided or m["provided"]} for m in doc["materials"]]
-        return await self.transition(resident, case_id, "submitted", note=body.get("note"), changes=changes)
+        within = None
+        if doc["status"] == "correction_requested":
+            materials = await self.materials.resupply(doc, body)
+            if materials is not None:
+                changes["materials"] = materials
+
+                async def within(new: dict[str, Any], s: Any) -> None:
+                    await self.materials.reference(str(doc["_id"]), doc["applicant_id"], materials, s)
+        return await self.transition(resident, case_id, "submitted", note=body.get("note"), changes=changes,
+                                     within=within)
+
+    async def review_material(self, staff: Staff, case_id: str, key: str, verdict: str, reason: str | None,
+                              ip: str) -> dict[str, Any]:
+        """Staff judge one material accepted or not acceptable (with a reason for the applicant)."""
+        access_staff_role(staff, ("clerk", "approver"))
+        doc = await self.store.case(case_id)
+        if doc is None:
+            raise errors.NotFound("未找到该办件")
+        now = self.clock.now()
+        by = {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
+        materials = self.materials.judged(doc, key, verdict, reason, by=by, now=now)
+        if not await self.store.set_materials(doc["_id"], version=doc["version"], statuses=REVIEWABLE,
+                                              materials=materials, now=now):
+            raise errors.InvalidState("办件已被他人更新，请刷新后重试")
+        await self.audit.record(actor=staff_actor(staff), action="case.material.review", target_type="application",
+                                target_id=case_id, details={"material": key, "verdict": verdict, "reason": reason},
+                                ip=ip)
+        return await self.get_staff(staff, case_id)
 
     # Ratings ------------------------------------------------------------------------------------
     async def rate(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:

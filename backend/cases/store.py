@@ -100,6 +100,14 @@ class CaseStore:
             return None
         return await self._cases.find_one({"_id": case_id}, session=session)
 
+    async def set_materials(self, case_id: ObjectId, *, version: int, statuses: tuple[str, ...],
+                            materials: list[dict[str, Any]], now: dt.datetime) -> bool:
+        """Replace a case's materials (staff judging them) if it is still that version, in one of
+        ``statuses``."""
+        res = await self._cases.update_one({"_id": case_id, "version": version, "status": {"$in": list(statuses)}},
+                                           {"$set": {"materials": materials, "updated_at": now}, "$inc": {"version": 1}})
+        return res.modified_count == 1
+
     async def cases_of_applicant(self, applicant_id: str, *, before: ObjectId | None,
                                  limit: int) -> list[dict[str, Any]]:
         return await self._page({"applicant_id": applicant_id}, before, limit)

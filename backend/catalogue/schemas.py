@@ -1,5 +1,6 @@
 """Request and response shapes of the catalogue."""
 from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
+from backend.licences.types import CODES as LICENCE_TYPES
 
 CODE = string(pattern=r"^[A-Za-z0-9_-]{2,32}$", description="稳定编码（字母、数字、-、_）")
 HHMM = string(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM（北京时间）")
@@ -42,6 +43,7 @@ MATERIAL = obj({
     "required": boolean(description="是否必须提交"),
     "tolerable": boolean(description="可容缺受理（缺少时可先受理，限期补齐）"),
     "copies": integer(minimum=0, maximum=20), "note": string(maxLength=300),
+    "licence_type": string(enum=LICENCE_TYPES, description="可用该类电子证照代替提交（免提交纸质材料）"),
 }, ["key", "name", "required"])
 FORM_FIELD = obj({
     "key": string(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="申请表中的字段名"),
@@ -49,6 +51,10 @@ FORM_FIELD = obj({
     "type": string(enum=["text", "textarea", "phone", "date", "number"]),
     "required": boolean(),
 }, ["key", "label"])
+ISSUES_LICENCE = obj({
+    "type": string(enum=LICENCE_TYPES, description="证照类型"), "name": string(minLength=1, maxLength=60),
+    "validity_days": integer(minimum=0, maximum=36500, description="有效期（天），0 为长期有效"),
+}, ["type", "name", "validity_days"], description="办结后向申请人发放的电子证照")
 GUIDE_IN = obj({
     "conditions": LONG_TEXT, "materials": array(MATERIAL, maxItems=50),
     "fee_fen": integer(minimum=0, maximum=10_000_000, description="收费（分），0 为不收费"),
@@ -58,12 +64,13 @@ GUIDE_IN = obj({
     "location": string(maxLength=200), "online": boolean(description="可全程网办"),
     "bookable": boolean(description="可预约到厅"), "visit_required": boolean(description="需到现场"),
     "max_visits": integer(minimum=0, maximum=5, description="最多跑几次（0 为零跑腿）"),
-    "legal_basis": LONG_TEXT, "contact_phone": string(maxLength=30),
+    "legal_basis": LONG_TEXT, "contact_phone": string(maxLength=30), "issues_licence": nullable(ISSUES_LICENCE),
     "form": array(FORM_FIELD, maxItems=50, description="申请表字段（未设置时为联系电话和补充说明）"),
 }, ["materials", "fee_fen", "statutory_days", "promised_days", "online", "bookable", "visit_required", "max_visits"])
 GUIDE = obj({**GUIDE_IN["properties"], "materials": array(obj({
     "key": string(), "name": string(), "required": boolean(), "tolerable": boolean(),
-    "copies": integer(), "note": nullable(string())}, ["key", "name", "required", "tolerable"]))},
+    "copies": integer(), "note": nullable(string()), "licence_type": nullable(string())},
+    ["key", "name", "required", "tolerable"]))},
     GUIDE_IN["required"] + ["location"])
 SERVICE_FIELDS = {
     "name": string(minLength=1, maxLength=60), "department_id": ID,

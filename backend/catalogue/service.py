@@ -49,7 +49,8 @@ def public_service(s: dict[str, Any], department_name: str) -> dict[str, Any]:
     guide = {**g, "location": g.get("location", ""),
              "materials": [{"key": m["key"], "name": m["name"], "required": m["required"],
                             "tolerable": m.get("tolerable", False), "copies": m.get("copies", 1),
-                            "note": m.get("note")} for m in g.get("materials", [])],
+                            "note": m.get("note"), "licence_type": m.get("licence_type")}
+                           for m in g.get("materials", [])],
              "form": g.get("form") or DEFAULT_FORM}
     return {
         "id": str(s["_id"]), "code": s["code"], "name": s["name"], "department_id": s["department_id"],

@@ -383,3 +383,15 @@ class NotHandling(Forbidden):
 class WrongPassword(InvalidInput):
     code = "wrong_password"
     message = "当前密码不正确"
+
+
+# --- Materials (files) and e-licences ---------------------------------------------------------
+
+class UnsupportedFileType(InvalidInput):
+    code = "unsupported_file_type"
+    message = "只能上传 JPG、PNG 图片或 PDF 文件"
+
+
+class FileTooLarge(PayloadTooLarge):
+    code = "file_too_large"
+    message = "文件过大，单个文件不能超过 10 MB"

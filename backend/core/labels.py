@@ -66,6 +66,19 @@ OUTBOX_STATUS = {
     "skipped": "未发送",
 }
 
+LICENCE_STATUS = {
+    "valid": "有效",
+    "revoked": "已撤销",
+    "expired": "已过期",
+    "invalid": "校验未通过",
+}
+
+MATERIAL_SOURCE = {
+    "file": "上传文件",
+    "licence": "电子证照",
+    "paper": "窗口提交纸质材料",
+}
+
 # Every table by the kind of thing it labels (the generated JavaScript modules use these names).
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "case": CASE_STATUS,
@@ -75,6 +88,8 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     "payment": PAYMENT_STATUS,
     "refund": REFUND_STATUS,
     "outbox": OUTBOX_STATUS,
+    "licence": LICENCE_STATUS,
+    "material_source": MATERIAL_SOURCE,
 }
 
 

@@ -23,6 +23,7 @@ from backend.identity.store import (
     UserStore,
 )
 from backend.identity.tokens import SessionPolicy, TokenService
+from backend.identity.verified import VerifiedIdentities
 
 
 def build(config: Config, deps: Deps) -> Domain:
@@ -55,6 +56,6 @@ def build(config: Config, deps: Deps) -> Domain:
         collections=[*COLLECTIONS, *CORE_COLLECTIONS],
         provides={"identity": identity, "tokens": tokens, "limiter": limiter, "resident_auth": identity.authenticate,
                   "user_directory": directory, "wechat_session": wechat_session,
-                  "resident_handling": handling},
+                  "resident_handling": handling, "verified_identities": VerifiedIdentities(users, cipher)},
         on_start=[identity.backfill_name_hashes],
     )

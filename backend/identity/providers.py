@@ -8,8 +8,6 @@
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 import secrets
@@ -23,6 +21,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from backend.core import errors
 from backend.core.providers import Provider
+from backend.core.signing import request_signature
 from backend.core.wechat import WeChatProvider
 
 
@@ -78,9 +77,7 @@ class RealnameVerifier(Protocol):
     async def verify(self, name: str, id_number: str) -> RealnameResult: ...
 
 
-def realname_signature(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
-    msg = b"\n".join([method.upper().encode(), path.encode(), timestamp.encode(), nonce.encode(), body])
-    return base64.b64encode(hmac.new(secret.encode(), msg, hashlib.sha256).digest()).decode()
+realname_signature = request_signature
 
 
 class HttpRealnameVerifier(Provider):

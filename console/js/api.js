@@ -138,6 +138,17 @@ export async function request(method, path, opts = {}) {
   return type.includes('application/json') ? resp.json() : resp.text();
 }
 
+/** Fetch a file (the bytes of a material) as the signed-in staff member; a Blob. */
+export async function blob(path) {
+  const s = currentSession();
+  let resp = await send('GET', path, { token: s && s.access_token });
+  if (resp.status === 401 && s && (await refresh())) {
+    resp = await send('GET', path, { token: currentSession().access_token });
+  }
+  if (!resp.ok) throw await parseError(resp);
+  return resp.blob();
+}
+
 export const api = {
   get: (path, query) => request('GET', path, { query }),
   post: (path, body = {}) => request('POST', path, { body }),

@@ -5,17 +5,22 @@ const id = encodeURIComponent;
 
 // The page keeps a checklist {materialKey: ready}; the API takes the form's fields and, apart,
 // the keys of the materials provided (from the service guide).
-function split(form) {
+// Uploaded files and held licences go apart too: {attachments: [{material_key, file_id}],
+// licences: [{material_key, licence_id}]}, only when there are any.
+function split(form, given) {
   const { materials, ...fields } = form || {};
   const provided = Object.keys(materials || {}).filter((k) => materials[k]);
-  return { form: fields, materials: provided };
+  const out = { form: fields, materials: provided };
+  if (given && given.attachments && given.attachments.length) out.attachments = given.attachments;
+  if (given && given.licences && given.licences.length) out.licences = given.licences;
+  return out;
 }
 
 module.exports = {
-  apply: (serviceId, form) => http.post('/applications', { service_id: serviceId, ...split(form) }),
+  apply: (serviceId, form, given) => http.post('/applications', { service_id: serviceId, ...split(form, given) }),
   list: (cursor) => http.get('/applications', { query: { cursor } }),
   get: (caseId) => http.get(`/applications/${id(caseId)}`),
-  resubmit: (caseId, form) => http.post(`/applications/${id(caseId)}/resubmit`, split(form)),
+  resubmit: (caseId, form, given) => http.post(`/applications/${id(caseId)}/resubmit`, split(form, given)),
   withdraw: (caseId) => http.post(`/applications/${id(caseId)}/withdraw`),
   rate: (caseId, score, comment) => http.post(`/applications/${id(caseId)}/rating`,
     comment ? { score, comment } : { score }),

@@ -103,10 +103,43 @@ async function download(path) {
   throw fromResponse(res.statusCode, null);
 }
 
+// Upload one local file (from wx.chooseMedia / wx.chooseMessageFile) as multipart field "file",
+// with the same token handling; the answer is the server's JSON (wx.uploadFile gives it as text).
+async function upload(path, filePath, formData) {
+  const res = await withAuth(true, (token) => new Promise((resolve, reject) => {
+    wx.uploadFile({
+      url: buildUrl(path),
+      filePath,
+      name: 'file',
+      formData: formData || {},
+      header: token ? { Authorization: `Bearer ${token}` } : {},
+      timeout: 120000,
+      success: (r) => {
+        let data = r.data;
+        if (typeof data === 'string') {
+          try {
+            data = JSON.parse(data);
+          } catch (e) {
+            data = null;
+          }
+        }
+        resolve({ statusCode: r.statusCode, data });
+      },
+      fail: (err) => {
+        const timeout = err && /timeout/i.test(err.errMsg || '');
+        reject(new ApiError({ status: 0, code: timeout ? 'timeout' : 'network_error' }));
+      },
+    });
+  }));
+  if (res.statusCode >= 200 && res.statusCode < 300) return res.data;
+  throw fromResponse(res.statusCode, res.data);
+}
+
 module.exports = {
   get: (path, opts) => request('GET', path, opts),
   post: (path, data, opts) => request('POST', path, { ...(opts || {}), data: data || {} }),
   request,
   download,
+  upload,
   config: cfg,
 };

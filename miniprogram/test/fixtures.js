@@ -70,10 +70,18 @@ function install(server) {
   server.on('GET', '/payments/pay1', PAYMENT);
   server.on('GET', '/receipts', { items: [RECEIPT], next_cursor: null });
   server.on('GET', '/receipts/r1', RECEIPT);
+  server.on('GET', '/me/licences', { items: [LICENCE], next_cursor: null });
   server.on('GET', '/me/inbox', { items: [
     { id: 'm1', title: '办件已受理', body: '您的户口迁移已受理', read: false, created_at: '2024-05-06T10:00:00+08:00', link: '/pages/case/detail/index?id=c1' },
   ], next_cursor: null });
   server.on('GET', '/me/subscriptions', { templates: TEMPLATES, quota: {} });
 }
 
-module.exports = { install, SERVICE, HALL, APPOINTMENT, CASE, PAYMENT, RECEIPT, TEMPLATES, slot };
+const LICENCE = {
+  id: 'lic9', type: 'business_licence', name: '营业执照（个体工商户）', number: 'YYZZ2026000001', holder_masked: '张*',
+  issuer: '市市场监督管理局', issued_at: '2026-05-06T10:00:00+08:00', expires_at: null, status: 'valid',
+  check_code: 'A1B2C3', source: 'issued', application_id: 'c1',
+  verify_url: 'http://127.0.0.1:8000/api/v1/licences/verify?number=YYZZ2026000001&check=A1B2C3',
+};
+
+module.exports = { install, LICENCE, SERVICE, HALL, APPOINTMENT, CASE, PAYMENT, RECEIPT, TEMPLATES, slot };

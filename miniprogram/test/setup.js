@@ -76,6 +76,24 @@ function makeWx() {
         opts.success && opts.success({ statusCode: res.status, tempFilePath: 'wxfile://tmp/receipt.pdf' });
       });
     }),
+    // wx.uploadFile goes to the fake backend as a POST whose data says what was sent; like WeChat,
+    // the answer's body arrives as text.
+    uploadFile: jest.fn((opts) => {
+      Promise.resolve().then(() => {
+        const res = server.handle({ url: opts.url, method: 'POST', header: opts.header,
+          data: { filePath: opts.filePath, name: opts.name, formData: opts.formData } });
+        if (res.__network) {
+          opts.fail && opts.fail({ errMsg: `uploadFile:fail ${res.__network}` });
+        } else {
+          opts.success && opts.success({ statusCode: res.status, data: JSON.stringify(res.body) });
+        }
+      });
+      return { abort: jest.fn(), onProgressUpdate: jest.fn() };
+    }),
+    chooseMedia: jest.fn((opts) => opts.success({ type: 'image', tempFiles: [
+      { tempFilePath: 'wxfile://tmp/photo-1.jpg', size: 1200000, fileType: 'image' }] })),
+    chooseMessageFile: jest.fn((opts) => opts.success({ tempFiles: [
+      { path: 'wxfile://tmp/hukou.pdf', name: '户口簿.pdf', size: 300000, type: 'file' }] })),
     openDocument: ok('openDocument'),
     login: jest.fn((opts) => opts.success({ code: 'test-resident' })),
     requestPayment: ok('requestPayment'),

@@ -18,6 +18,7 @@ const ERROR_MESSAGES = {
   "daily_limit": "已达到每天的预约次数上限",
   "day_not_over": "该日尚未结束，只能对已结束的日期对账",
   "duplicate_order": "该办件已有相同收费项目的缴款单，请勿重复开具",
+  "file_too_large": "文件过大，单个文件不能超过 10 MB",
   "forbidden": "无权进行此操作",
   "hall_closed": "大厅现在不在开放时间，不能现场取号",
   "hall_scope": "您无权操作该大厅",
@@ -54,6 +55,7 @@ const ERROR_MESSAGES = {
   "too_many_attempts": "支付尝试次数过多，请联系窗口",
   "too_many_open": "未办理的预约过多，请办理或取消后再预约",
   "unauthenticated": "请先登录",
+  "unsupported_file_type": "只能上传 JPG、PNG 图片或 PDF 文件",
   "unsupported_media_type": "请求内容须为 JSON（Content-Type: application/json）",
   "username_taken": "用户名已存在",
   "wrong_password": "当前密码不正确"

@@ -52,6 +52,17 @@ const STATUS_LABELS = {
     "delivered": "已送达",
     "failed": "发送失败",
     "skipped": "未发送"
+  },
+  "licence": {
+    "valid": "有效",
+    "revoked": "已撤销",
+    "expired": "已过期",
+    "invalid": "校验未通过"
+  },
+  "material_source": {
+    "file": "上传文件",
+    "licence": "电子证照",
+    "paper": "窗口提交纸质材料"
   }
 };
 

@@ -6,6 +6,7 @@ import {
   missingEndpoint, confirmDialog, CASE_STATUS, today,
 } from '../ui.js';
 import { itemsEditor, payBadge } from './finance.js';
+import { materialsSection } from './materials.js';
 
 const LIGHT = { green: ['绿灯', 'green'], yellow: ['黄灯', 'yellow'], red: ['红灯', 'red'] };
 
@@ -139,8 +140,11 @@ function movePanel(app, onMoved) {
     }
     if (to === 'correction_requested') {
       const mats = app.guide_materials || app.required_materials || app.materials || [];
+      // Materials judged not acceptable are ticked already; the server words each with its reason.
       missingBoxes = h('fieldset', {}, h('legend', {}, '缺少或需更正的材料'),
-        mats.map((m) => h('label', {}, h('input', { type: 'checkbox', name: 'missing', value: materialName(m) }), ' ', materialName(m))));
+        mats.map((m) => h('label', {}, h('input', { type: 'checkbox', name: 'missing', value: m.key || materialName(m),
+          checked: !!(m.review && m.review.status === 'rejected') }), ' ', materialName(m),
+        m.review && m.review.status === 'rejected' && m.review.reason ? h('span', { class: 'muted' }, `（${m.review.reason}）`) : null)));
       other = input({ class: 'wide', name: 'missing-other', placeholder: '其他（多项用逗号分隔）' });
       due = input({ type: 'date', value: today(5), name: 'due' });
       parts.push(missingBoxes, field('其他缺少的材料', other), field('补正期限', due));
@@ -158,13 +162,14 @@ function movePanel(app, onMoved) {
         body.reason = reason.value.trim();
       }
       if (missingBoxes) {
-        const missing = [...missingBoxes.querySelectorAll('input:checked')].map((i) => i.value)
-          .concat(other.value.split(/[,，]/).map((x) => x.trim()).filter(Boolean));
-        if (!missing.length) {
+        const keys = [...missingBoxes.querySelectorAll('input:checked')].map((i) => i.value);
+        const missing = other.value.split(/[,，]/).map((x) => x.trim()).filter(Boolean);
+        if (!keys.length && !missing.length) {
           notice(slot, '请选择或填写缺少的材料', 'error');
           return;
         }
-        body.missing = missing;
+        if (keys.length) body.materials = keys;
+        if (missing.length) body.missing = missing;
         if (due.value) body.due = due.value;
       }
       const updated = await act(slot, () => api.post(`/staff/applications/${app.id}/transition`, body), go);
@@ -215,7 +220,7 @@ function formFields(form, definition) {
     h('dt', { dataset: { key: k } }, formLabel(k, defined)), h('dd', {}, formValue(form[k]))]));
 }
 
-export function caseView(app, onMoved, definition = []) {
+export function caseView(app, onMoved, onChanged, definition = []) {
   const form = app.form || {};
   const materials = app.materials || [];
   const timeline = app.timeline || [];
@@ -237,12 +242,8 @@ export function caseView(app, onMoved, definition = []) {
         t.missing && t.missing.length ? h('span', {}, ` 缺少：${t.missing.join('、')}`) : null,
         t.actor && (t.actor.username || t.actor.display_name) ? h('span', { class: 'muted' }, `（${t.actor.display_name || t.actor.username}）`) : null,
       ))) : h('p', { class: 'muted' }, '暂无记录'))),
-    section('申请材料', table([
-      { label: '材料', render: (m) => materialName(m) },
-      { label: '必须', render: (m) => (m.required ? '是' : '否') },
-      { label: '状态', render: (m) => (m.provided === false || m.missing ? badge('缺', 'red') : badge('已提交', 'green')) },
-      { label: '文件', render: (m) => m.file_name || m.filename || m.url || '—' },
-    ], materials, { empty: '未登记材料' })),
+    materialsSection({ ...app, materials }, roles().has('clerk') || roles().has('approver'),
+      onChanged || (() => {})),
     section('申请表', formFields(form, definition)),
     movePanel(app, onMoved));
 }
@@ -261,7 +262,7 @@ async function renderCase(main, params) {
     if (!app) return;
     const definition = await formDefinition(app.service_id);
     clear(holder, caseView(app, (updated, to) => load(`已${MOVE_LABEL[to]}：${CASE_STATUS[updated.status] || updated.status}`),
-      definition));
+      (updated, said) => load(said), definition));
     if (flash) notice(msg, flash);
     if (roles().has('clerk') && paths.has('/staff/payments')) holder.append(await feesSection(app));
   }

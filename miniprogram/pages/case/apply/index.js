@@ -1,15 +1,25 @@
-// Apply online (the form and materials list), or resubmit a case after a correction request.
+// Apply online, or resubmit a case after a correction request. Each material of the guide is
+// given by uploading photos or a PDF (wx.chooseMedia / wx.chooseMessageFile, then wx.uploadFile),
+// by a valid e-licence the resident holds where the guide names its type (no paper at all), or
+// ticked to bring the paper to the window.
 const catalogue = require('../../../services/catalogue');
 const cases = require('../../../services/cases');
 const auth = require('../../../services/auth');
+const files = require('../../../services/files');
+const licences = require('../../../services/licences');
 const { withBase } = require('../../../utils/page');
+const { messageOf } = require('../../../utils/errors');
 
 const PHONE = /^1[3-9]\d{9}$/;
+
+function satisfied(m) {
+  return m.ready || m.files.length > 0 || !!(m.licence && m.useLicence);
+}
 
 Page(withBase({
   data: {
     serviceId: '', caseId: '', service: null, materials: [], phone: '', note: '',
-    phoneError: '', materialsError: '', correction: '', busy: false,
+    phoneError: '', materialsError: '', correction: '', busy: false, uploading: '',
   },
   onLoad(options = {}) {
     this.setData({ serviceId: options.service_id || '', caseId: options.case_id || '' });
@@ -35,9 +45,11 @@ Page(withBase({
     const { kase, service, serviceId } = res;
     const form = (kase && kase.form) || {};
     const have = form.materials || {};
-    const missing = (kase && (kase.missing || (kase.correction && kase.correction.missing))) || [];
+    const correction = (kase && kase.correction) || {};
+    const missing = (kase && (kase.missing || correction.materials || correction.missing)) || [];
     const materials = ((service.guide && service.guide.materials) || []).map((m) => ({
       key: m.key, name: m.name, required: !!m.required, tolerable: !!m.tolerable,
+      licenceType: m.licence_type || '', licence: null, useLicence: false, files: [],
       ready: !!have[m.key] && missing.indexOf(m.key) < 0,
       missing: missing.indexOf(m.key) >= 0,
     }));
@@ -46,8 +58,25 @@ Page(withBase({
       service, serviceId, materials,
       phone: form.contact_phone || '',
       note: form.note || '',
-      correction: kase ? ((kase.correction && kase.correction.note) || (last && last.note) || '请按要求补正材料后重新提交') : '',
+      correction: kase ? ((correction.missing && correction.missing.join('；')) || correction.note
+        || (last && last.note) || '请按要求补正材料后重新提交') : '',
     });
+    if (materials.some((m) => m.licenceType)) await this.offerLicences(serviceId);
+  },
+  // Fetch the resident's licences for this application (recorded with its purpose) and offer,
+  // for each material that names a type, the valid licence of that type instead of an upload.
+  async offerLicences(serviceId) {
+    let held;
+    try {
+      held = licences.validByType((await licences.refresh('application', serviceId)).items);
+    } catch (e) {
+      return; // no licences on offer: uploading and paper still work
+    }
+    const materials = this.data.materials.map((m) => {
+      const l = m.licenceType ? held[m.licenceType] : null;
+      return l ? { ...m, licence: { id: l.id, name: l.name, number: l.number, issuer: l.issuer }, useLicence: true } : m;
+    });
+    this.setData({ materials });
   },
   onPhone(e) {
     this.setData({ phone: (e.detail && e.detail.value) || '', phoneError: '' });
@@ -55,28 +84,77 @@ Page(withBase({
   onNote(e) {
     this.setData({ note: (e.detail && e.detail.value) || '' });
   },
-  toggleMaterial(e) {
-    const { key } = e.currentTarget.dataset;
-    const materials = this.data.materials.map((m) => (m.key === key ? { ...m, ready: !m.ready } : m));
+  update(key, change) {
+    const materials = this.data.materials.map((m) => (m.key === key ? { ...m, ...change(m) } : m));
     this.setData({ materials, materialsError: '' });
+  },
+  toggleMaterial(e) {
+    this.update(e.currentTarget.dataset.key, (m) => ({ ready: !m.ready }));
+  },
+  toggleLicence(e) {
+    this.update(e.currentTarget.dataset.key, (m) => ({ useLicence: !m.useLicence }));
+  },
+  removeFile(e) {
+    const { key, id } = e.currentTarget.dataset;
+    this.update(key, (m) => ({ files: m.files.filter((f) => f.id !== id) }));
+  },
+  chooseImages(e) {
+    return this.pickAndUpload(e.currentTarget.dataset.key, () => files.chooseImages());
+  },
+  chooseFiles(e) {
+    return this.pickAndUpload(e.currentTarget.dataset.key, () => files.chooseFiles());
+  },
+  async pickAndUpload(key, pick) {
+    if (this.data.uploading) return;
+    let picked;
+    try {
+      picked = await pick();
+    } catch (err) {
+      this.sayError(err);
+      return;
+    }
+    const big = picked.filter(files.tooBig);
+    if (big.length) this.say(`${big.map((f) => f.name).join('、')} 超过 10 MB，请压缩后再上传`);
+    for (const f of picked.filter((x) => !files.tooBig(x))) {
+      this.setData({ uploading: key });
+      try {
+        const up = await files.upload(f);
+        this.update(key, (m) => (m.files.some((x) => x.id === up.id) ? {}
+          : { files: [...m.files, { id: up.id, name: up.name, kind: up.kind || '' }] }));
+      } catch (err) {
+        this.setData({ materialsError: `${f.name}：${messageOf(err)}` });
+      }
+    }
+    this.setData({ uploading: '' });
   },
   validate() {
     const phoneError = PHONE.test(this.data.phone.trim()) ? '' : '请输入 11 位手机号码';
-    const lacking = this.data.materials.filter((m) => m.required && !m.tolerable && !m.ready);
+    const lacking = this.data.materials.filter((m) => (m.required && !m.tolerable || m.missing) && !satisfied(m));
     const materialsError = lacking.length ? `请先备齐：${lacking.map((m) => m.name).join('、')}` : '';
     this.setData({ phoneError, materialsError });
     return !phoneError && !materialsError;
   },
+  given() {
+    const attachments = [];
+    const used = [];
+    this.data.materials.forEach((m) => {
+      if (m.licence && m.useLicence) used.push({ material_key: m.key, licence_id: m.licence.id });
+      else m.files.forEach((f) => attachments.push({ material_key: m.key, file_id: f.id }));
+    });
+    return { attachments, licences: used };
+  },
   async onSubmit() {
-    if (this.data.busy || !this.validate()) return;
+    if (this.data.busy || this.data.uploading || !this.validate()) return;
     const materials = {};
-    this.data.materials.forEach((m) => { materials[m.key] = m.ready; });
+    this.data.materials.forEach((m) => {
+      materials[m.key] = m.ready && !m.files.length && !(m.licence && m.useLicence);
+    });
     const form = { contact_phone: this.data.phone.trim(), note: this.data.note.trim(), materials };
     this.setData({ busy: true, tip: '' });
     try {
       const kase = this.data.caseId
-        ? await cases.resubmit(this.data.caseId, form)
-        : await cases.apply(this.data.serviceId, form);
+        ? await cases.resubmit(this.data.caseId, form, this.given())
+        : await cases.apply(this.data.serviceId, form, this.given());
       wx.redirectTo({ url: `/pages/case/detail/index?id=${kase.id || this.data.caseId}&new=1` });
     } catch (e) {
       if (e.code === 'realname_required') {

@@ -5,6 +5,7 @@ const MENU = [
   { key: 'appointments', title: '我的预约', url: '/pages/booking/list/index' },
   { key: 'payments', title: '我的缴费', url: '/pages/pay/list/index' },
   { key: 'receipts', title: '电子票据', url: '/pages/receipt/list/index' },
+  { key: 'licences', title: '我的证照', url: '/pages/me/licences/index' },
   { key: 'inbox', title: '站内信', url: '/pages/me/inbox/index' },
   { key: 'settings', title: '设置（长辈模式）', url: '/pages/me/settings/index' },
   { key: 'help', title: '帮助与热线', url: '/pages/me/help/index' },

@@ -1,0 +1,198 @@
+"""Every query of materials (files): their records in ``files`` and their bytes in GridFS
+(bucket ``file_blobs``), so every app process and host sees the same files.
+
+A record goes ``uploading`` → ``stored`` → ``deleting`` (then is gone). ``sweep_due_at`` is set
+while nothing references a file (and while an upload is unfinished); the orphan sweep reads
+only records due by that field's index, and removes one only by a conditional update that still
+finds it unreferenced, so a file attached to a case at the same moment is never removed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from gridfs import AsyncGridFSBucket, NoFile
+from bson.binary import Binary
+from gridfs.asynchronous.grid_file import AsyncGridOut
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+from backend.db.mongo import CollectionSpec
+
+BUCKET = "file_blobs"
+STATUSES = ["uploading", "stored", "deleting"]
+
+COLLECTIONS = [
+    CollectionSpec(
+        "files",
+        indexes=(
+            # The same bytes from one resident are stored once.
+            IndexModel([("owner_id", ASCENDING), ("sha256", ASCENDING)], unique=True, name="one_copy_per_owner",
+                       partialFilterExpression={"status": "stored"}),
+            IndexModel([("owner_id", ASCENDING), ("_id", DESCENDING)]),
+            # What the orphan sweep may remove, by when: only unreferenced records carry the field.
+            IndexModel([("sweep_due_at", ASCENDING)], name="sweep_due",
+                       partialFilterExpression={"sweep_due_at": {"$type": "date"}}),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["owner_id", "status", "refs", "created_at"],
+            "properties": {"status": {"enum": STATUSES}, "refs": {"bsonType": "array"},
+                           "size_bytes": {"bsonType": ["int", "long"], "minimum": 1, "maximum": 104857600}},
+        }},
+        doc="Materials residents uploaded: owner, type, size, SHA-256, which cases reference them; bytes in GridFS.",
+    ),
+    CollectionSpec(f"{BUCKET}.files", doc="GridFS: one document per stored byte stream (content, thumbnail)."),
+    CollectionSpec(f"{BUCKET}.chunks",
+                   indexes=(IndexModel([("files_id", ASCENDING), ("n", ASCENDING)], unique=True),),
+                   doc="GridFS: the bytes, in chunks."),
+]
+
+
+CHUNK_SIZE = 255 * 1024  # GridFS's default chunk size
+
+
+class BlobWriter:
+    """Writes one GridFS file as its bytes arrive, in GridFS's own layout (so the bucket reads and
+    deletes it), inserting each chunk as soon as it is full: a stream holds at most one chunk.
+    PyMongo's own upload stream keeps up to 32 MB of chunks before it inserts them, which would
+    hold a whole 10 MB upload in memory."""
+
+    def __init__(self, db: AsyncDatabase, blob_id: ObjectId, filename: str, metadata: dict[str, Any]):
+        self._files = db[f"{BUCKET}.files"]
+        self._chunks = db[f"{BUCKET}.chunks"]
+        self.id = blob_id
+        self._filename = filename
+        self._metadata = metadata
+        self._pending = bytearray()
+        self._n = 0
+        self.length = 0
+
+    async def write(self, data: bytes) -> None:
+        self._pending += data
+        while len(self._pending) >= CHUNK_SIZE:
+            await self._put(bytes(self._pending[:CHUNK_SIZE]))
+            del self._pending[:CHUNK_SIZE]
+
+    async def _put(self, chunk: bytes) -> None:
+        await self._chunks.insert_one({"files_id": self.id, "n": self._n, "data": Binary(chunk)})
+        self._n += 1
+        self.length += len(chunk)
+
+    async def close(self) -> None:
+        if self._pending:
+            await self._put(bytes(self._pending))
+            self._pending.clear()
+        await self._files.insert_one({"_id": self.id, "length": self.length, "chunkSize": CHUNK_SIZE,
+                                      "uploadDate": dt.datetime.now(dt.timezone.utc), "filename": self._filename,
+                                      "metadata": self._metadata})
+
+    async def abort(self) -> None:
+        self._pending.clear()
+        await self._chunks.delete_many({"files_id": self.id})
+
+
+def oid(value: Any) -> ObjectId | None:
+    try:
+        return ObjectId(value) if isinstance(value, (str, ObjectId)) else None
+    except (InvalidId, TypeError):
+        return None
+
+
+class FileStore:
+    def __init__(self, db: AsyncDatabase):
+        self._db = db
+        self._col = db["files"]
+        self._bucket = AsyncGridFSBucket(db, bucket_name=BUCKET)
+
+    # Uploading ---------------------------------------------------------------------------------
+    async def begin(self, owner_id: str, name: str, now: dt.datetime, stale_at: dt.datetime) -> ObjectId:
+        """A record for an upload that starts now; swept at ``stale_at`` if it never finishes."""
+        res = await self._col.insert_one({"owner_id": owner_id, "status": "uploading", "name": name, "refs": [],
+                                          "blob_ids": [], "created_at": now, "sweep_due_at": stale_at})
+        return res.inserted_id
+
+    def open_blob_writer(self, file_id: ObjectId, role: str, name: str) -> tuple[ObjectId, "BlobWriter"]:
+        blob_id = ObjectId()
+        return blob_id, BlobWriter(self._db, blob_id, name, {"file_id": str(file_id), "role": role})
+
+    async def note_blob(self, file_id: ObjectId, blob_id: ObjectId) -> None:
+        """Remember a blob of an unfinished upload, so a sweep can remove it if the upload dies."""
+        await self._col.update_one({"_id": file_id, "status": "uploading"}, {"$push": {"blob_ids": blob_id}})
+
+    async def complete(self, file_id: ObjectId, fields: dict[str, Any], sweep_due_at: dt.datetime) -> bool:
+        """``uploading`` → ``stored``. Raises DuplicateKeyError when the owner already stored these
+        bytes; False when the record is no longer uploading (swept as stale)."""
+        res = await self._col.update_one({"_id": file_id, "status": "uploading"},
+                                         {"$set": {**fields, "status": "stored", "sweep_due_at": sweep_due_at}})
+        return res.modified_count == 1
+
+    async def stored_copy(self, owner_id: str, sha256: str) -> dict[str, Any] | None:
+        return await self._col.find_one({"owner_id": owner_id, "sha256": sha256, "status": "stored"})
+
+    async def read_blob(self, blob_id: ObjectId) -> bytes:
+        out = await self._bucket.open_download_stream(blob_id)
+        return await out.read()
+
+    async def delete_blobs(self, blob_ids: list[ObjectId]) -> None:
+        for blob_id in blob_ids:
+            try:
+                await self._bucket.delete(blob_id)
+            except NoFile:  # never finished writing (or already gone): its chunks are removed anyway
+                pass
+
+    async def drop(self, file_id: ObjectId) -> None:
+        """Remove an upload that will not be kept: every blob it noted, then its record."""
+        doc = await self._col.find_one({"_id": file_id}, {"blob_ids": 1})
+        await self.delete_blobs(list((doc or {}).get("blob_ids", [])))
+        await self._col.delete_one({"_id": file_id})
+
+    # Reading -----------------------------------------------------------------------------------
+    async def get(self, file_id: str) -> dict[str, Any] | None:
+        o = oid(file_id)
+        return None if o is None else await self._col.find_one({"_id": o, "status": "stored"})
+
+    async def many(self, file_ids: list[str]) -> list[dict[str, Any]]:
+        oids = [o for o in (oid(f) for f in file_ids) if o is not None]
+        return await self._col.find({"_id": {"$in": oids}, "status": "stored"}).to_list(None) if oids else []
+
+    async def owned(self, owner_id: str, *, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+        filt: dict[str, Any] = {"owner_id": owner_id, "status": "stored"}
+        if before is not None:
+            filt["_id"] = {"$lt": before}
+        return await self._col.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
+
+    async def open_blob(self, blob_id: ObjectId) -> AsyncGridOut:
+        return await self._bucket.open_download_stream(blob_id)
+
+    async def count_by_status(self) -> list[tuple[str, int]]:
+        from backend.db.mongo import count_by
+        return await count_by(self._col, "status")
+
+    # References from cases ---------------------------------------------------------------------
+    async def attach(self, file_ids: list[ObjectId], owner_id: str, ref: str, session: Any = None) -> int:
+        """Reference stored files of ``owner_id`` from ``ref`` (a case); how many matched. A file
+        being removed (``deleting``) does not match."""
+        res = await self._col.update_many({"_id": {"$in": file_ids}, "owner_id": owner_id, "status": "stored"},
+                                          {"$addToSet": {"refs": ref}, "$unset": {"sweep_due_at": ""}},
+                                          session=session)
+        return res.matched_count
+
+    # The orphan sweep --------------------------------------------------------------------------
+    async def due_for_sweep(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
+        return await self._col.find({"sweep_due_at": {"$lte": now}}).sort("sweep_due_at", ASCENDING) \
+            .limit(limit).to_list(limit)
+
+    async def claim_for_removal(self, file_id: ObjectId, now: dt.datetime, retry_at: dt.datetime) -> bool:
+        """Still due and referenced by nothing: mark it ``deleting`` (no attach can match it after).
+        Its removal is retried from ``retry_at`` should this process die before it is done."""
+        res = await self._col.update_one({"_id": file_id, "sweep_due_at": {"$lte": now}, "refs": {"$size": 0}},
+                                         {"$set": {"status": "deleting", "sweep_due_at": retry_at}})
+        return res.modified_count == 1
+
+    async def remove(self, doc: dict[str, Any]) -> None:
+        """Remove a record marked ``deleting`` and its bytes (idempotent)."""
+        await self.delete_blobs(list(doc.get("blob_ids", [])))
+        await self._col.delete_one({"_id": doc["_id"], "status": "deleting"})

@@ -1,0 +1,98 @@
+"""HTTP for e-licences. Thin: the rules are in ``service.py``."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from backend.core.api import ApiHandler, Response, operation, route
+from backend.licences import schemas as s
+from backend.licences.service import LicenceService
+
+TAGS = ("电子证照",)
+
+
+class _Licences(ApiHandler):
+    licences: LicenceService
+
+
+class MyLicencesHandler(_Licences):
+    @operation("我的电子证照（含状态）", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.LICENCES},
+               errors=(400, 401))
+    async def get(self) -> None:
+        self.reply(await self.licences.list_own(self.principal, cursor=self.query.get("cursor"),
+                                                limit=self.query.get("limit", 50)))
+
+
+class RefreshHandler(_Licences):
+    @operation("从电子证照库调取本人证照（须实名认证；每次调取均留痕）", tags=TAGS, auth="resident", body=s.REFRESH,
+               responses={200: s.LICENCES}, errors=(400, 401, 403, 429, 502),
+               description="按本人实名认证的身份证号调取，记录调取人、时间和用途（GET /me/licences/fetches 可查）。")
+    async def post(self) -> None:
+        self.reply(await self.licences.refresh(self.principal, purpose=self.body["purpose"],
+                                               service_id=self.body.get("service_id"), request_id=self.request_id))
+
+
+class FetchesHandler(_Licences):
+    @operation("本人证照调取记录（谁、何时、为何调取）", tags=TAGS, auth="resident", responses={200: s.FETCHES},
+               errors=(401,))
+    async def get(self) -> None:
+        self.reply(await self.licences.fetches(self.principal))
+
+
+class MyLicenceHandler(_Licences):
+    @operation("电子证照详情与查验二维码（仅本人）", tags=TAGS, auth="resident", responses={200: s.LICENCE},
+               errors=(401, 404))
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(self.licences.detail(await self.licences.get_own(self.principal, id)))
+
+
+class MyLicencePdfHandler(_Licences):
+    @operation("电子证照 PDF（含查验二维码，仅本人）", tags=TAGS, auth="resident",
+               responses={200: Response(content_type="application/pdf", description="证照 PDF")}, errors=(401, 404))
+    async def get(self, id: str) -> None:  # noqa: A002
+        doc = await self.licences.get_own(self.principal, id)
+        self.set_header("Content-Type", "application/pdf")
+        self.set_header("Content-Disposition",
+                        "inline; filename*=UTF-8''" + quote(f"{doc['content']['name']}-{doc['number']}.pdf"))
+        self.finish(self.licences.pdf(doc))
+
+
+class VerifyHandler(_Licences):
+    @operation("电子证照公开查验（证照编号 + 校验码）", tags=TAGS, query=s.VERIFY_QUERY, responses={200: s.VERIFIED},
+               errors=(400, 404, 429),
+               description="已撤销或已过期的证照如实答复 valid=false 及其状态；内容被篡改的答复 status=invalid；"
+                           "编号或校验码不符为 404。按客户端地址限流。")
+    async def get(self) -> None:
+        self.reply(await self.licences.verify(self.query["number"], self.query["check"], self.client_ip()))
+
+
+class PublicKeyHandler(_Licences):
+    @operation("电子证照签名公钥（Ed25519）", tags=TAGS, responses={200: s.PUBLIC_KEY})
+    async def get(self) -> None:
+        self.reply(self.licences.public_key())
+
+
+class StaffLicenceHandler(_Licences):
+    @operation("办件所用电子证照（受理、审批人员；记入审计日志）", tags=TAGS, auth="staff", responses={200: s.LICENCE},
+               errors=(401, 404))
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(self.licences.view(await self.licences.get_for_staff(self.principal, id, self.client_ip())))
+
+
+class StaffRevokeHandler(_Licences):
+    @operation("撤销本中心颁发的电子证照（审批人员；记入审计日志）", tags=TAGS, auth="staff", roles=("approver",),
+               body=s.REVOKE, responses={200: s.LICENCE}, errors=(400, 401, 403, 404, 409))
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.licences.revoke(self.principal, id, self.body["reason"], self.client_ip()))
+
+
+default_handlers = [
+    route("/api/v1/me/licences", MyLicencesHandler),
+    route("/api/v1/me/licences/refresh", RefreshHandler),
+    route("/api/v1/me/licences/fetches", FetchesHandler),
+    route("/api/v1/me/licences/{id}", MyLicenceHandler),
+    route("/api/v1/me/licences/{id}/pdf", MyLicencePdfHandler),
+    route("/api/v1/licences/verify", VerifyHandler),
+    route("/api/v1/licences/public-key", PublicKeyHandler),
+    route("/api/v1/staff/licences/{id}", StaffLicenceHandler),
+    route("/api/v1/staff/licences/{id}/revoke", StaffRevokeHandler),
+]

@@ -1,0 +1,42 @@
+// E-licences (电子证照): the resident's wallet, fetched from the e-licence library on demand
+// (each fetch is recorded with its purpose), the PDF and the verification QR.
+const http = require('./request');
+const { STATUS_LABELS } = require('../utils/status-labels');
+
+const id = encodeURIComponent;
+
+const THEME = { valid: 'success', revoked: 'danger', expired: 'warning' };
+
+function statusOf(status) {
+  return { text: STATUS_LABELS.licence[status] || status || '未知', theme: THEME[status] || 'default' };
+}
+
+// The valid licence of each type, for offering one instead of an upload.
+function validByType(items) {
+  const out = {};
+  (items || []).forEach((l) => {
+    if (l.status === 'valid' && !out[l.type]) out[l.type] = l;
+  });
+  return out;
+}
+
+async function openPdf(licenceId) {
+  const filePath = await http.download(`/me/licences/${id(licenceId)}/pdf`);
+  await new Promise((resolve, reject) => {
+    wx.openDocument({ filePath, fileType: 'pdf', showMenu: true, success: resolve,
+      fail: () => reject(new Error('无法打开证照文件，请稍后重试')) });
+  });
+  return filePath;
+}
+
+module.exports = {
+  list: () => http.get('/me/licences'),
+  get: (licenceId) => http.get(`/me/licences/${id(licenceId)}`),
+  // purpose: 'wallet' (查看证照) or 'application' (申办事项, with its service id)
+  refresh: (purpose, serviceId) => http.post('/me/licences/refresh',
+    serviceId ? { purpose, service_id: serviceId } : { purpose }),
+  fetches: () => http.get('/me/licences/fetches'),
+  openPdf,
+  statusOf,
+  validByType,
+};

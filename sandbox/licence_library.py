@@ -1,0 +1,187 @@
+"""The e-licence library stand-in (电子证照库): licences other authorities issued, by holder.
+
+It speaks the signed protocol of ``backend.licences.library.HttpLicenceLibrary``: requests signed
+with HMAC-SHA256 over method, path, timestamp, nonce and body, checked here (unknown app 401, bad
+signature 401, stale timestamp 401, replayed nonce 409, no stated purpose 400); answers signed the
+same way. Every query is logged with its purpose and requester, as the real library does.
+
+Its population: licences given to a person with the sandbox hook ``POST /sandbox/licences``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
+from backend.core.clock import TZ
+from backend.core.schema import DATETIME, array, integer, nullable, obj, string
+from backend.core.signing import request_signature
+from backend.licences.library import HttpLicenceLibrary
+from backend.licences.types import CODES, TYPES
+from sandbox.state import StandinStore
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS licences (id TEXT PRIMARY KEY, id_hash TEXT, id_number TEXT, type TEXT, name TEXT,
+  number TEXT UNIQUE, issuer TEXT, issued_at TEXT, expires_at TEXT, status TEXT);
+CREATE INDEX IF NOT EXISTS licences_by_holder ON licences (id_hash);
+CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, at REAL);
+CREATE TABLE IF NOT EXISTS queries (id INTEGER PRIMARY KEY AUTOINCREMENT, id_hash TEXT, purpose TEXT,
+  requester TEXT, at REAL);
+"""
+PATH = "/sandbox/licence-library" + HttpLicenceLibrary.PATH
+
+
+def _hash(id_number: str) -> str:
+    return hashlib.sha256(id_number.strip().upper().encode()).hexdigest()
+
+
+def sandbox_signing_key(data_dir: str | os.PathLike) -> str:
+    """Our e-licence signing key in sandbox mode: generated at first start, kept in the data folder."""
+    path = Path(data_dir) / "sandbox" / "keys" / "licences_ed25519.pem"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(pem)
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # never replaces a key another process wrote first
+        except FileExistsError:
+            pass
+        tmp.unlink()
+    return path.read_text()
+
+
+class LicenceLibraryStandin:
+    def __init__(self, path: str, app_id: str, app_secret: str):
+        self.store = StandinStore(path, SCHEMA)
+        self.app_id = app_id
+        self.secret = app_secret
+
+    def give(self, id_number: str, type_: str, *, name: str | None = None, issued_at: dt.datetime | None = None,
+             expires_at: dt.datetime | None = None, status: str = "valid") -> dict:
+        kind = TYPES[type_]
+        lic = {"id": uuid.uuid4().hex, "type": type_, "name": name or kind.name,
+               "number": f"DZ{kind.prefix}{secrets.randbelow(10 ** 12):012d}", "issuer": kind.issuer,
+               "issued_at": (issued_at or dt.datetime.now(TZ) - dt.timedelta(days=365)).isoformat(timespec="seconds"),
+               "expires_at": expires_at.isoformat(timespec="seconds") if expires_at else None, "status": status}
+        self.store.execute("INSERT INTO licences VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (lic["id"], _hash(id_number), id_number.strip().upper(), lic["type"], lic["name"],
+                            lic["number"], lic["issuer"], lic["issued_at"], lic["expires_at"], lic["status"]))
+        return lic
+
+    def queries(self, id_number: str) -> list[dict]:
+        return [{"purpose": r["purpose"], "requester": r["requester"],
+                 "at": dt.datetime.fromtimestamp(r["at"], TZ).isoformat(timespec="seconds")}
+                for r in self.store.all("SELECT purpose, requester, at FROM queries WHERE id_hash = ? ORDER BY id",
+                                        (_hash(id_number),))]
+
+    def query(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        ts, nonce, sig = headers.get("X-Timestamp", ""), headers.get("X-Nonce", ""), headers.get("X-Signature", "")
+        if headers.get("X-App-Id") != self.app_id:
+            return 401, {"code": "invalid_app", "message": "unknown app id"}
+        if not (ts.isdigit() and abs(int(ts) - time.time()) <= HttpLicenceLibrary.MAX_SKEW):
+            return 401, {"code": "stale_request", "message": "timestamp outside the allowed window"}
+        if not hmac.compare_digest(request_signature(self.secret, "POST", PATH, ts, nonce, body), sig):
+            return 401, {"code": "bad_signature", "message": "signature does not verify"}
+        try:
+            self.store.execute("INSERT INTO nonces VALUES (?, ?)", (nonce, time.time()))
+        except sqlite3.IntegrityError:
+            return 409, {"code": "replayed", "message": "nonce already used"}
+        self.store.execute("DELETE FROM nonces WHERE at < ?", (time.time() - 2 * HttpLicenceLibrary.MAX_SKEW,))
+        try:
+            req = json.loads(body)
+            id_number, purpose, requester = str(req["id_number"]), str(req["purpose"]), str(req["requester"])
+        except (ValueError, KeyError, TypeError):
+            return 400, {"code": "bad_request", "message": "id_number, purpose and requester are required"}
+        if not purpose.strip() or not requester.strip():
+            return 400, {"code": "purpose_required", "message": "every query must state its purpose and requester"}
+        h = _hash(id_number)
+        self.store.execute("INSERT INTO queries (id_hash, purpose, requester, at) VALUES (?, ?, ?, ?)",
+                           (h, purpose, requester, time.time()))
+        rows = self.store.all("SELECT * FROM licences WHERE id_hash = ? ORDER BY issued_at", (h,))
+        return 200, {"request_id": req.get("request_id"), "licences": [
+            {"id": r["id"], "type": r["type"], "name": r["name"], "number": r["number"],
+             "holder_id_number": r["id_number"], "issuer": r["issuer"], "issued_at": r["issued_at"],
+             "expires_at": r["expires_at"], "status": r["status"]} for r in rows]}
+
+    def sign(self, body: bytes) -> dict[str, str]:
+        ts, nonce = str(int(time.time())), secrets.token_hex(16)
+        return {"X-Timestamp": ts, "X-Nonce": nonce,
+                "X-Signature": request_signature(self.secret, "RESPONSE", PATH, ts, nonce, body)}
+
+
+class QueryHandler(BaseHandler):
+    def initialize(self, standin: LicenceLibraryStandin) -> None:  # type: ignore[override]
+        super().initialize()
+        self.standin = standin
+
+    @operation("（替身）电子证照库：按身份证号查询证照", tags=("沙箱：电子证照库替身",),
+               responses={200: Response(schema={"type": "object"}, description="签名的查询结果")})
+    def post(self) -> None:
+        status, payload = self.standin.query(dict(self.request.headers), self.request.body)
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        for k, v in self.standin.sign(body).items():
+            self.set_header(k, v)
+        self.finish(body)
+
+
+LIBRARY_LICENCE = obj({"id": string(), "type": string(), "name": string(), "number": string(), "issuer": string(),
+                       "issued_at": string(), "expires_at": nullable(string()), "status": string()},
+                      ["id", "type", "number", "status"])
+
+
+class GiveHook(ApiHandler):
+    def initialize(self, standin: LicenceLibraryStandin) -> None:  # type: ignore[override]
+        super().initialize()
+        self.standin = standin
+
+    @operation("沙箱：让电子证照库替身为某人持有一本证照", tags=("沙箱",),
+               body=obj({"id_number": string(minLength=18, maxLength=18), "type": string(enum=CODES),
+                         "name": string(minLength=1, maxLength=60), "expires_at": DATETIME,
+                         "status": string(enum=["valid", "revoked"])}, ["id_number", "type"]),
+               responses={201: LIBRARY_LICENCE}, errors=(400,))
+    async def post(self) -> None:
+        b = self.body
+        expires = dt.datetime.fromisoformat(b["expires_at"]) if b.get("expires_at") else None
+        if expires is not None and expires.tzinfo is None:
+            expires = expires.replace(tzinfo=TZ)
+        self.reply(self.standin.give(b["id_number"], b["type"], name=b.get("name"), expires_at=expires,
+                                     status=b.get("status", "valid")), 201)
+
+
+class QueriesHook(ApiHandler):
+    def initialize(self, standin: LicenceLibraryStandin) -> None:  # type: ignore[override]
+        super().initialize()
+        self.standin = standin
+
+    @operation("沙箱：电子证照库替身收到的某人证照查询（用途、调用方）", tags=("沙箱",),
+               query=obj({"id_number": string(minLength=18, maxLength=18)}, ["id_number"]),
+               responses={200: obj({"items": array(obj({"purpose": string(), "requester": string(), "at": string()})),
+                                    "count": integer()}, ["items", "count"])}, errors=(400,))
+    async def get(self) -> None:
+        items = self.standin.queries(self.query["id_number"])
+        self.reply({"items": items, "count": len(items)})
+
+
+def protocol_handlers(standin: LicenceLibraryStandin) -> list:
+    return [route(PATH, QueryHandler, standin=standin)]
+
+
+def hook_handlers(standin: LicenceLibraryStandin) -> list:
+    return [route("/sandbox/licences", GiveHook, standin=standin),
+            route("/sandbox/licences/queries", QueriesHook, standin=standin)]
