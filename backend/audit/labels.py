@@ -43,6 +43,7 @@ ACTIONS: dict[str, str] = {
     "appointments.ticket.absent": "记为过号",
     # Cases (办件), one per move a staff member makes, and ratings
     "case.register": "窗口收件登记",
+    "case.search": "查找办件",
     "case.file_for": "代办申请",
     "case.submitted": "重新提交",
     "case.accepted": "受理",

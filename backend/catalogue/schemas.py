@@ -43,7 +43,7 @@ MATERIAL = obj({
     "required": boolean(description="是否必须提交"),
     "tolerable": boolean(description="可容缺受理（缺少时可先受理，限期补齐）"),
     "copies": integer(minimum=0, maximum=20), "note": string(maxLength=300),
-    "licence_type": string(enum=LICENCE_TYPES, description="可用该类电子证照代替提交（免提交纸质材料）"),
+    "licence_type": nullable(string(enum=LICENCE_TYPES, description="可用该类电子证照代替提交（免提交纸质材料）")),
 }, ["key", "name", "required"])
 FORM_FIELD = obj({
     "key": string(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="申请表中的字段名"),

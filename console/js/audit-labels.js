@@ -32,6 +32,7 @@ export const AUDIT_LABELS = {
     "appointments.ticket.served": "办结排队号",
     "appointments.ticket.absent": "记为过号",
     "case.register": "窗口收件登记",
+    "case.search": "查找办件",
     "case.file_for": "代办申请",
     "case.submitted": "重新提交",
     "case.accepted": "受理",
