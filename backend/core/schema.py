@@ -175,7 +175,10 @@ def array(items: dict[str, Any], **kw: Any) -> dict[str, Any]:
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     t = schema.get("type")
     if isinstance(t, str):
-        return {**schema, "type": [t, "null"]}
+        out = {**schema, "type": [t, "null"]}
+        if "enum" in schema:  # an enum lists every allowed value, null included
+            out["enum"] = [*schema["enum"], None]
+        return out
     return {"anyOf": [schema, {"type": "null"}]}
 
 
