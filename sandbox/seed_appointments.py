@@ -11,18 +11,12 @@ PER_WINDOW = 3  # residents one window serves in an hour-long slot
 
 
 async def seed(ctx: Any) -> None:
-    appts = ctx.appointments
-    cfg = ctx.config.appointments
-    now = ctx.clock.now()
-    for hall in await ctx.catalogue.store.list_halls():
-        hall_id = str(hall["_id"])
-        for svc in await ctx.catalogue.store.list_services(hall_id=hall_id):
-            windows = sum(1 for w in hall.get("windows", []) if str(svc["_id"]) in w.get("service_ids", []))
-            if not svc["guide"].get("bookable") or windows == 0:
-                continue
-            await appts.store.schedules.update_one({"hall_id": hall_id, "service_id": str(svc["_id"])}, {"$setOnInsert": {
-                "hall_id": hall_id, "service_id": str(svc["_id"]), "periods": hall["opening_hours"],
-                "slot_minutes": SLOT_MINUTES, "windows": windows, "per_window": PER_WINDOW,
-                "release_days": cfg.release_days, "release_time": cfg.release_time, "status": "active",
-                "version": 1, "created_at": now, "updated_at": now}}, upsert=True)
-    await appts.generate()
+    """``ctx.appointments`` is the schedule service the appointments domain provides."""
+    schedules = ctx.appointments
+    for hall in await ctx.catalogue.halls():
+        for svc in await ctx.catalogue.services(hall_id=hall["id"]):
+            windows = sum(1 for w in hall.get("windows", []) if svc["id"] in w.get("service_ids", []))
+            if svc["guide"].get("bookable") and windows:
+                await schedules.seed_schedule(hall["id"], svc["id"], periods=hall["opening_hours"],
+                                              slot_minutes=SLOT_MINUTES, windows=windows, per_window=PER_WINDOW)
+    await schedules.generate()

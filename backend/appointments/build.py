@@ -2,31 +2,50 @@
 from __future__ import annotations
 
 from backend.appointments import handlers
+from backend.appointments.booking import BookingService
+from backend.appointments.common import HallAccess, Names, StaffAudit
 from backend.appointments.queue import QueueService
-from backend.appointments.service import AppointmentService
+from backend.appointments.rules import BookingRules
+from backend.appointments.schedules import ScheduleService
 from backend.appointments.store import COLLECTIONS, AppointmentStore
+from backend.appointments.waitlist import WaitlistService
 from backend.config import Config
-from backend.core.api import bind
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
+from backend.db.mongo import in_transaction
 
 
 def build(config: Config, deps: Deps) -> Domain:
-    store = AppointmentStore(deps.db)
     cfg = config.appointments
-    appointments = AppointmentService(store=store, catalogue=deps.need("catalogue"), staff=deps.need("staff"),
-                                      outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock,
-                                      config=cfg, client=deps.client)
-    queue = QueueService(appointments)
+    clock = deps.clock
+    store = AppointmentStore(deps.db)
+    catalogue = deps.need("catalogue")
+    halls = HallAccess(deps.need("staff"), catalogue)
+    names = Names(catalogue)
+    audit = StaffAudit(deps.need("audit"))
+    outbox = deps.need("outbox")
+    rules = BookingRules(store=store, config=cfg)
+
+    async def transaction(fn):  # noqa: ANN001, ANN202 - see common.Transaction
+        return await in_transaction(deps.client, fn)
+
+    schedules = ScheduleService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
+                                clock=clock, config=cfg)
+    waitlist = WaitlistService(store=store, rules=rules, outbox=outbox, names=names, transaction=transaction,
+                               clock=clock, config=cfg)
+    booking = BookingService(store=store, rules=rules, waitlist=waitlist, outbox=outbox, names=names, audit=audit,
+                             transaction=transaction, clock=clock, config=cfg)
+    queue = QueueService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
+                         transaction=transaction, clock=clock, config=cfg)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
     return Domain(
-        "appointments", service=appointments,
-        routes=bind(handlers.default_handlers, appointments=appointments, queue=queue, clock=deps.clock),
-        jobs=[JobSpec("appointments.generate", appointments.generate, cfg.generate_interval_seconds),
-              JobSpec("appointments.sweep", appointments.sweep, cfg.sweep_interval_seconds)],
+        "appointments", service=booking,
+        routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock),
+        jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),
+              JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_appointments", "Appointments by status.", by_status)],
-        provides={"appointments": appointments},
+        provides={"appointments": schedules},
     )

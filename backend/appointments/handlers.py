@@ -1,8 +1,10 @@
 """HTTP for slots, appointments, the waitlist and the hall queue. Thin: parse, call, answer."""
 from __future__ import annotations
 
+from typing import Any
+
 from backend.appointments import schemas as s
-from backend.core.api import ApiHandler, operation, route
+from backend.core.api import ApiHandler, bind, operation, route
 
 TAGS = ("预约",)
 STAFF_TAGS = ("预约（大厅）",)
@@ -18,7 +20,7 @@ class SlotsHandler(ApiHandler):
     @operation("某事项某日的可预约时段（容量与余量）", tags=TAGS, query=s.SLOTS_QUERY, responses={200: s.SLOTS},
                errors=(400, 404), description="只列出已放号的时段；bookable=false 表示已约满、已过或距开始不足最短提前量。")
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(_items(await self.appointments.slots(id, self.query["date"], self.query.get("hall_id"))))
+        self.reply(_items(await self.schedules.slots(id, self.query["date"], self.query.get("hall_id"))))
 
 
 class AppointmentsHandler(ApiHandler):
@@ -27,65 +29,65 @@ class AppointmentsHandler(ApiHandler):
                description="403 realname_required / booking_blocked；409 slot_full、already_booked、daily_limit、"
                            "too_many_open、slot_closed、slot_not_open。")
     async def post(self) -> None:
-        self.reply(await self.appointments.book(self.principal, self.body["slot_id"]), 201)
+        self.reply(await self.booking.book(self.principal, self.body["slot_id"]), 201)
 
     @operation("我的预约", tags=TAGS, auth="resident", responses={200: s.APPOINTMENTS}, errors=(401,))
     async def get(self) -> None:
-        self.reply(_items(await self.appointments.mine(self.principal)))
+        self.reply(_items(await self.booking.mine(self.principal)))
 
 
 class AppointmentHandler(ApiHandler):
     @operation("预约详情（预约码、二维码、排队号）", tags=TAGS, auth="resident", responses={200: s.APPOINTMENT},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.appointments.get_mine(self.principal, id))
+        self.reply(await self.booking.get_mine(self.principal, id))
 
 
 class CancelHandler(ApiHandler):
     @operation("取消预约（开始前 2 小时以前）", tags=TAGS, auth="resident", responses={200: s.APPOINTMENT},
                errors=(401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.appointments.cancel(self.principal, id))
+        self.reply(await self.booking.cancel(self.principal, id))
 
 
 class QueuePositionHandler(ApiHandler):
     @operation("我的排队号与前面还有几人", tags=TAGS, auth="resident", responses={200: s.QUEUE_POSITION},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.appointments.queue_position(self.principal, id))
+        self.reply(await self.queue.queue_position(self.principal, id))
 
 
 class JoinWaitlistHandler(ApiHandler):
     @operation("加入约满时段的候补", tags=TAGS, auth="resident", responses={201: s.WAITLIST},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.appointments.join_waitlist(self.principal, id), 201)
+        self.reply(await self.waitlist.join(self.principal, id), 201)
 
 
 class MyWaitlistHandler(ApiHandler):
     @operation("我的候补", tags=TAGS, auth="resident", responses={200: s.WAITLISTS}, errors=(401,))
     async def get(self) -> None:
-        self.reply(_items(await self.appointments.my_waitlist(self.principal)))
+        self.reply(_items(await self.waitlist.mine(self.principal)))
 
 
 class AcceptOfferHandler(ApiHandler):
     @operation("接受候补名额（在期限内）", tags=TAGS, auth="resident", responses={201: s.APPOINTMENT},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.appointments.accept_offer(self.principal, id), 201)
+        self.reply(await self.booking.accept_offer(self.principal, id), 201)
 
 
 class LeaveWaitlistHandler(ApiHandler):
     @operation("退出候补", tags=TAGS, auth="resident", responses={200: s.WAITLIST}, errors=(401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.appointments.leave_waitlist(self.principal, id))
+        self.reply(await self.waitlist.leave(self.principal, id))
 
 
 class BookingStatusHandler(ApiHandler):
     @operation("我的预约资格（是否因爽约暂停、到何时）", tags=TAGS, auth="resident", responses={200: s.BOOKING_STATUS},
                errors=(401,))
     async def get(self) -> None:
-        self.reply(await self.appointments.booking_status(self.principal))
+        self.reply(await self.booking.booking_status(self.principal))
 
 
 # -- hall managers ------------------------------------------------------------------------------
@@ -93,33 +95,33 @@ class StaffSchedulesHandler(ApiHandler):
     @operation("大厅的预约排班与例外日", tags=STAFF_TAGS, auth="staff", roles=MANAGE, responses={200: s.SCHEDULES},
                errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.appointments.schedules(self.principal, id))
+        self.reply(await self.schedules.schedules(self.principal, id))
 
     @operation("设置大厅的预约排班（整体替换；未列出的事项停止放号）", tags=STAFF_TAGS, auth="staff", roles=MANAGE,
                body=s.SCHEDULES_IN, responses={200: s.SCHEDULES}, errors=(400, 401, 403, 404))
     async def put(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.appointments.put_schedules(self.principal, id, self.body, self.client_ip()))
+        self.reply(await self.schedules.put_schedules(self.principal, id, self.body, self.client_ip()))
 
 
 class StaffExceptionsHandler(ApiHandler):
     @operation("设置例外日（闭厅或加开）", tags=STAFF_TAGS, auth="staff", roles=MANAGE, body=s.EXCEPTION_IN,
                responses={201: s.EXCEPTION}, errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.appointments.add_exception(self.principal, id, self.body, self.client_ip()), 201)
+        self.reply(await self.schedules.add_exception(self.principal, id, self.body, self.client_ip()), 201)
 
 
 class StaffCalendarHandler(ApiHandler):
     @operation("大厅时段日历（含未放号时段与预约率）", tags=STAFF_TAGS, auth="staff", roles=MANAGE + CLERK,
                query=s.CALENDAR_QUERY, responses={200: s.CALENDAR}, errors=(400, 401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(_items(await self.appointments.calendar(self.principal, id, self.query["from"], self.query["to"])))
+        self.reply(_items(await self.schedules.calendar(self.principal, id, self.query["from"], self.query["to"])))
 
 
 class StaffReleaseHandler(ApiHandler):
     @operation("立即放号：生成并开放某大厅某日的时段", tags=STAFF_TAGS, auth="staff", roles=MANAGE, body=s.RELEASE_IN,
                responses={200: s.RELEASED}, errors=(400, 401, 403, 404))
     async def post(self) -> None:
-        self.reply(await self.appointments.release(self.principal, self.body, self.client_ip()))
+        self.reply(await self.schedules.release(self.principal, self.body, self.client_ip()))
 
 
 # -- window clerks ------------------------------------------------------------------------------
@@ -145,7 +147,7 @@ class WalkInHandler(ApiHandler):
                responses={201: s.TICKET}, errors=(400, 401, 403, 404))
     async def post(self) -> None:
         self.reply(await self.queue.walk_in(self.principal, self.body["hall_id"], self.body["service_id"],
-                                                self.client_ip()), 201)
+                                            self.client_ip()), 201)
 
 
 class QueueHandler(ApiHandler):
@@ -207,3 +209,8 @@ default_handlers = [
     route("/api/v1/staff/tickets/{id}/served", ServedHandler),
     route("/api/v1/staff/tickets/{id}/absent", AbsentHandler),
 ]
+
+
+def routes(*, schedules: Any, booking: Any, waitlist: Any, queue: Any, clock: Any) -> list:
+    """The domain's routes, each handler given the services it calls."""
+    return bind(default_handlers, schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock)

@@ -1,9 +1,11 @@
-"""At the hall: check-in for a queue ticket (排队号), walk-in tickets, calling (叫号).
+"""At the hall: check-in for a queue ticket (排队号), walk-in tickets, calling (叫号), and "how
+many are ahead of me".
 
-Ticket numbers come from a per hall/day/area counter (``$inc`` upsert) and are unique by index;
-calling takes the first waiting ticket with one ``find_one_and_update``, so two windows never
-call the same person. An appointment's ticket ranks as if its holder came at the slot's start
-(or earlier, when they did): booking to the hour means being served at that hour.
+Ticket numbers come from a per hall/day/area counter and are unique by index. Calling takes
+the first waiting ticket with a conditional update on its status (the next one is tried when
+another window took it first), so two windows never call the same person. An appointment's
+ticket ranks as if its holder came at the slot's start (or earlier, when they did): booking
+to the hour means being served at that hour.
 """
 from __future__ import annotations
 
@@ -11,56 +13,82 @@ import datetime as dt
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument
 
-from backend.appointments.service import AppointmentService
-from backend.appointments.store import oid
+from backend.appointments.common import HallAccess, Names, StaffAudit, Transaction, appointment_view
+from backend.appointments.store import AppointmentStore
+from backend.catalogue.service import CatalogueService
+from backend.config import AppointmentsConfig
 from backend.core import errors
-from backend.core.access import Staff
-from backend.core.clock import TZ, iso
+from backend.core.access import Resident, Staff, access_own
+from backend.core.clock import TZ, Clock, iso
 
 
 def _ms(t: dt.datetime) -> int:
     return int(t.timestamp() * 1000)
 
 
-class QueueService:
-    def __init__(self, appointments: AppointmentService):
-        self.appts = appointments
-        self.store = appointments.store
-        self.clock = appointments.clock
-        self.cfg = appointments.cfg
+def prefix_for(hall: dict[str, Any], service_id: str) -> str:
+    """The area prefix of the first window serving the service (``A`` in ``A012``)."""
+    windows = sorted((w for w in hall.get("windows", []) if service_id in w.get("service_ids", [])),
+                     key=lambda w: w["number"])
+    return windows[0]["area_prefix"] if windows else "Z"
 
-    @staticmethod
-    def prefix_for(hall: dict[str, Any], service_id: str) -> str:
-        windows = sorted((w for w in hall.get("windows", []) if service_id in w.get("service_ids", [])),
-                         key=lambda w: w["number"])
-        return windows[0]["area_prefix"] if windows else "Z"
+
+async def ticket_view(store: AppointmentStore, t: dict[str, Any]) -> dict[str, Any]:
+    ahead = await store.count_waiting_before(t) if t["status"] == "waiting" else 0
+    return {"id": str(t["_id"]), "ticket_number": t["number"], "hall_id": t["hall_id"], "date": t["date"],
+            "service_id": t["service_id"], "service_name": t.get("service_name", ""), "kind": t["kind"],
+            "appointment_id": t.get("appointment_id"), "status": t["status"], "ahead": ahead,
+            "window_id": t.get("window_id"), "window_number": t.get("window_number"),
+            "recalls": t.get("recalls", 0), "created_at": t["created_at"], "called_at": t.get("called_at")}
+
+
+class QueueService:
+    def __init__(self, *, store: AppointmentStore, catalogue: CatalogueService, halls: HallAccess, names: Names,
+                 audit: StaffAudit, transaction: Transaction, clock: Clock, config: AppointmentsConfig):
+        self.store = store
+        self.catalogue = catalogue
+        self.halls = halls
+        self.names = names
+        self.audit = audit
+        self.tx = transaction
+        self.clock = clock
+        self.cfg = config
 
     async def _new_ticket(self, hall: dict[str, Any], service_id: str, *, kind: str, order: dt.datetime,
                           appointment: dict[str, Any] | None, session: Any) -> dict[str, Any]:
         now = self.clock.now()
         date = now.astimezone(TZ).date().isoformat()
         hall_id = str(hall["_id"])
-        prefix = self.prefix_for(hall, service_id)
+        prefix = prefix_for(hall, service_id)
         seq = await self.store.next_seq(f"{hall_id}:{date}:{prefix}", session=session)
         doc = {"hall_id": hall_id, "date": date, "number": f"{prefix}{seq:03d}", "prefix": prefix, "seq": seq,
-               "order": _ms(order), "service_id": service_id, "service_name": await self.appts.name("services", service_id),
+               "order": _ms(order), "service_id": service_id, "service_name": await self.names.service(service_id),
                "kind": kind, "status": "waiting", "recalls": 0, "created_at": now}
         if appointment is not None:
             doc["appointment_id"] = str(appointment["_id"])
             doc["user_id"] = appointment["user_id"]
-        res = await self.store.tickets.insert_one(doc, session=session)
-        doc["_id"] = res.inserted_id
+        doc["_id"] = await self.store.insert_ticket(doc, session=session)
         return doc
 
+    # == residents ==================================================================================
+    async def queue_position(self, resident: Resident, appt_id: str) -> dict[str, Any]:
+        a = access_own(resident, await self.store.appointment(appt_id))
+        t = await self.store.appointment_ticket(str(a["_id"]))
+        if t is None:
+            return {"ticket_number": None, "ahead": None, "status": a["status"], "window_number": None}
+        v = await ticket_view(self.store, t)
+        return {"ticket_number": v["ticket_number"], "ahead": v["ahead"], "status": v["status"],
+                "window_number": v["window_number"]}
+
+    # == clerks ======================================================================================
     async def checkin(self, staff: Staff, code: str, ip: str) -> dict[str, Any]:
         a = await self.store.by_code(code.strip().upper())
         if a is None or a["status"] in ("pending", "abandoned"):
             raise errors.NotFound("未找到该预约码，请核对")
-        hall = await self.appts.scope(staff, a["hall_id"])
+        hall = await self.halls.scope(staff, a["hall_id"])
         if a["status"] in ("checked_in", "served", "absent"):
-            t = await self.store.tickets.find_one({"appointment_id": str(a["_id"])})
+            t = await self.store.appointment_ticket(str(a["_id"]))
             if t is not None:
                 return await self._answer(a, t, already=True)
         if a["status"] == "cancelled":
@@ -78,110 +106,105 @@ class QueueService:
                                   details={"checkin_opens_at": iso(opens), "start": iso(a["start"])})
 
         async def tx(session: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
-            doc = await self.store.set_status(a["_id"], "booked", "checked_in", now=now, unset=("open_key",),
-                                              session=session)
+            doc = await self.store.set_status(a["_id"], "booked", "checked_in", now=now,
+                                              unset=("open_key", "remind_at"), session=session)
             if doc is None:
                 return None
             t = await self._new_ticket(hall, a["service_id"], kind="appointment", order=min(now, a["start"]),
                                        appointment=a, session=session)
-            await self.store.appointments.update_one({"_id": a["_id"]}, {"$set": {"ticket_number": t["number"]}},
-                                                     session=session)
-            await self.store.skip_reminders(str(a["_id"]), "checked_in", session=session)
-            return doc, t
-        done = await self.appts._tx(tx)
+            await self.store.set_ticket_number(a["_id"], t["number"], session=session)
+            return {**doc, "ticket_number": t["number"]}, t
+        done = await self.tx(tx)
         if done is None:
             return await self.checkin(staff, code, ip)  # changed meanwhile: answer for its new state
         doc, t = done
-        await self.appts._audit(staff, "appointments.checkin", "appointment", str(a["_id"]), ip,
-                                {"ticket_number": t["number"], "hall_id": a["hall_id"]})
+        await self.audit.staff(staff, "appointments.checkin", "appointment", str(a["_id"]), ip,
+                               {"ticket_number": t["number"], "hall_id": a["hall_id"]})
         return await self._answer(doc, t, already=False)
 
     async def _answer(self, a: dict[str, Any], t: dict[str, Any], *, already: bool) -> dict[str, Any]:
-        v = await self.appts.ticket_view(t)
+        v = await ticket_view(self.store, t)
         return {"ticket_number": t["number"], "ticket": v, "ahead": v["ahead"], "already_checked_in": already,
-                "appointment": self.appts.view(a)}
+                "appointment": appointment_view(a, self.cfg)}
 
     async def walk_in(self, staff: Staff, hall_id: str, service_id: str, ip: str) -> dict[str, Any]:
-        hall = await self.appts.scope(staff, hall_id)
-        svc = await self.appts.catalogue.store.get("services", service_id)
+        hall = await self.halls.scope(staff, hall_id)
+        try:
+            svc = await self.catalogue.get_service(service_id, include_inactive=True)
+        except errors.NotFound:
+            svc = None
         if svc is None or hall_id not in svc.get("hall_ids", []):
             raise errors.InvalidInput({"service_id": "该事项不在本大厅办理"})
-        t = await self.appts._tx(lambda s: self._new_ticket(hall, service_id, kind="walk_in", order=self.clock.now(),
-                                                            appointment=None, session=s))
-        await self.appts._audit(staff, "appointments.ticket.walk_in", "ticket", str(t["_id"]), ip,
-                                {"ticket_number": t["number"], "hall_id": hall_id, "service_id": service_id})
-        return await self.appts.ticket_view(t)
+        t = await self.tx(lambda s: self._new_ticket(hall, service_id, kind="walk_in", order=self.clock.now(),
+                                                     appointment=None, session=s))
+        await self.audit.staff(staff, "appointments.ticket.walk_in", "ticket", str(t["_id"]), ip,
+                               {"ticket_number": t["number"], "hall_id": hall_id, "service_id": service_id})
+        return await ticket_view(self.store, t)
 
     async def queue(self, staff: Staff, hall_id: str) -> dict[str, Any]:
-        await self.appts.scope(staff, hall_id)
+        await self.halls.scope(staff, hall_id)
         date = self.clock.local_now().date().isoformat()
-        docs = await self.store.tickets.find({"hall_id": hall_id, "date": date}).sort("order", ASCENDING).to_list(None)
-        views = [await self.appts.ticket_view(t) for t in docs]
-        return {"items": views, "next_cursor": None, "date": date,
+        docs = await self.store.hall_day_tickets(hall_id, date)
+        return {"items": [await ticket_view(self.store, t) for t in docs], "next_cursor": None, "date": date,
                 "waiting": sum(1 for t in docs if t["status"] == "waiting"),
                 "called": sum(1 for t in docs if t["status"] == "called")}
 
     async def call_next(self, staff: Staff, window_id: str, hall_id: str, ip: str) -> dict[str, Any]:
-        hall = await self.appts.scope(staff, hall_id)
+        hall = await self.halls.scope(staff, hall_id)
         window = next((w for w in hall.get("windows", []) if w["id"] == window_id), None)
         if window is None:
             raise errors.NotFound("未找到该窗口")
         now = self.clock.now()
         date = now.astimezone(TZ).date().isoformat()
-        t = await self.store.tickets.find_one_and_update(
-            {"hall_id": hall_id, "date": date, "status": "waiting", "service_id": {"$in": window.get("service_ids", [])}},
-            {"$set": {"status": "called", "called_at": now, "window_id": window_id, "window_number": window["number"],
-                      "called_by": staff.id}},
-            sort=[("order", ASCENDING), ("_id", ASCENDING)], return_document=ReturnDocument.AFTER)
-        if t is None:
-            raise errors.Conflict("当前没有等候的号", code="queue_empty")
-        await self.appts._audit(staff, "appointments.ticket.call", "ticket", str(t["_id"]), ip,
-                                {"ticket_number": t["number"], "window": window["number"]})
-        return await self.appts.ticket_view(t)
+        changes = {"status": "called", "called_at": now, "window_id": window_id, "window_number": window["number"],
+                   "called_by": staff.id}
+        while True:
+            t = await self.store.first_waiting_ticket(hall_id, date, window.get("service_ids", []))
+            if t is None:
+                raise errors.Conflict("当前没有等候的号", code="queue_empty")
+            if await self.store.change_ticket(t["_id"], "waiting", changes):
+                break  # else another window called it first: take the next one
+        t = {**t, **changes}
+        await self.audit.staff(staff, "appointments.ticket.call", "ticket", str(t["_id"]), ip,
+                               {"ticket_number": t["number"], "window": window["number"]})
+        return await ticket_view(self.store, t)
 
     async def _ticket_in_scope(self, staff: Staff, ticket_id: str) -> dict[str, Any]:
         t = await self.store.ticket(ticket_id)
         if t is None:
             raise errors.NotFound("未找到该排队号")
-        await self.appts.scope(staff, t["hall_id"])
+        await self.halls.scope(staff, t["hall_id"])
         return t
 
     async def recall(self, staff: Staff, ticket_id: str, ip: str) -> dict[str, Any]:
         t = await self._ticket_in_scope(staff, ticket_id)
         if t["status"] != "called":
             raise errors.InvalidState("只能重呼已叫的号", details={"status": t["status"]})
-        doc = await self.store.tickets.find_one_and_update(
-            {"_id": t["_id"], "status": "called", "recalls": {"$lt": self.cfg.max_recalls}},
-            {"$inc": {"recalls": 1}, "$set": {"recalled_at": self.clock.now()}}, return_document=ReturnDocument.AFTER)
-        if doc is None:
+        if not await self.store.change_ticket(t["_id"], "called", {"recalled_at": self.clock.now()},
+                                              inc={"recalls": 1},
+                                              extra_filter={"recalls": {"$lt": self.cfg.max_recalls}}):
             raise errors.Conflict(f"已重呼 {self.cfg.max_recalls} 次，请标记为过号", code="recall_limit",
                                   details={"max_recalls": self.cfg.max_recalls})
-        await self.appts._audit(staff, "appointments.ticket.recall", "ticket", ticket_id, ip,
-                                {"ticket_number": doc["number"], "recalls": doc["recalls"]})
-        return await self.appts.ticket_view(doc)
+        doc = await self.store.ticket(t["_id"]) or t
+        await self.audit.staff(staff, "appointments.ticket.recall", "ticket", ticket_id, ip,
+                               {"ticket_number": doc["number"], "recalls": doc["recalls"]})
+        return await ticket_view(self.store, doc)
 
     async def finish(self, staff: Staff, ticket_id: str, to: str, ip: str) -> dict[str, Any]:
         """served or absent (过号), from called only."""
         t = await self._ticket_in_scope(staff, ticket_id)
         now = self.clock.now()
-        doc = await self.store.tickets.find_one_and_update(
-            {"_id": t["_id"], "status": "called"}, {"$set": {"status": to, f"{to}_at": now, "finished_by": staff.id}},
-            return_document=ReturnDocument.AFTER)
-        if doc is None:
+        changes = {"status": to, f"{to}_at": now, "finished_by": staff.id}
+        if not await self.store.change_ticket(t["_id"], "called", changes):
             raise errors.InvalidState("只能对已叫的号进行此操作", details={"status": t["status"]})
+        doc = {**t, **changes}
         if doc.get("appointment_id"):
             await self.store.set_status(ObjectId(doc["appointment_id"]), "checked_in", to, now=now,
                                         unset=("svc_key", "slot_key"))
-        await self.appts._audit(staff, f"appointments.ticket.{to}", "ticket", ticket_id, ip,
-                                {"ticket_number": doc["number"]})
-        return await self.appts.ticket_view(doc)
+        await self.audit.staff(staff, f"appointments.ticket.{to}", "ticket", ticket_id, ip,
+                               {"ticket_number": doc["number"]})
+        return await ticket_view(self.store, doc)
 
     async def hall_appointments(self, staff: Staff, hall_id: str, date: str) -> list[dict[str, Any]]:
-        await self.appts.scope(staff, hall_id)
-        docs = await self.store.appointments.find({"hall_id": hall_id, "date": date,
-                                                   "status": {"$nin": ["pending", "abandoned"]}}) \
-            .sort("start", ASCENDING).to_list(None)
-        return [self.appts.view(a) for a in docs]
-
-
-__all__ = ["QueueService", "oid"]
+        await self.halls.scope(staff, hall_id)
+        return [appointment_view(a, self.cfg) for a in await self.store.hall_day_appointments(hall_id, date)]

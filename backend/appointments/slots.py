@@ -1,6 +1,5 @@
-"""From weekly schedules to slots: pure time arithmetic in Asia/Shanghai, and the generator that
-writes slots idempotently (upsert by hall+service+start, never touching live counters except
-through an atomic pipeline that recomputes ``free`` from the same document).
+"""From weekly schedules to slots: pure time arithmetic in Asia/Shanghai, and the plan of what
+to write so a day's slots match its schedule (the store writes it idempotently).
 """
 from __future__ import annotations
 
@@ -8,9 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import UpdateOne
-
-from backend.appointments.store import AppointmentStore
 from backend.core.clock import TZ, UTC
 
 
@@ -57,36 +53,31 @@ def plan_day(schedule: dict[str, Any], day: dt.date, *, hall_open: bool,
     return out
 
 
-async def write_day(store: AppointmentStore, schedule: dict[str, Any], day: dt.date, planned: list[PlannedSlot],
-                    now: dt.datetime, *, release_now: bool = False) -> int:
-    """Make the slots of one schedule on one day match the plan. Idempotent; safe in several
-    processes at once. Returns how many slots were written or changed."""
+def plan_changes(schedule: dict[str, Any], day: dt.date, planned: list[PlannedSlot],
+                 existing: list[dict[str, Any]], now: dt.datetime, *, release_now: bool = False
+                 ) -> tuple[list[dict[str, Any]], list[tuple[Any, dict[str, Any]]], list[Any]]:
+    """What makes one schedule's slots on one day match the plan: slots to insert, slots whose
+    planned fields change (``(id, fields)``), and slots to retire. Live counters are never
+    touched here; a capacity change recomputes ``free`` from the same document when written."""
     hall_id, service_id = schedule["hall_id"], schedule["service_id"]
     date = day.isoformat()
     cap = capacity(schedule)
     rel = now if release_now else release_at(schedule, day)
-    existing = {s["start"]: s for s in await store.slots.find(
-        {"hall_id": hall_id, "service_id": service_id, "date": date}, {"claims": 0}).to_list(None)}
-    ops: list[UpdateOne] = []
+    by_start = {s["start"]: s for s in existing}
+    new: list[dict[str, Any]] = []
+    changed: list[tuple[Any, dict[str, Any]]] = []
     wanted = set()
     for p in planned:
         wanted.add(p.start)
-        cur = existing.get(p.start)
+        cur = by_start.get(p.start)
         if cur is None:
-            ops.append(UpdateOne({"hall_id": hall_id, "service_id": service_id, "start": p.start}, {"$setOnInsert": {
-                "hall_id": hall_id, "service_id": service_id, "date": date, "start": p.start, "end": p.end,
-                "schedule_id": str(schedule["_id"]), "capacity": cap, "booked": 0, "held": 0, "free": cap,
-                "claims": [], "holds": [], "status": "open", "release_at": rel, "created_at": now}}, upsert=True))
+            new.append({"hall_id": hall_id, "service_id": service_id, "date": date, "start": p.start, "end": p.end,
+                        "schedule_id": str(schedule["_id"]), "capacity": cap, "booked": 0, "held": 0, "free": cap,
+                        "claims": [], "holds": [], "status": "open", "release_at": rel, "created_at": now})
             continue
         new_rel = min(cur["release_at"], rel)
         if cur["capacity"] != cap or cur["status"] != "open" or cur["release_at"] != new_rel or cur["end"] != p.end:
-            ops.append(UpdateOne({"_id": cur["_id"]}, [{"$set": {
-                "capacity": cap, "status": "open", "release_at": new_rel, "end": p.end,
-                "free": {"$subtract": [cap, {"$add": ["$booked", "$held"]}]}}}]))
-    for start, cur in existing.items():
-        if start not in wanted and cur["status"] == "open":
-            # Off the plan: no longer offered. Bookings already made in it stay valid.
-            ops.append(UpdateOne({"_id": cur["_id"]}, {"$set": {"status": "retired"}}))
-    if ops:
-        await store.slots.bulk_write(ops, ordered=False)
-    return len(ops)
+            changed.append((cur["_id"], {"capacity": cap, "status": "open", "release_at": new_rel, "end": p.end}))
+    # Off the plan: no longer offered. Bookings already made in them stay valid.
+    retired = [cur["_id"] for start, cur in by_start.items() if start not in wanted and cur["status"] == "open"]
+    return new, changed, retired

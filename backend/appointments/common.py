@@ -1,0 +1,117 @@
+"""What the schedule, booking and queue services share: the staff audit trail, hall scope for
+staff, names from the catalogue, and the answers' shapes. Each service is given these objects;
+none reaches into another service."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import qrcode
+
+from backend.audit.service import AuditLog, staff_actor, system_actor
+from backend.catalogue.service import CatalogueService
+from backend.config import AppointmentsConfig
+from backend.core import errors
+from backend.core.access import Staff
+from backend.core.clock import iso
+
+T = TypeVar("T")
+# Runs ``fn(session)`` in one multi-document transaction (``backend.db.mongo.in_transaction``).
+Transaction = Callable[[Callable[[Any], Awaitable[T]]], Awaitable[T]]
+
+
+class StaffAudit:
+    """Every staff action of the domain, and the sweep's decisions, in the audit log."""
+
+    def __init__(self, audit: AuditLog):
+        self._audit = audit
+
+    async def staff(self, staff: Staff, action: str, target_type: str, target_id: str, ip: str | None,
+                    details: dict[str, Any] | None = None) -> None:
+        await self._audit.record(actor=staff_actor(staff), action=action, target_type=target_type,
+                                 target_id=target_id, details=details or {}, ip=ip)
+
+    async def system(self, job: str, action: str, target_type: str, target_id: str,
+                     details: dict[str, Any] | None = None) -> None:
+        await self._audit.record(actor=system_actor(job), action=action, target_type=target_type,
+                                 target_id=target_id, details=details or {})
+
+
+class HallAccess:
+    """The hall a staff member acts in, if they may (accounts with ``hall_ids`` are scoped)."""
+
+    def __init__(self, staff: Any, catalogue: CatalogueService):
+        self._staff = staff
+        self._catalogue = catalogue
+
+    async def scope(self, staff: Staff, hall_id: str) -> dict[str, Any]:
+        doc = await self._staff.get(staff.id)
+        if doc.get("hall_ids") and hall_id not in doc["hall_ids"]:
+            raise errors.Forbidden("您无权操作该大厅", code="hall_scope", details={"hall_id": hall_id})
+        return await self._catalogue.hall(hall_id)
+
+
+class Names:
+    """Hall and service names for messages and answers, cached for a minute per process."""
+
+    def __init__(self, catalogue: CatalogueService, ttl: float = 60.0):
+        self._catalogue = catalogue
+        self._ttl = ttl
+        self._cache: dict[tuple[str, str], tuple[float, str]] = {}
+
+    async def service(self, service_id: str) -> str:
+        return await self._name("services", service_id)
+
+    async def hall(self, hall_id: str) -> str:
+        return await self._name("halls", hall_id)
+
+    async def _name(self, kind: str, id_: str) -> str:
+        hit = self._cache.get((kind, id_))
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        try:
+            doc = await (self._catalogue.get_service(id_, include_inactive=True) if kind == "services"
+                         else self._catalogue.hall(id_, include_inactive=True))
+            value = doc["name"]
+        except errors.NotFound:
+            value = ""
+        self._cache[(kind, id_)] = (time.monotonic() + self._ttl, value)
+        return value
+
+
+def qr_png_base64(code: str) -> str:
+    img = qrcode.make(f"ZJB-APPT:{code}", box_size=6, border=2)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def public_slot(s: dict[str, Any], now: dt.datetime, notice: dt.timedelta) -> dict[str, Any]:
+    return {"id": str(s["_id"]), "hall_id": s["hall_id"], "service_id": s["service_id"], "date": s["date"],
+            "start": s["start"], "end": s["end"], "capacity": s["capacity"], "remaining": max(0, s["free"]),
+            "bookable": s["status"] == "open" and s["free"] > 0 and s["start"] - notice > now}
+
+
+def appointment_view(a: dict[str, Any], cfg: AppointmentsConfig, *, qr: bool = False,
+                     ticket: dict[str, Any] | None = None) -> dict[str, Any]:
+    out = {"id": str(a["_id"]), "code": a["code"], "status": a["status"],
+           "slot": {"id": a["slot_id"], "hall_id": a["hall_id"], "start": a["start"], "end": a["end"]},
+           "service_id": a["service_id"], "service_name": a.get("service_name", ""), "hall_id": a["hall_id"],
+           "hall_name": a.get("hall_name", ""), "date": a["date"], "start": a["start"], "end": a["end"],
+           "cancel_deadline": a["start"] - dt.timedelta(minutes=cfg.cancel_before_minutes),
+           "created_at": a["created_at"], "ticket_number": a.get("ticket_number")}
+    if qr:
+        out["qr_png_base64"] = qr_png_base64(a["code"])
+    if ticket is not None:
+        out["ticket"] = ticket
+    return out
+
+
+def event_payload(a: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """What every appointment message carries."""
+    return {"appointment_id": str(a["_id"]), "code": a["code"], "service_name": a.get("service_name", ""),
+            "hall_name": a.get("hall_name", ""), "start": iso(a["start"]), "end": iso(a["end"]), **extra}

@@ -1,0 +1,207 @@
+"""Schedules, exceptions and slots: what a hall offers, generated ahead and released on time.
+
+Slots of day D are written by the ``appointments.generate`` job up to each schedule's horizon
+(+1 day), idempotently (see ``slots.plan_changes`` and ``AppointmentStore.apply_slot_plan``);
+they open at ``release_at``, so nothing has to run at 08:00 sharp.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from backend.appointments import slots as slotgen
+from backend.appointments.common import HallAccess, Names, StaffAudit, public_slot
+from backend.appointments.store import AppointmentStore
+from backend.catalogue.service import CatalogueService
+from backend.config import AppointmentsConfig
+from backend.core import errors
+from backend.core.access import Staff
+from backend.core.clock import Clock
+
+
+def _public_schedule(s: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(s["_id"]), "hall_id": s["hall_id"], "service_id": s["service_id"],
+            "periods": s["periods"], "slot_minutes": s["slot_minutes"], "windows": s["windows"],
+            "per_window": s.get("per_window", 1), "capacity": slotgen.capacity(s),
+            "release_days": s["release_days"], "release_time": s["release_time"], "status": s["status"],
+            "version": s.get("version", 1), "updated_at": s.get("updated_at")}
+
+
+def _public_exception(e: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(e["_id"]), "hall_id": e["hall_id"], "date": e["date"],
+            "service_id": None if e["service_id"] == "*" else e["service_id"], "kind": e["kind"],
+            "periods": e.get("periods", []), "note": e.get("note")}
+
+
+class ScheduleService:
+    def __init__(self, *, store: AppointmentStore, catalogue: CatalogueService, halls: HallAccess, names: Names,
+                 audit: StaffAudit, clock: Clock, config: AppointmentsConfig):
+        self.store = store
+        self.catalogue = catalogue
+        self.halls = halls
+        self.names = names
+        self.audit = audit
+        self.clock = clock
+        self.cfg = config
+        # (schedule id, version, day) already written by this process: the job skips them.
+        self._generated: set[tuple[str, int, str]] = set()
+
+    @property
+    def notice(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.cfg.min_notice_minutes)
+
+    # == schedules and exceptions (hall managers) ===================================================
+    async def schedules(self, staff: Staff, hall_id: str) -> dict[str, Any]:
+        await self.halls.scope(staff, hall_id)
+        today = self.clock.local_now().date().isoformat()
+        return {"items": [_public_schedule(s) for s in await self.store.hall_schedules(hall_id)],
+                "exceptions": [_public_exception(e) for e in await self.store.hall_exceptions(hall_id, today)],
+                "next_cursor": None}
+
+    async def _schedule_problems(self, hall_id: str, items: list[dict[str, Any]]) -> dict[str, str]:
+        seen: set[str] = set()
+        bad: dict[str, str] = {}
+        for i, item in enumerate(items):
+            sid = item["service_id"]
+            if sid in seen:
+                bad[f"items.{i}.service_id"] = "同一事项只能有一个排班"
+            seen.add(sid)
+            try:
+                svc = await self.catalogue.get_service(sid, include_inactive=True)
+            except errors.NotFound:
+                svc = None
+            if svc is None or svc["status"] != "active":
+                bad[f"items.{i}.service_id"] = "事项不存在"
+            elif hall_id not in svc.get("hall_ids", []):
+                bad[f"items.{i}.service_id"] = "该事项不在本大厅办理"
+            elif not svc["guide"].get("bookable"):
+                bad[f"items.{i}.service_id"] = "该事项不可预约"
+            for j, p in enumerate(item["periods"]):
+                if p["start"] >= p["end"]:
+                    bad[f"items.{i}.periods.{j}"] = "结束时间须晚于开始时间"
+        return bad
+
+    async def put_schedules(self, staff: Staff, hall_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        hall = await self.halls.scope(staff, hall_id)
+        bad = await self._schedule_problems(hall_id, body["items"])
+        if bad:
+            raise errors.InvalidInput(bad)
+        now = self.clock.now()
+        services = sorted({item["service_id"] for item in body["items"]})
+        for item in body["items"]:
+            await self.store.save_schedule(hall_id, item["service_id"], {
+                "periods": sorted(item["periods"], key=lambda p: (p["weekday"], p["start"])),
+                "slot_minutes": item["slot_minutes"], "windows": item["windows"],
+                "per_window": item.get("per_window", 1),
+                "release_days": item.get("release_days", self.cfg.release_days),
+                "release_time": item.get("release_time", self.cfg.release_time),
+                "status": "active", "updated_at": now, "updated_by": staff.id}, now)
+        withdrawn = await self.store.deactivate_schedules_except(hall_id, services, now)
+        await self.store.retire_future_slots(hall_id, withdrawn, self.clock.local_now().date().isoformat())
+        await self.generate(hall_id=hall_id)
+        await self.audit.staff(staff, "appointments.schedules.put", "hall", hall_id, ip,
+                               {"services": services, "hall": hall["name"]})
+        return await self.schedules(staff, hall_id)
+
+    async def add_exception(self, staff: Staff, hall_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        await self.halls.scope(staff, hall_id)
+        sid = body.get("service_id") or "*"
+        if body["kind"] == "open":
+            for j, p in enumerate(body.get("periods", [])):
+                if p["start"] >= p["end"]:
+                    raise errors.InvalidInput({f"periods.{j}": "结束时间须晚于开始时间"})
+        saved = await self.store.save_exception({
+            "hall_id": hall_id, "date": body["date"], "service_id": sid, "kind": body["kind"],
+            "periods": body.get("periods", []), "note": body.get("note"), "updated_at": self.clock.now(),
+            "updated_by": staff.id})
+        day = dt.date.fromisoformat(body["date"])
+        for s in await self.store.active_schedules(hall_id=hall_id):
+            if sid in ("*", s["service_id"]):
+                await self._generate_day(s, day, force=True)
+        affected = 0
+        if body["kind"] == "closed":
+            affected = await self.store.count_booked(hall_id, body["date"], None if sid == "*" else sid)
+        await self.audit.staff(staff, "appointments.exception.set", "hall", hall_id, ip,
+                               {"date": body["date"], "kind": body["kind"], "service_id": sid})
+        return {**_public_exception(saved), "affected_bookings": affected}
+
+    async def seed_schedule(self, hall_id: str, service_id: str, *, periods: list[dict[str, Any]],
+                            slot_minutes: int, windows: int, per_window: int) -> None:
+        """A schedule for demo data, unless the hall already has one for the service."""
+        now = self.clock.now()
+        await self.store.seed_schedule({
+            "hall_id": hall_id, "service_id": service_id, "periods": periods, "slot_minutes": slot_minutes,
+            "windows": windows, "per_window": per_window, "release_days": self.cfg.release_days,
+            "release_time": self.cfg.release_time, "status": "active", "version": 1, "created_at": now,
+            "updated_at": now})
+
+    # == slot generation and release ================================================================
+    async def _generate_day(self, schedule: dict[str, Any], day: dt.date, *, force: bool = False,
+                            release_now: bool = False) -> int:
+        key = (str(schedule["_id"]), int(schedule.get("version", 1)), day.isoformat())
+        if key in self._generated and not force and not release_now:
+            return 0
+        try:
+            hall = await self.catalogue.hall(schedule["hall_id"], include_inactive=True)
+        except errors.NotFound:
+            return 0
+        date = day.isoformat()
+        planned = slotgen.plan_day(schedule, day, hall_open=hall["status"] == "active" and
+                                   self.catalogue.hall_open_on(hall, day),
+                                   exceptions=await self.store.exceptions_on(schedule["hall_id"], date))
+        existing = await self.store.day_slots(schedule["hall_id"], schedule["service_id"], date)
+        new, changed, retired = slotgen.plan_changes(schedule, day, planned, existing, self.clock.now(),
+                                                     release_now=release_now)
+        n = await self.store.apply_slot_plan(new, changed, retired)
+        self._generated.add(key)
+        return n
+
+    async def generate(self, *, hall_id: str | None = None) -> int:
+        """The periodic job: slots for every active schedule up to its release horizon (+1 day,
+        so they exist before their release time)."""
+        today = self.clock.local_now().date()
+        n = 0
+        for s in await self.store.active_schedules(hall_id=hall_id):
+            for d in range(int(s["release_days"]) + 2):
+                n += await self._generate_day(s, today + dt.timedelta(days=d), force=hall_id is not None)
+        return n
+
+    async def release(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        """Generate and release the slots of one day now (hall managers; the bench)."""
+        await self.halls.scope(staff, body["hall_id"])
+        day = dt.date.fromisoformat(body["date"])
+        if day < self.clock.local_now().date():
+            raise errors.InvalidInput({"date": "不能开放过去的日期"})
+        for s in await self.store.active_schedules(hall_id=body["hall_id"], service_id=body.get("service_id")):
+            await self._generate_day(s, day, release_now=True)
+        count = await self.store.count_open_slots(body["hall_id"], body["date"], body.get("service_id"))
+        await self.audit.staff(staff, "appointments.slots.release", "hall", body["hall_id"], ip,
+                               {"date": body["date"], "service_id": body.get("service_id"), "slots": count})
+        return {"released": count, "date": body["date"], "hall_id": body["hall_id"]}
+
+    # == reading slots =============================================================================
+    async def slots(self, service_id: str, date: str, hall_id: str | None = None) -> list[dict[str, Any]]:
+        await self.catalogue.get_service(service_id)
+        day = dt.date.fromisoformat(date)
+        today = self.clock.local_now().date()
+        for s in await self.store.active_schedules(service_id=service_id, hall_id=hall_id):
+            # On demand, when the job has not yet run for this day.
+            if today <= day <= today + dt.timedelta(days=int(s["release_days"]) + 1):
+                await self._generate_day(s, day)
+        now = self.clock.now()
+        docs = await self.store.released_slots(service_id, date, now, hall_id)
+        return [public_slot(s, now, self.notice) for s in docs]
+
+    async def calendar(self, staff: Staff, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
+        await self.halls.scope(staff, hall_id)
+        a, b = dt.date.fromisoformat(from_), dt.date.fromisoformat(to)
+        if b < a or (b - a).days > 31:
+            raise errors.InvalidInput({"to": "日期范围须在 31 天以内且不早于开始日期"})
+        now = self.clock.now()
+        out = []
+        for s in await self.store.hall_slots_between(hall_id, from_, to):
+            out.append({**public_slot(s, now, self.notice), "service_name": await self.names.service(s["service_id"]),
+                        "booked": s["booked"], "held": s["held"], "status": s["status"], "release_at": s["release_at"],
+                        "released": s["release_at"] <= now,
+                        "fill_rate": round(s["booked"] / s["capacity"], 3) if s["capacity"] else 0.0})
+        return out

@@ -1,0 +1,136 @@
+"""Waitlists of full slots (候补). When a place frees, the same atomic update that removes the
+claim puts a *hold* for the first in line into the slot (``held + 1``, not ``free + 1``), so
+nobody else can take it; the entry becomes ``offered`` and hears about it. An expired or
+declined hold passes straight to the next in line, or back to everyone."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bson import ObjectId
+
+from backend.appointments.common import Names, Transaction
+from backend.appointments.rules import BookingRules
+from backend.appointments.store import AppointmentStore, KeyTaken
+from backend.config import AppointmentsConfig
+from backend.core import errors
+from backend.core.access import Resident, access_own, access_realname
+from backend.core.clock import Clock, iso
+from notify.outbox import Outbox
+
+
+class WaitlistService:
+    def __init__(self, *, store: AppointmentStore, rules: BookingRules, outbox: Outbox, names: Names,
+                 transaction: Transaction, clock: Clock, config: AppointmentsConfig):
+        self.store = store
+        self.rules = rules
+        self.outbox = outbox
+        self.names = names
+        self.tx = transaction
+        self.clock = clock
+        self.cfg = config
+
+    # == places coming back ========================================================================
+    async def give_back_place(self, slot_id: ObjectId, appt_id: ObjectId, now: dt.datetime) -> None:
+        """A booking's place comes back: first to the waitlist (held for a while), else to everyone.
+        Happens once: the update is conditional on the claim being there."""
+        slot = await self.store.slot(slot_id)
+        hold = head = None
+        if self.rules.holdable(slot, now):
+            head = await self.store.first_waiting(str(slot_id))
+            if head is not None:
+                hold = {"w": str(head["_id"]), "until": self.rules.offer_until(slot, now)}
+        if await self.store.release_claim(slot_id, appt_id, hold_for=hold) and head is not None:
+            await self.offer(head, hold["until"])
+        await self.store.mark_place_released(appt_id)
+
+    async def offer(self, entry: dict[str, Any], until: dt.datetime) -> None:
+        """The entry is offered the place it holds, and told so (once)."""
+        now = self.clock.now()
+
+        async def tx(session: Any) -> None:
+            if await self.store.mark_offered(entry["_id"], until, now, session=session):
+                await self.outbox.emit("appointment.waitlist_offer", user_id=entry["user_id"], payload={
+                    "waitlist_id": str(entry["_id"]), "slot_id": entry["slot_id"],
+                    "service_name": entry.get("service_name", ""), "hall_name": entry.get("hall_name", ""),
+                    "start": iso(entry["start"]), "offer_until": iso(until)},
+                    session=session, dedupe_key=f"wl:{entry['_id']}:offer")
+        await self.tx(tx)
+
+    async def pass_hold(self, slot: dict[str, Any], w: str, now: dt.datetime, *, expired_only: bool) -> None:
+        """A held place that is not taken goes to the next in line, or back to everyone."""
+        await self.store.expire_offer(w, now)
+        hold = head = None
+        if self.rules.holdable(slot, now):
+            head = await self.store.first_waiting(str(slot["_id"]), besides=w)
+            if head is not None:
+                hold = {"w": str(head["_id"]), "until": self.rules.offer_until(slot, now)}
+        if await self.store.release_hold(slot["_id"], w, hold_for=hold,
+                                         only_expired_at=now if expired_only else None) and head is not None:
+            await self.offer(head, hold["until"])
+
+    async def sweep_holds(self, now: dt.datetime) -> int:
+        """Expired holds move on; holds whose offer was never sent (a crash) are sent."""
+        n = 0
+        today = self.clock.local_now().date().isoformat()
+        for slot in await self.store.future_slots_with_holds(today):
+            for h in slot["holds"]:
+                entry = await self.store.waitlist_entry(h["w"])
+                if h["until"] <= now or entry is None or entry["status"] not in ("waiting", "offered"):
+                    await self.pass_hold(slot, h["w"], now, expired_only=False)
+                    n += 1
+                elif entry["status"] == "waiting":
+                    await self.offer(entry, h["until"])
+                    n += 1
+        return n
+
+    # == the resident's waitlist ===================================================================
+    async def join(self, resident: Resident, slot_id: str) -> dict[str, Any]:
+        if self.cfg.require_realname:
+            access_realname(resident)
+        now = self.clock.now()
+        slot = await self.store.slot(slot_id)
+        if slot is None:
+            raise errors.NotFound("未找到该时段")
+        self.rules.check_time(slot, now)
+        await self.rules.check_not_blocked(resident.id, now)
+        if slot["free"] > 0:
+            raise errors.Conflict("该时段还有名额，请直接预约", code="slot_available")
+        if await self.store.holds_slot(resident.id, slot_id):
+            raise errors.Conflict("您已预约该时段", code="already_booked")
+        doc = {"slot_id": slot_id, "user_id": resident.id, "hall_id": slot["hall_id"], "service_id": slot["service_id"],
+               "start": slot["start"], "end": slot["end"], "date": slot["date"],
+               "service_name": await self.names.service(slot["service_id"]),
+               "hall_name": await self.names.hall(slot["hall_id"]),
+               "status": "waiting", "active_key": f"{resident.id}:{slot_id}", "created_at": now}
+        try:
+            doc["_id"] = await self.store.insert_waitlist(doc)
+        except KeyTaken:
+            raise errors.Conflict("您已在该时段的候补名单中", code="already_waitlisted") from None
+        return await self.view(doc)
+
+    async def view(self, w: dict[str, Any]) -> dict[str, Any]:
+        ahead = await self.store.count_ahead(w["slot_id"], w["created_at"]) if w["status"] == "waiting" else None
+        return {"id": str(w["_id"]), "slot_id": w["slot_id"], "hall_id": w["hall_id"], "service_id": w["service_id"],
+                "service_name": w.get("service_name", ""), "hall_name": w.get("hall_name", ""),
+                "start": w["start"], "end": w["end"], "status": w["status"], "ahead": ahead,
+                "offer_until": w.get("offer_until"), "appointment_id": w.get("appointment_id"),
+                "created_at": w["created_at"]}
+
+    async def mine(self, resident: Resident) -> list[dict[str, Any]]:
+        return [await self.view(w) for w in await self.store.user_waitlist(resident.id)]
+
+    async def own_entry(self, resident: Resident, entry_id: str) -> dict[str, Any]:
+        return access_own(resident, await self.store.waitlist_entry(entry_id))
+
+    async def leave(self, resident: Resident, entry_id: str) -> dict[str, Any]:
+        w = await self.own_entry(resident, entry_id)
+        if w["status"] not in ("waiting", "offered"):
+            raise errors.InvalidState("该候补已结束", details={"status": w["status"]})
+        if not await self.store.mark_left(w["_id"], w["status"]):
+            return await self.leave(resident, entry_id)  # it changed meanwhile: decide again
+        if w["status"] == "offered":
+            slot = await self.store.slot(w["slot_id"])
+            if slot is not None:
+                await self.pass_hold(slot, str(w["_id"]), self.clock.now(), expired_only=False)
+        return await self.view({**w, "status": "left"})
