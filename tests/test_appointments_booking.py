@@ -11,7 +11,8 @@ from tests.support_appointments import (advance_to, book, day_ahead, fresh, fres
                                         slots, to_local, verified)
 
 
-def test_slots_show_capacity_and_remaining_and_booking_returns_code_and_qr(api: Api, server: AppServer) -> None:
+def test_slots_show_capacity_and_remaining_and_booking_returns_code_and_qr(api: Api, server: AppServer,
+                                                                            clock) -> None:
     b = make_bookable(api, capacity=2)
     day = day_ahead(server, 2)
     open_day(api, b, day)
@@ -35,13 +36,26 @@ def test_slots_show_capacity_and_remaining_and_booking_returns_code_and_qr(api: 
     other = new_resident(api)
     assert_error(api.get(f"/api/v1/appointments/{body['id']}", token=other.access_token), 404, "not_found")
     assert_error(api.post(f"/api/v1/appointments/{body['id']}/cancel", token=other.access_token), 404, "not_found")
-    # Events in the outbox: booked, and reminders the day before and 1 h before.
-    events = server.run(server.ctx.db["outbox"].find({"payload.appointment_id": body["id"]}).to_list(None))
-    kinds = sorted(e["kind"] for e in events)
-    assert kinds == ["appointment.booked", "appointment.reminder", "appointment.reminder"]
+    # The outbox has the booking's message; reminders follow the day before and an hour before.
     start = to_local(body["start"])
-    afters = sorted(e["deliver_after"] for e in events if e["kind"] == "appointment.reminder")
-    assert afters == [start - dt.timedelta(days=1), start - dt.timedelta(hours=1)]
+    assert _kinds(server, body["id"]) == ["appointment.booked"]
+    for before in (dt.timedelta(days=1), dt.timedelta(hours=1)):
+        advance_to(server, start - before + dt.timedelta(seconds=1))
+        server.run(server.ctx.service("appointments").sweep())
+    reminders = _events(server, body["id"], "appointment.reminder")
+    assert [(e["payload"]["minutes_before"], e["deliver_after"]) for e in reminders] == [
+        (1440, start - dt.timedelta(days=1)), (60, start - dt.timedelta(hours=1))]
+    server.run(server.ctx.service("appointments").sweep())  # nothing is sent twice
+    assert _kinds(server, body["id"]) == ["appointment.booked", "appointment.reminder", "appointment.reminder"]
+
+
+def _events(server: AppServer, appt_id: str, kind: str | None = None) -> list[dict]:
+    q = {"payload.appointment_id": appt_id, **({"kind": kind} if kind else {})}
+    return server.run(server.ctx.db["outbox"].find(q).sort("created_at", 1).to_list(None))
+
+
+def _kinds(server: AppServer, appt_id: str) -> list[str]:
+    return sorted(e["kind"] for e in _events(server, appt_id))
 
 
 def test_unverified_residents_cannot_book(api: Api, server: AppServer) -> None:
@@ -75,7 +89,7 @@ def test_person_rules_same_service_same_day_other_service_and_open_limit(api: Ap
     assert status["open_bookings"] == 3 and status["blocked"] is False
 
 
-def test_full_slot_and_cancel_frees_the_place(api: Api, server: AppServer) -> None:
+def test_full_slot_and_cancel_frees_the_place(api: Api, server: AppServer, clock) -> None:
     b = make_bookable(api, capacity=1, services=1)
     day = day_ahead(server, 2)
     open_day(api, b, day)
@@ -90,12 +104,13 @@ def test_full_slot_and_cancel_frees_the_place(api: Api, server: AppServer) -> No
     # Cancelling again is harmless; the place is back once.
     assert api.post(f"/api/v1/appointments/{a1['id']}/cancel", token=r1.access_token).json()["status"] == "cancelled"
     assert slots(api, b, day)[0]["remaining"] == 1
-    reminders = server.run(server.ctx.db["outbox"].find({"payload.appointment_id": a1["id"],
-                                                         "kind": "appointment.reminder"}).to_list(None))
-    assert reminders and all(e["status"] == "skipped" for e in reminders)
     assert book(api, r2.access_token, sid).status_code == 201
     # The canceller may book again that day (the keys were released).
     assert book(api, r1.access_token, slots(api, b, day)[1]["id"]).status_code == 201
+    # A cancelled booking is never reminded of.
+    advance_to(server, to_local(a1["start"]) - dt.timedelta(minutes=59))
+    server.run(server.ctx.service("appointments").sweep())
+    assert _kinds(server, a1["id"]) == ["appointment.booked", "appointment.cancelled"]
 
 
 def test_cancel_too_late_and_min_notice(api: Api, server: AppServer, clock) -> None:
