@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +113,16 @@ def fresh(api: Api, r: Any) -> str:
     assert resp.status_code == 200, resp.text
     r.access_token = resp.json()["access_token"]
     return r.access_token
+
+
+def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Wait until ``check()`` is true (messages reach the outbox right after the answer)."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+    return value
 
 
 def fresh_staff(b: Bookable, api: Api) -> None:

@@ -1,29 +1,40 @@
-"""Booking: the rules, cancel, the resident's bookings, no-shows, reminders and the reconciler.
+"""Booking: the rules, cancel, the resident's bookings, and the sweep that finishes what is due
+(messages, reminders, no-shows, places to give back, bookings a crash left half-done).
 
-How a booking stays correct under any concurrency and any crash (see docs/appointments.md):
-1. insert the appointment as ``pending`` carrying the person's keys; unique partial indexes
-   make the insert itself the check of every per-person rule (one writer wins, always);
-2. take a place in the slot with one conditional single-document update (``free > 0`` →
-   ``$inc`` and ``$push`` the appointment id into ``claims``): never more than capacity;
-3. in one small transaction: ``pending`` → ``booked`` and the ``appointment.booked`` message.
-If 2 finds no place the pending insert is deleted (compensation). A crash between steps leaves
-a ``pending`` appointment; the reconciler (``sweep``) finishes it when the slot's ``claims``
-hold its id, or abandons it otherwise. Counters live in the same document as the set they
-count and change in the same update, so they can never disagree.
+A booking is three writes, none a transaction (docs/appointments.md counts and justifies them):
+1. insert the appointment as ``pending`` carrying the person's keys; one unique index over the
+   keys makes the insert itself the check of every per-person rule (one writer wins, always);
+2. take a place in the slot with one conditional single-document update (``free >= n`` →
+   ``$inc`` and ``$push`` the ids into ``claims``): never more than capacity;
+3. ``pending`` → ``booked`` with one conditional update that also records, in the document,
+   the ``appointment.booked`` message still to send (``notes``) and ``due_at = now``.
+The message then goes to the outbox right after the answer (and, should the process die first,
+from the sweep), with a dedupe key, so exactly once. If 2 finds no place the insert is deleted.
+A crash between steps leaves a ``pending`` appointment due at ``created_at + timeout``; the
+sweep finishes it when the slot's ``claims`` hold its id, or abandons it otherwise.
+
+Group commit: requests for the same slot that arrive while a commit for that slot is in flight
+wait for it and then go together, so a burst on one slot costs one insert, one slot update and
+one status update for the whole group; each request still gets its own answer.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import secrets
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
 
-from backend.appointments.common import Names, StaffAudit, Transaction, appointment_view, event_payload
+from backend.appointments import lifecycle
+from backend.appointments.common import Names, StaffAudit, appointment_view, event_payload, qr_png_base64
 from backend.appointments.queue import ticket_view
 from backend.appointments.rules import BookingRules
-from backend.appointments.store import PERSON_KEYS, AppointmentStore, KeyTaken
+from backend.appointments.store import AppointmentStore, KeyTaken
 from backend.appointments.waitlist import WaitlistService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -31,6 +42,7 @@ from backend.core.access import Resident, access_own, access_realname
 from backend.core.clock import Clock, iso
 from notify.outbox import Outbox
 
+log = logging.getLogger("zjb.appointments")
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -38,27 +50,80 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
 
 
+@dataclass
+class _Request:
+    doc: dict[str, Any]
+    answer: asyncio.Future
+
+
+class GroupCommit:
+    """Requests for one key (a slot) are committed one group at a time: whatever arrives while a
+    group is being written forms the next group. No request waits for a timer."""
+
+    def __init__(self, commit: Callable[[str, list[_Request]], Awaitable[None]]):
+        self._commit = commit
+        self._queued: dict[str, list[_Request]] = {}
+        self._running: dict[str, asyncio.Task] = {}
+
+    async def submit(self, key: str, doc: dict[str, Any]) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        req = _Request(doc, loop.create_future())
+        self._queued.setdefault(key, []).append(req)
+        if key not in self._running:
+            self._running[key] = loop.create_task(self._drain(key))
+        return await req.answer
+
+    async def _drain(self, key: str) -> None:
+        try:
+            while self._queued.get(key):
+                group = self._queued.pop(key)
+                try:
+                    await self._commit(key, group)
+                except BaseException as e:  # noqa: BLE001 - every waiting request gets the failure
+                    for r in group:
+                        if not r.answer.done():
+                            r.answer.set_exception(e)
+                    if not isinstance(e, Exception):
+                        raise
+        finally:
+            self._running.pop(key, None)
+
+
 class BookingService:
     def __init__(self, *, store: AppointmentStore, rules: BookingRules, waitlist: WaitlistService, outbox: Outbox,
-                 names: Names, audit: StaffAudit, transaction: Transaction, clock: Clock, config: AppointmentsConfig):
+                 names: Names, audit: StaffAudit, clock: Clock, config: AppointmentsConfig):
         self.store = store
         self.rules = rules
         self.waitlist = waitlist
         self.outbox = outbox
         self.names = names
         self.audit = audit
-        self.tx = transaction
         self.clock = clock
         self.cfg = config
+        self._groups = GroupCommit(self._commit_group)
+        self._background: set[asyncio.Task] = set()
+        self._qr: dict[str, str] = {}
         # Tests only: called between the steps of a booking to simulate a crash there.
         self.fault_hook: Callable[[str], Awaitable[None]] | None = None
 
     def view(self, a: dict[str, Any], **kw: Any) -> dict[str, Any]:
         return appointment_view(a, self.cfg, **kw)
 
+    def qr(self, code: str) -> str:
+        """The booking code's QR image, rendered once per process (the code never changes)."""
+        png = self._qr.get(code)
+        if png is None:
+            if len(self._qr) >= 2048:
+                self._qr.clear()
+            png = self._qr[code] = qr_png_base64(code)
+        return png
+
     async def _fault(self, step: str) -> None:
         if self.fault_hook is not None:
             await self.fault_hook(step)
+
+    async def _move(self, a: dict[str, Any], to: str, **kw: Any) -> dict[str, Any] | None:
+        return await lifecycle.move(self.store, a, to, self.clock.now(), self.cfg, **kw)
 
     # == booking ===================================================================================
     async def book(self, resident: Resident, slot_id: str, *, waitlist: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -72,92 +137,164 @@ class BookingService:
         await self.rules.check_not_blocked(resident.id, now)
         if waitlist is None and slot["free"] <= 0:  # fast refusal; the real guard is step 2
             raise self._full(slot)
-        appt_id = ObjectId()
-        doc = {"_id": appt_id, "user_id": resident.id, "slot_id": str(slot["_id"]), "hall_id": slot["hall_id"],
+        doc = {"_id": ObjectId(), "user_id": resident.id, "slot_id": str(slot["_id"]), "hall_id": slot["hall_id"],
                "service_id": slot["service_id"], "date": slot["date"], "start": slot["start"], "end": slot["end"],
                "service_name": await self.names.service(slot["service_id"]),
-               "hall_name": await self.names.hall(slot["hall_id"]),
-               "status": "pending", "created_at": now, "updated_at": now, "at": {"pending": now}}
+               "hall_name": await self.names.hall(slot["hall_id"]), "code": new_code(),
+               "status": "pending", "created_at": now, "updated_at": now, "at": {"pending": now}, "v": 0,
+               "due_at": now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds)}
+        doc["keys"] = lifecycle.person_keys(doc, {"day": 0, "service": 0, "open": 0})
         if waitlist is not None:
             doc["waitlist_id"] = str(waitlist["_id"])
-        await self._insert_with_keys(doc)                                       # step 1
-        await self._fault("after_insert")
-        if waitlist is not None:
-            took = await self.store.take_held_place(slot["_id"], str(waitlist["_id"]), appt_id, now)
+            booked = await self._book_held(slot, doc, waitlist)
         else:
-            took = await self.store.take_place(slot["_id"], appt_id, now)      # step 2
-        if not took:
-            await self.store.delete_pending(appt_id)
-            if waitlist is not None:
-                raise errors.Conflict("候补名额已过期", code="offer_expired")
-            raise self._full(slot)
-        await self._fault("after_claim")
-        booked = await self._finalize(doc, now)                             # step 3
-        if booked is None:  # the reconciler gave up on it meanwhile (only after a very long stall)
-            await self.waitlist.give_back_place(slot["_id"], appt_id, now)
-            raise errors.ServiceUnavailable("预约未完成，请重试")
-        return self.view(booked, qr=True)
+            booked = await self._groups.submit(str(slot["_id"]), doc)
+        return self.view(booked)
 
     @staticmethod
     def _full(slot: dict[str, Any]) -> errors.AppError:
         return errors.Conflict("该时段已约满，可加入候补", code="slot_full", details={"slot_id": str(slot["_id"])})
 
-    async def _insert_with_keys(self, doc: dict[str, Any]) -> None:
-        uid, date, svc = doc["user_id"], doc["date"], doc["service_id"]
-        limits = {"day_key": max(1, self.cfg.max_per_day), "svc_key": max(1, self.cfg.max_per_service_per_day),
-                  "open_key": max(1, self.cfg.max_open)}
-        k = {name: 0 for name in limits}
-        for _ in range(sum(limits.values()) + 5):
-            doc.update(code=new_code(), slot_key=f"{uid}:{doc['slot_id']}", day_key=f"{uid}:{date}:{k['day_key']}",
-                       svc_key=f"{uid}:{svc}:{date}:{k['svc_key']}", open_key=f"{uid}:{k['open_key']}")
-            try:
-                await self.store.insert_appointment(doc)
-                return
-            except KeyTaken as e:
-                if e.field == "code":
+    async def _commit_group(self, slot_id: str, group: list[_Request]) -> None:
+        """Steps 1–3 for every request of the group, each answered with its own outcome."""
+        # 1. insert, every person rule checked by the unique keys
+        refused = await self.store.insert_appointments([r.doc for r in group])
+        inserted: list[_Request] = []
+        for i, r in enumerate(group):
+            if i in refused:
+                try:
+                    await self._insert_one_by_one(r.doc, refused[i])
+                except errors.AppError as e:
+                    r.answer.set_exception(e)
                     continue
-                if e.field == "slot_key":
-                    raise errors.Conflict("您已预约该时段", code="already_booked") from None
-                if e.field not in limits:
-                    raise
-                k[e.field] += 1
-                if k[e.field] >= limits[e.field]:
-                    raise await self._limit_error(e.field, doc) from None
+            inserted.append(r)
+        await self._fault("after_insert")
+        if not inserted:
+            return
+        # 2. places, for as many as are free (first come, first served)
+        now = self.clock.now()
+        n = await self.store.take_places(ObjectId(slot_id), [r.doc["_id"] for r in inserted], now)
+        placed, missed = inserted[:n], inserted[n:]
+        if missed:
+            await self.store.delete_pending([r.doc["_id"] for r in missed])
+            for r in missed:
+                r.answer.set_exception(self._full({"_id": slot_id}))
+        await self._fault("after_claim")
+        if not placed:
+            return
+        # 3. pending → booked, with the message to send
+        booked = await self._mark_booked([r.doc for r in placed], now)
+        for r, doc in zip(placed, booked, strict=True):
+            if doc is None:
+                r.answer.set_exception(errors.ServiceUnavailable("预约未完成，请重试"))
+            else:
+                r.answer.set_result(doc)
+        self._announce_soon([d for d in booked if d is not None])
+
+    async def _book_held(self, slot: dict[str, Any], doc: dict[str, Any], waitlist: dict[str, Any]) -> dict[str, Any]:
+        """A booking through a waitlist offer: the place is the offer's hold, not a free one."""
+        await self._insert_one_by_one(doc, None)
+        await self._fault("after_insert")
+        now = self.clock.now()
+        if not await self.store.take_held_place(slot["_id"], str(waitlist["_id"]), doc["_id"], now):
+            await self.store.delete_pending([doc["_id"]])
+            raise errors.Conflict("候补名额已过期", code="offer_expired")
+        await self._fault("after_claim")
+        (booked,) = await self._mark_booked([doc], now)
+        if booked is None:
+            raise errors.ServiceUnavailable("预约未完成，请重试")
+        self._announce_soon([booked])
+        return booked
+
+    async def _insert_one_by_one(self, doc: dict[str, Any], taken: KeyTaken | None) -> None:
+        """Insert one booking, taking the next free key of a rule whose limit is above one."""
+        limits = {"day": max(1, self.cfg.max_per_day), "service": max(1, self.cfg.max_per_service_per_day),
+                  "open": max(1, self.cfg.max_open)}
+        k = {rule: 0 for rule in limits}
+        for _ in range(sum(limits.values()) + 5):
+            if taken is not None:
+                if taken.rule == "code":
+                    doc["code"] = new_code()
+                elif taken.rule == "slot":
+                    raise errors.Conflict("您已预约该时段", code="already_booked")
+                elif taken.rule in limits:
+                    k[taken.rule] += 1
+                    if k[taken.rule] >= limits[taken.rule]:
+                        raise await self._limit_error(taken.rule, doc)
+                    doc["keys"] = lifecycle.person_keys(doc, k)
+                else:
+                    raise errors.ServiceUnavailable()
+            refused = await self.store.insert_appointments([doc])
+            if not refused:
+                return
+            taken = refused[0]
         raise errors.ServiceUnavailable()  # pragma: no cover - bounded loop
 
-    async def _limit_error(self, field: str, doc: dict[str, Any]) -> errors.AppError:
+    async def _limit_error(self, rule: str, doc: dict[str, Any]) -> errors.AppError:
         same_service = await self.store.count_same_service_day(doc["user_id"], doc["service_id"], doc["date"])
-        if field == "svc_key" or (field == "day_key" and same_service >= self.cfg.max_per_service_per_day):
+        if rule == "service" or (rule == "day" and same_service >= self.cfg.max_per_service_per_day):
             return errors.Conflict("您当天已预约过该事项", code="already_booked",
                                    details={"date": doc["date"], "service_id": doc["service_id"]})
-        if field == "day_key":
+        if rule == "day":
             return errors.Conflict(f"每人每天最多预约 {self.cfg.max_per_day} 次", code="daily_limit",
                                    details={"date": doc["date"], "limit": self.cfg.max_per_day})
         return errors.Conflict(f"您已有 {self.cfg.max_open} 个未办理的预约，请办理或取消后再预约",
                                code="too_many_open", details={"limit": self.cfg.max_open})
 
-    def _reminders(self, start: dt.datetime, now: dt.datetime) -> tuple[list[int], dt.datetime | None]:
-        """The reminders still ahead of a booking made now (minutes before the start), and when
-        the first is due."""
-        left = sorted({m for m in (self.cfg.first_reminder_minutes, self.cfg.second_reminder_minutes)
-                       if m > 0 and start - dt.timedelta(minutes=m) > now}, reverse=True)
-        return left, (start - dt.timedelta(minutes=left[0]) if left else None)
+    async def _mark_booked(self, docs: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any] | None]:
+        """Step 3 for bookings holding a place; None for one the reconciler abandoned meanwhile
+        (only after a stall longer than the pending timeout), whose place is then given back."""
+        by_start: dict[dt.datetime, list[dict[str, Any]]] = {}
+        for d in docs:
+            by_start.setdefault(d["start"], []).append(d)
+        done: dict[ObjectId, dict[str, Any]] = {}
+        for start, same in by_start.items():
+            reminders = lifecycle.reminders_ahead(self.cfg, start, now)
+            fields = {"updated_at": now, "at.booked": now, "due_at": now, "notes": ["booked"], "reminders": reminders}
+            ids = [d["_id"] for d in same]
+            n = await self.store.mark_booked(ids, fields)
+            ok = set(ids) if n == len(ids) else {i for i, s in (await self.store.statuses(ids)).items()
+                                                 if s == "booked"}
+            for d in same:
+                if d["_id"] in ok:
+                    done[d["_id"]] = {**d, "status": "booked", "updated_at": now,
+                                      "at": {**d.get("at", {}), "booked": now}, "due_at": now, "notes": ["booked"],
+                                      "reminders": reminders, "v": d.get("v", 0) + 1}
+        out: list[dict[str, Any] | None] = []
+        for d in docs:
+            if d["_id"] in done:
+                out.append(done[d["_id"]])
+                continue
+            fresh = await self.store.appointment(d["_id"])
+            if fresh is not None and fresh["status"] == "abandoned":
+                again = await self._move(fresh, "abandoned", extra={"place_released": False})
+                await self._settle(again or fresh, now)
+            out.append(None)
+        return out
 
-    async def _finalize(self, appt: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
-        """pending → booked and its message, in one transaction."""
-        appt_id = appt["_id"]
-        reminders, remind_at = self._reminders(appt["start"], now)
-        extra: dict[str, Any] = {"reminders": reminders}
-        if remind_at is not None:
-            extra["remind_at"] = remind_at
+    def _announce_soon(self, docs: list[dict[str, Any]]) -> None:
+        """Hand the new bookings' messages to the outbox right after the answers go out."""
+        if docs:
+            task = asyncio.get_running_loop().create_task(self._announce(docs))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
-        async def tx(session: Any) -> dict[str, Any] | None:
-            doc = await self.store.set_status(appt_id, "pending", "booked", now=now, extra=extra, session=session)
-            if doc is not None:
-                await self.outbox.emit("appointment.booked", user_id=doc["user_id"], payload=event_payload(doc),
-                                       session=session, dedupe_key=f"appt:{doc['_id']}:booked")
-            return doc
-        return await self.tx(tx)
+    async def _announce(self, docs: list[dict[str, Any]]) -> None:
+        try:
+            await asyncio.gather(*(self._emit("booked", d) for d in docs))
+            now = self.clock.now()
+            groups: dict[dt.datetime | None, list[ObjectId]] = {}
+            for d in docs:
+                groups.setdefault(lifecycle.next_due({**d, "notes": []}, now, self.cfg), []).append(d["_id"])
+            for due, ids in groups.items():
+                await self.store.settle(ids, 1, {"notes": [], "due_at": due} if due else {"notes": []},
+                                        unset=() if due else ("due_at",))
+        except Exception:  # the sweep sends them: they stay due
+            log.exception("booking messages left to the sweep")
+
+    async def _emit(self, kind: str, a: dict[str, Any], **payload: Any) -> None:
+        await self.outbox.emit(f"appointment.{kind}", user_id=a["user_id"], payload=event_payload(a, **payload),
+                               dedupe_key=f"appt:{a['_id']}:{kind}")
 
     async def accept_offer(self, resident: Resident, entry_id: str) -> dict[str, Any]:
         w = await self.waitlist.own_entry(resident, entry_id)
@@ -177,8 +314,9 @@ class BookingService:
         a = access_own(resident, await self.store.appointment(appt_id))
         if a["status"] == "abandoned":
             raise errors.NotFound()
-        ticket = await self.store.appointment_ticket(str(a["_id"]))
-        return self.view(a, qr=True, ticket=await ticket_view(self.store, ticket) if ticket else None)
+        ticket = await self.store.appointment_ticket(a)
+        return {**self.view(a, ticket=await ticket_view(self.store, ticket) if ticket else None),
+                "qr_png_base64": self.qr(a["code"])}
 
     async def cancel(self, resident: Resident, appt_id: str) -> dict[str, Any]:
         a = access_own(resident, await self.store.appointment(appt_id))
@@ -192,20 +330,11 @@ class BookingService:
             raise errors.Conflict(f"距开始不足 {self.cfg.cancel_before_minutes // 60} 小时，不能取消；"
                                   "如不能前往，未签到将记为爽约", code="cancel_too_late",
                                   details={"cancel_deadline": iso(deadline)})
-
-        async def tx(session: Any) -> dict[str, Any] | None:
-            doc = await self.store.set_status(a["_id"], "booked", "cancelled", now=now,
-                                              unset=(*PERSON_KEYS, "remind_at"),
-                                              extra={"place_released": False}, session=session)
-            if doc is not None:
-                await self.outbox.emit("appointment.cancelled", user_id=doc["user_id"], payload=event_payload(doc),
-                                       session=session, dedupe_key=f"appt:{doc['_id']}:cancelled")
-            return doc
-        doc = await self.tx(tx)
+        doc = await self._move(a, "cancelled", notes=("cancelled",), extra={"place_released": False, "reminders": []})
         if doc is None:
             return await self.cancel(resident, appt_id)  # it changed meanwhile: answer for its new state
         await self._fault("after_cancel")
-        await self.waitlist.give_back_place(ObjectId(doc["slot_id"]), doc["_id"], now)
+        await self._settle(doc, now)  # the place back at once, and the message
         return self.view(doc)
 
     async def booking_status(self, resident: Resident) -> dict[str, Any]:
@@ -225,75 +354,100 @@ class BookingService:
                            "no_show_limit": self.cfg.no_show_limit, "no_show_window_days": self.cfg.no_show_window_days,
                            "block_days": self.cfg.block_days}}
 
-    # == the sweep: no-shows, reminders, waitlist holds, the reconciler ==============================
-    async def sweep(self) -> dict[str, int]:
+    async def upgrade_old_documents(self) -> int:
+        """Give appointments written by earlier versions their person keys and due time (once)."""
         now = self.clock.now()
-        stats = {"no_shows": 0, "finished": 0, "abandoned": 0, "released": 0, "holds": 0, "reminders": 0}
-        # 1. booked and not checked in by the end of the slot → no-show.
-        for a in await self.store.ended_unattended(now):
-            if await self.store.set_status(a["_id"], "booked", "no_show", now=now,
-                                           unset=("open_key", "svc_key", "slot_key", "remind_at"),
-                                           extra={"no_show_recorded": False}):
-                stats["no_shows"] += 1
-        for a in await self.store.unrecorded_no_shows():
-            await self._record_no_show(a, now)
-        # 2. bookings stuck half-way (a crash between steps): finish or undo.
-        stale = now - dt.timedelta(seconds=self.cfg.pending_timeout_seconds)
-        for a in await self.store.stale_pending(stale):
-            if await self.store.has_claim(ObjectId(a["slot_id"]), a["_id"]):
-                if await self._finalize(a, now):
-                    stats["finished"] += 1
-            elif await self.store.set_status(a["_id"], "pending", "abandoned", now=now, unset=PERSON_KEYS,
-                                             extra={"place_released": False}):
-                stats["abandoned"] += 1
-        # 3. places of cancelled or abandoned bookings not yet given back.
-        for a in await self.store.places_to_release():
-            await self.waitlist.give_back_place(ObjectId(a["slot_id"]), a["_id"], now)
-            stats["released"] += 1
-        # 4. waitlist holds: expired ones move on; ones whose offer was never sent are sent.
-        stats["holds"] = await self.waitlist.sweep_holds(now)
-        # 5. reminders now due.
-        stats["reminders"] = await self.send_reminders(now)
-        return stats
+        n = 0
+        old_keys = {"slot_key": "s", "day_key": "d", "svc_key": "v", "open_key": "o"}
+        for a in await self.store.old_format_appointments():
+            keys = [f"{letter}:{a[field]}" for field, letter in old_keys.items() if isinstance(a.get(field), str)]
+            new = {**a, "v": 0, "keys": keys, "notes": [], "reminders": []}
+            changes: dict[str, Any] = {"v": 0, "notes": [], "reminders": []}
+            unset = [*old_keys, "remind_at"]
+            if keys:
+                changes["keys"] = keys
+            due = lifecycle.next_due(new, now, self.cfg)
+            if due is not None:
+                changes["due_at"] = due
+            await self.store.upgrade(a["_id"], changes, tuple(unset))
+            n += 1
+        return n
 
-    async def send_reminders(self, now: dt.datetime) -> int:
-        """Each booking is reminded the day before and an hour before (``appointment.reminder``),
-        only while it is still booked; a reminder whose time passed unsent (the job was down) is
-        dropped when a later one is also due."""
-        sent = 0
-        for a in await self.store.reminders_due(now):
-            left = list(a.get("reminders", []))
-            due = [m for m in left if a["start"] - dt.timedelta(minutes=m) <= now]
-            later = [m for m in left if m not in due]
-            if due and a["status"] == "booked" and now < a["start"]:
-                m = min(due)
-                await self.outbox.emit("appointment.reminder", user_id=a["user_id"],
-                                       payload=event_payload(a, minutes_before=m),
-                                       deliver_after=a["start"] - dt.timedelta(minutes=m),
-                                       dedupe_key=f"appt:{a['_id']}:reminder:{m}")
-                sent += 1
-            nxt = a["start"] - dt.timedelta(minutes=max(later)) if later and a["status"] == "booked" else None
-            await self.store.next_reminder(a["_id"], a["remind_at"], later, nxt)
-        return sent
+    # == the sweep ===================================================================================
+    async def sweep(self) -> dict[str, int]:
+        """Everything due by now, found through the ``due_at`` index (and the slots' ``hold_due``):
+        its cost follows what is due, not how many appointments there have ever been."""
+        now = self.clock.now()
+        stats: Counter[str] = Counter()
+        for a in await self.store.due(now):
+            try:
+                stats[await self._settle(a, now)] += 1
+            except Exception:  # one bad document must not stop the others; it stays due
+                log.exception("appointment sweep failed", extra={"appointment_id": str(a["_id"])})
+        stats["holds"] += await self.waitlist.sweep_holds(now)
+        return dict(stats)
+
+    async def _settle(self, a: dict[str, Any], now: dt.datetime) -> str:
+        """Do what is due for one appointment, then record it (unless it changed meanwhile, in
+        which case it is due again and the next sweep looks at it)."""
+        outcome = "settled"
+        if a["status"] == "pending":
+            if a["created_at"] + dt.timedelta(seconds=self.cfg.pending_timeout_seconds) > now:
+                return "not_due"
+            if await self.store.has_claim(ObjectId(a["slot_id"]), a["_id"]):  # crashed after its place: finish
+                (moved,) = await self._mark_booked([a], now)
+                outcome = "finished"
+            else:  # crashed before its place: undo (the keys go, a late claim is given back)
+                moved = await self._move(a, "abandoned", extra={"place_released": False})
+                outcome = "abandoned"
+            if moved is None:
+                return "changed"
+            a = moved
+        if a["status"] == "booked" and a["end"] <= now:
+            a = await self._move(a, "no_show", notes=("no_show",), extra={"no_show_recorded": False, "reminders": []})
+            if a is None:
+                return "changed"
+            outcome = "no_show"
+        done: dict[str, Any] = {"notes": []}
+        if a["status"] in ("cancelled", "abandoned") and a.get("place_released") is False:
+            await self.waitlist.give_back_place(ObjectId(a["slot_id"]), a["_id"], now)
+            done["place_released"] = True
+        if a["status"] == "no_show" and a.get("no_show_recorded") is False:
+            await self._record_no_show(a, now)
+            done["no_show_recorded"] = True
+        for kind in a.get("notes", []):
+            await self._emit(kind, a)
+        if a["status"] == "booked" and a.get("reminders"):
+            done["reminders"] = await self._remind(a, now)
+        due = lifecycle.next_due({**a, **done}, now, self.cfg)
+        await self.store.settle(a["_id"], a.get("v", 0), {**done, "due_at": due} if due else done,
+                                unset=() if due else ("due_at",))
+        return outcome
+
+    async def _remind(self, a: dict[str, Any], now: dt.datetime) -> list[int]:
+        """Send the reminder now due (the day before, the hour before); returns those still ahead.
+        When several are due at once (the sweep was not running), only the latest is sent."""
+        due = [m for m in a["reminders"] if a["start"] - dt.timedelta(minutes=m) <= now]
+        if due and now < a["start"]:
+            m = min(due)
+            await self.outbox.emit("appointment.reminder", user_id=a["user_id"],
+                                   payload=event_payload(a, minutes_before=m),
+                                   deliver_after=a["start"] - dt.timedelta(minutes=m),
+                                   dedupe_key=f"appt:{a['_id']}:reminder:{m}")
+        return [m for m in a["reminders"] if m not in due]
 
     async def _record_no_show(self, a: dict[str, Any], now: dt.datetime) -> None:
+        """Count the no-show against the person (once) and block booking after too many."""
         uid = a["user_id"]
+        new, p = await self.store.add_no_show(uid, {"appointment_id": str(a["_id"]), "at": a["end"]})
         since = now - dt.timedelta(days=self.cfg.no_show_window_days)
-
-        async def tx(session: Any) -> None:
-            p = await self.store.add_no_show(uid, {"appointment_id": str(a["_id"]), "at": a["end"]}, session=session)
-            await self.outbox.emit("appointment.no_show", user_id=uid, payload=event_payload(a), session=session,
-                                   dedupe_key=f"appt:{a['_id']}:no_show")
-            recent = [n for n in p.get("no_shows", []) if n["at"] >= since]
-            blocked = p.get("blocked_until") and p["blocked_until"] > now
-            if len(recent) >= self.cfg.no_show_limit and not blocked:
-                until = now + dt.timedelta(days=self.cfg.block_days)
-                reason = f"{self.cfg.no_show_window_days} 天内爽约 {len(recent)} 次"
-                await self.store.block_person(uid, until, reason, now, session=session)
-                await self.outbox.emit("appointment.booking_blocked", user_id=uid, payload={
-                    **event_payload(a), "blocked_until": iso(until), "reason": reason}, session=session,
-                    dedupe_key=f"appt:{a['_id']}:blocked")
-            await self.store.mark_no_show_recorded(a["_id"], session=session)
-        await self.tx(tx)
-        await self.audit.system("appointments.sweep", "appointments.no_show", "appointment", str(a["_id"]),
-                                {"user_id": uid})
+        recent = [n for n in p.get("no_shows", []) if n["at"] >= since]
+        if len(recent) >= self.cfg.no_show_limit and not (p.get("blocked_until") and p["blocked_until"] > now):
+            reason = f"{self.cfg.no_show_window_days} 天内爽约 {len(recent)} 次"
+            await self.store.block_person(uid, now + dt.timedelta(days=self.cfg.block_days), reason, now, str(a["_id"]))
+            p = await self.rules.person(uid)
+        if p.get("blocked_by") == str(a["_id"]):
+            await self._emit("booking_blocked", a, blocked_until=iso(p["blocked_until"]), reason=p["blocked_reason"])
+        if new:
+            await self.audit.system("appointments.sweep", "appointments.no_show", "appointment", str(a["_id"]),
+                                    {"user_id": uid})

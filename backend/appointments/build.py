@@ -33,12 +33,16 @@ def build(config: Config, deps: Deps) -> Domain:
     waitlist = WaitlistService(store=store, rules=rules, outbox=outbox, names=names, transaction=transaction,
                                clock=clock, config=cfg)
     booking = BookingService(store=store, rules=rules, waitlist=waitlist, outbox=outbox, names=names, audit=audit,
-                             transaction=transaction, clock=clock, config=cfg)
+                             clock=clock, config=cfg)
     queue = QueueService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
                          transaction=transaction, clock=clock, config=cfg)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
-        return [({"status": k}, n) for k, n in await store.count_by_status()]
+        return [({"status": k}, n) for k, n in await store.count_open_by_status()]
+
+    async def upkeep() -> None:
+        if await store.drop_obsolete_indexes():  # a database of an earlier version: upgrade its bookings once
+            await booking.upgrade_old_documents()
 
     return Domain(
         "appointments", service=booking,
@@ -46,6 +50,7 @@ def build(config: Config, deps: Deps) -> Domain:
         jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),
               JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
-        gauges=[GaugeSpec("zjb_appointments", "Appointments by status.", by_status)],
+        gauges=[GaugeSpec("zjb_appointments", "Appointments still ahead or with work due, by status.", by_status)],
+        on_start=[upkeep],
         provides={"appointments": schedules},
     )

@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bson import ObjectId
-
+from backend.appointments import lifecycle
 from backend.appointments.common import HallAccess, Names, StaffAudit, Transaction, appointment_view
 from backend.appointments.store import AppointmentStore
 from backend.catalogue.service import CatalogueService
@@ -21,6 +20,10 @@ from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own
 from backend.core.clock import TZ, Clock, iso
+
+
+class _Changed(Exception):
+    """The appointment changed while it was being checked in."""
 
 
 def _ms(t: dt.datetime) -> int:
@@ -74,7 +77,7 @@ class QueueService:
     # == residents ==================================================================================
     async def queue_position(self, resident: Resident, appt_id: str) -> dict[str, Any]:
         a = access_own(resident, await self.store.appointment(appt_id))
-        t = await self.store.appointment_ticket(str(a["_id"]))
+        t = await self.store.appointment_ticket(a)
         if t is None:
             return {"ticket_number": None, "ahead": None, "status": a["status"], "window_number": None}
         v = await ticket_view(self.store, t)
@@ -88,7 +91,7 @@ class QueueService:
             raise errors.NotFound("未找到该预约码，请核对")
         hall = await self.halls.scope(staff, a["hall_id"])
         if a["status"] in ("checked_in", "served", "absent"):
-            t = await self.store.appointment_ticket(str(a["_id"]))
+            t = await self.store.appointment_ticket(a)
             if t is not None:
                 return await self._answer(a, t, already=True)
         if a["status"] == "cancelled":
@@ -105,19 +108,18 @@ class QueueService:
                                   code="checkin_too_early",
                                   details={"checkin_opens_at": iso(opens), "start": iso(a["start"])})
 
-        async def tx(session: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
-            doc = await self.store.set_status(a["_id"], "booked", "checked_in", now=now,
-                                              unset=("open_key", "remind_at"), session=session)
-            if doc is None:
-                return None
+        async def tx(session: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             t = await self._new_ticket(hall, a["service_id"], kind="appointment", order=min(now, a["start"]),
                                        appointment=a, session=session)
-            await self.store.set_ticket_number(a["_id"], t["number"], session=session)
-            return {**doc, "ticket_number": t["number"]}, t
-        done = await self.tx(tx)
-        if done is None:
+            doc = await lifecycle.move(self.store, a, "checked_in", now, self.cfg, session=session,
+                                       extra={"ticket_id": t["_id"], "ticket_number": t["number"], "reminders": []})
+            if doc is None:
+                raise _Changed()  # rolls the ticket back
+            return doc, t
+        try:
+            doc, t = await self.tx(tx)
+        except _Changed:
             return await self.checkin(staff, code, ip)  # changed meanwhile: answer for its new state
-        doc, t = done
         await self.audit.staff(staff, "appointments.checkin", "appointment", str(a["_id"]), ip,
                                {"ticket_number": t["number"], "hall_id": a["hall_id"]})
         return await self._answer(doc, t, already=False)
@@ -199,8 +201,9 @@ class QueueService:
             raise errors.InvalidState("只能对已叫的号进行此操作", details={"status": t["status"]})
         doc = {**t, **changes}
         if doc.get("appointment_id"):
-            await self.store.set_status(ObjectId(doc["appointment_id"]), "checked_in", to, now=now,
-                                        unset=("svc_key", "slot_key"))
+            a = await self.store.appointment(doc["appointment_id"])
+            if a is not None and a["status"] == "checked_in":
+                await lifecycle.move(self.store, a, to, now, self.cfg)
         await self.audit.staff(staff, f"appointments.ticket.{to}", "ticket", ticket_id, ip,
                                {"ticket_number": doc["number"]})
         return await ticket_view(self.store, doc)

@@ -7,6 +7,7 @@ they open at ``release_at``, so nothing has to run at 08:00 sharp.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from backend.appointments import slots as slotgen
@@ -16,7 +17,7 @@ from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.access import Staff
-from backend.core.clock import Clock
+from backend.core.clock import UTC, Clock
 
 
 def _public_schedule(s: dict[str, Any]) -> dict[str, Any]:
@@ -43,8 +44,6 @@ class ScheduleService:
         self.audit = audit
         self.clock = clock
         self.cfg = config
-        # (schedule id, version, day) already written by this process: the job skips them.
-        self._generated: set[tuple[str, int, str]] = set()
 
     @property
     def notice(self) -> dt.timedelta:
@@ -117,7 +116,7 @@ class ScheduleService:
         day = dt.date.fromisoformat(body["date"])
         for s in await self.store.active_schedules(hall_id=hall_id):
             if sid in ("*", s["service_id"]):
-                await self._generate_day(s, day, force=True)
+                await self._generate_day(s, day)
         affected = 0
         if body["kind"] == "closed":
             affected = await self.store.count_booked(hall_id, body["date"], None if sid == "*" else sid)
@@ -136,34 +135,73 @@ class ScheduleService:
             "updated_at": now})
 
     # == slot generation and release ================================================================
-    async def _generate_day(self, schedule: dict[str, Any], day: dt.date, *, force: bool = False,
-                            release_now: bool = False) -> int:
-        key = (str(schedule["_id"]), int(schedule.get("version", 1)), day.isoformat())
-        if key in self._generated and not force and not release_now:
-            return 0
+    async def _hall(self, hall_id: str) -> dict[str, Any] | None:
         try:
-            hall = await self.catalogue.hall(schedule["hall_id"], include_inactive=True)
+            return await self.catalogue.hall(hall_id, include_inactive=True)
         except errors.NotFound:
-            return 0
-        date = day.isoformat()
+            return None
+
+    def _fingerprint(self, schedule: dict[str, Any], hall: dict[str, Any], day: dt.date,
+                     exceptions: list[dict[str, Any]]) -> str:
+        """Everything a day's slots are planned from: when it changes, the day is written again."""
+        hall_open = hall["status"] == "active" and self.catalogue.hall_open_on(hall, day)
+        excs = sorted((e["service_id"], e["kind"], json.dumps(e.get("periods") or [], sort_keys=True))
+                      for e in exceptions if e["service_id"] in ("*", schedule["service_id"]))
+        return f"{schedule.get('version', 1)}|{int(hall_open)}|{excs}"
+
+    async def _write_day(self, schedule: dict[str, Any], hall: dict[str, Any], day: dt.date,
+                         exceptions: list[dict[str, Any]], *, release_now: bool = False) -> int:
         planned = slotgen.plan_day(schedule, day, hall_open=hall["status"] == "active" and
-                                   self.catalogue.hall_open_on(hall, day),
-                                   exceptions=await self.store.exceptions_on(schedule["hall_id"], date))
-        existing = await self.store.day_slots(schedule["hall_id"], schedule["service_id"], date)
+                                   self.catalogue.hall_open_on(hall, day), exceptions=exceptions)
+        day_start = slotgen.local_dt(day, "00:00").astimezone(UTC)
+        existing = await self.store.day_slots(schedule["hall_id"], schedule["service_id"], day_start,
+                                              day_start + dt.timedelta(days=1))
         new, changed, retired = slotgen.plan_changes(schedule, day, planned, existing, self.clock.now(),
                                                      release_now=release_now)
-        n = await self.store.apply_slot_plan(new, changed, retired)
-        self._generated.add(key)
+        return await self.store.apply_slot_plan(new, changed, retired)
+
+    async def _generate_day(self, schedule: dict[str, Any], day: dt.date, *, release_now: bool = False) -> int:
+        """Write one day of one schedule now (an exception was set, a day released, or the day
+        was asked for before the job got to it)."""
+        hall = await self._hall(schedule["hall_id"])
+        if hall is None:
+            return 0
+        exceptions = await self.store.exceptions_on(schedule["hall_id"], day.isoformat())
+        n = await self._write_day(schedule, hall, day, exceptions, release_now=release_now)
+        await self.store.mark_planned(schedule["_id"], {day.isoformat(): self._fingerprint(schedule, hall, day,
+                                                                                           exceptions)}, [])
         return n
 
     async def generate(self, *, hall_id: str | None = None) -> int:
-        """The periodic job: slots for every active schedule up to its release horizon (+1 day,
-        so they exist before their release time)."""
+        """The periodic job (and start-up): slots for every active schedule up to its release
+        horizon (+1 day, so they exist before their release time). A day is written only when
+        what it is planned from changed since it was last written (kept on the schedule as
+        ``planned``), so a restart or another process repeats nothing."""
         today = self.clock.local_now().date()
         n = 0
+        halls: dict[str, dict[str, Any] | None] = {}
+        exceptions: dict[str, list[dict[str, Any]]] = {}
         for s in await self.store.active_schedules(hall_id=hall_id):
+            hid = s["hall_id"]
+            if hid not in halls:
+                halls[hid] = await self._hall(hid)
+                exceptions[hid] = await self.store.hall_exceptions(hid, today.isoformat())
+            hall = halls[hid]
+            if hall is None:
+                continue
+            marks = s.get("planned", {})
+            done: dict[str, str] = {}
             for d in range(int(s["release_days"]) + 2):
-                n += await self._generate_day(s, today + dt.timedelta(days=d), force=hall_id is not None)
+                day = today + dt.timedelta(days=d)
+                date = day.isoformat()
+                day_excs = [e for e in exceptions[hid] if e["date"] == date]
+                fp = self._fingerprint(s, hall, day, day_excs)
+                if marks.get(date) != fp:
+                    n += await self._write_day(s, hall, day, day_excs)
+                    done[date] = fp
+            past = [date for date in marks if date < today.isoformat()]
+            if done or past:
+                await self.store.mark_planned(s["_id"], done, past)
         return n
 
     async def release(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
@@ -185,8 +223,8 @@ class ScheduleService:
         day = dt.date.fromisoformat(date)
         today = self.clock.local_now().date()
         for s in await self.store.active_schedules(service_id=service_id, hall_id=hall_id):
-            # On demand, when the job has not yet run for this day.
-            if today <= day <= today + dt.timedelta(days=int(s["release_days"]) + 1):
+            # On demand, when the job has not yet written this day.
+            if date not in s.get("planned", {}) and today <= day <= today + dt.timedelta(days=int(s["release_days"]) + 1):
                 await self._generate_day(s, day)
         now = self.clock.now()
         docs = await self.store.released_slots(service_id, date, now, hall_id)

@@ -1,14 +1,18 @@
 """Every query of the appointments domain, and its collections.
 
-The two guards that make booking safe live in the database, not in Python:
+The guards that make booking safe live in the database, not in Python:
 - ``appt_slots``: a slot holds the set of appointment ids it has given a place to (``claims``)
   and the waitlist offers it is holding (``holds``), with ``booked``/``held``/``free`` counters
-  changed in the same single-document update. A place is taken only by ``free > 0`` → ``$inc``.
-- ``appointments``: per-person keys (``slot_key``, ``day_key``, ``svc_key``, ``open_key``) under
-  unique partial indexes. A key exists only while it counts; taking one is the insert itself.
+  changed in the same single-document update. Places are taken only by ``free >= n`` → ``$inc``.
+- ``appointments``: the person rules are keys in ``keys`` (one per rule, e.g. ``d:<user>:<date>:0``)
+  under one unique index. A key is there only while it counts; taking one is the insert itself.
+
+Periodic work is found through ``due_at`` (appointments) and ``hold_due`` (slots): each is set
+only while something is due and sits under a partial index holding just those documents, so
+the sweep costs the same at a thousand bookings as at millions.
 
 Nothing outside this module touches a collection; the services call the methods below, which
-are named for what they do.
+are named for what they do. See docs/secantusdb-slow-paths.md for the query shapes avoided here.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -28,16 +32,17 @@ APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "abse
 CLAIMING = ("pending", "booked", "checked_in", "served", "absent", "no_show")
 TICKET_STATUSES = ("waiting", "called", "served", "absent")
 WAITLIST_STATUSES = ("waiting", "offered", "accepted", "left", "expired")
-PERSON_KEYS = ("slot_key", "day_key", "svc_key", "open_key")
-_STR = {"$type": "string"}
-# A lower bound every stored time passes: a partial index on ``{field: {$gte: EPOCH}}`` holds only
-# documents that have the field, and a query bounded the same way can use it.
+# A lower bound every stored time passes. SecantusDB uses a partial index for a query only when
+# the query implies the index's filter by a comparison (``$type`` filters are never used for
+# reads), so "has a due time" is written ``{$gte: EPOCH}`` in both.
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_HAS_TIME = {"$gte": EPOCH}
 
 
-def _key_index(field: str) -> IndexModel:
-    return IndexModel([(field, ASCENDING)], unique=True, name=f"appt_{field}",
-                      partialFilterExpression={field: _STR})
+def _present(field: str, bound: dict[str, Any], *, unique: bool = False, name: str | None = None) -> IndexModel:
+    """An index of the documents that have ``field`` (usable by queries bounded the same way)."""
+    return IndexModel([(field, ASCENDING)], unique=unique, name=name or f"{field}_present",
+                      partialFilterExpression={field: bound})
 
 
 COLLECTIONS = [
@@ -57,7 +62,7 @@ COLLECTIONS = [
         IndexModel([("hall_id", ASCENDING), ("service_id", ASCENDING), ("start", ASCENDING)], unique=True),
         IndexModel([("service_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING)]),
-        IndexModel([("date", ASCENDING)]),
+        _present("hold_due", _HAS_TIME, name="appt_slots_hold_due"),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["hall_id", "service_id", "date", "start", "end", "capacity",
                                                "booked", "held", "free", "claims", "holds", "status"],
@@ -67,23 +72,22 @@ COLLECTIONS = [
         doc="Bookable time slots with their places (claims, waitlist holds, counters)."),
     CollectionSpec("appointments", indexes=(
         IndexModel([("code", ASCENDING)], unique=True),
-        _key_index("slot_key"), _key_index("day_key"), _key_index("svc_key"), _key_index("open_key"),
+        IndexModel([("keys", ASCENDING)], unique=True, name="appt_person_keys",
+                   partialFilterExpression={"keys": {"$type": "string"}}),
         IndexModel([("user_id", ASCENDING), ("start", DESCENDING)]),
-        IndexModel([("slot_id", ASCENDING), ("status", ASCENDING)]),
-        IndexModel([("status", ASCENDING), ("end", ASCENDING)]),
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING)]),
-        IndexModel([("remind_at", ASCENDING)], name="appt_remind_at",
-                   partialFilterExpression={"remind_at": {"$gte": EPOCH}}),
+        _present("due_at", _HAS_TIME, name="appt_due_at"),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["code", "user_id", "slot_id", "hall_id", "service_id", "date",
                                                "start", "end", "status", "created_at"],
                                   "properties": {"status": {"enum": list(APPT_STATUSES)}}}},
-        doc="Residents' bookings; unique partial per-person keys enforce the booking limits."),
+        doc="Residents' bookings; one unique index over their person keys enforces the booking limits."),
     CollectionSpec("appt_people", doc="Per-resident booking record: no-shows, block until when and why."),
     CollectionSpec("appt_waitlist", indexes=(
         IndexModel([("slot_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)]),
-        _key_index("active_key"),
+        IndexModel([("active_key", ASCENDING)], unique=True, name="appt_active_key",
+                   partialFilterExpression={"active_key": {"$type": "string"}}),
     ), validator={"$jsonSchema": {"bsonType": "object", "required": ["slot_id", "user_id", "status", "created_at"],
                                   "properties": {"status": {"enum": list(WAITLIST_STATUSES)}}}},
         doc="Waitlists of full slots; the first in line is offered a freed place for a while."),
@@ -91,13 +95,21 @@ COLLECTIONS = [
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING), ("number", ASCENDING)], unique=True),
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING), ("status", ASCENDING), ("order", ASCENDING)]),
         IndexModel([("appointment_id", ASCENDING)], unique=True,
-                   partialFilterExpression={"appointment_id": _STR}),
+                   partialFilterExpression={"appointment_id": {"$type": "string"}}),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["hall_id", "date", "number", "prefix", "service_id", "status", "order"],
                                   "properties": {"status": {"enum": list(TICKET_STATUSES)}}}},
         doc="Queue tickets (排队号) per hall per day, from check-ins and walk-ins."),
     CollectionSpec("appt_counters", doc="Ticket number sequences per hall, day and service area."),
 ]
+
+# Indexes earlier versions created that nothing reads any more; dropped once at start-up so
+# that no write keeps paying for them.
+OBSOLETE_INDEXES = {
+    "appointments": ("appt_slot_key", "appt_day_key", "appt_svc_key", "appt_open_key", "slot_id_1_status_1",
+                     "status_1_end_1", "appt_remind_at"),
+    "appt_slots": ("date_1",),
+}
 
 
 def oid(value: Any) -> ObjectId | None:
@@ -107,16 +119,27 @@ def oid(value: Any) -> ObjectId | None:
         return None
 
 
+# The person rules, as the first letter of their key: same slot, per day, per service per day,
+# open bookings.
+KEY_RULES = {"s": "slot", "d": "day", "v": "service", "o": "open"}
+
+
 class KeyTaken(Exception):
-    """An insert hit a unique key: ``field`` names which one (``code``, ``slot_key``, ...)."""
+    """An insert hit a unique key: ``rule`` is ``code``, a person rule of ``KEY_RULES``, or
+    ``active`` (already on that waitlist)."""
 
-    def __init__(self, field: str | None):
-        super().__init__(field)
-        self.field = field
+    def __init__(self, rule: str | None):
+        super().__init__(rule)
+        self.rule = rule
 
 
-def _taken(e: DuplicateKeyError) -> KeyTaken:
-    return KeyTaken(next(iter((e.details or {}).get("keyPattern") or {}), None))
+def _taken(details: dict[str, Any] | None) -> KeyTaken:
+    details = details or {}
+    field = next(iter(details.get("keyPattern") or {}), None)
+    if field == "keys":
+        value = str((details.get("keyValue") or {}).get("keys", ""))
+        return KeyTaken(KEY_RULES.get(value[:1]))
+    return KeyTaken({"code": "code", "active_key": "active"}.get(field or "", field))
 
 
 class AppointmentStore:
@@ -162,6 +185,16 @@ class AppointmentStore:
         docs = await self._schedules.find({"hall_id": hall_id, "status": "inactive"}, {"service_id": 1}).to_list(None)
         return [d["service_id"] for d in docs]
 
+    async def mark_planned(self, schedule_id: ObjectId, written: dict[str, str], forget: list[str]) -> None:
+        """Remember from what each day's slots were last written (and forget days gone by)."""
+        update: dict[str, Any] = {}
+        if written:
+            update["$set"] = {f"planned.{date}": fp for date, fp in written.items()}
+        if forget:
+            update["$unset"] = {f"planned.{date}": "" for date in forget}
+        if update:
+            await self._schedules.update_one({"_id": schedule_id}, update)
+
     async def hall_exceptions(self, hall_id: str, since: str | None = None) -> list[dict[str, Any]]:
         q: dict[str, Any] = {"hall_id": hall_id}
         if since:
@@ -183,13 +216,11 @@ class AppointmentStore:
         o = oid(slot_id)
         return None if o is None else await self._slots.find_one({"_id": o}, {"claims": 0})
 
-    async def slot_with_claims(self, slot_id: str | ObjectId) -> dict[str, Any] | None:
-        o = oid(slot_id)
-        return None if o is None else await self._slots.find_one({"_id": o})
-
-    async def day_slots(self, hall_id: str, service_id: str, date: str) -> list[dict[str, Any]]:
-        return await self._slots.find({"hall_id": hall_id, "service_id": service_id, "date": date},
-                                      {"claims": 0}).to_list(None)
+    async def day_slots(self, hall_id: str, service_id: str, day_start: dt.datetime,
+                        day_end: dt.datetime) -> list[dict[str, Any]]:
+        """The slots of one schedule starting within one day (a range on the unique index)."""
+        return await self._slots.find({"hall_id": hall_id, "service_id": service_id,
+                                       "start": {"$gte": day_start, "$lt": day_end}}, {"claims": 0}).to_list(None)
 
     async def apply_slot_plan(self, new: list[dict[str, Any]], changed: list[tuple[ObjectId, dict[str, Any]]],
                               retired: list[ObjectId]) -> int:
@@ -217,8 +248,8 @@ class AppointmentStore:
     async def retire_future_slots(self, hall_id: str, service_ids: list[str], from_date: str) -> None:
         """Slots of withdrawn schedules are no longer offered (bookings in them stay valid)."""
         if service_ids:
-            await self._slots.update_many({"hall_id": hall_id, "service_id": {"$in": service_ids},
-                                           "date": {"$gte": from_date}, "status": "open"},
+            await self._slots.update_many({"hall_id": hall_id, "date": {"$gte": from_date},
+                                           "service_id": {"$in": service_ids}, "status": "open"},
                                           {"$set": {"status": "retired"}})
 
     async def released_slots(self, service_id: str, date: str, now: dt.datetime,
@@ -226,11 +257,12 @@ class AppointmentStore:
         q: dict[str, Any] = {"service_id": service_id, "date": date, "status": "open", "release_at": {"$lte": now}}
         if hall_id:
             q["hall_id"] = hall_id
-        return await self._slots.find(q, {"claims": 0}).sort([("start", ASCENDING), ("hall_id", ASCENDING)]) \
-            .to_list(None)
+        return await self._slots.find(q, {"claims": 0, "holds": 0}) \
+            .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
 
     async def hall_slots_between(self, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
-        return await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}}, {"claims": 0}) \
+        return await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
+                                      {"claims": 0, "holds": 0}) \
             .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
 
     async def count_open_slots(self, hall_id: str, date: str, service_id: str | None = None) -> int:
@@ -239,12 +271,23 @@ class AppointmentStore:
             q["service_id"] = service_id
         return await self._slots.count_documents(q)
 
-    async def take_place(self, slot_id: ObjectId, appt_id: ObjectId, now: dt.datetime) -> bool:
-        """The booking's one contended write: take a free place if there is one."""
-        res = await self._slots.update_one(
-            {"_id": slot_id, "status": "open", "free": {"$gt": 0}, "release_at": {"$lte": now}},
-            {"$inc": {"free": -1, "booked": 1}, "$push": {"claims": appt_id}})
-        return res.modified_count == 1
+    async def take_places(self, slot_id: ObjectId, appt_ids: list[ObjectId], now: dt.datetime) -> int:
+        """The booking's one contended write, for several bookings at once: take places for the
+        first of ``appt_ids``, as many as are free. Returns how many were taken (a prefix)."""
+        n = len(appt_ids)
+        for _ in range(len(appt_ids) + 8):  # each miss means another writer changed the slot meanwhile
+            if n <= 0:
+                return 0
+            res = await self._slots.update_one(
+                {"_id": slot_id, "status": "open", "free": {"$gte": n}, "release_at": {"$lte": now}},
+                {"$inc": {"free": -n, "booked": n}, "$push": {"claims": {"$each": appt_ids[:n]}}})
+            if res.modified_count == 1:
+                return n
+            slot = await self._slots.find_one({"_id": slot_id}, {"free": 1, "status": 1, "release_at": 1})
+            if slot is None or slot["status"] != "open" or slot["release_at"] > now:
+                return 0
+            n = min(n, slot["free"])
+        return 0
 
     async def take_held_place(self, slot_id: ObjectId, waitlist_id: str, appt_id: ObjectId, now: dt.datetime) -> bool:
         res = await self._slots.update_one(
@@ -255,32 +298,42 @@ class AppointmentStore:
     async def has_claim(self, slot_id: ObjectId, appt_id: ObjectId) -> bool:
         return await self._slots.count_documents({"_id": slot_id, "claims": appt_id}) > 0
 
-    async def release_claim(self, slot_id: ObjectId, appt_id: ObjectId, *, hold_for: dict[str, Any] | None) -> bool:
-        """Give a booked place back: to a waitlist hold when one is given, else to everyone."""
+    async def release_claim(self, slot_id: ObjectId, appt_id: ObjectId, *, hold_for: dict[str, Any] | None,
+                            now: dt.datetime) -> bool:
+        """Give a booked place back: to a waitlist hold when one is given (due now, so the sweep
+        sends its offer should the caller not get to it), else to everyone. Happens once: only
+        while the claim is there."""
         if hold_for:
-            update = {"$pull": {"claims": appt_id}, "$push": {"holds": hold_for}, "$inc": {"booked": -1, "held": 1}}
+            update = {"$pull": {"claims": appt_id}, "$push": {"holds": hold_for}, "$inc": {"booked": -1, "held": 1},
+                      "$set": {"hold_due": now}}
         else:
             update = {"$pull": {"claims": appt_id}, "$inc": {"booked": -1, "free": 1}}
         res = await self._slots.update_one({"_id": slot_id, "claims": appt_id}, update)
         return res.modified_count == 1
 
     async def release_hold(self, slot_id: ObjectId, waitlist_id: str, *, hold_for: dict[str, Any] | None,
-                           only_expired_at: dt.datetime | None = None) -> bool:
-        """A waitlist hold ends: it passes to ``hold_for`` (no moment when the place is free), or
-        the place goes back to everyone."""
+                           now: dt.datetime, only_expired_at: dt.datetime | None = None) -> bool:
+        """A waitlist hold ends: it passes to ``hold_for`` (no moment when the place is free; due
+        now for its offer), or the place goes back to everyone."""
         match: dict[str, Any] = {"w": waitlist_id}
         if only_expired_at is not None:
             match["until"] = {"$lte": only_expired_at}
         q = {"_id": slot_id, "holds": {"$elemMatch": match}}
         if hold_for:
-            res = await self._slots.update_one(q, {"$set": {"holds.$": hold_for}})
+            res = await self._slots.update_one(q, {"$set": {"holds.$": hold_for, "hold_due": now}})
         else:
             res = await self._slots.update_one(q, {"$pull": {"holds": {"w": waitlist_id}}, "$inc": {"held": -1, "free": 1}})
         return res.modified_count == 1
 
-    async def future_slots_with_holds(self, from_date: str) -> list[dict[str, Any]]:
-        return await self._slots.find({"date": {"$gte": from_date}, "holds.0": {"$exists": True}},
-                                      {"claims": 0}).to_list(None)
+    async def slots_with_holds_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+        return await self._slots.find({"hold_due": {**_HAS_TIME, "$lte": now}}, {"claims": 0}) \
+            .limit(limit).to_list(None)
+
+    async def set_hold_due(self, slot_id: ObjectId, was: dt.datetime, at: dt.datetime | None) -> None:
+        """When the slot's holds need looking at next (none: no holds left), unless a hold was
+        added meanwhile (which made it due now)."""
+        update: dict[str, Any] = {"$unset": {"hold_due": ""}} if at is None else {"$set": {"hold_due": at}}
+        await self._slots.update_one({"_id": slot_id, "hold_due": was}, update)
 
     async def recount(self, slot_id: ObjectId) -> None:
         """Counters from the sets they count (one atomic pipeline update)."""
@@ -289,16 +342,38 @@ class AppointmentStore:
             "free": {"$subtract": ["$capacity", {"$add": [{"$size": "$claims"}, {"$size": "$holds"}]}]}}}])
 
     # == appointments ==============================================================================
-    async def insert_appointment(self, doc: dict[str, Any]) -> None:
-        """Insert a new appointment; its unique keys are the person rules (``KeyTaken`` says which)."""
+    async def insert_appointments(self, docs: list[dict[str, Any]]) -> dict[int, KeyTaken]:
+        """Insert new appointments in one write; returns, by position, the ones refused by a
+        unique key (a person rule or, rarely, the code), every other one is in."""
+        if len(docs) == 1:
+            try:
+                await self._appointments.insert_one(docs[0])
+            except DuplicateKeyError as e:
+                return {0: _taken(e.details)}
+            return {}
         try:
-            await self._appointments.insert_one(doc)
-        except DuplicateKeyError as e:
-            raise _taken(e) from None
+            await self._appointments.insert_many(docs, ordered=False)
+        except BulkWriteError as e:
+            errs = e.details.get("writeErrors", [])
+            if any(w.get("code") != 11000 for w in errs):
+                raise
+            return {int(w["index"]): _taken(w) for w in errs}
+        return {}
 
-    async def delete_pending(self, appt_id: ObjectId) -> None:
-        """Undo an insert whose booking found no place."""
-        await self._appointments.delete_one({"_id": appt_id, "status": "pending"})
+    async def delete_pending(self, appt_ids: list[ObjectId]) -> None:
+        """Undo inserts whose booking found no place."""
+        if appt_ids:
+            await self._appointments.delete_many({"_id": {"$in": appt_ids}, "status": "pending"})
+
+    async def mark_booked(self, appt_ids: list[ObjectId], fields: dict[str, Any]) -> int:
+        """pending → booked for bookings that hold a place (one write for all); returns how many."""
+        res = await self._appointments.update_many({"_id": {"$in": appt_ids}, "status": "pending"},
+                                                   {"$set": {"status": "booked", **fields}, "$inc": {"v": 1}})
+        return res.modified_count
+
+    async def statuses(self, appt_ids: list[ObjectId]) -> dict[ObjectId, str]:
+        docs = await self._appointments.find({"_id": {"$in": appt_ids}}, {"status": 1}).to_list(None)
+        return {d["_id"]: d["status"] for d in docs}
 
     async def appointment(self, appt_id: str | ObjectId) -> dict[str, Any] | None:
         o = oid(appt_id)
@@ -323,81 +398,66 @@ class AppointmentStore:
         return await self._appointments.count_documents(q)
 
     async def count_same_service_day(self, user_id: str, service_id: str, date: str) -> int:
-        """Bookings of this person for this service on this day that still count."""
+        """This person's bookings of the service on the day that still count against the rule."""
         return await self._appointments.count_documents({"user_id": user_id, "service_id": service_id, "date": date,
-                                                         "svc_key": _STR})
+                                                         "status": {"$in": ["pending", "booked", "checked_in"]}})
 
     async def count_open(self, user_id: str) -> int:
-        return await self._appointments.count_documents({"user_id": user_id, "open_key": _STR})
+        return await self._appointments.count_documents({"user_id": user_id, "status": {"$in": ["pending", "booked"]}})
 
     async def holds_slot(self, user_id: str, slot_id: str) -> bool:
-        return await self._appointments.count_documents({"slot_key": f"{user_id}:{slot_id}"}) > 0
+        return await self._appointments.count_documents({"user_id": user_id, "slot_id": slot_id,
+                                                         "status": {"$in": ["pending", "booked", "checked_in"]}}) > 0
 
-    async def set_status(self, appt_id: ObjectId, from_: str | tuple[str, ...], to: str, *, now: dt.datetime,
-                         unset: tuple[str, ...] = (), extra: dict[str, Any] | None = None,
-                         session: Any = None) -> dict[str, Any] | None:
-        """The one guarded state change of an appointment: only from the expected status."""
-        froms = [from_] if isinstance(from_, str) else list(from_)
-        update: dict[str, Any] = {"$set": {"status": to, "updated_at": now, f"at.{to}": now, **(extra or {})}}
+    async def change(self, appt_id: ObjectId, from_: str, changes: dict[str, Any], *, unset: tuple[str, ...] = (),
+                     notes: tuple[str, ...] = (), session: Any = None) -> bool:
+        """The one guarded state change of an appointment: only from the expected status.
+        ``notes`` are messages the change causes, kept in the document until the sweep has put
+        them in the outbox."""
+        update: dict[str, Any] = {"$set": changes, "$inc": {"v": 1}}
         if unset:
             update["$unset"] = {k: "" for k in unset}
-        return await self._appointments.find_one_and_update({"_id": appt_id, "status": {"$in": froms}}, update,
-                                                            return_document=ReturnDocument.AFTER, session=session)
+        if notes:
+            update["$addToSet"] = {"notes": {"$each": list(notes)}}
+        res = await self._appointments.update_one({"_id": appt_id, "status": from_}, update, session=session)
+        return res.modified_count == 1
 
-    async def set_ticket_number(self, appt_id: ObjectId, number: str, session: Any = None) -> None:
-        await self._appointments.update_one({"_id": appt_id}, {"$set": {"ticket_number": number}}, session=session)
+    async def settle(self, appt_id: ObjectId | list[ObjectId], v: int, changes: dict[str, Any],
+                     unset: tuple[str, ...] = ()) -> int:
+        """Record that what was due has been done (messages sent, place given back, ...), unless
+        the appointment changed since it was read at version ``v``."""
+        ids = appt_id if isinstance(appt_id, list) else [appt_id]
+        update: dict[str, Any] = {"$set": changes, "$inc": {"v": 1}}
+        if unset:
+            update["$unset"] = {k: "" for k in unset}
+        q = {"_id": ids[0], "v": v} if len(ids) == 1 else {"_id": {"$in": ids}, "v": v}
+        res = await (self._appointments.update_one(q, update) if len(ids) == 1
+                     else self._appointments.update_many(q, update))
+        return res.modified_count
 
-    async def mark_place_released(self, appt_id: ObjectId) -> None:
-        await self._appointments.update_one({"_id": appt_id, "place_released": False},
-                                            {"$set": {"place_released": True}})
-
-    async def mark_no_show_recorded(self, appt_id: ObjectId, session: Any = None) -> None:
-        await self._appointments.update_one({"_id": appt_id}, {"$set": {"no_show_recorded": True}}, session=session)
-
-    async def ended_unattended(self, now: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
-        """Booked appointments whose slot ended without a check-in."""
-        return await self._appointments.find({"status": "booked", "end": {"$lte": now}}).limit(limit).to_list(None)
-
-    async def unrecorded_no_shows(self, limit: int = 500) -> list[dict[str, Any]]:
-        return await self._appointments.find({"status": "no_show", "no_show_recorded": False}).limit(limit).to_list(None)
-
-    async def stale_pending(self, before: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
-        return await self._appointments.find({"status": "pending", "created_at": {"$lte": before}}) \
-            .limit(limit).to_list(None)
-
-    async def places_to_release(self, limit: int = 500) -> list[dict[str, Any]]:
-        """Cancelled or abandoned appointments whose place has not been given back yet."""
-        return await self._appointments.find({"status": {"$in": ["cancelled", "abandoned"]},
-                                              "place_released": False}).limit(limit).to_list(None)
-
-    async def reminders_due(self, now: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
-        return await self._appointments.find({"remind_at": {"$gte": EPOCH, "$lte": now}}) \
-            .sort("remind_at", ASCENDING).limit(limit).to_list(None)
-
-    async def next_reminder(self, appt_id: ObjectId, was: dt.datetime, remaining: list[int],
-                            at: dt.datetime | None) -> None:
-        """Move the appointment's reminder on (or end it), unless something else moved it meanwhile."""
-        update: dict[str, Any] = {"$set": {"reminders": remaining}}
-        if at is None:
-            update["$unset"] = {"remind_at": ""}
-        else:
-            update["$set"]["remind_at"] = at
-        await self._appointments.update_one({"_id": appt_id, "remind_at": was}, update)
+    async def due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+        """Appointments with something due by ``now`` (a message, a reminder, a no-show, a
+        half-done booking, a place to give back), earliest first."""
+        return await self._appointments.find({"due_at": {**_HAS_TIME, "$lte": now}}) \
+            .sort("due_at", ASCENDING).limit(limit).to_list(None)
 
     # == people ====================================================================================
     async def person(self, user_id: str) -> dict[str, Any] | None:
         return await self._people.find_one({"_id": user_id})
 
-    async def add_no_show(self, user_id: str, entry: dict[str, Any], session: Any = None) -> dict[str, Any]:
-        """Record a no-show once (by appointment) and return the person's record."""
-        await self._people.update_one({"_id": user_id}, {"$addToSet": {"no_shows": entry}}, upsert=True,
-                                      session=session)
-        return await self._people.find_one({"_id": user_id}, session=session)
+    async def add_no_show(self, user_id: str, entry: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+        """Record a no-show once (by appointment); returns whether it was new, and the record."""
+        res = await self._people.update_one({"_id": user_id}, {"$addToSet": {"no_shows": entry}}, upsert=True)
+        doc = await self._people.find_one({"_id": user_id})
+        return bool(res.modified_count or res.upserted_id is not None), doc or {}
 
     async def block_person(self, user_id: str, until: dt.datetime, reason: str, now: dt.datetime,
-                           session: Any = None) -> None:
-        await self._people.update_one({"_id": user_id}, {"$set": {
-            "blocked_until": until, "blocked_reason": reason, "blocked_at": now}}, session=session)
+                           by_appointment: str) -> None:
+        """Block booking until ``until``, unless a block is already running."""
+        await self._people.update_one(
+            {"_id": user_id, "blocked_until": {"$not": {"$gt": now}}},
+            {"$set": {"blocked_until": until, "blocked_reason": reason, "blocked_at": now,
+                      "blocked_by": by_appointment}})
 
     # == waitlist ==================================================================================
     async def waitlist_entry(self, entry_id: str | ObjectId) -> dict[str, Any] | None:
@@ -409,7 +469,7 @@ class AppointmentStore:
         try:
             res = await self._waitlist.insert_one(doc)
         except DuplicateKeyError as e:
-            raise _taken(e) from None
+            raise _taken(e.details) from None
         return res.inserted_id
 
     async def first_waiting(self, slot_id: str, *, besides: str | None = None) -> dict[str, Any] | None:
@@ -461,16 +521,21 @@ class AppointmentStore:
         o = oid(ticket_id)
         return None if o is None else await self._tickets.find_one({"_id": o})
 
-    async def appointment_ticket(self, appt_id: str) -> dict[str, Any] | None:
-        return await self._tickets.find_one({"appointment_id": appt_id})
+    async def appointment_ticket(self, appt: dict[str, Any]) -> dict[str, Any] | None:
+        """The queue ticket of a checked-in appointment (by the id it keeps; older ones by search)."""
+        if appt.get("ticket_id"):
+            return await self.ticket(appt["ticket_id"])
+        if appt["status"] not in ("checked_in", "served", "absent"):
+            return None
+        return await self._tickets.find_one({"appointment_id": str(appt["_id"])})
 
     async def hall_day_tickets(self, hall_id: str, date: str) -> list[dict[str, Any]]:
         return await self._tickets.find({"hall_id": hall_id, "date": date}).sort("order", ASCENDING).to_list(None)
 
     async def count_waiting_before(self, t: dict[str, Any]) -> int:
         """Waiting tickets of the same hall, day and area that come before ``t``."""
-        return await self._tickets.count_documents({"hall_id": t["hall_id"], "date": t["date"], "prefix": t["prefix"],
-                                                    "status": "waiting", "order": {"$lt": t["order"]}})
+        return await self._tickets.count_documents({"hall_id": t["hall_id"], "date": t["date"], "status": "waiting",
+                                                    "order": {"$lt": t["order"]}, "prefix": t["prefix"]})
 
     async def first_waiting_ticket(self, hall_id: str, date: str, service_ids: list[str]) -> dict[str, Any] | None:
         return await self._tickets.find_one({"hall_id": hall_id, "date": date, "status": "waiting",
@@ -486,6 +551,31 @@ class AppointmentStore:
         res = await self._tickets.update_one({"_id": ticket_id, "status": from_status, **(extra_filter or {})}, update)
         return res.modified_count == 1
 
-    # == figures ===================================================================================
-    async def count_by_status(self) -> list[tuple[str, int]]:
-        return await count_by(self._appointments, "status")
+    # == upkeep and figures ========================================================================
+    async def drop_obsolete_indexes(self) -> list[str]:
+        """Drop the indexes of ``OBSOLETE_INDEXES`` still present; returns what was dropped."""
+        dropped = []
+        for name, indexes in OBSOLETE_INDEXES.items():
+            col = getattr(self, {"appointments": "_appointments", "appt_slots": "_slots"}[name])
+            present = set((await col.index_information()).keys())
+            for index in indexes:
+                if index in present:
+                    await col.drop_index(index)
+                    dropped.append(f"{name}.{index}")
+        return dropped
+
+    async def old_format_appointments(self) -> list[dict[str, Any]]:
+        """Appointments written before person keys and due times (read once, when upgrading)."""
+        return await self._appointments.find({"v": {"$exists": False}, "status": {"$in": [
+            "pending", "booked", "checked_in", "cancelled", "abandoned", "no_show"]}}).to_list(None)
+
+    async def upgrade(self, appt_id: ObjectId, changes: dict[str, Any], unset: tuple[str, ...]) -> None:
+        update: dict[str, Any] = {"$set": changes}
+        if unset:
+            update["$unset"] = {k: "" for k in unset}
+        await self._appointments.update_one({"_id": appt_id, "v": {"$exists": False}}, update)
+
+    async def count_open_by_status(self) -> list[tuple[str, int]]:
+        """Appointments still ahead or with work due, by status (read through the due index, so
+        a scrape costs the same however many past appointments there are)."""
+        return await count_by(self._appointments, "status", {"due_at": _HAS_TIME})

@@ -40,9 +40,8 @@ class WaitlistService:
             head = await self.store.first_waiting(str(slot_id))
             if head is not None:
                 hold = {"w": str(head["_id"]), "until": self.rules.offer_until(slot, now)}
-        if await self.store.release_claim(slot_id, appt_id, hold_for=hold) and head is not None:
+        if await self.store.release_claim(slot_id, appt_id, hold_for=hold, now=now) and head is not None:
             await self.offer(head, hold["until"])
-        await self.store.mark_place_released(appt_id)
 
     async def offer(self, entry: dict[str, Any], until: dt.datetime) -> None:
         """The entry is offered the place it holds, and told so (once)."""
@@ -65,15 +64,15 @@ class WaitlistService:
             head = await self.store.first_waiting(str(slot["_id"]), besides=w)
             if head is not None:
                 hold = {"w": str(head["_id"]), "until": self.rules.offer_until(slot, now)}
-        if await self.store.release_hold(slot["_id"], w, hold_for=hold,
+        if await self.store.release_hold(slot["_id"], w, hold_for=hold, now=now,
                                          only_expired_at=now if expired_only else None) and head is not None:
             await self.offer(head, hold["until"])
 
     async def sweep_holds(self, now: dt.datetime) -> int:
-        """Expired holds move on; holds whose offer was never sent (a crash) are sent."""
+        """Slots whose holds are due (an offer that may not have been sent, or a hold expiring):
+        expired holds move on, unsent offers are sent. Found through ``hold_due``."""
         n = 0
-        today = self.clock.local_now().date().isoformat()
-        for slot in await self.store.future_slots_with_holds(today):
+        for slot in await self.store.slots_with_holds_due(now):
             for h in slot["holds"]:
                 entry = await self.store.waitlist_entry(h["w"])
                 if h["until"] <= now or entry is None or entry["status"] not in ("waiting", "offered"):
@@ -82,6 +81,9 @@ class WaitlistService:
                 elif entry["status"] == "waiting":
                     await self.offer(entry, h["until"])
                     n += 1
+            after = await self.store.slot(slot["_id"])
+            await self.store.set_hold_due(slot["_id"], slot["hold_due"],
+                                          min((h["until"] for h in after["holds"]), default=None) if after else None)
         return n
 
     # == the resident's waitlist ===================================================================

@@ -1,0 +1,78 @@
+"""An appointment's life: its statuses, which person keys it keeps in each, when the sweep must
+next look at it, and the one guarded move between statuses.
+
+Statuses: ``pending`` → ``booked`` → ``checked_in`` → ``served`` | ``absent``; ``booked`` →
+``cancelled`` | ``no_show``; ``pending`` → ``abandoned`` (only by the reconciler, after a crash).
+
+Each move is one conditional update on the previous status that also sets ``due_at`` (when
+the sweep must next act: a message to send, a reminder, the end of the slot, a place to give
+back) and adds the messages the move causes to ``notes``. The sweep hands notes to the outbox
+with a dedupe key each, so a message is sent once even if the sweep repeats itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from backend.appointments.store import AppointmentStore
+from backend.config import AppointmentsConfig
+
+# The person keys each status keeps (first letter of the key, see ``store.KEY_RULES``): a key is
+# held only while its rule counts the appointment.
+KEEPS = {"pending": "sdvo", "booked": "sdvo", "checked_in": "sdv", "served": "d", "absent": "d",
+         "no_show": "d", "cancelled": "", "abandoned": ""}
+
+
+def person_keys(doc: dict[str, Any], k: dict[str, int]) -> list[str]:
+    """The keys a new booking takes: the slot, the ``k["day"]``-th booking of the day, the
+    ``k["service"]``-th of the service that day, the ``k["open"]``-th open one."""
+    uid, date = doc["user_id"], doc["date"]
+    return [f"s:{uid}:{doc['slot_id']}", f"d:{uid}:{date}:{k['day']}",
+            f"v:{uid}:{doc['service_id']}:{date}:{k['service']}", f"o:{uid}:{k['open']}"]
+
+
+def reminders_ahead(cfg: AppointmentsConfig, start: dt.datetime, now: dt.datetime) -> list[int]:
+    """The reminders (minutes before the start) still ahead of a booking made now, earliest first."""
+    return sorted({m for m in (cfg.first_reminder_minutes, cfg.second_reminder_minutes)
+                   if m > 0 and start - dt.timedelta(minutes=m) > now}, reverse=True)
+
+
+def next_due(a: dict[str, Any], now: dt.datetime, cfg: AppointmentsConfig) -> dt.datetime | None:
+    """When the sweep must next look at the appointment (None: nothing more to do)."""
+    if a.get("notes"):
+        return now
+    status = a["status"]
+    if status == "pending":
+        return a["created_at"] + dt.timedelta(seconds=cfg.pending_timeout_seconds)
+    if status == "booked":
+        return min([a["end"], *(a["start"] - dt.timedelta(minutes=m) for m in a.get("reminders", []))])
+    if status in ("cancelled", "abandoned") and a.get("place_released") is False:
+        return now
+    if status == "no_show" and a.get("no_show_recorded") is False:
+        return now
+    return None
+
+
+async def move(store: AppointmentStore, a: dict[str, Any], to: str, now: dt.datetime, cfg: AppointmentsConfig, *,
+               notes: tuple[str, ...] = (), extra: dict[str, Any] | None = None,
+               session: Any = None) -> dict[str, Any] | None:
+    """``a`` (as last read) → ``to``, only if it is still in the status it was read in. Returns
+    the appointment as it now is, or None when it had changed meanwhile."""
+    keys = [k for k in a.get("keys", []) if k[:1] in KEEPS[to]]
+    new = {**a, **(extra or {}), "status": to, "updated_at": now, "at": {**a.get("at", {}), to: now},
+           "notes": sorted({*a.get("notes", []), *notes}), "v": a.get("v", 0) + 1}
+    changes: dict[str, Any] = {"status": to, "updated_at": now, f"at.{to}": now, **(extra or {})}
+    unset: list[str] = []
+    if keys:
+        new["keys"] = changes["keys"] = keys
+    else:
+        new.pop("keys", None)
+        unset.append("keys")
+    due = next_due(new, now, cfg)
+    if due is None:
+        new.pop("due_at", None)
+        unset.append("due_at")
+    else:
+        new["due_at"] = changes["due_at"] = due
+    ok = await store.change(a["_id"], a["status"], changes, unset=tuple(unset), notes=notes, session=session)
+    return new if ok else None
