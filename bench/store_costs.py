@@ -1,0 +1,203 @@
+"""What each appointments store method costs with 1k and with 100k existing bookings.
+
+    .venv/bin/python bench/store_costs.py [--sizes 1000,100000] [--repeat 15]
+
+Starts its own SecantusDB, creates the appointments collections, seeds bookings through the
+driver (bench/seed_bookings.py), and times every store method (median of ``--repeat`` calls)
+at each size. A method whose time grows with the data reads more than it needs: the ratio
+column should stay near 1. Writes act on documents the bench creates for itself.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bson import ObjectId
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from backend.appointments.store import COLLECTIONS, AppointmentStore  # noqa: E402
+from backend.core.clock import UTC  # noqa: E402
+from backend.db.embedded import EmbeddedDatabase  # noqa: E402
+from backend.db.mongo import connect, ensure_schema  # noqa: E402
+from bench.common import machine  # noqa: E402
+from bench.seed_bookings import seed  # noqa: E402
+
+Case = tuple[str, Callable[[], Awaitable[Any]]]
+
+
+async def _fixtures(store: AppointmentStore, db: Any, now: dt.datetime) -> dict[str, Any]:
+    """A hall of the bench's own with one slot, a booking in it, a waitlist entry and a ticket;
+    plus a seeded booking ahead and one in the past, to read."""
+    hall, svc = "bench-hall", "bench-svc"
+    start = (now + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    date = start.date().isoformat()
+    slot = {"hall_id": hall, "service_id": svc, "date": date, "start": start, "end": start + dt.timedelta(hours=1),
+            "schedule_id": "bench", "capacity": 10 ** 6, "booked": 0, "held": 0, "free": 10 ** 6, "claims": [],
+            "holds": [], "status": "open", "release_at": now - dt.timedelta(days=1), "created_at": now}
+    await store.apply_slot_plan([slot], [], [])
+    slot = (await store.day_slots(hall, svc, start - dt.timedelta(hours=1), start + dt.timedelta(hours=1)))[0]
+    future = await db["appointments"].find_one({"status": "booked", "user_id": {"$regex": "^seed-user-"}})
+    past = await db["appointments"].find_one({"status": "served", "user_id": {"$regex": "^seed-user-"}})
+    ticket = await db["appt_tickets"].find_one({"appointment_id": str(past["_id"])})
+    entry_id = await store.insert_waitlist({"slot_id": str(slot["_id"]), "user_id": "bench-wait", "hall_id": hall,
+                                            "service_id": svc, "start": start, "end": start, "date": date,
+                                            "status": "waiting", "created_at": now})
+    return {"hall": hall, "svc": svc, "slot": slot, "date": date, "start": start, "future": future, "past": past,
+            "ticket": ticket, "entry_id": entry_id}
+
+
+def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list[Case]:
+    hall, svc, slot, date, future, past = f["hall"], f["svc"], f["slot"], f["date"], f["future"], f["past"]
+    seq = {"n": 0}
+
+    def fresh_doc() -> dict[str, Any]:
+        seq["n"] += 1
+        u = f"bench-user-{seq['n']}-{ObjectId()}"
+        return {"_id": ObjectId(), "user_id": u, "slot_id": str(slot["_id"]), "hall_id": hall, "service_id": svc,
+                "date": date, "start": f["start"], "end": f["start"] + dt.timedelta(hours=1), "code": str(ObjectId()),
+                "status": "pending", "created_at": now, "updated_at": now, "at": {"pending": now}, "v": 0,
+                "due_at": now + dt.timedelta(hours=1),
+                "keys": [f"s:{u}:{slot['_id']}", f"d:{u}:{date}:0", f"v:{u}:{svc}:{date}:0", f"o:{u}:0"]}
+
+    async def book_one() -> None:  # the three writes of one booking
+        d = fresh_doc()
+        await store.insert_appointments([d])
+        await store.take_places(slot["_id"], [d["_id"]], now)
+        await store.mark_booked([d["_id"]], {"due_at": now, "notes": ["booked"]})
+
+    async def book_group() -> None:  # the same three writes for a group of ten
+        docs = [fresh_doc() for _ in range(10)]
+        await store.insert_appointments(docs)
+        await store.take_places(slot["_id"], [d["_id"] for d in docs], now)
+        await store.mark_booked([d["_id"] for d in docs], {"due_at": now, "notes": ["booked"]})
+
+    async def change_and_settle() -> None:
+        d = fresh_doc()
+        await store.insert_appointments([d])
+        await store.change(d["_id"], "pending", {"status": "abandoned", "due_at": now})
+        await store.settle(d["_id"], 1, {"notes": []}, unset=("due_at",))
+
+    async def claim_and_release() -> None:
+        oid = ObjectId()
+        await store.take_places(slot["_id"], [oid], now)
+        await store.release_claim(slot["_id"], oid, hold_for=None, now=now)
+
+    async def ticket_cycle() -> None:
+        n = await store.next_seq(f"{hall}:{date}:B")
+        t = await store.insert_ticket({"hall_id": hall, "date": date, "number": f"B{n:05d}", "prefix": "B", "seq": n,
+                                       "order": n, "service_id": svc, "kind": "walk_in", "status": "waiting",
+                                       "recalls": 0, "created_at": now})
+        await store.change_ticket(t, "waiting", {"status": "called"})
+
+    return [
+        ("slot", lambda: store.slot(slot["_id"])),
+        ("day_slots", lambda: store.day_slots(hall, svc, f["start"] - dt.timedelta(hours=9),
+                                              f["start"] + dt.timedelta(hours=15))),
+        ("released_slots", lambda: store.released_slots(svc, date, now, hall)),
+        ("hall_slots_between", lambda: store.hall_slots_between(hall, date, date)),
+        ("count_open_slots", lambda: store.count_open_slots(hall, date)),
+        ("apply_slot_plan (nothing new)", lambda: store.apply_slot_plan([], [(slot["_id"], {
+            "capacity": 10 ** 6, "status": "open", "release_at": slot["release_at"], "end": slot["end"]})], [])),
+        ("retire_future_slots (none)", lambda: store.retire_future_slots(hall, ["no-such-service"], date)),
+        ("has_claim", lambda: store.has_claim(future_slot_id(future), future["_id"])),
+        ("take_places + release_claim", claim_and_release),
+        ("slots_with_holds_due", lambda: store.slots_with_holds_due(now)),
+        ("booking: insert + take_places + mark_booked", book_one),
+        ("booking group of 10: the same three writes", book_group),
+        ("change + settle", change_and_settle),
+        ("delete_pending (none)", lambda: store.delete_pending([ObjectId()])),
+        ("statuses (10)", lambda: store.statuses([future["_id"]] * 10)),
+        ("appointment", lambda: store.appointment(future["_id"])),
+        ("by_code", lambda: store.by_code(future["code"])),
+        ("user_appointments", lambda: store.user_appointments(future["user_id"])),
+        ("hall_day_appointments", lambda: store.hall_day_appointments(future["hall_id"], future["date"])),
+        ("count_booked", lambda: store.count_booked(future["hall_id"], future["date"])),
+        ("count_same_service_day", lambda: store.count_same_service_day(future["user_id"], future["service_id"],
+                                                                        future["date"])),
+        ("count_open", lambda: store.count_open(future["user_id"])),
+        ("holds_slot", lambda: store.holds_slot(future["user_id"], future["slot_id"])),
+        ("due (sweep, nothing due)", lambda: store.due(now - dt.timedelta(days=400))),
+        ("due (sweep, what is due now)", lambda: store.due(now)),
+        ("count_open_by_status (gauge)", store.count_open_by_status),
+        ("person", lambda: store.person(past["user_id"])),
+        ("waitlist_entry", lambda: store.waitlist_entry(f["entry_id"])),
+        ("first_waiting", lambda: store.first_waiting(str(slot["_id"]))),
+        ("count_ahead", lambda: store.count_ahead(str(slot["_id"]), now)),
+        ("user_waitlist", lambda: store.user_waitlist("bench-wait")),
+        ("ticket", lambda: store.ticket(f["ticket"]["_id"])),
+        ("appointment_ticket", lambda: store.appointment_ticket(past)),
+        ("appointment_ticket (no ticket id kept)", lambda: store.appointment_ticket(
+            {k: v for k, v in past.items() if k != "ticket_id"})),
+        ("hall_day_tickets", lambda: store.hall_day_tickets(past["hall_id"], past["date"])),
+        ("count_waiting_before", lambda: store.count_waiting_before(f["ticket"])),
+        ("first_waiting_ticket", lambda: store.first_waiting_ticket(hall, date, [svc])),
+        ("next_seq + insert_ticket + change_ticket", ticket_cycle),
+        ("hall_schedules", lambda: store.hall_schedules(hall)),
+        ("active_schedules", lambda: store.active_schedules(hall_id=hall)),
+        ("exceptions_on", lambda: store.exceptions_on(hall, date)),
+    ]
+
+
+def future_slot_id(a: dict[str, Any]) -> ObjectId:
+    return ObjectId(a["slot_id"])
+
+
+async def _time(fn: Callable[[], Awaitable[Any]], repeat: int) -> float:
+    await fn()  # warm up
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        await fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    return statistics.median(samples)
+
+
+async def run(sizes: list[int], repeat: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="zjb-store-") as tmp:
+        server = EmbeddedDatabase(Path(tmp) / "db")
+        server.start()
+        client = connect(server.uri)
+        try:
+            db = client["store_costs"]
+            await ensure_schema(db, COLLECTIONS)
+            store = AppointmentStore(db)
+            now = dt.datetime.now(UTC)
+            results: dict[str, list[float]] = {}
+            seeded = 0
+            for size in sizes:
+                took = await seed(db, seeded, size, now=now)
+                print(f"seeded {size - seeded} bookings (total {size}) in {took:.1f} s", flush=True)
+                seeded = size
+                f = await _fixtures(store, db, now)
+                for name, fn in _cases(store, f, now):
+                    results.setdefault(name, []).append(await _time(fn, repeat))
+            print(f"\nmachine: {machine()}")
+            head = " | ".join(f"{s:>9,} bookings" for s in sizes)
+            print(f"| store method | {head} | ratio |\n|---|{'---|' * len(sizes)}---|")
+            for name, ms in results.items():
+                cells = " | ".join(f"{x:>12.2f} ms" for x in ms)
+                print(f"| {name} | {cells} | {ms[-1] / ms[0]:.1f}× |")
+        finally:
+            await client.close()
+            server.stop()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="1000,100000")
+    ap.add_argument("--repeat", type=int, default=15)
+    args = ap.parse_args()
+    asyncio.run(run([int(s) for s in args.sizes.split(",")], args.repeat))
+
+
+if __name__ == "__main__":
+    main()
