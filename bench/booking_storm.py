@@ -1,18 +1,27 @@
-"""Booking storm: N verified residents book one released day of slots at the same instant.
+"""Booking storm: N verified residents book one released day of slots at the same instant, as
+ratios to what the database itself does in the same run, and as the city's data grows.
 
-    python bench/booking_storm.py                 # starts its own database and server
-    python bench/booking_storm.py --url http://127.0.0.1:8000 --db-uri mongodb://...
+    python bench/booking_storm.py                       # 200 residents, starts everything itself
+    python bench/booking_storm.py --sizes 1000,10000,100000
+    python bench/booking_storm.py --url http://127.0.0.1:8000 --db-uri mongodb://... --db-name zhijianban
 
-It creates its own hall, service and schedule (capacity per slot = --capacity), releases one
-day, lets every resident book a slot of it at once (--same-slot: all on one slot), then prints
-bookings/s, latency p50/p95/p99, the overbooked count (must be 0) and, in the same run, the
-database's raw rate for the conditional update a booking takes its place with.
+It creates its own hall, service and schedule (``--capacity`` places per slot), releases a day,
+and fires every resident's booking at once (a barrier). It prints bookings/s and latency, the
+overbooked count (must be 0), and the database's own figures for the conditional update a
+booking takes its place with (``free >= 1`` → ``$inc`` + ``$push``), run with as many concurrent
+clients as there are residents: bookings/s ÷ raw updates/s and p99 ÷ raw p99.
+
+With ``--sizes`` it first seeds existing bookings through the driver (bench/seed_bookings.py)
+up to each size and, at each, measures the idle database CPU (workers running), one booking at
+a time (``--singles`` of them), and the storm, then prints every figure as a ratio to the
+first size.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import random
 import statistics
@@ -33,6 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from backend.db.embedded import EmbeddedDatabase, free_port  # noqa: E402
 from backend.db.mongo import connect  # noqa: E402
+from bench.common import machine  # noqa: E402
+from bench.seed_bookings import seed  # noqa: E402
 from tests.support import make_id_number  # noqa: E402
 
 PASSWORD = "Zjb-demo-2026"
@@ -42,20 +53,20 @@ def _post(s: requests.Session, base: str, path: str, body: dict, token: str | No
     h = {"Content-Type": "application/json"}
     if token:
         h["Authorization"] = f"Bearer {token}"
-    import json
-    return s.post(base + path, data=json.dumps(body).encode(), headers=h, timeout=60)
+    return s.post(base + path, data=json.dumps(body).encode(), headers=h, timeout=120)
 
 
-def start_system(db_uri: str, workdir: Path, processes: int = 1) -> tuple[subprocess.Popen, str]:
+def start_system(db_uri: str, db_name: str, workdir: Path, processes: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "ZJB_DATABASE_URI": db_uri, "ZJB_DATABASE_NAME": f"storm_{uuid.uuid4().hex[:6]}",
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZJB_")},
+           "ZJB_DATABASE_URI": db_uri, "ZJB_DATABASE_NAME": db_name,
            "ZJB_RATELIMIT_LOGIN_PER_IP_PER_MINUTE": "1000000", "ZJB_RATELIMIT_REALNAME_PER_IP_PER_MINUTE": "1000000",
            "ZJB_LOGGING_LEVEL": "WARNING"}
     proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(workdir),
                              "--processes", str(processes)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    for _ in range(600):
         try:
             if requests.get(base + "/readyz", timeout=1).status_code == 200:
                 return proc, base
@@ -66,7 +77,7 @@ def start_system(db_uri: str, workdir: Path, processes: int = 1) -> tuple[subpro
     raise SystemExit("server did not become ready")
 
 
-def make_residents(base: str, n: int, workers: int) -> list[str]:
+def make_residents(base: str, n: int, workers: int = 16) -> list[str]:
     def one(_: int) -> str:
         s = requests.Session()
         r = _post(s, base, "/api/v1/auth/wechat-login", {"code": f"test-storm-{uuid.uuid4().hex[:12]}"})
@@ -78,9 +89,10 @@ def make_residents(base: str, n: int, workers: int) -> list[str]:
         return list(pool.map(one, range(n)))
 
 
-def prepare_day(base: str, capacity: int, slot_minutes: int) -> tuple[str, str, str, list[dict]]:
+def prepare_day(base: str, capacity: int, slot_minutes: int, days_ahead: int = 3) -> tuple[str, str, str, list[dict]]:
     s = requests.Session()
     mgr = _post(s, base, "/api/v1/staff/login", {"username": "hall1", "password": PASSWORD}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {mgr}", "Content-Type": "application/json"}
     dept = s.get(base + "/api/v1/departments").json()["items"][0]["id"]
     code = "STORM-" + uuid.uuid4().hex[:6].upper()
     hall = _post(s, base, "/api/v1/staff/halls", {"code": code, "name": "压测大厅", "address": "压测路 1 号",
@@ -90,20 +102,17 @@ def prepare_day(base: str, capacity: int, slot_minutes: int) -> tuple[str, str, 
         "code": code, "name": "压测事项", "department_id": dept, "hall_ids": [hall["id"]], "guide": {
             "materials": [], "fee_fen": 0, "statutory_days": 5, "promised_days": 1, "online": False,
             "bookable": True, "visit_required": True, "max_visits": 1}}, mgr).json()
-    s.patch(base + f"/api/v1/staff/halls/{hall['id']}", data=__import__("json").dumps({"windows": [
-        {"number": "01", "name": "窗口", "area_prefix": "A", "service_ids": [svc["id"]]}]}),
-        headers={"Authorization": f"Bearer {mgr}", "Content-Type": "application/json"})
-    r = s.put(base + f"/api/v1/staff/halls/{hall['id']}/schedules", data=__import__("json").dumps({"items": [
+    s.patch(base + f"/api/v1/staff/halls/{hall['id']}", data=json.dumps({"windows": [
+        {"number": "01", "name": "窗口", "area_prefix": "A", "service_ids": [svc["id"]]}]}), headers=auth)
+    r = s.put(base + f"/api/v1/staff/halls/{hall['id']}/schedules", data=json.dumps({"items": [
         {"service_id": svc["id"], "periods": [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(1, 8)],
-         "slot_minutes": slot_minutes, "windows": capacity, "release_days": 7}]}),
-        headers={"Authorization": f"Bearer {mgr}", "Content-Type": "application/json"})
+         "slot_minutes": slot_minutes, "windows": capacity, "release_days": 7}]}), headers=auth)
     assert r.status_code == 200, r.text
-    day = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=3)).isoformat()
+    day = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=days_ahead)).isoformat()
     _post(s, base, f"/api/v1/staff/halls/{hall['id']}/exceptions",
           {"date": day, "kind": "open", "periods": [{"start": "09:00", "end": "17:00"}]}, mgr)
-    rel = _post(s, base, "/api/v1/staff/slots/release", {"hall_id": hall["id"], "date": day}, mgr).json()
+    _post(s, base, "/api/v1/staff/slots/release", {"hall_id": hall["id"], "date": day}, mgr)
     slots = s.get(base + f"/api/v1/services/{svc['id']}/slots", params={"date": day}).json()["items"]
-    print(f"released {rel['released']} slots on {day}, capacity {capacity} each ({capacity * len(slots)} places)")
     return mgr, hall["id"], day, slots
 
 
@@ -124,93 +133,166 @@ def storm(base: str, tokens: list[str], slot_ids: list[str]) -> tuple[list[float
     return [x[0] for x in res], [x[1] for x in res], wall
 
 
-async def raw_rate(db_uri: str, ops: int, concurrency: int, capacity: int) -> float:
-    """The booking's contended write, straight to the database: conditional $inc + $push."""
-    client = connect(db_uri)
+def singles(base: str, tokens: list[str], slot_ids: list[str]) -> list[float]:
+    """One booking at a time, each resident its own: the latency of a booking with nothing else going on."""
+    s = requests.Session()
+    out = []
+    for i, token in enumerate(tokens):
+        t = time.perf_counter()
+        r = _post(s, base, "/api/v1/appointments", {"slot_id": slot_ids[i % len(slot_ids)]}, token)
+        out.append(time.perf_counter() - t)
+        assert r.status_code == 201, r.text
+    return out
+
+
+async def raw_update(db_uri: str, ops: int, concurrency: int) -> tuple[float, list[float]]:
+    """The booking's contended write, straight to the database, ``concurrency`` clients at once:
+    updates/s and each update's latency."""
+    client = connect(db_uri, server_selection_timeout_ms=10000)
     col = client["storm_raw"]["slots"]
     await col.drop()
-    now = dt.datetime.now(dt.timezone.utc)
-    n_slots = max(1, ops // capacity)
-    ids = [ObjectId() for _ in range(n_slots)]
-    await col.insert_many([{"_id": i, "status": "open", "free": capacity, "booked": 0, "claims": [],
-                            "release_at": now} for i in ids])
-    done = 0
+    now = dt.datetime.now(dt.UTC)
+    ids = [ObjectId() for _ in range(8)]
+    await col.insert_many([{"_id": i, "status": "open", "free": ops, "booked": 0, "claims": [], "release_at": now}
+                           for i in ids])
+    lat: list[float] = []
+    left = ops
 
     async def worker() -> None:
-        nonlocal done
-        while done < ops:
-            done += 1
-            await col.update_one({"_id": random.choice(ids), "status": "open", "free": {"$gt": 0},
+        nonlocal left
+        while left > 0:
+            left -= 1
+            t = time.perf_counter()
+            await col.update_one({"_id": random.choice(ids), "status": "open", "free": {"$gte": 1},
                                   "release_at": {"$lte": now}},
                                  {"$inc": {"free": -1, "booked": 1}, "$push": {"claims": ObjectId()}})
+            lat.append(time.perf_counter() - t)
     t = time.perf_counter()
     await asyncio.gather(*[worker() for _ in range(concurrency)])
     rate = ops / (time.perf_counter() - t)
     await client.drop_database("storm_raw")
     await client.close()
-    return rate
+    return rate, lat
 
 
 def pct(values: list[float], p: float) -> float:
     v = sorted(values)
-    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] * 1000
+    return v[min(len(v) - 1, round(p / 100 * (len(v) - 1)))] * 1000
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_cpu(pid: int, seconds: float) -> float:
+    """Share of one core the process used over ``seconds`` while nobody sent a request."""
+    a, t = cpu_seconds(pid), time.perf_counter()
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - a) / (time.perf_counter() - t)
+
+
+def check(base: str, mgr: str, hall_id: str, day: str, ok: int) -> tuple[int, int]:
+    h = {"Authorization": f"Bearer {mgr}"}
+    cal = requests.get(base + f"/api/v1/staff/halls/{hall_id}/calendar", params={"from": day, "to": day},
+                       headers=h, timeout=60).json()["items"]
+    overbooked = sum(max(0, c["booked"] - c["capacity"]) for c in cal)
+    appts = requests.get(base + "/api/v1/staff/appointments", params={"hall_id": hall_id, "date": day}, headers=h,
+                         timeout=60).json()["items"]
+    mismatch = abs(sum(c["booked"] for c in cal) - len(appts)) + abs(len(appts) - ok)
+    return overbooked, mismatch
+
+
+def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int) -> dict[str, float]:
+    tokens = make_residents(base, args.residents + args.singles)
+    mgr, hall_id, day, slots = prepare_day(base, args.capacity, args.slot_minutes, days_ahead)
+    slot_ids = [slots[0]["id"]] if args.same_slot else [s["id"] for s in slots]
+    places = args.capacity * len(slot_ids)
+    one = singles(base, tokens[args.residents:], slot_ids) if args.singles else []
+    lat, codes, wall = storm(base, tokens[:args.residents], slot_ids)
+    ok, full = codes.count(201), codes.count(409)
+    overbooked, mismatch = check(base, mgr, hall_id, day, ok + len(one))
+    rate, raw_lat = asyncio.run(raw_update(db_uri, args.raw_ops, args.residents))
+    r = {"places": places, "booked": ok, "refused": full, "other": len(codes) - ok - full, "wall": wall,
+         "requests_s": len(codes) / wall, "bookings_s": ok / wall, "p50": pct(lat, 50), "p99": pct(lat, 99),
+         "overbooked": overbooked, "mismatch": mismatch, "raw_s": rate, "raw_p99": pct(raw_lat, 99),
+         "single_p50": pct(one, 50) if one else 0.0, "single_mean": statistics.mean(one) * 1000 if one else 0.0}
+    print(f"  storm: {len(codes)} residents on {len(slot_ids)} slot(s), {places} places: {ok} booked (201), "
+          f"{full} refused (409), {r['other']:.0f} other")
+    print(f"  wall {wall:.2f}s  → {r['requests_s']:.0f} requests/s, {r['bookings_s']:.0f} bookings/s")
+    print(f"  latency ms: p50 {r['p50']:.0f}  p95 {pct(lat, 95):.0f}  p99 {r['p99']:.0f}  max {max(lat) * 1000:.0f}")
+    print(f"  overbooked: {overbooked}   (count mismatches slot/appointments/answers: {mismatch})")
+    print(f"  raw conditional update, {args.residents} concurrent: {rate:.0f} updates/s, p99 {r['raw_p99']:.0f} ms")
+    print(f"  bookings/s ÷ raw updates/s = {r['bookings_s'] / rate:.2f}   p99 ÷ raw p99 = "
+          f"{r['p99'] / r['raw_p99']:.2f}")
+    if one:
+        print(f"  one booking at a time ({len(one)}): p50 {r['single_p50']:.1f} ms, mean {r['single_mean']:.1f} ms")
+    return r
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="a running server (sandbox mode); default: start one")
-    ap.add_argument("--db-uri", help="its database, for the raw-rate measurement")
-    ap.add_argument("-n", "--residents", type=int, default=300)
-    ap.add_argument("--capacity", type=int, default=10, help="places per slot")
+    ap.add_argument("--db-uri", help="its database, for the raw rate and the seeding")
+    ap.add_argument("--db-name", default="zhijianban", help="its database name (with --url)")
+    ap.add_argument("-n", "--residents", type=int, default=200)
+    ap.add_argument("--capacity", type=int, help="places per slot (8 slots); default: a place for everyone")
     ap.add_argument("--slot-minutes", type=int, default=60)
     ap.add_argument("--same-slot", action="store_true", help="everyone books the same slot")
     ap.add_argument("--raw-ops", type=int, default=3000)
     ap.add_argument("--processes", type=int, default=1, help="app processes (serve --processes N)")
+    ap.add_argument("--sizes", help="existing bookings to seed first, e.g. 1000,10000,100000")
+    ap.add_argument("--singles", type=int, default=0, help="bookings one at a time before each storm")
+    ap.add_argument("--idle-seconds", type=float, default=10.0)
     args = ap.parse_args()
+    if args.sizes and not args.singles:
+        args.singles = 20
+    if args.capacity is None:
+        args.capacity = -(-(args.residents + args.singles) // (1 if args.same_slot else 8))
 
     tmp = tempfile.TemporaryDirectory(prefix="storm-")
-    db = None
-    proc = None
-    db_uri = args.db_uri
+    db = proc = None
+    db_uri, db_name = args.db_uri, args.db_name
+    rounds: list[tuple[int, dict[str, float]]] = []
     try:
         if not args.url or not db_uri:
             db = EmbeddedDatabase(Path(tmp.name) / "db")
             db.start()
-            db_uri = db_uri or db.uri
+            db_uri = db.uri
+            db_name = f"storm_{uuid.uuid4().hex[:6]}"
         base = args.url
         if not base:
-            proc, base = start_system(db.uri, Path(tmp.name) / "data", args.processes)
+            proc, base = start_system(db_uri, db_name, Path(tmp.name) / "data", args.processes)
             time.sleep(3 if args.processes > 1 else 0)  # every app process up
-            print(f"started the system at {base}")
-        t = time.perf_counter()
-        tokens = make_residents(base, args.residents, 16)
-        print(f"{len(tokens)} verified residents in {time.perf_counter() - t:.1f}s")
-        mgr, hall_id, day, slots = prepare_day(base, args.capacity, args.slot_minutes)
-        slot_ids = [slots[0]["id"]] if args.same_slot else [s["id"] for s in slots]
-        places = args.capacity * len(slot_ids)
-        lat, codes, wall = storm(base, tokens, slot_ids)
-        ok = codes.count(201)
-        full = codes.count(409)
-        other = len(codes) - ok - full
-        cal = requests.get(base + f"/api/v1/staff/halls/{hall_id}/calendar", params={"from": day, "to": day},
-                           headers={"Authorization": f"Bearer {mgr}"}).json()["items"]
-        booked_by_slot = {c["id"]: c["booked"] for c in cal}
-        overbooked = sum(max(0, c["booked"] - c["capacity"]) for c in cal)
-        appts = requests.get(base + "/api/v1/staff/appointments", params={"hall_id": hall_id, "date": day},
-                             headers={"Authorization": f"Bearer {mgr}"}).json()["items"]
-        mismatch = abs(sum(booked_by_slot.values()) - len(appts)) + abs(len(appts) - ok)
-        print(f"\nstorm: {len(tokens)} residents, {len(slot_ids)} slot(s), {places} places")
-        print(f"  answers: {ok} booked (201), {full} refused (409), {other} other")
-        print(f"  wall {wall:.2f}s  → {len(codes) / wall:.0f} requests/s, {ok / wall:.0f} bookings/s")
-        print(f"  latency ms: p50 {pct(lat, 50):.0f}  p95 {pct(lat, 95):.0f}  p99 {pct(lat, 99):.0f}  "
-              f"max {max(lat) * 1000:.0f}  mean {statistics.mean(lat) * 1000:.0f}")
-        print(f"  overbooked: {overbooked}   (count mismatches slot/appointments/answers: {mismatch})")
-        print(f"  booked == min(places, residents): {ok == min(places, len(tokens))}")
-        rate = asyncio.run(raw_rate(db_uri, args.raw_ops, 32, args.capacity))
-        print(f"\nraw database rate of the conditional update ($inc free>0 + $push claim), 32 concurrent: "
-              f"{rate:.0f} updates/s")
-        print(f"  API requests/s ÷ raw updates/s = {len(codes) / wall / rate:.2f}")
-        return 0 if overbooked == 0 and mismatch == 0 and other == 0 else 1
+        print(f"machine: {machine()}")
+        sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [0]
+        seeded = 0
+        for i, size in enumerate(sizes):
+            if size:
+                took = asyncio.run(_seed(db_uri, db_name, seeded, size))
+                seeded = size
+                print(f"\n== {size:,} existing bookings (seeded through the driver in {took:.0f} s)")
+            idle = None
+            if db is not None and size:
+                time.sleep(3)  # what the seeding set going settles
+                idle = idle_cpu(db.proc.pid, args.idle_seconds)
+                print(f"  idle database CPU, workers running: {idle * 100:.1f}% of a core")
+            r = one_round(base, db_uri, args, days_ahead=3 + i)
+            if idle is not None:
+                r["idle_cpu"] = idle
+            rounds.append((size, r))
+        if len(rounds) > 1:
+            first = rounds[0][1]
+            print("\n| existing bookings | one booking p50 | storm bookings/s ÷ raw | storm p99 ÷ raw p99 | "
+                  "overbooked | idle DB CPU | vs first size: one booking, bookings/s |")
+            print("|---|---|---|---|---|---|---|")
+            for size, r in rounds:
+                print(f"| {size:,} | {r['single_p50']:.1f} ms | {r['bookings_s'] / r['raw_s']:.2f} | "
+                      f"{r['p99'] / r['raw_p99']:.2f} | {r['overbooked']:.0f} | {r.get('idle_cpu', 0) * 100:.1f}% | "
+                      f"{r['single_p50'] / first['single_p50']:.2f}×, "
+                      f"{(r['bookings_s'] / r['raw_s']) / (first['bookings_s'] / first['raw_s']):.2f}× |")
+        bad = any(r["overbooked"] or r["mismatch"] or r["other"] for _, r in rounds)
+        return 1 if bad else 0
     finally:
         if proc is not None:
             proc.terminate()
@@ -218,6 +300,14 @@ def main() -> int:
         if db is not None:
             db.stop()
         tmp.cleanup()
+
+
+async def _seed(uri: str, name: str, start: int, stop: int) -> float:
+    client = connect(uri, server_selection_timeout_ms=10000)
+    try:
+        return await seed(client[name], start, stop)
+    finally:
+        await client.close()
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("holds_slot", lambda: store.holds_slot(future["user_id"], future["slot_id"])),
         ("due (sweep, nothing due)", lambda: store.due(now - dt.timedelta(days=400))),
         ("due (sweep, what is due now)", lambda: store.due(now)),
-        ("count_open_by_status (gauge)", store.count_open_by_status),
+        ("count_due_by_status (gauge)", lambda: store.count_due_by_status(now)),
         ("person", lambda: store.person(past["user_id"])),
         ("waitlist_entry", lambda: store.waitlist_entry(f["entry_id"])),
         ("first_waiting", lambda: store.first_waiting(str(slot["_id"]))),

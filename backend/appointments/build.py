@@ -38,7 +38,7 @@ def build(config: Config, deps: Deps) -> Domain:
                          transaction=transaction, clock=clock, config=cfg)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
-        return [({"status": k}, n) for k, n in await store.count_open_by_status()]
+        return [({"status": k}, n) for k, n in await store.count_due_by_status(clock.now())]
 
     async def upkeep() -> None:
         if await store.drop_obsolete_indexes():  # a database of an earlier version: upgrade its bookings once
@@ -50,7 +50,7 @@ def build(config: Config, deps: Deps) -> Domain:
         jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),
               JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
-        gauges=[GaugeSpec("zjb_appointments", "Appointments still ahead or with work due, by status.", by_status)],
+        gauges=[GaugeSpec("zjb_appointments", "Appointments with work overdue for the sweep, by status.", by_status)],
         on_start=[upkeep],
         provides={"appointments": schedules},
     )

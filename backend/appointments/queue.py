@@ -9,6 +9,7 @@ to the hour means being served at that hour.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any
 
@@ -37,8 +38,9 @@ def prefix_for(hall: dict[str, Any], service_id: str) -> str:
     return windows[0]["area_prefix"] if windows else "Z"
 
 
-async def ticket_view(store: AppointmentStore, t: dict[str, Any]) -> dict[str, Any]:
-    ahead = await store.count_waiting_before(t) if t["status"] == "waiting" else 0
+async def ticket_view(store: AppointmentStore, t: dict[str, Any], ahead: int | None = None) -> dict[str, Any]:
+    if ahead is None:
+        ahead = await store.count_waiting_before(t) if t["status"] == "waiting" else 0
     return {"id": str(t["_id"]), "ticket_number": t["number"], "hall_id": t["hall_id"], "date": t["date"],
             "service_id": t["service_id"], "service_name": t.get("service_name", ""), "kind": t["kind"],
             "appointment_id": t.get("appointment_id"), "status": t["status"], "ahead": ahead,
@@ -146,8 +148,17 @@ class QueueService:
     async def queue(self, staff: Staff, hall_id: str) -> dict[str, Any]:
         await self.halls.scope(staff, hall_id)
         date = self.clock.local_now().date().isoformat()
-        docs = await self.store.hall_day_tickets(hall_id, date)
-        return {"items": [await ticket_view(self.store, t) for t in docs], "next_cursor": None, "date": date,
+        docs = await self.store.hall_day_tickets(hall_id, date)  # in queue order
+        waiting: dict[str, list[int]] = {}  # per area, the order of the waiting tickets so far
+        items = []
+        for t in docs:
+            ahead = 0
+            if t["status"] == "waiting":
+                orders = waiting.setdefault(t["prefix"], [])
+                ahead = bisect.bisect_left(orders, t["order"])
+                orders.append(t["order"])
+            items.append(await ticket_view(self.store, t, ahead))
+        return {"items": items, "next_cursor": None, "date": date,
                 "waiting": sum(1 for t in docs if t["status"] == "waiting"),
                 "called": sum(1 for t in docs if t["status"] == "called")}
 

@@ -17,6 +17,7 @@ are named for what they do. See docs/secantusdb-slow-paths.md for the query shap
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from bson import ObjectId
@@ -25,7 +26,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from backend.db.mongo import CollectionSpec, count_by
+from backend.db.mongo import CollectionSpec
 
 APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned")
 # Appointments whose place in the slot stays taken. A claim of any other status is released.
@@ -159,11 +160,12 @@ class AppointmentStore:
 
     async def active_schedules(self, *, hall_id: str | None = None,
                                service_id: str | None = None) -> list[dict[str, Any]]:
-        q: dict[str, Any] = {"status": "active"}
-        if hall_id:
+        q: dict[str, Any] = {}
+        if hall_id:  # first: the clause the index serves (see docs/secantusdb-slow-paths.md)
             q["hall_id"] = hall_id
         if service_id:
             q["service_id"] = service_id
+        q["status"] = "active"
         return await self._schedules.find(q).to_list(None)
 
     async def save_schedule(self, hall_id: str, service_id: str, fields: dict[str, Any], now: dt.datetime) -> None:
@@ -247,18 +249,20 @@ class AppointmentStore:
 
     async def retire_future_slots(self, hall_id: str, service_ids: list[str], from_date: str) -> None:
         """Slots of withdrawn schedules are no longer offered (bookings in them stay valid)."""
-        if service_ids:
-            await self._slots.update_many({"hall_id": hall_id, "date": {"$gte": from_date},
-                                           "service_id": {"$in": service_ids}, "status": "open"},
-                                          {"$set": {"status": "retired"}})
+        if not service_ids:
+            return
+        docs = await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_date}},
+                                      {"service_id": 1, "status": 1}).to_list(None)
+        ids = [d["_id"] for d in docs if d["service_id"] in service_ids and d["status"] == "open"]
+        if ids:
+            await self._slots.update_many({"_id": {"$in": ids}, "status": "open"}, {"$set": {"status": "retired"}})
 
     async def released_slots(self, service_id: str, date: str, now: dt.datetime,
                              hall_id: str | None = None) -> list[dict[str, Any]]:
-        q: dict[str, Any] = {"service_id": service_id, "date": date, "status": "open", "release_at": {"$lte": now}}
-        if hall_id:
-            q["hall_id"] = hall_id
-        return await self._slots.find(q, {"claims": 0, "holds": 0}) \
+        docs = await self._slots.find({"service_id": service_id, "date": date}, {"claims": 0, "holds": 0}) \
             .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
+        return [d for d in docs if d["status"] == "open" and d["release_at"] <= now
+                and (not hall_id or d["hall_id"] == hall_id)]
 
     async def hall_slots_between(self, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
         return await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
@@ -266,10 +270,8 @@ class AppointmentStore:
             .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
 
     async def count_open_slots(self, hall_id: str, date: str, service_id: str | None = None) -> int:
-        q: dict[str, Any] = {"hall_id": hall_id, "date": date, "status": "open"}
-        if service_id:
-            q["service_id"] = service_id
-        return await self._slots.count_documents(q)
+        docs = await self._slots.find({"hall_id": hall_id, "date": date}, {"service_id": 1, "status": 1}).to_list(None)
+        return sum(1 for d in docs if d["status"] == "open" and (not service_id or d["service_id"] == service_id))
 
     async def take_places(self, slot_id: ObjectId, appt_ids: list[ObjectId], now: dt.datetime) -> int:
         """The booking's one contended write, for several bookings at once: take places for the
@@ -387,15 +389,13 @@ class AppointmentStore:
             .sort("start", DESCENDING).limit(limit).to_list(None)
 
     async def hall_day_appointments(self, hall_id: str, date: str) -> list[dict[str, Any]]:
-        return await self._appointments.find({"hall_id": hall_id, "date": date,
-                                              "status": {"$nin": ["pending", "abandoned"]}}) \
-            .sort("start", ASCENDING).to_list(None)
+        docs = await self._appointments.find({"hall_id": hall_id, "date": date}).sort("start", ASCENDING).to_list(None)
+        return [d for d in docs if d["status"] not in ("pending", "abandoned")]
 
     async def count_booked(self, hall_id: str, date: str, service_id: str | None = None) -> int:
-        q: dict[str, Any] = {"hall_id": hall_id, "date": date, "status": "booked"}
-        if service_id:
-            q["service_id"] = service_id
-        return await self._appointments.count_documents(q)
+        docs = await self._appointments.find({"hall_id": hall_id, "date": date},
+                                             {"status": 1, "service_id": 1}).to_list(None)
+        return sum(1 for d in docs if d["status"] == "booked" and (not service_id or d["service_id"] == service_id))
 
     async def count_same_service_day(self, user_id: str, service_id: str, date: str) -> int:
         """This person's bookings of the service on the day that still count against the rule."""
@@ -534,13 +534,14 @@ class AppointmentStore:
 
     async def count_waiting_before(self, t: dict[str, Any]) -> int:
         """Waiting tickets of the same hall, day and area that come before ``t``."""
-        return await self._tickets.count_documents({"hall_id": t["hall_id"], "date": t["date"], "status": "waiting",
-                                                    "order": {"$lt": t["order"]}, "prefix": t["prefix"]})
+        docs = await self._tickets.find({"hall_id": t["hall_id"], "date": t["date"], "status": "waiting",
+                                         "order": {"$lt": t["order"]}}, {"prefix": 1}).to_list(None)
+        return sum(1 for d in docs if d["prefix"] == t["prefix"])
 
     async def first_waiting_ticket(self, hall_id: str, date: str, service_ids: list[str]) -> dict[str, Any] | None:
-        return await self._tickets.find_one({"hall_id": hall_id, "date": date, "status": "waiting",
-                                             "service_id": {"$in": service_ids}},
-                                            sort=[("order", ASCENDING), ("_id", ASCENDING)])
+        waiting = await self._tickets.find({"hall_id": hall_id, "date": date, "status": "waiting"}) \
+            .sort([("order", ASCENDING), ("_id", ASCENDING)]).to_list(None)
+        return next((t for t in waiting if t["service_id"] in service_ids), None)
 
     async def change_ticket(self, ticket_id: ObjectId, from_status: str, changes: dict[str, Any], *,
                             inc: dict[str, int] | None = None, extra_filter: dict[str, Any] | None = None) -> bool:
@@ -575,7 +576,9 @@ class AppointmentStore:
             update["$unset"] = {k: "" for k in unset}
         await self._appointments.update_one({"_id": appt_id, "v": {"$exists": False}}, update)
 
-    async def count_open_by_status(self) -> list[tuple[str, int]]:
-        """Appointments still ahead or with work due, by status (read through the due index, so
-        a scrape costs the same however many past appointments there are)."""
-        return await count_by(self._appointments, "status", {"due_at": _HAS_TIME})
+    async def count_due_by_status(self, now: dt.datetime) -> list[tuple[str, int]]:
+        """Appointments with work due by now (a backlog: normally none), by status. Read through
+        the due index, so a scrape costs the same however many appointments there are."""
+        docs = await self._appointments.find({"due_at": {**_HAS_TIME, "$lte": now}}, {"status": 1}) \
+            .limit(100_000).to_list(None)
+        return sorted(Counter(d["status"] for d in docs).items())
