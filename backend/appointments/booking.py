@@ -25,7 +25,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
@@ -34,7 +34,7 @@ from backend.appointments import lifecycle
 from backend.appointments.common import Names, StaffAudit, appointment_view, event_payload, qr_png_base64
 from backend.appointments.queue import ticket_view
 from backend.appointments.rules import BookingRules
-from backend.appointments.store import AppointmentStore, KeyTaken
+from backend.appointments.store import AppointmentStore, KeyTaken, oid
 from backend.appointments.waitlist import WaitlistService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -52,8 +52,9 @@ def new_code() -> str:
 
 @dataclass
 class _Request:
-    doc: dict[str, Any]
+    resident: Resident
     answer: asyncio.Future
+    doc: dict[str, Any] = field(default_factory=dict)
 
 
 class GroupCommit:
@@ -65,9 +66,9 @@ class GroupCommit:
         self._queued: dict[str, list[_Request]] = {}
         self._running: dict[str, asyncio.Task] = {}
 
-    async def submit(self, key: str, doc: dict[str, Any]) -> dict[str, Any]:
+    async def submit(self, key: str, resident: Resident) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
-        req = _Request(doc, loop.create_future())
+        req = _Request(resident, loop.create_future())
         self._queued.setdefault(key, []).append(req)
         if key not in self._running:
             self._running[key] = loop.create_task(self._drain(key))
@@ -129,14 +130,17 @@ class BookingService:
     async def book(self, resident: Resident, slot_id: str, *, waitlist: dict[str, Any] | None = None) -> dict[str, Any]:
         if self.cfg.require_realname:
             access_realname(resident)
-        now = self.clock.now()
-        slot = await self.store.slot(slot_id)
-        if slot is None:
+        if oid(slot_id) is None:
             raise errors.NotFound("未找到该时段")
-        self.rules.check_time(slot, now, released=waitlist is None)
-        await self.rules.check_not_blocked(resident.id, now)
-        if waitlist is None and slot["free"] <= 0:  # fast refusal; the real guard is step 2
-            raise self._full(slot)
+        if waitlist is not None:
+            return self.view(await self._book_held(resident, slot_id, waitlist))
+        return self.view(await self._groups.submit(str(oid(slot_id)), resident))
+
+    @staticmethod
+    def _full(slot: dict[str, Any]) -> errors.AppError:
+        return errors.Conflict("该时段已约满，可加入候补", code="slot_full", details={"slot_id": str(slot["_id"])})
+
+    async def _new_doc(self, resident: Resident, slot: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         doc = {"_id": ObjectId(), "user_id": resident.id, "slot_id": str(slot["_id"]), "hall_id": slot["hall_id"],
                "service_id": slot["service_id"], "date": slot["date"], "start": slot["start"], "end": slot["end"],
                "service_name": await self.names.service(slot["service_id"]),
@@ -144,23 +148,33 @@ class BookingService:
                "status": "pending", "created_at": now, "updated_at": now, "at": {"pending": now}, "v": 0,
                "due_at": now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds)}
         doc["keys"] = lifecycle.person_keys(doc, {"day": 0, "service": 0, "open": 0})
-        if waitlist is not None:
-            doc["waitlist_id"] = str(waitlist["_id"])
-            booked = await self._book_held(slot, doc, waitlist)
-        else:
-            booked = await self._groups.submit(str(slot["_id"]), doc)
-        return self.view(booked)
-
-    @staticmethod
-    def _full(slot: dict[str, Any]) -> errors.AppError:
-        return errors.Conflict("该时段已约满，可加入候补", code="slot_full", details={"slot_id": str(slot["_id"])})
+        return doc
 
     async def _commit_group(self, slot_id: str, group: list[_Request]) -> None:
-        """Steps 1–3 for every request of the group, each answered with its own outcome."""
+        """One group of requests for one slot: one read of the slot and one of the people's
+        records for all, then steps 1–3 for all; each request is answered with its own outcome."""
+        now = self.clock.now()
+        slot = await self.store.slot(slot_id)
+        if slot is None:
+            raise errors.NotFound("未找到该时段")
+        self.rules.check_time(slot, now)
+        if slot["free"] <= 0:  # fast refusal; the real guard is step 2
+            raise self._full(slot)
+        people = await self.store.people([r.resident.id for r in group])
+        live: list[_Request] = []
+        for r in group:
+            refusal = self.rules.blocked(people.get(r.resident.id), now)
+            if refusal is not None:
+                r.answer.set_exception(refusal)
+            else:
+                r.doc = await self._new_doc(r.resident, slot, now)
+                live.append(r)
+        if not live:
+            return
         # 1. insert, every person rule checked by the unique keys
-        refused = await self.store.insert_appointments([r.doc for r in group])
+        refused = await self.store.insert_appointments([r.doc for r in live])
         inserted: list[_Request] = []
-        for i, r in enumerate(group):
+        for i, r in enumerate(live):
             if i in refused:
                 try:
                     await self._insert_one_by_one(r.doc, refused[i])
@@ -172,13 +186,12 @@ class BookingService:
         if not inserted:
             return
         # 2. places, for as many as are free (first come, first served)
-        now = self.clock.now()
-        n = await self.store.take_places(ObjectId(slot_id), [r.doc["_id"] for r in inserted], now)
+        n = await self.store.take_places(slot["_id"], [r.doc["_id"] for r in inserted], now)
         placed, missed = inserted[:n], inserted[n:]
         if missed:
             await self.store.delete_pending([r.doc["_id"] for r in missed])
             for r in missed:
-                r.answer.set_exception(self._full({"_id": slot_id}))
+                r.answer.set_exception(self._full(slot))
         await self._fault("after_claim")
         if not placed:
             return
@@ -191,8 +204,16 @@ class BookingService:
                 r.answer.set_result(doc)
         self._announce_soon([d for d in booked if d is not None])
 
-    async def _book_held(self, slot: dict[str, Any], doc: dict[str, Any], waitlist: dict[str, Any]) -> dict[str, Any]:
+    async def _book_held(self, resident: Resident, slot_id: str, waitlist: dict[str, Any]) -> dict[str, Any]:
         """A booking through a waitlist offer: the place is the offer's hold, not a free one."""
+        now = self.clock.now()
+        slot = await self.store.slot(slot_id)
+        if slot is None:
+            raise errors.NotFound("未找到该时段")
+        self.rules.check_time(slot, now, released=False)
+        await self.rules.check_not_blocked(resident.id, now)
+        doc = await self._new_doc(resident, slot, now)
+        doc["waitlist_id"] = str(waitlist["_id"])
         await self._insert_one_by_one(doc, None)
         await self._fault("after_insert")
         now = self.clock.now()

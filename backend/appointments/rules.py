@@ -25,14 +25,20 @@ class BookingRules:
         return await self.store.person(user_id) or {"_id": user_id, "no_shows": []}
 
     async def check_not_blocked(self, user_id: str, now: dt.datetime) -> None:
-        p = await self.person(user_id)
-        until = p.get("blocked_until")
-        if until and until > now:
-            raise errors.Forbidden(
-                f"您在 {self.cfg.no_show_window_days} 天内爽约 {self.cfg.no_show_limit} 次，"
-                f"{until.astimezone(TZ):%Y年%m月%d日 %H:%M}前暂停网上预约，可到大厅现场取号办理",
-                code="booking_blocked", details={"blocked_until": iso(until), "reason": p.get("blocked_reason"),
-                                                 "no_shows": self.cfg.no_show_limit})
+        err = self.blocked(await self.person(user_id), now)
+        if err is not None:
+            raise err
+
+    def blocked(self, p: dict[str, Any] | None, now: dt.datetime) -> errors.AppError | None:
+        """The refusal for a person blocked for no-shows (their record ``p``), or None."""
+        until = (p or {}).get("blocked_until")
+        if not (until and until > now):
+            return None
+        return errors.Forbidden(
+            f"您在 {self.cfg.no_show_window_days} 天内爽约 {self.cfg.no_show_limit} 次，"
+            f"{until.astimezone(TZ):%Y年%m月%d日 %H:%M}前暂停网上预约，可到大厅现场取号办理",
+            code="booking_blocked", details={"blocked_until": iso(until), "reason": p.get("blocked_reason"),
+                                             "no_shows": self.cfg.no_show_limit})
 
     def check_time(self, slot: dict[str, Any], now: dt.datetime, *, released: bool = True) -> None:
         if slot["status"] != "open" or (released and slot["release_at"] > now):

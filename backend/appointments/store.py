@@ -445,6 +445,11 @@ class AppointmentStore:
     async def person(self, user_id: str) -> dict[str, Any] | None:
         return await self._people.find_one({"_id": user_id})
 
+    async def people(self, user_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The booking records of several people at once (only those who have one)."""
+        docs = await self._people.find({"_id": {"$in": sorted(set(user_ids))}}).to_list(None)
+        return {d["_id"]: d for d in docs}
+
     async def add_no_show(self, user_id: str, entry: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
         """Record a no-show once (by appointment); returns whether it was new, and the record."""
         res = await self._people.update_one({"_id": user_id}, {"$addToSet": {"no_shows": entry}}, upsert=True)
