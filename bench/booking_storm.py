@@ -185,6 +185,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process and its children (the app and its worker processes)."""
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(d.name) == pid or int(stat[1]) == pid:
+                    total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                pass
+    return total
+
+
 def idle_cpu(pid: int, seconds: float) -> float:
     """Share of one core the process used over ``seconds`` while nobody sent a request."""
     a, t = cpu_seconds(pid), time.perf_counter()
@@ -203,16 +217,23 @@ def check(base: str, mgr: str, hall_id: str, day: str, ok: int) -> tuple[int, in
     return overbooked, mismatch
 
 
-def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int) -> dict[str, float]:
+def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
+              pids: tuple[int | None, int | None] = (None, None)) -> dict[str, float]:
     tokens = make_residents(base, args.residents + args.singles)
     mgr, hall_id, day, slots = prepare_day(base, args.capacity, args.slot_minutes, days_ahead)
     slot_ids = [slots[0]["id"]] if args.same_slot else [s["id"] for s in slots]
     places = args.capacity * len(slot_ids)
     one = singles(base, tokens[args.residents:], slot_ids) if args.singles else []
+    db_pid, app_pid = pids
+    cpu0 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
     lat, codes, wall = storm(base, tokens[:args.residents], slot_ids)
+    cpu1 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
     ok, full = codes.count(201), codes.count(409)
     overbooked, mismatch = check(base, mgr, hall_id, day, ok + len(one))
+    raw_cpu0 = cpu_seconds(db_pid) if db_pid else 0.0
     rate, raw_lat = asyncio.run(raw_update(db_uri, args.raw_ops, args.residents))
+    raw_cpu = (cpu_seconds(db_pid) - raw_cpu0) / (max(1, args.raw_ops // args.residents) * args.residents + args.residents) \
+        if db_pid else 0.0
     r = {"places": places, "booked": ok, "refused": full, "other": len(codes) - ok - full, "wall": wall,
          "requests_s": len(codes) / wall, "bookings_s": ok / wall, "p50": pct(lat, 50), "p99": pct(lat, 99),
          "overbooked": overbooked, "mismatch": mismatch, "raw_s": rate, "raw_p99": pct(raw_lat, 99),
@@ -226,6 +247,12 @@ def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int)
           f"p99 {r['raw_p99']:.0f} ms")
     print(f"  bookings/s ÷ raw updates/s = {r['bookings_s'] / rate:.2f}   p99 ÷ raw p99 = "
           f"{r['p99'] / r['raw_p99']:.2f}")
+    if db_pid and app_pid and ok:
+        r["db_cpu"] = (cpu1[0] - cpu0[0]) / ok * 1000
+        r["raw_cpu"] = raw_cpu * 1000
+        print(f"  CPU per booking during the storm: database {r['db_cpu']:.1f} ms, "
+              f"app (with its workers) {(cpu1[1] - cpu0[1]) / ok * 1000:.1f} ms; database per raw update "
+              f"{r['raw_cpu']:.1f} ms (booking ÷ raw: {r['db_cpu'] / r['raw_cpu']:.2f})")
     if one:
         print(f"  one booking at a time ({len(one)}): p50 {r['single_p50']:.1f} ms, mean {r['single_mean']:.1f} ms")
     return r
@@ -278,7 +305,8 @@ def main() -> int:
                 time.sleep(3)  # what the seeding set going settles
                 idle = idle_cpu(db.proc.pid, args.idle_seconds)
                 print(f"  idle database CPU, workers running: {idle * 100:.1f}% of a core")
-            r = one_round(base, db_uri, args, days_ahead=3 + i)
+            r = one_round(base, db_uri, args, days_ahead=3 + i,
+                          pids=(db.proc.pid if db is not None else None, proc.pid if proc is not None else None))
             if idle is not None:
                 r["idle_cpu"] = idle
             rounds.append((size, r))
