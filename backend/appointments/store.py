@@ -24,7 +24,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from backend.db.mongo import CollectionSpec
 
@@ -564,7 +564,11 @@ class AppointmentStore:
             present = set((await col.index_information()).keys())
             for index in indexes:
                 if index in present:
-                    await col.drop_index(index)
+                    try:
+                        await col.drop_index(index)
+                    except OperationFailure as e:
+                        if e.code != 27:  # IndexNotFound: another process dropped it first
+                            raise
                     dropped.append(f"{name}.{index}")
         return dropped
 
