@@ -19,4 +19,5 @@ async def seed(ctx: Any) -> None:
             if svc["guide"].get("bookable") and windows:
                 await schedules.seed_schedule(hall["id"], svc["id"], periods=hall["opening_hours"],
                                               slot_minutes=SLOT_MINUTES, windows=windows, per_window=PER_WINDOW)
-    await schedules.generate()
+    # Their slots are written by the appointments.generate job, which runs as the workers start
+    # (and on demand when a day is asked for first): start-up does not wait for them.

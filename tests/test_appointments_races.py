@@ -184,3 +184,25 @@ def test_crash_inside_a_group_of_bookings_is_repaired_by_the_sweep(api: Api, ser
     eventually(lambda: server.run(server.ctx.db["outbox"].count_documents(
         {"kind": "appointment.booked", "payload.appointment_id": {"$in": booked_ids}})) == 4)
     assert server.run(server.ctx.db["appointments"].count_documents({"slot_id": sid, "status": "pending"})) == 0
+
+
+def test_bookings_written_by_an_earlier_version_keep_their_rules_after_the_upgrade(api: Api, server: AppServer) -> None:
+    b = make_bookable(api, capacity=2, services=1)
+    day = day_ahead(server, 2)
+    open_day(api, b, day)
+    s0, s1 = slots(api, b, day)[:2]
+    (r,) = verified(api)
+    now = server.clock.now()
+    start = dt.datetime.fromisoformat(s0["start"])
+    old = {"_id": ObjectId(), "code": "OLDV1234", "user_id": r.id, "slot_id": s0["id"], "hall_id": b.hall_id,
+           "service_id": b.service_id, "date": day.isoformat(), "start": start, "end": start + dt.timedelta(hours=1),
+           "status": "booked", "created_at": now, "slot_key": f"{r.id}:{s0['id']}",
+           "day_key": f"{r.id}:{day.isoformat()}:0", "svc_key": f"{r.id}:{b.service_id}:{day.isoformat()}:0",
+           "open_key": f"{r.id}:0"}
+    server.run(server.ctx.db["appointments"].insert_one(old))
+    assert server.run(server.ctx.service("appointments").upgrade_old_documents()) == 1
+    doc = server.run(server.ctx.db["appointments"].find_one({"_id": old["_id"]}))
+    assert doc["keys"] == [f"s:{old['slot_key']}", f"d:{old['day_key']}", f"v:{old['svc_key']}", f"o:{old['open_key']}"]
+    assert doc["due_at"] == old["end"] and "day_key" not in doc
+    # Its person keys still count: the same resident cannot book another slot that day.
+    assert_error(book(api, r.access_token, s1["id"]), 409, "already_booked")

@@ -56,6 +56,14 @@ class _Request:
     answer: asyncio.Future
     doc: dict[str, Any] = field(default_factory=dict)
 
+    def reply(self, result: dict[str, Any] | None = None, error: BaseException | None = None) -> None:
+        """Answer the waiting request (unless it went away meanwhile)."""
+        if not self.answer.done():
+            if error is not None:
+                self.answer.set_exception(error)
+            else:
+                self.answer.set_result(result)
+
 
 class GroupCommit:
     """Requests for one key (a slot) are committed one group at a time: whatever arrives while a
@@ -82,8 +90,7 @@ class GroupCommit:
                     await self._commit(key, group)
                 except BaseException as e:  # noqa: BLE001 - every waiting request gets the failure
                     for r in group:
-                        if not r.answer.done():
-                            r.answer.set_exception(e)
+                        r.reply(error=e)
                     if not isinstance(e, Exception):
                         raise
         finally:
@@ -165,7 +172,7 @@ class BookingService:
         for r in group:
             refusal = self.rules.blocked(people.get(r.resident.id), now)
             if refusal is not None:
-                r.answer.set_exception(refusal)
+                r.reply(error=refusal)
             else:
                 r.doc = await self._new_doc(r.resident, slot, now)
                 live.append(r)
@@ -179,7 +186,7 @@ class BookingService:
                 try:
                     await self._insert_one_by_one(r.doc, refused[i])
                 except errors.AppError as e:
-                    r.answer.set_exception(e)
+                    r.reply(error=e)
                     continue
             inserted.append(r)
         await self._fault("after_insert")
@@ -191,7 +198,7 @@ class BookingService:
         if missed:
             await self.store.delete_pending([r.doc["_id"] for r in missed])
             for r in missed:
-                r.answer.set_exception(self._full(slot))
+                r.reply(error=self._full(slot))
         await self._fault("after_claim")
         if not placed:
             return
@@ -199,9 +206,9 @@ class BookingService:
         booked = await self._mark_booked([r.doc for r in placed], now)
         for r, doc in zip(placed, booked, strict=True):
             if doc is None:
-                r.answer.set_exception(errors.ServiceUnavailable("预约未完成，请重试"))
+                r.reply(error=errors.ServiceUnavailable("预约未完成，请重试"))
             else:
-                r.answer.set_result(doc)
+                r.reply(doc)
         self._announce_soon([d for d in booked if d is not None])
 
     async def _book_held(self, resident: Resident, slot_id: str, waitlist: dict[str, Any]) -> dict[str, Any]:

@@ -149,15 +149,26 @@ class ScheduleService:
                       for e in exceptions if e["service_id"] in ("*", schedule["service_id"]))
         return f"{schedule.get('version', 1)}|{int(hall_open)}|{excs}"
 
-    async def _write_day(self, schedule: dict[str, Any], hall: dict[str, Any], day: dt.date,
-                         exceptions: list[dict[str, Any]], *, release_now: bool = False) -> int:
-        planned = slotgen.plan_day(schedule, day, hall_open=hall["status"] == "active" and
-                                   self.catalogue.hall_open_on(hall, day), exceptions=exceptions)
-        day_start = slotgen.local_dt(day, "00:00").astimezone(UTC)
-        existing = await self.store.day_slots(schedule["hall_id"], schedule["service_id"], day_start,
-                                              day_start + dt.timedelta(days=1))
-        new, changed, retired = slotgen.plan_changes(schedule, day, planned, existing, self.clock.now(),
-                                                     release_now=release_now)
+    async def _write_days(self, schedule: dict[str, Any], hall: dict[str, Any], days: list[dt.date],
+                          exceptions: dict[str, list[dict[str, Any]]], *, release_now: bool = False) -> int:
+        """Make the slots of ``days`` match the plan: one read of what exists, one bulk write."""
+        first = slotgen.local_dt(min(days), "00:00").astimezone(UTC)
+        last = slotgen.local_dt(max(days), "00:00").astimezone(UTC) + dt.timedelta(days=1)
+        existing: dict[str, list[dict[str, Any]]] = {}
+        for slot in await self.store.day_slots(schedule["hall_id"], schedule["service_id"], first, last):
+            existing.setdefault(slot["date"], []).append(slot)
+        new: list[dict[str, Any]] = []
+        changed: list[tuple[Any, dict[str, Any]]] = []
+        retired: list[Any] = []
+        for day in days:
+            date = day.isoformat()
+            planned = slotgen.plan_day(schedule, day, hall_open=hall["status"] == "active" and
+                                       self.catalogue.hall_open_on(hall, day), exceptions=exceptions.get(date, []))
+            n, c, r = slotgen.plan_changes(schedule, day, planned, existing.get(date, []), self.clock.now(),
+                                           release_now=release_now)
+            new += n
+            changed += c
+            retired += r
         return await self.store.apply_slot_plan(new, changed, retired)
 
     async def _generate_day(self, schedule: dict[str, Any], day: dt.date, *, release_now: bool = False) -> int:
@@ -167,7 +178,7 @@ class ScheduleService:
         if hall is None:
             return 0
         exceptions = await self.store.exceptions_on(schedule["hall_id"], day.isoformat())
-        n = await self._write_day(schedule, hall, day, exceptions, release_now=release_now)
+        n = await self._write_days(schedule, hall, [day], {day.isoformat(): exceptions}, release_now=release_now)
         await self.store.mark_planned(schedule["_id"], {day.isoformat(): self._fingerprint(schedule, hall, day,
                                                                                            exceptions)}, [])
         return n
@@ -190,15 +201,17 @@ class ScheduleService:
             if hall is None:
                 continue
             marks = s.get("planned", {})
+            by_date: dict[str, list[dict[str, Any]]] = {}
+            for e in exceptions[hid]:
+                by_date.setdefault(e["date"], []).append(e)
             done: dict[str, str] = {}
             for d in range(int(s["release_days"]) + 2):
                 day = today + dt.timedelta(days=d)
-                date = day.isoformat()
-                day_excs = [e for e in exceptions[hid] if e["date"] == date]
-                fp = self._fingerprint(s, hall, day, day_excs)
-                if marks.get(date) != fp:
-                    n += await self._write_day(s, hall, day, day_excs)
-                    done[date] = fp
+                fp = self._fingerprint(s, hall, day, by_date.get(day.isoformat(), []))
+                if marks.get(day.isoformat()) != fp:
+                    done[day.isoformat()] = fp
+            if done:
+                n += await self._write_days(s, hall, [dt.date.fromisoformat(x) for x in done], by_date)
             past = [date for date in marks if date < today.isoformat()]
             if done or past:
                 await self.store.mark_planned(s["_id"], done, past)

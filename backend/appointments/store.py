@@ -24,7 +24,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from backend.db.mongo import CollectionSpec
 
@@ -229,23 +229,21 @@ class AppointmentStore:
         """Write a day's plan: insert new slots (never twice, even from two processes at once),
         set the planned fields of changed ones (``free`` recomputed from the same document), and
         retire those off the plan. Returns how many slots it wrote."""
+        if new:  # read as missing just before: inserted, not upserted (an upsert is a read and a write)
+            try:
+                await self._slots.insert_many(new, ordered=False)
+            except BulkWriteError as e:  # another process inserted some of them at the same instant
+                if any(w.get("code") != 11000 for w in e.details.get("writeErrors", [])):
+                    raise
         ops: list[UpdateOne] = []
-        for doc in new:
-            ops.append(UpdateOne({"hall_id": doc["hall_id"], "service_id": doc["service_id"], "start": doc["start"]},
-                                 {"$setOnInsert": doc}, upsert=True))
         for slot_id, fields in changed:
             ops.append(UpdateOne({"_id": slot_id}, [{"$set": {
                 **fields, "free": {"$subtract": [fields["capacity"], {"$add": ["$booked", "$held"]}]}}}]))
         for slot_id in retired:
             ops.append(UpdateOne({"_id": slot_id}, {"$set": {"status": "retired"}}))
-        if not ops:
-            return 0
-        try:
+        if ops:
             await self._slots.bulk_write(ops, ordered=False)
-        except BulkWriteError as e:  # another process inserted the same slots at the same instant
-            if any(w.get("code") != 11000 for w in e.details.get("writeErrors", [])):
-                raise
-        return len(ops)
+        return len(new) + len(ops)
 
     async def retire_future_slots(self, hall_id: str, service_ids: list[str], from_date: str) -> None:
         """Slots of withdrawn schedules are no longer offered (bookings in them stay valid)."""
@@ -566,7 +564,11 @@ class AppointmentStore:
             present = set((await col.index_information()).keys())
             for index in indexes:
                 if index in present:
-                    await col.drop_index(index)
+                    try:
+                        await col.drop_index(index)
+                    except OperationFailure as e:
+                        if e.code != 27:  # IndexNotFound: another process dropped it first
+                            raise
                     dropped.append(f"{name}.{index}")
         return dropped
 
