@@ -4,9 +4,11 @@ residents are not affected."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 import requests
+from PIL import Image
 
 from tests.support import Api, ResidentHandle, assert_error, new_resident
 from tests.support_appointments import book, make_bookable, open_day, slots
@@ -93,11 +95,12 @@ def test_uploads_are_limited_per_resident(limited: Api) -> None:
     if not _published(limited, "/api/v1/files"):
         pytest.skip("POST /api/v1/files is built on another branch")
     r = new_resident(limited, verified=True)
-    png = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
-           b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82")
+    shades = iter(range(10, 250, 10))
 
-    def upload() -> requests.Response:
-        return requests.post(limited.base + "/api/v1/files", files={"file": ("a.png", png, "image/png")},
+    def upload() -> requests.Response:  # a different picture each time (the same bytes are stored once)
+        buf = io.BytesIO()
+        Image.new("RGB", (8, 8), (next(shades), 30, 30)).save(buf, format="PNG")
+        return requests.post(limited.base + "/api/v1/files", files={"file": ("a.png", buf.getvalue(), "image/png")},
                              headers={"Authorization": f"Bearer {r.access_token}"}, timeout=30)
     assert [upload().status_code for _ in range(2)] == [201, 201]
     _limited(upload(), 3600)

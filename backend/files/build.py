@@ -19,7 +19,7 @@ def build(config: Config, deps: Deps) -> Domain:
 
     return Domain(
         "files", service=files,
-        routes=bind(handlers.default_handlers, files=files),
+        routes=bind(handlers.default_handlers, files=files, limiter=deps.need("limiter")),
         jobs=[JobSpec("files.sweep", files.sweep, config.files.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_files", "Uploaded materials by status.", by_status)],

@@ -42,6 +42,8 @@ class FilesHandler(ApiHandler):
             conn.set_body_timeout(self.files.cfg.upload_timeout_seconds)
         try:
             await super().prepare()
+            if posting:
+                await self.limiter.per_resident("uploads", self.principal.id)
         except errors.AppError as e:
             # Answered once the (small) body has been read and dropped: answering now would close
             # the connection under a client that is about to reuse it.
