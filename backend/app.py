@@ -20,6 +20,7 @@ from backend.appointments import build as appointments
 from backend.audit import build as audit
 from backend.cases import build as cases
 from backend.catalogue import build as catalogue
+from backend.complaints import build as complaints
 from backend.config import SANDBOX_GATEWAY, Config
 from backend.console import console_routes
 from backend.core.api import NotFoundHandler, log_request
@@ -40,7 +41,8 @@ log = logging.getLogger("zjb.app")
 
 # In dependency order: each builder may use what the ones before it provide.
 BUILDERS = [audit.build, identity.build, staff.build, catalogue.build, notify.build, appointments.build,
-            cases.build, payments.build]
+            cases.build, payments.build,
+            complaints.build]
 
 
 class Runtime:

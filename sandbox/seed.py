@@ -10,6 +10,7 @@ DEMO_STAFF: list[dict[str, Any]] = [
     {"username": "finance1", "display_name": "钱财务", "roles": ["finance"]},
     {"username": "supervisor1", "display_name": "孙监察", "roles": ["supervisor"]},
     {"username": "admin1", "display_name": "周管理", "roles": ["admin"]},
+    {"username": "hotline1", "display_name": "吴热线", "roles": ["hotline"]},
 ]
 
 
