@@ -18,6 +18,7 @@ from pymongo import AsyncMongoClient
 from backend import __version__
 from backend.appointments import build as appointments
 from backend.audit import build as audit
+from backend.authorizations import build as authorizations
 from backend.cases import build as cases
 from backend.catalogue import build as catalogue
 from backend.complaints import build as complaints
@@ -41,7 +42,7 @@ log = logging.getLogger("zjb.app")
 
 # In dependency order: each builder may use what the ones before it provide.
 BUILDERS = [audit.build, identity.build, staff.build, catalogue.build, notify.build, appointments.build,
-            cases.build, payments.build,
+            authorizations.build, cases.build, payments.build,
             complaints.build]
 
 

@@ -7,9 +7,13 @@ FORM = {"type": "object", "maxProperties": 50, "additionalProperties": {
     "anyOf": [string(maxLength=500), integer(), boolean()]}, "description": "申请表字段（键值）"}
 PROVIDED = array(string(pattern=r"^[a-z0-9_]{1,40}$"), maxItems=50, uniqueItems=True,
                  description="已提交的材料 key（来自办事指南）")
-SUBMIT = obj({"service_id": ID, "form": FORM, "materials": PROVIDED}, ["service_id", "form"])
-STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "materials": PROVIDED},
-                   ["resident_id", "service_id", "form"])
+SUBMIT = obj({"service_id": ID, "form": FORM, "materials": PROVIDED,
+              "on_behalf_of": string(minLength=1, maxLength=64, description="代办：授权人给我的授权编号")},
+             ["service_id", "form"])
+STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "materials": PROVIDED,
+                    "authorization_id": string(minLength=1, maxLength=64, description="居民给本人的帮办授权编号"),
+                    "identity_code": string(minLength=10, maxLength=200, description="居民当场出示的办事码")},
+                   ["service_id", "form"])
 RESUBMIT = obj({"form": FORM, "materials": PROVIDED, "note": string(maxLength=200)})
 TRANSITION = obj({
     "to": STATUS, "note": string(maxLength=500), "reason": string(maxLength=500, description="驳回理由（驳回必填）"),
@@ -17,7 +21,9 @@ TRANSITION = obj({
     "due": string(pattern=r"^\d{4}-\d{2}-\d{2}$", format="date", description="补正截止日期"),
 }, ["to"])
 ENTRY = obj({"status": STATUS, "at": DATETIME, "note": nullable(string()),
-             "actor": obj({"type": string(), "id": nullable(string()), "name": nullable(string())})},
+             "actor": obj({"type": string(), "id": nullable(string()), "name": nullable(string())}),
+             "agent": obj({"type": string(enum=["staff", "resident"]), "name_masked": string()},
+                          ["type", "name_masked"], description="代办人（脱敏）")},
             ["status", "at", "note"])
 MATERIAL = obj({"key": string(), "name": string(), "required": boolean(), "tolerable": boolean(), "provided": boolean()},
                ["key", "name", "provided"])
