@@ -17,6 +17,8 @@ DEMO_STAFF: list[dict[str, Any]] = [
 async def seed_demo_data(ctx: Any) -> None:
     from sandbox import seed_catalogue
     await seed_catalogue.seed(ctx)
+    from sandbox import seed_bundles
+    await seed_bundles.seed(ctx)
     from sandbox import seed_appointments
     await seed_appointments.seed(ctx)
     for s in DEMO_STAFF:
