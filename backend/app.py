@@ -19,6 +19,7 @@ from backend import __version__
 from backend.appointments import build as appointments
 from backend.audit import build as audit
 from backend.authorizations import build as authorizations
+from backend.bundles import build as bundles
 from backend.cases import build as cases
 from backend.catalogue import build as catalogue
 from backend.complaints import build as complaints
@@ -43,7 +44,7 @@ log = logging.getLogger("zjb.app")
 # In dependency order: each builder may use what the ones before it provide.
 BUILDERS = [audit.build, identity.build, staff.build, catalogue.build, notify.build, appointments.build,
             authorizations.build, cases.build, payments.build,
-            complaints.build]
+            bundles.build, complaints.build]
 
 
 class Runtime:

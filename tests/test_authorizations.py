@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support import Api, AppServer, ResidentHandle, assert_error, new_resident, staff_login
-from tests.support_cases import relogin, service
+from tests.support_cases import eventually, inbox, relogin, service
 
 
 @pytest.fixture
@@ -58,8 +58,9 @@ def test_a_clerk_files_only_with_a_grant_and_stops_when_it_is_revoked(api: Api, 
     first = mine["timeline"][0]
     assert first["agent"] == {"type": "staff", "name_masked": "王**"} and "帮办员王**" in first["note"]
     assert "actor" not in first
-    told = messages(server, elder.id, "authorization.used")
-    assert len(told) == 1 and case["serial"] in told[0]["payload"]["text"]
+    assert len(messages(server, elder.id, "authorization.used")) == 1
+    told = eventually(lambda: [m for m in inbox(api, elder) if m["title"] == "有人按您的授权代办了事项"])
+    assert told[0]["text"].startswith(f"帮办员王**按您的授权为您申请了“{svc['name']}”（办件编号 {case['serial']}）")
     # The audit log: who acted for whom, under which grant.
     admin = staff_login(api, role="admin")["access_token"]
     entries = api.get("/api/v1/staff/audit", params={"action": "case.file_for", "target_id": case["id"]},

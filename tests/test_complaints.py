@@ -213,6 +213,7 @@ def test_a_reply_nobody_answers_closes_after_seven_days(api: Api, server: AppSer
     assert api.get(f"/api/v1/complaints/{c['id']}", token=r.access_token).json()["status"] == "replied"
     clock.advance(hours=1, seconds=1)
     supervise(server)
+    relogin(api, r)
     done = api.get(f"/api/v1/complaints/{c['id']}", token=r.access_token).json()
     assert done["status"] == "closed" and done["feedback"] is None and done["can_feedback"] is False
     assert done["timeline"][-1]["note"] == "答复后 7 天未评价，自动办结"

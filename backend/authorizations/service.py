@@ -100,12 +100,11 @@ class AgencyDesk:
                                 details={"grantee_type": grantee["type"], "grantee_id": grantee["id"],
                                          "service_ids": service_ids, "days": days}, ip=ip)
         if grantee["type"] == "resident":
-            what = "、".join(s["name"] for s in services) if services else "全部事项"
             await self.outbox.emit("authorization.granted", user_id=grantee["id"],
                                    dedupe_key=f"authorization:{doc['_id']}:granted", payload={
-                                       "authorization_id": str(doc["_id"]), "title": "您收到一项代办授权",
-                                       "text": f"{doc['grantor']['name_masked']}授权您代为办理{what}，"
-                                               f"有效期 {days} 天。代办的办件归授权人所有。"})
+                                       "authorization_id": str(doc["_id"]), "grantor_name": doc["grantor"]["name_masked"],
+                                       "services": [x["name"] for x in services or []],
+                                       "expires_at": doc["expires_at"].isoformat()})
         return self.view(doc, now)
 
     async def _grantee(self, resident: Resident, g: dict[str, Any]) -> dict[str, Any]:
@@ -147,8 +146,7 @@ class AgencyDesk:
         if doc["grantee"]["type"] == "resident":
             await self.outbox.emit("authorization.revoked", user_id=doc["grantee"]["id"],
                                    dedupe_key=f"authorization:{grant_id}:revoked", payload={
-                                       "authorization_id": grant_id, "title": "代办授权已撤销",
-                                       "text": f"{doc['grantor']['name_masked']}已撤销对您的代办授权，您不能再代其办理。"})
+                                       "authorization_id": grant_id, "grantor_name": doc["grantor"]["name_masked"]})
         return self.view(await self.store.get(grant_id) or doc, now)
 
     async def identity_code(self, resident: Resident) -> dict[str, Any]:
@@ -219,15 +217,12 @@ class AgencyDesk:
             details={"for": agency.applicant_id, "via": agency.via, "authorization_id": agency.authorization_id,
                      "service_id": case["service_id"]}, ip=ip, session=session)
         if agency.via == "grant":
-            role = "帮办员" if agency.agent["type"] == "staff" else "代办人"
             await self.outbox.emit("authorization.used", user_id=agency.applicant_id, session=session,
                                    dedupe_key=f"authorization:{agency.authorization_id}:case:{case['_id']}", payload={
                                        "authorization_id": agency.authorization_id, "application_id": str(case["_id"]),
                                        "serial": case["serial"], "service_name": case["service_name"],
-                                       "title": "有人按您的授权代办了事项",
-                                       "text": f"{role}{agency.agent['name_masked']}按您的授权为您申请了"
-                                               f"“{case['service_name']}”（办件编号 {case['serial']}）。如非本人授权，"
-                                               f"请立即在小程序中撤销授权并联系 12345。"})
+                                       "agent_role": "帮办员" if agency.agent["type"] == "staff" else "代办人",
+                                       "agent_name": agency.agent["name_masked"]})
 
     # -- the clerk's 帮办 desk ---------------------------------------------------------------------
 

@@ -28,11 +28,11 @@ from backend.config import BundlesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
+from backend.core.labels import BUNDLE_STATUS
 from backend.core.schema import validate
 
 TERMINAL = ("completed", "rejected", "withdrawn")
-OVERALL = {"submitted": "已提交", "in_progress": "办理中", "correction_requested": "需补正",
-           "completed": "已全部办结", "partly_completed": "部分办结", "closed": "未获批准"}
+OVERALL = BUNDLE_STATUS
 FIELD_TYPES = ("string", "text", "integer", "date", "choice", "id_number", "phone")
 STAFF_READ = ("clerk", "approver", "finance", "supervisor")
 
@@ -269,9 +269,7 @@ class BundleService:
             await self.outbox.emit("bundle.submitted", user_id=resident.id, session=s,
                                    dedupe_key=f"bundle:{bundle_id}:submitted", payload={
                                        "bundle_id": str(bundle_id), "serial": bundle["serial"], "name": event["name"],
-                                       "title": "“一件事”已提交",
-                                       "text": f"您的“{event['name']}”已提交（一件事编号 {bundle['serial']}），"
-                                               f"共 {len(docs)} 个事项同时办理，全部办结后会通知您。"})
+                                       "count": len(docs)})
             return bundle
         await self._tx(work)
         return {**self._view(bundle, ["submitted"] * len(docs)),
@@ -382,18 +380,14 @@ class BundleService:
                                              now + dt.timedelta(seconds=self.cfg.recheck_seconds))
                 continue
             overall = overall_status(statuses)
-            text = {"completed": f"您的“{b['name']}”（一件事编号 {b['serial']}）所含 {len(statuses)} 个事项已全部办结。",
-                    "partly_completed": f"您的“{b['name']}”（一件事编号 {b['serial']}）已办理完毕，其中部分事项未获批准，"
-                                        f"详情请查看各办件。",
-                    "closed": f"您的“{b['name']}”（一件事编号 {b['serial']}）所含事项均未获批准，详情请查看各办件。"}[overall]
 
-            async def work(s: Any, b: dict[str, Any] = b, overall: str = overall, text: str = text) -> bool:
+            async def work(s: Any, b: dict[str, Any] = b, overall: str = overall) -> bool:
                 if not await self.store.finish(b["_id"], overall, now, s):
                     return False
                 await self.outbox.emit("bundle.completed", user_id=b["user_id"], session=s,
                                        dedupe_key=f"bundle:{b['_id']}:done", payload={
                                            "bundle_id": str(b["_id"]), "serial": b["serial"], "name": b["name"],
-                                           "status": overall, "title": "“一件事”已办结", "text": text})
+                                           "status": overall, "count": len(b["cases"])})
                 return True
             if await self._tx(work):
                 told += 1

@@ -26,10 +26,10 @@ from backend.config import ComplaintsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_staff_role
 from backend.core.clock import TZ, Clock
+from backend.core.labels import COMPLAINT_STATUS
 from backend.complaints.store import OPEN, ComplaintStore, object_id
 
 CATEGORIES = {"complaint": "投诉", "request": "求助", "suggestion": "建议", "consultation": "咨询"}
-STATUS_NAMES = {"received": "已登记", "assigned": "办理中", "replied": "已答复", "closed": "已办结"}
 HOTLINE = ("hotline",)
 DEPARTMENT = ("clerk", "approver")
 READERS = ("hotline", "clerk", "approver", "supervisor")
@@ -121,9 +121,7 @@ class ComplaintService:
             key = now.astimezone(TZ).strftime("%Y%m%d")
             doc["serial"] = f"GD{key}{await self.store.next_serial_number(key, s):06d}"
             doc["_id"] = await self.store.insert(doc, s)
-            await self._tell(doc, "complaint.received", "诉求已登记",
-                             f"您反映的{CATEGORIES[doc['category']]}已登记，工单号 {doc['serial']}，"
-                             f"我们将于{_day(doc['due'])}前转交承办部门。", s)
+            await self._tell(doc, "complaint.received", {"due": doc["due"].isoformat()}, s)
             return doc
         return self.view(await self._tx(work), staff=False)
 
@@ -146,7 +144,7 @@ class ComplaintService:
             note = "群众满意" if body["satisfied"] else "群众仍不满意，工单办结"
             update = self._move("closed", now, note, {"type": "resident"}, {
                 "feedback": feedback, "closed_reason": "feedback", "closed_at": now}, unset=("close_at",))
-            words = ("工单已办结", f"感谢您的评价，工单 {doc['serial']} 已办结。")
+            kind, extra = "complaint.closed", {"reason": "satisfied" if body["satisfied"] else "unsatisfied"}
         else:
             back = "assigned" if doc.get("department_id") else "received"
             days = self.cfg.reply_working_days if back == "assigned" else self.cfg.assign_working_days
@@ -156,10 +154,10 @@ class ComplaintService:
                 "first_feedback": feedback, "reopened": True, "stage": "reply" if back == "assigned" else "assign",
                 "previous_reply": doc["reply"], "reply": None, "replied_at": None, "on_time": None, **stage},
                 unset=("close_at",))
-            where = f"退回{doc['department_name']}" if back == "assigned" else "退回 12345 热线"
-            words = ("工单已重新办理", f"您对工单 {doc['serial']} 的答复不满意，已{where}重新办理，"
-                                    f"将于{_day(stage['due'])}前再次答复。")
-        new = await self._commit(doc, update, "complaint.feedback", words)
+            kind, extra = "complaint.reopened", {
+                "returned_to": doc["department_name"] if back == "assigned" else "12345热线",
+                "due": stage["due"].isoformat()}
+        new = await self._commit(doc, update, kind, extra)
         await self.audit.record(actor=resident_actor(resident), action="complaint.feedback", target_type="complaint",
                                 target_id=str(doc["_id"]), details={"satisfied": body["satisfied"]})
         return self.view(new, staff=False)
@@ -193,8 +191,8 @@ class ComplaintService:
         update = self._move("assigned", now, text, _actor(staff), {
             "department_id": dept["id"], "department_name": dept["name"], "stage": "reply",
             "assigned_at": now, **stage})
-        new = await self._commit(doc, update, "complaint.assigned", (
-            "工单已转交办理", f"您的工单 {doc['serial']} 已转交{dept['name']}办理，将于{_day(stage['due'])}前答复。"))
+        new = await self._commit(doc, update, "complaint.assigned", {"department_name": dept["name"],
+                                                                     "due": stage["due"].isoformat()})
         await self.audit.record(actor=staff_actor(staff), action="complaint.assign", target_type="complaint",
                                 target_id=str(doc["_id"]), details={"department_id": department_id}, ip=ip)
         return self.view(new, staff=True)
@@ -218,17 +216,15 @@ class ComplaintService:
             "reply": reply, "replied_at": now, "on_time": on_time, "stage": None,
             "close_at": now + dt.timedelta(days=self.cfg.close_after_days)})
 
+        said = {"replied_by": by, "reply": reply["text"], "close_after_days": self.cfg.close_after_days}
+
         async def followers(s: Any) -> None:
             for f in await self.store.merged_into(str(doc["_id"]), session=s):
                 await self.store.copy_reply(f["_id"], reply, s)
                 await self.outbox.emit("complaint.replied", user_id=f["user_id"], session=s,
                                        dedupe_key=f"complaint:{f['_id']}:master-reply:{doc['version']}",
-                                       payload=self._payload(f, "工单已答复",
-                                                             f"您反映的问题已随工单 {doc['serial']} 一并办理，"
-                                                             f"{by}答复：{reply['text']}"))
-        new = await self._commit(doc, update, "complaint.replied", (
-            "工单已答复", f"您的工单 {doc['serial']} 已由{by}答复：{reply['text']} 请在 {self.cfg.close_after_days} 天内"
-                     f"告诉我们是否满意。"), also=followers)
+                                       payload=self._payload(f, {**said, "master_serial": doc["serial"]}))
+        new = await self._commit(doc, update, "complaint.replied", said, also=followers)
         await self.audit.record(actor=staff_actor(staff), action="complaint.reply", target_type="complaint",
                                 target_id=str(doc["_id"]), details={"on_time": on_time}, ip=ip)
         return self.view(new, staff=True)
@@ -251,9 +247,7 @@ class ComplaintService:
         update = self._move("closed", now, f"与工单 {master['serial']} 反映的问题相同，合并办理", _actor(staff), {
             "merged_into": {"id": str(master["_id"]), "serial": master["serial"]}, "closed_reason": "merged",
             "closed_at": now}, unset=("light", "light_at"))
-        new = await self._commit(doc, update, "complaint.merged", (
-            "工单已合并办理", f"您的工单 {doc['serial']} 反映的问题与工单 {master['serial']} 相同，已合并办理，"
-                       f"答复后会同时告知您。"))
+        new = await self._commit(doc, update, "complaint.merged", {"master_serial": master["serial"]})
         await self.audit.record(actor=staff_actor(staff), action="complaint.merge", target_type="complaint",
                                 target_id=str(doc["_id"]), details={"into": master["serial"]}, ip=ip)
         return self.view(new, staff=True)
@@ -296,8 +290,8 @@ class ComplaintService:
                                 {"type": "system"}, {"closed_reason": "no_feedback", "closed_at": now},
                                 unset=("close_at",))
             try:
-                await self._commit(doc, update, "complaint.closed", (
-                    "工单已办结", f"您的工单 {doc['serial']} 答复后 {self.cfg.close_after_days} 天未收到评价，已自动办结。"))
+                await self._commit(doc, update, "complaint.closed", {
+                    "reason": "no_feedback", "close_after_days": self.cfg.close_after_days})
             except errors.InvalidState:
                 continue  # the resident answered meanwhile
             await self.audit.record(actor=system_actor("complaints"), action="complaint.close", target_type="complaint",
@@ -305,14 +299,13 @@ class ComplaintService:
         return changed
 
     async def _alert(self, doc: dict[str, Any], light: str) -> None:
-        who = doc.get("department_name") or "12345热线"
-        what = "分派" if doc["stage"] == "assign" else "答复"
-        when = doc["due"].astimezone(TZ).strftime("%m月%d日 %H:%M").lstrip("0")
-        text = (f"工单 {doc['serial']} 已超过{what}时限（{when}），请{who}尽快办理。" if light == "red"
-                else f"工单 {doc['serial']} 将于{when}到期，请{who}抓紧{what}。")
-        await self.outbox.alert_staff(f"complaint.{light}", payload={"serial": doc["serial"], "text": text},
-                                      department_id=doc.get("department_id"),
-                                      dedupe_key=f"complaint:{doc['_id']}:{doc['version']}:{light}")
+        """Alert who is responsible now: the department once assigned, else the 12345 hotline."""
+        await self.outbox.alert_staff(f"complaint.{light}", department_id=doc.get("department_id"),
+                                      dedupe_key=f"complaint:{doc['_id']}:{doc['version']}:{light}", payload={
+                                          "complaint_id": str(doc["_id"]), "serial": doc["serial"],
+                                          "category": CATEGORIES[doc["category"]], "stage": doc["stage"],
+                                          "responsible": doc.get("department_name") or "12345热线",
+                                          "due": doc["due"].isoformat()})
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -334,14 +327,14 @@ class ComplaintService:
             update["$unset"] = {k: "" for k in drop}
         return update
 
-    async def _commit(self, doc: dict[str, Any], update: dict[str, Any], kind: str, words: tuple[str, str],
+    async def _commit(self, doc: dict[str, Any], update: dict[str, Any], kind: str, extra: dict[str, Any],
                       also: Callable[[Any], Awaitable[None]] | None = None) -> dict[str, Any]:
         async def work(s: Any) -> dict[str, Any] | None:
             new = await self.store.move(doc["_id"], status=doc["status"], version=doc["version"], update=update,
                                         session=s)
             if new is None:
                 return None
-            await self._tell(new, kind, *words, s)
+            await self._tell(new, kind, extra, s)
             if also is not None:
                 await also(s)
             return new
@@ -350,15 +343,16 @@ class ComplaintService:
             raise errors.InvalidState("工单状态已被他人更新，请刷新后重试", details={"status": doc["status"]})
         return new
 
-    async def _tell(self, doc: dict[str, Any], kind: str, title: str, text: str, session: Any) -> None:
+    async def _tell(self, doc: dict[str, Any], kind: str, extra: dict[str, Any], session: Any) -> None:
         await self.outbox.emit(kind, user_id=doc["user_id"], session=session,
                                dedupe_key=f"complaint:{doc['_id']}:{doc['version']}",
-                               payload=self._payload(doc, title, text))
+                               payload=self._payload(doc, extra))
 
     @staticmethod
-    def _payload(doc: dict[str, Any], title: str, text: str) -> dict[str, Any]:
+    def _payload(doc: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+        """What notify's words for complaints read (notify/messages.py)."""
         return {"complaint_id": str(doc["_id"]), "serial": doc["serial"], "status": doc["status"],
-                "category": CATEGORIES[doc["category"]], "title": title, "text": text}
+                "category": CATEGORIES[doc["category"]], **extra}
 
     def _page(self, docs: list[dict[str, Any]], limit: int, *, staff: bool) -> dict[str, Any]:
         more = len(docs) > limit
@@ -373,7 +367,7 @@ class ComplaintService:
             "id": str(d["_id"]), "serial": d["serial"], "category": d["category"],
             "category_name": CATEGORIES[d["category"]], "content": d["content"], "location": d.get("location"),
             "attachments": d.get("attachments", []), "contact_ok": d.get("contact_ok", False),
-            "status": d["status"], "status_name": STATUS_NAMES[d["status"]],
+            "status": d["status"], "status_name": COMPLAINT_STATUS[d["status"]],
             "due": d.get("due") if open_ else None, "light": d.get("light") if open_ else None,
             "stage": d.get("stage") if open_ else None,
             "department_id": d.get("department_id"), "department_name": d.get("department_name"),
@@ -408,7 +402,3 @@ def _cursor(value: str | None) -> Any:
         raise errors.InvalidInput({"cursor": "无效的游标"})
     return oid
 
-
-def _day(value: dt.datetime) -> str:
-    local = value.astimezone(TZ)
-    return f"{local.month}月{local.day}日"

@@ -66,6 +66,29 @@ OUTBOX_STATUS = {
     "skipped": "未发送",
 }
 
+COMPLAINT_STATUS = {
+    "received": "已登记",
+    "assigned": "办理中",
+    "replied": "已答复",
+    "closed": "已办结",
+}
+
+# A bundle (一件事) as a whole, from its cases' statuses.
+BUNDLE_STATUS = {
+    "submitted": "已提交",
+    "in_progress": "办理中",
+    "correction_requested": "待补正",
+    "completed": "已全部办结",
+    "partly_completed": "部分办结",
+    "closed": "未获批准",
+}
+
+GRANT_STATUS = {
+    "active": "有效",
+    "revoked": "已撤销",
+    "expired": "已过期",
+}
+
 # Every table by the kind of thing it labels (the generated JavaScript modules use these names).
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "case": CASE_STATUS,
@@ -75,6 +98,9 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     "payment": PAYMENT_STATUS,
     "refund": REFUND_STATUS,
     "outbox": OUTBOX_STATUS,
+    "complaint": COMPLAINT_STATUS,
+    "bundle": BUNDLE_STATUS,
+    "grant": GRANT_STATUS,
 }
 
 
