@@ -10,8 +10,11 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import io
 import os
 import struct
+
+import qrcode
 
 from backend.core.clock import UTC
 
@@ -53,3 +56,10 @@ class IdentityCodes:
         if now.timestamp() >= expires:
             return None
         return body[:12].hex()
+
+
+def qr_png_base64(code: str) -> str:
+    """The code as a QR image (PNG, base64) for the mini-program to show."""
+    buf = io.BytesIO()
+    qrcode.make(code, border=2).save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()

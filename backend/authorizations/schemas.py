@@ -20,7 +20,8 @@ GRANT = obj({
     "created_at": DATETIME, "expires_at": DATETIME, "revoked_at": nullable(DATETIME),
 }, ["id", "status", "grantee", "service_ids", "expires_at"])
 GRANTS = list_of(GRANT)
-CODE = obj({"code": string(), "expires_at": DATETIME, "valid_seconds": integer()}, ["code", "expires_at"])
+CODE = obj({"code": string(), "expires_at": DATETIME, "valid_seconds": integer(),
+            "qr_png_base64": string(description="办事码二维码（PNG，base64）")}, ["code", "expires_at"])
 RESIDENT = obj({"id": string(), "name_masked": nullable(string()), "id_number_masked": nullable(string()),
                 "realname_verified": {"type": "boolean"}, "grants": array(GRANT)},
                ["id", "name_masked", "id_number_masked", "grants"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
-from backend.authorizations.codes import IdentityCodes
+from backend.authorizations.codes import IdentityCodes, qr_png_base64
 from backend.authorizations.store import GrantStore, object_id
 from backend.config import AuthorizationsConfig
 from backend.core import errors
@@ -152,7 +152,7 @@ class AgencyDesk:
     async def identity_code(self, resident: Resident) -> dict[str, Any]:
         access_realname(resident)
         code, expires = self.codes.issue(resident.id, self.clock.now())
-        return {"code": code, "expires_at": expires, "valid_seconds": self.codes.ttl}
+        return {"code": code, "expires_at": expires, "valid_seconds": self.codes.ttl, "qr_png_base64": qr_png_base64(code)}
 
     def view(self, d: dict[str, Any], now: dt.datetime, *, received: bool = False) -> dict[str, Any]:
         status = "expired" if d["status"] == "active" and d["expires_at"] <= now else d["status"]

@@ -12,7 +12,9 @@ function split(form) {
 }
 
 module.exports = {
-  apply: (serviceId, form) => http.post('/applications', { service_id: serviceId, ...split(form) }),
+  // onBehalfOf: the id of a grant someone gave this resident (代办): the case is theirs.
+  apply: (serviceId, form, onBehalfOf) => http.post('/applications', {
+    service_id: serviceId, ...split(form), ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}) }),
   list: (cursor) => http.get('/applications', { query: { cursor } }),
   get: (caseId) => http.get(`/applications/${id(caseId)}`),
   resubmit: (caseId, form) => http.post(`/applications/${id(caseId)}/resubmit`, split(form)),

@@ -9,10 +9,11 @@ const PHONE = /^1[3-9]\d{9}$/;
 Page(withBase({
   data: {
     serviceId: '', caseId: '', service: null, materials: [], phone: '', note: '',
-    phoneError: '', materialsError: '', correction: '', busy: false,
+    phoneError: '', materialsError: '', correction: '', busy: false, onBehalfOf: '', grantor: '',
   },
   onLoad(options = {}) {
-    this.setData({ serviceId: options.service_id || '', caseId: options.case_id || '' });
+    this.setData({ serviceId: options.service_id || '', caseId: options.case_id || '',
+      onBehalfOf: options.on_behalf_of || '', grantor: options.grantor ? decodeURIComponent(options.grantor) : '' });
     wx.setNavigationBarTitle({ title: options.case_id ? '补正材料' : '在线申请' });
     this.reload();
   },
@@ -76,7 +77,7 @@ Page(withBase({
     try {
       const kase = this.data.caseId
         ? await cases.resubmit(this.data.caseId, form)
-        : await cases.apply(this.data.serviceId, form);
+        : await cases.apply(this.data.serviceId, form, this.data.onBehalfOf);
       wx.redirectTo({ url: `/pages/case/detail/index?id=${kase.id || this.data.caseId}&new=1` });
     } catch (e) {
       if (e.code === 'realname_required') {
