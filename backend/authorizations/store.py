@@ -12,7 +12,7 @@ from backend.db.mongo import CollectionSpec
 COLLECTIONS = [
     CollectionSpec("authorizations", indexes=(
         IndexModel([("grantor_id", ASCENDING), ("_id", DESCENDING)]),
-        IndexModel([("grantee.type", ASCENDING), ("grantee.id", ASCENDING), ("_id", DESCENDING)]),
+        IndexModel([("grantee.type", ASCENDING), ("grantee.id", ASCENDING), ("grantor_id", ASCENDING)]),
     ), validator={"$jsonSchema": {
         "bsonType": "object",
         "required": ["grantor_id", "grantee", "status", "created_at", "expires_at"],

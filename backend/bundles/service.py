@@ -370,7 +370,7 @@ class BundleService:
 
     async def watch(self) -> int:
         """Tell residents whose bundles have every case finished, once; look at the others later.
-        Reads only bundles due for a look (partial index on ``check_at``)."""
+        Reads only bundles due for a look (sparse index on ``check_at``)."""
         now = self.clock.now()
         told = 0
         for b in await self.store.checks_due(now):

@@ -20,8 +20,7 @@ COLLECTIONS = [
     CollectionSpec("bundles", indexes=(
         IndexModel([("serial", ASCENDING)], unique=True),
         IndexModel([("user_id", ASCENDING), ("_id", DESCENDING)]),
-        IndexModel([("check_at", ASCENDING)], name="check_due",
-                   partialFilterExpression={"check_at": {"$type": "date"}}),
+        IndexModel([("check_at", ASCENDING)], name="check_due", sparse=True),  # open bundles only
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "user_id", "life_event_id", "cases", "status", "created_at"],
                                   "properties": {"status": {"enum": ["open", "done"]}}}},

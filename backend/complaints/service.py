@@ -272,7 +272,7 @@ class ComplaintService:
 
     async def supervise(self) -> int:
         """Lights of open complaints whose light is due to change, with alerts; then close replies
-        nobody answered for ``close_after_days``. Both read only what is due (partial indexes)."""
+        nobody answered for ``close_after_days``. Both read only what is due (sparse indexes)."""
         now = self.clock.now()
         changed = 0
         for doc in await self.store.lights_due(now):

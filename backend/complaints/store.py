@@ -1,6 +1,6 @@
 """Every query of complaints (12345 工单) and their serial counter.
 
-The periodic jobs read only what is due, through partial indexes that hold open work alone:
+The periodic jobs read only what is due, through sparse indexes that hold open work alone:
 ``light_at`` (the moment an open complaint's light next changes) and ``close_at`` (the moment a
 reply nobody answered closes). Neither grows with the complaints already closed.
 """
@@ -24,12 +24,11 @@ COLLECTIONS = [
         IndexModel([("user_id", ASCENDING), ("_id", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("_id", DESCENDING)]),
         IndexModel([("department_id", ASCENDING), ("status", ASCENDING), ("_id", DESCENDING)]),
-        IndexModel([("light_at", ASCENDING)], name="light_due",
-                   partialFilterExpression={"light_at": {"$type": "date"}}),
-        IndexModel([("close_at", ASCENDING)], name="close_due",
-                   partialFilterExpression={"close_at": {"$type": "date"}}),
-        IndexModel([("merged_into.id", ASCENDING)], name="merged_into",
-                   partialFilterExpression={"merged_into.id": {"$type": "string"}}),
+        # Sparse, not partial: SecantusDB's planner uses a sparse index for these range reads and
+        # ignores a partial one (measured: docs/bundles-complaints-agency.md).
+        IndexModel([("light_at", ASCENDING)], name="light_due", sparse=True),
+        IndexModel([("close_at", ASCENDING)], name="close_due", sparse=True),
+        IndexModel([("merged_into.id", ASCENDING)], name="merged_into", sparse=True),
     ), validator={"$jsonSchema": {
         "bsonType": "object",
         "required": ["serial", "user_id", "category", "content", "status", "version", "timeline", "created_at"],
