@@ -20,7 +20,7 @@ def build(config: Config, deps: Deps) -> Domain:
         config=config.bundles)
     return Domain(
         "bundles", service=bundles,
-        routes=bind(handlers.default_handlers, bundles=bundles),
+        routes=bind(handlers.default_handlers, bundles=bundles, limiter=deps.need("limiter")),
         jobs=[JobSpec("bundles.watch", bundles.watch, config.bundles.watch_interval_seconds)],
         collections=list(COLLECTIONS),
         provides={"bundles": bundles},

@@ -20,7 +20,7 @@ def build(config: Config, deps: Deps) -> Domain:
         config=config.complaints)
     return Domain(
         "complaints", service=complaints,
-        routes=bind(handlers.default_handlers, complaints=complaints),
+        routes=bind(handlers.default_handlers, complaints=complaints, limiter=deps.need("limiter")),
         jobs=[JobSpec("complaints.supervise", complaints.supervise, config.complaints.supervision_interval_seconds)],
         collections=list(COLLECTIONS),
     )
