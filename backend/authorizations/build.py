@@ -25,7 +25,7 @@ class _LateCaseSerials:
 
 
 def build(config: Config, deps: Deps) -> Domain:
-    agency = AgencyDesk(store=GrantStore(deps.db), residents=deps.need("resident_lookup"), staff=deps.need("staff"),
+    agency = AgencyDesk(store=GrantStore(deps.db), residents=deps.need("user_directory"), staff=deps.need("staff"),
                         catalogue=deps.need("catalogue"),
                         codes=IdentityCodes(config.security.jwt_secret, config.authorizations.identity_code_seconds),
                         outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock,

@@ -26,12 +26,12 @@ from backend.identity.idnumber import mask_name
 FILERS = ("clerk",)   # staff who file cases at the window may be named as 帮办员
 
 
-class ResidentLookup(Protocol):
-    """Residents by id, ID number or name (keyed hashes), masked (identity's ``resident_lookup``)."""
+class Residents(Protocol):
+    """Residents, masked (identity's ``user_directory``): by id, and by exact ID number or full
+    name (matched by their keyed hashes)."""
 
-    async def get(self, user_id: str) -> dict[str, Any] | None: ...
-    async def by_id_number(self, id_number: str) -> dict[str, Any] | None: ...
-    async def by_name(self, name: str, limit: int = 20) -> list[dict[str, Any]]: ...
+    async def get(self, user_id: str) -> Any: ...            # UserRef | None
+    async def find(self, q: str) -> list[Any]: ...            # [UserRef]
 
 
 class CaseSerials(Protocol):
@@ -56,7 +56,7 @@ class Agency:
 
 
 class AgencyDesk:
-    def __init__(self, *, store: GrantStore, residents: ResidentLookup, staff: Any, catalogue: Any,
+    def __init__(self, *, store: GrantStore, residents: Residents, staff: Any, catalogue: Any,
                  codes: IdentityCodes, outbox: Any, audit: AuditLog, clock: Clock, config: AuthorizationsConfig,
                  cases: CaseSerials | None = None):
         self.store = store
@@ -88,10 +88,10 @@ class AgencyDesk:
                 except errors.NotFound:
                     raise errors.InvalidInput({"service_ids": "包含不存在或已停办的事项"}, details={"unknown": [sid]}) from None
                 services.append({"id": svc["id"], "name": svc["name"]})
-        me = await self.residents.get(resident.id) or {}
+        me = await self.residents.get(resident.id)
         now = self.clock.now()
-        doc = {"grantor_id": resident.id, "grantor": {"name_masked": me.get("name_masked") or "",
-                                                      "id_number_masked": me.get("id_number_masked") or ""},
+        doc = {"grantor_id": resident.id, "grantor": {"name_masked": (me and me.name_masked) or "",
+                                                      "id_number_masked": (me and me.id_number_masked) or ""},
                "grantee": grantee, "service_ids": service_ids, "services": services, "days": days,
                "status": "active", "created_at": now, "expires_at": now + dt.timedelta(days=days)}
         doc["_id"] = await self.store.add(doc)
@@ -118,12 +118,13 @@ class AgencyDesk:
             return {"type": "staff", "id": staff["id"], "username": staff["username"], "name_masked": mask_name(name)}
         if not g.get("id_number"):
             raise errors.InvalidInput({"grantee.id_number": "请填写被授权人的身份证号"})
-        other = await self.residents.by_id_number(g["id_number"])
-        if other is None or not other["realname_verified"] or other.get("status") != "active":
+        found = await self.residents.find(g["id_number"].strip().upper()) if len(g["id_number"].strip()) == 18 else []
+        other = found[0] if found else None
+        if other is None or not other.realname_verified:
             raise errors.InvalidInput({"grantee.id_number": "被授权人须已在指尖办完成实名认证"})
-        if other["id"] == resident.id:
+        if other.id == resident.id:
             raise errors.InvalidInput({"grantee.id_number": "不能授权给本人"})
-        return {"type": "resident", "id": other["id"], "name_masked": other["name_masked"] or ""}
+        return {"type": "resident", "id": other.id, "name_masked": other.name_masked or ""}
 
     async def list_given(self, resident: Resident) -> dict[str, Any]:
         now = self.clock.now()
@@ -230,17 +231,15 @@ class AgencyDesk:
         """Residents by ID number, case serial or name, each with their active grants to this clerk."""
         access_staff_role(staff, FILERS)
         q = q.strip()
-        if len(q) == 18 and q[:17].isdigit():
-            by, found = "id_number", [r for r in [await self.residents.by_id_number(q)] if r]
-        elif q.upper().startswith("ZJB") and self.cases is not None:
+        if q.upper().startswith("ZJB") and self.cases is not None:
             by = "serial"
             owner = await self.cases.applicant_of_serial(q.upper())
             found = [r for r in [await self.residents.get(owner)] if r] if owner else []
         else:
-            by, found = "name", await self.residents.by_name(q)
+            by, found = "id_number_or_name", await self.residents.find(q)
         await self.audit.record(actor=staff_actor(staff), action="resident.search", target_type="resident",
                                 details={"by": by, "found": len(found)}, ip=ip)
-        return {"items": [await self._with_grants(staff, r) for r in found if r["realname_verified"]],
+        return {"items": [await self._with_grants(staff, r) for r in found if r.realname_verified],
                 "next_cursor": None}
 
     async def identify(self, staff: Staff, code: str, ip: str) -> dict[str, Any]:
@@ -255,11 +254,11 @@ class AgencyDesk:
                                 target_id=user_id, ip=ip)
         return await self._with_grants(staff, resident)
 
-    async def _with_grants(self, staff: Staff, r: dict[str, Any]) -> dict[str, Any]:
+    async def _with_grants(self, staff: Staff, r: Any) -> dict[str, Any]:
         now = self.clock.now()
-        grants = [self.view(d, now) for d in await self.store.to_grantee("staff", staff.id, grantor_id=r["id"])]
-        return {"id": r["id"], "name_masked": r["name_masked"], "id_number_masked": r["id_number_masked"],
-                "realname_verified": r["realname_verified"], "grants": [g for g in grants if g["status"] == "active"]}
+        grants = [self.view(d, now) for d in await self.store.to_grantee("staff", staff.id, grantor_id=r.id)]
+        return {"id": r.id, "name_masked": r.name_masked, "id_number_masked": r.id_number_masked,
+                "realname_verified": r.realname_verified, "grants": [g for g in grants if g["status"] == "active"]}
 
 
 def _staff_mask(staff: Staff) -> str:

@@ -272,8 +272,12 @@ async function renderCases(main) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const residentId = finder.chosen();
+    if (!residentId && !code.value.trim()) {
+      notice(slot, '请先查找并选择申请人', 'error');
+      return;
+    }
     if (!code.value.trim()) {
-      notice(slot, '请扫描居民的办事码（本人到场）；居民授权代办的请到“帮办代办”办理', 'error');
+      notice(slot, '请扫描申请人的办事码（本人到场）；居民授权代办的请到“帮办代办”办理', 'error');
       return;
     }
     const received = [...mats.querySelectorAll('input:checked')].map((i) => i.value);

@@ -55,8 +55,8 @@ async function renderTriage(main) {
     const box = h('article', { class: 'card complaint', dataset: { serial: c.serial } }, summary(c), slot);
     const done = async (label, r) => {
       if (r) {
-        notice(msg, `${c.serial}：${label}`);
         await load();
+        notice(msg, `${c.serial}：${label}`);
       }
     };
     if (c.status === 'received' || c.status === 'assigned') {
@@ -115,8 +115,8 @@ async function renderReply(main) {
     const send = button('答复群众', async (e) => {
       const r = await act(slot, () => api.post(`/staff/complaints/${c.id}/reply`, { reply: text.value.trim() }), e.target);
       if (r) {
-        notice(msg, `${c.serial}：已答复${r.on_time ? '' : '（已超时限）'}`);
         await load();
+        notice(msg, `${c.serial}：已答复${r.on_time ? '' : '（已超时限）'}`);
       }
     }, { class: 'primary' });
     return h('article', { class: 'card complaint', dataset: { serial: c.serial } }, summary(c), slot,
