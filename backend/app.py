@@ -18,8 +18,11 @@ from pymongo import AsyncMongoClient
 from backend import __version__
 from backend.appointments import build as appointments
 from backend.audit import build as audit
+from backend.authorizations import build as authorizations
+from backend.bundles import build as bundles
 from backend.cases import build as cases
 from backend.catalogue import build as catalogue
+from backend.complaints import build as complaints
 from backend.config import SANDBOX_GATEWAY, Config
 from backend.console import console_routes
 from backend.core.api import NotFoundHandler, log_request
@@ -42,8 +45,8 @@ log = logging.getLogger("zjb.app")
 
 # In dependency order: each builder may use what the ones before it provide.
 BUILDERS = [audit.build, identity.build, staff.build, catalogue.build, notify.build, appointments.build,
-            files.build, licences.build,
-            cases.build, payments.build]
+            files.build, licences.build, authorizations.build, cases.build, payments.build,
+            bundles.build, complaints.build]
 
 
 class Runtime:

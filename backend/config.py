@@ -356,6 +356,33 @@ class LicenceLibraryConfig:
     timeout_seconds: float = 5.0
 
 
+@dataclass(frozen=True)
+class BundlesConfig:
+    # Seconds between runs of the job that tells residents when a whole life event is done.
+    watch_interval_seconds: float = 30.0
+    # An open bundle (一件事) is looked at again this many seconds after its last look.
+    recheck_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class ComplaintsConfig:
+    # Working days the 12345 hotline has to assign a complaint to a department (or answer it).
+    assign_working_days: int = 1
+    # Working days the department has to reply once it is assigned (again after a reopen).
+    reply_working_days: int = 5
+    # Yellow light once fewer than this many working days are left (1: on the due day itself).
+    yellow_working_days: int = 1
+    # A reply the resident says nothing about is closed after this many days.
+    close_after_days: int = 7
+    supervision_interval_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class AuthorizationsConfig:
+    # The longest a resident's grant (帮办代办授权) may last, in days.
+    max_days: int = 90
+    # Seconds a resident's dynamic identity code (办事码) stays valid.
+    identity_code_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -383,6 +410,9 @@ class Config:
     files: FilesConfig = field(default_factory=FilesConfig)
     licences: LicencesConfig = field(default_factory=LicencesConfig)
     licence_library: LicenceLibraryConfig = field(default_factory=LicenceLibraryConfig)
+    bundles: BundlesConfig = field(default_factory=BundlesConfig)
+    complaints: ComplaintsConfig = field(default_factory=ComplaintsConfig)
+    authorizations: AuthorizationsConfig = field(default_factory=AuthorizationsConfig)
     # Extra settings for tests only (e.g. validating every response against its schema).
     validate_responses: bool = False
 

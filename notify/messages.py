@@ -13,6 +13,14 @@ Each emitting domain puts these in its payloads (besides ids):
   ``offer_until`` instead of ``code``); a booking block adds ``blocked_until`` and ``reason``.
 - payments: ``service_name``, ``serial``, ``amount_fen``; a refund ``refund_fen``; a receipt
   ``number``; a closed order may give ``reason``.
+- complaints: ``serial``, ``category`` (its Chinese name); received/assigned/reopened add ``due``,
+  assigned ``department_name``, reopened ``returned_to``; a reply ``replied_by``, ``reply`` and
+  ``close_after_days`` (a merged duplicate's also ``master_serial``); merged ``master_serial``;
+  closed ``reason`` (satisfied, unsatisfied, no_feedback) and ``close_after_days``. Staff alerts:
+  ``serial``, ``category``, ``stage`` (assign, reply), ``responsible`` and ``due``.
+- bundles: ``serial``, ``name`` (the life event), ``count`` (its cases); completed adds ``status``.
+- authorizations: granted ``grantor_name``, ``services`` (names; empty: all) and ``expires_at``;
+  revoked ``grantor_name``; used ``agent_role``, ``agent_name``, ``service_name``, ``serial``.
 """
 from __future__ import annotations
 
@@ -324,6 +332,123 @@ _receipt_issued = _payment(
     lambda p: f"“{p['service_name']}”的电子票据已开具，票据号码{p['number']}。")
 
 
+# 12345 complaints -----------------------------------------------------------------------------------
+def _complaint(title: str, phrase: str, text: Callable[[Payload], str], sms: Callable[[Payload], str],
+               hint: Callable[[Payload], str]) -> Callable[[Payload], Words]:
+    def words(p: Payload) -> Words:
+        return Words(title=title, text=text(p), sms=SMS_SIGN + sms(p),
+                     wechat={"thing1": f"12345{p['category']}", "phrase2": phrase, "character_string3": p["serial"],
+                             "time4": wechat_time(p.at), "thing5": hint(p)})
+    return words
+
+
+def _complaint_reply(p: Payload) -> str:
+    head = (f"您的工单 {p['serial']} 反映的问题已随工单 {p['master_serial']} 一并办理，" if p.opt("master_serial")
+            else f"您的工单 {p['serial']} 已由")
+    return (f"{head}{p['replied_by']}答复：{_sentence(p['reply'])}请在 {p['close_after_days']} 天内告诉我们是否满意，"
+            f"逾期未评价将自动办结。")
+
+
+COMPLAINT_CLOSED = {"satisfied": "感谢您的评价，工单 {serial} 已办结。",
+                    "unsatisfied": "工单 {serial} 已办结。您的意见已记录，将作为承办部门考核的依据。",
+                    "no_feedback": "您的工单 {serial} 答复后 {days} 天未收到评价，已自动办结。"}
+
+
+def _complaint_closed_text(p: Payload) -> str:
+    reason = p["reason"]
+    if reason not in COMPLAINT_CLOSED:
+        raise MissingField(p.kind, "reason")
+    days = p["close_after_days"] if reason == "no_feedback" else ""
+    return COMPLAINT_CLOSED[reason].format(serial=p["serial"], days=days)
+
+
+_complaint_received = _complaint(
+    "诉求已登记", "已登记",
+    lambda p: f"您反映的{p['category']}已登记，工单号 {p['serial']}。我们将于{p.day('due')}前转交承办部门办理。",
+    lambda p: f"您反映的{p['category']}已登记，工单号{p['serial']}，可在指尖办小程序查看进度。",
+    lambda p: f"{p.short_day('due')}前转交承办部门")
+_complaint_assigned = _complaint(
+    "工单已转交办理", "办理中",
+    lambda p: f"您的工单 {p['serial']} 已转交{p['department_name']}办理，将于{p.day('due')}前答复。",
+    lambda p: f"您的工单{p['serial']}已转交{p['department_name']}办理，将于{p.day('due')}前答复。",
+    lambda p: f"{p.short_day('due')}前答复")
+_complaint_replied = _complaint(
+    "工单已答复", "已答复", _complaint_reply,
+    lambda p: f"您的工单{p['serial']}已答复，请在指尖办小程序查看并评价是否满意。",
+    lambda p: "请查看答复并评价")
+_complaint_merged = _complaint(
+    "工单已合并办理", "合并办理",
+    lambda p: f"您的工单 {p['serial']} 反映的问题与工单 {p['master_serial']} 相同，已合并办理，答复后会同时告知您。",
+    lambda p: f"您的工单{p['serial']}与工单{p['master_serial']}反映的问题相同，已合并办理。",
+    lambda p: "答复后会同时告知您")
+_complaint_reopened = _complaint(
+    "工单已重新办理", "重新办理",
+    lambda p: f"您对工单 {p['serial']} 的答复不满意，已退回{p['returned_to']}重新办理，将于{p.day('due')}前再次答复。",
+    lambda p: f"您的工单{p['serial']}已退回{p['returned_to']}重新办理，将于{p.day('due')}前再次答复。",
+    lambda p: f"{p.short_day('due')}前再次答复")
+_complaint_closed = _complaint(
+    "工单已办结", "已办结", _complaint_closed_text,
+    lambda p: f"您的工单{p['serial']}已办结，感谢您的参与。",
+    lambda p: "感谢您的参与")
+
+
+# 一件事 ------------------------------------------------------------------------------------------------
+BUNDLE_DONE = {"completed": ("全部办结", "所含 {count} 个事项已全部办结。"),
+               "partly_completed": ("部分办结", "已办理完毕，其中部分事项未获批准，详情请查看各办件。"),
+               "closed": ("未获批准", "所含事项均未获批准，详情请查看各办件。")}
+
+
+def _bundle_submitted(p: Payload) -> Words:
+    return Words(
+        title="“一件事”已提交",
+        text=f"您的“{p['name']}”已提交（一件事编号 {p['serial']}），{p['count']} 个事项同时办理，全部办结后会通知您。",
+        sms=f"{SMS_SIGN}您的“{p['name']}”已提交，编号{p['serial']}，{p['count']}个事项同时办理。",
+        wechat={"thing1": p["name"], "phrase2": "已提交", "character_string3": p["serial"],
+                "time4": wechat_time(p.at), "thing5": f"{p['count']}个事项同时办理"})
+
+
+def _bundle_completed(p: Payload) -> Words:
+    if p["status"] not in BUNDLE_DONE:
+        raise MissingField(p.kind, "status")
+    phrase, tail = BUNDLE_DONE[p["status"]]
+    return Words(
+        title="“一件事”已办结",
+        text=f"您的“{p['name']}”（一件事编号 {p['serial']}）" + tail.format(count=p["count"]),
+        sms=f"{SMS_SIGN}您的“{p['name']}”（{p['serial']}）{phrase}，详情请在指尖办小程序查看。",
+        wechat={"thing1": p["name"], "phrase2": phrase, "character_string3": p["serial"],
+                "time4": wechat_time(p.at), "thing5": "点击查看各事项结果"})
+
+
+# 帮办代办 ---------------------------------------------------------------------------------------------
+def _services_of(p: Payload) -> str:
+    names = [str(n) for n in (p.data.get("services") or []) if str(n).strip()]
+    return "、".join(f"“{n}”" for n in names) if names else "全部事项"
+
+
+def _authorization_granted(p: Payload) -> Words:
+    return Words(
+        title="您收到一项代办授权",
+        text=f"{p['grantor_name']}授权您代为办理{_services_of(p)}，有效期至{p.day('expires_at')}。代办的办件归授权人所有。",
+        sms=f"{SMS_SIGN}{p['grantor_name']}授权您代为办理{_services_of(p)}，详情请在指尖办小程序查看。")
+
+
+def _authorization_revoked(p: Payload) -> Words:
+    return Words(
+        title="代办授权已撤销", text=f"{p['grantor_name']}已撤销对您的代办授权，您不能再代其办理事项。",
+        sms=f"{SMS_SIGN}{p['grantor_name']}已撤销对您的代办授权。")
+
+
+def _authorization_used(p: Payload) -> Words:
+    who = f"{p['agent_role']}{p['agent_name']}"
+    return Words(
+        title="有人按您的授权代办了事项",
+        text=f"{who}按您的授权为您申请了“{p['service_name']}”（办件编号 {p['serial']}）。"
+             f"如非本人授权，请立即在小程序中撤销授权并拨打 12345 反映。",
+        sms=f"{SMS_SIGN}{who}按您的授权为您申请了“{p['service_name']}”（{p['serial']}），如非本人授权请立即撤销。",
+        wechat={"thing1": p["service_name"], "phrase2": "代为提交", "character_string3": p["serial"],
+                "time4": wechat_time(p.at), "thing5": f"{who}代您提交"})
+
+
 KINDS: dict[str, Callable[[Payload], Words]] = {
     "case.status_changed": _case_status_changed,
     "case.correction_requested": _case_correction,
@@ -340,6 +465,17 @@ KINDS: dict[str, Callable[[Payload], Words]] = {
     "payment.refunded": _payment_refunded,
     "payment.closed": _payment_closed,
     "receipt.issued": _receipt_issued,
+    "complaint.received": _complaint_received,
+    "complaint.assigned": _complaint_assigned,
+    "complaint.replied": _complaint_replied,
+    "complaint.merged": _complaint_merged,
+    "complaint.reopened": _complaint_reopened,
+    "complaint.closed": _complaint_closed,
+    "bundle.submitted": _bundle_submitted,
+    "bundle.completed": _bundle_completed,
+    "authorization.granted": _authorization_granted,
+    "authorization.revoked": _authorization_revoked,
+    "authorization.used": _authorization_used,
 }
 
 
@@ -367,7 +503,9 @@ def template_key(kind: str) -> str | None:
 
 # kind → the WeChat template it is pushed with; kinds not here reach the inbox only.
 TEMPLATE_OF = {k: t for t, kinds in {
-    "case_progress": ("case.status_changed", "case.correction_requested"),
+    "case_progress": ("case.status_changed", "case.correction_requested", "complaint.received", "complaint.assigned",
+                      "complaint.replied", "complaint.merged", "complaint.reopened", "complaint.closed",
+                      "bundle.submitted", "bundle.completed", "authorization.used"),
     "rating": ("rating.invited",),
     "appointment": ("appointment.booked", "appointment.reminder", "appointment.cancelled", "appointment.waitlist_offer",
                     "appointment.no_show", "appointment.booking_blocked"),
@@ -389,10 +527,29 @@ def _rectification_opened(p: Payload) -> str:
             f"整改并答复评价人。")
 
 
+def _complaint_stage(p: Payload) -> str:
+    stage = {"assign": "分派", "reply": "答复"}.get(p["stage"])
+    if stage is None:
+        raise MissingField(p.kind, "stage")
+    return stage
+
+
+def _complaint_yellow(p: Payload) -> str:
+    return (f"工单 {p['serial']}（{p['category']}）将于{p.when('due')}到期，"
+            f"请{p['responsible']}抓紧{_complaint_stage(p)}。")
+
+
+def _complaint_red(p: Payload) -> str:
+    return (f"工单 {p['serial']}（{p['category']}）已超过{_complaint_stage(p)}时限（{p.when('due')}），"
+            f"请{p['responsible']}尽快办理。")
+
+
 STAFF_ALERTS: dict[str, Callable[[Payload], str]] = {
     "supervision.yellow": _supervision_yellow,
     "supervision.red": _supervision_red,
     "rectification.opened": _rectification_opened,
+    "complaint.yellow": _complaint_yellow,
+    "complaint.red": _complaint_red,
 }
 
 

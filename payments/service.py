@@ -174,6 +174,38 @@ class PaymentService:
         if existing is not None:
             raise errors.DuplicateOrder(details={"payment_id": str(existing["_id"]), "status": existing["status"]})
 
+    async def create_bundle_order(self, staff: Staff, *, order_id: ObjectId, bundle_id: str, serial: str, title: str,
+                                  payer_id: str, items: list[dict[str, Any]], ip: str) -> dict[str, Any]:
+        """One order for a life-event bundle (一件事): each of its cases' fees an item (name,
+        amount_fen, application_id, serial), paid once, one receipt listing every item.
+        Idempotent on ``order_id`` (the bundle records it before asking)."""
+        now = self.clock.now()
+        total = sum(int(i["amount_fen"]) for i in items)
+        doc = {"_id": order_id, "application_id": bundle_id, "bundle_id": bundle_id, "serial": serial,
+               "service_name": title, "department_id": None, "payer_id": payer_id,
+               "items": [{"name": i["name"], "amount_fen": int(i["amount_fen"]), "application_id": i["application_id"],
+                          "serial": i["serial"]} for i in items],
+               "amount_fen": total, "status": "unpaid", "refunded_fen": 0, "refunding_fen": 0, "attempt_seq": 0,
+               "expires_at": None, "created_by": staff.id, "created_at": now, "version": 1}
+
+        async def write(s: Any) -> None:
+            await self.store.insert_payment(doc, session=s)
+            await self.audit.record(actor=staff_actor(staff), action="payment.create", target_type="payment",
+                                    target_id=str(order_id), details={"bundle_id": bundle_id, "amount_fen": total},
+                                    ip=ip, session=s)
+            await self.outbox.emit("payment.created", user_id=payer_id, session=s,
+                                   dedupe_key=f"payment.created:{order_id}", payload=self._event(doc))
+        try:
+            await self._txn(write)
+        except DuplicateKeyError:
+            pass  # asked twice for the same order: it exists
+        return public_payment(await self.store.payment(str(order_id)) or doc)
+
+    async def order_view(self, payment_id: str) -> dict[str, Any] | None:
+        """The public view of an order, or None (for the domains that raise orders)."""
+        p = await self.store.payment(payment_id)
+        return None if p is None else public_payment(p)
+
     def _event(self, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
         return payment_event(p, **extra)
 

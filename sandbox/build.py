@@ -49,7 +49,8 @@ def build(config: Config, deps: Deps) -> Domain:
         async def seed() -> None:
             from sandbox.seed import seed_demo_data
             await seed_demo_data(SimpleNamespace(config=config, clock=deps.clock, catalogue=deps.need("catalogue"),
-                                                 appointments=deps.need("appointments"), staff=deps.need("staff")))
+                                                 appointments=deps.need("appointments"), staff=deps.need("staff"),
+                                                 bundles=deps.need("bundles")))
         on_start.append(seed)
     return Domain("sandbox", service=standins, sandbox_routes=routes, jobs=jobs, on_start=on_start,
                   collections=list(COLLECTIONS),

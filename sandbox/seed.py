@@ -10,12 +10,15 @@ DEMO_STAFF: list[dict[str, Any]] = [
     {"username": "finance1", "display_name": "钱财务", "roles": ["finance"]},
     {"username": "supervisor1", "display_name": "孙监察", "roles": ["supervisor"]},
     {"username": "admin1", "display_name": "周管理", "roles": ["admin"]},
+    {"username": "hotline1", "display_name": "吴热线", "roles": ["hotline"]},
 ]
 
 
 async def seed_demo_data(ctx: Any) -> None:
     from sandbox import seed_catalogue
     await seed_catalogue.seed(ctx)
+    from sandbox import seed_bundles
+    await seed_bundles.seed(ctx)
     from sandbox import seed_appointments
     await seed_appointments.seed(ctx)
     for s in DEMO_STAFF:

@@ -161,7 +161,7 @@ def new_resident(api: Api, *, verified: bool = False, name: str | None = None,
 
 DEMO_PASSWORD = "Zjb-demo-2026"
 DEMO_BY_ROLE = {"clerk": "clerk1", "approver": "approver1", "hall_manager": "hall1", "finance": "finance1",
-                "supervisor": "supervisor1", "admin": "admin1"}
+                "supervisor": "supervisor1", "admin": "admin1", "hotline": "hotline1"}
 
 
 def staff_login(api: Api, *, role: str | None = None, username: str | None = None,

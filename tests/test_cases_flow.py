@@ -174,12 +174,13 @@ def test_rating_once_after_completion_and_a_bad_one_opens_rectification(api: Api
 
 def test_window_registration_and_staff_lists(api: Api, staff: dict[str, str]) -> None:
     r = new_resident(api, verified=True)
-    svc = service(api, "HJ-SFZ")  # not online: taken at the window
-    reg = api.post("/api/v1/staff/applications", {"resident_id": r.id, "service_id": svc["id"], "form": {},
+    svc = service(api, "HJ-SFZ")  # not online: taken at the window, the resident there with their 办事码
+    code = api.get("/api/v1/me/identity-code", token=r.access_token).json()["code"]
+    reg = api.post("/api/v1/staff/applications", {"identity_code": code, "service_id": svc["id"], "form": {},
                                                   "materials": ["old_id_card", "hukou"]}, token=staff["clerk"])
     assert reg.status_code == 201, reg.text
     assert api.get(f"/api/v1/applications/{reg.json()['id']}", token=r.access_token).json()["timeline"][0]["note"] \
-        == "窗口收件"
+        == "窗口收件（本人到场，已核验办事码）"
     listed = api.get("/api/v1/staff/applications", params={"status": "submitted", "department_id": svc["department_id"]},
                      token=staff["approver"]).json()["items"]
     assert reg.json()["id"] in [c["id"] for c in listed]

@@ -72,6 +72,10 @@ def test_clerk_registers_a_window_case_finding_the_resident_by_id_number_or_book
         box.check()
     form.get_by_label("联系电话").fill("13800138000")
     form.get_by_role("button", name="登记收件").click()
+    form.get_by_text("请扫描申请人的办事码（本人到场）").wait_for()  # present in person, or under a grant
+    code = api.get("/api/v1/me/identity-code", token=person.access_token).json()["code"]
+    form.get_by_label("居民办事码").fill(code)
+    form.get_by_role("button", name="登记收件").click()
     form.get_by_text("已登记办件 ZJB").wait_for()
     serial = form.locator(".messages .alert.ok").inner_text().split()[1].split("（")[0]
     mine = api.get("/api/v1/applications", token=person.access_token).json()["items"]

@@ -28,6 +28,10 @@ APPOINTMENT = {"appointment_id": "6650a1f0c2a4b5d6e7f80912", "code": "K7PX3M9Q",
 PAYMENT = {"payment_id": "6650a1f0c2a4b5d6e7f80913", "application_id": CASE["application_id"],
            "serial": CASE["serial"], "service_name": "不动产登记", "amount_fen": 12050}
 
+COMPLAINT = {"complaint_id": "6650a1f0c2a4b5d6e7f80917", "serial": "GD20261130000021", "category": "投诉",
+             "status": "received"}
+BUNDLE = {"bundle_id": "6650a1f0c2a4b5d6e7f80919", "serial": "YJS20261130000004", "name": "新生儿出生一件事", "count": 4}
+
 # Each kind with a payload in the shape its domain emits it (cases, appointments, payments).
 SAMPLES = {
     "case.status_changed": CASE,
@@ -50,6 +54,23 @@ SAMPLES = {
     "payment.refunded": {**PAYMENT, "refund_fen": 5000, "refunded_fen": 5000, "status": "refunded"},
     "payment.closed": {**PAYMENT, "reason": "expired"},
     "receipt.issued": {**PAYMENT, "receipt_id": "6650a1f0c2a4b5d6e7f80916", "code": "11010126", "number": "0000000123"},
+    "complaint.received": {**COMPLAINT, "due": "2026-12-01T15:59:59+00:00"},
+    "complaint.assigned": {**COMPLAINT, "status": "assigned", "department_name": "市不动产登记中心",
+                           "due": "2026-12-07T15:59:59+00:00"},
+    "complaint.replied": {**COMPLAINT, "status": "replied", "replied_by": "市不动产登记中心",
+                          "reply": "道闸已于今日修复，感谢您的监督", "close_after_days": 7},
+    "complaint.merged": {**COMPLAINT, "status": "closed", "master_serial": "GD20261129000003"},
+    "complaint.reopened": {**COMPLAINT, "status": "assigned", "returned_to": "市不动产登记中心",
+                           "due": "2026-12-07T15:59:59+00:00"},
+    "complaint.closed": {**COMPLAINT, "status": "closed", "reason": "no_feedback", "close_after_days": 7},
+    "bundle.submitted": BUNDLE,
+    "bundle.completed": {**BUNDLE, "status": "partly_completed"},
+    "authorization.granted": {"authorization_id": "6650a1f0c2a4b5d6e7f80918", "grantor_name": "李*",
+                              "services": ["户口迁入（投靠落户）"], "expires_at": "2026-12-30T02:15:00+00:00"},
+    "authorization.revoked": {"authorization_id": "6650a1f0c2a4b5d6e7f80918", "grantor_name": "李*"},
+    "authorization.used": {"authorization_id": "6650a1f0c2a4b5d6e7f80918", "application_id": CASE["application_id"],
+                           "serial": CASE["serial"], "service_name": CASE["service_name"], "agent_role": "帮办员",
+                           "agent_name": "王**"},
 }
 
 # What each kind cannot be worded without.
@@ -69,6 +90,17 @@ REQUIRED = {
     "payment.refunded": ["service_name", "serial", "refund_fen"],
     "payment.closed": ["service_name", "serial", "amount_fen"],
     "receipt.issued": ["service_name", "serial", "amount_fen", "number"],
+    "complaint.received": ["serial", "category", "due"],
+    "complaint.assigned": ["serial", "category", "department_name", "due"],
+    "complaint.replied": ["serial", "category", "replied_by", "reply", "close_after_days"],
+    "complaint.merged": ["serial", "category", "master_serial"],
+    "complaint.reopened": ["serial", "category", "returned_to", "due"],
+    "complaint.closed": ["serial", "category", "reason", "close_after_days"],
+    "bundle.submitted": ["serial", "name", "count"],
+    "bundle.completed": ["serial", "name", "status", "count"],
+    "authorization.granted": ["grantor_name", "expires_at"],
+    "authorization.revoked": ["grantor_name"],
+    "authorization.used": ["serial", "service_name", "agent_role", "agent_name"],
 }
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}|T\d{2}:\d{2}|[+-]\d{2}:\d{2}\b|\d{2}:\d{2}:\d{2}")
@@ -193,6 +225,15 @@ def test_staff_alerts_read_completely() -> None:
     assert "12月3日（周四）23:59" in yellow and "已超过办结时限" in red and "12月7日（周一）前" in rect
     with pytest.raises(MissingField):
         staff_alert("supervision.red", case, AT)
+    complaint = {"serial": COMPLAINT["serial"], "category": "投诉", "responsible": "12345热线", "stage": "assign",
+                 "due": "2026-12-01T15:59:59+00:00"}
+    yellow = staff_alert("complaint.yellow", complaint, AT)
+    red = staff_alert("complaint.red", {**complaint, "stage": "reply", "responsible": "市不动产登记中心"}, AT)
+    for text in (yellow, red):
+        assert_readable(text)
+    assert "12月1日（周二）23:59到期，请12345热线抓紧分派" in yellow and "已超过答复时限" in red
+    with pytest.raises(MissingField):
+        staff_alert("complaint.red", {**complaint, "stage": "later"}, AT)
 
 
 def test_real_events_of_real_flows_read_completely_everywhere(api: Api, server: AppServer) -> None:

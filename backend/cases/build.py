@@ -21,7 +21,8 @@ def build(config: Config, deps: Deps) -> Domain:
     cases = CaseService(store=store, transaction=functools.partial(in_transaction, deps.client),
                         catalogue=deps.need("catalogue"), users=deps.need("user_directory"),
                         outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock, config=config.cases,
-                        materials=CaseMaterials(files=deps.need("file_links"), licences=deps.need("licence_wallet")))
+                        materials=CaseMaterials(files=deps.need("file_links"), licences=deps.need("licence_wallet")),
+                        agency=deps.need("agency"))
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
@@ -34,6 +35,6 @@ def build(config: Config, deps: Deps) -> Domain:
         jobs=[JobSpec("cases.supervise", cases.supervise, config.cases.supervision_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_applications", "Cases (办件) by status.", by_status)],
-        provides={"cases": cases, "case_directory": CaseDirectory(store)},
+        provides={"cases": cases, "case_directory": CaseDirectory(store), "case_intake": cases},
         on_start=[cases.plan_lights],
     )

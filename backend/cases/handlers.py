@@ -14,7 +14,7 @@ class ApplicationsHandler(ApiHandler):
                errors=(400, 401, 403, 409))
     async def post(self) -> None:
         await self.limiter.per_resident("applications", self.principal.id)
-        self.reply(await self.cases.submit(self.principal, self.body), 201)
+        self.reply(await self.cases.submit(self.principal, self.body, self.client_ip()), 201)
 
     @operation("我的办件", tags=TAGS, auth="resident", query=obj({"cursor": string(maxLength=64),
                                                                 "limit": {"type": "integer", "minimum": 1,
@@ -60,8 +60,9 @@ class StaffApplicationsHandler(ApiHandler):
     async def get(self) -> None:
         self.reply(await self.cases.list_staff(self.principal, self.query, self.client_ip()))
 
-    @operation("窗口收件：为居民登记办件", tags=TAGS, auth="staff", roles=("clerk",), body=s.STAFF_SUBMIT,
-               responses={201: s.CASE}, errors=(400, 401, 403, 409))
+    @operation("窗口收件：为居民登记办件（居民出示办事码，或凭居民给本人的帮办授权）", tags=TAGS, auth="staff",
+               roles=("clerk",), body=s.STAFF_SUBMIT, responses={201: s.CASE}, errors=(400, 401, 403, 409),
+               description="既无有效授权也无当前办事码时为 403 authorization_required。")
     async def post(self) -> None:
         self.reply(await self.cases.register(self.principal, self.body, self.client_ip()), 201)
 

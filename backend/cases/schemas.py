@@ -13,9 +13,13 @@ ATTACHMENTS = array(obj({"material_key": KEY, "file_id": ID}, ["material_key", "
 LICENCES = array(obj({"material_key": KEY, "licence_id": ID}, ["material_key", "licence_id"]), maxItems=50,
                  description="以本人持有的有效电子证照代替材料（类型须与办事指南所列相符）")
 SUBMIT = obj({"service_id": ID, "form": FORM, "materials": PROVIDED, "attachments": ATTACHMENTS,
-              "licences": LICENCES}, ["service_id", "form"])
-STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "materials": PROVIDED},
-                   ["resident_id", "service_id", "form"])
+              "licences": LICENCES,
+              "on_behalf_of": string(minLength=1, maxLength=64, description="代办：授权人给我的授权编号")},
+             ["service_id", "form"])
+STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "materials": PROVIDED,
+                    "authorization_id": string(minLength=1, maxLength=64, description="居民给本人的帮办授权编号"),
+                    "identity_code": string(minLength=10, maxLength=200, description="居民当场出示的办事码")},
+                   ["service_id", "form"])
 RESUBMIT = obj({"form": FORM, "materials": PROVIDED, "attachments": ATTACHMENTS, "licences": LICENCES,
                 "note": string(maxLength=200)})
 TRANSITION = obj({
@@ -28,7 +32,9 @@ TRANSITION = obj({
 REVIEW = obj({"verdict": string(enum=["accepted", "rejected"], description="accepted 认可；rejected 不予认可"),
               "reason": string(maxLength=300, description="不予认可的原因（告知申请人）")}, ["verdict"])
 ENTRY = obj({"status": STATUS, "at": DATETIME, "note": nullable(string()),
-             "actor": obj({"type": string(), "id": nullable(string()), "name": nullable(string())})},
+             "actor": obj({"type": string(), "id": nullable(string()), "name": nullable(string())}),
+             "agent": obj({"type": string(enum=["staff", "resident"]), "name_masked": string()},
+                          ["type", "name_masked"], description="代办人（脱敏）")},
             ["status", "at", "note"])
 MATERIAL = obj({
     "key": string(), "name": string(), "required": boolean(), "tolerable": boolean(),

@@ -57,7 +57,8 @@ def applicant_view(d: dict[str, Any], person: Any) -> dict[str, Any]:
 
 class CaseService:
     def __init__(self, *, store: CaseStore, transaction: Transaction, catalogue: CatalogueService, users: Any,
-                 outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig, materials: CaseMaterials):
+                 outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig, materials: CaseMaterials,
+                 agency: Any):
         self.store = store
         self._tx = transaction      # runs fn(session) in one multi-document transaction
         self.catalogue = catalogue
@@ -68,6 +69,7 @@ class CaseService:
         self.cfg = config
         self.calendar = catalogue.calendar
         self.materials = materials  # files and licences given per material (cases/materials.py)
+        self.agency = agency        # 帮办代办: who may file for whom (``AgencyDesk``)
 
     async def plan_lights(self) -> None:
         """At start-up: give every open case that has none its time to be looked at by the
@@ -79,27 +81,47 @@ class CaseService:
                                        unplanned=True)
 
     # Submission --------------------------------------------------------------------------------
-    async def submit(self, resident: Resident, body: dict[str, Any]) -> dict[str, Any]:
+    async def submit(self, resident: Resident, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
         access_realname(resident)
-        return await self._create(resident.id, body, actor={"type": "resident", "id": resident.id, "name": None},
-                                  channel="online")
+        actor = {"type": "resident", "id": resident.id, "name": None}
+        if body.get("on_behalf_of"):  # a resident filing in the name of someone who granted them
+            agency = await self.agency.for_resident(resident, authorization_id=body["on_behalf_of"],
+                                                    service_id=body["service_id"])
+            return await self._create(agency.applicant_id, body, actor=actor, channel="online", agency=agency,
+                                      agent=resident, ip=ip)
+        return await self._create(resident.id, body, actor=actor, channel="online")
 
     async def register(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        """A case taken at a window for a resident (窗口收件)."""
+        """A case taken at a window for a resident (窗口收件): present with their 办事码, or granted."""
         access_staff_role(staff, ("clerk",))
-        user = await self.users.get(body["resident_id"])
+        agency = await self.agency.for_staff(staff, service_id=body["service_id"], resident_id=body.get("resident_id"),
+                                             authorization_id=body.get("authorization_id"),
+                                             identity_code=body.get("identity_code"))
+        user = await self.users.get(agency.applicant_id)
         if user is None:
             raise errors.InvalidInput({"resident_id": "居民不存在"})
         if not user.realname_verified:
             raise errors.Conflict("该居民尚未实名认证", code="realname_required")
-        case = await self._create(user.id, body, channel="window",
+        case = await self._create(user.id, body, channel="window", agency=agency, agent=staff, ip=ip,
                                   actor={"type": "staff", "id": staff.id, "name": staff.display_name or staff.username})
         await self.audit.record(actor=staff_actor(staff), action="case.register", target_type="application",
                                 target_id=case["id"], details={"service_id": body["service_id"]}, ip=ip)
         return case
 
-    async def _create(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any],
-                      channel: str) -> dict[str, Any]:
+    async def _create(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any], channel: str,
+                      agency: Any = None, agent: Resident | Staff | None = None, ip: str | None = None) -> dict[str, Any]:
+        doc = await self.prepare(applicant_id, body, actor=actor, channel=channel, agency=agency)
+
+        async def work(s: Any) -> dict[str, Any]:
+            await self.insert(doc, s)
+            if agency is not None:
+                await self.agency.filed(agency, doc, actor=agent, ip=ip, session=s)
+            return doc
+        return self.view(await self._tx(work), staff=False)
+
+    async def prepare(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any], channel: str,
+                      agency: Any = None, note: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A new case checked against its service's guide, not yet stored (``insert`` stores it)."""
         try:
             service = await self.catalogue.get_service(body["service_id"])
         except errors.NotFound:
@@ -117,19 +139,23 @@ class CaseService:
             "form": body["form"], "materials": materials, "promised_days": guide["promised_days"],
             "deadline": deadline, "light": "green", "light_due_at": self._light_due("submitted", deadline, "green", now),
             "created_at": now, "updated_at": now,
-            "timeline": [{"status": "submitted", "at": now, "note": "网上申报" if channel == "online" else "窗口收件",
-                          "actor": actor}],
+            "timeline": [{"status": "submitted", "at": now, "actor": actor,
+                          "note": note or (agency.timeline_note() if agency is not None
+                                           else "网上申报" if channel == "online" else "窗口收件"),
+                          **({"agent": agency.agent} if agency is not None and agency.via == "grant" else {})}],
+            **(extra or {}),
         }
+        return doc
 
-        async def work(s: Any) -> dict[str, Any]:
-            key = today.strftime("%Y%m%d")
-            doc["serial"] = serial_for(key, await self.store.next_serial_number(key, s))
-            doc["_id"] = await self.store.insert_case(doc, s)
-            await self.materials.reference(str(doc["_id"]), applicant_id, materials, s)
-            await self.outbox.emit("case.status_changed", user_id=applicant_id, session=s,
-                                   dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
-            return doc
-        return self.view(await self._tx(work), staff=False)
+    async def insert(self, doc: dict[str, Any], s: Any) -> dict[str, Any]:
+        """Store a prepared case with its serial and its first message, in the caller's transaction."""
+        key = doc["created_at"].astimezone(TZ).strftime("%Y%m%d")
+        doc["serial"] = serial_for(key, await self.store.next_serial_number(key, s))
+        doc["_id"] = await self.store.insert_case(doc, s)
+        await self.materials.reference(str(doc["_id"]), doc["applicant_id"], doc["materials"], s)
+        await self.outbox.emit("case.status_changed", user_id=doc["applicant_id"], session=s,
+                               dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
+        return doc
 
     def _deadline(self, start: dt.date, days: int) -> dt.datetime:
         due = self.calendar.add_working_days(start, days)
@@ -212,7 +238,9 @@ class CaseService:
     def view(self, d: dict[str, Any], *, staff: bool, rated: bool = False, applicant: Any = None) -> dict[str, Any]:
         """Residents see the timeline without staff names; staff see who did what."""
         timeline = [{"status": e["status"], "at": e["at"], "note": e.get("note"),
-                     **({"actor": e.get("actor", {})} if staff else {})} for e in d["timeline"]]
+                     **({"actor": e.get("actor", {})} if staff else {}),
+                     **({"agent": {"type": e["agent"]["type"], "name_masked": e["agent"]["name_masked"]}}
+                        if e.get("agent") else {})} for e in d["timeline"]]
         out = {"id": str(d["_id"]), "serial": d["serial"], "service_id": d["service_id"],
                "service_name": d["service_name"], "department_id": d["department_id"],
                "department_name": d.get("department_name", ""), "status": d["status"],

@@ -31,7 +31,7 @@ class HallHandler(ApiHandler):
 
 
 class ServicesHandler(ApiHandler):
-    @operation("事项列表：按部门、大厅、“一件事”或关键词查找", tags=TAGS, query=s.SERVICE_QUERY,
+    @operation("事项列表：按部门、大厅或关键词查找", tags=TAGS, query=s.SERVICE_QUERY,
                responses={200: s.SERVICES}, errors=(400,))
     async def get(self) -> None:
         self.reply(_items(await self.catalogue.services(**self.query)))
@@ -41,12 +41,6 @@ class ServiceHandler(ApiHandler):
     @operation("事项详情与办事指南（材料、收费、时限、地点）", tags=TAGS, responses={200: s.SERVICE}, errors=(404,))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.catalogue.get_service(id))
-
-
-class LifeEventsHandler(ApiHandler):
-    @operation("“一件事”主题及其包含的事项", tags=TAGS, responses={200: s.LIFE_EVENTS})
-    async def get(self) -> None:
-        self.reply(_items(await self.catalogue.life_events()))
 
 
 class StaffDepartmentsHandler(ApiHandler):
@@ -90,7 +84,6 @@ default_handlers = [
     route("/api/v1/halls/{id}", HallHandler),
     route("/api/v1/services", ServicesHandler),
     route("/api/v1/services/{id}", ServiceHandler),
-    route("/api/v1/life-events", LifeEventsHandler),
     route("/api/v1/staff/departments", StaffDepartmentsHandler),
     route("/api/v1/staff/halls", StaffHallsHandler),
     route("/api/v1/staff/halls/{id}", StaffHallHandler),

@@ -75,7 +75,6 @@ GUIDE = obj({**GUIDE_IN["properties"], "materials": array(obj({
 SERVICE_FIELDS = {
     "name": string(minLength=1, maxLength=60), "department_id": ID,
     "hall_ids": array(ID, maxItems=50, uniqueItems=True),
-    "life_events": array(string(maxLength=40), maxItems=10, uniqueItems=True),
     "keywords": array(string(maxLength=20), maxItems=20), "frequent": boolean(description="高频事项，首页展示"),
     "guide": GUIDE_IN,
 }
@@ -83,19 +82,17 @@ SERVICE_IN = obj({"code": CODE, **SERVICE_FIELDS}, ["code", "name", "department_
 SERVICE_PATCH = obj({**SERVICE_FIELDS, "status": string(enum=["active", "inactive"])}, minProperties=1)
 SERVICE = obj({
     "id": string(), "code": string(), "name": string(), "department_id": string(), "department_name": string(),
-    "hall_ids": array(string()), "life_events": array(string()), "keywords": array(string()),
+    "hall_ids": array(string()), "keywords": array(string()),
     "frequent": boolean(), "guide": GUIDE, "status": string(enum=["active", "inactive"]),
     "updated_at": nullable(DATETIME),
 }, ["id", "code", "name", "department_id", "department_name", "hall_ids", "guide", "status"])
 
 SERVICE_QUERY = obj({
     "department_id": string(maxLength=64), "hall_id": string(maxLength=64),
-    "life_event": string(maxLength=40), "q": string(maxLength=40, description="按名称或关键词搜索"),
+    "q": string(maxLength=40, description="按名称或关键词搜索"),
     "frequent": boolean(),
 })
-LIFE_EVENT = obj({"key": string(), "name": string(), "service_ids": array(string())}, ["key", "name", "service_ids"])
 
 DEPARTMENTS = list_of(DEPARTMENT)
 HALLS = list_of(HALL)
 SERVICES = list_of(SERVICE)
-LIFE_EVENTS = list_of(LIFE_EVENT)

@@ -14,17 +14,6 @@ from backend.core import errors
 from backend.core.access import Staff
 from backend.core.clock import Clock
 
-# 一件事: life events that bundle the services a resident needs for one thing in life.
-LIFE_EVENTS: dict[str, str] = {
-    "birth": "新生儿出生一件事",
-    "business": "开办企业一件事",
-    "housing": "二手房买卖一件事",
-    "retirement": "退休一件事",
-    "travel": "出国（境）一件事",
-    "jobs": "就业创业一件事",
-}
-
-
 # The application form of a service that defines none: what the mini-program asks everyone.
 DEFAULT_FORM: list[dict[str, Any]] = [
     {"key": "contact_phone", "label": "联系电话", "type": "phone", "required": True},
@@ -55,7 +44,7 @@ def public_service(s: dict[str, Any], department_name: str) -> dict[str, Any]:
     return {
         "id": str(s["_id"]), "code": s["code"], "name": s["name"], "department_id": s["department_id"],
         "department_name": department_name, "hall_ids": s.get("hall_ids", []),
-        "life_events": s.get("life_events", []), "keywords": s.get("keywords", []),
+        "keywords": s.get("keywords", []),
         "frequent": s.get("frequent", False), "guide": guide, "status": s["status"],
         "updated_at": s.get("updated_at"),
     }
@@ -96,11 +85,6 @@ class CatalogueService:
             raise errors.NotFound("未找到该事项")
         dept = await self.store.department(s["department_id"])
         return public_service(s, dept["name"] if dept else "")
-
-    async def life_events(self) -> list[dict[str, Any]]:
-        docs = await self.store.list_services()
-        return [{"key": k, "name": name, "service_ids": [str(s["_id"]) for s in docs if k in s.get("life_events", [])]}
-                for k, name in LIFE_EVENTS.items()]
 
     # Records for other domains (appointments, cases): the stored document, or None ------------
     async def department_record(self, department_id: str) -> dict[str, Any] | None:
@@ -169,7 +153,7 @@ class CatalogueService:
 
     async def create_service(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         fields = await self._service_fields(body)
-        doc = {"code": body["code"], "hall_ids": [], "life_events": [], "keywords": [], "frequent": False,
+        doc = {"code": body["code"], "hall_ids": [], "keywords": [], "frequent": False,
                **fields, "status": "active", "created_at": self.clock.now(), "updated_at": self.clock.now()}
         doc = await self._insert(self.store.add_service, doc, "该事项编码已存在")
         await self._audit(staff, "catalogue.service.create", "service", doc, ip, {"code": body["code"]})
@@ -233,11 +217,6 @@ class CatalogueService:
             if found != set(body["hall_ids"]):
                 raise errors.InvalidInput({"hall_ids": "包含不存在的大厅"})
             out["hall_ids"] = body["hall_ids"]
-        if "life_events" in body:
-            unknown = [e for e in body["life_events"] if e not in LIFE_EVENTS]
-            if unknown:
-                raise errors.InvalidInput({"life_events": "未知的“一件事”主题"}, details={"allowed": sorted(LIFE_EVENTS)})
-            out["life_events"] = body["life_events"]
         if "guide" in body:
             g = dict(body["guide"])
             if g["promised_days"] > g["statutory_days"] and g["statutory_days"] > 0:

@@ -25,7 +25,6 @@ COLLECTIONS = [
     CollectionSpec("services", indexes=(
         IndexModel([("code", ASCENDING)], unique=True),
         IndexModel([("department_id", ASCENDING), ("status", ASCENDING)]),
-        IndexModel([("life_events", ASCENDING)]),
     ), validator={"$jsonSchema": {"bsonType": "object", "required": ["code", "name", "department_id", "guide", "status"],
                                   "properties": {"status": _STATUS, "guide": {"bsonType": "object"}}}},
         doc="Service items (事项) with their guides (办事指南)."),
@@ -131,7 +130,7 @@ class CatalogueStore:
         return await self._halls.find(q).sort("code", ASCENDING).to_list(None)
 
     async def list_services(self, *, department_id: str | None = None, hall_id: str | None = None,
-                            life_event: str | None = None, q: str | None = None, frequent: bool | None = None,
+                            q: str | None = None, frequent: bool | None = None,
                             include_inactive: bool = False) -> list[dict[str, Any]]:
         query: dict[str, Any] = {} if include_inactive else {"status": "active"}
         # Every value is a plain string compared for equality, or an escaped literal pattern.
@@ -139,8 +138,6 @@ class CatalogueStore:
             query["department_id"] = department_id
         if hall_id is not None:
             query["hall_ids"] = hall_id
-        if life_event is not None:
-            query["life_events"] = life_event
         if frequent is not None:
             query["frequent"] = frequent
         if q:

@@ -19,6 +19,7 @@ STAFF_ROLES = {
     "finance": "财务",
     "supervisor": "监察",
     "admin": "系统管理",
+    "hotline": "12345热线",
 }
 
 

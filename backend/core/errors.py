@@ -395,3 +395,19 @@ class UnsupportedFileType(InvalidInput):
 class FileTooLarge(PayloadTooLarge):
     code = "file_too_large"
     message = "文件过大，单个文件不能超过 10 MB"
+# --- 一件事, 12345 and 帮办代办 --------------------------------------------------------------
+
+class AuthorizationRequired(Forbidden):
+    """Acting for a resident needs their active grant to the actor, or their current 办事码."""
+    code = "authorization_required"
+    message = "代办须经居民授权，或由居民当场出示办事码"
+
+
+class BundlePaymentExists(Conflict):
+    code = "bundle_payment_exists"
+    message = "该一件事已开具缴款单，不能重复开具"
+
+
+class NothingToPay(Conflict):
+    code = "nothing_to_pay"
+    message = "该一件事包含的事项均不收费"

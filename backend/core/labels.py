@@ -79,6 +79,29 @@ MATERIAL_SOURCE = {
     "paper": "窗口提交纸质材料",
 }
 
+COMPLAINT_STATUS = {
+    "received": "已登记",
+    "assigned": "办理中",
+    "replied": "已答复",
+    "closed": "已办结",
+}
+
+# A bundle (一件事) as a whole, from its cases' statuses.
+BUNDLE_STATUS = {
+    "submitted": "已提交",
+    "in_progress": "办理中",
+    "correction_requested": "待补正",
+    "completed": "已全部办结",
+    "partly_completed": "部分办结",
+    "closed": "未获批准",
+}
+
+GRANT_STATUS = {
+    "active": "有效",
+    "revoked": "已撤销",
+    "expired": "已过期",
+}
+
 # Every table by the kind of thing it labels (the generated JavaScript modules use these names).
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "case": CASE_STATUS,
@@ -90,6 +113,9 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     "outbox": OUTBOX_STATUS,
     "licence": LICENCE_STATUS,
     "material_source": MATERIAL_SOURCE,
+    "complaint": COMPLAINT_STATUS,
+    "bundle": BUNDLE_STATUS,
+    "grant": GRANT_STATUS,
 }
 
 

@@ -107,6 +107,11 @@ class StaffService:
             raise errors.NotFound()
         return doc
 
+    async def active_by_username(self, username: str) -> dict[str, Any] | None:
+        """The public view of an active account, by username (a resident names who may act for them)."""
+        doc = await self.store.by_username(username.strip().lower())
+        return public_staff(doc) if doc is not None and doc.get("status", "active") == "active" else None
+
     async def update(self, actor: Staff, staff_id: str, changes: dict[str, Any], ip: str) -> dict[str, Any]:
         doc = await self.get(staff_id)
         if "roles" in changes:

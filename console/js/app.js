@@ -8,10 +8,12 @@ import financePages from './pages/finance.js';
 import supervisorPages from './pages/supervisor.js';
 import adminPages from './pages/admin.js';
 import casePages from './pages/case.js';
+import agencyPages from './pages/agency.js';
+import hotlinePages from './pages/hotline.js';
 
 // Each page: {path, title, group, roles, render(main, params), nav?: false}
-const PAGES = [...clerkPages, ...approverPages, ...casePages, ...hallPages, ...financePages, ...supervisorPages,
-  ...adminPages];
+const PAGES = [...clerkPages, ...agencyPages, ...approverPages, ...casePages, ...hotlinePages, ...hallPages,
+  ...financePages, ...supervisorPages, ...adminPages];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

@@ -9,6 +9,7 @@ export const ROLE_NAMES = {
   finance: '财务',
   supervisor: '监察',
   admin: '系统管理',
+  hotline: '12345热线',
 };
 
 // Status labels, generated from backend/core/labels.py.

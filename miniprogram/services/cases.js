@@ -17,7 +17,10 @@ function split(form, given) {
 }
 
 module.exports = {
-  apply: (serviceId, form, given) => http.post('/applications', { service_id: serviceId, ...split(form, given) }),
+  // given: files and licences per material; onBehalfOf: the id of a grant someone gave this
+  // resident (代办): the case is theirs.
+  apply: (serviceId, form, given, onBehalfOf) => http.post('/applications', {
+    service_id: serviceId, ...split(form, given), ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}) }),
   list: (cursor) => http.get('/applications', { query: { cursor } }),
   get: (caseId) => http.get(`/applications/${id(caseId)}`),
   resubmit: (caseId, form, given) => http.post(`/applications/${id(caseId)}/resubmit`, split(form, given)),

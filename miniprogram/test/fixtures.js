@@ -53,9 +53,77 @@ const TEMPLATES = [
   { key: 'payment_notice', template_id: 'tpl-c', title: '缴费通知' },
 ];
 
+const LIFE_EVENT = {
+  id: 'move', name: '我要迁户口', summary: '户口迁入和社保卡地址变更一次办。', fee_fen: 1000, promised_days: 5,
+  services: [
+    { service_id: 'svc1', name: '户口迁移', department_name: '公安局', fee_fen: 1000, promised_days: 5 },
+    { service_id: 'svc2', name: '社保卡信息变更', department_name: '人社局', fee_fen: 0, promised_days: 3 },
+  ],
+  form_schema: {
+    type: 'object', additionalProperties: false, 'x-order': ['new_address', 'reason', 'family_size', 'contact_phone'],
+    required: ['new_address', 'reason', 'contact_phone'],
+    properties: {
+      new_address: { type: 'string', title: '迁入地址', maxLength: 100, minLength: 1, 'x-services': ['户口迁移', '社保卡信息变更'] },
+      reason: { type: 'string', title: '迁移原因', enum: ['投靠配偶', '购房落户'], 'x-services': ['户口迁移'] },
+      family_size: { type: 'integer', title: '随迁人数', minimum: 0, maximum: 10, 'x-services': ['户口迁移'] },
+      contact_phone: { type: 'string', title: '联系电话', pattern: '^1[3-9]\\d{9}$', 'x-message': '请填写 11 位手机号码',
+        'x-services': ['户口迁移', '社保卡信息变更'] },
+    },
+  },
+  materials: [
+    { key: 'id_card', name: '居民身份证', required: true, tolerable: false, services: ['户口迁移', '社保卡信息变更'] },
+    { key: 'housing', name: '住所证明', required: true, tolerable: true, services: ['户口迁移'] },
+  ],
+  shared_materials: [{ key: 'hukou_page', name: '户口簿个人页', from_service: '户口迁移' }],
+};
+
+const BUNDLE = {
+  id: 'b1', serial: 'YJS20240506000001', life_event_id: 'move', name: '我要迁户口', status: 'in_progress', done: false,
+  created_at: '2024-05-06T09:00:00+08:00', done_at: null,
+  cases: [
+    { id: 'c1', serial: 'ZJB20240506000123', service_id: 'svc1', service_name: '户口迁移', department_name: '公安局', status: 'accepted' },
+    { id: 'c2', serial: 'ZJB20240506000124', service_id: 'svc2', service_name: '社保卡信息变更', department_name: '人社局', status: 'submitted' },
+  ],
+  payment: { id: 'pay1', status: 'unpaid', amount_fen: 1000, receipt_id: null },
+};
+
+const COMPLAINT = {
+  id: 'q1', serial: 'GD20240506000007', category: 'complaint', category_name: '投诉', content: '市民中心停车场出口道闸坏了',
+  location: '人民路 1 号', attachments: [], contact_ok: true, status: 'replied', status_name: '已答复', due: null,
+  light: null, stage: null, department_id: 'dep1', department_name: '公安局', can_feedback: true, reopened: false,
+  reply: { text: '道闸已修复，感谢监督。', at: '2024-05-07T10:00:00+08:00', by: '公安局' }, feedback: null,
+  merged_into: null, close_at: '2024-05-14T10:00:00+08:00', created_at: '2024-05-06T09:00:00+08:00',
+  updated_at: '2024-05-07T10:00:00+08:00',
+  timeline: [
+    { status: 'received', at: '2024-05-06T09:00:00+08:00', note: '诉求已登记' },
+    { status: 'assigned', at: '2024-05-06T11:00:00+08:00', note: '转交公安局办理' },
+    { status: 'replied', at: '2024-05-07T10:00:00+08:00', note: '公安局已答复' },
+  ],
+};
+
+const GRANT = {
+  id: 'g1', status: 'active', grantee: { type: 'staff', name_masked: '王**', username: 'clerk1' },
+  grantor: { name_masked: '张*' }, service_ids: ['svc1'], services: [{ id: 'svc1', name: '户口迁移' }], days: 7,
+  created_at: '2024-05-06T09:00:00+08:00', expires_at: '2030-05-13T09:00:00+08:00', revoked_at: null,
+};
+
+const RECEIVED = {
+  ...GRANT, id: 'g2', grantee: { type: 'resident', name_masked: '张*' }, grantor: { name_masked: '李*' },
+  service_ids: null, services: null,
+};
+
 function install(server) {
   server.on('GET', '/departments', { items: [{ id: 'dep1', code: 'ga', name: '公安局' }, { id: 'dep2', code: 'sb', name: '人社局' }], next_cursor: null });
-  server.on('GET', '/life-events', { items: [{ key: 'move', name: '我要迁户口', service_ids: ['svc1'] }], next_cursor: null });
+  server.on('GET', '/life-events', { items: [LIFE_EVENT], next_cursor: null });
+  server.on('GET', '/life-events/move', LIFE_EVENT);
+  server.on('GET', '/bundles', { items: [BUNDLE], next_cursor: null });
+  server.on('GET', '/bundles/b1', BUNDLE);
+  server.on('GET', '/complaints', { items: [COMPLAINT], next_cursor: null });
+  server.on('GET', '/complaints/q1', COMPLAINT);
+  server.on('GET', '/me/authorizations', { items: [GRANT], next_cursor: null });
+  server.on('GET', '/me/authorizations/received', { items: [RECEIVED], next_cursor: null });
+  server.on('GET', '/me/identity-code', { code: 'ZJB1.abc.def', expires_at: '2030-01-01T00:01:00+08:00', valid_seconds: 60,
+    qr_png_base64: 'UVJDT0RF' });
   server.on('GET', '/services', { items: [SERVICE], next_cursor: null });
   server.on('GET', '/services/svc1', SERVICE);
   server.on('GET', '/halls', { items: [HALL], next_cursor: null });
@@ -84,4 +152,7 @@ const LICENCE = {
   verify_url: 'http://127.0.0.1:8000/api/v1/licences/verify?number=YYZZ2026000001&check=A1B2C3',
 };
 
-module.exports = { install, LICENCE, SERVICE, HALL, APPOINTMENT, CASE, PAYMENT, RECEIPT, TEMPLATES, slot };
+module.exports = {
+  install, LICENCE, SERVICE, HALL, APPOINTMENT, CASE, PAYMENT, RECEIPT, TEMPLATES, slot, LIFE_EVENT, BUNDLE, COMPLAINT,
+  GRANT, RECEIVED,
+};

@@ -480,6 +480,6 @@ describe('elder mode (适老化)', () => {
     await tapText(home, '搜索');
     expect(lastNav(wx.navigateTo).url).toBe(`/pages/service/list/index?q=${encodeURIComponent('身份证')}`);
     await tapText(home, '我要迁户口');
-    expect(lastNav(wx.navigateTo).query.life_event).toBe('move');
+    expect(lastNav(wx.navigateTo)).toMatchObject({ path: 'bundle/event', query: { id: 'move' } });
   });
 });

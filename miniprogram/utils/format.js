@@ -66,6 +66,12 @@ const THEMES = {
   },
   waitlist: { waiting: 'primary', offered: 'success', accepted: 'success', left: 'default', expired: 'default' },
   payment: { unpaid: 'warning', paid: 'success', refunding: 'warning', refunded: 'default', closed: 'default' },
+  complaint: { received: 'primary', assigned: 'warning', replied: 'success', closed: 'default' },
+  bundle: {
+    submitted: 'primary', in_progress: 'warning', correction_requested: 'danger', completed: 'success',
+    partly_completed: 'warning', closed: 'default',
+  },
+  grant: { active: 'success', revoked: 'default', expired: 'default' },
 };
 
 // { status: { text, theme } } for one kind of thing.
@@ -81,6 +87,9 @@ const CASE_STATUS = tagTable('case');
 const APPOINTMENT_STATUS = tagTable('appointment');
 const WAITLIST_STATUS = tagTable('waitlist');
 const PAYMENT_STATUS = tagTable('payment');
+const COMPLAINT_STATUS = tagTable('complaint');
+const BUNDLE_STATUS = tagTable('bundle');
+const GRANT_STATUS = tagTable('grant');
 
 function statusOf(table, status) {
   return table[status] || { text: status || '未知', theme: 'default' };
@@ -88,5 +97,6 @@ function statusOf(table, status) {
 
 module.exports = {
   date, time, dateTime, money, nextDays, today, beijing,
-  CASE_STATUS, APPOINTMENT_STATUS, WAITLIST_STATUS, PAYMENT_STATUS, statusOf,
+  CASE_STATUS, APPOINTMENT_STATUS, WAITLIST_STATUS, PAYMENT_STATUS, COMPLAINT_STATUS, BUNDLE_STATUS, GRANT_STATUS,
+  statusOf,
 };

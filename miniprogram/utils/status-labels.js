@@ -63,6 +63,25 @@ const STATUS_LABELS = {
     "file": "上传文件",
     "licence": "电子证照",
     "paper": "窗口提交纸质材料"
+  },
+  "complaint": {
+    "received": "已登记",
+    "assigned": "办理中",
+    "replied": "已答复",
+    "closed": "已办结"
+  },
+  "bundle": {
+    "submitted": "已提交",
+    "in_progress": "办理中",
+    "correction_requested": "待补正",
+    "completed": "已全部办结",
+    "partly_completed": "部分办结",
+    "closed": "未获批准"
+  },
+  "grant": {
+    "active": "有效",
+    "revoked": "已撤销",
+    "expired": "已过期"
   }
 };
 

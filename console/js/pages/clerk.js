@@ -255,6 +255,7 @@ async function renderCases(main) {
   const slot = h('div', { class: 'messages' });
   const svc = select(services.map((s) => [s.id, `${s.name}（${s.department_name}）`]), { name: 'service' });
   const finder = residentFinder();
+  const code = input({ name: 'identity_code', autocomplete: 'off', spellcheck: 'false', class: 'wide' });
   const phone = input({ name: 'phone', inputmode: 'tel' });
   const mats = h('fieldset', {}, h('legend', {}, '已收材料'));
   const fillMats = () => {
@@ -266,18 +267,24 @@ async function renderCases(main) {
   fillMats();
   const submit = h('button', { type: 'submit', class: 'primary' }, '登记收件');
   const form = h('form', { class: 'walkin-case' }, slot, field('事项', svc), finder,
+    field('居民办事码', code, '本人到场：请居民打开小程序“我的办事码”，扫码枪扫描（约一分钟有效）；居民授权代办的请到“帮办代办”办理'),
     field('联系电话', phone), mats, submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const residentId = finder.chosen();
-    if (!residentId) {
+    if (!residentId && !code.value.trim()) {
       notice(slot, '请先查找并选择申请人', 'error');
+      return;
+    }
+    if (!code.value.trim()) {
+      notice(slot, '请扫描申请人的办事码（本人到场）；居民授权代办的请到“帮办代办”办理', 'error');
       return;
     }
     const received = [...mats.querySelectorAll('input:checked')].map((i) => i.value);
     const app = await act(slot, () => api.post('/staff/applications', {
       service_id: svc.value,
-      resident_id: residentId,
+      identity_code: code.value.trim(),
+      ...(residentId ? { resident_id: residentId } : {}),
       form: phone.value.trim() ? { phone: phone.value.trim() } : {},
       materials: received,
     }), submit);

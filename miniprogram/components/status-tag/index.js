@@ -1,4 +1,4 @@
-// A status label for cases, appointments, waitlist entries and payments.
+// A status label for cases, appointments, waitlist entries, payments, complaints, bundles and grants.
 const fmt = require('../../utils/format');
 
 const TABLES = {
@@ -6,6 +6,9 @@ const TABLES = {
   appointment: fmt.APPOINTMENT_STATUS,
   waitlist: fmt.WAITLIST_STATUS,
   payment: fmt.PAYMENT_STATUS,
+  complaint: fmt.COMPLAINT_STATUS,
+  bundle: fmt.BUNDLE_STATUS,
+  grant: fmt.GRANT_STATUS,
 };
 
 Component({

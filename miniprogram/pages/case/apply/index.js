@@ -19,10 +19,11 @@ function satisfied(m) {
 Page(withBase({
   data: {
     serviceId: '', caseId: '', service: null, materials: [], phone: '', note: '',
-    phoneError: '', materialsError: '', correction: '', busy: false, uploading: '',
+    phoneError: '', materialsError: '', correction: '', busy: false, uploading: '', onBehalfOf: '', grantor: '',
   },
   onLoad(options = {}) {
-    this.setData({ serviceId: options.service_id || '', caseId: options.case_id || '' });
+    this.setData({ serviceId: options.service_id || '', caseId: options.case_id || '',
+      onBehalfOf: options.on_behalf_of || '', grantor: options.grantor ? decodeURIComponent(options.grantor) : '' });
     wx.setNavigationBarTitle({ title: options.case_id ? '补正材料' : '在线申请' });
     this.reload();
   },
@@ -154,7 +155,7 @@ Page(withBase({
     try {
       const kase = this.data.caseId
         ? await cases.resubmit(this.data.caseId, form, this.given())
-        : await cases.apply(this.data.serviceId, form, this.given());
+        : await cases.apply(this.data.serviceId, form, this.given(), this.data.onBehalfOf);
       wx.redirectTo({ url: `/pages/case/detail/index?id=${kase.id || this.data.caseId}&new=1` });
     } catch (e) {
       if (e.code === 'realname_required') {

@@ -1,4 +1,5 @@
 const catalogue = require('../../../services/catalogue');
+const bundles = require('../../../services/bundles');
 const { withBase } = require('../../../utils/page');
 
 Page(withBase({
@@ -10,7 +11,7 @@ Page(withBase({
     const res = await this.runLoad(() => Promise.all([
       catalogue.services({ frequent: true }),
       catalogue.departments(),
-      catalogue.lifeEvents(),
+      bundles.events(),
     ]));
     if (res) {
       this.setData({
@@ -43,8 +44,7 @@ Page(withBase({
     wx.navigateTo({ url: `/pages/service/list/index?department_id=${id}&title=${encodeURIComponent(name)}` });
   },
   openLifeEvent(e) {
-    const { key, name } = e.currentTarget.dataset;
-    wx.navigateTo({ url: `/pages/service/list/index?life_event=${encodeURIComponent(key)}&title=${encodeURIComponent(name)}` });
+    wx.navigateTo({ url: `/pages/bundle/event/index?id=${encodeURIComponent(e.currentTarget.dataset.id)}` });
   },
   openPage(e) {
     wx.navigateTo({ url: e.currentTarget.dataset.url });

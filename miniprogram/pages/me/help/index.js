@@ -7,6 +7,7 @@ const FAQ = [
   { q: '办件需要补正怎么办？', a: '在“我的办件”打开该办件，点“去补正”，补齐材料后重新提交即可。' },
   { q: '付款后没有显示成功？', a: '支付结果需要几秒钟确认，请勿重复支付，可在“我的缴费”中查看。' },
   { q: '字太小看不清？', a: '在“我的 → 设置”中打开长辈模式。' },
+  { q: '家里老人行动不便，能请人代办吗？', a: '老人可在“我的 → 帮办代办授权”授权大厅帮办员或已实名的家人代为申请，办件仍归老人所有，可随时撤销。' },
 ];
 
 Page(withBase({
@@ -16,5 +17,8 @@ Page(withBase({
   },
   call() {
     wx.makePhoneCall({ phoneNumber: this.data.hotline });
+  },
+  report() {
+    wx.navigateTo({ url: '/pages/complaint/new/index' });
   },
 }));

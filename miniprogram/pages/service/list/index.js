@@ -5,7 +5,7 @@ Page(withBase({
   data: { query: {}, title: '', items: [] },
   onLoad(options = {}) {
     const query = {};
-    ['q', 'department_id', 'life_event'].forEach((k) => {
+    ['q', 'department_id'].forEach((k) => {
       if (options[k]) query[k] = decodeURIComponent(options[k]);
     });
     const title = options.title ? decodeURIComponent(options.title) : (query.q ? `搜索：${query.q}` : '全部事项');

@@ -1,0 +1,63 @@
+"""HTTP for 帮办代办: residents' grants and 办事码; the clerk's desk to find who they act for."""
+from __future__ import annotations
+
+from backend.authorizations import schemas as s
+from backend.core.api import ApiHandler, operation, route
+
+TAGS = ("帮办代办",)
+STAFF_TAGS = ("工作人员：帮办代办",)
+
+
+class MyGrantsHandler(ApiHandler):
+    @operation("授权他人代办：指定帮办员（工号）或另一位实名居民（身份证号），可限定事项和天数", tags=TAGS,
+               auth="resident", body=s.GRANT_IN, responses={201: s.GRANT}, errors=(400, 401, 403))
+    async def post(self) -> None:
+        self.reply(await self.agency.grant(self.principal, self.body, self.client_ip()), 201)
+
+    @operation("我给出的授权", tags=TAGS, auth="resident", responses={200: s.GRANTS}, errors=(401,))
+    async def get(self) -> None:
+        self.reply(await self.agency.list_given(self.principal))
+
+
+class ReceivedGrantsHandler(ApiHandler):
+    @operation("别人给我的代办授权（可代其申报）", tags=TAGS, auth="resident", responses={200: s.GRANTS}, errors=(401,))
+    async def get(self) -> None:
+        self.reply(await self.agency.list_received(self.principal))
+
+
+class RevokeHandler(ApiHandler):
+    @operation("撤销授权（立即生效）", tags=TAGS, auth="resident", responses={200: s.GRANT}, errors=(401, 404, 409))
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.agency.revoke(self.principal, id, self.client_ip()))
+
+
+class IdentityCodeHandler(ApiHandler):
+    @operation("我的办事码（动态身份码，约一分钟有效，在窗口出示）", tags=TAGS, auth="resident",
+               responses={200: s.CODE}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply(await self.agency.identity_code(self.principal))
+
+
+class FindResidentsHandler(ApiHandler):
+    @operation("帮办：按身份证号、办件编号或姓名查找居民及其给本人的有效授权", tags=STAFF_TAGS, auth="staff",
+               roles=("clerk",), query=s.FIND_QUERY, responses={200: s.RESIDENTS}, errors=(400, 401, 403),
+               description="身份证号和姓名按密钥散列匹配；每次查找记入审计日志。")
+    async def get(self) -> None:
+        self.reply(await self.agency.find_residents(self.principal, self.query["q"], self.client_ip()))
+
+
+class IdentifyHandler(ApiHandler):
+    @operation("核验居民出示的办事码", tags=STAFF_TAGS, auth="staff", roles=("clerk",), body=s.IDENTIFY,
+               responses={200: s.RESIDENT}, errors=(400, 401, 403))
+    async def post(self) -> None:
+        self.reply(await self.agency.identify(self.principal, self.body["identity_code"], self.client_ip()))
+
+
+default_handlers = [
+    route("/api/v1/me/authorizations", MyGrantsHandler),
+    route("/api/v1/me/authorizations/received", ReceivedGrantsHandler),
+    route("/api/v1/me/authorizations/{id}/revoke", RevokeHandler),
+    route("/api/v1/me/identity-code", IdentityCodeHandler),
+    route("/api/v1/staff/agency/residents", FindResidentsHandler),
+    route("/api/v1/staff/agency/identify", IdentifyHandler),
+]

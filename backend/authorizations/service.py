@@ -1,0 +1,268 @@
+"""帮办代办: a resident lets a named member of staff (帮办员) or another real-name-verified resident
+act for them, for some services or all, for a number of days; and proves presence at a window
+with a dynamic identity code (办事码) instead of anyone typing ids.
+
+Filing a case for someone else goes through ``AgencyDesk`` (provided as ``agency`` to cases):
+it answers who the case belongs to and who acted, or refuses with 403 ``authorization_required``.
+Every check reads the grant at the moment of use, so an expired or revoked grant stops at once.
+The case then records the agent (masked) in its timeline, the grantor is told, and the audit log
+says who acted for whom under which grant (``filed``, inside the case's own transaction).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from backend.audit.service import AuditLog, resident_actor, staff_actor
+from backend.authorizations.codes import IdentityCodes, qr_png_base64
+from backend.authorizations.store import GrantStore, object_id
+from backend.config import AuthorizationsConfig
+from backend.core import errors
+from backend.core.access import Resident, Staff, access_realname, access_staff_role
+from backend.core.clock import Clock
+from backend.identity.idnumber import mask_name
+
+FILERS = ("clerk",)   # staff who file cases at the window may be named as 帮办员
+
+
+class Residents(Protocol):
+    """Residents, masked (identity's ``user_directory``): by id, and by exact ID number or full
+    name (matched by their keyed hashes)."""
+
+    async def get(self, user_id: str) -> Any: ...            # UserRef | None
+    async def find(self, q: str) -> list[Any]: ...            # [UserRef]
+
+
+class CaseSerials(Protocol):
+    """The applicant of a case by its serial (the cases domain's directory)."""
+
+    async def applicant_of_serial(self, serial: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Agency:
+    """Who a case filed by someone else belongs to, and who filed it."""
+    applicant_id: str
+    via: str                              # "grant" | "identity_code"
+    agent: dict[str, Any]                 # {"type", "id", "name_masked"}
+    authorization_id: str | None = None
+
+    def timeline_note(self) -> str:
+        if self.via == "identity_code":
+            return "窗口收件（本人到场，已核验办事码）"
+        role = "帮办员" if self.agent["type"] == "staff" else "代办人"
+        return f"{role}{self.agent['name_masked']}受申请人委托代为提交"
+
+
+class AgencyDesk:
+    def __init__(self, *, store: GrantStore, residents: Residents, staff: Any, catalogue: Any,
+                 codes: IdentityCodes, outbox: Any, audit: AuditLog, clock: Clock, config: AuthorizationsConfig,
+                 cases: CaseSerials | None = None):
+        self.store = store
+        self.residents = residents
+        self.staff = staff            # StaffService: active_by_username
+        self.catalogue = catalogue
+        self.codes = codes
+        self.outbox = outbox
+        self.audit = audit
+        self.clock = clock
+        self.cfg = config
+        self.cases = cases            # set once cases is built (it is built after this domain)
+
+    # -- residents' grants ---------------------------------------------------------------------------
+
+    async def grant(self, resident: Resident, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        access_realname(resident)
+        days = body["days"]
+        if days > self.cfg.max_days:
+            raise errors.InvalidInput({"days": f"授权期限最长 {self.cfg.max_days} 天"})
+        grantee = await self._grantee(resident, body["grantee"])
+        service_ids = list(dict.fromkeys(body.get("service_ids") or [])) or None
+        services = None
+        if service_ids:
+            services = []
+            for sid in service_ids:
+                try:
+                    svc = await self.catalogue.get_service(sid)
+                except errors.NotFound:
+                    raise errors.InvalidInput({"service_ids": "包含不存在或已停办的事项"}, details={"unknown": [sid]}) from None
+                services.append({"id": svc["id"], "name": svc["name"]})
+        me = await self.residents.get(resident.id)
+        now = self.clock.now()
+        doc = {"grantor_id": resident.id, "grantor": {"name_masked": (me and me.name_masked) or "",
+                                                      "id_number_masked": (me and me.id_number_masked) or ""},
+               "grantee": grantee, "service_ids": service_ids, "services": services, "days": days,
+               "status": "active", "created_at": now, "expires_at": now + dt.timedelta(days=days)}
+        doc["_id"] = await self.store.add(doc)
+        await self.audit.record(actor=resident_actor(resident), action="authorization.grant",
+                                target_type="authorization", target_id=str(doc["_id"]),
+                                details={"grantee_type": grantee["type"], "grantee_id": grantee["id"],
+                                         "service_ids": service_ids, "days": days}, ip=ip)
+        if grantee["type"] == "resident":
+            await self.outbox.emit("authorization.granted", user_id=grantee["id"],
+                                   dedupe_key=f"authorization:{doc['_id']}:granted", payload={
+                                       "authorization_id": str(doc["_id"]), "grantor_name": doc["grantor"]["name_masked"],
+                                       "services": [x["name"] for x in services or []],
+                                       "expires_at": doc["expires_at"].isoformat()})
+        return self.view(doc, now)
+
+    async def _grantee(self, resident: Resident, g: dict[str, Any]) -> dict[str, Any]:
+        if g["type"] == "staff":
+            if not g.get("username"):
+                raise errors.InvalidInput({"grantee.username": "请填写帮办员的工号"})
+            staff = await self.staff.active_by_username(g["username"])
+            if staff is None or not set(staff["roles"]) & set(FILERS):
+                raise errors.InvalidInput({"grantee.username": "未找到该帮办员，请核对工号"})
+            name = staff["display_name"] or staff["username"]
+            return {"type": "staff", "id": staff["id"], "username": staff["username"], "name_masked": mask_name(name)}
+        if not g.get("id_number"):
+            raise errors.InvalidInput({"grantee.id_number": "请填写被授权人的身份证号"})
+        found = await self.residents.find(g["id_number"].strip().upper()) if len(g["id_number"].strip()) == 18 else []
+        other = found[0] if found else None
+        if other is None or not other.realname_verified:
+            raise errors.InvalidInput({"grantee.id_number": "被授权人须已在指尖办完成实名认证"})
+        if other.id == resident.id:
+            raise errors.InvalidInput({"grantee.id_number": "不能授权给本人"})
+        return {"type": "resident", "id": other.id, "name_masked": other.name_masked or ""}
+
+    async def list_given(self, resident: Resident) -> dict[str, Any]:
+        now = self.clock.now()
+        return {"items": [self.view(d, now) for d in await self.store.of_grantor(resident.id)], "next_cursor": None}
+
+    async def list_received(self, resident: Resident) -> dict[str, Any]:
+        now = self.clock.now()
+        docs = await self.store.to_grantee("resident", resident.id)
+        return {"items": [self.view(d, now, received=True) for d in docs], "next_cursor": None}
+
+    async def revoke(self, resident: Resident, grant_id: str, ip: str) -> dict[str, Any]:
+        doc = await self.store.get(grant_id)
+        if doc is None or doc["grantor_id"] != resident.id:
+            raise errors.NotFound("未找到该授权")
+        now = self.clock.now()
+        if not await self.store.revoke(doc["_id"], resident.id, now):
+            raise errors.InvalidState("该授权已撤销", details={"status": doc["status"]})
+        await self.audit.record(actor=resident_actor(resident), action="authorization.revoke",
+                                target_type="authorization", target_id=grant_id, ip=ip)
+        if doc["grantee"]["type"] == "resident":
+            await self.outbox.emit("authorization.revoked", user_id=doc["grantee"]["id"],
+                                   dedupe_key=f"authorization:{grant_id}:revoked", payload={
+                                       "authorization_id": grant_id, "grantor_name": doc["grantor"]["name_masked"]})
+        return self.view(await self.store.get(grant_id) or doc, now)
+
+    async def identity_code(self, resident: Resident) -> dict[str, Any]:
+        access_realname(resident)
+        code, expires = self.codes.issue(resident.id, self.clock.now())
+        return {"code": code, "expires_at": expires, "valid_seconds": self.codes.ttl, "qr_png_base64": qr_png_base64(code)}
+
+    def view(self, d: dict[str, Any], now: dt.datetime, *, received: bool = False) -> dict[str, Any]:
+        status = "expired" if d["status"] == "active" and d["expires_at"] <= now else d["status"]
+        g = d["grantee"]
+        out = {"id": str(d["_id"]), "status": status,
+               "grantee": {"type": g["type"], "name_masked": g.get("name_masked", ""),
+                           **({"username": g["username"]} if g["type"] == "staff" else {})},
+               "service_ids": d.get("service_ids"), "services": d.get("services"), "days": d["days"],
+               "created_at": d["created_at"], "expires_at": d["expires_at"], "revoked_at": d.get("revoked_at")}
+        if received or g["type"] == "staff":
+            out["grantor"] = {"name_masked": d["grantor"]["name_masked"]}
+        return out
+
+    # -- acting for someone (used by cases) --------------------------------------------------------
+
+    def _usable(self, d: dict[str, Any] | None, kind: str, agent_id: str, service_id: str) -> dict[str, Any]:
+        if d is None or d["grantee"]["type"] != kind or d["grantee"]["id"] != agent_id:
+            raise errors.AuthorizationRequired(details={"reason": "no_grant"})
+        if d["status"] != "active":
+            raise errors.AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
+        if d["expires_at"] <= self.clock.now():
+            raise errors.AuthorizationRequired("该授权已过期", details={"reason": "expired"})
+        if d.get("service_ids") and service_id not in d["service_ids"]:
+            raise errors.AuthorizationRequired("该授权不包含此事项", details={"reason": "service_not_granted"})
+        return d
+
+    async def for_staff(self, staff: Staff, *, service_id: str, resident_id: str | None = None,
+                        authorization_id: str | None = None, identity_code: str | None = None) -> Agency:
+        """A clerk files for a resident: with the resident's current 办事码 (present in person) or
+        an active grant to this clerk for this service."""
+        if identity_code:
+            user_id = self.codes.verify(identity_code, self.clock.now())
+            if user_id is None:
+                raise errors.AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
+                                                   details={"reason": "identity_code_invalid"})
+            if resident_id and resident_id != user_id:
+                raise errors.AuthorizationRequired("办事码与所选居民不一致", details={"reason": "identity_code_mismatch"})
+            return Agency(applicant_id=user_id, via="identity_code",
+                          agent={"type": "staff", "id": staff.id, "name_masked": _staff_mask(staff)})
+        if authorization_id:
+            d = self._usable(await self.store.get(authorization_id), "staff", staff.id, service_id)
+            if resident_id and resident_id != d["grantor_id"]:
+                raise errors.AuthorizationRequired("该授权不是所选居民的授权", details={"reason": "grantor_mismatch"})
+            return Agency(applicant_id=d["grantor_id"], via="grant", authorization_id=str(d["_id"]),
+                          agent={"type": "staff", "id": staff.id, "name_masked": d["grantee"]["name_masked"]})
+        raise errors.AuthorizationRequired(details={"reason": "missing"})
+
+    async def for_resident(self, resident: Resident, *, authorization_id: str, service_id: str) -> Agency:
+        """A resident files in the name of someone who granted them."""
+        access_realname(resident)
+        d = self._usable(await self.store.get(authorization_id), "resident", resident.id, service_id)
+        return Agency(applicant_id=d["grantor_id"], via="grant", authorization_id=str(d["_id"]),
+                      agent={"type": "resident", "id": resident.id, "name_masked": d["grantee"]["name_masked"]})
+
+    async def filed(self, agency: Agency, case: dict[str, Any], *, actor: Staff | Resident, ip: str | None,
+                    session: Any) -> None:
+        """After a case is filed for someone (in the case's transaction): the audit entry, and the
+        grantor told who filed what under their grant."""
+        await self.audit.record(
+            actor=staff_actor(actor) if isinstance(actor, Staff) else resident_actor(actor),
+            action="case.file_for", target_type="application", target_id=str(case["_id"]),
+            details={"for": agency.applicant_id, "via": agency.via, "authorization_id": agency.authorization_id,
+                     "service_id": case["service_id"]}, ip=ip, session=session)
+        if agency.via == "grant":
+            await self.outbox.emit("authorization.used", user_id=agency.applicant_id, session=session,
+                                   dedupe_key=f"authorization:{agency.authorization_id}:case:{case['_id']}", payload={
+                                       "authorization_id": agency.authorization_id, "application_id": str(case["_id"]),
+                                       "serial": case["serial"], "service_name": case["service_name"],
+                                       "agent_role": "帮办员" if agency.agent["type"] == "staff" else "代办人",
+                                       "agent_name": agency.agent["name_masked"]})
+
+    # -- the clerk's 帮办 desk ---------------------------------------------------------------------
+
+    async def find_residents(self, staff: Staff, q: str, ip: str) -> dict[str, Any]:
+        """Residents by ID number, case serial or name, each with their active grants to this clerk."""
+        access_staff_role(staff, FILERS)
+        q = q.strip()
+        if q.upper().startswith("ZJB") and self.cases is not None:
+            by = "serial"
+            owner = await self.cases.applicant_of_serial(q.upper())
+            found = [r for r in [await self.residents.get(owner)] if r] if owner else []
+        else:
+            by, found = "id_number_or_name", await self.residents.find(q)
+        await self.audit.record(actor=staff_actor(staff), action="resident.search", target_type="resident",
+                                details={"by": by, "found": len(found)}, ip=ip)
+        return {"items": [await self._with_grants(staff, r) for r in found if r.realname_verified],
+                "next_cursor": None}
+
+    async def identify(self, staff: Staff, code: str, ip: str) -> dict[str, Any]:
+        """Who is at the window: the resident of a scanned 办事码, with their active grants to this clerk."""
+        access_staff_role(staff, FILERS)
+        user_id = self.codes.verify(code, self.clock.now())
+        resident = await self.residents.get(user_id) if user_id else None
+        if resident is None:
+            raise errors.AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
+                                               details={"reason": "identity_code_invalid"})
+        await self.audit.record(actor=staff_actor(staff), action="resident.identify", target_type="resident",
+                                target_id=user_id, ip=ip)
+        return await self._with_grants(staff, resident)
+
+    async def _with_grants(self, staff: Staff, r: Any) -> dict[str, Any]:
+        now = self.clock.now()
+        grants = [self.view(d, now) for d in await self.store.to_grantee("staff", staff.id, grantor_id=r.id)]
+        return {"id": r.id, "name_masked": r.name_masked, "id_number_masked": r.id_number_masked,
+                "realname_verified": r.realname_verified, "grants": [g for g in grants if g["status"] == "active"]}
+
+
+def _staff_mask(staff: Staff) -> str:
+    return mask_name(staff.display_name or staff.username)
+
+
+__all__ = ["Agency", "AgencyDesk", "object_id"]

@@ -1,0 +1,87 @@
+"""HTTP for life events (一件事) and bundles. Thin: the rules are in ``service.py``."""
+from __future__ import annotations
+
+from backend.bundles import schemas as s
+from backend.core.api import ApiHandler, operation, route
+
+TAGS = ("一件事",)
+STAFF_TAGS = ("工作人员：一件事",)
+STAFF_READ = ("clerk", "approver", "finance", "supervisor")
+
+
+class LifeEventsHandler(ApiHandler):
+    @operation("“一件事”主题：包含的事项、合并后的申请表和材料清单", tags=TAGS, responses={200: s.LIFE_EVENTS})
+    async def get(self) -> None:
+        self.reply(await self.bundles.events())
+
+
+class LifeEventHandler(ApiHandler):
+    @operation("“一件事”主题详情", tags=TAGS, responses={200: s.LIFE_EVENT}, errors=(404,))
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.bundles.event(id))
+
+
+class ApplyHandler(ApiHandler):
+    @operation("一次申报“一件事”：一张表、一套材料，每个事项生成一个办件（全部生成或全部不生成）", tags=TAGS,
+               auth="resident", body=s.APPLY, responses={201: s.BUNDLE}, errors=(400, 401, 403, 404, 409, 429))
+    async def post(self, id: str) -> None:  # noqa: A002
+        await self.limiter.per_resident("applications", self.principal.id)
+        self.reply(await self.bundles.apply(self.principal, id, self.body), 201)
+
+
+class BundlesHandler(ApiHandler):
+    @operation("我的“一件事”", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.BUNDLES},
+               errors=(400, 401))
+    async def get(self) -> None:
+        self.reply(await self.bundles.list_own(self.principal, cursor=self.query.get("cursor"),
+                                               limit=self.query.get("limit", 20)))
+
+
+class BundleHandler(ApiHandler):
+    @operation("“一件事”进度：总体状态与每个办件的状态", tags=TAGS, auth="resident", responses={200: s.BUNDLE},
+               errors=(401, 404))
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.bundles.get_own(self.principal, id))
+
+
+class StaffBundlesHandler(ApiHandler):
+    @operation("按一件事编号查找", tags=STAFF_TAGS, auth="staff", roles=STAFF_READ, query=s.STAFF_QUERY,
+               responses={200: s.BUNDLES}, errors=(400, 401, 403))
+    async def get(self) -> None:
+        self.reply(await self.bundles.find_staff(self.principal, self.query["serial"]))
+
+
+class StaffBundleHandler(ApiHandler):
+    @operation("“一件事”详情", tags=STAFF_TAGS, auth="staff", roles=STAFF_READ, responses={200: s.BUNDLE},
+               errors=(401, 403, 404))
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.bundles.get_staff(self.principal, id))
+
+
+class BundlePaymentHandler(ApiHandler):
+    @operation("为“一件事”开具一张缴款单：每个收费事项一项，一次缴清，票据逐项列明", tags=STAFF_TAGS, auth="staff",
+               roles=("finance",), responses={201: s.PAYMENT}, errors=(401, 403, 404, 409),
+               description="已有未关闭的缴款单时为 409 bundle_payment_exists；均不收费时为 409 nothing_to_pay。")
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.bundles.raise_payment(self.principal, id, self.client_ip()), 201)
+
+
+class StaffLifeEventHandler(ApiHandler):
+    @operation("新增或修改“一件事”主题（事项、合并表单、共享材料）", tags=STAFF_TAGS, auth="staff",
+               roles=("hall_manager",), body=s.EVENT_IN, responses={200: s.LIFE_EVENT},
+               errors=(400, 401, 403))
+    async def put(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.bundles.put_event(self.principal, id, self.body, self.client_ip()))
+
+
+default_handlers = [
+    route("/api/v1/life-events", LifeEventsHandler),
+    route("/api/v1/life-events/{id}", LifeEventHandler),
+    route("/api/v1/life-events/{id}/applications", ApplyHandler),
+    route("/api/v1/bundles", BundlesHandler),
+    route("/api/v1/bundles/{id}", BundleHandler),
+    route("/api/v1/staff/bundles", StaffBundlesHandler),
+    route("/api/v1/staff/bundles/{id}", StaffBundleHandler),
+    route("/api/v1/staff/bundles/{id}/payment", BundlePaymentHandler),
+    route("/api/v1/staff/life-events/{id}", StaffLifeEventHandler),
+]

@@ -1,0 +1,53 @@
+"""Request and response shapes of life events (一件事) and bundles."""
+from backend.bundles.service import FIELD_TYPES, OVERALL
+from backend.cases.schemas import CASE
+from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
+from payments.schemas import PAYMENT
+
+SERVICE = obj({"service_id": string(), "name": string(), "department_name": string(), "fee_fen": integer(),
+               "promised_days": integer()}, ["service_id", "name"])
+MATERIAL = obj({"key": string(), "name": string(), "required": boolean(), "tolerable": boolean(),
+                "note": nullable(string()), "services": array(string())}, ["key", "name", "required", "tolerable"])
+SHARED = obj({"key": string(), "name": string(), "from_service": string()}, ["key", "name", "from_service"])
+LIFE_EVENT = obj({
+    "id": string(), "name": string(), "summary": string(), "services": array(SERVICE),
+    "form_schema": {"type": "object", "description": "合并后的申请表（JSON Schema）：每个字段只填一次，"
+                                                     "x-services 列出它送往的事项，x-order 为填写顺序"},
+    "materials": array(MATERIAL), "shared_materials": array(SHARED), "fee_fen": integer(), "promised_days": integer(),
+    "status": string(enum=["active", "inactive"]),
+}, ["id", "name", "services", "form_schema", "materials"])
+LIFE_EVENTS = list_of(LIFE_EVENT)
+FORM_VALUE = {"anyOf": [string(maxLength=500), integer()]}
+APPLY = obj({
+    "form": {"type": "object", "maxProperties": 60, "additionalProperties": FORM_VALUE},
+    "materials": array(string(pattern=r"^[a-z0-9_]{1,40}$"), maxItems=50, uniqueItems=True,
+                       description="已备齐的材料 key（合并后的材料清单）"),
+}, ["form"])
+CASE_BRIEF = obj({"id": string(), "serial": string(), "service_id": string(), "service_name": string(),
+                  "department_name": string(), "status": string()}, ["id", "serial", "service_name", "status"])
+BUNDLE = obj({
+    "id": string(), "serial": string(), "life_event_id": string(), "name": string(),
+    "status": string(enum=list(OVERALL)), "status_name": string(), "done": boolean(), "cases": array(CASE_BRIEF),
+    "payment": nullable(obj({"id": string(), "status": string(), "amount_fen": integer(),
+                             "receipt_id": nullable(string())}, ["id", "status", "amount_fen"])),
+    "applications": array(CASE), "created_at": DATETIME, "done_at": nullable(DATETIME),
+}, ["id", "serial", "name", "status", "cases", "created_at"])
+BUNDLES = list_of(BUNDLE)
+LIST_QUERY = obj({"cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=50)})
+STAFF_QUERY = obj({"serial": string(minLength=4, maxLength=40, description="一件事编号")}, ["serial"])
+FIELD = obj({
+    "key": string(pattern=r"^[a-z][a-z0-9_]{0,39}$"), "label": string(minLength=1, maxLength=30),
+    "type": string(enum=list(FIELD_TYPES)), "required": boolean(),
+    "options": array(string(minLength=1, maxLength=40), maxItems=20), "max_length": integer(minimum=1, maximum=500),
+    "minimum": integer(), "maximum": integer(), "hint": string(maxLength=100),
+}, ["key", "label", "type"])
+EVENT_IN = obj({
+    "name": string(minLength=2, maxLength=30), "summary": string(maxLength=300),
+    "order": integer(minimum=0, maximum=999), "status": string(enum=["active", "inactive"]),
+    "services": array(obj({"service_id": ID, "fields": array(string(), maxItems=60, uniqueItems=True)},
+                          ["service_id", "fields"]), minItems=1, maxItems=12),
+    "form": array(FIELD, minItems=1, maxItems=60),
+    "shared": array(obj({"material_key": string(pattern=r"^[a-z0-9_]{1,40}$"), "from_service_id": ID},
+                        ["material_key", "from_service_id"]), maxItems=20,
+                    description="由本主题中某事项的办理结果共享、无需再交的材料"),
+}, ["name", "services", "form"])

@@ -1,0 +1,93 @@
+"""HTTP for complaints (12345 / 找茬). Thin: the rules are in ``service.py``."""
+from __future__ import annotations
+
+from backend.complaints import schemas as s
+from backend.core.api import ApiHandler, operation, route
+
+TAGS = ("12345 诉求",)
+STAFF_TAGS = ("工作人员：12345 工单",)
+READERS = ("hotline", "clerk", "approver", "supervisor")
+
+
+class ComplaintsHandler(ApiHandler):
+    @operation("反映问题：投诉、求助、建议或咨询", tags=TAGS, auth="resident", body=s.SUBMIT, responses={201: s.COMPLAINT},
+               errors=(400, 401, 429), description="返回工单号和当前阶段的到期时间（按工作日计）。")
+    async def post(self) -> None:
+        await self.limiter.per_resident("complaints", self.principal.id)
+        self.reply(await self.complaints.submit(self.principal, self.body), 201)
+
+    @operation("我的工单", tags=TAGS, auth="resident", query=s.MY_QUERY, responses={200: s.COMPLAINTS},
+               errors=(400, 401))
+    async def get(self) -> None:
+        self.reply(await self.complaints.list_own(self.principal, cursor=self.query.get("cursor"),
+                                                  limit=self.query.get("limit", 50)))
+
+
+class ComplaintHandler(ApiHandler):
+    @operation("工单详情：办理过程与答复", tags=TAGS, auth="resident", responses={200: s.COMPLAINT}, errors=(401, 404))
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.complaints.get_own(self.principal, id))
+
+
+class FeedbackHandler(ApiHandler):
+    @operation("评价答复是否满意（不满意可退回重办一次）", tags=TAGS, auth="resident", body=s.FEEDBACK,
+               responses={200: s.COMPLAINT}, errors=(400, 401, 404, 409))
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.complaints.feedback(self.principal, id, self.body))
+
+
+class StaffComplaintsHandler(ApiHandler):
+    @operation("工单列表（按状态、部门、红黄绿灯）", tags=STAFF_TAGS, auth="staff", roles=READERS, query=s.STAFF_QUERY,
+               responses={200: s.COMPLAINTS}, errors=(400, 401, 403))
+    async def get(self) -> None:
+        self.reply(await self.complaints.list_staff(self.principal, self.query))
+
+
+class StaffComplaintHandler(ApiHandler):
+    @operation("工单详情（含经办人）", tags=STAFF_TAGS, auth="staff", roles=READERS, responses={200: s.COMPLAINT},
+               errors=(401, 403, 404))
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.complaints.get_staff(self.principal, id))
+
+
+class AssignHandler(ApiHandler):
+    @operation("12345 热线分派工单到承办部门", tags=STAFF_TAGS, auth="staff", roles=("hotline",), body=s.ASSIGN,
+               responses={200: s.COMPLAINT}, errors=(400, 401, 403, 404, 409))
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.complaints.assign(self.principal, id, self.body["department_id"], self.body.get("note"),
+                                                self.client_ip()))
+
+
+class ReplyHandler(ApiHandler):
+    @operation("答复工单：承办部门答复已分派的工单，12345 热线可直接答复待分派的工单", tags=STAFF_TAGS, auth="staff",
+               roles=("hotline", "clerk", "approver"), body=s.REPLY, responses={200: s.COMPLAINT},
+               errors=(400, 401, 403, 404, 409))
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.complaints.reply(self.principal, id, self.body["reply"], self.client_ip()))
+
+
+class MergeHandler(ApiHandler):
+    @operation("合并重复工单（答复原工单时一并告知）", tags=STAFF_TAGS, auth="staff", roles=("hotline",), body=s.MERGE,
+               responses={200: s.COMPLAINT}, errors=(400, 401, 403, 404, 409))
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.complaints.merge(self.principal, id, self.body["into"], self.client_ip()))
+
+
+class SummaryHandler(ApiHandler):
+    @operation("12345 工单：各部门受理量、按时答复率、满意率", tags=("电子监察",), auth="staff", roles=("supervisor",),
+               responses={200: s.FIGURES}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply(await self.complaints.summary(self.principal))
+
+
+default_handlers = [
+    route("/api/v1/complaints", ComplaintsHandler),
+    route("/api/v1/complaints/{id}", ComplaintHandler),
+    route("/api/v1/complaints/{id}/feedback", FeedbackHandler),
+    route("/api/v1/staff/complaints", StaffComplaintsHandler),
+    route("/api/v1/staff/complaints/summary", SummaryHandler),
+    route("/api/v1/staff/complaints/{id}", StaffComplaintHandler),
+    route("/api/v1/staff/complaints/{id}/assign", AssignHandler),
+    route("/api/v1/staff/complaints/{id}/reply", ReplyHandler),
+    route("/api/v1/staff/complaints/{id}/merge", MergeHandler),
+]

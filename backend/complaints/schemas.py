@@ -1,0 +1,44 @@
+"""Request and response shapes of complaints (12345 工单)."""
+from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
+from backend.complaints.service import CATEGORIES
+from backend.complaints.store import STATUSES
+
+STATUS = string(enum=STATUSES)
+LIGHT = {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]}
+SUBMIT = obj({
+    "category": string(enum=list(CATEGORIES), description="complaint 投诉、request 求助、suggestion 建议、consultation 咨询"),
+    "content": string(minLength=5, maxLength=2000, description="反映的问题或诉求"),
+    "location": nullable(string(maxLength=200, description="发生地点（选填）")),
+    "attachments": array(ID, maxItems=9, uniqueItems=True, description="照片等附件：已上传材料的编号"),
+    "contact_ok": boolean(description="是否同意承办人员联系本人"),
+}, ["category", "content"])
+FEEDBACK = obj({"satisfied": boolean(), "comment": string(maxLength=500)}, ["satisfied"])
+ASSIGN = obj({"department_id": ID, "note": string(maxLength=200, description="分派说明（选填）")}, ["department_id"])
+REPLY = obj({"reply": string(minLength=5, maxLength=2000, description="答复内容")}, ["reply"])
+MERGE = obj({"into": string(minLength=1, maxLength=40, description="重复反映的原工单号")}, ["into"])
+ENTRY = obj({"status": STATUS, "at": DATETIME, "note": nullable(string()),
+             "actor": obj({"type": string(), "id": string(), "name": string()})}, ["status", "at", "note"])
+COMPLAINT = obj({
+    "id": string(), "serial": string(), "category": string(enum=list(CATEGORIES)), "category_name": string(),
+    "content": string(), "location": nullable(string()), "attachments": array(string()), "contact_ok": boolean(),
+    "status": STATUS, "status_name": string(), "due": nullable(DATETIME), "light": LIGHT,
+    "stage": {"type": ["string", "null"], "enum": ["assign", "reply", None]},
+    "department_id": nullable(string()), "department_name": nullable(string()),
+    "reply": nullable(obj({"text": string(), "at": DATETIME, "by": string()}, ["text", "at", "by"])),
+    "feedback": nullable(obj({"satisfied": boolean(), "comment": nullable(string()), "at": DATETIME},
+                             ["satisfied", "at"])),
+    "can_feedback": boolean(), "reopened": boolean(),
+    "merged_into": nullable(obj({"serial": string(), "id": string()}, ["serial"])),
+    "close_at": nullable(DATETIME), "created_at": DATETIME, "updated_at": DATETIME, "timeline": array(ENTRY),
+    "version": integer(), "on_time": nullable(boolean()),
+}, ["id", "serial", "category", "content", "status", "due", "reply", "created_at"])
+COMPLAINTS = list_of(COMPLAINT)
+MY_QUERY = obj({"cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=100)})
+STAFF_QUERY = obj({"status": STATUS, "department_id": string(maxLength=64),
+                   "light": string(enum=["green", "yellow", "red"]), "cursor": string(maxLength=64),
+                   "limit": integer(minimum=1, maximum=200)})
+FIGURES = list_of(obj({
+    "department_id": nullable(string()), "department_name": string(), "received": integer(), "open": integer(),
+    "replied": integer(), "on_time": integer(), "on_time_rate": nullable({"type": "number"}),
+    "feedback": integer(), "satisfied": integer(), "satisfaction": nullable({"type": "number"}),
+}, ["department_id", "department_name", "received", "on_time", "satisfaction"]))

@@ -1,0 +1,404 @@
+"""12345 / 找茬: complaints, requests and suggestions, each tracked to an answer in time.
+
+Statuses::
+
+    received ──hotline assigns──▶ assigned ──department replies──▶ replied ──feedback / 7 days──▶ closed
+       │  └──hotline answers directly──────────────────────────────▲   │
+       └──hotline merges a duplicate──▶ closed                         └──not satisfied (once)──▶ assigned
+
+Each stage has a due time counted in working days (the catalogue's calendar): the hotline has
+``assign_working_days`` to assign or answer, the department ``reply_working_days`` to reply
+(again after a reopen). Lights as for cases: yellow once fewer than ``yellow_working_days`` are
+left, red past the due time, and the responsible staff are alerted through the outbox.
+
+Every move is one conditional update on the previous status and version, written in one
+transaction with the resident's message, so a double click or two operators racing move it once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from backend.audit.service import AuditLog, resident_actor, staff_actor, system_actor
+from backend.catalogue.calendar import WorkingCalendar
+from backend.config import ComplaintsConfig
+from backend.core import errors
+from backend.core.access import Resident, Staff, access_own, access_staff_role
+from backend.core.clock import TZ, Clock
+from backend.core.labels import COMPLAINT_STATUS
+from backend.complaints.store import OPEN, ComplaintStore, object_id
+
+CATEGORIES = {"complaint": "投诉", "request": "求助", "suggestion": "建议", "consultation": "咨询"}
+HOTLINE = ("hotline",)
+DEPARTMENT = ("clerk", "approver")
+READERS = ("hotline", "clerk", "approver", "supervisor")
+
+Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
+
+
+class FileOwnership(Protocol):
+    """Which of these files (materials uploaded by the resident) are theirs. Provided by the
+    files domain; until it is wired, ``NoFiles`` owns none, so attachments are refused."""
+
+    async def owned_by(self, user_id: str, file_ids: list[str]) -> set[str]: ...
+
+
+class NoFiles:
+    async def owned_by(self, user_id: str, file_ids: list[str]) -> set[str]:
+        return set()
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), TZ)
+
+
+class ComplaintService:
+    def __init__(self, *, store: ComplaintStore, transaction: Transaction, catalogue: Any,
+                 calendar: WorkingCalendar, outbox: Any, audit: AuditLog, files: FileOwnership, clock: Clock,
+                 config: ComplaintsConfig):
+        self.store = store
+        self._tx = transaction
+        self.catalogue = catalogue      # department names
+        self.calendar = calendar
+        self.outbox = outbox
+        self.audit = audit
+        self.files = files
+        self.clock = clock
+        self.cfg = config
+
+    # -- due times and lights --------------------------------------------------------------------
+
+    def due_after(self, start: dt.datetime, working_days: int) -> dt.datetime:
+        """The end of the ``working_days``-th working day after ``start``'s day."""
+        return end_of(self.calendar.add_working_days(start.astimezone(TZ).date(), working_days))
+
+    def _yellow_from(self, due: dt.datetime) -> dt.datetime:
+        """The start of the first day from which fewer than ``yellow_working_days`` working days are left."""
+        due_day = due.astimezone(TZ).date()
+        day = due_day
+        for _ in range(366):
+            if self.calendar.working_days_between(day - dt.timedelta(days=1), due_day) >= self.cfg.yellow_working_days:
+                break
+            day -= dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(0, 0), TZ)
+
+    def light_of(self, due: dt.datetime, now: dt.datetime) -> tuple[str, dt.datetime | None]:
+        """The light now, and when it next changes (None once red)."""
+        if now > due:
+            return "red", None
+        yellow = self._yellow_from(due)
+        if now >= yellow:
+            return "yellow", due + dt.timedelta(seconds=1)
+        return "green", yellow
+
+    def _stage(self, due: dt.datetime, now: dt.datetime) -> dict[str, Any]:
+        light, light_at = self.light_of(due, now)
+        return {"due": due, "light": light, **({"light_at": light_at} if light_at else {})}
+
+    # -- residents ---------------------------------------------------------------------------------
+
+    async def submit(self, resident: Resident, body: dict[str, Any]) -> dict[str, Any]:
+        attachments = list(dict.fromkeys(body.get("attachments") or []))
+        if attachments:
+            owned = await self.files.owned_by(resident.id, attachments)
+            unknown = [f for f in attachments if f not in owned]
+            if unknown:
+                raise errors.InvalidInput({"attachments": "附件不存在或不是您上传的文件"}, details={"unknown": unknown})
+        now = self.clock.now()
+        stage = self._stage(self.due_after(now, self.cfg.assign_working_days), now)
+        doc: dict[str, Any] = {
+            "user_id": resident.id, "category": body["category"], "content": body["content"].strip(),
+            "location": (body.get("location") or "").strip() or None, "attachments": attachments,
+            "contact_ok": bool(body.get("contact_ok", False)), "status": "received", "version": 1,
+            "department_id": None, "department_name": None, "stage": "assign", **stage,
+            "reply": None, "feedback": None, "reopened": False, "merged_into": None,
+            "created_at": now, "updated_at": now,
+            "timeline": [{"status": "received", "at": now, "note": "诉求已登记", "actor": {"type": "resident"}}],
+        }
+
+        async def work(s: Any) -> dict[str, Any]:
+            key = now.astimezone(TZ).strftime("%Y%m%d")
+            doc["serial"] = f"GD{key}{await self.store.next_serial_number(key, s):06d}"
+            doc["_id"] = await self.store.insert(doc, s)
+            await self._tell(doc, "complaint.received", {"due": doc["due"].isoformat()}, s)
+            return doc
+        return self.view(await self._tx(work), staff=False)
+
+    async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
+        docs = await self.store.of_user(resident.id, before=_cursor(cursor), limit=limit + 1)
+        return self._page(docs, limit, staff=False)
+
+    async def get_own(self, resident: Resident, complaint_id: str) -> dict[str, Any]:
+        doc = await self.store.get(complaint_id)
+        return self.view(dict(access_own(resident, doc)), staff=False)
+
+    async def feedback(self, resident: Resident, complaint_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        doc = dict(access_own(resident, await self.store.get(complaint_id)))
+        if doc["status"] != "replied":
+            raise errors.InvalidState("答复后才能评价是否满意", details={"status": doc["status"]})
+        now = self.clock.now()
+        comment = (body.get("comment") or "").strip() or None
+        feedback = {"satisfied": body["satisfied"], "comment": comment, "at": now}
+        if body["satisfied"] or doc["reopened"]:
+            note = "群众满意" if body["satisfied"] else "群众仍不满意，工单办结"
+            update = self._move("closed", now, note, {"type": "resident"}, {
+                "feedback": feedback, "closed_reason": "feedback", "closed_at": now}, unset=("close_at",))
+            kind, extra = "complaint.closed", {"reason": "satisfied" if body["satisfied"] else "unsatisfied"}
+        else:
+            back = "assigned" if doc.get("department_id") else "received"
+            days = self.cfg.reply_working_days if back == "assigned" else self.cfg.assign_working_days
+            stage = self._stage(self.due_after(now, days), now)
+            note = f"群众不满意，退回重新办理{'：' + comment if comment else ''}"
+            update = self._move(back, now, note, {"type": "resident"}, {
+                "first_feedback": feedback, "reopened": True, "stage": "reply" if back == "assigned" else "assign",
+                "previous_reply": doc["reply"], "reply": None, "replied_at": None, "on_time": None, **stage},
+                unset=("close_at",))
+            kind, extra = "complaint.reopened", {
+                "returned_to": doc["department_name"] if back == "assigned" else "12345热线",
+                "due": stage["due"].isoformat()}
+        new = await self._commit(doc, update, kind, extra)
+        await self.audit.record(actor=resident_actor(resident), action="complaint.feedback", target_type="complaint",
+                                target_id=str(doc["_id"]), details={"satisfied": body["satisfied"]})
+        return self.view(new, staff=False)
+
+    # -- staff -------------------------------------------------------------------------------------
+
+    async def list_staff(self, staff: Staff, q: dict[str, Any]) -> dict[str, Any]:
+        access_staff_role(staff, READERS)
+        limit = q.get("limit", 50)
+        docs = await self.store.for_staff(status=q.get("status"), department_id=q.get("department_id"),
+                                          light=q.get("light"), before=_cursor(q.get("cursor")), limit=limit + 1)
+        return self._page(docs, limit, staff=True)
+
+    async def get_staff(self, staff: Staff, complaint_id: str) -> dict[str, Any]:
+        access_staff_role(staff, READERS)
+        return self.view(await self._find(complaint_id), staff=True)
+
+    async def assign(self, staff: Staff, complaint_id: str, department_id: str, note: str | None,
+                     ip: str) -> dict[str, Any]:
+        """The hotline hands a complaint to a department (or to another one, if it went astray)."""
+        access_staff_role(staff, HOTLINE)
+        doc = await self._find(complaint_id)
+        if doc["status"] not in OPEN:
+            raise errors.InvalidState("只有待分派或办理中的工单可以分派", details={"status": doc["status"]})
+        dept = next((d for d in await self.catalogue.departments() if d["id"] == department_id), None)
+        if dept is None:
+            raise errors.InvalidInput({"department_id": "部门不存在"})
+        now = self.clock.now()
+        stage = self._stage(self.due_after(now, self.cfg.reply_working_days), now)
+        text = f"转交{dept['name']}办理" + (f"：{note.strip()}" if note and note.strip() else "")
+        update = self._move("assigned", now, text, _actor(staff), {
+            "department_id": dept["id"], "department_name": dept["name"], "stage": "reply",
+            "assigned_at": now, **stage})
+        new = await self._commit(doc, update, "complaint.assigned", {"department_name": dept["name"],
+                                                                     "due": stage["due"].isoformat()})
+        await self.audit.record(actor=staff_actor(staff), action="complaint.assign", target_type="complaint",
+                                target_id=str(doc["_id"]), details={"department_id": department_id}, ip=ip)
+        return self.view(new, staff=True)
+
+    async def reply(self, staff: Staff, complaint_id: str, text: str, ip: str) -> dict[str, Any]:
+        """The department replies to an assigned complaint; the hotline may answer one it has not
+        assigned yet (a question it can answer itself)."""
+        doc = await self._find(complaint_id)
+        if doc["status"] == "received":
+            access_staff_role(staff, HOTLINE)
+            by = "12345热线"
+        elif doc["status"] == "assigned":
+            access_staff_role(staff, DEPARTMENT)
+            by = doc["department_name"]
+        else:
+            raise errors.InvalidState("该工单当前不能答复", details={"status": doc["status"]})
+        now = self.clock.now()
+        reply = {"text": text.strip(), "at": now, "by": by}
+        on_time = now <= doc["due"]
+        update = self._move("replied", now, f"{by}已答复", _actor(staff), {
+            "reply": reply, "replied_at": now, "on_time": on_time, "stage": None,
+            "close_at": now + dt.timedelta(days=self.cfg.close_after_days)})
+
+        said = {"replied_by": by, "reply": reply["text"], "close_after_days": self.cfg.close_after_days}
+
+        async def followers(s: Any) -> None:
+            for f in await self.store.merged_into(str(doc["_id"]), session=s):
+                await self.store.copy_reply(f["_id"], reply, s)
+                await self.outbox.emit("complaint.replied", user_id=f["user_id"], session=s,
+                                       dedupe_key=f"complaint:{f['_id']}:master-reply:{doc['version']}",
+                                       payload=self._payload(f, {**said, "master_serial": doc["serial"]}))
+        new = await self._commit(doc, update, "complaint.replied", said, also=followers)
+        await self.audit.record(actor=staff_actor(staff), action="complaint.reply", target_type="complaint",
+                                target_id=str(doc["_id"]), details={"on_time": on_time}, ip=ip)
+        return self.view(new, staff=True)
+
+    async def merge(self, staff: Staff, complaint_id: str, into: str, ip: str) -> dict[str, Any]:
+        """The hotline closes a duplicate into the complaint it repeats; the duplicate's resident
+        is told, and hears the reply when the master gets one."""
+        access_staff_role(staff, HOTLINE)
+        doc = await self._find(complaint_id)
+        master = await self.store.by_serial(into) or await self.store.get(into)
+        if master is None:
+            raise errors.InvalidInput({"into": "未找到要合并到的工单"})
+        if master["_id"] == doc["_id"]:
+            raise errors.InvalidInput({"into": "不能合并到工单本身"})
+        if master["status"] == "closed" or master.get("merged_into"):
+            raise errors.InvalidInput({"into": "要合并到的工单已办结或已被合并"})
+        if doc["status"] != "received":
+            raise errors.InvalidState("只有待分派的工单可以合并", details={"status": doc["status"]})
+        now = self.clock.now()
+        update = self._move("closed", now, f"与工单 {master['serial']} 反映的问题相同，合并办理", _actor(staff), {
+            "merged_into": {"id": str(master["_id"]), "serial": master["serial"]}, "closed_reason": "merged",
+            "closed_at": now}, unset=("light", "light_at"))
+        new = await self._commit(doc, update, "complaint.merged", {"master_serial": master["serial"]})
+        await self.audit.record(actor=staff_actor(staff), action="complaint.merge", target_type="complaint",
+                                target_id=str(doc["_id"]), details={"into": master["serial"]}, ip=ip)
+        return self.view(new, staff=True)
+
+    async def summary(self, staff: Staff) -> dict[str, Any]:
+        """Per department: received, replied, on time, still open, satisfaction."""
+        access_staff_role(staff, ("supervisor",))
+        names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
+        items = []
+        for r in await self.store.figures_by_department():
+            dep = r["_id"]
+            items.append({
+                "department_id": dep, "department_name": names.get(dep, "") if dep else "12345热线（直接答复或待分派）",
+                "received": r["received"], "open": r["open"], "replied": r["replied"], "on_time": r["on_time"],
+                "on_time_rate": round(r["on_time"] / r["replied"], 4) if r["replied"] else None,
+                "feedback": r["feedback"], "satisfied": r["satisfied"],
+                "satisfaction": round(r["satisfied"] / r["feedback"], 4) if r["feedback"] else None})
+        items.sort(key=lambda x: (x["department_id"] is None, x["department_name"]))
+        return {"items": items, "next_cursor": None}
+
+    # -- periodic ----------------------------------------------------------------------------------
+
+    async def supervise(self) -> int:
+        """Lights of open complaints whose light is due to change, with alerts; then close replies
+        nobody answered for ``close_after_days``. Both read only what is due (sparse indexes)."""
+        now = self.clock.now()
+        changed = 0
+        for doc in await self.store.lights_due(now):
+            if doc["status"] not in OPEN:
+                continue
+            light, light_at = self.light_of(doc["due"], now)
+            if not await self.store.set_light(doc["_id"], version=doc["version"], was=doc.get("light"), light=light,
+                                              light_at=light_at):
+                continue
+            if light != doc.get("light") and light in ("yellow", "red"):
+                changed += 1
+                await self._alert(doc, light)
+        for doc in await self.store.closing_due(now):
+            update = self._move("closed", now, f"答复后 {self.cfg.close_after_days} 天未评价，自动办结",
+                                {"type": "system"}, {"closed_reason": "no_feedback", "closed_at": now},
+                                unset=("close_at",))
+            try:
+                await self._commit(doc, update, "complaint.closed", {
+                    "reason": "no_feedback", "close_after_days": self.cfg.close_after_days})
+            except errors.InvalidState:
+                continue  # the resident answered meanwhile
+            await self.audit.record(actor=system_actor("complaints"), action="complaint.close", target_type="complaint",
+                                    target_id=str(doc["_id"]), details={"reason": "no_feedback"})
+        return changed
+
+    async def _alert(self, doc: dict[str, Any], light: str) -> None:
+        """Alert who is responsible now: the department once assigned, else the 12345 hotline."""
+        await self.outbox.alert_staff(f"complaint.{light}", department_id=doc.get("department_id"),
+                                      dedupe_key=f"complaint:{doc['_id']}:{doc['version']}:{light}", payload={
+                                          "complaint_id": str(doc["_id"]), "serial": doc["serial"],
+                                          "category": CATEGORIES[doc["category"]], "stage": doc["stage"],
+                                          "responsible": doc.get("department_name") or "12345热线",
+                                          "due": doc["due"].isoformat()})
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    async def _find(self, complaint_id: str) -> dict[str, Any]:
+        doc = await self.store.get(complaint_id)
+        if doc is None:
+            raise errors.NotFound("未找到该工单")
+        return doc
+
+    @staticmethod
+    def _move(to: str, now: dt.datetime, note: str, actor: dict[str, Any], sets: dict[str, Any],
+              unset: tuple[str, ...] = ()) -> dict[str, Any]:
+        update: dict[str, Any] = {"$set": {"status": to, "updated_at": now, **sets}, "$inc": {"version": 1},
+                                  "$push": {"timeline": {"status": to, "at": now, "note": note, "actor": actor}}}
+        drop = [k for k in unset if k not in sets]
+        if to not in OPEN:
+            drop += [k for k in ("light", "light_at", "due") if k not in sets and k not in drop]
+        if drop:
+            update["$unset"] = {k: "" for k in drop}
+        return update
+
+    async def _commit(self, doc: dict[str, Any], update: dict[str, Any], kind: str, extra: dict[str, Any],
+                      also: Callable[[Any], Awaitable[None]] | None = None) -> dict[str, Any]:
+        async def work(s: Any) -> dict[str, Any] | None:
+            new = await self.store.move(doc["_id"], status=doc["status"], version=doc["version"], update=update,
+                                        session=s)
+            if new is None:
+                return None
+            await self._tell(new, kind, extra, s)
+            if also is not None:
+                await also(s)
+            return new
+        new = await self._tx(work)
+        if new is None:
+            raise errors.InvalidState("工单状态已被他人更新，请刷新后重试", details={"status": doc["status"]})
+        return new
+
+    async def _tell(self, doc: dict[str, Any], kind: str, extra: dict[str, Any], session: Any) -> None:
+        await self.outbox.emit(kind, user_id=doc["user_id"], session=session,
+                               dedupe_key=f"complaint:{doc['_id']}:{doc['version']}",
+                               payload=self._payload(doc, extra))
+
+    @staticmethod
+    def _payload(doc: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+        """What notify's words for complaints read (notify/messages.py)."""
+        return {"complaint_id": str(doc["_id"]), "serial": doc["serial"], "status": doc["status"],
+                "category": CATEGORIES[doc["category"]], **extra}
+
+    def _page(self, docs: list[dict[str, Any]], limit: int, *, staff: bool) -> dict[str, Any]:
+        more = len(docs) > limit
+        docs = docs[:limit]
+        return {"items": [self.view(d, staff=staff) for d in docs],
+                "next_cursor": str(docs[-1]["_id"]) if more else None}
+
+    def view(self, d: dict[str, Any], *, staff: bool) -> dict[str, Any]:
+        """Residents see the timeline without staff names; staff see who did what."""
+        open_ = d["status"] in OPEN
+        out: dict[str, Any] = {
+            "id": str(d["_id"]), "serial": d["serial"], "category": d["category"],
+            "category_name": CATEGORIES[d["category"]], "content": d["content"], "location": d.get("location"),
+            "attachments": d.get("attachments", []), "contact_ok": d.get("contact_ok", False),
+            "status": d["status"], "status_name": COMPLAINT_STATUS[d["status"]],
+            "due": d.get("due") if open_ else None, "light": d.get("light") if open_ else None,
+            "stage": d.get("stage") if open_ else None,
+            "department_id": d.get("department_id"), "department_name": d.get("department_name"),
+            "reply": ({"text": d["reply"]["text"], "at": d["reply"]["at"], "by": d["reply"]["by"]}
+                      if d.get("reply") else None),
+            "feedback": ({"satisfied": d["feedback"]["satisfied"], "comment": d["feedback"].get("comment"),
+                          "at": d["feedback"]["at"]} if d.get("feedback") else None),
+            "can_feedback": d["status"] == "replied", "reopened": d.get("reopened", False),
+            "merged_into": ({"serial": d["merged_into"]["serial"], **({"id": d["merged_into"]["id"]} if staff else {})}
+                            if d.get("merged_into") else None),
+            "close_at": d.get("close_at") if d["status"] == "replied" else None,
+            "created_at": d["created_at"], "updated_at": d["updated_at"],
+        }
+        if "timeline" in d:
+            out["timeline"] = [{"status": e["status"], "at": e["at"], "note": e.get("note"),
+                                **({"actor": e.get("actor", {})} if staff else {})} for e in d["timeline"]]
+        if staff:
+            out["version"] = d["version"]
+            out["on_time"] = d.get("on_time")
+        return out
+
+
+def _actor(staff: Staff) -> dict[str, Any]:
+    return {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
+
+
+def _cursor(value: str | None) -> Any:
+    if not value:
+        return None
+    oid = object_id(value)
+    if oid is None:
+        raise errors.InvalidInput({"cursor": "无效的游标"})
+    return oid
+

@@ -1,0 +1,123 @@
+"""Staff console in headless Chromium: the 12345 hotline triages (assign, merge, answer), a
+department replies, a supervisor reads the figures; a clerk files for a resident under their grant
+and with their 办事码 (帮办代办)."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support import Api, AppServer, ResidentHandle, new_resident
+from tests.support_cases import service
+
+pytestmark = pytest.mark.browser
+
+
+def complain(api: Api, resident: ResidentHandle, content: str, category: str = "complaint") -> dict[str, Any]:
+    r = api.post("/api/v1/complaints", {"category": category, "content": content, "location": "建华区新明大街 28 号",
+                                        "contact_ok": True}, token=resident.access_token)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_hotline_triages_and_the_department_replies(console, api: Api, server: AppServer) -> None:
+    first, second, third = (new_resident(api) for _ in range(3))
+    master = complain(api, first, "建华区政务服务中心门口盲道被共享单车占满")
+    dup = complain(api, second, "政务服务中心门口的盲道上停满了单车")
+    question = complain(api, third, "请问公积金提取要带哪些材料？", "consultation")
+    dept = next(d for d in api.get("/api/v1/departments").json()["items"] if d["code"] == "SAMR")
+
+    c = console("hotline-triage").login_as("hotline").go("hotline/triage")
+    p = c.page
+    card = p.locator(f'article.complaint[data-serial="{master["serial"]}"]')
+    card.get_by_label("承办部门").select_option(dept["id"])
+    card.get_by_role("button", name="分派").click()
+    p.get_by_text(f"{master['serial']}：已分派到{dept['name']}").wait_for()
+    dup_card = p.locator(f'article.complaint[data-serial="{dup["serial"]}"]')
+    dup_card.get_by_label("重复反映，合并到").fill(master["serial"].lower())
+    dup_card.get_by_role("button", name="合并").click()
+    p.get_by_text(f"{dup['serial']}：已合并到原工单").wait_for()
+    q_card = p.locator(f'article.complaint[data-serial="{question["serial"]}"]')
+    q_card.get_by_label("直接答复内容").fill("提取住房公积金请携带身份证、购房合同和本人银行卡，可在小程序在线申请。")
+    q_card.get_by_role("button", name="直接答复").click()
+    p.get_by_text(f"{question['serial']}：已直接答复").wait_for()
+    expect(p.locator(f'article.complaint[data-serial="{master["serial"]}"]')).to_have_count(0)  # no longer waiting
+    c.shot("triaged")
+
+    d = console("department-reply").login_as("clerk").go("hotline/reply")
+    p = d.page
+    p.get_by_label("承办部门").select_option(dept["id"])
+    card = p.locator(f'article.complaint[data-serial="{master["serial"]}"]')
+    card.wait_for()
+    assert "同意联系" in card.inner_text()
+    card.get_by_label("答复内容").fill("已协调城管部门清理盲道，并设置共享单车停放区。")
+    card.get_by_role("button", name="答复群众").click()
+    p.get_by_text(f"{master['serial']}：已答复").wait_for()
+    d.shot("replied")
+
+    mine = api.get(f"/api/v1/complaints/{master['id']}", token=first.access_token).json()
+    assert mine["status"] == "replied" and mine["reply"]["by"] == dept["name"]
+    theirs = api.get(f"/api/v1/complaints/{dup['id']}", token=second.access_token).json()
+    assert theirs["status"] == "closed" and theirs["reply"]["text"] == mine["reply"]["text"]
+    assert api.get(f"/api/v1/complaints/{question['id']}", token=third.access_token).json()["reply"]["by"] == "12345热线"
+
+    s = console("complaint-figures").login_as("supervisor").go("hotline/figures")
+    row = s.page.locator(f'tr[data-department="{dept["name"]}"]')
+    row.wait_for()
+    assert "100%" in row.inner_text()
+
+
+def test_clerk_files_for_a_resident_under_a_grant_and_with_the_identity_code(console, api: Api) -> None:
+    elder = new_resident(api, verified=True)
+    sfz = service(api, "HJ-SFZ")
+    g = api.post("/api/v1/me/authorizations", {"grantee": {"type": "staff", "username": "clerk1"}, "days": 7,
+                                               "service_ids": [sfz["id"]]}, token=elder.access_token)
+    assert g.status_code == 201, g.text
+
+    c = console("agency-desk").login_as("clerk").go("clerk/agency")
+    p = c.page
+    p.get_by_label("查找居民").fill(elder.id_number)
+    p.get_by_role("button", name="查找", exact=True).click()
+    grant = p.locator(f'.grant[data-grant="{g.json()["id"]}"]')
+    grant.wait_for()
+    assert "居民身份证换领" in grant.inner_text()
+    grant.get_by_role("button", name="凭此授权办理").click()
+    form = p.locator("form.agency-form")
+    assert form.get_by_label("事项").locator("option").count() == 1  # only what the grant covers
+    form.get_by_label("原居民身份证").check()
+    form.get_by_label("居民户口簿").check()
+    form.get_by_label("申请说明").fill("老人行动不便，委托帮办员代为申请换领")
+    form.get_by_role("button", name="代为提交").click()
+    p.get_by_text("已为 ").wait_for()
+    c.shot("filed-under-grant")
+    cases = api.get("/api/v1/applications", token=elder.access_token).json()["items"]
+    assert len(cases) == 1 and cases[0]["timeline"][0]["agent"]["name_masked"] == "王**"
+    assert cases[0]["serial"] in p.locator("main .messages").first.inner_text()
+
+    # At the window: the resident shows their 办事码 and is served in person.
+    walk_in = new_resident(api, verified=True)
+    code = api.get("/api/v1/me/identity-code", token=walk_in.access_token).json()["code"]
+    p.get_by_label("居民办事码").fill(code)
+    p.get_by_label("居民办事码").press("Enter")
+    present = p.locator('.grant[data-via="identity_code"]')
+    present.wait_for()
+    present.get_by_role("button", name="为其办理").click()
+    form = p.locator("form.agency-form")
+    form.get_by_label("事项").select_option(sfz["id"])
+    form.get_by_label("原居民身份证").check()
+    form.get_by_label("居民户口簿").check()
+    form.get_by_role("button", name="代为提交").click()
+    p.get_by_text("已为 ").wait_for()
+    assert len(api.get("/api/v1/applications", token=walk_in.access_token).json()["items"]) == 1
+
+    # Someone who granted nothing: found, but nothing to file with.
+    stranger = new_resident(api, verified=True, name="阿依古丽·买买提")
+    p.get_by_label("查找居民").fill(stranger.id_number)
+    p.get_by_role("button", name="查找", exact=True).click()
+    p.get_by_text("该居民没有给您的有效授权").wait_for()
+    # A stale code is refused in Chinese.
+    p.get_by_label("居民办事码").fill(code[:-4] + "AAAA")
+    p.get_by_label("居民办事码").press("Enter")
+    p.locator('main [data-code="authorization_required"]').wait_for()
+    c.shot("refused")
