@@ -17,11 +17,12 @@ def build(config: Config, deps: Deps) -> Domain:
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
+    links = FileLinks(store)
     return Domain(
         "files", service=files,
         routes=bind(handlers.default_handlers, files=files, limiter=deps.need("limiter")),
         jobs=[JobSpec("files.sweep", files.sweep, config.files.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_files", "Uploaded materials by status.", by_status)],
-        provides={"file_links": FileLinks(store)},
+        provides={"file_links": links, "file_ownership": links},
     )

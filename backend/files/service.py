@@ -138,6 +138,10 @@ class FileLinks:
                                        has_thumbnail=bool(d.get("thumb_blob_id")))
                 for d in await self._store.many(file_ids) if d["owner_id"] == owner_id}
 
+    async def owned_by(self, owner_id: str, file_ids: list[str]) -> set[str]:
+        """Which of ``file_ids`` belong to ``owner_id`` (complaint photos)."""
+        return set(await self.owned(owner_id, file_ids))
+
     async def attach(self, owner_id: str, file_ids: list[str], case_id: str, session: Any = None) -> None:
         ids = sorted({o for o in (oid(f) for f in file_ids) if o is not None})
         if not ids:
