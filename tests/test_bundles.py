@@ -14,6 +14,7 @@ from bson import ObjectId
 from backend.core.clock import TZ
 from tests.support import Api, AppServer, ResidentHandle, assert_error, make_id_number, new_resident, staff_login
 from tests.support_cases import eventually, inbox, move, relogin, service
+from tests.support_files import pdf_bytes, uploaded
 from tests.support_payments import confirm_wechat, db_find, pay_wechat, prepay_id
 
 BIRTH_SERVICES = ["出生医学证明首次签发", "新生儿入户", "新生儿城乡居民医保参保登记", "新生儿社会保障卡申领"]
@@ -268,3 +269,19 @@ def test_every_seeded_form_is_complete_chinese(api: Api, event: str) -> None:
     e = api.get(f"/api/v1/life-events/{event}").json()
     assert e["summary"] and all(p["title"] for p in e["form_schema"]["properties"].values())
     assert all(m["name"] for m in e["materials"]) and all(s["department_name"] for s in e["services"])
+
+
+def test_a_material_uploaded_once_reaches_every_case_that_needs_it(api: Api) -> None:
+    r = new_resident(api, verified=True)
+    scan = uploaded(api, r, pdf_bytes("parents ID cards"), name="ids.pdf", content_type="application/pdf")
+    resp = api.post("/api/v1/life-events/birth/applications",
+                    {"form": birth_form(), "materials": ["birth_info", "parents_hukou"],
+                     "attachments": [{"material_key": "parents_id", "file_id": scan["id"]}]}, token=r.access_token)
+    assert resp.status_code == 201, resp.text
+    needing = {"出生医学证明首次签发", "新生儿入户", "新生儿城乡居民医保参保登记"}
+    for case in resp.json()["applications"]:
+        given = {m["key"]: m for m in case["materials"]}.get("parents_id")
+        if case["service_name"] in needing:
+            assert given["provided"] is True and given["file_ids"] == [scan["id"]], case["service_name"]
+        else:
+            assert given is None, case["service_name"]

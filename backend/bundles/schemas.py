@@ -1,6 +1,6 @@
 """Request and response shapes of life events (一件事) and bundles."""
 from backend.bundles.service import FIELD_TYPES, OVERALL
-from backend.cases.schemas import CASE
+from backend.cases.schemas import ATTACHMENTS, CASE, LICENCES
 from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 from payments.schemas import PAYMENT
 
@@ -22,6 +22,7 @@ APPLY = obj({
     "form": {"type": "object", "maxProperties": 60, "additionalProperties": FORM_VALUE},
     "materials": array(string(pattern=r"^[a-z0-9_]{1,40}$"), maxItems=50, uniqueItems=True,
                        description="已备齐的材料 key（合并后的材料清单）"),
+    "attachments": ATTACHMENTS, "licences": LICENCES,
 }, ["form"])
 CASE_BRIEF = obj({"id": string(), "serial": string(), "service_id": string(), "service_name": string(),
                   "department_name": string(), "status": string()}, ["id", "serial", "service_name", "status"])

@@ -228,7 +228,10 @@ class BundleService:
         event, services = await self._active_event(event_id)
         form = validate(self._schema(event, services), body["form"], root="form")
         asked, _ = self._materials(event, services)
-        provided = set(body.get("materials") or [])
+        attachments, licences = body.get("attachments") or [], body.get("licences") or []
+        # A material is given once for the whole event: ticked, uploaded, or an e-licence.
+        provided = (set(body.get("materials") or []) | {a["material_key"] for a in attachments}
+                    | {lic["material_key"] for lic in licences})
         unknown = provided - {m["key"] for m in asked}
         if unknown:
             raise errors.InvalidInput({"materials": "包含本主题不需要的材料"}, details={"unknown": sorted(unknown)})
@@ -242,7 +245,9 @@ class BundleService:
         for spec, svc in zip(event["services"], services):
             keys = {m["key"] for m in svc["guide"]["materials"]}
             case_body = {"service_id": svc["id"], "form": {k: form[k] for k in spec["fields"] if k in form},
-                         "materials": sorted((provided | shared) & keys)}
+                         "materials": sorted((provided | shared) & keys),
+                         "attachments": [a for a in attachments if a["material_key"] in keys],
+                         "licences": [lic for lic in licences if lic["material_key"] in keys]}
             docs.append(await self.intake.prepare(resident.id, case_body, actor=actor, channel="bundle",
                                                   note=f"“{event['name']}”一并申报",
                                                   extra={"bundle_id": str(bundle_id)}))
