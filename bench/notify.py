@@ -40,9 +40,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.db.embedded import EmbeddedDatabase, free_port
-from backend.db.mongo import connect
-from bench.common import machine, percentiles
+from backend.db.embedded import EmbeddedDatabase, free_port  # noqa: E402 - after the sys.path change
+from backend.db.mongo import connect  # noqa: E402 - after the sys.path change
+from bench.common import machine, percentiles  # noqa: E402 - after the sys.path change
 
 
 def _wait(base: str) -> None:
@@ -89,7 +89,7 @@ def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, raw_o
         _wait(base)
         s = requests.Session()
         people = []
-        for i in range(users):
+        for _ in range(users):
             code = f"test-bn-{uuid.uuid4().hex[:8]}"
             login = s.post(base + "/api/v1/auth/wechat-login", json={"code": code}).json()
             token = login["access_token"]

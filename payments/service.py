@@ -32,8 +32,15 @@ from backend.core.access import Resident, Staff, access_own, access_realname
 from backend.core.clock import Clock
 from notify.outbox import Outbox
 from payments.clearing import PayeeUnits
-from payments.providers import (AlreadyPaid, AttemptRequest, NoticeAnswer, NoticeRejected, PaidTrade,
-                                PaymentChannel, RefundState)
+from payments.providers import (
+    AlreadyPaid,
+    AttemptRequest,
+    NoticeAnswer,
+    NoticeRejected,
+    PaidTrade,
+    PaymentChannel,
+    RefundState,
+)
 from payments.receipting import ReceiptService, UserDirectory, UserRef, payment_event
 from payments.store import PaymentStore
 
@@ -142,14 +149,14 @@ class PaymentService:
         total = sum(int(i["amount_fen"]) for i in items)
         if total <= 0 or total > 100_000_000:
             raise errors.InvalidInput({"items": "合计金额须在 0.01 元至 100 万元之间"})
-        open_key = order_key(case.id, [(n, int(i["amount_fen"])) for n, i in zip(names, items)])
+        open_key = order_key(case.id, [(n, int(i["amount_fen"])) for n, i in zip(names, items, strict=True)])
         await self._refuse_duplicate(open_key)
         unit = await self.payees.for_department(case.department_id)
         now = self.clock.now()
         doc = {"_id": ObjectId(), "application_id": case.id, "serial": case.serial, "service_name": case.service_name,
                "department_id": case.department_id, "payer_id": case.applicant_id,
                "items": [{"name": n, "amount_fen": int(i["amount_fen"]), "item_code": self.payees.item_code(unit, n)}
-                         for n, i in zip(names, items)],
+                         for n, i in zip(names, items, strict=True)],
                "payee_unit": {"id": unit["_id"], "name": unit["name"], "unit_code": unit.get("unit_code") or ""},
                "amount_fen": total, "status": "unpaid", "refunded_fen": 0, "refunding_fen": 0, "attempt_seq": 0,
                "open_key": open_key, "expires_at": None, "created_by": staff.id, "created_at": now, "version": 1}

@@ -28,8 +28,20 @@ from wechatpayv3.type import RequestType
 from backend.core import errors
 from backend.core.clock import TZ
 from backend.core.providers import Provider
-from payments.providers import (AlreadyPaid, AttemptRequest, Bill, BillNotReady, BillRow, NoticeAnswer,
-                                NoticeRejected, PaidTrade, PayStart, RefundState, TradeState, yuan_to_fen)
+from payments.providers import (
+    AlreadyPaid,
+    AttemptRequest,
+    Bill,
+    BillNotReady,
+    BillRow,
+    NoticeAnswer,
+    NoticeRejected,
+    PaidTrade,
+    PayStart,
+    RefundState,
+    TradeState,
+    yuan_to_fen,
+)
 
 _REFUND_STATES = {"SUCCESS": "success", "PROCESSING": "processing", "CLOSED": "failed", "ABNORMAL": "failed"}
 SDK_DEFAULT_GATEWAY = "https://api.mch.weixin.qq.com"
@@ -271,9 +283,9 @@ def parse_trade_bill(text: str) -> Bill:
         if lines[i].startswith("总交易单数"):
             keys = lines[i].split(",")
             vals = [v.lstrip("`") for v in lines[i + 1].split(",")] if i + 1 < len(lines) else []
-            summary = dict(zip(keys, vals))
+            summary = dict(zip(keys, vals, strict=False))
             break
-        rec = dict(zip(head, (v.lstrip("`") for v in lines[i].split(","))))
+        rec = dict(zip(head, (v.lstrip("`") for v in lines[i].split(",")), strict=False))
         if rec.get("交易状态") == "SUCCESS":
             rows.append(BillRow("payment", rec["商户订单号"], rec["微信订单号"], yuan_to_fen(rec["应结订单金额"]),
                                 rec["交易时间"]))

@@ -9,7 +9,6 @@ import requests
 
 from tests.support import Api, staff_login
 
-
 pytestmark = pytest.mark.browser
 
 # What each demo role must see in the navigation, and what it must not.

@@ -84,6 +84,7 @@ def test_kills_at_random_points_of_a_booking_race_leave_consistent_counts(tmp_pa
         b = make_bookable(api, capacity=3, services=1)
         hall_day = None
         import datetime as dt
+
         from backend.core.clock import TZ
         hall_day = dt.datetime.now(TZ).date() + dt.timedelta(days=2)
         open_day(api, b, hall_day)

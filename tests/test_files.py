@@ -15,7 +15,7 @@ from PIL import Image
 from tests.conftest import test_config
 from tests.support import Api, AppServer, assert_error, new_resident, staff_login
 from tests.support_cases import service
-from tests.support_files import (GPS_IFD, jpeg_bytes, pdf_bytes, png_bytes, stored_counts, upload, uploaded)
+from tests.support_files import GPS_IFD, jpeg_bytes, pdf_bytes, png_bytes, stored_counts, upload, uploaded
 
 MB = 1024 * 1024
 

@@ -50,6 +50,7 @@ def test_bad_notices_change_nothing_and_answer_failure(api, server) -> None:
     old = dict(headers)
     ts = str(int(time.time()) - 600)
     import base64
+
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from cryptography.hazmat.primitives.hashes import SHA256
     old["Wechatpay-Timestamp"] = ts

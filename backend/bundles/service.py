@@ -239,7 +239,7 @@ class BundleService:
         bundle_id = ObjectId()
         actor = {"type": "resident", "id": resident.id, "name": None}
         docs = []
-        for spec, svc in zip(event["services"], services):
+        for spec, svc in zip(event["services"], services, strict=True):
             keys = {m["key"] for m in svc["guide"]["materials"]}
             case_body = {"service_id": svc["id"], "form": {k: form[k] for k in spec["fields"] if k in form},
                          "materials": sorted((provided | shared) & keys)}
@@ -292,7 +292,7 @@ class BundleService:
                 "completed", "partly_completed", "closed"),
             "cases": [{"id": c["application_id"], "serial": c["serial"], "service_id": c["service_id"],
                        "service_name": c["service_name"], "department_name": c.get("department_name", ""),
-                       "status": st} for c, st in zip(b["cases"], statuses)],
+                       "status": st} for c, st in zip(b["cases"], statuses, strict=True)],
             "payment": payment, "created_at": b["created_at"], "done_at": b.get("done_at"),
         }
 
@@ -347,7 +347,7 @@ class BundleService:
                 raise errors.BundlePaymentExists(details={"payment_id": existing["id"]})
         statuses = await self._statuses(b)
         items = []
-        for c, st in zip(b["cases"], statuses):
+        for c, st in zip(b["cases"], statuses, strict=True):
             if st in ("rejected", "withdrawn"):
                 continue
             try:

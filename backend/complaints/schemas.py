@@ -1,7 +1,7 @@
 """Request and response shapes of complaints (12345 工单)."""
-from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 from backend.complaints.service import CATEGORIES
 from backend.complaints.store import STATUSES
+from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 
 STATUS = string(enum=STATUSES)
 LIGHT = {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]}
