@@ -73,10 +73,12 @@ class CaseDirectory(Protocol):
 def public_payment(p: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": str(p["_id"]), "status": p["status"], "status_text": STATUS_ZH[p["status"]],
-        "amount_fen": p["amount_fen"], "items": [{"name": i["name"], "amount_fen": i["amount_fen"]} for i in p["items"]],
+        "amount_fen": p["amount_fen"],
+        "items": [{"name": i["name"], "amount_fen": i["amount_fen"]} for i in p["items"]],
         "out_trade_no": p.get("paid_out_trade_no") or p.get("last_out_trade_no"),
         "receipt_id": str(p["receipt_id"]) if p.get("receipt_id") else None,
-        "application_id": p["application_id"], "serial": p.get("serial") or "", "service_name": p.get("service_name") or "",
+        "application_id": p["application_id"], "serial": p.get("serial") or "",
+        "service_name": p.get("service_name") or "",
         "refunded_fen": p.get("refunded_fen", 0), "refunding_fen": p.get("refunding_fen", 0),
         "paid_channel": p.get("paid_channel"), "paid_at": p.get("paid_at"), "expires_at": p.get("expires_at"),
         "closed_at": p.get("closed_at"), "close_reason": p.get("close_reason"), "created_at": p["created_at"],
@@ -365,7 +367,8 @@ class PaymentService:
             receipt_id = ObjectId()
             p = await self.store.transition(
                 attempt["payment_id"], "unpaid",
-                {"status": "paid", "paid_at": paid_at, "paid_channel": channel_name, "paid_out_trade_no": trade.out_trade_no,
+                {"status": "paid", "paid_at": paid_at, "paid_channel": channel_name,
+                 "paid_out_trade_no": trade.out_trade_no,
                  "transaction_id": trade.transaction_id, "updated_at": now,
                  # its receipt: decided here, numbered right after the transaction (receipting.py)
                  "receipt_id": receipt_id, "receipt_issued_at": now, "receipt_pending": True},
@@ -552,7 +555,8 @@ class PaymentService:
         try:
             if r["status"] == "pending":
                 st = await channel.refund(out_trade_no=r["out_trade_no"], out_refund_no=r["out_refund_no"],
-                                          amount_fen=r["amount_fen"], total_fen=r["total_fen"], reason=r.get("reason") or "")
+                                          amount_fen=r["amount_fen"], total_fen=r["total_fen"],
+                                          reason=r.get("reason") or "")
             else:
                 st = await channel.query_refund(out_trade_no=r["out_trade_no"], out_refund_no=r["out_refund_no"],
                                                 amount_fen=r["amount_fen"])

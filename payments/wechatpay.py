@@ -210,7 +210,8 @@ class WeChatPayChannel(Provider):
         raise errors.ProviderError(details={"provider": self.name, "code": body.get("code")})
 
     def _refund_state(self, body: dict[str, Any]) -> RefundState:
-        return RefundState(out_refund_no=body["out_refund_no"], state=_REFUND_STATES.get(body.get("status"), "processing"),
+        return RefundState(out_refund_no=body["out_refund_no"],
+                           state=_REFUND_STATES.get(body.get("status"), "processing"),
                            amount_fen=int((body.get("amount") or {}).get("refund", 0)),
                            provider_ref=body.get("refund_id"), out_trade_no=body.get("out_trade_no"))
 

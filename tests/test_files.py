@@ -278,7 +278,8 @@ def test_content_answers_name_the_file_and_run_nothing(api: Api) -> None:
     r = new_resident(api)
     f = uploaded(api, r, pdf_bytes(), name="户口簿 扫描.pdf", content_type="application/pdf")
     got = api.get(f"/api/v1/files/{f['id']}/content", token=r.access_token)
-    assert got.headers["Content-Disposition"] == "inline; filename*=UTF-8''%E6%88%B7%E5%8F%A3%E7%B0%BF%20%E6%89%AB%E6%8F%8F.pdf"
+    assert got.headers["Content-Disposition"] == ("inline; filename*=UTF-8''"
+                                                  "%E6%88%B7%E5%8F%A3%E7%B0%BF%20%E6%89%AB%E6%8F%8F.pdf")
     assert "sandbox" in got.headers["Content-Security-Policy"] and got.headers["X-Content-Type-Options"] == "nosniff"
 
 

@@ -84,7 +84,8 @@ def test_query_first_then_late_notice_is_a_repeat(api, server) -> None:
     """Out of order: the active query (查单) learns of the payment before the notice arrives."""
     resident, order, pay, standin, resource = _paid_without_notice(api, server)
     otn = resource["out_trade_no"]
-    server.run(server.ctx.db["pay_attempts"].update_one({"out_trade_no": otn}, {"$set": {"next_query_at": server.clock.now()}}))
+    server.run(server.ctx.db["pay_attempts"].update_one({"out_trade_no": otn},
+                                                        {"$set": {"next_query_at": server.clock.now()}}))
     server.run(server.ctx.service("payments").query_due())
     assert _status(api, resident, order) == "paid"
     attempt = db_find(server, "pay_attempts", {"out_trade_no": otn})[0]

@@ -62,7 +62,8 @@ def _property(f: dict[str, Any], services: list[str]) -> dict[str, Any]:
     if t == "integer":
         p.update(type="integer", minimum=f.get("minimum", 0), maximum=f.get("maximum", 1_000_000_000))
     elif t == "date":
-        p.update(type="string", format="date", pattern=r"^\d{4}-\d{2}-\d{2}$", **{"x-message": "请填写日期，如 2026-01-31"})
+        p.update(type="string", format="date", pattern=r"^\d{4}-\d{2}-\d{2}$",
+                 **{"x-message": "请填写日期，如 2026-01-31"})
     elif t == "choice":
         p.update(type="string", enum=list(f["options"]))
     elif t == "id_number":
@@ -234,7 +235,8 @@ class BundleService:
             raise errors.InvalidInput({"materials": "包含本主题不需要的材料"}, details={"unknown": sorted(unknown)})
         missing = [m["name"] for m in asked if m["required"] and not m["tolerable"] and m["key"] not in provided]
         if missing:
-            raise errors.InvalidInput({"materials": "缺少必需材料：" + "、".join(missing)}, details={"missing": missing})
+            raise errors.InvalidInput({"materials": "缺少必需材料：" + "、".join(missing)},
+                                      details={"missing": missing})
         shared = {m["material_key"] for m in event.get("shared", [])}
         bundle_id = ObjectId()
         actor = {"type": "resident", "id": resident.id, "name": None}
