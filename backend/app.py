@@ -122,7 +122,8 @@ def make_app(config: Config, *, clock: Clock | None = None,
     if not config.database.uri:
         raise ValueError("database.uri must be set (serve starts the embedded database and sets it)")
     db_cfg = config.database
-    client = (client_factory or (lambda uri: connect(uri, server_selection_timeout_ms=db_cfg.server_selection_timeout_ms,
+    client = (client_factory or (lambda uri: connect(uri,
+                                                     server_selection_timeout_ms=db_cfg.server_selection_timeout_ms,
                                                     journal=db_cfg.journal)))(db_cfg.uri)
 
     def gateway(value: str, path: str) -> str:

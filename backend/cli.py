@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     st_sub = st.add_subparsers(dest="staff_command", required=True)
     c = st_sub.add_parser("create", help="create a staff account")
     c.add_argument("--username", required=True)
-    c.add_argument("--roles", required=True, help="comma-separated: clerk,approver,hall_manager,finance,supervisor,admin")
+    c.add_argument("--roles", required=True,
+                   help="comma-separated: clerk,approver,hall_manager,finance,supervisor,admin")
     c.add_argument("--display-name", default="")
     c.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     c.add_argument("--data-dir")

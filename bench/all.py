@@ -50,7 +50,7 @@ def main() -> None:
     rows.append(("payment notices", "1 app", f"{thr.group(1)} notices/s" if thr else out[-300:],
                  f"p99 {p99.group(1)} ms" if p99 else "?", "", ""))
     print(f"machine: {machine()}")
-    print(f"| bench | processes | rate | latency | check | database raw |\n|---|---|---|---|---|---|")
+    print("| bench | processes | rate | latency | check | database raw |\n|---|---|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
 

@@ -236,7 +236,8 @@ def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
     overbooked, mismatch = check(base, mgr, hall_id, day, ok + len(one))
     raw_cpu0 = cpu_seconds(db_pid) if db_pid else 0.0
     rate, raw_lat = asyncio.run(raw_update(db_uri, args.raw_ops, args.residents))
-    raw_cpu = (cpu_seconds(db_pid) - raw_cpu0) / (max(1, args.raw_ops // args.residents) * args.residents + args.residents) \
+    raw_cpu = (cpu_seconds(db_pid) - raw_cpu0) / (max(1, args.raw_ops // args.residents) * args.residents
+                                                  + args.residents) \
         if db_pid else 0.0
     r = {"places": places, "booked": ok, "refused": full, "other": len(codes) - ok - full, "wall": wall,
          "requests_s": len(codes) / wall, "bookings_s": ok / wall, "p50": pct(lat, 50), "p99": pct(lat, 99),

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def machine() -> str:
     cpus = os.cpu_count()
-    return f"{platform.machine()}, {cpus} CPUs, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    return (f"{platform.machine()}, {cpus} CPUs, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}")
 
 
 @dataclasses.dataclass(frozen=True)

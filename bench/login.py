@@ -53,7 +53,8 @@ def main() -> None:
 
         def refresh(item: tuple[float, dict]) -> float:
             t = time.perf_counter()
-            r = session.post(base + "/api/v1/auth/refresh", json={"refresh_token": item[1]["refresh_token"]}, timeout=30)
+            r = session.post(base + "/api/v1/auth/refresh", json={"refresh_token": item[1]["refresh_token"]},
+                             timeout=30)
             r.raise_for_status()
             return (time.perf_counter() - t) * 1000
 

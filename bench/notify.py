@@ -40,9 +40,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.db.embedded import EmbeddedDatabase, free_port
-from backend.db.mongo import connect
-from bench.common import machine, percentiles
+from backend.db.embedded import EmbeddedDatabase, free_port  # noqa: E402 - after the sys.path change
+from backend.db.mongo import connect  # noqa: E402 - after the sys.path change
+from bench.common import machine, percentiles  # noqa: E402 - after the sys.path change
 
 
 def _wait(base: str) -> None:
@@ -89,20 +89,22 @@ def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, raw_o
         _wait(base)
         s = requests.Session()
         people = []
-        for i in range(users):
+        for _ in range(users):
             code = f"test-bn-{uuid.uuid4().hex[:8]}"
             login = s.post(base + "/api/v1/auth/wechat-login", json={"code": code}).json()
             token = login["access_token"]
             tpl = next(t for t in s.get(base + "/api/v1/me/subscriptions", headers={"Authorization": f"Bearer {token}"})
                        .json()["templates"] if t["key"] == "case_progress")
             per = n // users + 1
-            s.post(base + "/sandbox/wechat/subscriptions", json={"openid": "o-" + code, "template_ids": [tpl["template_id"]],
+            s.post(base + "/sandbox/wechat/subscriptions",
+                   json={"openid": "o-" + code, "template_ids": [tpl["template_id"]],
                                                                  "count": per})
             asyncio.run(_grant(db.uri, name, login["user"]["id"], per))
             people.append((login["user"]["id"], "o-" + code))
         for _ in range(workers):
             procs.append(subprocess.Popen([sys.executable, "-m", "backend", "worker", "--port", str(port),
-                                           "--data-dir", str(data)], cwd=ROOT, env={**env, "ZJB_WORKERS_ENABLED": "true"},
+                                           "--data-dir", str(data)], cwd=ROOT,
+                                          env={**env, "ZJB_WORKERS_ENABLED": "true"},
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(4)  # workers up
         raw_before = asyncio.run(raw_write_rate(db.uri, raw_ops))
@@ -110,7 +112,8 @@ def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, raw_o
         asyncio.run(_emit(db.uri, name, people, n))
         latencies, wall = asyncio.run(_wait_delivered(db.uri, name, n, t0))
         raw = (raw_before + asyncio.run(raw_write_rate(db.uri, raw_ops))) / 2
-        sent = sum(len(s.get(base + "/sandbox/wechat/messages", params={"openid": o}).json()["items"]) for _, o in people)
+        sent = sum(len(s.get(base + "/sandbox/wechat/messages", params={"openid": o}).json()["items"])
+                   for _, o in people)
         inbox = asyncio.run(_count(db.uri, name, "inbox"))
         return {"workers": workers, "n": n, "rate": n / wall, **percentiles(latencies), "wechat": sent,
                 "inbox": inbox, "duplicates": max(0, sent - n) + max(0, inbox - n), "raw": raw}
@@ -275,8 +278,8 @@ def main() -> None:
             print(f"{op:<44}" + "".join(f"{v:>10.1f}" for v in values) + f"{values[-1] / values[0]:>8.2f}")
         return
     print("raw: journaled conditional update_one by id, sequential, measured before and after each delivery")
-    print(f"{'workers':>7} {'messages':>8} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'wechat':>7} {'inbox':>6} {'dups':>5}"
-          f" {'raw w/s':>8} {'msg/raw':>8}")
+    print(f"{'workers':>7} {'messages':>8} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8}"
+          f" {'wechat':>7} {'inbox':>6} {'dups':>5} {'raw w/s':>8} {'msg/raw':>8}")
     for r in rows:
         print(f"{r['workers']:>7} {r['n']:>8} {r['rate']:>7.0f} {r['p50']:>8.0f} {r['p99']:>8.0f} {r['wechat']:>7} "
               f"{r['inbox']:>6} {r['duplicates']:>5} {r['raw']:>8.0f} {r['rate'] / r['raw']:>8.3f}")

@@ -49,7 +49,8 @@ def main() -> None:
         data = Path(tmp) / "data"
         env = {k: v for k, v in os.environ.items() if not k.startswith("ZJB_")}
         log = open(Path(tmp) / "serve.log", "wb")  # noqa: SIM115
-        proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(data)],
+        proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port),
+                                 "--data-dir", str(data)],
                                 cwd=ROOT, env={**env, "ZJB_LOGGING_LEVEL": "WARNING"}, stdout=log, stderr=log)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -87,7 +88,8 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
     db = MongoClient(uri)["zhijianban"]
     staff = s.post(base + "/api/v1/staff/login", json={"username": "finance1", "password": "Zjb-demo-2026"}).json()
     staff_h = {"Authorization": "Bearer " + staff["access_token"]}
-    config = load_config(None, env={}, overrides={"data_dir": str(data), "server": {"port": int(base.rsplit(":", 1)[1])}})
+    config = load_config(None, env={},
+                         overrides={"data_dir": str(data), "server": {"port": int(base.rsplit(":", 1)[1])}})
     standin = sandbox_standins(config)["wechatpay"]  # same SQLite state and keys as the server's stand-in
 
     t0 = time.perf_counter()
@@ -131,7 +133,8 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
     ids = [ObjectId(pid) for pid, _ in orders]
     paid = db["payments"].count_documents({"_id": {"$in": ids}, "status": "paid"})
     receipts = db["receipts"].count_documents({"payment_id": {"$in": ids}})
-    events = db["outbox"].count_documents({"kind": "payment.paid", "payload.payment_id": {"$in": [str(i) for i in ids]}})
+    events = db["outbox"].count_documents({"kind": "payment.paid",
+                                           "payload.payment_id": {"$in": [str(i) for i in ids]}})
     seqs = sorted(r["seq"] for r in db["receipts"].find({}, {"seq": 1}))
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"setup: {a.n} orders with a WeChat Pay attempt in {setup_s:.1f} s")

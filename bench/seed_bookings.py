@@ -106,7 +106,8 @@ def _docs(start: int, stop: int, now: dt.datetime) -> dict[str, list[dict]]:
             out["appt_waitlist"].append({"slot_id": str(slot["_id"]), "user_id": f"seed-wait-{i}", "hall_id": hall,
                                          "service_id": svc, "start": s_start, "end": slot["end"], "date": date,
                                          "status": "expired", "created_at": created})
-        out["outbox"].append({"kind": "appointment.booked", "user_id": user, "payload": {"appointment_id": str(a["_id"])},
+        out["outbox"].append({"kind": "appointment.booked", "user_id": user,
+                              "payload": {"appointment_id": str(a["_id"])},
                               "status": "delivered", "attempts": 1, "created_at": created, "deliver_after": created,
                               "dedupe_key": f"appt:{a['_id']}:booked"})
         out["appointments"].append(a)

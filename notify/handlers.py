@@ -12,11 +12,13 @@ ACCEPT = obj({"accepted": array(string(minLength=1, maxLength=40), maxItems=5,
                                 description="wx.requestSubscribeMessage 中用户同意的模板 key")}, ["accepted"])
 MESSAGE = obj({"id": string(), "kind": string(), "title": string(), "text": string(),
                "body": string(description="同 text（小程序读取的字段名）"), "read": boolean(),
-               "created_at": DATETIME, "ref": {"type": "object"}}, ["id", "kind", "title", "text", "read", "created_at"])
+               "created_at": DATETIME, "ref": {"type": "object"}},
+              ["id", "kind", "title", "text", "read", "created_at"])
 INBOX = obj({**list_of(MESSAGE)["properties"], "unread": integer()}, ["items", "next_cursor", "unread"])
 INBOX_QUERY = obj({"unread": boolean(), "cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=100)})
 ALERTS = list_of(obj({"id": string(), "kind": string(), "text": string(), "application_id": nullable(string()),
-                      "department_id": nullable(string()), "created_at": DATETIME}, ["id", "kind", "text", "created_at"]))
+                      "department_id": nullable(string()), "created_at": DATETIME},
+                     ["id", "kind", "text", "created_at"]))
 
 
 class SubscriptionsHandler(ApiHandler):

@@ -307,7 +307,8 @@ def _closed_reason(p: Payload) -> str:
 
 _payment_created = _payment(
     "待缴费", "待缴费",
-    lambda p: f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）需缴费{p.yuan('amount_fen')}，请在小程序中完成缴费。",
+    lambda p: f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）"
+              f"需缴费{p.yuan('amount_fen')}，请在小程序中完成缴费。",
     lambda p: f"您申请的“{p['service_name']}”需缴费{p.yuan('amount_fen')}，请在指尖办小程序缴费。")
 _payment_paid = _payment(
     "缴费成功", "缴费成功",

@@ -92,7 +92,8 @@ class AlipayChannel(Provider):
 
     def _checked(self, result: dict[str, Any], *ok_sub_codes: str) -> dict[str, Any]:
         if result.get("code") != "10000" and result.get("sub_code") not in ok_sub_codes:
-            raise errors.ProviderError(details={"provider": self.name, "code": result.get("sub_code") or result.get("code")})
+            raise errors.ProviderError(details={"provider": self.name,
+                                                "code": result.get("sub_code") or result.get("code")})
         return result
 
     async def _api(self, operation: str, fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -234,7 +235,8 @@ def parse_trade_bill(zipped: bytes) -> Bill:
                 rec = {k.strip(): (v or "").strip() for k, v in rec.items() if k}
                 kind = rec.get("业务类型")
                 if kind == "交易":
-                    rows.append(BillRow("payment", rec["商户订单号"], rec["支付宝交易号"], yuan_to_fen(rec["订单金额（元）"]),
+                    rows.append(BillRow("payment", rec["商户订单号"], rec["支付宝交易号"],
+                                        yuan_to_fen(rec["订单金额（元）"]),
                                         rec["完成时间"]))
                 elif kind == "退款":
                     rows.append(BillRow("refund", rec["商户订单号"], rec["支付宝交易号"],

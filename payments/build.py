@@ -24,7 +24,8 @@ def build(config: Config, deps: Deps) -> Domain:
     store = PaymentStore(deps.db, deps.client)
     channels = build_channels(config, deps.gateway)
     signer = ReceiptSigner(read_key(config, "receipts.signing_key_file"), config.receipts.key_id)
-    receipts = ReceiptService(store=store, clock=deps.clock, users=deps.need("user_directory"), outbox=deps.need("outbox"),
+    receipts = ReceiptService(store=store, clock=deps.clock, users=deps.need("user_directory"),
+                              outbox=deps.need("outbox"),
                               signer=signer, limiter=deps.need("limiter"),
                               verify_per_ip_per_minute=config.ratelimit.verify_per_ip_per_minute,
                               config=config.payments, receipts_config=config.receipts, public_url=config.public_url)
@@ -94,7 +95,8 @@ def build_channels(config: Config, gateway: Any) -> dict[str, Any]:
         from payments.wechatpay import WeChatPayChannel
         w = config.wechatpay
         channels["wechat"] = WeChatPayChannel(
-            mchid=w.mchid, appid=w.appid or config.wechat.appid, private_key_pem=read_key(config, "wechatpay.private_key_file"),
+            mchid=w.mchid, appid=w.appid or config.wechat.appid,
+            private_key_pem=read_key(config, "wechatpay.private_key_file"),
             cert_serial_no=w.cert_serial_no, apiv3_key=w.apiv3_key,
             platform_public_key_pem=read_key(config, "wechatpay.platform_public_key_file"),
             platform_public_key_id=w.platform_public_key_id, gateway=gateway(w.gateway, "wechatpay"),

@@ -46,7 +46,8 @@ class PayeeUnits:
 
     @staticmethod
     def item_code(unit: dict[str, Any], name: str) -> str:
-        return next((i["code"] for i in unit.get("items", []) if i["name"] == name), unit.get("default_item_code") or "")
+        return next((i["code"] for i in unit.get("items", []) if i["name"] == name),
+                    unit.get("default_item_code") or "")
 
     async def listing(self) -> list[dict[str, Any]]:
         return [public_unit(u) for u in await self.store.payee_units()] + [public_unit(self.centre())]

@@ -22,7 +22,8 @@ async def reconcile_command(reconciliation: Any, args: argparse.Namespace) -> in
     except errors.AppError as e:
         print(f"对账失败：{e.message} {e.details or ''}", file=sys.stderr)
         return 1
-    print(f"对账 {report['date']} {args.channel}: 账单 {report['bill_rows']} 笔 净额 {fen_to_yuan(report['bill_net_fen'])} 元; "
+    print(f"对账 {report['date']} {args.channel}: "
+          f"账单 {report['bill_rows']} 笔 净额 {fen_to_yuan(report['bill_net_fen'])} 元; "
           f"本地 {report['local_rows']} 笔 净额 {fen_to_yuan(report['local_net_fen'])} 元; 一致 {report['matched']} 笔")
     for label, key in (("账单有、本地无 (missing)", "missing"), ("本地有、账单无 (extra)", "extra"),
                        ("金额或单号不符 (mismatched)", "mismatched")):

@@ -48,7 +48,8 @@ class Pay(_Payments):
 
 
 class MyReceipts(_Payments):
-    @operation("我的电子票据（含红字票据）", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.RECEIPTS},
+    @operation("我的电子票据（含红字票据）", tags=TAGS, auth="resident", query=s.LIST_QUERY,
+               responses={200: s.RECEIPTS},
                errors=(401,))
     async def get(self) -> None:
         items, cursor = await self.receipts.list_for_resident(self.principal, self.query.get("cursor"),
@@ -57,8 +58,10 @@ class MyReceipts(_Payments):
 
 
 class MyReceipt(_Payments):
-    @operation("电子票据或红字票据（仅本人）", tags=TAGS, auth="resident", responses={200: s.RECEIPT}, errors=(401, 404),
-               description="全额退款后 status 为 voided（已被红字票据冲销）；部分退款为 partially_refunded，见 refunded_fen。")
+    @operation("电子票据或红字票据（仅本人）", tags=TAGS, auth="resident", responses={200: s.RECEIPT},
+               errors=(401, 404),
+               description="全额退款后 status 为 voided（已被红字票据冲销）；"
+                           "部分退款为 partially_refunded，见 refunded_fen。")
     async def get(self, id: str) -> None:
         self.reply(await self.receipts.for_resident(self.principal, id))
 
@@ -97,7 +100,8 @@ class VerifyPage(_Payments):
     def set_default_headers(self) -> None:
         super().set_default_headers()
         self.set_header("Content-Type", _HTML)
-        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+        self.set_header("Content-Security-Policy",
+                        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 
     @operation("票据查验页面（二维码打开，公开，按客户端地址限频）", tags=TAGS, query=s.VERIFY_QUERY,
                responses={code: Response(content_type="text/html", description=text) for code, text in (
@@ -122,9 +126,9 @@ class VerifyPage(_Payments):
 class StaffPayments(_Payments):
     @operation("为办件开具缴款单（缴款人为办件申请人）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
                body=s.CREATE, responses={201: s.PAYMENT}, errors=(400, 401, 403, 404, 409),
-               description="办件由 application_id 或办件编号 serial 指定（二选一）。同一办件已有相同收费项目（名称与金额）的"
-                           "缴款单（待支付、已支付或退款中）时为 409 duplicate_order，details.payment_id 为已有的缴款单；"
-                           "不同的费用可以另行开具。")
+               description="办件由 application_id 或办件编号 serial 指定（二选一）。"
+                           "同一办件已有相同收费项目（名称与金额）的缴款单（待支付、已支付或退款中）时"
+                           "为 409 duplicate_order，details.payment_id 为已有的缴款单；不同的费用可以另行开具。")
     async def post(self) -> None:
         self.reply(await self.payments.create_order(self.principal, self.body.get("application_id"), self.body["items"],
                                                     self.client_ip(), serial=self.body.get("serial")), 201)
@@ -146,10 +150,12 @@ class StaffPayment(_Payments):
 
 
 class StaffClose(_Payments):
-    @operation("关闭未支付的缴款单（先在支付渠道关单）", tags=STAFF_TAGS, auth="staff", roles=("finance",), body=s.CLOSE,
+    @operation("关闭未支付的缴款单（先在支付渠道关单）", tags=STAFF_TAGS, auth="staff", roles=("finance",),
+               body=s.CLOSE,
                responses={200: s.PAYMENT}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:
-        self.reply(await self.payments.close_by_staff(self.principal, id, self.body.get("reason", ""), self.client_ip()))
+        self.reply(await self.payments.close_by_staff(self.principal, id, self.body.get("reason", ""),
+                                                      self.client_ip()))
 
 
 class StaffRefund(_Payments):
@@ -180,7 +186,8 @@ class StaffRedReceipts(_Payments):
 
 
 class StaffReconciliation(_Payments):
-    @operation("对账：下载渠道日账单并与本地记录（收款与退款）核对", tags=FINANCE_TAGS, auth="staff", roles=("finance",),
+    @operation("对账：下载渠道日账单并与本地记录（收款与退款）核对", tags=FINANCE_TAGS, auth="staff",
+               roles=("finance",),
                body=s.RECONCILE, responses={200: s.REPORT}, errors=(400, 401, 403, 409, 502),
                description="尚未结束的日期（今天及以后）为 409 day_not_over；渠道账单尚未生成为 409 bill_not_ready。")
     async def post(self) -> None:

@@ -98,7 +98,8 @@ def payment_event(p: dict[str, Any], **extra: Any) -> dict[str, Any]:
             "service_name": p.get("service_name") or "", "amount_fen": p["amount_fen"], **extra}
 
 class ReceiptService:
-    def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, outbox: Any, signer: rc.ReceiptSigner,
+    def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, outbox: Any,
+                 signer: rc.ReceiptSigner,
                  limiter: RateLimiter, verify_per_ip_per_minute: int, config: PaymentsConfig,
                  receipts_config: ReceiptsConfig, public_url: str):
         self.store = store
@@ -190,7 +191,8 @@ class ReceiptService:
         if p is None:  # pragma: no cover - payments are never deleted
             raise errors.InternalError()
         code, number = rc.receipt_code(self.rconfig.code_prefix, year), f"{seq:010d}"
-        content = rc.build_content(code=code, number=number, payment=p, payer_masked=await self._payer_masked(p["payer_id"]),
+        content = rc.build_content(code=code, number=number, payment=p,
+                                   payer_masked=await self._payer_masked(p["payer_id"]),
                                    payee=self.config.payee_name, issued_at=p["receipt_issued_at"],
                                    key_id=self.signer.key_id)
         # The message first: the block fixed the number, so a process that dies between the two

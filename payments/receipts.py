@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from backend.core.clock import TZ
 from backend.core.pdf import FONT_NAME, PdfWriter, qr_png, register_fonts
-from backend.core.signing import Ed25519Signer, canonical
+from backend.core.signing import Ed25519Signer
 
 TITLE = "非税收入统一票据（电子）"
 

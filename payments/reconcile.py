@@ -49,7 +49,8 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
             seen_pay.add(row.out_trade_no)
             local = local_pay.get(row.out_trade_no) or await store.attempt_by_otn(row.out_trade_no)
             if local is None or local.get("status") not in ("paid", "late"):
-                missing.append({"kind": "payment", "out_trade_no": row.out_trade_no, "transaction_id": row.transaction_id,
+                missing.append({"kind": "payment", "out_trade_no": row.out_trade_no,
+                                "transaction_id": row.transaction_id,
                                 "bill_amount_fen": row.amount_fen, "local_status": (local or {}).get("status")})
             elif local["amount_fen"] != row.amount_fen or local.get("transaction_id") != row.transaction_id:
                 mismatched.append({"kind": "payment", "out_trade_no": row.out_trade_no,

@@ -18,8 +18,10 @@ RECONCILE_QUERY = RECONCILE
 REPORTS_QUERY = obj({"days": integer(minimum=1, maximum=92, description="最近多少天（默认 14）")})
 ACK = obj({"note": string(minLength=1, maxLength=200, description="处理说明")}, ["note"])
 DAY_QUERY = obj({"date": string(format="date", pattern=r"^\d{4}-\d{2}-\d{2}$")}, ["date"])
-LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100)})
-STAFF_LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"), "limit": integer(minimum=1, maximum=100),
+LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"),
+                  "limit": integer(minimum=1, maximum=100)})
+STAFF_LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"),
+                        "limit": integer(minimum=1, maximum=100),
                         "status": string(enum=["unpaid", "paid", "refunding", "refunded", "closed"]),
                         "application_id": string(maxLength=64),
                         "serial": string(maxLength=32, description="办件编号：只列该办件的缴款单")})
@@ -58,7 +60,8 @@ PAY_RESULT = obj({
     "qr_code": string(), "qr_png_base64": string(), "pay_url": string(),
 }, ["channel"])
 RECEIPT_STATUS = string(enum=["issued", "partially_refunded", "voided"],
-                        description="issued 有效；partially_refunded 已部分退款（见 refunded_fen）；voided 已全额退款、被红字票据冲销")
+                        description="issued 有效；partially_refunded 已部分退款（见 refunded_fen）；"
+                                    "voided 已全额退款、被红字票据冲销")
 NUMBERED = obj({"code": string(), "number": string()}, ["code", "number"], additional=True)
 RECEIPT = obj({
     "id": string(), "kind": string(enum=["blue", "red"], description="blue 电子票据；red 红字票据（金额为负）"),
@@ -83,7 +86,8 @@ PUBLIC_KEY = obj({"algorithm": string(), "key_id": string(), "public_key_pem": s
                   "canonical_form": string()}, ["algorithm", "key_id", "public_key_pem"])
 REPORT = obj({"id": string(), "date": string(), "channel": string(),
               "state": string(enum=["running", "waiting_bill", "failed", "done"],
-                              description="waiting_bill 渠道账单未出，稍后重试；failed 渠道暂不可用，稍后重试；done 已对账"),
+                              description="waiting_bill 渠道账单未出，稍后重试；"
+                                          "failed 渠道暂不可用，稍后重试；done 已对账"),
               "generated_at": DATETIME, "bill_rows": integer(),
               "bill_net_fen": integer(), "local_rows": integer(), "local_net_fen": integer(), "matched": integer(),
               "missing": array({"type": "object"}), "extra": array({"type": "object"}),
@@ -93,7 +97,8 @@ REPORT = obj({"id": string(), "date": string(), "channel": string(),
               "tries": integer(), "reason": nullable(string()), "last_try_at": DATETIME},
              ["id", "date", "channel", "state", "alert"], additional=True)
 REPORTS = obj({"items": array(REPORT)}, ["items"])
-PAYEE_UNIT = obj({"id": string(), "name": string(description="收款单位"), "unit_code": string(description="执收单位编码"),
+PAYEE_UNIT = obj({"id": string(), "name": string(description="收款单位"),
+                  "unit_code": string(description="执收单位编码"),
                   "account": string(description="收款账户"), "default_item_code": string(),
                   "items": array(obj({"code": string(description="非税收入项目编码"), "name": string()},
                                      ["code", "name"]))},

@@ -32,8 +32,15 @@ from backend.core.access import Resident, Staff, access_own, access_realname
 from backend.core.clock import Clock
 from notify.outbox import Outbox
 from payments.clearing import PayeeUnits
-from payments.providers import (AlreadyPaid, AttemptRequest, NoticeAnswer, NoticeRejected, PaidTrade,
-                                PaymentChannel, RefundState)
+from payments.providers import (
+    AlreadyPaid,
+    AttemptRequest,
+    NoticeAnswer,
+    NoticeRejected,
+    PaidTrade,
+    PaymentChannel,
+    RefundState,
+)
 from payments.receipting import ReceiptService, UserDirectory, UserRef, payment_event
 from payments.store import PaymentStore
 
@@ -66,10 +73,12 @@ class CaseDirectory(Protocol):
 def public_payment(p: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": str(p["_id"]), "status": p["status"], "status_text": STATUS_ZH[p["status"]],
-        "amount_fen": p["amount_fen"], "items": [{"name": i["name"], "amount_fen": i["amount_fen"]} for i in p["items"]],
+        "amount_fen": p["amount_fen"],
+        "items": [{"name": i["name"], "amount_fen": i["amount_fen"]} for i in p["items"]],
         "out_trade_no": p.get("paid_out_trade_no") or p.get("last_out_trade_no"),
         "receipt_id": str(p["receipt_id"]) if p.get("receipt_id") else None,
-        "application_id": p["application_id"], "serial": p.get("serial") or "", "service_name": p.get("service_name") or "",
+        "application_id": p["application_id"], "serial": p.get("serial") or "",
+        "service_name": p.get("service_name") or "",
         "refunded_fen": p.get("refunded_fen", 0), "refunding_fen": p.get("refunding_fen", 0),
         "paid_channel": p.get("paid_channel"), "paid_at": p.get("paid_at"), "expires_at": p.get("expires_at"),
         "closed_at": p.get("closed_at"), "close_reason": p.get("close_reason"), "created_at": p["created_at"],
@@ -142,14 +151,14 @@ class PaymentService:
         total = sum(int(i["amount_fen"]) for i in items)
         if total <= 0 or total > 100_000_000:
             raise errors.InvalidInput({"items": "合计金额须在 0.01 元至 100 万元之间"})
-        open_key = order_key(case.id, [(n, int(i["amount_fen"])) for n, i in zip(names, items)])
+        open_key = order_key(case.id, [(n, int(i["amount_fen"])) for n, i in zip(names, items, strict=True)])
         await self._refuse_duplicate(open_key)
         unit = await self.payees.for_department(case.department_id)
         now = self.clock.now()
         doc = {"_id": ObjectId(), "application_id": case.id, "serial": case.serial, "service_name": case.service_name,
                "department_id": case.department_id, "payer_id": case.applicant_id,
                "items": [{"name": n, "amount_fen": int(i["amount_fen"]), "item_code": self.payees.item_code(unit, n)}
-                         for n, i in zip(names, items)],
+                         for n, i in zip(names, items, strict=True)],
                "payee_unit": {"id": unit["_id"], "name": unit["name"], "unit_code": unit.get("unit_code") or ""},
                "amount_fen": total, "status": "unpaid", "refunded_fen": 0, "refunding_fen": 0, "attempt_seq": 0,
                "open_key": open_key, "expires_at": None, "created_by": staff.id, "created_at": now, "version": 1}
@@ -358,7 +367,8 @@ class PaymentService:
             receipt_id = ObjectId()
             p = await self.store.transition(
                 attempt["payment_id"], "unpaid",
-                {"status": "paid", "paid_at": paid_at, "paid_channel": channel_name, "paid_out_trade_no": trade.out_trade_no,
+                {"status": "paid", "paid_at": paid_at, "paid_channel": channel_name,
+                 "paid_out_trade_no": trade.out_trade_no,
                  "transaction_id": trade.transaction_id, "updated_at": now,
                  # its receipt: decided here, numbered right after the transaction (receipting.py)
                  "receipt_id": receipt_id, "receipt_issued_at": now, "receipt_pending": True},
@@ -545,7 +555,8 @@ class PaymentService:
         try:
             if r["status"] == "pending":
                 st = await channel.refund(out_trade_no=r["out_trade_no"], out_refund_no=r["out_refund_no"],
-                                          amount_fen=r["amount_fen"], total_fen=r["total_fen"], reason=r.get("reason") or "")
+                                          amount_fen=r["amount_fen"], total_fen=r["total_fen"],
+                                          reason=r.get("reason") or "")
             else:
                 st = await channel.query_refund(out_trade_no=r["out_trade_no"], out_refund_no=r["out_refund_no"],
                                                 amount_fen=r["amount_fen"])

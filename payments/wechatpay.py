@@ -28,8 +28,20 @@ from wechatpayv3.type import RequestType
 from backend.core import errors
 from backend.core.clock import TZ
 from backend.core.providers import Provider
-from payments.providers import (AlreadyPaid, AttemptRequest, Bill, BillNotReady, BillRow, NoticeAnswer,
-                                NoticeRejected, PaidTrade, PayStart, RefundState, TradeState, yuan_to_fen)
+from payments.providers import (
+    AlreadyPaid,
+    AttemptRequest,
+    Bill,
+    BillNotReady,
+    BillRow,
+    NoticeAnswer,
+    NoticeRejected,
+    PaidTrade,
+    PayStart,
+    RefundState,
+    TradeState,
+    yuan_to_fen,
+)
 
 _REFUND_STATES = {"SUCCESS": "success", "PROCESSING": "processing", "CLOSED": "failed", "ABNORMAL": "failed"}
 SDK_DEFAULT_GATEWAY = "https://api.mch.weixin.qq.com"
@@ -198,7 +210,8 @@ class WeChatPayChannel(Provider):
         raise errors.ProviderError(details={"provider": self.name, "code": body.get("code")})
 
     def _refund_state(self, body: dict[str, Any]) -> RefundState:
-        return RefundState(out_refund_no=body["out_refund_no"], state=_REFUND_STATES.get(body.get("status"), "processing"),
+        return RefundState(out_refund_no=body["out_refund_no"],
+                           state=_REFUND_STATES.get(body.get("status"), "processing"),
                            amount_fen=int((body.get("amount") or {}).get("refund", 0)),
                            provider_ref=body.get("refund_id"), out_trade_no=body.get("out_trade_no"))
 
@@ -271,9 +284,9 @@ def parse_trade_bill(text: str) -> Bill:
         if lines[i].startswith("总交易单数"):
             keys = lines[i].split(",")
             vals = [v.lstrip("`") for v in lines[i + 1].split(",")] if i + 1 < len(lines) else []
-            summary = dict(zip(keys, vals))
+            summary = dict(zip(keys, vals, strict=False))
             break
-        rec = dict(zip(head, (v.lstrip("`") for v in lines[i].split(","))))
+        rec = dict(zip(head, (v.lstrip("`") for v in lines[i].split(",")), strict=False))
         if rec.get("交易状态") == "SUCCESS":
             rows.append(BillRow("payment", rec["商户订单号"], rec["微信订单号"], yuan_to_fen(rec["应结订单金额"]),
                                 rec["交易时间"]))

@@ -129,7 +129,8 @@ class AlipayStandin:
         except ValueError:
             total = 0
         if not otn or total <= 0 or not biz.get("subject"):
-            return {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.INVALID_PARAMETER", "sub_msg": "参数无效"}
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.INVALID_PARAMETER",
+                    "sub_msg": "参数无效"}
         with self.store.transaction() as tx:
             row = tx.execute("SELECT * FROM trades WHERE out_trade_no = ?", (otn,)).fetchone()
             if row is not None:
@@ -161,14 +162,16 @@ class AlipayStandin:
         out = {"code": "10000", "msg": "Success", "out_trade_no": t["out_trade_no"], "trade_status": t["status"],
                "total_amount": fen_to_yuan(t["total"])}
         if t["trade_no"]:
-            out.update({"trade_no": t["trade_no"], "buyer_user_id": t["buyer_id"], "buyer_logon_id": "sandbox***@alipay.com",
+            out.update({"trade_no": t["trade_no"], "buyer_user_id": t["buyer_id"],
+                        "buyer_logon_id": "sandbox***@alipay.com",
                         "send_pay_date": t["gmt_payment"], "receipt_amount": fen_to_yuan(t["total"]),
                         "buyer_pay_amount": fen_to_yuan(t["total"])})
         return out
 
     def close(self, biz: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
         with self.store.transaction() as tx:
-            t = tx.execute("SELECT * FROM trades WHERE out_trade_no = ?", (str(biz.get("out_trade_no") or ""),)).fetchone()
+            t = tx.execute("SELECT * FROM trades WHERE out_trade_no = ?",
+                           (str(biz.get("out_trade_no") or ""),)).fetchone()
             if t is None:
                 return self._not_exist()
             if t["status"] != "WAIT_BUYER_PAY" and t["status"] != "TRADE_CLOSED":
@@ -187,7 +190,8 @@ class AlipayStandin:
             t = tx.execute("SELECT * FROM trades WHERE out_trade_no = ?", (otn,)).fetchone()
             if t is None or t["trade_no"] is None:
                 return self._not_exist()
-            prior = tx.execute("SELECT * FROM refunds WHERE out_trade_no = ? AND out_request_no = ?", (otn, orn)).fetchone()
+            prior = tx.execute("SELECT * FROM refunds WHERE out_trade_no = ? AND out_request_no = ?",
+                               (otn, orn)).fetchone()
             base = {"code": "10000", "msg": "Success", "trade_no": t["trade_no"], "out_trade_no": otn,
                     "buyer_logon_id": "sandbox***@alipay.com"}
             if prior is not None:  # the same out_request_no refunds once
@@ -216,9 +220,11 @@ class AlipayStandin:
         try:
             day = dt.date.fromisoformat(str(biz.get("bill_date")))
         except ValueError:
-            return {"code": "40004", "msg": "Business Failed", "sub_code": "isv.invalid-bill-date", "sub_msg": "日期格式错误"}
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "isv.invalid-bill-date",
+                    "sub_msg": "日期格式错误"}
         if not self.bill_ready(day):
-            return {"code": "40004", "msg": "Business Failed", "sub_code": "isp.bill_not_exist", "sub_msg": "账单不存在"}
+            return {"code": "40004", "msg": "Business Failed", "sub_code": "isp.bill_not_exist",
+                    "sub_msg": "账单不存在"}
         token = secrets.token_urlsafe(18)
         self.store.execute("INSERT INTO bills VALUES (?, ?, ?)", (token, str(biz.get("bill_date")), time.time()))
         return {"code": "10000", "msg": "Success", "bill_download_url": f"{self.base_url}/bill?token={token}"}
@@ -234,13 +240,16 @@ class AlipayStandin:
                 "订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,"
                 "券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注")
         lines = ["#支付宝业务明细查询", f"#账号：[{self.seller_id}0156]",
-                 f"#起始日期：[{day:%Y年%m月%d日} 00:00:00]   终止日期：[{day + dt.timedelta(days=1):%Y年%m月%d日} 00:00:00]",
+                 f"#起始日期：[{day:%Y年%m月%d日} 00:00:00]   "
+                 f"终止日期：[{day + dt.timedelta(days=1):%Y年%m月%d日} 00:00:00]",
                  "#-----------------------------------------业务明细列表----------------------------------------", head]
         n, total, refund_total = 0, 0, 0
-        for t in self.store.all("SELECT * FROM trades WHERE paid_at >= ? AND paid_at < ? ORDER BY paid_at", (start, end)):
+        for t in self.store.all("SELECT * FROM trades WHERE paid_at >= ? AND paid_at < ? ORDER BY paid_at",
+                                (start, end)):
             n += 1
             total += t["total"]
-            lines.append(",".join([t["trade_no"] + "\t", t["out_trade_no"] + "\t", "交易", t["subject"], t["gmt_create"],
+            lines.append(",".join([t["trade_no"] + "\t", t["out_trade_no"] + "\t", "交易", t["subject"],
+                                   t["gmt_create"],
                                    t["gmt_payment"], "", "", "", "", "sandbox***@alipay.com", fen_to_yuan(t["total"]),
                                    fen_to_yuan(t["total"]), "0.00", "0.00", "0.00", "0.00", "0.00", "", "0.00", "0.00",
                                    "", f"-{fen_to_yuan(round(t['total'] * 0.006))}", "0.00", ""]))
@@ -249,10 +258,12 @@ class AlipayStandin:
                                 (start, end)):
             n += 1
             refund_total += r["amount"]
-            lines.append(",".join([r["trade_no"] + "\t", r["out_trade_no"] + "\t", "退款", r["subject"], r["gmt_create"],
+            lines.append(",".join([r["trade_no"] + "\t", r["out_trade_no"] + "\t", "退款", r["subject"],
+                                   r["gmt_create"],
                                    _now_text(r["created_at"]), "", "", "", "", "sandbox***@alipay.com",
                                    "-" + fen_to_yuan(r["amount"]), "-" + fen_to_yuan(r["amount"]), "0.00", "0.00",
-                                   "0.00", "0.00", "0.00", "", "0.00", "0.00", r["out_request_no"], "0.00", "0.00", ""]))
+                                   "0.00", "0.00", "0.00", "", "0.00", "0.00", r["out_request_no"], "0.00", "0.00",
+                                   ""]))
         lines += ["#-----------------------------------------业务明细列表结束------------------------------------",
                   f"#交易合计：{n}笔，商家实收：{fen_to_yuan(total)}元，退款合计：{fen_to_yuan(refund_total)}元",
                   f"#导出时间：[{dt.datetime.now(TZ):%Y年%m月%d日 %H:%M:%S}]"]
@@ -335,13 +346,15 @@ class AlipayStandin:
         return answer
 
     async def run_due(self) -> int:
-        due = self.store.all("SELECT id FROM notices WHERE state = 'pending' AND next_at <= ? LIMIT 100", (time.time(),))
+        due = self.store.all("SELECT id FROM notices WHERE state = 'pending' AND next_at <= ? LIMIT 100",
+                             (time.time(),))
         for r in due:
             await self.deliver(r["id"])
         return len(due)
 
     def notices(self, ref: str) -> list[dict[str, Any]]:
-        return [{"id": r["id"], "kind": "trade_status_sync", "url": r["url"], "body": urlencode(json.loads(r["params"])),
+        return [{"id": r["id"], "kind": "trade_status_sync", "url": r["url"],
+                 "body": urlencode(json.loads(r["params"])),
                  "attempts": r["attempts"], "state": r["state"], "last_status": r["last_status"], "headers": None}
                 for r in self.store.all("SELECT * FROM notices WHERE ref = ? ORDER BY created_at", (ref,))]
 
@@ -361,7 +374,8 @@ class GatewayHandler(BaseHandler):
 
     def _answer(self) -> None:
         kind, text = self.standin.gateway(self._params())
-        self.set_header("Content-Type", "text/html; charset=utf-8" if kind == "html" else "application/json;charset=utf-8")
+        self.set_header("Content-Type",
+                        "text/html; charset=utf-8" if kind == "html" else "application/json;charset=utf-8")
         self.finish(text.encode())
 
     @operation("（替身）支付宝开放平台网关", tags=TAGS, responses={200: Response(description="签名的 JSON 应答")})
@@ -395,7 +409,8 @@ class ConfirmHook(_Hook):
     @operation("沙箱：居民用支付宝完成支付（替身随即发送 RSA2 签名的异步通知）", tags=("沙箱",),
                body=obj({"out_trade_no": string(minLength=1, maxLength=64),
                          "notify": boolean(description="false: 付款成功但通知丢失")}, ["out_trade_no"]),
-               responses={200: obj({"out_trade_no": string(), "trade_no": string(), "notice_id": {"type": ["string", "null"]},
+               responses={200: obj({"out_trade_no": string(), "trade_no": string(),
+                                    "notice_id": {"type": ["string", "null"]},
                                     "notify_answer": {"type": ["string", "null"]}}, ["out_trade_no"])},
                errors=(400, 404, 409))
     async def post(self) -> None:
@@ -416,7 +431,8 @@ class ConfirmHook(_Hook):
 class ResendHook(_Hook):
     @operation("沙箱：再次发送该笔交易的异步通知（notify_id 不变）", tags=("沙箱",),
                body=obj({"out_trade_no": string(minLength=1, maxLength=64)}, ["out_trade_no"]),
-               responses={200: obj({"notice_id": string(), "notify_answer": string()}, ["notice_id"])}, errors=(400, 404))
+               responses={200: obj({"notice_id": string(), "notify_answer": string()}, ["notice_id"])},
+               errors=(400, 404))
     async def post(self) -> None:
         from backend.core import errors
         nid = self.standin.queue_notice(self.body["out_trade_no"])
@@ -426,7 +442,8 @@ class ResendHook(_Hook):
 
 
 class NoticesHook(_Hook):
-    @operation("沙箱：支付宝替身为某订单发出的通知", tags=("沙箱",), query=obj({"ref": string(minLength=1, maxLength=64)}, ["ref"]),
+    @operation("沙箱：支付宝替身为某订单发出的通知", tags=("沙箱",),
+               query=obj({"ref": string(minLength=1, maxLength=64)}, ["ref"]),
                responses={200: list_of({"type": "object"})}, errors=(400,))
     async def get(self) -> None:
         self.reply({"items": self.standin.notices(self.query["ref"]), "next_cursor": None})

@@ -94,8 +94,10 @@ LIFE_EVENTS: list[dict[str, Any]] = [
                           "contact_phone"]),
         ],
         "form": [
-            _f("company_name", "企业名称", max_length=60, hint="行政区划＋字号＋行业＋组织形式，如：齐齐哈尔市鹤城餐饮有限公司"),
-            _f("company_type", "企业类型", "choice", options=["有限责任公司（自然人投资或控股）", "有限责任公司（自然人独资）"]),
+            _f("company_name", "企业名称", max_length=60,
+               hint="行政区划＋字号＋行业＋组织形式，如：齐齐哈尔市鹤城餐饮有限公司"),
+            _f("company_type", "企业类型", "choice",
+               options=["有限责任公司（自然人投资或控股）", "有限责任公司（自然人独资）"]),
             _f("registered_capital_wan", "注册资本（万元）", "integer", minimum=1, maximum=1_000_000),
             _f("business_scope", "经营范围", "text", max_length=500),
             _f("company_address", "住所", max_length=100),

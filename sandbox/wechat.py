@@ -58,7 +58,8 @@ class WeChatStandin:
         token = secrets.token_urlsafe(48)
         now = time.time()
         with self.store.transaction() as tx:
-            tx.execute("UPDATE tokens SET expires_at = MIN(expires_at, ?) WHERE appid = ?", (now + TOKEN_OVERLAP, appid))
+            tx.execute("UPDATE tokens SET expires_at = MIN(expires_at, ?) WHERE appid = ?",
+                       (now + TOKEN_OVERLAP, appid))
             tx.execute("INSERT INTO tokens VALUES (?, ?, ?)", (token, appid, now + TOKEN_TTL))
         return {"access_token": token, "expires_in": TOKEN_TTL}
 
@@ -115,7 +116,8 @@ class WeChatStandin:
             if not (isinstance(item, dict) and isinstance(item.get("value"), str)):
                 return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value invalid"}
         with self.store.transaction() as tx:
-            row = tx.execute("SELECT n FROM quota WHERE openid = ? AND template_id = ?", (touser, template_id)).fetchone()
+            row = tx.execute("SELECT n FROM quota WHERE openid = ? AND template_id = ?",
+                             (touser, template_id)).fetchone()
             if row is None or row["n"] <= 0:
                 return {"errcode": 43101, "errmsg": "user refuse to accept the msg"}
             tx.execute("UPDATE quota SET n = n - 1 WHERE openid = ? AND template_id = ?", (touser, template_id))
@@ -140,12 +142,14 @@ class WeChatStandin:
         return self.quota(openid)
 
     def quota(self, openid: str) -> dict[str, int]:
-        return {r["template_id"]: r["n"] for r in self.store.all("SELECT template_id, n FROM quota WHERE openid = ?", (openid,))}
+        return {r["template_id"]: r["n"] for r in self.store.all("SELECT template_id, n FROM quota WHERE openid = ?",
+                                                                 (openid,))}
 
     def messages(self, openid: str) -> list[dict[str, Any]]:
         rows = self.store.all("SELECT * FROM messages WHERE openid = ? ORDER BY msgid", (openid,))
         return [{"msgid": r["msgid"], "openid": r["openid"], "template_id": r["template_id"], "page": r["page"],
-                 "data": json.loads(r["data"]), "received_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(r["received_at"]))}
+                 "data": json.loads(r["data"]),
+                 "received_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(r["received_at"]))}
                 for r in rows]
 
     def tokens_issued(self) -> int:
@@ -155,7 +159,8 @@ class WeChatStandin:
         self.store.execute("UPDATE tokens SET expires_at = 0")
 
     def set_fault(self, name: str, remaining: int) -> None:
-        self.store.execute("INSERT INTO faults VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET remaining = excluded.remaining",
+        self.store.execute("INSERT INTO faults VALUES (?, ?) "
+                           "ON CONFLICT (name) DO UPDATE SET remaining = excluded.remaining",
                            (name, remaining))
 
     def _take_fault(self, name: str) -> bool:

@@ -256,7 +256,8 @@ class WeChatPayStandin:
                 continue
             done.append(r["out_refund_no"])
             if r["notify_url"]:
-                resource = {"mchid": self.mchid, "out_trade_no": r["out_trade_no"], "transaction_id": r["transaction_id"],
+                resource = {"mchid": self.mchid, "out_trade_no": r["out_trade_no"],
+                            "transaction_id": r["transaction_id"],
                             "out_refund_no": r["out_refund_no"], "refund_id": r["refund_id"],
                             "refund_status": "SUCCESS", "success_time": _rfc3339(now),
                             "user_received_account": "支付用户零钱",
@@ -290,7 +291,8 @@ class WeChatPayStandin:
         row = self.store.one("SELECT * FROM orders WHERE prepay_id = ?", (prepay_id,))
         if row is None or row["transaction_id"] is None:
             return None
-        existing = self.store.one("SELECT id FROM notices WHERE ref = ? AND kind = 'transaction'", (row["out_trade_no"],))
+        existing = self.store.one("SELECT id FROM notices WHERE ref = ? AND kind = 'transaction'",
+                                  (row["out_trade_no"],))
         if existing:
             return existing["id"]
         t = self._transaction(row)
@@ -301,7 +303,8 @@ class WeChatPayStandin:
     def _queue_notice(self, ref: str, kind: str, url: str, body: str) -> str:
         nid = json.loads(body)["id"]
         self.store.execute("INSERT INTO notices (id, ref, kind, url, body, attempts, next_at, state, created_at) "
-                           "VALUES (?,?,?,?,?,0,?,?,?)", (nid, ref, kind, url, body, time.time(), "pending", time.time()))
+                           "VALUES (?,?,?,?,?,0,?,?,?)",
+                           (nid, ref, kind, url, body, time.time(), "pending", time.time()))
         return nid
 
     def notices(self, ref: str) -> list[dict[str, Any]]:
@@ -346,7 +349,8 @@ class WeChatPayStandin:
     async def run_due(self) -> int:
         """One pass of the notifier: finish refunds, then send every notice that is due."""
         self.complete_refunds()
-        due = self.store.all("SELECT id FROM notices WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT 100",
+        due = self.store.all("SELECT id FROM notices WHERE state = 'pending' AND next_at <= ? "
+                             "ORDER BY next_at LIMIT 100",
                              (time.time(),))
         for r in due:
             await self.deliver(r["id"])
@@ -378,9 +382,9 @@ class WeChatPayStandin:
         day = dt.date.fromisoformat(bill_date)
         start = dt.datetime.combine(day, dt.time(), TZ).timestamp()
         end = start + 86400
-        head = ("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
-                "货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,"
-                "商户数据包,手续费,费率,订单金额,申请退款金额,费率备注")
+        head = ("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,"
+                "付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,"
+                "退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注")
         lines = [head]
         paid_total = refund_total = fee_total = 0
         rows = self.store.all("SELECT * FROM orders WHERE paid_at >= ? AND paid_at < ? ORDER BY paid_at", (start, end))

@@ -130,7 +130,8 @@ def make_id_number(*, region: str = "110105", born: dt.date | None = None, seq: 
     return first17 + check_char(first17)
 
 
-CHINESE_NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴霞", "欧阳春晓", "阿依古丽·买买提"]
+CHINESE_NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴霞", "欧阳春晓",
+                 "阿依古丽·买买提"]
 
 
 @dataclass

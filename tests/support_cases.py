@@ -14,7 +14,8 @@ def service(api: Api, code: str = "HJ-QIANRU") -> dict[str, Any]:
 def submit(api: Api, resident: ResidentHandle, *, code: str = "HJ-QIANRU", materials: list[str] | None = None,
            form: dict | None = None) -> dict[str, Any]:
     svc = service(api, code)
-    mats = materials if materials is not None else [m["key"] for m in svc["guide"]["materials"] if m["required"] and not m["tolerable"]]
+    mats = materials if materials is not None else [m["key"] for m in svc["guide"]["materials"]
+                                                    if m["required"] and not m["tolerable"]]
     r = api.post("/api/v1/applications", {"service_id": svc["id"], "form": form or {"reason": "投靠配偶"},
                                           "materials": mats}, token=resident.access_token)
     assert r.status_code == 201, r.text

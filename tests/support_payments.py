@@ -70,7 +70,8 @@ def paid_order(api: Api, server: AppServer, *, channel: str = "wechat", items: l
     else:
         pay = api.post(f"/api/v1/payments/{order['id']}/pay", {"channel": "alipay"}, token=resident.access_token)
         assert pay.status_code == 200, pay.text
-        assert api.post("/sandbox/alipay/confirm", {"out_trade_no": pay.json()["out_trade_no"]}).json()["notify_answer"] \
+        assert api.post("/sandbox/alipay/confirm",
+                        {"out_trade_no": pay.json()["out_trade_no"]}).json()["notify_answer"] \
             == "success"
     return resident, api.get(f"/api/v1/payments/{order['id']}", token=resident.access_token).json()
 

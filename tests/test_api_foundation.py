@@ -52,7 +52,8 @@ def test_wrong_method_is_405_in_contract_shape(api: Api) -> None:
 
 
 def test_bad_json_is_400(api: Api) -> None:
-    r = api.request("POST", "/api/v1/auth/wechat-login", data=b"{not json", headers={"Content-Type": "application/json"})
+    r = api.request("POST", "/api/v1/auth/wechat-login", data=b"{not json",
+                    headers={"Content-Type": "application/json"})
     assert_error(r, 400, "invalid_input")
     r = api.request("POST", "/api/v1/auth/wechat-login", data=b"\xff\xfe", headers={"Content-Type": "application/json"})
     assert_error(r, 400, "invalid_input")

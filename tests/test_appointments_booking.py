@@ -7,8 +7,19 @@ import datetime as dt
 from bson import ObjectId
 
 from tests.support import Api, AppServer, assert_error, new_resident, staff_login
-from tests.support_appointments import (advance_to, book, day_ahead, eventually, fresh, fresh_staff, make_bookable,
-                                        open_day, slots, to_local, verified)
+from tests.support_appointments import (
+    advance_to,
+    book,
+    day_ahead,
+    eventually,
+    fresh,
+    fresh_staff,
+    make_bookable,
+    open_day,
+    slots,
+    to_local,
+    verified,
+)
 
 
 def test_slots_show_capacity_and_remaining_and_booking_returns_code_and_qr(api: Api, server: AppServer,

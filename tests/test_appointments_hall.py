@@ -5,8 +5,18 @@ import datetime as dt
 import uuid
 
 from tests.support import Api, AppServer, assert_error, staff_login
-from tests.support_appointments import (advance_to, book, day_ahead, fresh, fresh_staff, make_bookable, open_day,
-                                        slots, to_local, verified)
+from tests.support_appointments import (
+    advance_to,
+    book,
+    day_ahead,
+    fresh,
+    fresh_staff,
+    make_bookable,
+    open_day,
+    slots,
+    to_local,
+    verified,
+)
 
 
 def test_waitlist_first_in_line_is_offered_before_everyone(api: Api, server: AppServer, clock) -> None:

@@ -93,7 +93,8 @@ def test_crash_after_claim_is_finished_by_the_reconciler(api: Api, server: AppSe
     server.run(server.ctx.service("appointments").sweep())
     done = server.run(server.ctx.db["appointments"].find_one({"_id": appt["_id"]}))
     assert done["status"] == "booked" and _slot(server, sid)["booked"] == 1
-    kinds = [e["kind"] for e in server.run(server.ctx.db["outbox"].find({"payload.appointment_id": str(appt["_id"])}).to_list(None))]
+    kinds = [e["kind"] for e in server.run(server.ctx.db["outbox"].find({"payload.appointment_id": str(appt["_id"])})
+                                           .to_list(None))]
     assert kinds.count("appointment.booked") == 1
     # Running the reconciler again changes nothing.
     server.run(server.ctx.service("appointments").sweep())

@@ -49,7 +49,8 @@ def test_a_clerk_files_only_with_a_grant_and_stops_when_it_is_revoked(api: Api, 
 
     g = grant(api, elder, {"type": "staff", "username": "clerk1"}, services=[svc["id"]])
     assert g["status"] == "active" and g["grantee"] == {"type": "staff", "name_masked": "王**", "username": "clerk1"}
-    assert [x["id"] for x in api.get("/api/v1/me/authorizations", token=elder.access_token).json()["items"]] == [g["id"]]
+    assert [x["id"] for x in api.get("/api/v1/me/authorizations",
+                                     token=elder.access_token).json()["items"]] == [g["id"]]
     r = file_at_window(api, clerk, svc, authorization_id=g["id"])
     assert r.status_code == 201, r.text
     case = r.json()

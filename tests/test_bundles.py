@@ -46,14 +46,16 @@ def test_life_events_ask_each_field_and_material_once(api: Api) -> None:
     props = birth["form_schema"]["properties"]
     assert props["baby_name"]["title"] == "新生儿姓名" and len(props["baby_name"]["x-services"]) == 4
     assert props["hukou_follow"]["x-services"] == ["新生儿入户"]
-    assert birth["form_schema"]["x-order"][0] == "baby_name" and "mailing_address" not in birth["form_schema"]["required"]
+    assert birth["form_schema"]["x-order"][0] == "baby_name"
+    assert "mailing_address" not in birth["form_schema"]["required"]
     keys = [m["key"] for m in birth["materials"]]
     assert len(keys) == len(set(keys)) and {"parents_id", "parents_hukou", "birth_info"} <= set(keys)
     assert next(m for m in birth["materials"] if m["key"] == "parents_id")["services"] == [
         "出生医学证明首次签发", "新生儿入户", "新生儿城乡居民医保参保登记"]
     # The 出生医学证明 the first service issues is shared with the others, never asked.
     assert "birth_cert" not in keys
-    assert birth["shared_materials"] == [{"key": "birth_cert", "name": "出生医学证明", "from_service": "出生医学证明首次签发"}]
+    assert birth["shared_materials"] == [{"key": "birth_cert", "name": "出生医学证明",
+                                          "from_service": "出生医学证明首次签发"}]
     assert birth["fee_fen"] == 40000
     business = events["business"]
     assert len(business["services"]) == 5 and "license" not in [m["key"] for m in business["materials"]]
@@ -151,13 +153,15 @@ def _finish(api: Api, case_id: str, outcome: str = "completed", *, accepted: boo
         assert r.status_code == 200, r.text
 
 
-HOUSING = {"property_cert_no": "黑（2020）齐齐哈尔市不动产权第0012345号", "property_address": "龙沙区明月花园 5 号楼 2 单元 301 室",
+HOUSING = {"property_cert_no": "黑（2020）齐齐哈尔市不动产权第0012345号",
+           "property_address": "龙沙区明月花园 5 号楼 2 单元 301 室",
            "floor_area": "89.36", "deal_price_yuan": 560000, "contract_no": "CLF2026112900123", "seller_name": "王芳",
            "buyer_name": "刘洋", "buyer_first_home": "是", "buyer_share": "单独所有", "water_account": "SW0012345",
            "contact_phone": "13900002222"}
 
 
-def test_one_overall_status_and_the_resident_told_once_when_all_is_done(api: Api, server: AppServer, clock) -> None:  # noqa: ANN001
+def test_one_overall_status_and_the_resident_told_once_when_all_is_done(api: Api, server: AppServer,
+                                                                        clock) -> None:  # noqa: ANN001
     r = new_resident(api, verified=True)
     form = {**HOUSING, "seller_id_number": make_id_number(), "buyer_id_number": make_id_number()}
     b = apply(api, r, "housing", form, ["ids", "cert", "contract"]).json()
@@ -173,7 +177,8 @@ def test_one_overall_status_and_the_resident_told_once_when_all_is_done(api: Api
     assert status()["status"] == "correction_requested" and status()["status_name"] == "待补正"
     bundles = server.ctx.service("bundles")
     _finish(api, ids[0], accepted=True)
-    api.post(f"/api/v1/applications/{ids[1]}/resubmit", {"note": "已补婚姻状况证明"}, token=relogin(api, r).access_token)
+    api.post(f"/api/v1/applications/{ids[1]}/resubmit", {"note": "已补婚姻状况证明"},
+             token=relogin(api, r).access_token)
     _finish(api, ids[1])
     clock.advance(seconds=61)
     server.run(bundles.watch())
@@ -216,7 +221,8 @@ def test_one_payment_order_for_the_bundle_paid_once_with_each_item_on_the_receip
                                                                                   server: AppServer) -> None:
     event_id = _fee_event(api)
     r = new_resident(api, verified=True)
-    b = apply(api, r, event_id, {"property_address": "建华区新明大街 28 号 1 单元 602 室", "contact_phone": "13700003333"},
+    b = apply(api, r, event_id,
+              {"property_address": "建华区新明大街 28 号 1 单元 602 室", "contact_phone": "13700003333"},
               ["ids", "cert", "contract", "tax", "id_card", "notice"])
     assert b.status_code == 201, b.text
     b = b.json()
@@ -226,10 +232,12 @@ def test_one_payment_order_for_the_bundle_paid_once_with_each_item_on_the_receip
     order = api.post(f"/api/v1/staff/bundles/{b['id']}/payment", token=finance)
     assert order.status_code == 201, order.text
     order = order.json()
-    assert order["amount_fen"] == 9000 and order["serial"] == b["serial"] and order["service_name"] == "房产过户补证一件事"
+    assert order["amount_fen"] == 9000 and order["serial"] == b["serial"]
+    assert order["service_name"] == "房产过户补证一件事"
     assert [i["amount_fen"] for i in order["items"]] == [8000, 1000]
     # Once: a second order for the same bundle is refused while this one is open.
-    err = assert_error(api.post(f"/api/v1/staff/bundles/{b['id']}/payment", token=finance), 409, "bundle_payment_exists")
+    err = assert_error(api.post(f"/api/v1/staff/bundles/{b['id']}/payment", token=finance), 409,
+                       "bundle_payment_exists")
     assert err["details"]["payment_id"] == order["id"]
     found = api.get("/api/v1/staff/bundles", params={"serial": b["serial"]}, token=finance).json()["items"]
     assert found[0]["payment"]["id"] == order["id"]
@@ -254,7 +262,8 @@ def test_one_payment_order_for_the_bundle_paid_once_with_each_item_on_the_receip
 def test_a_bundle_without_fees_has_nothing_to_pay(api: Api) -> None:
     r = new_resident(api, verified=True)
     form = {"company_name": "齐齐哈尔市鹤城餐饮有限公司", "company_type": "有限责任公司（自然人独资）",
-            "registered_capital_wan": 50, "business_scope": "餐饮服务；食品销售", "company_address": "建华区新明大街 28 号",
+            "registered_capital_wan": 50, "business_scope": "餐饮服务；食品销售",
+            "company_address": "建华区新明大街 28 号",
             "legal_rep_name": "赵敏", "legal_rep_id_number": make_id_number(), "seal_count": 3, "invoice_needed": "是",
             "staff_count": 6, "contact_phone": "13600004444"}
     b = apply(api, r, "business", form, ["application", "articles", "shareholders", "legal_id"])

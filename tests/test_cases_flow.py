@@ -90,7 +90,8 @@ def test_two_staff_racing_on_one_case_cannot_both_move_it(api: Api, staff: dict[
     moves = ["accepted", "rejected", "correction_requested", "accepted", "accepted", "accepted"]
 
     def go(to: str) -> int:
-        extra = {"reason": "理由"} if to == "rejected" else {"missing": ["户口簿"]} if to == "correction_requested" else {}
+        extra = ({"reason": "理由"} if to == "rejected"
+                 else {"missing": ["户口簿"]} if to == "correction_requested" else {})
         return move(Api(api.base), staff["clerk"], case["id"], to, **extra).status_code
     with ThreadPoolExecutor(len(moves)) as pool:
         codes = list(pool.map(go, moves))
@@ -130,7 +131,8 @@ def test_withdrawal_only_before_acceptance_and_only_by_the_applicant(api: Api, s
     case2 = submit(api, r)
     move(api, staff["clerk"], case2["id"], "accepted")
     assert_error(api.post(f"/api/v1/applications/{case2['id']}/withdraw", token=r.access_token), 409, "invalid_state")
-    assert_error(api.post(f"/api/v1/applications/{case2['id']}/resubmit", {}, token=r.access_token), 409, "invalid_state")
+    assert_error(api.post(f"/api/v1/applications/{case2['id']}/resubmit", {}, token=r.access_token), 409,
+                 "invalid_state")
 
 
 def _completed(api: Api, staff: dict[str, str]) -> tuple:
@@ -181,7 +183,8 @@ def test_window_registration_and_staff_lists(api: Api, staff: dict[str, str]) ->
     assert reg.status_code == 201, reg.text
     assert api.get(f"/api/v1/applications/{reg.json()['id']}", token=r.access_token).json()["timeline"][0]["note"] \
         == "窗口收件（本人到场，已核验办事码）"
-    listed = api.get("/api/v1/staff/applications", params={"status": "submitted", "department_id": svc["department_id"]},
+    listed = api.get("/api/v1/staff/applications",
+                     params={"status": "submitted", "department_id": svc["department_id"]},
                      token=staff["approver"]).json()["items"]
     assert reg.json()["id"] in [c["id"] for c in listed]
     assert_error(api.post("/api/v1/staff/applications", {"resident_id": r.id, "service_id": svc["id"], "form": {}},

@@ -9,7 +9,6 @@ import requests
 
 from tests.support import Api, staff_login
 
-
 pytestmark = pytest.mark.browser
 
 # What each demo role must see in the navigation, and what it must not.
@@ -96,7 +95,8 @@ def test_clerk_cannot_open_admin_or_finance_pages_nor_call_their_api(console) ->
     # The console is only a client: the API itself refuses, in the contract's shape.
     r = c.fetch("GET", "/api/v1/staff/accounts")
     assert r["status"] == 403 and r["body"]["error"]["code"] == "forbidden"
-    r = c.fetch("POST", "/api/v1/staff/accounts", {"username": "sneaky1", "password": "Sneaky-pass-1", "roles": ["admin"]})
+    r = c.fetch("POST", "/api/v1/staff/accounts",
+                {"username": "sneaky1", "password": "Sneaky-pass-1", "roles": ["admin"]})
     assert r["status"] == 403
     r = c.fetch("PATCH", "/api/v1/staff/halls/000000000000000000000000", {"name": "x"})
     assert r["status"] == 403
@@ -148,7 +148,8 @@ def test_every_page_of_a_role_renders_without_errors(console, role: str) -> None
 # Form controls in the page without an accessible name (label[for], a wrapping label, aria-label).
 UNLABELLED = """() => [...document.querySelectorAll('main input, main select, main textarea')]
     .filter(el => el.type !== 'hidden' && el.type !== 'submit')
-    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                  && !el.getAttribute('aria-labelledby'))
     .map(el => el.outerHTML.slice(0, 120))"""
 
 

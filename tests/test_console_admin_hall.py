@@ -3,7 +3,6 @@ manager's halls, windows and services (all on this branch), schedules and calend
 from __future__ import annotations
 
 import datetime as dt
-
 import uuid
 
 import pytest

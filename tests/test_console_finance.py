@@ -28,7 +28,8 @@ def test_finance_sees_red_letter_receipts_voided_receipts_and_clearing(console, 
     require_endpoints(server, "/staff/red-receipts", "/staff/clearing", "/staff/receipts")
     token = finance_token(api)
     resident, real = paid_order(api, server)
-    _, samr = paid_order(api, server, channel="alipay", code="SC-GTH", items=[{"name": "营业执照工本费", "amount_fen": 2000}])
+    _, samr = paid_order(api, server, channel="alipay", code="SC-GTH",
+                         items=[{"name": "营业执照工本费", "amount_fen": 2000}])
     refund(api, token, real["id"], 9000, "申请撤回")
     settle_wechat_refunds(server)
     refund(api, token, samr["id"], 500, "多收")
@@ -36,7 +37,8 @@ def test_finance_sees_red_letter_receipts_voided_receipts_and_clearing(console, 
     day = _next_morning(server, clock)
     token = finance_token(api)
     for channel in ("wechat", "alipay"):
-        assert api.post("/api/v1/staff/reconciliation", {"date": day, "channel": channel}, token=token).json()["balanced"]
+        assert api.post("/api/v1/staff/reconciliation", {"date": day, "channel": channel},
+                        token=token).json()["balanced"]
 
     c = console("finance-red").login_as("finance")
     assert {"红字票据", "清分"} <= set(c.nav_items())
@@ -68,7 +70,8 @@ def test_finance_sees_red_letter_receipts_voided_receipts_and_clearing(console, 
     c.shot("clearing")
 
 
-def test_an_unbalanced_day_alerts_finance_until_handled(console, api: Api, server: AppServer, clock) -> None:  # noqa: ANN001
+def test_an_unbalanced_day_alerts_finance_until_handled(console, api: Api, server: AppServer,
+                                                        clock) -> None:  # noqa: ANN001
     require_endpoints(server, "/staff/reconciliation/alerts", "/staff/reconciliation/{id}/acknowledge")
     # planted: a WeChat payment recorded here that the provider's bill does not have
     now = server.clock.now()

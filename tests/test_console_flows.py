@@ -287,7 +287,7 @@ def test_supervisor_sees_lights_by_department_ratings_and_charts(console, api: A
     c = console("supervisor-flow").login_as("supervisor").go("supervisor/board")
     p = c.page
     p.locator(".light-card").first.wait_for()
-    total = sum(int(p.locator(f'.kpi[data-light="{l}"] .v').inner_text()) for l in ("green", "yellow", "red"))
+    total = sum(int(p.locator(f'.kpi[data-light="{light}"] .v').inner_text()) for light in ("green", "yellow", "red"))
     assert total >= 1
     card = p.locator(".light-card").first
     card.locator('button[data-light="green"]').click()

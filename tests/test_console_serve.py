@@ -60,7 +60,8 @@ def test_hotline_triages_and_the_department_replies(console, api: Api, server: A
     assert mine["status"] == "replied" and mine["reply"]["by"] == dept["name"]
     theirs = api.get(f"/api/v1/complaints/{dup['id']}", token=second.access_token).json()
     assert theirs["status"] == "closed" and theirs["reply"]["text"] == mine["reply"]["text"]
-    assert api.get(f"/api/v1/complaints/{question['id']}", token=third.access_token).json()["reply"]["by"] == "12345热线"
+    assert api.get(f"/api/v1/complaints/{question['id']}",
+                   token=third.access_token).json()["reply"]["by"] == "12345热线"
 
     s = console("complaint-figures").login_as("supervisor").go("hotline/figures")
     row = s.page.locator(f'tr[data-department="{dept["name"]}"]')

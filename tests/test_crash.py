@@ -32,7 +32,8 @@ def _start(data: Path, port: int) -> subprocess.Popen:
                 "ZJB_PAYMENTS_SANDBOX_RETRY_FACTOR": "0.05",
                 "ZJB_LOGGING_LEVEL": "WARNING"})
     with open(data.parent / "serve.log", "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(data)],
+        proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port),
+                                 "--data-dir", str(data)],
                                 cwd=ROOT, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -58,12 +59,14 @@ def _invariants(data: Path, hall_id: str) -> dict[str, int]:
     with MongoClient(uri) as c:
         db = c["zhijianban"]
         deadline = time.monotonic() + 20
-        while db.appointments.count_documents({"hall_id": hall_id, "status": "pending"}) and time.monotonic() < deadline:
+        while (db.appointments.count_documents({"hall_id": hall_id, "status": "pending"})
+               and time.monotonic() < deadline):
             time.sleep(0.2)  # the sweep finishes or undoes what the kill interrupted
         assert db.appointments.count_documents({"hall_id": hall_id, "status": "pending"}) == 0
         booked_total = 0
         for slot in db.appt_slots.find({"hall_id": hall_id}):
-            active = db.appointments.count_documents({"slot_id": str(slot["_id"]), "status": {"$in": ["booked", "pending"]}})
+            active = db.appointments.count_documents({"slot_id": str(slot["_id"]),
+                                                      "status": {"$in": ["booked", "pending"]}})
             assert slot["booked"] <= slot["capacity"], slot
             assert slot["booked"] == active == len(slot.get("claims", [])), (slot, active)
             assert slot["free"] == slot["capacity"] - slot["booked"] - slot.get("held", 0), slot
@@ -84,6 +87,7 @@ def test_kills_at_random_points_of_a_booking_race_leave_consistent_counts(tmp_pa
         b = make_bookable(api, capacity=3, services=1)
         hall_day = None
         import datetime as dt
+
         from backend.core.clock import TZ
         hall_day = dt.datetime.now(TZ).date() + dt.timedelta(days=2)
         open_day(api, b, hall_day)
@@ -142,7 +146,8 @@ def test_kills_while_payments_are_being_notified_leave_each_counted_once(tmp_pat
         for i in range(ITERATIONS):
             if time.monotonic() - started > BUDGET_SECONDS:
                 break
-            resident, order = create_order(api, None, items=[{"name": "工本费", "amount_fen": 1000 + i}])  # type: ignore[arg-type]
+            resident, order = create_order(api, None,
+                                           items=[{"name": "工本费", "amount_fen": 1000 + i}])  # type: ignore[arg-type]
             prepay = prepay_id(pay_wechat(api, resident, order["id"]))
             orders.append((resident, order))
             confirm_wechat(api, prepay)  # the notice is on its way (sent, retried by the stand-in)
@@ -167,7 +172,8 @@ def test_kills_while_payments_are_being_notified_leave_each_counted_once(tmp_pat
             numbers = sorted(int(r["number"]) for r in db.receipts.find({}))
             assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))  # gap-free
             for pid in ids:
-                assert db.outbox.count_documents({"kind": "payment.paid", "payload.payment_id": {"$in": [pid, ObjectId(pid)]}}) == 1
+                assert db.outbox.count_documents({"kind": "payment.paid",
+                                                  "payload.payment_id": {"$in": [pid, ObjectId(pid)]}}) == 1
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)

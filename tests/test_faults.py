@@ -3,7 +3,6 @@ away, nothing acknowledged is lost, and the system recovers by itself without a 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest

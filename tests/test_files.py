@@ -15,7 +15,7 @@ from PIL import Image
 from tests.conftest import test_config
 from tests.support import Api, AppServer, assert_error, new_resident, staff_login
 from tests.support_cases import service
-from tests.support_files import (GPS_IFD, jpeg_bytes, pdf_bytes, png_bytes, stored_counts, upload, uploaded)
+from tests.support_files import GPS_IFD, jpeg_bytes, pdf_bytes, png_bytes, stored_counts, upload, uploaded
 
 MB = 1024 * 1024
 
@@ -278,7 +278,8 @@ def test_content_answers_name_the_file_and_run_nothing(api: Api) -> None:
     r = new_resident(api)
     f = uploaded(api, r, pdf_bytes(), name="户口簿 扫描.pdf", content_type="application/pdf")
     got = api.get(f"/api/v1/files/{f['id']}/content", token=r.access_token)
-    assert got.headers["Content-Disposition"] == "inline; filename*=UTF-8''%E6%88%B7%E5%8F%A3%E7%B0%BF%20%E6%89%AB%E6%8F%8F.pdf"
+    assert got.headers["Content-Disposition"] == ("inline; filename*=UTF-8''"
+                                                  "%E6%88%B7%E5%8F%A3%E7%B0%BF%20%E6%89%AB%E6%8F%8F.pdf")
     assert "sandbox" in got.headers["Content-Security-Policy"] and got.headers["X-Content-Type-Options"] == "nosniff"
 
 

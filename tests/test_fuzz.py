@@ -32,7 +32,8 @@ EXAMPLES = 25
 def fuzz_server(database: EmbeddedDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     # Its own app and database: what the fuzzer creates stays out of the other tests' way.
     srv = AppServer(test_config(database, tmp_path_factory.mktemp("fuzz"),
-                                ratelimit={"realname_per_user_per_hour": 100000, "realname_per_id_number_per_hour": 100000,
+                                ratelimit={"realname_per_user_per_hour": 100000,
+                                           "realname_per_id_number_per_hour": 100000,
                                            "login_per_openid_per_minute": 100000})).start()
     yield srv
     srv.stop()
@@ -57,7 +58,8 @@ def _session_of_its_own(audience: str, fuzz_server: AppServer) -> str:
     api = Api(fuzz_server.base)
     if audience == "resident":
         return new_resident(api).access_token
-    return api.post("/api/v1/staff/login", {"username": "fuzzer", "password": "fuzz-password-2026"}).json()["access_token"]
+    return api.post("/api/v1/staff/login",
+                    {"username": "fuzzer", "password": "fuzz-password-2026"}).json()["access_token"]
 
 
 def _published_document() -> dict:
@@ -85,7 +87,8 @@ def test_the_fuzzed_document_is_the_served_one(fuzz_server: AppServer) -> None:
 @schema.exclude(path_regex=r"^/sandbox/").parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck))
-def test_every_operation_answers_as_documented(case, tokens: dict[str, str], fuzz_server: AppServer) -> None:  # noqa: ANN001
+def test_every_operation_answers_as_documented(case, tokens: dict[str, str],
+                                               fuzz_server: AppServer) -> None:  # noqa: ANN001
     security = case.operation.definition.raw.get("security") or []
     audience = next(iter(security[0]), None) if security else None
     token = None

@@ -128,7 +128,8 @@ def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
     # The old refresh token is replayed: refused, and the whole session with it, access token included.
     err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": r.refresh_token}), 401, "unauthenticated")
     assert err["details"]["reason"] == "refresh_token_reused"
-    err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": new["refresh_token"]}), 401, "unauthenticated")
+    err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": new["refresh_token"]}), 401,
+                       "unauthenticated")
     assert err["details"] == {"reason": "session_ended", "ended_because": "refresh_token_reused"}
     err = assert_error(api.get("/api/v1/me", token=new["access_token"]), 401, "unauthenticated")
     assert err["details"] == {"reason": "session_ended", "ended_because": "refresh_token_reused"}
@@ -199,7 +200,8 @@ def test_bad_id_numbers_are_400_with_a_reason(api: Api, id_number: str, fragment
 @pytest.mark.parametrize("name", ["A", "张", "张三1", "<b>张三</b>", "张 三", "", "张三" * 20,
                                   # Unicode edge cases: zero-width, bidi override, NUL, emoji,
                                   # a lone surrogate's replacement, combining marks, full-width Latin.
-                                  "张\u200b三", "张\u202e三", "张\x00三", "张三😀", "张\ufffd", "张\u0301三", "ＺＨＡＮＧ"])
+                                  "张\u200b三", "张\u202e三", "张\x00三", "张三😀", "张\ufffd", "张\u0301三",
+                                  "ＺＨＡＮＧ"])
 def test_bad_names_are_400(api: Api, name: str) -> None:
     r = new_resident(api)
     err = assert_error(_bind(api, r.access_token, name, make_id_number()), 400, "invalid_input")
@@ -328,8 +330,10 @@ def test_login_is_rate_limited_per_ip_and_per_openid(make_server) -> None:
     # Another hall's address is not affected; one person logging in too often is.
     other = {"X-Forwarded-For": "203.0.113.8"}
     assert api.post("/api/v1/auth/wechat-login", {"code": "test-same"}, headers=other).status_code == 200
-    assert api.post("/api/v1/auth/wechat-login", {"code": "test-same"}, headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 200
-    assert_error(api.post("/api/v1/auth/wechat-login", {"code": "test-same"}, headers={"X-Forwarded-For": "203.0.113.10"}),
+    assert api.post("/api/v1/auth/wechat-login", {"code": "test-same"},
+                    headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 200
+    assert_error(api.post("/api/v1/auth/wechat-login", {"code": "test-same"},
+                          headers={"X-Forwarded-For": "203.0.113.10"}),
                  429, "rate_limited")
 
 
@@ -337,7 +341,8 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(make_server) -> None:
     srv = make_server(server={"trusted_proxies": []}, ratelimit={"login_per_ip_per_minute": 2})
     api = Api(srv.base)
     for i in range(2):
-        api.post("/api/v1/auth/wechat-login", {"code": f"test-spoof{i}"}, headers={"X-Forwarded-For": f"198.51.100.{i}"})
+        api.post("/api/v1/auth/wechat-login", {"code": f"test-spoof{i}"},
+                 headers={"X-Forwarded-For": f"198.51.100.{i}"})
     assert_error(api.post("/api/v1/auth/wechat-login", {"code": "test-spoof9"},
                           headers={"X-Forwarded-For": "198.51.100.99"}), 429, "rate_limited")
 

@@ -28,7 +28,8 @@ def test_subscriptions_list_templates_and_countconsent(api: Api) -> None:
     api.post("/api/v1/me/subscriptions", {"accepted": ["case_progress", "payment"]}, token=r.access_token)
     after = api.post("/api/v1/me/subscriptions", {"accepted": ["case_progress"]}, token=r.access_token).json()
     assert after["quota"]["case_progress"] == 2 and after["quota"]["payment"] == 1
-    assert_error(api.post("/api/v1/me/subscriptions", {"accepted": ["nope"]}, token=r.access_token), 400, "invalid_input")
+    assert_error(api.post("/api/v1/me/subscriptions", {"accepted": ["nope"]}, token=r.access_token), 400,
+                 "invalid_input")
 
 
 def test_case_moves_reach_inbox_and_wechat_once_perconsent(api: Api, server: AppServer) -> None:
@@ -65,7 +66,8 @@ def test_refusal_at_wechat_43101_is_skipped_not_retried(api: Api, server: AppSer
     assert api.get("/api/v1/me/subscriptions", token=r.access_token).json()["quota"]["case_progress"] == 0
 
 
-def test_expired_token_is_refreshed_and_rate_limit_backs_off(api: Api, server: AppServer, clock) -> None:  # noqa: ANN001
+def test_expired_token_is_refreshed_and_rate_limit_backs_off(api: Api, server: AppServer,
+                                                             clock) -> None:  # noqa: ANN001
     r = new_resident(api, verified=True)
     consent(api, r, n=2)
     api.post("/sandbox/wechat/faults", {"expire_tokens": True})
@@ -80,13 +82,15 @@ def test_expired_token_is_refreshed_and_rate_limit_backs_off(api: Api, server: A
     eventually(lambda: all(m["status"] == "delivered" for m in outbox_rows(server, r.id)))
 
 
-def test_a_worker_dying_mid_delivery_is_taken_over_and_delivers_once(api: Api, server: AppServer, clock) -> None:  # noqa: ANN001
+def test_a_worker_dying_mid_delivery_is_taken_over_and_delivers_once(api: Api, server: AppServer,
+                                                                     clock) -> None:  # noqa: ANN001
     r = new_resident(api, verified=True)
     consent(api, r)
     ctx = server.ctx
 
     async def emit_and_claim() -> dict:
-        await ctx.provided("outbox").emit("case.status_changed", user_id=r.id, payload={"serial": "ZJB-TEST", "service_name": "测试",
+        await ctx.provided("outbox").emit("case.status_changed", user_id=r.id,
+                                          payload={"serial": "ZJB-TEST", "service_name": "测试",
                                                                              "status": "accepted"},
                               deliver_after=ctx.clock.now() + dt.timedelta(hours=1))
         dying = _another_deliverer(server, wechat=None)
@@ -129,14 +133,16 @@ def test_several_workers_deliver_each_message_once(api: Api, server: AppServer) 
 
 
 @pytest.mark.parametrize("kind,payload,expected", [
-    ("appointment.booked", {"appointment_id": "a1", "code": "48392017", "service_name": "护照办理", "hall_name": "市民之家",
+    ("appointment.booked",
+     {"appointment_id": "a1", "code": "48392017", "service_name": "护照办理", "hall_name": "市民之家",
                             "start": "2026-12-01T10:00:00+08:00", "end": "2026-12-01T11:00:00+08:00"},
      "您已预约“护照办理”：12月1日（周二）10:00，市民之家，预约码 48392017。"),
     ("payment.paid", {"payment_id": "p1", "application_id": "c1", "serial": "ZJB20261130000001",
                       "service_name": "护照办理", "amount_fen": 12000}, "费用120.00元"),
     ("something.new", {"service_name": "护照", "amount_fen": 12000}, "您有一条新消息，请在指尖办小程序中查看详情。"),
 ])
-def test_every_kind_reaches_the_inbox_in_words(api: Api, server: AppServer, kind: str, payload: dict, expected: str) -> None:
+def test_every_kind_reaches_the_inbox_in_words(api: Api, server: AppServer, kind: str, payload: dict,
+                                               expected: str) -> None:
     r = new_resident(api)
     server.run(server.ctx.provided("outbox").emit(kind, user_id=r.id, payload=payload))
     got = eventually(lambda: inbox(api, r))
@@ -148,7 +154,8 @@ def test_a_message_missing_a_value_reads_complete_and_is_not_pushed(api: Api, se
     r = new_resident(api, verified=True)
     consent(api, r, "appointment")
     server.run(server.ctx.provided("outbox").emit("appointment.waitlist_offer", user_id=r.id, payload={
-        "waitlist_id": "w1", "service_name": "护照办理", "hall_name": "市民之家", "start": "2026-12-01T10:00:00+08:00"}))
+        "waitlist_id": "w1", "service_name": "护照办理", "hall_name": "市民之家",
+        "start": "2026-12-01T10:00:00+08:00"}))
     got = eventually(lambda: inbox(api, r))
     assert got[0]["title"] == "新消息" and got[0]["text"] == "您有一条新消息，请在指尖办小程序中查看详情。"
     row = eventually(lambda: [m for m in outbox_rows(server, r.id) if m["status"] == "delivered"])[0]

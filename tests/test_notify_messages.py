@@ -30,7 +30,8 @@ PAYMENT = {"payment_id": "6650a1f0c2a4b5d6e7f80913", "application_id": CASE["app
 
 COMPLAINT = {"complaint_id": "6650a1f0c2a4b5d6e7f80917", "serial": "GD20261130000021", "category": "投诉",
              "status": "received"}
-BUNDLE = {"bundle_id": "6650a1f0c2a4b5d6e7f80919", "serial": "YJS20261130000004", "name": "新生儿出生一件事", "count": 4}
+BUNDLE = {"bundle_id": "6650a1f0c2a4b5d6e7f80919", "serial": "YJS20261130000004", "name": "新生儿出生一件事",
+          "count": 4}
 
 # Each kind with a payload in the shape its domain emits it (cases, appointments, payments).
 SAMPLES = {
@@ -39,7 +40,8 @@ SAMPLES = {
                                   "missing": ["合法稳定住所证明", "结婚证"], "due": "2026-12-15"},
     "rating.invited": {**CASE, "status": "rejected", "note": ""},
     "case.rectification_reply": {"application_id": CASE["application_id"], "serial": CASE["serial"],
-                                 "service_name": CASE["service_name"], "reply": "已增开两个窗口，高峰期等候缩短到二十分钟以内。"},
+                                 "service_name": CASE["service_name"],
+                                 "reply": "已增开两个窗口，高峰期等候缩短到二十分钟以内。"},
     "appointment.booked": APPOINTMENT,
     "appointment.reminder": {**APPOINTMENT, "minutes_before": 60},
     "appointment.cancelled": APPOINTMENT,

@@ -30,7 +30,8 @@ def test_a_second_identical_order_is_refused_naming_the_open_one(api, server) ->
     confirm_wechat(api, prepay_id(pay_wechat(api, resident, first.json()["id"])))
     assert_error(_order(api, token, case_id, ITEMS), 409, "duplicate_order")
     # a closed order frees its items
-    assert api.post(f"/api/v1/staff/payments/{other.json()['id']}/close", {"reason": "开错"}, token=token).status_code == 200
+    assert api.post(f"/api/v1/staff/payments/{other.json()['id']}/close", {"reason": "开错"},
+                    token=token).status_code == 200
     assert _order(api, token, case_id, [{"name": "工本费", "amount_fen": 1000}]).status_code == 201
 
 
@@ -69,7 +70,8 @@ def test_an_amount_with_a_fraction_is_refused_on_every_money_endpoint(api, serve
     guide = ('{"guide": {"materials": [], "fee_fen": 100.0, "statutory_days": 1, "promised_days": 1, "online": true, '
              '"bookable": true, "visit_required": true, "max_visits": 1}}')
     r = api.request("PATCH", f"/api/v1/staff/services/{service_id}", data=guide,
-                    token=staff_login(api, role="hall_manager")["access_token"], headers={"Content-Type": "application/json"})
+                    token=staff_login(api, role="hall_manager")["access_token"],
+                    headers={"Content-Type": "application/json"})
     assert assert_error(r, 400, "invalid_input")["details"]["fields"] == {"guide.fee_fen": "应为整数"}
 
 

@@ -50,6 +50,7 @@ def test_bad_notices_change_nothing_and_answer_failure(api, server) -> None:
     old = dict(headers)
     ts = str(int(time.time()) - 600)
     import base64
+
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from cryptography.hazmat.primitives.hashes import SHA256
     old["Wechatpay-Timestamp"] = ts
@@ -83,7 +84,8 @@ def test_query_first_then_late_notice_is_a_repeat(api, server) -> None:
     """Out of order: the active query (查单) learns of the payment before the notice arrives."""
     resident, order, pay, standin, resource = _paid_without_notice(api, server)
     otn = resource["out_trade_no"]
-    server.run(server.ctx.db["pay_attempts"].update_one({"out_trade_no": otn}, {"$set": {"next_query_at": server.clock.now()}}))
+    server.run(server.ctx.db["pay_attempts"].update_one({"out_trade_no": otn},
+                                                        {"$set": {"next_query_at": server.clock.now()}}))
     server.run(server.ctx.service("payments").query_due())
     assert _status(api, resident, order) == "paid"
     attempt = db_find(server, "pay_attempts", {"out_trade_no": otn})[0]

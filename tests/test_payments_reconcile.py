@@ -49,12 +49,14 @@ def test_a_day_not_over_is_refused_then_the_finished_day_is_reconciled_with_plan
     db = srv.ctx.db
     # planted: a local record lost its payment (missing), one amount differs (mismatched), and a
     # payment recorded here that the provider never had (extra)
-    srv.run(db["pay_attempts"].update_one({"out_trade_no": otns[0]}, {"$set": {"status": "open", "transaction_id": None}}))
+    srv.run(db["pay_attempts"].update_one({"out_trade_no": otns[0]},
+                                          {"$set": {"status": "open", "transaction_id": None}}))
     srv.run(db["pay_attempts"].update_one({"out_trade_no": otns[1]}, {"$set": {"amount_fen": 8000}}))
     fake = {**srv.run(db["pay_attempts"].find_one({"out_trade_no": otns[2]})), "_id": ObjectId(),
             "out_trade_no": "ZJBplanted0000000000000000001", "transaction_id": "4200000000planted"}
     srv.run(db["pay_attempts"].insert_one(fake))
-    report = api.post("/api/v1/staff/reconciliation", {"date": day.isoformat(), "channel": "wechat"}, token=token).json()
+    report = api.post("/api/v1/staff/reconciliation", {"date": day.isoformat(), "channel": "wechat"},
+                      token=token).json()
     assert report["balanced"] is False and report["alert"] is True
     assert [m["out_trade_no"] for m in report["missing"]] == [otns[0]]
     assert [m["out_trade_no"] for m in report["mismatched"]] == [otns[1]]
@@ -122,7 +124,8 @@ def test_clearing_per_payee_unit_agrees_with_the_bills(make_server) -> None:
     settle_wechat_refunds(srv)
     refund(api, token, samr["id"], 500, "加急未办理")
     view = api.get(f"/api/v1/staff/payments/{real['id']}", token=token).json()
-    assert view["payee_unit"]["name"] == "示例市不动产登记中心" and view["item_codes"] == ["103044606001", "103044606003"]
+    assert view["payee_unit"]["name"] == "示例市不动产登记中心"
+    assert view["item_codes"] == ["103044606001", "103044606003"]
     _move_to(srv, day + dt.timedelta(days=1), 10, 30)
     token = finance_token(api)
     for channel in ("wechat", "alipay"):

@@ -38,7 +38,8 @@ def test_full_refund_voids_the_receipt_with_a_red_letter_receipt(api, server) ->
     # the original no longer stands: verification says so, and so does the payer's own view
     v = _verify(api, blue, "198.51.100.31").json()
     assert v["valid"] is False and v["status"] == "voided" and v["refunded_fen"] == 9000
-    assert [(x["code"], x["number"], x["amount_fen"]) for x in v["red_receipts"]] == [(red["code"], red["number"], -9000)]
+    assert ([(x["code"], x["number"], x["amount_fen"]) for x in v["red_receipts"]]
+            == [(red["code"], red["number"], -9000)])
     assert api.get(f"/api/v1/receipts/{blue['id']}", token=resident.access_token).json()["status"] == "voided"
     # the red-letter receipt verifies on its own
     rv = _verify(api, red, "198.51.100.31").json()

@@ -58,11 +58,13 @@ def test_partial_then_full_refund_wechat_and_over_refund_refused(api, server) ->
     assert v["status"] == "refunded" and v["refunded_fen"] == 9000
     assert_error(api.post(url, {"amount_fen": 1, "reason": "x", "request_id": uuid.uuid4().hex}, token=token),
                  409, "invalid_state")
-    kinds = [e["kind"] for e in db_find(server, "outbox", {"payload.payment_id": order["id"], "kind": "payment.refunded"})]
+    kinds = [e["kind"] for e in db_find(server, "outbox",
+                                        {"payload.payment_id": order["id"], "kind": "payment.refunded"})]
     assert len(kinds) == 2
     # the provider holds exactly what we hold
     standin = server.ctx.provided("standins")["wechatpay"]
-    assert standin.store.one("SELECT refunded FROM orders WHERE out_trade_no = ?", (v["out_trade_no"],))["refunded"] == 9000
+    assert standin.store.one("SELECT refunded FROM orders WHERE out_trade_no = ?",
+                             (v["out_trade_no"],))["refunded"] == 9000
     actions = [a["action"] for a in db_find(server, "audit_log", {"target.id": order["id"]})]
     assert actions.count("payment.refund.request") == 2 and actions.count("payment.refund.success") == 2
 
@@ -80,7 +82,8 @@ def test_refund_needs_finance_role(api, server) -> None:
     resident, order = _paid(api, server)
     clerk = staff_login(api, role="clerk")["access_token"]
     assert_error(api.post(f"/api/v1/staff/payments/{order['id']}/refunds",
-                          {"amount_fen": 1, "reason": "x", "request_id": uuid.uuid4().hex}, token=clerk), 403, "forbidden")
+                          {"amount_fen": 1, "reason": "x", "request_id": uuid.uuid4().hex}, token=clerk), 403,
+                 "forbidden")
     assert_error(api.post(f"/api/v1/staff/payments/{order['id']}/refunds",
                           {"amount_fen": 1, "reason": "x", "request_id": uuid.uuid4().hex},
                           token=resident.access_token), 401, "unauthenticated")

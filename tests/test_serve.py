@@ -22,7 +22,8 @@ def _start(data_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZJB_")}
     with open(data_dir.parent / f"{port}.log", "wb") as log:  # the child keeps its own descriptor
-        proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port),
+                                 "--data-dir", str(data_dir)],
                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

@@ -182,7 +182,8 @@ def test_account_ids_in_paths_are_normalised(api: Api) -> None:
     entries = api.get(f"/api/v1/staff/audit?action=staff.update&target_id={s['id']}", token=admin).json()["items"]
     assert len(entries) == 1
     resident = new_resident(api)
-    view = api.get(f"/api/v1/staff/residents/{resident.id.upper()}", token=staff_login(api, role="clerk")["access_token"])
+    view = api.get(f"/api/v1/staff/residents/{resident.id.upper()}",
+                   token=staff_login(api, role="clerk")["access_token"])
     assert view.status_code == 200 and view.json()["id"] == resident.id
 
 

@@ -52,6 +52,7 @@ def test_the_job_looks_only_at_cases_whose_light_is_due_and_plans_unplanned_ones
     due = server.run(light_due())
     deadline = dt.datetime.fromisoformat(case["deadline"])
     assert server.clock.now() < due < deadline  # the day it turns yellow, not every tick before
-    server.run(server.ctx.db["applications"].update_one({"_id": ObjectId(case["id"])}, {"$unset": {"light_due_at": ""}}))
+    server.run(server.ctx.db["applications"].update_one({"_id": ObjectId(case["id"])},
+                                                        {"$unset": {"light_due_at": ""}}))
     server.run(cases.plan_lights())
     assert server.run(light_due()) == due

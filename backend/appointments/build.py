@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from backend.appointments import handlers
 from backend.appointments.booking import BookingService
-from backend.appointments.handling import booking_handling
 from backend.appointments.common import HallAccess, Names, StaffAudit
+from backend.appointments.handling import booking_handling
 from backend.appointments.queue import QueueService
 from backend.appointments.rules import BookingRules
 from backend.appointments.schedules import ScheduleService

@@ -19,7 +19,8 @@ def _items(items: list) -> dict:
 
 class SlotsHandler(ApiHandler):
     @operation("某事项某日的可预约时段（容量与余量）", tags=TAGS, query=s.SLOTS_QUERY, responses={200: s.SLOTS},
-               errors=(400, 404), description="只列出已放号的时段；bookable=false 表示已约满、已过或距开始不足最短提前量。")
+               errors=(400, 404),
+               description="只列出已放号的时段；bookable=false 表示已约满、已过或距开始不足最短提前量。")
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(_items(await self.schedules.slots(id, self.query["date"], self.query.get("hall_id"))))
 

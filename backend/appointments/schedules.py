@@ -237,7 +237,8 @@ class ScheduleService:
         today = self.clock.local_now().date()
         for s in await self.store.active_schedules(service_id=service_id, hall_id=hall_id):
             # On demand, when the job has not yet written this day.
-            if date not in s.get("planned", {}) and today <= day <= today + dt.timedelta(days=int(s["release_days"]) + 1):
+            if (date not in s.get("planned", {})
+                    and today <= day <= today + dt.timedelta(days=int(s["release_days"]) + 1)):
                 await self._generate_day(s, day)
         now = self.clock.now()
         docs = await self.store.released_slots(service_id, date, now, hall_id)

@@ -60,7 +60,8 @@ TICKET = out({"id": string(), "ticket_number": string(), "hall_id": string(), "d
 APPT_STATUS = string(enum=["booked", "cancelled", "checked_in", "served", "absent", "no_show", "pending"])
 APPOINTMENT = out({
     "id": string(), "code": string(description="预约码（到厅出示）"), "status": APPT_STATUS,
-    "slot": out({"id": string(), "hall_id": string(), "start": DATETIME, "end": DATETIME}, ["id", "hall_id", "start", "end"]),
+    "slot": out({"id": string(), "hall_id": string(), "start": DATETIME, "end": DATETIME},
+                ["id", "hall_id", "start", "end"]),
     "service_id": string(), "service_name": string(), "hall_id": string(), "hall_name": string(), "date": string(),
     "start": DATETIME, "end": DATETIME, "cancel_deadline": DATETIME, "created_at": DATETIME,
     "ticket_number": nullable(string()),
@@ -91,7 +92,8 @@ HALL_QUERY = obj({"hall_id": string(minLength=1, maxLength=64)}, ["hall_id"])
 HALL_DATE_QUERY = obj({"hall_id": string(minLength=1, maxLength=64), "date": DATE}, ["hall_id"])
 STAFF_APPOINTMENTS_QUERY = obj({
     "hall_id": string(minLength=1, maxLength=64), "date": DATE,
-    "code": string(minLength=4, maxLength=16, pattern=r"^[A-Za-z0-9]+$", description="预约码：按预约码查找（不需大厅）"),
+    "code": string(minLength=4, maxLength=16, pattern=r"^[A-Za-z0-9]+$",
+                   description="预约码：按预约码查找（不需大厅）"),
 })
 QUEUE = out({"items": array(TICKET), "next_cursor": nullable(string()), "date": string(), "waiting": integer(),
              "called": integer()}, ["items", "next_cursor", "waiting"])

@@ -322,7 +322,8 @@ class AppointmentStore:
         if hold_for:
             res = await self._slots.update_one(q, {"$set": {"holds.$": hold_for, "hold_due": now}})
         else:
-            res = await self._slots.update_one(q, {"$pull": {"holds": {"w": waitlist_id}}, "$inc": {"held": -1, "free": 1}})
+            res = await self._slots.update_one(q, {"$pull": {"holds": {"w": waitlist_id}},
+                                                   "$inc": {"held": -1, "free": 1}})
         return res.modified_count == 1
 
     async def slots_with_holds_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:

@@ -38,7 +38,8 @@ class AuditLog:
 
     async def search(self, *, actor_id: str | None = None, action: str | None = None,
                      target_type: str | None = None, target_id: str | None = None,
-                     text: str | None = None, before: str | None = None, limit: int = 50) -> tuple[list[dict], str | None]:
+                     text: str | None = None, before: str | None = None,
+                     limit: int = 50) -> tuple[list[dict], str | None]:
         """A page of entries, newest first, and the cursor of the next page (None at the end)."""
         before_id = None
         if before:

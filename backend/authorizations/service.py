@@ -86,7 +86,8 @@ class AgencyDesk:
                 try:
                     svc = await self.catalogue.get_service(sid)
                 except errors.NotFound:
-                    raise errors.InvalidInput({"service_ids": "包含不存在或已停办的事项"}, details={"unknown": [sid]}) from None
+                    raise errors.InvalidInput({"service_ids": "包含不存在或已停办的事项"},
+                                              details={"unknown": [sid]}) from None
                 services.append({"id": svc["id"], "name": svc["name"]})
         me = await self.residents.get(resident.id)
         now = self.clock.now()
@@ -102,7 +103,8 @@ class AgencyDesk:
         if grantee["type"] == "resident":
             await self.outbox.emit("authorization.granted", user_id=grantee["id"],
                                    dedupe_key=f"authorization:{doc['_id']}:granted", payload={
-                                       "authorization_id": str(doc["_id"]), "grantor_name": doc["grantor"]["name_masked"],
+                                       "authorization_id": str(doc["_id"]),
+                                       "grantor_name": doc["grantor"]["name_masked"],
                                        "services": [x["name"] for x in services or []],
                                        "expires_at": doc["expires_at"].isoformat()})
         return self.view(doc, now)
@@ -153,7 +155,8 @@ class AgencyDesk:
     async def identity_code(self, resident: Resident) -> dict[str, Any]:
         access_realname(resident)
         code, expires = self.codes.issue(resident.id, self.clock.now())
-        return {"code": code, "expires_at": expires, "valid_seconds": self.codes.ttl, "qr_png_base64": qr_png_base64(code)}
+        return {"code": code, "expires_at": expires, "valid_seconds": self.codes.ttl,
+                "qr_png_base64": qr_png_base64(code)}
 
     def view(self, d: dict[str, Any], now: dt.datetime, *, received: bool = False) -> dict[str, Any]:
         status = "expired" if d["status"] == "active" and d["expires_at"] <= now else d["status"]
@@ -190,7 +193,8 @@ class AgencyDesk:
                 raise errors.AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
                                                    details={"reason": "identity_code_invalid"})
             if resident_id and resident_id != user_id:
-                raise errors.AuthorizationRequired("办事码与所选居民不一致", details={"reason": "identity_code_mismatch"})
+                raise errors.AuthorizationRequired("办事码与所选居民不一致",
+                                                   details={"reason": "identity_code_mismatch"})
             return Agency(applicant_id=user_id, via="identity_code",
                           agent={"type": "staff", "id": staff.id, "name_masked": _staff_mask(staff)})
         if authorization_id:

@@ -2,7 +2,7 @@
 from backend.bundles.service import FIELD_TYPES, OVERALL
 from backend.cases.schemas import ATTACHMENTS, CASE, LICENCES
 from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
-from payments.schemas import PAYMENT
+from payments.schemas import PAYMENT as PAYMENT  # re-exported: handlers use s.PAYMENT
 
 SERVICE = obj({"service_id": string(), "name": string(), "department_name": string(), "fee_fen": integer(),
                "promised_days": integer()}, ["service_id", "name"])

@@ -62,7 +62,8 @@ def _property(f: dict[str, Any], services: list[str]) -> dict[str, Any]:
     if t == "integer":
         p.update(type="integer", minimum=f.get("minimum", 0), maximum=f.get("maximum", 1_000_000_000))
     elif t == "date":
-        p.update(type="string", format="date", pattern=r"^\d{4}-\d{2}-\d{2}$", **{"x-message": "请填写日期，如 2026-01-31"})
+        p.update(type="string", format="date", pattern=r"^\d{4}-\d{2}-\d{2}$",
+                 **{"x-message": "请填写日期，如 2026-01-31"})
     elif t == "choice":
         p.update(type="string", enum=list(f["options"]))
     elif t == "id_number":
@@ -237,12 +238,13 @@ class BundleService:
             raise errors.InvalidInput({"materials": "包含本主题不需要的材料"}, details={"unknown": sorted(unknown)})
         missing = [m["name"] for m in asked if m["required"] and not m["tolerable"] and m["key"] not in provided]
         if missing:
-            raise errors.InvalidInput({"materials": "缺少必需材料：" + "、".join(missing)}, details={"missing": missing})
+            raise errors.InvalidInput({"materials": "缺少必需材料：" + "、".join(missing)},
+                                      details={"missing": missing})
         shared = {m["material_key"] for m in event.get("shared", [])}
         bundle_id = ObjectId()
         actor = {"type": "resident", "id": resident.id, "name": None}
         docs = []
-        for spec, svc in zip(event["services"], services):
+        for spec, svc in zip(event["services"], services, strict=True):
             keys = {m["key"] for m in svc["guide"]["materials"]}
             case_body = {"service_id": svc["id"], "form": {k: form[k] for k in spec["fields"] if k in form},
                          "materials": sorted((provided | shared) & keys),
@@ -297,7 +299,7 @@ class BundleService:
                 "completed", "partly_completed", "closed"),
             "cases": [{"id": c["application_id"], "serial": c["serial"], "service_id": c["service_id"],
                        "service_name": c["service_name"], "department_name": c.get("department_name", ""),
-                       "status": st} for c, st in zip(b["cases"], statuses)],
+                       "status": st} for c, st in zip(b["cases"], statuses, strict=True)],
             "payment": payment, "created_at": b["created_at"], "done_at": b.get("done_at"),
         }
 
@@ -352,7 +354,7 @@ class BundleService:
                 raise errors.BundlePaymentExists(details={"payment_id": existing["id"]})
         statuses = await self._statuses(b)
         items = []
-        for c, st in zip(b["cases"], statuses):
+        for c, st in zip(b["cases"], statuses, strict=True):
             if st in ("rejected", "withdrawn"):
                 continue
             try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 
 from backend.cases import handlers
-from backend.cases.materials import CaseMaterials
 from backend.cases.directory import CaseDirectory
 from backend.cases.handling import case_handling
+from backend.cases.materials import CaseMaterials
 from backend.cases.service import CaseService
 from backend.cases.store import COLLECTIONS, CaseStore
 from backend.config import Config

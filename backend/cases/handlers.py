@@ -76,7 +76,8 @@ class StaffApplicationHandler(ApiHandler):
 
 class TransitionHandler(ApiHandler):
     @operation("办件流转：受理、审查、批准、驳回、补正、办结", tags=TAGS, auth="staff",
-               roles=("clerk", "approver"), body=s.TRANSITION, responses={200: s.CASE}, errors=(400, 401, 403, 404, 409),
+               roles=("clerk", "approver"), body=s.TRANSITION, responses={200: s.CASE},
+               errors=(400, 401, 403, 404, 409),
                description="状态机不允许的流转为 409 invalid_state；两人同时操作同一办件，只有一人成功。")
     async def post(self, id: str) -> None:  # noqa: A002
         b = self.body
@@ -108,7 +109,8 @@ class SupervisionSummaryHandler(ApiHandler):
 
 
 class RatingsHandler(ApiHandler):
-    @operation("好差评列表", tags=("电子监察",), auth="staff", roles=("supervisor",), responses={200: list_of(s.RATING)},
+    @operation("好差评列表", tags=("电子监察",), auth="staff", roles=("supervisor",),
+               responses={200: list_of(s.RATING)},
                errors=(401, 403))
     async def get(self) -> None:
         self.reply({"items": await self.cases.list_ratings(self.principal), "next_cursor": None})
@@ -124,7 +126,8 @@ class RectificationsHandler(ApiHandler):
 
 
 class RectificationReplyHandler(ApiHandler):
-    @operation("答复整改单（答复发送给评价人）", tags=("电子监察",), auth="staff", roles=("clerk", "approver", "supervisor"),
+    @operation("答复整改单（答复发送给评价人）", tags=("电子监察",), auth="staff",
+               roles=("clerk", "approver", "supervisor"),
                body=s.REPLY, responses={200: s.RECTIFICATION}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.reply_rectification(self.principal, id, self.body["reply"], self.client_ip()))

@@ -97,8 +97,9 @@ class CaseMaterials:
                 raise errors.InvalidInput({"licences": f"该证照不能作为“{known[key]['name']}”提交"},
                                           details={"material_key": key, "licence_type": want})
             if ref.status != "valid":
-                raise errors.InvalidInput({"licences": f"证照“{ref.name}”{'已撤销' if ref.status == 'revoked' else '已过期'}，"
-                                                       "不能使用"}, details={"licence_id": lid, "status": ref.status})
+                state = "已撤销" if ref.status == "revoked" else "已过期"
+                raise errors.InvalidInput({"licences": f"证照“{ref.name}”{state}，不能使用"},
+                                          details={"licence_id": lid, "status": ref.status})
             out[key] = {"provided": True, "source": "licence", "file_ids": [], "files": [], "licence_id": lid,
                         "licence": {"id": ref.id, "type": ref.type, "name": ref.name, "number": ref.number,
                                     "holder_masked": ref.holder_masked, "issuer": ref.issuer,
@@ -131,7 +132,8 @@ class CaseMaterials:
             out.append(e)
         missing = [m["name"] for m in out if m["required"] and not m["tolerable"] and not m["provided"]]
         if missing:
-            raise errors.InvalidInput({"materials": "缺少必需材料：" + "、".join(missing)}, details={"missing": missing})
+            raise errors.InvalidInput({"materials": "缺少必需材料：" + "、".join(missing)},
+                                      details={"missing": missing})
         return out
 
     async def resupply(self, case: dict[str, Any], body: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -142,7 +144,8 @@ class CaseMaterials:
         named = set((case.get("correction") or {}).get("materials") or [])
         if not any(body.get(k) for k in ("attachments", "licences", "materials")):
             if named:
-                raise errors.InvalidInput({"materials": "请补正：" + "、".join(known[k]["name"] for k in sorted(named))},
+                raise errors.InvalidInput({"materials": "请补正："
+                                                        + "、".join(known[k]["name"] for k in sorted(named))},
                                           details={"missing": sorted(named)})
             return None
         given = await self._given(case["applicant_id"], known, body, keys_only=named or None)

@@ -54,7 +54,8 @@ MATERIAL = obj({
 }, ["key", "name", "provided", "file_ids", "licence_id"])
 CASE = obj({
     "id": string(), "serial": string(), "service_id": string(), "service_name": string(),
-    "department_id": string(), "department_name": string(), "status": STATUS, "form": {"type": "object"}, "materials": array(MATERIAL),
+    "department_id": string(), "department_name": string(), "status": STATUS, "form": {"type": "object"},
+    "materials": array(MATERIAL),
     "deadline": nullable(DATETIME), "light": {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]},
     "correction": nullable({"type": "object"}), "rejection_reason": nullable(string()),
     "rated": boolean(), "created_at": DATETIME, "updated_at": DATETIME, "timeline": array(ENTRY),
@@ -81,7 +82,8 @@ RATING = obj({"id": string(), "application_id": string(), "serial": string(), "s
               "rectification_id": nullable(string())}, ["id", "application_id", "score", "level", "created_at"])
 RECTIFICATION = obj({"id": string(), "application_id": string(), "serial": string(), "service_name": string(),
                      "department_id": string(), "department_name": string(),
-                     "score": integer(), "comment": nullable(string()), "status": string(enum=["open", "replied", "closed"]),
+                     "score": integer(), "comment": nullable(string()),
+                     "status": string(enum=["open", "replied", "closed"]),
                      "due": DATETIME, "reply": nullable(string()), "overdue": boolean(), "created_at": DATETIME},
                     ["id", "application_id", "status", "due"])
 REPLY = obj({"reply": string(minLength=2, maxLength=1000, description="整改情况及对群众的答复")}, ["reply"])
@@ -92,5 +94,6 @@ _DEPT_ROW = obj({
     "avg_handling_hours": nullable({"type": "number"}), "satisfaction": nullable({"type": "number"}),
     "ratings": integer()}, ["department_id", "open", "completed"])
 SUMMARY = obj({"items": array(_DEPT_ROW), "departments": array(_DEPT_ROW), "green": integer(), "yellow": integer(),
-               "red": integer(), "on_time_rate": nullable({"type": "number"}), "satisfaction": nullable({"type": "number"})},
+               "red": integer(), "on_time_rate": nullable({"type": "number"}),
+               "satisfaction": nullable({"type": "number"})},
               ["items", "departments", "green", "yellow", "red"])

@@ -77,7 +77,8 @@ class CaseService:
         now = self.clock.now()
         async for doc in self.store.open_cases_without_light_plan():
             await self.store.set_light(doc["_id"], was=doc.get("light"), due=None, light=doc.get("light"),
-                                       next_due=self._light_due(doc["status"], doc.get("deadline"), doc.get("light"), now),
+                                       next_due=self._light_due(doc["status"], doc.get("deadline"), doc.get("light"),
+                                                                now),
                                        unplanned=True)
 
     # Submission --------------------------------------------------------------------------------
@@ -109,7 +110,8 @@ class CaseService:
         return case
 
     async def _create(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any], channel: str,
-                      agency: Any = None, agent: Resident | Staff | None = None, ip: str | None = None) -> dict[str, Any]:
+                      agency: Any = None, agent: Resident | Staff | None = None,
+                      ip: str | None = None) -> dict[str, Any]:
         doc = await self.prepare(applicant_id, body, actor=actor, channel=channel, agency=agency)
 
         async def work(s: Any) -> dict[str, Any]:
@@ -120,7 +122,8 @@ class CaseService:
         return self.view(await self._tx(work), staff=False)
 
     async def prepare(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any], channel: str,
-                      agency: Any = None, note: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                      agency: Any = None, note: str | None = None,
+                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """A new case checked against its service's guide, not yet stored (``insert`` stores it)."""
         try:
             service = await self.catalogue.get_service(body["service_id"])
@@ -135,9 +138,11 @@ class CaseService:
         deadline = self._deadline(today, guide["promised_days"])
         doc: dict[str, Any] = {
             "service_id": service["id"], "service_name": service["name"], "department_id": service["department_id"],
-            "department_name": service["department_name"], "applicant_id": applicant_id, "status": "submitted", "version": 1, "channel": channel,
+            "department_name": service["department_name"], "applicant_id": applicant_id, "status": "submitted",
+            "version": 1, "channel": channel,
             "form": body["form"], "materials": materials, "promised_days": guide["promised_days"],
-            "deadline": deadline, "light": "green", "light_due_at": self._light_due("submitted", deadline, "green", now),
+            "deadline": deadline, "light": "green",
+            "light_due_at": self._light_due("submitted", deadline, "green", now),
             "created_at": now, "updated_at": now,
             "timeline": [{"status": "submitted", "at": now, "actor": actor,
                           "note": note or (agency.timeline_note() if agency is not None
@@ -266,7 +271,8 @@ class CaseService:
         oid = doc["_id"]
         allowed = MOVES[doc["status"]]
         if to not in allowed:
-            raise errors.InvalidState(f"办件当前为“{CASE_STATUS.get(doc['status'])}”，不能变更为“{CASE_STATUS.get(to, to)}”",
+            raise errors.InvalidState(f"办件当前为“{CASE_STATUS.get(doc['status'])}”，"
+                                      f"不能变更为“{CASE_STATUS.get(to, to)}”",
                                       details={"from": doc["status"], "to": to})
         roles = allowed[to]
         if is_staff:
@@ -395,7 +401,8 @@ class CaseService:
         if body["score"] <= 2:
             due_day = self.calendar.add_working_days(now.astimezone(TZ).date(), self.cfg.rectification_working_days)
             rect = {"_id": ObjectId(), "application_id": case_id, "serial": doc["serial"],
-                    "service_name": doc["service_name"], "department_id": doc["department_id"], "applicant_id": doc["applicant_id"], "score": body["score"],
+                    "service_name": doc["service_name"], "department_id": doc["department_id"],
+                    "applicant_id": doc["applicant_id"], "score": body["score"],
                     "comment": body.get("comment"), "status": "open",
                     "due": dt.datetime.combine(due_day, dt.time(23, 59, 59), TZ), "created_at": now}
             rating["rectification_id"] = str(rect["_id"])
@@ -437,7 +444,8 @@ class CaseService:
             raise errors.InvalidState("该整改单不是待答复状态") if await self.store.rectification(rect_id) \
                 else errors.NotFound()
         service_name = r.get("service_name") or (await self.store.case(r["application_id"], brief=True))["service_name"]
-        await self.outbox.emit("case.rectification_reply", user_id=r["applicant_id"], dedupe_key=f"rect:{rect_id}:reply",
+        await self.outbox.emit("case.rectification_reply", user_id=r["applicant_id"],
+                               dedupe_key=f"rect:{rect_id}:reply",
                                payload={"application_id": r["application_id"], "serial": r["serial"],
                                         "service_name": service_name, "reply": reply})
         await self.audit.record(actor=staff_actor(staff), action="rectification.reply", target_type="rectification",

@@ -38,7 +38,8 @@ COLLECTIONS = [
     CollectionSpec("ratings", indexes=(IndexModel([("application_id", ASCENDING)], unique=True),
                                        IndexModel([("department_id", ASCENDING), ("created_at", DESCENDING)])),
                    validator={"$jsonSchema": {"bsonType": "object", "required": ["application_id", "score"],
-                                              "properties": {"score": {"bsonType": "int", "minimum": 1, "maximum": 5}}}},
+                                              "properties": {"score": {"bsonType": "int", "minimum": 1,
+                                                                       "maximum": 5}}}},
                    doc="Ratings (好差评): one per finished case."),
     CollectionSpec("rectifications", indexes=(IndexModel([("status", ASCENDING), ("due", ASCENDING)]),
                                               IndexModel([("application_id", ASCENDING)], unique=True)),
@@ -105,7 +106,8 @@ class CaseStore:
         """Replace a case's materials (staff judging them) if it is still that version, in one of
         ``statuses``."""
         res = await self._cases.update_one({"_id": case_id, "version": version, "status": {"$in": list(statuses)}},
-                                           {"$set": {"materials": materials, "updated_at": now}, "$inc": {"version": 1}})
+                                           {"$set": {"materials": materials, "updated_at": now},
+                                            "$inc": {"version": 1}})
         return res.modified_count == 1
 
     async def cases_of_applicant(self, applicant_id: str, *, before: ObjectId | None,

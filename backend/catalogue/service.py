@@ -133,7 +133,8 @@ class CatalogueService:
         return public_department(doc)
 
     async def create_hall(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        doc = {"code": body["code"], **await self._hall_fields(body), "status": "active", "created_at": self.clock.now()}
+        doc = {"code": body["code"], **await self._hall_fields(body), "status": "active",
+               "created_at": self.clock.now()}
         doc.setdefault("closed_dates", [])
         doc.setdefault("windows", [])
         doc = await self._insert(self.store.add_hall, doc, "该大厅编码已存在")

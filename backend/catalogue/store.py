@@ -25,7 +25,8 @@ COLLECTIONS = [
     CollectionSpec("services", indexes=(
         IndexModel([("code", ASCENDING)], unique=True),
         IndexModel([("department_id", ASCENDING), ("status", ASCENDING)]),
-    ), validator={"$jsonSchema": {"bsonType": "object", "required": ["code", "name", "department_id", "guide", "status"],
+    ), validator={"$jsonSchema": {"bsonType": "object",
+                                  "required": ["code", "name", "department_id", "guide", "status"],
                                   "properties": {"status": _STATUS, "guide": {"bsonType": "object"}}}},
         doc="Service items (事项) with their guides (办事指南)."),
 ]

@@ -10,7 +10,8 @@ READERS = ("hotline", "clerk", "approver", "supervisor")
 
 
 class ComplaintsHandler(ApiHandler):
-    @operation("反映问题：投诉、求助、建议或咨询", tags=TAGS, auth="resident", body=s.SUBMIT, responses={201: s.COMPLAINT},
+    @operation("反映问题：投诉、求助、建议或咨询", tags=TAGS, auth="resident", body=s.SUBMIT,
+               responses={201: s.COMPLAINT},
                errors=(400, 401, 429), description="返回工单号和当前阶段的到期时间（按工作日计）。")
     async def post(self) -> None:
         await self.limiter.per_resident("complaints", self.principal.id)

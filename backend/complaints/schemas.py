@@ -1,12 +1,13 @@
 """Request and response shapes of complaints (12345 工单)."""
-from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 from backend.complaints.service import CATEGORIES
 from backend.complaints.store import STATUSES
+from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 
 STATUS = string(enum=STATUSES)
 LIGHT = {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]}
 SUBMIT = obj({
-    "category": string(enum=list(CATEGORIES), description="complaint 投诉、request 求助、suggestion 建议、consultation 咨询"),
+    "category": string(enum=list(CATEGORIES),
+                       description="complaint 投诉、request 求助、suggestion 建议、consultation 咨询"),
     "content": string(minLength=5, maxLength=2000, description="反映的问题或诉求"),
     "location": nullable(string(maxLength=200, description="发生地点（选填）")),
     "attachments": array(ID, maxItems=9, uniqueItems=True, description="照片等附件：已上传材料的编号"),

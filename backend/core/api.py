@@ -82,7 +82,8 @@ def route(template: str, handler: type, **kwargs: Any) -> tuple[str, type, dict[
     return (regex, handler, kwargs, template)
 
 
-def bind(routes: list[tuple[str, type, dict[str, Any], str]], **deps: Any) -> list[tuple[str, type, dict[str, Any], str]]:
+def bind(routes: list[tuple[str, type, dict[str, Any], str]],
+         **deps: Any) -> list[tuple[str, type, dict[str, Any], str]]:
     """The same routes with ``deps`` handed to each handler (as attributes, see ``BaseHandler``)."""
     return [(regex, handler, {**kwargs, **deps}, template) for regex, handler, kwargs, template in routes]
 

@@ -78,4 +78,5 @@ class WeChatTokenStore:
         return res.modified_count == 1 or res.upserted_id is not None
 
     async def end_refresh_lease(self, key: str, holder: str) -> None:
-        await self._col.update_one({"_id": key, "lease_holder": holder}, {"$unset": {"lease_until": "", "lease_holder": ""}})
+        await self._col.update_one({"_id": key, "lease_holder": holder},
+                                   {"$unset": {"lease_until": "", "lease_holder": ""}})

@@ -142,7 +142,8 @@ class _Bytes(ApiHandler):
         self.finish()
 
 
-BYTES = {200: Response(content_type="application/octet-stream", description="文件内容（image/jpeg、image/png 或 application/pdf）")}
+BYTES = {200: Response(content_type="application/octet-stream",
+                       description="文件内容（image/jpeg、image/png 或 application/pdf）")}
 
 
 class FileContentHandler(_Bytes):

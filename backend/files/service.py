@@ -12,13 +12,13 @@ few at a time per process.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import datetime as dt
 import hashlib
 import io
 import logging
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +88,8 @@ def reencode(raw: bytes, content_type: str, cfg: FilesConfig) -> Encoded:
         with Image.open(io.BytesIO(raw), formats=[fmt]) as img:
             w, h = img.size
             if w * h > cfg.max_image_pixels or w < 1 or h < 1:
-                raise errors.UnsupportedFileType(message="图片像素过多，请压缩后再上传", details={"reason": "too_many_pixels"})
+                raise errors.UnsupportedFileType(message="图片像素过多，请压缩后再上传",
+                                                 details={"reason": "too_many_pixels"})
             if fmt == "JPEG":
                 img.draft("RGB", (cfg.max_image_side, cfg.max_image_side))  # decode big photos at a reduced scale
             icc = img.info.get("icc_profile")

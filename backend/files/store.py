@@ -12,9 +12,9 @@ import datetime as dt
 from typing import Any
 
 from bson import ObjectId
+from bson.binary import Binary
 from bson.errors import InvalidId
 from gridfs import AsyncGridFSBucket, NoFile
-from bson.binary import Binary
 from gridfs.asynchronous.grid_file import AsyncGridOut
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase

@@ -26,7 +26,8 @@ def build(config: Config, deps: Deps) -> Domain:
     lib = config.licence_library
     store = LicenceStore(deps.db)
     licences = LicenceService(
-        store=store, signer=Ed25519Signer(signing_key(config), config.licences.key_id, what="licences.signing_key_file"),
+        store=store,
+        signer=Ed25519Signer(signing_key(config), config.licences.key_id, what="licences.signing_key_file"),
         identities=deps.need("verified_identities"),
         library=HttpLicenceLibrary(deps.gateway(lib.gateway, "licence-library"), lib.app_id, lib.app_secret,
                                    lib.timeout_seconds),

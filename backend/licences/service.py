@@ -154,7 +154,8 @@ class LicenceService:
             raise
         known = await self.store.library_copies(resident.id)
         for item in found:
-            await self._keep_copy(resident.id, ident.name_masked, ident.id_number_masked, item, known.get(item.ref), now)
+            await self._keep_copy(resident.id, ident.name_masked, ident.id_number_masked, item, known.get(item.ref),
+                                  now)
         await self.store.record_fetch({**entry, "outcome": "ok", "count": len(found)})
         log.info("licences fetched from the library", extra={"user_id": resident.id, "purpose": purpose,
                                                              "count": len(found)})

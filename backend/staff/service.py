@@ -73,7 +73,8 @@ class StaffService:
         return {}
 
     async def create(self, *, username: str, password: str, roles: list[str], display_name: str = "",
-                     hall_ids: list[str] | None = None, actor: Staff | None = None, ip: str | None = None) -> dict[str, Any]:
+                     hall_ids: list[str] | None = None, actor: Staff | None = None,
+                     ip: str | None = None) -> dict[str, Any]:
         username = username.strip().lower()
         problems = self._check_new(username, password, roles)
         if problems:
@@ -126,7 +127,8 @@ class StaffService:
         if changes.get("status") == "disabled" or "roles" in changes:
             await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "account_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.update", target_type="staff",
-                                target_id=str(doc["_id"]), details={"changes": changes, "username": doc["username"]}, ip=ip)
+                                target_id=str(doc["_id"]), details={"changes": changes, "username": doc["username"]},
+                                ip=ip)
         return public_staff(updated)
 
     async def set_password(self, actor: Staff, staff_id: str, password: str, ip: str) -> None:
