@@ -8,19 +8,13 @@
 """
 from __future__ import annotations
 
-import hmac
-import json
-import secrets
-import time
-import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from wechatpy.exceptions import WeChatClientException
 
 from backend.core import errors
-from backend.core.providers import Provider
+from backend.core.providers import SignedJsonProvider
 from backend.core.signing import request_signature
 from backend.core.wechat import WeChatProvider
 
@@ -80,43 +74,15 @@ class RealnameVerifier(Protocol):
 realname_signature = request_signature
 
 
-class HttpRealnameVerifier(Provider):
+class HttpRealnameVerifier(SignedJsonProvider):
     name = "realname"
     PATH = "/v1/verify"
-    MAX_SKEW = 300
-
-    def __init__(self, gateway: str, app_id: str, app_secret: str, timeout: float):
-        self._url = gateway.rstrip("/") + self.PATH
-        self._path = "/" + self._url.split("://", 1)[-1].split("/", 1)[-1]
-        self._app_id = app_id
-        self._secret = app_secret
-        self._timeout = timeout
+    BUSY = "实名核验服务繁忙，请稍后再试"
 
     async def verify(self, name: str, id_number: str) -> RealnameResult:
-        body = json.dumps({"name": name, "id_number": id_number, "request_id": uuid.uuid4().hex},
-                          ensure_ascii=False).encode()
-        ts, nonce = str(int(time.time())), secrets.token_hex(16)
-        req = HTTPRequest(self._url, method="POST", body=body, request_timeout=self._timeout, headers={
-            "Content-Type": "application/json; charset=utf-8", "X-App-Id": self._app_id, "X-Timestamp": ts,
-            "X-Nonce": nonce, "X-Signature": realname_signature(self._secret, "POST", self._path, ts, nonce, body)})
-        try:
-            resp = await self.call_async("verify", AsyncHTTPClient().fetch(req))
-        except errors.ProviderError as e:
-            if isinstance(e.__cause__, HTTPClientError) and e.__cause__.code == 429:
-                raise errors.RateLimited(60, "实名核验服务繁忙，请稍后再试") from None
-            raise
-        self._check_response(resp.headers, resp.body)
-        data = json.loads(resp.body)
-        result = data.get("result")
+        data = await self.post("verify", {"name": name, "id_number": id_number})
+        result = data.get("result") if isinstance(data, dict) else None
         if result not in ("consistent", "inconsistent", "not_found"):
             raise errors.ProviderError(details={"provider": self.name})
         return RealnameResult(consistent=result == "consistent", reason=result)
 
-    def _check_response(self, headers: object, body: bytes) -> None:
-        get = headers.get  # type: ignore[attr-defined]
-        ts, nonce, sig = get("X-Timestamp", ""), get("X-Nonce", ""), get("X-Signature", "")
-        if not (ts.isdigit() and abs(int(ts) - time.time()) <= self.MAX_SKEW):
-            raise errors.ProviderError(details={"provider": self.name, "reason": "stale_response"})
-        expected = realname_signature(self._secret, "RESPONSE", self._path, ts, nonce, body)
-        if not hmac.compare_digest(expected, sig):
-            raise errors.ProviderError(details={"provider": self.name, "reason": "bad_signature"})

@@ -9,19 +9,11 @@ whom (``requester``), as the library requires of every query; the sandbox stand-
 from __future__ import annotations
 
 import datetime as dt
-import hmac
-import json
-import secrets
-import time
-import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
-
 from backend.core import errors
-from backend.core.providers import Provider
-from backend.core.signing import request_signature
+from backend.core.providers import SignedJsonProvider
 
 
 @dataclass(frozen=True)
@@ -41,50 +33,23 @@ class LicenceLibrary(Protocol):
     async def licences_of(self, id_number: str, *, purpose: str, requester: str) -> list[LibraryLicence]: ...
 
 
-class HttpLicenceLibrary(Provider):
+class HttpLicenceLibrary(SignedJsonProvider):
     name = "licence_library"
     PATH = "/v1/licences/query"
-    MAX_SKEW = 300
-
-    def __init__(self, gateway: str, app_id: str, app_secret: str, timeout: float):
-        self._url = gateway.rstrip("/") + self.PATH
-        self._path = "/" + self._url.split("://", 1)[-1].split("/", 1)[-1]
-        self._app_id = app_id
-        self._secret = app_secret
-        self._timeout = timeout
+    BUSY = "电子证照库繁忙，请稍后再试"
 
     async def licences_of(self, id_number: str, *, purpose: str, requester: str) -> list[LibraryLicence]:
-        body = json.dumps({"id_number": id_number, "purpose": purpose, "requester": requester,
-                           "request_id": uuid.uuid4().hex}, ensure_ascii=False).encode()
-        ts, nonce = str(int(time.time())), secrets.token_hex(16)
-        req = HTTPRequest(self._url, method="POST", body=body, request_timeout=self._timeout, headers={
-            "Content-Type": "application/json; charset=utf-8", "X-App-Id": self._app_id, "X-Timestamp": ts,
-            "X-Nonce": nonce, "X-Signature": request_signature(self._secret, "POST", self._path, ts, nonce, body)})
+        data = await self.post("query", {"id_number": id_number, "purpose": purpose, "requester": requester})
         try:
-            resp = await self.call_async("query", AsyncHTTPClient().fetch(req))
-        except errors.ProviderError as e:
-            if isinstance(e.__cause__, HTTPClientError) and e.__cause__.code == 429:
-                raise errors.RateLimited(60, "电子证照库繁忙，请稍后再试") from None
-            raise
-        self._check_response(resp.headers, resp.body)
-        try:
-            items = json.loads(resp.body)["licences"]
             out = [LibraryLicence(
                 ref=str(i["id"]), type=str(i["type"]), name=str(i["name"]), number=str(i["number"]),
                 holder_id_number=str(i["holder_id_number"]), issuer=str(i["issuer"]),
                 issued_at=dt.datetime.fromisoformat(i["issued_at"]),
                 expires_at=dt.datetime.fromisoformat(i["expires_at"]) if i.get("expires_at") else None,
-                status="revoked" if i.get("status") == "revoked" else "valid") for i in items]
+                status="revoked" if i.get("status") == "revoked" else "valid") for i in data["licences"]]
         except (ValueError, KeyError, TypeError):
             raise errors.ProviderError(details={"provider": self.name, "reason": "bad_answer"}) from None
         if any(x.holder_id_number != id_number for x in out):  # the library answered about someone else
             raise errors.ProviderError(details={"provider": self.name, "reason": "wrong_holder"})
         return out
 
-    def _check_response(self, headers: object, body: bytes) -> None:
-        get = headers.get  # type: ignore[attr-defined]
-        ts, nonce, sig = get("X-Timestamp", ""), get("X-Nonce", ""), get("X-Signature", "")
-        if not (ts.isdigit() and abs(int(ts) - time.time()) <= self.MAX_SKEW):
-            raise errors.ProviderError(details={"provider": self.name, "reason": "stale_response"})
-        if not hmac.compare_digest(request_signature(self._secret, "RESPONSE", self._path, ts, nonce, body), sig):
-            raise errors.ProviderError(details={"provider": self.name, "reason": "bad_signature"})
