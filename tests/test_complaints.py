@@ -10,6 +10,7 @@ import pytest
 from backend.core.clock import TZ
 from tests.support import Api, AppServer, ResidentHandle, assert_error, new_resident, staff_login
 from tests.support_cases import eventually, relogin
+from tests.support_files import jpeg_bytes, uploaded
 
 
 def logins(api: Api) -> dict[str, str]:
@@ -250,3 +251,18 @@ def test_attachments_must_be_the_residents_own_files(api: Api) -> None:
                  400, "invalid_input")
     assert_error(api.post("/api/v1/complaints", {"category": "praise", "content": "路灯不亮已经一周"},
                           token=r.access_token), 400, "invalid_input")
+
+
+def test_a_complaints_photo_is_kept_with_it(api: Api) -> None:
+    r = new_resident(api, verified=True)
+    photo = uploaded(api, r, jpeg_bytes())
+    other = uploaded(api, new_resident(api, verified=True), jpeg_bytes(colour=(10, 200, 30)))
+    assert_error(api.post("/api/v1/complaints", {"category": "complaint", "content": "路灯不亮已经一周",
+                                                 "attachments": [other["id"]]}, token=r.access_token),
+                 400, "invalid_input")
+    c = api.post("/api/v1/complaints", {"category": "complaint", "content": "路灯不亮已经一周",
+                                        "attachments": [photo["id"]]}, token=r.access_token)
+    assert c.status_code == 201, c.text
+    assert c.json()["attachments"] == [photo["id"]]
+    # Referenced by the complaint, so the orphan sweep keeps it.
+    assert api.get(f"/api/v1/files/{photo['id']}", token=r.access_token).json()["attached"] is True

@@ -38,15 +38,20 @@ Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
 
 
 class FileOwnership(Protocol):
-    """Which of these files (materials uploaded by the resident) are theirs. Provided by the
-    files domain; until it is wired, ``NoFiles`` owns none, so attachments are refused."""
+    """The files domain's view for complaints: which files are the resident's, and referencing
+    them from a complaint (a referenced file is kept; the orphan sweep removes only the rest)."""
 
     async def owned_by(self, user_id: str, file_ids: list[str]) -> set[str]: ...
+
+    async def attach(self, owner_id: str, file_ids: list[str], ref: str, session: Any = None) -> None: ...
 
 
 class NoFiles:
     async def owned_by(self, user_id: str, file_ids: list[str]) -> set[str]:
         return set()
+
+    async def attach(self, owner_id: str, file_ids: list[str], ref: str, session: Any = None) -> None:
+        return None
 
 
 def end_of(day: dt.date) -> dt.datetime:
@@ -121,6 +126,7 @@ class ComplaintService:
             key = now.astimezone(TZ).strftime("%Y%m%d")
             doc["serial"] = f"GD{key}{await self.store.next_serial_number(key, s):06d}"
             doc["_id"] = await self.store.insert(doc, s)
+            await self.files.attach(resident.id, attachments, f"complaint:{doc['_id']}", s)
             await self._tell(doc, "complaint.received", {"due": doc["due"].isoformat()}, s)
             return doc
         return self.view(await self._tx(work), staff=False)
