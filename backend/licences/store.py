@@ -7,7 +7,7 @@ from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.db.mongo import CollectionSpec, count_by
@@ -77,8 +77,8 @@ class LicenceStore:
 
     async def next_number(self, key: str, session: Any) -> int:
         """The next number of a sequence, inside the caller's transaction (gap-free)."""
-        doc = await self._counters.find_one_and_update({"_id": key}, {"$inc": {"seq": 1}}, upsert=True,
-                                                       return_document=ReturnDocument.AFTER, session=session)
+        await self._counters.update_one({"_id": key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
+        doc = await self._counters.find_one({"_id": key}, session=session)
         return int(doc["seq"])
 
     async def insert(self, doc: dict[str, Any], session: Any = None) -> dict[str, Any]:
