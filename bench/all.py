@@ -34,7 +34,7 @@ def main() -> None:
         rps = re.search(r"→ (\d+) requests/s, (\d+) bookings/s", out)
         lat = re.search(r"p50 (\d+)\s+p95 (\d+)\s+p99 (\d+)", out)
         over = re.search(r"overbooked: (\d+)", out)
-        raw = re.search(r"32 concurrent: (\d+) updates/s", out)
+        raw = re.search(r"at once: (\d+) updates/s", out)
         rows.append(("booking storm", f"{n} app", f"{rps.group(1)} req/s, {rps.group(2)} bookings/s" if rps else "?",
                      f"p99 {lat.group(3)} ms" if lat else "?", f"overbooked {over.group(1)}" if over else out[-300:],
                      f"raw {raw.group(1)}/s" if raw else ""))
