@@ -32,6 +32,7 @@ from backend.core import errors
 from backend.core.access import Resident, access_own
 from backend.core.clock import TZ, Clock
 from backend.core.ratelimit import Limit, RateLimiter
+from backend.core.signing import canonical
 from payments import receipts as rc
 from payments.store import PaymentStore
 
@@ -76,7 +77,7 @@ def public_receipt(r: dict[str, Any], *, refunded_fen: int = 0, verify_url: str 
            "status": "issued" if red else receipt_status(r["amount_fen"], refunded_fen),
            "refunded_fen": 0 if red else refunded_fen,
            "signature": {"algorithm": "Ed25519", "key_id": r["key_id"], "value": r["signature"],
-                         "signed_content": rc.canonical(c).decode("utf-8")}}
+                         "signed_content": canonical(c).decode("utf-8")}}
     if red:
         out["original"] = {"id": str(r["original_receipt_id"]), **c["original"]}
         out["refund_id"] = str(r["refund_id"])
