@@ -52,11 +52,6 @@ class CatalogueStore:
         o = object_id(service_id)
         return None if o is None else await self._services.find_one({"_id": o})
 
-    async def get(self, kind: str, id_: str) -> dict[str, Any] | None:
-        """By collection name ("departments", "halls", "services"): what appointments still calls;
-        new code uses the named methods (through ``CatalogueService.*_record``)."""
-        return await {"departments": self.department, "halls": self.hall, "services": self.service}[kind](id_)
-
     async def halls_by_ids(self, hall_ids: list[str]) -> list[dict[str, Any]]:
         oids = [o for o in map(object_id, hall_ids) if o is not None]
         return await self._halls.find({"_id": {"$in": oids}}).to_list(None) if oids else []
