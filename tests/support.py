@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import logging
 import random
 import threading
 import uuid
+import warnings
+import weakref
 from dataclasses import dataclass
 from typing import Any, Coroutine
 
@@ -80,6 +83,12 @@ class AppServer:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
             self._thread.join(30)
+        # The providers' SDK clients keep HTTP sessions for the life of a process; a test app's
+        # life ends here, so they are collected now rather than at some later, unrelated test.
+        self.ctx = None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
 
 
 class Api:
@@ -88,6 +97,7 @@ class Api:
     def __init__(self, base: str):
         self.base = base
         self.session = requests.Session()
+        weakref.finalize(self, self.session.close)  # its pooled sockets close with it
 
     def request(self, method: str, path: str, *, token: str | None = None, json_body: Any = None,
                 headers: dict[str, str] | None = None, data: bytes | str | None = None, **kw: Any) -> requests.Response:
