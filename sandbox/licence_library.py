@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
-import json
 import os
 import secrets
-import sqlite3
 import time
 import uuid
 from pathlib import Path
@@ -23,12 +20,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
+from backend.core.api import ApiHandler, Response, operation, route
 from backend.core.clock import TZ
 from backend.core.schema import DATETIME, array, integer, nullable, obj, string
-from backend.core.signing import request_signature
 from backend.licences.library import HttpLicenceLibrary
 from backend.licences.types import CODES, TYPES
+from sandbox.signed import SignedJsonHandler, SignedJsonStandin
 from sandbox.state import StandinStore
 
 SCHEMA = """
@@ -64,11 +61,11 @@ def sandbox_signing_key(data_dir: str | os.PathLike) -> str:
     return path.read_text()
 
 
-class LicenceLibraryStandin:
+class LicenceLibraryStandin(SignedJsonStandin):
+    path = PATH
+
     def __init__(self, path: str, app_id: str, app_secret: str):
-        self.store = StandinStore(path, SCHEMA)
-        self.app_id = app_id
-        self.secret = app_secret
+        super().__init__(StandinStore(path, SCHEMA), app_id, app_secret)
 
     def give(self, id_number: str, type_: str, *, name: str | None = None, issued_at: dt.datetime | None = None,
              expires_at: dt.datetime | None = None, status: str = "valid") -> dict:
@@ -88,23 +85,10 @@ class LicenceLibraryStandin:
                 for r in self.store.all("SELECT purpose, requester, at FROM queries WHERE id_hash = ? ORDER BY id",
                                         (_hash(id_number),))]
 
-    def query(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
-        ts, nonce, sig = headers.get("X-Timestamp", ""), headers.get("X-Nonce", ""), headers.get("X-Signature", "")
-        if headers.get("X-App-Id") != self.app_id:
-            return 401, {"code": "invalid_app", "message": "unknown app id"}
-        if not (ts.isdigit() and abs(int(ts) - time.time()) <= HttpLicenceLibrary.MAX_SKEW):
-            return 401, {"code": "stale_request", "message": "timestamp outside the allowed window"}
-        if not hmac.compare_digest(request_signature(self.secret, "POST", PATH, ts, nonce, body), sig):
-            return 401, {"code": "bad_signature", "message": "signature does not verify"}
+    def answer(self, req: dict) -> tuple[int, dict]:
         try:
-            self.store.execute("INSERT INTO nonces VALUES (?, ?)", (nonce, time.time()))
-        except sqlite3.IntegrityError:
-            return 409, {"code": "replayed", "message": "nonce already used"}
-        self.store.execute("DELETE FROM nonces WHERE at < ?", (time.time() - 2 * HttpLicenceLibrary.MAX_SKEW,))
-        try:
-            req = json.loads(body)
             id_number, purpose, requester = str(req["id_number"]), str(req["purpose"]), str(req["requester"])
-        except (ValueError, KeyError, TypeError):
+        except (KeyError, TypeError):
             return 400, {"code": "bad_request", "message": "id_number, purpose and requester are required"}
         if not purpose.strip() or not requester.strip():
             return 400, {"code": "purpose_required", "message": "every query must state its purpose and requester"}
@@ -117,27 +101,12 @@ class LicenceLibraryStandin:
              "holder_id_number": r["id_number"], "issuer": r["issuer"], "issued_at": r["issued_at"],
              "expires_at": r["expires_at"], "status": r["status"]} for r in rows]}
 
-    def sign(self, body: bytes) -> dict[str, str]:
-        ts, nonce = str(int(time.time())), secrets.token_hex(16)
-        return {"X-Timestamp": ts, "X-Nonce": nonce,
-                "X-Signature": request_signature(self.secret, "RESPONSE", PATH, ts, nonce, body)}
 
-
-class QueryHandler(BaseHandler):
-    def initialize(self, standin: LicenceLibraryStandin) -> None:  # type: ignore[override]
-        super().initialize()
-        self.standin = standin
-
+class QueryHandler(SignedJsonHandler):
     @operation("（替身）电子证照库：按身份证号查询证照", tags=("沙箱：电子证照库替身",),
                responses={200: Response(schema={"type": "object"}, description="签名的查询结果")})
     def post(self) -> None:
-        status, payload = self.standin.query(dict(self.request.headers), self.request.body)
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        for k, v in self.standin.sign(body).items():
-            self.set_header(k, v)
-        self.finish(body)
+        super().post()
 
 
 LIBRARY_LICENCE = obj({"id": string(), "type": string(), "name": string(), "number": string(), "issuer": string(),

@@ -10,15 +10,12 @@ name; any other valid number is taken as consistent (an open sandbox population)
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
-import secrets
-import sqlite3
 import time
 
-from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
+from backend.core.api import ApiHandler, Response, operation, route
 from backend.core.schema import obj, string
-from backend.identity.providers import HttpRealnameVerifier, realname_signature
+from backend.identity.providers import HttpRealnameVerifier
+from sandbox.signed import SignedJsonHandler, SignedJsonStandin
 from sandbox.state import StandinStore
 
 SCHEMA = """
@@ -33,33 +30,20 @@ def _hash(id_number: str) -> str:
     return hashlib.sha256(id_number.strip().upper().encode()).hexdigest()
 
 
-class RealnameStandin:
+class RealnameStandin(SignedJsonStandin):
+    path = PATH
+
     def __init__(self, path: str, app_id: str, app_secret: str):
-        self.store = StandinStore(path, SCHEMA)
-        self.app_id = app_id
-        self.secret = app_secret
+        super().__init__(StandinStore(path, SCHEMA), app_id, app_secret)
 
     def register(self, name: str, id_number: str) -> None:
         self.store.execute("INSERT INTO people VALUES (?, ?) ON CONFLICT (id_hash) DO UPDATE SET name = excluded.name",
                            (_hash(id_number), name.strip()))
 
-    def check(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
-        ts, nonce, sig = headers.get("X-Timestamp", ""), headers.get("X-Nonce", ""), headers.get("X-Signature", "")
-        if headers.get("X-App-Id") != self.app_id:
-            return 401, {"code": "invalid_app", "message": "unknown app id"}
-        if not (ts.isdigit() and abs(int(ts) - time.time()) <= HttpRealnameVerifier.MAX_SKEW):
-            return 401, {"code": "stale_request", "message": "timestamp outside the allowed window"}
-        if not hmac.compare_digest(realname_signature(self.secret, "POST", PATH, ts, nonce, body), sig):
-            return 401, {"code": "bad_signature", "message": "signature does not verify"}
+    def answer(self, req: dict) -> tuple[int, dict]:
         try:
-            self.store.execute("INSERT INTO nonces VALUES (?, ?)", (nonce, time.time()))
-        except sqlite3.IntegrityError:  # the nonce was seen: a replay
-            return 409, {"code": "replayed", "message": "nonce already used"}
-        self.store.execute("DELETE FROM nonces WHERE at < ?", (time.time() - 2 * HttpRealnameVerifier.MAX_SKEW,))
-        try:
-            req = json.loads(body)
             name, id_number = str(req["name"]), str(req["id_number"])
-        except (ValueError, KeyError, TypeError):
+        except (KeyError, TypeError):
             return 400, {"code": "bad_request", "message": "name and id_number are required"}
         h = _hash(id_number)
         row = self.store.one("SELECT name FROM people WHERE id_hash = ?", (h,))
@@ -67,27 +51,12 @@ class RealnameStandin:
         self.store.execute("INSERT INTO checks (id_hash, result, at) VALUES (?, ?, ?)", (h, result, time.time()))
         return 200, {"result": result, "request_id": req.get("request_id")}
 
-    def sign(self, body: bytes) -> dict[str, str]:
-        ts, nonce = str(int(time.time())), secrets.token_hex(16)
-        return {"X-Timestamp": ts, "X-Nonce": nonce,
-                "X-Signature": realname_signature(self.secret, "RESPONSE", PATH, ts, nonce, body)}
 
-
-class VerifyHandler(BaseHandler):
-    def initialize(self, standin: RealnameStandin) -> None:  # type: ignore[override]
-        super().initialize()
-        self.standin = standin
-
+class VerifyHandler(SignedJsonHandler):
     @operation("（替身）实名核验", tags=("沙箱：实名核验替身",),
                responses={200: Response(schema={"type": "object"}, description="签名的核验结果")})
     def post(self) -> None:
-        status, payload = self.standin.check(dict(self.request.headers), self.request.body)
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        for k, v in self.standin.sign(body).items():
-            self.set_header(k, v)
-        self.finish(body)
+        super().post()
 
 
 class PeopleHook(ApiHandler):

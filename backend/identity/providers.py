@@ -15,7 +15,6 @@ from wechatpy.exceptions import WeChatClientException
 
 from backend.core import errors
 from backend.core.providers import SignedJsonProvider
-from backend.core.signing import request_signature
 from backend.core.wechat import WeChatProvider
 
 
@@ -69,9 +68,6 @@ class RealnameResult:
 
 class RealnameVerifier(Protocol):
     async def verify(self, name: str, id_number: str) -> RealnameResult: ...
-
-
-realname_signature = request_signature
 
 
 class HttpRealnameVerifier(SignedJsonProvider):

@@ -1,0 +1,78 @@
+"""The server side of the signed-JSON protocol (``backend.core.providers.SignedJsonProvider``),
+shared by the stand-ins that speak it (identity verification, the e-licence library): requests
+signed with HMAC-SHA256 over method, path, timestamp, nonce and body are checked (unknown app 401,
+stale timestamp 401, bad signature 401, replayed nonce 409); answers are signed the same way.
+
+A stand-in keeps a ``nonces (nonce PRIMARY KEY, at)`` table in its store and implements
+``answer(req) -> (status, payload)`` for a verified request's JSON.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import sqlite3
+import time
+from typing import Any
+
+from backend.core.api import BaseHandler, Response, operation
+from backend.core.providers import SignedJsonProvider
+from backend.core.signing import request_signature
+from sandbox.state import StandinStore
+
+MAX_SKEW = SignedJsonProvider.MAX_SKEW
+
+
+class SignedJsonStandin:
+    path = "/"  # the protocol endpoint's path on this server (part of every signature)
+
+    def __init__(self, store: StandinStore, app_id: str, app_secret: str):
+        self.store = store
+        self.app_id = app_id
+        self.secret = app_secret
+
+    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        ts, nonce, sig = headers.get("X-Timestamp", ""), headers.get("X-Nonce", ""), headers.get("X-Signature", "")
+        if headers.get("X-App-Id") != self.app_id:
+            return 401, {"code": "invalid_app", "message": "unknown app id"}
+        if not (ts.isdigit() and abs(int(ts) - time.time()) <= MAX_SKEW):
+            return 401, {"code": "stale_request", "message": "timestamp outside the allowed window"}
+        if not hmac.compare_digest(request_signature(self.secret, "POST", self.path, ts, nonce, body), sig):
+            return 401, {"code": "bad_signature", "message": "signature does not verify"}
+        try:
+            self.store.execute("INSERT INTO nonces VALUES (?, ?)", (nonce, time.time()))
+        except sqlite3.IntegrityError:  # the nonce was seen: a replay
+            return 409, {"code": "replayed", "message": "nonce already used"}
+        self.store.execute("DELETE FROM nonces WHERE at < ?", (time.time() - 2 * MAX_SKEW,))
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return 400, {"code": "bad_request", "message": "the body is not JSON"}
+        return self.answer(req if isinstance(req, dict) else {})
+
+    def answer(self, req: dict[str, Any]) -> tuple[int, dict]:  # pragma: no cover - each stand-in's own
+        raise NotImplementedError
+
+    def sign(self, body: bytes) -> dict[str, str]:
+        ts, nonce = str(int(time.time())), secrets.token_hex(16)
+        return {"X-Timestamp": ts, "X-Nonce": nonce,
+                "X-Signature": request_signature(self.secret, "RESPONSE", self.path, ts, nonce, body)}
+
+
+class SignedJsonHandler(BaseHandler):
+    """The protocol endpoint: the stand-in's answer, signed."""
+
+    def initialize(self, standin: SignedJsonStandin) -> None:  # type: ignore[override]
+        super().initialize()
+        self.standin = standin
+
+    @operation("（替身）签名协议接口", tags=("沙箱",),
+               responses={200: Response(schema={"type": "object"}, description="签名的应答")})
+    def post(self) -> None:
+        status, payload = self.standin.handle(dict(self.request.headers), self.request.body)
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        for k, v in self.standin.sign(body).items():
+            self.set_header(k, v)
+        self.finish(body)
