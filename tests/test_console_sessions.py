@@ -61,3 +61,10 @@ def test_a_session_ended_on_the_server_shows_why(console, api: Api) -> None:  # 
     c.page.evaluate("h => { location.hash = h }", "#/finance/payments")  # this page asks the API
     c.page.get_by_text("您已在所有设备上退出登录，请重新登录").wait_for()
     c.page.get_by_label("用户名").wait_for()
+    # Going elsewhere (a bookmark, the back button) keeps the reason on the login form.
+    c.page.evaluate("""h => new Promise((done) => {
+        addEventListener('hashchange', () => setTimeout(done), { once: true });
+        location.hash = h;
+    })""", "#/finance/receipts")
+    c.page.get_by_label("用户名").wait_for()
+    assert c.page.get_by_text("您已在所有设备上退出登录，请重新登录").is_visible()

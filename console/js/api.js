@@ -119,16 +119,19 @@ export async function request(method, path, opts = {}) {
   const s = currentSession();
   let resp = await send(method, path, { ...opts, token: s && s.access_token });
   if (resp.status === 401 && s) {
+    // A request sent before this tab ended the session itself (logout, idle) answers 401 too:
+    // only the session still in use is ended, so the reason already shown stays.
+    if (!currentSession()) throw await parseError(resp);
     const refused = await refresh();
     if (!refused) {
       resp = await send(method, path, { ...opts, token: currentSession().access_token });
     } else if (refused.status === 401) {
-      endSession(refused.message);  // the session is over: say why (idle, lifetime, logged out …)
+      if (currentSession()) endSession(refused.message);  // the session is over: say why (idle, lifetime, logged out …)
       throw refused;
     }
     if (resp.status === 401) {
       const err = await parseError(resp);
-      endSession(err.message);
+      if (currentSession()) endSession(err.message);
       throw err;
     }
   }
@@ -167,6 +170,7 @@ export async function login(username, password) {
 /** Log out on the server (the session's tokens stop working at once) and forget the session. */
 export async function logout() {
   const s = currentSession();
+  saveSession(null);  // ended here at once: nothing started meanwhile uses it
   if (s) {
     try {
       await send('POST', '/staff/logout', {
@@ -177,7 +181,6 @@ export async function logout() {
       // Leaving anyway: the tokens expire on their own.
     }
   }
-  saveSession(null);
 }
 
 /** Refresh the stored profile (roles may have changed since login). */

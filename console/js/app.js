@@ -70,11 +70,16 @@ function firstPage() {
   return PAGES.find((p) => p.nav !== false && allowed(p));
 }
 
-async function route() {
+/** Stop what the page on show does in the background (its polling) before another takes its place. */
+function leavePage() {
   if (cleanup) {
     try { cleanup(); } catch { /* page already gone */ }
     cleanup = null;
   }
+}
+
+async function route() {
+  leavePage();
   const s = currentSession();
   if (!s) {
     showLogin();
@@ -116,7 +121,13 @@ async function route() {
   if (h1 && document.activeElement === document.body) h1.focus({ preventScroll: true });
 }
 
+// Why the last session ended, shown on the login form until someone logs in again: a page
+// change after the session ended must not wipe the reason.
+let endedBecause = null;
+
 function showLogin(message) {
+  if (message) endedBecause = message;
+  leavePage();
   topbar.hidden = true;
   nav.hidden = true;
   document.title = '登录 · 指尖办工作台';
@@ -131,7 +142,7 @@ function showLogin(message) {
     field('用户名', user),
     field('密码', pass),
     submit);
-  if (message) slot.append(h('div', { class: 'alert warn', role: 'status' }, message));
+  if (endedBecause) slot.append(h('div', { class: 'alert warn', role: 'status' }, endedBecause));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clear(slot);
@@ -142,6 +153,7 @@ function showLogin(message) {
     submit.disabled = true;
     try {
       await login(user.value.trim(), pass.value);
+      endedBecause = null;
       lastUse = Date.now();
       pass.value = '';
       await route();
@@ -158,6 +170,7 @@ function showLogin(message) {
 }
 
 async function endHere(message) {
+  if (!currentSession()) return;  // already ended here, with its own message
   await logout();
   history.replaceState(null, '', location.pathname);
   showLogin(message);
