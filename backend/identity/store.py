@@ -10,6 +10,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.core.batch import BatchedLookup
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
@@ -79,10 +80,15 @@ COLLECTIONS = [
 class UserStore:
     def __init__(self, db: AsyncDatabase):
         self._col = db["users"]
+        self._by_id = BatchedLookup(self._fetch)
 
     async def by_id(self, user_id: str) -> dict[str, Any] | None:
+        """One account; reads asked for together (every request's token check) go as one query."""
         oid = object_id(user_id)
-        return None if oid is None else await self._col.find_one({"_id": oid})
+        return None if oid is None else await self._by_id.get(oid)
+
+    async def _fetch(self, oids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        return {d["_id"]: d async for d in self._col.find({"_id": {"$in": oids}})}
 
     async def by_ids(self, user_ids: list[str]) -> list[dict[str, Any]]:
         oids = [o for o in (object_id(u) for u in user_ids) if o is not None]
@@ -184,12 +190,17 @@ class RefreshTokenStore:
 class SessionStore:
     def __init__(self, db: AsyncDatabase):
         self._col = db["sessions"]
+        self._by_id = BatchedLookup(self._fetch)
 
     async def open(self, doc: dict[str, Any]) -> None:
         await self._col.insert_one(doc)
 
     async def by_id(self, session_id: str) -> dict[str, Any] | None:
-        return await self._col.find_one({"_id": session_id})
+        """One session; reads asked for together (every request's token check) go as one query."""
+        return await self._by_id.get(session_id)
+
+    async def _fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        return {d["_id"]: d async for d in self._col.find({"_id": {"$in": ids}})}
 
     async def end(self, session_id: str, reason: str, now: dt.datetime) -> bool:
         res = await self._col.update_one({"_id": session_id, "ended_at": None},

@@ -1,0 +1,61 @@
+"""Token checks that arrive together read their sessions and accounts with one query each (a
+release-time storm is hundreds of them at once), and each caller still gets its own answer."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from bson import ObjectId
+from pymongo import AsyncMongoClient, monitoring
+
+from backend.identity.store import SessionStore, UserStore
+from tests.support import AppServer
+
+
+class Finds(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.collections: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find":
+            self.collections.append(event.command["find"])
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def test_reads_asked_for_together_are_one_query_each(server: AppServer) -> None:
+    finds = Finds()
+
+    async def scenario() -> None:
+        client = AsyncMongoClient(server.config.database.uri, event_listeners=[finds], tz_aware=True)
+        db = client[f"zjb_batch_{uuid.uuid4().hex[:8]}"]
+        try:
+            users, sessions = UserStore(db), SessionStore(db)
+            ids = [ObjectId() for _ in range(40)]
+            await db["users"].insert_many([{"_id": i, "openid": f"o-{i}", "status": "active"} for i in ids])
+            await db["sessions"].insert_many([{"_id": f"s-{i}", "subject": str(i)} for i in ids])
+            finds.collections.clear()
+
+            asked = [str(i) for i in ids] + [str(ids[0]), str(ObjectId()), "not-an-id"]
+            got = await asyncio.gather(*(users.by_id(u) for u in asked),
+                                       *(sessions.by_id(f"s-{i}") for i in ids), sessions.by_id("s-none"))
+            got_users, got_sessions = got[:len(asked)], got[len(asked):]
+            assert [u["openid"] for u in got_users[:40]] == [f"o-{i}" for i in ids]
+            assert got_users[40] == got_users[0] and got_users[40] is not got_users[0]  # each its own copy
+            assert got_users[41] is None and got_users[42] is None
+            assert [s["subject"] for s in got_sessions[:40]] == [str(i) for i in ids] and got_sessions[40] is None
+            assert sorted(finds.collections) == ["sessions", "users"]
+
+            # A lone read is still one query, and sees a write that finished before it was asked.
+            await db["users"].update_one({"_id": ids[1]}, {"$set": {"status": "disabled"}})
+            assert (await users.by_id(str(ids[1])))["status"] == "disabled"
+            assert finds.collections.count("users") == 2
+        finally:
+            await client.drop_database(db.name)
+            await client.close()
+
+    server.run(scenario())
