@@ -28,6 +28,21 @@ class Outbox:
         """Record an event for a resident. Returns False when ``dedupe_key`` was already recorded.
         ``ref`` names what the message is about (e.g. ``appointment:<id>``) so that messages not
         sent yet can be withdrawn by it."""
+        doc = self._message(kind, user_id=user_id, payload=payload, deliver_after=deliver_after,
+                            dedupe_key=dedupe_key, ref=ref)
+        return await self._store.add(doc, session=session)
+
+    add = emit  # the name the cross-domain interface uses
+
+    async def emit_many(self, events: list[dict[str, Any]]) -> list[bool]:
+        """Record several events with one write, each given as ``emit``'s keyword arguments plus
+        ``kind``; by position, False for one whose ``dedupe_key`` was already recorded."""
+        if not events:
+            return []
+        return await self._store.add_many([self._message(**e) for e in events])
+
+    def _message(self, kind: str, *, user_id: str, payload: dict[str, Any], deliver_after: dt.datetime | None = None,
+                 dedupe_key: str | None = None, ref: str | None = None) -> dict[str, Any]:
         now = self._clock.now()
         doc: dict[str, Any] = {"kind": kind, "user_id": user_id, "payload": payload, "status": PENDING, "attempts": 0,
                                "created_at": now, "deliver_after": deliver_after or now}
@@ -35,9 +50,7 @@ class Outbox:
             doc["dedupe_key"] = dedupe_key
         if ref:
             doc["ref"] = ref
-        return await self._store.add(doc, session=session)
-
-    add = emit  # the name the cross-domain interface uses
+        return doc
 
     async def withdraw(self, kind: str, *, ref: str, reason: str, session: Any = None) -> int:
         """Cancel messages of ``kind`` emitted with ``ref`` and not sent yet (e.g. the reminders of an

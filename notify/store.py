@@ -80,6 +80,20 @@ class OutboxStore:
             return False
         return True
 
+    async def add_many(self, docs: list[dict[str, Any]]) -> list[bool]:
+        """Insert messages in one write; by position, False for one whose ``dedupe_key`` is already there."""
+        if len(docs) == 1:
+            return [await self.add(docs[0])]
+        try:
+            await self._col.insert_many(docs, ordered=False)
+        except BulkWriteError as e:
+            errs = e.details.get("writeErrors", [])
+            if any(w.get("code") != 11000 for w in errs):
+                raise
+            refused = {int(w["index"]) for w in errs}
+            return [i not in refused for i in range(len(docs))]
+        return [True] * len(docs)
+
     async def skip_pending(self, *, kind: str, ref: str, reason: str, session: Any = None) -> int:
         """Mark still-pending messages of ``kind`` about ``ref`` as skipped (found by the ``ref`` index)."""
         res = await self._col.update_many({"ref": ref, "status": PENDING, "kind": kind},

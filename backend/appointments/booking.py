@@ -309,7 +309,7 @@ class BookingService:
 
     async def _announce(self, docs: list[dict[str, Any]]) -> None:
         try:
-            await asyncio.gather(*(self._emit("booked", d) for d in docs))
+            await self.outbox.emit_many([self._event("booked", d) for d in docs])
             now = self.clock.now()
             groups: dict[dt.datetime | None, list[ObjectId]] = {}
             for d in docs:
@@ -321,8 +321,12 @@ class BookingService:
             log.exception("booking messages left to the sweep")
 
     async def _emit(self, kind: str, a: dict[str, Any], **payload: Any) -> None:
-        await self.outbox.emit(f"appointment.{kind}", user_id=a["user_id"], payload=event_payload(a, **payload),
-                               dedupe_key=f"appt:{a['_id']}:{kind}")
+        await self.outbox.emit(**self._event(kind, a, **payload))
+
+    @staticmethod
+    def _event(kind: str, a: dict[str, Any], **payload: Any) -> dict[str, Any]:
+        return {"kind": f"appointment.{kind}", "user_id": a["user_id"], "payload": event_payload(a, **payload),
+                "dedupe_key": f"appt:{a['_id']}:{kind}"}
 
     async def accept_offer(self, resident: Resident, entry_id: str) -> dict[str, Any]:
         w = await self.waitlist.own_entry(resident, entry_id)
