@@ -47,8 +47,10 @@ def main() -> None:
     out = run(["bench/payments.py"])
     thr = re.search(r"throughput: (\d+) notices/s", out)
     p99 = re.search(r"p99 ([\d.]+)", out)
+    raw = re.search(r"raw writes: (\d+)/s .*÷ raw: ([\d.]+)", out)
     rows.append(("payment notices", "1 app", f"{thr.group(1)} notices/s" if thr else out[-300:],
-                 f"p99 {p99.group(1)} ms" if p99 else "?", "", ""))
+                 f"p99 {p99.group(1)} ms" if p99 else "?", "",
+                 f"raw {raw.group(1)}/s (ratio {raw.group(2)})" if raw else ""))
     print(f"machine: {machine()}")
     print("| bench | processes | rate | latency | check | database raw |\n|---|---|---|---|---|---|")
     for r in rows:

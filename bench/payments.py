@@ -8,6 +8,10 @@ a WeChat Pay attempt for each, marks each paid at the WeChat Pay stand-in withou
 then sends every order's genuine notice (AES-256-GCM, RSA-signed by the stand-in's platform key)
 ``repeats`` times, shuffled, ``c`` at a time, to ``POST /api/v1/pay/notify/wechat``. At the end
 it reads the database: every order must be paid once, with one receipt and one payment.paid event.
+
+The reference, measured in the same run just before and just after the notices (the machine is
+shared and noisy): the database's raw write rate, a journaled conditional ``update_one`` by id
+sent ``c`` at a time on a scratch collection. notices/s ÷ raw writes/s is the figure to compare.
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=200, help="orders")
     ap.add_argument("--repeats", type=int, default=3, help="times each notice is sent")
     ap.add_argument("-c", type=int, default=8, help="concurrent senders")
+    ap.add_argument("--raw-ops", type=int, default=1000, help="writes per raw-rate measurement")
     a = ap.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="zjb-bench-pay-") as tmp:
@@ -77,6 +82,26 @@ def _wait(base: str, proc: subprocess.Popen) -> None:
             pass
         time.sleep(0.2)
     raise SystemExit("serve did not become ready")
+
+
+def raw_write_rate(uri: str, concurrency: int, ops: int) -> float:
+    """Journaled conditional ``update_one`` by id, ``concurrency`` at a time, on a scratch collection."""
+    client = MongoClient(uri, journal=True)
+    col = client["payments_raw"]["rows"]
+    col.drop()
+    ids = [ObjectId() for _ in range(ops)]
+    col.insert_many([{"_id": i, "status": "pending", "amount_fen": 8000} for i in ids])
+
+    def one(i: ObjectId) -> None:
+        col.update_one({"_id": i, "status": "pending"}, {"$set": {"status": "paid"}})
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, ids))
+    rate = ops / (time.perf_counter() - t)
+    client.drop_database("payments_raw")
+    client.close()
+    return rate
 
 
 def run(base: str, data: Path, a: argparse.Namespace) -> None:
@@ -123,10 +148,12 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
         r = requests.post(base + "/api/v1/pay/notify/wechat", data=body.encode(), headers=headers, timeout=30)
         return time.perf_counter() - t, r.status_code
 
+    raw_before = raw_write_rate(uri, a.c, a.raw_ops)
     t1 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=a.c) as pool:
         results = list(pool.map(send, notices))
     wall = time.perf_counter() - t1
+    raw = (raw_before + raw_write_rate(uri, a.c, a.raw_ops)) / 2
     lat = sorted(x[0] * 1000 for x in results)
     codes = {c: sum(1 for _, x in results if x == c) for c in {x for _, x in results}}
 
@@ -140,6 +167,7 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
     print(f"setup: {a.n} orders with a WeChat Pay attempt in {setup_s:.1f} s")
     print(f"notices: {len(notices)} ({a.n} orders × {a.repeats}, shuffled), {a.c} concurrent senders")
     print(f"throughput: {len(notices) / wall:.0f} notices/s over {wall:.2f} s; answers {codes}")
+    print(f"raw writes: {raw:.0f}/s ({a.c} at a time); notices/s ÷ raw: {len(notices) / wall / raw:.3f}")
     print(f"latency ms: p50 {statistics.median(lat):.1f}  p90 {lat[int(len(lat) * 0.9) - 1]:.1f}  "
           f"p99 {lat[max(0, int(len(lat) * 0.99) - 1)]:.1f}  max {lat[-1]:.1f}")
     ok = paid == receipts == events == a.n and seqs == list(range(1, len(seqs) + 1))
