@@ -1,13 +1,14 @@
-"""Reads by key that arrive together are answered by one query.
+"""Operations that arrive together are sent to the database as one.
 
 In a storm (slots released at 08:00, hundreds of residents at once) every request checks its
-token: a read of its session and of its account, each by ``_id``. On the embedded database each
-command costs about as much as a small write, so hundreds of point reads a second are most of its
-work. A ``BatchedLookup`` collects the keys asked for in one turn of the event loop and fetches
-them with one ``$in`` query; a lone request pays one extra loop turn (microseconds), nothing else.
+token (a read of its session and of its account) and counts itself against the resident's rate
+limit (a counter upsert and a read). On the embedded database each command costs about as much
+as a small write, so hundreds of point operations a second are most of its work. A ``Batch``
+collects what is asked for in one turn of the event loop and runs it as one operation; a lone
+request pays one extra loop turn (microseconds), nothing else.
 
-A lookup is issued after it is asked for, never before, so it sees every write that finished
-before the caller asked: batching changes no read's consistency.
+Work is sent after it is asked for, never before, so a read sees every write that finished
+before the caller asked: batching changes no operation's consistency.
 """
 from __future__ import annotations
 
@@ -16,24 +17,24 @@ import copy
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
 
+T = TypeVar("T")
+R = TypeVar("R")
 K = TypeVar("K", bound=Hashable)
 
-Fetch = Callable[[list[Any]], Awaitable[dict[Any, dict[str, Any]]]]
 
-
-class BatchedLookup(Generic[K]):
-    def __init__(self, fetch: Fetch, *, max_batch: int = 500):
-        """``fetch(keys)`` returns the documents found, by key; a missing key reads as None."""
-        self._fetch = fetch
+class Batch(Generic[T, R]):
+    def __init__(self, run: Callable[[list[T]], Awaitable[list[R]]], *, max_batch: int = 500):
+        """``run(items)`` does the work of every item at once and returns their results in order."""
+        self._run_all = run
         self._max = max_batch
-        self._waiting: dict[K, list[asyncio.Future]] = {}
+        self._waiting: list[tuple[T, asyncio.Future]] = []
         self._flush_scheduled = False
         self._tasks: set[asyncio.Task] = set()
 
-    async def get(self, key: K) -> dict[str, Any] | None:
+    async def submit(self, item: T) -> R:
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
-        self._waiting.setdefault(key, []).append(fut)
+        self._waiting.append((item, fut))
         if not self._flush_scheduled:
             self._flush_scheduled = True
             loop.call_soon(self._flush)
@@ -41,28 +42,46 @@ class BatchedLookup(Generic[K]):
 
     def _flush(self) -> None:
         self._flush_scheduled = False
-        waiting, self._waiting = self._waiting, {}
-        keys = list(waiting)
-        for i in range(0, len(keys), self._max):
-            part = {k: waiting[k] for k in keys[i:i + self._max]}
-            task = asyncio.get_running_loop().create_task(self._run(part))
+        waiting, self._waiting = self._waiting, []
+        for i in range(0, len(waiting), self._max):
+            task = asyncio.get_running_loop().create_task(self._run(waiting[i:i + self._max]))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, waiting: dict[K, list[asyncio.Future]]) -> None:
+    async def _run(self, waiting: list[tuple[T, asyncio.Future]]) -> None:
         try:
-            found = await self._fetch(list(waiting))
+            results = await self._run_all([item for item, _ in waiting])
         except BaseException as e:  # noqa: BLE001 - every caller gets the failure
-            for futs in waiting.values():
-                for f in futs:
-                    if not f.done():
-                        f.set_exception(e)
+            for _, f in waiting:
+                if not f.done():
+                    f.set_exception(e)
             if not isinstance(e, Exception):
                 raise
             return
-        for key, futs in waiting.items():
-            doc = found.get(key)
-            for n, f in enumerate(futs):
-                if not f.done():
-                    # Callers may change what they get: each has its own copy.
-                    f.set_result(doc if n == 0 or doc is None else copy.deepcopy(doc))
+        for (_, f), result in zip(waiting, results, strict=True):
+            if not f.done():
+                f.set_result(result)
+
+
+class BatchedLookup(Generic[K]):
+    """Documents by key: the keys asked for together are fetched with one query."""
+
+    def __init__(self, fetch: Callable[[list[Any]], Awaitable[dict[Any, dict[str, Any]]]], *,
+                 max_batch: int = 500):
+        """``fetch(keys)`` returns the documents found, by key; a missing key reads as None."""
+        self._fetch = fetch
+        self._batch: Batch[K, dict[str, Any] | None] = Batch(self._run, max_batch=max_batch)
+
+    async def get(self, key: K) -> dict[str, Any] | None:
+        return await self._batch.submit(key)
+
+    async def _run(self, keys: list[K]) -> list[dict[str, Any] | None]:
+        found = await self._fetch(list(dict.fromkeys(keys)))
+        seen: set[K] = set()
+        out: list[dict[str, Any] | None] = []
+        for k in keys:
+            doc = found.get(k)
+            # Callers may change what they get: each has its own copy.
+            out.append(copy.deepcopy(doc) if k in seen and doc is not None else doc)
+            seen.add(k)
+        return out

@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from backend.core.batch import Batch
 from backend.db.mongo import CollectionSpec
 
 COLLECTIONS = [
@@ -26,16 +27,40 @@ COLLECTIONS = [
 class RateLimitStore:
     def __init__(self, db: AsyncDatabase):
         self._col = db["rate_limits"]
+        self._hits: Batch[tuple[str, dt.datetime], int] = Batch(self._count_hits)
 
     async def count_hit(self, counter_id: str, expires_at: dt.datetime) -> int:
-        """Add one to a counter (created on first hit) and return its new value."""
-        update = {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}}
+        """Add one to a counter (created on first hit) and return its new value. Hits arriving
+        together (a storm's requests) are counted with one write and read back with one query."""
+        return await self._hits.submit((counter_id, expires_at))
+
+    async def _count_hits(self, hits: list[tuple[str, dt.datetime]]) -> list[int]:
+        adds: dict[str, int] = {}
+        expiry: dict[str, dt.datetime] = {}
+        for counter_id, expires_at in hits:
+            adds[counter_id] = adds.get(counter_id, 0) + 1
+            expiry.setdefault(counter_id, expires_at)
+        ops = [UpdateOne({"_id": c}, {"$inc": {"n": k}, "$setOnInsert": {"expires_at": expiry[c]}}, upsert=True)
+               for c, k in adds.items()]
         try:
-            await self._col.update_one({"_id": counter_id}, update, upsert=True)
-        except DuplicateKeyError:  # two first hits raced on the upsert; the other one inserted
-            await self._col.update_one({"_id": counter_id}, update)
-        doc = await self._col.find_one({"_id": counter_id}, {"n": 1})
-        return int(doc["n"]) if doc else 1
+            await self._col.bulk_write(ops, ordered=False)
+        except BulkWriteError as e:
+            errs = e.details.get("writeErrors", [])
+            if any(w.get("code") != 11000 for w in errs):
+                raise
+            # Two first hits raced on the upsert (another process inserted): add to what is there.
+            again = [list(adds)[int(w["index"])] for w in errs]
+            await self._col.bulk_write([UpdateOne({"_id": c}, {"$inc": {"n": adds[c]}}) for c in again], ordered=False)
+        values = {d["_id"]: int(d["n"]) async for d in self._col.find({"_id": {"$in": list(adds)}}, {"n": 1})}
+        # The hits on one counter in this batch take its last values in turn, so each is judged
+        # as if it had been counted alone.
+        left = dict(adds)
+        out: list[int] = []
+        for counter_id, _ in hits:
+            total = values.get(counter_id, adds[counter_id])
+            out.append(total - left[counter_id] + 1)
+            left[counter_id] -= 1
+        return out
 
     async def counter_value(self, counter_id: str) -> int:
         doc = await self._col.find_one({"_id": counter_id}, {"n": 1})

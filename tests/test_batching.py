@@ -1,24 +1,32 @@
-"""Token checks that arrive together read their sessions and accounts with one query each (a
+"""Work that arrives together goes to the database as one operation: token checks read their
+sessions and accounts with one query each, rate-limit hits count with one write and one read (a
 release-time storm is hundreds of them at once), and each caller still gets its own answer."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 
 from bson import ObjectId
 from pymongo import AsyncMongoClient, monitoring
 
+from backend.core.store import RateLimitStore
 from backend.identity.store import SessionStore, UserStore
 from tests.support import AppServer
 
 
 class Finds(monitoring.CommandListener):
+    """The collections of the reads (``find``) and writes (``update``) sent, in order."""
+
     def __init__(self) -> None:
         self.collections: list[str] = []
+        self.updates: list[str] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name == "find":
             self.collections.append(event.command["find"])
+        elif event.command_name == "update":
+            self.updates.append(event.command["update"])
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -54,6 +62,32 @@ def test_reads_asked_for_together_are_one_query_each(server: AppServer) -> None:
             await db["users"].update_one({"_id": ids[1]}, {"$set": {"status": "disabled"}})
             assert (await users.by_id(str(ids[1])))["status"] == "disabled"
             assert finds.collections.count("users") == 2
+        finally:
+            await client.drop_database(db.name)
+            await client.close()
+
+    server.run(scenario())
+
+
+def test_rate_limit_hits_arriving_together_count_with_one_write(server: AppServer) -> None:
+    finds = Finds()
+
+    async def scenario() -> None:
+        client = AsyncMongoClient(server.config.database.uri, event_listeners=[finds], tz_aware=True)
+        db = client[f"zjb_batch_{uuid.uuid4().hex[:8]}"]
+        try:
+            store = RateLimitStore(db)
+            expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+            await store.count_hit("same", expires)  # an existing counter at 1
+            finds.collections.clear()
+            finds.updates.clear()
+            got = await asyncio.gather(*(store.count_hit("same", expires) for _ in range(30)),
+                                       *(store.count_hit(f"own-{i}", expires) for i in range(20)))
+            # Each hit is judged as if counted alone: the shared counter's hits see 2..31, once each.
+            assert sorted(got[:30]) == list(range(2, 32)) and got[30:] == [1] * 20
+            assert finds.updates == ["rate_limits"] and finds.collections == ["rate_limits"]
+            assert (await db["rate_limits"].find_one({"_id": "same"}))["n"] == 31
+            assert await store.count_hit("same", expires) == 32
         finally:
             await client.drop_database(db.name)
             await client.close()
