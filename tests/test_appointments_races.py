@@ -101,6 +101,50 @@ def test_crash_after_claim_is_finished_by_the_reconciler(api: Api, server: AppSe
     assert _slot(server, sid)["booked"] == 1
 
 
+def test_crash_between_the_message_and_booked_sends_the_message_once(api: Api, server: AppServer, clock) -> None:
+    b = make_bookable(api, capacity=2, services=1)
+    day = day_ahead(server, 2)
+    open_day(api, b, day)
+    sid = slots(api, b, day)[0]["id"]
+    (r,) = verified(api)
+
+    async def crash(step: str) -> None:
+        if step == "after_announce":
+            raise RuntimeError("simulated crash")
+    server.ctx.service("appointments").fault_hook = crash
+    try:
+        assert_error(book(api, r.access_token, sid), 500, "internal_error")
+    finally:
+        server.ctx.service("appointments").fault_hook = None
+    appt = server.run(server.ctx.db["appointments"].find_one({"user_id": r.id}))
+    assert appt["status"] == "pending" and _slot(server, sid)["claims"] == [appt["_id"]]
+
+    def booked_messages() -> int:
+        return server.run(server.ctx.db["outbox"].count_documents(
+            {"kind": "appointment.booked", "payload.appointment_id": str(appt["_id"])}))
+    assert booked_messages() == 1  # written before the crash: the place was already taken
+    clock.advance(seconds=31)
+    server.run(server.ctx.service("appointments").sweep())
+    done = server.run(server.ctx.db["appointments"].find_one({"_id": appt["_id"]}))
+    assert done["status"] == "booked" and done["notes"] == [] and booked_messages() == 1
+
+
+def test_a_booking_is_settled_by_its_own_writes(api: Api, server: AppServer) -> None:
+    """Message first, then one write to booked with nothing left for the sweep until the first reminder."""
+    b = make_bookable(api, capacity=2, services=1)
+    day = day_ahead(server, 2)
+    open_day(api, b, day)
+    s = slots(api, b, day)[0]
+    (r,) = verified(api)
+    a = book(api, r.access_token, s["id"]).json()
+    doc = server.run(server.ctx.db["appointments"].find_one({"_id": ObjectId(a["id"])}))
+    start = dt.datetime.fromisoformat(s["start"])
+    assert doc["status"] == "booked" and doc["notes"] == [] and doc["v"] == 1
+    assert doc["due_at"] == start - dt.timedelta(minutes=max(doc["reminders"]))
+    assert server.run(server.ctx.db["outbox"].count_documents(
+        {"kind": "appointment.booked", "payload.appointment_id": a["id"]})) == 1
+
+
 def test_crash_before_claim_is_undone_and_frees_the_person(api: Api, server: AppServer, clock) -> None:
     b = make_bookable(api, capacity=1, services=1)
     day = day_ahead(server, 2)

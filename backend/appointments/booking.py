@@ -202,14 +202,32 @@ class BookingService:
         await self._fault("after_claim")
         if not placed:
             return
-        # 3. pending → booked, with the message to send
-        booked = await self._mark_booked([r.doc for r in placed], now)
+        # 3. the message, then pending → booked, settled (see ``_announce_first``)
+        docs = [r.doc for r in placed]
+        first = self._announce_first(docs)
+        if first:
+            await self.outbox.emit_many([self._event("booked", d) for d in docs])
+            await self._fault("after_announce")
+        booked = await self._mark_booked(docs, now, announced=first)
         for r, doc in zip(placed, booked, strict=True):
             if doc is None:
                 r.reply(error=errors.ServiceUnavailable("预约未完成，请重试"))
             else:
                 r.reply(doc)
-        self._announce_soon([d for d in booked if d is not None])
+        if not first:
+            self._announce_soon([d for d in booked if d is not None])
+
+    def _announce_first(self, docs: list[dict[str, Any]]) -> bool:
+        """Whether the booked message may be written before pending → booked, saving the write
+        that would otherwise clear the message's note afterwards. It may when the places were
+        taken well inside the pending timeout: the sweep looks at a pending booking only after
+        that timeout, and a booking whose place is taken by then is finished, never abandoned,
+        so the message is true whatever happens next (a crash: the sweep finishes it, its
+        message deduplicated). A group that stalled that long takes the path that cannot
+        announce an abandoned booking: booked first with the message noted, then sent."""
+        limit = dt.timedelta(seconds=self.cfg.pending_timeout_seconds / 2)
+        now = self.clock.now()
+        return all(now < d["created_at"] + limit for d in docs)
 
     async def _book_held(self, resident: Resident, slot_id: str, waitlist: dict[str, Any]) -> dict[str, Any]:
         """A booking through a waitlist offer: the place is the offer's hold, not a free one."""
@@ -269,16 +287,21 @@ class BookingService:
         return errors.Conflict(f"您已有 {self.cfg.max_open} 个未办理的预约，请办理或取消后再预约",
                                code="too_many_open", details={"limit": self.cfg.max_open})
 
-    async def _mark_booked(self, docs: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any] | None]:
+    async def _mark_booked(self, docs: list[dict[str, Any]], now: dt.datetime,
+                           announced: bool = False) -> list[dict[str, Any] | None]:
         """Step 3 for bookings holding a place; None for one the reconciler abandoned meanwhile
-        (only after a stall longer than the pending timeout), whose place is then given back."""
+        (only after a stall longer than the pending timeout), whose place is then given back.
+        Unless their message is ``announced`` already, it is noted for the sweep to send."""
         by_start: dict[dt.datetime, list[dict[str, Any]]] = {}
         for d in docs:
             by_start.setdefault(d["start"], []).append(d)
         done: dict[ObjectId, dict[str, Any]] = {}
         for start, same in by_start.items():
             reminders = lifecycle.reminders_ahead(self.cfg, start, now)
-            fields = {"updated_at": now, "at.booked": now, "due_at": now, "notes": ["booked"], "reminders": reminders}
+            notes = [] if announced else ["booked"]
+            due = lifecycle.next_due({**same[0], "status": "booked", "notes": notes, "reminders": reminders}, now,
+                                     self.cfg)
+            fields = {"updated_at": now, "at.booked": now, "due_at": due, "notes": notes, "reminders": reminders}
             ids = [d["_id"] for d in same]
             n = await self.store.mark_booked(ids, fields)
             ok = set(ids) if n == len(ids) else {i for i, s in (await self.store.statuses(ids)).items()
@@ -286,7 +309,7 @@ class BookingService:
             for d in same:
                 if d["_id"] in ok:
                     done[d["_id"]] = {**d, "status": "booked", "updated_at": now,
-                                      "at": {**d.get("at", {}), "booked": now}, "due_at": now, "notes": ["booked"],
+                                      "at": {**d.get("at", {}), "booked": now}, "due_at": due, "notes": notes,
                                       "reminders": reminders, "v": d.get("v", 0) + 1}
         out: list[dict[str, Any] | None] = []
         for d in docs:
