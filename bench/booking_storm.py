@@ -55,12 +55,13 @@ def _post(s: requests.Session, base: str, path: str, body: dict, token: str | No
     return s.post(base + path, data=json.dumps(body).encode(), headers=h, timeout=120)
 
 
-def start_system(db_uri: str, db_name: str, workdir: Path, processes: int = 1) -> tuple[subprocess.Popen, str]:
+def start_system(db_uri: str, db_name: str, workdir: Path, processes: int = 1,
+                 workers: bool = True) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZJB_")},
            "ZJB_DATABASE_URI": db_uri, "ZJB_DATABASE_NAME": db_name,
            "ZJB_RATELIMIT_LOGIN_PER_IP_PER_MINUTE": "1000000", "ZJB_RATELIMIT_REALNAME_PER_IP_PER_MINUTE": "1000000",
-           "ZJB_LOGGING_LEVEL": "WARNING"}
+           "ZJB_LOGGING_LEVEL": "WARNING", "ZJB_WORKERS_ENABLED": "true" if workers else "false"}
     proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(workdir),
                              "--processes", str(processes)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -221,6 +222,33 @@ def check(base: str, mgr: str, hall_id: str, day: str, ok: int) -> tuple[int, in
     return overbooked, mismatch
 
 
+SECTIONS = ("queries", "getmore", "insert", "update", "remove", "commands")
+
+
+def db_top(uri: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """The database's own accounting (``top``): per collection and kind of operation, (count, µs)."""
+    from pymongo import MongoClient
+    with MongoClient(uri) as c:
+        totals = c.admin.command("top")["totals"]
+    return {(ns, sec): (v[sec]["count"], v[sec]["time"]) for ns, v in totals.items() if isinstance(v, dict)
+            for sec in SECTIONS if sec in v}
+
+
+def print_top(before: dict, after: dict, bookings: int) -> None:
+    """Where the database's time went during the storm, per booking."""
+    rows = []
+    for key, (n, us) in after.items():
+        n0, us0 = before.get(key, (0, 0))
+        if n > n0:
+            rows.append((us - us0, n - n0, key))
+    rows.sort(reverse=True)
+    total = sum(r[0] for r in rows) or 1
+    print(f"  database time during the storm, by collection and operation (per booking; {total / 1000:.0f} ms in all):")
+    for us, n, (ns, sec) in rows[:12]:
+        print(f"    {ns.split('.', 1)[-1]:<22} {sec:<9} {n / bookings:6.2f} ops  {us / bookings / 1000:6.2f} ms"
+              f"  {us / total * 100:5.1f} %")
+
+
 def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
               pids: tuple[int | None, int | None] = (None, None)) -> dict[str, float]:
     tokens = make_residents(base, args.residents + args.singles)
@@ -230,8 +258,10 @@ def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
     one = singles(base, tokens[args.residents:], slot_ids) if args.singles else []
     db_pid, app_pid = pids
     cpu0 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
+    top0 = db_top(db_uri) if args.top else {}
     lat, codes, wall = storm(base, tokens[:args.residents], slot_ids)
     cpu1 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
+    top1 = db_top(db_uri) if args.top else {}
     ok, full = codes.count(201), codes.count(409)
     overbooked, mismatch = check(base, mgr, hall_id, day, ok + len(one))
     raw_cpu0 = cpu_seconds(db_pid) if db_pid else 0.0
@@ -258,6 +288,8 @@ def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
         print(f"  CPU per booking during the storm: database {r['db_cpu']:.1f} ms, "
               f"app (with its workers) {(cpu1[1] - cpu0[1]) / ok * 1000:.1f} ms; database per raw update "
               f"{r['raw_cpu']:.1f} ms (booking ÷ raw: {r['db_cpu'] / r['raw_cpu']:.2f})")
+    if args.top and ok:
+        print_top(top0, top1, ok)
     if one:
         print(f"  one booking at a time ({len(one)}): p50 {r['single_p50']:.1f} ms, mean {r['single_mean']:.1f} ms")
     return r
@@ -273,6 +305,9 @@ def main() -> int:
     ap.add_argument("--slot-minutes", type=int, default=60)
     ap.add_argument("--same-slot", action="store_true", help="everyone books the same slot")
     ap.add_argument("--raw-ops", type=int, default=2000)
+    ap.add_argument("--no-workers", action="store_true",
+                    help="no background workers (the storm without message delivery beside it)")
+    ap.add_argument("--top", action="store_true", help="where the database spent its time during the storm")
     ap.add_argument("--processes", type=int, default=1, help="app processes (serve --processes N)")
     ap.add_argument("--sizes", help="existing bookings to seed first, e.g. 1000,10000,100000")
     ap.add_argument("--singles", type=int, default=0, help="bookings one at a time before each storm")
@@ -297,7 +332,8 @@ def main() -> int:
             db_name = f"storm_{uuid.uuid4().hex[:6]}"
         base = args.url
         if not base:
-            proc, base = start_system(db_uri, db_name, Path(tmp.name) / "data", args.processes)
+            proc, base = start_system(db_uri, db_name, Path(tmp.name) / "data", args.processes,
+                                      workers=not args.no_workers)
             time.sleep(3 if args.processes > 1 else 0)  # every app process up
         print(f"machine: {machine()}")
         sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [0]
