@@ -9,6 +9,7 @@ out. Both are found through the ``(status, deliver_after)`` index, never by scan
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -208,11 +209,36 @@ class ConsentStore:
         await self._col.update_one({"user_id": user_id, "key": key},
                                    {"$inc": {"remaining": 1}, "$set": {"updated_at": now}}, upsert=True)
 
-    async def take(self, user_id: str, key: str) -> bool:
-        """Use one consent, if one is left."""
-        res = await self._col.update_one({"user_id": user_id, "key": key, "remaining": {"$gt": 0}},
-                                         {"$inc": {"remaining": -1}})
-        return res.modified_count == 1
+    async def take_many(self, wants: list[tuple[str, str]]) -> list[bool]:
+        """Use one consent for each (user, key), if one is left; by position, whether it was. One
+        write and at most one read per round (a second round only for a pair wanted again)."""
+        out = [False] * len(wants)
+        pending = list(range(len(wants)))
+        while pending:
+            first: dict[tuple[str, str], int] = {}
+            again: list[int] = []
+            for i in pending:
+                if wants[i] in first:
+                    again.append(i)
+                else:
+                    first[wants[i]] = i
+            stamp = uuid.uuid4().hex
+            res = await self._col.bulk_write(
+                [UpdateOne({"user_id": u, "key": k, "remaining": {"$gt": 0}},
+                           {"$inc": {"remaining": -1}, "$set": {"taken_by": stamp}}) for u, k in first],
+                ordered=False)
+            if res.modified_count == len(first):
+                taken = set(first)
+            elif res.modified_count == 0:
+                taken = set()
+            else:
+                users = list({u for u, _ in first})
+                taken = {(d["user_id"], d["key"]) async for d in
+                         self._col.find({"user_id": {"$in": users}, "taken_by": stamp}, {"user_id": 1, "key": 1})}
+            for pair, i in first.items():
+                out[i] = pair in taken
+            pending = [i for i in again if wants[i] in taken]  # none left where none was taken now
+        return out
 
     async def give_back(self, user_id: str, key: str) -> None:
         await self._col.update_one({"user_id": user_id, "key": key}, {"$inc": {"remaining": 1}})

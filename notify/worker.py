@@ -178,15 +178,19 @@ class Deliverer:
             for m, _ in candidates:
                 outcomes[m["_id"]].retry = type(e).__name__
             return
+        reachable = []
         for m, (key, template_id) in candidates:
-            o = outcomes[m["_id"]]
             user = users.get(m["user_id"])
             if user is None or not user.openid:
-                o.sets.update({"channels.wechat": "skipped", "wechat_reason": "no_user"})
-            elif not await self.consent.take(m["user_id"], key):
-                o.sets.update({"channels.wechat": "skipped", "wechat_reason": "no_consent"})
+                outcomes[m["_id"]].sets.update({"channels.wechat": "skipped", "wechat_reason": "no_user"})
             else:
-                pushes.append((m, key, template_id, user.openid))
+                reachable.append((m, key, template_id, user.openid))
+        consented = await self.consent.take_many([(m["user_id"], key) for m, key, *_ in reachable])
+        for push_args, ok in zip(reachable, consented, strict=True):
+            if ok:
+                pushes.append(push_args)
+            else:
+                outcomes[push_args[0]["_id"]].sets.update({"channels.wechat": "skipped", "wechat_reason": "no_consent"})
         if not pushes:
             return
         claim = pushes[0][0]["claim"]

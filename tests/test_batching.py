@@ -1,6 +1,7 @@
 """Work that arrives together goes to the database as one operation: token checks read their
 sessions and accounts with one query each, rate-limit hits count with one write and one read (a
-release-time storm is hundreds of them at once), and each caller still gets its own answer."""
+release-time storm is hundreds of them at once), a batch of messages takes its push consents with
+one write, and each caller still gets its own answer."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +13,7 @@ from pymongo import AsyncMongoClient, monitoring
 
 from backend.core.store import RateLimitStore
 from backend.identity.store import SessionStore, UserStore
+from notify.store import ConsentStore
 from tests.support import AppServer
 
 
@@ -88,6 +90,34 @@ def test_rate_limit_hits_arriving_together_count_with_one_write(server: AppServe
             assert finds.updates == ["rate_limits"] and finds.collections == ["rate_limits"]
             assert (await db["rate_limits"].find_one({"_id": "same"}))["n"] == 31
             assert await store.count_hit("same", expires) == 32
+        finally:
+            await client.drop_database(db.name)
+            await client.close()
+
+    server.run(scenario())
+
+
+def test_push_consents_for_a_batch_of_messages_are_taken_with_one_write(server: AppServer) -> None:
+    finds = Finds()
+
+    async def scenario() -> None:
+        client = AsyncMongoClient(server.config.database.uri, event_listeners=[finds], tz_aware=True)
+        db = client[f"zjb_batch_{uuid.uuid4().hex[:8]}"]
+        try:
+            store = ConsentStore(db)
+            await db["subscriptions"].insert_many([{"user_id": "a", "key": "case", "remaining": 2},
+                                                   {"user_id": "b", "key": "case", "remaining": 0},
+                                                   {"user_id": "c", "key": "case", "remaining": 1},
+                                                   {"user_id": "c", "key": "booking", "remaining": 1}])
+            finds.updates.clear()
+            wants = [("a", "case"), ("b", "case"), ("c", "case"), ("a", "case"), ("d", "case"), ("a", "case"),
+                     ("c", "booking")]
+            assert await store.take_many(wants) == [True, False, True, True, False, False, True]
+            # One write for the first of each pair, one more for a pair wanted again (and again).
+            assert finds.updates == ["subscriptions"] * 3
+            left = {(d["user_id"], d["key"]): d["remaining"] async for d in db["subscriptions"].find()}
+            assert left == {("a", "case"): 0, ("b", "case"): 0, ("c", "case"): 0, ("c", "booking"): 0}
+            assert await store.take_many([]) == []
         finally:
             await client.drop_database(db.name)
             await client.close()
