@@ -29,7 +29,6 @@ OUTBOX_COLLECTIONS = [
         "outbox",
         indexes=(
             IndexModel([("status", ASCENDING), ("deliver_after", ASCENDING)]),
-            IndexModel([("user_id", ASCENDING), ("created_at", ASCENDING)]),
             IndexModel([("dedupe_key", ASCENDING)], unique=True,
                        partialFilterExpression={"dedupe_key": {"$type": "string"}}),
             IndexModel([("ref", ASCENDING)], sparse=True),
@@ -41,6 +40,7 @@ OUTBOX_COLLECTIONS = [
                            "payload": {"bsonType": "object"}},
         }},
         doc="Events to deliver to people (subscribe message, inbox, SMS), with delivery state.",
+        obsolete_indexes=("user_id_1_created_at_1",),
     ),
 ]
 

@@ -180,3 +180,21 @@ def test_messages_not_sent_yet_can_be_withdrawn_by_what_they_are_about(api: Api,
     assert server.run(emit_and_withdraw()) == 2
     rows = {(m["ref"], m["status"]) for m in outbox_rows(server, r.id)}
     assert rows == {("appointment:a1", "skipped"), ("appointment:a2", "pending")}
+
+
+def test_an_index_nothing_reads_is_dropped_at_start_up(server: AppServer) -> None:
+    """An earlier version's outbox index (by resident and time) is dropped when the schema is
+    ensured, so no outbox write keeps paying for it; the indexes in use stay."""
+    from pymongo import ASCENDING
+
+    from backend.db.mongo import ensure_schema
+    from notify.store import COLLECTIONS
+
+    col = server.ctx.db["outbox"]
+    server.run(col.create_index([("user_id", ASCENDING), ("created_at", ASCENDING)]))
+    assert "user_id_1_created_at_1" in server.run(col.index_information())
+    server.run(ensure_schema(server.ctx.db, COLLECTIONS))
+    names = set(server.run(col.index_information()))
+    assert "user_id_1_created_at_1" not in names
+    assert {"status_1_deliver_after_1", "dedupe_key_1", "ref_1"} <= names
+    server.run(ensure_schema(server.ctx.db, COLLECTIONS))  # again: nothing to drop, no error

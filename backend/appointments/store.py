@@ -24,9 +24,9 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, drop_indexes
 
 APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned")
 # Appointments whose place in the slot stays taken. A claim of any other status is released.
@@ -562,15 +562,7 @@ class AppointmentStore:
         dropped = []
         for name, indexes in OBSOLETE_INDEXES.items():
             col = getattr(self, {"appointments": "_appointments", "appt_slots": "_slots"}[name])
-            present = set((await col.index_information()).keys())
-            for index in indexes:
-                if index in present:
-                    try:
-                        await col.drop_index(index)
-                    except OperationFailure as e:
-                        if e.code != 27:  # IndexNotFound: another process dropped it first
-                            raise
-                    dropped.append(f"{name}.{index}")
+            dropped += [f"{name}.{index}" for index in await drop_indexes(col, indexes)]
         return dropped
 
     async def old_format_appointments(self) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
@@ -27,6 +28,9 @@ class CollectionSpec:
     validator: dict[str, Any] | None = None
     doc: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # Indexes earlier versions created that nothing reads any more: dropped at start-up, so that
+    # no write keeps paying for them (on SecantusDB every write rewrites every index entry).
+    obsolete_indexes: tuple[str, ...] = ()
 
 
 def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool = True) -> AsyncMongoClient:
@@ -61,7 +65,26 @@ async def ensure_schema(db: AsyncDatabase, specs: Iterable[CollectionSpec]) -> N
             await db.command({"collMod": spec.name, "validator": spec.validator, "validationLevel": "strict"})
         if spec.indexes:
             await db[spec.name].create_indexes(list(spec.indexes))
+        if spec.obsolete_indexes:
+            dropped = await drop_indexes(db[spec.name], spec.obsolete_indexes)
+            if dropped:
+                log.info("obsolete indexes dropped", extra={"collection": spec.name, "indexes": dropped})
     log.info("schema ensured", extra={"collections": len(list(specs)) if isinstance(specs, (list, tuple)) else None})
+
+
+async def drop_indexes(col: AsyncCollection, names: Iterable[str]) -> list[str]:
+    """Drop those of ``names`` the collection still has; the names dropped."""
+    present = set((await col.index_information()).keys())
+    dropped = []
+    for name in names:
+        if name in present:
+            try:
+                await col.drop_index(name)
+            except OperationFailure as e:
+                if e.code != 27:  # IndexNotFound: another process dropped it first
+                    raise
+            dropped.append(name)
+    return dropped
 
 
 async def in_transaction(client: AsyncMongoClient, fn: Any) -> Any:
