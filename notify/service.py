@@ -8,8 +8,9 @@ from backend.config import NotifyConfig
 from backend.core import errors
 from backend.core.access import Resident
 from backend.core.clock import Clock
+from backend.core.ids import object_id
 from notify.messages import TEMPLATE_TITLES
-from notify.store import ConsentStore, InboxStore, StaffAlertStore, object_id
+from notify.store import ConsentStore, InboxStore, StaffAlertStore
 
 
 class NotifyService:

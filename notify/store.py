@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -58,15 +57,6 @@ COLLECTIONS = [
                                                       partialFilterExpression={"dedupe_key": {"$type": "string"}})),
                    doc="Alerts for staff (supervision deadlines, rectification orders)."),
 ]
-
-
-def object_id(value: Any) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
 
 
 class OutboxStore:

@@ -11,12 +11,12 @@ import datetime as dt
 from typing import Any, Awaitable, Callable, TypeVar
 
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import TZ
+from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec, count_by, in_transaction
 
 T = TypeVar("T")
@@ -143,14 +143,6 @@ COLLECTIONS = [
                        "(非税收入项目编码), for clearing (清分)."),
 ]
 
-
-def oid(value: Any) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    try:
-        return ObjectId(value) if value else None
-    except (InvalidId, TypeError):
-        return None
 
 
 def _page(docs: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], str | None]:

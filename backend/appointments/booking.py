@@ -34,12 +34,13 @@ from backend.appointments import lifecycle
 from backend.appointments.common import Names, StaffAudit, appointment_view, event_payload, qr_png_base64
 from backend.appointments.queue import ticket_view
 from backend.appointments.rules import BookingRules
-from backend.appointments.store import AppointmentStore, KeyTaken, oid
+from backend.appointments.store import AppointmentStore, KeyTaken
 from backend.appointments.waitlist import WaitlistService
 from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.access import Resident, access_own, access_realname
 from backend.core.clock import Clock, iso
+from backend.core.ids import object_id as oid
 from notify.outbox import Outbox
 
 log = logging.getLogger("zjb.appointments")

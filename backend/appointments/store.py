@@ -21,11 +21,11 @@ from collections import Counter
 from typing import Any
 
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec, drop_indexes
 
 APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned")
@@ -112,12 +112,6 @@ OBSOLETE_INDEXES = {
     "appt_slots": ("date_1",),
 }
 
-
-def oid(value: Any) -> ObjectId | None:
-    try:
-        return ObjectId(value) if isinstance(value, (str, ObjectId)) else None
-    except (InvalidId, TypeError):
-        return None
 
 
 # The person rules, as the first letter of their key: same slot, per day, per service per day,

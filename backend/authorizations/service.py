@@ -16,11 +16,12 @@ from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.authorizations.codes import IdentityCodes, qr_png_base64
-from backend.authorizations.store import GrantStore, object_id
+from backend.authorizations.store import GrantStore
 from backend.config import AuthorizationsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_realname, access_staff_role
 from backend.core.clock import Clock
+from backend.core.ids import object_id
 from backend.identity.idnumber import mask_name
 
 FILERS = ("clerk",)   # staff who file cases at the window may be named as 帮办员

@@ -7,6 +7,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
 COLLECTIONS = [
@@ -22,12 +23,6 @@ COLLECTIONS = [
     }}, doc="Residents' grants to a member of staff or another resident to act for them (帮办代办)."),
 ]
 
-
-def object_id(value: Any) -> ObjectId | None:
-    try:
-        return ObjectId(value) if isinstance(value, str) and len(value) == 24 else None
-    except Exception:  # noqa: BLE001 - not an id: not found
-        return None
 
 
 class GrantStore:

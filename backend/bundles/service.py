@@ -23,11 +23,12 @@ from typing import Any
 from bson import ObjectId
 
 from backend.audit.service import AuditLog, staff_actor
-from backend.bundles.store import BundleStore, object_id
+from backend.bundles.store import BundleStore
 from backend.config import BundlesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
+from backend.core.ids import object_id
 from backend.core.labels import BUNDLE_STATUS
 from backend.core.schema import validate
 

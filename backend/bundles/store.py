@@ -8,6 +8,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
 COLLECTIONS = [
@@ -28,12 +29,6 @@ COLLECTIONS = [
     CollectionSpec("bundle_counters", doc="Per-day serial numbers of bundles (一件事编号)."),
 ]
 
-
-def object_id(value: Any) -> ObjectId | None:
-    try:
-        return ObjectId(value) if isinstance(value, str) and len(value) == 24 else None
-    except Exception:  # noqa: BLE001 - not an id: not found
-        return None
 
 
 class BundleStore:

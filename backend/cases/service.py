@@ -19,12 +19,13 @@ from backend.cases import materials as case_materials
 from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.rules import rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
-from backend.cases.store import OPEN, AlreadyRated, CaseStore, object_id
+from backend.cases.store import OPEN, AlreadyRated, CaseStore
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
+from backend.core.ids import object_id
 from notify.messages import CASE_STATUS
 from notify.outbox import Outbox
 

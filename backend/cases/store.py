@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec, count_by
 
 STATUSES = ["submitted", "accepted", "in_review", "approved", "rejected", "correction_requested", "completed",
@@ -55,14 +55,6 @@ _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 class AlreadyRated(Exception):
     """The case has a rating already (the unique index on ``application_id`` said so)."""
 
-
-def object_id(value: Any) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
 
 
 class CaseStore:

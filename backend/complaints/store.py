@@ -13,6 +13,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
 STATUSES = ["received", "assigned", "replied", "closed"]
@@ -37,14 +38,6 @@ COLLECTIONS = [
     CollectionSpec("complaint_counters", doc="Per-day serial numbers of complaints (工单号)."),
 ]
 
-
-def object_id(value: Any) -> ObjectId | None:
-    if isinstance(value, ObjectId):
-        return value
-    try:
-        return ObjectId(value) if isinstance(value, str) and len(value) == 24 else None
-    except Exception:  # noqa: BLE001 - anything that is not an id is simply not found
-        return None
 
 
 class ComplaintStore:

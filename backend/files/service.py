@@ -31,7 +31,8 @@ from backend.config import FilesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own
 from backend.core.clock import Clock
-from backend.files.store import FileStore, oid
+from backend.core.ids import object_id as oid
+from backend.files.store import FileStore
 
 log = logging.getLogger("zjb.files")
 

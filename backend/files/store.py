@@ -13,12 +13,12 @@ from typing import Any
 
 from bson import ObjectId
 from bson.binary import Binary
-from bson.errors import InvalidId
 from gridfs import AsyncGridFSBucket, NoFile
 from gridfs.asynchronous.grid_file import AsyncGridOut
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec
 
 BUCKET = "file_blobs"
@@ -93,12 +93,6 @@ class BlobWriter:
         self._pending.clear()
         await self._chunks.delete_many({"files_id": self.id})
 
-
-def oid(value: Any) -> ObjectId | None:
-    try:
-        return ObjectId(value) if isinstance(value, (str, ObjectId)) else None
-    except (InvalidId, TypeError):
-        return None
 
 
 class FileStore:

@@ -27,13 +27,14 @@ from backend.config import LicencesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
+from backend.core.ids import object_id as oid
 from backend.core.pdf import qr_png
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.core.signing import Ed25519Signer, check_code_for
 from backend.identity.verified import VerifiedIdentities
 from backend.licences.library import LibraryLicence, LicenceLibrary
 from backend.licences.pdf import render_pdf
-from backend.licences.store import LicenceStore, oid
+from backend.licences.store import LicenceStore
 from backend.licences.types import TYPES, type_name
 
 log = logging.getLogger("zjb.licences")

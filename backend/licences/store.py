@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any
 
 from bson import ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec, count_by
 
 COLLECTIONS = [
@@ -37,12 +37,6 @@ COLLECTIONS = [
                    doc="Each query of the e-licence library: for whom, when, why, and what came back."),
 ]
 
-
-def oid(value: Any) -> ObjectId | None:
-    try:
-        return ObjectId(value) if isinstance(value, (str, ObjectId)) else None
-    except (InvalidId, TypeError):
-        return None
 
 
 class LicenceStore:
