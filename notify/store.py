@@ -16,9 +16,9 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
-from backend.db.mongo import CollectionSpec, count_by
+from backend.db.mongo import CollectionSpec, count_by, duplicate_key_errors, insert_once
 
 PENDING, SENDING, DELIVERED, FAILED, SKIPPED = "pending", "sending", "delivered", "failed", "skipped"
 STATES = (PENDING, SENDING, DELIVERED, FAILED, SKIPPED)
@@ -65,11 +65,7 @@ class OutboxStore:
 
     async def add(self, doc: dict[str, Any], session: Any = None) -> bool:
         """Insert a message; False when its ``dedupe_key`` is already there."""
-        try:
-            await self._col.insert_one(doc, session=session)
-        except DuplicateKeyError:
-            return False
-        return True
+        return await insert_once(self._col, doc, session)
 
     async def add_many(self, docs: list[dict[str, Any]]) -> list[bool]:
         """Insert messages in one write; by position, False for one whose ``dedupe_key`` is already there."""
@@ -78,10 +74,7 @@ class OutboxStore:
         try:
             await self._col.insert_many(docs, ordered=False)
         except BulkWriteError as e:
-            errs = e.details.get("writeErrors", [])
-            if any(w.get("code") != 11000 for w in errs):
-                raise
-            refused = {int(w["index"]) for w in errs}
+            refused = {int(w["index"]) for w in duplicate_key_errors(e)}
             return [i not in refused for i in range(len(docs))]
         return [True] * len(docs)
 
@@ -167,8 +160,7 @@ class InboxStore:
         try:
             await self._col.insert_many(docs, ordered=False)
         except BulkWriteError as e:
-            if any(err.get("code") != 11000 for err in e.details.get("writeErrors", [])):
-                raise
+            duplicate_key_errors(e)  # delivered before: the inbox row's id is the message's
 
     async def page(self, user_id: str, *, unread: bool | None, before: ObjectId | None,
                    limit: int) -> list[dict[str, Any]]:
@@ -240,11 +232,7 @@ class StaffAlertStore:
 
     async def add(self, doc: dict[str, Any], session: Any = None) -> bool:
         """False when an alert with the same ``dedupe_key`` was already raised."""
-        try:
-            await self._col.insert_one(doc, session=session)
-        except DuplicateKeyError:
-            return False
-        return True
+        return await insert_once(self._col, doc, session)
 
     async def latest(self, limit: int) -> list[dict[str, Any]]:
         return await self._col.find({}).sort("created_at", DESCENDING).limit(limit).to_list(limit)

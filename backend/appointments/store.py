@@ -26,7 +26,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from backend.core.ids import object_id as oid
-from backend.db.mongo import CollectionSpec, drop_indexes
+from backend.db.mongo import CollectionSpec, drop_indexes, duplicate_key_errors
 
 APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned")
 # Appointments whose place in the slot stays taken. A claim of any other status is released.
@@ -227,8 +227,7 @@ class AppointmentStore:
             try:
                 await self._slots.insert_many(new, ordered=False)
             except BulkWriteError as e:  # another process inserted some of them at the same instant
-                if any(w.get("code") != 11000 for w in e.details.get("writeErrors", [])):
-                    raise
+                duplicate_key_errors(e)
         ops: list[UpdateOne] = []
         for slot_id, fields in changed:
             ops.append(UpdateOne({"_id": slot_id}, [{"$set": {
@@ -349,10 +348,7 @@ class AppointmentStore:
         try:
             await self._appointments.insert_many(docs, ordered=False)
         except BulkWriteError as e:
-            errs = e.details.get("writeErrors", [])
-            if any(w.get("code") != 11000 for w in errs):
-                raise
-            return {int(w["index"]): _taken(w) for w in errs}
+            return {int(w["index"]): _taken(w) for w in duplicate_key_errors(e)}
         return {}
 
     async def delete_pending(self, appt_ids: list[ObjectId]) -> None:

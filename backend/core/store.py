@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from backend.core.batch import Batch
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, duplicate_key_errors
 
 COLLECTIONS = [
     CollectionSpec("rate_limits", indexes=(IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),),
@@ -45,11 +45,9 @@ class RateLimitStore:
         try:
             await self._col.bulk_write(ops, ordered=False)
         except BulkWriteError as e:
-            errs = e.details.get("writeErrors", [])
-            if any(w.get("code") != 11000 for w in errs):
-                raise
             # Two first hits raced on the upsert (another process inserted): add to what is there.
-            again = [list(adds)[int(w["index"])] for w in errs]
+            counters = list(adds)
+            again = [counters[int(w["index"])] for w in duplicate_key_errors(e)]
             await self._col.bulk_write([UpdateOne({"_id": c}, {"$inc": {"n": adds[c]}}) for c in again], ordered=False)
         values = {d["_id"]: int(d["n"]) async for d in self._col.find({"_id": {"$in": list(adds)}}, {"n": 1})}
         # The hits on one counter in this batch take its last values in turn, so each is judged

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from backend.core.clock import UTC
 
@@ -70,6 +70,24 @@ async def ensure_schema(db: AsyncDatabase, specs: Iterable[CollectionSpec]) -> N
             if dropped:
                 log.info("obsolete indexes dropped", extra={"collection": spec.name, "indexes": dropped})
     log.info("schema ensured", extra={"collections": len(list(specs)) if isinstance(specs, (list, tuple)) else None})
+
+
+def duplicate_key_errors(e: BulkWriteError) -> list[dict[str, Any]]:
+    """The write errors of an unordered bulk write when every one is a duplicate key (11000), by
+    the index of the operation refused; any other error is raised again."""
+    errs = e.details.get("writeErrors", [])
+    if any(w.get("code") != 11000 for w in errs):
+        raise e
+    return errs
+
+
+async def insert_once(col: AsyncCollection, doc: dict[str, Any], session: Any = None) -> bool:
+    """Insert ``doc``; False when a unique index (a dedupe key) already holds its like."""
+    try:
+        await col.insert_one(doc, session=session)
+    except DuplicateKeyError:
+        return False
+    return True
 
 
 async def drop_indexes(col: AsyncCollection, names: Iterable[str]) -> list[str]:
