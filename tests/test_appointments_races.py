@@ -1,7 +1,9 @@
 """Concurrency and crashes: exact counts, no overbooking, no double booking, reconciled state."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from bson import ObjectId
@@ -25,6 +27,22 @@ def _storm(api_base: str, calls: list[tuple[str, str]]) -> list:
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(one, calls))
 
+
+
+@contextlib.contextmanager
+def crash_at(server: AppServer, step: str, *, once: bool = False) -> Iterator[None]:
+    """The appointments service dies (raises) at ``step`` of its writes — every time, or ``once``."""
+    crashes = {"n": 0}
+
+    async def crash(name: str) -> None:
+        if name == step and not (once and crashes["n"]):
+            crashes["n"] += 1
+            raise RuntimeError("simulated crash")
+    server.ctx.service("appointments").fault_hook = crash
+    try:
+        yield
+    finally:
+        server.ctx.service("appointments").fault_hook = None
 
 def test_many_residents_on_one_slot_never_overbook(api: Api, server: AppServer) -> None:
     b = make_bookable(api, capacity=5, services=1)
@@ -75,14 +93,8 @@ def test_crash_after_claim_is_finished_by_the_reconciler(api: Api, server: AppSe
     sid = slots(api, b, day)[0]["id"]
     (r,) = verified(api)
 
-    async def crash(step: str) -> None:
-        if step == "after_claim":
-            raise RuntimeError("simulated crash")
-    server.ctx.service("appointments").fault_hook = crash
-    try:
+    with crash_at(server, "after_claim"):
         assert_error(book(api, r.access_token, sid), 500, "internal_error")
-    finally:
-        server.ctx.service("appointments").fault_hook = None
     # Half-way: the place is taken, the booking is pending, no event yet.
     s = _slot(server, sid)
     appt = server.run(server.ctx.db["appointments"].find_one({"user_id": r.id}))
@@ -108,14 +120,8 @@ def test_crash_between_the_message_and_booked_sends_the_message_once(api: Api, s
     sid = slots(api, b, day)[0]["id"]
     (r,) = verified(api)
 
-    async def crash(step: str) -> None:
-        if step == "after_announce":
-            raise RuntimeError("simulated crash")
-    server.ctx.service("appointments").fault_hook = crash
-    try:
+    with crash_at(server, "after_announce"):
         assert_error(book(api, r.access_token, sid), 500, "internal_error")
-    finally:
-        server.ctx.service("appointments").fault_hook = None
     appt = server.run(server.ctx.db["appointments"].find_one({"user_id": r.id}))
     assert appt["status"] == "pending" and _slot(server, sid)["claims"] == [appt["_id"]]
 
@@ -152,14 +158,8 @@ def test_crash_before_claim_is_undone_and_frees_the_person(api: Api, server: App
     sid = slots(api, b, day)[0]["id"]
     (r,) = verified(api)
 
-    async def crash(step: str) -> None:
-        if step == "after_insert":
-            raise RuntimeError("simulated crash")
-    server.ctx.service("appointments").fault_hook = crash
-    try:
+    with crash_at(server, "after_insert"):
         assert_error(book(api, r.access_token, sid), 500, "internal_error")
-    finally:
-        server.ctx.service("appointments").fault_hook = None
     assert _slot(server, sid)["booked"] == 0
     # Until reconciled, the pending booking still holds the person's keys.
     assert_error(book(api, r.access_token, sid), 409, "already_booked")
@@ -181,14 +181,8 @@ def test_crash_after_cancel_gives_the_place_back_once(api: Api, server: AppServe
     (r,) = verified(api)
     a = book(api, r.access_token, sid).json()
 
-    async def crash(step: str) -> None:
-        if step == "after_cancel":
-            raise RuntimeError("simulated crash")
-    server.ctx.service("appointments").fault_hook = crash
-    try:
+    with crash_at(server, "after_cancel"):
         assert_error(api.post(f"/api/v1/appointments/{a['id']}/cancel", token=r.access_token), 500, "internal_error")
-    finally:
-        server.ctx.service("appointments").fault_hook = None
     assert _slot(server, sid)["booked"] == 1  # cancelled, place not yet back
     server.run(server.ctx.service("appointments").sweep())
     server.run(server.ctx.service("appointments").sweep())
@@ -202,17 +196,9 @@ def test_crash_inside_a_group_of_bookings_is_repaired_by_the_sweep(api: Api, ser
     open_day(api, b, day)
     sid = slots(api, b, day)[0]["id"]
     people = verified(api, 10)
-    step = {"n": 0}
-
-    async def crash(name: str) -> None:
-        if name == "after_claim" and step["n"] == 0:
-            step["n"] += 1  # the first group to hold places dies before recording its bookings
-            raise RuntimeError("simulated crash")
-    server.ctx.service("appointments").fault_hook = crash
-    try:
+    # The first group to hold places dies before recording its bookings.
+    with crash_at(server, "after_claim", once=True):
         results = _storm(api.base, [(p.access_token, sid) for p in people])
-    finally:
-        server.ctx.service("appointments").fault_hook = None
     codes = [r.status_code for r in results]
     crashed = codes.count(500)
     assert crashed >= 1 and codes.count(201) + crashed + codes.count(409) == 10, codes
