@@ -8,7 +8,7 @@ from backend.config import NotifyConfig
 from backend.core import errors
 from backend.core.access import Resident
 from backend.core.clock import Clock
-from backend.core.ids import object_id
+from backend.core.ids import cursor_id, object_id
 from notify.messages import TEMPLATE_TITLES
 from notify.store import ConsentStore, InboxStore, StaffAlertStore
 
@@ -38,11 +38,7 @@ class NotifyService:
 
     async def list_inbox(self, resident: Resident, *, unread: bool | None = None, cursor: str | None = None,
                          limit: int = 50) -> dict[str, Any]:
-        before = None
-        if cursor:
-            before = object_id(cursor)
-            if before is None:
-                raise errors.InvalidInput({"cursor": "无效的游标"})
+        before = cursor_id(cursor)
         docs = await self.inbox.page(resident.id, unread=unread, before=before, limit=limit + 1)
         more = len(docs) > limit
         docs = docs[:limit]

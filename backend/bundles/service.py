@@ -28,7 +28,7 @@ from backend.config import BundlesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
-from backend.core.ids import object_id
+from backend.core.ids import cursor_id
 from backend.core.labels import BUNDLE_STATUS
 from backend.core.schema import validate
 
@@ -314,11 +314,7 @@ class BundleService:
         return self._view(b, await self._statuses(b), payment)
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
-        before = None
-        if cursor:
-            before = object_id(cursor)
-            if before is None:
-                raise errors.InvalidInput({"cursor": "无效的游标"})
+        before = cursor_id(cursor)
         docs = await self.store.of_user(resident.id, before=before, limit=limit + 1)
         more = len(docs) > limit
         docs = docs[:limit]

@@ -25,7 +25,7 @@ from backend.config import CasesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
-from backend.core.ids import object_id
+from backend.core.ids import cursor_id
 from notify.messages import CASE_STATUS
 from notify.outbox import Outbox
 
@@ -178,7 +178,7 @@ class CaseService:
                          rated=await self._rated(doc))
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
-        docs = await self.store.cases_of_applicant(resident.id, before=_cursor(cursor), limit=limit + 1)
+        docs = await self.store.cases_of_applicant(resident.id, before=cursor_id(cursor), limit=limit + 1)
         return self._page(docs, limit, staff=False)
 
     async def get_staff(self, staff: Staff, case_id: str) -> dict[str, Any]:
@@ -198,11 +198,11 @@ class CaseService:
         access_staff_role(staff, ("clerk", "approver", "supervisor", "finance"))
         limit = q.get("limit", 50)
         if q.get("serial") or q.get("q"):
-            docs = await self._search(staff, q.get("serial"), q.get("q"), _cursor(q.get("cursor")), limit + 1, ip)
+            docs = await self._search(staff, q.get("serial"), q.get("q"), cursor_id(q.get("cursor")), limit + 1, ip)
         else:
             docs = await self.store.cases_for_staff(
                 status=q.get("status"), statuses=OPEN if q.get("open_only") else (),
-                department_id=q.get("department_id"), light=q.get("light"), before=_cursor(q.get("cursor")),
+                department_id=q.get("department_id"), light=q.get("light"), before=cursor_id(q.get("cursor")),
                 limit=limit + 1)
         more = len(docs) > limit
         docs = docs[:limit]
@@ -576,14 +576,6 @@ class CaseService:
 def _history(doc: dict[str, Any]) -> list[str]:
     return [e["status"] for e in doc.get("timeline", [])]
 
-
-def _cursor(value: str | None) -> ObjectId | None:
-    if not value:
-        return None
-    oid = object_id(value)
-    if oid is None:
-        raise errors.InvalidInput({"cursor": "无效的游标"})
-    return oid
 
 
 def _rating_view(r: dict[str, Any], department_names: dict[str, str]) -> dict[str, Any]:

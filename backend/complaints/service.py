@@ -27,7 +27,7 @@ from backend.config import ComplaintsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_staff_role
 from backend.core.clock import TZ, Clock
-from backend.core.ids import object_id
+from backend.core.ids import cursor_id
 from backend.core.labels import COMPLAINT_STATUS
 
 CATEGORIES = {"complaint": "投诉", "request": "求助", "suggestion": "建议", "consultation": "咨询"}
@@ -133,7 +133,7 @@ class ComplaintService:
         return self.view(await self._tx(work), staff=False)
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
-        docs = await self.store.of_user(resident.id, before=_cursor(cursor), limit=limit + 1)
+        docs = await self.store.of_user(resident.id, before=cursor_id(cursor), limit=limit + 1)
         return self._page(docs, limit, staff=False)
 
     async def get_own(self, resident: Resident, complaint_id: str) -> dict[str, Any]:
@@ -175,7 +175,7 @@ class ComplaintService:
         access_staff_role(staff, READERS)
         limit = q.get("limit", 50)
         docs = await self.store.for_staff(status=q.get("status"), department_id=q.get("department_id"),
-                                          light=q.get("light"), before=_cursor(q.get("cursor")), limit=limit + 1)
+                                          light=q.get("light"), before=cursor_id(q.get("cursor")), limit=limit + 1)
         return self._page(docs, limit, staff=True)
 
     async def get_staff(self, staff: Staff, complaint_id: str) -> dict[str, Any]:
@@ -400,12 +400,4 @@ class ComplaintService:
 def _actor(staff: Staff) -> dict[str, Any]:
     return {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
 
-
-def _cursor(value: str | None) -> Any:
-    if not value:
-        return None
-    oid = object_id(value)
-    if oid is None:
-        raise errors.InvalidInput({"cursor": "无效的游标"})
-    return oid
 

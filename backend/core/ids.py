@@ -10,6 +10,8 @@ from typing import Any
 
 from bson import ObjectId
 
+from backend.core import errors
+
 _HEX24 = re.compile(r"[0-9a-fA-F]{24}")
 
 
@@ -26,3 +28,14 @@ def normal_id(value: Any) -> str | None:
     """The canonical text of an object id (lower-case hex), or None when it is not one."""
     oid = object_id(value)
     return None if oid is None else str(oid)
+
+
+def cursor_id(value: str | None) -> ObjectId | None:
+    """Where a page continues: the id its ``cursor`` names (None for the first page); a cursor
+    that names no id is 400 ``invalid_input``."""
+    if not value:
+        return None
+    oid = object_id(value)
+    if oid is None:
+        raise errors.InvalidInput({"cursor": "无效的游标"})
+    return oid

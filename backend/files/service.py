@@ -31,6 +31,7 @@ from backend.config import FilesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own
 from backend.core.clock import Clock
+from backend.core.ids import cursor_id
 from backend.core.ids import object_id as oid
 from backend.files.store import FileStore
 
@@ -226,11 +227,7 @@ class FileService:
 
     # Reading -----------------------------------------------------------------------------------
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
-        before = None
-        if cursor:
-            before = oid(cursor)
-            if before is None:
-                raise errors.InvalidInput({"cursor": "无效的游标"})
+        before = cursor_id(cursor)
         docs = await self.store.owned(resident.id, before=before, limit=limit + 1)
         more = len(docs) > limit
         docs = docs[:limit]

@@ -27,6 +27,7 @@ from backend.config import LicencesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
+from backend.core.ids import cursor_id
 from backend.core.ids import object_id as oid
 from backend.core.pdf import qr_png
 from backend.core.ratelimit import Limit, RateLimiter
@@ -113,11 +114,7 @@ class LicenceService:
 
     # The resident's wallet ---------------------------------------------------------------------
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
-        before = None
-        if cursor:
-            before = oid(cursor)
-            if before is None:
-                raise errors.InvalidInput({"cursor": "无效的游标"})
+        before = cursor_id(cursor)
         docs = await self.store.held_by(resident.id, before=before, limit=limit + 1)
         more = len(docs) > limit
         docs = docs[:limit]
