@@ -68,17 +68,17 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
                 "due_at": now + dt.timedelta(hours=1),
                 "keys": [f"s:{u}:{slot['_id']}", f"d:{u}:{date}:0", f"v:{u}:{svc}:{date}:0", f"o:{u}:0"]}
 
-    async def book_one() -> None:  # the three writes of one booking
-        d = fresh_doc()
-        await store.insert_appointments([d])
-        await store.take_places(slot["_id"], [d["_id"]], now)
-        await store.mark_booked([d["_id"]], {"due_at": now, "notes": ["booked"]})
+    later = now + dt.timedelta(hours=1)
 
-    async def book_group() -> None:  # the same three writes for a group of ten
+    async def book_one() -> None:  # the booking's two writes here (the third is the outbox's)
+        d = fresh_doc()
+        await store.take_places(slot["_id"], [d["_id"]], now, later)
+        await store.insert_appointments([d])
+
+    async def book_group() -> None:  # the same two writes for a group of ten
         docs = [fresh_doc() for _ in range(10)]
+        await store.take_places(slot["_id"], [d["_id"] for d in docs], now, later)
         await store.insert_appointments(docs)
-        await store.take_places(slot["_id"], [d["_id"] for d in docs], now)
-        await store.mark_booked([d["_id"] for d in docs], {"due_at": now, "notes": ["booked"]})
 
     async def change_and_settle() -> None:
         d = fresh_doc()
@@ -88,7 +88,7 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
 
     async def claim_and_release() -> None:
         oid = ObjectId()
-        await store.take_places(slot["_id"], [oid], now)
+        await store.take_places(slot["_id"], [oid], now, later)
         await store.release_claim(slot["_id"], oid, hold_for=None, now=now)
 
     async def ticket_cycle() -> None:
@@ -111,11 +111,14 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("has_claim", lambda: store.has_claim(future_slot_id(future), future["_id"])),
         ("take_places + release_claim", claim_and_release),
         ("slots_with_holds_due", lambda: store.slots_with_holds_due(now)),
-        ("booking: insert + take_places + mark_booked", book_one),
-        ("booking group of 10: the same three writes", book_group),
+        ("booking: take_places + insert", book_one),
+        ("booking group of 10: the same two writes", book_group),
+        ("slots_with_checks_due", lambda: store.slots_with_checks_due(now - dt.timedelta(days=400))),
+        ("appointments (10 by id)", lambda: store.appointments([future["_id"]] * 10)),
         ("change + settle", change_and_settle),
         ("delete_pending (none)", lambda: store.delete_pending([ObjectId()])),
         ("statuses (10)", lambda: store.statuses([future["_id"]] * 10)),
+        ("mark_booked (none pending)", lambda: store.mark_booked([future["_id"]], {"notes": []})),
         ("appointment", lambda: store.appointment(future["_id"])),
         ("by_code", lambda: store.by_code(future["code"])),
         ("user_appointments", lambda: store.user_appointments(future["user_id"])),

@@ -58,11 +58,14 @@ def _invariants(data: Path, hall_id: str) -> dict[str, int]:
     assert uri
     with MongoClient(uri) as c:
         db = c["zhijianban"]
+        unsettled = ({"hall_id": hall_id, "status": "pending"}, {"hall_id": hall_id, "check_due": {"$exists": True}})
+
+        def left() -> int:
+            return db.appointments.count_documents(unsettled[0]) + db.appt_slots.count_documents(unsettled[1])
         deadline = time.monotonic() + 20
-        while (db.appointments.count_documents({"hall_id": hall_id, "status": "pending"})
-               and time.monotonic() < deadline):
-            time.sleep(0.2)  # the sweep finishes or undoes what the kill interrupted
-        assert db.appointments.count_documents({"hall_id": hall_id, "status": "pending"}) == 0
+        while left() and time.monotonic() < deadline:
+            time.sleep(0.2)  # the sweep finishes or undoes what the kill interrupted, checks the places
+        assert left() == 0
         booked_total = 0
         for slot in db.appt_slots.find({"hall_id": hall_id}):
             active = db.appointments.count_documents({"slot_id": str(slot["_id"]),

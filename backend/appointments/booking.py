@@ -1,21 +1,28 @@
 """Booking: the rules, cancel, the resident's bookings, and the sweep that finishes what is due
-(messages, reminders, no-shows, places to give back, bookings a crash left half-done).
+(messages, reminders, no-shows, places to give back, places a crash left without a booking).
 
 A booking is three writes, none a transaction (docs/appointments.md counts and justifies them):
-1. insert the appointment as ``pending`` carrying the person's keys; one unique index over the
-   keys makes the insert itself the check of every per-person rule (one writer wins, always);
-2. take a place in the slot with one conditional single-document update (``free >= n`` →
-   ``$inc`` and ``$push`` the ids into ``claims``): never more than capacity;
-3. ``pending`` → ``booked`` with one conditional update that also records, in the document,
-   the ``appointment.booked`` message still to send (``notes``) and ``due_at = now``.
-The message then goes to the outbox right after the answer (and, should the process die first,
-from the sweep), with a dedupe key, so exactly once. If 2 finds no place the insert is deleted.
-A crash between steps leaves a ``pending`` appointment due at ``created_at + timeout``; the
-sweep finishes it when the slot's ``claims`` hold its id, or abandons it otherwise.
+1. take a place in the slot with one conditional single-document update (``free >= n`` →
+   ``$inc``, ``$push`` the new appointment ids into ``claims``): never more than capacity. The
+   same update sets the slot's ``check_due`` (``$min``) to when its new places are checked;
+2. insert the appointment, already ``booked`` and settled (its reminders, ``due_at`` = the first
+   of them), carrying the person's keys: one unique index over the keys makes the insert itself
+   the check of every per-person rule (one writer wins, always). A booking refused by a rule
+   passes its place to the next request in line, or gives it back;
+3. the ``appointment.booked`` message into the outbox, with a dedupe key.
+A crash between 1 and 2 leaves places with no booking, a crash between 2 and 3 a booking with
+no message: at ``check_due`` the sweep gives such places back (their id says when they were
+taken) and writes the missing messages (the dedupe key: never twice). A request that stalled
+for half the check time after step 1 gives its places back and answers 503 rather than insert a
+booking the sweep might have taken the place of.
 
 Group commit: requests for the same slot that arrive while a commit for that slot is in flight
-wait for it and then go together, so a burst on one slot costs one insert, one slot update and
-one status update for the whole group; each request still gets its own answer.
+wait for it and then go together, so a burst on one slot costs one slot update, one insert and
+one outbox write for the whole group; each request still gets its own answer.
+
+A booking through a waitlist offer takes the older path (insert ``pending``, take the held
+place, ``pending`` → ``booked``): the held place belongs to one person, so nothing is gained by
+taking it first, and the sweep finishes or abandons a pending booking a crash left.
 """
 from __future__ import annotations
 
@@ -41,6 +48,7 @@ from backend.core import errors
 from backend.core.access import Resident, access_own, access_realname
 from backend.core.clock import Clock, iso
 from backend.core.ids import object_id as oid
+from backend.core.ids import object_id_at
 from notify.outbox import Outbox
 
 log = logging.getLogger("zjb.appointments")
@@ -148,13 +156,23 @@ class BookingService:
     def _full(slot: dict[str, Any]) -> errors.AppError:
         return errors.Conflict("该时段已约满，可加入候补", code="slot_full", details={"slot_id": str(slot["_id"])})
 
-    async def _new_doc(self, resident: Resident, slot: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-        doc = {"_id": ObjectId(), "user_id": resident.id, "slot_id": str(slot["_id"]), "hall_id": slot["hall_id"],
-               "service_id": slot["service_id"], "date": slot["date"], "start": slot["start"], "end": slot["end"],
+    async def _new_doc(self, resident: Resident, slot: dict[str, Any], now: dt.datetime, *,
+                       booked: bool) -> dict[str, Any]:
+        """A new appointment: ``booked`` and settled (for a place taken first), else ``pending``,
+        due when the sweep must finish or abandon it. Its id carries ``now``."""
+        doc = {"_id": object_id_at(now), "user_id": resident.id, "slot_id": str(slot["_id"]),
+               "hall_id": slot["hall_id"], "service_id": slot["service_id"], "date": slot["date"],
+               "start": slot["start"], "end": slot["end"],
                "service_name": await self.names.service(slot["service_id"]),
                "hall_name": await self.names.hall(slot["hall_id"]), "code": new_code(),
-               "status": "pending", "created_at": now, "updated_at": now, "at": {"pending": now}, "v": 0,
-               "due_at": now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds)}
+               "created_at": now, "updated_at": now, "v": 0}
+        if booked:
+            doc.update(status="booked", at={"booked": now}, notes=[],
+                       reminders=lifecycle.reminders_ahead(self.cfg, slot["start"], now))
+            doc["due_at"] = lifecycle.next_due(doc, now, self.cfg)
+        else:
+            doc.update(status="pending", at={"pending": now},
+                       due_at=now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds))
         doc["keys"] = lifecycle.person_keys(doc, {"day": 0, "service": 0, "open": 0})
         return doc
 
@@ -166,7 +184,7 @@ class BookingService:
         if slot is None:
             raise errors.NotFound("未找到该时段")
         self.rules.check_time(slot, now)
-        if slot["free"] <= 0:  # fast refusal; the real guard is step 2
+        if slot["free"] <= 0:  # fast refusal; the real guard is step 1
             raise self._full(slot)
         people = await self.store.people([r.resident.id for r in group])
         live: list[_Request] = []
@@ -175,60 +193,62 @@ class BookingService:
             if refusal is not None:
                 r.reply(error=refusal)
             else:
-                r.doc = await self._new_doc(r.resident, slot, now)
+                r.doc = await self._new_doc(r.resident, slot, now, booked=True)
                 live.append(r)
         if not live:
             return
-        # 1. insert, every person rule checked by the unique keys
-        refused = await self.store.insert_appointments([r.doc for r in live])
+        # 1. places, for as many as are free (first come, first served)
+        check_at = now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds)
+        n = await self.store.take_places(slot["_id"], [r.doc["_id"] for r in live], now, check_at)
+        todo, waiting = live[:n], live[n:]
+        await self._fault("after_claim")
+        # 2. the bookings; a place whose booking a person rule refuses passes to the next in line.
+        # Refusals are answered once their places are given back, so what they read next agrees.
         inserted: list[_Request] = []
-        for i, r in enumerate(live):
-            if i in refused:
-                try:
-                    await self._insert_one_by_one(r.doc, refused[i])
-                except errors.AppError as e:
-                    r.reply(error=e)
-                    continue
-            inserted.append(r)
+        refused: list[tuple[_Request, errors.AppError]] = []
+        spare: list[ObjectId] = []
+        while todo:
+            if self._stalled(now):
+                spare += [r.doc["_id"] for r in todo]
+                refused += [(r, errors.ServiceUnavailable("预约未完成，请重试")) for r in todo]
+                break
+            taken = await self.store.insert_appointments([r.doc for r in todo])
+            for i, r in enumerate(todo):
+                if i in taken:
+                    try:
+                        await self._insert_one_by_one(r.doc, taken[i])
+                    except errors.AppError as e:
+                        refused.append((r, e))
+                        spare.append(r.doc["_id"])
+                        continue
+                inserted.append(r)
+            todo = []
+            while spare and waiting:
+                r = waiting.pop(0)
+                r.doc["_id"] = spare.pop(0)
+                todo.append(r)
+        for appt_id in spare:
+            await self.waitlist.give_back_place(slot["_id"], appt_id, self.clock.now())
+        refused += [(r, self._full(slot)) for r in waiting]
+        for r, e in refused:
+            r.reply(error=e)
         await self._fault("after_insert")
         if not inserted:
             return
-        # 2. places, for as many as are free (first come, first served)
-        n = await self.store.take_places(slot["_id"], [r.doc["_id"] for r in inserted], now)
-        placed, missed = inserted[:n], inserted[n:]
-        if missed:
-            await self.store.delete_pending([r.doc["_id"] for r in missed])
-            for r in missed:
-                r.reply(error=self._full(slot))
-        await self._fault("after_claim")
-        if not placed:
-            return
-        # 3. the message, then pending → booked, settled (see ``_announce_first``)
-        docs = [r.doc for r in placed]
-        first = self._announce_first(docs)
-        if first:
-            await self.outbox.emit_many([self._event("booked", d) for d in docs])
-            await self._fault("after_announce")
-        booked = await self._mark_booked(docs, now, announced=first)
-        for r, doc in zip(placed, booked, strict=True):
-            if doc is None:
-                r.reply(error=errors.ServiceUnavailable("预约未完成，请重试"))
-            else:
-                r.reply(doc)
-        if not first:
-            self._announce_soon([d for d in booked if d is not None])
+        # 3. the messages (should this write fail, the slot's check writes them)
+        try:
+            await self.outbox.emit_many([self._event("booked", r.doc) for r in inserted])
+        except Exception:
+            log.exception("booking messages left to the slot check", extra={"slot_id": slot_id})
+        for r in inserted:
+            r.reply(r.doc)
 
-    def _announce_first(self, docs: list[dict[str, Any]]) -> bool:
-        """Whether the booked message may be written before pending → booked, saving the write
-        that would otherwise clear the message's note afterwards. It may when the places were
-        taken well inside the pending timeout: the sweep looks at a pending booking only after
-        that timeout, and a booking whose place is taken by then is finished, never abandoned,
-        so the message is true whatever happens next (a crash: the sweep finishes it, its
-        message deduplicated). A group that stalled that long takes the path that cannot
-        announce an abandoned booking: booked first with the message noted, then sent."""
+    def _stalled(self, claimed_at: dt.datetime) -> bool:
+        """Whether places taken at ``claimed_at`` are too old to write bookings for: the sweep
+        gives back a place with no booking once the check time has passed, so a request that
+        stalled for half of it gives its places back itself instead."""
         limit = dt.timedelta(seconds=self.cfg.pending_timeout_seconds / 2)
-        now = self.clock.now()
-        return all(now < d["created_at"] + limit for d in docs)
+        return self.clock.now() >= claimed_at + limit
 
     async def _book_held(self, resident: Resident, slot_id: str, waitlist: dict[str, Any]) -> dict[str, Any]:
         """A booking through a waitlist offer: the place is the offer's hold, not a free one."""
@@ -238,7 +258,7 @@ class BookingService:
             raise errors.NotFound("未找到该时段")
         self.rules.check_time(slot, now, released=False)
         await self.rules.check_not_blocked(resident.id, now)
-        doc = await self._new_doc(resident, slot, now)
+        doc = await self._new_doc(resident, slot, now, booked=False)
         doc["waitlist_id"] = str(waitlist["_id"])
         await self._insert_one_by_one(doc, None)
         await self._fault("after_insert")
@@ -288,18 +308,17 @@ class BookingService:
         return errors.Conflict(f"您已有 {self.cfg.max_open} 个未办理的预约，请办理或取消后再预约",
                                code="too_many_open", details={"limit": self.cfg.max_open})
 
-    async def _mark_booked(self, docs: list[dict[str, Any]], now: dt.datetime,
-                           announced: bool = False) -> list[dict[str, Any] | None]:
-        """Step 3 for bookings holding a place; None for one the reconciler abandoned meanwhile
-        (only after a stall longer than the pending timeout), whose place is then given back.
-        Unless their message is ``announced`` already, it is noted for the sweep to send."""
+    async def _mark_booked(self, docs: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any] | None]:
+        """``pending`` → ``booked`` for bookings holding a place, their message noted for the
+        sweep should it not be sent right after; None for one the reconciler abandoned meanwhile
+        (only after a stall longer than the pending timeout), whose place is then given back."""
         by_start: dict[dt.datetime, list[dict[str, Any]]] = {}
         for d in docs:
             by_start.setdefault(d["start"], []).append(d)
         done: dict[ObjectId, dict[str, Any]] = {}
         for start, same in by_start.items():
             reminders = lifecycle.reminders_ahead(self.cfg, start, now)
-            notes = [] if announced else ["booked"]
+            notes = ["booked"]
             due = lifecycle.next_due({**same[0], "status": "booked", "notes": notes, "reminders": reminders}, now,
                                      self.cfg)
             fields = {"updated_at": now, "at.booked": now, "due_at": due, "notes": notes, "reminders": reminders}
@@ -441,7 +460,37 @@ class BookingService:
             except Exception:  # one bad document must not stop the others; it stays due
                 log.exception("appointment sweep failed", extra={"appointment_id": str(a["_id"])})
         stats["holds"] += await self.waitlist.sweep_holds(now)
+        stats["places_checked"] += await self._check_places(now)
         return dict(stats)
+
+    async def _check_places(self, now: dt.datetime) -> int:
+        """Slots with places taken lately (``check_due``): a place whose booking was never written
+        (the request died after taking it) goes back once it is older than the check time; a
+        booking whose message was never written gets it (the dedupe key: never twice). The
+        places are those taken since the check was due, known by the time in their ids."""
+        timeout = dt.timedelta(seconds=self.cfg.pending_timeout_seconds)
+        released = 0
+        for slot in await self.store.slots_with_checks_due(now):
+            since = slot["check_due"] - timeout - dt.timedelta(seconds=1)  # ids keep whole seconds
+            recent = [c for c in slot["claims"] if c.generation_time >= since]
+            found = await self.store.appointments(recent)
+            gone: list[ObjectId] = []
+            later: list[dt.datetime] = []
+            for c in recent:
+                if c in found:
+                    continue
+                if c.generation_time + timeout <= now:
+                    await self.waitlist.give_back_place(slot["_id"], c, now)
+                    gone.append(c)
+                else:
+                    later.append(c.generation_time + timeout + dt.timedelta(seconds=1))
+            booked = [found[c] for c in recent if c in found and found[c]["status"] == "booked"]
+            if booked:
+                await self.outbox.emit_many([self._event("booked", a) for a in booked])
+            claims = [c for c in slot["claims"] if c not in gone]
+            await self.store.set_check_due(slot["_id"], slot["check_due"], claims, min(later, default=None))
+            released += len(gone)
+        return released
 
     async def _settle(self, a: dict[str, Any], now: dt.datetime) -> str:
         """Do what is due for one appointment, then record it (unless it changed meanwhile, in

@@ -7,7 +7,8 @@ The guards that make booking safe live in the database, not in Python:
 - ``appointments``: the person rules are keys in ``keys`` (one per rule, e.g. ``d:<user>:<date>:0``)
   under one unique index. A key is there only while it counts; taking one is the insert itself.
 
-Periodic work is found through ``due_at`` (appointments) and ``hold_due`` (slots): each is set
+Periodic work is found through ``due_at`` (appointments), ``hold_due`` and ``check_due`` (slots:
+waitlist holds, and places taken lately whose bookings are to be checked): each is set
 only while something is due and sits under a partial index holding just those documents, so
 the sweep costs the same at a thousand bookings as at millions.
 
@@ -64,6 +65,7 @@ COLLECTIONS = [
         IndexModel([("service_id", ASCENDING), ("date", ASCENDING)]),
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING)]),
         _present("hold_due", _HAS_TIME, name="appt_slots_hold_due"),
+        _present("check_due", _HAS_TIME, name="appt_slots_check_due"),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["hall_id", "service_id", "date", "start", "end", "capacity",
                                                "booked", "held", "free", "claims", "holds", "status"],
@@ -264,16 +266,20 @@ class AppointmentStore:
         docs = await self._slots.find({"hall_id": hall_id, "date": date}, {"service_id": 1, "status": 1}).to_list(None)
         return sum(1 for d in docs if d["status"] == "open" and (not service_id or d["service_id"] == service_id))
 
-    async def take_places(self, slot_id: ObjectId, appt_ids: list[ObjectId], now: dt.datetime) -> int:
+    async def take_places(self, slot_id: ObjectId, appt_ids: list[ObjectId], now: dt.datetime,
+                          check_at: dt.datetime) -> int:
         """The booking's one contended write, for several bookings at once: take places for the
-        first of ``appt_ids``, as many as are free. Returns how many were taken (a prefix)."""
+        first of ``appt_ids``, as many as are free, and have the slot checked at ``check_at`` at
+        the latest (``check_due``: a place whose booking never got written goes back then).
+        Returns how many were taken (a prefix)."""
         n = len(appt_ids)
         for _ in range(len(appt_ids) + 8):  # each miss means another writer changed the slot meanwhile
             if n <= 0:
                 return 0
             res = await self._slots.update_one(
                 {"_id": slot_id, "status": "open", "free": {"$gte": n}, "release_at": {"$lte": now}},
-                {"$inc": {"free": -n, "booked": n}, "$push": {"claims": {"$each": appt_ids[:n]}}})
+                {"$inc": {"free": -n, "booked": n}, "$push": {"claims": {"$each": appt_ids[:n]}},
+                 "$min": {"check_due": check_at}})
             if res.modified_count == 1:
                 return n
             slot = await self._slots.find_one({"_id": slot_id}, {"free": 1, "status": 1, "release_at": 1})
@@ -329,6 +335,18 @@ class AppointmentStore:
         update: dict[str, Any] = {"$unset": {"hold_due": ""}} if at is None else {"$set": {"hold_due": at}}
         await self._slots.update_one({"_id": slot_id, "hold_due": was}, update)
 
+    async def slots_with_checks_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+        return await self._slots.find({"check_due": {**_HAS_TIME, "$lte": now}}, {"holds": 0}) \
+            .limit(limit).to_list(None)
+
+    async def set_check_due(self, slot_id: ObjectId, was: dt.datetime, claims: list[ObjectId],
+                            at: dt.datetime | None) -> bool:
+        """When the slot's places need checking next (none: all checked), unless its places
+        changed since they were read (then it stays due and is looked at again)."""
+        update: dict[str, Any] = {"$unset": {"check_due": ""}} if at is None else {"$set": {"check_due": at}}
+        res = await self._slots.update_one({"_id": slot_id, "check_due": was, "claims": claims}, update)
+        return res.modified_count == 1
+
     async def recount(self, slot_id: ObjectId) -> None:
         """Counters from the sets they count (one atomic pipeline update)."""
         await self._slots.update_one({"_id": slot_id}, [{"$set": {
@@ -361,6 +379,11 @@ class AppointmentStore:
         res = await self._appointments.update_many({"_id": {"$in": appt_ids}, "status": "pending"},
                                                    {"$set": {"status": "booked", **fields}, "$inc": {"v": 1}})
         return res.modified_count
+
+    async def appointments(self, appt_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        if not appt_ids:
+            return {}
+        return {a["_id"]: a for a in await self._appointments.find({"_id": {"$in": appt_ids}}).to_list(None)}
 
     async def statuses(self, appt_ids: list[ObjectId]) -> dict[ObjectId, str]:
         docs = await self._appointments.find({"_id": {"$in": appt_ids}}, {"status": 1}).to_list(None)

@@ -5,7 +5,9 @@ normalised (lower case) before it is used as a key, so ``/x/ABC…`` and ``/x/ab
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
+import struct
 from typing import Any
 
 from bson import ObjectId
@@ -22,6 +24,12 @@ def object_id(value: Any) -> ObjectId | None:
     if isinstance(value, str) and _HEX24.fullmatch(value):
         return ObjectId(value.lower())
     return None
+
+
+def object_id_at(when: dt.datetime) -> ObjectId:
+    """A new, unique ObjectId whose time part is ``when`` (to the second): an id that says, by
+    itself, when by our clock it was made (the sandbox clock included)."""
+    return ObjectId(struct.pack(">I", int(when.timestamp())) + ObjectId().binary[4:])
 
 
 def normal_id(value: Any) -> str | None:
