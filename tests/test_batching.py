@@ -18,17 +18,20 @@ from tests.support import AppServer
 
 
 class Finds(monitoring.CommandListener):
-    """The collections of the reads (``find``) and writes (``update``) sent, in order."""
+    """The collections of the reads (``find``) and writes (``update``, ``insert``) sent, in order."""
 
     def __init__(self) -> None:
         self.collections: list[str] = []
         self.updates: list[str] = []
+        self.inserts: list[str] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         if event.command_name == "find":
             self.collections.append(event.command["find"])
         elif event.command_name == "update":
             self.updates.append(event.command["update"])
+        elif event.command_name == "insert":
+            self.inserts.append(event.command["insert"])
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass
@@ -72,6 +75,7 @@ def test_reads_asked_for_together_are_one_query_each(server: AppServer) -> None:
 
 
 def test_rate_limit_hits_arriving_together_count_with_one_write(server: AppServer) -> None:
+    """First hits of their counters are one insert; hits on existing counters add one update and one read."""
     finds = Finds()
 
     async def scenario() -> None:
@@ -83,13 +87,23 @@ def test_rate_limit_hits_arriving_together_count_with_one_write(server: AppServe
             await store.count_hit("same", expires)  # an existing counter at 1
             finds.collections.clear()
             finds.updates.clear()
+            finds.inserts.clear()
             got = await asyncio.gather(*(store.count_hit("same", expires) for _ in range(30)),
                                        *(store.count_hit(f"own-{i}", expires) for i in range(20)))
             # Each hit is judged as if counted alone: the shared counter's hits see 2..31, once each.
             assert sorted(got[:30]) == list(range(2, 32)) and got[30:] == [1] * 20
             assert finds.updates == ["rate_limits"] and finds.collections == ["rate_limits"]
+            assert finds.inserts == ["rate_limits"]
             assert (await db["rate_limits"].find_one({"_id": "same"}))["n"] == 31
             assert await store.count_hit("same", expires) == 32
+            # A batch of first hits only (a storm of residents): one insert, nothing else.
+            finds.collections.clear()
+            finds.updates.clear()
+            finds.inserts.clear()
+            got = await asyncio.gather(*(store.count_hit(f"first-{i % 25}", expires) for i in range(50)))
+            assert sorted(got) == [1] * 25 + [2] * 25
+            assert finds.inserts == ["rate_limits"] and finds.updates == [] and finds.collections == []
+            assert (await db["rate_limits"].find_one({"_id": "first-3"}))["n"] == 2
         finally:
             await client.drop_database(db.name)
             await client.close()

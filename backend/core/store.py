@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -31,7 +31,8 @@ class RateLimitStore:
 
     async def count_hit(self, counter_id: str, expires_at: dt.datetime) -> int:
         """Add one to a counter (created on first hit) and return its new value. Hits arriving
-        together (a storm's requests) are counted with one write and read back with one query."""
+        together (a storm's requests) are counted with one insert of the counters they start,
+        and one update and one read for the counters that exist already."""
         return await self._hits.submit((counter_id, expires_at))
 
     async def _count_hits(self, hits: list[tuple[str, dt.datetime]]) -> list[int]:
@@ -40,23 +41,29 @@ class RateLimitStore:
         for counter_id, expires_at in hits:
             adds[counter_id] = adds.get(counter_id, 0) + 1
             expiry.setdefault(counter_id, expires_at)
-        ops = [UpdateOne({"_id": c}, {"$inc": {"n": k}, "$setOnInsert": {"expires_at": expiry[c]}}, upsert=True)
-               for c, k in adds.items()]
+        # Most hits of a storm are a counter's first of its window: inserting those costs this
+        # database half of what an upsert does (docs/secantusdb-slow-paths.md). The counters
+        # refused as duplicates exist: add to them, then read what they came to.
+        counters = list(adds)
+        values = dict(adds)
         try:
-            await self._col.bulk_write(ops, ordered=False)
+            await self._col.insert_many([{"_id": c, "n": adds[c], "expires_at": expiry[c]} for c in counters],
+                                        ordered=False)
         except BulkWriteError as e:
-            # Two first hits raced on the upsert (another process inserted): add to what is there.
-            counters = list(adds)
-            again = [counters[int(w["index"])] for w in duplicate_key_errors(e)]
-            await self._col.bulk_write([UpdateOne({"_id": c}, {"$inc": {"n": adds[c]}}) for c in again], ordered=False)
-        values = {d["_id"]: int(d["n"]) async for d in self._col.find({"_id": {"$in": list(adds)}}, {"n": 1})}
+            existing = [counters[int(w["index"])] for w in duplicate_key_errors(e)]
+            by_add: dict[int, list[str]] = {}
+            for c in existing:
+                by_add.setdefault(adds[c], []).append(c)
+            for k, same in by_add.items():
+                await self._col.update_many({"_id": {"$in": same}}, {"$inc": {"n": k}})
+            async for d in self._col.find({"_id": {"$in": existing}}, {"n": 1}):
+                values[d["_id"]] = int(d["n"])
         # The hits on one counter in this batch take its last values in turn, so each is judged
         # as if it had been counted alone.
         left = dict(adds)
         out: list[int] = []
         for counter_id, _ in hits:
-            total = values.get(counter_id, adds[counter_id])
-            out.append(total - left[counter_id] + 1)
+            out.append(values[counter_id] - left[counter_id] + 1)
             left[counter_id] -= 1
         return out
 
