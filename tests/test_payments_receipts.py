@@ -112,6 +112,24 @@ def test_pdf_embeds_cjk_font_and_text_round_trips(api, server) -> None:
     assert_error(api.get(f"/api/v1/receipts/{r['id']}", token=other.access_token), 404, "not_found")
 
 
+def test_every_character_of_a_name_has_a_glyph() -> None:
+    """Names with the middle dot (阿依古丽·买买提) and full-width signs come out whole: each
+    character is drawn in the embedded font that has it."""
+    from reportlab.pdfgen import canvas
+
+    from backend.core.pdf import PdfWriter, register_fonts
+    register_fonts()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    w = PdfWriter(c)
+    w.setFont("", 12)
+    line = "交款人：阿依古丽·买买提（ZJB-001）¥10.00 — 完"
+    w.drawString(50, 700, line)
+    c.save()
+    text = pypdf.PdfReader(io.BytesIO(buf.getvalue())).pages[0].extract_text()
+    assert "\x00" not in text and "".join(text.split()) == "".join(line.split()), text
+
+
 def test_my_receipts_and_staff_lookup(api, server) -> None:
     resident, p, r = _paid_receipt(api, server)
     mine = api.get("/api/v1/receipts", token=resident.access_token).json()

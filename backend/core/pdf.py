@@ -36,11 +36,19 @@ def register_fonts() -> None:
         _fonts_registered = True
 
 
+def _has_glyph(font: str, ch: str) -> bool:
+    from reportlab.pdfbase import pdfmetrics
+    return ord(ch) in pdfmetrics.getFont(font).face.charToGlyph
+
+
 def _runs(text: str) -> list[tuple[str, str]]:
-    """Split text into runs for the Latin font (ASCII) and the CJK font (everything else)."""
+    """Split text into runs for the Latin font (ASCII, and what only it has, such as the middle
+    dot of 阿依古丽·买买提) and the CJK font (everything else)."""
+    register_fonts()
     out: list[tuple[str, str]] = []
     for ch in text:
-        font = LATIN_FONT_NAME if ord(ch) < 128 else FONT_NAME
+        latin = ord(ch) < 128 or (not _has_glyph(FONT_NAME, ch) and _has_glyph(LATIN_FONT_NAME, ch))
+        font = LATIN_FONT_NAME if latin else FONT_NAME
         if out and out[-1][0] == font:
             out[-1] = (font, out[-1][1] + ch)
         else:
