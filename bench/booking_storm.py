@@ -94,6 +94,8 @@ def make_residents(base: str, n: int, workers: int = 16) -> list[str]:
 
 
 def prepare_day(base: str, capacity: int, slot_minutes: int, days_ahead: int = 3) -> tuple[str, str, str, list[dict]]:
+    """A new hall and service with a released day of slots of at least ``capacity`` places each
+    (windows × places per window, at most 50 each)."""
     s = requests.Session()
     mgr = _post(s, base, "/api/v1/staff/login", {"username": "hall1", "password": PASSWORD}).json()["access_token"]
     auth = {"Authorization": f"Bearer {mgr}", "Content-Type": "application/json"}
@@ -110,7 +112,8 @@ def prepare_day(base: str, capacity: int, slot_minutes: int, days_ahead: int = 3
         {"number": "01", "name": "窗口", "area_prefix": "A", "service_ids": [svc["id"]]}]}), headers=auth)
     r = s.put(base + f"/api/v1/staff/halls/{hall['id']}/schedules", data=json.dumps({"items": [
         {"service_id": svc["id"], "periods": [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(1, 8)],
-         "slot_minutes": slot_minutes, "windows": capacity, "release_days": 7}]}), headers=auth)
+         "slot_minutes": slot_minutes, "windows": min(capacity, 50), "per_window": -(-capacity // 50),
+         "release_days": 7}]}), headers=auth)
     assert r.status_code == 200, r.text
     day = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() + dt.timedelta(days=days_ahead)).isoformat()
     _post(s, base, f"/api/v1/staff/halls/{hall['id']}/exceptions",
