@@ -100,8 +100,10 @@ def test_the_signature_checks_offline_with_the_published_key(api: Api, server: A
 
 def test_a_tampered_licence_does_not_verify(api: Api, server: AppServer, staff: dict[str, str]) -> None:
     _, lic = issued_licence(api, staff)
-    server.run(server.ctx.db["licences"].update_one({"_id": ObjectId(lic["id"])},
-                                                    {"$set": {"content.holder": "李*", "content.expires_at": ""}}))
+    # A holder no masked name can be (a mask keeps one character), and an expiry added.
+    changed = server.run(server.ctx.db["licences"].update_one(
+        {"_id": ObjectId(lic["id"])}, {"$set": {"content.holder": "伪造人*", "content.expires_at": "2099-12-31"}}))
+    assert changed.modified_count == 1
     body = verify(api, lic["number"], lic["check_code"]).json()
     assert body == {"valid": False, "status": "invalid", "number": lic["number"]}
 
