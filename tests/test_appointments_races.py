@@ -247,7 +247,7 @@ def test_crash_inside_a_group_of_bookings_is_repaired_by_the_sweep(api: Api, ser
     crashed = codes.count(500)
     assert crashed >= 1 and codes.count(201) + crashed + codes.count(409) == 10, codes
     held = _slot(server, sid)
-    assert held["booked"] == 4 and held["free"] == 0 and _active(server, sid) == 4 - crashed
+    assert held["booked"] == 4 and held["free"] == 0 and _active(server, sid) == codes.count(201) < 4
     # The crashed group's places have no bookings: the sweep gives them back after the check time.
     clock.advance(seconds=31)
     server.run(server.ctx.service("appointments").sweep())
