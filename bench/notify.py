@@ -19,7 +19,7 @@ time a delivered message costs.
 
 instead times, at each size of history (delivered messages and finished cases seeded through
 the driver), what the periodic jobs of notify and cases do on every tick: find due messages,
-claim and record a batch, the overdue gauge, withdraw by ref, find cases whose light or rating
+claim and record a batch, the overdue gauge, find cases whose light or rating
 reminder is due. Each should cost the same at 100k as at 1k.
 """
 from __future__ import annotations
@@ -186,7 +186,7 @@ async def job_costs(uri: str, size: int) -> dict[str, float]:
         await db["outbox"].insert_many([
             {"kind": "case.status_changed", "user_id": f"u{i % 997}", "payload": {"serial": f"ZJB{i:014d}"},
              "status": "delivered", "attempts": 1, "created_at": old, "deliver_after": old, "delivered_at": old,
-             "dedupe_key": f"bench:{i}", "ref": f"appointment:{i}"} for i in range(start, start + k)])
+             "dedupe_key": f"bench:{i}"} for i in range(start, start + k)])
         await db["applications"].insert_many([
             {"serial": f"ZJB{i:014d}", "service_id": "s", "service_name": "压测", "department_id": "d",
              "applicant_id": f"u{i % 997}", "status": "completed", "version": 5, "timeline": [], "light": "green",
@@ -232,8 +232,6 @@ async def job_costs(uri: str, size: int) -> dict[str, float]:
         "outbox: find due (idle tick)": await timed(idle_due),
         "outbox: claim + record a batch of 50": await timed(claim_and_record, reps=5) / 50,
         "outbox: oldest-overdue gauge": await timed(lambda: outbox.most_overdue(now)),
-        "outbox: withdraw by ref": await timed(lambda: outbox.skip_pending(kind="appointment.reminder",
-                                                                            ref="appointment:7", reason="bench")),
         "cases: find lights due (idle tick)": await timed(due_lights),
         "cases: find rating reminders due": await timed(due_reminders),
         "cases: one case by id": await timed(lambda: cases.case(str(ObjectId()))),

@@ -23,13 +23,10 @@ class Outbox:
         self._clock = clock
 
     async def emit(self, kind: str, *, user_id: str, payload: dict[str, Any], session: Any = None,
-                   deliver_after: dt.datetime | None = None, dedupe_key: str | None = None,
-                   ref: str | None = None) -> bool:
-        """Record an event for a resident. Returns False when ``dedupe_key`` was already recorded.
-        ``ref`` names what the message is about (e.g. ``appointment:<id>``) so that messages not
-        sent yet can be withdrawn by it."""
+                   deliver_after: dt.datetime | None = None, dedupe_key: str | None = None) -> bool:
+        """Record an event for a resident. Returns False when ``dedupe_key`` was already recorded."""
         doc = self._message(kind, user_id=user_id, payload=payload, deliver_after=deliver_after,
-                            dedupe_key=dedupe_key, ref=ref)
+                            dedupe_key=dedupe_key)
         return await self._store.add(doc, session=session)
 
     add = emit  # the name the cross-domain interface uses
@@ -42,20 +39,13 @@ class Outbox:
         return await self._store.add_many([self._message(**e) for e in events])
 
     def _message(self, kind: str, *, user_id: str, payload: dict[str, Any], deliver_after: dt.datetime | None = None,
-                 dedupe_key: str | None = None, ref: str | None = None) -> dict[str, Any]:
+                 dedupe_key: str | None = None) -> dict[str, Any]:
         now = self._clock.now()
         doc: dict[str, Any] = {"kind": kind, "user_id": user_id, "payload": payload, "status": PENDING, "attempts": 0,
                                "created_at": now, "deliver_after": deliver_after or now}
         if dedupe_key:
             doc["dedupe_key"] = dedupe_key
-        if ref:
-            doc["ref"] = ref
         return doc
-
-    async def withdraw(self, kind: str, *, ref: str, reason: str, session: Any = None) -> int:
-        """Cancel messages of ``kind`` emitted with ``ref`` and not sent yet (e.g. the reminders of an
-        appointment that was cancelled). Returns how many were withdrawn."""
-        return await self._store.skip_pending(kind=kind, ref=ref, reason=reason, session=session)
 
     async def alert_staff(self, kind: str, *, payload: dict[str, Any], application_id: str | None = None,
                           department_id: str | None = None, dedupe_key: str | None = None,

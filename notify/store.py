@@ -30,7 +30,6 @@ OUTBOX_COLLECTIONS = [
             IndexModel([("status", ASCENDING), ("deliver_after", ASCENDING)]),
             IndexModel([("dedupe_key", ASCENDING)], unique=True,
                        partialFilterExpression={"dedupe_key": {"$type": "string"}}),
-            IndexModel([("ref", ASCENDING)], sparse=True),
         ),
         validator={"$jsonSchema": {
             "bsonType": "object",
@@ -39,7 +38,7 @@ OUTBOX_COLLECTIONS = [
                            "payload": {"bsonType": "object"}},
         }},
         doc="Events to deliver to people (subscribe message, inbox, SMS), with delivery state.",
-        obsolete_indexes=("user_id_1_created_at_1",),
+        obsolete_indexes=("user_id_1_created_at_1", "ref_1"),
     ),
 ]
 
@@ -77,12 +76,6 @@ class OutboxStore:
             refused = {int(w["index"]) for w in duplicate_key_errors(e)}
             return [i not in refused for i in range(len(docs))]
         return [True] * len(docs)
-
-    async def skip_pending(self, *, kind: str, ref: str, reason: str, session: Any = None) -> int:
-        """Mark still-pending messages of ``kind`` about ``ref`` as skipped (found by the ``ref`` index)."""
-        res = await self._col.update_many({"ref": ref, "status": PENDING, "kind": kind},
-                                          {"$set": {"status": SKIPPED, "skip_reason": reason}}, session=session)
-        return res.modified_count
 
     # Delivery ---------------------------------------------------------------------------------------
     async def due_ids(self, now: dt.datetime, limit: int) -> list[ObjectId]:
