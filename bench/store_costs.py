@@ -117,7 +117,6 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("appointments (10 by id)", lambda: store.appointments([future["_id"]] * 10)),
         ("change + settle", change_and_settle),
         ("delete_pending (none)", lambda: store.delete_pending([ObjectId()])),
-        ("statuses (10)", lambda: store.statuses([future["_id"]] * 10)),
         ("mark_booked (none pending)", lambda: store.mark_booked([future["_id"]], {"notes": []})),
         ("appointment", lambda: store.appointment(future["_id"])),
         ("by_code", lambda: store.by_code(future["code"])),

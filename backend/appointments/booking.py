@@ -318,18 +318,17 @@ class BookingService:
         done: dict[ObjectId, dict[str, Any]] = {}
         for start, same in by_start.items():
             reminders = lifecycle.reminders_ahead(self.cfg, start, now)
-            notes = ["booked"]
-            due = lifecycle.next_due({**same[0], "status": "booked", "notes": notes, "reminders": reminders}, now,
-                                     self.cfg)
-            fields = {"updated_at": now, "at.booked": now, "due_at": due, "notes": notes, "reminders": reminders}
+            # The noted message makes it due now (lifecycle.next_due): the sweep sends it should
+            # the request not get to it.
+            fields = {"updated_at": now, "at.booked": now, "due_at": now, "notes": ["booked"], "reminders": reminders}
             ids = [d["_id"] for d in same]
             n = await self.store.mark_booked(ids, fields)
-            ok = set(ids) if n == len(ids) else {i for i, s in (await self.store.statuses(ids)).items()
-                                                 if s == "booked"}
+            ok = set(ids) if n == len(ids) else {i for i, a in (await self.store.appointments(ids)).items()
+                                                 if a["status"] == "booked"}
             for d in same:
                 if d["_id"] in ok:
                     done[d["_id"]] = {**d, "status": "booked", "updated_at": now,
-                                      "at": {**d.get("at", {}), "booked": now}, "due_at": due, "notes": notes,
+                                      "at": {**d.get("at", {}), "booked": now}, "due_at": now, "notes": ["booked"],
                                       "reminders": reminders, "v": d.get("v", 0) + 1}
         out: list[dict[str, Any] | None] = []
         for d in docs:
