@@ -16,9 +16,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
-from backend.db.mongo import CollectionSpec, count_by, duplicate_key_errors, insert_once
+from backend.db.mongo import CollectionSpec, count_by, insert_new, insert_once
 
 PENDING, SENDING, DELIVERED, FAILED, SKIPPED = "pending", "sending", "delivered", "failed", "skipped"
 STATES = (PENDING, SENDING, DELIVERED, FAILED, SKIPPED)
@@ -68,14 +67,8 @@ class OutboxStore:
 
     async def add_many(self, docs: list[dict[str, Any]]) -> list[bool]:
         """Insert messages in one write; by position, False for one whose ``dedupe_key`` is already there."""
-        if len(docs) == 1:
-            return [await self.add(docs[0])]
-        try:
-            await self._col.insert_many(docs, ordered=False)
-        except BulkWriteError as e:
-            refused = {int(w["index"]) for w in duplicate_key_errors(e)}
-            return [i not in refused for i in range(len(docs))]
-        return [True] * len(docs)
+        refused = await insert_new(self._col, docs)
+        return [i not in refused for i in range(len(docs))]
 
     # Delivery ---------------------------------------------------------------------------------------
     async def due_ids(self, now: dt.datetime, limit: int) -> list[ObjectId]:
@@ -148,12 +141,7 @@ class InboxStore:
 
     async def put_many(self, docs: list[dict[str, Any]]) -> None:
         """Insert inbox messages; one already there (an earlier attempt got this far) is left as it is."""
-        if not docs:
-            return
-        try:
-            await self._col.insert_many(docs, ordered=False)
-        except BulkWriteError as e:
-            duplicate_key_errors(e)  # delivered before: the inbox row's id is the message's
+        await insert_new(self._col, docs)  # refused: delivered before (the inbox row's id is the message's)
 
     async def page(self, user_id: str, *, unread: bool | None, before: ObjectId | None,
                    limit: int) -> list[dict[str, Any]]:

@@ -24,10 +24,10 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from backend.core.ids import object_id as oid
-from backend.db.mongo import CollectionSpec, drop_indexes, duplicate_key_errors
+from backend.db.mongo import CollectionSpec, drop_indexes, insert_new
 
 APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned")
 # Appointments whose place in the slot stays taken. A claim of any other status is released.
@@ -226,10 +226,7 @@ class AppointmentStore:
         set the planned fields of changed ones (``free`` recomputed from the same document), and
         retire those off the plan. Returns how many slots it wrote."""
         if new:  # read as missing just before: inserted, not upserted (an upsert is a read and a write)
-            try:
-                await self._slots.insert_many(new, ordered=False)
-            except BulkWriteError as e:  # another process inserted some of them at the same instant
-                duplicate_key_errors(e)
+            await insert_new(self._slots, new)  # refused: another process inserted it at the same instant
         ops: list[UpdateOne] = []
         for slot_id, fields in changed:
             ops.append(UpdateOne({"_id": slot_id}, [{"$set": {
@@ -357,17 +354,7 @@ class AppointmentStore:
     async def insert_appointments(self, docs: list[dict[str, Any]]) -> dict[int, KeyTaken]:
         """Insert new appointments in one write; returns, by position, the ones refused by a
         unique key (a person rule or, rarely, the code), every other one is in."""
-        if len(docs) == 1:
-            try:
-                await self._appointments.insert_one(docs[0])
-            except DuplicateKeyError as e:
-                return {0: _taken(e.details)}
-            return {}
-        try:
-            await self._appointments.insert_many(docs, ordered=False)
-        except BulkWriteError as e:
-            return {int(w["index"]): _taken(w) for w in duplicate_key_errors(e)}
-        return {}
+        return {i: _taken(w) for i, w in (await insert_new(self._appointments, docs)).items()}
 
     async def delete_pending(self, appt_ids: list[ObjectId]) -> None:
         """Undo inserts whose booking found no place."""

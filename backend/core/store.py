@@ -10,10 +10,10 @@ from typing import Any
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from backend.core.batch import Batch
-from backend.db.mongo import CollectionSpec, duplicate_key_errors
+from backend.db.mongo import CollectionSpec, insert_new
 
 COLLECTIONS = [
     CollectionSpec("rate_limits", indexes=(IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),),
@@ -46,11 +46,9 @@ class RateLimitStore:
         # refused as duplicates exist: add to them, then read what they came to.
         counters = list(adds)
         values = dict(adds)
-        try:
-            await self._col.insert_many([{"_id": c, "n": adds[c], "expires_at": expiry[c]} for c in counters],
-                                        ordered=False)
-        except BulkWriteError as e:
-            existing = [counters[int(w["index"])] for w in duplicate_key_errors(e)]
+        refused = await insert_new(self._col, [{"_id": c, "n": adds[c], "expires_at": expiry[c]} for c in counters])
+        existing = [counters[i] for i in refused]
+        if existing:
             by_add: dict[int, list[str]] = {}
             for c in existing:
                 by_add.setdefault(adds[c], []).append(c)

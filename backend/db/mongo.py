@@ -81,13 +81,29 @@ def duplicate_key_errors(e: BulkWriteError) -> list[dict[str, Any]]:
     return errs
 
 
+async def insert_new(col: AsyncCollection, docs: list[dict[str, Any]],
+                     session: Any = None) -> dict[int, dict[str, Any]]:
+    """Insert ``docs`` in one unordered write (``insert_one`` for one); returns the ones a unique
+    index refused, by position, each with what refused it (``keyPattern``, ``keyValue``). Every
+    other one is in; any other error is raised."""
+    if not docs:
+        return {}
+    if len(docs) == 1:
+        try:
+            await col.insert_one(docs[0], session=session)
+        except DuplicateKeyError as e:
+            return {0: e.details or {}}
+        return {}
+    try:
+        await col.insert_many(docs, ordered=False, session=session)
+    except BulkWriteError as e:
+        return {int(w["index"]): w for w in duplicate_key_errors(e)}
+    return {}
+
+
 async def insert_once(col: AsyncCollection, doc: dict[str, Any], session: Any = None) -> bool:
     """Insert ``doc``; False when a unique index (a dedupe key) already holds its like."""
-    try:
-        await col.insert_one(doc, session=session)
-    except DuplicateKeyError:
-        return False
-    return True
+    return not await insert_new(col, [doc], session)
 
 
 async def drop_indexes(col: AsyncCollection, names: Iterable[str]) -> list[str]:
