@@ -5,11 +5,14 @@ one write, and each caller still gets its own answer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
 
 from bson import ObjectId
 from pymongo import AsyncMongoClient, monitoring
+from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core.store import RateLimitStore
 from backend.identity.store import SessionStore, UserStore
@@ -39,19 +42,35 @@ class Finds(monitoring.CommandListener):
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
 
+    def clear(self) -> None:
+        self.collections.clear()
+        self.updates.clear()
+        self.inserts.clear()
+
+
+@contextlib.asynccontextmanager
+async def scratch_db(server: AppServer, finds: Finds) -> AsyncIterator[AsyncDatabase]:
+    """A database of its own on the test server's database server, whose commands ``finds``
+    records; dropped afterwards."""
+    client = AsyncMongoClient(server.config.database.uri, event_listeners=[finds], tz_aware=True)
+    db = client[f"zjb_batch_{uuid.uuid4().hex[:8]}"]
+    try:
+        yield db
+    finally:
+        await client.drop_database(db.name)
+        await client.close()
+
 
 def test_reads_asked_for_together_are_one_query_each(server: AppServer) -> None:
     finds = Finds()
 
     async def scenario() -> None:
-        client = AsyncMongoClient(server.config.database.uri, event_listeners=[finds], tz_aware=True)
-        db = client[f"zjb_batch_{uuid.uuid4().hex[:8]}"]
-        try:
+        async with scratch_db(server, finds) as db:
             users, sessions = UserStore(db), SessionStore(db)
             ids = [ObjectId() for _ in range(40)]
             await db["users"].insert_many([{"_id": i, "openid": f"o-{i}", "status": "active"} for i in ids])
             await db["sessions"].insert_many([{"_id": f"s-{i}", "subject": str(i)} for i in ids])
-            finds.collections.clear()
+            finds.clear()
 
             asked = [str(i) for i in ids] + [str(ids[0]), str(ObjectId()), "not-an-id"]
             got = await asyncio.gather(*(users.by_id(u) for u in asked),
@@ -67,9 +86,6 @@ def test_reads_asked_for_together_are_one_query_each(server: AppServer) -> None:
             await db["users"].update_one({"_id": ids[1]}, {"$set": {"status": "disabled"}})
             assert (await users.by_id(str(ids[1])))["status"] == "disabled"
             assert finds.collections.count("users") == 2
-        finally:
-            await client.drop_database(db.name)
-            await client.close()
 
     server.run(scenario())
 
@@ -79,15 +95,11 @@ def test_rate_limit_hits_arriving_together_count_with_one_write(server: AppServe
     finds = Finds()
 
     async def scenario() -> None:
-        client = AsyncMongoClient(server.config.database.uri, event_listeners=[finds], tz_aware=True)
-        db = client[f"zjb_batch_{uuid.uuid4().hex[:8]}"]
-        try:
+        async with scratch_db(server, finds) as db:
             store = RateLimitStore(db)
             expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
             await store.count_hit("same", expires)  # an existing counter at 1
-            finds.collections.clear()
-            finds.updates.clear()
-            finds.inserts.clear()
+            finds.clear()
             got = await asyncio.gather(*(store.count_hit("same", expires) for _ in range(30)),
                                        *(store.count_hit(f"own-{i}", expires) for i in range(20)))
             # Each hit is judged as if counted alone: the shared counter's hits see 2..31, once each.
@@ -97,16 +109,11 @@ def test_rate_limit_hits_arriving_together_count_with_one_write(server: AppServe
             assert (await db["rate_limits"].find_one({"_id": "same"}))["n"] == 31
             assert await store.count_hit("same", expires) == 32
             # A batch of first hits only (a storm of residents): one insert, nothing else.
-            finds.collections.clear()
-            finds.updates.clear()
-            finds.inserts.clear()
+            finds.clear()
             got = await asyncio.gather(*(store.count_hit(f"first-{i % 25}", expires) for i in range(50)))
             assert sorted(got) == [1] * 25 + [2] * 25
             assert finds.inserts == ["rate_limits"] and finds.updates == [] and finds.collections == []
             assert (await db["rate_limits"].find_one({"_id": "first-3"}))["n"] == 2
-        finally:
-            await client.drop_database(db.name)
-            await client.close()
 
     server.run(scenario())
 
@@ -115,15 +122,13 @@ def test_push_consents_for_a_batch_of_messages_are_taken_with_one_write(server: 
     finds = Finds()
 
     async def scenario() -> None:
-        client = AsyncMongoClient(server.config.database.uri, event_listeners=[finds], tz_aware=True)
-        db = client[f"zjb_batch_{uuid.uuid4().hex[:8]}"]
-        try:
+        async with scratch_db(server, finds) as db:
             store = ConsentStore(db)
             await db["subscriptions"].insert_many([{"user_id": "a", "key": "case", "remaining": 2},
                                                    {"user_id": "b", "key": "case", "remaining": 0},
                                                    {"user_id": "c", "key": "case", "remaining": 1},
                                                    {"user_id": "c", "key": "booking", "remaining": 1}])
-            finds.updates.clear()
+            finds.clear()
             wants = [("a", "case"), ("b", "case"), ("c", "case"), ("a", "case"), ("d", "case"), ("a", "case"),
                      ("c", "booking")]
             assert await store.take_many(wants) == [True, False, True, True, False, False, True]
@@ -132,8 +137,5 @@ def test_push_consents_for_a_batch_of_messages_are_taken_with_one_write(server: 
             left = {(d["user_id"], d["key"]): d["remaining"] async for d in db["subscriptions"].find()}
             assert left == {("a", "case"): 0, ("b", "case"): 0, ("c", "case"): 0, ("c", "booking"): 0}
             assert await store.take_many([]) == []
-        finally:
-            await client.drop_database(db.name)
-            await client.close()
 
     server.run(scenario())
