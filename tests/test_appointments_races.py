@@ -22,6 +22,14 @@ def _active(server: AppServer, slot_id: str) -> int:
         {"slot_id": slot_id, "status": {"$in": ["pending", "booked", "checked_in"]}}))
 
 
+def _open_slot(api: Api, server: AppServer, *, capacity: int) -> str:
+    """The first slot of a new hall's one service, two days ahead, released: its id."""
+    b = make_bookable(api, capacity=capacity, services=1)
+    day = day_ahead(server, 2)
+    open_day(api, b, day)
+    return slots(api, b, day)[0]["id"]
+
+
 def _storm(api_base: str, calls: list[tuple[str, str]]) -> list:
     def one(call: tuple[str, str]):  # noqa: ANN202
         return book(Api(api_base), call[0], call[1])
@@ -93,10 +101,7 @@ def _booked_messages(server: AppServer, appt_id: str) -> int:
 
 
 def test_crash_after_claim_gives_the_place_back(api: Api, server: AppServer, clock) -> None:
-    b = make_bookable(api, capacity=1, services=1)
-    day = day_ahead(server, 2)
-    open_day(api, b, day)
-    sid = slots(api, b, day)[0]["id"]
+    sid = _open_slot(api, server, capacity=1)
     (r,) = verified(api)
 
     with crash_at(server, "after_claim"):
@@ -121,10 +126,7 @@ def test_crash_after_claim_gives_the_place_back(api: Api, server: AppServer, clo
 
 
 def test_crash_between_the_booking_and_its_message_sends_it_once(api: Api, server: AppServer, clock) -> None:
-    b = make_bookable(api, capacity=2, services=1)
-    day = day_ahead(server, 2)
-    open_day(api, b, day)
-    sid = slots(api, b, day)[0]["id"]
+    sid = _open_slot(api, server, capacity=2)
     (r,) = verified(api)
 
     with crash_at(server, "after_insert"):
@@ -163,10 +165,7 @@ def test_a_booking_is_settled_by_its_own_writes(api: Api, server: AppServer) -> 
 def test_a_stalled_request_gives_its_places_back(api: Api, server: AppServer, clock) -> None:
     """A request held up after taking places, for half the check time, writes no booking the
     sweep could have given the place of away: it gives them back and answers 503."""
-    b = make_bookable(api, capacity=2, services=1)
-    day = day_ahead(server, 2)
-    open_day(api, b, day)
-    sid = slots(api, b, day)[0]["id"]
+    sid = _open_slot(api, server, capacity=2)
     (r,) = verified(api)
 
     async def stall(step: str) -> None:
@@ -218,10 +217,7 @@ def test_a_place_refused_by_a_person_rule_passes_to_the_next_in_line(api: Api, s
 
 
 def test_crash_after_cancel_gives_the_place_back_once(api: Api, server: AppServer) -> None:
-    b = make_bookable(api, capacity=1, services=1)
-    day = day_ahead(server, 2)
-    open_day(api, b, day)
-    sid = slots(api, b, day)[0]["id"]
+    sid = _open_slot(api, server, capacity=1)
     (r,) = verified(api)
     a = book(api, r.access_token, sid).json()
 
@@ -235,10 +231,7 @@ def test_crash_after_cancel_gives_the_place_back_once(api: Api, server: AppServe
 
 
 def test_crash_inside_a_group_of_bookings_is_repaired_by_the_sweep(api: Api, server: AppServer, clock) -> None:
-    b = make_bookable(api, capacity=4, services=1)
-    day = day_ahead(server, 2)
-    open_day(api, b, day)
-    sid = slots(api, b, day)[0]["id"]
+    sid = _open_slot(api, server, capacity=4)
     people = verified(api, 10)
     # The first group to hold places dies before writing its bookings.
     with crash_at(server, "after_claim", once=True):
