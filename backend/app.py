@@ -20,6 +20,7 @@ from backend.appointments import build as appointments
 from backend.audit import build as audit
 from backend.authorizations import build as authorizations
 from backend.bundles import build as bundles
+from backend.calendar import build as calendar
 from backend.cases import build as cases
 from backend.catalogue import build as catalogue
 from backend.complaints import build as complaints
@@ -44,7 +45,7 @@ from payments import build as payments
 log = logging.getLogger("zjb.app")
 
 # In dependency order: each builder may use what the ones before it provide.
-BUILDERS = [audit.build, identity.build, staff.build, catalogue.build, notify.build, appointments.build,
+BUILDERS = [audit.build, identity.build, staff.build, calendar.build, catalogue.build, notify.build, appointments.build,
             files.build, licences.build, authorizations.build, cases.build, payments.build,
             bundles.build, complaints.build]
 

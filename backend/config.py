@@ -195,11 +195,14 @@ class SandboxConfig:
 
 @dataclass(frozen=True)
 class CalendarConfig:
-    # Working days come from the chinesecalendar package. These add to it or override it: public
-    # holidays (no working day, halls closed) and weekend days that are working days (调休). A
-    # year the package does not know yet counts as known once `holidays` lists one of its days.
+    # Working days come from the chinesecalendar package, from the years admins enter in the
+    # console (工作日历), and for a year with neither from the statutory rules (provisional). These
+    # win over all of them for a day the whole city observes: public holidays (no working day, halls
+    # closed) and weekend days that are working days (调休). Entering years belongs in the console.
     holidays: tuple[str, ...] = ()
     workdays: tuple[str, ...] = ()
+    # How often every process reloads the entered years (and finishes effects a crash left).
+    refresh_seconds: float = 5.0
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ year), amounts in yuan, case statuses with the labels below.
 
 Each emitting domain puts these in its payloads (besides ids):
 - cases: ``serial``, ``service_name``, ``status``, optional ``note``; a correction adds ``missing``
-  and ``due`` (a date); a rating invitation may add ``reminder``; a rectification reply ``reply``.
+  and ``due`` (a date); a moved deadline ``old_deadline``, ``deadline``, ``reason`` and optional
+  ``provisional``; a rating invitation may add ``reminder``; a rectification reply ``reply``.
 - appointments: ``service_name``, ``hall_name``, ``start`` and ``code`` (a waitlist offer has
   ``offer_until`` instead of ``code``); a booking block adds ``blocked_until`` and ``reason``.
 - payments: ``service_name``, ``serial``, ``amount_fen``; a refund ``refund_fen``; a receipt
@@ -216,6 +217,18 @@ def _case_correction(p: Payload) -> Words:
         wechat={"thing1": p["service_name"], "phrase2": CASE_STATUS["correction_requested"],
                 "character_string3": p["serial"], "time4": wechat_time(p.at),
                 "thing5": f"请于{p.short_day('due')}前补正材料"})
+
+
+def _case_deadline_changed(p: Payload) -> Words:
+    old, new = p.day("old_deadline"), p.day("deadline")
+    still = "（仍为暂定，以后续公布的放假安排为准）" if p.data.get("provisional") else ""
+    return Words(
+        title="办理时限已调整",
+        text=f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）的承诺办结时限由{old}调整为{new}{still}。"
+             f"原因：{_sentence(p['reason'])}",
+        sms=f"{SMS_SIGN}您申请的“{p['service_name']}”（{p['serial']}）办结时限调整为{new}，详情请在指尖办小程序查看。",
+        wechat={"thing1": p["service_name"], "phrase2": p.case_status("status"), "character_string3": p["serial"],
+                "time4": wechat_time(p.at), "thing5": f"办结时限调整为{p.short_day('deadline')}"})
 
 
 def _rating_invited(p: Payload) -> Words:
@@ -453,6 +466,7 @@ def _authorization_used(p: Payload) -> Words:
 KINDS: dict[str, Callable[[Payload], Words]] = {
     "case.status_changed": _case_status_changed,
     "case.correction_requested": _case_correction,
+    "case.deadline_changed": _case_deadline_changed,
     "rating.invited": _rating_invited,
     "case.rectification_reply": _rectification_reply,
     "appointment.booked": _appointment_booked,
@@ -504,7 +518,8 @@ def template_key(kind: str) -> str | None:
 
 # kind → the WeChat template it is pushed with; kinds not here reach the inbox only.
 TEMPLATE_OF = {k: t for t, kinds in {
-    "case_progress": ("case.status_changed", "case.correction_requested", "complaint.received", "complaint.assigned",
+    "case_progress": ("case.status_changed", "case.correction_requested", "case.deadline_changed",
+                      "complaint.received", "complaint.assigned",
                       "complaint.replied", "complaint.merged", "complaint.reopened", "complaint.closed",
                       "bundle.submitted", "bundle.completed", "authorization.used"),
     "rating": ("rating.invited",),
@@ -521,6 +536,11 @@ def _supervision_yellow(p: Payload) -> str:
 
 def _supervision_red(p: Payload) -> str:
     return f"办件 {p['serial']}（{p['service_name']}）已超过办结时限（{p.when('deadline')}），请尽快办结。"
+
+
+def _deadline_changed(p: Payload) -> str:
+    return (f"办件 {p['serial']}（{p['service_name']}）的承诺办结时限由{p.day('old_deadline')}调整为"
+            f"{p.day('deadline')}（{p['reason']}），请按新的时限办理。")
 
 
 def _rectification_opened(p: Payload) -> str:
@@ -549,6 +569,7 @@ STAFF_ALERTS: dict[str, Callable[[Payload], str]] = {
     "supervision.yellow": _supervision_yellow,
     "supervision.red": _supervision_red,
     "rectification.opened": _rectification_opened,
+    "deadline.changed": _deadline_changed,
     "complaint.yellow": _complaint_yellow,
     "complaint.red": _complaint_red,
 }

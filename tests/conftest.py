@@ -51,9 +51,7 @@ def test_config(db_server: EmbeddedDatabase, data_dir: Path, **sections: dict) -
                       "pay_starts_per_resident_per_hour": 100000, "complaints_per_resident_per_day": 100000,
                       "uploads_per_resident_per_hour": 100000},
         "workers": {"tick_seconds": 0.2},
-        # The calendar package knows years up to 2026; tests that move time into 2027 see it as
-        # ordinary weeks plus New Year's Day until the State Council's 2027 arrangement is in it.
-        "calendar": {"holidays": ["2027-01-01"]},
+        "calendar": {"refresh_seconds": 0.5},
     })
     return base.with_overrides(**sections) if sections else base
 

@@ -118,6 +118,9 @@ class Api:
     def patch(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
         return self.request("PATCH", path, json_body=body if body is not None else {}, **kw)
 
+    def put(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
+        return self.request("PUT", path, json_body=body if body is not None else {}, **kw)
+
 
 def assert_error(resp: requests.Response, status: int, code: str) -> dict[str, Any]:
     """The answer is an error in the contract's shape with this status and code."""

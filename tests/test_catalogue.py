@@ -1,14 +1,8 @@
 """The catalogue through the API: public reading, hall managers' editing, the working calendar."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
-import pytest
-
-from backend.catalogue.calendar import WorkingCalendar
-from backend.config import Config
-from backend.core import errors
 from tests.support import Api, assert_error, new_resident, staff_login
 
 
@@ -117,68 +111,6 @@ def test_catalogue_edits_are_validated_and_guarded(api: Api) -> None:
     assert_error(api.post("/api/v1/staff/departments", {"code": _code(), "name": "丁"}, token=resident.access_token),
                  401, "unauthenticated")
 
-
-def test_working_calendar_counts_holidays_and_exchanged_workdays() -> None:
-    cal = WorkingCalendar(Config().calendar.holidays, Config().calendar.workdays)
-    # 2026-09-30 (Wed) + 3 working days: 1–7 Oct are National Day, 8 and 9 Oct count, and
-    # Saturday 10 Oct is worked in exchange (调休).
-    assert cal.add_working_days(dt.date(2026, 9, 30), 3) == dt.date(2026, 10, 10)
-    assert cal.add_working_days(dt.date(2026, 9, 30), 4) == dt.date(2026, 10, 12)
-    assert cal.is_working_day(dt.date(2026, 10, 10)) and not cal.is_working_day(dt.date(2026, 10, 7))
-    assert cal.add_working_days(dt.date(2026, 11, 20), 1) == dt.date(2026, 11, 23)  # Friday → Monday
-    assert cal.working_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 27)) == 5
-    assert cal.working_days_between(dt.date(2026, 11, 27), dt.date(2026, 11, 20)) == -5
-    assert cal.add_working_days(dt.date(2026, 11, 23), 0) == dt.date(2026, 11, 23)
-
-
-def test_working_days_come_from_the_package_with_no_configured_dates() -> None:
-    assert Config().calendar.holidays == () and Config().calendar.workdays == ()
-    cal = WorkingCalendar()
-    # Spring Festival 2026 (15–23 Feb) and its exchanged Saturdays (14 and 28 Feb), from the package.
-    assert [cal.is_working_day(dt.date(2026, 2, d)) for d in (13, 14, 15, 23, 24, 28)] == \
-        [True, True, False, False, True, True]
-    # chinesecalendar 1.11.0 (the pinned version) knows 2004–2026.
-    assert cal.coverage_end() == dt.date(2026, 12, 31)
-    assert not cal.is_working_day(dt.date(2004, 1, 1))
-
-
-def test_a_year_the_calendar_does_not_know_is_refused() -> None:
-    cal = WorkingCalendar()
-    for day in (dt.date(2027, 1, 4), dt.date(2099, 6, 1), dt.date(2003, 12, 31)):
-        assert not cal.covers(day)
-        with pytest.raises(errors.CalendarNotCovered) as e:
-            cal.is_working_day(day)
-        assert e.value.http_status == 503
-        assert e.value.details == {"date": day.isoformat(), "covered_until": "2026-12-31"}
-    # Counting into an unknown year is refused too, not guessed as plain weekdays.
-    with pytest.raises(errors.CalendarNotCovered):
-        cal.add_working_days(dt.date(2026, 12, 28), 5)
-    assert cal.add_working_days(dt.date(2026, 12, 28), 3) == dt.date(2026, 12, 31)
-
-
-def test_configured_dates_cover_a_new_year_and_win_over_the_package() -> None:
-    # As an operator enters a new year's notice before the package has it (dates for the test).
-    cal = WorkingCalendar(["2027-01-01", "2027-01-02", "2027-01-03", "2026-11-30"], ["2027-01-09", "2026-11-29"])
-    assert cal.covers(dt.date(2027, 7, 1)) and cal.coverage_end() == dt.date(2027, 12, 31)
-    assert not cal.is_working_day(dt.date(2027, 1, 1))   # a listed holiday (Friday)
-    assert cal.is_working_day(dt.date(2027, 1, 9))       # a listed exchanged Saturday
-    assert cal.is_working_day(dt.date(2027, 1, 4)) and not cal.is_working_day(dt.date(2027, 1, 10))
-    assert cal.add_working_days(dt.date(2026, 12, 30), 2) == dt.date(2027, 1, 4)
-    # A configured day wins over the package: a Monday closed, a Sunday worked.
-    assert not cal.is_working_day(dt.date(2026, 11, 30)) and cal.is_working_day(dt.date(2026, 11, 29))
-    with pytest.raises(errors.CalendarNotCovered):
-        cal.is_working_day(dt.date(2099, 1, 5))
-    # Workdays alone do not declare a year known: the year's holidays would be missing.
-    assert not WorkingCalendar(workdays_override=["2027-01-09"]).covers(dt.date(2027, 1, 9))
-
-
-def test_the_calendar_warns_sixty_days_before_it_runs_out() -> None:
-    cal = WorkingCalendar()
-    assert cal.coverage_warning(dt.date(2026, 10, 31)) is None
-    warning = cal.coverage_warning(dt.date(2026, 11, 1))
-    assert warning is not None and "2026年12月31日" in warning and "还有 60 天" in warning and "2027" in warning
-    assert "已经用完" in cal.coverage_warning(dt.date(2027, 1, 2))
-    assert WorkingCalendar(["2027-01-01"]).coverage_warning(dt.date(2026, 11, 1)) is None
 
 def test_ids_in_paths_are_normalised(api: Api) -> None:
     svc = api.get("/api/v1/services").json()["items"][0]

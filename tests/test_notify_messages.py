@@ -36,6 +36,9 @@ BUNDLE = {"bundle_id": "6650a1f0c2a4b5d6e7f80919", "serial": "YJS20261130000004"
 # Each kind with a payload in the shape its domain emits it (cases, appointments, payments).
 SAMPLES = {
     "case.status_changed": CASE,
+    "case.deadline_changed": {**CASE, "old_deadline": "2027-02-05T23:59:59+08:00",
+                              "deadline": "2027-02-18T23:59:59+08:00", "provisional": False,
+                              "reason": "按国务院办公厅公布的2027年节假日安排放假"},
     "case.correction_requested": {**CASE, "status": "correction_requested", "note": "需补正：合法稳定住所证明",
                                   "missing": ["合法稳定住所证明", "结婚证"], "due": "2026-12-15"},
     "rating.invited": {**CASE, "status": "rejected", "note": ""},
@@ -79,6 +82,7 @@ SAMPLES = {
 REQUIRED = {
     "case.status_changed": ["serial", "service_name", "status"],
     "case.correction_requested": ["serial", "service_name", "missing", "due"],
+    "case.deadline_changed": ["serial", "service_name", "status", "old_deadline", "deadline", "reason"],
     "rating.invited": ["serial", "service_name", "status"],
     "case.rectification_reply": ["serial", "service_name", "reply"],
     "appointment.booked": ["service_name", "hall_name", "start", "code"],

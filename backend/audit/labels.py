@@ -23,6 +23,9 @@ ACTIONS: dict[str, str] = {
     "resident.search": "查找群众",
     "authorization.grant": "授权代办",
     "authorization.revoke": "撤销代办授权",
+    # Working calendar
+    "calendar.year.enter": "录入年度放假安排",
+    "calendar.year.effects": "按年度放假安排调整预约和时限",
     # Catalogue
     "catalogue.department.create": "新建部门",
     "catalogue.hall.create": "新建大厅",
@@ -110,6 +113,7 @@ TARGETS: dict[str, str] = {
     "complaint": "诉求",
     "payment": "缴款单",
     "reconciliation": "对账",
+    "calendar_year": "年度放假安排",
 }
 
 # Who acted when no person did (``actor.type == "system"``): a job, the command line, or a payment
@@ -118,6 +122,7 @@ SYSTEM_ACTORS: dict[str, str] = {
     "cli": "命令行",
     "payments": "支付服务",
     "appointments.sweep": "预约巡检",
+    "calendar.effects": "工作日历",
     "wechat": "微信支付",
     "alipay": "支付宝",
     "notice": "支付通知",
@@ -146,6 +151,15 @@ FIELDS: dict[str, str] = {
     "phone": "电话",
     "opening_hours": "开放时间",
     "closed_dates": "闭厅日期",
+    "open_dates": "额外开放日",
+    "year": "年度",
+    "holidays": "放假天数",
+    "workdays": "调休上班天数",
+    "replaced": "是否替换已录入的安排",
+    "appointments": "取消的预约数",
+    "waitlist": "取消的候补数",
+    "cases": "调整时限的办件数",
+    "complaints": "调整时限的工单数",
     "windows": "窗口",
     "notice": "公告",
     "department_id": "部门",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from backend.cases import handlers
+from backend.cases.deadlines import CaseDeadlines
 from backend.cases.directory import CaseDirectory
 from backend.cases.handling import case_handling
 from backend.cases.materials import CaseMaterials
@@ -28,6 +29,8 @@ def build(config: Config, deps: Deps) -> Domain:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
     deps.need("resident_handling").add(case_handling(store))
+    deps.need("calendar_service").listen(CaseDeadlines(store=store, outbox=deps.need("outbox"), clock=deps.clock,
+                                                       light_due=cases.light_due))
 
     return Domain(
         "cases", service=cases,

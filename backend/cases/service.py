@@ -78,7 +78,7 @@ class CaseService:
         now = self.clock.now()
         async for doc in self.store.open_cases_without_light_plan():
             await self.store.set_light(doc["_id"], was=doc.get("light"), due=None, light=doc.get("light"),
-                                       next_due=self._light_due(doc["status"], doc.get("deadline"), doc.get("light"),
+                                       next_due=self.light_due(doc["status"], doc.get("deadline"), doc.get("light"),
                                                                 now),
                                        unplanned=True)
 
@@ -142,8 +142,8 @@ class CaseService:
             "department_name": service["department_name"], "applicant_id": applicant_id, "status": "submitted",
             "version": 1, "channel": channel,
             "form": body["form"], "materials": materials, "promised_days": guide["promised_days"],
-            "deadline": deadline, "light": "green",
-            "light_due_at": self._light_due("submitted", deadline, "green", now),
+            "deadline": deadline, **self._provisional(today, deadline), "light": "green",
+            "light_due_at": self.light_due("submitted", deadline, "green", now),
             "created_at": now, "updated_at": now,
             "timeline": [{"status": "submitted", "at": now, "actor": actor,
                           "note": note or (agency.timeline_note() if agency is not None
@@ -166,6 +166,11 @@ class CaseService:
     def _deadline(self, start: dt.date, days: int) -> dt.datetime:
         due = self.calendar.add_working_days(start, days)
         return dt.datetime.combine(due, dt.time(23, 59, 59), TZ)
+
+    def _provisional(self, start: dt.date, deadline: dt.datetime) -> dict[str, bool]:
+        """``deadline_provisional`` for a deadline counted across a year not yet official."""
+        return ({"deadline_provisional": True}
+                if self.calendar.provisional_within(start, deadline.astimezone(TZ).date()) else {})
 
     def _payload(self, doc: dict[str, Any], note: str | None) -> dict[str, Any]:
         return {"application_id": str(doc["_id"]), "serial": doc["serial"], "service_name": doc["service_name"],
@@ -251,7 +256,7 @@ class CaseService:
                "service_name": d["service_name"], "department_id": d["department_id"],
                "department_name": d.get("department_name", ""), "status": d["status"],
                "form": d.get("form", {}), "materials": case_materials.view(d.get("materials", []), staff=staff),
-               "deadline": d.get("deadline"),
+               "deadline": d.get("deadline"), "deadline_provisional": bool(d.get("deadline_provisional")),
                "light": d.get("light") if d["status"] in OPEN else None, "correction": d.get("correction"),
                "rejection_reason": d.get("rejection_reason"), "rated": rated, "created_at": d["created_at"],
                "updated_at": d["updated_at"], "timeline": timeline}
@@ -307,13 +312,15 @@ class CaseService:
             lost = self.calendar.working_days_between(paused.astimezone(TZ).date(), today)
             if doc.get("deadline") and lost > 0:
                 sets["deadline"] = self._deadline(doc["deadline"].astimezone(TZ).date(), lost)
+                if self._provisional(today, sets["deadline"]):
+                    sets["deadline_provisional"] = True
             unsets.update({"paused_at": "", "correction": ""})
             note = note or "已补正并重新提交"
         if to in ("completed", "rejected", "withdrawn", "approved"):
             sets["decided_at" if to != "completed" else "completed_at"] = now
         if rating_allowed(to, [*_history(doc), to]):
             sets["rating_remind_at"] = now + dt.timedelta(days=self.cfg.rating_reminder_days)
-        sets["light_due_at"] = self._light_due(to, sets.get("deadline", doc.get("deadline")), doc.get("light"), now)
+        sets["light_due_at"] = self.light_due(to, sets.get("deadline", doc.get("deadline")), doc.get("light"), now)
         actor = ({"type": "staff", "id": principal.id, "name": principal.display_name or principal.username}
                  if is_staff else {"type": "resident", "id": principal.id, "name": None})
         entry = {"status": to, "at": now, "note": note, "actor": actor}
@@ -493,7 +500,7 @@ class CaseService:
             return "yellow", deadline + dt.timedelta(seconds=1)
         return "green", dt.datetime.combine(yellow_from, dt.time(0), TZ)
 
-    def _light_due(self, status: str, deadline: dt.datetime | None, light: str | None,
+    def light_due(self, status: str, deadline: dt.datetime | None, light: str | None,
                    now: dt.datetime) -> dt.datetime | None:
         """When the supervision job should next look at a case: when its light changes, now if the
         light it shows is already wrong, never (None) while its clock is stopped or it is finished."""

@@ -30,6 +30,10 @@ COLLECTIONS = [
         IndexModel([("light", ASCENDING), ("department_id", ASCENDING)]),
         IndexModel([("rating_remind_at", ASCENDING)]),
         IndexModel([("light_due_at", ASCENDING)]),
+        # Deadlines counted on a year whose official holiday schedule was not entered yet: few, and
+        # read once when it is entered.
+        IndexModel([("deadline_provisional", ASCENDING)], name="deadline_provisional",
+                   partialFilterExpression={"deadline_provisional": True}),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "service_id", "applicant_id", "status", "version", "timeline"],
                                   "properties": {"status": {"enum": STATUSES}, "version": {"bsonType": "int"}}}},
@@ -139,6 +143,22 @@ class CaseStore:
 
     def open_cases_without_light_plan(self) -> AsyncIterator[dict[str, Any]]:
         return self._cases.find({"status": {"$in": list(OPEN)}, "light_due_at": {"$exists": False}}, _NO_BULK)
+
+    def provisional_deadlines(self) -> AsyncIterator[dict[str, Any]]:
+        """Cases whose deadline was counted on a provisional year (the partial index holds only those)."""
+        return self._cases.find({"deadline_provisional": True}, _NO_BULK)
+
+    async def move_deadline(self, case_id: ObjectId, *, was: dt.datetime, deadline: dt.datetime, provisional: bool,
+                            light_due_at: dt.datetime | None) -> bool:
+        """Replace a deadline counted again on the official calendar, if it is still the one read."""
+        sets: dict[str, Any] = {"deadline": deadline, "light_due_at": light_due_at}
+        update: dict[str, Any] = {"$set": sets}
+        if provisional:
+            sets["deadline_provisional"] = True
+        else:
+            update["$unset"] = {"deadline_provisional": ""}
+        res = await self._cases.update_one({"_id": case_id, "deadline": was, "deadline_provisional": True}, update)
+        return res.modified_count == 1
 
     async def set_light(self, case_id: ObjectId, *, was: str | None, due: dt.datetime | None, light: str | None,
                         next_due: dt.datetime | None, unplanned: bool = False) -> bool:

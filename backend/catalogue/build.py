@@ -1,8 +1,7 @@
-"""Build the catalogue: departments, halls, services and their guides, the working-day calendar."""
+"""Build the catalogue: departments, halls, services and their guides (on the working calendar)."""
 from __future__ import annotations
 
 from backend.catalogue import handlers
-from backend.catalogue.calendar import WorkingCalendar
 from backend.catalogue.service import CatalogueService
 from backend.catalogue.store import COLLECTIONS, CatalogueStore
 from backend.config import Config
@@ -11,12 +10,11 @@ from backend.core.domain import Deps, Domain
 
 
 def build(config: Config, deps: Deps) -> Domain:
-    calendar = WorkingCalendar(config.calendar.holidays, config.calendar.workdays)
     catalogue = CatalogueService(store=CatalogueStore(deps.db), audit=deps.need("audit"), clock=deps.clock,
-                                 calendar=calendar)
+                                 calendar=deps.need("calendar"))
     return Domain(
         "catalogue", service=catalogue,
         routes=bind(handlers.default_handlers, catalogue=catalogue),
         collections=list(COLLECTIONS),
-        provides={"catalogue": catalogue, "calendar": calendar},
+        provides={"catalogue": catalogue},
     )

@@ -28,13 +28,16 @@ HALL_FIELDS = {
     "name": string(minLength=1, maxLength=60), "address": string(minLength=1, maxLength=200),
     "phone": string(maxLength=30), "opening_hours": array(PERIOD, minItems=1, maxItems=28),
     "closed_dates": array(DATE, maxItems=400, uniqueItems=True), "windows": array(WINDOW_IN, maxItems=100),
+    "open_dates": array(DATE, maxItems=100, uniqueItems=True,
+                        description="额外开放日（如周日加班服务日），按当天星期的开放时间，未设置则按周一的开放时间"),
     "notice": LONG_TEXT,
 }
 HALL_IN = obj({"code": CODE, **HALL_FIELDS}, ["code", "name", "address", "opening_hours"])
 HALL_PATCH = obj({**HALL_FIELDS, "status": string(enum=["active", "inactive"])}, minProperties=1)
 HALL = obj({
     "id": string(), "code": string(), "name": string(), "address": string(), "phone": nullable(string()),
-    "opening_hours": array(PERIOD), "closed_dates": array(string()), "windows": array(WINDOW),
+    "opening_hours": array(PERIOD), "closed_dates": array(string()), "open_dates": array(string()),
+    "windows": array(WINDOW),
     "notice": nullable(string()), "status": string(enum=["active", "inactive"]),
 }, ["id", "code", "name", "address", "opening_hours", "closed_dates", "windows", "status"])
 

@@ -8,7 +8,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from backend.audit.service import AuditLog, staff_actor
-from backend.catalogue.calendar import WorkingCalendar
+from backend.calendar.working import WorkingCalendar
 from backend.catalogue.store import CatalogueStore
 from backend.core import errors
 from backend.core.access import Staff
@@ -29,6 +29,7 @@ def public_hall(h: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": str(h["_id"]), "code": h["code"], "name": h["name"], "address": h["address"],
         "phone": h.get("phone"), "opening_hours": h["opening_hours"], "closed_dates": h.get("closed_dates", []),
+        "open_dates": h.get("open_dates", []),
         "windows": h.get("windows", []), "notice": h.get("notice"), "status": h["status"],
     }
 
@@ -110,11 +111,11 @@ class CatalogueService:
     def hall_open_on(self, hall: dict[str, Any], day: dt.date) -> bool:
         """Open that day, by the hall's own calendar: not among its closures, and either a working day
         (调休 weekend days included) or a day of the week the hall declares opening hours for that is
-        not a public holiday (a hall with Saturday hours opens on ordinary Saturdays). A day the
-        working-day calendar does not know yet is not opened (no slots), rather than guessed."""
-        if not self.calendar.covers(day) or day.isoformat() in hall.get("closed_dates", []):
+        not a public holiday (a hall with Saturday hours opens on ordinary Saturdays). In a year whose
+        official schedule is not entered yet this follows the provisional calendar."""
+        if day.isoformat() in hall.get("closed_dates", []):
             return False
-        if self.calendar.is_working_day(day):
+        if self.calendar.is_working_day(day) or day.isoformat() in hall.get("open_dates", []):
             return True
         declared = any(p["weekday"] == day.isoweekday() for p in hall.get("opening_hours", []))
         return declared and not self.calendar.is_public_holiday(day)
@@ -123,7 +124,11 @@ class CatalogueService:
         """The hall's opening hours on ``day`` (empty when it is closed that day)."""
         if not self.hall_open_on(hall, day):
             return []
-        return [p for p in hall.get("opening_hours", []) if p["weekday"] == day.isoweekday()]
+        hours = hall.get("opening_hours", [])
+        own = [p for p in hours if p["weekday"] == day.isoweekday()]
+        if own or day.isoformat() not in hall.get("open_dates", []):
+            return own
+        return [{**p, "weekday": day.isoweekday()} for p in hours if p["weekday"] == 1]
 
     # Managing (hall_manager) -------------------------------------------------------------------
     async def create_department(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
@@ -181,7 +186,10 @@ class CatalogueService:
             raise errors.Conflict(taken, code="code_taken") from None
 
     async def _hall_fields(self, body: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
-        out = {k: body[k] for k in ("name", "address", "phone", "notice", "closed_dates") if k in body}
+        out = {k: body[k] for k in ("name", "address", "phone", "notice", "closed_dates", "open_dates") if k in body}
+        if set(out.get("closed_dates", current.get("closed_dates", []) if current else [])) & set(
+                out.get("open_dates", current.get("open_dates", []) if current else [])):
+            raise errors.InvalidInput({"open_dates": "同一天不能既是闭厅日又是额外开放日"})
         if "opening_hours" in body:
             bad = {f"opening_hours.{i}": "结束时间须晚于开始时间" for i, p in enumerate(body["opening_hours"])
                    if p["start"] >= p["end"]}

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor, system_actor
-from backend.catalogue.calendar import WorkingCalendar
+from backend.calendar.working import WorkingCalendar
 from backend.complaints.store import OPEN, ComplaintStore
 from backend.config import ComplaintsConfig
 from backend.core import errors

@@ -213,12 +213,6 @@ class AlreadyRated(Conflict):
     message = "该办件已评价"
 
 
-class CalendarNotCovered(ServiceUnavailable):
-    """A working-day question about a year the holiday calendar does not know yet."""
-    code = "calendar_not_covered"
-    message = "工作日历尚未包含该年份的节假日安排，暂时无法计算办理时限，请联系政务服务中心"
-
-
 # --- Appointments and the hall queue ---------------------------------------------------------
 
 class HallScope(Forbidden):

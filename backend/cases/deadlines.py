@@ -1,0 +1,78 @@
+"""Deadlines counted on a provisional year, counted again when the year's official schedule is entered.
+
+A case's deadline is a number of working days; what the provisional calendar said of days already
+lived stays as it was lived, so the working days still left from today (or from the day the clock
+stopped for a correction) are counted again on the official calendar. A resident whose deadline
+moves is told, and so is the department, each once per move.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from backend.calendar.service import ScheduleChange
+from backend.cases.store import OPEN, CaseStore
+from backend.core.clock import TZ, Clock
+
+END_OF_DAY = dt.time(23, 59, 59)
+
+
+class CaseDeadlines:
+    """The cases domain's ``ScheduleListener``."""
+    name = "cases"
+
+    def __init__(self, *, store: CaseStore, outbox: Any, clock: Clock, light_due: Any):
+        self.store = store
+        self.outbox = outbox
+        self.clock = clock
+        self.light_due = light_due   # CaseService.light_due: when supervision next looks at a case
+
+    async def impact(self, change: ScheduleChange) -> dict[str, int]:
+        n = 0
+        async for doc in self.store.provisional_deadlines():
+            moved = self._moved(doc, change)
+            n += moved is not None and moved[0] != moved[1]
+        return {"cases": n}
+
+    async def apply(self, change: ScheduleChange) -> dict[str, int]:
+        n = 0
+        now = self.clock.now()
+        async for doc in self.store.provisional_deadlines():
+            moved = self._moved(doc, change)
+            if moved is None:
+                continue
+            old, new = moved
+            provisional = change.after.provisional_within(self._anchor(doc), new.astimezone(TZ).date())
+            light_due_at = self.light_due(doc["status"], new, doc.get("light"), now)
+            if not await self.store.move_deadline(doc["_id"], was=doc["deadline"], deadline=new,
+                                                  provisional=provisional, light_due_at=light_due_at):
+                continue
+            if new == old:
+                continue
+            n += 1
+            payload = {"application_id": str(doc["_id"]), "serial": doc["serial"],
+                       "service_name": doc["service_name"], "status": doc["status"], "old_deadline": old,
+                       "deadline": new, "provisional": provisional, "reason": change.reason}
+            key = f"case:{doc['_id']}:deadline:{new.astimezone(TZ).date().isoformat()}"
+            await self.outbox.emit("case.deadline_changed", user_id=doc["applicant_id"], payload=payload,
+                                   dedupe_key=key)
+            await self.outbox.alert_staff("deadline.changed", application_id=str(doc["_id"]),
+                                          department_id=doc["department_id"], payload=payload, dedupe_key=key)
+        return {"cases": n}
+
+    def _anchor(self, doc: dict[str, Any]) -> dt.date:
+        paused = doc.get("paused_at") if doc["status"] == "correction_requested" else None
+        return (paused or self.clock.now()).astimezone(TZ).date()
+
+    def _moved(self, doc: dict[str, Any], change: ScheduleChange) -> tuple[dt.datetime, dt.datetime] | None:
+        """(old, new) deadline of an open case whose deadline reaches into the changed year."""
+        deadline = doc.get("deadline")
+        if doc["status"] not in OPEN or deadline is None:
+            return None
+        anchor = self._anchor(doc)
+        due = deadline.astimezone(TZ).date()
+        if due < anchor or due.year < change.year:
+            return None
+        left = change.before.working_days_between(anchor, due)
+        new = dt.datetime.combine(change.after.add_working_days(anchor, left), END_OF_DAY, TZ)
+        return deadline, new
