@@ -1,5 +1,5 @@
 // App shell: login, role-based navigation, hash routing (#/area/page[/id]).
-import { currentSession, login, logout, loadMe } from './api.js';
+import { api, currentSession, login, logout, loadMe } from './api.js';
 import { h, clear, field, input, errorBox, ROLE_NAMES, toast } from './ui.js';
 import clerkPages from './pages/clerk.js';
 import approverPages from './pages/approver.js';
@@ -10,10 +10,11 @@ import adminPages from './pages/admin.js';
 import casePages from './pages/case.js';
 import agencyPages from './pages/agency.js';
 import hotlinePages from './pages/hotline.js';
+import calendarPages from './pages/calendar.js';
 
 // Each page: {path, title, group, roles, render(main, params), nav?: false}
 const PAGES = [...clerkPages, ...agencyPages, ...approverPages, ...casePages, ...hotlinePages, ...hallPages,
-  ...financePages, ...supervisorPages, ...adminPages];
+  ...financePages, ...supervisorPages, ...adminPages, ...calendarPages];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -101,6 +102,7 @@ async function route() {
     return;
   }
   renderNav(found.page);
+  showCalendarWarning();
   document.title = `${found.page.title} · 指尖办工作台`;
   if (!allowed(found.page)) {
     clear(main, h('h1', { tabindex: '-1' }, '无权访问'),
@@ -121,6 +123,26 @@ async function route() {
   if (h1 && document.activeElement === document.body) h1.focus({ preventScroll: true });
 }
 
+// Until next year's holiday schedule is official (from 1 November), admins see why and where to enter it.
+let calendarChecked = 0;
+async function showCalendarWarning() {
+  const banner = document.getElementById('banner');
+  if (!roles().has('admin')) {
+    banner.hidden = true;
+    return;
+  }
+  if (Date.now() - calendarChecked < 10 * 60 * 1000) return;
+  calendarChecked = Date.now();
+  try {
+    const cal = await api.get('/staff/calendar');
+    clear(banner);
+    banner.hidden = !cal.warning;
+    if (cal.warning) banner.append(h('span', {}, cal.warning), ' ', h('a', { href: '#/admin/calendar' }, '前往工作日历'));
+  } catch {
+    calendarChecked = 0;
+  }
+}
+
 // Why the last session ended, shown on the login form until someone logs in again: a page
 // change after the session ended must not wipe the reason.
 let endedBecause = null;
@@ -128,6 +150,8 @@ let endedBecause = null;
 function showLogin(message) {
   if (message) endedBecause = message;
   leavePage();
+  calendarChecked = 0;
+  document.getElementById('banner').hidden = true;
   topbar.hidden = true;
   nav.hidden = true;
   document.title = '登录 · 指尖办工作台';

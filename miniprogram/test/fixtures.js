@@ -29,6 +29,7 @@ const CASE = {
   id: 'c1', serial: 'ZJB20240506000123', service_id: 'svc1', service_name: '户口迁移', status: 'in_review',
   form: { contact_phone: '13800000000', note: '', materials: { id_card: true, hukou_book: true } },
   created_at: '2024-05-06T09:00:00+08:00',
+  deadline: '2024-05-13T23:59:59+08:00', deadline_provisional: true,
   timeline: [
     { status: 'submitted', at: '2024-05-06T09:00:00+08:00', note: '' },
     { status: 'accepted', at: '2024-05-06T10:00:00+08:00', note: '窗口受理' },

@@ -82,7 +82,7 @@ export function casesTable(items, { empty = '没有办件' } = {}) {
     { label: '事项', render: (c) => c.service_name || '—' },
     { label: '申请人', render: (c) => personText(c.applicant) },
     { label: '状态', render: (c) => statusBadge(c.status) },
-    { label: '时限', render: (c) => (c.deadline ? fmtTime(c.deadline).slice(0, 10) : '—') },
+    { label: '时限', render: (c) => (c.deadline ? `${fmtTime(c.deadline).slice(0, 10)}${c.deadline_provisional ? '（暂定）' : ''}` : '—') },
     { label: '督办', render: (c) => lightBadge(c.light) },
     { label: '提交时间', render: (c) => fmtTime(c.submitted_at || c.created_at) },
   ], items, { empty, rowAttrs: (c) => ({ dataset: { serial: c.serial || '', status: c.status } }) });
@@ -231,7 +231,8 @@ export function caseView(app, onMoved, onChanged, definition = []) {
         h('dt', {}, '事项'), h('dd', {}, app.service_name || '—'),
         h('dt', {}, '部门'), h('dd', {}, app.department_name || app.department_id || '—'),
         h('dt', {}, '状态'), h('dd', { class: 'status' }, statusBadge(app.status)),
-        h('dt', {}, '办结时限'), h('dd', {}, app.deadline ? fmtTime(app.deadline) : '—'),
+        h('dt', {}, '办结时限'), h('dd', {}, app.deadline ? fmtTime(app.deadline) : '—',
+          app.deadline_provisional ? h('span', { class: 'badge yellow', title: '按暂定工作日历计算，录入国务院放假安排后重新计算' }, '暂定') : null),
         h('dt', {}, '督办'), h('dd', {}, lightBadge(app.light)),
         h('dt', {}, '申请人'), h('dd', { class: 'applicant' }, applicantBlock(app.applicant)),
       )),

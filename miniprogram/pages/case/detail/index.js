@@ -3,9 +3,20 @@ const { canRate } = require('../../../utils/case-rules');
 const { dateTime } = require('../../../utils/format');
 const { withBase } = require('../../../utils/page');
 
+const WEEK = ['日', '一', '二', '三', '四', '五', '六'];
+const OPEN = ['submitted', 'accepted', 'in_review', 'approved'];
+
+// "2027年2月14日（周日）" in Beijing time, whatever the device's zone.
+function dueDay(iso) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const d = new Date(t + 8 * 3600 * 1000);
+  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日（周${WEEK[d.getUTCDay()]}）`;
+}
+
 Page(withBase({
   data: {
-    id: '', isNew: false, kase: null, submittedAt: '', canResubmit: false, canWithdraw: false,
+    id: '', isNew: false, kase: null, submittedAt: '', due: '', dueProvisional: false, canResubmit: false, canWithdraw: false,
     canRate: false, confirming: false, busy: false,
   },
   onLoad(options = {}) {
@@ -21,6 +32,8 @@ Page(withBase({
     this.setData({
       kase,
       submittedAt: dateTime(kase.created_at || (kase.timeline && kase.timeline[0] && kase.timeline[0].at)),
+      due: OPEN.includes(s) && kase.deadline ? dueDay(kase.deadline) : '',
+      dueProvisional: Boolean(kase.deadline_provisional),
       canResubmit: s === 'correction_requested',
       canWithdraw: s === 'submitted' || s === 'correction_requested',
       canRate: canRate(kase),
