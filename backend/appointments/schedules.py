@@ -147,7 +147,17 @@ class ScheduleService:
         hall_open = hall["status"] == "active" and self.catalogue.hall_open_on(hall, day)
         excs = sorted((e["service_id"], e["kind"], json.dumps(e.get("periods") or [], sort_keys=True))
                       for e in exceptions if e["service_id"] in ("*", schedule["service_id"]))
-        return f"{schedule.get('version', 1)}|{int(hall_open)}|{excs}"
+        weekday = self._weekday(schedule, hall, day)
+        return f"{schedule.get('version', 1)}|{int(hall_open)}|{excs}" + (f"|{weekday}" if weekday else "")
+
+    def _weekday(self, schedule: dict[str, Any], hall: dict[str, Any], day: dt.date) -> int | None:
+        """The weekday whose periods ``day`` keeps when it is not its own (a 调休 working weekend or
+        an extra opening day of a hall with no hours that weekday keeps Monday's); None otherwise."""
+        own = day.isoweekday()
+        if any(p["weekday"] == own for p in schedule["periods"]):
+            return None
+        weekday = self.catalogue.hours_weekday(hall, day)
+        return None if weekday == own else weekday
 
     async def _write_days(self, schedule: dict[str, Any], hall: dict[str, Any], days: list[dt.date],
                           exceptions: dict[str, list[dict[str, Any]]], *, release_now: bool = False) -> int:
@@ -163,7 +173,8 @@ class ScheduleService:
         for day in days:
             date = day.isoformat()
             planned = slotgen.plan_day(schedule, day, hall_open=hall["status"] == "active" and
-                                       self.catalogue.hall_open_on(hall, day), exceptions=exceptions.get(date, []))
+                                       self.catalogue.hall_open_on(hall, day), exceptions=exceptions.get(date, []),
+                                       weekday=self._weekday(schedule, hall, day))
             n, c, r = slotgen.plan_changes(schedule, day, planned, existing.get(date, []), self.clock.now(),
                                            release_now=release_now)
             new += n

@@ -31,12 +31,13 @@ def release_at(schedule: dict[str, Any], day: dt.date) -> dt.datetime:
 
 
 def plan_day(schedule: dict[str, Any], day: dt.date, *, hall_open: bool,
-             exceptions: list[dict[str, Any]]) -> list[PlannedSlot]:
+             exceptions: list[dict[str, Any]], weekday: int | None = None) -> list[PlannedSlot]:
     """The slots a schedule offers on ``day``. A service-specific exception beats a hall-wide one;
-    ``closed`` closes the day, ``open`` opens it (its own periods or the weekday's)."""
+    ``closed`` closes the day, ``open`` opens it (its own periods or the weekday's). ``weekday`` is
+    the weekday whose periods the day keeps (a 调休 working Saturday keeps Monday's)."""
     exc = next((e for e in exceptions if e["service_id"] == schedule["service_id"]), None) or \
         next((e for e in exceptions if e["service_id"] == "*"), None)
-    periods = [p for p in schedule["periods"] if p["weekday"] == day.isoweekday()]
+    periods = [p for p in schedule["periods"] if p["weekday"] == (weekday or day.isoweekday())]
     if exc is not None:
         if exc["kind"] == "closed":
             return []

@@ -120,15 +120,20 @@ class CatalogueService:
         declared = any(p["weekday"] == day.isoweekday() for p in hall.get("opening_hours", []))
         return declared and not self.calendar.is_public_holiday(day)
 
+    def hours_weekday(self, hall: dict[str, Any], day: dt.date) -> int:
+        """Whose weekday's hours a day keeps (1 = Monday … 7): its own, or Monday's on a day the hall
+        opens without declaring hours for that weekday (a 调休 working weekend, an extra opening day)."""
+        own = day.isoweekday()
+        if any(p["weekday"] == own for p in hall.get("opening_hours", [])) or not self.hall_open_on(hall, day):
+            return own
+        return 1
+
     def opening_periods(self, hall: dict[str, Any], day: dt.date) -> list[dict[str, Any]]:
         """The hall's opening hours on ``day`` (empty when it is closed that day)."""
         if not self.hall_open_on(hall, day):
             return []
-        hours = hall.get("opening_hours", [])
-        own = [p for p in hours if p["weekday"] == day.isoweekday()]
-        if own or day.isoformat() not in hall.get("open_dates", []):
-            return own
-        return [{**p, "weekday": day.isoweekday()} for p in hours if p["weekday"] == 1]
+        weekday = self.hours_weekday(hall, day)
+        return [{**p, "weekday": day.isoweekday()} for p in hall.get("opening_hours", []) if p["weekday"] == weekday]
 
     # Managing (hall_manager) -------------------------------------------------------------------
     async def create_department(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
