@@ -8,7 +8,7 @@ from typing import Any
 
 from backend.config import SANDBOX_KEY, Config
 from backend.core.api import bind
-from backend.core.clock import TZ
+from backend.core.clock import TZ, Clock
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
 from payments import handlers
 from payments.clearing import PayeeUnits
@@ -112,17 +112,18 @@ def build_channels(config: Config, gateway: Any) -> dict[str, Any]:
     return channels
 
 
-def sandbox_standins(config: Config, clock: Any = None) -> dict[str, Any]:
-    """The WeChat Pay and Alipay stand-ins, holding the provider side of the sandbox keys. With the
-    app's ``clock`` they publish a day's bill from 10:00 on the next day by that clock, as the
-    providers do (so moving the sandbox clock moves that too)."""
+def sandbox_standins(config: Config, clock: Clock | None = None) -> dict[str, Any]:
+    """The WeChat Pay and Alipay stand-ins, holding the provider side of the sandbox keys. They stamp
+    payments, refunds and notices with the app's ``clock`` (the real clock when none is given) and
+    publish a day's bill from 10:00 on the next day by it, as the providers do, so moving the
+    sandbox clock moves all of that together and the bills agree with the payments."""
     from sandbox.paykeys import ensure_sandbox_keys, read
     from sandbox.wechatpay import WeChatPayStandin
     ensure_sandbox_keys(config.data_dir)
-    bill_ready = None
-    if clock is not None:
-        def bill_ready(day: dt.date) -> bool:
-            return clock.now() >= dt.datetime.combine(day + dt.timedelta(days=1), BILLS_PUBLISHED_AT, TZ)
+    clock = clock or Clock()
+
+    def bill_ready(day: dt.date) -> bool:
+        return clock.now() >= dt.datetime.combine(day + dt.timedelta(days=1), BILLS_PUBLISHED_AT, TZ)
     base = Path(config.data_dir) / "sandbox"
     w = config.wechatpay
     out: dict[str, Any] = {
@@ -130,7 +131,7 @@ def sandbox_standins(config: Config, clock: Any = None) -> dict[str, Any]:
             str(base / "wechatpay.sqlite"), mchid=w.mchid, appid=w.appid or config.wechat.appid, apiv3_key=w.apiv3_key,
             merchant_public_pem=read(config.data_dir, "wechatpay_merchant_pub.pem"), merchant_serial=w.cert_serial_no,
             platform_private_pem=read(config.data_dir, "wechatpay_platform_key.pem"),
-            platform_key_id=w.platform_public_key_id, retry_factor=config.payments.sandbox_retry_factor,
+            platform_key_id=w.platform_public_key_id, clock=clock, retry_factor=config.payments.sandbox_retry_factor,
             base_url=f"http://127.0.0.1:{config.server.port}/sandbox/wechatpay", bill_ready=bill_ready),
     }
     try:
@@ -141,7 +142,7 @@ def sandbox_standins(config: Config, clock: Any = None) -> dict[str, Any]:
     out["alipay"] = AlipayStandin(
         str(base / "alipay.sqlite"), app_id=a.app_id, seller_id=a.seller_id,
         app_public_pem=read(config.data_dir, "alipay_app_pub.pem"),
-        alipay_private_pem=read(config.data_dir, "alipay_platform_key.pem"),
+        alipay_private_pem=read(config.data_dir, "alipay_platform_key.pem"), clock=clock,
         retry_factor=config.payments.sandbox_retry_factor,
         base_url=f"http://127.0.0.1:{config.server.port}/sandbox/alipay", bill_ready=bill_ready)
     return out

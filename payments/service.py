@@ -29,7 +29,7 @@ from backend.audit.service import AuditLog, staff_actor, system_actor
 from backend.config import PaymentsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname
-from backend.core.clock import Clock
+from backend.core.clock import Clock, wall_now
 from notify.outbox import Outbox
 from payments.clearing import PayeeUnits
 from payments.providers import (
@@ -333,7 +333,8 @@ class PaymentService:
         """Verify and apply a payment notice. Returns the outcome; raises ``NoticeRejected`` when the
         notice must be answered as a failure (nothing was changed)."""
         channel_name = channel.channel
-        trade = channel.parse_notice(headers, body, self.clock.now())
+        # The signature window is real time: the provider signs its notices with its real clock.
+        trade = channel.parse_notice(headers, body, wall_now())
         outcome = await self.apply_paid(channel_name, trade)
         if outcome in ("unknown_order", "amount_mismatch", "transaction_mismatch"):
             log.warning("payment notice refused", extra={"channel": channel_name, "reason": outcome,
@@ -566,7 +567,7 @@ class PaymentService:
 
     async def refund_notice(self, channel: PaymentChannel, headers: Mapping[str, str], body: bytes) -> str:
         channel_name = channel.channel
-        st = channel.parse_refund_notice(headers, body, self.clock.now())
+        st = channel.parse_refund_notice(headers, body, wall_now())  # signature window: real time
         r = await self.store.refund_by_orn(st.out_refund_no)
         if r is None or r["channel"] != channel_name or r["out_trade_no"] != st.out_trade_no \
                 or r["amount_fen"] != st.amount_fen:

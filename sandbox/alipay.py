@@ -8,6 +8,9 @@ exact response text. Async notices are form posts RSA2-signed over the sorted pa
 Alipay's schedule (4m, 10m, 10m, 1h, 2h, 6h, 15h) × ``payments.sandbox_retry_factor``, with
 the same ``notify_id``. The trade bill is a zip of GBK CSV files in Alipay's layout.
 
+Trade, payment and refund times, the day a trade lands on in the bill and the notice retries come
+from the server's ``Clock`` (the movable sandbox clock), so the bills agree with the payments.
+
 Hook: ``POST /sandbox/alipay/confirm {out_trade_no, notify?}`` pays as the resident would.
 State lives in ``DATA_DIR/sandbox/alipay.sqlite``.
 """
@@ -18,7 +21,6 @@ import datetime as dt
 import io
 import json
 import secrets
-import time
 import zipfile
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode
@@ -30,7 +32,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key, l
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
-from backend.core.clock import TZ
+from backend.core.clock import TZ, Clock
 from backend.core.schema import boolean, list_of, obj, string
 from payments.providers import fen_to_yuan, yuan_to_fen
 from sandbox.state import StandinStore
@@ -51,14 +53,17 @@ CREATE TABLE IF NOT EXISTS bills (token TEXT PRIMARY KEY, bill_date TEXT, create
 """
 
 
-def _now_text(ts: float | None = None) -> str:
-    return dt.datetime.fromtimestamp(ts if ts is not None else time.time(), TZ).strftime("%Y-%m-%d %H:%M:%S")
+def _text(ts: float) -> str:
+    """Alipay's time format (Beijing time, to the second)."""
+    return dt.datetime.fromtimestamp(ts, TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class AlipayStandin:
     def __init__(self, path: str, *, app_id: str, seller_id: str, app_public_pem: str, alipay_private_pem: str,
-                 retry_factor: float = 1.0, base_url: str = "", bill_ready: Callable[[dt.date], bool] | None = None):
+                 clock: Clock, retry_factor: float = 1.0, base_url: str = "",
+                 bill_ready: Callable[[dt.date], bool] | None = None):
         self.store = StandinStore(path, SCHEMA)
+        self.clock = clock
         self.app_id = app_id
         self.seller_id = seller_id
         self.app_public = load_pem_public_key(app_public_pem.encode())
@@ -66,7 +71,14 @@ class AlipayStandin:
         self.retry_factor = retry_factor
         self.base_url = base_url.rstrip("/")
         # When is a day's bill published (Alipay: the next day); None: once the day has begun.
-        self.bill_ready = bill_ready or (lambda day: day <= dt.datetime.now(TZ).date())
+        self.bill_ready = bill_ready or (lambda day: day <= self._local_now().date())
+
+    def _now(self) -> float:
+        """The server's time as a timestamp: what every business time here is stamped with."""
+        return self.clock.now().timestamp()
+
+    def _local_now(self) -> dt.datetime:
+        return self.clock.now().astimezone(TZ)
 
     def _sign(self, text: str) -> str:
         return base64.b64encode(self.private.sign(text.encode(), PKCS1v15(), SHA256())).decode()
@@ -142,10 +154,11 @@ class AlipayStandin:
                             "sub_msg": "交易已被支付"}
                 return {"code": "10000", "msg": "Success", "out_trade_no": otn, "qr_code": row["qr_code"]}
             qr = "https://qr.alipay.com/bax0" + secrets.token_hex(10)
+            now = self._now()
             tx.execute("INSERT INTO trades (out_trade_no, app_id, subject, total, notify_url, time_expire, status, "
                        "qr_code, gmt_create, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                        (otn, params["app_id"], biz["subject"], total, params.get("notify_url"), biz.get("time_expire"),
-                        "WAIT_BUYER_PAY", qr, _now_text(), time.time()))
+                        "WAIT_BUYER_PAY", qr, _text(now), now))
         return {"code": "10000", "msg": "Success", "out_trade_no": otn, "qr_code": qr}
 
     def _trade(self, biz: dict[str, Any]) -> Any:
@@ -202,11 +215,12 @@ class AlipayStandin:
             if amount <= 0 or amount > t["total"] - t["refunded"]:
                 return {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.REFUND_AMOUNT_EXCEED",
                         "sub_msg": "退款金额超限"}
-            tx.execute("INSERT INTO refunds VALUES (?, ?, ?, ?)", (orn, otn, amount, time.time()))
+            now = self._now()
+            tx.execute("INSERT INTO refunds VALUES (?, ?, ?, ?)", (orn, otn, amount, now))
             tx.execute("UPDATE trades SET refunded = refunded + ?, status = CASE WHEN refunded + ? >= total "
                        "THEN 'TRADE_CLOSED' ELSE status END WHERE out_trade_no = ?", (amount, amount, otn))
             refunded = t["refunded"] + amount
-        return {**base, "fund_change": "Y", "refund_fee": fen_to_yuan(refunded), "gmt_refund_pay": _now_text()}
+        return {**base, "fund_change": "Y", "refund_fee": fen_to_yuan(refunded), "gmt_refund_pay": _text(now)}
 
     def refund_query(self, biz: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
         otn, orn = str(biz.get("out_trade_no") or ""), str(biz.get("out_request_no") or "")
@@ -226,12 +240,12 @@ class AlipayStandin:
             return {"code": "40004", "msg": "Business Failed", "sub_code": "isp.bill_not_exist",
                     "sub_msg": "账单不存在"}
         token = secrets.token_urlsafe(18)
-        self.store.execute("INSERT INTO bills VALUES (?, ?, ?)", (token, str(biz.get("bill_date")), time.time()))
+        self.store.execute("INSERT INTO bills VALUES (?, ?, ?)", (token, str(biz.get("bill_date")), self._now()))
         return {"code": "10000", "msg": "Success", "bill_download_url": f"{self.base_url}/bill?token={token}"}
 
     def bill_file(self, token: str) -> bytes | None:
         row = self.store.one("SELECT * FROM bills WHERE token = ?", (token,))
-        if row is None or time.time() - row["created_at"] > 30:
+        if row is None or self._now() - row["created_at"] > 30:
             return None
         day = dt.date.fromisoformat(row["bill_date"])
         start = dt.datetime.combine(day, dt.time(), TZ).timestamp()
@@ -260,13 +274,13 @@ class AlipayStandin:
             refund_total += r["amount"]
             lines.append(",".join([r["trade_no"] + "\t", r["out_trade_no"] + "\t", "退款", r["subject"],
                                    r["gmt_create"],
-                                   _now_text(r["created_at"]), "", "", "", "", "sandbox***@alipay.com",
+                                   _text(r["created_at"]), "", "", "", "", "sandbox***@alipay.com",
                                    "-" + fen_to_yuan(r["amount"]), "-" + fen_to_yuan(r["amount"]), "0.00", "0.00",
                                    "0.00", "0.00", "0.00", "", "0.00", "0.00", r["out_request_no"], "0.00", "0.00",
                                    ""]))
         lines += ["#-----------------------------------------业务明细列表结束------------------------------------",
                   f"#交易合计：{n}笔，商家实收：{fen_to_yuan(total)}元，退款合计：{fen_to_yuan(refund_total)}元",
-                  f"#导出时间：[{dt.datetime.now(TZ):%Y年%m月%d日 %H:%M:%S}]"]
+                  f"#导出时间：[{self._local_now():%Y年%m月%d日 %H:%M:%S}]"]
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as z:
             z.writestr(f"{self.seller_id}0156_{day:%Y%m%d}_业务明细.csv", "\r\n".join(lines).encode("gbk"))
@@ -284,13 +298,14 @@ class AlipayStandin:
                 return {"error": "order_closed"}
             if t["status"] == "WAIT_BUYER_PAY":
                 if t["time_expire"] and dt.datetime.strptime(t["time_expire"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=TZ) \
-                        < dt.datetime.now(TZ):
+                        < self._local_now():
                     return {"error": "order_expired"}
-                now = time.time()
-                trade_no = time.strftime("%Y%m%d") + "22001" + str(secrets.randbelow(10**13)).zfill(13)
+                now = self._now()
+                trade_no = dt.datetime.fromtimestamp(now, TZ).strftime("%Y%m%d") + "22001" \
+                    + str(secrets.randbelow(10**13)).zfill(13)
                 tx.execute("UPDATE trades SET status = 'TRADE_SUCCESS', trade_no = ?, gmt_payment = ?, paid_at = ?, "
                            "buyer_id = ? WHERE out_trade_no = ?",
-                           (trade_no, _now_text(now), now, "2088" + str(secrets.randbelow(10**12)).zfill(12),
+                           (trade_no, _text(now), now, "2088" + str(secrets.randbelow(10**12)).zfill(12),
                             out_trade_no))
             t = tx.execute("SELECT * FROM trades WHERE out_trade_no = ?", (out_trade_no,)).fetchone()
         return dict(t)
@@ -302,15 +317,15 @@ class AlipayStandin:
         existing = self.store.one("SELECT id FROM notices WHERE ref = ?", (out_trade_no,))
         if existing:
             return existing["id"]
-        notify_id = "2026" + secrets.token_hex(14)
+        notify_id = f"{self._local_now():%Y}" + secrets.token_hex(14)
         params = self.notice_params(t, notify_id)
         self.store.execute("INSERT INTO notices VALUES (?, ?, ?, ?, 0, ?, 'pending', NULL, NULL, ?)",
                            (notify_id, out_trade_no, t["notify_url"], json.dumps(params, ensure_ascii=False),
-                            time.time(), time.time()))
+                            self._now(), self._now()))
         return notify_id
 
     def notice_params(self, t: Any, notify_id: str, **overrides: str) -> dict[str, str]:
-        params = {"notify_time": _now_text(), "notify_type": "trade_status_sync", "notify_id": notify_id,
+        params = {"notify_time": _text(self._now()), "notify_type": "trade_status_sync", "notify_id": notify_id,
                   "app_id": t["app_id"], "charset": "utf-8", "version": "1.0", "sign_type": "RSA2",
                   "trade_no": t["trade_no"], "out_trade_no": t["out_trade_no"], "buyer_id": t["buyer_id"],
                   "seller_id": self.seller_id, "trade_status": "TRADE_SUCCESS", "total_amount": fen_to_yuan(t["total"]),
@@ -340,14 +355,14 @@ class AlipayStandin:
         elif attempts > len(RETRY_SCHEDULE):
             state, next_at = "failed", None
         else:
-            state, next_at = "pending", time.time() + RETRY_SCHEDULE[attempts - 1] * self.retry_factor
+            state, next_at = "pending", self._now() + RETRY_SCHEDULE[attempts - 1] * self.retry_factor
         self.store.execute("UPDATE notices SET attempts = ?, state = ?, next_at = ?, last_status = ?, last_answer = ? "
                            "WHERE id = ?", (attempts, state, next_at, status, answer[:100], notice_id))
         return answer
 
     async def run_due(self) -> int:
         due = self.store.all("SELECT id FROM notices WHERE state = 'pending' AND next_at <= ? LIMIT 100",
-                             (time.time(),))
+                             (self._now(),))
         for r in due:
             await self.deliver(r["id"])
         return len(due)

@@ -16,10 +16,13 @@ def build(config: Config, deps: Deps) -> Domain:
     from payments.build import sandbox_standins
 
     base = Path(config.data_dir) / "sandbox"
-    wx = wechat.WeChatStandin(str(base / "wechat.sqlite"), config.wechat.appid, config.wechat.secret)
-    rn = realname.RealnameStandin(str(base / "realname.sqlite"), config.realname.app_id, config.realname.app_secret)
+    # Every stand-in stamps its business times with the app's clock (the movable sandbox clock).
+    wx = wechat.WeChatStandin(str(base / "wechat.sqlite"), config.wechat.appid, config.wechat.secret,
+                              clock=deps.clock)
+    rn = realname.RealnameStandin(str(base / "realname.sqlite"), config.realname.app_id, config.realname.app_secret,
+                                  clock=deps.clock)
     lib = licence_library.LicenceLibraryStandin(str(base / "licence_library.sqlite"), config.licence_library.app_id,
-                                                config.licence_library.app_secret)
+                                                config.licence_library.app_secret, clock=deps.clock)
     standins = {"wechat": wx, "realname": rn, "licence_library": lib, **sandbox_standins(config, deps.clock)}
     modules = {"wechat": wechat, "realname": realname, "licence_library": licence_library}
     from sandbox import wechatpay

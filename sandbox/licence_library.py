@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import os
 import secrets
-import time
 import uuid
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from backend.core.api import ApiHandler, Response, operation, route
-from backend.core.clock import TZ
+from backend.core.clock import TZ, Clock
 from backend.core.schema import DATETIME, array, integer, nullable, obj, string
 from backend.licences.library import HttpLicenceLibrary
 from backend.licences.types import CODES, TYPES
@@ -64,15 +63,16 @@ def sandbox_signing_key(data_dir: str | os.PathLike) -> str:
 class LicenceLibraryStandin(SignedJsonStandin):
     path = PATH
 
-    def __init__(self, path: str, app_id: str, app_secret: str):
-        super().__init__(StandinStore(path, SCHEMA), app_id, app_secret)
+    def __init__(self, path: str, app_id: str, app_secret: str, *, clock: Clock):
+        super().__init__(StandinStore(path, SCHEMA), app_id, app_secret, clock)
 
     def give(self, id_number: str, type_: str, *, name: str | None = None, issued_at: dt.datetime | None = None,
              expires_at: dt.datetime | None = None, status: str = "valid") -> dict:
         kind = TYPES[type_]
         lic = {"id": uuid.uuid4().hex, "type": type_, "name": name or kind.name,
                "number": f"DZ{kind.prefix}{secrets.randbelow(10 ** 12):012d}", "issuer": kind.issuer,
-               "issued_at": (issued_at or dt.datetime.now(TZ) - dt.timedelta(days=365)).isoformat(timespec="seconds"),
+               "issued_at": (issued_at or self.clock.now().astimezone(TZ) - dt.timedelta(days=365))
+               .isoformat(timespec="seconds"),
                "expires_at": expires_at.isoformat(timespec="seconds") if expires_at else None, "status": status}
         self.store.execute("INSERT INTO licences VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            (lic["id"], _hash(id_number), id_number.strip().upper(), lic["type"], lic["name"],
@@ -94,7 +94,7 @@ class LicenceLibraryStandin(SignedJsonStandin):
             return 400, {"code": "purpose_required", "message": "every query must state its purpose and requester"}
         h = _hash(id_number)
         self.store.execute("INSERT INTO queries (id_hash, purpose, requester, at) VALUES (?, ?, ?, ?)",
-                           (h, purpose, requester, time.time()))
+                           (h, purpose, requester, self._now()))
         rows = self.store.all("SELECT * FROM licences WHERE id_hash = ? ORDER BY issued_at", (h,))
         return 200, {"request_id": req.get("request_id"), "licences": [
             {"id": r["id"], "type": r["type"], "name": r["name"], "number": r["number"],

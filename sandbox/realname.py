@@ -10,9 +10,9 @@ name; any other valid number is taken as consistent (an open sandbox population)
 from __future__ import annotations
 
 import hashlib
-import time
 
 from backend.core.api import ApiHandler, Response, operation, route
+from backend.core.clock import Clock
 from backend.core.schema import obj, string
 from backend.identity.providers import HttpRealnameVerifier
 from sandbox.signed import SignedJsonHandler, SignedJsonStandin
@@ -33,8 +33,8 @@ def _hash(id_number: str) -> str:
 class RealnameStandin(SignedJsonStandin):
     path = PATH
 
-    def __init__(self, path: str, app_id: str, app_secret: str):
-        super().__init__(StandinStore(path, SCHEMA), app_id, app_secret)
+    def __init__(self, path: str, app_id: str, app_secret: str, *, clock: Clock):
+        super().__init__(StandinStore(path, SCHEMA), app_id, app_secret, clock)
 
     def register(self, name: str, id_number: str) -> None:
         self.store.execute("INSERT INTO people VALUES (?, ?) ON CONFLICT (id_hash) DO UPDATE SET name = excluded.name",
@@ -48,7 +48,7 @@ class RealnameStandin(SignedJsonStandin):
         h = _hash(id_number)
         row = self.store.one("SELECT name FROM people WHERE id_hash = ?", (h,))
         result = "consistent" if row is None or row["name"] == name.strip() else "inconsistent"
-        self.store.execute("INSERT INTO checks (id_hash, result, at) VALUES (?, ?, ?)", (h, result, time.time()))
+        self.store.execute("INSERT INTO checks (id_hash, result, at) VALUES (?, ?, ?)", (h, result, self._now()))
         return 200, {"result": result, "request_id": req.get("request_id")}
 
 

@@ -4,7 +4,9 @@ signed with HMAC-SHA256 over method, path, timestamp, nonce and body are checked
 stale timestamp 401, bad signature 401, replayed nonce 409); answers are signed the same way.
 
 A stand-in keeps a ``nonces (nonce PRIMARY KEY, at)`` table in its store and implements
-``answer(req) -> (status, payload)`` for a verified request's JSON.
+``answer(req) -> (status, payload)`` for a verified request's JSON. Timestamps and nonce windows
+are on the wall clock (the caller signs with its real time); what a stand-in records it stamps
+with ``self.clock``, the server's clock.
 """
 from __future__ import annotations
 
@@ -12,10 +14,10 @@ import hmac
 import json
 import secrets
 import sqlite3
-import time
 from typing import Any
 
 from backend.core.api import BaseHandler, Response, operation
+from backend.core.clock import Clock, wall_now
 from backend.core.providers import SignedJsonProvider
 from backend.core.signing import request_signature
 from sandbox.state import StandinStore
@@ -26,24 +28,30 @@ MAX_SKEW = SignedJsonProvider.MAX_SKEW
 class SignedJsonStandin:
     path = "/"  # the protocol endpoint's path on this server (part of every signature)
 
-    def __init__(self, store: StandinStore, app_id: str, app_secret: str):
+    def __init__(self, store: StandinStore, app_id: str, app_secret: str, clock: Clock):
         self.store = store
         self.app_id = app_id
         self.secret = app_secret
+        self.clock = clock
+
+    def _now(self) -> float:
+        """The server's time as a timestamp, for what the stand-in records."""
+        return self.clock.now().timestamp()
 
     def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
         ts, nonce, sig = headers.get("X-Timestamp", ""), headers.get("X-Nonce", ""), headers.get("X-Signature", "")
         if headers.get("X-App-Id") != self.app_id:
             return 401, {"code": "invalid_app", "message": "unknown app id"}
-        if not (ts.isdigit() and abs(int(ts) - time.time()) <= MAX_SKEW):
+        wall = wall_now().timestamp()
+        if not (ts.isdigit() and abs(int(ts) - wall) <= MAX_SKEW):
             return 401, {"code": "stale_request", "message": "timestamp outside the allowed window"}
         if not hmac.compare_digest(request_signature(self.secret, "POST", self.path, ts, nonce, body), sig):
             return 401, {"code": "bad_signature", "message": "signature does not verify"}
         try:
-            self.store.execute("INSERT INTO nonces VALUES (?, ?)", (nonce, time.time()))
+            self.store.execute("INSERT INTO nonces VALUES (?, ?)", (nonce, wall))
         except sqlite3.IntegrityError:  # the nonce was seen: a replay
             return 409, {"code": "replayed", "message": "nonce already used"}
-        self.store.execute("DELETE FROM nonces WHERE at < ?", (time.time() - 2 * MAX_SKEW,))
+        self.store.execute("DELETE FROM nonces WHERE at < ?", (wall - 2 * MAX_SKEW,))
         try:
             req = json.loads(body)
         except ValueError:
@@ -54,7 +62,7 @@ class SignedJsonStandin:
         raise NotImplementedError
 
     def sign(self, body: bytes) -> dict[str, str]:
-        ts, nonce = str(int(time.time())), secrets.token_hex(16)
+        ts, nonce = str(int(wall_now().timestamp())), secrets.token_hex(16)  # checked by the caller's real time
         return {"X-Timestamp": ts, "X-Nonce": nonce,
                 "X-Signature": request_signature(self.secret, "RESPONSE", self.path, ts, nonce, body)}
 

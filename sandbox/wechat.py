@@ -9,18 +9,21 @@
 Codes: ``test-<x>`` gives openid ``o-test-<x>`` (reusable, for scripted walks); codes issued by
 ``POST /sandbox/wechat/login-codes`` work once within 5 minutes, like real ones; ``used-<x>``,
 ``risky-<x>`` and ``busy-<x>`` answer 40163, 40226 and 45011; anything else 40029.
-Everything it receives is kept in ``DATA_DIR/sandbox/wechat.sqlite``.
+Everything it receives is kept in ``DATA_DIR/sandbox/wechat.sqlite``. Login codes and messages are
+stamped by the server's ``Clock`` (the movable sandbox clock); access tokens expire by the wall
+clock, as our token cache (``backend.core.wechat``) and WeChat itself count their lifetime.
 """
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import secrets
-import time
 from typing import Any
 
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
+from backend.core.clock import UTC, Clock, wall_now
 from backend.core.schema import array, integer, list_of, obj, string
 from sandbox.state import StandinStore
 
@@ -41,10 +44,15 @@ WX_RESPONSE = Response(schema={"type": "object"}, description="微信接口的 J
 
 
 class WeChatStandin:
-    def __init__(self, path: str, appid: str, secret: str):
+    def __init__(self, path: str, appid: str, secret: str, *, clock: Clock):
         self.store = StandinStore(path, SCHEMA)
         self.appid = appid
         self.secret = secret
+        self.clock = clock
+
+    def _now(self) -> float:
+        """The server's time as a timestamp (login codes, messages)."""
+        return self.clock.now().timestamp()
 
     # -- protocol ------------------------------------------------------------------------------
 
@@ -56,7 +64,7 @@ class WeChatStandin:
         if secret != self.secret:
             return {"errcode": 40125, "errmsg": "invalid appsecret"}
         token = secrets.token_urlsafe(48)
-        now = time.time()
+        now = wall_now().timestamp()  # token lifetimes are real time (see the module note)
         with self.store.transaction() as tx:
             tx.execute("UPDATE tokens SET expires_at = MIN(expires_at, ?) WHERE appid = ?",
                        (now + TOKEN_OVERLAP, appid))
@@ -79,11 +87,11 @@ class WeChatStandin:
             return {"errcode": 40226, "errmsg": "invalid user, high risk"}
         with self.store.transaction() as tx:
             row = tx.execute("SELECT openid, expires_at, used_at FROM codes WHERE code = ?", (code,)).fetchone()
-            if row is None or row["expires_at"] < time.time():
+            if row is None or row["expires_at"] < self._now():
                 return {"errcode": 40029, "errmsg": "invalid code"}
             if row["used_at"] is not None:
                 return {"errcode": 40163, "errmsg": "code been used"}
-            tx.execute("UPDATE codes SET used_at = ? WHERE code = ?", (time.time(), code))
+            tx.execute("UPDATE codes SET used_at = ? WHERE code = ?", (self._now(), code))
         return self._session(row["openid"])
 
     def _session(self, openid: str) -> dict[str, Any]:
@@ -94,7 +102,7 @@ class WeChatStandin:
         row = self.store.one("SELECT expires_at FROM tokens WHERE token = ?", (token,))
         if row is None:
             return {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"}
-        if row["expires_at"] < time.time():
+        if row["expires_at"] < wall_now().timestamp():
             return {"errcode": 42001, "errmsg": "access_token expired"}
         return None
 
@@ -124,14 +132,14 @@ class WeChatStandin:
             cur = tx.execute("INSERT INTO messages (openid, template_id, page, data, state, received_at) "
                              "VALUES (?, ?, ?, ?, ?, ?)", (touser, template_id, msg.get("page"),
                                                            json.dumps(data, ensure_ascii=False),
-                                                           msg.get("miniprogram_state"), time.time()))
+                                                           msg.get("miniprogram_state"), self._now()))
         return {"errcode": 0, "errmsg": "ok", "msgid": cur.lastrowid}
 
     # -- hooks (acting as the resident in WeChat, or as WeChat misbehaving) ---------------------
 
     def issue_code(self, openid: str) -> str:
         code = "wx" + secrets.token_hex(12)
-        self.store.execute("INSERT INTO codes VALUES (?, ?, ?, NULL)", (code, openid, time.time() + CODE_TTL))
+        self.store.execute("INSERT INTO codes VALUES (?, ?, ?, NULL)", (code, openid, self._now() + CODE_TTL))
         return code
 
     def accept_templates(self, openid: str, template_ids: list[str], count: int) -> dict[str, int]:
@@ -149,7 +157,7 @@ class WeChatStandin:
         rows = self.store.all("SELECT * FROM messages WHERE openid = ? ORDER BY msgid", (openid,))
         return [{"msgid": r["msgid"], "openid": r["openid"], "template_id": r["template_id"], "page": r["page"],
                  "data": json.loads(r["data"]),
-                 "received_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(r["received_at"]))}
+                 "received_at": dt.datetime.fromtimestamp(r["received_at"], UTC).isoformat(timespec="seconds")}
                 for r in rows]
 
     def tokens_issued(self) -> int:

@@ -13,6 +13,10 @@ The real ``wechatpayv3`` SDK talks to it with only the gateway address changed:
 - the daily trade bill is served in the real format (backtick-prefixed CSV, gzip, SHA1), and
   only once published (``bill_ready``; WeChat Pay publishes day T's bill from 10:00 on T+1).
 
+Business times (success and refund times, the day a payment lands on in the bill, notice retries)
+come from the server's ``Clock`` (the movable sandbox clock), so the bills agree with the payments;
+signature timestamps stay on the wall clock, which both sides' SDKs check.
+
 Hooks (sandbox only): ``POST /sandbox/wechatpay/confirm {prepay_id, notify?}`` pays as the
 resident would; ``POST /sandbox/wechatpay/resend {prepay_id}`` sends the same notice again;
 ``GET /sandbox/wechatpay/notices?out_trade_no=`` shows what was sent.
@@ -28,7 +32,6 @@ import json
 import logging
 import re
 import secrets
-import time
 import uuid
 from typing import Any, Callable
 
@@ -40,7 +43,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key, l
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
-from backend.core.clock import TZ
+from backend.core.clock import TZ, Clock, wall_now
 from backend.core.schema import boolean, list_of, obj, string
 from sandbox.state import StandinStore
 
@@ -65,19 +68,16 @@ CREATE TABLE IF NOT EXISTS bills (token TEXT PRIMARY KEY, bill_date TEXT, create
 """
 
 
-def _now_local() -> dt.datetime:
-    return dt.datetime.now(TZ)
-
-
-def _rfc3339(ts: float | None = None) -> str:
-    return dt.datetime.fromtimestamp(ts if ts is not None else time.time(), TZ).isoformat(timespec="seconds")
+def _rfc3339(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, TZ).isoformat(timespec="seconds")
 
 
 class WeChatPayStandin:
     def __init__(self, path: str, *, mchid: str, appid: str, apiv3_key: str, merchant_public_pem: str,
-                 merchant_serial: str, platform_private_pem: str, platform_key_id: str,
+                 merchant_serial: str, platform_private_pem: str, platform_key_id: str, clock: Clock,
                  retry_factor: float = 1.0, base_url: str = "", bill_ready: Callable[[dt.date], bool] | None = None):
         self.store = StandinStore(path, SCHEMA)
+        self.clock = clock
         self.mchid = mchid
         self.appid = appid
         self.apiv3_key = apiv3_key.encode()
@@ -88,12 +88,20 @@ class WeChatPayStandin:
         self.retry_factor = retry_factor
         self.base_url = base_url.rstrip("/")
         # When is a day's bill published (WeChat Pay: from 10:00 the next day); None: once the day has begun.
-        self.bill_ready = bill_ready or (lambda day: day <= _now_local().date())
+        self.bill_ready = bill_ready or (lambda day: day <= self._local_now().date())
+
+    def _now(self) -> float:
+        """The server's time as a timestamp: what every business time here is stamped with."""
+        return self.clock.now().timestamp()
+
+    def _local_now(self) -> dt.datetime:
+        return self.clock.now().astimezone(TZ)
 
     # -- signing ---------------------------------------------------------------------------------
 
     def sign_headers(self, body: str) -> dict[str, str]:
-        ts, nonce = str(int(time.time())), secrets.token_hex(16)
+        # Wall clock: the receiving SDK checks Wechatpay-Timestamp against its real time.
+        ts, nonce = str(int(wall_now().timestamp())), secrets.token_hex(16)
         sig = self.platform_private.sign(f"{ts}\n{nonce}\n{body}\n".encode(), PKCS1v15(), SHA256())
         return {"Wechatpay-Timestamp": ts, "Wechatpay-Nonce": nonce,
                 "Wechatpay-Signature": base64.b64encode(sig).decode(),
@@ -114,7 +122,7 @@ class WeChatPayStandin:
             ts = int(fields.get("timestamp", ""))
         except ValueError:
             return "SIGN_ERROR"
-        if abs(time.time() - ts) > 300:
+        if abs(wall_now().timestamp() - ts) > 300:  # the merchant SDK signs with its real time
             return "SIGN_ERROR"
         message = f"{method}\n{path}\n{ts}\n{fields.get('nonce_str', '')}\n{body}\n".encode()
         try:
@@ -132,7 +140,7 @@ class WeChatPayStandin:
 
     def notice_body(self, resource: dict[str, Any], event_type: str, original_type: str, summary: str,
                     notice_id: str | None = None) -> str:
-        return json.dumps({"id": notice_id or str(uuid.uuid4()), "create_time": _rfc3339(),
+        return json.dumps({"id": notice_id or str(uuid.uuid4()), "create_time": _rfc3339(self._now()),
                            "resource_type": "encrypt-resource", "event_type": event_type, "summary": summary,
                            "resource": self.encrypt_resource(resource, original_type)}, ensure_ascii=False)
 
@@ -160,11 +168,11 @@ class WeChatPayStandin:
                 if row["state"] == "SUCCESS":
                     return 400, {"code": "ORDERPAID", "message": "该订单已支付"}
                 return 200, {"prepay_id": row["prepay_id"]}
-            prepay_id = "wx" + time.strftime("%d%H%M%S") + secrets.token_hex(12)
+            prepay_id = "wx" + self._local_now().strftime("%d%H%M%S") + secrets.token_hex(12)
             tx.execute("INSERT INTO orders (out_trade_no, prepay_id, appid, mchid, description, total, openid, "
                        "notify_url, time_expire, request, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                        (otn, prepay_id, req["appid"], req["mchid"], req["description"], total, openid,
-                        req["notify_url"], req.get("time_expire"), canonical, "NOTPAY", time.time()))
+                        req["notify_url"], req.get("time_expire"), canonical, "NOTPAY", self._now()))
         return 200, {"prepay_id": prepay_id}
 
     def _transaction(self, row: Any) -> dict[str, Any]:
@@ -228,11 +236,11 @@ class WeChatPayStandin:
                 return 400, {"code": "PARAM_ERROR", "message": "订单金额与原订单不一致"}
             if refund > order["total"] - order["refunded"]:
                 return 403, {"code": "NOT_ENOUGH", "message": "申请退款金额超过订单可退金额"}
-            refund_id = "50" + str(int(time.time() * 1000)) + secrets.token_hex(4)
+            refund_id = "50" + str(int(self._now() * 1000)) + secrets.token_hex(4)
             tx.execute("INSERT INTO refunds (out_refund_no, refund_id, out_trade_no, transaction_id, refund, total, "
                        "status, notify_url, reason, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
                        (orn, refund_id, otn, order["transaction_id"], refund, total, "PROCESSING",
-                        req.get("notify_url"), req.get("reason"), time.time()))
+                        req.get("notify_url"), req.get("reason"), self._now()))
             tx.execute("UPDATE orders SET refunded = refunded + ?, state = 'REFUND' WHERE out_trade_no = ?",
                        (refund, otn))
             row = tx.execute("SELECT * FROM refunds WHERE out_refund_no = ?", (orn,)).fetchone()
@@ -248,7 +256,7 @@ class WeChatPayStandin:
         """The bank side: PROCESSING refunds succeed; each gets its refund notice."""
         done = []
         for r in self.store.all("SELECT * FROM refunds WHERE status = 'PROCESSING'"):
-            now = time.time()
+            now = self._now()
             cur = self.store.execute("UPDATE refunds SET status = 'SUCCESS', success_time = ?, succeeded_at = ? "
                                      "WHERE out_refund_no = ? AND status = 'PROCESSING'",
                                      (_rfc3339(now), now, r["out_refund_no"]))
@@ -275,10 +283,11 @@ class WeChatPayStandin:
             if row is None:
                 return None
             if row["state"] == "NOTPAY":
-                if row["time_expire"] and dt.datetime.fromisoformat(row["time_expire"]) < _now_local():
+                if row["time_expire"] and dt.datetime.fromisoformat(row["time_expire"]) < self._local_now():
                     return {"error": "order_expired"}
-                now = time.time()
-                txn = "4200" + time.strftime("%Y%m%d") + str(secrets.randbelow(10**10)).zfill(10)
+                now = self._now()
+                txn = "4200" + dt.datetime.fromtimestamp(now, TZ).strftime("%Y%m%d") \
+                    + str(secrets.randbelow(10**10)).zfill(10)
                 tx.execute("UPDATE orders SET state = 'SUCCESS', transaction_id = ?, success_time = ?, paid_at = ? "
                            "WHERE out_trade_no = ?", (txn, _rfc3339(now), now, row["out_trade_no"]))
             elif row["state"] == "CLOSED":
@@ -304,7 +313,7 @@ class WeChatPayStandin:
         nid = json.loads(body)["id"]
         self.store.execute("INSERT INTO notices (id, ref, kind, url, body, attempts, next_at, state, created_at) "
                            "VALUES (?,?,?,?,?,0,?,?,?)",
-                           (nid, ref, kind, url, body, time.time(), "pending", time.time()))
+                           (nid, ref, kind, url, body, self._now(), "pending", self._now()))
         return nid
 
     def notices(self, ref: str) -> list[dict[str, Any]]:
@@ -336,7 +345,7 @@ class WeChatPayStandin:
         elif attempts > len(RETRY_SCHEDULE):
             state, next_at = "failed", None
         else:
-            state, next_at = "pending", time.time() + RETRY_SCHEDULE[attempts - 1] * self.retry_factor
+            state, next_at = "pending", self._now() + RETRY_SCHEDULE[attempts - 1] * self.retry_factor
         if ok or retry:
             self.store.execute("UPDATE notices SET attempts = ?, state = ?, next_at = ?, last_status = ?, "
                                "sent_headers = ? WHERE id = ?",
@@ -351,7 +360,7 @@ class WeChatPayStandin:
         self.complete_refunds()
         due = self.store.all("SELECT id FROM notices WHERE state = 'pending' AND next_at <= ? "
                              "ORDER BY next_at LIMIT 100",
-                             (time.time(),))
+                             (self._now(),))
         for r in due:
             await self.deliver(r["id"])
         return len(due)
@@ -366,14 +375,14 @@ class WeChatPayStandin:
         if not self.bill_ready(day):
             return 400, {"code": "NO_STATEMENT_EXIST", "message": "账单尚未生成"}
         token = secrets.token_urlsafe(18)
-        self.store.execute("INSERT INTO bills VALUES (?, ?, ?)", (token, bill_date, time.time()))
+        self.store.execute("INSERT INTO bills VALUES (?, ?, ?)", (token, bill_date, self._now()))
         text = self.trade_bill(bill_date)
         return 200, {"hash_type": "SHA1", "hash_value": hashlib.sha1(text.encode()).hexdigest(),
                      "download_url": f"{self.base_url}/v3/billdownload/file?token={token}&tartype=gzip"}
 
     def bill_file(self, token: str) -> bytes | None:
         row = self.store.one("SELECT * FROM bills WHERE token = ?", (token,))
-        if row is None or time.time() - row["created_at"] > 30:
+        if row is None or self._now() - row["created_at"] > 30:
             return None  # the download URL is short-lived
         return gzip.compress(self.trade_bill(row["bill_date"]).encode())
 

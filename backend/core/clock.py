@@ -46,6 +46,13 @@ class SharedShiftedClock(ShiftedClock):
             self.offset = dt.timedelta(seconds=offset_seconds)
 
 
+def wall_now() -> dt.datetime:
+    """The machine's real time, never moved: only for protocol timestamps the other party stamps
+    and checks with its own real clock (signature timestamps, nonce windows). Business times come
+    from the ``Clock`` the app is built with."""
+    return dt.datetime.now(UTC)
+
+
 def iso(value: dt.datetime | None) -> str | None:
     """ISO 8601 with the +08:00 offset, as the contract promises."""
     if value is None:

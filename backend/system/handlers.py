@@ -1,21 +1,33 @@
-"""Health, readiness and the OpenAPI document."""
+"""Health, readiness, the server's time and the OpenAPI document."""
 from __future__ import annotations
 
 from typing import Any
 
 from backend.core.api import ApiHandler, Response, bind, operation, route
+from backend.core.clock import iso
 from backend.core.ops import ops_authorised, require_ops
 from backend.core.schema import obj, string
 from backend.db.mongo import ping
 
 TAGS = ("系统",)
 HEALTH = obj({"status": string()}, ["status"], additional=True)
+TIME = obj({"now": string(format="date-time", description="服务器当前时间（北京时间，ISO 8601）"),
+            "today": string(format="date", description="服务器的今天（北京时间）"),
+            "timezone": string(enum=["Asia/Shanghai"])}, ["now", "today", "timezone"])
 
 
 class HealthzHandler(ApiHandler):
     @operation("存活检查：服务器能接收请求即为 200", tags=TAGS, responses={200: HEALTH})
     async def get(self) -> None:
         self.reply({"status": "ok"})
+
+
+class TimeHandler(ApiHandler):
+    @operation("服务器时间：客户端的“今天”与当前时间以此为准（沙箱模式下为可拨动的沙箱时钟）", tags=TAGS,
+               responses={200: TIME})
+    async def get(self) -> None:
+        now = self.runtime.clock.local_now()
+        self.reply({"now": iso(now), "today": now.date().isoformat(), "timezone": "Asia/Shanghai"})
 
 
 class _OpsHandler(ApiHandler):
@@ -55,6 +67,7 @@ def routes(runtime: Any) -> list[tuple]:
     """Health, readiness, metrics and the API document, over the composed system."""
     return bind([
         route("/healthz", HealthzHandler),
+        route("/api/v1/time", TimeHandler),
         route("/readyz", ReadyzHandler),
         route("/openapi.json", OpenApiHandler),
         route("/metrics", MetricsHandler),

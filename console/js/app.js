@@ -1,5 +1,6 @@
 // App shell: login, role-based navigation, hash routing (#/area/page[/id]).
 import { api, currentSession, login, logout, loadMe } from './api.js';
+import { serverNow, syncClock } from './clock.js';
 import { h, clear, field, input, errorBox, ROLE_NAMES, toast } from './ui.js';
 import clerkPages from './pages/clerk.js';
 import approverPages from './pages/approver.js';
@@ -112,6 +113,7 @@ async function route() {
   // Each visit renders into its own element: a slow page left behind writes into a detached one.
   const view = h('div', { class: 'view', dataset: { page: found.page.path } });
   clear(main, view);
+  await syncClock();  // the page's "today" and default dates are the server's
   try {
     const done = (await found.page.render(view, found.params)) || null;
     if (view.isConnected) cleanup = done;
@@ -221,10 +223,11 @@ setInterval(() => {
     endHere(`${Math.round(s.idle_seconds / 60)} 分钟未操作，已自动退出登录，请重新登录。`);
     return;
   }
+  // ends_at is on the server's clock
   const ends = s.ends_at ? Date.parse(s.ends_at) : NaN;
-  if (now >= ends) {
+  if (serverNow() >= ends) {
     endHere('本次登录已到期，请重新登录。');
-  } else if (!warnedEnd && ends - now <= WARN_BEFORE_END_MS) {
+  } else if (!warnedEnd && ends - serverNow() <= WARN_BEFORE_END_MS) {
     warnedEnd = true;
     toast('本次登录将在 5 分钟内到期，请及时保存正在办理的事项。');
   }

@@ -210,11 +210,8 @@ export function fmtHM(iso) {
   return t.length >= 16 ? t.slice(11, 16) : t;
 }
 
-/** Today's date in Beijing time, YYYY-MM-DD (optionally shifted by days). */
-export function today(offsetDays = 0) {
-  const d = new Date(Date.now() + 8 * 3600 * 1000 + offsetDays * 86400 * 1000);
-  return d.toISOString().slice(0, 10);
-}
+/** Today's date by the server's clock, in Beijing time (see clock.js). */
+export { today } from './clock.js';
 
 export function badge(text, kind = '') {
   return h('span', { class: `badge ${kind}` }, text);

@@ -113,7 +113,16 @@ const RECEIVED = {
   service_ids: null, services: null,
 };
 
+// GET /time: the server's clock, `aheadMs` ahead of this machine's (as a moved sandbox clock is).
+function serverTime(aheadMs = 0) {
+  return () => {
+    const bj = new Date(Date.now() + aheadMs + 8 * 3600 * 1000).toISOString();
+    return { now: `${bj.slice(0, 19)}+08:00`, today: bj.slice(0, 10), timezone: 'Asia/Shanghai' };
+  };
+}
+
 function install(server) {
+  server.on('GET', '/time', serverTime());
   server.on('GET', '/departments', { items: [{ id: 'dep1', code: 'ga', name: '公安局' }, { id: 'dep2', code: 'sb', name: '人社局' }], next_cursor: null });
   server.on('GET', '/life-events', { items: [LIFE_EVENT], next_cursor: null });
   server.on('GET', '/life-events/move', LIFE_EVENT);
@@ -154,6 +163,6 @@ const LICENCE = {
 };
 
 module.exports = {
-  install, LICENCE, SERVICE, HALL, APPOINTMENT, CASE, PAYMENT, RECEIPT, TEMPLATES, slot, LIFE_EVENT, BUNDLE, COMPLAINT,
+  install, serverTime, LICENCE, SERVICE, HALL, APPOINTMENT, CASE, PAYMENT, RECEIPT, TEMPLATES, slot, LIFE_EVENT, BUNDLE, COMPLAINT,
   GRANT, RECEIVED,
 };

@@ -151,7 +151,7 @@ describe('login → real-name → book → cancel', () => {
 
   test('on the day, the queue position is shown', async () => {
     login();
-    const day = require('../utils/format').today();
+    const day = require('../utils/clock').today();
     const start = `${day}T23:30:00+08:00`;
     server.on('GET', '/appointments/ap1', { ...fx.APPOINTMENT, status: 'checked_in', start, end: start, cancel_deadline: start });
     server.on('GET', '/appointments/ap1/queue', { ticket_number: 'A012', ahead: 3, status: 'waiting', window_number: '05' });

@@ -234,6 +234,7 @@ global.wx = makeWx();
 beforeEach(() => {
   global.wx = makeWx();
   server.reset();
+  require('../utils/clock').reset(); // each test measures the server's clock afresh
 });
 
 global.T = { server, apiError, renderPage, renderComponent, flush, text, tap, tapText, login, simulate, ROOT };

@@ -1,6 +1,7 @@
 // 办事码: the resident's dynamic identity code, shown as a QR for the clerk to scan at the window.
 // It lasts about a minute; the page fetches a new one before it runs out, while it is shown.
 const agency = require('../../../services/agency');
+const clock = require('../../../utils/clock');
 const { withBase } = require('../../../utils/page');
 
 Page(withBase({
@@ -22,7 +23,8 @@ Page(withBase({
   },
   async reload() {
     this.stop();
-    const c = await this.runLoad(() => agency.identityCode());
+    const [c] = (await this.runLoad(() => Promise.all([agency.identityCode(), clock.sync({ maxAgeMs: 10 * 60 * 1000 })])))
+      || [];
     if (!c) {
       if (this.data.error.indexOf('实名') >= 0) wx.navigateTo({ url: '/pages/auth/realname/index' });
       return;
@@ -34,7 +36,7 @@ Page(withBase({
   },
   // Seconds left; a few seconds before the end a new code replaces it.
   tick() {
-    const left = Math.max(0, Math.round((this.expiresAt - Date.now()) / 1000));
+    const left = Math.max(0, Math.round((this.expiresAt - clock.now()) / 1000)); // expires_at is the server's
     this.setData({ left });
     if (left <= 5) this.reload();
   },

@@ -1,7 +1,8 @@
 const catalogue = require('../../../services/catalogue');
 const appointments = require('../../../services/appointments');
 const auth = require('../../../services/auth');
-const { nextDays, time } = require('../../../utils/format');
+const clock = require('../../../utils/clock');
+const { time } = require('../../../utils/format');
 const { messageOf } = require('../../../utils/errors');
 const { withBase } = require('../../../utils/page');
 
@@ -11,19 +12,22 @@ Page(withBase({
     slots: [], slotsLoading: false, slotsError: '', selected: null, busy: false, waitlisted: '',
   },
   onLoad(options = {}) {
-    this.setData({ serviceId: options.service_id || '', days: nextDays(7) });
+    this.setData({ serviceId: options.service_id || '' });
     this.reload();
   },
   async reload() {
     const res = await this.runLoad(() => Promise.all([
       catalogue.service(this.data.serviceId),
       catalogue.halls(),
+      clock.sync(), // the day strip starts on the server's today
     ]));
     if (!res) return;
     const [service, hallList] = res;
     const ids = service.hall_ids || [];
     const halls = (hallList.items || []).filter((h) => !ids.length || ids.indexOf(h.id) >= 0);
-    this.setData({ service, halls, hallId: halls.length ? halls[0].id : '', date: this.data.days[0].value });
+    const days = clock.days(7);
+    const date = days.some((d) => d.value === this.data.date) ? this.data.date : days[0].value;
+    this.setData({ service, halls, hallId: halls.length ? halls[0].id : '', days, date });
     this.loadSlots();
   },
   async loadSlots() {

@@ -1,5 +1,6 @@
 const appointments = require('../../../services/appointments');
-const { dateTime, time, today, date } = require('../../../utils/format');
+const clock = require('../../../utils/clock');
+const { dateTime, time, date } = require('../../../utils/format');
 const { withBase } = require('../../../utils/page');
 
 const CANCEL_HOURS = 2;
@@ -14,14 +15,15 @@ Page(withBase({
     this.reload();
   },
   async reload() {
-    const appt = await this.runLoad(() => appointments.get(this.data.id));
+    const [appt] = (await this.runLoad(() => Promise.all([appointments.get(this.data.id), clock.sync()]))) || [];
     if (!appt) return;
     const start = appt.start || (appt.slot && appt.slot.start);
     const end = appt.end || (appt.slot && appt.slot.end);
     const deadlineMs = appt.cancel_deadline ? Date.parse(appt.cancel_deadline) : Date.parse(start) - CANCEL_HOURS * 3600 * 1000;
     const booked = appt.status === 'booked';
-    const canCancel = booked && Date.now() < deadlineMs;
-    const isToday = date(start) === today() && (booked || appt.status === 'checked_in');
+    // The deadline and "today" are the server's, not the phone's.
+    const canCancel = booked && clock.now() < deadlineMs;
+    const isToday = date(start) === clock.today() && (booked || appt.status === 'checked_in');
     this.setData({
       appt,
       when: `${dateTime(start)}-${time(end)}`,
