@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bson import ObjectId
@@ -56,6 +57,9 @@ class CatalogueService:
         self.audit = audit
         self.clock = clock
         self.calendar = calendar
+        # Called with (staff, hall_id, days, reason) after days were added to a hall's closed_dates
+        # (appointments cancels their bookings).
+        self.closure_listeners: list[Callable[[Staff, str, list[dt.date], str | None], Awaitable[None]]] = []
 
     # Reading ---------------------------------------------------------------------------------
     async def departments(self) -> list[dict[str, Any]]:
@@ -150,6 +154,12 @@ class CatalogueService:
         if doc is None:
             raise errors.NotFound("未找到该大厅")
         await self._audit(staff, "catalogue.hall.update", "hall", doc, ip, {"fields": sorted(body)})
+        today = self.clock.local_now().date().isoformat()
+        closed = sorted(set(doc.get("closed_dates", [])) - set(current.get("closed_dates", [])))
+        days = [dt.date.fromisoformat(d) for d in closed if d >= today]
+        if days:  # should this stop half-way, the appointments sweep finishes it
+            for listener in self.closure_listeners:
+                await listener(staff, hall_id, days, body.get("closure_reason"))
         return public_hall(doc)
 
     async def create_service(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
