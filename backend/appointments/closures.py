@@ -95,10 +95,10 @@ class Closures:
         waiting = await self.store.active_waitlist_on(hall_id, dates, services)
         return appts, waiting
 
-    async def impact(self, days: list[dt.date], hall_id: str | None = None,
-                     window_id: str | None = None) -> dict[str, int]:
+    async def impact(self, days: list[dt.date], hall_id: str | None = None, window_id: str | None = None, *,
+                     service_id: str | None = None) -> dict[str, int]:
         """How many bookings and waitlist entries closing ``days`` would cancel (nothing changes)."""
-        appts, waiting = await self._touched(days, hall_id, window_id)
+        appts, waiting = await self._touched(days, hall_id, window_id, service_id)
         return {"appointments": len(appts), "waitlist": len(waiting)}
 
     # == hall managers: preview, then close days or a window ======================================
@@ -115,7 +115,8 @@ class Closures:
         await self.halls.scope(staff, hall_id)
         days = self._days(body["dates"])
         window_id = body.get("window_id")
-        return {**await self.impact(days, hall_id, window_id), "dates": [d.isoformat() for d in days],
+        impact = await self.impact(days, hall_id, window_id, service_id=body.get("service_id"))
+        return {**impact, "dates": [d.isoformat() for d in days],
                 "window_id": window_id}
 
     async def close_days(self, staff: Staff, hall_id: str, body: dict[str, Any]) -> dict[str, Any]:

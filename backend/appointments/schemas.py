@@ -104,9 +104,10 @@ CALL_IN = obj({"hall_id": ID}, ["hall_id"])
 
 CLOSURE_DATES = array(DATE, minItems=1, maxItems=62, uniqueItems=True, description="闭厅（或停用窗口）的日期")
 CLOSURE_PREVIEW_IN = obj({"dates": CLOSURE_DATES,
-                          "window_id": string(minLength=1, maxLength=64, description="只停用该窗口（不填为整个大厅）")},
+                          "window_id": string(minLength=1, maxLength=64, description="只停用该窗口（不填为整个大厅）"),
+                          "service_id": ID},
                          ["dates"])
-CLOSURE_IN = obj({**CLOSURE_PREVIEW_IN["properties"],
+CLOSURE_IN = obj({"dates": CLOSURE_DATES, "window_id": CLOSURE_PREVIEW_IN["properties"]["window_id"],
                   "reason": string(minLength=1, maxLength=60, description="原因（告知群众，如“设备检修”）")},
                  ["dates", "reason"])
 CLOSURE_IMPACT = out({"appointments": integer(minimum=0, description="将取消（或已取消）的预约数"),
