@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from backend.catalogue.store import CatalogueStore
 from backend.core import errors
 from backend.core.access import Staff
 from backend.core.clock import Clock
+
+log = logging.getLogger("zjb.catalogue")
 
 # The application form of a service that defines none: what the mini-program asks everyone.
 DEFAULT_FORM: list[dict[str, Any]] = [
@@ -159,7 +162,10 @@ class CatalogueService:
         days = [dt.date.fromisoformat(d) for d in closed if d >= today]
         if days:  # should this stop half-way, the appointments sweep finishes it
             for listener in self.closure_listeners:
-                await listener(staff, hall_id, days, body.get("closure_reason"))
+                try:
+                    await listener(staff, hall_id, days, body.get("closure_reason"))
+                except Exception:  # the closure is saved; the appointments sweep cancels what is left
+                    log.exception("closure left to the sweep", extra={"hall_id": hall_id})
         return public_hall(doc)
 
     async def create_service(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
