@@ -159,7 +159,7 @@ class NotifyConfig:
         "case_progress": "sandbox-tpl-case-progress", "appointment": "sandbox-tpl-appointment",
         "payment": "sandbox-tpl-payment", "rating": "sandbox-tpl-rating"})
     # Mini-program page a subscribe message opens.
-    page: str = "pages/inbox/index"
+    page: str = "pages/me/inbox/index"
     # Delivery: attempts before a message is marked failed, backoff (doubling, with jitter), lease.
     max_attempts: int = 8
     backoff_seconds: float = 5.0

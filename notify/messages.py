@@ -11,7 +11,9 @@ Each emitting domain puts these in its payloads (besides ids):
   and ``due`` (a date); a moved deadline ``old_deadline``, ``deadline``, ``reason`` and optional
   ``provisional``; a rating invitation may add ``reminder``; a rectification reply ``reply``.
 - appointments: ``service_name``, ``hall_name``, ``start`` and ``code`` (a waitlist offer has
-  ``offer_until`` instead of ``code``); a booking block adds ``blocked_until`` and ``reason``.
+  ``offer_until`` instead of ``code``); a booking block adds ``blocked_until`` and ``reason``; a
+  cancellation by the centre adds ``reason`` and ``appointment_id`` (a waitlist entry's:
+  ``reason`` and ``service_id``, no ``code``).
 - payments: ``service_name``, ``serial``, ``amount_fen``; a refund ``refund_fen``; a receipt
   ``number``; a closed order may give ``reason``.
 - complaints: ``serial``, ``category`` (its Chinese name); received/assigned/reopened add ``due``,
@@ -80,6 +82,7 @@ class Words:
     sms: str
     wechat: dict[str, str] = field(default_factory=dict)   # field key → value, before fitting
     template: str | None = None            # WeChat template key (set by ``render``)
+    page: str | None = None                # mini-program page the push opens (None: the configured one)
 
     def wechat_data(self) -> dict[str, dict[str, str]]:
         """The template data, every value fitted to WeChat's rule for its field."""
@@ -303,6 +306,34 @@ _booking_blocked = _appointment(
     lambda p: f"因{_tight(p['reason'])}，您的网上预约暂停至{p.when('blocked_until')}，期间可到大厅现场取号。")
 
 
+
+def _cancelled_by_centre(p: Payload) -> Words:
+    reason = _tight(p["reason"]).rstrip("。")
+    where = _place(p)
+    return Words(
+        title="预约已由中心取消",
+        text=f"因{reason}，您预约的“{p['service_name']}”（{where}，预约码 {p['code']}）已由政务服务中心取消，"
+             f"不记爽约。请在小程序中重新预约其他时间，给您带来不便，敬请谅解。",
+        sms=f"{SMS_SIGN}因{reason}，您预约的“{p['service_name']}”（{where}）已由中心取消，不记爽约，"
+            f"请在指尖办小程序重新预约。",
+        wechat={"thing1": p["service_name"], "time2": wechat_time(p.time("start")), "thing3": p["hall_name"],
+                "phrase4": "已取消", "thing5": "不记爽约，请重新预约"},
+        page=f"pages/booking/detail/index?id={p['appointment_id']}")
+
+
+def _waitlist_cancelled_by_centre(p: Payload) -> Words:
+    reason = _tight(p["reason"]).rstrip("。")
+    where = _place(p)
+    return Words(
+        title="候补已由中心取消",
+        text=f"因{reason}，您候补的“{p['service_name']}”（{where}）已由政务服务中心取消。"
+             f"请在小程序中重新预约其他时间，给您带来不便，敬请谅解。",
+        sms=f"{SMS_SIGN}因{reason}，您候补的“{p['service_name']}”（{where}）已由中心取消，请在指尖办小程序重新预约。",
+        wechat={"thing1": p["service_name"], "time2": wechat_time(p.time("start")), "thing3": p["hall_name"],
+                "phrase4": "已取消", "thing5": "请重新预约其他时间"},
+        page=f"pages/booking/book/index?service_id={p['service_id']}")
+
+
 # Payments --------------------------------------------------------------------------------------------
 def _payment(title: str, phrase: str, text: Callable[[Payload], str], sms: Callable[[Payload], str],
              amount_field: str = "amount_fen") -> Callable[[Payload], Words]:
@@ -475,6 +506,8 @@ KINDS: dict[str, Callable[[Payload], Words]] = {
     "appointment.waitlist_offer": _waitlist_offer,
     "appointment.no_show": _no_show,
     "appointment.booking_blocked": _booking_blocked,
+    "appointment.cancelled_by_centre": _cancelled_by_centre,
+    "appointment.waitlist_cancelled_by_centre": _waitlist_cancelled_by_centre,
     "payment.created": _payment_created,
     "payment.paid": _payment_paid,
     "payment.refunded": _payment_refunded,
@@ -524,7 +557,8 @@ TEMPLATE_OF = {k: t for t, kinds in {
                       "bundle.submitted", "bundle.completed", "authorization.used"),
     "rating": ("rating.invited",),
     "appointment": ("appointment.booked", "appointment.reminder", "appointment.cancelled", "appointment.waitlist_offer",
-                    "appointment.no_show", "appointment.booking_blocked"),
+                    "appointment.no_show", "appointment.booking_blocked", "appointment.cancelled_by_centre",
+                    "appointment.waitlist_cancelled_by_centre"),
     "payment": ("payment.created", "payment.paid", "payment.refunded", "payment.closed", "receipt.issued"),
 }.items() for k in kinds}
 

@@ -147,6 +147,7 @@ class Deliverer:
         pushes: list[tuple[dict[str, Any], str, str, str]] = []   # msg, key, template id, openid
         candidates = []
         data: dict[Any, dict[str, dict[str, str]]] = {}
+        pages: dict[Any, str] = {}
         for m in msgs:
             state = (m.get("channels") or {}).get("wechat")
             if state in ("sent", "skipped", "uncertain", "failed"):
@@ -163,6 +164,7 @@ class Deliverer:
                 if w is None:
                     raise messages.FieldRuleError("no words for this message")
                 data[m["_id"]] = w.wechat_data()
+                pages[m["_id"]] = w.page or self.config.page
             except messages.FieldRuleError as e:  # never sent broken: the inbox has the message
                 log.error("push not sent: its data breaks WeChat's field rules",
                           extra={"message_id": str(m["_id"]), "kind": m["kind"], "problem": str(e)})
@@ -212,7 +214,7 @@ class Deliverer:
                     o.requeue = True
                     return
                 try:
-                    result = await self.wechat.send(openid, template_id, data[m["_id"]], self.config.page)
+                    result = await self.wechat.send(openid, template_id, data[m["_id"]], pages[m["_id"]])
                 except errors.ProviderError as e:  # unknown whether WeChat got it: the next attempt says so
                     o.retry = f"provider_error {e.details.get('provider', '')}"
                     return

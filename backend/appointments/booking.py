@@ -120,6 +120,8 @@ class BookingService:
         self._groups = GroupCommit(self._commit_group)
         self._background: set[asyncio.Task] = set()
         self._qr: dict[str, str] = {}
+        # Closures.cancel_if_closed: asked before a booking is counted a no-show (set by the builder).
+        self.closed_day: Callable[[dict[str, Any]], Awaitable[bool]] | None = None
         # Tests only: called between the steps of a booking to simulate a crash there.
         self.fault_hook: Callable[[str], Awaitable[None]] | None = None
 
@@ -447,6 +449,10 @@ class BookingService:
             n += 1
         return n
 
+    async def settle(self, a: dict[str, Any]) -> str:
+        """Do now what is due for one appointment just moved (its place back, its message)."""
+        return await self._settle(a, self.clock.now())
+
     # == the sweep ===================================================================================
     async def sweep(self) -> dict[str, int]:
         """Everything due by now, found through the ``due_at`` index (and the slots' ``hold_due``):
@@ -507,13 +513,15 @@ class BookingService:
             if moved is None:
                 return "changed"
             a = moved
+        if a["status"] == "booked" and a["end"] <= now and self.closed_day and await self.closed_day(a):
+            return "cancelled_by_centre"  # its day was closed: cancelled by the centre, never a no-show
         if a["status"] == "booked" and a["end"] <= now:
             a = await self._move(a, "no_show", notes=("no_show",), extra={"no_show_recorded": False, "reminders": []})
             if a is None:
                 return "changed"
             outcome = "no_show"
         done: dict[str, Any] = {"notes": []}
-        if a["status"] in ("cancelled", "abandoned") and a.get("place_released") is False:
+        if a["status"] in ("cancelled", "cancelled_by_centre", "abandoned") and a.get("place_released") is False:
             await self.waitlist.give_back_place(ObjectId(a["slot_id"]), a["_id"], now)
             done["place_released"] = True
         if a["status"] == "no_show" and a.get("no_show_recorded") is False:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from backend.appointments import handlers
 from backend.appointments.booking import BookingService
+from backend.appointments.closures import Closures
 from backend.appointments.common import HallAccess, Names, StaffAudit
 from backend.appointments.handling import booking_handling
 from backend.appointments.queue import QueueService
@@ -35,6 +36,11 @@ def build(config: Config, deps: Deps) -> Domain:
                                clock=clock, config=cfg)
     booking = BookingService(store=store, rules=rules, waitlist=waitlist, outbox=outbox, names=names, audit=audit,
                              clock=clock, config=cfg)
+    closures = Closures(store=store, catalogue=catalogue, halls=halls, schedules=schedules, booking=booking,
+                        outbox=outbox, audit=audit, transaction=transaction, clock=clock, config=cfg)
+    schedules.closures = closures
+    booking.closed_day = closures.cancel_if_closed
+    catalogue.closure_listeners.append(closures.hall_days_closed)
     queue = QueueService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
                          transaction=transaction, clock=clock, config=cfg, users=deps.need("user_directory"))
 
@@ -49,12 +55,13 @@ def build(config: Config, deps: Deps) -> Domain:
 
     return Domain(
         "appointments", service=booking,
-        routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock,
-                               limiter=deps.need("limiter")),
+        routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue,
+                               closures=closures, clock=clock, limiter=deps.need("limiter")),
         jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),
-              JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds)],
+              JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds),
+              JobSpec("appointments.closures", closures.sweep, cfg.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_appointments", "Appointments with work overdue for the sweep, by status.", by_status)],
         on_start=[upkeep],
-        provides={"appointments": schedules},
+        provides={"appointments": schedules, "closures": closures},
     )

@@ -104,6 +104,8 @@ def appointment_view(a: dict[str, Any], cfg: AppointmentsConfig, *, qr: bool = F
            "hall_name": a.get("hall_name", ""), "date": a["date"], "start": a["start"], "end": a["end"],
            "cancel_deadline": a["start"] - dt.timedelta(minutes=cfg.cancel_before_minutes),
            "created_at": a["created_at"], "ticket_number": a.get("ticket_number")}
+    if a.get("cancel_reason"):
+        out["cancel_reason"] = a["cancel_reason"]
     if qr:
         out["qr_png_base64"] = qr_png_base64(a["code"])
     if ticket is not None:
@@ -122,5 +124,6 @@ def resident_view(user_id: str | None, person: Any) -> dict[str, Any] | None:
 
 def event_payload(a: dict[str, Any], **extra: Any) -> dict[str, Any]:
     """What every appointment message carries."""
+    reason = {"reason": a["cancel_reason"], "service_id": a["service_id"]} if a.get("cancel_reason") else {}
     return {"appointment_id": str(a["_id"]), "code": a["code"], "service_name": a.get("service_name", ""),
-            "hall_name": a.get("hall_name", ""), "start": iso(a["start"]), "end": iso(a["end"]), **extra}
+            "hall_name": a.get("hall_name", ""), "start": iso(a["start"]), "end": iso(a["end"]), **reason, **extra}

@@ -113,6 +113,23 @@ class StaffExceptionsHandler(ApiHandler):
         self.reply(await self.schedules.add_exception(self.principal, id, self.body, self.client_ip()), 201)
 
 
+class StaffClosurePreviewHandler(ApiHandler):
+    @operation("闭厅或停用窗口前预览：将取消多少预约和候补", tags=STAFF_TAGS, auth="staff", roles=MANAGE,
+               body=s.CLOSURE_PREVIEW_IN, responses={200: s.CLOSURE_IMPACT}, errors=(400, 401, 403, 404),
+               description="不做任何修改。停用窗口只影响仅由该窗口办理的事项。")
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.closures.preview(self.principal, id, self.body))
+
+
+class StaffClosuresHandler(ApiHandler):
+    @operation("闭厅或停用窗口（按日期）：取消当天预约与候补并通知群众", tags=STAFF_TAGS, auth="staff", roles=MANAGE,
+               body=s.CLOSURE_IN, responses={200: s.CLOSURE_IMPACT}, errors=(400, 401, 403, 404),
+               description="记为当天的闭厅例外日（停用窗口：仅由该窗口办理的事项的例外日），预约变为 "
+                           "cancelled_by_centre 并注明原因，不记爽约；重复提交不会重复通知。")
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.closures.close_days(self.principal, id, self.body))
+
+
 class StaffCalendarHandler(ApiHandler):
     @operation("大厅时段日历（含未放号时段与预约率）", tags=STAFF_TAGS, auth="staff", roles=MANAGE + CLERK,
                query=s.CALENDAR_QUERY, responses={200: s.CALENDAR}, errors=(400, 401, 403, 404))
@@ -210,6 +227,8 @@ default_handlers = [
     route("/api/v1/staff/halls/{id}/schedules", StaffSchedulesHandler),
     route("/api/v1/staff/halls/{id}/exceptions", StaffExceptionsHandler),
     route("/api/v1/staff/halls/{id}/calendar", StaffCalendarHandler),
+    route("/api/v1/staff/halls/{id}/closures/preview", StaffClosurePreviewHandler),
+    route("/api/v1/staff/halls/{id}/closures", StaffClosuresHandler),
     route("/api/v1/staff/slots/release", StaffReleaseHandler),
     route("/api/v1/staff/appointments", StaffAppointmentsHandler),
     route("/api/v1/staff/checkin", CheckinHandler),
@@ -222,7 +241,8 @@ default_handlers = [
 ]
 
 
-def routes(*, schedules: Any, booking: Any, waitlist: Any, queue: Any, clock: Any, limiter: Any) -> list:
+def routes(*, schedules: Any, booking: Any, waitlist: Any, queue: Any, closures: Any, clock: Any,
+           limiter: Any) -> list:
     """The domain's routes, each handler given the services it calls."""
-    return bind(default_handlers, schedules=schedules, booking=booking, waitlist=waitlist, queue=queue, clock=clock,
-                limiter=limiter)
+    return bind(default_handlers, schedules=schedules, booking=booking, waitlist=waitlist, queue=queue,
+                closures=closures, clock=clock, limiter=limiter)

@@ -2,7 +2,8 @@
 next look at it, and the one guarded move between statuses.
 
 Statuses: ``pending`` → ``booked`` → ``checked_in`` → ``served`` | ``absent``; ``booked`` →
-``cancelled`` | ``no_show``; ``pending`` → ``abandoned`` (only by the reconciler, after a crash).
+``cancelled`` | ``no_show`` | ``cancelled_by_centre`` (its day or window closed: never a no-show);
+``pending`` → ``abandoned`` (only by the reconciler, after a crash).
 
 Each move is one conditional update on the previous status that also sets ``due_at`` (when
 the sweep must next act: a message to send, a reminder, the end of the slot, a place to give
@@ -20,7 +21,8 @@ from backend.config import AppointmentsConfig
 # The person keys each status keeps (first letter of the key, see ``store.KEY_RULES``): a key is
 # held only while its rule counts the appointment.
 KEEPS = {"pending": "sdvo", "booked": "sdvo", "checked_in": "sdv", "served": "d", "absent": "d",
-         "no_show": "d", "cancelled": "", "abandoned": ""}
+         "no_show": "d", "cancelled": "", "abandoned": "",
+         "cancelled_by_centre": ""}
 
 
 def person_keys(doc: dict[str, Any], k: dict[str, int]) -> list[str]:
@@ -46,7 +48,7 @@ def next_due(a: dict[str, Any], now: dt.datetime, cfg: AppointmentsConfig) -> dt
         return a["created_at"] + dt.timedelta(seconds=cfg.pending_timeout_seconds)
     if status == "booked":
         return min([a["end"], *(a["start"] - dt.timedelta(minutes=m) for m in a.get("reminders", []))])
-    if status in ("cancelled", "abandoned") and a.get("place_released") is False:
+    if status in ("cancelled", "cancelled_by_centre", "abandoned") and a.get("place_released") is False:
         return now
     if status == "no_show" and a.get("no_show_recorded") is False:
         return now

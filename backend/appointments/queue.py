@@ -106,6 +106,10 @@ class QueueService:
                 return await self._answer(a, t, already=True)
         if a["status"] == "cancelled":
             raise errors.InvalidState("该预约已取消", details={"status": "cancelled"})
+        if a["status"] == "cancelled_by_centre":
+            reason = (a.get("cancel_reason") or "").rstrip("。")
+            raise errors.CancelledByCentre(f"该预约因{reason}已由中心取消，请重新预约" if reason else None,
+                                           details={"status": a["status"], "reason": a.get("cancel_reason")})
         now = self.clock.now()
         opens = a["start"] - dt.timedelta(minutes=self.cfg.checkin_before_minutes)
         closes = a["start"] + dt.timedelta(minutes=self.cfg.checkin_after_minutes)

@@ -44,6 +44,8 @@ class ScheduleService:
         self.audit = audit
         self.clock = clock
         self.cfg = config
+        # Closures: cancels the bookings of a day a closed exception closes (set by the builder).
+        self.closures: Any = None
 
     @property
     def notice(self) -> dt.timedelta:
@@ -118,8 +120,10 @@ class ScheduleService:
             if sid in ("*", s["service_id"]):
                 await self._generate_day(s, day)
         affected = 0
-        if body["kind"] == "closed":
-            affected = await self.store.count_booked(hall_id, body["date"], None if sid == "*" else sid)
+        if body["kind"] == "closed" and self.closures is not None:  # its bookings are cancelled, and told
+            done = await self.closures.close([day], body.get("note") or "", staff, hall_id,
+                                             service_id=None if sid == "*" else sid)
+            affected = done["appointments"]
         await self.audit.staff(staff, "appointments.exception.set", "hall", hall_id, ip,
                                {"date": body["date"], "kind": body["kind"], "service_id": sid})
         return {**_public_exception(saved), "affected_bookings": affected}

@@ -57,7 +57,8 @@ TICKET = out({"id": string(), "ticket_number": string(), "hall_id": string(), "d
               "ahead": integer(minimum=0), "window_id": nullable(string()), "window_number": nullable(string()),
               "recalls": integer(), "created_at": DATETIME, "called_at": nullable(DATETIME), "resident": RESIDENT},
              ["id", "ticket_number", "hall_id", "status", "ahead"])
-APPT_STATUS = string(enum=["booked", "cancelled", "checked_in", "served", "absent", "no_show", "pending"])
+APPT_STATUS = string(enum=["booked", "cancelled", "checked_in", "served", "absent", "no_show", "pending",
+                           "cancelled_by_centre"])
 APPOINTMENT = out({
     "id": string(), "code": string(description="预约码（到厅出示）"), "status": APPT_STATUS,
     "slot": out({"id": string(), "hall_id": string(), "start": DATETIME, "end": DATETIME},
@@ -65,6 +66,7 @@ APPOINTMENT = out({
     "service_id": string(), "service_name": string(), "hall_id": string(), "hall_name": string(), "date": string(),
     "start": DATETIME, "end": DATETIME, "cancel_deadline": DATETIME, "created_at": DATETIME,
     "ticket_number": nullable(string()),
+    "cancel_reason": string(description="中心取消预约的原因（status 为 cancelled_by_centre 时）"),
     "qr_png_base64": string(description="预约码二维码 PNG（base64）"), "ticket": TICKET, "resident": RESIDENT,
 }, ["id", "code", "status", "slot"])
 APPOINTMENTS = list_of(APPOINTMENT)
@@ -74,7 +76,8 @@ QUEUE_POSITION = out({"ticket_number": nullable(string()), "ahead": nullable(int
 
 WAITLIST = out({"id": string(), "slot_id": string(), "hall_id": string(), "service_id": string(),
                 "service_name": string(), "hall_name": string(), "start": DATETIME, "end": DATETIME,
-                "status": string(enum=["waiting", "offered", "accepted", "left", "expired"]),
+                "status": string(enum=["waiting", "offered", "accepted", "left", "expired", "cancelled_by_centre"]),
+                "cancel_reason": nullable(string()),
                 "ahead": nullable(integer()), "offer_until": nullable(DATETIME),
                 "appointment_id": nullable(string()), "created_at": DATETIME},
                ["id", "slot_id", "status", "start"])
@@ -98,3 +101,16 @@ STAFF_APPOINTMENTS_QUERY = obj({
 QUEUE = out({"items": array(TICKET), "next_cursor": nullable(string()), "date": string(), "waiting": integer(),
              "called": integer()}, ["items", "next_cursor", "waiting"])
 CALL_IN = obj({"hall_id": ID}, ["hall_id"])
+
+CLOSURE_DATES = array(DATE, minItems=1, maxItems=62, uniqueItems=True, description="闭厅（或停用窗口）的日期")
+CLOSURE_PREVIEW_IN = obj({"dates": CLOSURE_DATES,
+                          "window_id": string(minLength=1, maxLength=64, description="只停用该窗口（不填为整个大厅）"),
+                          "service_id": ID},
+                         ["dates"])
+CLOSURE_IN = obj({"dates": CLOSURE_DATES, "window_id": CLOSURE_PREVIEW_IN["properties"]["window_id"],
+                  "reason": string(minLength=1, maxLength=60, description="原因（告知群众，如“设备检修”）")},
+                 ["dates", "reason"])
+CLOSURE_IMPACT = out({"appointments": integer(minimum=0, description="将取消（或已取消）的预约数"),
+                      "waitlist": integer(minimum=0, description="将结束（或已结束）的候补数"),
+                      "dates": array(string()), "window_id": nullable(string())},
+                     ["appointments", "waitlist"])

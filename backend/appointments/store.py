@@ -29,11 +29,12 @@ from pymongo.errors import DuplicateKeyError
 from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec, drop_indexes, insert_new
 
-APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned")
+APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned",
+                 "cancelled_by_centre")
 # Appointments whose place in the slot stays taken. A claim of any other status is released.
 CLAIMING = ("pending", "booked", "checked_in", "served", "absent", "no_show")
 TICKET_STATUSES = ("waiting", "called", "served", "absent")
-WAITLIST_STATUSES = ("waiting", "offered", "accepted", "left", "expired")
+WAITLIST_STATUSES = ("waiting", "offered", "accepted", "left", "expired", "cancelled_by_centre")
 # A lower bound every stored time passes. SecantusDB uses a partial index for a query only when
 # the query implies the index's filter by a comparison (``$type`` filters are never used for
 # reads), so "has a due time" is written ``{$gte: EPOCH}`` in both.
@@ -89,6 +90,7 @@ COLLECTIONS = [
     CollectionSpec("appt_waitlist", indexes=(
         IndexModel([("slot_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("date", ASCENDING), ("status", ASCENDING)]),
         IndexModel([("active_key", ASCENDING)], unique=True, name="appt_active_key",
                    partialFilterExpression={"active_key": {"$type": "string"}}),
     ), validator={"$jsonSchema": {"bsonType": "object", "required": ["slot_id", "user_id", "status", "created_at"],
@@ -393,6 +395,24 @@ class AppointmentStore:
                                              {"status": 1, "service_id": 1}).to_list(None)
         return sum(1 for d in docs if d["status"] == "booked" and (not service_id or d["service_id"] == service_id))
 
+    async def booked_on(self, hall_id: str | None, dates: list[str],
+                        service_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """Booked appointments on ``dates`` (of one hall, or of every hall; of some services only)."""
+        if not dates:
+            return []
+        q: dict[str, Any] = {}
+        if hall_id:  # first: the clause the (hall_id, date) index serves
+            q["hall_id"] = hall_id
+        q["date"] = {"$in": sorted(set(dates))}
+        docs = await self._appointments.find(q).to_list(None)
+        return [d for d in docs if d["status"] == "booked" and (service_ids is None or d["service_id"] in service_ids)]
+
+    async def booked_between(self, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
+        """Booked appointments of a hall from ``from_`` to ``to`` (dates, both included)."""
+        docs = await self._appointments.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
+                                             {"status": 1, "date": 1, "service_id": 1}).to_list(None)
+        return [d for d in docs if d["status"] == "booked"]
+
     async def count_same_service_day(self, user_id: str, service_id: str, date: str) -> int:
         """This person's bookings of the service on the day that still count against the rule."""
         return await self._appointments.count_documents({"user_id": user_id, "service_id": service_id, "date": date,
@@ -482,6 +502,31 @@ class AppointmentStore:
     async def count_ahead(self, slot_id: str, created_at: dt.datetime) -> int:
         return await self._waitlist.count_documents({"slot_id": slot_id, "status": {"$in": ["waiting", "offered"]},
                                                      "created_at": {"$lt": created_at}})
+
+    async def active_waitlist_on(self, hall_id: str | None, dates: list[str],
+                                 service_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """Waitlist entries still waiting or offered for slots on ``dates`` (of a hall, or all halls)."""
+        if not dates:
+            return []
+        docs = await self._waitlist.find({"status": {"$in": ["waiting", "offered"]},
+                                          "date": {"$in": sorted(set(dates))}}).to_list(None)
+        return [d for d in docs if (not hall_id or d["hall_id"] == hall_id)
+                and (service_ids is None or d["service_id"] in service_ids)]
+
+    async def active_waitlist_between(self, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
+        """Waitlist entries of a hall still waiting or offered, for slots from ``from_`` to ``to``."""
+        docs = await self._waitlist.find({"date": {"$gte": from_, "$lte": to},
+                                          "status": {"$in": ["waiting", "offered"]}}).to_list(None)
+        return [d for d in docs if d["hall_id"] == hall_id]
+
+    async def end_waitlist_by_centre(self, entry_id: ObjectId, from_status: str, reason: str, now: dt.datetime,
+                                     session: Any = None) -> bool:
+        """A waiting or offered entry ends because the centre closed its day (once)."""
+        res = await self._waitlist.update_one(
+            {"_id": entry_id, "status": from_status},
+            {"$set": {"status": "cancelled_by_centre", "cancel_reason": reason, "ended_at": now},
+             "$unset": {"active_key": ""}}, session=session)
+        return res.modified_count == 1
 
     async def user_waitlist(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
         return await self._waitlist.find({"user_id": user_id}).sort("created_at", DESCENDING).limit(limit).to_list(None)

@@ -117,6 +117,7 @@ class WaitlistService:
                 "service_name": w.get("service_name", ""), "hall_name": w.get("hall_name", ""),
                 "start": w["start"], "end": w["end"], "status": w["status"], "ahead": ahead,
                 "offer_until": w.get("offer_until"), "appointment_id": w.get("appointment_id"),
+                "cancel_reason": w.get("cancel_reason"),
                 "created_at": w["created_at"]}
 
     async def mine(self, resident: Resident) -> list[dict[str, Any]]:

@@ -33,7 +33,10 @@ HALL_FIELDS = {
     "notice": LONG_TEXT,
 }
 HALL_IN = obj({"code": CODE, **HALL_FIELDS}, ["code", "name", "address", "opening_hours"])
-HALL_PATCH = obj({**HALL_FIELDS, "status": string(enum=["active", "inactive"])}, minProperties=1)
+HALL_PATCH = obj({**HALL_FIELDS, "status": string(enum=["active", "inactive"]),
+                  "closure_reason": string(minLength=1, maxLength=60,
+                                           description="新增闭厅日的原因（告知被取消预约的群众）")},
+                 minProperties=1)
 HALL = obj({
     "id": string(), "code": string(), "name": string(), "address": string(), "phone": nullable(string()),
     "opening_hours": array(PERIOD), "closed_dates": array(string()), "open_dates": array(string()),

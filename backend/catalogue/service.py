@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bson import ObjectId
@@ -13,6 +15,8 @@ from backend.catalogue.store import CatalogueStore
 from backend.core import errors
 from backend.core.access import Staff
 from backend.core.clock import Clock
+
+log = logging.getLogger("zjb.catalogue")
 
 # The application form of a service that defines none: what the mini-program asks everyone.
 DEFAULT_FORM: list[dict[str, Any]] = [
@@ -57,6 +61,9 @@ class CatalogueService:
         self.audit = audit
         self.clock = clock
         self.calendar = calendar
+        # Called with (staff, hall_id, days, reason) after days were added to a hall's closed_dates
+        # (appointments cancels their bookings).
+        self.closure_listeners: list[Callable[[Staff, str, list[dt.date], str | None], Awaitable[None]]] = []
 
     # Reading ---------------------------------------------------------------------------------
     async def departments(self) -> list[dict[str, Any]]:
@@ -160,6 +167,15 @@ class CatalogueService:
         if doc is None:
             raise errors.NotFound("未找到该大厅")
         await self._audit(staff, "catalogue.hall.update", "hall", doc, ip, {"fields": sorted(body)})
+        today = self.clock.local_now().date().isoformat()
+        closed = sorted(set(doc.get("closed_dates", [])) - set(current.get("closed_dates", [])))
+        days = [dt.date.fromisoformat(d) for d in closed if d >= today]
+        if days:  # should this stop half-way, the appointments sweep finishes it
+            for listener in self.closure_listeners:
+                try:
+                    await listener(staff, hall_id, days, body.get("closure_reason"))
+                except Exception:  # the closure is saved; the appointments sweep cancels what is left
+                    log.exception("closure left to the sweep", extra={"hall_id": hall_id})
         return public_hall(doc)
 
     async def create_service(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:

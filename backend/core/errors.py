@@ -405,3 +405,11 @@ class BundlePaymentExists(Conflict):
 class NothingToPay(Conflict):
     code = "nothing_to_pay"
     message = "该一件事包含的事项均不收费"
+
+
+# --- Closures (the centre cancels bookings on a closed day) -------------------------------------
+
+class CancelledByCentre(Conflict):
+    """A booking the centre cancelled because its day or window closed: it cannot be checked in."""
+    code = "appointment_cancelled_by_centre"
+    message = "该预约已由中心取消，请重新预约"

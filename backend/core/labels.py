@@ -25,6 +25,7 @@ APPOINTMENT_STATUS = {
     "absent": "过号",
     "no_show": "爽约",
     "cancelled": "已取消",
+    "cancelled_by_centre": "中心已取消",
     "abandoned": "预约未成功",
 }
 
@@ -34,6 +35,7 @@ WAITLIST_STATUS = {
     "accepted": "已转为预约",
     "left": "已退出",
     "expired": "已过期",
+    "cancelled_by_centre": "中心已取消",
 }
 
 TICKET_STATUS = {

@@ -28,6 +28,7 @@ export const AUDIT_LABELS = {
     "appointments.slots.release": "立即放号",
     "appointments.checkin": "预约签到",
     "appointments.no_show": "记为爽约",
+    "appointments.closure": "闭厅取消预约",
     "appointments.ticket.walk_in": "现场取号",
     "appointments.ticket.call": "叫号",
     "appointments.ticket.recall": "重呼",

@@ -5,6 +5,7 @@ export const ERROR_MESSAGES = {
   "already_booked": "您已预约过该事项",
   "already_rated": "该办件已评价",
   "already_waitlisted": "您已在该时段的候补名单中",
+  "appointment_cancelled_by_centre": "该预约已由中心取消，请重新预约",
   "authorization_required": "代办须经居民授权，或由居民当场出示办事码",
   "bad_request": "请求有误",
   "bill_not_ready": "支付渠道尚未生成该日账单，请稍后再试",

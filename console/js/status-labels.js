@@ -18,6 +18,7 @@ export const STATUS_LABELS = {
     "absent": "过号",
     "no_show": "爽约",
     "cancelled": "已取消",
+    "cancelled_by_centre": "中心已取消",
     "abandoned": "预约未成功"
   },
   "waitlist": {
@@ -25,7 +26,8 @@ export const STATUS_LABELS = {
     "offered": "有空位，待确认",
     "accepted": "已转为预约",
     "left": "已退出",
-    "expired": "已过期"
+    "expired": "已过期",
+    "cancelled_by_centre": "中心已取消"
   },
   "ticket": {
     "waiting": "等候中",

@@ -89,6 +89,23 @@ describe('accessibility and hygiene of the sources', () => {
   });
 });
 
+describe('a booking the centre cancelled', () => {
+  const CANCELLED = { ...fx.APPOINTMENT, status: 'cancelled_by_centre', cancel_reason: '电力线路检修' };
+
+  test('the list and the detail show the status, the reason and a way to book again', async () => {
+    server.on('GET', '/appointments', { items: [CANCELLED], next_cursor: null });
+    server.on('GET', '/appointments/ap1', CANCELLED);
+    const list = await renderPage('booking/list');
+    ['中心已取消', '电力线路检修', '重新预约'].forEach((s) => expect(text(list)).toContain(s));
+    const detail = await renderPage('booking/detail', { id: 'ap1' });
+    ['中心已取消', '原因：电力线路检修', '不记爽约', '重新预约'].forEach((s) => expect(text(detail)).toContain(s));
+    expect(text(detail)).not.toContain('取消预约');
+    wx.navigateTo.mockClear();
+    await T.tapText(detail, '重新预约');
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/booking/book/index?service_id=svc1' });
+  });
+});
+
 describe('loading, empty and error states', () => {
   test('list pages show their empty state', async () => {
     server.on('GET', '/applications', { items: [], next_cursor: null });

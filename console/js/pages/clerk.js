@@ -79,7 +79,8 @@ async function renderCheckin(main) {
       { label: '事项', render: (a) => a.service_name || '—' },
       { label: '群众', render: (a) => personText(a.resident) },
       { label: '预约码', render: (a) => h('code', {}, a.code) },
-      { label: '状态', render: (a) => badge(APPT_STATUS[a.status] || a.status, a.status === 'checked_in' ? 'green' : '') },
+      { label: '状态', render: (a) => badge(APPT_STATUS[a.status] || a.status, apptBadge(a.status)) },
+      { label: '说明', render: (a) => (a.cancel_reason ? `中心取消：${a.cancel_reason}` : '—') },
       { label: '排队号', render: (a) => a.ticket_number || (a.ticket && a.ticket.ticket_number) || '—' },
     ], data.items, { empty: '当天没有预约', rowAttrs: (a) => ({ dataset: { code: a.code } }) })));
   }
@@ -87,6 +88,11 @@ async function renderCheckin(main) {
   date.addEventListener('change', load);
   code.focus();
   await load();
+}
+
+function apptBadge(status) {
+  if (status === 'checked_in') return 'green';
+  return status === 'cancelled_by_centre' ? 'red' : '';
 }
 
 async function renderQueue(main) {

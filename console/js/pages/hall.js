@@ -78,6 +78,40 @@ function windowsEditor(windows, services) {
   return el;
 }
 
+// What closing days (or a window on those days) cancels, asked before saving: true to go on.
+async function confirmClosure(slot, hallId, body, title) {
+  const impact = await act(slot, () => api.post(`/staff/halls/${hallId}/closures/preview`, body));
+  if (!impact) return false;
+  if (!impact.appointments && !impact.waitlist) return true;
+  return confirmDialog(title, [
+    `将取消 ${impact.appointments} 个预约、${impact.waitlist} 个候补，并通知相关群众。`,
+    '被取消的预约不记爽约，群众可以立即重新预约其他时间。',
+  ], { okLabel: '确认并通知群众', danger: true });
+}
+
+// A window taken out of service on some days: the services only it serves stop those days.
+function windowClosure(hall) {
+  const slot = h('div', { class: 'messages' });
+  const wins = (hall.windows || []).filter((w) => w.id);
+  const win = select(wins.map((w) => [w.id, `${w.number} ${w.name}`]), { 'aria-label': '窗口' });
+  const dates = input({ class: 'wide', placeholder: `${today(1)},${today(2)}`, 'aria-label': '停用日期' });
+  const reason = input({ class: 'wide', placeholder: '如：窗口设备维修', 'aria-label': '停用原因' });
+  const go = button('停用窗口', async () => {
+    const body = { dates: dates.value.split(/[,，\s]+/).filter(Boolean), window_id: win.value };
+    if (!body.dates.length || !reason.value.trim()) {
+      notice(slot, '请填写停用日期和原因', 'error');
+      return;
+    }
+    if (!(await confirmClosure(slot, hall.id, body, `停用窗口 ${win.selectedOptions[0].textContent}？`))) return;
+    const done = await act(slot, () => api.post(`/staff/halls/${hall.id}/closures`, { ...body, reason: reason.value.trim() }), go);
+    if (done) notice(slot, `窗口已停用：取消预约 ${done.appointments} 个、候补 ${done.waitlist} 个，已通知相关群众`);
+  });
+  if (!wins.length) return h('div');
+  return h('section', { class: 'card window-closure' }, h('h3', {}, '停用窗口（按日期）'),
+    h('p', { class: 'muted' }, '只由该窗口办理的事项当天停止预约，已有预约将取消并通知群众；其他窗口也办理的事项不受影响。'),
+    slot, field('窗口', win), field('日期（逗号分隔）', dates), field('原因', reason), h('div', { class: 'actions' }, go));
+}
+
 async function renderHalls(main) {
   const msg = pageHeader(main, '大厅与窗口', '维护大厅信息、开放时间、闭厅日和窗口（窗口可办事项决定叫号范围）。');
   const halls = await loadHalls(msg);
@@ -93,6 +127,7 @@ async function renderHalls(main) {
     const phone = input({ value: hall.phone || '' });
     const notice_ = h('textarea', { 'aria-label': '公告' }, hall.notice || '');
     const closed = input({ value: (hall.closed_dates || []).join(','), class: 'wide', placeholder: '2026-10-01,2026-10-02' });
+    const closedReason = input({ class: 'wide', placeholder: '如：设备检修（新增闭厅日时告知被取消预约的群众）' });
     const status = select([['active', '开放'], ['inactive', '停用']], { value: hall.status });
     const hours = periodsEditor(hall.opening_hours || []);
     const wins = windowsEditor(hall.windows || [], services.filter((s) => (s.hall_ids || []).includes(hall.id)));
@@ -100,7 +135,7 @@ async function renderHalls(main) {
     const form = h('form', { class: 'card hall-editor' },
       h('h2', {}, hall.name), slot,
       field('名称', name), field('地址', address), field('电话', phone), field('状态', status),
-      field('闭厅日（逗号分隔）', closed), field('公告', notice_),
+      field('闭厅日（逗号分隔）', closed), field('闭厅原因', closedReason), field('公告', notice_),
       hours, wins, h('div', { class: 'actions' }, save));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -114,6 +149,11 @@ async function renderHalls(main) {
         opening_hours: hours.value(),
         windows: wins.value(),
       };
+      const added = body.closed_dates.filter((d) => d >= today() && !(hall.closed_dates || []).includes(d));
+      if (added.length) {
+        if (!(await confirmClosure(slot, hall.id, { dates: added }, `闭厅 ${added.join('、')}？`))) return;
+        if (closedReason.value.trim()) body.closure_reason = closedReason.value.trim();
+      }
       if (body.status === 'inactive' && hall.status !== 'inactive' && !(await confirmDialog(`停用大厅 ${hall.name}？`,
         ['停用后群众将看不到该大厅，也不能再预约；目前的公开列表不含已停用的大厅，本页之后也无法再选中它。'],
         { okLabel: '停用', danger: true }))) return;
@@ -124,7 +164,7 @@ async function renderHalls(main) {
         notice(editor.querySelector('.messages'), '大厅已保存');
       }
     });
-    clear(editor, form);
+    clear(editor, form, windowClosure(hall));
   }
 
   picker.addEventListener('change', () => show(halls.find((x) => x.id === picker.value)));
@@ -327,11 +367,16 @@ async function renderSchedules(main) {
       const body = { date: exDate.value, kind: exKind.value, note: exNote.value.trim() };
       if (exService.value) body.service_id = exService.value;
       if (exKind.value === 'open') body.periods = [{ start: exStart.value, end: exEnd.value }];
+      if (exKind.value === 'closed') {
+        const scope = { dates: [exDate.value] };
+        if (exService.value) scope.service_id = exService.value;
+        if (!(await confirmClosure(exSlot, hallId, scope, `${exDate.value} 闭厅？`))) return;
+      }
       const ex = await act(exSlot, () => api.post(`/staff/halls/${hallId}/exceptions`, body), exBtn);
       if (ex) {
         await load();
         notice(holder.querySelector('.exceptions .messages'),
-          `已添加例外日 ${ex.date}${ex.affected_bookings ? `，受影响预约 ${ex.affected_bookings} 个（已通知群众）` : ''}`);
+          `已添加例外日 ${ex.date}${ex.affected_bookings ? `，已取消预约 ${ex.affected_bookings} 个并通知群众` : ''}`);
       }
     });
     clear(holder,

@@ -62,6 +62,10 @@ Page(withBase({
     }
     this.setData({ busy: false });
   },
+  rebook() {
+    const { appt } = this.data;
+    if (appt) wx.navigateTo({ url: `/pages/booking/book/index?service_id=${appt.service_id}` });
+  },
   previewQr() {
     if (this.data.qrSrc) wx.previewImage({ urls: [this.data.qrSrc] });
   },

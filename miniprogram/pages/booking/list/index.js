@@ -25,7 +25,7 @@ Page(withBase({
       ...a, when: when(a.start || (a.slot && a.slot.start), a.end || (a.slot && a.slot.end)),
     }));
     const waitlist = (res[1].items || [])
-      .filter((w) => w.status === 'waiting' || w.status === 'offered')
+      .filter((w) => ['waiting', 'offered', 'cancelled_by_centre'].includes(w.status))
       .map((w) => ({ ...w, when: when(w.start, w.end) }));
     this.setData({ items, waitlist });
   },
@@ -62,6 +62,10 @@ Page(withBase({
       this.sayError(e2);
     }
     this.setData({ busyId: '' });
+  },
+  rebook(e) {
+    const { service } = e.currentTarget.dataset;
+    if (service) wx.navigateTo({ url: `/pages/booking/book/index?service_id=${service}` });
   },
   goHome() {
     wx.switchTab({ url: '/pages/home/index/index' });
