@@ -6,6 +6,7 @@ from backend.appointments.booking import BookingService
 from backend.appointments.closures import Closures
 from backend.appointments.common import HallAccess, Names, StaffAudit
 from backend.appointments.handling import booking_handling
+from backend.appointments.holidays import HolidayClosures
 from backend.appointments.queue import QueueService
 from backend.appointments.rules import BookingRules
 from backend.appointments.schedules import ScheduleService
@@ -41,6 +42,7 @@ def build(config: Config, deps: Deps) -> Domain:
     schedules.closures = closures
     booking.closed_day = closures.cancel_if_closed
     catalogue.closure_listeners.append(closures.hall_days_closed)
+    deps.need("calendar_service").listen(HolidayClosures(closures=closures, catalogue=catalogue, clock=clock))
     queue = QueueService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
                          transaction=transaction, clock=clock, config=cfg, users=deps.need("user_directory"))
 

@@ -214,7 +214,7 @@ class Closures:
                 return None
             return (exc.get("note") or "").strip() or (HALL_CLOSED if exc["service_id"] == "*" else SERVICE_CLOSED)
         calendar = self.catalogue.calendar
-        if hall is None or hall["status"] != "active" or not calendar.covers(day):
+        if hall is None or hall["status"] != "active":
             return None
         if self.catalogue.hall_open_on(hall, day):
             return None

@@ -204,11 +204,11 @@ class CalendarService:
             before = self.calendar.with_year(_schedule({"_id": doc["_id"], **prev}) if prev
                                              else provisional_schedule(doc["_id"]))
             change = self._change_to(schedule, before)
+            await self.refresh()  # the new schedule in force first: slots are planned again from it
             summary: dict[str, int] = {}
             for listener in self.listeners:
                 for key, n in (await listener.apply(change)).items():
                     summary[key] = summary.get(key, 0) + n
-            await self.refresh()
             await self.store.effects_done(doc["_id"], doc["version"], summary, self.clock.now())
             await self.audit.record(actor=system_actor("calendar.effects"), action="calendar.year.effects",
                                     target_type="calendar_year", target_id=str(doc["_id"]), details=summary)

@@ -115,17 +115,19 @@ class CatalogueService:
     async def _department_names(self) -> dict[str, str]:
         return {str(d["_id"]): d["name"] for d in await self.store.list_departments()}
 
-    def hall_open_on(self, hall: dict[str, Any], day: dt.date) -> bool:
+    def hall_open_on(self, hall: dict[str, Any], day: dt.date, calendar: WorkingCalendar | None = None) -> bool:
         """Open that day, by the hall's own calendar: not among its closures, and either a working day
         (调休 weekend days included) or a day of the week the hall declares opening hours for that is
         not a public holiday (a hall with Saturday hours opens on ordinary Saturdays). In a year whose
-        official schedule is not entered yet this follows the provisional calendar."""
+        official schedule is not entered yet this follows the provisional calendar. ``calendar``
+        asks another calendar than the one in force (what a schedule about to be entered would do)."""
+        cal = calendar or self.calendar
         if day.isoformat() in hall.get("closed_dates", []):
             return False
-        if self.calendar.is_working_day(day) or day.isoformat() in hall.get("open_dates", []):
+        if cal.is_working_day(day) or day.isoformat() in hall.get("open_dates", []):
             return True
         declared = any(p["weekday"] == day.isoweekday() for p in hall.get("opening_hours", []))
-        return declared and not self.calendar.is_public_holiday(day)
+        return declared and not cal.is_public_holiday(day)
 
     def hours_weekday(self, hall: dict[str, Any], day: dt.date) -> int:
         """Whose weekday's hours a day keeps (1 = Monday … 7): its own, or Monday's on a day the hall
