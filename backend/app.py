@@ -35,6 +35,7 @@ from backend.db.mongo import connect, ensure_schema
 from backend.files import build as files
 from backend.identity import build as identity
 from backend.licences import build as licences
+from backend.signing import build as signing
 from backend.staff import build as staff
 from backend.system import handlers as system
 from backend.system.metrics import Metrics
@@ -45,8 +46,9 @@ from payments import build as payments
 log = logging.getLogger("zjb.app")
 
 # In dependency order: each builder may use what the ones before it provide.
-BUILDERS = [audit.build, identity.build, staff.build, calendar.build, catalogue.build, notify.build, appointments.build,
-            files.build, licences.build, authorizations.build, cases.build, payments.build,
+BUILDERS = [audit.build, identity.build, staff.build, calendar.build, catalogue.build, notify.build,
+            appointments.build, files.build, signing.build, licences.build, authorizations.build, cases.build,
+            payments.build,
             bundles.build, complaints.build]
 
 

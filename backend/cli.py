@@ -3,7 +3,10 @@
     python -m backend serve [--port P] [--data-dir D] [--config FILE] [--processes N [--worker-processes M]]
     python -m backend worker [--data-dir D]      background jobs only (several may run)
     python -m backend staff create --username U --roles clerk,approver [--display-name N] [--password-stdin]
-    python -m backend keys reseal          re-encrypt ID numbers with the active key (rotation)
+    python -m backend keys reseal [--batch-size N] [--max-batches M]
+                                           re-encrypt ID numbers with the active key (rotation; resumable)
+    python -m backend keys new-signing-key --for receipts|licences --out FILE [--key-id ID] [--takes-over T]
+                                           a new signing key and the configuration lines that rotate to it
     python -m backend payments reconcile --date YYYY-MM-DD --channel wechat|alipay
     python -m backend config check         load the configuration and report every problem
 """
@@ -68,7 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     k_sub = k.add_subparsers(dest="keys_command", required=True)
     r = k_sub.add_parser("reseal", help="re-encrypt personal data with security.id_active_key")
     r.add_argument("--data-dir")
+    r.add_argument("--batch-size", type=int, default=200, help="records per batch (one checkpoint each)")
+    r.add_argument("--max-batches", type=int, default=None, help="stop after this many batches (resume later)")
     r.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+    n = k_sub.add_parser("new-signing-key", help="a new Ed25519 key for receipts or licences (rotation)")
+    n.add_argument("--for", dest="purpose", required=True, choices=["receipts", "licences"])
+    n.add_argument("--out", required=True, help="the new private key's file (created, mode 0600; never replaced)")
+    n.add_argument("--key-id", help="the new key's id (default: zjb-<for>-<date>)")
+    n.add_argument("--takes-over", help="when the new key takes over and the current one retires (ISO date-time; "
+                                        "default: an hour from now, after every process has the new key)")
+    n.add_argument("--data-dir")
+    n.add_argument("--config", dest="config", default=argparse.SUPPRESS)
 
     pay = sub.add_parser("payments", help="payments")
     pay_sub = pay.add_subparsers(dest="payments_command", required=True)
@@ -103,7 +116,50 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "config":
         print(f"配置可用 / configuration OK (mode={config.mode})")
         return 0
+    if args.command == "keys" and args.keys_command == "new-signing-key":
+        return _new_signing_key(args, config)
     return asyncio.run(_admin(args, config))
+
+
+def _new_signing_key(args: argparse.Namespace, config: Config) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from backend.core.clock import TZ
+    from backend.core.signing import KEY_ID, parse_key_time
+    from backend.signing.rotation import rotation_lines, write_private_key
+
+    section = getattr(config, args.purpose)
+    now = dt.datetime.now(TZ)
+    in_an_hour = now.replace(microsecond=0) + dt.timedelta(hours=1)
+    takes_over = parse_key_time(args.takes_over) if args.takes_over else in_an_hour
+    key_id = args.key_id or f"zjb-{args.purpose}-{now:%Y%m%d}"
+    problems = []
+    if takes_over is None:
+        problems.append(f"--takes-over: {args.takes_over!r} is not a date-time (e.g. 2027-01-04T09:00:00+08:00)")
+    if not KEY_ID.match(key_id) or key_id == section.key_id or key_id in section.retired_keys:
+        problems.append(f"--key-id: {key_id!r} must be a new id (1-64 letters, digits, '.', '_' or '-')")
+    out = Path(args.out)
+    if out.exists():
+        problems.append(f"--out: {out} exists; a key file is never replaced")
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 2
+    if args.purpose == "receipts":
+        from payments.build import read_key
+        current_pem = read_key(config, "receipts.signing_key_file")
+    else:
+        from backend.licences.build import signing_key
+        current_pem = signing_key(config)
+    write_private_key(out)
+    assert takes_over is not None
+    print(f"# New {args.purpose} signing key written to {out} (readable by its owner only).")
+    print("# Put these lines in the configuration of every process, deploy, and keep the old key's")
+    print("# line in retired_keys for as long as its documents must verify (docs/keys.md).")
+    print(rotation_lines(purpose=args.purpose, key_file=out.resolve(), key_id=key_id, takes_over=takes_over,
+                         current_pem=current_pem, current_key_id=section.key_id,
+                         current_valid_from=section.key_valid_from, retired=section.retired_keys))
+    return 0
 
 
 async def _admin(args: argparse.Namespace, config: Config) -> int:
@@ -147,9 +203,12 @@ async def _admin(args: argparse.Namespace, config: Config) -> int:
             from payments.cli import reconcile_command
             return await reconcile_command(runtime.provided("reconciliation"), args)
         if args.command == "keys":
-            n = await runtime.service("identity").reseal_all()
-            print(f"re-encrypted {n} record(s) with key {config.security.id_active_key}")
-            return 0
+            report = await runtime.service("identity").reseal(batch_size=args.batch_size,
+                                                              max_batches=args.max_batches)
+            print(f"re-encrypted {report.resealed} record(s) with key {config.security.id_active_key}; "
+                  + ("every record is on it" if report.done else
+                     f"{report.remaining} record(s) left: run the command again to resume"))
+            return 0 if report.done or args.max_batches else 1
         return 2
     finally:
         await runtime.stop()

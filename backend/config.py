@@ -308,6 +308,11 @@ class ReceiptsConfig:
     # Ed25519 private key (PEM file) signing receipt content, and its published key id.
     signing_key_file: str = SANDBOX_KEY
     key_id: str = "zjb-receipts-sandbox-1"
+    # When the current key took over signing (ISO date-time, Beijing time without an offset).
+    key_valid_from: str = "2026-01-01T00:00:00+08:00"
+    # Retired public keys, by key id: "<public_key_b64> <valid_from> <retired_at>". They still
+    # verify what they signed before retired_at (docs/keys.md: rotation).
+    retired_keys: Mapping[str, str] = field(default_factory=dict)
     # Seal text printed in the seal area of the PDF.
     seal_text: str = "财政票据专用章"
 
@@ -342,6 +347,9 @@ class LicencesConfig:
     # DATA_DIR/sandbox/keys/. Its public key is published at GET /api/v1/licences/public-key.
     signing_key_file: str = SANDBOX_KEY
     key_id: str = "zjb-licences-sandbox-1"
+    # As receipts.key_valid_from and receipts.retired_keys, for the licences' signing key.
+    key_valid_from: str = "2026-01-01T00:00:00+08:00"
+    retired_keys: Mapping[str, str] = field(default_factory=dict)
     # Issuing authority printed on licences this centre issues (the department is added).
     issuer_name: str = "示例市政务服务中心"
     # Public verification (GET /licences/verify) per client address per minute.
@@ -585,6 +593,7 @@ def check_config(cfg: Config) -> list[str]:
         p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
     p.extend(_calendar_problems(cfg))
     p.extend(_payments_problems(cfg))
+    p.extend(_signing_problems(cfg))
     f = cfg.files
     if not (0 < f.max_bytes <= 100 * 1024 * 1024):
         p.append("files.max_bytes: must be between 1 byte and 100 MB")
@@ -637,6 +646,18 @@ def _payments_problems(cfg: Config) -> list[str]:
         p.append("payments.reconcile_after: must be a local time HH:MM")
     if pay.reconcile_days < 1 or pay.reconcile_retry_minutes < 1:
         p.append("payments.reconcile_days / reconcile_retry_minutes: must be at least 1")
+    return p
+
+
+def _signing_problems(cfg: Config) -> list[str]:
+    """Malformed or overlapping signing keys of receipts and licences (docs/keys.md)."""
+    from backend.core.signing import KEY_ID, parse_retired_keys
+    p: list[str] = []
+    for where, section in (("receipts", cfg.receipts), ("licences", cfg.licences)):
+        if not KEY_ID.match(section.key_id):
+            p.append(f"{where}.key_id: 1-64 letters, digits, '.', '_' or '-'")
+        p.extend(parse_retired_keys(section.retired_keys, current_key_id=section.key_id,
+                                    current_valid_from=section.key_valid_from, where=where)[1])
     return p
 
 

@@ -10,6 +10,7 @@ from backend.config import SANDBOX_KEY, Config
 from backend.core.api import bind
 from backend.core.clock import TZ, Clock
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
+from backend.core.signing import SigningKeyRing
 from payments import handlers
 from payments.clearing import PayeeUnits
 from payments.handling import payment_handling
@@ -23,7 +24,10 @@ from payments.store import COLLECTIONS, PaymentStore
 def build(config: Config, deps: Deps) -> Domain:
     store = PaymentStore(deps.db, deps.client)
     channels = build_channels(config, deps.gateway)
-    signer = ReceiptSigner(read_key(config, "receipts.signing_key_file"), config.receipts.key_id)
+    signer = SigningKeyRing(ReceiptSigner(read_key(config, "receipts.signing_key_file"), config.receipts.key_id),
+                            valid_from=config.receipts.key_valid_from, retired=config.receipts.retired_keys,
+                            where="receipts")
+    deps.need("signing_keys").add("receipts", signer)
     receipts = ReceiptService(store=store, clock=deps.clock, users=deps.need("user_directory"),
                               outbox=deps.need("outbox"),
                               signer=signer, limiter=deps.need("limiter"),

@@ -32,7 +32,7 @@ from backend.core import errors
 from backend.core.access import Resident, access_own
 from backend.core.clock import TZ, Clock
 from backend.core.ratelimit import Limit, RateLimiter
-from backend.core.signing import canonical
+from backend.core.signing import SigningKeyRing, canonical, parse_key_time
 from payments import receipts as rc
 from payments.store import PaymentStore
 
@@ -100,7 +100,7 @@ def payment_event(p: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 class ReceiptService:
     def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, outbox: Any,
-                 signer: rc.ReceiptSigner,
+                 signer: SigningKeyRing,
                  limiter: RateLimiter, verify_per_ip_per_minute: int, config: PaymentsConfig,
                  receipts_config: ReceiptsConfig, public_url: str):
         self.store = store
@@ -259,8 +259,19 @@ class ReceiptService:
         return await self._views(docs), nxt
 
     def public_key(self) -> dict[str, Any]:
+        """The current key (as before rotation existed) and every key, current and retired."""
         return {"algorithm": "Ed25519", "key_id": self.signer.key_id, "public_key_pem": self.signer.public_pem,
-                "canonical_form": "JSON of the receipt content, keys sorted, separators (',', ':'), UTF-8"}
+                "canonical_form": "JSON of the receipt content, keys sorted, separators (',', ':'), UTF-8",
+                "keys": self.signer.items()}
+
+    def genuine(self, r: dict[str, Any]) -> bool:
+        """The stored content is what the key named by the receipt signed, and that key vouched for
+        receipts on the receipt's issue date (a retired key only before its retirement)."""
+        c = r["content"]
+        key_id = r.get("key_id") or c.get("key_id") or ""
+        if c.get("key_id", key_id) != key_id:
+            return False
+        return self.signer.verify(c, r["signature"], key_id=key_id, signed_at=parse_key_time(c.get("issued_at", "")))
 
     def verify_link(self, r: dict[str, Any]) -> str:
         return rc.verify_url(self.public_url, r["code"], r["number"], r["check_code"])
@@ -282,12 +293,15 @@ class ReceiptService:
         await self.limiter.hit(self.verify_limit, ip)
         r = await self.store.receipt_by_number(code, number)
         if r is None or not rc.check_code_matches(r["check_code"], check) \
-                or not self.signer.verify(r["content"], r["signature"]):
+                or not self.genuine(r):
             raise errors.NotFound(NOT_FOUND)
         c = r["content"]
         out: dict[str, Any] = {"kind": kind_of(r), "amount_fen": c["amount_fen"], "payer_masked": c["payer"],
                                "issued_at": r["issued_at"], "code": r["code"], "number": r["number"],
-                               "payee": c["payee"], "items": c["items"]}
+                               "payee": c["payee"], "items": c["items"],
+                               # What anyone can check with the key from GET /signing-keys.
+                               "key_id": r.get("key_id") or c["key_id"], "signature_b64": r["signature"],
+                               "signed": canonical(c).decode("utf-8")}
         if kind_of(r) == "red":
             return {"valid": True, "status": "issued", "refunded_fen": 0, "original": c["original"], **out}
         reds = await self.store.red_receipts_of([r["_id"]])

@@ -1,5 +1,6 @@
 """Request and response shapes of the payment endpoints (published in /openapi.json)."""
 from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, money, nullable, obj, string
+from backend.signing.schemas import SIGNED, SIGNING_KEY
 
 ITEM = obj({"name": string(minLength=1, maxLength=40, description="收费项目名称"),
             "amount_fen": money(minimum=1, maximum=100_000_000)}, ["name", "amount_fen"])
@@ -80,10 +81,14 @@ VERIFY = obj({"valid": boolean(description="false：票据已被红字票据全�
               "code": string(), "number": string(), "payee": string(), "items": array(AMOUNT_ITEM),
               "original": NUMBERED, "red_receipts": array(obj({"code": string(), "number": string(),
                                                                "amount_fen": integer(), "issued_at": DATETIME},
-                                                              ["code", "number", "amount_fen", "issued_at"]))},
-             ["valid", "status", "kind", "refunded_fen", "amount_fen", "payer_masked", "issued_at"])
-PUBLIC_KEY = obj({"algorithm": string(), "key_id": string(), "public_key_pem": string(),
-                  "canonical_form": string()}, ["algorithm", "key_id", "public_key_pem"])
+                                                              ["code", "number", "amount_fen", "issued_at"])),
+              **SIGNED},
+             ["valid", "status", "kind", "refunded_fen", "amount_fen", "payer_masked", "issued_at",
+              "key_id", "signature_b64", "signed"])
+PUBLIC_KEY = obj({"algorithm": string(), "key_id": string(description="当前签名密钥"), "public_key_pem": string(),
+                  "canonical_form": string(),
+                  "keys": array(SIGNING_KEY, description="当前与已停用的票据签名密钥及其有效期")},
+                 ["algorithm", "key_id", "public_key_pem", "keys"])
 REPORT = obj({"id": string(), "date": string(), "channel": string(),
               "state": string(enum=["running", "waiting_bill", "failed", "done"],
                               description="waiting_bill 渠道账单未出，稍后重试；"

@@ -23,6 +23,7 @@ from backend.identity.idnumber import (
     validate_name,
 )
 from backend.identity.providers import RealnameVerifier, WeChatLogin
+from backend.identity.reseal import ResealReport, reseal
 from backend.identity.store import UpkeepStore, UserStore
 from backend.identity.tokens import TokenPair, TokenService
 
@@ -232,16 +233,10 @@ class IdentityService:
             log.info("name hashes backfilled", extra={"count": count})
         return count
 
-    async def reseal_all(self) -> int:
-        """Re-encrypt every identity not sealed with the active key (key rotation)."""
-        count = 0
-        async for user in self.users.needing_reseal(self.cipher.active_kid):
-            rn, aad = user["realname"], str(user["_id"])
-            fields = {"name_sealed": self.cipher.seal(self.cipher.open(rn["name_sealed"], aad=aad), aad=aad),
-                      "id_sealed": self.cipher.seal(self.cipher.open(rn["id_sealed"], aad=aad), aad=aad)}
-            if await self.users.reseal(user["_id"], rn["id_sealed"]["kid"], fields):
-                count += 1
-        return count
+    async def reseal(self, *, batch_size: int = 200, max_batches: int | None = None) -> ResealReport:
+        """Re-encrypt every identity not sealed with the active key (key rotation; resumable)."""
+        return await reseal(self.users, self.upkeep, self.cipher, self.clock, batch_size=batch_size,
+                            max_batches=max_batches)
 
 
 __all__ = ["IdentityService", "public_user", "resident_ref_view"]

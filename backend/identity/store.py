@@ -132,13 +132,28 @@ class UserStore:
         res = await self._col.update_one({"_id": user_id, "realname": None}, {"$set": {"realname": realname}})
         return res.modified_count == 1
 
-    async def reseal(self, user_id: ObjectId, old_kid: str, fields: dict[str, Any]) -> bool:
-        res = await self._col.update_one({"_id": user_id, "realname.id_sealed.kid": old_kid},
-                                         {"$set": {f"realname.{k}": v for k, v in fields.items()}})
+    async def reseal(self, user_id: ObjectId, realname: dict[str, Any], fields: dict[str, Any]) -> bool:
+        """Replace the sealed values read in ``realname`` (if they are still those) with ``fields``."""
+        res = await self._col.update_one(
+            {"_id": user_id, "realname.id_sealed.ct": realname["id_sealed"]["ct"],
+             "realname.name_sealed.ct": realname["name_sealed"]["ct"]},
+            {"$set": {f"realname.{k}": v for k, v in fields.items()}})
         return res.modified_count == 1
 
-    def needing_reseal(self, active_kid: str) -> AsyncIterator[dict[str, Any]]:
-        return self._col.find({"realname": {"$ne": None}, "realname.id_sealed.kid": {"$ne": active_kid}})
+    def _other_keys(self, active_kid: str) -> dict[str, Any]:
+        return {"realname": {"$ne": None}, "$or": [{"realname.id_sealed.kid": {"$ne": active_kid}},
+                                                   {"realname.name_sealed.kid": {"$ne": active_kid}}]}
+
+    async def sealed_with_other_keys(self, active_kid: str, *, after: ObjectId | None,
+                                     limit: int) -> list[dict[str, Any]]:
+        """The next accounts in ``_id`` order whose identity is sealed with another key than the active one."""
+        q = self._other_keys(active_kid)
+        if after is not None:
+            q["_id"] = {"$gt": after}
+        return await self._col.find(q, {"realname": 1}).sort("_id", ASCENDING).limit(limit).to_list(limit)
+
+    async def count_sealed_with_other_keys(self, active_kid: str) -> int:
+        return await self._col.count_documents(self._other_keys(active_kid))
 
 
 class UpkeepStore:
@@ -152,6 +167,19 @@ class UpkeepStore:
 
     async def mark_done(self, task: str, now: dt.datetime) -> None:
         await self._col.update_one({"_id": task}, {"$setOnInsert": {"done_at": now}}, upsert=True)
+
+    async def reseal_checkpoint(self, task: str, now: dt.datetime) -> dict[str, Any]:
+        """The re-encryption's checkpoint for one key (created at its first run)."""
+        await self._col.update_one({"_id": task}, {"$setOnInsert": {"after": None, "walked": 0, "started_at": now}},
+                                   upsert=True)
+        return await self._col.find_one({"_id": task}) or {}
+
+    async def advance_reseal(self, task: str, after: ObjectId, walked: int) -> None:
+        """Every account up to ``after`` is done; never moves back (several runners may advance it)."""
+        await self._col.update_one({"_id": task}, {"$max": {"after": after}, "$inc": {"walked": walked}})
+
+    async def finish_reseal(self, task: str, now: dt.datetime) -> None:
+        await self._col.update_one({"_id": task, "finished_at": {"$exists": False}}, {"$set": {"finished_at": now}})
 
 
 class RefreshTokenStore:

@@ -7,7 +7,7 @@ from pathlib import Path
 from backend.config import SANDBOX_KEY, Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain, GaugeSpec
-from backend.core.signing import Ed25519Signer
+from backend.core.signing import Ed25519Signer, SigningKeyRing
 from backend.licences import handlers
 from backend.licences.library import HttpLicenceLibrary
 from backend.licences.service import LicenceService, LicenceWallet
@@ -25,9 +25,13 @@ def signing_key(config: Config) -> str:
 def build(config: Config, deps: Deps) -> Domain:
     lib = config.licence_library
     store = LicenceStore(deps.db)
+    keys = SigningKeyRing(Ed25519Signer(signing_key(config), config.licences.key_id, what="licences.signing_key_file"),
+                          valid_from=config.licences.key_valid_from, retired=config.licences.retired_keys,
+                          where="licences")
+    deps.need("signing_keys").add("licences", keys)
     licences = LicenceService(
         store=store,
-        signer=Ed25519Signer(signing_key(config), config.licences.key_id, what="licences.signing_key_file"),
+        signer=keys,
         identities=deps.need("verified_identities"),
         library=HttpLicenceLibrary(deps.gateway(lib.gateway, "licence-library"), lib.app_id, lib.app_secret,
                                    lib.timeout_seconds),

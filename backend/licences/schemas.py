@@ -1,6 +1,7 @@
 """Request and response shapes of e-licences."""
-from backend.core.schema import DATETIME, ID, boolean, integer, list_of, nullable, obj, string
+from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 from backend.licences.types import CODES
+from backend.signing.schemas import SIGNED, SIGNING_KEY
 
 STATUS = string(enum=["valid", "revoked", "expired"], description="valid 有效、revoked 已撤销、expired 已过期")
 LICENCE = obj({
@@ -21,11 +22,13 @@ VERIFIED = obj({
     "valid": boolean(), "status": string(enum=["valid", "revoked", "expired", "invalid"],
                                          description="invalid：内容与签名不符（被篡改）"),
     "number": string(), "type": string(), "name": string(), "holder_masked": string(), "issuer": string(),
-    "issued_at": DATETIME, "expires_at": nullable(DATETIME), "source": string(),
+    "issued_at": DATETIME, "expires_at": nullable(DATETIME), "source": string(), **SIGNED,
 }, ["valid", "status", "number"])
 FETCHES = list_of(obj({"at": DATETIME, "purpose": string(), "purpose_text": string(),
                        "service_name": nullable(string()), "count": integer(), "outcome": string()},
                       ["at", "purpose", "purpose_text", "count", "outcome"]))
-PUBLIC_KEY = obj({"algorithm": string(), "key_id": string(), "public_key_pem": string(), "canonical_form": string()},
-                 ["algorithm", "key_id", "public_key_pem"])
+PUBLIC_KEY = obj({"algorithm": string(), "key_id": string(description="当前签名密钥"), "public_key_pem": string(),
+                  "canonical_form": string(),
+                  "keys": array(SIGNING_KEY, description="当前与已停用的证照签名密钥及其有效期")},
+                 ["algorithm", "key_id", "public_key_pem", "keys"])
 REVOKE = obj({"reason": string(minLength=2, maxLength=200, description="撤销理由")}, ["reason"])

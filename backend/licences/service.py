@@ -31,7 +31,7 @@ from backend.core.ids import cursor_id
 from backend.core.ids import object_id as oid
 from backend.core.pdf import qr_png
 from backend.core.ratelimit import Limit, RateLimiter
-from backend.core.signing import Ed25519Signer, check_code_for
+from backend.core.signing import SigningKeyRing, canonical, check_code_for
 from backend.identity.verified import VerifiedIdentities
 from backend.licences.library import LibraryLicence, LicenceLibrary
 from backend.licences.pdf import render_pdf
@@ -71,7 +71,7 @@ class LicenceRef:
 
 
 class LicenceService:
-    def __init__(self, *, store: LicenceStore, signer: Ed25519Signer, identities: VerifiedIdentities,
+    def __init__(self, *, store: LicenceStore, signer: SigningKeyRing, identities: VerifiedIdentities,
                  library: LicenceLibrary, catalogue: Any, limiter: RateLimiter, audit: AuditLog, clock: Clock,
                  config: LicencesConfig, public_url: str):
         self.store = store
@@ -107,10 +107,22 @@ class LicenceService:
         out["qr_png_base64"] = base64.b64encode(qr_png(out["verify_url"])).decode()
         return out
 
-    def _signed(self, content: dict[str, Any]) -> dict[str, Any]:
+    def _signed(self, content: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        """The signed fields of a licence document; ``signed_at`` dates the signature for the key's
+        validity (a library copy's ``issued_at`` is the issuing authority's date, not ours)."""
         signature = self.signer.sign(content)
         return {"content": content, "signature": signature, "check_code": check_code_for(signature),
-                "key_id": self.signer.key_id}
+                "key_id": self.signer.key_id, "signed_at": now}
+
+    def genuine(self, doc: dict[str, Any]) -> bool:
+        """The stored content is what the key named by the licence signed, while that key vouched
+        for licences (a retired key only before its retirement), and names this licence."""
+        c = doc["content"]
+        key_id = doc.get("key_id") or c.get("key_id") or ""
+        if c.get("key_id", key_id) != key_id or c.get("number") != doc["number"]:
+            return False
+        return self.signer.verify(c, doc["signature"], key_id=key_id,
+                                  signed_at=doc.get("signed_at") or doc.get("created_at"))
 
     # The resident's wallet ---------------------------------------------------------------------
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
@@ -170,13 +182,14 @@ class LicenceService:
                 await self.store.insert({"holder_id": holder_id, "type": item.type, "number": item.number,
                                          "status": item.status, "source": "library", "library_ref": item.ref,
                                          "issued_at": item.issued_at, "expires_at": item.expires_at,
-                                         "created_at": now, **self._signed(content)})
+                                         "created_at": now, **self._signed(content, now)})
             except DuplicateKeyError:  # two fetches raced; the other kept it
                 pass
             return
         fields: dict[str, Any] = {}
-        if existing["content"] != content:
-            fields.update(issued_at=item.issued_at, expires_at=item.expires_at, **self._signed(content))
+        # A rotation of our signing key alone does not re-sign a copy (its check code would change).
+        if {**existing["content"], "key_id": ""} != {**content, "key_id": ""}:
+            fields.update(issued_at=item.issued_at, expires_at=item.expires_at, **self._signed(content, now))
         if existing["status"] != item.status:
             fields.update(status=item.status, **({"revoked_at": now, "revoke_reason": "电子证照库已注销"}
                                                  if item.status == "revoked" else {}))
@@ -195,18 +208,22 @@ class LicenceService:
         doc = await self.store.by_number(number.strip())
         if doc is None or doc["check_code"] != check.strip().upper():
             raise errors.NotFound("未找到该电子证照，请核对证照编号和校验码")
-        if not self.signer.verify(doc["content"], doc["signature"]) or doc["content"]["number"] != doc["number"]:
+        if not self.genuine(doc):
             log.warning("licence failed its signature check", extra={"licence_id": str(doc["_id"])})
             return {"valid": False, "status": "invalid", "number": doc["number"]}
         c = doc["content"]
         status = status_of(doc, self.clock.now())
         return {"valid": status == "valid", "status": status, "number": doc["number"], "type": doc["type"],
                 "name": c["name"], "holder_masked": c["holder"], "issuer": c["issuer"],
-                "issued_at": doc["issued_at"], "expires_at": doc.get("expires_at"), "source": doc["source"]}
+                "issued_at": doc["issued_at"], "expires_at": doc.get("expires_at"), "source": doc["source"],
+                # What anyone can check with the key from GET /signing-keys.
+                "key_id": doc.get("key_id") or c["key_id"], "signature_b64": doc["signature"],
+                "signed": canonical(c).decode("utf-8")}
 
     def public_key(self) -> dict[str, Any]:
         return {"algorithm": "Ed25519", "key_id": self.signer.key_id, "public_key_pem": self.signer.public_pem,
-                "canonical_form": "JSON of the licence content, keys sorted, separators (',', ':'), UTF-8"}
+                "canonical_form": "JSON of the licence content, keys sorted, separators (',', ':'), UTF-8",
+                "keys": self.signer.items()}
 
     # Staff -------------------------------------------------------------------------------------
     async def get_for_staff(self, staff: Staff, licence_id: str, ip: str) -> dict[str, Any]:
@@ -257,7 +274,7 @@ class LicenceService:
         doc = await self.store.insert({
             "holder_id": case["applicant_id"], "type": spec["type"], "number": number, "status": "valid",
             "source": "issued", "application_id": case_id, "service_id": case["service_id"], "issued_at": now,
-            "expires_at": expires, "created_at": now, **self._signed(content)}, session=session)
+            "expires_at": expires, "created_at": now, **self._signed(content, now)}, session=session)
         log.info("licence issued", extra={"licence_id": str(doc["_id"]), "application_id": case_id})
         return doc
 

@@ -1,0 +1,30 @@
+"""Build the signing-key directory: receipts and licences add their key rings as they are built,
+and ``GET /api/v1/signing-keys`` lists every key of both, current and retired."""
+from __future__ import annotations
+
+from typing import Any
+
+from backend.config import Config
+from backend.core.api import bind
+from backend.core.domain import Deps, Domain
+from backend.core.signing import SigningKeyRing
+from backend.signing import handlers
+
+
+class SigningKeys:
+    """The key rings of the documents we sign, by purpose (``receipts``, ``licences``)."""
+
+    def __init__(self) -> None:
+        self._rings: dict[str, SigningKeyRing] = {}
+
+    def add(self, purpose: str, ring: SigningKeyRing) -> None:
+        self._rings[purpose] = ring
+
+    def items(self) -> list[dict[str, Any]]:
+        return [{**item, "purpose": purpose} for purpose, ring in self._rings.items() for item in ring.items()]
+
+
+def build(config: Config, deps: Deps) -> Domain:
+    keys = SigningKeys()
+    return Domain("signing", service=keys, routes=bind(handlers.default_handlers, keys=keys),
+                  provides={"signing_keys": keys})
