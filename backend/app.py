@@ -48,8 +48,7 @@ log = logging.getLogger("zjb.app")
 # In dependency order: each builder may use what the ones before it provide.
 BUILDERS = [audit.build, identity.build, staff.build, calendar.build, catalogue.build, notify.build,
             appointments.build, files.build, signing.build, licences.build, authorizations.build, cases.build,
-            payments.build,
-            bundles.build, complaints.build]
+            payments.build, bundles.build, complaints.build]
 
 
 class Runtime:
@@ -62,9 +61,12 @@ class Runtime:
         self.db = client[config.database.name]
         self.domains = {d.name: d for d in domains}
         self.workers = Workers()
+        self.upkeep = Workers()
         for d in domains:
             for job in d.jobs:
                 self.workers.register(job.name, job.fn, job.interval)
+            for job in d.upkeep:
+                self.upkeep.register(job.name, job.fn, job.interval)
         self.routes: list[tuple] = []
         self.started = False
         self._openapi: dict[str, Any] | None = None
@@ -94,6 +96,7 @@ class Runtime:
         for d in self.domains.values():
             for hook in d.on_start:
                 await hook()
+        self.upkeep.start()
         if self.config.workers.enabled if run_workers is None else run_workers:
             self.workers.start()
         self.started = True
@@ -109,6 +112,7 @@ class Runtime:
     async def stop(self) -> None:
         self.started = False
         await self.workers.stop()
+        await self.upkeep.stop()
         await self.client.close()
 
     def openapi(self) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def build(config: Config, deps: Deps) -> Domain:
             if run_due is not None:  # the payment stand-ins send notices and their retries
                 jobs.append(JobSpec(f"sandbox.{name}.notices", run_due, min(1.0, config.workers.tick_seconds)))
     time = clock.SandboxTime(deps.clock, ClockStore(deps.db))
-    jobs.append(JobSpec("sandbox.clock", time.sync, 1.0))  # follow time moved by any process
+    upkeep = [JobSpec("sandbox.clock", time.sync, 1.0)]  # every process follows time moved by any process
     if config.sandbox.hooks:
         routes += bind(hooks.default_handlers, demo_password=config.sandbox.demo_staff_password)
         routes += bind(clock.default_handlers, time=time)
@@ -55,6 +55,6 @@ def build(config: Config, deps: Deps) -> Domain:
                                                  appointments=deps.need("appointments"), staff=deps.need("staff"),
                                                  bundles=deps.need("bundles")))
         on_start.append(seed)
-    return Domain("sandbox", service=standins, sandbox_routes=routes, jobs=jobs, on_start=on_start,
+    return Domain("sandbox", service=standins, sandbox_routes=routes, jobs=jobs, upkeep=upkeep, on_start=on_start,
                   collections=list(COLLECTIONS),
                   provides={"standins": standins})

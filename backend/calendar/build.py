@@ -18,7 +18,7 @@ def build(config: Config, deps: Deps) -> Domain:
         "calendar", service=service,
         routes=bind(handlers.default_handlers, calendar=service),
         collections=list(COLLECTIONS),
-        jobs=[JobSpec("calendar.refresh", service.run, config.calendar.refresh_seconds)],
+        upkeep=[JobSpec("calendar.refresh", service.run, config.calendar.refresh_seconds)],
         on_start=[service.refresh],
         provides={"calendar": calendar, "calendar_service": service},
     )

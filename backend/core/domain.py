@@ -46,6 +46,9 @@ class Domain:
     routes: list[Route] = field(default_factory=list)
     sandbox_routes: list[Route] = field(default_factory=list)   # mounted only in sandbox mode
     jobs: list[JobSpec] = field(default_factory=list)
+    # Periodic upkeep every process runs, workers or not: cheap reloads of what any process may
+    # change (the entered calendar years, the sandbox clock), so no process answers from stale state.
+    upkeep: list[JobSpec] = field(default_factory=list)
     collections: list[CollectionSpec] = field(default_factory=list)
     gauges: list[GaugeSpec] = field(default_factory=list)
     provides: dict[str, Any] = field(default_factory=dict)      # interfaces for other domains
