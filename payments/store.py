@@ -457,28 +457,27 @@ class PaymentStore:
         _id = f"{report['channel']}:{report['date']}"
         await self._reports.update_one({"_id": _id}, {"$set": report}, upsert=True)
 
-    async def start_reconciliation(self, channel: str, day: dt.date, lease_until: dt.datetime) -> bool:
-        """The first run for a channel and day (one process wins)."""
-        try:
-            await self._reports.insert_one({"_id": f"{channel}:{day.isoformat()}", "channel": channel,
-                                            "date": day.isoformat(), "state": "running", "tries": 0,
-                                            "next_try_at": lease_until, "alert": False})
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def claim_reconciliation(self, report: dict[str, Any], lease_until: dt.datetime) -> bool:
-        """Another run of an unfinished one, claimed by moving its next try (one process wins)."""
-        res = await self._reports.update_one(
-            {"_id": report["_id"], "state": {"$ne": "done"}, "next_try_at": report.get("next_try_at")},
-            {"$set": {"state": "running", "next_try_at": lease_until}})
-        return res.modified_count == 1
-
     async def retry_reconciliation(self, channel: str, day: dt.date, state: str, next_try_at: dt.datetime,
                                    reason: str, now: dt.datetime) -> None:
-        await self._reports.update_one({"_id": f"{channel}:{day.isoformat()}", "state": {"$ne": "done"}},
-                                       {"$set": {"state": state, "next_try_at": next_try_at, "reason": reason,
-                                                 "last_try_at": now}, "$inc": {"tries": 1}})
+        """A day the job could not reconcile yet (bill not out, provider down), as finance sees it."""
+        await self._unless_done(channel, day, {"$set": {"state": state, "next_try_at": next_try_at, "reason": reason,
+                                                        "last_try_at": now}, "$inc": {"tries": 1}})
+
+    async def skip_reconciliation(self, channel: str, day: dt.date, now: dt.datetime) -> None:
+        """A day beyond the job's catch-up limit: an alert until finance reconciles it by hand."""
+        await self._unless_done(channel, day, {"$set": {"state": "skipped", "reason": "catch_up_limit",
+                                                        "alert": True, "last_try_at": now},
+                                               "$unset": {"next_try_at": ""}})
+
+    async def _unless_done(self, channel: str, day: dt.date, update: dict[str, Any]) -> None:
+        update = {**update, "$setOnInsert": {"channel": channel, "date": day.isoformat(),
+                                             **({} if "alert" in update["$set"] else {"alert": False}),
+                                             **({"tries": 0} if "$inc" not in update else {})}}
+        try:
+            await self._reports.update_one({"_id": f"{channel}:{day.isoformat()}", "state": {"$ne": "done"}},
+                                           update, upsert=True)
+        except DuplicateKeyError:  # the report is done meanwhile (by hand or by another run): it stands
+            pass
 
     async def reports_since(self, day: dt.date, limit: int = 200) -> list[dict[str, Any]]:
         return await self._reports.find({"date": {"$gte": day.isoformat()}}).sort("date", DESCENDING) \
