@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import TZ
 from backend.core.ids import object_id as oid
-from backend.db.mongo import CollectionSpec, count_by, in_transaction
+from backend.db.mongo import CollectionSpec, count_by, in_transaction, insert_new
 
 T = TypeVar("T")
 
@@ -127,8 +127,8 @@ COLLECTIONS = [
         doc="Red-letter receipts (红字票据): one per successful refund of a receipted payment, signed.",
     ),
     CollectionSpec("receipt_counters",
-                   doc="Gap-free receipt number sequence per year (one document per year), shared by receipts "
-                       "and red-letter receipts."),
+                   doc="Gap-free receipt number sequence per receipt code and year (restarting at 1 each year), "
+                       "shared by receipts and red-letter receipts."),
     CollectionSpec(
         "reconciliations",
         indexes=(
@@ -412,22 +412,28 @@ class PaymentStore:
         docs = await self._receipt_col(kind).find({"_id": {"$in": receipt_ids}}, {"_id": 1}).to_list(None)
         return {d["_id"] for d in docs}
 
-    async def receipt_counter(self, year: int) -> dict[str, Any]:
-        """The year's sequence: ``seq`` (the last number taken) and ``block`` (who took the last
-        numbers, in order, ending at ``seq``)."""
-        _id = f"receipts:{year}"
+    async def receipt_counter(self, code: str, year: int) -> dict[str, Any]:
+        """The sequence of a receipt code (票据代码) in a year: ``seq`` (the last number taken) and
+        ``block`` (who took the last numbers, in order, ending at ``seq``). It starts at 0 each
+        year; a database that numbered per year alone carries that year's sequence on to the first
+        code that asks for it."""
+        _id = f"receipts:{code}:{year}"
         doc = await self._counters.find_one({"_id": _id})
-        if doc is None:
-            try:
-                await self._counters.insert_one({"_id": _id, "seq": 0, "block": []})
-            except DuplicateKeyError:
-                pass
-            doc = await self._counters.find_one({"_id": _id})
-        return doc or {"_id": _id, "seq": 0, "block": []}
+        if doc is not None:
+            return doc
+        seq, block = 0, []
+        legacy = f"receipts:{year}"
+        await self._counters.update_one({"_id": legacy, "carried_to": {"$exists": False}},
+                                        {"$set": {"carried_to": code}})
+        old = await self._counters.find_one({"_id": legacy})
+        if old is not None and old.get("carried_to") == code:
+            seq, block = int(old["seq"]), list(old.get("block") or [])
+        await insert_new(self._counters, [{"_id": _id, "code": code, "year": year, "seq": seq, "block": block}])
+        return await self._counters.find_one({"_id": _id}) or {"_id": _id, "seq": seq, "block": block}
 
-    async def take_receipt_numbers(self, year: int, seen: int, block: list[dict[str, Any]]) -> bool:
+    async def take_receipt_numbers(self, code: str, year: int, seen: int, block: list[dict[str, Any]]) -> bool:
         """Numbers ``seen + 1 …`` for the receipts of ``block``, if nobody took them first."""
-        res = await self._counters.update_one({"_id": f"receipts:{year}", "seq": seen},
+        res = await self._counters.update_one({"_id": f"receipts:{code}:{year}", "seq": seen},
                                               {"$set": {"seq": seen + len(block), "block": block}})
         return res.modified_count == 1
 
