@@ -8,6 +8,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from backend.core.clock import TZ
+from backend.licences.service import expiry, status_of
 from tests.support import Api, new_resident
 from tests.support_cases import eventually, relogin, submit
 from tests.support_payments import (
@@ -113,3 +114,15 @@ def test_a_database_numbered_per_year_alone_goes_on_from_its_last_number(make_se
     _confirm_all(api, [prepay_id(pay_wechat(api, resident, order["id"]))])
     (r,) = eventually(lambda: db_find(srv, "receipts", {}))
     assert r["number"] == "0000000042" and r["code"] == f"{srv.config.receipts.code_prefix}{year % 100:02d}"
+
+
+def test_licence_expiry_dates_cross_the_year_end_by_the_beijing_day_of_issue() -> None:
+    eve, day = _at(EVE, 23, 59, 30), _at(EVE + dt.timedelta(days=1), 0, 0, 30)
+    # 23:59:30 on 31 Dec is 15:59:30 UTC, 00:00:30 on 1 Jan is 16:00:30 UTC on 31 Dec: the Beijing day counts
+    assert expiry(eve.astimezone(dt.timezone.utc), 365).astimezone(TZ).date() == dt.date(2027, 12, 30)
+    assert expiry(day.astimezone(dt.timezone.utc), 365).astimezone(TZ).date() == dt.date(2027, 12, 31)
+    # a year with 29 February: 366 days from 1 Jan 2028 end on 31 Dec 2028
+    assert expiry(_at(dt.date(2028, 1, 1), 9, 0), 366).astimezone(TZ).date() == dt.date(2028, 12, 31)
+    end = expiry(day, 1)  # one day: valid to the end of the day of issue, not 24 hours
+    assert status_of({"status": "valid", "expires_at": end}, _at(dt.date(2027, 1, 1), 23, 59, 59)) == "valid"
+    assert status_of({"status": "valid", "expires_at": end}, _at(dt.date(2027, 1, 2), 0, 0)) == "expired"
