@@ -241,6 +241,9 @@ class WorkersConfig:
     # Run the background workers inside `serve` (set false when separate `worker` processes run).
     enabled: bool = True
     tick_seconds: float = 1.0
+    # Per-day jobs (reconciliation) catch up every day they missed, however long the gap, up to
+    # this many days back; older days are left skipped with an alert, to be done by hand.
+    catch_up_max_days: int = 92
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,8 @@ class PaymentsConfig:
     # The providers publish day T's bills on T+1 from this local time; the reconciliation job
     # reconciles each channel's previous days from then on.
     reconcile_after: str = "10:00"
-    # How many days back the job makes sure a reconciliation report exists (catches up after downtime).
+    # On a new database, how many days back the job's first run starts; from then on it catches up
+    # every day it missed (up to workers.catch_up_max_days).
     reconcile_days: int = 3
     # While a bill is not published yet (or the provider cannot be reached), try again after this.
     reconcile_retry_minutes: int = 30
@@ -646,6 +650,8 @@ def _payments_problems(cfg: Config) -> list[str]:
         p.append("payments.reconcile_after: must be a local time HH:MM")
     if pay.reconcile_days < 1 or pay.reconcile_retry_minutes < 1:
         p.append("payments.reconcile_days / reconcile_retry_minutes: must be at least 1")
+    if cfg.workers.catch_up_max_days < 1:
+        p.append("workers.catch_up_max_days: must be at least 1")
     return p
 
 

@@ -11,6 +11,7 @@ from backend.core.api import bind
 from backend.core.clock import TZ, Clock
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
 from backend.core.signing import SigningKeyRing
+from backend.core.store import JobDayStore
 from payments import handlers
 from payments.clearing import PayeeUnits
 from payments.handling import payment_handling
@@ -38,7 +39,8 @@ def build(config: Config, deps: Deps) -> Domain:
                               channels=channels, receipts=receipts, cases=deps.need("case_directory"),
                               users=deps.need("user_directory"), payees=payees, config=config.payments)
     reconciliation = ReconciliationService(store=store, clock=deps.clock, audit=deps.need("audit"), channels=channels,
-                                           config=config.payments)
+                                           config=config.payments, job_days=JobDayStore(deps.db),
+                                           catch_up_max_days=config.workers.catch_up_max_days)
     interval = config.payments.job_interval_seconds
 
     async def by_status() -> list[tuple[dict[str, str], float]]:

@@ -6,8 +6,10 @@ payment, because the paying transition happens once). A red-letter receipt is de
 way inside the transaction that records a refund as successful (one per refund, because that
 transition happens once, however often or concurrently the refund's notice arrives).
 
-Numbers come right after, outside those transactions, from the year's gap-free sequence shared
-by both kinds, so paying and refunding transactions never contend for the counter:
+Numbers come right after, outside those transactions, from the gap-free sequence of the receipt
+code (票据代码, the region prefix and the year) in the issue time's year (Beijing time), shared by
+both kinds and starting at 1 each year, so paying and refunding transactions never contend for
+the counter:
 
 - The counter document ``{seq, block}`` moves only by a conditional update from the ``seq`` it was
   read at. Whoever moves it takes a whole block of numbers, one for every receipt pending at that
@@ -138,18 +140,22 @@ class ReceiptService:
 
     async def _number(self, year: int, receipt_id: ObjectId | None) -> int:
         """Take numbers for the year's pending receipts until ``receipt_id`` (or, with None, the
-        first block) is written. Returns how many receipts this call numbered."""
+        first block) is written. Returns how many receipts this call numbered. The year is the
+        issue time's year in Beijing time, fixed when the payment or refund was recorded, so a
+        receipt issued at 23:59:59 on 31 December takes the old year's next number even when it
+        is numbered after midnight, and the new year's code starts again at 1."""
+        code = rc.receipt_code(self.rconfig.code_prefix, year)
         for _ in range(100):
-            counter = await self.store.receipt_counter(year)
+            counter = await self.store.receipt_counter(code, year)
             block = counter.get("block") or []
-            await self._write_block(year, counter["seq"] - len(block), block)
+            await self._write_block(code, year, counter["seq"] - len(block), block)
             if receipt_id is not None and any(e["receipt_id"] == receipt_id for e in block):
                 return 0
             pending = await self._unwritten(year)
             if not pending or receipt_id is not None and all(e["receipt_id"] != receipt_id for e in pending):
                 return 0  # nothing to number, or ours was written meanwhile
-            if await self.store.take_receipt_numbers(year, counter["seq"], pending):
-                await self._write_block(year, counter["seq"], pending)
+            if await self.store.take_receipt_numbers(code, year, counter["seq"], pending):
+                await self._write_block(code, year, counter["seq"], pending)
                 return len(pending)
         raise errors.ServiceUnavailable(details={"reason": "receipt_numbering_busy"})  # pragma: no cover
 
@@ -165,7 +171,7 @@ class ReceiptService:
         entries.sort(key=lambda e: (e[0], e[1]["kind"] == "red"))  # a receipt before its reversal
         return [e for _, e in entries[:BLOCK]]
 
-    async def _write_block(self, year: int, before_first: int, block: list[dict[str, Any]]) -> None:
+    async def _write_block(self, code: str, year: int, before_first: int, block: list[dict[str, Any]]) -> None:
         """Write the receipts of a block (numbers ``before_first + 1`` onwards) not yet written."""
         if not block:
             return
@@ -174,7 +180,8 @@ class ReceiptService:
             written = await self.store.written_receipts(kind, ids)
             for i, entry in enumerate(block):
                 if entry["kind"] == kind and entry["receipt_id"] not in written:
-                    await (self._write_blue if kind == "blue" else self._write_red)(entry, year, before_first + 1 + i)
+                    await (self._write_blue if kind == "blue" else self._write_red)(entry, code, year,
+                                                                                    before_first + 1 + i)
             await self.store.clear_receipt_pending(kind, [e["source_id"] for e in block if e["kind"] == kind])
 
     def _numbered(self, year: int, seq: int, content: dict[str, Any]) -> dict[str, Any]:
@@ -187,11 +194,11 @@ class ReceiptService:
         payer = await self.users.get(payer_id)
         return rc.mask_name(payer.name_masked if payer else None)
 
-    async def _write_blue(self, entry: dict[str, Any], year: int, seq: int) -> None:
+    async def _write_blue(self, entry: dict[str, Any], code: str, year: int, seq: int) -> None:
         p = await self.store.payment(entry["source_id"])
         if p is None:  # pragma: no cover - payments are never deleted
             raise errors.InternalError()
-        code, number = rc.receipt_code(self.rconfig.code_prefix, year), f"{seq:010d}"
+        number = f"{seq:010d}"
         content = rc.build_content(code=code, number=number, payment=p,
                                    payer_masked=await self._payer_masked(p["payer_id"]),
                                    payee=self.config.payee_name, issued_at=p["receipt_issued_at"],
@@ -205,7 +212,7 @@ class ReceiptService:
             "application_id": p["application_id"], "amount_fen": p["amount_fen"], "issued_at": p["receipt_issued_at"],
             **self._numbered(year, seq, content)})
 
-    async def _write_red(self, entry: dict[str, Any], year: int, seq: int) -> None:
+    async def _write_red(self, entry: dict[str, Any], code: str, year: int, seq: int) -> None:
         r = await self.store.refund(entry["source_id"])
         p = await self.store.payment(r["payment_id"]) if r else None
         if r is None or p is None:  # pragma: no cover - refunds and payments are never deleted
@@ -216,7 +223,7 @@ class ReceiptService:
             original = await self.store.receipt(p["receipt_id"])
         if original is None:  # pragma: no cover
             raise errors.InternalError()
-        code, number = rc.receipt_code(self.rconfig.code_prefix, year), f"{seq:010d}"
+        number = f"{seq:010d}"
         content = rc.build_red_content(code=code, number=number, original=original, refund=r, payment=p,
                                        payer_masked=original["content"]["payer"], payee=self.config.payee_name,
                                        issued_at=r["red_receipt_issued_at"], key_id=self.signer.key_id)

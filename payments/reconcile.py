@@ -5,10 +5,13 @@
 - ``mismatched``: on both sides with different amounts.
 Days are cut at 00:00 Beijing time, by payment (or refund) time, as the providers cut them.
 
-The ``payments.reconcile`` job reconciles each channel's last ``payments.reconcile_days`` days once
-their bills are out (from ``payments.reconcile_after`` on the next day), stores each report,
-tries again later while a bill is not published, and raises an alert for finance (shown in the
-console until acknowledged) when a report does not balance. A day that has not ended is refused.
+The ``payments.reconcile`` job reconciles, per channel, every day whose bills are out (from
+``payments.reconcile_after`` on the next day) through a ``DayLedger`` (``backend.core.daily``):
+each day exactly once, however long the processes were down or the clock jumped, and by one
+process when several run. It stores each report, tries again later while a bill is not published,
+and raises an alert for finance (shown in the console until acknowledged) when a report does not
+balance, or when a gap longer than ``workers.catch_up_max_days`` leaves days to reconcile by hand.
+A day that has not ended is refused.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from backend.config import PaymentsConfig
 from backend.core import errors
 from backend.core.access import Staff
 from backend.core.clock import TZ, Clock
+from backend.core.daily import DayLedger, TryDayLater
+from backend.core.store import JobDayStore
 from payments.clearing import clearing_report
 from payments.providers import BillNotReady, PaymentChannel
 from payments.store import PaymentStore
@@ -96,13 +101,17 @@ def public_report(doc: dict[str, Any]) -> dict[str, Any]:
 
 class ReconciliationService:
     def __init__(self, *, store: PaymentStore, clock: Clock, audit: AuditLog, channels: Mapping[str, PaymentChannel],
-                 config: PaymentsConfig):
+                 config: PaymentsConfig, job_days: JobDayStore, catch_up_max_days: int):
         self.store = store
         self.clock = clock
         self.audit = audit
         self.channels = dict(channels)
         self.config = config
         self.after = dt.time.fromisoformat(config.reconcile_after)
+        self.ledgers = {name: DayLedger(job_days, clock, f"payments.reconcile:{name}", first_days=config.reconcile_days,
+                                        max_days=catch_up_max_days, lease=LEASE,
+                                        on_skipped=lambda days, name=name: self._skipped(name, days))
+                        for name in self.channels}
 
     def _channel(self, name: str) -> PaymentChannel:
         ch = self.channels.get(name)
@@ -142,36 +151,44 @@ class ReconciliationService:
                                 details={"balanced": report["balanced"], "missing": len(report["missing"]),
                                          "extra": len(report["extra"]), "mismatched": len(report["mismatched"])})
 
+    def last_due_day(self) -> dt.date:
+        """The last day whose bills the providers have published by now."""
+        local = self.clock.now().astimezone(TZ)
+        return local.date() - dt.timedelta(days=1 if local.time() >= self.after else 2)
+
     async def reconcile_due(self) -> int:
-        """The job: every channel's recent days whose bills are out and that have no finished report."""
-        now = self.clock.now()
-        local = now.astimezone(TZ)
+        """The job: every channel's days up to the last one due, each once (the ledger's watermark
+        makes a run in steady state one read per channel)."""
+        last = self.last_due_day()
         done = 0
-        for back in range(1, self.config.reconcile_days + 1):
-            day = local.date() - dt.timedelta(days=back)
-            if local < dt.datetime.combine(day + dt.timedelta(days=1), self.after, TZ):
-                continue  # the providers have not published this day's bills yet
-            for name, channel in self.channels.items():
-                doc = await self.store.report(name, day)
-                if doc is not None and (doc.get("state", "done") == "done" or doc["next_try_at"] > now):
-                    continue
-                claimed = (await self.store.start_reconciliation(name, day, now + LEASE) if doc is None
-                           else await self.store.claim_reconciliation(doc, now + LEASE))
-                if not claimed:
-                    continue  # another process is on it
-                retry_at = now + dt.timedelta(minutes=self.config.reconcile_retry_minutes)
-                try:
-                    report = await self._run(channel, name, day)
-                except BillNotReady:
-                    await self.store.retry_reconciliation(name, day, "waiting_bill", retry_at, "bill_not_ready", now)
-                    continue
-                except errors.ProviderError as e:
-                    await self.store.retry_reconciliation(name, day, "failed", retry_at,
-                                                          str(e.details.get("code") or "provider_error"), now)
-                    continue
-                await self._record(report, system_actor("payments.reconcile"), None)
-                done += 1
+        for name, channel in self.channels.items():
+            async def work(day: dt.date, name: str = name, channel: PaymentChannel = channel) -> None:
+                await self._reconcile_day(name, channel, day)
+            done += await self.ledgers[name].run(last, work)
         return done
+
+    async def _reconcile_day(self, name: str, channel: PaymentChannel, day: dt.date) -> None:
+        doc = await self.store.report(name, day)
+        if doc is not None and doc.get("state", "done") == "done":
+            return  # finance reconciled it by hand before the job came to it
+        now = self.clock.now()
+        retry = dt.timedelta(minutes=self.config.reconcile_retry_minutes)
+        try:
+            report = await self._run(channel, name, day)
+        except BillNotReady:
+            await self.store.retry_reconciliation(name, day, "waiting_bill", now + retry, "bill_not_ready", now)
+            raise TryDayLater("bill_not_ready", retry) from None
+        except errors.ProviderError as e:
+            reason = str(e.details.get("code") or "provider_error")
+            await self.store.retry_reconciliation(name, day, "failed", now + retry, reason, now)
+            raise TryDayLater(reason, retry) from None
+        await self._record(report, system_actor("payments.reconcile"), None)
+
+    async def _skipped(self, name: str, days: list[dt.date]) -> None:
+        """Days beyond the catch-up limit: each shows in finance's alerts as a day to reconcile by hand."""
+        now = self.clock.now()
+        for day in days:
+            await self.store.skip_reconciliation(name, day, now)
 
     async def report(self, day: dt.date, channel_name: str) -> dict[str, Any]:
         doc = await self.store.report(channel_name, day)

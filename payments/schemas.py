@@ -90,9 +90,10 @@ PUBLIC_KEY = obj({"algorithm": string(), "key_id": string(description="当前签
                   "keys": array(SIGNING_KEY, description="当前与已停用的票据签名密钥及其有效期")},
                  ["algorithm", "key_id", "public_key_pem", "keys"])
 REPORT = obj({"id": string(), "date": string(), "channel": string(),
-              "state": string(enum=["running", "waiting_bill", "failed", "done"],
+              "state": string(enum=["running", "waiting_bill", "failed", "done", "skipped"],
                               description="waiting_bill 渠道账单未出，稍后重试；"
-                                          "failed 渠道暂不可用，稍后重试；done 已对账"),
+                                          "failed 渠道暂不可用，稍后重试；done 已对账；"
+                                          "skipped 停机过久，超出自动补对天数，请手工对账"),
               "generated_at": DATETIME, "bill_rows": integer(),
               "bill_net_fen": integer(), "local_rows": integer(), "local_net_fen": integer(), "matched": integer(),
               "missing": array({"type": "object"}), "extra": array({"type": "object"}),

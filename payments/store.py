@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import TZ
 from backend.core.ids import object_id as oid
-from backend.db.mongo import CollectionSpec, count_by, in_transaction
+from backend.db.mongo import CollectionSpec, count_by, in_transaction, insert_new
 
 T = TypeVar("T")
 
@@ -127,8 +127,8 @@ COLLECTIONS = [
         doc="Red-letter receipts (红字票据): one per successful refund of a receipted payment, signed.",
     ),
     CollectionSpec("receipt_counters",
-                   doc="Gap-free receipt number sequence per year (one document per year), shared by receipts "
-                       "and red-letter receipts."),
+                   doc="Gap-free receipt number sequence per receipt code and year (restarting at 1 each year), "
+                       "shared by receipts and red-letter receipts."),
     CollectionSpec(
         "reconciliations",
         indexes=(
@@ -412,22 +412,28 @@ class PaymentStore:
         docs = await self._receipt_col(kind).find({"_id": {"$in": receipt_ids}}, {"_id": 1}).to_list(None)
         return {d["_id"] for d in docs}
 
-    async def receipt_counter(self, year: int) -> dict[str, Any]:
-        """The year's sequence: ``seq`` (the last number taken) and ``block`` (who took the last
-        numbers, in order, ending at ``seq``)."""
-        _id = f"receipts:{year}"
+    async def receipt_counter(self, code: str, year: int) -> dict[str, Any]:
+        """The sequence of a receipt code (票据代码) in a year: ``seq`` (the last number taken) and
+        ``block`` (who took the last numbers, in order, ending at ``seq``). It starts at 0 each
+        year; a database that numbered per year alone carries that year's sequence on to the first
+        code that asks for it."""
+        _id = f"receipts:{code}:{year}"
         doc = await self._counters.find_one({"_id": _id})
-        if doc is None:
-            try:
-                await self._counters.insert_one({"_id": _id, "seq": 0, "block": []})
-            except DuplicateKeyError:
-                pass
-            doc = await self._counters.find_one({"_id": _id})
-        return doc or {"_id": _id, "seq": 0, "block": []}
+        if doc is not None:
+            return doc
+        seq, block = 0, []
+        legacy = f"receipts:{year}"
+        await self._counters.update_one({"_id": legacy, "carried_to": {"$exists": False}},
+                                        {"$set": {"carried_to": code}})
+        old = await self._counters.find_one({"_id": legacy})
+        if old is not None and old.get("carried_to") == code:
+            seq, block = int(old["seq"]), list(old.get("block") or [])
+        await insert_new(self._counters, [{"_id": _id, "code": code, "year": year, "seq": seq, "block": block}])
+        return await self._counters.find_one({"_id": _id}) or {"_id": _id, "seq": seq, "block": block}
 
-    async def take_receipt_numbers(self, year: int, seen: int, block: list[dict[str, Any]]) -> bool:
+    async def take_receipt_numbers(self, code: str, year: int, seen: int, block: list[dict[str, Any]]) -> bool:
         """Numbers ``seen + 1 …`` for the receipts of ``block``, if nobody took them first."""
-        res = await self._counters.update_one({"_id": f"receipts:{year}", "seq": seen},
+        res = await self._counters.update_one({"_id": f"receipts:{code}:{year}", "seq": seen},
                                               {"$set": {"seq": seen + len(block), "block": block}})
         return res.modified_count == 1
 
@@ -457,28 +463,27 @@ class PaymentStore:
         _id = f"{report['channel']}:{report['date']}"
         await self._reports.update_one({"_id": _id}, {"$set": report}, upsert=True)
 
-    async def start_reconciliation(self, channel: str, day: dt.date, lease_until: dt.datetime) -> bool:
-        """The first run for a channel and day (one process wins)."""
-        try:
-            await self._reports.insert_one({"_id": f"{channel}:{day.isoformat()}", "channel": channel,
-                                            "date": day.isoformat(), "state": "running", "tries": 0,
-                                            "next_try_at": lease_until, "alert": False})
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def claim_reconciliation(self, report: dict[str, Any], lease_until: dt.datetime) -> bool:
-        """Another run of an unfinished one, claimed by moving its next try (one process wins)."""
-        res = await self._reports.update_one(
-            {"_id": report["_id"], "state": {"$ne": "done"}, "next_try_at": report.get("next_try_at")},
-            {"$set": {"state": "running", "next_try_at": lease_until}})
-        return res.modified_count == 1
-
     async def retry_reconciliation(self, channel: str, day: dt.date, state: str, next_try_at: dt.datetime,
                                    reason: str, now: dt.datetime) -> None:
-        await self._reports.update_one({"_id": f"{channel}:{day.isoformat()}", "state": {"$ne": "done"}},
-                                       {"$set": {"state": state, "next_try_at": next_try_at, "reason": reason,
-                                                 "last_try_at": now}, "$inc": {"tries": 1}})
+        """A day the job could not reconcile yet (bill not out, provider down), as finance sees it."""
+        await self._unless_done(channel, day, {"$set": {"state": state, "next_try_at": next_try_at, "reason": reason,
+                                                        "last_try_at": now}, "$inc": {"tries": 1}})
+
+    async def skip_reconciliation(self, channel: str, day: dt.date, now: dt.datetime) -> None:
+        """A day beyond the job's catch-up limit: an alert until finance reconciles it by hand."""
+        await self._unless_done(channel, day, {"$set": {"state": "skipped", "reason": "catch_up_limit",
+                                                        "alert": True, "last_try_at": now},
+                                               "$unset": {"next_try_at": ""}})
+
+    async def _unless_done(self, channel: str, day: dt.date, update: dict[str, Any]) -> None:
+        update = {**update, "$setOnInsert": {"channel": channel, "date": day.isoformat(),
+                                             **({} if "alert" in update["$set"] else {"alert": False}),
+                                             **({"tries": 0} if "$inc" not in update else {})}}
+        try:
+            await self._reports.update_one({"_id": f"{channel}:{day.isoformat()}", "state": {"$ne": "done"}},
+                                           update, upsert=True)
+        except DuplicateKeyError:  # the report is done meanwhile (by hand or by another run): it stands
+            pass
 
     async def reports_since(self, day: dt.date, limit: int = 200) -> list[dict[str, Any]]:
         return await self._reports.find({"date": {"$gte": day.isoformat()}}).sort("date", DESCENDING) \

@@ -549,14 +549,20 @@ class BookingService:
         return [m for m in a["reminders"] if m not in due]
 
     async def _record_no_show(self, a: dict[str, Any], now: dt.datetime) -> None:
-        """Count the no-show against the person (once) and block booking after too many."""
+        """Count the no-show against the person (once) and block booking after too many. It is
+        judged as of when it happened (the end of its slot), however late the sweep comes to it
+        (the processes were down, the clock jumped): the window counts back from then and the
+        block runs from then, so a late sweep neither lengthens a block nor misses one."""
         uid = a["user_id"]
-        new, p = await self.store.add_no_show(uid, {"appointment_id": str(a["_id"]), "at": a["end"]})
-        since = now - dt.timedelta(days=self.cfg.no_show_window_days)
-        recent = [n for n in p.get("no_shows", []) if n["at"] >= since]
-        if len(recent) >= self.cfg.no_show_limit and not (p.get("blocked_until") and p["blocked_until"] > now):
+        at = a["end"]
+        new, p = await self.store.add_no_show(uid, {"appointment_id": str(a["_id"]), "at": at})
+        since = at - dt.timedelta(days=self.cfg.no_show_window_days)
+        recent = [n for n in p.get("no_shows", []) if since <= n["at"] <= at]
+        until = at + dt.timedelta(days=self.cfg.block_days)
+        if len(recent) >= self.cfg.no_show_limit and until > now \
+                and not (p.get("blocked_until") and p["blocked_until"] > now):
             reason = f"{self.cfg.no_show_window_days} 天内爽约 {len(recent)} 次"
-            await self.store.block_person(uid, now + dt.timedelta(days=self.cfg.block_days), reason, now, str(a["_id"]))
+            await self.store.block_person(uid, until, reason, now, str(a["_id"]))
             p = await self.rules.person(uid)
         if p.get("blocked_by") == str(a["_id"]):
             await self._emit("booking_blocked", a, blocked_until=iso(p["blocked_until"]), reason=p["blocked_reason"])

@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.batch import Batch
-from backend.db.mongo import CollectionSpec, insert_new
+from backend.db.mongo import CollectionSpec, insert_new, insert_once
 
 COLLECTIONS = [
     CollectionSpec("rate_limits", indexes=(IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),),
@@ -21,6 +21,11 @@ COLLECTIONS = [
     CollectionSpec("wechat_tokens", indexes=(IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),),
                    doc="WeChat access tokens by key, shared by all processes, and the lease of whoever "
                        "is fetching a new one."),
+    CollectionSpec("job_days",
+                   indexes=(IndexModel([("job", ASCENDING), ("state", ASCENDING), ("day", ASCENDING)],
+                                       name="job_state_day"),),
+                   doc="Per-day jobs' ledger: each job's watermark (every day up to it is done) and one "
+                       "document per job and day worked on (claim, lease, retry, done or skipped)."),
 ]
 
 
@@ -108,3 +113,78 @@ class WeChatTokenStore:
     async def end_refresh_lease(self, key: str, holder: str) -> None:
         await self._col.update_one({"_id": key, "lease_holder": holder},
                                    {"$unset": {"lease_until": "", "lease_holder": ""}})
+
+
+class JobDayStore:
+    """The ledger of per-day jobs (``backend.core.daily``): one watermark document per job (every
+    day up to ``done_through`` is done) and one document per job and day worked on, keyed
+    ``job:day`` so a day is claimed by exactly one insert or one conditional update."""
+
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["job_days"]
+
+    async def watermark(self, job: str) -> dict[str, Any] | None:
+        return await self._col.find_one({"_id": f"wm:{job}"})
+
+    async def start_watermark(self, job: str, first_day: str, done_through: str, now: dt.datetime) -> dict[str, Any]:
+        """The job's first run fixes where its ledger starts (another process may have been first)."""
+        await insert_new(self._col, [{"_id": f"wm:{job}", "job": job, "kind": "watermark", "first_day": first_day,
+                                      "done_through": done_through, "created_at": now}])
+        doc = await self._col.find_one({"_id": f"wm:{job}"})
+        assert doc is not None
+        return doc
+
+    async def advance_watermark(self, job: str, done_through: str) -> None:
+        await self._col.update_one({"_id": f"wm:{job}", "done_through": {"$lt": done_through}},
+                                   {"$set": {"done_through": done_through}})
+
+    async def days(self, job: str, days: list[str]) -> dict[str, dict[str, Any]]:
+        if not days:
+            return {}
+        docs = await self._col.find({"_id": {"$in": [f"{job}:{d}" for d in days]}}).to_list(None)
+        return {d["day"]: d for d in docs}
+
+    async def claim_new(self, job: str, day: str, holder: str, lease_until: dt.datetime, now: dt.datetime) -> bool:
+        """The first claim of a day: one insert (a second process's is refused by the key)."""
+        return await insert_once(self._col, {"_id": f"{job}:{day}", "job": job, "day": day, "state": "running",
+                                             "holder": holder, "next_try_at": lease_until, "tries": 0,
+                                             "first_claimed_at": now})
+
+    async def claim_again(self, job: str, day: str, seen_next_try_at: dt.datetime, holder: str,
+                          lease_until: dt.datetime) -> bool:
+        """A day that waits for a retry, or whose holder died: claimed by moving its next try from
+        the value read (only one process's update matches)."""
+        res = await self._col.update_one(
+            {"_id": f"{job}:{day}", "state": {"$in": ["running", "waiting"]}, "next_try_at": seen_next_try_at},
+            {"$set": {"state": "running", "holder": holder, "next_try_at": lease_until}})
+        return res.modified_count == 1
+
+    async def finish(self, job: str, day: str, holder: str, state: str, now: dt.datetime, *,
+                     next_try_at: dt.datetime | None = None, reason: str | None = None) -> None:
+        """``done``, ``skipped`` or ``waiting`` (with when to try again), by the holder of the claim."""
+        fields: dict[str, Any] = {"state": state, "reason": reason, "last_try_at": now}
+        update: dict[str, Any] = {"$set": fields, "$inc": {"tries": 1}}
+        if state == "waiting":
+            fields["next_try_at"] = next_try_at
+        else:
+            fields["finished_at"] = now
+            update["$unset"] = {"next_try_at": ""}
+        await self._col.update_one({"_id": f"{job}:{day}", "state": "running", "holder": holder}, update)
+
+    async def skip(self, job: str, days: list[str], reason: str, now: dt.datetime) -> list[str]:
+        """Record days the job will not do by itself (beyond its catch-up limit); the days newly skipped."""
+        refused = await insert_new(self._col, [{"_id": f"{job}:{d}", "job": job, "day": d, "state": "skipped",
+                                                "reason": reason, "finished_at": now, "tries": 0} for d in days])
+        out = [d for i, d in enumerate(days) if i not in refused]
+        for i in sorted(refused):  # a day still waiting for its retry is given up too
+            res = await self._col.update_one({"_id": f"{job}:{days[i]}", "state": "waiting"},
+                                             {"$set": {"state": "skipped", "reason": reason, "finished_at": now},
+                                              "$unset": {"next_try_at": ""}})
+            if res.modified_count == 1:
+                out.append(days[i])
+        return sorted(out)
+
+    async def unfinished(self, job: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The job's days not done (for operators): running, waiting or skipped."""
+        return await self._col.find({"job": job, "state": {"$in": ["running", "waiting", "skipped"]}}) \
+            .sort("day", ASCENDING).limit(limit).to_list(limit)

@@ -52,6 +52,15 @@ def status_of(doc: dict[str, Any], now: dt.datetime) -> str:
     return "valid"
 
 
+def expiry(issued: dt.datetime, validity_days: int) -> dt.datetime:
+    """The end of a licence's validity: valid on its issue day (Beijing time) and the
+    ``validity_days - 1`` days after, to the last moment of the last one, so its date is the date
+    printed after 有效期至 whatever the hour of issue. Issued at 23:59 on 31 Dec 2026 or at 00:00 on
+    1 Jan 2027 for 365 days, it is valid through 30 Dec 2027 or 31 Dec 2027."""
+    last = issued.astimezone(TZ).date() + dt.timedelta(days=validity_days - 1)
+    return dt.datetime.combine(last, dt.time(23, 59, 59, 999000), TZ)
+
+
 def _day(value: dt.datetime | None) -> str:
     return value.astimezone(TZ).isoformat(timespec="seconds") if value else ""
 
@@ -265,7 +274,7 @@ class LicenceService:
         kind = TYPES.get(spec["type"])
         seq = await self.store.next_number(f"{spec['type']}:{year}", session)
         number = f"{kind.prefix if kind else 'ZJB'}{year}{seq:06d}"
-        expires = now + dt.timedelta(days=spec["validity_days"]) if spec.get("validity_days") else None
+        expires = expiry(now, spec["validity_days"]) if spec.get("validity_days") else None
         issuer = case.get("department_name") or self.cfg.issuer_name
         content = {"number": number, "type": spec["type"], "type_name": type_name(spec["type"]), "name": spec["name"],
                    "holder": ident.name_masked if ident else "—", "holder_id": ident.id_number_masked if ident else "—",

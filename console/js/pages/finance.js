@@ -11,7 +11,8 @@ const ROLES = ['finance'];
 const GROUP = '财务';
 const CHANNELS = [['wechat', '微信支付'], ['alipay', '支付宝']];
 const CHANNEL_NAME = Object.fromEntries(CHANNELS);
-const REPORT_STATE = { running: '对账中', waiting_bill: '等待渠道账单', failed: '渠道暂不可用，将重试', done: '已对账' };
+const REPORT_STATE = { running: '对账中', waiting_bill: '等待渠道账单', failed: '渠道暂不可用，将重试', done: '已对账',
+  skipped: '超出自动补对天数，请手工对账' };
 
 /** Unbalanced reconciliation reports nobody has looked into yet: a banner on every finance page. */
 async function alertBanner(main) {
@@ -26,7 +27,7 @@ async function alertBanner(main) {
   if (!data.items.length) return;
   const list = data.items.map((r) => `${r.date} ${CHANNEL_NAME[r.channel] || r.channel}`).join('、');
   const banner = h('div', { class: 'alert error reconcile-alert', role: 'alert' },
-    h('strong', {}, `对账告警：${data.items.length} 份对账报告不平（${list}）`),
+    h('strong', {}, `对账告警：${data.items.length} 份对账报告不平或未对账（${list}）`),
     h('p', {}, '渠道账单与本地记录不一致，请在「对账」页核实原因并记录处理结果。 ',
       h('a', { href: '#/finance/reconciliation' }, '前往对账')));
   main.querySelector('.messages').after(banner);
@@ -263,6 +264,11 @@ async function renderReconciliation(main) {
         await loadRecent();
       }
     });
+    if (r.state === 'skipped') {
+      return h('section', { class: 'card alert-report', dataset: { report: r.id } },
+        h('h2', {}, badge('未对账', 'red'), `${r.date} ${CHANNEL_NAME[r.channel] || r.channel} 对账告警`), slot,
+        h('p', {}, '系统停机时间超过自动补对的天数，该日未自动对账。请在上方选择该日期与渠道手工对账。'), form);
+    }
     return h('section', { class: 'card alert-report', dataset: { report: r.id } },
       h('h2', {}, badge('不平', 'red'), `${r.date} ${CHANNEL_NAME[r.channel] || r.channel} 对账告警`), slot,
       h('p', {}, `渠道有、本地无 ${r.missing.length} 笔；本地有、渠道无 ${r.extra.length} 笔；金额或状态不符 ${r.mismatched.length} 笔。`,
