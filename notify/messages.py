@@ -387,6 +387,13 @@ def _complaint(title: str, phrase: str, text: Callable[[Payload], str], sms: Cal
     return words
 
 
+def _complaint_due_changed(p: Payload) -> Words:
+    text = (f"您反映的问题（工单 {p['serial']}）的办理时限由{p.day('old_due')}调整为{p.day('due')}。"
+            f"原因：{_sentence(p['reason'])}")
+    return Words(title="工单办理时限已调整", text=text,
+                 sms=f"{SMS_SIGN}您反映的问题（{p['serial']}）办理时限调整为{p.day('due')}，详情请在指尖办小程序查看。")
+
+
 def _complaint_reply(p: Payload) -> str:
     head = (f"您的工单 {p['serial']} 反映的问题已随工单 {p['master_serial']} 一并办理，" if p.opt("master_serial")
             else f"您的工单 {p['serial']} 已由")
@@ -519,6 +526,7 @@ KINDS: dict[str, Callable[[Payload], Words]] = {
     "complaint.merged": _complaint_merged,
     "complaint.reopened": _complaint_reopened,
     "complaint.closed": _complaint_closed,
+    "complaint.due_changed": _complaint_due_changed,
     "bundle.submitted": _bundle_submitted,
     "bundle.completed": _bundle_completed,
     "authorization.granted": _authorization_granted,
@@ -589,6 +597,11 @@ def _complaint_stage(p: Payload) -> str:
     return stage
 
 
+def _complaint_due_moved(p: Payload) -> str:
+    return (f"工单 {p['serial']}（{p['category']}）的办理时限由{p.day('old_due')}调整为{p.day('due')}"
+            f"（{p['reason']}），请按新的时限办理。")
+
+
 def _complaint_yellow(p: Payload) -> str:
     return (f"工单 {p['serial']}（{p['category']}）将于{p.when('due')}到期，"
             f"请{p['responsible']}抓紧{_complaint_stage(p)}。")
@@ -605,6 +618,7 @@ STAFF_ALERTS: dict[str, Callable[[Payload], str]] = {
     "rectification.opened": _rectification_opened,
     "deadline.changed": _deadline_changed,
     "complaint.yellow": _complaint_yellow,
+    "complaint.due_changed": _complaint_due_moved,
     "complaint.red": _complaint_red,
 }
 

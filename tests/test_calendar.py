@@ -143,13 +143,22 @@ def test_entering_a_year_recounts_provisional_deadlines_and_tells_the_people_con
     assert case["deadline"].startswith("2027-02-12") and case["deadline_provisional"] is True
     clerk = staff_login(api, role="clerk")["access_token"]
     assert move(api, clerk, case["id"], "accepted").status_code == 200
+    # A 12345 complaint assigned the same day: its reply is due in 5 working days, also provisionally 12 Feb.
+    complaint = api.post("/api/v1/complaints", {"category": "complaint", "content": "小区门口路灯坏了一周没人修",
+                                                "location": "和平路 8 号", "contact_ok": True},
+                         token=r.access_token).json()
+    dept = next(d for d in api.get("/api/v1/departments").json()["items"] if d["code"] == "REAL")
+    hotline = staff_login(api, role="hotline")["access_token"]
+    assigned = api.post(f"/api/v1/staff/complaints/{complaint['id']}/assign", {"department_id": dept["id"]},
+                        token=hotline).json()
+    assert assigned["due"].startswith("2027-02-12") and assigned["due_provisional"] is True
 
     admin = staff_login(api, role="admin")["access_token"]
     preview = api.post("/api/v1/staff/calendar/2027/preview", NOTICE_2027, token=admin).json()
     assert {"date": "2027-02-11", "label": "2月11日（周四）", "name": "春节"} in preview["closed_days"]
     assert [d["date"] for d in preview["opened_days"]] == ["2027-02-14", "2027-02-20", "2027-05-08", "2027-09-26",
                                                            "2027-10-09"]
-    assert preview["cases"] >= 1 and "重新计算" in preview["summary"]
+    assert preview["cases"] >= 1 and preview["complaints"] >= 1 and "重新计算" in preview["summary"]
     unchanged = api.get(f"/api/v1/applications/{case['id']}", token=r.access_token).json()
     assert unchanged["deadline"].startswith("2027-02-12")
 
@@ -163,6 +172,11 @@ def test_entering_a_year_recounts_provisional_deadlines_and_tells_the_people_con
     assert len(told) == 1
     assert "由2月12日（周五）调整为2月14日（周日）" in told[0]["text"]
     assert "按国务院办公厅公布的2027年节假日安排放假" in told[0]["text"]
+    mine = api.get(f"/api/v1/complaints/{complaint['id']}", token=r.access_token).json()
+    assert mine["due"].startswith("2027-02-14") and mine["due_provisional"] is False
+    assert len(eventually(lambda: [m for m in inbox(api, r) if m["title"] == "工单办理时限已调整"])) == 1
+    alerts = api.get("/api/v1/staff/inbox", token=staff_login(api, role="supervisor")["access_token"]).json()["items"]
+    assert any(complaint["serial"] in a["text"] and "调整为2月14日" in a["text"] for a in alerts)
 
     # Entering the same schedule again moves nothing and tells nobody twice.
     again = api.put("/api/v1/staff/calendar/2027", NOTICE_2027, token=admin)

@@ -36,6 +36,8 @@ BUNDLE = {"bundle_id": "6650a1f0c2a4b5d6e7f80919", "serial": "YJS20261130000004"
 # Each kind with a payload in the shape its domain emits it (cases, appointments, payments).
 SAMPLES = {
     "case.status_changed": CASE,
+    "complaint.due_changed": {**COMPLAINT, "category": "投诉", "old_due": "2027-02-05T23:59:59+08:00",
+                              "due": "2027-02-15T23:59:59+08:00", "reason": "按国务院办公厅公布的2027年节假日安排放假"},
     "case.deadline_changed": {**CASE, "old_deadline": "2027-02-05T23:59:59+08:00",
                               "deadline": "2027-02-18T23:59:59+08:00", "provisional": False,
                               "reason": "按国务院办公厅公布的2027年节假日安排放假"},
@@ -90,6 +92,7 @@ REQUIRED = {
     "case.status_changed": ["serial", "service_name", "status"],
     "case.correction_requested": ["serial", "service_name", "missing", "due"],
     "case.deadline_changed": ["serial", "service_name", "status", "old_deadline", "deadline", "reason"],
+    "complaint.due_changed": ["serial", "old_due", "due", "reason"],
     "rating.invited": ["serial", "service_name", "status"],
     "case.rectification_reply": ["serial", "service_name", "reply"],
     "appointment.booked": ["service_name", "hall_name", "start", "code"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 
 from backend.complaints import handlers
+from backend.complaints.dues import ComplaintDues
 from backend.complaints.service import ComplaintService, NoFiles
 from backend.complaints.store import COLLECTIONS, ComplaintStore
 from backend.config import Config
@@ -18,6 +19,8 @@ def build(config: Config, deps: Deps) -> Domain:
         catalogue=deps.need("catalogue"), calendar=deps.need("calendar"), outbox=deps.need("outbox"),
         audit=deps.need("audit"), files=deps.provided.get("file_ownership") or NoFiles(), clock=deps.clock,
         config=config.complaints)
+    deps.need("calendar_service").listen(ComplaintDues(store=complaints.store, outbox=deps.need("outbox"),
+                                                       clock=deps.clock, stage=complaints.stage))
     return Domain(
         "complaints", service=complaints,
         routes=bind(handlers.default_handlers, complaints=complaints, limiter=deps.need("limiter")),

@@ -23,6 +23,7 @@ COMPLAINT = obj({
     "id": string(), "serial": string(), "category": string(enum=list(CATEGORIES)), "category_name": string(),
     "content": string(), "location": nullable(string()), "attachments": array(string()), "contact_ok": boolean(),
     "status": STATUS, "status_name": string(), "due": nullable(DATETIME), "light": LIGHT,
+    "due_provisional": {"type": "boolean", "description": "时限按暂定工作日历计算，国务院放假安排录入后可能调整"},
     "stage": {"type": ["string", "null"], "enum": ["assign", "reply", None]},
     "department_id": nullable(string()), "department_name": nullable(string()),
     "reply": nullable(obj({"text": string(), "at": DATETIME, "by": string()}, ["text", "at", "by"])),

@@ -98,9 +98,13 @@ class ComplaintService:
             return "yellow", due + dt.timedelta(seconds=1)
         return "green", yellow
 
-    def _stage(self, due: dt.datetime, now: dt.datetime) -> dict[str, Any]:
+    def stage(self, due: dt.datetime, now: dt.datetime) -> dict[str, Any]:
+        """A stage's due time and light; ``due_provisional`` (True or None, which unsets it) while the
+        due time was counted on a year whose official holidays are not entered yet."""
         light, light_at = self.light_of(due, now)
-        return {"due": due, "light": light, **({"light_at": light_at} if light_at else {})}
+        provisional = self.calendar.provisional_within(now.astimezone(TZ).date(), due.astimezone(TZ).date())
+        return {"due": due, "light": light, **({"light_at": light_at} if light_at else {}),
+                "due_provisional": True if provisional else None}
 
     # -- residents ---------------------------------------------------------------------------------
 
@@ -112,7 +116,7 @@ class ComplaintService:
             if unknown:
                 raise errors.InvalidInput({"attachments": "附件不存在或不是您上传的文件"}, details={"unknown": unknown})
         now = self.clock.now()
-        stage = self._stage(self.due_after(now, self.cfg.assign_working_days), now)
+        stage = self.stage(self.due_after(now, self.cfg.assign_working_days), now)
         doc: dict[str, Any] = {
             "user_id": resident.id, "category": body["category"], "content": body["content"].strip(),
             "location": (body.get("location") or "").strip() or None, "attachments": attachments,
@@ -155,7 +159,7 @@ class ComplaintService:
         else:
             back = "assigned" if doc.get("department_id") else "received"
             days = self.cfg.reply_working_days if back == "assigned" else self.cfg.assign_working_days
-            stage = self._stage(self.due_after(now, days), now)
+            stage = self.stage(self.due_after(now, days), now)
             note = f"群众不满意，退回重新办理{'：' + comment if comment else ''}"
             update = self._move(back, now, note, {"type": "resident"}, {
                 "first_feedback": feedback, "reopened": True, "stage": "reply" if back == "assigned" else "assign",
@@ -193,7 +197,7 @@ class ComplaintService:
         if dept is None:
             raise errors.InvalidInput({"department_id": "部门不存在"})
         now = self.clock.now()
-        stage = self._stage(self.due_after(now, self.cfg.reply_working_days), now)
+        stage = self.stage(self.due_after(now, self.cfg.reply_working_days), now)
         text = f"转交{dept['name']}办理" + (f"：{note.strip()}" if note and note.strip() else "")
         update = self._move("assigned", now, text, _actor(staff), {
             "department_id": dept["id"], "department_name": dept["name"], "stage": "reply",
@@ -329,7 +333,7 @@ class ComplaintService:
                                   "$push": {"timeline": {"status": to, "at": now, "note": note, "actor": actor}}}
         drop = [k for k in unset if k not in sets]
         if to not in OPEN:
-            drop += [k for k in ("light", "light_at", "due") if k not in sets and k not in drop]
+            drop += [k for k in ("light", "light_at", "due", "due_provisional") if k not in sets and k not in drop]
         if drop:
             update["$unset"] = {k: "" for k in drop}
         return update
@@ -376,6 +380,7 @@ class ComplaintService:
             "attachments": d.get("attachments", []), "contact_ok": d.get("contact_ok", False),
             "status": d["status"], "status_name": COMPLAINT_STATUS[d["status"]],
             "due": d.get("due") if open_ else None, "light": d.get("light") if open_ else None,
+            "due_provisional": bool(open_ and d.get("due_provisional")),
             "stage": d.get("stage") if open_ else None,
             "department_id": d.get("department_id"), "department_name": d.get("department_name"),
             "reply": ({"text": d["reply"]["text"], "at": d["reply"]["at"], "by": d["reply"]["by"]}

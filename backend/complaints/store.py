@@ -28,6 +28,8 @@ COLLECTIONS = [
         # Sparse, not partial: SecantusDB's planner uses a sparse index for these range reads and
         # ignores a partial one (measured: docs/bundles-complaints-agency.md).
         IndexModel([("light_at", ASCENDING)], name="light_due", sparse=True),
+        IndexModel([("due_provisional", ASCENDING)], name="due_provisional",
+                   partialFilterExpression={"due_provisional": True}),
         IndexModel([("close_at", ASCENDING)], name="close_due", sparse=True),
         IndexModel([("merged_into.id", ASCENDING)], name="merged_into", sparse=True),
     ), validator={"$jsonSchema": {
@@ -103,6 +105,18 @@ class ComplaintStore:
         else:
             update["$set"]["light_at"] = light_at
         res = await self._col.update_one({"_id": complaint_id, "version": version, "light": was}, update)
+        return res.modified_count == 1
+
+    async def provisional_dues(self) -> list[dict[str, Any]]:
+        """Open complaints whose stage due time was counted on a provisional year (partial index)."""
+        return await self._col.find({"due_provisional": True}, {"timeline": 0, "content": 0}).to_list(None)
+
+    async def move_due(self, complaint_id: ObjectId, *, version: int, was: dt.datetime, stage: dict[str, Any]) -> bool:
+        """Replace a stage's due time (and light) counted again, unless the complaint moved meanwhile."""
+        sets = {k: v for k, v in stage.items() if v is not None}
+        unset = {k: "" for k in ("light_at", "due_provisional") if stage.get(k) is None}
+        update: dict[str, Any] = {"$set": sets, **({"$unset": unset} if unset else {})}
+        res = await self._col.update_one({"_id": complaint_id, "version": version, "due": was}, update)
         return res.modified_count == 1
 
     async def closing_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
