@@ -100,6 +100,10 @@ def test_the_calendar_page_lists_each_year_with_its_source_and_warns(api: Api) -
     assert {"date": "2027-02-06", "name": "春节", "label": "2月6日（周六）"} in y2027["holidays"]
     if dt.date.today().month >= 11:
         assert "2027 年的放假安排尚未录入" in body["warning"]
+    # /readyz stays ready and says what admins must do (its details are for operators; the sandbox is one).
+    ready = api.get("/readyz").json()
+    assert ready["status"] == "ready"
+    assert any("放假安排尚未录入" in w for w in ready["warnings"]) == bool(body.get("warning"))
     supervisor = staff_login(api, role="supervisor")["access_token"]
     assert api.get("/api/v1/staff/calendar", token=supervisor).status_code == 200
     clerk = staff_login(api, role="clerk")["access_token"]
