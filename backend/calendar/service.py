@@ -44,6 +44,11 @@ class ScheduleChange:
     opened: tuple[dt.date, ...]     # days off that become working days
     reason: str                     # why, in words residents read
 
+    def recount(self, start: dt.date, due: dt.date) -> dt.date:
+        """A due date counted again on the new schedule: the working days left after ``start`` keep
+        their number (what the old schedule said of days already lived stays as it was lived)."""
+        return self.after.add_working_days(start, self.before.working_days_between(start, due))
+
 
 class ScheduleListener(Protocol):
     """A domain that computed something on a year's schedule. ``impact`` counts what a change would

@@ -73,6 +73,4 @@ class CaseDeadlines:
         due = deadline.astimezone(TZ).date()
         if due < anchor or due.year < change.year:
             return None
-        left = change.before.working_days_between(anchor, due)
-        new = dt.datetime.combine(change.after.add_working_days(anchor, left), END_OF_DAY, TZ)
-        return deadline, new
+        return deadline, dt.datetime.combine(change.recount(anchor, due), END_OF_DAY, TZ)

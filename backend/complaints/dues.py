@@ -59,5 +59,4 @@ class ComplaintDues:
         day = due.astimezone(TZ).date()
         if day < today or day.year < change.year:
             return None
-        left = change.before.working_days_between(today, day)
-        return due, dt.datetime.combine(change.after.add_working_days(today, left), END_OF_DAY, TZ)
+        return due, dt.datetime.combine(change.recount(today, day), END_OF_DAY, TZ)
