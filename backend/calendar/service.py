@@ -129,7 +129,7 @@ class CalendarService:
                # What the year was before, so its effects compare against it whenever they run.
                "previous": None if current is None else {k: current[k] for k in ("holidays", "workdays")}}
         if not await self.store.save_year(year, doc, previous_version=None if current is None else current["version"]):
-            raise errors.Conflict("该年度放假安排刚被他人修改，请刷新后重试", code="calendar_changed")
+            raise errors.CalendarChanged()
         await self.audit.record(actor=staff_actor(staff), action="calendar.year.enter", target_type="calendar_year",
                                 target_id=str(year), ip=ip,
                                 details={"year": year, "holidays": len(holidays), "workdays": len(workdays),

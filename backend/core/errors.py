@@ -213,6 +213,11 @@ class AlreadyRated(Conflict):
     message = "该办件已评价"
 
 
+class CalendarChanged(Conflict):
+    code = "calendar_changed"
+    message = "该年度放假安排刚被他人修改，请刷新后重试"
+
+
 # --- Appointments and the hall queue ---------------------------------------------------------
 
 class HallScope(Forbidden):

@@ -11,6 +11,7 @@ export const ERROR_MESSAGES = {
   "bill_not_ready": "支付渠道尚未生成该日账单，请稍后再试",
   "booking_blocked": "因多次爽约，网上预约已暂停，可到大厅现场取号办理",
   "bundle_payment_exists": "该一件事已开具缴款单，不能重复开具",
+  "calendar_changed": "该年度放假安排刚被他人修改，请刷新后重试",
   "cancel_too_late": "距预约开始时间太近，已不能取消",
   "checkin_too_early": "签到时间未到",
   "checkin_too_late": "已超过签到时间，请重新预约或现场取号",
