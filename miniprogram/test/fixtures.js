@@ -90,7 +90,7 @@ const BUNDLE = {
 
 const COMPLAINT = {
   id: 'q1', serial: 'GD20240506000007', category: 'complaint', category_name: '投诉', content: '市民中心停车场出口道闸坏了',
-  location: '人民路 1 号', attachments: [], contact_ok: true, status: 'replied', status_name: '已答复', due: null,
+  location: '人民路 1 号', attachments: [], contact_ok: true, status: 'replied', status_name: '已答复', due: null, due_provisional: false,
   light: null, stage: null, department_id: 'dep1', department_name: '公安局', can_feedback: true, reopened: false,
   reply: { text: '道闸已修复，感谢监督。', at: '2024-05-07T10:00:00+08:00', by: '公安局' }, feedback: null,
   merged_into: null, close_at: '2024-05-14T10:00:00+08:00', created_at: '2024-05-06T09:00:00+08:00',
