@@ -78,13 +78,15 @@ const LIFE_EVENT = {
   shared_materials: [{ key: 'hukou_page', name: '户口簿个人页', from_service: '户口迁移' }],
 };
 
+const BUNDLE_CASES = [
+  { id: 'c1', serial: 'ZJB20240506000123', service_id: 'svc1', service_name: '户口迁移', department_name: '公安局', status: 'accepted' },
+  { id: 'c2', serial: 'ZJB20240506000124', service_id: 'svc2', service_name: '社保卡信息变更', department_name: '人社局', status: 'submitted' },
+];
 const BUNDLE = {
   id: 'b1', serial: 'YJS20240506000001', life_event_id: 'move', name: '我要迁户口', status: 'in_progress', done: false,
   created_at: '2024-05-06T09:00:00+08:00', done_at: null,
-  cases: [
-    { id: 'c1', serial: 'ZJB20240506000123', service_id: 'svc1', service_name: '户口迁移', department_name: '公安局', status: 'accepted' },
-    { id: 'c2', serial: 'ZJB20240506000124', service_id: 'svc2', service_name: '社保卡信息变更', department_name: '人社局', status: 'submitted' },
-  ],
+  applications: BUNDLE_CASES,
+  cases: BUNDLE_CASES, // the same list under its earlier name; the pages read `applications`
   payment: { id: 'pay1', status: 'unpaid', amount_fen: 1000, receipt_id: null },
 };
 
