@@ -243,3 +243,13 @@ def test_every_path_the_clients_call_exists(doc: dict[str, Any]) -> None:
                 problems.append(f"{where}: {method.upper()} {path} ({template}) is not in /openapi.json")
     assert seen >= 100, f"only {seen} API paths found in the clients: the reader is broken"
     assert not problems, "\n".join(problems)
+
+
+def test_the_day_strip_reaches_as_far_as_the_backend_releases() -> None:
+    """The mini-program's strip reaches the backend's default release (until the slots answer names the
+    last released day of the chosen hall: tests/journeys/test_booking.py)."""
+    from backend.config import AppointmentsConfig
+    src = (MINIPROGRAM / "utils" / "booking-window.js").read_text(encoding="utf-8")
+    m = re.search(r"const RELEASE_DAYS = (\d+);", src)
+    assert m, "miniprogram/utils/booking-window.js names no RELEASE_DAYS"
+    assert int(m.group(1)) == AppointmentsConfig().release_days

@@ -139,7 +139,8 @@ function install(server) {
   server.on('GET', '/services', { items: [SERVICE], next_cursor: null });
   server.on('GET', '/services/svc1', SERVICE);
   server.on('GET', '/halls', { items: [HALL], next_cursor: null });
-  server.on('GET', '/services/svc1/slots', { items: [slot('sl1', '09', 3), slot('sl2', '10', 0)], next_cursor: null });
+  server.on('GET', '/services/svc1/slots', { items: [slot('sl1', '09', 3), slot('sl2', '10', 0)], next_cursor: null,
+    last_release_date: null });
   server.on('GET', '/appointments', { items: [APPOINTMENT], next_cursor: null });
   server.on('GET', '/appointments/ap1', APPOINTMENT);
   server.on('GET', '/me/waitlist', { items: [], next_cursor: null });
