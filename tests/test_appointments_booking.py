@@ -6,6 +6,7 @@ import datetime as dt
 
 from bson import ObjectId
 
+from backend.core.clock import TZ
 from tests.support import Api, AppServer, assert_error, new_resident, staff_login
 from tests.support_appointments import (
     advance_to,
@@ -220,3 +221,33 @@ def test_schema_level_guards(api: Api, server: AppServer) -> None:
     assert_error(api.get(f"/api/v1/services/{ObjectId()}/slots", params={"date": "2026-01-01"}), 404, "not_found")
     svc = api.get("/api/v1/services").json()["items"][0]["id"]
     assert_error(api.get(f"/api/v1/services/{svc}/slots", params={"date": "tomorrow"}), 400, "invalid_input")
+
+
+def test_the_slots_answer_names_the_last_released_day(api: Api, server: AppServer, clock) -> None:
+    """``last_release_date``: ``release_days`` ahead from ``release_time`` (08:00) on, a day less before;
+    the furthest over the hall's schedules, or null for a service no schedule offers."""
+    b = make_bookable(api, services=1)
+    far = make_bookable(api, services=1, release_days=14)
+    tomorrow = day_ahead(server, 1)
+
+    def last(bk, hall: bool = True) -> str | None:
+        params = {"date": tomorrow.isoformat(), **({"hall_id": bk.hall_id} if hall else {})}
+        r = api.get(f"/api/v1/services/{bk.service_id}/slots", params=params)
+        assert r.status_code == 200, r.text
+        return r.json()["last_release_date"]
+
+    advance_to(server, dt.datetime.combine(tomorrow, dt.time(7, 59), tzinfo=TZ))
+    assert last(b) == (tomorrow + dt.timedelta(days=6)).isoformat()
+    assert last(far) == (tomorrow + dt.timedelta(days=13)).isoformat()
+    advance_to(server, dt.datetime.combine(tomorrow, dt.time(8, 0), tzinfo=TZ))
+    assert last(b) == (tomorrow + dt.timedelta(days=7)).isoformat()
+    assert last(far, hall=False) == (tomorrow + dt.timedelta(days=14)).isoformat()
+    mgr = staff_login(api, role="hall_manager")["access_token"]
+    dept = api.get("/api/v1/departments").json()["items"][0]["id"]
+    lone = api.post("/api/v1/staff/services", {
+        "code": "T-LONE01", "name": "无排班事项", "department_id": dept, "hall_ids": [b.hall_id], "guide": {
+            "materials": [], "fee_fen": 0, "statutory_days": 5, "promised_days": 1, "online": False,
+            "bookable": True, "visit_required": True, "max_visits": 1, "location": "一楼"}}, token=mgr)
+    assert lone.status_code == 201, lone.text
+    r = api.get(f"/api/v1/services/{lone.json()['id']}/slots", params={"date": tomorrow.isoformat()})
+    assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None, "last_release_date": None}

@@ -94,6 +94,9 @@ def test_one_submission_creates_every_case_and_feeds_each_its_fields(api: Api, s
     assert [x["id"] for x in listed] == [b["id"]]
     one = api.get(f"/api/v1/bundles/{b['id']}", token=r.access_token).json()
     assert [c["status"] for c in one["cases"]] == ["submitted"] * 4 and one["done"] is False
+    # One name for the bundle's cases, in the answer that made them and when it is read.
+    assert [c["id"] for c in one["applications"]] == [c["id"] for c in b["applications"]]
+    assert one["cases"] == one["applications"] and listed[0]["applications"] == one["applications"]
     assert [m["payload"]["serial"] for m in outbox_of(server, r.id) if m["kind"] == "bundle.submitted"] == [b["serial"]]
     other = new_resident(api, verified=True)
     assert_error(api.get(f"/api/v1/bundles/{b['id']}", token=other.access_token), 404, "not_found")

@@ -20,9 +20,12 @@ def _items(items: list) -> dict:
 class SlotsHandler(ApiHandler):
     @operation("某事项某日的可预约时段（容量与余量）", tags=TAGS, query=s.SLOTS_QUERY, responses={200: s.SLOTS},
                errors=(400, 404),
-               description="只列出已放号的时段；bookable=false 表示已约满、已过或距开始不足最短提前量。")
+               description="只列出已放号的时段；bookable=false 表示已约满、已过或距开始不足最短提前量。"
+                           "last_release_date 为该事项（所选大厅）已放号的最后一天，选日期时可选到这一天。")
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(_items(await self.schedules.slots(id, self.query["date"], self.query.get("hall_id"))))
+        hall_id = self.query.get("hall_id")
+        items = await self.schedules.slots(id, self.query["date"], hall_id)
+        self.reply({**_items(items), "last_release_date": await self.schedules.last_release_date(id, hall_id)})
 
 
 class AppointmentsHandler(ApiHandler):

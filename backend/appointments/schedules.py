@@ -259,6 +259,18 @@ class ScheduleService:
         docs = await self.store.released_slots(service_id, date, now, hall_id)
         return [public_slot(s, now, self.notice) for s in docs]
 
+    async def last_release_date(self, service_id: str, hall_id: str | None = None) -> str | None:
+        """The furthest day whose slots are released now for the service (in the hall, if given), so a
+        client's day strip reaches it: ``release_days`` ahead once today's ``release_time`` has passed,
+        a day less before. None when no schedule offers the service."""
+        local = self.clock.local_now()
+        last = None
+        for s in await self.store.active_schedules(service_id=service_id, hall_id=hall_id):
+            ahead = int(s["release_days"]) - (0 if local.strftime("%H:%M") >= s["release_time"] else 1)
+            day = local.date() + dt.timedelta(days=max(ahead, 0))
+            last = day if last is None or day > last else last
+        return last.isoformat() if last else None
+
     async def calendar(self, staff: Staff, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
         await self.halls.scope(staff, hall_id)
         a, b = dt.date.fromisoformat(from_), dt.date.fromisoformat(to)

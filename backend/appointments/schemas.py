@@ -38,7 +38,9 @@ SCHEDULES = out({"items": array(SCHEDULE), "exceptions": array(EXCEPTION), "next
 SLOT = out({"id": string(), "hall_id": string(), "service_id": string(), "date": string(), "start": DATETIME,
             "end": DATETIME, "capacity": integer(), "remaining": integer(minimum=0), "bookable": boolean()},
            ["id", "hall_id", "start", "end", "capacity", "remaining"])
-SLOTS = list_of(SLOT)
+LAST_RELEASE_DATE = nullable(string(format="date",
+                                     description="已放号的最后一天（YYYY-MM-DD），选日期可选到这一天；无排班为 null"))
+SLOTS = obj({**list_of(SLOT)["properties"], "last_release_date": LAST_RELEASE_DATE}, ["items", "next_cursor"])
 SLOTS_QUERY = obj({"date": DATE, "hall_id": string(maxLength=64)}, ["date"])
 CAL_SLOT = out({**SLOT["properties"], "service_name": string(), "booked": integer(), "held": integer(),
                 "status": string(), "release_at": DATETIME, "released": boolean(), "fill_rate": {"type": "number"}},

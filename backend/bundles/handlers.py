@@ -23,7 +23,7 @@ class LifeEventHandler(ApiHandler):
 
 class ApplyHandler(ApiHandler):
     @operation("一次申报“一件事”：一张表、一套材料，每个事项生成一个办件（全部生成或全部不生成）", tags=TAGS,
-               auth="resident", body=s.APPLY, responses={201: s.BUNDLE}, errors=(400, 401, 403, 404, 409, 429))
+               auth="resident", body=s.APPLY, responses={201: s.BUNDLE_CREATED}, errors=(400, 401, 403, 404, 409, 429))
     async def post(self, id: str) -> None:  # noqa: A002
         await self.limiter.per_resident("applications", self.principal.id)
         self.reply(await self.bundles.apply(self.principal, id, self.body), 201)

@@ -26,14 +26,22 @@ APPLY = obj({
 }, ["form"])
 CASE_BRIEF = obj({"id": string(), "serial": string(), "service_id": string(), "service_name": string(),
                   "department_name": string(), "status": string()}, ["id", "serial", "service_name", "status"])
+# A bundle's cases are its ``applications`` (as everywhere in the API, a case is an application):
+# each with its status when the bundle is read, each in full in the answer that creates them.
+# ``cases`` is the same list under its earlier name, kept for clients that still read it.
 BUNDLE = obj({
     "id": string(), "serial": string(), "life_event_id": string(), "name": string(),
-    "status": string(enum=list(OVERALL)), "status_name": string(), "done": boolean(), "cases": array(CASE_BRIEF),
+    "status": string(enum=list(OVERALL)), "status_name": string(), "done": boolean(),
+    "applications": array(CASE_BRIEF, description="本一件事的办件及各自状态"),
+    "cases": array(CASE_BRIEF, description="同 applications（旧名，保留兼容）", deprecated=True),
     "payment": nullable(obj({"id": string(), "status": string(), "amount_fen": integer(),
                              "receipt_id": nullable(string())}, ["id", "status", "amount_fen"])),
-    "applications": array(CASE), "created_at": DATETIME, "done_at": nullable(DATETIME),
-}, ["id", "serial", "name", "status", "cases", "created_at"])
+    "created_at": DATETIME, "done_at": nullable(DATETIME),
+}, ["id", "serial", "name", "status", "applications", "cases", "created_at"])
 BUNDLES = list_of(BUNDLE)
+# The answer that creates a bundle: every case it made, in full.
+BUNDLE_CREATED = {**BUNDLE, "properties": {**BUNDLE["properties"],
+                                           "applications": array(CASE, description="本次生成的办件（完整）")}}
 LIST_QUERY = obj({"cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=50)})
 STAFF_QUERY = obj({"serial": string(minLength=4, maxLength=40, description="一件事编号")}, ["serial"])
 FIELD = obj({

@@ -294,13 +294,14 @@ class BundleService:
 
     def _view(self, b: dict[str, Any], statuses: list[str], payment: dict[str, Any] | None = None) -> dict[str, Any]:
         overall = overall_status(statuses)
+        cases = [{"id": c["application_id"], "serial": c["serial"], "service_id": c["service_id"],
+                  "service_name": c["service_name"], "department_name": c.get("department_name", ""),
+                  "status": st} for c, st in zip(b["cases"], statuses, strict=True)]
         return {
             "id": str(b["_id"]), "serial": b["serial"], "life_event_id": b["life_event_id"], "name": b["name"],
             "status": overall, "status_name": OVERALL[overall], "done": b["status"] == "done" or overall in (
                 "completed", "partly_completed", "closed"),
-            "cases": [{"id": c["application_id"], "serial": c["serial"], "service_id": c["service_id"],
-                       "service_name": c["service_name"], "department_name": c.get("department_name", ""),
-                       "status": st} for c, st in zip(b["cases"], statuses, strict=True)],
+            "applications": cases, "cases": cases,
             "payment": payment, "created_at": b["created_at"], "done_at": b.get("done_at"),
         }
 

@@ -60,8 +60,25 @@ def error_schemas() -> dict[str, Any]:
     return {"Error": error, "ErrorCode": code}
 
 
+def operation_id(method: str, template: str) -> str:
+    """A stable, unique operationId from the method and the route template, never from the handler's
+    class name (two handlers may share one): ``post /api/v1/me/licences/refresh`` →
+    ``post_me_licences_refresh``, ``/api/v1/appointments/{id}/cancel`` → ``post_appointments_by_id_cancel``.
+    Segments keep their own spelling (``-`` and ``.`` become ``_``); a parameter reads ``by_<name>``."""
+    path = template.removeprefix("/api/v1")
+    parts = [method]
+    for seg in path.strip("/").split("/"):
+        m = re.fullmatch(r"\{(\w+)\}", seg)
+        if m:
+            parts.append(f"by_{m.group(1)}")
+        elif seg:
+            parts.append(re.sub(r"[^A-Za-z0-9_]", "_", seg))
+    return "_".join(parts)
+
+
 def build_openapi(routes: Iterable[tuple], *, title: str, version: str, server_url: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
+    taken: dict[str, str] = {}
     for r in routes:
         template, handler = r[3], r[1]
         ops = operations_of(handler)
@@ -71,7 +88,12 @@ def build_openapi(routes: Iterable[tuple], *, title: str, version: str, server_u
                   for n in re.findall(r"\{(\w+)\}", template)]
         item: dict[str, Any] = {}
         for method, op in ops.items():
-            item[method] = _operation(op, params, f"{handler.__name__}.{method}")
+            op_id = operation_id(method, template)
+            if op_id in taken:  # the document would be invalid: say which two routes collide
+                raise ValueError(f"operationId {op_id} of {method.upper()} {template} is already "
+                                 f"{taken[op_id]}")
+            taken[op_id] = f"{method.upper()} {template}"
+            item[method] = _operation(op, params, op_id)
         paths[template] = item
     return {
         "openapi": "3.1.0",

@@ -59,9 +59,45 @@ describe('pages use the server\'s day', () => {
     const book = await renderPage('booking/book', { service_id: 'svc1' });
     const serverToday = beijingDay(Date.now() + AHEAD);
     expect(book.data.days[0].value).toBe(serverToday);
-    expect(book.data.days).toHaveLength(7);
+    // Today and the 7 days after it: slots are released 7 days ahead (the backend's default).
+    expect(book.data.days).toHaveLength(8);
+    expect(book.data.days[7].value).toBe(beijingDay(Date.now() + AHEAD + 7 * DAY_MS));
     expect(book.data.date).toBe(serverToday);
     expect(server.callsTo('GET', '/services/svc1/slots')[0].query.date).toBe(serverToday);
+  });
+
+  test('the day strip reaches the last day the server has released, and its slots can be asked for', async () => {
+    server.on('GET', '/time', fx.serverTime(AHEAD));
+    const last = beijingDay(Date.now() + AHEAD + 7 * DAY_MS);
+    server.on('GET', '/services/svc1/slots', { items: [], next_cursor: null, last_release_date: last });
+    const book = await renderPage('booking/book', { service_id: 'svc1' });
+    await flush();
+    const strip = book.data.days.map((d) => d.value);
+    expect(strip[0]).toBe(beijingDay(Date.now() + AHEAD));
+    expect(strip[strip.length - 1]).toBe(last);
+    book.instance.pickDate({ currentTarget: { dataset: { value: last } } });
+    await flush();
+    const calls = server.callsTo('GET', '/services/svc1/slots');
+    expect(calls[calls.length - 1].query).toMatchObject({ date: last, hall_id: 'hall1' });
+  });
+
+  test('a hall that releases further ahead lengthens the strip; one that releases less shortens it', async () => {
+    server.on('GET', '/time', fx.serverTime(AHEAD));
+    server.on('GET', '/services/svc1/slots', { items: [], next_cursor: null,
+      last_release_date: beijingDay(Date.now() + AHEAD + 14 * DAY_MS) });
+    const book = await renderPage('booking/book', { service_id: 'svc1' });
+    await flush();
+    expect(book.data.days).toHaveLength(15);
+    const far = book.data.days[14].value;
+    book.instance.pickDate({ currentTarget: { dataset: { value: far } } });
+    await flush();
+    // Another hall releases only 3 days ahead: the strip ends there, and a day past it is not kept.
+    server.on('GET', '/services/svc1/slots', { items: [], next_cursor: null,
+      last_release_date: beijingDay(Date.now() + AHEAD + 3 * DAY_MS) });
+    book.instance.pickHall({ currentTarget: { dataset: { id: 'hall1' } } });
+    await flush();
+    expect(book.data.days).toHaveLength(4);
+    expect(book.data.date).toBe(beijingDay(Date.now() + AHEAD));
   });
 
   test('an appointment on the server\'s today shows the queue, though the phone is days behind', async () => {

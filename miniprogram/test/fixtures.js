@@ -1,7 +1,7 @@
 // Canned backend answers shaped like the contract / plan, installed on the fake server.
 const SERVICE = {
   id: 'svc1', code: 'hukou', name: '户口迁移', department_id: 'dep1', department_name: '公安局',
-  hall_ids: ['hall1'], life_events: ['move'], frequent: true, status: 'active',
+  hall_ids: ['hall1'], frequent: true, status: 'active',
   guide: {
     materials: [
       { key: 'id_card', name: '居民身份证', required: true, tolerable: false },
@@ -44,7 +44,7 @@ const PAYMENT = {
 };
 
 const RECEIPT = {
-  id: 'r1', payment_id: 'pay1', code: '33010124', number: '0000012345', check_code: 'a1b2c3', amount_fen: 1050,
+  id: 'r1', kind: 'blue', status: 'issued', refunded_fen: 0, payment_id: 'pay1', code: '33010124', number: '0000012345', check_code: 'a1b2c3', amount_fen: 1050,
   payer_masked: '张*', issued_at: '2024-05-06T09:05:00+08:00', items: [{ name: '工本费', amount_fen: 1000 }],
 };
 
@@ -78,13 +78,15 @@ const LIFE_EVENT = {
   shared_materials: [{ key: 'hukou_page', name: '户口簿个人页', from_service: '户口迁移' }],
 };
 
+const BUNDLE_CASES = [
+  { id: 'c1', serial: 'ZJB20240506000123', service_id: 'svc1', service_name: '户口迁移', department_name: '公安局', status: 'accepted' },
+  { id: 'c2', serial: 'ZJB20240506000124', service_id: 'svc2', service_name: '社保卡信息变更', department_name: '人社局', status: 'submitted' },
+];
 const BUNDLE = {
   id: 'b1', serial: 'YJS20240506000001', life_event_id: 'move', name: '我要迁户口', status: 'in_progress', done: false,
   created_at: '2024-05-06T09:00:00+08:00', done_at: null,
-  cases: [
-    { id: 'c1', serial: 'ZJB20240506000123', service_id: 'svc1', service_name: '户口迁移', department_name: '公安局', status: 'accepted' },
-    { id: 'c2', serial: 'ZJB20240506000124', service_id: 'svc2', service_name: '社保卡信息变更', department_name: '人社局', status: 'submitted' },
-  ],
+  applications: BUNDLE_CASES,
+  cases: BUNDLE_CASES, // the same list under its earlier name; the pages read `applications`
   payment: { id: 'pay1', status: 'unpaid', amount_fen: 1000, receipt_id: null },
 };
 
@@ -137,7 +139,8 @@ function install(server) {
   server.on('GET', '/services', { items: [SERVICE], next_cursor: null });
   server.on('GET', '/services/svc1', SERVICE);
   server.on('GET', '/halls', { items: [HALL], next_cursor: null });
-  server.on('GET', '/services/svc1/slots', { items: [slot('sl1', '09', 3), slot('sl2', '10', 0)] });
+  server.on('GET', '/services/svc1/slots', { items: [slot('sl1', '09', 3), slot('sl2', '10', 0)], next_cursor: null,
+    last_release_date: null });
   server.on('GET', '/appointments', { items: [APPOINTMENT], next_cursor: null });
   server.on('GET', '/appointments/ap1', APPOINTMENT);
   server.on('GET', '/me/waitlist', { items: [], next_cursor: null });
@@ -150,8 +153,9 @@ function install(server) {
   server.on('GET', '/receipts/r1', RECEIPT);
   server.on('GET', '/me/licences', { items: [LICENCE], next_cursor: null });
   server.on('GET', '/me/inbox', { items: [
-    { id: 'm1', title: '办件已受理', body: '您的户口迁移已受理', read: false, created_at: '2024-05-06T10:00:00+08:00', link: '/pages/case/detail/index?id=c1' },
-  ], next_cursor: null });
+    { id: 'm1', kind: 'case.status_changed', title: '办件已受理', text: '您的户口迁移已受理', body: '您的户口迁移已受理', read: false,
+      created_at: '2024-05-06T10:00:00+08:00', ref: { application_id: 'c1' } },
+  ], next_cursor: null, unread: 1 });
   server.on('GET', '/me/subscriptions', { templates: TEMPLATES, quota: {} });
 }
 

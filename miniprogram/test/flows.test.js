@@ -406,6 +406,20 @@ describe('inbox and subscriptions', () => {
     expect(lastNav(wx.navigateTo)).toMatchObject({ path: 'case/detail', query: { id: 'c1' } });
   });
 
+  test('a message links to what it refers to, the most specific first', async () => {
+    server.on('GET', '/me/inbox', { items: [
+      { id: 'm2', kind: 'payment.created', title: '待缴费', text: '请缴纳户口迁移的费用', body: '请缴纳户口迁移的费用', read: true,
+        created_at: '2024-05-06T10:00:00+08:00', ref: { application_id: 'c1', payment_id: 'pay1' } },
+      { id: 'm3', kind: 'case.rectification_reply', title: '评价整改答复', text: '已增开窗口', body: '已增开窗口', read: true,
+        created_at: '2024-05-06T11:00:00+08:00', ref: {} },
+    ], next_cursor: null, unread: 0 });
+    const inbox = await renderPage('me/inbox');
+    expect(inbox.data.items.map((m) => m.link)).toEqual(['/pages/pay/order/index?id=pay1', '']);
+    await tapText(inbox, '待缴费');
+    await tapText(inbox, '查看详情');
+    expect(lastNav(wx.navigateTo)).toMatchObject({ path: 'pay/order', query: { id: 'pay1' } });
+  });
+
   test('consent is asked only on a tap, for the backend template ids, and accepted keys are recorded', async () => {
     server.on('POST', '/me/subscriptions', {});
     wx.requestSubscribeMessage = jest.fn((o) => o.success({ errMsg: 'ok', 'tpl-a': 'accept', 'tpl-b': 'reject', 'tpl-c': 'accept' }));

@@ -135,8 +135,15 @@ async function renderQueue(main) {
     await load();
   }
 
+  // Each action names its endpoint in full, so the API paths this page calls can be read from it.
+  const TICKET_ACTIONS = {
+    recall: (t) => `/staff/tickets/${t.id}/recall`,
+    served: (t) => `/staff/tickets/${t.id}/served`,
+    absent: (t) => `/staff/tickets/${t.id}/absent`,
+  };
+
   async function ticketAction(t, action, label, btn) {
-    const r = await act(msg, () => api.post(`/staff/tickets/${t.id}/${action}`, {}), btn);
+    const r = await act(msg, () => api.post(TICKET_ACTIONS[action](t), {}), btn);
     if (r) notice(msg, `${r.ticket_number}：${label}`);
     await load();
   }

@@ -2,13 +2,14 @@ const catalogue = require('../../../services/catalogue');
 const appointments = require('../../../services/appointments');
 const auth = require('../../../services/auth');
 const clock = require('../../../utils/clock');
+const bookingWindow = require('../../../utils/booking-window');
 const { time } = require('../../../utils/format');
 const { messageOf } = require('../../../utils/errors');
 const { withBase } = require('../../../utils/page');
 
 Page(withBase({
   data: {
-    serviceId: '', service: null, halls: [], hallId: '', days: [], date: '',
+    serviceId: '', service: null, halls: [], hallId: '', days: [], date: '', lastReleaseDate: '',
     slots: [], slotsLoading: false, slotsError: '', selected: null, busy: false, waitlisted: '',
   },
   onLoad(options = {}) {
@@ -25,7 +26,8 @@ Page(withBase({
     const [service, hallList] = res;
     const ids = service.hall_ids || [];
     const halls = (hallList.items || []).filter((h) => !ids.length || ids.indexOf(h.id) >= 0);
-    const days = clock.days(7);
+    // Today to the last released day (the backend's default until the slots answer names it).
+    const days = clock.days(bookingWindow.stripLength(clock.today(), this.data.lastReleaseDate));
     const date = days.some((d) => d.value === this.data.date) ? this.data.date : days[0].value;
     this.setData({ service, halls, hallId: halls.length ? halls[0].id : '', days, date });
     this.loadSlots();
@@ -42,9 +44,18 @@ Page(withBase({
         remainText: s.remaining > 0 ? `余 ${s.remaining}` : '已约满',
       }));
       this.setData({ slots, slotsLoading: false });
+      this.fitDays(res.last_release_date);
     } catch (e) {
       this.setData({ slots: [], slotsLoading: false, slotsError: messageOf(e) });
     }
+  },
+  // The strip ends on the last day the server has released for this service and hall.
+  fitDays(lastReleaseDate) {
+    if (!lastReleaseDate || lastReleaseDate === this.data.lastReleaseDate) return;
+    const days = clock.days(bookingWindow.stripLength(clock.today(), lastReleaseDate));
+    const keep = days.some((d) => d.value === this.data.date);
+    this.setData({ days, lastReleaseDate, date: keep ? this.data.date : days[0].value });
+    if (!keep) this.loadSlots();
   },
   pickHall(e) {
     this.setData({ hallId: e.currentTarget.dataset.id });

@@ -16,7 +16,7 @@ Page(withBase({
     }
     const res = await this.runLoad(() => bundles.list());
     if (res) {
-      this.setData({ items: (res.items || []).map((b) => ({ ...b, at: dateTime(b.created_at), count: b.cases.length })) });
+      this.setData({ items: (res.items || []).map((b) => ({ ...b, at: dateTime(b.created_at), count: b.applications.length })) });
     }
   },
   open(e) {

@@ -2,6 +2,19 @@ const notify = require('../../../services/notify');
 const { dateTime } = require('../../../utils/format');
 const { withBase } = require('../../../utils/page');
 
+// The page a message is about, from what it refers to (the API's `ref`), most specific first.
+const REF_PAGES = [
+  ['receipt_id', '/pages/receipt/detail/index'],
+  ['payment_id', '/pages/pay/order/index'],
+  ['appointment_id', '/pages/booking/detail/index'],
+  ['application_id', '/pages/case/detail/index'],
+];
+
+function linkOf(ref) {
+  const hit = REF_PAGES.find(([key]) => ref && ref[key]);
+  return hit ? `${hit[1]}?id=${encodeURIComponent(ref[hit[0]])}` : '';
+}
+
 Page(withBase({
   data: { items: [], openId: '' },
   onShow() {
@@ -15,7 +28,9 @@ Page(withBase({
     wx.stopPullDownRefresh();
     if (!res) return;
     this.setData({
-      items: (res.items || []).map((m) => ({ ...m, at: dateTime(m.created_at), unread: !m.read && !m.read_at })),
+      items: (res.items || []).map((m) => ({
+        ...m, at: dateTime(m.created_at), unread: !m.read && !m.read_at, link: linkOf(m.ref),
+      })),
     });
   },
   async open(e) {
