@@ -392,7 +392,7 @@ def _payment_refunded(p: Payload) -> Words:
     return Words(title="重复支付已自动退款" if auto else "退款通知", text=_refund_text(p),
                  sms=SMS_SIGN + _refund_sms(p),
                  wechat={"thing1": p["service_name"], "amount2": p.amount("refund_fen"),
-                         "phrase3": "已自动退款" if auto else "已退款", "character_string4": p["serial"],
+                         "phrase3": "已退款", "character_string4": p["serial"],
                          "time5": wechat_time(p.at)})
 
 

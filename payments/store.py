@@ -216,8 +216,8 @@ class PaymentStore:
     async def take_fees(self, docs: list[dict[str, Any]], *, session: Any) -> None:
         """Take the open-fee keys of a new order (inside its transaction); DuplicateKeyError when
         another order holds one of them."""
-        if docs:
-            await self._fees.insert_many(docs, ordered=True, session=session)
+        for doc in docs:  # one by one: a taken key is a DuplicateKeyError, not a bulk error
+            await self._fees.insert_one(doc, session=session)
 
     async def release_fees(self, payment_id: ObjectId, *, session: Any) -> None:
         """An order closed or fully refunded: its fees may be charged again."""
