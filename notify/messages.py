@@ -14,8 +14,10 @@ Each emitting domain puts these in its payloads (besides ids):
   ``offer_until`` instead of ``code``); a booking block adds ``blocked_until`` and ``reason``; a
   cancellation by the centre adds ``reason`` and ``appointment_id`` (a waitlist entry's:
   ``reason`` and ``service_id``, no ``code``).
-- payments: ``service_name``, ``serial``, ``amount_fen``; a refund ``refund_fen``; a receipt
-  ``number``; a closed order may give ``reason``.
+- payments: ``service_name``, ``serial``, ``amount_fen``; a refund ``refund_fen`` and, with its
+  red-letter receipt, ``red_number`` and ``original_number``, or for an automatic refund of a double
+  or late payment ``auto`` (duplicate, closed) and ``channel``; a receipt ``number``; a closed
+  order may give ``reason``.
 - complaints: ``serial``, ``category`` (its Chinese name); received/assigned/reopened add ``due``,
   assigned ``department_name``, reopened ``returned_to``; a reply ``replied_by``, ``reply`` and
   ``close_after_days`` (a merged duplicate's also ``master_serial``); merged ``master_serial``;
@@ -359,12 +361,41 @@ _payment_paid = _payment(
     lambda p: f"您已成功缴纳“{p['service_name']}”（办件编号 {p['serial']}）费用{p.yuan('amount_fen')}。"
               f"电子票据开具后会另行通知。",
     lambda p: f"您已成功缴纳“{p['service_name']}”费用{p.yuan('amount_fen')}。")
-_payment_refunded = _payment(
-    "退款通知", "已退款",
-    lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）的费用已退款{p.yuan('refund_fen')}，"
-              f"款项将原路退回，到账时间以支付渠道为准。",
-    lambda p: f"“{p['service_name']}”的费用已退款{p.yuan('refund_fen')}，将原路退回。",
-    amount_field="refund_fen")
+AUTO_REFUND_CAUSES = {"duplicate": "该缴款单已通过其他方式缴清，这笔重复支付",
+                      "closed": "该缴款单已关闭，这笔支付"}
+CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝"}
+
+
+def _refund_text(p: Payload) -> str:
+    where = f"“{p['service_name']}”（办件编号 {p['serial']}）"
+    cause = AUTO_REFUND_CAUSES.get(p.opt("auto") or "")
+    if cause:
+        via = CHANNEL_NAMES.get(p.opt("channel") or "", "")
+        return (f"您为{where}支付的{p.yuan('refund_fen')}未能入账：{cause}已自动原路退回"
+                f"{'到您的' + via if via else ''}，到账时间以支付渠道为准。您无需再做任何操作。")
+    red = p.opt("red_number")
+    receipt = (f"已开具红字票据（票据号码 {red}），冲销原电子票据 {p['original_number']} 的相应金额，"
+               f"可在小程序“票据”中查看。") if red else ""
+    return f"{where}的费用已退款{p.yuan('refund_fen')}，款项将原路退回，到账时间以支付渠道为准。{receipt}"
+
+
+def _refund_sms(p: Payload) -> str:
+    if p.opt("auto") in AUTO_REFUND_CAUSES:
+        return f"您为“{p['service_name']}”重复或逾期支付的{p.yuan('refund_fen')}已自动原路退回。"
+    red = p.opt("red_number")
+    return f"“{p['service_name']}”的费用已退款{p.yuan('refund_fen')}，将原路退回" + \
+        (f"，红字票据号码{red}。" if red else "。")
+
+
+def _payment_refunded(p: Payload) -> Words:
+    auto = p.opt("auto") in AUTO_REFUND_CAUSES
+    return Words(title="重复支付已自动退款" if auto else "退款通知", text=_refund_text(p),
+                 sms=SMS_SIGN + _refund_sms(p),
+                 wechat={"thing1": p["service_name"], "amount2": p.amount("refund_fen"),
+                         "phrase3": "已退款", "character_string4": p["serial"],
+                         "time5": wechat_time(p.at)})
+
+
 _payment_closed = _payment(
     "缴款单已关闭", "已关闭",
     lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）金额{p.yuan('amount_fen')}的缴款单已关闭"

@@ -14,6 +14,7 @@ from backend.core.signing import SigningKeyRing
 from backend.core.store import JobDayStore
 from payments import handlers
 from payments.clearing import PayeeUnits
+from payments.fees import FeeResolver
 from payments.handling import payment_handling
 from payments.receipting import ReceiptService
 from payments.receipts import ReceiptSigner
@@ -34,10 +35,11 @@ def build(config: Config, deps: Deps) -> Domain:
                               signer=signer, limiter=deps.need("limiter"),
                               verify_per_ip_per_minute=config.ratelimit.verify_per_ip_per_minute,
                               config=config.payments, receipts_config=config.receipts, public_url=config.public_url)
-    payees = PayeeUnits(store, deps.need("catalogue"), config.payments.payee_name)
+    payees = PayeeUnits(store, deps.need("catalogue"))
     payments = PaymentService(store=store, clock=deps.clock, audit=deps.need("audit"), outbox=deps.need("outbox"),
                               channels=channels, receipts=receipts, cases=deps.need("case_directory"),
-                              users=deps.need("user_directory"), payees=payees, config=config.payments)
+                              users=deps.need("user_directory"), payees=payees,
+                              fees=FeeResolver(deps.need("catalogue"), payees), config=config.payments)
     reconciliation = ReconciliationService(store=store, clock=deps.clock, audit=deps.need("audit"), channels=channels,
                                            config=config.payments, job_days=JobDayStore(deps.db),
                                            catch_up_max_days=config.workers.catch_up_max_days)

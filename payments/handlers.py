@@ -25,8 +25,15 @@ class _Payments(ApiHandler):
 
 
 class MyPayments(_Payments):
-    @operation("我的缴款单", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.PAYMENTS}, errors=(401,))
+    @operation("我的缴款单", tags=TAGS, auth="resident", query=s.MY_LIST_QUERY, responses={200: s.PAYMENTS},
+               errors=(400, 401),
+               description="给出 application_id 时只列该办件的缴款单，包括它所在一件事的缴款单"
+                           "（case_note 说明该办件如何缴费）。")
     async def get(self) -> None:
+        if self.query.get("application_id"):
+            self.reply({"items": await self.payments.list_for_case(self.principal, self.query["application_id"]),
+                        "next_cursor": None})
+            return
         items, cursor = await self.payments.list_for_resident(self.principal, self.query.get("cursor"),
                                                                self.query.get("limit", 20))
         self.reply({"items": items, "next_cursor": cursor})
@@ -127,8 +134,10 @@ class StaffPayments(_Payments):
     @operation("为办件开具缴款单（缴款人为办件申请人）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
                body=s.CREATE, responses={201: s.PAYMENT}, errors=(400, 401, 403, 404, 409),
                description="办件由 application_id 或办件编号 serial 指定（二选一）。"
-                           "同一办件已有相同收费项目（名称与金额）的缴款单（待支付、已支付或退款中）时"
-                           "为 409 duplicate_order，details.payment_id 为已有的缴款单；不同的费用可以另行开具。")
+                           "每个收费项目按编码识别（办事指南的收费项目，或按名称查收款单位的项目表）并带上收款单位；"
+                           "同一办件的同一收费项目已有待支付、已支付或退款中的缴款单（无论按办件、按一件事还是在窗口开具）时"
+                           "为 409 duplicate_order，details 指明该缴款单（payment_id、out_trade_no、raised_via）；"
+                           "收费项目没有收款单位时为 409 payee_unit_missing。")
     async def post(self) -> None:
         self.reply(await self.payments.create_order(self.principal, self.body.get("application_id"), self.body["items"],
                                                     self.client_ip(), serial=self.body.get("serial")), 201)

@@ -227,6 +227,16 @@ class ReceiptService:
         content = rc.build_red_content(code=code, number=number, original=original, refund=r, payment=p,
                                        payer_masked=original["content"]["payer"], payee=self.config.payee_name,
                                        issued_at=r["red_receipt_issued_at"], key_id=self.signer.key_id)
+        # The refund's one message, naming this red-letter receipt (as for a receipt: the message
+        # first, its dedupe key keeps it single when a dead process's block is written again).
+        notice = r.get("notice") or {}
+        await self.outbox.emit("payment.refunded", user_id=p["payer_id"], dedupe_key=f"payment.refunded:{r['_id']}",
+                               payload=payment_event(p, refund_fen=int(r["amount_fen"]),
+                                                     refunded_fen=int(notice.get("refunded_fen", r["amount_fen"])),
+                                                     status=notice.get("status") or "paid",
+                                                     red_receipt_id=str(entry["receipt_id"]), red_code=code,
+                                                     red_number=number,
+                                                     original_number=original["number"]))
         await self.store.insert_receipt("red", {
             "_id": entry["receipt_id"], "refund_id": r["_id"], "payment_id": p["_id"],
             "original_receipt_id": original["_id"], "payer_id": p["payer_id"], "application_id": p["application_id"],

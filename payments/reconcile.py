@@ -2,8 +2,12 @@
 
 - ``missing``: in the bill, not (or not as paid/refunded) here — money we do not account for;
 - ``extra``: paid or refunded here on that day, absent from the bill;
-- ``mismatched``: on both sides with different amounts.
-Days are cut at 00:00 Beijing time, by payment (or refund) time, as the providers cut them.
+- ``mismatched``: on both sides with different amounts;
+- ``other_day``: in the bill of this day, recorded here on another day.
+A report balances only when it lists no line and every total agrees — the count of payments and
+refunds, the gross, the refunds and the net — on both sides; ``totals`` gives both sides' figures
+and ``differences`` names each total that differs. Days are cut at 00:00 Beijing time, by payment
+(or refund) time, as the providers cut them.
 
 The ``payments.reconcile`` job reconciles, per channel, every day whose bills are out (from
 ``payments.reconcile_after`` on the next day) through a ``DayLedger`` (``backend.core.daily``):
@@ -44,16 +48,20 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
     missing: list[dict[str, Any]] = []
     extra: list[dict[str, Any]] = []
     mismatched: list[dict[str, Any]] = []
+    other_day: list[dict[str, Any]] = []
     matched = 0
     seen_pay: set[str] = set()
     seen_ref: set[str] = set()
-    bill_total = 0
     for row in bill.rows:
         if row.kind == "payment":
-            bill_total += row.amount_fen
             seen_pay.add(row.out_trade_no)
-            local = local_pay.get(row.out_trade_no) or await store.attempt_by_otn(row.out_trade_no)
-            if local is None or local.get("status") not in ("paid", "late"):
+            local = local_pay.get(row.out_trade_no)
+            elsewhere = None if local is not None else await store.attempt_by_otn(row.out_trade_no)
+            if elsewhere is not None and elsewhere.get("status") in ("paid", "late"):
+                other_day.append({"kind": "payment", "out_trade_no": row.out_trade_no,
+                                  "bill_amount_fen": row.amount_fen, "local_amount_fen": elsewhere["amount_fen"],
+                                  "local_date": _day_of(elsewhere.get("provider_paid_at"))})
+            elif local is None or local.get("status") not in ("paid", "late"):
                 missing.append({"kind": "payment", "out_trade_no": row.out_trade_no,
                                 "transaction_id": row.transaction_id,
                                 "bill_amount_fen": row.amount_fen, "local_status": (local or {}).get("status")})
@@ -65,11 +73,15 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
             else:
                 matched += 1
         else:
-            bill_total -= row.amount_fen
             key = row.out_refund_no or ""
             seen_ref.add(key)
-            local = local_ref.get(key) or await store.refund_by_orn(key)
-            if local is None or local.get("status") != "success":
+            local = local_ref.get(key)
+            elsewhere = None if local is not None else await store.refund_by_orn(key)
+            if elsewhere is not None and elsewhere.get("status") == "success":
+                other_day.append({"kind": "refund", "out_trade_no": row.out_trade_no, "out_refund_no": key,
+                                  "bill_amount_fen": row.amount_fen, "local_amount_fen": elsewhere["amount_fen"],
+                                  "local_date": _day_of(elsewhere.get("succeeded_at"))})
+            elif local is None or local.get("status") != "success":
                 missing.append({"kind": "refund", "out_trade_no": row.out_trade_no, "out_refund_no": key,
                                 "bill_amount_fen": row.amount_fen, "local_status": (local or {}).get("status")})
             elif local["amount_fen"] != row.amount_fen:
@@ -84,11 +96,28 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
     for orn, r in local_ref.items():
         if orn not in seen_ref:
             extra.append({"kind": "refund", "out_refund_no": orn, "local_amount_fen": r["amount_fen"]})
-    local_total = sum(a["amount_fen"] for a in local_pay.values()) - sum(r["amount_fen"] for r in local_ref.values())
+    bill_totals = _totals([r.amount_fen for r in bill.rows if r.kind == "payment"],
+                          [r.amount_fen for r in bill.rows if r.kind != "payment"])
+    local_totals = _totals([a["amount_fen"] for a in local_pay.values()], [r["amount_fen"] for r in local_ref.values()])
+    differences = [{"total": k, "bill": bill_totals[k], "local": local_totals[k]}
+                   for k in bill_totals if bill_totals[k] != local_totals[k]]
+    balanced = not (missing or extra or mismatched or other_day or differences)
     return {"date": day.isoformat(), "channel": channel_name, "generated_at": now,
-            "bill_rows": len(bill.rows), "bill_net_fen": bill_total, "local_rows": len(local_pay) + len(local_ref),
-            "local_net_fen": local_total, "matched": matched, "missing": missing, "extra": extra,
-            "mismatched": mismatched, "balanced": not (missing or extra or mismatched)}
+            "bill_rows": len(bill.rows), "bill_net_fen": bill_totals["net_fen"],
+            "local_rows": len(local_pay) + len(local_ref), "local_net_fen": local_totals["net_fen"],
+            "totals": {"bill": bill_totals, "local": local_totals}, "differences": differences,
+            "matched": matched, "missing": missing, "extra": extra, "mismatched": mismatched, "other_day": other_day,
+            "balanced": balanced}
+
+
+def _totals(payments: list[int], refunds: list[int]) -> dict[str, int]:
+    """What both sides of a reconciliation must agree on."""
+    return {"payments": len(payments), "refunds": len(refunds), "gross_fen": sum(payments),
+            "refunds_fen": sum(refunds), "net_fen": sum(payments) - sum(refunds)}
+
+
+def _day_of(at: dt.datetime | None) -> str | None:
+    return at.astimezone(TZ).date().isoformat() if at else None
 
 
 def public_report(doc: dict[str, Any]) -> dict[str, Any]:
@@ -142,14 +171,18 @@ class ReconciliationService:
             log.warning("reconciliation does not balance", extra={"channel": channel_name, "date": day.isoformat(),
                                                                    "missing": len(report["missing"]),
                                                                    "extra": len(report["extra"]),
-                                                                   "mismatched": len(report["mismatched"])})
+                                                                   "mismatched": len(report["mismatched"]),
+                                                                   "other_day": len(report["other_day"]),
+                                                                   "differences": report["differences"]})
         return report
 
     async def _record(self, report: dict[str, Any], actor: dict[str, Any], ip: str | None) -> None:
         await self.audit.record(actor=actor, action="payment.reconcile", target_type="reconciliation",
                                 target_id=f"{report['channel']}:{report['date']}", ip=ip,
                                 details={"balanced": report["balanced"], "missing": len(report["missing"]),
-                                         "extra": len(report["extra"]), "mismatched": len(report["mismatched"])})
+                                         "extra": len(report["extra"]), "mismatched": len(report["mismatched"]),
+                                         "other_day": len(report["other_day"]),
+                                         "differences": [d["total"] for d in report["differences"]]})
 
     def last_due_day(self) -> dt.date:
         """The last day whose bills the providers have published by now."""
@@ -216,4 +249,4 @@ class ReconciliationService:
         return public_report(await self.store.report_by_id(report_id) or doc)
 
     async def clearing(self, day: dt.date) -> dict[str, Any]:
-        return await clearing_report(self.store, list(self.channels), day, self.config.payee_name)
+        return await clearing_report(self.store, list(self.channels), day)

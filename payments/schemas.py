@@ -2,7 +2,9 @@
 from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, money, nullable, obj, string
 from backend.signing.schemas import SIGNED, SIGNING_KEY
 
-ITEM = obj({"name": string(minLength=1, maxLength=40, description="收费项目名称"),
+ITEM = obj({"name": string(minLength=1, maxLength=40, description="收费项目名称（比较前规范化：NFKC、去零宽字符）"),
+            "item_code": string(pattern=r"^[0-9A-Za-z-]{1,32}$",
+                                description="收费项目编码（办事指南中的非税收入项目编码）；给出时须是该事项的收费项目"),
             "amount_fen": money(minimum=1, maximum=100_000_000)}, ["name", "amount_fen"])
 CREATE = obj({"application_id": ID,
               "serial": string(minLength=1, maxLength=32, description="办件编号（与 application_id 二选一）"),
@@ -21,6 +23,8 @@ ACK = obj({"note": string(minLength=1, maxLength=200, description="处理说明"
 DAY_QUERY = obj({"date": string(format="date", pattern=r"^\d{4}-\d{2}-\d{2}$")}, ["date"])
 LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"),
                   "limit": integer(minimum=1, maximum=100)})
+MY_LIST_QUERY = obj({**LIST_QUERY["properties"],
+                     "application_id": string(pattern=r"^[0-9a-f]{24}$", description="只列该办件的缴款单")})
 STAFF_LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description="上一页返回的 next_cursor"),
                         "limit": integer(minimum=1, maximum=100),
                         "status": string(enum=["unpaid", "paid", "refunding", "refunded", "closed"]),
@@ -31,11 +35,20 @@ VERIFY_QUERY = obj({"code": string(minLength=1, maxLength=20), "number": string(
 RECEIPT_QUERY = obj({"number": string(minLength=1, maxLength=20), "code": string(maxLength=20)}, ["number"])
 
 AMOUNT_ITEM = obj({"name": string(), "amount_fen": integer()}, ["name", "amount_fen"])
+ORDER_ITEM = obj({"name": string(), "amount_fen": integer(),
+                  "item_code": string(description="非税收入项目编码"), "payee_unit": string(description="收款单位"),
+                  "unit_code": string(description="执收单位编码"),
+                  "application_id": string(description="一件事缴款单：该项费用所属的办件"), "serial": string()},
+                 ["name", "amount_fen"])
 PAYMENT = obj({
     "id": string(), "status": string(enum=["unpaid", "paid", "closed", "refunding", "refunded"]),
-    "status_text": string(), "amount_fen": integer(), "items": array(AMOUNT_ITEM),
+    "status_text": string(), "amount_fen": integer(), "items": array(ORDER_ITEM),
     "out_trade_no": nullable(string()), "receipt_id": nullable(string()), "application_id": string(),
     "serial": string(), "service_name": string(), "refunded_fen": integer(), "refunding_fen": integer(),
+    "raised_via": string(enum=["case", "bundle"], description="case 办件缴款单；bundle 一件事缴款单"),
+    "raised_via_text": string(), "bundle_id": nullable(string()), "bundle_serial": nullable(string()),
+    "case_note": string(description="按办件查看一件事缴款单时：该办件如何缴费，如“已通过一件事缴费（一件事编号 …）”"),
+    "case_items": array(ORDER_ITEM), "case_amount_fen": integer(),
     "paid_channel": nullable(string()), "paid_at": nullable(DATETIME), "expires_at": nullable(DATETIME),
     "closed_at": nullable(DATETIME), "close_reason": nullable(string()), "created_at": DATETIME,
 }, ["id", "status", "amount_fen", "items", "out_trade_no", "receipt_id"], additional=True)
@@ -51,7 +64,8 @@ STAFF_PAYMENT = obj({**PAYMENT["properties"], "payer_id": string(), "payer": PAY
                      "refunds": array(REFUND_VIEW),
                      "payee_unit": nullable(obj({"id": string(), "name": string(), "unit_code": string()},
                                                 additional=True)),
-                     "item_codes": array(string(), description="各收费项目的非税收入项目编码")},
+                     "item_codes": array(string(), description="各收费项目的非税收入项目编码"),
+                     "fee_keys": array(string(), description="各收费项目占用的“办件+收费项目”键")},
                     ["id", "status", "amount_fen", "attempts", "refunds"])
 PAY_RESULT = obj({
     "channel": string(), "out_trade_no": string(), "expires_at": DATETIME,
@@ -97,7 +111,13 @@ REPORT = obj({"id": string(), "date": string(), "channel": string(),
               "generated_at": DATETIME, "bill_rows": integer(),
               "bill_net_fen": integer(), "local_rows": integer(), "local_net_fen": integer(), "matched": integer(),
               "missing": array({"type": "object"}), "extra": array({"type": "object"}),
-              "mismatched": array({"type": "object"}), "balanced": boolean(),
+              "mismatched": array({"type": "object"}),
+              "other_day": array({"type": "object"}, description="账单中有、本地记在另一天的收款或退款"),
+              "totals": obj({"bill": {"type": "object"}, "local": {"type": "object"}}, additional=True,
+                            description="双方的笔数（收款、退款）、收款额、退款额、净额"),
+              "differences": array(obj({"total": string(), "bill": integer(), "local": integer()},
+                                       ["total", "bill", "local"]), description="不一致的合计"),
+              "balanced": boolean(description="true：无差异明细，且笔数、收款额、退款额、净额全部一致"),
               "alert": boolean(description="不平且尚未处理：在财务控制台告警"),
               "acknowledged": obj({"by": string(), "at": DATETIME, "note": string()}, additional=True),
               "tries": integer(), "reason": nullable(string()), "last_try_at": DATETIME},
@@ -115,10 +135,14 @@ FEN3 = {"collected_fen": integer(description="收款"), "refunded_fen": integer(
 CLEARING = obj({
     "date": string(),
     "units": array(obj({"unit_id": string(), "name": string(), "unit_code": string(), **FEN3,
-                        "items": array(obj({"item_code": string(), "name": string(), "collected_fen": integer()},
-                                           ["item_code", "name", "collected_fen"]))},
-                       ["unit_id", "name", "collected_fen", "refunded_fen", "due_fen", "items"])),
-    "total": obj(FEN3, list(FEN3)),
+                        "items": array(obj({"item_code": string(), "name": string(), "unit_code": string(), **FEN3},
+                                           ["item_code", "name", "unit_code", "collected_fen"]))},
+                       ["unit_id", "name", "unit_code", "collected_fen", "refunded_fen", "due_fen", "items"])),
+    "total": obj({**FEN3, "unassigned_fen": integer(description="未能归属收款单位的金额（须核实）")}, list(FEN3)),
+    "unassigned": array(obj({"kind": string(), "channel": string(), "out_trade_no": string(),
+                             "out_refund_no": string(), "payment_id": string(), "item_name": string(),
+                             "amount_fen": integer(), "reason": string()}, ["kind", "amount_fen", "reason"]),
+                        description="未能归属收款单位的收款或退款（逐笔列出，须核实）"),
     "channels": array(obj({"channel": string(), "net_fen": integer(), "bill_net_fen": nullable(integer()),
                            "balanced": nullable(boolean())}, ["channel", "net_fen", "bill_net_fen", "balanced"])),
     "agrees_with_bills": nullable(boolean(description="各单位合计与渠道账单净额一致；null：尚有渠道未对账")),

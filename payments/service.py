@@ -17,8 +17,6 @@ attempt) is recorded and refunded automatically (a ``late_payment`` refund).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 from typing import Any, Mapping, Protocol
 
@@ -32,6 +30,7 @@ from backend.core.access import Resident, Staff, access_own, access_realname
 from backend.core.clock import Clock, wall_now
 from notify.outbox import Outbox
 from payments.clearing import PayeeUnits
+from payments.fees import FeeResolver
 from payments.providers import (
     AlreadyPaid,
     AttemptRequest,
@@ -70,19 +69,45 @@ class CaseDirectory(Protocol):
 
 # -- public shapes -------------------------------------------------------------------------------------
 
+RAISED_VIA_ZH = {"case": "办件缴款单", "bundle": "一件事缴款单"}
+
+
+def public_item(i: dict[str, Any]) -> dict[str, Any]:
+    unit = i.get("unit") or {}
+    return {"name": i["name"], "amount_fen": i["amount_fen"], "item_code": i.get("item_code") or "",
+            "payee_unit": unit.get("name") or "", "unit_code": unit.get("unit_code") or "",
+            **({"application_id": i["application_id"], "serial": i.get("serial") or ""}
+               if i.get("application_id") else {})}
+
+
 def public_payment(p: dict[str, Any]) -> dict[str, Any]:
+    bundle = p.get("bundle_id")
     return {
         "id": str(p["_id"]), "status": p["status"], "status_text": STATUS_ZH[p["status"]],
         "amount_fen": p["amount_fen"],
-        "items": [{"name": i["name"], "amount_fen": i["amount_fen"]} for i in p["items"]],
+        "items": [public_item(i) for i in p["items"]],
         "out_trade_no": p.get("paid_out_trade_no") or p.get("last_out_trade_no"),
         "receipt_id": str(p["receipt_id"]) if p.get("receipt_id") else None,
         "application_id": p["application_id"], "serial": p.get("serial") or "",
         "service_name": p.get("service_name") or "",
+        "raised_via": "bundle" if bundle else "case", "raised_via_text": RAISED_VIA_ZH["bundle" if bundle else "case"],
+        "bundle_id": bundle, "bundle_serial": p.get("serial") if bundle else None,
         "refunded_fen": p.get("refunded_fen", 0), "refunding_fen": p.get("refunding_fen", 0),
         "paid_channel": p.get("paid_channel"), "paid_at": p.get("paid_at"), "expires_at": p.get("expires_at"),
         "closed_at": p.get("closed_at"), "close_reason": p.get("close_reason"), "created_at": p["created_at"],
     }
+
+
+def for_case(view: dict[str, Any], application_id: str) -> dict[str, Any]:
+    """An order as one case's screen shows it: a bundle's order says the case was paid through it."""
+    if view["raised_via"] != "bundle" or view["application_id"] == application_id:
+        return view
+    own = [i for i in view["items"] if i.get("application_id") == application_id]
+    state = {"paid": "已通过一件事缴费", "unpaid": "已通过一件事开具缴款单，待支付",
+             "refunding": "已通过一件事缴费（退款中）", "refunded": "已通过一件事缴费，已退款",
+             "closed": "一件事缴款单已关闭"}[view["status"]]
+    return {**view, "case_items": own, "case_amount_fen": sum(i["amount_fen"] for i in own),
+            "case_note": f"{state}（一件事编号 {view['bundle_serial']}）"}
 
 
 def payer_view(payer_id: str, person: UserRef | None) -> dict[str, Any]:
@@ -99,18 +124,13 @@ def public_refund(r: dict[str, Any]) -> dict[str, Any]:
             "red_receipt_id": str(r["red_receipt_id"]) if r.get("red_receipt_id") else None}
 
 
-def order_key(application_id: str, items: list[tuple[str, int]]) -> str:
-    """The same case and the same items (names and amounts, in any order) give the same key."""
-    canonical = json.dumps(sorted(items), ensure_ascii=False, separators=(",", ":"))
-    return f"{application_id}:{hashlib.sha256(canonical.encode()).hexdigest()[:32]}"
-
-
 class PaymentService:
     def __init__(self, *, store: PaymentStore, clock: Clock, audit: AuditLog, outbox: Outbox,
                  channels: Mapping[str, PaymentChannel], receipts: ReceiptService, cases: CaseDirectory,
-                 payees: PayeeUnits, users: UserDirectory, config: PaymentsConfig):
+                 payees: PayeeUnits, users: UserDirectory, fees: FeeResolver, config: PaymentsConfig):
         self.store = store
         self.payees = payees
+        self.fees = fees
         self.clock = clock
         self.audit = audit
         self.outbox = outbox
@@ -134,7 +154,8 @@ class PaymentService:
 
     async def create_order(self, staff: Staff, application_id: str | None, items: list[dict[str, Any]], ip: str, *,
                            serial: str | None = None) -> dict:
-        """An order for the case named by its id or by its serial (办件编号)."""
+        """An order for the case named by its id or by its serial (办件编号); each item identified by
+        its fee item code and given its payee unit (``payments/fees.py``)."""
         if application_id:
             case = await self.cases.get(application_id)
         elif serial:
@@ -145,70 +166,87 @@ class PaymentService:
             raise errors.NotFound("未找到该办件，请核对办件编号")
         if case.status in ("withdrawn", "rejected"):
             raise errors.InvalidState("该办件已撤回或不予受理，不能开具缴款单")
-        names = [i["name"].strip() for i in items]
-        if any(not n for n in names):
-            raise errors.InvalidInput({"items": "项目名称不能为空"})
         total = sum(int(i["amount_fen"]) for i in items)
         if total <= 0 or total > 100_000_000:
             raise errors.InvalidInput({"items": "合计金额须在 0.01 元至 100 万元之间"})
-        open_key = order_key(case.id, [(n, int(i["amount_fen"])) for n, i in zip(names, items, strict=True)])
-        await self._refuse_duplicate(open_key)
-        unit = await self.payees.for_department(case.department_id)
-        now = self.clock.now()
+        resolved = await self.fees.for_case(case, items)
+        await self._refuse_taken([i["fee_key"] for i in resolved])
+        unit = resolved[0]["unit"]
         doc = {"_id": ObjectId(), "application_id": case.id, "serial": case.serial, "service_name": case.service_name,
                "department_id": case.department_id, "payer_id": case.applicant_id,
-               "items": [{"name": n, "amount_fen": int(i["amount_fen"]), "item_code": self.payees.item_code(unit, n)}
-                         for n, i in zip(names, items, strict=True)],
-               "payee_unit": {"id": unit["_id"], "name": unit["name"], "unit_code": unit.get("unit_code") or ""},
+               "items": [{k: v for k, v in i.items() if k != "by_default_code"} for i in resolved],
+               "payee_unit": unit if all(i["unit"]["id"] == unit["id"] for i in resolved) else None,
                "amount_fen": total, "status": "unpaid", "refunded_fen": 0, "refunding_fen": 0, "attempt_seq": 0,
-               "open_key": open_key, "expires_at": None, "created_by": staff.id, "created_at": now, "version": 1}
-
-        async def write(s: Any) -> None:
-            await self.store.insert_payment(doc, session=s)
-            await self.audit.record(actor=staff_actor(staff), action="payment.create", target_type="payment",
-                                    target_id=str(doc["_id"]), details={"application_id": case.id, "amount_fen": total},
-                                    ip=ip, session=s)
-            await self.outbox.emit("payment.created", user_id=case.applicant_id, session=s,
-                                   dedupe_key=f"payment.created:{doc['_id']}",
-                                   payload=self._event(doc))
-        try:
-            await self._txn(write)
-        except DuplicateKeyError:  # an identical order was created at the same moment
-            await self._refuse_duplicate(open_key)
-            raise
+               "expires_at": None, "created_by": staff.id, "created_at": self.clock.now(), "version": 1}
+        await self._insert_order(doc, staff, ip, raised_via="case",
+                                 details={"application_id": case.id, "amount_fen": total})
         return public_payment(doc)
 
-    async def _refuse_duplicate(self, open_key: str) -> None:
-        existing = await self.store.open_order(open_key)
-        if existing is not None:
-            raise errors.DuplicateOrder(details={"payment_id": str(existing["_id"]), "status": existing["status"]})
-
-    async def create_bundle_order(self, staff: Staff, *, order_id: ObjectId, bundle_id: str, serial: str, title: str,
-                                  payer_id: str, items: list[dict[str, Any]], ip: str) -> dict[str, Any]:
-        """One order for a life-event bundle (一件事): each of its cases' fees an item (name,
-        amount_fen, application_id, serial), paid once, one receipt listing every item.
-        Idempotent on ``order_id`` (the bundle records it before asking)."""
-        now = self.clock.now()
-        total = sum(int(i["amount_fen"]) for i in items)
-        doc = {"_id": order_id, "application_id": bundle_id, "bundle_id": bundle_id, "serial": serial,
-               "service_name": title, "department_id": None, "payer_id": payer_id,
-               "items": [{"name": i["name"], "amount_fen": int(i["amount_fen"]), "application_id": i["application_id"],
-                          "serial": i["serial"]} for i in items],
-               "amount_fen": total, "status": "unpaid", "refunded_fen": 0, "refunding_fen": 0, "attempt_seq": 0,
-               "expires_at": None, "created_by": staff.id, "created_at": now, "version": 1}
+    async def _insert_order(self, doc: dict[str, Any], staff: Staff, ip: str, *, raised_via: str,
+                            details: dict[str, Any]) -> bool:
+        """Write a new order with its open-fee keys, audit entry and message, in one transaction.
+        False when an order with this id exists already; 409 ``duplicate_order`` naming the order
+        that holds one of its fees."""
+        keys = [{"_id": i["fee_key"], "payment_id": doc["_id"], "application_id": i["application_id"],
+                 "item_code": i["item_code"], "item_name": i["name"], "raised_via": raised_via,
+                 "created_at": doc["created_at"]} for i in doc["items"]]
 
         async def write(s: Any) -> None:
             await self.store.insert_payment(doc, session=s)
+            await self.store.take_fees(keys, session=s)
             await self.audit.record(actor=staff_actor(staff), action="payment.create", target_type="payment",
-                                    target_id=str(order_id), details={"bundle_id": bundle_id, "amount_fen": total},
-                                    ip=ip, session=s)
-            await self.outbox.emit("payment.created", user_id=payer_id, session=s,
-                                   dedupe_key=f"payment.created:{order_id}", payload=self._event(doc))
+                                    target_id=str(doc["_id"]), details=details, ip=ip, session=s)
+            await self.outbox.emit("payment.created", user_id=doc["payer_id"], session=s,
+                                   dedupe_key=f"payment.created:{doc['_id']}", payload=self._event(doc))
         try:
             await self._txn(write)
         except DuplicateKeyError:
-            pass  # asked twice for the same order: it exists
-        return public_payment(await self.store.payment(str(order_id)) or doc)
+            if await self.store.payment(doc["_id"]) is not None:
+                return False  # asked twice for the same order: it exists
+            await self._refuse_taken([k["_id"] for k in keys])  # another order took a fee first
+            raise errors.Conflict("请稍后重试", code="payment_busy") from None  # it was closed meanwhile
+        return True
+
+    async def _refuse_taken(self, keys: list[str]) -> None:
+        """409 ``duplicate_order`` when an open or paid order already charges one of these fees."""
+        for held in await self.store.fee_holders(keys):
+            p = await self.store.payment(held["payment_id"])
+            if p is None:
+                continue
+            raise errors.DuplicateOrder(details={
+                "payment_id": str(p["_id"]), "status": p["status"],
+                "out_trade_no": p.get("paid_out_trade_no") or p.get("last_out_trade_no"),
+                "raised_via": held.get("raised_via") or ("bundle" if p.get("bundle_id") else "case"),
+                "bundle_serial": p.get("serial") if p.get("bundle_id") else None,
+                "application_id": held["application_id"], "item_code": held["item_code"],
+                "item_name": held["item_name"]})
+
+    async def create_bundle_order(self, staff: Staff, *, order_id: ObjectId, bundle_id: str, serial: str, title: str,
+                                  payer_id: str, application_ids: list[str], ip: str) -> dict[str, Any]:
+        """One order for a life-event bundle (一件事): every fee item its cases' guides charge, each
+        with its case, code and payee unit, paid once, one receipt listing every item. Idempotent
+        on ``order_id`` (the bundle records it before asking); 409 ``duplicate_order`` when a fee of
+        one of its cases is already charged by another order."""
+        existing = await self.store.payment(order_id)
+        if existing is not None:
+            return public_payment(existing)
+        items: list[dict[str, Any]] = []
+        for application_id in application_ids:
+            case = await self.cases.get(application_id)
+            if case is not None:
+                items += await self.fees.from_guide(case)
+        if not items:
+            raise errors.NothingToPay()
+        await self._refuse_taken([i["fee_key"] for i in items])
+        total = sum(int(i["amount_fen"]) for i in items)
+        doc = {"_id": order_id, "application_id": bundle_id, "bundle_id": bundle_id, "serial": serial,
+               "service_name": title, "department_id": None, "payer_id": payer_id,
+               "items": [{k: v for k, v in i.items() if k != "by_default_code"} for i in items], "payee_unit": None,
+               "amount_fen": total, "status": "unpaid", "refunded_fen": 0, "refunding_fen": 0, "attempt_seq": 0,
+               "expires_at": None, "created_by": staff.id, "created_at": self.clock.now(), "version": 1}
+        await self._insert_order(doc, staff, ip, raised_via="bundle",
+                                 details={"bundle_id": bundle_id, "amount_fen": total})
+        return public_payment(await self.store.payment(order_id) or doc)
 
     async def order_view(self, payment_id: str) -> dict[str, Any] | None:
         """The public view of an order, or None (for the domains that raise orders)."""
@@ -235,10 +273,19 @@ class PaymentService:
             if case is None:
                 return [], None
             application_id = case.id
-        docs, nxt = await self.store.payments_page(status=status, application_id=application_id, before=cursor,
-                                                   limit=limit)
+        if application_id:  # one case: its own orders and its bundle's (one short list)
+            docs = [d for d in await self.store.orders_of_case(application_id) if not status or d["status"] == status]
+            nxt = None
+        else:
+            docs, nxt = await self.store.payments_page(status=status, before=cursor, limit=limit)
         payers = await self.users.get_many([d["payer_id"] for d in docs]) if docs else {}
-        return [{**public_payment(d), "payer": payer_view(d["payer_id"], payers.get(d["payer_id"]))} for d in docs], nxt
+        return [{**(for_case(public_payment(d), application_id) if application_id else public_payment(d)),
+                 "payer": payer_view(d["payer_id"], payers.get(d["payer_id"]))} for d in docs], nxt
+
+    async def list_for_case(self, resident: Resident, application_id: str) -> list[dict[str, Any]]:
+        """A resident's orders for one of their cases, its bundle's included (another's case: none)."""
+        return [for_case(public_payment(d), application_id) for d in await self.store.orders_of_case(application_id)
+                if d["payer_id"] == resident.id]
 
     async def staff_view(self, payment_id: str) -> dict[str, Any]:
         p = await self.store.payment(payment_id)
@@ -248,6 +295,7 @@ class PaymentService:
         refunds = await self.store.refunds_of(p["_id"])
         return {**public_payment(p), "payer_id": p["payer_id"], "payee_unit": p.get("payee_unit"),
                 "item_codes": [i.get("item_code") or "" for i in p["items"]],
+                "fee_keys": [i["fee_key"] for i in p["items"] if i.get("fee_key")],
                 "payer": payer_view(p["payer_id"], await self.users.get(p["payer_id"])),
                 "attempts": [{"out_trade_no": a["out_trade_no"], "channel": a["channel"], "status": a["status"],
                               "transaction_id": a.get("transaction_id"), "created_at": a["created_at"],
@@ -401,11 +449,14 @@ class PaymentService:
 
     async def _late_refund(self, attempt: dict[str, Any], trade: PaidTrade, now: dt.datetime, s: Any) -> ObjectId:
         await self.store.mark_attempt_late(attempt["_id"], session=s)
+        order = await self.store.payment(attempt["payment_id"], session=s) or {}
+        cause = "closed" if order.get("status") == "closed" else "duplicate"
         rid = ObjectId()
         await self.store.insert_refund({
             "_id": rid, "payment_id": attempt["payment_id"], "request_id": f"late:{attempt['out_trade_no']}",
             "out_refund_no": f"R{rid}", "out_trade_no": attempt["out_trade_no"], "channel": attempt["channel"],
             "amount_fen": trade.amount_fen, "total_fen": trade.amount_fen, "status": "pending", "kind": "late_payment",
+            "cause": cause,
             "reason": "订单已关闭或已支付，款项原路退回", "created_at": now, "next_try_at": now, "tries": 0}, session=s)
         await self.audit.record(actor=system_actor("payments"), action="payment.late_payment_refund",
                                 target_type="payment", target_id=str(attempt["payment_id"]),
@@ -474,6 +525,7 @@ class PaymentService:
                                                  session=s, unset=("open_key",))
             if closed is None:
                 return False
+            await self.store.release_fees(p["_id"], session=s)
             await self.store.close_open_attempts(p["_id"], "closing", now, session=s)
             await self.audit.record(actor=actor, action="payment.close", target_type="payment",
                                     target_id=str(p["_id"]), details={"reason": reason}, ip=ip, session=s)
@@ -606,6 +658,14 @@ class PaymentService:
                 await self.audit.record(actor=system_actor("payments"), action=f"payment.late_refund.{final}",
                                         target_type="payment", target_id=str(r["payment_id"]),
                                         details={"refund_id": str(r["_id"]), "amount_fen": r["amount_fen"]}, session=s)
+                if final == "success":  # the resident paid twice (or too late) and is told it went back
+                    order = await self.store.payment(r["payment_id"], session=s)
+                    if order is not None:
+                        await self.outbox.emit("payment.refunded", user_id=order["payer_id"], session=s,
+                                               dedupe_key=f"payment.refunded:{r['_id']}",
+                                               payload=self._event(order, refund_fen=r["amount_fen"],
+                                                                   auto=r.get("cause") or "duplicate",
+                                                                   channel=r["channel"]))
                 return final
             amt = r["amount_fen"]
             if final == "success":
@@ -615,10 +675,10 @@ class PaymentService:
                     raise errors.InternalError()  # cannot happen: refunding is held while a refund is open
                 status = "refunded" if p["refunded_fen"] >= p["amount_fen"] else "paid"
                 await self.store.settle_status(p["_id"], status, session=s)
-                await self.outbox.emit("payment.refunded", user_id=p["payer_id"], session=s,
-                                       dedupe_key=f"payment.refunded:{r['_id']}",
-                                       payload=self._event(p, refund_fen=amt, refunded_fen=p["refunded_fen"],
-                                                           status=status))
+                # one message for the refund, sent with its red-letter receipt's number once that is
+                # numbered (receipting.py); what it says about the order is fixed here
+                await self.store.set_refund_notice(r["_id"], {"refunded_fen": p["refunded_fen"], "status": status},
+                                                   session=s)
             else:
                 p = await self.store.transition(r["payment_id"], "refunding", {"status": "paid", "updated_at": now},
                                                 inc={"refunding_fen": -amt}, session=s)

@@ -32,6 +32,8 @@ COLLECTIONS = [
         indexes=(
             IndexModel([("payer_id", ASCENDING), ("_id", DESCENDING)]),
             IndexModel([("application_id", ASCENDING)]),
+            # a bundle's order lists each of its cases on its items: a case's orders include it
+            IndexModel([("items.application_id", ASCENDING)], name="item_case"),
             IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)]),
             IndexModel([("receipt_pending", ASCENDING), ("receipt_issued_at", ASCENDING)], name="receipt_pending",
                        partialFilterExpression={"receipt_pending": True}),
@@ -139,8 +141,16 @@ COLLECTIONS = [
         doc="Daily reconciliation reports, one per channel and date, with the job's state and alerts.",
     ),
     CollectionSpec("payee_units",
+                   indexes=(IndexModel([("unit_code", ASCENDING)], name="unit_code"),),
                    doc="Payee units (收款单位) by department code, with their non-tax revenue item codes "
                        "(非税收入项目编码), for clearing (清分)."),
+    CollectionSpec(
+        "open_fees",
+        indexes=(IndexModel([("payment_id", ASCENDING)]),),
+        doc="One document per open or paid fee of a case (_id = case id and item code): written with the "
+            "order that charges it, whichever way it was raised, removed when that order is closed or "
+            "fully refunded; the second order for the same fee is refused by the database.",
+    ),
 ]
 
 
@@ -161,6 +171,7 @@ class PaymentStore:
         self._counters = db["receipt_counters"]
         self._reports = db["reconciliations"]
         self._units = db["payee_units"]
+        self._fees = db["open_fees"]
 
     async def transaction(self, fn: Callable[[Any], Awaitable[T]]) -> T:
         """Run ``fn(session)`` in one transaction (retried on write conflicts)."""
@@ -196,10 +207,33 @@ class PaymentStore:
         update: dict[str, Any] = {"$set": {"status": status}}
         if status == "refunded":
             update["$unset"] = {"open_key": ""}
+            await self.release_fees(payment_id, session=session)
         await self._payments.update_one({"_id": payment_id, "status": "refunding"}, update, session=session)
 
     async def open_order(self, open_key: str) -> dict[str, Any] | None:
         return await self._payments.find_one({"open_key": open_key})
+
+    async def take_fees(self, docs: list[dict[str, Any]], *, session: Any) -> None:
+        """Take the open-fee keys of a new order (inside its transaction); DuplicateKeyError when
+        another order holds one of them."""
+        for doc in docs:  # one by one: a taken key is a DuplicateKeyError, not a bulk error
+            await self._fees.insert_one(doc, session=session)
+
+    async def release_fees(self, payment_id: ObjectId, *, session: Any) -> None:
+        """An order closed or fully refunded: its fees may be charged again."""
+        await self._fees.delete_many({"payment_id": payment_id}, session=session)
+
+    async def fee_holders(self, keys: list[str]) -> list[dict[str, Any]]:
+        if not keys:
+            return []
+        return await self._fees.find({"_id": {"$in": keys}}).to_list(None)
+
+    async def orders_of_case(self, application_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """A case's orders, its own and those of its bundle (which list it on their items), newest first."""
+        own = await self._payments.find({"application_id": application_id}).limit(limit).to_list(limit)
+        via = await self._payments.find({"items.application_id": application_id}).limit(limit).to_list(limit)
+        merged = {d["_id"]: d for d in own + via}
+        return sorted(merged.values(), key=lambda d: d["_id"], reverse=True)[:limit]
 
     async def payments_by_ids(self, ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
         if not ids:
@@ -504,6 +538,13 @@ class PaymentStore:
 
     async def payee_unit(self, department_code: str) -> dict[str, Any] | None:
         return await self._units.find_one({"_id": department_code})
+
+    async def payee_unit_by_code(self, unit_code: str) -> dict[str, Any] | None:
+        return await self._units.find_one({"unit_code": unit_code}) if unit_code else None
+
+    async def set_refund_notice(self, refund_id: ObjectId, notice: dict[str, Any], *, session: Any) -> None:
+        """What the refund's message says besides its red-letter receipt (sent once that is numbered)."""
+        await self._refunds.update_one({"_id": refund_id}, {"$set": {"notice": notice}}, session=session)
 
     async def payee_units(self) -> list[dict[str, Any]]:
         return await self._units.find({}).sort("_id", ASCENDING).to_list(500)

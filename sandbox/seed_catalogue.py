@@ -206,6 +206,25 @@ SERVICES = [
 ]
 
 
+# Each fee a guide charges, identified by its non-tax revenue item code (非税收入项目编码) and the
+# payee unit (收款单位, by its 执收单位编码) it is credited to (sandbox/seed_payees.py); the amounts
+# add up to the guide's fee_fen.
+FEE_ITEMS: dict[str, list[tuple[str, str, int, str]]] = {
+    "HJ-SFZ": [("103041105001", "居民身份证工本费", 2000, "110101001")],
+    "BDC-ZY": [("103044606002", "住宅登记费", 8000, "110101005")],
+    "BDC-BF": [("103044606003", "证书工本费", 1000, "110101005")],
+    "CRJ-HZ": [("103041101001", "护照工本费", 12000, "110101002")],
+    "CRJ-GA": [("103041102001", "往来港澳通行证工本费", 6000, "110101002")],
+    "YB-XSE": [("103050101001", "城乡居民基本医疗保险个人缴费", 40000, "110101007")],
+}
+
+
+def _with_fee_items(code: str, guide: dict[str, Any]) -> dict[str, Any]:
+    items = [{"code": c, "name": n, "amount_fen": a, "unit_code": u} for c, n, a, u in FEE_ITEMS.get(code, [])]
+    assert sum(i["amount_fen"] for i in items) == guide["fee_fen"], code  # a demo guide's fee is its items
+    return {**guide, "fee_items": items}
+
+
 async def seed(ctx: Any) -> None:
     store = ctx.catalogue.store
     now = ctx.clock.now()
@@ -224,7 +243,8 @@ async def seed(ctx: Any) -> None:
         doc = await store.seed_service({
             "code": s["code"], "name": s["name"], "department_id": depts[s["dept"]],
             "hall_ids": [halls[c] for c in s["halls"]], "keywords": s["keywords"],
-            "frequent": s["frequent"], "guide": s["guide"], "status": "active", "created_at": now, "updated_at": now})
+            "frequent": s["frequent"], "guide": _with_fee_items(s["code"], s["guide"]),
+            "status": "active", "created_at": now, "updated_at": now})
         services[s["code"]] = str(doc["_id"])
     for h in HALLS:
         windows = [{"id": f"{h['code']}-W{num}", "number": num, "name": name, "area_prefix": prefix,

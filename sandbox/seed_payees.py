@@ -1,8 +1,9 @@
 """Sandbox demo payee units (收款单位) for clearing (清分), by the demo departments' codes.
 
 Each unit lists the non-tax revenue items it collects with their item codes (非税收入项目编码);
-an item not listed is cleared under the unit's default code. The codes are made up in the shape of
-real ones. Seeded once: what is changed afterwards is never overwritten on restart.
+an item not listed is cleared under the unit's default code. Every demo fee (the guides' fee items,
+sandbox/seed_catalogue.py ``FEE_ITEMS``) names one of these units by its 执收单位编码. The codes
+are made up in the shape of real ones. Seeded once: what is changed afterwards is never overwritten on restart.
 """
 from __future__ import annotations
 
@@ -26,4 +27,7 @@ PAYEE_UNITS = [
            ("103044606003", "证书工本费")], "103049901005"),
     _unit("SAMR", "示例市市场监督管理局", "110101006", "示例市财政局非税收入汇缴结算户（市场监管）",
           [("103041301001", "营业执照工本费")], "103049901006"),
+    _unit("YB", "示例市医疗保障局", "110101007", "示例市财政局非税收入汇缴结算户（医保）",
+          [("103050101001", "城乡居民基本医疗保险个人缴费"), ("103050101001", "城乡居民医保个人缴费"),
+           ("103050101001", "医保个人缴费")], "103049901007"),
 ]

@@ -253,8 +253,9 @@ def test_one_payment_order_for_the_bundle_paid_once_with_each_item_on_the_receip
     assert len(receipts) == 1
     paid = api.get(f"/api/v1/payments/{order['id']}", token=r.access_token).json()
     receipt = api.get(f"/api/v1/receipts/{paid['receipt_id']}", token=r.access_token).json()
-    assert [(i["name"], i["amount_fen"]) for i in receipt["items"]] == [
-        ("不动产转移登记（二手房买卖）", 8000), ("不动产权证书补发", 1000)]
+    assert [(i["name"], i["amount_fen"]) for i in receipt["items"]] == [("住宅登记费", 8000), ("证书工本费", 1000)]
+    assert [(i["item_code"], i["payee_unit"], i["unit_code"]) for i in paid["items"]] == [
+        ("103044606002", "示例市不动产登记中心", "110101005"), ("103044606003", "示例市不动产登记中心", "110101005")]
     assert receipt["amount_fen"] == 9000
     mine = api.get(f"/api/v1/bundles/{b['id']}", token=r.access_token).json()["payment"]
     assert mine["status"] == "paid" and mine["receipt_id"] == paid["receipt_id"]

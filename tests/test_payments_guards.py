@@ -23,8 +23,12 @@ def test_a_second_identical_order_is_refused_naming_the_open_one(api, server) ->
     # the same items in another order are the same order
     err = assert_error(_order(api, token, case_id, list(reversed(ITEMS))), 409, "duplicate_order")
     assert err["details"]["payment_id"] == first.json()["id"] and err["details"]["status"] == "unpaid"
+    # one of its fees alone is the same fee: fees are identified by their item code, not named
+    err = assert_error(_order(api, token, case_id, [{"name": "证书工本费", "amount_fen": 1000}]), 409,
+                       "duplicate_order")
+    assert err["details"]["item_code"] == "103044606003"
     # a different fee for the same case may still be raised
-    other = _order(api, token, case_id, [{"name": "工本费", "amount_fen": 1000}])
+    other = _order(api, token, case_id, [{"name": "加急费", "amount_fen": 1000}])
     assert other.status_code == 201
     # once the first is paid it still counts: charging the same items again would charge twice
     confirm_wechat(api, prepay_id(pay_wechat(api, resident, first.json()["id"])))
@@ -32,7 +36,7 @@ def test_a_second_identical_order_is_refused_naming_the_open_one(api, server) ->
     # a closed order frees its items
     assert api.post(f"/api/v1/staff/payments/{other.json()['id']}/close", {"reason": "开错"},
                     token=token).status_code == 200
-    assert _order(api, token, case_id, [{"name": "工本费", "amount_fen": 1000}]).status_code == 201
+    assert _order(api, token, case_id, [{"name": "加急费", "amount_fen": 1000}]).status_code == 201
 
 
 def test_identical_orders_at_the_same_moment_make_one(api, server) -> None:

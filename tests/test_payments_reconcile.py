@@ -140,7 +140,8 @@ def test_clearing_per_payee_unit_agrees_with_the_bills(make_server) -> None:
     assert (samru["collected_fen"], samru["refunded_fen"], samru["due_fen"]) == (2500, 500, 2000)
     # an item the unit does not list is cleared under the unit's default code
     assert {i["item_code"]: i["collected_fen"] for i in samru["items"]} == {"103041301001": 2000, "103049901006": 500}
-    assert clearing["total"] == {"collected_fen": 11500, "refunded_fen": 3500, "due_fen": 8000}
+    assert clearing["total"] == {"collected_fen": 11500, "refunded_fen": 3500, "due_fen": 8000, "unassigned_fen": 0}
+    assert clearing["unassigned"] == []
     assert {c["channel"]: c["bill_net_fen"] for c in clearing["channels"]} == {"wechat": 6000, "alipay": 2000}
     assert clearing["agrees_with_bills"] is True
     assert sum(c["bill_net_fen"] for c in clearing["channels"]) == clearing["total"]["due_fen"]

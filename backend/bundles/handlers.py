@@ -61,7 +61,10 @@ class StaffBundleHandler(ApiHandler):
 class BundlePaymentHandler(ApiHandler):
     @operation("为“一件事”开具一张缴款单：每个收费事项一项，一次缴清，票据逐项列明", tags=STAFF_TAGS, auth="staff",
                roles=("finance",), responses={201: s.PAYMENT}, errors=(401, 403, 404, 409),
-               description="已有未关闭的缴款单时为 409 bundle_payment_exists；均不收费时为 409 nothing_to_pay。")
+               description="已有未关闭的缴款单时为 409 bundle_payment_exists；均不收费时为 409 nothing_to_pay；"
+                           "其中某个办件的某项费用已有待支付或已支付的缴款单时为 409 duplicate_order"
+                           "（details 指明该缴款单）；"
+                           "收费项目没有收款单位时为 409 payee_unit_missing。")
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.bundles.raise_payment(self.principal, id, self.client_ip()), 201)
 

@@ -351,25 +351,18 @@ class BundleService:
             if existing is not None and existing["status"] != "closed":
                 raise errors.BundlePaymentExists(details={"payment_id": existing["id"]})
         statuses = await self._statuses(b)
-        items = []
-        for c, st in zip(b["cases"], statuses, strict=True):
-            if st in ("rejected", "withdrawn"):
-                continue
-            try:
-                fee = (await self.catalogue.get_service(c["service_id"], include_inactive=True))["guide"]["fee_fen"]
-            except errors.NotFound:
-                continue
-            if fee > 0:
-                items.append({"name": c["service_name"][:40], "amount_fen": fee, "application_id": c["application_id"],
-                              "serial": c["serial"]})
-        if not items:
+        # every case still going is charged what its guide charges; payments identifies each fee
+        # (item code, payee unit) and refuses one another order already charges
+        chargeable = [c["application_id"] for c, st in zip(b["cases"], statuses, strict=True)
+                      if st not in ("rejected", "withdrawn")]
+        if not chargeable:
             raise errors.NothingToPay()
         payment_id = ObjectId()
         if not await self.store.claim_payment(b["_id"], was, payment_id):
             raise errors.BundlePaymentExists()
         return await self.payments.create_bundle_order(
             staff, order_id=payment_id, bundle_id=str(b["_id"]), serial=b["serial"], title=b["name"],
-            payer_id=b["user_id"], items=items, ip=ip)
+            payer_id=b["user_id"], application_ids=chargeable, ip=ip)
 
     # -- the job ------------------------------------------------------------------------------------
 

@@ -61,10 +61,17 @@ ISSUES_LICENCE = obj({
     "type": string(enum=LICENCE_TYPES, description="证照类型"), "name": string(minLength=1, maxLength=60),
     "validity_days": integer(minimum=0, maximum=36500, description="有效期（天），0 为长期有效"),
 }, ["type", "name", "validity_days"], description="办结后向申请人发放的电子证照")
+FEE_ITEM = obj({
+    "code": string(pattern=r"^[0-9A-Za-z-]{1,32}$", description="收费项目编码（非税收入项目编码），收费项目的唯一标识"),
+    "name": string(minLength=1, maxLength=40, description="收费项目名称"),
+    "amount_fen": integer(minimum=0, maximum=10_000_000, description="金额（分）"),
+    "unit_code": string(pattern=r"^[0-9A-Za-z-]{1,32}$", description="收款单位的执收单位编码"),
+}, ["code", "name", "amount_fen", "unit_code"])
 GUIDE_IN = obj({
     "conditions": LONG_TEXT, "materials": array(MATERIAL, maxItems=50),
     "fee_fen": integer(minimum=0, maximum=10_000_000, description="收费（分），0 为不收费"),
     "fee_note": string(maxLength=300),
+    "fee_items": array(FEE_ITEM, maxItems=20, description="收费项目：每项有编码和收款单位，合计等于 fee_fen"),
     "statutory_days": integer(minimum=0, maximum=365, description="法定办结时限（工作日）"),
     "promised_days": integer(minimum=0, maximum=365, description="承诺办结时限（工作日）"),
     "location": string(maxLength=200), "online": boolean(description="可全程网办"),

@@ -15,6 +15,7 @@ from backend.catalogue.store import CatalogueStore
 from backend.core import errors
 from backend.core.access import Staff
 from backend.core.clock import Clock
+from backend.core.names import normalise_name
 
 log = logging.getLogger("zjb.catalogue")
 
@@ -23,6 +24,19 @@ DEFAULT_FORM: list[dict[str, Any]] = [
     {"key": "contact_phone", "label": "联系电话", "type": "phone", "required": True},
     {"key": "note", "label": "补充说明", "type": "textarea", "required": False},
 ]
+
+
+def _fee_items(guide: dict[str, Any]) -> list[dict[str, Any]]:
+    """A guide's fee items, names normalised: codes unique, amounts adding up to the guide's fee."""
+    items = [{**i, "name": normalise_name(i["name"])} for i in guide["fee_items"]]
+    codes = [i["code"] for i in items]
+    if len(set(codes)) != len(codes):
+        raise errors.InvalidInput({"guide.fee_items": "收费项目编码不能重复"})
+    if any(not i["name"] for i in items):
+        raise errors.InvalidInput({"guide.fee_items": "收费项目名称不能为空"})
+    if items and sum(i["amount_fen"] for i in items) != guide["fee_fen"]:
+        raise errors.InvalidInput({"guide.fee_items": "各收费项目金额之和须等于收费金额"})
+    return items
 
 
 def public_department(d: dict[str, Any]) -> dict[str, Any]:
@@ -257,6 +271,8 @@ class CatalogueService:
             if len(set(keys)) != len(keys):
                 raise errors.InvalidInput({"guide.materials": "材料编码不能重复"})
             g["materials"] = [{"tolerable": False, "copies": 1, **m} for m in g["materials"]]
+            if "fee_items" in g:
+                g["fee_items"] = _fee_items(g)
             out["guide"] = g
         return out
 

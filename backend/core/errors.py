@@ -356,7 +356,8 @@ class OrderExpired(Conflict):
     code = "order_expired"
     message = "订单已过期，无法支付"
 class DuplicateOrder(Conflict):
-    """A case already has an open payment order for the same items (``details.payment_id``)."""
+    """A case already has an open or paid order for the same fee item, whichever way it was raised
+    (``details``: ``payment_id``, ``out_trade_no``, ``raised_via``, ``item_code``, ``item_name``)."""
     code = "duplicate_order"
     message = "该办件已有相同收费项目的缴款单，请勿重复开具"
 
@@ -410,6 +411,12 @@ class BundlePaymentExists(Conflict):
 class NothingToPay(Conflict):
     code = "nothing_to_pay"
     message = "该一件事包含的事项均不收费"
+
+
+class PayeeUnitMissing(Conflict):
+    """A fee item resolves to no payee unit (收款单位): no money is credited to an unknown unit."""
+    code = "payee_unit_missing"
+    message = "该收费项目没有对应的收款单位，不能开具缴款单，请联系财务设置收款单位"
 
 
 # --- Closures (the centre cancels bookings on a closed day) -------------------------------------

@@ -87,6 +87,8 @@ function saveQrImage(base64, name) {
 
 module.exports = {
   list: (cursor) => http.get('/payments', { query: { cursor } }),
+  // One case's orders, its bundle's included (each with case_note when paid through the bundle).
+  ofCase: (applicationId) => http.get('/payments', { query: { application_id: applicationId } }),
   get: (paymentId) => http.get(`/payments/${id(paymentId)}`),
   payByWechat,
   alipayQr,

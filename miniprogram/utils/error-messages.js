@@ -38,6 +38,7 @@ const ERROR_MESSAGES = {
   "offer_expired": "候补名额已过期",
   "order_closed": "订单已关闭，无法支付",
   "order_expired": "订单已过期，无法支付",
+  "payee_unit_missing": "该收费项目没有对应的收款单位，不能开具缴款单，请联系财务设置收款单位",
   "payload_too_large": "请求内容过大",
   "payment_busy": "缴款单正在处理，请稍后重试",
   "payment_expired": "缴款单已过期，请联系窗口重新开具",

@@ -282,8 +282,8 @@ async function feesSection(app) {
     if (data) {
       clear(list, table([
         { label: '金额', render: (p) => fen(p.amount_fen) },
-        { label: '项目', render: (p) => (p.items || []).map((i) => i.name).join('、') },
-        { label: '状态', render: (p) => payBadge(p.status, p.status_text) },
+        { label: '项目', render: (p) => (p.case_items || p.items || []).map((i) => `${i.name}（${i.payee_unit || '—'}）`).join('、') },
+        { label: '状态', render: (p) => (p.case_note ? h('span', {}, payBadge(p.status, p.status_text), ` ${p.case_note}`) : payBadge(p.status, p.status_text)) },
         { label: '开具时间', render: (p) => fmtTime(p.created_at) },
       ], data.items, { empty: '未开具缴款单' }));
     }

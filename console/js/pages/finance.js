@@ -271,7 +271,8 @@ async function renderReconciliation(main) {
     }
     return h('section', { class: 'card alert-report', dataset: { report: r.id } },
       h('h2', {}, badge('不平', 'red'), `${r.date} ${CHANNEL_NAME[r.channel] || r.channel} 对账告警`), slot,
-      h('p', {}, `渠道有、本地无 ${r.missing.length} 笔；本地有、渠道无 ${r.extra.length} 笔；金额或状态不符 ${r.mismatched.length} 笔。`,
+      h('p', {}, `渠道有、本地无 ${r.missing.length} 笔；本地有、渠道无 ${r.extra.length} 笔；金额或状态不符 ${r.mismatched.length} 笔；`,
+        `本地记在其他日期 ${(r.other_day || []).length} 笔。`,
         ` 渠道净额 ${fen(r.bill_net_fen)}，本地净额 ${fen(r.local_net_fen)}。`),
       button('查看明细', () => show(r)), form);
   }
@@ -310,7 +311,16 @@ async function renderReconciliation(main) {
       { label: '渠道金额', render: (x) => (x.bill_amount_fen !== undefined ? fen(x.bill_amount_fen) : '—') },
       { label: '本地金额', render: (x) => (x.local_amount_fen !== undefined ? fen(x.local_amount_fen) : '—') },
       { label: '本地状态', render: (x) => x.local_status || '—' },
+      { label: '本地日期', render: (x) => x.local_date || '—' },
     ], rows, { empty: '无' });
+    const TOTAL_NAME = { payments: '收款笔数', refunds: '退款笔数', gross_fen: '收款金额', refunds_fen: '退款金额', net_fen: '净额' };
+    const money = (k, v) => (k.endsWith('_fen') ? fen(v) : String(v));
+    const totals = r.totals ? table([
+      { label: '合计', render: (k) => TOTAL_NAME[k] || k },
+      { label: '渠道账单', render: (k) => money(k, r.totals.bill[k]) },
+      { label: '本地记录', render: (k) => money(k, r.totals.local[k]) },
+      { label: '', render: (k) => (r.totals.bill[k] === r.totals.local[k] ? badge('一致', 'green') : badge('不一致', 'red')) },
+    ], Object.keys(TOTAL_NAME)) : null;
     const ackd = r.acknowledged ? h('p', { class: 'muted' }, `已处理：${r.acknowledged.note}（${r.acknowledged.by}，${fmtTime(r.acknowledged.at)}）`) : null;
     clear(report, h('section', { class: 'card report' },
       h('h2', {}, `${r.date} ${CHANNEL_NAME[r.channel] || r.channel} 对账报告`),
@@ -321,7 +331,9 @@ async function renderReconciliation(main) {
       h('p', { class: 'muted' }, `生成时间 ${fmtTime(r.generated_at)}`), ackd,
       h('h3', {}, `渠道有、本地无（${r.missing.length}）`), diffs(r.missing),
       h('h3', {}, `本地有、渠道无（${r.extra.length}）`), diffs(r.extra),
-      h('h3', {}, `金额或状态不符（${r.mismatched.length}）`), diffs(r.mismatched)));
+      h('h3', {}, `金额或状态不符（${r.mismatched.length}）`), diffs(r.mismatched),
+      h('h3', {}, `本地记在其他日期（${(r.other_day || []).length}）`), diffs(r.other_day || []),
+      totals ? h('h3', {}, '合计核对') : null, totals));
     report.querySelector('h2').scrollIntoView({ block: 'nearest' });
   }
 
@@ -430,8 +442,16 @@ async function renderClearing(main) {
         { label: '收款', render: (u) => fen(u.collected_fen) },
         { label: '退款', render: (u) => fen(u.refunded_fen) },
         { label: '应划拨', render: (u) => h('span', { class: 'due' }, fen(u.due_fen)) },
-        { label: '非税收入项目', render: (u) => u.items.map((i) => `${i.item_code || '未编码'} ${i.name} ${fen(i.collected_fen)}`).join('；') || '—' },
+        { label: '非税收入项目', render: (u) => u.items.map((i) => `${i.item_code} ${i.name} ${fen(i.collected_fen)}${i.refunded_fen ? `（退 ${fen(i.refunded_fen)}）` : ''}`).join('；') || '—' },
       ], unitRows, { empty: '当日没有收款或退款', rowAttrs: (u) => ({ dataset: { unit: u.total ? 'total' : u.unit_id } }) }),
+      r.unassigned && r.unassigned.length ? h('div', { class: 'unassigned' },
+        h('h3', {}, badge('未归属收款单位', 'red'), ` ${r.unassigned.length} 笔，合计 ${fen(r.total.unassigned_fen || 0)}，须核实`),
+        table([
+          { label: '商户订单号', render: (x) => x.out_trade_no || '—' },
+          { label: '退款单号', render: (x) => x.out_refund_no || '—' },
+          { label: '项目', render: (x) => x.item_name || '—' },
+          { label: '金额', render: (x) => fen(x.amount_fen) },
+        ], r.unassigned)) : null,
       h('h3', {}, '渠道'),
       table([
         { label: '渠道', render: (c) => CHANNEL_NAME[c.channel] || c.channel },

@@ -1,4 +1,5 @@
 const cases = require('../../../services/cases');
+const payments = require('../../../services/payments');
 const { canRate } = require('../../../utils/case-rules');
 const { dateTime } = require('../../../utils/format');
 const { withBase } = require('../../../utils/page');
@@ -17,7 +18,7 @@ function dueDay(iso) {
 Page(withBase({
   data: {
     id: '', isNew: false, kase: null, submittedAt: '', due: '', dueProvisional: false, canResubmit: false, canWithdraw: false,
-    canRate: false, confirming: false, busy: false,
+    canRate: false, confirming: false, busy: false, payNotes: [],
   },
   onLoad(options = {}) {
     this.setData({ id: options.id || '', isNew: options.new === '1' });
@@ -38,6 +39,13 @@ Page(withBase({
       canWithdraw: s === 'submitted' || s === 'correction_requested',
       canRate: canRate(kase),
     });
+    // how this case was paid, e.g. 已通过一件事缴费 (a failure here leaves the case screen as it is)
+    try {
+      const paid = await payments.ofCase(this.data.id);
+      this.setData({ payNotes: ((paid && paid.items) || []).map((p) => p.case_note).filter(Boolean) });
+    } catch (e) {
+      this.setData({ payNotes: [] });
+    }
   },
   resubmit() {
     wx.navigateTo({ url: `/pages/case/apply/index?case_id=${this.data.id}` });
