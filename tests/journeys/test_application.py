@@ -1,4 +1,4 @@
-"""Journey 2 of issue 22, through HTTP only — the resident's API, the staff API (what the console's
+"""The application journey, through HTTP only — the resident's API, the staff API (what the console's
 calls return), the stand-ins (the e-licence library, WeChat) and the sandbox clock:
 
 apply online for 不动产权证书补发 with an upload (遗失声明.pdf) and a licence from the e-licence
