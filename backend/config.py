@@ -180,6 +180,10 @@ class CasesConfig:
     # Days a resident has for a correction (补正) unless staff give a date.
     correction_days: int = 15
     supervision_interval_seconds: float = 30.0
+    # 容缺受理: working days to bring a promised material, and how many working days before that
+    # the applicant is reminded.
+    promise_working_days: int = 10
+    promise_reminder_working_days: int = 2
 
 
 @dataclass(frozen=True)

@@ -236,6 +236,17 @@ def _case_deadline_changed(p: Payload) -> Words:
                 "time4": wechat_time(p.at), "thing5": f"办结时限调整为{p.short_day('deadline')}"})
 
 
+def _case_promise_due(p: Payload) -> Words:
+    due = p.day("due")
+    return Words(
+        title="请按承诺补齐材料",
+        text=f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）已容缺受理，承诺补齐的“{p['material']}”"
+             f"请于{due}前在小程序中补交，或带到窗口。",
+        sms=f"{SMS_SIGN}您申请的“{p['service_name']}”（{p['serial']}）承诺补齐的材料请于{due}前补交。",
+        wechat={"thing1": p["service_name"], "phrase2": "待补材料", "character_string3": p["serial"],
+                "time4": wechat_time(p.at), "thing5": f"请于{p.short_day('due')}前补齐{p['material']}"})
+
+
 def _rating_invited(p: Payload) -> Words:
     result = p.case_status("status")
     case = f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）{result}"
@@ -536,6 +547,7 @@ KINDS: dict[str, Callable[[Payload], Words]] = {
     "case.status_changed": _case_status_changed,
     "case.correction_requested": _case_correction,
     "case.deadline_changed": _case_deadline_changed,
+    "case.promise_due": _case_promise_due,
     "rating.invited": _rating_invited,
     "case.rectification_reply": _rectification_reply,
     "appointment.booked": _appointment_booked,
@@ -590,7 +602,7 @@ def template_key(kind: str) -> str | None:
 
 # kind → the WeChat template it is pushed with; kinds not here reach the inbox only.
 TEMPLATE_OF = {k: t for t, kinds in {
-    "case_progress": ("case.status_changed", "case.correction_requested", "case.deadline_changed",
+    "case_progress": ("case.status_changed", "case.correction_requested", "case.deadline_changed", "case.promise_due",
                       "complaint.received", "complaint.assigned",
                       "complaint.replied", "complaint.merged", "complaint.reopened", "complaint.closed",
                       "bundle.submitted", "bundle.completed", "authorization.used"),

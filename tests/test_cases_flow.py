@@ -55,7 +55,8 @@ def test_the_whole_path_and_the_timeline(api: Api, staff: dict[str, str]) -> Non
     assert move(api, staff["clerk"], case["id"], "in_review").status_code == 200
     assert_error(move(api, staff["clerk"], case["id"], "approved"), 403, "forbidden")  # approvers decide
     assert move(api, staff["approver"], case["id"], "approved").status_code == 200
-    done = move(api, staff["clerk"], case["id"], "completed", note="证件已出")
+    done = move(api, staff["clerk"], case["id"], "completed", note="证件已出",
+                promise_reason="住所证明已在窗口核验原件")  # the 容缺 material, waived with a reason
     assert done.status_code == 200 and done.json()["status"] == "completed"
     mine = api.get(f"/api/v1/applications/{case['id']}", token=r.access_token).json()
     assert [e["status"] for e in mine["timeline"]] == ["submitted", "accepted", "in_review", "approved", "completed"]
@@ -139,7 +140,8 @@ def _completed(api: Api, staff: dict[str, str]) -> tuple:
     r = new_resident(api, verified=True)
     case = submit(api, r)
     for to, who in (("accepted", "clerk"), ("in_review", "clerk"), ("approved", "approver"), ("completed", "clerk")):
-        assert move(api, staff[who], case["id"], to).status_code == 200
+        extra = {"promise_reason": "住所证明已在窗口核验原件"} if to == "completed" else {}
+        assert move(api, staff[who], case["id"], to, **extra).status_code == 200
     return r, case
 
 

@@ -43,7 +43,8 @@ def test_clerk_views_and_judges_materials_then_asks_for_the_rejected_one(console
     assert "PDF" in rows.locator('tr[data-material="relation"]').inner_text()
     licence_row = rows.locator('tr[data-material="id_card"]').inner_text()
     assert "电子证照" in licence_row and case["licence"]["number"] in licence_row
-    assert "窗口提交纸质材料" in rows.locator('tr[data-material="hukou"]').inner_text()
+    # ticked online, nothing uploaded: said so, not "paper at the window"
+    assert "网上勾选（未上传，待窗口核验）" in rows.locator('tr[data-material="hukou"]').inner_text()
     c.shot("materials")
 
     # The photo, full size.

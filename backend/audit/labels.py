@@ -22,6 +22,7 @@ ACTIONS: dict[str, str] = {
     "resident.identify": "核验办事码",
     "resident.search": "查找群众",
     "authorization.grant": "授权代办",
+    "authorization.licences": "代办人查看授权人电子证照",
     "authorization.revoke": "撤销代办授权",
     # Working calendar
     "calendar.year.enter": "录入年度放假安排",
@@ -58,6 +59,7 @@ ACTIONS: dict[str, str] = {
     "case.completed": "办结",
     "case.withdrawn": "撤回",
     "case.material.review": "审核材料",
+    "case.material.receive": "窗口收取容缺材料",
     "case.rate": "群众评价",
     "rectification.reply": "答复整改单",
     "rectification.close": "办结整改单",

@@ -29,7 +29,8 @@ def build(config: Config, deps: Deps) -> Domain:
                         catalogue=deps.need("catalogue"),
                         codes=IdentityCodes(config.security.jwt_secret, config.authorizations.identity_code_seconds),
                         outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock,
-                        config=config.authorizations, cases=_LateCaseSerials(deps))
+                        config=config.authorizations, cases=_LateCaseSerials(deps),
+                        licences=deps.need("licence_wallet"))
     return Domain(
         "authorizations", service=agency,
         routes=bind(handlers.default_handlers, agency=agency),

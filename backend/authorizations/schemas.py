@@ -27,5 +27,9 @@ RESIDENT = obj({"id": string(), "name_masked": nullable(string()), "id_number_ma
                ["id", "name_masked", "id_number_masked", "grants"])
 RESIDENTS = list_of(RESIDENT)
 FIND_QUERY = obj({"q": string(minLength=2, maxLength=40, description="身份证号、办件编号或姓名")}, ["q"])
+GRANTOR_LICENCE = obj({"id": string(), "type": string(), "name": string(), "number": string(),
+                       "holder_masked": string(), "issuer": string(), "expires_at": nullable(DATETIME),
+                       "status": string()}, ["id", "type", "name", "number"])
+GRANTOR_LICENCES = list_of(GRANTOR_LICENCE)
 IDENTIFY = obj({"identity_code": string(minLength=10, maxLength=200, description="居民出示的办事码")},
                ["identity_code"])

@@ -59,7 +59,7 @@ class Agency:
 class AgencyDesk:
     def __init__(self, *, store: GrantStore, residents: Residents, staff: Any, catalogue: Any,
                  codes: IdentityCodes, outbox: Any, audit: AuditLog, clock: Clock, config: AuthorizationsConfig,
-                 cases: CaseSerials | None = None):
+                 cases: CaseSerials | None = None, licences: Any = None):
         self.store = store
         self.residents = residents
         self.staff = staff            # StaffService: active_by_username
@@ -70,6 +70,7 @@ class AgencyDesk:
         self.clock = clock
         self.cfg = config
         self.cases = cases            # set once cases is built (it is built after this domain)
+        self.licences = licences      # licence_wallet: the grantor's valid licences
 
     # -- residents' grants ---------------------------------------------------------------------------
 
@@ -229,6 +230,30 @@ class AgencyDesk:
                                        "serial": case["serial"], "service_name": case["service_name"],
                                        "agent_role": "帮办员" if agency.agent["type"] == "staff" else "代办人",
                                        "agent_name": agency.agent["name_masked"]})
+
+    # -- the grantor's licences, for the agent to give ------------------------------------------------
+
+    async def grantor_licences(self, agent: Resident | Staff, authorization_id: str, ip: str | None) -> dict[str, Any]:
+        """The grantor's valid e-licences, to give for a case filed under the grant: only to the
+        grantee of an active, unexpired grant (403 ``authorization_required`` otherwise); audited."""
+        kind = "staff" if isinstance(agent, Staff) else "resident"
+        if kind == "staff":
+            access_staff_role(agent, FILERS)
+        d = await self.store.get(authorization_id)
+        if d is None or d["grantee"]["type"] != kind or d["grantee"]["id"] != agent.id:
+            raise errors.AuthorizationRequired(details={"reason": "no_grant"})
+        if d["status"] != "active":
+            raise errors.AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
+        if d["expires_at"] <= self.clock.now():
+            raise errors.AuthorizationRequired("该授权已过期", details={"reason": "expired"})
+        refs = await self.licences.valid_of(d["grantor_id"]) if self.licences is not None else []
+        await self.audit.record(actor=staff_actor(agent) if kind == "staff" else resident_actor(agent),
+                                action="authorization.licences", target_type="authorization",
+                                target_id=authorization_id, details={"grantor": d["grantor_id"], "count": len(refs)},
+                                ip=ip)
+        return {"items": [{"id": r.id, "type": r.type, "name": r.name, "number": r.number,
+                           "holder_masked": r.holder_masked, "issuer": r.issuer, "expires_at": r.expires_at,
+                           "status": r.status} for r in refs], "next_cursor": None}
 
     # -- the clerk's 帮办 desk ---------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ from payments.schemas import PAYMENT as PAYMENT  # re-exported: handlers use s.P
 SERVICE = obj({"service_id": string(), "name": string(), "department_name": string(), "fee_fen": integer(),
                "promised_days": integer()}, ["service_id", "name"])
 MATERIAL = obj({"key": string(), "name": string(), "required": boolean(), "tolerable": boolean(),
-                "note": nullable(string()), "services": array(string())}, ["key", "name", "required", "tolerable"])
+                "note": nullable(string()), "services": array(string()),
+                "licence_type": nullable(string(description="可用电子证照代替时的证照类型"))},
+               ["key", "name", "required", "tolerable"])
 SHARED = obj({"key": string(), "name": string(), "from_service": string()}, ["key", "name", "from_service"])
 LIFE_EVENT = obj({
     "id": string(), "name": string(), "summary": string(), "services": array(SERVICE),

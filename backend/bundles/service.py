@@ -135,8 +135,10 @@ class BundleService:
                 if shared.get(m["key"]) and shared[m["key"]] != svc["id"]:
                     continue
                 row = merged.setdefault(m["key"], {"key": m["key"], "name": m["name"], "required": False,
-                                                   "tolerable": True, "note": m.get("note"), "services": []})
+                                                   "tolerable": True, "note": m.get("note"), "services": [],
+                                                   "licence_type": None})
                 row["services"].append(svc["name"])
+                row["licence_type"] = row["licence_type"] or m.get("licence_type")
                 if m["required"]:
                     row["required"] = True
                     row["tolerable"] = row["tolerable"] and m["tolerable"]
@@ -176,6 +178,22 @@ class BundleService:
             raise errors.NotFound("未找到该“一件事”主题")
         return event, services
 
+    async def _licence_type_problems(self, service_ids: list[str], shared: set[str]) -> dict[str, str]:
+        """A material asked once for several services must name one e-licence type in all of them
+        (or none in all), so a licence given once is accepted by every case it goes to."""
+        types: dict[str, dict[str | None, list[str]]] = {}
+        names: dict[str, str] = {}
+        for sid in service_ids:
+            svc = await self.catalogue.get_service(sid)
+            for m in svc["guide"]["materials"]:
+                if m["key"] in shared:
+                    continue
+                names[m["key"]] = m["name"]
+                types.setdefault(m["key"], {}).setdefault(m.get("licence_type"), []).append(svc["name"])
+        return {f"materials.{k}": f"材料“{names[k]}”在各事项中可用的电子证照类型不一致："
+                                  + "；".join(f"{'、'.join(v)}：{t or '无'}" for t, v in by_type.items())
+                for k, by_type in types.items() if len(by_type) > 1}
+
     async def event(self, event_id: str) -> dict[str, Any]:
         return await self._event_view(*await self._active_event(event_id))
 
@@ -207,6 +225,8 @@ class BundleService:
         for i, m in enumerate(body.get("shared", [])):
             if m["from_service_id"] not in ids:
                 problems[f"shared.{i}.from_service_id"] = "须为本主题中的事项"
+        if "services" not in problems and not any(k.startswith("services.") for k in problems):
+            problems.update(await self._licence_type_problems(ids, {m["material_key"] for m in body.get("shared", [])}))
         if problems:
             raise errors.InvalidInput(problems)
         now = self.clock.now()
@@ -242,18 +262,26 @@ class BundleService:
             raise errors.InvalidInput({"materials": "缺少必需材料：" + "、".join(missing)},
                                       details={"missing": missing})
         shared = {m["material_key"] for m in event.get("shared", [])}
+        self._check_licence_types(asked, licences)
+        produced_by = {m["material_key"]: next((s["name"] for s in services if s["id"] == m["from_service_id"]), "")
+                       for m in event.get("shared", [])}
+        labels = {f["key"]: f for f in event["form"]}
         bundle_id = ObjectId()
         actor = {"type": "resident", "id": resident.id, "name": None}
         docs = []
         for spec, svc in zip(event["services"], services, strict=True):
             keys = {m["key"] for m in svc["guide"]["materials"]}
             case_body = {"service_id": svc["id"], "form": {k: form[k] for k in spec["fields"] if k in form},
-                         "materials": sorted((provided | shared) & keys),
+                         "materials": sorted(set(body.get("materials") or []) & keys),
+                         "shared": {k: produced_by[k] for k in shared & keys if k in produced_by},
                          "attachments": [a for a in attachments if a["material_key"] in keys],
                          "licences": [lic for lic in licences if lic["material_key"] in keys]}
             docs.append(await self.intake.prepare(resident.id, case_body, actor=actor, channel="bundle",
                                                   note=f"“{event['name']}”一并申报",
-                                                  extra={"bundle_id": str(bundle_id)}))
+                                                  extra={"bundle_id": str(bundle_id),
+                                                         "form_fields": [{"key": k, "label": labels[k]["label"],
+                                                                          "type": labels[k]["type"]}
+                                                                         for k in spec["fields"] if k in labels]}))
         now = self.clock.now()
         bundle: dict[str, Any] = {
             "_id": bundle_id, "user_id": resident.id, "life_event_id": event["_id"], "name": event["name"],
@@ -282,6 +310,17 @@ class BundleService:
         await self._tx(work)
         return {**self._view(bundle, ["submitted"] * len(docs)),
                 "applications": [self.intake.view(d, staff=False) for d in docs]}
+
+    @staticmethod
+    def _check_licence_types(asked: list[dict[str, Any]], licences: list[dict[str, Any]]) -> None:
+        """A licence is given for a material that names an e-licence type (the cases check the type
+        itself against the applicant's wallet)."""
+        rows = {m["key"]: m for m in asked}
+        for lic in licences:
+            row = rows.get(lic["material_key"])
+            if row is not None and not row.get("licence_type"):
+                raise errors.InvalidInput({"licences": f"“{row['name']}”不能以电子证照提交"},
+                                          details={"material_key": lic["material_key"]})
 
     # -- reading ---------------------------------------------------------------------------------
 

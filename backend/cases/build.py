@@ -22,7 +22,10 @@ def build(config: Config, deps: Deps) -> Domain:
     cases = CaseService(store=store, transaction=functools.partial(in_transaction, deps.client),
                         catalogue=deps.need("catalogue"), users=deps.need("user_directory"),
                         outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock, config=config.cases,
-                        materials=CaseMaterials(files=deps.need("file_links"), licences=deps.need("licence_wallet")),
+                        materials=CaseMaterials(files=deps.need("file_links"), licences=deps.need("licence_wallet"),
+                                                calendar=deps.need("calendar"),
+                                                promise_working_days=config.cases.promise_working_days,
+                                                promise_reminder_working_days=config.cases.promise_reminder_working_days),
                         agency=deps.need("agency"))
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
@@ -35,7 +38,8 @@ def build(config: Config, deps: Deps) -> Domain:
     return Domain(
         "cases", service=cases,
         routes=bind(handlers.default_handlers, cases=cases, limiter=deps.need("limiter")),
-        jobs=[JobSpec("cases.supervise", cases.supervise, config.cases.supervision_interval_seconds)],
+        jobs=[JobSpec("cases.supervise", cases.supervise, config.cases.supervision_interval_seconds),
+              JobSpec("cases.promises", cases.remind_promises, config.cases.supervision_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_applications", "Cases (办件) by status.", by_status)],
         provides={"cases": cases, "case_directory": CaseDirectory(store), "case_intake": cases},

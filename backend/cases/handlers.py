@@ -83,7 +83,8 @@ class TransitionHandler(ApiHandler):
         b = self.body
         self.reply(await self.cases.transition(self.principal, id, b["to"], note=b.get("note"), reason=b.get("reason"),
                                                    missing=b.get("missing"), due=b.get("due"), ip=self.client_ip(),
-                                                   material_keys=b.get("materials")))
+                                                   material_keys=b.get("materials"),
+                                                   promise_reason=b.get("promise_reason")))
 
 
 class MaterialReviewHandler(ApiHandler):
@@ -92,6 +93,21 @@ class MaterialReviewHandler(ApiHandler):
     async def post(self, id: str, key: str) -> None:  # noqa: A002
         self.reply(await self.cases.review_material(self.principal, id, key, self.body["verdict"],
                                                     self.body.get("reason"), self.client_ip()))
+
+
+class SupplyHandler(ApiHandler):
+    @operation("补交容缺材料（上传文件或电子证照）", tags=TAGS, auth="resident", body=s.SUPPLY, responses={200: s.CASE},
+               errors=(400, 401, 404, 409),
+               description="只能补交容缺受理时承诺补齐、尚未补齐的材料；补交后该承诺即为已补齐。")
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.cases.supply_materials(self.principal, id, self.body))
+
+
+class MaterialReceiveHandler(ApiHandler):
+    @operation("窗口收取容缺材料（纸质）", tags=TAGS, auth="staff", roles=("clerk",), responses={200: s.CASE},
+               errors=(401, 403, 404, 409))
+    async def post(self, id: str, key: str) -> None:  # noqa: A002
+        self.reply(await self.cases.receive_material(self.principal, id, key, self.client_ip()))
 
 
 class SupervisionCasesHandler(ApiHandler):
@@ -145,11 +161,13 @@ default_handlers = [
     route("/api/v1/applications/{id}", ApplicationHandler),
     route("/api/v1/applications/{id}/resubmit", ResubmitHandler),
     route("/api/v1/applications/{id}/withdraw", WithdrawHandler),
+    route("/api/v1/applications/{id}/materials", SupplyHandler),
     route("/api/v1/applications/{id}/rating", RatingHandler),
     route("/api/v1/staff/applications", StaffApplicationsHandler),
     route("/api/v1/staff/applications/{id}", StaffApplicationHandler),
     route("/api/v1/staff/applications/{id}/transition", TransitionHandler),
     route("/api/v1/staff/applications/{id}/materials/{key}/review", MaterialReviewHandler),
+    route("/api/v1/staff/applications/{id}/materials/{key}/received", MaterialReceiveHandler),
     route("/api/v1/staff/supervision/cases", SupervisionCasesHandler),
     route("/api/v1/staff/supervision/summary", SupervisionSummaryHandler),
     route("/api/v1/staff/ratings", RatingsHandler),

@@ -3,11 +3,21 @@ what staff made of it.
 
 Each material of the guide becomes one entry on the case. It is provided by uploaded files
 (``attachments``), by an e-licence the applicant holds (``licences``: a valid licence of the
-type the guide names replaces the paper), or by paper brought to the window (``materials``, the
-keys alone); a required material the guide allows under 容缺受理 may be left missing with the
-applicant's promise to bring it. Staff (受理, 审查) judge each material accepted or not acceptable
-with a reason; the unacceptable ones are what a correction request (补正) names by default, and
-resubmitting attaches new files or a licence to exactly those.
+type the guide names replaces the paper), by paper received at the window (``materials`` at the
+window), ticked online without a file (``materials`` online: ``declared``), or shared from
+another case of the same 一件事 (``shared``); a required material the guide allows under 容缺受理
+may be left missing with the applicant's promise to bring it. Staff (受理, 审查) judge each
+material accepted or not acceptable with a reason; the unacceptable ones are what a correction
+request (补正) names by default.
+
+Rules kept here:
+- A correction asks for something new: every material it names must be given again with a file
+  or licence that was not already given for it (and found wanting); what it replaces stays in the
+  material's ``history`` with its judgement and the correction's reason, shown to staff.
+- A promise (容缺承诺) is due ``cases.promise_working_days`` working days after submission; the
+  applicant is reminded before it; supplying the material (online, or paper at the window) keeps
+  it; a case completes with one open only when a clerk records why (``waive``).
+- An approval is the final judgement of every material nobody judged one by one (``approved``).
 
 Files and licences are other domains': this module reaches them through ``file_links`` and
 ``licence_wallet`` and references them inside the case's own transaction, so a file referenced
@@ -16,12 +26,18 @@ by a case is never swept as an orphan.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from backend.core import errors
+from backend.core.clock import TZ
+from backend.identity.idnumber import mask_id_number
 
 REVIEWABLE = ("submitted", "accepted", "in_review")
+# A promised material may be supplied later while the case is still being handled.
+SUPPLIABLE = ("submitted", "accepted", "in_review", "approved", "correction_requested")
 MAX_FILES_PER_MATERIAL = 10
+_ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 
 
 def _by_key(items: list[dict[str, Any]], id_field: str) -> dict[str, list[str]]:
@@ -41,37 +57,116 @@ def entry(m: dict[str, Any]) -> dict[str, Any]:
             "review": None}
 
 
-def view(materials: list[dict[str, Any]], *, staff: bool) -> list[dict[str, Any]]:
+def source_of(m: dict[str, Any]) -> str | None:
+    """How a material was given: file, licence, paper, declared, shared, or promised."""
+    if m.get("provided"):
+        return m.get("source") or "paper"
+    if m.get("promised", bool(m.get("tolerable"))):
+        return "promised"
+    return None
+
+
+def _review_view(r: dict[str, Any] | None, *, staff: bool) -> dict[str, Any] | None:
+    if not r:
+        return None
+    return {"status": r["status"], "reason": r.get("reason"), "at": r["at"],
+            **({"implied": True} if r.get("implied") else {}), **({"by": r.get("by")} if staff else {})}
+
+
+def _promise_view(p: dict[str, Any] | None, now: dt.datetime | None) -> dict[str, Any] | None:
+    if not p:
+        return None
+    out = {"status": p["status"], "due": p["due"],
+           "overdue": p["status"] == "open" and now is not None and now > p["due"]}
+    for k in ("kept_at", "waived_at", "waiver_reason"):
+        if p.get(k) is not None:
+            out[k] = p[k]
+    return out
+
+
+def _history_view(h: dict[str, Any], *, staff: bool) -> dict[str, Any]:
+    return {"source": h.get("source") or "paper", "file_ids": list(h.get("file_ids") or []),
+            "files": list(h.get("files") or []), "licence_id": h.get("licence_id"), "licence": h.get("licence"),
+            "review": _review_view(h.get("review"), staff=staff), "correction": h.get("correction"),
+            "replaced_at": h.get("replaced_at")}
+
+
+def view(materials: list[dict[str, Any]], *, staff: bool, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Materials as the case shows them; residents do not see who reviewed."""
     out = []
     for m in materials:
         v = {"key": m["key"], "name": m["name"], "required": m.get("required", False),
              "tolerable": m.get("tolerable", False), "licence_type": m.get("licence_type"),
-             "provided": m.get("provided", False), "source": m.get("source", "paper" if m.get("provided") else None),
+             "provided": m.get("provided", False), "source": source_of(m),
              "file_ids": list(m.get("file_ids", [])), "files": list(m.get("files", [])),
              "licence_id": m.get("licence_id"), "licence": m.get("licence"),
-             "promised": m.get("promised", bool(m.get("tolerable")) and not m.get("provided")), "review": None}
-        r = m.get("review")
-        if r:
-            v["review"] = {"status": r["status"], "reason": r.get("reason"), "at": r["at"],
-                           **({"by": r.get("by")} if staff else {})}
+             "promised": m.get("promised", bool(m.get("tolerable")) and not m.get("provided")),
+             "promise": _promise_view(m.get("promise"), now),
+             "review": _review_view(m.get("review"), staff=staff),
+             "history": [_history_view(h, staff=staff) for h in m.get("history", [])]}
+        if m.get("shared_from"):
+            v["shared_from"] = m["shared_from"]
         out.append(v)
     return out
 
 
+def form_view(form: dict[str, Any], fields: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """A case's form as staff read it: ID numbers masked (the full ones only through the audited
+    reveal), whichever field they are in."""
+    typed = {f["key"]: f.get("type") for f in fields or []}
+    out: dict[str, Any] = {}
+    for k, v in (form or {}).items():
+        if isinstance(v, str) and (typed.get(k) == "id_number" or _ID_NUMBER.match(v.strip())):
+            v = mask_id_number(v.strip().upper())
+        out[k] = v
+    return out
+
+
+def form_fields(fields: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The labels (and types) of a form's fields, kept on the case so it reads the same later."""
+    return [{"key": f["key"], "label": f.get("label") or f["key"], "type": f.get("type", "string")}
+            for f in fields or [] if f.get("key")]
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), TZ)
+
+
+def open_promises(materials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in materials if (m.get("promise") or {}).get("status") == "open"]
+
+
+def _given_ids(m: dict[str, Any]) -> set[str]:
+    """Every file and licence already given for a material, now or before."""
+    out = set(m.get("file_ids") or [])
+    if m.get("licence_id"):
+        out.add(m["licence_id"])
+    for h in m.get("history", []):
+        out.update(h.get("file_ids") or [])
+        if h.get("licence_id"):
+            out.add(h["licence_id"])
+    return out
+
+
 class CaseMaterials:
-    def __init__(self, *, files: Any, licences: Any):
+    def __init__(self, *, files: Any, licences: Any, calendar: Any = None, promise_working_days: int = 10,
+                 promise_reminder_working_days: int = 2):
         self.files = files          # file_links (backend.files.service.FileLinks)
         self.licences = licences    # licence_wallet (backend.licences.service.LicenceWallet)
+        self.calendar = calendar    # the working calendar (promise due dates)
+        self.promise_days = promise_working_days
+        self.remind_days = promise_reminder_working_days
 
     async def _given(self, applicant_id: str, known: dict[str, dict[str, Any]], body: dict[str, Any],
-                     keys_only: set[str] | None = None) -> dict[str, dict[str, Any]]:
+                     keys_only: set[str] | None = None, paper: str = "paper") -> dict[str, dict[str, Any]]:
         """What the body gives, per material key: validated against the guide and the applicant's
-        own files and licences."""
+        own files and licences. ``paper`` is how keys alone count (``paper`` at the window,
+        ``declared`` online); ``shared`` (key → the service producing it) is a 一件事's own."""
         attachments = body.get("attachments") or []
         licences = body.get("licences") or []
-        paper = set(body.get("materials") or [])
-        named = {a["material_key"] for a in attachments} | {x["material_key"] for x in licences} | paper
+        ticked = set(body.get("materials") or [])
+        shared = dict(body.get("shared") or {})
+        named = {a["material_key"] for a in attachments} | {x["material_key"] for x in licences} | ticked
         unknown = sorted(named - set(known))
         if unknown:
             raise errors.InvalidInput({"materials": "包含办事指南中没有的材料"}, details={"unknown": unknown})
@@ -111,24 +206,38 @@ class CaseMaterials:
                         "files": [{"id": f, "name": owned[f].name, "content_type": owned[f].content_type,
                                    "size_bytes": owned[f].size_bytes, "has_thumbnail": owned[f].has_thumbnail}
                                   for f in ids]}
-        for key in paper - set(out):
-            out[key] = {"provided": True, "source": "paper", "file_ids": [], "files": [], "licence_id": None,
+        for key, service_name in shared.items():
+            if key in known and key not in out:
+                out[key] = {"provided": True, "source": "shared", "shared_from": service_name, "file_ids": [],
+                            "files": [], "licence_id": None, "licence": None}
+        for key in ticked - set(out):
+            out[key] = {"provided": True, "source": paper, "file_ids": [], "files": [], "licence_id": None,
                         "licence": None}
         if keys_only is not None:
             extra = sorted(set(out) - keys_only)
             if extra:
-                raise errors.InvalidInput({"materials": "只能补正被要求补正的材料"}, details={"unexpected": extra})
+                raise errors.InvalidInput({"materials": "只能补正被要求补正的材料或补交容缺材料"},
+                                          details={"unexpected": extra})
         return out
 
-    async def resolve(self, applicant_id: str, guide_materials: list[dict[str, Any]],
-                      body: dict[str, Any]) -> list[dict[str, Any]]:
-        """The materials of a new case; 400 when a required material is neither given nor tolerable."""
+    def _promise(self, now: dt.datetime) -> dict[str, Any]:
+        start = now.astimezone(TZ).date()
+        due = self.calendar.add_working_days(start, self.promise_days) if self.calendar is not None \
+            else start + dt.timedelta(days=self.promise_days)
+        return {"status": "open", "due": end_of(due), "promised_at": now}
+
+    async def resolve(self, applicant_id: str, guide_materials: list[dict[str, Any]], body: dict[str, Any], *,
+                      channel: str = "online", now: dt.datetime | None = None) -> list[dict[str, Any]]:
+        """The materials of a new case; 400 when a required material is neither given nor tolerable.
+        A tolerable material left missing is promised, due in working days."""
         known = {m["key"]: m for m in guide_materials}
-        given = await self._given(applicant_id, known, body)
+        given = await self._given(applicant_id, known, body, paper="paper" if channel == "window" else "declared")
         out = []
         for m in guide_materials:
             e = {**entry(m), **given.get(m["key"], {})}
             e["promised"] = e["tolerable"] and not e["provided"]
+            if e["promised"] and e["required"] and now is not None:
+                e["promise"] = self._promise(now)
             out.append(e)
         missing = [m["name"] for m in out if m["required"] and not m["tolerable"] and not m["provided"]]
         if missing:
@@ -136,34 +245,137 @@ class CaseMaterials:
                                       details={"missing": missing})
         return out
 
-    async def resupply(self, case: dict[str, Any], body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    def promise_fields(self, materials: list[dict[str, Any]]) -> dict[str, Any]:
+        """The case-level times the promise job and the staff list read: the earliest open
+        promise's due date, and when its applicant is reminded (absent when none is open)."""
+        dues = [m["promise"]["due"] for m in open_promises(materials)]
+        if not dues:
+            return {"promise_due_at": None, "promise_remind_at": None}
+        due = min(dues)
+        day = due.astimezone(TZ).date()
+        for _ in range(self.remind_days):  # back by working days
+            day -= dt.timedelta(days=1)
+            while self.calendar is not None and not self.calendar.is_working_day(day):
+                day -= dt.timedelta(days=1)
+        return {"promise_due_at": due, "promise_remind_at": dt.datetime.combine(day, dt.time(9), TZ)}
+
+    @staticmethod
+    def _replaced(m: dict[str, Any], g: dict[str, Any], now: dt.datetime,
+                  correction: dict[str, Any] | None) -> dict[str, Any]:
+        """``m`` given anew by ``g``: what it had goes into its history with its judgement."""
+        history = list(m.get("history", []))
+        if m.get("provided"):
+            history.append({"source": m.get("source"), "file_ids": list(m.get("file_ids") or []),
+                            "files": list(m.get("files") or []), "licence_id": m.get("licence_id"),
+                            "licence": m.get("licence"), "review": m.get("review"), "correction": correction,
+                            "replaced_at": now})
+        promise = m.get("promise")
+        if promise and promise.get("status") == "open":
+            promise = {**promise, "status": "kept", "kept_at": now}
+        out = {**m, **g, "promised": False, "review": None, "history": history}
+        if promise:
+            out["promise"] = promise
+        return out
+
+    async def resupply(self, case: dict[str, Any], body: dict[str, Any],
+                       now: dt.datetime | None = None) -> list[dict[str, Any]] | None:
         """The materials after a resubmission (补正), or None when it changes none. Every material the
-        correction named must be given again; only those may be."""
+        correction named must be given again with a file or licence not already given for it;
+        only those (and promised ones) may be."""
+        now = now or dt.datetime.now(TZ)
         materials = case.get("materials", [])
         known = {m["key"]: m for m in materials}
-        named = set((case.get("correction") or {}).get("materials") or [])
+        correction = case.get("correction") or {}
+        named = set(correction.get("materials") or [])
         if not any(body.get(k) for k in ("attachments", "licences", "materials")):
             if named:
                 raise errors.InvalidInput({"materials": "请补正："
                                                         + "、".join(known[k]["name"] for k in sorted(named))},
                                           details={"missing": sorted(named)})
             return None
-        given = await self._given(case["applicant_id"], known, body, keys_only=named or None)
+        promised = {m["key"] for m in open_promises(materials)}
+        given = await self._given(case["applicant_id"], known, body,
+                                  keys_only=(named | promised) if named else None)
         lacking = sorted(named - set(given))
         if lacking:
             raise errors.InvalidInput({"materials": "请补正：" + "、".join(known[k]["name"] for k in lacking)},
                                       details={"missing": lacking})
+        for key in sorted(named):
+            self._check_new(known[key], given[key])
+        reasons = {k: (known[k].get("review") or {}).get("reason") for k in named}
         out = []
         for m in materials:
             g = given.get(m["key"])
             if g is None:
                 out.append(m)
                 continue
-            history = list(m.get("history", []))
-            if m.get("provided"):
-                history.append({k: m.get(k) for k in ("source", "file_ids", "licence_id", "review")})
-            out.append({**m, **g, "promised": False, "review": None, "history": history})
+            asked = {"requested_at": correction.get("requested_at"), "reason": reasons.get(m["key"])} \
+                if m["key"] in named else None
+            out.append(self._replaced(m, g, now, asked))
         return out
+
+    @staticmethod
+    def _check_new(m: dict[str, Any], g: dict[str, Any]) -> None:
+        """A material a correction asked for must come with something not already given for it."""
+        name = m["name"]
+        if g["source"] not in ("file", "licence"):
+            raise errors.InvalidInput({"materials": f"“{name}”须上传新的文件或使用电子证照补正"},
+                                      details={"material_key": m["key"], "reason": "no_file"})
+        new = set(g.get("file_ids") or []) | ({g["licence_id"]} if g.get("licence_id") else set())
+        if not new - _given_ids(m):
+            raise errors.InvalidInput({"materials": f"“{name}”仍是已退回的材料，请上传新的文件或使用其他电子证照"},
+                                      details={"material_key": m["key"], "reason": "already_rejected"})
+
+    async def supply(self, case: dict[str, Any], body: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
+        """Promised materials (容缺) supplied later with files or a licence: each keeps its promise."""
+        if case["status"] not in SUPPLIABLE:
+            raise errors.InvalidState("办件已办结，不能再补交材料", details={"status": case["status"]})
+        materials = case.get("materials", [])
+        known = {m["key"]: m for m in materials}
+        promised = {m["key"] for m in open_promises(materials)}
+        if not (body.get("attachments") or body.get("licences")):
+            raise errors.InvalidInput({"attachments": "请上传材料文件或选择电子证照"})
+        given = await self._given(case["applicant_id"], known, {k: body.get(k) for k in ("attachments", "licences")},
+                                  keys_only=promised)
+        return [self._replaced(m, given[m["key"]], now, None) if m["key"] in given else m for m in materials]
+
+    @staticmethod
+    def received(case: dict[str, Any], key: str, *, by: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
+        """A promised material handed in on paper at the window: its promise is kept."""
+        if case["status"] not in SUPPLIABLE:
+            raise errors.InvalidState("办件已办结，不能再补交材料", details={"status": case["status"]})
+        materials = case.get("materials", [])
+        m = next((x for x in materials if x["key"] == key), None)
+        if m is None:
+            raise errors.NotFound("该办件没有这项材料")
+        if (m.get("promise") or {}).get("status") != "open":
+            raise errors.InvalidState(f"“{m['name']}”没有待补齐的容缺承诺")
+        g = {"provided": True, "source": "paper", "file_ids": [], "files": [], "licence_id": None, "licence": None,
+             "received_by": by}
+        return [CaseMaterials._replaced(x, g, now, None) if x["key"] == key else x for x in materials]
+
+    @staticmethod
+    def waived(case: dict[str, Any], reason: str | None, *, by: dict[str, Any],
+               now: dt.datetime) -> list[dict[str, Any]] | None:
+        """Completing a case: None when no promise is open; its materials with every open promise
+        waived for the clerk's reason; 409 ``promise_open`` without a reason."""
+        materials = case.get("materials", [])
+        pending = open_promises(materials)
+        if not pending:
+            return None
+        if not (reason and reason.strip()):
+            raise errors.PromiseOpen(details={"materials": [m["name"] for m in pending],
+                                              "keys": [m["key"] for m in pending]})
+        keys = {m["key"] for m in pending}
+        return [{**m, "promise": {**m["promise"], "status": "waived", "waived_at": now, "waived_by": by,
+                                  "waiver_reason": reason.strip()}} if m["key"] in keys else m for m in materials]
+
+    @staticmethod
+    def approved(case: dict[str, Any], *, by: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
+        """An approval is the final judgement of every given material nobody judged one by one."""
+        review = {"status": "accepted", "reason": None, "at": now, "by": by, "implied": True}
+        return [{**m, "review": review} if m.get("provided") and not m.get("review") else m
+                for m in case.get("materials", [])]
 
     async def reference(self, case_id: str, applicant_id: str, materials: list[dict[str, Any]], session: Any) -> None:
         """Inside the case's transaction: its files are referenced (no longer orphans) and its

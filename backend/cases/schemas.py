@@ -16,18 +16,22 @@ SUBMIT = obj({"service_id": ID, "form": FORM, "materials": PROVIDED, "attachment
               "licences": LICENCES,
               "on_behalf_of": string(minLength=1, maxLength=64, description="代办：授权人给我的授权编号")},
              ["service_id", "form"])
-STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "materials": PROVIDED,
+STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "materials": PROVIDED, "licences": LICENCES,
                     "authorization_id": string(minLength=1, maxLength=64, description="居民给本人的帮办授权编号"),
                     "identity_code": string(minLength=10, maxLength=200, description="居民当场出示的办事码")},
                    ["service_id", "form"])
 RESUBMIT = obj({"form": FORM, "materials": PROVIDED, "attachments": ATTACHMENTS, "licences": LICENCES,
                 "note": string(maxLength=200)})
+SUPPLY = obj({"attachments": ATTACHMENTS, "licences": LICENCES},
+             description="补交容缺受理时承诺补齐的材料（上传文件或电子证照）")
 TRANSITION = obj({
     "to": STATUS, "note": string(maxLength=500), "reason": string(maxLength=500, description="驳回理由（驳回必填）"),
     "missing": array(string(minLength=1, maxLength=100), maxItems=20, description="补正：缺少或需更正的材料"),
     "due": string(pattern=r"^\d{4}-\d{2}-\d{2}$", format="date", description="补正截止日期"),
     "materials": array(KEY, maxItems=50, uniqueItems=True,
                        description="补正：需重新提交的材料 key（不填则为已审核为不予认可的材料）"),
+    "promise_reason": string(minLength=2, maxLength=300,
+                             description="办结：容缺材料未补齐仍予办结的原因（记入审计日志）"),
 }, ["to"])
 REVIEW = obj({"verdict": string(enum=["accepted", "rejected"], description="accepted 认可；rejected 不予认可"),
               "reason": string(maxLength=300, description="不予认可的原因（告知申请人）")}, ["verdict"])
@@ -36,11 +40,15 @@ ENTRY = obj({"status": STATUS, "at": DATETIME, "note": nullable(string()),
              "agent": obj({"type": string(enum=["staff", "resident"]), "name_masked": string()},
                           ["type", "name_masked"], description="代办人（脱敏）")},
             ["status", "at", "note"])
+REVIEW_OUT = nullable(obj({"status": string(enum=["accepted", "rejected"]), "reason": nullable(string()),
+                          "at": DATETIME, "by": {"type": "object"},
+                          "implied": boolean(description="随批准一并认可（未逐项审核）")}, ["status", "at"]))
 MATERIAL = obj({
     "key": string(), "name": string(), "required": boolean(), "tolerable": boolean(),
     "licence_type": nullable(string()), "provided": boolean(),
-    "source": {"type": ["string", "null"], "enum": ["file", "licence", "paper", None],
-               "description": "file 上传文件；licence 电子证照；paper 窗口提交纸质材料"},
+    "source": {"type": ["string", "null"], "enum": ["file", "licence", "paper", "declared", "shared", "promised", None],
+               "description": "file 上传文件；licence 电子证照；paper 窗口提交纸质材料；declared 网上勾选未上传；"
+                              "shared 一件事共享；promised 容缺承诺补齐"},
     "file_ids": array(string()),
     "files": array(obj({"id": string(), "name": string(), "content_type": string(), "size_bytes": integer(),
                         "has_thumbnail": boolean()}, ["id", "name", "content_type"])),
@@ -49,12 +57,25 @@ MATERIAL = obj({
                              "holder_masked": string(), "issuer": string(), "expires_at": nullable(DATETIME),
                              "status": string()}, ["id", "type", "name", "number"])),
     "promised": boolean(description="容缺受理：暂缺，承诺补齐"),
-    "review": nullable(obj({"status": string(enum=["accepted", "rejected"]), "reason": nullable(string()),
-                            "at": DATETIME, "by": {"type": "object"}}, ["status", "at"])),
+    "promise": nullable(obj({"status": string(enum=["open", "kept", "waived"]), "due": DATETIME,
+                             "overdue": boolean(), "kept_at": DATETIME, "waived_at": DATETIME,
+                             "waiver_reason": string()}, ["status", "due", "overdue"],
+                            description="容缺承诺：补齐期限与状态")),
+    "review": REVIEW_OUT,
+    "shared_from": string(description="一件事中产生该材料的事项"),
+    "history": array(obj({"source": string(), "file_ids": array(string()), "files": array({"type": "object"}),
+                          "licence_id": nullable(string()), "licence": nullable({"type": "object"}),
+                          "review": REVIEW_OUT, "correction": nullable({"type": "object"}),
+                          "replaced_at": nullable(DATETIME)}, ["source", "review"]),
+                     description="此前提交并被替换的材料及其审核结论、补正理由"),
 }, ["key", "name", "provided", "file_ids", "licence_id"])
 CASE = obj({
     "id": string(), "serial": string(), "service_id": string(), "service_name": string(),
-    "department_id": string(), "department_name": string(), "status": STATUS, "form": {"type": "object"},
+    "department_id": string(), "department_name": string(), "status": STATUS,
+    "form": {"type": "object", "description": "申请表（工作人员所见身份证号已脱敏）"},
+    "form_fields": array(obj({"key": string(), "label": string()}, ["key", "label"]),
+                         description="申请表各字段的中文名称"),
+    "promise_due_at": nullable(DATETIME),
     "materials": array(MATERIAL),
     "deadline": nullable(DATETIME),
     "deadline_provisional": {"type": "boolean", "description": "时限按暂定工作日历计算，国务院放假安排录入后可能调整"},
@@ -70,6 +91,8 @@ CASES = list_of(CASE)
 LIST_QUERY = obj({"status": STATUS, "department_id": string(maxLength=64),
                   "light": string(enum=["green", "yellow", "red"]), "cursor": string(maxLength=64),
                   "limit": integer(minimum=1, maximum=200),
+                  "promise": string(enum=["open", "overdue"],
+                                    description="容缺承诺：open 有未补齐的；overdue 已超过补齐期限的"),
                   "serial": string(maxLength=32, description="办件编号：按编号精确查找"),
                   "q": string(minLength=2, maxLength=40,
                               description="办件编号、申请人完整姓名或完整身份证号（按密钥散列匹配）")})

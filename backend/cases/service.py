@@ -133,15 +133,16 @@ class CaseService:
         guide = service["guide"]
         if channel == "online" and not guide.get("online"):
             raise errors.Conflict("该事项不支持网上申报，请预约到大厅办理", code="not_online")
-        materials = await self.materials.resolve(applicant_id, guide["materials"], body)
         now = self.clock.now()
+        materials = await self.materials.resolve(applicant_id, guide["materials"], body, channel=channel, now=now)
         today = now.astimezone(TZ).date()
         deadline = self._deadline(today, guide["promised_days"])
         doc: dict[str, Any] = {
             "service_id": service["id"], "service_name": service["name"], "department_id": service["department_id"],
             "department_name": service["department_name"], "applicant_id": applicant_id, "status": "submitted",
             "version": 1, "channel": channel,
-            "form": body["form"], "materials": materials, "promised_days": guide["promised_days"],
+            "form": body["form"], "form_fields": case_materials.form_fields(guide.get("form")),
+            "materials": materials, **self._promise_fields(materials), "promised_days": guide["promised_days"],
             "deadline": deadline, **self._provisional(today, deadline), "light": "green",
             "light_due_at": self.light_due("submitted", deadline, "green", now),
             "created_at": now, "updated_at": now,
@@ -204,6 +205,8 @@ class CaseService:
         limit = q.get("limit", 50)
         if q.get("serial") or q.get("q"):
             docs = await self._search(staff, q.get("serial"), q.get("q"), cursor_id(q.get("cursor")), limit + 1, ip)
+        elif q.get("promise"):
+            docs = await self._promised_cases(q["promise"], cursor_id(q.get("cursor")), limit + 1)
         else:
             docs = await self.store.cases_for_staff(
                 status=q.get("status"), statuses=OPEN if q.get("open_only") else (),
@@ -255,7 +258,11 @@ class CaseService:
         out = {"id": str(d["_id"]), "serial": d["serial"], "service_id": d["service_id"],
                "service_name": d["service_name"], "department_id": d["department_id"],
                "department_name": d.get("department_name", ""), "status": d["status"],
-               "form": d.get("form", {}), "materials": case_materials.view(d.get("materials", []), staff=staff),
+               "form": (case_materials.form_view(d.get("form", {}), d.get("form_fields")) if staff
+                        else d.get("form", {})),
+               "form_fields": [{"key": f["key"], "label": f["label"]} for f in d.get("form_fields") or []],
+               "materials": case_materials.view(d.get("materials", []), staff=staff, now=self.clock.now()),
+               "promise_due_at": d.get("promise_due_at"),
                "deadline": d.get("deadline"), "deadline_provisional": bool(d.get("deadline_provisional")),
                "light": d.get("light") if d["status"] in OPEN else None, "correction": d.get("correction"),
                "rejection_reason": d.get("rejection_reason"), "rated": rated, "created_at": d["created_at"],
@@ -269,7 +276,8 @@ class CaseService:
     async def transition(self, principal: Resident | Staff, case_id: str, to: str, *, note: str | None = None,
                          reason: str | None = None, missing: list[str] | None = None, due: str | None = None,
                          changes: dict[str, Any] | None = None, ip: str | None = None,
-                         material_keys: list[str] | None = None, within: Any = None) -> dict[str, Any]:
+                         material_keys: list[str] | None = None, within: Any = None,
+                         promise_reason: str | None = None) -> dict[str, Any]:
         doc = await self.store.case(case_id)
         is_staff = isinstance(principal, Staff)
         if doc is None or (not is_staff and doc["applicant_id"] != principal.id):
@@ -318,6 +326,7 @@ class CaseService:
             note = note or "已补正并重新提交"
         if to in ("completed", "rejected", "withdrawn", "approved"):
             sets["decided_at" if to != "completed" else "completed_at"] = now
+        waiver = self._materials_on_decision(doc, to, principal, promise_reason, now, sets)
         if rating_allowed(to, [*_history(doc), to]):
             sets["rating_remind_at"] = now + dt.timedelta(days=self.cfg.rating_reminder_days)
         sets["light_due_at"] = self.light_due(to, sets.get("deadline", doc.get("deadline")), doc.get("light"), now)
@@ -350,8 +359,8 @@ class CaseService:
                                        dedupe_key=f"case:{oid}:rating-invite", payload=self._payload(new, None))
             if is_staff:
                 await self.audit.record(actor=staff_actor(principal), action=f"case.{to}", target_type="application",
-                                        target_id=str(oid), details={"from": doc["status"], "note": note}, ip=ip,
-                                        session=s)
+                                        target_id=str(oid), details={"from": doc["status"], "note": note,
+                                                                     **(waiver or {})}, ip=ip, session=s)
             return new
         new = await self._tx(work)
         if new is None:  # someone else moved it first
@@ -366,9 +375,10 @@ class CaseService:
             changes["form"] = body["form"]
         within = None
         if doc["status"] == "correction_requested":
-            materials = await self.materials.resupply(doc, body)
+            materials = await self.materials.resupply(doc, body, self.clock.now())
             if materials is not None:
                 changes["materials"] = materials
+                changes.update(self._promise_fields(materials))
 
                 async def within(new: dict[str, Any], s: Any) -> None:
                     await self.materials.reference(str(doc["_id"]), doc["applicant_id"], materials, s)
@@ -392,6 +402,85 @@ class CaseService:
                                 target_id=case_id, details={"material": key, "verdict": verdict, "reason": reason},
                                 ip=ip)
         return await self.get_staff(staff, case_id)
+
+    # Materials: promises (容缺) and the judgement of a decision -----------------------------------
+    def _promise_fields(self, materials: list[dict[str, Any]]) -> dict[str, Any]:
+        return self.materials.promise_fields(materials)
+
+    def _materials_on_decision(self, doc: dict[str, Any], to: str, principal: Resident | Staff,
+                               promise_reason: str | None, now: dt.datetime,
+                               sets: dict[str, Any]) -> dict[str, Any] | None:
+        """An approval judges every material nobody judged; completing needs every promise kept or a
+        clerk's reason (409 ``promise_open``); a refused or withdrawn case owes nothing more. Adds
+        to ``sets``; the audit details of a waiver."""
+        if to in ("rejected", "withdrawn"):
+            sets.update({"promise_due_at": None, "promise_remind_at": None})
+            return None
+        if not isinstance(principal, Staff):
+            return None
+        by = {"type": "staff", "id": principal.id, "name": principal.display_name or principal.username}
+        if to == "approved":
+            sets["materials"] = self.materials.approved(doc, by=by, now=now)
+        if to == "completed":
+            waived = self.materials.waived(doc, promise_reason, by=by, now=now)
+            if waived is not None:
+                sets["materials"] = waived
+                sets.update(self._promise_fields(waived))
+                return {"promise_waived": [m["key"] for m in case_materials.open_promises(doc["materials"])],
+                        "promise_reason": promise_reason}
+        return None
+
+    async def _promised_cases(self, which: str, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+        return await self.store.cases_with_open_promises(overdue_at=self.clock.now() if which == "overdue" else None,
+                                                        before=before, limit=limit)
+
+    async def _save_materials(self, doc: dict[str, Any], materials: list[dict[str, Any]],
+                              statuses: tuple[str, ...]) -> None:
+        now = self.clock.now()
+
+        async def work(s: Any) -> None:
+            if not await self.store.set_materials(doc["_id"], version=doc["version"], statuses=statuses,
+                                                  materials=materials, now=now,
+                                                  extra=self._promise_fields(materials), session=s):
+                raise errors.InvalidState("办件已被他人更新，请刷新后重试")
+            await self.materials.reference(str(doc["_id"]), doc["applicant_id"], materials, s)
+        await self._tx(work)
+
+    async def supply_materials(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The applicant supplies promised (容缺) materials later, with files or a licence."""
+        doc = await self.store.case(case_id)
+        access_own(resident, doc, owner_field="applicant_id")
+        materials = await self.materials.supply(doc, body, self.clock.now())
+        await self._save_materials(doc, materials, case_materials.SUPPLIABLE)
+        return await self.get_own(resident, case_id)
+
+    async def receive_material(self, staff: Staff, case_id: str, key: str, ip: str) -> dict[str, Any]:
+        """A clerk receives a promised material on paper at the window (audited)."""
+        access_staff_role(staff, ("clerk",))
+        doc = await self.store.case(case_id)
+        if doc is None:
+            raise errors.NotFound("未找到该办件")
+        by = {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
+        materials = self.materials.received(doc, key, by=by, now=self.clock.now())
+        await self._save_materials(doc, materials, case_materials.SUPPLIABLE)
+        await self.audit.record(actor=staff_actor(staff), action="case.material.receive", target_type="application",
+                                target_id=case_id, details={"material": key}, ip=ip)
+        return await self.get_staff(staff, case_id)
+
+    async def remind_promises(self) -> int:
+        """Periodic: remind once each applicant whose promised material is due soon."""
+        now = self.clock.now()
+        told = 0
+        for doc in await self.store.promises_due_for_reminder(now):
+            for m in case_materials.open_promises(doc.get("materials", [])):
+                await self.outbox.emit("case.promise_due", user_id=doc["applicant_id"],
+                                       dedupe_key=f"case:{doc['_id']}:promise:{m['key']}",
+                                       payload={"application_id": str(doc["_id"]), "serial": doc["serial"],
+                                                "service_name": doc["service_name"], "material": m["name"],
+                                                "due": m["promise"]["due"]})
+                told += 1
+            await self.store.clear_promise_reminder(doc["_id"], doc["promise_remind_at"])
+        return told
 
     # Ratings ------------------------------------------------------------------------------------
     async def rate(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,9 @@ COLLECTIONS = [
         # read once when it is entered.
         IndexModel([("deadline_provisional", ASCENDING)], name="deadline_provisional",
                    partialFilterExpression={"deadline_provisional": True}),
+        # Open 容缺 promises: the reminder job and the staff's list of (overdue) promises.
+        IndexModel([("promise_remind_at", ASCENDING)], name="promise_remind_at"),
+        IndexModel([("promise_due_at", ASCENDING)], name="promise_due_at"),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "service_id", "applicant_id", "status", "version", "timeline"],
                                   "properties": {"status": {"enum": STATUSES}, "version": {"bsonType": "int"}}}},
@@ -98,13 +101,30 @@ class CaseStore:
         return await self._cases.find_one({"_id": case_id}, session=session)
 
     async def set_materials(self, case_id: ObjectId, *, version: int, statuses: tuple[str, ...],
-                            materials: list[dict[str, Any]], now: dt.datetime) -> bool:
-        """Replace a case's materials (staff judging them) if it is still that version, in one of
-        ``statuses``."""
+                            materials: list[dict[str, Any]], now: dt.datetime, extra: dict[str, Any] | None = None,
+                            session: Any = None) -> bool:
+        """Replace a case's materials (staff judging them, promised ones supplied) if it is still
+        that version, in one of ``statuses``; ``extra`` fields set with them."""
         res = await self._cases.update_one({"_id": case_id, "version": version, "status": {"$in": list(statuses)}},
-                                           {"$set": {"materials": materials, "updated_at": now},
-                                            "$inc": {"version": 1}})
+                                           {"$set": {"materials": materials, "updated_at": now, **(extra or {})},
+                                            "$inc": {"version": 1}}, session=session)
         return res.modified_count == 1
+
+    async def promises_due_for_reminder(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+        """Cases whose open 容缺 promise is due to be reminded (``promise_remind_at`` passed)."""
+        return await self._cases.find({"promise_remind_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK) \
+            .limit(limit).to_list(limit)
+
+    async def clear_promise_reminder(self, case_id: ObjectId, was: dt.datetime) -> None:
+        await self._cases.update_one({"_id": case_id, "promise_remind_at": was}, {"$set": {"promise_remind_at": None}})
+
+    async def cases_with_open_promises(self, *, overdue_at: dt.datetime | None, before: ObjectId | None,
+                                       limit: int) -> list[dict[str, Any]]:
+        """Cases with an open 容缺 promise (due before ``overdue_at`` when given), newest first."""
+        filt: dict[str, Any] = {"promise_due_at": {"$gte": _EPOCH, **({"$lt": overdue_at} if overdue_at else {})}}
+        if before is not None:
+            filt["_id"] = {"$lt": before}
+        return await self._cases.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
 
     async def cases_of_applicant(self, applicant_id: str, *, before: ObjectId | None,
                                  limit: int) -> list[dict[str, Any]]:

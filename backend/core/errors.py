@@ -408,6 +408,11 @@ class BundlePaymentExists(Conflict):
     message = "该一件事已开具缴款单，不能重复开具"
 
 
+class PromiseOpen(Conflict):
+    code = "promise_open"
+    message = "容缺受理的材料尚未补齐：请先补齐，或写明仍予办结的原因"
+
+
 class NothingToPay(Conflict):
     code = "nothing_to_pay"
     message = "该一件事包含的事项均不收费"

@@ -79,6 +79,15 @@ MATERIAL_SOURCE = {
     "file": "上传文件",
     "licence": "电子证照",
     "paper": "窗口提交纸质材料",
+    "declared": "网上勾选（未上传，待窗口核验）",
+    "shared": "一件事共享",
+    "promised": "容缺：承诺补齐",
+}
+
+PROMISE_STATUS = {
+    "open": "待补齐",
+    "kept": "已补齐",
+    "waived": "未补齐，已说明原因办结",
 }
 
 COMPLAINT_STATUS = {
@@ -115,6 +124,7 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
     "outbox": OUTBOX_STATUS,
     "licence": LICENCE_STATUS,
     "material_source": MATERIAL_SOURCE,
+    "promise": PROMISE_STATUS,
     "complaint": COMPLAINT_STATUS,
     "bundle": BUNDLE_STATUS,
     "grant": GRANT_STATUS,

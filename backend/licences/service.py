@@ -303,6 +303,18 @@ class LicenceWallet:
                                           expires_at=d.get("expires_at"), status=status_of(d, now))
                 for d in await self._s.store.many(licence_ids) if d["holder_id"] == holder_id}
 
+    async def valid_of(self, holder_id: str, limit: int = 100) -> list[LicenceRef]:
+        """The holder's valid licences (for an agent choosing one of the grantor's)."""
+        now = self._s.clock.now()
+        out = []
+        for d in await self._s.store.held_by(holder_id, before=None, limit=limit):
+            if status_of(d, now) == "valid":
+                out.append(LicenceRef(id=str(d["_id"]), type=d["type"], name=d["content"]["name"],
+                                      number=d["number"], holder_masked=d["content"]["holder"],
+                                      issuer=d["content"]["issuer"], issued_at=d["issued_at"],
+                                      expires_at=d.get("expires_at"), status="valid"))
+        return out
+
     async def note_use(self, holder_id: str, licence_ids: list[str], application_id: str, session: Any = None) -> None:
         ids = sorted({o for o in (oid(i) for i in licence_ids) if o is not None})
         if ids:

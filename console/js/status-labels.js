@@ -64,7 +64,15 @@ export const STATUS_LABELS = {
   "material_source": {
     "file": "上传文件",
     "licence": "电子证照",
-    "paper": "窗口提交纸质材料"
+    "paper": "窗口提交纸质材料",
+    "declared": "网上勾选（未上传，待窗口核验）",
+    "shared": "一件事共享",
+    "promised": "容缺：承诺补齐"
+  },
+  "promise": {
+    "open": "待补齐",
+    "kept": "已补齐",
+    "waived": "未补齐，已说明原因办结"
   },
   "complaint": {
     "received": "已登记",

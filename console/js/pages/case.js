@@ -8,6 +8,8 @@ import {
 import { itemsEditor, payBadge } from './finance.js';
 import { materialsSection } from './materials.js';
 
+// A finished case takes no new payment order.
+const FINISHED = new Set(['completed', 'rejected', 'withdrawn']);
 const LIGHT = { green: ['绿灯', 'green'], yellow: ['黄灯', 'yellow'], red: ['红灯', 'red'] };
 
 export function statusBadge(status) {
@@ -138,6 +140,14 @@ function movePanel(app, onMoved) {
       reason = h('textarea', { name: 'reason', required: true });
       parts.push(field('理由（告知申请人）', reason));
     }
+    const open = (app.materials || []).filter((m) => m.promise && m.promise.status === 'open');
+    let promiseReason = null;
+    if (to === 'completed' && open.length) {
+      promiseReason = h('textarea', { name: 'promise-reason', required: true });
+      parts.push(h('div', { class: 'alert warn', role: 'status' },
+        `容缺受理的材料尚未补齐：${open.map((m) => m.name).join('、')}。`),
+      field('仍予办结的原因（记入审计日志）', promiseReason));
+    }
     if (to === 'correction_requested') {
       const mats = app.guide_materials || app.required_materials || app.materials || [];
       // Materials judged not acceptable are ticked already; the server words each with its reason.
@@ -160,6 +170,14 @@ function movePanel(app, onMoved) {
           return;
         }
         body.reason = reason.value.trim();
+      }
+      if (promiseReason) {
+        if (promiseReason.value.trim().length < 2) {
+          notice(slot, '请写明容缺材料未补齐仍予办结的原因', 'error');
+          promiseReason.focus();
+          return;
+        }
+        body.promise_reason = promiseReason.value.trim();
       }
       if (missingBoxes) {
         const keys = [...missingBoxes.querySelectorAll('input:checked')].map((i) => i.value);
@@ -197,7 +215,8 @@ async function formDefinition(serviceId) {
   }
 }
 
-function formLabel(key, defined) {
+function formLabel(key, defined, own) {
+  if (own.has(key)) return own.get(key);
   if (defined.has(key)) return defined.get(key).label;
   if (WINDOW_FORM_LABELS[key]) return WINDOW_FORM_LABELS[key];
   return /[A-Za-z_]/.test(key) ? '其他填写内容' : key;
@@ -210,14 +229,16 @@ function formValue(v) {
   return String(v);
 }
 
-/** The case's form as labelled fields, in the order the service's form definition gives. */
-function formFields(form, definition) {
+/** The case's form as labelled fields: the labels the case carries (a 一件事's merged form), else the
+ * service's form definition; in that order. ID numbers arrive masked. */
+function formFields(form, definition, caseFields = []) {
+  const own = new Map(caseFields.map((f) => [f.key, f.label]));
   const defined = new Map(definition.map((f) => [f.key, f]));
-  const keys = [...definition.map((f) => f.key).filter((k) => k in form),
-    ...Object.keys(form).filter((k) => !defined.has(k))];
+  const order = [...caseFields.map((f) => f.key), ...definition.map((f) => f.key)];
+  const keys = [...new Set([...order.filter((k) => k in form), ...Object.keys(form)])];
   if (!keys.length) return h('p', { class: 'muted' }, '无');
   return h('dl', { class: 'props case-form' }, keys.map((k) => [
-    h('dt', { dataset: { key: k } }, formLabel(k, defined)), h('dd', {}, formValue(form[k]))]));
+    h('dt', { dataset: { key: k } }, formLabel(k, defined, own)), h('dd', {}, formValue(form[k]))]));
 }
 
 export function caseView(app, onMoved, onChanged, definition = []) {
@@ -245,7 +266,7 @@ export function caseView(app, onMoved, onChanged, definition = []) {
       ))) : h('p', { class: 'muted' }, '暂无记录'))),
     materialsSection({ ...app, materials }, roles().has('clerk') || roles().has('approver'),
       onChanged || (() => {})),
-    section('申请表', formFields(form, definition)),
+    section('申请表', formFields(form, definition, app.form_fields || [])),
     movePanel(app, onMoved));
 }
 
@@ -304,6 +325,7 @@ async function feesSection(app) {
     }
   });
   await load();
+  if (FINISHED.has(app.status)) return h('section', { class: 'card fees' }, h('h2', {}, '缴费'), slot, list);
   return h('section', { class: 'card fees' }, h('h2', {}, '缴费'), slot, list, h('h3', {}, '开具缴款单'), form);
 }
 

@@ -253,12 +253,15 @@ async function renderCases(main) {
     return;
   }
   const statusSel = select([['submitted', '待受理'], ['correction_requested', '待补正'], ['accepted', '已受理'],
-    ['approved', '已批准（待办结）'], ['rejected', '不予批准（待办结）'], ['completed', '已办结']], { name: 'status' });
+    ['approved', '已批准（待办结）'], ['rejected', '不予批准（待办结）'], ['completed', '已办结'],
+    ['promise:open', '容缺材料待补齐'], ['promise:overdue', '容缺材料已逾期']], { name: 'status' });
   const list = h('div');
   main.append(caseLookup(), h('div', { class: 'card' }, field('状态', statusSel), button('刷新', () => load())), section('办件', list));
 
   async function load() {
-    const data = await act(msg, () => api.get('/staff/applications', { status: statusSel.value }));
+    const [kind, which] = statusSel.value.split(':');
+    const query = kind === 'promise' ? { promise: which } : { status: statusSel.value };
+    const data = await act(msg, () => api.get('/staff/applications', query));
     if (data) clear(list, casesTable(data.items, { empty: '没有该状态的办件' }));
   }
   statusSel.addEventListener('change', load);

@@ -4,22 +4,69 @@
 // not acceptable with a reason, which a correction request then names by default.
 // Files are fetched with the staff token and shown from blob: URLs; nothing else is cached.
 import { api, blob } from '../api.js';
-import { h, clear, button, badge, input, table, act, notice, section } from '../ui.js';
+import { h, clear, button, badge, input, table, act, notice, section, fmtTime } from '../ui.js';
 import { STATUS_LABELS } from '../status-labels.js';
 
 const SOURCE = STATUS_LABELS.material_source;
+const PROMISE = STATUS_LABELS.promise;
 const REVIEWABLE = new Set(['submitted', 'accepted', 'in_review']);
+const SUPPLIABLE = new Set(['submitted', 'accepted', 'in_review', 'approved', 'correction_requested']);
 
-export function materialState(m) {
-  if (m.provided) return badge(SOURCE[m.source] || '已提交', 'green');
-  if (m.promised) return badge('容缺：承诺补齐', 'yellow');
-  return badge('缺', 'red');
+function day(iso) {
+  return iso ? fmtTime(iso).slice(0, 10) : '';
 }
 
-function reviewState(r) {
+/** How the material was given (上传文件, 电子证照, 窗口提交纸质材料, 网上勾选, 一件事共享, 容缺), and a
+ * promise's due date and state. */
+export function materialState(m) {
+  const p = m.promise;
+  const source = m.source || (m.provided ? 'paper' : (m.promised ? 'promised' : null));
+  const kind = source === 'promised' ? 'yellow' : (source === 'declared' ? '' : 'green');
+  const label = source ? badge(SOURCE[source] || '已提交', kind) : badge('缺', 'red');
+  const extra = [];
+  if (m.shared_from) extra.push(h('span', { class: 'muted' }, `（由“${m.shared_from}”办理结果共享）`));
+  if (p) {
+    const state = p.overdue ? '已逾期' : (PROMISE[p.status] || p.status);
+    extra.push(h('div', { class: 'promise', dataset: { promise: p.overdue ? 'overdue' : p.status } },
+      badge(`承诺${day(p.due)}前补齐 · ${state}`, p.overdue ? 'red' : (p.status === 'open' ? 'yellow' : 'green')),
+      p.waiver_reason ? h('span', { class: 'muted' }, ` 办结说明：${p.waiver_reason}`) : null));
+  }
+  return h('div', {}, label, ...extra);
+}
+
+function reviewState(r, m) {
+  if (!m.provided) return '—';
   if (!r) return badge('待审核');
-  if (r.status === 'accepted') return badge('认可', 'green');
+  if (r.status === 'accepted') return badge(r.implied ? '认可（随批准）' : '认可', 'green');
   return h('span', { class: 'review-rejected' }, badge('不予认可', 'red'), r.reason || '');
+}
+
+/** Earlier submissions of a material a correction replaced, with their judgement. */
+function historyBlock(m) {
+  const rows = m.history || [];
+  if (!rows.length) return null;
+  return h('details', { class: 'material-history', open: true },
+    h('summary', {}, `此前提交 ${rows.length} 次`),
+    h('ol', {}, rows.map((x) => {
+      const what = x.licence ? `${x.licence.name} ${x.licence.number}`
+        : ((x.files || []).map((f) => f.name).join('、') || SOURCE[x.source] || '');
+      const r = x.review;
+      const verdict = r ? (r.status === 'rejected' ? `不予认可：${r.reason || ''}` : '认可') : '未审核';
+      const asked = x.correction && x.correction.reason && (!r || r.reason !== x.correction.reason)
+        ? `；补正理由：${x.correction.reason}` : '';
+      return h('li', { dataset: { verdict: r ? r.status : 'none' } },
+        `${what} — ${verdict}${asked}`, x.replaced_at ? h('span', { class: 'muted' }, `（${fmtTime(x.replaced_at)} 替换）`) : null);
+    })));
+}
+
+/** A clerk receives a promised material on paper at the window. */
+function receive(app, m, slot, onChanged) {
+  if (!SUPPLIABLE.has(app.status) || !m.promise || m.promise.status !== 'open') return null;
+  const btn = button('窗口已收取纸质材料', async () => {
+    const updated = await act(slot, () => api.post(`/staff/applications/${app.id}/materials/${m.key}/received`, {}), btn);
+    if (updated) onChanged(updated, `已收取：${m.name}`);
+  }, { class: 'small', dataset: { receive: m.key } });
+  return btn;
 }
 
 /** Open one file full size: a picture in a viewer, a PDF in the browser's PDF viewer. */
@@ -70,6 +117,10 @@ function given(m, slot) {
   return '—';
 }
 
+function content(m, slot) {
+  return h('div', {}, given(m, slot), historyBlock(m));
+}
+
 function judge(app, m, slot, onChanged) {
   if (!REVIEWABLE.has(app.status)) return null;
   const reason = input({ class: 'reason', name: `reason-${m.key}`, placeholder: '不予认可的原因', 'aria-label': `${m.name} 不予认可的原因` });
@@ -98,9 +149,9 @@ export function materialsSection(app, mayJudge, onChanged) {
   const body = h('div');
   clear(body, table([
     { label: '材料', render: (m) => h('span', {}, m.name || m.key, m.required ? '' : h('span', { class: 'muted' }, '（非必需）')) },
-    { label: '提交方式', render: (m) => materialState(m) },
-    { label: '内容', render: (m) => given(m, slot) },
-    { label: '审核', render: (m) => h('div', {}, reviewState(m.review), mayJudge && m.provided ? judge(app, m, slot, onChanged) : null) },
+    { label: '提交方式', render: (m) => h('div', {}, materialState(m), mayJudge ? receive(app, m, slot, onChanged) : null) },
+    { label: '内容', render: (m) => content(m, slot) },
+    { label: '审核', render: (m) => h('div', {}, reviewState(m.review, m), mayJudge && m.provided ? judge(app, m, slot, onChanged) : null) },
   ], rows, { empty: '未登记材料', rowAttrs: (m) => ({ dataset: { material: m.key } }) }));
   return h('section', { class: 'card materials' }, h('h2', {}, '申请材料'), slot, body);
 }
