@@ -41,6 +41,8 @@ from notify.wechat_fields import FieldRuleError, fit_data
 # the shared label table backend.core.labels.CASE_STATUS.
 CASE_STATUS = {"submitted": "已提交", "accepted": "已受理", "in_review": "审查中", "correction_requested": "待补正",
                "approved": "已批准", "rejected": "不予批准", "completed": "已办结", "withdrawn": "已撤回"}
+# A refusal in words: at intake (不予受理) or after review (不予批准); backend.core.labels.CASE_OUTCOME.
+CASE_OUTCOME = {"not_accepted": "不予受理", "not_approved": "不予批准"}
 
 TEMPLATE_TITLES = {"case_progress": "办件进度通知", "appointment": "预约结果通知", "payment": "缴费结果通知",
                    "rating": "服务评价邀请"}
@@ -124,6 +126,15 @@ def yuan(fen: int) -> str:
     return f"{int(fen) / 100:.2f}元"
 
 
+# What a number is, by its shape: a case's 办件编号 (ZJB…), a 一件事编号 (YJS…), a 12345 工单编号 (GD…).
+NUMBER_NAMES = (("YJS", "一件事编号"), ("GD", "工单编号"), ("ZJB", "办件编号"))
+
+
+def number_name(serial: str) -> str:
+    """The name of the number ``serial`` is ("办件编号" when its shape says nothing else)."""
+    return next((name for prefix, name in NUMBER_NAMES if serial.startswith(prefix)), "办件编号")
+
+
 def _sentence(text: str) -> str:
     """Free text (a staff note) ended as a sentence."""
     return text if text[-1] in "。！？.!?）)”" else text + "。"
@@ -172,14 +183,23 @@ class Payload:
         return day(self.time(name).astimezone(TZ).date(), self.at)
 
     def case_status(self, name: str) -> str:
-        """A case status in words; an unknown status is as good as none."""
+        """A case status in words; an unknown status is as good as none. A refusal says which it
+        was when the payload gives its ``outcome`` (不予受理 or 不予批准)."""
         label = CASE_STATUS.get(self[name])
         if label is None:
             raise MissingField(self.kind, name)
+        if self[name] == "rejected" and self.opt("outcome") is not None:
+            label = CASE_OUTCOME.get(self.opt("outcome") or "")
+            if label is None:
+                raise MissingField(self.kind, "outcome")
         return label
 
     def short_day(self, name: str) -> str:
         return short_day(self.time(name))
+
+    def number(self, name: str = "serial") -> str:
+        """A number with its name: "办件编号 ZJB…", "一件事编号 YJS…"."""
+        return f"{number_name(self[name])} {self[name]}"
 
     def fen(self, name: str) -> int:
         value = self.raw(name)
@@ -204,7 +224,8 @@ def _case_status_changed(p: Payload) -> Words:
     note = p.opt("note")
     head = f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）当前状态：{label}。"
     return Words(
-        title="办件进度更新", text=head + (f"说明：{_sentence(note)}" if note else ""),
+        title=f"办件{label}" if p["status"] == "rejected" else "办件进度更新",
+        text=head + (f"说明：{_sentence(note)}" if note else ""),
         sms=f"{SMS_SIGN}您申请的“{p['service_name']}”（{p['serial']}）{label}，详情请在指尖办小程序查看。",
         wechat={"thing1": p["service_name"], "phrase2": label, "character_string3": p["serial"],
                 "time4": wechat_time(p.at), "thing5": note or "点击查看办理进度"})
@@ -351,28 +372,28 @@ def _closed_reason(p: Payload) -> str:
 
 _payment_created = _payment(
     "待缴费", "待缴费",
-    lambda p: f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）"
+    lambda p: f"您申请的“{p['service_name']}”（{p.number()}）"
               f"需缴费{p.yuan('amount_fen')}，请在小程序中完成缴费。",
     lambda p: f"您申请的“{p['service_name']}”需缴费{p.yuan('amount_fen')}，请在指尖办小程序缴费。")
 _payment_paid = _payment(
     "缴费成功", "缴费成功",
-    lambda p: f"您已成功缴纳“{p['service_name']}”（办件编号 {p['serial']}）费用{p.yuan('amount_fen')}。"
+    lambda p: f"您已成功缴纳“{p['service_name']}”（{p.number()}）费用{p.yuan('amount_fen')}。"
               f"电子票据开具后会另行通知。",
     lambda p: f"您已成功缴纳“{p['service_name']}”费用{p.yuan('amount_fen')}。")
 _payment_refunded = _payment(
     "退款通知", "已退款",
-    lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）的费用已退款{p.yuan('refund_fen')}，"
+    lambda p: f"“{p['service_name']}”（{p.number()}）的费用已退款{p.yuan('refund_fen')}，"
               f"款项将原路退回，到账时间以支付渠道为准。",
     lambda p: f"“{p['service_name']}”的费用已退款{p.yuan('refund_fen')}，将原路退回。",
     amount_field="refund_fen")
 _payment_closed = _payment(
     "缴款单已关闭", "已关闭",
-    lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）金额{p.yuan('amount_fen')}的缴款单已关闭"
+    lambda p: f"“{p['service_name']}”（{p.number()}）金额{p.yuan('amount_fen')}的缴款单已关闭"
               f"{_closed_reason(p)}。如仍需缴费，请联系窗口工作人员。",
     lambda p: f"“{p['service_name']}”金额{p.yuan('amount_fen')}的缴款单已关闭{_closed_reason(p)}。")
 _receipt_issued = _payment(
     "电子票据已开具", "已开票",
-    lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）的缴费电子票据已开具：金额{p.yuan('amount_fen')}，"
+    lambda p: f"“{p['service_name']}”（{p.number()}）的缴费电子票据已开具：金额{p.yuan('amount_fen')}，"
               f"票据号码 {p['number']}。可在小程序中查看和下载。",
     lambda p: f"“{p['service_name']}”的电子票据已开具，票据号码{p['number']}。")
 
@@ -416,8 +437,8 @@ def _complaint_closed_text(p: Payload) -> str:
 
 _complaint_received = _complaint(
     "诉求已登记", "已登记",
-    lambda p: f"您反映的{p['category']}已登记，工单号 {p['serial']}。我们将于{p.day('due')}前转交承办部门办理。",
-    lambda p: f"您反映的{p['category']}已登记，工单号{p['serial']}，可在指尖办小程序查看进度。",
+    lambda p: f"您反映的{p['category']}已登记，工单编号 {p['serial']}。我们将于{p.day('due')}前转交承办部门办理。",
+    lambda p: f"您反映的{p['category']}已登记，工单编号{p['serial']}，可在指尖办小程序查看进度。",
     lambda p: f"{p.short_day('due')}前转交承办部门")
 _complaint_assigned = _complaint(
     "工单已转交办理", "办理中",
@@ -445,9 +466,14 @@ _complaint_closed = _complaint(
 
 
 # 一件事 ------------------------------------------------------------------------------------------------
-BUNDLE_DONE = {"completed": ("全部办结", "所含 {count} 个事项已全部办结。"),
-               "partly_completed": ("部分办结", "已办理完毕，其中部分事项未获批准，详情请查看各办件。"),
-               "closed": ("未获批准", "所含事项均未获批准，详情请查看各办件。")}
+# A finished bundle's outcome: (title, WeChat phrase, what the inbox says after the bundle's name).
+# A case the resident withdrew counts as withdrawn, never as refused.
+BUNDLE_DONE = {"completed": ("“一件事”已办结", "全部办结", "所含 {count} 个事项已全部办结。"),
+               "partly_completed": ("“一件事”已办结", "部分办结",
+                                    "已办理完毕，其中部分事项未办结（不予受理、不予批准或已撤回），详情请查看各办件。"),
+               "closed": ("“一件事”未获批准", "未获批准",
+                          "所含事项均未办结{refused}，详情请查看各办件。"),
+               "withdrawn": ("“一件事”已撤回", "已撤回", "所含 {count} 个事项均已由您撤回。")}
 
 
 def _bundle_submitted(p: Payload) -> Words:
@@ -459,13 +485,22 @@ def _bundle_submitted(p: Payload) -> Words:
                 "time4": wechat_time(p.at), "thing5": f"{p['count']}个事项同时办理"})
 
 
+def _refused(p: Payload) -> str:
+    """"：2 个事项不予批准、1 个事项已撤回" from the payload's ``outcomes`` (outcome → count); empty
+    without them."""
+    counts = p.data.get("outcomes") or {}
+    names = {"not_accepted": "不予受理", "not_approved": "不予批准", "withdrawn": "已撤回"}
+    parts = [f"{int(counts[k])} 个事项{name}" for k, name in names.items() if counts.get(k)]
+    return "：" + "、".join(parts) if parts else ""
+
+
 def _bundle_completed(p: Payload) -> Words:
     if p["status"] not in BUNDLE_DONE:
         raise MissingField(p.kind, "status")
-    phrase, tail = BUNDLE_DONE[p["status"]]
+    title, phrase, tail = BUNDLE_DONE[p["status"]]
     return Words(
-        title="“一件事”已办结",
-        text=f"您的“{p['name']}”（一件事编号 {p['serial']}）" + tail.format(count=p["count"]),
+        title=title,
+        text=f"您的“{p['name']}”（一件事编号 {p['serial']}）" + tail.format(count=p["count"], refused=_refused(p)),
         sms=f"{SMS_SIGN}您的“{p['name']}”（{p['serial']}）{phrase}，详情请在指尖办小程序查看。",
         wechat={"thing1": p["name"], "phrase2": phrase, "character_string3": p["serial"],
                 "time4": wechat_time(p.at), "thing5": "点击查看各事项结果"})

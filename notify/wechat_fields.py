@@ -23,7 +23,7 @@ import unicodedata
 
 # The status words a ``phrase`` field may carry: every one is ≤ 5 Chinese characters.
 PHRASES = frozenset({
-    "已提交", "已受理", "审查中", "待补正", "已批准", "不予批准", "已办结", "已撤回",
+    "已提交", "已受理", "审查中", "待补正", "已批准", "不予受理", "不予批准", "已办结", "已撤回",
     "预约成功", "即将开始", "已取消", "候补成功", "已爽约", "暂停预约",
     "待缴费", "缴费成功", "已退款", "已关闭", "已开票",
     "待评价",

@@ -25,7 +25,10 @@ APPLY = obj({
     "attachments": ATTACHMENTS, "licences": LICENCES,
 }, ["form"])
 CASE_BRIEF = obj({"id": string(), "serial": string(), "service_id": string(), "service_name": string(),
-                  "department_name": string(), "status": string()}, ["id", "serial", "service_name", "status"])
+                  "department_name": string(), "status": string(),
+                  "outcome": {"type": ["string", "null"], "enum": ["not_accepted", "not_approved", None],
+                              "description": "驳回的性质：not_accepted 不予受理；not_approved 不予批准"}},
+                 ["id", "serial", "service_name", "status"])
 BUNDLE = obj({
     "id": string(), "serial": string(), "life_event_id": string(), "name": string(),
     "status": string(enum=list(OVERALL)), "status_name": string(), "done": boolean(), "cases": array(CASE_BRIEF),

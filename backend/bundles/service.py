@@ -47,7 +47,10 @@ def overall_status(statuses: list[str]) -> str:
     if all(s in TERMINAL for s in statuses):
         if all(s == "completed" for s in statuses):
             return "completed"
-        return "partly_completed" if "completed" in statuses else "closed"
+        if "completed" in statuses:
+            return "partly_completed"
+        # Withdrawn by the resident is not refused: only a bundle with a refused case is "closed".
+        return "withdrawn" if all(s == "withdrawn" for s in statuses) else "closed"
     if "correction_requested" in statuses:
         return "correction_requested"
     if all(s == "submitted" for s in statuses):
@@ -285,22 +288,36 @@ class BundleService:
 
     # -- reading ---------------------------------------------------------------------------------
 
+    async def _refs(self, b: dict[str, Any]) -> list[Any]:
+        """The bundle's cases as they are now (None for one no longer found)."""
+        return [await self.cases.get(c["application_id"]) for c in b["cases"]]
+
     async def _statuses(self, b: dict[str, Any]) -> list[str]:
-        out = []
-        for c in b["cases"]:
-            ref = await self.cases.get(c["application_id"])
-            out.append(ref.status if ref is not None else "withdrawn")
+        return [ref.status if ref is not None else "withdrawn" for ref in await self._refs(b)]
+
+    @staticmethod
+    def _outcomes(refs: list[Any]) -> dict[str, int]:
+        """How the bundle's unfinished cases ended: refused at intake, refused after review, withdrawn."""
+        out: dict[str, int] = {}
+        for ref in refs:
+            status = ref.status if ref is not None else "withdrawn"
+            key = (ref.outcome or "not_approved") if status == "rejected" else status
+            if key != "completed":
+                out[key] = out.get(key, 0) + 1
         return out
 
-    def _view(self, b: dict[str, Any], statuses: list[str], payment: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _view(self, b: dict[str, Any], statuses: list[str], payment: dict[str, Any] | None = None,
+              outcomes: list[str | None] | None = None) -> dict[str, Any]:
         overall = overall_status(statuses)
+        outcomes = outcomes or [None] * len(statuses)
         return {
             "id": str(b["_id"]), "serial": b["serial"], "life_event_id": b["life_event_id"], "name": b["name"],
             "status": overall, "status_name": OVERALL[overall], "done": b["status"] == "done" or overall in (
-                "completed", "partly_completed", "closed"),
+                "completed", "partly_completed", "closed", "withdrawn"),
             "cases": [{"id": c["application_id"], "serial": c["serial"], "service_id": c["service_id"],
                        "service_name": c["service_name"], "department_name": c.get("department_name", ""),
-                       "status": st} for c, st in zip(b["cases"], statuses, strict=True)],
+                       "status": st, "outcome": oc}
+                      for c, st, oc in zip(b["cases"], statuses, outcomes, strict=True)],
             "payment": payment, "created_at": b["created_at"], "done_at": b.get("done_at"),
         }
 
@@ -311,7 +328,9 @@ class BundleService:
             if p is not None:
                 payment = {"id": p["id"], "status": p["status"], "amount_fen": p["amount_fen"],
                            "receipt_id": p.get("receipt_id")}
-        return self._view(b, await self._statuses(b), payment)
+        refs = await self._refs(b)
+        return self._view(b, [ref.status if ref is not None else "withdrawn" for ref in refs], payment,
+                          [ref.outcome if ref is not None else None for ref in refs])
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
         before = cursor_id(cursor)
@@ -378,20 +397,24 @@ class BundleService:
         now = self.clock.now()
         told = 0
         for b in await self.store.checks_due(now):
-            statuses = await self._statuses(b)
+            refs = await self._refs(b)
+            statuses = [ref.status if ref is not None else "withdrawn" for ref in refs]
             if not all(s in TERMINAL for s in statuses):
                 await self.store.check_later(b["_id"], b["check_at"],
                                              now + dt.timedelta(seconds=self.cfg.recheck_seconds))
                 continue
             overall = overall_status(statuses)
 
-            async def work(s: Any, b: dict[str, Any] = b, overall: str = overall) -> bool:
+            outcomes = self._outcomes(refs)
+
+            async def work(s: Any, b: dict[str, Any] = b, overall: str = overall,
+                           outcomes: dict[str, int] = outcomes) -> bool:
                 if not await self.store.finish(b["_id"], overall, now, s):
                     return False
                 await self.outbox.emit("bundle.completed", user_id=b["user_id"], session=s,
                                        dedupe_key=f"bundle:{b['_id']}:done", payload={
                                            "bundle_id": str(b["_id"]), "serial": b["serial"], "name": b["name"],
-                                           "status": overall, "count": len(b["cases"])})
+                                           "status": overall, "count": len(b["cases"]), "outcomes": outcomes})
                 return True
             if await self._tx(work):
                 told += 1

@@ -17,7 +17,7 @@ from bson import ObjectId
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases import materials as case_materials
 from backend.cases.materials import REVIEWABLE, CaseMaterials
-from backend.cases.rules import rating_allowed
+from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
 from backend.cases.store import OPEN, AlreadyRated, CaseStore
 from backend.catalogue.service import CatalogueService
@@ -173,8 +173,12 @@ class CaseService:
                 if self.calendar.provisional_within(start, deadline.astimezone(TZ).date()) else {})
 
     def _payload(self, doc: dict[str, Any], note: str | None) -> dict[str, Any]:
-        return {"application_id": str(doc["_id"]), "serial": doc["serial"], "service_name": doc["service_name"],
-                "status": doc["status"], "note": note or ""}
+        payload = {"application_id": str(doc["_id"]), "serial": doc["serial"], "service_name": doc["service_name"],
+                   "status": doc["status"], "note": note or ""}
+        refusal = outcome(doc["status"], _history(doc))
+        if refusal:
+            payload["outcome"] = refusal
+        return payload
 
     # Reading -----------------------------------------------------------------------------------
     async def get_own(self, resident: Resident, case_id: str) -> dict[str, Any]:
@@ -255,6 +259,7 @@ class CaseService:
         out = {"id": str(d["_id"]), "serial": d["serial"], "service_id": d["service_id"],
                "service_name": d["service_name"], "department_id": d["department_id"],
                "department_name": d.get("department_name", ""), "status": d["status"],
+               "outcome": outcome(d["status"], [e["status"] for e in d["timeline"]]),
                "form": d.get("form", {}), "materials": case_materials.view(d.get("materials", []), staff=staff),
                "deadline": d.get("deadline"), "deadline_provisional": bool(d.get("deadline_provisional")),
                "light": d.get("light") if d["status"] in OPEN else None, "correction": d.get("correction"),
@@ -295,6 +300,7 @@ class CaseService:
             if not (reason and reason.strip()):
                 raise errors.InvalidInput({"reason": "驳回（不予受理）须说明理由"})
             sets["rejection_reason"] = reason.strip()
+            sets["outcome"] = outcome(to, _history(doc))  # kept on the case for readers of its brief form
             note = note or reason
         if to == "correction_requested":
             missing, material_keys = self.materials.correction(doc, missing, material_keys)
