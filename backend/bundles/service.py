@@ -24,6 +24,7 @@ from bson import ObjectId
 
 from backend.audit.service import AuditLog, staff_actor
 from backend.bundles.store import BundleStore
+from backend.cases.once import AlreadyClaimed
 from backend.config import BundlesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
@@ -227,9 +228,25 @@ class BundleService:
 
     # -- applying --------------------------------------------------------------------------------
 
-    async def apply(self, resident: Resident, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """One form and one set of materials → one bundle and one case per service, all or none."""
+    async def apply(self, resident: Resident, event_id: str, body: dict[str, Any],
+                    key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """One form and one set of materials → one bundle and one case per service, all or none;
+        made once (``cases.once``): (the bundle, True) when this request made it, (the first one,
+        False) for a repeat of the same key or the same content."""
         access_realname(resident)
+        plan = self.intake.once.plan(resident.id, f"bundle:{event_id}", body, key)
+        for _ in range(2):  # a claim that lapses between the clash and its read: try once more
+            try:
+                return await self._apply(resident, event_id, body, plan), True
+            except AlreadyClaimed:
+                first = await self.intake.once.first(plan)
+                b = await self.store.get(first["id"]) if first is not None else None
+                if b is not None and b["user_id"] == resident.id:
+                    return {**await self._full(b), "applications": await self.intake.own_views(
+                        [c["application_id"] for c in b["cases"]])}, False
+        raise errors.Conflict("提交正在处理，请稍后在“我的一件事”查看")
+
+    async def _apply(self, resident: Resident, event_id: str, body: dict[str, Any], plan: Any) -> dict[str, Any]:
         event, services = await self._active_event(event_id)
         form = validate(self._schema(event, services), body["form"], root="form")
         asked, _ = self._materials(event, services)
@@ -264,6 +281,8 @@ class BundleService:
             "check_at": now + dt.timedelta(seconds=self.cfg.recheck_seconds)}
 
         async def work(s: Any) -> dict[str, Any]:
+            # First: a repeat's transaction ends on its claim before anything else is written.
+            await self.intake.once.claim(plan, {"type": "bundle", "id": str(bundle_id)}, s)
             key = now.astimezone(TZ).strftime("%Y%m%d")
             bundle["serial"] = f"YJS{key}{await self.store.next_serial_number(key, s):06d}"
             bundle["cases"] = []

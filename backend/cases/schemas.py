@@ -22,6 +22,9 @@ STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "material
                     "confirm": boolean(description="该居民已有同一事项的在办办件时确认仍要登记"
                                                    "（否则 409 open_case_exists）")},
                    ["service_id", "form"])
+ONCE = ("可带请求头 Idempotency-Key（每次点击提交一个）：同一请求号、同一内容再次提交时答复第一次的结果（200），"
+        "不会生成第二个；同一请求号、不同内容为 409 submission_key_reused。不带请求号时，同一居民几分钟内再次提交"
+        "完全相同的内容，同样答复第一次的结果（200）。")
 RESUBMIT = obj({"form": FORM, "materials": PROVIDED, "attachments": ATTACHMENTS, "licences": LICENCES,
                 "note": string(maxLength=200)})
 TRANSITION = obj({

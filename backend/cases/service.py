@@ -17,9 +17,10 @@ from bson import ObjectId
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases import materials as case_materials
 from backend.cases.materials import REVIEWABLE, CaseMaterials
+from backend.cases.once import Submissions
 from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
-from backend.cases.store import OPEN, AlreadyRated, CaseStore
+from backend.cases.store import OPEN, AlreadyClaimed, AlreadyRated, CaseStore
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
 from backend.core import errors
@@ -71,6 +72,7 @@ class CaseService:
         self.calendar = catalogue.calendar
         self.materials = materials  # files and licences given per material (cases/materials.py)
         self.agency = agency        # 帮办代办: who may file for whom (``AgencyDesk``)
+        self.once = Submissions(store=store, clock=clock, config=config)  # submissions made once
 
     async def plan_lights(self) -> None:
         """At start-up: give every open case that has none its time to be looked at by the
@@ -83,15 +85,30 @@ class CaseService:
                                        unplanned=True)
 
     # Submission --------------------------------------------------------------------------------
-    async def submit(self, resident: Resident, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+    async def submit(self, resident: Resident, body: dict[str, Any], ip: str | None = None,
+                     key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """A resident's submission, made once (``cases.once``): (the case, True) when this request
+        made it; (the first one, False) for a repeat of the same key or the same content."""
         access_realname(resident)
+        plan = self.once.plan(resident.id, "case", body, key)
         actor = {"type": "resident", "id": resident.id, "name": None}
-        if body.get("on_behalf_of"):  # a resident filing in the name of someone who granted them
-            agency = await self.agency.for_resident(resident, authorization_id=body["on_behalf_of"],
-                                                    service_id=body["service_id"])
-            return await self._create(agency.applicant_id, body, actor=actor, channel="online", agency=agency,
-                                      agent=resident, ip=ip)
-        return await self._create(resident.id, body, actor=actor, channel="online")
+
+        async def claim(doc: dict[str, Any], s: Any) -> None:
+            await self.once.claim(plan, {"type": "application", "id": str(doc["_id"])}, s)
+        for _ in range(2):  # a claim that lapses between the clash and its read: try once more
+            try:
+                if body.get("on_behalf_of"):  # a resident filing in the name of someone who granted them
+                    agency = await self.agency.for_resident(resident, authorization_id=body["on_behalf_of"],
+                                                            service_id=body["service_id"])
+                    return await self._create(agency.applicant_id, body, actor=actor, channel="online", agency=agency,
+                                              agent=resident, ip=ip, within=claim), True
+                return await self._create(resident.id, body, actor=actor, channel="online", within=claim), True
+            except AlreadyClaimed:
+                first = await self.once.first(plan)
+                doc = await self.store.case(first["id"]) if first is not None else None
+                if doc is not None:
+                    return self.view(doc, staff=False, rated=await self._rated(doc)), False
+        raise errors.Conflict("提交正在处理，请稍后在“我的办件”查看")
 
     async def register(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         """A case taken at a window for a resident (窗口收件): present with their 办事码, or granted."""
@@ -104,6 +121,16 @@ class CaseService:
             raise errors.InvalidInput({"resident_id": "居民不存在"})
         if not user.realname_verified:
             raise errors.Conflict("该居民尚未实名认证", code="realname_required")
+        if not body.get("confirm"):  # the same person and service again: the clerk confirms it is wanted
+            running = await self.store.open_case_of(user.id, body["service_id"])
+            if running is not None:
+                raise errors.OpenCaseExists(
+                    f"该居民已有同一事项正在办理的办件（办件编号 {running['serial']}，"
+                    f"{CASE_STATUS[running['status']]}），确认后仍可登记",
+                    details={"application_id": str(running["_id"]), "serial": running["serial"],
+                                                     "status": running["status"],
+                                                     "status_name": CASE_STATUS[running["status"]],
+                                                     "created_at": running["created_at"].isoformat()})
         case = await self._create(user.id, body, channel="window", agency=agency, agent=staff, ip=ip,
                                   actor={"type": "staff", "id": staff.id, "name": staff.display_name or staff.username})
         await self.audit.record(actor=staff_actor(staff), action="case.register", target_type="application",
@@ -111,11 +138,14 @@ class CaseService:
         return case
 
     async def _create(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any], channel: str,
-                      agency: Any = None, agent: Resident | Staff | None = None,
-                      ip: str | None = None) -> dict[str, Any]:
+                      agency: Any = None, agent: Resident | Staff | None = None, ip: str | None = None,
+                      within: Callable[[dict[str, Any], Any], Awaitable[None]] | None = None) -> dict[str, Any]:
         doc = await self.prepare(applicant_id, body, actor=actor, channel=channel, agency=agency)
+        doc["_id"] = ObjectId()
 
         async def work(s: Any) -> dict[str, Any]:
+            if within is not None:  # first: a clash ends the transaction before anything else is written
+                await within(doc, s)
             await self.insert(doc, s)
             if agency is not None:
                 await self.agency.filed(agency, doc, actor=agent, ip=ip, session=s)
@@ -185,6 +215,11 @@ class CaseService:
         doc = await self.store.case(case_id)
         return self.view(dict(access_own(resident, doc, owner_field="applicant_id")), staff=False,
                          rated=await self._rated(doc))
+
+    async def own_views(self, case_ids: list[str]) -> list[dict[str, Any]]:
+        """The resident's views of these cases (those still found), in order."""
+        docs = [await self.store.case(i) for i in case_ids]
+        return [self.view(d, staff=False) for d in docs if d is not None]
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
         docs = await self.store.cases_of_applicant(resident.id, before=cursor_id(cursor), limit=limit + 1)
