@@ -21,7 +21,11 @@ Each emitting domain puts these in its payloads (besides ids):
   ``close_after_days`` (a merged duplicate's also ``master_serial``); merged ``master_serial``;
   closed ``reason`` (satisfied, unsatisfied, no_feedback) and ``close_after_days``. Staff alerts:
   ``serial``, ``category``, ``stage`` (assign, reply), ``responsible`` and ``due``.
-- bundles: ``serial``, ``name`` (the life event), ``count`` (its cases); completed adds ``status``.
+- bundles: ``serial``, ``name`` (the life event), ``count`` (its cases); completed adds ``status`` and
+  ``outcomes`` (not_accepted, not_approved, withdrawn → how many); progress (its first acceptance)
+  ``serial``, ``status`` and optional ``name``.
+- licences: ``name``, ``number``; issued ``expires_at`` (None: no expiry) and, from a case,
+  ``serial`` and ``service_name``; revoked ``reason``.
 - authorizations: granted ``grantor_name``, ``services`` (names; empty: all) and ``expires_at``;
   revoked ``grantor_name``; used ``agent_role``, ``agent_name``, ``service_name``, ``serial``.
 """
@@ -498,12 +502,51 @@ def _bundle_completed(p: Payload) -> Words:
     if p["status"] not in BUNDLE_DONE:
         raise MissingField(p.kind, "status")
     title, phrase, tail = BUNDLE_DONE[p["status"]]
+    rate = "" if p["status"] == "withdrawn" else "欢迎在小程序中对各事项的服务进行评价。"
     return Words(
         title=title,
-        text=f"您的“{p['name']}”（一件事编号 {p['serial']}）" + tail.format(count=p["count"], refused=_refused(p)),
+        text=f"您的“{p['name']}”（一件事编号 {p['serial']}）" + tail.format(count=p["count"], refused=_refused(p))
+             + rate,
         sms=f"{SMS_SIGN}您的“{p['name']}”（{p['serial']}）{phrase}，详情请在指尖办小程序查看。",
         wechat={"thing1": p["name"], "phrase2": phrase, "character_string3": p["serial"],
                 "time4": wechat_time(p.at), "thing5": "点击查看各事项结果"})
+
+
+def _bundle_progress(p: Payload) -> Words:
+    if p["status"] != "accepted":
+        raise MissingField(p.kind, "status")
+    name = p.opt("name")
+    what = f"您的“{name}”" if name else "您申请的“一件事”"
+    return Words(
+        title="“一件事”已受理",
+        text=f"{what}（一件事编号 {p['serial']}）已开始受理办理。各事项的进度可在小程序中查看，全部办结后会通知您。",
+        sms=f"{SMS_SIGN}{what}（{p['serial']}）已开始受理办理，全部办结后会通知您。",
+        wechat={"thing1": name or "一件事", "phrase2": "办理中", "character_string3": p["serial"],
+                "time4": wechat_time(p.at), "thing5": "全部办结后会通知您"})
+
+
+# 电子证照 ---------------------------------------------------------------------------------------------
+def _licence_issued(p: Payload) -> Words:
+    expires = p.opt("expires_at")
+    until = f"有效期至{p.day('expires_at')}" if expires else "长期有效"
+    case = f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）已办结，" if p.opt("serial") else ""
+    return Words(
+        title="电子证照已签发",
+        text=f"{case}电子证照“{p['name']}”（证照编号 {p['number']}）已签发，{until}。"
+             f"可在小程序“我的证照”中查看和出示。",
+        sms=f"{SMS_SIGN}您的电子证照“{p['name']}”已签发，可在指尖办小程序“我的证照”中查看。",
+        wechat={"thing1": p["name"], "phrase2": "已签发", "character_string3": p.opt("serial") or p["number"],
+                "time4": wechat_time(p.at), "thing5": "可在“我的证照”中查看"})
+
+
+def _licence_revoked(p: Payload) -> Words:
+    return Words(
+        title="电子证照已撤销",
+        text=f"您的电子证照“{p['name']}”（证照编号 {p['number']}）已由签发机关撤销，不能再使用。"
+             f"原因：{_sentence(p['reason'])}如有疑问，请联系签发部门或拨打 12345。",
+        sms=f"{SMS_SIGN}您的电子证照“{p['name']}”已撤销，不能再使用，详情请在指尖办小程序查看。",
+        wechat={"thing1": p["name"], "phrase2": "已撤销", "character_string3": p.opt("serial") or p["number"],
+                "time4": wechat_time(p.at), "thing5": "该证照不能再使用"})
 
 
 # 帮办代办 ---------------------------------------------------------------------------------------------
@@ -564,10 +607,51 @@ KINDS: dict[str, Callable[[Payload], Words]] = {
     "complaint.due_changed": _complaint_due_changed,
     "bundle.submitted": _bundle_submitted,
     "bundle.completed": _bundle_completed,
+    "bundle.progress": _bundle_progress,
+    "licence.issued": _licence_issued,
+    "licence.revoked": _licence_revoked,
     "authorization.granted": _authorization_granted,
     "authorization.revoked": _authorization_revoked,
     "authorization.used": _authorization_used,
 }
+
+
+# The mini-program page a push opens, by kind: (detail page, the payload's id it shows, the list
+# page when the payload has no id). Every page is one of miniprogram/app.json (a test checks).
+_CASE = ("pages/case/detail/index", "application_id", "pages/case/list/index")
+_BOOKING = ("pages/booking/detail/index", "appointment_id", "pages/booking/list/index")
+_PAYMENT = ("pages/pay/order/index", "payment_id", "pages/pay/list/index")
+_COMPLAINT = ("pages/complaint/detail/index", "complaint_id", "pages/complaint/list/index")
+_BUNDLE = ("pages/bundle/detail/index", "bundle_id", "pages/bundle/list/index")
+PAGES: dict[str, tuple[str | None, str | None, str]] = {
+    "case.status_changed": _CASE, "case.correction_requested": _CASE, "case.deadline_changed": _CASE,
+    "case.rectification_reply": _CASE, "authorization.used": _CASE,
+    "rating.invited": ("pages/case/rate/index", "application_id", "pages/case/list/index"),
+    "appointment.booked": _BOOKING, "appointment.reminder": _BOOKING, "appointment.cancelled": _BOOKING,
+    "appointment.no_show": _BOOKING, "appointment.cancelled_by_centre": _BOOKING,
+    "appointment.waitlist_offer": (None, None, "pages/booking/list/index"),
+    "appointment.booking_blocked": (None, None, "pages/booking/list/index"),
+    "appointment.waitlist_cancelled_by_centre": (None, None, "pages/booking/list/index"),
+    "payment.created": _PAYMENT, "payment.paid": _PAYMENT, "payment.refunded": _PAYMENT, "payment.closed": _PAYMENT,
+    "receipt.issued": ("pages/receipt/detail/index", "receipt_id", "pages/receipt/list/index"),
+    "complaint.received": _COMPLAINT, "complaint.assigned": _COMPLAINT, "complaint.replied": _COMPLAINT,
+    "complaint.merged": _COMPLAINT, "complaint.reopened": _COMPLAINT, "complaint.closed": _COMPLAINT,
+    "complaint.due_changed": _COMPLAINT,
+    "bundle.submitted": _BUNDLE, "bundle.completed": _BUNDLE, "bundle.progress": _BUNDLE,
+    "authorization.granted": (None, None, "pages/agency/list/index"),
+    "authorization.revoked": (None, None, "pages/agency/list/index"),
+    "licence.issued": (None, None, "pages/me/licences/index"),
+    "licence.revoked": (None, None, "pages/me/licences/index"),
+}
+
+
+def page_of(kind: str, payload: dict[str, Any]) -> str | None:
+    """The page a push of this kind opens: the page of its object when the payload names it."""
+    if kind not in PAGES:
+        return None
+    detail, id_field, listing = PAGES[kind]
+    ident = str(payload.get(id_field) or "").strip() if id_field else ""
+    return f"{detail}?id={ident}" if detail and ident else listing
 
 
 def render(kind: str, payload: dict[str, Any], at: dt.datetime) -> Words:
@@ -576,7 +660,7 @@ def render(kind: str, payload: dict[str, Any], at: dt.datetime) -> Words:
     if kind not in KINDS:
         raise UnknownKind(kind)
     words = KINDS[kind](Payload(kind, payload, at))
-    return dataclasses.replace(words, template=TEMPLATE_OF.get(kind))
+    return dataclasses.replace(words, template=TEMPLATE_OF.get(kind), page=words.page or page_of(kind, payload))
 
 
 def fallback(kind: str, payload: dict[str, Any]) -> Words:
@@ -597,7 +681,8 @@ TEMPLATE_OF = {k: t for t, kinds in {
     "case_progress": ("case.status_changed", "case.correction_requested", "case.deadline_changed",
                       "complaint.received", "complaint.assigned",
                       "complaint.replied", "complaint.merged", "complaint.reopened", "complaint.closed",
-                      "bundle.submitted", "bundle.completed", "authorization.used"),
+                      "bundle.submitted", "bundle.completed", "bundle.progress", "authorization.used",
+                      "licence.issued", "licence.revoked"),
     "rating": ("rating.invited",),
     "appointment": ("appointment.booked", "appointment.reminder", "appointment.cancelled", "appointment.waitlist_offer",
                     "appointment.no_show", "appointment.booking_blocked", "appointment.cancelled_by_centre",
@@ -674,6 +759,7 @@ __all__ = [
     "Words",
     "day",
     "fallback",
+    "page_of",
     "render",
     "staff_alert",
     "template_key",

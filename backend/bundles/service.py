@@ -288,6 +288,7 @@ class BundleService:
             bundle["cases"] = []
             for i, doc in enumerate(docs):
                 doc["bundle_serial"] = bundle["serial"]
+                doc["bundle_name"] = event["name"]  # its messages are worded as the bundle's
                 doc["timeline"][0]["note"] = f"“{event['name']}”一并申报（一件事编号 {bundle['serial']}）"
                 await self.intake.insert(doc, s)
                 bundle["cases"].append({"application_id": str(doc["_id"]), "serial": doc["serial"],

@@ -189,9 +189,35 @@ class CaseService:
         doc["serial"] = serial_for(key, await self.store.next_serial_number(key, s))
         doc["_id"] = await self.store.insert_case(doc, s)
         await self.materials.reference(str(doc["_id"]), doc["applicant_id"], doc["materials"], s)
-        await self.outbox.emit("case.status_changed", user_id=doc["applicant_id"], session=s,
-                               dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
+        if not doc.get("bundle_id"):  # a 一件事's cases are told as one: its bundle.submitted message
+            await self.outbox.emit("case.status_changed", user_id=doc["applicant_id"], session=s,
+                                   dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
         return doc
+
+    async def _tell(self, new: dict[str, Any], note: str | None, s: Any, *, correction: dict[str, Any]) -> None:
+        """What the applicant is told of a move, one message per event, in the move's transaction:
+        a 补正 is its correction message alone (it carries the status); a case of a 一件事 speaks
+        through its bundle — its acceptance once per bundle, its steps on the bundle's page, its end
+        in the bundle's completion (which invites rating) — except a refusal or a 补正, each its own."""
+        oid, v, to = new["_id"], new["version"], new["status"]
+        bundle_id = new.get("bundle_id")
+        if to == "correction_requested":
+            await self.outbox.emit("case.correction_requested", user_id=new["applicant_id"], session=s,
+                                   dedupe_key=f"case:{oid}:{v}:correction",
+                                   payload={**self._payload(new, note), "missing": correction["missing"],
+                                            "due": correction["due"]})
+        elif bundle_id and to != "rejected":
+            if to == "accepted":
+                await self.outbox.emit("bundle.progress", user_id=new["applicant_id"], session=s,
+                                       dedupe_key=f"bundle:{bundle_id}:accepted",
+                                       payload={"bundle_id": bundle_id, "serial": new.get("bundle_serial") or "",
+                                                "name": new.get("bundle_name") or "", "status": "accepted"})
+        else:
+            await self.outbox.emit("case.status_changed", user_id=new["applicant_id"], session=s,
+                                   dedupe_key=f"case:{oid}:{v}", payload=self._payload(new, note))
+        if rating_allowed(to, _history(new)) and not bundle_id:
+            await self.outbox.emit("rating.invited", user_id=new["applicant_id"], session=s,
+                                   dedupe_key=f"case:{oid}:rating-invite", payload=self._payload(new, None))
 
     def _deadline(self, start: dt.date, days: int) -> dt.datetime:
         due = self.calendar.add_working_days(start, days)
@@ -378,17 +404,7 @@ class CaseService:
                 await within(new, s)
             if to == "completed":
                 await self.materials.completed(new, s)
-            v = new["version"]
-            await self.outbox.emit("case.status_changed", user_id=new["applicant_id"], session=s,
-                                   dedupe_key=f"case:{oid}:{v}", payload=self._payload(new, note))
-            if to == "correction_requested":
-                await self.outbox.emit("case.correction_requested", user_id=new["applicant_id"], session=s,
-                                       dedupe_key=f"case:{oid}:{v}:correction",
-                                       payload={**self._payload(new, note), "missing": missing,
-                                                "due": sets["correction"]["due"]})
-            if rating_allowed(to, _history(new)):
-                await self.outbox.emit("rating.invited", user_id=new["applicant_id"], session=s,
-                                       dedupe_key=f"case:{oid}:rating-invite", payload=self._payload(new, None))
+            await self._tell(new, note, s, correction={"missing": missing, **sets.get("correction", {})})
             if is_staff:
                 await self.audit.record(actor=staff_actor(principal), action=f"case.{to}", target_type="application",
                                         target_id=str(oid), details={"from": doc["status"], "note": note}, ip=ip,
@@ -576,7 +592,8 @@ class CaseService:
     async def _remind_ratings(self, now: dt.datetime) -> None:
         """Invite once more to rate a finished case nobody has rated some days after it finished."""
         async for doc in self.store.due_rating_reminders(now):
-            if not await self._rated(doc):
+            # A 一件事's cases were invited together by the bundle's completion message.
+            if not doc.get("bundle_id") and not await self._rated(doc):
                 await self.outbox.emit("rating.invited", user_id=doc["applicant_id"],
                                        dedupe_key=f"case:{doc['_id']}:rating-reminder",
                                        payload={**self._payload(doc, None), "reminder": True})
