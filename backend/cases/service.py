@@ -207,7 +207,8 @@ class CaseService:
                                    payload={**self._payload(new, note), "missing": correction["missing"],
                                             "due": correction["due"]})
         elif bundle_id and to != "rejected":
-            if to == "accepted":
+            # Its first acceptance only: a write the dedupe key refused would end the transaction.
+            if to == "accepted" and not await self.store.bundle_accepted_before(bundle_id, oid, s):
                 await self.outbox.emit("bundle.progress", user_id=new["applicant_id"], session=s,
                                        dedupe_key=f"bundle:{bundle_id}:accepted",
                                        payload={"bundle_id": bundle_id, "serial": new.get("bundle_serial") or "",

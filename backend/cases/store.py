@@ -34,6 +34,8 @@ COLLECTIONS = [
         # read once when it is entered.
         IndexModel([("deadline_provisional", ASCENDING)], name="deadline_provisional",
                    partialFilterExpression={"deadline_provisional": True}),
+        # The cases of a 一件事 (only those have a bundle_id).
+        IndexModel([("bundle_id", ASCENDING)], name="bundle_id", sparse=True),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "service_id", "applicant_id", "status", "version", "timeline"],
                                   "properties": {"status": {"enum": STATUSES}, "version": {"bsonType": "int"}}}},
@@ -98,6 +100,11 @@ class CaseStore:
         return await self._cases.find_one({"applicant_id": applicant_id, "service_id": service_id,
                                            "status": {"$in": list(OPEN)}}, _NO_BULK,
                                           sort=[("created_at", DESCENDING)])
+
+    async def bundle_accepted_before(self, bundle_id: str, case_id: ObjectId, session: Any) -> bool:
+        """Whether another case of this 一件事 was accepted already (read in the caller's transaction)."""
+        return await self._cases.count_documents({"bundle_id": bundle_id, "_id": {"$ne": case_id},
+                                                  "timeline.status": "accepted"}, limit=1, session=session) > 0
 
     async def case_by_serial(self, serial: str) -> dict[str, Any] | None:
         return await self._cases.find_one({"serial": serial})
