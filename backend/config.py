@@ -184,6 +184,10 @@ class CasesConfig:
     # the applicant is reminded.
     promise_working_days: int = 10
     promise_reminder_working_days: int = 2
+    # A resident's same submission (case or 一件事) again within this many seconds answers the first.
+    duplicate_window_seconds: int = 300
+    # An Idempotency-Key answers its first result for this many hours.
+    idempotency_key_hours: int = 24
 
 
 @dataclass(frozen=True)
@@ -633,6 +637,8 @@ def _calendar_problems(cfg: Config) -> list[str]:
 # Payment channels, keys and receipts.
 def _payments_problems(cfg: Config) -> list[str]:
     p: list[str] = []
+    if cfg.cases.duplicate_window_seconds < 0 or cfg.cases.idempotency_key_hours < 1:
+        p.append("cases: duplicate_window_seconds must be at least 0 and idempotency_key_hours at least 1")
     pay = cfg.payments
     for ch in pay.channels:
         if ch not in ("wechat", "alipay"):

@@ -23,7 +23,11 @@ Each emitting domain puts these in its payloads (besides ids):
   ``close_after_days`` (a merged duplicate's also ``master_serial``); merged ``master_serial``;
   closed ``reason`` (satisfied, unsatisfied, no_feedback) and ``close_after_days``. Staff alerts:
   ``serial``, ``category``, ``stage`` (assign, reply), ``responsible`` and ``due``.
-- bundles: ``serial``, ``name`` (the life event), ``count`` (its cases); completed adds ``status``.
+- bundles: ``serial``, ``name`` (the life event), ``count`` (its cases); completed adds ``status`` and
+  ``outcomes`` (not_accepted, not_approved, withdrawn → how many); progress (its first acceptance)
+  ``serial``, ``status`` and optional ``name``.
+- licences: ``name``, ``number``; issued ``expires_at`` (None: no expiry) and, from a case,
+  ``serial`` and ``service_name``; revoked ``reason``.
 - authorizations: granted ``grantor_name``, ``services`` (names; empty: all) and ``expires_at``;
   revoked ``grantor_name``; used ``agent_role``, ``agent_name``, ``service_name``, ``serial``.
 """
@@ -43,6 +47,8 @@ from notify.wechat_fields import FieldRuleError, fit_data
 # the shared label table backend.core.labels.CASE_STATUS.
 CASE_STATUS = {"submitted": "已提交", "accepted": "已受理", "in_review": "审查中", "correction_requested": "待补正",
                "approved": "已批准", "rejected": "不予批准", "completed": "已办结", "withdrawn": "已撤回"}
+# A refusal in words: at intake (不予受理) or after review (不予批准); backend.core.labels.CASE_OUTCOME.
+CASE_OUTCOME = {"not_accepted": "不予受理", "not_approved": "不予批准"}
 
 TEMPLATE_TITLES = {"case_progress": "办件进度通知", "appointment": "预约结果通知", "payment": "缴费结果通知",
                    "rating": "服务评价邀请"}
@@ -126,6 +132,15 @@ def yuan(fen: int) -> str:
     return f"{int(fen) / 100:.2f}元"
 
 
+# What a number is, by its shape: a case's 办件编号 (ZJB…), a 一件事编号 (YJS…), a 12345 工单编号 (GD…).
+NUMBER_NAMES = (("YJS", "一件事编号"), ("GD", "工单编号"), ("ZJB", "办件编号"))
+
+
+def number_name(serial: str) -> str:
+    """The name of the number ``serial`` is ("办件编号" when its shape says nothing else)."""
+    return next((name for prefix, name in NUMBER_NAMES if serial.startswith(prefix)), "办件编号")
+
+
 def _sentence(text: str) -> str:
     """Free text (a staff note) ended as a sentence."""
     return text if text[-1] in "。！？.!?）)”" else text + "。"
@@ -174,14 +189,23 @@ class Payload:
         return day(self.time(name).astimezone(TZ).date(), self.at)
 
     def case_status(self, name: str) -> str:
-        """A case status in words; an unknown status is as good as none."""
+        """A case status in words; an unknown status is as good as none. A refusal says which it
+        was when the payload gives its ``outcome`` (不予受理 or 不予批准)."""
         label = CASE_STATUS.get(self[name])
         if label is None:
             raise MissingField(self.kind, name)
+        if self[name] == "rejected" and self.opt("outcome") is not None:
+            label = CASE_OUTCOME.get(self.opt("outcome") or "")
+            if label is None:
+                raise MissingField(self.kind, "outcome")
         return label
 
     def short_day(self, name: str) -> str:
         return short_day(self.time(name))
+
+    def number(self, name: str = "serial") -> str:
+        """A number with its name: "办件编号 ZJB…", "一件事编号 YJS…"."""
+        return f"{number_name(self[name])} {self[name]}"
 
     def fen(self, name: str) -> int:
         value = self.raw(name)
@@ -206,7 +230,8 @@ def _case_status_changed(p: Payload) -> Words:
     note = p.opt("note")
     head = f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）当前状态：{label}。"
     return Words(
-        title="办件进度更新", text=head + (f"说明：{_sentence(note)}" if note else ""),
+        title=f"办件{label}" if p["status"] == "rejected" else "办件进度更新",
+        text=head + (f"说明：{_sentence(note)}" if note else ""),
         sms=f"{SMS_SIGN}您申请的“{p['service_name']}”（{p['serial']}）{label}，详情请在指尖办小程序查看。",
         wechat={"thing1": p["service_name"], "phrase2": label, "character_string3": p["serial"],
                 "time4": wechat_time(p.at), "thing5": note or "点击查看办理进度"})
@@ -364,12 +389,12 @@ def _closed_reason(p: Payload) -> str:
 
 _payment_created = _payment(
     "待缴费", "待缴费",
-    lambda p: f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）"
+    lambda p: f"您申请的“{p['service_name']}”（{p.number()}）"
               f"需缴费{p.yuan('amount_fen')}，请在小程序中完成缴费。",
     lambda p: f"您申请的“{p['service_name']}”需缴费{p.yuan('amount_fen')}，请在指尖办小程序缴费。")
 _payment_paid = _payment(
     "缴费成功", "缴费成功",
-    lambda p: f"您已成功缴纳“{p['service_name']}”（办件编号 {p['serial']}）费用{p.yuan('amount_fen')}。"
+    lambda p: f"您已成功缴纳“{p['service_name']}”（{p.number()}）费用{p.yuan('amount_fen')}。"
               f"电子票据开具后会另行通知。",
     lambda p: f"您已成功缴纳“{p['service_name']}”费用{p.yuan('amount_fen')}。")
 AUTO_REFUND_CAUSES = {"duplicate": "该缴款单已通过其他方式缴清，这笔重复支付",
@@ -378,7 +403,7 @@ CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝"}
 
 
 def _refund_text(p: Payload) -> str:
-    where = f"“{p['service_name']}”（办件编号 {p['serial']}）"
+    where = f"“{p['service_name']}”（{p.number()}）"
     cause = AUTO_REFUND_CAUSES.get(p.opt("auto") or "")
     if cause:
         via = CHANNEL_NAMES.get(p.opt("channel") or "", "")
@@ -409,12 +434,12 @@ def _payment_refunded(p: Payload) -> Words:
 
 _payment_closed = _payment(
     "缴款单已关闭", "已关闭",
-    lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）金额{p.yuan('amount_fen')}的缴款单已关闭"
+    lambda p: f"“{p['service_name']}”（{p.number()}）金额{p.yuan('amount_fen')}的缴款单已关闭"
               f"{_closed_reason(p)}。如仍需缴费，请联系窗口工作人员。",
     lambda p: f"“{p['service_name']}”金额{p.yuan('amount_fen')}的缴款单已关闭{_closed_reason(p)}。")
 _receipt_issued = _payment(
     "电子票据已开具", "已开票",
-    lambda p: f"“{p['service_name']}”（办件编号 {p['serial']}）的缴费电子票据已开具：金额{p.yuan('amount_fen')}，"
+    lambda p: f"“{p['service_name']}”（{p.number()}）的缴费电子票据已开具：金额{p.yuan('amount_fen')}，"
               f"票据号码 {p['number']}。可在小程序中查看和下载。",
     lambda p: f"“{p['service_name']}”的电子票据已开具，票据号码{p['number']}。")
 
@@ -458,8 +483,8 @@ def _complaint_closed_text(p: Payload) -> str:
 
 _complaint_received = _complaint(
     "诉求已登记", "已登记",
-    lambda p: f"您反映的{p['category']}已登记，工单号 {p['serial']}。我们将于{p.day('due')}前转交承办部门办理。",
-    lambda p: f"您反映的{p['category']}已登记，工单号{p['serial']}，可在指尖办小程序查看进度。",
+    lambda p: f"您反映的{p['category']}已登记，工单编号 {p['serial']}。我们将于{p.day('due')}前转交承办部门办理。",
+    lambda p: f"您反映的{p['category']}已登记，工单编号{p['serial']}，可在指尖办小程序查看进度。",
     lambda p: f"{p.short_day('due')}前转交承办部门")
 _complaint_assigned = _complaint(
     "工单已转交办理", "办理中",
@@ -487,9 +512,14 @@ _complaint_closed = _complaint(
 
 
 # 一件事 ------------------------------------------------------------------------------------------------
-BUNDLE_DONE = {"completed": ("全部办结", "所含 {count} 个事项已全部办结。"),
-               "partly_completed": ("部分办结", "已办理完毕，其中部分事项未获批准，详情请查看各办件。"),
-               "closed": ("未获批准", "所含事项均未获批准，详情请查看各办件。")}
+# A finished bundle's outcome: (title, WeChat phrase, what the inbox says after the bundle's name).
+# A case the resident withdrew counts as withdrawn, never as refused.
+BUNDLE_DONE = {"completed": ("“一件事”已办结", "全部办结", "所含 {count} 个事项已全部办结。"),
+               "partly_completed": ("“一件事”已办结", "部分办结",
+                                    "已办理完毕，其中部分事项未办结（不予受理、不予批准或已撤回），详情请查看各办件。"),
+               "closed": ("“一件事”未获批准", "未获批准",
+                          "所含事项均未办结{refused}，详情请查看各办件。"),
+               "withdrawn": ("“一件事”已撤回", "已撤回", "所含 {count} 个事项均已由您撤回。")}
 
 
 def _bundle_submitted(p: Payload) -> Words:
@@ -501,16 +531,64 @@ def _bundle_submitted(p: Payload) -> Words:
                 "time4": wechat_time(p.at), "thing5": f"{p['count']}个事项同时办理"})
 
 
+def _refused(p: Payload) -> str:
+    """"：2 个事项不予批准、1 个事项已撤回" from the payload's ``outcomes`` (outcome → count); empty
+    without them."""
+    counts = p.data.get("outcomes") or {}
+    names = {"not_accepted": "不予受理", "not_approved": "不予批准", "withdrawn": "已撤回"}
+    parts = [f"{int(counts[k])} 个事项{name}" for k, name in names.items() if counts.get(k)]
+    return "：" + "、".join(parts) if parts else ""
+
+
 def _bundle_completed(p: Payload) -> Words:
     if p["status"] not in BUNDLE_DONE:
         raise MissingField(p.kind, "status")
-    phrase, tail = BUNDLE_DONE[p["status"]]
+    title, phrase, tail = BUNDLE_DONE[p["status"]]
+    rate = "" if p["status"] == "withdrawn" else "欢迎在小程序中对各事项的服务进行评价。"
     return Words(
-        title="“一件事”已办结",
-        text=f"您的“{p['name']}”（一件事编号 {p['serial']}）" + tail.format(count=p["count"]),
+        title=title,
+        text=f"您的“{p['name']}”（一件事编号 {p['serial']}）" + tail.format(count=p["count"], refused=_refused(p))
+             + rate,
         sms=f"{SMS_SIGN}您的“{p['name']}”（{p['serial']}）{phrase}，详情请在指尖办小程序查看。",
         wechat={"thing1": p["name"], "phrase2": phrase, "character_string3": p["serial"],
                 "time4": wechat_time(p.at), "thing5": "点击查看各事项结果"})
+
+
+def _bundle_progress(p: Payload) -> Words:
+    if p["status"] != "accepted":
+        raise MissingField(p.kind, "status")
+    name = p.opt("name")
+    what = f"您的“{name}”" if name else "您申请的“一件事”"
+    return Words(
+        title="“一件事”已受理",
+        text=f"{what}（一件事编号 {p['serial']}）已开始受理办理。各事项的进度可在小程序中查看，全部办结后会通知您。",
+        sms=f"{SMS_SIGN}{what}（{p['serial']}）已开始受理办理，全部办结后会通知您。",
+        wechat={"thing1": name or "一件事", "phrase2": "办理中", "character_string3": p["serial"],
+                "time4": wechat_time(p.at), "thing5": "全部办结后会通知您"})
+
+
+# 电子证照 ---------------------------------------------------------------------------------------------
+def _licence_issued(p: Payload) -> Words:
+    expires = p.opt("expires_at")
+    until = f"有效期至{p.day('expires_at')}" if expires else "长期有效"
+    case = f"您申请的“{p['service_name']}”（办件编号 {p['serial']}）已办结，" if p.opt("serial") else ""
+    return Words(
+        title="电子证照已签发",
+        text=f"{case}电子证照“{p['name']}”（证照编号 {p['number']}）已签发，{until}。"
+             f"可在小程序“我的证照”中查看和出示。",
+        sms=f"{SMS_SIGN}您的电子证照“{p['name']}”已签发，可在指尖办小程序“我的证照”中查看。",
+        wechat={"thing1": p["name"], "phrase2": "已签发", "character_string3": p.opt("serial") or p["number"],
+                "time4": wechat_time(p.at), "thing5": "可在“我的证照”中查看"})
+
+
+def _licence_revoked(p: Payload) -> Words:
+    return Words(
+        title="电子证照已撤销",
+        text=f"您的电子证照“{p['name']}”（证照编号 {p['number']}）已由签发机关撤销，不能再使用。"
+             f"原因：{_sentence(p['reason'])}如有疑问，请联系签发部门或拨打 12345。",
+        sms=f"{SMS_SIGN}您的电子证照“{p['name']}”已撤销，不能再使用，详情请在指尖办小程序查看。",
+        wechat={"thing1": p["name"], "phrase2": "已撤销", "character_string3": p.opt("serial") or p["number"],
+                "time4": wechat_time(p.at), "thing5": "该证照不能再使用"})
 
 
 # 帮办代办 ---------------------------------------------------------------------------------------------
@@ -572,10 +650,51 @@ KINDS: dict[str, Callable[[Payload], Words]] = {
     "complaint.due_changed": _complaint_due_changed,
     "bundle.submitted": _bundle_submitted,
     "bundle.completed": _bundle_completed,
+    "bundle.progress": _bundle_progress,
+    "licence.issued": _licence_issued,
+    "licence.revoked": _licence_revoked,
     "authorization.granted": _authorization_granted,
     "authorization.revoked": _authorization_revoked,
     "authorization.used": _authorization_used,
 }
+
+
+# The mini-program page a push opens, by kind: (detail page, the payload's id it shows, the list
+# page when the payload has no id). Every page is one of miniprogram/app.json (a test checks).
+_CASE = ("pages/case/detail/index", "application_id", "pages/case/list/index")
+_BOOKING = ("pages/booking/detail/index", "appointment_id", "pages/booking/list/index")
+_PAYMENT = ("pages/pay/order/index", "payment_id", "pages/pay/list/index")
+_COMPLAINT = ("pages/complaint/detail/index", "complaint_id", "pages/complaint/list/index")
+_BUNDLE = ("pages/bundle/detail/index", "bundle_id", "pages/bundle/list/index")
+PAGES: dict[str, tuple[str | None, str | None, str]] = {
+    "case.status_changed": _CASE, "case.correction_requested": _CASE, "case.deadline_changed": _CASE,
+    "case.rectification_reply": _CASE, "authorization.used": _CASE,
+    "rating.invited": ("pages/case/rate/index", "application_id", "pages/case/list/index"),
+    "appointment.booked": _BOOKING, "appointment.reminder": _BOOKING, "appointment.cancelled": _BOOKING,
+    "appointment.no_show": _BOOKING, "appointment.cancelled_by_centre": _BOOKING,
+    "appointment.waitlist_offer": (None, None, "pages/booking/list/index"),
+    "appointment.booking_blocked": (None, None, "pages/booking/list/index"),
+    "appointment.waitlist_cancelled_by_centre": (None, None, "pages/booking/list/index"),
+    "payment.created": _PAYMENT, "payment.paid": _PAYMENT, "payment.refunded": _PAYMENT, "payment.closed": _PAYMENT,
+    "receipt.issued": ("pages/receipt/detail/index", "receipt_id", "pages/receipt/list/index"),
+    "complaint.received": _COMPLAINT, "complaint.assigned": _COMPLAINT, "complaint.replied": _COMPLAINT,
+    "complaint.merged": _COMPLAINT, "complaint.reopened": _COMPLAINT, "complaint.closed": _COMPLAINT,
+    "complaint.due_changed": _COMPLAINT,
+    "bundle.submitted": _BUNDLE, "bundle.completed": _BUNDLE, "bundle.progress": _BUNDLE,
+    "authorization.granted": (None, None, "pages/agency/list/index"),
+    "authorization.revoked": (None, None, "pages/agency/list/index"),
+    "licence.issued": (None, None, "pages/me/licences/index"),
+    "licence.revoked": (None, None, "pages/me/licences/index"),
+}
+
+
+def page_of(kind: str, payload: dict[str, Any]) -> str | None:
+    """The page a push of this kind opens: the page of its object when the payload names it."""
+    if kind not in PAGES:
+        return None
+    detail, id_field, listing = PAGES[kind]
+    ident = str(payload.get(id_field) or "").strip() if id_field else ""
+    return f"{detail}?id={ident}" if detail and ident else listing
 
 
 def render(kind: str, payload: dict[str, Any], at: dt.datetime) -> Words:
@@ -584,7 +703,7 @@ def render(kind: str, payload: dict[str, Any], at: dt.datetime) -> Words:
     if kind not in KINDS:
         raise UnknownKind(kind)
     words = KINDS[kind](Payload(kind, payload, at))
-    return dataclasses.replace(words, template=TEMPLATE_OF.get(kind))
+    return dataclasses.replace(words, template=TEMPLATE_OF.get(kind), page=words.page or page_of(kind, payload))
 
 
 def fallback(kind: str, payload: dict[str, Any]) -> Words:
@@ -605,7 +724,8 @@ TEMPLATE_OF = {k: t for t, kinds in {
     "case_progress": ("case.status_changed", "case.correction_requested", "case.deadline_changed", "case.promise_due",
                       "complaint.received", "complaint.assigned",
                       "complaint.replied", "complaint.merged", "complaint.reopened", "complaint.closed",
-                      "bundle.submitted", "bundle.completed", "authorization.used"),
+                      "bundle.submitted", "bundle.completed", "bundle.progress", "authorization.used",
+                      "licence.issued", "licence.revoked"),
     "rating": ("rating.invited",),
     "appointment": ("appointment.booked", "appointment.reminder", "appointment.cancelled", "appointment.waitlist_offer",
                     "appointment.no_show", "appointment.booking_blocked", "appointment.cancelled_by_centre",
@@ -682,6 +802,7 @@ __all__ = [
     "Words",
     "day",
     "fallback",
+    "page_of",
     "render",
     "staff_alert",
     "template_key",

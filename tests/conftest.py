@@ -50,6 +50,9 @@ def test_config(db_server: EmbeddedDatabase, data_dir: Path, **sections: dict) -
                       "applications_per_resident_per_hour": 100000, "bookings_per_resident_per_hour": 100000,
                       "pay_starts_per_resident_per_hour": 100000, "complaints_per_resident_per_day": 100000,
                       "uploads_per_resident_per_hour": 100000},
+        # Tests submit the same content for one resident on purpose; the duplicate window has its
+        # own tests (test_submissions_once.py, the journeys) with its default.
+        "cases": {"duplicate_window_seconds": 0},
         "workers": {"tick_seconds": 0.2},
         "calendar": {"refresh_seconds": 0.5},
     })

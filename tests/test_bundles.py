@@ -198,7 +198,7 @@ def test_one_overall_status_and_the_resident_told_once_when_all_is_done(api: Api
     told = [m for m in outbox_of(server, r.id) if m["kind"] == "bundle.completed"]
     assert len(told) == 1 and told[0]["payload"]["status"] == "partly_completed"
     words = eventually(lambda: [m for m in inbox(api, relogin(api, r)) if m["title"] == "“一件事”已办结"])
-    assert "其中部分事项未获批准" in words[0]["text"]
+    assert "其中部分事项未办结" in words[0]["text"]
 
 
 def _fee_event(api: Api) -> str:

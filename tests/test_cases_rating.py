@@ -61,7 +61,7 @@ def test_every_finished_case_may_be_rated_and_no_other(api: Api, staff: dict[str
     invited = eventually(invitations)
     assert sorted(m["ref"]["application_id"] for m in invited) == sorted([refused["id"], late["id"]])
     refusal = next(m for m in invited if m["ref"]["application_id"] == refused["id"])
-    assert f"（办件编号 {refused['serial']}）不予批准，欢迎对本次服务进行评价" in refusal["text"]
+    assert f"（办件编号 {refused['serial']}）不予受理，欢迎对本次服务进行评价" in refusal["text"]
 
 
 def test_a_finished_case_nobody_rated_is_reminded_once(api: Api, server: AppServer, clock,  # noqa: ANN001
@@ -83,5 +83,5 @@ def test_a_finished_case_nobody_rated_is_reminded_once(api: Api, server: AppServ
     assert [m["payload"]["application_id"] for m in reminders()] == [quiet["id"]]
     relogin(api, r)
     text = eventually(lambda: [m["text"] for m in inbox(api, r) if "您还没有评价" in m["text"]])
-    assert text == [f"您申请的“{quiet['service_name']}”（办件编号 {quiet['serial']}）不予批准，您还没有评价。"
+    assert text == [f"您申请的“{quiet['service_name']}”（办件编号 {quiet['serial']}）不予受理，您还没有评价。"
                     f"欢迎对本次服务进行评价，您的意见会帮助我们改进。"]

@@ -167,7 +167,7 @@ def test_case_goes_from_clerk_to_approver_and_back_to_completion(console, api: A
     ap.get_by_role("button", name="开始审查").click()
     ap.get_by_role("button", name="确认提交").click()
     ap.locator(".case-detail .status").filter(has_text="审查中").wait_for()
-    ap.get_by_role("button", name="不予批准 / 不予受理").click()
+    ap.get_by_role("button", name="不予批准", exact=True).click()
     ap.get_by_role("button", name="确认提交").click()
     ap.get_by_text("请填写理由").wait_for()
     ap.get_by_role("button", name="取消").click()

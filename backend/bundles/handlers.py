@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from backend.bundles import schemas as s
+from backend.cases.schemas import ONCE
 from backend.core.api import ApiHandler, operation, route
 
 TAGS = ("一件事",)
@@ -23,10 +24,13 @@ class LifeEventHandler(ApiHandler):
 
 class ApplyHandler(ApiHandler):
     @operation("一次申报“一件事”：一张表、一套材料，每个事项生成一个办件（全部生成或全部不生成）", tags=TAGS,
-               auth="resident", body=s.APPLY, responses={201: s.BUNDLE_CREATED}, errors=(400, 401, 403, 404, 409, 429))
+               auth="resident", body=s.APPLY, responses={201: s.BUNDLE_CREATED, 200: s.BUNDLE_CREATED},
+               errors=(400, 401, 403, 404, 409, 429), description=ONCE)
     async def post(self, id: str) -> None:  # noqa: A002
         await self.limiter.per_resident("applications", self.principal.id)
-        self.reply(await self.bundles.apply(self.principal, id, self.body), 201)
+        bundle, made = await self.bundles.apply(self.principal, id, self.body,
+                                                key=self.request.headers.get("Idempotency-Key"))
+        self.reply(bundle, 201 if made else 200)
 
 
 class BundlesHandler(ApiHandler):

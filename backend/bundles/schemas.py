@@ -27,7 +27,10 @@ APPLY = obj({
     "attachments": ATTACHMENTS, "licences": LICENCES,
 }, ["form"])
 CASE_BRIEF = obj({"id": string(), "serial": string(), "service_id": string(), "service_name": string(),
-                  "department_name": string(), "status": string()}, ["id", "serial", "service_name", "status"])
+                  "department_name": string(), "status": string(),
+                  "outcome": {"type": ["string", "null"], "enum": ["not_accepted", "not_approved", None],
+                              "description": "驳回的性质：not_accepted 不予受理；not_approved 不予批准"}},
+                 ["id", "serial", "service_name", "status"])
 # A bundle's cases are its ``applications`` (as everywhere in the API, a case is an application):
 # each with its status when the bundle is read, each in full in the answer that creates them.
 # ``cases`` is the same list under its earlier name, kept for clients that still read it.

@@ -24,6 +24,7 @@ from bson import ObjectId
 
 from backend.audit.service import AuditLog, staff_actor
 from backend.bundles.store import BundleStore
+from backend.cases.once import AlreadyClaimed
 from backend.config import BundlesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
@@ -47,7 +48,10 @@ def overall_status(statuses: list[str]) -> str:
     if all(s in TERMINAL for s in statuses):
         if all(s == "completed" for s in statuses):
             return "completed"
-        return "partly_completed" if "completed" in statuses else "closed"
+        if "completed" in statuses:
+            return "partly_completed"
+        # Withdrawn by the resident is not refused: only a bundle with a refused case is "closed".
+        return "withdrawn" if all(s == "withdrawn" for s in statuses) else "closed"
     if "correction_requested" in statuses:
         return "correction_requested"
     if all(s == "submitted" for s in statuses):
@@ -244,9 +248,25 @@ class BundleService:
 
     # -- applying --------------------------------------------------------------------------------
 
-    async def apply(self, resident: Resident, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        """One form and one set of materials → one bundle and one case per service, all or none."""
+    async def apply(self, resident: Resident, event_id: str, body: dict[str, Any],
+                    key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """One form and one set of materials → one bundle and one case per service, all or none;
+        made once (``cases.once``): (the bundle, True) when this request made it, (the first one,
+        False) for a repeat of the same key or the same content."""
         access_realname(resident)
+        plan = self.intake.once.plan(resident.id, f"bundle:{event_id}", body, key)
+        for _ in range(2):  # a claim that lapses between the clash and its read: try once more
+            try:
+                return await self._apply(resident, event_id, body, plan), True
+            except AlreadyClaimed:
+                first = await self.intake.once.first(plan)
+                b = await self.store.get(first["id"]) if first is not None else None
+                if b is not None and b["user_id"] == resident.id:
+                    return {**await self._full(b), "applications": await self.intake.own_views(
+                        [c["application_id"] for c in b["cases"]])}, False
+        raise errors.Conflict("提交正在处理，请稍后在“我的一件事”查看")
+
+    async def _apply(self, resident: Resident, event_id: str, body: dict[str, Any], plan: Any) -> dict[str, Any]:
         event, services = await self._active_event(event_id)
         form = validate(self._schema(event, services), body["form"], root="form")
         asked, _ = self._materials(event, services)
@@ -289,11 +309,14 @@ class BundleService:
             "check_at": now + dt.timedelta(seconds=self.cfg.recheck_seconds)}
 
         async def work(s: Any) -> dict[str, Any]:
+            # First: a repeat's transaction ends on its claim before anything else is written.
+            await self.intake.once.claim(plan, {"type": "bundle", "id": str(bundle_id)}, s)
             key = now.astimezone(TZ).strftime("%Y%m%d")
             bundle["serial"] = f"YJS{key}{await self.store.next_serial_number(key, s):06d}"
             bundle["cases"] = []
             for i, doc in enumerate(docs):
                 doc["bundle_serial"] = bundle["serial"]
+                doc["bundle_name"] = event["name"]  # its messages are worded as the bundle's
                 doc["timeline"][0]["note"] = f"“{event['name']}”一并申报（一件事编号 {bundle['serial']}）"
                 await self.intake.insert(doc, s)
                 bundle["cases"].append({"application_id": str(doc["_id"]), "serial": doc["serial"],
@@ -324,22 +347,36 @@ class BundleService:
 
     # -- reading ---------------------------------------------------------------------------------
 
+    async def _refs(self, b: dict[str, Any]) -> list[Any]:
+        """The bundle's cases as they are now (None for one no longer found)."""
+        return [await self.cases.get(c["application_id"]) for c in b["cases"]]
+
     async def _statuses(self, b: dict[str, Any]) -> list[str]:
-        out = []
-        for c in b["cases"]:
-            ref = await self.cases.get(c["application_id"])
-            out.append(ref.status if ref is not None else "withdrawn")
+        return [ref.status if ref is not None else "withdrawn" for ref in await self._refs(b)]
+
+    @staticmethod
+    def _outcomes(refs: list[Any]) -> dict[str, int]:
+        """How the bundle's unfinished cases ended: refused at intake, refused after review, withdrawn."""
+        out: dict[str, int] = {}
+        for ref in refs:
+            status = ref.status if ref is not None else "withdrawn"
+            key = (ref.outcome or "not_approved") if status == "rejected" else status
+            if key != "completed":
+                out[key] = out.get(key, 0) + 1
         return out
 
-    def _view(self, b: dict[str, Any], statuses: list[str], payment: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _view(self, b: dict[str, Any], statuses: list[str], payment: dict[str, Any] | None = None,
+              outcomes: list[str | None] | None = None) -> dict[str, Any]:
         overall = overall_status(statuses)
+        outcomes = outcomes or [None] * len(statuses)
         cases = [{"id": c["application_id"], "serial": c["serial"], "service_id": c["service_id"],
                   "service_name": c["service_name"], "department_name": c.get("department_name", ""),
-                  "status": st} for c, st in zip(b["cases"], statuses, strict=True)]
+                  "status": st, "outcome": oc}
+                 for c, st, oc in zip(b["cases"], statuses, outcomes, strict=True)]
         return {
             "id": str(b["_id"]), "serial": b["serial"], "life_event_id": b["life_event_id"], "name": b["name"],
             "status": overall, "status_name": OVERALL[overall], "done": b["status"] == "done" or overall in (
-                "completed", "partly_completed", "closed"),
+                "completed", "partly_completed", "closed", "withdrawn"),
             "applications": cases, "cases": cases,
             "payment": payment, "created_at": b["created_at"], "done_at": b.get("done_at"),
         }
@@ -351,7 +388,9 @@ class BundleService:
             if p is not None:
                 payment = {"id": p["id"], "status": p["status"], "amount_fen": p["amount_fen"],
                            "receipt_id": p.get("receipt_id")}
-        return self._view(b, await self._statuses(b), payment)
+        refs = await self._refs(b)
+        return self._view(b, [ref.status if ref is not None else "withdrawn" for ref in refs], payment,
+                          [ref.outcome if ref is not None else None for ref in refs])
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
         before = cursor_id(cursor)
@@ -411,20 +450,24 @@ class BundleService:
         now = self.clock.now()
         told = 0
         for b in await self.store.checks_due(now):
-            statuses = await self._statuses(b)
+            refs = await self._refs(b)
+            statuses = [ref.status if ref is not None else "withdrawn" for ref in refs]
             if not all(s in TERMINAL for s in statuses):
                 await self.store.check_later(b["_id"], b["check_at"],
                                              now + dt.timedelta(seconds=self.cfg.recheck_seconds))
                 continue
             overall = overall_status(statuses)
 
-            async def work(s: Any, b: dict[str, Any] = b, overall: str = overall) -> bool:
+            outcomes = self._outcomes(refs)
+
+            async def work(s: Any, b: dict[str, Any] = b, overall: str = overall,
+                           outcomes: dict[str, int] = outcomes) -> bool:
                 if not await self.store.finish(b["_id"], overall, now, s):
                     return False
                 await self.outbox.emit("bundle.completed", user_id=b["user_id"], session=s,
                                        dedupe_key=f"bundle:{b['_id']}:done", payload={
                                            "bundle_id": str(b["_id"]), "serial": b["serial"], "name": b["name"],
-                                           "status": overall, "count": len(b["cases"])})
+                                           "status": overall, "count": len(b["cases"]), "outcomes": outcomes})
                 return True
             if await self._tx(work):
                 told += 1

@@ -18,6 +18,7 @@ class CaseRef:
     service_name: str
     department_id: str | None
     status: str
+    outcome: str | None = None  # a refusal's kind: not_accepted (不予受理) or not_approved (不予批准)
 
 
 class CaseDirectory:
@@ -38,4 +39,5 @@ class CaseDirectory:
 def case_ref(doc: dict[str, Any]) -> CaseRef:
     return CaseRef(id=str(doc["_id"]), serial=str(doc["serial"]), applicant_id=str(doc["applicant_id"]),
                    service_id=str(doc["service_id"]), service_name=str(doc.get("service_name") or ""),
-                   department_id=doc.get("department_id"), status=str(doc["status"]))
+                   department_id=doc.get("department_id"), status=str(doc["status"]),
+                   outcome=doc.get("outcome") if doc["status"] == "rejected" else None)

@@ -10,11 +10,13 @@ STAFF_READ = ("clerk", "approver", "supervisor", "finance")
 
 
 class ApplicationsHandler(ApiHandler):
-    @operation("网上申报：提交办件", tags=TAGS, auth="resident", body=s.SUBMIT, responses={201: s.CASE},
-               errors=(400, 401, 403, 409))
+    @operation("网上申报：提交办件", tags=TAGS, auth="resident", body=s.SUBMIT, responses={201: s.CASE, 200: s.CASE},
+               errors=(400, 401, 403, 409), description=s.ONCE)
     async def post(self) -> None:
         await self.limiter.per_resident("applications", self.principal.id)
-        self.reply(await self.cases.submit(self.principal, self.body, self.client_ip()), 201)
+        case, made = await self.cases.submit(self.principal, self.body, self.client_ip(),
+                                             key=self.request.headers.get("Idempotency-Key"))
+        self.reply(case, 201 if made else 200)
 
     @operation("我的办件", tags=TAGS, auth="resident", query=obj({"cursor": string(maxLength=64),
                                                                 "limit": {"type": "integer", "minimum": 1,

@@ -16,3 +16,13 @@ def rating_allowed(status: str, history: Iterable[str]) -> bool:
     if status in ("completed", "rejected"):
         return True
     return status == "withdrawn" and "accepted" in history
+
+
+def outcome(status: str, history: Iterable[str]) -> str | None:
+    """What a refusal was: ``not_accepted`` (不予受理) when the case was refused at intake, before it
+    was accepted; ``not_approved`` (不予批准) when it was refused after review. None for any case
+    that was not refused. The status stays ``rejected`` for both; ``history`` is the statuses of its
+    timeline."""
+    if status != "rejected":
+        return None
+    return "not_approved" if "accepted" in history else "not_accepted"

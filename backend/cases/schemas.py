@@ -18,8 +18,13 @@ SUBMIT = obj({"service_id": ID, "form": FORM, "materials": PROVIDED, "attachment
              ["service_id", "form"])
 STAFF_SUBMIT = obj({"resident_id": ID, "service_id": ID, "form": FORM, "materials": PROVIDED, "licences": LICENCES,
                     "authorization_id": string(minLength=1, maxLength=64, description="居民给本人的帮办授权编号"),
-                    "identity_code": string(minLength=10, maxLength=200, description="居民当场出示的办事码")},
+                    "identity_code": string(minLength=10, maxLength=200, description="居民当场出示的办事码"),
+                    "confirm": boolean(description="该居民已有同一事项的在办办件时确认仍要登记"
+                                                   "（否则 409 open_case_exists）")},
                    ["service_id", "form"])
+ONCE = ("可带请求头 Idempotency-Key（每次点击提交一个）：同一请求号、同一内容再次提交时答复第一次的结果（200），"
+        "不会生成第二个；同一请求号、不同内容为 409 submission_key_reused。不带请求号时，同一居民几分钟内再次提交"
+        "完全相同的内容，同样答复第一次的结果（200）。")
 RESUBMIT = obj({"form": FORM, "materials": PROVIDED, "attachments": ATTACHMENTS, "licences": LICENCES,
                 "note": string(maxLength=200)})
 SUPPLY = obj({"attachments": ATTACHMENTS, "licences": LICENCES},
@@ -81,6 +86,9 @@ CASE = obj({
     "deadline_provisional": {"type": "boolean", "description": "时限按暂定工作日历计算，国务院放假安排录入后可能调整"},
     "light": {"type": ["string", "null"], "enum": ["green", "yellow", "red", None]},
     "correction": nullable({"type": "object"}), "rejection_reason": nullable(string()),
+    "outcome": {"type": ["string", "null"], "enum": ["not_accepted", "not_approved", None],
+                "description": "驳回（rejected）的性质：not_accepted 不予受理（受理前）；"
+                               "not_approved 不予批准（受理后）；未驳回为 null"},
     "rated": boolean(), "created_at": DATETIME, "updated_at": DATETIME, "timeline": array(ENTRY),
     "applicant": obj({"id": string(), "name_masked": nullable(string()), "id_number_masked": nullable(string()),
                       "phone_masked": string()}, ["id", "name_masked", "id_number_masked"],

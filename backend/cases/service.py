@@ -17,9 +17,10 @@ from bson import ObjectId
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases import materials as case_materials
 from backend.cases.materials import REVIEWABLE, CaseMaterials
-from backend.cases.rules import rating_allowed
+from backend.cases.once import Submissions
+from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
-from backend.cases.store import OPEN, AlreadyRated, CaseStore
+from backend.cases.store import OPEN, AlreadyClaimed, AlreadyRated, CaseStore
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
 from backend.core import errors
@@ -71,6 +72,7 @@ class CaseService:
         self.calendar = catalogue.calendar
         self.materials = materials  # files and licences given per material (cases/materials.py)
         self.agency = agency        # 帮办代办: who may file for whom (``AgencyDesk``)
+        self.once = Submissions(store=store, clock=clock, config=config)  # submissions made once
 
     async def plan_lights(self) -> None:
         """At start-up: give every open case that has none its time to be looked at by the
@@ -83,15 +85,30 @@ class CaseService:
                                        unplanned=True)
 
     # Submission --------------------------------------------------------------------------------
-    async def submit(self, resident: Resident, body: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+    async def submit(self, resident: Resident, body: dict[str, Any], ip: str | None = None,
+                     key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """A resident's submission, made once (``cases.once``): (the case, True) when this request
+        made it; (the first one, False) for a repeat of the same key or the same content."""
         access_realname(resident)
+        plan = self.once.plan(resident.id, "case", body, key)
         actor = {"type": "resident", "id": resident.id, "name": None}
-        if body.get("on_behalf_of"):  # a resident filing in the name of someone who granted them
-            agency = await self.agency.for_resident(resident, authorization_id=body["on_behalf_of"],
-                                                    service_id=body["service_id"])
-            return await self._create(agency.applicant_id, body, actor=actor, channel="online", agency=agency,
-                                      agent=resident, ip=ip)
-        return await self._create(resident.id, body, actor=actor, channel="online")
+
+        async def claim(doc: dict[str, Any], s: Any) -> None:
+            await self.once.claim(plan, {"type": "application", "id": str(doc["_id"])}, s)
+        for _ in range(2):  # a claim that lapses between the clash and its read: try once more
+            try:
+                if body.get("on_behalf_of"):  # a resident filing in the name of someone who granted them
+                    agency = await self.agency.for_resident(resident, authorization_id=body["on_behalf_of"],
+                                                            service_id=body["service_id"])
+                    return await self._create(agency.applicant_id, body, actor=actor, channel="online", agency=agency,
+                                              agent=resident, ip=ip, within=claim), True
+                return await self._create(resident.id, body, actor=actor, channel="online", within=claim), True
+            except AlreadyClaimed:
+                first = await self.once.first(plan)
+                doc = await self.store.case(first["id"]) if first is not None else None
+                if doc is not None:
+                    return self.view(doc, staff=False, rated=await self._rated(doc)), False
+        raise errors.Conflict("提交正在处理，请稍后在“我的办件”查看")
 
     async def register(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         """A case taken at a window for a resident (窗口收件): present with their 办事码, or granted."""
@@ -104,6 +121,16 @@ class CaseService:
             raise errors.InvalidInput({"resident_id": "居民不存在"})
         if not user.realname_verified:
             raise errors.Conflict("该居民尚未实名认证", code="realname_required")
+        if not body.get("confirm"):  # the same person and service again: the clerk confirms it is wanted
+            running = await self.store.open_case_of(user.id, body["service_id"])
+            if running is not None:
+                raise errors.OpenCaseExists(
+                    f"该居民已有同一事项正在办理的办件（办件编号 {running['serial']}，"
+                    f"{CASE_STATUS[running['status']]}），确认后仍可登记",
+                    details={"application_id": str(running["_id"]), "serial": running["serial"],
+                                                     "status": running["status"],
+                                                     "status_name": CASE_STATUS[running["status"]],
+                                                     "created_at": running["created_at"].isoformat()})
         case = await self._create(user.id, body, channel="window", agency=agency, agent=staff, ip=ip,
                                   actor={"type": "staff", "id": staff.id, "name": staff.display_name or staff.username})
         await self.audit.record(actor=staff_actor(staff), action="case.register", target_type="application",
@@ -111,11 +138,14 @@ class CaseService:
         return case
 
     async def _create(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any], channel: str,
-                      agency: Any = None, agent: Resident | Staff | None = None,
-                      ip: str | None = None) -> dict[str, Any]:
+                      agency: Any = None, agent: Resident | Staff | None = None, ip: str | None = None,
+                      within: Callable[[dict[str, Any], Any], Awaitable[None]] | None = None) -> dict[str, Any]:
         doc = await self.prepare(applicant_id, body, actor=actor, channel=channel, agency=agency)
+        doc["_id"] = ObjectId()
 
         async def work(s: Any) -> dict[str, Any]:
+            if within is not None:  # first: a clash ends the transaction before anything else is written
+                await within(doc, s)
             await self.insert(doc, s)
             if agency is not None:
                 await self.agency.filed(agency, doc, actor=agent, ip=ip, session=s)
@@ -160,9 +190,36 @@ class CaseService:
         doc["serial"] = serial_for(key, await self.store.next_serial_number(key, s))
         doc["_id"] = await self.store.insert_case(doc, s)
         await self.materials.reference(str(doc["_id"]), doc["applicant_id"], doc["materials"], s)
-        await self.outbox.emit("case.status_changed", user_id=doc["applicant_id"], session=s,
-                               dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
+        if not doc.get("bundle_id"):  # a 一件事's cases are told as one: its bundle.submitted message
+            await self.outbox.emit("case.status_changed", user_id=doc["applicant_id"], session=s,
+                                   dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
         return doc
+
+    async def _tell(self, new: dict[str, Any], note: str | None, s: Any, *, correction: dict[str, Any]) -> None:
+        """What the applicant is told of a move, one message per event, in the move's transaction:
+        a 补正 is its correction message alone (it carries the status); a case of a 一件事 speaks
+        through its bundle — its acceptance once per bundle, its steps on the bundle's page, its end
+        in the bundle's completion (which invites rating) — except a refusal or a 补正, each its own."""
+        oid, v, to = new["_id"], new["version"], new["status"]
+        bundle_id = new.get("bundle_id")
+        if to == "correction_requested":
+            await self.outbox.emit("case.correction_requested", user_id=new["applicant_id"], session=s,
+                                   dedupe_key=f"case:{oid}:{v}:correction",
+                                   payload={**self._payload(new, note), "missing": correction["missing"],
+                                            "due": correction["due"]})
+        elif bundle_id and to != "rejected":
+            # Its first acceptance only: a write the dedupe key refused would end the transaction.
+            if to == "accepted" and not await self.store.bundle_accepted_before(bundle_id, oid, s):
+                await self.outbox.emit("bundle.progress", user_id=new["applicant_id"], session=s,
+                                       dedupe_key=f"bundle:{bundle_id}:accepted",
+                                       payload={"bundle_id": bundle_id, "serial": new.get("bundle_serial") or "",
+                                                "name": new.get("bundle_name") or "", "status": "accepted"})
+        else:
+            await self.outbox.emit("case.status_changed", user_id=new["applicant_id"], session=s,
+                                   dedupe_key=f"case:{oid}:{v}", payload=self._payload(new, note))
+        if rating_allowed(to, _history(new)) and not bundle_id:
+            await self.outbox.emit("rating.invited", user_id=new["applicant_id"], session=s,
+                                   dedupe_key=f"case:{oid}:rating-invite", payload=self._payload(new, None))
 
     def _deadline(self, start: dt.date, days: int) -> dt.datetime:
         due = self.calendar.add_working_days(start, days)
@@ -174,14 +231,23 @@ class CaseService:
                 if self.calendar.provisional_within(start, deadline.astimezone(TZ).date()) else {})
 
     def _payload(self, doc: dict[str, Any], note: str | None) -> dict[str, Any]:
-        return {"application_id": str(doc["_id"]), "serial": doc["serial"], "service_name": doc["service_name"],
-                "status": doc["status"], "note": note or ""}
+        payload = {"application_id": str(doc["_id"]), "serial": doc["serial"], "service_name": doc["service_name"],
+                   "status": doc["status"], "note": note or ""}
+        refusal = outcome(doc["status"], _history(doc))
+        if refusal:
+            payload["outcome"] = refusal
+        return payload
 
     # Reading -----------------------------------------------------------------------------------
     async def get_own(self, resident: Resident, case_id: str) -> dict[str, Any]:
         doc = await self.store.case(case_id)
         return self.view(dict(access_own(resident, doc, owner_field="applicant_id")), staff=False,
                          rated=await self._rated(doc))
+
+    async def own_views(self, case_ids: list[str]) -> list[dict[str, Any]]:
+        """The resident's views of these cases (those still found), in order."""
+        docs = [await self.store.case(i) for i in case_ids]
+        return [self.view(d, staff=False) for d in docs if d is not None]
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
         docs = await self.store.cases_of_applicant(resident.id, before=cursor_id(cursor), limit=limit + 1)
@@ -258,6 +324,7 @@ class CaseService:
         out = {"id": str(d["_id"]), "serial": d["serial"], "service_id": d["service_id"],
                "service_name": d["service_name"], "department_id": d["department_id"],
                "department_name": d.get("department_name", ""), "status": d["status"],
+               "outcome": outcome(d["status"], [e["status"] for e in d["timeline"]]),
                "form": (case_materials.form_view(d.get("form", {}), d.get("form_fields")) if staff
                         else d.get("form", {})),
                "form_fields": [{"key": f["key"], "label": f["label"]} for f in d.get("form_fields") or []],
@@ -303,6 +370,7 @@ class CaseService:
             if not (reason and reason.strip()):
                 raise errors.InvalidInput({"reason": "驳回（不予受理）须说明理由"})
             sets["rejection_reason"] = reason.strip()
+            sets["outcome"] = outcome(to, _history(doc))  # kept on the case for readers of its brief form
             note = note or reason
         if to == "correction_requested":
             missing, material_keys = self.materials.correction(doc, missing, material_keys)
@@ -346,17 +414,7 @@ class CaseService:
                 await within(new, s)
             if to == "completed":
                 await self.materials.completed(new, s)
-            v = new["version"]
-            await self.outbox.emit("case.status_changed", user_id=new["applicant_id"], session=s,
-                                   dedupe_key=f"case:{oid}:{v}", payload=self._payload(new, note))
-            if to == "correction_requested":
-                await self.outbox.emit("case.correction_requested", user_id=new["applicant_id"], session=s,
-                                       dedupe_key=f"case:{oid}:{v}:correction",
-                                       payload={**self._payload(new, note), "missing": missing,
-                                                "due": sets["correction"]["due"]})
-            if rating_allowed(to, _history(new)):
-                await self.outbox.emit("rating.invited", user_id=new["applicant_id"], session=s,
-                                       dedupe_key=f"case:{oid}:rating-invite", payload=self._payload(new, None))
+            await self._tell(new, note, s, correction={"missing": missing, **sets.get("correction", {})})
             if is_staff:
                 await self.audit.record(actor=staff_actor(principal), action=f"case.{to}", target_type="application",
                                         target_id=str(oid), details={"from": doc["status"], "note": note,
@@ -624,7 +682,8 @@ class CaseService:
     async def _remind_ratings(self, now: dt.datetime) -> None:
         """Invite once more to rate a finished case nobody has rated some days after it finished."""
         async for doc in self.store.due_rating_reminders(now):
-            if not await self._rated(doc):
+            # A 一件事's cases were invited together by the bundle's completion message.
+            if not doc.get("bundle_id") and not await self._rated(doc):
                 await self.outbox.emit("rating.invited", user_id=doc["applicant_id"],
                                        dedupe_key=f"case:{doc['_id']}:rating-reminder",
                                        payload={**self._payload(doc, None), "reminder": True})

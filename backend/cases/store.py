@@ -37,6 +37,8 @@ COLLECTIONS = [
         # Open 容缺 promises: the reminder job and the staff's list of (overdue) promises.
         IndexModel([("promise_remind_at", ASCENDING)], name="promise_remind_at"),
         IndexModel([("promise_due_at", ASCENDING)], name="promise_due_at"),
+        # The cases of a 一件事 (only those have a bundle_id).
+        IndexModel([("bundle_id", ASCENDING)], name="bundle_id", sparse=True),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "service_id", "applicant_id", "status", "version", "timeline"],
                                   "properties": {"status": {"enum": STATUSES}, "version": {"bsonType": "int"}}}},
@@ -51,6 +53,10 @@ COLLECTIONS = [
     CollectionSpec("rectifications", indexes=(IndexModel([("status", ASCENDING), ("due", ASCENDING)]),
                                               IndexModel([("application_id", ASCENDING)], unique=True)),
                    doc="Rectification orders (整改) opened by a 1–2 rating."),
+    CollectionSpec("submission_claims", indexes=(IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),),
+                   doc="One claim per resident submission (its Idempotency-Key, and its content for a few "
+                       "minutes), written with the case or bundle it made: the unique _id makes a repeat "
+                       "answer the first result."),
 ]
 
 _NO_BULK = {"timeline": 0, "form": 0}  # what periodic jobs and figures never need
@@ -63,6 +69,10 @@ class AlreadyRated(Exception):
     """The case has a rating already (the unique index on ``application_id`` said so)."""
 
 
+class AlreadyClaimed(Exception):
+    """A submission with this claim was made already and is still within its window."""
+
+
 
 class CaseStore:
     def __init__(self, db: AsyncDatabase):
@@ -70,6 +80,7 @@ class CaseStore:
         self._counters = db["case_counters"]
         self._ratings = db["ratings"]
         self._rects = db["rectifications"]
+        self._claims = db["submission_claims"]
 
     # Cases ----------------------------------------------------------------------------------------
     async def next_serial_number(self, day_key: str, session: Any) -> int:
@@ -86,6 +97,17 @@ class CaseStore:
         """The case, or None; ``brief`` leaves out its timeline and form."""
         oid = object_id(case_id)
         return None if oid is None else await self._cases.find_one({"_id": oid}, _NO_BULK if brief else None)
+
+    async def open_case_of(self, applicant_id: str, service_id: str) -> dict[str, Any] | None:
+        """The newest case of this person for this service still being handled, or None."""
+        return await self._cases.find_one({"applicant_id": applicant_id, "service_id": service_id,
+                                           "status": {"$in": list(OPEN)}}, _NO_BULK,
+                                          sort=[("created_at", DESCENDING)])
+
+    async def bundle_accepted_before(self, bundle_id: str, case_id: ObjectId, session: Any) -> bool:
+        """Whether another case of this 一件事 was accepted already (read in the caller's transaction)."""
+        return await self._cases.count_documents({"bundle_id": bundle_id, "_id": {"$ne": case_id},
+                                                  "timeline.status": "accepted"}, limit=1, session=session) > 0
 
     async def case_by_serial(self, serial: str) -> dict[str, Any] | None:
         return await self._cases.find_one({"serial": serial})
@@ -203,6 +225,21 @@ class CaseStore:
 
     async def count_by_status(self) -> list[tuple[str, int]]:
         return await count_by(self._cases, "status")
+
+    # Submission claims --------------------------------------------------------------------------
+    async def claim_submission(self, claim: dict[str, Any], *, taken_before: dt.datetime, session: Any) -> None:
+        """Write ``claim`` (keyed by its ``_id``) in the caller's transaction, replacing one taken
+        before ``taken_before`` (its window over); ``AlreadyClaimed`` when a newer one holds it.
+        One atomic upsert: two requests at once cannot both claim."""
+        fields = {k: v for k, v in claim.items() if k != "_id"}
+        try:
+            await self._claims.update_one({"_id": claim["_id"], "created_at": {"$lt": taken_before}},
+                                          {"$set": fields}, upsert=True, session=session)
+        except DuplicateKeyError:
+            raise AlreadyClaimed() from None
+
+    async def submission_claim(self, claim_id: str) -> dict[str, Any] | None:
+        return await self._claims.find_one({"_id": claim_id})
 
     # Ratings ----------------------------------------------------------------------------------------
     async def add_rating(self, rating: dict[str, Any], session: Any) -> ObjectId:

@@ -327,6 +327,16 @@ class IdempotencyKeyReused(Conflict):
     message = "该请求号已用于另一笔退款"
 
 
+class SubmissionKeyReused(Conflict):
+    code = "submission_key_reused"
+    message = "该请求号已用于另一次不同内容的提交，请重新提交"
+
+
+class OpenCaseExists(Conflict):
+    code = "open_case_exists"
+    message = "该居民已有同一事项正在办理的办件，确认后仍可登记"
+
+
 class RefundInProgress(Conflict):
     code = "refund_in_progress"
     message = "该缴款单有退款正在处理，请稍后再试"

@@ -17,6 +17,13 @@ CASE_STATUS = {
     "withdrawn": "已撤回",
 }
 
+# What a refused (``rejected``) case's refusal was: at intake, or after review. The case's view
+# carries it as ``outcome``; show it in place of the status label whenever it is given.
+CASE_OUTCOME = {
+    "not_accepted": "不予受理",
+    "not_approved": "不予批准",
+}
+
 APPOINTMENT_STATUS = {
     "pending": "处理中",
     "booked": "已预约",
@@ -105,6 +112,7 @@ BUNDLE_STATUS = {
     "completed": "已全部办结",
     "partly_completed": "部分办结",
     "closed": "未获批准",
+    "withdrawn": "已撤回",
 }
 
 GRANT_STATUS = {
@@ -116,6 +124,7 @@ GRANT_STATUS = {
 # Every table by the kind of thing it labels (the generated JavaScript modules use these names).
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "case": CASE_STATUS,
+    "case_outcome": CASE_OUTCOME,
     "appointment": APPOINTMENT_STATUS,
     "waitlist": WAITLIST_STATUS,
     "ticket": TICKET_STATUS,

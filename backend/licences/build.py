@@ -36,7 +36,7 @@ def build(config: Config, deps: Deps) -> Domain:
         library=HttpLicenceLibrary(deps.gateway(lib.gateway, "licence-library"), lib.app_id, lib.app_secret,
                                    lib.timeout_seconds),
         catalogue=deps.need("catalogue"), limiter=deps.need("limiter"), audit=deps.need("audit"), clock=deps.clock,
-        config=config.licences, public_url=config.public_url)
+        config=config.licences, public_url=config.public_url, outbox=deps.need("outbox"))
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]

@@ -82,8 +82,9 @@ class LicenceRef:
 class LicenceService:
     def __init__(self, *, store: LicenceStore, signer: SigningKeyRing, identities: VerifiedIdentities,
                  library: LicenceLibrary, catalogue: Any, limiter: RateLimiter, audit: AuditLog, clock: Clock,
-                 config: LicencesConfig, public_url: str):
+                 config: LicencesConfig, public_url: str, outbox: Any = None):
         self.store = store
+        self.outbox = outbox  # tells the holder when a licence is issued or revoked
         self.signer = signer
         self.identities = identities
         self.library = library
@@ -250,7 +251,11 @@ class LicenceService:
         doc = await self.store.get(licence_id)
         if doc is None or doc["source"] != "issued":
             raise errors.NotFound()
-        if not await self.store.revoke(doc["_id"], self.clock.now(), reason, staff.id):
+        revoked = await self.store.revoke(doc["_id"], self.clock.now(), reason, staff.id)
+        # The holder is told once (the dedupe key); told on a repeat too, should a process have died
+        # between the revocation and its message.
+        await self._tell("licence.revoked", doc, reason=(doc.get("revoke_reason") if not revoked else None) or reason)
+        if not revoked:
             raise errors.InvalidState("该电子证照已撤销")
         await self.audit.record(actor=staff_actor(staff), action="licence.revoke", target_type="licence",
                                 target_id=licence_id, details={"reason": reason, "number": doc["number"]}, ip=ip)
@@ -284,8 +289,21 @@ class LicenceService:
             "holder_id": case["applicant_id"], "type": spec["type"], "number": number, "status": "valid",
             "source": "issued", "application_id": case_id, "service_id": case["service_id"], "issued_at": now,
             "expires_at": expires, "created_at": now, **self._signed(content, now)}, session=session)
+        await self._tell("licence.issued", doc, session=session, serial=case.get("serial") or "",
+                         service_name=case.get("service_name") or "",
+                         expires_at=expires.isoformat() if expires else None)
         log.info("licence issued", extra={"licence_id": str(doc["_id"]), "application_id": case_id})
         return doc
+
+    async def _tell(self, kind: str, doc: dict[str, Any], *, session: Any = None, **extra: Any) -> None:
+        """Tell the licence's holder (``licence.issued`` or ``licence.revoked``), once."""
+        if self.outbox is None:
+            return
+        content = doc.get("content") or {}
+        await self.outbox.emit(kind, user_id=doc["holder_id"], session=session,
+                               dedupe_key=f"licence:{doc['_id']}:{kind.split('.')[1]}",
+                               payload={"licence_id": str(doc["_id"]), "name": content.get("name") or "电子证照",
+                                        "number": doc.get("number") or content.get("number") or "", **extra})
 
 
 class LicenceWallet:

@@ -10,6 +10,10 @@ export const STATUS_LABELS = {
     "completed": "已办结",
     "withdrawn": "已撤回"
   },
+  "case_outcome": {
+    "not_accepted": "不予受理",
+    "not_approved": "不予批准"
+  },
   "appointment": {
     "pending": "处理中",
     "booked": "已预约",
@@ -86,7 +90,8 @@ export const STATUS_LABELS = {
     "correction_requested": "待补正",
     "completed": "已全部办结",
     "partly_completed": "部分办结",
-    "closed": "未获批准"
+    "closed": "未获批准",
+    "withdrawn": "已撤回"
   },
   "grant": {
     "active": "有效",

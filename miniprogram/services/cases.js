@@ -17,10 +17,13 @@ function split(form, given) {
 }
 
 module.exports = {
+  // A new Idempotency-Key: the page takes one per tap of 提交 and sends it with that submission.
+  submissionKey: http.idempotencyKey,
   // given: files and licences per material; onBehalfOf: the id of a grant someone gave this
-  // resident (代办): the case is theirs.
-  apply: (serviceId, form, given, onBehalfOf) => http.post('/applications', {
-    service_id: serviceId, ...split(form, given), ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}) }),
+  // resident (代办): the case is theirs. key: the submission's Idempotency-Key (one per tap).
+  apply: (serviceId, form, given, onBehalfOf, key) => http.post('/applications', {
+    service_id: serviceId, ...split(form, given), ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}) },
+  { headers: { 'Idempotency-Key': key || http.idempotencyKey() } }),
   list: (cursor) => http.get('/applications', { query: { cursor } }),
   get: (caseId) => http.get(`/applications/${id(caseId)}`),
   resubmit: (caseId, form, given) => http.post(`/applications/${id(caseId)}/resubmit`, split(form, given)),

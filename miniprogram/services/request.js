@@ -23,9 +23,9 @@ function buildUrl(path, query) {
   return url;
 }
 
-function send({ method, path, query, data, token }) {
+function send({ method, path, query, data, token, headers }) {
   return new Promise((resolve, reject) => {
-    const header = { 'Content-Type': 'application/json' };
+    const header = { 'Content-Type': 'application/json', ...(headers || {}) };
     if (token) header.Authorization = `Bearer ${token}`;
     wx.request({
       url: buildUrl(path, query),
@@ -83,8 +83,9 @@ async function withAuth(auth, run) {
   return res;
 }
 
-async function request(method, path, { data, query, auth = true } = {}) {
-  const res = await withAuth(auth, (token) => send({ method, path, query, data, token }));
+// headers: extra request headers (an Idempotency-Key), sent again unchanged on the retry after a refresh.
+async function request(method, path, { data, query, auth = true, headers } = {}) {
+  const res = await withAuth(auth, (token) => send({ method, path, query, data, token, headers }));
   if (res.statusCode >= 200 && res.statusCode < 300) return res.data;
   throw fromResponse(res.statusCode, res.data);
 }
@@ -135,10 +136,18 @@ async function upload(path, filePath, formData) {
   throw fromResponse(res.statusCode, res.data);
 }
 
+// A fresh key for one submission (one tap of 提交): the server answers a repeat of the same key with
+// the first result, so a retried or doubled request never makes a second case or bundle.
+function idempotencyKey() {
+  const rand = () => Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return `mp-${Date.now().toString(16)}-${rand()}${rand()}`;
+}
+
 module.exports = {
   get: (path, opts) => request('GET', path, opts),
   post: (path, data, opts) => request('POST', path, { ...(opts || {}), data: data || {} }),
   request,
+  idempotencyKey,
   download,
   upload,
   config: cfg,

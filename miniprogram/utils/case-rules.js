@@ -14,4 +14,11 @@ function canRate(kase) {
   return ratingAllowed(kase.status, (kase.timeline || []).map((e) => e.status));
 }
 
-module.exports = { ratingAllowed, canRate };
+// What a refusal was: 'not_accepted' (不予受理) when the case was refused at intake, before it was
+// accepted; 'not_approved' (不予批准) after review; null for a case that was not refused.
+function outcome(status, history) {
+  if (status !== 'rejected') return null;
+  return (history || []).includes('accepted') ? 'not_approved' : 'not_accepted';
+}
+
+module.exports = { ratingAllowed, canRate, outcome };

@@ -69,7 +69,7 @@ const THEMES = {
   complaint: { received: 'primary', assigned: 'warning', replied: 'success', closed: 'default' },
   bundle: {
     submitted: 'primary', in_progress: 'warning', correction_requested: 'danger', completed: 'success',
-    partly_completed: 'warning', closed: 'default',
+    partly_completed: 'warning', closed: 'default', withdrawn: 'default',
   },
   grant: { active: 'success', revoked: 'default', expired: 'default' },
 };
@@ -90,6 +90,8 @@ const PAYMENT_STATUS = tagTable('payment');
 const COMPLAINT_STATUS = tagTable('complaint');
 const BUNDLE_STATUS = tagTable('bundle');
 const GRANT_STATUS = tagTable('grant');
+// A refused case's outcome in words: { not_accepted: '不予受理', not_approved: '不予批准' }.
+const CASE_OUTCOME = STATUS_LABELS.case_outcome;
 
 function statusOf(table, status) {
   return table[status] || { text: status || '未知', theme: 'default' };
@@ -98,5 +100,5 @@ function statusOf(table, status) {
 module.exports = {
   date, time, dateTime, money, nextDays, today, beijing,
   CASE_STATUS, APPOINTMENT_STATUS, WAITLIST_STATUS, PAYMENT_STATUS, COMPLAINT_STATUS, BUNDLE_STATUS, GRANT_STATUS,
-  statusOf,
+  CASE_OUTCOME, statusOf,
 };

@@ -5,6 +5,7 @@ import {
   h, clear, field, input, button, table, act, notice, pageHeader, section, badge, fmtTime, fen,
   missingEndpoint, confirmDialog, CASE_STATUS, today,
 } from '../ui.js';
+import { STATUS_LABELS } from '../status-labels.js';
 import { itemsEditor, payBadge } from './finance.js';
 import { materialsSection } from './materials.js';
 
@@ -12,9 +13,19 @@ import { materialsSection } from './materials.js';
 const FINISHED = new Set(['completed', 'rejected', 'withdrawn']);
 const LIGHT = { green: ['绿灯', 'green'], yellow: ['黄灯', 'yellow'], red: ['红灯', 'red'] };
 
-export function statusBadge(status) {
+const CASE_OUTCOME = STATUS_LABELS.case_outcome;
+
+/** A case's status; a refusal says which it was (不予受理 or 不予批准) when its outcome is given. */
+export function statusBadge(status, outcome) {
   const kind = { approved: 'green', completed: 'green', rejected: 'red', correction_requested: 'yellow' }[status] || 'blue';
-  return badge(CASE_STATUS[status] || status, kind);
+  const text = (status === 'rejected' && CASE_OUTCOME[outcome]) || CASE_STATUS[status] || status;
+  return badge(text, kind);
+}
+
+/** What refusing a case in this status is: 不予受理 before it was accepted, 不予批准 after. */
+function refusalLabel(app) {
+  const accepted = (app.timeline || []).some((t) => t.status === 'accepted');
+  return CASE_OUTCOME[accepted ? 'not_approved' : 'not_accepted'];
 }
 
 export function lightBadge(light) {
@@ -83,7 +94,7 @@ export function casesTable(items, { empty = '没有办件' } = {}) {
     { label: '办件编号', render: (c) => h('a', { href: `#/case/${c.id}`, class: 'serial' }, c.serial || c.id) },
     { label: '事项', render: (c) => c.service_name || '—' },
     { label: '申请人', render: (c) => personText(c.applicant) },
-    { label: '状态', render: (c) => statusBadge(c.status) },
+    { label: '状态', render: (c) => statusBadge(c.status, c.outcome) },
     { label: '时限', render: (c) => (c.deadline ? `${fmtTime(c.deadline).slice(0, 10)}${c.deadline_provisional ? '（暂定）' : ''}` : '—') },
     { label: '督办', render: (c) => lightBadge(c.light) },
     { label: '提交时间', render: (c) => fmtTime(c.submitted_at || c.created_at) },
@@ -111,7 +122,7 @@ const MOVE_LABEL = {
   accepted: '受理',
   in_review: '开始审查',
   approved: '批准',
-  rejected: '不予批准 / 不予受理',
+  rejected: '不予批准',
   correction_requested: '要求补正',
   completed: '办结（出件）',
 };
@@ -126,12 +137,13 @@ function movePanel(app, onMoved) {
   if (!moves.length) return null;
   const slot = h('div', { class: 'messages' });
   const panel = h('div', { class: 'move-form' });
-  const choose = h('div', { class: 'actions' }, moves.map((to) => button(MOVE_LABEL[to], () => show(to),
+  const moveLabel = (to) => (to === 'rejected' ? refusalLabel(app) : MOVE_LABEL[to]);
+  const choose = h('div', { class: 'actions' }, moves.map((to) => button(moveLabel(to), () => show(to),
     { class: to === 'rejected' ? 'danger' : 'primary', dataset: { move: to } })));
 
   function show(to) {
     const note = h('textarea', { name: 'note' });  // named by its <label>
-    const parts = [h('h3', {}, MOVE_LABEL[to])];
+    const parts = [h('h3', {}, moveLabel(to))];
     let reason = null;
     let missingBoxes = null;
     let other = null;
@@ -251,14 +263,14 @@ export function caseView(app, onMoved, onChanged, definition = []) {
         h('dt', {}, '办件编号'), h('dd', { class: 'serial' }, app.serial || app.id),
         h('dt', {}, '事项'), h('dd', {}, app.service_name || '—'),
         h('dt', {}, '部门'), h('dd', {}, app.department_name || app.department_id || '—'),
-        h('dt', {}, '状态'), h('dd', { class: 'status' }, statusBadge(app.status)),
+        h('dt', {}, '状态'), h('dd', { class: 'status' }, statusBadge(app.status, app.outcome)),
         h('dt', {}, '办结时限'), h('dd', {}, app.deadline ? fmtTime(app.deadline) : '—',
           app.deadline_provisional ? h('span', { class: 'badge yellow', title: '按暂定工作日历计算，录入国务院放假安排后重新计算' }, '暂定') : null),
         h('dt', {}, '督办'), h('dd', {}, lightBadge(app.light)),
         h('dt', {}, '申请人'), h('dd', { class: 'applicant' }, applicantBlock(app.applicant)),
       )),
       section('办理进度', timeline.length ? h('ol', { class: 'timeline' }, timeline.map((t) => h('li', {},
-        h('time', {}, fmtTime(t.at)), statusBadge(t.status),
+        h('time', {}, fmtTime(t.at)), statusBadge(t.status, t.status === 'rejected' ? app.outcome : null),
         t.note ? h('span', {}, ` ${t.note}`) : null,
         t.reason ? h('span', {}, ` 理由：${t.reason}`) : null,
         t.missing && t.missing.length ? h('span', {}, ` 缺少：${t.missing.join('、')}`) : null,
@@ -283,7 +295,8 @@ async function renderCase(main, params) {
     const app = await act(msg, () => api.get(`/staff/applications/${params.id}`));
     if (!app) return;
     const definition = await formDefinition(app.service_id);
-    clear(holder, caseView(app, (updated, to) => load(`已${MOVE_LABEL[to]}：${CASE_STATUS[updated.status] || updated.status}`),
+    clear(holder, caseView(app, (updated, to) => load(`已${to === 'rejected' ? refusalLabel(app) : MOVE_LABEL[to]}：`
+      + `${(updated.status === 'rejected' && CASE_OUTCOME[updated.outcome]) || CASE_STATUS[updated.status] || updated.status}`),
       (updated, said) => load(said), definition));
     if (flash) notice(msg, flash);
     if (roles().has('clerk') && paths.has('/staff/payments')) holder.append(await feesSection(app));

@@ -3,7 +3,7 @@
 import { api, availablePaths, currentSession } from '../api.js';
 import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtHM, fmtTime, today,
-  missingEndpoint, APPT_STATUS, TICKET_STATUS,
+  missingEndpoint, confirmDialog, APPT_STATUS, TICKET_STATUS,
 } from '../ui.js';
 import { casesTable, caseLookup, personText } from './case.js';
 
@@ -297,13 +297,26 @@ async function renderCases(main) {
       return;
     }
     const received = [...mats.querySelectorAll('input:checked')].map((i) => i.value);
-    const app = await act(slot, () => api.post('/staff/applications', {
+    const body = {
       service_id: svc.value,
       identity_code: code.value.trim(),
       ...(residentId ? { resident_id: residentId } : {}),
       form: phone.value.trim() ? { phone: phone.value.trim() } : {},
       materials: received,
+    };
+    // The same person and service already has a case being handled: the clerk confirms a second one.
+    let app = await act(slot, () => api.post('/staff/applications', body).catch((err) => {
+      if (err.code === 'open_case_exists') return { openCase: err };
+      throw err;
     }), submit);
+    if (app && app.openCase) {
+      const d = app.openCase.details || {};
+      const again = await confirmDialog('该居民已有同一事项正在办理', [
+        `办件编号 ${d.serial || ''}，当前状态：${d.status_name || ''}，登记于 ${fmtTime(d.created_at)}。`,
+        '如确属另一次申请（而非重复登记），请确认后继续登记。'], { okLabel: '仍要登记' });
+      app = again ? await act(slot, () => api.post('/staff/applications', { ...body, confirm: true }), submit) : undefined;
+      if (!again) notice(slot, `未重复登记；已有办件 ${d.serial || ''}`);
+    }
     if (app) {
       notice(slot, `已登记办件 ${app.serial}（${fmtTime(app.created_at || app.submitted_at)}）`);
       form.reset();

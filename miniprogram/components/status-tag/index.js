@@ -15,12 +15,15 @@ Component({
   properties: {
     kind: { type: String, value: 'case' },
     status: { type: String, value: '' },
+    // A refused case's outcome (not_accepted 不予受理 / not_approved 不予批准): said in place of the status.
+    outcome: { type: String, value: '' },
   },
   data: { text: '', theme: 'default' },
   observers: {
-    'kind, status': function update(kind, status) {
+    'kind, status, outcome': function update(kind, status, outcome) {
       const s = fmt.statusOf(TABLES[kind] || {}, status);
-      this.setData({ text: s.text, theme: s.theme });
+      const refusal = kind === 'case' && status === 'rejected' && fmt.CASE_OUTCOME[outcome];
+      this.setData({ text: refusal || s.text, theme: s.theme });
     },
   },
 });

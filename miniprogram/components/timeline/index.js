@@ -1,5 +1,5 @@
 // The case timeline (办理进度): one row per status change, newest last and highlighted.
-const { dateTime, statusOf, CASE_STATUS, COMPLAINT_STATUS } = require('../../utils/format');
+const { dateTime, statusOf, CASE_STATUS, CASE_OUTCOME, COMPLAINT_STATUS } = require('../../utils/format');
 
 const TABLES = { case: CASE_STATUS, complaint: COMPLAINT_STATUS };
 
@@ -7,14 +7,17 @@ Component({
   properties: {
     items: { type: Array, value: [] },
     kind: { type: String, value: 'case' },
+    // A refused case's outcome: its refusal row says 不予受理 or 不予批准.
+    outcome: { type: String, value: '' },
   },
   data: { rows: [] },
   observers: {
-    'items, kind': function update(items) {
+    'items, kind, outcome': function update(items, kind, outcome) {
       const list = Array.isArray(items) ? items : [];
+      const refusal = kind === 'case' && CASE_OUTCOME[outcome];
       const rows = list.map((it, i) => ({
         key: `${i}-${it.status}`,
-        label: statusOf(TABLES[this.data.kind] || CASE_STATUS, it.status).text,
+        label: (it.status === 'rejected' && refusal) || statusOf(TABLES[kind] || CASE_STATUS, it.status).text,
         at: dateTime(it.at),
         note: it.note || '',
         current: i === list.length - 1,

@@ -96,7 +96,7 @@ Page(withBase({
     const materials = this.data.materials.filter((m) => m.ready).map((m) => m.key);
     this.setData({ busy: true, tip: '' });
     try {
-      const b = await bundles.apply(this.data.id, form, materials);
+      const b = await bundles.apply(this.data.id, form, materials, bundles.submissionKey());
       wx.redirectTo({ url: `/pages/bundle/detail/index?id=${b.id}&new=1` });
     } catch (e) {
       if (e.code === 'realname_required') {

@@ -155,7 +155,7 @@ Page(withBase({
     try {
       const kase = this.data.caseId
         ? await cases.resubmit(this.data.caseId, form, this.given())
-        : await cases.apply(this.data.serviceId, form, this.given(), this.data.onBehalfOf);
+        : await cases.apply(this.data.serviceId, form, this.given(), this.data.onBehalfOf, cases.submissionKey());
       wx.redirectTo({ url: `/pages/case/detail/index?id=${kase.id || this.data.caseId}&new=1` });
     } catch (e) {
       if (e.code === 'realname_required') {
