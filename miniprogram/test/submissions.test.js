@@ -66,8 +66,9 @@ describe('a refusal says which it was', () => {
     const t = text(await renderPage('case/detail', { id: 'c1' }));
     expect(t).toContain('不予受理');
     expect(t).not.toContain('不予批准');
-    server.on('GET', '/bundles/b1', { ...fx.BUNDLE, status: 'withdrawn', done: true,
-      cases: fx.BUNDLE.cases.map((c, i) => ({ ...c, status: i ? 'withdrawn' : 'rejected', outcome: i ? null : 'not_approved' })) });
+    const ended = fx.BUNDLE.applications.map((c, i) => ({ ...c, status: i ? 'withdrawn' : 'rejected',
+      outcome: i ? null : 'not_approved' }));
+    server.on('GET', '/bundles/b1', { ...fx.BUNDLE, status: 'withdrawn', done: true, applications: ended, cases: ended });
     const b = text(await renderPage('bundle/detail', { id: 'b1' }));
     expect(b).toContain('不予批准');
     expect(b).toContain('已撤回');
