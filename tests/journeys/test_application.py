@@ -63,7 +63,8 @@ def test_apply_judge_correct_approve_complete_wallet_verify(api: Api, server: Ap
     first = eventually(lambda: told("办件进度更新"))
     assert "不动产权证书补发" in first[0]["text"] and "已提交" in first[0]["text"]
     push = eventually(lambda: pushed("已提交"))[0]
-    assert push["page"] in PAGES and push["data"]["thing1"]["value"] == "不动产权证书补发"
+    assert push["page"] == f"pages/case/detail/index?id={cid}" and push["page"].partition("?")[0] in PAGES
+    assert push["data"]["thing1"]["value"] == "不动产权证书补发"
 
     # 2. The clerk's console: the case in the list, materials as given; judged one by one.
     listed = api.get("/api/v1/staff/applications", params={"status": "submitted"}, token=clerk).json()
@@ -86,7 +87,7 @@ def test_apply_judge_correct_approve_complete_wallet_verify(api: Api, server: Ap
     assert _material(mine, "notice")["review"]["reason"] == "未见报刊名称和刊登日期"
     correction = eventually(lambda: told("请补正材料"))[0]
     assert "遗失声明：未见报刊名称和刊登日期" in correction["text"]
-    assert eventually(lambda: pushed("待补正"))[0]["page"] in PAGES
+    assert eventually(lambda: pushed("待补正"))[0]["page"].partition("?")[0] in PAGES
 
     # 4. The rejected file again is refused, naming the material; a new one is taken.
     again = assert_error(api.post(f"/api/v1/applications/{cid}/resubmit",
@@ -121,7 +122,7 @@ def test_apply_judge_correct_approve_complete_wallet_verify(api: Api, server: Ap
     assert {m["key"]: m["review"]["status"] for m in done["materials"]} == {"id_card": "accepted",
                                                                            "notice": "accepted"}
     finished = eventually(lambda: [m for m in told("办件进度更新") if "已办结" in m["text"]])
-    assert finished and eventually(lambda: pushed("已办结"))[0]["page"] in PAGES
+    assert finished and eventually(lambda: pushed("已办结"))[0]["page"].partition("?")[0] in PAGES
 
     # 7. The licence in the wallet, and anyone verifies it.
     wallet = api.get("/api/v1/me/licences", token=r.access_token).json()["items"]
