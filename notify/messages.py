@@ -668,7 +668,7 @@ _COMPLAINT = ("pages/complaint/detail/index", "complaint_id", "pages/complaint/l
 _BUNDLE = ("pages/bundle/detail/index", "bundle_id", "pages/bundle/list/index")
 PAGES: dict[str, tuple[str | None, str | None, str]] = {
     "case.status_changed": _CASE, "case.correction_requested": _CASE, "case.deadline_changed": _CASE,
-    "case.rectification_reply": _CASE, "authorization.used": _CASE,
+    "case.rectification_reply": _CASE, "case.promise_due": _CASE, "authorization.used": _CASE,
     "rating.invited": ("pages/case/rate/index", "application_id", "pages/case/list/index"),
     "appointment.booked": _BOOKING, "appointment.reminder": _BOOKING, "appointment.cancelled": _BOOKING,
     "appointment.no_show": _BOOKING, "appointment.cancelled_by_centre": _BOOKING,

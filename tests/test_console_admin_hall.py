@@ -135,6 +135,8 @@ def test_hall_manager_edits_hall_windows_and_a_service_guide(console, api: Api) 
     p.get_by_text("事项已保存").wait_for()
     svc = next(s for s in api.get("/api/v1/services").json()["items"] if s["name"] == name)
     assert svc["guide"]["promised_days"] == 3 and svc["guide"]["fee_fen"] == 1250
+    # A guide of one fee item keeps its item at the fee (code and payee unit unchanged).
+    assert [i["amount_fen"] for i in svc["guide"].get("fee_items", [])] in ([], [1250])
     # Put the shared demo data back for the tests that follow.
     mgr = staff_login(api, role="hall_manager")["access_token"]
     assert api.patch(f"/api/v1/staff/halls/{hall['id']}", {"closed_dates": before_closed}, token=mgr).status_code == 200

@@ -55,7 +55,7 @@ class IdentifyHandler(ApiHandler):
 
 class GrantorLicencesHandler(ApiHandler):
     @operation("代办人：授权人的有效电子证照（代其申报时用作材料）", tags=TAGS, auth="resident",
-               responses={200: s.GRANTOR_LICENCES}, errors=(401, 403),
+               responses={200: s.GRANTOR_LICENCES}, errors=(401, 403, 404),
                description="仅限有效且未过期授权的被授权人；每次查看记入审计日志。")
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.agency.grantor_licences(self.principal, id, self.client_ip()))
@@ -63,7 +63,7 @@ class GrantorLicencesHandler(ApiHandler):
 
 class StaffGrantorLicencesHandler(ApiHandler):
     @operation("帮办员：授权人的有效电子证照（窗口代办时用作材料）", tags=STAFF_TAGS, auth="staff", roles=("clerk",),
-               responses={200: s.GRANTOR_LICENCES}, errors=(401, 403),
+               responses={200: s.GRANTOR_LICENCES}, errors=(401, 403, 404),
                description="仅限授权给本人的有效授权；每次查看记入审计日志。")
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.agency.grantor_licences(self.principal, id, self.client_ip()))

@@ -235,13 +235,14 @@ class AgencyDesk:
 
     async def grantor_licences(self, agent: Resident | Staff, authorization_id: str, ip: str | None) -> dict[str, Any]:
         """The grantor's valid e-licences, to give for a case filed under the grant: only to the
-        grantee of an active, unexpired grant (403 ``authorization_required`` otherwise); audited."""
+        grantee of an active, unexpired grant; another's grant is not found, like one that does not
+        exist (404), a revoked or expired one of the caller's is 403 ``authorization_required``; audited."""
         kind = "staff" if isinstance(agent, Staff) else "resident"
         if kind == "staff":
             access_staff_role(agent, FILERS)
         d = await self.store.get(authorization_id)
         if d is None or d["grantee"]["type"] != kind or d["grantee"]["id"] != agent.id:
-            raise errors.AuthorizationRequired(details={"reason": "no_grant"})
+            raise errors.NotFound("未找到该授权")
         if d["status"] != "active":
             raise errors.AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
         if d["expires_at"] <= self.clock.now():

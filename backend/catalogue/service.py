@@ -27,8 +27,12 @@ DEFAULT_FORM: list[dict[str, Any]] = [
 
 
 def _fee_items(guide: dict[str, Any]) -> list[dict[str, Any]]:
-    """A guide's fee items, names normalised: codes unique, amounts adding up to the guide's fee."""
+    """A guide's fee items, names normalised: codes unique, amounts adding up to the guide's fee. A
+    guide of one fee item keeps it at the guide's fee when only the fee was changed (the console's
+    收费 field), and has none once it charges nothing."""
     items = [{**i, "name": normalise_name(i["name"])} for i in guide["fee_items"]]
+    if len(items) == 1 and items[0]["amount_fen"] != guide["fee_fen"]:
+        items = [{**items[0], "amount_fen": guide["fee_fen"]}] if guide["fee_fen"] > 0 else []
     codes = [i["code"] for i in items]
     if len(set(codes)) != len(codes):
         raise errors.InvalidInput({"guide.fee_items": "收费项目编码不能重复"})

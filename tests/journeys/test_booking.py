@@ -1,4 +1,4 @@
-"""Journey 1 of issue 22: book → check in → ticket → called, through HTTP only — the resident's API,
+"""Journey 1: book → check in → ticket → called, through HTTP only — the resident's API,
 the staff API (the calls the clerk's console makes), the stand-ins and the sandbox clock
 (``POST /sandbox/clock``) — asserting what each person reads at each step.
 
