@@ -28,6 +28,11 @@ module.exports = {
   get: (caseId) => http.get(`/applications/${id(caseId)}`),
   resubmit: (caseId, form, given) => http.post(`/applications/${id(caseId)}/resubmit`, split(form, given)),
   withdraw: (caseId) => http.post(`/applications/${id(caseId)}/withdraw`),
+  // A material promised under 容缺受理, brought later as files or a licence.
+  supply: (caseId, given) => {
+    const { form, materials, ...files } = split({}, given);
+    return http.post(`/applications/${id(caseId)}/materials`, files);
+  },
   rate: (caseId, score, comment) => http.post(`/applications/${id(caseId)}/rating`,
     comment ? { score, comment } : { score }),
 };

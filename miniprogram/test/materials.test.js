@@ -135,3 +135,40 @@ describe('wallet 我的证照', () => {
     expect(page.data.items.map((i) => i.statusText)).toEqual(['有效', '已撤销']);
   });
 });
+
+describe('a material promised under 容缺受理', () => {
+  const PROMISED = {
+    ...fx.CASE, status: 'accepted',
+    materials: [
+      { key: 'id_card', name: '居民身份证', source: 'licence', promise: null },
+      { key: 'photo', name: '照片', source: 'promised',
+        promise: { status: 'open', due: '2024-05-20T23:59:59+08:00', overdue: false } },
+    ],
+  };
+
+  test('the case says what is owed and by when, and the supply page sends only that', async () => {
+    server.on('GET', '/applications/c1', PROMISED);
+    server.on('POST', '/files', () => ({ status: 201, body: { id: 'f7', name: '照片.jpg', content_type: 'image/jpeg',
+      kind: 'image', size_bytes: 1000, sha256: 'x' } }));
+    server.on('POST', '/applications/c1/materials', { ...PROMISED, materials: [PROMISED.materials[0],
+      { ...PROMISED.materials[1], source: 'file', promise: { status: 'kept', due: '2024-05-20T23:59:59+08:00' } }] });
+    const detail = await renderPage('case/detail', { id: 'c1' });
+    expect(text(detail)).toContain('容缺受理，请按承诺补齐材料');
+    expect(text(detail)).toContain('照片，2024年5月20日（周一）前');
+    await tapText(detail, '补交材料');
+    expect(wx.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/case/apply/index?case_id=c1&supply=1' }));
+
+    const supply = await renderPage('case/apply', { case_id: 'c1', supply: '1' });
+    expect(text(supply)).toContain('请补交受理时承诺补齐的材料：照片（5月20日（周一）前）');
+    expect(text(supply)).not.toContain('户口簿');
+    expect(text(supply)).not.toContain('联系电话');
+    await tapText(supply, '补交材料');  // nothing given yet: refused in the page
+    expect(text(supply)).toContain('请上传或选用电子证照：照片');
+    expect(server.callsTo('POST', '/applications/c1/materials')).toHaveLength(0);
+    await supply.instance.chooseImages(key('photo'));
+    await tapText(supply, '补交材料');
+    expect(server.callsTo('POST', '/applications/c1/materials')[0].data).toEqual({
+      attachments: [{ material_key: 'photo', file_id: 'f7' }] });
+    expect(wx.redirectTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/case/detail/index?id=c1' }));
+  });
+});

@@ -1,4 +1,5 @@
-// Apply online, or resubmit a case after a correction request. Each material of the guide is
+// Apply online, resubmit a case after a correction request, or bring a material promised under
+// 容缺受理 (supply=1). Each material of the guide is
 // given by uploading photos or a PDF (wx.chooseMedia / wx.chooseMessageFile, then wx.uploadFile),
 // by a valid e-licence the resident holds where the guide names its type (no paper at all), or
 // ticked to bring the paper to the window.
@@ -11,6 +12,15 @@ const { withBase } = require('../../../utils/page');
 const { messageOf } = require('../../../utils/errors');
 
 const PHONE = /^1[3-9]\d{9}$/;
+const WEEK = ['日', '一', '二', '三', '四', '五', '六'];
+
+// "12月15日（周二）" in Beijing time.
+function dueDay(iso) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const d = new Date(t + 8 * 3600 * 1000);
+  return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日（周${WEEK[d.getUTCDay()]}）`;
+}
 
 function satisfied(m) {
   return m.ready || m.files.length > 0 || !!(m.licence && m.useLicence);
@@ -20,11 +30,13 @@ Page(withBase({
   data: {
     serviceId: '', caseId: '', service: null, materials: [], phone: '', note: '',
     phoneError: '', materialsError: '', correction: '', busy: false, uploading: '', onBehalfOf: '', grantor: '',
+    supply: false, promised: '',
   },
   onLoad(options = {}) {
-    this.setData({ serviceId: options.service_id || '', caseId: options.case_id || '',
+    const supply = options.supply === '1' && !!options.case_id;
+    this.setData({ serviceId: options.service_id || '', caseId: options.case_id || '', supply,
       onBehalfOf: options.on_behalf_of || '', grantor: options.grantor ? decodeURIComponent(options.grantor) : '' });
-    wx.setNavigationBarTitle({ title: options.case_id ? '补正材料' : '在线申请' });
+    wx.setNavigationBarTitle({ title: supply ? '补交容缺材料' : options.case_id ? '补正材料' : '在线申请' });
     this.reload();
   },
   async reload() {
@@ -48,17 +60,24 @@ Page(withBase({
     const have = form.materials || {};
     const correction = (kase && kase.correction) || {};
     const missing = (kase && (kase.missing || correction.materials || correction.missing)) || [];
-    const materials = ((service.guide && service.guide.materials) || []).map((m) => ({
-      key: m.key, name: m.name, required: !!m.required, tolerable: !!m.tolerable,
-      licenceType: m.licence_type || '', licence: null, useLicence: false, files: [],
-      ready: !!have[m.key] && missing.indexOf(m.key) < 0,
-      missing: missing.indexOf(m.key) >= 0,
-    }));
+    const open = this.data.supply ? ((kase && kase.materials) || [])
+      .filter((m) => m.promise && m.promise.status === 'open') : [];
+    const owed = open.map((m) => m.key);
+    const materials = ((service.guide && service.guide.materials) || [])
+      .filter((m) => !this.data.supply || owed.indexOf(m.key) >= 0)
+      .map((m) => ({
+        key: m.key, name: m.name, required: !!m.required, tolerable: !!m.tolerable,
+        licenceType: m.licence_type || '', licence: null, useLicence: false, files: [],
+        ready: !this.data.supply && !!have[m.key] && missing.indexOf(m.key) < 0,
+        missing: this.data.supply || missing.indexOf(m.key) >= 0,
+      }));
+    const promised = open.map((m) => `${m.name}（${dueDay(m.promise.due)}前）`).join('、');
     const last = kase && kase.timeline && kase.timeline.length ? kase.timeline[kase.timeline.length - 1] : null;
     this.setData({
       service, serviceId, materials,
       phone: form.contact_phone || '',
       note: form.note || '',
+      promised,
       correction: kase ? ((correction.missing && correction.missing.join('；')) || correction.note
         || (last && last.note) || '请按要求补正材料后重新提交') : '',
     });
@@ -129,6 +148,12 @@ Page(withBase({
     this.setData({ uploading: '' });
   },
   validate() {
+    if (this.data.supply) {  // files or a licence for each: paper is brought to the window instead
+      const owed = this.data.materials.filter((m) => !m.files.length && !(m.licence && m.useLicence));
+      const materialsError = owed.length ? `请上传或选用电子证照：${owed.map((m) => m.name).join('、')}` : '';
+      this.setData({ materialsError });
+      return !materialsError;
+    }
     const phoneError = PHONE.test(this.data.phone.trim()) ? '' : '请输入 11 位手机号码';
     const lacking = this.data.materials.filter((m) => (m.required && !m.tolerable || m.missing) && !satisfied(m));
     const materialsError = lacking.length ? `请先备齐：${lacking.map((m) => m.name).join('、')}` : '';
@@ -152,6 +177,16 @@ Page(withBase({
     });
     const form = { contact_phone: this.data.phone.trim(), note: this.data.note.trim(), materials };
     this.setData({ busy: true, tip: '' });
+    if (this.data.supply) {
+      try {
+        await cases.supply(this.data.caseId, this.given());
+        wx.redirectTo({ url: `/pages/case/detail/index?id=${this.data.caseId}` });
+      } catch (e) {
+        this.sayError(e);
+      }
+      this.setData({ busy: false });
+      return;
+    }
     try {
       const kase = this.data.caseId
         ? await cases.resubmit(this.data.caseId, form, this.given())

@@ -17,7 +17,7 @@ function dueDay(iso) {
 
 Page(withBase({
   data: {
-    id: '', isNew: false, kase: null, submittedAt: '', due: '', dueProvisional: false, canResubmit: false, canWithdraw: false,
+    id: '', isNew: false, kase: null, submittedAt: '', due: '', dueProvisional: false, promises: [], canResubmit: false, canWithdraw: false,
     canRate: false, confirming: false, busy: false, payNotes: [],
   },
   onLoad(options = {}) {
@@ -35,6 +35,8 @@ Page(withBase({
       submittedAt: dateTime(kase.created_at || (kase.timeline && kase.timeline[0] && kase.timeline[0].at)),
       due: OPEN.includes(s) && kase.deadline ? dueDay(kase.deadline) : '',
       dueProvisional: Boolean(kase.deadline_provisional),
+      promises: [...OPEN, 'correction_requested'].includes(s) ? (kase.materials || []).filter((m) => m.promise && m.promise.status === 'open')
+        .map((m) => ({ key: m.key, name: m.name, due: dueDay(m.promise.due), overdue: !!m.promise.overdue })) : [],
       canResubmit: s === 'correction_requested',
       canWithdraw: s === 'submitted' || s === 'correction_requested',
       canRate: canRate(kase),
@@ -49,6 +51,9 @@ Page(withBase({
   },
   resubmit() {
     wx.navigateTo({ url: `/pages/case/apply/index?case_id=${this.data.id}` });
+  },
+  supply() {
+    wx.navigateTo({ url: `/pages/case/apply/index?case_id=${this.data.id}&supply=1` });
   },
   rate() {
     wx.navigateTo({ url: `/pages/case/rate/index?id=${this.data.id}` });
