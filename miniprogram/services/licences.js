@@ -36,6 +36,8 @@ module.exports = {
   refresh: (purpose, serviceId) => http.post('/me/licences/refresh',
     serviceId ? { purpose, service_id: serviceId } : { purpose }),
   fetches: () => http.get('/me/licences/fetches'),
+  // An agent filing under a grant: the grantor's valid licences (only under an active grant).
+  ofGrantor: (grantId) => http.get(`/me/authorizations/received/${id(grantId)}/licences`),
   openPdf,
   statusOf,
   validByType,

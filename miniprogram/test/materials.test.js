@@ -172,3 +172,23 @@ describe('a material promised under 容缺受理', () => {
     expect(wx.redirectTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/case/detail/index?id=c1' }));
   });
 });
+
+describe('an agent filing under a grant', () => {
+  test("the grantor's licence is offered and given, not the agent's own", async () => {
+    server.on('GET', '/me/authorizations/received/g1/licences', { items: [{ ...ID_CARD, id: 'lic9',
+      holder_masked: '李*' }], next_cursor: null });
+    server.on('POST', '/applications', (c) => ({ status: 201, body: { ...fx.CASE, id: 'c8', form: c.data.form } }));
+    server.on('POST', '/files', () => ({ status: 201, body: { id: 'f8', name: '照片.jpg', content_type: 'image/jpeg',
+      kind: 'image', size_bytes: 1000, sha256: 'x' } }));
+    const apply = await renderPage('case/apply', { service_id: 'svc1', on_behalf_of: 'g1', grantor: '%E6%9D%8E*' });
+    expect(server.callsTo('POST', '/me/licences/refresh')).toHaveLength(0);
+    expect(text(apply)).toContain('使用电子证照：居民身份证');
+    apply.instance.onPhone({ detail: { value: '13800001111' } });
+    await apply.instance.chooseImages(key('photo'));
+    await tapText(apply, '户口簿');
+    await tapText(apply, '提交申请');
+    const sent = server.callsTo('POST', '/applications')[0].data;
+    expect(sent.on_behalf_of).toBe('g1');
+    expect(sent.licences).toEqual([{ material_key: 'id_card', licence_id: 'lic9' }]);
+  });
+});

@@ -83,12 +83,15 @@ Page(withBase({
     });
     if (materials.some((m) => m.licenceType)) await this.offerLicences(serviceId);
   },
-  // Fetch the resident's licences for this application (recorded with its purpose) and offer,
+  // Fetch the resident's licences for this application (recorded with its purpose) — the grantor's,
+  // when filing under a grant — and offer,
   // for each material that names a type, the valid licence of that type instead of an upload.
   async offerLicences(serviceId) {
     let held;
     try {
-      held = licences.validByType((await licences.refresh('application', serviceId)).items);
+      const found = this.data.onBehalfOf ? await licences.ofGrantor(this.data.onBehalfOf)
+        : await licences.refresh('application', serviceId);
+      held = licences.validByType(found.items);
     } catch (e) {
       return; // no licences on offer: uploading and paper still work
     }
