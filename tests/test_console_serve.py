@@ -71,6 +71,8 @@ def test_hotline_triages_and_the_department_replies(console, api: Api, server: A
 
 def test_clerk_files_for_a_resident_under_a_grant_and_with_the_identity_code(console, api: Api) -> None:
     elder = new_resident(api, verified=True)
+    assert api.post("/sandbox/licences", {"id_number": elder.id_number, "type": "hukou"}).status_code == 201
+    assert api.post("/api/v1/me/licences/refresh", {"purpose": "wallet"}, token=elder.access_token).status_code == 200
     sfz = service(api, "HJ-SFZ")
     g = api.post("/api/v1/me/authorizations", {"grantee": {"type": "staff", "username": "clerk1"}, "days": 7,
                                                "service_ids": [sfz["id"]]}, token=elder.access_token)
@@ -85,15 +87,18 @@ def test_clerk_files_for_a_resident_under_a_grant_and_with_the_identity_code(con
     assert "居民身份证换领" in grant.inner_text()
     grant.get_by_role("button", name="凭此授权办理").click()
     form = p.locator("form.agency-form")
+    form.get_by_label("使用授权人的电子证照", exact=False).wait_for()
     assert form.get_by_label("事项").locator("option").count() == 1  # only what the grant covers
     form.get_by_label("原居民身份证").check()
-    form.get_by_label("居民户口簿").check()
+    # The grantor's 电子户口簿 is offered under the grant: given instead of the paper book.
+    form.get_by_label("使用授权人的电子证照", exact=False).check()
     form.get_by_label("申请说明").fill("老人行动不便，委托帮办员代为申请换领")
     form.get_by_role("button", name="代为提交").click()
     p.get_by_text("已为 ").wait_for()
     c.shot("filed-under-grant")
     cases = api.get("/api/v1/applications", token=elder.access_token).json()["items"]
     assert len(cases) == 1 and cases[0]["timeline"][0]["agent"]["name_masked"] == "王**"
+    assert {m["key"]: m["source"] for m in cases[0]["materials"]}["hukou"] == "licence"
     assert cases[0]["serial"] in p.locator("main .messages").first.inner_text()
 
     # At the window: the resident shows their 办事码 and is served in person.

@@ -53,14 +53,26 @@ async function renderAgency(main) {
       h('div', {}, h('strong', {}, r.name_masked || '未实名'), ` ${r.id_number_masked || ''}`), ...rows);
   }
 
-  function openFiling(r, how, allowed) {
+  async function openFiling(r, how, allowed) {
     const slot = h('div', { class: 'messages' });
     const svc = select(allowed.map((s) => [s.id, `${s.name}（${s.department_name}）`]), { name: 'service' });
     const mats = h('fieldset', {}, h('legend', {}, '已收材料'));
+    // Under a grant, the grantor's valid e-licences can be given instead of paper.
+    let held = [];
+    if (how.authorization_id) {
+      const got = await act(slot, () => api.get(`/staff/agency/authorizations/${how.authorization_id}/licences`));
+      held = (got && got.items) || [];
+    }
     const fillMats = () => {
       const s = allowed.find((x) => x.id === svc.value);
-      clear(mats, h('legend', {}, '已收材料'), ...((s && s.guide.materials) || []).map((m) => h('label', {},
-        h('input', { type: 'checkbox', name: 'received', value: m.key }), ' ', m.name, m.required ? '' : '（非必须）')));
+      clear(mats, h('legend', {}, '已收材料'), ...((s && s.guide.materials) || []).map((m) => {
+        const lic = m.licence_type ? held.find((l) => l.type === m.licence_type && l.status === 'valid') : null;
+        return h('div', { class: 'material' },
+          h('label', {}, h('input', { type: 'checkbox', name: 'received', value: m.key }), ' ', m.name,
+            m.required ? '' : '（非必须）'),
+          lic ? h('label', { class: 'licence' }, h('input', { type: 'checkbox', name: 'licence', value: `${m.key}:${lic.id}` }),
+            ` 使用授权人的电子证照：${lic.name}（${lic.number}）`) : null);
+      }));
     };
     svc.addEventListener('change', fillMats);
     fillMats();
@@ -71,8 +83,13 @@ async function renderAgency(main) {
       field('联系电话', phone), submit);
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const materials = [...mats.querySelectorAll('input:checked')].map((i) => i.value);
-      const body = { service_id: svc.value, materials, form: { 申请说明: note.value.trim(), 联系电话: phone.value.trim() }, ...how };
+      const materials = [...mats.querySelectorAll('input[name=received]:checked')].map((i) => i.value);
+      const licences = [...mats.querySelectorAll('input[name=licence]:checked')].map((i) => {
+        const [materialKey, licenceId] = i.value.split(':');
+        return { material_key: materialKey, licence_id: licenceId };
+      });
+      const body = { service_id: svc.value, materials, form: { 申请说明: note.value.trim(), 联系电话: phone.value.trim() },
+        ...(licences.length ? { licences } : {}), ...how };
       const made = await act(slot, () => api.post('/staff/applications', body), submit);
       if (made) {
         clear(filing);
