@@ -50,12 +50,14 @@ def test_slots_show_capacity_and_remaining_and_booking_returns_code_and_qr(api: 
     # The outbox has the booking's message; reminders follow the day before and an hour before.
     start = to_local(body["start"])
     eventually(lambda: _kinds(server, body["id"]) == ["appointment.booked"])
-    for before in (dt.timedelta(days=1), dt.timedelta(hours=1)):
+    for n, before in enumerate((dt.timedelta(days=1), dt.timedelta(hours=1)), start=1):
         advance_to(server, start - before + dt.timedelta(seconds=1))
         server.run(server.ctx.service("appointments").sweep())
+        # Each reminder is written once it is due, never before (the workers' own sweep may write it).
+        made = eventually(lambda n=n: len(r := _events(server, body["id"], "appointment.reminder")) == n and r)
+        assert made[-1]["created_at"] >= start - before
     reminders = _events(server, body["id"], "appointment.reminder")
-    assert [(e["payload"]["minutes_before"], e["deliver_after"]) for e in reminders] == [
-        (1440, start - dt.timedelta(days=1)), (60, start - dt.timedelta(hours=1))]
+    assert [e["payload"]["minutes_before"] for e in reminders] == [1440, 60]
     server.run(server.ctx.service("appointments").sweep())  # nothing is sent twice
     assert _kinds(server, body["id"]) == ["appointment.booked", "appointment.reminder", "appointment.reminder"]
 

@@ -85,6 +85,16 @@ class Submissions:
                 return held["result"]
         held = await self.store.submission_claim(plan.content_claim)
         if held is not None and held["created_at"] >= now - content_window:
+            if plan.key_claim is not None:
+                # The key was answered with the first result: bind it to that result, so the same key
+                # with other content later is refused like any reused key.
+                try:
+                    await self.store.claim_submission(
+                        {"_id": plan.key_claim, "user_id": plan.user_id, "scope": plan.scope,
+                         "fingerprint": plan.fingerprint, "result": held["result"], "created_at": now,
+                         "expires_at": now + key_window}, taken_before=now - key_window, session=None)
+                except AlreadyClaimed:
+                    pass  # bound meanwhile by its own retry: the same content, the same result
             return held["result"]
         return None
 
