@@ -63,9 +63,14 @@ def test_a_ten_day_jump_reconciles_each_missed_day_once_per_channel(make_server)
     assert reports[f"wechat:{day}"]["bill_net_fen"] == 9000 and reports[f"alipay:{day}"]["bill_net_fen"] == 9000
     assert all(reports[f"{ch}:{d}"]["bill_rows"] == 0 for ch in ("wechat", "alipay") for d in days[1:])
     # each day once: one audited reconciliation and one finished ledger entry per channel and day
-    counts = _audit_counts(srv)
+    # (each written just after its report: waited for, then counted)
+    counts = eventually(lambda: all((c := _audit_counts(srv)).get(i) for i in want) and c, timeout=20)
     assert {i: counts[i] for i in want} == {i: 1 for i in want}
-    ledger = {d["_id"]: d for d in db_find(srv, "job_days", {"job": {"$regex": "^payments.reconcile:"}})}
+
+    def finished() -> dict:
+        return {d["_id"]: d for d in db_find(srv, "job_days", {"job": {"$regex": "^payments.reconcile:"}})}
+    ledger = eventually(lambda: all(finished().get(f"payments.reconcile:{i}", {}).get("state") == "done"
+                                    for i in want) and finished(), timeout=20)
     for ch in ("wechat", "alipay"):
         for d in days:
             assert ledger[f"payments.reconcile:{ch}:{d}"]["state"] == "done"
@@ -104,10 +109,14 @@ def _two_servers(one: AppServer, two: AppServer) -> None:
     want = {f"{ch}:{d}" for ch in ("wechat", "alipay") for d in days}
     reports = eventually(lambda: want <= set(r := _reconciled(one, days)) and r, timeout=40)
     assert all(reports[i]["balanced"] for i in want)
-    counts = _audit_counts(one)
+    # Each day's audit entry follows its report: wait for all of them, then none is there twice.
+    counts = eventually(lambda: all((c := _audit_counts(one)).get(i) for i in want) and c, timeout=20)
     assert {i: counts[i] for i in want} == {i: 1 for i in want}
-    ledger = db_find(one, "job_days", {"job": {"$regex": "^payments.reconcile:"}, "day": {"$in": days}})
-    assert sorted((d["state"], d["tries"]) for d in ledger) == [("done", 1)] * len(want)
+    def ledger() -> list[tuple[str, int]]:
+        return sorted((d["state"], d["tries"]) for d in db_find(
+            one, "job_days", {"job": {"$regex": "^payments.reconcile:"}, "day": {"$in": days}}))
+    eventually(lambda: all(state == "done" for state, _ in ledger()) and len(ledger()) == len(want))
+    assert ledger() == [("done", 1)] * len(want)
 
 
 def test_a_gap_beyond_the_limit_leaves_the_older_days_to_finance_with_an_alert(make_server) -> None:
