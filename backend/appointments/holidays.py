@@ -46,11 +46,7 @@ class HolidayClosures:
         """Per hall, the days from today on it opened under the old schedule and not under the new."""
         today = self.clock.local_now().date()
         out: dict[str, list[dt.date]] = {}
-        year_days = [dt.date(change.year, 1, 1) + dt.timedelta(days=k) for k in range(366)]
-        candidates = [d for d in year_days if d.year == change.year and d >= today
-                      and change.before.is_working_day(d) != change.after.is_working_day(d)
-                      or d.year == change.year and d >= today
-                      and change.before.is_public_holiday(d) != change.after.is_public_holiday(d)]
+        candidates = [d for d in change.changed if d >= today]
         if not candidates:
             return out
         for hall in await self.catalogue.all_halls():

@@ -43,6 +43,9 @@ class ScheduleChange:
     closed: tuple[dt.date, ...]     # working days that become days off
     opened: tuple[dt.date, ...]     # days off that become working days
     reason: str                     # why, in words residents read
+    # every day whose working or holiday status differs (a weekend day becoming a public holiday
+    # closes a hall with weekend hours without being a working day either side)
+    changed: tuple[dt.date, ...] = ()
 
     def recount(self, start: dt.date, due: dt.date) -> dt.date:
         """A due date counted again on the new schedule: the working days left after ``start`` keep
@@ -191,8 +194,10 @@ class CalendarService:
         days = [first + dt.timedelta(days=k) for k in range((dt.date(year + 1, 1, 1) - first).days)]
         closed = tuple(d for d in days if before.is_working_day(d) and not after.is_working_day(d))
         opened = tuple(d for d in days if not before.is_working_day(d) and after.is_working_day(d))
+        changed = tuple(d for d in days if before.is_working_day(d) != after.is_working_day(d)
+                        or before.is_public_holiday(d) != after.is_public_holiday(d))
         reason = f"按国务院办公厅公布的{year}年节假日安排放假"
-        return ScheduleChange(year, before, after, closed, opened, reason)
+        return ScheduleChange(year, before, after, closed, opened, reason, changed)
 
     # Effects -----------------------------------------------------------------------------------
     async def apply_due(self, only: int | None = None) -> dict[int, dict[str, int]]:
