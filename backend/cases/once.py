@@ -65,12 +65,15 @@ class Submissions:
         now = self.clock.now()
         key_window, content_window = self._windows()
         for claim_id, window in ((plan.key_claim, key_window), (plan.content_claim, content_window)):
-            if claim_id is None:
-                continue
-            await self.store.claim_submission(
-                {"_id": claim_id, "user_id": plan.user_id, "scope": plan.scope, "fingerprint": plan.fingerprint,
-                 "result": result, "created_at": now, "expires_at": now + window},
-                taken_before=now - window, session=session)
+            if claim_id is not None:
+                await self._claim(plan, claim_id, window, result, now, session)
+
+    async def _claim(self, plan: Plan, claim_id: str, window: dt.timedelta, result: dict[str, Any],
+                     now: dt.datetime, session: Any) -> None:
+        await self.store.claim_submission(
+            {"_id": claim_id, "user_id": plan.user_id, "scope": plan.scope, "fingerprint": plan.fingerprint,
+             "result": result, "created_at": now, "expires_at": now + window},
+            taken_before=now - window, session=session)
 
     async def first(self, plan: Plan) -> dict[str, Any] | None:
         """The result ({"type", "id"}) of the earlier submission that holds one of the plan's claims;
@@ -89,10 +92,7 @@ class Submissions:
                 # The key was answered with the first result: bind it to that result, so the same key
                 # with other content later is refused like any reused key.
                 try:
-                    await self.store.claim_submission(
-                        {"_id": plan.key_claim, "user_id": plan.user_id, "scope": plan.scope,
-                         "fingerprint": plan.fingerprint, "result": held["result"], "created_at": now,
-                         "expires_at": now + key_window}, taken_before=now - key_window, session=None)
+                    await self._claim(plan, plan.key_claim, key_window, held["result"], now, None)
                 except AlreadyClaimed:
                     pass  # bound meanwhile by its own retry: the same content, the same result
             return held["result"]
