@@ -13,7 +13,7 @@ from bson import ObjectId
 
 from backend.core.clock import TZ
 from tests.support import Api, AppServer, ResidentHandle, assert_error, make_id_number, new_resident, staff_login
-from tests.support_cases import eventually, inbox, move, relogin, service
+from tests.support_cases import eventually, inbox, move, relogin, service, waive_promises
 from tests.support_files import pdf_bytes, uploaded
 from tests.support_payments import confirm_wechat, db_find, pay_wechat, prepay_id
 
@@ -153,7 +153,7 @@ def _finish(api: Api, case_id: str, outcome: str = "completed", *, accepted: boo
     steps = ((clerk, "accepted"), (clerk, "in_review"), (approver, "approved"), (clerk, "completed"))
     for token, to in steps[1:] if accepted else steps:
         # promised (容缺) materials left missing are waived with the clerk's reason
-        r = move(api, token, case_id, to, **({"promise_reason": "已在窗口核验原件"} if to == "completed" else {}))
+        r = move(api, token, case_id, to, **waive_promises(to))
         assert r.status_code == 200, r.text
 
 

@@ -15,7 +15,17 @@ from backend.bundles.service import overall_status
 from backend.cases.rules import outcome
 from notify.messages import KINDS, page_of, render, template_key
 from tests.support import Api, AppServer, make_id_number, new_resident, staff_login
-from tests.support_cases import consent, eventually, inbox, move, relogin, service, submit, wechat_messages
+from tests.support_cases import (
+    consent,
+    eventually,
+    inbox,
+    move,
+    relogin,
+    service,
+    submit,
+    waive_promises,
+    wechat_messages,
+)
 from tests.support_payments import db_find
 from tests.test_notify_messages import SAMPLES
 
@@ -25,10 +35,6 @@ OUTCOMES = json.loads((ROOT / "miniprogram" / "test" / "case-rules.examples.json
                       .read_text(encoding="utf-8"))["outcome"]
 AT = dt.datetime(2026, 11, 30, 2, 15, tzinfo=dt.UTC)
 
-
-def _waive(to: str) -> dict[str, str]:
-    """Completing with a 容缺 material still promised takes the clerk's reason."""
-    return {"promise_reason": "已在窗口核验原件"} if to == "completed" else {}
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +140,7 @@ def test_a_bundle_speaks_as_one(api: Api, server: AppServer, clock, staff: dict[
     for cid in ids:
         for to, who in (("accepted", "clerk"), ("in_review", "clerk"), ("approved", "approver"),
                         ("completed", "clerk")):
-            assert move(api, staff[who], cid, to, **_waive(to)).status_code == 200
+            assert move(api, staff[who], cid, to, **waive_promises(to)).status_code == 200
     clock.advance(seconds=61)
     assert server.run(server.ctx.service("bundles").watch()) == 1
     kinds = sorted(m["kind"] for m in db_find(server, "outbox", {"user_id": r.id}))
@@ -172,7 +178,7 @@ def test_a_licence_issued_and_revoked_tells_its_holder(api: Api, server: AppServ
     case = api.post("/api/v1/applications", {"service_id": svc["id"], "form": {"name": "张记早点铺"},
                                              "materials": ["id_card"]}, token=r.access_token).json()
     for to, who in (("accepted", "clerk"), ("in_review", "clerk"), ("approved", "approver"), ("completed", "clerk")):
-        assert move(api, staff[who], case["id"], to, **_waive(to)).status_code == 200
+        assert move(api, staff[who], case["id"], to, **waive_promises(to)).status_code == 200
     lic = api.get("/api/v1/me/licences", token=r.access_token).json()["items"][0]
     issued = eventually(lambda: [m for m in inbox(api, r) if m["kind"] == "licence.issued"])
     assert len(issued) == 1 and issued[0]["title"] == "电子证照已签发"

@@ -5,13 +5,8 @@ step what the resident reads and what the console's calls return."""
 from __future__ import annotations
 
 from tests.support import Api, assert_error, new_resident, staff_login
-from tests.support_cases import consent, move, submit
+from tests.support_cases import consent, move, submit, waive_promises
 from tests.support_journeys import pushed, read
-
-
-def _waive(to: str) -> dict[str, str]:
-    """Completing with a 容缺 material still promised takes the clerk's reason."""
-    return {"promise_reason": "已在窗口核验原件"} if to == "completed" else {}
 
 
 def test_a_bad_rating_is_rectified_answered_and_closed(api: Api) -> None:
@@ -20,7 +15,7 @@ def test_a_bad_rating_is_rectified_answered_and_closed(api: Api) -> None:
     consent(api, r, "rating", n=2)
     case = submit(api, r)
     for to, who in (("accepted", "clerk"), ("in_review", "clerk"), ("approved", "approver"), ("completed", "clerk")):
-        assert move(api, staff[who], case["id"], to, **_waive(to)).status_code == 200
+        assert move(api, staff[who], case["id"], to, **waive_promises(to)).status_code == 200
 
     # Finished: the resident is invited to rate; the push opens the rating page of this case.
     invited = read(api, r, "rating.invited")[0]
