@@ -234,27 +234,28 @@ class Closures:
 
     async def sweep(self) -> dict[str, int]:
         """Bookings and waitlist entries on days the records close, from today on: closed as
-        ``close`` would (what a crash or a closure by another path left)."""
+        ``close`` would (what a crash or a closure by another path left). Only the days a hall may be
+        closed on are read (its days off and days with a ``closed`` exception), so a run costs what
+        those days hold, not every booking ahead."""
         today = self.clock.local_now().date()
-        until = today + dt.timedelta(days=LOOK_AHEAD_DAYS)
+        days = [today + dt.timedelta(days=k) for k in range(LOOK_AHEAD_DAYS + 1)]
         stats = Counter[str]()
         for hall in await self.catalogue.all_halls():
             hall_id = str(hall["_id"])
-            appts = await self.store.booked_between(hall_id, today.isoformat(), until.isoformat())
-            waiting = await self.store.active_waitlist_between(hall_id, today.isoformat(), until.isoformat())
-            if not appts and not waiting:
-                continue
             by_date: dict[str, list[dict[str, Any]]] = {}
             for e in await self.store.hall_exceptions(hall_id, today.isoformat()):
                 by_date.setdefault(e["date"], []).append(e)
-            for a in appts:
+            dates = [d.isoformat() for d in days
+                     if any(e["kind"] == "closed" for e in by_date.get(d.isoformat(), []))
+                     or not self.catalogue.hall_open_on(hall, d)]
+            if hall["status"] != "active" or not dates:
+                continue
+            for a in await self.store.booked_on(hall_id, dates):
                 reason = await self.closed_reason(hall, a["service_id"], dt.date.fromisoformat(a["date"]),
                                                   by_date.get(a["date"], []))
-                if reason is not None:
-                    full = await self.store.appointment(a["_id"])
-                    if full is not None and full["status"] == "booked" and await self._cancel(full, reason):
-                        stats["appointments"] += 1
-            for w in waiting:
+                if reason is not None and await self._cancel(a, reason):
+                    stats["appointments"] += 1
+            for w in await self.store.active_waitlist_on(hall_id, dates):
                 reason = await self.closed_reason(hall, w["service_id"], dt.date.fromisoformat(w["date"]),
                                                   by_date.get(w["date"], []))
                 if reason is not None and await self._end_waitlist(w, reason):

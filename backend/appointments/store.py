@@ -407,12 +407,6 @@ class AppointmentStore:
         docs = await self._appointments.find(q).to_list(None)
         return [d for d in docs if d["status"] == "booked" and (service_ids is None or d["service_id"] in service_ids)]
 
-    async def booked_between(self, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
-        """Booked appointments of a hall from ``from_`` to ``to`` (dates, both included)."""
-        docs = await self._appointments.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
-                                             {"status": 1, "date": 1, "service_id": 1}).to_list(None)
-        return [d for d in docs if d["status"] == "booked"]
-
     async def count_same_service_day(self, user_id: str, service_id: str, date: str) -> int:
         """This person's bookings of the service on the day that still count against the rule."""
         return await self._appointments.count_documents({"user_id": user_id, "service_id": service_id, "date": date,
@@ -512,12 +506,6 @@ class AppointmentStore:
                                           "date": {"$in": sorted(set(dates))}}).to_list(None)
         return [d for d in docs if (not hall_id or d["hall_id"] == hall_id)
                 and (service_ids is None or d["service_id"] in service_ids)]
-
-    async def active_waitlist_between(self, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
-        """Waitlist entries of a hall still waiting or offered, for slots from ``from_`` to ``to``."""
-        docs = await self._waitlist.find({"date": {"$gte": from_, "$lte": to},
-                                          "status": {"$in": ["waiting", "offered"]}}).to_list(None)
-        return [d for d in docs if d["hall_id"] == hall_id]
 
     async def end_waitlist_by_centre(self, entry_id: ObjectId, from_status: str, reason: str, now: dt.datetime,
                                      session: Any = None) -> bool:
