@@ -210,9 +210,6 @@ class PaymentStore:
             await self.release_fees(payment_id, session=session)
         await self._payments.update_one({"_id": payment_id, "status": "refunding"}, update, session=session)
 
-    async def open_order(self, open_key: str) -> dict[str, Any] | None:
-        return await self._payments.find_one({"open_key": open_key})
-
     async def take_fees(self, docs: list[dict[str, Any]], *, session: Any) -> None:
         """Take the open-fee keys of a new order (inside its transaction); DuplicateKeyError when
         another order holds one of them."""
