@@ -158,10 +158,6 @@ class WorkingCalendar:
             return None
         return self.schedule(day.year).holidays.get(day) or "节假日"
 
-    def is_provisional(self, day: dt.date) -> bool:
-        """Whether what this calendar says of ``day`` may still change with the official notice."""
-        return day not in self.holidays and day not in self.workdays and not self.official(day.year)
-
     def provisional_within(self, start: dt.date, end: dt.date) -> bool:
         """Whether any day of [start, end] lies in a year that is not official yet."""
         if end < start:
