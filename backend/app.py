@@ -31,9 +31,11 @@ from backend.core.clock import Clock, SharedShiftedClock
 from backend.core.domain import Deps, Domain
 from backend.core.http import Authenticator, Edge
 from backend.core.openapi import build_openapi
+from backend.core.words import Lexicon
 from backend.db.mongo import connect, ensure_schema
 from backend.files import build as files
 from backend.identity import build as identity
+from backend.lexicon import CORE
 from backend.licences import build as licences
 from backend.signing import build as signing
 from backend.staff import build as staff
@@ -60,6 +62,7 @@ class Runtime:
         self.client = client
         self.db = client[config.database.name]
         self.domains = {d.name: d for d in domains}
+        self.lexicon = Lexicon([CORE, *(d.words for d in domains if d.words is not None)])
         self.workers = Workers()
         self.upkeep = Workers()
         for d in domains:
@@ -117,8 +120,8 @@ class Runtime:
 
     def openapi(self) -> dict[str, Any]:
         if self._openapi is None:
-            self._openapi = build_openapi(self.routes, title="指尖办 API", version=__version__,
-                                          server_url=self.config.public_url)
+            self._openapi = build_openapi(self.routes, self.lexicon.error_catalogue(), title="指尖办 API",
+                                          version=__version__, server_url=self.config.public_url)
         return self._openapi
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
-from notify import handlers
+from notify import handlers, words
 from notify.channels import WeChatSubscribe
 from notify.outbox import Outbox
 from notify.service import NotifyService
@@ -34,7 +34,7 @@ def build(config: Config, deps: Deps) -> Domain:
         return [({}, (await outbox_store.most_overdue(clock.now())).total_seconds())]
 
     return Domain(
-        "notify", service=notify,
+        "notify", words=words.WORDS, service=notify,
         routes=bind(handlers.default_handlers, notify=notify),
         jobs=[JobSpec("notify.deliver", deliverer.run_once, cfg.tick_seconds)],
         collections=list(COLLECTIONS),

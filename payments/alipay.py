@@ -29,7 +29,7 @@ from payments.providers import (
     AlreadyPaid,
     AttemptRequest,
     Bill,
-    BillNotReady,
+    BillNotPublished,
     BillRow,
     NoticeAnswer,
     NoticeRejected,
@@ -209,7 +209,7 @@ class AlipayChannel(Provider):
         result = await self._api("bill_url", self._client.server_api, "alipay.data.dataservice.bill.downloadurl.query",
                                  {"bill_type": "trade", "bill_date": day.isoformat()})
         if result.get("sub_code") in _BILL_NOT_READY:
-            raise BillNotReady(self.channel, day)
+            raise BillNotPublished(self.channel, day)
         self._checked(result)
         url = result["bill_download_url"]
 

@@ -12,7 +12,7 @@ from backend.core.clock import TZ, Clock
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
 from backend.core.signing import SigningKeyRing
 from backend.core.store import JobDayStore
-from payments import handlers
+from payments import handlers, words
 from payments.clearing import PayeeUnits
 from payments.fees import FeeResolver
 from payments.handling import payment_handling
@@ -59,7 +59,7 @@ def build(config: Config, deps: Deps) -> Domain:
     deps.need("resident_handling").add(payment_handling(store))
 
     return Domain(
-        "payments", service=payments,
+        "payments", words=words.WORDS, service=payments,
         routes=bind(handlers.default_handlers, payments=payments, receipts=receipts, reconciliation=reconciliation,
                     limiter=deps.need("limiter")),
         jobs=[JobSpec("payments.query", payments.query_due, interval),

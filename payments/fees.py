@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from backend.core import errors
 from backend.core.names import normalise_name
+from payments.errors import PayeeUnitMissing
 
 
 class Services(Protocol):
@@ -62,7 +63,7 @@ class FeeResolver:
     async def _guide_unit(self, fi: dict[str, Any]) -> dict[str, Any]:
         unit = await self.units.by_unit_code(fi.get("unit_code") or "")
         if unit is None:
-            raise errors.PayeeUnitMissing(details={"item": fi["name"], "unit_code": fi.get("unit_code") or ""})
+            raise PayeeUnitMissing(details={"item": fi["name"], "unit_code": fi.get("unit_code") or ""})
         return unit
 
     async def for_case(self, case: Any, requested: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -88,7 +89,7 @@ class FeeResolver:
             if dept_unit is None:
                 dept_unit = await self.units.for_department(case.department_id)
                 if dept_unit is None:
-                    raise errors.PayeeUnitMissing(details={"item": name})
+                    raise PayeeUnitMissing(details={"item": name})
             out.append({"name": name, "amount_fen": amount, **self._by_table(dept_unit, name)})
         return self._with_keys(case, out)
 
@@ -107,7 +108,7 @@ class FeeResolver:
             name = normalise_name(case.service_name)[:40]
             unit = await self.units.for_department(case.department_id)
             if unit is None:
-                raise errors.PayeeUnitMissing(details={"item": name})
+                raise PayeeUnitMissing(details={"item": name})
             items.append({"name": name, "amount_fen": int(guide["fee_fen"]), **self._by_table(unit, name)})
         return self._with_keys(case, items)
 
@@ -116,7 +117,7 @@ class FeeResolver:
         listed = next((i["code"] for i in unit.get("items", []) if normalise_name(i["name"]) == name), None)
         code = listed or unit.get("default_item_code") or ""
         if not code:
-            raise errors.PayeeUnitMissing(details={"item": name, "unit": unit["name"]})
+            raise PayeeUnitMissing(details={"item": name, "unit": unit["name"]})
         return {"item_code": code, "unit": unit_ref(unit), **({} if listed else {"by_default_code": True})}
 
     @staticmethod

@@ -27,7 +27,7 @@ class AlreadyPaid(Exception):
     """The provider refused to close an order because it has been paid."""
 
 
-class BillNotReady(Exception):
+class BillNotPublished(Exception):
     """The provider has not published the day's bill yet (try again later)."""
 
     def __init__(self, channel: str, day: dt.date):
@@ -131,7 +131,7 @@ class PaymentChannel(Protocol):
     def parse_refund_notice(self, headers: Mapping[str, str], body: bytes, now: dt.datetime) -> RefundState: ...
 
     async def bill(self, day: dt.date) -> Bill:
-        """The day's trade bill; ``BillNotReady`` while the provider has not published it."""
+        """The day's trade bill; ``BillNotPublished`` while the provider has not published it."""
         ...
 
 

@@ -31,7 +31,8 @@ from backend.core.clock import TZ, Clock
 from backend.core.daily import DayLedger, TryDayLater
 from backend.core.store import JobDayStore
 from payments.clearing import clearing_report
-from payments.providers import BillNotReady, PaymentChannel
+from payments.errors import BillNotReady, DayNotOver
+from payments.providers import BillNotPublished, PaymentChannel
 from payments.store import PaymentStore
 
 log = logging.getLogger("zjb.payments.reconcile")
@@ -155,11 +156,11 @@ class ReconciliationService:
         """Reconcile one channel and day now (finance staff or the CLI); the report replaces any earlier one."""
         channel = self._channel(channel_name)
         if day >= self._today():
-            raise errors.DayNotOver(details={"date": day.isoformat(), "today": self._today().isoformat()})
+            raise DayNotOver(details={"date": day.isoformat(), "today": self._today().isoformat()})
         try:
             report = await self._run(channel, channel_name, day)
-        except BillNotReady:
-            raise errors.BillNotReady(details={"channel": channel_name, "date": day.isoformat()}) from None
+        except BillNotPublished:
+            raise BillNotReady(details={"channel": channel_name, "date": day.isoformat()}) from None
         await self._record(report, staff_actor(staff) if staff else system_actor("cli"), ip)
         return public_report({**report, "_id": f"{channel_name}:{day.isoformat()}"})
 
@@ -208,7 +209,7 @@ class ReconciliationService:
         retry = dt.timedelta(minutes=self.config.reconcile_retry_minutes)
         try:
             report = await self._run(channel, name, day)
-        except BillNotReady:
+        except BillNotPublished:
             await self.store.retry_reconciliation(name, day, "waiting_bill", now + retry, "bill_not_ready", now)
             raise TryDayLater("bill_not_ready", retry) from None
         except errors.ProviderError as e:

@@ -30,6 +30,16 @@ from backend.core.access import Resident, Staff, access_own, access_realname
 from backend.core.clock import Clock, wall_now
 from notify.outbox import Outbox
 from payments.clearing import PayeeUnits
+from payments.errors import (
+    DuplicateOrder,
+    IdempotencyKeyReused,
+    NothingToPay,
+    PaymentBusy,
+    PaymentExpired,
+    RefundExceedsPaid,
+    RefundInProgress,
+    TooManyAttempts,
+)
 from payments.fees import FeeResolver
 from payments.providers import (
     AlreadyPaid,
@@ -204,7 +214,7 @@ class PaymentService:
             if await self.store.payment(doc["_id"]) is not None:
                 return False  # asked twice for the same order: it exists
             await self._refuse_taken([k["_id"] for k in keys])  # another order took a fee first
-            raise errors.Conflict("请稍后重试", code="payment_busy") from None  # it was closed meanwhile
+            raise PaymentBusy("请稍后重试") from None  # it was closed meanwhile
         return True
 
     async def _refuse_taken(self, keys: list[str]) -> None:
@@ -213,7 +223,7 @@ class PaymentService:
             p = await self.store.payment(held["payment_id"])
             if p is None:
                 continue
-            raise errors.DuplicateOrder(details={
+            raise DuplicateOrder(details={
                 "payment_id": str(p["_id"]), "status": p["status"],
                 "out_trade_no": p.get("paid_out_trade_no") or p.get("last_out_trade_no"),
                 "raised_via": held.get("raised_via") or ("bundle" if p.get("bundle_id") else "case"),
@@ -236,7 +246,7 @@ class PaymentService:
             if case is not None:
                 items += await self.fees.from_guide(case)
         if not items:
-            raise errors.NothingToPay()
+            raise NothingToPay()
         await self._refuse_taken([i["fee_key"] for i in items])
         total = sum(int(i["amount_fen"]) for i in items)
         doc = {"_id": order_id, "application_id": bundle_id, "bundle_id": bundle_id, "serial": serial,
@@ -316,14 +326,14 @@ class PaymentService:
             p = await self.store.payment(p["_id"]) or p
             self._payable(p)
         if p["expires_at"] <= now:
-            raise errors.InvalidState("缴款单已过期，请联系窗口重新开具", code="payment_expired")
+            raise PaymentExpired("缴款单已过期，请联系窗口重新开具")
         attempt = await self.store.open_attempt(p["_id"], channel_name)
         if attempt is None:
             seq = await self.store.next_attempt_seq(p["_id"])
             if seq is None:
                 raise errors.InvalidState("缴款单当前不能支付")
             if seq > 99:
-                raise errors.Conflict("支付尝试次数过多，请联系窗口", code="too_many_attempts")
+                raise TooManyAttempts("支付尝试次数过多，请联系窗口")
             attempt = {"_id": ObjectId(), "payment_id": p["_id"], "channel": channel_name,
                        "out_trade_no": f"ZJB{p['_id']}{seq:02d}", "amount_fen": p["amount_fen"], "status": "open",
                        "payer_openid": resident.openid, "created_at": now, "query_count": 0,
@@ -333,7 +343,7 @@ class PaymentService:
             except DuplicateKeyError:  # a racing request opened it first: share it
                 attempt = await self.store.open_attempt(p["_id"], channel_name)
                 if attempt is None:
-                    raise errors.Conflict("请稍后重试", code="payment_busy") from None
+                    raise PaymentBusy("请稍后重试") from None
             await self.store.note_attempt(p["_id"], attempt["out_trade_no"])
         try:
             start = await channel.create(AttemptRequest(
@@ -341,7 +351,7 @@ class PaymentService:
                 description=f"{p.get('service_name') or '政务服务'}-缴费"[:60], expires_at=p["expires_at"],
                 payer_openid=attempt.get("payer_openid") or resident.openid, mode=mode))
         except AlreadyPaid:
-            raise errors.InvalidState("该缴款单已支付", code="invalid_state") from None
+            raise errors.InvalidState("该缴款单已支付") from None
         await self.store.set_attempt_provider_ref(attempt["_id"], start.provider_ref)
         return {"channel": channel_name, "out_trade_no": attempt["out_trade_no"], "expires_at": p["expires_at"],
                 **start.client}
@@ -557,15 +567,15 @@ class PaymentService:
         existing = await self.store.refund_by_request(p["_id"], request_id)
         if existing is not None:
             if existing["amount_fen"] != amount_fen:
-                raise errors.Conflict("该请求号已用于另一笔退款", code="idempotency_key_reused")
+                raise IdempotencyKeyReused("该请求号已用于另一笔退款")
             return public_refund(existing), False
         if p["status"] == "refunding":
-            raise errors.Conflict("该缴款单有退款正在处理，请稍后再试", code="refund_in_progress")
+            raise RefundInProgress("该缴款单有退款正在处理，请稍后再试")
         if p["status"] != "paid":
             raise errors.InvalidState(f"该缴款单{STATUS_ZH[p['status']]}，不能退款")
         refundable = p["amount_fen"] - p.get("refunded_fen", 0)
         if amount_fen > refundable:
-            raise errors.Conflict("退款金额超过可退金额", code="refund_exceeds_paid",
+            raise RefundExceedsPaid("退款金额超过可退金额",
                                   details={"refundable_fen": refundable})
         now = self.clock.now()
         rid = ObjectId()
@@ -594,7 +604,7 @@ class PaymentService:
             again = await self.store.refund_by_request(p["_id"], request_id)
             if again is not None and again["amount_fen"] == amount_fen:
                 return public_refund(again), False
-            raise errors.Conflict("该缴款单状态已变化，请刷新后重试", code="refund_in_progress")
+            raise RefundInProgress("该缴款单状态已变化，请刷新后重试")
         await self._try_refund(rid)
         return public_refund(await self.store.refund(rid) or doc), True
 

@@ -32,7 +32,7 @@ from payments.providers import (
     AlreadyPaid,
     AttemptRequest,
     Bill,
-    BillNotReady,
+    BillNotPublished,
     BillRow,
     NoticeAnswer,
     NoticeRejected,
@@ -257,7 +257,7 @@ class WeChatPayChannel(Provider):
         body = self._json(code, message)
         if code != 200 or "download_url" not in body:
             if body.get("code") in _BILL_NOT_READY:
-                raise BillNotReady(self.channel, day)
+                raise BillNotPublished(self.channel, day)
             raise errors.ProviderError(details={"provider": self.name, "code": body.get("code")})
         url = str(body["download_url"])
         if not url.startswith(self._core.gateway + "/"):

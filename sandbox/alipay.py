@@ -430,11 +430,12 @@ class ConfirmHook(_Hook):
                errors=(400, 404, 409))
     async def post(self) -> None:
         from backend.core import errors
+        from sandbox.errors import payment_refused
         t = self.standin.pay(self.body["out_trade_no"])
         if t is None:
             raise errors.NotFound("交易不存在（二维码尚未生成）")
         if "error" in t:
-            raise errors.Conflict("交易已关闭或已过期，无法支付", code=t["error"])
+            raise payment_refused(t["error"], "交易已关闭或已过期，无法支付")
         nid, answer = None, None
         if self.body.get("notify", True):
             nid = self.standin.queue_notice(t["out_trade_no"])

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain, JobSpec
-from sandbox import clock, hooks, licence_library, realname, wechat
+from sandbox import clock, hooks, licence_library, realname, wechat, words
 from sandbox.store import COLLECTIONS, ClockStore
 
 
@@ -55,6 +55,7 @@ def build(config: Config, deps: Deps) -> Domain:
                                                  appointments=deps.need("appointments"), staff=deps.need("staff"),
                                                  bundles=deps.need("bundles")))
         on_start.append(seed)
-    return Domain("sandbox", service=standins, sandbox_routes=routes, jobs=jobs, upkeep=upkeep, on_start=on_start,
+    return Domain("sandbox", words=words.WORDS, service=standins, sandbox_routes=routes, jobs=jobs, upkeep=upkeep,
+                  on_start=on_start,
                   collections=list(COLLECTIONS),
                   provides={"standins": standins})

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.core import errors
 from backend.core.api import ApiHandler, operation, route
 from backend.core.clock import SharedShiftedClock, ShiftedClock, iso
 from backend.core.schema import integer, obj, string
+from sandbox.errors import ClockFixed
 from sandbox.store import ClockStore
 
 TAGS = ("沙箱",)
@@ -32,7 +32,7 @@ class SandboxTime:
 
     async def advance(self, seconds: int) -> None:
         if not self.movable:
-            raise errors.ClockFixed()
+            raise ClockFixed()
         if isinstance(self.clock, SharedShiftedClock):
             self.clock.adopt(await self.store.advance_by(seconds))
         else:

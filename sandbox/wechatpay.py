@@ -541,11 +541,12 @@ class ConfirmHook(_Hook):
                responses={200: HOOK_RESULT}, errors=(400, 404, 409))
     async def post(self) -> None:
         from backend.core import errors
+        from sandbox.errors import payment_refused
         paid = self.standin.pay(self.body["prepay_id"])
         if paid is None:
             raise errors.NotFound("预支付交易不存在")
         if "error" in paid:
-            raise errors.Conflict("订单已关闭或已过期，无法支付", code=paid["error"])
+            raise payment_refused(paid["error"], "订单已关闭或已过期，无法支付")
         nid, status = None, None
         if self.body.get("notify", True):
             nid = self.standin.queue_payment_notice(self.body["prepay_id"])

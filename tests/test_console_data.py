@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from backend.appointments.labels import TICKET_STATUS
 from backend.audit import labels as audit_labels
-from backend.core.labels import CASE_STATUS, TICKET_STATUS
+from backend.cases.labels import CASE_STATUS
 from tests.support import Api, new_resident, staff_login
 from tests.support_cases import move, submit
 

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from backend.core import errors, labels
+from backend.lexicon import lexicon
+from sandbox import words as sandbox_words
 from tests.conftest import ROOT
+
+WORDS = lexicon(sandbox_words.WORDS)
 
 
 def _object_in(path: Path) -> dict:
@@ -41,10 +44,11 @@ def test_check_names_a_stale_table(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_the_tables_carry_every_code_and_every_status() -> None:
-    assert _object_in(ROOT / "console/js/error-messages.js") == {e["code"]: e["message"] for e in errors.catalogue()}
+    messages = {e["code"]: e["message"] for e in WORDS.error_catalogue()}
+    assert _object_in(ROOT / "console/js/error-messages.js") == messages
     assert _object_in(ROOT / "miniprogram/utils/error-messages.js") == _object_in(ROOT / "console/js/error-messages.js")
     table = _object_in(ROOT / "miniprogram/utils/status-labels.js")
-    assert table == labels.STATUS_LABELS == _object_in(ROOT / "console/js/status-labels.js")
+    assert table == WORDS.labels() == _object_in(ROOT / "console/js/status-labels.js")
     assert table["payment"]["unpaid"] == "待支付" and table["case"]["correction_requested"] == "待补正"
     # The console and mini-program read the generated modules, not copies of their own.
     assert "from './status-labels.js'" in (ROOT / "console/js/ui.js").read_text(encoding="utf-8")

@@ -39,6 +39,7 @@ from bson import ObjectId
 
 from backend.appointments import lifecycle
 from backend.appointments.common import Names, StaffAudit, appointment_view, event_payload, qr_png_base64
+from backend.appointments.errors import AlreadyBooked, CancelTooLate, DailyLimit, OfferExpired, SlotFull, TooManyOpen
 from backend.appointments.queue import ticket_view
 from backend.appointments.rules import BookingRules
 from backend.appointments.store import AppointmentStore, KeyTaken
@@ -156,7 +157,7 @@ class BookingService:
 
     @staticmethod
     def _full(slot: dict[str, Any]) -> errors.AppError:
-        return errors.Conflict("该时段已约满，可加入候补", code="slot_full", details={"slot_id": str(slot["_id"])})
+        return SlotFull("该时段已约满，可加入候补", details={"slot_id": str(slot["_id"])})
 
     async def _new_doc(self, resident: Resident, slot: dict[str, Any], now: dt.datetime, *,
                        booked: bool) -> dict[str, Any]:
@@ -267,7 +268,7 @@ class BookingService:
         now = self.clock.now()
         if not await self.store.take_held_place(slot["_id"], str(waitlist["_id"]), doc["_id"], now):
             await self.store.delete_pending([doc["_id"]])
-            raise errors.Conflict("候补名额已过期", code="offer_expired")
+            raise OfferExpired("候补名额已过期")
         await self._fault("after_claim")
         (booked,) = await self._mark_booked([doc], now)
         if booked is None:
@@ -285,7 +286,7 @@ class BookingService:
                 if taken.rule == "code":
                     doc["code"] = new_code()
                 elif taken.rule == "slot":
-                    raise errors.Conflict("您已预约该时段", code="already_booked")
+                    raise AlreadyBooked("您已预约该时段")
                 elif taken.rule in limits:
                     k[taken.rule] += 1
                     if k[taken.rule] >= limits[taken.rule]:
@@ -302,13 +303,13 @@ class BookingService:
     async def _limit_error(self, rule: str, doc: dict[str, Any]) -> errors.AppError:
         same_service = await self.store.count_same_service_day(doc["user_id"], doc["service_id"], doc["date"])
         if rule == "service" or (rule == "day" and same_service >= self.cfg.max_per_service_per_day):
-            return errors.Conflict("您当天已预约过该事项", code="already_booked",
+            return AlreadyBooked("您当天已预约过该事项",
                                    details={"date": doc["date"], "service_id": doc["service_id"]})
         if rule == "day":
-            return errors.Conflict(f"每人每天最多预约 {self.cfg.max_per_day} 次", code="daily_limit",
+            return DailyLimit(f"每人每天最多预约 {self.cfg.max_per_day} 次",
                                    details={"date": doc["date"], "limit": self.cfg.max_per_day})
-        return errors.Conflict(f"您已有 {self.cfg.max_open} 个未办理的预约，请办理或取消后再预约",
-                               code="too_many_open", details={"limit": self.cfg.max_open})
+        return TooManyOpen(f"您已有 {self.cfg.max_open} 个未办理的预约，请办理或取消后再预约",
+                           details={"limit": self.cfg.max_open})
 
     async def _mark_booked(self, docs: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any] | None]:
         """``pending`` → ``booked`` for bookings holding a place, their message noted for the
@@ -376,7 +377,7 @@ class BookingService:
         w = await self.waitlist.own_entry(resident, entry_id)
         now = self.clock.now()
         if w["status"] != "offered" or w["offer_until"] <= now:
-            raise errors.Conflict("没有可接受的候补名额（未轮到或已过期）", code="offer_expired",
+            raise OfferExpired("没有可接受的候补名额（未轮到或已过期）",
                                   details={"status": w["status"]})
         booked = await self.book(resident, w["slot_id"], waitlist=w)
         await self.store.mark_accepted(w["_id"], booked["id"])
@@ -403,8 +404,8 @@ class BookingService:
         now = self.clock.now()
         deadline = a["start"] - dt.timedelta(minutes=self.cfg.cancel_before_minutes)
         if now > deadline:
-            raise errors.Conflict(f"距开始不足 {self.cfg.cancel_before_minutes // 60} 小时，不能取消；"
-                                  "如不能前往，未签到将记为爽约", code="cancel_too_late",
+            raise CancelTooLate(f"距开始不足 {self.cfg.cancel_before_minutes // 60} 小时，不能取消；"
+                                  "如不能前往，未签到将记为爽约",
                                   details={"cancel_deadline": iso(deadline)})
         doc = await self._move(a, "cancelled", notes=("cancelled",), extra={"place_released": False, "reminders": []})
         if doc is None:

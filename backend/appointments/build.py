@@ -1,7 +1,7 @@
 """Build appointments: schedules and slots, booking and waitlist, the hall queue."""
 from __future__ import annotations
 
-from backend.appointments import handlers
+from backend.appointments import handlers, words
 from backend.appointments.booking import BookingService
 from backend.appointments.closures import Closures
 from backend.appointments.common import HallAccess, Names, StaffAudit
@@ -56,7 +56,7 @@ def build(config: Config, deps: Deps) -> Domain:
     deps.need("resident_handling").add(booking_handling(store))
 
     return Domain(
-        "appointments", service=booking,
+        "appointments", words=words.WORDS, service=booking,
         routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue,
                                closures=closures, clock=clock, limiter=deps.need("limiter")),
         jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import qrcode
 
+from backend.appointments.errors import HallScope
 from backend.audit.service import AuditLog, staff_actor, system_actor
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
@@ -51,7 +52,7 @@ class HallAccess:
     async def scope(self, staff: Staff, hall_id: str) -> dict[str, Any]:
         doc = await self._staff.get(staff.id)
         if doc.get("hall_ids") and hall_id not in doc["hall_ids"]:
-            raise errors.Forbidden("您无权操作该大厅", code="hall_scope", details={"hall_id": hall_id})
+            raise HallScope("您无权操作该大厅", details={"hall_id": hall_id})
         return await self._catalogue.hall(hall_id)
 
 

@@ -22,6 +22,14 @@ from backend.appointments.common import (
     appointment_view,
     resident_view,
 )
+from backend.appointments.errors import (
+    CancelledByCentre,
+    CheckinTooEarly,
+    CheckinTooLate,
+    HallClosed,
+    QueueEmpty,
+    RecallLimit,
+)
 from backend.appointments.store import AppointmentStore
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
@@ -108,18 +116,17 @@ class QueueService:
             raise errors.InvalidState("该预约已取消", details={"status": "cancelled"})
         if a["status"] == "cancelled_by_centre":
             reason = (a.get("cancel_reason") or "").rstrip("。")
-            raise errors.CancelledByCentre(f"该预约因{reason}已由中心取消，请重新预约" if reason else None,
+            raise CancelledByCentre(f"该预约因{reason}已由中心取消，请重新预约" if reason else None,
                                            details={"status": a["status"], "reason": a.get("cancel_reason")})
         now = self.clock.now()
         opens = a["start"] - dt.timedelta(minutes=self.cfg.checkin_before_minutes)
         closes = a["start"] + dt.timedelta(minutes=self.cfg.checkin_after_minutes)
         if a["status"] == "no_show" or now > closes:
-            raise errors.Conflict(f"已超过签到时间（开始后 {self.cfg.checkin_after_minutes} 分钟），"
-                                  "请重新预约或现场取号", code="checkin_too_late",
+            raise CheckinTooLate(f"已超过签到时间（开始后 {self.cfg.checkin_after_minutes} 分钟），"
+                                  "请重新预约或现场取号",
                                   details={"checkin_closes_at": iso(closes), "start": iso(a["start"])})
         if now < opens:
-            raise errors.Conflict(f"签到时间未到，请于 {opens.astimezone(TZ):%m月%d日 %H:%M} 后签到",
-                                  code="checkin_too_early",
+            raise CheckinTooEarly(f"签到时间未到，请于 {opens.astimezone(TZ):%m月%d日 %H:%M} 后签到",
                                   details={"checkin_opens_at": iso(opens), "start": iso(a["start"])})
 
         async def tx(session: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -189,7 +196,7 @@ class QueueService:
         hours = "、".join(f"{p['start']}–{p['end']}" for p in sorted(periods, key=lambda p: p["start"]))
         message = (f"现在不在大厅开放时间（今天 {hours}），不能现场取号" if hours
                    else "大厅今天不开放，不能现场取号")
-        raise errors.HallClosed(message, details={
+        raise HallClosed(message, details={
             "date": day.isoformat(), "opening_hours": [{"start": p["start"], "end": p["end"]} for p in periods]})
 
     async def queue(self, staff: Staff, hall_id: str) -> dict[str, Any]:
@@ -222,7 +229,7 @@ class QueueService:
         while True:
             t = await self.store.first_waiting_ticket(hall_id, date, window.get("service_ids", []))
             if t is None:
-                raise errors.Conflict("当前没有等候的号", code="queue_empty")
+                raise QueueEmpty("当前没有等候的号")
             if await self.store.change_ticket(t["_id"], "waiting", changes):
                 break  # else another window called it first: take the next one
         t = {**t, **changes}
@@ -244,7 +251,7 @@ class QueueService:
         if not await self.store.change_ticket(t["_id"], "called", {"recalled_at": self.clock.now()},
                                               inc={"recalls": 1},
                                               extra_filter={"recalls": {"$lt": self.cfg.max_recalls}}):
-            raise errors.Conflict(f"已重呼 {self.cfg.max_recalls} 次，请标记为过号", code="recall_limit",
+            raise RecallLimit(f"已重呼 {self.cfg.max_recalls} 次，请标记为过号",
                                   details={"max_recalls": self.cfg.max_recalls})
         doc = await self.store.ticket(t["_id"]) or t
         await self.audit.staff(staff, "appointments.ticket.recall", "ticket", ticket_id, ip,

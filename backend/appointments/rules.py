@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from backend.appointments.errors import BookingBlocked, SlotClosed, SlotNotOpen
 from backend.appointments.store import AppointmentStore
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -34,18 +35,17 @@ class BookingRules:
         until = (p or {}).get("blocked_until")
         if not (until and until > now):
             return None
-        return errors.Forbidden(
+        return BookingBlocked(
             f"您在 {self.cfg.no_show_window_days} 天内爽约 {self.cfg.no_show_limit} 次，"
             f"{until.astimezone(TZ):%Y年%m月%d日 %H:%M}前暂停网上预约，可到大厅现场取号办理",
-            code="booking_blocked", details={"blocked_until": iso(until), "reason": p.get("blocked_reason"),
-                                             "no_shows": self.cfg.no_show_limit})
+            details={"blocked_until": iso(until), "reason": p.get("blocked_reason"),
+                     "no_shows": self.cfg.no_show_limit})
 
     def check_time(self, slot: dict[str, Any], now: dt.datetime, *, released: bool = True) -> None:
         if slot["status"] != "open" or (released and slot["release_at"] > now):
-            raise errors.Conflict("该时段尚未开放预约", code="slot_not_open")
+            raise SlotNotOpen("该时段尚未开放预约")
         if slot["start"] - self.notice <= now:
-            raise errors.Conflict(f"该时段已过或距开始不足 {self.cfg.min_notice_minutes} 分钟，不能预约",
-                                  code="slot_closed")
+            raise SlotClosed(f"该时段已过或距开始不足 {self.cfg.min_notice_minutes} 分钟，不能预约")
 
     def offer_until(self, slot: dict[str, Any], now: dt.datetime) -> dt.datetime:
         """How long a freed place is held for the first in line: never inside the minimum notice."""

@@ -10,6 +10,7 @@ from typing import Any
 from bson import ObjectId
 
 from backend.appointments.common import Names, Transaction
+from backend.appointments.errors import AlreadyBooked, AlreadyWaitlisted, SlotAvailable
 from backend.appointments.rules import BookingRules
 from backend.appointments.store import AppointmentStore, KeyTaken
 from backend.config import AppointmentsConfig
@@ -97,9 +98,9 @@ class WaitlistService:
         self.rules.check_time(slot, now)
         await self.rules.check_not_blocked(resident.id, now)
         if slot["free"] > 0:
-            raise errors.Conflict("该时段还有名额，请直接预约", code="slot_available")
+            raise SlotAvailable("该时段还有名额，请直接预约")
         if await self.store.holds_slot(resident.id, slot_id):
-            raise errors.Conflict("您已预约该时段", code="already_booked")
+            raise AlreadyBooked("您已预约该时段")
         doc = {"slot_id": slot_id, "user_id": resident.id, "hall_id": slot["hall_id"], "service_id": slot["service_id"],
                "start": slot["start"], "end": slot["end"], "date": slot["date"],
                "service_name": await self.names.service(slot["service_id"]),
@@ -108,7 +109,7 @@ class WaitlistService:
         try:
             doc["_id"] = await self.store.insert_waitlist(doc)
         except KeyTaken:
-            raise errors.Conflict("您已在该时段的候补名单中", code="already_waitlisted") from None
+            raise AlreadyWaitlisted("您已在该时段的候补名单中") from None
         return await self.view(doc)
 
     async def view(self, w: dict[str, Any]) -> dict[str, Any]:

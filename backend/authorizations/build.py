@@ -2,7 +2,7 @@
 for someone else (provided as ``agency``; so this domain is built before cases)."""
 from __future__ import annotations
 
-from backend.authorizations import handlers
+from backend.authorizations import handlers, words
 from backend.authorizations.codes import IdentityCodes
 from backend.authorizations.service import AgencyDesk
 from backend.authorizations.store import COLLECTIONS, GrantStore
@@ -32,7 +32,7 @@ def build(config: Config, deps: Deps) -> Domain:
                         config=config.authorizations, cases=_LateCaseSerials(deps),
                         licences=deps.need("licence_wallet"))
     return Domain(
-        "authorizations", service=agency,
+        "authorizations", words=words.WORDS, service=agency,
         routes=bind(handlers.default_handlers, agency=agency),
         collections=list(COLLECTIONS),
         provides={"agency": agency},

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.authorizations.codes import IdentityCodes, qr_png_base64
+from backend.authorizations.errors import AuthorizationRequired
 from backend.authorizations.store import GrantStore
 from backend.config import AuthorizationsConfig
 from backend.core import errors
@@ -176,13 +177,13 @@ class AgencyDesk:
 
     def _usable(self, d: dict[str, Any] | None, kind: str, agent_id: str, service_id: str) -> dict[str, Any]:
         if d is None or d["grantee"]["type"] != kind or d["grantee"]["id"] != agent_id:
-            raise errors.AuthorizationRequired(details={"reason": "no_grant"})
+            raise AuthorizationRequired(details={"reason": "no_grant"})
         if d["status"] != "active":
-            raise errors.AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
+            raise AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
         if d["expires_at"] <= self.clock.now():
-            raise errors.AuthorizationRequired("该授权已过期", details={"reason": "expired"})
+            raise AuthorizationRequired("该授权已过期", details={"reason": "expired"})
         if d.get("service_ids") and service_id not in d["service_ids"]:
-            raise errors.AuthorizationRequired("该授权不包含此事项", details={"reason": "service_not_granted"})
+            raise AuthorizationRequired("该授权不包含此事项", details={"reason": "service_not_granted"})
         return d
 
     async def for_staff(self, staff: Staff, *, service_id: str, resident_id: str | None = None,
@@ -192,20 +193,20 @@ class AgencyDesk:
         if identity_code:
             user_id = self.codes.verify(identity_code, self.clock.now())
             if user_id is None:
-                raise errors.AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
+                raise AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
                                                    details={"reason": "identity_code_invalid"})
             if resident_id and resident_id != user_id:
-                raise errors.AuthorizationRequired("办事码与所选居民不一致",
+                raise AuthorizationRequired("办事码与所选居民不一致",
                                                    details={"reason": "identity_code_mismatch"})
             return Agency(applicant_id=user_id, via="identity_code",
                           agent={"type": "staff", "id": staff.id, "name_masked": _staff_mask(staff)})
         if authorization_id:
             d = self._usable(await self.store.get(authorization_id), "staff", staff.id, service_id)
             if resident_id and resident_id != d["grantor_id"]:
-                raise errors.AuthorizationRequired("该授权不是所选居民的授权", details={"reason": "grantor_mismatch"})
+                raise AuthorizationRequired("该授权不是所选居民的授权", details={"reason": "grantor_mismatch"})
             return Agency(applicant_id=d["grantor_id"], via="grant", authorization_id=str(d["_id"]),
                           agent={"type": "staff", "id": staff.id, "name_masked": d["grantee"]["name_masked"]})
-        raise errors.AuthorizationRequired(details={"reason": "missing"})
+        raise AuthorizationRequired(details={"reason": "missing"})
 
     async def for_resident(self, resident: Resident, *, authorization_id: str, service_id: str) -> Agency:
         """A resident files in the name of someone who granted them."""
@@ -244,9 +245,9 @@ class AgencyDesk:
         if d is None or d["grantee"]["type"] != kind or d["grantee"]["id"] != agent.id:
             raise errors.NotFound("未找到该授权")
         if d["status"] != "active":
-            raise errors.AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
+            raise AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
         if d["expires_at"] <= self.clock.now():
-            raise errors.AuthorizationRequired("该授权已过期", details={"reason": "expired"})
+            raise AuthorizationRequired("该授权已过期", details={"reason": "expired"})
         refs = await self.licences.valid_of(d["grantor_id"]) if self.licences is not None else []
         await self.audit.record(actor=staff_actor(agent) if kind == "staff" else resident_actor(agent),
                                 action="authorization.licences", target_type="authorization",
@@ -279,7 +280,7 @@ class AgencyDesk:
         user_id = self.codes.verify(code, self.clock.now())
         resident = await self.residents.get(user_id) if user_id else None
         if resident is None:
-            raise errors.AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
+            raise AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
                                                details={"reason": "identity_code_invalid"})
         await self.audit.record(actor=staff_actor(staff), action="resident.identify", target_type="resident",
                                 target_id=user_id, ip=ip)

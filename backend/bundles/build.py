@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from backend.bundles import handlers
+from backend.bundles import handlers, words
 from backend.bundles.service import BundleService
 from backend.bundles.store import COLLECTIONS, BundleStore
 from backend.config import Config
@@ -19,7 +19,7 @@ def build(config: Config, deps: Deps) -> Domain:
         payments=deps.need("payments"), outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock,
         config=config.bundles)
     return Domain(
-        "bundles", service=bundles,
+        "bundles", words=words.WORDS, service=bundles,
         routes=bind(handlers.default_handlers, bundles=bundles, limiter=deps.need("limiter")),
         jobs=[JobSpec("bundles.watch", bundles.watch, config.bundles.watch_interval_seconds)],
         collections=list(COLLECTIONS),

@@ -23,6 +23,8 @@ from typing import Any
 from bson import ObjectId
 
 from backend.audit.service import AuditLog, staff_actor
+from backend.bundles.errors import BundlePaymentExists
+from backend.bundles.labels import BUNDLE_STATUS
 from backend.bundles.store import BundleStore
 from backend.cases.once import AlreadyClaimed
 from backend.config import BundlesConfig
@@ -30,8 +32,8 @@ from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
-from backend.core.labels import BUNDLE_STATUS
 from backend.core.schema import validate
+from payments.errors import NothingToPay
 
 TERMINAL = ("completed", "rejected", "withdrawn")
 OVERALL = BUNDLE_STATUS
@@ -427,17 +429,17 @@ class BundleService:
         if was is not None:
             existing = await self.payments.order_view(str(was))
             if existing is not None and existing["status"] != "closed":
-                raise errors.BundlePaymentExists(details={"payment_id": existing["id"]})
+                raise BundlePaymentExists(details={"payment_id": existing["id"]})
         statuses = await self._statuses(b)
         # every case still going is charged what its guide charges; payments identifies each fee
         # (item code, payee unit) and refuses one another order already charges
         chargeable = [c["application_id"] for c, st in zip(b["cases"], statuses, strict=True)
                       if st not in ("rejected", "withdrawn")]
         if not chargeable:
-            raise errors.NothingToPay()
+            raise NothingToPay()
         payment_id = ObjectId()
         if not await self.store.claim_payment(b["_id"], was, payment_id):
-            raise errors.BundlePaymentExists()
+            raise BundlePaymentExists()
         return await self.payments.create_bundle_order(
             staff, order_id=payment_id, bundle_id=str(b["_id"]), serial=b["serial"], title=b["name"],
             payer_id=b["user_id"], application_ids=chargeable, ip=ip)

@@ -1,7 +1,7 @@
 """Build the working calendar: the three layers, the entered years, and the job that shares them."""
 from __future__ import annotations
 
-from backend.calendar import handlers
+from backend.calendar import handlers, words
 from backend.calendar.service import CalendarService
 from backend.calendar.store import COLLECTIONS, CalendarStore
 from backend.calendar.working import WorkingCalendar
@@ -15,7 +15,7 @@ def build(config: Config, deps: Deps) -> Domain:
     service = CalendarService(store=CalendarStore(deps.db), calendar=calendar, audit=deps.need("audit"),
                               clock=deps.clock)
     return Domain(
-        "calendar", service=service,
+        "calendar", words=words.WORDS, service=service,
         routes=bind(handlers.default_handlers, calendar=service),
         collections=list(COLLECTIONS),
         upkeep=[JobSpec("calendar.refresh", service.run, config.calendar.refresh_seconds)],

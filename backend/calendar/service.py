@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, staff_actor, system_actor
+from backend.calendar.errors import CalendarChanged
 from backend.calendar.store import CalendarStore
 from backend.calendar.working import (
     SOURCE_LABELS,
@@ -132,7 +133,7 @@ class CalendarService:
                # What the year was before, so its effects compare against it whenever they run.
                "previous": None if current is None else {k: current[k] for k in ("holidays", "workdays")}}
         if not await self.store.save_year(year, doc, previous_version=None if current is None else current["version"]):
-            raise errors.CalendarChanged()
+            raise CalendarChanged()
         await self.audit.record(actor=staff_actor(staff), action="calendar.year.enter", target_type="calendar_year",
                                 target_id=str(year), ip=ip,
                                 details={"year": year, "holidays": len(holidays), "workdays": len(workdays),

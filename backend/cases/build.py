@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from backend.cases import handlers
+from backend.cases import handlers, words
 from backend.cases.deadlines import CaseDeadlines
 from backend.cases.directory import CaseDirectory
 from backend.cases.handling import case_handling
@@ -36,7 +36,7 @@ def build(config: Config, deps: Deps) -> Domain:
                                                        light_due=cases.light_due))
 
     return Domain(
-        "cases", service=cases,
+        "cases", words=words.WORDS, service=cases,
         routes=bind(handlers.default_handlers, cases=cases, limiter=deps.need("limiter")),
         jobs=[JobSpec("cases.supervise", cases.supervise, config.cases.supervision_interval_seconds),
               JobSpec("cases.promises", cases.remind_promises, config.cases.supervision_interval_seconds)],

@@ -29,6 +29,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from backend.cases.errors import PromiseOpen
 from backend.core import errors
 from backend.core.clock import TZ
 from backend.identity.idnumber import mask_id_number
@@ -364,7 +365,7 @@ class CaseMaterials:
         if not pending:
             return None
         if not (reason and reason.strip()):
-            raise errors.PromiseOpen(details={"materials": [m["name"] for m in pending],
+            raise PromiseOpen(details={"materials": [m["name"] for m in pending],
                                               "keys": [m["key"] for m in pending]})
         keys = {m["key"] for m in pending}
         return [{**m, "promise": {**m["promise"], "status": "waived", "waived_at": now, "waived_by": by,

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from backend.cases.errors import SubmissionKeyReused
 from backend.cases.store import AlreadyClaimed, CaseStore
 from backend.config import CasesConfig
 from backend.core import errors
@@ -84,7 +85,7 @@ class Submissions:
             held = await self.store.submission_claim(plan.key_claim)
             if held is not None and held["created_at"] >= now - key_window:
                 if held["fingerprint"] != plan.fingerprint:
-                    raise errors.SubmissionKeyReused()
+                    raise SubmissionKeyReused()
                 return held["result"]
         held = await self.store.submission_claim(plan.content_claim)
         if held is not None and held["created_at"] >= now - content_window:

@@ -16,11 +16,12 @@ from bson import ObjectId
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases import materials as case_materials
+from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists
 from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.once import Submissions
 from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
-from backend.cases.store import OPEN, AlreadyClaimed, AlreadyRated, CaseStore
+from backend.cases.store import OPEN, AlreadyClaimed, CaseStore, RatingExists
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
 from backend.core import errors
@@ -120,11 +121,11 @@ class CaseService:
         if user is None:
             raise errors.InvalidInput({"resident_id": "居民不存在"})
         if not user.realname_verified:
-            raise errors.Conflict("该居民尚未实名认证", code="realname_required")
+            raise errors.RealnameRequired("该居民尚未实名认证")
         if not body.get("confirm"):  # the same person and service again: the clerk confirms it is wanted
             running = await self.store.open_case_of(user.id, body["service_id"])
             if running is not None:
-                raise errors.OpenCaseExists(
+                raise OpenCaseExists(
                     f"该居民已有同一事项正在办理的办件（办件编号 {running['serial']}，"
                     f"{CASE_STATUS[running['status']]}），确认后仍可登记",
                     details={"application_id": str(running["_id"]), "serial": running["serial"],
@@ -162,7 +163,7 @@ class CaseService:
             raise errors.InvalidInput({"service_id": "事项不存在或已停办"}) from None
         guide = service["guide"]
         if channel == "online" and not guide.get("online"):
-            raise errors.Conflict("该事项不支持网上申报，请预约到大厅办理", code="not_online")
+            raise NotOnline("该事项不支持网上申报，请预约到大厅办理")
         now = self.clock.now()
         materials = await self.materials.resolve(applicant_id, guide["materials"], body, channel=channel, now=now)
         today = now.astimezone(TZ).date()
@@ -574,8 +575,8 @@ class CaseService:
             return rating
         try:
             saved = await self._tx(work)
-        except AlreadyRated:
-            raise errors.Conflict("该办件已评价", code="already_rated") from None
+        except RatingExists:
+            raise AlreadyRated("该办件已评价") from None
         await self.audit.record(actor=resident_actor(resident), action="case.rate", target_type="application",
                                 target_id=case_id, details={"score": body["score"]})
         return _rating_view(saved, await self._department_names())

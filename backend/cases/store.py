@@ -65,7 +65,7 @@ _NO_BULK = {"timeline": 0, "form": 0}  # what periodic jobs and figures never ne
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
-class AlreadyRated(Exception):
+class RatingExists(Exception):
     """The case has a rating already (the unique index on ``application_id`` said so)."""
 
 
@@ -246,7 +246,7 @@ class CaseStore:
         try:
             return (await self._ratings.insert_one(rating, session=session)).inserted_id
         except DuplicateKeyError:
-            raise AlreadyRated() from None
+            raise RatingExists() from None
 
     async def is_rated(self, application_id: str) -> bool:
         return await self._ratings.count_documents({"application_id": application_id}, limit=1) > 0

@@ -11,6 +11,7 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.audit.service import AuditLog, staff_actor
 from backend.calendar.working import WorkingCalendar
+from backend.catalogue.errors import CodeTaken
 from backend.catalogue.store import CatalogueStore
 from backend.core import errors
 from backend.core.access import Staff
@@ -224,7 +225,7 @@ class CatalogueService:
         try:
             return await add(doc)
         except DuplicateKeyError:
-            raise errors.Conflict(taken, code="code_taken") from None
+            raise CodeTaken(taken) from None
 
     async def _hall_fields(self, body: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
         out = {k: body[k] for k in ("name", "address", "phone", "notice", "closed_dates", "open_dates") if k in body}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from backend.complaints import handlers
+from backend.complaints import handlers, words
 from backend.complaints.dues import ComplaintDues
 from backend.complaints.service import ComplaintService, NoFiles
 from backend.complaints.store import COLLECTIONS, ComplaintStore
@@ -22,7 +22,7 @@ def build(config: Config, deps: Deps) -> Domain:
     deps.need("calendar_service").listen(ComplaintDues(store=complaints.store, outbox=deps.need("outbox"),
                                                        clock=deps.clock, stage=complaints.stage))
     return Domain(
-        "complaints", service=complaints,
+        "complaints", words=words.WORDS, service=complaints,
         routes=bind(handlers.default_handlers, complaints=complaints, limiter=deps.need("limiter")),
         jobs=[JobSpec("complaints.supervise", complaints.supervise, config.complaints.supervision_interval_seconds)],
         collections=list(COLLECTIONS),

@@ -22,13 +22,13 @@ from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor, system_actor
 from backend.calendar.working import WorkingCalendar
+from backend.complaints.labels import COMPLAINT_STATUS
 from backend.complaints.store import OPEN, ComplaintStore
 from backend.config import ComplaintsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_staff_role
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
-from backend.core.labels import COMPLAINT_STATUS
 
 CATEGORIES = {"complaint": "投诉", "request": "求助", "suggestion": "建议", "consultation": "咨询"}
 HOTLINE = ("hotline",)

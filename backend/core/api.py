@@ -27,7 +27,7 @@ from backend.core.logs import request_id_var
 from backend.core.schema import coerce_query, validate
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.core.access import Principal
+    from backend.core.access import Principal, Rule
     from backend.core.http import Edge
 
 log = logging.getLogger("zjb.api")
@@ -62,8 +62,14 @@ def operation(summary: str, *, responses: dict[int, Any], tags: tuple[str, ...] 
               auth: str | None = None, roles: tuple[str, ...] | list[str] = (),
               body: dict[str, Any] | None = None, query: dict[str, Any] | None = None,
               errors: tuple[int, ...] | list[int] = (), description: str = "",
-              raw_body: bool = False) -> Callable[[Callable], Callable]:
-    """Declare an API operation on a handler method."""
+              raw_body: bool = False, access: Rule | None = None) -> Callable[[Callable], Callable]:
+    """Declare an API operation on a handler method. ``access`` is the domain policy's ``Rule`` for
+    it (``backend.core.access``): its staff roles are checked at the edge, so ``roles`` is not
+    written beside it."""
+    if access is not None:
+        if roles:
+            raise ValueError("give access= or roles=, not both")
+        roles = tuple(sorted(access.roles))
     resp = {code: (r if isinstance(r, Response) else Response(schema=r)) for code, r in responses.items()}
     op = Operation(summary=summary, tags=tuple(tags), auth=auth, roles=tuple(roles), body=body,
                    query=query, responses=resp, errors=tuple(errors), description=description,
@@ -225,7 +231,7 @@ class ApiHandler(BaseHandler):
                 405: errors.MethodNotAllowed(),
                 413: errors.PayloadTooLarge(),
             }.get(exc.status_code) or (errors.InternalError() if exc.status_code >= 500
-                                       else errors.AppError(code="bad_request"))
+                                       else errors.AppError())
         return errors.InternalError() if status_code >= 500 or exc is not None else errors.AppError()
 
     def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:

@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core.clock import Clock
+from backend.core.words import Vocabulary
 from backend.db.mongo import CollectionSpec
 
 GaugeRead = Callable[[], Awaitable[list[tuple[dict[str, str], float]]]]
@@ -53,6 +54,7 @@ class Domain:
     gauges: list[GaugeSpec] = field(default_factory=list)
     provides: dict[str, Any] = field(default_factory=dict)      # interfaces for other domains
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # after the schema is ready
+    words: Vocabulary | None = None           # its errors, labels and events, for the lexicon
 
 
 @dataclass

@@ -2,9 +2,9 @@
 the same schemas that validate requests. A route method without a declaration is a bug the
 test suite reports.
 
-The error catalogue (``backend.core.errors``) is published with it: ``components.schemas.ErrorCode``
-enumerates every code the ``Error`` shape may carry, and ``x-error-codes`` gives each code's HTTP
-status and default Chinese message.
+The error catalogue (every domain's errors, from the lexicon: ``backend.core.words``) is published
+with it: ``components.schemas.ErrorCode`` enumerates every code the ``Error`` shape may carry, and
+``x-error-codes`` gives each code's HTTP status and default Chinese message.
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import copy
 import re
 from typing import Any, Iterable
 
-from backend.core import errors
 from backend.core.api import Operation
 from backend.core.schema import ERROR
 
@@ -51,11 +50,11 @@ def _strip(schema: Any) -> Any:
     return copy.deepcopy(schema)
 
 
-def error_schemas() -> dict[str, Any]:
+def error_schemas(catalogue: list[dict[str, Any]]) -> dict[str, Any]:
     """``Error`` whose ``code`` is one of ``ErrorCode``, the catalogue's codes."""
     error = copy.deepcopy(ERROR)
     error["properties"]["error"]["properties"]["code"] = {"$ref": "#/components/schemas/ErrorCode"}
-    code = {"type": "string", "enum": [e["code"] for e in errors.catalogue()],
+    code = {"type": "string", "enum": [e["code"] for e in catalogue],
             "description": "错误码；各码的 HTTP 状态与默认提示见文档顶层的 x-error-codes。"}
     return {"Error": error, "ErrorCode": code}
 
@@ -76,7 +75,8 @@ def operation_id(method: str, template: str) -> str:
     return "_".join(parts)
 
 
-def build_openapi(routes: Iterable[tuple], *, title: str, version: str, server_url: str) -> dict[str, Any]:
+def build_openapi(routes: Iterable[tuple], catalogue: list[dict[str, Any]], *, title: str, version: str,
+                  server_url: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     taken: dict[str, str] = {}
     for r in routes:
@@ -101,9 +101,9 @@ def build_openapi(routes: Iterable[tuple], *, title: str, version: str, server_u
                  "description": "指尖办核心接口。错误统一为 {\"error\": {\"code\", \"message\", \"details\"}}。"},
         "servers": [{"url": server_url}],
         "paths": paths,
-        "x-error-codes": errors.catalogue(),
+        "x-error-codes": catalogue,
         "components": {
-            "schemas": error_schemas(),
+            "schemas": error_schemas(catalogue),
             "securitySchemes": {
                 "resident": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                              "description": "居民令牌（/auth/wechat-login）"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
-from backend.files import handlers
+from backend.files import handlers, words
 from backend.files.service import FileLinks, FileService
 from backend.files.store import COLLECTIONS, FileStore
 
@@ -19,7 +19,7 @@ def build(config: Config, deps: Deps) -> Domain:
 
     links = FileLinks(store)
     return Domain(
-        "files", service=files,
+        "files", words=words.WORDS, service=files,
         routes=bind(handlers.default_handlers, files=files, limiter=deps.need("limiter")),
         jobs=[JobSpec("files.sweep", files.sweep, config.files.sweep_interval_seconds)],
         collections=list(COLLECTIONS),

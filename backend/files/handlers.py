@@ -17,6 +17,7 @@ import tornado.web
 from backend.core import errors
 from backend.core.api import ApiHandler, Response, operation, route
 from backend.files import schemas as s
+from backend.files.errors import FileTooLarge
 from backend.files.service import FileService, Upload, file_view
 
 TAGS = ("材料",)
@@ -54,7 +55,7 @@ class FilesHandler(ApiHandler):
         if not posting:
             return
         if declared is not None and declared > self.files.body_limit:
-            too_big = errors.FileTooLarge(details={"max_bytes": self.files.cfg.max_bytes})
+            too_big = FileTooLarge(details={"max_bytes": self.files.cfg.max_bytes})
             if self.request.headers.get("Expect", "").lower() == "100-continue" or declared > self.files.drain_limit:
                 raise too_big  # answered now; the body is never read (the connection closes)
             self.refusal = too_big  # read to its end and dropped, so the client sees the answer

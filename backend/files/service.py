@@ -33,6 +33,7 @@ from backend.core.access import Resident, Staff, access_own
 from backend.core.clock import Clock
 from backend.core.ids import cursor_id
 from backend.core.ids import object_id as oid
+from backend.files.errors import FileTooLarge, UnsupportedFileType
 from backend.files.store import FileStore
 
 log = logging.getLogger("zjb.files")
@@ -90,7 +91,7 @@ def reencode(raw: bytes, content_type: str, cfg: FilesConfig) -> Encoded:
         with Image.open(io.BytesIO(raw), formats=[fmt]) as img:
             w, h = img.size
             if w * h > cfg.max_image_pixels or w < 1 or h < 1:
-                raise errors.UnsupportedFileType(message="图片像素过多，请压缩后再上传",
+                raise UnsupportedFileType(message="图片像素过多，请压缩后再上传",
                                                  details={"reason": "too_many_pixels"})
             if fmt == "JPEG":
                 img.draft("RGB", (cfg.max_image_side, cfg.max_image_side))  # decode big photos at a reduced scale
@@ -113,7 +114,7 @@ def reencode(raw: bytes, content_type: str, cfg: FilesConfig) -> Encoded:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):
-        raise errors.UnsupportedFileType(message="图片已损坏或格式不受支持，请重新拍摄或扫描",
+        raise UnsupportedFileType(message="图片已损坏或格式不受支持，请重新拍摄或扫描",
                                          details={"reason": "damaged"}) from None
 
 
@@ -324,7 +325,7 @@ class Upload:
             return
         self.size += len(data)
         if self.size > self.s.cfg.max_bytes:
-            raise errors.FileTooLarge(f"文件过大，单个文件不能超过 {self.s.cfg.max_bytes // (1024 * 1024)} MB",
+            raise FileTooLarge(f"文件过大，单个文件不能超过 {self.s.cfg.max_bytes // (1024 * 1024)} MB",
                                       details={"max_bytes": self.s.cfg.max_bytes})
         self.sha.update(data)
         if self.content_type is None:
@@ -339,7 +340,7 @@ class Upload:
         """Decide the type from the first bytes; only then is anything written."""
         content_type = sniff(bytes(self.head))
         if content_type is None:
-            raise errors.UnsupportedFileType(details={"allowed": sorted(KINDS)})
+            raise UnsupportedFileType(details={"allowed": sorted(KINDS)})
         self.content_type = content_type
         now = self.s.clock.now()
         self.file_id = await self.s.store.begin(self.owner_id, self.filename or "", now,
@@ -351,7 +352,7 @@ class Upload:
         if self.part_kind == "file":
             if self.content_type is None:  # shorter than a signature (an empty file among them)
                 if not self.head:
-                    raise errors.UnsupportedFileType(message="文件为空，请重新选择", details={"reason": "empty"})
+                    raise UnsupportedFileType(message="文件为空，请重新选择", details={"reason": "empty"})
                 await self._judge()
                 await self.stream.write(bytes(self.head))
                 self.head = bytearray()

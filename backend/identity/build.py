@@ -9,7 +9,7 @@ from backend.core.ratelimit import RateLimiter, resident_limits
 from backend.core.store import COLLECTIONS as CORE_COLLECTIONS
 from backend.core.store import RateLimitStore, WeChatTokenStore
 from backend.core.wechat import DatabaseSessionStorage
-from backend.identity import handlers
+from backend.identity import handlers, words
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory
 from backend.identity.handling import ResidentHandling
@@ -51,7 +51,7 @@ def build(config: Config, deps: Deps) -> Domain:
                                clock=deps.clock, handling=handling, directory=directory,
                                upkeep=UpkeepStore(deps.db))
     return Domain(
-        "identity", service=identity,
+        "identity", words=words.WORDS, service=identity,
         routes=bind(handlers.default_handlers, identity=identity),
         collections=[*COLLECTIONS, *CORE_COLLECTIONS],
         provides={"identity": identity, "tokens": tokens, "limiter": limiter, "resident_auth": identity.authenticate,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from backend.core import errors
 from backend.core.access import Staff
+from backend.identity.errors import NotHandling
 
 HandlingCheck = Callable[[Staff, str], Awaitable[str | None]]
 
@@ -34,5 +34,5 @@ async def access_reveal(staff: Staff, resident_id: str, handling: ResidentHandli
     """The staff member's tie to the resident; 403 ``not_handling`` when there is none."""
     why = await handling.why(staff, resident_id)
     if why is None:
-        raise errors.NotHandling()
+        raise NotHandling()
     return why

@@ -14,6 +14,7 @@ from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory, UserRef, name_hash, query_kind
+from backend.identity.errors import AccountDisabled, IdNumberAlreadyBound, RealnameAlreadyBound, RealnameMismatch
 from backend.identity.handling import ResidentHandling, access_reveal
 from backend.identity.idnumber import (
     IdNumberError,
@@ -83,7 +84,7 @@ class IdentityService:
         await self.limiter.hit(self._login_openid, session.openid)
         user = await self.users.record_login(session.openid, session.unionid, self.clock.now())
         if user.get("status") != "active":
-            raise errors.Forbidden("账号已停用，请联系政务服务中心", code="account_disabled")
+            raise AccountDisabled("账号已停用，请联系政务服务中心")
         pair = await self.tokens.issue(str(user["_id"]), AUDIENCE)
         log.info("resident logged in", extra={"user_id": str(user["_id"])})
         return user, pair
@@ -142,16 +143,16 @@ class IdentityService:
         if existing:
             if existing["id_hash"] == id_hash:
                 return public_user(user)  # the same binding again: nothing to do
-            raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
+            raise RealnameAlreadyBound("账号已完成实名认证，不能更换身份证号")
         # The provider first: a wrong name never counts against the person whose number it is,
         # and whether a number is bound is told only to someone who has proved the name with it.
         result = await self.verifier.verify(name, id_number)
         if not result.consistent:
-            raise errors.InvalidInput({"name": "姓名与身份证号不一致"}, code="realname_mismatch",
+            raise RealnameMismatch({"name": "姓名与身份证号不一致"},
                                       message="姓名与身份证号不一致，请核对后重试")
         await self.limiter.hit(self._rn_id, id_hash)
         if await self.users.by_id_hash(id_hash) is not None:
-            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound")
+            raise IdNumberAlreadyBound("该身份证号已绑定其他微信账号")
 
         aad = str(user["_id"])
         realname = {
@@ -169,7 +170,7 @@ class IdentityService:
         try:
             bound = await self.users.bind_realname(user["_id"], realname)
         except DuplicateKeyError:
-            raise errors.Conflict("该身份证号已绑定其他微信账号", code="id_number_already_bound") from None
+            raise IdNumberAlreadyBound("该身份证号已绑定其他微信账号") from None
         if not bound:  # raced with itself: the other request bound first
             return await self.bind_realname_result(resident, id_hash)
         log.info("realname bound", extra={"user_id": aad})
@@ -179,7 +180,7 @@ class IdentityService:
         user = await self.users.by_id(resident.id)
         if user and user.get("realname") and user["realname"]["id_hash"] == id_hash:
             return public_user(user)
-        raise errors.Conflict("账号已完成实名认证，不能更换身份证号", code="realname_already_bound")
+        raise RealnameAlreadyBound("账号已完成实名认证，不能更换身份证号")
 
     # -- staff views of residents --------------------------------------------------------------
 

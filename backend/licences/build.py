@@ -8,7 +8,7 @@ from backend.config import SANDBOX_KEY, Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain, GaugeSpec
 from backend.core.signing import Ed25519Signer, SigningKeyRing
-from backend.licences import handlers
+from backend.licences import handlers, words
 from backend.licences.library import HttpLicenceLibrary
 from backend.licences.service import LicenceService, LicenceWallet
 from backend.licences.store import COLLECTIONS, LicenceStore
@@ -42,7 +42,7 @@ def build(config: Config, deps: Deps) -> Domain:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
     return Domain(
-        "licences", service=licences,
+        "licences", words=words.WORDS, service=licences,
         routes=bind(handlers.default_handlers, licences=licences),
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_licences", "E-licences held by residents, by stored status.", by_status)],

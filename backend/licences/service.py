@@ -162,7 +162,7 @@ class LicenceService:
                 raise errors.InvalidInput({"service_id": "事项不存在或已停办"}) from None
         ident = await self.identities.of(resident.id)
         if ident is None:
-            raise errors.Forbidden("请先完成实名认证", code="realname_required")
+            raise errors.RealnameRequired("请先完成实名认证")
         now = self.clock.now()
         entry = {"user_id": resident.id, "at": now, "purpose": purpose, "purpose_text": PURPOSES[purpose],
                  "service_id": service_id, "service_name": service_name, "request_id": request_id}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Deps, Domain
-from backend.staff import handlers
+from backend.staff import handlers, words
 from backend.staff.service import StaffService
 from backend.staff.store import COLLECTIONS, StaffStore
 
@@ -14,7 +14,7 @@ def build(config: Config, deps: Deps) -> Domain:
                          limiter=deps.need("limiter"), clock=deps.clock, config=config.staff,
                          login_per_ip_per_minute=config.ratelimit.staff_login_per_ip_per_minute)
     return Domain(
-        "staff", service=staff,
+        "staff", words=words.WORDS, service=staff,
         routes=bind(handlers.default_handlers, staff=staff, identity=deps.need("identity"), audit=deps.need("audit")),
         collections=list(COLLECTIONS),
         provides={"staff": staff, "staff_auth": staff.authenticate},

@@ -22,7 +22,9 @@ from backend.core import errors
 from backend.core.access import STAFF_ROLES, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
+from backend.identity.errors import AccountDisabled
 from backend.identity.tokens import TokenPair, TokenService
+from backend.staff.errors import SelfLockout, UsernameTaken, WrongPassword
 from backend.staff.store import StaffStore
 from backend.staff.throttle import LoginThrottle
 
@@ -85,7 +87,7 @@ class StaffService:
         try:
             doc["_id"] = await self.store.add_account(doc)
         except DuplicateKeyError:
-            raise errors.Conflict("用户名已存在", code="username_taken") from None
+            raise UsernameTaken("用户名已存在") from None
         await self.audit.record(actor=staff_actor(actor) if actor else system_actor("cli"), action="staff.create",
                                 target_type="staff", target_id=str(doc["_id"]),
                                 details={"username": username, "roles": doc["roles"]}, ip=ip)
@@ -122,7 +124,7 @@ class StaffService:
             changes["roles"] = sorted(set(changes["roles"]))
         if str(doc["_id"]) == actor.id and (changes.get("status") == "disabled" or
                                             ("roles" in changes and "admin" not in changes["roles"])):
-            raise errors.Conflict("不能停用自己或取消自己的管理员角色", code="self_lockout")
+            raise SelfLockout("不能停用自己或取消自己的管理员角色")
         updated = await self.store.change_account(doc["_id"], changes)
         if changes.get("status") == "disabled" or "roles" in changes:
             await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "account_changed")
@@ -162,7 +164,7 @@ class StaffService:
             await self.audit.record(actor={"type": "staff", "id": str(doc["_id"]), "username": username},
                                     action="staff.login", target_type="staff", target_id=str(doc["_id"]), ip=ip,
                                     outcome="failed", details={"reason": "account_disabled"})
-            raise errors.Forbidden("账号已停用，请联系管理员", code="account_disabled")
+            raise AccountDisabled("账号已停用，请联系管理员")
         if not ok or doc is None:
             raise await self._failed(username, doc, now, ip)
         await self.throttle.succeeded(username, ip)
@@ -224,7 +226,7 @@ class StaffService:
         """A staff member changes their password; their other sessions end, this one goes on."""
         doc = await self.get(staff.id)
         if not await asyncio.to_thread(self._verify, doc["password_hash"], current):
-            raise errors.InvalidInput({"current_password": "当前密码不正确"}, code="wrong_password",
+            raise WrongPassword({"current_password": "当前密码不正确"},
                                       message="当前密码不正确")
         problems = self._password_problems(doc["username"], new)
         if problems:

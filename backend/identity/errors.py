@@ -1,0 +1,34 @@
+"""The errors of identity (residents' accounts, real names, who may see them): each a class with its
+HTTP status and Chinese message."""
+from __future__ import annotations
+
+from backend.core.errors import Conflict, Forbidden, InvalidInput
+
+
+class AccountDisabled(Forbidden):
+    code = "account_disabled"
+    message = "账号已停用，请联系政务服务中心"
+
+
+class RealnameMismatch(InvalidInput):
+    code = "realname_mismatch"
+    message = "姓名与身份证号不一致，请核对后重试"
+
+
+class RealnameAlreadyBound(Conflict):
+    code = "realname_already_bound"
+    message = "账号已完成实名认证，不能更换身份证号"
+
+
+class IdNumberAlreadyBound(Conflict):
+    code = "id_number_already_bound"
+    message = "该身份证号已绑定其他微信账号"
+
+
+class NotHandling(Forbidden):
+    """Identity reveal: the staff member handles no case, booking or payment of this resident."""
+    code = "not_handling"
+    message = "只能查看您正在办理的办件、预约或缴费所涉居民的完整身份信息"
+
+
+ALL = (AccountDisabled, RealnameMismatch, RealnameAlreadyBound, IdNumberAlreadyBound, NotHandling,)

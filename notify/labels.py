@@ -1,0 +1,17 @@
+"""The Chinese labels of the statuses of messages in the outbox, keyed by the stored status in the order a
+thing moves through them. Registered through the domain's vocabulary; the console's and mini-program's
+copies are generated from the registry (``scripts/gen_tables.py``)."""
+from __future__ import annotations
+
+OUTBOX_STATUS = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "delivered": "已送达",
+    "failed": "发送失败",
+    "skipped": "未发送",
+}
+
+# Each table by the kind of thing it labels (the generated JavaScript tables use these names).
+TABLES: dict[str, dict[str, str]] = {
+    "outbox": OUTBOX_STATUS,
+}
