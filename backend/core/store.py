@@ -1,4 +1,5 @@
-"""Storage shared by every domain: rate-limit counters and the WeChat access token.
+"""Storage shared by every domain: rate-limit counters, the WeChat access token, the per-day jobs' ledger
+and the upgrade steps' ledger.
 
 Both are shared by all app and worker processes through the database, so a limit counts every
 process's requests and one access token serves them all.
@@ -26,6 +27,8 @@ COLLECTIONS = [
                                        name="job_state_day"),),
                    doc="Per-day jobs' ledger: each job's watermark (every day up to it is done) and one "
                        "document per job and day worked on (claim, lease, retry, done or skipped)."),
+    CollectionSpec("migrations", doc="Upgrade steps of the stored data each database has had: running under a "
+                                     "lease, then done (backend.core.migrations)."),
 ]
 
 
@@ -188,3 +191,39 @@ class JobDayStore:
         """The job's days not done (for operators): running, waiting or skipped."""
         return await self._col.find({"job": job, "state": {"$in": ["running", "waiting", "skipped"]}}) \
             .sort("day", ASCENDING).limit(limit).to_list(limit)
+
+
+class MigrationLedger:
+    """Which upgrade steps a database has had (``backend.core.migrations``): one document per step,
+    ``running`` under a holder's lease, then ``done``."""
+
+    def __init__(self, db: AsyncDatabase):
+        self._col = db["migrations"]
+
+    async def done(self, ids: list[str]) -> set[str]:
+        return {d["_id"] async for d in self._col.find({"_id": {"$in": ids}, "state": "done"}, {"_id": 1})}
+
+    async def is_done(self, step_id: str) -> bool:
+        return await self._col.find_one({"_id": step_id, "state": "done"}, {"_id": 1}) is not None
+
+    async def claim(self, step_id: str, summary: str, holder: str, now: dt.datetime, lease_until: dt.datetime) -> bool:
+        """Take the step to run it: new, or left running by a holder whose lease has ended."""
+        if await insert_once(self._col, {"_id": step_id, "summary": summary, "state": "running", "holder": holder,
+                                         "started_at": now, "lease_until": lease_until}):
+            return True
+        r = await self._col.update_one({"_id": step_id, "state": "running", "lease_until": {"$lte": now}},
+                                       {"$set": {"holder": holder, "started_at": now, "lease_until": lease_until}})
+        return r.modified_count == 1
+
+    async def extend(self, step_id: str, holder: str, lease_until: dt.datetime) -> None:
+        await self._col.update_one({"_id": step_id, "state": "running", "holder": holder},
+                                   {"$set": {"lease_until": lease_until}})
+
+    async def release(self, step_id: str, holder: str) -> None:
+        """The step failed here: free it for the next start at once."""
+        await self._col.update_one({"_id": step_id, "state": "running", "holder": holder},
+                                   {"$set": {"lease_until": dt.datetime(1970, 1, 1, tzinfo=dt.UTC)}})
+
+    async def finish(self, step_id: str, holder: str, now: dt.datetime) -> None:
+        await self._col.update_one({"_id": step_id, "holder": holder},
+                                   {"$set": {"state": "done", "done_at": now}, "$unset": {"lease_until": ""}})

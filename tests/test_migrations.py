@@ -1,0 +1,90 @@
+"""Versioned upgrades run each step once per database, in order, however many processes start at
+once, and a step that failed or whose process died runs again at the next start."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable
+
+from pymongo import AsyncMongoClient
+
+from backend.core.clock import Clock
+from backend.core.migrations import Migration, Migrations
+from backend.core.store import MigrationLedger
+from backend.db.embedded import EmbeddedDatabase
+
+
+def _run(database: EmbeddedDatabase, body: Callable[[MigrationLedger, AsyncMongoClient], Awaitable[None]]) -> None:
+    async def main() -> None:
+        client: AsyncMongoClient = AsyncMongoClient(database.uri)
+        try:
+            await body(MigrationLedger(client[f"zjb_mig_{uuid.uuid4().hex[:8]}"]), client)
+        finally:
+            await client.close()
+    asyncio.run(main())
+
+
+def test_each_step_runs_once_in_order_across_processes_and_starts(database: EmbeddedDatabase) -> None:
+    ran: list[str] = []
+
+    def step(name: str, *, before: bool = False) -> Migration:
+        async def run() -> None:
+            ran.append(name)
+            await asyncio.sleep(0.05)   # long enough that the other runner finds it running
+        return Migration(name, f"step {name}", run, before_schema=before)
+
+    steps = [step("2026.12-02-b"), step("2026.12-01-a"), step("2026.12-00-rename", before=True)]
+
+    async def body(ledger: MigrationLedger, _: AsyncMongoClient) -> None:
+        one, two = Migrations(ledger, Clock(), poll_seconds=0.01), Migrations(ledger, Clock(), poll_seconds=0.01)
+        first = await asyncio.gather(one.run(steps, before_schema=True), two.run(steps, before_schema=True))
+        assert sorted(first, key=len) == [[], ["2026.12-00-rename"]]
+        after = await asyncio.gather(one.run(steps, before_schema=False), two.run(steps, before_schema=False))
+        assert sorted(x for r in after for x in r) == ["2026.12-01-a", "2026.12-02-b"]
+        assert await Migrations(ledger, Clock()).run(steps, before_schema=False) == []
+
+    _run(database, body)
+    assert ran == ["2026.12-00-rename", "2026.12-01-a", "2026.12-02-b"]
+
+
+def test_a_failed_step_runs_again_at_the_next_start(database: EmbeddedDatabase) -> None:
+    attempts: list[int] = []
+
+    async def flaky() -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("disk full")
+
+    steps = [Migration("2026.12-01-flaky", "flaky", flaky)]
+
+    async def body(ledger: MigrationLedger, _: AsyncMongoClient) -> None:
+        try:
+            await Migrations(ledger, Clock()).run(steps, before_schema=False)
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("the failure was swallowed")
+        assert not await ledger.is_done("2026.12-01-flaky")
+        assert await Migrations(ledger, Clock()).run(steps, before_schema=False) == ["2026.12-01-flaky"]
+        assert await ledger.is_done("2026.12-01-flaky")
+
+    _run(database, body)
+    assert len(attempts) == 2
+
+
+def test_a_step_left_running_by_a_dead_process_is_taken_over_when_its_lease_ends(database: EmbeddedDatabase) -> None:
+    ran: list[str] = []
+
+    async def run() -> None:
+        ran.append("x")
+
+    steps = [Migration("2026.12-01-x", "x", run)]
+
+    async def body(ledger: MigrationLedger, _: AsyncMongoClient) -> None:
+        now = Clock().now()
+        assert await ledger.claim("2026.12-01-x", "x", "dead:1", now, now + dt.timedelta(seconds=0.3))
+        assert await Migrations(ledger, Clock(), poll_seconds=0.02).run(steps, before_schema=False) == ["2026.12-01-x"]
+
+    _run(database, body)
+    assert ran == ["x"]
