@@ -1,10 +1,16 @@
 // Finance: payment orders for cases, their states, refunds (full or partial, confirmed), daily
 // reconciliation against the channels' bills with the job's alerts, receipts and red-letter
 // receipts, and clearing (清分) to payee units.
-import { api, availablePaths } from '../api.js';
+import { getStaffApplications } from '../api/cases.js';
+import {
+  getStaffClearing, getStaffPayments, getStaffPaymentsById, getStaffReceipts, getStaffReconciliation,
+  getStaffReconciliationAlerts, getStaffReconciliationReports, getStaffRedReceipts, postStaffPayments,
+  postStaffPaymentsByIdClose, postStaffPaymentsByIdRefunds, postStaffReconciliation,
+  postStaffReconciliationByIdAcknowledge,
+} from '../api/payments.js';
 import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fen, yuanToFen, fmtTime,
-  today, missingEndpoint, confirmDialog, newRequestId, toast, PAYMENT_STATUS, REFUND_STATUS,
+  today, confirmDialog, newRequestId, toast, PAYMENT_STATUS, REFUND_STATUS,
 } from '../ui.js';
 
 const ROLES = ['finance'];
@@ -16,11 +22,9 @@ const REPORT_STATE = { running: '对账中', waiting_bill: '等待渠道账单',
 
 /** Unbalanced reconciliation reports nobody has looked into yet: a banner on every finance page. */
 async function alertBanner(main) {
-  const paths = await availablePaths();
-  if (!paths.has('/staff/reconciliation/alerts')) return;
   let data;
   try {
-    data = await api.get('/staff/reconciliation/alerts');
+    data = await getStaffReconciliationAlerts();
   } catch {
     return; // the page itself shows what went wrong with the server
   }
@@ -79,7 +83,7 @@ function newOrderForm(onCreated) {
       return;
     }
     const wanted = serial.value.replace(/\s+/g, '').toUpperCase();
-    const found = wanted && await act(slot, () => api.get('/staff/applications', { serial: wanted }), createBtn);
+    const found = wanted && await act(slot, () => getStaffApplications({ query: { serial: wanted } }), createBtn);
     if (!found) {
       if (!wanted) notice(slot, '请填写办件编号', 'error');
       return;
@@ -95,7 +99,7 @@ function newOrderForm(onCreated) {
     const ok = await confirmDialog('开具缴款单？', [`办件 ${c.serial} ${c.service_name || ''}`,
       `缴款人 ${payer.name_masked || '—'} ${payer.id_number_masked || ''}`, `合计 ${fen(total)}`]);
     if (!ok) return;
-    const p = await act(slot, () => api.post('/staff/payments', { serial: c.serial, items: its }), createBtn);
+    const p = await act(slot, () => postStaffPayments({ body: { serial: c.serial, items: its } }), createBtn);
     if (p) {
       notice(slot, `已开具缴款单，金额 ${fen(p.amount_fen)}，等待申请人支付`);
       await onCreated(p);
@@ -107,11 +111,6 @@ function newOrderForm(onCreated) {
 async function renderPayments(main) {
   const msg = pageHeader(main, '缴款单', '为办件开具缴款单（缴款人为办件申请人），查看支付状态，办理全额或部分退款。');
   await alertBanner(main);
-  const paths = await availablePaths();
-  if (!paths.has('/staff/payments')) {
-    missingEndpoint(main, 'GET/POST /staff/payments');
-    return;
-  }
   // -- create --
   const create = newOrderForm(async (p) => {
     await load();
@@ -128,7 +127,7 @@ async function renderPayments(main) {
   main.append(section('开具缴款单', create), section('缴款单', filter, list), detail);
 
   async function load() {
-    const data = await act(msg, () => api.get('/staff/payments', { status: status.value, application_id: filterApp.value.trim() }));
+    const data = await act(msg, () => getStaffPayments({ query: { status: status.value, application_id: filterApp.value.trim() } }));
     if (!data) return;
     clear(list, table([
       { label: '办件', render: (p) => p.serial || p.application_id || '—' },
@@ -143,7 +142,7 @@ async function renderPayments(main) {
 
   async function openDetail(id) {
     const dslot = h('div', { class: 'messages' });
-    const p = await act(msg, () => api.get(`/staff/payments/${id}`));
+    const p = await act(msg, () => getStaffPaymentsById(id));
     if (!p) return;
     const refundable = p.amount_fen - (p.refunded_fen || 0) - (p.refunding_fen || 0);
     const parts = [h('h2', {}, `缴款单 ${p.out_trade_no || p.id}`), dslot,
@@ -166,7 +165,7 @@ async function renderPayments(main) {
     if (p.status === 'unpaid') {
       const close = button('关闭缴款单', async () => {
         if (!(await confirmDialog('关闭该缴款单？', ['关闭后申请人将无法支付。'], { okLabel: '关闭', danger: true }))) return;
-        const r = await act(dslot, () => api.post(`/staff/payments/${p.id}/close`, { reason: '工作人员关闭' }), close);
+        const r = await act(dslot, () => postStaffPaymentsByIdClose(p.id, { body: { reason: '工作人员关闭' } }), close);
         if (r) { await load(); await openDetail(p.id); }
       }, { class: 'danger' });
       parts.push(h('div', { class: 'actions' }, close));
@@ -200,9 +199,9 @@ async function renderPayments(main) {
           `${full.checked ? '全额' : '部分'}退款 ${fen(amountFen)}，原路退回申请人的${p.paid_channel === 'alipay' ? '支付宝' : '微信'}账户。`,
           `原因：${reason.value.trim()}`, '退款提交后不能撤回。'], { okLabel: '确认退款', danger: true });
         if (!ok) return;
-        const r = await act(dslot, () => api.post(`/staff/payments/${p.id}/refunds`, {
+        const r = await act(dslot, () => postStaffPaymentsByIdRefunds(p.id, { body: {
           amount_fen: amountFen, reason: reason.value.trim(), request_id: requestId,
-        }), go);
+        } }), go);
         if (r) {
           await load();
           await openDetail(p.id);
@@ -220,11 +219,6 @@ async function renderPayments(main) {
 
 async function renderReconciliation(main) {
   const msg = pageHeader(main, '对账', '每日 10 点后自动下载各渠道前一日账单，与本地支付、退款记录逐笔核对；也可手动对账。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/reconciliation')) {
-    missingEndpoint(main, 'POST/GET /staff/reconciliation');
-    return;
-  }
   const alerts = h('div', { class: 'alerts' });
   const recent = h('div');
   const date = input({ type: 'date', value: today(-1), name: 'date' });
@@ -238,8 +232,7 @@ async function renderReconciliation(main) {
     report, section('最近的对账', recent));
 
   async function loadAlerts() {
-    if (!paths.has('/staff/reconciliation/alerts')) return;
-    const data = await act(msg, () => api.get('/staff/reconciliation/alerts'));
+    const data = await act(msg, () => getStaffReconciliationAlerts());
     if (!data) return;
     clear(alerts, ...data.items.map(alertCard));
   }
@@ -256,8 +249,8 @@ async function renderReconciliation(main) {
         note.focus();
         return;
       }
-      const done = await act(slot, () => api.post(`/staff/reconciliation/${encodeURIComponent(r.id)}/acknowledge`,
-        { note: note.value.trim() }), ack);
+      const done = await act(slot, () => postStaffReconciliationByIdAcknowledge(r.id,
+        { body: { note: note.value.trim() } }), ack);
       if (done) {
         toast('已记录处理结果，告警已消除');
         await loadAlerts();
@@ -278,8 +271,7 @@ async function renderReconciliation(main) {
   }
 
   async function loadRecent() {
-    if (!paths.has('/staff/reconciliation/reports')) return;
-    const data = await act(msg, () => api.get('/staff/reconciliation/reports', { days: 14 }));
+    const data = await act(msg, () => getStaffReconciliationReports({ query: { days: 14 } }));
     if (!data) return;
     clear(recent, table([
       { label: '账单日期', render: (r) => r.date },
@@ -294,7 +286,7 @@ async function renderReconciliation(main) {
 
   async function go(kind, btn) {
     const body = { date: date.value, channel: channel.value };
-    const r = await act(msg, () => (kind === 'run' ? api.post('/staff/reconciliation', body) : api.get('/staff/reconciliation', body)), btn);
+    const r = await act(msg, () => (kind === 'run' ? postStaffReconciliation({ body }) : getStaffReconciliation({ query: body })), btn);
     if (!r) return;
     show(r);
     if (kind === 'run') {
@@ -348,11 +340,6 @@ function kpi(label, value, cls = '') {
 async function renderReceipts(main) {
   const msg = pageHeader(main, '票据查询', '按票据号码（可加票据代码）查找电子票据或红字票据。');
   await alertBanner(main);
-  const paths = await availablePaths();
-  if (!paths.has('/staff/receipts')) {
-    missingEndpoint(main, 'GET /staff/receipts');
-    return;
-  }
   const number = input({ name: 'number', inputmode: 'numeric' });
   const code = input({ name: 'code' });
   const out = h('div');
@@ -360,7 +347,7 @@ async function renderReceipts(main) {
     h('button', { type: 'submit', class: 'primary' }, '查找'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const data = await act(msg, () => api.get('/staff/receipts', { number: number.value.trim(), code: code.value.trim() }),
+    const data = await act(msg, () => getStaffReceipts({ query: { number: number.value.trim(), code: code.value.trim() } }),
       form.querySelector('button'));
     if (!data) return;
     clear(out, data.items.length ? data.items.map((r) => h('section', { class: 'card receipt', dataset: { kind: r.kind || 'blue', status: r.status || 'issued' } },
@@ -382,11 +369,6 @@ async function renderReceipts(main) {
 async function renderRedReceipts(main) {
   const msg = pageHeader(main, '红字票据', '退款成功后自动开具的红字票据：全额退款冲销原票据，部分退款按退款金额开具。');
   await alertBanner(main);
-  const paths = await availablePaths();
-  if (!paths.has('/staff/red-receipts')) {
-    missingEndpoint(main, 'GET /staff/red-receipts');
-    return;
-  }
   const list = h('div');
   const more = button('加载更多', () => load(more), { hidden: true });
   let cursor = null;
@@ -394,7 +376,7 @@ async function renderRedReceipts(main) {
   main.append(section('红字票据', list, h('div', { class: 'actions' }, more)));
 
   async function load(btn) {
-    const data = await act(msg, () => api.get('/staff/red-receipts', cursor ? { cursor } : {}), btn);
+    const data = await act(msg, () => getStaffRedReceipts({ query: cursor ? { cursor } : {} }), btn);
     if (!data) return;
     rows = rows.concat(data.items);
     cursor = data.next_cursor;
@@ -415,11 +397,6 @@ async function renderRedReceipts(main) {
 async function renderClearing(main) {
   const msg = pageHeader(main, '清分', '按日统计各收款单位（执收单位）的收款、退款与应划拨金额，并与渠道账单核对。');
   await alertBanner(main);
-  const paths = await availablePaths();
-  if (!paths.has('/staff/clearing')) {
-    missingEndpoint(main, 'GET /staff/clearing');
-    return;
-  }
   const date = input({ type: 'date', value: today(-1), name: 'date' });
   const go = h('button', { type: 'submit', class: 'primary' }, '查询');
   const form = h('form', { class: 'card', role: 'search' }, field('日期', date), go);
@@ -427,7 +404,7 @@ async function renderClearing(main) {
   main.append(form, out);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const r = await act(msg, () => api.get('/staff/clearing', { date: date.value }), go);
+    const r = await act(msg, () => getStaffClearing({ query: { date: date.value } }), go);
     if (!r) return;
     const agree = r.agrees_with_bills === null ? badge('尚有渠道未对账', 'yellow')
       : (r.agrees_with_bills ? badge('与渠道账单一致', 'green') : badge('与渠道账单不一致', 'red'));
