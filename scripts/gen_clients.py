@@ -72,7 +72,7 @@ NOT_FOR_CLIENTS = ("/pay/", "/healthz", "/readyz", "/metrics", "/openapi.json")
 
 def api_document() -> dict[str, Any]:
     """The app's ``/openapi.json``, built without serving: the routes come from ``make_app``."""
-    from backend.app import make_app
+    from backend.app import Runtime, make_app
     from backend.config import load_config
     with tempfile.TemporaryDirectory(prefix="zjb-gen-clients-") as data_dir:
         config = load_config(None, env={}, overrides={
@@ -81,7 +81,8 @@ def api_document() -> dict[str, Any]:
             "database": {"uri": "mongodb://127.0.0.1:9/", "name": "zjb_gen_clients"},
         })
         app = make_app(config)
-        return app.settings["runtime"].openapi()
+        runtime: Runtime = app.settings["runtime"]
+        return runtime.openapi()
 
 
 # -- operations -----------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ class Op:
 
     def answers(self) -> list[tuple[str, dict[str, Any]]]:
         """(content type, schema) of each success answer; ("", {}) for one without content."""
-        out = []
+        out: list[tuple[str, dict[str, Any]]] = []
         for code, resp in sorted(self.spec.get("responses", {}).items()):
             if code.startswith("2"):
                 content = resp.get("content") or {"": {"schema": {}}}
@@ -189,7 +190,7 @@ class Types:
         if not isinstance(s, dict) or not s:
             return "*"
         if "$ref" in s:
-            return s["$ref"].rsplit("/", 1)[-1]
+            return str(s["$ref"]).rsplit("/", 1)[-1]
         for key in ("oneOf", "anyOf"):
             if key in s:
                 return self._union([self._expr(x, f"{name}{i + 1}") for i, x in enumerate(s[key])])

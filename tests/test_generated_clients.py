@@ -27,7 +27,8 @@ def gen() -> Any:
 
 @pytest.fixture(scope="module")
 def doc(gen: Any) -> dict[str, Any]:
-    return gen.api_document()
+    built: dict[str, Any] = gen.api_document()
+    return built
 
 
 def test_generated_clients_are_current() -> None:
