@@ -10,7 +10,7 @@ CONFIG ?=
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install install-test lint test-python test-miniprogram chromium bench clean
+.PHONY: run test install install-test lint test-python test-miniprogram chromium bench clean clients
 
 $(RUN_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ test-miniprogram:
 chromium:
 	@test -x /usr/bin/chromium || apt-get install -y chromium fonts-wqy-microhei \
 		|| (apt-get update && apt-get install -y chromium fonts-wqy-microhei)
+
+## Regenerate the console's and mini-program's API clients from /openapi.json (scripts/gen_clients.py).
+clients: $(RUN_STAMP)
+	$(PY) scripts/gen_clients.py
 
 bench: $(RUN_STAMP)
 	$(PY) bench/login.py

@@ -185,14 +185,15 @@ def test_money_and_time_helpers_in_the_browser(console) -> None:
 
 
 def test_api_module_drops_query_parameters_the_endpoint_does_not_declare(console) -> None:
-    """The API answers 400 to an undeclared query parameter; api.js sends only declared ones
-    (read from /openapi.json), so a screen keeps working when an endpoint takes fewer filters."""
+    """The API answers 400 to an undeclared query parameter; the generated clients send only the
+    declared ones (console/js/api/, from /openapi.json), so a screen keeps working when an endpoint
+    takes fewer filters."""
     c = console("declared-query").login_as("admin")
     raw = c.fetch("GET", "/api/v1/staff/audit?q=admin1&bogus=1")
     assert raw["status"] == 400 and raw["body"]["error"]["code"] == "invalid_input"
     got = c.page.evaluate("""async () => {
-        const { api } = await import('/console/js/api.js');
-        const r = await api.get('/staff/audit', { q: 'admin1', bogus: '1', limit: 5 });
+        const { getStaffAudit } = await import('/console/js/api/staff.js');
+        const r = await getStaffAudit({ query: { q: 'admin1', bogus: '1', limit: 5 } });
         return r.items.length;
     }""")
     assert 1 <= got <= 5

@@ -115,7 +115,6 @@ async function refresh() {
 
 /** Call the API as the signed-in staff member; one refresh on 401, then the session ends. */
 export async function request(method, path, opts = {}) {
-  if (opts.query) opts = { ...opts, query: await declaredQuery(method, path, opts.query) };
   const s = currentSession();
   let resp = await send(method, path, { ...opts, token: s && s.access_token });
   if (resp.status === 401 && s) {
@@ -152,13 +151,6 @@ export async function blob(path) {
   return resp.blob();
 }
 
-export const api = {
-  get: (path, query) => request('GET', path, { query }),
-  post: (path, body = {}) => request('POST', path, { body }),
-  patch: (path, body = {}) => request('PATCH', path, { body }),
-  put: (path, body = {}) => request('PUT', path, { body }),
-};
-
 export async function login(username, password) {
   const resp = await send('POST', '/staff/login', { body: { username, password } });
   if (!resp.ok) throw await parseError(resp);
@@ -185,48 +177,15 @@ export async function logout() {
 
 /** Refresh the stored profile (roles may have changed since login). */
 export async function loadMe() {
-  const me = await api.get('/staff/me');
+  const me = await request('GET', '/staff/me');
   const s = currentSession();
   if (s) saveSession({ ...s, staff: me });
   return me;
 }
 
-/** The server's OpenAPI document, loaded once: which endpoints exist and which query parameters
- * each declares (the API answers 400 to an undeclared one). */
-let docPromise = null;
-function openapi() {
-  if (!docPromise) {
-    docPromise = fetch('/openapi.json', { cache: 'no-store' })
-      .then((r) => (r.ok ? r.json() : { paths: {} }))
-      .catch(() => ({ paths: {} }))
-      .then((doc) => {
-        const templates = Object.entries(doc.paths || {}).map(([tpl, item]) => {
-          const path = tpl.replace(/^\/api\/v1/, '');
-          const re = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}$`);
-          const query = {};
-          for (const [method, op] of Object.entries(item || {})) {
-            query[method] = new Set(((op && op.parameters) || []).filter((x) => x.in === 'query').map((x) => x.name));
-          }
-          return { path, re, query };
-        });
-        // A fixed path wins over a template that also matches it (/receipts/verify, /receipts/{id}).
-        templates.sort((a, b) => (a.path.split('{').length - b.path.split('{').length));
-        return { paths: new Set(templates.map((t) => t.path)), templates };
-      });
-  }
-  return docPromise;
-}
-
-/** Which API paths this server offers, to tell "not built yet" apart from an error. */
-export async function availablePaths() {
-  return (await openapi()).paths;
-}
-
-/** Drop query parameters the endpoint does not declare (empty ones are dropped anyway). */
-async function declaredQuery(method, path, query) {
-  const { templates } = await openapi();
-  const t = templates.find((x) => x.re.test(path));
-  const allowed = t && t.query[method.toLowerCase()];
-  if (!allowed) return query;
-  return Object.fromEntries(Object.entries(query).filter(([k]) => allowed.has(k)));
+/** Only the query parameters an operation declares (the API answers 400 to any other); the
+ * generated clients (console/js/api/) pass each operation's declared names. */
+export function declaredQuery(query, names) {
+  if (!query) return undefined;
+  return Object.fromEntries(Object.entries(query).filter(([k]) => names.includes(k)));
 }

@@ -1,5 +1,6 @@
 // App shell: login, role-based navigation, hash routing (#/area/page[/id]).
-import { api, currentSession, login, logout, loadMe } from './api.js';
+import { currentSession, login, logout, loadMe } from './api.js';
+import { getStaffCalendar } from './api/calendar.js';
 import { serverNow, syncClock } from './clock.js';
 import { h, clear, field, input, errorBox, ROLE_NAMES, toast } from './ui.js';
 import clerkPages from './pages/clerk.js';
@@ -136,7 +137,7 @@ async function showCalendarWarning() {
   if (Date.now() - calendarChecked < 10 * 60 * 1000) return;
   calendarChecked = Date.now();
   try {
-    const cal = await api.get('/staff/calendar');
+    const cal = await getStaffCalendar();
     clear(banner);
     banner.hidden = !cal.warning;
     if (cal.warning) banner.append(h('span', {}, cal.warning), ' ', h('a', { href: '#/admin/calendar' }, '前往工作日历'));

@@ -228,12 +228,6 @@ export function pageHeader(main, title, subtitle) {
   return msg;
 }
 
-/** The page's endpoint is not on this server yet: say so plainly. */
-export function missingEndpoint(main, what) {
-  main.append(h('div', { class: 'alert warn', role: 'status', 'data-missing': what },
-    `此功能所需的接口（${what}）尚未在本服务器上线。`));
-}
-
 export function idShort(id) {
   return id ? String(id).slice(-6) : '—';
 }

@@ -1,5 +1,9 @@
 // Admin: staff accounts and roles; the searchable audit log (supervisors may read it too).
-import { api } from '../api.js';
+import { getHalls, getServices } from '../api/catalogue.js';
+import {
+  getStaffAccounts, getStaffAudit, getStaffLoginThrottles, patchStaffAccountsById, postStaffAccounts,
+  postStaffAccountsByIdPassword, postStaffAccountsByIdUnlock, postStaffLoginThrottlesByIdClear,
+} from '../api/staff.js';
 import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtTime, fen,
   confirmDialog, ROLE_NAMES, CASE_STATUS, showError,
@@ -29,7 +33,7 @@ async function renderAccounts(main) {
   const msg = pageHeader(main, '账号与角色', '新建工作人员账号，分配角色与大厅，停用账号，重置密码或解除登录限制。');
   let halls = [];
   try {
-    halls = (await api.get('/halls')).items;
+    halls = (await getHalls()).items;
   } catch {
     halls = [];
   }
@@ -51,13 +55,13 @@ async function renderAccounts(main) {
   createForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const btn = createForm.querySelector('button[type=submit]');
-    const created = await act(createSlot, () => api.post('/staff/accounts', {
+    const created = await act(createSlot, () => postStaffAccounts({ body: {
       username: username.value.trim(),
       display_name: display.value.trim(),
       password: password.value,
       roles: checkedValues(createForm, 'new-roles'),
       hall_ids: checkedValues(createForm, 'new-halls'),
-    }), btn);
+    } }), btn);
     if (created) {
       notice(createSlot, `已新建账号 ${created.username}`);
       createForm.reset();
@@ -69,7 +73,7 @@ async function renderAccounts(main) {
   main.append(section('新建账号', createForm), section('全部账号', listSlot));
 
   async function load() {
-    const data = await act(msg, () => api.get('/staff/accounts'));
+    const data = await act(msg, () => getStaffAccounts());
     if (!data) return;
     clear(listSlot, table([
       { label: '用户名', render: (s) => h('span', { class: 'username' }, s.username) },
@@ -91,10 +95,10 @@ async function renderAccounts(main) {
     const roles = roleBoxes(`roles-${s.id}`, s.roles);
     const hallsBox = hallBoxes(`halls-${s.id}`, halls, s.hall_ids || []);
     const save = button('保存', async () => {
-      const updated = await act(slot, () => api.patch(`/staff/accounts/${s.id}`, {
+      const updated = await act(slot, () => patchStaffAccountsById(s.id, { body: {
         roles: checkedValues(editor, `roles-${s.id}`),
         hall_ids: checkedValues(editor, `halls-${s.id}`),
-      }), save);
+      } }), save);
       if (updated) await load();
     }, { class: 'primary' });
     editor.append(roles, hallsBox, save);
@@ -102,21 +106,21 @@ async function renderAccounts(main) {
       const disabling = s.status === 'active';
       if (disabling && !(await confirmDialog(`停用账号 ${s.username}？`, ['停用后该账号立即退出所有登录，无法再登录。'],
         { okLabel: '停用', danger: true }))) return;
-      const updated = await act(slot, () => api.patch(`/staff/accounts/${s.id}`,
-        { status: disabling ? 'disabled' : 'active' }), status);
+      const updated = await act(slot, () => patchStaffAccountsById(s.id,
+        { body: { status: disabling ? 'disabled' : 'active' } }), status);
       if (updated) await load();
     });
     const reset = button('重置密码', async () => {
       const pw = input({ type: 'password', autocomplete: 'new-password', 'aria-label': `${s.username} 的新密码` });
       const ok = button('确定重置', async () => {
-        const done = await act(slot, () => api.post(`/staff/accounts/${s.id}/password`, { password: pw.value }), ok);
+        const done = await act(slot, () => postStaffAccountsByIdPassword(s.id, { body: { password: pw.value } }), ok);
         if (done) notice(slot, '密码已重置，该账号需用新密码重新登录。');
       }, { class: 'primary' });
       clear(slot, field('新密码', pw), ok);
       pw.focus();
     });
     const unlock = button('解除登录限制', async () => {
-      const done = await act(slot, () => api.post(`/staff/accounts/${s.id}/unlock`, {}), unlock);
+      const done = await act(slot, () => postStaffAccountsByIdUnlock(s.id), unlock);
       if (done) notice(slot, `已解除 ${s.username} 的登录限制。`);
     });
     box.append(h('div', { class: 'actions' }, toggle, status, reset, unlock), editor);
@@ -149,7 +153,7 @@ function describeActor(a) {
 async function catalogueNames() {
   const names = { hall: new Map(), service: new Map() };
   const [halls, services] = await Promise.all([
-    api.get('/halls').catch(() => ({ items: [] })), api.get('/services').catch(() => ({ items: [] }))]);
+    getHalls().catch(() => ({ items: [] })), getServices().catch(() => ({ items: [] }))]);
   halls.items.forEach((x) => names.hall.set(x.id, x.name));
   services.items.forEach((x) => names.service.set(x.id, x.name));
   return names;
@@ -223,7 +227,7 @@ async function renderAudit(main) {
       q: q.value.trim(), action: action.value, actor_id: actor.value.trim(), target_type: targetType.value,
       target_id: targetId.value.trim(), limit: 50, cursor: append ? cursor : undefined,
     };
-    const data = await act(msg, () => api.get('/staff/audit', query), more);
+    const data = await act(msg, () => getStaffAudit({ query }), more);
     if (!data) return;
     rows = append ? rows.concat(data.items) : data.items;
     cursor = data.next_cursor;
@@ -260,7 +264,7 @@ async function renderThrottles(main) {
   main.append(section('近期登录失败', listSlot));
 
   async function load() {
-    const data = await act(msg, () => api.get('/staff/login-throttles'));
+    const data = await act(msg, () => getStaffLoginThrottles());
     if (!data) return;
     clear(listSlot, table([
       { label: '类型', render: (t) => THROTTLE_KINDS[t.kind] || t.kind },
@@ -276,7 +280,7 @@ async function renderThrottles(main) {
   function clearButton(t) {
     const slot = h('div', { class: 'messages' });
     const btn = button('解除', async () => {
-      const done = await act(slot, () => api.post(`/staff/login-throttles/${t.id}/clear`, {}), btn);
+      const done = await act(slot, () => postStaffLoginThrottlesByIdClear(t.id), btn);
       if (done) notice(slot, '已解除');
     });
     return h('div', { class: 'row-actions' }, slot, btn);

@@ -1,9 +1,13 @@
 // 帮办代办 at the window: find the resident (their 办事码 when they are here, or their ID number,
 // a case serial or their name when they granted this clerk), see their active grants to this clerk,
 // and file a case for them. Every look-up and every case filed this way is in the audit log.
-import { api, availablePaths } from '../api.js';
 import {
-  h, clear, field, input, select, button, act, notice, pageHeader, section, badge, fmtTime, missingEndpoint,
+  getStaffAgencyAuthorizationsByIdLicences, getStaffAgencyResidents, postStaffAgencyIdentify,
+} from '../api/authorizations.js';
+import { postStaffApplications } from '../api/cases.js';
+import { getServices } from '../api/catalogue.js';
+import {
+  h, clear, field, input, select, button, act, notice, pageHeader, section, badge, fmtTime,
 } from '../ui.js';
 
 function grantText(g) {
@@ -14,12 +18,7 @@ function grantText(g) {
 async function renderAgency(main) {
   const msg = pageHeader(main, '帮办代办',
     '居民在场时扫描其办事码；居民授权您代办的，可按身份证号、办件编号或姓名查找，凭授权代为提交。查找与代办均记入审计日志。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/agency/residents')) {
-    missingEndpoint(main, 'GET /staff/agency/residents、POST /staff/agency/identify');
-    return;
-  }
-  const services = ((await act(msg, () => api.get('/services'))) || { items: [] }).items;
+  const services = ((await act(msg, () => getServices())) || { items: [] }).items;
 
   // -- finding the resident --
   const code = input({ name: 'identity_code', autocomplete: 'off', spellcheck: 'false' });
@@ -60,7 +59,7 @@ async function renderAgency(main) {
     // Under a grant, the grantor's valid e-licences can be given instead of paper.
     let held = [];
     if (how.authorization_id) {
-      const got = await act(slot, () => api.get(`/staff/agency/authorizations/${how.authorization_id}/licences`));
+      const got = await act(slot, () => getStaffAgencyAuthorizationsByIdLicences(how.authorization_id));
       held = (got && got.items) || [];
     }
     const fillMats = () => {
@@ -90,7 +89,7 @@ async function renderAgency(main) {
       });
       const body = { service_id: svc.value, materials, form: { 申请说明: note.value.trim(), 联系电话: phone.value.trim() },
         ...(licences.length ? { licences } : {}), ...how };
-      const made = await act(slot, () => api.post('/staff/applications', body), submit);
+      const made = await act(slot, () => postStaffApplications({ body }), submit);
       if (made) {
         clear(filing);
         notice(msg, `已为 ${r.name_masked} 提交办件 ${made.serial}（${made.service_name}）`);
@@ -104,7 +103,7 @@ async function renderAgency(main) {
     e.preventDefault();
     const value = code.value.trim();
     if (!value) return;
-    const r = await act(msg, () => api.post('/staff/agency/identify', { identity_code: value }),
+    const r = await act(msg, () => postStaffAgencyIdentify({ body: { identity_code: value } }),
       codeForm.querySelector('button[type=submit]'));
     code.value = '';
     clear(filing);
@@ -114,7 +113,7 @@ async function renderAgency(main) {
     e.preventDefault();
     const value = q.value.trim();
     if (value.length < 2) return;
-    const data = await act(msg, () => api.get('/staff/agency/residents', { q: value }),
+    const data = await act(msg, () => getStaffAgencyResidents({ query: { q: value } }),
       findForm.querySelector('button[type=submit]'));
     clear(filing);
     if (data) clear(results, data.items.length ? data.items.map((r) => residentCard(r, null)) : h('p', { class: 'muted empty' }, '没有找到该居民'));

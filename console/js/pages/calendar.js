@@ -1,6 +1,7 @@
 // Working calendar: each year's holidays and where they come from; admins enter a year's official
 // schedule from the State Council's notice, after a preview of what it changes.
-import { api, currentSession } from '../api.js';
+import { currentSession } from '../api.js';
+import { getStaffCalendar, postStaffCalendarByYearPreview, putStaffCalendarByYear } from '../api/calendar.js';
 import {
   h, clear, field, input, button, table, act, notice, pageHeader, section, badge, fmtTime, confirmDialog,
 } from '../ui.js';
@@ -30,7 +31,7 @@ function entryForm(year, onSaved) {
   const body = () => ({ holidays: dates(holidays.value), workdays: dates(workdays.value),
     notice: noticeNo.value.trim() });
   const previewBtn = button('预览影响', async () => {
-    const p = await act(slot, () => api.post(`/staff/calendar/${year.year}/preview`, body()), previewBtn);
+    const p = await act(slot, () => postStaffCalendarByYearPreview(year.year, { body: body() }), previewBtn);
     if (!p) return;
     clear(result,
       h('p', {}, p.summary),
@@ -39,13 +40,13 @@ function entryForm(year, onSaved) {
     saveBtn.disabled = false;
   });
   const saveBtn = button('保存', async () => {
-    const p = await act(slot, () => api.post(`/staff/calendar/${year.year}/preview`, body()), saveBtn);
+    const p = await act(slot, () => postStaffCalendarByYearPreview(year.year, { body: body() }), saveBtn);
     if (!p) return;
     const ok = await confirmDialog(`录入 ${year.year} 年放假安排`, [p.summary,
       '保存后立即生效：改为放假的日子不再开放预约，已有预约由中心取消并通知群众；按暂定日历计算的办理时限将重新计算并告知。'],
     { okLabel: '确认录入' });
     if (!ok) return;
-    const saved = await act(slot, () => api.put(`/staff/calendar/${year.year}`, body()), saveBtn);
+    const saved = await act(slot, () => putStaffCalendarByYear(year.year, { body: body() }), saveBtn);
     if (saved) {
       notice(slot, `${year.year} 年放假安排已录入。`);
       onSaved();
@@ -69,7 +70,7 @@ async function renderCalendar(main) {
   const isAdmin = Boolean(s && s.staff && (s.staff.roles || []).includes('admin'));
 
   async function load() {
-    const data = await act(msg, () => api.get('/staff/calendar'));
+    const data = await act(msg, () => getStaffCalendar());
     if (!data) return;
     clear(body);
     if (data.warning) body.append(h('div', { class: 'alert warn', role: 'status', dataset: { calendarWarning: '' } }, data.warning));

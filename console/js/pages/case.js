@@ -1,9 +1,13 @@
 // A case (办件): full detail with timeline and materials, and the moves the viewer's roles may make.
 // Shared by clerks (accept / correction / complete), approvers (review / decide) and supervisors (read).
-import { api, availablePaths, currentSession } from '../api.js';
+import { currentSession } from '../api.js';
+import { getStaffApplications, getStaffApplicationsById, postStaffApplicationsByIdTransition } from '../api/cases.js';
+import { getServicesById } from '../api/catalogue.js';
+import { getStaffPayments, postStaffPayments } from '../api/payments.js';
+import { postStaffResidentsByIdReveal } from '../api/staff.js';
 import {
   h, clear, field, input, button, table, act, notice, pageHeader, section, badge, fmtTime, fen,
-  missingEndpoint, confirmDialog, CASE_STATUS, today,
+  confirmDialog, CASE_STATUS, today,
 } from '../ui.js';
 import { STATUS_LABELS } from '../status-labels.js';
 import { itemsEditor, payBadge } from './finance.js';
@@ -60,7 +64,7 @@ function applicantBlock(p) {
       reason.focus();
       return;
     }
-    const r = await act(slot, () => api.post(`/staff/residents/${p.id}/reveal`, { reason: reason.value.trim() }), go);
+    const r = await act(slot, () => postStaffResidentsByIdReveal(p.id, { body: { reason: reason.value.trim() } }), go);
     if (r) clear(form, h('div', { class: 'revealed' }, `${r.name} ${r.id_number}`));
   });
   out.append(open, form);
@@ -82,7 +86,7 @@ export function caseLookup() {
       notice(slot, '请输入办件编号、申请人姓名或身份证号', 'error');
       return;
     }
-    const data = await act(slot, () => api.get('/staff/applications', { q: text }), go);
+    const data = await act(slot, () => getStaffApplications({ query: { q: text } }), go);
     if (data) clear(results, casesTable(data.items, { empty: '未找到办件，请核对后重试' }));
   });
   return form;
@@ -202,7 +206,7 @@ function movePanel(app, onMoved) {
         if (missing.length) body.missing = missing;
         if (due.value) body.due = due.value;
       }
-      const updated = await act(slot, () => api.post(`/staff/applications/${app.id}/transition`, body), go);
+      const updated = await act(slot, () => postStaffApplicationsByIdTransition(app.id, { body }), go);
       if (updated) onMoved(updated, to);
     }, { class: 'primary' });
     clear(panel, ...parts, h('div', { class: 'actions' }, go, button('取消', () => clear(panel))));
@@ -220,7 +224,7 @@ const WINDOW_FORM_LABELS = { applicant_name: '申请人姓名', phone: '联系�
 async function formDefinition(serviceId) {
   if (!serviceId) return [];
   try {
-    const svc = await api.get(`/services/${encodeURIComponent(serviceId)}`);
+    const svc = await getServicesById(serviceId);
     return (svc.guide && svc.guide.form) || [];
   } catch {
     return [];
@@ -284,22 +288,17 @@ export function caseView(app, onMoved, onChanged, definition = []) {
 
 async function renderCase(main, params) {
   const msg = pageHeader(main, '办件详情');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/applications/{id}')) {
-    missingEndpoint(main, 'GET /staff/applications/{id}');
-    return;
-  }
   const holder = h('div');
   main.append(h('p', {}, button('返回', () => history.back(), { class: 'link' })), holder);
   async function load(flash) {
-    const app = await act(msg, () => api.get(`/staff/applications/${params.id}`));
+    const app = await act(msg, () => getStaffApplicationsById(params.id));
     if (!app) return;
     const definition = await formDefinition(app.service_id);
     clear(holder, caseView(app, (updated, to) => load(`已${to === 'rejected' ? refusalLabel(app) : MOVE_LABEL[to]}：`
       + `${(updated.status === 'rejected' && CASE_OUTCOME[updated.outcome]) || CASE_STATUS[updated.status] || updated.status}`),
       (updated, said) => load(said), definition));
     if (flash) notice(msg, flash);
-    if (roles().has('clerk') && paths.has('/staff/payments')) holder.append(await feesSection(app));
+    if (roles().has('clerk')) holder.append(await feesSection(app));
   }
   await load();
 }
@@ -312,7 +311,7 @@ async function feesSection(app) {
   const create = h('button', { type: 'submit', class: 'primary' }, '开具缴款单');
   const form = h('form', { class: 'case-payment' }, items, create);
   async function load() {
-    const data = await act(slot, () => api.get('/staff/payments', { application_id: app.id }));
+    const data = await act(slot, () => getStaffPayments({ query: { application_id: app.id } }));
     if (data) {
       clear(list, table([
         { label: '金额', render: (p) => fen(p.amount_fen) },
@@ -331,7 +330,7 @@ async function feesSection(app) {
     }
     const total = its.reduce((a, i) => a + i.amount_fen, 0);
     if (!(await confirmDialog('开具缴款单？', [`办件 ${app.serial || app.id}`, `合计 ${fen(total)}，申请人将在小程序中支付。`]))) return;
-    const p = await act(slot, () => api.post('/staff/payments', { application_id: app.id, items: its }), create);
+    const p = await act(slot, () => postStaffPayments({ body: { application_id: app.id, items: its } }), create);
     if (p) {
       notice(slot, `已开具缴款单 ${fen(p.amount_fen)}`);
       await load();

@@ -1,9 +1,16 @@
 // Window clerk: today's appointments and check-in (typed or scanned code + Enter), the queue board
 // per window (call next / recall / served / absent), walk-in tickets, and cases taken at the window.
-import { api, availablePaths, currentSession } from '../api.js';
+import { currentSession } from '../api.js';
+import {
+  getStaffAppointments, getStaffQueue, postStaffCheckin, postStaffTickets, postStaffTicketsByIdAbsent,
+  postStaffTicketsByIdRecall, postStaffTicketsByIdServed, postStaffWindowsByWindowIdCallNext,
+} from '../api/appointments.js';
+import { getStaffApplications, postStaffApplications } from '../api/cases.js';
+import { getHalls, getServices } from '../api/catalogue.js';
+import { getStaffResidents } from '../api/staff.js';
 import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtHM, fmtTime, today,
-  missingEndpoint, confirmDialog, APPT_STATUS, TICKET_STATUS,
+  confirmDialog, APPT_STATUS, TICKET_STATUS,
 } from '../ui.js';
 import { casesTable, caseLookup, personText } from './case.js';
 
@@ -14,7 +21,7 @@ const WINDOW_KEY = 'zjb.console.window';
 
 /** The halls this clerk works in (all halls when the account is not scoped). */
 async function myHalls(msg) {
-  const data = await act(msg, () => api.get('/halls'));
+  const data = await act(msg, () => getHalls());
   const halls = data ? data.items : [];
   const s = currentSession();
   const scope = (s && s.staff && s.staff.hall_ids) || [];
@@ -30,11 +37,6 @@ function hallSelect(halls) {
 
 async function renderCheckin(main) {
   const msg = pageHeader(main, '今日预约与签到', '输入或扫描群众出示的预约码后按回车即签到取号；扫码枪会自动输入并回车。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/checkin')) {
-    missingEndpoint(main, 'POST /staff/checkin、GET /staff/appointments');
-    return;
-  }
   const halls = await myHalls(msg);
   const hall = hallSelect(halls);
   const date = input({ type: 'date', value: today(), name: 'date' });
@@ -57,7 +59,7 @@ async function renderCheckin(main) {
     const value = code.value.replace(/\s+/g, '').toUpperCase();
     if (!value) return;
     const btn = scanForm.querySelector('button[type=submit]');
-    const r = await act(resultSlot, () => api.post('/staff/checkin', { appointment_code: value }), btn);
+    const r = await act(resultSlot, () => postStaffCheckin({ body: { appointment_code: value } }), btn);
     code.value = '';
     code.focus();
     if (!r) return;
@@ -72,7 +74,7 @@ async function renderCheckin(main) {
 
   async function load() {
     if (!hall.value) return;
-    const data = await act(msg, () => api.get('/staff/appointments', { hall_id: hall.value, date: date.value }));
+    const data = await act(msg, () => getStaffAppointments({ query: { hall_id: hall.value, date: date.value } }));
     if (!data) return;
     clear(listHolder, section(`预约（${data.items.length}）`, table([
       { label: '时段', render: (a) => `${fmtHM(a.start || (a.slot && a.slot.start))}–${fmtHM(a.end || (a.slot && a.slot.end))}` },
@@ -97,11 +99,6 @@ function apptBadge(status) {
 
 async function renderQueue(main) {
   const msg = pageHeader(main, '叫号', '选择本窗口后按“叫下一位”；群众未到可重呼（最多 3 次）或记过号。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/queue')) {
-    missingEndpoint(main, 'GET /staff/queue、POST /staff/windows/{window_id}/call-next');
-    return undefined;
-  }
   const halls = await myHalls(msg);
   const hall = hallSelect(halls);
   const win = select([], { name: 'window' });
@@ -123,34 +120,34 @@ async function renderQueue(main) {
       `${w.number} 号窗口 · ${w.name}`)));
   }
   async function fillServices() {
-    const data = await act(walkSlot, () => api.get('/services', { hall_id: hall.value }));
+    const data = await act(walkSlot, () => getServices({ query: { hall_id: hall.value } }));
     clear(walkService, ...((data && data.items) || []).map((s) => h('option', { value: s.id }, s.name)));
   }
   win.addEventListener('change', () => { sessionStorage.setItem(WINDOW_KEY, win.value); load(); });
   hall.addEventListener('change', async () => { fillWindows(); await fillServices(); await load(); });
 
   async function callNext() {
-    const t = await act(msg, () => api.post(`/staff/windows/${win.value}/call-next`, { hall_id: hall.value }), callBtn);
+    const t = await act(msg, () => postStaffWindowsByWindowIdCallNext(win.value, { body: { hall_id: hall.value } }), callBtn);
     if (t) notice(msg, `请 ${t.ticket_number} 号到 ${t.window_number || ''} 号窗口办理`);
     await load();
   }
 
-  // Each action names its endpoint in full, so the API paths this page calls can be read from it.
+  // Each action is the generated client call for its endpoint.
   const TICKET_ACTIONS = {
-    recall: (t) => `/staff/tickets/${t.id}/recall`,
-    served: (t) => `/staff/tickets/${t.id}/served`,
-    absent: (t) => `/staff/tickets/${t.id}/absent`,
+    recall: (t) => postStaffTicketsByIdRecall(t.id),
+    served: (t) => postStaffTicketsByIdServed(t.id),
+    absent: (t) => postStaffTicketsByIdAbsent(t.id),
   };
 
   async function ticketAction(t, action, label, btn) {
-    const r = await act(msg, () => api.post(TICKET_ACTIONS[action](t), {}), btn);
+    const r = await act(msg, () => TICKET_ACTIONS[action](t), btn);
     if (r) notice(msg, `${r.ticket_number}：${label}`);
     await load();
   }
 
   async function load() {
     if (!hall.value) return;
-    const q = await act(msg, () => api.get('/staff/queue', { hall_id: hall.value }));
+    const q = await act(msg, () => getStaffQueue({ query: { hall_id: hall.value } }));
     if (!q) return;
     const mine = q.items.filter((t) => t.status === 'called' && t.window_id === win.value);
     clear(current, h('h2', {}, '本窗口当前'), mine.length ? mine.map((t) => h('div', { class: 'row called', dataset: { ticket: t.ticket_number } },
@@ -176,7 +173,7 @@ async function renderQueue(main) {
 
   walkForm.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const t = await act(walkSlot, () => api.post('/staff/tickets', { hall_id: hall.value, service_id: walkService.value }), walkBtn);
+    const t = await act(walkSlot, () => postStaffTickets({ body: { hall_id: hall.value, service_id: walkService.value } }), walkBtn);
     if (t) {
       clear(walkSlot, h('div', { class: 'alert ok', role: 'status' }, '取号成功：',
         h('span', { class: 'big-number walkin-number' }, t.ticket_number), `　前面 ${t.ahead} 人`));
@@ -210,14 +207,14 @@ function residentFinder() {
   async function lookup(text) {
     const compact = text.replace(/\s+/g, '').toUpperCase();
     if (/^ZJB\d{14}$/.test(compact)) {
-      return (await api.get('/staff/applications', { serial: compact })).items.map((c) => c.applicant);
+      return (await getStaffApplications({ query: { serial: compact } })).items.map((c) => c.applicant);
     }
-    if (/^\d{17}[\dX]$/.test(compact)) return (await api.get('/staff/residents', { q: compact })).items;
+    if (/^\d{17}[\dX]$/.test(compact)) return (await getStaffResidents({ query: { q: compact } })).items;
     if (/^[A-Z0-9]{4,16}$/.test(compact)) {
-      const booked = (await api.get('/staff/appointments', { code: compact })).items;
+      const booked = (await getStaffAppointments({ query: { code: compact } })).items;
       if (booked.length) return booked.map((a) => a.resident);
     }
-    return (await api.get('/staff/residents', { q: text })).items;
+    return (await getStaffResidents({ query: { q: text } })).items;
   }
 
   async function find() {
@@ -247,11 +244,6 @@ function residentFinder() {
 
 async function renderCases(main) {
   const msg = pageHeader(main, '办件受理', '登记窗口收件，受理或要求补正（写明缺少的材料），对已作出决定的办件办结出件。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/applications')) {
-    missingEndpoint(main, 'GET/POST /staff/applications、POST /staff/applications/{id}/transition');
-    return;
-  }
   const statusSel = select([['submitted', '待受理'], ['correction_requested', '待补正'], ['accepted', '已受理'],
     ['approved', '已批准（待办结）'], ['rejected', '不予批准（待办结）'], ['completed', '已办结'],
     ['promise:open', '容缺材料待补齐'], ['promise:overdue', '容缺材料已逾期']], { name: 'status' });
@@ -261,13 +253,13 @@ async function renderCases(main) {
   async function load() {
     const [kind, which] = statusSel.value.split(':');
     const query = kind === 'promise' ? { promise: which } : { status: statusSel.value };
-    const data = await act(msg, () => api.get('/staff/applications', query));
+    const data = await act(msg, () => getStaffApplications({ query }));
     if (data) clear(list, casesTable(data.items, { empty: '没有该状态的办件' }));
   }
   statusSel.addEventListener('change', load);
 
   // -- a case taken at the window --
-  const services = ((await act(msg, () => api.get('/services'))) || { items: [] }).items;
+  const services = ((await act(msg, () => getServices())) || { items: [] }).items;
   const slot = h('div', { class: 'messages' });
   const svc = select(services.map((s) => [s.id, `${s.name}（${s.department_name}）`]), { name: 'service' });
   const finder = residentFinder();
@@ -305,7 +297,7 @@ async function renderCases(main) {
       materials: received,
     };
     // The same person and service already has a case being handled: the clerk confirms a second one.
-    let app = await act(slot, () => api.post('/staff/applications', body).catch((err) => {
+    let app = await act(slot, () => postStaffApplications({ body }).catch((err) => {
       if (err.code === 'open_case_exists') return { openCase: err };
       throw err;
     }), submit);
@@ -314,7 +306,7 @@ async function renderCases(main) {
       const again = await confirmDialog('该居民已有同一事项正在办理', [
         `办件编号 ${d.serial || ''}，当前状态：${d.status_name || ''}，登记于 ${fmtTime(d.created_at)}。`,
         '如确属另一次申请（而非重复登记），请确认后继续登记。'], { okLabel: '仍要登记' });
-      app = again ? await act(slot, () => api.post('/staff/applications', { ...body, confirm: true }), submit) : undefined;
+      app = again ? await act(slot, () => postStaffApplications({ body: { ...body, confirm: true } }), submit) : undefined;
       if (!again) notice(slot, `未重复登记；已有办件 ${d.serial || ''}`);
     }
     if (app) {

@@ -1,20 +1,26 @@
 // Hall manager: halls and windows, services and their guides, schedules and exceptions, slot calendar.
-import { api, availablePaths } from '../api.js';
+import {
+  getStaffHallsByIdCalendar, getStaffHallsByIdSchedules, postStaffHallsByIdClosures,
+  postStaffHallsByIdClosuresPreview, postStaffHallsByIdExceptions, postStaffSlotsRelease, putStaffHallsByIdSchedules,
+} from '../api/appointments.js';
+import {
+  getHalls, getServices, patchStaffHallsById, patchStaffServicesById, postStaffHalls,
+} from '../api/catalogue.js';
 import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fen, yuanToFen,
-  fmtHM, today, missingEndpoint, confirmDialog, WEEKDAYS,
+  fmtHM, today, confirmDialog, WEEKDAYS,
 } from '../ui.js';
 
 const ROLES = ['hall_manager'];
 const GROUP = '大厅管理';
 
 async function loadHalls(msg) {
-  const data = await act(msg, () => api.get('/halls'));
+  const data = await act(msg, () => getHalls());
   return data ? data.items : [];
 }
 
 async function loadServices(msg, query = {}) {
-  const data = await act(msg, () => api.get('/services', query));
+  const data = await act(msg, () => getServices({ query }));
   return data ? data.items : [];
 }
 
@@ -80,7 +86,7 @@ function windowsEditor(windows, services) {
 
 // What closing days (or a window on those days) cancels, asked before saving: true to go on.
 async function confirmClosure(slot, hallId, body, title) {
-  const impact = await act(slot, () => api.post(`/staff/halls/${hallId}/closures/preview`, body));
+  const impact = await act(slot, () => postStaffHallsByIdClosuresPreview(hallId, { body }));
   if (!impact) return false;
   if (!impact.appointments && !impact.waitlist) return true;
   return confirmDialog(title, [
@@ -103,7 +109,7 @@ function windowClosure(hall) {
       return;
     }
     if (!(await confirmClosure(slot, hall.id, body, `停用窗口 ${win.selectedOptions[0].textContent}？`))) return;
-    const done = await act(slot, () => api.post(`/staff/halls/${hall.id}/closures`, { ...body, reason: reason.value.trim() }), go);
+    const done = await act(slot, () => postStaffHallsByIdClosures(hall.id, { body: { ...body, reason: reason.value.trim() } }), go);
     if (done) notice(slot, `窗口已停用：取消预约 ${done.appointments} 个、候补 ${done.waitlist} 个，已通知相关群众`);
   });
   if (!wins.length) return h('div');
@@ -157,7 +163,7 @@ async function renderHalls(main) {
       if (body.status === 'inactive' && hall.status !== 'inactive' && !(await confirmDialog(`停用大厅 ${hall.name}？`,
         ['停用后群众将看不到该大厅，也不能再预约；目前的公开列表不含已停用的大厅，本页之后也无法再选中它。'],
         { okLabel: '停用', danger: true }))) return;
-      const updated = await act(slot, () => api.patch(`/staff/halls/${hall.id}`, body), save);
+      const updated = await act(slot, () => patchStaffHallsById(hall.id, { body }), save);
       if (updated) {
         Object.assign(hall, updated);
         show(hall);
@@ -179,10 +185,10 @@ async function renderHalls(main) {
   const create = h('form', {}, slot, field('编码', code), field('名称', nm), field('地址', addr), createBtn);
   create.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const hall = await act(slot, () => api.post('/staff/halls', {
+    const hall = await act(slot, () => postStaffHalls({ body: {
       code: code.value.trim(), name: nm.value.trim(), address: addr.value.trim(),
       opening_hours: [1, 2, 3, 4, 5].map((d) => ({ weekday: d, start: '09:00', end: '17:00' })),
-    }), createBtn);
+    } }), createBtn);
     if (hall) {
       halls.push(hall);
       picker.append(h('option', { value: hall.id }, hall.name));
@@ -271,10 +277,10 @@ async function renderServices(main) {
       if (status.value === 'inactive' && svc.status !== 'inactive' && !(await confirmDialog(`停用事项 ${svc.name}？`,
         ['停用后群众将查不到该事项；目前的公开列表不含已停用的事项，本页之后也无法再选中它。'],
         { okLabel: '停用', danger: true }))) return;
-      const updated = await act(slot, () => api.patch(`/staff/services/${svc.id}`, {
+      const updated = await act(slot, () => patchStaffServicesById(svc.id, { body: {
         name: name.value.trim(), status: status.value, guide,
         hall_ids: [...hallBox.querySelectorAll('input:checked')].map((i) => i.value),
-      }), save);
+      } }), save);
       if (updated) {
         edit(updated);
         notice(editor.querySelector('.messages'), '事项已保存');
@@ -300,11 +306,6 @@ async function hallPicker(msg) {
 
 async function renderSchedules(main) {
   const msg = pageHeader(main, '排班与例外', '每个事项在本大厅的预约排班（时段长度、窗口数、放号规则），以及闭厅或加开的例外日。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/halls/{id}/schedules')) {
-    missingEndpoint(main, 'GET/PUT /staff/halls/{id}/schedules');
-    return;
-  }
   const { picker } = await hallPicker(msg);
   const holder = h('div');
   main.append(h('div', { class: 'card' }, field('大厅', picker)), holder);
@@ -312,7 +313,7 @@ async function renderSchedules(main) {
   async function load() {
     const hallId = picker.value;
     const [data, services] = await Promise.all([
-      act(msg, () => api.get(`/staff/halls/${hallId}/schedules`)),
+      act(msg, () => getStaffHallsByIdSchedules(hallId)),
       loadServices(msg, { hall_id: hallId }),
     ]);
     if (!data) return;
@@ -347,7 +348,7 @@ async function renderSchedules(main) {
     };
     data.items.forEach(addSchedule);
     const save = button('保存全部排班', async () => {
-      const saved = await act(slot, () => api.put(`/staff/halls/${hallId}/schedules`, { items: rows.map((r) => r.value()) }), save);
+      const saved = await act(slot, () => putStaffHallsByIdSchedules(hallId, { body: { items: rows.map((r) => r.value()) } }), save);
       if (saved) notice(slot, '排班已保存，新的时段将按放号规则生成');
     }, { class: 'primary' });
 
@@ -372,7 +373,7 @@ async function renderSchedules(main) {
         if (exService.value) scope.service_id = exService.value;
         if (!(await confirmClosure(exSlot, hallId, scope, `${exDate.value} 闭厅？`))) return;
       }
-      const ex = await act(exSlot, () => api.post(`/staff/halls/${hallId}/exceptions`, body), exBtn);
+      const ex = await act(exSlot, () => postStaffHallsByIdExceptions(hallId, { body }), exBtn);
       if (ex) {
         await load();
         notice(holder.querySelector('.exceptions .messages'),
@@ -408,11 +409,6 @@ function fillClass(rate, released) {
 
 async function renderCalendar(main) {
   const msg = pageHeader(main, '时段日历', '每天每个时段的预约量与预约率；颜色越深越满。未放号的时段以斜体显示。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/halls/{id}/calendar')) {
-    missingEndpoint(main, 'GET /staff/halls/{id}/calendar');
-    return;
-  }
   const { picker } = await hallPicker(msg);
   const from = input({ type: 'date', value: today(0) });
   const to = input({ type: 'date', value: today(6) });
@@ -422,7 +418,7 @@ async function renderCalendar(main) {
   main.append(form, holder);
 
   async function load() {
-    const data = await act(msg, () => api.get(`/staff/halls/${picker.value}/calendar`, { from: from.value, to: to.value }));
+    const data = await act(msg, () => getStaffHallsByIdCalendar(picker.value, { query: { from: from.value, to: to.value } }));
     if (!data) return;
     const slots = data.items;
     const dates = [...new Set(slots.map((s) => s.date || s.start.slice(0, 10)))].sort();
@@ -439,7 +435,7 @@ async function renderCalendar(main) {
       { label: '已约', render: (d) => sum(slots, d, 'booked') },
       { label: '预约率', render: (d) => pct(sum(slots, d, 'booked'), sum(slots, d, 'capacity')) },
       { label: '操作', render: (d) => button('立即放号', async (e) => {
-        const r = await act(msg, () => api.post('/staff/slots/release', { hall_id: picker.value, date: d }), e.target);
+        const r = await act(msg, () => postStaffSlotsRelease({ body: { hall_id: picker.value, date: d } }), e.target);
         if (r) { notice(msg, `已放号 ${r.released} 个时段（${d}）`); await load(); }
       }) },
     ], dates, { caption: '每日汇总', empty: '该期间没有时段' }));

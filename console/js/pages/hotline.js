@@ -1,8 +1,12 @@
 // 12345: the hotline triages (assign to a department, answer directly, merge a duplicate), the
 // departments' staff reply, and supervisors read the figures per department.
-import { api, availablePaths } from '../api.js';
+import { getDepartments } from '../api/catalogue.js';
 import {
-  h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtTime, missingEndpoint,
+  getStaffComplaints, postStaffComplaintsByIdAssign, postStaffComplaintsByIdMerge, postStaffComplaintsByIdReply,
+} from '../api/complaints.js';
+import { getStaffComplaintsSummary } from '../api/supervision.js';
+import {
+  h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtTime,
 } from '../ui.js';
 import { STATUS_LABELS } from '../status-labels.js';
 
@@ -32,18 +36,13 @@ function summary(c) {
 }
 
 async function departments(msg) {
-  const data = await act(msg, () => api.get('/departments'));
+  const data = await act(msg, () => getDepartments());
   return (data && data.items) || [];
 }
 
 async function renderTriage(main) {
   const msg = pageHeader(main, '12345 工单分派',
     '新登记的工单须在 1 个工作日内分派到承办部门；能当场解答的直接答复；重复反映的合并到原工单，答复时一并告知。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/complaints')) {
-    missingEndpoint(main, 'GET /staff/complaints、POST /staff/complaints/{id}/assign');
-    return;
-  }
   const depts = await departments(msg);
   const statusSel = select([['received', '待分派'], ['assigned', '办理中'], ['replied', '已答复'], ['closed', '已办结']],
     { name: 'status' });
@@ -67,7 +66,7 @@ async function renderTriage(main) {
           return;
         }
         await done(`已分派到${dep.selectedOptions[0].textContent}`, await act(slot,
-          () => api.post(`/staff/complaints/${c.id}/assign`, { department_id: dep.value }), e.target));
+          () => postStaffComplaintsByIdAssign(c.id, { body: { department_id: dep.value } }), e.target));
       }, { class: 'primary' });
       box.append(h('div', { class: 'actions' }, field('承办部门', dep), assign));
     }
@@ -75,12 +74,12 @@ async function renderTriage(main) {
       const answer = h('textarea', { name: 'reply', rows: 2, class: 'wide' });
       const reply = button('直接答复', async (e) => {
         await done('已直接答复', await act(slot,
-          () => api.post(`/staff/complaints/${c.id}/reply`, { reply: answer.value.trim() }), e.target));
+          () => postStaffComplaintsByIdReply(c.id, { body: { reply: answer.value.trim() } }), e.target));
       });
       const into = input({ name: 'into', placeholder: 'GD 开头的原工单号', autocomplete: 'off' });
       const merge = button('合并', async (e) => {
         await done('已合并到原工单', await act(slot,
-          () => api.post(`/staff/complaints/${c.id}/merge`, { into: into.value.trim().toUpperCase() }), e.target));
+          () => postStaffComplaintsByIdMerge(c.id, { body: { into: into.value.trim().toUpperCase() } }), e.target));
       });
       box.append(h('div', { class: 'actions' }, field('直接答复内容', answer), reply),
         h('div', { class: 'actions' }, field('重复反映，合并到', into), merge));
@@ -89,7 +88,7 @@ async function renderTriage(main) {
   }
 
   async function load() {
-    const data = await act(msg, () => api.get('/staff/complaints', { status: statusSel.value }));
+    const data = await act(msg, () => getStaffComplaints({ query: { status: statusSel.value } }));
     if (data) clear(list, data.items.length ? data.items.map(card) : h('p', { class: 'muted empty' }, '没有该状态的工单'));
   }
   statusSel.addEventListener('change', load);
@@ -99,11 +98,6 @@ async function renderTriage(main) {
 async function renderReply(main) {
   const msg = pageHeader(main, '12345 工单答复',
     '12345 热线分派给本部门的工单，须在 5 个工作日内答复群众；黄灯临近时限，红灯已超时限。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/complaints/{id}/reply')) {
-    missingEndpoint(main, 'GET /staff/complaints、POST /staff/complaints/{id}/reply');
-    return;
-  }
   const depts = await departments(msg);
   const deptSel = select([['', '全部部门'], ...depts.map((d) => [d.id, d.name])], { name: 'department' });
   const list = h('div', { class: 'complaint-list' });
@@ -113,7 +107,7 @@ async function renderReply(main) {
     const slot = h('div', { class: 'messages' });
     const text = h('textarea', { name: 'reply', rows: 3, class: 'wide' });
     const send = button('答复群众', async (e) => {
-      const r = await act(slot, () => api.post(`/staff/complaints/${c.id}/reply`, { reply: text.value.trim() }), e.target);
+      const r = await act(slot, () => postStaffComplaintsByIdReply(c.id, { body: { reply: text.value.trim() } }), e.target);
       if (r) {
         await load();
         notice(msg, `${c.serial}：已答复${r.on_time ? '' : '（已超时限）'}`);
@@ -124,7 +118,7 @@ async function renderReply(main) {
   }
 
   async function load() {
-    const data = await act(msg, () => api.get('/staff/complaints', { status: 'assigned', department_id: deptSel.value }));
+    const data = await act(msg, () => getStaffComplaints({ query: { status: 'assigned', department_id: deptSel.value } }));
     if (data) clear(list, data.items.length ? data.items.map(card) : h('p', { class: 'muted empty' }, '没有待答复的工单'));
   }
   deptSel.addEventListener('change', load);
@@ -137,12 +131,7 @@ function rate(v) {
 
 async function renderFigures(main) {
   const msg = pageHeader(main, '12345 考核', '各承办部门受理的工单量、按时答复率和群众满意率。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/complaints/summary')) {
-    missingEndpoint(main, 'GET /staff/complaints/summary');
-    return;
-  }
-  const data = await act(msg, () => api.get('/staff/complaints/summary'));
+  const data = await act(msg, () => getStaffComplaintsSummary());
   if (!data) return;
   main.append(section('各部门', table([
     { label: '部门', render: (r) => r.department_name },

@@ -3,7 +3,10 @@
 // (pictures in a viewer, PDFs in the browser's own viewer), and each material judged accepted or
 // not acceptable with a reason, which a correction request then names by default.
 // Files are fetched with the staff token and shown from blob: URLs; nothing else is cached.
-import { api, blob } from '../api.js';
+import {
+  postStaffApplicationsByIdMaterialsByKeyReceived, postStaffApplicationsByIdMaterialsByKeyReview,
+} from '../api/cases.js';
+import { getStaffFilesByIdContent, getStaffFilesByIdThumbnail } from '../api/files.js';
 import { h, clear, button, badge, input, table, act, notice, section, fmtTime } from '../ui.js';
 import { STATUS_LABELS } from '../status-labels.js';
 
@@ -63,7 +66,7 @@ function historyBlock(m) {
 function receive(app, m, slot, onChanged) {
   if (!SUPPLIABLE.has(app.status) || !m.promise || m.promise.status !== 'open') return null;
   const btn = button('窗口已收取纸质材料', async () => {
-    const updated = await act(slot, () => api.post(`/staff/applications/${app.id}/materials/${m.key}/received`, {}), btn);
+    const updated = await act(slot, () => postStaffApplicationsByIdMaterialsByKeyReceived(app.id, m.key), btn);
     if (updated) onChanged(updated, `已收取：${m.name}`);
   }, { class: 'small', dataset: { receive: m.key } });
   return btn;
@@ -71,7 +74,7 @@ function receive(app, m, slot, onChanged) {
 
 /** Open one file full size: a picture in a viewer, a PDF in the browser's PDF viewer. */
 export async function openFile(file) {
-  const data = await blob(`/staff/files/${file.id}/content`);
+  const data = await getStaffFilesByIdContent(file.id);
   const url = URL.createObjectURL(data);
   const isPdf = data.type === 'application/pdf';
   const dlg = h('dialog', { class: 'file-viewer', 'aria-label': file.name, dataset: { fileId: file.id } },
@@ -96,7 +99,7 @@ function fileTile(file, slot) {
   if (file.has_thumbnail) {
     const img = h('img', { alt: `${file.name} 缩略图`, class: 'thumb' });
     tile.append(img);
-    blob(`/staff/files/${file.id}/thumbnail`).then((b) => { img.src = URL.createObjectURL(b); })
+    getStaffFilesByIdThumbnail(file.id).then((b) => { img.src = URL.createObjectURL(b); })
       .catch(() => img.replaceWith(h('span', { class: 'thumb-missing' }, '无预览')));
   } else {
     tile.append(h('span', { class: 'thumb pdf-icon', 'aria-hidden': 'true' }, 'PDF'));
@@ -134,7 +137,7 @@ function judge(app, m, slot, onChanged) {
       }
       body.reason = reason.value.trim();
     }
-    const updated = await act(slot, () => api.post(`/staff/applications/${app.id}/materials/${m.key}/review`, body), btn);
+    const updated = await act(slot, () => postStaffApplicationsByIdMaterialsByKeyReview(app.id, m.key, { body }), btn);
     if (updated) onChanged(updated, `已${verdict === 'accepted' ? '认可' : '标记为不予认可'}：${m.name}`);
   };
   const ok = button('认可', () => send('accepted', ok), { class: 'small', dataset: { review: 'accepted', key: m.key } });

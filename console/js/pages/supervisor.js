@@ -1,8 +1,11 @@
 // Supervisor: traffic-light board of cases by department, ratings and rectification orders,
 // on-time and satisfaction figures with simple inline-SVG charts (no chart library).
-import { api, availablePaths } from '../api.js';
 import {
-  h, clear, field, select, button, table, act, notice, pageHeader, section, badge, fmtTime, missingEndpoint,
+  getStaffRatings, getStaffRectifications, getStaffSupervisionCases, getStaffSupervisionSummary,
+  postStaffRectificationsByIdClose,
+} from '../api/supervision.js';
+import {
+  h, clear, field, select, button, table, act, notice, pageHeader, section, badge, fmtTime,
 } from '../ui.js';
 import { casesTable } from './case.js';
 
@@ -47,12 +50,7 @@ function deptName(c) {
 
 async function renderBoard(main) {
   const msg = pageHeader(main, '红黄绿灯', '在办办件按办结时限预警：绿灯正常，黄灯临近时限，红灯已超时限。点击数字查看办件。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/supervision/cases')) {
-    missingEndpoint(main, 'GET /staff/supervision/cases');
-    return;
-  }
-  const data = await act(msg, () => api.get('/staff/supervision/cases'));
+  const data = await act(msg, () => getStaffSupervisionCases());
   if (!data) return;
   const items = data.items;
   const depts = [...new Set(items.map(deptName))].sort();
@@ -79,18 +77,13 @@ async function renderBoard(main) {
 
 async function renderRatings(main) {
   const msg = pageHeader(main, '评价与整改', '群众对办件的评价；差评生成的整改单须由部门答复、监察办结。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/ratings')) {
-    missingEndpoint(main, 'GET /staff/ratings、GET /staff/rectifications');
-    return;
-  }
   const ratingsBox = h('div');
   const rectBox = h('div');
   const rectStatus = select([['open', '未办结'], ['replied', '已答复'], ['closed', '已办结'], ['', '全部']], { name: 'rect-status' });
   main.append(section('整改单', field('状态', rectStatus), rectBox), section('评价', ratingsBox));
 
   async function loadRatings() {
-    const data = await act(msg, () => api.get('/staff/ratings'));
+    const data = await act(msg, () => getStaffRatings());
     if (!data) return;
     clear(ratingsBox, table([
       { label: '时间', render: (r) => fmtTime(r.created_at || r.at) },
@@ -103,11 +96,7 @@ async function renderRatings(main) {
   }
 
   async function loadRect() {
-    if (!paths.has('/staff/rectifications')) {
-      clear(rectBox, h('p', { class: 'muted' }, '整改单接口尚未上线'));
-      return;
-    }
-    const data = await act(msg, () => api.get('/staff/rectifications', { status: rectStatus.value }));
+    const data = await act(msg, () => getStaffRectifications({ query: { status: rectStatus.value } }));
     if (!data) return;
     // The filter is applied here too, in case the endpoint does not take it.
     const items = rectStatus.value ? data.items.filter((r) => !r.status || r.status === rectStatus.value) : data.items;
@@ -126,7 +115,7 @@ async function renderRatings(main) {
 
   function closeButton(r) {
     const b = button('办结整改', async () => {
-      const done = await act(msg, () => api.post(`/staff/rectifications/${r.id}/close`, {}), b);
+      const done = await act(msg, () => postStaffRectificationsByIdClose(r.id), b);
       if (done) {
         notice(msg, '整改单已办结');
         await loadRect();
@@ -145,12 +134,7 @@ function num(v) {
 
 async function renderStats(main) {
   const msg = pageHeader(main, '统计图表', '各部门按时办结率与群众满意度。');
-  const paths = await availablePaths();
-  if (!paths.has('/staff/supervision/summary')) {
-    missingEndpoint(main, 'GET /staff/supervision/summary');
-    return;
-  }
-  const s = await act(msg, () => api.get('/staff/supervision/summary'));
+  const s = await act(msg, () => getStaffSupervisionSummary());
   if (!s) return;
   const onTime = num(s.on_time_rate);
   const satisfaction = num(s.satisfaction ?? s.satisfaction_rate ?? s.average_score);
@@ -172,13 +156,11 @@ async function renderStats(main) {
         alt: true,
       }))));
   }
-  if (paths.has('/staff/ratings')) {
-    const r = await act(msg, () => api.get('/staff/ratings'));
-    if (r) {
-      const counts = [5, 4, 3, 2, 1].map((n) => ({ label: `${n} 星`, value: r.items.filter((x) => x.score === n).length }));
-      const max = Math.max(1, ...counts.map((c) => c.value));
-      main.append(section('评分分布', barChart('评分分布', counts, { max, format: (v) => `${v} 条`, alt: true })));
-    }
+  const r = await act(msg, () => getStaffRatings());
+  if (r) {
+    const counts = [5, 4, 3, 2, 1].map((n) => ({ label: `${n} 星`, value: r.items.filter((x) => x.score === n).length }));
+    const max = Math.max(1, ...counts.map((c) => c.value));
+    main.append(section('评分分布', barChart('评分分布', counts, { max, format: (v) => `${v} 条`, alt: true })));
   }
 }
 
