@@ -36,9 +36,11 @@ test: lint test-miniprogram chromium test-python
 test-python: $(TEST_STAMP)
 	$(PY) -m pytest
 
-## ruff: pycodestyle, pyflakes, import order and bugbear rules (configured in pyproject.toml).
+## ruff: pycodestyle, pyflakes, import order and bugbear rules; lint-imports: the layers and the
+## domains' independence ([tool.importlinter] in pyproject.toml).
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 ## Mini-program tests (jest + miniprogram-simulate); installs from miniprogram/package-lock.json.
 test-miniprogram:

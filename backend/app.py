@@ -1,15 +1,22 @@
-"""``make_app(config)``: build every domain once, in dependency order, and compose them.
+"""The composition root. ``make_app(config)``: build the shared infrastructure and every domain
+once, in dependency order, and compose them.
 
 Nothing is created at import time. A test builds an app with its own config (and clock); the CLI
-builds one per process. Each domain's builder (``<domain>/build.py``) returns its routes, jobs,
-collections and gauges (``backend.core.domain.Domain``); ``Runtime.start()`` prepares the database
-and runs what the domains asked for at start-up, then starts the workers.
+builds one per process. ``wire`` calls each domain's builder (``<domain>/build.py``) explicitly with
+the ``Infra`` and the typed ``Needs`` it declares, taken from what earlier builders provide, so a
+missing or mistyped dependency is a type error here. Each returns its runtime description
+(``backend.core.domain.Domain``: routes, jobs, collections, gauges); ``Runtime.start()`` prepares the
+database and runs what the domains asked for at start-up, then starts the workers.
 """
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pymongo.errors
 import tornado.web
@@ -24,12 +31,13 @@ from backend.calendar import build as calendar
 from backend.cases import build as cases
 from backend.catalogue import build as catalogue
 from backend.complaints import build as complaints
-from backend.config import SANDBOX_GATEWAY, Config
+from backend.config import SANDBOX_GATEWAY, SANDBOX_KEY, Config
 from backend.console import console_routes
 from backend.core.api import NotFoundHandler, log_request
 from backend.core.clock import Clock, SharedShiftedClock
-from backend.core.domain import Deps, Domain
+from backend.core.domain import Domain, Route
 from backend.core.http import Authenticator, Edge
+from backend.core.infra import Infra, build_infra
 from backend.core.openapi import build_openapi
 from backend.core.words import Lexicon
 from backend.db.mongo import connect, ensure_schema
@@ -47,20 +55,40 @@ from payments import build as payments
 
 log = logging.getLogger("zjb.app")
 
-# In dependency order: each builder may use what the ones before it provide.
-BUILDERS = [audit.build, identity.build, staff.build, calendar.build, catalogue.build, notify.build,
-            appointments.build, files.build, signing.build, licences.build, authorizations.build, cases.build,
-            payments.build, bundles.build, complaints.build]
+Client = AsyncMongoClient[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Wired:
+    """What each domain provides, typed: the app's own needs (the calendar's coverage warning,
+    the authenticators) and the CLI's and tests' access to a domain's objects."""
+    audit: audit.AuditProvides
+    identity: identity.IdentityProvides
+    staff: staff.StaffProvides
+    calendar: calendar.CalendarProvides
+    catalogue: catalogue.CatalogueProvides
+    notify: notify.NotifyProvides
+    appointments: appointments.AppointmentsProvides
+    files: files.FilesProvides
+    signing: signing.SigningProvides
+    licences: licences.LicencesProvides
+    authorizations: authorizations.AuthorizationsProvides
+    cases: cases.CasesProvides
+    payments: payments.PaymentsProvides
+    bundles: bundles.BundlesProvides
+    complaints: complaints.ComplaintsProvides
+    sandbox: Any = None   # sandbox.build.SandboxProvides in sandbox mode (the product never imports it)
 
 
 class Runtime:
     """The composed system of one process: its database client, domains and workers."""
 
-    def __init__(self, config: Config, clock: Clock, client: AsyncMongoClient, domains: list[Domain]):
+    def __init__(self, config: Config, infra: Infra, domains: list[Domain], wired: Wired):
         self.config = config
-        self.clock = clock
-        self.client = client
-        self.db = client[config.database.name]
+        self.clock = infra.clock
+        self.client = infra.client
+        self.db = infra.db
+        self.wired = wired
         self.domains = {d.name: d for d in domains}
         self.lexicon = Lexicon([CORE, *(d.words for d in domains if d.words is not None)])
         self.workers = Workers()
@@ -70,18 +98,13 @@ class Runtime:
                 self.workers.register(job.name, job.fn, job.interval)
             for job in d.upkeep:
                 self.upkeep.register(job.name, job.fn, job.interval)
-        self.routes: list[tuple] = []
+        self.routes: list[Route] = []
         self.started = False
         self._openapi: dict[str, Any] | None = None
 
     def service(self, domain: str) -> Any:
+        """A domain's main object by the domain's name (tests drive sweeps and fault hooks through it)."""
         return self.domains[domain].service
-
-    def provided(self, name: str) -> Any:
-        for d in self.domains.values():
-            if name in d.provides:
-                return d.provides[name]
-        raise LookupError(name)
 
     async def start(self, *, run_workers: bool | None = None) -> None:
         """Prepare the database and start the workers. While the database cannot be reached this
@@ -108,8 +131,7 @@ class Runtime:
 
     def warnings(self) -> list[str]:
         """What an operator must act on soon (shown by /readyz and logged at start-up)."""
-        calendar = self.provided("calendar")
-        warning = calendar.coverage_warning(self.clock.local_now().date())
+        warning = self.wired.calendar.calendar.coverage_warning(self.clock.local_now().date())
         return [warning] if warning else []
 
     async def stop(self) -> None:
@@ -125,8 +147,20 @@ class Runtime:
         return self._openapi
 
 
+def read_key(config: Config, name: str) -> str:
+    """The PEM text of the key file configured as ``name`` (``receipts.signing_key_file``). A key
+    configured as "sandbox" is the sandbox's own, generated in the data folder: only the
+    composition root knows the sandbox, so keys reach the domains through ``Infra.read_key``."""
+    section, key = name.split(".")
+    path = getattr(getattr(config, section), key)
+    if path == SANDBOX_KEY:
+        from sandbox.keys import sandbox_key
+        return sandbox_key(config.data_dir, name)
+    return Path(path).read_text()
+
+
 def make_app(config: Config, *, clock: Clock | None = None,
-             client_factory: Callable[[str], AsyncMongoClient] | None = None) -> tornado.web.Application:
+             client_factory: Callable[[str], Client] | None = None) -> tornado.web.Application:
     # The sandbox's clock can be moved forward for demos and checks (``/sandbox/clock``).
     clock = clock or (SharedShiftedClock() if config.is_sandbox else Clock())
     if not config.database.uri:
@@ -134,24 +168,17 @@ def make_app(config: Config, *, clock: Clock | None = None,
     db_cfg = config.database
     client = (client_factory or (lambda uri: connect(uri,
                                                      server_selection_timeout_ms=db_cfg.server_selection_timeout_ms,
-                                                    journal=db_cfg.journal)))(db_cfg.uri)
+                                                     journal=db_cfg.journal)))(db_cfg.uri)
 
     def gateway(value: str, path: str) -> str:
         """``sandbox`` means the stand-in mounted on this very server."""
         return f"http://127.0.0.1:{config.server.port}/sandbox/{path}" if value == SANDBOX_GATEWAY else value
 
-    deps = Deps(clock=clock, client=client, db=client[db_cfg.name], gateway=gateway)
-    builders = list(BUILDERS)
-    if config.is_sandbox:
-        from sandbox import build as sandbox
-        builders.append(sandbox.build)
-    domains: list[Domain] = []
-    for build in builders:
-        domain = build(config, deps)
-        deps.provided.update(domain.provides)
-        domains.append(domain)
+    infra = build_infra(config, clock=clock, client=client, gateway=gateway,
+                        read_key=lambda name: read_key(config, name))
+    domains, wired = wire(config, infra)
 
-    runtime = Runtime(config, clock, client, domains)
+    runtime = Runtime(config, infra, domains, wired)
     routes = system.routes(runtime)
     for d in domains:
         routes += d.routes + (d.sandbox_routes if config.is_sandbox else [])
@@ -159,8 +186,8 @@ def make_app(config: Config, *, clock: Clock | None = None,
     metrics = Metrics()
     metrics.register_gauges(g for d in domains for g in d.gauges)
     authenticator = Authenticator()
-    authenticator.register("resident", deps.need("resident_auth"))
-    authenticator.register("staff", deps.need("staff_auth"))
+    authenticator.register("resident", wired.identity.service.authenticate)
+    authenticator.register("staff", wired.staff.service.authenticate)
     edge = Edge(authenticator, trusted_proxies=list(config.server.trusted_proxies),
                 cors_origins=tuple(config.server.cors_origins), max_body_bytes=config.server.max_body_bytes,
                 validate_responses=config.validate_responses)
@@ -178,3 +205,60 @@ def make_app(config: Config, *, clock: Clock | None = None,
         serve_traceback=False,
         debug=False,
     )
+
+
+def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired]:
+    """Build every domain once, in dependency order, each given exactly the ports it declares."""
+    core = Domain("core", collections=infra.collections)
+    a = audit.build(config, infra)
+    recorder = a.provides.recorder
+    i = identity.build(config, infra, identity.Needs(audit=recorder))
+    users = i.provides.users
+    st = staff.build(config, infra, staff.Needs(audit=recorder, tokens=i.provides.tokens,
+                                                residents=i.provides.service))
+    cal = calendar.build(config, infra, calendar.Needs(audit=recorder))
+    days, listeners = cal.provides.calendar, cal.provides.schedules
+    cat = catalogue.build(config, infra, catalogue.Needs(audit=recorder, calendar=days))
+    services = cat.provides.catalogue
+    n = notify.build(config, infra, notify.Needs(users=users))
+    outbox = n.provides.outbox
+    ap = appointments.build(config, infra, appointments.Needs(
+        audit=recorder, catalogue=services, staff=st.provides.service, outbox=outbox, calendar_days=listeners,
+        users=users, handling=i.provides.handling))
+    f = files.build(config, infra, files.Needs(audit=recorder))
+    sg = signing.build(config)
+    lic = licences.build(config, infra, licences.Needs(
+        audit=recorder, key_rings=sg.provides.keys, identities=i.provides.verified, catalogue=services,
+        outbox=outbox))
+    directory = cases.directory(infra)   # read-only: authorizations, payments and bundles read cases by it
+    au = authorizations.build(config, infra, authorizations.Needs(
+        audit=recorder, residents=users, staff=st.provides.service, catalogue=services, outbox=outbox,
+        cases=directory, licences=lic.provides.wallet))
+    cs = cases.build(config, infra, cases.Needs(
+        audit=recorder, catalogue=services, calendar=days, calendar_days=listeners, users=users, outbox=outbox,
+        files=f.provides.links, licences=lic.provides.wallet, agency=au.provides.agency,
+        handling=i.provides.handling))
+    p = payments.build(config, infra, payments.Needs(
+        audit=recorder, outbox=outbox, catalogue=services, cases=directory, users=users,
+        key_rings=sg.provides.keys, handling=i.provides.handling))
+    b = bundles.build(config, infra, bundles.Needs(
+        audit=recorder, catalogue=services, intake=cs.provides.intake, cases=directory,
+        payments=p.provides.payments, outbox=outbox))
+    co = complaints.build(config, infra, complaints.Needs(
+        audit=recorder, catalogue=services, calendar=days, calendar_days=listeners, outbox=outbox,
+        files=f.provides.links))
+    domains = [core, a.domain, i.domain, st.domain, cal.domain, cat.domain, n.domain, ap.domain, f.domain,
+               sg.domain, lic.domain, au.domain, cs.domain, p.domain, b.domain, co.domain]
+    wired = Wired(audit=a.provides, identity=i.provides, staff=st.provides, calendar=cal.provides,
+                  catalogue=cat.provides, notify=n.provides, appointments=ap.provides, files=f.provides,
+                  signing=sg.provides, licences=lic.provides, authorizations=au.provides, cases=cs.provides,
+                  payments=p.provides, bundles=b.provides, complaints=co.provides)
+    if config.is_sandbox:
+        # The composition root adds the sandbox in sandbox mode; nothing else in the product imports it.
+        from sandbox import build as sandbox
+        sb = sandbox.build(config, infra, sandbox.Needs(
+            catalogue=services, schedules=ap.provides.schedules, staff=st.provides.service,
+            bundles=b.provides.bundles, payee_units=p.provides.payee_units))
+        domains.append(sb.domain)
+        wired = dataclasses.replace(wired, sandbox=sb.provides)
+    return domains, wired

@@ -145,12 +145,8 @@ def _new_signing_key(args: argparse.Namespace, config: Config) -> int:
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 2
-    if args.purpose == "receipts":
-        from payments.build import read_key
-        current_pem = read_key(config, "receipts.signing_key_file")
-    else:
-        from backend.licences.build import signing_key
-        current_pem = signing_key(config)
+    from backend.app import read_key
+    current_pem = read_key(config, f"{args.purpose}.signing_key_file")
     write_private_key(out)
     assert takes_over is not None
     print(f"# New {args.purpose} signing key written to {out} (readable by its owner only).")
@@ -189,9 +185,9 @@ async def _admin(args: argparse.Namespace, config: Config) -> int:
             else:
                 password, generated = secrets.token_urlsafe(12), True
             try:
-                staff = await runtime.service("staff").create(username=args.username, password=password,
-                                               roles=[r.strip() for r in args.roles.split(",") if r.strip()],
-                                               display_name=args.display_name)
+                staff = await runtime.wired.staff.service.create(
+                    username=args.username, password=password,
+                    roles=[r.strip() for r in args.roles.split(",") if r.strip()], display_name=args.display_name)
             except errors.AppError as e:
                 print(f"{e.message} {e.details or ''}", file=sys.stderr)
                 return 1
@@ -201,9 +197,9 @@ async def _admin(args: argparse.Namespace, config: Config) -> int:
             return 0
         if args.command == "payments":
             from payments.cli import reconcile_command
-            return await reconcile_command(runtime.provided("reconciliation"), args)
+            return await reconcile_command(runtime.wired.payments.reconciliation, args)
         if args.command == "keys":
-            report = await runtime.service("identity").reseal(batch_size=args.batch_size,
+            report = await runtime.wired.identity.service.reseal(batch_size=args.batch_size,
                                                               max_batches=args.max_batches)
             print(f"re-encrypted {report.resealed} record(s) with key {config.security.id_active_key}; "
                   + ("every record is on it" if report.done else

@@ -106,7 +106,7 @@ def raw_write_rate(uri: str, concurrency: int, ops: int) -> float:
 
 def run(base: str, data: Path, a: argparse.Namespace) -> None:
     from backend.config import load_config
-    from payments.build import sandbox_standins
+    from sandbox.paystandins import sandbox_standins
 
     s = requests.Session()
     uri = running_database_uri(data)

@@ -2,26 +2,41 @@
 the delivery worker."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from backend.config import Config
 from backend.core.api import bind
-from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
+from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
+from backend.core.infra import Infra
 from notify import handlers, words
 from notify.channels import WeChatSubscribe
 from notify.outbox import Outbox
+from notify.ports import Recipients
 from notify.service import NotifyService
 from notify.store import COLLECTIONS, ConsentStore, InboxStore, OutboxStore, StaffAlertStore
 from notify.worker import Deliverer
 
 
-def build(config: Config, deps: Deps) -> Domain:
-    clock, cfg = deps.clock, config.notify
-    outbox_store, alerts = OutboxStore(deps.db), StaffAlertStore(deps.db)
-    inbox, consent = InboxStore(deps.db), ConsentStore(deps.db)
+@dataclass(frozen=True)
+class Needs:
+    users: Recipients
+
+
+@dataclass(frozen=True)
+class NotifyProvides:
+    outbox: Outbox          # every domain emits its events and staff alerts here
+    deliverer: Deliverer    # the delivery worker (tests drive it directly)
+
+
+def build(config: Config, infra: Infra, needs: Needs) -> Built[NotifyProvides]:
+    clock, cfg = infra.clock, config.notify
+    outbox_store, alerts = OutboxStore(infra.db), StaffAlertStore(infra.db)
+    inbox, consent = InboxStore(infra.db), ConsentStore(infra.db)
     outbox = Outbox(outbox_store, alerts, clock)
     notify = NotifyService(inbox=inbox, consent=consent, alerts=alerts, clock=clock, config=cfg)
-    push = (WeChatSubscribe(config.wechat.appid, config.wechat.secret, deps.gateway(config.wechat.gateway, "wechat"),
-                            config.wechat.timeout_seconds, deps.need("wechat_session")) if cfg.wechat else None)
-    deliverer = Deliverer(outbox=outbox_store, inbox=inbox, consent=consent, users=deps.need("user_directory"),
+    push = (WeChatSubscribe(config.wechat.appid, config.wechat.secret, infra.gateway(config.wechat.gateway, "wechat"),
+                            config.wechat.timeout_seconds, infra.wechat_session) if cfg.wechat else None)
+    deliverer = Deliverer(outbox=outbox_store, inbox=inbox, consent=consent, users=needs.users,
                           clock=clock, config=cfg, wechat=push)
 
     async def depth() -> list[tuple[dict[str, str], float]]:
@@ -33,7 +48,7 @@ def build(config: Config, deps: Deps) -> Domain:
     async def overdue() -> list[tuple[dict[str, str], float]]:
         return [({}, (await outbox_store.most_overdue(clock.now())).total_seconds())]
 
-    return Domain(
+    return Built(Domain(
         "notify", words=words.WORDS, service=notify,
         routes=bind(handlers.default_handlers, notify=notify),
         jobs=[JobSpec("notify.deliver", deliverer.run_once, cfg.tick_seconds)],
@@ -44,5 +59,4 @@ def build(config: Config, deps: Deps) -> Domain:
             GaugeSpec("zjb_outbox_oldest_undelivered_seconds",
                       "How long the longest-waiting due message has been waiting past its time.", overdue),
         ],
-        provides={"outbox": outbox, "deliverer": deliverer},
-    )
+    ), NotifyProvides(outbox=outbox, deliverer=deliverer))

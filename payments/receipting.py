@@ -25,6 +25,7 @@ the counter:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -44,11 +45,21 @@ NOT_FOUND = "未找到该票据，请核对票据代码、号码和校验码"
 
 
 class UserRef(Protocol):
-    id: str
-    openid: str | None
-    realname_verified: bool
-    name_masked: str | None
-    id_number_masked: str | None
+    """A resident as identity shows it (read-only, so identity's frozen value fits)."""
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def openid(self) -> str | None: ...
+
+    @property
+    def realname_verified(self) -> bool: ...
+
+    @property
+    def name_masked(self) -> str | None: ...
+
+    @property
+    def id_number_masked(self) -> str | None: ...
 
 
 class UserDirectory(Protocol):
@@ -60,7 +71,7 @@ class UserDirectory(Protocol):
         """The verified real name, for the payer's own documents only."""
         ...
 
-    async def get_many(self, user_ids: list[str]) -> dict[str, UserRef]: ...
+    async def get_many(self, user_ids: list[str]) -> Mapping[str, UserRef]: ...
 
 
 

@@ -60,13 +60,27 @@ STATUS_ZH = {"unpaid": "待支付", "paid": "已支付", "refunding": "退款中
 
 
 class CaseRef(Protocol):
-    id: str
-    serial: str
-    applicant_id: str
-    service_id: str
-    service_name: str
-    department_id: str | None
-    status: str
+    """A case as the cases domain shows it (read-only, so its frozen value fits)."""
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def serial(self) -> str: ...
+
+    @property
+    def applicant_id(self) -> str: ...
+
+    @property
+    def service_id(self) -> str: ...
+
+    @property
+    def service_name(self) -> str: ...
+
+    @property
+    def department_id(self) -> str | None: ...
+
+    @property
+    def status(self) -> str: ...
 
 
 class CaseDirectory(Protocol):

@@ -85,7 +85,7 @@ def refund(api: Api, token: str, payment_id: str, amount_fen: int, reason: str =
 
 def settle_wechat_refunds(server: AppServer) -> None:
     """The WeChat Pay stand-in's bank side finishes refunds and sends their notices."""
-    server.run(server.ctx.provided("standins")["wechatpay"].run_due())
+    server.run(server.ctx.wired.sandbox.standins["wechatpay"].run_due())
 
 
 def client(address: str) -> dict[str, str]:

@@ -62,7 +62,7 @@ def _end_of(day: dt.date) -> dt.datetime:
 
 def _run_sweeps(server: AppServer) -> None:
     server.run(server.ctx.service("appointments").sweep())
-    server.run(server.ctx.provided("closures").sweep())
+    server.run(server.ctx.wired.appointments.closures.sweep())
 
 
 def test_closing_a_day_cancels_bookings_and_waitlist_tells_each_once_and_counts_no_no_show(
@@ -166,7 +166,7 @@ def test_a_window_closure_touches_only_the_services_no_other_window_serves(api: 
 
 
 def _working_day(server: AppServer) -> dt.date:
-    calendar = server.ctx.provided("calendar")
+    calendar = server.ctx.wired.calendar.calendar
     return next(d for d in (day_ahead(server, n) for n in range(2, 7)) if calendar.is_working_day(d))
 
 
@@ -236,9 +236,9 @@ def test_the_closures_sweep_finishes_bookings_on_closed_days(api: Api, server: A
                          token=b.manager).status_code == 200
     finally:
         restore()
-    assert server.run(server.ctx.provided("closures").sweep()).get("appointments") == 1
+    assert server.run(server.ctx.wired.appointments.closures.sweep()).get("appointments") == 1
     assert _appt(api, r, a["id"])["status"] == "cancelled_by_centre"
-    assert server.run(server.ctx.provided("closures").sweep()).get("appointments") is None
+    assert server.run(server.ctx.wired.appointments.closures.sweep()).get("appointments") is None
     eventually(lambda: _delivered(server, r, KIND))
     assert len([m for m in outbox_rows(server, r.id) if m["kind"] == KIND]) == 1
 

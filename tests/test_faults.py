@@ -111,7 +111,7 @@ def test_messages_written_before_an_outage_are_delivered_once_after_it(faulty) -
     db.kill()
     _until(lambda: api.get("/readyz").status_code == 503)  # the delivery workers fail their ticks meanwhile
     db.start()
-    srv.run(srv.ctx.provided("outbox").emit("case.status_changed", user_id=r.id,
+    srv.run(srv.ctx.wired.notify.outbox.emit("case.status_changed", user_id=r.id,
                                 payload={"serial": "ZJB-OUTAGE", "service_name": "测试", "status": "accepted"}), 60)
     db.kill()
     _until(lambda: api.get("/readyz").status_code == 503)

@@ -15,7 +15,7 @@ from tests.support_cases import consent, eventually, inbox, move, outbox_rows, r
 
 def _another_deliverer(server: AppServer, *, wechat: object) -> Deliverer:
     """A second worker on the same database (as another process would be)."""
-    d = server.ctx.provided("deliverer")
+    d = server.ctx.wired.notify.deliverer
     return Deliverer(outbox=d.outbox, inbox=d.inbox, consent=d.consent, users=d.users, clock=d.clock, config=d.config,
                      wechat=wechat)
 
@@ -89,7 +89,7 @@ def test_a_worker_dying_mid_delivery_is_taken_over_and_delivers_once(api: Api, s
     ctx = server.ctx
 
     async def emit_and_claim() -> dict:
-        await ctx.provided("outbox").emit("case.status_changed", user_id=r.id,
+        await ctx.wired.notify.outbox.emit("case.status_changed", user_id=r.id,
                                           payload={"serial": "ZJB-TEST", "service_name": "测试",
                                                                              "status": "accepted"},
                               deliver_after=ctx.clock.now() + dt.timedelta(hours=1))
@@ -103,7 +103,7 @@ def test_a_worker_dying_mid_delivery_is_taken_over_and_delivers_once(api: Api, s
         return msg
     claimed = server.run(emit_and_claim())
     assert claimed and claimed["status"] == "sending"  # … and the worker dies here, holding the lease
-    server.run(server.ctx.provided("deliverer").run_once())
+    server.run(server.ctx.wired.notify.deliverer.run_once())
     assert wechat_messages(api, r.openid) == []  # nobody else touches a leased message
     clock.advance(seconds=server.config.notify.lease_seconds + 1)
     eventually(lambda: len(wechat_messages(api, r.openid)) == 1)
@@ -120,10 +120,10 @@ def test_several_workers_deliver_each_message_once(api: Api, server: AppServer) 
 
     async def emit_many() -> None:
         for i in range(40):
-            await ctx.provided("outbox").emit("case.status_changed", user_id=residents[i % 5].id,
+            await ctx.wired.notify.outbox.emit("case.status_changed", user_id=residents[i % 5].id,
                                   payload={"serial": f"ZJB-{i}", "service_name": "测试", "status": "accepted"})
     server.run(emit_many())
-    workers = [_another_deliverer(server, wechat=ctx.provided("deliverer").wechat) for _ in range(4)]
+    workers = [_another_deliverer(server, wechat=ctx.wired.notify.deliverer.wechat) for _ in range(4)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda w: server.run(w.run_once(), timeout=60), workers))
     eventually(lambda: sum(len(inbox(api, r)) for r in residents) == 40)
@@ -144,7 +144,7 @@ def test_several_workers_deliver_each_message_once(api: Api, server: AppServer) 
 def test_every_kind_reaches_the_inbox_in_words(api: Api, server: AppServer, kind: str, payload: dict,
                                                expected: str) -> None:
     r = new_resident(api)
-    server.run(server.ctx.provided("outbox").emit(kind, user_id=r.id, payload=payload))
+    server.run(server.ctx.wired.notify.outbox.emit(kind, user_id=r.id, payload=payload))
     got = eventually(lambda: inbox(api, r))
     assert got[0]["kind"] == kind and expected in got[0]["text"]
 
@@ -153,7 +153,7 @@ def test_a_message_missing_a_value_reads_complete_and_is_not_pushed(api: Api, se
                                                                     log_capture) -> None:  # noqa: ANN001
     r = new_resident(api, verified=True)
     consent(api, r, "appointment")
-    server.run(server.ctx.provided("outbox").emit("appointment.waitlist_offer", user_id=r.id, payload={
+    server.run(server.ctx.wired.notify.outbox.emit("appointment.waitlist_offer", user_id=r.id, payload={
         "waitlist_id": "w1", "service_name": "护照办理", "hall_name": "市民之家",
         "start": "2026-12-01T10:00:00+08:00"}))
     got = eventually(lambda: inbox(api, r))

@@ -54,7 +54,7 @@ def test_payments_and_refunds_on_a_moved_day_land_on_that_days_bills_and_reconci
     refund(api, token, ali["id"], 500, "部分退款")
 
     # the providers' own records carry the moved day
-    standins = srv.ctx.provided("standins")
+    standins = srv.ctx.wired.sandbox.standins
     bill = standins["wechatpay"].trade_bill(moved.isoformat())
     assert wx["out_trade_no"] in bill and f"`{moved:%Y-%m-%d} " in bill
     assert wx["out_trade_no"] not in standins["wechatpay"].trade_bill(real_day.isoformat())

@@ -43,7 +43,7 @@ def test_alipay_forged_tampered_wrong_app_notices_are_refused(api, server) -> No
     resident, order = create_order(api, server)
     pay = _pay(api, resident, order["id"])
     api.post("/sandbox/alipay/confirm", {"out_trade_no": pay["out_trade_no"], "notify": False})
-    standin = server.ctx.provided("standins")["alipay"]
+    standin = server.ctx.wired.sandbox.standins["alipay"]
     trade = standin.store.one("SELECT * FROM trades WHERE out_trade_no = ?", (pay["out_trade_no"],))
     url = "/api/v1/pay/notify/alipay"
     form = {"Content-Type": "application/x-www-form-urlencoded"}

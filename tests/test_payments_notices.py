@@ -20,7 +20,7 @@ def _paid_without_notice(api, server):
     resident, order = create_order(api, server)
     pay = pay_wechat(api, resident, order["id"])
     confirm_wechat(api, prepay_id(pay), notify=False)
-    standin = server.ctx.provided("standins")["wechatpay"]
+    standin = server.ctx.wired.sandbox.standins["wechatpay"]
     row = standin.store.one("SELECT * FROM orders WHERE prepay_id = ?", (prepay_id(pay),))
     resource = standin._transaction(row)
     return resident, order, pay, standin, resource

@@ -86,7 +86,7 @@ def test_refund_notices_repeated_ten_times_in_parallel_produce_one_red_receipt(m
     token = finance_token(api)
     r = refund(api, token, p["id"], 2500, "多收退回")
     assert r["status"] == "processing"
-    standin = server.ctx.provided("standins")["wechatpay"]
+    standin = server.ctx.wired.sandbox.standins["wechatpay"]
     assert standin.complete_refunds() == [r["out_refund_no"]]  # the bank side finishes; its notice is queued
     body = standin.notices(r["out_refund_no"])[0]["body"]
     url = server.base + "/api/v1/pay/notify/wechat/refund"

@@ -22,7 +22,7 @@ def _paid(api, server, channel="wechat"):
 
 def _settle(server, standin_name="wechatpay"):
     """Let the stand-in's bank side finish refunds and send the refund notices."""
-    server.run(server.ctx.provided("standins")[standin_name].run_due())
+    server.run(server.ctx.wired.sandbox.standins[standin_name].run_due())
 
 
 def _view(api, token, pid):
@@ -62,7 +62,7 @@ def test_partial_then_full_refund_wechat_and_over_refund_refused(api, server) ->
                                         {"payload.payment_id": order["id"], "kind": "payment.refunded"})]
     assert len(kinds) == 2
     # the provider holds exactly what we hold
-    standin = server.ctx.provided("standins")["wechatpay"]
+    standin = server.ctx.wired.sandbox.standins["wechatpay"]
     assert standin.store.one("SELECT refunded FROM orders WHERE out_trade_no = ?",
                              (v["out_trade_no"],))["refunded"] == 9000
     actions = [a["action"] for a in db_find(server, "audit_log", {"target.id": order["id"]})]
@@ -97,7 +97,7 @@ def test_expiry_closes_at_provider_then_locally_and_late_payment_is_refunded(api
     clock.reset()  # (access tokens last 15 minutes)
     got = api.get(f"/api/v1/payments/{order['id']}", token=resident.access_token).json()
     assert got["status"] == "closed" and got["close_reason"] == "expired"
-    standin = server.ctx.provided("standins")["wechatpay"]
+    standin = server.ctx.wired.sandbox.standins["wechatpay"]
     assert standin.store.one("SELECT state FROM orders WHERE prepay_id = ?", (prepay_id(pay),))["state"] == "CLOSED"
     assert db_find(server, "outbox", {"kind": "payment.closed", "payload.payment_id": order["id"]})
     assert_error(api.post(f"/api/v1/payments/{order['id']}/pay", {"channel": "wechat"}, token=resident.access_token),

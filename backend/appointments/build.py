@@ -1,35 +1,62 @@
 """Build appointments: schedules and slots, booking and waitlist, the hall queue."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from backend.appointments import handlers, words
 from backend.appointments.booking import BookingService
 from backend.appointments.closures import Closures
 from backend.appointments.common import HallAccess, Names, StaffAudit
 from backend.appointments.handling import booking_handling
 from backend.appointments.holidays import HolidayClosures
+from backend.appointments.ports import QueueResidents, StaffAccounts
 from backend.appointments.queue import QueueService
 from backend.appointments.rules import BookingRules
 from backend.appointments.schedules import ScheduleService
 from backend.appointments.store import COLLECTIONS, AppointmentStore
 from backend.appointments.waitlist import WaitlistService
+from backend.audit.service import AuditLog
+from backend.catalogue.service import CatalogueService
 from backend.config import Config
-from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
+from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
+from backend.core.infra import Infra
+from backend.core.ports import DayListeners, HandlingChecks
 from backend.db.mongo import in_transaction
+from notify.outbox import Outbox
 
 
-def build(config: Config, deps: Deps) -> Domain:
+@dataclass(frozen=True)
+class Needs:
+    audit: AuditLog
+    catalogue: CatalogueService
+    staff: StaffAccounts
+    outbox: Outbox
+    calendar_days: DayListeners
+    users: QueueResidents
+    handling: HandlingChecks
+
+
+@dataclass(frozen=True)
+class AppointmentsProvides:
+    schedules: ScheduleService   # sandbox seeding: schedules and slots
+    booking: BookingService      # the sweep, for the CLI and tests
+    closures: Closures           # closing days, for tests
+
+
+def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvides]:
     cfg = config.appointments
-    clock = deps.clock
-    store = AppointmentStore(deps.db)
-    catalogue = deps.need("catalogue")
-    halls = HallAccess(deps.need("staff"), catalogue)
+    clock = infra.clock
+    store = AppointmentStore(infra.db)
+    catalogue = needs.catalogue
+    halls = HallAccess(needs.staff, catalogue)
     names = Names(catalogue)
-    audit = StaffAudit(deps.need("audit"))
-    outbox = deps.need("outbox")
+    audit = StaffAudit(needs.audit)
+    outbox = needs.outbox
     rules = BookingRules(store=store, config=cfg)
 
-    async def transaction(fn):  # noqa: ANN001, ANN202 - see common.Transaction
-        return await in_transaction(deps.client, fn)
+    async def transaction(fn: Any) -> Any:  # see common.Transaction
+        return await in_transaction(infra.client, fn)
 
     schedules = ScheduleService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
                                 clock=clock, config=cfg)
@@ -42,9 +69,9 @@ def build(config: Config, deps: Deps) -> Domain:
     schedules.closures = closures
     booking.closed_day = closures.cancel_if_closed
     catalogue.closure_listeners.append(closures.hall_days_closed)
-    deps.need("calendar_service").listen(HolidayClosures(closures=closures, catalogue=catalogue, clock=clock))
+    needs.calendar_days.listen(HolidayClosures(closures=closures, catalogue=catalogue, clock=clock))
     queue = QueueService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
-                         transaction=transaction, clock=clock, config=cfg, users=deps.need("user_directory"))
+                         transaction=transaction, clock=clock, config=cfg, users=needs.users)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_due_by_status(clock.now())]
@@ -53,17 +80,16 @@ def build(config: Config, deps: Deps) -> Domain:
         if await store.drop_obsolete_indexes():  # a database of an earlier version: upgrade its bookings once
             await booking.upgrade_old_documents()
 
-    deps.need("resident_handling").add(booking_handling(store))
+    needs.handling.add(booking_handling(store))
 
-    return Domain(
+    return Built(Domain(
         "appointments", words=words.WORDS, service=booking,
         routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue,
-                               closures=closures, clock=clock, limiter=deps.need("limiter")),
+                               closures=closures, clock=clock, limiter=infra.limiter),
         jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),
               JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds),
               JobSpec("appointments.closures", closures.sweep, cfg.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_appointments", "Appointments with work overdue for the sweep, by status.", by_status)],
         on_start=[upkeep],
-        provides={"appointments": schedules, "closures": closures},
-    )
+    ), AppointmentsProvides(schedules=schedules, booking=booking, closures=closures))

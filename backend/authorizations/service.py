@@ -70,7 +70,7 @@ class AgencyDesk:
         self.audit = audit
         self.clock = clock
         self.cfg = config
-        self.cases = cases            # set once cases is built (it is built after this domain)
+        self.cases = cases            # the case directory: a case's applicant by its serial
         self.licences = licences      # licence_wallet: the grantor's valid licences
 
     # -- residents' grants ---------------------------------------------------------------------------

@@ -2,26 +2,44 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
+from backend.audit.service import AuditLog
 from backend.bundles import handlers, words
+from backend.bundles.ports import BundleEvents, BundleOrders, CaseIntake, Cases, ServiceNames
 from backend.bundles.service import BundleService
 from backend.bundles.store import COLLECTIONS, BundleStore
 from backend.config import Config
 from backend.core.api import bind
-from backend.core.domain import Deps, Domain, JobSpec
+from backend.core.domain import Built, Domain, JobSpec
+from backend.core.infra import Infra
 from backend.db.mongo import in_transaction
 
 
-def build(config: Config, deps: Deps) -> Domain:
+@dataclass(frozen=True)
+class Needs:
+    audit: AuditLog
+    catalogue: ServiceNames
+    intake: CaseIntake
+    cases: Cases
+    payments: BundleOrders
+    outbox: BundleEvents
+
+
+@dataclass(frozen=True)
+class BundlesProvides:
+    bundles: BundleService   # sandbox seeding: life events
+
+
+def build(config: Config, infra: Infra, needs: Needs) -> Built[BundlesProvides]:
     bundles = BundleService(
-        store=BundleStore(deps.db), transaction=functools.partial(in_transaction, deps.client),
-        catalogue=deps.need("catalogue"), intake=deps.need("case_intake"), cases=deps.need("case_directory"),
-        payments=deps.need("payments"), outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock,
+        store=BundleStore(infra.db), transaction=functools.partial(in_transaction, infra.client),
+        catalogue=needs.catalogue, intake=needs.intake, cases=needs.cases,
+        payments=needs.payments, outbox=needs.outbox, audit=needs.audit, clock=infra.clock,
         config=config.bundles)
-    return Domain(
+    return Built(Domain(
         "bundles", words=words.WORDS, service=bundles,
-        routes=bind(handlers.default_handlers, bundles=bundles, limiter=deps.need("limiter")),
+        routes=bind(handlers.default_handlers, bundles=bundles, limiter=infra.limiter),
         jobs=[JobSpec("bundles.watch", bundles.watch, config.bundles.watch_interval_seconds)],
         collections=list(COLLECTIONS),
-        provides={"bundles": bundles},
-    )
+    ), BundlesProvides(bundles=bundles))

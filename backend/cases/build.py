@@ -3,45 +3,77 @@ directory other domains read cases through."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
+from backend.audit.service import AuditLog
+from backend.calendar.working import WorkingCalendar
 from backend.cases import handlers, words
 from backend.cases.deadlines import CaseDeadlines
 from backend.cases.directory import CaseDirectory
 from backend.cases.handling import case_handling
 from backend.cases.materials import CaseMaterials
+from backend.cases.ports import Agency, Applicants, CaseFiles, CaseLicences
 from backend.cases.service import CaseService
 from backend.cases.store import COLLECTIONS, CaseStore
+from backend.catalogue.service import CatalogueService
 from backend.config import Config
 from backend.core.api import bind
-from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
+from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
+from backend.core.infra import Infra
+from backend.core.ports import DayListeners, HandlingChecks
 from backend.db.mongo import in_transaction
+from notify.outbox import Outbox
 
 
-def build(config: Config, deps: Deps) -> Domain:
-    store = CaseStore(deps.db)
-    cases = CaseService(store=store, transaction=functools.partial(in_transaction, deps.client),
-                        catalogue=deps.need("catalogue"), users=deps.need("user_directory"),
-                        outbox=deps.need("outbox"), audit=deps.need("audit"), clock=deps.clock, config=config.cases,
-                        materials=CaseMaterials(files=deps.need("file_links"), licences=deps.need("licence_wallet"),
-                                                calendar=deps.need("calendar"),
+@dataclass(frozen=True)
+class Needs:
+    audit: AuditLog
+    catalogue: CatalogueService
+    calendar: WorkingCalendar
+    calendar_days: DayListeners
+    users: Applicants
+    outbox: Outbox
+    files: CaseFiles
+    licences: CaseLicences
+    agency: Agency
+    handling: HandlingChecks
+
+
+@dataclass(frozen=True)
+class CasesProvides:
+    intake: CaseService   # filing cases (bundles create several at once)
+
+
+def directory(infra: Infra) -> CaseDirectory:
+    """The read-only case directory: it needs only the database, so it is built before every domain
+    that reads cases (authorizations, payments, bundles), and cases itself needs none of them."""
+    return CaseDirectory(CaseStore(infra.db))
+
+
+def build(config: Config, infra: Infra, needs: Needs) -> Built[CasesProvides]:
+    store = CaseStore(infra.db)
+    cases = CaseService(store=store, transaction=functools.partial(in_transaction, infra.client),
+                        catalogue=needs.catalogue, users=needs.users,
+                        outbox=needs.outbox, audit=needs.audit, clock=infra.clock, config=config.cases,
+                        materials=CaseMaterials(files=needs.files, licences=needs.licences,
+                                                calendar=needs.calendar,
                                                 promise_working_days=config.cases.promise_working_days,
                                                 promise_reminder_working_days=config.cases.promise_reminder_working_days),
-                        agency=deps.need("agency"))
+                        agency=needs.agency)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
-    deps.need("resident_handling").add(case_handling(store))
-    deps.need("calendar_service").listen(CaseDeadlines(store=store, outbox=deps.need("outbox"), clock=deps.clock,
-                                                       light_due=cases.light_due))
+    needs.handling.add(case_handling(store))
+    needs.calendar_days.listen(CaseDeadlines(store=store, outbox=needs.outbox, clock=infra.clock,
+                                             light_due=cases.light_due))
 
-    return Domain(
+    return Built(Domain(
         "cases", words=words.WORDS, service=cases,
-        routes=bind(handlers.default_handlers, cases=cases, limiter=deps.need("limiter")),
+        routes=bind(handlers.default_handlers, cases=cases, limiter=infra.limiter),
         jobs=[JobSpec("cases.supervise", cases.supervise, config.cases.supervision_interval_seconds),
               JobSpec("cases.promises", cases.remind_promises, config.cases.supervision_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_applications", "Cases (办件) by status.", by_status)],
-        provides={"cases": cases, "case_directory": CaseDirectory(store), "case_intake": cases},
         on_start=[cases.plan_lights],
-    )
+    ), CasesProvides(intake=cases))

@@ -1,5 +1,6 @@
-"""What other domains may know of a case (办件): a small read-only view, provided as
-``case_directory``. Payments use it to bill a case's applicant without reading ``applications``."""
+"""What other domains may know of a case (办件): a small read-only view, built before the other
+domains and handed to authorizations, payments and bundles. Payments use it to bill a case's
+applicant without reading ``applications``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,6 +35,11 @@ class CaseDirectory:
         exact = serial_shaped(serial)
         doc = None if exact is None else await self._store.case_by_serial(exact)
         return None if doc is None else case_ref(doc)
+
+    async def applicant_of_serial(self, serial: str) -> str | None:
+        """Whose case this serial is (authorizations' ``CaseSerials`` port), or None."""
+        ref = await self.by_serial(serial)
+        return ref.applicant_id if ref is not None else None
 
 
 def case_ref(doc: dict[str, Any]) -> CaseRef:

@@ -2,28 +2,49 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
+from backend.audit.service import AuditLog
+from backend.calendar.working import WorkingCalendar
 from backend.complaints import handlers, words
 from backend.complaints.dues import ComplaintDues
-from backend.complaints.service import ComplaintService, NoFiles
+from backend.complaints.ports import ComplaintEvents, Departments
+from backend.complaints.service import ComplaintService, FileOwnership
 from backend.complaints.store import COLLECTIONS, ComplaintStore
 from backend.config import Config
 from backend.core.api import bind
-from backend.core.domain import Deps, Domain, JobSpec
+from backend.core.domain import Built, Domain, JobSpec
+from backend.core.infra import Infra
+from backend.core.ports import DayListeners
 from backend.db.mongo import in_transaction
 
 
-def build(config: Config, deps: Deps) -> Domain:
+@dataclass(frozen=True)
+class Needs:
+    audit: AuditLog
+    catalogue: Departments
+    calendar: WorkingCalendar
+    calendar_days: DayListeners
+    outbox: ComplaintEvents
+    files: FileOwnership
+
+
+@dataclass(frozen=True)
+class ComplaintsProvides:
+    """Complaints provide nothing to other domains."""
+
+
+def build(config: Config, infra: Infra, needs: Needs) -> Built[ComplaintsProvides]:
     complaints = ComplaintService(
-        store=ComplaintStore(deps.db), transaction=functools.partial(in_transaction, deps.client),
-        catalogue=deps.need("catalogue"), calendar=deps.need("calendar"), outbox=deps.need("outbox"),
-        audit=deps.need("audit"), files=deps.provided.get("file_ownership") or NoFiles(), clock=deps.clock,
+        store=ComplaintStore(infra.db), transaction=functools.partial(in_transaction, infra.client),
+        catalogue=needs.catalogue, calendar=needs.calendar, outbox=needs.outbox,
+        audit=needs.audit, files=needs.files, clock=infra.clock,
         config=config.complaints)
-    deps.need("calendar_service").listen(ComplaintDues(store=complaints.store, outbox=deps.need("outbox"),
-                                                       clock=deps.clock, stage=complaints.stage))
-    return Domain(
+    needs.calendar_days.listen(ComplaintDues(store=complaints.store, outbox=needs.outbox,
+                                             clock=infra.clock, stage=complaints.stage))
+    return Built(Domain(
         "complaints", words=words.WORDS, service=complaints,
-        routes=bind(handlers.default_handlers, complaints=complaints, limiter=deps.need("limiter")),
+        routes=bind(handlers.default_handlers, complaints=complaints, limiter=infra.limiter),
         jobs=[JobSpec("complaints.supervise", complaints.supervise, config.complaints.supervision_interval_seconds)],
         collections=list(COLLECTIONS),
-    )
+    ), ComplaintsProvides())

@@ -1,9 +1,11 @@
 """What a domain hands to the app, and what the app hands to a domain.
 
-Each domain package has one builder, ``build(config, deps) -> Domain``: it constructs its store(s)
-and service(s) from the shared infrastructure in ``Deps`` and the small interfaces other domains
-provide, and returns its routes, periodic jobs, collections and gauges. ``make_app`` composes the
-builders in dependency order; nothing else wires a domain.
+Each domain package has one builder, ``build(config, infra, needs) -> Built[<Domain>Provides]``: it
+constructs its store(s) and service(s) from the shared infrastructure (``backend.core.infra.Infra``)
+and its ``Needs`` (a dataclass of the small ports it calls on other domains, declared by the
+consumer), and returns its runtime description (``Domain``: routes, periodic jobs, collections,
+gauges) with what it provides to later builders (a typed dataclass). ``make_app`` calls the
+builders explicitly in dependency order; a missing dependency is a type error there.
 
 Handlers receive the objects they need as route keyword arguments (Tornado's ``initialize``), so a
 handler can reach only what its domain gave it.
@@ -11,17 +13,15 @@ handler can reach only what its domain gave it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Generic, TypeVar
 
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
-
-from backend.core.clock import Clock
 from backend.core.words import Vocabulary
 from backend.db.mongo import CollectionSpec
 
 GaugeRead = Callable[[], Awaitable[list[tuple[dict[str, str], float]]]]
 Route = tuple[str, type, dict[str, Any], str]
+OnStart = Callable[[], Awaitable[object]]
+P = TypeVar("P")
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,9 @@ class GaugeSpec:
 
 @dataclass
 class Domain:
+    """A domain's runtime description: what the app mounts, runs and prepares for it."""
     name: str
-    service: Any = None                       # the domain's main object, for other builders and the CLI
+    service: Any = None                       # the domain's main object, for the CLI and tests
     routes: list[Route] = field(default_factory=list)
     sandbox_routes: list[Route] = field(default_factory=list)   # mounted only in sandbox mode
     jobs: list[JobSpec] = field(default_factory=list)
@@ -52,22 +53,12 @@ class Domain:
     upkeep: list[JobSpec] = field(default_factory=list)
     collections: list[CollectionSpec] = field(default_factory=list)
     gauges: list[GaugeSpec] = field(default_factory=list)
-    provides: dict[str, Any] = field(default_factory=dict)      # interfaces for other domains
-    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # after the schema is ready
+    on_start: list[OnStart] = field(default_factory=list)  # after the schema is ready
     words: Vocabulary | None = None           # its errors, labels and events, for the lexicon
 
 
-@dataclass
-class Deps:
-    """Shared infrastructure, plus what earlier domains provide (``deps.provided[name]``)."""
-    clock: Clock
-    client: AsyncMongoClient
-    db: AsyncDatabase
-    gateway: Callable[[str, str], str]        # resolves a configured gateway ("sandbox" → this server)
-    provided: dict[str, Any] = field(default_factory=dict)
-
-    def need(self, name: str) -> Any:
-        try:
-            return self.provided[name]
-        except KeyError:
-            raise LookupError(f"{name!r} is not provided by any domain built so far") from None
+@dataclass(frozen=True)
+class Built(Generic[P]):
+    """What a builder returns: its runtime description and the typed interfaces it provides."""
+    domain: Domain
+    provides: P

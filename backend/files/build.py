@@ -1,28 +1,40 @@
 """Build materials (files): uploads into GridFS, owners' and case handlers' reads, the orphan
-sweep, and ``file_links`` through which cases attach files."""
+sweep, and the file links through which cases and complaints attach files."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from backend.audit.service import AuditLog
 from backend.config import Config
 from backend.core.api import bind
-from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
+from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
+from backend.core.infra import Infra
 from backend.files import handlers, words
 from backend.files.service import FileLinks, FileService
 from backend.files.store import COLLECTIONS, FileStore
 
 
-def build(config: Config, deps: Deps) -> Domain:
-    store = FileStore(deps.db)
-    files = FileService(store=store, audit=deps.need("audit"), clock=deps.clock, config=config.files)
+@dataclass(frozen=True)
+class Needs:
+    audit: AuditLog
+
+
+@dataclass(frozen=True)
+class FilesProvides:
+    links: FileLinks   # which files are a resident's, and attaching them to a case or complaint
+
+
+def build(config: Config, infra: Infra, needs: Needs) -> Built[FilesProvides]:
+    store = FileStore(infra.db)
+    files = FileService(store=store, audit=needs.audit, clock=infra.clock, config=config.files)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
-    links = FileLinks(store)
-    return Domain(
+    return Built(Domain(
         "files", words=words.WORDS, service=files,
-        routes=bind(handlers.default_handlers, files=files, limiter=deps.need("limiter")),
+        routes=bind(handlers.default_handlers, files=files, limiter=infra.limiter),
         jobs=[JobSpec("files.sweep", files.sweep, config.files.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_files", "Uploaded materials by status.", by_status)],
-        provides={"file_links": links, "file_ownership": links},
-    )
+    ), FilesProvides(links=FileLinks(store)))

@@ -1,14 +1,14 @@
-"""Build the identity domain: residents' WeChat login, tokens and real-name binding, the shared
-rate limiter and the WeChat access token every wechatpy client uses."""
+"""Build the identity domain: residents' WeChat login, tokens and real-name binding, and the
+directories other domains read residents through."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from backend.audit.service import AuditLog
 from backend.config import Config
 from backend.core.api import bind
-from backend.core.domain import Deps, Domain
-from backend.core.ratelimit import RateLimiter, resident_limits
-from backend.core.store import COLLECTIONS as CORE_COLLECTIONS
-from backend.core.store import RateLimitStore, WeChatTokenStore
-from backend.core.wechat import DatabaseSessionStorage
+from backend.core.domain import Built, Domain
+from backend.core.infra import Infra
 from backend.identity import handlers, words
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory
@@ -26,11 +26,24 @@ from backend.identity.tokens import SessionPolicy, TokenService
 from backend.identity.verified import VerifiedIdentities
 
 
-def build(config: Config, deps: Deps) -> Domain:
+@dataclass(frozen=True)
+class Needs:
+    audit: AuditLog
+
+
+@dataclass(frozen=True)
+class IdentityProvides:
+    service: IdentityService        # residents' accounts: authenticate, staff-side lookups
+    tokens: TokenService            # sessions of residents and staff
+    users: UserDirectory            # residents, masked, by id or by ID number / full name
+    handling: ResidentHandling      # domains add what a resident still has open (before deletion)
+    verified: VerifiedIdentities    # a resident's verified name and ID number, for licences
+
+
+def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]:
     sec = config.security
-    limiter = RateLimiter(RateLimitStore(deps.db), deps.clock, resident_limits(config.ratelimit))
-    tokens = TokenService(RefreshTokenStore(deps.db), SessionStore(deps.db), secret=sec.jwt_secret,
-                          issuer=sec.jwt_issuer, clock=deps.clock, check_cache_seconds=sec.session_check_cache_seconds,
+    tokens = TokenService(RefreshTokenStore(infra.db), SessionStore(infra.db), secret=sec.jwt_secret,
+                          issuer=sec.jwt_issuer, clock=infra.clock, check_cache_seconds=sec.session_check_cache_seconds,
                           policies={
                               "resident": SessionPolicy(sec.access_token_ttl_seconds, sec.refresh_token_ttl_seconds),
                               "staff": SessionPolicy(sec.staff_access_token_ttl_seconds,
@@ -38,24 +51,21 @@ def build(config: Config, deps: Deps) -> Domain:
                                                      idle_seconds=sec.staff_idle_minutes * 60,
                                                      lifetime_seconds=sec.staff_session_hours * 3600)})
     cipher = PersonalDataCipher(sec.id_encryption_keys, sec.id_active_key, sec.id_hash_key)
-    wechat_session = DatabaseSessionStorage(WeChatTokenStore(deps.db))
-    wechat = WeChatPyLogin(config.wechat.appid, config.wechat.secret, deps.gateway(config.wechat.gateway, "wechat"),
-                           config.wechat.timeout_seconds, wechat_session)
-    verifier = HttpRealnameVerifier(deps.gateway(config.realname.gateway, "realname"), config.realname.app_id,
+    wechat = WeChatPyLogin(config.wechat.appid, config.wechat.secret, infra.gateway(config.wechat.gateway, "wechat"),
+                           config.wechat.timeout_seconds, infra.wechat_session)
+    verifier = HttpRealnameVerifier(infra.gateway(config.realname.gateway, "realname"), config.realname.app_id,
                                     config.realname.app_secret, config.realname.timeout_seconds)
-    users = UserStore(deps.db)
+    users = UserStore(infra.db)
     directory = UserDirectory(users, cipher)
     handling = ResidentHandling()
     identity = IdentityService(users=users, tokens=tokens, wechat=wechat, verifier=verifier,
-                               cipher=cipher, limiter=limiter, limits=config.ratelimit, audit=deps.need("audit"),
-                               clock=deps.clock, handling=handling, directory=directory,
-                               upkeep=UpkeepStore(deps.db))
-    return Domain(
+                               cipher=cipher, limiter=infra.limiter, limits=config.ratelimit, audit=needs.audit,
+                               clock=infra.clock, handling=handling, directory=directory,
+                               upkeep=UpkeepStore(infra.db))
+    return Built(Domain(
         "identity", words=words.WORDS, service=identity,
         routes=bind(handlers.default_handlers, identity=identity),
-        collections=[*COLLECTIONS, *CORE_COLLECTIONS],
-        provides={"identity": identity, "tokens": tokens, "limiter": limiter, "resident_auth": identity.authenticate,
-                  "user_directory": directory, "wechat_session": wechat_session,
-                  "resident_handling": handling, "verified_identities": VerifiedIdentities(users, cipher)},
+        collections=list(COLLECTIONS),
         on_start=[identity.backfill_name_hashes],
-    )
+    ), IdentityProvides(service=identity, tokens=tokens, users=directory, handling=handling,
+                        verified=VerifiedIdentities(users, cipher)))

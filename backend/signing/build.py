@@ -2,11 +2,12 @@
 and ``GET /api/v1/signing-keys`` lists every key of both, current and retired."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from backend.config import Config
 from backend.core.api import bind
-from backend.core.domain import Deps, Domain
+from backend.core.domain import Built, Domain
 from backend.core.signing import SigningKeyRing
 from backend.signing import handlers
 
@@ -24,7 +25,12 @@ class SigningKeys:
         return [{**item, "purpose": purpose} for purpose, ring in self._rings.items() for item in ring.items()]
 
 
-def build(config: Config, deps: Deps) -> Domain:
+@dataclass(frozen=True)
+class SigningProvides:
+    keys: SigningKeys   # receipts and licences add their key rings here
+
+
+def build(config: Config) -> Built[SigningProvides]:
     keys = SigningKeys()
-    return Domain("signing", service=keys, routes=bind(handlers.default_handlers, keys=keys),
-                  provides={"signing_keys": keys})
+    return Built(Domain("signing", service=keys, routes=bind(handlers.default_handlers, keys=keys)),
+                 SigningProvides(keys=keys))

@@ -1,21 +1,38 @@
 """Build the staff domain: accounts, roles, login and the staff-side resident lookups."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from backend.audit.service import AuditLog
 from backend.config import Config
 from backend.core.api import bind
-from backend.core.domain import Deps, Domain
+from backend.core.domain import Built, Domain
+from backend.core.infra import Infra
+from backend.identity.tokens import TokenService
 from backend.staff import handlers, words
+from backend.staff.ports import ResidentLookups
 from backend.staff.service import StaffService
 from backend.staff.store import COLLECTIONS, StaffStore
 
 
-def build(config: Config, deps: Deps) -> Domain:
-    staff = StaffService(store=StaffStore(deps.db), tokens=deps.need("tokens"), audit=deps.need("audit"),
-                         limiter=deps.need("limiter"), clock=deps.clock, config=config.staff,
+@dataclass(frozen=True)
+class Needs:
+    audit: AuditLog
+    tokens: TokenService
+    residents: ResidentLookups
+
+
+@dataclass(frozen=True)
+class StaffProvides:
+    service: StaffService     # accounts: authenticate, look up by id or username
+
+
+def build(config: Config, infra: Infra, needs: Needs) -> Built[StaffProvides]:
+    staff = StaffService(store=StaffStore(infra.db), tokens=needs.tokens, audit=needs.audit,
+                         limiter=infra.limiter, clock=infra.clock, config=config.staff,
                          login_per_ip_per_minute=config.ratelimit.staff_login_per_ip_per_minute)
-    return Domain(
+    return Built(Domain(
         "staff", words=words.WORDS, service=staff,
-        routes=bind(handlers.default_handlers, staff=staff, identity=deps.need("identity"), audit=deps.need("audit")),
+        routes=bind(handlers.default_handlers, staff=staff, identity=needs.residents, audit=needs.audit),
         collections=list(COLLECTIONS),
-        provides={"staff": staff, "staff_auth": staff.authenticate},
-    )
+    ), StaffProvides(service=staff))
