@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from backend.core.api import ApiHandler, Response, operation, route
 from backend.licences import schemas as s
+from backend.licences.access import LICENCE
 from backend.licences.service import LicenceService
 
 TAGS = ("电子证照",)
@@ -15,15 +16,16 @@ class _Licences(ApiHandler):
 
 
 class MyLicencesHandler(_Licences):
-    @operation("我的电子证照（含状态）", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.LICENCES},
-               errors=(400, 401))
+    @operation("我的电子证照（含状态）", tags=TAGS, auth="resident", access=LICENCE.rule("list"),
+               query=s.LIST_QUERY, responses={200: s.LICENCES}, errors=(400, 401))
     async def get(self) -> None:
         self.reply(await self.licences.list_own(self.principal, cursor=self.query.get("cursor"),
                                                 limit=self.query.get("limit", 50)))
 
 
 class RefreshHandler(_Licences):
-    @operation("从电子证照库调取本人证照（须实名认证；每次调取均留痕）", tags=TAGS, auth="resident", body=s.REFRESH,
+    @operation("从电子证照库调取本人证照（须实名认证；每次调取均留痕）", tags=TAGS, auth="resident",
+               access=LICENCE.rule("refresh"), body=s.REFRESH,
                responses={200: s.LICENCES}, errors=(400, 401, 403, 429, 502),
                description="按本人实名认证的身份证号调取，记录调取人、时间和用途（GET /me/licences/fetches 可查）。")
     async def post(self) -> None:
@@ -32,21 +34,23 @@ class RefreshHandler(_Licences):
 
 
 class FetchesHandler(_Licences):
-    @operation("本人证照调取记录（谁、何时、为何调取）", tags=TAGS, auth="resident", responses={200: s.FETCHES},
+    @operation("本人证照调取记录（谁、何时、为何调取）", tags=TAGS, auth="resident", access=LICENCE.rule("list"),
+               responses={200: s.FETCHES},
                errors=(401,))
     async def get(self) -> None:
         self.reply(await self.licences.fetches(self.principal))
 
 
 class MyLicenceHandler(_Licences):
-    @operation("电子证照详情与查验二维码（仅本人）", tags=TAGS, auth="resident", responses={200: s.LICENCE},
+    @operation("电子证照详情与查验二维码（仅本人）", tags=TAGS, auth="resident", access=LICENCE.rule("view"),
+               responses={200: s.LICENCE},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(self.licences.detail(await self.licences.get_own(self.principal, id)))
 
 
 class MyLicencePdfHandler(_Licences):
-    @operation("电子证照 PDF（含查验二维码，仅本人）", tags=TAGS, auth="resident",
+    @operation("电子证照 PDF（含查验二维码，仅本人）", tags=TAGS, auth="resident", access=LICENCE.rule("view"),
                responses={200: Response(content_type="application/pdf", description="证照 PDF")}, errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         doc = await self.licences.get_own(self.principal, id)
@@ -72,6 +76,8 @@ class PublicKeyHandler(_Licences):
 
 
 class StaffLicenceHandler(_Licences):
+    # Any member of staff may ask; the service answers 404 to those who do not handle cases
+    # (LICENCE "inspect"), so the edge checks no role here.
     @operation("办件所用电子证照（受理、审批人员；记入审计日志）", tags=TAGS, auth="staff", responses={200: s.LICENCE},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
@@ -79,8 +85,9 @@ class StaffLicenceHandler(_Licences):
 
 
 class StaffRevokeHandler(_Licences):
-    @operation("撤销本中心颁发的电子证照（审批人员；记入审计日志）", tags=TAGS, auth="staff", roles=("approver",),
-               body=s.REVOKE, responses={200: s.LICENCE}, errors=(400, 401, 403, 404, 409))
+    @operation("撤销本中心颁发的电子证照（审批人员；记入审计日志）", tags=TAGS, auth="staff",
+               access=LICENCE.rule("revoke"), body=s.REVOKE, responses={200: s.LICENCE},
+               errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.licences.revoke(self.principal, id, self.body["reason"], self.client_ip()))
 
