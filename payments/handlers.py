@@ -5,7 +5,9 @@ import datetime as dt
 from typing import Any
 
 from backend.core import errors
+from backend.core.access import Resident, Staff, access_resident, access_staff_role
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
+from backend.core.ratelimit import RateLimiter
 from payments import schemas as s
 from payments import verify_page
 from payments.access import PAYMENT, RECEIPT, RECONCILIATION
@@ -25,6 +27,14 @@ class _Payments(ApiHandler):
     receipts: ReceiptService
     reconciliation: ReconciliationService
 
+    @property
+    def resident(self) -> Resident:
+        return access_resident(self.principal)
+
+    @property
+    def staff(self) -> Staff:
+        return access_staff_role(self.principal, ())
+
 
 class MyPayments(_Payments):
     @operation("我的缴款单", tags=TAGS, auth="resident", access=PAYMENT.rule("view"),
@@ -34,10 +44,10 @@ class MyPayments(_Payments):
                            "（case_note 说明该办件如何缴费）。")
     async def get(self) -> None:
         if self.query.get("application_id"):
-            self.reply({"items": await self.payments.list_for_case(self.principal, self.query["application_id"]),
+            self.reply({"items": await self.payments.list_for_case(self.resident, self.query["application_id"]),
                         "next_cursor": None})
             return
-        items, cursor = await self.payments.list_for_resident(self.principal, self.query.get("cursor"),
+        items, cursor = await self.payments.list_for_resident(self.resident, self.query.get("cursor"),
                                                                self.query.get("limit", 20))
         self.reply({"items": items, "next_cursor": cursor})
 
@@ -46,17 +56,18 @@ class MyPayment(_Payments):
     @operation("缴款单详情（仅本人）", tags=TAGS, auth="resident", access=PAYMENT.rule("view"),
                responses={200: s.PAYMENT}, errors=(401, 404))
     async def get(self, id: str) -> None:
-        self.reply(public_payment(await self.payments.for_resident(self.principal, id)))
+        self.reply(public_payment(await self.payments.for_resident(self.resident, id)))
 
 
 class Pay(_Payments):
+    limiter: RateLimiter
     @operation("发起支付：微信返回 wx.requestPayment 参数，支付宝返回二维码", tags=TAGS, auth="resident",
                access=PAYMENT.rule("pay"), body=s.PAY,
                responses={200: s.PAY_RESULT}, errors=(400, 401, 403, 404, 409, 502),
                description="同一缴款单同一渠道并发发起只产生一个商户订单号；已支付、已关闭或已过期的缴款单为 409。")
     async def post(self, id: str) -> None:
-        await self.limiter.per_resident("pay_starts", self.principal.id)
-        self.reply(await self.payments.start_pay(self.principal, id, self.body["channel"], self.body.get("mode", "qr")))
+        await self.limiter.per_resident("pay_starts", self.resident.id)
+        self.reply(await self.payments.start_pay(self.resident, id, self.body["channel"], self.body.get("mode", "qr")))
 
 
 class MyReceipts(_Payments):
@@ -65,7 +76,7 @@ class MyReceipts(_Payments):
                responses={200: s.RECEIPTS},
                errors=(401,))
     async def get(self) -> None:
-        items, cursor = await self.receipts.list_for_resident(self.principal, self.query.get("cursor"),
+        items, cursor = await self.receipts.list_for_resident(self.resident, self.query.get("cursor"),
                                                               self.query.get("limit", 20))
         self.reply({"items": items, "next_cursor": cursor})
 
@@ -77,14 +88,14 @@ class MyReceipt(_Payments):
                description="全额退款后 status 为 voided（已被红字票据冲销）；"
                            "部分退款为 partially_refunded，见 refunded_fen。")
     async def get(self, id: str) -> None:
-        self.reply(await self.receipts.for_resident(self.principal, id))
+        self.reply(await self.receipts.for_resident(self.resident, id))
 
 
 class MyReceiptPdf(_Payments):
     @operation("下载票据 PDF（仅本人，交款人为全名）", tags=TAGS, auth="resident", access=RECEIPT.rule("download"),
                responses={200: Response(content_type="application/pdf", description="票据 PDF")}, errors=(401, 404))
     async def get(self, id: str) -> None:
-        name, data = await self.receipts.pdf(self.principal, id)
+        name, data = await self.receipts.pdf(self.resident, id)
         self.set_header("Content-Type", "application/pdf")
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
         self.finish(data)
@@ -146,7 +157,7 @@ class StaffPayments(_Payments):
                            "为 409 duplicate_order，details 指明该缴款单（payment_id、out_trade_no、raised_via）；"
                            "收费项目没有收款单位时为 409 payee_unit_missing。")
     async def post(self) -> None:
-        self.reply(await self.payments.create_order(self.principal, self.body.get("application_id"), self.body["items"],
+        self.reply(await self.payments.create_order(self.staff, self.body.get("application_id"), self.body["items"],
                                                     self.client_ip(), serial=self.body.get("serial")), 201)
 
     @operation("缴款单列表", tags=STAFF_TAGS, auth="staff", access=PAYMENT.rule("list"), query=s.STAFF_LIST_QUERY,
@@ -162,7 +173,7 @@ class StaffPayment(_Payments):
     @operation("缴款单详情（含支付尝试与退款）", tags=STAFF_TAGS, auth="staff", access=PAYMENT.rule("inspect"),
                responses={200: s.STAFF_PAYMENT}, errors=(401, 403, 404))
     async def get(self, id: str) -> None:
-        self.reply(await self.payments.staff_view(self.principal, id))
+        self.reply(await self.payments.staff_view(self.staff, id))
 
 
 class StaffClose(_Payments):
@@ -170,7 +181,7 @@ class StaffClose(_Payments):
                access=PAYMENT.rule("close"), body=s.CLOSE,
                responses={200: s.PAYMENT}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:
-        self.reply(await self.payments.close_by_staff(self.principal, id, self.body.get("reason", ""),
+        self.reply(await self.payments.close_by_staff(self.staff, id, self.body.get("reason", ""),
                                                       self.client_ip()))
 
 
@@ -180,7 +191,7 @@ class StaffRefund(_Payments):
                errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:
         b = self.body
-        refund, created = await self.payments.refund(self.principal, id, b["amount_fen"], b["reason"],
+        refund, created = await self.payments.refund(self.staff, id, b["amount_fen"], b["reason"],
                                                      b["request_id"], self.client_ip())
         self.reply(refund, 201 if created else 200)
 
@@ -208,7 +219,7 @@ class StaffReconciliation(_Payments):
                description="尚未结束的日期（今天及以后）为 409 day_not_over；渠道账单尚未生成为 409 bill_not_ready。")
     async def post(self) -> None:
         day = _date(self.body["date"])
-        self.reply(await self.reconciliation.reconcile(day, self.body["channel"], self.principal, self.client_ip()))
+        self.reply(await self.reconciliation.reconcile(day, self.body["channel"], self.staff, self.client_ip()))
 
     @operation("查看对账报告", tags=FINANCE_TAGS, auth="staff", access=RECONCILIATION.rule("read"),
                query=s.RECONCILE_QUERY,
@@ -238,7 +249,7 @@ class StaffReconciliationAck(_Payments):
                access=RECONCILIATION.rule("acknowledge"), body=s.ACK,
                responses={200: s.REPORT}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:
-        self.reply(await self.reconciliation.acknowledge(self.principal, id, self.body["note"], self.client_ip()))
+        self.reply(await self.reconciliation.acknowledge(self.staff, id, self.body["note"], self.client_ip()))
 
 
 class StaffClearing(_Payments):

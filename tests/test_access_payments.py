@@ -35,7 +35,8 @@ CASES: list[tuple[str, str, dict[str, Any] | None, dict[str, int]]] = [
     ("POST", "/api/v1/staff/payments/{pid}/close", {"reason": "测试"},
      {"finance": 409, OWNER: 401, OTHER: 401, "*": 403}),
     # more than was paid: refused by the rule for finance, by role for everyone else; nothing moves
-    ("POST", "/api/v1/staff/payments/{pid}/refunds", {"amount_fen": 10_000_000, "reason": "测试", "request_id": "acc-1"},
+    ("POST", "/api/v1/staff/payments/{pid}/refunds",
+     {"amount_fen": 10_000_000, "reason": "测试", "request_id": "acc-1"},
      {"finance": 409, OWNER: 401, OTHER: 401, "*": 403}),
     ("GET", "/api/v1/staff/receipts?number=0000000000", None,
      {"clerk": 200, "finance": 200, OWNER: 401, OTHER: 401, "*": 403}),
