@@ -17,10 +17,12 @@ refund gives every unit back exactly what it was credited.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from backend.core.clock import TZ
 from payments.store import PaymentStore
+from payments.values import Attempt, Item, Payment, Refund, UnitRef
 
 
 class Departments(Protocol):
@@ -55,17 +57,17 @@ def public_unit(u: dict[str, Any]) -> dict[str, Any]:
             "items": [{"code": i["code"], "name": i["name"]} for i in u.get("items", [])]}
 
 
-def _item_unit(p: dict[str, Any], item: dict[str, Any]) -> dict[str, Any] | None:
-    return item.get("unit") or p.get("payee_unit")
+def _item_unit(p: Payment, item: Item) -> UnitRef | None:
+    return item.unit or p.payee_unit
 
 
-def apportion(items: list[dict[str, Any]], amount: int) -> list[int]:
+def apportion(items: Sequence[Item], amount: int) -> list[int]:
     """``amount`` spread over ``items`` in proportion to their amounts (largest remainder, ties in
     item order); the parts add up to ``amount``."""
-    total = sum(int(i["amount_fen"]) for i in items)
+    total = sum(i.amount_fen for i in items)
     if total <= 0:
         return [0 for _ in items]
-    exact = [amount * int(i["amount_fen"]) for i in items]
+    exact = [amount * i.amount_fen for i in items]
     parts = [e // total for e in exact]
     rest = amount - sum(parts)
     order = sorted(range(len(items)), key=lambda k: (-(exact[k] % total), k))
@@ -79,7 +81,7 @@ class _Ledger:
         self.units: dict[str, dict[str, Any]] = {}
         self.unassigned: list[dict[str, Any]] = []
 
-    def row(self, unit: dict[str, Any]) -> dict[str, Any]:
+    def row(self, unit: UnitRef) -> dict[str, Any]:
         row = self.units.get(unit["id"])
         if row is None:
             row = self.units[unit["id"]] = {"unit_id": unit["id"], "name": unit["name"],
@@ -87,22 +89,22 @@ class _Ledger:
                                             "refunded_fen": 0, "due_fen": 0, "items": {}}
         return row
 
-    def credit(self, p: dict[str, Any], amount: int, *, ref: dict[str, Any], refund: bool) -> None:
+    def credit(self, p: Payment | None, amount: int, *, ref: dict[str, Any], refund: bool) -> None:
         """Credit (or, for a refund, debit) ``amount`` of order ``p`` to the units of its items."""
-        items = p.get("items") or []
-        parts = apportion(items, amount) if refund else [int(i["amount_fen"]) for i in items]
-        if not items or sum(parts) != amount:  # an order we cannot read: listed, never guessed
+        items = p.items if p is not None else ()
+        parts = apportion(items, amount) if refund else [i.amount_fen for i in items]
+        if p is None or not items or sum(parts) != amount:  # an order we cannot read: listed, never guessed
             self.unassigned.append({**ref, "amount_fen": -amount if refund else amount, "reason": "order_unreadable"})
             return
         for item, part in zip(items, parts, strict=True):
             unit = _item_unit(p, item)
             if unit is None or not unit.get("id"):
-                self.unassigned.append({**ref, "payment_id": str(p.get("_id") or ""), "item_name": item["name"],
+                self.unassigned.append({**ref, "payment_id": str(p.id), "item_name": item.name,
                                         "amount_fen": -part if refund else part, "reason": "no_payee_unit"})
                 continue
             row = self.row(unit)
-            code = item.get("item_code") or ""
-            it = row["items"].setdefault((code, item["name"]), {"item_code": code, "name": item["name"],
+            code = item.item_code
+            it = row["items"].setdefault((code, item.name), {"item_code": code, "name": item.name,
                                                                 "unit_code": row["unit_code"],
                                                                 "collected_fen": 0, "refunded_fen": 0})
             if refund:
@@ -116,20 +118,20 @@ class _Ledger:
 async def clearing_report(store: PaymentStore, channels: list[str], day: dt.date) -> dict[str, Any]:
     start = dt.datetime.combine(day, dt.time(), TZ)
     end = start + dt.timedelta(days=1)
-    attempts: list[dict[str, Any]] = []
-    refunds: list[dict[str, Any]] = []
+    attempts: list[Attempt] = []
+    refunds: list[Refund] = []
     for ch in channels:
         attempts += await store.paid_attempts_between(ch, start, end)
         refunds += await store.refunds_succeeded_between(ch, start, end)
-    orders = await store.payments_by_ids([a["payment_id"] for a in attempts] + [r["payment_id"] for r in refunds])
+    orders = await store.payments_by_ids([a.payment_id for a in attempts] + [r.payment_id for r in refunds])
     ledger = _Ledger()
     for a in attempts:
-        ledger.credit(orders.get(a["payment_id"], {}), a["amount_fen"], refund=False,
-                      ref={"kind": "payment", "channel": a["channel"], "out_trade_no": a["out_trade_no"]})
+        ledger.credit(orders.get(a.payment_id), a.amount_fen, refund=False,
+                      ref={"kind": "payment", "channel": a.channel, "out_trade_no": a.out_trade_no})
     for r in refunds:
-        ledger.credit(orders.get(r["payment_id"], {}), r["amount_fen"], refund=True,
-                      ref={"kind": "refund", "channel": r["channel"], "out_trade_no": r["out_trade_no"],
-                           "out_refund_no": r["out_refund_no"]})
+        ledger.credit(orders.get(r.payment_id), r.amount_fen, refund=True,
+                      ref={"kind": "refund", "channel": r.channel, "out_trade_no": r.out_trade_no,
+                           "out_refund_no": r.out_refund_no})
     rows = []
     for row in sorted(ledger.units.values(), key=lambda u: u["unit_id"]):
         row["due_fen"] = row["collected_fen"] - row["refunded_fen"]
@@ -140,8 +142,8 @@ async def clearing_report(store: PaymentStore, channels: list[str], day: dt.date
     total = {k: sum(r[k] for r in rows) for k in ("collected_fen", "refunded_fen", "due_fen")}
     per_channel = []
     for ch in channels:
-        local = sum(a["amount_fen"] for a in attempts if a["channel"] == ch) \
-            - sum(r["amount_fen"] for r in refunds if r["channel"] == ch)
+        local = sum(a.amount_fen for a in attempts if a.channel == ch) \
+            - sum(r.amount_fen for r in refunds if r.channel == ch)
         report = await store.report(ch, day)
         done = report is not None and report.get("state") == "done"
         bill_net = report["bill_net_fen"] if done else None

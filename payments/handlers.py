@@ -5,12 +5,16 @@ import datetime as dt
 from typing import Any
 
 from backend.core import errors
+from backend.core.access import Resident, Staff, access_resident, access_staff_role
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
+from backend.core.ratelimit import RateLimiter
 from payments import schemas as s
 from payments import verify_page
+from payments.access import PAYMENT, RECEIPT, RECONCILIATION
 from payments.receipting import ReceiptService
 from payments.reconcile import ReconciliationService
-from payments.service import PaymentService, public_payment
+from payments.service import PaymentService
+from payments.views import public_payment
 
 TAGS = ("缴费与票据",)
 STAFF_TAGS = ("工作人员：缴费",)
@@ -23,61 +27,75 @@ class _Payments(ApiHandler):
     receipts: ReceiptService
     reconciliation: ReconciliationService
 
+    @property
+    def resident(self) -> Resident:
+        return access_resident(self.principal)
+
+    @property
+    def staff(self) -> Staff:
+        return access_staff_role(self.principal, ())
+
 
 class MyPayments(_Payments):
-    @operation("我的缴款单", tags=TAGS, auth="resident", query=s.MY_LIST_QUERY, responses={200: s.PAYMENTS},
+    @operation("我的缴款单", tags=TAGS, auth="resident", access=PAYMENT.rule("view"),
+               query=s.MY_LIST_QUERY, responses={200: s.PAYMENTS},
                errors=(400, 401),
                description="给出 application_id 时只列该办件的缴款单，包括它所在一件事的缴款单"
                            "（case_note 说明该办件如何缴费）。")
     async def get(self) -> None:
         if self.query.get("application_id"):
-            self.reply({"items": await self.payments.list_for_case(self.principal, self.query["application_id"]),
+            self.reply({"items": await self.payments.list_for_case(self.resident, self.query["application_id"]),
                         "next_cursor": None})
             return
-        items, cursor = await self.payments.list_for_resident(self.principal, self.query.get("cursor"),
+        items, cursor = await self.payments.list_for_resident(self.resident, self.query.get("cursor"),
                                                                self.query.get("limit", 20))
         self.reply({"items": items, "next_cursor": cursor})
 
 
 class MyPayment(_Payments):
-    @operation("缴款单详情（仅本人）", tags=TAGS, auth="resident", responses={200: s.PAYMENT}, errors=(401, 404))
+    @operation("缴款单详情（仅本人）", tags=TAGS, auth="resident", access=PAYMENT.rule("view"),
+               responses={200: s.PAYMENT}, errors=(401, 404))
     async def get(self, id: str) -> None:
-        self.reply(public_payment(await self.payments.for_resident(self.principal, id)))
+        self.reply(public_payment(await self.payments.for_resident(self.resident, id)))
 
 
 class Pay(_Payments):
-    @operation("发起支付：微信返回 wx.requestPayment 参数，支付宝返回二维码", tags=TAGS, auth="resident", body=s.PAY,
+    limiter: RateLimiter
+    @operation("发起支付：微信返回 wx.requestPayment 参数，支付宝返回二维码", tags=TAGS, auth="resident",
+               access=PAYMENT.rule("pay"), body=s.PAY,
                responses={200: s.PAY_RESULT}, errors=(400, 401, 403, 404, 409, 502),
                description="同一缴款单同一渠道并发发起只产生一个商户订单号；已支付、已关闭或已过期的缴款单为 409。")
     async def post(self, id: str) -> None:
-        await self.limiter.per_resident("pay_starts", self.principal.id)
-        self.reply(await self.payments.start_pay(self.principal, id, self.body["channel"], self.body.get("mode", "qr")))
+        await self.limiter.per_resident("pay_starts", self.resident.id)
+        self.reply(await self.payments.start_pay(self.resident, id, self.body["channel"], self.body.get("mode", "qr")))
 
 
 class MyReceipts(_Payments):
-    @operation("我的电子票据（含红字票据）", tags=TAGS, auth="resident", query=s.LIST_QUERY,
+    @operation("我的电子票据（含红字票据）", tags=TAGS, auth="resident", access=RECEIPT.rule("view"),
+               query=s.LIST_QUERY,
                responses={200: s.RECEIPTS},
                errors=(401,))
     async def get(self) -> None:
-        items, cursor = await self.receipts.list_for_resident(self.principal, self.query.get("cursor"),
+        items, cursor = await self.receipts.list_for_resident(self.resident, self.query.get("cursor"),
                                                               self.query.get("limit", 20))
         self.reply({"items": items, "next_cursor": cursor})
 
 
 class MyReceipt(_Payments):
-    @operation("电子票据或红字票据（仅本人）", tags=TAGS, auth="resident", responses={200: s.RECEIPT},
+    @operation("电子票据或红字票据（仅本人）", tags=TAGS, auth="resident", access=RECEIPT.rule("view"),
+               responses={200: s.RECEIPT},
                errors=(401, 404),
                description="全额退款后 status 为 voided（已被红字票据冲销）；"
                            "部分退款为 partially_refunded，见 refunded_fen。")
     async def get(self, id: str) -> None:
-        self.reply(await self.receipts.for_resident(self.principal, id))
+        self.reply(await self.receipts.for_resident(self.resident, id))
 
 
 class MyReceiptPdf(_Payments):
-    @operation("下载票据 PDF（仅本人，交款人为全名）", tags=TAGS, auth="resident",
+    @operation("下载票据 PDF（仅本人，交款人为全名）", tags=TAGS, auth="resident", access=RECEIPT.rule("download"),
                responses={200: Response(content_type="application/pdf", description="票据 PDF")}, errors=(401, 404))
     async def get(self, id: str) -> None:
-        name, data = await self.receipts.pdf(self.principal, id)
+        name, data = await self.receipts.pdf(self.resident, id)
         self.set_header("Content-Type", "application/pdf")
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
         self.finish(data)
@@ -131,7 +149,7 @@ class VerifyPage(_Payments):
 # -- staff ------------------------------------------------------------------------------------------------
 
 class StaffPayments(_Payments):
-    @operation("为办件开具缴款单（缴款人为办件申请人）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
+    @operation("为办件开具缴款单（缴款人为办件申请人）", tags=STAFF_TAGS, auth="staff", access=PAYMENT.rule("raise"),
                body=s.CREATE, responses={201: s.PAYMENT}, errors=(400, 401, 403, 404, 409),
                description="办件由 application_id 或办件编号 serial 指定（二选一）。"
                            "每个收费项目按编码识别（办事指南的收费项目，或按名称查收款单位的项目表）并带上收款单位；"
@@ -139,10 +157,10 @@ class StaffPayments(_Payments):
                            "为 409 duplicate_order，details 指明该缴款单（payment_id、out_trade_no、raised_via）；"
                            "收费项目没有收款单位时为 409 payee_unit_missing。")
     async def post(self) -> None:
-        self.reply(await self.payments.create_order(self.principal, self.body.get("application_id"), self.body["items"],
+        self.reply(await self.payments.create_order(self.staff, self.body.get("application_id"), self.body["items"],
                                                     self.client_ip(), serial=self.body.get("serial")), 201)
 
-    @operation("缴款单列表", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"), query=s.STAFF_LIST_QUERY,
+    @operation("缴款单列表", tags=STAFF_TAGS, auth="staff", access=PAYMENT.rule("list"), query=s.STAFF_LIST_QUERY,
                responses={200: s.STAFF_PAYMENTS}, errors=(400, 401, 403))
     async def get(self) -> None:
         q = self.query
@@ -152,34 +170,34 @@ class StaffPayments(_Payments):
 
 
 class StaffPayment(_Payments):
-    @operation("缴款单详情（含支付尝试与退款）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
+    @operation("缴款单详情（含支付尝试与退款）", tags=STAFF_TAGS, auth="staff", access=PAYMENT.rule("inspect"),
                responses={200: s.STAFF_PAYMENT}, errors=(401, 403, 404))
     async def get(self, id: str) -> None:
-        self.reply(await self.payments.staff_view(id))
+        self.reply(await self.payments.staff_view(self.staff, id))
 
 
 class StaffClose(_Payments):
-    @operation("关闭未支付的缴款单（先在支付渠道关单）", tags=STAFF_TAGS, auth="staff", roles=("finance",),
-               body=s.CLOSE,
+    @operation("关闭未支付的缴款单（先在支付渠道关单）", tags=STAFF_TAGS, auth="staff",
+               access=PAYMENT.rule("close"), body=s.CLOSE,
                responses={200: s.PAYMENT}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:
-        self.reply(await self.payments.close_by_staff(self.principal, id, self.body.get("reason", ""),
+        self.reply(await self.payments.close_by_staff(self.staff, id, self.body.get("reason", ""),
                                                       self.client_ip()))
 
 
 class StaffRefund(_Payments):
     @operation("退款（全额或部分；同一 request_id 只退一次；成功后开具红字票据）", tags=STAFF_TAGS, auth="staff",
-               roles=("finance",), body=s.REFUND, responses={201: s.REFUND_VIEW, 200: s.REFUND_VIEW},
+               access=PAYMENT.rule("refund"), body=s.REFUND, responses={201: s.REFUND_VIEW, 200: s.REFUND_VIEW},
                errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:
         b = self.body
-        refund, created = await self.payments.request_refund(self.principal, id, b["amount_fen"], b["reason"],
-                                                             b["request_id"], self.client_ip())
+        refund, created = await self.payments.refund(self.staff, id, b["amount_fen"], b["reason"],
+                                                     b["request_id"], self.client_ip())
         self.reply(refund, 201 if created else 200)
 
 
 class StaffReceipts(_Payments):
-    @operation("按票据号码查找票据（含红字票据）", tags=STAFF_TAGS, auth="staff", roles=("finance", "clerk"),
+    @operation("按票据号码查找票据（含红字票据）", tags=STAFF_TAGS, auth="staff", access=RECEIPT.rule("find"),
                query=s.RECEIPT_QUERY, responses={200: s.RECEIPTS}, errors=(400, 401, 403))
     async def get(self) -> None:
         self.reply({"items": await self.receipts.find(self.query.get("code"), self.query["number"]),
@@ -187,8 +205,8 @@ class StaffReceipts(_Payments):
 
 
 class StaffRedReceipts(_Payments):
-    @operation("红字票据列表（新的在前）", tags=FINANCE_TAGS, auth="staff", roles=("finance",), query=s.LIST_QUERY,
-               responses={200: s.RED_RECEIPTS}, errors=(400, 401, 403))
+    @operation("红字票据列表（新的在前）", tags=FINANCE_TAGS, auth="staff", access=RECEIPT.rule("list_red"),
+               query=s.LIST_QUERY, responses={200: s.RED_RECEIPTS}, errors=(400, 401, 403))
     async def get(self) -> None:
         items, cursor = await self.receipts.red_receipts(self.query.get("cursor"), self.query.get("limit", 20))
         self.reply({"items": items, "next_cursor": cursor})
@@ -196,50 +214,55 @@ class StaffRedReceipts(_Payments):
 
 class StaffReconciliation(_Payments):
     @operation("对账：下载渠道日账单并与本地记录（收款与退款）核对", tags=FINANCE_TAGS, auth="staff",
-               roles=("finance",),
-               body=s.RECONCILE, responses={200: s.REPORT}, errors=(400, 401, 403, 409, 502),
+               access=RECONCILIATION.rule("reconcile"), body=s.RECONCILE, responses={200: s.REPORT},
+               errors=(400, 401, 403, 409, 502),
                description="尚未结束的日期（今天及以后）为 409 day_not_over；渠道账单尚未生成为 409 bill_not_ready。")
     async def post(self) -> None:
         day = _date(self.body["date"])
-        self.reply(await self.reconciliation.reconcile(day, self.body["channel"], self.principal, self.client_ip()))
+        self.reply(await self.reconciliation.reconcile(day, self.body["channel"], self.staff, self.client_ip()))
 
-    @operation("查看对账报告", tags=FINANCE_TAGS, auth="staff", roles=("finance",), query=s.RECONCILE_QUERY,
+    @operation("查看对账报告", tags=FINANCE_TAGS, auth="staff", access=RECONCILIATION.rule("read"),
+               query=s.RECONCILE_QUERY,
                responses={200: s.REPORT}, errors=(400, 401, 403, 404))
     async def get(self) -> None:
         self.reply(await self.reconciliation.report(_date(self.query["date"]), self.query["channel"]))
 
 
 class StaffReconciliationReports(_Payments):
-    @operation("最近的对账报告（含自动对账的状态）", tags=FINANCE_TAGS, auth="staff", roles=("finance",),
+    @operation("最近的对账报告（含自动对账的状态）", tags=FINANCE_TAGS, auth="staff",
+               access=RECONCILIATION.rule("read"),
                query=s.REPORTS_QUERY, responses={200: s.REPORTS}, errors=(400, 401, 403))
     async def get(self) -> None:
         self.reply({"items": await self.reconciliation.reports(self.query.get("days", 14))})
 
 
 class StaffReconciliationAlerts(_Payments):
-    @operation("对账告警：不平且尚未处理的报告", tags=FINANCE_TAGS, auth="staff", roles=("finance",),
+    @operation("对账告警：不平且尚未处理的报告", tags=FINANCE_TAGS, auth="staff",
+               access=RECONCILIATION.rule("read"),
                responses={200: s.REPORTS}, errors=(401, 403))
     async def get(self) -> None:
         self.reply({"items": await self.reconciliation.alerts()})
 
 
 class StaffReconciliationAck(_Payments):
-    @operation("处理对账告警（记录说明，告警消除）", tags=FINANCE_TAGS, auth="staff", roles=("finance",), body=s.ACK,
+    @operation("处理对账告警（记录说明，告警消除）", tags=FINANCE_TAGS, auth="staff",
+               access=RECONCILIATION.rule("acknowledge"), body=s.ACK,
                responses={200: s.REPORT}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:
-        self.reply(await self.reconciliation.acknowledge(self.principal, id, self.body["note"], self.client_ip()))
+        self.reply(await self.reconciliation.acknowledge(self.staff, id, self.body["note"], self.client_ip()))
 
 
 class StaffClearing(_Payments):
-    @operation("清分：某日各收款单位的收款、退款与应划拨金额", tags=FINANCE_TAGS, auth="staff", roles=("finance",),
-               query=s.DAY_QUERY, responses={200: s.CLEARING}, errors=(400, 401, 403))
+    @operation("清分：某日各收款单位的收款、退款与应划拨金额", tags=FINANCE_TAGS, auth="staff",
+               access=RECONCILIATION.rule("clearing"), query=s.DAY_QUERY, responses={200: s.CLEARING},
+               errors=(400, 401, 403))
     async def get(self) -> None:
         self.reply(await self.reconciliation.clearing(_date(self.query["date"])))
 
 
 class StaffPayeeUnits(_Payments):
-    @operation("收款单位与非税收入项目编码", tags=FINANCE_TAGS, auth="staff", roles=("finance", "clerk"),
-               responses={200: s.PAYEE_UNITS}, errors=(401, 403))
+    @operation("收款单位与非税收入项目编码", tags=FINANCE_TAGS, auth="staff",
+               access=RECONCILIATION.rule("payee_units"), responses={200: s.PAYEE_UNITS}, errors=(401, 403))
     async def get(self) -> None:
         self.reply({"items": await self.payments.payees.listing()})
 

@@ -11,5 +11,5 @@ def payment_handling(store: PaymentStore):  # noqa: ANN201 - a HandlingCheck
         if "finance" not in staff.roles:
             return None
         items, _ = await store.payments_page(payer_id=resident_id, limit=1)
-        return f"payment:{items[0]['_id']}" if items else None
+        return f"payment:{items[0].id}" if items else None
     return check

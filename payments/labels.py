@@ -3,19 +3,21 @@ thing moves through them. Registered through the domain's vocabulary; the consol
 copies are generated from the registry (``scripts/gen_tables.py``)."""
 from __future__ import annotations
 
-PAYMENT_STATUS = {
-    "unpaid": "待支付",
-    "paid": "已支付",
-    "refunding": "退款中",
-    "refunded": "已退款",
-    "closed": "已关闭",
+from payments.values import PaymentStatus, RefundStatus
+
+PAYMENT_STATUS: dict[str, str] = {
+    PaymentStatus.UNPAID: "待支付",
+    PaymentStatus.PAID: "已支付",
+    PaymentStatus.REFUNDING: "退款中",
+    PaymentStatus.REFUNDED: "已退款",
+    PaymentStatus.CLOSED: "已关闭",
 }
 
-REFUND_STATUS = {
-    "pending": "待处理",
-    "processing": "退款中",
-    "success": "已退款",
-    "failed": "退款失败",
+REFUND_STATUS: dict[str, str] = {
+    RefundStatus.PENDING: "待处理",
+    RefundStatus.PROCESSING: "退款中",
+    RefundStatus.SUCCESS: "已退款",
+    RefundStatus.FAILED: "退款失败",
 }
 
 # Each table by the kind of thing it labels (the generated JavaScript tables use these names).

@@ -32,12 +32,14 @@ from bson import ObjectId
 
 from backend.config import PaymentsConfig, ReceiptsConfig
 from backend.core import errors
-from backend.core.access import Resident, access_own
+from backend.core.access import Resident
 from backend.core.clock import TZ, Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.core.signing import SigningKeyRing, canonical, parse_key_time
 from payments import receipts as rc
+from payments.access import access_receipt
 from payments.store import PaymentStore
+from payments.values import Payment, Refund
 
 log = logging.getLogger("zjb.payments.receipts")
 BLOCK = 100  # most receipts numbered by one update of the counter
@@ -106,10 +108,10 @@ def receipt_status(amount_fen: int, refunded_fen: int) -> str:
 
 
 
-def payment_event(p: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def payment_event(p: Payment, **extra: Any) -> dict[str, Any]:
     """What a payment's messages carry (notify.messages words them)."""
-    return {"payment_id": str(p["_id"]), "application_id": p["application_id"], "serial": p.get("serial") or "",
-            "service_name": p.get("service_name") or "", "amount_fen": p["amount_fen"], **extra}
+    return {"payment_id": str(p.id), "application_id": p.application_id, "serial": p.serial,
+            "service_name": p.service_name, "amount_fen": p.amount_fen, **extra}
 
 class ReceiptService:
     def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, outbox: Any,
@@ -129,21 +131,20 @@ class ReceiptService:
 
     # -- numbering -------------------------------------------------------------------------------------
 
-    async def number_pending(self, payment: dict[str, Any]) -> None:
+    async def number_pending(self, payment: Payment) -> None:
         """Number and write a paid order's pending receipt (and whatever else is pending that year)."""
-        if payment.get("receipt_pending"):
-            await self._number(payment["receipt_issued_at"].astimezone(TZ).year, payment["receipt_id"])
+        if payment.receipt_pending and payment.receipt_issued_at is not None:
+            await self._number(payment.receipt_issued_at.astimezone(TZ).year, payment.receipt_id)
 
-    async def number_pending_red(self, refund: dict[str, Any]) -> None:
-        if refund.get("red_receipt_pending"):
-            await self._number(refund["red_receipt_issued_at"].astimezone(TZ).year, refund["red_receipt_id"])
+    async def number_pending_red(self, refund: Refund) -> None:
+        if refund.red_receipt_pending and refund.red_receipt_issued_at is not None:
+            await self._number(refund.red_receipt_issued_at.astimezone(TZ).year, refund.red_receipt_id)
 
     async def finish_pending(self) -> int:
         """The job: receipts left pending by a process that died right after a payment or refund."""
         pending = (await self.store.pending_receipts("blue", None, limit=BLOCK)
                    + await self.store.pending_receipts("red", None, limit=BLOCK))
-        years = sorted({(d.get("receipt_issued_at") or d.get("red_receipt_issued_at")).astimezone(TZ).year
-                        for d in pending})
+        years = sorted({d.issued_at.astimezone(TZ).year for d in pending})
         n = 0
         for year in years:
             n += await self._number(year, None)
@@ -173,12 +174,11 @@ class ReceiptService:
     async def _unwritten(self, year: int) -> list[dict[str, Any]]:
         """The year's pending receipts of both kinds, in issue order, that are not written yet."""
         entries: list[tuple[Any, dict[str, Any]]] = []
-        for kind, rid_field, at_field in (("blue", "receipt_id", "receipt_issued_at"),
-                                          ("red", "red_receipt_id", "red_receipt_issued_at")):
+        for kind in ("blue", "red"):
             sources = await self.store.pending_receipts(kind, year, limit=BLOCK)
-            written = await self.store.written_receipts(kind, [d[rid_field] for d in sources])
-            entries += [(d[at_field], {"kind": kind, "receipt_id": d[rid_field], "source_id": d["_id"]})
-                        for d in sources if d[rid_field] not in written]
+            written = await self.store.written_receipts(kind, [d.receipt_id for d in sources])
+            entries += [(d.issued_at, {"kind": kind, "receipt_id": d.receipt_id, "source_id": d.source_id})
+                        for d in sources if d.receipt_id not in written]
         entries.sort(key=lambda e: (e[0], e[1]["kind"] == "red"))  # a receipt before its reversal
         return [e for _, e in entries[:BLOCK]]
 
@@ -207,51 +207,51 @@ class ReceiptService:
 
     async def _write_blue(self, entry: dict[str, Any], code: str, year: int, seq: int) -> None:
         p = await self.store.payment(entry["source_id"])
-        if p is None:  # pragma: no cover - payments are never deleted
+        if p is None or p.receipt_issued_at is None:  # pragma: no cover - payments are never deleted
             raise errors.InternalError()
         number = f"{seq:010d}"
         content = rc.build_content(code=code, number=number, payment=p,
-                                   payer_masked=await self._payer_masked(p["payer_id"]),
-                                   payee=self.config.payee_name, issued_at=p["receipt_issued_at"],
+                                   payer_masked=await self._payer_masked(p.payer_id),
+                                   payee=self.config.payee_name, issued_at=p.receipt_issued_at,
                                    key_id=self.signer.key_id)
         # The message first: the block fixed the number, so a process that dies between the two
         # writes the same receipt again later, and the dedupe key keeps the message single.
-        await self.outbox.emit("receipt.issued", user_id=p["payer_id"], dedupe_key=f"receipt.issued:{p['_id']}",
-                               payload=payment_event(p, receipt_id=str(p["receipt_id"]), number=number))
+        await self.outbox.emit("receipt.issued", user_id=p.payer_id, dedupe_key=f"receipt.issued:{p.id}",
+                               payload=payment_event(p, receipt_id=str(p.receipt_id), number=number))
         await self.store.insert_receipt("blue", {
-            "_id": entry["receipt_id"], "payment_id": p["_id"], "payer_id": p["payer_id"],
-            "application_id": p["application_id"], "amount_fen": p["amount_fen"], "issued_at": p["receipt_issued_at"],
+            "_id": entry["receipt_id"], "payment_id": p.id, "payer_id": p.payer_id,
+            "application_id": p.application_id, "amount_fen": p.amount_fen, "issued_at": p.receipt_issued_at,
             **self._numbered(year, seq, content)})
 
     async def _write_red(self, entry: dict[str, Any], code: str, year: int, seq: int) -> None:
         r = await self.store.refund(entry["source_id"])
-        p = await self.store.payment(r["payment_id"]) if r else None
-        if r is None or p is None:  # pragma: no cover - refunds and payments are never deleted
+        p = await self.store.payment(r.payment_id) if r else None
+        if r is None or p is None or r.red_receipt_issued_at is None:  # pragma: no cover - never deleted
             raise errors.InternalError()
-        original = await self.store.receipt(p["receipt_id"])
+        original = await self.store.receipt(p.receipt_id)
         if original is None:  # its receipt is pending in an earlier year's sequence: that one first
             await self.number_pending(p)
-            original = await self.store.receipt(p["receipt_id"])
+            original = await self.store.receipt(p.receipt_id)
         if original is None:  # pragma: no cover
             raise errors.InternalError()
         number = f"{seq:010d}"
         content = rc.build_red_content(code=code, number=number, original=original, refund=r, payment=p,
                                        payer_masked=original["content"]["payer"], payee=self.config.payee_name,
-                                       issued_at=r["red_receipt_issued_at"], key_id=self.signer.key_id)
+                                       issued_at=r.red_receipt_issued_at, key_id=self.signer.key_id)
         # The refund's one message, naming this red-letter receipt (as for a receipt: the message
         # first, its dedupe key keeps it single when a dead process's block is written again).
-        notice = r.get("notice") or {}
-        await self.outbox.emit("payment.refunded", user_id=p["payer_id"], dedupe_key=f"payment.refunded:{r['_id']}",
-                               payload=payment_event(p, refund_fen=int(r["amount_fen"]),
-                                                     refunded_fen=int(notice.get("refunded_fen", r["amount_fen"])),
-                                                     status=notice.get("status") or "paid",
+        notice = r.notice
+        await self.outbox.emit("payment.refunded", user_id=p.payer_id, dedupe_key=f"payment.refunded:{r.id}",
+                               payload=payment_event(p, refund_fen=r.amount_fen,
+                                                     refunded_fen=notice["refunded_fen"] if notice else r.amount_fen,
+                                                     status=notice["status"] if notice else "paid",
                                                      red_receipt_id=str(entry["receipt_id"]), red_code=code,
                                                      red_number=number,
                                                      original_number=original["number"]))
         await self.store.insert_receipt("red", {
-            "_id": entry["receipt_id"], "refund_id": r["_id"], "payment_id": p["_id"],
-            "original_receipt_id": original["_id"], "payer_id": p["payer_id"], "application_id": p["application_id"],
-            "amount_fen": int(r["amount_fen"]), "issued_at": r["red_receipt_issued_at"],
+            "_id": entry["receipt_id"], "refund_id": r.id, "payment_id": p.id,
+            "original_receipt_id": original["_id"], "payer_id": p.payer_id, "application_id": p.application_id,
+            "amount_fen": r.amount_fen, "issued_at": r.red_receipt_issued_at,
             **self._numbered(year, seq, content)})
 
     # -- reading -----------------------------------------------------------------------------------------
@@ -266,12 +266,8 @@ class ReceiptService:
     async def view(self, doc: dict[str, Any]) -> dict[str, Any]:
         return (await self._views([doc]))[0]
 
-    async def own(self, resident: Resident, receipt_id: str) -> dict[str, Any]:
-        """A receipt or red-letter receipt of this resident (another's is not found)."""
-        return dict(access_own(resident, await self.store.any_receipt(receipt_id), owner_field="payer_id"))
-
     async def for_resident(self, resident: Resident, receipt_id: str) -> dict[str, Any]:
-        return await self.view(await self.own(resident, receipt_id))
+        return await self.view(await access_receipt(self.store, resident, receipt_id, "view"))
 
     async def list_for_resident(self, resident: Resident, cursor: str | None,
                                 limit: int) -> tuple[list[dict[str, Any]], str | None]:
@@ -306,7 +302,7 @@ class ReceiptService:
 
     async def pdf(self, resident: Resident, receipt_id: str) -> tuple[str, bytes]:
         """The file name and PDF of the resident's own receipt, naming the payer in full."""
-        r = await self.own(resident, receipt_id)
+        r = await access_receipt(self.store, resident, receipt_id, "download")
         name = await self.users.full_name(r["payer_id"])
         data = rc.render_pdf(r, verify_link=self.verify_link(r), seal_text=self.rconfig.seal_text, payer_name=name)
         prefix = "red-receipt" if kind_of(r) == "red" else "receipt"

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from backend.core.clock import TZ
 from backend.core.pdf import FONT_NAME, PdfWriter, qr_png, register_fonts
 from backend.core.signing import Ed25519Signer
+from payments.values import Payment, Refund
 
 TITLE = "非税收入统一票据（电子）"
 
@@ -107,39 +108,39 @@ def receipt_code(prefix: str, year: int) -> str:
     return f"{prefix}{year % 100:02d}"
 
 
-def build_content(*, code: str, number: str, payment: dict[str, Any], payer_masked: str, payee: str,
+def build_content(*, code: str, number: str, payment: Payment, payer_masked: str, payee: str,
                   issued_at: dt.datetime, key_id: str) -> dict[str, Any]:
     """What is signed: what the receipt states. The payer is signed masked, as the public
     verification shows it; the PDF (the payer's own copy) prints the full name beside it."""
     return {
-        "code": code, "number": number, "payment_id": str(payment["_id"]),
-        "application_serial": payment.get("serial") or "",
+        "code": code, "number": number, "payment_id": str(payment.id),
+        "application_serial": payment.serial,
         "payer": payer_masked, "payee": payee,
-        "items": [{"name": i["name"], "amount_fen": i["amount_fen"]} for i in payment["items"]],
-        "amount_fen": payment["amount_fen"], "amount_capitals": amount_in_capitals(payment["amount_fen"]),
+        "items": [{"name": i.name, "amount_fen": i.amount_fen} for i in payment.items],
+        "amount_fen": payment.amount_fen, "amount_capitals": amount_in_capitals(payment.amount_fen),
         "issued_at": issued_at.astimezone(TZ).isoformat(timespec="seconds"),
-        "channel": payment.get("paid_channel") or "", "transaction_id": payment.get("transaction_id") or "",
+        "channel": payment.paid_channel or "", "transaction_id": payment.transaction_id or "",
         "key_id": key_id,
     }
 
 
-def build_red_content(*, code: str, number: str, original: dict[str, Any], refund: dict[str, Any],
-                      payment: dict[str, Any], payer_masked: str, payee: str, issued_at: dt.datetime,
+def build_red_content(*, code: str, number: str, original: dict[str, Any], refund: Refund,
+                      payment: Payment, payer_masked: str, payee: str, issued_at: dt.datetime,
                       key_id: str) -> dict[str, Any]:
     """A red-letter receipt: the refunded amount, negative, against the receipt it reverses. A
     full refund repeats every item negated; a partial one is one line for the refunded amount."""
-    amount = int(refund["amount_fen"])
-    if amount >= payment["amount_fen"]:
-        items = [{"name": i["name"], "amount_fen": -i["amount_fen"]} for i in payment["items"]]
+    amount = refund.amount_fen
+    if amount >= payment.amount_fen:
+        items = [{"name": i.name, "amount_fen": -i.amount_fen} for i in payment.items]
     else:
-        items = [{"name": f"部分退款（{refund.get('reason') or '退款'}）"[:40], "amount_fen": -amount}]
+        items = [{"name": f"部分退款（{refund.reason or '退款'}）"[:40], "amount_fen": -amount}]
     return {
-        "kind": "red", "code": code, "number": number, "payment_id": str(payment["_id"]),
-        "refund_id": str(refund["_id"]), "original": {"code": original["code"], "number": original["number"]},
-        "application_serial": payment.get("serial") or "", "payer": payer_masked, "payee": payee,
+        "kind": "red", "code": code, "number": number, "payment_id": str(payment.id),
+        "refund_id": str(refund.id), "original": {"code": original["code"], "number": original["number"]},
+        "application_serial": payment.serial, "payer": payer_masked, "payee": payee,
         "items": items, "amount_fen": -amount, "amount_capitals": "负" + amount_in_capitals(amount),
         "issued_at": issued_at.astimezone(TZ).isoformat(timespec="seconds"),
-        "channel": refund.get("channel") or "", "out_refund_no": refund.get("out_refund_no") or "",
+        "channel": refund.channel, "out_refund_no": refund.out_refund_no,
         "key_id": key_id,
     }
 

@@ -34,9 +34,11 @@ from payments.clearing import clearing_report
 from payments.errors import BillNotReady, DayNotOver
 from payments.providers import BillNotPublished, PaymentChannel
 from payments.store import PaymentStore
+from payments.values import AttemptStatus, RefundStatus
 
 log = logging.getLogger("zjb.payments.reconcile")
 LEASE = dt.timedelta(minutes=5)  # a run that dies is taken up again after this
+PAID_ATTEMPT = (AttemptStatus.PAID, AttemptStatus.LATE)  # the provider took the money (a late one went back)
 
 
 async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: str, day: dt.date,
@@ -44,8 +46,8 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
     bill = await channel.bill(day)
     start = dt.datetime.combine(day, dt.time(), TZ)
     end = start + dt.timedelta(days=1)
-    local_pay = {a["out_trade_no"]: a for a in await store.paid_attempts_between(channel_name, start, end)}
-    local_ref = {r["out_refund_no"]: r for r in await store.refunds_succeeded_between(channel_name, start, end)}
+    local_pay = {a.out_trade_no: a for a in await store.paid_attempts_between(channel_name, start, end)}
+    local_ref = {r.out_refund_no: r for r in await store.refunds_succeeded_between(channel_name, start, end)}
     missing: list[dict[str, Any]] = []
     extra: list[dict[str, Any]] = []
     mismatched: list[dict[str, Any]] = []
@@ -58,48 +60,50 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
             seen_pay.add(row.out_trade_no)
             local = local_pay.get(row.out_trade_no)
             elsewhere = None if local is not None else await store.attempt_by_otn(row.out_trade_no)
-            if elsewhere is not None and elsewhere.get("status") in ("paid", "late"):
+            if elsewhere is not None and elsewhere.status in PAID_ATTEMPT:
                 other_day.append({"kind": "payment", "out_trade_no": row.out_trade_no,
-                                  "bill_amount_fen": row.amount_fen, "local_amount_fen": elsewhere["amount_fen"],
-                                  "local_date": _day_of(elsewhere.get("provider_paid_at"))})
-            elif local is None or local.get("status") not in ("paid", "late"):
+                                  "bill_amount_fen": row.amount_fen, "local_amount_fen": elsewhere.amount_fen,
+                                  "local_date": _day_of(elsewhere.provider_paid_at)})
+            elif local is None or local.status not in PAID_ATTEMPT:
                 missing.append({"kind": "payment", "out_trade_no": row.out_trade_no,
                                 "transaction_id": row.transaction_id,
-                                "bill_amount_fen": row.amount_fen, "local_status": (local or {}).get("status")})
-            elif local["amount_fen"] != row.amount_fen or local.get("transaction_id") != row.transaction_id:
+                                "bill_amount_fen": row.amount_fen,
+                                "local_status": str(local.status) if local else None})
+            elif local.amount_fen != row.amount_fen or local.transaction_id != row.transaction_id:
                 mismatched.append({"kind": "payment", "out_trade_no": row.out_trade_no,
-                                   "bill_amount_fen": row.amount_fen, "local_amount_fen": local["amount_fen"],
+                                   "bill_amount_fen": row.amount_fen, "local_amount_fen": local.amount_fen,
                                    "bill_transaction_id": row.transaction_id,
-                                   "local_transaction_id": local.get("transaction_id")})
+                                   "local_transaction_id": local.transaction_id})
             else:
                 matched += 1
         else:
             key = row.out_refund_no or ""
             seen_ref.add(key)
-            local = local_ref.get(key)
-            elsewhere = None if local is not None else await store.refund_by_orn(key)
-            if elsewhere is not None and elsewhere.get("status") == "success":
+            local_r = local_ref.get(key)
+            elsewhere_r = None if local_r is not None else await store.refund_by_orn(key)
+            if elsewhere_r is not None and elsewhere_r.status is RefundStatus.SUCCESS:
                 other_day.append({"kind": "refund", "out_trade_no": row.out_trade_no, "out_refund_no": key,
-                                  "bill_amount_fen": row.amount_fen, "local_amount_fen": elsewhere["amount_fen"],
-                                  "local_date": _day_of(elsewhere.get("succeeded_at"))})
-            elif local is None or local.get("status") != "success":
+                                  "bill_amount_fen": row.amount_fen, "local_amount_fen": elsewhere_r.amount_fen,
+                                  "local_date": _day_of(elsewhere_r.succeeded_at)})
+            elif local_r is None or local_r.status is not RefundStatus.SUCCESS:
                 missing.append({"kind": "refund", "out_trade_no": row.out_trade_no, "out_refund_no": key,
-                                "bill_amount_fen": row.amount_fen, "local_status": (local or {}).get("status")})
-            elif local["amount_fen"] != row.amount_fen:
+                                "bill_amount_fen": row.amount_fen,
+                                "local_status": str(local_r.status) if local_r else None})
+            elif local_r.amount_fen != row.amount_fen:
                 mismatched.append({"kind": "refund", "out_refund_no": key, "bill_amount_fen": row.amount_fen,
-                                   "local_amount_fen": local["amount_fen"]})
+                                   "local_amount_fen": local_r.amount_fen})
             else:
                 matched += 1
     for otn, a in local_pay.items():
         if otn not in seen_pay:
-            extra.append({"kind": "payment", "out_trade_no": otn, "local_amount_fen": a["amount_fen"],
-                          "transaction_id": a.get("transaction_id")})
+            extra.append({"kind": "payment", "out_trade_no": otn, "local_amount_fen": a.amount_fen,
+                          "transaction_id": a.transaction_id})
     for orn, r in local_ref.items():
         if orn not in seen_ref:
-            extra.append({"kind": "refund", "out_refund_no": orn, "local_amount_fen": r["amount_fen"]})
+            extra.append({"kind": "refund", "out_refund_no": orn, "local_amount_fen": r.amount_fen})
     bill_totals = _totals([r.amount_fen for r in bill.rows if r.kind == "payment"],
                           [r.amount_fen for r in bill.rows if r.kind != "payment"])
-    local_totals = _totals([a["amount_fen"] for a in local_pay.values()], [r["amount_fen"] for r in local_ref.values()])
+    local_totals = _totals([a.amount_fen for a in local_pay.values()], [r.amount_fen for r in local_ref.values()])
     differences = [{"total": k, "bill": bill_totals[k], "local": local_totals[k]}
                    for k in bill_totals if bill_totals[k] != local_totals[k]]
     balanced = not (missing or extra or mismatched or other_day or differences)

@@ -8,6 +8,7 @@ transaction a read after it sees the new document.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Callable, TypeVar
 
 from bson import ObjectId
@@ -18,12 +19,23 @@ from pymongo.errors import DuplicateKeyError
 from backend.core.clock import TZ
 from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec, count_by, in_transaction, insert_new
+from payments.values import (
+    Attempt,
+    AttemptStatus,
+    FeeHolder,
+    Item,
+    Paid,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundKind,
+    RefundNotice,
+    RefundStatus,
+    UnitRef,
+)
 
 T = TypeVar("T")
 
-STATUSES = ("unpaid", "paid", "refunding", "refunded", "closed")
-ATTEMPT_STATUSES = ("open", "paid", "late", "closing", "closed")
-REFUND_STATUSES = ("pending", "processing", "success", "failed")
 FEN = {"bsonType": ["int", "long"]}
 
 COLLECTIONS = [
@@ -47,7 +59,7 @@ COLLECTIONS = [
             "required": ["application_id", "payer_id", "items", "amount_fen", "status", "refunded_fen",
                          "refunding_fen", "created_at"],
             "properties": {
-                "status": {"enum": list(STATUSES)},
+                "status": {"enum": [str(x) for x in PaymentStatus]},
                 "amount_fen": {**FEN, "minimum": 1},
                 "refunded_fen": {**FEN, "minimum": 0},
                 "refunding_fen": {**FEN, "minimum": 0},
@@ -72,7 +84,8 @@ COLLECTIONS = [
         validator={"$jsonSchema": {
             "bsonType": "object",
             "required": ["payment_id", "channel", "out_trade_no", "amount_fen", "status", "created_at"],
-            "properties": {"status": {"enum": list(ATTEMPT_STATUSES)}, "channel": {"enum": ["wechat", "alipay"]},
+            "properties": {"status": {"enum": [str(x) for x in AttemptStatus]},
+                           "channel": {"enum": ["wechat", "alipay"]},
                            "amount_fen": {**FEN, "minimum": 1}},
         }},
         doc="One pay attempt per order and channel (its out_trade_no), with what the provider said.",
@@ -91,7 +104,8 @@ COLLECTIONS = [
             "bsonType": "object",
             "required": ["payment_id", "request_id", "out_refund_no", "out_trade_no", "channel", "amount_fen",
                          "status", "kind", "created_at"],
-            "properties": {"status": {"enum": list(REFUND_STATUSES)}, "kind": {"enum": ["staff", "late_payment"]},
+            "properties": {"status": {"enum": [str(x) for x in RefundStatus]},
+                           "kind": {"enum": [str(x) for x in RefundKind]},
                            "amount_fen": {**FEN, "minimum": 1}},
         }},
         doc="Refunds: by finance staff (idempotent per request_id) or automatic for late payments.",
@@ -155,13 +169,120 @@ COLLECTIONS = [
 
 
 
+def _unit(value: Any) -> UnitRef | None:
+    if not value:
+        return None
+    return UnitRef(id=str(value.get("id") or ""), name=str(value.get("name") or ""),
+                   unit_code=str(value.get("unit_code") or ""))
+
+
+def _item_from_doc(d: dict[str, Any]) -> Item:
+    return Item(name=d["name"], amount_fen=int(d["amount_fen"]), item_code=d.get("item_code") or "",
+                unit=_unit(d.get("unit")), application_id=d.get("application_id"), serial=d.get("serial") or "",
+                fee_key=d.get("fee_key"))
+
+
+def _item_to_doc(i: Item) -> dict[str, Any]:
+    doc: dict[str, Any] = {"name": i.name, "amount_fen": i.amount_fen, "item_code": i.item_code}
+    if i.unit is not None:
+        doc["unit"] = dict(i.unit)
+    if i.application_id is not None:
+        doc.update(application_id=i.application_id, serial=i.serial)
+    if i.fee_key is not None:
+        doc["fee_key"] = i.fee_key
+    return doc
+
+
+def _payment_from_doc(d: dict[str, Any]) -> Payment:
+    return Payment(
+        id=d["_id"], application_id=d["application_id"], payer_id=d["payer_id"],
+        items=tuple(_item_from_doc(i) for i in d["items"]), amount_fen=int(d["amount_fen"]),
+        status=PaymentStatus(d["status"]), created_at=d["created_at"], bundle_id=d.get("bundle_id"),
+        serial=d.get("serial") or "", service_name=d.get("service_name") or "",
+        department_id=d.get("department_id"), payee_unit=_unit(d.get("payee_unit")),
+        refunded_fen=int(d.get("refunded_fen", 0)), refunding_fen=int(d.get("refunding_fen", 0)),
+        attempt_seq=int(d.get("attempt_seq", 0)), expires_at=d.get("expires_at"), created_by=d.get("created_by"),
+        version=int(d.get("version", 1)), last_out_trade_no=d.get("last_out_trade_no"),
+        paid_out_trade_no=d.get("paid_out_trade_no"), paid_channel=d.get("paid_channel"), paid_at=d.get("paid_at"),
+        transaction_id=d.get("transaction_id"), receipt_id=d.get("receipt_id"),
+        receipt_issued_at=d.get("receipt_issued_at"), receipt_pending=bool(d.get("receipt_pending")),
+        closed_at=d.get("closed_at"), close_reason=d.get("close_reason"), updated_at=d.get("updated_at"))
+
+
+def _payment_to_doc(p: Payment) -> dict[str, Any]:
+    """A new order's document (what a later change sets is written by that change)."""
+    doc: dict[str, Any] = {
+        "_id": p.id, "application_id": p.application_id, "serial": p.serial, "service_name": p.service_name,
+        "department_id": p.department_id, "payer_id": p.payer_id, "items": [_item_to_doc(i) for i in p.items],
+        "payee_unit": dict(p.payee_unit) if p.payee_unit is not None else None, "amount_fen": p.amount_fen,
+        "status": str(p.status), "refunded_fen": p.refunded_fen, "refunding_fen": p.refunding_fen,
+        "attempt_seq": p.attempt_seq, "expires_at": p.expires_at, "created_by": p.created_by,
+        "created_at": p.created_at, "version": p.version}
+    if p.bundle_id is not None:
+        doc["bundle_id"] = p.bundle_id
+    return doc
+
+
+def _attempt_from_doc(d: dict[str, Any]) -> Attempt:
+    return Attempt(id=d["_id"], payment_id=d["payment_id"], channel=d["channel"], out_trade_no=d["out_trade_no"],
+                   amount_fen=int(d["amount_fen"]), status=AttemptStatus(d["status"]), created_at=d["created_at"],
+                   payer_openid=d.get("payer_openid"), query_count=int(d.get("query_count", 0)),
+                   next_query_at=d.get("next_query_at"), provider_ref=d.get("provider_ref"),
+                   transaction_id=d.get("transaction_id"), provider_paid_at=d.get("provider_paid_at"),
+                   closed_at=d.get("closed_at"))
+
+
+def _attempt_to_doc(a: Attempt) -> dict[str, Any]:
+    return {"_id": a.id, "payment_id": a.payment_id, "channel": a.channel, "out_trade_no": a.out_trade_no,
+            "amount_fen": a.amount_fen, "status": str(a.status), "payer_openid": a.payer_openid,
+            "created_at": a.created_at, "query_count": a.query_count, "next_query_at": a.next_query_at}
+
+
+def _refund_from_doc(d: dict[str, Any]) -> Refund:
+    notice = d.get("notice")
+    return Refund(
+        id=d["_id"], payment_id=d["payment_id"], request_id=d["request_id"], out_refund_no=d["out_refund_no"],
+        out_trade_no=d["out_trade_no"], channel=d["channel"], amount_fen=int(d["amount_fen"]),
+        total_fen=int(d.get("total_fen", d["amount_fen"])), status=RefundStatus(d["status"]),
+        kind=RefundKind(d["kind"]), created_at=d["created_at"], reason=d.get("reason") or "", cause=d.get("cause"),
+        requested_by=d.get("requested_by"), next_try_at=d.get("next_try_at"), tries=int(d.get("tries", 0)),
+        provider_ref=d.get("provider_ref"), result_via=d.get("result_via"), succeeded_at=d.get("succeeded_at"),
+        failed_at=d.get("failed_at"), red_receipt_id=d.get("red_receipt_id"),
+        red_receipt_issued_at=d.get("red_receipt_issued_at"), red_receipt_pending=bool(d.get("red_receipt_pending")),
+        notice=RefundNotice(refunded_fen=int(notice["refunded_fen"]), status=str(notice["status"]))
+        if notice else None)
+
+
+def _refund_to_doc(r: Refund) -> dict[str, Any]:
+    """A new refund's document."""
+    doc: dict[str, Any] = {
+        "_id": r.id, "payment_id": r.payment_id, "request_id": r.request_id, "out_refund_no": r.out_refund_no,
+        "out_trade_no": r.out_trade_no, "channel": r.channel, "amount_fen": r.amount_fen, "total_fen": r.total_fen,
+        "status": str(r.status), "kind": str(r.kind), "reason": r.reason, "created_at": r.created_at,
+        "next_try_at": r.next_try_at, "tries": r.tries}
+    if r.cause is not None:
+        doc["cause"] = r.cause
+    if r.requested_by is not None:
+        doc["requested_by"] = r.requested_by
+    return doc
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReceipt:
+    """A paid order (blue) or succeeded refund (red) whose receipt is decided but not numbered yet."""
+    kind: str
+    receipt_id: ObjectId
+    source_id: ObjectId
+    issued_at: dt.datetime
+
+
 def _page(docs: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], str | None]:
     cursor = str(docs[limit - 1]["_id"]) if len(docs) > limit else None
     return docs[:limit], cursor
 
 
 class PaymentStore:
-    def __init__(self, db: AsyncDatabase, client: AsyncMongoClient):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], client: AsyncMongoClient[dict[str, Any]]):
         self._client = client
         self._payments = db["payments"]
         self._attempts = db["pay_attempts"]
@@ -179,63 +300,106 @@ class PaymentStore:
 
     # payments --------------------------------------------------------------------------------------
 
-    async def insert_payment(self, doc: dict[str, Any], session: Any = None) -> None:
-        await self._payments.insert_one(doc, session=session)
+    async def insert_payment(self, payment: Payment, *, raised_via: str, session: Any) -> None:
+        """A new order with its open-fee keys (inside its transaction); DuplicateKeyError when the
+        order exists already or another order holds one of its fees."""
+        await self._payments.insert_one(_payment_to_doc(payment), session=session)
+        for i in payment.items:  # one by one: a taken key is a DuplicateKeyError, not a bulk error
+            await self._fees.insert_one({"_id": i.fee_key, "payment_id": payment.id,
+                                         "application_id": i.application_id, "item_code": i.item_code,
+                                         "item_name": i.name, "raised_via": raised_via,
+                                         "created_at": payment.created_at}, session=session)
 
-    async def payment(self, payment_id: Any, session: Any = None) -> dict[str, Any] | None:
+    async def payment(self, payment_id: Any, session: Any = None) -> Payment | None:
         _id = oid(payment_id)
-        return await self._payments.find_one({"_id": _id}, session=session) if _id else None
+        doc = await self._payments.find_one({"_id": _id}, session=session) if _id else None
+        return _payment_from_doc(doc) if doc else None
 
-    async def transition(self, payment_id: ObjectId, frm: str | tuple[str, ...], changes: dict[str, Any], *,
-                         session: Any, inc: dict[str, int] | None = None, extra_filter: dict[str, Any] | None = None,
-                         unset: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    async def _transition(self, payment_id: ObjectId, frm: PaymentStatus, changes: dict[str, Any], *,
+                          session: Any, inc: dict[str, int] | None = None, extra_filter: dict[str, Any] | None = None,
+                          unset: tuple[str, ...] = ()) -> Payment | None:
         """The guarded state change: applies only while the order is still in ``frm``. Inside the
         caller's transaction; answers the order as changed, or None when it was not in ``frm``."""
-        q: dict[str, Any] = {"_id": payment_id, "status": frm if isinstance(frm, str) else {"$in": list(frm)}}
-        q.update(extra_filter or {})
+        q: dict[str, Any] = {"_id": payment_id, "status": str(frm), **(extra_filter or {})}
         update: dict[str, Any] = {"$set": changes, "$inc": {"version": 1, **(inc or {})}}
         if unset:
             update["$unset"] = {k: "" for k in unset}
         res = await self._payments.update_one(q, update, session=session)
         if res.modified_count != 1:
             return None
-        return await self._payments.find_one({"_id": payment_id}, session=session)
+        return await self.payment(payment_id, session=session)
 
-    async def settle_status(self, payment_id: ObjectId, status: str, *, session: Any) -> None:
-        """After a refund succeeded (inside its transaction): back to ``paid``, or ``refunded`` (then
-        the same items may be charged again)."""
-        update: dict[str, Any] = {"$set": {"status": status}}
-        if status == "refunded":
-            update["$unset"] = {"open_key": ""}
-            await self.release_fees(payment_id, session=session)
-        await self._payments.update_one({"_id": payment_id, "status": "refunding"}, update, session=session)
+    async def mark_paid(self, payment_id: ObjectId, *, channel: str, out_trade_no: str, transaction_id: str,
+                        paid_at: dt.datetime, receipt_id: ObjectId, now: dt.datetime, session: Any) -> Payment | None:
+        """``unpaid`` → ``paid``, with its receipt decided (numbered right after, receipting.py)."""
+        return await self._transition(payment_id, PaymentStatus.UNPAID, {
+            "status": str(PaymentStatus.PAID), "paid_at": paid_at, "paid_channel": channel,
+            "paid_out_trade_no": out_trade_no, "transaction_id": transaction_id, "updated_at": now,
+            "receipt_id": receipt_id, "receipt_issued_at": now, "receipt_pending": True}, session=session)
 
-    async def take_fees(self, docs: list[dict[str, Any]], *, session: Any) -> None:
-        """Take the open-fee keys of a new order (inside its transaction); DuplicateKeyError when
-        another order holds one of them."""
-        for doc in docs:  # one by one: a taken key is a DuplicateKeyError, not a bulk error
-            await self._fees.insert_one(doc, session=session)
-
-    async def release_fees(self, payment_id: ObjectId, *, session: Any) -> None:
-        """An order closed or fully refunded: its fees may be charged again."""
+    async def mark_closed(self, payment_id: ObjectId, *, reason: str, now: dt.datetime, session: Any) -> bool:
+        """``unpaid`` → ``closed``; its fees may be charged again."""
+        closed = await self._transition(payment_id, PaymentStatus.UNPAID, {
+            "status": str(PaymentStatus.CLOSED), "closed_at": now, "close_reason": reason, "updated_at": now},
+            session=session, unset=("open_key",))
+        if closed is None:
+            return False
         await self._fees.delete_many({"payment_id": payment_id}, session=session)
+        return True
 
-    async def fee_holders(self, keys: list[str]) -> list[dict[str, Any]]:
+    async def start_refunding(self, payment_id: ObjectId, amount_fen: int, *, refunded_fen_seen: int,
+                              now: dt.datetime, session: Any) -> bool:
+        """``paid`` → ``refunding`` for ``amount_fen``, while nothing else was refunded meanwhile."""
+        moved = await self._transition(payment_id, PaymentStatus.PAID,
+                                       {"status": str(PaymentStatus.REFUNDING), "updated_at": now},
+                                       inc={"refunding_fen": amount_fen}, session=session,
+                                       extra_filter={"refunded_fen": refunded_fen_seen})
+        return moved is not None
+
+    async def record_refund_success(self, payment_id: ObjectId, amount_fen: int, *, now: dt.datetime,
+                                    session: Any) -> Payment | None:
+        """A refund of a ``refunding`` order succeeded: back to ``paid``, or ``refunded`` when all
+        of it is (then the same items may be charged again). Answers the order as it is now."""
+        p = await self._transition(payment_id, PaymentStatus.REFUNDING, {"updated_at": now},
+                                   inc={"refunded_fen": amount_fen, "refunding_fen": -amount_fen}, session=session)
+        if p is None:
+            return None
+        status = PaymentStatus.REFUNDED if p.refunded_fen >= p.amount_fen else PaymentStatus.PAID
+        update: dict[str, Any] = {"$set": {"status": str(status)}}
+        if status is PaymentStatus.REFUNDED:
+            update["$unset"] = {"open_key": ""}
+            await self._fees.delete_many({"payment_id": payment_id}, session=session)
+        await self._payments.update_one({"_id": payment_id, "status": str(PaymentStatus.REFUNDING)}, update,
+                                        session=session)
+        return replace(p, status=status)
+
+    async def record_refund_failure(self, payment_id: ObjectId, amount_fen: int, *, now: dt.datetime,
+                                    session: Any) -> None:
+        """A refund of a ``refunding`` order failed: back to ``paid``."""
+        await self._transition(payment_id, PaymentStatus.REFUNDING,
+                               {"status": str(PaymentStatus.PAID), "updated_at": now},
+                               inc={"refunding_fen": -amount_fen}, session=session)
+
+    async def fee_holders(self, keys: list[str]) -> list[FeeHolder]:
+        """The orders holding any of these open-fee keys, with the fee each holds."""
         if not keys:
             return []
-        return await self._fees.find({"_id": {"$in": keys}}).to_list(None)
+        return [FeeHolder(payment_id=d["payment_id"], application_id=d["application_id"], item_code=d["item_code"],
+                          item_name=d["item_name"], raised_via=d.get("raised_via"))
+                for d in await self._fees.find({"_id": {"$in": keys}}).to_list(None)]
 
-    async def orders_of_case(self, application_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    async def orders_of_case(self, application_id: str, limit: int = 100) -> list[Payment]:
         """A case's orders, its own and those of its bundle (which list it on their items), newest first."""
         own = await self._payments.find({"application_id": application_id}).limit(limit).to_list(limit)
         via = await self._payments.find({"items.application_id": application_id}).limit(limit).to_list(limit)
         merged = {d["_id"]: d for d in own + via}
-        return sorted(merged.values(), key=lambda d: d["_id"], reverse=True)[:limit]
+        return [_payment_from_doc(d) for d in sorted(merged.values(), key=lambda d: d["_id"], reverse=True)[:limit]]
 
-    async def payments_by_ids(self, ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+    async def payments_by_ids(self, ids: list[ObjectId]) -> dict[ObjectId, Payment]:
         if not ids:
             return {}
-        return {p["_id"]: p for p in await self._payments.find({"_id": {"$in": list(set(ids))}}).to_list(None)}
+        docs = await self._payments.find({"_id": {"$in": list(set(ids))}}).to_list(None)
+        return {d["_id"]: _payment_from_doc(d) for d in docs}
 
     async def start_expiry(self, payment_id: ObjectId, expires_at: dt.datetime) -> None:
         """The first pay attempt starts the order's expiry (later ones keep it)."""
@@ -260,102 +424,116 @@ class PaymentStore:
         return None
 
     async def payments_page(self, *, payer_id: str | None = None, status: str | None = None,
-                            application_id: str | None = None, before: str | None = None,
-                            limit: int = 20) -> tuple[list[dict[str, Any]], str | None]:
+                            before: str | None = None, limit: int = 20) -> tuple[list[Payment], str | None]:
         q: dict[str, Any] = {}
         if payer_id is not None:
             q["payer_id"] = payer_id
         if status:
             q["status"] = status
-        if application_id:
-            q["application_id"] = application_id
         if oid(before):
             q["_id"] = {"$lt": oid(before)}
         docs = await self._payments.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
-        return _page(docs, limit)
+        page, cursor = _page(docs, limit)
+        return [_payment_from_doc(d) for d in page], cursor
 
-    async def due_to_expire(self, now: dt.datetime, limit: int = 50) -> list[dict[str, Any]]:
-        return await self._payments.find({"status": "unpaid", "expires_at": {"$lte": now}}).limit(limit).to_list(limit)
+    async def due_to_expire(self, now: dt.datetime, limit: int = 50) -> list[Payment]:
+        docs = await self._payments.find({"status": "unpaid", "expires_at": {"$lte": now}}).limit(limit).to_list(limit)
+        return [_payment_from_doc(d) for d in docs]
 
     async def count_by_status(self) -> list[tuple[str, int]]:
         return await count_by(self._payments, "status")
 
     # attempts --------------------------------------------------------------------------------------
 
-    async def attempt_by_otn(self, out_trade_no: str, session: Any = None) -> dict[str, Any] | None:
-        return await self._attempts.find_one({"out_trade_no": out_trade_no}, session=session)
+    async def attempt_by_otn(self, out_trade_no: str) -> Attempt | None:
+        doc = await self._attempts.find_one({"out_trade_no": out_trade_no})
+        return _attempt_from_doc(doc) if doc else None
 
-    async def open_attempt(self, payment_id: ObjectId, channel: str) -> dict[str, Any] | None:
-        return await self._attempts.find_one({"payment_id": payment_id, "channel": channel, "status": "open"})
+    async def open_attempt(self, payment_id: ObjectId, channel: str) -> Attempt | None:
+        doc = await self._attempts.find_one({"payment_id": payment_id, "channel": channel, "status": "open"})
+        return _attempt_from_doc(doc) if doc else None
 
-    async def attempts_of(self, payment_id: ObjectId, statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    async def attempts_of(self, payment_id: ObjectId, *, open_only: bool = False) -> list[Attempt]:
         q: dict[str, Any] = {"payment_id": payment_id}
-        if statuses:
-            q["status"] = {"$in": list(statuses)}
-        return await self._attempts.find(q).sort("created_at", ASCENDING).to_list(100)
+        if open_only:
+            q["status"] = str(AttemptStatus.OPEN)
+        docs = await self._attempts.find(q).sort("created_at", ASCENDING).to_list(100)
+        return [_attempt_from_doc(d) for d in docs]
 
-    async def insert_attempt(self, doc: dict[str, Any]) -> None:
-        await self._attempts.insert_one(doc)
+    async def insert_attempt(self, attempt: Attempt) -> None:
+        """DuplicateKeyError when the order already has an open attempt on the channel."""
+        await self._attempts.insert_one(_attempt_to_doc(attempt))
 
     async def set_attempt_provider_ref(self, attempt_id: ObjectId, provider_ref: str) -> None:
         await self._attempts.update_one({"_id": attempt_id}, {"$set": {"provider_ref": provider_ref}})
 
-    async def mark_attempt_paid(self, attempt_id: ObjectId, fields: dict[str, Any], *, session: Any) -> bool:
+    async def mark_attempt_paid(self, attempt_id: ObjectId, paid: Paid, *, session: Any) -> bool:
         """Claims the attempt for one transaction id: only the first statement of payment applies."""
-        res = await self._attempts.update_one({"_id": attempt_id, "transaction_id": None},
-                                              {"$set": {"status": "paid", **fields}}, session=session)
+        res = await self._attempts.update_one(
+            {"_id": attempt_id, "transaction_id": None},
+            {"$set": {"status": str(AttemptStatus.PAID), "transaction_id": paid.transaction_id,
+                      "provider_paid_at": paid.provider_paid_at, "paid_seen_at": paid.paid_seen_at,
+                      "paid_via": paid.paid_via, "notice_id": paid.notice_id}}, session=session)
         return res.modified_count == 1
 
     async def mark_attempt_late(self, attempt_id: ObjectId, *, session: Any) -> None:
-        await self._attempts.update_one({"_id": attempt_id}, {"$set": {"status": "late"}}, session=session)
+        await self._attempts.update_one({"_id": attempt_id}, {"$set": {"status": str(AttemptStatus.LATE)}},
+                                        session=session)
 
     async def mark_attempt_closed(self, attempt_id: ObjectId, now: dt.datetime) -> None:
         await self._attempts.update_one({"_id": attempt_id, "status": {"$in": ["open", "closing"]}},
                                         {"$set": {"status": "closed", "closed_at": now}})
 
-    async def close_open_attempts(self, payment_id: ObjectId, status: str, now: dt.datetime, *, session: Any,
+    async def close_open_attempts(self, payment_id: ObjectId, now: dt.datetime, *, session: Any,
                                   except_id: ObjectId | None = None) -> None:
+        """The order's other open attempts are to be closed at the provider (``closing``)."""
         q: dict[str, Any] = {"payment_id": payment_id, "status": "open"}
         if except_id is not None:
             q["_id"] = {"$ne": except_id}
-        await self._attempts.update_many(q, {"$set": {"status": status, "closed_at": now}}, session=session)
+        await self._attempts.update_many(q, {"$set": {"status": str(AttemptStatus.CLOSING), "closed_at": now}},
+                                         session=session)
 
-    async def claim_due_attempts(self, statuses: tuple[str, ...], now: dt.datetime,
-                                 next_at: Callable[[dict[str, Any]], dt.datetime],
-                                 limit: int = 50) -> list[dict[str, Any]]:
+    async def claim_due_attempts(self, status: AttemptStatus, now: dt.datetime,
+                                 next_at: Callable[[Attempt], dt.datetime], limit: int = 50) -> list[Attempt]:
         """Attempts due for a query, each claimed by moving its next query forward (safe in several
         processes: only the one whose conditional update matched works on it)."""
         out = []
-        for a in await self._attempts.find({"status": {"$in": list(statuses)}, "next_query_at": {"$lte": now}}) \
+        for d in await self._attempts.find({"status": str(status), "next_query_at": {"$lte": now}}) \
                 .sort("next_query_at", ASCENDING).limit(limit).to_list(limit):
+            a = _attempt_from_doc(d)
             nxt = next_at(a)
-            res = await self._attempts.update_one({"_id": a["_id"], "next_query_at": a["next_query_at"]},
+            res = await self._attempts.update_one({"_id": a.id, "next_query_at": d["next_query_at"]},
                                                   {"$set": {"next_query_at": nxt}, "$inc": {"query_count": 1}})
             if res.modified_count == 1:
-                out.append({**a, "next_query_at": nxt, "query_count": int(a.get("query_count", 0)) + 1})
+                out.append(replace(a, next_query_at=nxt, query_count=a.query_count + 1))
         return out
 
-    async def paid_attempts_between(self, channel: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    async def paid_attempts_between(self, channel: str, start: dt.datetime, end: dt.datetime) -> list[Attempt]:
         """Attempts the provider says were paid in ``[start, end)`` (including late ones refunded)."""
-        return await self._attempts.find({"channel": channel, "provider_paid_at": {"$gte": start, "$lt": end},
+        docs = await self._attempts.find({"channel": channel, "provider_paid_at": {"$gte": start, "$lt": end},
                                           "status": {"$in": ["paid", "late"]}}).to_list(None)
+        return [_attempt_from_doc(d) for d in docs]
 
     # refunds ---------------------------------------------------------------------------------------
 
-    async def refund_by_request(self, payment_id: ObjectId, request_id: str) -> dict[str, Any] | None:
-        return await self._refunds.find_one({"payment_id": payment_id, "request_id": request_id})
+    async def refund_by_request(self, payment_id: ObjectId, request_id: str) -> Refund | None:
+        doc = await self._refunds.find_one({"payment_id": payment_id, "request_id": request_id})
+        return _refund_from_doc(doc) if doc else None
 
-    async def refund_by_orn(self, out_refund_no: str) -> dict[str, Any] | None:
-        return await self._refunds.find_one({"out_refund_no": out_refund_no})
+    async def refund_by_orn(self, out_refund_no: str) -> Refund | None:
+        doc = await self._refunds.find_one({"out_refund_no": out_refund_no})
+        return _refund_from_doc(doc) if doc else None
 
-    async def refund(self, refund_id: ObjectId) -> dict[str, Any] | None:
-        return await self._refunds.find_one({"_id": refund_id})
+    async def refund(self, refund_id: ObjectId) -> Refund | None:
+        doc = await self._refunds.find_one({"_id": refund_id})
+        return _refund_from_doc(doc) if doc else None
 
-    async def refunds_of(self, payment_id: ObjectId) -> list[dict[str, Any]]:
-        return await self._refunds.find({"payment_id": payment_id}).sort("created_at", ASCENDING).to_list(200)
+    async def refunds_of(self, payment_id: ObjectId) -> list[Refund]:
+        docs = await self._refunds.find({"payment_id": payment_id}).sort("created_at", ASCENDING).to_list(200)
+        return [_refund_from_doc(d) for d in docs]
 
-    async def insert_refund(self, doc: dict[str, Any], session: Any = None) -> None:
-        await self._refunds.insert_one(doc, session=session)
+    async def insert_refund(self, refund: Refund, session: Any = None) -> None:
+        await self._refunds.insert_one(_refund_to_doc(refund), session=session)
 
     async def mark_refund_processing(self, refund_id: ObjectId, provider_ref: str | None) -> None:
         await self._refunds.update_one({"_id": refund_id, "status": "pending"},
@@ -365,28 +543,39 @@ class PaymentStore:
         """The provider has no record of it: it will be requested again (same out_refund_no)."""
         await self._refunds.update_one({"_id": refund_id, "status": "processing"}, {"$set": {"status": "pending"}})
 
-    async def finish_refund(self, refund_id: ObjectId, final: str, fields: dict[str, Any], *, session: Any) -> bool:
-        """``pending``/``processing`` → ``success``/``failed``, once."""
+    async def finish_refund(self, refund_id: ObjectId, final: RefundStatus, *, at: dt.datetime,
+                            provider_ref: str | None, via: str, red_receipt_id: ObjectId | None,
+                            session: Any) -> bool:
+        """``pending``/``processing`` → ``success``/``failed``, once; a success may decide its
+        red-letter receipt (numbered right after, receipting.py)."""
+        fields: dict[str, Any] = {"status": str(final), "provider_ref": provider_ref, "result_via": via,
+                                  "succeeded_at" if final is RefundStatus.SUCCESS else "failed_at": at}
+        if red_receipt_id is not None:
+            fields.update(red_receipt_id=red_receipt_id, red_receipt_issued_at=at, red_receipt_pending=True)
         res = await self._refunds.update_one({"_id": refund_id, "status": {"$in": ["pending", "processing"]}},
-                                             {"$set": {"status": final, **fields}}, session=session)
+                                             {"$set": fields}, session=session)
         return res.modified_count == 1
 
-    async def claim_due_refunds(self, now: dt.datetime, retry_after: dt.timedelta,
-                                limit: int = 50) -> list[dict[str, Any]]:
+    async def claim_due_refunds(self, now: dt.datetime, retry_after: dt.timedelta, limit: int = 50) -> list[Refund]:
         out = []
-        for r in await self._refunds.find({"status": {"$in": ["pending", "processing"]},
+        for d in await self._refunds.find({"status": {"$in": ["pending", "processing"]},
                                            "next_try_at": {"$lte": now}}).limit(limit).to_list(limit):
             nxt = now + retry_after
-            res = await self._refunds.update_one({"_id": r["_id"], "next_try_at": r["next_try_at"]},
+            res = await self._refunds.update_one({"_id": d["_id"], "next_try_at": d["next_try_at"]},
                                                  {"$set": {"next_try_at": nxt}, "$inc": {"tries": 1}})
             if res.modified_count == 1:
-                out.append({**r, "next_try_at": nxt, "tries": int(r.get("tries", 0)) + 1})
+                r = _refund_from_doc(d)
+                out.append(replace(r, next_try_at=nxt, tries=r.tries + 1))
         return out
 
-    async def refunds_succeeded_between(self, channel: str, start: dt.datetime,
-                                        end: dt.datetime) -> list[dict[str, Any]]:
-        return await self._refunds.find({"channel": channel, "succeeded_at": {"$gte": start, "$lt": end},
+    async def refunds_succeeded_between(self, channel: str, start: dt.datetime, end: dt.datetime) -> list[Refund]:
+        docs = await self._refunds.find({"channel": channel, "succeeded_at": {"$gte": start, "$lt": end},
                                          "status": "success"}).to_list(None)
+        return [_refund_from_doc(d) for d in docs]
+
+    async def set_refund_notice(self, refund_id: ObjectId, notice: RefundNotice, *, session: Any) -> None:
+        """What the refund's message says besides its red-letter receipt (sent once that is numbered)."""
+        await self._refunds.update_one({"_id": refund_id}, {"$set": {"notice": dict(notice)}}, session=session)
 
     # receipts (blue: one per paid order; red: one per refund of a receipted order) ------------------------
 
@@ -474,14 +663,15 @@ class PaymentStore:
         col, flag = (self._payments, "receipt_pending") if kind == "blue" else (self._refunds, "red_receipt_pending")
         await col.update_many({"_id": {"$in": source_ids}, flag: True}, {"$unset": {flag: ""}})
 
-    async def pending_receipts(self, kind: str, year: int | None, *, limit: int) -> list[dict[str, Any]]:
+    async def pending_receipts(self, kind: str, year: int | None, *, limit: int) -> list[PendingReceipt]:
         """Paid orders (blue) or succeeded refunds (red) whose receipt is not numbered yet, oldest first."""
-        col, flag, at = ((self._payments, "receipt_pending", "receipt_issued_at") if kind == "blue"
-                         else (self._refunds, "red_receipt_pending", "red_receipt_issued_at"))
+        col, flag, rid, at = ((self._payments, "receipt_pending", "receipt_id", "receipt_issued_at") if kind == "blue"
+                              else (self._refunds, "red_receipt_pending", "red_receipt_id", "red_receipt_issued_at"))
         q: dict[str, Any] = {flag: True}
         if year is not None:
             q[at] = {"$gte": dt.datetime(year, 1, 1, tzinfo=TZ), "$lt": dt.datetime(year + 1, 1, 1, tzinfo=TZ)}
-        return await col.find(q).sort(at, ASCENDING).limit(limit).to_list(limit)
+        docs = await col.find(q).sort(at, ASCENDING).limit(limit).to_list(limit)
+        return [PendingReceipt(kind, d[rid], d["_id"], d[at]) for d in docs]
 
     # reconciliation reports ---------------------------------------------------------------------------
 
@@ -538,10 +728,6 @@ class PaymentStore:
 
     async def payee_unit_by_code(self, unit_code: str) -> dict[str, Any] | None:
         return await self._units.find_one({"unit_code": unit_code}) if unit_code else None
-
-    async def set_refund_notice(self, refund_id: ObjectId, notice: dict[str, Any], *, session: Any) -> None:
-        """What the refund's message says besides its red-letter receipt (sent once that is numbered)."""
-        await self._refunds.update_one({"_id": refund_id}, {"$set": {"notice": notice}}, session=session)
 
     async def payee_units(self) -> list[dict[str, Any]]:
         return await self._units.find({}).sort("_id", ASCENDING).to_list(500)

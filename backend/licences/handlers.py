@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from backend.core.access import Resident, Staff, access_resident, access_staff_role
 from backend.core.api import ApiHandler, Response, operation, route
 from backend.licences import schemas as s
+from backend.licences.access import LICENCE
 from backend.licences.service import LicenceService
 
 TAGS = ("电子证照",)
@@ -13,43 +15,54 @@ TAGS = ("电子证照",)
 class _Licences(ApiHandler):
     licences: LicenceService
 
+    @property
+    def resident(self) -> Resident:
+        return access_resident(self.principal)
+
+    @property
+    def staff(self) -> Staff:
+        return access_staff_role(self.principal, ())
+
 
 class MyLicencesHandler(_Licences):
-    @operation("我的电子证照（含状态）", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.LICENCES},
-               errors=(400, 401))
+    @operation("我的电子证照（含状态）", tags=TAGS, auth="resident", access=LICENCE.rule("list"),
+               query=s.LIST_QUERY, responses={200: s.LICENCES}, errors=(400, 401))
     async def get(self) -> None:
-        self.reply(await self.licences.list_own(self.principal, cursor=self.query.get("cursor"),
+        self.reply(await self.licences.list_own(self.resident, cursor=self.query.get("cursor"),
                                                 limit=self.query.get("limit", 50)))
 
 
 class RefreshHandler(_Licences):
-    @operation("从电子证照库调取本人证照（须实名认证；每次调取均留痕）", tags=TAGS, auth="resident", body=s.REFRESH,
+    @operation("从电子证照库调取本人证照（须实名认证；每次调取均留痕）", tags=TAGS, auth="resident",
+               access=LICENCE.rule("refresh"), body=s.REFRESH,
                responses={200: s.LICENCES}, errors=(400, 401, 403, 429, 502),
                description="按本人实名认证的身份证号调取，记录调取人、时间和用途（GET /me/licences/fetches 可查）。")
     async def post(self) -> None:
-        self.reply(await self.licences.refresh(self.principal, purpose=self.body["purpose"],
+        self.reply(await self.licences.refresh(self.resident, purpose=self.body["purpose"],
                                                service_id=self.body.get("service_id"), request_id=self.request_id))
 
 
 class FetchesHandler(_Licences):
-    @operation("本人证照调取记录（谁、何时、为何调取）", tags=TAGS, auth="resident", responses={200: s.FETCHES},
+    @operation("本人证照调取记录（谁、何时、为何调取）", tags=TAGS, auth="resident", access=LICENCE.rule("list"),
+               responses={200: s.FETCHES},
                errors=(401,))
     async def get(self) -> None:
-        self.reply(await self.licences.fetches(self.principal))
+        self.reply(await self.licences.fetches(self.resident))
 
 
 class MyLicenceHandler(_Licences):
-    @operation("电子证照详情与查验二维码（仅本人）", tags=TAGS, auth="resident", responses={200: s.LICENCE},
+    @operation("电子证照详情与查验二维码（仅本人）", tags=TAGS, auth="resident", access=LICENCE.rule("view"),
+               responses={200: s.LICENCE},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(self.licences.detail(await self.licences.get_own(self.principal, id)))
+        self.reply(self.licences.detail(await self.licences.get_own(self.resident, id)))
 
 
 class MyLicencePdfHandler(_Licences):
-    @operation("电子证照 PDF（含查验二维码，仅本人）", tags=TAGS, auth="resident",
+    @operation("电子证照 PDF（含查验二维码，仅本人）", tags=TAGS, auth="resident", access=LICENCE.rule("view"),
                responses={200: Response(content_type="application/pdf", description="证照 PDF")}, errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        doc = await self.licences.get_own(self.principal, id)
+        doc = await self.licences.get_own(self.resident, id)
         self.set_header("Content-Type", "application/pdf")
         self.set_header("Content-Disposition",
                         "inline; filename*=UTF-8''" + quote(f"{doc['content']['name']}-{doc['number']}.pdf"))
@@ -72,17 +85,20 @@ class PublicKeyHandler(_Licences):
 
 
 class StaffLicenceHandler(_Licences):
+    # Any member of staff may ask; the service answers 404 to those who do not handle cases
+    # (LICENCE "inspect"), so the edge checks no role here.
     @operation("办件所用电子证照（受理、审批人员；记入审计日志）", tags=TAGS, auth="staff", responses={200: s.LICENCE},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(self.licences.view(await self.licences.get_for_staff(self.principal, id, self.client_ip())))
+        self.reply(self.licences.view(await self.licences.get_for_staff(self.staff, id, self.client_ip())))
 
 
 class StaffRevokeHandler(_Licences):
-    @operation("撤销本中心颁发的电子证照（审批人员；记入审计日志）", tags=TAGS, auth="staff", roles=("approver",),
-               body=s.REVOKE, responses={200: s.LICENCE}, errors=(400, 401, 403, 404, 409))
+    @operation("撤销本中心颁发的电子证照（审批人员；记入审计日志）", tags=TAGS, auth="staff",
+               access=LICENCE.rule("revoke"), body=s.REVOKE, responses={200: s.LICENCE},
+               errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.licences.revoke(self.principal, id, self.body["reason"], self.client_ip()))
+        self.reply(await self.licences.revoke(self.staff, id, self.body["reason"], self.client_ip()))
 
 
 default_handlers = [

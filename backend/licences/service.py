@@ -25,7 +25,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.audit.service import AuditLog, staff_actor
 from backend.config import LicencesConfig
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
+from backend.core.access import Resident, Staff, access_realname
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
 from backend.core.ids import object_id as oid
@@ -33,6 +33,7 @@ from backend.core.pdf import qr_png
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.core.signing import SigningKeyRing, canonical, check_code_for
 from backend.identity.verified import VerifiedIdentities
+from backend.licences.access import access_licence
 from backend.licences.library import LibraryLicence, LicenceLibrary
 from backend.licences.pdf import render_pdf
 from backend.licences.store import LicenceStore
@@ -41,7 +42,6 @@ from backend.licences.types import TYPES, type_name
 log = logging.getLogger("zjb.licences")
 
 PURPOSES = {"wallet": "查看本人电子证照", "application": "申办事项时使用电子证照"}
-CASE_HANDLERS = ("clerk", "approver")
 
 
 def status_of(doc: dict[str, Any], now: dt.datetime) -> str:
@@ -143,7 +143,7 @@ class LicenceService:
         return {"items": [self.view(d) for d in docs], "next_cursor": str(docs[-1]["_id"]) if more else None}
 
     async def get_own(self, resident: Resident, licence_id: str) -> dict[str, Any]:
-        return dict(access_own(resident, await self.store.get(licence_id), owner_field="holder_id"))
+        return await access_licence(self.store, resident, licence_id, "view")
 
     def pdf(self, doc: dict[str, Any]) -> bytes:
         return render_pdf(doc, status=status_of(doc, self.clock.now()), verify_link=self.verify_url(doc))
@@ -238,18 +238,15 @@ class LicenceService:
     # Staff -------------------------------------------------------------------------------------
     async def get_for_staff(self, staff: Staff, licence_id: str, ip: str) -> dict[str, Any]:
         """A licence presented for a case, for staff handling cases; otherwise 404. Audited."""
-        doc = await self.store.get(licence_id)
-        if doc is None or not doc.get("used_in") or not (staff.roles & set(CASE_HANDLERS)):
-            raise errors.NotFound()
+        doc = await access_licence(self.store, staff, licence_id, "inspect")
         await self.audit.record(actor=staff_actor(staff), action="licence.view", target_type="licence",
                                 target_id=licence_id, details={"application_ids": list(doc["used_in"])}, ip=ip)
         return doc
 
     async def revoke(self, staff: Staff, licence_id: str, reason: str, ip: str) -> dict[str, Any]:
         """Revoke (注销) a licence issued here; the library's are revoked by their own authority."""
-        access_staff_role(staff, ("approver",))
-        doc = await self.store.get(licence_id)
-        if doc is None or doc["source"] != "issued":
+        doc = await access_licence(self.store, staff, licence_id, "revoke")
+        if doc["source"] != "issued":
             raise errors.NotFound()
         revoked = await self.store.revoke(doc["_id"], self.clock.now(), reason, staff.id)
         # The holder is told once (the dedupe key); told on a repeat too, should a process have died

@@ -1,0 +1,34 @@
+"""Who may do what to e-licences: the holder reads theirs; staff handling cases (clerks,
+approvers) read a licence presented for a case; approvers revoke the ones issued here."""
+from __future__ import annotations
+
+from typing import Any
+
+from backend.core import errors
+from backend.core.access import Policy, Resident, Scope, Staff, own, staff
+from backend.licences.store import LicenceStore
+
+LICENCE = Policy("licence", {
+    "view": own(),                                            # the holder, with its PDF
+    "list": own(),
+    "refresh": own(),                                         # copies from the e-licence library
+    # a licence presented for a case, to staff handling cases; to anyone else it is not found
+    "inspect": staff("clerk", "approver", scope=Scope.HANDLING),
+    "revoke": staff("approver"),
+})
+
+
+async def access_licence(store: LicenceStore, principal: Any, licence_id: str, action: str) -> dict[str, Any]:
+    """The licence, when ``principal`` may take ``action`` on it: a resident only their own (another's
+    is not found); staff by role (``inspect``: not found for staff who do not handle cases, or a
+    licence never presented for a case)."""
+    rule = LICENCE.rule(action)
+    if rule.scope is Scope.HANDLING and isinstance(principal, Staff) and not principal.roles & rule.roles:
+        raise errors.NotFound()
+    who = LICENCE.check(principal, action)
+    doc = await store.get(licence_id)
+    if doc is None or isinstance(who, Resident) and str(doc.get("holder_id")) != who.id:
+        raise errors.NotFound()
+    if rule.scope is Scope.HANDLING and not doc.get("used_in"):
+        raise errors.NotFound()
+    return doc
