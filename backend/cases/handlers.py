@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from backend.cases import schemas as s
+from backend.cases.access import CASE, RATING, RECTIFICATION
 from backend.core.api import ApiHandler, operation, route
 from backend.core.schema import list_of, obj, string
 
 TAGS = ("办件",)
-STAFF_READ = ("clerk", "approver", "supervisor", "finance")
 
 
 class ApplicationsHandler(ApiHandler):
-    @operation("网上申报：提交办件", tags=TAGS, auth="resident", body=s.SUBMIT, responses={201: s.CASE, 200: s.CASE},
+    @operation("网上申报：提交办件", tags=TAGS, auth="resident",
+               access=CASE.rule("apply"), body=s.SUBMIT, responses={201: s.CASE, 200: s.CASE},
                errors=(400, 401, 403, 409), description=s.ONCE)
     async def post(self) -> None:
         await self.limiter.per_resident("applications", self.principal.id)
@@ -28,27 +29,31 @@ class ApplicationsHandler(ApiHandler):
 
 
 class ApplicationHandler(ApiHandler):
-    @operation("办件详情与进度（时间线）", tags=TAGS, auth="resident", responses={200: s.CASE}, errors=(401, 404))
+    @operation("办件详情与进度（时间线）", tags=TAGS, auth="resident",
+               access=CASE.rule("view"), responses={200: s.CASE}, errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.get_own(self.principal, id))
 
 
 class ResubmitHandler(ApiHandler):
-    @operation("补正后重新提交", tags=TAGS, auth="resident", body=s.RESUBMIT, responses={200: s.CASE},
+    @operation("补正后重新提交", tags=TAGS, auth="resident",
+               access=CASE.rule("resubmit"), body=s.RESUBMIT, responses={200: s.CASE},
                errors=(400, 401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.resubmit(self.principal, id, self.body))
 
 
 class WithdrawHandler(ApiHandler):
-    @operation("撤回申请（已提交或待补正时）", tags=TAGS, auth="resident", responses={200: s.CASE},
+    @operation("撤回申请（已提交或待补正时）", tags=TAGS, auth="resident",
+               access=CASE.rule("withdraw"), responses={200: s.CASE},
                errors=(401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.transition(self.principal, id, "withdrawn", note="申请人撤回"))
 
 
 class RatingHandler(ApiHandler):
-    @operation("评价（好差评，每件一次）", tags=TAGS, auth="resident", body=s.RATING_IN, responses={201: s.RATING},
+    @operation("评价（好差评，每件一次）", tags=TAGS, auth="resident",
+               access=CASE.rule("rate"), body=s.RATING_IN, responses={201: s.RATING},
                errors=(400, 401, 404, 409),
                description="已办结、不予批准（含不予受理）或受理后撤回的办件可以评价；其他状态为 409 invalid_state。")
     async def post(self, id: str) -> None:  # noqa: A002
@@ -57,28 +62,28 @@ class RatingHandler(ApiHandler):
 
 class StaffApplicationsHandler(ApiHandler):
     @operation("办件列表（按状态、部门、红黄绿灯）；按办件编号、申请人姓名或身份证号查找", tags=TAGS, auth="staff",
-               roles=STAFF_READ, query=s.LIST_QUERY, responses={200: s.CASES}, errors=(400, 401, 403),
+               access=CASE.rule("list"), query=s.LIST_QUERY, responses={200: s.CASES}, errors=(400, 401, 403),
                description="给出 serial 或 q 时只按其查找，不再按状态等筛选；按姓名或身份证号查找记入审计日志。")
     async def get(self) -> None:
         self.reply(await self.cases.list_staff(self.principal, self.query, self.client_ip()))
 
     @operation("窗口收件：为居民登记办件（居民出示办事码，或凭居民给本人的帮办授权）", tags=TAGS, auth="staff",
-               roles=("clerk",), body=s.STAFF_SUBMIT, responses={201: s.CASE}, errors=(400, 401, 403, 409),
+               access=CASE.rule("register"), body=s.STAFF_SUBMIT, responses={201: s.CASE}, errors=(400, 401, 403, 409),
                description="既无有效授权也无当前办事码时为 403 authorization_required。")
     async def post(self) -> None:
         self.reply(await self.cases.register(self.principal, self.body, self.client_ip()), 201)
 
 
 class StaffApplicationHandler(ApiHandler):
-    @operation("办件详情（含经办人、申请人脱敏信息）；{id} 也可以是办件编号", tags=TAGS, auth="staff", roles=STAFF_READ,
-               responses={200: s.CASE}, errors=(401, 403, 404))
+    @operation("办件详情（含经办人、申请人脱敏信息）；{id} 也可以是办件编号", tags=TAGS, auth="staff",
+               access=CASE.rule("inspect"), responses={200: s.CASE}, errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.get_staff(self.principal, id))
 
 
 class TransitionHandler(ApiHandler):
     @operation("办件流转：受理、审查、批准、驳回、补正、办结", tags=TAGS, auth="staff",
-               roles=("clerk", "approver"), body=s.TRANSITION, responses={200: s.CASE},
+               access=CASE.rule("move"), body=s.TRANSITION, responses={200: s.CASE},
                errors=(400, 401, 403, 404, 409),
                description="状态机不允许的流转为 409 invalid_state；两人同时操作同一办件，只有一人成功。")
     async def post(self, id: str) -> None:  # noqa: A002
@@ -91,14 +96,16 @@ class TransitionHandler(ApiHandler):
 
 class MaterialReviewHandler(ApiHandler):
     @operation("审核一项申请材料：认可或不予认可（附原因，补正时默认列入）", tags=TAGS, auth="staff",
-               roles=("clerk", "approver"), body=s.REVIEW, responses={200: s.CASE}, errors=(400, 401, 403, 404, 409))
+               access=CASE.rule("review_material"), body=s.REVIEW, responses={200: s.CASE},
+               errors=(400, 401, 403, 404, 409))
     async def post(self, id: str, key: str) -> None:  # noqa: A002
         self.reply(await self.cases.review_material(self.principal, id, key, self.body["verdict"],
                                                     self.body.get("reason"), self.client_ip()))
 
 
 class SupplyHandler(ApiHandler):
-    @operation("补交容缺材料（上传文件或电子证照）", tags=TAGS, auth="resident", body=s.SUPPLY, responses={200: s.CASE},
+    @operation("补交容缺材料（上传文件或电子证照）", tags=TAGS, auth="resident",
+               access=CASE.rule("supply"), body=s.SUPPLY, responses={200: s.CASE},
                errors=(400, 401, 404, 409),
                description="只能补交容缺受理时承诺补齐、尚未补齐的材料；补交后该承诺即为已补齐。")
     async def post(self, id: str) -> None:  # noqa: A002
@@ -106,28 +113,31 @@ class SupplyHandler(ApiHandler):
 
 
 class MaterialReceiveHandler(ApiHandler):
-    @operation("窗口收取容缺材料（纸质）", tags=TAGS, auth="staff", roles=("clerk",), responses={200: s.CASE},
+    @operation("窗口收取容缺材料（纸质）", tags=TAGS, auth="staff", access=CASE.rule("receive_material"),
+               responses={200: s.CASE},
                errors=(401, 403, 404, 409))
     async def post(self, id: str, key: str) -> None:  # noqa: A002
         self.reply(await self.cases.receive_material(self.principal, id, key, self.client_ip()))
 
 
 class SupervisionCasesHandler(ApiHandler):
-    @operation("电子监察：按红黄绿灯、部门查看在办办件", tags=("电子监察",), auth="staff", roles=("supervisor",),
+    @operation("电子监察：按红黄绿灯、部门查看在办办件", tags=("电子监察",), auth="staff",
+               access=CASE.rule("supervise"),
                query=s.LIST_QUERY, responses={200: s.CASES}, errors=(400, 401, 403))
     async def get(self) -> None:
         self.reply(await self.cases.list_staff(self.principal, {**self.query, "open_only": True}))
 
 
 class SupervisionSummaryHandler(ApiHandler):
-    @operation("电子监察：各部门按时办结率、平均用时、满意度", tags=("电子监察",), auth="staff", roles=("supervisor",),
+    @operation("电子监察：各部门按时办结率、平均用时、满意度", tags=("电子监察",), auth="staff",
+               access=CASE.rule("supervise"),
                responses={200: s.SUMMARY}, errors=(401, 403))
     async def get(self) -> None:
         self.reply(await self.cases.summary(self.principal))
 
 
 class RatingsHandler(ApiHandler):
-    @operation("好差评列表", tags=("电子监察",), auth="staff", roles=("supervisor",),
+    @operation("好差评列表", tags=("电子监察",), auth="staff", access=RATING.rule("list"),
                responses={200: list_of(s.RATING)},
                errors=(401, 403))
     async def get(self) -> None:
@@ -135,7 +145,7 @@ class RatingsHandler(ApiHandler):
 
 
 class RectificationsHandler(ApiHandler):
-    @operation("整改单列表", tags=("电子监察",), auth="staff", roles=("supervisor", "clerk", "approver"),
+    @operation("整改单列表", tags=("电子监察",), auth="staff", access=RECTIFICATION.rule("list"),
                query=obj({"status": string(enum=["open", "replied", "closed"])}),
                responses={200: list_of(s.RECTIFICATION)}, errors=(400, 401, 403))
     async def get(self) -> None:
@@ -145,14 +155,15 @@ class RectificationsHandler(ApiHandler):
 
 class RectificationReplyHandler(ApiHandler):
     @operation("答复整改单（答复发送给评价人）", tags=("电子监察",), auth="staff",
-               roles=("clerk", "approver", "supervisor"),
-               body=s.REPLY, responses={200: s.RECTIFICATION}, errors=(400, 401, 403, 404, 409))
+               access=RECTIFICATION.rule("reply"), body=s.REPLY, responses={200: s.RECTIFICATION},
+               errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.reply_rectification(self.principal, id, self.body["reply"], self.client_ip()))
 
 
 class RectificationCloseHandler(ApiHandler):
-    @operation("关闭整改单", tags=("电子监察",), auth="staff", roles=("supervisor",), body=s.CLOSE,
+    @operation("关闭整改单", tags=("电子监察",), auth="staff", access=RECTIFICATION.rule("close"),
+               body=s.CLOSE,
                responses={200: s.RECTIFICATION}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.cases.close_rectification(self.principal, id, self.body.get("note"), self.client_ip()))
