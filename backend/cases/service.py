@@ -313,7 +313,7 @@ class CaseService:
         return self.view(doc, staff=True, rated=rated, applicant=await self.users.get(doc["applicant_id"]))
 
     async def _rated(self, doc: dict[str, Any] | None) -> bool:
-        return bool(doc) and await self.store.is_rated(str(doc["_id"]))
+        return doc is not None and await self.store.is_rated(str(doc["_id"]))
 
     def view(self, d: dict[str, Any], *, staff: bool, rated: bool = False, applicant: Any = None) -> dict[str, Any]:
         """Residents see the timeline without staff names; staff see who did what."""
@@ -584,7 +584,7 @@ class CaseService:
         if r is None:
             raise errors.InvalidState("该整改单不是待答复状态") if await self.store.rectification(rect_id) \
                 else errors.NotFound()
-        service_name = r.get("service_name") or (await self.store.case(r["application_id"], brief=True))["service_name"]
+        service_name = r.get("service_name") or await self._service_name_of(r["application_id"])
         await self.outbox.emit("case.rectification_reply", user_id=r["applicant_id"],
                                dedupe_key=f"rect:{rect_id}:reply",
                                payload={"application_id": r["application_id"], "serial": r["serial"],
@@ -592,6 +592,10 @@ class CaseService:
         await self.audit.record(actor=staff_actor(staff), action="rectification.reply", target_type="rectification",
                                 target_id=rect_id, ip=ip)
         return self._rect_view(r, await self._department_names())
+
+    async def _service_name_of(self, case_id: str) -> str:
+        doc = await self.store.case(case_id, brief=True)
+        return str(doc["service_name"]) if doc is not None else ""
 
     async def close_rectification(self, staff: Staff, rect_id: str, note: str | None, ip: str) -> dict[str, Any]:
         RECTIFICATION.check(staff, "close")

@@ -75,7 +75,7 @@ class AlreadyClaimed(Exception):
 
 
 class CaseStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._cases = db["applications"]
         self._counters = db["case_counters"]
         self._ratings = db["ratings"]
@@ -88,10 +88,13 @@ class CaseStore:
         its number back and the day's serials stay gap-free)."""
         await self._counters.update_one({"_id": day_key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
         doc = await self._counters.find_one({"_id": day_key}, session=session)
+        if doc is None:  # the upsert above wrote it in this transaction
+            raise RuntimeError(f"case counter {day_key} not found after its increment")
         return int(doc["seq"])
 
     async def insert_case(self, doc: dict[str, Any], session: Any) -> ObjectId:
-        return (await self._cases.insert_one(doc, session=session)).inserted_id
+        oid: ObjectId = (await self._cases.insert_one(doc, session=session)).inserted_id
+        return oid
 
     async def case(self, case_id: Any, *, brief: bool = False) -> dict[str, Any] | None:
         """The case, or None; ``brief`` leaves out its timeline and form."""
@@ -255,7 +258,8 @@ class CaseStore:
     # Ratings ----------------------------------------------------------------------------------------
     async def add_rating(self, rating: dict[str, Any], session: Any) -> ObjectId:
         try:
-            return (await self._ratings.insert_one(rating, session=session)).inserted_id
+            oid: ObjectId = (await self._ratings.insert_one(rating, session=session)).inserted_id
+            return oid
         except DuplicateKeyError:
             raise RatingExists() from None
 
@@ -273,7 +277,8 @@ class CaseStore:
 
     # Rectification orders ----------------------------------------------------------------------------
     async def open_rectification(self, doc: dict[str, Any], session: Any) -> ObjectId:
-        return (await self._rects.insert_one(doc, session=session)).inserted_id
+        oid: ObjectId = (await self._rects.insert_one(doc, session=session)).inserted_id
+        return oid
 
     async def rectification(self, rect_id: Any) -> dict[str, Any] | None:
         oid = object_id(rect_id)
