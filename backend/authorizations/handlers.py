@@ -2,71 +2,91 @@
 from __future__ import annotations
 
 from backend.authorizations import schemas as s
+from backend.authorizations.access import GRANT
+from backend.authorizations.service import AgencyDesk
+from backend.core.access import Resident, Staff, access_resident, access_staff_role
 from backend.core.api import ApiHandler, operation, route
 
 TAGS = ("帮办代办",)
 STAFF_TAGS = ("工作人员：帮办代办",)
 
 
-class MyGrantsHandler(ApiHandler):
+class AgencyHandler(ApiHandler):
+    """What every handler of 帮办代办 is given (``build.py`` binds it) and who called it."""
+    agency: AgencyDesk
+
+    @property
+    def resident(self) -> Resident:
+        return access_resident(self.principal)
+
+    @property
+    def staff(self) -> Staff:
+        return access_staff_role(self.principal, ())
+
+
+class MyGrantsHandler(AgencyHandler):
     @operation("授权他人代办：指定帮办员（工号）或另一位实名居民（身份证号），可限定事项和天数", tags=TAGS,
-               auth="resident", body=s.GRANT_IN, responses={201: s.GRANT}, errors=(400, 401, 403))
+               auth="resident", access=GRANT.rule("give"), body=s.GRANT_IN, responses={201: s.GRANT},
+               errors=(400, 401, 403))
     async def post(self) -> None:
-        self.reply(await self.agency.grant(self.principal, self.body, self.client_ip()), 201)
+        self.reply(await self.agency.grant(self.resident, self.body, self.client_ip()), 201)
 
-    @operation("我给出的授权", tags=TAGS, auth="resident", responses={200: s.GRANTS}, errors=(401,))
+    @operation("我给出的授权", tags=TAGS, auth="resident", access=GRANT.rule("list"), responses={200: s.GRANTS},
+               errors=(401,))
     async def get(self) -> None:
-        self.reply(await self.agency.list_given(self.principal))
+        self.reply(await self.agency.list_given(self.resident))
 
 
-class ReceivedGrantsHandler(ApiHandler):
-    @operation("别人给我的代办授权（可代其申报）", tags=TAGS, auth="resident", responses={200: s.GRANTS}, errors=(401,))
+class ReceivedGrantsHandler(AgencyHandler):
+    @operation("别人给我的代办授权（可代其申报）", tags=TAGS, auth="resident",
+               access=GRANT.rule("list"), responses={200: s.GRANTS}, errors=(401,))
     async def get(self) -> None:
-        self.reply(await self.agency.list_received(self.principal))
+        self.reply(await self.agency.list_received(self.resident))
 
 
-class RevokeHandler(ApiHandler):
-    @operation("撤销授权（立即生效）", tags=TAGS, auth="resident", responses={200: s.GRANT}, errors=(401, 404, 409))
+class RevokeHandler(AgencyHandler):
+    @operation("撤销授权（立即生效）", tags=TAGS, auth="resident", access=GRANT.rule("revoke"),
+               responses={200: s.GRANT}, errors=(401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.agency.revoke(self.principal, id, self.client_ip()))
+        self.reply(await self.agency.revoke(self.resident, id, self.client_ip()))
 
 
-class IdentityCodeHandler(ApiHandler):
+class IdentityCodeHandler(AgencyHandler):
     @operation("我的办事码（动态身份码，约一分钟有效，在窗口出示）", tags=TAGS, auth="resident",
-               responses={200: s.CODE}, errors=(401, 403))
+               access=GRANT.rule("code"), responses={200: s.CODE}, errors=(401, 403))
     async def get(self) -> None:
-        self.reply(await self.agency.identity_code(self.principal))
+        self.reply(await self.agency.identity_code(self.resident))
 
 
-class FindResidentsHandler(ApiHandler):
+class FindResidentsHandler(AgencyHandler):
     @operation("帮办：按身份证号、办件编号或姓名查找居民及其给本人的有效授权", tags=STAFF_TAGS, auth="staff",
-               roles=("clerk",), query=s.FIND_QUERY, responses={200: s.RESIDENTS}, errors=(400, 401, 403),
+               access=GRANT.rule("desk"), query=s.FIND_QUERY, responses={200: s.RESIDENTS}, errors=(400, 401, 403),
                description="身份证号和姓名按密钥散列匹配；每次查找记入审计日志。")
     async def get(self) -> None:
-        self.reply(await self.agency.find_residents(self.principal, self.query["q"], self.client_ip()))
+        self.reply(await self.agency.find_residents(self.staff, self.query["q"], self.client_ip()))
 
 
-class IdentifyHandler(ApiHandler):
-    @operation("核验居民出示的办事码", tags=STAFF_TAGS, auth="staff", roles=("clerk",), body=s.IDENTIFY,
-               responses={200: s.RESIDENT}, errors=(400, 401, 403))
+class IdentifyHandler(AgencyHandler):
+    @operation("核验居民出示的办事码", tags=STAFF_TAGS, auth="staff", access=GRANT.rule("desk"),
+               body=s.IDENTIFY, responses={200: s.RESIDENT}, errors=(400, 401, 403))
     async def post(self) -> None:
-        self.reply(await self.agency.identify(self.principal, self.body["identity_code"], self.client_ip()))
+        self.reply(await self.agency.identify(self.staff, self.body["identity_code"], self.client_ip()))
 
 
-class GrantorLicencesHandler(ApiHandler):
+class GrantorLicencesHandler(AgencyHandler):
     @operation("代办人：授权人的有效电子证照（代其申报时用作材料）", tags=TAGS, auth="resident",
                responses={200: s.GRANTOR_LICENCES}, errors=(401, 403, 404),
                description="仅限有效且未过期授权的被授权人；每次查看记入审计日志。")
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.agency.grantor_licences(self.principal, id, self.client_ip()))
+        self.reply(await self.agency.grantor_licences(self.resident, id, self.client_ip()))
 
 
-class StaffGrantorLicencesHandler(ApiHandler):
-    @operation("帮办员：授权人的有效电子证照（窗口代办时用作材料）", tags=STAFF_TAGS, auth="staff", roles=("clerk",),
-               responses={200: s.GRANTOR_LICENCES}, errors=(401, 403, 404),
+class StaffGrantorLicencesHandler(AgencyHandler):
+    @operation("帮办员：授权人的有效电子证照（窗口代办时用作材料）", tags=STAFF_TAGS, auth="staff",
+               access=GRANT.rule("licences"), responses={200: s.GRANTOR_LICENCES}, errors=(401, 403, 404),
                description="仅限授权给本人的有效授权；每次查看记入审计日志。")
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.agency.grantor_licences(self.principal, id, self.client_ip()))
+        self.reply(await self.agency.grantor_licences(self.staff, id, self.client_ip()))
 
 
 default_handlers = [

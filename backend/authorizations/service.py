@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
+from backend.authorizations.access import FILERS, GRANT, GrantAccess
 from backend.authorizations.codes import IdentityCodes, qr_png_base64
 from backend.authorizations.errors import AuthorizationRequired
 from backend.authorizations.store import GrantStore
+from backend.authorizations.values import GrantStatus
 from backend.config import AuthorizationsConfig
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_realname, access_staff_role
+from backend.core.access import Resident, Staff, access_realname
 from backend.core.clock import Clock
-from backend.core.ids import object_id
 from backend.identity.idnumber import mask_name
-
-FILERS = ("clerk",)   # staff who file cases at the window may be named as 帮办员
 
 
 class Residents(Protocol):
@@ -72,6 +71,7 @@ class AgencyDesk:
         self.cfg = config
         self.cases = cases            # the case directory: a case's applicant by its serial
         self.licences = licences      # licence_wallet: the grantor's valid licences
+        self.access = GrantAccess(store)
 
     # -- residents' grants ---------------------------------------------------------------------------
 
@@ -97,7 +97,7 @@ class AgencyDesk:
         doc = {"grantor_id": resident.id, "grantor": {"name_masked": (me and me.name_masked) or "",
                                                       "id_number_masked": (me and me.id_number_masked) or ""},
                "grantee": grantee, "service_ids": service_ids, "services": services, "days": days,
-               "status": "active", "created_at": now, "expires_at": now + dt.timedelta(days=days)}
+               "status": str(GrantStatus.ACTIVE), "created_at": now, "expires_at": now + dt.timedelta(days=days)}
         doc["_id"] = await self.store.add(doc)
         await self.audit.record(actor=resident_actor(resident), action="authorization.grant",
                                 target_type="authorization", target_id=str(doc["_id"]),
@@ -141,9 +141,7 @@ class AgencyDesk:
         return {"items": [self.view(d, now, received=True) for d in docs], "next_cursor": None}
 
     async def revoke(self, resident: Resident, grant_id: str, ip: str) -> dict[str, Any]:
-        doc = await self.store.get(grant_id)
-        if doc is None or doc["grantor_id"] != resident.id:
-            raise errors.NotFound("未找到该授权")
+        doc = await self.access.access_grant(resident, grant_id, "revoke")
         now = self.clock.now()
         if not await self.store.revoke(doc["_id"], resident.id, now):
             raise errors.InvalidState("该授权已撤销", details={"status": doc["status"]})
@@ -162,7 +160,8 @@ class AgencyDesk:
                 "qr_png_base64": qr_png_base64(code)}
 
     def view(self, d: dict[str, Any], now: dt.datetime, *, received: bool = False) -> dict[str, Any]:
-        status = "expired" if d["status"] == "active" and d["expires_at"] <= now else d["status"]
+        lapsed = d["status"] == GrantStatus.ACTIVE and d["expires_at"] <= now
+        status = str(GrantStatus.EXPIRED) if lapsed else d["status"]
         g = d["grantee"]
         out = {"id": str(d["_id"]), "status": status,
                "grantee": {"type": g["type"], "name_masked": g.get("name_masked", ""),
@@ -178,7 +177,7 @@ class AgencyDesk:
     def _usable(self, d: dict[str, Any] | None, kind: str, agent_id: str, service_id: str) -> dict[str, Any]:
         if d is None or d["grantee"]["type"] != kind or d["grantee"]["id"] != agent_id:
             raise AuthorizationRequired(details={"reason": "no_grant"})
-        if d["status"] != "active":
+        if d["status"] != GrantStatus.ACTIVE:
             raise AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
         if d["expires_at"] <= self.clock.now():
             raise AuthorizationRequired("该授权已过期", details={"reason": "expired"})
@@ -238,18 +237,13 @@ class AgencyDesk:
         """The grantor's valid e-licences, to give for a case filed under the grant: only to the
         grantee of an active, unexpired grant; another's grant is not found, like one that does not
         exist (404), a revoked or expired one of the caller's is 403 ``authorization_required``; audited."""
-        kind = "staff" if isinstance(agent, Staff) else "resident"
-        if kind == "staff":
-            access_staff_role(agent, FILERS)
-        d = await self.store.get(authorization_id)
-        if d is None or d["grantee"]["type"] != kind or d["grantee"]["id"] != agent.id:
-            raise errors.NotFound("未找到该授权")
-        if d["status"] != "active":
+        d = await self.access.access_grant(agent, authorization_id, "licences")
+        if d["status"] != GrantStatus.ACTIVE:
             raise AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
         if d["expires_at"] <= self.clock.now():
             raise AuthorizationRequired("该授权已过期", details={"reason": "expired"})
         refs = await self.licences.valid_of(d["grantor_id"]) if self.licences is not None else []
-        await self.audit.record(actor=staff_actor(agent) if kind == "staff" else resident_actor(agent),
+        await self.audit.record(actor=staff_actor(agent) if isinstance(agent, Staff) else resident_actor(agent),
                                 action="authorization.licences", target_type="authorization",
                                 target_id=authorization_id, details={"grantor": d["grantor_id"], "count": len(refs)},
                                 ip=ip)
@@ -261,7 +255,7 @@ class AgencyDesk:
 
     async def find_residents(self, staff: Staff, q: str, ip: str) -> dict[str, Any]:
         """Residents by ID number, case serial or name, each with their active grants to this clerk."""
-        access_staff_role(staff, FILERS)
+        GRANT.check(staff, "desk")
         q = q.strip()
         if q.upper().startswith("ZJB") and self.cases is not None:
             by = "serial"
@@ -276,7 +270,7 @@ class AgencyDesk:
 
     async def identify(self, staff: Staff, code: str, ip: str) -> dict[str, Any]:
         """Who is at the window: the resident of a scanned 办事码, with their active grants to this clerk."""
-        access_staff_role(staff, FILERS)
+        GRANT.check(staff, "desk")
         user_id = self.codes.verify(code, self.clock.now())
         resident = await self.residents.get(user_id) if user_id else None
         if resident is None:
@@ -290,11 +284,12 @@ class AgencyDesk:
         now = self.clock.now()
         grants = [self.view(d, now) for d in await self.store.to_grantee("staff", staff.id, grantor_id=r.id)]
         return {"id": r.id, "name_masked": r.name_masked, "id_number_masked": r.id_number_masked,
-                "realname_verified": r.realname_verified, "grants": [g for g in grants if g["status"] == "active"]}
+                "realname_verified": r.realname_verified,
+                "grants": [g for g in grants if g["status"] == GrantStatus.ACTIVE]}
 
 
 def _staff_mask(staff: Staff) -> str:
     return mask_name(staff.display_name or staff.username)
 
 
-__all__ = ["Agency", "AgencyDesk", "object_id"]
+__all__ = ["Agency", "AgencyDesk"]

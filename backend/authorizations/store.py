@@ -1,12 +1,14 @@
 """Every query of grants (帮办代办授权)."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.authorizations.values import GranteeKind, GrantStatus
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
@@ -17,20 +19,21 @@ COLLECTIONS = [
     ), validator={"$jsonSchema": {
         "bsonType": "object",
         "required": ["grantor_id", "grantee", "status", "created_at", "expires_at"],
-        "properties": {"status": {"enum": ["active", "revoked"]},
+        "properties": {"status": {"enum": [str(GrantStatus.ACTIVE), str(GrantStatus.REVOKED)]},
                        "grantee": {"bsonType": "object", "required": ["type", "id"],
-                                   "properties": {"type": {"enum": ["staff", "resident"]}}}},
+                                   "properties": {"type": {"enum": [str(k) for k in GranteeKind]}}}},
     }}, doc="Residents' grants to a member of staff or another resident to act for them (帮办代办)."),
 ]
 
 
 
 class GrantStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["authorizations"]
 
     async def add(self, doc: dict[str, Any]) -> ObjectId:
-        return (await self._col.insert_one(doc)).inserted_id
+        oid: ObjectId = (await self._col.insert_one(doc)).inserted_id
+        return oid
 
     async def get(self, grant_id: str) -> dict[str, Any] | None:
         oid = object_id(grant_id)
@@ -46,7 +49,8 @@ class GrantStore:
             q["grantor_id"] = grantor_id
         return await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)
 
-    async def revoke(self, grant_id: ObjectId, grantor_id: str, now: Any) -> bool:
-        res = await self._col.update_one({"_id": grant_id, "grantor_id": grantor_id, "status": "active"},
-                                         {"$set": {"status": "revoked", "revoked_at": now}})
+    async def revoke(self, grant_id: ObjectId, grantor_id: str, now: dt.datetime) -> bool:
+        """An active grant revoked by its grantor, once."""
+        res = await self._col.update_one({"_id": grant_id, "grantor_id": grantor_id, "status": str(GrantStatus.ACTIVE)},
+                                         {"$set": {"status": str(GrantStatus.REVOKED), "revoked_at": now}})
         return res.modified_count == 1

@@ -23,13 +23,15 @@ from typing import Any
 from bson import ObjectId
 
 from backend.audit.service import AuditLog, staff_actor
+from backend.bundles.access import BUNDLE, LIFE_EVENT, BundleAccess
 from backend.bundles.errors import BundlePaymentExists
 from backend.bundles.labels import BUNDLE_STATUS
 from backend.bundles.store import BundleStore
+from backend.bundles.values import BundleState, EventStatus
 from backend.cases.once import AlreadyClaimed
 from backend.config import BundlesConfig
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
+from backend.core.access import Resident, Staff, access_realname
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
 from backend.core.schema import validate
@@ -38,7 +40,6 @@ from payments.errors import NothingToPay
 TERMINAL = ("completed", "rejected", "withdrawn")
 OVERALL = BUNDLE_STATUS
 FIELD_TYPES = ("string", "text", "integer", "date", "choice", "id_number", "phone")
-STAFF_READ = ("clerk", "approver", "finance", "supervisor")
 
 Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
 
@@ -102,6 +103,7 @@ class BundleService:
         # failure here to show that nothing of a half-done bundle is ever visible).
         self.between_cases: Callable[[int], Awaitable[None]] | None = None
         self._schemas: dict[tuple[str, Any], dict[str, Any]] = {}
+        self.access = BundleAccess(store)
 
     # -- life events -------------------------------------------------------------------------------
 
@@ -179,7 +181,7 @@ class BundleService:
 
     async def _active_event(self, event_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         event = await self.store.event(event_id)
-        services = await self._services(event) if event and event["status"] == "active" else None
+        services = await self._services(event) if event and event["status"] == EventStatus.ACTIVE else None
         if event is None or services is None:
             raise errors.NotFound("未找到该“一件事”主题")
         return event, services
@@ -205,7 +207,7 @@ class BundleService:
 
     async def put_event(self, staff: Staff, event_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
         """Define or change a life event (hall managers)."""
-        access_staff_role(staff, ("hall_manager",))
+        LIFE_EVENT.check(staff, "define")
         keys = [f["key"] for f in body["form"]]
         if len(set(keys)) != len(keys):
             raise errors.InvalidInput({"form": "字段编码不能重复"})
@@ -238,7 +240,8 @@ class BundleService:
         now = self.clock.now()
         old = await self.store.event(event_id)
         doc = {"_id": event_id, "name": body["name"], "summary": body.get("summary", ""),
-               "order": body.get("order", (old or {}).get("order", 99)), "status": body.get("status", "active"),
+               "order": body.get("order", (old or {}).get("order", 99)),
+               "status": body.get("status", str(EventStatus.ACTIVE)),
                "services": [{"service_id": s["service_id"], "fields": list(s["fields"])} for s in body["services"]],
                "form": [dict(f) for f in body["form"]], "shared": [dict(m) for m in body.get("shared", [])],
                "created_at": (old or {}).get("created_at", now), "updated_at": now}
@@ -307,7 +310,8 @@ class BundleService:
         now = self.clock.now()
         bundle: dict[str, Any] = {
             "_id": bundle_id, "user_id": resident.id, "life_event_id": event["_id"], "name": event["name"],
-            "form": form, "materials": sorted(provided), "status": "open", "payment_id": None, "created_at": now,
+            "form": form, "materials": sorted(provided), "status": str(BundleState.OPEN), "payment_id": None,
+            "created_at": now,
             "check_at": now + dt.timedelta(seconds=self.cfg.recheck_seconds)}
 
         async def work(s: Any) -> dict[str, Any]:
@@ -377,7 +381,7 @@ class BundleService:
                  for c, st, oc in zip(b["cases"], statuses, outcomes, strict=True)]
         return {
             "id": str(b["_id"]), "serial": b["serial"], "life_event_id": b["life_event_id"], "name": b["name"],
-            "status": overall, "status_name": OVERALL[overall], "done": b["status"] == "done" or overall in (
+            "status": overall, "status_name": OVERALL[overall], "done": b["status"] == BundleState.DONE or overall in (
                 "completed", "partly_completed", "closed", "withdrawn"),
             "applications": cases, "cases": cases,
             "payment": payment, "created_at": b["created_at"], "done_at": b.get("done_at"),
@@ -402,29 +406,22 @@ class BundleService:
         return {"items": [await self._full(d) for d in docs], "next_cursor": str(docs[-1]["_id"]) if more else None}
 
     async def get_own(self, resident: Resident, bundle_id: str) -> dict[str, Any]:
-        return await self._full(dict(access_own(resident, await self.store.get(bundle_id))))
+        return await self._full(await self.access.access_bundle(resident, bundle_id, "view"))
 
     async def find_staff(self, staff: Staff, serial: str) -> dict[str, Any]:
-        access_staff_role(staff, STAFF_READ)
+        BUNDLE.check(staff, "inspect")
         b = await self.store.by_serial(serial.strip().upper())
         return {"items": [await self._full(b)] if b else [], "next_cursor": None}
 
     async def get_staff(self, staff: Staff, bundle_id: str) -> dict[str, Any]:
-        access_staff_role(staff, STAFF_READ)
-        b = await self.store.get(bundle_id)
-        if b is None:
-            raise errors.NotFound("未找到该“一件事”")
-        return await self._full(b)
+        return await self._full(await self.access.access_bundle(staff, bundle_id, "inspect"))
 
     # -- paying --------------------------------------------------------------------------------------
 
     async def raise_payment(self, staff: Staff, bundle_id: str, ip: str) -> dict[str, Any]:
         """One order for the whole bundle: each case's fee an item. Once: a second one while the
         first is open or paid is 409; a closed (expired) one may be replaced."""
-        access_staff_role(staff, ("finance",))
-        b = await self.store.get(bundle_id)
-        if b is None:
-            raise errors.NotFound("未找到该“一件事”")
+        b = await self.access.access_bundle(staff, bundle_id, "pay")
         was = b.get("payment_id")
         if was is not None:
             existing = await self.payments.order_view(str(was))
@@ -440,9 +437,10 @@ class BundleService:
         payment_id = ObjectId()
         if not await self.store.claim_payment(b["_id"], was, payment_id):
             raise BundlePaymentExists()
-        return await self.payments.create_bundle_order(
+        order: dict[str, Any] = await self.payments.create_bundle_order(
             staff, order_id=payment_id, bundle_id=str(b["_id"]), serial=b["serial"], title=b["name"],
             payer_id=b["user_id"], application_ids=chargeable, ip=ip)
+        return order
 
     # -- the job ------------------------------------------------------------------------------------
 

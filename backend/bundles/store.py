@@ -8,6 +8,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.bundles.values import BundleState, EventStatus
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
@@ -16,7 +17,7 @@ COLLECTIONS = [
                    validator={"$jsonSchema": {"bsonType": "object",
                                               "required": ["_id", "name", "services", "form", "status"],
                                               "properties": {"_id": {"bsonType": "string"},
-                                                             "status": {"enum": ["active", "inactive"]}}}},
+                                                             "status": {"enum": [str(x) for x in EventStatus]}}}},
                    doc="Life events (一件事): the services one event needs and the one form that feeds them."),
     CollectionSpec("bundles", indexes=(
         IndexModel([("serial", ASCENDING)], unique=True),
@@ -24,7 +25,7 @@ COLLECTIONS = [
         IndexModel([("check_at", ASCENDING)], name="check_due", sparse=True),  # open bundles only
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "user_id", "life_event_id", "cases", "status", "created_at"],
-                                  "properties": {"status": {"enum": ["open", "done"]}}}},
+                                  "properties": {"status": {"enum": [str(x) for x in BundleState]}}}},
         doc="Bundles: one submission of a life event, its cases (created together or not at all) and its payment."),
     CollectionSpec("bundle_counters", doc="Per-day serial numbers of bundles (一件事编号)."),
 ]
@@ -32,7 +33,7 @@ COLLECTIONS = [
 
 
 class BundleStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._events = db["life_events"]
         self._col = db["bundles"]
         self._counters = db["bundle_counters"]
@@ -40,7 +41,7 @@ class BundleStore:
     # -- life events -------------------------------------------------------------------------------
 
     async def active_events(self) -> list[dict[str, Any]]:
-        return await self._events.find({"status": "active"}).sort("order", ASCENDING).to_list(None)
+        return await self._events.find({"status": EventStatus.ACTIVE.value}).sort("order", ASCENDING).to_list(None)
 
     async def all_events(self) -> list[dict[str, Any]]:
         return await self._events.find({}).sort("order", ASCENDING).to_list(None)
@@ -60,6 +61,8 @@ class BundleStore:
     async def next_serial_number(self, day_key: str, session: Any) -> int:
         await self._counters.update_one({"_id": day_key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
         doc = await self._counters.find_one({"_id": day_key}, session=session)
+        if doc is None:  # the upsert above wrote it in this transaction
+            raise RuntimeError(f"bundle counter {day_key} not found after its increment")
         return int(doc["seq"])
 
     async def insert(self, doc: dict[str, Any], session: Any) -> None:
@@ -86,9 +89,9 @@ class BundleStore:
 
     async def finish(self, bundle_id: ObjectId, overall: str, now: dt.datetime, session: Any) -> bool:
         """open → done, once: the caller that flips it tells the resident."""
-        res = await self._col.update_one({"_id": bundle_id, "status": "open"},
-                                         {"$set": {"status": "done", "overall": overall, "done_at": now},
-                                          "$unset": {"check_at": ""}}, session=session)
+        done = {"status": str(BundleState.DONE), "overall": overall, "done_at": now}
+        res = await self._col.update_one({"_id": bundle_id, "status": str(BundleState.OPEN)},
+                                         {"$set": done, "$unset": {"check_at": ""}}, session=session)
         return res.modified_count == 1
 
     async def claim_payment(self, bundle_id: ObjectId, was: ObjectId | None, payment_id: ObjectId) -> bool:

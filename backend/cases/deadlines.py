@@ -11,7 +11,8 @@ import datetime as dt
 from typing import Any
 
 from backend.calendar.service import ScheduleChange
-from backend.cases.store import OPEN, CaseStore
+from backend.cases.store import CaseStore
+from backend.cases.values import OPEN
 from backend.core.clock import TZ, Clock
 
 END_OF_DAY = dt.time(23, 59, 59)

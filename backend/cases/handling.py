@@ -4,6 +4,8 @@ correction, accepted, or approved and waiting to be handed over); approvers from
 the decision is carried out."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from backend.cases.store import CaseStore
 from backend.core.access import Staff
 
@@ -13,9 +15,10 @@ HANDLED_AT = {
 }
 
 
-def case_handling(store: CaseStore):  # noqa: ANN201 - a HandlingCheck
+def case_handling(store: CaseStore) -> Callable[[Staff, str], Awaitable[str | None]]:
+    """Identity's ``HandlingCheck`` for cases."""
     async def check(staff: Staff, resident_id: str) -> str | None:
-        statuses = frozenset().union(*(HANDLED_AT.get(role, frozenset()) for role in staff.roles))
+        statuses: frozenset[str] = frozenset().union(*(HANDLED_AT.get(role, frozenset()) for role in staff.roles))
         if not statuses:
             return None
         for case in await store.cases_of_applicant(resident_id, before=None, limit=20):

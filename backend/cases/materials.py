@@ -30,6 +30,7 @@ import re
 from typing import Any
 
 from backend.cases.errors import PromiseOpen
+from backend.cases.values import PromiseTimes
 from backend.core import errors
 from backend.core.clock import TZ
 from backend.identity.idnumber import mask_id_number
@@ -246,19 +247,19 @@ class CaseMaterials:
                                       details={"missing": missing})
         return out
 
-    def promise_fields(self, materials: list[dict[str, Any]]) -> dict[str, Any]:
+    def promise_fields(self, materials: list[dict[str, Any]]) -> PromiseTimes:
         """The case-level times the promise job and the staff list read: the earliest open
-        promise's due date, and when its applicant is reminded (absent when none is open)."""
+        promise's due date, and when its applicant is reminded (None when none is open)."""
         dues = [m["promise"]["due"] for m in open_promises(materials)]
         if not dues:
-            return {"promise_due_at": None, "promise_remind_at": None}
+            return PromiseTimes()
         due = min(dues)
         day = due.astimezone(TZ).date()
         for _ in range(self.remind_days):  # back by working days
             day -= dt.timedelta(days=1)
             while self.calendar is not None and not self.calendar.is_working_day(day):
                 day -= dt.timedelta(days=1)
-        return {"promise_due_at": due, "promise_remind_at": dt.datetime.combine(day, dt.time(9), TZ)}
+        return PromiseTimes(due_at=due, remind_at=dt.datetime.combine(day, dt.time(9), TZ))
 
     @staticmethod
     def _replaced(m: dict[str, Any], g: dict[str, Any], now: dt.datetime,

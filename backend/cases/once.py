@@ -86,7 +86,8 @@ class Submissions:
             if held is not None and held["created_at"] >= now - key_window:
                 if held["fingerprint"] != plan.fingerprint:
                     raise SubmissionKeyReused()
-                return held["result"]
+                first: dict[str, Any] = held["result"]
+                return first
         held = await self.store.submission_claim(plan.content_claim)
         if held is not None and held["created_at"] >= now - content_window:
             if plan.key_claim is not None:
@@ -96,7 +97,8 @@ class Submissions:
                     await self._claim(plan, plan.key_claim, key_window, held["result"], now, None)
                 except AlreadyClaimed:
                     pass  # bound meanwhile by its own retry: the same content, the same result
-            return held["result"]
+            result: dict[str, Any] = held["result"]
+            return result
         return None
 
 __all__ = ["AlreadyClaimed", "Plan", "Submissions", "fingerprint"]

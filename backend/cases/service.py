@@ -10,22 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases import materials as case_materials
+from backend.cases.access import CASE, RATING, RECTIFICATION, CaseAccess
 from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists
 from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.once import Submissions
 from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
-from backend.cases.store import OPEN, AlreadyClaimed, CaseStore, RatingExists
+from backend.cases.store import AlreadyClaimed, CaseStore, RatingExists
+from backend.cases.values import OPEN, Actor, CaseMove, CaseStatus, Correction, Deadline, Outcome, PromiseTimes, Step
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
+from backend.core.access import Resident, Staff, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
 from notify.messages import CASE_STATUS
@@ -74,6 +77,7 @@ class CaseService:
         self.materials = materials  # files and licences given per material (cases/materials.py)
         self.agency = agency        # 帮办代办: who may file for whom (``AgencyDesk``)
         self.once = Submissions(store=store, clock=clock, config=config)  # submissions made once
+        self.access = CaseAccess(store)
 
     async def plan_lights(self) -> None:
         """At start-up: give every open case that has none its time to be looked at by the
@@ -113,7 +117,7 @@ class CaseService:
 
     async def register(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         """A case taken at a window for a resident (窗口收件): present with their 办事码, or granted."""
-        access_staff_role(staff, ("clerk",))
+        CASE.check(staff, "register")
         agency = await self.agency.for_staff(staff, service_id=body["service_id"], resident_id=body.get("resident_id"),
                                              authorization_id=body.get("authorization_id"),
                                              identity_code=body.get("identity_code"))
@@ -166,6 +170,7 @@ class CaseService:
             raise NotOnline("该事项不支持网上申报，请预约到大厅办理")
         now = self.clock.now()
         materials = await self.materials.resolve(applicant_id, guide["materials"], body, channel=channel, now=now)
+        promises = self._promise_fields(materials)
         today = now.astimezone(TZ).date()
         deadline = self._deadline(today, guide["promised_days"])
         doc: dict[str, Any] = {
@@ -173,7 +178,8 @@ class CaseService:
             "department_name": service["department_name"], "applicant_id": applicant_id, "status": "submitted",
             "version": 1, "channel": channel,
             "form": body["form"], "form_fields": case_materials.form_fields(guide.get("form")),
-            "materials": materials, **self._promise_fields(materials), "promised_days": guide["promised_days"],
+            "materials": materials, "promise_due_at": promises.due_at, "promise_remind_at": promises.remind_at,
+            "promised_days": guide["promised_days"],
             "deadline": deadline, **self._provisional(today, deadline), "light": "green",
             "light_due_at": self.light_due("submitted", deadline, "green", now),
             "created_at": now, "updated_at": now,
@@ -241,9 +247,8 @@ class CaseService:
 
     # Reading -----------------------------------------------------------------------------------
     async def get_own(self, resident: Resident, case_id: str) -> dict[str, Any]:
-        doc = await self.store.case(case_id)
-        return self.view(dict(access_own(resident, doc, owner_field="applicant_id")), staff=False,
-                         rated=await self._rated(doc))
+        doc = await self.access.access_case(resident, case_id, "view")
+        return self.view(doc, staff=False, rated=await self._rated(doc))
 
     async def own_views(self, case_ids: list[str]) -> list[dict[str, Any]]:
         """The resident's views of these cases (those still found), in order."""
@@ -256,19 +261,13 @@ class CaseService:
 
     async def get_staff(self, staff: Staff, case_id: str) -> dict[str, Any]:
         """A case by its id or its serial (办件编号)."""
-        access_staff_role(staff, ("clerk", "approver", "supervisor", "finance"))
-        doc = await self.store.case(case_id)
-        serial = None if doc is not None else serial_shaped(case_id)
-        if serial is not None:
-            doc = await self.store.case_by_serial(serial)
-        if doc is None:
-            raise errors.NotFound("未找到该办件")
+        doc = await self.access.access_case(staff, case_id, "inspect")
         return await self._staff_view(doc, rated=await self._rated(doc))
 
     async def list_staff(self, staff: Staff, q: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
         """Cases by status, department and light; or, given ``serial`` or ``q``, the case of that
         serial or the cases of the resident with that ID number or full name."""
-        access_staff_role(staff, ("clerk", "approver", "supervisor", "finance"))
+        CASE.check(staff, "list")
         limit = q.get("limit", 50)
         if q.get("serial") or q.get("q"):
             docs = await self._search(staff, q.get("serial"), q.get("q"), cursor_id(q.get("cursor")), limit + 1, ip)
@@ -314,7 +313,7 @@ class CaseService:
         return self.view(doc, staff=True, rated=rated, applicant=await self.users.get(doc["applicant_id"]))
 
     async def _rated(self, doc: dict[str, Any] | None) -> bool:
-        return bool(doc) and await self.store.is_rated(str(doc["_id"]))
+        return doc is not None and await self.store.is_rated(str(doc["_id"]))
 
     def view(self, d: dict[str, Any], *, staff: bool, rated: bool = False, applicant: Any = None) -> dict[str, Any]:
         """Residents see the timeline without staff names; staff see who did what."""
@@ -343,13 +342,19 @@ class CaseService:
     # The state machine ------------------------------------------------------------------------
     async def transition(self, principal: Resident | Staff, case_id: str, to: str, *, note: str | None = None,
                          reason: str | None = None, missing: list[str] | None = None, due: str | None = None,
-                         changes: dict[str, Any] | None = None, ip: str | None = None,
-                         material_keys: list[str] | None = None, within: Any = None,
+                         ip: str | None = None, material_keys: list[str] | None = None,
                          promise_reason: str | None = None) -> dict[str, Any]:
-        doc = await self.store.case(case_id)
-        is_staff = isinstance(principal, Staff)
-        if doc is None or (not is_staff and doc["applicant_id"] != principal.id):
-            raise errors.NotFound("未找到该办件")
+        """A step of the state machine by staff (``move``) or the applicant's withdrawal."""
+        doc = await self.access.access_case(principal, case_id, "move" if isinstance(principal, Staff)
+                                            else "withdraw")
+        return await self._move(principal, doc, to, note=note, reason=reason, missing=missing, due=due, ip=ip,
+                                material_keys=material_keys, promise_reason=promise_reason)
+
+    async def _move(self, principal: Resident | Staff, doc: dict[str, Any], to: str, *, note: str | None = None,
+                    reason: str | None = None, missing: list[str] | None = None, due: str | None = None,
+                    form: dict[str, Any] | None = None, resupplied: list[dict[str, Any]] | None = None,
+                    ip: str | None = None, material_keys: list[str] | None = None,
+                    promise_reason: str | None = None) -> dict[str, Any]:
         oid = doc["_id"]
         allowed = MOVES[doc["status"]]
         if to not in allowed:
@@ -357,105 +362,95 @@ class CaseService:
                                       f"不能变更为“{CASE_STATUS.get(to, to)}”",
                                       details={"from": doc["status"], "to": to})
         roles = allowed[to]
-        if is_staff:
+        if isinstance(principal, Staff):
             if not roles:
                 raise errors.InvalidState("该操作只能由申请人进行", details={"from": doc["status"], "to": to})
             access_staff_role(principal, roles)
         elif roles:
             raise errors.InvalidState("该操作须由工作人员进行", details={"from": doc["status"], "to": to})
+        status = CaseStatus(to)
         now = self.clock.now()
         today = now.astimezone(TZ).date()
-        sets: dict[str, Any] = {"status": to, "updated_at": now, **(changes or {})}
-        unsets: dict[str, Any] = {}
-        if to == "rejected":
+        refusal: tuple[str, Outcome | None] | None = None
+        correction: Correction | None = None
+        deadline: Deadline | None = None
+        if status is CaseStatus.REJECTED:
             if not (reason and reason.strip()):
                 raise errors.InvalidInput({"reason": "驳回（不予受理）须说明理由"})
-            sets["rejection_reason"] = reason.strip()
-            sets["outcome"] = outcome(to, _history(doc))  # kept on the case for readers of its brief form
+            # the outcome is kept on the case for readers of its brief form
+            refusal = (reason.strip(), _outcome(outcome(to, _history(doc))))
             note = note or reason
-        if to == "correction_requested":
+        if status is CaseStatus.CORRECTION_REQUESTED:
             missing, material_keys = self.materials.correction(doc, missing, material_keys)
             if not missing:
                 raise errors.InvalidInput({"missing": "请写明需补正的材料或内容"})
             due_date = dt.date.fromisoformat(due) if due else today + dt.timedelta(days=self.cfg.correction_days)
             if due_date <= today:
                 raise errors.InvalidInput({"due": "补正截止日期须晚于今天"})
-            sets["correction"] = {"missing": missing, "materials": material_keys, "due": due_date.isoformat(),
-                                  "requested_at": now}
-            sets["paused_at"] = now  # the time limit stops while the resident corrects
+            correction = Correction(missing=tuple(missing), materials=tuple(material_keys), due=due_date,
+                                    requested_at=now)
             note = note or ("需补正：" + "、".join(missing))
-        if doc["status"] == "correction_requested" and to == "submitted":
+        resumed = doc["status"] == CaseStatus.CORRECTION_REQUESTED and status is CaseStatus.SUBMITTED
+        if resumed:
             paused = doc.get("paused_at") or now
             lost = self.calendar.working_days_between(paused.astimezone(TZ).date(), today)
             if doc.get("deadline") and lost > 0:
-                sets["deadline"] = self._deadline(doc["deadline"].astimezone(TZ).date(), lost)
-                if self._provisional(today, sets["deadline"]):
-                    sets["deadline_provisional"] = True
-            unsets.update({"paused_at": "", "correction": ""})
+                moved_to = self._deadline(doc["deadline"].astimezone(TZ).date(), lost)
+                deadline = Deadline(at=moved_to, provisional=bool(self._provisional(today, moved_to)))
             note = note or "已补正并重新提交"
-        if to in ("completed", "rejected", "withdrawn", "approved"):
-            sets["decided_at" if to != "completed" else "completed_at"] = now
-        waiver = self._materials_on_decision(doc, to, principal, promise_reason, now, sets)
-        if rating_allowed(to, [*_history(doc), to]):
-            sets["rating_remind_at"] = now + dt.timedelta(days=self.cfg.rating_reminder_days)
-        sets["light_due_at"] = self.light_due(to, sets.get("deadline", doc.get("deadline")), doc.get("light"), now)
-        actor = ({"type": "staff", "id": principal.id, "name": principal.display_name or principal.username}
-                 if is_staff else {"type": "resident", "id": principal.id, "name": None})
-        entry = {"status": to, "at": now, "note": note, "actor": actor}
-        update: dict[str, Any] = {"$set": sets, "$inc": {"version": 1}, "$push": {"timeline": entry}}
-        if unsets:
-            update["$unset"] = unsets
+        decision = self._materials_on_decision(doc, to, principal, promise_reason, now)
+        materials, promises = resupplied, (self._promise_fields(resupplied) if resupplied is not None else None)
+        if decision.materials is not None:
+            materials = decision.materials
+        if decision.promises is not None:
+            promises = decision.promises
+        decided = status in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN, CaseStatus.APPROVED)
+        move = CaseMove(
+            step=Step(status=status, at=now, note=note, actor=_actor(principal)),
+            light_due_at=self.light_due(to, deadline.at if deadline else doc.get("deadline"), doc.get("light"), now),
+            form=form, materials=materials, promises=promises, refusal=refusal, correction=correction,
+            resumed=resumed, deadline=deadline, decided_at=now if decided else None,
+            completed_at=now if status is CaseStatus.COMPLETED else None,
+            rating_remind_at=(now + dt.timedelta(days=self.cfg.rating_reminder_days)
+                              if rating_allowed(to, [*_history(doc), to]) else None))
+        told = {"missing": missing, **({"due": correction.due.isoformat()} if correction else {})}
 
         async def work(s: Any) -> dict[str, Any] | None:
-            new = await self.store.move_case(oid, status=doc["status"], version=doc["version"], update=update,
-                                             session=s)
+            new = await self.store.move_case(oid, was=doc["status"], version=doc["version"], move=move, session=s)
             if new is None:
                 return None
-            if within is not None:
-                await within(new, s)
-            if to == "completed":
+            if resupplied is not None:
+                await self.materials.reference(str(oid), doc["applicant_id"], resupplied, s)
+            if status is CaseStatus.COMPLETED:
                 await self.materials.completed(new, s)
-            await self._tell(new, note, s, correction={"missing": missing, **sets.get("correction", {})})
-            if is_staff:
+            await self._tell(new, note, s, correction=told)
+            if isinstance(principal, Staff):
                 await self.audit.record(actor=staff_actor(principal), action=f"case.{to}", target_type="application",
                                         target_id=str(oid), details={"from": doc["status"], "note": note,
-                                                                     **(waiver or {})}, ip=ip, session=s)
+                                                                     **(decision.waiver or {})}, ip=ip, session=s)
             return new
         new = await self._tx(work)
         if new is None:  # someone else moved it first
             raise errors.InvalidState("办件状态已被他人更新，请刷新后重试", details={"from": doc["status"], "to": to})
-        return await self._staff_view(new) if is_staff else self.view(new, staff=False)
+        return await self._staff_view(new) if isinstance(principal, Staff) else self.view(new, staff=False)
 
     async def resubmit(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        doc = await self.store.case(case_id)
-        access_own(resident, doc, owner_field="applicant_id")
-        changes: dict[str, Any] = {}
-        if "form" in body:
-            changes["form"] = body["form"]
-        within = None
-        if doc["status"] == "correction_requested":
+        doc = await self.access.access_case(resident, case_id, "resubmit")
+        materials = None
+        if doc["status"] == CaseStatus.CORRECTION_REQUESTED:
             materials = await self.materials.resupply(doc, body, self.clock.now())
-            if materials is not None:
-                changes["materials"] = materials
-                changes.update(self._promise_fields(materials))
-
-                async def within(new: dict[str, Any], s: Any) -> None:
-                    await self.materials.reference(str(doc["_id"]), doc["applicant_id"], materials, s)
-        return await self.transition(resident, case_id, "submitted", note=body.get("note"), changes=changes,
-                                     within=within)
+        return await self._move(resident, doc, "submitted", note=body.get("note"), form=body.get("form"),
+                                resupplied=materials)
 
     async def review_material(self, staff: Staff, case_id: str, key: str, verdict: str, reason: str | None,
                               ip: str) -> dict[str, Any]:
         """Staff judge one material accepted or not acceptable (with a reason for the applicant)."""
-        access_staff_role(staff, ("clerk", "approver"))
-        doc = await self.store.case(case_id)
-        if doc is None:
-            raise errors.NotFound("未找到该办件")
+        doc = await self.access.access_case(staff, case_id, "review_material")
         now = self.clock.now()
         by = {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
         materials = self.materials.judged(doc, key, verdict, reason, by=by, now=now)
-        if not await self.store.set_materials(doc["_id"], version=doc["version"], statuses=REVIEWABLE,
-                                              materials=materials, now=now):
+        if not await self.store.replace_materials(doc["_id"], version=doc["version"], statuses=REVIEWABLE,
+                                                  materials=materials, at=now):
             raise errors.InvalidState("办件已被他人更新，请刷新后重试")
         await self.audit.record(actor=staff_actor(staff), action="case.material.review", target_type="application",
                                 target_id=case_id, details={"material": key, "verdict": verdict, "reason": reason},
@@ -463,31 +458,28 @@ class CaseService:
         return await self.get_staff(staff, case_id)
 
     # Materials: promises (容缺) and the judgement of a decision -----------------------------------
-    def _promise_fields(self, materials: list[dict[str, Any]]) -> dict[str, Any]:
+    def _promise_fields(self, materials: list[dict[str, Any]]) -> PromiseTimes:
         return self.materials.promise_fields(materials)
 
     def _materials_on_decision(self, doc: dict[str, Any], to: str, principal: Resident | Staff,
-                               promise_reason: str | None, now: dt.datetime,
-                               sets: dict[str, Any]) -> dict[str, Any] | None:
+                               promise_reason: str | None, now: dt.datetime) -> _Decision:
         """An approval judges every material nobody judged; completing needs every promise kept or a
-        clerk's reason (409 ``promise_open``); a refused or withdrawn case owes nothing more. Adds
-        to ``sets``; the audit details of a waiver."""
-        if to in ("rejected", "withdrawn"):
-            sets.update({"promise_due_at": None, "promise_remind_at": None})
-            return None
+        clerk's reason (409 ``promise_open``); a refused or withdrawn case owes nothing more."""
+        if to in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN):
+            return _Decision(promises=PromiseTimes())
         if not isinstance(principal, Staff):
-            return None
+            return _Decision()
         by = {"type": "staff", "id": principal.id, "name": principal.display_name or principal.username}
-        if to == "approved":
-            sets["materials"] = self.materials.approved(doc, by=by, now=now)
-        if to == "completed":
+        if to == CaseStatus.APPROVED:
+            return _Decision(materials=self.materials.approved(doc, by=by, now=now))
+        if to == CaseStatus.COMPLETED:
             waived = self.materials.waived(doc, promise_reason, by=by, now=now)
             if waived is not None:
-                sets["materials"] = waived
-                sets.update(self._promise_fields(waived))
-                return {"promise_waived": [m["key"] for m in case_materials.open_promises(doc["materials"])],
-                        "promise_reason": promise_reason}
-        return None
+                return _Decision(materials=waived, promises=self._promise_fields(waived),
+                                 waiver={"promise_waived": [m["key"] for m in
+                                                            case_materials.open_promises(doc["materials"])],
+                                         "promise_reason": promise_reason})
+        return _Decision()
 
     async def _promised_cases(self, which: str, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
         return await self.store.cases_with_open_promises(overdue_at=self.clock.now() if which == "overdue" else None,
@@ -498,27 +490,23 @@ class CaseService:
         now = self.clock.now()
 
         async def work(s: Any) -> None:
-            if not await self.store.set_materials(doc["_id"], version=doc["version"], statuses=statuses,
-                                                  materials=materials, now=now,
-                                                  extra=self._promise_fields(materials), session=s):
+            if not await self.store.replace_materials(doc["_id"], version=doc["version"], statuses=statuses,
+                                                      materials=materials, at=now,
+                                                      promises=self._promise_fields(materials), session=s):
                 raise errors.InvalidState("办件已被他人更新，请刷新后重试")
             await self.materials.reference(str(doc["_id"]), doc["applicant_id"], materials, s)
         await self._tx(work)
 
     async def supply_materials(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """The applicant supplies promised (容缺) materials later, with files or a licence."""
-        doc = await self.store.case(case_id)
-        access_own(resident, doc, owner_field="applicant_id")
+        doc = await self.access.access_case(resident, case_id, "supply")
         materials = await self.materials.supply(doc, body, self.clock.now())
         await self._save_materials(doc, materials, case_materials.SUPPLIABLE)
         return await self.get_own(resident, case_id)
 
     async def receive_material(self, staff: Staff, case_id: str, key: str, ip: str) -> dict[str, Any]:
         """A clerk receives a promised material on paper at the window (audited)."""
-        access_staff_role(staff, ("clerk",))
-        doc = await self.store.case(case_id)
-        if doc is None:
-            raise errors.NotFound("未找到该办件")
+        doc = await self.access.access_case(staff, case_id, "receive_material")
         by = {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
         materials = self.materials.received(doc, key, by=by, now=self.clock.now())
         await self._save_materials(doc, materials, case_materials.SUPPLIABLE)
@@ -543,8 +531,7 @@ class CaseService:
 
     # Ratings ------------------------------------------------------------------------------------
     async def rate(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        doc = await self.store.case(case_id)
-        access_own(resident, doc, owner_field="applicant_id")
+        doc = await self.access.access_case(resident, case_id, "rate")
         if not rating_allowed(doc["status"], _history(doc)):
             raise errors.InvalidState("办结、不予批准或受理后撤回的办件才能评价", details={"status": doc["status"]})
         now = self.clock.now()
@@ -582,24 +569,22 @@ class CaseService:
         return _rating_view(saved, await self._department_names())
 
     async def list_ratings(self, staff: Staff, limit: int = 100) -> list[dict[str, Any]]:
-        access_staff_role(staff, ("supervisor",))
+        RATING.check(staff, "list")
         names = await self._department_names()
         return [_rating_view(r, names) for r in await self.store.latest_ratings(limit)]
 
     async def list_rectifications(self, staff: Staff, status: str | None) -> list[dict[str, Any]]:
-        access_staff_role(staff, ("supervisor", "clerk", "approver"))
+        RECTIFICATION.check(staff, "list")
         names = await self._department_names()
         return [self._rect_view(r, names) for r in await self.store.rectifications(status)]
 
     async def reply_rectification(self, staff: Staff, rect_id: str, reply: str, ip: str) -> dict[str, Any]:
-        access_staff_role(staff, ("clerk", "approver", "supervisor"))
-        now = self.clock.now()
-        r = await self.store.move_rectification(rect_id, was="open", to="replied",
-                                                fields={"reply": reply, "replied_at": now, "replied_by": staff.id})
+        RECTIFICATION.check(staff, "reply")
+        r = await self.store.reply_rectification(rect_id, reply=reply, at=self.clock.now(), by=staff.id)
         if r is None:
             raise errors.InvalidState("该整改单不是待答复状态") if await self.store.rectification(rect_id) \
                 else errors.NotFound()
-        service_name = r.get("service_name") or (await self.store.case(r["application_id"], brief=True))["service_name"]
+        service_name = r.get("service_name") or await self._service_name_of(r["application_id"])
         await self.outbox.emit("case.rectification_reply", user_id=r["applicant_id"],
                                dedupe_key=f"rect:{rect_id}:reply",
                                payload={"application_id": r["application_id"], "serial": r["serial"],
@@ -608,10 +593,13 @@ class CaseService:
                                 target_id=rect_id, ip=ip)
         return self._rect_view(r, await self._department_names())
 
+    async def _service_name_of(self, case_id: str) -> str:
+        doc = await self.store.case(case_id, brief=True)
+        return str(doc["service_name"]) if doc is not None else ""
+
     async def close_rectification(self, staff: Staff, rect_id: str, note: str | None, ip: str) -> dict[str, Any]:
-        access_staff_role(staff, ("supervisor",))
-        r = await self.store.move_rectification(rect_id, was="replied", to="closed",
-                                                fields={"closed_at": self.clock.now(), "close_note": note})
+        RECTIFICATION.check(staff, "close")
+        r = await self.store.close_rectification(rect_id, note=note, at=self.clock.now())
         if r is None:
             raise errors.InvalidState("答复后才能关闭整改单") if await self.store.rectification(rect_id) \
                 else errors.NotFound()
@@ -691,7 +679,7 @@ class CaseService:
             await self.store.clear_rating_reminder(doc["_id"])
 
     async def summary(self, staff: Staff) -> dict[str, Any]:
-        access_staff_role(staff, ("supervisor",))
+        CASE.check(staff, "supervise")
         department_names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
         stats: dict[str, dict[str, Any]] = {}
 
@@ -727,6 +715,25 @@ class CaseService:
         return {"items": items, "departments": items, "green": totals["green"], "yellow": totals["yellow"],
                 "red": totals["red"], "on_time_rate": round(totals["_on_time"] / done, 4) if done else None,
                 "satisfaction": round(totals["_scores"] / rated, 2) if rated else None}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Decision:
+    """What a decision does to a case's materials: judged or waived materials, the times of its
+    promises, and the audit details of a waiver."""
+    materials: list[dict[str, Any]] | None = None
+    promises: PromiseTimes | None = None
+    waiver: dict[str, Any] | None = None
+
+
+def _actor(principal: Resident | Staff) -> Actor:
+    if isinstance(principal, Staff):
+        return Actor(type="staff", id=principal.id, name=principal.display_name or principal.username)
+    return Actor(type="resident", id=principal.id, name=None)
+
+
+def _outcome(value: str | None) -> Outcome | None:
+    return None if value is None else Outcome(value)
 
 
 def _history(doc: dict[str, Any]) -> list[str]:

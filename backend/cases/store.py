@@ -15,12 +15,12 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.cases.values import OPEN, CaseMove, CaseRef, CaseStatus, PromiseTimes, RectificationStatus
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec, count_by
 
-STATUSES = ["submitted", "accepted", "in_review", "approved", "rejected", "correction_requested", "completed",
-            "withdrawn"]
-OPEN = ("submitted", "accepted", "in_review", "approved", "correction_requested")
+STATUSES = [str(s) for s in CaseStatus]
+_OPEN = [str(s) for s in OPEN]
 
 COLLECTIONS = [
     CollectionSpec("applications", indexes=(
@@ -75,7 +75,7 @@ class AlreadyClaimed(Exception):
 
 
 class CaseStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._cases = db["applications"]
         self._counters = db["case_counters"]
         self._ratings = db["ratings"]
@@ -88,10 +88,13 @@ class CaseStore:
         its number back and the day's serials stay gap-free)."""
         await self._counters.update_one({"_id": day_key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
         doc = await self._counters.find_one({"_id": day_key}, session=session)
+        if doc is None:  # the upsert above wrote it in this transaction
+            raise RuntimeError(f"case counter {day_key} not found after its increment")
         return int(doc["seq"])
 
     async def insert_case(self, doc: dict[str, Any], session: Any) -> ObjectId:
-        return (await self._cases.insert_one(doc, session=session)).inserted_id
+        oid: ObjectId = (await self._cases.insert_one(doc, session=session)).inserted_id
+        return oid
 
     async def case(self, case_id: Any, *, brief: bool = False) -> dict[str, Any] | None:
         """The case, or None; ``brief`` leaves out its timeline and form."""
@@ -101,7 +104,7 @@ class CaseStore:
     async def open_case_of(self, applicant_id: str, service_id: str) -> dict[str, Any] | None:
         """The newest case of this person for this service still being handled, or None."""
         return await self._cases.find_one({"applicant_id": applicant_id, "service_id": service_id,
-                                           "status": {"$in": list(OPEN)}}, _NO_BULK,
+                                           "status": {"$in": _OPEN}}, _NO_BULK,
                                           sort=[("created_at", DESCENDING)])
 
     async def bundle_accepted_before(self, bundle_id: str, case_id: ObjectId, session: Any) -> bool:
@@ -112,24 +115,35 @@ class CaseStore:
     async def case_by_serial(self, serial: str) -> dict[str, Any] | None:
         return await self._cases.find_one({"serial": serial})
 
-    async def move_case(self, case_id: ObjectId, *, status: str, version: int, update: dict[str, Any],
+    async def case_ref(self, case_id: Any) -> CaseRef | None:
+        """What other domains may know of the case, or None."""
+        doc = await self.case(case_id, brief=True)
+        return None if doc is None else _ref_from_doc(doc)
+
+    async def case_ref_by_serial(self, serial: str) -> CaseRef | None:
+        doc = await self._cases.find_one({"serial": serial}, _NO_BULK)
+        return None if doc is None else _ref_from_doc(doc)
+
+    async def move_case(self, case_id: ObjectId, *, was: str, version: int, move: CaseMove,
                         session: Any) -> dict[str, Any] | None:
-        """Apply ``update`` only if the case is still at ``status``/``version``; the case after it,
-        or None when someone else moved it first."""
-        res = await self._cases.update_one({"_id": case_id, "status": status, "version": version}, update,
+        """Take one step of the state machine only if the case is still at ``was``/``version``;
+        the case after it, or None when someone else moved it first."""
+        res = await self._cases.update_one({"_id": case_id, "status": was, "version": version}, _move_update(move),
                                            session=session)
         if res.modified_count != 1:
             return None
         return await self._cases.find_one({"_id": case_id}, session=session)
 
-    async def set_materials(self, case_id: ObjectId, *, version: int, statuses: tuple[str, ...],
-                            materials: list[dict[str, Any]], now: dt.datetime, extra: dict[str, Any] | None = None,
-                            session: Any = None) -> bool:
+    async def replace_materials(self, case_id: ObjectId, *, version: int, statuses: tuple[str, ...],
+                                materials: list[dict[str, Any]], at: dt.datetime,
+                                promises: PromiseTimes | None = None, session: Any = None) -> bool:
         """Replace a case's materials (staff judging them, promised ones supplied) if it is still
-        that version, in one of ``statuses``; ``extra`` fields set with them."""
-        res = await self._cases.update_one({"_id": case_id, "version": version, "status": {"$in": list(statuses)}},
-                                           {"$set": {"materials": materials, "updated_at": now, **(extra or {})},
-                                            "$inc": {"version": 1}}, session=session)
+        that version, in one of ``statuses``; with them the times of its open promises when given."""
+        sets: dict[str, Any] = {"materials": materials, "updated_at": at}
+        if promises is not None:
+            sets.update(_promise_fields(promises))
+        filt = {"_id": case_id, "version": version, "status": {"$in": [str(x) for x in statuses]}}
+        res = await self._cases.update_one(filt, {"$set": sets, "$inc": {"version": 1}}, session=session)
         return res.modified_count == 1
 
     async def promises_due_for_reminder(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
@@ -165,7 +179,7 @@ class CaseStore:
         if status:
             filt["status"] = status
         elif statuses:
-            filt["status"] = {"$in": list(statuses)}
+            filt["status"] = {"$in": [str(x) for x in statuses]}
         if department_id:
             filt["department_id"] = department_id
         if light:
@@ -184,7 +198,7 @@ class CaseStore:
                                                                                                 ASCENDING)
 
     def open_cases_without_light_plan(self) -> AsyncIterator[dict[str, Any]]:
-        return self._cases.find({"status": {"$in": list(OPEN)}, "light_due_at": {"$exists": False}}, _NO_BULK)
+        return self._cases.find({"status": {"$in": _OPEN}, "light_due_at": {"$exists": False}}, _NO_BULK)
 
     def provisional_deadlines(self) -> AsyncIterator[dict[str, Any]]:
         """Cases whose deadline was counted on a provisional year (the partial index holds only those)."""
@@ -244,7 +258,8 @@ class CaseStore:
     # Ratings ----------------------------------------------------------------------------------------
     async def add_rating(self, rating: dict[str, Any], session: Any) -> ObjectId:
         try:
-            return (await self._ratings.insert_one(rating, session=session)).inserted_id
+            oid: ObjectId = (await self._ratings.insert_one(rating, session=session)).inserted_id
+            return oid
         except DuplicateKeyError:
             raise RatingExists() from None
 
@@ -262,7 +277,8 @@ class CaseStore:
 
     # Rectification orders ----------------------------------------------------------------------------
     async def open_rectification(self, doc: dict[str, Any], session: Any) -> ObjectId:
-        return (await self._rects.insert_one(doc, session=session)).inserted_id
+        oid: ObjectId = (await self._rects.insert_one(doc, session=session)).inserted_id
+        return oid
 
     async def rectification(self, rect_id: Any) -> dict[str, Any] | None:
         oid = object_id(rect_id)
@@ -271,13 +287,74 @@ class CaseStore:
     async def rectifications(self, status: str | None, limit: int = 500) -> list[dict[str, Any]]:
         return await self._rects.find({"status": status} if status else {}).sort("due", ASCENDING).to_list(limit)
 
-    async def move_rectification(self, rect_id: Any, *, was: str, to: str,
-                                 fields: dict[str, Any]) -> dict[str, Any] | None:
-        """``was`` → ``to`` with ``fields`` set; the order after it, or None when it was not at ``was``."""
+    async def reply_rectification(self, rect_id: Any, *, reply: str, at: dt.datetime,
+                                  by: str) -> dict[str, Any] | None:
+        """An open order answered; the order after it, or None when it was not open."""
+        return await self._move_rectification(rect_id, RectificationStatus.OPEN, RectificationStatus.REPLIED,
+                                              {"reply": reply, "replied_at": at, "replied_by": by})
+
+    async def close_rectification(self, rect_id: Any, *, note: str | None,
+                                  at: dt.datetime) -> dict[str, Any] | None:
+        """An answered order closed; the order after it, or None when it was not answered."""
+        return await self._move_rectification(rect_id, RectificationStatus.REPLIED, RectificationStatus.CLOSED,
+                                              {"closed_at": at, "close_note": note})
+
+    async def _move_rectification(self, rect_id: Any, was: RectificationStatus, to: RectificationStatus,
+                                  fields: dict[str, Any]) -> dict[str, Any] | None:
         oid = object_id(rect_id)
         if oid is None:
             return None
-        res = await self._rects.update_one({"_id": oid, "status": was}, {"$set": {"status": to, **fields}})
+        res = await self._rects.update_one({"_id": oid, "status": str(was)}, {"$set": {"status": str(to), **fields}})
         if res.modified_count != 1:
             return None
         return await self._rects.find_one({"_id": oid})
+
+
+def _promise_fields(p: PromiseTimes) -> dict[str, Any]:
+    return {"promise_due_at": p.due_at, "promise_remind_at": p.remind_at}
+
+
+def _move_update(move: CaseMove) -> dict[str, Any]:
+    """The one update of a step: its status and timeline entry, and what else it changes."""
+    step = move.step
+    entry = {"status": str(step.status), "at": step.at, "note": step.note,
+             "actor": {"type": step.actor.type, "id": step.actor.id, "name": step.actor.name}}
+    sets: dict[str, Any] = {"status": str(move.to), "updated_at": step.at, "light_due_at": move.light_due_at}
+    unsets: dict[str, Any] = {}
+    if move.form is not None:
+        sets["form"] = move.form
+    if move.materials is not None:
+        sets["materials"] = move.materials
+    if move.promises is not None:
+        sets.update(_promise_fields(move.promises))
+    if move.refusal is not None:
+        sets["rejection_reason"], outcome = move.refusal
+        sets["outcome"] = None if outcome is None else str(outcome)
+    if move.correction is not None:
+        c = move.correction
+        sets["correction"] = {"missing": list(c.missing), "materials": list(c.materials),
+                              "due": c.due.isoformat(), "requested_at": c.requested_at}
+        sets["paused_at"] = c.requested_at  # the time limit stops while the resident corrects
+    if move.resumed:
+        unsets.update({"paused_at": "", "correction": ""})
+    if move.deadline is not None:
+        sets["deadline"] = move.deadline.at
+        if move.deadline.provisional:
+            sets["deadline_provisional"] = True
+    if move.decided_at is not None:
+        sets["decided_at"] = move.decided_at
+    if move.completed_at is not None:
+        sets["completed_at"] = move.completed_at
+    if move.rating_remind_at is not None:
+        sets["rating_remind_at"] = move.rating_remind_at
+    update: dict[str, Any] = {"$set": sets, "$inc": {"version": 1}, "$push": {"timeline": entry}}
+    if unsets:
+        update["$unset"] = unsets
+    return update
+
+
+def _ref_from_doc(doc: dict[str, Any]) -> CaseRef:
+    return CaseRef(id=str(doc["_id"]), serial=str(doc["serial"]), applicant_id=str(doc["applicant_id"]),
+                   service_id=str(doc["service_id"]), service_name=str(doc.get("service_name") or ""),
+                   department_id=doc.get("department_id"), status=str(doc["status"]),
+                   outcome=doc.get("outcome") if doc["status"] == CaseStatus.REJECTED else None)

@@ -13,10 +13,13 @@ from urllib.parse import quote
 
 import pymongo.errors
 import tornado.web
+from tornado.http1connection import HTTP1Connection
 
 from backend.core import errors
+from backend.core.access import Resident, Staff, access_resident, access_staff_role
 from backend.core.api import ApiHandler, Response, operation, route
 from backend.files import schemas as s
+from backend.files.access import FILE
 from backend.files.errors import FileTooLarge
 from backend.files.service import FileService, Upload, file_view
 
@@ -24,15 +27,30 @@ TAGS = ("材料",)
 log = logging.getLogger("zjb.files")
 
 
-@tornado.web.stream_request_body
-class FilesHandler(ApiHandler):
+class FilesBase(ApiHandler):
+    """What every handler of files is given (``build.py`` binds them) and who called it."""
     files: FileService
+
+    @property
+    def resident(self) -> Resident:
+        return access_resident(self.principal)
+
+    @property
+    def staff(self) -> Staff:
+        return access_staff_role(self.principal, ())
+
+
+@tornado.web.stream_request_body
+class FilesHandler(FilesBase):
+    limiter: Any
     upload: Upload | None = None
     refusal: errors.AppError | None = None
     _aborting: Any = None
 
     async def prepare(self) -> None:
         conn = self.request.connection
+        # Tornado's HTTP/1 server connection: the one kind that streams a request body.
+        assert isinstance(conn, HTTP1Connection)
         posting = self.request.method == "POST"
         length = self.request.headers.get("Content-Length", "")
         declared = int(length) if length.isdigit() else None
@@ -44,7 +62,7 @@ class FilesHandler(ApiHandler):
         try:
             await super().prepare()
             if posting:
-                await self.limiter.per_resident("uploads", self.principal.id)
+                await self.limiter.per_resident("uploads", self.resident.id)
         except errors.AppError as e:
             # Answered once the (small) body has been read and dropped: answering now would close
             # the connection under a client that is about to reuse it.
@@ -60,7 +78,7 @@ class FilesHandler(ApiHandler):
                 raise too_big  # answered now; the body is never read (the connection closes)
             self.refusal = too_big  # read to its end and dropped, so the client sees the answer
             return
-        self.upload = self.files.begin_upload(self.principal, self.request.headers.get("Content-Type", ""))
+        self.upload = self.files.begin_upload(self.resident, self.request.headers.get("Content-Type", ""))
 
     async def data_received(self, chunk: bytes) -> None:
         if self.refusal is not None or self.upload is None:
@@ -89,6 +107,7 @@ class FilesHandler(ApiHandler):
         super().on_connection_close()
 
     @operation("上传材料（照片或扫描件：JPG、PNG、PDF，≤ 10 MB）", tags=TAGS, auth="resident",
+               access=FILE.rule("upload"),
                responses={201: s.FILE, 200: Response(schema=s.FILE, description="本人已上传过相同内容，返回原文件")},
                errors=(400, 401, 413, 415),
                description="multipart/form-data，文件字段名 file（可另带 name 字段作为显示名称）。文件类型按内容判定，"
@@ -110,21 +129,19 @@ class FilesHandler(ApiHandler):
     async def get(self) -> None:
         if self.refusal is not None:
             raise self.refusal
-        self.reply(await self.files.list_own(self.principal, cursor=self.query.get("cursor"),
+        self.reply(await self.files.list_own(self.resident, cursor=self.query.get("cursor"),
                                              limit=self.query.get("limit", 50)))
 
 
-class FileHandler(ApiHandler):
-    files: FileService
-
-    @operation("材料信息（仅本人）", tags=TAGS, auth="resident", responses={200: s.FILE}, errors=(401, 404))
+class FileHandler(FilesBase):
+    @operation("材料信息（仅本人）", tags=TAGS, auth="resident", access=FILE.rule("view"),
+               responses={200: s.FILE}, errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(file_view(await self.files.get_own(self.principal, id)))
+        self.reply(file_view(await self.files.get_own(self.resident, id)))
 
 
-class _Bytes(ApiHandler):
+class _Bytes(FilesBase):
     """Streams a file's bytes from GridFS, a chunk at a time."""
-    files: FileService
 
     async def send(self, doc: dict[str, Any], *, thumbnail: bool) -> None:
         blob = await self.files.open(doc, thumbnail=thumbnail)
@@ -148,24 +165,24 @@ BYTES = {200: Response(content_type="application/octet-stream",
 
 
 class FileContentHandler(_Bytes):
-    @operation("下载材料原件（仅本人）", tags=TAGS, auth="resident", responses=BYTES, errors=(401, 404))
+    @operation("下载材料原件（仅本人）", tags=TAGS, auth="resident", access=FILE.rule("view"),
+               responses=BYTES, errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        await self.send(await self.files.get_own(self.principal, id), thumbnail=False)
+        await self.send(await self.files.get_own(self.resident, id), thumbnail=False)
 
 
 class FileThumbnailHandler(_Bytes):
-    @operation("材料缩略图（仅图片，仅本人）", tags=TAGS, auth="resident", responses=BYTES, errors=(401, 404))
+    @operation("材料缩略图（仅图片，仅本人）", tags=TAGS, auth="resident", access=FILE.rule("view"),
+               responses=BYTES, errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        await self.send(await self.files.get_own(self.principal, id), thumbnail=True)
+        await self.send(await self.files.get_own(self.resident, id), thumbnail=True)
 
 
-class StaffFileHandler(ApiHandler):
-    files: FileService
-
+class StaffFileHandler(FilesBase):
     @operation("办件材料信息（受理、审批人员；材料须已提交到办件）", tags=TAGS, auth="staff", responses={200: s.FILE},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(file_view(await self.files.get_for_staff(self.principal, id, ip=self.client_ip(),
+        self.reply(file_view(await self.files.get_for_staff(self.staff, id, ip=self.client_ip(),
                                                             action="file.view")))
 
 
@@ -173,7 +190,7 @@ class StaffFileContentHandler(_Bytes):
     @operation("查看办件材料原件（受理、审批人员；记入审计日志）", tags=TAGS, auth="staff", responses=BYTES,
                errors=(401, 404), description="仅当文件已提交到办件、且工作人员的角色办理办件时可见，否则 404。")
     async def get(self, id: str) -> None:  # noqa: A002
-        doc = await self.files.get_for_staff(self.principal, id, ip=self.client_ip(), action="file.download")
+        doc = await self.files.get_for_staff(self.staff, id, ip=self.client_ip(), action="file.download")
         await self.send(doc, thumbnail=False)
 
 
@@ -181,7 +198,7 @@ class StaffFileThumbnailHandler(_Bytes):
     @operation("办件材料缩略图（受理、审批人员；记入审计日志）", tags=TAGS, auth="staff", responses=BYTES,
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        doc = await self.files.get_for_staff(self.principal, id, ip=self.client_ip(), action="file.thumbnail")
+        doc = await self.files.get_for_staff(self.staff, id, ip=self.client_ip(), action="file.thumbnail")
         await self.send(doc, thumbnail=True)
 
 

@@ -29,17 +29,18 @@ from pymongo.errors import DuplicateKeyError
 from backend.audit.service import AuditLog, staff_actor
 from backend.config import FilesConfig
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_own
+from backend.core.access import Resident, Staff
 from backend.core.clock import Clock
 from backend.core.ids import cursor_id
 from backend.core.ids import object_id as oid
+from backend.files.access import FileAccess
 from backend.files.errors import FileTooLarge, UnsupportedFileType
 from backend.files.store import FileStore
+from backend.files.values import StoredContent
 
 log = logging.getLogger("zjb.files")
 
 # Staff roles that handle cases (受理, 审查): they may open the materials of a case.
-CASE_HANDLERS = ("clerk", "approver")
 KINDS = {"image/jpeg": "image", "image/png": "image", "application/pdf": "pdf"}
 # Room for the multipart framing around the file in a body (boundaries, part headers, a name field).
 MULTIPART_SLACK = 16 * 1024
@@ -87,6 +88,7 @@ def reencode(raw: bytes, content_type: str, cfg: FilesConfig) -> Encoded:
     full-size copy of the pixels is held at a time."""
     from PIL import Image, ImageOps, UnidentifiedImageError
     fmt = "JPEG" if content_type == "image/jpeg" else "PNG"
+    img: Image.Image  # converted copies are plain images, not the file opened
     try:
         with Image.open(io.BytesIO(raw), formats=[fmt]) as img:
             w, h = img.size
@@ -160,6 +162,7 @@ class FileService:
         self.audit = audit
         self.clock = clock
         self.cfg = config
+        self.access = FileAccess(store)
         self._images = asyncio.Semaphore(config.image_workers)
         # Its own few threads: decoded pictures stay in a few malloc arenas instead of one per
         # thread of the default executor.
@@ -190,9 +193,9 @@ class FileService:
     async def _store_upload(self, owner_id: str, file_id: ObjectId, raw_blob: ObjectId, content_type: str,
                             name: str, size: int, digest: str) -> tuple[dict[str, Any], bool]:
         """Finish an upload whose bytes are in ``raw_blob``: re-encode images, keep one copy."""
-        fields: dict[str, Any] = {"content_type": content_type, "kind": KINDS[content_type], "name": name}
         if content_type == "application/pdf":
-            fields.update(size_bytes=size, sha256=digest, blob_id=raw_blob, blob_ids=[raw_blob])
+            content = StoredContent(content_type=content_type, kind=KINDS[content_type], name=name, size_bytes=size,
+                                    sha256=digest, blob_id=raw_blob, blob_ids=(raw_blob,))
         else:
             async with self._images:
                 raw = await self.store.read_blob(raw_blob)
@@ -207,23 +210,23 @@ class FileService:
                 await stream.close()
                 blob_ids.append(blob_id)
             await self.store.delete_blobs([raw_blob])
-            fields.update(size_bytes=len(encoded.content), sha256=hashlib.sha256(encoded.content).hexdigest(),
-                          blob_id=blob_ids[0], thumb_blob_id=blob_ids[1], blob_ids=blob_ids,
-                          width=encoded.width, height=encoded.height)
+            content = StoredContent(content_type=content_type, kind=KINDS[content_type], name=name,
+                                    size_bytes=len(encoded.content), sha256=hashlib.sha256(encoded.content).hexdigest(),
+                                    blob_id=blob_ids[0], thumb_blob_id=blob_ids[1], blob_ids=tuple(blob_ids),
+                                    width=encoded.width, height=encoded.height)
         now = self.clock.now()
         try:
-            done = await self.store.complete(file_id, {**fields, "stored_at": now},
-                                             now + dt.timedelta(hours=self.cfg.orphan_grace_hours))
+            doc = await self.store.complete(file_id, owner_id, content, at=now,
+                                            sweep_due_at=now + dt.timedelta(hours=self.cfg.orphan_grace_hours))
         except DuplicateKeyError:
-            done = False
-        if not done:
+            doc = None
+        if doc is None:
             await self.store.drop(file_id)
-            existing = await self.store.stored_copy(owner_id, fields["sha256"])
+            existing = await self.store.stored_copy(owner_id, content.sha256)
             if existing is None:  # the upload outlived its stale time and was swept
                 raise errors.ServiceUnavailable("上传超时，请重新上传")
             return existing, False
-        doc = {"_id": file_id, "owner_id": owner_id, "refs": [], "created_at": now, **fields}
-        log.info("file stored", extra={"file_id": str(file_id), "kind": fields["kind"], "size": fields["size_bytes"]})
+        log.info("file stored", extra={"file_id": str(file_id), "kind": content.kind, "size": content.size_bytes})
         return doc, True
 
     # Reading -----------------------------------------------------------------------------------
@@ -235,14 +238,12 @@ class FileService:
         return {"items": [file_view(d) for d in docs], "next_cursor": str(docs[-1]["_id"]) if more else None}
 
     async def get_own(self, resident: Resident, file_id: str) -> dict[str, Any]:
-        return dict(access_own(resident, await self.store.get(file_id), owner_field="owner_id"))
+        return await self.access.access_file(resident, file_id, "view")
 
     async def get_for_staff(self, staff: Staff, file_id: str, *, ip: str, action: str) -> dict[str, Any]:
         """A file attached to a case, for staff whose role handles cases; anyone else gets 404.
         Every staff read is in the audit log."""
-        doc = await self.store.get(file_id)
-        if doc is None or not doc.get("refs") or not (staff.roles & set(CASE_HANDLERS)):
-            raise errors.NotFound()
+        doc = await self.access.access_file(staff, file_id, "inspect")
         await self.audit.record(actor=staff_actor(staff), action=action, target_type="file", target_id=file_id,
                                 details={"application_ids": list(doc["refs"]), "name": doc["name"]}, ip=ip)
         return doc

@@ -20,9 +20,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec
+from backend.files.values import FileStatus, StoredContent
 
 BUCKET = "file_blobs"
-STATUSES = ["uploading", "stored", "deleting"]
+STATUSES = [str(x) for x in FileStatus]
 
 COLLECTIONS = [
     CollectionSpec(
@@ -60,7 +61,7 @@ class BlobWriter:
     PyMongo's own upload stream keeps up to 32 MB of chunks before it inserts them, which would
     hold a whole 10 MB upload in memory."""
 
-    def __init__(self, db: AsyncDatabase, blob_id: ObjectId, filename: str, metadata: dict[str, Any]):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], blob_id: ObjectId, filename: str, metadata: dict[str, Any]):
         self._files = db[f"{BUCKET}.files"]
         self._chunks = db[f"{BUCKET}.chunks"]
         self.id = blob_id
@@ -96,7 +97,7 @@ class BlobWriter:
 
 
 class FileStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._db = db
         self._col = db["files"]
         self._bucket = AsyncGridFSBucket(db, bucket_name=BUCKET)
@@ -106,7 +107,8 @@ class FileStore:
         """A record for an upload that starts now; swept at ``stale_at`` if it never finishes."""
         res = await self._col.insert_one({"owner_id": owner_id, "status": "uploading", "name": name, "refs": [],
                                           "blob_ids": [], "created_at": now, "sweep_due_at": stale_at})
-        return res.inserted_id
+        file_id: ObjectId = res.inserted_id
+        return file_id
 
     def open_blob_writer(self, file_id: ObjectId, role: str, name: str) -> tuple[ObjectId, "BlobWriter"]:
         blob_id = ObjectId()
@@ -116,12 +118,17 @@ class FileStore:
         """Remember a blob of an unfinished upload, so a sweep can remove it if the upload dies."""
         await self._col.update_one({"_id": file_id, "status": "uploading"}, {"$push": {"blob_ids": blob_id}})
 
-    async def complete(self, file_id: ObjectId, fields: dict[str, Any], sweep_due_at: dt.datetime) -> bool:
-        """``uploading`` → ``stored``. Raises DuplicateKeyError when the owner already stored these
-        bytes; False when the record is no longer uploading (swept as stale)."""
+    async def complete(self, file_id: ObjectId, owner_id: str, content: StoredContent, *, at: dt.datetime,
+                       sweep_due_at: dt.datetime) -> dict[str, Any] | None:
+        """``uploading`` → ``stored``: the stored file. Raises DuplicateKeyError when the owner already
+        stored these bytes; None when the record is no longer uploading (swept as stale)."""
+        fields = _content_fields(content)
         res = await self._col.update_one({"_id": file_id, "status": "uploading"},
-                                         {"$set": {**fields, "status": "stored", "sweep_due_at": sweep_due_at}})
-        return res.modified_count == 1
+                                         {"$set": {**fields, "stored_at": at, "status": "stored",
+                                                   "sweep_due_at": sweep_due_at}})
+        if res.modified_count != 1:
+            return None
+        return {"_id": file_id, "owner_id": owner_id, "refs": [], "created_at": at, **fields}
 
     async def stored_copy(self, owner_id: str, sha256: str) -> dict[str, Any] | None:
         return await self._col.find_one({"owner_id": owner_id, "sha256": sha256, "status": "stored"})
@@ -190,3 +197,12 @@ class FileStore:
         """Remove a record marked ``deleting`` and its bytes (idempotent)."""
         await self.delete_blobs(list(doc.get("blob_ids", [])))
         await self._col.delete_one({"_id": doc["_id"], "status": "deleting"})
+
+
+def _content_fields(c: StoredContent) -> dict[str, Any]:
+    fields: dict[str, Any] = {"content_type": c.content_type, "kind": c.kind, "name": c.name,
+                              "size_bytes": c.size_bytes, "sha256": c.sha256, "blob_id": c.blob_id,
+                              "blob_ids": list(c.blob_ids)}
+    if c.thumb_blob_id is not None:
+        fields.update(thumb_blob_id=c.thumb_blob_id, width=c.width, height=c.height)
+    return fields
