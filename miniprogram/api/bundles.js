@@ -170,7 +170,7 @@ function declaredQuery(query, names) {
 
 /**
  * @typedef {Object} PostLifeEventsByIdApplicationsResponseApplicationsItemTimelineItem
- * @property {('submitted'|'accepted'|'in_review'|'approved'|'rejected'|'correction_requested'|'completed'|'withdrawn')} status
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} status
  * @property {string} at ISO 8601, +08:00
  * @property {(string|null)} note
  * @property {PostLifeEventsByIdApplicationsResponseApplicationsItemTimelineItemActor} [actor]
@@ -193,7 +193,7 @@ function declaredQuery(query, names) {
  * @property {string} service_name
  * @property {string} [department_id]
  * @property {string} [department_name]
- * @property {('submitted'|'accepted'|'in_review'|'approved'|'rejected'|'correction_requested'|'completed'|'withdrawn')} status
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} status
  * @property {Object<string, *>} [form] 申请表（工作人员所见身份证号已脱敏）
  * @property {Array<PostLifeEventsByIdApplicationsResponseApplicationsItemFormFieldsItem>} [form_fields] 申请表各字段的中文名称
  * @property {(string|null)} [promise_due_at] ISO 8601, +08:00

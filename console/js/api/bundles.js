@@ -194,7 +194,7 @@ export async function getLifeEventsById(id) {
 /**
  * 按一件事编号查找
  * GET /api/v1/staff/bundles
- * 角色：clerk、approver、finance、supervisor
+ * 角色：approver、clerk、finance、supervisor
  * @param {Object} [options]
  * @param {GetStaffBundlesQuery} [options.query] 未声明的查询参数不发送
  * @returns {Promise<GetStaffBundlesResponse>}
@@ -206,7 +206,7 @@ export async function getStaffBundles({ query } = {}) {
 /**
  * “一件事”详情
  * GET /api/v1/staff/bundles/{id}
- * 角色：clerk、approver、finance、supervisor
+ * 角色：approver、clerk、finance、supervisor
  * @param {string} id
  * @returns {Promise<GetStaffBundlesResponseItemsItem>}
  */

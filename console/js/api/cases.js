@@ -5,7 +5,7 @@ import { declaredQuery, request } from '../api.js';
 
 /**
  * @typedef {Object} GetStaffApplicationsQuery
- * @property {('submitted'|'accepted'|'in_review'|'approved'|'rejected'|'correction_requested'|'completed'|'withdrawn')} [status]
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} [status]
  * @property {string} [department_id]
  * @property {('green'|'yellow'|'red')} [light]
  * @property {string} [cursor]
@@ -108,7 +108,7 @@ import { declaredQuery, request } from '../api.js';
 
 /**
  * @typedef {Object} GetStaffApplicationsResponseItemsItemTimelineItem
- * @property {('submitted'|'accepted'|'in_review'|'approved'|'rejected'|'correction_requested'|'completed'|'withdrawn')} status
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} status
  * @property {string} at ISO 8601, +08:00
  * @property {(string|null)} note
  * @property {GetStaffApplicationsResponseItemsItemTimelineItemActor} [actor]
@@ -131,7 +131,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {string} service_name
  * @property {string} [department_id]
  * @property {string} [department_name]
- * @property {('submitted'|'accepted'|'in_review'|'approved'|'rejected'|'correction_requested'|'completed'|'withdrawn')} status
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} status
  * @property {Object<string, *>} [form] 申请表（工作人员所见身份证号已脱敏）
  * @property {Array<GetStaffApplicationsResponseItemsItemFormFieldsItem>} [form_fields] 申请表各字段的中文名称
  * @property {(string|null)} [promise_due_at] ISO 8601, +08:00
@@ -176,7 +176,7 @@ import { declaredQuery, request } from '../api.js';
 
 /**
  * @typedef {Object} PostStaffApplicationsByIdTransitionBody
- * @property {('submitted'|'accepted'|'in_review'|'approved'|'rejected'|'correction_requested'|'completed'|'withdrawn')} to
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} to
  * @property {string} [note]
  * @property {string} [reason] 驳回理由（驳回必填）
  * @property {Array<string>} [missing] 补正：缺少或需更正的材料
@@ -194,7 +194,7 @@ import { declaredQuery, request } from '../api.js';
 /**
  * 办件列表（按状态、部门、红黄绿灯）；按办件编号、申请人姓名或身份证号查找
  * GET /api/v1/staff/applications
- * 角色：clerk、approver、supervisor、finance
+ * 角色：approver、clerk、finance、supervisor
  * @param {Object} [options]
  * @param {GetStaffApplicationsQuery} [options.query] 未声明的查询参数不发送
  * @returns {Promise<GetStaffApplicationsResponse>}
@@ -218,7 +218,7 @@ export async function postStaffApplications({ body } = {}) {
 /**
  * 办件详情（含经办人、申请人脱敏信息）；{id} 也可以是办件编号
  * GET /api/v1/staff/applications/{id}
- * 角色：clerk、approver、supervisor、finance
+ * 角色：approver、clerk、finance、supervisor
  * @param {string} id
  * @returns {Promise<GetStaffApplicationsResponseItemsItem>}
  */
@@ -229,7 +229,7 @@ export async function getStaffApplicationsById(id) {
 /**
  * 办件流转：受理、审查、批准、驳回、补正、办结
  * POST /api/v1/staff/applications/{id}/transition
- * 角色：clerk、approver
+ * 角色：approver、clerk
  * @param {string} id
  * @param {Object} [options]
  * @param {PostStaffApplicationsByIdTransitionBody} [options.body]
@@ -242,7 +242,7 @@ export async function postStaffApplicationsByIdTransition(id, { body } = {}) {
 /**
  * 审核一项申请材料：认可或不予认可（附原因，补正时默认列入）
  * POST /api/v1/staff/applications/{id}/materials/{key}/review
- * 角色：clerk、approver
+ * 角色：approver、clerk
  * @param {string} id
  * @param {string} key
  * @param {Object} [options]

@@ -475,7 +475,7 @@ export async function getReceiptsPublicKey() {
 /**
  * 缴款单列表
  * GET /api/v1/staff/payments
- * 角色：finance、clerk
+ * 角色：clerk、finance
  * @param {Object} [options]
  * @param {GetStaffPaymentsQuery} [options.query] 未声明的查询参数不发送
  * @returns {Promise<GetStaffPaymentsResponse>}
@@ -487,7 +487,7 @@ export async function getStaffPayments({ query } = {}) {
 /**
  * 为办件开具缴款单（缴款人为办件申请人）
  * POST /api/v1/staff/payments
- * 角色：finance、clerk
+ * 角色：clerk、finance
  * @param {Object} [options]
  * @param {PostStaffPaymentsBody} [options.body]
  * @returns {Promise<PostStaffPaymentsResponse>}
@@ -499,7 +499,7 @@ export async function postStaffPayments({ body } = {}) {
 /**
  * 缴款单详情（含支付尝试与退款）
  * GET /api/v1/staff/payments/{id}
- * 角色：finance、clerk
+ * 角色：clerk、finance
  * @param {string} id
  * @returns {Promise<GetStaffPaymentsByIdResponse>}
  */
@@ -536,7 +536,7 @@ export async function postStaffPaymentsByIdRefunds(id, { body } = {}) {
 /**
  * 按票据号码查找票据（含红字票据）
  * GET /api/v1/staff/receipts
- * 角色：finance、clerk
+ * 角色：clerk、finance
  * @param {Object} [options]
  * @param {GetStaffReceiptsQuery} [options.query] 未声明的查询参数不发送
  * @returns {Promise<GetStaffReceiptsResponse>}
@@ -631,7 +631,7 @@ export async function getStaffClearing({ query } = {}) {
 /**
  * 收款单位与非税收入项目编码
  * GET /api/v1/staff/payee-units
- * 角色：finance、clerk
+ * 角色：clerk、finance
  * @returns {Promise<GetStaffPayeeUnitsResponse>}
  */
 export async function getStaffPayeeUnits() {

@@ -5,7 +5,7 @@ import { declaredQuery, request } from '../api.js';
 
 /**
  * @typedef {Object} GetStaffSupervisionCasesQuery
- * @property {('submitted'|'accepted'|'in_review'|'approved'|'rejected'|'correction_requested'|'completed'|'withdrawn')} [status]
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} [status]
  * @property {string} [department_id]
  * @property {('green'|'yellow'|'red')} [light]
  * @property {string} [cursor]
@@ -108,7 +108,7 @@ import { declaredQuery, request } from '../api.js';
 
 /**
  * @typedef {Object} GetStaffSupervisionCasesResponseItemsItemTimelineItem
- * @property {('submitted'|'accepted'|'in_review'|'approved'|'rejected'|'correction_requested'|'completed'|'withdrawn')} status
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} status
  * @property {string} at ISO 8601, +08:00
  * @property {(string|null)} note
  * @property {GetStaffSupervisionCasesResponseItemsItemTimelineItemActor} [actor]
@@ -131,7 +131,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {string} service_name
  * @property {string} [department_id]
  * @property {string} [department_name]
- * @property {('submitted'|'accepted'|'in_review'|'approved'|'rejected'|'correction_requested'|'completed'|'withdrawn')} status
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} status
  * @property {Object<string, *>} [form] 申请表（工作人员所见身份证号已脱敏）
  * @property {Array<GetStaffSupervisionCasesResponseItemsItemFormFieldsItem>} [form_fields] 申请表各字段的中文名称
  * @property {(string|null)} [promise_due_at] ISO 8601, +08:00
@@ -298,7 +298,7 @@ export async function getStaffRatings() {
 /**
  * 整改单列表
  * GET /api/v1/staff/rectifications
- * 角色：supervisor、clerk、approver
+ * 角色：approver、clerk、supervisor
  * @param {Object} [options]
  * @param {GetStaffRectificationsQuery} [options.query] 未声明的查询参数不发送
  * @returns {Promise<GetStaffRectificationsResponse>}
@@ -310,7 +310,7 @@ export async function getStaffRectifications({ query } = {}) {
 /**
  * 答复整改单（答复发送给评价人）
  * POST /api/v1/staff/rectifications/{id}/reply
- * 角色：clerk、approver、supervisor
+ * 角色：approver、clerk、supervisor
  * @param {string} id
  * @param {Object} [options]
  * @param {PostStaffRectificationsByIdReplyBody} [options.body]
