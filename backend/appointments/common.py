@@ -12,13 +12,15 @@ from typing import Any, TypeVar
 
 import qrcode
 
-from backend.appointments.errors import HallScope
+from backend.appointments.access import HallAccess
 from backend.audit.service import AuditLog, staff_actor, system_actor
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.access import Staff
 from backend.core.clock import iso
+
+__all__ = ["HallAccess", "Names", "StaffAudit", "Transaction"]  # HallAccess: where the builder takes it from
 
 T = TypeVar("T")
 # Runs ``fn(session)`` in one multi-document transaction (``backend.db.mongo.in_transaction``).
@@ -40,20 +42,6 @@ class StaffAudit:
                      details: dict[str, Any] | None = None) -> None:
         await self._audit.record(actor=system_actor(job), action=action, target_type=target_type,
                                  target_id=target_id, details=details or {})
-
-
-class HallAccess:
-    """The hall a staff member acts in, if they may (accounts with ``hall_ids`` are scoped)."""
-
-    def __init__(self, staff: Any, catalogue: CatalogueService):
-        self._staff = staff
-        self._catalogue = catalogue
-
-    async def scope(self, staff: Staff, hall_id: str) -> dict[str, Any]:
-        doc = await self._staff.get(staff.id)
-        if doc.get("hall_ids") and hall_id not in doc["hall_ids"]:
-            raise HallScope("您无权操作该大厅", details={"hall_id": hall_id})
-        return await self._catalogue.hall(hall_id)
 
 
 class Names:

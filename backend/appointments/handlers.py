@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from backend.appointments import schemas as s
+from backend.appointments.access import APPOINTMENT, HALL, TICKET, WAITLIST
+from backend.appointments.values import TicketStatus
 from backend.core import errors
 from backend.core.api import ApiHandler, bind, operation, route
 
 TAGS = ("预约",)
 STAFF_TAGS = ("预约（大厅）",)
-MANAGE = ("hall_manager",)
-CLERK = ("clerk",)
 
 
 def _items(items: list) -> dict:
@@ -29,7 +29,8 @@ class SlotsHandler(ApiHandler):
 
 
 class AppointmentsHandler(ApiHandler):
-    @operation("预约一个时段", tags=TAGS, auth="resident", body=s.BOOK_IN, responses={201: s.APPOINTMENT},
+    @operation("预约一个时段", tags=TAGS, auth="resident", access=APPOINTMENT.rule("book"), body=s.BOOK_IN,
+               responses={201: s.APPOINTMENT},
                errors=(400, 401, 403, 404, 409),
                description="403 realname_required / booking_blocked；409 slot_full、already_booked、daily_limit、"
                            "too_many_open、slot_closed、slot_not_open。")
@@ -37,60 +38,67 @@ class AppointmentsHandler(ApiHandler):
         await self.limiter.per_resident("bookings", self.principal.id)
         self.reply(await self.booking.book(self.principal, self.body["slot_id"]), 201)
 
-    @operation("我的预约", tags=TAGS, auth="resident", responses={200: s.APPOINTMENTS}, errors=(401,))
+    @operation("我的预约", tags=TAGS, auth="resident", access=APPOINTMENT.rule("read"),
+               responses={200: s.APPOINTMENTS}, errors=(401,))
     async def get(self) -> None:
         self.reply(_items(await self.booking.mine(self.principal)))
 
 
 class AppointmentHandler(ApiHandler):
-    @operation("预约详情（预约码、二维码、排队号）", tags=TAGS, auth="resident", responses={200: s.APPOINTMENT},
+    @operation("预约详情（预约码、二维码、排队号）", tags=TAGS, auth="resident", access=APPOINTMENT.rule("read"),
+               responses={200: s.APPOINTMENT},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.booking.get_mine(self.principal, id))
 
 
 class CancelHandler(ApiHandler):
-    @operation("取消预约（开始前 2 小时以前）", tags=TAGS, auth="resident", responses={200: s.APPOINTMENT},
-               errors=(401, 404, 409))
+    @operation("取消预约（开始前 2 小时以前）", tags=TAGS, auth="resident", access=APPOINTMENT.rule("cancel"),
+               responses={200: s.APPOINTMENT}, errors=(401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.booking.cancel(self.principal, id))
 
 
 class QueuePositionHandler(ApiHandler):
-    @operation("我的排队号与前面还有几人", tags=TAGS, auth="resident", responses={200: s.QUEUE_POSITION},
+    @operation("我的排队号与前面还有几人", tags=TAGS, auth="resident", access=APPOINTMENT.rule("read"),
+               responses={200: s.QUEUE_POSITION},
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.queue.queue_position(self.principal, id))
 
 
 class JoinWaitlistHandler(ApiHandler):
-    @operation("加入约满时段的候补", tags=TAGS, auth="resident", responses={201: s.WAITLIST},
-               errors=(401, 403, 404, 409))
+    @operation("加入约满时段的候补", tags=TAGS, auth="resident", access=WAITLIST.rule("join"),
+               responses={201: s.WAITLIST}, errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.waitlist.join(self.principal, id), 201)
 
 
 class MyWaitlistHandler(ApiHandler):
-    @operation("我的候补", tags=TAGS, auth="resident", responses={200: s.WAITLISTS}, errors=(401,))
+    @operation("我的候补", tags=TAGS, auth="resident", access=WAITLIST.rule("read"),
+               responses={200: s.WAITLISTS}, errors=(401,))
     async def get(self) -> None:
         self.reply(_items(await self.waitlist.mine(self.principal)))
 
 
 class AcceptOfferHandler(ApiHandler):
-    @operation("接受候补名额（在期限内）", tags=TAGS, auth="resident", responses={201: s.APPOINTMENT},
+    @operation("接受候补名额（在期限内）", tags=TAGS, auth="resident", access=WAITLIST.rule("accept"),
+               responses={201: s.APPOINTMENT},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.booking.accept_offer(self.principal, id), 201)
 
 
 class LeaveWaitlistHandler(ApiHandler):
-    @operation("退出候补", tags=TAGS, auth="resident", responses={200: s.WAITLIST}, errors=(401, 404, 409))
+    @operation("退出候补", tags=TAGS, auth="resident", access=WAITLIST.rule("leave"),
+               responses={200: s.WAITLIST}, errors=(401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.waitlist.leave(self.principal, id))
 
 
 class BookingStatusHandler(ApiHandler):
-    @operation("我的预约资格（是否因爽约暂停、到何时）", tags=TAGS, auth="resident", responses={200: s.BOOKING_STATUS},
+    @operation("我的预约资格（是否因爽约暂停、到何时）", tags=TAGS, auth="resident",
+               access=APPOINTMENT.rule("book"), responses={200: s.BOOKING_STATUS},
                errors=(401,))
     async def get(self) -> None:
         self.reply(await self.booking.booking_status(self.principal))
@@ -98,35 +106,40 @@ class BookingStatusHandler(ApiHandler):
 
 # -- hall managers ------------------------------------------------------------------------------
 class StaffSchedulesHandler(ApiHandler):
-    @operation("大厅的预约排班与例外日", tags=STAFF_TAGS, auth="staff", roles=MANAGE, responses={200: s.SCHEDULES},
+    @operation("大厅的预约排班与例外日", tags=STAFF_TAGS, auth="staff", access=HALL.rule("schedules"),
+               responses={200: s.SCHEDULES},
                errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.schedules.schedules(self.principal, id))
 
-    @operation("设置大厅的预约排班（整体替换；未列出的事项停止放号）", tags=STAFF_TAGS, auth="staff", roles=MANAGE,
-               body=s.SCHEDULES_IN, responses={200: s.SCHEDULES}, errors=(400, 401, 403, 404))
+    @operation("设置大厅的预约排班（整体替换；未列出的事项停止放号）", tags=STAFF_TAGS, auth="staff",
+               access=HALL.rule("schedules"), body=s.SCHEDULES_IN,
+               responses={200: s.SCHEDULES}, errors=(400, 401, 403, 404))
     async def put(self, id: str) -> None:  # noqa: A002
         self.reply(await self.schedules.put_schedules(self.principal, id, self.body, self.client_ip()))
 
 
 class StaffExceptionsHandler(ApiHandler):
-    @operation("设置例外日（闭厅或加开）", tags=STAFF_TAGS, auth="staff", roles=MANAGE, body=s.EXCEPTION_IN,
+    @operation("设置例外日（闭厅或加开）", tags=STAFF_TAGS, auth="staff", access=HALL.rule("schedules"),
+               body=s.EXCEPTION_IN,
                responses={201: s.EXCEPTION}, errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.schedules.add_exception(self.principal, id, self.body, self.client_ip()), 201)
 
 
 class StaffClosurePreviewHandler(ApiHandler):
-    @operation("闭厅或停用窗口前预览：将取消多少预约和候补", tags=STAFF_TAGS, auth="staff", roles=MANAGE,
-               body=s.CLOSURE_PREVIEW_IN, responses={200: s.CLOSURE_IMPACT}, errors=(400, 401, 403, 404),
+    @operation("闭厅或停用窗口前预览：将取消多少预约和候补", tags=STAFF_TAGS, auth="staff",
+               access=HALL.rule("closures"), body=s.CLOSURE_PREVIEW_IN,
+               responses={200: s.CLOSURE_IMPACT}, errors=(400, 401, 403, 404),
                description="不做任何修改。停用窗口只影响仅由该窗口办理的事项。")
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.closures.preview(self.principal, id, self.body))
 
 
 class StaffClosuresHandler(ApiHandler):
-    @operation("闭厅或停用窗口（按日期）：取消当天预约与候补并通知群众", tags=STAFF_TAGS, auth="staff", roles=MANAGE,
-               body=s.CLOSURE_IN, responses={200: s.CLOSURE_IMPACT}, errors=(400, 401, 403, 404),
+    @operation("闭厅或停用窗口（按日期）：取消当天预约与候补并通知群众", tags=STAFF_TAGS, auth="staff",
+               access=HALL.rule("closures"), body=s.CLOSURE_IN,
+               responses={200: s.CLOSURE_IMPACT}, errors=(400, 401, 403, 404),
                description="记为当天的闭厅例外日（停用窗口：仅由该窗口办理的事项的例外日），预约变为 "
                            "cancelled_by_centre 并注明原因，不记爽约；重复提交不会重复通知。")
     async def post(self, id: str) -> None:  # noqa: A002
@@ -134,14 +147,15 @@ class StaffClosuresHandler(ApiHandler):
 
 
 class StaffCalendarHandler(ApiHandler):
-    @operation("大厅时段日历（含未放号时段与预约率）", tags=STAFF_TAGS, auth="staff", roles=MANAGE + CLERK,
+    @operation("大厅时段日历（含未放号时段与预约率）", tags=STAFF_TAGS, auth="staff", access=HALL.rule("calendar"),
                query=s.CALENDAR_QUERY, responses={200: s.CALENDAR}, errors=(400, 401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(_items(await self.schedules.calendar(self.principal, id, self.query["from"], self.query["to"])))
 
 
 class StaffReleaseHandler(ApiHandler):
-    @operation("立即放号：生成并开放某大厅某日的时段", tags=STAFF_TAGS, auth="staff", roles=MANAGE, body=s.RELEASE_IN,
+    @operation("立即放号：生成并开放某大厅某日的时段", tags=STAFF_TAGS, auth="staff", access=HALL.rule("schedules"),
+               body=s.RELEASE_IN,
                responses={200: s.RELEASED}, errors=(400, 401, 403, 404))
     async def post(self) -> None:
         self.reply(await self.schedules.release(self.principal, self.body, self.client_ip()))
@@ -149,8 +163,9 @@ class StaffReleaseHandler(ApiHandler):
 
 # -- window clerks ------------------------------------------------------------------------------
 class StaffAppointmentsHandler(ApiHandler):
-    @operation("大厅某日的预约；或按预约码查找一个预约", tags=STAFF_TAGS, auth="staff", roles=CLERK + MANAGE,
-               query=s.STAFF_APPOINTMENTS_QUERY, responses={200: s.APPOINTMENTS}, errors=(400, 401, 403, 404),
+    @operation("大厅某日的预约；或按预约码查找一个预约", tags=STAFF_TAGS, auth="staff",
+               access=APPOINTMENT.rule("find"), query=s.STAFF_APPOINTMENTS_QUERY,
+               responses={200: s.APPOINTMENTS}, errors=(400, 401, 403, 404),
                description="给出 code 时按预约码查找（找不到为空列表），否则须给出 hall_id。"
                            "每个预约带有群众的脱敏姓名与身份证号。")
     async def get(self) -> None:
@@ -164,7 +179,8 @@ class StaffAppointmentsHandler(ApiHandler):
 
 
 class CheckinHandler(ApiHandler):
-    @operation("预约签到，取排队号", tags=STAFF_TAGS, auth="staff", roles=CLERK, body=s.CHECKIN_IN,
+    @operation("预约签到，取排队号", tags=STAFF_TAGS, auth="staff", access=APPOINTMENT.rule("check_in"),
+               body=s.CHECKIN_IN,
                responses={200: s.CHECKIN}, errors=(400, 401, 403, 404, 409),
                description="开始前 30 分钟至开始后 15 分钟内有效；409 checkin_too_early / checkin_too_late / "
                            "invalid_state。重复签到返回原排队号。")
@@ -173,7 +189,8 @@ class CheckinHandler(ApiHandler):
 
 
 class WalkInHandler(ApiHandler):
-    @operation("现场取号（未预约）", tags=STAFF_TAGS, auth="staff", roles=CLERK, body=s.WALKIN_IN,
+    @operation("现场取号（未预约）", tags=STAFF_TAGS, auth="staff", access=HALL.rule("walk_in"),
+               body=s.WALKIN_IN,
                responses={201: s.TICKET}, errors=(400, 401, 403, 404, 409),
                description="只在大厅开放时间内取号（当天的开放时间，或例外日的安排）；否则 409 hall_closed。")
     async def post(self) -> None:
@@ -182,38 +199,42 @@ class WalkInHandler(ApiHandler):
 
 
 class QueueHandler(ApiHandler):
-    @operation("大厅今日排队", tags=STAFF_TAGS, auth="staff", roles=CLERK + MANAGE, query=s.HALL_QUERY,
+    @operation("大厅今日排队", tags=STAFF_TAGS, auth="staff", access=HALL.rule("queue"),
+               query=s.HALL_QUERY,
                responses={200: s.QUEUE}, errors=(400, 401, 403, 404))
     async def get(self) -> None:
         self.reply(await self.queue.queue(self.principal, self.query["hall_id"]))
 
 
 class CallNextHandler(ApiHandler):
-    @operation("叫号：本窗口的下一位", tags=STAFF_TAGS, auth="staff", roles=CLERK, body=s.CALL_IN,
+    @operation("叫号：本窗口的下一位", tags=STAFF_TAGS, auth="staff", access=HALL.rule("call"), body=s.CALL_IN,
                responses={200: s.TICKET}, errors=(400, 401, 403, 404, 409))
     async def post(self, window_id: str) -> None:
         self.reply(await self.queue.call_next(self.principal, window_id, self.body["hall_id"], self.client_ip()))
 
 
 class RecallHandler(ApiHandler):
-    @operation("重呼（最多 3 次）", tags=STAFF_TAGS, auth="staff", roles=CLERK, responses={200: s.TICKET},
+    @operation("重呼（最多 3 次）", tags=STAFF_TAGS, auth="staff", access=TICKET.rule("recall"),
+               responses={200: s.TICKET},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.queue.recall(self.principal, id, self.client_ip()))
 
 
 class ServedHandler(ApiHandler):
-    @operation("办结（已服务）", tags=STAFF_TAGS, auth="staff", roles=CLERK, responses={200: s.TICKET},
+    @operation("办结（已服务）", tags=STAFF_TAGS, auth="staff", access=TICKET.rule("finish"),
+               responses={200: s.TICKET},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.queue.finish(self.principal, id, "served", self.client_ip()))
+        self.reply(await self.queue.finish(self.principal, id, TicketStatus.SERVED, self.client_ip()))
 
 
 class AbsentHandler(ApiHandler):
-    @operation("过号（叫号未到）", tags=STAFF_TAGS, auth="staff", roles=CLERK, responses={200: s.TICKET},
+    @operation("过号（叫号未到）", tags=STAFF_TAGS, auth="staff", access=TICKET.rule("finish"),
+               responses={200: s.TICKET},
                errors=(401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.queue.finish(self.principal, id, "absent", self.client_ip()))
+        self.reply(await self.queue.finish(self.principal, id, TicketStatus.ABSENT, self.client_ip()))
 
 
 default_handlers = [

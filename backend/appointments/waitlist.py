@@ -9,13 +9,14 @@ from typing import Any
 
 from bson import ObjectId
 
+from backend.appointments.access import AppointmentAccess
 from backend.appointments.common import Names, Transaction
 from backend.appointments.errors import AlreadyBooked, AlreadyWaitlisted, SlotAvailable
 from backend.appointments.rules import BookingRules
 from backend.appointments.store import AppointmentStore, KeyTaken
 from backend.config import AppointmentsConfig
 from backend.core import errors
-from backend.core.access import Resident, access_own, access_realname
+from backend.core.access import Resident, access_realname
 from backend.core.clock import Clock, iso
 from notify.outbox import Outbox
 
@@ -30,6 +31,7 @@ class WaitlistService:
         self.tx = transaction
         self.clock = clock
         self.cfg = config
+        self.access = AppointmentAccess(store, None)
 
     # == places coming back ========================================================================
     async def give_back_place(self, slot_id: ObjectId, appt_id: ObjectId, now: dt.datetime) -> None:
@@ -124,11 +126,8 @@ class WaitlistService:
     async def mine(self, resident: Resident) -> list[dict[str, Any]]:
         return [await self.view(w) for w in await self.store.user_waitlist(resident.id)]
 
-    async def own_entry(self, resident: Resident, entry_id: str) -> dict[str, Any]:
-        return access_own(resident, await self.store.waitlist_entry(entry_id))
-
     async def leave(self, resident: Resident, entry_id: str) -> dict[str, Any]:
-        w = await self.own_entry(resident, entry_id)
+        w = await self.access.access_waitlist_entry(resident, entry_id, "leave")
         if w["status"] not in ("waiting", "offered"):
             raise errors.InvalidState("该候补已结束", details={"status": w["status"]})
         if not await self.store.mark_left(w["_id"], w["status"]):
