@@ -66,7 +66,7 @@ def new_code() -> str:
 @dataclass
 class _Request:
     resident: Resident
-    answer: asyncio.Future
+    answer: asyncio.Future[dict[str, Any]]
     doc: dict[str, Any] = field(default_factory=dict)
 
     def reply(self, result: dict[str, Any] | None = None, error: BaseException | None = None) -> None:
@@ -74,7 +74,7 @@ class _Request:
         if not self.answer.done():
             if error is not None:
                 self.answer.set_exception(error)
-            else:
+            elif result is not None:
                 self.answer.set_result(result)
 
 
@@ -85,7 +85,7 @@ class GroupCommit:
     def __init__(self, commit: Callable[[str, list[_Request]], Awaitable[None]]):
         self._commit = commit
         self._queued: dict[str, list[_Request]] = {}
-        self._running: dict[str, asyncio.Task] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
 
     async def submit(self, key: str, resident: Resident) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
@@ -123,7 +123,7 @@ class BookingService:
         self.cfg = config
         self.access = AppointmentAccess(store, None)
         self._groups = GroupCommit(self._commit_group)
-        self._background: set[asyncio.Task] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self._qr: dict[str, str] = {}
         # Closures.cancel_if_closed: asked before a booking is counted a no-show (set by the builder).
         self.closed_day: Callable[[dict[str, Any]], Awaitable[bool]] | None = None
@@ -237,8 +237,8 @@ class BookingService:
         for appt_id in spare:
             await self.waitlist.give_back_place(slot["_id"], appt_id, self.clock.now())
         refused += [(r, self._full(slot)) for r in waiting]
-        for r, e in refused:
-            r.reply(error=e)
+        for r, err in refused:
+            r.reply(error=err)
         await self._fault("after_insert")
         if not inserted:
             return
@@ -518,10 +518,11 @@ class BookingService:
         if a["status"] == "booked" and a["end"] <= now and self.closed_day and await self.closed_day(a):
             return "cancelled_by_centre"  # its day was closed: cancelled by the centre, never a no-show
         if a["status"] == "booked" and a["end"] <= now:
-            a = await self._move(a, AppointmentStatus.NO_SHOW, notes=("no_show",),
-                                 extra={"no_show_recorded": False, "reminders": []})
-            if a is None:
+            no_show = await self._move(a, AppointmentStatus.NO_SHOW, notes=("no_show",),
+                                       extra={"no_show_recorded": False, "reminders": []})
+            if no_show is None:
                 return "changed"
+            a = no_show
             outcome = "no_show"
         done: dict[str, Any] = {"notes": []}
         if a["status"] in ("cancelled", "cancelled_by_centre", "abandoned") and a.get("place_released") is False:

@@ -47,7 +47,7 @@ LOOK_AHEAD_DAYS = 62
 
 class Closures:
     def __init__(self, *, store: AppointmentStore, catalogue: CatalogueService, halls: HallAccess, schedules: Any,
-                 booking: Any, outbox: Any, audit: StaffAudit, transaction: Transaction, clock: Clock,
+                 booking: Any, outbox: Any, audit: StaffAudit, transaction: Transaction[bool], clock: Clock,
                  config: AppointmentsConfig):
         self.store = store
         self.halls = halls

@@ -65,7 +65,7 @@ class Names:
         try:
             doc = await (self._catalogue.get_service(id_, include_inactive=True) if kind == "services"
                          else self._catalogue.hall(id_, include_inactive=True))
-            value = doc["name"]
+            value = str(doc["name"])
         except errors.NotFound:
             value = ""
         self._cache[(kind, id_)] = (time.monotonic() + self._ttl, value)

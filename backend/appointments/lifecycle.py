@@ -37,9 +37,12 @@ def next_due(a: dict[str, Any], now: dt.datetime, cfg: AppointmentsConfig) -> dt
         return now
     status = a["status"]
     if status == "pending":
-        return a["created_at"] + dt.timedelta(seconds=cfg.pending_timeout_seconds)
+        created: dt.datetime = a["created_at"]
+        return created + dt.timedelta(seconds=cfg.pending_timeout_seconds)
     if status == "booked":
-        return min([a["end"], *(a["start"] - dt.timedelta(minutes=m) for m in a.get("reminders", []))])
+        start: dt.datetime = a["start"]
+        end: dt.datetime = a["end"]
+        return min([end, *(start - dt.timedelta(minutes=m) for m in a.get("reminders", []))])
     if status in ("cancelled", "cancelled_by_centre", "abandoned") and a.get("place_released") is False:
         return now
     if status == "no_show" and a.get("no_show_recorded") is False:

@@ -67,7 +67,8 @@ async def ticket_view(store: AppointmentStore, t: dict[str, Any], ahead: int | N
 
 class QueueService:
     def __init__(self, *, store: AppointmentStore, catalogue: CatalogueService, halls: HallAccess, names: Names,
-                 audit: StaffAudit, transaction: Transaction, clock: Clock, config: AppointmentsConfig, users: Any):
+                 audit: StaffAudit, transaction: Transaction[Any], clock: Clock, config: AppointmentsConfig,
+                 users: Any):
         self.store = store
         self.users = users  # identity's user directory: masked names and ID numbers
         self.catalogue = catalogue

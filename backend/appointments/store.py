@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from bson import ObjectId
@@ -31,6 +32,7 @@ from backend.appointments.values import (
     AppointmentStatus,
     Call,
     Finish,
+    Hold,
     PersonRule,
     ScheduleStatus,
     SlotStatus,
@@ -133,10 +135,14 @@ class KeyTaken(Exception):
         self.rule = rule
 
 
+def _hold_doc(hold: Hold) -> dict[str, Any]:
+    return {"w": hold.entry_id, "until": hold.until}
+
+
 _UNIQUE_FIELDS = {"code": Unique.CODE, "active_key": Unique.ACTIVE}
 
 
-def _taken(details: dict[str, Any] | None) -> KeyTaken:
+def _taken(details: Mapping[str, Any] | None) -> KeyTaken:
     details = details or {}
     field = next(iter(details.get("keyPattern") or {}), None)
     if field == "keys":
@@ -145,7 +151,7 @@ def _taken(details: dict[str, Any] | None) -> KeyTaken:
 
 
 class AppointmentStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._schedules = db["appt_schedules"]
         self._exceptions = db["appt_exceptions"]
         self._slots = db["appt_slots"]
@@ -211,7 +217,7 @@ class AppointmentStore:
         """Set the exception of a hall (and service) on a date; returns it as stored."""
         key = {"hall_id": doc["hall_id"], "date": doc["date"], "service_id": doc["service_id"]}
         await self._exceptions.update_one(key, {"$set": doc}, upsert=True)
-        return await self._exceptions.find_one(key)
+        return await self._exceptions.find_one(key) or {**doc, **key}
 
     # == slots =====================================================================================
     async def slot(self, slot_id: str | ObjectId) -> dict[str, Any] | None:
@@ -299,20 +305,21 @@ class AppointmentStore:
     async def has_claim(self, slot_id: ObjectId, appt_id: ObjectId) -> bool:
         return await self._slots.count_documents({"_id": slot_id, "claims": appt_id}) > 0
 
-    async def release_claim(self, slot_id: ObjectId, appt_id: ObjectId, *, hold_for: dict[str, Any] | None,
+    async def release_claim(self, slot_id: ObjectId, appt_id: ObjectId, *, hold_for: Hold | None,
                             now: dt.datetime) -> bool:
         """Give a booked place back: to a waitlist hold when one is given (due now, so the sweep
         sends its offer should the caller not get to it), else to everyone. Happens once: only
         while the claim is there."""
         if hold_for:
-            update = {"$pull": {"claims": appt_id}, "$push": {"holds": hold_for}, "$inc": {"booked": -1, "held": 1},
+            update: dict[str, Any] = {"$pull": {"claims": appt_id}, "$push": {"holds": _hold_doc(hold_for)},
+                                      "$inc": {"booked": -1, "held": 1},
                       "$set": {"hold_due": now}}
         else:
             update = {"$pull": {"claims": appt_id}, "$inc": {"booked": -1, "free": 1}}
         res = await self._slots.update_one({"_id": slot_id, "claims": appt_id}, update)
         return res.modified_count == 1
 
-    async def release_hold(self, slot_id: ObjectId, waitlist_id: str, *, hold_for: dict[str, Any] | None,
+    async def release_hold(self, slot_id: ObjectId, waitlist_id: str, *, hold_for: Hold | None,
                            now: dt.datetime, only_expired_at: dt.datetime | None = None) -> bool:
         """A waitlist hold ends: it passes to ``hold_for`` (no moment when the place is free; due
         now for its offer), or the place goes back to everyone."""
@@ -321,7 +328,7 @@ class AppointmentStore:
             match["until"] = {"$lte": only_expired_at}
         q = {"_id": slot_id, "holds": {"$elemMatch": match}}
         if hold_for:
-            res = await self._slots.update_one(q, {"$set": {"holds.$": hold_for, "hold_due": now}})
+            res = await self._slots.update_one(q, {"$set": {"holds.$": _hold_doc(hold_for), "hold_due": now}})
         else:
             res = await self._slots.update_one(q, {"$pull": {"holds": {"w": waitlist_id}},
                                                    "$inc": {"held": -1, "free": 1}})
@@ -491,7 +498,7 @@ class AppointmentStore:
             res = await self._waitlist.insert_one(doc)
         except DuplicateKeyError as e:
             raise _taken(e.details) from None
-        return res.inserted_id
+        return ObjectId(res.inserted_id)
 
     async def first_waiting(self, slot_id: str, *, besides: str | None = None) -> dict[str, Any] | None:
         q: dict[str, Any] = {"slot_id": slot_id, "status": "waiting"}
@@ -551,11 +558,11 @@ class AppointmentStore:
         """The next number of a ticket sequence (run it in the ticket's transaction)."""
         await self._counters.update_one({"_id": key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
         doc = await self._counters.find_one({"_id": key}, session=session)
-        return int(doc["seq"])
+        return int((doc or {})["seq"])
 
     async def insert_ticket(self, doc: dict[str, Any], session: Any = None) -> ObjectId:
         res = await self._tickets.insert_one(doc, session=session)
-        return res.inserted_id
+        return ObjectId(res.inserted_id)
 
     async def ticket(self, ticket_id: str | ObjectId) -> dict[str, Any] | None:
         o = oid(ticket_id)

@@ -154,6 +154,14 @@ BOOKING_KEYS = BookingKeys((
 ))
 
 
+# == the waitlist =================================================================================
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A freed place of a slot held for one waitlist entry until a time."""
+    entry_id: str
+    until: dt.datetime
+
+
 # == the hall queue ==============================================================================
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Call:
