@@ -38,15 +38,17 @@ from typing import Any
 from bson import ObjectId
 
 from backend.appointments import lifecycle
+from backend.appointments.access import AppointmentAccess
 from backend.appointments.common import Names, StaffAudit, appointment_view, event_payload, qr_png_base64
-from backend.appointments.errors import AlreadyBooked, CancelTooLate, DailyLimit, OfferExpired, SlotFull, TooManyOpen
+from backend.appointments.errors import CancelTooLate, OfferExpired, SlotFull
 from backend.appointments.queue import ticket_view
 from backend.appointments.rules import BookingRules
 from backend.appointments.store import AppointmentStore, KeyTaken
+from backend.appointments.values import BOOKING_KEYS, AppointmentStatus, PersonRule, Unique
 from backend.appointments.waitlist import WaitlistService
 from backend.config import AppointmentsConfig
 from backend.core import errors
-from backend.core.access import Resident, access_own, access_realname
+from backend.core.access import Resident, access_realname
 from backend.core.clock import Clock, iso
 from backend.core.ids import object_id as oid
 from backend.core.ids import object_id_at
@@ -54,6 +56,7 @@ from notify.outbox import Outbox
 
 log = logging.getLogger("zjb.appointments")
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+_FIRST_KEYS = {rule: 0 for rule in PersonRule}  # a new booking's keys: the first of each rule
 
 
 def new_code() -> str:
@@ -63,7 +66,7 @@ def new_code() -> str:
 @dataclass
 class _Request:
     resident: Resident
-    answer: asyncio.Future
+    answer: asyncio.Future[dict[str, Any]]
     doc: dict[str, Any] = field(default_factory=dict)
 
     def reply(self, result: dict[str, Any] | None = None, error: BaseException | None = None) -> None:
@@ -71,7 +74,7 @@ class _Request:
         if not self.answer.done():
             if error is not None:
                 self.answer.set_exception(error)
-            else:
+            elif result is not None:
                 self.answer.set_result(result)
 
 
@@ -82,7 +85,7 @@ class GroupCommit:
     def __init__(self, commit: Callable[[str, list[_Request]], Awaitable[None]]):
         self._commit = commit
         self._queued: dict[str, list[_Request]] = {}
-        self._running: dict[str, asyncio.Task] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
 
     async def submit(self, key: str, resident: Resident) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
@@ -118,8 +121,9 @@ class BookingService:
         self.audit = audit
         self.clock = clock
         self.cfg = config
+        self.access = AppointmentAccess(store, None)
         self._groups = GroupCommit(self._commit_group)
-        self._background: set[asyncio.Task] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self._qr: dict[str, str] = {}
         # Closures.cancel_if_closed: asked before a booking is counted a no-show (set by the builder).
         self.closed_day: Callable[[dict[str, Any]], Awaitable[bool]] | None = None
@@ -142,7 +146,7 @@ class BookingService:
         if self.fault_hook is not None:
             await self.fault_hook(step)
 
-    async def _move(self, a: dict[str, Any], to: str, **kw: Any) -> dict[str, Any] | None:
+    async def _move(self, a: dict[str, Any], to: AppointmentStatus, **kw: Any) -> dict[str, Any] | None:
         return await lifecycle.move(self.store, a, to, self.clock.now(), self.cfg, **kw)
 
     # == booking ===================================================================================
@@ -176,7 +180,7 @@ class BookingService:
         else:
             doc.update(status="pending", at={"pending": now},
                        due_at=now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds))
-        doc["keys"] = lifecycle.person_keys(doc, {"day": 0, "service": 0, "open": 0})
+        doc["keys"] = lifecycle.person_keys(doc, _FIRST_KEYS)
         return doc
 
     async def _commit_group(self, slot_id: str, group: list[_Request]) -> None:
@@ -233,8 +237,8 @@ class BookingService:
         for appt_id in spare:
             await self.waitlist.give_back_place(slot["_id"], appt_id, self.clock.now())
         refused += [(r, self._full(slot)) for r in waiting]
-        for r, e in refused:
-            r.reply(error=e)
+        for r, err in refused:
+            r.reply(error=err)
         await self._fault("after_insert")
         if not inserted:
             return
@@ -278,20 +282,17 @@ class BookingService:
 
     async def _insert_one_by_one(self, doc: dict[str, Any], taken: KeyTaken | None) -> None:
         """Insert one booking, taking the next free key of a rule whose limit is above one."""
-        limits = {"day": max(1, self.cfg.max_per_day), "service": max(1, self.cfg.max_per_service_per_day),
-                  "open": max(1, self.cfg.max_open)}
-        k = {rule: 0 for rule in limits}
-        for _ in range(sum(limits.values()) + 5):
+        nth = dict(_FIRST_KEYS)
+        for _ in range(sum(BOOKING_KEYS.limit(rule, self.cfg) for rule in PersonRule) + 5):
             if taken is not None:
-                if taken.rule == "code":
+                rule = taken.rule
+                if rule == Unique.CODE:
                     doc["code"] = new_code()
-                elif taken.rule == "slot":
-                    raise AlreadyBooked("您已预约该时段")
-                elif taken.rule in limits:
-                    k[taken.rule] += 1
-                    if k[taken.rule] >= limits[taken.rule]:
-                        raise await self._limit_error(taken.rule, doc)
-                    doc["keys"] = lifecycle.person_keys(doc, k)
+                elif isinstance(rule, PersonRule):
+                    nth[rule] += 1
+                    if nth[rule] >= BOOKING_KEYS.limit(rule, self.cfg):
+                        raise await self._refusal(rule, doc)
+                    doc["keys"] = lifecycle.person_keys(doc, nth)
                 else:
                     raise errors.ServiceUnavailable()
             refused = await self.store.insert_appointments([doc])
@@ -300,16 +301,13 @@ class BookingService:
             taken = refused[0]
         raise errors.ServiceUnavailable()  # pragma: no cover - bounded loop
 
-    async def _limit_error(self, rule: str, doc: dict[str, Any]) -> errors.AppError:
-        same_service = await self.store.count_same_service_day(doc["user_id"], doc["service_id"], doc["date"])
-        if rule == "service" or (rule == "day" and same_service >= self.cfg.max_per_service_per_day):
-            return AlreadyBooked("您当天已预约过该事项",
-                                   details={"date": doc["date"], "service_id": doc["service_id"]})
-        if rule == "day":
-            return DailyLimit(f"每人每天最多预约 {self.cfg.max_per_day} 次",
-                                   details={"date": doc["date"], "limit": self.cfg.max_per_day})
-        return TooManyOpen(f"您已有 {self.cfg.max_open} 个未办理的预约，请办理或取消后再预约",
-                           details={"limit": self.cfg.max_open})
+    async def _refusal(self, rule: PersonRule, doc: dict[str, Any]) -> errors.AppError:
+        """The answer to a booking ``rule`` refuses (a full day says so when that service fills it)."""
+        same_service = 0
+        if rule == PersonRule.DAY:
+            same_service = await self.store.count_same_service_day(doc["user_id"], doc["service_id"], doc["date"])
+        return BOOKING_KEYS.refusal(rule, self.cfg, date=doc["date"], service_id=doc["service_id"],
+                                    same_service=same_service)
 
     async def _mark_booked(self, docs: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any] | None]:
         """``pending`` → ``booked`` for bookings holding a place, their message noted for the
@@ -340,7 +338,7 @@ class BookingService:
                 continue
             fresh = await self.store.appointment(d["_id"])
             if fresh is not None and fresh["status"] == "abandoned":
-                again = await self._move(fresh, "abandoned", extra={"place_released": False})
+                again = await self._move(fresh, AppointmentStatus.ABANDONED, extra={"place_released": False})
                 await self._settle(again or fresh, now)
             out.append(None)
         return out
@@ -374,7 +372,7 @@ class BookingService:
                 "dedupe_key": f"appt:{a['_id']}:{kind}"}
 
     async def accept_offer(self, resident: Resident, entry_id: str) -> dict[str, Any]:
-        w = await self.waitlist.own_entry(resident, entry_id)
+        w = await self.access.access_waitlist_entry(resident, entry_id, "accept")
         now = self.clock.now()
         if w["status"] != "offered" or w["offer_until"] <= now:
             raise OfferExpired("没有可接受的候补名额（未轮到或已过期）",
@@ -388,15 +386,15 @@ class BookingService:
         return [self.view(a) for a in await self.store.user_appointments(resident.id)]
 
     async def get_mine(self, resident: Resident, appt_id: str) -> dict[str, Any]:
-        a = access_own(resident, await self.store.appointment(appt_id))
-        if a["status"] == "abandoned":
+        a = await self.access.access_appointment(resident, appt_id, "read")
+        if a["status"] == AppointmentStatus.ABANDONED:
             raise errors.NotFound()
         ticket = await self.store.appointment_ticket(a)
         return {**self.view(a, ticket=await ticket_view(self.store, ticket) if ticket else None),
                 "qr_png_base64": self.qr(a["code"])}
 
     async def cancel(self, resident: Resident, appt_id: str) -> dict[str, Any]:
-        a = access_own(resident, await self.store.appointment(appt_id))
+        a = await self.access.access_appointment(resident, appt_id, "cancel")
         if a["status"] == "cancelled":
             return self.view(a)
         if a["status"] != "booked":
@@ -407,7 +405,8 @@ class BookingService:
             raise CancelTooLate(f"距开始不足 {self.cfg.cancel_before_minutes // 60} 小时，不能取消；"
                                   "如不能前往，未签到将记为爽约",
                                   details={"cancel_deadline": iso(deadline)})
-        doc = await self._move(a, "cancelled", notes=("cancelled",), extra={"place_released": False, "reminders": []})
+        doc = await self._move(a, AppointmentStatus.CANCELLED, notes=("cancelled",),
+                               extra={"place_released": False, "reminders": []})
         if doc is None:
             return await self.cancel(resident, appt_id)  # it changed meanwhile: answer for its new state
         await self._fault("after_cancel")
@@ -435,9 +434,11 @@ class BookingService:
         """Give appointments written by earlier versions their person keys and due time (once)."""
         now = self.clock.now()
         n = 0
-        old_keys = {"slot_key": "s", "day_key": "d", "svc_key": "v", "open_key": "o"}
+        old_keys = {"slot_key": PersonRule.SLOT, "day_key": PersonRule.DAY, "svc_key": PersonRule.SERVICE,
+                    "open_key": PersonRule.OPEN}
         for a in await self.store.old_format_appointments():
-            keys = [f"{letter}:{a[field]}" for field, letter in old_keys.items() if isinstance(a.get(field), str)]
+            keys = [f"{BOOKING_KEYS.letter(rule)}:{a[field]}" for field, rule in old_keys.items()
+                    if isinstance(a.get(field), str)]
             new = {**a, "v": 0, "keys": keys, "notes": [], "reminders": []}
             changes: dict[str, Any] = {"v": 0, "notes": [], "reminders": []}
             unset = [*old_keys, "remind_at"]
@@ -509,7 +510,7 @@ class BookingService:
                 (moved,) = await self._mark_booked([a], now)
                 outcome = "finished"
             else:  # crashed before its place: undo (the keys go, a late claim is given back)
-                moved = await self._move(a, "abandoned", extra={"place_released": False})
+                moved = await self._move(a, AppointmentStatus.ABANDONED, extra={"place_released": False})
                 outcome = "abandoned"
             if moved is None:
                 return "changed"
@@ -517,9 +518,11 @@ class BookingService:
         if a["status"] == "booked" and a["end"] <= now and self.closed_day and await self.closed_day(a):
             return "cancelled_by_centre"  # its day was closed: cancelled by the centre, never a no-show
         if a["status"] == "booked" and a["end"] <= now:
-            a = await self._move(a, "no_show", notes=("no_show",), extra={"no_show_recorded": False, "reminders": []})
-            if a is None:
+            no_show = await self._move(a, AppointmentStatus.NO_SHOW, notes=("no_show",),
+                                       extra={"no_show_recorded": False, "reminders": []})
+            if no_show is None:
                 return "changed"
+            a = no_show
             outcome = "no_show"
         done: dict[str, Any] = {"notes": []}
         if a["status"] in ("cancelled", "cancelled_by_centre", "abandoned") and a.get("place_released") is False:

@@ -27,6 +27,7 @@ from typing import Any
 from backend.appointments import lifecycle
 from backend.appointments.common import HallAccess, StaffAudit, Transaction
 from backend.appointments.store import AppointmentStore
+from backend.appointments.values import AppointmentStatus
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -46,7 +47,7 @@ LOOK_AHEAD_DAYS = 62
 
 class Closures:
     def __init__(self, *, store: AppointmentStore, catalogue: CatalogueService, halls: HallAccess, schedules: Any,
-                 booking: Any, outbox: Any, audit: StaffAudit, transaction: Transaction, clock: Clock,
+                 booking: Any, outbox: Any, audit: StaffAudit, transaction: Transaction[bool], clock: Clock,
                  config: AppointmentsConfig):
         self.store = store
         self.halls = halls
@@ -112,7 +113,7 @@ class Closures:
 
     async def preview(self, staff: Staff, hall_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """What closing the days (or the window on those days) would cancel, before saving."""
-        await self.halls.scope(staff, hall_id)
+        await self.halls.access_hall(staff, hall_id, "closures")
         days = self._days(body["dates"])
         window_id = body.get("window_id")
         impact = await self.impact(days, hall_id, window_id, service_id=body.get("service_id"))
@@ -122,7 +123,7 @@ class Closures:
     async def close_days(self, staff: Staff, hall_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Close the hall (or one window) on the days: recorded as ``closed`` exceptions carrying the
         reason (a window's: one per service only it serves), then ``close``."""
-        await self.halls.scope(staff, hall_id)
+        await self.halls.access_hall(staff, hall_id, "closures")
         days = self._days(body["dates"])
         window_id = body.get("window_id")
         reason = body["reason"].strip()
@@ -176,7 +177,8 @@ class Closures:
         """``booked`` → ``cancelled_by_centre`` (once), then the place back and the message at once;
         should this process stop here, the sweep does both (the move left them due)."""
         now = self.clock.now()
-        doc = await lifecycle.move(self.store, a, "cancelled_by_centre", now, self.cfg, notes=("cancelled_by_centre",),
+        doc = await lifecycle.move(self.store, a, AppointmentStatus.CANCELLED_BY_CENTRE, now, self.cfg,
+                                   notes=("cancelled_by_centre",),
                                    extra={"place_released": False, "reminders": [], "cancel_reason": reason})
         if doc is None:
             return False

@@ -12,13 +12,15 @@ from typing import Any, TypeVar
 
 import qrcode
 
-from backend.appointments.errors import HallScope
+from backend.appointments.access import HallAccess
 from backend.audit.service import AuditLog, staff_actor, system_actor
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.access import Staff
 from backend.core.clock import iso
+
+__all__ = ["HallAccess", "Names", "StaffAudit", "Transaction"]  # HallAccess: where the builder takes it from
 
 T = TypeVar("T")
 # Runs ``fn(session)`` in one multi-document transaction (``backend.db.mongo.in_transaction``).
@@ -42,20 +44,6 @@ class StaffAudit:
                                  target_id=target_id, details=details or {})
 
 
-class HallAccess:
-    """The hall a staff member acts in, if they may (accounts with ``hall_ids`` are scoped)."""
-
-    def __init__(self, staff: Any, catalogue: CatalogueService):
-        self._staff = staff
-        self._catalogue = catalogue
-
-    async def scope(self, staff: Staff, hall_id: str) -> dict[str, Any]:
-        doc = await self._staff.get(staff.id)
-        if doc.get("hall_ids") and hall_id not in doc["hall_ids"]:
-            raise HallScope("您无权操作该大厅", details={"hall_id": hall_id})
-        return await self._catalogue.hall(hall_id)
-
-
 class Names:
     """Hall and service names for messages and answers, cached for a minute per process."""
 
@@ -77,7 +65,7 @@ class Names:
         try:
             doc = await (self._catalogue.get_service(id_, include_inactive=True) if kind == "services"
                          else self._catalogue.hall(id_, include_inactive=True))
-            value = doc["name"]
+            value = str(doc["name"])
         except errors.NotFound:
             value = ""
         self._cache[(kind, id_)] = (time.monotonic() + self._ttl, value)

@@ -2,6 +2,8 @@
 or a queue ticket that is not over. Registered with identity's ``resident_handling``."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from backend.appointments.store import AppointmentStore
 from backend.core.access import Staff
 
@@ -9,7 +11,8 @@ ROLES = frozenset({"clerk", "hall_manager"})
 LIVE = ("booked", "checked_in")
 
 
-def booking_handling(store: AppointmentStore):  # noqa: ANN201 - a HandlingCheck
+def booking_handling(store: AppointmentStore) -> Callable[[Staff, str], Awaitable[str | None]]:
+    """The check identity's ``resident_handling`` asks (a HandlingCheck)."""
     async def check(staff: Staff, resident_id: str) -> str | None:
         if not staff.roles & ROLES:
             return None

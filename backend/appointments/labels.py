@@ -3,32 +3,36 @@ the order a thing moves through them. Registered through the domain's vocabulary
 mini-program's copies are generated from the registry (``scripts/gen_tables.py``)."""
 from __future__ import annotations
 
-APPOINTMENT_STATUS = {
-    "pending": "处理中",
-    "booked": "已预约",
-    "checked_in": "已签到",
-    "served": "已办理",
-    "absent": "过号",
-    "no_show": "爽约",
-    "cancelled": "已取消",
-    "cancelled_by_centre": "中心已取消",
-    "abandoned": "预约未成功",
+from backend.appointments.values import AppointmentStatus as A
+from backend.appointments.values import TicketStatus as T
+from backend.appointments.values import WaitlistStatus as W
+
+APPOINTMENT_STATUS: dict[str, str] = {
+    A.PENDING: "处理中",
+    A.BOOKED: "已预约",
+    A.CHECKED_IN: "已签到",
+    A.SERVED: "已办理",
+    A.ABSENT: "过号",
+    A.NO_SHOW: "爽约",
+    A.CANCELLED: "已取消",
+    A.CANCELLED_BY_CENTRE: "中心已取消",
+    A.ABANDONED: "预约未成功",
 }
 
-WAITLIST_STATUS = {
-    "waiting": "候补中",
-    "offered": "有空位，待确认",
-    "accepted": "已转为预约",
-    "left": "已退出",
-    "expired": "已过期",
-    "cancelled_by_centre": "中心已取消",
+WAITLIST_STATUS: dict[str, str] = {
+    W.WAITING: "候补中",
+    W.OFFERED: "有空位，待确认",
+    W.ACCEPTED: "已转为预约",
+    W.LEFT: "已退出",
+    W.EXPIRED: "已过期",
+    W.CANCELLED_BY_CENTRE: "中心已取消",
 }
 
-TICKET_STATUS = {
-    "waiting": "等候中",
-    "called": "已叫号",
-    "served": "已办理",
-    "absent": "过号",
+TICKET_STATUS: dict[str, str] = {
+    T.WAITING: "等候中",
+    T.CALLED: "已叫号",
+    T.SERVED: "已办理",
+    T.ABSENT: "过号",
 }
 
 # Each table by the kind of thing it labels (the generated JavaScript tables use these names).

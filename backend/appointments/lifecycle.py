@@ -16,21 +16,13 @@ import datetime as dt
 from typing import Any
 
 from backend.appointments.store import AppointmentStore
+from backend.appointments.values import BOOKING_KEYS, AppointmentStatus, PersonRule
 from backend.config import AppointmentsConfig
 
-# The person keys each status keeps (first letter of the key, see ``store.KEY_RULES``): a key is
-# held only while its rule counts the appointment.
-KEEPS = {"pending": "sdvo", "booked": "sdvo", "checked_in": "sdv", "served": "d", "absent": "d",
-         "no_show": "d", "cancelled": "", "abandoned": "",
-         "cancelled_by_centre": ""}
 
-
-def person_keys(doc: dict[str, Any], k: dict[str, int]) -> list[str]:
-    """The keys a new booking takes: the slot, the ``k["day"]``-th booking of the day, the
-    ``k["service"]``-th of the service that day, the ``k["open"]``-th open one."""
-    uid, date = doc["user_id"], doc["date"]
-    return [f"s:{uid}:{doc['slot_id']}", f"d:{uid}:{date}:{k['day']}",
-            f"v:{uid}:{doc['service_id']}:{date}:{k['service']}", f"o:{uid}:{k['open']}"]
+def person_keys(doc: dict[str, Any], nth: dict[PersonRule, int]) -> list[str]:
+    """The person keys (``BOOKING_KEYS``) a new booking takes, the ``nth`` of each rule."""
+    return BOOKING_KEYS.new_keys(doc["user_id"], doc["slot_id"], doc["service_id"], doc["date"], nth)
 
 
 def reminders_ahead(cfg: AppointmentsConfig, start: dt.datetime, now: dt.datetime) -> list[int]:
@@ -45,9 +37,12 @@ def next_due(a: dict[str, Any], now: dt.datetime, cfg: AppointmentsConfig) -> dt
         return now
     status = a["status"]
     if status == "pending":
-        return a["created_at"] + dt.timedelta(seconds=cfg.pending_timeout_seconds)
+        created: dt.datetime = a["created_at"]
+        return created + dt.timedelta(seconds=cfg.pending_timeout_seconds)
     if status == "booked":
-        return min([a["end"], *(a["start"] - dt.timedelta(minutes=m) for m in a.get("reminders", []))])
+        start: dt.datetime = a["start"]
+        end: dt.datetime = a["end"]
+        return min([end, *(start - dt.timedelta(minutes=m) for m in a.get("reminders", []))])
     if status in ("cancelled", "cancelled_by_centre", "abandoned") and a.get("place_released") is False:
         return now
     if status == "no_show" and a.get("no_show_recorded") is False:
@@ -55,12 +50,13 @@ def next_due(a: dict[str, Any], now: dt.datetime, cfg: AppointmentsConfig) -> dt
     return None
 
 
-async def move(store: AppointmentStore, a: dict[str, Any], to: str, now: dt.datetime, cfg: AppointmentsConfig, *,
+async def move(store: AppointmentStore, a: dict[str, Any], to: AppointmentStatus, now: dt.datetime,
+               cfg: AppointmentsConfig, *,
                notes: tuple[str, ...] = (), extra: dict[str, Any] | None = None,
                session: Any = None) -> dict[str, Any] | None:
     """``a`` (as last read) → ``to``, only if it is still in the status it was read in. Returns
     the appointment as it now is, or None when it had changed meanwhile."""
-    keys = [k for k in a.get("keys", []) if k[:1] in KEEPS[to]]
+    keys = BOOKING_KEYS.kept(a.get("keys", []), to)
     new = {**a, **(extra or {}), "status": to, "updated_at": now, "at": {**a.get("at", {}), to: now},
            "notes": sorted({*a.get("notes", []), *notes}), "v": a.get("v", 0) + 1}
     changes: dict[str, Any] = {"status": to, "updated_at": now, f"at.{to}": now, **(extra or {})}

@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from backend.appointments import lifecycle
+from backend.appointments.access import AppointmentAccess
 from backend.appointments.common import (
     HallAccess,
     Names,
@@ -31,10 +32,11 @@ from backend.appointments.errors import (
     RecallLimit,
 )
 from backend.appointments.store import AppointmentStore
+from backend.appointments.values import AppointmentStatus, Call, Finish, TicketStatus
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_own
+from backend.core.access import Resident, Staff
 from backend.core.clock import TZ, Clock, iso
 
 
@@ -65,7 +67,8 @@ async def ticket_view(store: AppointmentStore, t: dict[str, Any], ahead: int | N
 
 class QueueService:
     def __init__(self, *, store: AppointmentStore, catalogue: CatalogueService, halls: HallAccess, names: Names,
-                 audit: StaffAudit, transaction: Transaction, clock: Clock, config: AppointmentsConfig, users: Any):
+                 audit: StaffAudit, transaction: Transaction[Any], clock: Clock, config: AppointmentsConfig,
+                 users: Any):
         self.store = store
         self.users = users  # identity's user directory: masked names and ID numbers
         self.catalogue = catalogue
@@ -75,6 +78,7 @@ class QueueService:
         self.tx = transaction
         self.clock = clock
         self.cfg = config
+        self.access = AppointmentAccess(store, halls)
 
     async def _new_ticket(self, hall: dict[str, Any], service_id: str, *, kind: str, order: dt.datetime,
                           appointment: dict[str, Any] | None, session: Any) -> dict[str, Any]:
@@ -94,7 +98,7 @@ class QueueService:
 
     # == residents ==================================================================================
     async def queue_position(self, resident: Resident, appt_id: str) -> dict[str, Any]:
-        a = access_own(resident, await self.store.appointment(appt_id))
+        a = await self.access.access_appointment(resident, appt_id, "read")
         t = await self.store.appointment_ticket(a)
         if t is None:
             return {"ticket_number": None, "ahead": None, "status": a["status"], "window_number": None}
@@ -107,7 +111,8 @@ class QueueService:
         a = await self.store.by_code(code.strip().upper())
         if a is None or a["status"] in ("pending", "abandoned"):
             raise errors.NotFound("未找到该预约码，请核对")
-        hall = await self.halls.scope(staff, a["hall_id"])
+        await self.access.check_appointment(staff, a, "check_in")
+        hall = await self.catalogue.hall(a["hall_id"])
         if a["status"] in ("checked_in", "served", "absent"):
             t = await self.store.appointment_ticket(a)
             if t is not None:
@@ -132,7 +137,7 @@ class QueueService:
         async def tx(session: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             t = await self._new_ticket(hall, a["service_id"], kind="appointment", order=min(now, a["start"]),
                                        appointment=a, session=session)
-            doc = await lifecycle.move(self.store, a, "checked_in", now, self.cfg, session=session,
+            doc = await lifecycle.move(self.store, a, AppointmentStatus.CHECKED_IN, now, self.cfg, session=session,
                                        extra={"ticket_id": t["_id"], "ticket_number": t["number"], "reminders": []})
             if doc is None:
                 raise _Changed()  # rolls the ticket back
@@ -161,7 +166,7 @@ class QueueService:
         return {**await ticket_view(self.store, t, ahead), "resident": resident_view(uid, person)}
 
     async def walk_in(self, staff: Staff, hall_id: str, service_id: str, ip: str) -> dict[str, Any]:
-        hall = await self.halls.scope(staff, hall_id)
+        hall = await self.halls.access_hall(staff, hall_id, "walk_in")
         try:
             svc = await self.catalogue.get_service(service_id, include_inactive=True)
         except errors.NotFound:
@@ -200,7 +205,7 @@ class QueueService:
             "date": day.isoformat(), "opening_hours": [{"start": p["start"], "end": p["end"]} for p in periods]})
 
     async def queue(self, staff: Staff, hall_id: str) -> dict[str, Any]:
-        await self.halls.scope(staff, hall_id)
+        await self.halls.access_hall(staff, hall_id, "queue")
         date = self.clock.local_now().date().isoformat()
         docs = await self.store.hall_day_tickets(hall_id, date)  # in queue order
         people = await self.users.get_many([t["user_id"] for t in docs if t.get("user_id")])
@@ -218,39 +223,30 @@ class QueueService:
                 "called": sum(1 for t in docs if t["status"] == "called")}
 
     async def call_next(self, staff: Staff, window_id: str, hall_id: str, ip: str) -> dict[str, Any]:
-        hall = await self.halls.scope(staff, hall_id)
+        hall = await self.halls.access_hall(staff, hall_id, "call")
         window = next((w for w in hall.get("windows", []) if w["id"] == window_id), None)
         if window is None:
             raise errors.NotFound("未找到该窗口")
         now = self.clock.now()
         date = now.astimezone(TZ).date().isoformat()
-        changes = {"status": "called", "called_at": now, "window_id": window_id, "window_number": window["number"],
-                   "called_by": staff.id}
+        call = Call(at=now, window_id=window_id, window_number=window["number"], by=staff.id)
         while True:
             t = await self.store.first_waiting_ticket(hall_id, date, window.get("service_ids", []))
             if t is None:
                 raise QueueEmpty("当前没有等候的号")
-            if await self.store.change_ticket(t["_id"], "waiting", changes):
+            if await self.store.call_ticket(t["_id"], call):
                 break  # else another window called it first: take the next one
-        t = {**t, **changes}
+        t = {**t, "status": TicketStatus.CALLED.value, "called_at": now, "window_id": window_id,
+             "window_number": window["number"], "called_by": staff.id}
         await self.audit.staff(staff, "appointments.ticket.call", "ticket", str(t["_id"]), ip,
                                {"ticket_number": t["number"], "window": window["number"]})
         return await self._staff_ticket(t)
 
-    async def _ticket_in_scope(self, staff: Staff, ticket_id: str) -> dict[str, Any]:
-        t = await self.store.ticket(ticket_id)
-        if t is None:
-            raise errors.NotFound("未找到该排队号")
-        await self.halls.scope(staff, t["hall_id"])
-        return t
-
     async def recall(self, staff: Staff, ticket_id: str, ip: str) -> dict[str, Any]:
-        t = await self._ticket_in_scope(staff, ticket_id)
-        if t["status"] != "called":
+        t = await self.access.access_ticket(staff, ticket_id, "recall")
+        if t["status"] != TicketStatus.CALLED:
             raise errors.InvalidState("只能重呼已叫的号", details={"status": t["status"]})
-        if not await self.store.change_ticket(t["_id"], "called", {"recalled_at": self.clock.now()},
-                                              inc={"recalls": 1},
-                                              extra_filter={"recalls": {"$lt": self.cfg.max_recalls}}):
+        if not await self.store.record_recall(t["_id"], self.clock.now(), max_recalls=self.cfg.max_recalls):
             raise RecallLimit(f"已重呼 {self.cfg.max_recalls} 次，请标记为过号",
                                   details={"max_recalls": self.cfg.max_recalls})
         doc = await self.store.ticket(t["_id"]) or t
@@ -258,24 +254,23 @@ class QueueService:
                                {"ticket_number": doc["number"], "recalls": doc["recalls"]})
         return await self._staff_ticket(doc)
 
-    async def finish(self, staff: Staff, ticket_id: str, to: str, ip: str) -> dict[str, Any]:
-        """served or absent (过号), from called only."""
-        t = await self._ticket_in_scope(staff, ticket_id)
+    async def finish(self, staff: Staff, ticket_id: str, to: TicketStatus, ip: str) -> dict[str, Any]:
+        """served or absent (过号), from called only; the ticket's appointment moves with it."""
+        t = await self.access.access_ticket(staff, ticket_id, "finish")
         now = self.clock.now()
-        changes = {"status": to, f"{to}_at": now, "finished_by": staff.id}
-        if not await self.store.change_ticket(t["_id"], "called", changes):
+        if not await self.store.finish_ticket(t["_id"], Finish(to=to, at=now, by=staff.id)):
             raise errors.InvalidState("只能对已叫的号进行此操作", details={"status": t["status"]})
-        doc = {**t, **changes}
+        doc = {**t, "status": to.value, f"{to.value}_at": now, "finished_by": staff.id}
         if doc.get("appointment_id"):
             a = await self.store.appointment(doc["appointment_id"])
-            if a is not None and a["status"] == "checked_in":
-                await lifecycle.move(self.store, a, to, now, self.cfg)
+            if a is not None and a["status"] == AppointmentStatus.CHECKED_IN:
+                await lifecycle.move(self.store, a, AppointmentStatus(to.value), now, self.cfg)
         await self.audit.staff(staff, f"appointments.ticket.{to}", "ticket", ticket_id, ip,
                                {"ticket_number": doc["number"]})
         return await self._staff_ticket(doc)
 
     async def hall_appointments(self, staff: Staff, hall_id: str, date: str) -> list[dict[str, Any]]:
-        await self.halls.scope(staff, hall_id)
+        await self.halls.access_hall(staff, hall_id, "appointments")
         return await self._staff_appointments(await self.store.hall_day_appointments(hall_id, date))
 
     async def appointment_by_code(self, staff: Staff, code: str) -> list[dict[str, Any]]:
@@ -283,7 +278,7 @@ class QueueService:
         a = await self.store.by_code(code.strip().upper())
         if a is None or a["status"] in ("pending", "abandoned"):
             return []
-        await self.halls.scope(staff, a["hall_id"])
+        await self.access.check_appointment(staff, a, "find")
         return await self._staff_appointments([a])
 
     async def _staff_appointments(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ class BookingRules:
     def blocked(self, p: dict[str, Any] | None, now: dt.datetime) -> errors.AppError | None:
         """The refusal for a person blocked for no-shows (their record ``p``), or None."""
         until = (p or {}).get("blocked_until")
-        if not (until and until > now):
+        if p is None or not (until and until > now):
             return None
         return BookingBlocked(
             f"您在 {self.cfg.no_show_window_days} 天内爽约 {self.cfg.no_show_limit} 次，"
@@ -49,8 +49,9 @@ class BookingRules:
 
     def offer_until(self, slot: dict[str, Any], now: dt.datetime) -> dt.datetime:
         """How long a freed place is held for the first in line: never inside the minimum notice."""
-        return min(now + dt.timedelta(minutes=self.cfg.waitlist_offer_minutes), slot["start"] - self.notice)
+        start: dt.datetime = slot["start"]
+        return min(now + dt.timedelta(minutes=self.cfg.waitlist_offer_minutes), start - self.notice)
 
-    def holdable(self, slot: dict[str, Any] | None, now: dt.datetime) -> bool:
+    def holdable(self, slot: dict[str, Any], now: dt.datetime) -> bool:
         """A freed place of this slot may still be offered to the waitlist."""
-        return slot is not None and slot["status"] == "open" and slot["start"] - self.notice > now
+        return bool(slot["status"] == "open" and slot["start"] - self.notice > now)

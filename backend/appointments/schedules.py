@@ -53,7 +53,7 @@ class ScheduleService:
 
     # == schedules and exceptions (hall managers) ===================================================
     async def schedules(self, staff: Staff, hall_id: str) -> dict[str, Any]:
-        await self.halls.scope(staff, hall_id)
+        await self.halls.access_hall(staff, hall_id, "schedules")
         today = self.clock.local_now().date().isoformat()
         return {"items": [_public_schedule(s) for s in await self.store.hall_schedules(hall_id)],
                 "exceptions": [_public_exception(e) for e in await self.store.hall_exceptions(hall_id, today)],
@@ -83,7 +83,7 @@ class ScheduleService:
         return bad
 
     async def put_schedules(self, staff: Staff, hall_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        hall = await self.halls.scope(staff, hall_id)
+        hall = await self.halls.access_hall(staff, hall_id, "schedules")
         bad = await self._schedule_problems(hall_id, body["items"])
         if bad:
             raise errors.InvalidInput(bad)
@@ -105,7 +105,7 @@ class ScheduleService:
         return await self.schedules(staff, hall_id)
 
     async def add_exception(self, staff: Staff, hall_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        await self.halls.scope(staff, hall_id)
+        await self.halls.access_hall(staff, hall_id, "schedules")
         sid = body.get("service_id") or "*"
         if body["kind"] == "open":
             for j, p in enumerate(body.get("periods", [])):
@@ -234,7 +234,7 @@ class ScheduleService:
 
     async def release(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         """Generate and release the slots of one day now (hall managers; the bench)."""
-        await self.halls.scope(staff, body["hall_id"])
+        await self.halls.access_hall(staff, body["hall_id"], "schedules")
         day = dt.date.fromisoformat(body["date"])
         if day < self.clock.local_now().date():
             raise errors.InvalidInput({"date": "不能开放过去的日期"})
@@ -272,7 +272,7 @@ class ScheduleService:
         return last.isoformat() if last else None
 
     async def calendar(self, staff: Staff, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
-        await self.halls.scope(staff, hall_id)
+        await self.halls.access_hall(staff, hall_id, "calendar")
         a, b = dt.date.fromisoformat(from_), dt.date.fromisoformat(to)
         if b < a or (b - a).days > 31:
             raise errors.InvalidInput({"to": "日期范围须在 31 天以内且不早于开始日期"})

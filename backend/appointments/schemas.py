@@ -1,9 +1,11 @@
 """Request and response shapes of appointments, slots, waitlist and the queue."""
+from typing import Any
+
 from backend.catalogue.schemas import DATE, HHMM
 from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 
 
-def out(properties: dict, required: list[str]) -> dict:
+def out(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     """A response object: documented fields, more may be added later."""
     return obj(properties, required, additional=True)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from bson import ObjectId
@@ -26,15 +27,22 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.appointments.values import (
+    BOOKING_KEYS,
+    AppointmentStatus,
+    Call,
+    Finish,
+    Hold,
+    PersonRule,
+    ScheduleStatus,
+    SlotStatus,
+    TicketStatus,
+    Unique,
+    WaitlistStatus,
+)
 from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec, drop_indexes, insert_new
 
-APPT_STATUSES = ("pending", "booked", "cancelled", "checked_in", "served", "absent", "no_show", "abandoned",
-                 "cancelled_by_centre")
-# Appointments whose place in the slot stays taken. A claim of any other status is released.
-CLAIMING = ("pending", "booked", "checked_in", "served", "absent", "no_show")
-TICKET_STATUSES = ("waiting", "called", "served", "absent")
-WAITLIST_STATUSES = ("waiting", "offered", "accepted", "left", "expired", "cancelled_by_centre")
 # A lower bound every stored time passes. SecantusDB uses a partial index for a query only when
 # the query implies the index's filter by a comparison (``$type`` filters are never used for
 # reads), so "has a due time" is written ``{$gte: EPOCH}`` in both.
@@ -53,7 +61,7 @@ COLLECTIONS = [
         IndexModel([("hall_id", ASCENDING), ("service_id", ASCENDING)], unique=True),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["hall_id", "service_id", "periods", "slot_minutes", "windows", "status"],
-                                  "properties": {"status": {"enum": ["active", "inactive"]},
+                                  "properties": {"status": {"enum": [s.value for s in ScheduleStatus]},
                                                  "slot_minutes": {"bsonType": "int", "minimum": 5}}}},
         doc="Weekly booking schedules per hall and service (periods, slot length, windows)."),
     CollectionSpec("appt_exceptions", indexes=(
@@ -70,7 +78,7 @@ COLLECTIONS = [
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["hall_id", "service_id", "date", "start", "end", "capacity",
                                                "booked", "held", "free", "claims", "holds", "status"],
-                                  "properties": {"status": {"enum": ["open", "retired"]},
+                                  "properties": {"status": {"enum": [s.value for s in SlotStatus]},
                                                  "booked": {"bsonType": "int", "minimum": 0},
                                                  "held": {"bsonType": "int", "minimum": 0}}}},
         doc="Bookable time slots with their places (claims, waitlist holds, counters)."),
@@ -84,7 +92,7 @@ COLLECTIONS = [
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["code", "user_id", "slot_id", "hall_id", "service_id", "date",
                                                "start", "end", "status", "created_at"],
-                                  "properties": {"status": {"enum": list(APPT_STATUSES)}}}},
+                                  "properties": {"status": {"enum": [s.value for s in AppointmentStatus]}}}},
         doc="Residents' bookings; one unique index over their person keys enforces the booking limits."),
     CollectionSpec("appt_people", doc="Per-resident booking record: no-shows, block until when and why."),
     CollectionSpec("appt_waitlist", indexes=(
@@ -94,7 +102,7 @@ COLLECTIONS = [
         IndexModel([("active_key", ASCENDING)], unique=True, name="appt_active_key",
                    partialFilterExpression={"active_key": {"$type": "string"}}),
     ), validator={"$jsonSchema": {"bsonType": "object", "required": ["slot_id", "user_id", "status", "created_at"],
-                                  "properties": {"status": {"enum": list(WAITLIST_STATUSES)}}}},
+                                  "properties": {"status": {"enum": [s.value for s in WaitlistStatus]}}}},
         doc="Waitlists of full slots; the first in line is offered a freed place for a while."),
     CollectionSpec("appt_tickets", indexes=(
         IndexModel([("hall_id", ASCENDING), ("date", ASCENDING), ("number", ASCENDING)], unique=True),
@@ -103,7 +111,7 @@ COLLECTIONS = [
                    partialFilterExpression={"appointment_id": {"$type": "string"}}),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["hall_id", "date", "number", "prefix", "service_id", "status", "order"],
-                                  "properties": {"status": {"enum": list(TICKET_STATUSES)}}}},
+                                  "properties": {"status": {"enum": [s.value for s in TicketStatus]}}}},
         doc="Queue tickets (排队号) per hall per day, from check-ins and walk-ins."),
     CollectionSpec("appt_counters", doc="Ticket number sequences per hall, day and service area."),
 ]
@@ -117,32 +125,33 @@ OBSOLETE_INDEXES = {
 }
 
 
-
-# The person rules, as the first letter of their key: same slot, per day, per service per day,
-# open bookings.
-KEY_RULES = {"s": "slot", "d": "day", "v": "service", "o": "open"}
-
-
 class KeyTaken(Exception):
-    """An insert hit a unique key: ``rule`` is ``code``, a person rule of ``KEY_RULES``, or
-    ``active`` (already on that waitlist)."""
+    """An insert hit a unique key: ``rule`` is the person rule its key stands for
+    (``BOOKING_KEYS``), the booking code, or the waitlist's one active entry per person and slot;
+    None for a key nothing expects."""
 
-    def __init__(self, rule: str | None):
+    def __init__(self, rule: PersonRule | Unique | None):
         super().__init__(rule)
         self.rule = rule
 
 
-def _taken(details: dict[str, Any] | None) -> KeyTaken:
+def _hold_doc(hold: Hold) -> dict[str, Any]:
+    return {"w": hold.entry_id, "until": hold.until}
+
+
+_UNIQUE_FIELDS = {"code": Unique.CODE, "active_key": Unique.ACTIVE}
+
+
+def _taken(details: Mapping[str, Any] | None) -> KeyTaken:
     details = details or {}
     field = next(iter(details.get("keyPattern") or {}), None)
     if field == "keys":
-        value = str((details.get("keyValue") or {}).get("keys", ""))
-        return KeyTaken(KEY_RULES.get(value[:1]))
-    return KeyTaken({"code": "code", "active_key": "active"}.get(field or "", field))
+        return KeyTaken(BOOKING_KEYS.rule_of(str((details.get("keyValue") or {}).get("keys", ""))))
+    return KeyTaken(_UNIQUE_FIELDS.get(field or ""))
 
 
 class AppointmentStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._schedules = db["appt_schedules"]
         self._exceptions = db["appt_exceptions"]
         self._slots = db["appt_slots"]
@@ -208,7 +217,7 @@ class AppointmentStore:
         """Set the exception of a hall (and service) on a date; returns it as stored."""
         key = {"hall_id": doc["hall_id"], "date": doc["date"], "service_id": doc["service_id"]}
         await self._exceptions.update_one(key, {"$set": doc}, upsert=True)
-        return await self._exceptions.find_one(key)
+        return await self._exceptions.find_one(key) or {**doc, **key}
 
     # == slots =====================================================================================
     async def slot(self, slot_id: str | ObjectId) -> dict[str, Any] | None:
@@ -296,20 +305,21 @@ class AppointmentStore:
     async def has_claim(self, slot_id: ObjectId, appt_id: ObjectId) -> bool:
         return await self._slots.count_documents({"_id": slot_id, "claims": appt_id}) > 0
 
-    async def release_claim(self, slot_id: ObjectId, appt_id: ObjectId, *, hold_for: dict[str, Any] | None,
+    async def release_claim(self, slot_id: ObjectId, appt_id: ObjectId, *, hold_for: Hold | None,
                             now: dt.datetime) -> bool:
         """Give a booked place back: to a waitlist hold when one is given (due now, so the sweep
         sends its offer should the caller not get to it), else to everyone. Happens once: only
         while the claim is there."""
         if hold_for:
-            update = {"$pull": {"claims": appt_id}, "$push": {"holds": hold_for}, "$inc": {"booked": -1, "held": 1},
+            update: dict[str, Any] = {"$pull": {"claims": appt_id}, "$push": {"holds": _hold_doc(hold_for)},
+                                      "$inc": {"booked": -1, "held": 1},
                       "$set": {"hold_due": now}}
         else:
             update = {"$pull": {"claims": appt_id}, "$inc": {"booked": -1, "free": 1}}
         res = await self._slots.update_one({"_id": slot_id, "claims": appt_id}, update)
         return res.modified_count == 1
 
-    async def release_hold(self, slot_id: ObjectId, waitlist_id: str, *, hold_for: dict[str, Any] | None,
+    async def release_hold(self, slot_id: ObjectId, waitlist_id: str, *, hold_for: Hold | None,
                            now: dt.datetime, only_expired_at: dt.datetime | None = None) -> bool:
         """A waitlist hold ends: it passes to ``hold_for`` (no moment when the place is free; due
         now for its offer), or the place goes back to everyone."""
@@ -318,7 +328,7 @@ class AppointmentStore:
             match["until"] = {"$lte": only_expired_at}
         q = {"_id": slot_id, "holds": {"$elemMatch": match}}
         if hold_for:
-            res = await self._slots.update_one(q, {"$set": {"holds.$": hold_for, "hold_due": now}})
+            res = await self._slots.update_one(q, {"$set": {"holds.$": _hold_doc(hold_for), "hold_due": now}})
         else:
             res = await self._slots.update_one(q, {"$pull": {"holds": {"w": waitlist_id}},
                                                    "$inc": {"held": -1, "free": 1}})
@@ -409,15 +419,18 @@ class AppointmentStore:
 
     async def count_same_service_day(self, user_id: str, service_id: str, date: str) -> int:
         """This person's bookings of the service on the day that still count against the rule."""
-        return await self._appointments.count_documents({"user_id": user_id, "service_id": service_id, "date": date,
-                                                         "status": {"$in": ["pending", "booked", "checked_in"]}})
+        return await self._appointments.count_documents({
+            "user_id": user_id, "service_id": service_id, "date": date,
+            "status": {"$in": BOOKING_KEYS.counted_in(PersonRule.SERVICE)}})
 
     async def count_open(self, user_id: str) -> int:
-        return await self._appointments.count_documents({"user_id": user_id, "status": {"$in": ["pending", "booked"]}})
+        return await self._appointments.count_documents({"user_id": user_id,
+                                                         "status": {"$in": BOOKING_KEYS.counted_in(PersonRule.OPEN)}})
 
     async def holds_slot(self, user_id: str, slot_id: str) -> bool:
-        return await self._appointments.count_documents({"user_id": user_id, "slot_id": slot_id,
-                                                         "status": {"$in": ["pending", "booked", "checked_in"]}}) > 0
+        return await self._appointments.count_documents({
+            "user_id": user_id, "slot_id": slot_id,
+            "status": {"$in": BOOKING_KEYS.counted_in(PersonRule.SLOT)}}) > 0
 
     async def change(self, appt_id: ObjectId, from_: str, changes: dict[str, Any], *, unset: tuple[str, ...] = (),
                      notes: tuple[str, ...] = (), session: Any = None) -> bool:
@@ -485,7 +498,7 @@ class AppointmentStore:
             res = await self._waitlist.insert_one(doc)
         except DuplicateKeyError as e:
             raise _taken(e.details) from None
-        return res.inserted_id
+        return ObjectId(res.inserted_id)
 
     async def first_waiting(self, slot_id: str, *, besides: str | None = None) -> dict[str, Any] | None:
         q: dict[str, Any] = {"slot_id": slot_id, "status": "waiting"}
@@ -545,11 +558,11 @@ class AppointmentStore:
         """The next number of a ticket sequence (run it in the ticket's transaction)."""
         await self._counters.update_one({"_id": key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
         doc = await self._counters.find_one({"_id": key}, session=session)
-        return int(doc["seq"])
+        return int((doc or {})["seq"])
 
     async def insert_ticket(self, doc: dict[str, Any], session: Any = None) -> ObjectId:
         res = await self._tickets.insert_one(doc, session=session)
-        return res.inserted_id
+        return ObjectId(res.inserted_id)
 
     async def ticket(self, ticket_id: str | ObjectId) -> dict[str, Any] | None:
         o = oid(ticket_id)
@@ -577,13 +590,26 @@ class AppointmentStore:
             .sort([("order", ASCENDING), ("_id", ASCENDING)]).to_list(None)
         return next((t for t in waiting if t["service_id"] in service_ids), None)
 
-    async def change_ticket(self, ticket_id: ObjectId, from_status: str, changes: dict[str, Any], *,
-                            inc: dict[str, int] | None = None, extra_filter: dict[str, Any] | None = None) -> bool:
-        """The guarded state change of a ticket: only from ``from_status``."""
-        update: dict[str, Any] = {"$set": changes}
-        if inc:
-            update["$inc"] = inc
-        res = await self._tickets.update_one({"_id": ticket_id, "status": from_status, **(extra_filter or {})}, update)
+    async def call_ticket(self, ticket_id: ObjectId, call: Call) -> bool:
+        """A window calls a waiting ticket; False when another window called it first."""
+        res = await self._tickets.update_one(
+            {"_id": ticket_id, "status": TicketStatus.WAITING.value},
+            {"$set": {"status": TicketStatus.CALLED.value, "called_at": call.at, "window_id": call.window_id,
+                      "window_number": call.window_number, "called_by": call.by}})
+        return res.modified_count == 1
+
+    async def record_recall(self, ticket_id: ObjectId, at: dt.datetime, *, max_recalls: int) -> bool:
+        """A called ticket is called again, unless it has been ``max_recalls`` times already."""
+        res = await self._tickets.update_one(
+            {"_id": ticket_id, "status": TicketStatus.CALLED.value, "recalls": {"$lt": max_recalls}},
+            {"$set": {"recalled_at": at}, "$inc": {"recalls": 1}})
+        return res.modified_count == 1
+
+    async def finish_ticket(self, ticket_id: ObjectId, finish: Finish) -> bool:
+        """A called ticket is served or absent (once; False when it is not called)."""
+        res = await self._tickets.update_one(
+            {"_id": ticket_id, "status": TicketStatus.CALLED.value},
+            {"$set": {"status": finish.to.value, f"{finish.to.value}_at": finish.at, "finished_by": finish.by}})
         return res.modified_count == 1
 
     # == upkeep and figures ========================================================================

@@ -9,20 +9,22 @@ from typing import Any
 
 from bson import ObjectId
 
+from backend.appointments.access import AppointmentAccess
 from backend.appointments.common import Names, Transaction
 from backend.appointments.errors import AlreadyBooked, AlreadyWaitlisted, SlotAvailable
 from backend.appointments.rules import BookingRules
 from backend.appointments.store import AppointmentStore, KeyTaken
+from backend.appointments.values import Hold
 from backend.config import AppointmentsConfig
 from backend.core import errors
-from backend.core.access import Resident, access_own, access_realname
+from backend.core.access import Resident, access_realname
 from backend.core.clock import Clock, iso
 from notify.outbox import Outbox
 
 
 class WaitlistService:
     def __init__(self, *, store: AppointmentStore, rules: BookingRules, outbox: Outbox, names: Names,
-                 transaction: Transaction, clock: Clock, config: AppointmentsConfig):
+                 transaction: Transaction[Any], clock: Clock, config: AppointmentsConfig):
         self.store = store
         self.rules = rules
         self.outbox = outbox
@@ -30,19 +32,22 @@ class WaitlistService:
         self.tx = transaction
         self.clock = clock
         self.cfg = config
+        self.access = AppointmentAccess(store, None)
 
     # == places coming back ========================================================================
     async def give_back_place(self, slot_id: ObjectId, appt_id: ObjectId, now: dt.datetime) -> None:
         """A booking's place comes back: first to the waitlist (held for a while), else to everyone.
         Happens once: the update is conditional on the claim being there."""
         slot = await self.store.slot(slot_id)
-        hold = head = None
-        if self.rules.holdable(slot, now):
+        hold: Hold | None = None
+        head = None
+        if slot is not None and self.rules.holdable(slot, now):
             head = await self.store.first_waiting(str(slot_id))
             if head is not None:
-                hold = {"w": str(head["_id"]), "until": self.rules.offer_until(slot, now)}
-        if await self.store.release_claim(slot_id, appt_id, hold_for=hold, now=now) and head is not None:
-            await self.offer(head, hold["until"])
+                hold = Hold(str(head["_id"]), self.rules.offer_until(slot, now))
+        if await self.store.release_claim(slot_id, appt_id, hold_for=hold, now=now) and head is not None \
+                and hold is not None:
+            await self.offer(head, hold.until)
 
     async def offer(self, entry: dict[str, Any], until: dt.datetime) -> None:
         """The entry is offered the place it holds, and told so (once)."""
@@ -60,14 +65,16 @@ class WaitlistService:
     async def pass_hold(self, slot: dict[str, Any], w: str, now: dt.datetime, *, expired_only: bool) -> None:
         """A held place that is not taken goes to the next in line, or back to everyone."""
         await self.store.expire_offer(w, now)
-        hold = head = None
+        hold: Hold | None = None
+        head = None
         if self.rules.holdable(slot, now):
             head = await self.store.first_waiting(str(slot["_id"]), besides=w)
             if head is not None:
-                hold = {"w": str(head["_id"]), "until": self.rules.offer_until(slot, now)}
+                hold = Hold(str(head["_id"]), self.rules.offer_until(slot, now))
         if await self.store.release_hold(slot["_id"], w, hold_for=hold, now=now,
-                                         only_expired_at=now if expired_only else None) and head is not None:
-            await self.offer(head, hold["until"])
+                                         only_expired_at=now if expired_only else None) and head is not None \
+                and hold is not None:
+            await self.offer(head, hold.until)
 
     async def sweep_holds(self, now: dt.datetime) -> int:
         """Slots whose holds are due (an offer that may not have been sent, or a hold expiring):
@@ -124,11 +131,8 @@ class WaitlistService:
     async def mine(self, resident: Resident) -> list[dict[str, Any]]:
         return [await self.view(w) for w in await self.store.user_waitlist(resident.id)]
 
-    async def own_entry(self, resident: Resident, entry_id: str) -> dict[str, Any]:
-        return access_own(resident, await self.store.waitlist_entry(entry_id))
-
     async def leave(self, resident: Resident, entry_id: str) -> dict[str, Any]:
-        w = await self.own_entry(resident, entry_id)
+        w = await self.access.access_waitlist_entry(resident, entry_id, "leave")
         if w["status"] not in ("waiting", "offered"):
             raise errors.InvalidState("该候补已结束", details={"status": w["status"]})
         if not await self.store.mark_left(w["_id"], w["status"]):

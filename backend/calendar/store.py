@@ -19,7 +19,7 @@ COLLECTIONS = [
 
 
 class CalendarStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._years = db["calendar_years"]
 
     async def entered_years(self) -> list[dict[str, Any]]:

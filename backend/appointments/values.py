@@ -1,0 +1,180 @@
+"""The appointments domain's things as typed values: their statuses, the person rules a booking's
+keys stand for, and the queue ticket. The store maps documents to these and back; services and
+handlers work with them."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from backend.appointments.errors import AlreadyBooked, DailyLimit, TooManyOpen
+from backend.config import AppointmentsConfig
+from backend.core.errors import AppError
+
+
+class AppointmentStatus(StrEnum):
+    """``pending`` → ``booked`` → ``checked_in`` → ``served`` | ``absent``; ``booked`` → ``cancelled`` |
+    ``no_show`` | ``cancelled_by_centre``; ``pending`` → ``abandoned`` (after a crash only)."""
+    PENDING = "pending"
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    SERVED = "served"
+    ABSENT = "absent"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    CANCELLED_BY_CENTRE = "cancelled_by_centre"
+    ABANDONED = "abandoned"
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    LEFT = "left"
+    EXPIRED = "expired"
+    CANCELLED_BY_CENTRE = "cancelled_by_centre"
+
+
+class TicketStatus(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVED = "served"
+    ABSENT = "absent"
+
+
+class TicketKind(StrEnum):
+    APPOINTMENT = "appointment"   # from a booking's check-in
+    WALK_IN = "walk_in"           # taken at the hall without a booking
+
+
+class SlotStatus(StrEnum):
+    OPEN = "open"
+    RETIRED = "retired"
+
+
+class ScheduleStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+# == the person rules ===============================================================================
+class PersonRule(StrEnum):
+    """A limit on one person's bookings, each kept by a unique key the booking carries."""
+    SLOT = "slot"          # one booking per slot
+    DAY = "day"            # at most ``max_per_day`` bookings a day
+    SERVICE = "service"    # at most ``max_per_service_per_day`` of one service a day
+    OPEN = "open"          # at most ``max_open`` bookings not yet over
+
+
+class Unique(StrEnum):
+    """The other unique keys an insert can hit."""
+    CODE = "code"          # the booking code (drawn again)
+    ACTIVE = "active"      # already on that slot's waitlist
+
+
+_A = AppointmentStatus
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRule:
+    rule: PersonRule
+    letter: str                          # the key's first letter, e.g. ``d:<user>:<date>:0``
+    kept_in: frozenset[AppointmentStatus]  # statuses in which the appointment still counts
+
+
+@dataclass(frozen=True, slots=True)
+class BookingKeys:
+    """Which unique key stands for which person rule, which statuses keep it, and what a booking
+    refused by it is answered. The one place these are written: the store reads a refused key's
+    rule from it, the booking service builds keys and refusals from it, the lifecycle drops keys
+    by it."""
+    rules: tuple[KeyRule, ...]
+
+    def rule_of(self, key: str) -> PersonRule | None:
+        """The rule a stored key stands for (by its first letter)."""
+        letter = key[:1]
+        return next((r.rule for r in self.rules if r.letter == letter), None)
+
+    def letter(self, rule: PersonRule) -> str:
+        return next(r.letter for r in self.rules if r.rule == rule)
+
+    def new_keys(self, user_id: str, slot_id: str, service_id: str, date: str,
+                 nth: Mapping[PersonRule, int]) -> list[str]:
+        """The keys a new booking takes: the slot, the ``nth[DAY]``-th booking of the day, the
+        ``nth[SERVICE]``-th of the service that day, the ``nth[OPEN]``-th open one."""
+        return [f"{self.letter(PersonRule.SLOT)}:{user_id}:{slot_id}",
+                f"{self.letter(PersonRule.DAY)}:{user_id}:{date}:{nth[PersonRule.DAY]}",
+                f"{self.letter(PersonRule.SERVICE)}:{user_id}:{service_id}:{date}:{nth[PersonRule.SERVICE]}",
+                f"{self.letter(PersonRule.OPEN)}:{user_id}:{nth[PersonRule.OPEN]}"]
+
+    def kept(self, keys: Iterable[str], status: AppointmentStatus) -> list[str]:
+        """The keys an appointment keeps in ``status``: a key is held only while its rule counts it."""
+        letters = {r.letter for r in self.rules if status in r.kept_in}
+        return [k for k in keys if k[:1] in letters]
+
+    def counted_in(self, rule: PersonRule) -> list[str]:
+        """The statuses in which an appointment counts against ``rule`` (for reading them back)."""
+        kept = next(r.kept_in for r in self.rules if r.rule == rule)
+        return [s.value for s in AppointmentStatus if s in kept]
+
+    @staticmethod
+    def limit(rule: PersonRule, cfg: AppointmentsConfig) -> int:
+        """How many bookings the rule allows (each one a key numbered from 0)."""
+        if rule == PersonRule.DAY:
+            return max(1, cfg.max_per_day)
+        if rule == PersonRule.SERVICE:
+            return max(1, cfg.max_per_service_per_day)
+        if rule == PersonRule.OPEN:
+            return max(1, cfg.max_open)
+        return 1
+
+    @staticmethod
+    def refusal(rule: PersonRule, cfg: AppointmentsConfig, *, date: str, service_id: str,
+                same_service: int = 0) -> AppError:
+        """The answer to a booking a rule refuses. ``same_service`` (asked only for ``DAY``): the
+        person's bookings of the service that day, so a day full of that service says so."""
+        if rule == PersonRule.SLOT:
+            return AlreadyBooked("您已预约该时段")
+        if rule == PersonRule.SERVICE or (rule == PersonRule.DAY and same_service >= cfg.max_per_service_per_day):
+            return AlreadyBooked("您当天已预约过该事项", details={"date": date, "service_id": service_id})
+        if rule == PersonRule.DAY:
+            return DailyLimit(f"每人每天最多预约 {cfg.max_per_day} 次",
+                              details={"date": date, "limit": cfg.max_per_day})
+        return TooManyOpen(f"您已有 {cfg.max_open} 个未办理的预约，请办理或取消后再预约",
+                           details={"limit": cfg.max_open})
+
+
+BOOKING_KEYS = BookingKeys((
+    KeyRule(PersonRule.SLOT, "s", frozenset({_A.PENDING, _A.BOOKED, _A.CHECKED_IN})),
+    KeyRule(PersonRule.DAY, "d", frozenset({_A.PENDING, _A.BOOKED, _A.CHECKED_IN, _A.SERVED, _A.ABSENT,
+                                             _A.NO_SHOW})),
+    KeyRule(PersonRule.SERVICE, "v", frozenset({_A.PENDING, _A.BOOKED, _A.CHECKED_IN})),
+    KeyRule(PersonRule.OPEN, "o", frozenset({_A.PENDING, _A.BOOKED})),
+))
+
+
+# == the waitlist =================================================================================
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A freed place of a slot held for one waitlist entry until a time."""
+    entry_id: str
+    until: dt.datetime
+
+
+# == the hall queue ==============================================================================
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call:
+    """A window calling a ticket."""
+    at: dt.datetime
+    window_id: str
+    window_number: str
+    by: str          # the member of staff
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finish:
+    """A called ticket is over: served, or absent (过号)."""
+    to: TicketStatus
+    at: dt.datetime
+    by: str
