@@ -25,6 +25,7 @@ from bson import ObjectId
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.appointments.store import COLLECTIONS, AppointmentStore  # noqa: E402
+from backend.appointments.values import Call  # noqa: E402
 from backend.core.clock import UTC  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
 from backend.db.mongo import connect, ensure_schema  # noqa: E402
@@ -96,7 +97,7 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         t = await store.insert_ticket({"hall_id": hall, "date": date, "number": f"B{n:05d}", "prefix": "B", "seq": n,
                                        "order": n, "service_id": svc, "kind": "walk_in", "status": "waiting",
                                        "recalls": 0, "created_at": now})
-        await store.change_ticket(t, "waiting", {"status": "called"})
+        await store.call_ticket(t, Call(at=now, window_id="w", window_number="01", by="bench"))
 
     return [
         ("slot", lambda: store.slot(slot["_id"])),

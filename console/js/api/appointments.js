@@ -332,7 +332,7 @@ export async function postStaffHallsByIdExceptions(id, { body } = {}) {
 /**
  * 大厅时段日历（含未放号时段与预约率）
  * GET /api/v1/staff/halls/{id}/calendar
- * 角色：hall_manager、clerk
+ * 角色：clerk、hall_manager
  * @param {string} id
  * @param {Object} [options]
  * @param {GetStaffHallsByIdCalendarQuery} [options.query] 未声明的查询参数不发送
