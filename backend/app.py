@@ -56,13 +56,14 @@ BUILDERS = [audit.build, identity.build, staff.build, calendar.build, catalogue.
 class Runtime:
     """The composed system of one process: its database client, domains and workers."""
 
-    def __init__(self, config: Config, clock: Clock, client: AsyncMongoClient, domains: list[Domain]):
+    def __init__(self, config: Config, clock: Clock, client: AsyncMongoClient, domains: list[Domain],
+                 lexicon: Lexicon):
         self.config = config
         self.clock = clock
         self.client = client
         self.db = client[config.database.name]
         self.domains = {d.name: d for d in domains}
-        self.lexicon = Lexicon([CORE, *(d.words for d in domains if d.words is not None)])
+        self.lexicon = lexicon
         self.workers = Workers()
         self.upkeep = Workers()
         for d in domains:
@@ -141,6 +142,9 @@ def make_app(config: Config, *, clock: Clock | None = None,
         return f"http://127.0.0.1:{config.server.port}/sandbox/{path}" if value == SANDBOX_GATEWAY else value
 
     deps = Deps(clock=clock, client=client, db=client[db_cfg.name], gateway=gateway)
+    # Every domain's words, registered as each is built; notify reads events from it when it delivers.
+    lexicon = Lexicon([CORE])
+    deps.provided["lexicon"] = lexicon
     builders = list(BUILDERS)
     if config.is_sandbox:
         from sandbox import build as sandbox
@@ -150,8 +154,10 @@ def make_app(config: Config, *, clock: Clock | None = None,
         domain = build(config, deps)
         deps.provided.update(domain.provides)
         domains.append(domain)
+        if domain.words is not None:
+            lexicon.register(domain.words)
 
-    runtime = Runtime(config, clock, client, domains)
+    runtime = Runtime(config, clock, client, domains, lexicon)
     routes = system.routes(runtime)
     for d in domains:
         routes += d.routes + (d.sandbox_routes if config.is_sandbox else [])

@@ -7,6 +7,7 @@ from backend.core.api import bind
 from backend.core.domain import Deps, Domain, GaugeSpec, JobSpec
 from notify import handlers, words
 from notify.channels import WeChatSubscribe
+from notify.messages import Messages
 from notify.outbox import Outbox
 from notify.service import NotifyService
 from notify.store import COLLECTIONS, ConsentStore, InboxStore, OutboxStore, StaffAlertStore
@@ -17,12 +18,13 @@ def build(config: Config, deps: Deps) -> Domain:
     clock, cfg = deps.clock, config.notify
     outbox_store, alerts = OutboxStore(deps.db), StaffAlertStore(deps.db)
     inbox, consent = InboxStore(deps.db), ConsentStore(deps.db)
-    outbox = Outbox(outbox_store, alerts, clock)
+    messages = Messages(deps.need("lexicon"))  # every domain's events, registered as they are built
+    outbox = Outbox(outbox_store, alerts, clock, messages)
     notify = NotifyService(inbox=inbox, consent=consent, alerts=alerts, clock=clock, config=cfg)
     push = (WeChatSubscribe(config.wechat.appid, config.wechat.secret, deps.gateway(config.wechat.gateway, "wechat"),
                             config.wechat.timeout_seconds, deps.need("wechat_session")) if cfg.wechat else None)
     deliverer = Deliverer(outbox=outbox_store, inbox=inbox, consent=consent, users=deps.need("user_directory"),
-                          clock=clock, config=cfg, wechat=push)
+                          clock=clock, config=cfg, wechat=push, messages=messages)
 
     async def depth() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await outbox_store.count_by_status()]

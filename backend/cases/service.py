@@ -17,6 +17,7 @@ from bson import ObjectId
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases import materials as case_materials
 from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists
+from backend.cases.labels import CASE_STATUS
 from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.once import Submissions
 from backend.cases.rules import outcome, rating_allowed
@@ -28,7 +29,6 @@ from backend.core import errors
 from backend.core.access import Resident, Staff, access_own, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
-from notify.messages import CASE_STATUS
 from notify.outbox import Outbox
 
 # from → {to: staff roles allowed (empty: resident only)}
