@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from backend.complaints import schemas as s
+from backend.complaints.access import COMPLAINT
 from backend.core.api import ApiHandler, operation, route
 
 TAGS = ("12345 诉求",)
 STAFF_TAGS = ("工作人员：12345 工单",)
-READERS = ("hotline", "clerk", "approver", "supervisor")
 
 
 class ComplaintsHandler(ApiHandler):
@@ -38,21 +38,24 @@ class FeedbackHandler(ApiHandler):
 
 
 class StaffComplaintsHandler(ApiHandler):
-    @operation("工单列表（按状态、部门、红黄绿灯）", tags=STAFF_TAGS, auth="staff", roles=READERS, query=s.STAFF_QUERY,
+    @operation("工单列表（按状态、部门、红黄绿灯）", tags=STAFF_TAGS, auth="staff", access=COMPLAINT.rule("list"),
+               query=s.STAFF_QUERY,
                responses={200: s.COMPLAINTS}, errors=(400, 401, 403))
     async def get(self) -> None:
         self.reply(await self.complaints.list_staff(self.principal, self.query))
 
 
 class StaffComplaintHandler(ApiHandler):
-    @operation("工单详情（含经办人）", tags=STAFF_TAGS, auth="staff", roles=READERS, responses={200: s.COMPLAINT},
+    @operation("工单详情（含经办人）", tags=STAFF_TAGS, auth="staff", access=COMPLAINT.rule("read"),
+               responses={200: s.COMPLAINT},
                errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
         self.reply(await self.complaints.get_staff(self.principal, id))
 
 
 class AssignHandler(ApiHandler):
-    @operation("12345 热线分派工单到承办部门", tags=STAFF_TAGS, auth="staff", roles=("hotline",), body=s.ASSIGN,
+    @operation("12345 热线分派工单到承办部门", tags=STAFF_TAGS, auth="staff", access=COMPLAINT.rule("assign"),
+               body=s.ASSIGN,
                responses={200: s.COMPLAINT}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.complaints.assign(self.principal, id, self.body["department_id"], self.body.get("note"),
@@ -61,22 +64,23 @@ class AssignHandler(ApiHandler):
 
 class ReplyHandler(ApiHandler):
     @operation("答复工单：承办部门答复已分派的工单，12345 热线可直接答复待分派的工单", tags=STAFF_TAGS, auth="staff",
-               roles=("hotline", "clerk", "approver"), body=s.REPLY, responses={200: s.COMPLAINT},
+               access=COMPLAINT.rule("reply"), body=s.REPLY, responses={200: s.COMPLAINT},
                errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.complaints.reply(self.principal, id, self.body["reply"], self.client_ip()))
 
 
 class MergeHandler(ApiHandler):
-    @operation("合并重复工单（答复原工单时一并告知）", tags=STAFF_TAGS, auth="staff", roles=("hotline",), body=s.MERGE,
+    @operation("合并重复工单（答复原工单时一并告知）", tags=STAFF_TAGS, auth="staff", access=COMPLAINT.rule("merge"),
+               body=s.MERGE,
                responses={200: s.COMPLAINT}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
         self.reply(await self.complaints.merge(self.principal, id, self.body["into"], self.client_ip()))
 
 
 class SummaryHandler(ApiHandler):
-    @operation("12345 工单：各部门受理量、按时答复率、满意率", tags=("电子监察",), auth="staff", roles=("supervisor",),
-               responses={200: s.FIGURES}, errors=(401, 403))
+    @operation("12345 工单：各部门受理量、按时答复率、满意率", tags=("电子监察",), auth="staff",
+               access=COMPLAINT.rule("summary"), responses={200: s.FIGURES}, errors=(401, 403))
     async def get(self) -> None:
         self.reply(await self.complaints.summary(self.principal))
 
