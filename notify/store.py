@@ -60,7 +60,7 @@ COLLECTIONS = [
 
 
 class OutboxStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["outbox"]
 
     async def add(self, message: NewMessage, session: Any = None) -> bool:
@@ -180,7 +180,7 @@ def _settlement(s: Settlement) -> dict[str, Any]:
 
 
 class InboxStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["inbox"]
 
     async def put_many(self, messages: list[InboxMessage]) -> None:
@@ -214,7 +214,7 @@ def _inbox(d: dict[str, Any]) -> InboxMessage:
 
 
 class ConsentStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["subscriptions"]
 
     async def remaining(self, user_id: str) -> dict[str, int]:
@@ -260,7 +260,7 @@ class ConsentStore:
 
 
 class StaffAlertStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["staff_inbox"]
 
     async def add(self, alert: StaffAlert, session: Any = None) -> bool:

@@ -334,3 +334,17 @@ def test_real_events_of_real_flows_read_completely_everywhere(api: Api, server: 
     opened = [a for a in alerts if a["application_id"] == case["id"] and a["kind"] == "rectification.opened"]
     assert len(opened) == 1
     assert_readable(opened[0]["text"])
+
+
+def test_each_kind_is_one_domains_and_notify_names_none() -> None:
+    from pathlib import Path
+
+    from backend.core.phrasing import Event
+    from backend.core.words import Lexicon, Vocabulary
+
+    twice = Vocabulary("elsewhere", events=(Event("case.status_changed"),))
+    with pytest.raises(ValueError, match="event case.status_changed"):
+        Lexicon([*WORDS.vocabularies, twice])
+    notify = "\n".join(p.read_text(encoding="utf-8") for p in Path("notify").glob("*.py"))
+    assert [e.kind for e in WORDS.events() if f'"{e.kind}"' in notify] == []
+    assert WORDS.event("case.status_changed") is not None and WORDS.event("something.new") is None

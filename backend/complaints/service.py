@@ -333,7 +333,7 @@ class ComplaintService:
             if also is not None:
                 await also(s)
             return new
-        new = await self._tx(work)
+        new: dict[str, Any] | None = await self._tx(work)
         if new is None:
             raise errors.InvalidState("工单状态已被他人更新，请刷新后重试", details={"status": doc["status"]})
         return new

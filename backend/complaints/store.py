@@ -44,7 +44,7 @@ COLLECTIONS = [
 
 
 class ComplaintStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["complaints"]
         self._counters = db["complaint_counters"]
 
@@ -52,6 +52,7 @@ class ComplaintStore:
         """The day's next number, inside the caller's transaction (so two submissions never share one)."""
         await self._counters.update_one({"_id": day_key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
         doc = await self._counters.find_one({"_id": day_key}, session=session)
+        assert doc is not None  # just upserted, in the same transaction
         return int(doc["seq"])
 
     async def create(self, *, serial: str, user_id: str, category: str, content: str, location: str | None,
@@ -192,7 +193,7 @@ class ComplaintStore:
     async def figures_by_department(self) -> list[dict[str, Any]]:
         """Per department (None: answered by the hotline itself): received, replied, replied on time,
         open, feedback given, satisfied."""
-        pipeline = [
+        pipeline: list[dict[str, Any]] = [
             {"$match": {"merged_into": None}},
             {"$group": {
                 "_id": "$department_id",
