@@ -83,14 +83,14 @@ class Wired:
 class Runtime:
     """The composed system of one process: its database client, domains and workers."""
 
-    def __init__(self, config: Config, infra: Infra, domains: list[Domain], wired: Wired):
+    def __init__(self, config: Config, infra: Infra, domains: list[Domain], wired: Wired, lexicon: Lexicon):
         self.config = config
         self.clock = infra.clock
         self.client = infra.client
         self.db = infra.db
         self.wired = wired
         self.domains = {d.name: d for d in domains}
-        self.lexicon = Lexicon([CORE, *(d.words for d in domains if d.words is not None)])
+        self.lexicon = lexicon
         self.workers = Workers()
         self.upkeep = Workers()
         for d in domains:
@@ -176,9 +176,9 @@ def make_app(config: Config, *, clock: Clock | None = None,
 
     infra = build_infra(config, clock=clock, client=client, gateway=gateway,
                         read_key=lambda name: read_key(config, name))
-    domains, wired = wire(config, infra)
+    domains, wired, lexicon = wire(config, infra)
 
-    runtime = Runtime(config, infra, domains, wired)
+    runtime = Runtime(config, infra, domains, wired, lexicon)
     routes = system.routes(runtime)
     for d in domains:
         routes += d.routes + (d.sandbox_routes if config.is_sandbox else [])
@@ -207,8 +207,10 @@ def make_app(config: Config, *, clock: Clock | None = None,
     )
 
 
-def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired]:
-    """Build every domain once, in dependency order, each given exactly the ports it declares."""
+def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
+    """Build every domain once, in dependency order, each given exactly the ports it declares, and
+    register every domain's words (notify reads events from the lexicon when it delivers)."""
+    lexicon = Lexicon([CORE])
     core = Domain("core", collections=infra.collections)
     a = audit.build(config, infra)
     recorder = a.provides.recorder
@@ -220,7 +222,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired]:
     days, listeners = cal.provides.calendar, cal.provides.schedules
     cat = catalogue.build(config, infra, catalogue.Needs(audit=recorder, calendar=days))
     services = cat.provides.catalogue
-    n = notify.build(config, infra, notify.Needs(users=users))
+    n = notify.build(config, infra, notify.Needs(users=users, events=lexicon))
     outbox = n.provides.outbox
     ap = appointments.build(config, infra, appointments.Needs(
         audit=recorder, catalogue=services, staff=st.provides.service, outbox=outbox, calendar_days=listeners,
@@ -261,4 +263,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired]:
             bundles=b.provides.bundles, payee_units=p.provides.payee_units))
         domains.append(sb.domain)
         wired = dataclasses.replace(wired, sandbox=sb.provides)
-    return domains, wired
+    for d in domains:
+        if d.words is not None:
+            lexicon.register(d.words)
+    return domains, wired, lexicon

@@ -136,10 +136,12 @@ async def _grant(uri: str, name: str, user_id: str, n: int) -> None:
 
 async def _emit(uri: str, name: str, people: list, n: int) -> None:
     from backend.core.clock import Clock
+    from backend.lexicon import lexicon
+    from notify.messages import Messages
     from notify.outbox import Outbox
     from notify.store import OutboxStore, StaffAlertStore
     c = connect(uri)
-    ob = Outbox(OutboxStore(c[name]), StaffAlertStore(c[name]), Clock())
+    ob = Outbox(OutboxStore(c[name]), StaffAlertStore(c[name]), Clock(), Messages(lexicon()))
     for i in range(n):
         uid, _ = people[i % len(people)]
         await ob.emit("case.status_changed", user_id=uid, payload={"serial": f"ZJB{i:08d}", "service_name": "压测",
@@ -173,6 +175,7 @@ async def job_costs(uri: str, size: int) -> dict[str, float]:
     from backend.db.mongo import ensure_schema
     from notify.store import COLLECTIONS as NOTIFY_COLLECTIONS
     from notify.store import OutboxStore
+    from notify.values import OutboxStatus, Settlement
 
     c = connect(uri)
     db = c[f"bench_jobs_{size}"]
@@ -216,8 +219,7 @@ async def job_costs(uri: str, size: int) -> dict[str, float]:
         await pending_batch()
         ids = await outbox.due_ids(now, 50)
         rows = await outbox.claim(ids, now=now, lease_until=now + dt.timedelta(seconds=30), claim="c", worker="w")
-        await outbox.mark_many([(r["_id"], "c", {"$set": {"status": "delivered"}, "$unset": {"claim": ""}})
-                                for r in rows])
+        await outbox.settle_many([(r, Settlement(OutboxStatus.DELIVERED, now)) for r in rows])
 
     async def idle_due() -> None:
         await outbox.due_ids(now, 50)

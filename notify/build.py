@@ -8,8 +8,10 @@ from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
 from backend.core.infra import Infra
+from backend.core.phrasing import EventWordsSource
 from notify import handlers, words
 from notify.channels import WeChatSubscribe
+from notify.messages import Messages
 from notify.outbox import Outbox
 from notify.ports import Recipients
 from notify.service import NotifyService
@@ -20,6 +22,7 @@ from notify.worker import Deliverer
 @dataclass(frozen=True)
 class Needs:
     users: Recipients
+    events: EventWordsSource   # every domain's events (the lexicon), looked up when a message is made
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,13 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[NotifyProvides]:
     clock, cfg = infra.clock, config.notify
     outbox_store, alerts = OutboxStore(infra.db), StaffAlertStore(infra.db)
     inbox, consent = InboxStore(infra.db), ConsentStore(infra.db)
-    outbox = Outbox(outbox_store, alerts, clock)
+    messages = Messages(needs.events)
+    outbox = Outbox(outbox_store, alerts, clock, messages)
     notify = NotifyService(inbox=inbox, consent=consent, alerts=alerts, clock=clock, config=cfg)
     push = (WeChatSubscribe(config.wechat.appid, config.wechat.secret, infra.gateway(config.wechat.gateway, "wechat"),
                             config.wechat.timeout_seconds, infra.wechat_session) if cfg.wechat else None)
     deliverer = Deliverer(outbox=outbox_store, inbox=inbox, consent=consent, users=needs.users,
-                          clock=clock, config=cfg, wechat=push)
+                          clock=clock, config=cfg, wechat=push, messages=messages)
 
     async def depth() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await outbox_store.count_by_status()]

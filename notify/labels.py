@@ -3,12 +3,14 @@ thing moves through them. Registered through the domain's vocabulary; the consol
 copies are generated from the registry (``scripts/gen_tables.py``)."""
 from __future__ import annotations
 
-OUTBOX_STATUS = {
-    "pending": "待发送",
-    "sending": "发送中",
-    "delivered": "已送达",
-    "failed": "发送失败",
-    "skipped": "未发送",
+from notify.values import OutboxStatus
+
+OUTBOX_STATUS: dict[str, str] = {
+    OutboxStatus.PENDING: "待发送",
+    OutboxStatus.SENDING: "发送中",
+    OutboxStatus.DELIVERED: "已送达",
+    OutboxStatus.FAILED: "发送失败",
+    OutboxStatus.SKIPPED: "未发送",
 }
 
 # Each table by the kind of thing it labels (the generated JavaScript tables use these names).

@@ -12,22 +12,24 @@ import datetime as dt
 from typing import Any
 
 from backend.core.clock import Clock
-from notify import messages
-from notify.store import PENDING, OutboxStore, StaffAlertStore
+from notify.messages import Messages
+from notify.store import OutboxStore, StaffAlertStore
+from notify.values import NewMessage, StaffAlert
 
 
 class Outbox:
-    def __init__(self, store: OutboxStore, alerts: StaffAlertStore, clock: Clock):
+    def __init__(self, store: OutboxStore, alerts: StaffAlertStore, clock: Clock, messages: Messages):
         self._store = store
         self._alerts = alerts
         self._clock = clock
+        self._messages = messages
 
     async def emit(self, kind: str, *, user_id: str, payload: dict[str, Any], session: Any = None,
                    deliver_after: dt.datetime | None = None, dedupe_key: str | None = None) -> bool:
         """Record an event for a resident. Returns False when ``dedupe_key`` was already recorded."""
-        doc = self._message(kind, user_id=user_id, payload=payload, deliver_after=deliver_after,
-                            dedupe_key=dedupe_key)
-        return await self._store.add(doc, session=session)
+        message = self._message(kind, user_id=user_id, payload=payload, deliver_after=deliver_after,
+                                dedupe_key=dedupe_key)
+        return await self._store.add(message, session=session)
 
     add = emit  # the name the cross-domain interface uses
 
@@ -39,22 +41,17 @@ class Outbox:
         return await self._store.add_many([self._message(**e) for e in events])
 
     def _message(self, kind: str, *, user_id: str, payload: dict[str, Any], deliver_after: dt.datetime | None = None,
-                 dedupe_key: str | None = None) -> dict[str, Any]:
+                 dedupe_key: str | None = None) -> NewMessage:
         now = self._clock.now()
-        doc: dict[str, Any] = {"kind": kind, "user_id": user_id, "payload": payload, "status": PENDING, "attempts": 0,
-                               "created_at": now, "deliver_after": deliver_after or now}
-        if dedupe_key:
-            doc["dedupe_key"] = dedupe_key
-        return doc
+        return NewMessage(kind=kind, user_id=user_id, payload=payload, created_at=now,
+                          deliver_after=deliver_after or now, dedupe_key=dedupe_key)
 
     async def alert_staff(self, kind: str, *, payload: dict[str, Any], application_id: str | None = None,
                           department_id: str | None = None, dedupe_key: str | None = None,
                           session: Any = None) -> bool:
         """An alert on the staff's list (deadlines, rectification orders), its text made from
-        ``payload`` by ``notify.messages``. Returns False when ``dedupe_key`` was already raised."""
+        ``payload`` by the words of its kind. Returns False when ``dedupe_key`` was already raised."""
         now = self._clock.now()
-        doc: dict[str, Any] = {"kind": kind, "text": messages.staff_alert(kind, payload, now),
-                               "application_id": application_id, "department_id": department_id, "created_at": now}
-        if dedupe_key:
-            doc["dedupe_key"] = dedupe_key
-        return await self._alerts.add(doc, session=session)
+        alert = StaffAlert(kind=kind, text=self._messages.staff_alert(kind, payload, now), created_at=now,
+                           application_id=application_id, department_id=department_id, dedupe_key=dedupe_key)
+        return await self._alerts.add(alert, session=session)

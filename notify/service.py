@@ -9,8 +9,11 @@ from backend.core import errors
 from backend.core.access import Resident
 from backend.core.clock import Clock
 from backend.core.ids import cursor_id, object_id
-from notify.messages import TEMPLATE_TITLES
+from backend.core.phrasing import TEMPLATES
 from notify.store import ConsentStore, InboxStore, StaffAlertStore
+from notify.values import InboxMessage
+
+TEMPLATE_TITLES = {t.key: t.title for t in TEMPLATES}
 
 
 class NotifyService:
@@ -39,28 +42,27 @@ class NotifyService:
     async def list_inbox(self, resident: Resident, *, unread: bool | None = None, cursor: str | None = None,
                          limit: int = 50) -> dict[str, Any]:
         before = cursor_id(cursor)
-        docs = await self.inbox.page(resident.id, unread=unread, before=before, limit=limit + 1)
-        more = len(docs) > limit
-        docs = docs[:limit]
-        return {"items": [_public(d) for d in docs], "next_cursor": str(docs[-1]["_id"]) if more else None,
+        found = await self.inbox.page(resident.id, unread=unread, before=before, limit=limit + 1)
+        more = len(found) > limit
+        found = found[:limit]
+        return {"items": [_public(m) for m in found], "next_cursor": str(found[-1].id) if more else None,
                 "unread": await self.inbox.unread_count(resident.id)}
 
     async def mark_read(self, resident: Resident, message_id: str) -> dict[str, Any]:
         oid = object_id(message_id)
-        doc = await self.inbox.mark_read(resident.id, oid, self.clock.now()) if oid else None
-        if doc is None:
+        message = await self.inbox.mark_read(resident.id, oid, self.clock.now()) if oid else None
+        if message is None:
             raise errors.NotFound()
-        return _public(doc)
+        return _public(message)
 
     async def staff_alerts(self, limit: int = 100) -> list[dict[str, Any]]:
-        return [{"id": str(d["_id"]), "kind": d["kind"], "text": d["text"], "application_id": d.get("application_id"),
-                 "department_id": d.get("department_id"), "created_at": d["created_at"]}
-                for d in await self.alerts.latest(limit)]
+        return [{"id": str(a.id), "kind": a.kind, "text": a.text, "application_id": a.application_id,
+                 "department_id": a.department_id, "created_at": a.created_at}
+                for a in await self.alerts.latest(limit)]
 
 
-def _public(d: dict[str, Any]) -> dict[str, Any]:
-    p = d.get("payload") or {}
-    return {"id": str(d["_id"]), "kind": d["kind"], "title": d["title"], "text": d["text"], "body": d["text"],
-            "read": d["read"],
-            "created_at": d["created_at"],
+def _public(m: InboxMessage) -> dict[str, Any]:
+    p = m.payload
+    return {"id": str(m.id), "kind": m.kind, "title": m.title, "text": m.text, "body": m.text, "read": m.read,
+            "created_at": m.created_at,
             "ref": {k: p[k] for k in ("application_id", "appointment_id", "payment_id", "receipt_id") if k in p}}

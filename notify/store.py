@@ -18,9 +18,11 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.db.mongo import CollectionSpec, count_by, insert_new, insert_once
+from notify.values import InboxMessage, NewMessage, OutboxMessage, OutboxStatus, PushState, Settlement, StaffAlert
 
-PENDING, SENDING, DELIVERED, FAILED, SKIPPED = "pending", "sending", "delivered", "failed", "skipped"
-STATES = (PENDING, SENDING, DELIVERED, FAILED, SKIPPED)
+# The stored statuses (plain strings for the queries).
+PENDING, SENDING, DELIVERED, FAILED = (s.value for s in (OutboxStatus.PENDING, OutboxStatus.SENDING,
+                                                        OutboxStatus.DELIVERED, OutboxStatus.FAILED))
 
 OUTBOX_COLLECTIONS = [
     CollectionSpec(
@@ -33,7 +35,7 @@ OUTBOX_COLLECTIONS = [
         validator={"$jsonSchema": {
             "bsonType": "object",
             "required": ["kind", "user_id", "payload", "status", "created_at", "deliver_after"],
-            "properties": {"status": {"enum": list(STATES)}, "kind": {"bsonType": "string"},
+            "properties": {"status": {"enum": [s.value for s in OutboxStatus]}, "kind": {"bsonType": "string"},
                            "payload": {"bsonType": "object"}},
         }},
         doc="Events to deliver to people (subscribe message, inbox, SMS), with delivery state.",
@@ -58,17 +60,17 @@ COLLECTIONS = [
 
 
 class OutboxStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["outbox"]
 
-    async def add(self, doc: dict[str, Any], session: Any = None) -> bool:
+    async def add(self, message: NewMessage, session: Any = None) -> bool:
         """Insert a message; False when its ``dedupe_key`` is already there."""
-        return await insert_once(self._col, doc, session)
+        return await insert_once(self._col, _new_doc(message), session)
 
-    async def add_many(self, docs: list[dict[str, Any]]) -> list[bool]:
+    async def add_many(self, messages: list[NewMessage]) -> list[bool]:
         """Insert messages in one write; by position, False for one whose ``dedupe_key`` is already there."""
-        refused = await insert_new(self._col, docs)
-        return [i not in refused for i in range(len(docs))]
+        refused = await insert_new(self._col, [_new_doc(m) for m in messages])
+        return [i not in refused for i in range(len(messages))]
 
     # Delivery ---------------------------------------------------------------------------------------
     async def due_ids(self, now: dt.datetime, limit: int) -> list[ObjectId]:
@@ -83,7 +85,7 @@ class OutboxStore:
         return ids
 
     async def claim(self, ids: list[ObjectId], *, now: dt.datetime, lease_until: dt.datetime, claim: str,
-                    worker: str) -> list[dict[str, Any]]:
+                    worker: str) -> list[OutboxMessage]:
         """Take the rows among ``ids`` that are still due, with one write; the rows taken. A row
         another worker took meanwhile has a lease in the future, so it is not due and not taken."""
         if not ids:
@@ -94,24 +96,20 @@ class OutboxStore:
              "$inc": {"attempts": 1}})
         rows = await self._col.find({"_id": {"$in": ids}, "claim": claim}).to_list(None)
         order = {i: n for n, i in enumerate(ids)}
-        return sorted(rows, key=lambda r: order[r["_id"]])
+        return [_message(r) for r in sorted(rows, key=lambda r: order[r["_id"]])]
 
     async def mark_attempting(self, ids: list[ObjectId], claim: str) -> set[ObjectId]:
         """Record that a WeChat push is about to start, for the rows still under ``claim``; those rows."""
         res = await self._col.update_many({"_id": {"$in": ids}, "claim": claim},
-                                          {"$set": {"channels.wechat": "attempting"}})
+                                          {"$set": {"channels.wechat": PushState.ATTEMPTING.value}})
         if res.modified_count == len(ids):
             return set(ids)
         return {d["_id"] async for d in self._col.find({"_id": {"$in": ids}, "claim": claim}, {"_id": 1})}
 
-    async def mark(self, msg_id: ObjectId, claim: str, update: dict[str, Any]) -> bool:
-        """One write under a claim: it lands only while the claim is still the row's."""
-        res = await self._col.update_one({"_id": msg_id, "claim": claim}, update)
-        return res.modified_count == 1
-
-    async def mark_many(self, updates: Iterable[tuple[ObjectId, str, dict[str, Any]]]) -> None:
-        """Several writes under their claims in one round trip."""
-        ops = [UpdateOne({"_id": i, "claim": c}, u) for i, c, u in updates]
+    async def settle_many(self, settled: Iterable[tuple[OutboxMessage, Settlement]]) -> None:
+        """Record what delivery settled for each message, under the claim it was delivered with (a
+        message whose claim another worker took over meanwhile is left alone), in one round trip."""
+        ops = [UpdateOne({"_id": m.id, "claim": m.claim}, _settlement(s)) for m, s in settled]
         if ops:
             await self._col.bulk_write(ops, ordered=False)
 
@@ -135,34 +133,88 @@ class OutboxStore:
         return await count_by(self._col, "kind", {"status": FAILED})
 
 
+def _new_doc(m: NewMessage) -> dict[str, Any]:
+    doc: dict[str, Any] = {"kind": m.kind, "user_id": m.user_id, "payload": m.payload, "status": PENDING,
+                           "attempts": 0, "created_at": m.created_at, "deliver_after": m.deliver_after}
+    if m.dedupe_key:
+        doc["dedupe_key"] = m.dedupe_key
+    return doc
+
+
+def _message(doc: dict[str, Any]) -> OutboxMessage:
+    channels = doc.get("channels") or {}
+    push = channels.get("wechat")
+    return OutboxMessage(id=doc["_id"], kind=doc["kind"], user_id=doc["user_id"], payload=doc["payload"],
+                         status=OutboxStatus(doc["status"]), attempts=int(doc.get("attempts", 0)),
+                         created_at=doc["created_at"], deliver_after=doc["deliver_after"], claim=doc.get("claim"),
+                         in_inbox=channels.get("inbox") == DELIVERED, push=PushState(push) if push else None)
+
+
+def _settlement(s: Settlement) -> dict[str, Any]:
+    """The update that records a settlement (the claim is given up in every case)."""
+    sets: dict[str, Any] = {"status": s.status.value}
+    unsets = {"claim": ""}
+    inc: dict[str, int] = {}
+    if s.in_inbox:
+        sets["channels.inbox"] = DELIVERED
+    if s.push is not None:
+        sets["channels.wechat"] = s.push.value
+    elif s.push_cleared:
+        unsets["channels.wechat"] = ""
+    if s.push_reason:
+        sets["wechat_reason"] = s.push_reason
+    if s.status is OutboxStatus.DELIVERED:
+        sets["delivered_at"] = s.at
+    elif s.status is OutboxStatus.FAILED:
+        sets.update({"failed_at": s.at, "last_error": s.error})
+    else:
+        sets["deliver_after"] = s.next_at or s.at
+        if s.error is not None:
+            sets["last_error"] = s.error
+        if s.not_attempted:
+            inc["attempts"] = -1
+    update: dict[str, Any] = {"$set": sets, "$unset": unsets}
+    if inc:
+        update["$inc"] = inc
+    return update
+
+
 class InboxStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["inbox"]
 
-    async def put_many(self, docs: list[dict[str, Any]]) -> None:
+    async def put_many(self, messages: list[InboxMessage]) -> None:
         """Insert inbox messages; one already there (an earlier attempt got this far) is left as it is."""
+        docs = [{"_id": m.id, "user_id": m.user_id, "kind": m.kind, "title": m.title, "text": m.text,
+                 "payload": m.payload, "read": m.read, "created_at": m.created_at} for m in messages]
         await insert_new(self._col, docs)  # refused: delivered before (the inbox row's id is the message's)
 
     async def page(self, user_id: str, *, unread: bool | None, before: ObjectId | None,
-                   limit: int) -> list[dict[str, Any]]:
+                   limit: int) -> list[InboxMessage]:
         q: dict[str, Any] = {"user_id": user_id}
         if unread is not None:
             q["read"] = not unread
         if before is not None:
             q["_id"] = {"$lt": before}
-        return await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return [_inbox(d) for d in await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)]
 
     async def unread_count(self, user_id: str) -> int:
         return await self._col.count_documents({"user_id": user_id, "read": False})
 
-    async def mark_read(self, user_id: str, message_id: ObjectId, now: dt.datetime) -> dict[str, Any] | None:
+    async def mark_read(self, user_id: str, message_id: ObjectId, now: dt.datetime) -> InboxMessage | None:
         await self._col.update_one({"_id": message_id, "user_id": user_id, "read": False},
                                    {"$set": {"read": True, "read_at": now}})
-        return await self._col.find_one({"_id": message_id, "user_id": user_id})
+        doc = await self._col.find_one({"_id": message_id, "user_id": user_id})
+        return _inbox(doc) if doc else None
+
+
+def _inbox(d: dict[str, Any]) -> InboxMessage:
+    return InboxMessage(id=d["_id"], user_id=d["user_id"], kind=d["kind"], title=d["title"], text=d["text"],
+                        payload=d.get("payload") or {}, read=bool(d["read"]), created_at=d["created_at"])
 
 
 class ConsentStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["subscriptions"]
 
     async def remaining(self, user_id: str) -> dict[str, int]:
@@ -208,12 +260,18 @@ class ConsentStore:
 
 
 class StaffAlertStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["staff_inbox"]
 
-    async def add(self, doc: dict[str, Any], session: Any = None) -> bool:
+    async def add(self, alert: StaffAlert, session: Any = None) -> bool:
         """False when an alert with the same ``dedupe_key`` was already raised."""
+        doc: dict[str, Any] = {"kind": alert.kind, "text": alert.text, "application_id": alert.application_id,
+                               "department_id": alert.department_id, "created_at": alert.created_at}
+        if alert.dedupe_key:
+            doc["dedupe_key"] = alert.dedupe_key
         return await insert_once(self._col, doc, session)
 
-    async def latest(self, limit: int) -> list[dict[str, Any]]:
-        return await self._col.find({}).sort("created_at", DESCENDING).limit(limit).to_list(limit)
+    async def latest(self, limit: int) -> list[StaffAlert]:
+        return [StaffAlert(id=d["_id"], kind=d["kind"], text=d["text"], created_at=d["created_at"],
+                           application_id=d.get("application_id"), department_id=d.get("department_id"))
+                for d in await self._col.find({}).sort("created_at", DESCENDING).limit(limit).to_list(limit)]

@@ -32,35 +32,54 @@ import datetime as dt
 import logging
 import random
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bson import ObjectId
 
 from backend.config import NotifyConfig
 from backend.core import errors
 from backend.core.clock import Clock
-from notify import messages
+from backend.core.phrasing import MissingField, UnknownKind, Words
+from backend.core.wechat_fields import FieldRuleError
 from notify.channels import WeChatSubscribe
-from notify.store import DELIVERED, FAILED, PENDING, ConsentStore, InboxStore, OutboxStore
+from notify.messages import Messages
+from notify.store import ConsentStore, InboxStore, OutboxStore
+from notify.values import InboxMessage, OutboxMessage, OutboxStatus, PushState, Settlement
 
 log = logging.getLogger("zjb.notify")
 
 CLAIM_SIZE = 50  # messages taken per claim: small enough that a batch ends well within its lease
 PUSH_CONCURRENCY = 8  # WeChat calls of one batch in flight at once (each waits on the network)
+SETTLED = (PushState.SENT, PushState.SKIPPED, PushState.UNCERTAIN, PushState.FAILED)
+
+
+class _User(Protocol):
+    openid: str | None
+
+
+class UserDirectory(Protocol):
+    async def get_many(self, ids: list[str]) -> dict[str, Any]: ...
 
 
 @dataclass
 class _Outcome:
     """What delivery of one message settled: channel states to record and, if any, why to retry."""
-    sets: dict[str, Any] = field(default_factory=dict)
-    unsets: dict[str, Any] = field(default_factory=dict)
+    in_inbox: bool = False
+    push: PushState | None = None
+    push_reason: str | None = None
+    push_cleared: bool = False     # the push is to be tried afresh
     retry: str | None = None
     requeue: bool = False          # not attempted for lack of lease time: back to the queue, no backoff
     lost: bool = False             # our claim was taken over: record nothing
 
+    def skip_push(self, reason: str | None) -> None:
+        self.push, self.push_reason = PushState.SKIPPED, reason
+
 
 class Deliverer:
-    def __init__(self, *, outbox: OutboxStore, inbox: InboxStore, consent: ConsentStore, users: Any,
-                 clock: Clock, config: NotifyConfig, wechat: WeChatSubscribe | None):
+    def __init__(self, *, outbox: OutboxStore, inbox: InboxStore, consent: ConsentStore, users: UserDirectory,
+                 clock: Clock, config: NotifyConfig, wechat: WeChatSubscribe | None, messages: Messages):
         self.outbox = outbox
         self.inbox = inbox
         self.consent = consent
@@ -68,16 +87,17 @@ class Deliverer:
         self.clock = clock
         self.config = config
         self.wechat = wechat
+        self.messages = messages
         self.worker_id = uuid.uuid4().hex[:12]
 
     # Claiming --------------------------------------------------------------------------------------
-    async def claim_batch(self, limit: int = CLAIM_SIZE) -> list[dict[str, Any]]:
+    async def claim_batch(self, limit: int = CLAIM_SIZE) -> list[OutboxMessage]:
         now = self.clock.now()
         ids = await self.outbox.due_ids(now, limit)
         return await self.outbox.claim(ids, now=now, lease_until=now + dt.timedelta(seconds=self.config.lease_seconds),
                                        claim=uuid.uuid4().hex, worker=self.worker_id)
 
-    async def claim(self) -> dict[str, Any] | None:
+    async def claim(self) -> OutboxMessage | None:
         """One due message, claimed."""
         got = await self.claim_batch(1)
         return got[0] if got else None
@@ -94,10 +114,10 @@ class Deliverer:
         return n
 
     # Delivering ------------------------------------------------------------------------------------
-    async def deliver(self, msgs: list[dict[str, Any]]) -> None:
+    async def deliver(self, msgs: list[OutboxMessage]) -> None:
         """Deliver claimed messages (all holding the same lease) and record each outcome."""
-        outcomes: dict[Any, _Outcome] = {m["_id"]: _Outcome() for m in msgs}
-        words = {m["_id"]: self._words(m) for m in msgs}
+        outcomes: dict[ObjectId, _Outcome] = {m.id: _Outcome() for m in msgs}
+        words = {m.id: self._words(m) for m in msgs}
         try:
             await self._to_inbox(msgs, words)
         except Exception as e:
@@ -107,162 +127,155 @@ class Deliverer:
                 o.retry = type(e).__name__
         else:
             for o in outcomes.values():  # recorded with the outcome, so a retry does not write it again
-                o.sets["channels.inbox"] = DELIVERED
-            await self._to_wechat([m for m in msgs if outcomes[m["_id"]].retry is None], words, outcomes)
+                o.in_inbox = True
+            await self._to_wechat([m for m in msgs if outcomes[m.id].retry is None], words, outcomes)
         await self._record(msgs, outcomes)
 
-    @staticmethod
-    def _words(msg: dict[str, Any]) -> messages.Words | None:
+    def _words(self, msg: OutboxMessage) -> Words | None:
         """The message's words; None when they cannot be made (its fallback goes to the inbox only)."""
         try:
-            return messages.render(msg["kind"], msg["payload"], msg["created_at"])
-        except messages.MissingField as e:
+            return self.messages.render(msg.kind, msg.payload, msg.created_at)
+        except MissingField as e:
             log.error("message payload lacks a value its words need",
-                      extra={"message_id": str(msg["_id"]), "kind": msg["kind"], "field": e.name})
-        except messages.UnknownKind:
-            log.info("no words for this kind of message", extra={"message_id": str(msg["_id"]), "kind": msg["kind"]})
+                      extra={"message_id": str(msg.id), "kind": msg.kind, "field": e.name})
+        except UnknownKind:
+            log.info("no words for this kind of message", extra={"message_id": str(msg.id), "kind": msg.kind})
         return None
 
-    async def _to_inbox(self, msgs: list[dict[str, Any]], words: dict[Any, messages.Words | None]) -> None:
+    async def _to_inbox(self, msgs: list[OutboxMessage], words: dict[ObjectId, Words | None]) -> None:
         now = self.clock.now()
-        docs = []
+        entries = []
         for m in msgs:
-            if (m.get("channels") or {}).get("inbox") == DELIVERED:
+            if m.in_inbox:
                 continue
-            w = words[m["_id"]] or messages.fallback(m["kind"], m["payload"])
-            docs.append({"_id": m["_id"], "user_id": m["user_id"], "kind": m["kind"], "title": w.title, "text": w.text,
-                         "payload": m["payload"], "read": False, "created_at": now})
-        await self.inbox.put_many(docs)
+            w = words[m.id] or self.messages.fallback(m.payload)
+            entries.append(InboxMessage(id=m.id, user_id=m.user_id, kind=m.kind, title=w.title, text=w.text,
+                                        payload=m.payload, read=False, created_at=now))
+        await self.inbox.put_many(entries)
 
-    def _template(self, msg: dict[str, Any]) -> tuple[str, str] | None:
+    def _template(self, msg: OutboxMessage) -> tuple[str, str] | None:
         """(template key, template id) when this message goes out as a WeChat push at all."""
-        key = messages.template_key(msg["kind"])
+        key = self.messages.template_key(msg.kind)
         template_id = self.config.templates.get(key) if key else None
-        if not (self.config.wechat and self.wechat and template_id):
+        if not (key and template_id and self.config.wechat and self.wechat):
             return None
         return key, template_id
 
-    async def _to_wechat(self, msgs: list[dict[str, Any]], words: dict[Any, messages.Words | None],
-                         outcomes: dict[Any, _Outcome]) -> None:
-        pushes: list[tuple[dict[str, Any], str, str, str]] = []   # msg, key, template id, openid
-        candidates = []
-        data: dict[Any, dict[str, dict[str, str]]] = {}
-        pages: dict[Any, str] = {}
+    async def _to_wechat(self, msgs: list[OutboxMessage], words: dict[ObjectId, Words | None],
+                         outcomes: dict[ObjectId, _Outcome]) -> None:
+        wechat = self.wechat
+        pushes: list[tuple[OutboxMessage, str, str, str]] = []   # msg, key, template id, openid
+        candidates: list[tuple[OutboxMessage, tuple[str, str]]] = []
+        data: dict[ObjectId, dict[str, dict[str, str]]] = {}
+        pages: dict[ObjectId, str] = {}
         for m in msgs:
-            state = (m.get("channels") or {}).get("wechat")
-            if state in ("sent", "skipped", "uncertain", "failed"):
+            if m.push in SETTLED:
                 continue
             tpl = self._template(m)
             if tpl is None:
                 continue
-            o = outcomes[m["_id"]]
-            if state == "attempting":  # a worker died during the call: never push twice
-                o.sets["channels.wechat"] = "uncertain"
+            o = outcomes[m.id]
+            if m.push is PushState.ATTEMPTING:  # a worker died during the call: never push twice
+                o.push = PushState.UNCERTAIN
                 continue
-            w = words[m["_id"]]
+            w = words[m.id]
             try:
                 if w is None:
-                    raise messages.FieldRuleError("no words for this message")
-                data[m["_id"]] = w.wechat_data()
-                pages[m["_id"]] = w.page or self.config.page
-            except messages.FieldRuleError as e:  # never sent broken: the inbox has the message
+                    raise FieldRuleError("no words for this message")
+                data[m.id] = w.wechat_data()
+                pages[m.id] = w.page or self.config.page
+            except FieldRuleError as e:  # never sent broken: the inbox has the message
                 log.error("push not sent: its data breaks WeChat's field rules",
-                          extra={"message_id": str(m["_id"]), "kind": m["kind"], "problem": str(e)})
-                o.sets.update({"channels.wechat": "skipped", "wechat_reason": "template_data_invalid"})
+                          extra={"message_id": str(m.id), "kind": m.kind, "problem": str(e)})
+                o.skip_push("template_data_invalid")
                 continue
             candidates.append((m, tpl))
-        if not candidates:
+        if not candidates or wechat is None:
             return
         try:
-            users = await self.users.get_many(list({m["user_id"] for m, _ in candidates}))
+            users = await self.users.get_many(list({m.user_id for m, _ in candidates}))
         except Exception as e:
             log.warning("user lookup failed", extra={"error": type(e).__name__}, exc_info=True)
             for m, _ in candidates:
-                outcomes[m["_id"]].retry = type(e).__name__
+                outcomes[m.id].retry = type(e).__name__
             return
         reachable = []
         for m, (key, template_id) in candidates:
-            user = users.get(m["user_id"])
+            user: _User | None = users.get(m.user_id)
             if user is None or not user.openid:
-                outcomes[m["_id"]].sets.update({"channels.wechat": "skipped", "wechat_reason": "no_user"})
+                outcomes[m.id].skip_push("no_user")
             else:
                 reachable.append((m, key, template_id, user.openid))
-        consented = await self.consent.take_many([(m["user_id"], key) for m, key, *_ in reachable])
+        consented = await self.consent.take_many([(m.user_id, key) for m, key, *_ in reachable])
         for push_args, ok in zip(reachable, consented, strict=True):
             if ok:
                 pushes.append(push_args)
             else:
-                outcomes[push_args[0]["_id"]].sets.update({"channels.wechat": "skipped", "wechat_reason": "no_consent"})
+                outcomes[push_args[0].id].skip_push("no_consent")
         if not pushes:
             return
-        claim = pushes[0][0]["claim"]
-        held = await self.outbox.mark_attempting([m["_id"] for m, *_ in pushes], claim)
-        lease_end = pushes[0][0]["deliver_after"]
+        claim = pushes[0][0].claim or ""
+        held = await self.outbox.mark_attempting([m.id for m, *_ in pushes], claim)
+        lease_end = pushes[0][0].deliver_after
         margin = dt.timedelta(seconds=self.config.lease_seconds / 3)
         gate = asyncio.Semaphore(PUSH_CONCURRENCY)
 
-        async def push(m: dict[str, Any], key: str, template_id: str, openid: str) -> None:
-            o = outcomes[m["_id"]]
-            if m["_id"] not in held:  # our claim was taken over meanwhile
-                await self.consent.give_back(m["user_id"], key)
+        async def push(m: OutboxMessage, key: str, template_id: str, openid: str) -> None:
+            o = outcomes[m.id]
+            if m.id not in held:  # our claim was taken over meanwhile
+                await self.consent.give_back(m.user_id, key)
                 o.lost = True
                 return
             async with gate:
                 if self.clock.now() + margin > lease_end:
-                    await self.consent.give_back(m["user_id"], key)
-                    o.unsets["channels.wechat"] = ""
+                    await self.consent.give_back(m.user_id, key)
+                    o.push_cleared = True
                     o.requeue = True
                     return
                 try:
-                    result = await self.wechat.send(openid, template_id, data[m["_id"]], pages[m["_id"]])
+                    result = await wechat.send(openid, template_id, data[m.id], pages[m.id])
                 except errors.ProviderError as e:  # unknown whether WeChat got it: the next attempt says so
                     o.retry = f"provider_error {e.details.get('provider', '')}"
                     return
                 except Exception as e:
-                    log.warning("push failed", extra={"message_id": str(m["_id"]), "error": type(e).__name__},
+                    log.warning("push failed", extra={"message_id": str(m.id), "error": type(e).__name__},
                                 exc_info=True)
                     o.retry = type(e).__name__
                     return
             if result.outcome == "sent":
-                o.sets["channels.wechat"] = "sent"
+                o.push = PushState.SENT
             elif result.outcome == "no_consent":
-                o.sets.update({"channels.wechat": "skipped", "wechat_reason": result.reason})
+                o.skip_push(result.reason)
             else:
-                await self.consent.give_back(m["user_id"], key)
+                await self.consent.give_back(m.user_id, key)
                 if result.outcome == "failed":
-                    o.sets.update({"channels.wechat": "failed", "wechat_reason": result.reason})
+                    o.push, o.push_reason = PushState.FAILED, result.reason
                 else:
-                    o.unsets["channels.wechat"] = ""
+                    o.push_cleared = True
                     o.retry = result.reason
 
         await asyncio.gather(*(push(*p) for p in pushes))
 
-    async def _record(self, msgs: list[dict[str, Any]], outcomes: dict[Any, _Outcome]) -> None:
+    async def _record(self, msgs: list[OutboxMessage], outcomes: dict[ObjectId, _Outcome]) -> None:
         now = self.clock.now()
-        writes = []
+        settled = []
         for m in msgs:
-            o = outcomes[m["_id"]]
+            o = outcomes[m.id]
             if o.lost:
                 continue
-            sets = dict(o.sets)
-            unsets = {"claim": "", **o.unsets}
-            inc: dict[str, int] = {}
+            channels: dict[str, Any] = {"in_inbox": o.in_inbox, "push": o.push, "push_reason": o.push_reason,
+                                        "push_cleared": o.push_cleared}
             if o.requeue:
-                sets.update({"status": PENDING, "deliver_after": now})
-                inc["attempts"] = -1  # not an attempt
+                s = Settlement(OutboxStatus.PENDING, now, next_at=now, not_attempted=True, **channels)
             elif o.retry is None:
-                sets.update({"status": DELIVERED, "delivered_at": now})
-            elif m.get("attempts", 1) >= self.config.max_attempts:
-                sets.update({"status": FAILED, "failed_at": now, "last_error": o.retry})
-                log.error("message failed after last attempt", extra={"message_id": str(m["_id"]), "reason": o.retry})
+                s = Settlement(OutboxStatus.DELIVERED, now, **channels)
+            elif m.attempts >= self.config.max_attempts:
+                s = Settlement(OutboxStatus.FAILED, now, error=o.retry, **channels)
+                log.error("message failed after last attempt", extra={"message_id": str(m.id), "reason": o.retry})
             else:
-                delay = min(self.config.backoff_max_seconds,
-                            self.config.backoff_seconds * 2 ** (m.get("attempts", 1) - 1))
+                delay = min(self.config.backoff_max_seconds, self.config.backoff_seconds * 2 ** (m.attempts - 1))
                 delay *= random.uniform(0.5, 1.0)  # jitter: retries from many workers do not line up
-                sets.update({"status": PENDING, "deliver_after": now + dt.timedelta(seconds=delay),
-                             "last_error": o.retry})
-            update: dict[str, Any] = {"$set": sets, "$unset": {k: v for k, v in unsets.items() if k not in sets}}
-            if inc:
-                update["$inc"] = inc
-            writes.append((m["_id"], m["claim"], update))
-        await self.outbox.mark_many(writes)
+                s = Settlement(OutboxStatus.PENDING, now, next_at=now + dt.timedelta(seconds=delay), error=o.retry,
+                               **channels)
+            settled.append((m, s))
+        await self.outbox.settle_many(settled)

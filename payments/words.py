@@ -2,6 +2,6 @@
 from __future__ import annotations
 
 from backend.core.words import Vocabulary
-from payments import errors, labels
+from payments import errors, events, labels
 
-WORDS = Vocabulary("payments", errors=errors.ALL, labels=labels.TABLES)
+WORDS = Vocabulary("payments", errors=errors.ALL, labels=labels.TABLES, events=events.EVENTS)

@@ -24,9 +24,8 @@ from openapi_spec_validator import validate
 
 from backend.core.openapi import operation_id
 from backend.core.schema import FORMATS
-from notify.messages import KINDS, render
 from tests.support import Api
-from tests.test_notify_messages import AT, SAMPLES
+from tests.test_notify_messages import AT, KINDS, SAMPLES, render
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIPROGRAM = ROOT / "miniprogram"

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from notify.values import OutboxMessage
 from notify.worker import Deliverer
 from tests.support import Api, AppServer, assert_error, new_resident, staff_login
 from tests.support_cases import consent, eventually, inbox, move, outbox_rows, relogin, submit, wechat_messages
@@ -17,7 +18,7 @@ def _another_deliverer(server: AppServer, *, wechat: object) -> Deliverer:
     """A second worker on the same database (as another process would be)."""
     d = server.ctx.wired.notify.deliverer
     return Deliverer(outbox=d.outbox, inbox=d.inbox, consent=d.consent, users=d.users, clock=d.clock, config=d.config,
-                     wechat=wechat)
+                     wechat=wechat, messages=d.messages)
 
 
 def test_subscriptions_list_templates_and_countconsent(api: Api) -> None:
@@ -88,7 +89,7 @@ def test_a_worker_dying_mid_delivery_is_taken_over_and_delivers_once(api: Api, s
     consent(api, r)
     ctx = server.ctx
 
-    async def emit_and_claim() -> dict:
+    async def emit_and_claim() -> OutboxMessage | None:
         await ctx.wired.notify.outbox.emit("case.status_changed", user_id=r.id,
                                           payload={"serial": "ZJB-TEST", "service_name": "测试",
                                                                              "status": "accepted"},
@@ -96,13 +97,13 @@ def test_a_worker_dying_mid_delivery_is_taken_over_and_delivers_once(api: Api, s
         dying = _another_deliverer(server, wechat=None)
         ctx.clock.advance(hours=1, seconds=1)
         msg = await dying.claim()
-        while msg is not None and msg["user_id"] != r.id:  # others' due messages: give them back
-            await ctx.db["outbox"].update_one({"_id": msg["_id"]}, {"$set": {"status": "pending",
+        while msg is not None and msg.user_id != r.id:  # others' due messages: give them back
+            await ctx.db["outbox"].update_one({"_id": msg.id}, {"$set": {"status": "pending",
                                                                              "deliver_after": ctx.clock.now()}})
             msg = await dying.claim()
         return msg
     claimed = server.run(emit_and_claim())
-    assert claimed and claimed["status"] == "sending"  # … and the worker dies here, holding the lease
+    assert claimed and claimed.status == "sending"  # … and the worker dies here, holding the lease
     server.run(server.ctx.wired.notify.deliverer.run_once())
     assert wechat_messages(api, r.openid) == []  # nobody else touches a leased message
     clock.advance(seconds=server.config.notify.lease_seconds + 1)

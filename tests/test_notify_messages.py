@@ -9,16 +9,26 @@ import re
 
 import pytest
 
+from backend.core import phrasing as messages
 from backend.core.clock import UTC
-from notify import messages
-from notify.messages import KINDS, TEMPLATE_FIELDS, MissingField, render, staff_alert, template_key
-from notify.wechat_fields import FieldRuleError, broken, fit
+from backend.core.phrasing import TEMPLATES, MissingField
+from backend.core.wechat_fields import FieldRuleError, broken, fit
+from backend.lexicon import lexicon
+from notify.messages import Messages
 from tests.support import Api, AppServer, new_resident, staff_login
 from tests.support_appointments import local_today, make_bookable, open_day, slots
 from tests.support_cases import consent, eventually, inbox, move, outbox_rows, submit, wechat_messages
 from tests.support_payments import confirm_wechat, create_order, pay_wechat, prepay_id
 
 AT = dt.datetime(2026, 11, 30, 2, 15, tzinfo=UTC)  # 10:15 on Monday 30 November in Shanghai
+
+# Every domain's events, rendered as notify renders them.
+WORDS = lexicon()
+MESSAGES = Messages(WORDS)
+render, staff_alert, template_key, page_of = MESSAGES.render, MESSAGES.staff_alert, MESSAGES.template_key, \
+    MESSAGES.page_of
+KINDS = sorted(e.kind for e in WORDS.events() if e.words is not None)
+TEMPLATE_FIELDS = {t.key: t.fields for t in TEMPLATES}
 
 CASE = {"application_id": "6650a1f0c2a4b5d6e7f80911", "serial": "ZJB20261130000017",
         "service_name": "户口迁入（投靠配偶）", "status": "accepted", "note": "材料齐全，予以受理"}
@@ -324,3 +334,17 @@ def test_real_events_of_real_flows_read_completely_everywhere(api: Api, server: 
     opened = [a for a in alerts if a["application_id"] == case["id"] and a["kind"] == "rectification.opened"]
     assert len(opened) == 1
     assert_readable(opened[0]["text"])
+
+
+def test_each_kind_is_one_domains_and_notify_names_none() -> None:
+    from pathlib import Path
+
+    from backend.core.phrasing import Event
+    from backend.core.words import Lexicon, Vocabulary
+
+    twice = Vocabulary("elsewhere", events=(Event("case.status_changed"),))
+    with pytest.raises(ValueError, match="event case.status_changed"):
+        Lexicon([*WORDS.vocabularies, twice])
+    notify = "\n".join(p.read_text(encoding="utf-8") for p in Path("notify").glob("*.py"))
+    assert [e.kind for e in WORDS.events() if f'"{e.kind}"' in notify] == []
+    assert WORDS.event("case.status_changed") is not None and WORDS.event("something.new") is None

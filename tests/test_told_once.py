@@ -13,7 +13,6 @@ import pytest
 
 from backend.bundles.service import overall_status
 from backend.cases.rules import outcome
-from notify.messages import KINDS, page_of, render, template_key
 from tests.support import Api, AppServer, make_id_number, new_resident, staff_login
 from tests.support_cases import (
     consent,
@@ -27,7 +26,7 @@ from tests.support_cases import (
     wechat_messages,
 )
 from tests.support_payments import db_find
-from tests.test_notify_messages import SAMPLES
+from tests.test_notify_messages import KINDS, SAMPLES, page_of, render, template_key
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_PAGES = set(json.loads((ROOT / "miniprogram" / "app.json").read_text(encoding="utf-8"))["pages"])

@@ -1,7 +1,7 @@
 """What the appointments domain says to people, handed to the lexicon by its builder."""
 from __future__ import annotations
 
-from backend.appointments import errors, labels
+from backend.appointments import errors, events, labels
 from backend.core.words import Vocabulary
 
-WORDS = Vocabulary("appointments", errors=errors.ALL, labels=labels.TABLES)
+WORDS = Vocabulary("appointments", errors=errors.ALL, labels=labels.TABLES, events=events.EVENTS)

@@ -19,6 +19,7 @@ from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases import materials as case_materials
 from backend.cases.access import CASE, RATING, RECTIFICATION, CaseAccess
 from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists
+from backend.cases.labels import CASE_STATUS
 from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.once import Submissions
 from backend.cases.rules import outcome, rating_allowed
@@ -31,7 +32,6 @@ from backend.core import errors
 from backend.core.access import Resident, Staff, access_realname, access_staff_role
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
-from notify.messages import CASE_STATUS
 from notify.outbox import Outbox
 
 # from → {to: staff roles allowed (empty: resident only)}

@@ -1,7 +1,7 @@
 """What the cases domain says to people, handed to the lexicon by its builder."""
 from __future__ import annotations
 
-from backend.cases import errors, labels
+from backend.cases import errors, events, labels
 from backend.core.words import Vocabulary
 
-WORDS = Vocabulary("cases", errors=errors.ALL, labels=labels.TABLES)
+WORDS = Vocabulary("cases", errors=errors.ALL, labels=labels.TABLES, events=events.EVENTS)

@@ -2,83 +2,103 @@
 from __future__ import annotations
 
 from backend.complaints import schemas as s
+from backend.complaints.access import COMPLAINT
+from backend.complaints.service import ComplaintService
+from backend.core.access import Resident, Staff, access_resident, access_staff_role
 from backend.core.api import ApiHandler, operation, route
+from backend.core.ratelimit import RateLimiter
 
 TAGS = ("12345 诉求",)
 STAFF_TAGS = ("工作人员：12345 工单",)
-READERS = ("hotline", "clerk", "approver", "supervisor")
 
 
-class ComplaintsHandler(ApiHandler):
+class _Handler(ApiHandler):
+    complaints: ComplaintService     # given by the builder (route keywords)
+    limiter: RateLimiter
+
+    @property
+    def resident(self) -> Resident:
+        return access_resident(self.principal)
+
+    @property
+    def staff(self) -> Staff:
+        return access_staff_role(self.principal, ())
+
+
+class ComplaintsHandler(_Handler):
     @operation("反映问题：投诉、求助、建议或咨询", tags=TAGS, auth="resident", body=s.SUBMIT,
                responses={201: s.COMPLAINT},
                errors=(400, 401, 429), description="返回工单号和当前阶段的到期时间（按工作日计）。")
     async def post(self) -> None:
-        await self.limiter.per_resident("complaints", self.principal.id)
-        self.reply(await self.complaints.submit(self.principal, self.body), 201)
+        await self.limiter.per_resident("complaints", self.resident.id)
+        self.reply(await self.complaints.submit(self.resident, self.body), 201)
 
     @operation("我的工单", tags=TAGS, auth="resident", query=s.MY_QUERY, responses={200: s.COMPLAINTS},
                errors=(400, 401))
     async def get(self) -> None:
-        self.reply(await self.complaints.list_own(self.principal, cursor=self.query.get("cursor"),
+        self.reply(await self.complaints.list_own(self.resident, cursor=self.query.get("cursor"),
                                                   limit=self.query.get("limit", 50)))
 
 
-class ComplaintHandler(ApiHandler):
+class ComplaintHandler(_Handler):
     @operation("工单详情：办理过程与答复", tags=TAGS, auth="resident", responses={200: s.COMPLAINT}, errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.complaints.get_own(self.principal, id))
+        self.reply(await self.complaints.get_own(self.resident, id))
 
 
-class FeedbackHandler(ApiHandler):
+class FeedbackHandler(_Handler):
     @operation("评价答复是否满意（不满意可退回重办一次）", tags=TAGS, auth="resident", body=s.FEEDBACK,
                responses={200: s.COMPLAINT}, errors=(400, 401, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.complaints.feedback(self.principal, id, self.body))
+        self.reply(await self.complaints.feedback(self.resident, id, self.body))
 
 
-class StaffComplaintsHandler(ApiHandler):
-    @operation("工单列表（按状态、部门、红黄绿灯）", tags=STAFF_TAGS, auth="staff", roles=READERS, query=s.STAFF_QUERY,
+class StaffComplaintsHandler(_Handler):
+    @operation("工单列表（按状态、部门、红黄绿灯）", tags=STAFF_TAGS, auth="staff", access=COMPLAINT.rule("list"),
+               query=s.STAFF_QUERY,
                responses={200: s.COMPLAINTS}, errors=(400, 401, 403))
     async def get(self) -> None:
-        self.reply(await self.complaints.list_staff(self.principal, self.query))
+        self.reply(await self.complaints.list_staff(self.staff, self.query))
 
 
-class StaffComplaintHandler(ApiHandler):
-    @operation("工单详情（含经办人）", tags=STAFF_TAGS, auth="staff", roles=READERS, responses={200: s.COMPLAINT},
+class StaffComplaintHandler(_Handler):
+    @operation("工单详情（含经办人）", tags=STAFF_TAGS, auth="staff", access=COMPLAINT.rule("read"),
+               responses={200: s.COMPLAINT},
                errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.complaints.get_staff(self.principal, id))
+        self.reply(await self.complaints.get_staff(self.staff, id))
 
 
-class AssignHandler(ApiHandler):
-    @operation("12345 热线分派工单到承办部门", tags=STAFF_TAGS, auth="staff", roles=("hotline",), body=s.ASSIGN,
+class AssignHandler(_Handler):
+    @operation("12345 热线分派工单到承办部门", tags=STAFF_TAGS, auth="staff", access=COMPLAINT.rule("assign"),
+               body=s.ASSIGN,
                responses={200: s.COMPLAINT}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.complaints.assign(self.principal, id, self.body["department_id"], self.body.get("note"),
+        self.reply(await self.complaints.assign(self.staff, id, self.body["department_id"], self.body.get("note"),
                                                 self.client_ip()))
 
 
-class ReplyHandler(ApiHandler):
+class ReplyHandler(_Handler):
     @operation("答复工单：承办部门答复已分派的工单，12345 热线可直接答复待分派的工单", tags=STAFF_TAGS, auth="staff",
-               roles=("hotline", "clerk", "approver"), body=s.REPLY, responses={200: s.COMPLAINT},
+               access=COMPLAINT.rule("reply"), body=s.REPLY, responses={200: s.COMPLAINT},
                errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.complaints.reply(self.principal, id, self.body["reply"], self.client_ip()))
+        self.reply(await self.complaints.reply(self.staff, id, self.body["reply"], self.client_ip()))
 
 
-class MergeHandler(ApiHandler):
-    @operation("合并重复工单（答复原工单时一并告知）", tags=STAFF_TAGS, auth="staff", roles=("hotline",), body=s.MERGE,
+class MergeHandler(_Handler):
+    @operation("合并重复工单（答复原工单时一并告知）", tags=STAFF_TAGS, auth="staff", access=COMPLAINT.rule("merge"),
+               body=s.MERGE,
                responses={200: s.COMPLAINT}, errors=(400, 401, 403, 404, 409))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.complaints.merge(self.principal, id, self.body["into"], self.client_ip()))
+        self.reply(await self.complaints.merge(self.staff, id, self.body["into"], self.client_ip()))
 
 
-class SummaryHandler(ApiHandler):
-    @operation("12345 工单：各部门受理量、按时答复率、满意率", tags=("电子监察",), auth="staff", roles=("supervisor",),
-               responses={200: s.FIGURES}, errors=(401, 403))
+class SummaryHandler(_Handler):
+    @operation("12345 工单：各部门受理量、按时答复率、满意率", tags=("电子监察",), auth="staff",
+               access=COMPLAINT.rule("summary"), responses={200: s.FIGURES}, errors=(401, 403))
     async def get(self) -> None:
-        self.reply(await self.complaints.summary(self.principal))
+        self.reply(await self.complaints.summary(self.staff))
 
 
 default_handlers = [

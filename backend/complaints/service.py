@@ -17,25 +17,36 @@ transaction with the resident's message, so a double click or two operators raci
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor, system_actor
 from backend.calendar.working import WorkingCalendar
+from backend.complaints.access import COMPLAINT, access_complaint
 from backend.complaints.labels import COMPLAINT_STATUS
-from backend.complaints.store import OPEN, ComplaintStore
+from backend.complaints.store import ComplaintStore
+from backend.complaints.values import (
+    OPEN,
+    ClosedReason,
+    ComplaintStatus,
+    Feedback,
+    Reply,
+    StageDue,
+    Step,
+)
 from backend.config import ComplaintsConfig
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_own, access_staff_role
+from backend.core.access import Resident, Staff
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
 
 CATEGORIES = {"complaint": "投诉", "request": "求助", "suggestion": "建议", "consultation": "咨询"}
-HOTLINE = ("hotline",)
-DEPARTMENT = ("clerk", "approver")
-READERS = ("hotline", "clerk", "approver", "supervisor")
 
 Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
+# A move of one complaint inside the given session: the complaint as it now is, or None when
+# someone else moved it first.
+Change = Callable[[Any], Awaitable[dict[str, Any] | None]]
 
 
 class FileOwnership(Protocol):
@@ -98,13 +109,12 @@ class ComplaintService:
             return "yellow", due + dt.timedelta(seconds=1)
         return "green", yellow
 
-    def stage(self, due: dt.datetime, now: dt.datetime) -> dict[str, Any]:
-        """A stage's due time and light; ``due_provisional`` (True or None, which unsets it) while the
-        due time was counted on a year whose official holidays are not entered yet."""
+    def stage(self, due: dt.datetime, now: dt.datetime) -> StageDue:
+        """A stage's due time and light, provisional while the due time was counted on a year whose
+        official holidays are not entered yet."""
         light, light_at = self.light_of(due, now)
         provisional = self.calendar.provisional_within(now.astimezone(TZ).date(), due.astimezone(TZ).date())
-        return {"due": due, "light": light, **({"light_at": light_at} if light_at else {}),
-                "due_provisional": True if provisional else None}
+        return StageDue(due=due, light=light, light_at=light_at, provisional=bool(provisional))
 
     # -- residents ---------------------------------------------------------------------------------
 
@@ -117,20 +127,15 @@ class ComplaintService:
                 raise errors.InvalidInput({"attachments": "附件不存在或不是您上传的文件"}, details={"unknown": unknown})
         now = self.clock.now()
         stage = self.stage(self.due_after(now, self.cfg.assign_working_days), now)
-        doc: dict[str, Any] = {
-            "user_id": resident.id, "category": body["category"], "content": body["content"].strip(),
-            "location": (body.get("location") or "").strip() or None, "attachments": attachments,
-            "contact_ok": bool(body.get("contact_ok", False)), "status": "received", "version": 1,
-            "department_id": None, "department_name": None, "stage": "assign", **stage,
-            "reply": None, "feedback": None, "reopened": False, "merged_into": None,
-            "created_at": now, "updated_at": now,
-            "timeline": [{"status": "received", "at": now, "note": "诉求已登记", "actor": {"type": "resident"}}],
-        }
 
         async def work(s: Any) -> dict[str, Any]:
             key = now.astimezone(TZ).strftime("%Y%m%d")
-            doc["serial"] = f"GD{key}{await self.store.next_serial_number(key, s):06d}"
-            doc["_id"] = await self.store.insert(doc, s)
+            doc = await self.store.create(
+                serial=f"GD{key}{await self.store.next_serial_number(key, s):06d}", user_id=resident.id,
+                category=body["category"], content=body["content"].strip(),
+                location=(body.get("location") or "").strip() or None, attachments=attachments,
+                contact_ok=bool(body.get("contact_ok", False)), stage=stage,
+                step=Step(now, "诉求已登记", {"type": "resident"}), session=s)
             await self.files.attach(resident.id, attachments, f"complaint:{doc['_id']}", s)
             await self._tell(doc, "complaint.received", {"due": doc["due"].isoformat()}, s)
             return doc
@@ -141,34 +146,34 @@ class ComplaintService:
         return self._page(docs, limit, staff=False)
 
     async def get_own(self, resident: Resident, complaint_id: str) -> dict[str, Any]:
-        doc = await self.store.get(complaint_id)
-        return self.view(dict(access_own(resident, doc)), staff=False)
+        return self.view(await access_complaint(self.store, resident, complaint_id, "view"), staff=False)
 
     async def feedback(self, resident: Resident, complaint_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        doc = dict(access_own(resident, await self.store.get(complaint_id)))
+        doc = await access_complaint(self.store, resident, complaint_id, "feedback")
         if doc["status"] != "replied":
             raise errors.InvalidState("答复后才能评价是否满意", details={"status": doc["status"]})
         now = self.clock.now()
         comment = (body.get("comment") or "").strip() or None
-        feedback = {"satisfied": body["satisfied"], "comment": comment, "at": now}
+        feedback = Feedback(satisfied=body["satisfied"], comment=comment, at=now)
+        change: Change
         if body["satisfied"] or doc["reopened"]:
-            note = "群众满意" if body["satisfied"] else "群众仍不满意，工单办结"
-            update = self._move("closed", now, note, {"type": "resident"}, {
-                "feedback": feedback, "closed_reason": "feedback", "closed_at": now}, unset=("close_at",))
+            step = Step(now, "群众满意" if body["satisfied"] else "群众仍不满意，工单办结", {"type": "resident"})
+
+            def change(s: Any) -> Awaitable[dict[str, Any] | None]:
+                return self.store.close(doc, ClosedReason.FEEDBACK, step, feedback=feedback, session=s)
             kind, extra = "complaint.closed", {"reason": "satisfied" if body["satisfied"] else "unsatisfied"}
         else:
-            back = "assigned" if doc.get("department_id") else "received"
-            days = self.cfg.reply_working_days if back == "assigned" else self.cfg.assign_working_days
+            back = ComplaintStatus.ASSIGNED if doc.get("department_id") else ComplaintStatus.RECEIVED
+            days = self.cfg.reply_working_days if back == ComplaintStatus.ASSIGNED else self.cfg.assign_working_days
             stage = self.stage(self.due_after(now, days), now)
-            note = f"群众不满意，退回重新办理{'：' + comment if comment else ''}"
-            update = self._move(back, now, note, {"type": "resident"}, {
-                "first_feedback": feedback, "reopened": True, "stage": "reply" if back == "assigned" else "assign",
-                "previous_reply": doc["reply"], "reply": None, "replied_at": None, "on_time": None, **stage},
-                unset=("close_at",))
+            step = Step(now, f"群众不满意，退回重新办理{'：' + comment if comment else ''}", {"type": "resident"})
+
+            def change(s: Any) -> Awaitable[dict[str, Any] | None]:
+                return self.store.reopen(doc, back, stage=stage, feedback=feedback, step=step, session=s)
             kind, extra = "complaint.reopened", {
-                "returned_to": doc["department_name"] if back == "assigned" else "12345热线",
-                "due": stage["due"].isoformat()}
-        new = await self._commit(doc, update, kind, extra)
+                "returned_to": doc["department_name"] if back == ComplaintStatus.ASSIGNED else "12345热线",
+                "due": stage.due.isoformat()}
+        new = await self._commit(doc, change, kind, extra)
         await self.audit.record(actor=resident_actor(resident), action="complaint.feedback", target_type="complaint",
                                 target_id=str(doc["_id"]), details={"satisfied": body["satisfied"]})
         return self.view(new, staff=False)
@@ -176,21 +181,19 @@ class ComplaintService:
     # -- staff -------------------------------------------------------------------------------------
 
     async def list_staff(self, staff: Staff, q: dict[str, Any]) -> dict[str, Any]:
-        access_staff_role(staff, READERS)
+        COMPLAINT.check(staff, "list")
         limit = q.get("limit", 50)
         docs = await self.store.for_staff(status=q.get("status"), department_id=q.get("department_id"),
                                           light=q.get("light"), before=cursor_id(q.get("cursor")), limit=limit + 1)
         return self._page(docs, limit, staff=True)
 
     async def get_staff(self, staff: Staff, complaint_id: str) -> dict[str, Any]:
-        access_staff_role(staff, READERS)
-        return self.view(await self._find(complaint_id), staff=True)
+        return self.view(await access_complaint(self.store, staff, complaint_id, "read"), staff=True)
 
     async def assign(self, staff: Staff, complaint_id: str, department_id: str, note: str | None,
                      ip: str) -> dict[str, Any]:
         """The hotline hands a complaint to a department (or to another one, if it went astray)."""
-        access_staff_role(staff, HOTLINE)
-        doc = await self._find(complaint_id)
+        doc = await access_complaint(self.store, staff, complaint_id, "assign")
         if doc["status"] not in OPEN:
             raise errors.InvalidState("只有待分派或办理中的工单可以分派", details={"status": doc["status"]})
         dept = next((d for d in await self.catalogue.departments() if d["id"] == department_id), None)
@@ -199,11 +202,10 @@ class ComplaintService:
         now = self.clock.now()
         stage = self.stage(self.due_after(now, self.cfg.reply_working_days), now)
         text = f"转交{dept['name']}办理" + (f"：{note.strip()}" if note and note.strip() else "")
-        update = self._move("assigned", now, text, _actor(staff), {
-            "department_id": dept["id"], "department_name": dept["name"], "stage": "reply",
-            "assigned_at": now, **stage})
-        new = await self._commit(doc, update, "complaint.assigned", {"department_name": dept["name"],
-                                                                     "due": stage["due"].isoformat()})
+        new = await self._commit(
+            doc, lambda s: self.store.assign(doc, department_id=dept["id"], department_name=dept["name"], stage=stage,
+                                             step=Step(now, text, _actor(staff)), session=s),
+            "complaint.assigned", {"department_name": dept["name"], "due": stage.due.isoformat()})
         await self.audit.record(actor=staff_actor(staff), action="complaint.assign", target_type="complaint",
                                 target_id=str(doc["_id"]), details={"department_id": department_id}, ip=ip)
         return self.view(new, staff=True)
@@ -211,23 +213,17 @@ class ComplaintService:
     async def reply(self, staff: Staff, complaint_id: str, text: str, ip: str) -> dict[str, Any]:
         """The department replies to an assigned complaint; the hotline may answer one it has not
         assigned yet (a question it can answer itself)."""
-        doc = await self._find(complaint_id)
-        if doc["status"] == "received":
-            access_staff_role(staff, HOTLINE)
+        doc = await access_complaint(self.store, staff, complaint_id, "reply")
+        if doc["status"] == ComplaintStatus.RECEIVED:
             by = "12345热线"
-        elif doc["status"] == "assigned":
-            access_staff_role(staff, DEPARTMENT)
+        elif doc["status"] == ComplaintStatus.ASSIGNED:
             by = doc["department_name"]
         else:
             raise errors.InvalidState("该工单当前不能答复", details={"status": doc["status"]})
         now = self.clock.now()
-        reply = {"text": text.strip(), "at": now, "by": by}
+        reply = Reply(text=text.strip(), at=now, by=by)
         on_time = now <= doc["due"]
-        update = self._move("replied", now, f"{by}已答复", _actor(staff), {
-            "reply": reply, "replied_at": now, "on_time": on_time, "stage": None,
-            "close_at": now + dt.timedelta(days=self.cfg.close_after_days)})
-
-        said = {"replied_by": by, "reply": reply["text"], "close_after_days": self.cfg.close_after_days}
+        said = {"replied_by": by, "reply": reply.text, "close_after_days": self.cfg.close_after_days}
 
         async def followers(s: Any) -> None:
             for f in await self.store.merged_into(str(doc["_id"]), session=s):
@@ -235,7 +231,11 @@ class ComplaintService:
                 await self.outbox.emit("complaint.replied", user_id=f["user_id"], session=s,
                                        dedupe_key=f"complaint:{f['_id']}:master-reply:{doc['version']}",
                                        payload=self._payload(f, {**said, "master_serial": doc["serial"]}))
-        new = await self._commit(doc, update, "complaint.replied", said, also=followers)
+        new = await self._commit(
+            doc, lambda s: self.store.record_reply(doc, reply, on_time=on_time,
+                                                   close_at=now + dt.timedelta(days=self.cfg.close_after_days),
+                                                   step=Step(now, f"{by}已答复", _actor(staff)), session=s),
+            "complaint.replied", said, also=followers)
         await self.audit.record(actor=staff_actor(staff), action="complaint.reply", target_type="complaint",
                                 target_id=str(doc["_id"]), details={"on_time": on_time}, ip=ip)
         return self.view(new, staff=True)
@@ -243,8 +243,7 @@ class ComplaintService:
     async def merge(self, staff: Staff, complaint_id: str, into: str, ip: str) -> dict[str, Any]:
         """The hotline closes a duplicate into the complaint it repeats; the duplicate's resident
         is told, and hears the reply when the master gets one."""
-        access_staff_role(staff, HOTLINE)
-        doc = await self._find(complaint_id)
+        doc = await access_complaint(self.store, staff, complaint_id, "merge")
         master = await self.store.by_serial(into) or await self.store.get(into)
         if master is None:
             raise errors.InvalidInput({"into": "未找到要合并到的工单"})
@@ -255,17 +254,18 @@ class ComplaintService:
         if doc["status"] != "received":
             raise errors.InvalidState("只有待分派的工单可以合并", details={"status": doc["status"]})
         now = self.clock.now()
-        update = self._move("closed", now, f"与工单 {master['serial']} 反映的问题相同，合并办理", _actor(staff), {
-            "merged_into": {"id": str(master["_id"]), "serial": master["serial"]}, "closed_reason": "merged",
-            "closed_at": now}, unset=("light", "light_at"))
-        new = await self._commit(doc, update, "complaint.merged", {"master_serial": master["serial"]})
+        step = Step(now, f"与工单 {master['serial']} 反映的问题相同，合并办理", _actor(staff))
+        new = await self._commit(
+            doc, lambda s: self.store.merge(doc, master_id=str(master["_id"]), master_serial=master["serial"],
+                                            step=step, session=s),
+            "complaint.merged", {"master_serial": master["serial"]})
         await self.audit.record(actor=staff_actor(staff), action="complaint.merge", target_type="complaint",
                                 target_id=str(doc["_id"]), details={"into": master["serial"]}, ip=ip)
         return self.view(new, staff=True)
 
     async def summary(self, staff: Staff) -> dict[str, Any]:
         """Per department: received, replied, on time, still open, satisfaction."""
-        access_staff_role(staff, ("supervisor",))
+        COMPLAINT.check(staff, "summary")
         names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
         items = []
         for r in await self.store.figures_by_department():
@@ -297,11 +297,9 @@ class ComplaintService:
                 changed += 1
                 await self._alert(doc, light)
         for doc in await self.store.closing_due(now):
-            update = self._move("closed", now, f"答复后 {self.cfg.close_after_days} 天未评价，自动办结",
-                                {"type": "system"}, {"closed_reason": "no_feedback", "closed_at": now},
-                                unset=("close_at",))
+            step = Step(now, f"答复后 {self.cfg.close_after_days} 天未评价，自动办结", {"type": "system"})
             try:
-                await self._commit(doc, update, "complaint.closed", {
+                await self._commit(doc, functools.partial(self._close_unanswered, doc, step), "complaint.closed", {
                     "reason": "no_feedback", "close_after_days": self.cfg.close_after_days})
             except errors.InvalidState:
                 continue  # the resident answered meanwhile
@@ -320,36 +318,22 @@ class ComplaintService:
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    async def _find(self, complaint_id: str) -> dict[str, Any]:
-        doc = await self.store.get(complaint_id)
-        if doc is None:
-            raise errors.NotFound("未找到该工单")
-        return doc
+    def _close_unanswered(self, doc: dict[str, Any], step: Step, session: Any) -> Awaitable[dict[str, Any] | None]:
+        return self.store.close(doc, ClosedReason.NO_FEEDBACK, step, session=session)
 
-    @staticmethod
-    def _move(to: str, now: dt.datetime, note: str, actor: dict[str, Any], sets: dict[str, Any],
-              unset: tuple[str, ...] = ()) -> dict[str, Any]:
-        update: dict[str, Any] = {"$set": {"status": to, "updated_at": now, **sets}, "$inc": {"version": 1},
-                                  "$push": {"timeline": {"status": to, "at": now, "note": note, "actor": actor}}}
-        drop = [k for k in unset if k not in sets]
-        if to not in OPEN:
-            drop += [k for k in ("light", "light_at", "due", "due_provisional") if k not in sets and k not in drop]
-        if drop:
-            update["$unset"] = {k: "" for k in drop}
-        return update
-
-    async def _commit(self, doc: dict[str, Any], update: dict[str, Any], kind: str, extra: dict[str, Any],
+    async def _commit(self, doc: dict[str, Any], change: Change, kind: str, extra: dict[str, Any],
                       also: Callable[[Any], Awaitable[None]] | None = None) -> dict[str, Any]:
+        """Make ``change`` (a store move, conditional on the status and version ``doc`` was read at)
+        and tell the resident, in one transaction."""
         async def work(s: Any) -> dict[str, Any] | None:
-            new = await self.store.move(doc["_id"], status=doc["status"], version=doc["version"], update=update,
-                                        session=s)
+            new = await change(s)
             if new is None:
                 return None
             await self._tell(new, kind, extra, s)
             if also is not None:
                 await also(s)
             return new
-        new = await self._tx(work)
+        new: dict[str, Any] | None = await self._tx(work)
         if new is None:
             raise errors.InvalidState("工单状态已被他人更新，请刷新后重试", details={"status": doc["status"]})
         return new

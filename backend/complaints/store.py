@@ -7,17 +7,18 @@ reply nobody answered closes). Neither grows with the complaints already closed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.complaints.values import OPEN, ClosedReason, ComplaintStatus, Feedback, Reply, Stage, StageDue, Step
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
-STATUSES = ["received", "assigned", "replied", "closed"]
-OPEN = ("received", "assigned")
+STATUSES = [s.value for s in ComplaintStatus]
 
 COLLECTIONS = [
     CollectionSpec("complaints", indexes=(
@@ -43,7 +44,7 @@ COLLECTIONS = [
 
 
 class ComplaintStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["complaints"]
         self._counters = db["complaint_counters"]
 
@@ -51,10 +52,24 @@ class ComplaintStore:
         """The day's next number, inside the caller's transaction (so two submissions never share one)."""
         await self._counters.update_one({"_id": day_key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
         doc = await self._counters.find_one({"_id": day_key}, session=session)
+        assert doc is not None  # just upserted, in the same transaction
         return int(doc["seq"])
 
-    async def insert(self, doc: dict[str, Any], session: Any) -> ObjectId:
-        return (await self._col.insert_one(doc, session=session)).inserted_id
+    async def create(self, *, serial: str, user_id: str, category: str, content: str, location: str | None,
+                     attachments: list[str], contact_ok: bool, stage: StageDue, step: Step,
+                     session: Any) -> dict[str, Any]:
+        """A new complaint, received and waiting for the hotline to assign it."""
+        received = ComplaintStatus.RECEIVED.value
+        doc: dict[str, Any] = {
+            "serial": serial, "user_id": user_id, "category": category, "content": content, "location": location,
+            "attachments": attachments, "contact_ok": contact_ok, "status": received, "version": 1,
+            "department_id": None, "department_name": None, "stage": Stage.ASSIGN.value, **_stage(stage),
+            "reply": None, "feedback": None, "reopened": False, "merged_into": None,
+            "created_at": step.at, "updated_at": step.at,
+            "timeline": [{"status": received, "at": step.at, "note": step.note, "actor": step.actor}],
+        }
+        doc["_id"] = (await self._col.insert_one(doc, session=session)).inserted_id
+        return doc
 
     async def get(self, complaint_id: Any, session: Any = None) -> dict[str, Any] | None:
         oid = object_id(complaint_id)
@@ -63,15 +78,59 @@ class ComplaintStore:
     async def by_serial(self, serial: str) -> dict[str, Any] | None:
         return await self._col.find_one({"serial": serial})
 
-    async def move(self, complaint_id: ObjectId, *, status: str, version: int, update: dict[str, Any],
-                   session: Any = None) -> dict[str, Any] | None:
-        """Apply ``update`` only if the complaint is still at ``status``/``version``; the complaint as
-        it now is, or None when someone else moved it first."""
-        res = await self._col.update_one({"_id": complaint_id, "status": status, "version": version}, update,
-                                         session=session)
+    # Moves: each lands only if the complaint is still at the status and version it was read at,
+    # and returns the complaint as it now is, or None when someone else moved it first.
+    async def assign(self, doc: Mapping[str, Any], *, department_id: str, department_name: str, stage: StageDue,
+                     step: Step, session: Any = None) -> dict[str, Any] | None:
+        return await self._move(doc, ComplaintStatus.ASSIGNED, step, {
+            "department_id": department_id, "department_name": department_name, "stage": Stage.REPLY.value,
+            "assigned_at": step.at, **_stage(stage)}, session=session)
+
+    async def record_reply(self, doc: Mapping[str, Any], reply: Reply, *, on_time: bool, close_at: dt.datetime,
+                           step: Step, session: Any = None) -> dict[str, Any] | None:
+        return await self._move(doc, ComplaintStatus.REPLIED, step, {
+            "reply": _reply(reply), "replied_at": reply.at, "on_time": on_time, "stage": None, "close_at": close_at},
+            session=session)
+
+    async def reopen(self, doc: Mapping[str, Any], to: ComplaintStatus, *, stage: StageDue, feedback: Feedback,
+                     step: Step, session: Any = None) -> dict[str, Any] | None:
+        """Back to the hotline (received) or the department (assigned) after an unsatisfied first feedback."""
+        return await self._move(doc, to, step, {
+            "first_feedback": _feedback(feedback), "reopened": True,
+            "stage": (Stage.REPLY if to == ComplaintStatus.ASSIGNED else Stage.ASSIGN).value,
+            "previous_reply": doc.get("reply"), "reply": None, "replied_at": None, "on_time": None, **_stage(stage)},
+            unset=("close_at",), session=session)
+
+    async def close(self, doc: Mapping[str, Any], reason: ClosedReason, step: Step, *,
+                    feedback: Feedback | None = None, session: Any = None) -> dict[str, Any] | None:
+        """Closed on the resident's feedback or for want of it."""
+        sets: dict[str, Any] = {"closed_reason": reason.value, "closed_at": step.at}
+        if feedback is not None:
+            sets["feedback"] = _feedback(feedback)
+        return await self._move(doc, ComplaintStatus.CLOSED, step, sets, unset=("close_at",), session=session)
+
+    async def merge(self, doc: Mapping[str, Any], *, master_id: str, master_serial: str, step: Step,
+                    session: Any = None) -> dict[str, Any] | None:
+        """Closed as a duplicate of the master complaint."""
+        return await self._move(doc, ComplaintStatus.CLOSED, step, {
+            "merged_into": {"id": master_id, "serial": master_serial}, "closed_reason": ClosedReason.MERGED.value,
+            "closed_at": step.at}, unset=("light", "light_at"), session=session)
+
+    async def _move(self, doc: Mapping[str, Any], to: ComplaintStatus, step: Step, sets: dict[str, Any], *,
+                    unset: tuple[str, ...] = (), session: Any = None) -> dict[str, Any] | None:
+        update: dict[str, Any] = {"$set": {"status": to.value, "updated_at": step.at, **sets}, "$inc": {"version": 1},
+                                  "$push": {"timeline": {"status": to.value, "at": step.at, "note": step.note,
+                                                         "actor": step.actor}}}
+        drop = [k for k in unset if k not in sets]
+        if to not in OPEN:
+            drop += [k for k in ("light", "light_at", "due", "due_provisional") if k not in sets and k not in drop]
+        if drop:
+            update["$unset"] = {k: "" for k in drop}
+        res = await self._col.update_one({"_id": doc["_id"], "status": doc["status"], "version": doc["version"]},
+                                         update, session=session)
         if res.modified_count != 1:
             return None
-        return await self._col.find_one({"_id": complaint_id}, session=session)
+        return await self._col.find_one({"_id": doc["_id"]}, session=session)
 
     async def of_user(self, user_id: str, *, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
         q: dict[str, Any] = {"user_id": user_id}
@@ -111,10 +170,11 @@ class ComplaintStore:
         """Open complaints whose stage due time was counted on a provisional year (partial index)."""
         return await self._col.find({"due_provisional": True}, {"timeline": 0, "content": 0}).to_list(None)
 
-    async def move_due(self, complaint_id: ObjectId, *, version: int, was: dt.datetime, stage: dict[str, Any]) -> bool:
+    async def move_due(self, complaint_id: ObjectId, *, version: int, was: dt.datetime, stage: StageDue) -> bool:
         """Replace a stage's due time (and light) counted again, unless the complaint moved meanwhile."""
-        sets = {k: v for k, v in stage.items() if v is not None}
-        unset = {k: "" for k in ("light_at", "due_provisional") if stage.get(k) is None}
+        fields = _stage(stage)
+        sets = {k: v for k, v in fields.items() if v is not None}
+        unset = {k: "" for k in ("light_at", "due_provisional") if fields.get(k) is None}
         update: dict[str, Any] = {"$set": sets, **({"$unset": unset} if unset else {})}
         res = await self._col.update_one({"_id": complaint_id, "version": version, "due": was}, update)
         return res.modified_count == 1
@@ -126,19 +186,19 @@ class ComplaintStore:
     async def merged_into(self, master_id: str, session: Any = None) -> list[dict[str, Any]]:
         return await self._col.find({"merged_into.id": master_id}, {"timeline": 0}, session=session).to_list(None)
 
-    async def copy_reply(self, complaint_id: ObjectId, reply: dict[str, Any], session: Any) -> None:
+    async def copy_reply(self, complaint_id: ObjectId, reply: Reply, session: Any) -> None:
         """A closed duplicate shows the reply its master got."""
-        await self._col.update_one({"_id": complaint_id}, {"$set": {"reply": reply}}, session=session)
+        await self._col.update_one({"_id": complaint_id}, {"$set": {"reply": _reply(reply)}}, session=session)
 
     async def figures_by_department(self) -> list[dict[str, Any]]:
         """Per department (None: answered by the hotline itself): received, replied, replied on time,
         open, feedback given, satisfied."""
-        pipeline = [
+        pipeline: list[dict[str, Any]] = [
             {"$match": {"merged_into": None}},
             {"$group": {
                 "_id": "$department_id",
                 "received": {"$sum": 1},
-                "open": {"$sum": {"$cond": [{"$in": ["$status", list(OPEN)]}, 1, 0]}},
+                "open": {"$sum": {"$cond": [{"$in": ["$status", [s.value for s in OPEN]]}, 1, 0]}},
                 "replied": {"$sum": {"$cond": [{"$ifNull": ["$replied_at", False]}, 1, 0]}},
                 "on_time": {"$sum": {"$cond": [{"$eq": ["$on_time", True]}, 1, 0]}},
                 "feedback": {"$sum": {"$cond": [{"$ifNull": ["$feedback", False]}, 1, 0]}},
@@ -146,3 +206,17 @@ class ComplaintStore:
             }},
         ]
         return await (await self._col.aggregate(pipeline)).to_list(None)
+
+
+def _stage(stage: StageDue) -> dict[str, Any]:
+    """A stage's fields; ``due_provisional`` True or None (None unsets it where that is asked)."""
+    return {"due": stage.due, "light": stage.light, **({"light_at": stage.light_at} if stage.light_at else {}),
+            "due_provisional": True if stage.provisional else None}
+
+
+def _reply(reply: Reply) -> dict[str, Any]:
+    return {"text": reply.text, "at": reply.at, "by": reply.by}
+
+
+def _feedback(feedback: Feedback) -> dict[str, Any]:
+    return {"satisfied": feedback.satisfied, "comment": feedback.comment, "at": feedback.at}

@@ -1,7 +1,7 @@
 """What the complaints domain says to people, handed to the lexicon by its builder."""
 from __future__ import annotations
 
-from backend.complaints import labels
+from backend.complaints import events, labels
 from backend.core.words import Vocabulary
 
-WORDS = Vocabulary("complaints", labels=labels.TABLES)
+WORDS = Vocabulary("complaints", labels=labels.TABLES, events=events.EVENTS)

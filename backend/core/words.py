@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.core.errors import AppError
+from backend.core.phrasing import Event
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Vocabulary:
     domain: str
     errors: tuple[type[AppError], ...] = ()
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    events: tuple[Any, ...] = ()
+    events: tuple[Event, ...] = ()
 
 
 class Lexicon:
@@ -31,6 +32,7 @@ class Lexicon:
     def __init__(self, vocabularies: Iterable[Vocabulary] = ()) -> None:
         self._errors: dict[str, type[AppError]] = {}
         self._labels: dict[str, Mapping[str, str]] = {}
+        self._events: dict[str, Event] = {}
         self._owner: dict[str, str] = {}
         self.vocabularies: list[Vocabulary] = []
         for v in vocabularies:
@@ -43,6 +45,9 @@ class Lexicon:
         for kind, table in vocabulary.labels.items():
             self._claim(f"labels {kind}", vocabulary.domain)
             self._labels[kind] = table
+        for event in vocabulary.events:
+            self._claim(f"event {event.kind}", vocabulary.domain)
+            self._events[event.kind] = event
         self.vocabularies.append(vocabulary)
 
     def _claim(self, what: str, domain: str) -> None:
@@ -65,3 +70,11 @@ class Lexicon:
     def label(self, kind: str, status: str) -> str:
         """The Chinese label of ``status``; an unknown status is shown as it is."""
         return self._labels.get(kind, {}).get(status, status)
+
+    def event(self, kind: str) -> Event | None:
+        """The event of this kind, with its words (None: no domain registered it)."""
+        return self._events.get(kind)
+
+    def events(self) -> tuple[Event, ...]:
+        """Every registered event, in the order registered."""
+        return tuple(self._events.values())

@@ -2,6 +2,6 @@
 from __future__ import annotations
 
 from backend.core.words import Vocabulary
-from backend.licences import labels
+from backend.licences import events, labels
 
-WORDS = Vocabulary("licences", labels=labels.TABLES)
+WORDS = Vocabulary("licences", labels=labels.TABLES, events=events.EVENTS)

@@ -1,0 +1,53 @@
+"""Who may see and do what with complaints (12345 工单), written once.
+
+Residents reach their own complaints only (another's is 404). Staff reach complaints by role; a
+reply is narrowed by handling: the hotline answers a complaint it has not assigned yet, the
+department's clerks and approvers one assigned to a department. ``access_complaint`` loads the
+complaint and checks the action's rule with its scope.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from backend.complaints.store import ComplaintStore
+from backend.complaints.values import ComplaintStatus
+from backend.core import errors
+from backend.core.access import Policy, Resident, Scope, access_staff_role, own, staff
+
+READERS = ("hotline", "clerk", "approver", "supervisor")
+HOTLINE = ("hotline",)
+DEPARTMENT = ("clerk", "approver")
+
+COMPLAINT = Policy("complaint", {
+    "submit": own(),
+    "view": own(),
+    "feedback": own(),
+    "list": staff(*READERS),
+    "read": staff(*READERS),
+    "assign": staff(*HOTLINE),
+    "reply": staff(*HOTLINE, *DEPARTMENT, scope=Scope.HANDLING),
+    "merge": staff(*HOTLINE),
+    "summary": staff("supervisor"),
+})
+
+# Who handles an open complaint at each status (the HANDLING scope).
+HANDLERS = {ComplaintStatus.RECEIVED: HOTLINE, ComplaintStatus.ASSIGNED: DEPARTMENT}
+
+
+async def access_complaint(store: ComplaintStore, principal: Any, complaint_id: str,
+                           action: str) -> dict[str, Any]:
+    """The complaint, when ``principal`` may take ``action`` on it: 404 when there is none (or it
+    is another resident's), 403 for staff without the action's roles or not handling it now. A
+    complaint no one handles any more passes the scope; the move itself then refuses (409)."""
+    rule = COMPLAINT.rule(action)
+    COMPLAINT.check(principal, action)
+    doc = await store.get(complaint_id)
+    if isinstance(principal, Resident):
+        if doc is None or str(doc.get("user_id")) != principal.id:
+            raise errors.NotFound()
+        return doc
+    if doc is None:
+        raise errors.NotFound("未找到该工单")
+    if rule.scope == Scope.HANDLING and doc["status"] in HANDLERS:
+        access_staff_role(principal, HANDLERS[ComplaintStatus(doc["status"])])
+    return doc
