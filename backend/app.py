@@ -38,7 +38,9 @@ from backend.core.clock import Clock, SharedShiftedClock
 from backend.core.domain import Domain, Route
 from backend.core.http import Authenticator, Edge
 from backend.core.infra import Infra, build_infra
+from backend.core.migrations import Migrations
 from backend.core.openapi import build_openapi
+from backend.core.store import MigrationLedger
 from backend.core.words import Lexicon
 from backend.db.mongo import connect, ensure_schema
 from backend.files import build as files
@@ -111,9 +113,13 @@ class Runtime:
         keeps trying (the HTTP server already answers: /healthz 200, /readyz 503)."""
         delay = 0.5
         specs = [spec for d in self.domains.values() for spec in d.collections]
+        steps = [step for d in self.domains.values() for step in d.migrations]
+        migrations = Migrations(MigrationLedger(self.db), self.clock)
         while True:
             try:
+                await migrations.run(steps, before_schema=True)
                 await ensure_schema(self.db, specs)
+                await migrations.run(steps, before_schema=False)
                 break
             except pymongo.errors.ConnectionFailure:
                 log.warning("database not reachable at start-up; retrying", extra={"retry_in_s": delay})

@@ -190,13 +190,13 @@ async def job_costs(uri: str, size: int) -> dict[str, float]:
             {"kind": "case.status_changed", "user_id": f"u{i % 997}", "payload": {"serial": f"ZJB{i:014d}"},
              "status": "delivered", "attempts": 1, "created_at": old, "deliver_after": old, "delivered_at": old,
              "dedupe_key": f"bench:{i}"} for i in range(start, start + k)])
-        await db["applications"].insert_many([
+        await db["cases"].insert_many([
             {"serial": f"ZJB{i:014d}", "service_id": "s", "service_name": "压测", "department_id": "d",
              "applicant_id": f"u{i % 997}", "status": "completed", "version": 5, "timeline": [], "light": "green",
              "light_due_at": None, "deadline": old, "created_at": old, "updated_at": old}
             for i in range(start, start + k)])
     later = now + dt.timedelta(days=3)
-    await db["applications"].insert_many([
+    await db["cases"].insert_many([
         {"serial": f"ZJBOPEN{i:08d}", "service_id": "s", "service_name": "压测", "department_id": "d",
          "applicant_id": "u", "status": "in_review", "version": 3, "timeline": [], "light": "green",
          "light_due_at": later, "rating_remind_at": None, "deadline": later, "created_at": now, "updated_at": now}

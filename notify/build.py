@@ -8,6 +8,7 @@ from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
 from backend.core.infra import Infra
+from backend.core.migrations import Migration
 from backend.core.phrasing import EventWordsSource
 from notify import handlers, words
 from notify.channels import WeChatSubscribe
@@ -63,4 +64,6 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[NotifyProvides]:
             GaugeSpec("zjb_outbox_oldest_undelivered_seconds",
                       "How long the longest-waiting due message has been waiting past its time.", overdue),
         ],
+        migrations=[Migration("2026.11-00-outbox-indexes", "删去发件箱不再使用的索引",
+                              outbox_store.drop_obsolete_indexes)],
     ), NotifyProvides(outbox=outbox, deliverer=deliverer))

@@ -17,7 +17,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db.mongo import CollectionSpec, count_by, insert_new, insert_once
+from backend.db.mongo import CollectionSpec, count_by, drop_indexes, insert_new, insert_once
 from notify.values import InboxMessage, NewMessage, OutboxMessage, OutboxStatus, PushState, Settlement, StaffAlert
 
 # The stored statuses (plain strings for the queries).
@@ -39,7 +39,6 @@ OUTBOX_COLLECTIONS = [
                            "payload": {"bsonType": "object"}},
         }},
         doc="Events to deliver to people (subscribe message, inbox, SMS), with delivery state.",
-        obsolete_indexes=("user_id_1_created_at_1", "ref_1"),
     ),
 ]
 
@@ -62,6 +61,11 @@ COLLECTIONS = [
 class OutboxStore:
     def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["outbox"]
+
+    async def drop_obsolete_indexes(self) -> list[str]:
+        """Indexes earlier versions created that nothing reads (on SecantusDB every write rewrites
+        every index entry, so no write should pay for them); the ones dropped."""
+        return await drop_indexes(self._col, ("user_id_1_created_at_1", "ref_1"))
 
     async def add(self, message: NewMessage, session: Any = None) -> bool:
         """Insert a message; False when its ``dedupe_key`` is already there."""

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from pymongo import AsyncMongoClient
 
+from backend.cases.store import rename_applications_collection
 from backend.core.clock import Clock
 from backend.core.migrations import Migration, Migrations
 from backend.core.store import MigrationLedger
@@ -88,3 +89,29 @@ def test_a_step_left_running_by_a_dead_process_is_taken_over_when_its_lease_ends
 
     _run(database, body)
     assert ran == ["x"]
+
+
+def test_cases_stored_as_applications_move_to_the_cases_collection(database: EmbeddedDatabase) -> None:
+    async def body(_: MigrationLedger, client: AsyncMongoClient) -> None:
+        db = client[f"zjb_mig_{uuid.uuid4().hex[:8]}"]
+        await db["applications"].insert_one({"serial": "ZJB-OLD-1", "status": "accepted"})
+        await db["applications"].create_index("serial", unique=True)
+        await rename_applications_collection(db)
+        names = set(await db.list_collection_names())
+        assert "applications" not in names and "cases" in names
+        assert (await db["cases"].find_one({}, {"_id": 0})) == {"serial": "ZJB-OLD-1", "status": "accepted"}
+        assert any(i["key"] == [("serial", 1)] and i.get("unique") for i in
+                   (await db["cases"].index_information()).values())
+        await rename_applications_collection(db)   # again: nothing left to move, nothing lost
+        assert await db["cases"].count_documents({}) == 1
+
+    _run(database, body)
+
+
+def test_a_started_app_has_run_every_domains_migrations_once(server) -> None:
+    steps = [s.id for d in server.ctx.domains.values() for s in d.migrations]
+    assert {"2026.11-01-appointment-keys", "2026.12-01-cases-collection"} <= set(steps)
+
+    async def done() -> set[str]:
+        return await MigrationLedger(server.ctx.db).done(steps)
+    assert server.run(done()) == set(steps)

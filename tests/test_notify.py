@@ -168,18 +168,16 @@ def test_a_message_missing_a_value_reads_complete_and_is_not_pushed(api: Api, se
 
 def test_an_index_nothing_reads_is_dropped_at_start_up(server: AppServer) -> None:
     """Earlier versions' outbox indexes (by resident and time; by what a message is about) are
-    dropped when the schema is ensured, so no outbox write keeps paying for them; the indexes
-    in use stay."""
+    dropped by notify's migration step, so no outbox write keeps paying for them; the indexes in
+    use stay."""
     from pymongo import ASCENDING
 
-    from backend.db.mongo import ensure_schema
-    from notify.store import COLLECTIONS
-
+    (step,) = [s for s in server.ctx.domains["notify"].migrations if s.id == "2026.11-00-outbox-indexes"]
     col = server.ctx.db["outbox"]
     server.run(col.create_index([("user_id", ASCENDING), ("created_at", ASCENDING)]))
     server.run(col.create_index([("ref", ASCENDING)], sparse=True))
     assert {"user_id_1_created_at_1", "ref_1"} <= set(server.run(col.index_information()))
-    server.run(ensure_schema(server.ctx.db, COLLECTIONS))
+    server.run(step.run())
     names = set(server.run(col.index_information()))
     assert names == {"_id_", "status_1_deliver_after_1", "dedupe_key_1"}
-    server.run(ensure_schema(server.ctx.db, COLLECTIONS))  # again: nothing to drop, no error
+    server.run(step.run())  # again (a step is safe to run twice): nothing to drop, no error

@@ -47,12 +47,12 @@ def test_the_job_looks_only_at_cases_whose_light_is_due_and_plans_unplanned_ones
     cases = server.ctx.service("cases")
 
     async def light_due() -> dt.datetime | None:
-        doc = await server.ctx.db["applications"].find_one({"_id": ObjectId(case["id"])})
+        doc = await server.ctx.db["cases"].find_one({"_id": ObjectId(case["id"])})
         return doc.get("light_due_at", "absent")
     due = server.run(light_due())
     deadline = dt.datetime.fromisoformat(case["deadline"])
     assert server.clock.now() < due < deadline  # the day it turns yellow, not every tick before
-    server.run(server.ctx.db["applications"].update_one({"_id": ObjectId(case["id"])},
+    server.run(server.ctx.db["cases"].update_one({"_id": ObjectId(case["id"])},
                                                         {"$unset": {"light_due_at": ""}}))
     server.run(cases.plan_lights())
     assert server.run(light_due()) == due

@@ -431,7 +431,9 @@ class BookingService:
                            "block_days": self.cfg.block_days}}
 
     async def upgrade_old_documents(self) -> int:
-        """Give appointments written by earlier versions their person keys and due time (once)."""
+        """Drop the indexes earlier versions kept, and give their appointments person keys and a due
+        time (a migration: safe to run again)."""
+        await self.store.drop_obsolete_indexes()
         now = self.clock.now()
         n = 0
         old_keys = {"slot_key": PersonRule.SLOT, "day_key": PersonRule.DAY, "svc_key": PersonRule.SERVICE,

@@ -21,6 +21,7 @@ from backend.catalogue.service import CatalogueService
 from backend.config import Config
 from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
 from backend.core.infra import Infra
+from backend.core.migrations import Migration
 from backend.core.ports import DayListeners, HandlingChecks
 from backend.db.mongo import in_transaction
 from notify.outbox import Outbox
@@ -76,10 +77,6 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_due_by_status(clock.now())]
 
-    async def upkeep() -> None:
-        if await store.drop_obsolete_indexes():  # a database of an earlier version: upgrade its bookings once
-            await booking.upgrade_old_documents()
-
     needs.handling.add(booking_handling(store))
 
     return Built(Domain(
@@ -91,5 +88,6 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
               JobSpec("appointments.closures", closures.sweep, cfg.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_appointments", "Appointments with work overdue for the sweep, by status.", by_status)],
-        on_start=[upkeep],
+        migrations=[Migration("2026.11-01-appointment-keys", "预约改用人员键与到期时间：删去旧索引，补齐旧预约",
+                              booking.upgrade_old_documents)],
     ), AppointmentsProvides(schedules=schedules, booking=booking, closures=closures))

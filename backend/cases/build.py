@@ -14,12 +14,13 @@ from backend.cases.handling import case_handling
 from backend.cases.materials import CaseMaterials
 from backend.cases.ports import Agency, Applicants, CaseFiles, CaseLicences
 from backend.cases.service import CaseService
-from backend.cases.store import COLLECTIONS, CaseStore
+from backend.cases.store import COLLECTIONS, CaseStore, rename_applications_collection
 from backend.catalogue.service import CatalogueService
 from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
 from backend.core.infra import Infra
+from backend.core.migrations import Migration
 from backend.core.ports import DayListeners, HandlingChecks
 from backend.db.mongo import in_transaction
 from notify.outbox import Outbox
@@ -75,5 +76,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[CasesProvides]:
               JobSpec("cases.promises", cases.remind_promises, config.cases.supervision_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_applications", "Cases (办件) by status.", by_status)],
-        on_start=[cases.plan_lights],
+        migrations=[Migration("2026.11-02-case-lights", "为未安排督办时间的在办办件安排督办时间", cases.plan_lights),
+                    Migration("2026.12-01-cases-collection", "办件集合改名：applications → cases",
+                              functools.partial(rename_applications_collection, infra.db), before_schema=True)],
     ), CasesProvides(intake=cases))

@@ -80,8 +80,8 @@ class CaseService:
         self.access = CaseAccess(store)
 
     async def plan_lights(self) -> None:
-        """At start-up: give every open case that has none its time to be looked at by the
-        supervision job (cases stored before lights were planned)."""
+        """Give every open case that has none its time to be looked at by the supervision job (cases
+        stored before lights were planned; a migration: safe to run again)."""
         now = self.clock.now()
         async for doc in self.store.open_cases_without_light_plan():
             await self.store.set_light(doc["_id"], was=doc.get("light"), due=None, light=doc.get("light"),

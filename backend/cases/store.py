@@ -23,7 +23,7 @@ STATUSES = [str(s) for s in CaseStatus]
 _OPEN = [str(s) for s in OPEN]
 
 COLLECTIONS = [
-    CollectionSpec("applications", indexes=(
+    CollectionSpec("cases", indexes=(
         IndexModel([("serial", ASCENDING)], unique=True),
         IndexModel([("applicant_id", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("status", ASCENDING), ("department_id", ASCENDING), ("created_at", ASCENDING)]),
@@ -76,7 +76,7 @@ class AlreadyClaimed(Exception):
 
 class CaseStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
-        self._cases = db["applications"]
+        self._cases = db["cases"]
         self._counters = db["case_counters"]
         self._ratings = db["ratings"]
         self._rects = db["rectifications"]
@@ -358,3 +358,18 @@ def _ref_from_doc(doc: dict[str, Any]) -> CaseRef:
                    service_id=str(doc["service_id"]), service_name=str(doc.get("service_name") or ""),
                    department_id=doc.get("department_id"), status=str(doc["status"]),
                    outcome=doc.get("outcome") if doc["status"] == CaseStatus.REJECTED else None)
+
+
+async def rename_applications_collection(db: AsyncDatabase) -> None:
+    """Cases were stored as ``applications`` by earlier versions: the collection takes the one name
+    the code uses (``cases``), with its documents and indexes. Runs before the schema is ensured, so
+    ``cases`` does not exist yet unless a start died after creating it empty."""
+    names = set(await db.list_collection_names())
+    if "applications" not in names:
+        return
+    if "cases" in names:
+        if await db["cases"].estimated_document_count():
+            raise RuntimeError("both applications and cases hold documents: merge them by hand")
+        await db["cases"].drop()
+    await db.client.admin.command({"renameCollection": f"{db.name}.applications", "to": f"{db.name}.cases"})
+

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Generic, TypeVar
 
+from backend.core.migrations import Migration
 from backend.core.words import Vocabulary
 from backend.db.mongo import CollectionSpec
 
@@ -55,6 +56,7 @@ class Domain:
     gauges: list[GaugeSpec] = field(default_factory=list)
     on_start: list[OnStart] = field(default_factory=list)  # after the schema is ready
     words: Vocabulary | None = None           # its errors, labels and events, for the lexicon
+    migrations: list[Migration] = field(default_factory=list)   # upgrades of its stored data, each run once
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,6 @@ class CollectionSpec:
     validator: dict[str, Any] | None = None
     doc: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-    # Indexes earlier versions created that nothing reads any more: dropped at start-up, so that
-    # no write keeps paying for them (on SecantusDB every write rewrites every index entry).
-    obsolete_indexes: tuple[str, ...] = ()
 
 
 def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool = True) -> AsyncMongoClient:
@@ -65,10 +62,6 @@ async def ensure_schema(db: AsyncDatabase, specs: Iterable[CollectionSpec]) -> N
             await db.command({"collMod": spec.name, "validator": spec.validator, "validationLevel": "strict"})
         if spec.indexes:
             await db[spec.name].create_indexes(list(spec.indexes))
-        if spec.obsolete_indexes:
-            dropped = await drop_indexes(db[spec.name], spec.obsolete_indexes)
-            if dropped:
-                log.info("obsolete indexes dropped", extra={"collection": spec.name, "indexes": dropped})
     log.info("schema ensured", extra={"collections": len(list(specs)) if isinstance(specs, (list, tuple)) else None})
 
 
