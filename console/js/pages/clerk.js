@@ -12,7 +12,7 @@ import {
   h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtHM, fmtTime, today,
   confirmDialog, APPT_STATUS, TICKET_STATUS,
 } from '../ui.js';
-import { casesTable, caseLookup, personText } from './case.js';
+import { casesTable, caseLookup, personText } from '../views/case/list.js';
 
 const ROLES = ['clerk'];
 const GROUP = '窗口受理';

@@ -7,7 +7,7 @@ import {
 import {
   h, clear, field, select, button, table, act, notice, pageHeader, section, badge, fmtTime,
 } from '../ui.js';
-import { casesTable } from './case.js';
+import { casesTable } from '../views/case/list.js';
 
 const ROLES = ['supervisor'];
 const GROUP = '监察';
