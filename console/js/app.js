@@ -81,6 +81,29 @@ function leavePage() {
   }
 }
 
+function showWho(staff) {
+  clear(document.getElementById('who'),
+    h('span', { class: 'name' }, staff.display_name || staff.username || ''),
+    ' ',
+    h('span', { class: 'roles' }, (staff.roles || []).map((r) => ROLE_NAMES[r] || r).join('、')));
+}
+
+/** Render the page found into its own element; a slow page left behind writes into a detached one. */
+async function renderPage(found) {
+  const view = h('div', { class: 'view', dataset: { page: found.page.path } });
+  clear(main, view);
+  await syncClock();  // the page's "today" and default dates are the server's
+  try {
+    const done = (await found.page.render(view, found.params)) || null;
+    if (view.isConnected) cleanup = done;
+    else if (done) done();
+  } catch (err) {
+    view.append(errorBox(err));
+  }
+  const h1 = view.querySelector('h1');
+  if (h1 && document.activeElement === document.body) h1.focus({ preventScroll: true });
+}
+
 async function route() {
   leavePage();
   const s = currentSession();
@@ -90,11 +113,7 @@ async function route() {
   }
   topbar.hidden = false;
   nav.hidden = false;
-  const staff = s.staff || {};
-  clear(document.getElementById('who'),
-    h('span', { class: 'name' }, staff.display_name || staff.username || ''),
-    ' ',
-    h('span', { class: 'roles' }, (staff.roles || []).map((r) => ROLE_NAMES[r] || r).join('、')));
+  showWho(s.staff || {});
   const found = match(parseHash());
   if (!found) {
     const first = firstPage();
@@ -111,19 +130,7 @@ async function route() {
       h('div', { class: 'alert error', role: 'alert', 'data-code': 'forbidden' }, '您的角色无权访问此页面。'));
     return;
   }
-  // Each visit renders into its own element: a slow page left behind writes into a detached one.
-  const view = h('div', { class: 'view', dataset: { page: found.page.path } });
-  clear(main, view);
-  await syncClock();  // the page's "today" and default dates are the server's
-  try {
-    const done = (await found.page.render(view, found.params)) || null;
-    if (view.isConnected) cleanup = done;
-    else if (done) done();
-  } catch (err) {
-    view.append(errorBox(err));
-  }
-  const h1 = view.querySelector('h1');
-  if (h1 && document.activeElement === document.body) h1.focus({ preventScroll: true });
+  await renderPage(found);
 }
 
 // Until next year's holiday schedule is official (from 1 November), admins see why and where to enter it.
@@ -150,14 +157,8 @@ async function showCalendarWarning() {
 // change after the session ended must not wipe the reason.
 let endedBecause = null;
 
-function showLogin(message) {
-  if (message) endedBecause = message;
-  leavePage();
-  calendarChecked = 0;
-  document.getElementById('banner').hidden = true;
-  topbar.hidden = true;
-  nav.hidden = true;
-  document.title = '登录 · 指尖办工作台';
+/** The login form; `loggedIn()` runs after a successful login. */
+function loginForm(loggedIn) {
   const user = input({ name: 'username', autocomplete: 'username', required: true, autofocus: true });
   const pass = input({ name: 'password', type: 'password', autocomplete: 'current-password', required: true });
   const slot = h('div', { class: 'messages', 'aria-live': 'assertive' });
@@ -180,10 +181,8 @@ function showLogin(message) {
     submit.disabled = true;
     try {
       await login(user.value.trim(), pass.value);
-      endedBecause = null;
-      lastUse = Date.now();
       pass.value = '';
-      await route();
+      await loggedIn();
     } catch (err) {
       slot.append(errorBox(err));
       pass.value = '';
@@ -191,6 +190,22 @@ function showLogin(message) {
     } finally {
       submit.disabled = false;
     }
+  });
+  return { form, user };
+}
+
+function showLogin(message) {
+  if (message) endedBecause = message;
+  leavePage();
+  calendarChecked = 0;
+  document.getElementById('banner').hidden = true;
+  topbar.hidden = true;
+  nav.hidden = true;
+  document.title = '登录 · 指尖办工作台';
+  const { form, user } = loginForm(async () => {
+    endedBecause = null;
+    lastUse = Date.now();
+    await route();
   });
   clear(main, form);
   user.focus();

@@ -1,18 +1,16 @@
 // Booking (预约到小时), my appointments, queue position, waitlist.
-const http = require('./request');
-
-const id = encodeURIComponent;
+const api = require('../api/appointments');
 
 module.exports = {
-  slots: (serviceId, date, hallId) => http.get(`/services/${id(serviceId)}/slots`, { auth: false, query: { date, hall_id: hallId } }),
-  book: (slotId) => http.post('/appointments', { slot_id: slotId }),
-  list: () => http.get('/appointments'),
-  get: (appointmentId) => http.get(`/appointments/${id(appointmentId)}`),
-  cancel: (appointmentId) => http.post(`/appointments/${id(appointmentId)}/cancel`),
-  queue: (appointmentId) => http.get(`/appointments/${id(appointmentId)}/queue`),
-  joinWaitlist: (slotId) => http.post(`/slots/${id(slotId)}/waitlist`),
-  myWaitlist: () => http.get('/me/waitlist'),
-  acceptOffer: (entryId) => http.post(`/waitlist/${id(entryId)}/accept`),
-  leaveWaitlist: (entryId) => http.post(`/waitlist/${id(entryId)}/leave`),
-  bookingStatus: () => http.get('/me/booking-status'),
+  slots: (serviceId, date, hallId) => api.getServicesByIdSlots(serviceId, { query: { date, hall_id: hallId } }),
+  book: (slotId) => api.postAppointments({ body: { slot_id: slotId } }),
+  list: () => api.getAppointments(),
+  get: (appointmentId) => api.getAppointmentsById(appointmentId),
+  cancel: (appointmentId) => api.postAppointmentsByIdCancel(appointmentId),
+  queue: (appointmentId) => api.getAppointmentsByIdQueue(appointmentId),
+  joinWaitlist: (slotId) => api.postSlotsByIdWaitlist(slotId),
+  myWaitlist: () => api.getMeWaitlist(),
+  acceptOffer: (entryId) => api.postWaitlistByIdAccept(entryId),
+  leaveWaitlist: (entryId) => api.postWaitlistByIdLeave(entryId),
+  bookingStatus: () => api.getMeBookingStatus(),
 };

@@ -1,5 +1,6 @@
 // Login (wx.login → backend), real-name binding, and who I am.
 const http = require('./request');
+const api = require('../api/identity');
 const session = require('./session');
 
 function wxLogin() {
@@ -26,7 +27,7 @@ async function sandboxCode() {
 
 async function login() {
   const code = http.config().sandbox ? await sandboxCode() : await wxLogin();
-  const pair = await http.post('/auth/wechat-login', { code }, { auth: false });
+  const pair = await api.postAuthWechatLogin({ body: { code } });
   session.save(pair);
   return pair.user;
 }
@@ -41,7 +42,7 @@ function isLoggedIn() {
 async function logout() {
   if (isLoggedIn()) {
     try {
-      await http.post('/auth/logout', {});
+      await api.postAuthLogout({ body: {} });
     } catch (e) {
       // Offline or already ended: nothing more to undo on the server.
     }
@@ -50,11 +51,11 @@ async function logout() {
 }
 
 function me() {
-  return http.get('/me');
+  return api.getMe();
 }
 
 async function bindRealname(name, idNumber) {
-  const result = await http.post('/me/realname', { name: name.trim(), id_number: idNumber.trim().toUpperCase() });
+  const result = await api.postMeRealname({ body: { name: name.trim(), id_number: idNumber.trim().toUpperCase() } });
   const s = session.get();
   if (s) wx.setStorageSync('zjb.session', { ...s, user: { ...(s.user || {}), realname_verified: true } });
   return result;

@@ -1,7 +1,6 @@
 // Online applications (办件): apply, my cases, detail with timeline, resubmit, withdraw, rate.
 const http = require('./request');
-
-const id = encodeURIComponent;
+const api = require('../api/cases');
 
 // The page keeps a checklist {materialKey: ready}; the API takes the form's fields and, apart,
 // the keys of the materials provided (from the service guide).
@@ -21,18 +20,19 @@ module.exports = {
   submissionKey: http.idempotencyKey,
   // given: files and licences per material; onBehalfOf: the id of a grant someone gave this
   // resident (代办): the case is theirs. key: the submission's Idempotency-Key (one per tap).
-  apply: (serviceId, form, given, onBehalfOf, key) => http.post('/applications', {
-    service_id: serviceId, ...split(form, given), ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}) },
-  { headers: { 'Idempotency-Key': key || http.idempotencyKey() } }),
-  list: (cursor) => http.get('/applications', { query: { cursor } }),
-  get: (caseId) => http.get(`/applications/${id(caseId)}`),
-  resubmit: (caseId, form, given) => http.post(`/applications/${id(caseId)}/resubmit`, split(form, given)),
-  withdraw: (caseId) => http.post(`/applications/${id(caseId)}/withdraw`),
+  apply: (serviceId, form, given, onBehalfOf, key) => api.postApplications({
+    body: { service_id: serviceId, ...split(form, given), ...(onBehalfOf ? { on_behalf_of: onBehalfOf } : {}) },
+    headers: { 'Idempotency-Key': key || http.idempotencyKey() },
+  }),
+  list: (cursor) => api.getApplications({ query: { cursor } }),
+  get: (caseId) => api.getApplicationsById(caseId),
+  resubmit: (caseId, form, given) => api.postApplicationsByIdResubmit(caseId, { body: split(form, given) }),
+  withdraw: (caseId) => api.postApplicationsByIdWithdraw(caseId),
   // A material promised under 容缺受理, brought later as files or a licence.
   supply: (caseId, given) => {
     const { form, materials, ...files } = split({}, given);
-    return http.post(`/applications/${id(caseId)}/materials`, files);
+    return api.postApplicationsByIdMaterials(caseId, { body: files });
   },
-  rate: (caseId, score, comment) => http.post(`/applications/${id(caseId)}/rating`,
-    comment ? { score, comment } : { score }),
+  rate: (caseId, score, comment) => api.postApplicationsByIdRating(caseId,
+    { body: comment ? { score, comment } : { score } }),
 };

@@ -1,12 +1,10 @@
 // 12345 / 找茬: complaints, requests and suggestions, tracked to an answer.
-const http = require('./request');
-
-const id = encodeURIComponent;
+const api = require('../api/complaints');
 
 module.exports = {
-  submit: (body) => http.post('/complaints', body),
-  list: (cursor) => http.get('/complaints', { query: { cursor } }),
-  get: (complaintId) => http.get(`/complaints/${id(complaintId)}`),
-  feedback: (complaintId, satisfied, comment) => http.post(`/complaints/${id(complaintId)}/feedback`,
-    comment ? { satisfied, comment } : { satisfied }),
+  submit: (body) => api.postComplaints({ body }),
+  list: (cursor) => api.getComplaints({ query: { cursor } }),
+  get: (complaintId) => api.getComplaintsById(complaintId),
+  feedback: (complaintId, satisfied, comment) => api.postComplaintsByIdFeedback(complaintId,
+    { body: comment ? { satisfied, comment } : { satisfied } }),
 };

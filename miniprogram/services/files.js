@@ -1,7 +1,7 @@
 // Materials (材料): pick photos or files on the phone and upload them, one request per file.
 // The server decides the type from the content (JPG, PNG or PDF) and refuses files over 10 MB;
 // the size is checked here first so nobody waits for an upload that cannot succeed.
-const http = require('./request');
+const api = require('../api/files');
 
 const MAX_BYTES = 10 * 1024 * 1024;
 const EXTENSIONS = ['pdf', 'jpg', 'jpeg', 'png'];
@@ -41,7 +41,7 @@ function tooBig(file) {
 
 // Upload one picked file; resolves to {id, name, content_type, size_bytes, ...}.
 function upload(file) {
-  return http.upload('/files', file.path, file.name ? { name: file.name } : {});
+  return api.postFiles(file.path, file.name ? { name: file.name } : {});
 }
 
 module.exports = { chooseImages, chooseFiles, upload, tooBig, MAX_BYTES };

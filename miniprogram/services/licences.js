@@ -1,9 +1,8 @@
 // E-licences (电子证照): the resident's wallet, fetched from the e-licence library on demand
 // (each fetch is recorded with its purpose), the PDF and the verification QR.
-const http = require('./request');
+const api = require('../api/licences');
+const authorizations = require('../api/authorizations');
 const { STATUS_LABELS } = require('../utils/status-labels');
-
-const id = encodeURIComponent;
 
 const THEME = { valid: 'success', revoked: 'danger', expired: 'warning' };
 
@@ -21,7 +20,7 @@ function validByType(items) {
 }
 
 async function openPdf(licenceId) {
-  const filePath = await http.download(`/me/licences/${id(licenceId)}/pdf`);
+  const filePath = await api.getMeLicencesByIdPdf(licenceId);
   await new Promise((resolve, reject) => {
     wx.openDocument({ filePath, fileType: 'pdf', showMenu: true, success: resolve,
       fail: () => reject(new Error('无法打开证照文件，请稍后重试')) });
@@ -30,14 +29,14 @@ async function openPdf(licenceId) {
 }
 
 module.exports = {
-  list: () => http.get('/me/licences'),
-  get: (licenceId) => http.get(`/me/licences/${id(licenceId)}`),
+  list: () => api.getMeLicences(),
+  get: (licenceId) => api.getMeLicencesById(licenceId),
   // purpose: 'wallet' (查看证照) or 'application' (申办事项, with its service id)
-  refresh: (purpose, serviceId) => http.post('/me/licences/refresh',
-    serviceId ? { purpose, service_id: serviceId } : { purpose }),
-  fetches: () => http.get('/me/licences/fetches'),
+  refresh: (purpose, serviceId) => api.postMeLicencesRefresh(
+    { body: serviceId ? { purpose, service_id: serviceId } : { purpose } }),
+  fetches: () => api.getMeLicencesFetches(),
   // An agent filing under a grant: the grantor's valid licences (only under an active grant).
-  ofGrantor: (grantId) => http.get(`/me/authorizations/received/${id(grantId)}/licences`),
+  ofGrantor: (grantId) => authorizations.getMeAuthorizationsReceivedByIdLicences(grantId),
   openPdf,
   statusOf,
   validByType,

@@ -1,5 +1,5 @@
 // Inbox (站内信) and subscribe-message consent.
-const http = require('./request');
+const api = require('../api/notify');
 
 function requestSubscribe(tmplIds) {
   return new Promise((resolve, reject) => {
@@ -18,13 +18,13 @@ async function subscribe(templates) {
   if (!batch.length) return { accepted: [] };
   const res = await requestSubscribe(batch.map((t) => t.template_id));
   const accepted = batch.filter((t) => res[t.template_id] === 'accept').map((t) => t.key);
-  if (accepted.length) await http.post('/me/subscriptions', { accepted });
+  if (accepted.length) await api.postMeSubscriptions({ body: { accepted } });
   return { accepted };
 }
 
 module.exports = {
-  inbox: (cursor) => http.get('/me/inbox', { query: { cursor } }),
-  markRead: (messageId) => http.post(`/me/inbox/${encodeURIComponent(messageId)}/read`),
-  subscriptions: () => http.get('/me/subscriptions'),
+  inbox: (cursor) => api.getMeInbox({ query: { cursor } }),
+  markRead: (messageId) => api.postMeInboxByIdRead(messageId),
+  subscriptions: () => api.getMeSubscriptions(),
   subscribe,
 };

@@ -1,8 +1,7 @@
 // Payments and receipts. In sandbox mode WeChat's payment sheet is replaced by the sandbox
 // confirm hook (the stand-in then sends the signed notice); in production it is wx.requestPayment.
 const http = require('./request');
-
-const id = encodeURIComponent;
+const api = require('../api/payments');
 
 function requestPayment(params) {
   return new Promise((resolve) => {
@@ -37,7 +36,7 @@ function prepayIdOf(pkg) {
 }
 
 async function payByWechat(paymentId, amountText) {
-  const res = await http.post(`/payments/${id(paymentId)}/pay`, { channel: 'wechat' });
+  const res = await api.postPaymentsByIdPay(paymentId, { body: { channel: 'wechat' } });
   const params = res.request_payment || {};
   if (http.config().sandbox) {
     const go = await sandboxSheet(amountText);
@@ -55,7 +54,7 @@ async function payByWechat(paymentId, amountText) {
 }
 
 async function alipayQr(paymentId) {
-  return http.post(`/payments/${id(paymentId)}/pay`, { channel: 'alipay' });
+  return api.postPaymentsByIdPay(paymentId, { body: { channel: 'alipay' } });
 }
 
 // Sandbox only: acts as the resident scanning and paying the Alipay QR.
@@ -64,7 +63,7 @@ function sandboxAlipayConfirm(outTradeNo) {
 }
 
 async function openReceiptPdf(receiptId) {
-  const filePath = await http.download(`/receipts/${id(receiptId)}/pdf`);
+  const filePath = await api.getReceiptsByIdPdf(receiptId);
   await new Promise((resolve, reject) => {
     wx.openDocument({ filePath, fileType: 'pdf', showMenu: true, success: resolve,
       fail: () => reject(new Error('无法打开票据文件，请稍后重试')) });
@@ -86,16 +85,16 @@ function saveQrImage(base64, name) {
 }
 
 module.exports = {
-  list: (cursor) => http.get('/payments', { query: { cursor } }),
+  list: (cursor) => api.getPayments({ query: { cursor } }),
   // One case's orders, its bundle's included (each with case_note when paid through the bundle).
-  ofCase: (applicationId) => http.get('/payments', { query: { application_id: applicationId } }),
-  get: (paymentId) => http.get(`/payments/${id(paymentId)}`),
+  ofCase: (applicationId) => api.getPayments({ query: { application_id: applicationId } }),
+  get: (paymentId) => api.getPaymentsById(paymentId),
   payByWechat,
   alipayQr,
   sandboxAlipayConfirm,
   isSandbox: () => http.config().sandbox,
-  receipts: (cursor) => http.get('/receipts', { query: { cursor } }),
-  receipt: (receiptId) => http.get(`/receipts/${id(receiptId)}`),
+  receipts: (cursor) => api.getReceipts({ query: { cursor } }),
+  receipt: (receiptId) => api.getReceiptsById(receiptId),
   openReceiptPdf,
   saveQrImage,
   prepayIdOf,

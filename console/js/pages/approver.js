@@ -1,7 +1,7 @@
 // Approver: cases awaiting review (accepted → start review; in review → approve / reject with reason).
 import { getStaffApplications } from '../api/cases.js';
 import { h, clear, field, select, button, act, pageHeader, section } from '../ui.js';
-import { casesTable } from './case.js';
+import { casesTable } from '../views/case/list.js';
 
 async function renderQueue(main) {
   const msg = pageHeader(main, '待审批', '已受理待审查、审查中的办件；点击办件编号查看全部材料与进度并作出决定。');

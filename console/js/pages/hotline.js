@@ -1,39 +1,10 @@
 // 12345: the hotline triages (assign to a department, answer directly, merge a duplicate), the
 // departments' staff reply, and supervisors read the figures per department.
 import { getDepartments } from '../api/catalogue.js';
-import {
-  getStaffComplaints, postStaffComplaintsByIdAssign, postStaffComplaintsByIdMerge, postStaffComplaintsByIdReply,
-} from '../api/complaints.js';
+import { getStaffComplaints, postStaffComplaintsByIdReply } from '../api/complaints.js';
 import { getStaffComplaintsSummary } from '../api/supervision.js';
-import {
-  h, clear, field, input, select, button, table, act, notice, pageHeader, section, badge, fmtTime,
-} from '../ui.js';
-import { STATUS_LABELS } from '../status-labels.js';
-
-const COMPLAINT_STATUS = STATUS_LABELS.complaint;
-const LIGHT = { green: ['绿灯', 'green'], yellow: ['黄灯', 'yellow'], red: ['红灯', 'red'] };
-
-function lightBadge(c) {
-  if (!c.light) return null;
-  const [text, kind] = LIGHT[c.light];
-  return badge(text, kind);
-}
-
-function summary(c) {
-  return h('div', {},
-    h('div', { class: 'row' },
-      h('strong', {}, `${c.category_name} · ${c.serial}`), ' ',
-      badge(COMPLAINT_STATUS[c.status] || c.status, c.status === 'received' ? 'blue' : ''), lightBadge(c)),
-    h('p', { class: 'complaint-content' }, c.content),
-    h('p', { class: 'muted' },
-      `登记 ${fmtTime(c.created_at)}`,
-      c.due ? `　${c.stage === 'assign' ? '分派' : '答复'}时限 ${fmtTime(c.due)}` : '',
-      c.location ? `　地点：${c.location}` : '',
-      c.contact_ok ? '　群众同意联系' : '　群众不愿被联系',
-      c.department_name ? `　承办：${c.department_name}` : '',
-      c.reopened ? '　（群众不满意，已退回重办）' : ''),
-    c.reply ? h('p', { class: 'muted' }, `答复（${c.reply.by}，${fmtTime(c.reply.at)}）：${c.reply.text}`) : null);
-}
+import { h, clear, field, select, button, table, act, notice, pageHeader, section } from '../ui.js';
+import { summary, triageCard } from '../views/complaints/triage.js';
 
 async function departments(msg) {
   const data = await act(msg, () => getDepartments());
@@ -49,47 +20,18 @@ async function renderTriage(main) {
   const list = h('div', { class: 'complaint-list' });
   main.append(h('div', { class: 'card' }, field('状态', statusSel), button('刷新', () => load())), section('工单', list));
 
-  function card(c) {
-    const slot = h('div', { class: 'messages' });
-    const box = h('article', { class: 'card complaint', dataset: { serial: c.serial } }, summary(c), slot);
-    const done = async (label, r) => {
-      if (r) {
-        await load();
-        notice(msg, `${c.serial}：${label}`);
-      }
-    };
-    if (c.status === 'received' || c.status === 'assigned') {
-      const dep = select([['', '请选择承办部门'], ...depts.map((d) => [d.id, d.name])], { name: 'department' });
-      const assign = button(c.status === 'received' ? '分派' : '改派', async (e) => {
-        if (!dep.value) {
-          notice(slot, '请先选择承办部门', 'error');
-          return;
-        }
-        await done(`已分派到${dep.selectedOptions[0].textContent}`, await act(slot,
-          () => postStaffComplaintsByIdAssign(c.id, { body: { department_id: dep.value } }), e.target));
-      }, { class: 'primary' });
-      box.append(h('div', { class: 'actions' }, field('承办部门', dep), assign));
+  const done = async (c, label, r) => {
+    if (r) {
+      await load();
+      notice(msg, `${c.serial}：${label}`);
     }
-    if (c.status === 'received') {
-      const answer = h('textarea', { name: 'reply', rows: 2, class: 'wide' });
-      const reply = button('直接答复', async (e) => {
-        await done('已直接答复', await act(slot,
-          () => postStaffComplaintsByIdReply(c.id, { body: { reply: answer.value.trim() } }), e.target));
-      });
-      const into = input({ name: 'into', placeholder: 'GD 开头的原工单号', autocomplete: 'off' });
-      const merge = button('合并', async (e) => {
-        await done('已合并到原工单', await act(slot,
-          () => postStaffComplaintsByIdMerge(c.id, { body: { into: into.value.trim().toUpperCase() } }), e.target));
-      });
-      box.append(h('div', { class: 'actions' }, field('直接答复内容', answer), reply),
-        h('div', { class: 'actions' }, field('重复反映，合并到', into), merge));
-    }
-    return box;
-  }
-
+  };
   async function load() {
     const data = await act(msg, () => getStaffComplaints({ query: { status: statusSel.value } }));
-    if (data) clear(list, data.items.length ? data.items.map(card) : h('p', { class: 'muted empty' }, '没有该状态的工单'));
+    if (data) {
+      clear(list, data.items.length ? data.items.map((c) => triageCard(c, depts, done))
+        : h('p', { class: 'muted empty' }, '没有该状态的工单'));
+    }
   }
   statusSel.addEventListener('change', load);
   await load();

@@ -2,12 +2,12 @@
 // on-time and satisfaction figures with simple inline-SVG charts (no chart library).
 import {
   getStaffRatings, getStaffRectifications, getStaffSupervisionCases, getStaffSupervisionSummary,
-  postStaffRectificationsByIdClose,
 } from '../api/supervision.js';
 import {
-  h, clear, field, select, button, table, act, notice, pageHeader, section, badge, fmtTime,
+  h, clear, field, select, button, act, pageHeader, section,
 } from '../ui.js';
-import { casesTable } from './case.js';
+import { casesTable } from '../views/case/list.js';
+import { ratingsTable, rectificationsTable } from '../views/supervision/ratings.js';
 
 const ROLES = ['supervisor'];
 const GROUP = '监察';
@@ -84,44 +84,14 @@ async function renderRatings(main) {
 
   async function loadRatings() {
     const data = await act(msg, () => getStaffRatings());
-    if (!data) return;
-    clear(ratingsBox, table([
-      { label: '时间', render: (r) => fmtTime(r.created_at || r.at) },
-      { label: '办件', render: (r) => (r.application_id ? h('a', { href: `#/case/${r.application_id}` }, r.serial || r.application_id) : '—') },
-      { label: '事项', render: (r) => r.service_name || '—' },
-      { label: '部门', render: (r) => r.department_name || '—' },
-      { label: '评分', render: (r) => h('span', { class: 'nowrap' }, badge('★'.repeat(r.score || 0) + '☆'.repeat(5 - (r.score || 0)), r.score <= 2 ? 'red' : r.score >= 4 ? 'green' : 'yellow'), `${r.score} 星`) },
-      { label: '评价内容', render: (r) => r.comment || '—' },
-    ], data.items, { empty: '暂无评价' }));
+    if (data) clear(ratingsBox, ratingsTable(data.items));
   }
-
   async function loadRect() {
     const data = await act(msg, () => getStaffRectifications({ query: { status: rectStatus.value } }));
     if (!data) return;
     // The filter is applied here too, in case the endpoint does not take it.
     const items = rectStatus.value ? data.items.filter((r) => !r.status || r.status === rectStatus.value) : data.items;
-    clear(rectBox, table([
-      { label: '开具时间', render: (r) => fmtTime(r.created_at) },
-      { label: '办件', render: (r) => (r.application_id ? h('a', { href: `#/case/${r.application_id}` }, r.serial || r.application_id) : '—') },
-      { label: '事项', render: (r) => r.service_name || '—' },
-      { label: '部门', render: (r) => r.department_name || '—' },
-      { label: '群众评价', render: (r) => [r.score ? `${r.score} 星` : '', r.comment || ''].filter(Boolean).join('：') || '—' },
-      { label: '答复期限', render: (r) => (r.due ? h('span', { class: 'nowrap' }, fmtTime(r.due).slice(0, 10), r.overdue ? badge('已逾期', 'red') : '') : '—') },
-      { label: '部门答复', render: (r) => r.reply || '—' },
-      { label: '状态', render: (r) => badge({ open: '未办结', replied: '已答复', closed: '已办结' }[r.status] || r.status, r.status === 'closed' ? 'green' : 'yellow') },
-      { label: '操作', render: (r) => (r.status !== 'closed' ? closeButton(r) : '') },
-    ], items, { empty: '没有整改单', rowAttrs: (r) => ({ dataset: { rectification: r.id, status: r.status } }) }));
-  }
-
-  function closeButton(r) {
-    const b = button('办结整改', async () => {
-      const done = await act(msg, () => postStaffRectificationsByIdClose(r.id), b);
-      if (done) {
-        notice(msg, '整改单已办结');
-        await loadRect();
-      }
-    });
-    return b;
+    clear(rectBox, rectificationsTable(items, msg, loadRect));
   }
 
   rectStatus.addEventListener('change', loadRect);

@@ -5,10 +5,10 @@
 // Files are fetched with the staff token and shown from blob: URLs; nothing else is cached.
 import {
   postStaffApplicationsByIdMaterialsByKeyReceived, postStaffApplicationsByIdMaterialsByKeyReview,
-} from '../api/cases.js';
-import { getStaffFilesByIdContent, getStaffFilesByIdThumbnail } from '../api/files.js';
-import { h, clear, button, badge, input, table, act, notice, section, fmtTime } from '../ui.js';
-import { STATUS_LABELS } from '../status-labels.js';
+} from '../../api/cases.js';
+import { getStaffFilesByIdContent, getStaffFilesByIdThumbnail } from '../../api/files.js';
+import { h, clear, button, badge, input, table, act, notice, section, fmtTime } from '../../ui.js';
+import { STATUS_LABELS } from '../../status-labels.js';
 
 const SOURCE = STATUS_LABELS.material_source;
 const PROMISE = STATUS_LABELS.promise;
