@@ -185,8 +185,8 @@ NOT_API = {"/", "/api/v1", "/sandbox/", "/openapi.json"}
 
 
 def _client_files() -> list[Path]:
-    roots = [CONSOLE / "js", MINIPROGRAM / "services", MINIPROGRAM / "pages", MINIPROGRAM / "utils",
-             MINIPROGRAM / "components", MINIPROGRAM / "app.js"]
+    roots = [CONSOLE / "js", MINIPROGRAM / "api", MINIPROGRAM / "services", MINIPROGRAM / "pages",
+             MINIPROGRAM / "utils", MINIPROGRAM / "components", MINIPROGRAM / "app.js"]
     files: list[Path] = []
     for r in roots:
         files.extend([r] if r.is_file() else sorted(r.rglob("*.js")))

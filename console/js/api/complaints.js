@@ -103,7 +103,7 @@ import { declaredQuery, request } from '../api.js';
 /**
  * 工单列表（按状态、部门、红黄绿灯）
  * GET /api/v1/staff/complaints
- * 角色：hotline、clerk、approver、supervisor
+ * 角色：approver、clerk、hotline、supervisor
  * @param {Object} [options]
  * @param {GetStaffComplaintsQuery} [options.query] 未声明的查询参数不发送
  * @returns {Promise<GetStaffComplaintsResponse>}
@@ -115,7 +115,7 @@ export async function getStaffComplaints({ query } = {}) {
 /**
  * 工单详情（含经办人）
  * GET /api/v1/staff/complaints/{id}
- * 角色：hotline、clerk、approver、supervisor
+ * 角色：approver、clerk、hotline、supervisor
  * @param {string} id
  * @returns {Promise<GetStaffComplaintsResponseItemsItem>}
  */
@@ -139,7 +139,7 @@ export async function postStaffComplaintsByIdAssign(id, { body } = {}) {
 /**
  * 答复工单：承办部门答复已分派的工单，12345 热线可直接答复待分派的工单
  * POST /api/v1/staff/complaints/{id}/reply
- * 角色：hotline、clerk、approver
+ * 角色：approver、clerk、hotline
  * @param {string} id
  * @param {Object} [options]
  * @param {PostStaffComplaintsByIdReplyBody} [options.body]
