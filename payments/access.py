@@ -8,7 +8,7 @@ from typing import Any
 from backend.core import errors
 from backend.core.access import Policy, Principal, Resident, own, staff
 from payments.store import PaymentStore
-from payments.values import Payment
+from payments.values import Payment, Receipt
 
 PAYMENT = Policy("payment", {
     "view": own(),                          # the payer reads their order
@@ -46,11 +46,11 @@ async def access_payment(store: PaymentStore, principal: Any, payment_id: str, a
     return p
 
 
-async def access_receipt(store: PaymentStore, principal: Any, receipt_id: str, action: str) -> dict[str, Any]:
+async def access_receipt(store: PaymentStore, principal: Any, receipt_id: str, action: str) -> Receipt:
     """A receipt or red-letter receipt, when ``principal`` may take ``action`` on it (a resident:
     their own; another's is not found)."""
     who: Principal = RECEIPT.check(principal, action)
     r = await store.any_receipt(receipt_id)
-    if r is None or isinstance(who, Resident) and str(r.get("payer_id")) != who.id:
+    if r is None or isinstance(who, Resident) and r.payer_id != who.id:
         raise errors.NotFound()
     return r

@@ -45,7 +45,7 @@ from payments.providers import (
 _BILL_NOT_READY = ("isp.bill_not_exist",)
 
 
-class GatewayAliPay(AliPay):
+class GatewayAliPay(AliPay):  # type: ignore[misc]  # python-alipay-sdk ships no type information
     """``python-alipay-sdk``'s client with the gateway as a constructor argument, and business
     failures returned instead of raised.
 
@@ -67,7 +67,8 @@ class GatewayAliPay(AliPay):
             raw = resp.read().decode("utf-8")
         body = json.loads(raw)
         if "sign" in body and "error_response" not in body:
-            return self._verify_and_return_sync_response(raw, response_type)
+            verified: dict[str, Any] = self._verify_and_return_sync_response(raw, response_type)
+            return verified
         failure = body.get(response_type) or body.get("error_response") or {}
         if not isinstance(failure, dict) or failure.get("code") in (None, "10000"):
             raise AliPayValidationError()
@@ -215,7 +216,8 @@ class AlipayChannel(Provider):
 
         def download() -> bytes:
             with urllib.request.urlopen(url, timeout=self._client.timeout) as resp:  # noqa: S310 - provider URL
-                return resp.read()
+                body: bytes = resp.read()
+                return body
         data = await self.call("bill_download", download)
         return parse_trade_bill(data)
 

@@ -14,7 +14,7 @@ from backend.core.ports import HandlingChecks, KeyRings
 from backend.core.signing import SigningKeyRing
 from notify.outbox import Outbox
 from payments import handlers, words
-from payments.clearing import PayeeUnits
+from payments.clearing import PayeeUnits, SeedUnits
 from payments.fees import FeeResolver
 from payments.handling import payment_handling
 from payments.ports import Catalogue
@@ -41,7 +41,7 @@ class PaymentsProvides:
     payments: PaymentService                  # orders: a bundle's one order, the CLI and tests
     receipts: ReceiptService
     reconciliation: ReconciliationService     # the CLI's ``payments reconcile``
-    payee_units: PaymentStore                 # sandbox seeding: the payee units of the demo departments
+    payee_units: SeedUnits                    # sandbox seeding: the payee units of the demo departments
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[PaymentsProvides]:
@@ -82,7 +82,8 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[PaymentsProvides]
               JobSpec("payments.reconcile", reconciliation.reconcile_due, interval)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_payments", "Payment orders by status.", by_status)],
-    ), PaymentsProvides(payments=payments, receipts=receipts, reconciliation=reconciliation, payee_units=store))
+    ), PaymentsProvides(payments=payments, receipts=receipts, reconciliation=reconciliation,
+                        payee_units=SeedUnits(store)))
 
 
 def build_channels(config: Config, gateway: Gateway, read_key: KeyReader) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from backend.core.clock import TZ
 from payments.store import PaymentStore
-from payments.values import Attempt, Item, Payment, Refund, UnitRef
+from payments.values import Attempt, Item, PayeeUnit, Payment, Refund, ReportState, UnitItem, UnitRef
 
 
 class Departments(Protocol):
@@ -36,14 +36,14 @@ class PayeeUnits:
         self.store = store
         self.catalogue = catalogue
 
-    async def for_department(self, department_id: str | None) -> dict[str, Any] | None:
+    async def for_department(self, department_id: str | None) -> PayeeUnit | None:
         """The payee unit of a department, or None when it has none."""
         code = None
         if department_id:
             code = next((d["code"] for d in await self.catalogue.departments() if d["id"] == str(department_id)), None)
         return await self.store.payee_unit(code) if code else None
 
-    async def by_unit_code(self, unit_code: str) -> dict[str, Any] | None:
+    async def by_unit_code(self, unit_code: str) -> PayeeUnit | None:
         """The payee unit with this 执收单位编码 (as a guide's fee item names it)."""
         return await self.store.payee_unit_by_code(unit_code)
 
@@ -51,10 +51,22 @@ class PayeeUnits:
         return [public_unit(u) for u in await self.store.payee_units()]
 
 
-def public_unit(u: dict[str, Any]) -> dict[str, Any]:
-    return {"id": u["_id"], "name": u["name"], "unit_code": u.get("unit_code") or "",
-            "account": u.get("account") or "", "default_item_code": u.get("default_item_code") or "",
-            "items": [{"code": i["code"], "name": i["name"]} for i in u.get("items", [])]}
+def public_unit(u: PayeeUnit) -> dict[str, Any]:
+    return {"id": u.id, "name": u.name, "unit_code": u.unit_code, "account": u.account,
+            "default_item_code": u.default_item_code, "items": [{"code": i.code, "name": i.name} for i in u.items]}
+
+
+class SeedUnits:
+    """Where the sandbox adds its demo payee units (given as documents, ``_id`` the department code)."""
+
+    def __init__(self, store: PaymentStore):
+        self.store = store
+
+    async def add_payee_unit(self, doc: dict[str, Any]) -> None:
+        await self.store.add_payee_unit(PayeeUnit(
+            id=doc["_id"], name=doc["name"], unit_code=doc.get("unit_code") or "", account=doc.get("account") or "",
+            default_item_code=doc.get("default_item_code") or "", department_code=doc.get("department_code"),
+            items=tuple(UnitItem(code=i["code"], name=i["name"]) for i in doc.get("items", []))))
 
 
 def _item_unit(p: Payment, item: Item) -> UnitRef | None:
@@ -140,16 +152,16 @@ async def clearing_report(store: PaymentStore, channels: list[str], day: dt.date
         rows.append(row)
     unassigned_fen = sum(u["amount_fen"] for u in ledger.unassigned)
     total = {k: sum(r[k] for r in rows) for k in ("collected_fen", "refunded_fen", "due_fen")}
-    per_channel = []
+    per_channel: list[dict[str, Any]] = []
     for ch in channels:
         local = sum(a.amount_fen for a in attempts if a.channel == ch) \
             - sum(r.amount_fen for r in refunds if r.channel == ch)
         report = await store.report(ch, day)
-        done = report is not None and report.get("state") == "done"
-        bill_net = report["bill_net_fen"] if done else None
+        found = report.findings if report is not None and report.state is ReportState.DONE else None
+        bill_net = found.bill_net_fen if found is not None else None
         # a channel balances only when its report does and its net here is its bill's net
         per_channel.append({"channel": ch, "net_fen": local, "bill_net_fen": bill_net,
-                            "balanced": (bool(report["balanced"]) and local == bill_net) if done else None})
+                            "balanced": (found.balanced and local == bill_net) if found is not None else None})
     bills = [c["bill_net_fen"] for c in per_channel]
     agrees = None if any(b is None for b in bills) else \
         (sum(bills) == total["due_fen"] and not ledger.unassigned and all(c["balanced"] for c in per_channel))

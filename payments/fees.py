@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from backend.core import errors
 from backend.core.names import normalise_name
 from payments.errors import PayeeUnitMissing
+from payments.values import PayeeUnit
 
 
 class Services(Protocol):
@@ -35,13 +36,9 @@ class Services(Protocol):
 
 
 class Units(Protocol):
-    async def for_department(self, department_id: str | None) -> dict[str, Any] | None: ...
+    async def for_department(self, department_id: str | None) -> PayeeUnit | None: ...
 
-    async def by_unit_code(self, unit_code: str) -> dict[str, Any] | None: ...
-
-
-def unit_ref(unit: dict[str, Any]) -> dict[str, Any]:
-    return {"id": unit["_id"], "name": unit["name"], "unit_code": unit.get("unit_code") or ""}
+    async def by_unit_code(self, unit_code: str) -> PayeeUnit | None: ...
 
 
 def fee_key(application_id: str, item: dict[str, Any]) -> str:
@@ -60,7 +57,7 @@ class FeeResolver:
         except errors.NotFound:
             return {}
 
-    async def _guide_unit(self, fi: dict[str, Any]) -> dict[str, Any]:
+    async def _guide_unit(self, fi: dict[str, Any]) -> PayeeUnit:
         unit = await self.units.by_unit_code(fi.get("unit_code") or "")
         if unit is None:
             raise PayeeUnitMissing(details={"item": fi["name"], "unit_code": fi.get("unit_code") or ""})
@@ -69,7 +66,7 @@ class FeeResolver:
     async def for_case(self, case: Any, requested: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The items a member of staff asked for on one case, each identified and given its unit."""
         guide_items = (await self._guide(case.service_id)).get("fee_items") or []
-        dept_unit: dict[str, Any] | None = None
+        dept_unit: PayeeUnit | None = None
         out: list[dict[str, Any]] = []
         for req in requested:
             name = normalise_name(req.get("name") or "")
@@ -84,7 +81,7 @@ class FeeResolver:
             if fi is not None:
                 unit = await self._guide_unit(fi)
                 out.append({"name": name or normalise_name(fi["name"]), "amount_fen": amount, "item_code": fi["code"],
-                            "unit": unit_ref(unit)})
+                            "unit": unit.ref()})
                 continue
             if dept_unit is None:
                 dept_unit = await self.units.for_department(case.department_id)
@@ -103,22 +100,22 @@ class FeeResolver:
                 continue
             unit = await self._guide_unit(fi)
             items.append({"name": normalise_name(fi["name"]), "amount_fen": int(fi["amount_fen"]),
-                          "item_code": fi["code"], "unit": unit_ref(unit)})
+                          "item_code": fi["code"], "unit": unit.ref()})
         if not items and int(guide.get("fee_fen") or 0) > 0:
             name = normalise_name(case.service_name)[:40]
-            unit = await self.units.for_department(case.department_id)
-            if unit is None:
+            dept_unit = await self.units.for_department(case.department_id)
+            if dept_unit is None:
                 raise PayeeUnitMissing(details={"item": name})
-            items.append({"name": name, "amount_fen": int(guide["fee_fen"]), **self._by_table(unit, name)})
+            items.append({"name": name, "amount_fen": int(guide["fee_fen"]), **self._by_table(dept_unit, name)})
         return self._with_keys(case, items)
 
     @staticmethod
-    def _by_table(unit: dict[str, Any], name: str) -> dict[str, Any]:
-        listed = next((i["code"] for i in unit.get("items", []) if normalise_name(i["name"]) == name), None)
-        code = listed or unit.get("default_item_code") or ""
+    def _by_table(unit: PayeeUnit, name: str) -> dict[str, Any]:
+        listed = next((i.code for i in unit.items if normalise_name(i.name) == name), None)
+        code = listed or unit.default_item_code
         if not code:
-            raise PayeeUnitMissing(details={"item": name, "unit": unit["name"]})
-        return {"item_code": code, "unit": unit_ref(unit), **({} if listed else {"by_default_code": True})}
+            raise PayeeUnitMissing(details={"item": name, "unit": unit.name})
+        return {"item_code": code, "unit": unit.ref(), **({} if listed else {"by_default_code": True})}
 
     @staticmethod
     def _with_keys(case: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:

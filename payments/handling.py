@@ -2,11 +2,13 @@
 order. Registered with identity's ``resident_handling`` (identity reveal)."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from backend.core.access import Staff
 from payments.store import PaymentStore
 
 
-def payment_handling(store: PaymentStore):  # noqa: ANN201 - a HandlingCheck
+def payment_handling(store: PaymentStore) -> Callable[[Staff, str], Awaitable[str | None]]:
     async def check(staff: Staff, resident_id: str) -> str | None:
         if "finance" not in staff.roles:
             return None

@@ -24,6 +24,7 @@ the counter:
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -36,10 +37,11 @@ from backend.core.access import Resident
 from backend.core.clock import TZ, Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.core.signing import SigningKeyRing, canonical, parse_key_time
+from notify.outbox import Outbox
 from payments import receipts as rc
 from payments.access import access_receipt
 from payments.store import PaymentStore
-from payments.values import Payment, Refund
+from payments.values import NumberedEntry, Payment, Receipt, ReceiptKind, Refund, SignedContent
 
 log = logging.getLogger("zjb.payments.receipts")
 BLOCK = 100  # most receipts numbered by one update of the counter
@@ -77,25 +79,21 @@ class UserDirectory(Protocol):
 
 
 
-def kind_of(r: dict[str, Any]) -> str:
-    return "red" if "refund_id" in r else "blue"
-
-
-def public_receipt(r: dict[str, Any], *, refunded_fen: int = 0, verify_url: str | None = None) -> dict[str, Any]:
+def public_receipt(r: Receipt, *, refunded_fen: int = 0, verify_url: str | None = None) -> dict[str, Any]:
     """A receipt (``kind`` blue) or red-letter receipt (``kind`` red) as its payer and finance see it."""
-    c = r["content"]
-    red = kind_of(r) == "red"
-    out = {"id": str(r["_id"]), "kind": kind_of(r), "payment_id": str(r["payment_id"]), "code": r["code"],
-           "number": r["number"], "check_code": r["check_code"], "amount_fen": c["amount_fen"],
+    c = r.content
+    red = r.kind is ReceiptKind.RED
+    out = {"id": str(r.id), "kind": str(r.kind), "payment_id": str(r.payment_id), "code": r.code,
+           "number": r.number, "check_code": r.check_code, "amount_fen": c["amount_fen"],
            "amount_capitals": c["amount_capitals"], "payer_masked": c["payer"], "payee": c["payee"],
-           "issued_at": r["issued_at"], "items": c["items"], "application_serial": c.get("application_serial") or "",
-           "status": "issued" if red else receipt_status(r["amount_fen"], refunded_fen),
+           "issued_at": r.issued_at, "items": c["items"], "application_serial": c.get("application_serial") or "",
+           "status": "issued" if red else receipt_status(r.amount_fen, refunded_fen),
            "refunded_fen": 0 if red else refunded_fen,
-           "signature": {"algorithm": "Ed25519", "key_id": r["key_id"], "value": r["signature"],
+           "signature": {"algorithm": "Ed25519", "key_id": r.key_id, "value": r.signature,
                          "signed_content": canonical(c).decode("utf-8")}}
     if red:
-        out["original"] = {"id": str(r["original_receipt_id"]), **c["original"]}
-        out["refund_id"] = str(r["refund_id"])
+        out["original"] = {"id": str(r.original_receipt_id), **c["original"]}
+        out["refund_id"] = str(r.refund_id)
     if verify_url:
         out["verify_url"] = verify_url
     return out
@@ -114,7 +112,7 @@ def payment_event(p: Payment, **extra: Any) -> dict[str, Any]:
             "service_name": p.service_name, "amount_fen": p.amount_fen, **extra}
 
 class ReceiptService:
-    def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, outbox: Any,
+    def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, outbox: Outbox,
                  signer: SigningKeyRing,
                  limiter: RateLimiter, verify_per_ip_per_minute: int, config: PaymentsConfig,
                  receipts_config: ReceiptsConfig, public_url: str):
@@ -142,8 +140,8 @@ class ReceiptService:
 
     async def finish_pending(self) -> int:
         """The job: receipts left pending by a process that died right after a payment or refund."""
-        pending = (await self.store.pending_receipts("blue", None, limit=BLOCK)
-                   + await self.store.pending_receipts("red", None, limit=BLOCK))
+        pending = (await self.store.pending_receipts(ReceiptKind.BLUE, None, limit=BLOCK)
+                   + await self.store.pending_receipts(ReceiptKind.RED, None, limit=BLOCK))
         years = sorted({d.issued_at.astimezone(TZ).year for d in pending})
         n = 0
         for year in years:
@@ -159,54 +157,57 @@ class ReceiptService:
         code = rc.receipt_code(self.rconfig.code_prefix, year)
         for _ in range(100):
             counter = await self.store.receipt_counter(code, year)
-            block = counter.get("block") or []
-            await self._write_block(code, year, counter["seq"] - len(block), block)
-            if receipt_id is not None and any(e["receipt_id"] == receipt_id for e in block):
+            block = list(counter.block)
+            await self._write_block(code, year, counter.seq - len(block), block)
+            if receipt_id is not None and any(e.receipt_id == receipt_id for e in block):
                 return 0
             pending = await self._unwritten(year)
-            if not pending or receipt_id is not None and all(e["receipt_id"] != receipt_id for e in pending):
+            if not pending or receipt_id is not None and all(e.receipt_id != receipt_id for e in pending):
                 return 0  # nothing to number, or ours was written meanwhile
-            if await self.store.take_receipt_numbers(code, year, counter["seq"], pending):
-                await self._write_block(code, year, counter["seq"], pending)
+            if await self.store.take_receipt_numbers(code, year, counter.seq, pending):
+                await self._write_block(code, year, counter.seq, pending)
                 return len(pending)
         raise errors.ServiceUnavailable(details={"reason": "receipt_numbering_busy"})  # pragma: no cover
 
-    async def _unwritten(self, year: int) -> list[dict[str, Any]]:
+    async def _unwritten(self, year: int) -> list[NumberedEntry]:
         """The year's pending receipts of both kinds, in issue order, that are not written yet."""
-        entries: list[tuple[Any, dict[str, Any]]] = []
-        for kind in ("blue", "red"):
+        entries: list[tuple[dt.datetime, NumberedEntry]] = []
+        for kind in ReceiptKind:
             sources = await self.store.pending_receipts(kind, year, limit=BLOCK)
             written = await self.store.written_receipts(kind, [d.receipt_id for d in sources])
-            entries += [(d.issued_at, {"kind": kind, "receipt_id": d.receipt_id, "source_id": d.source_id})
+            entries += [(d.issued_at, NumberedEntry(kind=kind, receipt_id=d.receipt_id, source_id=d.source_id))
                         for d in sources if d.receipt_id not in written]
-        entries.sort(key=lambda e: (e[0], e[1]["kind"] == "red"))  # a receipt before its reversal
+        entries.sort(key=lambda e: (e[0], e[1].kind is ReceiptKind.RED))  # a receipt before its reversal
         return [e for _, e in entries[:BLOCK]]
 
-    async def _write_block(self, code: str, year: int, before_first: int, block: list[dict[str, Any]]) -> None:
+    async def _write_block(self, code: str, year: int, before_first: int, block: list[NumberedEntry]) -> None:
         """Write the receipts of a block (numbers ``before_first + 1`` onwards) not yet written."""
         if not block:
             return
-        for kind in ("blue", "red"):
-            ids = [e["receipt_id"] for e in block if e["kind"] == kind]
+        for kind in ReceiptKind:
+            ids = [e.receipt_id for e in block if e.kind is kind]
             written = await self.store.written_receipts(kind, ids)
             for i, entry in enumerate(block):
-                if entry["kind"] == kind and entry["receipt_id"] not in written:
-                    await (self._write_blue if kind == "blue" else self._write_red)(entry, code, year,
-                                                                                    before_first + 1 + i)
-            await self.store.clear_receipt_pending(kind, [e["source_id"] for e in block if e["kind"] == kind])
+                if entry.kind is kind and entry.receipt_id not in written:
+                    await (self._write_blue if kind is ReceiptKind.BLUE else self._write_red)(entry, code, year,
+                                                                                             before_first + 1 + i)
+            await self.store.clear_receipt_pending(kind, [e.source_id for e in block if e.kind is kind])
 
-    def _numbered(self, year: int, seq: int, content: dict[str, Any]) -> dict[str, Any]:
-        signature = self.signer.sign(content)
-        return {"code": content["code"], "number": content["number"], "year": year, "seq": seq,
-                "check_code": rc.new_check_code(), "content": content, "signature": signature,
-                "key_id": self.signer.key_id}
+    def _numbered(self, entry: NumberedEntry, year: int, seq: int, content: SignedContent, *, payment: Payment,
+                  amount_fen: int, issued_at: dt.datetime, refund_id: ObjectId | None = None,
+                  original_receipt_id: ObjectId | None = None) -> Receipt:
+        return Receipt(id=entry.receipt_id, kind=entry.kind, payment_id=payment.id, payer_id=payment.payer_id,
+                       application_id=payment.application_id, code=content["code"], number=content["number"],
+                       year=year, seq=seq, check_code=rc.new_check_code(), amount_fen=amount_fen,
+                       issued_at=issued_at, content=content, signature=self.signer.sign(content),
+                       key_id=self.signer.key_id, refund_id=refund_id, original_receipt_id=original_receipt_id)
 
     async def _payer_masked(self, payer_id: str) -> str:
         payer = await self.users.get(payer_id)
         return rc.mask_name(payer.name_masked if payer else None)
 
-    async def _write_blue(self, entry: dict[str, Any], code: str, year: int, seq: int) -> None:
-        p = await self.store.payment(entry["source_id"])
+    async def _write_blue(self, entry: NumberedEntry, code: str, year: int, seq: int) -> None:
+        p = await self.store.payment(entry.source_id)
         if p is None or p.receipt_issued_at is None:  # pragma: no cover - payments are never deleted
             raise errors.InternalError()
         number = f"{seq:010d}"
@@ -218,13 +219,11 @@ class ReceiptService:
         # writes the same receipt again later, and the dedupe key keeps the message single.
         await self.outbox.emit("receipt.issued", user_id=p.payer_id, dedupe_key=f"receipt.issued:{p.id}",
                                payload=payment_event(p, receipt_id=str(p.receipt_id), number=number))
-        await self.store.insert_receipt("blue", {
-            "_id": entry["receipt_id"], "payment_id": p.id, "payer_id": p.payer_id,
-            "application_id": p.application_id, "amount_fen": p.amount_fen, "issued_at": p.receipt_issued_at,
-            **self._numbered(year, seq, content)})
+        await self.store.insert_receipt(self._numbered(entry, year, seq, content, payment=p, amount_fen=p.amount_fen,
+                                                       issued_at=p.receipt_issued_at))
 
-    async def _write_red(self, entry: dict[str, Any], code: str, year: int, seq: int) -> None:
-        r = await self.store.refund(entry["source_id"])
+    async def _write_red(self, entry: NumberedEntry, code: str, year: int, seq: int) -> None:
+        r = await self.store.refund(entry.source_id)
         p = await self.store.payment(r.payment_id) if r else None
         if r is None or p is None or r.red_receipt_issued_at is None:  # pragma: no cover - never deleted
             raise errors.InternalError()
@@ -236,7 +235,7 @@ class ReceiptService:
             raise errors.InternalError()
         number = f"{seq:010d}"
         content = rc.build_red_content(code=code, number=number, original=original, refund=r, payment=p,
-                                       payer_masked=original["content"]["payer"], payee=self.config.payee_name,
+                                       payer_masked=original.content["payer"], payee=self.config.payee_name,
                                        issued_at=r.red_receipt_issued_at, key_id=self.signer.key_id)
         # The refund's one message, naming this red-letter receipt (as for a receipt: the message
         # first, its dedupe key keeps it single when a dead process's block is written again).
@@ -245,42 +244,41 @@ class ReceiptService:
                                payload=payment_event(p, refund_fen=r.amount_fen,
                                                      refunded_fen=notice["refunded_fen"] if notice else r.amount_fen,
                                                      status=notice["status"] if notice else "paid",
-                                                     red_receipt_id=str(entry["receipt_id"]), red_code=code,
+                                                     red_receipt_id=str(entry.receipt_id), red_code=code,
                                                      red_number=number,
-                                                     original_number=original["number"]))
-        await self.store.insert_receipt("red", {
-            "_id": entry["receipt_id"], "refund_id": r.id, "payment_id": p.id,
-            "original_receipt_id": original["_id"], "payer_id": p.payer_id, "application_id": p.application_id,
-            "amount_fen": r.amount_fen, "issued_at": r.red_receipt_issued_at,
-            **self._numbered(year, seq, content)})
+                                                     original_number=original.number))
+        await self.store.insert_receipt(self._numbered(entry, year, seq, content, payment=p, amount_fen=r.amount_fen,
+                                                       issued_at=r.red_receipt_issued_at, refund_id=r.id,
+                                                       original_receipt_id=original.id))
 
     # -- reading -----------------------------------------------------------------------------------------
 
-    async def _views(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        reds = await self.store.red_receipts_of([d["_id"] for d in docs if kind_of(d) == "blue"])
-        refunded: dict[ObjectId, int] = {}
+    async def _views(self, receipts: list[Receipt]) -> list[dict[str, Any]]:
+        reds = await self.store.red_receipts_of([r.id for r in receipts if r.kind is ReceiptKind.BLUE])
+        refunded: dict[ObjectId | None, int] = {}
         for red in reds:
-            refunded[red["original_receipt_id"]] = refunded.get(red["original_receipt_id"], 0) + red["amount_fen"]
-        return [public_receipt(d, refunded_fen=refunded.get(d["_id"], 0), verify_url=self.verify_link(d)) for d in docs]
+            refunded[red.original_receipt_id] = refunded.get(red.original_receipt_id, 0) + red.amount_fen
+        return [public_receipt(r, refunded_fen=refunded.get(r.id, 0), verify_url=self.verify_link(r))
+                for r in receipts]
 
-    async def view(self, doc: dict[str, Any]) -> dict[str, Any]:
-        return (await self._views([doc]))[0]
+    async def view(self, receipt: Receipt) -> dict[str, Any]:
+        return (await self._views([receipt]))[0]
 
     async def for_resident(self, resident: Resident, receipt_id: str) -> dict[str, Any]:
         return await self.view(await access_receipt(self.store, resident, receipt_id, "view"))
 
     async def list_for_resident(self, resident: Resident, cursor: str | None,
                                 limit: int) -> tuple[list[dict[str, Any]], str | None]:
-        docs, nxt = await self.store.receipts_page(resident.id, cursor, limit)
-        return await self._views(docs), nxt
+        page, nxt = await self.store.receipts_page(resident.id, cursor, limit)
+        return await self._views(page), nxt
 
     async def find(self, code: str | None, number: str) -> list[dict[str, Any]]:
         r = await self.store.receipt_by_number(code, number)
         return await self._views([r]) if r else []
 
     async def red_receipts(self, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
-        docs, nxt = await self.store.red_receipts_page(cursor, limit)
-        return await self._views(docs), nxt
+        page, nxt = await self.store.red_receipts_page(cursor, limit)
+        return await self._views(page), nxt
 
     def public_key(self) -> dict[str, Any]:
         """The current key (as before rotation existed) and every key, current and retired."""
@@ -288,25 +286,24 @@ class ReceiptService:
                 "canonical_form": "JSON of the receipt content, keys sorted, separators (',', ':'), UTF-8",
                 "keys": self.signer.items()}
 
-    def genuine(self, r: dict[str, Any]) -> bool:
+    def genuine(self, r: Receipt) -> bool:
         """The stored content is what the key named by the receipt signed, and that key vouched for
         receipts on the receipt's issue date (a retired key only before its retirement)."""
-        c = r["content"]
-        key_id = r.get("key_id") or c.get("key_id") or ""
-        if c.get("key_id", key_id) != key_id:
+        c = r.content
+        if c.get("key_id", r.key_id) != r.key_id:
             return False
-        return self.signer.verify(c, r["signature"], key_id=key_id, signed_at=parse_key_time(c.get("issued_at", "")))
+        return self.signer.verify(c, r.signature, key_id=r.key_id, signed_at=parse_key_time(c.get("issued_at", "")))
 
-    def verify_link(self, r: dict[str, Any]) -> str:
-        return rc.verify_url(self.public_url, r["code"], r["number"], r["check_code"])
+    def verify_link(self, r: Receipt) -> str:
+        return rc.verify_url(self.public_url, r.code, r.number, r.check_code)
 
     async def pdf(self, resident: Resident, receipt_id: str) -> tuple[str, bytes]:
         """The file name and PDF of the resident's own receipt, naming the payer in full."""
         r = await access_receipt(self.store, resident, receipt_id, "download")
-        name = await self.users.full_name(r["payer_id"])
+        name = await self.users.full_name(r.payer_id)
         data = rc.render_pdf(r, verify_link=self.verify_link(r), seal_text=self.rconfig.seal_text, payer_name=name)
-        prefix = "red-receipt" if kind_of(r) == "red" else "receipt"
-        return f"{prefix}-{r['code']}-{r['number']}.pdf", data
+        prefix = "red-receipt" if r.kind is ReceiptKind.RED else "receipt"
+        return f"{prefix}-{r.code}-{r.number}.pdf", data
 
     # -- public verification -------------------------------------------------------------------------------
 
@@ -316,22 +313,22 @@ class ReceiptService:
         Limited per client address, so the check code cannot be guessed."""
         await self.limiter.hit(self.verify_limit, ip)
         r = await self.store.receipt_by_number(code, number)
-        if r is None or not rc.check_code_matches(r["check_code"], check) \
+        if r is None or not rc.check_code_matches(r.check_code, check) \
                 or not self.genuine(r):
             raise errors.NotFound(NOT_FOUND)
-        c = r["content"]
-        out: dict[str, Any] = {"kind": kind_of(r), "amount_fen": c["amount_fen"], "payer_masked": c["payer"],
-                               "issued_at": r["issued_at"], "code": r["code"], "number": r["number"],
+        c = r.content
+        out: dict[str, Any] = {"kind": str(r.kind), "amount_fen": c["amount_fen"], "payer_masked": c["payer"],
+                               "issued_at": r.issued_at, "code": r.code, "number": r.number,
                                "payee": c["payee"], "items": c["items"],
                                # What anyone can check with the key from GET /signing-keys.
-                               "key_id": r.get("key_id") or c["key_id"], "signature_b64": r["signature"],
+                               "key_id": r.key_id, "signature_b64": r.signature,
                                "signed": canonical(c).decode("utf-8")}
-        if kind_of(r) == "red":
+        if r.kind is ReceiptKind.RED:
             return {"valid": True, "status": "issued", "refunded_fen": 0, "original": c["original"], **out}
-        reds = await self.store.red_receipts_of([r["_id"]])
-        refunded = sum(int(x["amount_fen"]) for x in reds)
-        status = receipt_status(r["amount_fen"], refunded)
+        reds = await self.store.red_receipts_of([r.id])
+        refunded = sum(x.amount_fen for x in reds)
+        status = receipt_status(r.amount_fen, refunded)
         return {"valid": status != "voided", "status": status, "refunded_fen": refunded,
-                "red_receipts": [{"code": x["code"], "number": x["number"], "amount_fen": -int(x["amount_fen"]),
-                                  "issued_at": x["issued_at"]} for x in sorted(reds, key=lambda x: x["seq"])],
+                "red_receipts": [{"code": x.code, "number": x.number, "amount_fen": -x.amount_fen,
+                                  "issued_at": x.issued_at} for x in sorted(reds, key=lambda x: x.seq)],
                 **out}

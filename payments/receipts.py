@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from backend.core.clock import TZ
 from backend.core.pdf import FONT_NAME, PdfWriter, qr_png, register_fonts
 from backend.core.signing import Ed25519Signer
-from payments.values import Payment, Refund
+from payments.values import Payment, Receipt, Refund
 
 TITLE = "非税收入统一票据（电子）"
 
@@ -124,7 +124,7 @@ def build_content(*, code: str, number: str, payment: Payment, payer_masked: str
     }
 
 
-def build_red_content(*, code: str, number: str, original: dict[str, Any], refund: Refund,
+def build_red_content(*, code: str, number: str, original: Receipt, refund: Refund,
                       payment: Payment, payer_masked: str, payee: str, issued_at: dt.datetime,
                       key_id: str) -> dict[str, Any]:
     """A red-letter receipt: the refunded amount, negative, against the receipt it reverses. A
@@ -136,7 +136,7 @@ def build_red_content(*, code: str, number: str, original: dict[str, Any], refun
         items = [{"name": f"部分退款（{refund.reason or '退款'}）"[:40], "amount_fen": -amount}]
     return {
         "kind": "red", "code": code, "number": number, "payment_id": str(payment.id),
-        "refund_id": str(refund.id), "original": {"code": original["code"], "number": original["number"]},
+        "refund_id": str(refund.id), "original": {"code": original.code, "number": original.number},
         "application_serial": payment.serial, "payer": payer_masked, "payee": payee,
         "items": items, "amount_fen": -amount, "amount_capitals": "负" + amount_in_capitals(amount),
         "issued_at": issued_at.astimezone(TZ).isoformat(timespec="seconds"),
@@ -162,7 +162,7 @@ def pdf_date(when: dt.datetime) -> str:
     return local.strftime("D:%Y%m%d%H%M%S+08'00'")
 
 
-def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str, payer_name: str | None) -> bytes:
+def render_pdf(receipt: Receipt, *, verify_link: str, seal_text: str, payer_name: str | None) -> bytes:
     """The receipt as a PDF, with the CJK font embedded (renders the same with no system fonts).
 
     ``payer_name`` is the payer's full name: the PDF is the payer's own copy. Its metadata carries
@@ -173,7 +173,7 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str, pay
     from reportlab.pdfgen import canvas
 
     register_fonts()
-    c = receipt["content"]
+    c = receipt.content
     red = c.get("kind") == "red"
     title = TITLE + ("（红字）" if red else "")
     issued = dt.datetime.fromisoformat(c["issued_at"])
@@ -193,7 +193,7 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str, pay
     pdf.setFont(FONT_NAME, 9)
     y = h - 28 * mm
     left = 14 * mm
-    for label, value in (("票据代码", c["code"]), ("票据号码", c["number"]), ("校验码", receipt["check_code"]),
+    for label, value in (("票据代码", c["code"]), ("票据号码", c["number"]), ("校验码", receipt.check_code),
                          ("开票日期", c["issued_at"][:10])):
         pdf.drawString(left, y, f"{label}：{value}")
         y -= 5 * mm
@@ -223,7 +223,7 @@ def render_pdf(receipt: dict[str, Any], *, verify_link: str, seal_text: str, pay
     pdf.drawString(left, y, f"收款单位：{c['payee']}")
     pdf.setFont(FONT_NAME, 7)
     pdf.drawString(left, 10 * mm, f"扫描二维码或访问以下地址查验真伪：{verify_link}")
-    pdf.drawString(left, 6 * mm, f"签名（Ed25519，密钥 {c['key_id']}）：{receipt['signature'][:44]}...")
+    pdf.drawString(left, 6 * mm, f"签名（Ed25519，密钥 {c['key_id']}）：{receipt.signature[:44]}...")
     # QR code and seal area
     qr = ImageReader(io.BytesIO(qr_png(verify_link)))
     pdf.drawImage(qr, w - left - 30 * mm, 14 * mm, 30 * mm, 30 * mm)

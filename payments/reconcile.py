@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from typing import Any, Mapping
 
 from backend.audit.service import AuditLog, staff_actor, system_actor
@@ -34,7 +35,17 @@ from payments.clearing import clearing_report
 from payments.errors import BillNotReady, DayNotOver
 from payments.providers import BillNotPublished, PaymentChannel
 from payments.store import PaymentStore
-from payments.values import AttemptStatus, RefundStatus
+from payments.values import (
+    Acknowledgement,
+    AttemptStatus,
+    Difference,
+    Findings,
+    ReconciliationReport,
+    RefundStatus,
+    ReportLine,
+    ReportState,
+    Totals,
+)
 
 log = logging.getLogger("zjb.payments.reconcile")
 LEASE = dt.timedelta(minutes=5)  # a run that dies is taken up again after this
@@ -42,16 +53,16 @@ PAID_ATTEMPT = (AttemptStatus.PAID, AttemptStatus.LATE)  # the provider took the
 
 
 async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: str, day: dt.date,
-                    now: dt.datetime) -> dict[str, Any]:
+                    now: dt.datetime) -> Findings:
     bill = await channel.bill(day)
     start = dt.datetime.combine(day, dt.time(), TZ)
     end = start + dt.timedelta(days=1)
     local_pay = {a.out_trade_no: a for a in await store.paid_attempts_between(channel_name, start, end)}
     local_ref = {r.out_refund_no: r for r in await store.refunds_succeeded_between(channel_name, start, end)}
-    missing: list[dict[str, Any]] = []
-    extra: list[dict[str, Any]] = []
-    mismatched: list[dict[str, Any]] = []
-    other_day: list[dict[str, Any]] = []
+    missing: list[ReportLine] = []
+    extra: list[ReportLine] = []
+    mismatched: list[ReportLine] = []
+    other_day: list[ReportLine] = []
     matched = 0
     seen_pay: set[str] = set()
     seen_ref: set[str] = set()
@@ -104,32 +115,50 @@ async def reconcile(store: PaymentStore, channel: PaymentChannel, channel_name: 
     bill_totals = _totals([r.amount_fen for r in bill.rows if r.kind == "payment"],
                           [r.amount_fen for r in bill.rows if r.kind != "payment"])
     local_totals = _totals([a.amount_fen for a in local_pay.values()], [r.amount_fen for r in local_ref.values()])
-    differences = [{"total": k, "bill": bill_totals[k], "local": local_totals[k]}
-                   for k in bill_totals if bill_totals[k] != local_totals[k]]
+    differences = _differences(bill_totals, local_totals)
     balanced = not (missing or extra or mismatched or other_day or differences)
-    return {"date": day.isoformat(), "channel": channel_name, "generated_at": now,
-            "bill_rows": len(bill.rows), "bill_net_fen": bill_totals["net_fen"],
-            "local_rows": len(local_pay) + len(local_ref), "local_net_fen": local_totals["net_fen"],
-            "totals": {"bill": bill_totals, "local": local_totals}, "differences": differences,
-            "matched": matched, "missing": missing, "extra": extra, "mismatched": mismatched, "other_day": other_day,
-            "balanced": balanced}
+    return Findings(generated_at=now, bill_rows=len(bill.rows), bill_net_fen=bill_totals["net_fen"],
+                    local_rows=len(local_pay) + len(local_ref), local_net_fen=local_totals["net_fen"],
+                    bill_totals=bill_totals, local_totals=local_totals, differences=tuple(differences),
+                    matched=matched, missing=tuple(missing), extra=tuple(extra), mismatched=tuple(mismatched),
+                    other_day=tuple(other_day), balanced=balanced)
 
 
-def _totals(payments: list[int], refunds: list[int]) -> dict[str, int]:
+def _totals(payments: list[int], refunds: list[int]) -> Totals:
     """What both sides of a reconciliation must agree on."""
-    return {"payments": len(payments), "refunds": len(refunds), "gross_fen": sum(payments),
-            "refunds_fen": sum(refunds), "net_fen": sum(payments) - sum(refunds)}
+    return Totals(payments=len(payments), refunds=len(refunds), gross_fen=sum(payments),
+                  refunds_fen=sum(refunds), net_fen=sum(payments) - sum(refunds))
+
+
+def _differences(bill: Totals, local: Totals) -> list[Difference]:
+    """Each total the two sides do not agree on."""
+    pairs = (("payments", bill["payments"], local["payments"]), ("refunds", bill["refunds"], local["refunds"]),
+             ("gross_fen", bill["gross_fen"], local["gross_fen"]),
+             ("refunds_fen", bill["refunds_fen"], local["refunds_fen"]),
+             ("net_fen", bill["net_fen"], local["net_fen"]))
+    return [Difference(total=k, bill=b, local=loc) for k, b, loc in pairs if b != loc]
 
 
 def _day_of(at: dt.datetime | None) -> str | None:
     return at.astimezone(TZ).date().isoformat() if at else None
 
 
-def public_report(doc: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in doc.items() if k not in ("_id", "next_try_at")}
-    out["id"] = doc["_id"]
-    out.setdefault("state", "done")
-    out.setdefault("alert", False)
+def public_report(r: ReconciliationReport) -> dict[str, Any]:
+    """A report as finance reads it: the job's state, and once reconciled what was found. A field
+    the report has not got yet (its findings, the job's tries, an acknowledgement) is absent."""
+    out: dict[str, Any] = {"channel": r.channel, "date": r.date, "state": str(r.state), "alert": r.alert,
+                           "reason": r.reason}
+    for key, value in (("tries", r.tries), ("last_try_at", r.last_try_at), ("acknowledged", r.acknowledged)):
+        if value is not None:
+            out[key] = value
+    f = r.findings
+    if f is not None:
+        out.update(generated_at=f.generated_at, bill_rows=f.bill_rows, bill_net_fen=f.bill_net_fen,
+                   local_rows=f.local_rows, local_net_fen=f.local_net_fen,
+                   totals={"bill": f.bill_totals, "local": f.local_totals}, differences=list(f.differences),
+                   matched=f.matched, missing=list(f.missing), extra=list(f.extra), mismatched=list(f.mismatched),
+                   other_day=list(f.other_day), balanced=f.balanced)
+    out["id"] = r.id
     return out
 
 
@@ -144,7 +173,7 @@ class ReconciliationService:
         self.after = dt.time.fromisoformat(config.reconcile_after)
         self.ledgers = {name: DayLedger(job_days, clock, f"payments.reconcile:{name}", first_days=config.reconcile_days,
                                         max_days=catch_up_max_days, lease=LEASE,
-                                        on_skipped=lambda days, name=name: self._skipped(name, days))
+                                        on_skipped=partial(self._skipped, name))
                         for name in self.channels}
 
     def _channel(self, name: str) -> PaymentChannel:
@@ -156,38 +185,40 @@ class ReconciliationService:
     def _today(self) -> dt.date:
         return self.clock.now().astimezone(TZ).date()
 
-    async def reconcile(self, day: dt.date, channel_name: str, staff: Staff | None, ip: str | None = None) -> dict:
+    async def reconcile(self, day: dt.date, channel_name: str, staff: Staff | None,
+                        ip: str | None = None) -> dict[str, Any]:
         """Reconcile one channel and day now (finance staff or the CLI); the report replaces any earlier one."""
         channel = self._channel(channel_name)
         if day >= self._today():
             raise DayNotOver(details={"date": day.isoformat(), "today": self._today().isoformat()})
         try:
-            report = await self._run(channel, channel_name, day)
+            findings = await self._run(channel, channel_name, day)
         except BillNotPublished:
             raise BillNotReady(details={"channel": channel_name, "date": day.isoformat()}) from None
-        await self._record(report, staff_actor(staff) if staff else system_actor("cli"), ip)
-        return public_report({**report, "_id": f"{channel_name}:{day.isoformat()}"})
+        await self._record(channel_name, day, findings, staff_actor(staff) if staff else system_actor("cli"), ip)
+        return public_report(ReconciliationReport(channel=channel_name, date=day.isoformat(), state=ReportState.DONE,
+                                                  alert=not findings.balanced, reason=None, findings=findings))
 
-    async def _run(self, channel: PaymentChannel, channel_name: str, day: dt.date) -> dict[str, Any]:
-        report = await reconcile(self.store, channel, channel_name, day, self.clock.now())
-        report.update(state="done", alert=not report["balanced"], reason=None)
-        await self.store.save_report(report)
-        if not report["balanced"]:
+    async def _run(self, channel: PaymentChannel, channel_name: str, day: dt.date) -> Findings:
+        findings = await reconcile(self.store, channel, channel_name, day, self.clock.now())
+        await self.store.record_reconciled(channel_name, day, findings)
+        if not findings.balanced:
             log.warning("reconciliation does not balance", extra={"channel": channel_name, "date": day.isoformat(),
-                                                                   "missing": len(report["missing"]),
-                                                                   "extra": len(report["extra"]),
-                                                                   "mismatched": len(report["mismatched"]),
-                                                                   "other_day": len(report["other_day"]),
-                                                                   "differences": report["differences"]})
-        return report
+                                                                   "missing": len(findings.missing),
+                                                                   "extra": len(findings.extra),
+                                                                   "mismatched": len(findings.mismatched),
+                                                                   "other_day": len(findings.other_day),
+                                                                   "differences": list(findings.differences)})
+        return findings
 
-    async def _record(self, report: dict[str, Any], actor: dict[str, Any], ip: str | None) -> None:
+    async def _record(self, channel_name: str, day: dt.date, f: Findings, actor: dict[str, Any],
+                      ip: str | None) -> None:
         await self.audit.record(actor=actor, action="payment.reconcile", target_type="reconciliation",
-                                target_id=f"{report['channel']}:{report['date']}", ip=ip,
-                                details={"balanced": report["balanced"], "missing": len(report["missing"]),
-                                         "extra": len(report["extra"]), "mismatched": len(report["mismatched"]),
-                                         "other_day": len(report["other_day"]),
-                                         "differences": [d["total"] for d in report["differences"]]})
+                                target_id=f"{channel_name}:{day.isoformat()}", ip=ip,
+                                details={"balanced": f.balanced, "missing": len(f.missing),
+                                         "extra": len(f.extra), "mismatched": len(f.mismatched),
+                                         "other_day": len(f.other_day),
+                                         "differences": [d["total"] for d in f.differences]})
 
     def last_due_day(self) -> dt.date:
         """The last day whose bills the providers have published by now."""
@@ -206,21 +237,22 @@ class ReconciliationService:
         return done
 
     async def _reconcile_day(self, name: str, channel: PaymentChannel, day: dt.date) -> None:
-        doc = await self.store.report(name, day)
-        if doc is not None and doc.get("state", "done") == "done":
+        known = await self.store.report(name, day)
+        if known is not None and known.state is ReportState.DONE:
             return  # finance reconciled it by hand before the job came to it
         now = self.clock.now()
         retry = dt.timedelta(minutes=self.config.reconcile_retry_minutes)
         try:
-            report = await self._run(channel, name, day)
+            findings = await self._run(channel, name, day)
         except BillNotPublished:
-            await self.store.retry_reconciliation(name, day, "waiting_bill", now + retry, "bill_not_ready", now)
+            await self.store.retry_reconciliation(name, day, ReportState.WAITING_BILL, now + retry, "bill_not_ready",
+                                                  now)
             raise TryDayLater("bill_not_ready", retry) from None
         except errors.ProviderError as e:
             reason = str(e.details.get("code") or "provider_error")
-            await self.store.retry_reconciliation(name, day, "failed", now + retry, reason, now)
+            await self.store.retry_reconciliation(name, day, ReportState.FAILED, now + retry, reason, now)
             raise TryDayLater(reason, retry) from None
-        await self._record(report, system_actor("payments.reconcile"), None)
+        await self._record(name, day, findings, system_actor("payments.reconcile"), None)
 
     async def _skipped(self, name: str, days: list[dt.date]) -> None:
         """Days beyond the catch-up limit: each shows in finance's alerts as a day to reconcile by hand."""
@@ -229,10 +261,10 @@ class ReconciliationService:
             await self.store.skip_reconciliation(name, day, now)
 
     async def report(self, day: dt.date, channel_name: str) -> dict[str, Any]:
-        doc = await self.store.report(channel_name, day)
-        if doc is None:
+        report = await self.store.report(channel_name, day)
+        if report is None:
             raise errors.NotFound("尚未对该日对账")
-        return public_report(doc)
+        return public_report(report)
 
     async def reports(self, days: int) -> list[dict[str, Any]]:
         return [public_report(d) for d in await self.store.reports_since(self._today() - dt.timedelta(days=days))]
@@ -242,16 +274,16 @@ class ReconciliationService:
 
     async def acknowledge(self, staff: Staff, report_id: str, note: str, ip: str) -> dict[str, Any]:
         """Finance has looked into an unbalanced report: its alert leaves the console."""
-        doc = await self.store.report_by_id(report_id)
-        if doc is None:
+        report = await self.store.report_by_id(report_id)
+        if report is None:
             raise errors.NotFound("未找到该对账报告")
-        if not doc.get("alert"):
+        if not report.alert:
             raise errors.InvalidState("该对账报告没有待处理的告警")
-        ack = {"by": staff.username, "at": self.clock.now(), "note": note}
+        ack = Acknowledgement(by=staff.username, at=self.clock.now(), note=note)
         if await self.store.acknowledge_report(report_id, ack):
             await self.audit.record(actor=staff_actor(staff), action="payment.reconcile.acknowledge",
                                     target_type="reconciliation", target_id=report_id, details={"note": note}, ip=ip)
-        return public_report(await self.store.report_by_id(report_id) or doc)
+        return public_report(await self.store.report_by_id(report_id) or report)
 
     async def clearing(self, day: dt.date) -> dict[str, Any]:
         return await clearing_report(self.store, list(self.channels), day)

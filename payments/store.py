@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar, cast
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -20,17 +21,30 @@ from backend.core.clock import TZ
 from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec, count_by, in_transaction, insert_new
 from payments.values import (
+    Acknowledgement,
     Attempt,
     AttemptStatus,
+    Difference,
     FeeHolder,
+    Findings,
     Item,
+    NumberedEntry,
     Paid,
+    PayeeUnit,
     Payment,
     PaymentStatus,
+    Receipt,
+    ReceiptCounter,
+    ReceiptKind,
+    ReconciliationReport,
     Refund,
     RefundKind,
     RefundNotice,
     RefundStatus,
+    ReportLine,
+    ReportState,
+    Totals,
+    UnitItem,
     UnitRef,
 )
 
@@ -267,10 +281,105 @@ def _refund_to_doc(r: Refund) -> dict[str, Any]:
     return doc
 
 
+def _receipt_from_doc(d: dict[str, Any]) -> Receipt:
+    content: dict[str, Any] = d["content"]
+    return Receipt(
+        id=d["_id"], kind=ReceiptKind.RED if "refund_id" in d else ReceiptKind.BLUE, payment_id=d["payment_id"],
+        payer_id=str(d.get("payer_id") or ""), application_id=str(d.get("application_id") or ""), code=d["code"],
+        number=d["number"], year=int(d["year"]), seq=int(d.get("seq") or 0), check_code=d["check_code"],
+        amount_fen=int(d["amount_fen"]), issued_at=d["issued_at"], content=content, signature=d["signature"],
+        key_id=d.get("key_id") or content.get("key_id") or "", refund_id=d.get("refund_id"),
+        original_receipt_id=d.get("original_receipt_id"))
+
+
+def _receipt_to_doc(r: Receipt) -> dict[str, Any]:
+    doc: dict[str, Any] = {"_id": r.id}
+    if r.kind is ReceiptKind.RED:
+        doc.update(refund_id=r.refund_id, payment_id=r.payment_id, original_receipt_id=r.original_receipt_id)
+    else:
+        doc["payment_id"] = r.payment_id
+    doc.update(payer_id=r.payer_id, application_id=r.application_id, amount_fen=r.amount_fen, issued_at=r.issued_at,
+               code=r.code, number=r.number, year=r.year, seq=r.seq, check_code=r.check_code, content=r.content,
+               signature=r.signature, key_id=r.key_id)
+    return doc
+
+
+def _counter_from_doc(d: dict[str, Any]) -> ReceiptCounter:
+    return ReceiptCounter(seq=int(d["seq"]), block=tuple(
+        NumberedEntry(kind=ReceiptKind(e["kind"]), receipt_id=e["receipt_id"], source_id=e["source_id"])
+        for e in d.get("block") or []))
+
+
+_FINDINGS = ("generated_at", "bill_rows", "bill_net_fen", "local_rows", "local_net_fen", "matched", "balanced")
+_LINES = ("differences", "missing", "extra", "mismatched", "other_day")
+
+
+def _findings_to_doc(f: Findings) -> dict[str, Any]:
+    return {"generated_at": f.generated_at, "bill_rows": f.bill_rows, "bill_net_fen": f.bill_net_fen,
+            "local_rows": f.local_rows, "local_net_fen": f.local_net_fen,
+            "totals": {"bill": dict(f.bill_totals), "local": dict(f.local_totals)},
+            "differences": [dict(x) for x in f.differences], "matched": f.matched,
+            "missing": [dict(x) for x in f.missing], "extra": [dict(x) for x in f.extra],
+            "mismatched": [dict(x) for x in f.mismatched], "other_day": [dict(x) for x in f.other_day],
+            "balanced": f.balanced}
+
+
+def _findings_from_doc(d: dict[str, Any]) -> Findings | None:
+    if "balanced" not in d:
+        return None
+    totals = d["totals"]
+    return Findings(
+        generated_at=d["generated_at"], bill_rows=int(d["bill_rows"]), bill_net_fen=int(d["bill_net_fen"]),
+        local_rows=int(d["local_rows"]), local_net_fen=int(d["local_net_fen"]),
+        bill_totals=_totals(totals["bill"]), local_totals=_totals(totals["local"]),
+        differences=tuple(Difference(total=x["total"], bill=int(x["bill"]), local=int(x["local"]))
+                          for x in d["differences"]),
+        matched=int(d["matched"]), missing=_lines(d["missing"]), extra=_lines(d["extra"]),
+        mismatched=_lines(d["mismatched"]), other_day=_lines(d["other_day"]), balanced=bool(d["balanced"]))
+
+
+def _totals(d: dict[str, Any]) -> Totals:
+    return Totals(payments=int(d["payments"]), refunds=int(d["refunds"]), gross_fen=int(d["gross_fen"]),
+                  refunds_fen=int(d["refunds_fen"]), net_fen=int(d["net_fen"]))
+
+
+def _lines(docs: list[dict[str, Any]]) -> tuple[ReportLine, ...]:
+    # a stored line holds just the keys reconciling wrote for its kind (each one a ReportLine key)
+    return tuple(cast(ReportLine, dict(x)) for x in docs)
+
+
+def _report_from_doc(d: dict[str, Any]) -> ReconciliationReport:
+    return ReconciliationReport(
+        channel=d["channel"], date=d["date"], state=ReportState(d.get("state", "done")),
+        alert=bool(d.get("alert", False)), reason=d.get("reason"), findings=_findings_from_doc(d),
+        tries=d.get("tries"), last_try_at=d.get("last_try_at"), next_try_at=d.get("next_try_at"),
+        acknowledged=_acknowledgement(d.get("acknowledged")))
+
+
+def _acknowledgement(d: dict[str, Any] | None) -> Acknowledgement | None:
+    return Acknowledgement(by=d["by"], at=d["at"], note=d["note"]) if d else None
+
+
+def _unit_from_doc(d: dict[str, Any]) -> PayeeUnit:
+    return PayeeUnit(id=d["_id"], name=d["name"], unit_code=d.get("unit_code") or "", account=d.get("account") or "",
+                     default_item_code=d.get("default_item_code") or "",
+                     items=tuple(UnitItem(code=i["code"], name=i["name"]) for i in d.get("items", [])),
+                     department_code=d.get("department_code"))
+
+
+def _unit_to_doc(u: PayeeUnit) -> dict[str, Any]:
+    doc: dict[str, Any] = {"_id": u.id}
+    if u.department_code is not None:
+        doc["department_code"] = u.department_code
+    doc.update(name=u.name, unit_code=u.unit_code, account=u.account,
+               items=[{"code": i.code, "name": i.name} for i in u.items], default_item_code=u.default_item_code)
+    return doc
+
+
 @dataclass(frozen=True, slots=True)
 class PendingReceipt:
     """A paid order (blue) or succeeded refund (red) whose receipt is decided but not numbered yet."""
-    kind: str
+    kind: ReceiptKind
     receipt_id: ObjectId
     source_id: ObjectId
     issued_at: dt.datetime
@@ -296,7 +405,8 @@ class PaymentStore:
 
     async def transaction(self, fn: Callable[[Any], Awaitable[T]]) -> T:
         """Run ``fn(session)`` in one transaction (retried on write conflicts)."""
-        return await in_transaction(self._client, fn)
+        result: T = await in_transaction(self._client, fn)
+        return result
 
     # payments --------------------------------------------------------------------------------------
 
@@ -579,60 +689,65 @@ class PaymentStore:
 
     # receipts (blue: one per paid order; red: one per refund of a receipted order) ------------------------
 
-    def _receipt_col(self, kind: str) -> Any:
-        return self._receipts if kind == "blue" else self._red
+    def _receipt_col(self, kind: ReceiptKind) -> AsyncCollection[dict[str, Any]]:
+        return self._receipts if kind is ReceiptKind.BLUE else self._red
 
-    async def receipt(self, receipt_id: Any, kind: str = "blue") -> dict[str, Any] | None:
+    async def receipt(self, receipt_id: object, kind: ReceiptKind = ReceiptKind.BLUE) -> Receipt | None:
         _id = oid(receipt_id)
-        return await self._receipt_col(kind).find_one({"_id": _id}) if _id else None
+        doc = await self._receipt_col(kind).find_one({"_id": _id}) if _id else None
+        return _receipt_from_doc(doc) if doc else None
 
-    async def any_receipt(self, receipt_id: Any) -> dict[str, Any] | None:
-        return await self.receipt(receipt_id, "blue") or await self.receipt(receipt_id, "red")
+    async def any_receipt(self, receipt_id: object) -> Receipt | None:
+        return await self.receipt(receipt_id, ReceiptKind.BLUE) or await self.receipt(receipt_id, ReceiptKind.RED)
 
-    async def receipt_by_number(self, code: str | None, number: str) -> dict[str, Any] | None:
+    async def receipt_by_number(self, code: str | None, number: str) -> Receipt | None:
         """Receipts and red-letter receipts share one sequence, so a number names one of them."""
         q: dict[str, Any] = {"number": number}
         if code:
             q["code"] = code
-        return await self._receipts.find_one(q) or await self._red.find_one(q)
+        doc = await self._receipts.find_one(q) or await self._red.find_one(q)
+        return _receipt_from_doc(doc) if doc else None
 
-    async def receipts_page(self, payer_id: str, before: str | None, limit: int) -> tuple[list[dict], str | None]:
+    async def receipts_page(self, payer_id: str, before: str | None, limit: int) -> tuple[list[Receipt], str | None]:
         """A payer's receipts and red-letter receipts, newest first."""
         q: dict[str, Any] = {"payer_id": payer_id}
         if oid(before):
             q["_id"] = {"$lt": oid(before)}
         blue = await self._receipts.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
         red = await self._red.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
-        return _page(sorted(blue + red, key=lambda d: d["_id"], reverse=True)[:limit + 1], limit)
+        page, cursor = _page(sorted(blue + red, key=lambda d: d["_id"], reverse=True)[:limit + 1], limit)
+        return [_receipt_from_doc(d) for d in page], cursor
 
-    async def red_receipts_page(self, before: str | None, limit: int) -> tuple[list[dict], str | None]:
+    async def red_receipts_page(self, before: str | None, limit: int) -> tuple[list[Receipt], str | None]:
         q: dict[str, Any] = {"_id": {"$lt": oid(before)}} if oid(before) else {}
         docs = await self._red.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
-        return _page(docs, limit)
+        page, cursor = _page(docs, limit)
+        return [_receipt_from_doc(d) for d in page], cursor
 
-    async def red_receipts_of(self, original_ids: list[ObjectId]) -> list[dict[str, Any]]:
+    async def red_receipts_of(self, original_ids: list[ObjectId]) -> list[Receipt]:
         if not original_ids:
             return []
-        return await self._red.find({"original_receipt_id": {"$in": original_ids}}).to_list(None)
+        docs = await self._red.find({"original_receipt_id": {"$in": original_ids}}).to_list(None)
+        return [_receipt_from_doc(d) for d in docs]
 
-    async def insert_receipt(self, kind: str, doc: dict[str, Any]) -> bool:
-        """Write a numbered receipt; False when it was written already (its ``_id`` is fixed)."""
-        col = self._receipt_col(kind)
+    async def insert_receipt(self, receipt: Receipt) -> bool:
+        """Write a numbered receipt; False when it was written already (its id is fixed)."""
+        col = self._receipt_col(receipt.kind)
         try:
-            await col.insert_one(doc)
+            await col.insert_one(_receipt_to_doc(receipt))
         except DuplicateKeyError:
-            if await col.find_one({"_id": doc["_id"]}, {"_id": 1}) is None:
+            if await col.find_one({"_id": receipt.id}, {"_id": 1}) is None:
                 raise
             return False
         return True
 
-    async def written_receipts(self, kind: str, receipt_ids: list[ObjectId]) -> set[ObjectId]:
+    async def written_receipts(self, kind: ReceiptKind, receipt_ids: list[ObjectId]) -> set[ObjectId]:
         if not receipt_ids:
             return set()
         docs = await self._receipt_col(kind).find({"_id": {"$in": receipt_ids}}, {"_id": 1}).to_list(None)
         return {d["_id"] for d in docs}
 
-    async def receipt_counter(self, code: str, year: int) -> dict[str, Any]:
+    async def receipt_counter(self, code: str, year: int) -> ReceiptCounter:
         """The sequence of a receipt code (票据代码) in a year: ``seq`` (the last number taken) and
         ``block`` (who took the last numbers, in order, ending at ``seq``). It starts at 0 each
         year; a database that numbered per year alone carries that year's sequence on to the first
@@ -640,7 +755,7 @@ class PaymentStore:
         _id = f"receipts:{code}:{year}"
         doc = await self._counters.find_one({"_id": _id})
         if doc is not None:
-            return doc
+            return _counter_from_doc(doc)
         seq, block = 0, []
         legacy = f"receipts:{year}"
         await self._counters.update_one({"_id": legacy, "carried_to": {"$exists": False}},
@@ -649,23 +764,26 @@ class PaymentStore:
         if old is not None and old.get("carried_to") == code:
             seq, block = int(old["seq"]), list(old.get("block") or [])
         await insert_new(self._counters, [{"_id": _id, "code": code, "year": year, "seq": seq, "block": block}])
-        return await self._counters.find_one({"_id": _id}) or {"_id": _id, "seq": seq, "block": block}
+        return _counter_from_doc(await self._counters.find_one({"_id": _id}) or {"seq": seq, "block": block})
 
-    async def take_receipt_numbers(self, code: str, year: int, seen: int, block: list[dict[str, Any]]) -> bool:
+    async def take_receipt_numbers(self, code: str, year: int, seen: int, block: list[NumberedEntry]) -> bool:
         """Numbers ``seen + 1 …`` for the receipts of ``block``, if nobody took them first."""
+        entries = [{"kind": str(e.kind), "receipt_id": e.receipt_id, "source_id": e.source_id} for e in block]
         res = await self._counters.update_one({"_id": f"receipts:{code}:{year}", "seq": seen},
-                                              {"$set": {"seq": seen + len(block), "block": block}})
+                                              {"$set": {"seq": seen + len(block), "block": entries}})
         return res.modified_count == 1
 
-    async def clear_receipt_pending(self, kind: str, source_ids: list[ObjectId]) -> None:
+    async def clear_receipt_pending(self, kind: ReceiptKind, source_ids: list[ObjectId]) -> None:
         if not source_ids:
             return
-        col, flag = (self._payments, "receipt_pending") if kind == "blue" else (self._refunds, "red_receipt_pending")
+        col, flag = ((self._payments, "receipt_pending") if kind is ReceiptKind.BLUE
+                     else (self._refunds, "red_receipt_pending"))
         await col.update_many({"_id": {"$in": source_ids}, flag: True}, {"$unset": {flag: ""}})
 
-    async def pending_receipts(self, kind: str, year: int | None, *, limit: int) -> list[PendingReceipt]:
+    async def pending_receipts(self, kind: ReceiptKind, year: int | None, *, limit: int) -> list[PendingReceipt]:
         """Paid orders (blue) or succeeded refunds (red) whose receipt is not numbered yet, oldest first."""
-        col, flag, rid, at = ((self._payments, "receipt_pending", "receipt_id", "receipt_issued_at") if kind == "blue"
+        col, flag, rid, at = ((self._payments, "receipt_pending", "receipt_id", "receipt_issued_at")
+                              if kind is ReceiptKind.BLUE
                               else (self._refunds, "red_receipt_pending", "red_receipt_id", "red_receipt_issued_at"))
         q: dict[str, Any] = {flag: True}
         if year is not None:
@@ -675,24 +793,27 @@ class PaymentStore:
 
     # reconciliation reports ---------------------------------------------------------------------------
 
-    async def report(self, channel: str, day: dt.date) -> dict[str, Any] | None:
-        return await self._reports.find_one({"_id": f"{channel}:{day.isoformat()}"})
+    async def report(self, channel: str, day: dt.date) -> ReconciliationReport | None:
+        doc = await self._reports.find_one({"_id": f"{channel}:{day.isoformat()}"})
+        return _report_from_doc(doc) if doc else None
 
-    async def save_report(self, report: dict[str, Any]) -> None:
-        """The finished report of a channel and day (a later run replaces it; an acknowledgement of
-        an earlier alert stays on record)."""
-        _id = f"{report['channel']}:{report['date']}"
-        await self._reports.update_one({"_id": _id}, {"$set": report}, upsert=True)
+    async def record_reconciled(self, channel: str, day: dt.date, findings: Findings) -> None:
+        """The finished report of a channel and day (a later run replaces its findings; the job's
+        tries and an acknowledgement of an earlier alert stay on record)."""
+        fields = {"channel": channel, "date": day.isoformat(), **_findings_to_doc(findings),
+                  "state": str(ReportState.DONE), "alert": not findings.balanced, "reason": None}
+        await self._reports.update_one({"_id": f"{channel}:{day.isoformat()}"}, {"$set": fields}, upsert=True)
 
-    async def retry_reconciliation(self, channel: str, day: dt.date, state: str, next_try_at: dt.datetime,
+    async def retry_reconciliation(self, channel: str, day: dt.date, state: ReportState, next_try_at: dt.datetime,
                                    reason: str, now: dt.datetime) -> None:
         """A day the job could not reconcile yet (bill not out, provider down), as finance sees it."""
-        await self._unless_done(channel, day, {"$set": {"state": state, "next_try_at": next_try_at, "reason": reason,
-                                                        "last_try_at": now}, "$inc": {"tries": 1}})
+        await self._unless_done(channel, day, {"$set": {"state": str(state), "next_try_at": next_try_at,
+                                                        "reason": reason, "last_try_at": now},
+                                               "$inc": {"tries": 1}})
 
     async def skip_reconciliation(self, channel: str, day: dt.date, now: dt.datetime) -> None:
         """A day beyond the job's catch-up limit: an alert until finance reconciles it by hand."""
-        await self._unless_done(channel, day, {"$set": {"state": "skipped", "reason": "catch_up_limit",
+        await self._unless_done(channel, day, {"$set": {"state": str(ReportState.SKIPPED), "reason": "catch_up_limit",
                                                         "alert": True, "last_try_at": now},
                                                "$unset": {"next_try_at": ""}})
 
@@ -706,32 +827,37 @@ class PaymentStore:
         except DuplicateKeyError:  # the report is done meanwhile (by hand or by another run): it stands
             pass
 
-    async def reports_since(self, day: dt.date, limit: int = 200) -> list[dict[str, Any]]:
-        return await self._reports.find({"date": {"$gte": day.isoformat()}}).sort("date", DESCENDING) \
+    async def reports_since(self, day: dt.date, limit: int = 200) -> list[ReconciliationReport]:
+        docs = await self._reports.find({"date": {"$gte": day.isoformat()}}).sort("date", DESCENDING) \
             .limit(limit).to_list(limit)
+        return [_report_from_doc(d) for d in docs]
 
-    async def open_alerts(self, limit: int = 100) -> list[dict[str, Any]]:
-        return await self._reports.find({"alert": True}).sort("date", DESCENDING).limit(limit).to_list(limit)
+    async def open_alerts(self, limit: int = 100) -> list[ReconciliationReport]:
+        docs = await self._reports.find({"alert": True}).sort("date", DESCENDING).limit(limit).to_list(limit)
+        return [_report_from_doc(d) for d in docs]
 
-    async def acknowledge_report(self, report_id: str, acknowledged: dict[str, Any]) -> bool:
+    async def acknowledge_report(self, report_id: str, acknowledged: Acknowledgement) -> bool:
         res = await self._reports.update_one({"_id": report_id, "alert": True},
-                                             {"$set": {"alert": False, "acknowledged": acknowledged}})
+                                             {"$set": {"alert": False, "acknowledged": dict(acknowledged)}})
         return res.modified_count == 1
 
-    async def report_by_id(self, report_id: str) -> dict[str, Any] | None:
-        return await self._reports.find_one({"_id": report_id})
+    async def report_by_id(self, report_id: str) -> ReconciliationReport | None:
+        doc = await self._reports.find_one({"_id": report_id})
+        return _report_from_doc(doc) if doc else None
 
     # payee units (清分) -----------------------------------------------------------------------------------
 
-    async def payee_unit(self, department_code: str) -> dict[str, Any] | None:
-        return await self._units.find_one({"_id": department_code})
+    async def payee_unit(self, department_code: str) -> PayeeUnit | None:
+        doc = await self._units.find_one({"_id": department_code})
+        return _unit_from_doc(doc) if doc else None
 
-    async def payee_unit_by_code(self, unit_code: str) -> dict[str, Any] | None:
-        return await self._units.find_one({"unit_code": unit_code}) if unit_code else None
+    async def payee_unit_by_code(self, unit_code: str) -> PayeeUnit | None:
+        doc = await self._units.find_one({"unit_code": unit_code}) if unit_code else None
+        return _unit_from_doc(doc) if doc else None
 
-    async def payee_units(self) -> list[dict[str, Any]]:
-        return await self._units.find({}).sort("_id", ASCENDING).to_list(500)
+    async def payee_units(self) -> list[PayeeUnit]:
+        return [_unit_from_doc(d) for d in await self._units.find({}).sort("_id", ASCENDING).to_list(500)]
 
-    async def add_payee_unit(self, doc: dict[str, Any]) -> None:
+    async def add_payee_unit(self, unit: PayeeUnit) -> None:
         """Add a unit if it is not there (an existing one is never overwritten)."""
-        await self._units.update_one({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True)
+        await self._units.update_one({"_id": unit.id}, {"$setOnInsert": _unit_to_doc(unit)}, upsert=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from bson import ObjectId
 
@@ -172,3 +172,153 @@ class FeeHolder:
     item_code: str
     item_name: str
     raised_via: str | None = None
+
+
+class ReceiptKind(StrEnum):
+    BLUE = "blue"      # 电子票据: one per paid order
+    RED = "red"        # 红字票据: one per successful refund of a receipted order
+
+
+SignedContent = dict[str, Any]
+"""What a receipt states, exactly as signed (its canonical JSON is what the signature covers)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Receipt:
+    """A numbered, signed e-receipt (blue) or red-letter receipt (red)."""
+    id: ObjectId
+    kind: ReceiptKind
+    payment_id: ObjectId
+    payer_id: str
+    application_id: str
+    code: str
+    number: str
+    year: int
+    seq: int
+    check_code: str
+    amount_fen: int               # the amount paid (blue) or refunded (red), positive
+    issued_at: dt.datetime
+    content: SignedContent
+    signature: str
+    key_id: str
+    refund_id: ObjectId | None = None               # red: the refund it records
+    original_receipt_id: ObjectId | None = None     # red: the receipt it reverses
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NumberedEntry:
+    """One receipt of a numbering block: its id and the order (blue) or refund (red) it is for."""
+    kind: ReceiptKind
+    receipt_id: ObjectId
+    source_id: ObjectId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptCounter:
+    """A receipt code's sequence in a year: the last number taken and the block that took it."""
+    seq: int
+    block: tuple[NumberedEntry, ...]
+
+
+class ReportState(StrEnum):
+    DONE = "done"
+    WAITING_BILL = "waiting_bill"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ReportLine(TypedDict, total=False):
+    """One line of a reconciliation report that does not match (missing, extra, mismatched, other day)."""
+    kind: str
+    out_trade_no: str
+    out_refund_no: str
+    transaction_id: str | None
+    bill_amount_fen: int
+    local_amount_fen: int
+    local_status: str | None
+    local_date: str | None
+    bill_transaction_id: str | None
+    local_transaction_id: str | None
+
+
+class Totals(TypedDict):
+    """What both sides of a reconciliation must agree on."""
+    payments: int
+    refunds: int
+    gross_fen: int
+    refunds_fen: int
+    net_fen: int
+
+
+class Difference(TypedDict):
+    total: str
+    bill: int
+    local: int
+
+
+class Acknowledgement(TypedDict):
+    by: str
+    at: dt.datetime
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Findings:
+    """What reconciling a channel's day found: the bill against our records."""
+    generated_at: dt.datetime
+    bill_rows: int
+    bill_net_fen: int
+    local_rows: int
+    local_net_fen: int
+    bill_totals: Totals
+    local_totals: Totals
+    differences: tuple[Difference, ...]
+    matched: int
+    missing: tuple[ReportLine, ...]
+    extra: tuple[ReportLine, ...]
+    mismatched: tuple[ReportLine, ...]
+    other_day: tuple[ReportLine, ...]
+    balanced: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReconciliationReport:
+    """A channel's day: reconciled (with its findings), waiting to be tried again, or skipped.
+    ``tries``, ``last_try_at`` and ``acknowledged`` are None until the job tried or finance looked."""
+    channel: str
+    date: str                   # YYYY-MM-DD, Beijing time
+    state: ReportState
+    alert: bool
+    reason: str | None
+    findings: Findings | None = None
+    tries: int | None = None
+    last_try_at: dt.datetime | None = None
+    next_try_at: dt.datetime | None = None
+    acknowledged: Acknowledgement | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.channel}:{self.date}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnitItem:
+    """A non-tax revenue item (非税收入项目) a payee unit collects, with its code."""
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayeeUnit:
+    """A payee unit (收款单位) by its department's code, with its revenue items for clearing (清分)."""
+    id: str                     # the department code
+    name: str
+    unit_code: str = ""
+    account: str = ""
+    default_item_code: str = ""
+    items: tuple[UnitItem, ...] = ()
+    department_code: str | None = None
+
+    def ref(self) -> UnitRef:
+        """How an order's item names the unit its money is credited to."""
+        return UnitRef(id=self.id, name=self.name, unit_code=self.unit_code)

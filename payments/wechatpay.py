@@ -49,7 +49,7 @@ SDK_DEFAULT_GATEWAY = "https://api.mch.weixin.qq.com"
 _BILL_NOT_READY = ("NO_STATEMENT_EXIST", "STATEMENT_CREATING")
 
 
-class GatewayCore(Core):
+class GatewayCore(Core):  # type: ignore[misc]  # wechatpayv3 ships no type information
     """``wechatpayv3.core.Core`` with the API base address as a constructor argument.
 
     The SDK has no setting for the base address: ``Core.__init__`` assigns its production address
@@ -153,7 +153,7 @@ class WeChatPayChannel(Provider):
             result = self._core.callback(h, body)
         except Exception:  # noqa: BLE001 - malformed notices of every kind are rejected
             raise NoticeRejected("malformed") from None
-        if not result or not isinstance(result.get("resource"), dict):
+        if not isinstance(result, dict) or not isinstance(result.get("resource"), dict):
             raise NoticeRejected("bad_signature_or_ciphertext")
         return result
 
@@ -211,7 +211,7 @@ class WeChatPayChannel(Provider):
 
     def _refund_state(self, body: dict[str, Any]) -> RefundState:
         return RefundState(out_refund_no=body["out_refund_no"],
-                           state=_REFUND_STATES.get(body.get("status"), "processing"),
+                           state=_REFUND_STATES.get(str(body.get("status")), "processing"),
                            amount_fen=int((body.get("amount") or {}).get("refund", 0)),
                            provider_ref=body.get("refund_id"), out_trade_no=body.get("out_trade_no"))
 

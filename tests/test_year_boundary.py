@@ -8,7 +8,8 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from backend.core.clock import TZ
-from backend.licences.service import expiry, status_of
+from backend.licences.service import expiry
+from backend.licences.values import status_of
 from tests.support import Api, new_resident
 from tests.support_cases import eventually, relogin, submit
 from tests.support_payments import (
@@ -124,5 +125,5 @@ def test_licence_expiry_dates_cross_the_year_end_by_the_beijing_day_of_issue() -
     # a year with 29 February: 366 days from 1 Jan 2028 end on 31 Dec 2028
     assert expiry(_at(dt.date(2028, 1, 1), 9, 0), 366).astimezone(TZ).date() == dt.date(2028, 12, 31)
     end = expiry(day, 1)  # one day: valid to the end of the day of issue, not 24 hours
-    assert status_of({"status": "valid", "expires_at": end}, _at(dt.date(2027, 1, 1), 23, 59, 59)) == "valid"
-    assert status_of({"status": "valid", "expires_at": end}, _at(dt.date(2027, 1, 2), 0, 0)) == "expired"
+    assert status_of("valid", end, _at(dt.date(2027, 1, 1), 23, 59, 59)) == "valid"
+    assert status_of("valid", end, _at(dt.date(2027, 1, 2), 0, 0)) == "expired"

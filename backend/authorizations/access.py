@@ -8,9 +8,8 @@ clerk reaches only the grants given to them (the ``HANDLING`` scope: the residen
 """
 from __future__ import annotations
 
-from typing import Any
-
 from backend.authorizations.store import GrantStore
+from backend.authorizations.values import Grant, GranteeKind
 from backend.core import errors
 from backend.core.access import Policy, Principal, Rule, Scope, Staff, own, staff
 
@@ -33,19 +32,19 @@ class GrantAccess:
     def __init__(self, store: GrantStore):
         self._store = store
 
-    async def access_grant(self, principal: Principal | None, grant_id: str, action: str) -> dict[str, Any]:
+    async def access_grant(self, principal: Principal | None, grant_id: str, action: str) -> Grant:
         """The grant, when ``principal`` may take ``action`` on it: 401 without a principal, 403 for
         staff without the action's roles, 404 for a grant that does not exist or is not the
         caller's side of it (the grantor's for ``revoke``, the grantee's for ``licences``)."""
         GRANT.check(principal, action)
-        doc = await self._store.get(grant_id)
-        if doc is None or principal is None or not _side(doc, principal, action):
+        grant = await self._store.get(grant_id)
+        if grant is None or principal is None or not _side(grant, principal, action):
             raise errors.NotFound("未找到该授权")
-        return doc
+        return grant
 
 
-def _side(doc: dict[str, Any], principal: Principal, action: str) -> bool:
+def _side(grant: Grant, principal: Principal, action: str) -> bool:
     if action == "licences":
-        kind = "staff" if isinstance(principal, Staff) else "resident"
-        return bool(doc["grantee"]["type"] == kind and doc["grantee"]["id"] == principal.id)
-    return not isinstance(principal, Staff) and doc["grantor_id"] == principal.id
+        kind = GranteeKind.STAFF if isinstance(principal, Staff) else GranteeKind.RESIDENT
+        return grant.grantee.kind is kind and grant.grantee.id == principal.id
+    return not isinstance(principal, Staff) and grant.grantor_id == principal.id

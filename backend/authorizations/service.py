@@ -14,12 +14,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bson import ObjectId
+
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.authorizations.access import FILERS, GRANT, GrantAccess
 from backend.authorizations.codes import IdentityCodes, qr_png_base64
 from backend.authorizations.errors import AuthorizationRequired
 from backend.authorizations.store import GrantStore
-from backend.authorizations.values import GrantStatus
+from backend.authorizations.values import Grant, Grantee, GranteeKind, Grantor, GrantStatus, ServiceRef
 from backend.config import AuthorizationsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_realname
@@ -82,7 +84,7 @@ class AgencyDesk:
             raise errors.InvalidInput({"days": f"授权期限最长 {self.cfg.max_days} 天"})
         grantee = await self._grantee(resident, body["grantee"])
         service_ids = list(dict.fromkeys(body.get("service_ids") or [])) or None
-        services = None
+        services: list[ServiceRef] | None = None
         if service_ids:
             services = []
             for sid in service_ids:
@@ -91,28 +93,30 @@ class AgencyDesk:
                 except errors.NotFound:
                     raise errors.InvalidInput({"service_ids": "包含不存在或已停办的事项"},
                                               details={"unknown": [sid]}) from None
-                services.append({"id": svc["id"], "name": svc["name"]})
+                services.append(ServiceRef(id=svc["id"], name=svc["name"]))
         me = await self.residents.get(resident.id)
         now = self.clock.now()
-        doc = {"grantor_id": resident.id, "grantor": {"name_masked": (me and me.name_masked) or "",
-                                                      "id_number_masked": (me and me.id_number_masked) or ""},
-               "grantee": grantee, "service_ids": service_ids, "services": services, "days": days,
-               "status": str(GrantStatus.ACTIVE), "created_at": now, "expires_at": now + dt.timedelta(days=days)}
-        doc["_id"] = await self.store.add(doc)
+        grant = Grant(id=ObjectId(), grantor_id=resident.id,
+                      grantor=Grantor(name_masked=(me and me.name_masked) or "",
+                                      id_number_masked=(me and me.id_number_masked) or ""),
+                      grantee=grantee, service_ids=tuple(service_ids) if service_ids is not None else None,
+                      services=tuple(services) if services is not None else None, days=days,
+                      status=GrantStatus.ACTIVE, created_at=now, expires_at=now + dt.timedelta(days=days))
+        await self.store.add(grant)
         await self.audit.record(actor=resident_actor(resident), action="authorization.grant",
-                                target_type="authorization", target_id=str(doc["_id"]),
-                                details={"grantee_type": grantee["type"], "grantee_id": grantee["id"],
+                                target_type="authorization", target_id=str(grant.id),
+                                details={"grantee_type": str(grantee.kind), "grantee_id": grantee.id,
                                          "service_ids": service_ids, "days": days}, ip=ip)
-        if grantee["type"] == "resident":
-            await self.outbox.emit("authorization.granted", user_id=grantee["id"],
-                                   dedupe_key=f"authorization:{doc['_id']}:granted", payload={
-                                       "authorization_id": str(doc["_id"]),
-                                       "grantor_name": doc["grantor"]["name_masked"],
-                                       "services": [x["name"] for x in services or []],
-                                       "expires_at": doc["expires_at"].isoformat()})
-        return self.view(doc, now)
+        if grantee.kind is GranteeKind.RESIDENT:
+            await self.outbox.emit("authorization.granted", user_id=grantee.id,
+                                   dedupe_key=f"authorization:{grant.id}:granted", payload={
+                                       "authorization_id": str(grant.id),
+                                       "grantor_name": grant.grantor.name_masked,
+                                       "services": [x.name for x in services or []],
+                                       "expires_at": grant.expires_at.isoformat()})
+        return self.view(grant, now)
 
-    async def _grantee(self, resident: Resident, g: dict[str, Any]) -> dict[str, Any]:
+    async def _grantee(self, resident: Resident, g: dict[str, Any]) -> Grantee:
         if g["type"] == "staff":
             if not g.get("username"):
                 raise errors.InvalidInput({"grantee.username": "请填写帮办员的工号"})
@@ -120,7 +124,8 @@ class AgencyDesk:
             if staff is None or not set(staff["roles"]) & set(FILERS):
                 raise errors.InvalidInput({"grantee.username": "未找到该帮办员，请核对工号"})
             name = staff["display_name"] or staff["username"]
-            return {"type": "staff", "id": staff["id"], "username": staff["username"], "name_masked": mask_name(name)}
+            return Grantee(kind=GranteeKind.STAFF, id=staff["id"], username=staff["username"],
+                           name_masked=mask_name(name))
         if not g.get("id_number"):
             raise errors.InvalidInput({"grantee.id_number": "请填写被授权人的身份证号"})
         found = await self.residents.find(g["id_number"].strip().upper()) if len(g["id_number"].strip()) == 18 else []
@@ -129,29 +134,29 @@ class AgencyDesk:
             raise errors.InvalidInput({"grantee.id_number": "被授权人须已在指尖办完成实名认证"})
         if other.id == resident.id:
             raise errors.InvalidInput({"grantee.id_number": "不能授权给本人"})
-        return {"type": "resident", "id": other.id, "name_masked": other.name_masked or ""}
+        return Grantee(kind=GranteeKind.RESIDENT, id=other.id, name_masked=other.name_masked or "")
 
     async def list_given(self, resident: Resident) -> dict[str, Any]:
         now = self.clock.now()
-        return {"items": [self.view(d, now) for d in await self.store.of_grantor(resident.id)], "next_cursor": None}
+        return {"items": [self.view(g, now) for g in await self.store.of_grantor(resident.id)], "next_cursor": None}
 
     async def list_received(self, resident: Resident) -> dict[str, Any]:
         now = self.clock.now()
-        docs = await self.store.to_grantee("resident", resident.id)
-        return {"items": [self.view(d, now, received=True) for d in docs], "next_cursor": None}
+        grants = await self.store.to_grantee(GranteeKind.RESIDENT, resident.id)
+        return {"items": [self.view(g, now, received=True) for g in grants], "next_cursor": None}
 
     async def revoke(self, resident: Resident, grant_id: str, ip: str) -> dict[str, Any]:
-        doc = await self.access.access_grant(resident, grant_id, "revoke")
+        grant = await self.access.access_grant(resident, grant_id, "revoke")
         now = self.clock.now()
-        if not await self.store.revoke(doc["_id"], resident.id, now):
-            raise errors.InvalidState("该授权已撤销", details={"status": doc["status"]})
+        if not await self.store.revoke(grant.id, resident.id, now):
+            raise errors.InvalidState("该授权已撤销", details={"status": str(grant.status)})
         await self.audit.record(actor=resident_actor(resident), action="authorization.revoke",
                                 target_type="authorization", target_id=grant_id, ip=ip)
-        if doc["grantee"]["type"] == "resident":
-            await self.outbox.emit("authorization.revoked", user_id=doc["grantee"]["id"],
+        if grant.grantee.kind is GranteeKind.RESIDENT:
+            await self.outbox.emit("authorization.revoked", user_id=grant.grantee.id,
                                    dedupe_key=f"authorization:{grant_id}:revoked", payload={
-                                       "authorization_id": grant_id, "grantor_name": doc["grantor"]["name_masked"]})
-        return self.view(await self.store.get(grant_id) or doc, now)
+                                       "authorization_id": grant_id, "grantor_name": grant.grantor.name_masked})
+        return self.view(await self.store.get(grant_id) or grant, now)
 
     async def identity_code(self, resident: Resident) -> dict[str, Any]:
         access_realname(resident)
@@ -159,31 +164,33 @@ class AgencyDesk:
         return {"code": code, "expires_at": expires, "valid_seconds": self.codes.ttl,
                 "qr_png_base64": qr_png_base64(code)}
 
-    def view(self, d: dict[str, Any], now: dt.datetime, *, received: bool = False) -> dict[str, Any]:
-        lapsed = d["status"] == GrantStatus.ACTIVE and d["expires_at"] <= now
-        status = str(GrantStatus.EXPIRED) if lapsed else d["status"]
-        g = d["grantee"]
-        out = {"id": str(d["_id"]), "status": status,
-               "grantee": {"type": g["type"], "name_masked": g.get("name_masked", ""),
-                           **({"username": g["username"]} if g["type"] == "staff" else {})},
-               "service_ids": d.get("service_ids"), "services": d.get("services"), "days": d["days"],
-               "created_at": d["created_at"], "expires_at": d["expires_at"], "revoked_at": d.get("revoked_at")}
-        if received or g["type"] == "staff":
-            out["grantor"] = {"name_masked": d["grantor"]["name_masked"]}
+    def view(self, grant: Grant, now: dt.datetime, *, received: bool = False) -> dict[str, Any]:
+        g = grant.grantee
+        staff = g.kind is GranteeKind.STAFF
+        out = {"id": str(grant.id), "status": str(grant.status_at(now)),
+               "grantee": {"type": str(g.kind), "name_masked": g.name_masked,
+                           **({"username": g.username or ""} if staff else {})},
+               "service_ids": list(grant.service_ids) if grant.service_ids is not None else None,
+               "services": [{"id": x.id, "name": x.name} for x in grant.services] if grant.services is not None
+               else None,
+               "days": grant.days, "created_at": grant.created_at, "expires_at": grant.expires_at,
+               "revoked_at": grant.revoked_at}
+        if received or staff:
+            out["grantor"] = {"name_masked": grant.grantor.name_masked}
         return out
 
     # -- acting for someone (used by cases) --------------------------------------------------------
 
-    def _usable(self, d: dict[str, Any] | None, kind: str, agent_id: str, service_id: str) -> dict[str, Any]:
-        if d is None or d["grantee"]["type"] != kind or d["grantee"]["id"] != agent_id:
+    def _usable(self, grant: Grant | None, kind: GranteeKind, agent_id: str, service_id: str) -> Grant:
+        if grant is None or grant.grantee.kind is not kind or grant.grantee.id != agent_id:
             raise AuthorizationRequired(details={"reason": "no_grant"})
-        if d["status"] != GrantStatus.ACTIVE:
+        if grant.status is not GrantStatus.ACTIVE:
             raise AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
-        if d["expires_at"] <= self.clock.now():
+        if grant.expires_at <= self.clock.now():
             raise AuthorizationRequired("该授权已过期", details={"reason": "expired"})
-        if d.get("service_ids") and service_id not in d["service_ids"]:
+        if grant.service_ids and service_id not in grant.service_ids:
             raise AuthorizationRequired("该授权不包含此事项", details={"reason": "service_not_granted"})
-        return d
+        return grant
 
     async def for_staff(self, staff: Staff, *, service_id: str, resident_id: str | None = None,
                         authorization_id: str | None = None, identity_code: str | None = None) -> Agency:
@@ -200,19 +207,19 @@ class AgencyDesk:
             return Agency(applicant_id=user_id, via="identity_code",
                           agent={"type": "staff", "id": staff.id, "name_masked": _staff_mask(staff)})
         if authorization_id:
-            d = self._usable(await self.store.get(authorization_id), "staff", staff.id, service_id)
-            if resident_id and resident_id != d["grantor_id"]:
+            d = self._usable(await self.store.get(authorization_id), GranteeKind.STAFF, staff.id, service_id)
+            if resident_id and resident_id != d.grantor_id:
                 raise AuthorizationRequired("该授权不是所选居民的授权", details={"reason": "grantor_mismatch"})
-            return Agency(applicant_id=d["grantor_id"], via="grant", authorization_id=str(d["_id"]),
-                          agent={"type": "staff", "id": staff.id, "name_masked": d["grantee"]["name_masked"]})
+            return Agency(applicant_id=d.grantor_id, via="grant", authorization_id=str(d.id),
+                          agent={"type": "staff", "id": staff.id, "name_masked": d.grantee.name_masked})
         raise AuthorizationRequired(details={"reason": "missing"})
 
     async def for_resident(self, resident: Resident, *, authorization_id: str, service_id: str) -> Agency:
         """A resident files in the name of someone who granted them."""
         access_realname(resident)
-        d = self._usable(await self.store.get(authorization_id), "resident", resident.id, service_id)
-        return Agency(applicant_id=d["grantor_id"], via="grant", authorization_id=str(d["_id"]),
-                      agent={"type": "resident", "id": resident.id, "name_masked": d["grantee"]["name_masked"]})
+        d = self._usable(await self.store.get(authorization_id), GranteeKind.RESIDENT, resident.id, service_id)
+        return Agency(applicant_id=d.grantor_id, via="grant", authorization_id=str(d.id),
+                      agent={"type": "resident", "id": resident.id, "name_masked": d.grantee.name_masked})
 
     async def filed(self, agency: Agency, case: dict[str, Any], *, actor: Staff | Resident, ip: str | None,
                     session: Any) -> None:
@@ -238,14 +245,14 @@ class AgencyDesk:
         grantee of an active, unexpired grant; another's grant is not found, like one that does not
         exist (404), a revoked or expired one of the caller's is 403 ``authorization_required``; audited."""
         d = await self.access.access_grant(agent, authorization_id, "licences")
-        if d["status"] != GrantStatus.ACTIVE:
+        if d.status is not GrantStatus.ACTIVE:
             raise AuthorizationRequired("该授权已被撤销", details={"reason": "revoked"})
-        if d["expires_at"] <= self.clock.now():
+        if d.expires_at <= self.clock.now():
             raise AuthorizationRequired("该授权已过期", details={"reason": "expired"})
-        refs = await self.licences.valid_of(d["grantor_id"]) if self.licences is not None else []
+        refs = await self.licences.valid_of(d.grantor_id) if self.licences is not None else []
         await self.audit.record(actor=staff_actor(agent) if isinstance(agent, Staff) else resident_actor(agent),
                                 action="authorization.licences", target_type="authorization",
-                                target_id=authorization_id, details={"grantor": d["grantor_id"], "count": len(refs)},
+                                target_id=authorization_id, details={"grantor": d.grantor_id, "count": len(refs)},
                                 ip=ip)
         return {"items": [{"id": r.id, "type": r.type, "name": r.name, "number": r.number,
                            "holder_masked": r.holder_masked, "issuer": r.issuer, "expires_at": r.expires_at,
@@ -282,7 +289,7 @@ class AgencyDesk:
 
     async def _with_grants(self, staff: Staff, r: Any) -> dict[str, Any]:
         now = self.clock.now()
-        grants = [self.view(d, now) for d in await self.store.to_grantee("staff", staff.id, grantor_id=r.id)]
+        grants = [self.view(g, now) for g in await self.store.to_grantee(GranteeKind.STAFF, staff.id, grantor_id=r.id)]
         return {"id": r.id, "name_masked": r.name_masked, "id_number_masked": r.id_number_masked,
                 "realname_verified": r.realname_verified,
                 "grants": [g for g in grants if g["status"] == GrantStatus.ACTIVE]}

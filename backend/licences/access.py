@@ -7,6 +7,7 @@ from typing import Any
 from backend.core import errors
 from backend.core.access import Policy, Resident, Scope, Staff, own, staff
 from backend.licences.store import LicenceStore
+from backend.licences.values import Licence
 
 LICENCE = Policy("licence", {
     "view": own(),                                            # the holder, with its PDF
@@ -18,7 +19,7 @@ LICENCE = Policy("licence", {
 })
 
 
-async def access_licence(store: LicenceStore, principal: Any, licence_id: str, action: str) -> dict[str, Any]:
+async def access_licence(store: LicenceStore, principal: Any, licence_id: str, action: str) -> Licence:
     """The licence, when ``principal`` may take ``action`` on it: a resident only their own (another's
     is not found); staff by role (``inspect``: not found for staff who do not handle cases, or a
     licence never presented for a case)."""
@@ -26,9 +27,9 @@ async def access_licence(store: LicenceStore, principal: Any, licence_id: str, a
     if rule.scope is Scope.HANDLING and isinstance(principal, Staff) and not principal.roles & rule.roles:
         raise errors.NotFound()
     who = LICENCE.check(principal, action)
-    doc = await store.get(licence_id)
-    if doc is None or isinstance(who, Resident) and str(doc.get("holder_id")) != who.id:
+    lic = await store.get(licence_id)
+    if lic is None or isinstance(who, Resident) and lic.holder_id != who.id:
         raise errors.NotFound()
-    if rule.scope is Scope.HANDLING and not doc.get("used_in"):
+    if rule.scope is Scope.HANDLING and not lic.used_in:
         raise errors.NotFound()
-    return doc
+    return lic

@@ -62,11 +62,11 @@ class MyLicencePdfHandler(_Licences):
     @operation("电子证照 PDF（含查验二维码，仅本人）", tags=TAGS, auth="resident", access=LICENCE.rule("view"),
                responses={200: Response(content_type="application/pdf", description="证照 PDF")}, errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        doc = await self.licences.get_own(self.resident, id)
+        lic = await self.licences.get_own(self.resident, id)
         self.set_header("Content-Type", "application/pdf")
         self.set_header("Content-Disposition",
-                        "inline; filename*=UTF-8''" + quote(f"{doc['content']['name']}-{doc['number']}.pdf"))
-        self.finish(self.licences.pdf(doc))
+                        "inline; filename*=UTF-8''" + quote(f"{lic.content['name']}-{lic.number}.pdf"))
+        self.finish(self.licences.pdf(lic))
 
 
 class VerifyHandler(_Licences):

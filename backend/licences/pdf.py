@@ -3,21 +3,21 @@ and, for a licence no longer valid, its status across the page."""
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from backend.core.pdf import FONT_NAME, PdfWriter, qr_png, register_fonts
+from backend.licences.values import Licence
 
 STATUS_MARK = {"revoked": "已撤销", "expired": "已过期"}
 
 
-def render_pdf(licence: dict[str, Any], *, status: str, verify_link: str) -> bytes:
+def render_pdf(licence: Licence, *, status: str, verify_link: str) -> bytes:
     from reportlab.lib.pagesizes import A5, landscape
     from reportlab.lib.units import mm
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
     register_fonts()
-    c = licence["content"]
+    c = licence.content
     buf = io.BytesIO()
     w, h = landscape(A5)
     pdf = PdfWriter(canvas.Canvas(buf, pagesize=(w, h), invariant=1))
@@ -36,7 +36,7 @@ def render_pdf(licence: dict[str, Any], *, status: str, verify_link: str) -> byt
     expires = c["expires_at"][:10] if c.get("expires_at") else "长期"
     rows = (("证照编号", c["number"]), ("证照类型", c["type_name"]), ("持证人", c["holder"]),
             ("证件号码", c["holder_id"]), ("颁发机构", c["issuer"]), ("颁发日期", c["issued_at"][:10]),
-            ("有效期至", expires), ("校验码", licence["check_code"]))
+            ("有效期至", expires), ("校验码", licence.signed.check_code))
     pdf.setFont(FONT_NAME, 11)
     for label, value in rows:
         pdf.drawString(left, y, f"{label}：{value}")
@@ -46,7 +46,7 @@ def render_pdf(licence: dict[str, Any], *, status: str, verify_link: str) -> byt
         pdf.drawString(left, y, "本件由电子证照库调取，经本中心核对后签名。")
     pdf.setFont(FONT_NAME, 7)
     pdf.drawString(left, 15 * mm, f"扫描二维码或访问以下地址查验：{verify_link}")
-    pdf.drawString(left, 11 * mm, f"签名（Ed25519，密钥 {c['key_id']}）：{licence['signature'][:44]}...")
+    pdf.drawString(left, 11 * mm, f"签名（Ed25519，密钥 {c['key_id']}）：{licence.signed.signature[:44]}...")
     qr = ImageReader(io.BytesIO(qr_png(verify_link)))
     pdf.drawImage(qr, w - 20 * mm - 34 * mm, 22 * mm, 34 * mm, 34 * mm)
     mark = STATUS_MARK.get(status)

@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec, count_by
+from backend.licences.values import Licence, LicenceFetch, LicenceSource, LicenceStatus, Signed
 
 COLLECTIONS = [
     CollectionSpec(
@@ -39,49 +40,102 @@ COLLECTIONS = [
 
 
 
+def _from_doc(d: dict[str, Any]) -> Licence:
+    content: dict[str, Any] = d["content"]
+    return Licence(
+        id=d["_id"], holder_id=str(d["holder_id"]), type=d["type"], number=d["number"],
+        status=LicenceStatus(d["status"]), source=LicenceSource(d["source"]),
+        signed=Signed(content=content, signature=d["signature"], check_code=d["check_code"],
+                      key_id=d.get("key_id") or content.get("key_id") or "",
+                      signed_at=d.get("signed_at") or d.get("created_at")),
+        issued_at=d["issued_at"], expires_at=d.get("expires_at"), created_at=d.get("created_at"),
+        application_id=d.get("application_id"), service_id=d.get("service_id"), library_ref=d.get("library_ref"),
+        used_in=tuple(d.get("used_in") or ()), revoked_at=d.get("revoked_at"), revoke_reason=d.get("revoke_reason"),
+        revoked_by=d.get("revoked_by"))
+
+
+def _signed_doc(s: Signed) -> dict[str, Any]:
+    return {"content": s.content, "signature": s.signature, "check_code": s.check_code, "key_id": s.key_id,
+            "signed_at": s.signed_at}
+
+
+def _to_doc(lic: Licence) -> dict[str, Any]:
+    doc: dict[str, Any] = {"_id": lic.id, "holder_id": lic.holder_id, "type": lic.type, "number": lic.number,
+                           "status": str(lic.status), "source": str(lic.source)}
+    if lic.library_ref is not None:
+        doc["library_ref"] = lic.library_ref
+    if lic.application_id is not None:
+        doc.update(application_id=lic.application_id, service_id=lic.service_id)
+    doc.update(issued_at=lic.issued_at, expires_at=lic.expires_at, created_at=lic.created_at,
+               **_signed_doc(lic.signed))
+    return doc
+
+
+def _fetch_from_doc(d: dict[str, Any]) -> LicenceFetch:
+    return LicenceFetch(user_id=d["user_id"], at=d["at"], purpose=d["purpose"], purpose_text=d["purpose_text"],
+                        service_id=d.get("service_id"), service_name=d.get("service_name"),
+                        request_id=d.get("request_id") or "", outcome=d["outcome"], count=int(d.get("count", 0)))
+
+
 class LicenceStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["licences"]
         self._counters = db["licence_counters"]
         self._fetches = db["licence_fetches"]
 
-    async def get(self, licence_id: str) -> dict[str, Any] | None:
+    async def get(self, licence_id: str) -> Licence | None:
         o = oid(licence_id)
-        return None if o is None else await self._col.find_one({"_id": o})
+        doc = None if o is None else await self._col.find_one({"_id": o})
+        return _from_doc(doc) if doc else None
 
-    async def many(self, licence_ids: list[str]) -> list[dict[str, Any]]:
+    async def many(self, licence_ids: list[str]) -> list[Licence]:
         oids = [o for o in (oid(i) for i in licence_ids) if o is not None]
-        return await self._col.find({"_id": {"$in": oids}}).to_list(None) if oids else []
+        return [_from_doc(d) for d in await self._col.find({"_id": {"$in": oids}}).to_list(None)] if oids else []
 
-    async def by_number(self, number: str) -> dict[str, Any] | None:
-        return await self._col.find_one({"number": number})
+    async def by_number(self, number: str) -> Licence | None:
+        doc = await self._col.find_one({"number": number})
+        return _from_doc(doc) if doc else None
 
-    async def by_case(self, application_id: str, session: Any = None) -> dict[str, Any] | None:
-        return await self._col.find_one({"application_id": application_id}, session=session)
+    async def by_case(self, application_id: str, session: Any = None) -> Licence | None:
+        doc = await self._col.find_one({"application_id": application_id}, session=session)
+        return _from_doc(doc) if doc else None
 
-    async def held_by(self, holder_id: str, *, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+    async def held_by(self, holder_id: str, *, before: ObjectId | None, limit: int) -> list[Licence]:
         filt: dict[str, Any] = {"holder_id": holder_id}
         if before is not None:
             filt["_id"] = {"$lt": before}
-        return await self._col.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return [_from_doc(d) for d in await self._col.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)]
 
-    async def library_copies(self, holder_id: str) -> dict[str, dict[str, Any]]:
+    async def library_copies(self, holder_id: str) -> dict[str, Licence]:
+        """The holder's copies from the library, by the library's reference."""
         docs = await self._col.find({"holder_id": holder_id, "source": "library"}).to_list(None)
-        return {d["library_ref"]: d for d in docs}
+        return {d["library_ref"]: _from_doc(d) for d in docs}
 
     async def next_number(self, key: str, session: Any) -> int:
         """The next number of a sequence, inside the caller's transaction (gap-free)."""
         await self._counters.update_one({"_id": key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
         doc = await self._counters.find_one({"_id": key}, session=session)
+        if doc is None:  # pragma: no cover - upserted just above, in the same transaction
+            raise LookupError(key)
         return int(doc["seq"])
 
-    async def insert(self, doc: dict[str, Any], session: Any = None) -> dict[str, Any]:
-        res = await self._col.insert_one(doc, session=session)
-        return {**doc, "_id": res.inserted_id}
+    async def add(self, licence: Licence, session: Any = None) -> None:
+        """A new licence (DuplicateKeyError: its case or library copy has one already)."""
+        await self._col.insert_one(_to_doc(licence), session=session)
 
-    async def refresh_copy(self, licence_id: ObjectId, signature_before: str, fields: dict[str, Any]) -> bool:
-        """Update a library copy (new status, new dates) if nobody changed it meanwhile."""
-        res = await self._col.update_one({"_id": licence_id, "signature": signature_before}, {"$set": fields})
+    async def refresh_copy(self, before: Licence, after: Licence) -> bool:
+        """A library copy as the library now shows it (re-signed content and dates, a new status),
+        if nobody changed it since ``before`` was read."""
+        fields: dict[str, Any] = {}
+        if after.signed != before.signed:
+            fields.update(issued_at=after.issued_at, expires_at=after.expires_at, **_signed_doc(after.signed))
+        if after.status is not before.status:
+            fields["status"] = str(after.status)
+            if after.revoked_at != before.revoked_at:
+                fields.update(revoked_at=after.revoked_at, revoke_reason=after.revoke_reason)
+        if not fields:
+            return False
+        res = await self._col.update_one({"_id": before.id, "signature": before.signed.signature}, {"$set": fields})
         return res.modified_count == 1
 
     async def revoke(self, licence_id: ObjectId, now: dt.datetime, reason: str, by: str) -> bool:
@@ -97,11 +151,15 @@ class LicenceStore:
                                           {"$addToSet": {"used_in": application_id}}, session=session)
         return res.matched_count
 
-    async def record_fetch(self, entry: dict[str, Any]) -> None:
-        await self._fetches.insert_one(entry)
+    async def record_fetch(self, entry: LicenceFetch) -> None:
+        await self._fetches.insert_one({"user_id": entry.user_id, "at": entry.at, "purpose": entry.purpose,
+                                        "purpose_text": entry.purpose_text, "service_id": entry.service_id,
+                                        "service_name": entry.service_name, "request_id": entry.request_id,
+                                        "outcome": entry.outcome, "count": entry.count})
 
-    async def fetches_of(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        return await self._fetches.find({"user_id": user_id}).sort("at", DESCENDING).limit(limit).to_list(limit)
+    async def fetches_of(self, user_id: str, limit: int = 50) -> list[LicenceFetch]:
+        docs = await self._fetches.find({"user_id": user_id}).sort("at", DESCENDING).limit(limit).to_list(limit)
+        return [_fetch_from_doc(d) for d in docs]
 
     async def count_by_status(self) -> list[tuple[str, int]]:
         return await count_by(self._col, "status")
