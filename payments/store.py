@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, Awaitable, Callable, TypeVar, cast
+from typing import Any, Awaitable, Callable, TypeVar
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
@@ -20,14 +20,27 @@ from pymongo.errors import DuplicateKeyError
 from backend.core.clock import TZ
 from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec, count_by, in_transaction, insert_new
+from payments.store_documents import (
+    attempt_from_doc,
+    attempt_to_doc,
+    counter_from_doc,
+    findings_to_doc,
+    payment_from_doc,
+    payment_to_doc,
+    receipt_from_doc,
+    receipt_to_doc,
+    refund_from_doc,
+    refund_to_doc,
+    report_from_doc,
+    unit_from_doc,
+    unit_to_doc,
+)
 from payments.values import (
     Acknowledgement,
     Attempt,
     AttemptStatus,
-    Difference,
     FeeHolder,
     Findings,
-    Item,
     NumberedEntry,
     Paid,
     PayeeUnit,
@@ -41,11 +54,7 @@ from payments.values import (
     RefundKind,
     RefundNotice,
     RefundStatus,
-    ReportLine,
     ReportState,
-    Totals,
-    UnitItem,
-    UnitRef,
 )
 
 T = TypeVar("T")
@@ -183,199 +192,6 @@ COLLECTIONS = [
 
 
 
-def _unit(value: Any) -> UnitRef | None:
-    if not value:
-        return None
-    return UnitRef(id=str(value.get("id") or ""), name=str(value.get("name") or ""),
-                   unit_code=str(value.get("unit_code") or ""))
-
-
-def _item_from_doc(d: dict[str, Any]) -> Item:
-    return Item(name=d["name"], amount_fen=int(d["amount_fen"]), item_code=d.get("item_code") or "",
-                unit=_unit(d.get("unit")), application_id=d.get("application_id"), serial=d.get("serial") or "",
-                fee_key=d.get("fee_key"))
-
-
-def _item_to_doc(i: Item) -> dict[str, Any]:
-    doc: dict[str, Any] = {"name": i.name, "amount_fen": i.amount_fen, "item_code": i.item_code}
-    if i.unit is not None:
-        doc["unit"] = dict(i.unit)
-    if i.application_id is not None:
-        doc.update(application_id=i.application_id, serial=i.serial)
-    if i.fee_key is not None:
-        doc["fee_key"] = i.fee_key
-    return doc
-
-
-def _payment_from_doc(d: dict[str, Any]) -> Payment:
-    return Payment(
-        id=d["_id"], application_id=d["application_id"], payer_id=d["payer_id"],
-        items=tuple(_item_from_doc(i) for i in d["items"]), amount_fen=int(d["amount_fen"]),
-        status=PaymentStatus(d["status"]), created_at=d["created_at"], bundle_id=d.get("bundle_id"),
-        serial=d.get("serial") or "", service_name=d.get("service_name") or "",
-        department_id=d.get("department_id"), payee_unit=_unit(d.get("payee_unit")),
-        refunded_fen=int(d.get("refunded_fen", 0)), refunding_fen=int(d.get("refunding_fen", 0)),
-        attempt_seq=int(d.get("attempt_seq", 0)), expires_at=d.get("expires_at"), created_by=d.get("created_by"),
-        version=int(d.get("version", 1)), last_out_trade_no=d.get("last_out_trade_no"),
-        paid_out_trade_no=d.get("paid_out_trade_no"), paid_channel=d.get("paid_channel"), paid_at=d.get("paid_at"),
-        transaction_id=d.get("transaction_id"), receipt_id=d.get("receipt_id"),
-        receipt_issued_at=d.get("receipt_issued_at"), receipt_pending=bool(d.get("receipt_pending")),
-        closed_at=d.get("closed_at"), close_reason=d.get("close_reason"), updated_at=d.get("updated_at"))
-
-
-def _payment_to_doc(p: Payment) -> dict[str, Any]:
-    """A new order's document (what a later change sets is written by that change)."""
-    doc: dict[str, Any] = {
-        "_id": p.id, "application_id": p.application_id, "serial": p.serial, "service_name": p.service_name,
-        "department_id": p.department_id, "payer_id": p.payer_id, "items": [_item_to_doc(i) for i in p.items],
-        "payee_unit": dict(p.payee_unit) if p.payee_unit is not None else None, "amount_fen": p.amount_fen,
-        "status": str(p.status), "refunded_fen": p.refunded_fen, "refunding_fen": p.refunding_fen,
-        "attempt_seq": p.attempt_seq, "expires_at": p.expires_at, "created_by": p.created_by,
-        "created_at": p.created_at, "version": p.version}
-    if p.bundle_id is not None:
-        doc["bundle_id"] = p.bundle_id
-    return doc
-
-
-def _attempt_from_doc(d: dict[str, Any]) -> Attempt:
-    return Attempt(id=d["_id"], payment_id=d["payment_id"], channel=d["channel"], out_trade_no=d["out_trade_no"],
-                   amount_fen=int(d["amount_fen"]), status=AttemptStatus(d["status"]), created_at=d["created_at"],
-                   payer_openid=d.get("payer_openid"), query_count=int(d.get("query_count", 0)),
-                   next_query_at=d.get("next_query_at"), provider_ref=d.get("provider_ref"),
-                   transaction_id=d.get("transaction_id"), provider_paid_at=d.get("provider_paid_at"),
-                   closed_at=d.get("closed_at"))
-
-
-def _attempt_to_doc(a: Attempt) -> dict[str, Any]:
-    return {"_id": a.id, "payment_id": a.payment_id, "channel": a.channel, "out_trade_no": a.out_trade_no,
-            "amount_fen": a.amount_fen, "status": str(a.status), "payer_openid": a.payer_openid,
-            "created_at": a.created_at, "query_count": a.query_count, "next_query_at": a.next_query_at}
-
-
-def _refund_from_doc(d: dict[str, Any]) -> Refund:
-    notice = d.get("notice")
-    return Refund(
-        id=d["_id"], payment_id=d["payment_id"], request_id=d["request_id"], out_refund_no=d["out_refund_no"],
-        out_trade_no=d["out_trade_no"], channel=d["channel"], amount_fen=int(d["amount_fen"]),
-        total_fen=int(d.get("total_fen", d["amount_fen"])), status=RefundStatus(d["status"]),
-        kind=RefundKind(d["kind"]), created_at=d["created_at"], reason=d.get("reason") or "", cause=d.get("cause"),
-        requested_by=d.get("requested_by"), next_try_at=d.get("next_try_at"), tries=int(d.get("tries", 0)),
-        provider_ref=d.get("provider_ref"), result_via=d.get("result_via"), succeeded_at=d.get("succeeded_at"),
-        failed_at=d.get("failed_at"), red_receipt_id=d.get("red_receipt_id"),
-        red_receipt_issued_at=d.get("red_receipt_issued_at"), red_receipt_pending=bool(d.get("red_receipt_pending")),
-        notice=RefundNotice(refunded_fen=int(notice["refunded_fen"]), status=str(notice["status"]))
-        if notice else None)
-
-
-def _refund_to_doc(r: Refund) -> dict[str, Any]:
-    """A new refund's document."""
-    doc: dict[str, Any] = {
-        "_id": r.id, "payment_id": r.payment_id, "request_id": r.request_id, "out_refund_no": r.out_refund_no,
-        "out_trade_no": r.out_trade_no, "channel": r.channel, "amount_fen": r.amount_fen, "total_fen": r.total_fen,
-        "status": str(r.status), "kind": str(r.kind), "reason": r.reason, "created_at": r.created_at,
-        "next_try_at": r.next_try_at, "tries": r.tries}
-    if r.cause is not None:
-        doc["cause"] = r.cause
-    if r.requested_by is not None:
-        doc["requested_by"] = r.requested_by
-    return doc
-
-
-def _receipt_from_doc(d: dict[str, Any]) -> Receipt:
-    content: dict[str, Any] = d["content"]
-    return Receipt(
-        id=d["_id"], kind=ReceiptKind.RED if "refund_id" in d else ReceiptKind.BLUE, payment_id=d["payment_id"],
-        payer_id=str(d.get("payer_id") or ""), application_id=str(d.get("application_id") or ""), code=d["code"],
-        number=d["number"], year=int(d["year"]), seq=int(d.get("seq") or 0), check_code=d["check_code"],
-        amount_fen=int(d["amount_fen"]), issued_at=d["issued_at"], content=content, signature=d["signature"],
-        key_id=d.get("key_id") or content.get("key_id") or "", refund_id=d.get("refund_id"),
-        original_receipt_id=d.get("original_receipt_id"))
-
-
-def _receipt_to_doc(r: Receipt) -> dict[str, Any]:
-    doc: dict[str, Any] = {"_id": r.id}
-    if r.kind is ReceiptKind.RED:
-        doc.update(refund_id=r.refund_id, payment_id=r.payment_id, original_receipt_id=r.original_receipt_id)
-    else:
-        doc["payment_id"] = r.payment_id
-    doc.update(payer_id=r.payer_id, application_id=r.application_id, amount_fen=r.amount_fen, issued_at=r.issued_at,
-               code=r.code, number=r.number, year=r.year, seq=r.seq, check_code=r.check_code, content=r.content,
-               signature=r.signature, key_id=r.key_id)
-    return doc
-
-
-def _counter_from_doc(d: dict[str, Any]) -> ReceiptCounter:
-    return ReceiptCounter(seq=int(d["seq"]), block=tuple(
-        NumberedEntry(kind=ReceiptKind(e["kind"]), receipt_id=e["receipt_id"], source_id=e["source_id"])
-        for e in d.get("block") or []))
-
-
-_FINDINGS = ("generated_at", "bill_rows", "bill_net_fen", "local_rows", "local_net_fen", "matched", "balanced")
-_LINES = ("differences", "missing", "extra", "mismatched", "other_day")
-
-
-def _findings_to_doc(f: Findings) -> dict[str, Any]:
-    return {"generated_at": f.generated_at, "bill_rows": f.bill_rows, "bill_net_fen": f.bill_net_fen,
-            "local_rows": f.local_rows, "local_net_fen": f.local_net_fen,
-            "totals": {"bill": dict(f.bill_totals), "local": dict(f.local_totals)},
-            "differences": [dict(x) for x in f.differences], "matched": f.matched,
-            "missing": [dict(x) for x in f.missing], "extra": [dict(x) for x in f.extra],
-            "mismatched": [dict(x) for x in f.mismatched], "other_day": [dict(x) for x in f.other_day],
-            "balanced": f.balanced}
-
-
-def _findings_from_doc(d: dict[str, Any]) -> Findings | None:
-    if "balanced" not in d:
-        return None
-    totals = d["totals"]
-    return Findings(
-        generated_at=d["generated_at"], bill_rows=int(d["bill_rows"]), bill_net_fen=int(d["bill_net_fen"]),
-        local_rows=int(d["local_rows"]), local_net_fen=int(d["local_net_fen"]),
-        bill_totals=_totals(totals["bill"]), local_totals=_totals(totals["local"]),
-        differences=tuple(Difference(total=x["total"], bill=int(x["bill"]), local=int(x["local"]))
-                          for x in d["differences"]),
-        matched=int(d["matched"]), missing=_lines(d["missing"]), extra=_lines(d["extra"]),
-        mismatched=_lines(d["mismatched"]), other_day=_lines(d["other_day"]), balanced=bool(d["balanced"]))
-
-
-def _totals(d: dict[str, Any]) -> Totals:
-    return Totals(payments=int(d["payments"]), refunds=int(d["refunds"]), gross_fen=int(d["gross_fen"]),
-                  refunds_fen=int(d["refunds_fen"]), net_fen=int(d["net_fen"]))
-
-
-def _lines(docs: list[dict[str, Any]]) -> tuple[ReportLine, ...]:
-    # a stored line holds just the keys reconciling wrote for its kind (each one a ReportLine key)
-    return tuple(cast(ReportLine, dict(x)) for x in docs)
-
-
-def _report_from_doc(d: dict[str, Any]) -> ReconciliationReport:
-    return ReconciliationReport(
-        channel=d["channel"], date=d["date"], state=ReportState(d.get("state", "done")),
-        alert=bool(d.get("alert", False)), reason=d.get("reason"), findings=_findings_from_doc(d),
-        tries=d.get("tries"), last_try_at=d.get("last_try_at"), next_try_at=d.get("next_try_at"),
-        acknowledged=_acknowledgement(d.get("acknowledged")))
-
-
-def _acknowledgement(d: dict[str, Any] | None) -> Acknowledgement | None:
-    return Acknowledgement(by=d["by"], at=d["at"], note=d["note"]) if d else None
-
-
-def _unit_from_doc(d: dict[str, Any]) -> PayeeUnit:
-    return PayeeUnit(id=d["_id"], name=d["name"], unit_code=d.get("unit_code") or "", account=d.get("account") or "",
-                     default_item_code=d.get("default_item_code") or "",
-                     items=tuple(UnitItem(code=i["code"], name=i["name"]) for i in d.get("items", [])),
-                     department_code=d.get("department_code"))
-
-
-def _unit_to_doc(u: PayeeUnit) -> dict[str, Any]:
-    doc: dict[str, Any] = {"_id": u.id}
-    if u.department_code is not None:
-        doc["department_code"] = u.department_code
-    doc.update(name=u.name, unit_code=u.unit_code, account=u.account,
-               items=[{"code": i.code, "name": i.name} for i in u.items], default_item_code=u.default_item_code)
-    return doc
-
-
 @dataclass(frozen=True, slots=True)
 class PendingReceipt:
     """A paid order (blue) or succeeded refund (red) whose receipt is decided but not numbered yet."""
@@ -413,7 +229,7 @@ class PaymentStore:
     async def insert_payment(self, payment: Payment, *, raised_via: str, session: Any) -> None:
         """A new order with its open-fee keys (inside its transaction); DuplicateKeyError when the
         order exists already or another order holds one of its fees."""
-        await self._payments.insert_one(_payment_to_doc(payment), session=session)
+        await self._payments.insert_one(payment_to_doc(payment), session=session)
         for i in payment.items:  # one by one: a taken key is a DuplicateKeyError, not a bulk error
             await self._fees.insert_one({"_id": i.fee_key, "payment_id": payment.id,
                                          "application_id": i.application_id, "item_code": i.item_code,
@@ -423,7 +239,7 @@ class PaymentStore:
     async def payment(self, payment_id: Any, session: Any = None) -> Payment | None:
         _id = oid(payment_id)
         doc = await self._payments.find_one({"_id": _id}, session=session) if _id else None
-        return _payment_from_doc(doc) if doc else None
+        return payment_from_doc(doc) if doc else None
 
     async def _transition(self, payment_id: ObjectId, frm: PaymentStatus, changes: dict[str, Any], *,
                           session: Any, inc: dict[str, int] | None = None, extra_filter: dict[str, Any] | None = None,
@@ -503,13 +319,13 @@ class PaymentStore:
         own = await self._payments.find({"application_id": application_id}).limit(limit).to_list(limit)
         via = await self._payments.find({"items.application_id": application_id}).limit(limit).to_list(limit)
         merged = {d["_id"]: d for d in own + via}
-        return [_payment_from_doc(d) for d in sorted(merged.values(), key=lambda d: d["_id"], reverse=True)[:limit]]
+        return [payment_from_doc(d) for d in sorted(merged.values(), key=lambda d: d["_id"], reverse=True)[:limit]]
 
     async def payments_by_ids(self, ids: list[ObjectId]) -> dict[ObjectId, Payment]:
         if not ids:
             return {}
         docs = await self._payments.find({"_id": {"$in": list(set(ids))}}).to_list(None)
-        return {d["_id"]: _payment_from_doc(d) for d in docs}
+        return {d["_id"]: payment_from_doc(d) for d in docs}
 
     async def start_expiry(self, payment_id: ObjectId, expires_at: dt.datetime) -> None:
         """The first pay attempt starts the order's expiry (later ones keep it)."""
@@ -544,11 +360,11 @@ class PaymentStore:
             q["_id"] = {"$lt": oid(before)}
         docs = await self._payments.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
         page, cursor = _page(docs, limit)
-        return [_payment_from_doc(d) for d in page], cursor
+        return [payment_from_doc(d) for d in page], cursor
 
     async def due_to_expire(self, now: dt.datetime, limit: int = 50) -> list[Payment]:
         docs = await self._payments.find({"status": "unpaid", "expires_at": {"$lte": now}}).limit(limit).to_list(limit)
-        return [_payment_from_doc(d) for d in docs]
+        return [payment_from_doc(d) for d in docs]
 
     async def count_by_status(self) -> list[tuple[str, int]]:
         return await count_by(self._payments, "status")
@@ -557,22 +373,22 @@ class PaymentStore:
 
     async def attempt_by_otn(self, out_trade_no: str) -> Attempt | None:
         doc = await self._attempts.find_one({"out_trade_no": out_trade_no})
-        return _attempt_from_doc(doc) if doc else None
+        return attempt_from_doc(doc) if doc else None
 
     async def open_attempt(self, payment_id: ObjectId, channel: str) -> Attempt | None:
         doc = await self._attempts.find_one({"payment_id": payment_id, "channel": channel, "status": "open"})
-        return _attempt_from_doc(doc) if doc else None
+        return attempt_from_doc(doc) if doc else None
 
     async def attempts_of(self, payment_id: ObjectId, *, open_only: bool = False) -> list[Attempt]:
         q: dict[str, Any] = {"payment_id": payment_id}
         if open_only:
             q["status"] = str(AttemptStatus.OPEN)
         docs = await self._attempts.find(q).sort("created_at", ASCENDING).to_list(100)
-        return [_attempt_from_doc(d) for d in docs]
+        return [attempt_from_doc(d) for d in docs]
 
     async def insert_attempt(self, attempt: Attempt) -> None:
         """DuplicateKeyError when the order already has an open attempt on the channel."""
-        await self._attempts.insert_one(_attempt_to_doc(attempt))
+        await self._attempts.insert_one(attempt_to_doc(attempt))
 
     async def set_attempt_provider_ref(self, attempt_id: ObjectId, provider_ref: str) -> None:
         await self._attempts.update_one({"_id": attempt_id}, {"$set": {"provider_ref": provider_ref}})
@@ -610,7 +426,7 @@ class PaymentStore:
         out = []
         for d in await self._attempts.find({"status": str(status), "next_query_at": {"$lte": now}}) \
                 .sort("next_query_at", ASCENDING).limit(limit).to_list(limit):
-            a = _attempt_from_doc(d)
+            a = attempt_from_doc(d)
             nxt = next_at(a)
             res = await self._attempts.update_one({"_id": a.id, "next_query_at": d["next_query_at"]},
                                                   {"$set": {"next_query_at": nxt}, "$inc": {"query_count": 1}})
@@ -622,28 +438,28 @@ class PaymentStore:
         """Attempts the provider says were paid in ``[start, end)`` (including late ones refunded)."""
         docs = await self._attempts.find({"channel": channel, "provider_paid_at": {"$gte": start, "$lt": end},
                                           "status": {"$in": ["paid", "late"]}}).to_list(None)
-        return [_attempt_from_doc(d) for d in docs]
+        return [attempt_from_doc(d) for d in docs]
 
     # refunds ---------------------------------------------------------------------------------------
 
     async def refund_by_request(self, payment_id: ObjectId, request_id: str) -> Refund | None:
         doc = await self._refunds.find_one({"payment_id": payment_id, "request_id": request_id})
-        return _refund_from_doc(doc) if doc else None
+        return refund_from_doc(doc) if doc else None
 
     async def refund_by_orn(self, out_refund_no: str) -> Refund | None:
         doc = await self._refunds.find_one({"out_refund_no": out_refund_no})
-        return _refund_from_doc(doc) if doc else None
+        return refund_from_doc(doc) if doc else None
 
     async def refund(self, refund_id: ObjectId) -> Refund | None:
         doc = await self._refunds.find_one({"_id": refund_id})
-        return _refund_from_doc(doc) if doc else None
+        return refund_from_doc(doc) if doc else None
 
     async def refunds_of(self, payment_id: ObjectId) -> list[Refund]:
         docs = await self._refunds.find({"payment_id": payment_id}).sort("created_at", ASCENDING).to_list(200)
-        return [_refund_from_doc(d) for d in docs]
+        return [refund_from_doc(d) for d in docs]
 
     async def insert_refund(self, refund: Refund, session: Any = None) -> None:
-        await self._refunds.insert_one(_refund_to_doc(refund), session=session)
+        await self._refunds.insert_one(refund_to_doc(refund), session=session)
 
     async def mark_refund_processing(self, refund_id: ObjectId, provider_ref: str | None) -> None:
         await self._refunds.update_one({"_id": refund_id, "status": "pending"},
@@ -674,14 +490,14 @@ class PaymentStore:
             res = await self._refunds.update_one({"_id": d["_id"], "next_try_at": d["next_try_at"]},
                                                  {"$set": {"next_try_at": nxt}, "$inc": {"tries": 1}})
             if res.modified_count == 1:
-                r = _refund_from_doc(d)
+                r = refund_from_doc(d)
                 out.append(replace(r, next_try_at=nxt, tries=r.tries + 1))
         return out
 
     async def refunds_succeeded_between(self, channel: str, start: dt.datetime, end: dt.datetime) -> list[Refund]:
         docs = await self._refunds.find({"channel": channel, "succeeded_at": {"$gte": start, "$lt": end},
                                          "status": "success"}).to_list(None)
-        return [_refund_from_doc(d) for d in docs]
+        return [refund_from_doc(d) for d in docs]
 
     async def set_refund_notice(self, refund_id: ObjectId, notice: RefundNotice, *, session: Any) -> None:
         """What the refund's message says besides its red-letter receipt (sent once that is numbered)."""
@@ -695,7 +511,7 @@ class PaymentStore:
     async def receipt(self, receipt_id: object, kind: ReceiptKind = ReceiptKind.BLUE) -> Receipt | None:
         _id = oid(receipt_id)
         doc = await self._receipt_col(kind).find_one({"_id": _id}) if _id else None
-        return _receipt_from_doc(doc) if doc else None
+        return receipt_from_doc(doc) if doc else None
 
     async def any_receipt(self, receipt_id: object) -> Receipt | None:
         return await self.receipt(receipt_id, ReceiptKind.BLUE) or await self.receipt(receipt_id, ReceiptKind.RED)
@@ -706,7 +522,7 @@ class PaymentStore:
         if code:
             q["code"] = code
         doc = await self._receipts.find_one(q) or await self._red.find_one(q)
-        return _receipt_from_doc(doc) if doc else None
+        return receipt_from_doc(doc) if doc else None
 
     async def receipts_page(self, payer_id: str, before: str | None, limit: int) -> tuple[list[Receipt], str | None]:
         """A payer's receipts and red-letter receipts, newest first."""
@@ -716,25 +532,25 @@ class PaymentStore:
         blue = await self._receipts.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
         red = await self._red.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
         page, cursor = _page(sorted(blue + red, key=lambda d: d["_id"], reverse=True)[:limit + 1], limit)
-        return [_receipt_from_doc(d) for d in page], cursor
+        return [receipt_from_doc(d) for d in page], cursor
 
     async def red_receipts_page(self, before: str | None, limit: int) -> tuple[list[Receipt], str | None]:
         q: dict[str, Any] = {"_id": {"$lt": oid(before)}} if oid(before) else {}
         docs = await self._red.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
         page, cursor = _page(docs, limit)
-        return [_receipt_from_doc(d) for d in page], cursor
+        return [receipt_from_doc(d) for d in page], cursor
 
     async def red_receipts_of(self, original_ids: list[ObjectId]) -> list[Receipt]:
         if not original_ids:
             return []
         docs = await self._red.find({"original_receipt_id": {"$in": original_ids}}).to_list(None)
-        return [_receipt_from_doc(d) for d in docs]
+        return [receipt_from_doc(d) for d in docs]
 
     async def insert_receipt(self, receipt: Receipt) -> bool:
         """Write a numbered receipt; False when it was written already (its id is fixed)."""
         col = self._receipt_col(receipt.kind)
         try:
-            await col.insert_one(_receipt_to_doc(receipt))
+            await col.insert_one(receipt_to_doc(receipt))
         except DuplicateKeyError:
             if await col.find_one({"_id": receipt.id}, {"_id": 1}) is None:
                 raise
@@ -755,7 +571,7 @@ class PaymentStore:
         _id = f"receipts:{code}:{year}"
         doc = await self._counters.find_one({"_id": _id})
         if doc is not None:
-            return _counter_from_doc(doc)
+            return counter_from_doc(doc)
         seq, block = 0, []
         legacy = f"receipts:{year}"
         await self._counters.update_one({"_id": legacy, "carried_to": {"$exists": False}},
@@ -764,7 +580,7 @@ class PaymentStore:
         if old is not None and old.get("carried_to") == code:
             seq, block = int(old["seq"]), list(old.get("block") or [])
         await insert_new(self._counters, [{"_id": _id, "code": code, "year": year, "seq": seq, "block": block}])
-        return _counter_from_doc(await self._counters.find_one({"_id": _id}) or {"seq": seq, "block": block})
+        return counter_from_doc(await self._counters.find_one({"_id": _id}) or {"seq": seq, "block": block})
 
     async def take_receipt_numbers(self, code: str, year: int, seen: int, block: list[NumberedEntry]) -> bool:
         """Numbers ``seen + 1 …`` for the receipts of ``block``, if nobody took them first."""
@@ -795,12 +611,12 @@ class PaymentStore:
 
     async def report(self, channel: str, day: dt.date) -> ReconciliationReport | None:
         doc = await self._reports.find_one({"_id": f"{channel}:{day.isoformat()}"})
-        return _report_from_doc(doc) if doc else None
+        return report_from_doc(doc) if doc else None
 
     async def record_reconciled(self, channel: str, day: dt.date, findings: Findings) -> None:
         """The finished report of a channel and day (a later run replaces its findings; the job's
         tries and an acknowledgement of an earlier alert stay on record)."""
-        fields = {"channel": channel, "date": day.isoformat(), **_findings_to_doc(findings),
+        fields = {"channel": channel, "date": day.isoformat(), **findings_to_doc(findings),
                   "state": str(ReportState.DONE), "alert": not findings.balanced, "reason": None}
         await self._reports.update_one({"_id": f"{channel}:{day.isoformat()}"}, {"$set": fields}, upsert=True)
 
@@ -830,11 +646,11 @@ class PaymentStore:
     async def reports_since(self, day: dt.date, limit: int = 200) -> list[ReconciliationReport]:
         docs = await self._reports.find({"date": {"$gte": day.isoformat()}}).sort("date", DESCENDING) \
             .limit(limit).to_list(limit)
-        return [_report_from_doc(d) for d in docs]
+        return [report_from_doc(d) for d in docs]
 
     async def open_alerts(self, limit: int = 100) -> list[ReconciliationReport]:
         docs = await self._reports.find({"alert": True}).sort("date", DESCENDING).limit(limit).to_list(limit)
-        return [_report_from_doc(d) for d in docs]
+        return [report_from_doc(d) for d in docs]
 
     async def acknowledge_report(self, report_id: str, acknowledged: Acknowledgement) -> bool:
         res = await self._reports.update_one({"_id": report_id, "alert": True},
@@ -843,21 +659,21 @@ class PaymentStore:
 
     async def report_by_id(self, report_id: str) -> ReconciliationReport | None:
         doc = await self._reports.find_one({"_id": report_id})
-        return _report_from_doc(doc) if doc else None
+        return report_from_doc(doc) if doc else None
 
     # payee units (清分) -----------------------------------------------------------------------------------
 
     async def payee_unit(self, department_code: str) -> PayeeUnit | None:
         doc = await self._units.find_one({"_id": department_code})
-        return _unit_from_doc(doc) if doc else None
+        return unit_from_doc(doc) if doc else None
 
     async def payee_unit_by_code(self, unit_code: str) -> PayeeUnit | None:
         doc = await self._units.find_one({"unit_code": unit_code}) if unit_code else None
-        return _unit_from_doc(doc) if doc else None
+        return unit_from_doc(doc) if doc else None
 
     async def payee_units(self) -> list[PayeeUnit]:
-        return [_unit_from_doc(d) for d in await self._units.find({}).sort("_id", ASCENDING).to_list(500)]
+        return [unit_from_doc(d) for d in await self._units.find({}).sort("_id", ASCENDING).to_list(500)]
 
     async def add_payee_unit(self, unit: PayeeUnit) -> None:
         """Add a unit if it is not there (an existing one is never overwritten)."""
-        await self._units.update_one({"_id": unit.id}, {"$setOnInsert": _unit_to_doc(unit)}, upsert=True)
+        await self._units.update_one({"_id": unit.id}, {"$setOnInsert": unit_to_doc(unit)}, upsert=True)
