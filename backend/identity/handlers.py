@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from backend.core.api import ApiHandler, operation, route
 from backend.identity import schemas as s
-from backend.identity.service import public_user
 
 TAGS = ("居民身份",)
 
@@ -13,8 +12,7 @@ class WeChatLoginHandler(ApiHandler):
                responses={200: s.LOGIN_RESULT}, errors=(400, 401, 403, 429, 502))
     async def post(self) -> None:
         user, pair = await self.identity.wechat_login(self.body["code"], self.client_ip())
-        me = public_user(user)
-        self.reply({**pair.as_dict(), "user": {"id": me["id"], "realname_verified": me["realname_verified"]}})
+        self.reply({**pair.as_dict(), "user": {"id": user.id, "realname_verified": user.realname is not None}})
 
 
 class RefreshHandler(ApiHandler):
@@ -22,8 +20,7 @@ class RefreshHandler(ApiHandler):
                responses={200: s.LOGIN_RESULT}, errors=(400, 401))
     async def post(self) -> None:
         user, pair = await self.identity.refresh(self.body["refresh_token"])
-        me = public_user(user)
-        self.reply({**pair.as_dict(), "user": {"id": me["id"], "realname_verified": me["realname_verified"]}})
+        self.reply({**pair.as_dict(), "user": {"id": user.id, "realname_verified": user.realname is not None}})
 
 
 class LogoutHandler(ApiHandler):
