@@ -1,14 +1,16 @@
 """HTTP for the catalogue: public reading, hall managers' editing."""
 from __future__ import annotations
 
+from typing import Any
+
 from backend.catalogue import schemas as s
+from backend.catalogue.access import CATALOGUE
 from backend.core.api import ApiHandler, operation, route
 
 TAGS = ("事项与大厅",)
-MANAGE = ("hall_manager",)
 
 
-def _items(items: list) -> dict:
+def _items(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"items": items, "next_cursor": None}
 
 
@@ -44,35 +46,40 @@ class ServiceHandler(ApiHandler):
 
 
 class StaffDepartmentsHandler(ApiHandler):
-    @operation("新增部门", tags=TAGS, auth="staff", roles=MANAGE, body=s.DEPARTMENT_IN,
+    @operation("新增部门", tags=TAGS, auth="staff",
+               access=CATALOGUE.rule("create_department"), body=s.DEPARTMENT_IN,
                responses={201: s.DEPARTMENT}, errors=(400, 401, 403, 409))
     async def post(self) -> None:
         self.reply(await self.catalogue.create_department(self.principal, self.body, self.client_ip()), 201)
 
 
 class StaffHallsHandler(ApiHandler):
-    @operation("新增大厅", tags=TAGS, auth="staff", roles=MANAGE, body=s.HALL_IN, responses={201: s.HALL},
+    @operation("新增大厅", tags=TAGS, auth="staff",
+               access=CATALOGUE.rule("create_hall"), body=s.HALL_IN, responses={201: s.HALL},
                errors=(400, 401, 403, 409))
     async def post(self) -> None:
         self.reply(await self.catalogue.create_hall(self.principal, self.body, self.client_ip()), 201)
 
 
 class StaffHallHandler(ApiHandler):
-    @operation("修改大厅（开放时间、闭厅日、窗口）", tags=TAGS, auth="staff", roles=MANAGE, body=s.HALL_PATCH,
+    @operation("修改大厅（开放时间、闭厅日、窗口）", tags=TAGS, auth="staff",
+               access=CATALOGUE.rule("update_hall"), body=s.HALL_PATCH,
                responses={200: s.HALL}, errors=(400, 401, 403, 404))
     async def patch(self, id: str) -> None:  # noqa: A002
         self.reply(await self.catalogue.update_hall(self.principal, id, self.body, self.client_ip()))
 
 
 class StaffServicesHandler(ApiHandler):
-    @operation("新增事项及办事指南", tags=TAGS, auth="staff", roles=MANAGE, body=s.SERVICE_IN,
+    @operation("新增事项及办事指南", tags=TAGS, auth="staff",
+               access=CATALOGUE.rule("create_service"), body=s.SERVICE_IN,
                responses={201: s.SERVICE}, errors=(400, 401, 403, 409))
     async def post(self) -> None:
         self.reply(await self.catalogue.create_service(self.principal, self.body, self.client_ip()), 201)
 
 
 class StaffServiceHandler(ApiHandler):
-    @operation("修改事项或办事指南（停用设 status=inactive）", tags=TAGS, auth="staff", roles=MANAGE,
+    @operation("修改事项或办事指南（停用设 status=inactive）", tags=TAGS, auth="staff",
+               access=CATALOGUE.rule("update_service"),
                body=s.SERVICE_PATCH, responses={200: s.SERVICE}, errors=(400, 401, 403, 404))
     async def patch(self, id: str) -> None:  # noqa: A002
         self.reply(await self.catalogue.update_service(self.principal, id, self.body, self.client_ip()))
