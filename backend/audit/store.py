@@ -41,7 +41,7 @@ def _from_doc(d: dict[str, Any]) -> AuditEntry:
     target = d.get("target") or {}
     outcome = d.get("outcome")
     return AuditEntry(id=str(d["_id"]), at=d["at"], actor=d["actor"], action=d["action"],
-                      target_type=target.get("type"), target_id=target.get("id"), details=d.get("details") or {},
+                      target_type=str(target.get("type")), target_id=target.get("id"), details=d.get("details") or {},
                       outcome=None if outcome is None else Outcome(outcome), ip=d.get("ip"),
                       request_id=d.get("request_id"))
 

@@ -105,7 +105,7 @@ def _user(doc: dict[str, Any]) -> ResidentUser:
 class UserStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["users"]
-        self._by_id: BatchedLookup[ObjectId, dict[str, Any]] = BatchedLookup(self._fetch)
+        self._by_id: BatchedLookup[ObjectId] = BatchedLookup(self._fetch)
 
     async def by_id(self, user_id: str) -> ResidentUser | None:
         """One account; reads asked for together (every request's token check) go as one query."""
@@ -218,7 +218,7 @@ class UpkeepStore:
 
 
 class RefreshTokenStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["refresh_tokens"]
 
     async def add(self, doc: dict[str, Any]) -> None:
@@ -251,9 +251,9 @@ class RefreshTokenStore:
 
 
 class SessionStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["sessions"]
-        self._by_id = BatchedLookup(self._fetch)
+        self._by_id: BatchedLookup[str] = BatchedLookup(self._fetch)
 
     async def open(self, doc: dict[str, Any]) -> None:
         await self._col.insert_one(doc)

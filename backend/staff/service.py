@@ -107,7 +107,7 @@ class StaffService:
             except errors.Conflict:
                 pass
 
-    async def list(self, actor: Staff) -> list[StaffView]:
+    async def accounts(self, actor: Staff) -> list[StaffView]:
         STAFF_ACCOUNTS.check(actor, "list")
         return [public_staff(a) for a in await self.store.all_accounts()]
 
