@@ -79,7 +79,7 @@ def test_reads_asked_for_together_are_one_query_each(server: AppServer) -> None:
             assert [u.openid for u in got_users[:40]] == [f"o-{i}" for i in ids]
             assert got_users[40] == got_users[0] and got_users[40] is not got_users[0]  # each its own copy
             assert got_users[41] is None and got_users[42] is None
-            assert [s["subject"] for s in got_sessions[:40]] == [str(i) for i in ids] and got_sessions[40] is None
+            assert [s.subject for s in got_sessions[:40]] == [str(i) for i in ids] and got_sessions[40] is None
             assert sorted(finds.collections) == ["sessions", "users"]
 
             # A lone read is still one query, and sees a write that finished before it was asked.

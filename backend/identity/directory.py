@@ -62,13 +62,6 @@ class UserDirectory:
     async def get_many(self, user_ids: list[str]) -> dict[str, UserRef]:
         return {u.id: user_ref(u) for u in await self._users.by_ids(sorted(set(user_ids)))}
 
-    async def full_name(self, user_id: str) -> str | None:
-        """The resident's full name, for documents that are their own (the payer's receipt PDF)."""
-        user = await self._users.by_id(user_id)
-        if user is None or user.realname is None:
-            return None
-        return self._cipher.open(user.realname.name_sealed, aad=user.id)
-
     async def find(self, q: str) -> list[UserRef]:
         """Residents with exactly this ID number or this full name (verified accounts only)."""
         kind = query_kind(q)

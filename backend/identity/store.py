@@ -13,7 +13,14 @@ from pymongo.errors import DuplicateKeyError
 from backend.core.batch import BatchedLookup
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
-from backend.identity.values import Realname, Resealed, ResidentUser, UserStatus
+from backend.identity.values import (
+    LoginSession,
+    Realname,
+    RefreshToken,
+    Resealed,
+    ResidentUser,
+    UserStatus,
+)
 
 AUDIENCES = ("resident", "staff")
 
@@ -217,30 +224,47 @@ class UpkeepStore:
         await self._col.update_one({"_id": task, "finished_at": {"$exists": False}}, {"$set": {"finished_at": now}})
 
 
+def _token(d: dict[str, Any]) -> RefreshToken:
+    return RefreshToken(hash=d["_id"], family=d["family"], subject=d["subject"], audience=d["audience"],
+                        issued_at=d["issued_at"], expires_at=d["expires_at"], purge_at=d["purge_at"],
+                        used_at=d.get("used_at"), revoked=bool(d.get("revoked")))
+
+
+def _session(d: dict[str, Any]) -> LoginSession:
+    return LoginSession(id=d["_id"], subject=d["subject"], audience=d.get("audience", ""),
+                        created_at=d.get("created_at"), last_seen_at=d.get("last_seen_at"),
+                        expires_at=d.get("expires_at"), purge_at=d.get("purge_at"), ended_at=d.get("ended_at"),
+                        end_reason=d.get("end_reason"))
+
+
 class RefreshTokenStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["refresh_tokens"]
 
-    async def add(self, doc: dict[str, Any]) -> None:
-        await self._col.insert_one(doc)
+    async def add(self, t: RefreshToken) -> None:
+        await self._col.insert_one({"_id": t.hash, "family": t.family, "subject": t.subject, "audience": t.audience,
+                                    "issued_at": t.issued_at, "expires_at": t.expires_at, "used_at": t.used_at,
+                                    "revoked": t.revoked, "purge_at": t.purge_at})
 
-    async def use_once(self, token_hash: str, audience: str, now: dt.datetime) -> dict[str, Any] | None:
+    async def use_once(self, token_hash: str, audience: str, now: dt.datetime) -> RefreshToken | None:
         """Mark an unused, unrevoked, unexpired token used; the token, or None when it was not."""
         res = await self._col.update_one(
             {"_id": token_hash, "audience": audience, "used_at": None, "revoked": False, "expires_at": {"$gt": now}},
             {"$set": {"used_at": now}})
         if res.modified_count != 1:
             return None
-        return await self._col.find_one({"_id": token_hash})
+        doc = await self._col.find_one({"_id": token_hash})
+        return None if doc is None else _token(doc)
 
     async def by_hash(self, token_hash: str, *, audience: str | None = None,
-                      subject: str | None = None) -> dict[str, Any] | None:
+                      subject: str | None = None) -> RefreshToken | None:
         query: dict[str, Any] = {"_id": token_hash}
         if audience is not None:
             query["audience"] = audience
         if subject is not None:
             query["subject"] = subject
-        return await self._col.find_one(query)
+        doc = await self._col.find_one(query)
+        return None if doc is None else _token(doc)
 
     async def revoke_families(self, families: list[str]) -> None:
         if families:
@@ -255,12 +279,16 @@ class SessionStore:
         self._col = db["sessions"]
         self._by_id: BatchedLookup[str] = BatchedLookup(self._fetch)
 
-    async def open(self, doc: dict[str, Any]) -> None:
-        await self._col.insert_one(doc)
+    async def open(self, session: LoginSession) -> None:
+        await self._col.insert_one({"_id": session.id, "subject": session.subject, "audience": session.audience,
+                                    "created_at": session.created_at, "expires_at": session.expires_at,
+                                    "last_seen_at": session.last_seen_at, "ended_at": None,
+                                    "purge_at": session.purge_at})
 
-    async def by_id(self, session_id: str) -> dict[str, Any] | None:
+    async def by_id(self, session_id: str) -> LoginSession | None:
         """One session; reads asked for together (every request's token check) go as one query."""
-        return await self._by_id.get(session_id)
+        doc = await self._by_id.get(session_id)
+        return None if doc is None else _session(doc)
 
     async def _fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {d["_id"]: d async for d in self._col.find({"_id": {"$in": ids}})}

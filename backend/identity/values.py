@@ -82,3 +82,31 @@ class RevealedView(TypedDict):
     id: str
     name: str
     id_number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginSession:
+    """One login of a resident or a member of staff (``audience``); every access token names one."""
+    id: str
+    subject: str                         # the account's id
+    audience: str                        # "resident" or "staff"
+    created_at: dt.datetime | None = None
+    last_seen_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None      # the fixed end (staff), None when there is none
+    purge_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    end_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshToken:
+    """A refresh token, known only by its hash; its family is the session it belongs to."""
+    hash: str
+    family: str
+    subject: str
+    audience: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    purge_at: dt.datetime
+    used_at: dt.datetime | None = None
+    revoked: bool = False
