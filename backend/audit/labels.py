@@ -6,6 +6,10 @@ The staff console shows the log through these (``scripts/gen_tables.py`` writes 
 """
 from __future__ import annotations
 
+from typing import Any
+
+from backend.audit.values import Outcome
+
 ACTIONS: dict[str, str] = {
     # Staff accounts and sessions
     "staff.login": "登录",
@@ -90,11 +94,11 @@ ACTIONS: dict[str, str] = {
 }
 
 OUTCOMES: dict[str, str] = {
-    "ok": "成功",
-    "failed": "失败",
-    "locked": "账号已锁定",
-    "throttled": "登录受限",
-    "denied": "已拒绝",
+    Outcome.OK: "成功",
+    Outcome.FAILED: "失败",
+    Outcome.LOCKED: "账号已锁定",
+    Outcome.THROTTLED: "登录受限",
+    Outcome.DENIED: "已拒绝",
 }
 
 TARGETS: dict[str, str] = {
@@ -204,7 +208,7 @@ VALUES: dict[str, dict[str, str]] = {
     "status": {"active": "正常", "disabled": "已停用", "inactive": "已停用"},
 }
 
-AUDIT_LABELS: dict[str, dict] = {
+AUDIT_LABELS: dict[str, dict[str, Any]] = {
     "actions": ACTIONS,
     "outcomes": OUTCOMES,
     "targets": TARGETS,

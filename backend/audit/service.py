@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from backend.audit.access import AUDIT_LOG
 from backend.audit.store import AuditStore
+from backend.audit.values import AuditEntry, AuditQuery, Outcome
+from backend.core.access import Staff
 from backend.core.clock import Clock
-from backend.core.ids import object_id
 from backend.core.logs import request_id_var
 
 log = logging.getLogger("zjb.audit")
@@ -25,33 +27,25 @@ class AuditLog:
     async def record(self, *, actor: dict[str, Any], action: str, target_type: str, target_id: str | None = None,
                      details: dict[str, Any] | None = None, ip: str | None = None, outcome: str = "ok",
                      session: Any = None) -> None:
-        await self._store.append({
-            "at": self._clock.now(),
-            "actor": actor,
-            "action": action,
-            "target": {"type": target_type, "id": target_id},
-            "details": details or {},
-            "outcome": outcome,
-            "ip": ip,
-            "request_id": request_id_var.get(),
-        }, session=session)
+        await self._store.append(AuditEntry(
+            at=self._clock.now(), actor=actor, action=action, target_type=target_type, target_id=target_id,
+            details=details or {}, outcome=Outcome(outcome), ip=ip, request_id=request_id_var.get(),
+        ), session=session)
 
-    async def search(self, *, actor_id: str | None = None, action: str | None = None,
+    async def search(self, reader: Staff, *, actor_id: str | None = None, action: str | None = None,
                      target_type: str | None = None, target_id: str | None = None,
                      text: str | None = None, before: str | None = None,
-                     limit: int = 50) -> tuple[list[dict], str | None]:
+                     limit: int = 50) -> tuple[list[AuditEntry], str | None]:
         """A page of entries, newest first, and the cursor of the next page (None at the end)."""
-        before_id = None
-        if before:
-            before_id = object_id(before)
-            if before_id is None:
-                return [], None
-        docs = await self._store.newest_first(actor_id=actor_id, action=action, target_type=target_type,
-                                              target_id=target_id, text=text, before=before_id, limit=limit + 1)
-        cursor = str(docs[limit - 1]["_id"]) if len(docs) > limit else None
-        return docs[:limit], cursor
+        AUDIT_LOG.check(reader, "read")
+        query = AuditQuery(actor_id=actor_id, action=action, target_type=target_type, target_id=target_id,
+                           text=text)
+        entries = await self._store.newest_first(query, before=before, limit=limit + 1)
+        cursor = entries[limit - 1].id if len(entries) > limit else None
+        return entries[:limit], cursor
 
 
+# The actor helpers take any principal: callers pick the helper by the principal's kind themselves.
 def staff_actor(staff: Any) -> dict[str, Any]:
     return {"type": "staff", "id": staff.id, "username": staff.username}
 

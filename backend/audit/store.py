@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
+from backend.audit.values import AuditEntry, AuditQuery, Outcome
+from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
 COLLECTIONS = [
@@ -30,29 +31,47 @@ COLLECTIONS = [
 ]
 
 
+def _to_doc(e: AuditEntry) -> dict[str, Any]:
+    return {"at": e.at, "actor": e.actor, "action": e.action, "target": {"type": e.target_type, "id": e.target_id},
+            "details": e.details, "outcome": None if e.outcome is None else str(e.outcome), "ip": e.ip,
+            "request_id": e.request_id}
+
+
+def _from_doc(d: dict[str, Any]) -> AuditEntry:
+    target = d.get("target") or {}
+    outcome = d.get("outcome")
+    return AuditEntry(id=str(d["_id"]), at=d["at"], actor=d["actor"], action=d["action"],
+                      target_type=str(target.get("type")), target_id=target.get("id"), details=d.get("details") or {},
+                      outcome=None if outcome is None else Outcome(outcome), ip=d.get("ip"),
+                      request_id=d.get("request_id"))
+
+
 class AuditStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["audit_log"]
 
-    async def append(self, entry: dict[str, Any], *, session: Any = None) -> None:
-        await self._col.insert_one(entry, session=session)
+    async def append(self, entry: AuditEntry, *, session: Any = None) -> None:
+        await self._col.insert_one(_to_doc(entry), session=session)
 
-    async def newest_first(self, *, actor_id: str | None, action: str | None, target_type: str | None,
-                           target_id: str | None, text: str | None, before: ObjectId | None,
-                           limit: int) -> list[dict[str, Any]]:
-        """Entries matching every given filter, newest first, older than ``before`` if given."""
+    async def newest_first(self, query: AuditQuery, *, before: str | None, limit: int) -> list[AuditEntry]:
+        """Entries matching every given filter, newest first, older than the entry ``before`` if given
+        (an id that is not one matches nothing)."""
         q: dict[str, Any] = {}
-        if actor_id:
-            q["actor.id"] = actor_id
-        if action:
-            q["action"] = action
-        if target_type:
-            q["target.type"] = target_type
-        if target_id:
-            q["target.id"] = target_id
-        if text:
+        if query.actor_id:
+            q["actor.id"] = query.actor_id
+        if query.action:
+            q["action"] = query.action
+        if query.target_type:
+            q["target.type"] = query.target_type
+        if query.target_id:
+            q["target.id"] = query.target_id
+        if query.text:
             # A literal, escaped substring: input never becomes a query operator or a pattern.
-            q["$or"] = [{"action": {"$regex": re.escape(text)}}, {"actor.username": {"$regex": re.escape(text)}}]
-        if before is not None:
-            q["_id"] = {"$lt": before}
-        return await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)
+            pattern = re.escape(query.text)
+            q["$or"] = [{"action": {"$regex": pattern}}, {"actor.username": {"$regex": pattern}}]
+        if before:
+            before_id = object_id(before)
+            if before_id is None:
+                return []
+            q["_id"] = {"$lt": before_id}
+        return [_from_doc(d) for d in await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)]

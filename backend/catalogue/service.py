@@ -11,8 +11,21 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.audit.service import AuditLog, staff_actor
 from backend.calendar.working import WorkingCalendar
+from backend.catalogue.access import CATALOGUE, CatalogueAccess
 from backend.catalogue.errors import CodeTaken
 from backend.catalogue.store import CatalogueStore
+from backend.catalogue.values import (
+    Department,
+    Hall,
+    HallChange,
+    HallStatus,
+    Period,
+    Service,
+    ServiceChange,
+    ServiceFilter,
+    ServiceStatus,
+    Window,
+)
 from backend.core import errors
 from backend.core.access import Staff
 from backend.core.clock import Clock
@@ -44,21 +57,29 @@ def _fee_items(guide: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
-def public_department(d: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(d["_id"]), "code": d["code"], "name": d["name"], "phone": d.get("phone")}
+def public_department(d: Department) -> dict[str, Any]:
+    return {"id": d.id, "code": d.code, "name": d.name, "phone": d.phone}
 
 
-def public_hall(h: dict[str, Any]) -> dict[str, Any]:
+def public_hall(h: Hall) -> dict[str, Any]:
     return {
-        "id": str(h["_id"]), "code": h["code"], "name": h["name"], "address": h["address"],
-        "phone": h.get("phone"), "opening_hours": h["opening_hours"], "closed_dates": h.get("closed_dates", []),
-        "open_dates": h.get("open_dates", []),
-        "windows": h.get("windows", []), "notice": h.get("notice"), "status": h["status"],
+        "id": h.id, "code": h.code, "name": h.name, "address": h.address,
+        "phone": h.phone, "opening_hours": list(h.opening_hours), "closed_dates": list(h.closed_dates),
+        "open_dates": list(h.open_dates),
+        "windows": list(h.windows), "notice": h.notice, "status": str(h.status),
     }
 
 
-def public_service(s: dict[str, Any], department_name: str) -> dict[str, Any]:
-    g = s["guide"]
+def hall_record(h: Hall) -> HallRecord:
+    """A hall as other domains read it (appointments): the stored fields, its id under ``_id``."""
+    return {"_id": h.id, "code": h.code, "name": h.name, "address": h.address, "phone": h.phone,
+            "opening_hours": list(h.opening_hours), "closed_dates": list(h.closed_dates),
+            "open_dates": list(h.open_dates), "windows": list(h.windows), "notice": h.notice,
+            "status": str(h.status), "created_at": h.created_at, "updated_at": h.updated_at}
+
+
+def public_service(s: Service, department_name: str) -> dict[str, Any]:
+    g = s.guide
     guide = {**g, "location": g.get("location", ""),
              "materials": [{"key": m["key"], "name": m["name"], "required": m["required"],
                             "tolerable": m.get("tolerable", False), "copies": m.get("copies", 1),
@@ -66,12 +87,16 @@ def public_service(s: dict[str, Any], department_name: str) -> dict[str, Any]:
                            for m in g.get("materials", [])],
              "form": g.get("form") or DEFAULT_FORM}
     return {
-        "id": str(s["_id"]), "code": s["code"], "name": s["name"], "department_id": s["department_id"],
-        "department_name": department_name, "hall_ids": s.get("hall_ids", []),
-        "keywords": s.get("keywords", []),
-        "frequent": s.get("frequent", False), "guide": guide, "status": s["status"],
-        "updated_at": s.get("updated_at"),
+        "id": s.id, "code": s.code, "name": s.name, "department_id": s.department_id,
+        "department_name": department_name, "hall_ids": list(s.hall_ids),
+        "keywords": list(s.keywords),
+        "frequent": s.frequent, "guide": guide, "status": str(s.status),
+        "updated_at": s.updated_at,
     }
+
+
+# A hall as other domains hold it (``hall_record``); the opening-day rules below read it.
+HallRecord = dict[str, Any]
 
 
 class CatalogueService:
@@ -80,6 +105,7 @@ class CatalogueService:
         self.audit = audit
         self.clock = clock
         self.calendar = calendar
+        self.access = CatalogueAccess(store)
         # Called with (staff, hall_id, days, reason) after days were added to a hall's closed_dates
         # (appointments cancels their bookings).
         self.closure_listeners: list[Callable[[Staff, str, list[dt.date], str | None], Awaitable[None]]] = []
@@ -91,50 +117,47 @@ class CatalogueService:
     async def halls(self) -> list[dict[str, Any]]:
         return [public_hall(h) for h in await self.store.list_halls()]
 
-    async def hall(self, hall_id: str, *, include_inactive: bool = False) -> dict[str, Any]:
+    async def _hall(self, hall_id: str, *, include_inactive: bool = False) -> Hall:
         h = await self.store.hall(hall_id)
-        if h is None or (h["status"] != "active" and not include_inactive):
+        if h is None or (not h.active and not include_inactive):
             raise errors.NotFound("未找到该大厅")
         return h
 
-    async def hall_view(self, hall_id: str) -> dict[str, Any]:
-        return public_hall(await self.hall(hall_id))
+    async def hall(self, hall_id: str, *, include_inactive: bool = False) -> HallRecord:
+        """A hall for other domains; 404 when unknown or (unless ``include_inactive``) closed for good."""
+        return hall_record(await self._hall(hall_id, include_inactive=include_inactive))
 
-    async def services(self, **filters: Any) -> list[dict[str, Any]]:
-        docs = await self.store.list_services(**filters)
+    async def hall_view(self, hall_id: str) -> dict[str, Any]:
+        return public_hall(await self._hall(hall_id))
+
+    async def services(self, *, department_id: str | None = None, hall_id: str | None = None,
+                       q: str | None = None, frequent: bool | None = None) -> list[dict[str, Any]]:
+        found = await self.store.list_services(ServiceFilter(department_id=department_id, hall_id=hall_id, q=q,
+                                                             frequent=frequent))
         names = await self._department_names()
-        return [public_service(s, names.get(s["department_id"], "")) for s in docs]
+        return [public_service(s, names.get(s.department_id, "")) for s in found]
 
     async def get_service(self, service_id: str, *, include_inactive: bool = False) -> dict[str, Any]:
         """The public view of a service (with its guide); 404 when unknown or withdrawn."""
         s = await self.store.service(service_id)
-        if s is None or (s["status"] != "active" and not include_inactive):
+        if s is None or (not s.active and not include_inactive):
             raise errors.NotFound("未找到该事项")
-        dept = await self.store.department(s["department_id"])
-        return public_service(s, dept["name"] if dept else "")
+        dept = await self.store.department(s.department_id)
+        return public_service(s, dept.name if dept else "")
 
-    # Records for other domains (appointments, cases): the stored document, or None ------------
-    async def department_record(self, department_id: str) -> dict[str, Any] | None:
-        return await self.store.department(department_id)
+    # Records for other domains (appointments): the hall's stored fields, or None ---------------
+    async def hall_record(self, hall_id: str) -> HallRecord | None:
+        h = await self.store.hall(hall_id)
+        return None if h is None else hall_record(h)
 
-    async def hall_record(self, hall_id: str) -> dict[str, Any] | None:
-        return await self.store.hall(hall_id)
-
-    async def service_record(self, service_id: str) -> dict[str, Any] | None:
-        return await self.store.service(service_id)
-
-    async def all_halls(self) -> list[dict[str, Any]]:
-        """Active halls, stored documents."""
-        return await self.store.list_halls()
-
-    async def services_in_hall(self, hall_id: str) -> list[dict[str, Any]]:
-        """Active services handled in a hall, stored documents."""
-        return await self.store.list_services(hall_id=hall_id)
+    async def all_halls(self) -> list[HallRecord]:
+        """Active halls."""
+        return [hall_record(h) for h in await self.store.list_halls()]
 
     async def _department_names(self) -> dict[str, str]:
-        return {str(d["_id"]): d["name"] for d in await self.store.list_departments()}
+        return {d.id: d.name for d in await self.store.list_departments()}
 
-    def hall_open_on(self, hall: dict[str, Any], day: dt.date, calendar: WorkingCalendar | None = None) -> bool:
+    def hall_open_on(self, hall: HallRecord, day: dt.date, calendar: WorkingCalendar | None = None) -> bool:
         """Open that day, by the hall's own calendar: not among its closures, and either a working day
         (调休 weekend days included) or a day of the week the hall declares opening hours for that is
         not a public holiday (a hall with Saturday hours opens on ordinary Saturdays). In a year whose
@@ -148,7 +171,7 @@ class CatalogueService:
         declared = any(p["weekday"] == day.isoweekday() for p in hall.get("opening_hours", []))
         return declared and not cal.is_public_holiday(day)
 
-    def hours_weekday(self, hall: dict[str, Any], day: dt.date) -> int:
+    def hours_weekday(self, hall: HallRecord, day: dt.date) -> int:
         """Whose weekday's hours a day keeps (1 = Monday … 7): its own, or Monday's on a day the hall
         opens without declaring hours for that weekday (a 调休 working weekend, an extra opening day)."""
         own = day.isoweekday()
@@ -156,7 +179,7 @@ class CatalogueService:
             return own
         return 1
 
-    def opening_periods(self, hall: dict[str, Any], day: dt.date) -> list[dict[str, Any]]:
+    def opening_periods(self, hall: HallRecord, day: dt.date) -> list[dict[str, Any]]:
         """The hall's opening hours on ``day`` (empty when it is closed that day)."""
         if not self.hall_open_on(hall, day):
             return []
@@ -165,31 +188,37 @@ class CatalogueService:
 
     # Managing (hall_manager) -------------------------------------------------------------------
     async def create_department(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        doc = {"code": body["code"], "name": body["name"], "phone": body.get("phone"), "created_at": self.clock.now()}
-        doc = await self._insert(self.store.add_department, doc, "该部门编码已存在")
-        await self._audit(staff, "catalogue.department.create", "department", doc, ip, body)
-        return public_department(doc)
+        CATALOGUE.check(staff, "create_department")
+        try:
+            d = await self.store.add_department(body["code"], body["name"], body.get("phone"), self.clock.now())
+        except DuplicateKeyError:
+            raise CodeTaken("该部门编码已存在") from None
+        await self._audit(staff, "catalogue.department.create", "department", d.id, ip, body)
+        return public_department(d)
 
     async def create_hall(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        doc = {"code": body["code"], **await self._hall_fields(body), "status": "active",
-               "created_at": self.clock.now()}
-        doc.setdefault("closed_dates", [])
-        doc.setdefault("windows", [])
-        doc = await self._insert(self.store.add_hall, doc, "该大厅编码已存在")
-        await self._audit(staff, "catalogue.hall.create", "hall", doc, ip, {"code": body["code"]})
-        return public_hall(doc)
+        CATALOGUE.check(staff, "create_hall")
+        f = await self._hall_fields(body)
+        new = Hall(id="", code=body["code"], name=body["name"], address=body["address"],
+                   opening_hours=f.opening_hours or (), status=HallStatus.ACTIVE, phone=f.phone,
+                   closed_dates=f.closed_dates or (), open_dates=f.open_dates or (), windows=f.windows or (),
+                   notice=f.notice, created_at=self.clock.now())
+        try:
+            h = await self.store.add_hall(new)
+        except DuplicateKeyError:
+            raise CodeTaken("该大厅编码已存在") from None
+        await self._audit(staff, "catalogue.hall.create", "hall", h.id, ip, {"code": body["code"]})
+        return public_hall(h)
 
     async def update_hall(self, staff: Staff, hall_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        current = await self.hall(hall_id, include_inactive=True)
-        changes = await self._hall_fields(body, current)
-        if "status" in body:
-            changes["status"] = body["status"]
-        doc = await self.store.change_hall(hall_id, {**changes, "updated_at": self.clock.now()})
-        if doc is None:
+        current = await self.access.access_hall(staff, hall_id, "update_hall")
+        change = await self._hall_fields(body, current)
+        h = await self.store.change_hall(hall_id, change)
+        if h is None:
             raise errors.NotFound("未找到该大厅")
-        await self._audit(staff, "catalogue.hall.update", "hall", doc, ip, {"fields": sorted(body)})
+        await self._audit(staff, "catalogue.hall.update", "hall", h.id, ip, {"fields": sorted(body)})
         today = self.clock.local_now().date().isoformat()
-        closed = sorted(set(doc.get("closed_dates", [])) - set(current.get("closed_dates", [])))
+        closed = sorted(set(h.closed_dates) - set(current.closed_dates))
         days = [dt.date.fromisoformat(d) for d in closed if d >= today]
         if days:  # should this stop half-way, the appointments sweep finishes it
             for listener in self.closure_listeners:
@@ -197,77 +226,81 @@ class CatalogueService:
                     await listener(staff, hall_id, days, body.get("closure_reason"))
                 except Exception:  # the closure is saved; the appointments sweep cancels what is left
                     log.exception("closure left to the sweep", extra={"hall_id": hall_id})
-        return public_hall(doc)
+        return public_hall(h)
 
     async def create_service(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        fields = await self._service_fields(body)
-        doc = {"code": body["code"], "hall_ids": [], "keywords": [], "frequent": False,
-               **fields, "status": "active", "created_at": self.clock.now(), "updated_at": self.clock.now()}
-        doc = await self._insert(self.store.add_service, doc, "该事项编码已存在")
-        await self._audit(staff, "catalogue.service.create", "service", doc, ip, {"code": body["code"]})
-        return await self.get_service(str(doc["_id"]))
+        CATALOGUE.check(staff, "create_service")
+        f = await self._service_fields(body)
+        now = self.clock.now()
+        assert f.guide is not None and f.department_id is not None and f.name is not None  # required by SERVICE_IN
+        new = Service(id="", code=body["code"], name=f.name, department_id=f.department_id, guide=f.guide,
+                      status=ServiceStatus.ACTIVE, hall_ids=f.hall_ids or (), keywords=f.keywords or (),
+                      frequent=bool(f.frequent), created_at=now, updated_at=now)
+        try:
+            svc = await self.store.add_service(new)
+        except DuplicateKeyError:
+            raise CodeTaken("该事项编码已存在") from None
+        await self._audit(staff, "catalogue.service.create", "service", svc.id, ip, {"code": body["code"]})
+        return await self.get_service(svc.id)
 
     async def update_service(self, staff: Staff, service_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        if await self.store.service(service_id) is None:
+        await self.access.access_service(staff, service_id, "update_service")
+        change = await self._service_fields(body)
+        svc = await self.store.change_service(service_id, change)
+        if svc is None:
             raise errors.NotFound("未找到该事项")
-        changes = await self._service_fields(body)
-        if "status" in body:
-            changes["status"] = body["status"]
-        doc = await self.store.change_service(service_id, {**changes, "updated_at": self.clock.now()})
-        if doc is None:
-            raise errors.NotFound("未找到该事项")
-        await self._audit(staff, "catalogue.service.update", "service", doc, ip, {"fields": sorted(body)})
+        await self._audit(staff, "catalogue.service.update", "service", svc.id, ip, {"fields": sorted(body)})
         return await self.get_service(service_id, include_inactive=True)
 
     # Helpers ---------------------------------------------------------------------------------
-    @staticmethod
-    async def _insert(add: Any, doc: dict[str, Any], taken: str) -> dict[str, Any]:
-        try:
-            return await add(doc)
-        except DuplicateKeyError:
-            raise CodeTaken(taken) from None
-
-    async def _hall_fields(self, body: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
-        out = {k: body[k] for k in ("name", "address", "phone", "notice", "closed_dates", "open_dates") if k in body}
-        if set(out.get("closed_dates", current.get("closed_dates", []) if current else [])) & set(
-                out.get("open_dates", current.get("open_dates", []) if current else [])):
+    async def _hall_fields(self, body: dict[str, Any], current: Hall | None = None) -> HallChange:
+        closed = tuple(body["closed_dates"]) if "closed_dates" in body else None
+        opened = tuple(body["open_dates"]) if "open_dates" in body else None
+        if set(closed if closed is not None else current.closed_dates if current else ()) & set(
+                opened if opened is not None else current.open_dates if current else ()):
             raise errors.InvalidInput({"open_dates": "同一天不能既是闭厅日又是额外开放日"})
+        hours: tuple[Period, ...] | None = None
         if "opening_hours" in body:
             bad = {f"opening_hours.{i}": "结束时间须晚于开始时间" for i, p in enumerate(body["opening_hours"])
                    if p["start"] >= p["end"]}
             if bad:
                 raise errors.InvalidInput(bad)
-            out["opening_hours"] = sorted(body["opening_hours"], key=lambda p: (p["weekday"], p["start"]))
+            hours = tuple(sorted(body["opening_hours"], key=lambda p: (p["weekday"], p["start"])))
+        windows: tuple[Window, ...] | None = None
         if "windows" in body:
             numbers = [w["number"] for w in body["windows"]]
             if len(set(numbers)) != len(numbers):
                 raise errors.InvalidInput({"windows": "窗口号不能重复"})
             wanted = {sid for w in body["windows"] for sid in w.get("service_ids", [])}
-            known = {str(s["_id"]) for s in await self.store.services_by_ids(sorted(wanted))}
-            if wanted - known:
-                raise errors.InvalidInput({"windows": "包含不存在的事项"}, details={"unknown": sorted(wanted - known)})
-            existing = {w["id"] for w in (current or {}).get("windows", [])}
-            windows = []
+            unknown = wanted - await self.store.known_services(sorted(wanted))
+            if unknown:
+                raise errors.InvalidInput({"windows": "包含不存在的事项"}, details={"unknown": sorted(unknown)})
+            existing = {w["id"] for w in current.windows} if current else set()
+            built: list[Window] = []
             for w in body["windows"]:
                 wid = w.get("id")
                 if wid and wid not in existing:
                     raise errors.InvalidInput({"windows": f"窗口 {wid} 不存在"})
-                windows.append({"id": wid or str(ObjectId()), "number": w["number"], "name": w["name"],
-                                "area_prefix": w["area_prefix"], "service_ids": w.get("service_ids", [])})
-            out["windows"] = windows
-        return out
+                built.append(Window(id=wid or str(ObjectId()), number=w["number"], name=w["name"],
+                                    area_prefix=w["area_prefix"], service_ids=w.get("service_ids", [])))
+            windows = tuple(built)
+        return HallChange(updated_at=self.clock.now(), name=body.get("name"), address=body.get("address"),
+                          phone=body.get("phone"), notice=body.get("notice"), opening_hours=hours,
+                          closed_dates=closed, open_dates=opened, windows=windows,
+                          status=HallStatus(body["status"]) if "status" in body else None)
 
-    async def _service_fields(self, body: dict[str, Any]) -> dict[str, Any]:
-        out = {k: body[k] for k in ("name", "keywords", "frequent") if k in body}
+    async def _service_fields(self, body: dict[str, Any]) -> ServiceChange:
+        department_id = None
         if "department_id" in body:
             if await self.store.department(body["department_id"]) is None:
                 raise errors.InvalidInput({"department_id": "部门不存在"})
-            out["department_id"] = body["department_id"]
+            department_id = body["department_id"]
+        hall_ids = None
         if "hall_ids" in body:
-            found = {str(h["_id"]) for h in await self.store.halls_by_ids(body["hall_ids"])}
-            if found != set(body["hall_ids"]):
+            if await self.store.known_halls(body["hall_ids"]) != set(body["hall_ids"]):
                 raise errors.InvalidInput({"hall_ids": "包含不存在的大厅"})
-            out["hall_ids"] = body["hall_ids"]
+            hall_ids = tuple(body["hall_ids"])
+        guide = None
         if "guide" in body:
             g = dict(body["guide"])
             if g["promised_days"] > g["statutory_days"] and g["statutory_days"] > 0:
@@ -278,10 +311,13 @@ class CatalogueService:
             g["materials"] = [{"tolerable": False, "copies": 1, **m} for m in g["materials"]]
             if "fee_items" in g:
                 g["fee_items"] = _fee_items(g)
-            out["guide"] = g
-        return out
+            guide = g
+        return ServiceChange(updated_at=self.clock.now(), name=body.get("name"), department_id=department_id,
+                             hall_ids=hall_ids, keywords=tuple(body["keywords"]) if "keywords" in body else None,
+                             frequent=body.get("frequent"), guide=guide,
+                             status=ServiceStatus(body["status"]) if "status" in body else None)
 
-    async def _audit(self, staff: Staff, action: str, target_type: str, doc: dict[str, Any], ip: str,
+    async def _audit(self, staff: Staff, action: str, target_type: str, target_id: str, ip: str,
                      details: dict[str, Any]) -> None:
         await self.audit.record(actor=staff_actor(staff), action=action, target_type=target_type,
-                                target_id=str(doc["_id"]), details=details, ip=ip)
+                                target_id=target_id, details=details, ip=ip)

@@ -2,13 +2,26 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
+from enum import StrEnum
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.catalogue.values import (
+    Department,
+    Hall,
+    HallChange,
+    HallStatus,
+    Service,
+    ServiceChange,
+    ServiceFilter,
+    ServiceStatus,
+)
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
@@ -32,63 +45,132 @@ COLLECTIONS = [
 ]
 
 
+def _department(d: dict[str, Any]) -> Department:
+    return Department(id=str(d["_id"]), code=d["code"], name=d["name"], phone=d.get("phone"),
+                      created_at=d.get("created_at"))
+
+
+def _hall(h: dict[str, Any]) -> Hall:
+    return Hall(id=str(h["_id"]), code=h["code"], name=h["name"], address=h["address"],
+                opening_hours=tuple(h["opening_hours"]), status=HallStatus(h["status"]), phone=h.get("phone"),
+                closed_dates=tuple(h.get("closed_dates", [])), open_dates=tuple(h.get("open_dates", [])),
+                windows=tuple(h.get("windows", [])), notice=h.get("notice"), created_at=h.get("created_at"),
+                updated_at=h.get("updated_at"))
+
+
+def _hall_doc(h: Hall) -> dict[str, Any]:
+    doc: dict[str, Any] = {"code": h.code, "name": h.name, "address": h.address,
+                           "opening_hours": list(h.opening_hours), "closed_dates": list(h.closed_dates),
+                           "windows": list(h.windows), "status": str(h.status), "created_at": h.created_at}
+    for key, value in (("phone", h.phone), ("notice", h.notice)):
+        if value is not None:
+            doc[key] = value
+    if h.open_dates:
+        doc["open_dates"] = list(h.open_dates)
+    return doc
+
+
+def _service(s: dict[str, Any]) -> Service:
+    return Service(id=str(s["_id"]), code=s["code"], name=s["name"], department_id=s["department_id"],
+                   guide=s["guide"], status=ServiceStatus(s["status"]), hall_ids=tuple(s.get("hall_ids", [])),
+                   keywords=tuple(s.get("keywords", [])), frequent=s.get("frequent", False),
+                   created_at=s.get("created_at"), updated_at=s.get("updated_at"))
+
+
+def _service_doc(s: Service) -> dict[str, Any]:
+    return {"code": s.code, "name": s.name, "department_id": s.department_id, "hall_ids": list(s.hall_ids),
+            "keywords": list(s.keywords), "frequent": s.frequent, "guide": s.guide, "status": str(s.status),
+            "created_at": s.created_at, "updated_at": s.updated_at}
+
+
+def _changes(change: HallChange | ServiceChange) -> dict[str, Any]:
+    """The fields a change sets (those given), as stored."""
+    out: dict[str, Any] = {}
+    for name in change.__dataclass_fields__:
+        value = getattr(change, name)
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, StrEnum):
+            value = str(value)
+        out[name] = value
+    return out
+
+
 class CatalogueStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._departments = db["departments"]
         self._halls = db["halls"]
         self._services = db["services"]
 
     # -- by id ---------------------------------------------------------------------------------
 
-    async def department(self, department_id: str) -> dict[str, Any] | None:
+    async def department(self, department_id: str) -> Department | None:
         o = object_id(department_id)
-        return None if o is None else await self._departments.find_one({"_id": o})
+        d = None if o is None else await self._departments.find_one({"_id": o})
+        return None if d is None else _department(d)
 
-    async def hall(self, hall_id: str) -> dict[str, Any] | None:
+    async def hall(self, hall_id: str) -> Hall | None:
         o = object_id(hall_id)
-        return None if o is None else await self._halls.find_one({"_id": o})
+        h = None if o is None else await self._halls.find_one({"_id": o})
+        return None if h is None else _hall(h)
 
-    async def service(self, service_id: str) -> dict[str, Any] | None:
+    async def service(self, service_id: str) -> Service | None:
         o = object_id(service_id)
-        return None if o is None else await self._services.find_one({"_id": o})
+        s = None if o is None else await self._services.find_one({"_id": o})
+        return None if s is None else _service(s)
 
-    async def halls_by_ids(self, hall_ids: list[str]) -> list[dict[str, Any]]:
+    async def known_halls(self, hall_ids: list[str]) -> set[str]:
+        """Which of these ids are halls."""
         oids = [o for o in map(object_id, hall_ids) if o is not None]
-        return await self._halls.find({"_id": {"$in": oids}}).to_list(None) if oids else []
+        return {str(h["_id"]) for h in await self._halls.find({"_id": {"$in": oids}}, {"_id": 1}).to_list(None)} \
+            if oids else set()
 
-    async def services_by_ids(self, service_ids: list[str]) -> list[dict[str, Any]]:
+    async def known_services(self, service_ids: list[str]) -> set[str]:
+        """Which of these ids are services."""
         oids = [o for o in map(object_id, service_ids) if o is not None]
-        return await self._services.find({"_id": {"$in": oids}}).to_list(None) if oids else []
+        return {str(s["_id"]) for s in await self._services.find({"_id": {"$in": oids}}, {"_id": 1}).to_list(None)} \
+            if oids else set()
 
     # -- writing -------------------------------------------------------------------------------
 
-    async def add_department(self, doc: dict[str, Any]) -> dict[str, Any]:
+    async def add_department(self, code: str, name: str, phone: str | None, now: dt.datetime) -> Department:
         """Insert; raises DuplicateKeyError when the code is taken. The same goes for halls and services."""
+        doc: dict[str, Any] = {"code": code, "name": name, "phone": phone, "created_at": now}
         res = await self._departments.insert_one(doc)
-        return {**doc, "_id": res.inserted_id}
+        return _department({**doc, "_id": res.inserted_id})
 
-    async def add_hall(self, doc: dict[str, Any]) -> dict[str, Any]:
+    async def add_hall(self, hall: Hall) -> Hall:
+        """Insert ``hall`` (its id is given by the database)."""
+        doc = _hall_doc(hall)
         res = await self._halls.insert_one(doc)
-        return {**doc, "_id": res.inserted_id}
+        return _hall({**doc, "_id": res.inserted_id})
 
-    async def add_service(self, doc: dict[str, Any]) -> dict[str, Any]:
+    async def add_service(self, service: Service) -> Service:
+        """Insert ``service`` (its id is given by the database)."""
+        doc = _service_doc(service)
         res = await self._services.insert_one(doc)
-        return {**doc, "_id": res.inserted_id}
+        return _service({**doc, "_id": res.inserted_id})
 
-    async def change_hall(self, hall_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
-        """Apply ``changes``; the hall as it now is, or None when there is no such hall."""
+    async def change_hall(self, hall_id: str, change: HallChange) -> Hall | None:
+        """Apply ``change``; the hall as it now is, or None when there is no such hall."""
         o = object_id(hall_id)
-        if o is None or (await self._halls.update_one({"_id": o}, {"$set": changes})).matched_count == 0:
+        if o is None or (await self._halls.update_one({"_id": o}, {"$set": _changes(change)})).matched_count == 0:
             return None
-        return await self._halls.find_one({"_id": o})
+        h = await self._halls.find_one({"_id": o})
+        return None if h is None else _hall(h)
 
-    async def change_service(self, service_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+    async def change_service(self, service_id: str, change: ServiceChange) -> Service | None:
         o = object_id(service_id)
-        if o is None or (await self._services.update_one({"_id": o}, {"$set": changes})).matched_count == 0:
+        if o is None or (await self._services.update_one({"_id": o},
+                                                         {"$set": _changes(change)})).matched_count == 0:
             return None
-        return await self._services.find_one({"_id": o})
+        s = await self._services.find_one({"_id": o})
+        return None if s is None else _service(s)
 
-    # -- demo seeding: insert once by code, never overwrite what staff changed since --------------
+    # -- demo seeding (sandbox/seed_catalogue.py): insert once by code, never overwrite what staff --
+    # -- changed since; the stored document is returned --------------------------------------------
 
     async def seed_department(self, doc: dict[str, Any]) -> dict[str, Any]:
         return await self._seed(self._departments, doc)
@@ -104,7 +186,7 @@ class CatalogueStore:
         await self._halls.update_one({"code": hall_code, "windows": []}, {"$set": {"windows": windows}})
 
     @staticmethod
-    async def _seed(col: Any, doc: dict[str, Any]) -> dict[str, Any]:
+    async def _seed(col: AsyncCollection[dict[str, Any]], doc: dict[str, Any]) -> dict[str, Any]:
         for attempt in range(10):
             try:
                 await col.update_one({"code": doc["code"]}, {"$setOnInsert": doc}, upsert=True)
@@ -118,25 +200,23 @@ class CatalogueStore:
 
     # -- lists ---------------------------------------------------------------------------------
 
-    async def list_departments(self) -> list[dict[str, Any]]:
-        return await self._departments.find({}).sort("code", ASCENDING).to_list(None)
+    async def list_departments(self) -> list[Department]:
+        return [_department(d) for d in await self._departments.find({}).sort("code", ASCENDING).to_list(None)]
 
-    async def list_halls(self, *, include_inactive: bool = False) -> list[dict[str, Any]]:
-        q = {} if include_inactive else {"status": "active"}
-        return await self._halls.find(q).sort("code", ASCENDING).to_list(None)
+    async def list_halls(self, *, include_inactive: bool = False) -> list[Hall]:
+        q = {} if include_inactive else {"status": str(HallStatus.ACTIVE)}
+        return [_hall(h) for h in await self._halls.find(q).sort("code", ASCENDING).to_list(None)]
 
-    async def list_services(self, *, department_id: str | None = None, hall_id: str | None = None,
-                            q: str | None = None, frequent: bool | None = None,
-                            include_inactive: bool = False) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {} if include_inactive else {"status": "active"}
+    async def list_services(self, f: ServiceFilter) -> list[Service]:
+        query: dict[str, Any] = {} if f.include_inactive else {"status": str(ServiceStatus.ACTIVE)}
         # Every value is a plain string compared for equality, or an escaped literal pattern.
-        if department_id is not None:
-            query["department_id"] = department_id
-        if hall_id is not None:
-            query["hall_ids"] = hall_id
-        if frequent is not None:
-            query["frequent"] = frequent
-        if q:
-            pattern = re.escape(q)
+        if f.department_id is not None:
+            query["department_id"] = f.department_id
+        if f.hall_id is not None:
+            query["hall_ids"] = f.hall_id
+        if f.frequent is not None:
+            query["frequent"] = f.frequent
+        if f.q:
+            pattern = re.escape(f.q)
             query["$or"] = [{"name": {"$regex": pattern}}, {"keywords": {"$regex": pattern}}]
-        return await self._services.find(query).sort("code", ASCENDING).to_list(None)
+        return [_service(s) for s in await self._services.find(query).sort("code", ASCENDING).to_list(None)]

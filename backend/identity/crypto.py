@@ -45,8 +45,5 @@ class PersonalDataCipher:
             raise CipherError("sealed value does not decrypt") from None
         return pt.decode("utf-8")
 
-    def needs_rotation(self, sealed: Mapping[str, Any]) -> bool:
-        return sealed.get("kid") != self.active_kid
-
     def keyed_hash(self, value: str, *, purpose: str = "id") -> str:
         return hmac.new(self._hash_key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()

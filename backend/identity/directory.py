@@ -7,11 +7,11 @@ plain values are never stored, so they cannot be searched in any other way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.idnumber import IdNumberError, id_number_shaped, name_key, validate_name
 from backend.identity.store import UserStore
+from backend.identity.values import ResidentUser
 
 FIND_LIMIT = 20  # residents sharing one name, at most, in one answer
 
@@ -25,10 +25,10 @@ class UserRef:
     id_number_masked: str | None
 
 
-def user_ref(doc: dict[str, Any]) -> UserRef:
-    rn = doc.get("realname") or {}
-    return UserRef(id=str(doc["_id"]), openid=doc.get("openid"), realname_verified=bool(rn),
-                   name_masked=rn.get("name_masked"), id_number_masked=rn.get("id_masked"))
+def user_ref(user: ResidentUser) -> UserRef:
+    rn = user.realname
+    return UserRef(id=user.id, openid=user.openid, realname_verified=rn is not None,
+                   name_masked=rn.name_masked if rn else None, id_number_masked=rn.id_masked if rn else None)
 
 
 def id_number_hash(cipher: PersonalDataCipher, id_number: str) -> str:
@@ -56,18 +56,11 @@ class UserDirectory:
         self._cipher = cipher
 
     async def get(self, user_id: str) -> UserRef | None:
-        doc = await self._users.by_id(user_id)
-        return None if doc is None else user_ref(doc)
+        user = await self._users.by_id(user_id)
+        return None if user is None else user_ref(user)
 
     async def get_many(self, user_ids: list[str]) -> dict[str, UserRef]:
-        docs = await self._users.by_ids(sorted(set(user_ids)))
-        return {str(d["_id"]): user_ref(d) for d in docs}
-
-    async def full_name(self, user_id: str) -> str | None:
-        """The resident's full name, for documents that are their own (the payer's receipt PDF)."""
-        doc = await self._users.by_id(user_id)
-        sealed = ((doc or {}).get("realname") or {}).get("name_sealed")
-        return self._cipher.open(sealed, aad=str(doc["_id"])) if sealed else None
+        return {u.id: user_ref(u) for u in await self._users.by_ids(sorted(set(user_ids)))}
 
     async def find(self, q: str) -> list[UserRef]:
         """Residents with exactly this ID number or this full name (verified accounts only)."""
@@ -75,6 +68,6 @@ class UserDirectory:
         if kind is None:
             return []
         if kind[0] == "id_number":
-            doc = await self._users.by_id_hash(id_number_hash(self._cipher, kind[1]))
-            return [] if doc is None else [user_ref(doc)]
-        return [user_ref(d) for d in await self._users.by_name_hash(name_hash(self._cipher, kind[1]), FIND_LIMIT)]
+            user = await self._users.by_id_hash(id_number_hash(self._cipher, kind[1]))
+            return [] if user is None else [user_ref(user)]
+        return [user_ref(u) for u in await self._users.by_name_hash(name_hash(self._cipher, kind[1]), FIND_LIMIT)]

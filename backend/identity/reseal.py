@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from backend.core.clock import Clock
 from backend.identity.crypto import CipherError, PersonalDataCipher
 from backend.identity.store import UpkeepStore, UserStore
+from backend.identity.values import Realname, Resealed
 
 log = logging.getLogger("zjb.identity.reseal")
 
@@ -42,28 +42,28 @@ async def reseal(users: UserStore, upkeep: UpkeepStore, cipher: PersonalDataCiph
                  batch_size: int = 200, max_batches: int | None = None) -> ResealReport:
     kid = cipher.active_kid
     task = f"reseal:{kid}"
-    after = (await upkeep.reseal_checkpoint(task, clock.now())).get("after")
+    after = await upkeep.reseal_checkpoint(task, clock.now())
     resealed = failed = batches = 0
     walked_again = False
     while max_batches is None or batches < max_batches:
-        docs = await users.sealed_with_other_keys(kid, after=after, limit=max(1, batch_size))
-        if not docs:
+        found = await users.sealed_with_other_keys(kid, after=after, limit=max(1, batch_size))
+        if not found:
             if await users.count_sealed_with_other_keys(kid) == 0 or walked_again:
                 break
             walked_again, after = True, None  # records written behind the walk: once more from the start
             continue
-        for doc in docs:
+        for user_id, rn in found:
             try:
-                fields = _resealed(cipher, doc)
+                fresh = _resealed(cipher, user_id, rn)
             except CipherError:
                 failed += 1
-                log.error("a sealed identity does not open with its key", extra={"user_id": str(doc["_id"]),
-                                                                                   "key_id": _kid(doc)})
+                log.error("a sealed identity does not open with its key",
+                          extra={"user_id": user_id, "key_id": str(rn.id_sealed.get("kid"))})
                 continue
-            if await users.reseal(doc["_id"], doc["realname"], fields):
+            if await users.reseal(user_id, rn, fresh):
                 resealed += 1
-        after = docs[-1]["_id"]
-        await upkeep.advance_reseal(task, after, len(docs))
+        after = found[-1][0]
+        await upkeep.advance_reseal(task, after, len(found))
         batches += 1
     remaining = await users.count_sealed_with_other_keys(kid)
     if remaining == 0:
@@ -72,11 +72,6 @@ async def reseal(users: UserStore, upkeep: UpkeepStore, cipher: PersonalDataCiph
     return ResealReport(kid, resealed, failed, remaining, remaining == 0)
 
 
-def _kid(doc: dict[str, Any]) -> str:
-    return str(doc["realname"]["id_sealed"].get("kid"))
-
-
-def _resealed(cipher: PersonalDataCipher, doc: dict[str, Any]) -> dict[str, Any]:
-    rn, aad = doc["realname"], str(doc["_id"])
-    return {"name_sealed": cipher.seal(cipher.open(rn["name_sealed"], aad=aad), aad=aad),
-            "id_sealed": cipher.seal(cipher.open(rn["id_sealed"], aad=aad), aad=aad)}
+def _resealed(cipher: PersonalDataCipher, user_id: str, rn: Realname) -> Resealed:
+    return Resealed(name_sealed=cipher.seal(cipher.open(rn.name_sealed, aad=user_id), aad=user_id),
+                    id_sealed=cipher.seal(cipher.open(rn.id_sealed, aad=user_id), aad=user_id))

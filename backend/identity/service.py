@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import replace
 
 from pymongo.errors import DuplicateKeyError
 
@@ -12,10 +12,11 @@ from backend.core import errors
 from backend.core.access import Resident, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
+from backend.identity.access import RESIDENTS, ResidentAccess
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory, UserRef, name_hash, query_kind
 from backend.identity.errors import AccountDisabled, IdNumberAlreadyBound, RealnameAlreadyBound, RealnameMismatch
-from backend.identity.handling import ResidentHandling, access_reveal
+from backend.identity.handling import ResidentHandling
 from backend.identity.idnumber import (
     IdNumberError,
     mask_id_number,
@@ -27,29 +28,25 @@ from backend.identity.providers import RealnameVerifier, WeChatLogin
 from backend.identity.reseal import ResealReport, reseal
 from backend.identity.store import UpkeepStore, UserStore
 from backend.identity.tokens import TokenPair, TokenService
+from backend.identity.values import Realname, ResidentRefView, ResidentUser, RevealedView, StaffUserView, UserView
 
 log = logging.getLogger("zjb.identity")
 AUDIENCE = "resident"
 NAME_HASH_BACKFILL = "realname.name_hash"
 
 
-def public_user(user: dict[str, Any]) -> dict[str, Any]:
+def public_user(user: ResidentUser) -> UserView:
     """What a resident may see of their own account: masked values only."""
-    rn = user.get("realname") or {}
-    return {
-        "id": str(user["_id"]),
-        "realname_verified": bool(rn),
-        "name_masked": rn.get("name_masked"),
-        "id_number_masked": rn.get("id_masked"),
-        "realname_verified_at": rn.get("verified_at"),
-        "created_at": user.get("created_at"),
-    }
+    rn = user.realname
+    return UserView(id=user.id, realname_verified=rn is not None, name_masked=rn.name_masked if rn else None,
+                    id_number_masked=rn.id_masked if rn else None,
+                    realname_verified_at=rn.verified_at if rn else None, created_at=user.created_at)
 
 
-def resident_ref_view(r: UserRef) -> dict[str, Any]:
+def resident_ref_view(r: UserRef) -> ResidentRefView:
     """A resident as staff lists show one: masked values only."""
-    return {"id": r.id, "realname_verified": r.realname_verified, "name_masked": r.name_masked,
-            "id_number_masked": r.id_number_masked}
+    return ResidentRefView(id=r.id, realname_verified=r.realname_verified, name_masked=r.name_masked,
+                           id_number_masked=r.id_number_masked)
 
 
 class IdentityService:
@@ -68,6 +65,7 @@ class IdentityService:
         self.audit = audit
         self.clock = clock
         self.handling = handling
+        self.access = ResidentAccess(users, handling)
         self._login_ip = Limit("login-ip", limits.login_per_ip_per_minute, 60)
         self._login_openid = Limit("login-openid", limits.login_per_openid_per_minute, 60)
         self._rn_ip = Limit("realname-ip", limits.realname_per_ip_per_minute, 60)
@@ -78,30 +76,30 @@ class IdentityService:
 
     # -- login ---------------------------------------------------------------------------------
 
-    async def wechat_login(self, code: str, ip: str) -> tuple[dict[str, Any], TokenPair]:
+    async def wechat_login(self, code: str, ip: str) -> tuple[ResidentUser, TokenPair]:
         await self.limiter.hit(self._login_ip, ip)
         session = await self.wechat.code_to_session(code)
         await self.limiter.hit(self._login_openid, session.openid)
         user = await self.users.record_login(session.openid, session.unionid, self.clock.now())
-        if user.get("status") != "active":
+        if not user.active:
             raise AccountDisabled("账号已停用，请联系政务服务中心")
-        pair = await self.tokens.issue(str(user["_id"]), AUDIENCE)
-        log.info("resident logged in", extra={"user_id": str(user["_id"])})
+        pair = await self.tokens.issue(user.id, AUDIENCE)
+        log.info("resident logged in", extra={"user_id": user.id})
         return user, pair
 
-    async def refresh(self, refresh_token: str) -> tuple[dict[str, Any], TokenPair]:
+    async def refresh(self, refresh_token: str) -> tuple[ResidentUser, TokenPair]:
         subject, pair = await self.tokens.rotate(refresh_token, AUDIENCE)
         user = await self.users.by_id(subject)
-        if user is None or user.get("status") != "active":
+        if user is None or not user.active:
             raise errors.Unauthenticated("账号不可用，请重新登录")
         return user, pair
 
     async def authenticate(self, token: str) -> Resident:
         claims = await self.tokens.authenticate(token, AUDIENCE)
         user = await self.users.by_id(claims["sub"])
-        if user is None or user.get("status") != "active":
+        if user is None or not user.active:
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
-        return Resident(id=str(user["_id"]), openid=user["openid"], realname_verified=bool(user.get("realname")),
+        return Resident(id=user.id, openid=user.openid, realname_verified=user.realname is not None,
                         session_id=claims["sid"])
 
     async def logout(self, resident: Resident, *, everywhere: bool = False) -> None:
@@ -112,7 +110,7 @@ class IdentityService:
             await self.tokens.end_session(resident.session_id, "logout")
         log.info("resident logged out", extra={"user_id": resident.id, "everywhere": everywhere})
 
-    async def me(self, resident: Resident) -> dict[str, Any]:
+    async def me(self, resident: Resident) -> UserView:
         user = await self.users.by_id(resident.id)
         if user is None:
             raise errors.Unauthenticated()
@@ -120,7 +118,7 @@ class IdentityService:
 
     # -- real name -----------------------------------------------------------------------------
 
-    async def bind_realname(self, resident: Resident, name: str, id_number: str, ip: str) -> dict[str, Any]:
+    async def bind_realname(self, resident: Resident, name: str, id_number: str, ip: str) -> UserView:
         await self.limiter.hit(self._rn_ip, ip)
         await self.limiter.hit(self._rn_user, resident.id)
         problems: dict[str, str] = {}
@@ -139,9 +137,9 @@ class IdentityService:
         user = await self.users.by_id(resident.id)
         if user is None:
             raise errors.Unauthenticated()
-        existing = user.get("realname")
-        if existing:
-            if existing["id_hash"] == id_hash:
+        existing = user.realname
+        if existing is not None:
+            if existing.id_hash == id_hash:
                 return public_user(user)  # the same binding again: nothing to do
             raise RealnameAlreadyBound("账号已完成实名认证，不能更换身份证号")
         # The provider first: a wrong name never counts against the person whose number it is,
@@ -154,46 +152,45 @@ class IdentityService:
         if await self.users.by_id_hash(id_hash) is not None:
             raise IdNumberAlreadyBound("该身份证号已绑定其他微信账号")
 
-        aad = str(user["_id"])
-        realname = {
-            "name_sealed": self.cipher.seal(name, aad=aad),
-            "id_sealed": self.cipher.seal(id_number, aad=aad),
-            "id_hash": id_hash,
-            "name_hash": name_hash(self.cipher, name),
-            "name_masked": mask_name(name),
-            "id_masked": mask_id_number(id_number),
-            "gender": "male" if int(id_number[16]) % 2 else "female",
-            "birth_date": f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
-            "verified_at": self.clock.now(),
-            "verified_by": "realname_provider",
-        }
+        aad = user.id
+        realname = Realname(
+            name_sealed=self.cipher.seal(name, aad=aad),
+            id_sealed=self.cipher.seal(id_number, aad=aad),
+            id_hash=id_hash,
+            name_hash=name_hash(self.cipher, name),
+            name_masked=mask_name(name),
+            id_masked=mask_id_number(id_number),
+            gender="male" if int(id_number[16]) % 2 else "female",
+            birth_date=f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
+            verified_at=self.clock.now(),
+            verified_by="realname_provider",
+        )
         try:
-            bound = await self.users.bind_realname(user["_id"], realname)
+            bound = await self.users.bind_realname(user.id, realname)
         except DuplicateKeyError:
             raise IdNumberAlreadyBound("该身份证号已绑定其他微信账号") from None
         if not bound:  # raced with itself: the other request bound first
             return await self.bind_realname_result(resident, id_hash)
         log.info("realname bound", extra={"user_id": aad})
-        return public_user({**user, "realname": realname})
+        return public_user(replace(user, realname=realname))
 
-    async def bind_realname_result(self, resident: Resident, id_hash: str) -> dict[str, Any]:
+    async def bind_realname_result(self, resident: Resident, id_hash: str) -> UserView:
         user = await self.users.by_id(resident.id)
-        if user and user.get("realname") and user["realname"]["id_hash"] == id_hash:
+        if user is not None and user.realname is not None and user.realname.id_hash == id_hash:
             return public_user(user)
         raise RealnameAlreadyBound("账号已完成实名认证，不能更换身份证号")
 
     # -- staff views of residents --------------------------------------------------------------
 
-    async def resident_for_staff(self, user_id: str) -> dict[str, Any]:
-        user = await self.users.by_id(user_id)
-        if user is None:
-            raise errors.NotFound()
-        return {**public_user(user), "openid_masked": user["openid"][:4] + "****" + user["openid"][-4:],
-                "status": user.get("status")}
+    async def resident_for_staff(self, staff: Staff, user_id: str) -> StaffUserView:
+        user, _ = await self.access.access_resident(staff, user_id, "read")
+        return StaffUserView(**public_user(user), openid_masked=user.openid[:4] + "****" + user.openid[-4:],
+                             status=str(user.status))
 
-    async def find_residents(self, staff: Staff, q: str, ip: str) -> list[dict[str, Any]]:
+    async def find_residents(self, staff: Staff, q: str, ip: str) -> list[ResidentRefView]:
         """Residents with exactly this ID number or full name, masked; every search is audited
         (by what kind of value, never the value itself)."""
+        RESIDENTS.check(staff, "search")
         kind = query_kind(q)
         if kind is None:
             raise errors.InvalidInput({"q": "请输入完整的身份证号或姓名"})
@@ -203,20 +200,18 @@ class IdentityService:
                                 details={"by": kind[0], "found": len(found)}, ip=ip)
         return [resident_ref_view(r) for r in found]
 
-    async def reveal_identity(self, staff: Staff, user_id: str, reason: str, ip: str) -> dict[str, Any]:
+    async def reveal_identity(self, staff: Staff, user_id: str, reason: str, ip: str) -> RevealedView:
         """The full name and ID number, for a stated reason, to staff handling the resident;
         always audited with the reason and the tie."""
-        user = await self.users.by_id(user_id)
-        if user is None or not user.get("realname"):
-            raise errors.NotFound()
-        rn = user["realname"]
-        aad = str(user["_id"])
-        why = await access_reveal(staff, aad, self.handling)
+        user, why = await self.access.access_resident(staff, user_id, "reveal")
+        rn = user.realname
+        assert rn is not None  # access_resident answers 404 for an account without a verified identity
+        aad = user.id
         await self.audit.record(actor=staff_actor(staff), action="resident.identity.reveal",
                                 target_type="resident", target_id=aad, details={"reason": reason, "handling": why},
                                 ip=ip)
-        return {"id": aad, "name": self.cipher.open(rn["name_sealed"], aad=aad),
-                "id_number": self.cipher.open(rn["id_sealed"], aad=aad)}
+        return RevealedView(id=aad, name=self.cipher.open(rn.name_sealed, aad=aad),
+                            id_number=self.cipher.open(rn.id_sealed, aad=aad))
 
     async def backfill_name_hashes(self) -> int:
         """At start-up, once: the keyed hash of the name of every account bound before names were
@@ -224,10 +219,9 @@ class IdentityService:
         if await self.upkeep.done(NAME_HASH_BACKFILL):
             return 0
         count = 0
-        async for user in self.users.needing_name_hash():
-            rn, aad = user["realname"], str(user["_id"])
-            name = self.cipher.open(rn["name_sealed"], aad=aad)
-            if await self.users.set_name_hash(user["_id"], rn["id_hash"], name_hash(self.cipher, name)):
+        async for user_id, rn in self.users.needing_name_hash():
+            name = self.cipher.open(rn.name_sealed, aad=user_id)
+            if await self.users.set_name_hash(user_id, rn.id_hash, name_hash(self.cipher, name)):
                 count += 1
         await self.upkeep.mark_done(NAME_HASH_BACKFILL, self.clock.now())
         if count:

@@ -13,6 +13,14 @@ from pymongo.errors import DuplicateKeyError
 from backend.core.batch import BatchedLookup
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
+from backend.identity.values import (
+    LoginSession,
+    Realname,
+    RefreshToken,
+    Resealed,
+    ResidentUser,
+    UserStatus,
+)
 
 AUDIENCES = ("resident", "staff")
 
@@ -77,80 +85,112 @@ COLLECTIONS = [
 ]
 
 
-class UserStore:
-    def __init__(self, db: AsyncDatabase):
-        self._col = db["users"]
-        self._by_id = BatchedLookup(self._fetch)
+def _realname(rn: dict[str, Any] | None) -> Realname | None:
+    if not rn:
+        return None
+    return Realname(name_sealed=rn["name_sealed"], id_sealed=rn["id_sealed"], id_hash=rn["id_hash"],
+                    name_masked=rn["name_masked"], id_masked=rn["id_masked"], name_hash=rn.get("name_hash"),
+                    gender=rn.get("gender"), birth_date=rn.get("birth_date"), verified_at=rn.get("verified_at"),
+                    verified_by=rn.get("verified_by"))
 
-    async def by_id(self, user_id: str) -> dict[str, Any] | None:
+
+def _realname_doc(rn: Realname) -> dict[str, Any]:
+    doc: dict[str, Any] = {"name_sealed": rn.name_sealed, "id_sealed": rn.id_sealed, "id_hash": rn.id_hash,
+                           "name_masked": rn.name_masked, "id_masked": rn.id_masked, "gender": rn.gender,
+                           "birth_date": rn.birth_date, "verified_at": rn.verified_at, "verified_by": rn.verified_by}
+    if rn.name_hash is not None:
+        doc["name_hash"] = rn.name_hash
+    return doc
+
+
+def _user(doc: dict[str, Any]) -> ResidentUser:
+    return ResidentUser(id=str(doc["_id"]), openid=doc["openid"], status=UserStatus(doc.get("status", "active")),
+                        realname=_realname(doc.get("realname")), unionid=doc.get("unionid"),
+                        created_at=doc.get("created_at"), last_login_at=doc.get("last_login_at"))
+
+
+class UserStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
+        self._col = db["users"]
+        self._by_id: BatchedLookup[ObjectId] = BatchedLookup(self._fetch)
+
+    async def by_id(self, user_id: str) -> ResidentUser | None:
         """One account; reads asked for together (every request's token check) go as one query."""
         oid = object_id(user_id)
-        return None if oid is None else await self._by_id.get(oid)
+        doc = None if oid is None else await self._by_id.get(oid)
+        return None if doc is None else _user(doc)
 
     async def _fetch(self, oids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
         return {d["_id"]: d async for d in self._col.find({"_id": {"$in": oids}})}
 
-    async def by_ids(self, user_ids: list[str]) -> list[dict[str, Any]]:
+    async def by_ids(self, user_ids: list[str]) -> list[ResidentUser]:
         oids = [o for o in (object_id(u) for u in user_ids) if o is not None]
-        return await self._col.find({"_id": {"$in": oids}}).to_list(None) if oids else []
+        return [_user(d) for d in await self._col.find({"_id": {"$in": oids}}).to_list(None)] if oids else []
 
-    async def record_login(self, openid: str, unionid: str | None, now: dt.datetime) -> dict[str, Any]:
+    async def record_login(self, openid: str, unionid: str | None, now: dt.datetime) -> ResidentUser:
         """The account of this openid, created at its first login; its last login set to ``now``."""
-        update: dict[str, Any] = {
-            "$set": {"last_login_at": now},
-            "$setOnInsert": {"openid": openid, "created_at": now, "status": "active", "realname": None}}
+        fields: dict[str, Any] = {"last_login_at": now}
         if unionid:
-            update["$set"]["unionid"] = unionid
+            fields["unionid"] = unionid
+        update: dict[str, Any] = {
+            "$set": fields,
+            "$setOnInsert": {"openid": openid, "created_at": now, "status": str(UserStatus.ACTIVE), "realname": None}}
         try:
             await self._col.update_one({"openid": openid}, update, upsert=True)
         except DuplicateKeyError:  # a first login raced with itself; the other insert won
-            await self._col.update_one({"openid": openid}, {"$set": update["$set"]})
+            await self._col.update_one({"openid": openid}, {"$set": fields})
         doc = await self._col.find_one({"openid": openid})
         assert doc is not None
-        return doc
+        return _user(doc)
 
-    async def by_id_hash(self, id_hash: str) -> dict[str, Any] | None:
-        return await self._col.find_one({"realname.id_hash": id_hash})
+    async def by_id_hash(self, id_hash: str) -> ResidentUser | None:
+        doc = await self._col.find_one({"realname.id_hash": id_hash})
+        return None if doc is None else _user(doc)
 
-    async def by_name_hash(self, name_hash: str, limit: int) -> list[dict[str, Any]]:
-        return await self._col.find({"realname.name_hash": name_hash}).limit(limit).to_list(limit)
+    async def by_name_hash(self, name_hash: str, limit: int) -> list[ResidentUser]:
+        return [_user(d) for d in await self._col.find({"realname.name_hash": name_hash}).limit(limit).to_list(limit)]
 
-    def needing_name_hash(self) -> AsyncIterator[dict[str, Any]]:
-        """Accounts bound before names were hashed."""
-        return self._col.find({"realname.id_hash": {"$type": "string"}, "realname.name_hash": {"$exists": False}},
-                              {"realname": 1})
+    async def needing_name_hash(self) -> AsyncIterator[tuple[str, Realname]]:
+        """Accounts bound before names were hashed: each id with its identity."""
+        async for doc in self._col.find({"realname.id_hash": {"$type": "string"},
+                                         "realname.name_hash": {"$exists": False}}, {"realname": 1}):
+            rn = _realname(doc.get("realname"))
+            if rn is not None:
+                yield str(doc["_id"]), rn
 
-    async def set_name_hash(self, user_id: ObjectId, id_hash: str, name_hash: str) -> bool:
-        res = await self._col.update_one({"_id": user_id, "realname.id_hash": id_hash,
+    async def set_name_hash(self, user_id: str, id_hash: str, name_hash: str) -> bool:
+        res = await self._col.update_one({"_id": ObjectId(user_id), "realname.id_hash": id_hash,
                                           "realname.name_hash": {"$exists": False}},
                                          {"$set": {"realname.name_hash": name_hash}})
         return res.modified_count == 1
 
-    async def bind_realname(self, user_id: ObjectId, realname: dict[str, Any]) -> bool:
+    async def bind_realname(self, user_id: str, realname: Realname) -> bool:
         """Set the identity once; False if the account already has one. Raises DuplicateKeyError
         when the ID number is bound to another account."""
-        res = await self._col.update_one({"_id": user_id, "realname": None}, {"$set": {"realname": realname}})
+        res = await self._col.update_one({"_id": ObjectId(user_id), "realname": None},
+                                         {"$set": {"realname": _realname_doc(realname)}})
         return res.modified_count == 1
 
-    async def reseal(self, user_id: ObjectId, realname: dict[str, Any], fields: dict[str, Any]) -> bool:
-        """Replace the sealed values read in ``realname`` (if they are still those) with ``fields``."""
+    async def reseal(self, user_id: str, read: Realname, resealed: Resealed) -> bool:
+        """Replace the sealed values of ``read`` (if they are still those) with ``resealed``."""
         res = await self._col.update_one(
-            {"_id": user_id, "realname.id_sealed.ct": realname["id_sealed"]["ct"],
-             "realname.name_sealed.ct": realname["name_sealed"]["ct"]},
-            {"$set": {f"realname.{k}": v for k, v in fields.items()}})
+            {"_id": ObjectId(user_id), "realname.id_sealed.ct": read.id_sealed["ct"],
+             "realname.name_sealed.ct": read.name_sealed["ct"]},
+            {"$set": {"realname.name_sealed": resealed.name_sealed, "realname.id_sealed": resealed.id_sealed}})
         return res.modified_count == 1
 
     def _other_keys(self, active_kid: str) -> dict[str, Any]:
         return {"realname": {"$ne": None}, "$or": [{"realname.id_sealed.kid": {"$ne": active_kid}},
                                                    {"realname.name_sealed.kid": {"$ne": active_kid}}]}
 
-    async def sealed_with_other_keys(self, active_kid: str, *, after: ObjectId | None,
-                                     limit: int) -> list[dict[str, Any]]:
+    async def sealed_with_other_keys(self, active_kid: str, *, after: str | None,
+                                     limit: int) -> list[tuple[str, Realname]]:
         """The next accounts in ``_id`` order whose identity is sealed with another key than the active one."""
         q = self._other_keys(active_kid)
         if after is not None:
-            q["_id"] = {"$gt": after}
-        return await self._col.find(q, {"realname": 1}).sort("_id", ASCENDING).limit(limit).to_list(limit)
+            q["_id"] = {"$gt": ObjectId(after)}
+        docs = await self._col.find(q, {"realname": 1}).sort("_id", ASCENDING).limit(limit).to_list(limit)
+        return [(str(d["_id"]), rn) for d in docs if (rn := _realname(d.get("realname"))) is not None]
 
     async def count_sealed_with_other_keys(self, active_kid: str) -> int:
         return await self._col.count_documents(self._other_keys(active_kid))
@@ -159,7 +199,7 @@ class UserStore:
 class UpkeepStore:
     """Which one-off upkeep tasks of identity data are done."""
 
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["identity_upkeep"]
 
     async def done(self, task: str) -> bool:
@@ -168,44 +208,63 @@ class UpkeepStore:
     async def mark_done(self, task: str, now: dt.datetime) -> None:
         await self._col.update_one({"_id": task}, {"$setOnInsert": {"done_at": now}}, upsert=True)
 
-    async def reseal_checkpoint(self, task: str, now: dt.datetime) -> dict[str, Any]:
-        """The re-encryption's checkpoint for one key (created at its first run)."""
+    async def reseal_checkpoint(self, task: str, now: dt.datetime) -> str | None:
+        """Where the re-encryption for one key stands: the last account done, None at its start
+        (its checkpoint is created at its first run)."""
         await self._col.update_one({"_id": task}, {"$setOnInsert": {"after": None, "walked": 0, "started_at": now}},
                                    upsert=True)
-        return await self._col.find_one({"_id": task}) or {}
+        after = ((await self._col.find_one({"_id": task})) or {}).get("after")
+        return None if after is None else str(after)
 
-    async def advance_reseal(self, task: str, after: ObjectId, walked: int) -> None:
+    async def advance_reseal(self, task: str, after: str, walked: int) -> None:
         """Every account up to ``after`` is done; never moves back (several runners may advance it)."""
-        await self._col.update_one({"_id": task}, {"$max": {"after": after}, "$inc": {"walked": walked}})
+        await self._col.update_one({"_id": task}, {"$max": {"after": ObjectId(after)}, "$inc": {"walked": walked}})
 
     async def finish_reseal(self, task: str, now: dt.datetime) -> None:
         await self._col.update_one({"_id": task, "finished_at": {"$exists": False}}, {"$set": {"finished_at": now}})
 
 
+def _token(d: dict[str, Any]) -> RefreshToken:
+    return RefreshToken(hash=d["_id"], family=d["family"], subject=d["subject"], audience=d["audience"],
+                        issued_at=d["issued_at"], expires_at=d["expires_at"], purge_at=d["purge_at"],
+                        used_at=d.get("used_at"), revoked=bool(d.get("revoked")))
+
+
+def _session(d: dict[str, Any]) -> LoginSession:
+    return LoginSession(id=d["_id"], subject=d["subject"], audience=d.get("audience", ""),
+                        created_at=d.get("created_at"), last_seen_at=d.get("last_seen_at"),
+                        expires_at=d.get("expires_at"), purge_at=d.get("purge_at"), ended_at=d.get("ended_at"),
+                        end_reason=d.get("end_reason"))
+
+
 class RefreshTokenStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["refresh_tokens"]
 
-    async def add(self, doc: dict[str, Any]) -> None:
-        await self._col.insert_one(doc)
+    async def add(self, t: RefreshToken) -> None:
+        await self._col.insert_one({"_id": t.hash, "family": t.family, "subject": t.subject, "audience": t.audience,
+                                    "issued_at": t.issued_at, "expires_at": t.expires_at, "used_at": t.used_at,
+                                    "revoked": t.revoked, "purge_at": t.purge_at})
 
-    async def use_once(self, token_hash: str, audience: str, now: dt.datetime) -> dict[str, Any] | None:
+    async def use_once(self, token_hash: str, audience: str, now: dt.datetime) -> RefreshToken | None:
         """Mark an unused, unrevoked, unexpired token used; the token, or None when it was not."""
         res = await self._col.update_one(
             {"_id": token_hash, "audience": audience, "used_at": None, "revoked": False, "expires_at": {"$gt": now}},
             {"$set": {"used_at": now}})
         if res.modified_count != 1:
             return None
-        return await self._col.find_one({"_id": token_hash})
+        doc = await self._col.find_one({"_id": token_hash})
+        return None if doc is None else _token(doc)
 
     async def by_hash(self, token_hash: str, *, audience: str | None = None,
-                      subject: str | None = None) -> dict[str, Any] | None:
+                      subject: str | None = None) -> RefreshToken | None:
         query: dict[str, Any] = {"_id": token_hash}
         if audience is not None:
             query["audience"] = audience
         if subject is not None:
             query["subject"] = subject
-        return await self._col.find_one(query)
+        doc = await self._col.find_one(query)
+        return None if doc is None else _token(doc)
 
     async def revoke_families(self, families: list[str]) -> None:
         if families:
@@ -216,16 +275,20 @@ class RefreshTokenStore:
 
 
 class SessionStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["sessions"]
-        self._by_id = BatchedLookup(self._fetch)
+        self._by_id: BatchedLookup[str] = BatchedLookup(self._fetch)
 
-    async def open(self, doc: dict[str, Any]) -> None:
-        await self._col.insert_one(doc)
+    async def open(self, session: LoginSession) -> None:
+        await self._col.insert_one({"_id": session.id, "subject": session.subject, "audience": session.audience,
+                                    "created_at": session.created_at, "expires_at": session.expires_at,
+                                    "last_seen_at": session.last_seen_at, "ended_at": None,
+                                    "purge_at": session.purge_at})
 
-    async def by_id(self, session_id: str) -> dict[str, Any] | None:
+    async def by_id(self, session_id: str) -> LoginSession | None:
         """One session; reads asked for together (every request's token check) go as one query."""
-        return await self._by_id.get(session_id)
+        doc = await self._by_id.get(session_id)
+        return None if doc is None else _session(doc)
 
     async def _fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {d["_id"]: d async for d in self._col.find({"_id": {"$in": ids}})}

@@ -20,7 +20,7 @@ import logging
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jwt
@@ -28,6 +28,7 @@ import jwt
 from backend.core import errors
 from backend.core.clock import Clock
 from backend.identity.store import AUDIENCES, RefreshTokenStore, SessionStore
+from backend.identity.values import LoginSession, RefreshToken
 
 log = logging.getLogger("zjb.tokens")
 ALGORITHM = "HS256"
@@ -96,7 +97,7 @@ class TokenService:
         self._clock = clock
         self._policies = policies
         self._cache_seconds = min(1.0, max(0.0, check_cache_seconds))
-        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._cache: dict[str, tuple[float, LoginSession]] = {}
 
     # -- issuing -----------------------------------------------------------------------------------
 
@@ -115,11 +116,9 @@ class TokenService:
         expires = now + dt.timedelta(seconds=policy.refresh_seconds)
         if lifetime_ends is not None:
             expires = min(expires, lifetime_ends)
-        await self._refresh.add({
-            "_id": _hash(refresh), "family": session_id, "subject": subject, "audience": audience,
-            "issued_at": now, "expires_at": expires, "used_at": None, "revoked": False,
-            "purge_at": expires + dt.timedelta(days=7),
-        })
+        await self._refresh.add(RefreshToken(hash=_hash(refresh), family=session_id, subject=subject,
+                                             audience=audience, issued_at=now, expires_at=expires,
+                                             purge_at=expires + dt.timedelta(days=7)))
         return TokenPair(self._access(subject, audience, session_id, extra), refresh, policy.access_seconds, session_id,
                          lifetime_ends, policy.idle_seconds)
 
@@ -130,9 +129,9 @@ class TokenService:
         session_id = uuid.uuid4().hex
         ends = now + dt.timedelta(seconds=policy.lifetime_seconds) if policy.lifetime_seconds else None
         last = ends or now + dt.timedelta(seconds=policy.refresh_seconds)
-        await self._sessions.open({"_id": session_id, "subject": subject, "audience": audience, "created_at": now,
-                                   "expires_at": ends, "last_seen_at": now, "ended_at": None,
-                                   "purge_at": last + dt.timedelta(days=30)})
+        await self._sessions.open(LoginSession(id=session_id, subject=subject, audience=audience, created_at=now,
+                                               expires_at=ends, last_seen_at=now,
+                                               purge_at=last + dt.timedelta(days=30)))
         return await self._pair(subject, audience, session_id, ends, extra)
 
     # -- checking ----------------------------------------------------------------------------------
@@ -165,11 +164,11 @@ class TokenService:
 
     async def check_session(self, session_id: str, subject: str, audience: str) -> None:
         state = await self._state(session_id)
-        if state is None or state["subject"] != subject or state["audience"] != audience:
+        if state is None or state.subject != subject or state.audience != audience:
             raise _ended(None)
-        await self._check_open(session_id, state, audience)
+        await self._check_open(state, audience)
 
-    async def _state(self, session_id: str) -> dict[str, Any] | None:
+    async def _state(self, session_id: str) -> LoginSession | None:
         hit = self._cache.get(session_id)
         mono = time.monotonic()
         if hit is not None and hit[0] > mono:
@@ -181,21 +180,23 @@ class TokenService:
             self._cache[session_id] = (mono + self._cache_seconds, state)
         return state
 
-    async def _check_open(self, session_id: str, state: dict[str, Any], audience: str) -> None:
-        if state.get("ended_at") is not None:
-            raise _ended(state.get("end_reason"))
+    async def _check_open(self, state: LoginSession, audience: str) -> None:
+        if state.ended_at is not None:
+            raise _ended(state.end_reason)
         policy = self._policies[audience]
         now = self._clock.now()
-        if state.get("expires_at") is not None and now >= state["expires_at"]:
-            await self.end_session(session_id, "lifetime")
+        if state.expires_at is not None and now >= state.expires_at:
+            await self.end_session(state.id, "lifetime")
             raise _ended("lifetime")
-        if policy.idle_seconds is not None:
-            if now - state["last_seen_at"] > dt.timedelta(seconds=policy.idle_seconds):
-                await self.end_session(session_id, "idle")
+        if policy.idle_seconds is not None and state.last_seen_at is not None:
+            if now - state.last_seen_at > dt.timedelta(seconds=policy.idle_seconds):
+                await self.end_session(state.id, "idle")
                 raise _ended("idle")
-            if now - state["last_seen_at"] >= SEEN_EVERY:
-                await self._sessions.seen(session_id, now)
-                state["last_seen_at"] = now
+            if now - state.last_seen_at >= SEEN_EVERY:
+                await self._sessions.seen(state.id, now)
+                cached = self._cache.get(state.id)
+                if cached is not None:  # the cached session has been seen now
+                    self._cache[state.id] = (cached[0], replace(cached[1], last_seen_at=now))
 
     # -- refreshing --------------------------------------------------------------------------------
 
@@ -207,21 +208,21 @@ class TokenService:
         doc = await self._refresh.use_once(h, audience, now)
         if doc is None:
             old = await self._refresh.by_hash(h, audience=audience)
-            if old is not None and old.get("used_at") is not None and not old.get("revoked"):
-                await self.end_session(old["family"], "refresh_token_reused")
+            if old is not None and old.used_at is not None and not old.revoked:
+                await self.end_session(old.family, "refresh_token_reused")
                 log.warning("refresh token reused; session ended",
-                            extra={"session": old["family"], "subject": old["subject"]})
+                            extra={"session": old.family, "subject": old.subject})
                 raise errors.Unauthenticated(ENDED["refresh_token_reused"], details={"reason": "refresh_token_reused"})
-            if old is not None and old.get("revoked"):
-                state = await self._sessions.by_id(old["family"])
-                raise _ended(state.get("end_reason") if state else None)
+            if old is not None and old.revoked:
+                state = await self._sessions.by_id(old.family)
+                raise _ended(state.end_reason if state else None)
             raise errors.Unauthenticated("登录已失效，请重新登录", details={"reason": "refresh_token_invalid"})
-        state = await self._sessions.by_id(doc["family"])
-        if state is None or state["subject"] != doc["subject"]:
+        state = await self._sessions.by_id(doc.family)
+        if state is None or state.subject != doc.subject:
             raise _ended(None)
-        await self._check_open(doc["family"], state, audience)
-        pair = await self._pair(doc["subject"], audience, doc["family"], state.get("expires_at"), extra)
-        return doc["subject"], pair
+        await self._check_open(state, audience)
+        pair = await self._pair(doc.subject, audience, doc.family, state.expires_at, extra)
+        return doc.subject, pair
 
     # -- ending ------------------------------------------------------------------------------------
 
@@ -231,9 +232,9 @@ class TokenService:
         self._cache.pop(session_id, None)
 
     async def end_session_of_refresh_token(self, refresh_token: str, subject: str, reason: str) -> None:
-        doc = await self._refresh.by_hash(_hash(refresh_token), subject=subject)
-        if doc is not None:
-            await self.end_session(doc["family"], reason)
+        token = await self._refresh.by_hash(_hash(refresh_token), subject=subject)
+        if token is not None:
+            await self.end_session(token.family, reason)
 
     async def end_sessions_of(self, subject: str, audience: str, reason: str, *, keep: str | None = None) -> None:
         """End every session of a person (but ``keep``, the one asking, when given)."""

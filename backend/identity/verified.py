@@ -27,10 +27,9 @@ class VerifiedIdentities:
     async def of(self, user_id: str) -> VerifiedIdentity | None:
         """The real-name identity of this resident; None until they have verified it."""
         user = await self._users.by_id(user_id)
-        rn = (user or {}).get("realname")
-        if not rn:
+        rn = user.realname if user is not None else None
+        if user is None or rn is None:
             return None
-        aad = str(user["_id"])
-        return VerifiedIdentity(user_id=aad, name=self._cipher.open(rn["name_sealed"], aad=aad),
-                                id_number=self._cipher.open(rn["id_sealed"], aad=aad),
-                                name_masked=rn["name_masked"], id_number_masked=rn["id_masked"])
+        return VerifiedIdentity(user_id=user.id, name=self._cipher.open(rn.name_sealed, aad=user.id),
+                                id_number=self._cipher.open(rn.id_sealed, aad=user.id),
+                                name_masked=rn.name_masked, id_number_masked=rn.id_masked)

@@ -1,7 +1,12 @@
 """HTTP for staff: login, own account, account administration, resident lookups, audit log."""
 from __future__ import annotations
 
-from backend.core.access import STAFF_ROLES
+from typing import Any
+
+from backend.audit.access import AUDIT_LOG
+from backend.audit.service import AuditLog
+from backend.audit.values import audit_view
+from backend.core.access import STAFF_ROLES, Staff
 from backend.core.api import ApiHandler, operation, route
 from backend.core.schema import (
     DATETIME,
@@ -13,7 +18,12 @@ from backend.core.schema import (
     obj,
     string,
 )
-from backend.staff.service import public_staff
+from backend.identity.access import RESIDENTS
+from backend.identity.service import IdentityService
+from backend.identity.tokens import TokenPair
+from backend.staff.access import LOGIN_THROTTLES, STAFF_ACCOUNTS
+from backend.staff.service import StaffService, public_staff
+from backend.staff.values import AccountChange, AccountStatus, StaffAccount
 
 TAGS = ("工作人员",)
 ROLE = string(enum=list(STAFF_ROLES))
@@ -70,84 +80,110 @@ AUDIT_QUERY = obj({
 })
 
 
-def _login_answer(doc: dict, pair) -> dict:  # noqa: ANN001
-    return {**pair.as_dict(), "staff": public_staff(doc),
+class StaffHandler(ApiHandler):
+    """A handler of the staff domain, with the services its builder binds."""
+    staff: StaffService
+    identity: IdentityService
+    audit: AuditLog
+
+    @property
+    def caller(self) -> Staff:
+        """The signed-in member of staff (``auth="staff"`` operations only)."""
+        assert isinstance(self.principal, Staff)
+        return self.principal
+
+
+def _login_answer(account: StaffAccount, pair: TokenPair) -> dict[str, Any]:
+    return {**pair.as_dict(), "staff": public_staff(account),
             "session": {"ends_at": pair.session_ends_at, "idle_seconds": pair.idle_seconds}}
 
 
-class StaffLoginHandler(ApiHandler):
+def _change(body: dict[str, Any]) -> AccountChange:
+    return AccountChange(
+        roles=tuple(body["roles"]) if "roles" in body else None, display_name=body.get("display_name"),
+        status=AccountStatus(body["status"]) if "status" in body else None,
+        hall_ids=tuple(body["hall_ids"]) if "hall_ids" in body else None)
+
+
+class StaffLoginHandler(StaffHandler):
     @operation("工作人员登录（同一地址连续失败后须等待，等待时间逐次加长）", tags=TAGS, body=LOGIN,
                responses={200: LOGIN_RESULT}, errors=(400, 401, 403, 429))
     async def post(self) -> None:
-        doc, pair = await self.staff.login(self.body["username"], self.body["password"], self.client_ip())
-        self.reply(_login_answer(doc, pair))
+        account, pair = await self.staff.login(self.body["username"], self.body["password"], self.client_ip())
+        self.reply(_login_answer(account, pair))
 
 
-class StaffRefreshHandler(ApiHandler):
+class StaffRefreshHandler(StaffHandler):
     @operation("工作人员刷新令牌", tags=TAGS, body=REFRESH, responses={200: LOGIN_RESULT}, errors=(400, 401))
     async def post(self) -> None:
-        doc, pair = await self.staff.refresh(self.body["refresh_token"])
-        self.reply(_login_answer(doc, pair))
+        account, pair = await self.staff.refresh(self.body["refresh_token"])
+        self.reply(_login_answer(account, pair))
 
 
-class StaffLogoutHandler(ApiHandler):
+class StaffLogoutHandler(StaffHandler):
     @operation("退出登录", tags=TAGS, auth="staff", body=LOGOUT, responses={200: OK}, errors=(400, 401))
     async def post(self) -> None:
-        await self.staff.logout(self.principal, self.body.get("refresh_token"), self.client_ip(),
+        await self.staff.logout(self.caller, self.body.get("refresh_token"), self.client_ip(),
                                 everywhere=self.body.get("everywhere", False))
         self.reply({"ok": True})
 
 
-class StaffOwnPasswordHandler(ApiHandler):
+class StaffOwnPasswordHandler(StaffHandler):
     @operation("修改本人密码（其他设备上的登录随即退出）", tags=TAGS, auth="staff", body=OWN_PASSWORD,
+               access=STAFF_ACCOUNTS.rule("change_own_password"),
                responses={200: OK}, errors=(400, 401))
     async def post(self) -> None:
-        await self.staff.change_own_password(self.principal, self.body["current_password"],
+        await self.staff.change_own_password(self.caller, self.body["current_password"],
                                              self.body["new_password"], self.client_ip())
         self.reply({"ok": True})
 
 
-class StaffMeHandler(ApiHandler):
-    @operation("当前工作人员", tags=TAGS, auth="staff", responses={200: STAFF}, errors=(401,))
+class StaffMeHandler(StaffHandler):
+    @operation("当前工作人员", tags=TAGS, auth="staff", access=STAFF_ACCOUNTS.rule("read_own"),
+               responses={200: STAFF}, errors=(401,))
     async def get(self) -> None:
-        self.reply(public_staff(await self.staff.get(self.principal.id)))
+        self.reply(await self.staff.me(self.caller))
 
 
-class StaffAccountsHandler(ApiHandler):
-    @operation("工作人员账号列表", tags=TAGS, auth="staff", roles=("admin",), responses={200: list_of(STAFF)},
+class StaffAccountsHandler(StaffHandler):
+    @operation("工作人员账号列表", tags=TAGS, auth="staff", access=STAFF_ACCOUNTS.rule("list"),
+               responses={200: list_of(STAFF)},
                errors=(401, 403))
     async def get(self) -> None:
-        self.reply({"items": await self.staff.list(), "next_cursor": None})
+        self.reply({"items": await self.staff.accounts(self.caller), "next_cursor": None})
 
-    @operation("新建工作人员账号", tags=TAGS, auth="staff", roles=("admin",), body=CREATE,
+    @operation("新建工作人员账号", tags=TAGS, auth="staff", access=STAFF_ACCOUNTS.rule("create"), body=CREATE,
                responses={201: STAFF}, errors=(400, 401, 403, 409))
     async def post(self) -> None:
         b = self.body
         self.reply(await self.staff.create(
             username=b["username"], password=b["password"], roles=b["roles"], display_name=b.get("display_name", ""),
-            hall_ids=b.get("hall_ids"), actor=self.principal, ip=self.client_ip()), 201)
+            hall_ids=b.get("hall_ids"), actor=self.caller, ip=self.client_ip()), 201)
 
 
-class StaffAccountHandler(ApiHandler):
-    @operation("修改工作人员账号（角色、状态、所属大厅）", tags=TAGS, auth="staff", roles=("admin",), body=UPDATE,
+class StaffAccountHandler(StaffHandler):
+    @operation("修改工作人员账号（角色、状态、所属大厅）", tags=TAGS, auth="staff",
+               access=STAFF_ACCOUNTS.rule("update"), body=UPDATE,
                responses={200: STAFF}, errors=(400, 401, 403, 404, 409))
     async def patch(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.staff.update(self.principal, id, dict(self.body), self.client_ip()))
+        self.reply(await self.staff.update(self.caller, id, _change(self.body), self.client_ip()))
 
 
-class StaffPasswordHandler(ApiHandler):
-    @operation("重置工作人员密码", tags=TAGS, auth="staff", roles=("admin",), body=PASSWORD,
+class StaffPasswordHandler(StaffHandler):
+    @operation("重置工作人员密码", tags=TAGS, auth="staff", access=STAFF_ACCOUNTS.rule("reset_password"),
+               body=PASSWORD,
                responses={200: OK}, errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        await self.staff.set_password(self.principal, id, self.body["password"], self.client_ip())
+        await self.staff.set_password(self.caller, id, self.body["password"], self.client_ip())
         self.reply({"ok": True})
 
 
-class StaffUnlockHandler(ApiHandler):
-    @operation("解除该账号的全部登录限制", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
+class StaffUnlockHandler(StaffHandler):
+    @operation("解除该账号的全部登录限制", tags=TAGS, auth="staff", access=STAFF_ACCOUNTS.rule("unlock"),
+               body=obj({}),
                responses={200: OK}, errors=(401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        await self.staff.unlock(self.principal, id, self.client_ip())
+        await self.staff.unlock(self.caller, id, self.client_ip())
         self.reply({"ok": True})
 
 
@@ -157,56 +193,55 @@ THROTTLE = obj({
 }, ["id", "kind", "username", "ip", "failures", "last_failure_at", "blocked_until"])
 
 
-class LoginThrottlesHandler(ApiHandler):
+class LoginThrottlesHandler(StaffHandler):
     @operation("登录限制：近期登录失败的账号与地址（按账号+地址、按地址计）", tags=TAGS, auth="staff",
-               roles=("admin",), responses={200: list_of(THROTTLE)}, errors=(401, 403))
+               access=LOGIN_THROTTLES.rule("list"), responses={200: list_of(THROTTLE)}, errors=(401, 403))
     async def get(self) -> None:
-        self.reply({"items": await self.staff.login_throttles(), "next_cursor": None})
+        self.reply({"items": await self.staff.login_throttles(self.caller), "next_cursor": None})
 
 
-class LoginThrottleClearHandler(ApiHandler):
-    @operation("解除一条登录限制", tags=TAGS, auth="staff", roles=("admin",), body=obj({}),
+class LoginThrottleClearHandler(StaffHandler):
+    @operation("解除一条登录限制", tags=TAGS, auth="staff", access=LOGIN_THROTTLES.rule("clear"), body=obj({}),
                responses={200: OK}, errors=(401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        await self.staff.clear_login_throttle(self.principal, id, self.client_ip())
+        await self.staff.clear_login_throttle(self.caller, id, self.client_ip())
         self.reply({"ok": True})
 
 
-class ResidentSearchHandler(ApiHandler):
+class ResidentSearchHandler(StaffHandler):
     @operation("按身份证号或姓名查找居民（仅脱敏信息）", tags=TAGS, auth="staff",
-               roles=("clerk", "approver", "supervisor", "finance"), query=RESIDENT_QUERY,
+               access=RESIDENTS.rule("search"), query=RESIDENT_QUERY,
                responses={200: list_of(RESIDENT_REF)}, errors=(400, 401, 403),
                description="身份证号须完整（按其密钥散列匹配），姓名须完整（同名者一并列出）；每次查找记入审计日志。")
     async def get(self) -> None:
-        self.reply({"items": await self.identity.find_residents(self.principal, self.query["q"], self.client_ip()),
+        self.reply({"items": await self.identity.find_residents(self.caller, self.query["q"], self.client_ip()),
                     "next_cursor": None})
 
 
-class ResidentLookupHandler(ApiHandler):
-    @operation("查看居民账号（脱敏）", tags=TAGS, auth="staff", roles=("clerk", "approver", "supervisor", "finance"),
+class ResidentLookupHandler(StaffHandler):
+    @operation("查看居民账号（脱敏）", tags=TAGS, auth="staff", access=RESIDENTS.rule("read"),
                responses={200: RESIDENT}, errors=(401, 403, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.identity.resident_for_staff(id))
+        self.reply(await self.identity.resident_for_staff(self.caller, id))
 
 
-class ResidentRevealHandler(ApiHandler):
+class ResidentRevealHandler(StaffHandler):
     @operation("查看居民完整身份信息（仅限正在办理其办件、预约或缴费的工作人员；须填写理由，记入审计日志）", tags=TAGS,
-               auth="staff", roles=("clerk", "approver"), body=REVEAL, responses={200: REVEALED},
+               auth="staff", access=RESIDENTS.rule("reveal"), body=REVEAL, responses={200: REVEALED},
                errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002
-        self.reply(await self.identity.reveal_identity(self.principal, id, self.body["reason"], self.client_ip()))
+        self.reply(await self.identity.reveal_identity(self.caller, id, self.body["reason"], self.client_ip()))
 
 
-class AuditLogHandler(ApiHandler):
-    @operation("审计日志（可检索）", tags=TAGS, auth="staff", roles=("admin", "supervisor"), query=AUDIT_QUERY,
+class AuditLogHandler(StaffHandler):
+    @operation("审计日志（可检索）", tags=TAGS, auth="staff", access=AUDIT_LOG.rule("read"), query=AUDIT_QUERY,
                responses={200: list_of(AUDIT_ENTRY)}, errors=(400, 401, 403))
     async def get(self) -> None:
         q = self.query
-        docs, cursor = await self.audit.search(
-            actor_id=q.get("actor_id"), action=q.get("action"), target_type=q.get("target_type"),
+        entries, cursor = await self.audit.search(
+            self.caller, actor_id=q.get("actor_id"), action=q.get("action"), target_type=q.get("target_type"),
             target_id=q.get("target_id"), text=q.get("q"), before=q.get("cursor"), limit=q.get("limit", 50))
-        items = [{"id": str(d.pop("_id")), **d} for d in docs]
-        self.reply({"items": items, "next_cursor": cursor})
+        self.reply({"items": [audit_view(e) for e in entries], "next_cursor": cursor})
 
 
 default_handlers = [

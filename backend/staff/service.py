@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import logging
 import re
-from typing import Any
+from dataclasses import replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -24,25 +24,28 @@ from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.errors import AccountDisabled
 from backend.identity.tokens import TokenPair, TokenService
+from backend.staff.access import LOGIN_THROTTLES, STAFF_ACCOUNTS, StaffAccess
 from backend.staff.errors import SelfLockout, UsernameTaken, WrongPassword
 from backend.staff.store import StaffStore
 from backend.staff.throttle import LoginThrottle
+from backend.staff.values import AccountChange, AccountStatus, NewAccount, StaffAccount, StaffView, ThrottleView
 
 log = logging.getLogger("zjb.staff")
 AUDIENCE = "staff"
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 
 
-def public_staff(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(doc["_id"]), "username": doc["username"], "display_name": doc.get("display_name", ""),
-            "roles": list(doc.get("roles", [])), "status": doc.get("status", "active"),
-            "hall_ids": list(doc.get("hall_ids", [])), "created_at": doc.get("created_at")}
+def public_staff(account: StaffAccount) -> StaffView:
+    return StaffView(id=account.id, username=account.username, display_name=account.display_name,
+                     roles=list(account.roles), status=str(account.status), hall_ids=list(account.hall_ids),
+                     created_at=account.created_at)
 
 
 class StaffService:
     def __init__(self, *, store: StaffStore, tokens: TokenService, audit: AuditLog, limiter: RateLimiter,
                  clock: Clock, config: StaffConfig, login_per_ip_per_minute: int):
         self.store = store
+        self.access = StaffAccess(store)
         self.throttle = LoginThrottle(store, config)
         self.tokens = tokens
         self.audit = audit
@@ -76,22 +79,25 @@ class StaffService:
 
     async def create(self, *, username: str, password: str, roles: list[str], display_name: str = "",
                      hall_ids: list[str] | None = None, actor: Staff | None = None,
-                     ip: str | None = None) -> dict[str, Any]:
+                     ip: str | None = None) -> StaffView:
+        """A new account: by an administrator (``actor``), or by the command line (demo seeding)."""
+        if actor is not None:
+            STAFF_ACCOUNTS.check(actor, "create")
         username = username.strip().lower()
         problems = self._check_new(username, password, roles)
         if problems:
             raise errors.InvalidInput(problems)
-        doc = {"username": username, "display_name": display_name.strip(), "roles": sorted(set(roles)),
-               "hall_ids": list(hall_ids or []), "status": "active", "created_at": self.clock.now(),
-               "password_hash": await asyncio.to_thread(self._hasher.hash, password)}
+        new = NewAccount(username=username, display_name=display_name.strip(), roles=tuple(sorted(set(roles))),
+                         hall_ids=tuple(hall_ids or ()), created_at=self.clock.now(),
+                         password_hash=await asyncio.to_thread(self._hasher.hash, password))
         try:
-            doc["_id"] = await self.store.add_account(doc)
+            account = await self.store.add_account(new)
         except DuplicateKeyError:
             raise UsernameTaken("用户名已存在") from None
         await self.audit.record(actor=staff_actor(actor) if actor else system_actor("cli"), action="staff.create",
-                                target_type="staff", target_id=str(doc["_id"]),
-                                details={"username": username, "roles": doc["roles"]}, ip=ip)
-        return public_staff(doc)
+                                target_type="staff", target_id=account.id,
+                                details={"username": username, "roles": list(account.roles)}, ip=ip)
+        return public_staff(account)
 
     async def ensure(self, *, username: str, password: str, roles: list[str], display_name: str) -> None:
         """Create the account unless it exists (demo seeding): idempotent, never overwrites."""
@@ -101,81 +107,88 @@ class StaffService:
             except errors.Conflict:
                 pass
 
-    async def list(self) -> list[dict[str, Any]]:
-        return [public_staff(d) for d in await self.store.all_accounts()]
+    async def accounts(self, actor: Staff) -> list[StaffView]:
+        STAFF_ACCOUNTS.check(actor, "list")
+        return [public_staff(a) for a in await self.store.all_accounts()]
 
-    async def get(self, staff_id: str) -> dict[str, Any]:
-        doc = await self.store.by_id(staff_id)
-        if doc is None:
+    async def me(self, staff: Staff) -> StaffView:
+        return public_staff(await self.access.access_staff_account(staff, staff.id, "read_own"))
+
+    async def get(self, staff_id: str) -> StaffView:
+        """The public view of an account (other domains read its hall scope); 404 when unknown."""
+        account = await self.store.by_id(staff_id)
+        if account is None:
             raise errors.NotFound()
-        return doc
+        return public_staff(account)
 
-    async def active_by_username(self, username: str) -> dict[str, Any] | None:
+    async def active_by_username(self, username: str) -> StaffView | None:
         """The public view of an active account, by username (a resident names who may act for them)."""
-        doc = await self.store.by_username(username.strip().lower())
-        return public_staff(doc) if doc is not None and doc.get("status", "active") == "active" else None
+        account = await self.store.by_username(username.strip().lower())
+        return public_staff(account) if account is not None and account.active else None
 
-    async def update(self, actor: Staff, staff_id: str, changes: dict[str, Any], ip: str) -> dict[str, Any]:
-        doc = await self.get(staff_id)
-        if "roles" in changes:
-            bad = [r for r in changes["roles"] if r not in STAFF_ROLES]
-            if bad or not changes["roles"]:
+    async def update(self, actor: Staff, staff_id: str, change: AccountChange, ip: str) -> StaffView:
+        account = await self.access.access_staff_account(actor, staff_id, "update")
+        if change.roles is not None:
+            bad = [r for r in change.roles if r not in STAFF_ROLES]
+            if bad or not change.roles:
                 raise errors.InvalidInput({"roles": "角色无效，可选：" + "、".join(STAFF_ROLES)})
-            changes["roles"] = sorted(set(changes["roles"]))
-        if str(doc["_id"]) == actor.id and (changes.get("status") == "disabled" or
-                                            ("roles" in changes and "admin" not in changes["roles"])):
+            change = replace(change, roles=tuple(sorted(set(change.roles))))
+        if account.id == actor.id and (change.status is AccountStatus.DISABLED or
+                                       (change.roles is not None and "admin" not in change.roles)):
             raise SelfLockout("不能停用自己或取消自己的管理员角色")
-        updated = await self.store.change_account(doc["_id"], changes)
-        if changes.get("status") == "disabled" or "roles" in changes:
-            await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "account_changed")
+        updated = await self.store.change_account(account.id, change)
+        if updated is None:
+            raise errors.NotFound()
+        if change.status is AccountStatus.DISABLED or change.roles is not None:
+            await self.tokens.end_sessions_of(account.id, AUDIENCE, "account_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.update", target_type="staff",
-                                target_id=str(doc["_id"]), details={"changes": changes, "username": doc["username"]},
-                                ip=ip)
+                                target_id=account.id, details={"changes": change.as_details(),
+                                                               "username": account.username}, ip=ip)
         return public_staff(updated)
 
     async def set_password(self, actor: Staff, staff_id: str, password: str, ip: str) -> None:
-        doc = await self.get(staff_id)
-        problems = self._password_problems(doc["username"], password)
+        account = await self.access.access_staff_account(actor, staff_id, "reset_password")
+        problems = self._password_problems(account.username, password)
         if problems:
             raise errors.InvalidInput(problems)
         pw_hash = await asyncio.to_thread(self._hasher.hash, password)
-        await self.store.set_password_hash(doc["_id"], pw_hash)
-        await self.throttle.clear_username(doc["username"])
-        await self.tokens.end_sessions_of(str(doc["_id"]), AUDIENCE, "password_changed")
+        await self.store.set_password_hash(account.id, pw_hash)
+        await self.throttle.clear_username(account.username)
+        await self.tokens.end_sessions_of(account.id, AUDIENCE, "password_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.password.reset", target_type="staff",
-                                target_id=str(doc["_id"]), details={"username": doc["username"]}, ip=ip)
+                                target_id=account.id, details={"username": account.username}, ip=ip)
 
     async def unlock(self, actor: Staff, staff_id: str, ip: str) -> None:
-        doc = await self.get(staff_id)
-        await self.throttle.clear_username(doc["username"])
+        account = await self.access.access_staff_account(actor, staff_id, "unlock")
+        await self.throttle.clear_username(account.username)
         await self.audit.record(actor=staff_actor(actor), action="staff.unlock", target_type="staff",
-                                target_id=str(doc["_id"]), details={"username": doc["username"]}, ip=ip)
+                                target_id=account.id, details={"username": account.username}, ip=ip)
 
     # -- login ---------------------------------------------------------------------------------
 
-    async def login(self, username: str, password: str, ip: str) -> tuple[dict[str, Any], TokenPair]:
+    async def login(self, username: str, password: str, ip: str) -> tuple[StaffAccount, TokenPair]:
         await self.limiter.hit(self._login_ip, ip)
         username = username.strip().lower()
         now = self.clock.now()
         await self.throttle.check(username, ip, now)
-        doc = await self.store.by_username(username)
-        ok = await asyncio.to_thread(self._verify, doc["password_hash"] if doc else self._dummy_hash, password)
-        if doc is not None and ok and doc.get("status") != "active":
-            await self.audit.record(actor={"type": "staff", "id": str(doc["_id"]), "username": username},
-                                    action="staff.login", target_type="staff", target_id=str(doc["_id"]), ip=ip,
+        account = await self.store.by_username(username)
+        ok = await asyncio.to_thread(self._verify, account.password_hash if account else self._dummy_hash, password)
+        if account is not None and ok and not account.active:
+            await self.audit.record(actor={"type": "staff", "id": account.id, "username": username},
+                                    action="staff.login", target_type="staff", target_id=account.id, ip=ip,
                                     outcome="failed", details={"reason": "account_disabled"})
             raise AccountDisabled("账号已停用，请联系管理员")
-        if not ok or doc is None:
-            raise await self._failed(username, doc, now, ip)
+        if not ok or account is None:
+            raise await self._failed(username, account, now, ip)
         await self.throttle.succeeded(username, ip)
-        if self._hasher.check_needs_rehash(doc["password_hash"]):
+        if self._hasher.check_needs_rehash(account.password_hash):
             new_hash = await asyncio.to_thread(self._hasher.hash, password)
-            await self.store.set_password_hash(doc["_id"], new_hash)
-        pair = await self.tokens.issue(str(doc["_id"]), AUDIENCE)
-        await self.store.record_login(doc["_id"], now)
-        await self.audit.record(actor={"type": "staff", "id": str(doc["_id"]), "username": username},
-                                action="staff.login", target_type="staff", target_id=str(doc["_id"]), ip=ip)
-        return doc, pair
+            await self.store.set_password_hash(account.id, new_hash)
+        pair = await self.tokens.issue(account.id, AUDIENCE)
+        await self.store.record_login(account.id, now)
+        await self.audit.record(actor={"type": "staff", "id": account.id, "username": username},
+                                action="staff.login", target_type="staff", target_id=account.id, ip=ip)
+        return account, pair
 
     def _verify(self, pw_hash: str, password: str) -> bool:
         try:
@@ -183,11 +196,13 @@ class StaffService:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    async def _failed(self, username: str, doc: dict | None, now: dt.datetime, ip: str) -> errors.AppError:
+    async def _failed(self, username: str, account: StaffAccount | None, now: dt.datetime,
+                      ip: str) -> errors.AppError:
         failure = await self.throttle.failed(username, ip, now)
-        actor = {"type": "staff", "id": str(doc["_id"]) if doc else None, "username": username}
-        await self.audit.record(actor=actor, action="staff.login", target_type="staff", target_id=actor["id"],
-                                ip=ip, outcome="throttled" if failure.retry_after else "failed")
+        actor_id = account.id if account else None
+        await self.audit.record(actor={"type": "staff", "id": actor_id, "username": username}, action="staff.login",
+                                target_type="staff", target_id=actor_id, ip=ip,
+                                outcome="throttled" if failure.retry_after else "failed")
         if failure.retry_after:
             return self.throttle.refusal(now + dt.timedelta(seconds=failure.retry_after), now)
         return errors.Unauthenticated("用户名或密码错误", details={
@@ -195,21 +210,23 @@ class StaffService:
 
     # -- login throttles (admin) ---------------------------------------------------------------
 
-    async def login_throttles(self) -> list[dict[str, Any]]:
+    async def login_throttles(self, actor: Staff) -> list[ThrottleView]:
+        LOGIN_THROTTLES.check(actor, "list")
         return await self.throttle.active(self.clock.now())
 
     async def clear_login_throttle(self, actor: Staff, throttle_id: str, ip: str) -> None:
+        LOGIN_THROTTLES.check(actor, "clear")
         if not await self.throttle.clear(throttle_id):
             raise errors.NotFound()
         await self.audit.record(actor=staff_actor(actor), action="staff.login_throttle.clear",
                                 target_type="login_throttle", target_id=throttle_id, ip=ip)
 
-    async def refresh(self, refresh_token: str) -> tuple[dict[str, Any], TokenPair]:
+    async def refresh(self, refresh_token: str) -> tuple[StaffAccount, TokenPair]:
         subject, pair = await self.tokens.rotate(refresh_token, AUDIENCE)
-        doc = await self.store.by_id(subject)
-        if doc is None or doc.get("status") != "active":
+        account = await self.store.by_id(subject)
+        if account is None or not account.active:
             raise errors.Unauthenticated("账号不可用，请重新登录")
-        return doc, pair
+        return account, pair
 
     async def logout(self, staff: Staff, refresh_token: str | None, ip: str, *, everywhere: bool = False) -> None:
         """End this session (and the one ``refresh_token`` belongs to), or every session."""
@@ -224,22 +241,21 @@ class StaffService:
 
     async def change_own_password(self, staff: Staff, current: str, new: str, ip: str) -> None:
         """A staff member changes their password; their other sessions end, this one goes on."""
-        doc = await self.get(staff.id)
-        if not await asyncio.to_thread(self._verify, doc["password_hash"], current):
-            raise WrongPassword({"current_password": "当前密码不正确"},
-                                      message="当前密码不正确")
-        problems = self._password_problems(doc["username"], new)
+        account = await self.access.access_staff_account(staff, staff.id, "change_own_password")
+        if not await asyncio.to_thread(self._verify, account.password_hash, current):
+            raise WrongPassword({"current_password": "当前密码不正确"}, message="当前密码不正确")
+        problems = self._password_problems(account.username, new)
         if problems:
             raise errors.InvalidInput({"new_password": problems["password"]})
-        await self.store.set_password_hash(doc["_id"], await asyncio.to_thread(self._hasher.hash, new))
+        await self.store.set_password_hash(account.id, await asyncio.to_thread(self._hasher.hash, new))
         await self.tokens.end_sessions_of(staff.id, AUDIENCE, "password_changed", keep=staff.session_id)
         await self.audit.record(actor=staff_actor(staff), action="staff.password.change", target_type="staff",
-                                target_id=staff.id, details={"username": doc["username"]}, ip=ip)
+                                target_id=staff.id, details={"username": account.username}, ip=ip)
 
     async def authenticate(self, token: str) -> Staff:
         claims = await self.tokens.authenticate(token, AUDIENCE)
-        doc = await self.store.by_id(claims["sub"])
-        if doc is None or doc.get("status") != "active":
+        account = await self.store.by_id(claims["sub"])
+        if account is None or not account.active:
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
-        return Staff(id=str(doc["_id"]), username=doc["username"], roles=frozenset(doc.get("roles", [])),
-                     display_name=doc.get("display_name", ""), session_id=claims["sid"])
+        return Staff(id=account.id, username=account.username, roles=frozenset(account.roles),
+                     display_name=account.display_name, session_id=claims["sid"])

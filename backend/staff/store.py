@@ -11,6 +11,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from backend.core.access import STAFF_ROLES
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
+from backend.staff.values import (
+    AccountChange,
+    AccountStatus,
+    NewAccount,
+    StaffAccount,
+    Throttle,
+    ThrottleKind,
+)
 
 COLLECTIONS = [
     CollectionSpec(
@@ -37,53 +45,84 @@ COLLECTIONS = [
 ]
 
 
+def _account(doc: dict[str, Any]) -> StaffAccount:
+    return StaffAccount(id=str(doc["_id"]), username=doc["username"], display_name=doc.get("display_name", ""),
+                        roles=tuple(doc.get("roles", [])), status=AccountStatus(doc.get("status", "active")),
+                        hall_ids=tuple(doc.get("hall_ids", [])), password_hash=doc["password_hash"],
+                        created_at=doc.get("created_at"), last_login_at=doc.get("last_login_at"))
+
+
+def _throttle(doc: dict[str, Any]) -> Throttle:
+    return Throttle(id=doc["_id"], kind=ThrottleKind(doc["kind"]), username=doc.get("username"), ip=doc["ip"],
+                    failures=int(doc["failures"]), last_failure_at=doc["last_failure_at"],
+                    blocked_until=doc.get("blocked_until"))
+
+
 class StaffStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["staff"]
         self._throttles = db["login_throttles"]
 
     # -- accounts ------------------------------------------------------------------------------
 
-    async def add_account(self, doc: dict[str, Any]) -> ObjectId:
+    async def add_account(self, account: NewAccount) -> StaffAccount:
         """Insert a new account; raises DuplicateKeyError when the username is taken."""
+        doc: dict[str, Any] = {"username": account.username, "display_name": account.display_name,
+                               "roles": list(account.roles), "hall_ids": list(account.hall_ids),
+                               "status": str(account.status), "created_at": account.created_at,
+                               "password_hash": account.password_hash}
         res = await self._col.insert_one(doc)
-        return res.inserted_id
+        return _account({**doc, "_id": res.inserted_id})
 
     async def username_exists(self, username: str) -> bool:
         return await self._col.find_one({"username": username}, {"_id": 1}) is not None
 
-    async def all_accounts(self) -> list[dict[str, Any]]:
-        return await self._col.find({}).sort("username", ASCENDING).to_list(None)
+    async def all_accounts(self) -> list[StaffAccount]:
+        return [_account(d) for d in await self._col.find({}).sort("username", ASCENDING).to_list(None)]
 
-    async def by_id(self, staff_id: str | ObjectId) -> dict[str, Any] | None:
+    async def by_id(self, staff_id: str) -> StaffAccount | None:
         oid = object_id(staff_id)
-        return None if oid is None else await self._col.find_one({"_id": oid})
+        doc = None if oid is None else await self._col.find_one({"_id": oid})
+        return None if doc is None else _account(doc)
 
-    async def by_username(self, username: str) -> dict[str, Any] | None:
-        return await self._col.find_one({"username": username})
+    async def by_username(self, username: str) -> StaffAccount | None:
+        doc = await self._col.find_one({"username": username})
+        return None if doc is None else _account(doc)
 
-    async def change_account(self, staff_id: ObjectId, changes: dict[str, Any]) -> dict[str, Any] | None:
-        """Apply ``changes`` and return the account as it now is."""
-        await self._col.update_one({"_id": staff_id}, {"$set": changes})
-        return await self._col.find_one({"_id": staff_id})
+    async def change_account(self, staff_id: str, change: AccountChange) -> StaffAccount | None:
+        """Apply ``change`` and return the account as it now is."""
+        fields: dict[str, Any] = {}
+        if change.roles is not None:
+            fields["roles"] = list(change.roles)
+        if change.display_name is not None:
+            fields["display_name"] = change.display_name
+        if change.status is not None:
+            fields["status"] = str(change.status)
+        if change.hall_ids is not None:
+            fields["hall_ids"] = list(change.hall_ids)
+        oid = ObjectId(staff_id)
+        if fields:
+            await self._col.update_one({"_id": oid}, {"$set": fields})
+        doc = await self._col.find_one({"_id": oid})
+        return None if doc is None else _account(doc)
 
-    async def set_password_hash(self, staff_id: ObjectId, password_hash: str) -> None:
-        await self._col.update_one({"_id": staff_id}, {"$set": {"password_hash": password_hash}})
+    async def set_password_hash(self, staff_id: str, password_hash: str) -> None:
+        await self._col.update_one({"_id": ObjectId(staff_id)}, {"$set": {"password_hash": password_hash}})
 
-    async def record_login(self, staff_id: ObjectId, now: dt.datetime) -> None:
-        await self._col.update_one({"_id": staff_id}, {"$set": {"last_login_at": now}})
+    async def record_login(self, staff_id: str, now: dt.datetime) -> None:
+        await self._col.update_one({"_id": ObjectId(staff_id)}, {"$set": {"last_login_at": now}})
 
     # -- failed logins -------------------------------------------------------------------------
 
-    async def throttles_of(self, throttle_ids: list[str]) -> list[dict[str, Any]]:
-        return await self._throttles.find({"_id": {"$in": throttle_ids}}).to_list(None)
+    async def throttles_of(self, throttle_ids: list[str]) -> list[Throttle]:
+        return [_throttle(d) for d in await self._throttles.find({"_id": {"$in": throttle_ids}}).to_list(None)]
 
-    async def count_login_failure(self, throttle_id: str, fields: dict[str, Any], now: dt.datetime,
-                                  window_start: dt.datetime, purge_at: dt.datetime) -> dict[str, Any]:
+    async def count_login_failure(self, throttle_id: str, kind: ThrottleKind, username: str | None, ip: str,
+                                  now: dt.datetime, window_start: dt.datetime, purge_at: dt.datetime) -> Throttle:
         """Add a failure (the count starts again once the last one is older than the window)."""
         fresh = {"$lt": [{"$ifNull": ["$last_failure_at", window_start]}, window_start]}
         await self._throttles.update_one({"_id": throttle_id}, [{"$set": {
-            **{k: {"$literal": v} for k, v in fields.items()},
+            "kind": {"$literal": str(kind)}, "username": {"$literal": username}, "ip": {"$literal": ip},
             "failures": {"$cond": [fresh, 1, {"$add": [{"$ifNull": ["$failures", 0]}, 1]}]},
             "first_failure_at": {"$cond": [fresh, now, "$first_failure_at"]},
             "last_failure_at": now,
@@ -91,7 +130,7 @@ class StaffStore:
         }}], upsert=True)
         doc = await self._throttles.find_one({"_id": throttle_id})
         assert doc is not None
-        return doc
+        return _throttle(doc)
 
     async def delay_logins(self, throttle_id: str, until: dt.datetime, purge_at: dt.datetime) -> None:
         await self._throttles.update_one({"_id": throttle_id}, {"$set": {"blocked_until": until, "purge_at": purge_at}})
@@ -102,6 +141,7 @@ class StaffStore:
     async def clear_throttles_of_username(self, username: str) -> int:
         return (await self._throttles.delete_many({"username": username})).deleted_count
 
-    async def recent_throttles(self, since: dt.datetime, limit: int) -> list[dict[str, Any]]:
-        return await (self._throttles.find({"last_failure_at": {"$gte": since}})
+    async def recent_throttles(self, since: dt.datetime, limit: int) -> list[Throttle]:
+        docs = await (self._throttles.find({"last_failure_at": {"$gte": since}})
                       .sort("last_failure_at", DESCENDING).limit(limit).to_list(limit))
+        return [_throttle(d) for d in docs]

@@ -15,17 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from backend.config import StaffConfig
 from backend.core import errors
 from backend.staff.store import StaffStore
+from backend.staff.values import ThrottleKind, ThrottleView
 
-ACCOUNT_ADDRESS = "account_address"
-ADDRESS = "address"
+ACCOUNT_ADDRESS = ThrottleKind.ACCOUNT_ADDRESS
+ADDRESS = ThrottleKind.ADDRESS
 
 
-def throttle_id(kind: str, username: str | None, ip: str) -> str:
+def throttle_id(kind: ThrottleKind, username: str | None, ip: str) -> str:
     return hashlib.sha256(f"{kind}\x00{username or ''}\x00{ip}".encode()).hexdigest()[:24]
 
 
@@ -41,28 +41,26 @@ class LoginThrottle:
         self._store = store
         self._cfg = config
 
-    def _keys(self, username: str, ip: str) -> dict[str, tuple[str, dict[str, Any], int]]:
+    def _keys(self, username: str, ip: str) -> dict[str, tuple[ThrottleKind, str | None, int]]:
         return {
-            throttle_id(ACCOUNT_ADDRESS, username, ip): (
-                ACCOUNT_ADDRESS, {"kind": ACCOUNT_ADDRESS, "username": username, "ip": ip},
-                self._cfg.login_free_failures),
-            throttle_id(ADDRESS, None, ip): (
-                ADDRESS, {"kind": ADDRESS, "username": None, "ip": ip}, self._cfg.address_free_failures),
+            throttle_id(ACCOUNT_ADDRESS, username, ip): (ACCOUNT_ADDRESS, username, self._cfg.login_free_failures),
+            throttle_id(ADDRESS, None, ip): (ADDRESS, None, self._cfg.address_free_failures),
         }
 
     async def check(self, username: str, ip: str, now: dt.datetime) -> None:
         """Refuse (429) while a delay earned by this address, for this account or for all, runs."""
-        blocked = [t["blocked_until"] for t in await self._store.throttles_of(list(self._keys(username, ip)))
-                   if t.get("blocked_until") and t["blocked_until"] > now]
+        blocked = [t.blocked_until for t in await self._store.throttles_of(list(self._keys(username, ip)))
+                   if t.blocked_until is not None and t.blocked_until > now]
         if blocked:
             raise self.refusal(max(blocked), now)
 
     async def failed(self, username: str, ip: str, now: dt.datetime) -> Failure:
         window_start = now - dt.timedelta(minutes=self._cfg.login_window_minutes)
         remaining, until = self._cfg.login_free_failures, None
-        for tid, (kind, fields, free) in self._keys(username, ip).items():
-            doc = await self._store.count_login_failure(tid, fields, now, window_start, self._purge_at(now))
-            over = int(doc["failures"]) - free
+        for tid, (kind, name, free) in self._keys(username, ip).items():
+            counted = await self._store.count_login_failure(tid, kind, name, ip, now, window_start,
+                                                            self._purge_at(now))
+            over = counted.failures - free
             if over >= 0:
                 delay = min(self._cfg.login_delay_seconds * 2 ** over, self._cfg.login_max_delay_minutes * 60)
                 blocked_until = now + dt.timedelta(seconds=delay)
@@ -88,11 +86,12 @@ class LoginThrottle:
 
     # -- what an admin sees and clears --------------------------------------------------------------
 
-    async def active(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+    async def active(self, now: dt.datetime, limit: int = 200) -> list[ThrottleView]:
         since = now - dt.timedelta(minutes=self._cfg.login_window_minutes)
-        return [{"id": t["_id"], "kind": t["kind"], "username": t.get("username"), "ip": t["ip"],
-                 "failures": int(t["failures"]), "last_failure_at": t["last_failure_at"],
-                 "blocked_until": t["blocked_until"] if t.get("blocked_until") and t["blocked_until"] > now else None}
+        return [ThrottleView(id=t.id, kind=str(t.kind), username=t.username, ip=t.ip, failures=t.failures,
+                             last_failure_at=t.last_failure_at,
+                             blocked_until=t.blocked_until if t.blocked_until is not None and t.blocked_until > now
+                             else None)
                 for t in await self._store.recent_throttles(since, limit)]
 
     async def clear(self, tid: str) -> bool:

@@ -1,0 +1,112 @@
+"""What identity stores about a resident, as typed values.
+
+The name and ID number exist only sealed (AES-GCM, ``crypto.py``), as keyed hashes (for lookups)
+and masked; the plain values are opened only for the resident's own documents and for a reveal.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypedDict
+
+Sealed = dict[str, Any]   # a sealed value as ``PersonalDataCipher.seal`` makes it (key id, nonce, ciphertext)
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Realname:
+    """A verified identity bound to an account."""
+    name_sealed: Sealed
+    id_sealed: Sealed
+    id_hash: str
+    name_masked: str
+    id_masked: str
+    name_hash: str | None = None       # accounts bound before names were hashed have none until backfilled
+    gender: str | None = None
+    birth_date: str | None = None
+    verified_at: dt.datetime | None = None
+    verified_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidentUser:
+    id: str
+    openid: str
+    status: UserStatus
+    realname: Realname | None = None
+    unionid: str | None = None
+    created_at: dt.datetime | None = None
+    last_login_at: dt.datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status is UserStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resealed:
+    """A realname's sealed values re-encrypted with the active key."""
+    name_sealed: Sealed
+    id_sealed: Sealed
+
+
+class UserView(TypedDict):
+    """What a resident sees of their own account: masked values only."""
+    id: str
+    realname_verified: bool
+    name_masked: str | None
+    id_number_masked: str | None
+    realname_verified_at: dt.datetime | None
+    created_at: dt.datetime | None
+
+
+class StaffUserView(UserView):
+    """A resident's account as staff read it: masked values only."""
+    openid_masked: str
+    status: str | None
+
+
+class ResidentRefView(TypedDict):
+    id: str
+    realname_verified: bool
+    name_masked: str | None
+    id_number_masked: str | None
+
+
+class RevealedView(TypedDict):
+    id: str
+    name: str
+    id_number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoginSession:
+    """One login of a resident or a member of staff (``audience``); every access token names one."""
+    id: str
+    subject: str                         # the account's id
+    audience: str                        # "resident" or "staff"
+    created_at: dt.datetime | None = None
+    last_seen_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None      # the fixed end (staff), None when there is none
+    purge_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    end_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefreshToken:
+    """A refresh token, known only by its hash; its family is the session it belongs to."""
+    hash: str
+    family: str
+    subject: str
+    audience: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    purge_at: dt.datetime
+    used_at: dt.datetime | None = None
+    revoked: bool = False

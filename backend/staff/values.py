@@ -1,0 +1,100 @@
+"""What the staff domain stores, as typed values: staff accounts and the failed-login throttles."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypedDict
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    DISABLED = "disabled"
+
+
+class ThrottleKind(StrEnum):
+    ACCOUNT_ADDRESS = "account_address"   # one username from one client address
+    ADDRESS = "address"                   # every username from one client address
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StaffAccount:
+    id: str
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    status: AccountStatus
+    hall_ids: tuple[str, ...]
+    password_hash: str
+    created_at: dt.datetime | None = None
+    last_login_at: dt.datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status is AccountStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewAccount:
+    """An account about to be added (it has no id yet)."""
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    hall_ids: tuple[str, ...]
+    password_hash: str
+    created_at: dt.datetime
+    status: AccountStatus = AccountStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountChange:
+    """What an administrator changes in an account; None leaves a field as it is."""
+    roles: tuple[str, ...] | None = None
+    display_name: str | None = None
+    status: AccountStatus | None = None
+    hall_ids: tuple[str, ...] | None = None
+
+    def as_details(self) -> dict[str, object]:
+        """The change as the audit entry records it (only the fields given)."""
+        out: dict[str, object] = {}
+        if self.roles is not None:
+            out["roles"] = list(self.roles)
+        if self.display_name is not None:
+            out["display_name"] = self.display_name
+        if self.status is not None:
+            out["status"] = str(self.status)
+        if self.hall_ids is not None:
+            out["hall_ids"] = list(self.hall_ids)
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Throttle:
+    """Failed logins under one key (see ``throttle.py``) and the delay they earned."""
+    id: str
+    kind: ThrottleKind
+    username: str | None
+    ip: str
+    failures: int
+    last_failure_at: dt.datetime
+    blocked_until: dt.datetime | None = None
+
+
+class StaffView(TypedDict):
+    id: str
+    username: str
+    display_name: str
+    roles: list[str]
+    status: str
+    hall_ids: list[str]
+    created_at: dt.datetime | None
+
+
+class ThrottleView(TypedDict):
+    id: str
+    kind: str
+    username: str | None
+    ip: str
+    failures: int
+    last_failure_at: dt.datetime
+    blocked_until: dt.datetime | None
