@@ -17,7 +17,10 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Mapping, TypeVar, get_args, get_origin
+
+if TYPE_CHECKING:  # pragma: no cover
+    from _typeshed import DataclassInstance
 
 MODES = ("sandbox", "production")
 ENV_PREFIX = "ZJB_"
@@ -494,7 +497,10 @@ def _coerce(value: Any, typ: Any, where: str) -> Any:
     raise ConfigError([f"{where}: unsupported type"])  # pragma: no cover
 
 
-def _merge(obj: Any, values: Mapping[str, Any], where: str = "") -> Any:
+D = TypeVar("D", bound="DataclassInstance")
+
+
+def _merge(obj: D, values: Mapping[str, Any], where: str = "") -> D:
     known = {f.name: f for f in fields(obj)}
     changes: dict[str, Any] = {}
     problems: list[str] = []
@@ -505,7 +511,7 @@ def _merge(obj: Any, values: Mapping[str, Any], where: str = "") -> Any:
             continue
         current = getattr(obj, key)
         try:
-            if dataclasses.is_dataclass(current):
+            if dataclasses.is_dataclass(current) and not isinstance(current, type):
                 if not isinstance(value, Mapping):
                     raise ConfigError([f"{path}: expected a table"])
                 changes[key] = _merge(current, value, f"{path}.")
@@ -549,7 +555,7 @@ def _env_overrides(env: Mapping[str, str], base: Config) -> dict[str, Any]:
     return out
 
 
-def load_config(path: str | os.PathLike | None = None, *, env: Mapping[str, str] | None = None,
+def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None,
                 overrides: Mapping[str, Any] | None = None) -> Config:
     """Defaults, then the TOML file, then ZJB_* environment variables, then explicit overrides."""
     cfg = Config()

@@ -59,7 +59,7 @@ class ConsoleFileHandler(tornado.web.StaticFileHandler):
         self.finish("页面不存在" if status_code == 404 else "请求有误")
 
 
-def console_routes(directory: Path = CONSOLE_DIR) -> list[tuple]:
+def console_routes(directory: Path = CONSOLE_DIR) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
     """Tornado routes for the console: ``/console`` redirects to ``/console/`` (index.html)."""
     return [
         (r"/console", tornado.web.RedirectHandler, {"url": "/console/", "permanent": False}),

@@ -130,7 +130,7 @@ class Supervisor:
     def __init__(self, config: Config, apps: int, workers: int):
         self.config = config
         self.specs = [("app", i) for i in range(max(1, apps))] + [("worker", i) for i in range(workers)]
-        self.children: dict[tuple[str, int], subprocess.Popen] = {}
+        self.children: dict[tuple[str, int], subprocess.Popen[bytes]] = {}
         self.restarts: dict[tuple[str, int], int] = {}
         self.stopping = False
         self.metrics_dir = metrics_dir(config.data_dir)
@@ -139,10 +139,10 @@ class Supervisor:
         shutil.rmtree(self.metrics_dir, ignore_errors=True)
         self.metrics_dir.mkdir(parents=True)
 
-    def _reaped(self, proc: subprocess.Popen) -> None:
+    def _reaped(self, proc: subprocess.Popen[bytes]) -> None:
         """A child has exited: its counts stay in the shared files; its live gauges go."""
         from prometheus_client import multiprocess
-        multiprocess.mark_process_dead(proc.pid, str(self.metrics_dir))
+        multiprocess.mark_process_dead(proc.pid, str(self.metrics_dir))  # type: ignore[no-untyped-call]  # unannotated in prometheus-client
 
     def _command(self, kind: str) -> list[str]:
         cfg = self.config

@@ -11,9 +11,17 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, TypedDict
 
 log = logging.getLogger("zjb.workers")
+
+
+class JobStatus(TypedDict):
+    """One job's heartbeat as ``/readyz`` shows it to operators."""
+    alive: bool
+    seconds_since_tick: float | None
+    last_error: str | None
+    runs: int
 
 
 @dataclass
@@ -24,7 +32,7 @@ class Job:
     last_tick: float = 0.0
     last_error: str | None = None
     runs: int = 0
-    task: asyncio.Task | None = field(default=None, repr=False)
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
 
 
 class Workers:
@@ -71,7 +79,7 @@ class Workers:
         await asyncio.gather(*tasks, return_exceptions=True)
         self.started = False
 
-    def status(self) -> dict[str, dict]:
+    def status(self) -> dict[str, JobStatus]:
         now = time.monotonic()
         return {j.name: {"alive": bool(j.task and not j.task.done()),
                          "seconds_since_tick": round(now - j.last_tick, 1) if j.last_tick else None,

@@ -32,6 +32,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 from bson import ObjectId
@@ -48,7 +49,8 @@ from tests.support import make_id_number  # noqa: E402
 PASSWORD = "Zjb-demo-2026"
 
 
-def _post(s: requests.Session, base: str, path: str, body: dict, token: str | None = None) -> requests.Response:
+def _post(s: requests.Session, base: str, path: str, body: dict[str, Any],
+          token: str | None = None) -> requests.Response:
     h = {"Content-Type": "application/json"}
     if token:
         h["Authorization"] = f"Bearer {token}"
@@ -56,7 +58,7 @@ def _post(s: requests.Session, base: str, path: str, body: dict, token: str | No
 
 
 def start_system(db_uri: str, db_name: str, workdir: Path, processes: int = 1,
-                 workers: bool = True) -> tuple[subprocess.Popen, str]:
+                 workers: bool = True) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZJB_")},
            "ZJB_DATABASE_URI": db_uri, "ZJB_DATABASE_NAME": db_name,
@@ -83,7 +85,7 @@ def make_residents(base: str, n: int, workers: int = 16) -> list[str]:
         for attempt in range(4):  # a loaded machine may answer 5xx now and then; this is set-up, not the storm
             r = _post(s, base, "/api/v1/auth/wechat-login", {"code": f"test-storm-{uuid.uuid4().hex[:12]}"})
             if r.status_code == 200:
-                token = r.json()["access_token"]
+                token: str = r.json()["access_token"]
                 r = _post(s, base, "/api/v1/me/realname", {"name": "张伟", "id_number": make_id_number()}, token)
                 if r.status_code == 200:
                     return token
@@ -93,7 +95,8 @@ def make_residents(base: str, n: int, workers: int = 16) -> list[str]:
         return list(pool.map(one, range(n)))
 
 
-def prepare_day(base: str, capacity: int, slot_minutes: int, days_ahead: int = 3) -> tuple[str, str, str, list[dict]]:
+def prepare_day(base: str, capacity: int, slot_minutes: int,
+                days_ahead: int = 3) -> tuple[str, str, str, list[dict[str, Any]]]:
     """A new hall and service with a released day of slots of at least ``capacity`` places each
     (windows × places per window, at most 50 each)."""
     s = requests.Session()
@@ -231,13 +234,15 @@ SECTIONS = ("queries", "getmore", "insert", "update", "remove", "commands")
 def db_top(uri: str) -> dict[tuple[str, str], tuple[int, int]]:
     """The database's own accounting (``top``): per collection and kind of operation, (count, µs)."""
     from pymongo import MongoClient
+    c: MongoClient[dict[str, Any]]
     with MongoClient(uri) as c:
         totals = c.admin.command("top")["totals"]
     return {(ns, sec): (v[sec]["count"], v[sec]["time"]) for ns, v in totals.items() if isinstance(v, dict)
             for sec in SECTIONS if sec in v}
 
 
-def print_top(before: dict, after: dict, bookings: int) -> None:
+def print_top(before: dict[tuple[str, str], tuple[int, int]], after: dict[tuple[str, str], tuple[int, int]],
+              bookings: int) -> None:
     """Where the database's time went during the storm, per booking."""
     rows = []
     for key, (n, us) in after.items():
@@ -324,7 +329,8 @@ def main() -> int:
         args.capacity = -(-(args.residents + args.singles) // (1 if args.same_slot else 8))
 
     tmp = tempfile.TemporaryDirectory(prefix="storm-")
-    db = proc = None
+    db: EmbeddedDatabase | None = None
+    proc: subprocess.Popen[bytes] | None = None
     db_uri, db_name = args.db_uri, args.db_name
     rounds: list[tuple[int, dict[str, float]]] = []
     try:
@@ -347,12 +353,13 @@ def main() -> int:
                 seeded = size
                 print(f"\n== {size:,} existing bookings (seeded through the driver in {took:.0f} s)")
             idle = None
-            if db is not None and size:
+            db_pid = db.proc.pid if db is not None and db.proc is not None else None
+            if db_pid is not None and size:
                 time.sleep(3)  # what the seeding set going settles
-                idle = idle_cpu(db.proc.pid, args.idle_seconds)
+                idle = idle_cpu(db_pid, args.idle_seconds)
                 print(f"  idle database CPU, workers running: {idle * 100:.1f}% of a core")
             r = one_round(base, db_uri, args, days_ahead=3 + i,
-                          pids=(db.proc.pid if db is not None else None, proc.pid if proc is not None else None))
+                          pids=(db_pid, proc.pid if proc is not None else None))
             if idle is not None:
                 r["idle_cpu"] = idle
             rounds.append((size, r))

@@ -70,7 +70,7 @@ def served(url: str | None = None, *, extra_env: dict[str, str] | None = None) -
             log.close()
 
 
-def _wait_ready(base: str, proc: subprocess.Popen, log: Path, t0: float) -> float:
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, t0: float) -> float:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:

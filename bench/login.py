@@ -18,6 +18,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -36,7 +37,7 @@ def main() -> None:
     with system(args.url) as (base, startup):
         session = requests.Session()
         # Whole halls share one address: benches come from many "clients".
-        def login(i: int) -> tuple[float, dict]:
+        def login(i: int) -> tuple[float, dict[str, Any]]:
             t = time.perf_counter()
             r = session.post(base + "/api/v1/auth/wechat-login", json={"code": f"test-bench-{uuid.uuid4().hex[:10]}"},
                              headers={"X-Forwarded-For": f"10.0.{i // 250}.{i % 250}"}, timeout=30)
@@ -51,14 +52,14 @@ def main() -> None:
         wall = time.perf_counter() - t0
         logins = [ms for ms, _ in results]
 
-        def refresh(item: tuple[float, dict]) -> float:
+        def refresh(item: tuple[float, dict[str, Any]]) -> float:
             t = time.perf_counter()
             r = session.post(base + "/api/v1/auth/refresh", json={"refresh_token": item[1]["refresh_token"]},
                              timeout=30)
             r.raise_for_status()
             return (time.perf_counter() - t) * 1000
 
-        def realname(item: tuple[float, dict]) -> float:
+        def realname(item: tuple[float, dict[str, Any]]) -> float:
             t = time.perf_counter()
             r = session.post(base + "/api/v1/me/realname", json={"name": random.choice(["张伟", "王芳", "李娜"]),
                                                                   "id_number": make_id_number()},
@@ -66,14 +67,14 @@ def main() -> None:
             r.raise_for_status()
             return (time.perf_counter() - t) * 1000
 
-        def me(item: tuple[float, dict]) -> float:
+        def me(item: tuple[float, dict[str, Any]]) -> float:
             t = time.perf_counter()
             r = session.get(base + "/api/v1/me", headers={"Authorization": "Bearer " + item[1]["access_token"]},
                             timeout=30)
             r.raise_for_status()
             return (time.perf_counter() - t) * 1000
 
-        def logout(item: tuple[float, dict]) -> float:
+        def logout(item: tuple[float, dict[str, Any]]) -> float:
             t = time.perf_counter()
             r = session.post(base + "/api/v1/auth/logout", json={},
                              headers={"Authorization": "Bearer " + item[1]["access_token"]}, timeout=30)

@@ -33,7 +33,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -74,7 +76,7 @@ async def raw_write_rate(uri: str, ops: int) -> float:
     return rate
 
 
-def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, raw_ops: int) -> dict:
+def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, raw_ops: int) -> dict[str, Any]:
     name = f"bench_notify_{uuid.uuid4().hex[:6]}"
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZJB_")}, "ZJB_DATABASE_URI": db.uri,
@@ -134,7 +136,7 @@ async def _grant(uri: str, name: str, user_id: str, n: int) -> None:
     await c.close()
 
 
-async def _emit(uri: str, name: str, people: list, n: int) -> None:
+async def _emit(uri: str, name: str, people: list[tuple[str, str]], n: int) -> None:
     from backend.core.clock import Clock
     from backend.lexicon import lexicon
     from notify.messages import Messages
@@ -203,15 +205,16 @@ async def job_costs(uri: str, size: int) -> dict[str, float]:
         for i in range(200)])
     outbox, cases = OutboxStore(db), CaseStore(db)
 
-    async def timed(fn, reps: int = 20) -> float:
+    async def timed(fn: Callable[[], Awaitable[object]], reps: int = 20) -> float:
         t = time.perf_counter()
         for _ in range(reps):
             await fn()
         return (time.perf_counter() - t) / reps * 1000
 
-    async def pending_batch() -> list:
-        docs = [{"_id": ObjectId(), "kind": "case.status_changed", "user_id": "u", "payload": {}, "status": "pending",
-                 "attempts": 0, "created_at": now, "deliver_after": now} for _ in range(50)]
+    async def pending_batch() -> list[ObjectId]:
+        docs: list[dict[str, Any]] = [
+            {"_id": ObjectId(), "kind": "case.status_changed", "user_id": "u", "payload": {}, "status": "pending",
+             "attempts": 0, "created_at": now, "deliver_after": now} for _ in range(50)]
         await db["outbox"].insert_many(docs)
         return [d["_id"] for d in docs]
 

@@ -29,6 +29,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bson import ObjectId  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
+from pymongo.database import Database  # noqa: E402
 
 from backend.db.embedded import free_port, running_database_uri  # noqa: E402
 from tests.support import make_id_number  # noqa: E402
@@ -70,7 +72,7 @@ def main() -> None:
             log.close()
 
 
-def _wait(base: str, proc: subprocess.Popen) -> None:
+def _wait(base: str, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -86,7 +88,7 @@ def _wait(base: str, proc: subprocess.Popen) -> None:
 
 def raw_write_rate(uri: str, concurrency: int, ops: int) -> float:
     """Journaled conditional ``update_one`` by id, ``concurrency`` at a time, on a scratch collection."""
-    client = MongoClient(uri, journal=True)
+    client: MongoClient[dict[str, Any]] = MongoClient(uri, journal=True)
     col = client["payments_raw"]["rows"]
     col.drop()
     ids = [ObjectId() for _ in range(ops)]
@@ -110,7 +112,9 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
 
     s = requests.Session()
     uri = running_database_uri(data)
-    db = MongoClient(uri)["zhijianban"]
+    if uri is None:
+        raise SystemExit("serve is not running on this data folder")
+    db: Database[dict[str, Any]] = MongoClient(uri)["zhijianban"]
     staff = s.post(base + "/api/v1/staff/login", json={"username": "finance1", "password": "Zjb-demo-2026"}).json()
     staff_h = {"Authorization": "Bearer " + staff["access_token"]}
     config = load_config(None, env={},

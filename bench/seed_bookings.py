@@ -18,12 +18,14 @@ import hashlib
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bson import ObjectId
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.core.clock import TZ, UTC  # noqa: E402
+from backend.db.mongo import Database  # noqa: E402
 
 HALLS, SERVICES, PER_SLOT, HOURS = 20, 15, 3, 8
 CHUNK = 1000
@@ -52,10 +54,10 @@ def _slot_start(kind: str, n: int, now: dt.datetime) -> dt.datetime:
     return (local + dt.timedelta(days=days, hours=k % HOURS)).astimezone(UTC)
 
 
-def _docs(start: int, stop: int, now: dt.datetime) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {"appointments": [], "appt_slots": [], "appt_tickets": [], "appt_people": [],
+def _docs(start: int, stop: int, now: dt.datetime) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {"appointments": [], "appt_slots": [], "appt_tickets": [], "appt_people": [],
                                   "appt_waitlist": [], "outbox": []}
-    slots: dict[tuple[str, int], dict] = {}
+    slots: dict[tuple[str, int], dict[str, Any]] = {}
     for i in range(start, stop):
         kind, n, first = _group(i)
         future = kind == "f"
@@ -115,7 +117,7 @@ def _docs(start: int, stop: int, now: dt.datetime) -> dict[str, list[dict]]:
     return out
 
 
-async def seed(db, start: int, stop: int, *, now: dt.datetime | None = None,  # noqa: ANN001
+async def seed(db: Database, start: int, stop: int, *, now: dt.datetime | None = None,
                outbox: bool = True) -> float:
     """Add bookings ``start`` .. ``stop - 1`` to ``db`` (an AsyncDatabase); returns the seconds taken.
     ``outbox=False`` leaves out the delivered messages (notify's collection), to tell apart what

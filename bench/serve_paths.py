@@ -19,10 +19,15 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bson import ObjectId  # noqa: E402
+from pymongo.asynchronous.client_session import AsyncClientSession  # noqa: E402
 
 from backend.authorizations.store import COLLECTIONS as GRANT_COLLECTIONS  # noqa: E402
 from backend.authorizations.store import GrantStore  # noqa: E402
@@ -31,11 +36,11 @@ from backend.bundles.store import BundleStore  # noqa: E402
 from backend.complaints.store import COLLECTIONS as COMPLAINT_COLLECTIONS  # noqa: E402
 from backend.complaints.store import ComplaintStore  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
-from backend.db.mongo import connect, ensure_schema, in_transaction  # noqa: E402
+from backend.db.mongo import Client, connect, ensure_schema, in_transaction  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
-async def _runs(fn, n: int = 30) -> tuple[float, float]:
+async def _runs(fn: Callable[[], Awaitable[object]], n: int = 30) -> tuple[float, float]:
     ts = []
     for _ in range(n):
         t = time.perf_counter()
@@ -45,34 +50,36 @@ async def _runs(fn, n: int = 30) -> tuple[float, float]:
     return statistics.median(ts), ts[int(len(ts) * 0.9) - 1]
 
 
-async def bundle_writes(client, cases: int) -> None:
+async def bundle_writes(client: Client, cases: int) -> None:
     db = client["bench_bundle"]
     for c in ("cases", "outbox", "counters", "bundles"):
         await db.create_collection(c, check_exists=False)
 
-    async def one_case(s, hidden=None):
+    async def one_case(s: AsyncClientSession | None, hidden: ObjectId | None = None) -> None:
         await db.counters.update_one({"_id": "day"}, {"$inc": {"seq": 1}}, upsert=True, session=s)
-        seq = (await db.counters.find_one({"_id": "day"}, session=s))["seq"]
-        doc = {"serial": seq, "form": {"field": "x" * 50}, "timeline": [{"status": "submitted"}]}
+        counter = await db.counters.find_one({"_id": "day"}, session=s)
+        assert counter is not None  # the upsert above made it
+        seq = counter["seq"]
+        doc: dict[str, Any] = {"serial": seq, "form": {"field": "x" * 50}, "timeline": [{"status": "submitted"}]}
         if hidden is not None:
             doc["hidden"] = hidden
         res = await db.cases.insert_one(doc, session=s)
         await db.outbox.insert_one({"kind": "case.status_changed", "ref": res.inserted_id,
                                     **({"hold": hidden} if hidden is not None else {})}, session=s)
 
-    async def one_transaction():
-        async def work(s):
+    async def one_transaction() -> None:
+        async def work(s: AsyncClientSession) -> None:
             for _ in range(cases):
                 await one_case(s)
             await db.bundles.insert_one({"cases": cases}, session=s)
         await in_transaction(client, work)
 
-    async def per_case():
+    async def per_case() -> None:
         for _ in range(cases):
             await in_transaction(client, one_case)
         await db.bundles.insert_one({"cases": cases})
 
-    async def hidden_then_flip():
+    async def hidden_then_flip() -> None:
         b = await db.bundles.insert_one({"cases": cases, "state": "pending"})
         for _ in range(cases):
             await one_case(None, hidden=b.inserted_id)
@@ -88,7 +95,7 @@ async def bundle_writes(client, cases: int) -> None:
         print(f"  {name:38s} {med:7.1f}ms {p90:7.1f}ms")
 
 
-async def flat_queries(client, sizes: list[int]) -> None:
+async def flat_queries(client: Client, sizes: list[int]) -> None:
     db = client["bench_flat"]
     await ensure_schema(db, [*COMPLAINT_COLLECTIONS, *BUNDLE_COLLECTIONS, *GRANT_COLLECTIONS])
     complaints, bundles, grants = ComplaintStore(db), BundleStore(db), GrantStore(db)

@@ -31,7 +31,7 @@ from backend.db.embedded import free_port, running_database_uri  # noqa: E402
 from bench.common import machine  # noqa: E402
 
 
-def _spawn(data: Path, port: int, log: Path) -> tuple[subprocess.Popen, float, float]:
+def _spawn(data: Path, port: int, log: Path) -> tuple[subprocess.Popen[bytes], float, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZJB_")}
     env["ZJB_LOGGING_LEVEL"] = "WARNING"
     t0 = time.perf_counter()
@@ -55,7 +55,7 @@ def _spawn(data: Path, port: int, log: Path) -> tuple[subprocess.Popen, float, f
     raise SystemExit("serve did not become ready in 120 s")
 
 
-def _kill(proc: subprocess.Popen, data: Path) -> None:
+def _kill(proc: subprocess.Popen[bytes], data: Path) -> None:
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(10)
     deadline = time.monotonic() + 20

@@ -21,6 +21,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -42,7 +43,7 @@ class RssSampler:
     """The peak resident memory of a process while a block runs, sampled every 10 ms."""
 
     def __init__(self, pid: int | None):
-        self.pid = pid
+        self.pid = pid or 0   # 0: no process to sample
         self.peak = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -94,7 +95,7 @@ def login(base: str, n: int) -> list[str]:
     return tokens
 
 
-def wave(base: str, tokens: list[str], files: list[tuple[str, bytes, str]], pid: int | None) -> dict:
+def wave(base: str, tokens: list[str], files: list[tuple[str, bytes, str]], pid: int | None) -> dict[str, Any]:
     """Every resident uploads their file at the same moment; timings and the app's peak memory."""
     start = threading.Barrier(len(tokens))
 
@@ -129,7 +130,7 @@ def raw_gridfs_rate(data_dir: Path | None, blobs: list[bytes]) -> float | None:
     uri = running_database_uri(data_dir)
     if uri is None:
         return None
-    client = MongoClient(uri, journal=True)
+    client: MongoClient[dict[str, Any]] = MongoClient(uri, journal=True)
     try:
         bucket = GridFSBucket(client["zhijianban"], bucket_name="bench_raw")
         start = threading.Barrier(len(blobs))

@@ -44,6 +44,7 @@ from backend.core.phrasing import MissingField, UnknownKind, Words
 from backend.core.wechat_fields import FieldRuleError
 from notify.channels import WeChatSubscribe
 from notify.messages import Messages
+from notify.ports import Recipients
 from notify.store import ConsentStore, InboxStore, OutboxStore
 from notify.values import InboxMessage, OutboxMessage, OutboxStatus, PushState, Settlement
 
@@ -56,10 +57,6 @@ SETTLED = (PushState.SENT, PushState.SKIPPED, PushState.UNCERTAIN, PushState.FAI
 
 class _User(Protocol):
     openid: str | None
-
-
-class UserDirectory(Protocol):
-    async def get_many(self, ids: list[str]) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -78,7 +75,7 @@ class _Outcome:
 
 
 class Deliverer:
-    def __init__(self, *, outbox: OutboxStore, inbox: InboxStore, consent: ConsentStore, users: UserDirectory,
+    def __init__(self, *, outbox: OutboxStore, inbox: InboxStore, consent: ConsentStore, users: Recipients,
                  clock: Clock, config: NotifyConfig, wechat: WeChatSubscribe | None, messages: Messages):
         self.outbox = outbox
         self.inbox = inbox

@@ -28,13 +28,14 @@ from urllib.parse import parse_qsl, urlencode
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
 from backend.core.clock import TZ, Clock
+from backend.core.domain import Route
 from backend.core.schema import boolean, list_of, obj, string
 from payments.providers import fen_to_yuan, yuan_to_fen
+from sandbox.paykeys import rsa_private_key, rsa_public_key
 from sandbox.state import StandinStore
 
 PREFIX = "/sandbox/alipay"
@@ -66,8 +67,8 @@ class AlipayStandin:
         self.clock = clock
         self.app_id = app_id
         self.seller_id = seller_id
-        self.app_public = load_pem_public_key(app_public_pem.encode())
-        self.private = load_pem_private_key(alipay_private_pem.encode(), password=None)
+        self.app_public = rsa_public_key(app_public_pem)
+        self.private = rsa_private_key(alipay_private_pem)
         self.retry_factor = retry_factor
         self.base_url = base_url.rstrip("/")
         # When is a day's bill published (Alipay: the next day); None: once the day has begun.
@@ -316,7 +317,8 @@ class AlipayStandin:
             return None
         existing = self.store.one("SELECT id FROM notices WHERE ref = ?", (out_trade_no,))
         if existing:
-            return existing["id"]
+            notice_id: str = existing["id"]
+            return notice_id
         notify_id = f"{self._local_now():%Y}" + secrets.token_hex(14)
         params = self.notice_params(t, notify_id)
         self.store.execute("INSERT INTO notices VALUES (?, ?, ?, ?, 0, ?, 'pending', NULL, NULL, ?)",
@@ -465,12 +467,12 @@ class NoticesHook(_Hook):
         self.reply({"items": self.standin.notices(self.query["ref"]), "next_cursor": None})
 
 
-def protocol_handlers(standin: AlipayStandin) -> list:
+def protocol_handlers(standin: AlipayStandin) -> list[Route]:
     kw = {"standin": standin}
     return [route(PREFIX + "/gateway.do", GatewayHandler, **kw), route(PREFIX + "/bill", BillHandler, **kw)]
 
 
-def hook_handlers(standin: AlipayStandin) -> list:
+def hook_handlers(standin: AlipayStandin) -> list[Route]:
     kw = {"standin": standin}
     return [route("/sandbox/alipay/confirm", ConfirmHook, **kw), route("/sandbox/alipay/resend", ResendHook, **kw),
             route("/sandbox/alipay/notices", NoticesHook, **kw)]

@@ -13,6 +13,7 @@ STAFF_LIST = obj({
 
 
 class StaffHook(ApiHandler):
+    demo_password: str   # bound by the sandbox's builder
     @operation("沙箱：演示用工作人员账号（用户名、角色、密码）", tags=("沙箱",), responses={200: STAFF_LIST})
     async def get(self) -> None:
         self.reply({"password": self.demo_password,

@@ -15,12 +15,14 @@ import os
 import secrets
 import uuid
 from pathlib import Path
+from typing import Any, TypedDict
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from backend.core.api import ApiHandler, Response, operation, route
 from backend.core.clock import TZ, Clock
+from backend.core.domain import Route
 from backend.core.schema import DATETIME, array, integer, nullable, obj, string
 from backend.licences.library import HttpLicenceLibrary
 from backend.licences.types import CODES, TYPES
@@ -38,11 +40,30 @@ CREATE TABLE IF NOT EXISTS queries (id INTEGER PRIMARY KEY AUTOINCREMENT, id_has
 PATH = "/sandbox/licence-library" + HttpLicenceLibrary.PATH
 
 
+class LibraryLicence(TypedDict):
+    """A licence the library holds for someone, as the give hook answers it."""
+    id: str
+    type: str
+    name: str
+    number: str
+    issuer: str
+    issued_at: str
+    expires_at: str | None
+    status: str
+
+
+class LicenceQuery(TypedDict):
+    """One query the library answered about a person: why, and for whom."""
+    purpose: str
+    requester: str
+    at: str
+
+
 def _hash(id_number: str) -> str:
     return hashlib.sha256(id_number.strip().upper().encode()).hexdigest()
 
 
-def sandbox_signing_key(data_dir: str | os.PathLike) -> str:
+def sandbox_signing_key(data_dir: str | os.PathLike[str]) -> str:
     """Our e-licence signing key in sandbox mode: generated at first start, kept in the data folder."""
     path = Path(data_dir) / "sandbox" / "keys" / "licences_ed25519.pem"
     if not path.exists():
@@ -67,9 +88,9 @@ class LicenceLibraryStandin(SignedJsonStandin):
         super().__init__(StandinStore(path, SCHEMA), app_id, app_secret, clock)
 
     def give(self, id_number: str, type_: str, *, name: str | None = None, issued_at: dt.datetime | None = None,
-             expires_at: dt.datetime | None = None, status: str = "valid") -> dict:
+             expires_at: dt.datetime | None = None, status: str = "valid") -> LibraryLicence:
         kind = TYPES[type_]
-        lic = {"id": uuid.uuid4().hex, "type": type_, "name": name or kind.name,
+        lic: LibraryLicence = {"id": uuid.uuid4().hex, "type": type_, "name": name or kind.name,
                "number": f"DZ{kind.prefix}{secrets.randbelow(10 ** 12):012d}", "issuer": kind.issuer,
                "issued_at": (issued_at or self.clock.now().astimezone(TZ) - dt.timedelta(days=365))
                .isoformat(timespec="seconds"),
@@ -79,13 +100,13 @@ class LicenceLibraryStandin(SignedJsonStandin):
                             lic["number"], lic["issuer"], lic["issued_at"], lic["expires_at"], lic["status"]))
         return lic
 
-    def queries(self, id_number: str) -> list[dict]:
+    def queries(self, id_number: str) -> list[LicenceQuery]:
         return [{"purpose": r["purpose"], "requester": r["requester"],
                  "at": dt.datetime.fromtimestamp(r["at"], TZ).isoformat(timespec="seconds")}
                 for r in self.store.all("SELECT purpose, requester, at FROM queries WHERE id_hash = ? ORDER BY id",
                                         (_hash(id_number),))]
 
-    def answer(self, req: dict) -> tuple[int, dict]:
+    def answer(self, req: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         try:
             id_number, purpose, requester = str(req["id_number"]), str(req["purpose"]), str(req["requester"])
         except (KeyError, TypeError):
@@ -147,10 +168,10 @@ class QueriesHook(ApiHandler):
         self.reply({"items": items, "count": len(items)})
 
 
-def protocol_handlers(standin: LicenceLibraryStandin) -> list:
+def protocol_handlers(standin: LicenceLibraryStandin) -> list[Route]:
     return [route(PATH, QueryHandler, standin=standin)]
 
 
-def hook_handlers(standin: LicenceLibraryStandin) -> list:
+def hook_handlers(standin: LicenceLibraryStandin) -> list[Route]:
     return [route("/sandbox/licences", GiveHook, standin=standin),
             route("/sandbox/licences/queries", QueriesHook, standin=standin)]

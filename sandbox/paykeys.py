@@ -26,7 +26,7 @@ _lock = threading.Lock()
 RSA_PAIRS = ("wechatpay_merchant", "wechatpay_platform", "alipay_app", "alipay_platform")
 
 
-def keys_dir(data_dir: str | os.PathLike) -> Path:
+def keys_dir(data_dir: str | os.PathLike[str]) -> Path:
     return Path(data_dir) / "sandbox" / "keys"
 
 
@@ -37,7 +37,7 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def ensure_sandbox_keys(data_dir: str | os.PathLike) -> Path:
+def ensure_sandbox_keys(data_dir: str | os.PathLike[str]) -> Path:
     """Create any missing sandbox key pair (idempotent; existing keys are kept across restarts)."""
     d = keys_dir(data_dir)
     with _lock:
@@ -53,11 +53,27 @@ def ensure_sandbox_keys(data_dir: str | os.PathLike) -> Path:
                                                       serialization.PublicFormat.SubjectPublicKeyInfo))
         ed = d / "receipts_ed25519.pem"
         if not ed.exists():
-            key = ed25519.Ed25519PrivateKey.generate()
-            _write(ed, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            ed_key = ed25519.Ed25519PrivateKey.generate()
+            _write(ed, ed_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                          serialization.NoEncryption()))
     return d
 
 
-def read(data_dir: str | os.PathLike, filename: str) -> str:
+def read(data_dir: str | os.PathLike[str], filename: str) -> str:
     return (keys_dir(data_dir) / filename).read_text()
+
+
+def rsa_private_key(pem: str) -> rsa.RSAPrivateKey:
+    """An RSA private key from its PEM: both payment providers sign with RSA (SHA256, PKCS#1 v1.5)."""
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("the payment signing key must be an RSA private key")
+    return key
+
+
+def rsa_public_key(pem: str) -> rsa.RSAPublicKey:
+    """An RSA public key from its PEM (the merchant's or application's key the stand-in verifies with)."""
+    key = serialization.load_pem_public_key(pem.encode())
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("the payment verification key must be an RSA public key")
+    return key

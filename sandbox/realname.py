@@ -10,9 +10,11 @@ name; any other valid number is taken as consistent (an open sandbox population)
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from backend.core.api import ApiHandler, Response, operation, route
 from backend.core.clock import Clock
+from backend.core.domain import Route
 from backend.core.schema import obj, string
 from backend.identity.providers import HttpRealnameVerifier
 from sandbox.signed import SignedJsonHandler, SignedJsonStandin
@@ -40,7 +42,7 @@ class RealnameStandin(SignedJsonStandin):
         self.store.execute("INSERT INTO people VALUES (?, ?) ON CONFLICT (id_hash) DO UPDATE SET name = excluded.name",
                            (_hash(id_number), name.strip()))
 
-    def answer(self, req: dict) -> tuple[int, dict]:
+    def answer(self, req: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         try:
             name, id_number = str(req["name"]), str(req["id_number"])
         except (KeyError, TypeError):
@@ -73,9 +75,9 @@ class PeopleHook(ApiHandler):
         self.reply({"ok": True}, 201)
 
 
-def protocol_handlers(standin: RealnameStandin) -> list:
+def protocol_handlers(standin: RealnameStandin) -> list[Route]:
     return [route(PATH, VerifyHandler, standin=standin)]
 
 
-def hook_handlers(standin: RealnameStandin) -> list:
+def hook_handlers(standin: RealnameStandin) -> list[Route]:
     return [route("/sandbox/realname/people", PeopleHook, standin=standin)]

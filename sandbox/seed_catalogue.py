@@ -4,7 +4,7 @@ Seeded by code, once: what hall managers change afterwards is never overwritten 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from backend.catalogue.service import DEFAULT_FORM
 
@@ -22,9 +22,37 @@ DEPARTMENTS = [
     {"code": "UTIL", "name": "市公用事业服务中心", "phone": "0452-96618"},
 ]
 
+
+class HallSeed(TypedDict):
+    code: str
+    name: str
+    address: str
+    phone: str
+    notice: str
+    opening_hours: list[dict[str, Any]]
+    windows: list[tuple[str, str, str, list[str]]]   # number, name, queue prefix, service codes
+
+
+class ServiceSeed(TypedDict):
+    code: str
+    name: str
+    dept: str              # the department's code
+    halls: list[str]       # the halls' codes
+    keywords: list[str]
+    frequent: bool
+    guide: dict[str, Any]
+
+
+class FeeItem(TypedDict):
+    code: str
+    name: str
+    amount_fen: int
+    unit_code: str
+
+
 WEEKDAYS_AM_PM = [{"weekday": d, "start": s, "end": e} for d in range(1, 6)
                   for s, e in (("09:00", "12:00"), ("13:30", "17:00"))]
-HALLS = [
+HALLS: list[HallSeed] = [
     {"code": "HALL-CITY", "name": "市民中心政务服务大厅", "address": "龙沙区卜奎大街 100 号市民中心一楼",
      "phone": "0452-12345", "notice": "周六上午延时服务（9:00–12:00），可办理户籍、社保、出入境业务。",
      "opening_hours": WEEKDAYS_AM_PM + [{"weekday": 6, "start": "09:00", "end": "12:00"}],
@@ -58,7 +86,7 @@ HUKOU = _m("hukou", "居民户口簿", note="原件；可用电子户口簿", li
 BUSINESS_LICENCE = _m("license", "营业执照", note="可用电子营业执照", licence="business_licence")
 
 
-def _guide(materials: list, *, fee_fen: int = 0, fee_note: str = "", statutory: int, promised: int,
+def _guide(materials: list[dict[str, Any]], *, fee_fen: int = 0, fee_note: str = "", statutory: int, promised: int,
            location: str, online: bool, bookable: bool = True, visit: bool = True, max_visits: int = 1,
            conditions: str = "", legal: str = "", phone: str = "",
            form: list[dict[str, Any]] | None = None, issues: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -73,7 +101,7 @@ def _guide(materials: list, *, fee_fen: int = 0, fee_note: str = "", statutory: 
     return guide
 
 
-SERVICES = [
+SERVICES: list[ServiceSeed] = [
     {"code": "HJ-QIANRU", "name": "户口迁入（投靠落户）", "dept": "PSB-HJ", "halls": ["HALL-CITY"],
      "keywords": ["落户", "投靠", "迁户口"], "frequent": True,
      "guide": _guide([ID_CARD, HUKOU,
@@ -223,7 +251,8 @@ FEE_ITEMS: dict[str, list[tuple[str, str, int, str]]] = {
 
 
 def _with_fee_items(code: str, guide: dict[str, Any]) -> dict[str, Any]:
-    items = [{"code": c, "name": n, "amount_fen": a, "unit_code": u} for c, n, a, u in FEE_ITEMS.get(code, [])]
+    items: list[FeeItem] = [{"code": c, "name": n, "amount_fen": a, "unit_code": u}
+                            for c, n, a, u in FEE_ITEMS.get(code, [])]
     assert sum(i["amount_fen"] for i in items) == guide["fee_fen"], code  # a demo guide's fee is its items
     return {**guide, "fee_items": items}
 

@@ -38,7 +38,7 @@ class SignedJsonStandin:
         """The server's time as a timestamp, for what the stand-in records."""
         return self.clock.now().timestamp()
 
-    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         ts, nonce, sig = headers.get("X-Timestamp", ""), headers.get("X-Nonce", ""), headers.get("X-Signature", "")
         if headers.get("X-App-Id") != self.app_id:
             return 401, {"code": "invalid_app", "message": "unknown app id"}
@@ -58,7 +58,7 @@ class SignedJsonStandin:
             return 400, {"code": "bad_request", "message": "the body is not JSON"}
         return self.answer(req if isinstance(req, dict) else {})
 
-    def answer(self, req: dict[str, Any]) -> tuple[int, dict]:  # pragma: no cover - each stand-in's own
+    def answer(self, req: dict[str, Any]) -> tuple[int, dict[str, Any]]:  # pragma: no cover - each stand-in's own
         raise NotImplementedError
 
     def sign(self, body: bytes) -> dict[str, str]:

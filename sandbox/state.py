@@ -34,7 +34,8 @@ class StandinStore:
         return self._conn().execute(sql, tuple(params))
 
     def one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
-        return self.execute(sql, params).fetchone()
+        row: sqlite3.Row | None = self.execute(sql, params).fetchone()
+        return row
 
     def all(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         return self.execute(sql, params).fetchall()

@@ -1,16 +1,14 @@
 """The sandbox's own data in the database: the shared clock offset."""
 from __future__ import annotations
 
-from pymongo.asynchronous.database import AsyncDatabase
-
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, Database
 
 COLLECTIONS = [CollectionSpec("sandbox_clock", doc="Sandbox only: how far the shared clock was moved forward.")]
 _ID = "offset"
 
 
 class ClockStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: Database):
         self._col = db["sandbox_clock"]
 
     async def offset_seconds(self) -> float:

@@ -24,6 +24,7 @@ from typing import Any
 
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
 from backend.core.clock import UTC, Clock, wall_now
+from backend.core.domain import Route
 from backend.core.schema import array, integer, list_of, obj, string
 from sandbox.state import StandinStore
 
@@ -161,7 +162,9 @@ class WeChatStandin:
                 for r in rows]
 
     def tokens_issued(self) -> int:
-        return int(self.store.one("SELECT COUNT(*) AS n FROM tokens", ())["n"])
+        row = self.store.one("SELECT COUNT(*) AS n FROM tokens", ())
+        assert row is not None  # COUNT always answers one row
+        return int(row["n"])
 
     def expire_tokens(self) -> None:
         self.store.execute("UPDATE tokens SET expires_at = 0")
@@ -271,7 +274,7 @@ class FaultsHook(_HookHandler):
         self.reply({"ok": True})
 
 
-def protocol_handlers(standin: WeChatStandin) -> list:
+def protocol_handlers(standin: WeChatStandin) -> list[Route]:
     kw = {"standin": standin}
     return [
         route("/sandbox/wechat/cgi-bin/token", TokenHandler, **kw),
@@ -280,7 +283,7 @@ def protocol_handlers(standin: WeChatStandin) -> list:
     ]
 
 
-def hook_handlers(standin: WeChatStandin) -> list:
+def hook_handlers(standin: WeChatStandin) -> list[Route]:
     kw = {"standin": standin}
     return [
         route("/sandbox/wechat/messages", MessagesHook, **kw),

@@ -39,12 +39,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 
 from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
 from backend.core.clock import TZ, Clock, wall_now
+from backend.core.domain import Route
 from backend.core.schema import boolean, list_of, obj, string
+from sandbox.paykeys import rsa_private_key, rsa_public_key
 from sandbox.state import StandinStore
 
 log = logging.getLogger("zjb.sandbox.wechatpay")
@@ -81,9 +82,9 @@ class WeChatPayStandin:
         self.mchid = mchid
         self.appid = appid
         self.apiv3_key = apiv3_key.encode()
-        self.merchant_public = load_pem_public_key(merchant_public_pem.encode())
+        self.merchant_public = rsa_public_key(merchant_public_pem)
         self.merchant_serial = merchant_serial
-        self.platform_private = load_pem_private_key(platform_private_pem.encode(), password=None)
+        self.platform_private = rsa_private_key(platform_private_pem)
         self.platform_key_id = platform_key_id
         self.retry_factor = retry_factor
         self.base_url = base_url.rstrip("/")
@@ -303,14 +304,15 @@ class WeChatPayStandin:
         existing = self.store.one("SELECT id FROM notices WHERE ref = ? AND kind = 'transaction'",
                                   (row["out_trade_no"],))
         if existing:
-            return existing["id"]
+            notice_id: str = existing["id"]
+            return notice_id
         t = self._transaction(row)
         t["trade_state"], t["trade_state_desc"] = "SUCCESS", "支付成功"
         return self._queue_notice(row["out_trade_no"], "transaction", row["notify_url"],
                                   self.notice_body(t, "TRANSACTION.SUCCESS", "transaction", "支付成功"))
 
     def _queue_notice(self, ref: str, kind: str, url: str, body: str) -> str:
-        nid = json.loads(body)["id"]
+        nid: str = json.loads(body)["id"]
         self.store.execute("INSERT INTO notices (id, ref, kind, url, body, attempts, next_at, state, created_at) "
                            "VALUES (?,?,?,?,?,0,?,?,?)",
                            (nid, ref, kind, url, body, self._now(), "pending", self._now()))
@@ -397,7 +399,10 @@ class WeChatPayStandin:
         lines = [head]
         paid_total = refund_total = fee_total = 0
         rows = self.store.all("SELECT * FROM orders WHERE paid_at >= ? AND paid_at < ? ORDER BY paid_at", (start, end))
-        y = lambda fen: f"{fen / 100:.2f}"  # noqa: E731
+
+        def y(fen: int) -> str:
+            return f"{fen / 100:.2f}"
+
         for o in rows:
             fee = round(o["total"] * 0.006)
             paid_total += o["total"]
@@ -565,6 +570,7 @@ class ResendHook(_Hook):
         if nid is None:
             raise errors.NotFound("该笔交易尚未支付，没有通知")
         row = self.standin.store.one("SELECT ref FROM notices WHERE id = ?", (nid,))
+        assert row is not None  # the notice was just queued (or found) under this id
         status = await self.standin.deliver(nid, retry=False)
         self.reply({"out_trade_no": row["ref"], "notice_id": nid, "notify_status": status})
 
@@ -582,7 +588,7 @@ class NoticesHook(_Hook):
         self.reply({"items": self.standin.notices(self.query["ref"]), "next_cursor": None})
 
 
-def protocol_handlers(standin: WeChatPayStandin) -> list:
+def protocol_handlers(standin: WeChatPayStandin) -> list[Route]:
     kw = {"standin": standin}
     return [
         route(PREFIX + "/v3/pay/transactions/jsapi", JsapiHandler, **kw),
@@ -595,7 +601,7 @@ def protocol_handlers(standin: WeChatPayStandin) -> list:
     ]
 
 
-def hook_handlers(standin: WeChatPayStandin) -> list:
+def hook_handlers(standin: WeChatPayStandin) -> list[Route]:
     kw = {"standin": standin}
     return [
         route("/sandbox/wechatpay/confirm", ConfirmHook, **kw),

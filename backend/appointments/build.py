@@ -1,8 +1,11 @@
 """Build appointments: schedules and slots, booking and waitlist, the hall queue."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
+
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from backend.appointments import handlers, words
 from backend.appointments.booking import BookingService
@@ -25,6 +28,8 @@ from backend.core.migrations import Migration
 from backend.core.ports import DayListeners, HandlingChecks
 from backend.db.mongo import in_transaction
 from notify.outbox import Outbox
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
     outbox = needs.outbox
     rules = BookingRules(store=store, config=cfg)
 
-    async def transaction(fn: Any) -> Any:  # see common.Transaction
+    async def transaction(fn: Callable[[AsyncClientSession], Awaitable[T]]) -> T:  # see common.Transaction
         return await in_transaction(infra.client, fn)
 
     schedules = ScheduleService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,

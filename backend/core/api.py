@@ -14,7 +14,8 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import pymongo.errors
 import tornado.web
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("zjb.api")
 access_log = logging.getLogger("zjb.access")
 
+F = TypeVar("F", bound=Callable[..., Any])
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -62,7 +64,7 @@ def operation(summary: str, *, responses: dict[int, Any], tags: tuple[str, ...] 
               auth: str | None = None, roles: tuple[str, ...] | list[str] = (),
               body: dict[str, Any] | None = None, query: dict[str, Any] | None = None,
               errors: tuple[int, ...] | list[int] = (), description: str = "",
-              raw_body: bool = False, access: Rule | None = None) -> Callable[[Callable], Callable]:
+              raw_body: bool = False, access: Rule | None = None) -> Callable[[F], F]:
     """Declare an API operation on a handler method. ``access`` is the domain policy's ``Rule`` for
     it (``backend.core.access``): its staff roles are checked at the edge, so ``roles`` is not
     written beside it."""
@@ -75,7 +77,7 @@ def operation(summary: str, *, responses: dict[int, Any], tags: tuple[str, ...] 
                    query=query, responses=resp, errors=tuple(errors), description=description,
                    raw_body=raw_body)
 
-    def deco(fn: Callable) -> Callable:
+    def deco(fn: F) -> F:
         fn._op = op  # type: ignore[attr-defined]
         return fn
 
@@ -116,7 +118,8 @@ class BaseHandler(tornado.web.RequestHandler):
 
     @property
     def edge(self) -> "Edge":
-        return self.settings["edge"]
+        edge: Edge = self.settings["edge"]
+        return edge
 
     def initialize(self, **deps: Any) -> None:
         # What the domain's builder bound to this route (``bind``): its services, by name.
@@ -234,7 +237,8 @@ class ApiHandler(BaseHandler):
                                        else errors.AppError())
         return errors.InternalError() if status_code >= 500 or exc is not None else errors.AppError()
 
-    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+    def log_exception(self, typ: type[BaseException] | None, value: BaseException | None,
+                      tb: TracebackType | None) -> None:
         if isinstance(value, errors.AppError) and value.http_status < 500:
             return
         if isinstance(value, pymongo.errors.ConnectionFailure):
@@ -243,7 +247,7 @@ class ApiHandler(BaseHandler):
         if isinstance(value, tornado.web.HTTPError) and value.status_code < 500:
             return
         log.error("unhandled error in %s %s", self.request.method, self.request.path,
-                  exc_info=(typ, value, tb))
+                  exc_info=(typ, value, tb) if typ is not None and value is not None else True)
 
     async def options(self, *args: Any, **kwargs: Any) -> None:  # CORS preflight
         self.edge.cors(self, preflight=True)

@@ -27,13 +27,13 @@ class Batch(Generic[T, R]):
         """``run(items)`` does the work of every item at once and returns their results in order."""
         self._run_all = run
         self._max = max_batch
-        self._waiting: list[tuple[T, asyncio.Future]] = []
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._flush_scheduled = False
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: T) -> R:
         loop = asyncio.get_running_loop()
-        fut = loop.create_future()
+        fut: asyncio.Future[R] = loop.create_future()
         self._waiting.append((item, fut))
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -48,7 +48,7 @@ class Batch(Generic[T, R]):
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, waiting: list[tuple[T, asyncio.Future]]) -> None:
+    async def _run(self, waiting: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:
             results = await self._run_all([item for item, _ in waiting])
         except BaseException as e:  # noqa: BLE001 - every caller gets the failure

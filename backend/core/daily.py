@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from backend.core.clock import Clock
 from backend.core.store import JobDayStore
@@ -82,7 +82,7 @@ class DayLedger:
         await self._advance(start, days)
         return done
 
-    async def _do(self, day: dt.date, doc: dict | None, now: dt.datetime,
+    async def _do(self, day: dt.date, doc: dict[str, Any] | None, now: dt.datetime,
                   work: Callable[[dt.date], Awaitable[None]]) -> bool:
         iso = day.isoformat()
         if doc is not None and (doc["state"] in ("done", "skipped") or doc["next_try_at"] > now):

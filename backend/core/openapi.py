@@ -13,6 +13,7 @@ import re
 from typing import Any, Iterable
 
 from backend.core.api import Operation
+from backend.core.domain import Route
 from backend.core.schema import ERROR
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -31,7 +32,7 @@ def operations_of(handler: type) -> dict[str, Operation]:
     return out
 
 
-def undocumented(routes: Iterable[tuple]) -> list[str]:
+def undocumented(routes: Iterable[Route]) -> list[str]:
     """Route methods that a handler implements but does not declare."""
     import tornado.web
     missing = []
@@ -75,7 +76,7 @@ def operation_id(method: str, template: str) -> str:
     return "_".join(parts)
 
 
-def build_openapi(routes: Iterable[tuple], catalogue: list[dict[str, Any]], *, title: str, version: str,
+def build_openapi(routes: Iterable[Route], catalogue: list[dict[str, Any]], *, title: str, version: str,
                   server_url: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     taken: dict[str, str] = {}
@@ -114,7 +115,7 @@ def build_openapi(routes: Iterable[tuple], catalogue: list[dict[str, Any]], *, t
     }
 
 
-def _operation(op: Operation, path_params: list[dict], op_id: str) -> dict[str, Any]:
+def _operation(op: Operation, path_params: list[dict[str, Any]], op_id: str) -> dict[str, Any]:
     out: dict[str, Any] = {"summary": op.summary, "operationId": op_id, "tags": list(op.tags) or ["其他"]}
     if op.description:
         out["description"] = op.description

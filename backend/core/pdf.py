@@ -69,7 +69,8 @@ class PdfWriter:
 
     def width(self, text: str) -> float:
         from reportlab.pdfbase.pdfmetrics import stringWidth
-        return sum(stringWidth(t, f, self.size) for f, t in _runs(text))
+        width: float = sum(stringWidth(t, f, self.size) for f, t in _runs(text))
+        return width
 
     def drawString(self, x: float, y: float, text: str) -> None:  # noqa: N802
         for font, t in _runs(text):

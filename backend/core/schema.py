@@ -30,14 +30,12 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 
 
-@FORMATS.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
     if not isinstance(value, str):
         return True
     return bool(_DATE.fullmatch(value)) and dt.date.fromisoformat(value) is not None
 
 
-@FORMATS.checks("date-time", raises=ValueError)
 def _is_datetime(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -45,6 +43,12 @@ def _is_datetime(value: object) -> bool:
         return False
     stamp = value[:19].replace("t", "T").replace(" ", "T")
     return dt.datetime.fromisoformat(stamp) is not None
+
+
+# Registered by a call rather than as decorators: jsonschema ships no type information, and its
+# decorator would leave the checkers untyped.
+FORMATS.checks("date", raises=ValueError)(_is_date)
+FORMATS.checks("date-time", raises=ValueError)(_is_datetime)
 
 
 def _validator(schema: dict[str, Any]) -> Any:
@@ -58,12 +62,12 @@ def _validator(schema: dict[str, Any]) -> Any:
 
 
 def _reason(err: Any) -> str:
-    custom = err.schema.get("x-message") if isinstance(err.schema, dict) else None
+    custom: str | None = err.schema.get("x-message") if isinstance(err.schema, dict) else None
     kind, val = err.validator, err.validator_value
     if custom and kind not in ("required", "type"):
         return custom
     if kind == "type":
-        types = val if isinstance(val, list) else [val]
+        types: list[str] = val if isinstance(val, list) else [val]
         return "应为" + "或".join(TYPE_ZH.get(t, t) for t in types)
     if kind == "minLength":
         return "不能为空" if val == 1 else f"长度至少为 {val}"
@@ -137,7 +141,8 @@ def coerce_query(schema: dict[str, Any], args: dict[str, list[bytes]]) -> dict[s
             out[name] = raw == "true"
         else:
             out[name] = raw
-    return validate(schema, out)
+    validate(schema, out)
+    return out
 
 
 # Reusable pieces -----------------------------------------------------------------------------

@@ -10,11 +10,10 @@ import datetime as dt
 from typing import Any
 
 from pymongo import ASCENDING, IndexModel
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.batch import Batch
-from backend.db.mongo import CollectionSpec, insert_new, insert_once
+from backend.db.mongo import CollectionSpec, Database, insert_new, insert_once
 
 COLLECTIONS = [
     CollectionSpec("rate_limits", indexes=(IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),),
@@ -33,7 +32,7 @@ COLLECTIONS = [
 
 
 class RateLimitStore:
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: Database):
         self._col = db["rate_limits"]
         self._hits: Batch[tuple[str, dt.datetime], int] = Batch(self._count_hits)
 
@@ -81,7 +80,7 @@ class RateLimitStore:
 class WeChatTokenStore:
     """One document per key: the token, when it stops being usable, and a refresh lease."""
 
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: Database):
         self._col = db["wechat_tokens"]
 
     async def usable_token(self, key: str, now: dt.datetime) -> str | None:
@@ -123,7 +122,7 @@ class JobDayStore:
     day up to ``done_through`` is done) and one document per job and day worked on, keyed
     ``job:day`` so a day is claimed by exactly one insert or one conditional update."""
 
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: Database):
         self._col = db["job_days"]
 
     async def watermark(self, job: str) -> dict[str, Any] | None:
@@ -197,7 +196,7 @@ class MigrationLedger:
     """Which upgrade steps a database has had (``backend.core.migrations``): one document per step,
     ``running`` under a holder's lease, then ``done``."""
 
-    def __init__(self, db: AsyncDatabase):
+    def __init__(self, db: Database):
         self._col = db["migrations"]
 
     async def done(self, ids: list[str]) -> set[str]:

@@ -39,7 +39,7 @@ LEASE_SECONDS = 15.0
 STORE_TIMEOUT_SECONDS = 10.0
 
 
-class DatabaseSessionStorage(SessionStorage):
+class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy ships no type information
     """wechatpy's session storage, kept in the database (``wechat_tokens``) for all processes."""
 
     def __init__(self, store: WeChatTokenStore):
@@ -118,7 +118,7 @@ def wechat_client(appid: str, secret: str, gateway: str, *, session: DatabaseSes
                   timeout: float = 5.0) -> WeChatClient:
     base = gateway.rstrip("/") + "/"
 
-    class GatewayWeChatClient(WeChatClient):
+    class GatewayWeChatClient(WeChatClient):  # type: ignore[misc]  # wechatpy ships no type information
         API_BASE_URL = base + "cgi-bin/"
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -127,14 +127,14 @@ def wechat_client(appid: str, secret: str, gateway: str, *, session: DatabaseSes
 
         @property
         def access_token(self) -> str:
-            token = self.session.get(self.access_token_key)
+            token: str = self.session.get(self.access_token_key)
             if token is None:
                 self.fetch_access_token()
                 token = self.session.get(self.access_token_key)
             self._used.token = token
             return token
 
-        def fetch_access_token(self) -> dict:
+        def fetch_access_token(self) -> dict[str, Any]:
             stale = getattr(self._used, "token", None)
             session.replace(self.access_token_key, stale, functools.partial(
                 self._fetch_access_token, url=base + "cgi-bin/token",

@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from pymongo import MongoClient
 
@@ -37,7 +38,8 @@ class EmbeddedDatabaseError(RuntimeError):
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -49,7 +51,7 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 
 class EmbeddedDatabase:
-    def __init__(self, data_dir: str | os.PathLike, *, cache_size: str = "512M", port: int | None = None,
+    def __init__(self, data_dir: str | os.PathLike[str], *, cache_size: str = "512M", port: int | None = None,
                  host: str = "127.0.0.1"):
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / "db"
@@ -57,7 +59,7 @@ class EmbeddedDatabase:
         self.host = host
         self.port = port or 0
         self.proc: subprocess.Popen[bytes] | None = None
-        self._log_file = None
+        self._log_file: BinaryIO | None = None
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -106,7 +108,7 @@ class EmbeddedDatabase:
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.5):
                     pass
-                client: MongoClient = MongoClient(self.uri, serverSelectionTimeoutMS=1000)
+                client: MongoClient[dict[str, Any]] = MongoClient(self.uri, serverSelectionTimeoutMS=1000)
                 try:
                     client.admin.command("ping")
                     return
@@ -194,7 +196,7 @@ class EmbeddedDatabase:
         return self.proc is not None and self.proc.poll() is None
 
 
-def running_database_uri(data_dir: str | os.PathLike) -> str | None:
+def running_database_uri(data_dir: str | os.PathLike[str]) -> str | None:
     """The URI of the embedded database a running ``serve`` started for this data folder."""
     try:
         info = json.loads((Path(data_dir) / "run" / "db.json").read_text())

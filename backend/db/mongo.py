@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
@@ -19,6 +21,12 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from backend.core.clock import UTC
 
 log = logging.getLogger("zjb.db")
+
+T = TypeVar("T")
+Doc = dict[str, Any]                    # a stored document as the driver hands it over
+Client = AsyncMongoClient[Doc]
+Database = AsyncDatabase[Doc]
+Collection = AsyncCollection[Doc]
 
 
 @dataclass(frozen=True)
@@ -30,7 +38,7 @@ class CollectionSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool = True) -> AsyncMongoClient:
+def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool = True) -> Client:
     return AsyncMongoClient(
         uri,
         journal=journal,
@@ -43,7 +51,7 @@ def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool 
     )
 
 
-async def ensure_schema(db: AsyncDatabase, specs: Iterable[CollectionSpec]) -> None:
+async def ensure_schema(db: Database, specs: Iterable[CollectionSpec]) -> None:
     existing = set(await db.list_collection_names())
     for spec in specs:
         if spec.name not in existing:
@@ -68,13 +76,13 @@ async def ensure_schema(db: AsyncDatabase, specs: Iterable[CollectionSpec]) -> N
 def duplicate_key_errors(e: BulkWriteError) -> list[dict[str, Any]]:
     """The write errors of an unordered bulk write when every one is a duplicate key (11000), by
     the index of the operation refused; any other error is raised again."""
-    errs = e.details.get("writeErrors", [])
+    errs: list[dict[str, Any]] = e.details.get("writeErrors", [])
     if any(w.get("code") != 11000 for w in errs):
         raise e
     return errs
 
 
-async def insert_new(col: AsyncCollection, docs: list[dict[str, Any]],
+async def insert_new(col: Collection, docs: list[dict[str, Any]],
                      session: Any = None) -> dict[int, dict[str, Any]]:
     """Insert ``docs`` in one unordered write (``insert_one`` for one); returns the ones a unique
     index refused, by position, each with what refused it (``keyPattern``, ``keyValue``). Every
@@ -85,7 +93,7 @@ async def insert_new(col: AsyncCollection, docs: list[dict[str, Any]],
         try:
             await col.insert_one(docs[0], session=session)
         except DuplicateKeyError as e:
-            return {0: e.details or {}}
+            return {0: dict(e.details or {})}
         return {}
     try:
         await col.insert_many(docs, ordered=False, session=session)
@@ -94,12 +102,12 @@ async def insert_new(col: AsyncCollection, docs: list[dict[str, Any]],
     return {}
 
 
-async def insert_once(col: AsyncCollection, doc: dict[str, Any], session: Any = None) -> bool:
+async def insert_once(col: Collection, doc: dict[str, Any], session: Any = None) -> bool:
     """Insert ``doc``; False when a unique index (a dedupe key) already holds its like."""
     return not await insert_new(col, [doc], session)
 
 
-async def drop_indexes(col: AsyncCollection, names: Iterable[str]) -> list[str]:
+async def drop_indexes(col: Collection, names: Iterable[str]) -> list[str]:
     """Drop those of ``names`` the collection still has; the names dropped."""
     present = set((await col.index_information()).keys())
     dropped = []
@@ -114,14 +122,14 @@ async def drop_indexes(col: AsyncCollection, names: Iterable[str]) -> list[str]:
     return dropped
 
 
-async def in_transaction(client: AsyncMongoClient, fn: Any) -> Any:
+async def in_transaction(client: Client, fn: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
     """Run ``fn(session)`` in one multi-document transaction, retried by the driver on transient
     errors (write conflicts) and unknown commit results."""
     async with client.start_session() as s:
         return await s.with_transaction(fn)
 
 
-async def ping(client: AsyncMongoClient, timeout: float = 1.0) -> bool:
+async def ping(client: Client, timeout: float = 1.0) -> bool:
     """Whether the database answers within ``timeout`` seconds (readiness must answer quickly)."""
     try:
         await asyncio.wait_for(client.admin.command("ping"), timeout)

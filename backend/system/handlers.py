@@ -1,13 +1,17 @@
 """Health, readiness, the server's time and the OpenAPI document."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend.core.api import ApiHandler, Response, bind, operation, route
 from backend.core.clock import iso
+from backend.core.domain import Route
 from backend.core.ops import ops_authorised, require_ops
 from backend.core.schema import obj, string
 from backend.db.mongo import ping
+
+if TYPE_CHECKING:  # pragma: no cover - the composition root builds these handlers and imports this module
+    from backend.app import Runtime
 
 TAGS = ("系统",)
 HEALTH = obj({"status": string()}, ["status"], additional=True)
@@ -22,7 +26,11 @@ class HealthzHandler(ApiHandler):
         self.reply({"status": "ok"})
 
 
-class TimeHandler(ApiHandler):
+class _SystemHandler(ApiHandler):
+    runtime: Runtime   # bound by ``routes``
+
+
+class TimeHandler(_SystemHandler):
     @operation("服务器时间：客户端的“今天”与当前时间以此为准（沙箱模式下为可拨动的沙箱时钟）", tags=TAGS,
                responses={200: TIME})
     async def get(self) -> None:
@@ -30,7 +38,7 @@ class TimeHandler(ApiHandler):
         self.reply({"now": iso(now), "today": now.date().isoformat(), "timezone": "Asia/Shanghai"})
 
 
-class _OpsHandler(ApiHandler):
+class _OpsHandler(_SystemHandler):
     def _ops_authorised(self) -> bool:
         return ops_authorised(self.runtime.config, self.request.headers.get("Authorization"), self.client_ip())
 
@@ -57,13 +65,13 @@ class MetricsHandler(_OpsHandler):
         self.finish(await self.settings["metrics"].render())
 
 
-class OpenApiHandler(ApiHandler):
+class OpenApiHandler(_SystemHandler):
     @operation("本文档（OpenAPI 3.1）", tags=TAGS, responses={200: {"type": "object"}})
     async def get(self) -> None:
         self.reply(self.runtime.openapi())
 
 
-def routes(runtime: Any) -> list[tuple]:
+def routes(runtime: Runtime) -> list[Route]:
     """Health, readiness, metrics and the API document, over the composed system."""
     return bind([
         route("/healthz", HealthzHandler),

@@ -48,7 +48,7 @@ class Metrics:
                              f"process starts (prometheus-client reads it at import); it is {env_dir!r}")
         self.multiproc_dir = multiproc_dir or env_dir
         # The same series in one process as in many (the shared files keep no creation times).
-        disable_created_metrics()
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus-client leaves it unannotated
         own = None if self.multiproc_dir else CollectorRegistry()
         self._requests = Counter("zjb_http_requests", "HTTP requests by method, route and status.",
                                  ["method", "route", "status"], registry=own)
@@ -56,7 +56,7 @@ class Metrics:
                                   ["method", "route"], buckets=BUCKETS, registry=own)
         if own is None:
             own = CollectorRegistry()
-            MultiProcessCollector(own, path=self.multiproc_dir)
+            MultiProcessCollector(own, path=self.multiproc_dir)  # type: ignore[no-untyped-call]  # as above
         self._registry = own
         self._gauges: list[GaugeSpec] = []
 
@@ -85,4 +85,4 @@ class Metrics:
                 for labels, value in res:
                     family.add_sample(g.name, {k: str(v) for k, v in labels.items()}, float(value))
             families.append(family)
-        return requests + generate_latest(_Snapshot(families))  # type: ignore[arg-type]
+        return requests + generate_latest(_Snapshot(families))
