@@ -46,7 +46,7 @@ from backend.cases.values import (
     RectificationStatus,
     Step,
 )
-from backend.cases.views import case_view, rating_view, rectification_view
+from backend.cases.views import SupervisionTally, case_view, rating_view, rectification_view
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
 from backend.core import errors
@@ -650,41 +650,12 @@ class CaseService:
 
     async def summary(self, staff: Staff) -> dict[str, Any]:
         CASE.check(staff, "supervise")
-        department_names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
-        stats: dict[str, dict[str, Any]] = {}
-
-        def row(dep: str) -> dict[str, Any]:
-            return stats.setdefault(dep, {"department_id": dep, "department_name": department_names.get(dep, ""),
-                                          "open": 0, "green": 0, "yellow": 0, "red": 0, "completed": 0,
-                                          "_on_time": 0, "_hours": 0.0, "_scores": 0, "ratings": 0})
+        tally = SupervisionTally(await self._department_names())
         async for f in self.store.handling_figures():
-            r = row(f.department_id)
-            if f.status in OPEN:
-                r["open"] += 1
-                r[str(f.light or Light.GREEN)] += 1
-            elif f.status is CaseStatus.COMPLETED and f.completed_at is not None:
-                r["completed"] += 1
-                r["_hours"] += (f.completed_at - f.created_at).total_seconds() / 3600
-                if f.deadline is None or f.completed_at <= f.deadline:
-                    r["_on_time"] += 1
+            tally.case(f)
         for dep, (n, total) in (await self.store.rating_totals_by_department()).items():
-            r = row(dep)
-            r["ratings"], r["_scores"] = n, total
-        items = []
-        totals = {"green": 0, "yellow": 0, "red": 0, "_on_time": 0, "completed": 0, "_scores": 0, "ratings": 0}
-        for r in stats.values():
-            for k in totals:
-                totals[k] += r[k]
-            done = r["completed"]
-            items.append({**{k: v for k, v in r.items() if not k.startswith("_")},
-                          "on_time_rate": round(r["_on_time"] / done, 4) if done else None,
-                          "avg_handling_hours": round(r["_hours"] / done, 1) if done else None,
-                          "satisfaction": round(r["_scores"] / r["ratings"], 2) if r["ratings"] else None})
-        items.sort(key=lambda x: x["department_id"])
-        done, rated = totals["completed"], totals["ratings"]
-        return {"items": items, "departments": items, "green": totals["green"], "yellow": totals["yellow"],
-                "red": totals["red"], "on_time_rate": round(totals["_on_time"] / done, 4) if done else None,
-                "satisfaction": round(totals["_scores"] / rated, 2) if rated else None}
+            tally.ratings(dep, n, total)
+        return tally.view()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

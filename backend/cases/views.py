@@ -9,7 +9,18 @@ from typing import Any
 
 from backend.cases import materials as case_materials
 from backend.cases.rules import outcome
-from backend.cases.values import OPEN, Case, Correction, Rating, Rectification, RectificationStatus, Step
+from backend.cases.values import (
+    OPEN,
+    Case,
+    CaseStatus,
+    Correction,
+    HandlingFigure,
+    Light,
+    Rating,
+    Rectification,
+    RectificationStatus,
+    Step,
+)
 
 LEVELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 _PHONE = re.compile(r"^1\d{10}$")
@@ -79,3 +90,49 @@ def rectification_view(r: Rectification, department_names: dict[str, str], now: 
             "department_id": r.department_id, "department_name": department_names.get(r.department_id, ""),
             "score": r.score, "comment": r.comment, "status": str(r.status), "due": r.due, "reply": r.reply,
             "overdue": r.status is RectificationStatus.OPEN and now > r.due, "created_at": r.created_at}
+
+
+class SupervisionTally:
+    """The supervision summary (电子监察), counted case by case: per department its open cases by
+    light, its completed ones (on time, hours taken) and its ratings; and the totals."""
+
+    def __init__(self, department_names: dict[str, str]):
+        self._names = department_names
+        self._rows: dict[str, dict[str, Any]] = {}
+
+    def _row(self, dep: str) -> dict[str, Any]:
+        return self._rows.setdefault(dep, {"department_id": dep, "department_name": self._names.get(dep, ""),
+                                           "open": 0, "green": 0, "yellow": 0, "red": 0, "completed": 0,
+                                           "_on_time": 0, "_hours": 0.0, "_scores": 0, "ratings": 0})
+
+    def case(self, f: HandlingFigure) -> None:
+        r = self._row(f.department_id)
+        if f.status in OPEN:
+            r["open"] += 1
+            r[str(f.light or Light.GREEN)] += 1
+        elif f.status is CaseStatus.COMPLETED and f.completed_at is not None:
+            r["completed"] += 1
+            r["_hours"] += (f.completed_at - f.created_at).total_seconds() / 3600
+            if f.deadline is None or f.completed_at <= f.deadline:
+                r["_on_time"] += 1
+
+    def ratings(self, dep: str, n: int, total: int) -> None:
+        r = self._row(dep)
+        r["ratings"], r["_scores"] = n, total
+
+    def view(self) -> dict[str, Any]:
+        items = []
+        totals = {"green": 0, "yellow": 0, "red": 0, "_on_time": 0, "completed": 0, "_scores": 0, "ratings": 0}
+        for r in self._rows.values():
+            for k in totals:
+                totals[k] += r[k]
+            done = r["completed"]
+            items.append({**{k: v for k, v in r.items() if not k.startswith("_")},
+                          "on_time_rate": round(r["_on_time"] / done, 4) if done else None,
+                          "avg_handling_hours": round(r["_hours"] / done, 1) if done else None,
+                          "satisfaction": round(r["_scores"] / r["ratings"], 2) if r["ratings"] else None})
+        items.sort(key=lambda x: x["department_id"])
+        done, rated = totals["completed"], totals["ratings"]
+        return {"items": items, "departments": items, "green": totals["green"], "yellow": totals["yellow"],
+                "red": totals["red"], "on_time_rate": round(totals["_on_time"] / done, 4) if done else None,
+                "satisfaction": round(totals["_scores"] / rated, 2) if rated else None}
