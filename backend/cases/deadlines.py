@@ -8,12 +8,13 @@ moves is told, and so is the department, each once per move.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
 
 from backend.calendar.service import ScheduleChange
 from backend.cases.store import CaseStore
-from backend.cases.values import OPEN, Case, CaseStatus
+from backend.cases.values import OPEN, Case, CaseStatus, Light
 from backend.core.clock import TZ, Clock
+from notify.outbox import Outbox
 
 END_OF_DAY = dt.time(23, 59, 59)
 
@@ -22,7 +23,8 @@ class CaseDeadlines:
     """The cases domain's ``ScheduleListener``."""
     name = "cases"
 
-    def __init__(self, *, store: CaseStore, outbox: Any, clock: Clock, light_due: Any):
+    def __init__(self, *, store: CaseStore, outbox: Outbox, clock: Clock,
+                 light_due: Callable[[str, dt.datetime | None, Light | None, dt.datetime], dt.datetime | None]):
         self.store = store
         self.outbox = outbox
         self.clock = clock

@@ -21,6 +21,7 @@ from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists
 from backend.cases.labels import CASE_STATUS
 from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.once import Submissions
+from backend.cases.ports import Agency, Applicants
 from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
 from backend.cases.store import CaseStore, RatingExists
@@ -69,9 +70,9 @@ Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
 
 
 class CaseService:
-    def __init__(self, *, store: CaseStore, transaction: Transaction, catalogue: CatalogueService, users: Any,
-                 outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig, materials: CaseMaterials,
-                 agency: Any):
+    def __init__(self, *, store: CaseStore, transaction: Transaction, catalogue: CatalogueService,
+                 users: Applicants, outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig,
+                 materials: CaseMaterials, agency: Agency):
         self.store = store
         self._tx = transaction      # runs fn(session) in one multi-document transaction
         self.catalogue = catalogue
@@ -156,7 +157,7 @@ class CaseService:
             if within is not None:  # first: a clash ends the transaction before anything else is written
                 await within(case, s)
             stored = await self.insert(case, s)
-            if agency is not None:
+            if agency is not None and agent is not None:  # filed for someone else: by this agent
                 await self.agency.filed(agency, _filed_case(stored), actor=agent, ip=ip, session=s)
             return stored
         stored: Case = await self._tx(work)
