@@ -135,13 +135,13 @@ def test_a_failure_between_cases_leaves_nothing_visible(api: Api, server: AppSer
     # Nothing of it anywhere: no case, no bundle, no message.
     assert api.get("/api/v1/applications", token=r.access_token).json()["items"] == []
     assert api.get("/api/v1/bundles", token=r.access_token).json()["items"] == []
-    assert db_find(server, "applications", {"applicant_id": r.id}) == []
+    assert db_find(server, "cases", {"applicant_id": r.id}) == []
     assert db_find(server, "bundles", {"user_id": r.id}) == []
     assert outbox_of(server, r.id) == []
     # The same submission without the failure creates all of it.
     ok = apply(api, r, "birth", birth_form(), ["birth_info", "parents_id", "parents_hukou"])
     assert ok.status_code == 201 and len(ok.json()["applications"]) == 4
-    assert len(db_find(server, "applications", {"applicant_id": r.id})) == 4
+    assert len(db_find(server, "cases", {"applicant_id": r.id})) == 4
 
 
 def _finish(api: Api, case_id: str, outcome: str = "completed", *, accepted: bool = False) -> None:

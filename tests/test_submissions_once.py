@@ -44,7 +44,7 @@ def test_the_same_key_and_body_answer_the_first_case(api: Api, server: AppServer
     assert again.json()["serial"] == first.json()["serial"]
     err = assert_error(_post(api, r.access_token, _body(service(api), "投靠子女"), key), 409, "submission_key_reused")
     assert "请求号" in err["message"]
-    assert len(db_find(server, "applications", {"applicant_id": r.id})) == 1
+    assert len(db_find(server, "cases", {"applicant_id": r.id})) == 1
     # One submission, one message.
     assert len([m for m in db_find(server, "outbox", {"user_id": r.id}) if m["kind"] == "case.status_changed"]) == 1
 
@@ -74,7 +74,7 @@ def test_the_same_content_without_a_key_answers_the_first_within_the_window(api:
     r.access_token = api.post("/api/v1/auth/wechat-login", {"code": r.openid[2:]}).json()["access_token"]
     later = _post(api, r.access_token, body)
     assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
-    assert len(db_find(server, "applications", {"applicant_id": r.id})) == 3
+    assert len(db_find(server, "cases", {"applicant_id": r.id})) == 3
 
 
 def test_two_identical_submissions_at_once_make_one_case(api: Api, server: AppServer) -> None:
@@ -86,7 +86,7 @@ def test_two_identical_submissions_at_once_make_one_case(api: Api, server: AppSe
                                     range(4)))
         assert sorted(a.status_code for a in answers) == [200, 200, 200, 201], [a.text for a in answers]
         assert len({a.json()["id"] for a in answers}) == 1
-        assert len(db_find(server, "applications", {"applicant_id": r.id})) == 1
+        assert len(db_find(server, "cases", {"applicant_id": r.id})) == 1
 
 
 HOUSING = {"property_cert_no": "黑（2020）齐齐哈尔市不动产权第0012345号",
@@ -110,7 +110,7 @@ def test_two_identical_bundles_at_once_make_one_bundle_and_its_cases_once(api: A
     assert len({a.json()["id"] for a in answers}) == 1
     assert all(len(a.json()["applications"]) == 3 for a in answers)
     assert len(db_find(server, "bundles", {"user_id": r.id})) == 1
-    assert len(db_find(server, "applications", {"applicant_id": r.id})) == 3
+    assert len(db_find(server, "cases", {"applicant_id": r.id})) == 3
     changed = {**body, "materials": ["ids", "cert", "contract", "marriage"]}
     assert_error(api.post("/api/v1/life-events/housing/applications", changed, token=r.access_token,
                           headers={"Idempotency-Key": "tap-one-0001"}), 409, "submission_key_reused")
@@ -129,6 +129,6 @@ def test_the_window_warns_of_an_open_case_and_goes_ahead_when_confirmed(api: Api
     err = assert_error(register(), 409, "open_case_exists")
     assert err["details"]["serial"] == first.json()["serial"] and err["details"]["application_id"] == first.json()["id"]
     assert first.json()["serial"] in err["message"] and "已提交" in err["message"]
-    assert len(db_find(server, "applications", {"applicant_id": r.id})) == 1
+    assert len(db_find(server, "cases", {"applicant_id": r.id})) == 1
     second = register(confirm=True)
     assert second.status_code == 201 and second.json()["id"] != first.json()["id"]

@@ -6,9 +6,8 @@ their roles allow; staff accounts carry no department, so no scope narrows them 
 """
 from __future__ import annotations
 
-from typing import Any
-
 from backend.bundles.store import BundleStore
+from backend.bundles.values import Bundle
 from backend.core import errors
 from backend.core.access import Policy, Principal, Resident, own, staff
 
@@ -32,13 +31,15 @@ class BundleAccess:
     def __init__(self, store: BundleStore):
         self._store = store
 
-    async def access_bundle(self, principal: Principal | None, bundle_id: str, action: str) -> dict[str, Any]:
+    async def access_bundle(self, principal: Principal | None, bundle_id: str, action: str) -> Bundle:
         """The bundle, when ``principal`` may take ``action`` on it: 401 without a principal, 403 for
         staff without the action's roles (before anything is read), 404 for a bundle that does not
         exist or, for a resident, is not theirs."""
         rule = BUNDLE.rule(action)
         BUNDLE.check(principal, action)
-        doc = await self._store.get(bundle_id)
-        if doc is None or (isinstance(principal, Resident) and (not rule.resident or doc["user_id"] != principal.id)):
+        bundle = await self._store.get(bundle_id)
+        mine = bundle is not None and (not isinstance(principal, Resident)
+                                       or (rule.resident and bundle.user_id == principal.id))
+        if bundle is None or not mine:
             raise errors.NotFound("未找到该“一件事”")
-        return doc
+        return bundle

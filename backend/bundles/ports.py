@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from backend.cases.values import Actor, BundleLink, Case, CaseRef, Channel, FormField, Plan
 from backend.core.access import Staff
 
 
@@ -12,38 +13,32 @@ class ServiceNames(Protocol):
     async def get_service(self, service_id: str, *, include_inactive: bool = False) -> dict[str, Any]: ...
 
 
-class OnceSubmissions(Protocol):
-    """A submission made once per idempotency key (the cases domain's ledger of submissions)."""
-
-    def plan(self, user_id: str, scope: str, body: dict[str, Any], key: str | None) -> Any: ...
-
-    async def first(self, plan: Any) -> dict[str, Any] | None: ...
-
-    async def claim(self, plan: Any, result: dict[str, Any], session: Any) -> None: ...
-
-
 class CaseIntake(Protocol):
-    """Filing cases: prepared one by one, inserted together in the bundle's transaction (cases)."""
+    """Filing a bundle's cases (the cases domain's intake): made once per submission through the
+    cases' ledger of submissions (a claim already held raises ``AlreadyClaimed`` and ends the
+    transaction), prepared one by one, inserted together in the bundle's transaction."""
 
-    @property
-    def once(self) -> OnceSubmissions: ...
+    def plan(self, user_id: str, scope: str, body: dict[str, Any], key: str | None) -> Plan: ...
 
-    async def prepare(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any], channel: str,
-                      agency: Any = None, note: str | None = None,
-                      extra: dict[str, Any] | None = None) -> dict[str, Any]: ...
+    async def first(self, plan: Plan) -> dict[str, str] | None: ...
 
-    async def insert(self, doc: dict[str, Any], s: Any) -> dict[str, Any]: ...
+    async def claim(self, plan: Plan, result: dict[str, str], session: Any) -> None: ...
+
+    async def prepare(self, applicant_id: str, body: dict[str, Any], *, actor: Actor, channel: Channel,
+                      note: str | None = None, bundle_id: str | None = None,
+                      form_fields: list[FormField] | None = None) -> Case: ...
+
+    async def insert(self, case: Case, session: Any, *, bundle: BundleLink, note: str) -> Case: ...
 
     async def own_views(self, case_ids: list[str]) -> list[dict[str, Any]]: ...
 
-    def view(self, d: dict[str, Any], *, staff: bool, rated: bool = False,
-             applicant: Any = None) -> dict[str, Any]: ...
+    def view(self, case: Case) -> dict[str, Any]: ...
 
 
 class Cases(Protocol):
-    """A case's brief view by id (the case directory)."""
+    """What bundles may know of a case, by id (the case directory)."""
 
-    async def get(self, application_id: str) -> Any: ...
+    async def get(self, application_id: str) -> CaseRef | None: ...
 
 
 class BundleOrders(Protocol):

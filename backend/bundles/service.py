@@ -26,9 +26,10 @@ from backend.audit.service import AuditLog, staff_actor
 from backend.bundles.access import BUNDLE, LIFE_EVENT, BundleAccess
 from backend.bundles.errors import BundlePaymentExists
 from backend.bundles.labels import BUNDLE_STATUS
+from backend.bundles.ports import BundleEvents, BundleOrders, CaseIntake, Cases, ServiceNames
 from backend.bundles.store import BundleStore
-from backend.bundles.values import BundleState, EventStatus
-from backend.cases.once import AlreadyClaimed
+from backend.bundles.values import Bundle, BundleCase, BundleState, EventStatus, Overall
+from backend.cases.values import Actor, AlreadyClaimed, BundleLink, Case, CaseRef, Channel, FormField, Plan
 from backend.config import BundlesConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_realname
@@ -44,22 +45,22 @@ FIELD_TYPES = ("string", "text", "integer", "date", "choice", "id_number", "phon
 Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
 
 
-def overall_status(statuses: list[str]) -> str:
+def overall_status(statuses: list[str]) -> Overall:
     """One status for the whole bundle from its cases' statuses."""
     if not statuses:
-        return "submitted"
+        return Overall.SUBMITTED
     if all(s in TERMINAL for s in statuses):
         if all(s == "completed" for s in statuses):
-            return "completed"
+            return Overall.COMPLETED
         if "completed" in statuses:
-            return "partly_completed"
+            return Overall.PARTLY_COMPLETED
         # Withdrawn by the resident is not refused: only a bundle with a refused case is "closed".
-        return "withdrawn" if all(s == "withdrawn" for s in statuses) else "closed"
+        return Overall.WITHDRAWN if all(s == "withdrawn" for s in statuses) else Overall.CLOSED
     if "correction_requested" in statuses:
-        return "correction_requested"
+        return Overall.CORRECTION_REQUESTED
     if all(s == "submitted" for s in statuses):
-        return "submitted"
-    return "in_progress"
+        return Overall.SUBMITTED
+    return Overall.IN_PROGRESS
 
 
 def _property(f: dict[str, Any], services: list[str]) -> dict[str, Any]:
@@ -87,12 +88,13 @@ def _property(f: dict[str, Any], services: list[str]) -> dict[str, Any]:
 
 
 class BundleService:
-    def __init__(self, *, store: BundleStore, transaction: Transaction, catalogue: Any, intake: Any,
-                 cases: Any, payments: Any, outbox: Any, audit: AuditLog, clock: Clock, config: BundlesConfig):
+    def __init__(self, *, store: BundleStore, transaction: Transaction, catalogue: ServiceNames,
+                 intake: CaseIntake, cases: Cases, payments: BundleOrders, outbox: BundleEvents, audit: AuditLog,
+                 clock: Clock, config: BundlesConfig):
         self.store = store
         self._tx = transaction
         self.catalogue = catalogue
-        self.intake = intake          # cases: prepare(...), insert(doc, session), view(doc, staff=False)
+        self.intake = intake          # cases: made once, prepared, inserted in the bundle's transaction
         self.cases = cases            # the case directory: get(id) → CaseRef | None
         self.payments = payments      # create_bundle_order(...), order_view(id)
         self.outbox = outbox
@@ -259,19 +261,19 @@ class BundleService:
         made once (``cases.once``): (the bundle, True) when this request made it, (the first one,
         False) for a repeat of the same key or the same content."""
         access_realname(resident)
-        plan = self.intake.once.plan(resident.id, f"bundle:{event_id}", body, key)
+        plan = self.intake.plan(resident.id, f"bundle:{event_id}", body, key)
         for _ in range(2):  # a claim that lapses between the clash and its read: try once more
             try:
                 return await self._apply(resident, event_id, body, plan), True
             except AlreadyClaimed:
-                first = await self.intake.once.first(plan)
+                first = await self.intake.first(plan)
                 b = await self.store.get(first["id"]) if first is not None else None
-                if b is not None and b["user_id"] == resident.id:
+                if b is not None and b.user_id == resident.id:
                     return {**await self._full(b), "applications": await self.intake.own_views(
-                        [c["application_id"] for c in b["cases"]])}, False
+                        [c.application_id for c in b.cases])}, False
         raise errors.Conflict("提交正在处理，请稍后在“我的一件事”查看")
 
-    async def _apply(self, resident: Resident, event_id: str, body: dict[str, Any], plan: Any) -> dict[str, Any]:
+    async def _apply(self, resident: Resident, event_id: str, body: dict[str, Any], plan: Plan) -> dict[str, Any]:
         event, services = await self._active_event(event_id)
         form = validate(self._schema(event, services), body["form"], root="form")
         asked, _ = self._materials(event, services)
@@ -291,9 +293,9 @@ class BundleService:
         produced_by = {m["material_key"]: next((s["name"] for s in services if s["id"] == m["from_service_id"]), "")
                        for m in event.get("shared", [])}
         labels = {f["key"]: f for f in event["form"]}
-        bundle_id = ObjectId()
-        actor = {"type": "resident", "id": resident.id, "name": None}
-        docs = []
+        bundle_id = str(ObjectId())
+        actor = Actor(type="resident", id=resident.id, name=None)
+        prepared: list[Case] = []
         for spec, svc in zip(event["services"], services, strict=True):
             keys = {m["key"] for m in svc["guide"]["materials"]}
             case_body = {"service_id": svc["id"], "form": {k: form[k] for k in spec["fields"] if k in form},
@@ -301,44 +303,41 @@ class BundleService:
                          "shared": {k: produced_by[k] for k in shared & keys if k in produced_by},
                          "attachments": [a for a in attachments if a["material_key"] in keys],
                          "licences": [lic for lic in licences if lic["material_key"] in keys]}
-            docs.append(await self.intake.prepare(resident.id, case_body, actor=actor, channel="bundle",
-                                                  note=f"“{event['name']}”一并申报",
-                                                  extra={"bundle_id": str(bundle_id),
-                                                         "form_fields": [{"key": k, "label": labels[k]["label"],
-                                                                          "type": labels[k]["type"]}
-                                                                         for k in spec["fields"] if k in labels]}))
+            prepared.append(await self.intake.prepare(
+                resident.id, case_body, actor=actor, channel=Channel.BUNDLE, note=f"“{event['name']}”一并申报",
+                bundle_id=bundle_id,
+                form_fields=[FormField(key=k, label=labels[k]["label"], type=labels[k]["type"])
+                             for k in spec["fields"] if k in labels]))
         now = self.clock.now()
-        bundle: dict[str, Any] = {
-            "_id": bundle_id, "user_id": resident.id, "life_event_id": event["_id"], "name": event["name"],
-            "form": form, "materials": sorted(provided), "status": str(BundleState.OPEN), "payment_id": None,
-            "created_at": now,
-            "check_at": now + dt.timedelta(seconds=self.cfg.recheck_seconds)}
 
-        async def work(s: Any) -> dict[str, Any]:
+        async def work(s: Any) -> tuple[Bundle, list[Case]]:
             # First: a repeat's transaction ends on its claim before anything else is written.
-            await self.intake.once.claim(plan, {"type": "bundle", "id": str(bundle_id)}, s)
+            await self.intake.claim(plan, {"type": "bundle", "id": bundle_id}, s)
             key = now.astimezone(TZ).strftime("%Y%m%d")
-            bundle["serial"] = f"YJS{key}{await self.store.next_serial_number(key, s):06d}"
-            bundle["cases"] = []
-            for i, doc in enumerate(docs):
-                doc["bundle_serial"] = bundle["serial"]
-                doc["bundle_name"] = event["name"]  # its messages are worded as the bundle's
-                doc["timeline"][0]["note"] = f"“{event['name']}”一并申报（一件事编号 {bundle['serial']}）"
-                await self.intake.insert(doc, s)
-                bundle["cases"].append({"application_id": str(doc["_id"]), "serial": doc["serial"],
-                                        "service_id": doc["service_id"], "service_name": doc["service_name"],
-                                        "department_name": doc.get("department_name", "")})
+            serial = f"YJS{key}{await self.store.next_serial_number(key, s):06d}"
+            link = BundleLink(id=bundle_id, serial=serial, name=event["name"])  # its messages are the bundle's
+            stored: list[Case] = []
+            for i, case in enumerate(prepared):
+                stored.append(await self.intake.insert(case, s, bundle=link,
+                                                       note=f"“{event['name']}”一并申报（一件事编号 {serial}）"))
                 if self.between_cases is not None:
                     await self.between_cases(i)
+            bundle = Bundle(
+                id=bundle_id, serial=serial, user_id=resident.id, life_event_id=event["_id"], name=event["name"],
+                form=form, materials=tuple(sorted(provided)), status=BundleState.OPEN, created_at=now,
+                check_at=now + dt.timedelta(seconds=self.cfg.recheck_seconds),
+                cases=tuple(BundleCase(application_id=c.id, serial=c.serial, service_id=c.service_id,
+                                       service_name=c.service_name, department_name=c.department_name)
+                            for c in stored))
             await self.store.insert(bundle, s)
             await self.outbox.emit("bundle.submitted", user_id=resident.id, session=s,
                                    dedupe_key=f"bundle:{bundle_id}:submitted", payload={
-                                       "bundle_id": str(bundle_id), "serial": bundle["serial"], "name": event["name"],
-                                       "count": len(docs)})
-            return bundle
-        await self._tx(work)
-        return {**self._view(bundle, ["submitted"] * len(docs)),
-                "applications": [self.intake.view(d, staff=False) for d in docs]}
+                                       "bundle_id": bundle_id, "serial": serial, "name": event["name"],
+                                       "count": len(stored)})
+            return bundle, stored
+        bundle, stored = await self._tx(work)
+        return {**self._view(bundle, ["submitted"] * len(stored)),
+                "applications": [self.intake.view(c) for c in stored]}
 
     @staticmethod
     def _check_licence_types(asked: list[dict[str, Any]], licences: list[dict[str, Any]]) -> None:
@@ -353,44 +352,47 @@ class BundleService:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    async def _refs(self, b: dict[str, Any]) -> list[Any]:
+    async def _refs(self, b: Bundle) -> list[CaseRef | None]:
         """The bundle's cases as they are now (None for one no longer found)."""
-        return [await self.cases.get(c["application_id"]) for c in b["cases"]]
+        return [await self.cases.get(c.application_id) for c in b.cases]
 
-    async def _statuses(self, b: dict[str, Any]) -> list[str]:
+    async def _statuses(self, b: Bundle) -> list[str]:
         return [ref.status if ref is not None else "withdrawn" for ref in await self._refs(b)]
 
     @staticmethod
-    def _outcomes(refs: list[Any]) -> dict[str, int]:
+    def _outcomes(refs: list[CaseRef | None]) -> dict[str, int]:
         """How the bundle's unfinished cases ended: refused at intake, refused after review, withdrawn."""
         out: dict[str, int] = {}
         for ref in refs:
             status = ref.status if ref is not None else "withdrawn"
-            key = (ref.outcome or "not_approved") if status == "rejected" else status
+            key = ((ref.outcome if ref is not None else None) or "not_approved") if status == "rejected" else status
             if key != "completed":
                 out[key] = out.get(key, 0) + 1
         return out
 
-    def _view(self, b: dict[str, Any], statuses: list[str], payment: dict[str, Any] | None = None,
+    @staticmethod
+    def _view(b: Bundle, statuses: list[str], payment: dict[str, Any] | None = None,
               outcomes: list[str | None] | None = None) -> dict[str, Any]:
+        """The bundle as the API shows it, its cases with the statuses (and refusals' outcomes) read now."""
         overall = overall_status(statuses)
         outcomes = outcomes or [None] * len(statuses)
-        cases = [{"id": c["application_id"], "serial": c["serial"], "service_id": c["service_id"],
-                  "service_name": c["service_name"], "department_name": c.get("department_name", ""),
+        cases = [{"id": c.application_id, "serial": c.serial, "service_id": c.service_id,
+                  "service_name": c.service_name, "department_name": c.department_name,
                   "status": st, "outcome": oc}
-                 for c, st, oc in zip(b["cases"], statuses, outcomes, strict=True)]
+                 for c, st, oc in zip(b.cases, statuses, outcomes, strict=True)]
         return {
-            "id": str(b["_id"]), "serial": b["serial"], "life_event_id": b["life_event_id"], "name": b["name"],
-            "status": overall, "status_name": OVERALL[overall], "done": b["status"] == BundleState.DONE or overall in (
-                "completed", "partly_completed", "closed", "withdrawn"),
+            "id": b.id, "serial": b.serial, "life_event_id": b.life_event_id, "name": b.name,
+            "status": str(overall), "status_name": OVERALL[overall],
+            "done": b.status is BundleState.DONE or overall in (
+                Overall.COMPLETED, Overall.PARTLY_COMPLETED, Overall.CLOSED, Overall.WITHDRAWN),
             "applications": cases, "cases": cases,
-            "payment": payment, "created_at": b["created_at"], "done_at": b.get("done_at"),
+            "payment": payment, "created_at": b.created_at, "done_at": b.done_at,
         }
 
-    async def _full(self, b: dict[str, Any]) -> dict[str, Any]:
+    async def _full(self, b: Bundle) -> dict[str, Any]:
         payment = None
-        if b.get("payment_id"):
-            p = await self.payments.order_view(str(b["payment_id"]))
+        if b.payment_id:
+            p = await self.payments.order_view(b.payment_id)
             if p is not None:
                 payment = {"id": p["id"], "status": p["status"], "amount_fen": p["amount_fen"],
                            "receipt_id": p.get("receipt_id")}
@@ -403,7 +405,7 @@ class BundleService:
         docs = await self.store.of_user(resident.id, before=before, limit=limit + 1)
         more = len(docs) > limit
         docs = docs[:limit]
-        return {"items": [await self._full(d) for d in docs], "next_cursor": str(docs[-1]["_id"]) if more else None}
+        return {"items": [await self._full(d) for d in docs], "next_cursor": docs[-1].id if more else None}
 
     async def get_own(self, resident: Resident, bundle_id: str) -> dict[str, Any]:
         return await self._full(await self.access.access_bundle(resident, bundle_id, "view"))
@@ -422,24 +424,23 @@ class BundleService:
         """One order for the whole bundle: each case's fee an item. Once: a second one while the
         first is open or paid is 409; a closed (expired) one may be replaced."""
         b = await self.access.access_bundle(staff, bundle_id, "pay")
-        was = b.get("payment_id")
-        if was is not None:
-            existing = await self.payments.order_view(str(was))
+        if b.payment_id is not None:
+            existing = await self.payments.order_view(b.payment_id)
             if existing is not None and existing["status"] != "closed":
                 raise BundlePaymentExists(details={"payment_id": existing["id"]})
         statuses = await self._statuses(b)
         # every case still going is charged what its guide charges; payments identifies each fee
         # (item code, payee unit) and refuses one another order already charges
-        chargeable = [c["application_id"] for c, st in zip(b["cases"], statuses, strict=True)
+        chargeable = [c.application_id for c, st in zip(b.cases, statuses, strict=True)
                       if st not in ("rejected", "withdrawn")]
         if not chargeable:
             raise NothingToPay()
         payment_id = ObjectId()
-        if not await self.store.claim_payment(b["_id"], was, payment_id):
+        if not await self.store.claim_payment(b, str(payment_id)):
             raise BundlePaymentExists()
         order: dict[str, Any] = await self.payments.create_bundle_order(
-            staff, order_id=payment_id, bundle_id=str(b["_id"]), serial=b["serial"], title=b["name"],
-            payer_id=b["user_id"], application_ids=chargeable, ip=ip)
+            staff, order_id=payment_id, bundle_id=b.id, serial=b.serial, title=b.name,
+            payer_id=b.user_id, application_ids=chargeable, ip=ip)
         return order
 
     # -- the job ------------------------------------------------------------------------------------
@@ -453,21 +454,20 @@ class BundleService:
             refs = await self._refs(b)
             statuses = [ref.status if ref is not None else "withdrawn" for ref in refs]
             if not all(s in TERMINAL for s in statuses):
-                await self.store.check_later(b["_id"], b["check_at"],
-                                             now + dt.timedelta(seconds=self.cfg.recheck_seconds))
+                await self.store.check_later(b, now + dt.timedelta(seconds=self.cfg.recheck_seconds))
                 continue
             overall = overall_status(statuses)
 
             outcomes = self._outcomes(refs)
 
-            async def work(s: Any, b: dict[str, Any] = b, overall: str = overall,
+            async def work(s: Any, b: Bundle = b, overall: Overall = overall,
                            outcomes: dict[str, int] = outcomes) -> bool:
-                if not await self.store.finish(b["_id"], overall, now, s):
+                if not await self.store.finish(b, overall, now, s):
                     return False
-                await self.outbox.emit("bundle.completed", user_id=b["user_id"], session=s,
-                                       dedupe_key=f"bundle:{b['_id']}:done", payload={
-                                           "bundle_id": str(b["_id"]), "serial": b["serial"], "name": b["name"],
-                                           "status": overall, "count": len(b["cases"]), "outcomes": outcomes})
+                await self.outbox.emit("bundle.completed", user_id=b.user_id, session=s,
+                                       dedupe_key=f"bundle:{b.id}:done", payload={
+                                           "bundle_id": b.id, "serial": b.serial, "name": b.name,
+                                           "status": str(overall), "count": len(b.cases), "outcomes": outcomes})
                 return True
             if await self._tx(work):
                 told += 1

@@ -8,7 +8,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.bundles.values import BundleState, EventStatus
+from backend.bundles.values import Bundle, BundleCase, BundleState, EventStatus, Overall
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
@@ -56,7 +56,7 @@ class BundleStore:
         """Insert once; never overwrite what staff changed since."""
         await self._events.update_one({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True)
 
-    # -- bundles -----------------------------------------------------------------------------------
+    # -- bundles ---------------------------------------------------------------------------------
 
     async def next_serial_number(self, day_key: str, session: Any) -> int:
         await self._counters.update_one({"_id": day_key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
@@ -65,36 +65,76 @@ class BundleStore:
             raise RuntimeError(f"bundle counter {day_key} not found after its increment")
         return int(doc["seq"])
 
-    async def insert(self, doc: dict[str, Any], session: Any) -> None:
-        await self._col.insert_one(doc, session=session)
+    async def insert(self, bundle: Bundle, session: Any) -> None:
+        await self._col.insert_one(_to_doc(bundle), session=session)
 
-    async def get(self, bundle_id: str) -> dict[str, Any] | None:
+    async def get(self, bundle_id: str) -> Bundle | None:
         oid = object_id(bundle_id)
-        return None if oid is None else await self._col.find_one({"_id": oid})
+        doc = None if oid is None else await self._col.find_one({"_id": oid})
+        return None if doc is None else _from_doc(doc)
 
-    async def by_serial(self, serial: str) -> dict[str, Any] | None:
-        return await self._col.find_one({"serial": serial})
+    async def by_serial(self, serial: str) -> Bundle | None:
+        doc = await self._col.find_one({"serial": serial})
+        return None if doc is None else _from_doc(doc)
 
-    async def of_user(self, user_id: str, *, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+    async def of_user(self, user_id: str, *, before: ObjectId | None, limit: int) -> list[Bundle]:
         q: dict[str, Any] = {"user_id": user_id}
         if before is not None:
             q["_id"] = {"$lt": before}
-        return await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        docs = await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return [_from_doc(d) for d in docs]
 
-    async def checks_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
-        return await self._col.find({"check_at": {"$lte": now}}).sort("check_at", ASCENDING).limit(limit).to_list(limit)
+    async def checks_due(self, now: dt.datetime, limit: int = 200) -> list[Bundle]:
+        docs = await self._col.find({"check_at": {"$lte": now}}).sort("check_at", ASCENDING).limit(limit) \
+            .to_list(limit)
+        return [_from_doc(d) for d in docs]
 
-    async def check_later(self, bundle_id: ObjectId, was: dt.datetime, at: dt.datetime) -> None:
-        await self._col.update_one({"_id": bundle_id, "check_at": was}, {"$set": {"check_at": at}})
+    async def check_later(self, bundle: Bundle, at: dt.datetime) -> None:
+        """Look at the bundle again at ``at``, unless someone moved its check since it was read."""
+        await self._col.update_one({"_id": ObjectId(bundle.id), "check_at": bundle.check_at},
+                                   {"$set": {"check_at": at}})
 
-    async def finish(self, bundle_id: ObjectId, overall: str, now: dt.datetime, session: Any) -> bool:
+    async def finish(self, bundle: Bundle, overall: Overall, now: dt.datetime, session: Any) -> bool:
         """open → done, once: the caller that flips it tells the resident."""
-        done = {"status": str(BundleState.DONE), "overall": overall, "done_at": now}
-        res = await self._col.update_one({"_id": bundle_id, "status": str(BundleState.OPEN)},
+        done = {"status": str(BundleState.DONE), "overall": str(overall), "done_at": now}
+        res = await self._col.update_one({"_id": ObjectId(bundle.id), "status": str(BundleState.OPEN)},
                                          {"$set": done, "$unset": {"check_at": ""}}, session=session)
         return res.modified_count == 1
 
-    async def claim_payment(self, bundle_id: ObjectId, was: ObjectId | None, payment_id: ObjectId) -> bool:
-        """Record the bundle's payment order, unless another one was recorded meanwhile."""
-        res = await self._col.update_one({"_id": bundle_id, "payment_id": was}, {"$set": {"payment_id": payment_id}})
+    async def claim_payment(self, bundle: Bundle, payment_id: str) -> bool:
+        """Record the bundle's payment order, unless another one was recorded since it was read."""
+        was = None if bundle.payment_id is None else ObjectId(bundle.payment_id)
+        res = await self._col.update_one({"_id": ObjectId(bundle.id), "payment_id": was},
+                                         {"$set": {"payment_id": ObjectId(payment_id)}})
         return res.modified_count == 1
+
+
+def _from_doc(d: dict[str, Any]) -> Bundle:
+    overall = d.get("overall")
+    return Bundle(
+        id=str(d["_id"]), serial=str(d["serial"]), user_id=str(d["user_id"]), life_event_id=str(d["life_event_id"]),
+        name=str(d.get("name") or ""), form=dict(d.get("form") or {}), materials=tuple(d.get("materials") or ()),
+        status=BundleState(d["status"]),
+        cases=tuple(BundleCase(application_id=str(c["application_id"]), serial=str(c["serial"]),
+                               service_id=str(c["service_id"]), service_name=str(c["service_name"]),
+                               department_name=str(c.get("department_name") or "")) for c in d["cases"]),
+        created_at=d["created_at"], check_at=d.get("check_at"),
+        payment_id=None if d.get("payment_id") is None else str(d["payment_id"]),
+        overall=None if overall is None else Overall(overall), done_at=d.get("done_at"))
+
+
+def _to_doc(b: Bundle) -> dict[str, Any]:
+    """A new bundle as stored (``check_at`` only while it is open, as the sparse index expects)."""
+    doc: dict[str, Any] = {
+        "_id": ObjectId(b.id), "serial": b.serial, "user_id": b.user_id, "life_event_id": b.life_event_id,
+        "name": b.name, "form": b.form, "materials": list(b.materials), "status": str(b.status),
+        "payment_id": None if b.payment_id is None else ObjectId(b.payment_id), "created_at": b.created_at,
+        "cases": [{"application_id": c.application_id, "serial": c.serial, "service_id": c.service_id,
+                   "service_name": c.service_name, "department_name": c.department_name} for c in b.cases]}
+    if b.check_at is not None:
+        doc["check_at"] = b.check_at
+    if b.overall is not None:
+        doc["overall"] = str(b.overall)
+    if b.done_at is not None:
+        doc["done_at"] = b.done_at
+    return doc

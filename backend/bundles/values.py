@@ -1,7 +1,11 @@
-"""The statuses of life events (一件事 themes) and bundles (one submission of a life event)."""
+"""The statuses of life events (一件事 themes) and bundles (one submission of a life event), and the
+bundle itself as a typed value."""
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class BundleState(StrEnum):
@@ -24,3 +28,33 @@ class Overall(StrEnum):
 class EventStatus(StrEnum):
     ACTIVE = "active"
     INACTIVE = "inactive"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BundleCase:
+    """One case of a bundle, as it was filed (its status is read from the case itself)."""
+    application_id: str
+    serial: str
+    service_id: str
+    service_name: str
+    department_name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bundle:
+    """A bundle: one submission of a life event (一件事) and the cases it made, created together.
+    ``check_at`` is when the watch job next looks at it (None once the resident was told it is done)."""
+    id: str
+    serial: str
+    user_id: str
+    life_event_id: str
+    name: str
+    form: dict[str, Any]
+    materials: tuple[str, ...]
+    status: BundleState
+    cases: tuple[BundleCase, ...]
+    created_at: dt.datetime
+    check_at: dt.datetime | None = None
+    payment_id: str | None = None
+    overall: Overall | None = None
+    done_at: dt.datetime | None = None

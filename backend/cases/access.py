@@ -9,10 +9,9 @@ machine's own table (``service.MOVES``), checked on top of the ``move`` rule.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from backend.cases.serials import serial_shaped
 from backend.cases.store import CaseStore
+from backend.cases.values import Case
 from backend.core import errors
 from backend.core.access import Policy, Principal, Resident, Rule, own, staff
 
@@ -52,18 +51,18 @@ class CaseAccess:
         self._store = store
 
     async def access_case(self, principal: Principal | None, case_id: str, action: str, *,
-                          brief: bool = False) -> dict[str, Any]:
+                          brief: bool = False) -> Case:
         """The case, when ``principal`` may take ``action`` on it: 401 without a principal, 403 for
         staff without the action's roles (before anything is read), 404 for a case that does not
         exist or, for a resident, is not theirs. Staff inspecting may give the serial (办件编号)."""
         rule: Rule = CASE.rule(action)
         CASE.check(principal, action)
-        doc = await self._store.case(case_id, brief=brief)
-        if doc is None and action == "inspect":
+        case = await self._store.case(case_id, brief=brief)
+        if case is None and action == "inspect":
             serial = serial_shaped(case_id)
-            doc = None if serial is None else await self._store.case_by_serial(serial)
-        if doc is None:
+            case = None if serial is None else await self._store.case_by_serial(serial)
+        if case is None:
             raise errors.NotFound("未找到该办件")
-        if isinstance(principal, Resident) and (not rule.resident or doc["applicant_id"] != principal.id):
+        if isinstance(principal, Resident) and (not rule.resident or case.applicant_id != principal.id):
             raise errors.NotFound("未找到该办件")
-        return doc
+        return case

@@ -11,6 +11,7 @@ from backend.cases import handlers, words
 from backend.cases.deadlines import CaseDeadlines
 from backend.cases.directory import CaseDirectory
 from backend.cases.handling import case_handling
+from backend.cases.intake import CaseIntakeDesk
 from backend.cases.materials import CaseMaterials
 from backend.cases.ports import Agency, Applicants, CaseFiles, CaseLicences
 from backend.cases.service import CaseService
@@ -42,7 +43,7 @@ class Needs:
 
 @dataclass(frozen=True)
 class CasesProvides:
-    intake: CaseService   # filing cases (bundles create several at once)
+    intake: CaseIntakeDesk   # filing cases (bundles create several at once)
 
 
 def directory(infra: Infra) -> CaseDirectory:
@@ -79,4 +80,4 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[CasesProvides]:
         migrations=[Migration("2026.11-02-case-lights", "为未安排督办时间的在办办件安排督办时间", cases.plan_lights),
                     Migration("2026.12-01-cases-collection", "办件集合改名：applications → cases",
                               functools.partial(rename_applications_collection, infra.db), before_schema=True)],
-    ), CasesProvides(intake=cases))
+    ), CasesProvides(intake=CaseIntakeDesk(cases, cases.once)))

@@ -22,7 +22,7 @@ def case_handling(store: CaseStore) -> Callable[[Staff, str], Awaitable[str | No
         if not statuses:
             return None
         for case in await store.cases_of_applicant(resident_id, before=None, limit=20):
-            if case["status"] in statuses:
-                return f"case:{case['serial']}"
+            if case.status in statuses:
+                return f"case:{case.serial}"
         return None
     return check

@@ -29,8 +29,10 @@ import datetime as dt
 import re
 from typing import Any
 
+from bson import ObjectId
+
 from backend.cases.errors import PromiseOpen
-from backend.cases.values import PromiseTimes
+from backend.cases.values import Case, PromiseTimes
 from backend.core import errors
 from backend.core.clock import TZ
 from backend.identity.idnumber import mask_id_number
@@ -128,6 +130,13 @@ def form_fields(fields: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """The labels (and types) of a form's fields, kept on the case so it reads the same later."""
     return [{"key": f["key"], "label": f.get("label") or f["key"], "type": f.get("type", "string")}
             for f in fields or [] if f.get("key")]
+
+
+def licence_case(case: Case) -> dict[str, Any]:
+    """What the licences domain reads of a completed case to issue its licence (its port's shape)."""
+    return {"_id": ObjectId(case.id), "serial": case.serial, "service_id": case.service_id,
+            "service_name": case.service_name, "department_name": case.department_name,
+            "applicant_id": case.applicant_id}
 
 
 def end_of(day: dt.date) -> dt.datetime:
@@ -279,16 +288,16 @@ class CaseMaterials:
             out["promise"] = promise
         return out
 
-    async def resupply(self, case: dict[str, Any], body: dict[str, Any],
+    async def resupply(self, case: Case, body: dict[str, Any],
                        now: dt.datetime | None = None) -> list[dict[str, Any]] | None:
         """The materials after a resubmission (补正), or None when it changes none. Every material the
         correction named must be given again with a file or licence not already given for it;
         only those (and promised ones) may be."""
         now = now or dt.datetime.now(TZ)
-        materials = case.get("materials", [])
+        materials = list(case.materials)
         known = {m["key"]: m for m in materials}
-        correction = case.get("correction") or {}
-        named = set(correction.get("materials") or [])
+        correction = case.correction
+        named = set(correction.materials) if correction is not None else set()
         if not any(body.get(k) for k in ("attachments", "licences", "materials")):
             if named:
                 raise errors.InvalidInput({"materials": "请补正："
@@ -296,7 +305,7 @@ class CaseMaterials:
                                           details={"missing": sorted(named)})
             return None
         promised = {m["key"] for m in open_promises(materials)}
-        given = await self._given(case["applicant_id"], known, body,
+        given = await self._given(case.applicant_id, known, body,
                                   keys_only=(named | promised) if named else None)
         lacking = sorted(named - set(given))
         if lacking:
@@ -311,8 +320,8 @@ class CaseMaterials:
             if g is None:
                 out.append(m)
                 continue
-            asked = {"requested_at": correction.get("requested_at"), "reason": reasons.get(m["key"])} \
-                if m["key"] in named else None
+            asked = {"requested_at": correction.requested_at if correction is not None else None,
+                     "reason": reasons.get(m["key"])} if m["key"] in named else None
             out.append(self._replaced(m, g, now, asked))
         return out
 
@@ -328,25 +337,25 @@ class CaseMaterials:
             raise errors.InvalidInput({"materials": f"“{name}”仍是已退回的材料，请上传新的文件或使用其他电子证照"},
                                       details={"material_key": m["key"], "reason": "already_rejected"})
 
-    async def supply(self, case: dict[str, Any], body: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
+    async def supply(self, case: Case, body: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
         """Promised materials (容缺) supplied later with files or a licence: each keeps its promise."""
-        if case["status"] not in SUPPLIABLE:
-            raise errors.InvalidState("办件已办结，不能再补交材料", details={"status": case["status"]})
-        materials = case.get("materials", [])
+        if case.status not in SUPPLIABLE:
+            raise errors.InvalidState("办件已办结，不能再补交材料", details={"status": case.status})
+        materials = list(case.materials)
         known = {m["key"]: m for m in materials}
         promised = {m["key"] for m in open_promises(materials)}
         if not (body.get("attachments") or body.get("licences")):
             raise errors.InvalidInput({"attachments": "请上传材料文件或选择电子证照"})
-        given = await self._given(case["applicant_id"], known, {k: body.get(k) for k in ("attachments", "licences")},
+        given = await self._given(case.applicant_id, known, {k: body.get(k) for k in ("attachments", "licences")},
                                   keys_only=promised)
         return [self._replaced(m, given[m["key"]], now, None) if m["key"] in given else m for m in materials]
 
     @staticmethod
-    def received(case: dict[str, Any], key: str, *, by: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
+    def received(case: Case, key: str, *, by: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
         """A promised material handed in on paper at the window: its promise is kept."""
-        if case["status"] not in SUPPLIABLE:
-            raise errors.InvalidState("办件已办结，不能再补交材料", details={"status": case["status"]})
-        materials = case.get("materials", [])
+        if case.status not in SUPPLIABLE:
+            raise errors.InvalidState("办件已办结，不能再补交材料", details={"status": case.status})
+        materials = list(case.materials)
         m = next((x for x in materials if x["key"] == key), None)
         if m is None:
             raise errors.NotFound("该办件没有这项材料")
@@ -357,11 +366,11 @@ class CaseMaterials:
         return [CaseMaterials._replaced(x, g, now, None) if x["key"] == key else x for x in materials]
 
     @staticmethod
-    def waived(case: dict[str, Any], reason: str | None, *, by: dict[str, Any],
+    def waived(case: Case, reason: str | None, *, by: dict[str, Any],
                now: dt.datetime) -> list[dict[str, Any]] | None:
         """Completing a case: None when no promise is open; its materials with every open promise
         waived for the clerk's reason; 409 ``promise_open`` without a reason."""
-        materials = case.get("materials", [])
+        materials = list(case.materials)
         pending = open_promises(materials)
         if not pending:
             return None
@@ -373,11 +382,11 @@ class CaseMaterials:
                                   "waiver_reason": reason.strip()}} if m["key"] in keys else m for m in materials]
 
     @staticmethod
-    def approved(case: dict[str, Any], *, by: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
+    def approved(case: Case, *, by: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
         """An approval is the final judgement of every given material nobody judged one by one."""
         review = {"status": "accepted", "reason": None, "at": now, "by": by, "implied": True}
         return [{**m, "review": review} if m.get("provided") and not m.get("review") else m
-                for m in case.get("materials", [])]
+                for m in list(case.materials)]
 
     async def reference(self, case_id: str, applicant_id: str, materials: list[dict[str, Any]], session: Any) -> None:
         """Inside the case's transaction: its files are referenced (no longer orphans) and its
@@ -387,16 +396,16 @@ class CaseMaterials:
         licence_ids = sorted({m["licence_id"] for m in materials if m.get("licence_id")})
         await self.licences.note_use(applicant_id, licence_ids, case_id, session)
 
-    async def completed(self, case: dict[str, Any], session: Any) -> None:
+    async def completed(self, case: Case, session: Any) -> None:
         """Inside the transaction that completes a case: the licence its service issues."""
-        await self.licences.issue_for_case(case, session)
+        await self.licences.issue_for_case(licence_case(case), session)
 
-    def judged(self, case: dict[str, Any], key: str, verdict: str, reason: str | None, *, by: dict[str, Any],
+    def judged(self, case: Case, key: str, verdict: str, reason: str | None, *, by: dict[str, Any],
                now: dt.datetime) -> list[dict[str, Any]]:
         """The materials with one of them judged; 409 outside review, 400 without a reason to refuse."""
-        if case["status"] not in REVIEWABLE:
-            raise errors.InvalidState("办件当前状态下不能审核材料", details={"status": case["status"]})
-        materials = case.get("materials", [])
+        if case.status not in REVIEWABLE:
+            raise errors.InvalidState("办件当前状态下不能审核材料", details={"status": case.status})
+        materials = list(case.materials)
         if key not in {m["key"] for m in materials}:
             raise errors.NotFound("该办件没有这项材料")
         if verdict == "rejected" and not (reason and reason.strip()):
@@ -405,11 +414,11 @@ class CaseMaterials:
         return [{**m, "review": review} if m["key"] == key else m for m in materials]
 
     @staticmethod
-    def correction(case: dict[str, Any], missing: list[str] | None,
+    def correction(case: Case, missing: list[str] | None,
                    keys: list[str] | None) -> tuple[list[str], list[str]]:
         """What a correction request names: the materials given (or, by default, those judged not
         acceptable) and the free-text list shown to the applicant."""
-        materials = {m["key"]: m for m in case.get("materials", [])}
+        materials = {m["key"]: m for m in list(case.materials)}
         if keys:
             unknown = sorted(set(keys) - set(materials))
             if unknown:

@@ -11,26 +11,16 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from backend.cases.errors import SubmissionKeyReused
-from backend.cases.store import AlreadyClaimed, CaseStore
+from backend.cases.store import CaseStore
+from backend.cases.values import AlreadyClaimed, Plan, SubmissionClaim
 from backend.config import CasesConfig
 from backend.core import errors
 from backend.core.clock import Clock
 
 _KEY = re.compile(r"^[\x21-\x7e]{8,200}$")
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The claims one submission writes: (claim id, how long it holds) each, and its content's print."""
-    user_id: str
-    scope: str
-    fingerprint: str
-    key_claim: str | None
-    content_claim: str
 
 
 def fingerprint(scope: str, body: dict[str, Any]) -> str:
@@ -60,7 +50,7 @@ class Submissions:
         return (dt.timedelta(hours=self.cfg.idempotency_key_hours),
                 dt.timedelta(seconds=self.cfg.duplicate_window_seconds))
 
-    async def claim(self, plan: Plan, result: dict[str, Any], session: Any) -> None:
+    async def claim(self, plan: Plan, result: dict[str, str], session: Any) -> None:
         """Write the plan's claims for ``result`` ({"type", "id"}) in the caller's transaction;
         ``AlreadyClaimed`` when one is held by an earlier submission."""
         now = self.clock.now()
@@ -69,36 +59,34 @@ class Submissions:
             if claim_id is not None:
                 await self._claim(plan, claim_id, window, result, now, session)
 
-    async def _claim(self, plan: Plan, claim_id: str, window: dt.timedelta, result: dict[str, Any],
+    async def _claim(self, plan: Plan, claim_id: str, window: dt.timedelta, result: dict[str, str],
                      now: dt.datetime, session: Any) -> None:
         await self.store.claim_submission(
-            {"_id": claim_id, "user_id": plan.user_id, "scope": plan.scope, "fingerprint": plan.fingerprint,
-             "result": result, "created_at": now, "expires_at": now + window},
+            SubmissionClaim(id=claim_id, user_id=plan.user_id, scope=plan.scope, fingerprint=plan.fingerprint,
+                            result=result, created_at=now, expires_at=now + window),
             taken_before=now - window, session=session)
 
-    async def first(self, plan: Plan) -> dict[str, Any] | None:
+    async def first(self, plan: Plan) -> dict[str, str] | None:
         """The result ({"type", "id"}) of the earlier submission that holds one of the plan's claims;
         409 when the plan's key was used for other content; None when no claim holds any more."""
         now = self.clock.now()
         key_window, content_window = self._windows()
         if plan.key_claim is not None:
             held = await self.store.submission_claim(plan.key_claim)
-            if held is not None and held["created_at"] >= now - key_window:
-                if held["fingerprint"] != plan.fingerprint:
+            if held is not None and held.created_at >= now - key_window:
+                if held.fingerprint != plan.fingerprint:
                     raise SubmissionKeyReused()
-                first: dict[str, Any] = held["result"]
-                return first
+                return held.result
         held = await self.store.submission_claim(plan.content_claim)
-        if held is not None and held["created_at"] >= now - content_window:
+        if held is not None and held.created_at >= now - content_window:
             if plan.key_claim is not None:
                 # The key was answered with the first result: bind it to that result, so the same key
                 # with other content later is refused like any reused key.
                 try:
-                    await self._claim(plan, plan.key_claim, key_window, held["result"], now, None)
+                    await self._claim(plan, plan.key_claim, key_window, held.result, now, None)
                 except AlreadyClaimed:
                     pass  # bound meanwhile by its own retry: the same content, the same result
-            result: dict[str, Any] = held["result"]
-            return result
+            return held.result
         return None
 
 __all__ = ["AlreadyClaimed", "Plan", "Submissions", "fingerprint"]

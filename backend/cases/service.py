@@ -8,9 +8,8 @@ it, and no move happens without its message (nor a message without its move).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bson import ObjectId
@@ -22,10 +21,33 @@ from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists
 from backend.cases.labels import CASE_STATUS
 from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.once import Submissions
+from backend.cases.ports import Agency, Applicants
 from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
-from backend.cases.store import AlreadyClaimed, CaseStore, RatingExists
-from backend.cases.values import OPEN, Actor, CaseMove, CaseStatus, Correction, Deadline, Outcome, PromiseTimes, Step
+from backend.cases.store import CaseStore, RatingExists
+from backend.cases.values import (
+    OPEN,
+    Actor,
+    Agent,
+    AlreadyClaimed,
+    BundleLink,
+    Case,
+    CaseMove,
+    CaseStatus,
+    Channel,
+    Correction,
+    Deadline,
+    FormField,
+    Light,
+    Material,
+    Outcome,
+    PromiseTimes,
+    Rating,
+    Rectification,
+    RectificationStatus,
+    Step,
+)
+from backend.cases.views import SupervisionTally, case_view, rating_view, rectification_view
 from backend.catalogue.service import CatalogueService
 from backend.config import CasesConfig
 from backend.core import errors
@@ -44,27 +66,13 @@ MOVES: dict[str, dict[str, tuple[str, ...]]] = {
     "correction_requested": {"submitted": (), "withdrawn": ()},
     "rejected": {}, "completed": {}, "withdrawn": {},
 }
-LEVELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
-
 Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
-_PHONE = re.compile(r"^1\d{10}$")
-
-
-def applicant_view(d: dict[str, Any], person: Any) -> dict[str, Any]:
-    """Who applied, as staff see it: masked name and ID number (the full ones only through the
-    audited reveal), and the masked phone number when the form gave one."""
-    out = {"id": d["applicant_id"], "name_masked": getattr(person, "name_masked", None),
-           "id_number_masked": getattr(person, "id_number_masked", None)}
-    phone = str((d.get("form") or {}).get("phone") or "").strip()
-    if _PHONE.match(phone):
-        out["phone_masked"] = phone[:3] + "****" + phone[-4:]
-    return out
 
 
 class CaseService:
-    def __init__(self, *, store: CaseStore, transaction: Transaction, catalogue: CatalogueService, users: Any,
-                 outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig, materials: CaseMaterials,
-                 agency: Any):
+    def __init__(self, *, store: CaseStore, transaction: Transaction, catalogue: CatalogueService,
+                 users: Applicants, outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig,
+                 materials: CaseMaterials, agency: Agency):
         self.store = store
         self._tx = transaction      # runs fn(session) in one multi-document transaction
         self.catalogue = catalogue
@@ -83,10 +91,9 @@ class CaseService:
         """Give every open case that has none its time to be looked at by the supervision job (cases
         stored before lights were planned; a migration: safe to run again)."""
         now = self.clock.now()
-        async for doc in self.store.open_cases_without_light_plan():
-            await self.store.set_light(doc["_id"], was=doc.get("light"), due=None, light=doc.get("light"),
-                                       next_due=self.light_due(doc["status"], doc.get("deadline"), doc.get("light"),
-                                                                now),
+        async for case in self.store.open_cases_without_light_plan():
+            await self.store.set_light(case, light=case.light,
+                                       next_due=self.light_due(case.status, case.deadline, case.light, now),
                                        unplanned=True)
 
     # Submission --------------------------------------------------------------------------------
@@ -96,23 +103,23 @@ class CaseService:
         made it; (the first one, False) for a repeat of the same key or the same content."""
         access_realname(resident)
         plan = self.once.plan(resident.id, "case", body, key)
-        actor = {"type": "resident", "id": resident.id, "name": None}
+        actor = Actor(type="resident", id=resident.id, name=None)
 
-        async def claim(doc: dict[str, Any], s: Any) -> None:
-            await self.once.claim(plan, {"type": "application", "id": str(doc["_id"])}, s)
+        async def claim(case: Case, s: Any) -> None:
+            await self.once.claim(plan, {"type": "application", "id": case.id}, s)
         for _ in range(2):  # a claim that lapses between the clash and its read: try once more
             try:
                 if body.get("on_behalf_of"):  # a resident filing in the name of someone who granted them
                     agency = await self.agency.for_resident(resident, authorization_id=body["on_behalf_of"],
                                                             service_id=body["service_id"])
-                    return await self._create(agency.applicant_id, body, actor=actor, channel="online", agency=agency,
-                                              agent=resident, ip=ip, within=claim), True
-                return await self._create(resident.id, body, actor=actor, channel="online", within=claim), True
+                    return await self._create(agency.applicant_id, body, actor=actor, channel=Channel.ONLINE,
+                                              agency=agency, agent=resident, ip=ip, within=claim), True
+                return await self._create(resident.id, body, actor=actor, channel=Channel.ONLINE, within=claim), True
             except AlreadyClaimed:
                 first = await self.once.first(plan)
-                doc = await self.store.case(first["id"]) if first is not None else None
-                if doc is not None:
-                    return self.view(doc, staff=False, rated=await self._rated(doc)), False
+                case = await self.store.case(first["id"]) if first is not None else None
+                if case is not None:
+                    return self.view(case, staff=False, rated=await self._rated(case)), False
         raise errors.Conflict("提交正在处理，请稍后在“我的办件”查看")
 
     async def register(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
@@ -130,139 +137,145 @@ class CaseService:
             running = await self.store.open_case_of(user.id, body["service_id"])
             if running is not None:
                 raise OpenCaseExists(
-                    f"该居民已有同一事项正在办理的办件（办件编号 {running['serial']}，"
-                    f"{CASE_STATUS[running['status']]}），确认后仍可登记",
-                    details={"application_id": str(running["_id"]), "serial": running["serial"],
-                                                     "status": running["status"],
-                                                     "status_name": CASE_STATUS[running["status"]],
-                                                     "created_at": running["created_at"].isoformat()})
-        case = await self._create(user.id, body, channel="window", agency=agency, agent=staff, ip=ip,
-                                  actor={"type": "staff", "id": staff.id, "name": staff.display_name or staff.username})
+                    f"该居民已有同一事项正在办理的办件（办件编号 {running.serial}，"
+                    f"{CASE_STATUS[running.status]}），确认后仍可登记",
+                    details={"application_id": running.id, "serial": running.serial,
+                             "status": str(running.status), "status_name": CASE_STATUS[running.status],
+                             "created_at": running.created_at.isoformat()})
+        case = await self._create(user.id, body, channel=Channel.WINDOW, agency=agency, agent=staff, ip=ip,
+                                  actor=_actor(staff))
         await self.audit.record(actor=staff_actor(staff), action="case.register", target_type="application",
                                 target_id=case["id"], details={"service_id": body["service_id"]}, ip=ip)
         return case
 
-    async def _create(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any], channel: str,
+    async def _create(self, applicant_id: str, body: dict[str, Any], *, actor: Actor, channel: Channel,
                       agency: Any = None, agent: Resident | Staff | None = None, ip: str | None = None,
-                      within: Callable[[dict[str, Any], Any], Awaitable[None]] | None = None) -> dict[str, Any]:
-        doc = await self.prepare(applicant_id, body, actor=actor, channel=channel, agency=agency)
-        doc["_id"] = ObjectId()
+                      within: Callable[[Case, Any], Awaitable[None]] | None = None) -> dict[str, Any]:
+        case = await self.prepare(applicant_id, body, actor=actor, channel=channel, agency=agency)
 
-        async def work(s: Any) -> dict[str, Any]:
+        async def work(s: Any) -> Case:
             if within is not None:  # first: a clash ends the transaction before anything else is written
-                await within(doc, s)
-            await self.insert(doc, s)
-            if agency is not None:
-                await self.agency.filed(agency, doc, actor=agent, ip=ip, session=s)
-            return doc
-        return self.view(await self._tx(work), staff=False)
+                await within(case, s)
+            stored = await self.insert(case, s)
+            if agency is not None and agent is not None:  # filed for someone else: by this agent
+                await self.agency.filed(agency, _filed_case(stored), actor=agent, ip=ip, session=s)
+            return stored
+        stored: Case = await self._tx(work)
+        return self.view(stored, staff=False)
 
-    async def prepare(self, applicant_id: str, body: dict[str, Any], *, actor: dict[str, Any], channel: str,
-                      agency: Any = None, note: str | None = None,
-                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A new case checked against its service's guide, not yet stored (``insert`` stores it)."""
+    async def prepare(self, applicant_id: str, body: dict[str, Any], *, actor: Actor, channel: Channel,
+                      agency: Any = None, note: str | None = None, bundle_id: str | None = None,
+                      form_fields: list[FormField] | None = None) -> Case:
+        """A new case checked against its service's guide, not yet stored (``insert`` stores it and
+        gives it its serial). A 一件事's case names its bundle and the fields of the bundle's form."""
         try:
             service = await self.catalogue.get_service(body["service_id"])
         except errors.NotFound:
             raise errors.InvalidInput({"service_id": "事项不存在或已停办"}) from None
         guide = service["guide"]
-        if channel == "online" and not guide.get("online"):
+        if channel is Channel.ONLINE and not guide.get("online"):
             raise NotOnline("该事项不支持网上申报，请预约到大厅办理")
         now = self.clock.now()
-        materials = await self.materials.resolve(applicant_id, guide["materials"], body, channel=channel, now=now)
-        promises = self._promise_fields(materials)
+        materials = await self.materials.resolve(applicant_id, guide["materials"], body, channel=str(channel),
+                                                 now=now)
         today = now.astimezone(TZ).date()
         deadline = self._deadline(today, guide["promised_days"])
-        doc: dict[str, Any] = {
-            "service_id": service["id"], "service_name": service["name"], "department_id": service["department_id"],
-            "department_name": service["department_name"], "applicant_id": applicant_id, "status": "submitted",
-            "version": 1, "channel": channel,
-            "form": body["form"], "form_fields": case_materials.form_fields(guide.get("form")),
-            "materials": materials, "promise_due_at": promises.due_at, "promise_remind_at": promises.remind_at,
-            "promised_days": guide["promised_days"],
-            "deadline": deadline, **self._provisional(today, deadline), "light": "green",
-            "light_due_at": self.light_due("submitted", deadline, "green", now),
-            "created_at": now, "updated_at": now,
-            "timeline": [{"status": "submitted", "at": now, "actor": actor,
-                          "note": note or (agency.timeline_note() if agency is not None
-                                           else "网上申报" if channel == "online" else "窗口收件"),
-                          **({"agent": agency.agent} if agency is not None and agency.via == "grant" else {})}],
-            **(extra or {}),
-        }
-        return doc
+        first = Step(status=CaseStatus.SUBMITTED, at=now, actor=actor,
+                     note=note or (agency.timeline_note() if agency is not None
+                                   else "网上申报" if channel is Channel.ONLINE else "窗口收件"),
+                     agent=_agent(agency.agent) if agency is not None and agency.via == "grant" else None)
+        return Case(
+            id=str(ObjectId()), serial="", service_id=service["id"], service_name=service["name"],
+            department_id=service["department_id"], department_name=service["department_name"],
+            applicant_id=applicant_id, status=CaseStatus.SUBMITTED, version=1, channel=channel, form=body["form"],
+            form_fields=tuple(form_fields if form_fields is not None
+                              else (_form_field(f) for f in case_materials.form_fields(guide.get("form")))),
+            materials=tuple(materials), promises=self._promise_fields(materials),
+            promised_days=guide["promised_days"], deadline=deadline,
+            deadline_provisional=self._provisional(today, deadline), light=Light.GREEN,
+            light_due_at=self.light_due(CaseStatus.SUBMITTED, deadline, Light.GREEN, now),
+            created_at=now, updated_at=now, timeline=(first,),
+            bundle=None if bundle_id is None else BundleLink(id=bundle_id))
 
-    async def insert(self, doc: dict[str, Any], s: Any) -> dict[str, Any]:
-        """Store a prepared case with its serial and its first message, in the caller's transaction."""
-        key = doc["created_at"].astimezone(TZ).strftime("%Y%m%d")
-        doc["serial"] = serial_for(key, await self.store.next_serial_number(key, s))
-        doc["_id"] = await self.store.insert_case(doc, s)
-        await self.materials.reference(str(doc["_id"]), doc["applicant_id"], doc["materials"], s)
-        if not doc.get("bundle_id"):  # a 一件事's cases are told as one: its bundle.submitted message
-            await self.outbox.emit("case.status_changed", user_id=doc["applicant_id"], session=s,
-                                   dedupe_key=f"case:{doc['_id']}:1", payload=self._payload(doc, None))
-        return doc
+    async def insert(self, case: Case, s: Any, *, bundle: BundleLink | None = None, note: str | None = None) -> Case:
+        """Store a prepared case with its serial and its first message, in the caller's transaction;
+        the case as stored. A 一件事's case is stored with its bundle (serial and name: its messages
+        are worded as the bundle's) and the first step's ``note`` naming it."""
+        key = case.created_at.astimezone(TZ).strftime("%Y%m%d")
+        case = replace(case, serial=serial_for(key, await self.store.next_serial_number(key, s)))
+        if bundle is not None:
+            case = replace(case, bundle=bundle)
+        if note is not None:
+            case = replace(case, timeline=(replace(case.timeline[0], note=note), *case.timeline[1:]))
+        await self.store.insert_case(case, s)
+        await self.materials.reference(case.id, case.applicant_id, list(case.materials), s)
+        if case.bundle is None:  # a 一件事's cases are told as one: its bundle.submitted message
+            await self.outbox.emit("case.status_changed", user_id=case.applicant_id, session=s,
+                                   dedupe_key=f"case:{case.id}:1", payload=self._payload(case, None))
+        return case
 
-    async def _tell(self, new: dict[str, Any], note: str | None, s: Any, *, correction: dict[str, Any]) -> None:
+    async def _tell(self, new: Case, note: str | None, s: Any, *, correction: dict[str, Any]) -> None:
         """What the applicant is told of a move, one message per event, in the move's transaction:
         a 补正 is its correction message alone (it carries the status); a case of a 一件事 speaks
         through its bundle — its acceptance once per bundle, its steps on the bundle's page, its end
         in the bundle's completion (which invites rating) — except a refusal or a 补正, each its own."""
-        oid, v, to = new["_id"], new["version"], new["status"]
-        bundle_id = new.get("bundle_id")
-        if to == "correction_requested":
-            await self.outbox.emit("case.correction_requested", user_id=new["applicant_id"], session=s,
+        oid, v, to = new.id, new.version, new.status
+        bundle = new.bundle
+        if to is CaseStatus.CORRECTION_REQUESTED:
+            await self.outbox.emit("case.correction_requested", user_id=new.applicant_id, session=s,
                                    dedupe_key=f"case:{oid}:{v}:correction",
                                    payload={**self._payload(new, note), "missing": correction["missing"],
                                             "due": correction["due"]})
-        elif bundle_id and to != "rejected":
+        elif bundle is not None and to is not CaseStatus.REJECTED:
             # Its first acceptance only: a write the dedupe key refused would end the transaction.
-            if to == "accepted" and not await self.store.bundle_accepted_before(bundle_id, oid, s):
-                await self.outbox.emit("bundle.progress", user_id=new["applicant_id"], session=s,
-                                       dedupe_key=f"bundle:{bundle_id}:accepted",
-                                       payload={"bundle_id": bundle_id, "serial": new.get("bundle_serial") or "",
-                                                "name": new.get("bundle_name") or "", "status": "accepted"})
+            if to is CaseStatus.ACCEPTED and not await self.store.bundle_accepted_before(bundle.id, oid, s):
+                await self.outbox.emit("bundle.progress", user_id=new.applicant_id, session=s,
+                                       dedupe_key=f"bundle:{bundle.id}:accepted",
+                                       payload={"bundle_id": bundle.id, "serial": bundle.serial or "",
+                                                "name": bundle.name or "", "status": "accepted"})
         else:
-            await self.outbox.emit("case.status_changed", user_id=new["applicant_id"], session=s,
+            await self.outbox.emit("case.status_changed", user_id=new.applicant_id, session=s,
                                    dedupe_key=f"case:{oid}:{v}", payload=self._payload(new, note))
-        if rating_allowed(to, _history(new)) and not bundle_id:
-            await self.outbox.emit("rating.invited", user_id=new["applicant_id"], session=s,
+        if rating_allowed(to, new.history) and bundle is None:
+            await self.outbox.emit("rating.invited", user_id=new.applicant_id, session=s,
                                    dedupe_key=f"case:{oid}:rating-invite", payload=self._payload(new, None))
 
     def _deadline(self, start: dt.date, days: int) -> dt.datetime:
         due = self.calendar.add_working_days(start, days)
         return dt.datetime.combine(due, dt.time(23, 59, 59), TZ)
 
-    def _provisional(self, start: dt.date, deadline: dt.datetime) -> dict[str, bool]:
-        """``deadline_provisional`` for a deadline counted across a year not yet official."""
-        return ({"deadline_provisional": True}
-                if self.calendar.provisional_within(start, deadline.astimezone(TZ).date()) else {})
+    def _provisional(self, start: dt.date, deadline: dt.datetime) -> bool:
+        """Whether a deadline was counted across a year not yet official."""
+        return bool(self.calendar.provisional_within(start, deadline.astimezone(TZ).date()))
 
-    def _payload(self, doc: dict[str, Any], note: str | None) -> dict[str, Any]:
-        payload = {"application_id": str(doc["_id"]), "serial": doc["serial"], "service_name": doc["service_name"],
-                   "status": doc["status"], "note": note or ""}
-        refusal = outcome(doc["status"], _history(doc))
+    def _payload(self, case: Case, note: str | None) -> dict[str, Any]:
+        payload = {"application_id": case.id, "serial": case.serial, "service_name": case.service_name,
+                   "status": str(case.status), "note": note or ""}
+        refusal = outcome(case.status, case.history)
         if refusal:
             payload["outcome"] = refusal
         return payload
 
     # Reading -----------------------------------------------------------------------------------
     async def get_own(self, resident: Resident, case_id: str) -> dict[str, Any]:
-        doc = await self.access.access_case(resident, case_id, "view")
-        return self.view(doc, staff=False, rated=await self._rated(doc))
+        case = await self.access.access_case(resident, case_id, "view")
+        return self.view(case, staff=False, rated=await self._rated(case))
 
     async def own_views(self, case_ids: list[str]) -> list[dict[str, Any]]:
         """The resident's views of these cases (those still found), in order."""
-        docs = [await self.store.case(i) for i in case_ids]
-        return [self.view(d, staff=False) for d in docs if d is not None]
+        cases = [await self.store.case(i) for i in case_ids]
+        return [self.view(c, staff=False) for c in cases if c is not None]
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
-        docs = await self.store.cases_of_applicant(resident.id, before=cursor_id(cursor), limit=limit + 1)
-        return self._page(docs, limit, staff=False)
+        cases = await self.store.cases_of_applicant(resident.id, before=cursor_id(cursor), limit=limit + 1)
+        more = len(cases) > limit
+        cases = cases[:limit]
+        return {"items": [self.view(c, staff=False) for c in cases], "next_cursor": cases[-1].id if more else None}
 
     async def get_staff(self, staff: Staff, case_id: str) -> dict[str, Any]:
         """A case by its id or its serial (办件编号)."""
-        doc = await self.access.access_case(staff, case_id, "inspect")
-        return await self._staff_view(doc, rated=await self._rated(doc))
+        case = await self.access.access_case(staff, case_id, "inspect")
+        return await self._staff_view(case, rated=await self._rated(case))
 
     async def list_staff(self, staff: Staff, q: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
         """Cases by status, department and light; or, given ``serial`` or ``q``, the case of that
@@ -270,74 +283,48 @@ class CaseService:
         CASE.check(staff, "list")
         limit = q.get("limit", 50)
         if q.get("serial") or q.get("q"):
-            docs = await self._search(staff, q.get("serial"), q.get("q"), cursor_id(q.get("cursor")), limit + 1, ip)
+            cases = await self._search(staff, q.get("serial"), q.get("q"), cursor_id(q.get("cursor")), limit + 1, ip)
         elif q.get("promise"):
-            docs = await self._promised_cases(q["promise"], cursor_id(q.get("cursor")), limit + 1)
+            cases = await self._promised_cases(q["promise"], cursor_id(q.get("cursor")), limit + 1)
         else:
-            docs = await self.store.cases_for_staff(
+            cases = await self.store.cases_for_staff(
                 status=q.get("status"), statuses=OPEN if q.get("open_only") else (),
                 department_id=q.get("department_id"), light=q.get("light"), before=cursor_id(q.get("cursor")),
                 limit=limit + 1)
-        more = len(docs) > limit
-        docs = docs[:limit]
-        return {"items": await self._staff_views(docs), "next_cursor": str(docs[-1]["_id"]) if more else None}
+        more = len(cases) > limit
+        cases = cases[:limit]
+        return {"items": await self._staff_views(cases), "next_cursor": cases[-1].id if more else None}
 
     async def _search(self, staff: Staff, serial: str | None, text: str | None, before: ObjectId | None,
-                      limit: int, ip: str | None) -> list[dict[str, Any]]:
+                      limit: int, ip: str | None) -> list[Case]:
         exact = serial_shaped(serial or text or "")
         if exact is not None:
-            doc = await self.store.case_by_serial(exact)
-            return [doc] if doc is not None and (before is None or doc["_id"] < before) else []
+            case = await self.store.case_by_serial(exact)
+            return [case] if case is not None and (before is None or ObjectId(case.id) < before) else []
         if serial or not text:
             return []
         people = await self.users.find(text)
-        docs = await self.store.cases_of_applicants([p.id for p in people], before=before, limit=limit)
+        cases = await self.store.cases_of_applicants([p.id for p in people], before=before, limit=limit)
         if before is None:  # one entry per search, not per page
             await self.audit.record(actor=staff_actor(staff), action="case.search", target_type="resident",
                                     target_id=people[0].id if len(people) == 1 else None,
                                     details={"residents": len(people)}, ip=ip)
-        return docs
+        return cases
 
-    def _page(self, docs: list[dict[str, Any]], limit: int, *, staff: bool) -> dict[str, Any]:
-        more = len(docs) > limit
-        docs = docs[:limit]
-        return {"items": [self.view(d, staff=staff) for d in docs],
-                "next_cursor": str(docs[-1]["_id"]) if more else None}
-
-    async def _staff_views(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def _staff_views(self, cases: list[Case]) -> list[dict[str, Any]]:
         """Staff views of a list of cases, their applicants read in one call."""
-        people = await self.users.get_many([d["applicant_id"] for d in docs]) if docs else {}
-        return [self.view(d, staff=True, applicant=people.get(d["applicant_id"])) for d in docs]
+        people = await self.users.get_many([c.applicant_id for c in cases]) if cases else {}
+        return [self.view(c, staff=True, applicant=people.get(c.applicant_id)) for c in cases]
 
-    async def _staff_view(self, doc: dict[str, Any], *, rated: bool = False) -> dict[str, Any]:
-        return self.view(doc, staff=True, rated=rated, applicant=await self.users.get(doc["applicant_id"]))
+    async def _staff_view(self, case: Case, *, rated: bool = False) -> dict[str, Any]:
+        return self.view(case, staff=True, rated=rated, applicant=await self.users.get(case.applicant_id))
 
-    async def _rated(self, doc: dict[str, Any] | None) -> bool:
-        return doc is not None and await self.store.is_rated(str(doc["_id"]))
+    async def _rated(self, case: Case | None) -> bool:
+        return case is not None and await self.store.is_rated(case.id)
 
-    def view(self, d: dict[str, Any], *, staff: bool, rated: bool = False, applicant: Any = None) -> dict[str, Any]:
-        """Residents see the timeline without staff names; staff see who did what."""
-        timeline = [{"status": e["status"], "at": e["at"], "note": e.get("note"),
-                     **({"actor": e.get("actor", {})} if staff else {}),
-                     **({"agent": {"type": e["agent"]["type"], "name_masked": e["agent"]["name_masked"]}}
-                        if e.get("agent") else {})} for e in d["timeline"]]
-        out = {"id": str(d["_id"]), "serial": d["serial"], "service_id": d["service_id"],
-               "service_name": d["service_name"], "department_id": d["department_id"],
-               "department_name": d.get("department_name", ""), "status": d["status"],
-               "outcome": outcome(d["status"], [e["status"] for e in d["timeline"]]),
-               "form": (case_materials.form_view(d.get("form", {}), d.get("form_fields")) if staff
-                        else d.get("form", {})),
-               "form_fields": [{"key": f["key"], "label": f["label"]} for f in d.get("form_fields") or []],
-               "materials": case_materials.view(d.get("materials", []), staff=staff, now=self.clock.now()),
-               "promise_due_at": d.get("promise_due_at"),
-               "deadline": d.get("deadline"), "deadline_provisional": bool(d.get("deadline_provisional")),
-               "light": d.get("light") if d["status"] in OPEN else None, "correction": d.get("correction"),
-               "rejection_reason": d.get("rejection_reason"), "rated": rated, "created_at": d["created_at"],
-               "updated_at": d["updated_at"], "timeline": timeline}
-        if staff:
-            out["applicant"] = applicant_view(d, applicant)
-            out["version"] = d["version"]
-        return out
+    def view(self, case: Case, *, staff: bool, rated: bool = False, applicant: Any = None) -> dict[str, Any]:
+        """The case as the API shows it now (``views.case_view``)."""
+        return case_view(case, staff=staff, now=self.clock.now(), rated=rated, applicant=applicant)
 
     # The state machine ------------------------------------------------------------------------
     async def transition(self, principal: Resident | Staff, case_id: str, to: str, *, note: str | None = None,
@@ -345,29 +332,29 @@ class CaseService:
                          ip: str | None = None, material_keys: list[str] | None = None,
                          promise_reason: str | None = None) -> dict[str, Any]:
         """A step of the state machine by staff (``move``) or the applicant's withdrawal."""
-        doc = await self.access.access_case(principal, case_id, "move" if isinstance(principal, Staff)
-                                            else "withdraw")
-        return await self._move(principal, doc, to, note=note, reason=reason, missing=missing, due=due, ip=ip,
+        case = await self.access.access_case(principal, case_id, "move" if isinstance(principal, Staff)
+                                             else "withdraw")
+        return await self._move(principal, case, to, note=note, reason=reason, missing=missing, due=due, ip=ip,
                                 material_keys=material_keys, promise_reason=promise_reason)
 
-    async def _move(self, principal: Resident | Staff, doc: dict[str, Any], to: str, *, note: str | None = None,
+    async def _move(self, principal: Resident | Staff, case: Case, to: str, *, note: str | None = None,
                     reason: str | None = None, missing: list[str] | None = None, due: str | None = None,
-                    form: dict[str, Any] | None = None, resupplied: list[dict[str, Any]] | None = None,
+                    form: dict[str, Any] | None = None, resupplied: list[Material] | None = None,
                     ip: str | None = None, material_keys: list[str] | None = None,
                     promise_reason: str | None = None) -> dict[str, Any]:
-        oid = doc["_id"]
-        allowed = MOVES[doc["status"]]
+        was = str(case.status)
+        allowed = MOVES[was]
         if to not in allowed:
-            raise errors.InvalidState(f"办件当前为“{CASE_STATUS.get(doc['status'])}”，"
+            raise errors.InvalidState(f"办件当前为“{CASE_STATUS.get(was)}”，"
                                       f"不能变更为“{CASE_STATUS.get(to, to)}”",
-                                      details={"from": doc["status"], "to": to})
+                                      details={"from": was, "to": to})
         roles = allowed[to]
         if isinstance(principal, Staff):
             if not roles:
-                raise errors.InvalidState("该操作只能由申请人进行", details={"from": doc["status"], "to": to})
+                raise errors.InvalidState("该操作只能由申请人进行", details={"from": was, "to": to})
             access_staff_role(principal, roles)
         elif roles:
-            raise errors.InvalidState("该操作须由工作人员进行", details={"from": doc["status"], "to": to})
+            raise errors.InvalidState("该操作须由工作人员进行", details={"from": was, "to": to})
         status = CaseStatus(to)
         now = self.clock.now()
         today = now.astimezone(TZ).date()
@@ -378,10 +365,10 @@ class CaseService:
             if not (reason and reason.strip()):
                 raise errors.InvalidInput({"reason": "驳回（不予受理）须说明理由"})
             # the outcome is kept on the case for readers of its brief form
-            refusal = (reason.strip(), _outcome(outcome(to, _history(doc))))
+            refusal = (reason.strip(), _outcome(outcome(to, case.history)))
             note = note or reason
         if status is CaseStatus.CORRECTION_REQUESTED:
-            missing, material_keys = self.materials.correction(doc, missing, material_keys)
+            missing, material_keys = self.materials.correction(case, missing, material_keys)
             if not missing:
                 raise errors.InvalidInput({"missing": "请写明需补正的材料或内容"})
             due_date = dt.date.fromisoformat(due) if due else today + dt.timedelta(days=self.cfg.correction_days)
@@ -390,15 +377,15 @@ class CaseService:
             correction = Correction(missing=tuple(missing), materials=tuple(material_keys), due=due_date,
                                     requested_at=now)
             note = note or ("需补正：" + "、".join(missing))
-        resumed = doc["status"] == CaseStatus.CORRECTION_REQUESTED and status is CaseStatus.SUBMITTED
+        resumed = case.status is CaseStatus.CORRECTION_REQUESTED and status is CaseStatus.SUBMITTED
         if resumed:
-            paused = doc.get("paused_at") or now
+            paused = case.paused_at or now
             lost = self.calendar.working_days_between(paused.astimezone(TZ).date(), today)
-            if doc.get("deadline") and lost > 0:
-                moved_to = self._deadline(doc["deadline"].astimezone(TZ).date(), lost)
-                deadline = Deadline(at=moved_to, provisional=bool(self._provisional(today, moved_to)))
+            if case.deadline and lost > 0:
+                moved_to = self._deadline(case.deadline.astimezone(TZ).date(), lost)
+                deadline = Deadline(at=moved_to, provisional=self._provisional(today, moved_to))
             note = note or "已补正并重新提交"
-        decision = self._materials_on_decision(doc, to, principal, promise_reason, now)
+        decision = self._materials_on_decision(case, to, principal, promise_reason, now)
         materials, promises = resupplied, (self._promise_fields(resupplied) if resupplied is not None else None)
         if decision.materials is not None:
             materials = decision.materials
@@ -407,50 +394,48 @@ class CaseService:
         decided = status in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN, CaseStatus.APPROVED)
         move = CaseMove(
             step=Step(status=status, at=now, note=note, actor=_actor(principal)),
-            light_due_at=self.light_due(to, deadline.at if deadline else doc.get("deadline"), doc.get("light"), now),
+            light_due_at=self.light_due(status, deadline.at if deadline else case.deadline, case.light, now),
             form=form, materials=materials, promises=promises, refusal=refusal, correction=correction,
             resumed=resumed, deadline=deadline, decided_at=now if decided else None,
             completed_at=now if status is CaseStatus.COMPLETED else None,
             rating_remind_at=(now + dt.timedelta(days=self.cfg.rating_reminder_days)
-                              if rating_allowed(to, [*_history(doc), to]) else None))
+                              if rating_allowed(to, [*case.history, to]) else None))
         told = {"missing": missing, **({"due": correction.due.isoformat()} if correction else {})}
 
-        async def work(s: Any) -> dict[str, Any] | None:
-            new = await self.store.move_case(oid, was=doc["status"], version=doc["version"], move=move, session=s)
+        async def work(s: Any) -> Case | None:
+            new = await self.store.move_case(case, move, s)
             if new is None:
                 return None
             if resupplied is not None:
-                await self.materials.reference(str(oid), doc["applicant_id"], resupplied, s)
+                await self.materials.reference(case.id, case.applicant_id, resupplied, s)
             if status is CaseStatus.COMPLETED:
                 await self.materials.completed(new, s)
             await self._tell(new, note, s, correction=told)
             if isinstance(principal, Staff):
                 await self.audit.record(actor=staff_actor(principal), action=f"case.{to}", target_type="application",
-                                        target_id=str(oid), details={"from": doc["status"], "note": note,
+                                        target_id=case.id, details={"from": was, "note": note,
                                                                      **(decision.waiver or {})}, ip=ip, session=s)
             return new
-        new = await self._tx(work)
+        new: Case | None = await self._tx(work)
         if new is None:  # someone else moved it first
-            raise errors.InvalidState("办件状态已被他人更新，请刷新后重试", details={"from": doc["status"], "to": to})
+            raise errors.InvalidState("办件状态已被他人更新，请刷新后重试", details={"from": was, "to": to})
         return await self._staff_view(new) if isinstance(principal, Staff) else self.view(new, staff=False)
 
     async def resubmit(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        doc = await self.access.access_case(resident, case_id, "resubmit")
+        case = await self.access.access_case(resident, case_id, "resubmit")
         materials = None
-        if doc["status"] == CaseStatus.CORRECTION_REQUESTED:
-            materials = await self.materials.resupply(doc, body, self.clock.now())
-        return await self._move(resident, doc, "submitted", note=body.get("note"), form=body.get("form"),
+        if case.status is CaseStatus.CORRECTION_REQUESTED:
+            materials = await self.materials.resupply(case, body, self.clock.now())
+        return await self._move(resident, case, "submitted", note=body.get("note"), form=body.get("form"),
                                 resupplied=materials)
 
     async def review_material(self, staff: Staff, case_id: str, key: str, verdict: str, reason: str | None,
                               ip: str) -> dict[str, Any]:
         """Staff judge one material accepted or not acceptable (with a reason for the applicant)."""
-        doc = await self.access.access_case(staff, case_id, "review_material")
+        case = await self.access.access_case(staff, case_id, "review_material")
         now = self.clock.now()
-        by = {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
-        materials = self.materials.judged(doc, key, verdict, reason, by=by, now=now)
-        if not await self.store.replace_materials(doc["_id"], version=doc["version"], statuses=REVIEWABLE,
-                                                  materials=materials, at=now):
+        materials = self.materials.judged(case, key, verdict, reason, by=_by(staff), now=now)
+        if not await self.store.replace_materials(case, statuses=REVIEWABLE, materials=materials, at=now):
             raise errors.InvalidState("办件已被他人更新，请刷新后重试")
         await self.audit.record(actor=staff_actor(staff), action="case.material.review", target_type="application",
                                 target_id=case_id, details={"material": key, "verdict": verdict, "reason": reason},
@@ -458,10 +443,10 @@ class CaseService:
         return await self.get_staff(staff, case_id)
 
     # Materials: promises (容缺) and the judgement of a decision -----------------------------------
-    def _promise_fields(self, materials: list[dict[str, Any]]) -> PromiseTimes:
+    def _promise_fields(self, materials: list[Material]) -> PromiseTimes:
         return self.materials.promise_fields(materials)
 
-    def _materials_on_decision(self, doc: dict[str, Any], to: str, principal: Resident | Staff,
+    def _materials_on_decision(self, case: Case, to: str, principal: Resident | Staff,
                                promise_reason: str | None, now: dt.datetime) -> _Decision:
         """An approval judges every material nobody judged; completing needs every promise kept or a
         clerk's reason (409 ``promise_open``); a refused or withdrawn case owes nothing more."""
@@ -469,47 +454,44 @@ class CaseService:
             return _Decision(promises=PromiseTimes())
         if not isinstance(principal, Staff):
             return _Decision()
-        by = {"type": "staff", "id": principal.id, "name": principal.display_name or principal.username}
+        by = _by(principal)
         if to == CaseStatus.APPROVED:
-            return _Decision(materials=self.materials.approved(doc, by=by, now=now))
+            return _Decision(materials=self.materials.approved(case, by=by, now=now))
         if to == CaseStatus.COMPLETED:
-            waived = self.materials.waived(doc, promise_reason, by=by, now=now)
+            waived = self.materials.waived(case, promise_reason, by=by, now=now)
             if waived is not None:
                 return _Decision(materials=waived, promises=self._promise_fields(waived),
                                  waiver={"promise_waived": [m["key"] for m in
-                                                            case_materials.open_promises(doc["materials"])],
+                                                            case_materials.open_promises(list(case.materials))],
                                          "promise_reason": promise_reason})
         return _Decision()
 
-    async def _promised_cases(self, which: str, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+    async def _promised_cases(self, which: str, before: ObjectId | None, limit: int) -> list[Case]:
         return await self.store.cases_with_open_promises(overdue_at=self.clock.now() if which == "overdue" else None,
                                                         before=before, limit=limit)
 
-    async def _save_materials(self, doc: dict[str, Any], materials: list[dict[str, Any]],
-                              statuses: tuple[str, ...]) -> None:
+    async def _save_materials(self, case: Case, materials: list[Material], statuses: tuple[str, ...]) -> None:
         now = self.clock.now()
 
         async def work(s: Any) -> None:
-            if not await self.store.replace_materials(doc["_id"], version=doc["version"], statuses=statuses,
-                                                      materials=materials, at=now,
+            if not await self.store.replace_materials(case, statuses=statuses, materials=materials, at=now,
                                                       promises=self._promise_fields(materials), session=s):
                 raise errors.InvalidState("办件已被他人更新，请刷新后重试")
-            await self.materials.reference(str(doc["_id"]), doc["applicant_id"], materials, s)
+            await self.materials.reference(case.id, case.applicant_id, materials, s)
         await self._tx(work)
 
     async def supply_materials(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """The applicant supplies promised (容缺) materials later, with files or a licence."""
-        doc = await self.access.access_case(resident, case_id, "supply")
-        materials = await self.materials.supply(doc, body, self.clock.now())
-        await self._save_materials(doc, materials, case_materials.SUPPLIABLE)
+        case = await self.access.access_case(resident, case_id, "supply")
+        materials = await self.materials.supply(case, body, self.clock.now())
+        await self._save_materials(case, materials, case_materials.SUPPLIABLE)
         return await self.get_own(resident, case_id)
 
     async def receive_material(self, staff: Staff, case_id: str, key: str, ip: str) -> dict[str, Any]:
         """A clerk receives a promised material on paper at the window (audited)."""
-        doc = await self.access.access_case(staff, case_id, "receive_material")
-        by = {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
-        materials = self.materials.received(doc, key, by=by, now=self.clock.now())
-        await self._save_materials(doc, materials, case_materials.SUPPLIABLE)
+        case = await self.access.access_case(staff, case_id, "receive_material")
+        materials = self.materials.received(case, key, by=_by(staff), now=self.clock.now())
+        await self._save_materials(case, materials, case_materials.SUPPLIABLE)
         await self.audit.record(actor=staff_actor(staff), action="case.material.receive", target_type="application",
                                 target_id=case_id, details={"material": key}, ip=ip)
         return await self.get_staff(staff, case_id)
@@ -518,65 +500,64 @@ class CaseService:
         """Periodic: remind once each applicant whose promised material is due soon."""
         now = self.clock.now()
         told = 0
-        for doc in await self.store.promises_due_for_reminder(now):
-            for m in case_materials.open_promises(doc.get("materials", [])):
-                await self.outbox.emit("case.promise_due", user_id=doc["applicant_id"],
-                                       dedupe_key=f"case:{doc['_id']}:promise:{m['key']}",
-                                       payload={"application_id": str(doc["_id"]), "serial": doc["serial"],
-                                                "service_name": doc["service_name"], "material": m["name"],
+        for case in await self.store.promises_due_for_reminder(now):
+            for m in case_materials.open_promises(list(case.materials)):
+                await self.outbox.emit("case.promise_due", user_id=case.applicant_id,
+                                       dedupe_key=f"case:{case.id}:promise:{m['key']}",
+                                       payload={"application_id": case.id, "serial": case.serial,
+                                                "service_name": case.service_name, "material": m["name"],
                                                 "due": m["promise"]["due"]})
                 told += 1
-            await self.store.clear_promise_reminder(doc["_id"], doc["promise_remind_at"])
+            await self.store.clear_promise_reminder(case)
         return told
 
     # Ratings ------------------------------------------------------------------------------------
     async def rate(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        doc = await self.access.access_case(resident, case_id, "rate")
-        if not rating_allowed(doc["status"], _history(doc)):
-            raise errors.InvalidState("办结、不予批准或受理后撤回的办件才能评价", details={"status": doc["status"]})
+        case = await self.access.access_case(resident, case_id, "rate")
+        if not rating_allowed(case.status, case.history):
+            raise errors.InvalidState("办结、不予批准或受理后撤回的办件才能评价", details={"status": str(case.status)})
         now = self.clock.now()
-        case_id = str(doc["_id"])
-        rating = {"application_id": case_id, "serial": doc["serial"], "department_id": doc["department_id"],
-                  "service_id": doc["service_id"], "service_name": doc["service_name"], "result": doc["status"],
-                  "score": body["score"], "comment": body.get("comment"),
-                  "indicators": body.get("indicators", []), "created_at": now}
-        rect: dict[str, Any] | None = None
+        rect: Rectification | None = None
         if body["score"] <= 2:
             due_day = self.calendar.add_working_days(now.astimezone(TZ).date(), self.cfg.rectification_working_days)
-            rect = {"_id": ObjectId(), "application_id": case_id, "serial": doc["serial"],
-                    "service_name": doc["service_name"], "department_id": doc["department_id"],
-                    "applicant_id": doc["applicant_id"], "score": body["score"],
-                    "comment": body.get("comment"), "status": "open",
-                    "due": dt.datetime.combine(due_day, dt.time(23, 59, 59), TZ), "created_at": now}
-            rating["rectification_id"] = str(rect["_id"])
+            rect = Rectification(id=str(ObjectId()), application_id=case.id, serial=case.serial,
+                                 service_name=case.service_name, department_id=case.department_id or "",
+                                 applicant_id=case.applicant_id, score=body["score"], comment=body.get("comment"),
+                                 status=RectificationStatus.OPEN,
+                                 due=dt.datetime.combine(due_day, dt.time(23, 59, 59), TZ), created_at=now)
+        rating = Rating(id=str(ObjectId()), application_id=case.id, serial=case.serial,
+                        department_id=case.department_id or "", service_id=case.service_id,
+                        service_name=case.service_name, result=str(case.status), score=body["score"],
+                        comment=body.get("comment"), indicators=tuple(body.get("indicators", [])), created_at=now,
+                        rectification_id=rect.id if rect is not None else None)
 
-        async def work(s: Any) -> dict[str, Any]:
-            rating["_id"] = await self.store.add_rating(rating, s)
+        async def work(s: Any) -> None:
+            await self.store.add_rating(rating, s)
             if rect is not None:
                 await self.store.open_rectification(rect, s)
                 await self.outbox.alert_staff(
-                    "rectification.opened", application_id=case_id, department_id=doc["department_id"], session=s,
-                    payload={"serial": doc["serial"], "service_name": doc["service_name"], "score": body["score"],
-                             "due": rect["due"]})
-            await self.store.clear_rating_reminder(doc["_id"], s)
-            return rating
+                    "rectification.opened", application_id=case.id, department_id=case.department_id, session=s,
+                    payload={"serial": case.serial, "service_name": case.service_name, "score": body["score"],
+                             "due": rect.due})
+            await self.store.clear_rating_reminder(case.id, s)
         try:
-            saved = await self._tx(work)
+            await self._tx(work)
         except RatingExists:
             raise AlreadyRated("该办件已评价") from None
         await self.audit.record(actor=resident_actor(resident), action="case.rate", target_type="application",
-                                target_id=case_id, details={"score": body["score"]})
-        return _rating_view(saved, await self._department_names())
+                                target_id=case.id, details={"score": body["score"]})
+        return rating_view(rating, await self._department_names())
 
     async def list_ratings(self, staff: Staff, limit: int = 100) -> list[dict[str, Any]]:
         RATING.check(staff, "list")
         names = await self._department_names()
-        return [_rating_view(r, names) for r in await self.store.latest_ratings(limit)]
+        return [rating_view(r, names) for r in await self.store.latest_ratings(limit)]
 
     async def list_rectifications(self, staff: Staff, status: str | None) -> list[dict[str, Any]]:
         RECTIFICATION.check(staff, "list")
         names = await self._department_names()
-        return [self._rect_view(r, names) for r in await self.store.rectifications(status)]
+        now = self.clock.now()
+        return [rectification_view(r, names, now) for r in await self.store.rectifications(status)]
 
     async def reply_rectification(self, staff: Staff, rect_id: str, reply: str, ip: str) -> dict[str, Any]:
         RECTIFICATION.check(staff, "reply")
@@ -584,18 +565,18 @@ class CaseService:
         if r is None:
             raise errors.InvalidState("该整改单不是待答复状态") if await self.store.rectification(rect_id) \
                 else errors.NotFound()
-        service_name = r.get("service_name") or await self._service_name_of(r["application_id"])
-        await self.outbox.emit("case.rectification_reply", user_id=r["applicant_id"],
+        service_name = r.service_name or await self._service_name_of(r.application_id)
+        await self.outbox.emit("case.rectification_reply", user_id=r.applicant_id,
                                dedupe_key=f"rect:{rect_id}:reply",
-                               payload={"application_id": r["application_id"], "serial": r["serial"],
+                               payload={"application_id": r.application_id, "serial": r.serial,
                                         "service_name": service_name, "reply": reply})
         await self.audit.record(actor=staff_actor(staff), action="rectification.reply", target_type="rectification",
                                 target_id=rect_id, ip=ip)
-        return self._rect_view(r, await self._department_names())
+        return rectification_view(r, await self._department_names(), self.clock.now())
 
     async def _service_name_of(self, case_id: str) -> str:
-        doc = await self.store.case(case_id, brief=True)
-        return str(doc["service_name"]) if doc is not None else ""
+        case = await self.store.case(case_id, brief=True)
+        return case.service_name if case is not None else ""
 
     async def close_rectification(self, staff: Staff, rect_id: str, note: str | None, ip: str) -> dict[str, Any]:
         RECTIFICATION.check(staff, "close")
@@ -605,26 +586,18 @@ class CaseService:
                 else errors.NotFound()
         await self.audit.record(actor=staff_actor(staff), action="rectification.close", target_type="rectification",
                                 target_id=rect_id, ip=ip)
-        return self._rect_view(r, await self._department_names())
-
-    def _rect_view(self, r: dict[str, Any], department_names: dict[str, str]) -> dict[str, Any]:
-        return {"id": str(r["_id"]), "application_id": r["application_id"], "serial": r["serial"],
-                "service_name": r.get("service_name", ""), "department_id": r["department_id"],
-                "department_name": department_names.get(r["department_id"], ""),
-                "score": r["score"], "comment": r.get("comment"),
-                "status": r["status"], "due": r["due"], "reply": r.get("reply"),
-                "overdue": r["status"] == "open" and self.clock.now() > r["due"], "created_at": r["created_at"]}
+        return rectification_view(r, await self._department_names(), self.clock.now())
 
     async def _department_names(self) -> dict[str, str]:
         return {d["id"]: d["name"] for d in await self.catalogue.departments()}
 
     # Supervision --------------------------------------------------------------------------------
-    def light(self, deadline: dt.datetime, now: dt.datetime) -> tuple[str, dt.datetime | None]:
+    def light(self, deadline: dt.datetime, now: dt.datetime) -> tuple[Light, dt.datetime | None]:
         """A running case's light now, and when it next changes by itself (None: never, it is red).
         Yellow from the first day with at most ``yellow_working_days`` working days left to the
         deadline; red once the deadline has passed."""
         if now > deadline:
-            return "red", None
+            return Light.RED, None
         last = deadline.astimezone(TZ).date()
         yellow_from, left = last, 0
         while True:  # walk back from the deadline while at most that many working days are left
@@ -633,10 +606,10 @@ class CaseService:
                 break
             yellow_from, left = yellow_from - dt.timedelta(days=1), left_before
         if now.astimezone(TZ).date() >= yellow_from:
-            return "yellow", deadline + dt.timedelta(seconds=1)
-        return "green", dt.datetime.combine(yellow_from, dt.time(0), TZ)
+            return Light.YELLOW, deadline + dt.timedelta(seconds=1)
+        return Light.GREEN, dt.datetime.combine(yellow_from, dt.time(0), TZ)
 
-    def light_due(self, status: str, deadline: dt.datetime | None, light: str | None,
+    def light_due(self, status: str, deadline: dt.datetime | None, light: Light | None,
                    now: dt.datetime) -> dt.datetime | None:
         """When the supervision job should next look at a case: when its light changes, now if the
         light it shows is already wrong, never (None) while its clock is stopped or it is finished."""
@@ -650,71 +623,40 @@ class CaseService:
         alert staff when one turns yellow or red."""
         now = self.clock.now()
         changed = 0
-        async for doc in self.store.cases_due_for_light(now):
-            if doc["status"] not in OPEN or doc["status"] == "correction_requested" or not doc.get("deadline"):
-                await self.store.set_light(doc["_id"], was=doc.get("light"), due=doc["light_due_at"],
-                                           light=doc.get("light"), next_due=None)
+        async for case in self.store.cases_due_for_light(now):
+            if case.status not in OPEN or case.status is CaseStatus.CORRECTION_REQUESTED or not case.deadline:
+                await self.store.set_light(case, light=case.light, next_due=None)
                 continue
-            light, next_due = self.light(doc["deadline"], now)
-            moved = await self.store.set_light(doc["_id"], was=doc.get("light"), due=doc["light_due_at"], light=light,
-                                               next_due=next_due)
-            if moved and light != doc.get("light") and light in ("yellow", "red"):
+            light, next_due = self.light(case.deadline, now)
+            moved = await self.store.set_light(case, light=light, next_due=next_due)
+            if moved and light != case.light and light in (Light.YELLOW, Light.RED):
                 changed += 1
-                await self.outbox.alert_staff(f"supervision.{light}", application_id=str(doc["_id"]),
-                                              department_id=doc["department_id"],
-                                              payload={"serial": doc["serial"], "service_name": doc["service_name"],
-                                                       "deadline": doc["deadline"]},
-                                              dedupe_key=f"light:{doc['_id']}:{light}")
+                await self.outbox.alert_staff(f"supervision.{light}", application_id=case.id,
+                                              department_id=case.department_id,
+                                              payload={"serial": case.serial, "service_name": case.service_name,
+                                                       "deadline": case.deadline},
+                                              dedupe_key=f"light:{case.id}:{light}")
         await self._remind_ratings(now)
         return changed
 
     async def _remind_ratings(self, now: dt.datetime) -> None:
         """Invite once more to rate a finished case nobody has rated some days after it finished."""
-        async for doc in self.store.due_rating_reminders(now):
+        async for case in self.store.due_rating_reminders(now):
             # A 一件事's cases were invited together by the bundle's completion message.
-            if not doc.get("bundle_id") and not await self._rated(doc):
-                await self.outbox.emit("rating.invited", user_id=doc["applicant_id"],
-                                       dedupe_key=f"case:{doc['_id']}:rating-reminder",
-                                       payload={**self._payload(doc, None), "reminder": True})
-            await self.store.clear_rating_reminder(doc["_id"])
+            if case.bundle is None and not await self._rated(case):
+                await self.outbox.emit("rating.invited", user_id=case.applicant_id,
+                                       dedupe_key=f"case:{case.id}:rating-reminder",
+                                       payload={**self._payload(case, None), "reminder": True})
+            await self.store.clear_rating_reminder(case.id)
 
     async def summary(self, staff: Staff) -> dict[str, Any]:
         CASE.check(staff, "supervise")
-        department_names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
-        stats: dict[str, dict[str, Any]] = {}
-
-        def row(dep: str) -> dict[str, Any]:
-            return stats.setdefault(dep, {"department_id": dep, "department_name": department_names.get(dep, ""),
-                                          "open": 0, "green": 0, "yellow": 0, "red": 0, "completed": 0,
-                                          "_on_time": 0, "_hours": 0.0, "_scores": 0, "ratings": 0})
-        async for d in self.store.handling_figures():
-            r = row(d["department_id"])
-            if d["status"] in OPEN:
-                r["open"] += 1
-                r[d.get("light") or "green"] += 1
-            elif d["status"] == "completed":
-                r["completed"] += 1
-                r["_hours"] += (d["completed_at"] - d["created_at"]).total_seconds() / 3600
-                if d.get("deadline") is None or d["completed_at"] <= d["deadline"]:
-                    r["_on_time"] += 1
+        tally = SupervisionTally(await self._department_names())
+        async for f in self.store.handling_figures():
+            tally.case(f)
         for dep, (n, total) in (await self.store.rating_totals_by_department()).items():
-            r = row(dep)
-            r["ratings"], r["_scores"] = n, total
-        items = []
-        totals = {"green": 0, "yellow": 0, "red": 0, "_on_time": 0, "completed": 0, "_scores": 0, "ratings": 0}
-        for r in stats.values():
-            for k in totals:
-                totals[k] += r[k]
-            done = r["completed"]
-            items.append({**{k: v for k, v in r.items() if not k.startswith("_")},
-                          "on_time_rate": round(r["_on_time"] / done, 4) if done else None,
-                          "avg_handling_hours": round(r["_hours"] / done, 1) if done else None,
-                          "satisfaction": round(r["_scores"] / r["ratings"], 2) if r["ratings"] else None})
-        items.sort(key=lambda x: x["department_id"])
-        done, rated = totals["completed"], totals["ratings"]
-        return {"items": items, "departments": items, "green": totals["green"], "yellow": totals["yellow"],
-                "red": totals["red"], "on_time_rate": round(totals["_on_time"] / done, 4) if done else None,
-                "satisfaction": round(totals["_scores"] / rated, 2) if rated else None}
+            tally.ratings(dep, n, total)
+        return tally.view()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -736,16 +678,21 @@ def _outcome(value: str | None) -> Outcome | None:
     return None if value is None else Outcome(value)
 
 
-def _history(doc: dict[str, Any]) -> list[str]:
-    return [e["status"] for e in doc.get("timeline", [])]
+def _by(staff: Staff) -> dict[str, Any]:
+    """Who judged a material, as its review records it."""
+    return {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
 
 
+def _agent(agent: dict[str, Any]) -> Agent:
+    """The agency desk's masked agent, as the first step of the case shows it."""
+    return Agent(type=str(agent["type"]), id=str(agent.get("id") or ""), name_masked=str(agent["name_masked"]))
 
-def _rating_view(r: dict[str, Any], department_names: dict[str, str]) -> dict[str, Any]:
-    return {"id": str(r["_id"]), "application_id": r["application_id"], "serial": r.get("serial", ""),
-            "service_id": r.get("service_id", ""), "service_name": r.get("service_name", ""),
-            "department_id": r.get("department_id", ""),
-            "department_name": department_names.get(r.get("department_id", ""), ""),
-            "score": r["score"], "level": LEVELS[r["score"]], "comment": r.get("comment"),
-            "indicators": r.get("indicators", []), "created_at": r["created_at"],
-            "rectification_id": r.get("rectification_id")}
+
+def _form_field(f: dict[str, Any]) -> FormField:
+    return FormField(key=f["key"], label=f["label"], type=f.get("type") or "string")
+
+
+def _filed_case(case: Case) -> dict[str, Any]:
+    """What the agency desk reads of a case filed under a grant (its port's shape)."""
+    return {"_id": ObjectId(case.id), "serial": case.serial, "service_id": case.service_id,
+            "service_name": case.service_name, "applicant_id": case.applicant_id}

@@ -1,4 +1,4 @@
-"""Every query of cases (``applications``), their serial counters, ratings and rectification orders.
+"""Every query of cases (``cases``), their serial counters, ratings and rectification orders.
 
 The service above never sees a collection: it asks this module for what it needs by name. Every
 change of a case is conditional on the status and version it was read with; a change of a
@@ -7,15 +7,39 @@ rectification order is conditional on its previous status.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from backend.cases.values import OPEN, CaseMove, CaseRef, CaseStatus, PromiseTimes, RectificationStatus
+from backend.cases.values import (
+    OPEN,
+    Actor,
+    Agent,
+    AlreadyClaimed,
+    BundleLink,
+    Case,
+    CaseMove,
+    CaseRef,
+    CaseStatus,
+    Channel,
+    Correction,
+    FormField,
+    HandlingFigure,
+    Light,
+    Material,
+    Outcome,
+    PromiseTimes,
+    Rating,
+    Rectification,
+    RectificationStatus,
+    Step,
+    SubmissionClaim,
+)
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec, count_by
 
@@ -69,10 +93,6 @@ class RatingExists(Exception):
     """The case has a rating already (the unique index on ``application_id`` said so)."""
 
 
-class AlreadyClaimed(Exception):
-    """A submission with this claim was made already and is still within its window."""
-
-
 
 class CaseStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
@@ -92,89 +112,90 @@ class CaseStore:
             raise RuntimeError(f"case counter {day_key} not found after its increment")
         return int(doc["seq"])
 
-    async def insert_case(self, doc: dict[str, Any], session: Any) -> ObjectId:
-        oid: ObjectId = (await self._cases.insert_one(doc, session=session)).inserted_id
-        return oid
+    async def insert_case(self, case: Case, session: Any) -> None:
+        await self._cases.insert_one(_case_to_doc(case), session=session)
 
-    async def case(self, case_id: Any, *, brief: bool = False) -> dict[str, Any] | None:
+    async def case(self, case_id: str, *, brief: bool = False) -> Case | None:
         """The case, or None; ``brief`` leaves out its timeline and form."""
         oid = object_id(case_id)
-        return None if oid is None else await self._cases.find_one({"_id": oid}, _NO_BULK if brief else None)
+        doc = None if oid is None else await self._cases.find_one({"_id": oid}, _NO_BULK if brief else None)
+        return None if doc is None else _case_from_doc(doc)
 
-    async def open_case_of(self, applicant_id: str, service_id: str) -> dict[str, Any] | None:
+    async def open_case_of(self, applicant_id: str, service_id: str) -> Case | None:
         """The newest case of this person for this service still being handled, or None."""
-        return await self._cases.find_one({"applicant_id": applicant_id, "service_id": service_id,
-                                           "status": {"$in": _OPEN}}, _NO_BULK,
-                                          sort=[("created_at", DESCENDING)])
+        doc = await self._cases.find_one({"applicant_id": applicant_id, "service_id": service_id,
+                                          "status": {"$in": _OPEN}}, _NO_BULK, sort=[("created_at", DESCENDING)])
+        return None if doc is None else _case_from_doc(doc)
 
-    async def bundle_accepted_before(self, bundle_id: str, case_id: ObjectId, session: Any) -> bool:
+    async def bundle_accepted_before(self, bundle_id: str, case_id: str, session: Any) -> bool:
         """Whether another case of this 一件事 was accepted already (read in the caller's transaction)."""
-        return await self._cases.count_documents({"bundle_id": bundle_id, "_id": {"$ne": case_id},
+        return await self._cases.count_documents({"bundle_id": bundle_id, "_id": {"$ne": ObjectId(case_id)},
                                                   "timeline.status": "accepted"}, limit=1, session=session) > 0
 
-    async def case_by_serial(self, serial: str) -> dict[str, Any] | None:
-        return await self._cases.find_one({"serial": serial})
+    async def case_by_serial(self, serial: str) -> Case | None:
+        doc = await self._cases.find_one({"serial": serial})
+        return None if doc is None else _case_from_doc(doc)
 
-    async def case_ref(self, case_id: Any) -> CaseRef | None:
+    async def case_ref(self, case_id: str) -> CaseRef | None:
         """What other domains may know of the case, or None."""
-        doc = await self.case(case_id, brief=True)
-        return None if doc is None else _ref_from_doc(doc)
+        case = await self.case(case_id, brief=True)
+        return None if case is None else case.ref()
 
     async def case_ref_by_serial(self, serial: str) -> CaseRef | None:
         doc = await self._cases.find_one({"serial": serial}, _NO_BULK)
-        return None if doc is None else _ref_from_doc(doc)
+        return None if doc is None else _case_from_doc(doc).ref()
 
-    async def move_case(self, case_id: ObjectId, *, was: str, version: int, move: CaseMove,
-                        session: Any) -> dict[str, Any] | None:
-        """Take one step of the state machine only if the case is still at ``was``/``version``;
-        the case after it, or None when someone else moved it first."""
-        res = await self._cases.update_one({"_id": case_id, "status": was, "version": version}, _move_update(move),
-                                           session=session)
+    async def move_case(self, case: Case, move: CaseMove, session: Any) -> Case | None:
+        """Take one step of the state machine only if the case is still at the status and version
+        it was read with; the case after it, or None when someone else moved it first."""
+        oid = ObjectId(case.id)
+        res = await self._cases.update_one({"_id": oid, "status": str(case.status), "version": case.version},
+                                           _move_update(move), session=session)
         if res.modified_count != 1:
             return None
-        return await self._cases.find_one({"_id": case_id}, session=session)
+        doc = await self._cases.find_one({"_id": oid}, session=session)
+        return None if doc is None else _case_from_doc(doc)
 
-    async def replace_materials(self, case_id: ObjectId, *, version: int, statuses: tuple[str, ...],
-                                materials: list[dict[str, Any]], at: dt.datetime,
-                                promises: PromiseTimes | None = None, session: Any = None) -> bool:
+    async def replace_materials(self, case: Case, *, statuses: tuple[str, ...], materials: Sequence[Material],
+                                at: dt.datetime, promises: PromiseTimes | None = None, session: Any = None) -> bool:
         """Replace a case's materials (staff judging them, promised ones supplied) if it is still
-        that version, in one of ``statuses``; with them the times of its open promises when given."""
-        sets: dict[str, Any] = {"materials": materials, "updated_at": at}
+        the version read, in one of ``statuses``; with them the times of its open promises when given."""
+        sets: dict[str, Any] = {"materials": list(materials), "updated_at": at}
         if promises is not None:
             sets.update(_promise_fields(promises))
-        filt = {"_id": case_id, "version": version, "status": {"$in": [str(x) for x in statuses]}}
+        filt = {"_id": ObjectId(case.id), "version": case.version, "status": {"$in": [str(x) for x in statuses]}}
         res = await self._cases.update_one(filt, {"$set": sets, "$inc": {"version": 1}}, session=session)
         return res.modified_count == 1
 
-    async def promises_due_for_reminder(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+    async def promises_due_for_reminder(self, now: dt.datetime, limit: int = 200) -> list[Case]:
         """Cases whose open 容缺 promise is due to be reminded (``promise_remind_at`` passed)."""
-        return await self._cases.find({"promise_remind_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK) \
+        docs = await self._cases.find({"promise_remind_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK) \
             .limit(limit).to_list(limit)
+        return [_case_from_doc(d) for d in docs]
 
-    async def clear_promise_reminder(self, case_id: ObjectId, was: dt.datetime) -> None:
-        await self._cases.update_one({"_id": case_id, "promise_remind_at": was}, {"$set": {"promise_remind_at": None}})
+    async def clear_promise_reminder(self, case: Case) -> None:
+        """The promise reminder of ``case`` sent: cleared, unless the reminder time moved since it was read."""
+        await self._cases.update_one({"_id": ObjectId(case.id), "promise_remind_at": case.promises.remind_at},
+                                     {"$set": {"promise_remind_at": None}})
 
     async def cases_with_open_promises(self, *, overdue_at: dt.datetime | None, before: ObjectId | None,
-                                       limit: int) -> list[dict[str, Any]]:
+                                       limit: int) -> list[Case]:
         """Cases with an open 容缺 promise (due before ``overdue_at`` when given), newest first."""
         filt: dict[str, Any] = {"promise_due_at": {"$gte": _EPOCH, **({"$lt": overdue_at} if overdue_at else {})}}
-        if before is not None:
-            filt["_id"] = {"$lt": before}
-        return await self._cases.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return await self._page(filt, before, limit)
 
-    async def cases_of_applicant(self, applicant_id: str, *, before: ObjectId | None,
-                                 limit: int) -> list[dict[str, Any]]:
+    async def cases_of_applicant(self, applicant_id: str, *, before: ObjectId | None, limit: int) -> list[Case]:
         return await self._page({"applicant_id": applicant_id}, before, limit)
 
     async def cases_of_applicants(self, applicant_ids: list[str], *, before: ObjectId | None,
-                                  limit: int) -> list[dict[str, Any]]:
+                                  limit: int) -> list[Case]:
         if not applicant_ids:
             return []
         return await self._page({"applicant_id": {"$in": sorted(set(applicant_ids))}}, before, limit)
 
     async def cases_for_staff(self, *, status: str | None = None, statuses: tuple[str, ...] = (),
                               department_id: str | None = None, light: str | None = None,
-                              before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+                              before: ObjectId | None, limit: int) -> list[Case]:
         filt: dict[str, Any] = {}
         if status:
             filt["status"] = status
@@ -186,25 +207,26 @@ class CaseStore:
             filt["light"] = light
         return await self._page(filt, before, limit)
 
-    async def _page(self, filt: dict[str, Any], before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+    async def _page(self, filt: dict[str, Any], before: ObjectId | None, limit: int) -> list[Case]:
         if before is not None:
             filt = {**filt, "_id": {"$lt": before}}
-        return await self._cases.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        docs = await self._cases.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return [_case_from_doc(d) for d in docs]
 
-    def cases_due_for_light(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
+    def cases_due_for_light(self, now: dt.datetime) -> AsyncIterator[Case]:
         """Cases whose supervision light is due to change (``light_due_at`` is when it next does;
         None while the clock is stopped or the case is finished)."""
-        return self._cases.find({"light_due_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK).sort("light_due_at",
-                                                                                                ASCENDING)
+        return _each(self._cases.find({"light_due_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK)
+                     .sort("light_due_at", ASCENDING))
 
-    def open_cases_without_light_plan(self) -> AsyncIterator[dict[str, Any]]:
-        return self._cases.find({"status": {"$in": _OPEN}, "light_due_at": {"$exists": False}}, _NO_BULK)
+    def open_cases_without_light_plan(self) -> AsyncIterator[Case]:
+        return _each(self._cases.find({"status": {"$in": _OPEN}, "light_due_at": {"$exists": False}}, _NO_BULK))
 
-    def provisional_deadlines(self) -> AsyncIterator[dict[str, Any]]:
+    def provisional_deadlines(self) -> AsyncIterator[Case]:
         """Cases whose deadline was counted on a provisional year (the partial index holds only those)."""
-        return self._cases.find({"deadline_provisional": True}, _NO_BULK)
+        return _each(self._cases.find({"deadline_provisional": True}, _NO_BULK))
 
-    async def move_deadline(self, case_id: ObjectId, *, was: dt.datetime, deadline: dt.datetime, provisional: bool,
+    async def move_deadline(self, case: Case, *, deadline: dt.datetime, provisional: bool,
                             light_due_at: dt.datetime | None) -> bool:
         """Replace a deadline counted again on the official calendar, if it is still the one read."""
         sets: dict[str, Any] = {"deadline": deadline, "light_due_at": light_due_at}
@@ -213,61 +235,81 @@ class CaseStore:
             sets["deadline_provisional"] = True
         else:
             update["$unset"] = {"deadline_provisional": ""}
-        res = await self._cases.update_one({"_id": case_id, "deadline": was, "deadline_provisional": True}, update)
+        res = await self._cases.update_one({"_id": ObjectId(case.id), "deadline": case.deadline,
+                                            "deadline_provisional": True}, update)
         return res.modified_count == 1
 
-    async def set_light(self, case_id: ObjectId, *, was: str | None, due: dt.datetime | None, light: str | None,
-                        next_due: dt.datetime | None, unplanned: bool = False) -> bool:
-        """Set the light and when it is next due, if neither changed since they were read."""
-        filt: dict[str, Any] = {"_id": case_id, "light": was}
-        filt["light_due_at"] = {"$exists": False} if unplanned else due
-        res = await self._cases.update_one(filt, {"$set": {"light": light, "light_due_at": next_due}})
+    async def set_light(self, case: Case, *, light: Light | None, next_due: dt.datetime | None,
+                        unplanned: bool = False) -> bool:
+        """Set the light and when it is next due, if neither changed since ``case`` was read
+        (``unplanned``: it had no time to be looked at)."""
+        filt: dict[str, Any] = {"_id": ObjectId(case.id), "light": None if case.light is None else str(case.light)}
+        filt["light_due_at"] = {"$exists": False} if unplanned else case.light_due_at
+        res = await self._cases.update_one(filt, {"$set": {"light": None if light is None else str(light),
+                                                           "light_due_at": next_due}})
         return res.modified_count == 1
 
-    def due_rating_reminders(self, now: dt.datetime) -> AsyncIterator[dict[str, Any]]:
+    def due_rating_reminders(self, now: dt.datetime) -> AsyncIterator[Case]:
         """Finished cases whose rating reminder is due (``rating_remind_at`` is set when a case
         finishes and cleared by a rating or the reminder)."""
-        return self._cases.find({"rating_remind_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK)
+        return _each(self._cases.find({"rating_remind_at": {"$gte": _EPOCH, "$lte": now}}, _NO_BULK))
 
-    async def clear_rating_reminder(self, case_id: ObjectId, session: Any = None) -> None:
-        await self._cases.update_one({"_id": case_id}, {"$unset": {"rating_remind_at": ""}}, session=session)
+    async def clear_rating_reminder(self, case_id: str, session: Any = None) -> None:
+        await self._cases.update_one({"_id": ObjectId(case_id)}, {"$unset": {"rating_remind_at": ""}},
+                                     session=session)
 
-    def handling_figures(self) -> AsyncIterator[dict[str, Any]]:
+    async def handling_figures(self) -> AsyncIterator[HandlingFigure]:
         """Status, light, department and times of every case (for the supervision summary)."""
-        return self._cases.find({}, {"status": 1, "light": 1, "department_id": 1, "deadline": 1,
-                                     "completed_at": 1, "created_at": 1})
+        async for d in self._cases.find({}, {"status": 1, "light": 1, "department_id": 1, "deadline": 1,
+                                             "completed_at": 1, "created_at": 1}):
+            yield HandlingFigure(status=CaseStatus(d["status"]), light=_light(d.get("light")),
+                                 department_id=d["department_id"], deadline=d.get("deadline"),
+                                 completed_at=d.get("completed_at"), created_at=d["created_at"])
 
     async def count_by_status(self) -> list[tuple[str, int]]:
         return await count_by(self._cases, "status")
 
     # Submission claims --------------------------------------------------------------------------
-    async def claim_submission(self, claim: dict[str, Any], *, taken_before: dt.datetime, session: Any) -> None:
-        """Write ``claim`` (keyed by its ``_id``) in the caller's transaction, replacing one taken
-        before ``taken_before`` (its window over); ``AlreadyClaimed`` when a newer one holds it.
-        One atomic upsert: two requests at once cannot both claim."""
-        fields = {k: v for k, v in claim.items() if k != "_id"}
+    async def claim_submission(self, claim: SubmissionClaim, *, taken_before: dt.datetime, session: Any) -> None:
+        """Write ``claim`` in the caller's transaction, replacing one taken before ``taken_before``
+        (its window over); ``AlreadyClaimed`` when a newer one holds it. One atomic upsert: two
+        requests at once cannot both claim."""
+        fields = {"user_id": claim.user_id, "scope": claim.scope, "fingerprint": claim.fingerprint,
+                  "result": dict(claim.result), "created_at": claim.created_at, "expires_at": claim.expires_at}
         try:
-            await self._claims.update_one({"_id": claim["_id"], "created_at": {"$lt": taken_before}},
+            await self._claims.update_one({"_id": claim.id, "created_at": {"$lt": taken_before}},
                                           {"$set": fields}, upsert=True, session=session)
         except DuplicateKeyError:
             raise AlreadyClaimed() from None
 
-    async def submission_claim(self, claim_id: str) -> dict[str, Any] | None:
-        return await self._claims.find_one({"_id": claim_id})
+    async def submission_claim(self, claim_id: str) -> SubmissionClaim | None:
+        d = await self._claims.find_one({"_id": claim_id})
+        if d is None:
+            return None
+        return SubmissionClaim(id=str(d["_id"]), user_id=d["user_id"], scope=d["scope"], fingerprint=d["fingerprint"],
+                               result={str(k): str(v) for k, v in d["result"].items()}, created_at=d["created_at"],
+                               expires_at=d["expires_at"])
 
     # Ratings ----------------------------------------------------------------------------------------
-    async def add_rating(self, rating: dict[str, Any], session: Any) -> ObjectId:
+    async def add_rating(self, rating: Rating, session: Any) -> None:
+        doc: dict[str, Any] = {
+            "_id": ObjectId(rating.id), "application_id": rating.application_id, "serial": rating.serial,
+            "department_id": rating.department_id, "service_id": rating.service_id,
+            "service_name": rating.service_name, "result": rating.result, "score": rating.score,
+            "comment": rating.comment, "indicators": list(rating.indicators), "created_at": rating.created_at}
+        if rating.rectification_id is not None:
+            doc["rectification_id"] = rating.rectification_id
         try:
-            oid: ObjectId = (await self._ratings.insert_one(rating, session=session)).inserted_id
-            return oid
+            await self._ratings.insert_one(doc, session=session)
         except DuplicateKeyError:
             raise RatingExists() from None
 
     async def is_rated(self, application_id: str) -> bool:
         return await self._ratings.count_documents({"application_id": application_id}, limit=1) > 0
 
-    async def latest_ratings(self, limit: int) -> list[dict[str, Any]]:
-        return await self._ratings.find({}).sort("_id", DESCENDING).limit(limit).to_list(limit)
+    async def latest_ratings(self, limit: int) -> list[Rating]:
+        docs = await self._ratings.find({}).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return [_rating_from_doc(d) for d in docs]
 
     async def rating_totals_by_department(self) -> dict[str, tuple[int, int]]:
         """department id → (number of ratings, sum of scores)."""
@@ -276,65 +318,89 @@ class CaseStore:
         return {g["_id"]: (int(g["n"]), int(g["sum"])) async for g in cursor}
 
     # Rectification orders ----------------------------------------------------------------------------
-    async def open_rectification(self, doc: dict[str, Any], session: Any) -> ObjectId:
-        oid: ObjectId = (await self._rects.insert_one(doc, session=session)).inserted_id
-        return oid
+    async def open_rectification(self, rect: Rectification, session: Any) -> None:
+        await self._rects.insert_one({
+            "_id": ObjectId(rect.id), "application_id": rect.application_id, "serial": rect.serial,
+            "service_name": rect.service_name, "department_id": rect.department_id,
+            "applicant_id": rect.applicant_id, "score": rect.score, "comment": rect.comment,
+            "status": str(rect.status), "due": rect.due, "created_at": rect.created_at}, session=session)
 
-    async def rectification(self, rect_id: Any) -> dict[str, Any] | None:
+    async def rectification(self, rect_id: str) -> Rectification | None:
         oid = object_id(rect_id)
-        return None if oid is None else await self._rects.find_one({"_id": oid})
+        doc = None if oid is None else await self._rects.find_one({"_id": oid})
+        return None if doc is None else _rect_from_doc(doc)
 
-    async def rectifications(self, status: str | None, limit: int = 500) -> list[dict[str, Any]]:
-        return await self._rects.find({"status": status} if status else {}).sort("due", ASCENDING).to_list(limit)
+    async def rectifications(self, status: str | None, limit: int = 500) -> list[Rectification]:
+        docs = await self._rects.find({"status": status} if status else {}).sort("due", ASCENDING).to_list(limit)
+        return [_rect_from_doc(d) for d in docs]
 
-    async def reply_rectification(self, rect_id: Any, *, reply: str, at: dt.datetime,
-                                  by: str) -> dict[str, Any] | None:
+    async def reply_rectification(self, rect_id: str, *, reply: str, at: dt.datetime,
+                                  by: str) -> Rectification | None:
         """An open order answered; the order after it, or None when it was not open."""
         return await self._move_rectification(rect_id, RectificationStatus.OPEN, RectificationStatus.REPLIED,
                                               {"reply": reply, "replied_at": at, "replied_by": by})
 
-    async def close_rectification(self, rect_id: Any, *, note: str | None,
-                                  at: dt.datetime) -> dict[str, Any] | None:
+    async def close_rectification(self, rect_id: str, *, note: str | None,
+                                  at: dt.datetime) -> Rectification | None:
         """An answered order closed; the order after it, or None when it was not answered."""
         return await self._move_rectification(rect_id, RectificationStatus.REPLIED, RectificationStatus.CLOSED,
                                               {"closed_at": at, "close_note": note})
 
-    async def _move_rectification(self, rect_id: Any, was: RectificationStatus, to: RectificationStatus,
-                                  fields: dict[str, Any]) -> dict[str, Any] | None:
+    async def _move_rectification(self, rect_id: str, was: RectificationStatus, to: RectificationStatus,
+                                  fields: dict[str, Any]) -> Rectification | None:
         oid = object_id(rect_id)
         if oid is None:
             return None
         res = await self._rects.update_one({"_id": oid, "status": str(was)}, {"$set": {"status": str(to), **fields}})
         if res.modified_count != 1:
             return None
-        return await self._rects.find_one({"_id": oid})
+        doc = await self._rects.find_one({"_id": oid})
+        return None if doc is None else _rect_from_doc(doc)
+
+
+async def _each(cursor: AsyncCursor[dict[str, Any]]) -> AsyncIterator[Case]:
+    async for doc in cursor:
+        yield _case_from_doc(doc)
 
 
 def _promise_fields(p: PromiseTimes) -> dict[str, Any]:
     return {"promise_due_at": p.due_at, "promise_remind_at": p.remind_at}
 
 
+def _actor_doc(a: Actor) -> dict[str, Any]:
+    return {"type": a.type, "id": a.id, "name": a.name}
+
+
+def _step_doc(step: Step) -> dict[str, Any]:
+    entry: dict[str, Any] = {"status": str(step.status), "at": step.at, "note": step.note,
+                             "actor": _actor_doc(step.actor)}
+    if step.agent is not None:
+        entry["agent"] = {"type": step.agent.type, "id": step.agent.id, "name_masked": step.agent.name_masked}
+    return entry
+
+
+def _correction_doc(c: Correction) -> dict[str, Any]:
+    return {"missing": list(c.missing), "materials": list(c.materials), "due": c.due.isoformat(),
+            "requested_at": c.requested_at}
+
+
 def _move_update(move: CaseMove) -> dict[str, Any]:
     """The one update of a step: its status and timeline entry, and what else it changes."""
     step = move.step
-    entry = {"status": str(step.status), "at": step.at, "note": step.note,
-             "actor": {"type": step.actor.type, "id": step.actor.id, "name": step.actor.name}}
     sets: dict[str, Any] = {"status": str(move.to), "updated_at": step.at, "light_due_at": move.light_due_at}
     unsets: dict[str, Any] = {}
     if move.form is not None:
         sets["form"] = move.form
     if move.materials is not None:
-        sets["materials"] = move.materials
+        sets["materials"] = list(move.materials)
     if move.promises is not None:
         sets.update(_promise_fields(move.promises))
     if move.refusal is not None:
         sets["rejection_reason"], outcome = move.refusal
         sets["outcome"] = None if outcome is None else str(outcome)
     if move.correction is not None:
-        c = move.correction
-        sets["correction"] = {"missing": list(c.missing), "materials": list(c.materials),
-                              "due": c.due.isoformat(), "requested_at": c.requested_at}
-        sets["paused_at"] = c.requested_at  # the time limit stops while the resident corrects
+        sets["correction"] = _correction_doc(move.correction)
+        sets["paused_at"] = move.correction.requested_at  # the time limit stops while the resident corrects
     if move.resumed:
         unsets.update({"paused_at": "", "correction": ""})
     if move.deadline is not None:
@@ -347,20 +413,96 @@ def _move_update(move: CaseMove) -> dict[str, Any]:
         sets["completed_at"] = move.completed_at
     if move.rating_remind_at is not None:
         sets["rating_remind_at"] = move.rating_remind_at
-    update: dict[str, Any] = {"$set": sets, "$inc": {"version": 1}, "$push": {"timeline": entry}}
+    update: dict[str, Any] = {"$set": sets, "$inc": {"version": 1}, "$push": {"timeline": _step_doc(step)}}
     if unsets:
         update["$unset"] = unsets
     return update
 
 
-def _ref_from_doc(doc: dict[str, Any]) -> CaseRef:
-    return CaseRef(id=str(doc["_id"]), serial=str(doc["serial"]), applicant_id=str(doc["applicant_id"]),
-                   service_id=str(doc["service_id"]), service_name=str(doc.get("service_name") or ""),
-                   department_id=doc.get("department_id"), status=str(doc["status"]),
-                   outcome=doc.get("outcome") if doc["status"] == CaseStatus.REJECTED else None)
+def _light(value: str | None) -> Light | None:
+    return None if value is None else Light(value)
 
 
-async def rename_applications_collection(db: AsyncDatabase) -> None:
+def _step_from_doc(e: dict[str, Any]) -> Step:
+    a = e.get("actor") or {}
+    g = e.get("agent")
+    return Step(status=CaseStatus(e["status"]), at=e["at"], note=e.get("note"),
+                actor=Actor(type=str(a.get("type") or ""), id=str(a.get("id") or ""), name=a.get("name")),
+                agent=None if not g else Agent(type=str(g["type"]), id=str(g.get("id") or ""),
+                                               name_masked=str(g["name_masked"])))
+
+
+def _case_from_doc(d: dict[str, Any]) -> Case:
+    c = d.get("correction")
+    outcome = d.get("outcome")
+    channel = d.get("channel")
+    return Case(
+        id=str(d["_id"]), serial=str(d.get("serial") or ""), service_id=str(d["service_id"]),
+        service_name=str(d.get("service_name") or ""), department_id=d.get("department_id"),
+        department_name=str(d.get("department_name") or ""), applicant_id=str(d["applicant_id"]),
+        status=CaseStatus(d["status"]), version=int(d["version"]),
+        channel=None if channel is None else Channel(channel), form=dict(d.get("form") or {}),
+        form_fields=tuple(FormField(key=f["key"], label=f["label"], type=f.get("type") or "string")
+                          for f in d.get("form_fields") or []),
+        materials=tuple(d.get("materials") or ()),
+        promises=PromiseTimes(due_at=d.get("promise_due_at"), remind_at=d.get("promise_remind_at")),
+        promised_days=d.get("promised_days"), deadline=d.get("deadline"),
+        deadline_provisional=bool(d.get("deadline_provisional")), light=_light(d.get("light")),
+        light_due_at=d.get("light_due_at"), created_at=d["created_at"], updated_at=d["updated_at"],
+        timeline=tuple(_step_from_doc(e) for e in d.get("timeline") or []),
+        correction=None if not c else Correction(missing=tuple(c.get("missing") or ()),
+                                                 materials=tuple(c.get("materials") or ()),
+                                                 due=dt.date.fromisoformat(c["due"]),
+                                                 requested_at=c["requested_at"]),
+        paused_at=d.get("paused_at"), rejection_reason=d.get("rejection_reason"),
+        outcome=None if outcome is None else Outcome(outcome), decided_at=d.get("decided_at"),
+        completed_at=d.get("completed_at"), rating_remind_at=d.get("rating_remind_at"),
+        bundle=None if not d.get("bundle_id") else BundleLink(id=str(d["bundle_id"]), serial=d.get("bundle_serial"),
+                                                              name=d.get("bundle_name")))
+
+
+def _case_to_doc(c: Case) -> dict[str, Any]:
+    """A new case as stored: what is not set yet is left out (not stored as null)."""
+    doc: dict[str, Any] = {
+        "_id": ObjectId(c.id), "serial": c.serial, "service_id": c.service_id, "service_name": c.service_name,
+        "department_id": c.department_id, "department_name": c.department_name, "applicant_id": c.applicant_id,
+        "status": str(c.status), "version": c.version, "channel": None if c.channel is None else str(c.channel),
+        "form": c.form, "form_fields": [{"key": f.key, "label": f.label, "type": f.type} for f in c.form_fields],
+        "materials": list(c.materials), **_promise_fields(c.promises), "promised_days": c.promised_days,
+        "deadline": c.deadline, "light": None if c.light is None else str(c.light), "light_due_at": c.light_due_at,
+        "created_at": c.created_at, "updated_at": c.updated_at, "timeline": [_step_doc(s) for s in c.timeline]}
+    if c.deadline_provisional:
+        doc["deadline_provisional"] = True
+    if c.correction is not None:
+        doc["correction"] = _correction_doc(c.correction)
+    optional = {"paused_at": c.paused_at, "rejection_reason": c.rejection_reason,
+                "outcome": None if c.outcome is None else str(c.outcome), "decided_at": c.decided_at,
+                "completed_at": c.completed_at, "rating_remind_at": c.rating_remind_at}
+    doc.update({k: v for k, v in optional.items() if v is not None})
+    if c.bundle is not None:
+        doc.update({"bundle_id": c.bundle.id, "bundle_serial": c.bundle.serial, "bundle_name": c.bundle.name})
+    return doc
+
+
+def _rating_from_doc(d: dict[str, Any]) -> Rating:
+    return Rating(id=str(d["_id"]), application_id=str(d["application_id"]), serial=str(d.get("serial") or ""),
+                  department_id=str(d.get("department_id") or ""), service_id=str(d.get("service_id") or ""),
+                  service_name=str(d.get("service_name") or ""), result=str(d.get("result") or ""),
+                  score=int(d["score"]), comment=d.get("comment"), indicators=tuple(d.get("indicators") or ()),
+                  created_at=d["created_at"], rectification_id=d.get("rectification_id"))
+
+
+def _rect_from_doc(d: dict[str, Any]) -> Rectification:
+    return Rectification(
+        id=str(d["_id"]), application_id=str(d["application_id"]), serial=str(d["serial"]),
+        service_name=str(d.get("service_name") or ""), department_id=str(d["department_id"]),
+        applicant_id=str(d["applicant_id"]), score=int(d["score"]), comment=d.get("comment"),
+        status=RectificationStatus(d["status"]), due=d["due"], created_at=d["created_at"], reply=d.get("reply"),
+        replied_at=d.get("replied_at"), replied_by=d.get("replied_by"), closed_at=d.get("closed_at"),
+        close_note=d.get("close_note"))
+
+
+async def rename_applications_collection(db: AsyncDatabase[dict[str, Any]]) -> None:
     """Cases were stored as ``applications`` by earlier versions: the collection takes the one name
     the code uses (``cases``), with its documents and indexes. Runs before the schema is ensured, so
     ``cases`` does not exist yet unless a start died after creating it empty."""

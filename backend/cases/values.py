@@ -46,6 +46,20 @@ class PromiseStatus(StrEnum):
     WAIVED = "waived"
 
 
+class Channel(StrEnum):
+    """Where a case was filed: online, at a window (窗口收件), or with a 一件事."""
+    ONLINE = "online"
+    WINDOW = "window"
+    BUNDLE = "bundle"
+
+
+class Light(StrEnum):
+    """The supervision light (电子监察) of a case still being handled."""
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
 class RectificationStatus(StrEnum):
     OPEN = "open"
     REPLIED = "replied"
@@ -91,12 +105,21 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Agent:
+    """Who filed a case in the applicant's name under their grant (帮办代办), masked."""
+    type: str
+    id: str
+    name_masked: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Step:
     """One entry of a case's timeline."""
     status: CaseStatus
     at: dt.datetime
     note: str | None
     actor: Actor
+    agent: Agent | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,3 +149,149 @@ class CaseMove:
     @property
     def to(self) -> CaseStatus:
         return self.step.status
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FormField:
+    """A field of the case's form, kept on the case so it reads the same later."""
+    key: str
+    label: str
+    type: str = "string"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BundleLink:
+    """The 一件事 a case was filed with: its id, and (once stored) its serial and name."""
+    id: str
+    serial: str | None = None
+    name: str | None = None
+
+
+# A case's materials (申请材料), one entry per material of the guide, in the shape
+# ``cases.materials`` reads and writes (given, judged, promised, replaced).
+Material = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Case:
+    """A case (办件): what was applied for, by whom, where it stands and its timeline. Read in brief
+    (``CaseStore.case(..., brief=True)`` and the periodic jobs), ``form`` is empty and ``timeline``
+    holds no steps."""
+    id: str
+    serial: str
+    service_id: str
+    service_name: str
+    department_id: str | None
+    department_name: str
+    applicant_id: str
+    status: CaseStatus
+    version: int
+    channel: Channel | None
+    form: dict[str, Any]
+    form_fields: tuple[FormField, ...]
+    materials: tuple[Material, ...]
+    promises: PromiseTimes
+    promised_days: int | None
+    deadline: dt.datetime | None
+    deadline_provisional: bool
+    light: Light | None
+    light_due_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    timeline: tuple[Step, ...]
+    correction: Correction | None = None
+    paused_at: dt.datetime | None = None
+    rejection_reason: str | None = None
+    outcome: Outcome | None = None
+    decided_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    rating_remind_at: dt.datetime | None = None
+    bundle: BundleLink | None = None
+
+    @property
+    def history(self) -> list[str]:
+        """The statuses of its timeline, in order."""
+        return [str(step.status) for step in self.timeline]
+
+    def ref(self) -> CaseRef:
+        return CaseRef(id=self.id, serial=self.serial, applicant_id=self.applicant_id, service_id=self.service_id,
+                       service_name=self.service_name, department_id=self.department_id, status=str(self.status),
+                       outcome=str(self.outcome) if self.outcome is not None and self.status is CaseStatus.REJECTED
+                       else None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rating:
+    """A rating (好差评) of a finished case."""
+    id: str
+    application_id: str
+    serial: str
+    department_id: str
+    service_id: str
+    service_name: str
+    result: str
+    score: int
+    comment: str | None
+    indicators: tuple[str, ...]
+    created_at: dt.datetime
+    rectification_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rectification:
+    """A rectification order (整改) a 1–2 rating opened; answered by staff, closed by a supervisor."""
+    id: str
+    application_id: str
+    serial: str
+    service_name: str
+    department_id: str
+    applicant_id: str
+    score: int
+    comment: str | None
+    status: RectificationStatus
+    due: dt.datetime
+    created_at: dt.datetime
+    reply: str | None = None
+    replied_at: dt.datetime | None = None
+    replied_by: str | None = None
+    closed_at: dt.datetime | None = None
+    close_note: str | None = None
+
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandlingFigure:
+    """What the supervision summary reads of one case: where it stands, its light and its times."""
+    status: CaseStatus
+    light: Light | None
+    department_id: str
+    deadline: dt.datetime | None
+    completed_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmissionClaim:
+    """One claim of a submission made once (``cases.once``): whose, of what, and what it made."""
+    id: str
+    user_id: str
+    scope: str
+    fingerprint: str
+    result: dict[str, str]   # {"type": "application" | "bundle", "id": …}
+    created_at: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The claims one submission writes (``cases.once``): its key's and its content's, and its content's print."""
+    user_id: str
+    scope: str
+    fingerprint: str
+    key_claim: str | None
+    content_claim: str
+
+
+class AlreadyClaimed(Exception):
+    """A submission with this claim was made already and is still within its window (raised inside
+    the submission's transaction, which it ends)."""
