@@ -8,6 +8,7 @@ loads the thing and checks the rule with its scope.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from backend.appointments.errors import HallScope
@@ -50,7 +51,7 @@ TICKET = Policy("ticket", {
 class StaffAccounts(Protocol):
     """The staff directory: an account's record (``hall_ids`` limits it to those halls)."""
 
-    async def get(self, staff_id: str) -> dict[str, Any]: ...
+    async def get(self, staff_id: str) -> Mapping[str, Any]: ...
 
 
 class HallAccess:

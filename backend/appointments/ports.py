@@ -8,7 +8,7 @@ from typing import Any, Protocol
 class StaffAccounts(Protocol):
     """A staff account by id (its halls and roles), implemented by the staff service."""
 
-    async def get(self, staff_id: str) -> dict[str, Any]: ...
+    async def get(self, staff_id: str) -> Mapping[str, Any]: ...
 
 
 class QueueResidents(Protocol):

@@ -1,13 +1,14 @@
 """What authorizations calls on other domains (residents and case serials: see ``service``)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 
 class StaffByUsername(Protocol):
     """An active staff account by its username (a 帮办员 named on a grant), from the staff domain."""
 
-    async def active_by_username(self, username: str) -> dict[str, Any] | None: ...
+    async def active_by_username(self, username: str) -> Mapping[str, Any] | None: ...
 
 
 class ServiceNames(Protocol):

@@ -62,6 +62,12 @@ class UserDirectory:
     async def get_many(self, user_ids: list[str]) -> dict[str, UserRef]:
         return {u.id: user_ref(u) for u in await self._users.by_ids(sorted(set(user_ids)))}
 
+    async def full_name(self, user_id: str) -> str | None:
+        """The resident's full name, for documents that are their own (the payer's receipt PDF)."""
+        user = await self._users.by_id(user_id)
+        sealed = user.realname.name_sealed if user is not None and user.realname is not None else None
+        return self._cipher.open(sealed, aad=user_id) if sealed else None
+
     async def find(self, q: str) -> list[UserRef]:
         """Residents with exactly this ID number or this full name (verified accounts only)."""
         kind = query_kind(q)

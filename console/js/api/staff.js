@@ -316,7 +316,7 @@ export async function postStaffLoginThrottlesByIdClear(id, { body } = {}) {
 /**
  * 按身份证号或姓名查找居民（仅脱敏信息）
  * GET /api/v1/staff/residents
- * 角色：clerk、approver、supervisor、finance
+ * 角色：approver、clerk、finance、supervisor
  * @param {Object} [options]
  * @param {GetStaffResidentsQuery} [options.query] 未声明的查询参数不发送
  * @returns {Promise<GetStaffResidentsResponse>}
@@ -328,7 +328,7 @@ export async function getStaffResidents({ query } = {}) {
 /**
  * 查看居民账号（脱敏）
  * GET /api/v1/staff/residents/{id}
- * 角色：clerk、approver、supervisor、finance
+ * 角色：approver、clerk、finance、supervisor
  * @param {string} id
  * @returns {Promise<GetStaffResidentsByIdResponse>}
  */
@@ -339,7 +339,7 @@ export async function getStaffResidentsById(id) {
 /**
  * 查看居民完整身份信息（仅限正在办理其办件、预约或缴费的工作人员；须填写理由，记入审计日志）
  * POST /api/v1/staff/residents/{id}/reveal
- * 角色：clerk、approver
+ * 角色：approver、clerk
  * @param {string} id
  * @param {Object} [options]
  * @param {PostStaffResidentsByIdRevealBody} [options.body]
