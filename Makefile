@@ -30,10 +30,9 @@ install-test: $(TEST_STAMP)
 run: $(RUN_STAMP)
 	$(PY) -m backend serve --port $(PORT) --data-dir $(DATA_DIR) $(if $(CONFIG),--config $(CONFIG))
 
-## Run every check: lint, the mini-program's tests, then the Python suite (API, processes, console).
-## typecheck joins them once every product package is at zero errors; the line then reads:
-## test: lint typecheck test-miniprogram chromium test-python
-test: lint test-miniprogram chromium test-python
+## Run every check: lint, the type checker, the mini-program's tests, then the Python suite (API,
+## processes, console).
+test: lint typecheck test-miniprogram chromium test-python
 
 test-python: $(TEST_STAMP)
 	$(PY) -m pytest
