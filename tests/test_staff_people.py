@@ -115,7 +115,7 @@ def test_names_bound_before_they_were_hashed_are_found_after_start_up(api: Api, 
     clerk = staff_login(api, role="clerk")["access_token"]
     assert api.get("/api/v1/staff/residents", params={"q": person.name}, token=clerk).json()["items"] == []
     assert server.run(identity.backfill_name_hashes()) >= 1
-    assert server.run(identity.backfill_name_hashes()) == 0  # once: start-up does not walk the accounts again
+    assert server.run(identity.backfill_name_hashes()) == 0  # again: nothing left to hash
     found = api.get("/api/v1/staff/residents", params={"q": person.name}, token=clerk).json()["items"]
     assert [x["id"] for x in found] == [person.id]
 

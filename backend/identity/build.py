@@ -9,6 +9,7 @@ from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Built, Domain
 from backend.core.infra import Infra
+from backend.core.migrations import Migration
 from backend.identity import handlers, words
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory
@@ -66,6 +67,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]
         "identity", words=words.WORDS, service=identity,
         routes=bind(handlers.default_handlers, identity=identity),
         collections=list(COLLECTIONS),
-        on_start=[identity.backfill_name_hashes],
+        migrations=[Migration("2026.11-03-name-hashes", "为早于姓名检索的实名账户补齐姓名检索值",
+                              identity.backfill_name_hashes)],
     ), IdentityProvides(service=identity, tokens=tokens, users=directory, handling=handling,
                         verified=VerifiedIdentities(users, cipher)))

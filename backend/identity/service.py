@@ -32,7 +32,6 @@ from backend.identity.values import Realname, ResidentRefView, ResidentUser, Rev
 
 log = logging.getLogger("zjb.identity")
 AUDIENCE = "resident"
-NAME_HASH_BACKFILL = "realname.name_hash"
 
 
 def public_user(user: ResidentUser) -> UserView:
@@ -214,16 +213,13 @@ class IdentityService:
                             id_number=self.cipher.open(rn.id_sealed, aad=aad))
 
     async def backfill_name_hashes(self) -> int:
-        """At start-up, once: the keyed hash of the name of every account bound before names were
-        hashed, so that staff find those residents by name too."""
-        if await self.upkeep.done(NAME_HASH_BACKFILL):
-            return 0
+        """The keyed hash of the name of every account bound before names were hashed, so that staff
+        find those residents by name too (a migration: once per database, safe to run again)."""
         count = 0
         async for user_id, rn in self.users.needing_name_hash():
             name = self.cipher.open(rn.name_sealed, aad=user_id)
             if await self.users.set_name_hash(user_id, rn.id_hash, name_hash(self.cipher, name)):
                 count += 1
-        await self.upkeep.mark_done(NAME_HASH_BACKFILL, self.clock.now())
         if count:
             log.info("name hashes backfilled", extra={"count": count})
         return count
