@@ -1,5 +1,5 @@
 """Build payments: orders, the WeChat Pay and Alipay channels, receipts, refunds, reconciliation.
-Cases and payers are read through the ports ``service.CaseDirectory`` and ``receipting.UserDirectory``."""
+Cases and payers are read through the ports ``service.CaseDirectory`` and ``issuing.UserDirectory``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,11 +16,11 @@ from notify.outbox import Outbox
 from payments import handlers, words
 from payments.clearing import PayeeUnits, SeedUnits
 from payments.fees import FeeResolver
-from payments.handling import payment_handling
+from payments.issuing import ReceiptService, UserDirectory
 from payments.ports import Catalogue
-from payments.receipting import ReceiptService, UserDirectory
 from payments.receipts import ReceiptSigner
 from payments.reconcile import ReconciliationService
+from payments.reveal_scope import payment_handling
 from payments.service import CaseDirectory, PaymentService
 from payments.store import COLLECTIONS, PaymentStore
 

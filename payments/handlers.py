@@ -11,7 +11,7 @@ from backend.core.ratelimit import RateLimiter
 from payments import schemas as s
 from payments import verify_page
 from payments.access import PAYMENT, RECEIPT, RECONCILIATION
-from payments.receipting import ReceiptService
+from payments.issuing import ReceiptService
 from payments.reconcile import ReconciliationService
 from payments.service import PaymentService
 from payments.views import public_payment

@@ -3,7 +3,7 @@
 - Exactly one receipt per payment: a unique index on ``payment_id`` (not luck); the receipt is
   written in the same transaction that marks the payment paid (``service.py``).
 - 票据号码 comes from a gap-free sequence per receipt code (票据代码: the region prefix and the
-  year's last two digits) and year, restarting at 1 each year; ``receipting.py`` numbers the
+  year's last two digits) and year, restarting at 1 each year; ``issuing.py`` numbers the
   receipts in blocks by conditional updates of one counter document per code and year.
 - The content is signed with Ed25519 over a canonical form (sorted-key compact JSON, UTF-8);
   anyone can check it offline with the published public key (``GET /receipts/public-key``).

@@ -17,9 +17,9 @@ from backend.core.access import Staff
 from backend.core.clock import Clock, wall_now
 from notify.outbox import Outbox
 from payments.errors import IdempotencyKeyReused, RefundExceedsPaid, RefundInProgress
+from payments.issuing import ReceiptService, payment_event
 from payments.labels import PAYMENT_STATUS
 from payments.providers import NoticeRejected, PaidTrade, PaymentChannel, RefundState
-from payments.receipting import ReceiptService, payment_event
 from payments.store import PaymentStore
 from payments.values import Attempt, Payment, PaymentStatus, Refund, RefundKind, RefundNotice, RefundStatus
 from payments.views import public_refund
@@ -130,7 +130,7 @@ class Refunding:
         now = self.clock.now()
         final = RefundStatus.SUCCESS if st.state == "success" else RefundStatus.FAILED
         # a staff refund's red-letter receipt: decided with the success itself (so once per refund,
-        # however often the notice comes), numbered right after the transaction (receipting.py)
+        # however often the notice comes), numbered right after the transaction (issuing.py)
         red_receipt_id = ObjectId() if final is RefundStatus.SUCCESS and r.kind is RefundKind.STAFF else None
 
         async def write(s: Any) -> str:
@@ -156,7 +156,7 @@ class Refunding:
                 if p is None:
                     raise errors.InternalError()  # cannot happen: refunding is held while a refund is open
                 # one message for the refund, sent with its red-letter receipt's number once that is
-                # numbered (receipting.py); what it says about the order is fixed here
+                # numbered (issuing.py); what it says about the order is fixed here
                 await self.store.set_refund_notice(r.id, RefundNotice(refunded_fen=p.refunded_fen,
                                                                       status=str(p.status)), session=s)
             else:

@@ -34,9 +34,9 @@ from payments.access import access_payment
 from payments.clearing import PayeeUnits
 from payments.errors import DuplicateOrder, NothingToPay, PaymentBusy, PaymentExpired, TooManyAttempts
 from payments.fees import FeeResolver
+from payments.issuing import ReceiptService, UserDirectory, payment_event
 from payments.labels import PAYMENT_STATUS
 from payments.providers import AlreadyPaid, AttemptRequest, NoticeAnswer, NoticeRejected, PaidTrade, PaymentChannel
-from payments.receipting import ReceiptService, UserDirectory, payment_event
 from payments.refunding import Refunding
 from payments.store import PaymentStore
 from payments.values import Attempt, AttemptStatus, Item, Paid, Payment, PaymentStatus, UnitRef

@@ -257,7 +257,7 @@ class PaymentStore:
 
     async def mark_paid(self, payment_id: ObjectId, *, channel: str, out_trade_no: str, transaction_id: str,
                         paid_at: dt.datetime, receipt_id: ObjectId, now: dt.datetime, session: Any) -> Payment | None:
-        """``unpaid`` → ``paid``, with its receipt decided (numbered right after, receipting.py)."""
+        """``unpaid`` → ``paid``, with its receipt decided (numbered right after, issuing.py)."""
         return await self._transition(payment_id, PaymentStatus.UNPAID, {
             "status": str(PaymentStatus.PAID), "paid_at": paid_at, "paid_channel": channel,
             "paid_out_trade_no": out_trade_no, "transaction_id": transaction_id, "updated_at": now,
@@ -473,7 +473,7 @@ class PaymentStore:
                             provider_ref: str | None, via: str, red_receipt_id: ObjectId | None,
                             session: Any) -> bool:
         """``pending``/``processing`` → ``success``/``failed``, once; a success may decide its
-        red-letter receipt (numbered right after, receipting.py)."""
+        red-letter receipt (numbered right after, issuing.py)."""
         fields: dict[str, Any] = {"status": str(final), "provider_ref": provider_ref, "result_via": via,
                                   "succeeded_at" if final is RefundStatus.SUCCESS else "failed_at": at}
         if red_receipt_id is not None:

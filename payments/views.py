@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from payments.issuing import UserRef
 from payments.labels import PAYMENT_STATUS
-from payments.receipting import UserRef
 from payments.values import Attempt, Item, Payment, Refund
 
 RAISED_VIA_ZH = {"case": "办件缴款单", "bundle": "一件事缴款单"}

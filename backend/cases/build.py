@@ -10,10 +10,10 @@ from backend.calendar.working import WorkingCalendar
 from backend.cases import handlers, words
 from backend.cases.deadlines import CaseDeadlines
 from backend.cases.directory import CaseDirectory
-from backend.cases.handling import case_handling
 from backend.cases.intake import CaseIntakeDesk
 from backend.cases.materials import CaseMaterials
 from backend.cases.ports import Agency, Applicants, CaseFiles, CaseLicences
+from backend.cases.reveal_scope import case_handling
 from backend.cases.service import CaseService
 from backend.cases.store import COLLECTIONS, CaseStore, rename_applications_collection
 from backend.catalogue.service import CatalogueService

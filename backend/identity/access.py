@@ -2,7 +2,7 @@
 
 Staff who serve residents find them by an exact ID number or full name and read the masked
 account; the full name and ID number are revealed only to clerks and approvers who are handling
-the resident's case, booking or payment (``handling.py``), for a stated reason.
+the resident's case, booking or payment (``reveal_scope.py``), for a stated reason.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from backend.core import errors
 from backend.core.access import Policy, Staff, staff
-from backend.identity.handling import ResidentHandling, access_reveal
+from backend.identity.reveal_scope import ResidentHandling, access_reveal
 from backend.identity.store import UserStore
 from backend.identity.values import ResidentUser
 

@@ -13,8 +13,8 @@ from backend.core.migrations import Migration
 from backend.identity import handlers, words
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory
-from backend.identity.handling import ResidentHandling
 from backend.identity.providers import HttpRealnameVerifier, WeChatPyLogin
+from backend.identity.reveal_scope import ResidentHandling
 from backend.identity.service import IdentityService
 from backend.identity.store import (
     COLLECTIONS,

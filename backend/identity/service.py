@@ -16,7 +16,6 @@ from backend.identity.access import RESIDENTS, ResidentAccess
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory, UserRef, name_hash, query_kind
 from backend.identity.errors import AccountDisabled, IdNumberAlreadyBound, RealnameAlreadyBound, RealnameMismatch
-from backend.identity.handling import ResidentHandling
 from backend.identity.idnumber import (
     IdNumberError,
     mask_id_number,
@@ -26,6 +25,7 @@ from backend.identity.idnumber import (
 )
 from backend.identity.providers import RealnameVerifier, WeChatLogin
 from backend.identity.reseal import ResealReport, reseal
+from backend.identity.reveal_scope import ResidentHandling
 from backend.identity.store import UpkeepStore, UserStore
 from backend.identity.tokens import TokenPair, TokenService
 from backend.identity.values import Realname, ResidentRefView, ResidentUser, RevealedView, StaffUserView, UserView
