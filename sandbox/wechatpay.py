@@ -428,10 +428,6 @@ class WeChatPayStandin:
 
     # -- test helpers ------------------------------------------------------------------------------
 
-    def prepay_for(self, out_trade_no: str) -> str | None:
-        row = self.store.one("SELECT prepay_id FROM orders WHERE out_trade_no = ?", (out_trade_no,))
-        return row["prepay_id"] if row else None
-
 
 # -- HTTP ----------------------------------------------------------------------------------------------
 

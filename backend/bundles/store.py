@@ -31,7 +31,6 @@ COLLECTIONS = [
 ]
 
 
-
 class BundleStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._events = db["life_events"]
@@ -42,9 +41,6 @@ class BundleStore:
 
     async def active_events(self) -> list[dict[str, Any]]:
         return await self._events.find({"status": EventStatus.ACTIVE.value}).sort("order", ASCENDING).to_list(None)
-
-    async def all_events(self) -> list[dict[str, Any]]:
-        return await self._events.find({}).sort("order", ASCENDING).to_list(None)
 
     async def event(self, event_id: str) -> dict[str, Any] | None:
         return await self._events.find_one({"_id": event_id}) if isinstance(event_id, str) else None

@@ -58,14 +58,6 @@ class FileOwnership(Protocol):
     async def attach(self, owner_id: str, file_ids: list[str], ref: str, session: Any = None) -> None: ...
 
 
-class NoFiles:
-    async def owned_by(self, user_id: str, file_ids: list[str]) -> set[str]:
-        return set()
-
-    async def attach(self, owner_id: str, file_ids: list[str], ref: str, session: Any = None) -> None:
-        return None
-
-
 def end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(23, 59, 59), TZ)
 

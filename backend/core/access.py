@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from backend.core import errors
 
@@ -78,13 +78,6 @@ def access_staff_role(principal: Any, roles: Iterable[str]) -> Staff:
     if wanted and not (principal.roles & wanted):
         raise errors.Forbidden(details={"required_roles": sorted(wanted)})
     return principal
-
-
-def access_own(resident: Resident, doc: Mapping[str, Any] | None, *, owner_field: str = "user_id") -> Mapping[str, Any]:
-    """The document exists and belongs to this resident; otherwise 404 (another's is not found)."""
-    if doc is None or str(doc.get(owner_field)) != resident.id:
-        raise errors.NotFound()
-    return doc
 
 
 def access_realname(resident: Resident) -> Resident:

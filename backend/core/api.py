@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import logging
 import re
-import time
 import uuid
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -282,5 +281,3 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
         metrics.observe_request(handler.request.method or "", route, status, handler.request.request_time())
 
 
-def monotonic_ms() -> float:
-    return time.monotonic() * 1000.0

@@ -32,12 +32,6 @@ def object_id_at(when: dt.datetime) -> ObjectId:
     return ObjectId(struct.pack(">I", int(when.timestamp())) + ObjectId().binary[4:])
 
 
-def normal_id(value: Any) -> str | None:
-    """The canonical text of an object id (lower-case hex), or None when it is not one."""
-    oid = object_id(value)
-    return None if oid is None else str(oid)
-
-
 def cursor_id(value: str | None) -> ObjectId | None:
     """Where a page continues: the id its ``cursor`` names (None for the first page); a cursor
     that names no id is 400 ``invalid_input``."""

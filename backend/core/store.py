@@ -72,10 +72,6 @@ class RateLimitStore:
             left[counter_id] -= 1
         return out
 
-    async def counter_value(self, counter_id: str) -> int:
-        doc = await self._col.find_one({"_id": counter_id}, {"n": 1})
-        return int(doc["n"]) if doc else 0
-
 
 class WeChatTokenStore:
     """One document per key: the token, when it stops being usable, and a refresh lease."""
@@ -185,11 +181,6 @@ class JobDayStore:
             if res.modified_count == 1:
                 out.append(days[i])
         return sorted(out)
-
-    async def unfinished(self, job: str, limit: int = 100) -> list[dict[str, Any]]:
-        """The job's days not done (for operators): running, waiting or skipped."""
-        return await self._col.find({"job": job, "state": {"$in": ["running", "waiting", "skipped"]}}) \
-            .sort("day", ASCENDING).limit(limit).to_list(limit)
 
 
 class MigrationLedger:

@@ -202,12 +202,6 @@ class UpkeepStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["identity_upkeep"]
 
-    async def done(self, task: str) -> bool:
-        return await self._col.count_documents({"_id": task}, limit=1) > 0
-
-    async def mark_done(self, task: str, now: dt.datetime) -> None:
-        await self._col.update_one({"_id": task}, {"$setOnInsert": {"done_at": now}}, upsert=True)
-
     async def reseal_checkpoint(self, task: str, now: dt.datetime) -> str | None:
         """Where the re-encryption for one key stands: the last account done, None at its start
         (its checkpoint is created at its first run)."""

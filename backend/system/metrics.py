@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from backend.core.domain import GaugeRead, GaugeSpec
+from backend.core.domain import GaugeSpec
 
 log = logging.getLogger("zjb.metrics")
 
@@ -67,10 +67,6 @@ class Metrics:
     def register_gauges(self, gauges: Iterable[GaugeSpec]) -> None:
         """Gauges read from the database at each scrape; ``read`` returns ``[(labels, value), ...]``."""
         self._gauges.extend(gauges)
-
-    def gauge(self, name: str, help: str, fn: GaugeRead) -> None:  # noqa: A002
-        """One gauge; the same as ``register_gauges([GaugeSpec(name, help, fn)])``."""
-        self.register_gauges([GaugeSpec(name, help, fn)])
 
     async def render(self) -> bytes:
         """The text format: request metrics (of every app process) and then the gauges."""
