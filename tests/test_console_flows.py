@@ -300,6 +300,3 @@ def test_supervisor_sees_lights_by_department_ratings_and_charts(console, api: A
     c.shot("stats")
 
 
-def _paths(server: AppServer) -> set[str]:
-    from tests.support_console import api_paths
-    return api_paths(server)

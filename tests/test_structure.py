@@ -111,3 +111,46 @@ def test_comments_say_what_and_why_not_which_issue() -> None:
             if re.search(r"#.*\bissue\s*\d+", line, re.IGNORECASE):
                 offenders.append(f"{name}:{n}")
     assert offenders == []
+
+
+# MongoDB operators are the stores' words; JSON Schema's ``$ref`` and friends are not.
+JSON_SCHEMA_KEYS = {"$ref", "$schema", "$id", "$defs", "$comment"}
+
+
+def test_no_service_builds_a_query_or_update_operator() -> None:
+    """Only stores (and their document mapping) speak MongoDB: services hand them typed,
+    intent-named changes, never ``{"$set": …}`` or a filter with ``$in``."""
+    offenders = []
+    for path in _sources(*PRODUCT):
+        rel = _rel(path)
+        if rel in STORES or rel in INFRA or path.name == "store_documents.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and re.fullmatch(r"\$[a-zA-Z]+", node.value) and node.value not in JSON_SCHEMA_KEYS):
+                offenders.append(f"{rel}:{node.lineno}: {node.value}")
+    assert offenders == []
+
+
+def test_no_module_is_over_700_lines() -> None:
+    long = [f"{_rel(p)}: {n}" for p in _sources(*PRODUCT) if (n := len(p.read_text().splitlines())) > 700]
+    assert long == []
+
+
+# Called by a framework or an SDK by name, not by our code (Tornado's handler hooks, http.server's
+# logger, prometheus' collector, the Alipay SDK's response hook), and a name used only in annotations.
+CALLED_BY_NAME = {"set_extra_headers", "write_error", "on_finish", "log_exception", "data_received",
+                  "check_xsrf_cookie", "log_message", "collect", "verified_sync_response", "DataclassInstance"}
+
+
+def test_no_definition_is_unused() -> None:
+    """Every function, method, class and import is used somewhere (product, tests, benches or
+    scripts): dead code is deleted, not kept "in case"."""
+    import vulture
+
+    v = vulture.Vulture()
+    v.scavenge([str(ROOT / top) for top in [*PRODUCT, "tests", "bench", "scripts"]])
+    unused = [f"{_rel(Path(item.filename))}:{item.first_lineno} {item.typ} {item.name}"
+              for item in v.get_unused_code(min_confidence=60)
+              if item.typ in {"function", "method", "class", "import"} and item.name not in CALLED_BY_NAME]
+    assert unused == []
