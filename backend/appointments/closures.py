@@ -38,7 +38,7 @@ log = logging.getLogger("zjb.appointments")
 
 # Reasons residents read when the record that closed the day gives none.
 HALL_CLOSED = "大厅当天闭厅"
-HOLIDAY = "当天为法定节假日，大厅不开放"
+HOLIDAY = "{name}放假，大厅不开放"  # the holiday by name, as the calendar change says it
 NOT_OPEN = "大厅调整了开放时间，当天不开放"
 SERVICE_CLOSED = "该事项当天暂停办理"
 # How far ahead the sweep looks for bookings on closed days (the longest release horizon, and a margin).
@@ -222,7 +222,8 @@ class Closures:
             return None
         if day.isoformat() in hall.get("closed_dates", []):
             return HALL_CLOSED
-        return HOLIDAY if calendar.is_public_holiday(day) else NOT_OPEN
+        name = calendar.holiday_name(day)
+        return HOLIDAY.format(name=name) if name else NOT_OPEN
 
     async def cancel_if_closed(self, a: dict[str, Any]) -> bool:
         """Before a booking is counted a no-show: cancel it instead when its day is closed."""
