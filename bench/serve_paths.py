@@ -103,7 +103,7 @@ async def flat_queries(client: Client, sizes: list[int]) -> None:
     soon = now - dt.timedelta(seconds=1)
     await db.complaints.insert_many([{"serial": f"GDOPEN{i}", "user_id": "u", "category": "complaint", "content": "x",
                                       "status": "assigned", "version": 1, "timeline": [], "created_at": now,
-                                      "light_at": soon, "light": "green"} for i in range(5)])
+                                      "updated_at": now, "light_at": soon, "light": "green"} for i in range(5)])
     await db.bundles.insert_many([{"serial": f"YJSOPEN{i}", "user_id": "u", "life_event_id": "birth", "cases": [],
                                    "status": "open", "created_at": now, "check_at": soon} for i in range(5)])
     queries = [

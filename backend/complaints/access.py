@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.complaints.store import ComplaintStore
-from backend.complaints.values import ComplaintStatus
+from backend.complaints.values import Complaint, ComplaintStatus
 from backend.core import errors
 from backend.core.access import Policy, Resident, Scope, access_staff_role, own, staff
 
@@ -35,19 +35,19 @@ HANDLERS = {ComplaintStatus.RECEIVED: HOTLINE, ComplaintStatus.ASSIGNED: DEPARTM
 
 
 async def access_complaint(store: ComplaintStore, principal: Any, complaint_id: str,
-                           action: str) -> dict[str, Any]:
+                           action: str) -> Complaint:
     """The complaint, when ``principal`` may take ``action`` on it: 404 when there is none (or it
     is another resident's), 403 for staff without the action's roles or not handling it now. A
     complaint no one handles any more passes the scope; the move itself then refuses (409)."""
     rule = COMPLAINT.rule(action)
     COMPLAINT.check(principal, action)
-    doc = await store.get(complaint_id)
+    c = await store.get(complaint_id)
     if isinstance(principal, Resident):
-        if doc is None or str(doc.get("user_id")) != principal.id:
+        if c is None or c.user_id != principal.id:
             raise errors.NotFound()
-        return doc
-    if doc is None:
+        return c
+    if c is None:
         raise errors.NotFound("未找到该工单")
-    if rule.scope == Scope.HANDLING and doc["status"] in HANDLERS:
-        access_staff_role(principal, HANDLERS[ComplaintStatus(doc["status"])])
-    return doc
+    if rule.scope == Scope.HANDLING and c.status in HANDLERS:
+        access_staff_role(principal, HANDLERS[c.status])
+    return c

@@ -7,19 +7,31 @@ The complaints domain's ``ScheduleListener`` for the working calendar.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Protocol
 
 from backend.calendar.service import ScheduleChange
-from backend.complaints.service import CATEGORIES
+from backend.complaints.labels import CATEGORIES
+from backend.complaints.ports import ComplaintEvents
+from backend.complaints.values import Complaint, StageDue
 from backend.core.clock import TZ, Clock
 
 END_OF_DAY = dt.time(23, 59, 59)
 
 
+class DueStore(Protocol):
+    """The complaints store's reads and moves of provisional due times."""
+
+    async def provisional_dues(self) -> list[Complaint]: ...
+
+    async def move_due(self, c: Complaint, stage: StageDue) -> bool: ...
+
+
 class ComplaintDues:
     name = "complaints"
 
-    def __init__(self, *, store: Any, outbox: Any, clock: Clock, stage: Any):
+    def __init__(self, *, store: DueStore, outbox: ComplaintEvents, clock: Clock,
+                 stage: Callable[[dt.datetime, dt.datetime], StageDue]):
         self.store = store
         self.outbox = outbox
         self.clock = clock
@@ -32,27 +44,26 @@ class ComplaintDues:
     async def apply(self, change: ScheduleChange) -> dict[str, int]:
         n = 0
         now = self.clock.now()
-        for doc in await self.store.provisional_dues():
-            moved = self._moved(doc, change)
+        for c in await self.store.provisional_dues():
+            moved = self._moved(c, change)
             if moved is None:
                 continue
             old, new = moved
-            if not await self.store.move_due(doc["_id"], version=doc["version"], was=old,
-                                             stage=self.stage(new, now)):
+            if not await self.store.move_due(c, self.stage(new, now)):
                 continue
             if new == old:
                 continue
             n += 1
-            payload = {"complaint_id": str(doc["_id"]), "serial": doc["serial"],
-                       "category": CATEGORIES[doc["category"]], "old_due": old, "due": new, "reason": change.reason}
-            key = f"complaint:{doc['_id']}:due:{new.astimezone(TZ).date().isoformat()}"
-            await self.outbox.emit("complaint.due_changed", user_id=doc["user_id"], payload=payload, dedupe_key=key)
-            await self.outbox.alert_staff("complaint.due_changed", department_id=doc.get("department_id"),
+            payload = {"complaint_id": c.id, "serial": c.serial,
+                       "category": CATEGORIES[c.category], "old_due": old, "due": new, "reason": change.reason}
+            key = f"complaint:{c.id}:due:{new.astimezone(TZ).date().isoformat()}"
+            await self.outbox.emit("complaint.due_changed", user_id=c.user_id, payload=payload, dedupe_key=key)
+            await self.outbox.alert_staff("complaint.due_changed", department_id=c.department_id,
                                           payload=payload, dedupe_key=key)
         return {"complaints": n}
 
-    def _moved(self, doc: dict[str, Any], change: ScheduleChange) -> tuple[dt.datetime, dt.datetime] | None:
-        due = doc.get("due")
+    def _moved(self, c: Complaint, change: ScheduleChange) -> tuple[dt.datetime, dt.datetime] | None:
+        due = c.due
         if due is None:
             return None
         today = self.clock.now().astimezone(TZ).date()

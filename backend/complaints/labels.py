@@ -10,6 +10,9 @@ COMPLAINT_STATUS = {
     "closed": "已办结",
 }
 
+# The kinds of complaint residents choose, and their Chinese names.
+CATEGORIES = {"complaint": "投诉", "request": "求助", "suggestion": "建议", "consultation": "咨询"}
+
 # Each table by the kind of thing it labels (the generated JavaScript tables use these names).
 TABLES: dict[str, dict[str, str]] = {
     "complaint": COMPLAINT_STATUS,

@@ -1,5 +1,5 @@
 """Request and response shapes of complaints (12345 工单)."""
-from backend.complaints.service import CATEGORIES
+from backend.complaints.labels import CATEGORIES
 from backend.complaints.store import STATUSES
 from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 

@@ -24,29 +24,28 @@ from typing import Any, Protocol
 from backend.audit.service import AuditLog, resident_actor, staff_actor, system_actor
 from backend.calendar.working import WorkingCalendar
 from backend.complaints.access import COMPLAINT, access_complaint
-from backend.complaints.labels import COMPLAINT_STATUS
+from backend.complaints.labels import CATEGORIES
 from backend.complaints.store import ComplaintStore
 from backend.complaints.values import (
-    OPEN,
     ClosedReason,
+    Complaint,
     ComplaintStatus,
     Feedback,
     Reply,
     StageDue,
     Step,
 )
+from backend.complaints.views import complaint_view, figures_view, page_view
 from backend.config import ComplaintsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
 
-CATEGORIES = {"complaint": "投诉", "request": "求助", "suggestion": "建议", "consultation": "咨询"}
-
 Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
 # A move of one complaint inside the given session: the complaint as it now is, or None when
 # someone else moved it first.
-Change = Callable[[Any], Awaitable[dict[str, Any] | None]]
+Change = Callable[[Any], Awaitable[Complaint | None]]
 
 
 class FileOwnership(Protocol):
@@ -120,74 +119,76 @@ class ComplaintService:
         now = self.clock.now()
         stage = self.stage(self.due_after(now, self.cfg.assign_working_days), now)
 
-        async def work(s: Any) -> dict[str, Any]:
+        async def work(s: Any) -> Complaint:
             key = now.astimezone(TZ).strftime("%Y%m%d")
-            doc = await self.store.create(
+            c = await self.store.create(
                 serial=f"GD{key}{await self.store.next_serial_number(key, s):06d}", user_id=resident.id,
                 category=body["category"], content=body["content"].strip(),
                 location=(body.get("location") or "").strip() or None, attachments=attachments,
                 contact_ok=bool(body.get("contact_ok", False)), stage=stage,
                 step=Step(now, "诉求已登记", {"type": "resident"}), session=s)
-            await self.files.attach(resident.id, attachments, f"complaint:{doc['_id']}", s)
-            await self._tell(doc, "complaint.received", {"due": doc["due"].isoformat()}, s)
-            return doc
-        return self.view(await self._tx(work), staff=False)
+            await self.files.attach(resident.id, attachments, f"complaint:{c.id}", s)
+            await self._tell(c, "complaint.received", {"due": stage.due.isoformat()}, s)
+            return c
+        created: Complaint = await self._tx(work)
+        return complaint_view(created, staff=False)
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
-        docs = await self.store.of_user(resident.id, before=cursor_id(cursor), limit=limit + 1)
-        return self._page(docs, limit, staff=False)
+        found = await self.store.of_user(resident.id, before=cursor_id(cursor), limit=limit + 1)
+        return page_view(found, limit, staff=False)
 
     async def get_own(self, resident: Resident, complaint_id: str) -> dict[str, Any]:
-        return self.view(await access_complaint(self.store, resident, complaint_id, "view"), staff=False)
+        return complaint_view(await access_complaint(self.store, resident, complaint_id, "view"), staff=False)
 
     async def feedback(self, resident: Resident, complaint_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        doc = await access_complaint(self.store, resident, complaint_id, "feedback")
-        if doc["status"] != "replied":
-            raise errors.InvalidState("答复后才能评价是否满意", details={"status": doc["status"]})
+        c = await access_complaint(self.store, resident, complaint_id, "feedback")
+        if c.status != ComplaintStatus.REPLIED:
+            raise errors.InvalidState("答复后才能评价是否满意", details={"status": c.status.value})
         now = self.clock.now()
         comment = (body.get("comment") or "").strip() or None
         feedback = Feedback(satisfied=body["satisfied"], comment=comment, at=now)
         change: Change
-        if body["satisfied"] or doc["reopened"]:
+        extra: dict[str, Any]
+        if body["satisfied"] or c.reopened:
             step = Step(now, "群众满意" if body["satisfied"] else "群众仍不满意，工单办结", {"type": "resident"})
 
-            def change(s: Any) -> Awaitable[dict[str, Any] | None]:
-                return self.store.close(doc, ClosedReason.FEEDBACK, step, feedback=feedback, session=s)
+            def change(s: Any) -> Awaitable[Complaint | None]:
+                return self.store.close(c, ClosedReason.FEEDBACK, step, feedback=feedback, session=s)
             kind, extra = "complaint.closed", {"reason": "satisfied" if body["satisfied"] else "unsatisfied"}
         else:
-            back = ComplaintStatus.ASSIGNED if doc.get("department_id") else ComplaintStatus.RECEIVED
+            back = ComplaintStatus.ASSIGNED if c.department_id else ComplaintStatus.RECEIVED
             days = self.cfg.reply_working_days if back == ComplaintStatus.ASSIGNED else self.cfg.assign_working_days
             stage = self.stage(self.due_after(now, days), now)
             step = Step(now, f"群众不满意，退回重新办理{'：' + comment if comment else ''}", {"type": "resident"})
 
-            def change(s: Any) -> Awaitable[dict[str, Any] | None]:
-                return self.store.reopen(doc, back, stage=stage, feedback=feedback, step=step, session=s)
+            def change(s: Any) -> Awaitable[Complaint | None]:
+                return self.store.reopen(c, back, stage=stage, feedback=feedback, step=step, session=s)
             kind, extra = "complaint.reopened", {
-                "returned_to": doc["department_name"] if back == ComplaintStatus.ASSIGNED else "12345热线",
+                "returned_to": c.department_name if back == ComplaintStatus.ASSIGNED else "12345热线",
                 "due": stage.due.isoformat()}
-        new = await self._commit(doc, change, kind, extra)
+        new = await self._commit(c, change, kind, extra)
         await self.audit.record(actor=resident_actor(resident), action="complaint.feedback", target_type="complaint",
-                                target_id=str(doc["_id"]), details={"satisfied": body["satisfied"]})
-        return self.view(new, staff=False)
+                                target_id=c.id, details={"satisfied": body["satisfied"]})
+        return complaint_view(new, staff=False)
 
     # -- staff -------------------------------------------------------------------------------------
 
     async def list_staff(self, staff: Staff, q: dict[str, Any]) -> dict[str, Any]:
         COMPLAINT.check(staff, "list")
         limit = q.get("limit", 50)
-        docs = await self.store.for_staff(status=q.get("status"), department_id=q.get("department_id"),
-                                          light=q.get("light"), before=cursor_id(q.get("cursor")), limit=limit + 1)
-        return self._page(docs, limit, staff=True)
+        found = await self.store.for_staff(status=q.get("status"), department_id=q.get("department_id"),
+                                           light=q.get("light"), before=cursor_id(q.get("cursor")), limit=limit + 1)
+        return page_view(found, limit, staff=True)
 
     async def get_staff(self, staff: Staff, complaint_id: str) -> dict[str, Any]:
-        return self.view(await access_complaint(self.store, staff, complaint_id, "read"), staff=True)
+        return complaint_view(await access_complaint(self.store, staff, complaint_id, "read"), staff=True)
 
     async def assign(self, staff: Staff, complaint_id: str, department_id: str, note: str | None,
                      ip: str) -> dict[str, Any]:
         """The hotline hands a complaint to a department (or to another one, if it went astray)."""
-        doc = await access_complaint(self.store, staff, complaint_id, "assign")
-        if doc["status"] not in OPEN:
-            raise errors.InvalidState("只有待分派或办理中的工单可以分派", details={"status": doc["status"]})
+        c = await access_complaint(self.store, staff, complaint_id, "assign")
+        if not c.is_open:
+            raise errors.InvalidState("只有待分派或办理中的工单可以分派", details={"status": c.status.value})
         dept = next((d for d in await self.catalogue.departments() if d["id"] == department_id), None)
         if dept is None:
             raise errors.InvalidInput({"department_id": "部门不存在"})
@@ -195,81 +196,70 @@ class ComplaintService:
         stage = self.stage(self.due_after(now, self.cfg.reply_working_days), now)
         text = f"转交{dept['name']}办理" + (f"：{note.strip()}" if note and note.strip() else "")
         new = await self._commit(
-            doc, lambda s: self.store.assign(doc, department_id=dept["id"], department_name=dept["name"], stage=stage,
+            c, lambda s: self.store.assign(c, department_id=dept["id"], department_name=dept["name"], stage=stage,
                                              step=Step(now, text, _actor(staff)), session=s),
             "complaint.assigned", {"department_name": dept["name"], "due": stage.due.isoformat()})
         await self.audit.record(actor=staff_actor(staff), action="complaint.assign", target_type="complaint",
-                                target_id=str(doc["_id"]), details={"department_id": department_id}, ip=ip)
-        return self.view(new, staff=True)
+                                target_id=c.id, details={"department_id": department_id}, ip=ip)
+        return complaint_view(new, staff=True)
 
     async def reply(self, staff: Staff, complaint_id: str, text: str, ip: str) -> dict[str, Any]:
         """The department replies to an assigned complaint; the hotline may answer one it has not
         assigned yet (a question it can answer itself)."""
-        doc = await access_complaint(self.store, staff, complaint_id, "reply")
-        if doc["status"] == ComplaintStatus.RECEIVED:
+        c = await access_complaint(self.store, staff, complaint_id, "reply")
+        if c.status == ComplaintStatus.RECEIVED:
             by = "12345热线"
-        elif doc["status"] == ComplaintStatus.ASSIGNED:
-            by = doc["department_name"]
+        elif c.status == ComplaintStatus.ASSIGNED:
+            by = c.department_name or ""
         else:
-            raise errors.InvalidState("该工单当前不能答复", details={"status": doc["status"]})
+            raise errors.InvalidState("该工单当前不能答复", details={"status": c.status.value})
         now = self.clock.now()
         reply = Reply(text=text.strip(), at=now, by=by)
-        on_time = now <= doc["due"]
+        on_time = c.due is not None and now <= c.due
         said = {"replied_by": by, "reply": reply.text, "close_after_days": self.cfg.close_after_days}
 
         async def followers(s: Any) -> None:
-            for f in await self.store.merged_into(str(doc["_id"]), session=s):
-                await self.store.copy_reply(f["_id"], reply, s)
-                await self.outbox.emit("complaint.replied", user_id=f["user_id"], session=s,
-                                       dedupe_key=f"complaint:{f['_id']}:master-reply:{doc['version']}",
-                                       payload=self._payload(f, {**said, "master_serial": doc["serial"]}))
+            for f in await self.store.merged_into(c.id, session=s):
+                await self.store.copy_reply(f, reply, s)
+                await self.outbox.emit("complaint.replied", user_id=f.user_id, session=s,
+                                       dedupe_key=f"complaint:{f.id}:master-reply:{c.version}",
+                                       payload=self._payload(f, {**said, "master_serial": c.serial}))
         new = await self._commit(
-            doc, lambda s: self.store.record_reply(doc, reply, on_time=on_time,
+            c, lambda s: self.store.record_reply(c, reply, on_time=on_time,
                                                    close_at=now + dt.timedelta(days=self.cfg.close_after_days),
                                                    step=Step(now, f"{by}已答复", _actor(staff)), session=s),
             "complaint.replied", said, also=followers)
         await self.audit.record(actor=staff_actor(staff), action="complaint.reply", target_type="complaint",
-                                target_id=str(doc["_id"]), details={"on_time": on_time}, ip=ip)
-        return self.view(new, staff=True)
+                                target_id=c.id, details={"on_time": on_time}, ip=ip)
+        return complaint_view(new, staff=True)
 
     async def merge(self, staff: Staff, complaint_id: str, into: str, ip: str) -> dict[str, Any]:
         """The hotline closes a duplicate into the complaint it repeats; the duplicate's resident
         is told, and hears the reply when the master gets one."""
-        doc = await access_complaint(self.store, staff, complaint_id, "merge")
+        c = await access_complaint(self.store, staff, complaint_id, "merge")
         master = await self.store.by_serial(into) or await self.store.get(into)
         if master is None:
             raise errors.InvalidInput({"into": "未找到要合并到的工单"})
-        if master["_id"] == doc["_id"]:
+        if master.id == c.id:
             raise errors.InvalidInput({"into": "不能合并到工单本身"})
-        if master["status"] == "closed" or master.get("merged_into"):
+        if master.status == ComplaintStatus.CLOSED or master.merged_into is not None:
             raise errors.InvalidInput({"into": "要合并到的工单已办结或已被合并"})
-        if doc["status"] != "received":
-            raise errors.InvalidState("只有待分派的工单可以合并", details={"status": doc["status"]})
+        if c.status != ComplaintStatus.RECEIVED:
+            raise errors.InvalidState("只有待分派的工单可以合并", details={"status": c.status.value})
         now = self.clock.now()
-        step = Step(now, f"与工单 {master['serial']} 反映的问题相同，合并办理", _actor(staff))
+        step = Step(now, f"与工单 {master.serial} 反映的问题相同，合并办理", _actor(staff))
         new = await self._commit(
-            doc, lambda s: self.store.merge(doc, master_id=str(master["_id"]), master_serial=master["serial"],
-                                            step=step, session=s),
-            "complaint.merged", {"master_serial": master["serial"]})
+            c, lambda s: self.store.merge(c, into=master, step=step, session=s),
+            "complaint.merged", {"master_serial": master.serial})
         await self.audit.record(actor=staff_actor(staff), action="complaint.merge", target_type="complaint",
-                                target_id=str(doc["_id"]), details={"into": master["serial"]}, ip=ip)
-        return self.view(new, staff=True)
+                                target_id=c.id, details={"into": master.serial}, ip=ip)
+        return complaint_view(new, staff=True)
 
     async def summary(self, staff: Staff) -> dict[str, Any]:
         """Per department: received, replied, on time, still open, satisfaction."""
         COMPLAINT.check(staff, "summary")
         names = {d["id"]: d["name"] for d in await self.catalogue.departments()}
-        items = []
-        for r in await self.store.figures_by_department():
-            dep = r["_id"]
-            items.append({
-                "department_id": dep, "department_name": names.get(dep, "") if dep else "12345热线（直接答复或待分派）",
-                "received": r["received"], "open": r["open"], "replied": r["replied"], "on_time": r["on_time"],
-                "on_time_rate": round(r["on_time"] / r["replied"], 4) if r["replied"] else None,
-                "feedback": r["feedback"], "satisfied": r["satisfied"],
-                "satisfaction": round(r["satisfied"] / r["feedback"], 4) if r["feedback"] else None})
-        items.sort(key=lambda x: (x["department_id"] is None, x["department_name"]))
-        return {"items": items, "next_cursor": None}
+        return figures_view(await self.store.figures_by_department(), names)
 
     # -- periodic ----------------------------------------------------------------------------------
 
@@ -278,46 +268,46 @@ class ComplaintService:
         nobody answered for ``close_after_days``. Both read only what is due (sparse indexes)."""
         now = self.clock.now()
         changed = 0
-        for doc in await self.store.lights_due(now):
-            if doc["status"] not in OPEN:
+        for c in await self.store.lights_due(now):
+            if not c.is_open or c.due is None:
                 continue
-            light, light_at = self.light_of(doc["due"], now)
-            if not await self.store.set_light(doc["_id"], version=doc["version"], was=doc.get("light"), light=light,
-                                              light_at=light_at):
+            light, light_at = self.light_of(c.due, now)
+            if not await self.store.set_light(c, light=light, light_at=light_at):
                 continue
-            if light != doc.get("light") and light in ("yellow", "red"):
+            if light != c.light and light in ("yellow", "red"):
                 changed += 1
-                await self._alert(doc, light)
-        for doc in await self.store.closing_due(now):
+                await self._alert(c, c.due, light)
+        for c in await self.store.closing_due(now):
             step = Step(now, f"答复后 {self.cfg.close_after_days} 天未评价，自动办结", {"type": "system"})
             try:
-                await self._commit(doc, functools.partial(self._close_unanswered, doc, step), "complaint.closed", {
+                await self._commit(c, functools.partial(self._close_unanswered, c, step), "complaint.closed", {
                     "reason": "no_feedback", "close_after_days": self.cfg.close_after_days})
             except errors.InvalidState:
                 continue  # the resident answered meanwhile
             await self.audit.record(actor=system_actor("complaints"), action="complaint.close", target_type="complaint",
-                                    target_id=str(doc["_id"]), details={"reason": "no_feedback"})
+                                    target_id=c.id, details={"reason": "no_feedback"})
         return changed
 
-    async def _alert(self, doc: dict[str, Any], light: str) -> None:
+    async def _alert(self, c: Complaint, due: dt.datetime, light: str) -> None:
         """Alert who is responsible now: the department once assigned, else the 12345 hotline."""
-        await self.outbox.alert_staff(f"complaint.{light}", department_id=doc.get("department_id"),
-                                      dedupe_key=f"complaint:{doc['_id']}:{doc['version']}:{light}", payload={
-                                          "complaint_id": str(doc["_id"]), "serial": doc["serial"],
-                                          "category": CATEGORIES[doc["category"]], "stage": doc["stage"],
-                                          "responsible": doc.get("department_name") or "12345热线",
-                                          "due": doc["due"].isoformat()})
+        await self.outbox.alert_staff(f"complaint.{light}", department_id=c.department_id,
+                                      dedupe_key=f"complaint:{c.id}:{c.version}:{light}", payload={
+                                          "complaint_id": c.id, "serial": c.serial,
+                                          "category": CATEGORIES[c.category],
+                                          "stage": None if c.stage is None else c.stage.value,
+                                          "responsible": c.department_name or "12345热线",
+                                          "due": due.isoformat()})
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    def _close_unanswered(self, doc: dict[str, Any], step: Step, session: Any) -> Awaitable[dict[str, Any] | None]:
-        return self.store.close(doc, ClosedReason.NO_FEEDBACK, step, session=session)
+    def _close_unanswered(self, c: Complaint, step: Step, session: Any) -> Awaitable[Complaint | None]:
+        return self.store.close(c, ClosedReason.NO_FEEDBACK, step, session=session)
 
-    async def _commit(self, doc: dict[str, Any], change: Change, kind: str, extra: dict[str, Any],
-                      also: Callable[[Any], Awaitable[None]] | None = None) -> dict[str, Any]:
-        """Make ``change`` (a store move, conditional on the status and version ``doc`` was read at)
+    async def _commit(self, c: Complaint, change: Change, kind: str, extra: dict[str, Any],
+                      also: Callable[[Any], Awaitable[None]] | None = None) -> Complaint:
+        """Make ``change`` (a store move, conditional on the status and version ``c`` was read at)
         and tell the resident, in one transaction."""
-        async def work(s: Any) -> dict[str, Any] | None:
+        async def work(s: Any) -> Complaint | None:
             new = await change(s)
             if new is None:
                 return None
@@ -325,57 +315,21 @@ class ComplaintService:
             if also is not None:
                 await also(s)
             return new
-        new: dict[str, Any] | None = await self._tx(work)
+        new: Complaint | None = await self._tx(work)
         if new is None:
-            raise errors.InvalidState("工单状态已被他人更新，请刷新后重试", details={"status": doc["status"]})
+            raise errors.InvalidState("工单状态已被他人更新，请刷新后重试", details={"status": c.status.value})
         return new
 
-    async def _tell(self, doc: dict[str, Any], kind: str, extra: dict[str, Any], session: Any) -> None:
-        await self.outbox.emit(kind, user_id=doc["user_id"], session=session,
-                               dedupe_key=f"complaint:{doc['_id']}:{doc['version']}",
-                               payload=self._payload(doc, extra))
+    async def _tell(self, c: Complaint, kind: str, extra: dict[str, Any], session: Any) -> None:
+        await self.outbox.emit(kind, user_id=c.user_id, session=session,
+                               dedupe_key=f"complaint:{c.id}:{c.version}",
+                               payload=self._payload(c, extra))
 
     @staticmethod
-    def _payload(doc: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    def _payload(c: Complaint, extra: dict[str, Any]) -> dict[str, Any]:
         """What notify's words for complaints read (notify/messages.py)."""
-        return {"complaint_id": str(doc["_id"]), "serial": doc["serial"], "status": doc["status"],
-                "category": CATEGORIES[doc["category"]], **extra}
-
-    def _page(self, docs: list[dict[str, Any]], limit: int, *, staff: bool) -> dict[str, Any]:
-        more = len(docs) > limit
-        docs = docs[:limit]
-        return {"items": [self.view(d, staff=staff) for d in docs],
-                "next_cursor": str(docs[-1]["_id"]) if more else None}
-
-    def view(self, d: dict[str, Any], *, staff: bool) -> dict[str, Any]:
-        """Residents see the timeline without staff names; staff see who did what."""
-        open_ = d["status"] in OPEN
-        out: dict[str, Any] = {
-            "id": str(d["_id"]), "serial": d["serial"], "category": d["category"],
-            "category_name": CATEGORIES[d["category"]], "content": d["content"], "location": d.get("location"),
-            "attachments": d.get("attachments", []), "contact_ok": d.get("contact_ok", False),
-            "status": d["status"], "status_name": COMPLAINT_STATUS[d["status"]],
-            "due": d.get("due") if open_ else None, "light": d.get("light") if open_ else None,
-            "due_provisional": bool(open_ and d.get("due_provisional")),
-            "stage": d.get("stage") if open_ else None,
-            "department_id": d.get("department_id"), "department_name": d.get("department_name"),
-            "reply": ({"text": d["reply"]["text"], "at": d["reply"]["at"], "by": d["reply"]["by"]}
-                      if d.get("reply") else None),
-            "feedback": ({"satisfied": d["feedback"]["satisfied"], "comment": d["feedback"].get("comment"),
-                          "at": d["feedback"]["at"]} if d.get("feedback") else None),
-            "can_feedback": d["status"] == "replied", "reopened": d.get("reopened", False),
-            "merged_into": ({"serial": d["merged_into"]["serial"], **({"id": d["merged_into"]["id"]} if staff else {})}
-                            if d.get("merged_into") else None),
-            "close_at": d.get("close_at") if d["status"] == "replied" else None,
-            "created_at": d["created_at"], "updated_at": d["updated_at"],
-        }
-        if "timeline" in d:
-            out["timeline"] = [{"status": e["status"], "at": e["at"], "note": e.get("note"),
-                                **({"actor": e.get("actor", {})} if staff else {})} for e in d["timeline"]]
-        if staff:
-            out["version"] = d["version"]
-            out["on_time"] = d.get("on_time")
-        return out
+        return {"complaint_id": c.id, "serial": c.serial, "status": c.status.value,
+                "category": CATEGORIES[c.category], **extra}
 
 
 def _actor(staff: Staff) -> dict[str, Any]:

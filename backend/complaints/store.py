@@ -7,14 +7,26 @@ reply nobody answered closes). Neither grows with the complaints already closed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.complaints.values import OPEN, ClosedReason, ComplaintStatus, Feedback, Reply, Stage, StageDue, Step
+from backend.complaints.values import (
+    OPEN,
+    ClosedReason,
+    Complaint,
+    ComplaintStatus,
+    DepartmentFigures,
+    Feedback,
+    MergedInto,
+    Reply,
+    Stage,
+    StageDue,
+    Step,
+    TimelineEntry,
+)
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
@@ -44,6 +56,9 @@ COLLECTIONS = [
 
 
 class ComplaintStore:
+    """Reads return ``Complaint`` values; moves take the complaint as it was read and return it as
+    it now is (or None when someone else moved it first)."""
+
     def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["complaints"]
         self._counters = db["complaint_counters"]
@@ -57,7 +72,7 @@ class ComplaintStore:
 
     async def create(self, *, serial: str, user_id: str, category: str, content: str, location: str | None,
                      attachments: list[str], contact_ok: bool, stage: StageDue, step: Step,
-                     session: Any) -> dict[str, Any]:
+                     session: Any) -> Complaint:
         """A new complaint, received and waiting for the hotline to assign it."""
         received = ComplaintStatus.RECEIVED.value
         doc: dict[str, Any] = {
@@ -69,55 +84,57 @@ class ComplaintStore:
             "timeline": [{"status": received, "at": step.at, "note": step.note, "actor": step.actor}],
         }
         doc["_id"] = (await self._col.insert_one(doc, session=session)).inserted_id
-        return doc
+        return _from_doc(doc)
 
-    async def get(self, complaint_id: Any, session: Any = None) -> dict[str, Any] | None:
+    async def get(self, complaint_id: str, session: Any = None) -> Complaint | None:
         oid = object_id(complaint_id)
-        return None if oid is None else await self._col.find_one({"_id": oid}, session=session)
+        doc = None if oid is None else await self._col.find_one({"_id": oid}, session=session)
+        return None if doc is None else _from_doc(doc)
 
-    async def by_serial(self, serial: str) -> dict[str, Any] | None:
-        return await self._col.find_one({"serial": serial})
+    async def by_serial(self, serial: str) -> Complaint | None:
+        doc = await self._col.find_one({"serial": serial})
+        return None if doc is None else _from_doc(doc)
 
     # Moves: each lands only if the complaint is still at the status and version it was read at,
     # and returns the complaint as it now is, or None when someone else moved it first.
-    async def assign(self, doc: Mapping[str, Any], *, department_id: str, department_name: str, stage: StageDue,
-                     step: Step, session: Any = None) -> dict[str, Any] | None:
-        return await self._move(doc, ComplaintStatus.ASSIGNED, step, {
+    async def assign(self, c: Complaint, *, department_id: str, department_name: str, stage: StageDue,
+                     step: Step, session: Any = None) -> Complaint | None:
+        return await self._move(c, ComplaintStatus.ASSIGNED, step, {
             "department_id": department_id, "department_name": department_name, "stage": Stage.REPLY.value,
             "assigned_at": step.at, **_stage(stage)}, session=session)
 
-    async def record_reply(self, doc: Mapping[str, Any], reply: Reply, *, on_time: bool, close_at: dt.datetime,
-                           step: Step, session: Any = None) -> dict[str, Any] | None:
-        return await self._move(doc, ComplaintStatus.REPLIED, step, {
+    async def record_reply(self, c: Complaint, reply: Reply, *, on_time: bool, close_at: dt.datetime,
+                           step: Step, session: Any = None) -> Complaint | None:
+        return await self._move(c, ComplaintStatus.REPLIED, step, {
             "reply": _reply(reply), "replied_at": reply.at, "on_time": on_time, "stage": None, "close_at": close_at},
             session=session)
 
-    async def reopen(self, doc: Mapping[str, Any], to: ComplaintStatus, *, stage: StageDue, feedback: Feedback,
-                     step: Step, session: Any = None) -> dict[str, Any] | None:
+    async def reopen(self, c: Complaint, to: ComplaintStatus, *, stage: StageDue, feedback: Feedback,
+                     step: Step, session: Any = None) -> Complaint | None:
         """Back to the hotline (received) or the department (assigned) after an unsatisfied first feedback."""
-        return await self._move(doc, to, step, {
+        return await self._move(c, to, step, {
             "first_feedback": _feedback(feedback), "reopened": True,
             "stage": (Stage.REPLY if to == ComplaintStatus.ASSIGNED else Stage.ASSIGN).value,
-            "previous_reply": doc.get("reply"), "reply": None, "replied_at": None, "on_time": None, **_stage(stage)},
+            "previous_reply": None if c.reply is None else _reply(c.reply), "reply": None, "replied_at": None,
+            "on_time": None, **_stage(stage)},
             unset=("close_at",), session=session)
 
-    async def close(self, doc: Mapping[str, Any], reason: ClosedReason, step: Step, *,
-                    feedback: Feedback | None = None, session: Any = None) -> dict[str, Any] | None:
+    async def close(self, c: Complaint, reason: ClosedReason, step: Step, *,
+                    feedback: Feedback | None = None, session: Any = None) -> Complaint | None:
         """Closed on the resident's feedback or for want of it."""
         sets: dict[str, Any] = {"closed_reason": reason.value, "closed_at": step.at}
         if feedback is not None:
             sets["feedback"] = _feedback(feedback)
-        return await self._move(doc, ComplaintStatus.CLOSED, step, sets, unset=("close_at",), session=session)
+        return await self._move(c, ComplaintStatus.CLOSED, step, sets, unset=("close_at",), session=session)
 
-    async def merge(self, doc: Mapping[str, Any], *, master_id: str, master_serial: str, step: Step,
-                    session: Any = None) -> dict[str, Any] | None:
-        """Closed as a duplicate of the master complaint."""
-        return await self._move(doc, ComplaintStatus.CLOSED, step, {
-            "merged_into": {"id": master_id, "serial": master_serial}, "closed_reason": ClosedReason.MERGED.value,
+    async def merge(self, c: Complaint, *, into: Complaint, step: Step, session: Any = None) -> Complaint | None:
+        """Closed as a duplicate of the master complaint ``into``."""
+        return await self._move(c, ComplaintStatus.CLOSED, step, {
+            "merged_into": {"id": into.id, "serial": into.serial}, "closed_reason": ClosedReason.MERGED.value,
             "closed_at": step.at}, unset=("light", "light_at"), session=session)
 
-    async def _move(self, doc: Mapping[str, Any], to: ComplaintStatus, step: Step, sets: dict[str, Any], *,
-                    unset: tuple[str, ...] = (), session: Any = None) -> dict[str, Any] | None:
+    async def _move(self, c: Complaint, to: ComplaintStatus, step: Step, sets: dict[str, Any], *,
+                    unset: tuple[str, ...] = (), session: Any = None) -> Complaint | None:
         update: dict[str, Any] = {"$set": {"status": to.value, "updated_at": step.at, **sets}, "$inc": {"version": 1},
                                   "$push": {"timeline": {"status": to.value, "at": step.at, "note": step.note,
                                                          "actor": step.actor}}}
@@ -126,20 +143,22 @@ class ComplaintStore:
             drop += [k for k in ("light", "light_at", "due", "due_provisional") if k not in sets and k not in drop]
         if drop:
             update["$unset"] = {k: "" for k in drop}
-        res = await self._col.update_one({"_id": doc["_id"], "status": doc["status"], "version": doc["version"]},
+        oid = ObjectId(c.id)
+        res = await self._col.update_one({"_id": oid, "status": c.status.value, "version": c.version},
                                          update, session=session)
         if res.modified_count != 1:
             return None
-        return await self._col.find_one({"_id": doc["_id"]}, session=session)
+        doc = await self._col.find_one({"_id": oid}, session=session)
+        return None if doc is None else _from_doc(doc)
 
-    async def of_user(self, user_id: str, *, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+    async def of_user(self, user_id: str, *, before: ObjectId | None, limit: int) -> list[Complaint]:
         q: dict[str, Any] = {"user_id": user_id}
         if before is not None:
             q["_id"] = {"$lt": before}
-        return await self._col.find(q, {"timeline": 0}).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return _values(await self._col.find(q, {"timeline": 0}).sort("_id", DESCENDING).limit(limit).to_list(limit))
 
     async def for_staff(self, *, status: str | None, department_id: str | None, light: str | None,
-                        before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
+                        before: ObjectId | None, limit: int) -> list[Complaint]:
         q: dict[str, Any] = {}
         if department_id is not None:
             q["department_id"] = department_id
@@ -149,48 +168,48 @@ class ComplaintStore:
             q["light"] = light
         if before is not None:
             q["_id"] = {"$lt": before}
-        return await self._col.find(q, {"timeline": 0}).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return _values(await self._col.find(q, {"timeline": 0}).sort("_id", DESCENDING).limit(limit).to_list(limit))
 
-    async def lights_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
-        return await self._col.find({"light_at": {"$lte": now}}, {"timeline": 0, "content": 0}) \
-            .sort("light_at", ASCENDING).limit(limit).to_list(limit)
+    async def lights_due(self, now: dt.datetime, limit: int = 200) -> list[Complaint]:
+        return _values(await self._col.find({"light_at": {"$lte": now}}, {"timeline": 0})
+                       .sort("light_at", ASCENDING).limit(limit).to_list(limit))
 
-    async def set_light(self, complaint_id: ObjectId, *, version: int, was: str | None, light: str,
-                        light_at: dt.datetime | None) -> bool:
+    async def set_light(self, c: Complaint, *, light: str, light_at: dt.datetime | None) -> bool:
         """Set the light unless the complaint moved (version) or another worker set it first."""
         update: dict[str, Any] = {"$set": {"light": light}}
         if light_at is None:
             update["$unset"] = {"light_at": ""}
         else:
             update["$set"]["light_at"] = light_at
-        res = await self._col.update_one({"_id": complaint_id, "version": version, "light": was}, update)
+        res = await self._col.update_one({"_id": ObjectId(c.id), "version": c.version, "light": c.light}, update)
         return res.modified_count == 1
 
-    async def provisional_dues(self) -> list[dict[str, Any]]:
+    async def provisional_dues(self) -> list[Complaint]:
         """Open complaints whose stage due time was counted on a provisional year (partial index)."""
-        return await self._col.find({"due_provisional": True}, {"timeline": 0, "content": 0}).to_list(None)
+        return _values(await self._col.find({"due_provisional": True}, {"timeline": 0}).to_list(None))
 
-    async def move_due(self, complaint_id: ObjectId, *, version: int, was: dt.datetime, stage: StageDue) -> bool:
+    async def move_due(self, c: Complaint, stage: StageDue) -> bool:
         """Replace a stage's due time (and light) counted again, unless the complaint moved meanwhile."""
         fields = _stage(stage)
         sets = {k: v for k, v in fields.items() if v is not None}
         unset = {k: "" for k in ("light_at", "due_provisional") if fields.get(k) is None}
         update: dict[str, Any] = {"$set": sets, **({"$unset": unset} if unset else {})}
-        res = await self._col.update_one({"_id": complaint_id, "version": version, "due": was}, update)
+        res = await self._col.update_one({"_id": ObjectId(c.id), "version": c.version, "due": c.due}, update)
         return res.modified_count == 1
 
-    async def closing_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
-        return await self._col.find({"close_at": {"$lte": now}}, {"content": 0}) \
-            .sort("close_at", ASCENDING).limit(limit).to_list(limit)
+    async def closing_due(self, now: dt.datetime, limit: int = 200) -> list[Complaint]:
+        return _values(await self._col.find({"close_at": {"$lte": now}}, {"timeline": 0})
+                       .sort("close_at", ASCENDING).limit(limit).to_list(limit))
 
-    async def merged_into(self, master_id: str, session: Any = None) -> list[dict[str, Any]]:
-        return await self._col.find({"merged_into.id": master_id}, {"timeline": 0}, session=session).to_list(None)
+    async def merged_into(self, master_id: str, session: Any = None) -> list[Complaint]:
+        return _values(await self._col.find({"merged_into.id": master_id}, {"timeline": 0}, session=session)
+                       .to_list(None))
 
-    async def copy_reply(self, complaint_id: ObjectId, reply: Reply, session: Any) -> None:
+    async def copy_reply(self, c: Complaint, reply: Reply, session: Any) -> None:
         """A closed duplicate shows the reply its master got."""
-        await self._col.update_one({"_id": complaint_id}, {"$set": {"reply": _reply(reply)}}, session=session)
+        await self._col.update_one({"_id": ObjectId(c.id)}, {"$set": {"reply": _reply(reply)}}, session=session)
 
-    async def figures_by_department(self) -> list[dict[str, Any]]:
+    async def figures_by_department(self) -> list[DepartmentFigures]:
         """Per department (None: answered by the hotline itself): received, replied, replied on time,
         open, feedback given, satisfied."""
         pipeline: list[dict[str, Any]] = [
@@ -205,7 +224,45 @@ class ComplaintStore:
                 "satisfied": {"$sum": {"$cond": [{"$eq": ["$feedback.satisfied", True]}, 1, 0]}},
             }},
         ]
-        return await (await self._col.aggregate(pipeline)).to_list(None)
+        return [DepartmentFigures(department_id=r["_id"], received=int(r["received"]), open=int(r["open"]),
+                                  replied=int(r["replied"]), on_time=int(r["on_time"]), feedback=int(r["feedback"]),
+                                  satisfied=int(r["satisfied"]))
+                for r in await (await self._col.aggregate(pipeline)).to_list(None)]
+
+
+def _values(docs: list[dict[str, Any]]) -> list[Complaint]:
+    return [_from_doc(d) for d in docs]
+
+
+def _from_doc(d: dict[str, Any]) -> Complaint:
+    stage, reason, merged = d.get("stage"), d.get("closed_reason"), d.get("merged_into")
+    timeline = d.get("timeline")
+    return Complaint(
+        id=str(d["_id"]), serial=d["serial"], user_id=str(d["user_id"]), category=d["category"],
+        content=d["content"], location=d.get("location"), attachments=tuple(d.get("attachments") or ()),
+        contact_ok=bool(d.get("contact_ok", False)), status=ComplaintStatus(d["status"]), version=int(d["version"]),
+        created_at=d["created_at"], updated_at=d["updated_at"],
+        department_id=d.get("department_id"), department_name=d.get("department_name"),
+        stage=None if stage is None else Stage(stage), due=d.get("due"), light=d.get("light"),
+        light_at=d.get("light_at"), due_provisional=bool(d.get("due_provisional")),
+        assigned_at=d.get("assigned_at"), reply=_reply_of(d.get("reply")), replied_at=d.get("replied_at"),
+        on_time=d.get("on_time"), previous_reply=_reply_of(d.get("previous_reply")),
+        first_feedback=_feedback_of(d.get("first_feedback")), feedback=_feedback_of(d.get("feedback")),
+        reopened=bool(d.get("reopened", False)),
+        merged_into=None if not merged else MergedInto(id=str(merged["id"]), serial=merged["serial"]),
+        close_at=d.get("close_at"), closed_reason=None if reason is None else ClosedReason(reason),
+        closed_at=d.get("closed_at"),
+        timeline=None if timeline is None else tuple(
+            TimelineEntry(status=ComplaintStatus(e["status"]), at=e["at"], note=e.get("note"),
+                          actor=dict(e.get("actor", {}))) for e in timeline))
+
+
+def _reply_of(r: dict[str, Any] | None) -> Reply | None:
+    return None if not r else Reply(text=r["text"], at=r["at"], by=r["by"])
+
+
+def _feedback_of(f: dict[str, Any] | None) -> Feedback | None:
+    return None if not f else Feedback(satisfied=f["satisfied"], comment=f.get("comment"), at=f["at"])
 
 
 def _stage(stage: StageDue) -> dict[str, Any]:

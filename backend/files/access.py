@@ -6,11 +6,10 @@ staff, or a file not attached to a case, is not found (404, never 403: a file's 
 """
 from __future__ import annotations
 
-from typing import Any
-
 from backend.core import errors
 from backend.core.access import Policy, Principal, Resident, Rule, Scope, own
 from backend.files.store import FileStore
+from backend.files.values import StoredFile
 
 CASE_HANDLERS = ("clerk", "approver")
 
@@ -28,7 +27,7 @@ class FileAccess:
     def __init__(self, store: FileStore):
         self._store = store
 
-    async def access_file(self, principal: Principal | None, file_id: str, action: str) -> dict[str, Any]:
+    async def access_file(self, principal: Principal | None, file_id: str, action: str) -> StoredFile:
         """The stored file, when ``principal`` may take ``action`` on it; otherwise 401 without a
         principal and 404 for everything else."""
         rule = FILE.rule(action)
@@ -38,12 +37,12 @@ class FileAccess:
             allowed = rule.resident
         else:
             allowed = bool(principal.roles & rule.roles)
-        doc = await self._store.get(file_id) if allowed else None
-        if doc is None:
+        f = await self._store.get(file_id) if allowed else None
+        if f is None:
             raise errors.NotFound()
         if isinstance(principal, Resident):
-            if doc["owner_id"] != principal.id:
+            if f.owner_id != principal.id:
                 raise errors.NotFound()
-        elif rule.scope is Scope.HANDLING and not doc.get("refs"):
+        elif rule.scope is Scope.HANDLING and not f.attached:
             raise errors.NotFound()
-        return doc
+        return f

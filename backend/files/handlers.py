@@ -22,6 +22,7 @@ from backend.files import schemas as s
 from backend.files.access import FILE
 from backend.files.errors import FileTooLarge
 from backend.files.service import FileService, Upload, file_view
+from backend.files.values import StoredFile
 
 TAGS = ("材料",)
 log = logging.getLogger("zjb.files")
@@ -118,12 +119,12 @@ class FilesHandler(FilesBase):
             raise self.refusal
         assert self.upload is not None
         try:
-            doc, created = await self.upload.finish()
+            stored, created = await self.upload.finish()
         except BaseException:
             await self._abort()
             raise
         self.upload = None
-        self.reply(file_view(doc), 201 if created else 200)
+        self.reply(file_view(stored), 201 if created else 200)
 
     @operation("我的材料", tags=TAGS, auth="resident", query=s.LIST_QUERY, responses={200: s.FILES}, errors=(400, 401))
     async def get(self) -> None:
@@ -143,11 +144,11 @@ class FileHandler(FilesBase):
 class _Bytes(FilesBase):
     """Streams a file's bytes from GridFS, a chunk at a time."""
 
-    async def send(self, doc: dict[str, Any], *, thumbnail: bool) -> None:
-        blob = await self.files.open(doc, thumbnail=thumbnail)
-        self.set_header("Content-Type", doc["content_type"])
+    async def send(self, f: StoredFile, *, thumbnail: bool) -> None:
+        blob = await self.files.open(f, thumbnail=thumbnail)
+        self.set_header("Content-Type", f.content.content_type)
         self.set_header("Content-Length", str(blob.length))
-        self.set_header("Content-Disposition", "inline; filename*=UTF-8''" + quote(doc["name"]))
+        self.set_header("Content-Disposition", "inline; filename*=UTF-8''" + quote(f.content.name))
         self.set_header("Cache-Control", "private, no-store")
         # Opened directly, the file may run nothing and load nothing.
         self.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
@@ -190,16 +191,16 @@ class StaffFileContentHandler(_Bytes):
     @operation("查看办件材料原件（受理、审批人员；记入审计日志）", tags=TAGS, auth="staff", responses=BYTES,
                errors=(401, 404), description="仅当文件已提交到办件、且工作人员的角色办理办件时可见，否则 404。")
     async def get(self, id: str) -> None:  # noqa: A002
-        doc = await self.files.get_for_staff(self.staff, id, ip=self.client_ip(), action="file.download")
-        await self.send(doc, thumbnail=False)
+        f = await self.files.get_for_staff(self.staff, id, ip=self.client_ip(), action="file.download")
+        await self.send(f, thumbnail=False)
 
 
 class StaffFileThumbnailHandler(_Bytes):
     @operation("办件材料缩略图（受理、审批人员；记入审计日志）", tags=TAGS, auth="staff", responses=BYTES,
                errors=(401, 404))
     async def get(self, id: str) -> None:  # noqa: A002
-        doc = await self.files.get_for_staff(self.staff, id, ip=self.client_ip(), action="file.thumbnail")
-        await self.send(doc, thumbnail=True)
+        f = await self.files.get_for_staff(self.staff, id, ip=self.client_ip(), action="file.thumbnail")
+        await self.send(f, thumbnail=True)
 
 
 default_handlers = [

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
+from gridfs.asynchronous.grid_file import AsyncGridOut
 from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 from pymongo.errors import DuplicateKeyError
 
@@ -36,7 +37,7 @@ from backend.core.ids import object_id as oid
 from backend.files.access import FileAccess
 from backend.files.errors import FileTooLarge, UnsupportedFileType
 from backend.files.store import FileStore
-from backend.files.values import StoredContent
+from backend.files.values import FileStatus, StoredContent, StoredFile
 
 log = logging.getLogger("zjb.files")
 
@@ -67,11 +68,12 @@ def clean_name(name: str | None, content_type: str) -> str:
     return f"{(stem or '材料')[:80]}.{ext}"
 
 
-def file_view(d: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(d["_id"]), "name": d["name"], "content_type": d["content_type"], "kind": d["kind"],
-            "size_bytes": d["size_bytes"], "sha256": d["sha256"], "width": d.get("width"), "height": d.get("height"),
-            "has_thumbnail": bool(d.get("thumb_blob_id")), "attached": bool(d.get("refs")),
-            "created_at": d["created_at"]}
+def file_view(f: StoredFile) -> dict[str, Any]:
+    """The API's JSON of a stored file, built in this one place."""
+    c = f.content
+    return {"id": str(f.id), "name": c.name, "content_type": c.content_type, "kind": c.kind,
+            "size_bytes": c.size_bytes, "sha256": c.sha256, "width": c.width, "height": c.height,
+            "has_thumbnail": c.thumb_blob_id is not None, "attached": f.attached, "created_at": f.created_at}
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,10 @@ class FileLinks:
         self._store = store
 
     async def owned(self, owner_id: str, file_ids: list[str]) -> dict[str, FileRef]:
-        return {str(d["_id"]): FileRef(id=str(d["_id"]), owner_id=d["owner_id"], name=d["name"],
-                                       content_type=d["content_type"], size_bytes=d["size_bytes"],
-                                       has_thumbnail=bool(d.get("thumb_blob_id")))
-                for d in await self._store.many(file_ids) if d["owner_id"] == owner_id}
+        return {str(f.id): FileRef(id=str(f.id), owner_id=f.owner_id, name=f.content.name,
+                                   content_type=f.content.content_type, size_bytes=f.content.size_bytes,
+                                   has_thumbnail=f.content.thumb_blob_id is not None)
+                for f in await self._store.many(file_ids) if f.owner_id == owner_id}
 
     async def owned_by(self, owner_id: str, file_ids: list[str]) -> set[str]:
         """Which of ``file_ids`` belong to ``owner_id`` (complaint photos)."""
@@ -191,7 +193,7 @@ class FileService:
         return Upload(self, resident.id, parser)
 
     async def _store_upload(self, owner_id: str, file_id: ObjectId, raw_blob: ObjectId, content_type: str,
-                            name: str, size: int, digest: str) -> tuple[dict[str, Any], bool]:
+                            name: str, size: int, digest: str) -> tuple[StoredFile, bool]:
         """Finish an upload whose bytes are in ``raw_blob``: re-encode images, keep one copy."""
         if content_type == "application/pdf":
             content = StoredContent(content_type=content_type, kind=KINDS[content_type], name=name, size_bytes=size,
@@ -216,40 +218,39 @@ class FileService:
                                     width=encoded.width, height=encoded.height)
         now = self.clock.now()
         try:
-            doc = await self.store.complete(file_id, owner_id, content, at=now,
-                                            sweep_due_at=now + dt.timedelta(hours=self.cfg.orphan_grace_hours))
+            stored = await self.store.complete(file_id, owner_id, content, at=now,
+                                               sweep_due_at=now + dt.timedelta(hours=self.cfg.orphan_grace_hours))
         except DuplicateKeyError:
-            doc = None
-        if doc is None:
+            stored = None
+        if stored is None:
             await self.store.drop(file_id)
             existing = await self.store.stored_copy(owner_id, content.sha256)
             if existing is None:  # the upload outlived its stale time and was swept
                 raise errors.ServiceUnavailable("上传超时，请重新上传")
             return existing, False
         log.info("file stored", extra={"file_id": str(file_id), "kind": content.kind, "size": content.size_bytes})
-        return doc, True
+        return stored, True
 
     # Reading -----------------------------------------------------------------------------------
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
         before = cursor_id(cursor)
-        docs = await self.store.owned(resident.id, before=before, limit=limit + 1)
-        more = len(docs) > limit
-        docs = docs[:limit]
-        return {"items": [file_view(d) for d in docs], "next_cursor": str(docs[-1]["_id"]) if more else None}
+        found = await self.store.owned(resident.id, before=before, limit=limit + 1)
+        page = found[:limit]
+        return {"items": [file_view(f) for f in page], "next_cursor": str(page[-1].id) if len(found) > limit else None}
 
-    async def get_own(self, resident: Resident, file_id: str) -> dict[str, Any]:
+    async def get_own(self, resident: Resident, file_id: str) -> StoredFile:
         return await self.access.access_file(resident, file_id, "view")
 
-    async def get_for_staff(self, staff: Staff, file_id: str, *, ip: str, action: str) -> dict[str, Any]:
+    async def get_for_staff(self, staff: Staff, file_id: str, *, ip: str, action: str) -> StoredFile:
         """A file attached to a case, for staff whose role handles cases; anyone else gets 404.
         Every staff read is in the audit log."""
-        doc = await self.access.access_file(staff, file_id, "inspect")
+        f = await self.access.access_file(staff, file_id, "inspect")
         await self.audit.record(actor=staff_actor(staff), action=action, target_type="file", target_id=file_id,
-                                details={"application_ids": list(doc["refs"]), "name": doc["name"]}, ip=ip)
-        return doc
+                                details={"application_ids": list(f.refs), "name": f.content.name}, ip=ip)
+        return f
 
-    async def open(self, doc: dict[str, Any], *, thumbnail: bool) -> Any:
-        blob_id = doc.get("thumb_blob_id") if thumbnail else doc["blob_id"]
+    async def open(self, f: StoredFile, *, thumbnail: bool) -> AsyncGridOut:
+        blob_id = f.content.thumb_blob_id if thumbnail else f.content.blob_id
         if blob_id is None:
             raise errors.NotFound("该文件没有缩略图")
         return await self.store.open_blob(blob_id)
@@ -261,10 +262,10 @@ class FileService:
         now = self.clock.now()
         retry_at = now + dt.timedelta(minutes=self.cfg.stale_upload_minutes)
         removed = 0
-        for doc in await self.store.due_for_sweep(now, self.cfg.sweep_batch):
-            if doc["status"] != "deleting" and not await self.store.claim_for_removal(doc["_id"], now, retry_at):
+        for item in await self.store.due_for_sweep(now, self.cfg.sweep_batch):
+            if item.status != FileStatus.DELETING and not await self.store.claim_for_removal(item.id, now, retry_at):
                 continue  # attached meanwhile
-            await self.store.remove({**doc, "status": "deleting"})
+            await self.store.remove(item)
             removed += 1
         if removed:
             log.info("orphan files removed", extra={"count": removed})
@@ -362,7 +363,7 @@ class Upload:
         self.part = None
         self.part_kind = None
 
-    async def finish(self) -> tuple[dict[str, Any], bool]:
+    async def finish(self) -> tuple[StoredFile, bool]:
         """The stored file and whether it is new (False: the resident had stored these bytes)."""
         try:
             self.parser.close()
@@ -374,10 +375,10 @@ class Upload:
         await self.stream.close()
         self.stream = None
         name = clean_name(self.display_name or self.filename, self.content_type)
-        doc, created = await self.s._store_upload(self.owner_id, self.file_id, self.blob_id, self.content_type,
-                                                  name, self.size, self.sha.hexdigest())
+        stored, created = await self.s._store_upload(self.owner_id, self.file_id, self.blob_id, self.content_type,
+                                                     name, self.size, self.sha.hexdigest())
         self.file_id = None  # kept (or dropped as a duplicate): nothing for abort to do
-        return doc, created
+        return stored, created
 
     async def abort(self) -> None:
         """Remove whatever this upload wrote."""

@@ -20,10 +20,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core.ids import object_id as oid
 from backend.db.mongo import CollectionSpec
-from backend.files.values import FileStatus, StoredContent
+from backend.files.values import FileStatus, StoredContent, StoredFile, SweepItem
 
 BUCKET = "file_blobs"
 STATUSES = [str(x) for x in FileStatus]
+UPLOADING, STORED, DELETING = FileStatus.UPLOADING.value, FileStatus.STORED.value, FileStatus.DELETING.value
 
 COLLECTIONS = [
     CollectionSpec(
@@ -105,7 +106,7 @@ class FileStore:
     # Uploading ---------------------------------------------------------------------------------
     async def begin(self, owner_id: str, name: str, now: dt.datetime, stale_at: dt.datetime) -> ObjectId:
         """A record for an upload that starts now; swept at ``stale_at`` if it never finishes."""
-        res = await self._col.insert_one({"owner_id": owner_id, "status": "uploading", "name": name, "refs": [],
+        res = await self._col.insert_one({"owner_id": owner_id, "status": UPLOADING, "name": name, "refs": [],
                                           "blob_ids": [], "created_at": now, "sweep_due_at": stale_at})
         file_id: ObjectId = res.inserted_id
         return file_id
@@ -116,22 +117,24 @@ class FileStore:
 
     async def note_blob(self, file_id: ObjectId, blob_id: ObjectId) -> None:
         """Remember a blob of an unfinished upload, so a sweep can remove it if the upload dies."""
-        await self._col.update_one({"_id": file_id, "status": "uploading"}, {"$push": {"blob_ids": blob_id}})
+        await self._col.update_one({"_id": file_id, "status": UPLOADING}, {"$push": {"blob_ids": blob_id}})
 
     async def complete(self, file_id: ObjectId, owner_id: str, content: StoredContent, *, at: dt.datetime,
-                       sweep_due_at: dt.datetime) -> dict[str, Any] | None:
+                       sweep_due_at: dt.datetime) -> StoredFile | None:
         """``uploading`` → ``stored``: the stored file. Raises DuplicateKeyError when the owner already
         stored these bytes; None when the record is no longer uploading (swept as stale)."""
         fields = _content_fields(content)
-        res = await self._col.update_one({"_id": file_id, "status": "uploading"},
-                                         {"$set": {**fields, "stored_at": at, "status": "stored",
+        res = await self._col.update_one({"_id": file_id, "status": UPLOADING},
+                                         {"$set": {**fields, "stored_at": at, "status": STORED,
                                                    "sweep_due_at": sweep_due_at}})
         if res.modified_count != 1:
             return None
-        return {"_id": file_id, "owner_id": owner_id, "refs": [], "created_at": at, **fields}
+        return StoredFile(id=file_id, owner_id=owner_id, status=FileStatus.STORED, content=content, refs=(),
+                          created_at=at)
 
-    async def stored_copy(self, owner_id: str, sha256: str) -> dict[str, Any] | None:
-        return await self._col.find_one({"owner_id": owner_id, "sha256": sha256, "status": "stored"})
+    async def stored_copy(self, owner_id: str, sha256: str) -> StoredFile | None:
+        doc = await self._col.find_one({"owner_id": owner_id, "sha256": sha256, "status": STORED})
+        return None if doc is None else _from_doc(doc)
 
     async def read_blob(self, blob_id: ObjectId) -> bytes:
         out = await self._bucket.open_download_stream(blob_id)
@@ -151,19 +154,22 @@ class FileStore:
         await self._col.delete_one({"_id": file_id})
 
     # Reading -----------------------------------------------------------------------------------
-    async def get(self, file_id: str) -> dict[str, Any] | None:
+    async def get(self, file_id: str) -> StoredFile | None:
         o = oid(file_id)
-        return None if o is None else await self._col.find_one({"_id": o, "status": "stored"})
+        doc = None if o is None else await self._col.find_one({"_id": o, "status": STORED})
+        return None if doc is None else _from_doc(doc)
 
-    async def many(self, file_ids: list[str]) -> list[dict[str, Any]]:
+    async def many(self, file_ids: list[str]) -> list[StoredFile]:
         oids = [o for o in (oid(f) for f in file_ids) if o is not None]
-        return await self._col.find({"_id": {"$in": oids}, "status": "stored"}).to_list(None) if oids else []
+        if not oids:
+            return []
+        return [_from_doc(d) for d in await self._col.find({"_id": {"$in": oids}, "status": STORED}).to_list(None)]
 
-    async def owned(self, owner_id: str, *, before: ObjectId | None, limit: int) -> list[dict[str, Any]]:
-        filt: dict[str, Any] = {"owner_id": owner_id, "status": "stored"}
+    async def owned(self, owner_id: str, *, before: ObjectId | None, limit: int) -> list[StoredFile]:
+        filt: dict[str, Any] = {"owner_id": owner_id, "status": STORED}
         if before is not None:
             filt["_id"] = {"$lt": before}
-        return await self._col.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return [_from_doc(d) for d in await self._col.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)]
 
     async def open_blob(self, blob_id: ObjectId) -> AsyncGridOut:
         return await self._bucket.open_download_stream(blob_id)
@@ -176,27 +182,40 @@ class FileStore:
     async def attach(self, file_ids: list[ObjectId], owner_id: str, ref: str, session: Any = None) -> int:
         """Reference stored files of ``owner_id`` from ``ref`` (a case); how many matched. A file
         being removed (``deleting``) does not match."""
-        res = await self._col.update_many({"_id": {"$in": file_ids}, "owner_id": owner_id, "status": "stored"},
+        res = await self._col.update_many({"_id": {"$in": file_ids}, "owner_id": owner_id, "status": STORED},
                                           {"$addToSet": {"refs": ref}, "$unset": {"sweep_due_at": ""}},
                                           session=session)
         return res.matched_count
 
     # The orphan sweep --------------------------------------------------------------------------
-    async def due_for_sweep(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
-        return await self._col.find({"sweep_due_at": {"$lte": now}}).sort("sweep_due_at", ASCENDING) \
-            .limit(limit).to_list(limit)
+    async def due_for_sweep(self, now: dt.datetime, limit: int) -> list[SweepItem]:
+        docs = await self._col.find({"sweep_due_at": {"$lte": now}}, {"status": 1, "blob_ids": 1}) \
+            .sort("sweep_due_at", ASCENDING).limit(limit).to_list(limit)
+        return [SweepItem(id=d["_id"], status=FileStatus(d["status"]), blob_ids=tuple(d.get("blob_ids") or ()))
+                for d in docs]
 
     async def claim_for_removal(self, file_id: ObjectId, now: dt.datetime, retry_at: dt.datetime) -> bool:
         """Still due and referenced by nothing: mark it ``deleting`` (no attach can match it after).
         Its removal is retried from ``retry_at`` should this process die before it is done."""
         res = await self._col.update_one({"_id": file_id, "sweep_due_at": {"$lte": now}, "refs": {"$size": 0}},
-                                         {"$set": {"status": "deleting", "sweep_due_at": retry_at}})
+                                         {"$set": {"status": DELETING, "sweep_due_at": retry_at}})
         return res.modified_count == 1
 
-    async def remove(self, doc: dict[str, Any]) -> None:
+    async def remove(self, item: SweepItem) -> None:
         """Remove a record marked ``deleting`` and its bytes (idempotent)."""
-        await self.delete_blobs(list(doc.get("blob_ids", [])))
-        await self._col.delete_one({"_id": doc["_id"], "status": "deleting"})
+        await self.delete_blobs(list(item.blob_ids))
+        await self._col.delete_one({"_id": item.id, "status": DELETING})
+
+
+def _from_doc(d: dict[str, Any]) -> StoredFile:
+    """A stored (or deleting) record: its content fields are there once the upload finished."""
+    return StoredFile(
+        id=d["_id"], owner_id=str(d["owner_id"]), status=FileStatus(d["status"]), refs=tuple(d.get("refs") or ()),
+        created_at=d["created_at"],
+        content=StoredContent(content_type=d["content_type"], kind=d["kind"], name=d["name"],
+                              size_bytes=int(d["size_bytes"]), sha256=d["sha256"], blob_id=d["blob_id"],
+                              blob_ids=tuple(d.get("blob_ids") or ()), thumb_blob_id=d.get("thumb_blob_id"),
+                              width=d.get("width"), height=d.get("height")))
 
 
 def _content_fields(c: StoredContent) -> dict[str, Any]:
