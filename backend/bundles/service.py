@@ -28,7 +28,17 @@ from backend.bundles.errors import BundlePaymentExists
 from backend.bundles.labels import BUNDLE_STATUS
 from backend.bundles.ports import BundleEvents, BundleOrders, CaseIntake, Cases, ServiceNames
 from backend.bundles.store import BundleStore
-from backend.bundles.values import Bundle, BundleCase, BundleState, EventStatus, Overall
+from backend.bundles.values import (
+    Bundle,
+    BundleCase,
+    BundleState,
+    EventField,
+    EventService,
+    EventStatus,
+    LifeEvent,
+    Overall,
+    SharedMaterial,
+)
 from backend.cases.values import Actor, AlreadyClaimed, BundleLink, Case, CaseRef, Channel, FormField, Plan
 from backend.config import BundlesConfig
 from backend.core import errors
@@ -63,28 +73,37 @@ def overall_status(statuses: list[str]) -> Overall:
     return Overall.IN_PROGRESS
 
 
-def _property(f: dict[str, Any], services: list[str]) -> dict[str, Any]:
-    p: dict[str, Any] = {"title": f["label"], "x-services": services}
-    if f.get("hint"):
-        p["description"] = f["hint"]
-    t = f["type"]
+def _property(f: EventField, services: list[str]) -> dict[str, Any]:
+    p: dict[str, Any] = {"title": f.label, "x-services": services}
+    if f.hint:
+        p["description"] = f.hint
+    t = f.type
     if t == "integer":
-        p.update(type="integer", minimum=f.get("minimum", 0), maximum=f.get("maximum", 1_000_000_000))
+        p.update(type="integer", minimum=0 if f.minimum is None else f.minimum,
+                 maximum=1_000_000_000 if f.maximum is None else f.maximum)
     elif t == "date":
         p.update(type="string", format="date", pattern=r"^\d{4}-\d{2}-\d{2}$",
                  **{"x-message": "请填写日期，如 2026-01-31"})
     elif t == "choice":
-        p.update(type="string", enum=list(f["options"]))
+        p.update(type="string", enum=list(f.options or ()))
     elif t == "id_number":
         p.update(type="string", pattern=r"^\d{17}[\dX]$", **{"x-message": "请填写 18 位身份证号，末位 X 大写"})
     elif t == "phone":
         p.update(type="string", pattern=r"^1[3-9]\d{9}$", **{"x-message": "请填写 11 位手机号码"})
     else:
-        p.update(type="string", minLength=1 if f.get("required") else 0,
-                 maxLength=f.get("max_length", 500 if t == "text" else 100))
+        p.update(type="string", minLength=1 if f.required else 0,
+                 maxLength=f.max_length if f.max_length is not None else 500 if t == "text" else 100)
         if t == "text":
             p["x-multiline"] = True
     return p
+
+
+def _field(f: dict[str, Any]) -> EventField:
+    """A form field as staff defined it (the request's shape, checked by its schema)."""
+    options = f.get("options")
+    return EventField(key=f["key"], label=f["label"], type=f["type"], required=f.get("required"),
+                      options=None if options is None else tuple(options), max_length=f.get("max_length"),
+                      minimum=f.get("minimum"), maximum=f.get("maximum"), hint=f.get("hint"))
 
 
 class BundleService:
@@ -109,35 +128,35 @@ class BundleService:
 
     # -- life events -------------------------------------------------------------------------------
 
-    async def _services(self, event: dict[str, Any]) -> list[dict[str, Any]] | None:
+    async def _services(self, event: LifeEvent) -> list[dict[str, Any]] | None:
         """The event's services from the catalogue, in order; None when one is no longer offered."""
         out = []
-        for s in event["services"]:
+        for s in event.services:
             try:
-                out.append(await self.catalogue.get_service(s["service_id"]))
+                out.append(await self.catalogue.get_service(s.service_id))
             except errors.NotFound:
                 return None
         return out
 
-    def _schema(self, event: dict[str, Any], services: list[dict[str, Any]]) -> dict[str, Any]:
-        key = (event["_id"], event.get("updated_at"))
+    def _schema(self, event: LifeEvent, services: list[dict[str, Any]]) -> dict[str, Any]:
+        key = (event.id, event.updated_at)
         if key not in self._schemas:
             names = {s["id"]: s["name"] for s in services}
-            feeds = {f["key"]: [names[s["service_id"]] for s in event["services"] if f["key"] in s["fields"]]
-                     for f in event["form"]}
+            feeds = {f.key: [names[s.service_id] for s in event.services if f.key in s.fields]
+                     for f in event.form}
             self._schemas[key] = {
                 "type": "object", "additionalProperties": False,
-                "properties": {f["key"]: _property(f, feeds[f["key"]]) for f in event["form"]},
-                "required": [f["key"] for f in event["form"] if f.get("required")],
-                "x-order": [f["key"] for f in event["form"]],
+                "properties": {f.key: _property(f, feeds[f.key]) for f in event.form},
+                "required": [f.key for f in event.form if f.required],
+                "x-order": [f.key for f in event.form],
             }
         return self._schemas[key]
 
     @staticmethod
-    def _materials(event: dict[str, Any], services: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
-                                                                                   list[dict[str, Any]]]:
+    def _materials(event: LifeEvent, services: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
+                                                                              list[dict[str, Any]]]:
         """The materials asked once (union by key), and the ones shared from the event's own results."""
-        shared = {m["material_key"]: m["from_service_id"] for m in event.get("shared", [])}
+        shared = {m.material_key: m.from_service_id for m in event.shared}
         names = {s["id"]: s["name"] for s in services}
         merged: dict[str, dict[str, Any]] = {}
         for svc in services:
@@ -161,10 +180,10 @@ class BundleService:
                      "from_service": names.get(sid, "")} for k, sid in shared.items()]
         return asked, produced
 
-    async def _event_view(self, event: dict[str, Any], services: list[dict[str, Any]]) -> dict[str, Any]:
+    async def _event_view(self, event: LifeEvent, services: list[dict[str, Any]]) -> dict[str, Any]:
         asked, produced = self._materials(event, services)
         return {
-            "id": event["_id"], "name": event["name"], "summary": event.get("summary", ""),
+            "id": event.id, "name": event.name, "summary": event.summary,
             "services": [{"service_id": s["id"], "name": s["name"], "department_name": s["department_name"],
                           "fee_fen": s["guide"]["fee_fen"], "promised_days": s["guide"]["promised_days"]}
                          for s in services],
@@ -181,9 +200,9 @@ class BundleService:
                 items.append(await self._event_view(e, services))
         return {"items": items, "next_cursor": None}
 
-    async def _active_event(self, event_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    async def _active_event(self, event_id: str) -> tuple[LifeEvent, list[dict[str, Any]]]:
         event = await self.store.event(event_id)
-        services = await self._services(event) if event and event["status"] == EventStatus.ACTIVE else None
+        services = await self._services(event) if event and event.status is EventStatus.ACTIVE else None
         if event is None or services is None:
             raise errors.NotFound("未找到该“一件事”主题")
         return event, services
@@ -241,17 +260,21 @@ class BundleService:
             raise errors.InvalidInput(problems)
         now = self.clock.now()
         old = await self.store.event(event_id)
-        doc = {"_id": event_id, "name": body["name"], "summary": body.get("summary", ""),
-               "order": body.get("order", (old or {}).get("order", 99)),
-               "status": body.get("status", str(EventStatus.ACTIVE)),
-               "services": [{"service_id": s["service_id"], "fields": list(s["fields"])} for s in body["services"]],
-               "form": [dict(f) for f in body["form"]], "shared": [dict(m) for m in body.get("shared", [])],
-               "created_at": (old or {}).get("created_at", now), "updated_at": now}
-        await self.store.put_event(doc)
+        event = LifeEvent(
+            id=event_id, name=body["name"], summary=body.get("summary", ""),
+            order=body.get("order", old.order if old is not None else 99),
+            status=EventStatus(body.get("status", EventStatus.ACTIVE)),
+            services=tuple(EventService(service_id=s["service_id"], fields=tuple(s["fields"]))
+                           for s in body["services"]),
+            form=tuple(_field(f) for f in body["form"]),
+            shared=tuple(SharedMaterial(material_key=m["material_key"], from_service_id=m["from_service_id"])
+                         for m in body.get("shared", [])),
+            created_at=old.created_at if old is not None else now, updated_at=now)
+        await self.store.put_event(event)
         await self.audit.record(actor=staff_actor(staff), action="life_event.put", target_type="life_event",
                                 target_id=event_id, details={"services": ids}, ip=ip)
-        services = await self._services(doc) or []
-        return {**await self._event_view(doc, services), "status": doc["status"]}
+        services = await self._services(event) or []
+        return {**await self._event_view(event, services), "status": str(event.status)}
 
     # -- applying --------------------------------------------------------------------------------
 
@@ -288,26 +311,26 @@ class BundleService:
         if missing:
             raise errors.InvalidInput({"materials": "缺少必需材料：" + "、".join(missing)},
                                       details={"missing": missing})
-        shared = {m["material_key"] for m in event.get("shared", [])}
+        shared = {m.material_key for m in event.shared}
         self._check_licence_types(asked, licences)
-        produced_by = {m["material_key"]: next((s["name"] for s in services if s["id"] == m["from_service_id"]), "")
-                       for m in event.get("shared", [])}
-        labels = {f["key"]: f for f in event["form"]}
+        produced_by = {m.material_key: next((s["name"] for s in services if s["id"] == m.from_service_id), "")
+                       for m in event.shared}
+        labels = {f.key: f for f in event.form}
         bundle_id = str(ObjectId())
         actor = Actor(type="resident", id=resident.id, name=None)
         prepared: list[Case] = []
-        for spec, svc in zip(event["services"], services, strict=True):
+        for spec, svc in zip(event.services, services, strict=True):
             keys = {m["key"] for m in svc["guide"]["materials"]}
-            case_body = {"service_id": svc["id"], "form": {k: form[k] for k in spec["fields"] if k in form},
+            case_body = {"service_id": svc["id"], "form": {k: form[k] for k in spec.fields if k in form},
                          "materials": sorted(set(body.get("materials") or []) & keys),
                          "shared": {k: produced_by[k] for k in shared & keys if k in produced_by},
                          "attachments": [a for a in attachments if a["material_key"] in keys],
                          "licences": [lic for lic in licences if lic["material_key"] in keys]}
             prepared.append(await self.intake.prepare(
-                resident.id, case_body, actor=actor, channel=Channel.BUNDLE, note=f"“{event['name']}”一并申报",
+                resident.id, case_body, actor=actor, channel=Channel.BUNDLE, note=f"“{event.name}”一并申报",
                 bundle_id=bundle_id,
-                form_fields=[FormField(key=k, label=labels[k]["label"], type=labels[k]["type"])
-                             for k in spec["fields"] if k in labels]))
+                form_fields=[FormField(key=k, label=labels[k].label, type=labels[k].type)
+                             for k in spec.fields if k in labels]))
         now = self.clock.now()
 
         async def work(s: Any) -> tuple[Bundle, list[Case]]:
@@ -315,15 +338,15 @@ class BundleService:
             await self.intake.claim(plan, {"type": "bundle", "id": bundle_id}, s)
             key = now.astimezone(TZ).strftime("%Y%m%d")
             serial = f"YJS{key}{await self.store.next_serial_number(key, s):06d}"
-            link = BundleLink(id=bundle_id, serial=serial, name=event["name"])  # its messages are the bundle's
+            link = BundleLink(id=bundle_id, serial=serial, name=event.name)  # its messages are the bundle's
             stored: list[Case] = []
             for i, case in enumerate(prepared):
                 stored.append(await self.intake.insert(case, s, bundle=link,
-                                                       note=f"“{event['name']}”一并申报（一件事编号 {serial}）"))
+                                                       note=f"“{event.name}”一并申报（一件事编号 {serial}）"))
                 if self.between_cases is not None:
                     await self.between_cases(i)
             bundle = Bundle(
-                id=bundle_id, serial=serial, user_id=resident.id, life_event_id=event["_id"], name=event["name"],
+                id=bundle_id, serial=serial, user_id=resident.id, life_event_id=event.id, name=event.name,
                 form=form, materials=tuple(sorted(provided)), status=BundleState.OPEN, created_at=now,
                 check_at=now + dt.timedelta(seconds=self.cfg.recheck_seconds),
                 cases=tuple(BundleCase(application_id=c.id, serial=c.serial, service_id=c.service_id,
@@ -332,7 +355,7 @@ class BundleService:
             await self.store.insert(bundle, s)
             await self.outbox.emit("bundle.submitted", user_id=resident.id, session=s,
                                    dedupe_key=f"bundle:{bundle_id}:submitted", payload={
-                                       "bundle_id": bundle_id, "serial": serial, "name": event["name"],
+                                       "bundle_id": bundle_id, "serial": serial, "name": event.name,
                                        "count": len(stored)})
             return bundle, stored
         bundle, stored = await self._tx(work)

@@ -2,13 +2,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.bundles.values import Bundle, BundleCase, BundleState, EventStatus, Overall
+from backend.bundles.values import (
+    Bundle,
+    BundleCase,
+    BundleState,
+    EventField,
+    EventService,
+    EventStatus,
+    LifeEvent,
+    Overall,
+    SharedMaterial,
+)
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
@@ -39,18 +50,22 @@ class BundleStore:
 
     # -- life events -------------------------------------------------------------------------------
 
-    async def active_events(self) -> list[dict[str, Any]]:
-        return await self._events.find({"status": EventStatus.ACTIVE.value}).sort("order", ASCENDING).to_list(None)
+    async def active_events(self) -> list[LifeEvent]:
+        docs = await self._events.find({"status": EventStatus.ACTIVE.value}).sort("order", ASCENDING).to_list(None)
+        return [_event_from_doc(d) for d in docs]
 
-    async def event(self, event_id: str) -> dict[str, Any] | None:
-        return await self._events.find_one({"_id": event_id}) if isinstance(event_id, str) else None
+    async def event(self, event_id: str) -> LifeEvent | None:
+        doc = await self._events.find_one({"_id": event_id}) if isinstance(event_id, str) else None
+        return None if doc is None else _event_from_doc(doc)
 
-    async def put_event(self, doc: dict[str, Any]) -> None:
-        await self._events.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+    async def put_event(self, event: LifeEvent) -> None:
+        await self._events.replace_one({"_id": event.id}, _event_to_doc(event), upsert=True)
 
-    async def seed_event(self, doc: dict[str, Any]) -> None:
-        """Insert once; never overwrite what staff changed since."""
-        await self._events.update_one({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True)
+    async def seed_event(self, doc: Mapping[str, Any]) -> None:
+        """Insert once; never overwrite what staff changed since. Takes the seed's document (the
+        sandbox's shape), read as a life event so it is stored as every other one is."""
+        event = _event_from_doc(doc)
+        await self._events.update_one({"_id": event.id}, {"$setOnInsert": _event_to_doc(event)}, upsert=True)
 
     # -- bundles ---------------------------------------------------------------------------------
 
@@ -134,3 +149,42 @@ def _to_doc(b: Bundle) -> dict[str, Any]:
     if b.done_at is not None:
         doc["done_at"] = b.done_at
     return doc
+
+
+_FIELD_EXTRAS = ("required", "options", "max_length", "minimum", "maximum", "hint")
+
+
+def _field_from_doc(f: Mapping[str, Any]) -> EventField:
+    options = f.get("options")
+    return EventField(key=str(f["key"]), label=str(f["label"]), type=str(f["type"]), required=f.get("required"),
+                      options=None if options is None else tuple(options), max_length=f.get("max_length"),
+                      minimum=f.get("minimum"), maximum=f.get("maximum"), hint=f.get("hint"))
+
+
+def _field_to_doc(f: EventField) -> dict[str, Any]:
+    """A form field as stored: what it does not say is left out."""
+    doc: dict[str, Any] = {"key": f.key, "label": f.label, "type": f.type}
+    extras = {"required": f.required, "options": None if f.options is None else list(f.options),
+              "max_length": f.max_length, "minimum": f.minimum, "maximum": f.maximum, "hint": f.hint}
+    doc.update({k: extras[k] for k in _FIELD_EXTRAS if extras[k] is not None})
+    return doc
+
+
+def _event_from_doc(d: Mapping[str, Any]) -> LifeEvent:
+    return LifeEvent(
+        id=str(d["_id"]), name=str(d["name"]), summary=str(d.get("summary", "")), order=int(d.get("order", 99)),
+        status=EventStatus(d["status"]),
+        services=tuple(EventService(service_id=str(s["service_id"]), fields=tuple(s["fields"]))
+                       for s in d["services"]),
+        form=tuple(_field_from_doc(f) for f in d["form"]),
+        shared=tuple(SharedMaterial(material_key=str(m["material_key"]), from_service_id=str(m["from_service_id"]))
+                     for m in d.get("shared", [])),
+        created_at=d.get("created_at"), updated_at=d.get("updated_at"))
+
+
+def _event_to_doc(e: LifeEvent) -> dict[str, Any]:
+    return {"_id": e.id, "name": e.name, "summary": e.summary, "order": e.order, "status": str(e.status),
+            "services": [{"service_id": s.service_id, "fields": list(s.fields)} for s in e.services],
+            "form": [_field_to_doc(f) for f in e.form],
+            "shared": [{"material_key": m.material_key, "from_service_id": m.from_service_id} for m in e.shared],
+            "created_at": e.created_at, "updated_at": e.updated_at}

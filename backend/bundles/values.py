@@ -58,3 +58,47 @@ class Bundle:
     payment_id: str | None = None
     overall: Overall | None = None
     done_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventField:
+    """A field of a life event's one form (its input type, limits and hint)."""
+    key: str
+    label: str
+    type: str
+    required: bool | None = None
+    options: tuple[str, ...] | None = None
+    max_length: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventService:
+    """A service of a life event, and the form fields it is fed."""
+    service_id: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SharedMaterial:
+    """A material one of the event's own services produces, shared with the others (not asked)."""
+    material_key: str
+    from_service_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LifeEvent:
+    """A life event (一件事): its services, its one form, and the materials shared between them.
+    ``updated_at`` keys the form's schema, built once per version."""
+    id: str
+    name: str
+    summary: str
+    order: int
+    status: EventStatus
+    services: tuple[EventService, ...]
+    form: tuple[EventField, ...]
+    shared: tuple[SharedMaterial, ...]
+    created_at: dt.datetime | None
+    updated_at: dt.datetime | None

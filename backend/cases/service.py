@@ -8,7 +8,7 @@ it, and no move happens without its message (nor a message without its move).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -190,7 +190,7 @@ class CaseService:
             applicant_id=applicant_id, status=CaseStatus.SUBMITTED, version=1, channel=channel, form=body["form"],
             form_fields=tuple(form_fields if form_fields is not None
                               else (_form_field(f) for f in case_materials.form_fields(guide.get("form")))),
-            materials=tuple(materials), promises=self._promise_fields(materials),
+            materials=materials, promises=self._promise_fields(materials),
             promised_days=guide["promised_days"], deadline=deadline,
             deadline_provisional=self._provisional(today, deadline), light=Light.GREEN,
             light_due_at=self.light_due(CaseStatus.SUBMITTED, deadline, Light.GREEN, now),
@@ -208,7 +208,7 @@ class CaseService:
         if note is not None:
             case = replace(case, timeline=(replace(case.timeline[0], note=note), *case.timeline[1:]))
         await self.store.insert_case(case, s)
-        await self.materials.reference(case.id, case.applicant_id, list(case.materials), s)
+        await self.materials.reference(case.id, case.applicant_id, case.materials, s)
         if case.bundle is None:  # a 一件事's cases are told as one: its bundle.submitted message
             await self.outbox.emit("case.status_changed", user_id=case.applicant_id, session=s,
                                    dedupe_key=f"case:{case.id}:1", payload=self._payload(case, None))
@@ -339,7 +339,7 @@ class CaseService:
 
     async def _move(self, principal: Resident | Staff, case: Case, to: str, *, note: str | None = None,
                     reason: str | None = None, missing: list[str] | None = None, due: str | None = None,
-                    form: dict[str, Any] | None = None, resupplied: list[Material] | None = None,
+                    form: dict[str, Any] | None = None, resupplied: tuple[Material, ...] | None = None,
                     ip: str | None = None, material_keys: list[str] | None = None,
                     promise_reason: str | None = None) -> dict[str, Any]:
         was = str(case.status)
@@ -443,7 +443,7 @@ class CaseService:
         return await self.get_staff(staff, case_id)
 
     # Materials: promises (容缺) and the judgement of a decision -----------------------------------
-    def _promise_fields(self, materials: list[Material]) -> PromiseTimes:
+    def _promise_fields(self, materials: Sequence[Material]) -> PromiseTimes:
         return self.materials.promise_fields(materials)
 
     def _materials_on_decision(self, case: Case, to: str, principal: Resident | Staff,
@@ -461,8 +461,8 @@ class CaseService:
             waived = self.materials.waived(case, promise_reason, by=by, now=now)
             if waived is not None:
                 return _Decision(materials=waived, promises=self._promise_fields(waived),
-                                 waiver={"promise_waived": [m["key"] for m in
-                                                            case_materials.open_promises(list(case.materials))],
+                                 waiver={"promise_waived": [m.key for m in
+                                                            case_materials.open_promises(case.materials)],
                                          "promise_reason": promise_reason})
         return _Decision()
 
@@ -470,7 +470,7 @@ class CaseService:
         return await self.store.cases_with_open_promises(overdue_at=self.clock.now() if which == "overdue" else None,
                                                         before=before, limit=limit)
 
-    async def _save_materials(self, case: Case, materials: list[Material], statuses: tuple[str, ...]) -> None:
+    async def _save_materials(self, case: Case, materials: Sequence[Material], statuses: tuple[str, ...]) -> None:
         now = self.clock.now()
 
         async def work(s: Any) -> None:
@@ -501,12 +501,12 @@ class CaseService:
         now = self.clock.now()
         told = 0
         for case in await self.store.promises_due_for_reminder(now):
-            for m in case_materials.open_promises(list(case.materials)):
+            for m in case_materials.open_promises(case.materials):
                 await self.outbox.emit("case.promise_due", user_id=case.applicant_id,
-                                       dedupe_key=f"case:{case.id}:promise:{m['key']}",
+                                       dedupe_key=f"case:{case.id}:promise:{m.key}",
                                        payload={"application_id": case.id, "serial": case.serial,
-                                                "service_name": case.service_name, "material": m["name"],
-                                                "due": m["promise"]["due"]})
+                                                "service_name": case.service_name, "material": m.name,
+                                                "due": None if m.promise is None else m.promise.due})
                 told += 1
             await self.store.clear_promise_reminder(case)
         return told
@@ -663,7 +663,7 @@ class CaseService:
 class _Decision:
     """What a decision does to a case's materials: judged or waived materials, the times of its
     promises, and the audit details of a waiver."""
-    materials: list[dict[str, Any]] | None = None
+    materials: tuple[Material, ...] | None = None
     promises: PromiseTimes | None = None
     waiver: dict[str, Any] | None = None
 
@@ -678,9 +678,9 @@ def _outcome(value: str | None) -> Outcome | None:
     return None if value is None else Outcome(value)
 
 
-def _by(staff: Staff) -> dict[str, Any]:
+def _by(staff: Staff) -> Actor:
     """Who judged a material, as its review records it."""
-    return {"type": "staff", "id": staff.id, "name": staff.display_name or staff.username}
+    return _actor(staff)
 
 
 def _agent(agent: dict[str, Any]) -> Agent:

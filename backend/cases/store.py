@@ -28,15 +28,24 @@ from backend.cases.values import (
     CaseStatus,
     Channel,
     Correction,
+    CorrectionAsked,
     FormField,
     HandlingFigure,
     Light,
     Material,
+    MaterialFile,
+    MaterialLicence,
+    MaterialSource,
     Outcome,
+    Promise,
+    PromiseStatus,
     PromiseTimes,
     Rating,
     Rectification,
     RectificationStatus,
+    Replaced,
+    Review,
+    ReviewStatus,
     Step,
     SubmissionClaim,
 )
@@ -160,7 +169,7 @@ class CaseStore:
                                 at: dt.datetime, promises: PromiseTimes | None = None, session: Any = None) -> bool:
         """Replace a case's materials (staff judging them, promised ones supplied) if it is still
         the version read, in one of ``statuses``; with them the times of its open promises when given."""
-        sets: dict[str, Any] = {"materials": list(materials), "updated_at": at}
+        sets: dict[str, Any] = {"materials": [_material_doc(m) for m in materials], "updated_at": at}
         if promises is not None:
             sets.update(_promise_fields(promises))
         filt = {"_id": ObjectId(case.id), "version": case.version, "status": {"$in": [str(x) for x in statuses]}}
@@ -392,7 +401,7 @@ def _move_update(move: CaseMove) -> dict[str, Any]:
     if move.form is not None:
         sets["form"] = move.form
     if move.materials is not None:
-        sets["materials"] = list(move.materials)
+        sets["materials"] = [_material_doc(m) for m in move.materials]
     if move.promises is not None:
         sets.update(_promise_fields(move.promises))
     if move.refusal is not None:
@@ -444,7 +453,7 @@ def _case_from_doc(d: dict[str, Any]) -> Case:
         channel=None if channel is None else Channel(channel), form=dict(d.get("form") or {}),
         form_fields=tuple(FormField(key=f["key"], label=f["label"], type=f.get("type") or "string")
                           for f in d.get("form_fields") or []),
-        materials=tuple(d.get("materials") or ()),
+        materials=tuple(_material_from_doc(m) for m in d.get("materials") or ()),
         promises=PromiseTimes(due_at=d.get("promise_due_at"), remind_at=d.get("promise_remind_at")),
         promised_days=d.get("promised_days"), deadline=d.get("deadline"),
         deadline_provisional=bool(d.get("deadline_provisional")), light=_light(d.get("light")),
@@ -468,7 +477,8 @@ def _case_to_doc(c: Case) -> dict[str, Any]:
         "department_id": c.department_id, "department_name": c.department_name, "applicant_id": c.applicant_id,
         "status": str(c.status), "version": c.version, "channel": None if c.channel is None else str(c.channel),
         "form": c.form, "form_fields": [{"key": f.key, "label": f.label, "type": f.type} for f in c.form_fields],
-        "materials": list(c.materials), **_promise_fields(c.promises), "promised_days": c.promised_days,
+        "materials": [_material_doc(m) for m in c.materials], **_promise_fields(c.promises),
+        "promised_days": c.promised_days,
         "deadline": c.deadline, "light": None if c.light is None else str(c.light), "light_due_at": c.light_due_at,
         "created_at": c.created_at, "updated_at": c.updated_at, "timeline": [_step_doc(s) for s in c.timeline]}
     if c.deadline_provisional:
@@ -481,6 +491,131 @@ def _case_to_doc(c: Case) -> dict[str, Any]:
     doc.update({k: v for k, v in optional.items() if v is not None})
     if c.bundle is not None:
         doc.update({"bundle_id": c.bundle.id, "bundle_serial": c.bundle.serial, "bundle_name": c.bundle.name})
+    return doc
+
+
+def _actor_from_doc(a: Any) -> Actor | None:
+    if not a:
+        return None
+    return Actor(type=str(a.get("type") or ""), id=str(a.get("id") or ""), name=a.get("name"))
+
+
+def _actor_or_none(a: Actor | None) -> dict[str, Any] | None:
+    return None if a is None else _actor_doc(a)
+
+
+def _source(value: Any) -> MaterialSource | None:
+    return MaterialSource(value) if value else None
+
+
+def _files_from_doc(files: Any) -> tuple[MaterialFile, ...]:
+    return tuple(MaterialFile(id=str(f["id"]), name=str(f.get("name") or ""),
+                              content_type=str(f.get("content_type") or ""),
+                              size_bytes=int(f.get("size_bytes") or 0), has_thumbnail=bool(f.get("has_thumbnail")))
+                 for f in files or ())
+
+
+def _files_doc(files: tuple[MaterialFile, ...]) -> list[dict[str, Any]]:
+    return [{"id": f.id, "name": f.name, "content_type": f.content_type, "size_bytes": f.size_bytes,
+             "has_thumbnail": f.has_thumbnail} for f in files]
+
+
+def _licence_from_doc(x: Any) -> MaterialLicence | None:
+    if not x:
+        return None
+    return MaterialLicence(id=str(x["id"]), type=str(x.get("type") or ""), name=str(x.get("name") or ""),
+                           number=str(x.get("number") or ""), holder_masked=str(x.get("holder_masked") or ""),
+                           issuer=str(x.get("issuer") or ""), expires_at=x.get("expires_at"),
+                           status=str(x.get("status") or ""))
+
+
+def _licence_doc(x: MaterialLicence | None) -> dict[str, Any] | None:
+    if x is None:
+        return None
+    return {"id": x.id, "type": x.type, "name": x.name, "number": x.number, "holder_masked": x.holder_masked,
+            "issuer": x.issuer, "expires_at": x.expires_at, "status": x.status}
+
+
+def _review_from_doc(r: Any) -> Review | None:
+    if not r:
+        return None
+    return Review(status=ReviewStatus(r["status"]), reason=r.get("reason"), at=r["at"], by=_actor_from_doc(r.get("by")),
+                  implied=bool(r.get("implied")))
+
+
+def _review_doc(r: Review | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    doc: dict[str, Any] = {"status": str(r.status), "reason": r.reason, "at": r.at, "by": _actor_or_none(r.by)}
+    if r.implied:
+        doc["implied"] = True
+    return doc
+
+
+def _promise_from_doc(p: Any) -> Promise | None:
+    if not p:
+        return None
+    return Promise(status=PromiseStatus(p["status"]), due=p["due"], promised_at=p.get("promised_at"),
+                   kept_at=p.get("kept_at"), waived_at=p.get("waived_at"),
+                   waived_by=_actor_from_doc(p.get("waived_by")),
+                   waiver_reason=p.get("waiver_reason"))
+
+
+def _promise_doc(p: Promise) -> dict[str, Any]:
+    doc: dict[str, Any] = {"status": str(p.status), "due": p.due, "promised_at": p.promised_at}
+    optional = {"kept_at": p.kept_at, "waived_at": p.waived_at, "waived_by": _actor_or_none(p.waived_by),
+                "waiver_reason": p.waiver_reason}
+    doc.update({k: v for k, v in optional.items() if v is not None})
+    return doc
+
+
+def _replaced_from_doc(h: dict[str, Any]) -> Replaced:
+    c = h.get("correction")
+    return Replaced(source=_source(h.get("source")), file_ids=tuple(h.get("file_ids") or ()),
+                    files=_files_from_doc(h.get("files")), licence_id=h.get("licence_id"),
+                    licence=_licence_from_doc(h.get("licence")), review=_review_from_doc(h.get("review")),
+                    correction=None if c is None else CorrectionAsked(requested_at=c.get("requested_at"),
+                                                                      reason=c.get("reason")),
+                    replaced_at=h.get("replaced_at"))
+
+
+def _replaced_doc(h: Replaced) -> dict[str, Any]:
+    c = h.correction
+    return {"source": None if h.source is None else str(h.source), "file_ids": list(h.file_ids),
+            "files": _files_doc(h.files), "licence_id": h.licence_id, "licence": _licence_doc(h.licence),
+            "review": _review_doc(h.review),
+            "correction": None if c is None else {"requested_at": c.requested_at, "reason": c.reason},
+            "replaced_at": h.replaced_at}
+
+
+def _material_from_doc(m: dict[str, Any]) -> Material:
+    tolerable, provided = bool(m.get("tolerable")), bool(m.get("provided"))
+    return Material(
+        key=str(m["key"]), name=str(m["name"]), required=bool(m.get("required")), tolerable=tolerable,
+        licence_type=m.get("licence_type"), provided=provided, source=_source(m.get("source")),
+        file_ids=tuple(m.get("file_ids") or ()), files=_files_from_doc(m.get("files")),
+        licence_id=m.get("licence_id"), licence=_licence_from_doc(m.get("licence")),
+        promised=bool(m.get("promised", tolerable and not provided)), review=_review_from_doc(m.get("review")),
+        promise=_promise_from_doc(m.get("promise")),
+        history=tuple(_replaced_from_doc(h) for h in m.get("history") or ()),
+        shared_from=m.get("shared_from") or None, received_by=_actor_from_doc(m.get("received_by")))
+
+
+def _material_doc(m: Material) -> dict[str, Any]:
+    """A case's material as stored (what it does not have is left out)."""
+    doc: dict[str, Any] = {
+        "key": m.key, "name": m.name, "required": m.required, "tolerable": m.tolerable,
+        "licence_type": m.licence_type, "provided": m.provided, "source": None if m.source is None else str(m.source),
+        "file_ids": list(m.file_ids), "files": _files_doc(m.files), "licence_id": m.licence_id,
+        "licence": _licence_doc(m.licence), "promised": m.promised, "review": _review_doc(m.review)}
+    if m.promise is not None:
+        doc["promise"] = _promise_doc(m.promise)
+    if m.history:
+        doc["history"] = [_replaced_doc(h) for h in m.history]
+    if m.shared_from is not None:
+        doc["shared_from"] = m.shared_from
+    if m.received_by is not None:
+        doc["received_by"] = _actor_doc(m.received_by)
     return doc
 
 

@@ -136,7 +136,7 @@ class CaseMove:
     step: Step
     light_due_at: dt.datetime | None
     form: dict[str, Any] | None = None
-    materials: list[dict[str, Any]] | None = None     # the case's materials replaced
+    materials: tuple[Material, ...] | None = None     # the case's materials replaced
     promises: PromiseTimes | None = None
     refusal: tuple[str, Outcome | None] | None = None  # (reason, outcome) of a refusal
     correction: Correction | None = None               # a 补正 requested: the clock stops
@@ -167,9 +167,121 @@ class BundleLink:
     name: str | None = None
 
 
-# A case's materials (申请材料), one entry per material of the guide, in the shape
-# ``cases.materials`` reads and writes (given, judged, promised, replaced).
-Material = dict[str, Any]
+class ReviewStatus(StrEnum):
+    """Staff's judgement of one material: accepted, or not acceptable (with a reason)."""
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaterialFile:
+    """A resident's file given for a material, as the case keeps it."""
+    id: str
+    name: str
+    content_type: str
+    size_bytes: int
+    has_thumbnail: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MaterialLicence:
+    """An e-licence given for a material, as the case keeps it (masked holder)."""
+    id: str
+    type: str
+    name: str
+    number: str
+    holder_masked: str
+    issuer: str
+    expires_at: dt.datetime | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Review:
+    """Staff's judgement of a material; ``implied`` when an approval judged it with the rest."""
+    status: ReviewStatus
+    reason: str | None
+    at: dt.datetime
+    by: Actor | None = None
+    implied: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Promise:
+    """A 容缺 promise: the material left missing at submission is brought by ``due``."""
+    status: PromiseStatus
+    due: dt.datetime
+    promised_at: dt.datetime | None = None
+    kept_at: dt.datetime | None = None
+    waived_at: dt.datetime | None = None
+    waived_by: Actor | None = None
+    waiver_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CorrectionAsked:
+    """The correction (补正) that asked for a material again: when, and the reason it was refused."""
+    requested_at: dt.datetime | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Given:
+    """What was given for a material (files, a licence, paper, ticked or shared), one time."""
+    source: MaterialSource | None
+    file_ids: tuple[str, ...] = ()
+    files: tuple[MaterialFile, ...] = ()
+    licence_id: str | None = None
+    licence: MaterialLicence | None = None
+    shared_from: str | None = None     # the service of the 一件事 producing it
+    received_by: Actor | None = None   # the clerk who received it on paper
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Replaced:
+    """What a material had before it was given anew, with its judgement (its history, shown to staff)."""
+    source: MaterialSource | None
+    file_ids: tuple[str, ...]
+    files: tuple[MaterialFile, ...]
+    licence_id: str | None
+    licence: MaterialLicence | None
+    review: Review | None
+    correction: CorrectionAsked | None
+    replaced_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Material:
+    """A case's material (申请材料), one per material of the guide: what was given for it (``source``
+    None until something is), how staff judged it, its 容缺 promise and what it replaced."""
+    key: str
+    name: str
+    required: bool
+    tolerable: bool
+    licence_type: str | None
+    provided: bool
+    source: MaterialSource | None
+    file_ids: tuple[str, ...]
+    files: tuple[MaterialFile, ...]
+    licence_id: str | None
+    licence: MaterialLicence | None
+    promised: bool
+    review: Review | None
+    promise: Promise | None = None
+    history: tuple[Replaced, ...] = ()
+    shared_from: str | None = None
+    received_by: Actor | None = None
+
+    @property
+    def given_as(self) -> MaterialSource | None:
+        """How it was given (a promised one: ``promised``); given without a recorded source: paper."""
+        if self.provided:
+            return self.source or MaterialSource.PAPER
+        return MaterialSource.PROMISED if self.promised else None
+
+    @property
+    def promise_open(self) -> bool:
+        return self.promise is not None and self.promise.status is PromiseStatus.OPEN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from bson import ObjectId
@@ -11,11 +12,15 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.audit.service import AuditLog, staff_actor
 from backend.calendar.working import WorkingCalendar
+from backend.catalogue import guides
 from backend.catalogue.access import CATALOGUE, CatalogueAccess
 from backend.catalogue.errors import CodeTaken
+from backend.catalogue.guides import DEFAULT_FORM as DEFAULT_FORM  # the sandbox's seed reads it here
 from backend.catalogue.store import CatalogueStore
 from backend.catalogue.values import (
     Department,
+    FeeItem,
+    Guide,
     Hall,
     HallChange,
     HallStatus,
@@ -33,28 +38,21 @@ from backend.core.names import normalise_name
 
 log = logging.getLogger("zjb.catalogue")
 
-# The application form of a service that defines none: what the mini-program asks everyone.
-DEFAULT_FORM: list[dict[str, Any]] = [
-    {"key": "contact_phone", "label": "联系电话", "type": "phone", "required": True},
-    {"key": "note", "label": "补充说明", "type": "textarea", "required": False},
-]
-
-
-def _fee_items(guide: dict[str, Any]) -> list[dict[str, Any]]:
+def _fee_items(guide: Guide) -> tuple[FeeItem, ...]:
     """A guide's fee items, names normalised: codes unique, amounts adding up to the guide's fee. A
     guide of one fee item keeps it at the guide's fee when only the fee was changed (the console's
     收费 field), and has none once it charges nothing."""
-    items = [{**i, "name": normalise_name(i["name"])} for i in guide["fee_items"]]
-    if len(items) == 1 and items[0]["amount_fen"] != guide["fee_fen"]:
-        items = [{**items[0], "amount_fen": guide["fee_fen"]}] if guide["fee_fen"] > 0 else []
-    codes = [i["code"] for i in items]
+    items = [replace(i, name=normalise_name(i.name)) for i in guide.fee_items or ()]
+    if len(items) == 1 and items[0].amount_fen != guide.fee_fen:
+        items = [replace(items[0], amount_fen=guide.fee_fen)] if guide.fee_fen > 0 else []
+    codes = [i.code for i in items]
     if len(set(codes)) != len(codes):
         raise errors.InvalidInput({"guide.fee_items": "收费项目编码不能重复"})
-    if any(not i["name"] for i in items):
+    if any(not i.name for i in items):
         raise errors.InvalidInput({"guide.fee_items": "收费项目名称不能为空"})
-    if items and sum(i["amount_fen"] for i in items) != guide["fee_fen"]:
+    if items and sum(i.amount_fen for i in items) != guide.fee_fen:
         raise errors.InvalidInput({"guide.fee_items": "各收费项目金额之和须等于收费金额"})
-    return items
+    return tuple(items)
 
 
 def public_department(d: Department) -> dict[str, Any]:
@@ -79,13 +77,7 @@ def hall_record(h: Hall) -> HallRecord:
 
 
 def public_service(s: Service, department_name: str) -> dict[str, Any]:
-    g = s.guide
-    guide = {**g, "location": g.get("location", ""),
-             "materials": [{"key": m["key"], "name": m["name"], "required": m["required"],
-                            "tolerable": m.get("tolerable", False), "copies": m.get("copies", 1),
-                            "note": m.get("note"), "licence_type": m.get("licence_type")}
-                           for m in g.get("materials", [])],
-             "form": g.get("form") or DEFAULT_FORM}
+    guide = guides.view(s.guide)
     return {
         "id": s.id, "code": s.code, "name": s.name, "department_id": s.department_id,
         "department_name": department_name, "hall_ids": list(s.hall_ids),
@@ -302,15 +294,14 @@ class CatalogueService:
             hall_ids = tuple(body["hall_ids"])
         guide = None
         if "guide" in body:
-            g = dict(body["guide"])
-            if g["promised_days"] > g["statutory_days"] and g["statutory_days"] > 0:
+            g = guides.read(body["guide"])
+            if g.promised_days > g.statutory_days and g.statutory_days > 0:
                 raise errors.InvalidInput({"guide.promised_days": "承诺时限不能超过法定时限"})
-            keys = [m["key"] for m in g["materials"]]
+            keys = [m.key for m in g.materials]
             if len(set(keys)) != len(keys):
                 raise errors.InvalidInput({"guide.materials": "材料编码不能重复"})
-            g["materials"] = [{"tolerable": False, "copies": 1, **m} for m in g["materials"]]
-            if "fee_items" in g:
-                g["fee_items"] = _fee_items(g)
+            if g.fee_items is not None:
+                g = replace(g, fee_items=_fee_items(g))
             guide = g
         return ServiceChange(updated_at=self.clock.now(), name=body.get("name"), department_id=department_id,
                              hall_ids=hall_ids, keywords=tuple(body["keywords"]) if "keywords" in body else None,

@@ -12,8 +12,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.catalogue import guides
 from backend.catalogue.values import (
     Department,
+    Guide,
     Hall,
     HallChange,
     HallStatus,
@@ -72,14 +74,16 @@ def _hall_doc(h: Hall) -> dict[str, Any]:
 
 def _service(s: dict[str, Any]) -> Service:
     return Service(id=str(s["_id"]), code=s["code"], name=s["name"], department_id=s["department_id"],
-                   guide=s["guide"], status=ServiceStatus(s["status"]), hall_ids=tuple(s.get("hall_ids", [])),
+                   guide=guides.read(s["guide"]), status=ServiceStatus(s["status"]),
+                   hall_ids=tuple(s.get("hall_ids", [])),
                    keywords=tuple(s.get("keywords", [])), frequent=s.get("frequent", False),
                    created_at=s.get("created_at"), updated_at=s.get("updated_at"))
 
 
 def _service_doc(s: Service) -> dict[str, Any]:
     return {"code": s.code, "name": s.name, "department_id": s.department_id, "hall_ids": list(s.hall_ids),
-            "keywords": list(s.keywords), "frequent": s.frequent, "guide": s.guide, "status": str(s.status),
+            "keywords": list(s.keywords), "frequent": s.frequent, "guide": guides.document(s.guide),
+            "status": str(s.status),
             "created_at": s.created_at, "updated_at": s.updated_at}
 
 
@@ -94,6 +98,8 @@ def _changes(change: HallChange | ServiceChange) -> dict[str, Any]:
             value = list(value)
         elif isinstance(value, StrEnum):
             value = str(value)
+        elif isinstance(value, Guide):
+            value = guides.document(value)
         out[name] = value
     return out
 
@@ -179,7 +185,8 @@ class CatalogueStore:
         return await self._seed(self._halls, doc)
 
     async def seed_service(self, doc: dict[str, Any]) -> dict[str, Any]:
-        return await self._seed(self._services, doc)
+        """Takes the seed's document (the sandbox's shape); its guide is stored as every other one is."""
+        return await self._seed(self._services, {**doc, "guide": guides.document(guides.read(doc["guide"]))})
 
     async def seed_hall_windows(self, hall_code: str, windows: list[dict[str, Any]]) -> None:
         """Give a hall its windows unless it already has some."""

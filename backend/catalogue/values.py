@@ -1,14 +1,14 @@
 """What the catalogue stores, as typed values: departments, halls (大厅) and services (事项).
 
-A service's guide (办事指南) is kept as the validated structure the API documents (``schemas.GUIDE``);
-the catalogue reads only its fee, its materials and its form from it.
+A service's guide (办事指南) is a typed value: what a guide does not state (an optional field of
+``schemas.GUIDE_IN`` left out) is None and stays out of its JSON.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import TypedDict
 
 
 class HallStatus(StrEnum):
@@ -35,7 +35,65 @@ class Window(TypedDict):
     service_ids: list[str]
 
 
-Guide = dict[str, Any]   # the guide as ``schemas.GUIDE_IN`` validates it
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequiredMaterial:
+    """A material the guide asks for; ``licence_type`` names the e-licence that may replace it."""
+    key: str
+    name: str
+    required: bool
+    tolerable: bool = False
+    copies: int = 1
+    note: str | None = None
+    licence_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeeItem:
+    """One fee item (收费项目): its code, name, amount and the collecting unit."""
+    code: str
+    name: str
+    amount_fen: int
+    unit_code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssuedLicence:
+    """The e-licence a service issues its applicant on completion (0 days: valid for good)."""
+    type: str
+    name: str
+    validity_days: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuideField:
+    """A field of a service's application form."""
+    key: str
+    label: str
+    type: str | None = None
+    required: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Guide:
+    """A service's guide (办事指南). ``issues_none`` records a guide that states it issues no licence
+    (null), as distinct from one that does not say."""
+    materials: tuple[RequiredMaterial, ...]
+    fee_fen: int
+    statutory_days: int
+    promised_days: int
+    online: bool
+    bookable: bool
+    visit_required: bool
+    max_visits: int
+    conditions: str | None = None
+    fee_note: str | None = None
+    fee_items: tuple[FeeItem, ...] | None = None
+    location: str | None = None
+    legal_basis: str | None = None
+    contact_phone: str | None = None
+    issues_licence: IssuedLicence | None = None
+    issues_none: bool = False
+    form: tuple[GuideField, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
