@@ -129,7 +129,7 @@ async def flat_queries(client: Client, sizes: list[int]) -> None:
                  "status": "done", "created_at": now} for i in range(n)])
             await db.authorizations.insert_many([
                 {"grantor_id": f"g{base + i}", "grantee": {"type": "staff", "id": f"s{(base + i) % 50}"},
-                 "status": "revoked", "created_at": now, "expires_at": now} for i in range(n)])
+                 "days": 30, "status": "revoked", "created_at": now, "expires_at": now} for i in range(n)])
         done = size
         for name, fn in queries:
             table[name].append((await _runs(fn, 20))[0])
