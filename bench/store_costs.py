@@ -25,7 +25,16 @@ from bson import ObjectId
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.appointments.store import COLLECTIONS, AppointmentStore  # noqa: E402
-from backend.appointments.values import Call  # noqa: E402
+from backend.appointments.values import (  # noqa: E402
+    AppointmentStatus,
+    Booked,
+    Call,
+    Move,
+    NewSlot,
+    Replan,
+    Settlement,
+    SlotPlan,
+)
 from backend.core.clock import UTC  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
 from backend.db.mongo import connect, ensure_schema  # noqa: E402
@@ -41,10 +50,9 @@ async def _fixtures(store: AppointmentStore, db: Any, now: dt.datetime) -> dict[
     hall, svc = "bench-hall", "bench-svc"
     start = (now + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     date = start.date().isoformat()
-    slot = {"hall_id": hall, "service_id": svc, "date": date, "start": start, "end": start + dt.timedelta(hours=1),
-            "schedule_id": "bench", "capacity": 10 ** 6, "booked": 0, "held": 0, "free": 10 ** 6, "claims": [],
-            "holds": [], "status": "open", "release_at": now - dt.timedelta(days=1), "created_at": now}
-    await store.apply_slot_plan([slot], [], [])
+    await store.apply_slot_plan(SlotPlan(new=(NewSlot(
+        hall_id=hall, service_id=svc, schedule_id="bench", date=date, start=start, end=start + dt.timedelta(hours=1),
+        capacity=10 ** 6, release_at=now - dt.timedelta(days=1), created_at=now),)))
     slot = (await store.day_slots(hall, svc, start - dt.timedelta(hours=1), start + dt.timedelta(hours=1)))[0]
     future = await db["appointments"].find_one({"status": "booked", "user_id": {"$regex": "^seed-user-"}})
     past = await db["appointments"].find_one({"status": "served", "user_id": {"$regex": "^seed-user-"}})
@@ -84,8 +92,9 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
     async def change_and_settle() -> None:
         d = fresh_doc()
         await store.insert_appointments([d])
-        await store.change(d["_id"], "pending", {"status": "abandoned", "due_at": now})
-        await store.settle(d["_id"], 1, {"notes": []}, unset=("due_at",))
+        await store.move(d["_id"], Move(from_=AppointmentStatus.PENDING, to=AppointmentStatus.ABANDONED, at=now,
+                                        keys=(), due_at=now))
+        await store.settle(d["_id"], 1, Settlement(due_at=None))
 
     async def claim_and_release() -> None:
         oid = ObjectId()
@@ -106,8 +115,8 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("released_slots", lambda: store.released_slots(svc, date, now, hall)),
         ("hall_slots_between", lambda: store.hall_slots_between(hall, date, date)),
         ("count_open_slots", lambda: store.count_open_slots(hall, date)),
-        ("apply_slot_plan (nothing new)", lambda: store.apply_slot_plan([], [(slot["_id"], {
-            "capacity": 10 ** 6, "status": "open", "release_at": slot["release_at"], "end": slot["end"]})], [])),
+        ("apply_slot_plan (nothing new)", lambda: store.apply_slot_plan(SlotPlan(changed=(Replan(
+            slot_id=slot["_id"], capacity=10 ** 6, release_at=slot["release_at"], end=slot["end"]),)))),
         ("retire_future_slots (none)", lambda: store.retire_future_slots(hall, ["no-such-service"], date)),
         ("has_claim", lambda: store.has_claim(future_slot_id(future), future["_id"])),
         ("take_places + release_claim", claim_and_release),
@@ -118,7 +127,7 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("appointments (10 by id)", lambda: store.appointments([future["_id"]] * 10)),
         ("change + settle", change_and_settle),
         ("delete_pending (none)", lambda: store.delete_pending([ObjectId()])),
-        ("mark_booked (none pending)", lambda: store.mark_booked([future["_id"]], {"notes": []})),
+        ("mark_booked (none pending)", lambda: store.mark_booked([future["_id"]], Booked(now, ()))),
         ("appointment", lambda: store.appointment(future["_id"])),
         ("by_code", lambda: store.by_code(future["code"])),
         ("user_appointments", lambda: store.user_appointments(future["user_id"])),

@@ -20,9 +20,10 @@ Group commit: requests for the same slot that arrive while a commit for that slo
 wait for it and then go together, so a burst on one slot costs one slot update, one insert and
 one outbox write for the whole group; each request still gets its own answer.
 
-A booking through a waitlist offer takes the older path (insert ``pending``, take the held
-place, ``pending`` → ``booked``): the held place belongs to one person, so nothing is gained by
-taking it first, and the sweep finishes or abandons a pending booking a crash left.
+A booking through a waitlist offer goes the same way (``_commit``, a group of one): step 1
+takes the place the offer holds instead of a free one, and a place whose booking is not
+written goes back to the offer's hold. ``pending`` bookings (the way earlier versions wrote
+offers' bookings) are still finished or abandoned by the sweep.
 """
 from __future__ import annotations
 
@@ -43,8 +44,17 @@ from backend.appointments.common import Names, StaffAudit, appointment_view, eve
 from backend.appointments.errors import CancelTooLate, OfferExpired, SlotFull
 from backend.appointments.queue import ticket_view
 from backend.appointments.rules import BookingRules
-from backend.appointments.store import AppointmentStore, KeyTaken
-from backend.appointments.values import BOOKING_KEYS, AppointmentStatus, PersonRule, Unique
+from backend.appointments.store import LEGACY_KEY_FIELDS, AppointmentStore, KeyTaken
+from backend.appointments.values import (
+    BOOKING_KEYS,
+    AppointmentStatus,
+    Booked,
+    Hold,
+    KeysUpgrade,
+    PersonRule,
+    Settlement,
+    Unique,
+)
 from backend.appointments.waitlist import WaitlistService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -123,7 +133,6 @@ class BookingService:
         self.cfg = config
         self.access = AppointmentAccess(store, None)
         self._groups = GroupCommit(self._commit_group)
-        self._background: set[asyncio.Task[None]] = set()
         self._qr: dict[str, str] = {}
         # Closures.cancel_if_closed: asked before a booking is counted a no-show (set by the builder).
         self.closed_day: Callable[[dict[str, Any]], Awaitable[bool]] | None = None
@@ -150,48 +159,71 @@ class BookingService:
         return await lifecycle.move(self.store, a, to, self.clock.now(), self.cfg, **kw)
 
     # == booking ===================================================================================
-    async def book(self, resident: Resident, slot_id: str, *, waitlist: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def book(self, resident: Resident, slot_id: str, *, offer: Hold | None = None) -> dict[str, Any]:
+        """Book a place of the slot: a free one, or the place held for the resident's waitlist
+        ``offer``. Both go through ``_commit``."""
         if self.cfg.require_realname:
             access_realname(resident)
         if oid(slot_id) is None:
             raise errors.NotFound("未找到该时段")
-        if waitlist is not None:
-            return self.view(await self._book_held(resident, slot_id, waitlist))
-        return self.view(await self._groups.submit(str(oid(slot_id)), resident))
+        key = str(oid(slot_id))
+        if offer is None:
+            return self.view(await self._groups.submit(key, resident))
+        req = _Request(resident, asyncio.get_running_loop().create_future())
+        await self._commit(key, [req], offer)
+        return self.view(await req.answer)
 
     @staticmethod
     def _full(slot: dict[str, Any]) -> errors.AppError:
         return SlotFull("该时段已约满，可加入候补", details={"slot_id": str(slot["_id"])})
 
-    async def _new_doc(self, resident: Resident, slot: dict[str, Any], now: dt.datetime, *,
-                       booked: bool) -> dict[str, Any]:
-        """A new appointment: ``booked`` and settled (for a place taken first), else ``pending``,
-        due when the sweep must finish or abandon it. Its id carries ``now``."""
+    async def _new_doc(self, resident: Resident, slot: dict[str, Any], now: dt.datetime,
+                       offer: Hold | None) -> dict[str, Any]:
+        """A new appointment, ``booked`` and settled (its place is taken first): its reminders
+        ahead, due at the first of them. Its id carries ``now``."""
         doc = {"_id": object_id_at(now), "user_id": resident.id, "slot_id": str(slot["_id"]),
                "hall_id": slot["hall_id"], "service_id": slot["service_id"], "date": slot["date"],
                "start": slot["start"], "end": slot["end"],
                "service_name": await self.names.service(slot["service_id"]),
                "hall_name": await self.names.hall(slot["hall_id"]), "code": new_code(),
-               "created_at": now, "updated_at": now, "v": 0}
-        if booked:
-            doc.update(status="booked", at={"booked": now}, notes=[],
-                       reminders=lifecycle.reminders_ahead(self.cfg, slot["start"], now))
-            doc["due_at"] = lifecycle.next_due(doc, now, self.cfg)
-        else:
-            doc.update(status="pending", at={"pending": now},
-                       due_at=now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds))
+               "created_at": now, "updated_at": now, "v": 0,
+               "status": "booked", "at": {"booked": now}, "notes": [],
+               "reminders": lifecycle.reminders_ahead(self.cfg, slot["start"], now)}
+        doc["due_at"] = lifecycle.next_due(doc, now, self.cfg)
         doc["keys"] = lifecycle.person_keys(doc, _FIRST_KEYS)
+        if offer is not None:
+            doc["waitlist_id"] = offer.entry_id
         return doc
 
     async def _commit_group(self, slot_id: str, group: list[_Request]) -> None:
-        """One group of requests for one slot: one read of the slot and one of the people's
-        records for all, then steps 1–3 for all; each request is answered with its own outcome."""
+        await self._commit(slot_id, group, None)
+
+    async def _take(self, slot: dict[str, Any], appt_ids: list[ObjectId], offer: Hold | None, now: dt.datetime,
+                    check_at: dt.datetime) -> int:
+        """Step 1: places for the first of ``appt_ids``, free ones or the one the offer holds."""
+        if offer is None:
+            return await self.store.take_places(slot["_id"], appt_ids, now, check_at)
+        return int(await self.store.take_held_place(slot["_id"], offer.entry_id, appt_ids[0], now, check_at))
+
+    async def _give_back(self, slot: dict[str, Any], appt_id: ObjectId, offer: Hold | None) -> None:
+        """A place taken for a booking that is not written: an offer's goes back to its hold (the
+        offer stands as it was), a free one to the waitlist or everyone."""
+        now = self.clock.now()
+        if offer is None:
+            await self.waitlist.give_back_place(slot["_id"], appt_id, now)
+        else:
+            await self.store.release_claim(slot["_id"], appt_id, hold_for=offer, now=now)
+
+    async def _commit(self, slot_id: str, group: list[_Request], offer: Hold | None) -> None:
+        """The one booking path. One group of requests for one slot (a waitlist offer: a group of
+        one): one read of the slot and one of the people's records for all, then steps 1–3 for
+        all; each request is answered with its own outcome."""
         now = self.clock.now()
         slot = await self.store.slot(slot_id)
         if slot is None:
             raise errors.NotFound("未找到该时段")
-        self.rules.check_time(slot, now)
-        if slot["free"] <= 0:  # fast refusal; the real guard is step 1
+        self.rules.check_time(slot, now, released=offer is None)
+        if offer is None and slot["free"] <= 0:  # fast refusal; the real guard is step 1
             raise self._full(slot)
         people = await self.store.people([r.resident.id for r in group])
         live: list[_Request] = []
@@ -200,13 +232,15 @@ class BookingService:
             if refusal is not None:
                 r.reply(error=refusal)
             else:
-                r.doc = await self._new_doc(r.resident, slot, now, booked=True)
+                r.doc = await self._new_doc(r.resident, slot, now, offer)
                 live.append(r)
         if not live:
             return
-        # 1. places, for as many as are free (first come, first served)
+        # 1. places, for as many as are free (first come, first served), or the offer's
         check_at = now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds)
-        n = await self.store.take_places(slot["_id"], [r.doc["_id"] for r in live], now, check_at)
+        n = await self._take(slot, [r.doc["_id"] for r in live], offer, now, check_at)
+        if offer is not None and n == 0:
+            raise OfferExpired("候补名额已过期")
         todo, waiting = live[:n], live[n:]
         await self._fault("after_claim")
         # 2. the bookings; a place whose booking a person rule refuses passes to the next in line.
@@ -235,7 +269,7 @@ class BookingService:
                 r.doc["_id"] = spare.pop(0)
                 todo.append(r)
         for appt_id in spare:
-            await self.waitlist.give_back_place(slot["_id"], appt_id, self.clock.now())
+            await self._give_back(slot, appt_id, offer)
         refused += [(r, self._full(slot)) for r in waiting]
         for r, err in refused:
             r.reply(error=err)
@@ -256,29 +290,6 @@ class BookingService:
         stalled for half of it gives its places back itself instead."""
         limit = dt.timedelta(seconds=self.cfg.pending_timeout_seconds / 2)
         return self.clock.now() >= claimed_at + limit
-
-    async def _book_held(self, resident: Resident, slot_id: str, waitlist: dict[str, Any]) -> dict[str, Any]:
-        """A booking through a waitlist offer: the place is the offer's hold, not a free one."""
-        now = self.clock.now()
-        slot = await self.store.slot(slot_id)
-        if slot is None:
-            raise errors.NotFound("未找到该时段")
-        self.rules.check_time(slot, now, released=False)
-        await self.rules.check_not_blocked(resident.id, now)
-        doc = await self._new_doc(resident, slot, now, booked=False)
-        doc["waitlist_id"] = str(waitlist["_id"])
-        await self._insert_one_by_one(doc, None)
-        await self._fault("after_insert")
-        now = self.clock.now()
-        if not await self.store.take_held_place(slot["_id"], str(waitlist["_id"]), doc["_id"], now):
-            await self.store.delete_pending([doc["_id"]])
-            raise OfferExpired("候补名额已过期")
-        await self._fault("after_claim")
-        (booked,) = await self._mark_booked([doc], now)
-        if booked is None:
-            raise errors.ServiceUnavailable("预约未完成，请重试")
-        self._announce_soon([booked])
-        return booked
 
     async def _insert_one_by_one(self, doc: dict[str, Any], taken: KeyTaken | None) -> None:
         """Insert one booking, taking the next free key of a rule whose limit is above one."""
@@ -319,11 +330,9 @@ class BookingService:
         done: dict[ObjectId, dict[str, Any]] = {}
         for start, same in by_start.items():
             reminders = lifecycle.reminders_ahead(self.cfg, start, now)
-            # The noted message makes it due now (lifecycle.next_due): the sweep sends it should
-            # the request not get to it.
-            fields = {"updated_at": now, "at.booked": now, "due_at": now, "notes": ["booked"], "reminders": reminders}
+            # The noted message makes it due now (lifecycle.next_due): the sweep sends it.
             ids = [d["_id"] for d in same]
-            n = await self.store.mark_booked(ids, fields)
+            n = await self.store.mark_booked(ids, Booked(now, tuple(reminders)))
             ok = set(ids) if n == len(ids) else {i for i, a in (await self.store.appointments(ids)).items()
                                                  if a["status"] == "booked"}
             for d in same:
@@ -338,30 +347,10 @@ class BookingService:
                 continue
             fresh = await self.store.appointment(d["_id"])
             if fresh is not None and fresh["status"] == "abandoned":
-                again = await self._move(fresh, AppointmentStatus.ABANDONED, extra={"place_released": False})
+                again = await self._move(fresh, AppointmentStatus.ABANDONED, release_place=True)
                 await self._settle(again or fresh, now)
             out.append(None)
         return out
-
-    def _announce_soon(self, docs: list[dict[str, Any]]) -> None:
-        """Hand the new bookings' messages to the outbox right after the answers go out."""
-        if docs:
-            task = asyncio.get_running_loop().create_task(self._announce(docs))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-
-    async def _announce(self, docs: list[dict[str, Any]]) -> None:
-        try:
-            await self.outbox.emit_many([self._event("booked", d) for d in docs])
-            now = self.clock.now()
-            groups: dict[dt.datetime | None, list[ObjectId]] = {}
-            for d in docs:
-                groups.setdefault(lifecycle.next_due({**d, "notes": []}, now, self.cfg), []).append(d["_id"])
-            for due, ids in groups.items():
-                await self.store.settle(ids, 1, {"notes": [], "due_at": due} if due else {"notes": []},
-                                        unset=() if due else ("due_at",))
-        except Exception:  # the sweep sends them: they stay due
-            log.exception("booking messages left to the sweep")
 
     async def _emit(self, kind: str, a: dict[str, Any], **payload: Any) -> None:
         await self.outbox.emit(**self._event(kind, a, **payload))
@@ -377,7 +366,7 @@ class BookingService:
         if w["status"] != "offered" or w["offer_until"] <= now:
             raise OfferExpired("没有可接受的候补名额（未轮到或已过期）",
                                   details={"status": w["status"]})
-        booked = await self.book(resident, w["slot_id"], waitlist=w)
+        booked = await self.book(resident, w["slot_id"], offer=Hold(str(w["_id"]), w["offer_until"]))
         await self.store.mark_accepted(w["_id"], booked["id"])
         return booked
 
@@ -406,7 +395,7 @@ class BookingService:
                                   "如不能前往，未签到将记为爽约",
                                   details={"cancel_deadline": iso(deadline)})
         doc = await self._move(a, AppointmentStatus.CANCELLED, notes=("cancelled",),
-                               extra={"place_released": False, "reminders": []})
+                               release_place=True, clear_reminders=True)
         if doc is None:
             return await self.cancel(resident, appt_id)  # it changed meanwhile: answer for its new state
         await self._fault("after_cancel")
@@ -436,20 +425,11 @@ class BookingService:
         await self.store.drop_obsolete_indexes()
         now = self.clock.now()
         n = 0
-        old_keys = {"slot_key": PersonRule.SLOT, "day_key": PersonRule.DAY, "svc_key": PersonRule.SERVICE,
-                    "open_key": PersonRule.OPEN}
         for a in await self.store.old_format_appointments():
-            keys = [f"{BOOKING_KEYS.letter(rule)}:{a[field]}" for field, rule in old_keys.items()
+            keys = [f"{BOOKING_KEYS.letter(rule)}:{a[field]}" for field, rule in LEGACY_KEY_FIELDS.items()
                     if isinstance(a.get(field), str)]
             new = {**a, "v": 0, "keys": keys, "notes": [], "reminders": []}
-            changes: dict[str, Any] = {"v": 0, "notes": [], "reminders": []}
-            unset = [*old_keys, "remind_at"]
-            if keys:
-                changes["keys"] = keys
-            due = lifecycle.next_due(new, now, self.cfg)
-            if due is not None:
-                changes["due_at"] = due
-            await self.store.upgrade(a["_id"], changes, tuple(unset))
+            await self.store.upgrade(a["_id"], KeysUpgrade(tuple(keys), lifecycle.next_due(new, now, self.cfg)))
             n += 1
         return n
 
@@ -512,7 +492,7 @@ class BookingService:
                 (moved,) = await self._mark_booked([a], now)
                 outcome = "finished"
             else:  # crashed before its place: undo (the keys go, a late claim is given back)
-                moved = await self._move(a, AppointmentStatus.ABANDONED, extra={"place_released": False})
+                moved = await self._move(a, AppointmentStatus.ABANDONED, release_place=True)
                 outcome = "abandoned"
             if moved is None:
                 return "changed"
@@ -521,7 +501,7 @@ class BookingService:
             return "cancelled_by_centre"  # its day was closed: cancelled by the centre, never a no-show
         if a["status"] == "booked" and a["end"] <= now:
             no_show = await self._move(a, AppointmentStatus.NO_SHOW, notes=("no_show",),
-                                       extra={"no_show_recorded": False, "reminders": []})
+                                       record_no_show=True, clear_reminders=True)
             if no_show is None:
                 return "changed"
             a = no_show
@@ -535,11 +515,13 @@ class BookingService:
             done["no_show_recorded"] = True
         for kind in a.get("notes", []):
             await self._emit(kind, a)
+        reminders: list[int] | None = None
         if a["status"] == "booked" and a.get("reminders"):
-            done["reminders"] = await self._remind(a, now)
+            done["reminders"] = reminders = await self._remind(a, now)
         due = lifecycle.next_due({**a, **done}, now, self.cfg)
-        await self.store.settle(a["_id"], a.get("v", 0), {**done, "due_at": due} if due else done,
-                                unset=() if due else ("due_at",))
+        await self.store.settle(a["_id"], a.get("v", 0), Settlement(
+            due_at=due, place_released="place_released" in done, no_show_recorded="no_show_recorded" in done,
+            reminders=None if reminders is None else tuple(reminders)))
         return outcome
 
     async def _remind(self, a: dict[str, Any], now: dt.datetime) -> list[int]:

@@ -27,7 +27,7 @@ from typing import Any
 from backend.appointments import lifecycle
 from backend.appointments.common import HallAccess, StaffAudit, Transaction
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import AppointmentStatus
+from backend.appointments.values import AppointmentStatus, DayException, ExceptionKind
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -133,9 +133,9 @@ class Closures:
         now = self.clock.now()
         for day in days:
             for sid in services:
-                await self.store.save_exception({
-                    "hall_id": hall_id, "date": day.isoformat(), "service_id": sid, "kind": "closed", "periods": [],
-                    "note": reason, "window_id": window_id, "updated_at": now, "updated_by": staff.id})
+                await self.store.close_day(DayException(
+                    hall_id=hall_id, date=day.isoformat(), service_id=sid, kind=ExceptionKind.CLOSED, periods=(),
+                    note=reason, window_id=window_id, at=now, by=staff.id))
         done = await self.close(days, reason, staff, hall_id, window_id)
         return {**done, "dates": [d.isoformat() for d in days], "window_id": window_id}
 
@@ -179,7 +179,7 @@ class Closures:
         now = self.clock.now()
         doc = await lifecycle.move(self.store, a, AppointmentStatus.CANCELLED_BY_CENTRE, now, self.cfg,
                                    notes=("cancelled_by_centre",),
-                                   extra={"place_released": False, "reminders": [], "cancel_reason": reason})
+                                   release_place=True, clear_reminders=True, cancel_reason=reason)
         if doc is None:
             return False
         try:

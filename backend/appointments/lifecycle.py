@@ -13,10 +13,11 @@ with a dedupe key each, so a message is sent once even if the sweep repeats itse
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import BOOKING_KEYS, AppointmentStatus, PersonRule
+from backend.appointments.values import BOOKING_KEYS, AppointmentStatus, Move, PersonRule, TicketRef
 from backend.config import AppointmentsConfig
 
 
@@ -51,26 +52,15 @@ def next_due(a: dict[str, Any], now: dt.datetime, cfg: AppointmentsConfig) -> dt
 
 
 async def move(store: AppointmentStore, a: dict[str, Any], to: AppointmentStatus, now: dt.datetime,
-               cfg: AppointmentsConfig, *,
-               notes: tuple[str, ...] = (), extra: dict[str, Any] | None = None,
-               session: Any = None) -> dict[str, Any] | None:
+               cfg: AppointmentsConfig, *, notes: tuple[str, ...] = (), release_place: bool = False,
+               record_no_show: bool = False, clear_reminders: bool = False, cancel_reason: str | None = None,
+               ticket: TicketRef | None = None, session: Any = None) -> dict[str, Any] | None:
     """``a`` (as last read) → ``to``, only if it is still in the status it was read in. Returns
     the appointment as it now is, or None when it had changed meanwhile."""
-    keys = BOOKING_KEYS.kept(a.get("keys", []), to)
-    new = {**a, **(extra or {}), "status": to, "updated_at": now, "at": {**a.get("at", {}), to: now},
-           "notes": sorted({*a.get("notes", []), *notes}), "v": a.get("v", 0) + 1}
-    changes: dict[str, Any] = {"status": to, "updated_at": now, f"at.{to}": now, **(extra or {})}
-    unset: list[str] = []
-    if keys:
-        new["keys"] = changes["keys"] = keys
-    else:
-        new.pop("keys", None)
-        unset.append("keys")
-    due = next_due(new, now, cfg)
-    if due is None:
-        new.pop("due_at", None)
-        unset.append("due_at")
-    else:
-        new["due_at"] = changes["due_at"] = due
-    ok = await store.change(a["_id"], a["status"], changes, unset=tuple(unset), notes=notes, session=session)
-    return new if ok else None
+    m = Move(from_=AppointmentStatus(a["status"]), to=to, at=now, keys=tuple(BOOKING_KEYS.kept(a.get("keys", []), to)),
+             due_at=None, notes=notes, release_place=release_place, record_no_show=record_no_show,
+             clear_reminders=clear_reminders, cancel_reason=cancel_reason, ticket=ticket)
+    due = next_due(store.moved(a, m), now, cfg)
+    m = replace(m, due_at=due)
+    ok = await store.move(a["_id"], m, session=session)
+    return store.moved(a, m) if ok else None

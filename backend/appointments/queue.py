@@ -32,7 +32,7 @@ from backend.appointments.errors import (
     RecallLimit,
 )
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import AppointmentStatus, Call, Finish, TicketStatus
+from backend.appointments.values import AppointmentStatus, Call, Finish, TicketRef, TicketStatus
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -138,7 +138,7 @@ class QueueService:
             t = await self._new_ticket(hall, a["service_id"], kind="appointment", order=min(now, a["start"]),
                                        appointment=a, session=session)
             doc = await lifecycle.move(self.store, a, AppointmentStatus.CHECKED_IN, now, self.cfg, session=session,
-                                       extra={"ticket_id": t["_id"], "ticket_number": t["number"], "reminders": []})
+                                       ticket=TicketRef(t["_id"], t["number"]), clear_reminders=True)
             if doc is None:
                 raise _Changed()  # rolls the ticket back
             return doc, t

@@ -10,9 +10,21 @@ import datetime as dt
 import json
 from typing import Any
 
+from bson import ObjectId
+
 from backend.appointments import slots as slotgen
 from backend.appointments.common import HallAccess, Names, StaffAudit, public_slot
 from backend.appointments.store import AppointmentStore
+from backend.appointments.values import (
+    DayException,
+    DayPeriod,
+    ExceptionKind,
+    NewSlot,
+    Period,
+    Replan,
+    ScheduleSpec,
+    SlotPlan,
+)
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -90,13 +102,13 @@ class ScheduleService:
         now = self.clock.now()
         services = sorted({item["service_id"] for item in body["items"]})
         for item in body["items"]:
-            await self.store.save_schedule(hall_id, item["service_id"], {
-                "periods": sorted(item["periods"], key=lambda p: (p["weekday"], p["start"])),
-                "slot_minutes": item["slot_minutes"], "windows": item["windows"],
-                "per_window": item.get("per_window", 1),
-                "release_days": item.get("release_days", self.cfg.release_days),
-                "release_time": item.get("release_time", self.cfg.release_time),
-                "status": "active", "updated_at": now, "updated_by": staff.id}, now)
+            await self.store.save_schedule(ScheduleSpec(
+                hall_id=hall_id, service_id=item["service_id"],
+                periods=tuple(sorted((Period(p["weekday"], p["start"], p["end"]) for p in item["periods"]),
+                                     key=lambda p: (p.weekday, p.start))),
+                slot_minutes=item["slot_minutes"], windows=item["windows"], per_window=item.get("per_window", 1),
+                release_days=item.get("release_days", self.cfg.release_days),
+                release_time=item.get("release_time", self.cfg.release_time)), staff.id, now)
         withdrawn = await self.store.deactivate_schedules_except(hall_id, services, now)
         await self.store.retire_future_slots(hall_id, withdrawn, self.clock.local_now().date().isoformat())
         await self.generate(hall_id=hall_id)
@@ -111,10 +123,10 @@ class ScheduleService:
             for j, p in enumerate(body.get("periods", [])):
                 if p["start"] >= p["end"]:
                     raise errors.InvalidInput({f"periods.{j}": "结束时间须晚于开始时间"})
-        saved = await self.store.save_exception({
-            "hall_id": hall_id, "date": body["date"], "service_id": sid, "kind": body["kind"],
-            "periods": body.get("periods", []), "note": body.get("note"), "updated_at": self.clock.now(),
-            "updated_by": staff.id})
+        saved = await self.store.set_exception(DayException(
+            hall_id=hall_id, date=body["date"], service_id=sid, kind=ExceptionKind(body["kind"]),
+            periods=tuple(DayPeriod(p["start"], p["end"]) for p in body.get("periods", [])), note=body.get("note"),
+            at=self.clock.now(), by=staff.id))
         day = dt.date.fromisoformat(body["date"])
         for s in await self.store.active_schedules(hall_id=hall_id):
             if sid in ("*", s["service_id"]):
@@ -171,20 +183,20 @@ class ScheduleService:
         existing: dict[str, list[dict[str, Any]]] = {}
         for slot in await self.store.day_slots(schedule["hall_id"], schedule["service_id"], first, last):
             existing.setdefault(slot["date"], []).append(slot)
-        new: list[dict[str, Any]] = []
-        changed: list[tuple[Any, dict[str, Any]]] = []
-        retired: list[Any] = []
+        new: list[NewSlot] = []
+        changed: list[Replan] = []
+        retired: list[ObjectId] = []
         for day in days:
             date = day.isoformat()
             planned = slotgen.plan_day(schedule, day, hall_open=hall["status"] == "active" and
                                        self.catalogue.hall_open_on(hall, day), exceptions=exceptions.get(date, []),
                                        weekday=self._weekday(schedule, hall, day))
-            n, c, r = slotgen.plan_changes(schedule, day, planned, existing.get(date, []), self.clock.now(),
-                                           release_now=release_now)
-            new += n
-            changed += c
-            retired += r
-        return await self.store.apply_slot_plan(new, changed, retired)
+            plan = slotgen.plan_changes(schedule, day, planned, existing.get(date, []), self.clock.now(),
+                                        release_now=release_now)
+            new += plan.new
+            changed += plan.changed
+            retired += plan.retired
+        return await self.store.apply_slot_plan(SlotPlan(tuple(new), tuple(changed), tuple(retired)))
 
     async def _generate_day(self, schedule: dict[str, Any], day: dt.date, *, release_now: bool = False) -> int:
         """Write one day of one schedule now (an exception was set, a day released, or the day

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from backend.appointments.values import NewSlot, Replan, SlotPlan
 from backend.core.clock import TZ, UTC
 
 
@@ -55,30 +56,28 @@ def plan_day(schedule: dict[str, Any], day: dt.date, *, hall_open: bool,
 
 
 def plan_changes(schedule: dict[str, Any], day: dt.date, planned: list[PlannedSlot],
-                 existing: list[dict[str, Any]], now: dt.datetime, *, release_now: bool = False
-                 ) -> tuple[list[dict[str, Any]], list[tuple[Any, dict[str, Any]]], list[Any]]:
+                 existing: list[dict[str, Any]], now: dt.datetime, *, release_now: bool = False) -> SlotPlan:
     """What makes one schedule's slots on one day match the plan: slots to insert, slots whose
-    planned fields change (``(id, fields)``), and slots to retire. Live counters are never
-    touched here; a capacity change recomputes ``free`` from the same document when written."""
+    planned fields change, and slots to retire. Live counters are never touched here; a capacity
+    change recomputes ``free`` from the same document when written."""
     hall_id, service_id = schedule["hall_id"], schedule["service_id"]
     date = day.isoformat()
     cap = capacity(schedule)
     rel = now if release_now else release_at(schedule, day)
     by_start = {s["start"]: s for s in existing}
-    new: list[dict[str, Any]] = []
-    changed: list[tuple[Any, dict[str, Any]]] = []
+    new: list[NewSlot] = []
+    changed: list[Replan] = []
     wanted = set()
     for p in planned:
         wanted.add(p.start)
         cur = by_start.get(p.start)
         if cur is None:
-            new.append({"hall_id": hall_id, "service_id": service_id, "date": date, "start": p.start, "end": p.end,
-                        "schedule_id": str(schedule["_id"]), "capacity": cap, "booked": 0, "held": 0, "free": cap,
-                        "claims": [], "holds": [], "status": "open", "release_at": rel, "created_at": now})
+            new.append(NewSlot(hall_id=hall_id, service_id=service_id, schedule_id=str(schedule["_id"]), date=date,
+                               start=p.start, end=p.end, capacity=cap, release_at=rel, created_at=now))
             continue
         new_rel = min(cur["release_at"], rel)
         if cur["capacity"] != cap or cur["status"] != "open" or cur["release_at"] != new_rel or cur["end"] != p.end:
-            changed.append((cur["_id"], {"capacity": cap, "status": "open", "release_at": new_rel, "end": p.end}))
+            changed.append(Replan(slot_id=cur["_id"], capacity=cap, release_at=new_rel, end=p.end))
     # Off the plan: no longer offered. Bookings already made in them stay valid.
-    retired = [cur["_id"] for start, cur in by_start.items() if start not in wanted and cur["status"] == "open"]
-    return new, changed, retired
+    retired = tuple(cur["_id"] for start, cur in by_start.items() if start not in wanted and cur["status"] == "open")
+    return SlotPlan(tuple(new), tuple(changed), retired)

@@ -30,11 +30,19 @@ from pymongo.errors import DuplicateKeyError
 from backend.appointments.values import (
     BOOKING_KEYS,
     AppointmentStatus,
+    Booked,
     Call,
+    DayException,
     Finish,
     Hold,
+    KeysUpgrade,
+    Move,
+    NewSlot,
     PersonRule,
+    ScheduleSpec,
     ScheduleStatus,
+    Settlement,
+    SlotPlan,
     SlotStatus,
     TicketStatus,
     Unique,
@@ -125,6 +133,11 @@ OBSOLETE_INDEXES = {
 }
 
 
+# The fields appointments of earlier versions kept their person keys in, by the rule each stood for.
+LEGACY_KEY_FIELDS = {"slot_key": PersonRule.SLOT, "day_key": PersonRule.DAY, "svc_key": PersonRule.SERVICE,
+                     "open_key": PersonRule.OPEN}
+
+
 class KeyTaken(Exception):
     """An insert hit a unique key: ``rule`` is the person rule its key stands for
     (``BOOKING_KEYS``), the booking code, or the waitlist's one active entry per person and slot;
@@ -148,6 +161,13 @@ def _taken(details: Mapping[str, Any] | None) -> KeyTaken:
     if field == "keys":
         return KeyTaken(BOOKING_KEYS.rule_of(str((details.get("keyValue") or {}).get("keys", ""))))
     return KeyTaken(_UNIQUE_FIELDS.get(field or ""))
+
+
+def _new_slot_doc(s: NewSlot) -> dict[str, Any]:
+    return {"hall_id": s.hall_id, "service_id": s.service_id, "date": s.date, "start": s.start, "end": s.end,
+            "schedule_id": s.schedule_id, "capacity": s.capacity, "booked": 0, "held": 0, "free": s.capacity,
+            "claims": [], "holds": [], "status": SlotStatus.OPEN.value, "release_at": s.release_at,
+            "created_at": s.created_at}
 
 
 class AppointmentStore:
@@ -175,9 +195,13 @@ class AppointmentStore:
         q["status"] = "active"
         return await self._schedules.find(q).to_list(None)
 
-    async def save_schedule(self, hall_id: str, service_id: str, fields: dict[str, Any], now: dt.datetime) -> None:
-        """Create or replace the schedule of a service in a hall (its version goes up)."""
-        await self._schedules.update_one({"hall_id": hall_id, "service_id": service_id},
+    async def save_schedule(self, spec: ScheduleSpec, by: str, now: dt.datetime) -> None:
+        """Create or replace the schedule of a service in a hall, active (its version goes up)."""
+        fields = {"periods": [{"weekday": p.weekday, "start": p.start, "end": p.end} for p in spec.periods],
+                  "slot_minutes": spec.slot_minutes, "windows": spec.windows, "per_window": spec.per_window,
+                  "release_days": spec.release_days, "release_time": spec.release_time,
+                  "status": ScheduleStatus.ACTIVE.value, "updated_at": now, "updated_by": by}
+        await self._schedules.update_one({"hall_id": spec.hall_id, "service_id": spec.service_id},
                                          {"$set": fields, "$inc": {"version": 1}, "$setOnInsert": {"created_at": now}},
                                          upsert=True)
 
@@ -213,9 +237,23 @@ class AppointmentStore:
     async def exceptions_on(self, hall_id: str, date: str) -> list[dict[str, Any]]:
         return await self._exceptions.find({"hall_id": hall_id, "date": date}).to_list(None)
 
-    async def save_exception(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """Set the exception of a hall (and service) on a date; returns it as stored."""
-        key = {"hall_id": doc["hall_id"], "date": doc["date"], "service_id": doc["service_id"]}
+    async def set_exception(self, e: DayException) -> dict[str, Any]:
+        """Set the exception of a hall (and service) on a date; returns it as stored. A window
+        it was set for before stays named."""
+        return await self._save_exception(e, name_window=False)
+
+    async def close_day(self, e: DayException) -> dict[str, Any]:
+        """Record a closed day of a hall (or of one window: ``window_id``); returns it as stored."""
+        return await self._save_exception(e, name_window=True)
+
+    async def _save_exception(self, e: DayException, *, name_window: bool) -> dict[str, Any]:
+        doc: dict[str, Any] = {"hall_id": e.hall_id, "date": e.date, "service_id": e.service_id,
+                               "kind": e.kind.value, "periods": [{"start": p.start, "end": p.end} for p in e.periods],
+                               "note": e.note}
+        if name_window:
+            doc["window_id"] = e.window_id
+        doc.update(updated_at=e.at, updated_by=e.by)
+        key = {"hall_id": e.hall_id, "date": e.date, "service_id": e.service_id}
         await self._exceptions.update_one(key, {"$set": doc}, upsert=True)
         return await self._exceptions.find_one(key) or {**doc, **key}
 
@@ -231,22 +269,23 @@ class AppointmentStore:
         return await self._slots.find({"hall_id": hall_id, "service_id": service_id,
                                        "start": {"$gte": day_start, "$lt": day_end}}, {"claims": 0}).to_list(None)
 
-    async def apply_slot_plan(self, new: list[dict[str, Any]], changed: list[tuple[ObjectId, dict[str, Any]]],
-                              retired: list[ObjectId]) -> int:
+    async def apply_slot_plan(self, plan: SlotPlan) -> int:
         """Write a day's plan: insert new slots (never twice, even from two processes at once),
         set the planned fields of changed ones (``free`` recomputed from the same document), and
         retire those off the plan. Returns how many slots it wrote."""
-        if new:  # read as missing just before: inserted, not upserted (an upsert is a read and a write)
-            await insert_new(self._slots, new)  # refused: another process inserted it at the same instant
+        if plan.new:  # read as missing just before: inserted, not upserted (an upsert is a read and a write)
+            # refused: another process inserted it at the same instant
+            await insert_new(self._slots, [_new_slot_doc(s) for s in plan.new])
         ops: list[UpdateOne] = []
-        for slot_id, fields in changed:
-            ops.append(UpdateOne({"_id": slot_id}, [{"$set": {
-                **fields, "free": {"$subtract": [fields["capacity"], {"$add": ["$booked", "$held"]}]}}}]))
-        for slot_id in retired:
-            ops.append(UpdateOne({"_id": slot_id}, {"$set": {"status": "retired"}}))
+        for c in plan.changed:
+            ops.append(UpdateOne({"_id": c.slot_id}, [{"$set": {
+                "capacity": c.capacity, "status": SlotStatus.OPEN.value, "release_at": c.release_at, "end": c.end,
+                "free": {"$subtract": [c.capacity, {"$add": ["$booked", "$held"]}]}}}]))
+        for slot_id in plan.retired:
+            ops.append(UpdateOne({"_id": slot_id}, {"$set": {"status": SlotStatus.RETIRED.value}}))
         if ops:
             await self._slots.bulk_write(ops, ordered=False)
-        return len(new) + len(ops)
+        return len(plan.new) + len(ops)
 
     async def retire_future_slots(self, hall_id: str, service_ids: list[str], from_date: str) -> None:
         """Slots of withdrawn schedules are no longer offered (bookings in them stay valid)."""
@@ -296,10 +335,14 @@ class AppointmentStore:
             n = min(n, slot["free"])
         return 0
 
-    async def take_held_place(self, slot_id: ObjectId, waitlist_id: str, appt_id: ObjectId, now: dt.datetime) -> bool:
+    async def take_held_place(self, slot_id: ObjectId, waitlist_id: str, appt_id: ObjectId, now: dt.datetime,
+                              check_at: dt.datetime) -> bool:
+        """Take the place held for a waitlist entry (unless its hold ran out), and have the slot
+        checked at ``check_at`` at the latest, as ``take_places`` does."""
         res = await self._slots.update_one(
             {"_id": slot_id, "holds": {"$elemMatch": {"w": waitlist_id, "until": {"$gt": now}}}},
-            {"$pull": {"holds": {"w": waitlist_id}}, "$inc": {"held": -1, "booked": 1}, "$push": {"claims": appt_id}})
+            {"$pull": {"holds": {"w": waitlist_id}}, "$inc": {"held": -1, "booked": 1}, "$push": {"claims": appt_id},
+             "$min": {"check_due": check_at}})
         return res.modified_count == 1
 
     async def has_claim(self, slot_id: ObjectId, appt_id: ObjectId) -> bool:
@@ -373,10 +416,13 @@ class AppointmentStore:
         if appt_ids:
             await self._appointments.delete_many({"_id": {"$in": appt_ids}, "status": "pending"})
 
-    async def mark_booked(self, appt_ids: list[ObjectId], fields: dict[str, Any]) -> int:
+    async def mark_booked(self, appt_ids: list[ObjectId], booked: Booked) -> int:
         """pending → booked for bookings that hold a place (one write for all); returns how many."""
-        res = await self._appointments.update_many({"_id": {"$in": appt_ids}, "status": "pending"},
-                                                   {"$set": {"status": "booked", **fields}, "$inc": {"v": 1}})
+        res = await self._appointments.update_many(
+            {"_id": {"$in": appt_ids}, "status": AppointmentStatus.PENDING.value},
+            {"$set": {"status": AppointmentStatus.BOOKED.value, "updated_at": booked.at, "at.booked": booked.at,
+                      "due_at": booked.at, "notes": ["booked"], "reminders": list(booked.reminders)},
+             "$inc": {"v": 1}})
         return res.modified_count
 
     async def appointments(self, appt_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
@@ -432,27 +478,72 @@ class AppointmentStore:
             "user_id": user_id, "slot_id": slot_id,
             "status": {"$in": BOOKING_KEYS.counted_in(PersonRule.SLOT)}}) > 0
 
-    async def change(self, appt_id: ObjectId, from_: str, changes: dict[str, Any], *, unset: tuple[str, ...] = (),
-                     notes: tuple[str, ...] = (), session: Any = None) -> bool:
-        """The one guarded state change of an appointment: only from the expected status.
-        ``notes`` are messages the change causes, kept in the document until the sweep has put
+    @staticmethod
+    def _move_fields(m: Move) -> tuple[dict[str, Any], list[str]]:
+        """What a move sets and what it unsets in the document."""
+        changes: dict[str, Any] = {"status": m.to.value, "updated_at": m.at, f"at.{m.to.value}": m.at}
+        if m.release_place:
+            changes["place_released"] = False
+        if m.record_no_show:
+            changes["no_show_recorded"] = False
+        if m.clear_reminders:
+            changes["reminders"] = []
+        if m.cancel_reason is not None:
+            changes["cancel_reason"] = m.cancel_reason
+        if m.ticket is not None:
+            changes["ticket_id"] = m.ticket.id
+            changes["ticket_number"] = m.ticket.number
+        unset: list[str] = []
+        if m.keys:
+            changes["keys"] = list(m.keys)
+        else:
+            unset.append("keys")
+        if m.due_at is None:
+            unset.append("due_at")
+        else:
+            changes["due_at"] = m.due_at
+        return changes, unset
+
+    @classmethod
+    def moved(cls, a: Mapping[str, Any], m: Move) -> dict[str, Any]:
+        """The appointment ``a`` as it is once ``m`` is written (what ``move`` makes of it)."""
+        changes, unset = cls._move_fields(m)
+        new = {k: v for k, v in a.items() if k not in unset}
+        new.update({k: v for k, v in changes.items() if not k.startswith("at.")})
+        new["at"] = {**a.get("at", {}), m.to.value: m.at}
+        new["notes"] = sorted({*a.get("notes", []), *m.notes})
+        new["v"] = a.get("v", 0) + 1
+        return new
+
+    async def move(self, appt_id: ObjectId, m: Move, *, session: Any = None) -> bool:
+        """The one guarded state change of an appointment: only from the status it was read in.
+        Its notes are messages the move causes, kept in the document until the sweep has put
         them in the outbox."""
+        changes, unset = self._move_fields(m)
         update: dict[str, Any] = {"$set": changes, "$inc": {"v": 1}}
         if unset:
             update["$unset"] = {k: "" for k in unset}
-        if notes:
-            update["$addToSet"] = {"notes": {"$each": list(notes)}}
-        res = await self._appointments.update_one({"_id": appt_id, "status": from_}, update, session=session)
+        if m.notes:
+            update["$addToSet"] = {"notes": {"$each": list(m.notes)}}
+        res = await self._appointments.update_one({"_id": appt_id, "status": m.from_.value}, update, session=session)
         return res.modified_count == 1
 
-    async def settle(self, appt_id: ObjectId | list[ObjectId], v: int, changes: dict[str, Any],
-                     unset: tuple[str, ...] = ()) -> int:
+    async def settle(self, appt_id: ObjectId | list[ObjectId], v: int, done: Settlement) -> int:
         """Record that what was due has been done (messages sent, place given back, ...), unless
         the appointment changed since it was read at version ``v``."""
         ids = appt_id if isinstance(appt_id, list) else [appt_id]
+        changes: dict[str, Any] = {"notes": []}
+        if done.place_released:
+            changes["place_released"] = True
+        if done.no_show_recorded:
+            changes["no_show_recorded"] = True
+        if done.reminders is not None:
+            changes["reminders"] = list(done.reminders)
         update: dict[str, Any] = {"$set": changes, "$inc": {"v": 1}}
-        if unset:
-            update["$unset"] = {k: "" for k in unset}
+        if done.due_at is None:
+            update["$unset"] = {"due_at": ""}
+        else:
+            changes["due_at"] = done.due_at
         q = {"_id": ids[0], "v": v} if len(ids) == 1 else {"_id": {"$in": ids}, "v": v}
         res = await (self._appointments.update_one(q, update) if len(ids) == 1
                      else self._appointments.update_many(q, update))
@@ -626,10 +717,15 @@ class AppointmentStore:
         return await self._appointments.find({"v": {"$exists": False}, "status": {"$in": [
             "pending", "booked", "checked_in", "cancelled", "abandoned", "no_show"]}}).to_list(None)
 
-    async def upgrade(self, appt_id: ObjectId, changes: dict[str, Any], unset: tuple[str, ...]) -> None:
-        update: dict[str, Any] = {"$set": changes}
-        if unset:
-            update["$unset"] = {k: "" for k in unset}
+    async def upgrade(self, appt_id: ObjectId, up: KeysUpgrade) -> None:
+        """Give an appointment of an earlier version person keys and a due time (once), and drop
+        the fields it kept them in."""
+        changes: dict[str, Any] = {"v": 0, "notes": [], "reminders": []}
+        if up.keys:
+            changes["keys"] = list(up.keys)
+        if up.due_at is not None:
+            changes["due_at"] = up.due_at
+        update: dict[str, Any] = {"$set": changes, "$unset": {k: "" for k in [*LEGACY_KEY_FIELDS, "remind_at"]}}
         await self._appointments.update_one({"_id": appt_id, "v": {"$exists": False}}, update)
 
     async def count_due_by_status(self, now: dt.datetime) -> list[tuple[str, int]]:

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bson import ObjectId
+
 from backend.appointments.errors import AlreadyBooked, DailyLimit, TooManyOpen
 from backend.config import AppointmentsConfig
 from backend.core.errors import AppError
@@ -178,3 +180,135 @@ class Finish:
     to: TicketStatus
     at: dt.datetime
     by: str
+
+
+# == intent-named changes the store writes =======================================================
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    """The queue ticket a checked-in appointment keeps."""
+    id: ObjectId
+    number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Move:
+    """An appointment moving from the status it was read in to ``to``, at ``at``: the keys it
+    keeps (none: all dropped), when the sweep must next look at it (None: never), the messages
+    the move causes, and what the sweep still owes for it."""
+    from_: AppointmentStatus
+    to: AppointmentStatus
+    at: dt.datetime
+    keys: tuple[str, ...]
+    due_at: dt.datetime | None
+    notes: tuple[str, ...] = ()
+    release_place: bool = False          # its place is to be given back by the sweep
+    record_no_show: bool = False         # its no-show is to be counted by the sweep
+    clear_reminders: bool = False        # no reminder is sent any more
+    cancel_reason: str | None = None     # why the centre cancelled it
+    ticket: TicketRef | None = None      # the queue ticket it checked in with
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settlement:
+    """What the sweep (or the request) has done for an appointment: its noted messages are sent,
+    perhaps its place given back or its no-show counted, the reminders still ahead, and when it
+    is due next (None: nothing more to do)."""
+    due_at: dt.datetime | None
+    place_released: bool = False
+    no_show_recorded: bool = False
+    reminders: tuple[int, ...] | None = None   # None: unchanged
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """``pending`` → ``booked`` at ``at`` with its reminders ahead; its message is noted, so it
+    is due at once."""
+    at: dt.datetime
+    reminders: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KeysUpgrade:
+    """An appointment written before person keys and due times gets them (once)."""
+    keys: tuple[str, ...]
+    due_at: dt.datetime | None
+
+
+# == schedules, exceptions and slots ==============================================================
+class ExceptionKind(StrEnum):
+    CLOSED = "closed"   # no slots that day
+    OPEN = "open"       # extra opening hours that day
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Weekly opening hours of a schedule: a weekday (1 = Monday) from ``start`` to ``end`` (HH:MM)."""
+    weekday: int
+    start: str
+    end: str
+
+
+@dataclass(frozen=True, slots=True)
+class DayPeriod:
+    """Opening hours of one exceptional day (HH:MM)."""
+    start: str
+    end: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduleSpec:
+    """A service's weekly booking schedule in a hall, as staff set it."""
+    hall_id: str
+    service_id: str
+    periods: tuple[Period, ...]
+    slot_minutes: int
+    windows: int
+    per_window: int
+    release_days: int
+    release_time: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayException:
+    """A hall's (or one service's, ``service_id`` ``*``: all) closed or extra-open day. A closure
+    of one window names it (``window_id``)."""
+    hall_id: str
+    date: str
+    service_id: str
+    kind: ExceptionKind
+    periods: tuple[DayPeriod, ...]
+    note: str | None
+    at: dt.datetime
+    by: str
+    window_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewSlot:
+    """A planned slot not written yet, with all its places free."""
+    hall_id: str
+    service_id: str
+    schedule_id: str
+    date: str
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    release_at: dt.datetime
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Replan:
+    """A written slot whose planned fields change (open again); its free places follow its capacity."""
+    slot_id: ObjectId
+    capacity: int
+    release_at: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlotPlan:
+    """What makes slots match a plan: slots to insert, slots to re-plan, slots to retire."""
+    new: tuple[NewSlot, ...] = ()
+    changed: tuple[Replan, ...] = ()
+    retired: tuple[ObjectId, ...] = ()
