@@ -203,7 +203,7 @@ class BookingService:
         """Step 1: places for the first of ``appt_ids``, free ones or the one the offer holds."""
         if offer is None:
             return await self.store.take_places(slot["_id"], appt_ids, now, check_at)
-        return int(await self.store.take_held_place(slot["_id"], offer.entry_id, appt_ids[0], now, check_at))
+        return int(await self.store.take_held_place(slot["_id"], offer, appt_ids[0], now, check_at))
 
     async def _give_back(self, slot: dict[str, Any], appt_id: ObjectId, offer: Hold | None) -> None:
         """A place taken for a booking that is not written: an offer's goes back to its hold (the
@@ -462,6 +462,7 @@ class BookingService:
         for slot in await self.store.slots_with_checks_due(now):
             since = slot["check_due"] - timeout - dt.timedelta(seconds=1)  # ids keep whole seconds
             recent = [c for c in slot["claims"] if c.generation_time >= since]
+            offers = self.store.taken_holds(slot)
             found = await self.store.appointments(recent)
             gone: list[ObjectId] = []
             later: list[dt.datetime] = []
@@ -469,7 +470,12 @@ class BookingService:
                 if c in found:
                     continue
                 if c.generation_time + timeout <= now:
-                    await self.waitlist.give_back_place(slot["_id"], c, now)
+                    # a place taken from an offer goes back to its hold (the hold sweep passes
+                    # it on should it have run out meanwhile)
+                    if c in offers:
+                        await self.store.release_claim(slot["_id"], c, hold_for=offers[c], now=now)
+                    else:
+                        await self.waitlist.give_back_place(slot["_id"], c, now)
                     gone.append(c)
                 else:
                     later.append(c.generation_time + timeout + dt.timedelta(seconds=1))

@@ -3,7 +3,8 @@
 The guards that make booking safe live in the database, not in Python:
 - ``appt_slots``: a slot holds the set of appointment ids it has given a place to (``claims``)
   and the waitlist offers it is holding (``holds``), with ``booked``/``held``/``free`` counters
-  changed in the same single-document update. Places are taken only by ``free >= n`` → ``$inc``.
+  changed in the same single-document update. Places are taken only by ``free >= n`` → ``$inc``,
+  or from a hold; a place taken from a hold keeps it in ``taken`` until the slot's next check.
 - ``appointments``: the person rules are keys in ``keys`` (one per rule, e.g. ``d:<user>:<date>:0``)
   under one unique index. A key is there only while it counts; taking one is the insert itself.
 
@@ -335,13 +336,16 @@ class AppointmentStore:
             n = min(n, slot["free"])
         return 0
 
-    async def take_held_place(self, slot_id: ObjectId, waitlist_id: str, appt_id: ObjectId, now: dt.datetime,
+    async def take_held_place(self, slot_id: ObjectId, offer: Hold, appt_id: ObjectId, now: dt.datetime,
                               check_at: dt.datetime) -> bool:
         """Take the place held for a waitlist entry (unless its hold ran out), and have the slot
-        checked at ``check_at`` at the latest, as ``take_places`` does."""
+        checked at ``check_at`` at the latest, as ``take_places`` does. The hold it came from is
+        kept with the claim (``taken``) until that check, which gives a place whose booking was
+        never written back to the hold."""
         res = await self._slots.update_one(
-            {"_id": slot_id, "holds": {"$elemMatch": {"w": waitlist_id, "until": {"$gt": now}}}},
-            {"$pull": {"holds": {"w": waitlist_id}}, "$inc": {"held": -1, "booked": 1}, "$push": {"claims": appt_id},
+            {"_id": slot_id, "holds": {"$elemMatch": {"w": offer.entry_id, "until": {"$gt": now}}}},
+            {"$pull": {"holds": {"w": offer.entry_id}}, "$inc": {"held": -1, "booked": 1},
+             "$push": {"claims": appt_id, "taken": {"a": appt_id, **_hold_doc(offer)}},
              "$min": {"check_due": check_at}})
         return res.modified_count == 1
 
@@ -387,6 +391,11 @@ class AppointmentStore:
         update: dict[str, Any] = {"$unset": {"hold_due": ""}} if at is None else {"$set": {"hold_due": at}}
         await self._slots.update_one({"_id": slot_id, "hold_due": was}, update)
 
+    @staticmethod
+    def taken_holds(slot: Mapping[str, Any]) -> dict[ObjectId, Hold]:
+        """The waitlist holds the slot's places lately taken came from, by appointment id."""
+        return {t["a"]: Hold(t["w"], t["until"]) for t in slot.get("taken", [])}
+
     async def slots_with_checks_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
         return await self._slots.find({"check_due": {**_HAS_TIME, "$lte": now}}, {"holds": 0}) \
             .limit(limit).to_list(None)
@@ -395,7 +404,8 @@ class AppointmentStore:
                             at: dt.datetime | None) -> bool:
         """When the slot's places need checking next (none: all checked), unless its places
         changed since they were read (then it stays due and is looked at again)."""
-        update: dict[str, Any] = {"$unset": {"check_due": ""}} if at is None else {"$set": {"check_due": at}}
+        update: dict[str, Any] = {"$unset": {"check_due": "", "taken": ""}} if at is None \
+            else {"$set": {"check_due": at}}
         res = await self._slots.update_one({"_id": slot_id, "check_due": was, "claims": claims}, update)
         return res.modified_count == 1
 
