@@ -125,7 +125,7 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("booking group of 10: the same two writes", book_group),
         ("slots_with_checks_due", lambda: store.slots_with_checks_due(now - dt.timedelta(days=400))),
         ("appointments (10 by id)", lambda: store.appointments([future["_id"]] * 10)),
-        ("change + settle", change_and_settle),
+        ("move + settle", change_and_settle),
         ("delete_pending (none)", lambda: store.delete_pending([ObjectId()])),
         ("mark_booked (none pending)", lambda: store.mark_booked([future["_id"]], Booked(now, ()))),
         ("appointment", lambda: store.appointment(future["_id"])),

@@ -22,12 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from backend.appointments import lifecycle
 from backend.appointments.common import HallAccess, StaffAudit, Transaction
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import AppointmentStatus, DayException, ExceptionKind
+from backend.appointments.values import AppointmentStatus, DayException, ExceptionKind, exception_for
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -205,16 +206,15 @@ class Closures:
 
     # == finding closed days (the sweep, and before a no-show) ======================================
     async def closed_reason(self, hall: dict[str, Any] | None, service_id: str, day: dt.date,
-                            exceptions: list[dict[str, Any]]) -> str | None:
+                            exceptions: Sequence[DayException]) -> str | None:
         """Why the service is closed in the hall that day by the records (None: it is not). The same
         rule the slots are planned by: an exception of the service beats one of the hall, which
         beats the hall's calendar. A day the calendar does not know is never taken as closed."""
-        exc = next((e for e in exceptions if e["service_id"] == service_id), None) or \
-            next((e for e in exceptions if e["service_id"] == "*"), None)
+        exc = exception_for(exceptions, service_id)
         if exc is not None:
-            if exc["kind"] != "closed":
+            if exc.kind != ExceptionKind.CLOSED:
                 return None
-            return (exc.get("note") or "").strip() or (HALL_CLOSED if exc["service_id"] == "*" else SERVICE_CLOSED)
+            return (exc.note or "").strip() or (HALL_CLOSED if exc.service_id == "*" else SERVICE_CLOSED)
         calendar = self.catalogue.calendar
         if hall is None or hall["status"] != "active":
             return None
@@ -244,11 +244,11 @@ class Closures:
         stats = Counter[str]()
         for hall in await self.catalogue.all_halls():
             hall_id = str(hall["_id"])
-            by_date: dict[str, list[dict[str, Any]]] = {}
+            by_date: dict[str, list[DayException]] = {}
             for e in await self.store.hall_exceptions(hall_id, today.isoformat()):
-                by_date.setdefault(e["date"], []).append(e)
+                by_date.setdefault(e.date, []).append(e)
             dates = [d.isoformat() for d in days
-                     if any(e["kind"] == "closed" for e in by_date.get(d.isoformat(), []))
+                     if any(e.kind == ExceptionKind.CLOSED for e in by_date.get(d.isoformat(), []))
                      or not self.catalogue.hall_open_on(hall, d)]
             if hall["status"] != "active" or not dates:
                 continue

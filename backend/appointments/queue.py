@@ -32,7 +32,15 @@ from backend.appointments.errors import (
     RecallLimit,
 )
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import AppointmentStatus, Call, Finish, TicketRef, TicketStatus
+from backend.appointments.values import (
+    AppointmentStatus,
+    Call,
+    ExceptionKind,
+    Finish,
+    TicketRef,
+    TicketStatus,
+    exception_for,
+)
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -186,13 +194,12 @@ class QueueService:
         now = self.clock.local_now()
         day = now.date()
         exceptions = await self.store.exceptions_on(str(hall["_id"]), day.isoformat())
-        exc = next((e for e in exceptions if e["service_id"] == service_id), None) or \
-            next((e for e in exceptions if e["service_id"] == "*"), None)
-        if exc is not None and exc["kind"] == "closed":
+        exc = exception_for(exceptions, service_id)
+        if exc is not None and exc.kind == ExceptionKind.CLOSED:
             periods: list[dict[str, Any]] = []
         elif exc is not None:
             periods = [p for p in hall.get("opening_hours", []) if p["weekday"] == day.isoweekday()]
-            periods += exc.get("periods", [])
+            periods += [{"start": p.start, "end": p.end} for p in exc.periods]
         else:
             periods = self.catalogue.opening_periods(hall, day)
         hhmm = f"{now:%H:%M}"

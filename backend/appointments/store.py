@@ -34,12 +34,16 @@ from backend.appointments.values import (
     Booked,
     Call,
     DayException,
+    DayPeriod,
+    ExceptionKind,
     Finish,
     Hold,
     KeysUpgrade,
     Move,
     NewSlot,
+    Period,
     PersonRule,
+    Schedule,
     ScheduleSpec,
     ScheduleStatus,
     Settlement,
@@ -164,6 +168,27 @@ def _taken(details: Mapping[str, Any] | None) -> KeyTaken:
     return KeyTaken(_UNIQUE_FIELDS.get(field or ""))
 
 
+def _periods_doc(periods: tuple[Period, ...]) -> list[dict[str, Any]]:
+    return [{"weekday": p.weekday, "start": p.start, "end": p.end} for p in periods]
+
+
+def _schedule(d: Mapping[str, Any]) -> Schedule:
+    return Schedule(id=d["_id"], hall_id=d["hall_id"], service_id=d["service_id"],
+                    periods=tuple(Period(int(p["weekday"]), p["start"], p["end"]) for p in d["periods"]),
+                    slot_minutes=int(d["slot_minutes"]), windows=int(d["windows"]),
+                    per_window=int(d.get("per_window", 1)), release_days=int(d["release_days"]),
+                    release_time=d["release_time"], status=ScheduleStatus(d["status"]), version=d.get("version", 1),
+                    updated_at=d.get("updated_at"), planned=dict(d.get("planned", {})))
+
+
+def _exception(d: Mapping[str, Any]) -> DayException:
+    return DayException(id=d.get("_id"), hall_id=d["hall_id"], date=d["date"], service_id=d["service_id"],
+                        kind=ExceptionKind(d["kind"]),
+                        periods=tuple(DayPeriod(p["start"], p["end"]) for p in d.get("periods") or []),
+                        note=d.get("note"), at=d.get("updated_at"), by=d.get("updated_by"),
+                        window_id=d.get("window_id"))
+
+
 def _new_slot_doc(s: NewSlot) -> dict[str, Any]:
     return {"hall_id": s.hall_id, "service_id": s.service_id, "date": s.date, "start": s.start, "end": s.end,
             "schedule_id": s.schedule_id, "capacity": s.capacity, "booked": 0, "held": 0, "free": s.capacity,
@@ -183,22 +208,23 @@ class AppointmentStore:
         self._counters = db["appt_counters"]
 
     # == schedules and exceptions ==================================================================
-    async def hall_schedules(self, hall_id: str) -> list[dict[str, Any]]:
-        return await self._schedules.find({"hall_id": hall_id}).sort("service_id", ASCENDING).to_list(None)
+    async def hall_schedules(self, hall_id: str) -> list[Schedule]:
+        docs = await self._schedules.find({"hall_id": hall_id}).sort("service_id", ASCENDING).to_list(None)
+        return [_schedule(d) for d in docs]
 
     async def active_schedules(self, *, hall_id: str | None = None,
-                               service_id: str | None = None) -> list[dict[str, Any]]:
+                               service_id: str | None = None) -> list[Schedule]:
         q: dict[str, Any] = {}
         if hall_id:  # first: the clause the index serves (see docs/secantusdb-slow-paths.md)
             q["hall_id"] = hall_id
         if service_id:
             q["service_id"] = service_id
-        q["status"] = "active"
-        return await self._schedules.find(q).to_list(None)
+        q["status"] = ScheduleStatus.ACTIVE.value
+        return [_schedule(d) for d in await self._schedules.find(q).to_list(None)]
 
     async def save_schedule(self, spec: ScheduleSpec, by: str, now: dt.datetime) -> None:
         """Create or replace the schedule of a service in a hall, active (its version goes up)."""
-        fields = {"periods": [{"weekday": p.weekday, "start": p.start, "end": p.end} for p in spec.periods],
+        fields = {"periods": _periods_doc(spec.periods),
                   "slot_minutes": spec.slot_minutes, "windows": spec.windows, "per_window": spec.per_window,
                   "release_days": spec.release_days, "release_time": spec.release_time,
                   "status": ScheduleStatus.ACTIVE.value, "updated_at": now, "updated_by": by}
@@ -206,9 +232,13 @@ class AppointmentStore:
                                          {"$set": fields, "$inc": {"version": 1}, "$setOnInsert": {"created_at": now}},
                                          upsert=True)
 
-    async def seed_schedule(self, doc: dict[str, Any]) -> None:
+    async def seed_schedule(self, spec: ScheduleSpec, now: dt.datetime) -> None:
         """Create a schedule unless the hall already has one for the service (never overwrites)."""
-        await self._schedules.update_one({"hall_id": doc["hall_id"], "service_id": doc["service_id"]},
+        doc = {"hall_id": spec.hall_id, "service_id": spec.service_id, "periods": _periods_doc(spec.periods),
+               "slot_minutes": spec.slot_minutes, "windows": spec.windows, "per_window": spec.per_window,
+               "release_days": spec.release_days, "release_time": spec.release_time,
+               "status": ScheduleStatus.ACTIVE.value, "version": 1, "created_at": now, "updated_at": now}
+        await self._schedules.update_one({"hall_id": spec.hall_id, "service_id": spec.service_id},
                                          {"$setOnInsert": doc}, upsert=True)
 
     async def deactivate_schedules_except(self, hall_id: str, keep: list[str], now: dt.datetime) -> list[str]:
@@ -229,25 +259,25 @@ class AppointmentStore:
         if update:
             await self._schedules.update_one({"_id": schedule_id}, update)
 
-    async def hall_exceptions(self, hall_id: str, since: str | None = None) -> list[dict[str, Any]]:
+    async def hall_exceptions(self, hall_id: str, since: str | None = None) -> list[DayException]:
         q: dict[str, Any] = {"hall_id": hall_id}
         if since:
             q["date"] = {"$gte": since}
-        return await self._exceptions.find(q).sort("date", ASCENDING).to_list(None)
+        return [_exception(d) for d in await self._exceptions.find(q).sort("date", ASCENDING).to_list(None)]
 
-    async def exceptions_on(self, hall_id: str, date: str) -> list[dict[str, Any]]:
-        return await self._exceptions.find({"hall_id": hall_id, "date": date}).to_list(None)
+    async def exceptions_on(self, hall_id: str, date: str) -> list[DayException]:
+        return [_exception(d) for d in await self._exceptions.find({"hall_id": hall_id, "date": date}).to_list(None)]
 
-    async def set_exception(self, e: DayException) -> dict[str, Any]:
+    async def set_exception(self, e: DayException) -> DayException:
         """Set the exception of a hall (and service) on a date; returns it as stored. A window
         it was set for before stays named."""
         return await self._save_exception(e, name_window=False)
 
-    async def close_day(self, e: DayException) -> dict[str, Any]:
+    async def close_day(self, e: DayException) -> DayException:
         """Record a closed day of a hall (or of one window: ``window_id``); returns it as stored."""
         return await self._save_exception(e, name_window=True)
 
-    async def _save_exception(self, e: DayException, *, name_window: bool) -> dict[str, Any]:
+    async def _save_exception(self, e: DayException, *, name_window: bool) -> DayException:
         doc: dict[str, Any] = {"hall_id": e.hall_id, "date": e.date, "service_id": e.service_id,
                                "kind": e.kind.value, "periods": [{"start": p.start, "end": p.end} for p in e.periods],
                                "note": e.note}
@@ -256,7 +286,7 @@ class AppointmentStore:
         doc.update(updated_at=e.at, updated_by=e.by)
         key = {"hall_id": e.hall_id, "date": e.date, "service_id": e.service_id}
         await self._exceptions.update_one(key, {"$set": doc}, upsert=True)
-        return await self._exceptions.find_one(key) or {**doc, **key}
+        return _exception(await self._exceptions.find_one(key) or {**doc, **key})
 
     # == slots =====================================================================================
     async def slot(self, slot_id: str | ObjectId) -> dict[str, Any] | None:

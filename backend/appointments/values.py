@@ -269,18 +269,45 @@ class ScheduleSpec:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule(ScheduleSpec):
+    """A schedule as stored: its status, version, and from what each day's slots were last
+    written (``planned``: date → fingerprint)."""
+    id: ObjectId
+    status: ScheduleStatus
+    version: int
+    updated_at: dt.datetime | None
+    planned: Mapping[str, str]
+
+    @property
+    def capacity(self) -> int:
+        """Places per slot: every window serves ``per_window`` people a slot."""
+        return self.windows * self.per_window
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DayException:
     """A hall's (or one service's, ``service_id`` ``*``: all) closed or extra-open day. A closure
-    of one window names it (``window_id``)."""
+    of one window names it (``window_id``). ``id`` once stored."""
     hall_id: str
     date: str
     service_id: str
     kind: ExceptionKind
     periods: tuple[DayPeriod, ...]
     note: str | None
-    at: dt.datetime
-    by: str
+    at: dt.datetime | None
+    by: str | None
     window_id: str | None = None
+    id: ObjectId | None = None
+
+    def applies_to(self, service_id: str) -> bool:
+        return self.service_id in ("*", service_id)
+
+
+def exception_for(exceptions: Iterable[DayException], service_id: str) -> DayException | None:
+    """The exception of a day that rules a service: its own before the hall-wide one."""
+    listed = list(exceptions)
+    return next((e for e in listed if e.service_id == service_id), None) or \
+        next((e for e in listed if e.service_id == "*"), None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
