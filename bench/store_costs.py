@@ -34,6 +34,7 @@ from backend.appointments.values import (  # noqa: E402
     Replan,
     Settlement,
     SlotPlan,
+    WaitlistJoin,
 )
 from backend.core.clock import UTC  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
@@ -57,9 +58,9 @@ async def _fixtures(store: AppointmentStore, db: Any, now: dt.datetime) -> dict[
     future = await db["appointments"].find_one({"status": "booked", "user_id": {"$regex": "^seed-user-"}})
     past = await db["appointments"].find_one({"status": "served", "user_id": {"$regex": "^seed-user-"}})
     ticket = await db["appt_tickets"].find_one({"appointment_id": str(past["_id"])})
-    entry_id = await store.insert_waitlist({"slot_id": str(slot["_id"]), "user_id": "bench-wait", "hall_id": hall,
-                                            "service_id": svc, "start": start, "end": start, "date": date,
-                                            "status": "waiting", "created_at": now})
+    entry_id = (await store.insert_waitlist(WaitlistJoin(
+        slot_id=str(slot["_id"]), user_id="bench-wait", hall_id=hall, service_id=svc, start=start, end=start,
+        date=date, service_name="", hall_name="", created_at=now))).id
     return {"hall": hall, "svc": svc, "slot": slot, "date": date, "start": start, "future": future, "past": past,
             "ticket": ticket, "entry_id": entry_id}
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from backend.appointments.errors import HallScope
 from backend.appointments.store import AppointmentStore
+from backend.appointments.values import WaitlistEntry
 from backend.catalogue.service import CatalogueService
 from backend.core import errors
 from backend.core.access import Policy, Resident, Scope, Staff, own, staff
@@ -102,11 +103,11 @@ class AppointmentAccess:
     async def access_appointment(self, principal: Any, appt_id: str, action: str) -> dict[str, Any]:
         return await self.check_appointment(principal, await self._store.appointment(appt_id), action)
 
-    async def access_waitlist_entry(self, principal: Any, entry_id: str, action: str) -> dict[str, Any]:
+    async def access_waitlist_entry(self, principal: Any, entry_id: str, action: str) -> WaitlistEntry:
         """A waitlist entry of this resident (another's, or none, is 404)."""
         who = WAITLIST.check(principal, action)
         w = await self._store.waitlist_entry(entry_id)
-        if w is None or not isinstance(who, Resident) or str(w.get("user_id")) != who.id:
+        if w is None or not isinstance(who, Resident) or w.user_id != who.id:
             raise errors.NotFound()
         return w
 

@@ -54,6 +54,7 @@ from backend.appointments.values import (
     PersonRule,
     Settlement,
     Unique,
+    WaitlistStatus,
 )
 from backend.appointments.waitlist import WaitlistService
 from backend.config import AppointmentsConfig
@@ -363,11 +364,11 @@ class BookingService:
     async def accept_offer(self, resident: Resident, entry_id: str) -> dict[str, Any]:
         w = await self.access.access_waitlist_entry(resident, entry_id, "accept")
         now = self.clock.now()
-        if w["status"] != "offered" or w["offer_until"] <= now:
+        if w.status != WaitlistStatus.OFFERED or w.offer_until is None or w.offer_until <= now:
             raise OfferExpired("没有可接受的候补名额（未轮到或已过期）",
-                                  details={"status": w["status"]})
-        booked = await self.book(resident, w["slot_id"], offer=Hold(str(w["_id"]), w["offer_until"]))
-        await self.store.mark_accepted(w["_id"], booked["id"])
+                                  details={"status": w.status.value})
+        booked = await self.book(resident, w.slot_id, offer=Hold(str(w.id), w.offer_until))
+        await self.store.mark_accepted(w.id, booked["id"])
         return booked
 
     # == the resident's bookings ===================================================================

@@ -28,7 +28,13 @@ from typing import Any
 from backend.appointments import lifecycle
 from backend.appointments.common import HallAccess, StaffAudit, Transaction
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import AppointmentStatus, DayException, ExceptionKind, exception_for
+from backend.appointments.values import (
+    AppointmentStatus,
+    DayException,
+    ExceptionKind,
+    WaitlistEntry,
+    exception_for,
+)
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -83,7 +89,7 @@ class Closures:
         return await self.window_services(hall_id, window_id)
 
     async def _touched(self, days: list[dt.date], hall_id: str | None, window_id: str | None,
-                       service_id: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                       service_id: str | None = None) -> tuple[list[dict[str, Any]], list[WaitlistEntry]]:
         """The booked appointments and open waitlist entries a closure of ``days`` touches (read
         hall by hall, through the hall-and-date indexes)."""
         services = await self._scope(hall_id, window_id, service_id)
@@ -189,18 +195,18 @@ class Closures:
             log.exception("closure left to the sweep", extra={"appointment_id": str(a["_id"])})
         return True
 
-    async def _end_waitlist(self, w: dict[str, Any], reason: str) -> bool:
+    async def _end_waitlist(self, w: WaitlistEntry, reason: str) -> bool:
         """The entry ends, and its resident is told, in one transaction (never one without the other)."""
         now = self.clock.now()
 
         async def tx(session: Any) -> bool:
-            if not await self.store.end_waitlist_by_centre(w["_id"], w["status"], reason, now, session=session):
+            if not await self.store.end_waitlist_by_centre(w.id, w.status, reason, now, session=session):
                 return False
-            await self.outbox.emit("appointment.waitlist_cancelled_by_centre", user_id=w["user_id"], payload={
-                "waitlist_id": str(w["_id"]), "slot_id": w["slot_id"], "service_id": w["service_id"],
-                "service_name": w.get("service_name", ""), "hall_name": w.get("hall_name", ""),
-                "start": iso(w["start"]), "reason": reason},
-                session=session, dedupe_key=f"wl:{w['_id']}:cancelled_by_centre")
+            await self.outbox.emit("appointment.waitlist_cancelled_by_centre", user_id=w.user_id, payload={
+                "waitlist_id": str(w.id), "slot_id": w.slot_id, "service_id": w.service_id,
+                "service_name": w.service_name, "hall_name": w.hall_name,
+                "start": iso(w.start), "reason": reason},
+                session=session, dedupe_key=f"wl:{w.id}:cancelled_by_centre")
             return True
         return await self.tx(tx)
 
@@ -258,8 +264,8 @@ class Closures:
                 if reason is not None and await self._cancel(a, reason):
                     stats["appointments"] += 1
             for w in await self.store.active_waitlist_on(hall_id, dates):
-                reason = await self.closed_reason(hall, w["service_id"], dt.date.fromisoformat(w["date"]),
-                                                  by_date.get(w["date"], []))
+                reason = await self.closed_reason(hall, w.service_id, dt.date.fromisoformat(w.date),
+                                                  by_date.get(w.date, []))
                 if reason is not None and await self._end_waitlist(w, reason):
                     stats["waitlist"] += 1
         return dict(stats)

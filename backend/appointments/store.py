@@ -51,6 +51,8 @@ from backend.appointments.values import (
     SlotStatus,
     TicketStatus,
     Unique,
+    WaitlistEntry,
+    WaitlistJoin,
     WaitlistStatus,
 )
 from backend.core.ids import object_id as oid
@@ -187,6 +189,18 @@ def _exception(d: Mapping[str, Any]) -> DayException:
                         periods=tuple(DayPeriod(p["start"], p["end"]) for p in d.get("periods") or []),
                         note=d.get("note"), at=d.get("updated_at"), by=d.get("updated_by"),
                         window_id=d.get("window_id"))
+
+
+_ACTIVE_ENTRY = [WaitlistStatus.WAITING.value, WaitlistStatus.OFFERED.value]
+
+
+def _entry(d: Mapping[str, Any]) -> WaitlistEntry:
+    return WaitlistEntry(id=d["_id"], slot_id=d["slot_id"], user_id=d["user_id"], hall_id=d["hall_id"],
+                         service_id=d["service_id"], start=d["start"], end=d["end"], date=d["date"],
+                         service_name=d.get("service_name", ""), hall_name=d.get("hall_name", ""),
+                         created_at=d["created_at"], status=WaitlistStatus(d["status"]),
+                         offer_until=d.get("offer_until"), appointment_id=d.get("appointment_id"),
+                         cancel_reason=d.get("cancel_reason"))
 
 
 def _new_slot_doc(s: NewSlot) -> dict[str, Any]:
@@ -619,69 +633,82 @@ class AppointmentStore:
                       "blocked_by": by_appointment}})
 
     # == waitlist ==================================================================================
-    async def waitlist_entry(self, entry_id: str | ObjectId) -> dict[str, Any] | None:
+    async def waitlist_entry(self, entry_id: str | ObjectId) -> WaitlistEntry | None:
         o = oid(entry_id)
-        return None if o is None else await self._waitlist.find_one({"_id": o})
+        doc = None if o is None else await self._waitlist.find_one({"_id": o})
+        return None if doc is None else _entry(doc)
 
-    async def insert_waitlist(self, doc: dict[str, Any]) -> ObjectId:
+    async def insert_waitlist(self, join: WaitlistJoin) -> WaitlistEntry:
         """Join a waitlist; ``KeyTaken`` when the person already waits for that slot."""
+        doc: dict[str, Any] = {"slot_id": join.slot_id, "user_id": join.user_id, "hall_id": join.hall_id,
+                               "service_id": join.service_id, "start": join.start, "end": join.end, "date": join.date,
+                               "service_name": join.service_name, "hall_name": join.hall_name,
+                               "status": WaitlistStatus.WAITING.value, "active_key": f"{join.user_id}:{join.slot_id}",
+                               "created_at": join.created_at}
         try:
             res = await self._waitlist.insert_one(doc)
         except DuplicateKeyError as e:
             raise _taken(e.details) from None
-        return ObjectId(res.inserted_id)
+        return _entry({**doc, "_id": ObjectId(res.inserted_id)})
 
-    async def first_waiting(self, slot_id: str, *, besides: str | None = None) -> dict[str, Any] | None:
-        q: dict[str, Any] = {"slot_id": slot_id, "status": "waiting"}
+    async def first_waiting(self, slot_id: str, *, besides: str | None = None) -> WaitlistEntry | None:
+        q: dict[str, Any] = {"slot_id": slot_id, "status": WaitlistStatus.WAITING.value}
         if besides:
             q["_id"] = {"$ne": oid(besides)}
-        return await self._waitlist.find_one(q, sort=[("created_at", ASCENDING), ("_id", ASCENDING)])
+        doc = await self._waitlist.find_one(q, sort=[("created_at", ASCENDING), ("_id", ASCENDING)])
+        return None if doc is None else _entry(doc)
 
     async def count_ahead(self, slot_id: str, created_at: dt.datetime) -> int:
-        return await self._waitlist.count_documents({"slot_id": slot_id, "status": {"$in": ["waiting", "offered"]},
+        return await self._waitlist.count_documents({"slot_id": slot_id, "status": {"$in": _ACTIVE_ENTRY},
                                                      "created_at": {"$lt": created_at}})
 
     async def active_waitlist_on(self, hall_id: str | None, dates: list[str],
-                                 service_ids: list[str] | None = None) -> list[dict[str, Any]]:
+                                 service_ids: list[str] | None = None) -> list[WaitlistEntry]:
         """Waitlist entries still waiting or offered for slots on ``dates`` (of a hall, or all halls)."""
         if not dates:
             return []
-        docs = await self._waitlist.find({"status": {"$in": ["waiting", "offered"]},
+        docs = await self._waitlist.find({"status": {"$in": _ACTIVE_ENTRY},
                                           "date": {"$in": sorted(set(dates))}}).to_list(None)
-        return [d for d in docs if (not hall_id or d["hall_id"] == hall_id)
+        return [_entry(d) for d in docs if (not hall_id or d["hall_id"] == hall_id)
                 and (service_ids is None or d["service_id"] in service_ids)]
 
-    async def end_waitlist_by_centre(self, entry_id: ObjectId, from_status: str, reason: str, now: dt.datetime,
-                                     session: Any = None) -> bool:
+    async def end_waitlist_by_centre(self, entry_id: ObjectId, from_status: WaitlistStatus, reason: str,
+                                     now: dt.datetime, session: Any = None) -> bool:
         """A waiting or offered entry ends because the centre closed its day (once)."""
         res = await self._waitlist.update_one(
-            {"_id": entry_id, "status": from_status},
-            {"$set": {"status": "cancelled_by_centre", "cancel_reason": reason, "ended_at": now},
+            {"_id": entry_id, "status": from_status.value},
+            {"$set": {"status": WaitlistStatus.CANCELLED_BY_CENTRE.value, "cancel_reason": reason, "ended_at": now},
              "$unset": {"active_key": ""}}, session=session)
         return res.modified_count == 1
 
-    async def user_waitlist(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        return await self._waitlist.find({"user_id": user_id}).sort("created_at", DESCENDING).limit(limit).to_list(None)
+    async def user_waitlist(self, user_id: str, limit: int = 50) -> list[WaitlistEntry]:
+        docs = await self._waitlist.find({"user_id": user_id}).sort("created_at", DESCENDING).limit(limit) \
+            .to_list(None)
+        return [_entry(d) for d in docs]
 
     async def mark_offered(self, entry_id: ObjectId, until: dt.datetime, now: dt.datetime,
                            session: Any = None) -> bool:
-        res = await self._waitlist.update_one({"_id": entry_id, "status": "waiting"},
-                                              {"$set": {"status": "offered", "offer_until": until, "offered_at": now}},
+        res = await self._waitlist.update_one({"_id": entry_id, "status": WaitlistStatus.WAITING.value},
+                                              {"$set": {"status": WaitlistStatus.OFFERED.value, "offer_until": until,
+                                                        "offered_at": now}},
                                               session=session)
         return res.modified_count == 1
 
     async def expire_offer(self, entry_id: str, now: dt.datetime) -> None:
-        await self._waitlist.update_one({"_id": oid(entry_id), "status": "offered", "offer_until": {"$lte": now}},
-                                        {"$set": {"status": "expired"}, "$unset": {"active_key": ""}})
-
-    async def mark_accepted(self, entry_id: ObjectId, appt_id: str) -> None:
-        await self._waitlist.update_one({"_id": entry_id, "status": "offered"},
-                                        {"$set": {"status": "accepted", "appointment_id": appt_id},
+        await self._waitlist.update_one({"_id": oid(entry_id), "status": WaitlistStatus.OFFERED.value,
+                                         "offer_until": {"$lte": now}},
+                                        {"$set": {"status": WaitlistStatus.EXPIRED.value},
                                          "$unset": {"active_key": ""}})
 
-    async def mark_left(self, entry_id: ObjectId, from_status: str) -> bool:
-        res = await self._waitlist.update_one({"_id": entry_id, "status": from_status},
-                                              {"$set": {"status": "left"}, "$unset": {"active_key": ""}})
+    async def mark_accepted(self, entry_id: ObjectId, appt_id: str) -> None:
+        await self._waitlist.update_one({"_id": entry_id, "status": WaitlistStatus.OFFERED.value},
+                                        {"$set": {"status": WaitlistStatus.ACCEPTED.value, "appointment_id": appt_id},
+                                         "$unset": {"active_key": ""}})
+
+    async def mark_left(self, entry_id: ObjectId, from_status: WaitlistStatus) -> bool:
+        res = await self._waitlist.update_one({"_id": entry_id, "status": from_status.value},
+                                              {"$set": {"status": WaitlistStatus.LEFT.value},
+                                               "$unset": {"active_key": ""}})
         return res.modified_count == 1
 
     # == tickets ===================================================================================

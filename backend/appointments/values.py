@@ -157,6 +157,38 @@ BOOKING_KEYS = BookingKeys((
 
 
 # == the waitlist =================================================================================
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitlistJoin:
+    """A resident joining the waitlist of a full slot (what the entry copies of the slot)."""
+    slot_id: str
+    user_id: str
+    hall_id: str
+    service_id: str
+    start: dt.datetime
+    end: dt.datetime
+    date: str
+    service_name: str
+    hall_name: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitlistEntry(WaitlistJoin):
+    """A waitlist entry as stored: ``waiting`` → ``offered`` (a place held for it until
+    ``offer_until``) → ``accepted`` (``appointment_id``) | ``expired``; ``left``, or
+    ``cancelled_by_centre`` (``cancel_reason``) on the way."""
+    id: ObjectId
+    status: WaitlistStatus
+    offer_until: dt.datetime | None = None
+    appointment_id: str | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Still in line or offered a place."""
+        return self.status in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
 @dataclass(frozen=True, slots=True)
 class Hold:
     """A freed place of a slot held for one waitlist entry until a time."""
