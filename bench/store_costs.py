@@ -31,9 +31,11 @@ from backend.appointments.values import (  # noqa: E402
     Call,
     Move,
     NewSlot,
+    NewTicket,
     Replan,
     Settlement,
     SlotPlan,
+    TicketKind,
     WaitlistJoin,
 )
 from backend.core.clock import UTC  # noqa: E402
@@ -57,7 +59,7 @@ async def _fixtures(store: AppointmentStore, db: Any, now: dt.datetime) -> dict[
     slot = (await store.day_slots(hall, svc, start - dt.timedelta(hours=1), start + dt.timedelta(hours=1)))[0]
     future = await db["appointments"].find_one({"status": "booked", "user_id": {"$regex": "^seed-user-"}})
     past = await db["appointments"].find_one({"status": "served", "user_id": {"$regex": "^seed-user-"}})
-    ticket = await db["appt_tickets"].find_one({"appointment_id": str(past["_id"])})
+    ticket = await store.appointment_ticket(past)
     entry_id = (await store.insert_waitlist(WaitlistJoin(
         slot_id=str(slot["_id"]), user_id="bench-wait", hall_id=hall, service_id=svc, start=start, end=start,
         date=date, service_name="", hall_name="", created_at=now))).id
@@ -104,10 +106,10 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
 
     async def ticket_cycle() -> None:
         n = await store.next_seq(f"{hall}:{date}:B")
-        t = await store.insert_ticket({"hall_id": hall, "date": date, "number": f"B{n:05d}", "prefix": "B", "seq": n,
-                                       "order": n, "service_id": svc, "kind": "walk_in", "status": "waiting",
-                                       "recalls": 0, "created_at": now})
-        await store.call_ticket(t, Call(at=now, window_id="w", window_number="01", by="bench"))
+        t = await store.insert_ticket(NewTicket(hall_id=hall, date=date, number=f"B{n:05d}", prefix="B", seq=n,
+                                                order=n, service_id=svc, service_name="", kind=TicketKind.WALK_IN,
+                                                created_at=now))
+        await store.call_ticket(t.id, Call(at=now, window_id="w", window_number="01", by="bench"))
 
     return [
         ("slot", lambda: store.slot(slot["_id"])),
@@ -146,7 +148,7 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("first_waiting", lambda: store.first_waiting(str(slot["_id"]))),
         ("count_ahead", lambda: store.count_ahead(str(slot["_id"]), now)),
         ("user_waitlist", lambda: store.user_waitlist("bench-wait")),
-        ("ticket", lambda: store.ticket(f["ticket"]["_id"])),
+        ("ticket", lambda: store.ticket(f["ticket"].id)),
         ("appointment_ticket", lambda: store.appointment_ticket(past)),
         ("appointment_ticket (no ticket id kept)", lambda: store.appointment_ticket(
             {k: v for k, v in past.items() if k != "ticket_id"})),

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from backend.appointments.errors import HallScope
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import WaitlistEntry
+from backend.appointments.values import Ticket, WaitlistEntry
 from backend.catalogue.service import CatalogueService
 from backend.core import errors
 from backend.core.access import Policy, Resident, Scope, Staff, own, staff
@@ -111,12 +111,12 @@ class AppointmentAccess:
             raise errors.NotFound()
         return w
 
-    async def access_ticket(self, principal: Any, ticket_id: str, action: str) -> dict[str, Any]:
+    async def access_ticket(self, principal: Any, ticket_id: str, action: str) -> Ticket:
         """A queue ticket of one of the member of staff's halls."""
         who = TICKET.check(principal, action)
         t = await self._store.ticket(ticket_id)
         if t is None:
             raise errors.NotFound("未找到该排队号")
         if isinstance(who, Staff) and TICKET.rule(action).scope == Scope.HALL:
-            await self._scoped(who, t["hall_id"])
+            await self._scoped(who, t.hall_id)
         return t

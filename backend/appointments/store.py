@@ -41,6 +41,7 @@ from backend.appointments.values import (
     KeysUpgrade,
     Move,
     NewSlot,
+    NewTicket,
     Period,
     PersonRule,
     Schedule,
@@ -49,6 +50,8 @@ from backend.appointments.values import (
     Settlement,
     SlotPlan,
     SlotStatus,
+    Ticket,
+    TicketKind,
     TicketStatus,
     Unique,
     WaitlistEntry,
@@ -201,6 +204,15 @@ def _entry(d: Mapping[str, Any]) -> WaitlistEntry:
                          created_at=d["created_at"], status=WaitlistStatus(d["status"]),
                          offer_until=d.get("offer_until"), appointment_id=d.get("appointment_id"),
                          cancel_reason=d.get("cancel_reason"))
+
+
+def _ticket(d: Mapping[str, Any]) -> Ticket:
+    return Ticket(id=d["_id"], hall_id=d["hall_id"], date=d["date"], number=d["number"], prefix=d["prefix"],
+                  seq=int(d.get("seq", 0)), order=d["order"], service_id=d["service_id"],
+                  service_name=d.get("service_name", ""), kind=TicketKind(d["kind"]), created_at=d["created_at"],
+                  appointment_id=d.get("appointment_id"), user_id=d.get("user_id"),
+                  status=TicketStatus(d["status"]), recalls=d.get("recalls", 0), window_id=d.get("window_id"),
+                  window_number=d.get("window_number"), called_at=d.get("called_at"))
 
 
 def _new_slot_doc(s: NewSlot) -> dict[str, Any]:
@@ -718,35 +730,45 @@ class AppointmentStore:
         doc = await self._counters.find_one({"_id": key}, session=session)
         return int((doc or {})["seq"])
 
-    async def insert_ticket(self, doc: dict[str, Any], session: Any = None) -> ObjectId:
+    async def insert_ticket(self, new: NewTicket, session: Any = None) -> Ticket:
+        doc: dict[str, Any] = {"hall_id": new.hall_id, "date": new.date, "number": new.number, "prefix": new.prefix,
+                               "seq": new.seq, "order": new.order, "service_id": new.service_id,
+                               "service_name": new.service_name, "kind": new.kind.value,
+                               "status": TicketStatus.WAITING.value, "recalls": 0, "created_at": new.created_at}
+        if new.appointment_id is not None:
+            doc["appointment_id"] = new.appointment_id
+            doc["user_id"] = new.user_id
         res = await self._tickets.insert_one(doc, session=session)
-        return ObjectId(res.inserted_id)
+        return _ticket({**doc, "_id": ObjectId(res.inserted_id)})
 
-    async def ticket(self, ticket_id: str | ObjectId) -> dict[str, Any] | None:
+    async def ticket(self, ticket_id: str | ObjectId) -> Ticket | None:
         o = oid(ticket_id)
-        return None if o is None else await self._tickets.find_one({"_id": o})
+        doc = None if o is None else await self._tickets.find_one({"_id": o})
+        return None if doc is None else _ticket(doc)
 
-    async def appointment_ticket(self, appt: dict[str, Any]) -> dict[str, Any] | None:
+    async def appointment_ticket(self, appt: Mapping[str, Any]) -> Ticket | None:
         """The queue ticket of a checked-in appointment (by the id it keeps; older ones by search)."""
         if appt.get("ticket_id"):
             return await self.ticket(appt["ticket_id"])
         if appt["status"] not in ("checked_in", "served", "absent"):
             return None
-        return await self._tickets.find_one({"appointment_id": str(appt["_id"])})
+        doc = await self._tickets.find_one({"appointment_id": str(appt["_id"])})
+        return None if doc is None else _ticket(doc)
 
-    async def hall_day_tickets(self, hall_id: str, date: str) -> list[dict[str, Any]]:
-        return await self._tickets.find({"hall_id": hall_id, "date": date}).sort("order", ASCENDING).to_list(None)
+    async def hall_day_tickets(self, hall_id: str, date: str) -> list[Ticket]:
+        docs = await self._tickets.find({"hall_id": hall_id, "date": date}).sort("order", ASCENDING).to_list(None)
+        return [_ticket(d) for d in docs]
 
-    async def count_waiting_before(self, t: dict[str, Any]) -> int:
+    async def count_waiting_before(self, t: Ticket) -> int:
         """Waiting tickets of the same hall, day and area that come before ``t``."""
-        docs = await self._tickets.find({"hall_id": t["hall_id"], "date": t["date"], "status": "waiting",
-                                         "order": {"$lt": t["order"]}}, {"prefix": 1}).to_list(None)
-        return sum(1 for d in docs if d["prefix"] == t["prefix"])
+        docs = await self._tickets.find({"hall_id": t.hall_id, "date": t.date, "status": TicketStatus.WAITING.value,
+                                         "order": {"$lt": t.order}}, {"prefix": 1}).to_list(None)
+        return sum(1 for d in docs if d["prefix"] == t.prefix)
 
-    async def first_waiting_ticket(self, hall_id: str, date: str, service_ids: list[str]) -> dict[str, Any] | None:
-        waiting = await self._tickets.find({"hall_id": hall_id, "date": date, "status": "waiting"}) \
+    async def first_waiting_ticket(self, hall_id: str, date: str, service_ids: list[str]) -> Ticket | None:
+        waiting = await self._tickets.find({"hall_id": hall_id, "date": date, "status": TicketStatus.WAITING.value}) \
             .sort([("order", ASCENDING), ("_id", ASCENDING)]).to_list(None)
-        return next((t for t in waiting if t["service_id"] in service_ids), None)
+        return next((_ticket(t) for t in waiting if t["service_id"] in service_ids), None)
 
     async def call_ticket(self, ticket_id: ObjectId, call: Call) -> bool:
         """A window calls a waiting ticket; False when another window called it first."""

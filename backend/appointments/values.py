@@ -198,6 +198,36 @@ class Hold:
 
 # == the hall queue ==============================================================================
 @dataclass(frozen=True, slots=True, kw_only=True)
+class NewTicket:
+    """A queue ticket being taken: its number (``prefix`` + ``seq``) and where it ranks
+    (``order``, ms: when its holder counts as having come)."""
+    hall_id: str
+    date: str
+    number: str
+    prefix: str
+    seq: int
+    order: int
+    service_id: str
+    service_name: str
+    kind: TicketKind
+    created_at: dt.datetime
+    appointment_id: str | None = None   # a check-in's
+    user_id: str | None = None          # a check-in's (a walk-in names nobody)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ticket(NewTicket):
+    """A queue ticket as stored: ``waiting`` → ``called`` (by a window, maybe recalled) →
+    ``served`` | ``absent``."""
+    id: ObjectId
+    status: TicketStatus
+    recalls: int = 0
+    window_id: str | None = None
+    window_number: str | None = None
+    called_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Call:
     """A window calling a ticket."""
     at: dt.datetime
