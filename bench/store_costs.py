@@ -61,7 +61,7 @@ async def _fixtures(store: AppointmentStore, db: Any, now: dt.datetime) -> dict[
     past = await db["appointments"].find_one({"status": "served", "user_id": {"$regex": "^seed-user-"}})
     ticket = await store.appointment_ticket(past)
     entry_id = (await store.insert_waitlist(WaitlistJoin(
-        slot_id=str(slot["_id"]), user_id="bench-wait", hall_id=hall, service_id=svc, start=start, end=start,
+        slot_id=str(slot.id), user_id="bench-wait", hall_id=hall, service_id=svc, start=start, end=start,
         date=date, service_name="", hall_name="", created_at=now))).id
     return {"hall": hall, "svc": svc, "slot": slot, "date": date, "start": start, "future": future, "past": past,
             "ticket": ticket, "entry_id": entry_id}
@@ -74,22 +74,22 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
     def fresh_doc() -> dict[str, Any]:
         seq["n"] += 1
         u = f"bench-user-{seq['n']}-{ObjectId()}"
-        return {"_id": ObjectId(), "user_id": u, "slot_id": str(slot["_id"]), "hall_id": hall, "service_id": svc,
+        return {"_id": ObjectId(), "user_id": u, "slot_id": str(slot.id), "hall_id": hall, "service_id": svc,
                 "date": date, "start": f["start"], "end": f["start"] + dt.timedelta(hours=1), "code": str(ObjectId()),
                 "status": "pending", "created_at": now, "updated_at": now, "at": {"pending": now}, "v": 0,
                 "due_at": now + dt.timedelta(hours=1),
-                "keys": [f"s:{u}:{slot['_id']}", f"d:{u}:{date}:0", f"v:{u}:{svc}:{date}:0", f"o:{u}:0"]}
+                "keys": [f"s:{u}:{slot.id}", f"d:{u}:{date}:0", f"v:{u}:{svc}:{date}:0", f"o:{u}:0"]}
 
     later = now + dt.timedelta(hours=1)
 
     async def book_one() -> None:  # the booking's two writes here (the third is the outbox's)
         d = fresh_doc()
-        await store.take_places(slot["_id"], [d["_id"]], now, later)
+        await store.take_places(slot.id, [d["_id"]], now, later)
         await store.insert_appointments([d])
 
     async def book_group() -> None:  # the same two writes for a group of ten
         docs = [fresh_doc() for _ in range(10)]
-        await store.take_places(slot["_id"], [d["_id"] for d in docs], now, later)
+        await store.take_places(slot.id, [d["_id"] for d in docs], now, later)
         await store.insert_appointments(docs)
 
     async def change_and_settle() -> None:
@@ -101,8 +101,8 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
 
     async def claim_and_release() -> None:
         oid = ObjectId()
-        await store.take_places(slot["_id"], [oid], now, later)
-        await store.release_claim(slot["_id"], oid, hold_for=None, now=now)
+        await store.take_places(slot.id, [oid], now, later)
+        await store.release_claim(slot.id, oid, hold_for=None, now=now)
 
     async def ticket_cycle() -> None:
         n = await store.next_seq(f"{hall}:{date}:B")
@@ -112,14 +112,14 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         await store.call_ticket(t.id, Call(at=now, window_id="w", window_number="01", by="bench"))
 
     return [
-        ("slot", lambda: store.slot(slot["_id"])),
+        ("slot", lambda: store.slot(slot.id)),
         ("day_slots", lambda: store.day_slots(hall, svc, f["start"] - dt.timedelta(hours=9),
                                               f["start"] + dt.timedelta(hours=15))),
         ("released_slots", lambda: store.released_slots(svc, date, now, hall)),
         ("hall_slots_between", lambda: store.hall_slots_between(hall, date, date)),
         ("count_open_slots", lambda: store.count_open_slots(hall, date)),
         ("apply_slot_plan (nothing new)", lambda: store.apply_slot_plan(SlotPlan(changed=(Replan(
-            slot_id=slot["_id"], capacity=10 ** 6, release_at=slot["release_at"], end=slot["end"]),)))),
+            slot_id=slot.id, capacity=10 ** 6, release_at=slot.release_at, end=slot.end),)))),
         ("retire_future_slots (none)", lambda: store.retire_future_slots(hall, ["no-such-service"], date)),
         ("has_claim", lambda: store.has_claim(future_slot_id(future), future["_id"])),
         ("take_places + release_claim", claim_and_release),
@@ -145,8 +145,8 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("count_due_by_status (gauge)", lambda: store.count_due_by_status(now)),
         ("person", lambda: store.person(past["user_id"])),
         ("waitlist_entry", lambda: store.waitlist_entry(f["entry_id"])),
-        ("first_waiting", lambda: store.first_waiting(str(slot["_id"]))),
-        ("count_ahead", lambda: store.count_ahead(str(slot["_id"]), now)),
+        ("first_waiting", lambda: store.first_waiting(str(slot.id))),
+        ("count_ahead", lambda: store.count_ahead(str(slot.id), now)),
         ("user_waitlist", lambda: store.user_waitlist("bench-wait")),
         ("ticket", lambda: store.ticket(f["ticket"].id)),
         ("appointment_ticket", lambda: store.appointment_ticket(past)),

@@ -53,6 +53,7 @@ from backend.appointments.values import (
     KeysUpgrade,
     PersonRule,
     Settlement,
+    Slot,
     Unique,
     WaitlistStatus,
 )
@@ -175,21 +176,21 @@ class BookingService:
         return self.view(await req.answer)
 
     @staticmethod
-    def _full(slot: dict[str, Any]) -> errors.AppError:
-        return SlotFull("该时段已约满，可加入候补", details={"slot_id": str(slot["_id"])})
+    def _full(slot: Slot) -> errors.AppError:
+        return SlotFull("该时段已约满，可加入候补", details={"slot_id": str(slot.id)})
 
-    async def _new_doc(self, resident: Resident, slot: dict[str, Any], now: dt.datetime,
+    async def _new_doc(self, resident: Resident, slot: Slot, now: dt.datetime,
                        offer: Hold | None) -> dict[str, Any]:
         """A new appointment, ``booked`` and settled (its place is taken first): its reminders
         ahead, due at the first of them. Its id carries ``now``."""
-        doc = {"_id": object_id_at(now), "user_id": resident.id, "slot_id": str(slot["_id"]),
-               "hall_id": slot["hall_id"], "service_id": slot["service_id"], "date": slot["date"],
-               "start": slot["start"], "end": slot["end"],
-               "service_name": await self.names.service(slot["service_id"]),
-               "hall_name": await self.names.hall(slot["hall_id"]), "code": new_code(),
+        doc = {"_id": object_id_at(now), "user_id": resident.id, "slot_id": str(slot.id),
+               "hall_id": slot.hall_id, "service_id": slot.service_id, "date": slot.date,
+               "start": slot.start, "end": slot.end,
+               "service_name": await self.names.service(slot.service_id),
+               "hall_name": await self.names.hall(slot.hall_id), "code": new_code(),
                "created_at": now, "updated_at": now, "v": 0,
                "status": "booked", "at": {"booked": now}, "notes": [],
-               "reminders": lifecycle.reminders_ahead(self.cfg, slot["start"], now)}
+               "reminders": lifecycle.reminders_ahead(self.cfg, slot.start, now)}
         doc["due_at"] = lifecycle.next_due(doc, now, self.cfg)
         doc["keys"] = lifecycle.person_keys(doc, _FIRST_KEYS)
         if offer is not None:
@@ -199,21 +200,21 @@ class BookingService:
     async def _commit_group(self, slot_id: str, group: list[_Request]) -> None:
         await self._commit(slot_id, group, None)
 
-    async def _take(self, slot: dict[str, Any], appt_ids: list[ObjectId], offer: Hold | None, now: dt.datetime,
+    async def _take(self, slot: Slot, appt_ids: list[ObjectId], offer: Hold | None, now: dt.datetime,
                     check_at: dt.datetime) -> int:
         """Step 1: places for the first of ``appt_ids``, free ones or the one the offer holds."""
         if offer is None:
-            return await self.store.take_places(slot["_id"], appt_ids, now, check_at)
-        return int(await self.store.take_held_place(slot["_id"], offer, appt_ids[0], now, check_at))
+            return await self.store.take_places(slot.id, appt_ids, now, check_at)
+        return int(await self.store.take_held_place(slot.id, offer, appt_ids[0], now, check_at))
 
-    async def _give_back(self, slot: dict[str, Any], appt_id: ObjectId, offer: Hold | None) -> None:
+    async def _give_back(self, slot: Slot, appt_id: ObjectId, offer: Hold | None) -> None:
         """A place taken for a booking that is not written: an offer's goes back to its hold (the
         offer stands as it was), a free one to the waitlist or everyone."""
         now = self.clock.now()
         if offer is None:
-            await self.waitlist.give_back_place(slot["_id"], appt_id, now)
+            await self.waitlist.give_back_place(slot.id, appt_id, now)
         else:
-            await self.store.release_claim(slot["_id"], appt_id, hold_for=offer, now=now)
+            await self.store.release_claim(slot.id, appt_id, hold_for=offer, now=now)
 
     async def _commit(self, slot_id: str, group: list[_Request], offer: Hold | None) -> None:
         """The one booking path. One group of requests for one slot (a waitlist offer: a group of
@@ -224,7 +225,7 @@ class BookingService:
         if slot is None:
             raise errors.NotFound("未找到该时段")
         self.rules.check_time(slot, now, released=offer is None)
-        if offer is None and slot["free"] <= 0:  # fast refusal; the real guard is step 1
+        if offer is None and slot.free <= 0:  # fast refusal; the real guard is step 1
             raise self._full(slot)
         people = await self.store.people([r.resident.id for r in group])
         live: list[_Request] = []
@@ -460,10 +461,9 @@ class BookingService:
         places are those taken since the check was due, known by the time in their ids."""
         timeout = dt.timedelta(seconds=self.cfg.pending_timeout_seconds)
         released = 0
-        for slot in await self.store.slots_with_checks_due(now):
-            since = slot["check_due"] - timeout - dt.timedelta(seconds=1)  # ids keep whole seconds
-            recent = [c for c in slot["claims"] if c.generation_time >= since]
-            offers = self.store.taken_holds(slot)
+        for check in await self.store.slots_with_checks_due(now):
+            since = check.check_due - timeout - dt.timedelta(seconds=1)  # ids keep whole seconds
+            recent = [c for c in check.claims if c.generation_time >= since]
             found = await self.store.appointments(recent)
             gone: list[ObjectId] = []
             later: list[dt.datetime] = []
@@ -473,18 +473,18 @@ class BookingService:
                 if c.generation_time + timeout <= now:
                     # a place taken from an offer goes back to its hold (the hold sweep passes
                     # it on should it have run out meanwhile)
-                    if c in offers:
-                        await self.store.release_claim(slot["_id"], c, hold_for=offers[c], now=now)
+                    if c in check.taken:
+                        await self.store.release_claim(check.slot_id, c, hold_for=check.taken[c], now=now)
                     else:
-                        await self.waitlist.give_back_place(slot["_id"], c, now)
+                        await self.waitlist.give_back_place(check.slot_id, c, now)
                     gone.append(c)
                 else:
                     later.append(c.generation_time + timeout + dt.timedelta(seconds=1))
             booked = [found[c] for c in recent if c in found and found[c]["status"] == "booked"]
             if booked:
                 await self.outbox.emit_many([self._event("booked", a) for a in booked])
-            claims = [c for c in slot["claims"] if c not in gone]
-            await self.store.set_check_due(slot["_id"], slot["check_due"], claims, min(later, default=None))
+            claims = [c for c in check.claims if c not in gone]
+            await self.store.set_check_due(check.slot_id, check.check_due, claims, min(later, default=None))
             released += len(gone)
         return released
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import qrcode
 
 from backend.appointments.access import HallAccess
+from backend.appointments.values import Slot, SlotStatus
 from backend.audit.service import AuditLog, staff_actor, system_actor
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
@@ -79,10 +80,11 @@ def qr_png_base64(code: str) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def public_slot(s: dict[str, Any], now: dt.datetime, notice: dt.timedelta) -> dict[str, Any]:
-    return {"id": str(s["_id"]), "hall_id": s["hall_id"], "service_id": s["service_id"], "date": s["date"],
-            "start": s["start"], "end": s["end"], "capacity": s["capacity"], "remaining": max(0, s["free"]),
-            "bookable": s["status"] == "open" and s["free"] > 0 and s["start"] - notice > now}
+def public_slot(s: Slot, now: dt.datetime, notice: dt.timedelta) -> dict[str, Any]:
+    """A slot as the API shows it to residents."""
+    return {"id": str(s.id), "hall_id": s.hall_id, "service_id": s.service_id, "date": s.date,
+            "start": s.start, "end": s.end, "capacity": s.capacity, "remaining": max(0, s.free),
+            "bookable": s.status == SlotStatus.OPEN and s.free > 0 and s.start - notice > now}
 
 
 def appointment_view(a: dict[str, Any], cfg: AppointmentsConfig, *, qr: bool = False,

@@ -24,6 +24,7 @@ from backend.appointments.values import (
     Replan,
     Schedule,
     ScheduleSpec,
+    Slot,
     SlotPlan,
 )
 from backend.catalogue.service import CatalogueService
@@ -183,9 +184,9 @@ class ScheduleService:
         """Make the slots of ``days`` match the plan: one read of what exists, one bulk write."""
         first = slotgen.local_dt(min(days), "00:00").astimezone(UTC)
         last = slotgen.local_dt(max(days), "00:00").astimezone(UTC) + dt.timedelta(days=1)
-        existing: dict[str, list[dict[str, Any]]] = {}
+        existing: dict[str, list[Slot]] = {}
         for slot in await self.store.day_slots(schedule.hall_id, schedule.service_id, first, last):
-            existing.setdefault(slot["date"], []).append(slot)
+            existing.setdefault(slot.date, []).append(slot)
         new: list[NewSlot] = []
         changed: list[Replan] = []
         retired: list[ObjectId] = []
@@ -294,8 +295,8 @@ class ScheduleService:
         now = self.clock.now()
         out = []
         for s in await self.store.hall_slots_between(hall_id, from_, to):
-            out.append({**public_slot(s, now, self.notice), "service_name": await self.names.service(s["service_id"]),
-                        "booked": s["booked"], "held": s["held"], "status": s["status"], "release_at": s["release_at"],
-                        "released": s["release_at"] <= now,
-                        "fill_rate": round(s["booked"] / s["capacity"], 3) if s["capacity"] else 0.0})
+            out.append({**public_slot(s, now, self.notice), "service_name": await self.names.service(s.service_id),
+                        "booked": s.booked, "held": s.held, "status": s.status.value, "release_at": s.release_at,
+                        "released": s.release_at <= now,
+                        "fill_rate": round(s.booked / s.capacity, 3) if s.capacity else 0.0})
         return out

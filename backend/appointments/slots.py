@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from backend.appointments.values import (
     DayException,
@@ -16,7 +15,9 @@ from backend.appointments.values import (
     Period,
     Replan,
     Schedule,
+    Slot,
     SlotPlan,
+    SlotStatus,
     exception_for,
 )
 from backend.core.clock import TZ, UTC
@@ -63,7 +64,7 @@ def plan_day(schedule: Schedule, day: dt.date, *, hall_open: bool,
 
 
 def plan_changes(schedule: Schedule, day: dt.date, planned: list[PlannedSlot],
-                 existing: list[dict[str, Any]], now: dt.datetime, *, release_now: bool = False) -> SlotPlan:
+                 existing: list[Slot], now: dt.datetime, *, release_now: bool = False) -> SlotPlan:
     """What makes one schedule's slots on one day match the plan: slots to insert, slots whose
     planned fields change, and slots to retire. Live counters are never touched here; a capacity
     change recomputes ``free`` from the same document when written."""
@@ -71,7 +72,7 @@ def plan_changes(schedule: Schedule, day: dt.date, planned: list[PlannedSlot],
     date = day.isoformat()
     cap = schedule.capacity
     rel = now if release_now else release_at(schedule, day)
-    by_start = {s["start"]: s for s in existing}
+    by_start = {s.start: s for s in existing}
     new: list[NewSlot] = []
     changed: list[Replan] = []
     wanted = set()
@@ -82,9 +83,9 @@ def plan_changes(schedule: Schedule, day: dt.date, planned: list[PlannedSlot],
             new.append(NewSlot(hall_id=hall_id, service_id=service_id, schedule_id=str(schedule.id), date=date,
                                start=p.start, end=p.end, capacity=cap, release_at=rel, created_at=now))
             continue
-        new_rel = min(cur["release_at"], rel)
-        if cur["capacity"] != cap or cur["status"] != "open" or cur["release_at"] != new_rel or cur["end"] != p.end:
-            changed.append(Replan(slot_id=cur["_id"], capacity=cap, release_at=new_rel, end=p.end))
+        new_rel = min(cur.release_at, rel)
+        if cur.capacity != cap or cur.status != SlotStatus.OPEN or cur.release_at != new_rel or cur.end != p.end:
+            changed.append(Replan(slot_id=cur.id, capacity=cap, release_at=new_rel, end=p.end))
     # Off the plan: no longer offered. Bookings already made in them stay valid.
-    retired = tuple(cur["_id"] for start, cur in by_start.items() if start not in wanted and cur["status"] == "open")
+    retired = tuple(cur.id for start, cur in by_start.items() if start not in wanted and cur.status == SlotStatus.OPEN)
     return SlotPlan(tuple(new), tuple(changed), retired)

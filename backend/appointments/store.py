@@ -48,6 +48,8 @@ from backend.appointments.values import (
     ScheduleSpec,
     ScheduleStatus,
     Settlement,
+    Slot,
+    SlotCheck,
     SlotPlan,
     SlotStatus,
     Ticket,
@@ -215,6 +217,13 @@ def _ticket(d: Mapping[str, Any]) -> Ticket:
                   window_number=d.get("window_number"), called_at=d.get("called_at"))
 
 
+def _slot(d: Mapping[str, Any]) -> Slot:
+    return Slot(id=d["_id"], hall_id=d["hall_id"], service_id=d["service_id"], date=d["date"], start=d["start"],
+                end=d["end"], capacity=d["capacity"], booked=d["booked"], held=d["held"], free=d["free"],
+                status=SlotStatus(d["status"]), release_at=d["release_at"],
+                holds=tuple(Hold(h["w"], h["until"]) for h in d.get("holds", [])), hold_due=d.get("hold_due"))
+
+
 def _new_slot_doc(s: NewSlot) -> dict[str, Any]:
     return {"hall_id": s.hall_id, "service_id": s.service_id, "date": s.date, "start": s.start, "end": s.end,
             "schedule_id": s.schedule_id, "capacity": s.capacity, "booked": 0, "held": 0, "free": s.capacity,
@@ -315,16 +324,18 @@ class AppointmentStore:
         return _exception(await self._exceptions.find_one(key) or {**doc, **key})
 
     # == slots =====================================================================================
-    async def slot(self, slot_id: str | ObjectId) -> dict[str, Any] | None:
-        """A slot without its claims (the counters say how many)."""
+    async def slot(self, slot_id: str | ObjectId) -> Slot | None:
+        """A slot with its holds, without its claims (the counters say how many)."""
         o = oid(slot_id)
-        return None if o is None else await self._slots.find_one({"_id": o}, {"claims": 0})
+        doc = None if o is None else await self._slots.find_one({"_id": o}, {"claims": 0})
+        return None if doc is None else _slot(doc)
 
     async def day_slots(self, hall_id: str, service_id: str, day_start: dt.datetime,
-                        day_end: dt.datetime) -> list[dict[str, Any]]:
+                        day_end: dt.datetime) -> list[Slot]:
         """The slots of one schedule starting within one day (a range on the unique index)."""
-        return await self._slots.find({"hall_id": hall_id, "service_id": service_id,
+        docs = await self._slots.find({"hall_id": hall_id, "service_id": service_id,
                                        "start": {"$gte": day_start, "$lt": day_end}}, {"claims": 0}).to_list(None)
+        return [_slot(d) for d in docs]
 
     async def apply_slot_plan(self, plan: SlotPlan) -> int:
         """Write a day's plan: insert new slots (never twice, even from two processes at once),
@@ -355,16 +366,17 @@ class AppointmentStore:
             await self._slots.update_many({"_id": {"$in": ids}, "status": "open"}, {"$set": {"status": "retired"}})
 
     async def released_slots(self, service_id: str, date: str, now: dt.datetime,
-                             hall_id: str | None = None) -> list[dict[str, Any]]:
+                             hall_id: str | None = None) -> list[Slot]:
         docs = await self._slots.find({"service_id": service_id, "date": date}, {"claims": 0, "holds": 0}) \
             .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
-        return [d for d in docs if d["status"] == "open" and d["release_at"] <= now
+        return [_slot(d) for d in docs if d["status"] == "open" and d["release_at"] <= now
                 and (not hall_id or d["hall_id"] == hall_id)]
 
-    async def hall_slots_between(self, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
-        return await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
+    async def hall_slots_between(self, hall_id: str, from_: str, to: str) -> list[Slot]:
+        docs = await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
                                       {"claims": 0, "holds": 0}) \
             .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
+        return [_slot(d) for d in docs]
 
     async def count_open_slots(self, hall_id: str, date: str, service_id: str | None = None) -> int:
         docs = await self._slots.find({"hall_id": hall_id, "date": date}, {"service_id": 1, "status": 1}).to_list(None)
@@ -437,9 +449,10 @@ class AppointmentStore:
                                                    "$inc": {"held": -1, "free": 1}})
         return res.modified_count == 1
 
-    async def slots_with_holds_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
-        return await self._slots.find({"hold_due": {**_HAS_TIME, "$lte": now}}, {"claims": 0}) \
+    async def slots_with_holds_due(self, now: dt.datetime, limit: int = 200) -> list[Slot]:
+        docs = await self._slots.find({"hold_due": {**_HAS_TIME, "$lte": now}}, {"claims": 0}) \
             .limit(limit).to_list(None)
+        return [_slot(d) for d in docs]
 
     async def set_hold_due(self, slot_id: ObjectId, was: dt.datetime, at: dt.datetime | None) -> None:
         """When the slot's holds need looking at next (none: no holds left), unless a hold was
@@ -447,14 +460,11 @@ class AppointmentStore:
         update: dict[str, Any] = {"$unset": {"hold_due": ""}} if at is None else {"$set": {"hold_due": at}}
         await self._slots.update_one({"_id": slot_id, "hold_due": was}, update)
 
-    @staticmethod
-    def taken_holds(slot: Mapping[str, Any]) -> dict[ObjectId, Hold]:
-        """The waitlist holds the slot's places lately taken came from, by appointment id."""
-        return {t["a"]: Hold(t["w"], t["until"]) for t in slot.get("taken", [])}
-
-    async def slots_with_checks_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
-        return await self._slots.find({"check_due": {**_HAS_TIME, "$lte": now}}, {"holds": 0}) \
-            .limit(limit).to_list(None)
+    async def slots_with_checks_due(self, now: dt.datetime, limit: int = 200) -> list[SlotCheck]:
+        docs = await self._slots.find({"check_due": {**_HAS_TIME, "$lte": now}},
+                                      {"check_due": 1, "claims": 1, "taken": 1}).limit(limit).to_list(None)
+        return [SlotCheck(slot_id=d["_id"], check_due=d["check_due"], claims=tuple(d["claims"]),
+                          taken={t["a"]: Hold(t["w"], t["until"]) for t in d.get("taken", [])}) for d in docs]
 
     async def set_check_due(self, slot_id: ObjectId, was: dt.datetime, claims: list[ObjectId],
                             at: dt.datetime | None) -> bool:

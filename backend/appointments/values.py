@@ -373,6 +373,36 @@ def exception_for(exceptions: Iterable[DayException], service_id: str) -> DayExc
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Slot:
+    """A bookable time slot: its places (``capacity`` = ``booked`` + ``held`` + ``free``), the
+    waitlist holds on it (read with one slot, not with lists of slots), open from ``release_at``."""
+    id: ObjectId
+    hall_id: str
+    service_id: str
+    date: str
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    booked: int
+    held: int
+    free: int
+    status: SlotStatus
+    release_at: dt.datetime
+    holds: tuple[Hold, ...] = ()
+    hold_due: dt.datetime | None = None   # when its holds are next looked at
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlotCheck:
+    """A slot due for a check of the places lately taken in it: its claims (appointment ids),
+    and the waitlist holds those taken from a hold came from."""
+    slot_id: ObjectId
+    check_due: dt.datetime
+    claims: tuple[ObjectId, ...]
+    taken: Mapping[ObjectId, Hold]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NewSlot:
     """A planned slot not written yet, with all its places free."""
     hall_id: str

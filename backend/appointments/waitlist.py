@@ -15,7 +15,7 @@ from backend.appointments.common import Names, Transaction
 from backend.appointments.errors import AlreadyBooked, AlreadyWaitlisted, SlotAvailable
 from backend.appointments.rules import BookingRules
 from backend.appointments.store import AppointmentStore, KeyTaken
-from backend.appointments.values import Hold, WaitlistEntry, WaitlistJoin, WaitlistStatus
+from backend.appointments.values import Hold, Slot, WaitlistEntry, WaitlistJoin, WaitlistStatus
 from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.access import Resident, access_realname
@@ -63,16 +63,16 @@ class WaitlistService:
                     session=session, dedupe_key=f"wl:{entry.id}:offer")
         await self.tx(tx)
 
-    async def pass_hold(self, slot: dict[str, Any], w: str, now: dt.datetime, *, expired_only: bool) -> None:
+    async def pass_hold(self, slot: Slot, w: str, now: dt.datetime, *, expired_only: bool) -> None:
         """A held place that is not taken goes to the next in line, or back to everyone."""
         await self.store.expire_offer(w, now)
         hold: Hold | None = None
         head = None
         if self.rules.holdable(slot, now):
-            head = await self.store.first_waiting(str(slot["_id"]), besides=w)
+            head = await self.store.first_waiting(str(slot.id), besides=w)
             if head is not None:
                 hold = Hold(str(head.id), self.rules.offer_until(slot, now))
-        if await self.store.release_hold(slot["_id"], w, hold_for=hold, now=now,
+        if await self.store.release_hold(slot.id, w, hold_for=hold, now=now,
                                          only_expired_at=now if expired_only else None) and head is not None \
                 and hold is not None:
             await self.offer(head, hold.until)
@@ -82,17 +82,18 @@ class WaitlistService:
         expired holds move on, unsent offers are sent. Found through ``hold_due``."""
         n = 0
         for slot in await self.store.slots_with_holds_due(now):
-            for h in slot["holds"]:
-                entry = await self.store.waitlist_entry(h["w"])
-                if h["until"] <= now or entry is None or not entry.active:
-                    await self.pass_hold(slot, h["w"], now, expired_only=False)
+            for h in slot.holds:
+                entry = await self.store.waitlist_entry(h.entry_id)
+                if h.until <= now or entry is None or not entry.active:
+                    await self.pass_hold(slot, h.entry_id, now, expired_only=False)
                     n += 1
                 elif entry.status == WaitlistStatus.WAITING:
-                    await self.offer(entry, h["until"])
+                    await self.offer(entry, h.until)
                     n += 1
-            after = await self.store.slot(slot["_id"])
-            await self.store.set_hold_due(slot["_id"], slot["hold_due"],
-                                          min((h["until"] for h in after["holds"]), default=None) if after else None)
+            after = await self.store.slot(slot.id)
+            if slot.hold_due is not None:  # always so: it was found by it
+                await self.store.set_hold_due(slot.id, slot.hold_due,
+                                              min((h.until for h in after.holds), default=None) if after else None)
         return n
 
     # == the resident's waitlist ===================================================================
@@ -105,14 +106,14 @@ class WaitlistService:
             raise errors.NotFound("未找到该时段")
         self.rules.check_time(slot, now)
         await self.rules.check_not_blocked(resident.id, now)
-        if slot["free"] > 0:
+        if slot.free > 0:
             raise SlotAvailable("该时段还有名额，请直接预约")
         if await self.store.holds_slot(resident.id, slot_id):
             raise AlreadyBooked("您已预约该时段")
-        join = WaitlistJoin(slot_id=slot_id, user_id=resident.id, hall_id=slot["hall_id"],
-                            service_id=slot["service_id"], start=slot["start"], end=slot["end"], date=slot["date"],
-                            service_name=await self.names.service(slot["service_id"]),
-                            hall_name=await self.names.hall(slot["hall_id"]), created_at=now)
+        join = WaitlistJoin(slot_id=slot_id, user_id=resident.id, hall_id=slot.hall_id,
+                            service_id=slot.service_id, start=slot.start, end=slot.end, date=slot.date,
+                            service_name=await self.names.service(slot.service_id),
+                            hall_name=await self.names.hall(slot.hall_id), created_at=now)
         try:
             entry = await self.store.insert_waitlist(join)
         except KeyTaken:
