@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.appointments.store import COLLECTIONS, AppointmentStore  # noqa: E402
 from backend.appointments.values import (  # noqa: E402
+    Appointment,
     AppointmentStatus,
     Booked,
     Call,
@@ -59,11 +61,14 @@ async def _fixtures(store: AppointmentStore, db: Any, now: dt.datetime) -> dict[
     slot = (await store.day_slots(hall, svc, start - dt.timedelta(hours=1), start + dt.timedelta(hours=1)))[0]
     future = await db["appointments"].find_one({"status": "booked", "user_id": {"$regex": "^seed-user-"}})
     past = await db["appointments"].find_one({"status": "served", "user_id": {"$regex": "^seed-user-"}})
-    ticket = await store.appointment_ticket(past)
+    past_appt = await store.appointment(past["_id"])
+    assert past_appt is not None
+    ticket = await store.appointment_ticket(past_appt)
     entry_id = (await store.insert_waitlist(WaitlistJoin(
         slot_id=str(slot.id), user_id="bench-wait", hall_id=hall, service_id=svc, start=start, end=start,
         date=date, service_name="", hall_name="", created_at=now))).id
     return {"hall": hall, "svc": svc, "slot": slot, "date": date, "start": start, "future": future, "past": past,
+            "past_appt": past_appt,
             "ticket": ticket, "entry_id": entry_id}
 
 
@@ -71,33 +76,33 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
     hall, svc, slot, date, future, past = f["hall"], f["svc"], f["slot"], f["date"], f["future"], f["past"]
     seq = {"n": 0}
 
-    def fresh_doc() -> dict[str, Any]:
+    def fresh_doc() -> Appointment:
         seq["n"] += 1
         u = f"bench-user-{seq['n']}-{ObjectId()}"
-        return {"_id": ObjectId(), "user_id": u, "slot_id": str(slot.id), "hall_id": hall, "service_id": svc,
-                "date": date, "start": f["start"], "end": f["start"] + dt.timedelta(hours=1), "code": str(ObjectId()),
-                "status": "pending", "created_at": now, "updated_at": now, "at": {"pending": now}, "v": 0,
-                "due_at": now + dt.timedelta(hours=1),
-                "keys": [f"s:{u}:{slot.id}", f"d:{u}:{date}:0", f"v:{u}:{svc}:{date}:0", f"o:{u}:0"]}
+        return Appointment(id=ObjectId(), user_id=u, slot_id=str(slot.id), hall_id=hall, service_id=svc, date=date,
+                           start=f["start"], end=f["start"] + dt.timedelta(hours=1), code=str(ObjectId()),
+                           status=AppointmentStatus.PENDING, created_at=now, updated_at=now, at={"pending": now}, v=0,
+                           due_at=now + dt.timedelta(hours=1),
+                           keys=(f"s:{u}:{slot.id}", f"d:{u}:{date}:0", f"v:{u}:{svc}:{date}:0", f"o:{u}:0"))
 
     later = now + dt.timedelta(hours=1)
 
     async def book_one() -> None:  # the booking's two writes here (the third is the outbox's)
         d = fresh_doc()
-        await store.take_places(slot.id, [d["_id"]], now, later)
+        await store.take_places(slot.id, [d.id], now, later)
         await store.insert_appointments([d])
 
     async def book_group() -> None:  # the same two writes for a group of ten
         docs = [fresh_doc() for _ in range(10)]
-        await store.take_places(slot.id, [d["_id"] for d in docs], now, later)
+        await store.take_places(slot.id, [d.id for d in docs], now, later)
         await store.insert_appointments(docs)
 
     async def change_and_settle() -> None:
         d = fresh_doc()
         await store.insert_appointments([d])
-        await store.move(d["_id"], Move(from_=AppointmentStatus.PENDING, to=AppointmentStatus.ABANDONED, at=now,
+        await store.move(d.id, Move(from_=AppointmentStatus.PENDING, to=AppointmentStatus.ABANDONED, at=now,
                                         keys=(), due_at=now))
-        await store.settle(d["_id"], 1, Settlement(due_at=None))
+        await store.settle(d.id, 1, Settlement(due_at=None))
 
     async def claim_and_release() -> None:
         oid = ObjectId()
@@ -149,9 +154,9 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("count_ahead", lambda: store.count_ahead(str(slot.id), now)),
         ("user_waitlist", lambda: store.user_waitlist("bench-wait")),
         ("ticket", lambda: store.ticket(f["ticket"].id)),
-        ("appointment_ticket", lambda: store.appointment_ticket(past)),
+        ("appointment_ticket", lambda: store.appointment_ticket(f["past_appt"])),
         ("appointment_ticket (no ticket id kept)", lambda: store.appointment_ticket(
-            {k: v for k, v in past.items() if k != "ticket_id"})),
+            replace(f["past_appt"], ticket_id=None))),
         ("hall_day_tickets", lambda: store.hall_day_tickets(past["hall_id"], past["date"])),
         ("count_waiting_before", lambda: store.count_waiting_before(f["ticket"])),
         ("first_waiting_ticket", lambda: store.first_waiting_ticket(hall, date, [svc])),

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from backend.appointments.errors import HallScope
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import Ticket, WaitlistEntry
+from backend.appointments.values import Appointment, Ticket, WaitlistEntry
 from backend.catalogue.service import CatalogueService
 from backend.core import errors
 from backend.core.access import Policy, Resident, Scope, Staff, own, staff
@@ -87,20 +87,20 @@ class AppointmentAccess:
             raise errors.Forbidden()
         await self._halls.in_scope(who, hall_id)
 
-    async def check_appointment(self, principal: Any, a: dict[str, Any] | None, action: str) -> dict[str, Any]:
+    async def check_appointment(self, principal: Any, a: Appointment | None, action: str) -> Appointment:
         """``a`` (as read) for ``action`` of ``APPOINTMENT``: the resident's own (else 404), or one
         of the member of staff's halls (else 403)."""
         who = APPOINTMENT.check(principal, action)
         if a is None:
             raise errors.NotFound()
         if isinstance(who, Resident):
-            if str(a.get("user_id")) != who.id:
+            if a.user_id != who.id:
                 raise errors.NotFound()
         elif APPOINTMENT.rule(action).scope == Scope.HALL:
-            await self._scoped(who, a["hall_id"])
+            await self._scoped(who, a.hall_id)
         return a
 
-    async def access_appointment(self, principal: Any, appt_id: str, action: str) -> dict[str, Any]:
+    async def access_appointment(self, principal: Any, appt_id: str, action: str) -> Appointment:
         return await self.check_appointment(principal, await self._store.appointment(appt_id), action)
 
     async def access_waitlist_entry(self, principal: Any, entry_id: str, action: str) -> WaitlistEntry:

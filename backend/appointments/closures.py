@@ -29,6 +29,7 @@ from backend.appointments import lifecycle
 from backend.appointments.common import HallAccess, StaffAudit, Transaction
 from backend.appointments.store import AppointmentStore
 from backend.appointments.values import (
+    Appointment,
     AppointmentStatus,
     DayException,
     ExceptionKind,
@@ -89,7 +90,7 @@ class Closures:
         return await self.window_services(hall_id, window_id)
 
     async def _touched(self, days: list[dt.date], hall_id: str | None, window_id: str | None,
-                       service_id: str | None = None) -> tuple[list[dict[str, Any]], list[WaitlistEntry]]:
+                       service_id: str | None = None) -> tuple[list[Appointment], list[WaitlistEntry]]:
         """The booked appointments and open waitlist entries a closure of ``days`` touches (read
         hall by hall, through the hall-and-date indexes)."""
         services = await self._scope(hall_id, window_id, service_id)
@@ -97,7 +98,7 @@ class Closures:
         if services == [] or not dates:
             return [], []
         hall_ids = [hall_id] if hall_id else [str(h["_id"]) for h in await self.catalogue.all_halls()]
-        appts: list[dict[str, Any]] = []
+        appts: list[Appointment] = []
         for hid in hall_ids:
             appts += await self.store.booked_on(hid, dates, services)
         waiting = await self.store.active_waitlist_on(hall_id, dates, services)
@@ -180,7 +181,7 @@ class Closures:
             await self.audit.system(actor or "appointments.closures", "appointments.closure", *target, details)
         return {"appointments": done["appointments"], "waitlist": done["waitlist"]}
 
-    async def _cancel(self, a: dict[str, Any], reason: str) -> bool:
+    async def _cancel(self, a: Appointment, reason: str) -> bool:
         """``booked`` → ``cancelled_by_centre`` (once), then the place back and the message at once;
         should this process stop here, the sweep does both (the move left them due)."""
         now = self.clock.now()
@@ -192,7 +193,7 @@ class Closures:
         try:
             await self.booking.settle(doc)
         except Exception:  # it stays due: the sweep finishes it
-            log.exception("closure left to the sweep", extra={"appointment_id": str(a["_id"])})
+            log.exception("closure left to the sweep", extra={"appointment_id": str(a.id)})
         return True
 
     async def _end_waitlist(self, w: WaitlistEntry, reason: str) -> bool:
@@ -230,11 +231,11 @@ class Closures:
             return HALL_CLOSED
         return HOLIDAY if calendar.is_public_holiday(day) else NOT_OPEN
 
-    async def cancel_if_closed(self, a: dict[str, Any]) -> bool:
+    async def cancel_if_closed(self, a: Appointment) -> bool:
         """Before a booking is counted a no-show: cancel it instead when its day is closed."""
-        hall = await self.catalogue.hall_record(a["hall_id"])
-        exceptions = await self.store.exceptions_on(a["hall_id"], a["date"])
-        reason = await self.closed_reason(hall, a["service_id"], dt.date.fromisoformat(a["date"]), exceptions)
+        hall = await self.catalogue.hall_record(a.hall_id)
+        exceptions = await self.store.exceptions_on(a.hall_id, a.date)
+        reason = await self.closed_reason(hall, a.service_id, dt.date.fromisoformat(a.date), exceptions)
         if reason is None:
             return False
         await self._cancel(a, reason)
@@ -259,8 +260,8 @@ class Closures:
             if hall["status"] != "active" or not dates:
                 continue
             for a in await self.store.booked_on(hall_id, dates):
-                reason = await self.closed_reason(hall, a["service_id"], dt.date.fromisoformat(a["date"]),
-                                                  by_date.get(a["date"], []))
+                reason = await self.closed_reason(hall, a.service_id, dt.date.fromisoformat(a.date),
+                                                  by_date.get(a.date, []))
                 if reason is not None and await self._cancel(a, reason):
                     stats["appointments"] += 1
             for w in await self.store.active_waitlist_on(hall_id, dates):

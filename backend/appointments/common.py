@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import qrcode
 
 from backend.appointments.access import HallAccess
-from backend.appointments.values import Slot, SlotStatus
+from backend.appointments.values import Appointment, Slot, SlotStatus
 from backend.audit.service import AuditLog, staff_actor, system_actor
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
@@ -87,18 +87,19 @@ def public_slot(s: Slot, now: dt.datetime, notice: dt.timedelta) -> dict[str, An
             "bookable": s.status == SlotStatus.OPEN and s.free > 0 and s.start - notice > now}
 
 
-def appointment_view(a: dict[str, Any], cfg: AppointmentsConfig, *, qr: bool = False,
+def appointment_view(a: Appointment, cfg: AppointmentsConfig, *, qr: bool = False,
                      ticket: dict[str, Any] | None = None) -> dict[str, Any]:
-    out = {"id": str(a["_id"]), "code": a["code"], "status": a["status"],
-           "slot": {"id": a["slot_id"], "hall_id": a["hall_id"], "start": a["start"], "end": a["end"]},
-           "service_id": a["service_id"], "service_name": a.get("service_name", ""), "hall_id": a["hall_id"],
-           "hall_name": a.get("hall_name", ""), "date": a["date"], "start": a["start"], "end": a["end"],
-           "cancel_deadline": a["start"] - dt.timedelta(minutes=cfg.cancel_before_minutes),
-           "created_at": a["created_at"], "ticket_number": a.get("ticket_number")}
-    if a.get("cancel_reason"):
-        out["cancel_reason"] = a["cancel_reason"]
+    """An appointment as the API shows it."""
+    out = {"id": str(a.id), "code": a.code, "status": a.status.value,
+           "slot": {"id": a.slot_id, "hall_id": a.hall_id, "start": a.start, "end": a.end},
+           "service_id": a.service_id, "service_name": a.service_name, "hall_id": a.hall_id,
+           "hall_name": a.hall_name, "date": a.date, "start": a.start, "end": a.end,
+           "cancel_deadline": a.start - dt.timedelta(minutes=cfg.cancel_before_minutes),
+           "created_at": a.created_at, "ticket_number": a.ticket_number}
+    if a.cancel_reason:
+        out["cancel_reason"] = a.cancel_reason
     if qr:
-        out["qr_png_base64"] = qr_png_base64(a["code"])
+        out["qr_png_base64"] = qr_png_base64(a.code)
     if ticket is not None:
         out["ticket"] = ticket
     return out
@@ -113,8 +114,8 @@ def resident_view(user_id: str | None, person: Any) -> dict[str, Any] | None:
             "id_number_masked": getattr(person, "id_number_masked", None)}
 
 
-def event_payload(a: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def event_payload(a: Appointment, **extra: Any) -> dict[str, Any]:
     """What every appointment message carries."""
-    reason = {"reason": a["cancel_reason"], "service_id": a["service_id"]} if a.get("cancel_reason") else {}
-    return {"appointment_id": str(a["_id"]), "code": a["code"], "service_name": a.get("service_name", ""),
-            "hall_name": a.get("hall_name", ""), "start": iso(a["start"]), "end": iso(a["end"]), **reason, **extra}
+    reason = {"reason": a.cancel_reason, "service_id": a.service_id} if a.cancel_reason else {}
+    return {"appointment_id": str(a.id), "code": a.code, "service_name": a.service_name,
+            "hall_name": a.hall_name, "start": iso(a.start), "end": iso(a.end), **reason, **extra}

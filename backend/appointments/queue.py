@@ -34,6 +34,7 @@ from backend.appointments.errors import (
 )
 from backend.appointments.store import AppointmentStore
 from backend.appointments.values import (
+    Appointment,
     AppointmentStatus,
     Call,
     ExceptionKind,
@@ -94,7 +95,7 @@ class QueueService:
         self.access = AppointmentAccess(store, halls)
 
     async def _new_ticket(self, hall: dict[str, Any], service_id: str, *, kind: TicketKind, order: dt.datetime,
-                          appointment: dict[str, Any] | None, session: Any) -> Ticket:
+                          appointment: Appointment | None, session: Any) -> Ticket:
         now = self.clock.now()
         date = now.astimezone(TZ).date().isoformat()
         hall_id = str(hall["_id"])
@@ -103,15 +104,15 @@ class QueueService:
         return await self.store.insert_ticket(NewTicket(
             hall_id=hall_id, date=date, number=f"{prefix}{seq:03d}", prefix=prefix, seq=seq, order=_ms(order),
             service_id=service_id, service_name=await self.names.service(service_id), kind=kind, created_at=now,
-            appointment_id=None if appointment is None else str(appointment["_id"]),
-            user_id=None if appointment is None else appointment["user_id"]), session=session)
+            appointment_id=None if appointment is None else str(appointment.id),
+            user_id=None if appointment is None else appointment.user_id), session=session)
 
     # == residents ==================================================================================
     async def queue_position(self, resident: Resident, appt_id: str) -> dict[str, Any]:
         a = await self.access.access_appointment(resident, appt_id, "read")
         t = await self.store.appointment_ticket(a)
         if t is None:
-            return {"ticket_number": None, "ahead": None, "status": a["status"], "window_number": None}
+            return {"ticket_number": None, "ahead": None, "status": a.status.value, "window_number": None}
         v = await ticket_view(self.store, t)
         return {"ticket_number": v["ticket_number"], "ahead": v["ahead"], "status": v["status"],
                 "window_number": v["window_number"]}
@@ -119,34 +120,34 @@ class QueueService:
     # == clerks ======================================================================================
     async def checkin(self, staff: Staff, code: str, ip: str) -> dict[str, Any]:
         a = await self.store.by_code(code.strip().upper())
-        if a is None or a["status"] in ("pending", "abandoned"):
+        if a is None or a.status in (AppointmentStatus.PENDING, AppointmentStatus.ABANDONED):
             raise errors.NotFound("未找到该预约码，请核对")
         await self.access.check_appointment(staff, a, "check_in")
-        hall = await self.catalogue.hall(a["hall_id"])
-        if a["status"] in ("checked_in", "served", "absent"):
+        hall = await self.catalogue.hall(a.hall_id)
+        if a.status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED, AppointmentStatus.ABSENT):
             t = await self.store.appointment_ticket(a)
             if t is not None:
                 return await self._answer(a, t, already=True)
-        if a["status"] == "cancelled":
+        if a.status == AppointmentStatus.CANCELLED:
             raise errors.InvalidState("该预约已取消", details={"status": "cancelled"})
-        if a["status"] == "cancelled_by_centre":
-            reason = (a.get("cancel_reason") or "").rstrip("。")
+        if a.status == AppointmentStatus.CANCELLED_BY_CENTRE:
+            reason = (a.cancel_reason or "").rstrip("。")
             raise CancelledByCentre(f"该预约因{reason}已由中心取消，请重新预约" if reason else None,
-                                           details={"status": a["status"], "reason": a.get("cancel_reason")})
+                                           details={"status": a.status.value, "reason": a.cancel_reason})
         now = self.clock.now()
-        opens = a["start"] - dt.timedelta(minutes=self.cfg.checkin_before_minutes)
-        closes = a["start"] + dt.timedelta(minutes=self.cfg.checkin_after_minutes)
-        if a["status"] == "no_show" or now > closes:
+        opens = a.start - dt.timedelta(minutes=self.cfg.checkin_before_minutes)
+        closes = a.start + dt.timedelta(minutes=self.cfg.checkin_after_minutes)
+        if a.status == AppointmentStatus.NO_SHOW or now > closes:
             raise CheckinTooLate(f"已超过签到时间（开始后 {self.cfg.checkin_after_minutes} 分钟），"
                                   "请重新预约或现场取号",
-                                  details={"checkin_closes_at": iso(closes), "start": iso(a["start"])})
+                                  details={"checkin_closes_at": iso(closes), "start": iso(a.start)})
         if now < opens:
             raise CheckinTooEarly(f"签到时间未到，请于 {opens.astimezone(TZ):%m月%d日 %H:%M} 后签到",
-                                  details={"checkin_opens_at": iso(opens), "start": iso(a["start"])})
+                                  details={"checkin_opens_at": iso(opens), "start": iso(a.start)})
 
-        async def tx(session: Any) -> tuple[dict[str, Any], Ticket]:
-            t = await self._new_ticket(hall, a["service_id"], kind=TicketKind.APPOINTMENT,
-                                       order=min(now, a["start"]), appointment=a, session=session)
+        async def tx(session: Any) -> tuple[Appointment, Ticket]:
+            t = await self._new_ticket(hall, a.service_id, kind=TicketKind.APPOINTMENT,
+                                       order=min(now, a.start), appointment=a, session=session)
             doc = await lifecycle.move(self.store, a, AppointmentStatus.CHECKED_IN, now, self.cfg, session=session,
                                        ticket=TicketRef(t.id, t.number), clear_reminders=True)
             if doc is None:
@@ -156,11 +157,11 @@ class QueueService:
             doc, t = await self.tx(tx)
         except _Changed:
             return await self.checkin(staff, code, ip)  # changed meanwhile: answer for its new state
-        await self.audit.staff(staff, "appointments.checkin", "appointment", str(a["_id"]), ip,
-                               {"ticket_number": t.number, "hall_id": a["hall_id"]})
+        await self.audit.staff(staff, "appointments.checkin", "appointment", str(a.id), ip,
+                               {"ticket_number": t.number, "hall_id": a.hall_id})
         return await self._answer(doc, t, already=False)
 
-    async def _answer(self, a: dict[str, Any], t: Ticket, *, already: bool) -> dict[str, Any]:
+    async def _answer(self, a: Appointment, t: Ticket, *, already: bool) -> dict[str, Any]:
         v = await self._staff_ticket(t)
         return {"ticket_number": t.number, "ticket": v, "ahead": v["ahead"], "already_checked_in": already,
                 "appointment": {**appointment_view(a, self.cfg), "resident": v["resident"]}}
@@ -272,7 +273,7 @@ class QueueService:
         doc = replace(t, status=to)
         if doc.appointment_id:
             a = await self.store.appointment(doc.appointment_id)
-            if a is not None and a["status"] == AppointmentStatus.CHECKED_IN:
+            if a is not None and a.status == AppointmentStatus.CHECKED_IN:
                 await lifecycle.move(self.store, a, AppointmentStatus(to.value), now, self.cfg)
         await self.audit.staff(staff, f"appointments.ticket.{to}", "ticket", ticket_id, ip,
                                {"ticket_number": doc.number})
@@ -285,12 +286,12 @@ class QueueService:
     async def appointment_by_code(self, staff: Staff, code: str) -> list[dict[str, Any]]:
         """The booking of this code (预约码), with its resident: how a clerk finds who is at the window."""
         a = await self.store.by_code(code.strip().upper())
-        if a is None or a["status"] in ("pending", "abandoned"):
+        if a is None or a.status in (AppointmentStatus.PENDING, AppointmentStatus.ABANDONED):
             return []
         await self.access.check_appointment(staff, a, "find")
         return await self._staff_appointments([a])
 
-    async def _staff_appointments(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        people = await self.users.get_many([a["user_id"] for a in docs]) if docs else {}
-        return [{**appointment_view(a, self.cfg), "resident": resident_view(a["user_id"], people.get(a["user_id"]))}
-                for a in docs]
+    async def _staff_appointments(self, appts: list[Appointment]) -> list[dict[str, Any]]:
+        people = await self.users.get_many([a.user_id for a in appts]) if appts else {}
+        return [{**appointment_view(a, self.cfg), "resident": resident_view(a.user_id, people.get(a.user_id))}
+                for a in appts]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bson import ObjectId
@@ -30,6 +31,7 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.appointments.values import (
     BOOKING_KEYS,
+    Appointment,
     AppointmentStatus,
     Booked,
     Call,
@@ -206,6 +208,38 @@ def _entry(d: Mapping[str, Any]) -> WaitlistEntry:
                          created_at=d["created_at"], status=WaitlistStatus(d["status"]),
                          offer_until=d.get("offer_until"), appointment_id=d.get("appointment_id"),
                          cancel_reason=d.get("cancel_reason"))
+
+
+def _appointment(d: Mapping[str, Any]) -> Appointment:
+    keys = d.get("keys")
+    if keys is None:  # written by an earlier version: the keys its old fields stand for
+        keys = [f"{BOOKING_KEYS.letter(rule)}:{d[f]}" for f, rule in LEGACY_KEY_FIELDS.items()
+                if isinstance(d.get(f), str)]
+    return Appointment(
+        id=d["_id"], code=d["code"], user_id=d["user_id"], slot_id=d["slot_id"], hall_id=d["hall_id"],
+        service_id=d["service_id"], date=d["date"], start=d["start"], end=d["end"],
+        status=AppointmentStatus(d["status"]), created_at=d["created_at"], service_name=d.get("service_name", ""),
+        hall_name=d.get("hall_name", ""), updated_at=d.get("updated_at"), v=d.get("v", 0), at=dict(d.get("at", {})),
+        keys=tuple(keys), notes=tuple(d.get("notes", [])), reminders=tuple(d.get("reminders", [])),
+        due_at=d.get("due_at"), place_released=d.get("place_released"), no_show_recorded=d.get("no_show_recorded"),
+        cancel_reason=d.get("cancel_reason"), ticket_id=d.get("ticket_id"), ticket_number=d.get("ticket_number"),
+        waitlist_id=d.get("waitlist_id"))
+
+
+def _appointment_doc(a: Appointment) -> dict[str, Any]:
+    """A new appointment's document."""
+    doc: dict[str, Any] = {
+        "_id": a.id, "user_id": a.user_id, "slot_id": a.slot_id, "hall_id": a.hall_id, "service_id": a.service_id,
+        "date": a.date, "start": a.start, "end": a.end, "service_name": a.service_name, "hall_name": a.hall_name,
+        "code": a.code, "created_at": a.created_at, "updated_at": a.updated_at, "v": a.v, "status": a.status.value,
+        "at": dict(a.at), "notes": list(a.notes), "reminders": list(a.reminders)}
+    if a.due_at is not None:
+        doc["due_at"] = a.due_at
+    if a.keys:
+        doc["keys"] = list(a.keys)
+    if a.waitlist_id is not None:
+        doc["waitlist_id"] = a.waitlist_id
+    return doc
 
 
 def _ticket(d: Mapping[str, Any]) -> Ticket:
@@ -482,9 +516,10 @@ class AppointmentStore:
             "free": {"$subtract": ["$capacity", {"$add": [{"$size": "$claims"}, {"$size": "$holds"}]}]}}}])
 
     # == appointments ==============================================================================
-    async def insert_appointments(self, docs: list[dict[str, Any]]) -> dict[int, KeyTaken]:
+    async def insert_appointments(self, appts: list[Appointment]) -> dict[int, KeyTaken]:
         """Insert new appointments in one write; returns, by position, the ones refused by a
         unique key (a person rule or, rarely, the code), every other one is in."""
+        docs = [_appointment_doc(a) for a in appts]
         return {i: _taken(w) for i, w in (await insert_new(self._appointments, docs)).items()}
 
     async def delete_pending(self, appt_ids: list[ObjectId]) -> None:
@@ -501,26 +536,30 @@ class AppointmentStore:
              "$inc": {"v": 1}})
         return res.modified_count
 
-    async def appointments(self, appt_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+    async def appointments(self, appt_ids: list[ObjectId]) -> dict[ObjectId, Appointment]:
         """The appointments of those ids that exist, by id (one ``$in`` read)."""
         if not appt_ids:
             return {}
-        return {a["_id"]: a for a in await self._appointments.find({"_id": {"$in": appt_ids}}).to_list(None)}
+        docs = await self._appointments.find({"_id": {"$in": appt_ids}}).to_list(None)
+        return {d["_id"]: _appointment(d) for d in docs}
 
-    async def appointment(self, appt_id: str | ObjectId) -> dict[str, Any] | None:
+    async def appointment(self, appt_id: str | ObjectId) -> Appointment | None:
         o = oid(appt_id)
-        return None if o is None else await self._appointments.find_one({"_id": o})
+        doc = None if o is None else await self._appointments.find_one({"_id": o})
+        return None if doc is None else _appointment(doc)
 
-    async def by_code(self, code: str) -> dict[str, Any] | None:
-        return await self._appointments.find_one({"code": code})
+    async def by_code(self, code: str) -> Appointment | None:
+        doc = await self._appointments.find_one({"code": code})
+        return None if doc is None else _appointment(doc)
 
-    async def user_appointments(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
-        return await self._appointments.find({"user_id": user_id, "status": {"$ne": "abandoned"}}) \
+    async def user_appointments(self, user_id: str, limit: int = 100) -> list[Appointment]:
+        docs = await self._appointments.find({"user_id": user_id, "status": {"$ne": "abandoned"}}) \
             .sort("start", DESCENDING).limit(limit).to_list(None)
+        return [_appointment(d) for d in docs]
 
-    async def hall_day_appointments(self, hall_id: str, date: str) -> list[dict[str, Any]]:
+    async def hall_day_appointments(self, hall_id: str, date: str) -> list[Appointment]:
         docs = await self._appointments.find({"hall_id": hall_id, "date": date}).sort("start", ASCENDING).to_list(None)
-        return [d for d in docs if d["status"] not in ("pending", "abandoned")]
+        return [_appointment(d) for d in docs if d["status"] not in ("pending", "abandoned")]
 
     async def count_booked(self, hall_id: str, date: str, service_id: str | None = None) -> int:
         docs = await self._appointments.find({"hall_id": hall_id, "date": date},
@@ -528,7 +567,7 @@ class AppointmentStore:
         return sum(1 for d in docs if d["status"] == "booked" and (not service_id or d["service_id"] == service_id))
 
     async def booked_on(self, hall_id: str | None, dates: list[str],
-                        service_ids: list[str] | None = None) -> list[dict[str, Any]]:
+                        service_ids: list[str] | None = None) -> list[Appointment]:
         """Booked appointments on ``dates`` (of one hall, or of every hall; of some services only)."""
         if not dates:
             return []
@@ -537,7 +576,8 @@ class AppointmentStore:
             q["hall_id"] = hall_id
         q["date"] = {"$in": sorted(set(dates))}
         docs = await self._appointments.find(q).to_list(None)
-        return [d for d in docs if d["status"] == "booked" and (service_ids is None or d["service_id"] in service_ids)]
+        return [_appointment(d) for d in docs
+                if d["status"] == "booked" and (service_ids is None or d["service_id"] in service_ids)]
 
     async def count_same_service_day(self, user_id: str, service_id: str, date: str) -> int:
         """This person's bookings of the service on the day that still count against the rule."""
@@ -580,16 +620,18 @@ class AppointmentStore:
             changes["due_at"] = m.due_at
         return changes, unset
 
-    @classmethod
-    def moved(cls, a: Mapping[str, Any], m: Move) -> dict[str, Any]:
+    @staticmethod
+    def moved(a: Appointment, m: Move) -> Appointment:
         """The appointment ``a`` as it is once ``m`` is written (what ``move`` makes of it)."""
-        changes, unset = cls._move_fields(m)
-        new = {k: v for k, v in a.items() if k not in unset}
-        new.update({k: v for k, v in changes.items() if not k.startswith("at.")})
-        new["at"] = {**a.get("at", {}), m.to.value: m.at}
-        new["notes"] = sorted({*a.get("notes", []), *m.notes})
-        new["v"] = a.get("v", 0) + 1
-        return new
+        return replace(
+            a, status=m.to, updated_at=m.at, at={**a.at, m.to.value: m.at}, keys=m.keys, due_at=m.due_at,
+            notes=tuple(sorted({*a.notes, *m.notes})), v=a.v + 1,
+            place_released=False if m.release_place else a.place_released,
+            no_show_recorded=False if m.record_no_show else a.no_show_recorded,
+            reminders=() if m.clear_reminders else a.reminders,
+            cancel_reason=a.cancel_reason if m.cancel_reason is None else m.cancel_reason,
+            ticket_id=a.ticket_id if m.ticket is None else m.ticket.id,
+            ticket_number=a.ticket_number if m.ticket is None else m.ticket.number)
 
     async def move(self, appt_id: ObjectId, m: Move, *, session: Any = None) -> bool:
         """The one guarded state change of an appointment: only from the status it was read in.
@@ -625,11 +667,12 @@ class AppointmentStore:
                      else self._appointments.update_many(q, update))
         return res.modified_count
 
-    async def due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+    async def due(self, now: dt.datetime, limit: int = 200) -> list[Appointment]:
         """Appointments with something due by ``now`` (a message, a reminder, a no-show, a
         half-done booking, a place to give back), earliest first."""
-        return await self._appointments.find({"due_at": {**_HAS_TIME, "$lte": now}}) \
+        docs = await self._appointments.find({"due_at": {**_HAS_TIME, "$lte": now}}) \
             .sort("due_at", ASCENDING).limit(limit).to_list(None)
+        return [_appointment(d) for d in docs]
 
     # == people ====================================================================================
     async def person(self, user_id: str) -> dict[str, Any] | None:
@@ -756,13 +799,13 @@ class AppointmentStore:
         doc = None if o is None else await self._tickets.find_one({"_id": o})
         return None if doc is None else _ticket(doc)
 
-    async def appointment_ticket(self, appt: Mapping[str, Any]) -> Ticket | None:
+    async def appointment_ticket(self, appt: Appointment) -> Ticket | None:
         """The queue ticket of a checked-in appointment (by the id it keeps; older ones by search)."""
-        if appt.get("ticket_id"):
-            return await self.ticket(appt["ticket_id"])
-        if appt["status"] not in ("checked_in", "served", "absent"):
+        if appt.ticket_id:
+            return await self.ticket(appt.ticket_id)
+        if appt.status not in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED, AppointmentStatus.ABSENT):
             return None
-        doc = await self._tickets.find_one({"appointment_id": str(appt["_id"])})
+        doc = await self._tickets.find_one({"appointment_id": str(appt.id)})
         return None if doc is None else _ticket(doc)
 
     async def hall_day_tickets(self, hall_id: str, date: str) -> list[Ticket]:
@@ -811,10 +854,12 @@ class AppointmentStore:
             dropped += [f"{name}.{index}" for index in await drop_indexes(col, indexes)]
         return dropped
 
-    async def old_format_appointments(self) -> list[dict[str, Any]]:
-        """Appointments written before person keys and due times (read once, when upgrading)."""
-        return await self._appointments.find({"v": {"$exists": False}, "status": {"$in": [
+    async def old_format_appointments(self) -> list[Appointment]:
+        """Appointments written before person keys and due times (read once, when upgrading),
+        with the keys their old fields stand for."""
+        docs = await self._appointments.find({"v": {"$exists": False}, "status": {"$in": [
             "pending", "booked", "checked_in", "cancelled", "abandoned", "no_show"]}}).to_list(None)
+        return [_appointment(d) for d in docs]
 
     async def upgrade(self, appt_id: ObjectId, up: KeysUpgrade) -> None:
         """Give an appointment of an earlier version person keys and a due time (once), and drop

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bson import ObjectId
@@ -154,6 +154,41 @@ BOOKING_KEYS = BookingKeys((
     KeyRule(PersonRule.SERVICE, "v", frozenset({_A.PENDING, _A.BOOKED, _A.CHECKED_IN})),
     KeyRule(PersonRule.OPEN, "o", frozenset({_A.PENDING, _A.BOOKED})),
 ))
+
+
+# == appointments ================================================================================
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Appointment:
+    """A resident's booking of a slot. ``keys``: the person keys it holds (``BOOKING_KEYS``);
+    ``at``: when it reached each status; ``notes``: messages its moves caused, not yet handed to
+    the outbox; ``due_at``: when the sweep must next look at it; ``v``: its version, for
+    settling only what was read."""
+    id: ObjectId
+    code: str
+    user_id: str
+    slot_id: str
+    hall_id: str
+    service_id: str
+    date: str
+    start: dt.datetime
+    end: dt.datetime
+    status: AppointmentStatus
+    created_at: dt.datetime
+    service_name: str = ""
+    hall_name: str = ""
+    updated_at: dt.datetime | None = None
+    v: int = 0
+    at: Mapping[str, dt.datetime] = field(default_factory=dict)
+    keys: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    reminders: tuple[int, ...] = ()         # minutes before the start, the reminders still ahead
+    due_at: dt.datetime | None = None
+    place_released: bool | None = None     # False: its place is still to be given back
+    no_show_recorded: bool | None = None   # False: its no-show is still to be counted
+    cancel_reason: str | None = None       # why the centre cancelled it
+    ticket_id: ObjectId | None = None      # the queue ticket it checked in with
+    ticket_number: str | None = None
+    waitlist_id: str | None = None         # the waitlist offer it was booked through
 
 
 # == the waitlist =================================================================================
