@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,20 @@ from bson import ObjectId
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.appointments.store import COLLECTIONS, AppointmentStore  # noqa: E402
-from backend.appointments.values import Call  # noqa: E402
+from backend.appointments.values import (  # noqa: E402
+    Appointment,
+    AppointmentStatus,
+    Booked,
+    Call,
+    Move,
+    NewSlot,
+    NewTicket,
+    Replan,
+    Settlement,
+    SlotPlan,
+    TicketKind,
+    WaitlistJoin,
+)
 from backend.core.clock import UTC  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
 from backend.db.mongo import connect, ensure_schema  # noqa: E402
@@ -41,18 +55,20 @@ async def _fixtures(store: AppointmentStore, db: Any, now: dt.datetime) -> dict[
     hall, svc = "bench-hall", "bench-svc"
     start = (now + dt.timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
     date = start.date().isoformat()
-    slot = {"hall_id": hall, "service_id": svc, "date": date, "start": start, "end": start + dt.timedelta(hours=1),
-            "schedule_id": "bench", "capacity": 10 ** 6, "booked": 0, "held": 0, "free": 10 ** 6, "claims": [],
-            "holds": [], "status": "open", "release_at": now - dt.timedelta(days=1), "created_at": now}
-    await store.apply_slot_plan([slot], [], [])
+    await store.apply_slot_plan(SlotPlan(new=(NewSlot(
+        hall_id=hall, service_id=svc, schedule_id="bench", date=date, start=start, end=start + dt.timedelta(hours=1),
+        capacity=10 ** 6, release_at=now - dt.timedelta(days=1), created_at=now),)))
     slot = (await store.day_slots(hall, svc, start - dt.timedelta(hours=1), start + dt.timedelta(hours=1)))[0]
     future = await db["appointments"].find_one({"status": "booked", "user_id": {"$regex": "^seed-user-"}})
     past = await db["appointments"].find_one({"status": "served", "user_id": {"$regex": "^seed-user-"}})
-    ticket = await db["appt_tickets"].find_one({"appointment_id": str(past["_id"])})
-    entry_id = await store.insert_waitlist({"slot_id": str(slot["_id"]), "user_id": "bench-wait", "hall_id": hall,
-                                            "service_id": svc, "start": start, "end": start, "date": date,
-                                            "status": "waiting", "created_at": now})
+    past_appt = await store.appointment(past["_id"])
+    assert past_appt is not None
+    ticket = await store.appointment_ticket(past_appt)
+    entry_id = (await store.insert_waitlist(WaitlistJoin(
+        slot_id=str(slot.id), user_id="bench-wait", hall_id=hall, service_id=svc, start=start, end=start,
+        date=date, service_name="", hall_name="", created_at=now))).id
     return {"hall": hall, "svc": svc, "slot": slot, "date": date, "start": start, "future": future, "past": past,
+            "past_appt": past_appt,
             "ticket": ticket, "entry_id": entry_id}
 
 
@@ -60,54 +76,55 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
     hall, svc, slot, date, future, past = f["hall"], f["svc"], f["slot"], f["date"], f["future"], f["past"]
     seq = {"n": 0}
 
-    def fresh_doc() -> dict[str, Any]:
+    def fresh_doc() -> Appointment:
         seq["n"] += 1
         u = f"bench-user-{seq['n']}-{ObjectId()}"
-        return {"_id": ObjectId(), "user_id": u, "slot_id": str(slot["_id"]), "hall_id": hall, "service_id": svc,
-                "date": date, "start": f["start"], "end": f["start"] + dt.timedelta(hours=1), "code": str(ObjectId()),
-                "status": "pending", "created_at": now, "updated_at": now, "at": {"pending": now}, "v": 0,
-                "due_at": now + dt.timedelta(hours=1),
-                "keys": [f"s:{u}:{slot['_id']}", f"d:{u}:{date}:0", f"v:{u}:{svc}:{date}:0", f"o:{u}:0"]}
+        return Appointment(id=ObjectId(), user_id=u, slot_id=str(slot.id), hall_id=hall, service_id=svc, date=date,
+                           start=f["start"], end=f["start"] + dt.timedelta(hours=1), code=str(ObjectId()),
+                           status=AppointmentStatus.PENDING, created_at=now, updated_at=now, at={"pending": now}, v=0,
+                           due_at=now + dt.timedelta(hours=1),
+                           keys=(f"s:{u}:{slot.id}", f"d:{u}:{date}:0", f"v:{u}:{svc}:{date}:0", f"o:{u}:0"))
 
     later = now + dt.timedelta(hours=1)
 
     async def book_one() -> None:  # the booking's two writes here (the third is the outbox's)
         d = fresh_doc()
-        await store.take_places(slot["_id"], [d["_id"]], now, later)
+        await store.take_places(slot.id, [d.id], now, later)
         await store.insert_appointments([d])
 
     async def book_group() -> None:  # the same two writes for a group of ten
         docs = [fresh_doc() for _ in range(10)]
-        await store.take_places(slot["_id"], [d["_id"] for d in docs], now, later)
+        await store.take_places(slot.id, [d.id for d in docs], now, later)
         await store.insert_appointments(docs)
 
     async def change_and_settle() -> None:
         d = fresh_doc()
         await store.insert_appointments([d])
-        await store.change(d["_id"], "pending", {"status": "abandoned", "due_at": now})
-        await store.settle(d["_id"], 1, {"notes": []}, unset=("due_at",))
+        await store.move(d.id, Move(from_=AppointmentStatus.PENDING, to=AppointmentStatus.ABANDONED, at=now,
+                                        keys=(), due_at=now))
+        await store.settle(d.id, 1, Settlement(due_at=None))
 
     async def claim_and_release() -> None:
         oid = ObjectId()
-        await store.take_places(slot["_id"], [oid], now, later)
-        await store.release_claim(slot["_id"], oid, hold_for=None, now=now)
+        await store.take_places(slot.id, [oid], now, later)
+        await store.release_claim(slot.id, oid, hold_for=None, now=now)
 
     async def ticket_cycle() -> None:
         n = await store.next_seq(f"{hall}:{date}:B")
-        t = await store.insert_ticket({"hall_id": hall, "date": date, "number": f"B{n:05d}", "prefix": "B", "seq": n,
-                                       "order": n, "service_id": svc, "kind": "walk_in", "status": "waiting",
-                                       "recalls": 0, "created_at": now})
-        await store.call_ticket(t, Call(at=now, window_id="w", window_number="01", by="bench"))
+        t = await store.insert_ticket(NewTicket(hall_id=hall, date=date, number=f"B{n:05d}", prefix="B", seq=n,
+                                                order=n, service_id=svc, service_name="", kind=TicketKind.WALK_IN,
+                                                created_at=now))
+        await store.call_ticket(t.id, Call(at=now, window_id="w", window_number="01", by="bench"))
 
     return [
-        ("slot", lambda: store.slot(slot["_id"])),
+        ("slot", lambda: store.slot(slot.id)),
         ("day_slots", lambda: store.day_slots(hall, svc, f["start"] - dt.timedelta(hours=9),
                                               f["start"] + dt.timedelta(hours=15))),
         ("released_slots", lambda: store.released_slots(svc, date, now, hall)),
         ("hall_slots_between", lambda: store.hall_slots_between(hall, date, date)),
         ("count_open_slots", lambda: store.count_open_slots(hall, date)),
-        ("apply_slot_plan (nothing new)", lambda: store.apply_slot_plan([], [(slot["_id"], {
-            "capacity": 10 ** 6, "status": "open", "release_at": slot["release_at"], "end": slot["end"]})], [])),
+        ("apply_slot_plan (nothing new)", lambda: store.apply_slot_plan(SlotPlan(changed=(Replan(
+            slot_id=slot.id, capacity=10 ** 6, release_at=slot.release_at, end=slot.end),)))),
         ("retire_future_slots (none)", lambda: store.retire_future_slots(hall, ["no-such-service"], date)),
         ("has_claim", lambda: store.has_claim(future_slot_id(future), future["_id"])),
         ("take_places + release_claim", claim_and_release),
@@ -116,9 +133,9 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("booking group of 10: the same two writes", book_group),
         ("slots_with_checks_due", lambda: store.slots_with_checks_due(now - dt.timedelta(days=400))),
         ("appointments (10 by id)", lambda: store.appointments([future["_id"]] * 10)),
-        ("change + settle", change_and_settle),
+        ("move + settle", change_and_settle),
         ("delete_pending (none)", lambda: store.delete_pending([ObjectId()])),
-        ("mark_booked (none pending)", lambda: store.mark_booked([future["_id"]], {"notes": []})),
+        ("mark_booked (none pending)", lambda: store.mark_booked([future["_id"]], Booked(now, ()))),
         ("appointment", lambda: store.appointment(future["_id"])),
         ("by_code", lambda: store.by_code(future["code"])),
         ("user_appointments", lambda: store.user_appointments(future["user_id"])),
@@ -133,13 +150,13 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("count_due_by_status (gauge)", lambda: store.count_due_by_status(now)),
         ("person", lambda: store.person(past["user_id"])),
         ("waitlist_entry", lambda: store.waitlist_entry(f["entry_id"])),
-        ("first_waiting", lambda: store.first_waiting(str(slot["_id"]))),
-        ("count_ahead", lambda: store.count_ahead(str(slot["_id"]), now)),
+        ("first_waiting", lambda: store.first_waiting(str(slot.id))),
+        ("count_ahead", lambda: store.count_ahead(str(slot.id), now)),
         ("user_waitlist", lambda: store.user_waitlist("bench-wait")),
-        ("ticket", lambda: store.ticket(f["ticket"]["_id"])),
-        ("appointment_ticket", lambda: store.appointment_ticket(past)),
+        ("ticket", lambda: store.ticket(f["ticket"].id)),
+        ("appointment_ticket", lambda: store.appointment_ticket(f["past_appt"])),
         ("appointment_ticket (no ticket id kept)", lambda: store.appointment_ticket(
-            {k: v for k, v in past.items() if k != "ticket_id"})),
+            replace(f["past_appt"], ticket_id=None))),
         ("hall_day_tickets", lambda: store.hall_day_tickets(past["hall_id"], past["date"])),
         ("count_waiting_before", lambda: store.count_waiting_before(f["ticket"])),
         ("first_waiting_ticket", lambda: store.first_waiting_ticket(hall, date, [svc])),

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from backend.appointments.errors import HallScope
 from backend.appointments.store import AppointmentStore
+from backend.appointments.values import Appointment, Ticket, WaitlistEntry
 from backend.catalogue.service import CatalogueService
 from backend.core import errors
 from backend.core.access import Policy, Resident, Scope, Staff, own, staff
@@ -87,36 +88,36 @@ class AppointmentAccess:
             raise errors.Forbidden()
         await self._halls.in_scope(who, hall_id)
 
-    async def check_appointment(self, principal: Any, a: dict[str, Any] | None, action: str) -> dict[str, Any]:
+    async def check_appointment(self, principal: Any, a: Appointment | None, action: str) -> Appointment:
         """``a`` (as read) for ``action`` of ``APPOINTMENT``: the resident's own (else 404), or one
         of the member of staff's halls (else 403)."""
         who = APPOINTMENT.check(principal, action)
         if a is None:
             raise errors.NotFound()
         if isinstance(who, Resident):
-            if str(a.get("user_id")) != who.id:
+            if a.user_id != who.id:
                 raise errors.NotFound()
         elif APPOINTMENT.rule(action).scope == Scope.HALL:
-            await self._scoped(who, a["hall_id"])
+            await self._scoped(who, a.hall_id)
         return a
 
-    async def access_appointment(self, principal: Any, appt_id: str, action: str) -> dict[str, Any]:
+    async def access_appointment(self, principal: Any, appt_id: str, action: str) -> Appointment:
         return await self.check_appointment(principal, await self._store.appointment(appt_id), action)
 
-    async def access_waitlist_entry(self, principal: Any, entry_id: str, action: str) -> dict[str, Any]:
+    async def access_waitlist_entry(self, principal: Any, entry_id: str, action: str) -> WaitlistEntry:
         """A waitlist entry of this resident (another's, or none, is 404)."""
         who = WAITLIST.check(principal, action)
         w = await self._store.waitlist_entry(entry_id)
-        if w is None or not isinstance(who, Resident) or str(w.get("user_id")) != who.id:
+        if w is None or not isinstance(who, Resident) or w.user_id != who.id:
             raise errors.NotFound()
         return w
 
-    async def access_ticket(self, principal: Any, ticket_id: str, action: str) -> dict[str, Any]:
+    async def access_ticket(self, principal: Any, ticket_id: str, action: str) -> Ticket:
         """A queue ticket of one of the member of staff's halls."""
         who = TICKET.check(principal, action)
         t = await self._store.ticket(ticket_id)
         if t is None:
             raise errors.NotFound("未找到该排队号")
         if isinstance(who, Staff) and TICKET.rule(action).scope == Scope.HALL:
-            await self._scoped(who, t["hall_id"])
+            await self._scoped(who, t.hall_id)
         return t

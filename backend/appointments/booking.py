@@ -20,9 +20,10 @@ Group commit: requests for the same slot that arrive while a commit for that slo
 wait for it and then go together, so a burst on one slot costs one slot update, one insert and
 one outbox write for the whole group; each request still gets its own answer.
 
-A booking through a waitlist offer takes the older path (insert ``pending``, take the held
-place, ``pending`` → ``booked``): the held place belongs to one person, so nothing is gained by
-taking it first, and the sweep finishes or abandons a pending booking a crash left.
+A booking through a waitlist offer goes the same way (``_commit``, a group of one): step 1
+takes the place the offer holds instead of a free one, and a place whose booking is not
+written goes back to the offer's hold. ``pending`` bookings (the way earlier versions wrote
+offers' bookings) are still finished or abandoned by the sweep.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bson import ObjectId
@@ -44,7 +45,19 @@ from backend.appointments.errors import CancelTooLate, OfferExpired, SlotFull
 from backend.appointments.queue import ticket_view
 from backend.appointments.rules import BookingRules
 from backend.appointments.store import AppointmentStore, KeyTaken
-from backend.appointments.values import BOOKING_KEYS, AppointmentStatus, PersonRule, Unique
+from backend.appointments.values import (
+    BOOKING_KEYS,
+    Appointment,
+    AppointmentStatus,
+    Booked,
+    Hold,
+    KeysUpgrade,
+    PersonRule,
+    Settlement,
+    Slot,
+    Unique,
+    WaitlistStatus,
+)
 from backend.appointments.waitlist import WaitlistService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -57,6 +70,8 @@ from notify.outbox import Outbox
 log = logging.getLogger("zjb.appointments")
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 _FIRST_KEYS = {rule: 0 for rule in PersonRule}  # a new booking's keys: the first of each rule
+# The statuses in which an appointment's place goes back to the slot.
+_GIVES_BACK = (AppointmentStatus.CANCELLED, AppointmentStatus.CANCELLED_BY_CENTRE, AppointmentStatus.ABANDONED)
 
 
 def new_code() -> str:
@@ -66,10 +81,15 @@ def new_code() -> str:
 @dataclass
 class _Request:
     resident: Resident
-    answer: asyncio.Future[dict[str, Any]]
-    doc: dict[str, Any] = field(default_factory=dict)
+    answer: asyncio.Future[Appointment]
+    appt: Appointment | None = None   # the booking it would write
 
-    def reply(self, result: dict[str, Any] | None = None, error: BaseException | None = None) -> None:
+    @property
+    def booking(self) -> Appointment:
+        assert self.appt is not None, "a live request has its booking"
+        return self.appt
+
+    def reply(self, result: Appointment | None = None, error: BaseException | None = None) -> None:
         """Answer the waiting request (unless it went away meanwhile)."""
         if not self.answer.done():
             if error is not None:
@@ -87,7 +107,7 @@ class GroupCommit:
         self._queued: dict[str, list[_Request]] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
 
-    async def submit(self, key: str, resident: Resident) -> dict[str, Any]:
+    async def submit(self, key: str, resident: Resident) -> Appointment:
         loop = asyncio.get_running_loop()
         req = _Request(resident, loop.create_future())
         self._queued.setdefault(key, []).append(req)
@@ -123,14 +143,13 @@ class BookingService:
         self.cfg = config
         self.access = AppointmentAccess(store, None)
         self._groups = GroupCommit(self._commit_group)
-        self._background: set[asyncio.Task[None]] = set()
         self._qr: dict[str, str] = {}
         # Closures.cancel_if_closed: asked before a booking is counted a no-show (set by the builder).
-        self.closed_day: Callable[[dict[str, Any]], Awaitable[bool]] | None = None
+        self.closed_day: Callable[[Appointment], Awaitable[bool]] | None = None
         # Tests only: called between the steps of a booking to simulate a crash there.
         self.fault_hook: Callable[[str], Awaitable[None]] | None = None
 
-    def view(self, a: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    def view(self, a: Appointment, **kw: Any) -> dict[str, Any]:
         return appointment_view(a, self.cfg, **kw)
 
     def qr(self, code: str) -> str:
@@ -146,52 +165,70 @@ class BookingService:
         if self.fault_hook is not None:
             await self.fault_hook(step)
 
-    async def _move(self, a: dict[str, Any], to: AppointmentStatus, **kw: Any) -> dict[str, Any] | None:
+    async def _move(self, a: Appointment, to: AppointmentStatus, **kw: Any) -> Appointment | None:
         return await lifecycle.move(self.store, a, to, self.clock.now(), self.cfg, **kw)
 
     # == booking ===================================================================================
-    async def book(self, resident: Resident, slot_id: str, *, waitlist: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def book(self, resident: Resident, slot_id: str, *, offer: Hold | None = None) -> dict[str, Any]:
+        """Book a place of the slot: a free one, or the place held for the resident's waitlist
+        ``offer``. Both go through ``_commit``."""
         if self.cfg.require_realname:
             access_realname(resident)
         if oid(slot_id) is None:
             raise errors.NotFound("未找到该时段")
-        if waitlist is not None:
-            return self.view(await self._book_held(resident, slot_id, waitlist))
-        return self.view(await self._groups.submit(str(oid(slot_id)), resident))
+        key = str(oid(slot_id))
+        if offer is None:
+            return self.view(await self._groups.submit(key, resident))
+        req = _Request(resident, asyncio.get_running_loop().create_future())
+        await self._commit(key, [req], offer)
+        return self.view(await req.answer)
 
     @staticmethod
-    def _full(slot: dict[str, Any]) -> errors.AppError:
-        return SlotFull("该时段已约满，可加入候补", details={"slot_id": str(slot["_id"])})
+    def _full(slot: Slot) -> errors.AppError:
+        return SlotFull("该时段已约满，可加入候补", details={"slot_id": str(slot.id)})
 
-    async def _new_doc(self, resident: Resident, slot: dict[str, Any], now: dt.datetime, *,
-                       booked: bool) -> dict[str, Any]:
-        """A new appointment: ``booked`` and settled (for a place taken first), else ``pending``,
-        due when the sweep must finish or abandon it. Its id carries ``now``."""
-        doc = {"_id": object_id_at(now), "user_id": resident.id, "slot_id": str(slot["_id"]),
-               "hall_id": slot["hall_id"], "service_id": slot["service_id"], "date": slot["date"],
-               "start": slot["start"], "end": slot["end"],
-               "service_name": await self.names.service(slot["service_id"]),
-               "hall_name": await self.names.hall(slot["hall_id"]), "code": new_code(),
-               "created_at": now, "updated_at": now, "v": 0}
-        if booked:
-            doc.update(status="booked", at={"booked": now}, notes=[],
-                       reminders=lifecycle.reminders_ahead(self.cfg, slot["start"], now))
-            doc["due_at"] = lifecycle.next_due(doc, now, self.cfg)
-        else:
-            doc.update(status="pending", at={"pending": now},
-                       due_at=now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds))
-        doc["keys"] = lifecycle.person_keys(doc, _FIRST_KEYS)
-        return doc
+    async def _new_booking(self, resident: Resident, slot: Slot, now: dt.datetime,
+                           offer: Hold | None) -> Appointment:
+        """A new appointment, ``booked`` and settled (its place is taken first): its reminders
+        ahead, due at the first of them. Its id carries ``now``."""
+        a = Appointment(
+            id=object_id_at(now), code=new_code(), user_id=resident.id, slot_id=str(slot.id), hall_id=slot.hall_id,
+            service_id=slot.service_id, date=slot.date, start=slot.start, end=slot.end,
+            status=AppointmentStatus.BOOKED, created_at=now, service_name=await self.names.service(slot.service_id),
+            hall_name=await self.names.hall(slot.hall_id), updated_at=now, v=0, at={"booked": now},
+            reminders=tuple(lifecycle.reminders_ahead(self.cfg, slot.start, now)),
+            waitlist_id=None if offer is None else offer.entry_id)
+        return replace(a, due_at=lifecycle.next_due(a, now, self.cfg), keys=lifecycle.person_keys(a, _FIRST_KEYS))
 
     async def _commit_group(self, slot_id: str, group: list[_Request]) -> None:
-        """One group of requests for one slot: one read of the slot and one of the people's
-        records for all, then steps 1–3 for all; each request is answered with its own outcome."""
+        await self._commit(slot_id, group, None)
+
+    async def _take(self, slot: Slot, appt_ids: list[ObjectId], offer: Hold | None, now: dt.datetime,
+                    check_at: dt.datetime) -> int:
+        """Step 1: places for the first of ``appt_ids``, free ones or the one the offer holds."""
+        if offer is None:
+            return await self.store.take_places(slot.id, appt_ids, now, check_at)
+        return int(await self.store.take_held_place(slot.id, offer, appt_ids[0], now, check_at))
+
+    async def _give_back(self, slot: Slot, appt_id: ObjectId, offer: Hold | None) -> None:
+        """A place taken for a booking that is not written: an offer's goes back to its hold (the
+        offer stands as it was), a free one to the waitlist or everyone."""
+        now = self.clock.now()
+        if offer is None:
+            await self.waitlist.give_back_place(slot.id, appt_id, now)
+        else:
+            await self.store.release_claim(slot.id, appt_id, hold_for=offer, now=now)
+
+    async def _commit(self, slot_id: str, group: list[_Request], offer: Hold | None) -> None:
+        """The one booking path. One group of requests for one slot (a waitlist offer: a group of
+        one): one read of the slot and one of the people's records for all, then steps 1–3 for
+        all; each request is answered with its own outcome."""
         now = self.clock.now()
         slot = await self.store.slot(slot_id)
         if slot is None:
             raise errors.NotFound("未找到该时段")
-        self.rules.check_time(slot, now)
-        if slot["free"] <= 0:  # fast refusal; the real guard is step 1
+        self.rules.check_time(slot, now, released=offer is None)
+        if offer is None and slot.free <= 0:  # fast refusal; the real guard is step 1
             raise self._full(slot)
         people = await self.store.people([r.resident.id for r in group])
         live: list[_Request] = []
@@ -200,13 +237,15 @@ class BookingService:
             if refusal is not None:
                 r.reply(error=refusal)
             else:
-                r.doc = await self._new_doc(r.resident, slot, now, booked=True)
+                r.appt = await self._new_booking(r.resident, slot, now, offer)
                 live.append(r)
         if not live:
             return
-        # 1. places, for as many as are free (first come, first served)
+        # 1. places, for as many as are free (first come, first served), or the offer's
         check_at = now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds)
-        n = await self.store.take_places(slot["_id"], [r.doc["_id"] for r in live], now, check_at)
+        n = await self._take(slot, [r.booking.id for r in live], offer, now, check_at)
+        if offer is not None and n == 0:
+            raise OfferExpired("候补名额已过期")
         todo, waiting = live[:n], live[n:]
         await self._fault("after_claim")
         # 2. the bookings; a place whose booking a person rule refuses passes to the next in line.
@@ -216,26 +255,26 @@ class BookingService:
         spare: list[ObjectId] = []
         while todo:
             if self._stalled(now):
-                spare += [r.doc["_id"] for r in todo]
+                spare += [r.booking.id for r in todo]
                 refused += [(r, errors.ServiceUnavailable("预约未完成，请重试")) for r in todo]
                 break
-            taken = await self.store.insert_appointments([r.doc for r in todo])
+            taken = await self.store.insert_appointments([r.booking for r in todo])
             for i, r in enumerate(todo):
                 if i in taken:
                     try:
-                        await self._insert_one_by_one(r.doc, taken[i])
+                        r.appt = await self._insert_one_by_one(r.booking, taken[i])
                     except errors.AppError as e:
                         refused.append((r, e))
-                        spare.append(r.doc["_id"])
+                        spare.append(r.booking.id)
                         continue
                 inserted.append(r)
             todo = []
             while spare and waiting:
                 r = waiting.pop(0)
-                r.doc["_id"] = spare.pop(0)
+                r.appt = replace(r.booking, id=spare.pop(0))
                 todo.append(r)
         for appt_id in spare:
-            await self.waitlist.give_back_place(slot["_id"], appt_id, self.clock.now())
+            await self._give_back(slot, appt_id, offer)
         refused += [(r, self._full(slot)) for r in waiting]
         for r, err in refused:
             r.reply(error=err)
@@ -244,11 +283,11 @@ class BookingService:
             return
         # 3. the messages (should this write fail, the slot's check writes them)
         try:
-            await self.outbox.emit_many([self._event("booked", r.doc) for r in inserted])
+            await self.outbox.emit_many([self._event("booked", r.booking) for r in inserted])
         except Exception:
             log.exception("booking messages left to the slot check", extra={"slot_id": slot_id})
         for r in inserted:
-            r.reply(r.doc)
+            r.reply(r.booking)
 
     def _stalled(self, claimed_at: dt.datetime) -> bool:
         """Whether places taken at ``claimed_at`` are too old to write bookings for: the sweep
@@ -257,128 +296,68 @@ class BookingService:
         limit = dt.timedelta(seconds=self.cfg.pending_timeout_seconds / 2)
         return self.clock.now() >= claimed_at + limit
 
-    async def _book_held(self, resident: Resident, slot_id: str, waitlist: dict[str, Any]) -> dict[str, Any]:
-        """A booking through a waitlist offer: the place is the offer's hold, not a free one."""
-        now = self.clock.now()
-        slot = await self.store.slot(slot_id)
-        if slot is None:
-            raise errors.NotFound("未找到该时段")
-        self.rules.check_time(slot, now, released=False)
-        await self.rules.check_not_blocked(resident.id, now)
-        doc = await self._new_doc(resident, slot, now, booked=False)
-        doc["waitlist_id"] = str(waitlist["_id"])
-        await self._insert_one_by_one(doc, None)
-        await self._fault("after_insert")
-        now = self.clock.now()
-        if not await self.store.take_held_place(slot["_id"], str(waitlist["_id"]), doc["_id"], now):
-            await self.store.delete_pending([doc["_id"]])
-            raise OfferExpired("候补名额已过期")
-        await self._fault("after_claim")
-        (booked,) = await self._mark_booked([doc], now)
-        if booked is None:
-            raise errors.ServiceUnavailable("预约未完成，请重试")
-        self._announce_soon([booked])
-        return booked
-
-    async def _insert_one_by_one(self, doc: dict[str, Any], taken: KeyTaken | None) -> None:
-        """Insert one booking, taking the next free key of a rule whose limit is above one."""
+    async def _insert_one_by_one(self, a: Appointment, taken: KeyTaken | None) -> Appointment:
+        """Insert one booking, taking the next free key of a rule whose limit is above one (or
+        drawing its code again); returns it as inserted."""
         nth = dict(_FIRST_KEYS)
         for _ in range(sum(BOOKING_KEYS.limit(rule, self.cfg) for rule in PersonRule) + 5):
             if taken is not None:
                 rule = taken.rule
                 if rule == Unique.CODE:
-                    doc["code"] = new_code()
+                    a = replace(a, code=new_code())
                 elif isinstance(rule, PersonRule):
                     nth[rule] += 1
                     if nth[rule] >= BOOKING_KEYS.limit(rule, self.cfg):
-                        raise await self._refusal(rule, doc)
-                    doc["keys"] = lifecycle.person_keys(doc, nth)
+                        raise await self._refusal(rule, a)
+                    a = replace(a, keys=lifecycle.person_keys(a, nth))
                 else:
                     raise errors.ServiceUnavailable()
-            refused = await self.store.insert_appointments([doc])
+            refused = await self.store.insert_appointments([a])
             if not refused:
-                return
+                return a
             taken = refused[0]
         raise errors.ServiceUnavailable()  # pragma: no cover - bounded loop
 
-    async def _refusal(self, rule: PersonRule, doc: dict[str, Any]) -> errors.AppError:
+    async def _refusal(self, rule: PersonRule, a: Appointment) -> errors.AppError:
         """The answer to a booking ``rule`` refuses (a full day says so when that service fills it)."""
         same_service = 0
         if rule == PersonRule.DAY:
-            same_service = await self.store.count_same_service_day(doc["user_id"], doc["service_id"], doc["date"])
-        return BOOKING_KEYS.refusal(rule, self.cfg, date=doc["date"], service_id=doc["service_id"],
+            same_service = await self.store.count_same_service_day(a.user_id, a.service_id, a.date)
+        return BOOKING_KEYS.refusal(rule, self.cfg, date=a.date, service_id=a.service_id,
                                     same_service=same_service)
 
-    async def _mark_booked(self, docs: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any] | None]:
-        """``pending`` → ``booked`` for bookings holding a place, their message noted for the
-        sweep should it not be sent right after; None for one the reconciler abandoned meanwhile
-        (only after a stall longer than the pending timeout), whose place is then given back."""
-        by_start: dict[dt.datetime, list[dict[str, Any]]] = {}
-        for d in docs:
-            by_start.setdefault(d["start"], []).append(d)
-        done: dict[ObjectId, dict[str, Any]] = {}
-        for start, same in by_start.items():
-            reminders = lifecycle.reminders_ahead(self.cfg, start, now)
-            # The noted message makes it due now (lifecycle.next_due): the sweep sends it should
-            # the request not get to it.
-            fields = {"updated_at": now, "at.booked": now, "due_at": now, "notes": ["booked"], "reminders": reminders}
-            ids = [d["_id"] for d in same]
-            n = await self.store.mark_booked(ids, fields)
-            ok = set(ids) if n == len(ids) else {i for i, a in (await self.store.appointments(ids)).items()
-                                                 if a["status"] == "booked"}
-            for d in same:
-                if d["_id"] in ok:
-                    done[d["_id"]] = {**d, "status": "booked", "updated_at": now,
-                                      "at": {**d.get("at", {}), "booked": now}, "due_at": now, "notes": ["booked"],
-                                      "reminders": reminders, "v": d.get("v", 0) + 1}
-        out: list[dict[str, Any] | None] = []
-        for d in docs:
-            if d["_id"] in done:
-                out.append(done[d["_id"]])
-                continue
-            fresh = await self.store.appointment(d["_id"])
-            if fresh is not None and fresh["status"] == "abandoned":
-                again = await self._move(fresh, AppointmentStatus.ABANDONED, extra={"place_released": False})
-                await self._settle(again or fresh, now)
-            out.append(None)
-        return out
+    async def _finish_pending(self, a: Appointment, now: dt.datetime) -> Appointment | None:
+        """``pending`` → ``booked`` for a booking holding a place (written so by an earlier
+        version), its message noted for the sweep; None when the reconciler abandoned it
+        meanwhile, whose place is then given back."""
+        reminders = tuple(lifecycle.reminders_ahead(self.cfg, a.start, now))
+        # The noted message makes it due now (lifecycle.next_due): the sweep sends it.
+        n = await self.store.mark_booked([a.id], Booked(now, reminders))
+        fresh = None if n == 1 else await self.store.appointment(a.id)
+        if n == 1 or (fresh is not None and fresh.status == AppointmentStatus.BOOKED):
+            return replace(a, status=AppointmentStatus.BOOKED, updated_at=now, at={**a.at, "booked": now},
+                           due_at=now, notes=("booked",), reminders=reminders, v=a.v + 1)
+        if fresh is not None and fresh.status == AppointmentStatus.ABANDONED:
+            again = await self._move(fresh, AppointmentStatus.ABANDONED, release_place=True)
+            await self._settle(again or fresh, now)
+        return None
 
-    def _announce_soon(self, docs: list[dict[str, Any]]) -> None:
-        """Hand the new bookings' messages to the outbox right after the answers go out."""
-        if docs:
-            task = asyncio.get_running_loop().create_task(self._announce(docs))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-
-    async def _announce(self, docs: list[dict[str, Any]]) -> None:
-        try:
-            await self.outbox.emit_many([self._event("booked", d) for d in docs])
-            now = self.clock.now()
-            groups: dict[dt.datetime | None, list[ObjectId]] = {}
-            for d in docs:
-                groups.setdefault(lifecycle.next_due({**d, "notes": []}, now, self.cfg), []).append(d["_id"])
-            for due, ids in groups.items():
-                await self.store.settle(ids, 1, {"notes": [], "due_at": due} if due else {"notes": []},
-                                        unset=() if due else ("due_at",))
-        except Exception:  # the sweep sends them: they stay due
-            log.exception("booking messages left to the sweep")
-
-    async def _emit(self, kind: str, a: dict[str, Any], **payload: Any) -> None:
+    async def _emit(self, kind: str, a: Appointment, **payload: Any) -> None:
         await self.outbox.emit(**self._event(kind, a, **payload))
 
     @staticmethod
-    def _event(kind: str, a: dict[str, Any], **payload: Any) -> dict[str, Any]:
-        return {"kind": f"appointment.{kind}", "user_id": a["user_id"], "payload": event_payload(a, **payload),
-                "dedupe_key": f"appt:{a['_id']}:{kind}"}
+    def _event(kind: str, a: Appointment, **payload: Any) -> dict[str, Any]:
+        return {"kind": f"appointment.{kind}", "user_id": a.user_id, "payload": event_payload(a, **payload),
+                "dedupe_key": f"appt:{a.id}:{kind}"}
 
     async def accept_offer(self, resident: Resident, entry_id: str) -> dict[str, Any]:
         w = await self.access.access_waitlist_entry(resident, entry_id, "accept")
         now = self.clock.now()
-        if w["status"] != "offered" or w["offer_until"] <= now:
+        if w.status != WaitlistStatus.OFFERED or w.offer_until is None or w.offer_until <= now:
             raise OfferExpired("没有可接受的候补名额（未轮到或已过期）",
-                                  details={"status": w["status"]})
-        booked = await self.book(resident, w["slot_id"], waitlist=w)
-        await self.store.mark_accepted(w["_id"], booked["id"])
+                                  details={"status": w.status.value})
+        booked = await self.book(resident, w.slot_id, offer=Hold(str(w.id), w.offer_until))
+        await self.store.mark_accepted(w.id, str(booked["id"]))
         return booked
 
     # == the resident's bookings ===================================================================
@@ -387,26 +366,26 @@ class BookingService:
 
     async def get_mine(self, resident: Resident, appt_id: str) -> dict[str, Any]:
         a = await self.access.access_appointment(resident, appt_id, "read")
-        if a["status"] == AppointmentStatus.ABANDONED:
+        if a.status == AppointmentStatus.ABANDONED:
             raise errors.NotFound()
         ticket = await self.store.appointment_ticket(a)
         return {**self.view(a, ticket=await ticket_view(self.store, ticket) if ticket else None),
-                "qr_png_base64": self.qr(a["code"])}
+                "qr_png_base64": self.qr(a.code)}
 
     async def cancel(self, resident: Resident, appt_id: str) -> dict[str, Any]:
         a = await self.access.access_appointment(resident, appt_id, "cancel")
-        if a["status"] == "cancelled":
+        if a.status == AppointmentStatus.CANCELLED:
             return self.view(a)
-        if a["status"] != "booked":
-            raise errors.InvalidState("该预约当前状态不能取消", details={"status": a["status"]})
+        if a.status != AppointmentStatus.BOOKED:
+            raise errors.InvalidState("该预约当前状态不能取消", details={"status": a.status.value})
         now = self.clock.now()
-        deadline = a["start"] - dt.timedelta(minutes=self.cfg.cancel_before_minutes)
+        deadline = a.start - dt.timedelta(minutes=self.cfg.cancel_before_minutes)
         if now > deadline:
             raise CancelTooLate(f"距开始不足 {self.cfg.cancel_before_minutes // 60} 小时，不能取消；"
                                   "如不能前往，未签到将记为爽约",
                                   details={"cancel_deadline": iso(deadline)})
         doc = await self._move(a, AppointmentStatus.CANCELLED, notes=("cancelled",),
-                               extra={"place_released": False, "reminders": []})
+                               release_place=True, clear_reminders=True)
         if doc is None:
             return await self.cancel(resident, appt_id)  # it changed meanwhile: answer for its new state
         await self._fault("after_cancel")
@@ -436,24 +415,13 @@ class BookingService:
         await self.store.drop_obsolete_indexes()
         now = self.clock.now()
         n = 0
-        old_keys = {"slot_key": PersonRule.SLOT, "day_key": PersonRule.DAY, "svc_key": PersonRule.SERVICE,
-                    "open_key": PersonRule.OPEN}
-        for a in await self.store.old_format_appointments():
-            keys = [f"{BOOKING_KEYS.letter(rule)}:{a[field]}" for field, rule in old_keys.items()
-                    if isinstance(a.get(field), str)]
-            new = {**a, "v": 0, "keys": keys, "notes": [], "reminders": []}
-            changes: dict[str, Any] = {"v": 0, "notes": [], "reminders": []}
-            unset = [*old_keys, "remind_at"]
-            if keys:
-                changes["keys"] = keys
-            due = lifecycle.next_due(new, now, self.cfg)
-            if due is not None:
-                changes["due_at"] = due
-            await self.store.upgrade(a["_id"], changes, tuple(unset))
+        for a in await self.store.old_format_appointments():  # their keys read from the old fields
+            new = replace(a, v=0, notes=(), reminders=())
+            await self.store.upgrade(a.id, KeysUpgrade(a.keys, lifecycle.next_due(new, now, self.cfg)))
             n += 1
         return n
 
-    async def settle(self, a: dict[str, Any]) -> str:
+    async def settle(self, a: Appointment) -> str:
         """Do now what is due for one appointment just moved (its place back, its message)."""
         return await self._settle(a, self.clock.now())
 
@@ -467,7 +435,7 @@ class BookingService:
             try:
                 stats[await self._settle(a, now)] += 1
             except Exception:  # one bad document must not stop the others; it stays due
-                log.exception("appointment sweep failed", extra={"appointment_id": str(a["_id"])})
+                log.exception("appointment sweep failed", extra={"appointment_id": str(a.id)})
         stats["holds"] += await self.waitlist.sweep_holds(now)
         stats["places_checked"] += await self._check_places(now)
         return dict(stats)
@@ -479,9 +447,9 @@ class BookingService:
         places are those taken since the check was due, known by the time in their ids."""
         timeout = dt.timedelta(seconds=self.cfg.pending_timeout_seconds)
         released = 0
-        for slot in await self.store.slots_with_checks_due(now):
-            since = slot["check_due"] - timeout - dt.timedelta(seconds=1)  # ids keep whole seconds
-            recent = [c for c in slot["claims"] if c.generation_time >= since]
+        for check in await self.store.slots_with_checks_due(now):
+            since = check.check_due - timeout - dt.timedelta(seconds=1)  # ids keep whole seconds
+            recent = [c for c in check.claims if c.generation_time >= since]
             found = await self.store.appointments(recent)
             gone: list[ObjectId] = []
             later: list[dt.datetime] = []
@@ -489,89 +457,97 @@ class BookingService:
                 if c in found:
                     continue
                 if c.generation_time + timeout <= now:
-                    await self.waitlist.give_back_place(slot["_id"], c, now)
+                    # a place taken from an offer goes back to its hold (the hold sweep passes
+                    # it on should it have run out meanwhile)
+                    if c in check.taken:
+                        await self.store.release_claim(check.slot_id, c, hold_for=check.taken[c], now=now)
+                    else:
+                        await self.waitlist.give_back_place(check.slot_id, c, now)
                     gone.append(c)
                 else:
                     later.append(c.generation_time + timeout + dt.timedelta(seconds=1))
-            booked = [found[c] for c in recent if c in found and found[c]["status"] == "booked"]
+            booked = [found[c] for c in recent if c in found and found[c].status == AppointmentStatus.BOOKED]
             if booked:
                 await self.outbox.emit_many([self._event("booked", a) for a in booked])
-            claims = [c for c in slot["claims"] if c not in gone]
-            await self.store.set_check_due(slot["_id"], slot["check_due"], claims, min(later, default=None))
+            claims = [c for c in check.claims if c not in gone]
+            await self.store.set_check_due(check.slot_id, check.check_due, claims, min(later, default=None))
             released += len(gone)
         return released
 
-    async def _settle(self, a: dict[str, Any], now: dt.datetime) -> str:
+    async def _settle(self, a: Appointment, now: dt.datetime) -> str:
         """Do what is due for one appointment, then record it (unless it changed meanwhile, in
         which case it is due again and the next sweep looks at it)."""
         outcome = "settled"
-        if a["status"] == "pending":
-            if a["created_at"] + dt.timedelta(seconds=self.cfg.pending_timeout_seconds) > now:
+        if a.status == AppointmentStatus.PENDING:
+            if a.created_at + dt.timedelta(seconds=self.cfg.pending_timeout_seconds) > now:
                 return "not_due"
-            if await self.store.has_claim(ObjectId(a["slot_id"]), a["_id"]):  # crashed after its place: finish
-                (moved,) = await self._mark_booked([a], now)
+            if await self.store.has_claim(ObjectId(a.slot_id), a.id):  # crashed after its place: finish
+                moved = await self._finish_pending(a, now)
                 outcome = "finished"
             else:  # crashed before its place: undo (the keys go, a late claim is given back)
-                moved = await self._move(a, AppointmentStatus.ABANDONED, extra={"place_released": False})
+                moved = await self._move(a, AppointmentStatus.ABANDONED, release_place=True)
                 outcome = "abandoned"
             if moved is None:
                 return "changed"
             a = moved
-        if a["status"] == "booked" and a["end"] <= now and self.closed_day and await self.closed_day(a):
+        if a.status == AppointmentStatus.BOOKED and a.end <= now and self.closed_day and await self.closed_day(a):
             return "cancelled_by_centre"  # its day was closed: cancelled by the centre, never a no-show
-        if a["status"] == "booked" and a["end"] <= now:
+        if a.status == AppointmentStatus.BOOKED and a.end <= now:
             no_show = await self._move(a, AppointmentStatus.NO_SHOW, notes=("no_show",),
-                                       extra={"no_show_recorded": False, "reminders": []})
+                                       record_no_show=True, clear_reminders=True)
             if no_show is None:
                 return "changed"
             a = no_show
             outcome = "no_show"
-        done: dict[str, Any] = {"notes": []}
-        if a["status"] in ("cancelled", "cancelled_by_centre", "abandoned") and a.get("place_released") is False:
-            await self.waitlist.give_back_place(ObjectId(a["slot_id"]), a["_id"], now)
-            done["place_released"] = True
-        if a["status"] == "no_show" and a.get("no_show_recorded") is False:
+        done = replace(a, notes=())   # as it is once settled
+        released = recorded = False
+        if a.status in _GIVES_BACK and a.place_released is False:
+            await self.waitlist.give_back_place(ObjectId(a.slot_id), a.id, now)
+            done, released = replace(done, place_released=True), True
+        if a.status == AppointmentStatus.NO_SHOW and a.no_show_recorded is False:
             await self._record_no_show(a, now)
-            done["no_show_recorded"] = True
-        for kind in a.get("notes", []):
+            done, recorded = replace(done, no_show_recorded=True), True
+        for kind in a.notes:
             await self._emit(kind, a)
-        if a["status"] == "booked" and a.get("reminders"):
-            done["reminders"] = await self._remind(a, now)
-        due = lifecycle.next_due({**a, **done}, now, self.cfg)
-        await self.store.settle(a["_id"], a.get("v", 0), {**done, "due_at": due} if due else done,
-                                unset=() if due else ("due_at",))
+        reminders: tuple[int, ...] | None = None
+        if a.status == AppointmentStatus.BOOKED and a.reminders:
+            reminders = tuple(await self._remind(a, now))
+            done = replace(done, reminders=reminders)
+        due = lifecycle.next_due(done, now, self.cfg)
+        await self.store.settle(a.id, a.v, Settlement(due_at=due, place_released=released,
+                                                      no_show_recorded=recorded, reminders=reminders))
         return outcome
 
-    async def _remind(self, a: dict[str, Any], now: dt.datetime) -> list[int]:
+    async def _remind(self, a: Appointment, now: dt.datetime) -> list[int]:
         """Send the reminder now due (the day before, the hour before); returns those still ahead.
         When several are due at once (the sweep was not running), only the latest is sent."""
-        due = [m for m in a["reminders"] if a["start"] - dt.timedelta(minutes=m) <= now]
-        if due and now < a["start"]:
+        due = [m for m in a.reminders if a.start - dt.timedelta(minutes=m) <= now]
+        if due and now < a.start:
             m = min(due)
-            await self.outbox.emit("appointment.reminder", user_id=a["user_id"],
+            await self.outbox.emit("appointment.reminder", user_id=a.user_id,
                                    payload=event_payload(a, minutes_before=m),
-                                   deliver_after=a["start"] - dt.timedelta(minutes=m),
-                                   dedupe_key=f"appt:{a['_id']}:reminder:{m}")
-        return [m for m in a["reminders"] if m not in due]
+                                   deliver_after=a.start - dt.timedelta(minutes=m),
+                                   dedupe_key=f"appt:{a.id}:reminder:{m}")
+        return [m for m in a.reminders if m not in due]
 
-    async def _record_no_show(self, a: dict[str, Any], now: dt.datetime) -> None:
+    async def _record_no_show(self, a: Appointment, now: dt.datetime) -> None:
         """Count the no-show against the person (once) and block booking after too many. It is
         judged as of when it happened (the end of its slot), however late the sweep comes to it
         (the processes were down, the clock jumped): the window counts back from then and the
         block runs from then, so a late sweep neither lengthens a block nor misses one."""
-        uid = a["user_id"]
-        at = a["end"]
-        new, p = await self.store.add_no_show(uid, {"appointment_id": str(a["_id"]), "at": at})
+        uid = a.user_id
+        at = a.end
+        new, p = await self.store.add_no_show(uid, {"appointment_id": str(a.id), "at": at})
         since = at - dt.timedelta(days=self.cfg.no_show_window_days)
         recent = [n for n in p.get("no_shows", []) if since <= n["at"] <= at]
         until = at + dt.timedelta(days=self.cfg.block_days)
         if len(recent) >= self.cfg.no_show_limit and until > now \
                 and not (p.get("blocked_until") and p["blocked_until"] > now):
             reason = f"{self.cfg.no_show_window_days} 天内爽约 {len(recent)} 次"
-            await self.store.block_person(uid, until, reason, now, str(a["_id"]))
+            await self.store.block_person(uid, until, reason, now, str(a.id))
             p = await self.rules.person(uid)
-        if p.get("blocked_by") == str(a["_id"]):
+        if p.get("blocked_by") == str(a.id):
             await self._emit("booking_blocked", a, blocked_until=iso(p["blocked_until"]), reason=p["blocked_reason"])
         if new:
-            await self.audit.system("appointments.sweep", "appointments.no_show", "appointment", str(a["_id"]),
+            await self.audit.system("appointments.sweep", "appointments.no_show", "appointment", str(a.id),
                                     {"user_id": uid})

@@ -22,12 +22,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from backend.appointments import lifecycle
 from backend.appointments.common import HallAccess, StaffAudit, Transaction
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import AppointmentStatus
+from backend.appointments.values import (
+    Appointment,
+    AppointmentStatus,
+    DayException,
+    ExceptionKind,
+    WaitlistEntry,
+    exception_for,
+)
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -82,7 +90,7 @@ class Closures:
         return await self.window_services(hall_id, window_id)
 
     async def _touched(self, days: list[dt.date], hall_id: str | None, window_id: str | None,
-                       service_id: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                       service_id: str | None = None) -> tuple[list[Appointment], list[WaitlistEntry]]:
         """The booked appointments and open waitlist entries a closure of ``days`` touches (read
         hall by hall, through the hall-and-date indexes)."""
         services = await self._scope(hall_id, window_id, service_id)
@@ -90,7 +98,7 @@ class Closures:
         if services == [] or not dates:
             return [], []
         hall_ids = [hall_id] if hall_id else [str(h["_id"]) for h in await self.catalogue.all_halls()]
-        appts: list[dict[str, Any]] = []
+        appts: list[Appointment] = []
         for hid in hall_ids:
             appts += await self.store.booked_on(hid, dates, services)
         waiting = await self.store.active_waitlist_on(hall_id, dates, services)
@@ -133,9 +141,9 @@ class Closures:
         now = self.clock.now()
         for day in days:
             for sid in services:
-                await self.store.save_exception({
-                    "hall_id": hall_id, "date": day.isoformat(), "service_id": sid, "kind": "closed", "periods": [],
-                    "note": reason, "window_id": window_id, "updated_at": now, "updated_by": staff.id})
+                await self.store.close_day(DayException(
+                    hall_id=hall_id, date=day.isoformat(), service_id=sid, kind=ExceptionKind.CLOSED, periods=(),
+                    note=reason, window_id=window_id, at=now, by=staff.id))
         done = await self.close(days, reason, staff, hall_id, window_id)
         return {**done, "dates": [d.isoformat() for d in days], "window_id": window_id}
 
@@ -173,48 +181,47 @@ class Closures:
             await self.audit.system(actor or "appointments.closures", "appointments.closure", *target, details)
         return {"appointments": done["appointments"], "waitlist": done["waitlist"]}
 
-    async def _cancel(self, a: dict[str, Any], reason: str) -> bool:
+    async def _cancel(self, a: Appointment, reason: str) -> bool:
         """``booked`` → ``cancelled_by_centre`` (once), then the place back and the message at once;
         should this process stop here, the sweep does both (the move left them due)."""
         now = self.clock.now()
         doc = await lifecycle.move(self.store, a, AppointmentStatus.CANCELLED_BY_CENTRE, now, self.cfg,
                                    notes=("cancelled_by_centre",),
-                                   extra={"place_released": False, "reminders": [], "cancel_reason": reason})
+                                   release_place=True, clear_reminders=True, cancel_reason=reason)
         if doc is None:
             return False
         try:
             await self.booking.settle(doc)
         except Exception:  # it stays due: the sweep finishes it
-            log.exception("closure left to the sweep", extra={"appointment_id": str(a["_id"])})
+            log.exception("closure left to the sweep", extra={"appointment_id": str(a.id)})
         return True
 
-    async def _end_waitlist(self, w: dict[str, Any], reason: str) -> bool:
+    async def _end_waitlist(self, w: WaitlistEntry, reason: str) -> bool:
         """The entry ends, and its resident is told, in one transaction (never one without the other)."""
         now = self.clock.now()
 
         async def tx(session: Any) -> bool:
-            if not await self.store.end_waitlist_by_centre(w["_id"], w["status"], reason, now, session=session):
+            if not await self.store.end_waitlist_by_centre(w.id, w.status, reason, now, session=session):
                 return False
-            await self.outbox.emit("appointment.waitlist_cancelled_by_centre", user_id=w["user_id"], payload={
-                "waitlist_id": str(w["_id"]), "slot_id": w["slot_id"], "service_id": w["service_id"],
-                "service_name": w.get("service_name", ""), "hall_name": w.get("hall_name", ""),
-                "start": iso(w["start"]), "reason": reason},
-                session=session, dedupe_key=f"wl:{w['_id']}:cancelled_by_centre")
+            await self.outbox.emit("appointment.waitlist_cancelled_by_centre", user_id=w.user_id, payload={
+                "waitlist_id": str(w.id), "slot_id": w.slot_id, "service_id": w.service_id,
+                "service_name": w.service_name, "hall_name": w.hall_name,
+                "start": iso(w.start), "reason": reason},
+                session=session, dedupe_key=f"wl:{w.id}:cancelled_by_centre")
             return True
         return await self.tx(tx)
 
     # == finding closed days (the sweep, and before a no-show) ======================================
     async def closed_reason(self, hall: dict[str, Any] | None, service_id: str, day: dt.date,
-                            exceptions: list[dict[str, Any]]) -> str | None:
+                            exceptions: Sequence[DayException]) -> str | None:
         """Why the service is closed in the hall that day by the records (None: it is not). The same
         rule the slots are planned by: an exception of the service beats one of the hall, which
         beats the hall's calendar. A day the calendar does not know is never taken as closed."""
-        exc = next((e for e in exceptions if e["service_id"] == service_id), None) or \
-            next((e for e in exceptions if e["service_id"] == "*"), None)
+        exc = exception_for(exceptions, service_id)
         if exc is not None:
-            if exc["kind"] != "closed":
+            if exc.kind != ExceptionKind.CLOSED:
                 return None
-            return (exc.get("note") or "").strip() or (HALL_CLOSED if exc["service_id"] == "*" else SERVICE_CLOSED)
+            return (exc.note or "").strip() or (HALL_CLOSED if exc.service_id == "*" else SERVICE_CLOSED)
         calendar = self.catalogue.calendar
         if hall is None or hall["status"] != "active":
             return None
@@ -225,11 +232,11 @@ class Closures:
         name = calendar.holiday_name(day)
         return HOLIDAY.format(name=name) if name else NOT_OPEN
 
-    async def cancel_if_closed(self, a: dict[str, Any]) -> bool:
+    async def cancel_if_closed(self, a: Appointment) -> bool:
         """Before a booking is counted a no-show: cancel it instead when its day is closed."""
-        hall = await self.catalogue.hall_record(a["hall_id"])
-        exceptions = await self.store.exceptions_on(a["hall_id"], a["date"])
-        reason = await self.closed_reason(hall, a["service_id"], dt.date.fromisoformat(a["date"]), exceptions)
+        hall = await self.catalogue.hall_record(a.hall_id)
+        exceptions = await self.store.exceptions_on(a.hall_id, a.date)
+        reason = await self.closed_reason(hall, a.service_id, dt.date.fromisoformat(a.date), exceptions)
         if reason is None:
             return False
         await self._cancel(a, reason)
@@ -245,22 +252,22 @@ class Closures:
         stats = Counter[str]()
         for hall in await self.catalogue.all_halls():
             hall_id = str(hall["_id"])
-            by_date: dict[str, list[dict[str, Any]]] = {}
+            by_date: dict[str, list[DayException]] = {}
             for e in await self.store.hall_exceptions(hall_id, today.isoformat()):
-                by_date.setdefault(e["date"], []).append(e)
+                by_date.setdefault(e.date, []).append(e)
             dates = [d.isoformat() for d in days
-                     if any(e["kind"] == "closed" for e in by_date.get(d.isoformat(), []))
+                     if any(e.kind == ExceptionKind.CLOSED for e in by_date.get(d.isoformat(), []))
                      or not self.catalogue.hall_open_on(hall, d)]
             if hall["status"] != "active" or not dates:
                 continue
             for a in await self.store.booked_on(hall_id, dates):
-                reason = await self.closed_reason(hall, a["service_id"], dt.date.fromisoformat(a["date"]),
-                                                  by_date.get(a["date"], []))
+                reason = await self.closed_reason(hall, a.service_id, dt.date.fromisoformat(a.date),
+                                                  by_date.get(a.date, []))
                 if reason is not None and await self._cancel(a, reason):
                     stats["appointments"] += 1
             for w in await self.store.active_waitlist_on(hall_id, dates):
-                reason = await self.closed_reason(hall, w["service_id"], dt.date.fromisoformat(w["date"]),
-                                                  by_date.get(w["date"], []))
+                reason = await self.closed_reason(hall, w.service_id, dt.date.fromisoformat(w.date),
+                                                  by_date.get(w.date, []))
                 if reason is not None and await self._end_waitlist(w, reason):
                     stats["waitlist"] += 1
         return dict(stats)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import qrcode
 
 from backend.appointments.access import HallAccess
+from backend.appointments.values import Appointment, Slot, SlotStatus
 from backend.audit.service import AuditLog, staff_actor, system_actor
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
@@ -79,24 +80,26 @@ def qr_png_base64(code: str) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def public_slot(s: dict[str, Any], now: dt.datetime, notice: dt.timedelta) -> dict[str, Any]:
-    return {"id": str(s["_id"]), "hall_id": s["hall_id"], "service_id": s["service_id"], "date": s["date"],
-            "start": s["start"], "end": s["end"], "capacity": s["capacity"], "remaining": max(0, s["free"]),
-            "bookable": s["status"] == "open" and s["free"] > 0 and s["start"] - notice > now}
+def public_slot(s: Slot, now: dt.datetime, notice: dt.timedelta) -> dict[str, Any]:
+    """A slot as the API shows it to residents."""
+    return {"id": str(s.id), "hall_id": s.hall_id, "service_id": s.service_id, "date": s.date,
+            "start": s.start, "end": s.end, "capacity": s.capacity, "remaining": max(0, s.free),
+            "bookable": s.status == SlotStatus.OPEN and s.free > 0 and s.start - notice > now}
 
 
-def appointment_view(a: dict[str, Any], cfg: AppointmentsConfig, *, qr: bool = False,
+def appointment_view(a: Appointment, cfg: AppointmentsConfig, *, qr: bool = False,
                      ticket: dict[str, Any] | None = None) -> dict[str, Any]:
-    out = {"id": str(a["_id"]), "code": a["code"], "status": a["status"],
-           "slot": {"id": a["slot_id"], "hall_id": a["hall_id"], "start": a["start"], "end": a["end"]},
-           "service_id": a["service_id"], "service_name": a.get("service_name", ""), "hall_id": a["hall_id"],
-           "hall_name": a.get("hall_name", ""), "date": a["date"], "start": a["start"], "end": a["end"],
-           "cancel_deadline": a["start"] - dt.timedelta(minutes=cfg.cancel_before_minutes),
-           "created_at": a["created_at"], "ticket_number": a.get("ticket_number")}
-    if a.get("cancel_reason"):
-        out["cancel_reason"] = a["cancel_reason"]
+    """An appointment as the API shows it."""
+    out = {"id": str(a.id), "code": a.code, "status": a.status.value,
+           "slot": {"id": a.slot_id, "hall_id": a.hall_id, "start": a.start, "end": a.end},
+           "service_id": a.service_id, "service_name": a.service_name, "hall_id": a.hall_id,
+           "hall_name": a.hall_name, "date": a.date, "start": a.start, "end": a.end,
+           "cancel_deadline": a.start - dt.timedelta(minutes=cfg.cancel_before_minutes),
+           "created_at": a.created_at, "ticket_number": a.ticket_number}
+    if a.cancel_reason:
+        out["cancel_reason"] = a.cancel_reason
     if qr:
-        out["qr_png_base64"] = qr_png_base64(a["code"])
+        out["qr_png_base64"] = qr_png_base64(a.code)
     if ticket is not None:
         out["ticket"] = ticket
     return out
@@ -111,8 +114,8 @@ def resident_view(user_id: str | None, person: Any) -> dict[str, Any] | None:
             "id_number_masked": getattr(person, "id_number_masked", None)}
 
 
-def event_payload(a: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def event_payload(a: Appointment, **extra: Any) -> dict[str, Any]:
     """What every appointment message carries."""
-    reason = {"reason": a["cancel_reason"], "service_id": a["service_id"]} if a.get("cancel_reason") else {}
-    return {"appointment_id": str(a["_id"]), "code": a["code"], "service_name": a.get("service_name", ""),
-            "hall_name": a.get("hall_name", ""), "start": iso(a["start"]), "end": iso(a["end"]), **reason, **extra}
+    reason = {"reason": a.cancel_reason, "service_id": a.service_id} if a.cancel_reason else {}
+    return {"appointment_id": str(a.id), "code": a.code, "service_name": a.service_name,
+            "hall_name": a.hall_name, "start": iso(a.start), "end": iso(a.end), **reason, **extra}

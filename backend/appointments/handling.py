@@ -17,7 +17,7 @@ def booking_handling(store: AppointmentStore) -> Callable[[Staff, str], Awaitabl
         if not staff.roles & ROLES:
             return None
         for appt in await store.user_appointments(resident_id, limit=20):
-            if appt["status"] in LIVE:
-                return f"appointment:{appt.get('code') or appt['_id']}"
+            if appt.status in LIVE:
+                return f"appointment:{appt.code or appt.id}"
         return None
     return check

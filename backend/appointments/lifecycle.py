@@ -13,16 +13,17 @@ with a dedupe key each, so a message is sent once even if the sweep repeats itse
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import BOOKING_KEYS, AppointmentStatus, PersonRule
+from backend.appointments.values import BOOKING_KEYS, Appointment, AppointmentStatus, Move, PersonRule, TicketRef
 from backend.config import AppointmentsConfig
 
 
-def person_keys(doc: dict[str, Any], nth: dict[PersonRule, int]) -> list[str]:
+def person_keys(a: Appointment, nth: dict[PersonRule, int]) -> tuple[str, ...]:
     """The person keys (``BOOKING_KEYS``) a new booking takes, the ``nth`` of each rule."""
-    return BOOKING_KEYS.new_keys(doc["user_id"], doc["slot_id"], doc["service_id"], doc["date"], nth)
+    return tuple(BOOKING_KEYS.new_keys(a.user_id, a.slot_id, a.service_id, a.date, nth))
 
 
 def reminders_ahead(cfg: AppointmentsConfig, start: dt.datetime, now: dt.datetime) -> list[int]:
@@ -31,46 +32,36 @@ def reminders_ahead(cfg: AppointmentsConfig, start: dt.datetime, now: dt.datetim
                    if m > 0 and start - dt.timedelta(minutes=m) > now}, reverse=True)
 
 
-def next_due(a: dict[str, Any], now: dt.datetime, cfg: AppointmentsConfig) -> dt.datetime | None:
+def next_due(a: Appointment, now: dt.datetime, cfg: AppointmentsConfig) -> dt.datetime | None:
     """When the sweep must next look at the appointment (None: nothing more to do)."""
-    if a.get("notes"):
+    if a.notes:
         return now
-    status = a["status"]
-    if status == "pending":
-        created: dt.datetime = a["created_at"]
-        return created + dt.timedelta(seconds=cfg.pending_timeout_seconds)
-    if status == "booked":
-        start: dt.datetime = a["start"]
-        end: dt.datetime = a["end"]
-        return min([end, *(start - dt.timedelta(minutes=m) for m in a.get("reminders", []))])
-    if status in ("cancelled", "cancelled_by_centre", "abandoned") and a.get("place_released") is False:
+    status = a.status
+    if status == AppointmentStatus.PENDING:
+        return a.created_at + dt.timedelta(seconds=cfg.pending_timeout_seconds)
+    if status == AppointmentStatus.BOOKED:
+        return min([a.end, *(a.start - dt.timedelta(minutes=m) for m in a.reminders)])
+    if status in _GIVES_BACK and a.place_released is False:
         return now
-    if status == "no_show" and a.get("no_show_recorded") is False:
+    if status == AppointmentStatus.NO_SHOW and a.no_show_recorded is False:
         return now
     return None
 
 
-async def move(store: AppointmentStore, a: dict[str, Any], to: AppointmentStatus, now: dt.datetime,
-               cfg: AppointmentsConfig, *,
-               notes: tuple[str, ...] = (), extra: dict[str, Any] | None = None,
-               session: Any = None) -> dict[str, Any] | None:
+# The statuses in which an appointment's place goes back to the slot.
+_GIVES_BACK = (AppointmentStatus.CANCELLED, AppointmentStatus.CANCELLED_BY_CENTRE, AppointmentStatus.ABANDONED)
+
+
+async def move(store: AppointmentStore, a: Appointment, to: AppointmentStatus, now: dt.datetime,
+               cfg: AppointmentsConfig, *, notes: tuple[str, ...] = (), release_place: bool = False,
+               record_no_show: bool = False, clear_reminders: bool = False, cancel_reason: str | None = None,
+               ticket: TicketRef | None = None, session: Any = None) -> Appointment | None:
     """``a`` (as last read) → ``to``, only if it is still in the status it was read in. Returns
     the appointment as it now is, or None when it had changed meanwhile."""
-    keys = BOOKING_KEYS.kept(a.get("keys", []), to)
-    new = {**a, **(extra or {}), "status": to, "updated_at": now, "at": {**a.get("at", {}), to: now},
-           "notes": sorted({*a.get("notes", []), *notes}), "v": a.get("v", 0) + 1}
-    changes: dict[str, Any] = {"status": to, "updated_at": now, f"at.{to}": now, **(extra or {})}
-    unset: list[str] = []
-    if keys:
-        new["keys"] = changes["keys"] = keys
-    else:
-        new.pop("keys", None)
-        unset.append("keys")
-    due = next_due(new, now, cfg)
-    if due is None:
-        new.pop("due_at", None)
-        unset.append("due_at")
-    else:
-        new["due_at"] = changes["due_at"] = due
-    ok = await store.change(a["_id"], a["status"], changes, unset=tuple(unset), notes=notes, session=session)
-    return new if ok else None
+    m = Move(from_=a.status, to=to, at=now, keys=tuple(BOOKING_KEYS.kept(a.keys, to)),
+             due_at=None, notes=notes, release_place=release_place, record_no_show=record_no_show,
+             clear_reminders=clear_reminders, cancel_reason=cancel_reason, ticket=ticket)
+    due = next_due(store.moved(a, m), now, cfg)
+    m = replace(m, due_at=due)
+    ok = await store.move(a.id, m, session=session)
+    return store.moved(a, m) if ok else None

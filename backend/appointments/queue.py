@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from backend.appointments import lifecycle
@@ -32,7 +33,19 @@ from backend.appointments.errors import (
     RecallLimit,
 )
 from backend.appointments.store import AppointmentStore
-from backend.appointments.values import AppointmentStatus, Call, Finish, TicketStatus
+from backend.appointments.values import (
+    Appointment,
+    AppointmentStatus,
+    Call,
+    ExceptionKind,
+    Finish,
+    NewTicket,
+    Ticket,
+    TicketKind,
+    TicketRef,
+    TicketStatus,
+    exception_for,
+)
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -55,14 +68,15 @@ def prefix_for(hall: dict[str, Any], service_id: str) -> str:
     return windows[0]["area_prefix"] if windows else "Z"
 
 
-async def ticket_view(store: AppointmentStore, t: dict[str, Any], ahead: int | None = None) -> dict[str, Any]:
+async def ticket_view(store: AppointmentStore, t: Ticket, ahead: int | None = None) -> dict[str, Any]:
+    """A queue ticket as the API shows it (how many are ahead while it waits)."""
     if ahead is None:
-        ahead = await store.count_waiting_before(t) if t["status"] == "waiting" else 0
-    return {"id": str(t["_id"]), "ticket_number": t["number"], "hall_id": t["hall_id"], "date": t["date"],
-            "service_id": t["service_id"], "service_name": t.get("service_name", ""), "kind": t["kind"],
-            "appointment_id": t.get("appointment_id"), "status": t["status"], "ahead": ahead,
-            "window_id": t.get("window_id"), "window_number": t.get("window_number"),
-            "recalls": t.get("recalls", 0), "created_at": t["created_at"], "called_at": t.get("called_at")}
+        ahead = await store.count_waiting_before(t) if t.status == TicketStatus.WAITING else 0
+    return {"id": str(t.id), "ticket_number": t.number, "hall_id": t.hall_id, "date": t.date,
+            "service_id": t.service_id, "service_name": t.service_name, "kind": t.kind.value,
+            "appointment_id": t.appointment_id, "status": t.status.value, "ahead": ahead,
+            "window_id": t.window_id, "window_number": t.window_number,
+            "recalls": t.recalls, "created_at": t.created_at, "called_at": t.called_at}
 
 
 class QueueService:
@@ -80,28 +94,25 @@ class QueueService:
         self.cfg = config
         self.access = AppointmentAccess(store, halls)
 
-    async def _new_ticket(self, hall: dict[str, Any], service_id: str, *, kind: str, order: dt.datetime,
-                          appointment: dict[str, Any] | None, session: Any) -> dict[str, Any]:
+    async def _new_ticket(self, hall: dict[str, Any], service_id: str, *, kind: TicketKind, order: dt.datetime,
+                          appointment: Appointment | None, session: Any) -> Ticket:
         now = self.clock.now()
         date = now.astimezone(TZ).date().isoformat()
         hall_id = str(hall["_id"])
         prefix = prefix_for(hall, service_id)
         seq = await self.store.next_seq(f"{hall_id}:{date}:{prefix}", session=session)
-        doc = {"hall_id": hall_id, "date": date, "number": f"{prefix}{seq:03d}", "prefix": prefix, "seq": seq,
-               "order": _ms(order), "service_id": service_id, "service_name": await self.names.service(service_id),
-               "kind": kind, "status": "waiting", "recalls": 0, "created_at": now}
-        if appointment is not None:
-            doc["appointment_id"] = str(appointment["_id"])
-            doc["user_id"] = appointment["user_id"]
-        doc["_id"] = await self.store.insert_ticket(doc, session=session)
-        return doc
+        return await self.store.insert_ticket(NewTicket(
+            hall_id=hall_id, date=date, number=f"{prefix}{seq:03d}", prefix=prefix, seq=seq, order=_ms(order),
+            service_id=service_id, service_name=await self.names.service(service_id), kind=kind, created_at=now,
+            appointment_id=None if appointment is None else str(appointment.id),
+            user_id=None if appointment is None else appointment.user_id), session=session)
 
     # == residents ==================================================================================
     async def queue_position(self, resident: Resident, appt_id: str) -> dict[str, Any]:
         a = await self.access.access_appointment(resident, appt_id, "read")
         t = await self.store.appointment_ticket(a)
         if t is None:
-            return {"ticket_number": None, "ahead": None, "status": a["status"], "window_number": None}
+            return {"ticket_number": None, "ahead": None, "status": a.status.value, "window_number": None}
         v = await ticket_view(self.store, t)
         return {"ticket_number": v["ticket_number"], "ahead": v["ahead"], "status": v["status"],
                 "window_number": v["window_number"]}
@@ -109,36 +120,36 @@ class QueueService:
     # == clerks ======================================================================================
     async def checkin(self, staff: Staff, code: str, ip: str) -> dict[str, Any]:
         a = await self.store.by_code(code.strip().upper())
-        if a is None or a["status"] in ("pending", "abandoned"):
+        if a is None or a.status in (AppointmentStatus.PENDING, AppointmentStatus.ABANDONED):
             raise errors.NotFound("未找到该预约码，请核对")
         await self.access.check_appointment(staff, a, "check_in")
-        hall = await self.catalogue.hall(a["hall_id"])
-        if a["status"] in ("checked_in", "served", "absent"):
+        hall = await self.catalogue.hall(a.hall_id)
+        if a.status in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED, AppointmentStatus.ABSENT):
             t = await self.store.appointment_ticket(a)
             if t is not None:
                 return await self._answer(a, t, already=True)
-        if a["status"] == "cancelled":
+        if a.status == AppointmentStatus.CANCELLED:
             raise errors.InvalidState("该预约已取消", details={"status": "cancelled"})
-        if a["status"] == "cancelled_by_centre":
-            reason = (a.get("cancel_reason") or "").rstrip("。")
+        if a.status == AppointmentStatus.CANCELLED_BY_CENTRE:
+            reason = (a.cancel_reason or "").rstrip("。")
             raise CancelledByCentre(f"该预约因{reason}已由中心取消，请重新预约" if reason else None,
-                                           details={"status": a["status"], "reason": a.get("cancel_reason")})
+                                           details={"status": a.status.value, "reason": a.cancel_reason})
         now = self.clock.now()
-        opens = a["start"] - dt.timedelta(minutes=self.cfg.checkin_before_minutes)
-        closes = a["start"] + dt.timedelta(minutes=self.cfg.checkin_after_minutes)
-        if a["status"] == "no_show" or now > closes:
+        opens = a.start - dt.timedelta(minutes=self.cfg.checkin_before_minutes)
+        closes = a.start + dt.timedelta(minutes=self.cfg.checkin_after_minutes)
+        if a.status == AppointmentStatus.NO_SHOW or now > closes:
             raise CheckinTooLate(f"已超过签到时间（开始后 {self.cfg.checkin_after_minutes} 分钟），"
                                   "请重新预约或现场取号",
-                                  details={"checkin_closes_at": iso(closes), "start": iso(a["start"])})
+                                  details={"checkin_closes_at": iso(closes), "start": iso(a.start)})
         if now < opens:
             raise CheckinTooEarly(f"签到时间未到，请于 {opens.astimezone(TZ):%m月%d日 %H:%M} 后签到",
-                                  details={"checkin_opens_at": iso(opens), "start": iso(a["start"])})
+                                  details={"checkin_opens_at": iso(opens), "start": iso(a.start)})
 
-        async def tx(session: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-            t = await self._new_ticket(hall, a["service_id"], kind="appointment", order=min(now, a["start"]),
-                                       appointment=a, session=session)
+        async def tx(session: Any) -> tuple[Appointment, Ticket]:
+            t = await self._new_ticket(hall, a.service_id, kind=TicketKind.APPOINTMENT,
+                                       order=min(now, a.start), appointment=a, session=session)
             doc = await lifecycle.move(self.store, a, AppointmentStatus.CHECKED_IN, now, self.cfg, session=session,
-                                       extra={"ticket_id": t["_id"], "ticket_number": t["number"], "reminders": []})
+                                       ticket=TicketRef(t.id, t.number), clear_reminders=True)
             if doc is None:
                 raise _Changed()  # rolls the ticket back
             return doc, t
@@ -146,19 +157,19 @@ class QueueService:
             doc, t = await self.tx(tx)
         except _Changed:
             return await self.checkin(staff, code, ip)  # changed meanwhile: answer for its new state
-        await self.audit.staff(staff, "appointments.checkin", "appointment", str(a["_id"]), ip,
-                               {"ticket_number": t["number"], "hall_id": a["hall_id"]})
+        await self.audit.staff(staff, "appointments.checkin", "appointment", str(a.id), ip,
+                               {"ticket_number": t.number, "hall_id": a.hall_id})
         return await self._answer(doc, t, already=False)
 
-    async def _answer(self, a: dict[str, Any], t: dict[str, Any], *, already: bool) -> dict[str, Any]:
+    async def _answer(self, a: Appointment, t: Ticket, *, already: bool) -> dict[str, Any]:
         v = await self._staff_ticket(t)
-        return {"ticket_number": t["number"], "ticket": v, "ahead": v["ahead"], "already_checked_in": already,
+        return {"ticket_number": t.number, "ticket": v, "ahead": v["ahead"], "already_checked_in": already,
                 "appointment": {**appointment_view(a, self.cfg), "resident": v["resident"]}}
 
-    async def _staff_ticket(self, t: dict[str, Any], ahead: int | None = None,
+    async def _staff_ticket(self, t: Ticket, ahead: int | None = None,
                             people: dict[str, Any] | None = None) -> dict[str, Any]:
         """A ticket as staff see it: with its resident, masked (``people``: those already read)."""
-        uid = t.get("user_id")
+        uid = t.user_id
         if people is None:
             person = await self.users.get(uid) if uid else None
         else:
@@ -174,10 +185,10 @@ class QueueService:
         if svc is None or hall_id not in svc.get("hall_ids", []):
             raise errors.InvalidInput({"service_id": "该事项不在本大厅办理"})
         await self._open_now(hall, service_id)
-        t = await self.tx(lambda s: self._new_ticket(hall, service_id, kind="walk_in", order=self.clock.now(),
-                                                     appointment=None, session=s))
-        await self.audit.staff(staff, "appointments.ticket.walk_in", "ticket", str(t["_id"]), ip,
-                               {"ticket_number": t["number"], "hall_id": hall_id, "service_id": service_id})
+        t = await self.tx(lambda s: self._new_ticket(hall, service_id, kind=TicketKind.WALK_IN,
+                                                     order=self.clock.now(), appointment=None, session=s))
+        await self.audit.staff(staff, "appointments.ticket.walk_in", "ticket", str(t.id), ip,
+                               {"ticket_number": t.number, "hall_id": hall_id, "service_id": service_id})
         return await self._staff_ticket(t)
 
     async def _open_now(self, hall: dict[str, Any], service_id: str) -> None:
@@ -186,13 +197,12 @@ class QueueService:
         now = self.clock.local_now()
         day = now.date()
         exceptions = await self.store.exceptions_on(str(hall["_id"]), day.isoformat())
-        exc = next((e for e in exceptions if e["service_id"] == service_id), None) or \
-            next((e for e in exceptions if e["service_id"] == "*"), None)
-        if exc is not None and exc["kind"] == "closed":
+        exc = exception_for(exceptions, service_id)
+        if exc is not None and exc.kind == ExceptionKind.CLOSED:
             periods: list[dict[str, Any]] = []
         elif exc is not None:
             periods = [p for p in hall.get("opening_hours", []) if p["weekday"] == day.isoweekday()]
-            periods += exc.get("periods", [])
+            periods += [{"start": p.start, "end": p.end} for p in exc.periods]
         else:
             periods = self.catalogue.opening_periods(hall, day)
         hhmm = f"{now:%H:%M}"
@@ -207,20 +217,20 @@ class QueueService:
     async def queue(self, staff: Staff, hall_id: str) -> dict[str, Any]:
         await self.halls.access_hall(staff, hall_id, "queue")
         date = self.clock.local_now().date().isoformat()
-        docs = await self.store.hall_day_tickets(hall_id, date)  # in queue order
-        people = await self.users.get_many([t["user_id"] for t in docs if t.get("user_id")])
+        tickets = await self.store.hall_day_tickets(hall_id, date)  # in queue order
+        people = await self.users.get_many([t.user_id for t in tickets if t.user_id])
         waiting: dict[str, list[int]] = {}  # per area, the order of the waiting tickets so far
         items = []
-        for t in docs:
+        for t in tickets:
             ahead = 0
-            if t["status"] == "waiting":
-                orders = waiting.setdefault(t["prefix"], [])
-                ahead = bisect.bisect_left(orders, t["order"])
-                orders.append(t["order"])
+            if t.status == TicketStatus.WAITING:
+                orders = waiting.setdefault(t.prefix, [])
+                ahead = bisect.bisect_left(orders, t.order)
+                orders.append(t.order)
             items.append(await self._staff_ticket(t, ahead, people))
         return {"items": items, "next_cursor": None, "date": date,
-                "waiting": sum(1 for t in docs if t["status"] == "waiting"),
-                "called": sum(1 for t in docs if t["status"] == "called")}
+                "waiting": sum(1 for t in tickets if t.status == TicketStatus.WAITING),
+                "called": sum(1 for t in tickets if t.status == TicketStatus.CALLED)}
 
     async def call_next(self, staff: Staff, window_id: str, hall_id: str, ip: str) -> dict[str, Any]:
         hall = await self.halls.access_hall(staff, hall_id, "call")
@@ -234,39 +244,39 @@ class QueueService:
             t = await self.store.first_waiting_ticket(hall_id, date, window.get("service_ids", []))
             if t is None:
                 raise QueueEmpty("当前没有等候的号")
-            if await self.store.call_ticket(t["_id"], call):
+            if await self.store.call_ticket(t.id, call):
                 break  # else another window called it first: take the next one
-        t = {**t, "status": TicketStatus.CALLED.value, "called_at": now, "window_id": window_id,
-             "window_number": window["number"], "called_by": staff.id}
-        await self.audit.staff(staff, "appointments.ticket.call", "ticket", str(t["_id"]), ip,
-                               {"ticket_number": t["number"], "window": window["number"]})
+        t = replace(t, status=TicketStatus.CALLED, called_at=now, window_id=window_id,
+                    window_number=window["number"])
+        await self.audit.staff(staff, "appointments.ticket.call", "ticket", str(t.id), ip,
+                               {"ticket_number": t.number, "window": window["number"]})
         return await self._staff_ticket(t)
 
     async def recall(self, staff: Staff, ticket_id: str, ip: str) -> dict[str, Any]:
         t = await self.access.access_ticket(staff, ticket_id, "recall")
-        if t["status"] != TicketStatus.CALLED:
-            raise errors.InvalidState("只能重呼已叫的号", details={"status": t["status"]})
-        if not await self.store.record_recall(t["_id"], self.clock.now(), max_recalls=self.cfg.max_recalls):
+        if t.status != TicketStatus.CALLED:
+            raise errors.InvalidState("只能重呼已叫的号", details={"status": t.status.value})
+        if not await self.store.record_recall(t.id, self.clock.now(), max_recalls=self.cfg.max_recalls):
             raise RecallLimit(f"已重呼 {self.cfg.max_recalls} 次，请标记为过号",
                                   details={"max_recalls": self.cfg.max_recalls})
-        doc = await self.store.ticket(t["_id"]) or t
+        doc = await self.store.ticket(t.id) or t
         await self.audit.staff(staff, "appointments.ticket.recall", "ticket", ticket_id, ip,
-                               {"ticket_number": doc["number"], "recalls": doc["recalls"]})
+                               {"ticket_number": doc.number, "recalls": doc.recalls})
         return await self._staff_ticket(doc)
 
     async def finish(self, staff: Staff, ticket_id: str, to: TicketStatus, ip: str) -> dict[str, Any]:
         """served or absent (过号), from called only; the ticket's appointment moves with it."""
         t = await self.access.access_ticket(staff, ticket_id, "finish")
         now = self.clock.now()
-        if not await self.store.finish_ticket(t["_id"], Finish(to=to, at=now, by=staff.id)):
-            raise errors.InvalidState("只能对已叫的号进行此操作", details={"status": t["status"]})
-        doc = {**t, "status": to.value, f"{to.value}_at": now, "finished_by": staff.id}
-        if doc.get("appointment_id"):
-            a = await self.store.appointment(doc["appointment_id"])
-            if a is not None and a["status"] == AppointmentStatus.CHECKED_IN:
+        if not await self.store.finish_ticket(t.id, Finish(to=to, at=now, by=staff.id)):
+            raise errors.InvalidState("只能对已叫的号进行此操作", details={"status": t.status.value})
+        doc = replace(t, status=to)
+        if doc.appointment_id:
+            a = await self.store.appointment(doc.appointment_id)
+            if a is not None and a.status == AppointmentStatus.CHECKED_IN:
                 await lifecycle.move(self.store, a, AppointmentStatus(to.value), now, self.cfg)
         await self.audit.staff(staff, f"appointments.ticket.{to}", "ticket", ticket_id, ip,
-                               {"ticket_number": doc["number"]})
+                               {"ticket_number": doc.number})
         return await self._staff_ticket(doc)
 
     async def hall_appointments(self, staff: Staff, hall_id: str, date: str) -> list[dict[str, Any]]:
@@ -276,12 +286,12 @@ class QueueService:
     async def appointment_by_code(self, staff: Staff, code: str) -> list[dict[str, Any]]:
         """The booking of this code (预约码), with its resident: how a clerk finds who is at the window."""
         a = await self.store.by_code(code.strip().upper())
-        if a is None or a["status"] in ("pending", "abandoned"):
+        if a is None or a.status in (AppointmentStatus.PENDING, AppointmentStatus.ABANDONED):
             return []
         await self.access.check_appointment(staff, a, "find")
         return await self._staff_appointments([a])
 
-    async def _staff_appointments(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        people = await self.users.get_many([a["user_id"] for a in docs]) if docs else {}
-        return [{**appointment_view(a, self.cfg), "resident": resident_view(a["user_id"], people.get(a["user_id"]))}
-                for a in docs]
+    async def _staff_appointments(self, appts: list[Appointment]) -> list[dict[str, Any]]:
+        people = await self.users.get_many([a.user_id for a in appts]) if appts else {}
+        return [{**appointment_view(a, self.cfg), "resident": resident_view(a.user_id, people.get(a.user_id))}
+                for a in appts]

@@ -8,6 +8,7 @@ from typing import Any
 
 from backend.appointments.errors import BookingBlocked, SlotClosed, SlotNotOpen
 from backend.appointments.store import AppointmentStore
+from backend.appointments.values import Slot, SlotStatus
 from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.clock import TZ, iso
@@ -41,17 +42,16 @@ class BookingRules:
             details={"blocked_until": iso(until), "reason": p.get("blocked_reason"),
                      "no_shows": self.cfg.no_show_limit})
 
-    def check_time(self, slot: dict[str, Any], now: dt.datetime, *, released: bool = True) -> None:
-        if slot["status"] != "open" or (released and slot["release_at"] > now):
+    def check_time(self, slot: Slot, now: dt.datetime, *, released: bool = True) -> None:
+        if slot.status != SlotStatus.OPEN or (released and slot.release_at > now):
             raise SlotNotOpen("该时段尚未开放预约")
-        if slot["start"] - self.notice <= now:
+        if slot.start - self.notice <= now:
             raise SlotClosed(f"该时段已过或距开始不足 {self.cfg.min_notice_minutes} 分钟，不能预约")
 
-    def offer_until(self, slot: dict[str, Any], now: dt.datetime) -> dt.datetime:
+    def offer_until(self, slot: Slot, now: dt.datetime) -> dt.datetime:
         """How long a freed place is held for the first in line: never inside the minimum notice."""
-        start: dt.datetime = slot["start"]
-        return min(now + dt.timedelta(minutes=self.cfg.waitlist_offer_minutes), start - self.notice)
+        return min(now + dt.timedelta(minutes=self.cfg.waitlist_offer_minutes), slot.start - self.notice)
 
-    def holdable(self, slot: dict[str, Any], now: dt.datetime) -> bool:
+    def holdable(self, slot: Slot, now: dt.datetime) -> bool:
         """A freed place of this slot may still be offered to the waitlist."""
-        return bool(slot["status"] == "open" and slot["start"] - self.notice > now)
+        return slot.status == SlotStatus.OPEN and slot.start - self.notice > now

@@ -10,9 +10,23 @@ import datetime as dt
 import json
 from typing import Any
 
+from bson import ObjectId
+
 from backend.appointments import slots as slotgen
 from backend.appointments.common import HallAccess, Names, StaffAudit, public_slot
 from backend.appointments.store import AppointmentStore
+from backend.appointments.values import (
+    DayException,
+    DayPeriod,
+    ExceptionKind,
+    NewSlot,
+    Period,
+    Replan,
+    Schedule,
+    ScheduleSpec,
+    Slot,
+    SlotPlan,
+)
 from backend.catalogue.service import CatalogueService
 from backend.config import AppointmentsConfig
 from backend.core import errors
@@ -20,18 +34,20 @@ from backend.core.access import Staff
 from backend.core.clock import UTC, Clock
 
 
-def _public_schedule(s: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(s["_id"]), "hall_id": s["hall_id"], "service_id": s["service_id"],
-            "periods": s["periods"], "slot_minutes": s["slot_minutes"], "windows": s["windows"],
-            "per_window": s.get("per_window", 1), "capacity": slotgen.capacity(s),
-            "release_days": s["release_days"], "release_time": s["release_time"], "status": s["status"],
-            "version": s.get("version", 1), "updated_at": s.get("updated_at")}
+def _public_schedule(s: Schedule) -> dict[str, Any]:
+    """A schedule as the API shows it."""
+    return {"id": str(s.id), "hall_id": s.hall_id, "service_id": s.service_id,
+            "periods": [{"weekday": p.weekday, "start": p.start, "end": p.end} for p in s.periods],
+            "slot_minutes": s.slot_minutes, "windows": s.windows, "per_window": s.per_window,
+            "capacity": s.capacity, "release_days": s.release_days, "release_time": s.release_time,
+            "status": s.status.value, "version": s.version, "updated_at": s.updated_at}
 
 
-def _public_exception(e: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(e["_id"]), "hall_id": e["hall_id"], "date": e["date"],
-            "service_id": None if e["service_id"] == "*" else e["service_id"], "kind": e["kind"],
-            "periods": e.get("periods", []), "note": e.get("note")}
+def _public_exception(e: DayException) -> dict[str, Any]:
+    """An exception as the API shows it."""
+    return {"id": str(e.id), "hall_id": e.hall_id, "date": e.date,
+            "service_id": None if e.service_id == "*" else e.service_id, "kind": e.kind.value,
+            "periods": [{"start": p.start, "end": p.end} for p in e.periods], "note": e.note}
 
 
 class ScheduleService:
@@ -90,13 +106,13 @@ class ScheduleService:
         now = self.clock.now()
         services = sorted({item["service_id"] for item in body["items"]})
         for item in body["items"]:
-            await self.store.save_schedule(hall_id, item["service_id"], {
-                "periods": sorted(item["periods"], key=lambda p: (p["weekday"], p["start"])),
-                "slot_minutes": item["slot_minutes"], "windows": item["windows"],
-                "per_window": item.get("per_window", 1),
-                "release_days": item.get("release_days", self.cfg.release_days),
-                "release_time": item.get("release_time", self.cfg.release_time),
-                "status": "active", "updated_at": now, "updated_by": staff.id}, now)
+            await self.store.save_schedule(ScheduleSpec(
+                hall_id=hall_id, service_id=item["service_id"],
+                periods=tuple(sorted((Period(p["weekday"], p["start"], p["end"]) for p in item["periods"]),
+                                     key=lambda p: (p.weekday, p.start))),
+                slot_minutes=item["slot_minutes"], windows=item["windows"], per_window=item.get("per_window", 1),
+                release_days=item.get("release_days", self.cfg.release_days),
+                release_time=item.get("release_time", self.cfg.release_time)), staff.id, now)
         withdrawn = await self.store.deactivate_schedules_except(hall_id, services, now)
         await self.store.retire_future_slots(hall_id, withdrawn, self.clock.local_now().date().isoformat())
         await self.generate(hall_id=hall_id)
@@ -111,13 +127,13 @@ class ScheduleService:
             for j, p in enumerate(body.get("periods", [])):
                 if p["start"] >= p["end"]:
                     raise errors.InvalidInput({f"periods.{j}": "结束时间须晚于开始时间"})
-        saved = await self.store.save_exception({
-            "hall_id": hall_id, "date": body["date"], "service_id": sid, "kind": body["kind"],
-            "periods": body.get("periods", []), "note": body.get("note"), "updated_at": self.clock.now(),
-            "updated_by": staff.id})
+        saved = await self.store.set_exception(DayException(
+            hall_id=hall_id, date=body["date"], service_id=sid, kind=ExceptionKind(body["kind"]),
+            periods=tuple(DayPeriod(p["start"], p["end"]) for p in body.get("periods", [])), note=body.get("note"),
+            at=self.clock.now(), by=staff.id))
         day = dt.date.fromisoformat(body["date"])
         for s in await self.store.active_schedules(hall_id=hall_id):
-            if sid in ("*", s["service_id"]):
+            if sid in ("*", s.service_id):
                 await self._generate_day(s, day)
         affected = 0
         if body["kind"] == "closed" and self.closures is not None:  # its bookings are cancelled, and told
@@ -131,12 +147,11 @@ class ScheduleService:
     async def seed_schedule(self, hall_id: str, service_id: str, *, periods: list[dict[str, Any]],
                             slot_minutes: int, windows: int, per_window: int) -> None:
         """A schedule for demo data, unless the hall already has one for the service."""
-        now = self.clock.now()
-        await self.store.seed_schedule({
-            "hall_id": hall_id, "service_id": service_id, "periods": periods, "slot_minutes": slot_minutes,
-            "windows": windows, "per_window": per_window, "release_days": self.cfg.release_days,
-            "release_time": self.cfg.release_time, "status": "active", "version": 1, "created_at": now,
-            "updated_at": now})
+        await self.store.seed_schedule(ScheduleSpec(
+            hall_id=hall_id, service_id=service_id,
+            periods=tuple(Period(p["weekday"], p["start"], p["end"]) for p in periods), slot_minutes=slot_minutes,
+            windows=windows, per_window=per_window, release_days=self.cfg.release_days,
+            release_time=self.cfg.release_time), self.clock.now())
 
     # == slot generation and release ================================================================
     async def _hall(self, hall_id: str) -> dict[str, Any] | None:
@@ -145,56 +160,57 @@ class ScheduleService:
         except errors.NotFound:
             return None
 
-    def _fingerprint(self, schedule: dict[str, Any], hall: dict[str, Any], day: dt.date,
-                     exceptions: list[dict[str, Any]]) -> str:
+    def _fingerprint(self, schedule: Schedule, hall: dict[str, Any], day: dt.date,
+                     exceptions: list[DayException]) -> str:
         """Everything a day's slots are planned from: when it changes, the day is written again."""
         hall_open = hall["status"] == "active" and self.catalogue.hall_open_on(hall, day)
-        excs = sorted((e["service_id"], e["kind"], json.dumps(e.get("periods") or [], sort_keys=True))
-                      for e in exceptions if e["service_id"] in ("*", schedule["service_id"]))
+        excs = sorted((e.service_id, e.kind.value,
+                       json.dumps([{"start": p.start, "end": p.end} for p in e.periods], sort_keys=True))
+                      for e in exceptions if e.applies_to(schedule.service_id))
         weekday = self._weekday(schedule, hall, day)
-        return f"{schedule.get('version', 1)}|{int(hall_open)}|{excs}" + (f"|{weekday}" if weekday else "")
+        return f"{schedule.version}|{int(hall_open)}|{excs}" + (f"|{weekday}" if weekday else "")
 
-    def _weekday(self, schedule: dict[str, Any], hall: dict[str, Any], day: dt.date) -> int | None:
+    def _weekday(self, schedule: Schedule, hall: dict[str, Any], day: dt.date) -> int | None:
         """The weekday whose periods ``day`` keeps when it is not its own (a 调休 working weekend or
         an extra opening day of a hall with no hours that weekday keeps Monday's); None otherwise."""
         own = day.isoweekday()
-        if any(p["weekday"] == own for p in schedule["periods"]):
+        if any(p.weekday == own for p in schedule.periods):
             return None
         weekday = self.catalogue.hours_weekday(hall, day)
         return None if weekday == own else weekday
 
-    async def _write_days(self, schedule: dict[str, Any], hall: dict[str, Any], days: list[dt.date],
-                          exceptions: dict[str, list[dict[str, Any]]], *, release_now: bool = False) -> int:
+    async def _write_days(self, schedule: Schedule, hall: dict[str, Any], days: list[dt.date],
+                          exceptions: dict[str, list[DayException]], *, release_now: bool = False) -> int:
         """Make the slots of ``days`` match the plan: one read of what exists, one bulk write."""
         first = slotgen.local_dt(min(days), "00:00").astimezone(UTC)
         last = slotgen.local_dt(max(days), "00:00").astimezone(UTC) + dt.timedelta(days=1)
-        existing: dict[str, list[dict[str, Any]]] = {}
-        for slot in await self.store.day_slots(schedule["hall_id"], schedule["service_id"], first, last):
-            existing.setdefault(slot["date"], []).append(slot)
-        new: list[dict[str, Any]] = []
-        changed: list[tuple[Any, dict[str, Any]]] = []
-        retired: list[Any] = []
+        existing: dict[str, list[Slot]] = {}
+        for slot in await self.store.day_slots(schedule.hall_id, schedule.service_id, first, last):
+            existing.setdefault(slot.date, []).append(slot)
+        new: list[NewSlot] = []
+        changed: list[Replan] = []
+        retired: list[ObjectId] = []
         for day in days:
             date = day.isoformat()
             planned = slotgen.plan_day(schedule, day, hall_open=hall["status"] == "active" and
                                        self.catalogue.hall_open_on(hall, day), exceptions=exceptions.get(date, []),
                                        weekday=self._weekday(schedule, hall, day))
-            n, c, r = slotgen.plan_changes(schedule, day, planned, existing.get(date, []), self.clock.now(),
-                                           release_now=release_now)
-            new += n
-            changed += c
-            retired += r
-        return await self.store.apply_slot_plan(new, changed, retired)
+            plan = slotgen.plan_changes(schedule, day, planned, existing.get(date, []), self.clock.now(),
+                                        release_now=release_now)
+            new += plan.new
+            changed += plan.changed
+            retired += plan.retired
+        return await self.store.apply_slot_plan(SlotPlan(tuple(new), tuple(changed), tuple(retired)))
 
-    async def _generate_day(self, schedule: dict[str, Any], day: dt.date, *, release_now: bool = False) -> int:
+    async def _generate_day(self, schedule: Schedule, day: dt.date, *, release_now: bool = False) -> int:
         """Write one day of one schedule now (an exception was set, a day released, or the day
         was asked for before the job got to it)."""
-        hall = await self._hall(schedule["hall_id"])
+        hall = await self._hall(schedule.hall_id)
         if hall is None:
             return 0
-        exceptions = await self.store.exceptions_on(schedule["hall_id"], day.isoformat())
+        exceptions = await self.store.exceptions_on(schedule.hall_id, day.isoformat())
         n = await self._write_days(schedule, hall, [day], {day.isoformat(): exceptions}, release_now=release_now)
-        await self.store.mark_planned(schedule["_id"], {day.isoformat(): self._fingerprint(schedule, hall, day,
+        await self.store.mark_planned(schedule.id, {day.isoformat(): self._fingerprint(schedule, hall, day,
                                                                                            exceptions)}, [])
         return n
 
@@ -206,21 +222,21 @@ class ScheduleService:
         today = self.clock.local_now().date()
         n = 0
         halls: dict[str, dict[str, Any] | None] = {}
-        exceptions: dict[str, list[dict[str, Any]]] = {}
+        exceptions: dict[str, list[DayException]] = {}
         for s in await self.store.active_schedules(hall_id=hall_id):
-            hid = s["hall_id"]
+            hid = s.hall_id
             if hid not in halls:
                 halls[hid] = await self._hall(hid)
                 exceptions[hid] = await self.store.hall_exceptions(hid, today.isoformat())
             hall = halls[hid]
             if hall is None:
                 continue
-            marks = s.get("planned", {})
-            by_date: dict[str, list[dict[str, Any]]] = {}
+            marks = s.planned
+            by_date: dict[str, list[DayException]] = {}
             for e in exceptions[hid]:
-                by_date.setdefault(e["date"], []).append(e)
+                by_date.setdefault(e.date, []).append(e)
             done: dict[str, str] = {}
-            for d in range(int(s["release_days"]) + 2):
+            for d in range(s.release_days + 2):
                 day = today + dt.timedelta(days=d)
                 fp = self._fingerprint(s, hall, day, by_date.get(day.isoformat(), []))
                 if marks.get(day.isoformat()) != fp:
@@ -229,7 +245,7 @@ class ScheduleService:
                 n += await self._write_days(s, hall, [dt.date.fromisoformat(x) for x in done], by_date)
             past = [date for date in marks if date < today.isoformat()]
             if done or past:
-                await self.store.mark_planned(s["_id"], done, past)
+                await self.store.mark_planned(s.id, done, past)
         return n
 
     async def release(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
@@ -252,8 +268,8 @@ class ScheduleService:
         today = self.clock.local_now().date()
         for s in await self.store.active_schedules(service_id=service_id, hall_id=hall_id):
             # On demand, when the job has not yet written this day.
-            if (date not in s.get("planned", {})
-                    and today <= day <= today + dt.timedelta(days=int(s["release_days"]) + 1)):
+            if (date not in s.planned
+                    and today <= day <= today + dt.timedelta(days=s.release_days + 1)):
                 await self._generate_day(s, day)
         now = self.clock.now()
         docs = await self.store.released_slots(service_id, date, now, hall_id)
@@ -266,7 +282,7 @@ class ScheduleService:
         local = self.clock.local_now()
         last = None
         for s in await self.store.active_schedules(service_id=service_id, hall_id=hall_id):
-            ahead = int(s["release_days"]) - (0 if local.strftime("%H:%M") >= s["release_time"] else 1)
+            ahead = s.release_days - (0 if local.strftime("%H:%M") >= s.release_time else 1)
             day = local.date() + dt.timedelta(days=max(ahead, 0))
             last = day if last is None or day > last else last
         return last.isoformat() if last else None
@@ -279,8 +295,8 @@ class ScheduleService:
         now = self.clock.now()
         out = []
         for s in await self.store.hall_slots_between(hall_id, from_, to):
-            out.append({**public_slot(s, now, self.notice), "service_name": await self.names.service(s["service_id"]),
-                        "booked": s["booked"], "held": s["held"], "status": s["status"], "release_at": s["release_at"],
-                        "released": s["release_at"] <= now,
-                        "fill_rate": round(s["booked"] / s["capacity"], 3) if s["capacity"] else 0.0})
+            out.append({**public_slot(s, now, self.notice), "service_name": await self.names.service(s.service_id),
+                        "booked": s.booked, "held": s.held, "status": s.status.value, "release_at": s.release_at,
+                        "released": s.release_at <= now,
+                        "fill_rate": round(s.booked / s.capacity, 3) if s.capacity else 0.0})
         return out

@@ -3,7 +3,8 @@
 The guards that make booking safe live in the database, not in Python:
 - ``appt_slots``: a slot holds the set of appointment ids it has given a place to (``claims``)
   and the waitlist offers it is holding (``holds``), with ``booked``/``held``/``free`` counters
-  changed in the same single-document update. Places are taken only by ``free >= n`` → ``$inc``.
+  changed in the same single-document update. Places are taken only by ``free >= n`` → ``$inc``,
+  or from a hold; a place taken from a hold keeps it in ``taken`` until the slot's next check.
 - ``appointments``: the person rules are keys in ``keys`` (one per rule, e.g. ``d:<user>:<date>:0``)
   under one unique index. A key is there only while it counts; taking one is the insert itself.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bson import ObjectId
@@ -29,15 +31,35 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.appointments.values import (
     BOOKING_KEYS,
+    Appointment,
     AppointmentStatus,
+    Booked,
     Call,
+    DayException,
+    DayPeriod,
+    ExceptionKind,
     Finish,
     Hold,
+    KeysUpgrade,
+    Move,
+    NewSlot,
+    NewTicket,
+    Period,
     PersonRule,
+    Schedule,
+    ScheduleSpec,
     ScheduleStatus,
+    Settlement,
+    Slot,
+    SlotCheck,
+    SlotPlan,
     SlotStatus,
+    Ticket,
+    TicketKind,
     TicketStatus,
     Unique,
+    WaitlistEntry,
+    WaitlistJoin,
     WaitlistStatus,
 )
 from backend.core.ids import object_id as oid
@@ -125,6 +147,11 @@ OBSOLETE_INDEXES = {
 }
 
 
+# The fields appointments of earlier versions kept their person keys in, by the rule each stood for.
+LEGACY_KEY_FIELDS = {"slot_key": PersonRule.SLOT, "day_key": PersonRule.DAY, "svc_key": PersonRule.SERVICE,
+                     "open_key": PersonRule.OPEN}
+
+
 class KeyTaken(Exception):
     """An insert hit a unique key: ``rule`` is the person rule its key stands for
     (``BOOKING_KEYS``), the booking code, or the waitlist's one active entry per person and slot;
@@ -150,6 +177,94 @@ def _taken(details: Mapping[str, Any] | None) -> KeyTaken:
     return KeyTaken(_UNIQUE_FIELDS.get(field or ""))
 
 
+def _periods_doc(periods: tuple[Period, ...]) -> list[dict[str, Any]]:
+    return [{"weekday": p.weekday, "start": p.start, "end": p.end} for p in periods]
+
+
+def _schedule(d: Mapping[str, Any]) -> Schedule:
+    return Schedule(id=d["_id"], hall_id=d["hall_id"], service_id=d["service_id"],
+                    periods=tuple(Period(int(p["weekday"]), p["start"], p["end"]) for p in d["periods"]),
+                    slot_minutes=int(d["slot_minutes"]), windows=int(d["windows"]),
+                    per_window=int(d.get("per_window", 1)), release_days=int(d["release_days"]),
+                    release_time=d["release_time"], status=ScheduleStatus(d["status"]), version=d.get("version", 1),
+                    updated_at=d.get("updated_at"), planned=dict(d.get("planned", {})))
+
+
+def _exception(d: Mapping[str, Any]) -> DayException:
+    return DayException(id=d.get("_id"), hall_id=d["hall_id"], date=d["date"], service_id=d["service_id"],
+                        kind=ExceptionKind(d["kind"]),
+                        periods=tuple(DayPeriod(p["start"], p["end"]) for p in d.get("periods") or []),
+                        note=d.get("note"), at=d.get("updated_at"), by=d.get("updated_by"),
+                        window_id=d.get("window_id"))
+
+
+_ACTIVE_ENTRY = [WaitlistStatus.WAITING.value, WaitlistStatus.OFFERED.value]
+
+
+def _entry(d: Mapping[str, Any]) -> WaitlistEntry:
+    return WaitlistEntry(id=d["_id"], slot_id=d["slot_id"], user_id=d["user_id"], hall_id=d["hall_id"],
+                         service_id=d["service_id"], start=d["start"], end=d["end"], date=d["date"],
+                         service_name=d.get("service_name", ""), hall_name=d.get("hall_name", ""),
+                         created_at=d["created_at"], status=WaitlistStatus(d["status"]),
+                         offer_until=d.get("offer_until"), appointment_id=d.get("appointment_id"),
+                         cancel_reason=d.get("cancel_reason"))
+
+
+def _appointment(d: Mapping[str, Any]) -> Appointment:
+    keys = d.get("keys")
+    if keys is None:  # written by an earlier version: the keys its old fields stand for
+        keys = [f"{BOOKING_KEYS.letter(rule)}:{d[f]}" for f, rule in LEGACY_KEY_FIELDS.items()
+                if isinstance(d.get(f), str)]
+    return Appointment(
+        id=d["_id"], code=d["code"], user_id=d["user_id"], slot_id=d["slot_id"], hall_id=d["hall_id"],
+        service_id=d["service_id"], date=d["date"], start=d["start"], end=d["end"],
+        status=AppointmentStatus(d["status"]), created_at=d["created_at"], service_name=d.get("service_name", ""),
+        hall_name=d.get("hall_name", ""), updated_at=d.get("updated_at"), v=d.get("v", 0), at=dict(d.get("at", {})),
+        keys=tuple(keys), notes=tuple(d.get("notes", [])), reminders=tuple(d.get("reminders", [])),
+        due_at=d.get("due_at"), place_released=d.get("place_released"), no_show_recorded=d.get("no_show_recorded"),
+        cancel_reason=d.get("cancel_reason"), ticket_id=d.get("ticket_id"), ticket_number=d.get("ticket_number"),
+        waitlist_id=d.get("waitlist_id"))
+
+
+def _appointment_doc(a: Appointment) -> dict[str, Any]:
+    """A new appointment's document."""
+    doc: dict[str, Any] = {
+        "_id": a.id, "user_id": a.user_id, "slot_id": a.slot_id, "hall_id": a.hall_id, "service_id": a.service_id,
+        "date": a.date, "start": a.start, "end": a.end, "service_name": a.service_name, "hall_name": a.hall_name,
+        "code": a.code, "created_at": a.created_at, "updated_at": a.updated_at, "v": a.v, "status": a.status.value,
+        "at": dict(a.at), "notes": list(a.notes), "reminders": list(a.reminders)}
+    if a.due_at is not None:
+        doc["due_at"] = a.due_at
+    if a.keys:
+        doc["keys"] = list(a.keys)
+    if a.waitlist_id is not None:
+        doc["waitlist_id"] = a.waitlist_id
+    return doc
+
+
+def _ticket(d: Mapping[str, Any]) -> Ticket:
+    return Ticket(id=d["_id"], hall_id=d["hall_id"], date=d["date"], number=d["number"], prefix=d["prefix"],
+                  seq=int(d.get("seq", 0)), order=d["order"], service_id=d["service_id"],
+                  service_name=d.get("service_name", ""), kind=TicketKind(d["kind"]), created_at=d["created_at"],
+                  appointment_id=d.get("appointment_id"), user_id=d.get("user_id"),
+                  status=TicketStatus(d["status"]), recalls=d.get("recalls", 0), window_id=d.get("window_id"),
+                  window_number=d.get("window_number"), called_at=d.get("called_at"))
+
+
+def _slot(d: Mapping[str, Any]) -> Slot:
+    return Slot(id=d["_id"], hall_id=d["hall_id"], service_id=d["service_id"], date=d["date"], start=d["start"],
+                end=d["end"], capacity=d["capacity"], booked=d["booked"], held=d["held"], free=d["free"],
+                status=SlotStatus(d["status"]), release_at=d["release_at"],
+                holds=tuple(Hold(h["w"], h["until"]) for h in d.get("holds", [])), hold_due=d.get("hold_due"))
+
+
+def _new_slot_doc(s: NewSlot) -> dict[str, Any]:
+    return {"hall_id": s.hall_id, "service_id": s.service_id, "date": s.date, "start": s.start, "end": s.end,
+            "schedule_id": s.schedule_id, "capacity": s.capacity, "booked": 0, "held": 0, "free": s.capacity,
+            "claims": [], "holds": [], "status": SlotStatus.OPEN.value, "release_at": s.release_at,
+            "created_at": s.created_at}
+
+
 class AppointmentStore:
     def __init__(self, db: AsyncDatabase[Any]):
         self._schedules = db["appt_schedules"]
@@ -162,28 +277,37 @@ class AppointmentStore:
         self._counters = db["appt_counters"]
 
     # == schedules and exceptions ==================================================================
-    async def hall_schedules(self, hall_id: str) -> list[dict[str, Any]]:
-        return await self._schedules.find({"hall_id": hall_id}).sort("service_id", ASCENDING).to_list(None)
+    async def hall_schedules(self, hall_id: str) -> list[Schedule]:
+        docs = await self._schedules.find({"hall_id": hall_id}).sort("service_id", ASCENDING).to_list(None)
+        return [_schedule(d) for d in docs]
 
     async def active_schedules(self, *, hall_id: str | None = None,
-                               service_id: str | None = None) -> list[dict[str, Any]]:
+                               service_id: str | None = None) -> list[Schedule]:
         q: dict[str, Any] = {}
         if hall_id:  # first: the clause the index serves (see docs/secantusdb-slow-paths.md)
             q["hall_id"] = hall_id
         if service_id:
             q["service_id"] = service_id
-        q["status"] = "active"
-        return await self._schedules.find(q).to_list(None)
+        q["status"] = ScheduleStatus.ACTIVE.value
+        return [_schedule(d) for d in await self._schedules.find(q).to_list(None)]
 
-    async def save_schedule(self, hall_id: str, service_id: str, fields: dict[str, Any], now: dt.datetime) -> None:
-        """Create or replace the schedule of a service in a hall (its version goes up)."""
-        await self._schedules.update_one({"hall_id": hall_id, "service_id": service_id},
+    async def save_schedule(self, spec: ScheduleSpec, by: str, now: dt.datetime) -> None:
+        """Create or replace the schedule of a service in a hall, active (its version goes up)."""
+        fields = {"periods": _periods_doc(spec.periods),
+                  "slot_minutes": spec.slot_minutes, "windows": spec.windows, "per_window": spec.per_window,
+                  "release_days": spec.release_days, "release_time": spec.release_time,
+                  "status": ScheduleStatus.ACTIVE.value, "updated_at": now, "updated_by": by}
+        await self._schedules.update_one({"hall_id": spec.hall_id, "service_id": spec.service_id},
                                          {"$set": fields, "$inc": {"version": 1}, "$setOnInsert": {"created_at": now}},
                                          upsert=True)
 
-    async def seed_schedule(self, doc: dict[str, Any]) -> None:
+    async def seed_schedule(self, spec: ScheduleSpec, now: dt.datetime) -> None:
         """Create a schedule unless the hall already has one for the service (never overwrites)."""
-        await self._schedules.update_one({"hall_id": doc["hall_id"], "service_id": doc["service_id"]},
+        doc = {"hall_id": spec.hall_id, "service_id": spec.service_id, "periods": _periods_doc(spec.periods),
+               "slot_minutes": spec.slot_minutes, "windows": spec.windows, "per_window": spec.per_window,
+               "release_days": spec.release_days, "release_time": spec.release_time,
+               "status": ScheduleStatus.ACTIVE.value, "version": 1, "created_at": now, "updated_at": now}
+        await self._schedules.update_one({"hall_id": spec.hall_id, "service_id": spec.service_id},
                                          {"$setOnInsert": doc}, upsert=True)
 
     async def deactivate_schedules_except(self, hall_id: str, keep: list[str], now: dt.datetime) -> list[str]:
@@ -204,49 +328,66 @@ class AppointmentStore:
         if update:
             await self._schedules.update_one({"_id": schedule_id}, update)
 
-    async def hall_exceptions(self, hall_id: str, since: str | None = None) -> list[dict[str, Any]]:
+    async def hall_exceptions(self, hall_id: str, since: str | None = None) -> list[DayException]:
         q: dict[str, Any] = {"hall_id": hall_id}
         if since:
             q["date"] = {"$gte": since}
-        return await self._exceptions.find(q).sort("date", ASCENDING).to_list(None)
+        return [_exception(d) for d in await self._exceptions.find(q).sort("date", ASCENDING).to_list(None)]
 
-    async def exceptions_on(self, hall_id: str, date: str) -> list[dict[str, Any]]:
-        return await self._exceptions.find({"hall_id": hall_id, "date": date}).to_list(None)
+    async def exceptions_on(self, hall_id: str, date: str) -> list[DayException]:
+        return [_exception(d) for d in await self._exceptions.find({"hall_id": hall_id, "date": date}).to_list(None)]
 
-    async def save_exception(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """Set the exception of a hall (and service) on a date; returns it as stored."""
-        key = {"hall_id": doc["hall_id"], "date": doc["date"], "service_id": doc["service_id"]}
+    async def set_exception(self, e: DayException) -> DayException:
+        """Set the exception of a hall (and service) on a date; returns it as stored. A window
+        it was set for before stays named."""
+        return await self._save_exception(e, name_window=False)
+
+    async def close_day(self, e: DayException) -> DayException:
+        """Record a closed day of a hall (or of one window: ``window_id``); returns it as stored."""
+        return await self._save_exception(e, name_window=True)
+
+    async def _save_exception(self, e: DayException, *, name_window: bool) -> DayException:
+        doc: dict[str, Any] = {"hall_id": e.hall_id, "date": e.date, "service_id": e.service_id,
+                               "kind": e.kind.value, "periods": [{"start": p.start, "end": p.end} for p in e.periods],
+                               "note": e.note}
+        if name_window:
+            doc["window_id"] = e.window_id
+        doc.update(updated_at=e.at, updated_by=e.by)
+        key = {"hall_id": e.hall_id, "date": e.date, "service_id": e.service_id}
         await self._exceptions.update_one(key, {"$set": doc}, upsert=True)
-        return await self._exceptions.find_one(key) or {**doc, **key}
+        return _exception(await self._exceptions.find_one(key) or {**doc, **key})
 
     # == slots =====================================================================================
-    async def slot(self, slot_id: str | ObjectId) -> dict[str, Any] | None:
-        """A slot without its claims (the counters say how many)."""
+    async def slot(self, slot_id: str | ObjectId) -> Slot | None:
+        """A slot with its holds, without its claims (the counters say how many)."""
         o = oid(slot_id)
-        return None if o is None else await self._slots.find_one({"_id": o}, {"claims": 0})
+        doc = None if o is None else await self._slots.find_one({"_id": o}, {"claims": 0})
+        return None if doc is None else _slot(doc)
 
     async def day_slots(self, hall_id: str, service_id: str, day_start: dt.datetime,
-                        day_end: dt.datetime) -> list[dict[str, Any]]:
+                        day_end: dt.datetime) -> list[Slot]:
         """The slots of one schedule starting within one day (a range on the unique index)."""
-        return await self._slots.find({"hall_id": hall_id, "service_id": service_id,
+        docs = await self._slots.find({"hall_id": hall_id, "service_id": service_id,
                                        "start": {"$gte": day_start, "$lt": day_end}}, {"claims": 0}).to_list(None)
+        return [_slot(d) for d in docs]
 
-    async def apply_slot_plan(self, new: list[dict[str, Any]], changed: list[tuple[ObjectId, dict[str, Any]]],
-                              retired: list[ObjectId]) -> int:
+    async def apply_slot_plan(self, plan: SlotPlan) -> int:
         """Write a day's plan: insert new slots (never twice, even from two processes at once),
         set the planned fields of changed ones (``free`` recomputed from the same document), and
         retire those off the plan. Returns how many slots it wrote."""
-        if new:  # read as missing just before: inserted, not upserted (an upsert is a read and a write)
-            await insert_new(self._slots, new)  # refused: another process inserted it at the same instant
+        if plan.new:  # read as missing just before: inserted, not upserted (an upsert is a read and a write)
+            # refused: another process inserted it at the same instant
+            await insert_new(self._slots, [_new_slot_doc(s) for s in plan.new])
         ops: list[UpdateOne] = []
-        for slot_id, fields in changed:
-            ops.append(UpdateOne({"_id": slot_id}, [{"$set": {
-                **fields, "free": {"$subtract": [fields["capacity"], {"$add": ["$booked", "$held"]}]}}}]))
-        for slot_id in retired:
-            ops.append(UpdateOne({"_id": slot_id}, {"$set": {"status": "retired"}}))
+        for c in plan.changed:
+            ops.append(UpdateOne({"_id": c.slot_id}, [{"$set": {
+                "capacity": c.capacity, "status": SlotStatus.OPEN.value, "release_at": c.release_at, "end": c.end,
+                "free": {"$subtract": [c.capacity, {"$add": ["$booked", "$held"]}]}}}]))
+        for slot_id in plan.retired:
+            ops.append(UpdateOne({"_id": slot_id}, {"$set": {"status": SlotStatus.RETIRED.value}}))
         if ops:
             await self._slots.bulk_write(ops, ordered=False)
-        return len(new) + len(ops)
+        return len(plan.new) + len(ops)
 
     async def retire_future_slots(self, hall_id: str, service_ids: list[str], from_date: str) -> None:
         """Slots of withdrawn schedules are no longer offered (bookings in them stay valid)."""
@@ -259,16 +400,17 @@ class AppointmentStore:
             await self._slots.update_many({"_id": {"$in": ids}, "status": "open"}, {"$set": {"status": "retired"}})
 
     async def released_slots(self, service_id: str, date: str, now: dt.datetime,
-                             hall_id: str | None = None) -> list[dict[str, Any]]:
+                             hall_id: str | None = None) -> list[Slot]:
         docs = await self._slots.find({"service_id": service_id, "date": date}, {"claims": 0, "holds": 0}) \
             .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
-        return [d for d in docs if d["status"] == "open" and d["release_at"] <= now
+        return [_slot(d) for d in docs if d["status"] == "open" and d["release_at"] <= now
                 and (not hall_id or d["hall_id"] == hall_id)]
 
-    async def hall_slots_between(self, hall_id: str, from_: str, to: str) -> list[dict[str, Any]]:
-        return await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
+    async def hall_slots_between(self, hall_id: str, from_: str, to: str) -> list[Slot]:
+        docs = await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
                                       {"claims": 0, "holds": 0}) \
             .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
+        return [_slot(d) for d in docs]
 
     async def count_open_slots(self, hall_id: str, date: str, service_id: str | None = None) -> int:
         docs = await self._slots.find({"hall_id": hall_id, "date": date}, {"service_id": 1, "status": 1}).to_list(None)
@@ -296,10 +438,17 @@ class AppointmentStore:
             n = min(n, slot["free"])
         return 0
 
-    async def take_held_place(self, slot_id: ObjectId, waitlist_id: str, appt_id: ObjectId, now: dt.datetime) -> bool:
+    async def take_held_place(self, slot_id: ObjectId, offer: Hold, appt_id: ObjectId, now: dt.datetime,
+                              check_at: dt.datetime) -> bool:
+        """Take the place held for a waitlist entry (unless its hold ran out), and have the slot
+        checked at ``check_at`` at the latest, as ``take_places`` does. The hold it came from is
+        kept with the claim (``taken``) until that check, which gives a place whose booking was
+        never written back to the hold."""
         res = await self._slots.update_one(
-            {"_id": slot_id, "holds": {"$elemMatch": {"w": waitlist_id, "until": {"$gt": now}}}},
-            {"$pull": {"holds": {"w": waitlist_id}}, "$inc": {"held": -1, "booked": 1}, "$push": {"claims": appt_id}})
+            {"_id": slot_id, "holds": {"$elemMatch": {"w": offer.entry_id, "until": {"$gt": now}}}},
+            {"$pull": {"holds": {"w": offer.entry_id}}, "$inc": {"held": -1, "booked": 1},
+             "$push": {"claims": appt_id, "taken": {"a": appt_id, **_hold_doc(offer)}},
+             "$min": {"check_due": check_at}})
         return res.modified_count == 1
 
     async def has_claim(self, slot_id: ObjectId, appt_id: ObjectId) -> bool:
@@ -334,9 +483,10 @@ class AppointmentStore:
                                                    "$inc": {"held": -1, "free": 1}})
         return res.modified_count == 1
 
-    async def slots_with_holds_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
-        return await self._slots.find({"hold_due": {**_HAS_TIME, "$lte": now}}, {"claims": 0}) \
+    async def slots_with_holds_due(self, now: dt.datetime, limit: int = 200) -> list[Slot]:
+        docs = await self._slots.find({"hold_due": {**_HAS_TIME, "$lte": now}}, {"claims": 0}) \
             .limit(limit).to_list(None)
+        return [_slot(d) for d in docs]
 
     async def set_hold_due(self, slot_id: ObjectId, was: dt.datetime, at: dt.datetime | None) -> None:
         """When the slot's holds need looking at next (none: no holds left), unless a hold was
@@ -344,15 +494,18 @@ class AppointmentStore:
         update: dict[str, Any] = {"$unset": {"hold_due": ""}} if at is None else {"$set": {"hold_due": at}}
         await self._slots.update_one({"_id": slot_id, "hold_due": was}, update)
 
-    async def slots_with_checks_due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
-        return await self._slots.find({"check_due": {**_HAS_TIME, "$lte": now}}, {"holds": 0}) \
-            .limit(limit).to_list(None)
+    async def slots_with_checks_due(self, now: dt.datetime, limit: int = 200) -> list[SlotCheck]:
+        docs = await self._slots.find({"check_due": {**_HAS_TIME, "$lte": now}},
+                                      {"check_due": 1, "claims": 1, "taken": 1}).limit(limit).to_list(None)
+        return [SlotCheck(slot_id=d["_id"], check_due=d["check_due"], claims=tuple(d["claims"]),
+                          taken={t["a"]: Hold(t["w"], t["until"]) for t in d.get("taken", [])}) for d in docs]
 
     async def set_check_due(self, slot_id: ObjectId, was: dt.datetime, claims: list[ObjectId],
                             at: dt.datetime | None) -> bool:
         """When the slot's places need checking next (none: all checked), unless its places
         changed since they were read (then it stays due and is looked at again)."""
-        update: dict[str, Any] = {"$unset": {"check_due": ""}} if at is None else {"$set": {"check_due": at}}
+        update: dict[str, Any] = {"$unset": {"check_due": "", "taken": ""}} if at is None \
+            else {"$set": {"check_due": at}}
         res = await self._slots.update_one({"_id": slot_id, "check_due": was, "claims": claims}, update)
         return res.modified_count == 1
 
@@ -363,9 +516,10 @@ class AppointmentStore:
             "free": {"$subtract": ["$capacity", {"$add": [{"$size": "$claims"}, {"$size": "$holds"}]}]}}}])
 
     # == appointments ==============================================================================
-    async def insert_appointments(self, docs: list[dict[str, Any]]) -> dict[int, KeyTaken]:
+    async def insert_appointments(self, appts: list[Appointment]) -> dict[int, KeyTaken]:
         """Insert new appointments in one write; returns, by position, the ones refused by a
         unique key (a person rule or, rarely, the code), every other one is in."""
+        docs = [_appointment_doc(a) for a in appts]
         return {i: _taken(w) for i, w in (await insert_new(self._appointments, docs)).items()}
 
     async def delete_pending(self, appt_ids: list[ObjectId]) -> None:
@@ -373,32 +527,39 @@ class AppointmentStore:
         if appt_ids:
             await self._appointments.delete_many({"_id": {"$in": appt_ids}, "status": "pending"})
 
-    async def mark_booked(self, appt_ids: list[ObjectId], fields: dict[str, Any]) -> int:
+    async def mark_booked(self, appt_ids: list[ObjectId], booked: Booked) -> int:
         """pending → booked for bookings that hold a place (one write for all); returns how many."""
-        res = await self._appointments.update_many({"_id": {"$in": appt_ids}, "status": "pending"},
-                                                   {"$set": {"status": "booked", **fields}, "$inc": {"v": 1}})
+        res = await self._appointments.update_many(
+            {"_id": {"$in": appt_ids}, "status": AppointmentStatus.PENDING.value},
+            {"$set": {"status": AppointmentStatus.BOOKED.value, "updated_at": booked.at, "at.booked": booked.at,
+                      "due_at": booked.at, "notes": ["booked"], "reminders": list(booked.reminders)},
+             "$inc": {"v": 1}})
         return res.modified_count
 
-    async def appointments(self, appt_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+    async def appointments(self, appt_ids: list[ObjectId]) -> dict[ObjectId, Appointment]:
         """The appointments of those ids that exist, by id (one ``$in`` read)."""
         if not appt_ids:
             return {}
-        return {a["_id"]: a for a in await self._appointments.find({"_id": {"$in": appt_ids}}).to_list(None)}
+        docs = await self._appointments.find({"_id": {"$in": appt_ids}}).to_list(None)
+        return {d["_id"]: _appointment(d) for d in docs}
 
-    async def appointment(self, appt_id: str | ObjectId) -> dict[str, Any] | None:
+    async def appointment(self, appt_id: str | ObjectId) -> Appointment | None:
         o = oid(appt_id)
-        return None if o is None else await self._appointments.find_one({"_id": o})
+        doc = None if o is None else await self._appointments.find_one({"_id": o})
+        return None if doc is None else _appointment(doc)
 
-    async def by_code(self, code: str) -> dict[str, Any] | None:
-        return await self._appointments.find_one({"code": code})
+    async def by_code(self, code: str) -> Appointment | None:
+        doc = await self._appointments.find_one({"code": code})
+        return None if doc is None else _appointment(doc)
 
-    async def user_appointments(self, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
-        return await self._appointments.find({"user_id": user_id, "status": {"$ne": "abandoned"}}) \
+    async def user_appointments(self, user_id: str, limit: int = 100) -> list[Appointment]:
+        docs = await self._appointments.find({"user_id": user_id, "status": {"$ne": "abandoned"}}) \
             .sort("start", DESCENDING).limit(limit).to_list(None)
+        return [_appointment(d) for d in docs]
 
-    async def hall_day_appointments(self, hall_id: str, date: str) -> list[dict[str, Any]]:
+    async def hall_day_appointments(self, hall_id: str, date: str) -> list[Appointment]:
         docs = await self._appointments.find({"hall_id": hall_id, "date": date}).sort("start", ASCENDING).to_list(None)
-        return [d for d in docs if d["status"] not in ("pending", "abandoned")]
+        return [_appointment(d) for d in docs if d["status"] not in ("pending", "abandoned")]
 
     async def count_booked(self, hall_id: str, date: str, service_id: str | None = None) -> int:
         docs = await self._appointments.find({"hall_id": hall_id, "date": date},
@@ -406,7 +567,7 @@ class AppointmentStore:
         return sum(1 for d in docs if d["status"] == "booked" and (not service_id or d["service_id"] == service_id))
 
     async def booked_on(self, hall_id: str | None, dates: list[str],
-                        service_ids: list[str] | None = None) -> list[dict[str, Any]]:
+                        service_ids: list[str] | None = None) -> list[Appointment]:
         """Booked appointments on ``dates`` (of one hall, or of every hall; of some services only)."""
         if not dates:
             return []
@@ -415,7 +576,8 @@ class AppointmentStore:
             q["hall_id"] = hall_id
         q["date"] = {"$in": sorted(set(dates))}
         docs = await self._appointments.find(q).to_list(None)
-        return [d for d in docs if d["status"] == "booked" and (service_ids is None or d["service_id"] in service_ids)]
+        return [_appointment(d) for d in docs
+                if d["status"] == "booked" and (service_ids is None or d["service_id"] in service_ids)]
 
     async def count_same_service_day(self, user_id: str, service_id: str, date: str) -> int:
         """This person's bookings of the service on the day that still count against the rule."""
@@ -432,37 +594,85 @@ class AppointmentStore:
             "user_id": user_id, "slot_id": slot_id,
             "status": {"$in": BOOKING_KEYS.counted_in(PersonRule.SLOT)}}) > 0
 
-    async def change(self, appt_id: ObjectId, from_: str, changes: dict[str, Any], *, unset: tuple[str, ...] = (),
-                     notes: tuple[str, ...] = (), session: Any = None) -> bool:
-        """The one guarded state change of an appointment: only from the expected status.
-        ``notes`` are messages the change causes, kept in the document until the sweep has put
+    @staticmethod
+    def _move_fields(m: Move) -> tuple[dict[str, Any], list[str]]:
+        """What a move sets and what it unsets in the document."""
+        changes: dict[str, Any] = {"status": m.to.value, "updated_at": m.at, f"at.{m.to.value}": m.at}
+        if m.release_place:
+            changes["place_released"] = False
+        if m.record_no_show:
+            changes["no_show_recorded"] = False
+        if m.clear_reminders:
+            changes["reminders"] = []
+        if m.cancel_reason is not None:
+            changes["cancel_reason"] = m.cancel_reason
+        if m.ticket is not None:
+            changes["ticket_id"] = m.ticket.id
+            changes["ticket_number"] = m.ticket.number
+        unset: list[str] = []
+        if m.keys:
+            changes["keys"] = list(m.keys)
+        else:
+            unset.append("keys")
+        if m.due_at is None:
+            unset.append("due_at")
+        else:
+            changes["due_at"] = m.due_at
+        return changes, unset
+
+    @staticmethod
+    def moved(a: Appointment, m: Move) -> Appointment:
+        """The appointment ``a`` as it is once ``m`` is written (what ``move`` makes of it)."""
+        return replace(
+            a, status=m.to, updated_at=m.at, at={**a.at, m.to.value: m.at}, keys=m.keys, due_at=m.due_at,
+            notes=tuple(sorted({*a.notes, *m.notes})), v=a.v + 1,
+            place_released=False if m.release_place else a.place_released,
+            no_show_recorded=False if m.record_no_show else a.no_show_recorded,
+            reminders=() if m.clear_reminders else a.reminders,
+            cancel_reason=a.cancel_reason if m.cancel_reason is None else m.cancel_reason,
+            ticket_id=a.ticket_id if m.ticket is None else m.ticket.id,
+            ticket_number=a.ticket_number if m.ticket is None else m.ticket.number)
+
+    async def move(self, appt_id: ObjectId, m: Move, *, session: Any = None) -> bool:
+        """The one guarded state change of an appointment: only from the status it was read in.
+        Its notes are messages the move causes, kept in the document until the sweep has put
         them in the outbox."""
+        changes, unset = self._move_fields(m)
         update: dict[str, Any] = {"$set": changes, "$inc": {"v": 1}}
         if unset:
             update["$unset"] = {k: "" for k in unset}
-        if notes:
-            update["$addToSet"] = {"notes": {"$each": list(notes)}}
-        res = await self._appointments.update_one({"_id": appt_id, "status": from_}, update, session=session)
+        if m.notes:
+            update["$addToSet"] = {"notes": {"$each": list(m.notes)}}
+        res = await self._appointments.update_one({"_id": appt_id, "status": m.from_.value}, update, session=session)
         return res.modified_count == 1
 
-    async def settle(self, appt_id: ObjectId | list[ObjectId], v: int, changes: dict[str, Any],
-                     unset: tuple[str, ...] = ()) -> int:
+    async def settle(self, appt_id: ObjectId | list[ObjectId], v: int, done: Settlement) -> int:
         """Record that what was due has been done (messages sent, place given back, ...), unless
         the appointment changed since it was read at version ``v``."""
         ids = appt_id if isinstance(appt_id, list) else [appt_id]
+        changes: dict[str, Any] = {"notes": []}
+        if done.place_released:
+            changes["place_released"] = True
+        if done.no_show_recorded:
+            changes["no_show_recorded"] = True
+        if done.reminders is not None:
+            changes["reminders"] = list(done.reminders)
         update: dict[str, Any] = {"$set": changes, "$inc": {"v": 1}}
-        if unset:
-            update["$unset"] = {k: "" for k in unset}
+        if done.due_at is None:
+            update["$unset"] = {"due_at": ""}
+        else:
+            changes["due_at"] = done.due_at
         q = {"_id": ids[0], "v": v} if len(ids) == 1 else {"_id": {"$in": ids}, "v": v}
         res = await (self._appointments.update_one(q, update) if len(ids) == 1
                      else self._appointments.update_many(q, update))
         return res.modified_count
 
-    async def due(self, now: dt.datetime, limit: int = 200) -> list[dict[str, Any]]:
+    async def due(self, now: dt.datetime, limit: int = 200) -> list[Appointment]:
         """Appointments with something due by ``now`` (a message, a reminder, a no-show, a
         half-done booking, a place to give back), earliest first."""
-        return await self._appointments.find({"due_at": {**_HAS_TIME, "$lte": now}}) \
+        docs = await self._appointments.find({"due_at": {**_HAS_TIME, "$lte": now}}) \
             .sort("due_at", ASCENDING).limit(limit).to_list(None)
+        return [_appointment(d) for d in docs]
 
     # == people ====================================================================================
     async def person(self, user_id: str) -> dict[str, Any] | None:
@@ -488,69 +698,82 @@ class AppointmentStore:
                       "blocked_by": by_appointment}})
 
     # == waitlist ==================================================================================
-    async def waitlist_entry(self, entry_id: str | ObjectId) -> dict[str, Any] | None:
+    async def waitlist_entry(self, entry_id: str | ObjectId) -> WaitlistEntry | None:
         o = oid(entry_id)
-        return None if o is None else await self._waitlist.find_one({"_id": o})
+        doc = None if o is None else await self._waitlist.find_one({"_id": o})
+        return None if doc is None else _entry(doc)
 
-    async def insert_waitlist(self, doc: dict[str, Any]) -> ObjectId:
+    async def insert_waitlist(self, join: WaitlistJoin) -> WaitlistEntry:
         """Join a waitlist; ``KeyTaken`` when the person already waits for that slot."""
+        doc: dict[str, Any] = {"slot_id": join.slot_id, "user_id": join.user_id, "hall_id": join.hall_id,
+                               "service_id": join.service_id, "start": join.start, "end": join.end, "date": join.date,
+                               "service_name": join.service_name, "hall_name": join.hall_name,
+                               "status": WaitlistStatus.WAITING.value, "active_key": f"{join.user_id}:{join.slot_id}",
+                               "created_at": join.created_at}
         try:
             res = await self._waitlist.insert_one(doc)
         except DuplicateKeyError as e:
             raise _taken(e.details) from None
-        return ObjectId(res.inserted_id)
+        return _entry({**doc, "_id": ObjectId(res.inserted_id)})
 
-    async def first_waiting(self, slot_id: str, *, besides: str | None = None) -> dict[str, Any] | None:
-        q: dict[str, Any] = {"slot_id": slot_id, "status": "waiting"}
+    async def first_waiting(self, slot_id: str, *, besides: str | None = None) -> WaitlistEntry | None:
+        q: dict[str, Any] = {"slot_id": slot_id, "status": WaitlistStatus.WAITING.value}
         if besides:
             q["_id"] = {"$ne": oid(besides)}
-        return await self._waitlist.find_one(q, sort=[("created_at", ASCENDING), ("_id", ASCENDING)])
+        doc = await self._waitlist.find_one(q, sort=[("created_at", ASCENDING), ("_id", ASCENDING)])
+        return None if doc is None else _entry(doc)
 
     async def count_ahead(self, slot_id: str, created_at: dt.datetime) -> int:
-        return await self._waitlist.count_documents({"slot_id": slot_id, "status": {"$in": ["waiting", "offered"]},
+        return await self._waitlist.count_documents({"slot_id": slot_id, "status": {"$in": _ACTIVE_ENTRY},
                                                      "created_at": {"$lt": created_at}})
 
     async def active_waitlist_on(self, hall_id: str | None, dates: list[str],
-                                 service_ids: list[str] | None = None) -> list[dict[str, Any]]:
+                                 service_ids: list[str] | None = None) -> list[WaitlistEntry]:
         """Waitlist entries still waiting or offered for slots on ``dates`` (of a hall, or all halls)."""
         if not dates:
             return []
-        docs = await self._waitlist.find({"status": {"$in": ["waiting", "offered"]},
+        docs = await self._waitlist.find({"status": {"$in": _ACTIVE_ENTRY},
                                           "date": {"$in": sorted(set(dates))}}).to_list(None)
-        return [d for d in docs if (not hall_id or d["hall_id"] == hall_id)
+        return [_entry(d) for d in docs if (not hall_id or d["hall_id"] == hall_id)
                 and (service_ids is None or d["service_id"] in service_ids)]
 
-    async def end_waitlist_by_centre(self, entry_id: ObjectId, from_status: str, reason: str, now: dt.datetime,
-                                     session: Any = None) -> bool:
+    async def end_waitlist_by_centre(self, entry_id: ObjectId, from_status: WaitlistStatus, reason: str,
+                                     now: dt.datetime, session: Any = None) -> bool:
         """A waiting or offered entry ends because the centre closed its day (once)."""
         res = await self._waitlist.update_one(
-            {"_id": entry_id, "status": from_status},
-            {"$set": {"status": "cancelled_by_centre", "cancel_reason": reason, "ended_at": now},
+            {"_id": entry_id, "status": from_status.value},
+            {"$set": {"status": WaitlistStatus.CANCELLED_BY_CENTRE.value, "cancel_reason": reason, "ended_at": now},
              "$unset": {"active_key": ""}}, session=session)
         return res.modified_count == 1
 
-    async def user_waitlist(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        return await self._waitlist.find({"user_id": user_id}).sort("created_at", DESCENDING).limit(limit).to_list(None)
+    async def user_waitlist(self, user_id: str, limit: int = 50) -> list[WaitlistEntry]:
+        docs = await self._waitlist.find({"user_id": user_id}).sort("created_at", DESCENDING).limit(limit) \
+            .to_list(None)
+        return [_entry(d) for d in docs]
 
     async def mark_offered(self, entry_id: ObjectId, until: dt.datetime, now: dt.datetime,
                            session: Any = None) -> bool:
-        res = await self._waitlist.update_one({"_id": entry_id, "status": "waiting"},
-                                              {"$set": {"status": "offered", "offer_until": until, "offered_at": now}},
+        res = await self._waitlist.update_one({"_id": entry_id, "status": WaitlistStatus.WAITING.value},
+                                              {"$set": {"status": WaitlistStatus.OFFERED.value, "offer_until": until,
+                                                        "offered_at": now}},
                                               session=session)
         return res.modified_count == 1
 
     async def expire_offer(self, entry_id: str, now: dt.datetime) -> None:
-        await self._waitlist.update_one({"_id": oid(entry_id), "status": "offered", "offer_until": {"$lte": now}},
-                                        {"$set": {"status": "expired"}, "$unset": {"active_key": ""}})
-
-    async def mark_accepted(self, entry_id: ObjectId, appt_id: str) -> None:
-        await self._waitlist.update_one({"_id": entry_id, "status": "offered"},
-                                        {"$set": {"status": "accepted", "appointment_id": appt_id},
+        await self._waitlist.update_one({"_id": oid(entry_id), "status": WaitlistStatus.OFFERED.value,
+                                         "offer_until": {"$lte": now}},
+                                        {"$set": {"status": WaitlistStatus.EXPIRED.value},
                                          "$unset": {"active_key": ""}})
 
-    async def mark_left(self, entry_id: ObjectId, from_status: str) -> bool:
-        res = await self._waitlist.update_one({"_id": entry_id, "status": from_status},
-                                              {"$set": {"status": "left"}, "$unset": {"active_key": ""}})
+    async def mark_accepted(self, entry_id: ObjectId, appt_id: str) -> None:
+        await self._waitlist.update_one({"_id": entry_id, "status": WaitlistStatus.OFFERED.value},
+                                        {"$set": {"status": WaitlistStatus.ACCEPTED.value, "appointment_id": appt_id},
+                                         "$unset": {"active_key": ""}})
+
+    async def mark_left(self, entry_id: ObjectId, from_status: WaitlistStatus) -> bool:
+        res = await self._waitlist.update_one({"_id": entry_id, "status": from_status.value},
+                                              {"$set": {"status": WaitlistStatus.LEFT.value},
+                                               "$unset": {"active_key": ""}})
         return res.modified_count == 1
 
     # == tickets ===================================================================================
@@ -560,35 +783,45 @@ class AppointmentStore:
         doc = await self._counters.find_one({"_id": key}, session=session)
         return int((doc or {})["seq"])
 
-    async def insert_ticket(self, doc: dict[str, Any], session: Any = None) -> ObjectId:
+    async def insert_ticket(self, new: NewTicket, session: Any = None) -> Ticket:
+        doc: dict[str, Any] = {"hall_id": new.hall_id, "date": new.date, "number": new.number, "prefix": new.prefix,
+                               "seq": new.seq, "order": new.order, "service_id": new.service_id,
+                               "service_name": new.service_name, "kind": new.kind.value,
+                               "status": TicketStatus.WAITING.value, "recalls": 0, "created_at": new.created_at}
+        if new.appointment_id is not None:
+            doc["appointment_id"] = new.appointment_id
+            doc["user_id"] = new.user_id
         res = await self._tickets.insert_one(doc, session=session)
-        return ObjectId(res.inserted_id)
+        return _ticket({**doc, "_id": ObjectId(res.inserted_id)})
 
-    async def ticket(self, ticket_id: str | ObjectId) -> dict[str, Any] | None:
+    async def ticket(self, ticket_id: str | ObjectId) -> Ticket | None:
         o = oid(ticket_id)
-        return None if o is None else await self._tickets.find_one({"_id": o})
+        doc = None if o is None else await self._tickets.find_one({"_id": o})
+        return None if doc is None else _ticket(doc)
 
-    async def appointment_ticket(self, appt: dict[str, Any]) -> dict[str, Any] | None:
+    async def appointment_ticket(self, appt: Appointment) -> Ticket | None:
         """The queue ticket of a checked-in appointment (by the id it keeps; older ones by search)."""
-        if appt.get("ticket_id"):
-            return await self.ticket(appt["ticket_id"])
-        if appt["status"] not in ("checked_in", "served", "absent"):
+        if appt.ticket_id:
+            return await self.ticket(appt.ticket_id)
+        if appt.status not in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED, AppointmentStatus.ABSENT):
             return None
-        return await self._tickets.find_one({"appointment_id": str(appt["_id"])})
+        doc = await self._tickets.find_one({"appointment_id": str(appt.id)})
+        return None if doc is None else _ticket(doc)
 
-    async def hall_day_tickets(self, hall_id: str, date: str) -> list[dict[str, Any]]:
-        return await self._tickets.find({"hall_id": hall_id, "date": date}).sort("order", ASCENDING).to_list(None)
+    async def hall_day_tickets(self, hall_id: str, date: str) -> list[Ticket]:
+        docs = await self._tickets.find({"hall_id": hall_id, "date": date}).sort("order", ASCENDING).to_list(None)
+        return [_ticket(d) for d in docs]
 
-    async def count_waiting_before(self, t: dict[str, Any]) -> int:
+    async def count_waiting_before(self, t: Ticket) -> int:
         """Waiting tickets of the same hall, day and area that come before ``t``."""
-        docs = await self._tickets.find({"hall_id": t["hall_id"], "date": t["date"], "status": "waiting",
-                                         "order": {"$lt": t["order"]}}, {"prefix": 1}).to_list(None)
-        return sum(1 for d in docs if d["prefix"] == t["prefix"])
+        docs = await self._tickets.find({"hall_id": t.hall_id, "date": t.date, "status": TicketStatus.WAITING.value,
+                                         "order": {"$lt": t.order}}, {"prefix": 1}).to_list(None)
+        return sum(1 for d in docs if d["prefix"] == t.prefix)
 
-    async def first_waiting_ticket(self, hall_id: str, date: str, service_ids: list[str]) -> dict[str, Any] | None:
-        waiting = await self._tickets.find({"hall_id": hall_id, "date": date, "status": "waiting"}) \
+    async def first_waiting_ticket(self, hall_id: str, date: str, service_ids: list[str]) -> Ticket | None:
+        waiting = await self._tickets.find({"hall_id": hall_id, "date": date, "status": TicketStatus.WAITING.value}) \
             .sort([("order", ASCENDING), ("_id", ASCENDING)]).to_list(None)
-        return next((t for t in waiting if t["service_id"] in service_ids), None)
+        return next((_ticket(t) for t in waiting if t["service_id"] in service_ids), None)
 
     async def call_ticket(self, ticket_id: ObjectId, call: Call) -> bool:
         """A window calls a waiting ticket; False when another window called it first."""
@@ -621,15 +854,22 @@ class AppointmentStore:
             dropped += [f"{name}.{index}" for index in await drop_indexes(col, indexes)]
         return dropped
 
-    async def old_format_appointments(self) -> list[dict[str, Any]]:
-        """Appointments written before person keys and due times (read once, when upgrading)."""
-        return await self._appointments.find({"v": {"$exists": False}, "status": {"$in": [
+    async def old_format_appointments(self) -> list[Appointment]:
+        """Appointments written before person keys and due times (read once, when upgrading),
+        with the keys their old fields stand for."""
+        docs = await self._appointments.find({"v": {"$exists": False}, "status": {"$in": [
             "pending", "booked", "checked_in", "cancelled", "abandoned", "no_show"]}}).to_list(None)
+        return [_appointment(d) for d in docs]
 
-    async def upgrade(self, appt_id: ObjectId, changes: dict[str, Any], unset: tuple[str, ...]) -> None:
-        update: dict[str, Any] = {"$set": changes}
-        if unset:
-            update["$unset"] = {k: "" for k in unset}
+    async def upgrade(self, appt_id: ObjectId, up: KeysUpgrade) -> None:
+        """Give an appointment of an earlier version person keys and a due time (once), and drop
+        the fields it kept them in."""
+        changes: dict[str, Any] = {"v": 0, "notes": [], "reminders": []}
+        if up.keys:
+            changes["keys"] = list(up.keys)
+        if up.due_at is not None:
+            changes["due_at"] = up.due_at
+        update: dict[str, Any] = {"$set": changes, "$unset": {k: "" for k in [*LEGACY_KEY_FIELDS, "remind_at"]}}
         await self._appointments.update_one({"_id": appt_id, "v": {"$exists": False}}, update)
 
     async def count_due_by_status(self, now: dt.datetime) -> list[tuple[str, int]]:

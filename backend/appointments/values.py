@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from bson import ObjectId
 
 from backend.appointments.errors import AlreadyBooked, DailyLimit, TooManyOpen
 from backend.config import AppointmentsConfig
@@ -154,7 +156,74 @@ BOOKING_KEYS = BookingKeys((
 ))
 
 
+# == appointments ================================================================================
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Appointment:
+    """A resident's booking of a slot. ``keys``: the person keys it holds (``BOOKING_KEYS``);
+    ``at``: when it reached each status; ``notes``: messages its moves caused, not yet handed to
+    the outbox; ``due_at``: when the sweep must next look at it; ``v``: its version, for
+    settling only what was read."""
+    id: ObjectId
+    code: str
+    user_id: str
+    slot_id: str
+    hall_id: str
+    service_id: str
+    date: str
+    start: dt.datetime
+    end: dt.datetime
+    status: AppointmentStatus
+    created_at: dt.datetime
+    service_name: str = ""
+    hall_name: str = ""
+    updated_at: dt.datetime | None = None
+    v: int = 0
+    at: Mapping[str, dt.datetime] = field(default_factory=dict)
+    keys: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    reminders: tuple[int, ...] = ()         # minutes before the start, the reminders still ahead
+    due_at: dt.datetime | None = None
+    place_released: bool | None = None     # False: its place is still to be given back
+    no_show_recorded: bool | None = None   # False: its no-show is still to be counted
+    cancel_reason: str | None = None       # why the centre cancelled it
+    ticket_id: ObjectId | None = None      # the queue ticket it checked in with
+    ticket_number: str | None = None
+    waitlist_id: str | None = None         # the waitlist offer it was booked through
+
+
 # == the waitlist =================================================================================
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitlistJoin:
+    """A resident joining the waitlist of a full slot (what the entry copies of the slot)."""
+    slot_id: str
+    user_id: str
+    hall_id: str
+    service_id: str
+    start: dt.datetime
+    end: dt.datetime
+    date: str
+    service_name: str
+    hall_name: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaitlistEntry(WaitlistJoin):
+    """A waitlist entry as stored: ``waiting`` → ``offered`` (a place held for it until
+    ``offer_until``) → ``accepted`` (``appointment_id``) | ``expired``; ``left``, or
+    ``cancelled_by_centre`` (``cancel_reason``) on the way."""
+    id: ObjectId
+    status: WaitlistStatus
+    offer_until: dt.datetime | None = None
+    appointment_id: str | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Still in line or offered a place."""
+        return self.status in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
 @dataclass(frozen=True, slots=True)
 class Hold:
     """A freed place of a slot held for one waitlist entry until a time."""
@@ -163,6 +232,36 @@ class Hold:
 
 
 # == the hall queue ==============================================================================
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewTicket:
+    """A queue ticket being taken: its number (``prefix`` + ``seq``) and where it ranks
+    (``order``, ms: when its holder counts as having come)."""
+    hall_id: str
+    date: str
+    number: str
+    prefix: str
+    seq: int
+    order: int
+    service_id: str
+    service_name: str
+    kind: TicketKind
+    created_at: dt.datetime
+    appointment_id: str | None = None   # a check-in's
+    user_id: str | None = None          # a check-in's (a walk-in names nobody)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ticket(NewTicket):
+    """A queue ticket as stored: ``waiting`` → ``called`` (by a window, maybe recalled) →
+    ``served`` | ``absent``."""
+    id: ObjectId
+    status: TicketStatus
+    recalls: int = 0
+    window_id: str | None = None
+    window_number: str | None = None
+    called_at: dt.datetime | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Call:
     """A window calling a ticket."""
@@ -178,3 +277,192 @@ class Finish:
     to: TicketStatus
     at: dt.datetime
     by: str
+
+
+# == intent-named changes the store writes =======================================================
+@dataclass(frozen=True, slots=True)
+class TicketRef:
+    """The queue ticket a checked-in appointment keeps."""
+    id: ObjectId
+    number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Move:
+    """An appointment moving from the status it was read in to ``to``, at ``at``: the keys it
+    keeps (none: all dropped), when the sweep must next look at it (None: never), the messages
+    the move causes, and what the sweep still owes for it."""
+    from_: AppointmentStatus
+    to: AppointmentStatus
+    at: dt.datetime
+    keys: tuple[str, ...]
+    due_at: dt.datetime | None
+    notes: tuple[str, ...] = ()
+    release_place: bool = False          # its place is to be given back by the sweep
+    record_no_show: bool = False         # its no-show is to be counted by the sweep
+    clear_reminders: bool = False        # no reminder is sent any more
+    cancel_reason: str | None = None     # why the centre cancelled it
+    ticket: TicketRef | None = None      # the queue ticket it checked in with
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settlement:
+    """What the sweep (or the request) has done for an appointment: its noted messages are sent,
+    perhaps its place given back or its no-show counted, the reminders still ahead, and when it
+    is due next (None: nothing more to do)."""
+    due_at: dt.datetime | None
+    place_released: bool = False
+    no_show_recorded: bool = False
+    reminders: tuple[int, ...] | None = None   # None: unchanged
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """``pending`` → ``booked`` at ``at`` with its reminders ahead; its message is noted, so it
+    is due at once."""
+    at: dt.datetime
+    reminders: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KeysUpgrade:
+    """An appointment written before person keys and due times gets them (once)."""
+    keys: tuple[str, ...]
+    due_at: dt.datetime | None
+
+
+# == schedules, exceptions and slots ==============================================================
+class ExceptionKind(StrEnum):
+    CLOSED = "closed"   # no slots that day
+    OPEN = "open"       # extra opening hours that day
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Weekly opening hours of a schedule: a weekday (1 = Monday) from ``start`` to ``end`` (HH:MM)."""
+    weekday: int
+    start: str
+    end: str
+
+
+@dataclass(frozen=True, slots=True)
+class DayPeriod:
+    """Opening hours of one exceptional day (HH:MM)."""
+    start: str
+    end: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduleSpec:
+    """A service's weekly booking schedule in a hall, as staff set it."""
+    hall_id: str
+    service_id: str
+    periods: tuple[Period, ...]
+    slot_minutes: int
+    windows: int
+    per_window: int
+    release_days: int
+    release_time: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule(ScheduleSpec):
+    """A schedule as stored: its status, version, and from what each day's slots were last
+    written (``planned``: date → fingerprint)."""
+    id: ObjectId
+    status: ScheduleStatus
+    version: int
+    updated_at: dt.datetime | None
+    planned: Mapping[str, str]
+
+    @property
+    def capacity(self) -> int:
+        """Places per slot: every window serves ``per_window`` people a slot."""
+        return self.windows * self.per_window
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayException:
+    """A hall's (or one service's, ``service_id`` ``*``: all) closed or extra-open day. A closure
+    of one window names it (``window_id``). ``id`` once stored."""
+    hall_id: str
+    date: str
+    service_id: str
+    kind: ExceptionKind
+    periods: tuple[DayPeriod, ...]
+    note: str | None
+    at: dt.datetime | None
+    by: str | None
+    window_id: str | None = None
+    id: ObjectId | None = None
+
+    def applies_to(self, service_id: str) -> bool:
+        return self.service_id in ("*", service_id)
+
+
+def exception_for(exceptions: Iterable[DayException], service_id: str) -> DayException | None:
+    """The exception of a day that rules a service: its own before the hall-wide one."""
+    listed = list(exceptions)
+    return next((e for e in listed if e.service_id == service_id), None) or \
+        next((e for e in listed if e.service_id == "*"), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Slot:
+    """A bookable time slot: its places (``capacity`` = ``booked`` + ``held`` + ``free``), the
+    waitlist holds on it (read with one slot, not with lists of slots), open from ``release_at``."""
+    id: ObjectId
+    hall_id: str
+    service_id: str
+    date: str
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    booked: int
+    held: int
+    free: int
+    status: SlotStatus
+    release_at: dt.datetime
+    holds: tuple[Hold, ...] = ()
+    hold_due: dt.datetime | None = None   # when its holds are next looked at
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlotCheck:
+    """A slot due for a check of the places lately taken in it: its claims (appointment ids),
+    and the waitlist holds those taken from a hold came from."""
+    slot_id: ObjectId
+    check_due: dt.datetime
+    claims: tuple[ObjectId, ...]
+    taken: Mapping[ObjectId, Hold]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewSlot:
+    """A planned slot not written yet, with all its places free."""
+    hall_id: str
+    service_id: str
+    schedule_id: str
+    date: str
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int
+    release_at: dt.datetime
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Replan:
+    """A written slot whose planned fields change (open again); its free places follow its capacity."""
+    slot_id: ObjectId
+    capacity: int
+    release_at: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlotPlan:
+    """What makes slots match a plan: slots to insert, slots to re-plan, slots to retire."""
+    new: tuple[NewSlot, ...] = ()
+    changed: tuple[Replan, ...] = ()
+    retired: tuple[ObjectId, ...] = ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.calendar import schemas as s
-from backend.calendar.access import CALENDAR, access_calendar
+from backend.calendar.access import CALENDAR
 from backend.calendar.service import CalendarService
 from backend.core import errors
 from backend.core.api import ApiHandler, operation, route
@@ -34,8 +34,7 @@ class CalendarYearHandler(_Handler):
                access=CALENDAR.rule("enter"), body=s.YEAR_IN, responses={200: s.YEAR}, errors=(400, 401, 403, 409),
                description="录入后：改为放假的日子取消其中的预约并通知群众；按暂定日历计算的办理时限重新计算并告知。")
     async def put(self, year: str) -> None:
-        staff = access_calendar(self.principal, "enter")
-        self.reply(await self.calendar.enter(staff, _year(year), self.body, self.client_ip()))
+        self.reply(await self.calendar.enter(self.principal, _year(year), self.body, self.client_ip()))
 
 
 class CalendarPreviewHandler(_Handler):

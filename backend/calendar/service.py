@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, staff_actor, system_actor
+from backend.calendar.access import access_calendar_year
 from backend.calendar.errors import CalendarChanged
 from backend.calendar.store import CalendarStore
 from backend.calendar.working import (
@@ -27,7 +28,6 @@ from backend.calendar.working import (
     provisional_schedule,
 )
 from backend.core import errors
-from backend.core.access import Staff
 from backend.core.clock import Clock
 
 log = logging.getLogger("zjb.calendar")
@@ -122,9 +122,9 @@ class CalendarService:
                 "cases": counts.get("cases", 0), "complaints": counts.get("complaints", 0),
                 "summary": _summary(change, counts)}
 
-    async def enter(self, staff: Staff, year: int, body: dict[str, Any], ip: str) -> dict[str, Any]:
+    async def enter(self, principal: Any, year: int, body: dict[str, Any], ip: str) -> dict[str, Any]:
+        staff, current = await access_calendar_year(principal, year, "enter", self.store)
         holidays, workdays, names = self._checked(year, body)
-        current = await self.store.year(year)
         now = self.clock.now()
         doc = {"holidays": [{"date": d.isoformat(), "name": names.get(d)} for d in sorted(holidays)],
                "workdays": [d.isoformat() for d in sorted(workdays)], "notice": (body.get("notice") or "").strip(),
