@@ -44,7 +44,8 @@ from backend.appointments.common import Names, StaffAudit, appointment_view, eve
 from backend.appointments.errors import CancelTooLate, OfferExpired, SlotFull
 from backend.appointments.queue import ticket_view
 from backend.appointments.rules import BookingRules
-from backend.appointments.store import AppointmentStore, KeyTaken
+from backend.appointments.store import AppointmentStore
+from backend.appointments.store_documents import KeyTaken
 from backend.appointments.values import (
     BOOKING_KEYS,
     Appointment,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -29,35 +28,36 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.appointments.store_documents import (
+    ACTIVE_ENTRY,
+    LEGACY_KEY_FIELDS,
+    KeyTaken,
+    appointment_doc,
+    appointment_from_doc,
+    entry_from_doc,
+    hold_doc,
+    key_taken,
+    new_slot_doc,
+    slot_from_doc,
+)
+from backend.appointments.store_queue import QueueQueries
+from backend.appointments.store_schedules import ScheduleQueries
 from backend.appointments.values import (
     BOOKING_KEYS,
     Appointment,
     AppointmentStatus,
     Booked,
-    Call,
-    DayException,
-    DayPeriod,
-    ExceptionKind,
-    Finish,
     Hold,
     KeysUpgrade,
     Move,
-    NewSlot,
-    NewTicket,
-    Period,
     PersonRule,
-    Schedule,
-    ScheduleSpec,
     ScheduleStatus,
     Settlement,
     Slot,
     SlotCheck,
     SlotPlan,
     SlotStatus,
-    Ticket,
-    TicketKind,
     TicketStatus,
-    Unique,
     WaitlistEntry,
     WaitlistJoin,
     WaitlistStatus,
@@ -147,125 +147,11 @@ OBSOLETE_INDEXES = {
 }
 
 
-# The fields appointments of earlier versions kept their person keys in, by the rule each stood for.
-LEGACY_KEY_FIELDS = {"slot_key": PersonRule.SLOT, "day_key": PersonRule.DAY, "svc_key": PersonRule.SERVICE,
-                     "open_key": PersonRule.OPEN}
 
 
-class KeyTaken(Exception):
-    """An insert hit a unique key: ``rule`` is the person rule its key stands for
-    (``BOOKING_KEYS``), the booking code, or the waitlist's one active entry per person and slot;
-    None for a key nothing expects."""
-
-    def __init__(self, rule: PersonRule | Unique | None):
-        super().__init__(rule)
-        self.rule = rule
 
 
-def _hold_doc(hold: Hold) -> dict[str, Any]:
-    return {"w": hold.entry_id, "until": hold.until}
-
-
-_UNIQUE_FIELDS = {"code": Unique.CODE, "active_key": Unique.ACTIVE}
-
-
-def _taken(details: Mapping[str, Any] | None) -> KeyTaken:
-    details = details or {}
-    field = next(iter(details.get("keyPattern") or {}), None)
-    if field == "keys":
-        return KeyTaken(BOOKING_KEYS.rule_of(str((details.get("keyValue") or {}).get("keys", ""))))
-    return KeyTaken(_UNIQUE_FIELDS.get(field or ""))
-
-
-def _periods_doc(periods: tuple[Period, ...]) -> list[dict[str, Any]]:
-    return [{"weekday": p.weekday, "start": p.start, "end": p.end} for p in periods]
-
-
-def _schedule(d: Mapping[str, Any]) -> Schedule:
-    return Schedule(id=d["_id"], hall_id=d["hall_id"], service_id=d["service_id"],
-                    periods=tuple(Period(int(p["weekday"]), p["start"], p["end"]) for p in d["periods"]),
-                    slot_minutes=int(d["slot_minutes"]), windows=int(d["windows"]),
-                    per_window=int(d.get("per_window", 1)), release_days=int(d["release_days"]),
-                    release_time=d["release_time"], status=ScheduleStatus(d["status"]), version=d.get("version", 1),
-                    updated_at=d.get("updated_at"), planned=dict(d.get("planned", {})))
-
-
-def _exception(d: Mapping[str, Any]) -> DayException:
-    return DayException(id=d.get("_id"), hall_id=d["hall_id"], date=d["date"], service_id=d["service_id"],
-                        kind=ExceptionKind(d["kind"]),
-                        periods=tuple(DayPeriod(p["start"], p["end"]) for p in d.get("periods") or []),
-                        note=d.get("note"), at=d.get("updated_at"), by=d.get("updated_by"),
-                        window_id=d.get("window_id"))
-
-
-_ACTIVE_ENTRY = [WaitlistStatus.WAITING.value, WaitlistStatus.OFFERED.value]
-
-
-def _entry(d: Mapping[str, Any]) -> WaitlistEntry:
-    return WaitlistEntry(id=d["_id"], slot_id=d["slot_id"], user_id=d["user_id"], hall_id=d["hall_id"],
-                         service_id=d["service_id"], start=d["start"], end=d["end"], date=d["date"],
-                         service_name=d.get("service_name", ""), hall_name=d.get("hall_name", ""),
-                         created_at=d["created_at"], status=WaitlistStatus(d["status"]),
-                         offer_until=d.get("offer_until"), appointment_id=d.get("appointment_id"),
-                         cancel_reason=d.get("cancel_reason"))
-
-
-def _appointment(d: Mapping[str, Any]) -> Appointment:
-    keys = d.get("keys")
-    if keys is None:  # written by an earlier version: the keys its old fields stand for
-        keys = [f"{BOOKING_KEYS.letter(rule)}:{d[f]}" for f, rule in LEGACY_KEY_FIELDS.items()
-                if isinstance(d.get(f), str)]
-    return Appointment(
-        id=d["_id"], code=d["code"], user_id=d["user_id"], slot_id=d["slot_id"], hall_id=d["hall_id"],
-        service_id=d["service_id"], date=d["date"], start=d["start"], end=d["end"],
-        status=AppointmentStatus(d["status"]), created_at=d["created_at"], service_name=d.get("service_name", ""),
-        hall_name=d.get("hall_name", ""), updated_at=d.get("updated_at"), v=d.get("v", 0), at=dict(d.get("at", {})),
-        keys=tuple(keys), notes=tuple(d.get("notes", [])), reminders=tuple(d.get("reminders", [])),
-        due_at=d.get("due_at"), place_released=d.get("place_released"), no_show_recorded=d.get("no_show_recorded"),
-        cancel_reason=d.get("cancel_reason"), ticket_id=d.get("ticket_id"), ticket_number=d.get("ticket_number"),
-        waitlist_id=d.get("waitlist_id"))
-
-
-def _appointment_doc(a: Appointment) -> dict[str, Any]:
-    """A new appointment's document."""
-    doc: dict[str, Any] = {
-        "_id": a.id, "user_id": a.user_id, "slot_id": a.slot_id, "hall_id": a.hall_id, "service_id": a.service_id,
-        "date": a.date, "start": a.start, "end": a.end, "service_name": a.service_name, "hall_name": a.hall_name,
-        "code": a.code, "created_at": a.created_at, "updated_at": a.updated_at, "v": a.v, "status": a.status.value,
-        "at": dict(a.at), "notes": list(a.notes), "reminders": list(a.reminders)}
-    if a.due_at is not None:
-        doc["due_at"] = a.due_at
-    if a.keys:
-        doc["keys"] = list(a.keys)
-    if a.waitlist_id is not None:
-        doc["waitlist_id"] = a.waitlist_id
-    return doc
-
-
-def _ticket(d: Mapping[str, Any]) -> Ticket:
-    return Ticket(id=d["_id"], hall_id=d["hall_id"], date=d["date"], number=d["number"], prefix=d["prefix"],
-                  seq=int(d.get("seq", 0)), order=d["order"], service_id=d["service_id"],
-                  service_name=d.get("service_name", ""), kind=TicketKind(d["kind"]), created_at=d["created_at"],
-                  appointment_id=d.get("appointment_id"), user_id=d.get("user_id"),
-                  status=TicketStatus(d["status"]), recalls=d.get("recalls", 0), window_id=d.get("window_id"),
-                  window_number=d.get("window_number"), called_at=d.get("called_at"))
-
-
-def _slot(d: Mapping[str, Any]) -> Slot:
-    return Slot(id=d["_id"], hall_id=d["hall_id"], service_id=d["service_id"], date=d["date"], start=d["start"],
-                end=d["end"], capacity=d["capacity"], booked=d["booked"], held=d["held"], free=d["free"],
-                status=SlotStatus(d["status"]), release_at=d["release_at"],
-                holds=tuple(Hold(h["w"], h["until"]) for h in d.get("holds", [])), hold_due=d.get("hold_due"))
-
-
-def _new_slot_doc(s: NewSlot) -> dict[str, Any]:
-    return {"hall_id": s.hall_id, "service_id": s.service_id, "date": s.date, "start": s.start, "end": s.end,
-            "schedule_id": s.schedule_id, "capacity": s.capacity, "booked": 0, "held": 0, "free": s.capacity,
-            "claims": [], "holds": [], "status": SlotStatus.OPEN.value, "release_at": s.release_at,
-            "created_at": s.created_at}
-
-
-class AppointmentStore:
+class AppointmentStore(ScheduleQueries, QueueQueries):
     def __init__(self, db: AsyncDatabase[Any]):
         self._schedules = db["appt_schedules"]
         self._exceptions = db["appt_exceptions"]
@@ -276,100 +162,19 @@ class AppointmentStore:
         self._tickets = db["appt_tickets"]
         self._counters = db["appt_counters"]
 
-    # == schedules and exceptions ==================================================================
-    async def hall_schedules(self, hall_id: str) -> list[Schedule]:
-        docs = await self._schedules.find({"hall_id": hall_id}).sort("service_id", ASCENDING).to_list(None)
-        return [_schedule(d) for d in docs]
-
-    async def active_schedules(self, *, hall_id: str | None = None,
-                               service_id: str | None = None) -> list[Schedule]:
-        q: dict[str, Any] = {}
-        if hall_id:  # first: the clause the index serves (see docs/secantusdb-slow-paths.md)
-            q["hall_id"] = hall_id
-        if service_id:
-            q["service_id"] = service_id
-        q["status"] = ScheduleStatus.ACTIVE.value
-        return [_schedule(d) for d in await self._schedules.find(q).to_list(None)]
-
-    async def save_schedule(self, spec: ScheduleSpec, by: str, now: dt.datetime) -> None:
-        """Create or replace the schedule of a service in a hall, active (its version goes up)."""
-        fields = {"periods": _periods_doc(spec.periods),
-                  "slot_minutes": spec.slot_minutes, "windows": spec.windows, "per_window": spec.per_window,
-                  "release_days": spec.release_days, "release_time": spec.release_time,
-                  "status": ScheduleStatus.ACTIVE.value, "updated_at": now, "updated_by": by}
-        await self._schedules.update_one({"hall_id": spec.hall_id, "service_id": spec.service_id},
-                                         {"$set": fields, "$inc": {"version": 1}, "$setOnInsert": {"created_at": now}},
-                                         upsert=True)
-
-    async def seed_schedule(self, spec: ScheduleSpec, now: dt.datetime) -> None:
-        """Create a schedule unless the hall already has one for the service (never overwrites)."""
-        doc = {"hall_id": spec.hall_id, "service_id": spec.service_id, "periods": _periods_doc(spec.periods),
-               "slot_minutes": spec.slot_minutes, "windows": spec.windows, "per_window": spec.per_window,
-               "release_days": spec.release_days, "release_time": spec.release_time,
-               "status": ScheduleStatus.ACTIVE.value, "version": 1, "created_at": now, "updated_at": now}
-        await self._schedules.update_one({"hall_id": spec.hall_id, "service_id": spec.service_id},
-                                         {"$setOnInsert": doc}, upsert=True)
-
-    async def deactivate_schedules_except(self, hall_id: str, keep: list[str], now: dt.datetime) -> list[str]:
-        """Every active schedule of the hall not for a service in ``keep`` becomes inactive.
-        Returns the services of all the hall's inactive schedules."""
-        await self._schedules.update_many({"hall_id": hall_id, "service_id": {"$nin": keep}, "status": "active"},
-                                          {"$set": {"status": "inactive", "updated_at": now}, "$inc": {"version": 1}})
-        docs = await self._schedules.find({"hall_id": hall_id, "status": "inactive"}, {"service_id": 1}).to_list(None)
-        return [d["service_id"] for d in docs]
-
-    async def mark_planned(self, schedule_id: ObjectId, written: dict[str, str], forget: list[str]) -> None:
-        """Remember from what each day's slots were last written (and forget days gone by)."""
-        update: dict[str, Any] = {}
-        if written:
-            update["$set"] = {f"planned.{date}": fp for date, fp in written.items()}
-        if forget:
-            update["$unset"] = {f"planned.{date}": "" for date in forget}
-        if update:
-            await self._schedules.update_one({"_id": schedule_id}, update)
-
-    async def hall_exceptions(self, hall_id: str, since: str | None = None) -> list[DayException]:
-        q: dict[str, Any] = {"hall_id": hall_id}
-        if since:
-            q["date"] = {"$gte": since}
-        return [_exception(d) for d in await self._exceptions.find(q).sort("date", ASCENDING).to_list(None)]
-
-    async def exceptions_on(self, hall_id: str, date: str) -> list[DayException]:
-        return [_exception(d) for d in await self._exceptions.find({"hall_id": hall_id, "date": date}).to_list(None)]
-
-    async def set_exception(self, e: DayException) -> DayException:
-        """Set the exception of a hall (and service) on a date; returns it as stored. A window
-        it was set for before stays named."""
-        return await self._save_exception(e, name_window=False)
-
-    async def close_day(self, e: DayException) -> DayException:
-        """Record a closed day of a hall (or of one window: ``window_id``); returns it as stored."""
-        return await self._save_exception(e, name_window=True)
-
-    async def _save_exception(self, e: DayException, *, name_window: bool) -> DayException:
-        doc: dict[str, Any] = {"hall_id": e.hall_id, "date": e.date, "service_id": e.service_id,
-                               "kind": e.kind.value, "periods": [{"start": p.start, "end": p.end} for p in e.periods],
-                               "note": e.note}
-        if name_window:
-            doc["window_id"] = e.window_id
-        doc.update(updated_at=e.at, updated_by=e.by)
-        key = {"hall_id": e.hall_id, "date": e.date, "service_id": e.service_id}
-        await self._exceptions.update_one(key, {"$set": doc}, upsert=True)
-        return _exception(await self._exceptions.find_one(key) or {**doc, **key})
-
     # == slots =====================================================================================
     async def slot(self, slot_id: str | ObjectId) -> Slot | None:
         """A slot with its holds, without its claims (the counters say how many)."""
         o = oid(slot_id)
         doc = None if o is None else await self._slots.find_one({"_id": o}, {"claims": 0})
-        return None if doc is None else _slot(doc)
+        return None if doc is None else slot_from_doc(doc)
 
     async def day_slots(self, hall_id: str, service_id: str, day_start: dt.datetime,
                         day_end: dt.datetime) -> list[Slot]:
         """The slots of one schedule starting within one day (a range on the unique index)."""
         docs = await self._slots.find({"hall_id": hall_id, "service_id": service_id,
                                        "start": {"$gte": day_start, "$lt": day_end}}, {"claims": 0}).to_list(None)
-        return [_slot(d) for d in docs]
+        return [slot_from_doc(d) for d in docs]
 
     async def apply_slot_plan(self, plan: SlotPlan) -> int:
         """Write a day's plan: insert new slots (never twice, even from two processes at once),
@@ -377,7 +182,7 @@ class AppointmentStore:
         retire those off the plan. Returns how many slots it wrote."""
         if plan.new:  # read as missing just before: inserted, not upserted (an upsert is a read and a write)
             # refused: another process inserted it at the same instant
-            await insert_new(self._slots, [_new_slot_doc(s) for s in plan.new])
+            await insert_new(self._slots, [new_slot_doc(s) for s in plan.new])
         ops: list[UpdateOne] = []
         for c in plan.changed:
             ops.append(UpdateOne({"_id": c.slot_id}, [{"$set": {
@@ -403,14 +208,14 @@ class AppointmentStore:
                              hall_id: str | None = None) -> list[Slot]:
         docs = await self._slots.find({"service_id": service_id, "date": date}, {"claims": 0, "holds": 0}) \
             .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
-        return [_slot(d) for d in docs if d["status"] == "open" and d["release_at"] <= now
+        return [slot_from_doc(d) for d in docs if d["status"] == "open" and d["release_at"] <= now
                 and (not hall_id or d["hall_id"] == hall_id)]
 
     async def hall_slots_between(self, hall_id: str, from_: str, to: str) -> list[Slot]:
         docs = await self._slots.find({"hall_id": hall_id, "date": {"$gte": from_, "$lte": to}},
                                       {"claims": 0, "holds": 0}) \
             .sort([("start", ASCENDING), ("hall_id", ASCENDING)]).to_list(None)
-        return [_slot(d) for d in docs]
+        return [slot_from_doc(d) for d in docs]
 
     async def count_open_slots(self, hall_id: str, date: str, service_id: str | None = None) -> int:
         docs = await self._slots.find({"hall_id": hall_id, "date": date}, {"service_id": 1, "status": 1}).to_list(None)
@@ -447,7 +252,7 @@ class AppointmentStore:
         res = await self._slots.update_one(
             {"_id": slot_id, "holds": {"$elemMatch": {"w": offer.entry_id, "until": {"$gt": now}}}},
             {"$pull": {"holds": {"w": offer.entry_id}}, "$inc": {"held": -1, "booked": 1},
-             "$push": {"claims": appt_id, "taken": {"a": appt_id, **_hold_doc(offer)}},
+             "$push": {"claims": appt_id, "taken": {"a": appt_id, **hold_doc(offer)}},
              "$min": {"check_due": check_at}})
         return res.modified_count == 1
 
@@ -460,7 +265,7 @@ class AppointmentStore:
         sends its offer should the caller not get to it), else to everyone. Happens once: only
         while the claim is there."""
         if hold_for:
-            update: dict[str, Any] = {"$pull": {"claims": appt_id}, "$push": {"holds": _hold_doc(hold_for)},
+            update: dict[str, Any] = {"$pull": {"claims": appt_id}, "$push": {"holds": hold_doc(hold_for)},
                                       "$inc": {"booked": -1, "held": 1},
                       "$set": {"hold_due": now}}
         else:
@@ -477,7 +282,7 @@ class AppointmentStore:
             match["until"] = {"$lte": only_expired_at}
         q = {"_id": slot_id, "holds": {"$elemMatch": match}}
         if hold_for:
-            res = await self._slots.update_one(q, {"$set": {"holds.$": _hold_doc(hold_for), "hold_due": now}})
+            res = await self._slots.update_one(q, {"$set": {"holds.$": hold_doc(hold_for), "hold_due": now}})
         else:
             res = await self._slots.update_one(q, {"$pull": {"holds": {"w": waitlist_id}},
                                                    "$inc": {"held": -1, "free": 1}})
@@ -486,7 +291,7 @@ class AppointmentStore:
     async def slots_with_holds_due(self, now: dt.datetime, limit: int = 200) -> list[Slot]:
         docs = await self._slots.find({"hold_due": {**_HAS_TIME, "$lte": now}}, {"claims": 0}) \
             .limit(limit).to_list(None)
-        return [_slot(d) for d in docs]
+        return [slot_from_doc(d) for d in docs]
 
     async def set_hold_due(self, slot_id: ObjectId, was: dt.datetime, at: dt.datetime | None) -> None:
         """When the slot's holds need looking at next (none: no holds left), unless a hold was
@@ -519,8 +324,8 @@ class AppointmentStore:
     async def insert_appointments(self, appts: list[Appointment]) -> dict[int, KeyTaken]:
         """Insert new appointments in one write; returns, by position, the ones refused by a
         unique key (a person rule or, rarely, the code), every other one is in."""
-        docs = [_appointment_doc(a) for a in appts]
-        return {i: _taken(w) for i, w in (await insert_new(self._appointments, docs)).items()}
+        docs = [appointment_doc(a) for a in appts]
+        return {i: key_taken(w) for i, w in (await insert_new(self._appointments, docs)).items()}
 
     async def delete_pending(self, appt_ids: list[ObjectId]) -> None:
         """Undo inserts whose booking found no place."""
@@ -541,25 +346,25 @@ class AppointmentStore:
         if not appt_ids:
             return {}
         docs = await self._appointments.find({"_id": {"$in": appt_ids}}).to_list(None)
-        return {d["_id"]: _appointment(d) for d in docs}
+        return {d["_id"]: appointment_from_doc(d) for d in docs}
 
     async def appointment(self, appt_id: str | ObjectId) -> Appointment | None:
         o = oid(appt_id)
         doc = None if o is None else await self._appointments.find_one({"_id": o})
-        return None if doc is None else _appointment(doc)
+        return None if doc is None else appointment_from_doc(doc)
 
     async def by_code(self, code: str) -> Appointment | None:
         doc = await self._appointments.find_one({"code": code})
-        return None if doc is None else _appointment(doc)
+        return None if doc is None else appointment_from_doc(doc)
 
     async def user_appointments(self, user_id: str, limit: int = 100) -> list[Appointment]:
         docs = await self._appointments.find({"user_id": user_id, "status": {"$ne": "abandoned"}}) \
             .sort("start", DESCENDING).limit(limit).to_list(None)
-        return [_appointment(d) for d in docs]
+        return [appointment_from_doc(d) for d in docs]
 
     async def hall_day_appointments(self, hall_id: str, date: str) -> list[Appointment]:
         docs = await self._appointments.find({"hall_id": hall_id, "date": date}).sort("start", ASCENDING).to_list(None)
-        return [_appointment(d) for d in docs if d["status"] not in ("pending", "abandoned")]
+        return [appointment_from_doc(d) for d in docs if d["status"] not in ("pending", "abandoned")]
 
     async def count_booked(self, hall_id: str, date: str, service_id: str | None = None) -> int:
         docs = await self._appointments.find({"hall_id": hall_id, "date": date},
@@ -576,7 +381,7 @@ class AppointmentStore:
             q["hall_id"] = hall_id
         q["date"] = {"$in": sorted(set(dates))}
         docs = await self._appointments.find(q).to_list(None)
-        return [_appointment(d) for d in docs
+        return [appointment_from_doc(d) for d in docs
                 if d["status"] == "booked" and (service_ids is None or d["service_id"] in service_ids)]
 
     async def count_same_service_day(self, user_id: str, service_id: str, date: str) -> int:
@@ -672,7 +477,7 @@ class AppointmentStore:
         half-done booking, a place to give back), earliest first."""
         docs = await self._appointments.find({"due_at": {**_HAS_TIME, "$lte": now}}) \
             .sort("due_at", ASCENDING).limit(limit).to_list(None)
-        return [_appointment(d) for d in docs]
+        return [appointment_from_doc(d) for d in docs]
 
     # == people ====================================================================================
     async def person(self, user_id: str) -> dict[str, Any] | None:
@@ -701,7 +506,7 @@ class AppointmentStore:
     async def waitlist_entry(self, entry_id: str | ObjectId) -> WaitlistEntry | None:
         o = oid(entry_id)
         doc = None if o is None else await self._waitlist.find_one({"_id": o})
-        return None if doc is None else _entry(doc)
+        return None if doc is None else entry_from_doc(doc)
 
     async def insert_waitlist(self, join: WaitlistJoin) -> WaitlistEntry:
         """Join a waitlist; ``KeyTaken`` when the person already waits for that slot."""
@@ -713,18 +518,18 @@ class AppointmentStore:
         try:
             res = await self._waitlist.insert_one(doc)
         except DuplicateKeyError as e:
-            raise _taken(e.details) from None
-        return _entry({**doc, "_id": ObjectId(res.inserted_id)})
+            raise key_taken(e.details) from None
+        return entry_from_doc({**doc, "_id": ObjectId(res.inserted_id)})
 
     async def first_waiting(self, slot_id: str, *, besides: str | None = None) -> WaitlistEntry | None:
         q: dict[str, Any] = {"slot_id": slot_id, "status": WaitlistStatus.WAITING.value}
         if besides:
             q["_id"] = {"$ne": oid(besides)}
         doc = await self._waitlist.find_one(q, sort=[("created_at", ASCENDING), ("_id", ASCENDING)])
-        return None if doc is None else _entry(doc)
+        return None if doc is None else entry_from_doc(doc)
 
     async def count_ahead(self, slot_id: str, created_at: dt.datetime) -> int:
-        return await self._waitlist.count_documents({"slot_id": slot_id, "status": {"$in": _ACTIVE_ENTRY},
+        return await self._waitlist.count_documents({"slot_id": slot_id, "status": {"$in": ACTIVE_ENTRY},
                                                      "created_at": {"$lt": created_at}})
 
     async def active_waitlist_on(self, hall_id: str | None, dates: list[str],
@@ -732,9 +537,9 @@ class AppointmentStore:
         """Waitlist entries still waiting or offered for slots on ``dates`` (of a hall, or all halls)."""
         if not dates:
             return []
-        docs = await self._waitlist.find({"status": {"$in": _ACTIVE_ENTRY},
+        docs = await self._waitlist.find({"status": {"$in": ACTIVE_ENTRY},
                                           "date": {"$in": sorted(set(dates))}}).to_list(None)
-        return [_entry(d) for d in docs if (not hall_id or d["hall_id"] == hall_id)
+        return [entry_from_doc(d) for d in docs if (not hall_id or d["hall_id"] == hall_id)
                 and (service_ids is None or d["service_id"] in service_ids)]
 
     async def end_waitlist_by_centre(self, entry_id: ObjectId, from_status: WaitlistStatus, reason: str,
@@ -749,7 +554,7 @@ class AppointmentStore:
     async def user_waitlist(self, user_id: str, limit: int = 50) -> list[WaitlistEntry]:
         docs = await self._waitlist.find({"user_id": user_id}).sort("created_at", DESCENDING).limit(limit) \
             .to_list(None)
-        return [_entry(d) for d in docs]
+        return [entry_from_doc(d) for d in docs]
 
     async def mark_offered(self, entry_id: ObjectId, until: dt.datetime, now: dt.datetime,
                            session: Any = None) -> bool:
@@ -776,75 +581,6 @@ class AppointmentStore:
                                                "$unset": {"active_key": ""}})
         return res.modified_count == 1
 
-    # == tickets ===================================================================================
-    async def next_seq(self, key: str, session: Any = None) -> int:
-        """The next number of a ticket sequence (run it in the ticket's transaction)."""
-        await self._counters.update_one({"_id": key}, {"$inc": {"seq": 1}}, upsert=True, session=session)
-        doc = await self._counters.find_one({"_id": key}, session=session)
-        return int((doc or {})["seq"])
-
-    async def insert_ticket(self, new: NewTicket, session: Any = None) -> Ticket:
-        doc: dict[str, Any] = {"hall_id": new.hall_id, "date": new.date, "number": new.number, "prefix": new.prefix,
-                               "seq": new.seq, "order": new.order, "service_id": new.service_id,
-                               "service_name": new.service_name, "kind": new.kind.value,
-                               "status": TicketStatus.WAITING.value, "recalls": 0, "created_at": new.created_at}
-        if new.appointment_id is not None:
-            doc["appointment_id"] = new.appointment_id
-            doc["user_id"] = new.user_id
-        res = await self._tickets.insert_one(doc, session=session)
-        return _ticket({**doc, "_id": ObjectId(res.inserted_id)})
-
-    async def ticket(self, ticket_id: str | ObjectId) -> Ticket | None:
-        o = oid(ticket_id)
-        doc = None if o is None else await self._tickets.find_one({"_id": o})
-        return None if doc is None else _ticket(doc)
-
-    async def appointment_ticket(self, appt: Appointment) -> Ticket | None:
-        """The queue ticket of a checked-in appointment (by the id it keeps; older ones by search)."""
-        if appt.ticket_id:
-            return await self.ticket(appt.ticket_id)
-        if appt.status not in (AppointmentStatus.CHECKED_IN, AppointmentStatus.SERVED, AppointmentStatus.ABSENT):
-            return None
-        doc = await self._tickets.find_one({"appointment_id": str(appt.id)})
-        return None if doc is None else _ticket(doc)
-
-    async def hall_day_tickets(self, hall_id: str, date: str) -> list[Ticket]:
-        docs = await self._tickets.find({"hall_id": hall_id, "date": date}).sort("order", ASCENDING).to_list(None)
-        return [_ticket(d) for d in docs]
-
-    async def count_waiting_before(self, t: Ticket) -> int:
-        """Waiting tickets of the same hall, day and area that come before ``t``."""
-        docs = await self._tickets.find({"hall_id": t.hall_id, "date": t.date, "status": TicketStatus.WAITING.value,
-                                         "order": {"$lt": t.order}}, {"prefix": 1}).to_list(None)
-        return sum(1 for d in docs if d["prefix"] == t.prefix)
-
-    async def first_waiting_ticket(self, hall_id: str, date: str, service_ids: list[str]) -> Ticket | None:
-        waiting = await self._tickets.find({"hall_id": hall_id, "date": date, "status": TicketStatus.WAITING.value}) \
-            .sort([("order", ASCENDING), ("_id", ASCENDING)]).to_list(None)
-        return next((_ticket(t) for t in waiting if t["service_id"] in service_ids), None)
-
-    async def call_ticket(self, ticket_id: ObjectId, call: Call) -> bool:
-        """A window calls a waiting ticket; False when another window called it first."""
-        res = await self._tickets.update_one(
-            {"_id": ticket_id, "status": TicketStatus.WAITING.value},
-            {"$set": {"status": TicketStatus.CALLED.value, "called_at": call.at, "window_id": call.window_id,
-                      "window_number": call.window_number, "called_by": call.by}})
-        return res.modified_count == 1
-
-    async def record_recall(self, ticket_id: ObjectId, at: dt.datetime, *, max_recalls: int) -> bool:
-        """A called ticket is called again, unless it has been ``max_recalls`` times already."""
-        res = await self._tickets.update_one(
-            {"_id": ticket_id, "status": TicketStatus.CALLED.value, "recalls": {"$lt": max_recalls}},
-            {"$set": {"recalled_at": at}, "$inc": {"recalls": 1}})
-        return res.modified_count == 1
-
-    async def finish_ticket(self, ticket_id: ObjectId, finish: Finish) -> bool:
-        """A called ticket is served or absent (once; False when it is not called)."""
-        res = await self._tickets.update_one(
-            {"_id": ticket_id, "status": TicketStatus.CALLED.value},
-            {"$set": {"status": finish.to.value, f"{finish.to.value}_at": finish.at, "finished_by": finish.by}})
-        return res.modified_count == 1
-
     # == upkeep and figures ========================================================================
     async def drop_obsolete_indexes(self) -> list[str]:
         """Drop the indexes of ``OBSOLETE_INDEXES`` still present; returns what was dropped."""
@@ -859,7 +595,7 @@ class AppointmentStore:
         with the keys their old fields stand for."""
         docs = await self._appointments.find({"v": {"$exists": False}, "status": {"$in": [
             "pending", "booked", "checked_in", "cancelled", "abandoned", "no_show"]}}).to_list(None)
-        return [_appointment(d) for d in docs]
+        return [appointment_from_doc(d) for d in docs]
 
     async def upgrade(self, appt_id: ObjectId, up: KeysUpgrade) -> None:
         """Give an appointment of an earlier version person keys and a due time (once), and drop

@@ -14,7 +14,8 @@ from backend.appointments.access import AppointmentAccess
 from backend.appointments.common import Names, Transaction
 from backend.appointments.errors import AlreadyBooked, AlreadyWaitlisted, SlotAvailable
 from backend.appointments.rules import BookingRules
-from backend.appointments.store import AppointmentStore, KeyTaken
+from backend.appointments.store import AppointmentStore
+from backend.appointments.store_documents import KeyTaken
 from backend.appointments.values import Hold, Slot, WaitlistEntry, WaitlistJoin, WaitlistStatus
 from backend.config import AppointmentsConfig
 from backend.core import errors
