@@ -4,6 +4,7 @@ from __future__ import annotations
 from backend.core.access import Resident, access_resident
 from backend.core.api import ApiHandler, operation, route
 from backend.core.schema import DATETIME, array, boolean, integer, list_of, nullable, obj, string
+from notify.access import STAFF_ALERTS
 from notify.service import NotifyService
 
 TAGS = ("消息",)
@@ -57,8 +58,8 @@ class InboxReadHandler(_Handler):
 
 
 class StaffInboxHandler(_Handler):
-    @operation("工作人员提醒（时限预警、整改）", tags=TAGS, auth="staff",
-               roles=("clerk", "approver", "supervisor"), responses={200: ALERTS}, errors=(401, 403))
+    @operation("工作人员提醒（时限预警、整改）", tags=TAGS, auth="staff", access=STAFF_ALERTS.rule("read"),
+               responses={200: ALERTS}, errors=(401, 403))
     async def get(self) -> None:
         self.reply({"items": await self.notify.staff_alerts(), "next_cursor": None})
 
