@@ -22,7 +22,7 @@ import { request } from '../api.js';
 /**
  * 工作人员提醒（时限预警、整改）
  * GET /api/v1/staff/inbox
- * 角色：clerk、approver、supervisor
+ * 角色：approver、clerk、supervisor
  * @returns {Promise<GetStaffInboxResponse>}
  */
 export async function getStaffInbox() {
