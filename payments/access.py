@@ -36,21 +36,27 @@ RECONCILIATION = Policy("reconciliation", {
 })
 
 
-async def access_payment(store: PaymentStore, principal: Any, payment_id: str, action: str) -> Payment:
-    """The order, when ``principal`` may take ``action`` on it: 401/403 by role, 404 when it does
-    not exist or (for a resident) is another's."""
-    who: Principal = PAYMENT.check(principal, action)
-    p = await store.payment(payment_id)
-    if p is None or isinstance(who, Resident) and p.payer_id != who.id:
-        raise errors.NotFound()
-    return p
+class PaymentAccess:
+    """Loads orders and receipts for whoever asks, checked against the policies above."""
+
+    def __init__(self, store: PaymentStore) -> None:
+        self._store = store
+
+    async def access_payment(self, principal: Any, payment_id: str, action: str) -> Payment:
+        """The order, when ``principal`` may take ``action`` on it: 401/403 by role, 404 when it does
+        not exist or (for a resident) is another's."""
+        who: Principal = PAYMENT.check(principal, action)
+        p = await self._store.payment(payment_id)
+        if p is None or isinstance(who, Resident) and p.payer_id != who.id:
+            raise errors.NotFound()
+        return p
 
 
-async def access_receipt(store: PaymentStore, principal: Any, receipt_id: str, action: str) -> Receipt:
-    """A receipt or red-letter receipt, when ``principal`` may take ``action`` on it (a resident:
-    their own; another's is not found)."""
-    who: Principal = RECEIPT.check(principal, action)
-    r = await store.any_receipt(receipt_id)
-    if r is None or isinstance(who, Resident) and r.payer_id != who.id:
-        raise errors.NotFound()
-    return r
+    async def access_receipt(self, principal: Any, receipt_id: str, action: str) -> Receipt:
+        """A receipt or red-letter receipt, when ``principal`` may take ``action`` on it (a resident:
+        their own; another's is not found)."""
+        who: Principal = RECEIPT.check(principal, action)
+        r = await self._store.any_receipt(receipt_id)
+        if r is None or isinstance(who, Resident) and r.payer_id != who.id:
+            raise errors.NotFound()
+        return r

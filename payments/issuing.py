@@ -39,7 +39,7 @@ from backend.core.ratelimit import Limit, RateLimiter
 from backend.core.signing import SigningKeyRing, canonical, parse_key_time
 from notify.outbox import Outbox
 from payments import receipts as rc
-from payments.access import access_receipt
+from payments.access import PaymentAccess
 from payments.store import PaymentStore
 from payments.values import NumberedEntry, Payment, Receipt, ReceiptKind, Refund, SignedContent
 
@@ -117,6 +117,7 @@ class ReceiptService:
                  limiter: RateLimiter, verify_per_ip_per_minute: int, config: PaymentsConfig,
                  receipts_config: ReceiptsConfig, public_url: str):
         self.store = store
+        self.access = PaymentAccess(store)
         self.outbox = outbox
         self.limiter = limiter
         self.verify_limit = Limit("receipt-verify-ip", verify_per_ip_per_minute, 60, "查验过于频繁，请一分钟后再试")
@@ -265,7 +266,7 @@ class ReceiptService:
         return (await self._views([receipt]))[0]
 
     async def for_resident(self, resident: Resident, receipt_id: str) -> dict[str, Any]:
-        return await self.view(await access_receipt(self.store, resident, receipt_id, "view"))
+        return await self.view(await self.access.access_receipt(resident, receipt_id, "view"))
 
     async def list_for_resident(self, resident: Resident, cursor: str | None,
                                 limit: int) -> tuple[list[dict[str, Any]], str | None]:
@@ -299,7 +300,7 @@ class ReceiptService:
 
     async def pdf(self, resident: Resident, receipt_id: str) -> tuple[str, bytes]:
         """The file name and PDF of the resident's own receipt, naming the payer in full."""
-        r = await access_receipt(self.store, resident, receipt_id, "download")
+        r = await self.access.access_receipt(resident, receipt_id, "download")
         name = await self.users.full_name(r.payer_id)
         data = rc.render_pdf(r, verify_link=self.verify_link(r), seal_text=self.rconfig.seal_text, payer_name=name)
         prefix = "red-receipt" if r.kind is ReceiptKind.RED else "receipt"

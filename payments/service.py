@@ -30,7 +30,7 @@ from backend.core import errors
 from backend.core.access import Resident, Staff, access_realname
 from backend.core.clock import Clock, wall_now
 from notify.outbox import Outbox
-from payments.access import access_payment
+from payments.access import PaymentAccess
 from payments.clearing import PayeeUnits
 from payments.errors import DuplicateOrder, NothingToPay, PaymentBusy, PaymentExpired, TooManyAttempts
 from payments.fees import FeeResolver
@@ -97,6 +97,7 @@ class PaymentService(Refunding):
                  channels: Mapping[str, PaymentChannel], receipts: ReceiptService, cases: CaseDirectory,
                  payees: PayeeUnits, users: UserDirectory, fees: FeeResolver, config: PaymentsConfig):
         self.store = store
+        self.access = PaymentAccess(store)
         self.payees = payees
         self.fees = fees
         self.clock = clock
@@ -206,7 +207,7 @@ class PaymentService(Refunding):
         return None if p is None else public_payment(p)
 
     async def for_resident(self, resident: Resident, payment_id: str, action: str = "view") -> Payment:
-        p = await access_payment(self.store, resident, payment_id, action)
+        p = await self.access.access_payment(resident, payment_id, action)
         await self.receipts.number_pending(p)  # the receipt it names is complete when it is shown
         return p
 
@@ -239,7 +240,7 @@ class PaymentService(Refunding):
                 if d.payer_id == resident.id]
 
     async def staff_view(self, staff: Staff, payment_id: str) -> dict[str, Any]:
-        p = await access_payment(self.store, staff, payment_id, "inspect")
+        p = await self.access.access_payment(staff, payment_id, "inspect")
         return staff_payment(p, await self.store.attempts_of(p.id), await self.store.refunds_of(p.id),
                              await self.users.get(p.payer_id))
 
@@ -444,7 +445,7 @@ class PaymentService(Refunding):
         return await self._txn(write)
 
     async def close_by_staff(self, staff: Staff, payment_id: str, reason: str, ip: str) -> dict[str, Any]:
-        p = await access_payment(self.store, staff, payment_id, "close")
+        p = await self.access.access_payment(staff, payment_id, "close")
         if p.status is not PaymentStatus.UNPAID:
             raise errors.InvalidState(f"该缴款单{PAYMENT_STATUS[p.status]}，不能关闭")
         if not await self._close(p, reason=reason or "staff", actor=staff_actor(staff), ip=ip):
@@ -456,5 +457,5 @@ class PaymentService(Refunding):
     async def refund(self, staff: Staff, payment_id: str, amount_fen: int, reason: str, request_id: str,
                      ip: str) -> tuple[dict[str, Any], bool]:
         """Finance refunds (part of) an order (``refunding.py``)."""
-        p = await access_payment(self.store, staff, payment_id, "refund")
+        p = await self.access.access_payment(staff, payment_id, "refund")
         return await self.request_refund(staff, p, amount_fen, reason, request_id, ip)

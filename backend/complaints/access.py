@@ -34,20 +34,26 @@ COMPLAINT = Policy("complaint", {
 HANDLERS = {ComplaintStatus.RECEIVED: HOTLINE, ComplaintStatus.ASSIGNED: DEPARTMENT}
 
 
-async def access_complaint(store: ComplaintStore, principal: Any, complaint_id: str,
-                           action: str) -> Complaint:
-    """The complaint, when ``principal`` may take ``action`` on it: 404 when there is none (or it
-    is another resident's), 403 for staff without the action's roles or not handling it now. A
-    complaint no one handles any more passes the scope; the move itself then refuses (409)."""
-    rule = COMPLAINT.rule(action)
-    COMPLAINT.check(principal, action)
-    c = await store.get(complaint_id)
-    if isinstance(principal, Resident):
-        if c is None or c.user_id != principal.id:
-            raise errors.NotFound()
+class ComplaintAccess:
+    """Loads complaints for whoever asks, checked against ``COMPLAINT``."""
+
+    def __init__(self, store: ComplaintStore) -> None:
+        self._store = store
+
+    async def access_complaint(self, principal: Any, complaint_id: str,
+                               action: str) -> Complaint:
+        """The complaint, when ``principal`` may take ``action`` on it: 404 when there is none (or it
+        is another resident's), 403 for staff without the action's roles or not handling it now. A
+        complaint no one handles any more passes the scope; the move itself then refuses (409)."""
+        rule = COMPLAINT.rule(action)
+        COMPLAINT.check(principal, action)
+        c = await self._store.get(complaint_id)
+        if isinstance(principal, Resident):
+            if c is None or c.user_id != principal.id:
+                raise errors.NotFound()
+            return c
+        if c is None:
+            raise errors.NotFound("未找到该工单")
+        if rule.scope == Scope.HANDLING and c.status in HANDLERS:
+            access_staff_role(principal, HANDLERS[c.status])
         return c
-    if c is None:
-        raise errors.NotFound("未找到该工单")
-    if rule.scope == Scope.HANDLING and c.status in HANDLERS:
-        access_staff_role(principal, HANDLERS[c.status])
-    return c

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor, system_actor
 from backend.calendar.working import WorkingCalendar
-from backend.complaints.access import COMPLAINT, access_complaint
+from backend.complaints.access import COMPLAINT, ComplaintAccess
 from backend.complaints.labels import CATEGORIES
 from backend.complaints.store import ComplaintStore
 from backend.complaints.values import (
@@ -66,6 +66,7 @@ class ComplaintService:
                  calendar: WorkingCalendar, outbox: Any, audit: AuditLog, files: FileOwnership, clock: Clock,
                  config: ComplaintsConfig):
         self.store = store
+        self.access = ComplaintAccess(store)
         self._tx = transaction
         self.catalogue = catalogue      # department names
         self.calendar = calendar
@@ -138,10 +139,10 @@ class ComplaintService:
         return page_view(found, limit, staff=False)
 
     async def get_own(self, resident: Resident, complaint_id: str) -> dict[str, Any]:
-        return complaint_view(await access_complaint(self.store, resident, complaint_id, "view"), staff=False)
+        return complaint_view(await self.access.access_complaint(resident, complaint_id, "view"), staff=False)
 
     async def feedback(self, resident: Resident, complaint_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        c = await access_complaint(self.store, resident, complaint_id, "feedback")
+        c = await self.access.access_complaint(resident, complaint_id, "feedback")
         if c.status != ComplaintStatus.REPLIED:
             raise errors.InvalidState("答复后才能评价是否满意", details={"status": c.status.value})
         now = self.clock.now()
@@ -181,12 +182,12 @@ class ComplaintService:
         return page_view(found, limit, staff=True)
 
     async def get_staff(self, staff: Staff, complaint_id: str) -> dict[str, Any]:
-        return complaint_view(await access_complaint(self.store, staff, complaint_id, "read"), staff=True)
+        return complaint_view(await self.access.access_complaint(staff, complaint_id, "read"), staff=True)
 
     async def assign(self, staff: Staff, complaint_id: str, department_id: str, note: str | None,
                      ip: str) -> dict[str, Any]:
         """The hotline hands a complaint to a department (or to another one, if it went astray)."""
-        c = await access_complaint(self.store, staff, complaint_id, "assign")
+        c = await self.access.access_complaint(staff, complaint_id, "assign")
         if not c.is_open:
             raise errors.InvalidState("只有待分派或办理中的工单可以分派", details={"status": c.status.value})
         dept = next((d for d in await self.catalogue.departments() if d["id"] == department_id), None)
@@ -206,7 +207,7 @@ class ComplaintService:
     async def reply(self, staff: Staff, complaint_id: str, text: str, ip: str) -> dict[str, Any]:
         """The department replies to an assigned complaint; the hotline may answer one it has not
         assigned yet (a question it can answer itself)."""
-        c = await access_complaint(self.store, staff, complaint_id, "reply")
+        c = await self.access.access_complaint(staff, complaint_id, "reply")
         if c.status == ComplaintStatus.RECEIVED:
             by = "12345热线"
         elif c.status == ComplaintStatus.ASSIGNED:
@@ -236,7 +237,7 @@ class ComplaintService:
     async def merge(self, staff: Staff, complaint_id: str, into: str, ip: str) -> dict[str, Any]:
         """The hotline closes a duplicate into the complaint it repeats; the duplicate's resident
         is told, and hears the reply when the master gets one."""
-        c = await access_complaint(self.store, staff, complaint_id, "merge")
+        c = await self.access.access_complaint(staff, complaint_id, "merge")
         master = await self.store.by_serial(into) or await self.store.get(into)
         if master is None:
             raise errors.InvalidInput({"into": "未找到要合并到的工单"})

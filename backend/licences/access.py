@@ -19,17 +19,23 @@ LICENCE = Policy("licence", {
 })
 
 
-async def access_licence(store: LicenceStore, principal: Any, licence_id: str, action: str) -> Licence:
-    """The licence, when ``principal`` may take ``action`` on it: a resident only their own (another's
-    is not found); staff by role (``inspect``: not found for staff who do not handle cases, or a
-    licence never presented for a case)."""
-    rule = LICENCE.rule(action)
-    if rule.scope is Scope.HANDLING and isinstance(principal, Staff) and not principal.roles & rule.roles:
-        raise errors.NotFound()
-    who = LICENCE.check(principal, action)
-    lic = await store.get(licence_id)
-    if lic is None or isinstance(who, Resident) and lic.holder_id != who.id:
-        raise errors.NotFound()
-    if rule.scope is Scope.HANDLING and not lic.used_in:
-        raise errors.NotFound()
-    return lic
+class LicenceAccess:
+    """Loads licences for whoever asks, checked against ``LICENCE``."""
+
+    def __init__(self, store: LicenceStore) -> None:
+        self._store = store
+
+    async def access_licence(self, principal: Any, licence_id: str, action: str) -> Licence:
+        """The licence, when ``principal`` may take ``action`` on it: a resident only their own (another's
+        is not found); staff by role (``inspect``: not found for staff who do not handle cases, or a
+        licence never presented for a case)."""
+        rule = LICENCE.rule(action)
+        if rule.scope is Scope.HANDLING and isinstance(principal, Staff) and not principal.roles & rule.roles:
+            raise errors.NotFound()
+        who = LICENCE.check(principal, action)
+        lic = await self._store.get(licence_id)
+        if lic is None or isinstance(who, Resident) and lic.holder_id != who.id:
+            raise errors.NotFound()
+        if rule.scope is Scope.HANDLING and not lic.used_in:
+            raise errors.NotFound()
+        return lic

@@ -34,7 +34,7 @@ from backend.core.pdf import qr_png
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.core.signing import SigningKeyRing, canonical, check_code_for
 from backend.identity.verified import VerifiedIdentities
-from backend.licences.access import access_licence
+from backend.licences.access import LicenceAccess
 from backend.licences.library import LibraryLicence, LicenceLibrary
 from backend.licences.pdf import render_pdf
 from backend.licences.ports import LicenceEvents, ServiceNames
@@ -92,6 +92,7 @@ class LicenceService:
                  library: LicenceLibrary, catalogue: ServiceNames, limiter: RateLimiter, audit: AuditLog,
                  clock: Clock, config: LicencesConfig, public_url: str, outbox: LicenceEvents | None = None):
         self.store = store
+        self.access = LicenceAccess(store)
         self.outbox = outbox  # tells the holder when a licence is issued or revoked
         self.signer = signer
         self.identities = identities
@@ -149,7 +150,7 @@ class LicenceService:
         return {"items": [self.view(lic) for lic in held], "next_cursor": str(held[-1].id) if more else None}
 
     async def get_own(self, resident: Resident, licence_id: str) -> Licence:
-        return await access_licence(self.store, resident, licence_id, "view")
+        return await self.access.access_licence(resident, licence_id, "view")
 
     def pdf(self, lic: Licence) -> bytes:
         return render_pdf(lic, status=lic.status_at(self.clock.now()), verify_link=self.verify_url(lic))
@@ -247,14 +248,14 @@ class LicenceService:
     # Staff -------------------------------------------------------------------------------------
     async def get_for_staff(self, staff: Staff, licence_id: str, ip: str) -> Licence:
         """A licence presented for a case, for staff handling cases; otherwise 404. Audited."""
-        lic = await access_licence(self.store, staff, licence_id, "inspect")
+        lic = await self.access.access_licence(staff, licence_id, "inspect")
         await self.audit.record(actor=staff_actor(staff), action="licence.view", target_type="licence",
                                 target_id=licence_id, details={"application_ids": list(lic.used_in)}, ip=ip)
         return lic
 
     async def revoke(self, staff: Staff, licence_id: str, reason: str, ip: str) -> dict[str, Any]:
         """Revoke (注销) a licence issued here; the library's are revoked by their own authority."""
-        lic = await access_licence(self.store, staff, licence_id, "revoke")
+        lic = await self.access.access_licence(staff, licence_id, "revoke")
         if lic.source is not LicenceSource.ISSUED:
             raise errors.NotFound()
         revoked = await self.store.revoke(lic.id, self.clock.now(), reason, staff.id)
