@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from pymongo import AsyncMongoClient
 
@@ -23,7 +24,9 @@ def _run(database: EmbeddedDatabase, body: Callable[[MigrationLedger, AsyncMongo
             await body(MigrationLedger(client[f"zjb_mig_{uuid.uuid4().hex[:8]}"]), client)
         finally:
             await client.close()
-    asyncio.run(main())
+    # In a thread of its own: a test before may have left this thread's event loop running.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result()
 
 
 def test_each_step_runs_once_in_order_across_processes_and_starts(database: EmbeddedDatabase) -> None:
