@@ -5,8 +5,7 @@ import datetime as dt
 from typing import Any
 
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_resident, access_staff_role
-from backend.core.api import ApiHandler, BaseHandler, Response, operation, route
+from backend.core.api import BaseHandler, CallerHandler, Response, operation, route
 from backend.core.ratelimit import RateLimiter
 from payments import schemas as s
 from payments import verify_page
@@ -22,18 +21,10 @@ FINANCE_TAGS = ("工作人员：对账与清分",)
 CALLBACK_TAGS = ("支付回调",)
 
 
-class _Payments(ApiHandler):
+class _Payments(CallerHandler):
     payments: PaymentService
     receipts: ReceiptService
     reconciliation: ReconciliationService
-
-    @property
-    def resident(self) -> Resident:
-        return access_resident(self.principal)
-
-    @property
-    def staff(self) -> Staff:
-        return access_staff_role(self.principal, ())
 
 
 class MyPayments(_Payments):
@@ -61,6 +52,7 @@ class MyPayment(_Payments):
 
 class Pay(_Payments):
     limiter: RateLimiter
+
     @operation("发起支付：微信返回 wx.requestPayment 参数，支付宝返回二维码", tags=TAGS, auth="resident",
                access=PAYMENT.rule("pay"), body=s.PAY,
                responses={200: s.PAY_RESULT}, errors=(400, 401, 403, 404, 409, 502),

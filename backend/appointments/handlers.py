@@ -12,8 +12,7 @@ from backend.appointments.schedules import ScheduleService
 from backend.appointments.values import TicketStatus
 from backend.appointments.waitlist import WaitlistService
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_resident, access_staff_role
-from backend.core.api import ApiHandler, bind, operation, route
+from backend.core.api import CallerHandler, bind, operation, route
 from backend.core.clock import Clock
 
 TAGS = ("预约",)
@@ -27,7 +26,7 @@ def _items(items: list[Any]) -> dict[str, Any]:
     return {"items": items, "next_cursor": None}
 
 
-class _Handler(ApiHandler):
+class _Handler(CallerHandler):
     """What every handler of the domain is given (``routes``), and its caller once authenticated."""
     schedules: ScheduleService
     booking: BookingService
@@ -36,14 +35,6 @@ class _Handler(ApiHandler):
     closures: Closures
     clock: Clock
     limiter: Any
-
-    @property
-    def resident(self) -> Resident:
-        return access_resident(self.principal)
-
-    @property
-    def staff(self) -> Staff:
-        return access_staff_role(self.principal, ())
 
 
 class SlotsHandler(_Handler):

@@ -4,24 +4,15 @@ from __future__ import annotations
 from backend.authorizations import schemas as s
 from backend.authorizations.access import GRANT
 from backend.authorizations.service import AgencyDesk
-from backend.core.access import Resident, Staff, access_resident, access_staff_role
-from backend.core.api import ApiHandler, operation, route
+from backend.core.api import CallerHandler, operation, route
 
 TAGS = ("帮办代办",)
 STAFF_TAGS = ("工作人员：帮办代办",)
 
 
-class AgencyHandler(ApiHandler):
+class AgencyHandler(CallerHandler):
     """What every handler of 帮办代办 is given (``build.py`` binds it) and who called it."""
     agency: AgencyDesk
-
-    @property
-    def resident(self) -> Resident:
-        return access_resident(self.principal)
-
-    @property
-    def staff(self) -> Staff:
-        return access_staff_role(self.principal, ())
 
 
 class MyGrantsHandler(AgencyHandler):

@@ -7,25 +7,16 @@ from backend.bundles import schemas as s
 from backend.bundles.access import BUNDLE, LIFE_EVENT
 from backend.bundles.service import BundleService
 from backend.cases.schemas import ONCE
-from backend.core.access import Resident, Staff, access_resident, access_staff_role
-from backend.core.api import ApiHandler, operation, route
+from backend.core.api import CallerHandler, operation, route
 
 TAGS = ("一件事",)
 STAFF_TAGS = ("工作人员：一件事",)
 
 
-class BundlesBase(ApiHandler):
+class BundlesBase(CallerHandler):
     """What every handler of bundles is given (``build.py`` binds them) and who called it."""
     bundles: BundleService
     limiter: Any
-
-    @property
-    def resident(self) -> Resident:
-        return access_resident(self.principal)
-
-    @property
-    def staff(self) -> Staff:
-        return access_staff_role(self.principal, ())
 
 
 class LifeEventsHandler(BundlesBase):

@@ -4,26 +4,17 @@ from __future__ import annotations
 from backend.cases import schemas as s
 from backend.cases.access import CASE, RATING, RECTIFICATION
 from backend.cases.service import CaseService
-from backend.core.access import Resident, Staff, access_resident, access_staff_role
-from backend.core.api import ApiHandler, operation, route
+from backend.core.api import CallerHandler, operation, route
 from backend.core.ratelimit import RateLimiter
 from backend.core.schema import list_of, obj, string
 
 TAGS = ("办件",)
 
 
-class CasesHandler(ApiHandler):
+class CasesHandler(CallerHandler):
     """What every handler of cases is given (``build.py`` binds them) and who called it."""
     cases: CaseService
     limiter: RateLimiter
-
-    @property
-    def resident(self) -> Resident:
-        return access_resident(self.principal)
-
-    @property
-    def staff(self) -> Staff:
-        return access_staff_role(self.principal, ())
 
 
 class ApplicationsHandler(CasesHandler):

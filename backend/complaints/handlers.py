@@ -4,25 +4,16 @@ from __future__ import annotations
 from backend.complaints import schemas as s
 from backend.complaints.access import COMPLAINT
 from backend.complaints.service import ComplaintService
-from backend.core.access import Resident, Staff, access_resident, access_staff_role
-from backend.core.api import ApiHandler, operation, route
+from backend.core.api import CallerHandler, operation, route
 from backend.core.ratelimit import RateLimiter
 
 TAGS = ("12345 诉求",)
 STAFF_TAGS = ("工作人员：12345 工单",)
 
 
-class _Handler(ApiHandler):
+class _Handler(CallerHandler):
     complaints: ComplaintService     # given by the builder (route keywords)
     limiter: RateLimiter
-
-    @property
-    def resident(self) -> Resident:
-        return access_resident(self.principal)
-
-    @property
-    def staff(self) -> Staff:
-        return access_staff_role(self.principal, ())
 
 
 class ComplaintsHandler(_Handler):

@@ -21,6 +21,7 @@ import tornado.web
 from bson import ObjectId
 
 from backend.core import errors
+from backend.core.access import Resident, Staff, access_resident, access_staff_role
 from backend.core.clock import iso
 from backend.core.inputs import check_path, parse_json
 from backend.core.logs import request_id_var
@@ -175,7 +176,6 @@ class ApiHandler(BaseHandler):
             self.principal = await self.edge.authenticator.authenticate(self.request.headers.get("Authorization"),
                                                                         op.auth)
             if op.roles:
-                from backend.core.access import access_staff_role
                 access_staff_role(self.principal, op.roles)
         self.query = coerce_query(op.query, self.request.query_arguments) if op.query else {}
         if op.body is not None and not op.raw_body:
@@ -260,6 +260,19 @@ class NotFoundHandler(ApiHandler):
     async def prepare(self) -> None:
         check_path(self.request.path)
         raise errors.NotFound(message="接口不存在")
+
+
+class CallerHandler(ApiHandler):
+    """An API handler that names its authenticated caller: ``self.resident`` (401 for anyone else)
+    or ``self.staff`` (401 for anyone but staff; the roles are the operation's ``access`` rule)."""
+
+    @property
+    def resident(self) -> Resident:
+        return access_resident(self.principal)
+
+    @property
+    def staff(self) -> Staff:
+        return access_staff_role(self.principal, ())
 
 
 def log_request(handler: tornado.web.RequestHandler) -> None:

@@ -16,8 +16,7 @@ import tornado.web
 from tornado.http1connection import HTTP1Connection
 
 from backend.core import errors
-from backend.core.access import Resident, Staff, access_resident, access_staff_role
-from backend.core.api import ApiHandler, Response, operation, route
+from backend.core.api import CallerHandler, Response, operation, route
 from backend.files import schemas as s
 from backend.files.access import FILE
 from backend.files.errors import FileTooLarge
@@ -28,17 +27,9 @@ TAGS = ("材料",)
 log = logging.getLogger("zjb.files")
 
 
-class FilesBase(ApiHandler):
+class FilesBase(CallerHandler):
     """What every handler of files is given (``build.py`` binds them) and who called it."""
     files: FileService
-
-    @property
-    def resident(self) -> Resident:
-        return access_resident(self.principal)
-
-    @property
-    def staff(self) -> Staff:
-        return access_staff_role(self.principal, ())
 
 
 @tornado.web.stream_request_body

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from backend.core.access import Resident, Staff, access_resident, access_staff_role
-from backend.core.api import ApiHandler, Response, operation, route
+from backend.core.api import CallerHandler, Response, operation, route
 from backend.licences import schemas as s
 from backend.licences.access import LICENCE
 from backend.licences.service import LicenceService
@@ -12,16 +11,8 @@ from backend.licences.service import LicenceService
 TAGS = ("电子证照",)
 
 
-class _Licences(ApiHandler):
+class _Licences(CallerHandler):
     licences: LicenceService
-
-    @property
-    def resident(self) -> Resident:
-        return access_resident(self.principal)
-
-    @property
-    def staff(self) -> Staff:
-        return access_staff_role(self.principal, ())
 
 
 class MyLicencesHandler(_Licences):
