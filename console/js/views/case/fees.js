@@ -1,7 +1,7 @@
 // Fees of a case at the window: its payment orders, and opening a new one (clerks may).
 import { getStaffPayments, postStaffPayments } from '../../api/payments.js';
 import { h, clear, table, act, notice, fen, fmtTime, confirmDialog } from '../../ui.js';
-import { itemsEditor, payBadge } from '../payments/orders.js';
+import { filledItems, itemsEditor, payBadge } from '../payments/orders.js';
 
 // A finished case takes no new payment order.
 const FINISHED = new Set(['completed', 'rejected', 'withdrawn']);
@@ -28,11 +28,8 @@ export async function feesSection(app) {
   }
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const its = items.value();
-    if (!its.length || its.some((i) => !i.name || Number.isNaN(i.amount_fen) || i.amount_fen <= 0)) {
-      notice(slot, '请填写收费项目名称和金额（元，最多两位小数）', 'error');
-      return;
-    }
+    const its = filledItems(items, slot);
+    if (!its) return;
     const total = its.reduce((a, i) => a + i.amount_fen, 0);
     if (!(await confirmDialog('开具缴款单？', [`办件 ${app.serial || app.id}`, `合计 ${fen(total)}，申请人将在小程序中支付。`]))) return;
     const p = await act(slot, () => postStaffPayments({ body: { application_id: app.id, items: its } }), create);

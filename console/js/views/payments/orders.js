@@ -12,6 +12,16 @@ export function payBadge(status, text) {
   return badge(text || PAYMENT_STATUS[status] || status, kind);
 }
 
+/** The editor's fee items, or null (and a notice in `slot`) while one lacks a name or an amount. */
+export function filledItems(items, slot) {
+  const its = items.value();
+  if (!its.length || its.some((i) => !i.name || Number.isNaN(i.amount_fen) || i.amount_fen <= 0)) {
+    notice(slot, '请填写收费项目名称和金额（元，最多两位小数）', 'error');
+    return null;
+  }
+  return its;
+}
+
 export function itemsEditor() {
   const body = h('tbody');
   const addRow = (name = '', amount = '') => {
@@ -40,11 +50,8 @@ export function newOrderForm(onCreated) {
   const form = h('form', { class: 'create-payment' }, slot, field('办件编号', serial), items, createBtn);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const its = items.value();
-    if (!its.length || its.some((i) => !i.name || Number.isNaN(i.amount_fen) || i.amount_fen <= 0)) {
-      notice(slot, '请填写收费项目名称和金额（元，最多两位小数）', 'error');
-      return;
-    }
+    const its = filledItems(items, slot);
+    if (!its) return;
     const wanted = serial.value.replace(/\s+/g, '').toUpperCase();
     const found = wanted && await act(slot, () => getStaffApplications({ query: { serial: wanted } }), createBtn);
     if (!found) {
