@@ -1,15 +1,20 @@
 """Booking storm: N verified residents book one released day of slots at the same instant, as
-ratios to what the database itself does in the same run, and as the city's data grows.
+ratios to the fair references measured in the same run, and as the city's data grows.
 
-    python bench/booking_storm.py                       # 200 residents, starts everything itself
+    python bench/booking_storm.py                       # 200 residents on 8 slots, starts everything itself
+    python bench/booking_storm.py --same-slot           # 200 residents on one slot
     python bench/booking_storm.py --sizes 1000,10000,100000
     python bench/booking_storm.py --url http://127.0.0.1:8000 --db-uri mongodb://... --db-name zhijianban
 
 It creates its own hall, service and schedule (``--capacity`` places per slot), releases a day,
-and fires every resident's booking at once (a barrier). It prints bookings/s and latency, the
-overbooked count (must be 0), and the database's own figures for the conditional update a
-booking takes its place with (``free >= 1`` → ``$inc`` + ``$push``), run with as many concurrent
-clients as there are residents: bookings/s ÷ raw updates/s and p99 ÷ raw p99.
+and fires every resident's booking at once, each on its own warm keep-alive connection
+(bench/reference.py's client). It prints bookings/s and latency, the overbooked count (must be
+0), and, as ratios, the same figures for the references of bench/reference.py at the same
+concurrency: the brief conditional update (``{_id, free >= 1}`` → ``$inc``) and ``/healthz``.
+From the database's own accounting (``top``) it prints the groups achieved (bookings per slot
+claim and per appointment insert) and the database's operations and time per booking, by part
+(claim, insert, outbox, rate-limit counters, session checks, the rest); from ``/proc``, the CPU
+per booking of the database, the app and this client.
 
 With ``--sizes`` it first seeds existing bookings through the driver (bench/seed_bookings.py)
 up to each size and, at each, measures the idle database CPU (workers running), one booking at
@@ -27,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from bson import ObjectId
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from backend.db.embedded import EmbeddedDatabase, free_port  # noqa: E402
 from backend.db.mongo import connect  # noqa: E402
 from bench.common import machine  # noqa: E402
+from bench.reference import against, brief_update, connections, healthz, pct  # noqa: E402
 from bench.seed_bookings import seed  # noqa: E402
 from tests.support import make_id_number  # noqa: E402
 
@@ -126,21 +130,23 @@ def prepare_day(base: str, capacity: int, slot_minutes: int,
     return mgr, hall["id"], day, slots
 
 
-def storm(base: str, tokens: list[str], slot_ids: list[str]) -> tuple[list[float], list[int], float]:
-    barrier = threading.Barrier(len(tokens))
-    sessions = [requests.Session() for _ in tokens]
+async def storm(base: str, tokens: list[str], slot_ids: list[str]) -> tuple[list[float], list[int], float, float]:
+    """Every resident's booking fired at the same instant, each on its own (warm) connection.
+    Returns each one's latency and status, the wall time, and this client's CPU seconds."""
+    conns = await connections(base, len(tokens))
+    lat = [0.0] * len(tokens)
+    codes = [0] * len(tokens)
 
-    def one(i: int) -> tuple[float, int]:
-        sid = slot_ids[i % len(slot_ids)]  # spread evenly: with a place for everyone, everyone books
-        barrier.wait()
+    async def one(i: int) -> None:
+        # spread evenly: with a place for everyone, everyone books
         t = time.perf_counter()
-        r = _post(sessions[i], base, "/api/v1/appointments", {"slot_id": sid}, tokens[i])
-        return time.perf_counter() - t, r.status_code
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(len(tokens)) as pool:
-        res = list(pool.map(one, range(len(tokens))))
-    wall = time.perf_counter() - t0
-    return [x[0] for x in res], [x[1] for x in res], wall
+        r = await conns[i].request("POST", "/api/v1/appointments", {"slot_id": slot_ids[i % len(slot_ids)]}, tokens[i])
+        lat[i], codes[i] = time.perf_counter() - t, r.status
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    await asyncio.gather(*[one(i) for i in range(len(tokens))])
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    await asyncio.gather(*[c.close() for c in conns])
+    return lat, codes, wall, cpu
 
 
 def singles(base: str, tokens: list[str], slot_ids: list[str]) -> list[float]:
@@ -153,42 +159,6 @@ def singles(base: str, tokens: list[str], slot_ids: list[str]) -> list[float]:
         out.append(time.perf_counter() - t)
         assert r.status_code == 201, r.text
     return out
-
-
-async def raw_update(db_uri: str, ops: int, concurrency: int) -> tuple[float, list[float]]:
-    """The booking's contended write, straight to the database, in bursts shaped like the storm:
-    ``concurrency`` clients each send one update at the same instant, burst after burst until
-    ``ops`` are done. Returns updates/s and each update's latency."""
-    client = connect(db_uri, server_selection_timeout_ms=10000)
-    col = client["storm_raw"]["slots"]
-    await col.drop()
-    now = dt.datetime.now(dt.UTC)
-    ids = [ObjectId() for _ in range(8)]
-    await col.insert_many([{"_id": i, "status": "open", "free": ops, "booked": 0, "claims": [], "release_at": now}
-                           for i in ids])
-    lat: list[float] = []
-
-    async def one(i: int) -> None:
-        t = time.perf_counter()
-        await col.update_one({"_id": ids[i % len(ids)], "status": "open", "free": {"$gte": 1},
-                              "release_at": {"$lte": now}},
-                             {"$inc": {"free": -1, "booked": 1}, "$push": {"claims": ObjectId()}})
-        lat.append(time.perf_counter() - t)
-    await asyncio.gather(*[one(i) for i in range(concurrency)])  # connections open
-    lat.clear()
-    bursts = max(1, ops // concurrency)
-    t = time.perf_counter()
-    for _ in range(bursts):
-        await asyncio.gather(*[one(i) for i in range(concurrency)])
-    rate = bursts * concurrency / (time.perf_counter() - t)
-    await client.drop_database("storm_raw")
-    await client.close()
-    return rate, lat
-
-
-def pct(values: list[float], p: float) -> float:
-    v = sorted(values)
-    return v[min(len(v) - 1, round(p / 100 * (len(v) - 1)))] * 1000
 
 
 def cpu_seconds(pid: int) -> float:
@@ -241,20 +211,45 @@ def db_top(uri: str) -> dict[tuple[str, str], tuple[int, int]]:
             for sec in SECTIONS if sec in v}
 
 
-def print_top(before: dict[tuple[str, str], tuple[int, int]], after: dict[tuple[str, str], tuple[int, int]],
-              bookings: int) -> None:
-    """Where the database's time went during the storm, per booking."""
-    rows = []
-    for key, (n, us) in after.items():
-        n0, us0 = before.get(key, (0, 0))
+# What each database operation during a storm is for: (collection, kind of operation) → part.
+PARTS = {("appt_slots", "update"): "claim (slot update)", ("appt_slots", "queries"): "slot read",
+         ("appointments", "insert"): "appointment insert", ("appointments", "queries"): "appointment read",
+         ("appt_people", "queries"): "person records read", ("outbox", "insert"): "outbox insert",
+         ("rate_limits", "insert"): "rate-limit counters", ("rate_limits", "update"): "rate-limit counters",
+         ("rate_limits", "queries"): "rate-limit counters", ("users", "queries"): "session checks",
+         ("sessions", "queries"): "session checks"}
+OTHER = "other (message delivery, sweeps)"
+
+
+def top_parts(before: dict[tuple[str, str], tuple[int, int]],
+              after: dict[tuple[str, str], tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """The database's operations and time during the storm, by part: (count, µs)."""
+    parts: dict[str, tuple[int, int]] = {}
+    for (ns, sec), (n, us) in after.items():
+        n0, us0 = before.get((ns, sec), (0, 0))
         if n > n0:
-            rows.append((us - us0, n - n0, key))
-    rows.sort(reverse=True)
-    total = sum(r[0] for r in rows) or 1
-    print(f"  database time during the storm, by collection and operation (per booking; {total / 1000:.0f} ms in all):")
-    for us, n, (ns, sec) in rows[:12]:
-        print(f"    {ns.split('.', 1)[-1]:<22} {sec:<9} {n / bookings:6.2f} ops  {us / bookings / 1000:6.2f} ms"
-              f"  {us / total * 100:5.1f} %")
+            part = PARTS.get((ns.split(".", 1)[-1], sec), OTHER)
+            c, t = parts.get(part, (0, 0))
+            parts[part] = (c + n - n0, t + us - us0)
+    return parts
+
+
+def print_top(parts: dict[str, tuple[int, int]], bookings: int) -> dict[str, float]:
+    """Groups, and where the database's time went during the storm, per booking and per group."""
+    claims = parts.get("claim (slot update)", (0, 0))[0] or 1
+    inserts = parts.get("appointment insert", (0, 0))[0] or 1
+    total = sum(t for _, t in parts.values()) or 1
+    ops = sum(n for part, (n, _) in parts.items() if part != OTHER)
+    print(f"  groups: {bookings / claims:.1f} bookings per slot claim, {bookings / inserts:.1f} per appointment "
+          f"insert; {ops / bookings:.2f} database operations per booking ({ops / claims:.1f} per claim), "
+          f"delivery and sweeps beside")
+    print(f"  database time during the storm, by part ({total / 1000:.0f} ms in all; the database's own "
+          f"accounting, waits included):")
+    print(f"    {'part':<34}{'ops/booking':>12}{'ops/claim':>11}{'ms/booking':>12}{'share':>8}")
+    for part, (n, us) in sorted(parts.items(), key=lambda kv: -kv[1][1]):
+        print(f"    {part:<34}{n / bookings:12.2f}{n / claims:11.2f}{us / bookings / 1000:12.2f}"
+              f"{us / total * 100:7.1f}%")
+    return {"group": bookings / claims, "ops": ops / bookings}
 
 
 def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
@@ -265,39 +260,40 @@ def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
     places = args.capacity * len(slot_ids)
     one = singles(base, tokens[args.residents:], slot_ids) if args.singles else []
     db_pid, app_pid = pids
+    db_cpu = (lambda: cpu_seconds(db_pid)) if db_pid else None  # noqa: E731
     cpu0 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
-    top0 = db_top(db_uri) if args.top else {}
-    lat, codes, wall = storm(base, tokens[:args.residents], slot_ids)
+    top0 = db_top(db_uri)
+    lat, codes, wall, client_cpu = asyncio.run(storm(base, tokens[:args.residents], slot_ids))
     cpu1 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
-    top1 = db_top(db_uri) if args.top else {}
+    parts = top_parts(top0, db_top(db_uri))
     ok, full = codes.count(201), codes.count(409)
     overbooked, mismatch = check(base, mgr, hall_id, day, ok + len(one))
-    raw_cpu0 = cpu_seconds(db_pid) if db_pid else 0.0
-    rate, raw_lat = asyncio.run(raw_update(db_uri, args.raw_ops, args.residents))
-    raw_cpu = (cpu_seconds(db_pid) - raw_cpu0) / (max(1, args.raw_ops // args.residents) * args.residents
-                                                  + args.residents) \
-        if db_pid else 0.0
+    brief = asyncio.run(brief_update(db_uri, args.residents, args.rounds, db_cpu))
+    health = asyncio.run(healthz(base, args.residents, args.rounds))
     r = {"places": places, "booked": ok, "refused": full, "other": len(codes) - ok - full, "wall": wall,
          "requests_s": len(codes) / wall, "bookings_s": ok / wall, "p50": pct(lat, 50), "p99": pct(lat, 99),
-         "overbooked": overbooked, "mismatch": mismatch, "raw_s": rate, "raw_p99": pct(raw_lat, 99),
+         "overbooked": overbooked, "mismatch": mismatch, "brief_s": brief.rate, "brief_p99": brief.p99_ms,
+         "healthz_s": health.rate, "healthz_p99": health.p99_ms,
          "single_p50": pct(one, 50) if one else 0.0, "single_mean": statistics.mean(one) * 1000 if one else 0.0}
     print(f"  storm: {len(codes)} residents on {len(slot_ids)} slot(s), {places} places: {ok} booked (201), "
           f"{full} refused (409), {r['other']:.0f} other")
     print(f"  wall {wall:.2f}s  → {r['requests_s']:.0f} requests/s, {r['bookings_s']:.0f} bookings/s")
     print(f"  latency ms: p50 {r['p50']:.0f}  p95 {pct(lat, 95):.0f}  p99 {r['p99']:.0f}  max {max(lat) * 1000:.0f}")
     print(f"  overbooked: {overbooked}   (count mismatches slot/appointments/answers: {mismatch})")
-    print(f"  raw conditional update, bursts of {args.residents} at once: {rate:.0f} updates/s, "
-          f"p99 {r['raw_p99']:.0f} ms")
-    print(f"  bookings/s ÷ raw updates/s = {r['bookings_s'] / rate:.2f}   p99 ÷ raw p99 = "
-          f"{r['p99'] / r['raw_p99']:.2f}")
+    print(f"  brief update ({{_id, free >= 1}} → $inc), {args.residents} at once: {brief.rate:.0f}/s, "
+          f"p99 {brief.p99_ms:.0f} ms;  /healthz, {args.residents} at once: {health.rate:.0f}/s, "
+          f"p99 {health.p99_ms:.0f} ms")
+    print("  " + against("bookings", r["bookings_s"], r["p99"], brief, "brief update"))
+    print("  " + against("bookings", r["bookings_s"], r["p99"], health, "/healthz"))
     if db_pid and app_pid and ok:
         r["db_cpu"] = (cpu1[0] - cpu0[0]) / ok * 1000
-        r["raw_cpu"] = raw_cpu * 1000
-        print(f"  CPU per booking during the storm: database {r['db_cpu']:.1f} ms, "
-              f"app (with its workers) {(cpu1[1] - cpu0[1]) / ok * 1000:.1f} ms; database per raw update "
-              f"{r['raw_cpu']:.1f} ms (booking ÷ raw: {r['db_cpu'] / r['raw_cpu']:.2f})")
-    if args.top and ok:
-        print_top(top0, top1, ok)
+        r["brief_cpu"] = brief.db_cpu * 1000
+        print(f"  CPU per booking during the storm: database {r['db_cpu']:.2f} ms, "
+              f"app (with its workers) {(cpu1[1] - cpu0[1]) / ok * 1000:.2f} ms, this client "
+              f"{client_cpu / len(codes) * 1000:.2f} ms; database per brief update {r['brief_cpu']:.2f} ms "
+              f"(booking ÷ update: {r['db_cpu'] / r['brief_cpu']:.2f})")
+    if ok:
+        r.update(print_top(parts, ok))
     if one:
         print(f"  one booking at a time ({len(one)}): p50 {r['single_p50']:.1f} ms, mean {r['single_mean']:.1f} ms")
     return r
@@ -312,10 +308,9 @@ def main() -> int:
     ap.add_argument("--capacity", type=int, help="places per slot (8 slots); default: a place for everyone")
     ap.add_argument("--slot-minutes", type=int, default=60)
     ap.add_argument("--same-slot", action="store_true", help="everyone books the same slot")
-    ap.add_argument("--raw-ops", type=int, default=2000)
+    ap.add_argument("--rounds", type=int, default=10, help="bursts of the references (brief update, /healthz)")
     ap.add_argument("--no-workers", action="store_true",
                     help="no background workers (the storm without message delivery beside it)")
-    ap.add_argument("--top", action="store_true", help="where the database spent its time during the storm")
     ap.add_argument("--processes", type=int, default=1, help="app processes (serve --processes N)")
     ap.add_argument("--sizes", help="existing bookings to seed first, e.g. 1000,10000,100000")
     ap.add_argument("--singles", type=int, default=0, help="bookings one at a time before each storm")
@@ -365,14 +360,14 @@ def main() -> int:
             rounds.append((size, r))
         if len(rounds) > 1:
             first = rounds[0][1]
-            print("\n| existing bookings | one booking p50 | storm bookings/s ÷ raw | storm p99 ÷ raw p99 | "
-                  "overbooked | idle DB CPU | vs first size: one booking, bookings/s |")
+            print("\n| existing bookings | one booking p50 | storm bookings/s ÷ brief update | "
+                  "storm p99 ÷ update p99 | overbooked | idle DB CPU | vs first size: one booking, bookings/s |")
             print("|---|---|---|---|---|---|---|")
             for size, r in rounds:
-                print(f"| {size:,} | {r['single_p50']:.1f} ms | {r['bookings_s'] / r['raw_s']:.2f} | "
-                      f"{r['p99'] / r['raw_p99']:.2f} | {r['overbooked']:.0f} | {r.get('idle_cpu', 0) * 100:.1f}% | "
+                print(f"| {size:,} | {r['single_p50']:.1f} ms | {r['bookings_s'] / r['brief_s']:.2f} | "
+                      f"{r['p99'] / r['brief_p99']:.2f} | {r['overbooked']:.0f} | {r.get('idle_cpu', 0) * 100:.1f}% | "
                       f"{r['single_p50'] / first['single_p50']:.2f}×, "
-                      f"{(r['bookings_s'] / r['raw_s']) / (first['bookings_s'] / first['raw_s']):.2f}× |")
+                      f"{(r['bookings_s'] / r['brief_s']) / (first['bookings_s'] / first['brief_s']):.2f}× |")
         bad = any(r["overbooked"] or r["mismatch"] or r["other"] for _, r in rounds)
         return 1 if bad else 0
     finally:
