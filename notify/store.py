@@ -17,7 +17,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.db.mongo import CollectionSpec, count_by, drop_indexes, insert_new, insert_once
+from backend.db.mongo import CollectionSpec, InsertBatch, count_by, drop_indexes, insert_new, insert_once
 from notify.values import InboxMessage, NewMessage, OutboxMessage, OutboxStatus, PushState, Settlement, StaffAlert
 
 # The stored statuses (plain strings for the queries).
@@ -61,6 +61,7 @@ COLLECTIONS = [
 class OutboxStore:
     def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["outbox"]
+        self._inserts = InsertBatch(self._col)  # messages written together (a wave of bookings): one insert
 
     async def drop_obsolete_indexes(self) -> list[str]:
         """Indexes earlier versions created that nothing reads (on SecantusDB every write rewrites
@@ -73,7 +74,7 @@ class OutboxStore:
 
     async def add_many(self, messages: list[NewMessage]) -> list[bool]:
         """Insert messages in one write; by position, False for one whose ``dedupe_key`` is already there."""
-        refused = await insert_new(self._col, [_new_doc(m) for m in messages])
+        refused = await self._inserts.insert([_new_doc(m) for m in messages])
         return [i not in refused for i in range(len(messages))]
 
     # Delivery ---------------------------------------------------------------------------------------

@@ -16,9 +16,11 @@ taken) and writes the missing messages (the dedupe key: never twice). A request 
 for half the check time after step 1 gives its places back and answers 503 rather than insert a
 booking the sweep might have taken the place of.
 
-Group commit: requests for the same slot that arrive while a commit for that slot is in flight
-wait for it and then go together, so a burst on one slot costs one slot update, one insert and
-one outbox write for the whole group; each request still gets its own answer.
+Group commit: requests that arrive while a wave of bookings is being written wait for it and
+then go together as the next wave; in a wave, each slot's requests are one group with one claim,
+and the whole wave's reads, claims, inserts and messages reach the database as one command each,
+so a burst costs a handful of operations per wave, not per booking; each request still gets its
+own answer.
 
 A booking through a waitlist offer goes the same way (``_commit``, a group of one): step 1
 takes the place the offer holds instead of a free one, and a place whose booking is not
@@ -100,35 +102,41 @@ class _Request:
 
 
 class GroupCommit:
-    """Requests for one key (a slot) are committed one group at a time: whatever arrives while a
-    group is being written forms the next group. No request waits for a timer."""
+    """Requests are committed in waves, one wave at a time per process: each slot's requests in
+    a wave form its group, and the groups are committed together, so their reads and writes reach
+    the database as one command each (the store batches what is asked in one loop turn) and never
+    contend with each other there. Whatever arrives while a wave is being written forms the next
+    wave. No request waits for a timer."""
 
     def __init__(self, commit: Callable[[str, list[_Request]], Awaitable[None]]):
         self._commit = commit
         self._queued: dict[str, list[_Request]] = {}
-        self._running: dict[str, asyncio.Task[None]] = {}
+        self._running: asyncio.Task[None] | None = None
 
     async def submit(self, key: str, resident: Resident) -> Appointment:
         loop = asyncio.get_running_loop()
         req = _Request(resident, loop.create_future())
         self._queued.setdefault(key, []).append(req)
-        if key not in self._running:
-            self._running[key] = loop.create_task(self._drain(key))
+        if self._running is None:
+            self._running = loop.create_task(self._drain())
         return await req.answer
 
-    async def _drain(self, key: str) -> None:
+    async def _drain(self) -> None:
         try:
-            while self._queued.get(key):
-                group = self._queued.pop(key)
-                try:
-                    await self._commit(key, group)
-                except BaseException as e:  # noqa: BLE001 - every waiting request gets the failure
-                    for r in group:
-                        r.reply(error=e)
-                    if not isinstance(e, Exception):
-                        raise
+            while self._queued:
+                wave, self._queued = self._queued, {}
+                await asyncio.gather(*[self._group(key, group) for key, group in wave.items()])
         finally:
-            self._running.pop(key, None)
+            self._running = None
+
+    async def _group(self, key: str, group: list[_Request]) -> None:
+        try:
+            await self._commit(key, group)
+        except BaseException as e:  # noqa: BLE001 - every waiting request gets the failure
+            for r in group:
+                r.reply(error=e)
+            if not isinstance(e, Exception):
+                raise
 
 
 class BookingService:

@@ -3,6 +3,7 @@ staff, names from the catalogue, and the answers' shapes. Each service is given 
 none reaches into another service."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import io
@@ -46,12 +47,14 @@ class StaffAudit:
 
 
 class Names:
-    """Hall and service names for messages and answers, cached for a minute per process."""
+    """Hall and service names for messages and answers, cached for a minute per process; the
+    requests of a wave that miss the same name together share one lookup."""
 
     def __init__(self, catalogue: CatalogueService, ttl: float = 60.0):
         self._catalogue = catalogue
         self._ttl = ttl
         self._cache: dict[tuple[str, str], tuple[float, str]] = {}
+        self._pending: dict[tuple[str, str], asyncio.Future[str]] = {}
 
     async def service(self, service_id: str) -> str:
         return await self._name("services", service_id)
@@ -60,17 +63,42 @@ class Names:
         return await self._name("halls", hall_id)
 
     async def _name(self, kind: str, id_: str) -> str:
-        hit = self._cache.get((kind, id_))
+        key = (kind, id_)
+        hit = self._cache.get(key)
         if hit and hit[0] > time.monotonic():
             return hit[1]
+        pending = self._pending.get(key)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise  # this request itself was cancelled
+                return await self._lookup(kind, id_)  # the one looking it up was
+        fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._pending[key] = fut
+        try:
+            value = await self._lookup(kind, id_)
+        except Exception as e:
+            fut.set_exception(e)
+            fut.exception()  # read here: nobody else may be waiting for it
+            raise
+        except BaseException:
+            fut.cancel()
+            raise
+        finally:
+            self._pending.pop(key, None)
+        self._cache[key] = (time.monotonic() + self._ttl, value)
+        fut.set_result(value)
+        return value
+
+    async def _lookup(self, kind: str, id_: str) -> str:
         try:
             doc = await (self._catalogue.get_service(id_, include_inactive=True) if kind == "services"
                          else self._catalogue.hall(id_, include_inactive=True))
-            value = str(doc["name"])
+            return str(doc["name"])
         except errors.NotFound:
-            value = ""
-        self._cache[(kind, id_)] = (time.monotonic() + self._ttl, value)
-        return value
+            return ""
 
 
 def qr_png_base64(code: str) -> str:

@@ -18,9 +18,10 @@ are named for what they do. See docs/secantusdb-slow-paths.md for the query shap
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bson import ObjectId
@@ -62,8 +63,9 @@ from backend.appointments.values import (
     WaitlistJoin,
     WaitlistStatus,
 )
+from backend.core.batch import Batch, BatchedLookup
 from backend.core.ids import object_id as oid
-from backend.db.mongo import CollectionSpec, drop_indexes, insert_new
+from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, insert_new
 
 # A lower bound every stored time passes. SecantusDB uses a partial index for a query only when
 # the query implies the index's filter by a comparison (``$type`` filters are never used for
@@ -151,6 +153,23 @@ OBSOLETE_INDEXES = {
 
 
 
+@dataclass(frozen=True)
+class _Take:
+    """Places for ``appt_ids`` in one slot (``take_places``)."""
+    slot_id: ObjectId
+    appt_ids: tuple[ObjectId, ...]
+    now: dt.datetime
+    check_at: dt.datetime
+
+
+def _take(t: _Take) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The conditional update that takes ``t``'s places: (filter, update)."""
+    n = len(t.appt_ids)
+    return ({"_id": t.slot_id, "status": "open", "free": {"$gte": n}, "release_at": {"$lte": t.now}},
+            {"$inc": {"free": -n, "booked": n}, "$push": {"claims": {"$each": list(t.appt_ids)}},
+             "$min": {"check_due": t.check_at}})
+
+
 class AppointmentStore(ScheduleQueries, QueueQueries):
     def __init__(self, db: AsyncDatabase[Any]):
         self._schedules = db["appt_schedules"]
@@ -161,13 +180,22 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
         self._waitlist = db["appt_waitlist"]
         self._tickets = db["appt_tickets"]
         self._counters = db["appt_counters"]
+        # A wave of bookings (booking.GroupCommit) asks for its slots, people, places and
+        # insertions in the same turns of the event loop: each goes to the database as one command.
+        self._slot_reads: BatchedLookup[ObjectId] = BatchedLookup(self._slots_by_id)
+        self._people_reads: Batch[list[str], dict[str, dict[str, Any]]] = Batch(self._people_of)
+        self._takes: Batch[_Take, bool] = Batch(self._take_first)
+        self._appointment_inserts = InsertBatch(self._appointments)
 
     # == slots =====================================================================================
     async def slot(self, slot_id: str | ObjectId) -> Slot | None:
         """A slot with its holds, without its claims (the counters say how many)."""
         o = oid(slot_id)
-        doc = None if o is None else await self._slots.find_one({"_id": o}, {"claims": 0})
+        doc = None if o is None else await self._slot_reads.get(o)
         return None if doc is None else slot_from_doc(doc)
+
+    async def _slots_by_id(self, ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        return {d["_id"]: d async for d in self._slots.find({"_id": {"$in": ids}}, {"claims": 0})}
 
     async def day_slots(self, hall_id: str, service_id: str, day_start: dt.datetime,
                         day_end: dt.datetime) -> list[Slot]:
@@ -228,13 +256,12 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
         the latest (``check_due``: a place whose booking never got written goes back then).
         Returns how many were taken (a prefix)."""
         n = len(appt_ids)
+        if n and await self._takes.submit(_Take(slot_id, tuple(appt_ids), now, check_at)):
+            return n
         for _ in range(len(appt_ids) + 8):  # each miss means another writer changed the slot meanwhile
             if n <= 0:
                 return 0
-            res = await self._slots.update_one(
-                {"_id": slot_id, "status": "open", "free": {"$gte": n}, "release_at": {"$lte": now}},
-                {"$inc": {"free": -n, "booked": n}, "$push": {"claims": {"$each": appt_ids[:n]}},
-                 "$min": {"check_due": check_at}})
+            res = await self._slots.update_one(*_take(_Take(slot_id, tuple(appt_ids[:n]), now, check_at)))
             if res.modified_count == 1:
                 return n
             slot = await self._slots.find_one({"_id": slot_id}, {"free": 1, "status": 1, "release_at": 1})
@@ -242,6 +269,18 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
                 return 0
             n = min(n, slot["free"])
         return 0
+
+    async def _take_first(self, takes: list[_Take]) -> list[bool]:
+        """The first try of several ``take_places`` at once, in one command; which of them took
+        their places (when not all did) is read back from the slots' claims."""
+        if len(takes) == 1:
+            return [(await self._slots.update_one(*_take(takes[0]))).modified_count == 1]
+        res = await self._slots.bulk_write([UpdateOne(*_take(t)) for t in takes], ordered=False)
+        if res.modified_count == len(takes):
+            return [True] * len(takes)
+        claims = {d["_id"]: set(d["claims"]) async for d in
+                  self._slots.find({"_id": {"$in": list({t.slot_id for t in takes})}}, {"claims": 1})}
+        return [t.appt_ids[0] in claims.get(t.slot_id, ()) for t in takes]
 
     async def take_held_place(self, slot_id: ObjectId, offer: Hold, appt_id: ObjectId, now: dt.datetime,
                               check_at: dt.datetime) -> bool:
@@ -325,7 +364,7 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
         """Insert new appointments in one write; returns, by position, the ones refused by a
         unique key (a person rule or, rarely, the code), every other one is in."""
         docs = [appointment_doc(a) for a in appts]
-        return {i: key_taken(w) for i, w in (await insert_new(self._appointments, docs)).items()}
+        return {i: key_taken(w) for i, w in (await self._appointment_inserts.insert(docs)).items()}
 
     async def delete_pending(self, appt_ids: list[ObjectId]) -> None:
         """Undo inserts whose booking found no place."""
@@ -485,8 +524,12 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
 
     async def people(self, user_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The booking records of several people at once (only those who have one)."""
-        docs = await self._people.find({"_id": {"$in": sorted(set(user_ids))}}).to_list(None)
-        return {d["_id"]: d for d in docs}
+        return await self._people_reads.submit(user_ids)
+
+    async def _people_of(self, asked: list[list[str]]) -> list[dict[str, dict[str, Any]]]:
+        docs = await self._people.find({"_id": {"$in": sorted({u for ids in asked for u in ids})}}).to_list(None)
+        found = {d["_id"]: d for d in docs}
+        return [{u: copy.deepcopy(found[u]) for u in ids if u in found} for ids in asked]
 
     async def add_no_show(self, user_id: str, entry: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
         """Record a no-show once (by appointment); returns whether it was new, and the record."""

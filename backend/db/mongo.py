@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
+from backend.core.batch import Batch
 from backend.core.clock import UTC
 
 log = logging.getLogger("zjb.db")
@@ -100,6 +101,30 @@ async def insert_new(col: Collection, docs: list[dict[str, Any]],
     except BulkWriteError as e:
         return {int(w["index"]): w for w in duplicate_key_errors(e)}
     return {}
+
+
+class InsertBatch:
+    """``insert_new`` for callers that insert at the same time: the documents asked for in one
+    turn of the event loop go to the database as one unordered insert (one command, so they never
+    conflict with each other there), and each caller gets its own refusals back by position."""
+
+    def __init__(self, col: Collection, *, max_batch: int = 500):
+        self._col = col
+        self._batch: Batch[list[dict[str, Any]], dict[int, dict[str, Any]]] = Batch(self._run, max_batch=max_batch)
+
+    async def insert(self, docs: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        if not docs:
+            return {}
+        return await self._batch.submit(docs)
+
+    async def _run(self, parts: list[list[dict[str, Any]]]) -> list[dict[int, dict[str, Any]]]:
+        refused = await insert_new(self._col, [d for part in parts for d in part])
+        out: list[dict[int, dict[str, Any]]] = []
+        offset = 0
+        for part in parts:
+            out.append({i - offset: w for i, w in refused.items() if offset <= i < offset + len(part)})
+            offset += len(part)
+        return out
 
 
 async def insert_once(col: Collection, doc: dict[str, Any], session: Any = None) -> bool:
