@@ -234,18 +234,20 @@ def top_parts(before: dict[tuple[str, str], tuple[int, int]],
     return parts
 
 
-def print_top(parts: dict[str, tuple[int, int]], bookings: int) -> dict[str, float]:
-    """Groups, and where the database's time went during the storm, per booking and per group."""
+def print_top(parts: dict[str, tuple[int, int]], bookings: int, slots: int) -> dict[str, float]:
+    """Groups, and where the database's time went during the storm, per booking and per group.
+    A wave's claims (one conditional update per slot) are one command, as are its inserts."""
     claims = parts.get("claim (slot update)", (0, 0))[0] or 1
     inserts = parts.get("appointment insert", (0, 0))[0] or 1
     total = sum(t for _, t in parts.values()) or 1
     ops = sum(n for part, (n, _) in parts.items() if part != OTHER)
-    print(f"  groups: {bookings / claims:.1f} bookings per slot claim, {bookings / inserts:.1f} per appointment "
-          f"insert; {ops / bookings:.2f} database operations per booking ({ops / claims:.1f} per claim), "
-          f"delivery and sweeps beside")
+    print(f"  groups: {bookings / claims:.1f} bookings per claim command (a wave), {bookings / inserts:.1f} per "
+          f"appointment insert, so {bookings / claims / slots:.1f} per slot and wave on {slots} slot(s); "
+          f"{ops / bookings:.2f} database operations per booking ({ops / claims:.1f} per wave), delivery and "
+          f"sweeps beside")
     print(f"  database time during the storm, by part ({total / 1000:.0f} ms in all; the database's own "
           f"accounting, waits included):")
-    print(f"    {'part':<34}{'ops/booking':>12}{'ops/claim':>11}{'ms/booking':>12}{'share':>8}")
+    print(f"    {'part':<34}{'ops/booking':>12}{'ops/wave':>11}{'ms/booking':>12}{'share':>8}")
     for part, (n, us) in sorted(parts.items(), key=lambda kv: -kv[1][1]):
         print(f"    {part:<34}{n / bookings:12.2f}{n / claims:11.2f}{us / bookings / 1000:12.2f}"
               f"{us / total * 100:7.1f}%")
@@ -293,7 +295,7 @@ def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
               f"{client_cpu / len(codes) * 1000:.2f} ms; database per brief update {r['brief_cpu']:.2f} ms "
               f"(booking ÷ update: {r['db_cpu'] / r['brief_cpu']:.2f})")
     if ok:
-        r.update(print_top(parts, ok))
+        r.update(print_top(parts, ok, len(slot_ids)))
     if one:
         print(f"  one booking at a time ({len(one)}): p50 {r['single_p50']:.1f} ms, mean {r['single_mean']:.1f} ms")
     return r
