@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/all.py [--residents 200] [--messages 400]
 
-Runs bench/booking_storm.py with serve --processes 1, 2, 4 (its raw database rate is measured in
-the same run), bench/notify.py with 1, 2, 4 worker processes, and bench/payments.py once.
+Runs bench/booking_storm.py with serve --processes 1, 2, 4 (its references, the brief update and
+/healthz, measured in the same run), bench/login_peak.py once, bench/notify.py with 1, 2, 4 worker
+processes, and bench/payments.py once.
 """
 from __future__ import annotations
 
@@ -34,16 +35,23 @@ def main() -> None:
         rps = re.search(r"→ (\d+) requests/s, (\d+) bookings/s", out)
         lat = re.search(r"p50 (\d+)\s+p95 (\d+)\s+p99 (\d+)", out)
         over = re.search(r"overbooked: (\d+)", out)
-        raw = re.search(r"at once: (\d+) updates/s", out)
+        raw = re.search(r"brief update .*?at once: (\d+)/s", out)
         rows.append(("booking storm", f"{n} app", f"{rps.group(1)} req/s, {rps.group(2)} bookings/s" if rps else "?",
                      f"p99 {lat.group(3)} ms" if lat else "?", f"overbooked {over.group(1)}" if over else out[-300:],
-                     f"raw {raw.group(1)}/s" if raw else ""))
+                     f"brief update {raw.group(1)}/s" if raw else ""))
     out = run(["bench/notify.py", "-n", str(args.messages)])
     for line in out.splitlines():
         m = re.match(r"\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", line)
         if m:
             rows.append(("notify", f"{m.group(1)} workers", f"{m.group(3)} msg/s", f"p99 {m.group(5)} ms",
                          f"duplicates {m.group(8)}", ""))
+    out = run(["bench/login_peak.py"])
+    both = re.search(r"login \+ home page\s+p50\s+(\d+) ms\s+p99\s+(\d+) ms", out)
+    fails = re.search(r"failures by status: (.*)", out)
+    ref = re.search(r"brief update, \d+ at once: (\d+)/s", out)
+    rows.append(("login peak (login + home page)", "1 app", f"p50 {both.group(1)} ms" if both else out[-300:],
+                 f"p99 {both.group(2)} ms" if both else "?", f"failures {fails.group(1)}" if fails else "?",
+                 f"brief update {ref.group(1)}/s" if ref else ""))
     out = run(["bench/payments.py"])
     thr = re.search(r"throughput: (\d+) notices/s", out)
     p99 = re.search(r"p99 ([\d.]+)", out)
@@ -52,7 +60,7 @@ def main() -> None:
                  f"p99 {p99.group(1)} ms" if p99 else "?", "",
                  f"raw {raw.group(1)}/s (ratio {raw.group(2)})" if raw else ""))
     print(f"machine: {machine()}")
-    print("| bench | processes | rate | latency | check | database raw |\n|---|---|---|---|---|---|")
+    print("| bench | processes | rate | latency | check | reference |\n|---|---|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
 
