@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from backend.core.clock import TZ
 from tests.support import Api, AppServer, assert_error, staff_login
 from tests.support_appointments import (
     advance_to,
@@ -153,6 +154,8 @@ def test_clerks_scoped_to_their_halls(api: Api, server: AppServer, clock) -> Non
     (res,) = verified(api)
     a = book(api, res.access_token, slots(api, b, day)[0]["id"]).json()
     assert_error(api.post("/api/v1/staff/checkin", {"appointment_code": a["code"]}, token=other), 403, "hall_scope")
+    advance_to(server, dt.datetime.combine(day, dt.time(10, 0), TZ))   # calls only while the hall is open
+    fresh_staff(b, api)
     assert_error(api.post(f"/api/v1/staff/windows/{b.window_id}/call-next", {"hall_id": b.hall_id}, token=b.clerk),
                  409, "queue_empty")
 

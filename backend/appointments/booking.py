@@ -378,7 +378,7 @@ class BookingService:
         if a.status == AppointmentStatus.ABANDONED:
             raise errors.NotFound()
         ticket = await self.store.appointment_ticket(a)
-        return {**self.view(a, ticket=await ticket_view(self.store, ticket) if ticket else None),
+        return {**self.view(a, ticket=await ticket_view(self.store, ticket, self.clock.now()) if ticket else None),
                 "qr_png_base64": self.qr(a.code)}
 
     async def cancel(self, resident: Resident, appt_id: str) -> dict[str, Any]:

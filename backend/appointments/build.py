@@ -77,7 +77,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
     catalogue.closure_listeners.append(closures.hall_days_closed)
     needs.calendar_days.listen(HolidayClosures(closures=closures, catalogue=catalogue, clock=clock))
     queue = QueueService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
-                         transaction=transaction, clock=clock, config=cfg, users=needs.users)
+                         transaction=transaction, clock=clock, config=cfg, users=needs.users, outbox=outbox)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_due_by_status(clock.now())]

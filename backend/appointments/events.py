@@ -3,7 +3,8 @@
 Payloads carry ``service_name``, ``hall_name``, ``start`` and ``code`` (a waitlist offer has
 ``offer_until`` instead of ``code``); a booking block adds ``blocked_until`` and ``reason``; a
 cancellation by the centre adds ``reason`` and ``appointment_id`` (a waitlist entry's: ``reason``
-and ``service_id``, no ``code``).
+and ``service_id``, no ``code``); at the hall, check-in adds ``ticket_number`` and ``ahead``, a
+near turn ``ticket_number`` and ``ahead``, a call ``ticket_number`` and ``window_number``.
 """
 from __future__ import annotations
 
@@ -64,6 +65,24 @@ _booking_blocked = _appointment(
     lambda p: f"因{tight(p['reason'])}，您的网上预约暂停至{p.when('blocked_until')}，期间可到大厅现场取号。")
 
 
+_checked_in = _appointment(
+    "已签到，请等候叫号", "已签到",
+    lambda p: f"您已在{p['hall_name']}签到“{p['service_name']}”，排队号 {p['ticket_number']}，"
+              f"前面还有 {p['ahead']} 位。预约的时段开始后，您将先于现场取号的群众被叫号，请留意大厅叫号屏。",
+    lambda p: f"排队号{p['ticket_number']}，前面{p['ahead']}位",
+    lambda p: f"您已在{p['hall_name']}签到，排队号{p['ticket_number']}，前面还有{p['ahead']}位，请留意叫号。")
+_turn_near = _appointment(
+    "即将叫到您", "即将叫号",
+    lambda p: f"您在{p['hall_name']}的排队号 {p['ticket_number']} 前面还有 {p['ahead']} 位，请到窗口附近等候。",
+    lambda p: f"排队号{p['ticket_number']}，前面还有{p['ahead']}位",
+    lambda p: f"您的排队号{p['ticket_number']}前面还有{p['ahead']}位，请到窗口附近等候。")
+_called = _appointment(
+    "请到窗口办理", "请到窗口",
+    lambda p: f"请 {p['ticket_number']} 号到 {p['window_number']} 号窗口办理“{p['service_name']}”。",
+    lambda p: f"请{p['ticket_number']}号到{p['window_number']}号窗口",
+    lambda p: f"请{p['ticket_number']}号到{p['hall_name']}{p['window_number']}号窗口办理“{p['service_name']}”。")
+
+
 def _cancelled_by_centre(p: Payload) -> Words:
     reason = tight(p["reason"]).rstrip("。")
     where = _place(p)
@@ -100,4 +119,7 @@ EVENTS = (
     Event("appointment.booking_blocked", _booking_blocked, APPOINTMENT, BOOKINGS),
     Event("appointment.cancelled_by_centre", _cancelled_by_centre, APPOINTMENT, BOOKING_PAGE),
     Event("appointment.waitlist_cancelled_by_centre", _waitlist_cancelled_by_centre, APPOINTMENT, BOOKINGS),
+    Event("appointment.checked_in", _checked_in, APPOINTMENT, BOOKING_PAGE),
+    Event("appointment.turn_near", _turn_near, APPOINTMENT, BOOKING_PAGE),
+    Event("appointment.called", _called, APPOINTMENT, BOOKING_PAGE),
 )

@@ -3,16 +3,19 @@ many are ahead of me".
 
 Ticket numbers come from a per hall/day/area counter and are unique by index. Calling takes
 the first waiting ticket with a conditional update on its status (the next one is tried when
-another window took it first), so two windows never call the same person. An appointment's
-ticket ranks as if its holder came at the slot's start (or earlier, when they did): booking
-to the hour means being served at that hour.
+another window took it first), so two windows never call the same person. Who is called
+next follows ``lanes``: once a booked slot starts, its checked-in residents are called before
+walk-ins (预约优先). Calls are taken only while the hall is open. The resident of a booked
+ticket is told at check-in (the number and how many are ahead), when three are ahead, and when
+called (which window).
 """
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from dataclasses import replace
 from typing import Any
+
+from bson import ObjectId
 
 from backend.appointments import lifecycle
 from backend.appointments.access import AppointmentAccess
@@ -22,6 +25,7 @@ from backend.appointments.common import (
     StaffAudit,
     Transaction,
     appointment_view,
+    event_payload,
     resident_view,
 )
 from backend.appointments.errors import (
@@ -32,6 +36,7 @@ from backend.appointments.errors import (
     QueueEmpty,
     RecallLimit,
 )
+from backend.appointments.lanes import ahead_of, in_call_order, ms
 from backend.appointments.store import AppointmentStore
 from backend.appointments.values import (
     Appointment,
@@ -51,14 +56,11 @@ from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff
 from backend.core.clock import TZ, Clock, iso
+from notify.outbox import Outbox
 
 
 class _Changed(Exception):
     """The appointment changed while it was being checked in."""
-
-
-def _ms(t: dt.datetime) -> int:
-    return int(t.timestamp() * 1000)
 
 
 def prefix_for(hall: dict[str, Any], service_id: str) -> str:
@@ -68,10 +70,11 @@ def prefix_for(hall: dict[str, Any], service_id: str) -> str:
     return windows[0]["area_prefix"] if windows else "Z"
 
 
-async def ticket_view(store: AppointmentStore, t: Ticket, ahead: int | None = None) -> dict[str, Any]:
+async def ticket_view(store: AppointmentStore, t: Ticket, now: dt.datetime, ahead: int | None = None) -> dict[str, Any]:
     """A queue ticket as the API shows it (how many are ahead while it waits)."""
     if ahead is None:
-        ahead = await store.count_waiting_before(t) if t.status == TicketStatus.WAITING else 0
+        ahead = ahead_of(t, await store.waiting_tickets(t.hall_id, t.date), ms(now)) \
+            if t.status == TicketStatus.WAITING else 0
     return {"id": str(t.id), "ticket_number": t.number, "hall_id": t.hall_id, "date": t.date,
             "service_id": t.service_id, "service_name": t.service_name, "kind": t.kind.value,
             "appointment_id": t.appointment_id, "status": t.status.value, "ahead": ahead,
@@ -82,8 +85,9 @@ async def ticket_view(store: AppointmentStore, t: Ticket, ahead: int | None = No
 class QueueService:
     def __init__(self, *, store: AppointmentStore, catalogue: CatalogueService, halls: HallAccess, names: Names,
                  audit: StaffAudit, transaction: Transaction[Any], clock: Clock, config: AppointmentsConfig,
-                 users: Any):
+                 users: Any, outbox: Outbox):
         self.store = store
+        self.outbox = outbox
         self.users = users  # identity's user directory: masked names and ID numbers
         self.catalogue = catalogue
         self.halls = halls
@@ -96,13 +100,15 @@ class QueueService:
 
     async def _new_ticket(self, hall: dict[str, Any], service_id: str, *, kind: TicketKind, order: dt.datetime,
                           appointment: Appointment | None, session: Any) -> Ticket:
+        """A new waiting ticket; a check-in's is due (first lane) from its slot's start."""
         now = self.clock.now()
         date = now.astimezone(TZ).date().isoformat()
         hall_id = str(hall["_id"])
         prefix = prefix_for(hall, service_id)
         seq = await self.store.next_seq(f"{hall_id}:{date}:{prefix}", session=session)
         return await self.store.insert_ticket(NewTicket(
-            hall_id=hall_id, date=date, number=f"{prefix}{seq:03d}", prefix=prefix, seq=seq, order=_ms(order),
+            hall_id=hall_id, date=date, number=f"{prefix}{seq:03d}", prefix=prefix, seq=seq, order=ms(order),
+            due=None if appointment is None else ms(appointment.start),
             service_id=service_id, service_name=await self.names.service(service_id), kind=kind, created_at=now,
             appointment_id=None if appointment is None else str(appointment.id),
             user_id=None if appointment is None else appointment.user_id), session=session)
@@ -113,7 +119,7 @@ class QueueService:
         t = await self.store.appointment_ticket(a)
         if t is None:
             return {"ticket_number": None, "ahead": None, "status": a.status.value, "window_number": None}
-        v = await ticket_view(self.store, t)
+        v = await ticket_view(self.store, t, self.clock.now())
         return {"ticket_number": v["ticket_number"], "ahead": v["ahead"], "status": v["status"],
                 "window_number": v["window_number"]}
 
@@ -159,7 +165,14 @@ class QueueService:
             return await self.checkin(staff, code, ip)  # changed meanwhile: answer for its new state
         await self.audit.staff(staff, "appointments.checkin", "appointment", str(a.id), ip,
                                {"ticket_number": t.number, "hall_id": a.hall_id})
-        return await self._answer(doc, t, already=False)
+        answer = await self._answer(doc, t, already=False)
+        await self._tell(doc, "checked_in", f"appt:{a.id}:checked_in", ticket_number=t.number, ahead=answer["ahead"])
+        return answer
+
+    async def _tell(self, a: Appointment, kind: str, dedupe_key: str, **extra: Any) -> None:
+        """A message to the resident of a booked ticket (once per ``dedupe_key``)."""
+        await self.outbox.emit(f"appointment.{kind}", user_id=a.user_id, payload=event_payload(a, **extra),
+                               dedupe_key=dedupe_key)
 
     async def _answer(self, a: Appointment, t: Ticket, *, already: bool) -> dict[str, Any]:
         v = await self._staff_ticket(t)
@@ -174,7 +187,7 @@ class QueueService:
             person = await self.users.get(uid) if uid else None
         else:
             person = people.get(uid) if uid else None
-        return {**await ticket_view(self.store, t, ahead), "resident": resident_view(uid, person)}
+        return {**await ticket_view(self.store, t, self.clock.now(), ahead), "resident": resident_view(uid, person)}
 
     async def walk_in(self, staff: Staff, hall_id: str, service_id: str, ip: str) -> dict[str, Any]:
         hall = await self.halls.access_hall(staff, hall_id, "walk_in")
@@ -184,20 +197,33 @@ class QueueService:
             svc = None
         if svc is None or hall_id not in svc.get("hall_ids", []):
             raise errors.InvalidInput({"service_id": "该事项不在本大厅办理"})
-        await self._open_now(hall, service_id)
+        await self._open_now(hall, service_id, doing="现场取号")
         t = await self.tx(lambda s: self._new_ticket(hall, service_id, kind=TicketKind.WALK_IN,
                                                      order=self.clock.now(), appointment=None, session=s))
         await self.audit.staff(staff, "appointments.ticket.walk_in", "ticket", str(t.id), ip,
                                {"ticket_number": t.number, "hall_id": hall_id, "service_id": service_id})
         return await self._staff_ticket(t)
 
-    async def _open_now(self, hall: dict[str, Any], service_id: str) -> None:
-        """Walk-in tickets only while the hall is open: its own hours that day, unless an exception
-        (the service's own before the hall-wide one) closes the day or opens it, adding its periods."""
+    async def _open_for_any(self, hall: dict[str, Any], service_ids: list[str]) -> None:
+        """Calls only while the hall is open for one of the window's services."""
+        closed: HallClosed | None = None
+        choices: list[str | None] = [*service_ids] or [None]
+        for sid in choices:
+            try:
+                return await self._open_now(hall, sid, doing="叫号")
+            except HallClosed as e:
+                closed = e
+        assert closed is not None
+        raise closed
+
+    async def _open_now(self, hall: dict[str, Any], service_id: str | None, *, doing: str) -> None:
+        """Walk-in tickets and calls only while the hall is open: its own hours that day, unless an
+        exception (the service's own before the hall-wide one) closes the day or opens it, adding
+        its periods. ``doing`` names what is refused otherwise."""
         now = self.clock.local_now()
         day = now.date()
         exceptions = await self.store.exceptions_on(str(hall["_id"]), day.isoformat())
-        exc = exception_for(exceptions, service_id)
+        exc = exception_for(exceptions, service_id or "")
         if exc is not None and exc.kind == ExceptionKind.CLOSED:
             periods: list[dict[str, Any]] = []
         elif exc is not None:
@@ -209,8 +235,8 @@ class QueueService:
         if any(p["start"] <= hhmm < p["end"] for p in periods):
             return
         hours = "、".join(f"{p['start']}–{p['end']}" for p in sorted(periods, key=lambda p: p["start"]))
-        message = (f"现在不在大厅开放时间（今天 {hours}），不能现场取号" if hours
-                   else "大厅今天不开放，不能现场取号")
+        message = (f"现在不在大厅开放时间（今天 {hours}），不能{doing}" if hours
+                   else f"大厅今天不开放，不能{doing}")
         raise HallClosed(message, details={
             "date": day.isoformat(), "opening_hours": [{"start": p["start"], "end": p["end"]} for p in periods]})
 
@@ -219,15 +245,12 @@ class QueueService:
         date = self.clock.local_now().date().isoformat()
         tickets = await self.store.hall_day_tickets(hall_id, date)  # in queue order
         people = await self.users.get_many([t.user_id for t in tickets if t.user_id])
-        waiting: dict[str, list[int]] = {}  # per area, the order of the waiting tickets so far
-        items = []
-        for t in tickets:
-            ahead = 0
-            if t.status == TicketStatus.WAITING:
-                orders = waiting.setdefault(t.prefix, [])
-                ahead = bisect.bisect_left(orders, t.order)
-                orders.append(t.order)
-            items.append(await self._staff_ticket(t, ahead, people))
+        place: dict[ObjectId, int] = {}  # a waiting ticket's place in its area's call order
+        by_area: dict[str, int] = {}
+        for t in in_call_order((t for t in tickets if t.status == TicketStatus.WAITING), ms(self.clock.now())):
+            place[t.id] = by_area.get(t.prefix, 0)
+            by_area[t.prefix] = place[t.id] + 1
+        items = [await self._staff_ticket(t, place.get(t.id, 0), people) for t in tickets]
         return {"items": items, "next_cursor": None, "date": date,
                 "waiting": sum(1 for t in tickets if t.status == TicketStatus.WAITING),
                 "called": sum(1 for t in tickets if t.status == TicketStatus.CALLED)}
@@ -237,20 +260,37 @@ class QueueService:
         window = next((w for w in hall.get("windows", []) if w["id"] == window_id), None)
         if window is None:
             raise errors.NotFound("未找到该窗口")
+        serves = set(window.get("service_ids", []))
+        await self._open_for_any(hall, sorted(serves))
         now = self.clock.now()
         date = now.astimezone(TZ).date().isoformat()
         call = Call(at=now, window_id=window_id, window_number=window["number"], by=staff.id)
         while True:
-            t = await self.store.first_waiting_ticket(hall_id, date, window.get("service_ids", []))
-            if t is None:
+            line = [t for t in in_call_order(await self.store.waiting_tickets(hall_id, date), ms(now))
+                    if t.service_id in serves]
+            if not line:
                 raise QueueEmpty("当前没有等候的号")
+            t = line[0]
             if await self.store.call_ticket(t.id, call):
                 break  # else another window called it first: take the next one
         t = replace(t, status=TicketStatus.CALLED, called_at=now, window_id=window_id,
                     window_number=window["number"])
         await self.audit.staff(staff, "appointments.ticket.call", "ticket", str(t.id), ip,
                                {"ticket_number": t.number, "window": window["number"]})
+        await self._tell_called(t, [w for w in line[1:] if w.prefix == t.prefix])
         return await self._staff_ticket(t)
+
+    async def _tell_called(self, called: Ticket, area_line: list[Ticket]) -> None:
+        """The called resident is told which window; the one who now has three ahead, that their
+        turn is near (once)."""
+        near = area_line[3] if len(area_line) > 3 else None
+        for t, kind, extra in ((called, "called", {"window_number": called.window_number}),
+                               (near, "turn_near", {"ahead": 3})):
+            if t is None or not t.appointment_id:
+                continue
+            a = await self.store.appointment(t.appointment_id)
+            if a is not None:
+                await self._tell(a, kind, f"ticket:{t.id}:{kind}", ticket_number=t.number, **extra)
 
     async def recall(self, staff: Staff, ticket_id: str, ip: str) -> dict[str, Any]:
         t = await self.access.access_ticket(staff, ticket_id, "recall")

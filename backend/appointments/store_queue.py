@@ -41,6 +41,8 @@ class QueueQueries:
         if new.appointment_id is not None:
             doc["appointment_id"] = new.appointment_id
             doc["user_id"] = new.user_id
+        if new.due is not None:
+            doc["due"] = new.due
         res = await self._tickets.insert_one(doc, session=session)
         return ticket_from_doc({**doc, "_id": ObjectId(res.inserted_id)})
 
@@ -62,16 +64,11 @@ class QueueQueries:
         docs = await self._tickets.find({"hall_id": hall_id, "date": date}).sort("order", ASCENDING).to_list(None)
         return [ticket_from_doc(d) for d in docs]
 
-    async def count_waiting_before(self, t: Ticket) -> int:
-        """Waiting tickets of the same hall, day and area that come before ``t``."""
-        docs = await self._tickets.find({"hall_id": t.hall_id, "date": t.date, "status": TicketStatus.WAITING.value,
-                                         "order": {"$lt": t.order}}, {"prefix": 1}).to_list(None)
-        return sum(1 for d in docs if d["prefix"] == t.prefix)
-
-    async def first_waiting_ticket(self, hall_id: str, date: str, service_ids: list[str]) -> Ticket | None:
-        waiting = await self._tickets.find({"hall_id": hall_id, "date": date, "status": TicketStatus.WAITING.value}) \
-            .sort([("order", ASCENDING), ("_id", ASCENDING)]).to_list(None)
-        return next((ticket_from_doc(t) for t in waiting if t["service_id"] in service_ids), None)
+    async def waiting_tickets(self, hall_id: str, date: str) -> list[Ticket]:
+        """The tickets of one hall and day still waiting (a day's queue: tens to hundreds)."""
+        docs = await self._tickets.find({"hall_id": hall_id, "date": date, "status": TicketStatus.WAITING.value}) \
+            .to_list(None)
+        return [ticket_from_doc(d) for d in docs]
 
     async def call_ticket(self, ticket_id: ObjectId, call: Call) -> bool:
         """A window calls a waiting ticket; False when another window called it first."""

@@ -248,6 +248,7 @@ class NewTicket:
     created_at: dt.datetime
     appointment_id: str | None = None   # a check-in's
     user_id: str | None = None          # a check-in's (a walk-in names nobody)
+    due: int | None = None              # a check-in's: its slot's start, ms (``lanes``)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
