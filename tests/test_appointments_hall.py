@@ -117,9 +117,18 @@ def test_checkin_window_ticket_queue_and_calls(api: Api, server: AppServer, cloc
     assert api.get(f"/api/v1/appointments/{a2['id']}/queue", token=r2.access_token).json()["ahead"] == 1
     nxt = api.post(f"/api/v1/staff/windows/{b.window_id}/call-next", {"hall_id": b.hall_id}, token=b.clerk).json()
     assert nxt["ticket_number"] == "A002"
-    assert api.post(f"/api/v1/staff/tickets/{nxt['id']}/absent", token=b.clerk).json()["status"] == "absent"
+    # The first 过号 sends the ticket to the end of the line; the second is final.
+    back = api.post(f"/api/v1/staff/tickets/{nxt['id']}/absent", token=b.clerk).json()
+    assert back["status"] == "waiting" and back["requeued"] == 1 and back["ahead"] == 1
     queue = api.get("/api/v1/staff/queue", params={"hall_id": b.hall_id}, token=b.clerk).json()
-    assert queue["waiting"] == 1 and [t["ticket_number"] for t in queue["items"]] == ["A001", "A002", "A003"]
+    assert queue["waiting"] == 2 and [t["ticket_number"] for t in queue["items"]] == ["A001", "A003", "A002"]
+    nxt = api.post(f"/api/v1/staff/windows/{b.window_id}/call-next", {"hall_id": b.hall_id}, token=b.clerk).json()
+    assert nxt["ticket_number"] == "A003"
+    again = api.post(f"/api/v1/staff/windows/{b.window_id}/call-next", {"hall_id": b.hall_id}, token=b.clerk).json()
+    assert again["ticket_number"] == "A002" and again["requeued"] == 1
+    assert api.post(f"/api/v1/staff/tickets/{again['id']}/absent", token=b.clerk).json()["status"] == "absent"
+    queue = api.get("/api/v1/staff/queue", params={"hall_id": b.hall_id}, token=b.clerk).json()
+    assert queue["waiting"] == 0 and [t["ticket_number"] for t in queue["items"]] == ["A001", "A003", "A002"]
     listed = api.get("/api/v1/staff/appointments", params={"hall_id": b.hall_id, "date": day.isoformat()},
                      token=b.clerk).json()["items"]
     assert {x["status"] for x in listed} == {"served", "checked_in", "booked"}
@@ -134,7 +143,8 @@ def test_checkin_window_ticket_queue_and_calls(api: Api, server: AppServer, cloc
                        .to_list(None))
     assert {e["action"] for e in audit} >= {"appointments.checkin", "appointments.ticket.walk_in",
                                            "appointments.ticket.call", "appointments.ticket.recall",
-                                           "appointments.ticket.served", "appointments.ticket.absent"}
+                                           "appointments.ticket.served", "appointments.ticket.absent",
+                                           "appointments.ticket.requeue"}
 
 
 def test_clerks_scoped_to_their_halls(api: Api, server: AppServer, clock) -> None:

@@ -125,7 +125,7 @@ def test_clerk_checks_in_by_code_and_scanner_then_calls_the_queue(console, api: 
     second = p.locator(".current-ticket .called").get_attribute("data-ticket")
     assert second != number
     p.locator(".current-ticket .called").get_by_role("button", name="过号").click()
-    p.get_by_text(f"{second}：已记过号").wait_for()
+    p.get_by_text(f"{second}：未到，已排到队尾（再次过号即记为过号）").wait_for()
     p.get_by_label("事项", exact=True).select_option(hall["service_id"])
     p.get_by_role("button", name="现场取号").click()
     p.locator(".walkin-number").wait_for()
@@ -133,7 +133,7 @@ def test_clerk_checks_in_by_code_and_scanner_then_calls_the_queue(console, api: 
     q = api.get("/api/v1/staff/queue", params={"hall_id": hall["hall_id"]},
                 token=staff_login(api, role="clerk")["access_token"]).json()
     statuses = {t["ticket_number"]: t["status"] for t in q["items"]}
-    assert statuses[number] == "served" and statuses[second] == "absent"
+    assert statuses[number] == "served" and statuses[second] == "waiting"   # once back to the end of the line
 
 
 # -- clerk and approver: a case from acceptance to completion --------------------------------------

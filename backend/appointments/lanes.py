@@ -10,7 +10,9 @@ Two lanes, one queue per service area (the ticket number's prefix):
   early for a slot that has not started (they may be called early when nobody else waits; once
   their slot starts they move to the first lane).
 
-Tickets of earlier versions carry no ``due``: they rank by ``order`` in the second lane.
+A ticket sent back after 过号 (once; the second 过号 is final) joins the second lane at its end,
+booked or not. Tickets of earlier versions carry no ``due``: they rank by ``order`` in the second
+lane.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def ms(t: dt.datetime) -> int:
 
 def call_rank(t: Ticket, now_ms: int) -> tuple[int, int, int, int]:
     """A waiting ticket's place in the call order at ``now_ms``: lower is called first."""
-    if t.kind == TicketKind.APPOINTMENT and t.due is not None and t.due <= now_ms:
+    if t.kind == TicketKind.APPOINTMENT and t.due is not None and t.due <= now_ms and not t.requeued:
         return (0, t.due, t.order, t.seq)
     return (1, t.order, 0, t.seq)
 

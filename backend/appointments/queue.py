@@ -79,7 +79,7 @@ async def ticket_view(store: AppointmentStore, t: Ticket, now: dt.datetime, ahea
             "service_id": t.service_id, "service_name": t.service_name, "kind": t.kind.value,
             "appointment_id": t.appointment_id, "status": t.status.value, "ahead": ahead,
             "window_id": t.window_id, "window_number": t.window_number,
-            "recalls": t.recalls, "created_at": t.created_at, "called_at": t.called_at}
+            "recalls": t.recalls, "requeued": t.requeued, "created_at": t.created_at, "called_at": t.called_at}
 
 
 class QueueService:
@@ -305,9 +305,16 @@ class QueueService:
         return await self._staff_ticket(doc)
 
     async def finish(self, staff: Staff, ticket_id: str, to: TicketStatus, ip: str) -> dict[str, Any]:
-        """served or absent (过号), from called only; the ticket's appointment moves with it."""
+        """served or absent (过号), from called only; the ticket's appointment moves with it. The
+        first 过号 of a ticket sends it to the end of the line instead; the second is final."""
         t = await self.access.access_ticket(staff, ticket_id, "finish")
         now = self.clock.now()
+        if to == TicketStatus.ABSENT and await self.store.requeue_ticket(t.id, now):
+            back = replace(t, status=TicketStatus.WAITING, requeued=t.requeued + 1, window_id=None,
+                           window_number=None, called_at=None, order=ms(now))
+            await self.audit.staff(staff, "appointments.ticket.requeue", "ticket", ticket_id, ip,
+                                   {"ticket_number": t.number})
+            return await self._staff_ticket(back)
         if not await self.store.finish_ticket(t.id, Finish(to=to, at=now, by=staff.id)):
             raise errors.InvalidState("只能对已叫的号进行此操作", details={"status": t.status.value})
         doc = replace(t, status=to)

@@ -59,7 +59,9 @@ TICKET = out({"id": string(), "ticket_number": string(), "hall_id": string(), "d
               "service_id": string(), "service_name": string(), "kind": string(enum=["appointment", "walk_in"]),
               "appointment_id": nullable(string()), "status": string(enum=["waiting", "called", "served", "absent"]),
               "ahead": integer(minimum=0), "window_id": nullable(string()), "window_number": nullable(string()),
-              "recalls": integer(), "created_at": DATETIME, "called_at": nullable(DATETIME), "resident": RESIDENT},
+              "recalls": integer(),
+              "requeued": integer(minimum=0, description="过号后重新排到队尾的次数（一次后再过号即为过号）"),
+              "created_at": DATETIME, "called_at": nullable(DATETIME), "resident": RESIDENT},
              ["id", "ticket_number", "hall_id", "status", "ahead"])
 APPT_STATUS = string(enum=["booked", "cancelled", "checked_in", "served", "absent", "no_show", "pending",
                            "cancelled_by_centre"])

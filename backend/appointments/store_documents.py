@@ -129,7 +129,8 @@ def ticket_from_doc(d: Mapping[str, Any]) -> Ticket:
                   service_name=d.get("service_name", ""), kind=TicketKind(d["kind"]), created_at=d["created_at"],
                   appointment_id=d.get("appointment_id"), user_id=d.get("user_id"),
                   status=TicketStatus(d["status"]), recalls=d.get("recalls", 0), window_id=d.get("window_id"),
-                  window_number=d.get("window_number"), called_at=d.get("called_at"), due=d.get("due"))
+                  window_number=d.get("window_number"), called_at=d.get("called_at"), due=d.get("due"),
+                  requeued=int(d.get("requeued", 0)))
 
 
 def slot_from_doc(d: Mapping[str, Any]) -> Slot:

@@ -261,6 +261,7 @@ class Ticket(NewTicket):
     window_id: str | None = None
     window_number: str | None = None
     called_at: dt.datetime | None = None
+    requeued: int = 0   # times sent to the back of the line after 过号 (once, then absent)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

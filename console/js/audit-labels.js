@@ -35,6 +35,7 @@ export const AUDIT_LABELS = {
     "appointments.ticket.recall": "重呼",
     "appointments.ticket.served": "办结排队号",
     "appointments.ticket.absent": "记为过号",
+    "appointments.ticket.requeue": "过号后重排到队尾",
     "case.register": "窗口收件登记",
     "case.search": "查找办件",
     "case.file_for": "代办申请",

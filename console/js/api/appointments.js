@@ -208,6 +208,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {(string|null)} [window_id]
  * @property {(string|null)} [window_number]
  * @property {number} [recalls]
+ * @property {number} [requeued] 过号后重新排到队尾的次数（一次后再过号即为过号）
  * @property {string} [created_at] ISO 8601, +08:00
  * @property {(string|null)} [called_at] ISO 8601, +08:00
  * @property {(GetStaffAppointmentsResponseItemsItemTicketResident|null)} [resident] 预约或排队的群众（仅工作人员可见；脱敏，完整信息须经审计的查看；现场取号为 null）

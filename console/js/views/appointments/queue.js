@@ -16,8 +16,13 @@ const TICKET_ACTIONS = {
 /** A ticket action whose outcome is told in `msg`; `reload()` runs after it either way. */
 export async function ticketAction(t, action, label, btn, msg, reload) {
   const r = await act(msg, () => TICKET_ACTIONS[action](t), btn);
-  if (r) notice(msg, `${r.ticket_number}：${label}`);
+  if (r) notice(msg, `${r.ticket_number}：${outcome(r, label)}`);
   await reload();
+}
+
+// The first 过号 sends the ticket to the end of the line; only the second is final.
+function outcome(r, label) {
+  return r.status === 'waiting' && r.requeued ? '未到，已排到队尾（再次过号即记为过号）' : label;
 }
 
 function calledTicket(t, run) {
@@ -25,7 +30,8 @@ function calledTicket(t, run) {
     h('span', { class: 'big-number' }, t.ticket_number),
     h('div', { class: 'grow' }, h('div', {}, t.service_name || ''), t.resident ? h('div', {}, personText(t.resident)) : null,
       h('div', { class: 'muted' },
-        `${t.kind === 'walk_in' ? '现场取号' : '预约'}　叫号时间 ${fmtHM(t.called_at)}　已重呼 ${t.recalls || 0} 次`)),
+        `${t.kind === 'walk_in' ? '现场取号' : '预约'}　叫号时间 ${fmtHM(t.called_at)}　已重呼 ${t.recalls || 0} 次`
+        + (t.requeued ? '　过号后重排' : ''))),
     h('div', { class: 'actions' },
       button('重呼', (e) => run(t, 'recall', '已重呼', e.target)),
       button('已办结', (e) => run(t, 'served', '已办结', e.target), { class: 'primary' }),
