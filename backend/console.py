@@ -1,4 +1,5 @@
-"""The staff console's static files, served at ``/console/``.
+"""The staff console's static files, served at ``/console/``, and the hall's public call screen
+at ``/hall/{hall_id}/display``.
 
 The console is a plain client of the staff API: HTML + ES modules + CSS from the top-level
 ``console/`` folder, no build step, no server-side logic and no privileged path of its own.
@@ -59,9 +60,18 @@ class ConsoleFileHandler(tornado.web.StaticFileHandler):
         self.finish("页面不存在" if status_code == 404 else "请求有误")
 
 
+class HallDisplayPage(ConsoleFileHandler):
+    """The call screen's one page, whatever hall its path names (its script reads the id)."""
+
+    async def get(self, path: str = "", include_body: bool = True) -> None:
+        await super().get("display.html", include_body)
+
+
 def console_routes(directory: Path = CONSOLE_DIR) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
     """Tornado routes for the console: ``/console`` redirects to ``/console/`` (index.html)."""
     return [
         (r"/console", tornado.web.RedirectHandler, {"url": "/console/", "permanent": False}),
+        # The hall's public call screen (no login): one page for every hall, its id in the path.
+        (r"/hall/[0-9a-fA-F]{24}/display", HallDisplayPage, {"path": str(directory)}),
         (r"/console/(.*)", ConsoleFileHandler, {"path": str(directory), "default_filename": "index.html"}),
     ]

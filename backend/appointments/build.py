@@ -11,6 +11,7 @@ from backend.appointments import handlers, words
 from backend.appointments.booking import BookingService
 from backend.appointments.closures import Closures
 from backend.appointments.common import HallAccess, Names, StaffAudit
+from backend.appointments.display import HallBoards
 from backend.appointments.handling import booking_handling
 from backend.appointments.holidays import HolidayClosures
 from backend.appointments.ports import QueueResidents, StaffAccounts
@@ -76,8 +77,10 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
     booking.closed_day = closures.cancel_if_closed
     catalogue.closure_listeners.append(closures.hall_days_closed)
     needs.calendar_days.listen(HolidayClosures(closures=closures, catalogue=catalogue, clock=clock))
+    boards = HallBoards(store=store, catalogue=catalogue, clock=clock)
     queue = QueueService(store=store, catalogue=catalogue, halls=halls, names=names, audit=audit,
-                         transaction=transaction, clock=clock, config=cfg, users=needs.users, outbox=outbox)
+                         transaction=transaction, clock=clock, config=cfg, users=needs.users, outbox=outbox,
+                         boards=boards)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_due_by_status(clock.now())]
@@ -87,7 +90,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
     return Built(Domain(
         "appointments", words=words.WORDS, service=booking,
         routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue,
-                               closures=closures, clock=clock, limiter=infra.limiter),
+                               closures=closures, boards=boards, clock=clock, limiter=infra.limiter),
         jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),
               JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds),
               JobSpec("appointments.closures", closures.sweep, cfg.sweep_interval_seconds)],

@@ -1,18 +1,22 @@
 """HTTP for slots, appointments, the waitlist and the hall queue. Thin: parse, call, answer."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+from tornado.iostream import StreamClosedError
 
 from backend.appointments import schemas as s
 from backend.appointments.access import APPOINTMENT, HALL, TICKET, WAITLIST
 from backend.appointments.booking import BookingService
 from backend.appointments.closures import Closures
+from backend.appointments.display import HallBoards
 from backend.appointments.queue import QueueService
 from backend.appointments.schedules import ScheduleService
 from backend.appointments.values import TicketStatus
 from backend.appointments.waitlist import WaitlistService
 from backend.core import errors
-from backend.core.api import CallerHandler, bind, operation, route
+from backend.core.api import CallerHandler, Response, bind, dumps, operation, route
 from backend.core.clock import Clock
 
 TAGS = ("预约",)
@@ -33,6 +37,7 @@ class _Handler(CallerHandler):
     waitlist: WaitlistService
     queue: QueueService
     closures: Closures
+    boards: HallBoards
     clock: Clock
     limiter: Any
 
@@ -257,6 +262,60 @@ class AbsentHandler(_Handler):
         self.reply(await self.queue.finish(self.staff, id, TicketStatus.ABSENT, self.client_ip()))
 
 
+class HallDisplayHandler(_Handler):
+    @operation("大厅叫号屏（公开）：正在叫的号与窗口、接下来的号", tags=TAGS, responses={200: s.HALL_BOARD},
+               errors=(404,), description="不需登录，不含任何个人信息：只有排队号、窗口与事项。")
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.boards.board(id))
+
+
+class HallDisplayEventsHandler(_Handler):
+    """Server-sent events: the board at once, then each time it changes (``event: board``)."""
+    _closed: asyncio.Event | None = None
+
+    @operation("大厅叫号屏的实时推送（SSE，event: board，数据同 /display）", tags=TAGS,
+               responses={200: Response(content_type="text/event-stream")}, errors=(404,),
+               description="叫号后一秒内推送；每 15 秒一行注释保持连接。")
+    async def get(self, id: str) -> None:  # noqa: A002
+        board = await self.boards.board(id)   # an unknown hall: 404 before the stream starts
+        self.set_header("Content-Type", "text/event-stream; charset=UTF-8")
+        self.set_header("X-Accel-Buffering", "no")   # a proxy in front must not hold the events back
+        self._closed = asyncio.Event()
+        watching = self.boards.subscribe(id)
+        try:
+            await self._send(board)
+            while not self._closed.is_set():
+                board_or_none = await self._next(watching)
+                if board_or_none is None:
+                    self.write(": keep-alive\n\n")
+                    await self.flush()
+                else:
+                    await self._send(board_or_none)
+        except StreamClosedError:
+            pass
+        finally:
+            self.boards.unsubscribe(id, watching)
+
+    async def _next(self, watching: asyncio.Queue[dict[str, Any]]) -> dict[str, Any] | None:
+        """The next board, or None after 15 s without one (or once the connection closed)."""
+        assert self._closed is not None
+        getting = asyncio.ensure_future(watching.get())
+        closing = asyncio.ensure_future(self._closed.wait())
+        done, pending = await asyncio.wait({getting, closing}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        for f in pending:
+            f.cancel()
+        return getting.result() if getting in done else None
+
+    async def _send(self, board: dict[str, Any]) -> None:
+        self.write(f"event: board\ndata: {dumps(board)}\n\n")
+        await self.flush()
+
+    def on_connection_close(self) -> None:
+        if self._closed is not None:
+            self._closed.set()
+        super().on_connection_close()
+
+
 default_handlers: Routes = [
     route("/api/v1/services/{id}/slots", SlotsHandler),
     route("/api/v1/appointments", AppointmentsHandler),
@@ -282,11 +341,13 @@ default_handlers: Routes = [
     route("/api/v1/staff/tickets/{id}/recall", RecallHandler),
     route("/api/v1/staff/tickets/{id}/served", ServedHandler),
     route("/api/v1/staff/tickets/{id}/absent", AbsentHandler),
+    route("/api/v1/halls/{id}/display", HallDisplayHandler),
+    route("/api/v1/halls/{id}/display/events", HallDisplayEventsHandler),
 ]
 
 
 def routes(*, schedules: ScheduleService, booking: BookingService, waitlist: WaitlistService, queue: QueueService,
-           closures: Closures, clock: Clock, limiter: Any) -> Routes:
+           closures: Closures, boards: HallBoards, clock: Clock, limiter: Any) -> Routes:
     """The domain's routes, each handler given the services it calls."""
     return bind(default_handlers, schedules=schedules, booking=booking, waitlist=waitlist, queue=queue,
-                closures=closures, clock=clock, limiter=limiter)
+                closures=closures, boards=boards, clock=clock, limiter=limiter)

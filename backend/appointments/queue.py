@@ -28,6 +28,7 @@ from backend.appointments.common import (
     event_payload,
     resident_view,
 )
+from backend.appointments.display import HallBoards
 from backend.appointments.errors import (
     CancelledByCentre,
     CheckinTooEarly,
@@ -85,9 +86,10 @@ async def ticket_view(store: AppointmentStore, t: Ticket, now: dt.datetime, ahea
 class QueueService:
     def __init__(self, *, store: AppointmentStore, catalogue: CatalogueService, halls: HallAccess, names: Names,
                  audit: StaffAudit, transaction: Transaction[Any], clock: Clock, config: AppointmentsConfig,
-                 users: Any, outbox: Outbox):
+                 users: Any, outbox: Outbox, boards: HallBoards):
         self.store = store
         self.outbox = outbox
+        self.boards = boards   # the hall's public board: told of every change this process makes
         self.users = users  # identity's user directory: masked names and ID numbers
         self.catalogue = catalogue
         self.halls = halls
@@ -163,6 +165,7 @@ class QueueService:
             doc, t = await self.tx(tx)
         except _Changed:
             return await self.checkin(staff, code, ip)  # changed meanwhile: answer for its new state
+        self.boards.poke(a.hall_id)
         await self.audit.staff(staff, "appointments.checkin", "appointment", str(a.id), ip,
                                {"ticket_number": t.number, "hall_id": a.hall_id})
         answer = await self._answer(doc, t, already=False)
@@ -200,6 +203,7 @@ class QueueService:
         await self._open_now(hall, service_id, doing="现场取号")
         t = await self.tx(lambda s: self._new_ticket(hall, service_id, kind=TicketKind.WALK_IN,
                                                      order=self.clock.now(), appointment=None, session=s))
+        self.boards.poke(hall_id)
         await self.audit.staff(staff, "appointments.ticket.walk_in", "ticket", str(t.id), ip,
                                {"ticket_number": t.number, "hall_id": hall_id, "service_id": service_id})
         return await self._staff_ticket(t)
@@ -275,6 +279,7 @@ class QueueService:
                 break  # else another window called it first: take the next one
         t = replace(t, status=TicketStatus.CALLED, called_at=now, window_id=window_id,
                     window_number=window["number"])
+        self.boards.poke(hall_id)
         await self.audit.staff(staff, "appointments.ticket.call", "ticket", str(t.id), ip,
                                {"ticket_number": t.number, "window": window["number"]})
         await self._tell_called(t, [w for w in line[1:] if w.prefix == t.prefix])
@@ -300,6 +305,7 @@ class QueueService:
             raise RecallLimit(f"已重呼 {self.cfg.max_recalls} 次，请标记为过号",
                                   details={"max_recalls": self.cfg.max_recalls})
         doc = await self.store.ticket(t.id) or t
+        self.boards.poke(doc.hall_id)
         await self.audit.staff(staff, "appointments.ticket.recall", "ticket", ticket_id, ip,
                                {"ticket_number": doc.number, "recalls": doc.recalls})
         return await self._staff_ticket(doc)
@@ -312,12 +318,14 @@ class QueueService:
         if to == TicketStatus.ABSENT and await self.store.requeue_ticket(t.id, now):
             back = replace(t, status=TicketStatus.WAITING, requeued=t.requeued + 1, window_id=None,
                            window_number=None, called_at=None, order=ms(now))
+            self.boards.poke(t.hall_id)
             await self.audit.staff(staff, "appointments.ticket.requeue", "ticket", ticket_id, ip,
                                    {"ticket_number": t.number})
             return await self._staff_ticket(back)
         if not await self.store.finish_ticket(t.id, Finish(to=to, at=now, by=staff.id)):
             raise errors.InvalidState("只能对已叫的号进行此操作", details={"status": t.status.value})
         doc = replace(t, status=to)
+        self.boards.poke(t.hall_id)
         if doc.appointment_id:
             a = await self.store.appointment(doc.appointment_id)
             if a is not None and a.status == AppointmentStatus.CHECKED_IN:

@@ -77,6 +77,15 @@ APPOINTMENT = out({
 }, ["id", "code", "status", "slot"])
 APPOINTMENTS = list_of(APPOINTMENT)
 BOOK_IN = obj({"slot_id": ID}, ["slot_id"])
+HALL_BOARD = out({
+    "hall_id": string(), "hall_name": string(),
+    "called": array(out({"ticket_number": string(), "window_number": string(), "window_name": string(),
+                         "service_name": string(), "recalls": integer(minimum=0), "called_at": nullable(DATETIME)},
+                        ["ticket_number", "window_number"]), description="正在叫的号（最新在前）"),
+    "next": array(out({"ticket_number": string(), "service_name": string()}, ["ticket_number"]),
+                  description="接下来将叫的号（按叫号顺序）"),
+    "waiting": integer(minimum=0),
+}, ["hall_id", "called", "next", "waiting"])
 QUEUE_POSITION = out({"ticket_number": nullable(string()), "ahead": nullable(integer()), "status": string(),
                       "window_number": nullable(string())}, ["ticket_number", "ahead", "status"])
 

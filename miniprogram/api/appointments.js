@@ -149,6 +149,31 @@ function declaredQuery(query, names) {
  */
 
 /**
+ * @typedef {Object} GetHallsByIdDisplayResponseCalledItem
+ * @property {string} ticket_number
+ * @property {string} window_number
+ * @property {string} [window_name]
+ * @property {string} [service_name]
+ * @property {number} [recalls]
+ * @property {(string|null)} [called_at] ISO 8601, +08:00
+ */
+
+/**
+ * @typedef {Object} GetHallsByIdDisplayResponseNextItem
+ * @property {string} ticket_number
+ * @property {string} [service_name]
+ */
+
+/**
+ * @typedef {Object} GetHallsByIdDisplayResponse
+ * @property {string} hall_id
+ * @property {string} [hall_name]
+ * @property {Array<GetHallsByIdDisplayResponseCalledItem>} called 正在叫的号（最新在前）
+ * @property {Array<GetHallsByIdDisplayResponseNextItem>} next 接下来将叫的号（按叫号顺序）
+ * @property {number} waiting
+ */
+
+/**
  * 某事项某日的可预约时段（容量与余量）
  * GET /api/v1/services/{id}/slots
  * @param {string} id
@@ -267,6 +292,26 @@ function getMeBookingStatus() {
   return http.request('GET', '/me/booking-status');
 }
 
+/**
+ * 大厅叫号屏（公开）：正在叫的号与窗口、接下来的号
+ * GET /api/v1/halls/{id}/display
+ * @param {string} id
+ * @returns {Promise<GetHallsByIdDisplayResponse>}
+ */
+function getHallsByIdDisplay(id) {
+  return http.request('GET', `/halls/${encodeURIComponent(id)}/display`, { auth: false });
+}
+
+/**
+ * 大厅叫号屏的实时推送（SSE，event: board，数据同 /display）
+ * GET /api/v1/halls/{id}/display/events
+ * @param {string} id
+ * @returns {Promise<string>}
+ */
+function getHallsByIdDisplayEvents(id) {
+  return http.download(`/halls/${encodeURIComponent(id)}/display/events`);
+}
+
 module.exports = {
   getServicesByIdSlots,
   getAppointments,
@@ -279,4 +324,6 @@ module.exports = {
   postWaitlistByIdAccept,
   postWaitlistByIdLeave,
   getMeBookingStatus,
+  getHallsByIdDisplay,
+  getHallsByIdDisplayEvents,
 };

@@ -9,7 +9,7 @@ import { h, clear, field, input, select, button, act, notice, pageHeader, sectio
 import { casesTable, caseLookup } from '../views/case/list.js';
 import { walkInCaseForm } from '../views/case/walkin.js';
 import { appointmentsTable, checkinForm } from '../views/appointments/checkin.js';
-import { currentTickets, queueBoard, ticketAction, walkInForm } from '../views/appointments/queue.js';
+import { currentTickets, followBoard, queueBoard, ticketAction, walkInForm } from '../views/appointments/queue.js';
 
 const ROLES = ['clerk'];
 const GROUP = '窗口受理';
@@ -79,7 +79,8 @@ async function renderQueue(main) {
     clear(walk.walkService, ...((data && data.items) || []).map((s) => h('option', { value: s.id }, s.name)));
   }
   win.addEventListener('change', () => { sessionStorage.setItem(WINDOW_KEY, win.value); load(); });
-  hall.addEventListener('change', async () => { fillWindows(win, halls, hall.value); await fillServices(); await load(); });
+  let stop = () => {};
+  hall.addEventListener('change', async () => { fillWindows(win, halls, hall.value); await fillServices(); stop(); stop = followBoard(hall.value, load); });
 
   async function callNext() {
     const t = await act(msg, () => postStaffWindowsByWindowIdCallNext(win.value, { body: { hall_id: hall.value } }), callBtn);
@@ -95,11 +96,9 @@ async function renderQueue(main) {
     clear(board, queueBoard(q));
   }
 
-  fillWindows(win, halls, hall.value);
-  await fillServices();
-  await load();
-  const timer = setInterval(() => { if (!document.hidden) load(); }, 15000);
-  return () => clearInterval(timer);
+  fillWindows(win, halls, hall.value); await fillServices();
+  stop = followBoard(hall.value, load); // loads at once, then on every change pushed
+  return () => stop();
 }
 
 async function renderCases(main) {

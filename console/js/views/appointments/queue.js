@@ -13,6 +13,15 @@ const TICKET_ACTIONS = {
   absent: (t) => postStaffTicketsByIdAbsent(t.id),
 };
 
+/** Follows a hall's queue by server push (the call screen's event stream): `changed()` runs each
+ * time a ticket is taken, called or finished, from any window. Returns the function that stops. */
+export function followBoard(hallId, changed) {
+  if (!hallId) return () => {};
+  const source = new EventSource(`/api/v1/halls/${encodeURIComponent(hallId)}/display/events`);
+  source.addEventListener('board', () => { if (!document.hidden) changed(); });
+  return () => source.close();
+}
+
 /** A ticket action whose outcome is told in `msg`; `reload()` runs after it either way. */
 export async function ticketAction(t, action, label, btn, msg, reload) {
   const r = await act(msg, () => TICKET_ACTIONS[action](t), btn);
