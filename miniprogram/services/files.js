@@ -44,4 +44,13 @@ function upload(file) {
   return api.postFiles(file.path, file.name ? { name: file.name } : {});
 }
 
-module.exports = { chooseImages, chooseFiles, upload, tooBig, MAX_BYTES };
+// A file of one's own, downloaded with the token: its thumbnail (images) or its content.
+function thumbnail(id) {
+  return api.getFilesByIdThumbnail(id);
+}
+
+function content(id) {
+  return api.getFilesByIdContent(id);
+}
+
+module.exports = { chooseImages, chooseFiles, upload, thumbnail, content, tooBig, MAX_BYTES };

@@ -114,6 +114,53 @@ describe('12345', () => {
     expect(lastNav(wx.redirectTo)).toMatchObject({ path: 'complaint/detail', query: { id: 'q2', new: '1' } });
   });
 
+  test('photos (找茬 一键拍照): taken, uploaded as picked, removable, attached on submit', async () => {
+    let n = 0;
+    server.on('POST', '/files', (c) => {
+      n += 1;
+      return { status: 201, body: { id: `f${n}`, name: c.data.formData.name, content_type: 'image/jpeg', kind: 'image',
+        size_bytes: 1000, sha256: 'x' } };
+    });
+    server.on('POST', '/complaints', (c) => ({ status: 201, body: { ...fx.COMPLAINT, id: 'q3', status: 'received', ...c.data } }));
+    const page = await renderPage('complaint/new');
+    expect(text(page)).toContain('拍照/选照片');
+    await tapText(page, '投诉');
+    page.instance.onContent({ detail: { value: '办事大厅二楼空调坏了，很热' } });
+    await page.instance.addPhotos();
+    await page.instance.addPhotos();
+    await flush();
+    expect(page.instance.data.photos.map((p) => p.id)).toEqual(['f1', 'f2']);
+    expect(server.callsTo('POST', '/files')).toHaveLength(2);
+    page.instance.removePhoto({ currentTarget: { dataset: { id: 'f1' } } });
+    await tapText(page, '提交');
+    expect(server.callsTo('POST', '/complaints')[0].data).toEqual({
+      category: 'complaint', content: '办事大厅二楼空调坏了，很热', contact_ok: true, attachments: ['f2'] });
+  });
+
+  test('the photos attached are shown back on the complaint, full size on a tap', async () => {
+    server.on('GET', '/complaints/q4', { ...fx.COMPLAINT, id: 'q4', attachments: ['f7', 'f8'] });
+    server.on('GET', '/files/f7/thumbnail', { status: 200, body: '' });
+    server.on('GET', '/files/f8/thumbnail', { status: 200, body: '' });
+    server.on('GET', '/files/f8/content', { status: 200, body: '' });
+    const page = await renderPage('complaint/detail', { id: 'q4' });
+    await flush();
+    expect(text(page)).toContain('您附的照片');
+    expect(page.instance.data.photos.map((p) => p.id)).toEqual(['f7', 'f8']);
+    await page.instance.previewPhoto({ currentTarget: { dataset: { id: 'f8' } } });
+    expect(server.callsTo('GET', '/files/f8/content')).toHaveLength(1);
+    expect(wx.previewImage).toHaveBeenCalled();
+  });
+
+  test('a photo over 10 MB is refused before any upload', async () => {
+    wx.chooseMedia.mockImplementationOnce((opts) => opts.success({ type: 'image', tempFiles: [
+      { tempFilePath: 'wxfile://tmp/huge.jpg', size: 11 * 1024 * 1024, fileType: 'image' }] }));
+    const page = await renderPage('complaint/new');
+    await page.instance.addPhotos();
+    await flush();
+    expect(text(page)).toContain('超过 10 MB');
+    expect(server.callsTo('POST', '/files')).toHaveLength(0);
+  });
+
   test('the reply, then not satisfied: sent back once, with the reason', async () => {
     let reopened = false;
     server.on('GET', '/complaints/q1', () => (reopened

@@ -1,7 +1,10 @@
 // 12345 / 找茬: report a problem, ask for help, suggest or ask; tracked to an answer in working days.
 const complaints = require('../../../services/complaints');
 const auth = require('../../../services/auth');
+const files = require('../../../services/files');
 const { withBase } = require('../../../utils/page');
+
+const MAX_PHOTOS = 9;
 
 const CATEGORIES = [
   { key: 'complaint', name: '投诉' },
@@ -11,7 +14,10 @@ const CATEGORIES = [
 ];
 
 Page(withBase({
-  data: { categories: CATEGORIES, category: '', content: '', location: '', contactOk: true, errors: {}, busy: false },
+  data: {
+    categories: CATEGORIES, category: '', content: '', location: '', contactOk: true, errors: {}, busy: false,
+    photos: [], uploading: false, maxPhotos: MAX_PHOTOS,
+  },
   onShow() {
     if (!auth.isLoggedIn()) this.setData({ error: '登录后才能反映问题，以便告知您办理结果', needLogin: true });
   },
@@ -27,6 +33,40 @@ Page(withBase({
   onContact(e) {
     this.setData({ contactOk: !!(e.detail && e.detail.value) });
   },
+  // 找茬 一键拍照: camera or album, each photo uploaded as it is picked and attached on submit.
+  async addPhotos() {
+    const room = MAX_PHOTOS - this.data.photos.length;
+    if (this.data.uploading || room <= 0) return;
+    let picked;
+    try {
+      picked = await files.chooseImages(room);
+    } catch (err) {
+      this.sayError(err);
+      return;
+    }
+    const big = picked.filter(files.tooBig);
+    const errors = { ...this.data.errors, photos: big.length ? `${big.length} 张照片超过 10 MB，请压缩后再上传` : '' };
+    this.setData({ errors, uploading: picked.length > big.length });
+    for (const f of picked.filter((x) => !files.tooBig(x))) {
+      try {
+        const up = await files.upload(f);
+        if (!this.data.photos.some((p) => p.id === up.id)) {
+          this.setData({ photos: [...this.data.photos, { id: up.id, path: f.path, name: f.name }] });
+        }
+      } catch (err) {
+        this.setData({ errors: { ...this.data.errors, photos: `${f.name}：${(err && err.message) || '上传失败，请重试'}` } });
+      }
+    }
+    this.setData({ uploading: false });
+  },
+  removePhoto(e) {
+    const { id } = e.currentTarget.dataset;
+    this.setData({ photos: this.data.photos.filter((p) => p.id !== id) });
+  },
+  previewPhoto(e) {
+    const urls = this.data.photos.map((p) => p.path);
+    wx.previewImage({ current: e.currentTarget.dataset.path, urls });
+  },
   validate() {
     const errors = {};
     if (!this.data.category) errors.category = '请选择诉求类型';
@@ -37,13 +77,14 @@ Page(withBase({
     return !errors.category && !errors.content;
   },
   async onSubmit() {
-    if (this.data.busy || !this.validate()) return;
+    if (this.data.busy || this.data.uploading || !this.validate()) return;
     this.setData({ busy: true, tip: '' });
     try {
       const location = this.data.location.trim();
       const c = await complaints.submit({
         category: this.data.category, content: this.data.content.trim(), contact_ok: this.data.contactOk,
         ...(location ? { location } : {}),
+        ...(this.data.photos.length ? { attachments: this.data.photos.map((p) => p.id) } : {}),
       });
       wx.redirectTo({ url: `/pages/complaint/detail/index?id=${c.id}&new=1` });
     } catch (e) {
