@@ -266,3 +266,20 @@ def test_a_complaints_photo_is_kept_with_it(api: Api) -> None:
     assert c.json()["attachments"] == [photo["id"]]
     # Referenced by the complaint, so the orphan sweep keeps it.
     assert api.get(f"/api/v1/files/{photo['id']}", token=r.access_token).json()["attached"] is True
+
+
+def test_the_staff_handling_complaints_see_its_photos_and_no_one_else_does(api: Api) -> None:
+    r = new_resident(api, verified=True)
+    photo = uploaded(api, r, jpeg_bytes())
+    loose = uploaded(api, r, jpeg_bytes(colour=(10, 200, 30)))   # uploaded, attached to nothing
+    c = api.post("/api/v1/complaints", {"category": "complaint", "content": "大厅二楼空调坏了很热",
+                                        "attachments": [photo["id"]]}, token=r.access_token)
+    assert c.status_code == 201, c.text
+    for role in ("hotline", "supervisor", "clerk", "approver"):
+        token = staff_login(api, role=role)["access_token"]
+        thumb = api.get(f"/api/v1/staff/files/{photo['id']}/thumbnail", token=token)
+        assert thumb.status_code == 200 and thumb.headers["Content-Type"].startswith("image/"), (role, thumb.text)
+        assert api.get(f"/api/v1/staff/files/{photo['id']}/content", token=token).status_code == 200
+        assert_error(api.get(f"/api/v1/staff/files/{loose['id']}/content", token=token), 404, "not_found")
+    finance = staff_login(api, role="finance")["access_token"]
+    assert_error(api.get(f"/api/v1/staff/files/{photo['id']}/content", token=finance), 404, "not_found")

@@ -3,6 +3,7 @@ department replies, a supervisor reads the figures; a clerk files for a resident
 and with their 办事码 (帮办代办)."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from playwright.sync_api import expect
 
 from tests.support import Api, AppServer, ResidentHandle, new_resident
 from tests.support_cases import service
+from tests.support_files import jpeg_bytes, uploaded
 
 pytestmark = pytest.mark.browser
 
@@ -127,3 +129,22 @@ def test_clerk_files_for_a_resident_under_a_grant_and_with_the_identity_code(con
     p.get_by_label("居民办事码").press("Enter")
     p.locator('main [data-code="authorization_required"]').wait_for()
     c.shot("refused")
+
+
+def test_the_hotline_sees_the_photos_a_resident_attached(console, api: Api, server: AppServer) -> None:
+    r = new_resident(api, verified=True)
+    photo = uploaded(api, r, jpeg_bytes())
+    c_ = api.post("/api/v1/complaints", {"category": "complaint", "content": "大厅二楼等候区空调坏了，很热",
+                                         "attachments": [photo["id"]], "contact_ok": False}, token=r.access_token)
+    assert c_.status_code == 201, c_.text
+    serial = c_.json()["serial"]
+    c = console("hotline-photos").login_as("hotline").go("hotline/triage")
+    p = c.page
+    card = p.locator(f'article.complaint[data-serial="{serial}"]')
+    card.get_by_text("群众附照片 1 张").wait_for()
+    thumb = card.locator(f'.file-tile[data-file-id="{photo["id"]}"] img.thumb')
+    expect(thumb).to_have_attribute("src", re.compile("^blob:"))
+    card.get_by_role("button", name="查看 照片1").click()
+    viewer = p.locator(f'dialog.file-viewer[data-file-id="{photo["id"]}"] img.viewer-img')
+    viewer.wait_for()
+    assert viewer.evaluate("img => img.complete && img.naturalWidth > 0")

@@ -1,8 +1,9 @@
 """Who may see a stored file (材料): one policy, and the one function that loads a file and checks it.
 
 A resident reaches only their own files (another's is not found: 404). Staff whose roles handle
-cases reach a file once it is attached to a case (the ``HANDLING`` scope); any other member of
-staff, or a file not attached to a case, is not found (404, never 403: a file's id reveals nothing).
+cases reach a file once it is attached (the ``HANDLING`` scope); the 12345 hotline and supervisors
+reach a file attached to a complaint (工单照片); any other member of staff, or a file attached to
+nothing they handle, is not found (404, never 403: a file's id reveals nothing).
 """
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from backend.files.store import FileStore
 from backend.files.values import StoredFile
 
 CASE_HANDLERS = ("clerk", "approver")
+COMPLAINT_READERS = ("hotline", "supervisor")   # besides the departments' clerks and approvers
+COMPLAINT_REF = "complaint:"                    # how a complaint refers to its photos
 
 FILE = Policy("file", {
     "upload": own(),
     "view": own(),                    # the owner reads the file's record, bytes and thumbnail
     # staff handling cases read a file attached to one (others: 404)
-    "inspect": Rule(frozenset(CASE_HANDLERS), scope=Scope.HANDLING),
+    "inspect": Rule(frozenset(CASE_HANDLERS + COMPLAINT_READERS), scope=Scope.HANDLING),
 })
 
 
@@ -43,6 +46,15 @@ class FileAccess:
         if isinstance(principal, Resident):
             if f.owner_id != principal.id:
                 raise errors.NotFound()
-        elif rule.scope is Scope.HANDLING and not f.attached:
+        elif rule.scope is Scope.HANDLING and not self._handles(principal.roles, f):
             raise errors.NotFound()
         return f
+
+    @staticmethod
+    def _handles(roles: frozenset[str], f: StoredFile) -> bool:
+        """Whether staff with ``roles`` handle what the file is attached to."""
+        if not f.attached:
+            return False
+        if roles & set(CASE_HANDLERS):
+            return True
+        return any(ref.startswith(COMPLAINT_REF) for ref in f.refs)

@@ -5,6 +5,7 @@ import {
 } from '../../api/complaints.js';
 import { h, field, input, select, button, act, notice, badge, fmtTime } from '../../ui.js';
 import { STATUS_LABELS } from '../../status-labels.js';
+import { fileTile } from '../materials/section.js';
 
 const COMPLAINT_STATUS = STATUS_LABELS.complaint;
 const LIGHT = { green: ['绿灯', 'green'], yellow: ['黄灯', 'yellow'], red: ['红灯', 'red'] };
@@ -28,7 +29,18 @@ export function summary(c) {
       c.contact_ok ? '　群众同意联系' : '　群众不愿被联系',
       c.department_name ? `　承办：${c.department_name}` : '',
       c.reopened ? '　（群众不满意，已退回重办）' : ''),
-    c.reply ? h('p', { class: 'muted' }, `答复（${c.reply.by}，${fmtTime(c.reply.at)}）：${c.reply.text}`) : null);
+    c.reply ? h('p', { class: 'muted' }, `答复（${c.reply.by}，${fmtTime(c.reply.at)}）：${c.reply.text}`) : null,
+    photos(c));
+}
+
+// The photos the resident attached (找茬 一键拍照), as thumbnails; a click opens one full size.
+function photos(c) {
+  const ids = c.attachments || [];
+  if (!ids.length) return null;
+  const slot = h('div', { class: 'messages' });
+  return h('div', { class: 'complaint-photos' }, h('span', { class: 'muted' }, `群众附照片 ${ids.length} 张：`),
+    h('div', { class: 'file-tiles' }, ...ids.map((id, i) => fileTile({ id, name: `照片${i + 1}`, has_thumbnail: true }, slot))),
+    slot);
 }
 
 function assignRow(c, depts, slot, done) {

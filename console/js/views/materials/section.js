@@ -93,7 +93,8 @@ export async function openFile(file) {
   return dlg;
 }
 
-function fileTile(file, slot) {
+/** A file's tile: its thumbnail (or a PDF sign) and name; a click opens it full size. */
+export function fileTile(file, slot) {
   const tile = h('button', { type: 'button', class: 'file-tile', 'aria-label': `查看 ${file.name}`,
     dataset: { fileId: file.id } });
   if (file.has_thumbnail) {
