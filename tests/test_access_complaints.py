@@ -108,3 +108,20 @@ def test_an_unknown_complaint_is_not_found_for_staff_who_may_act(api: Api, token
     assert api.get(f"/api/v1/staff/complaints/{missing}", token=tokens["supervisor"]).status_code == 404
     assert api.post(f"/api/v1/staff/complaints/{missing}/reply", {"reply": "已更换取号机"},
                     token=tokens["clerk"]).status_code == 404
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_the_phone_left_is_for_whoever_handles_the_complaint_now(api: Api, tokens: dict[str, str],
+                                                                  who: str) -> None:
+    owner, other = new_resident(api), new_resident(api)
+    token = _caller(who, tokens, owner, other)
+    body = {"category": "request", "content": "家门口的路灯坏了一周", "contact_ok": True,
+            "contact_phone": "13800138000"}
+    received = api.post("/api/v1/complaints", body, token=owner.access_token).json()
+    assert api.post(f"/api/v1/staff/complaints/{received['id']}/contact",
+                    token=token).status_code == HOTLINE_ONLY[who]
+    assigned = api.post("/api/v1/complaints", body, token=owner.access_token).json()
+    assert api.post(f"/api/v1/staff/complaints/{assigned['id']}/assign", {"department_id": _department(api)},
+                    token=tokens["hotline"]).status_code == 200
+    assert api.post(f"/api/v1/staff/complaints/{assigned['id']}/contact",
+                    token=token).status_code == DEPARTMENT_REPLY[who]

@@ -283,3 +283,28 @@ def test_the_staff_handling_complaints_see_its_photos_and_no_one_else_does(api: 
         assert_error(api.get(f"/api/v1/staff/files/{loose['id']}/content", token=token), 404, "not_found")
     finance = staff_login(api, role="finance")["access_token"]
     assert_error(api.get(f"/api/v1/staff/files/{photo['id']}/content", token=finance), 404, "not_found")
+
+
+def test_a_phone_left_for_contact_is_masked_and_shown_in_full_only_on_an_audited_look(
+        api: Api, server: AppServer) -> None:
+    r = new_resident(api)
+    hotline = staff_login(api, role="hotline")["access_token"]
+    assert_error(api.post("/api/v1/complaints", {"category": "request", "content": "家门口的路灯坏了一周",
+                                                 "contact_ok": True, "contact_phone": "12345"},
+                          token=r.access_token), 400, "invalid_input")
+    c = api.post("/api/v1/complaints", {"category": "request", "content": "家门口的路灯坏了一周", "contact_ok": True,
+                                        "contact_phone": "13800138000"}, token=r.access_token).json()
+    assert "contact_phone_masked" not in c and "13800138000" not in str(c)   # the resident's own view
+    staff_view = api.get(f"/api/v1/staff/complaints/{c['id']}", token=hotline).json()
+    assert staff_view["contact_phone_masked"] == "138****8000" and "13800138000" not in str(staff_view)
+    shown = api.post(f"/api/v1/staff/complaints/{c['id']}/contact", token=hotline)
+    assert shown.status_code == 200 and shown.json() == {"phone": "13800138000", "serial": c["serial"]}
+    logged = server.run(server.ctx.db["audit_log"].find_one({"action": "complaint.contact.reveal",
+                                                             "target.id": c["id"]}))
+    assert logged is not None and logged["actor"]["type"] == "staff"
+    # Not agreeing to be contacted: no phone is kept, whatever was sent.
+    quiet = api.post("/api/v1/complaints", {"category": "request", "content": "家门口的路灯坏了一周",
+                                            "contact_ok": False, "contact_phone": "13800138000"},
+                     token=r.access_token).json()
+    assert api.get(f"/api/v1/staff/complaints/{quiet['id']}", token=hotline).json()["contact_phone_masked"] is None
+    assert_error(api.post(f"/api/v1/staff/complaints/{quiet['id']}/contact", token=hotline), 404, "not_found")

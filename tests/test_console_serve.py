@@ -148,3 +148,16 @@ def test_the_hotline_sees_the_photos_a_resident_attached(console, api: Api, serv
     viewer = p.locator(f'dialog.file-viewer[data-file-id="{photo["id"]}"] img.viewer-img')
     viewer.wait_for()
     assert viewer.evaluate("img => img.complete && img.naturalWidth > 0")
+
+
+def test_the_hotline_calls_back_on_the_phone_a_resident_left(console, api: Api, server: AppServer) -> None:
+    r = new_resident(api)
+    made = api.post("/api/v1/complaints", {"category": "request", "content": "家门口的路灯坏了一周", "contact_ok": True,
+                                           "contact_phone": "13900139000"}, token=r.access_token)
+    assert made.status_code == 201, made.text
+    serial = made.json()["serial"]
+    c = console("hotline-contact").login_as("hotline").go("hotline/triage")
+    card = c.page.locator(f'article.complaint[data-serial="{serial}"]')
+    expect(card.locator(".contact-phone")).to_have_text("139****9000")
+    card.get_by_role("button", name="查看完整号码").click()
+    expect(card.locator(".contact-phone")).to_have_text("13900139000")

@@ -51,6 +51,7 @@ ACTIONS: dict[str, str] = {
     "appointments.ticket.served": "办结排队号",
     "appointments.ticket.absent": "记为过号",
     "appointments.ticket.requeue": "过号后重排到队尾",
+    "complaint.contact.reveal": "查看群众联系电话",
     # Cases (办件), one per move a staff member makes, and ratings
     "case.register": "窗口收件登记",
     "case.search": "查找办件",

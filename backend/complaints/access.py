@@ -27,6 +27,7 @@ COMPLAINT = Policy("complaint", {
     "assign": staff(*HOTLINE),
     "reply": staff(*HOTLINE, *DEPARTMENT, scope=Scope.HANDLING),
     "merge": staff(*HOTLINE),
+    "contact": staff(*HOTLINE, *DEPARTMENT, scope=Scope.HANDLING),
     "summary": staff("supervisor"),
 })
 

@@ -77,6 +77,14 @@ class ReplyHandler(_Handler):
         self.reply(await self.complaints.reply(self.staff, id, self.body["reply"], self.client_ip()))
 
 
+class ContactHandler(_Handler):
+    @operation("查看群众留下的联系电话（正在办理的工作人员；记入审计日志）", tags=STAFF_TAGS, auth="staff",
+               access=COMPLAINT.rule("contact"), responses={200: s.CONTACT}, errors=(401, 403, 404, 409),
+               description="待分派时 12345 热线可看，已分派后承办部门可看；群众不同意联系或未留电话时 404。")
+    async def post(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.complaints.contact(self.staff, id, self.client_ip()))
+
+
 class MergeHandler(_Handler):
     @operation("合并重复工单（答复原工单时一并告知）", tags=STAFF_TAGS, auth="staff", access=COMPLAINT.rule("merge"),
                body=s.MERGE,
@@ -102,4 +110,5 @@ default_handlers = [
     route("/api/v1/staff/complaints/{id}/assign", AssignHandler),
     route("/api/v1/staff/complaints/{id}/reply", ReplyHandler),
     route("/api/v1/staff/complaints/{id}/merge", MergeHandler),
+    route("/api/v1/staff/complaints/{id}/contact", ContactHandler),
 ]

@@ -12,7 +12,10 @@ SUBMIT = obj({
     "location": nullable(string(maxLength=200, description="发生地点（选填）")),
     "attachments": array(ID, maxItems=9, uniqueItems=True, description="照片等附件：已上传材料的编号"),
     "contact_ok": boolean(description="是否同意承办人员联系本人"),
+    "contact_phone": nullable(string(pattern="^1[3-9][0-9]{9}$",
+                                     description="联系电话（同意联系时填写；只有正在办理的工作人员能看到完整号码）")),
 }, ["category", "content"])
+CONTACT = obj({"phone": string(), "serial": string()}, ["phone", "serial"])
 FEEDBACK = obj({"satisfied": boolean(), "comment": string(maxLength=500)}, ["satisfied"])
 ASSIGN = obj({"department_id": ID, "note": string(maxLength=200, description="分派说明（选填）")}, ["department_id"])
 REPLY = obj({"reply": string(minLength=5, maxLength=2000, description="答复内容")}, ["reply"])
@@ -22,6 +25,7 @@ ENTRY = obj({"status": STATUS, "at": DATETIME, "note": nullable(string()),
 COMPLAINT = obj({
     "id": string(), "serial": string(), "category": string(enum=list(CATEGORIES)), "category_name": string(),
     "content": string(), "location": nullable(string()), "attachments": array(string()), "contact_ok": boolean(),
+    "contact_phone_masked": nullable(string(description="联系电话（打码；工作人员可见，完整号码经留痕查看）")),
     "status": STATUS, "status_name": string(), "due": nullable(DATETIME), "light": LIGHT,
     "due_provisional": {"type": "boolean", "description": "时限按暂定工作日历计算，国务院放假安排录入后可能调整"},
     "stage": {"type": ["string", "null"], "enum": ["assign", "reply", None]},

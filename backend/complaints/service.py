@@ -126,7 +126,8 @@ class ComplaintService:
                 serial=f"GD{key}{await self.store.next_serial_number(key, s):06d}", user_id=resident.id,
                 category=body["category"], content=body["content"].strip(),
                 location=(body.get("location") or "").strip() or None, attachments=attachments,
-                contact_ok=bool(body.get("contact_ok", False)), stage=stage,
+                contact_ok=bool(body.get("contact_ok", False)),
+                contact_phone=(body.get("contact_phone") or None) if body.get("contact_ok") else None, stage=stage,
                 step=Step(now, "诉求已登记", {"type": "resident"}), session=s)
             await self.files.attach(resident.id, attachments, f"complaint:{c.id}", s)
             await self._tell(c, "complaint.received", {"due": stage.due.isoformat()}, s)
@@ -233,6 +234,18 @@ class ComplaintService:
         await self.audit.record(actor=staff_actor(staff), action="complaint.reply", target_type="complaint",
                                 target_id=c.id, details={"on_time": on_time}, ip=ip)
         return complaint_view(new, staff=True)
+
+    async def contact(self, staff: Staff, complaint_id: str, ip: str) -> dict[str, Any]:
+        """The full phone number a resident left for the staff handling their complaint now (the
+        hotline before it is assigned, the department after); every look is in the audit log."""
+        c = await self.access.access_complaint(staff, complaint_id, "contact")
+        if c.status not in (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED):
+            raise errors.InvalidState("工单已办结，不再提供联系方式", details={"status": c.status.value})
+        if not (c.contact_ok and c.contact_phone):
+            raise errors.NotFound("群众没有留下联系电话")
+        await self.audit.record(actor=staff_actor(staff), action="complaint.contact.reveal", target_type="complaint",
+                                target_id=c.id, details={"serial": c.serial}, ip=ip)
+        return {"phone": c.contact_phone, "serial": c.serial}
 
     async def merge(self, staff: Staff, complaint_id: str, into: str, ip: str) -> dict[str, Any]:
         """The hotline closes a duplicate into the complaint it repeats; the duplicate's resident

@@ -71,13 +71,14 @@ class ComplaintStore:
         return int(doc["seq"])
 
     async def create(self, *, serial: str, user_id: str, category: str, content: str, location: str | None,
-                     attachments: list[str], contact_ok: bool, stage: StageDue, step: Step,
-                     session: Any) -> Complaint:
+                     attachments: list[str], contact_ok: bool, contact_phone: str | None, stage: StageDue,
+                     step: Step, session: Any) -> Complaint:
         """A new complaint, received and waiting for the hotline to assign it."""
         received = ComplaintStatus.RECEIVED.value
         doc: dict[str, Any] = {
             "serial": serial, "user_id": user_id, "category": category, "content": content, "location": location,
-            "attachments": attachments, "contact_ok": contact_ok, "status": received, "version": 1,
+            "attachments": attachments, "contact_ok": contact_ok, "contact_phone": contact_phone,
+            "status": received, "version": 1,
             "department_id": None, "department_name": None, "stage": Stage.ASSIGN.value, **_stage(stage),
             "reply": None, "feedback": None, "reopened": False, "merged_into": None,
             "created_at": step.at, "updated_at": step.at,
@@ -247,6 +248,7 @@ def _from_doc(d: dict[str, Any]) -> Complaint:
         light_at=d.get("light_at"), due_provisional=bool(d.get("due_provisional")),
         assigned_at=d.get("assigned_at"), reply=_reply_of(d.get("reply")), replied_at=d.get("replied_at"),
         on_time=d.get("on_time"), previous_reply=_reply_of(d.get("previous_reply")),
+        contact_phone=d.get("contact_phone"),
         first_feedback=_feedback_of(d.get("first_feedback")), feedback=_feedback_of(d.get("feedback")),
         reopened=bool(d.get("reopened", False)),
         merged_into=None if not merged else MergedInto(id=str(merged["id"]), serial=merged["serial"]),

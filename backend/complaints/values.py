@@ -108,6 +108,7 @@ class Complaint:
     replied_at: dt.datetime | None = None
     on_time: bool | None = None
     previous_reply: Reply | None = None
+    contact_phone: str | None = None   # left by a resident who agreed to be contacted
     first_feedback: Feedback | None = None
     feedback: Feedback | None = None
     reopened: bool = False

@@ -36,9 +36,14 @@ def complaint_view(c: Complaint, *, staff: bool) -> dict[str, Any]:
         out["timeline"] = [{"status": e.status.value, "at": e.at, "note": e.note,
                             **({"actor": e.actor} if staff else {})} for e in c.timeline]
     if staff:
+        out["contact_phone_masked"] = _masked(c.contact_phone) if c.contact_ok else None
         out["version"] = c.version
         out["on_time"] = c.on_time
     return out
+
+
+def _masked(phone: str | None) -> str | None:
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else None
 
 
 def page_view(items: list[Complaint], limit: int, *, staff: bool) -> dict[str, Any]:

@@ -36,6 +36,7 @@ export const AUDIT_LABELS = {
     "appointments.ticket.served": "办结排队号",
     "appointments.ticket.absent": "记为过号",
     "appointments.ticket.requeue": "过号后重排到队尾",
+    "complaint.contact.reveal": "查看群众联系电话",
     "case.register": "窗口收件登记",
     "case.search": "查找办件",
     "case.file_for": "代办申请",

@@ -61,6 +61,7 @@ function declaredQuery(query, names) {
  * @property {(string|null)} [location]
  * @property {Array<string>} [attachments]
  * @property {boolean} [contact_ok]
+ * @property {(string|null)} [contact_phone_masked] 联系电话（打码；工作人员可见，完整号码经留痕查看）
  * @property {('received'|'assigned'|'replied'|'closed')} status
  * @property {string} [status_name]
  * @property {(string|null)} due ISO 8601, +08:00
@@ -95,6 +96,7 @@ function declaredQuery(query, names) {
  * @property {(string|null)} [location] 发生地点（选填）
  * @property {Array<string>} [attachments] 照片等附件：已上传材料的编号
  * @property {boolean} [contact_ok] 是否同意承办人员联系本人
+ * @property {(string|null)} [contact_phone] 联系电话（同意联系时填写；只有正在办理的工作人员能看到完整号码）
  */
 
 /**

@@ -137,6 +137,22 @@ describe('12345', () => {
       category: 'complaint', content: '办事大厅二楼空调坏了，很热', contact_ok: true, attachments: ['f2'] });
   });
 
+  test('a phone left for contact: checked, sent only when contact is agreed', async () => {
+    server.on('POST', '/complaints', (c) => ({ status: 201, body: { ...fx.COMPLAINT, id: 'q5', status: 'received', ...c.data } }));
+    const page = await renderPage('complaint/new');
+    expect(text(page)).toContain('联系电话');
+    await tapText(page, '求助');
+    page.instance.onContent({ detail: { value: '家门口的路灯坏了一周' } });
+    page.instance.onPhone({ detail: { value: '12345' } });
+    await tapText(page, '提交');
+    expect(text(page)).toContain('请输入 11 位手机号码');
+    expect(server.callsTo('POST', '/complaints')).toHaveLength(0);
+    page.instance.onPhone({ detail: { value: '13800138000' } });
+    await tapText(page, '提交');
+    expect(server.callsTo('POST', '/complaints')[0].data).toEqual({
+      category: 'request', content: '家门口的路灯坏了一周', contact_ok: true, contact_phone: '13800138000' });
+  });
+
   test('the photos attached are shown back on the complaint, full size on a tap', async () => {
     server.on('GET', '/complaints/q4', { ...fx.COMPLAINT, id: 'q4', attachments: ['f7', 'f8'] });
     server.on('GET', '/files/f7/thumbnail', { status: 200, body: '' });

@@ -57,6 +57,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {(string|null)} [location]
  * @property {Array<string>} [attachments]
  * @property {boolean} [contact_ok]
+ * @property {(string|null)} [contact_phone_masked] 联系电话（打码；工作人员可见，完整号码经留痕查看）
  * @property {('received'|'assigned'|'replied'|'closed')} status
  * @property {string} [status_name]
  * @property {(string|null)} due ISO 8601, +08:00
@@ -98,6 +99,12 @@ import { declaredQuery, request } from '../api.js';
 /**
  * @typedef {Object} PostStaffComplaintsByIdMergeBody
  * @property {string} into 重复反映的原工单号
+ */
+
+/**
+ * @typedef {Object} PostStaffComplaintsByIdContactResponse
+ * @property {string} phone
+ * @property {string} serial
  */
 
 /**
@@ -160,4 +167,15 @@ export async function postStaffComplaintsByIdReply(id, { body } = {}) {
  */
 export async function postStaffComplaintsByIdMerge(id, { body } = {}) {
   return request('POST', `/staff/complaints/${encodeURIComponent(id)}/merge`, { body: body === undefined ? {} : body });
+}
+
+/**
+ * 查看群众留下的联系电话（正在办理的工作人员；记入审计日志）
+ * POST /api/v1/staff/complaints/{id}/contact
+ * 角色：approver、clerk、hotline
+ * @param {string} id
+ * @returns {Promise<PostStaffComplaintsByIdContactResponse>}
+ */
+export async function postStaffComplaintsByIdContact(id) {
+  return request('POST', `/staff/complaints/${encodeURIComponent(id)}/contact`, { body: {} });
 }

@@ -1,7 +1,7 @@
 // 12345 work orders: one order's summary, and the hotline's triage card (assign or reassign to a
 // department, answer directly, merge a duplicate into the original order).
 import {
-  postStaffComplaintsByIdAssign, postStaffComplaintsByIdMerge, postStaffComplaintsByIdReply,
+  postStaffComplaintsByIdAssign, postStaffComplaintsByIdContact, postStaffComplaintsByIdMerge, postStaffComplaintsByIdReply,
 } from '../../api/complaints.js';
 import { h, field, input, select, button, act, notice, badge, fmtTime } from '../../ui.js';
 import { STATUS_LABELS } from '../../status-labels.js';
@@ -26,11 +26,24 @@ export function summary(c) {
       `登记 ${fmtTime(c.created_at)}`,
       c.due ? `　${c.stage === 'assign' ? '分派' : '答复'}时限 ${fmtTime(c.due)}` : '',
       c.location ? `　地点：${c.location}` : '',
-      c.contact_ok ? '　群众同意联系' : '　群众不愿被联系',
+      c.contact_ok ? '　群众同意联系' + (c.contact_phone_masked ? '' : '（未留电话）') : '　群众不愿被联系',
       c.department_name ? `　承办：${c.department_name}` : '',
       c.reopened ? '　（群众不满意，已退回重办）' : ''),
     c.reply ? h('p', { class: 'muted' }, `答复（${c.reply.by}，${fmtTime(c.reply.at)}）：${c.reply.text}`) : null,
-    photos(c));
+    contactRow(c), photos(c));
+}
+
+// The phone a resident left for contact: masked, in full on a click (the look is audited; only
+// whoever handles the complaint now may).
+function contactRow(c) {
+  if (!c.contact_ok || !c.contact_phone_masked) return null;
+  const slot = h('span', { class: 'messages' });
+  const number = h('strong', { class: 'contact-phone' }, c.contact_phone_masked);
+  const show = button('查看完整号码', async (e) => {
+    const r = await act(slot, () => postStaffComplaintsByIdContact(c.id), e.target);
+    if (r) { number.textContent = r.phone; show.remove(); }
+  }, { class: 'small' });
+  return h('p', { class: 'contact-row' }, '联系电话：', number, ' ', show, slot);
 }
 
 // The photos the resident attached (找茬 一键拍照), as thumbnails; a click opens one full size.

@@ -15,7 +15,7 @@ const CATEGORIES = [
 
 Page(withBase({
   data: {
-    categories: CATEGORIES, category: '', content: '', location: '', contactOk: true, errors: {}, busy: false,
+    categories: CATEGORIES, category: '', content: '', location: '', contactOk: true, phone: '', errors: {}, busy: false,
     photos: [], uploading: false, maxPhotos: MAX_PHOTOS,
   },
   onShow() {
@@ -31,7 +31,10 @@ Page(withBase({
     this.setData({ location: (e.detail && e.detail.value) || '' });
   },
   onContact(e) {
-    this.setData({ contactOk: !!(e.detail && e.detail.value) });
+    this.setData({ contactOk: !!(e.detail && e.detail.value), errors: { ...this.data.errors, phone: '' } });
+  },
+  onPhone(e) {
+    this.setData({ phone: (e.detail && e.detail.value) || '', errors: { ...this.data.errors, phone: '' } });
   },
   // 找茬 一键拍照: camera or album, each photo uploaded as it is picked and attached on submit.
   async addPhotos() {
@@ -73,8 +76,10 @@ Page(withBase({
     const n = this.data.content.trim().length;
     if (n < 5) errors.content = '请把问题说清楚（至少 5 个字）';
     else if (n > 2000) errors.content = '内容不能超过 2000 字';
+    const phone = this.data.phone.trim();
+    if (this.data.contactOk && phone && !/^1[3-9]\d{9}$/.test(phone)) errors.phone = '请输入 11 位手机号码，或留空';
     this.setData({ errors });
-    return !errors.category && !errors.content;
+    return !errors.category && !errors.content && !errors.phone;
   },
   async onSubmit() {
     if (this.data.busy || this.data.uploading || !this.validate()) return;
@@ -85,6 +90,7 @@ Page(withBase({
         category: this.data.category, content: this.data.content.trim(), contact_ok: this.data.contactOk,
         ...(location ? { location } : {}),
         ...(this.data.photos.length ? { attachments: this.data.photos.map((p) => p.id) } : {}),
+        ...(this.data.contactOk && this.data.phone.trim() ? { contact_phone: this.data.phone.trim() } : {}),
       });
       wx.redirectTo({ url: `/pages/complaint/detail/index?id=${c.id}&new=1` });
     } catch (e) {
