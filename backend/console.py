@@ -71,6 +71,8 @@ def console_routes(directory: Path = CONSOLE_DIR) -> list[tuple[str, type[tornad
     """Tornado routes for the console: ``/console`` redirects to ``/console/`` (index.html)."""
     return [
         (r"/console", tornado.web.RedirectHandler, {"url": "/console/", "permanent": False}),
+        # Browsers ask for /favicon.ico by themselves: the console's icon, not a 404.
+        (r"/favicon\.ico", tornado.web.RedirectHandler, {"url": "/console/favicon.svg", "permanent": True}),
         # The hall's public call screen (no login): one page for every hall, its id in the path.
         (r"/hall/[0-9a-fA-F]{24}/display", HallDisplayPage, {"path": str(directory)}),
         (r"/console/(.*)", ConsoleFileHandler, {"path": str(directory), "default_filename": "index.html"}),

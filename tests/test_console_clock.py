@@ -30,6 +30,10 @@ def test_the_checkin_list_opens_on_the_servers_day(console, api: Api, server: Ap
     p = c.page
     day = p.get_by_label("日期")
     expect(day).to_have_value(hall["day"].isoformat())  # the browser's own date is two days earlier
+    # Dates are typed and shown as 2026-12-08 whatever the browser's locale: no native date or
+    # time field (an en-US browser would show those as mm/dd/yyyy and AM/PM).
+    assert day.get_attribute("data-format") == "date" and day.get_attribute("placeholder") == "如 2026-12-08"
+    assert p.locator('input[type="date"], input[type="time"], input[type="datetime-local"]').count() == 0
     p.get_by_label("大厅").select_option(hall["hall_id"])
     p.locator(f'tr[data-code="{booked.json()["code"]}"]').wait_for()
     assert not p.get_by_text("当天没有预约").is_visible()

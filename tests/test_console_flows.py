@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from backend.core.clock import TZ
 from tests.support import Api, AppServer, new_resident, staff_login
+from tests.support_cases import move, submit
 from tests.support_console import require_endpoints
 
 pytestmark = pytest.mark.browser
@@ -60,7 +61,6 @@ def make_hall_with_slots(api: Api, server: AppServer, *, capacity: int = 3) -> d
 
 def make_case(api: Api, server: AppServer, *, resident=None, code: str = "BDC-BF") -> dict[str, Any]:  # noqa: ANN001
     """A submitted case of a verified resident, through POST /applications (contract)."""
-    from tests.support_cases import submit
     resident = resident or new_resident(api, verified=True)
     return {"resident": resident, **submit(api, resident, code=code, form={"说明": "浏览器测试"})}
 
@@ -284,6 +284,12 @@ def test_supervisor_sees_lights_by_department_ratings_and_charts(console, api: A
     require_endpoints(server, "/applications", "/staff/supervision/cases", "/staff/supervision/summary",
                       "/staff/ratings", "/staff/rectifications")
     make_case(api, server)
+    resident = new_resident(api, verified=True)
+    case = submit(api, resident, form={"contact_phone": "13800138000", "note": "请尽快办理", "reason": "投靠配偶"})
+    approver = staff_login(api, role="approver")["access_token"]
+    assert move(api, approver, case["id"], "rejected", reason="材料不全").status_code == 200
+    assert api.post(f"/api/v1/applications/{case['id']}/rating", {"score": 2, "comment": "等了很久"},
+                    token=resident.access_token).status_code == 201
     c = console("supervisor-flow").login_as("supervisor").go("supervisor/board")
     p = c.page
     p.locator(".light-card").first.wait_for()
@@ -298,5 +304,15 @@ def test_supervisor_sees_lights_by_department_ratings_and_charts(console, api: A
     c.go("supervisor/stats")
     p.locator('.kpi[data-kpi="on_time"]').wait_for()
     c.shot("stats")
+    # Satisfaction is an average of 1–5 stars: every bar to scale against 5, its value beside it.
+    summary = api.get("/api/v1/staff/supervision/summary", token=c.token()).json()
+    rated = [d for d in summary["departments"] if d.get("satisfaction") is not None]
+    bars = p.locator('figure:has(figcaption:text-is("各部门满意度")) rect.bar')
+    assert bars.count() == len(summary["departments"])
+    for bar in bars.all():
+        value = bar.get_attribute("data-value")
+        if value:
+            assert abs(float(bar.get_attribute("width")) - float(value) / 5 * 360) < 0.5
+    assert rated and any(bar.get_attribute("data-value") for bar in bars.all())
 
 

@@ -65,8 +65,20 @@ export function field(label, control, hint) {
     hint ? h('small', { class: 'hint' }, hint) : null);
 }
 
+// Dates and times are typed and shown in the product's own format (2026-12-08, 09:00, 24 hours),
+// never the browser's locale (an en-US browser would show mm/dd/yyyy and AM/PM in a native
+// date or time field). The value is the same string a native field gives.
+const FORMATS = {
+  date: { pattern: '\\d{4}-\\d{2}-\\d{2}', placeholder: '如 2026-12-08', maxlength: 10, title: '年-月-日，如 2026-12-08' },
+  time: { pattern: '([01]\\d|2[0-3]):[0-5]\\d', placeholder: '如 09:00', maxlength: 5, title: '24 小时制，如 09:00' },
+};
+
 export function input(attrs = {}) {
-  return h('input', { type: 'text', ...attrs });
+  const format = FORMATS[attrs.type];
+  if (!format) return h('input', { type: 'text', ...attrs });
+  const { type, ...rest } = attrs;
+  return h('input', { ...format, ...rest, type: 'text', inputmode: 'numeric', autocomplete: 'off',
+    dataset: { ...(rest.dataset || {}), format: type } });
 }
 
 export function select(options, attrs = {}) {

@@ -27,9 +27,10 @@ export function barChart(title, rows, { max = 1, format = (v) => `${Math.round(v
   const labelW = 150;
   const barW = 360;
   const height = rows.length * rowH + 10;
+  const shown = (v) => (v === null || v === undefined ? '—' : format(v));
   const chart = svg('svg', {
     class: 'chart', width: labelW + barW + 70, height, viewBox: `0 0 ${labelW + barW + 70} ${height}`, role: 'img',
-    'aria-label': `${title}：${rows.map((r) => `${r.label} ${format(r.value)}`).join('，')}`,
+    'aria-label': `${title}：${rows.map((r) => `${r.label} ${shown(r.value)}`).join('，')}`,
   });
   chart.append(svg('title', {}, title));
   rows.forEach((r, i) => {
@@ -38,8 +39,9 @@ export function barChart(title, rows, { max = 1, format = (v) => `${Math.round(v
     chart.append(
       svg('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, r.label),
       svg('rect', { x: labelW, y: y + 3, width: barW, height: rowH - 8, fill: '#f0f2f5' }),
-      svg('rect', { class: `bar${alt ? ' alt' : ''}`, x: labelW, y: y + 3, width: w, height: rowH - 8 }),
-      svg('text', { x: labelW + barW + 6, y: y + 15 }, r.value === null || r.value === undefined ? '—' : format(r.value)));
+      svg('rect', { class: `bar${alt ? ' alt' : ''}`, x: labelW, y: y + 3, width: w, height: rowH - 8,
+        'data-value': r.value ?? '' }),
+      svg('text', { x: labelW + barW + 6, y: y + 15 }, shown(r.value)));
   });
   return h('figure', { class: 'chart-figure' }, h('figcaption', {}, title), chart);
 }
@@ -107,24 +109,20 @@ async function renderStats(main) {
   const s = await act(msg, () => getStaffSupervisionSummary());
   if (!s) return;
   const onTime = num(s.on_time_rate);
-  const satisfaction = num(s.satisfaction ?? s.satisfaction_rate ?? s.average_score);
+  const satisfaction = num(s.satisfaction);
   main.append(h('div', { class: 'kpis' },
     h('div', { class: 'kpi', dataset: { kpi: 'on_time' } }, h('div', { class: 'v' }, onTime === null ? '—' : `${Math.round(onTime * 100)}%`), h('div', { class: 'k' }, '按时办结率')),
-    h('div', { class: 'kpi', dataset: { kpi: 'satisfaction' } }, h('div', { class: 'v' }, satisfaction === null ? '—' : (satisfaction <= 1 ? `${Math.round(satisfaction * 100)}%` : satisfaction.toFixed(2))), h('div', { class: 'k' }, '满意度')),
+    h('div', { class: 'kpi', dataset: { kpi: 'satisfaction' } }, h('div', { class: 'v' }, satisfaction === null ? '—' : `${satisfaction.toFixed(2)} 分`), h('div', { class: 'k' }, '满意度（平均星级，满分 5）')),
     ...LIGHTS.map(([l, label]) => (num(s[l]) !== null || (s.lights && num(s.lights[l]) !== null) ? h('div', { class: 'kpi' },
       h('div', { class: 'v' }, h('span', { class: `dot ${l}`, 'aria-hidden': 'true' }), String(num(s[l]) ?? s.lights[l])), h('div', { class: 'k' }, label)) : null))));
   const depts = s.departments || s.by_department || [];
   if (depts.length) {
     main.append(h('div', { class: 'cols-2' },
       section('按时办结率', barChart('各部门按时办结率', depts.map((d) => ({ label: d.department_name || d.name || d.department_id, value: num(d.on_time_rate) })))),
-      section('满意度', barChart('各部门满意度', depts.map((d) => {
-        const v = num(d.satisfaction ?? d.satisfaction_rate ?? d.average_score);
-        return { label: d.department_name || d.name || d.department_id, value: v };
-      }), {
-        max: depts.some((d) => num(d.average_score) > 1) ? 5 : 1,
-        format: (v) => (v > 1 ? v.toFixed(2) : `${Math.round(v * 100)}%`),
-        alt: true,
-      }))));
+      // Satisfaction is the average star rating (1–5): bars to scale against 5.
+      section('满意度（平均星级，满分 5）', barChart('各部门满意度', depts.map((d) => ({
+        label: d.department_name || d.name || d.department_id, value: num(d.satisfaction),
+      })), { max: 5, format: (v) => `${v.toFixed(2)} 分`, alt: true }))));
   }
   const r = await act(msg, () => getStaffRatings());
   if (r) {
