@@ -105,3 +105,19 @@ def test_an_unbalanced_day_alerts_finance_until_handled(console, api: Api, serve
     assert p.locator(".reconcile-alert").count() == 0
     stored = api.get(f"/api/v1/staff/reconciliation?date={day}&channel=wechat", token=finance_token(api)).json()
     assert stored["alert"] is False and stored["acknowledged"]["note"] == "测试数据，已删除"
+
+
+def test_finance_finds_a_cases_orders_by_its_serial(console, api: Api, server: AppServer) -> None:
+    _, order = paid_order(api, server)
+    serial = api.get(f"/api/v1/staff/payments/{order['id']}", token=finance_token(api)).json()["serial"]
+    c = console("finance-by-serial").login_as("finance").go("finance/payments")
+    p = c.page
+    p.get_by_label("按办件编号查找").fill(serial.lower())
+    p.get_by_role("button", name="查询").click()
+    row = p.locator(f'tr[data-payment="{order["id"]}"]')
+    row.wait_for()
+    assert serial in row.inner_text() and p.locator("tr[data-payment]").count() == 1
+    p.get_by_label("按办件编号查找").fill("ZJB20000101000001")
+    p.get_by_role("button", name="查询").click()
+    p.get_by_text("没有缴款单").wait_for()
+    assert p.locator("tr[data-payment]").count() == 0

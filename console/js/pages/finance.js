@@ -44,15 +44,17 @@ async function renderPayments(main) {
     await openDetail(p.id);
   });
   const status = select([['', '全部'], ...Object.entries(PAYMENT_STATUS)], { name: 'status' });
-  const filterApp = input({ name: 'filter-application', placeholder: '办件 ID' });
+  const filterApp = input({ name: 'filter-serial', placeholder: '如 ZJB20261130000017', autocomplete: 'off', maxlength: 32 });
   const list = h('div');
   const detail = h('div', { class: 'payment-detail' });
-  const filter = h('form', { role: 'search' }, field('状态', status), field('办件 ID', filterApp), h('button', { type: 'submit' }, '查询'));
+  const filter = h('form', { role: 'search' }, field('状态', status), field('按办件编号查找', filterApp), h('button', { type: 'submit' }, '查询'));
   filter.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   main.append(section('开具缴款单', create), section('缴款单', filter, list), detail);
 
   async function load() {
-    const data = await act(msg, () => getStaffPayments({ query: { status: status.value, application_id: filterApp.value.trim() } }));
+    const serial = filterApp.value.trim().toUpperCase();
+    clear(list);
+    const data = await act(msg, () => getStaffPayments({ query: { status: status.value, ...(serial ? { serial } : {}) } }));
     if (data) clear(list, paymentsTable(data.items, openDetail));
   }
   async function openDetail(id) {

@@ -38,6 +38,7 @@ export function caseLookup() {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = q.value.trim();
+    clear(results); // a failed or new search never leaves the previous results beside its message
     if (text.length < 2) {
       notice(slot, '请输入办件编号、申请人姓名或身份证号', 'error');
       return;
