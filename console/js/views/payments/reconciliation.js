@@ -56,7 +56,7 @@ export function recentReports(items, onShow) {
     { label: '结果', render: (r) => (r.state !== 'done' ? '—' : (r.balanced ? badge('平账', 'green') : badge(r.alert ? '不平（待处理）' : '不平（已处理）', 'red'))) },
     { label: '渠道净额', render: (r) => (r.bill_net_fen !== undefined ? fen(r.bill_net_fen) : '—') },
     { label: '尝试次数', render: (r) => String(r.tries ?? 0) },
-    { label: '', render: (r) => (r.state === 'done' ? button('查看', () => onShow(r)) : '') },
+    { label: '明细', render: (r) => (r.state === 'done' ? button('查看', () => onShow(r)) : '') },
   ], items, { empty: '最近没有对账记录', rowAttrs: (r) => ({ dataset: { report: r.id, state: r.state } }) });
 }
 
@@ -80,7 +80,7 @@ function totalsTable(totals) {
     { label: '合计', render: (k) => TOTAL_NAME[k] || k },
     { label: '渠道账单', render: (k) => money(k, totals.bill[k]) },
     { label: '本地记录', render: (k) => money(k, totals.local[k]) },
-    { label: '', render: (k) => (totals.bill[k] === totals.local[k] ? badge('一致', 'green') : badge('不一致', 'red')) },
+    { label: '核对结果', render: (k) => (totals.bill[k] === totals.local[k] ? badge('一致', 'green') : badge('不一致', 'red')) },
   ], Object.keys(TOTAL_NAME));
 }
 
