@@ -161,3 +161,34 @@ def test_the_hotline_calls_back_on_the_phone_a_resident_left(console, api: Api, 
     expect(card.locator(".contact-phone")).to_have_text("139****9000")
     card.get_by_role("button", name="查看完整号码").click()
     expect(card.locator(".contact-phone")).to_have_text("13900139000")
+
+
+def test_a_bundle_its_cases_and_its_one_payment_order_on_screen(console, api: Api, server: AppServer) -> None:
+    from tests.test_bundles import _fee_event, apply
+
+    resident = new_resident(api, verified=True)
+    made = apply(api, resident, _fee_event(api),
+                 {"property_address": "建华区新明大街 28 号 1 单元 602 室", "contact_phone": "13700003333"},
+                 ["ids", "cert", "contract", "tax", "id_card", "notice"])
+    assert made.status_code == 201, made.text
+    bundle = made.json()
+    c = console("bundle-finance").login_as("finance").go("bundles")
+    p = c.page
+    p.get_by_label("一件事编号").fill(bundle["serial"].lower())
+    p.get_by_role("button", name="查找").click()
+    card = p.locator(f'article.bundle[data-serial="{bundle["serial"]}"]')
+    card.wait_for()
+    for case in bundle["applications"]:
+        expect(card.locator(f'tr[data-serial="{case["serial"]}"]')).to_contain_text(case["service_name"])
+    card.get_by_role("button", name="开具一张缴款单").click()
+    p.get_by_text("已开具缴款单").wait_for()
+    expect(card.locator(".bundle-payment")).to_have_attribute("data-status", "unpaid")
+    staff_view = api.get(f"/api/v1/staff/bundles/{bundle['id']}", token=c.token()).json()
+    assert staff_view["payment"]["status"] == "unpaid"
+    # A clerk sees the same bundle and its order, and cannot raise one.
+    k = console("bundle-clerk").login_as("clerk").go("bundles")
+    k.page.get_by_label("一件事编号").fill(bundle["serial"])
+    k.page.get_by_role("button", name="查找").click()
+    k.page.locator(f'article.bundle[data-serial="{bundle["serial"]}"] .bundle-payment') \
+        .get_by_text("一张缴款单").wait_for()
+    assert k.page.get_by_role("button", name="开具一张缴款单").count() == 0

@@ -13,10 +13,11 @@ import casePages from './pages/case.js';
 import agencyPages from './pages/agency.js';
 import hotlinePages from './pages/hotline.js';
 import calendarPages from './pages/calendar.js';
+import bundlePages from './pages/bundles.js';
 
 // Each page: {path, title, group, roles, render(main, params), nav?: false}
 const PAGES = [...clerkPages, ...agencyPages, ...approverPages, ...casePages, ...hotlinePages, ...hallPages,
-  ...financePages, ...supervisorPages, ...adminPages, ...calendarPages];
+  ...financePages, ...supervisorPages, ...adminPages, ...calendarPages, ...bundlePages];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
