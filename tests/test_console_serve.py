@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import Api, AppServer, ResidentHandle, new_resident
+from tests.support import Api, AppServer, ResidentHandle, new_resident, staff_login
 from tests.support_cases import service
 from tests.support_files import jpeg_bytes, uploaded
 
@@ -192,3 +192,28 @@ def test_a_bundle_its_cases_and_its_one_payment_order_on_screen(console, api: Ap
     k.page.locator(f'article.bundle[data-serial="{bundle["serial"]}"] .bundle-payment') \
         .get_by_text("一张缴款单").wait_for()
     assert k.page.get_by_role("button", name="开具一张缴款单").count() == 0
+
+
+def test_a_department_answers_a_rectification_order_and_the_resident_is_told(console, api: Api,
+                                                                              server: AppServer) -> None:
+    from tests.support_cases import move, submit
+
+    resident = new_resident(api, verified=True)
+    case = submit(api, resident, form={"contact_phone": "13800138000", "note": "请尽快办理", "reason": "投靠配偶"})
+    approver = staff_login(api, role="approver")["access_token"]
+    assert move(api, approver, case["id"], "rejected", reason="材料不全").status_code == 200
+    rated = api.post(f"/api/v1/applications/{case['id']}/rating", {"score": 1, "comment": "等了很久"},
+                     token=resident.access_token)
+    assert rated.status_code == 201, rated.text
+    rect_id = rated.json()["rectification_id"]
+    c = console("rectification-reply").login_as("approver").go("rectifications")
+    p = c.page
+    order = p.locator(f'article.rectification[data-rectification="{rect_id}"]')
+    order.get_by_text("等了很久").wait_for()
+    order.get_by_label("整改情况及答复").fill("已优化审核流程，材料不全时一次性告知所缺材料。")
+    order.get_by_role("button", name="答复群众").click()
+    p.get_by_text("已答复，群众将收到答复").wait_for()
+    expect(p.locator(f'article.rectification[data-rectification="{rect_id}"]')).to_have_count(0)  # no longer open
+    told = server.run(server.ctx.db["outbox"].find_one({"kind": "case.rectification_reply",
+                                                        "payload.application_id": case["id"]}))
+    assert told is not None and "一次性告知" in told["payload"]["reply"]

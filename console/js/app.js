@@ -14,10 +14,11 @@ import agencyPages from './pages/agency.js';
 import hotlinePages from './pages/hotline.js';
 import calendarPages from './pages/calendar.js';
 import bundlePages from './pages/bundles.js';
+import rectificationPages from './pages/rectifications.js';
 
 // Each page: {path, title, group, roles, render(main, params), nav?: false}
 const PAGES = [...clerkPages, ...agencyPages, ...approverPages, ...casePages, ...hotlinePages, ...hallPages,
-  ...financePages, ...supervisorPages, ...adminPages, ...calendarPages, ...bundlePages];
+  ...financePages, ...supervisorPages, ...adminPages, ...calendarPages, ...bundlePages, ...rectificationPages];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
