@@ -100,3 +100,21 @@ def test_only_an_approver_revokes_a_licence_issued_here(api: Api, tokens: dict[s
     assert api.post(f"/api/v1/staff/licences/{lic['id']}/revoke", {"reason": "测试撤销"},
                     token=tokens["approver"]).status_code == 200
     assert api.get(f"/api/v1/me/licences/{lic['id']}", token=holder.access_token).json()["status"] == "revoked"
+
+
+def test_the_licence_a_case_issued_is_shown_to_case_staff_only(api: Api) -> None:
+    from tests.support_cases import service
+    from tests.test_licences import complete
+
+    tokens = {r: staff_login(api, role=r)["access_token"]
+              for r in ("clerk", "approver", "supervisor", "finance", "hotline", "hall_manager", "admin")}
+    r = new_resident(api, verified=True)
+    made = api.post("/api/v1/applications", {"service_id": service(api, "SC-GTH")["id"], "form": {"name": "李记小馆"},
+                                             "materials": ["id_card"]}, token=r.access_token)
+    assert made.status_code == 201, made.text
+    case = complete(api, tokens, made.json()["id"])
+    expected = {"clerk": 200, "approver": 200, "supervisor": 200, "finance": 403, "hotline": 403, "hall_manager": 403,
+                "admin": 403}
+    for role, status in expected.items():
+        assert api.get(f"/api/v1/staff/applications/{case['id']}/licence", token=tokens[role]).status_code == status
+    assert api.get(f"/api/v1/staff/applications/{case['id']}/licence", token=r.access_token).status_code == 401

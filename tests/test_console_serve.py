@@ -217,3 +217,31 @@ def test_a_department_answers_a_rectification_order_and_the_resident_is_told(con
     told = server.run(server.ctx.db["outbox"].find_one({"kind": "case.rectification_reply",
                                                         "payload.application_id": case["id"]}))
     assert told is not None and "一次性告知" in told["payload"]["reply"]
+
+
+def test_an_approver_revokes_a_licence_a_case_issued_and_the_holder_is_told(console, api: Api,
+                                                                            server: AppServer) -> None:
+    from tests.test_licences import complete
+
+    tokens = {r: staff_login(api, role=r)["access_token"] for r in ("clerk", "approver")}
+    resident = new_resident(api, verified=True)
+    made = api.post("/api/v1/applications", {"service_id": service(api, "SC-GTH")["id"], "form": {"name": "张记早点铺"},
+                                             "materials": ["id_card"]}, token=resident.access_token)
+    assert made.status_code == 201, made.text
+    case = complete(api, tokens, made.json()["id"])
+    lic = api.get("/api/v1/me/licences", token=resident.access_token).json()["items"][0]
+    assert api.get(f"/api/v1/staff/applications/{case['id']}/licence", token=tokens["clerk"]).json()["id"] == lic["id"]
+
+    c = console("licence-revoke").login_as("approver").go(f"case/{case['id']}")
+    p = c.page
+    box = p.locator(f'.licence[data-licence="{lic["id"]}"]')
+    expect(box).to_contain_text(lic["number"])
+    box.get_by_role("button", name="撤销证照").click()
+    box.get_by_text("请写明撤销理由").wait_for()
+    box.get_by_label("撤销理由").fill("登记事项有误，依申请撤销")
+    box.get_by_role("button", name="撤销证照").click()
+    p.locator(f'.licence[data-licence="{lic["id"]}"][data-status="revoked"]').wait_for()
+    p.get_by_text("已撤销，持证人将收到通知").wait_for()
+    assert api.get(f"/api/v1/me/licences/{lic['id']}", token=resident.access_token).json()["status"] == "revoked"
+    told = server.run(server.ctx.db["outbox"].find_one({"kind": "licence.revoked", "payload.number": lic["number"]}))
+    assert told is not None

@@ -16,6 +16,8 @@ LICENCE = Policy("licence", {
     # a licence presented for a case, to staff handling cases; to anyone else it is not found
     "inspect": staff("clerk", "approver", scope=Scope.HANDLING),
     "revoke": staff("approver"),
+    # the licence a case issued, on the case's page (its result: nothing personal beyond it)
+    "issued": staff("clerk", "approver", "supervisor"),
 })
 
 

@@ -84,6 +84,14 @@ class StaffLicenceHandler(_Licences):
         self.reply(self.licences.view(await self.licences.get_for_staff(self.staff, id, self.client_ip())))
 
 
+class StaffCaseLicenceHandler(_Licences):
+    @operation("办件颁发的电子证照（受理、审批、监察人员）", tags=TAGS, auth="staff", access=LICENCE.rule("issued"),
+               responses={200: s.LICENCE}, errors=(401, 403, 404),
+               description="办件办结时按事项指南颁发的电子证照；未颁发时为 404。")
+    async def get(self, id: str) -> None:  # noqa: A002
+        self.reply(await self.licences.issued_for_case(self.staff, id))
+
+
 class StaffRevokeHandler(_Licences):
     @operation("撤销本中心颁发的电子证照（审批人员；记入审计日志）", tags=TAGS, auth="staff",
                access=LICENCE.rule("revoke"), body=s.REVOKE, responses={200: s.LICENCE},
@@ -102,4 +110,5 @@ default_handlers = [
     route("/api/v1/licences/public-key", PublicKeyHandler),
     route("/api/v1/staff/licences/{id}", StaffLicenceHandler),
     route("/api/v1/staff/licences/{id}/revoke", StaffRevokeHandler),
+    route("/api/v1/staff/applications/{id}/licence", StaffCaseLicenceHandler),
 ]

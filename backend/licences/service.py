@@ -34,7 +34,7 @@ from backend.core.pdf import qr_png
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.core.signing import SigningKeyRing, canonical, check_code_for
 from backend.identity.verified import VerifiedIdentities
-from backend.licences.access import LicenceAccess
+from backend.licences.access import LICENCE, LicenceAccess
 from backend.licences.library import LibraryLicence, LicenceLibrary
 from backend.licences.pdf import render_pdf
 from backend.licences.ports import LicenceEvents, ServiceNames
@@ -252,6 +252,15 @@ class LicenceService:
         await self.audit.record(actor=staff_actor(staff), action="licence.view", target_type="licence",
                                 target_id=licence_id, details={"application_ids": list(lic.used_in)}, ip=ip)
         return lic
+
+    async def issued_for_case(self, staff: Staff, application_id: str) -> dict[str, Any]:
+        """The licence a case issued (its result), for the staff who handle or supervise cases;
+        404 when the case issued none."""
+        LICENCE.check(staff, "issued")
+        lic = await self.store.issued_for_case(application_id)
+        if lic is None:
+            raise errors.NotFound("该办件没有颁发电子证照")
+        return self.view(lic)
 
     async def revoke(self, staff: Staff, licence_id: str, reason: str, ip: str) -> dict[str, Any]:
         """Revoke (注销) a licence issued here; the library's are revoked by their own authority."""

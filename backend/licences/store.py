@@ -88,6 +88,11 @@ class LicenceStore:
         doc = None if o is None else await self._col.find_one({"_id": o})
         return _from_doc(doc) if doc else None
 
+    async def issued_for_case(self, application_id: str) -> Licence | None:
+        """The licence a case issued (one per case, by its unique index)."""
+        doc = await self._col.find_one({"application_id": application_id})
+        return _from_doc(doc) if doc else None
+
     async def many(self, licence_ids: list[str]) -> list[Licence]:
         oids = [o for o in (oid(i) for i in licence_ids) if o is not None]
         return [_from_doc(d) for d in await self._col.find({"_id": {"$in": oids}}).to_list(None)] if oids else []

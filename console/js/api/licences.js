@@ -111,3 +111,14 @@ export async function getStaffLicencesById(id) {
 export async function postStaffLicencesByIdRevoke(id, { body } = {}) {
   return request('POST', `/staff/licences/${encodeURIComponent(id)}/revoke`, { body: body === undefined ? {} : body });
 }
+
+/**
+ * 办件颁发的电子证照（受理、审批、监察人员）
+ * GET /api/v1/staff/applications/{id}/licence
+ * 角色：approver、clerk、supervisor
+ * @param {string} id
+ * @returns {Promise<GetStaffLicencesByIdResponse>}
+ */
+export async function getStaffApplicationsByIdLicence(id) {
+  return request('GET', `/staff/applications/${encodeURIComponent(id)}/licence`);
+}

@@ -7,6 +7,7 @@ import { CASE_OUTCOME } from '../views/case/list.js';
 import { MOVE_LABEL, refusalLabel } from '../views/case/moves.js';
 import { caseView, formDefinition, roles } from '../views/case/detail.js';
 import { feesSection } from '../views/case/fees.js';
+import { licenceSection } from '../views/case/licence.js';
 
 /** What the page says after a move: the move made, and the status the case is in now. */
 function movedMessage(app, updated, to) {
@@ -26,6 +27,8 @@ async function renderCase(main, params) {
       (updated, said) => load(said), definition));
     if (flash) notice(msg, flash);
     if (roles().has('clerk')) holder.append(await feesSection(app));
+    const licence = await licenceSection(app);
+    if (licence) holder.append(licence);
   }
   await load();
 }
