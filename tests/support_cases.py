@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from tests.support import Api, AppServer, ResidentHandle
+from tests.support import Api, AppServer, ResidentHandle, new_resident, staff_login
 
 
 def service(api: Api, code: str = "HJ-QIANRU") -> dict[str, Any]:
@@ -24,6 +24,19 @@ def submit(api: Api, resident: ResidentHandle, *, code: str = "HJ-QIANRU", mater
 
 def move(api: Api, token: str, case_id: str, to: str, **extra: Any):  # noqa: ANN201
     return api.post(f"/api/v1/staff/applications/{case_id}/transition", {"to": to, **extra}, token=token)
+
+
+def rated_refusal(api: Api, score: int = 1) -> tuple[ResidentHandle, dict[str, Any], dict[str, Any]]:
+    """A verified resident's case refused (材料不全) and rated ``score`` stars (1–2 open a
+    rectification order): the resident, the case and the rating."""
+    resident = new_resident(api, verified=True)
+    case = submit(api, resident, form={"contact_phone": "13800138000", "note": "请尽快办理", "reason": "投靠配偶"})
+    approver = staff_login(api, role="approver")["access_token"]
+    assert move(api, approver, case["id"], "rejected", reason="材料不全").status_code == 200
+    rated = api.post(f"/api/v1/applications/{case['id']}/rating", {"score": score, "comment": "等了很久"},
+                     token=resident.access_token)
+    assert rated.status_code == 201, rated.text
+    return resident, case, rated.json()
 
 
 def waive_promises(to: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.support import Api, AppServer, new_resident, staff_login
-from tests.support_cases import move, submit
+from tests.support_cases import rated_refusal
 
 pytestmark = pytest.mark.browser
 
@@ -30,15 +30,7 @@ def axe_problems(page: Any) -> list[str]:
 @pytest.fixture(scope="module")
 def rated_case(server: AppServer) -> dict[str, Any]:
     """A case refused and rated 1 star (so there is a rating and a rectification order to show)."""
-    api = Api(server.base)
-    r = new_resident(api, verified=True)
-    case = submit(api, r, form={"contact_phone": "13800138000", "note": "请尽快办理", "reason": "投靠配偶"})
-    approver = staff_login(api, role="approver")["access_token"]
-    assert move(api, approver, case["id"], "rejected", reason="材料不全").status_code == 200
-    rated = api.post(f"/api/v1/applications/{case['id']}/rating", {"score": 1, "comment": "等了很久"},
-                     token=r.access_token)
-    assert rated.status_code == 201, rated.text
-    return case
+    return rated_refusal(Api(server.base))[1]
 
 
 def test_login_page_has_no_serious_accessibility_problem(console) -> None:

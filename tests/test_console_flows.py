@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from backend.core.clock import TZ
 from tests.support import Api, AppServer, new_resident, staff_login
-from tests.support_cases import move, submit
+from tests.support_cases import rated_refusal, submit
 from tests.support_console import require_endpoints
 
 pytestmark = pytest.mark.browser
@@ -284,12 +284,7 @@ def test_supervisor_sees_lights_by_department_ratings_and_charts(console, api: A
     require_endpoints(server, "/applications", "/staff/supervision/cases", "/staff/supervision/summary",
                       "/staff/ratings", "/staff/rectifications")
     make_case(api, server)
-    resident = new_resident(api, verified=True)
-    case = submit(api, resident, form={"contact_phone": "13800138000", "note": "请尽快办理", "reason": "投靠配偶"})
-    approver = staff_login(api, role="approver")["access_token"]
-    assert move(api, approver, case["id"], "rejected", reason="材料不全").status_code == 200
-    assert api.post(f"/api/v1/applications/{case['id']}/rating", {"score": 2, "comment": "等了很久"},
-                    token=resident.access_token).status_code == 201
+    rated_refusal(api, score=2)
     c = console("supervisor-flow").login_as("supervisor").go("supervisor/board")
     p = c.page
     p.locator(".light-card").first.wait_for()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support import Api, AppServer, ResidentHandle, new_resident, staff_login
-from tests.support_cases import service
+from tests.support_cases import rated_refusal, service
 from tests.support_files import jpeg_bytes, uploaded
 
 pytestmark = pytest.mark.browser
@@ -196,16 +196,8 @@ def test_a_bundle_its_cases_and_its_one_payment_order_on_screen(console, api: Ap
 
 def test_a_department_answers_a_rectification_order_and_the_resident_is_told(console, api: Api,
                                                                               server: AppServer) -> None:
-    from tests.support_cases import move, submit
-
-    resident = new_resident(api, verified=True)
-    case = submit(api, resident, form={"contact_phone": "13800138000", "note": "请尽快办理", "reason": "投靠配偶"})
-    approver = staff_login(api, role="approver")["access_token"]
-    assert move(api, approver, case["id"], "rejected", reason="材料不全").status_code == 200
-    rated = api.post(f"/api/v1/applications/{case['id']}/rating", {"score": 1, "comment": "等了很久"},
-                     token=resident.access_token)
-    assert rated.status_code == 201, rated.text
-    rect_id = rated.json()["rectification_id"]
+    _, case, rating = rated_refusal(api)
+    rect_id = rating["rectification_id"]
     c = console("rectification-reply").login_as("approver").go("rectifications")
     p = c.page
     order = p.locator(f'article.rectification[data-rectification="{rect_id}"]')
