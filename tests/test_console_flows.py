@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from backend.core.clock import TZ
 from tests.support import Api, AppServer, new_resident, staff_login
-from tests.support_cases import rated_refusal, submit
+from tests.support_cases import move, rated_refusal, submit
 from tests.support_console import require_endpoints
 
 pytestmark = pytest.mark.browser
@@ -160,9 +160,24 @@ def test_case_goes_from_clerk_to_approver_and_back_to_completion(console, api: A
     assert "户口簿原件" in p.locator(".timeline").inner_text()
 
     # Approver: start the review, try to reject without a reason, then approve.
+    # A third case the clerk accepts and sends on for review (送审) from its page.
+    third = make_case(api, server)
+    assert move(api, staff_login(api, role="clerk")["access_token"], third["id"], "accepted").status_code == 200
+    c.go(f"case/{third['id']}")
+    p.get_by_role("button", name="送审").click()
+    p.get_by_role("button", name="确认提交").click()
+    p.locator(".case-detail .status").filter(has_text="审查中").wait_for()
+    p.get_by_text("已送审").wait_for()
+
+    # The approver lands on what waits: accepted and in review together, oldest first, counted.
     a = console("case-approver").login_as("approver").go("approver/queue")
     ap = a.page
-    ap.get_by_label("状态").select_option("accepted")
+    rows = ap.locator("tr[data-serial]")
+    ap.locator(f'tr[data-serial="{case["serial"]}"]').wait_for()
+    ap.locator(f'tr[data-serial="{third["serial"]}"]').wait_for()
+    serials = [rows.nth(i).get_attribute("data-serial") for i in range(rows.count())]
+    assert serials.index(case["serial"]) < serials.index(third["serial"])   # submitted first, listed first
+    assert "待我处理（" in ap.get_by_label("状态").locator("option").first.inner_text()
     ap.locator(f'tr[data-serial="{case["serial"]}"] a').click()
     ap.get_by_role("button", name="开始审查").click()
     ap.get_by_role("button", name="确认提交").click()

@@ -11,7 +11,8 @@ import { licenceSection } from '../views/case/licence.js';
 
 /** What the page says after a move: the move made, and the status the case is in now. */
 function movedMessage(app, updated, to) {
-  return `已${to === 'rejected' ? refusalLabel(app) : MOVE_LABEL[to]}：`
+  const said = to === 'in_review' && !roles().has('approver') ? '送审' : MOVE_LABEL[to];
+  return `已${to === 'rejected' ? refusalLabel(app) : said}：`
     + `${(updated.status === 'rejected' && CASE_OUTCOME[updated.outcome]) || CASE_STATUS[updated.status] || updated.status}`;
 }
 

@@ -17,7 +17,7 @@ function movesFor(status, mine) {
   const clerk = mine.has('clerk');
   const approver = mine.has('approver');
   if (status === 'submitted' && clerk) out.push('accepted', 'correction_requested', 'rejected');
-  if (status === 'accepted' && approver) out.push('in_review');
+  if (status === 'accepted' && (approver || clerk)) out.push('in_review'); // a clerk sends it on (送审)
   if (status === 'in_review' && approver) out.push('approved', 'rejected', 'correction_requested');
   if ((status === 'approved' || status === 'rejected') && clerk) out.push('completed');
   return out;
@@ -132,7 +132,8 @@ export function movePanel(app, mine, onMoved) {
   if (!moves.length) return null;
   const slot = h('div', { class: 'messages' });
   const panel = h('div', { class: 'move-form' });
-  const label = (to) => (to === 'rejected' ? refusalLabel(app) : MOVE_LABEL[to]);
+  const sends = !mine.has('approver'); // a clerk's in_review hands the case to the approvers
+  const label = (to) => (to === 'rejected' ? refusalLabel(app) : to === 'in_review' && sends ? '送审' : MOVE_LABEL[to]);
   const ctx = { panel, slot, label, onMoved };
   const choose = h('div', { class: 'actions' }, moves.map((to) => button(label(to), () => showMove(to, app, ctx),
     { class: to === 'rejected' ? 'danger' : 'primary', dataset: { move: to } })));
