@@ -94,7 +94,6 @@ export const AUDIT_LABELS = {
     "appointment": "预约",
     "ticket": "排队号",
     "application": "办件",
-    "case": "办件",
     "rectification": "整改单",
     "file": "材料",
     "licence": "电子证照",
@@ -112,7 +111,9 @@ export const AUDIT_LABELS = {
     "alipay": "支付宝",
     "notice": "支付通知",
     "query": "主动查询",
-    "api": "退款查询"
+    "api": "退款查询",
+    "complaints": "12345 工单巡检",
+    "payments.reconcile": "每日对账"
   },
   "fields": {
     "reason": "原因",
@@ -174,7 +175,25 @@ export const AUDIT_LABELS = {
     "balanced": "是否平账",
     "missing": "缺少笔数",
     "extra": "多出笔数",
-    "mismatched": "不一致笔数"
+    "mismatched": "不一致笔数",
+    "by": "查找方式",
+    "found": "找到人数",
+    "grantee_type": "被授权人类型",
+    "grantee_id": "被授权人",
+    "service_ids": "授权事项",
+    "days": "有效天数",
+    "for": "代办对象（群众账号）",
+    "via": "代办依据",
+    "authorization_id": "授权书",
+    "material": "材料",
+    "verdict": "审核结论",
+    "residents": "群众",
+    "application_ids": "相关办件",
+    "satisfied": "是否满意",
+    "on_time": "是否按时",
+    "serial": "编号",
+    "into": "合并到",
+    "number": "证照编号"
   },
   "values": {
     "reason": {
@@ -190,6 +209,24 @@ export const AUDIT_LABELS = {
       "active": "正常",
       "disabled": "已停用",
       "inactive": "已停用"
+    },
+    "via": {
+      "grant": "群众授权",
+      "identity_code": "群众出示办事码"
+    },
+    "by": {
+      "id_number_or_name": "身份证号或姓名",
+      "serial": "办件编号",
+      "id_number": "身份证号",
+      "name": "姓名"
+    },
+    "grantee_type": {
+      "staff": "工作人员（帮办员）",
+      "resident": "家人或亲友"
+    },
+    "verdict": {
+      "accepted": "合格",
+      "rejected": "不合格"
     }
   }
 };
