@@ -191,6 +191,7 @@ def make_app(config: Config, *, clock: Clock | None = None,
     runtime.routes = routes
     metrics = Metrics()
     metrics.register_gauges(g for d in domains for g in d.gauges)
+    wired.audit.recorder.register_names({kind: namer for d in domains for kind, namer in d.names.items()})
     authenticator = Authenticator()
     authenticator.register("resident", wired.identity.service.authenticate)
     authenticator.register("staff", wired.staff.service.authenticate)

@@ -72,7 +72,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[PaymentsProvides]
     needs.handling.add(payment_handling(store))
 
     return Built(Domain(
-        "payments", words=words.WORDS, service=payments,
+        "payments", words=words.WORDS, service=payments, names={"payment": store.payment_names},
         routes=bind(handlers.default_handlers, payments=payments, receipts=receipts, reconciliation=reconciliation,
                     limiter=infra.limiter),
         jobs=[JobSpec("payments.query", payments.query_due, interval),

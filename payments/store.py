@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from backend.core.clock import TZ
 from backend.core.ids import object_id as oid
-from backend.db.mongo import CollectionSpec, count_by, in_transaction, insert_new
+from backend.db.mongo import CollectionSpec, count_by, in_transaction, insert_new, names_by_id
 from payments.store_documents import (
     attempt_from_doc,
     attempt_to_doc,
@@ -218,6 +218,10 @@ class PaymentStore:
         self._reports = db["reconciliations"]
         self._units = db["payee_units"]
         self._fees = db["open_fees"]
+
+    async def payment_names(self, ids: list[str]) -> dict[str, str]:
+        """Payment orders by their case's serial (the audit log's names for them)."""
+        return await names_by_id(self._payments, ids, ["serial"], lambda d: f"{d.get('serial') or ''} 缴款单")
 
     async def transaction(self, fn: Callable[[Any], Awaitable[T]]) -> T:
         """Run ``fn(session)`` in one transaction (retried on write conflicts)."""

@@ -56,3 +56,18 @@ def test_the_check_sees_detail_keys() -> None:
     keys = {k.value for _, call in _calls() for d in _detail_dicts(call) if isinstance(d, ast.Dict)
             for k in d.keys if isinstance(k, ast.Constant)}
     assert {"reason", "ticket_number", "via", "grantee_type"} <= keys
+
+
+def test_entries_name_their_objects(api, server) -> None:  # noqa: ANN001
+    from tests.support import new_resident, staff_login
+    from tests.support_cases import move, submit
+
+    clerk = staff_login(api, role="clerk")["access_token"]
+    case = submit(api, new_resident(api, verified=True))
+    assert move(api, clerk, case["id"], "accepted").status_code == 200
+    admin = staff_login(api, role="admin")["access_token"]
+    entries = api.get("/api/v1/staff/audit", params={"target_id": case["id"], "limit": 10}, token=admin).json()["items"]
+    accepted = next(e for e in entries if e["action"] == "case.accepted")
+    assert accepted["target"] == {"type": "application", "id": case["id"], "name": case["serial"]}
+    logins = api.get("/api/v1/staff/audit", params={"action": "staff.login", "limit": 5}, token=admin).json()["items"]
+    assert all("（" in e["target"]["name"] and e["target"]["name"].endswith("）") for e in logins if e["target"]["id"])

@@ -89,6 +89,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
 
     return Built(Domain(
         "appointments", words=words.WORDS, service=booking,
+        names={"appointment": store.appointment_names, "ticket": store.ticket_names},
         routes=handlers.routes(schedules=schedules, booking=booking, waitlist=waitlist, queue=queue,
                                closures=closures, boards=boards, clock=clock, limiter=infra.limiter),
         jobs=[JobSpec("appointments.generate", schedules.generate, cfg.generate_interval_seconds),

@@ -65,7 +65,7 @@ from backend.appointments.values import (
 )
 from backend.core.batch import Batch, BatchedLookup
 from backend.core.ids import object_id as oid
-from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, insert_new
+from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, insert_new, names_by_id
 
 # A lower bound every stored time passes. SecantusDB uses a partial index for a query only when
 # the query implies the index's filter by a comparison (``$type`` filters are never used for
@@ -188,6 +188,14 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
         self._appointment_inserts = InsertBatch(self._appointments)
 
     # == slots =====================================================================================
+    async def appointment_names(self, ids: list[str]) -> dict[str, str]:
+        """Bookings by their code (预约码), the audit log's names for them."""
+        return await names_by_id(self._appointments, ids, ["code"], lambda d: f"预约码 {d.get('code') or ''}")
+
+    async def ticket_names(self, ids: list[str]) -> dict[str, str]:
+        return await names_by_id(self._tickets, ids, ["number", "date"],
+                                 lambda d: f"{d.get('number') or ''}（{d.get('date') or ''}）")
+
     async def slot(self, slot_id: str | ObjectId) -> Slot | None:
         """A slot with its holds, without its claims (the counters say how many)."""
         o = oid(slot_id)

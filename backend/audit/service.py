@@ -14,6 +14,7 @@ from backend.audit.store import AuditStore
 from backend.audit.values import AuditEntry, AuditQuery, Outcome
 from backend.core.access import Staff
 from backend.core.clock import Clock
+from backend.core.domain import Namer
 from backend.core.logs import request_id_var
 
 log = logging.getLogger("zjb.audit")
@@ -23,6 +24,7 @@ class AuditLog:
     def __init__(self, store: AuditStore, clock: Clock):
         self._store = store
         self._clock = clock
+        self._namers: dict[str, Namer] = {}
 
     async def record(self, *, actor: dict[str, Any], action: str, target_type: str, target_id: str | None = None,
                      details: dict[str, Any] | None = None, ip: str | None = None, outcome: str = "ok",
@@ -31,6 +33,27 @@ class AuditLog:
             at=self._clock.now(), actor=actor, action=action, target_type=target_type, target_id=target_id,
             details=details or {}, outcome=Outcome(outcome), ip=ip, request_id=request_id_var.get(),
         ), session=session)
+
+    def register_names(self, namers: dict[str, Namer]) -> None:
+        """How to name each kind of object the log refers to (the domains' ``Domain.names``)."""
+        self._namers.update(namers)
+
+    async def target_names(self, entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
+        """What people call the objects of ``entries`` (a serial, a number, a name), one read per
+        kind; an object whose kind has no namer, or that is gone, has none."""
+        ids: dict[str, set[str]] = {}
+        for e in entries:
+            if e.target_id and e.target_type in self._namers:
+                ids.setdefault(e.target_type, set()).add(e.target_id)
+        out: dict[tuple[str, str], str] = {}
+        for kind, wanted in ids.items():
+            try:
+                found = await self._namers[kind](sorted(wanted))
+            except Exception:  # a name is a courtesy: the entry shows without it
+                log.exception("audit target names failed", extra={"target_type": kind})
+                continue
+            out.update({(kind, i): name for i, name in found.items()})
+        return out
 
     async def search(self, reader: Staff, *, actor_id: str | None = None, action: str | None = None,
                      target_type: str | None = None, target_id: str | None = None,

@@ -40,8 +40,11 @@ class AuditQuery:
     text: str | None = None      # a literal substring of the action or the actor's username
 
 
-def audit_view(e: AuditEntry) -> dict[str, Any]:
-    """An entry as the API shows it."""
-    return {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action,
-            "target": {"type": e.target_type, "id": e.target_id}, "details": e.details,
+def audit_view(e: AuditEntry, target_name: str | None = None) -> dict[str, Any]:
+    """An entry as the API shows it; ``target_name`` is what people call its object (a serial, a
+    number, a name), when it has one."""
+    target: dict[str, Any] = {"type": e.target_type, "id": e.target_id}
+    if target_name:
+        target["name"] = target_name
+    return {"id": e.id, "at": e.at, "actor": e.actor, "action": e.action, "target": target, "details": e.details,
             "outcome": None if e.outcome is None else str(e.outcome), "ip": e.ip, "request_id": e.request_id}

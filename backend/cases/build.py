@@ -71,7 +71,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[CasesProvides]:
                                              light_due=cases.light_due))
 
     return Built(Domain(
-        "cases", words=words.WORDS, service=cases,
+        "cases", words=words.WORDS, service=cases, names={"application": store.case_names},
         routes=bind(handlers.default_handlers, cases=cases, limiter=infra.limiter),
         jobs=[JobSpec("cases.supervise", cases.supervise, config.cases.supervision_interval_seconds),
               JobSpec("cases.promises", cases.remind_promises, config.cases.supervision_interval_seconds)],

@@ -50,7 +50,7 @@ from backend.cases.values import (
     SubmissionClaim,
 )
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec, count_by
+from backend.db.mongo import CollectionSpec, count_by, names_by_id
 
 STATUSES = [str(s) for s in CaseStatus]
 _OPEN = [str(s) for s in OPEN]
@@ -112,6 +112,10 @@ class CaseStore:
         self._claims = db["submission_claims"]
 
     # Cases ----------------------------------------------------------------------------------------
+    async def case_names(self, ids: list[str]) -> dict[str, str]:
+        """Cases by their serial (the audit log's names for them)."""
+        return await names_by_id(self._cases, ids, ["serial"], lambda d: str(d.get("serial") or ""))
+
     async def next_serial_number(self, day_key: str, session: Any) -> int:
         """The next number of the day, in the caller's transaction (so a failed submission gives
         its number back and the day's serials stay gap-free)."""

@@ -26,10 +26,12 @@ class CatalogueProvides:
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[CatalogueProvides]:
-    catalogue = CatalogueService(store=CatalogueStore(infra.db), audit=needs.audit, clock=infra.clock,
+    store = CatalogueStore(infra.db)
+    catalogue = CatalogueService(store=store, audit=needs.audit, clock=infra.clock,
                                  calendar=needs.calendar)
     return Built(Domain(
         "catalogue", words=words.WORDS, service=catalogue,
+        names={"hall": store.hall_names, "service": store.service_names},
         routes=bind(handlers.default_handlers, catalogue=catalogue),
         collections=list(COLLECTIONS),
     ), CatalogueProvides(catalogue=catalogue))

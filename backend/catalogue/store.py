@@ -25,7 +25,7 @@ from backend.catalogue.values import (
     ServiceStatus,
 )
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, names_by_id
 
 _STATUS = {"enum": ["active", "inactive"]}
 COLLECTIONS = [
@@ -111,6 +111,12 @@ class CatalogueStore:
         self._services = db["services"]
 
     # -- by id ---------------------------------------------------------------------------------
+
+    async def hall_names(self, ids: list[str]) -> dict[str, str]:
+        return await names_by_id(self._halls, ids, ["name"], lambda d: str(d.get("name") or ""))
+
+    async def service_names(self, ids: list[str]) -> dict[str, str]:
+        return await names_by_id(self._services, ids, ["name"], lambda d: str(d.get("name") or ""))
 
     async def department(self, department_id: str) -> Department | None:
         o = object_id(department_id)

@@ -35,15 +35,16 @@ class ComplaintsProvides:
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[ComplaintsProvides]:
+    complaint_store = ComplaintStore(infra.db)
     complaints = ComplaintService(
-        store=ComplaintStore(infra.db), transaction=functools.partial(in_transaction, infra.client),
+        store=complaint_store, transaction=functools.partial(in_transaction, infra.client),
         catalogue=needs.catalogue, calendar=needs.calendar, outbox=needs.outbox,
         audit=needs.audit, files=needs.files, clock=infra.clock,
         config=config.complaints)
     needs.calendar_days.listen(ComplaintDues(store=complaints.store, outbox=needs.outbox,
                                              clock=infra.clock, stage=complaints.stage))
     return Built(Domain(
-        "complaints", words=words.WORDS, service=complaints,
+        "complaints", words=words.WORDS, service=complaints, names={"complaint": complaint_store.complaint_names},
         routes=bind(handlers.default_handlers, complaints=complaints, limiter=infra.limiter),
         jobs=[JobSpec("complaints.supervise", complaints.supervise, config.complaints.supervision_interval_seconds)],
         collections=list(COLLECTIONS),

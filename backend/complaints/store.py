@@ -28,7 +28,7 @@ from backend.complaints.values import (
     TimelineEntry,
 )
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, names_by_id
 
 STATUSES = [s.value for s in ComplaintStatus]
 
@@ -62,6 +62,10 @@ class ComplaintStore:
     def __init__(self, db: AsyncDatabase[Any]):
         self._col = db["complaints"]
         self._counters = db["complaint_counters"]
+
+    async def complaint_names(self, ids: list[str]) -> dict[str, str]:
+        """Complaints by their serial (the audit log's names for them)."""
+        return await names_by_id(self._col, ids, ["serial"], lambda d: str(d.get("serial") or ""))
 
     async def next_serial_number(self, day_key: str, session: Any) -> int:
         """The day's next number, inside the caller's transaction (so two submissions never share one)."""

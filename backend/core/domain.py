@@ -22,6 +22,7 @@ from backend.db.mongo import CollectionSpec
 GaugeRead = Callable[[], Awaitable[list[tuple[dict[str, str], float]]]]
 Route = tuple[str, type, dict[str, Any], str]
 OnStart = Callable[[], Awaitable[object]]
+Namer = Callable[[list[str]], Awaitable[dict[str, str]]]   # ids → what people call them
 P = TypeVar("P")
 
 
@@ -57,6 +58,9 @@ class Domain:
     on_start: list[OnStart] = field(default_factory=list)  # after the schema is ready
     words: Vocabulary | None = None           # its errors, labels and events, for the lexicon
     migrations: list[Migration] = field(default_factory=list)   # upgrades of its stored data, each run once
+    # What people call its objects, by audit target type (a serial, a number, a name): the audit
+    # log shows those instead of ids.
+    names: dict[str, Namer] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bson import ObjectId
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -125,6 +126,17 @@ class InsertBatch:
             out.append({i - offset: w for i, w in refused.items() if offset <= i < offset + len(part)})
             offset += len(part)
         return out
+
+
+async def names_by_id(col: Collection, ids: Iterable[str], fields: list[str],
+                      render: Callable[[dict[str, Any]], str]) -> dict[str, str]:
+    """What people call the documents of ``ids`` (a serial, a number, a name): ``render`` of each
+    found, read with one ``$in`` query of ``fields``; ids that are not ObjectIds match nothing."""
+    oids = list({ObjectId(i) for i in ids if ObjectId.is_valid(i)})
+    if not oids:
+        return {}
+    docs = await col.find({"_id": {"$in": oids}}, {f: 1 for f in fields}).to_list(None)
+    return {str(d["_id"]): render(d) for d in docs}
 
 
 async def insert_once(col: Collection, doc: dict[str, Any], session: Any = None) -> bool:

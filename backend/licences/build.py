@@ -54,7 +54,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[LicencesProvides]
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
     return Built(Domain(
-        "licences", words=words.WORDS, service=licences,
+        "licences", words=words.WORDS, service=licences, names={"licence": store.licence_names},
         routes=bind(handlers.default_handlers, licences=licences),
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_licences", "E-licences held by residents, by stored status.", by_status)],

@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core.ids import object_id as oid
-from backend.db.mongo import CollectionSpec, count_by
+from backend.db.mongo import CollectionSpec, count_by, names_by_id
 from backend.licences.values import Licence, LicenceFetch, LicenceSource, LicenceStatus, Signed
 
 COLLECTIONS = [
@@ -82,6 +82,10 @@ class LicenceStore:
         self._col = db["licences"]
         self._counters = db["licence_counters"]
         self._fetches = db["licence_fetches"]
+
+    async def licence_names(self, ids: list[str]) -> dict[str, str]:
+        """Licences by their number (the audit log's names for them)."""
+        return await names_by_id(self._col, ids, ["number"], lambda d: str(d.get("number") or ""))
 
     async def get(self, licence_id: str) -> Licence | None:
         o = oid(licence_id)

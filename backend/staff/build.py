@@ -28,11 +28,12 @@ class StaffProvides:
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[StaffProvides]:
-    staff = StaffService(store=StaffStore(infra.db), tokens=needs.tokens, audit=needs.audit,
+    accounts = StaffStore(infra.db)
+    staff = StaffService(store=accounts, tokens=needs.tokens, audit=needs.audit,
                          limiter=infra.limiter, clock=infra.clock, config=config.staff,
                          login_per_ip_per_minute=config.ratelimit.staff_login_per_ip_per_minute)
     return Built(Domain(
-        "staff", words=words.WORDS, service=staff,
+        "staff", words=words.WORDS, service=staff, names={"staff": accounts.account_names},
         routes=bind(handlers.default_handlers, staff=staff, identity=needs.residents, audit=needs.audit),
         collections=list(COLLECTIONS),
     ), StaffProvides(service=staff))

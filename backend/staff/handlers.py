@@ -241,7 +241,9 @@ class AuditLogHandler(StaffHandler):
         entries, cursor = await self.audit.search(
             self.caller, actor_id=q.get("actor_id"), action=q.get("action"), target_type=q.get("target_type"),
             target_id=q.get("target_id"), text=q.get("q"), before=q.get("cursor"), limit=q.get("limit", 50))
-        self.reply({"items": [audit_view(e) for e in entries], "next_cursor": cursor})
+        names = await self.audit.target_names(entries)
+        self.reply({"items": [audit_view(e, names.get((e.target_type, e.target_id or ""))) for e in entries],
+                    "next_cursor": cursor})
 
 
 default_handlers = [

@@ -10,7 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.core.access import STAFF_ROLES
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, names_by_id
 from backend.staff.values import (
     AccountChange,
     AccountStatus,
@@ -64,6 +64,11 @@ class StaffStore:
         self._throttles = db["login_throttles"]
 
     # -- accounts ------------------------------------------------------------------------------
+
+    async def account_names(self, ids: list[str]) -> dict[str, str]:
+        """Accounts as 姓名（用户名） (the audit log's names for them)."""
+        return await names_by_id(self._col, ids, ["display_name", "username"],
+                                 lambda d: f"{d.get('display_name') or ''}（{d.get('username') or ''}）")
 
     async def add_account(self, account: NewAccount) -> StaffAccount:
         """Insert a new account; raises DuplicateKeyError when the username is taken."""

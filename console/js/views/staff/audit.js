@@ -68,10 +68,18 @@ function detailsList(details, names) {
     h('dt', {}, WORDS.fields[k] || k), h('dd', {}, detailValue(k, v, names))]));
 }
 
+// Links to the page of an object the console has one for.
+const TARGET_PAGES = { application: (id) => `#/case/${id}` };
+
+/** The object an entry is about, by what people call it (a serial, a number, a name); its id only
+ * when it has no name (an object gone since), small and muted. */
 function targetCell(t) {
   if (!t || !t.type) return '—';
-  return h('span', {}, WORDS.targets[t.type] || t.type,
-    t.id ? h('small', { class: 'muted target-id' }, ` ${t.id}`) : null);
+  const kind = WORDS.targets[t.type] || t.type;
+  if (!t.name) return h('span', {}, kind, t.id ? h('small', { class: 'muted target-id' }, ` ${t.id}`) : null);
+  const page = TARGET_PAGES[t.type];
+  return h('span', { class: 'target' }, `${kind} `,
+    page ? h('a', { href: page(t.id), class: 'target-name' }, t.name) : h('strong', { class: 'target-name' }, t.name));
 }
 
 function outcomeBadge(outcome) {
