@@ -212,6 +212,8 @@ class AppointmentsConfig:
     checkin_after_minutes: int = 15
     waitlist_offer_minutes: int = 30
     max_recalls: int = 3
+    # A ticket's service time before any has been served that day in its area (the wait estimate).
+    default_service_minutes: int = 8
     first_reminder_minutes: int = 1440
     second_reminder_minutes: int = 60
     pending_timeout_seconds: int = 30

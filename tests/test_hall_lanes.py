@@ -80,3 +80,30 @@ def test_a_booked_resident_is_called_before_earlier_walk_ins_once_the_slot_start
     msg = eventually(lambda: _messages(server, user_id).get("appointment.called"))
     assert msg["ticket_number"] == "A006" and msg["window_number"] == "01"
     assert _call(api, b).json()["ticket_number"] == "A003"   # then the walk-ins, in the order they came
+
+
+def test_a_walk_in_is_told_an_honest_wait_from_the_days_own_pace(api: Api, server: AppServer, clock) -> None:
+    b = make_bookable(api, capacity=1, services=1)
+    day = day_ahead(server, 3)
+    open_day(api, b, day)
+
+    def at(h: int, m: int) -> None:
+        advance_to(server, dt.datetime.combine(day, dt.time(h, m), TZ))
+        fresh_staff(b, api)
+
+    at(9, 0)
+    first = api.post("/api/v1/staff/tickets", {"hall_id": b.hall_id, "service_id": b.service_id}, token=b.clerk).json()
+    assert first["ahead"] == 0 and first["estimated_wait_minutes"] == 0
+    # Before any is served, the configured pace: 8 minutes a ticket, one window.
+    second = api.post("/api/v1/staff/tickets", {"hall_id": b.hall_id, "service_id": b.service_id}, token=b.clerk)
+    assert second.json()["ahead"] == 1 and second.json()["estimated_wait_minutes"] == 8
+    # The day's own pace once tickets are served: 12 minutes at the window each.
+    for called_at in ((9, 1), (9, 13)):
+        at(*called_at)
+        t = _call(api, b).json()
+        at(called_at[0], called_at[1] + 12)
+        assert api.post(f"/api/v1/staff/tickets/{t['id']}/served", token=b.clerk).status_code == 200
+    for _ in range(2):
+        _walk_in(api, b)
+    fourth = api.post("/api/v1/staff/tickets", {"hall_id": b.hall_id, "service_id": b.service_id}, token=b.clerk)
+    assert fourth.json()["ahead"] == 2 and fourth.json()["estimated_wait_minutes"] == 24

@@ -206,7 +206,17 @@ class QueueService:
         self.boards.poke(hall_id)
         await self.audit.staff(staff, "appointments.ticket.walk_in", "ticket", str(t.id), ip,
                                {"ticket_number": t.number, "hall_id": hall_id, "service_id": service_id})
-        return await self._staff_ticket(t)
+        view = await self._staff_ticket(t)
+        return {**view, "estimated_wait_minutes": await self._wait_estimate(hall, t, view["ahead"])}
+
+    async def _wait_estimate(self, hall: dict[str, Any], t: Ticket, ahead: int) -> int:
+        """Minutes a ticket with ``ahead`` before it may wait: the area's recent pace (its latest
+        served tickets today, or the configured default before any), shared by the windows that
+        call the area. An estimate: booked residents whose slot starts go first (``lanes``)."""
+        spans = await self.store.recent_service_minutes(t.hall_id, t.date, t.prefix)
+        pace = sum(spans) / len(spans) if spans else float(self.cfg.default_service_minutes)
+        windows = max(1, sum(1 for w in hall.get("windows", []) if w.get("area_prefix") == t.prefix))
+        return round(ahead * pace / windows)
 
     async def _open_for_any(self, hall: dict[str, Any], service_ids: list[str]) -> None:
         """Calls only while the hall is open for one of the window's services."""

@@ -60,6 +60,8 @@ TICKET = out({"id": string(), "ticket_number": string(), "hall_id": string(), "d
               "appointment_id": nullable(string()), "status": string(enum=["waiting", "called", "served", "absent"]),
               "ahead": integer(minimum=0), "window_id": nullable(string()), "window_number": nullable(string()),
               "recalls": integer(),
+              "estimated_wait_minutes": integer(minimum=0,
+                                                description="现场取号：预计等候分钟数（按当天本区域的办理速度估算）"),
               "requeued": integer(minimum=0, description="过号后重新排到队尾的次数（一次后再过号即为过号）"),
               "created_at": DATETIME, "called_at": nullable(DATETIME), "resident": RESIDENT},
              ["id", "ticket_number", "hall_id", "status", "ahead"])

@@ -70,6 +70,15 @@ class QueueQueries:
             .to_list(None)
         return [ticket_from_doc(d) for d in docs]
 
+    async def recent_service_minutes(self, hall_id: str, date: str, prefix: str, limit: int = 20) -> list[float]:
+        """How long the area's latest served tickets of the day took at the window (called → served)."""
+        docs = await self._tickets.find(
+            {"hall_id": hall_id, "date": date, "status": TicketStatus.SERVED.value, "prefix": prefix},
+            {"called_at": 1, "served_at": 1}).to_list(None)
+        spans = sorted(((d["served_at"], (d["served_at"] - d["called_at"]).total_seconds() / 60) for d in docs
+                        if d.get("called_at") and d.get("served_at")), reverse=True)
+        return [minutes for _, minutes in spans[:limit]]
+
     async def call_ticket(self, ticket_id: ObjectId, call: Call) -> bool:
         """A window calls a waiting ticket; False when another window called it first."""
         res = await self._tickets.update_one(

@@ -66,6 +66,7 @@ function declaredQuery(query, names) {
  * @property {(string|null)} [window_id]
  * @property {(string|null)} [window_number]
  * @property {number} [recalls]
+ * @property {number} [estimated_wait_minutes] 现场取号：预计等候分钟数（按当天本区域的办理速度估算）
  * @property {number} [requeued] 过号后重新排到队尾的次数（一次后再过号即为过号）
  * @property {string} [created_at] ISO 8601, +08:00
  * @property {(string|null)} [called_at] ISO 8601, +08:00

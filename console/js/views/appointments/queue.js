@@ -78,7 +78,9 @@ export function walkInForm(hallId, taken) {
     const t = await act(walkSlot, () => postStaffTickets({ body: { hall_id: hallId(), service_id: walkService.value } }), walkBtn);
     if (t) {
       clear(walkSlot, h('div', { class: 'alert ok', role: 'status' }, '取号成功：',
-        h('span', { class: 'big-number walkin-number' }, t.ticket_number), `　前面 ${t.ahead} 人`));
+        h('span', { class: 'big-number walkin-number' }, t.ticket_number), `　前面 ${t.ahead} 人`,
+        t.estimated_wait_minutes !== undefined ? h('span', { class: 'walkin-estimate' },
+          t.ahead ? `，预计等候约 ${t.estimated_wait_minutes} 分钟` : '，无需等候') : null));
       await taken();
     }
   });
