@@ -43,6 +43,7 @@ from backend.appointments.values import (
     Appointment,
     AppointmentStatus,
     Call,
+    DayException,
     ExceptionKind,
     Finish,
     NewTicket,
@@ -200,7 +201,7 @@ class QueueService:
             svc = None
         if svc is None or hall_id not in svc.get("hall_ids", []):
             raise errors.InvalidInput({"service_id": "该事项不在本大厅办理"})
-        await self._open_now(hall, service_id, doing="现场取号")
+        await self._open_now(hall, [service_id], doing="现场取号")
         t = await self.tx(lambda s: self._new_ticket(hall, service_id, kind=TicketKind.WALK_IN,
                                                      order=self.clock.now(), appointment=None, session=s))
         self.boards.poke(hall_id)
@@ -218,41 +219,34 @@ class QueueService:
         windows = max(1, sum(1 for w in hall.get("windows", []) if w.get("area_prefix") == t.prefix))
         return round(ahead * pace / windows)
 
-    async def _open_for_any(self, hall: dict[str, Any], service_ids: list[str]) -> None:
-        """Calls only while the hall is open for one of the window's services."""
-        closed: HallClosed | None = None
-        choices: list[str | None] = [*service_ids] or [None]
-        for sid in choices:
-            try:
-                return await self._open_now(hall, sid, doing="叫号")
-            except HallClosed as e:
-                closed = e
-        assert closed is not None
-        raise closed
-
-    async def _open_now(self, hall: dict[str, Any], service_id: str | None, *, doing: str) -> None:
-        """Walk-in tickets and calls only while the hall is open: its own hours that day, unless an
-        exception (the service's own before the hall-wide one) closes the day or opens it, adding
-        its periods. ``doing`` names what is refused otherwise."""
+    async def _open_now(self, hall: dict[str, Any], service_ids: list[str], *, doing: str) -> None:
+        """Walk-in tickets and calls only while the hall is open for one of ``service_ids`` (a
+        window's, or a walk-in's one): the hall's own hours that day, unless an exception (the
+        service's own before the hall-wide one) closes the day or opens it, adding its periods.
+        ``doing`` names what is refused otherwise, with the hours of the last service asked."""
         now = self.clock.local_now()
         day = now.date()
-        exceptions = await self.store.exceptions_on(str(hall["_id"]), day.isoformat())
-        exc = exception_for(exceptions, service_id or "")
-        if exc is not None and exc.kind == ExceptionKind.CLOSED:
-            periods: list[dict[str, Any]] = []
-        elif exc is not None:
-            periods = [p for p in hall.get("opening_hours", []) if p["weekday"] == day.isoweekday()]
-            periods += [{"start": p.start, "end": p.end} for p in exc.periods]
-        else:
-            periods = self.catalogue.opening_periods(hall, day)
         hhmm = f"{now:%H:%M}"
-        if any(p["start"] <= hhmm < p["end"] for p in periods):
-            return
+        exceptions = await self.store.exceptions_on(str(hall["_id"]), day.isoformat())
+        periods: list[dict[str, Any]] = []
+        for service_id in service_ids or [""]:
+            periods = self._periods(hall, day, exception_for(exceptions, service_id))
+            if any(p["start"] <= hhmm < p["end"] for p in periods):
+                return
         hours = "、".join(f"{p['start']}–{p['end']}" for p in sorted(periods, key=lambda p: p["start"]))
         message = (f"现在不在大厅开放时间（今天 {hours}），不能{doing}" if hours
                    else f"大厅今天不开放，不能{doing}")
         raise HallClosed(message, details={
             "date": day.isoformat(), "opening_hours": [{"start": p["start"], "end": p["end"]} for p in periods]})
+
+    def _periods(self, hall: dict[str, Any], day: dt.date, exc: DayException | None) -> list[dict[str, Any]]:
+        """The hall's open periods on ``day`` under the exception that rules it (if any)."""
+        if exc is not None and exc.kind == ExceptionKind.CLOSED:
+            return []
+        if exc is not None:
+            periods = [p for p in hall.get("opening_hours", []) if p["weekday"] == day.isoweekday()]
+            return periods + [{"start": p.start, "end": p.end} for p in exc.periods]
+        return self.catalogue.opening_periods(hall, day)
 
     async def queue(self, staff: Staff, hall_id: str) -> dict[str, Any]:
         await self.halls.access_hall(staff, hall_id, "queue")
@@ -275,7 +269,7 @@ class QueueService:
         if window is None:
             raise errors.NotFound("未找到该窗口")
         serves = set(window.get("service_ids", []))
-        await self._open_for_any(hall, sorted(serves))
+        await self._open_now(hall, sorted(serves), doing="叫号")
         now = self.clock.now()
         date = now.astimezone(TZ).date().isoformat()
         call = Call(at=now, window_id=window_id, window_number=window["number"], by=staff.id)
@@ -325,7 +319,7 @@ class QueueService:
         first 过号 of a ticket sends it to the end of the line instead; the second is final."""
         t = await self.access.access_ticket(staff, ticket_id, "finish")
         now = self.clock.now()
-        if to == TicketStatus.ABSENT and await self.store.requeue_ticket(t.id, now):
+        if to == TicketStatus.ABSENT and await self.store.requeue_ticket(t.id, now, order=ms(now)):
             back = replace(t, status=TicketStatus.WAITING, requeued=t.requeued + 1, window_id=None,
                            window_number=None, called_at=None, order=ms(now))
             self.boards.poke(t.hall_id)

@@ -94,12 +94,13 @@ class QueueQueries:
             {"$set": {"recalled_at": at}, "$inc": {"recalls": 1}})
         return res.modified_count == 1
 
-    async def requeue_ticket(self, ticket_id: ObjectId, at: dt.datetime, *, once: int = 1) -> bool:
-        """A called ticket that did not come (过号) goes back to the end of the line, ``once`` time(s)
-        at most; False when it is not called or has been sent back already."""
+    async def requeue_ticket(self, ticket_id: ObjectId, at: dt.datetime, *, order: int, once: int = 1) -> bool:
+        """A called ticket that did not come (过号) goes back to the end of the line (``order``: as
+        if it came at ``at``), ``once`` time(s) at most; False when it is not called or has been
+        sent back already."""
         res = await self._tickets.update_one(
             {"_id": ticket_id, "status": TicketStatus.CALLED.value, "requeued": {"$not": {"$gte": once}}},
-            {"$set": {"status": TicketStatus.WAITING.value, "order": int(at.timestamp() * 1000), "requeued_at": at},
+            {"$set": {"status": TicketStatus.WAITING.value, "order": order, "requeued_at": at},
              "$inc": {"requeued": 1}, "$unset": {"window_id": "", "window_number": "", "called_at": ""}})
         return res.modified_count == 1
 
