@@ -4,7 +4,6 @@ the version a move is conditional on)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from backend.cases import materials as case_materials
@@ -21,9 +20,9 @@ from backend.cases.values import (
     RectificationStatus,
     Step,
 )
+from backend.core.masking import mask_phone
 
 LEVELS = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
-_PHONE = re.compile(r"^1\d{10}$")
 
 
 def applicant_view(case: Case, person: Any) -> dict[str, Any]:
@@ -31,9 +30,9 @@ def applicant_view(case: Case, person: Any) -> dict[str, Any]:
     audited reveal), and the masked phone number when the form gave one."""
     out = {"id": case.applicant_id, "name_masked": getattr(person, "name_masked", None),
            "id_number_masked": getattr(person, "id_number_masked", None)}
-    phone = str(case.form.get("phone") or "").strip()
-    if _PHONE.match(phone):
-        out["phone_masked"] = phone[:3] + "****" + phone[-4:]
+    phone = mask_phone(str(case.form.get("phone") or ""))
+    if phone:
+        out["phone_masked"] = phone
     return out
 
 

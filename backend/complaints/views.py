@@ -9,6 +9,7 @@ from typing import Any
 
 from backend.complaints.labels import CATEGORIES, COMPLAINT_STATUS
 from backend.complaints.values import Complaint, ComplaintStatus, DepartmentFigures, Feedback, Reply
+from backend.core.masking import mask_phone
 
 HOTLINE_FIGURES = "12345热线（直接答复或待分派）"
 
@@ -36,14 +37,10 @@ def complaint_view(c: Complaint, *, staff: bool) -> dict[str, Any]:
         out["timeline"] = [{"status": e.status.value, "at": e.at, "note": e.note,
                             **({"actor": e.actor} if staff else {})} for e in c.timeline]
     if staff:
-        out["contact_phone_masked"] = _masked(c.contact_phone) if c.contact_ok else None
+        out["contact_phone_masked"] = mask_phone(c.contact_phone) if c.contact_ok else None
         out["version"] = c.version
         out["on_time"] = c.on_time
     return out
-
-
-def _masked(phone: str | None) -> str | None:
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else None
 
 
 def page_view(items: list[Complaint], limit: int, *, staff: bool) -> dict[str, Any]:
