@@ -24,6 +24,12 @@ export function currentSession() {
   }
 }
 
+/** The roles of the member of staff signed in here (empty when nobody is). */
+export function myRoles() {
+  const s = currentSession();
+  return new Set((s && s.staff && s.staff.roles) || []);
+}
+
 function saveSession(s) {
   if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
   else sessionStorage.removeItem(KEY);

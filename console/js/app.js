@@ -1,5 +1,5 @@
 // App shell: login, role-based navigation, hash routing (#/area/page[/id]).
-import { currentSession, login, logout, loadMe } from './api.js';
+import { currentSession, login, logout, loadMe, myRoles } from './api.js';
 import { getStaffCalendar } from './api/calendar.js';
 import { serverNow, syncClock } from './clock.js';
 import { h, clear, field, input, errorBox, ROLE_NAMES, toast } from './ui.js';
@@ -25,13 +25,8 @@ const nav = document.getElementById('nav');
 const topbar = document.getElementById('topbar');
 let cleanup = null;
 
-function roles() {
-  const s = currentSession();
-  return new Set((s && s.staff && s.staff.roles) || []);
-}
-
 function allowed(page) {
-  const mine = roles();
+  const mine = myRoles();
   return page.roles.some((r) => mine.has(r));
 }
 
@@ -139,7 +134,7 @@ async function route() {
 let calendarChecked = 0;
 async function showCalendarWarning() {
   const banner = document.getElementById('banner');
-  if (!roles().has('admin')) {
+  if (!myRoles().has('admin')) {
     banner.hidden = true;
     return;
   }

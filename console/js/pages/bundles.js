@@ -4,12 +4,7 @@
 import { getStaffBundles, getStaffBundlesById, postStaffBundlesByIdPayment } from '../api/bundles.js';
 import { h, clear, field, input, button, act, notice, pageHeader, section, table, badge, fen, fmtTime, PAYMENT_STATUS } from '../ui.js';
 import { statusBadge } from '../views/case/list.js';
-import { currentSession } from '../api.js';
-
-function isFinance() {
-  const s = currentSession();
-  return ((s && s.staff && s.staff.roles) || []).includes('finance');
-}
+import { myRoles } from '../api.js';
 
 function casesOf(b) {
   return table([
@@ -28,7 +23,7 @@ function paymentPart(b, reload) {
       h('p', {}, `一张缴款单，合计 ${fen(p.amount_fen)}　`, badge(PAYMENT_STATUS[p.status] || p.status,
         p.status === 'paid' ? 'green' : 'blue'), p.receipt_id ? '　已开具电子票据' : ''));
   }
-  if (!isFinance()) return h('p', { class: 'muted bundle-payment' }, '尚未开具缴款单（由财务人员开具）');
+  if (!myRoles().has('finance')) return h('p', { class: 'muted bundle-payment' }, '尚未开具缴款单（由财务人员开具）');
   const raise = button('开具一张缴款单', async (e) => {
     const p = await act(slot, () => postStaffBundlesByIdPayment(b.id), e.target);
     if (p) await reload(`已开具缴款单，合计 ${fen(p.amount_fen)}`);

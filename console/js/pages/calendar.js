@@ -1,6 +1,6 @@
 // Working calendar: each year's holidays and where they come from; admins enter a year's official
 // schedule from the State Council's notice, after a preview of what it changes.
-import { currentSession } from '../api.js';
+import { myRoles } from '../api.js';
 import { getStaffCalendar } from '../api/calendar.js';
 import { h, clear, table, act, pageHeader, section, badge, fmtTime } from '../ui.js';
 import { dayList, entryForm } from '../views/staff/calendar.js';
@@ -12,8 +12,7 @@ async function renderCalendar(main) {
     '办理时限按工作日计算，大厅按工作日开放。每年国务院办公厅公布下一年度放假安排后，请在此录入。');
   const body = h('div');
   main.append(body);
-  const s = currentSession();
-  const isAdmin = Boolean(s && s.staff && (s.staff.roles || []).includes('admin'));
+  const isAdmin = myRoles().has('admin');
 
   async function load() {
     const data = await act(msg, () => getStaffCalendar());

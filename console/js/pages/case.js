@@ -5,13 +5,14 @@ import { getStaffApplicationsById } from '../api/cases.js';
 import { h, clear, button, act, notice, pageHeader, CASE_STATUS } from '../ui.js';
 import { CASE_OUTCOME } from '../views/case/list.js';
 import { MOVE_LABEL, refusalLabel } from '../views/case/moves.js';
-import { caseView, formDefinition, roles } from '../views/case/detail.js';
+import { myRoles } from '../api.js';
+import { caseView, formDefinition } from '../views/case/detail.js';
 import { feesSection } from '../views/case/fees.js';
 import { licenceSection } from '../views/case/licence.js';
 
 /** What the page says after a move: the move made, and the status the case is in now. */
 function movedMessage(app, updated, to) {
-  const said = to === 'in_review' && !roles().has('approver') ? '送审' : MOVE_LABEL[to];
+  const said = to === 'in_review' && !myRoles().has('approver') ? '送审' : MOVE_LABEL[to];
   return `已${to === 'rejected' ? refusalLabel(app) : said}：`
     + `${(updated.status === 'rejected' && CASE_OUTCOME[updated.outcome]) || CASE_STATUS[updated.status] || updated.status}`;
 }
@@ -27,7 +28,7 @@ async function renderCase(main, params) {
     clear(holder, caseView(app, (updated, to) => load(movedMessage(app, updated, to)),
       (updated, said) => load(said), definition));
     if (flash) notice(msg, flash);
-    if (roles().has('clerk')) holder.append(await feesSection(app));
+    if (myRoles().has('clerk')) holder.append(await feesSection(app));
     const licence = await licenceSection(app);
     if (licence) holder.append(licence);
   }

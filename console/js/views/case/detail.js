@@ -1,6 +1,6 @@
 // A case's detail: basic facts with the applicant (full identity only through the audited reveal),
 // the timeline, materials, the form as filled and the moves the viewer may make.
-import { currentSession } from '../../api.js';
+import { myRoles } from '../../api.js';
 import { getServicesById } from '../../api/catalogue.js';
 import { postStaffResidentsByIdReveal } from '../../api/staff.js';
 import { h, clear, field, input, button, act, notice, section, fmtTime } from '../../ui.js';
@@ -14,7 +14,7 @@ function applicantBlock(p) {
   if (!p) return '—';
   const out = h('div', {}, h('div', {}, personText(p)),
     p.phone_masked ? h('div', { class: 'muted' }, `联系电话 ${p.phone_masked}`) : null);
-  const mine = roles();
+  const mine = myRoles();
   if (!p.name_masked || !(mine.has('clerk') || mine.has('approver'))) return out;
   const slot = h('div', { class: 'messages' });
   const reason = input({ name: 'reveal-reason', class: 'wide', maxlength: 200 });
@@ -35,10 +35,6 @@ function applicantBlock(p) {
   return out;
 }
 
-export function roles() {
-  const s = currentSession();
-  return new Set((s && s.staff && s.staff.roles) || []);
-}
 
 // Labels of fields the console's own window forms send, for a service whose definition lacks them.
 const WINDOW_FORM_LABELS = { applicant_name: '申请人姓名', phone: '联系电话', contact_phone: '联系电话', note: '补充说明' };
@@ -109,8 +105,8 @@ export function caseView(app, onMoved, onChanged, definition = []) {
   const timeline = app.timeline || [];
   return h('div', { class: 'case-detail' },
     h('div', { class: 'cols-2' }, basicInfo(app), timelineSection(app, timeline)),
-    materialsSection({ ...app, materials }, roles().has('clerk') || roles().has('approver'),
+    materialsSection({ ...app, materials }, myRoles().has('clerk') || myRoles().has('approver'),
       onChanged || (() => {})),
     section('申请表', formFields(form, definition, app.form_fields || [])),
-    movePanel(app, roles(), onMoved));
+    movePanel(app, myRoles(), onMoved));
 }

@@ -3,7 +3,7 @@
 import { getStaffApplicationsByIdLicence, postStaffLicencesByIdRevoke } from '../../api/licences.js';
 import { h, clear, field, button, act, notice, section, badge, fmtTime } from '../../ui.js';
 import { STATUS_LABELS } from '../../status-labels.js';
-import { roles } from './detail.js';
+import { myRoles } from '../../api.js';
 
 const LICENCE_STATUS = STATUS_LABELS.licence || {};
 
@@ -28,7 +28,7 @@ function licenceCard(lic, box) {
       badge(LICENCE_STATUS[lic.status] || lic.status, revoked ? 'red' : 'green')),
     h('p', { class: 'muted' }, `持证人 ${lic.holder_masked}　颁发 ${fmtTime(lic.issued_at).slice(0, 10)}`
       + `${lic.expires_at ? `　有效期至 ${fmtTime(lic.expires_at).slice(0, 10)}` : ''}　${lic.issuer}`),
-    !revoked && roles().has('approver') ? revokeForm(lic, slot, (r) => {
+    !revoked && myRoles().has('approver') ? revokeForm(lic, slot, (r) => {
       clear(box, licenceCard(r, box));
       notice(box.querySelector('.messages'), '已撤销，持证人将收到通知；公开查验将显示已撤销');
     }) : null);
