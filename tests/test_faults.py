@@ -27,7 +27,8 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedD
     db.stop()
 
 
-def _until(check, timeout: float = 30.0) -> None:  # noqa: ANN001
+def _until(check, timeout: float = 30.0, seen=None) -> None:  # noqa: ANN001
+    """Wait for ``check``; on timeout, say what ``seen`` (if given) last showed."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -36,8 +37,13 @@ def _until(check, timeout: float = 30.0) -> None:  # noqa: ANN001
         except Exception:  # noqa: BLE001 - not yet
             pass
         if time.monotonic() > deadline:
-            raise AssertionError("did not recover in time")
+            raise AssertionError(f"did not recover in time; last seen: {seen() if seen else '-'}")
         time.sleep(0.2)
+
+
+def _ready(api: Api) -> None:
+    """The app is ready again: the database answers and every background job has ticked since."""
+    _until(lambda: api.get("/readyz").status_code == 200, seen=lambda: api.get("/readyz").text)
 
 
 def test_database_outage_is_503_and_recovers_without_restart(faulty: tuple[EmbeddedDatabase, AppServer]) -> None:
@@ -54,7 +60,7 @@ def test_database_outage_is_503_and_recovers_without_restart(faulty: tuple[Embed
         assert ready.status_code == 503 and ready.json()["database"] == "down"
     finally:
         db.start()
-    _until(lambda: api.get("/readyz").status_code == 200)
+    _ready(api)
     me = api.get("/api/v1/me", token=resident.access_token)
     assert me.status_code == 200 and me.json()["realname_verified"] is True  # acknowledged before: kept
     assert api.post("/api/v1/auth/wechat-login", {"code": "test-after-outage"}).status_code == 200
@@ -74,7 +80,7 @@ def test_a_booking_during_an_outage_is_refused_and_leaves_no_trace(faulty) -> No
         assert_error(book(api, r.access_token, slot["id"]), 503, "service_unavailable")
     finally:
         db.start()
-    _until(lambda: api.get("/readyz").status_code == 200)
+    _ready(api)
     assert next(s for s in slots(api, b, day) if s["id"] == slot["id"])["remaining"] == 2
     assert api.get("/api/v1/appointments", token=r.access_token).json()["items"] == []
     assert book(api, r.access_token, slot["id"]).status_code == 201
@@ -93,7 +99,7 @@ def test_a_payment_notice_during_an_outage_is_applied_once_when_it_comes_back(fa
         _until(lambda: api.get("/readyz").status_code == 503)
     finally:
         db.start()
-    _until(lambda: api.get("/readyz").status_code == 200)
+    _ready(api)
     resident_token = resident.access_token
     _until(lambda: api.get(f"/api/v1/payments/{order['id']}", token=resident_token).json()["status"] == "paid", 60)
     resent = api.post("/sandbox/wechatpay/resend", {"prepay_id": prepay})  # once more, as WeChat Pay does
@@ -116,8 +122,34 @@ def test_messages_written_before_an_outage_are_delivered_once_after_it(faulty) -
     db.kill()
     _until(lambda: api.get("/readyz").status_code == 503)
     db.start()
-    _until(lambda: api.get("/readyz").status_code == 200)
+    _ready(api)
     _until(lambda: len(api.get("/api/v1/me/inbox", token=r.access_token).json()["items"]) == 1, 30)
     unsettled = {"user_id": r.id, "status": {"$in": ["pending", "sending"]}}
     _until(lambda: srv.run(srv.ctx.db["outbox"].count_documents(unsettled)) == 0, 30)  # every delivery finished
     assert len(api.get("/api/v1/me/inbox", token=r.access_token).json()["items"]) == 1
+
+
+def test_the_readiness_ping_keeps_to_its_own_time_without_cancelling_the_driver() -> None:
+    """``ping`` answers False within its timeout while no server answers (the client waits up to
+    3 s to select one), and leaves the client's topology unlocked for the calls after it."""
+    import asyncio
+
+    from backend.db.embedded import free_port
+    from backend.db.mongo import connect, ping
+
+    async def probe() -> tuple[list[bool], float, bool]:
+        client = connect(f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
+                         server_selection_timeout_ms=3000)
+        try:
+            started = time.monotonic()
+            answers = await asyncio.gather(*(ping(client, 0.3) for _ in range(20)))
+            took = time.monotonic() - started
+            topology = client._topology  # noqa: SLF001 - the driver's lock is what a cancelled wait leaves held
+            return list(answers), took, topology is not None and topology._lock.locked()  # noqa: SLF001
+        finally:
+            await client.close()
+
+    answers, took, locked = asyncio.run(probe())
+    assert answers == [False] * 20
+    assert took < 2.5, took  # its own 0.3 s, not the client's 3 s
+    assert not locked

@@ -68,10 +68,10 @@ class HallBoards:
         watchers.discard(q)
         if not watchers:
             self._watchers.pop(hall_id, None)
-            task = self._pollers.pop(hall_id, None)
-            if task is not None:
-                task.cancel()
-            self._wake.pop(hall_id, None)
+            self._pollers.pop(hall_id, None)  # it ends by itself at its next turn (a read is never cancelled)
+            wake = self._wake.pop(hall_id, None)
+            if wake is not None:
+                wake.set()
             self._last.pop(hall_id, None)
 
     def poke(self, hall_id: str) -> None:
@@ -82,12 +82,14 @@ class HallBoards:
 
     async def _poll(self, hall_id: str) -> None:
         wake = self._wake[hall_id]
-        while True:
+        while self._wake.get(hall_id) is wake:
             try:
                 board = await self.board(hall_id)
             except Exception:  # a bad read must not end the board; it tries again
                 log.exception("hall board failed", extra={"hall_id": hall_id})
             else:
+                if self._wake.get(hall_id) is not wake:
+                    return  # nobody watches any more
                 if board != self._last.get(hall_id):
                     self._last[hall_id] = board
                     for q in list(self._watchers.get(hall_id, ())):

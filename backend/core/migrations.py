@@ -10,6 +10,7 @@ start runs the step again, so every step is written to be safe to run twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -63,20 +64,25 @@ class Migrations:
             if await self.ledger.is_done(step.id):
                 return False
             await asyncio.sleep(self.poll)   # another process runs it: wait for it, or for its lease to end
-        renewing = asyncio.ensure_future(self._renew(step.id))
+        done = asyncio.Event()
+        renewing = asyncio.ensure_future(self._renew(step.id, done))
         try:
             await step.run()
         except BaseException:
             await self.ledger.release(step.id, self.holder)
             raise
         finally:
-            renewing.cancel()
+            done.set()  # the renewer ends by itself: a database call is never cancelled half-way
+            await renewing
         await self.ledger.finish(step.id, self.holder, self.clock.now())
         log.info("migration done", extra={"migration": step.id})
         return True
 
-    async def _renew(self, step_id: str) -> None:
+    async def _renew(self, step_id: str, done: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), self.lease.total_seconds() / 3)
+            if done.is_set():
+                return
             now = self.clock.now()
             await self.ledger.extend(step_id, self.holder, now + self.lease)

@@ -6,12 +6,12 @@ they already exist). Domains own their specs; nothing here knows about bookings 
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import pymongo
 from bson import ObjectId
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -167,9 +167,14 @@ async def in_transaction(client: Client, fn: Callable[[AsyncClientSession], Awai
 
 
 async def ping(client: Client, timeout: float = 1.0) -> bool:
-    """Whether the database answers within ``timeout`` seconds (readiness must answer quickly)."""
+    """Whether the database answers within ``timeout`` seconds (readiness must answer quickly).
+
+    The driver's own timeout bounds the call. A database call is never cancelled from outside:
+    cancelling one while it waits for a server can leave the client's topology lock held (the
+    driver's condition wait under Python 3.11's ``asyncio.wait_for``), and every later call hangs."""
     try:
-        await asyncio.wait_for(client.admin.command("ping"), timeout)
+        with pymongo.timeout(timeout):
+            await client.admin.command("ping")
         return True
     except Exception:  # noqa: BLE001 - any failure means "not ready"
         return False
