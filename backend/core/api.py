@@ -25,7 +25,7 @@ from backend.core.access import Resident, Staff, access_resident, access_staff_r
 from backend.core.clock import iso
 from backend.core.inputs import check_path, parse_json
 from backend.core.logs import request_id_var
-from backend.core.schema import coerce_query, validate
+from backend.core.schema import coerce_query, validate, validate_request
 
 if TYPE_CHECKING:  # pragma: no cover
     from backend.core.access import Principal, Rule
@@ -179,7 +179,7 @@ class ApiHandler(BaseHandler):
                 access_staff_role(self.principal, op.roles)
         self.query = coerce_query(op.query, self.request.query_arguments) if op.query else {}
         if op.body is not None and not op.raw_body:
-            self.body = validate(op.body, self._parse_json())
+            self.body = validate_request(op.body, self._parse_json())
 
     def _parse_json(self) -> Any:
         ctype = self.request.headers.get("Content-Type", "")

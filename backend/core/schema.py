@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, validators
@@ -100,6 +101,35 @@ def _reason(err: Any) -> str:
 
 def _path(parts: Any) -> str:
     return ".".join(str(p) for p in parts)
+
+
+# A field name the database can store and a person would type: 1–64 characters, no control
+# characters, no "." and no leading "$" (BSON reserves them for paths and operators).
+_KEY = re.compile(r"[^\x00-\x1f\x7f.$][^\x00-\x1f\x7f.]{0,63}")
+KEY_RULE = "字段名须为 1–64 个字符，不含控制字符和“.”，不以“$”开头"
+
+
+def _bad_keys(data: Any, path: str = "") -> Iterator[str]:
+    """Paths (with the name cut short) of every object key in ``data`` that ``_KEY`` refuses."""
+    stack: list[tuple[str, Any]] = [(path, data)]
+    while stack:  # iterative: a deeply nested body must not exhaust the interpreter's stack
+        at, value = stack.pop()
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if isinstance(key, str) and _KEY.fullmatch(key):
+                    stack.append((_join(at, key), inner))
+                else:
+                    yield _join(at, repr(str(key)[:20]))
+        elif isinstance(value, list):
+            stack.extend((_join(at, str(i)), inner) for i, inner in enumerate(value))
+
+
+def validate_request(schema: dict[str, Any], data: Any) -> Any:
+    """``validate`` for what a client sent: first, every field name must be one ``_KEY`` allows."""
+    bad = {path: KEY_RULE for path in _bad_keys(data)}
+    if bad:
+        raise InvalidInput(bad)
+    return validate(schema, data)
 
 
 def validate(schema: dict[str, Any], data: Any, *, root: str = "") -> Any:
