@@ -211,6 +211,8 @@ class AppointmentsConfig:
     checkin_before_minutes: int = 30
     checkin_after_minutes: int = 15
     waitlist_offer_minutes: int = 30
+    # Waitlists one resident may wait on at once (each can end in an offer to them).
+    max_waitlists: int = 5
     max_recalls: int = 3
     # A ticket's service time before any has been served that day in its area (the wait estimate).
     default_service_minutes: int = 8

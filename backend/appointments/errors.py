@@ -59,6 +59,11 @@ class AlreadyWaitlisted(Conflict):
     message = "您已在该时段的候补名单中"
 
 
+class TooManyWaitlists(Conflict):
+    code = "too_many_waitlists"
+    message = "候补的时段已达上限"
+
+
 class OfferExpired(Conflict):
     code = "offer_expired"
     message = "候补名额已过期"
@@ -96,5 +101,5 @@ class CancelledByCentre(Conflict):
 
 
 ALL = (HallScope, BookingBlocked, SlotNotOpen, SlotClosed, SlotFull, SlotAvailable, AlreadyBooked, DailyLimit,
-       TooManyOpen, CancelTooLate, AlreadyWaitlisted, OfferExpired, CheckinTooEarly, CheckinTooLate, HallClosed,
-       QueueEmpty, RecallLimit, CancelledByCentre,)
+       TooManyOpen, CancelTooLate, AlreadyWaitlisted, TooManyWaitlists, OfferExpired, CheckinTooEarly,
+       CheckinTooLate, HallClosed, QueueEmpty, RecallLimit, CancelledByCentre,)

@@ -602,6 +602,11 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
              "$unset": {"active_key": ""}}, session=session)
         return res.modified_count == 1
 
+    async def count_active_waitlists(self, user_id: str) -> int:
+        """How many waitlists the person waits on or holds an offer from (on the user index)."""
+        return await self._waitlist.count_documents({"user_id": user_id, "status": {"$in": [
+            WaitlistStatus.WAITING.value, WaitlistStatus.OFFERED.value]}})
+
     async def user_waitlist(self, user_id: str, limit: int = 50) -> list[WaitlistEntry]:
         docs = await self._waitlist.find({"user_id": user_id}).sort("created_at", DESCENDING).limit(limit) \
             .to_list(None)

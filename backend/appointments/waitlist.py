@@ -12,7 +12,7 @@ from bson import ObjectId
 
 from backend.appointments.access import AppointmentAccess
 from backend.appointments.common import Names, Transaction
-from backend.appointments.errors import AlreadyBooked, AlreadyWaitlisted, SlotAvailable
+from backend.appointments.errors import AlreadyBooked, AlreadyWaitlisted, SlotAvailable, TooManyWaitlists
 from backend.appointments.rules import BookingRules
 from backend.appointments.store import AppointmentStore
 from backend.appointments.store_documents import KeyTaken
@@ -109,8 +109,11 @@ class WaitlistService:
         await self.rules.check_not_blocked(resident.id, now)
         if slot.free > 0:
             raise SlotAvailable("该时段还有名额，请直接预约")
+        slot_id = str(slot.id)  # the canonical id: other spellings of it are the same slot
         if await self.store.holds_slot(resident.id, slot_id):
             raise AlreadyBooked("您已预约该时段")
+        if await self.store.count_active_waitlists(resident.id) >= self.cfg.max_waitlists:
+            raise TooManyWaitlists(f"您已在 {self.cfg.max_waitlists} 个时段的候补名单中，请先处理已有的候补")
         join = WaitlistJoin(slot_id=slot_id, user_id=resident.id, hall_id=slot.hall_id,
                             service_id=slot.service_id, start=slot.start, end=slot.end, date=slot.date,
                             service_name=await self.names.service(slot.service_id),

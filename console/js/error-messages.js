@@ -62,6 +62,7 @@ export const ERROR_MESSAGES = {
   "submission_key_reused": "该请求号已用于另一次不同内容的提交，请重新提交",
   "too_many_attempts": "支付尝试次数过多，请联系窗口",
   "too_many_open": "未办理的预约过多，请办理或取消后再预约",
+  "too_many_waitlists": "候补的时段已达上限",
   "unauthenticated": "请先登录",
   "unsupported_file_type": "只能上传 JPG、PNG 图片或 PDF 文件",
   "unsupported_media_type": "请求内容须为 JSON（Content-Type: application/json）",
