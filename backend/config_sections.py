@@ -388,5 +388,8 @@ class ComplaintsConfig:
 class AuthorizationsConfig:
     # The longest a resident's grant (帮办代办授权) may last, in days.
     max_days: int = 90
+    # Grants one resident may have in force at once; a grant identical to one in force (same
+    # grantee, same services) is that grant, so the grantee is told once.
+    max_active_grants: int = 10
     # Seconds a resident's dynamic identity code (办事码) stays valid.
     identity_code_seconds: int = 60

@@ -181,3 +181,31 @@ def test_the_clerk_finds_residents_with_their_grants(api: Api, clerk: str) -> No
     assert [x["id"] for x in by_serial] == [r.id]
     hall = staff_login(api, role="hall_manager")["access_token"]
     assert_error(api.get("/api/v1/staff/agency/residents", params={"q": "欧阳春晓"}, token=hall), 403, "forbidden")
+
+
+def test_repeated_identical_grants_fold_into_one_and_the_grantee_is_told_once(api: Api, server: AppServer) -> None:
+    grantor, grantee = new_resident(api, verified=True), new_resident(api, verified=True)
+    to = {"type": "resident", "id_number": grantee.id_number}
+    ids = {grant(api, grantor, to)["id"] for _ in range(20)}
+    assert len(ids) == 1
+    assert [g["id"] for g in api.get("/api/v1/me/authorizations", token=grantor.access_token).json()["items"]] \
+        == list(ids)
+    assert len(messages(server, grantee.id, "authorization.granted")) == 1
+    # a different scope is a different grant
+    narrower = grant(api, grantor, to, services=[service(api)["id"]])
+    assert narrower["id"] not in ids
+    assert len(messages(server, grantee.id, "authorization.granted")) == 2
+
+
+def test_a_resident_holds_a_bounded_number_of_grants_in_force(api: Api, server: AppServer) -> None:
+    limit = server.ctx.config.authorizations.max_active_grants
+    grantor = new_resident(api, verified=True)
+    grantees = [new_resident(api, verified=True) for _ in range(limit + 1)]
+    given = [grant(api, grantor, {"type": "resident", "id_number": g.id_number}) for g in grantees[:limit]]
+    last = {"grantee": {"type": "resident", "id_number": grantees[limit].id_number}, "days": 7}
+    assert_error(api.post("/api/v1/me/authorizations", last, token=grantor.access_token), 409, "too_many_grants")
+    assert messages(server, grantees[limit].id, "authorization.granted") == []
+    revoked = api.post(f"/api/v1/me/authorizations/{given[0]['id']}/revoke", token=grantor.access_token)
+    assert revoked.status_code == 200
+    assert api.post("/api/v1/me/authorizations", last, token=grantor.access_token).status_code == 201
+

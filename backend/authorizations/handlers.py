@@ -18,7 +18,7 @@ class AgencyHandler(CallerHandler):
 class MyGrantsHandler(AgencyHandler):
     @operation("授权他人代办：指定帮办员（工号）或另一位实名居民（身份证号），可限定事项和天数", tags=TAGS,
                auth="resident", access=GRANT.rule("give"), body=s.GRANT_IN, responses={201: s.GRANT},
-               errors=(400, 401, 403))
+               errors=(400, 401, 403, 409))
     async def post(self) -> None:
         self.reply(await self.agency.grant(self.resident, self.body, self.client_ip()), 201)
 

@@ -11,6 +11,7 @@ says who acted for whom under which grant (``filed``, inside the case's own tran
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,7 +20,7 @@ from bson import ObjectId
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.authorizations.access import FILERS, GRANT, GrantAccess
 from backend.authorizations.codes import IdentityCodes, qr_png_base64
-from backend.authorizations.errors import AuthorizationRequired
+from backend.authorizations.errors import AuthorizationRequired, TooManyGrants
 from backend.authorizations.store import GrantStore
 from backend.authorizations.values import Grant, Grantee, GranteeKind, Grantor, GrantStatus, ServiceRef
 from backend.config import AuthorizationsConfig
@@ -94,8 +95,15 @@ class AgencyDesk:
                     raise errors.InvalidInput({"service_ids": "包含不存在或已停办的事项"},
                                               details={"unknown": [sid]}) from None
                 services.append(ServiceRef(id=svc["id"], name=svc["name"]))
-        me = await self.residents.get(resident.id)
         now = self.clock.now()
+        in_force = await self.store.in_force_of_grantor(resident.id, now, self.cfg.max_active_grants + 1)
+        same = next((g for g in in_force if g.grantee.kind is grantee.kind and g.grantee.id == grantee.id
+                     and _scope(g.service_ids) == _scope(service_ids)), None)
+        if same is not None:
+            return self.view(same, now)  # already in force: no second grant, no second message
+        if len(in_force) >= self.cfg.max_active_grants:
+            raise TooManyGrants(details={"limit": self.cfg.max_active_grants})
+        me = await self.residents.get(resident.id)
         grant = Grant(id=ObjectId(), grantor_id=resident.id,
                       grantor=Grantor(name_masked=(me and me.name_masked) or "",
                                       id_number_masked=(me and me.id_number_masked) or ""),
@@ -300,3 +308,8 @@ def _staff_mask(staff: Staff) -> str:
 
 
 __all__ = ["Agency", "AgencyDesk"]
+
+
+def _scope(service_ids: Iterable[str] | None) -> frozenset[str] | None:
+    """What a grant covers, for comparing two grants: its services as a set, or None for all."""
+    return None if service_ids is None else frozenset(service_ids)

@@ -76,6 +76,12 @@ class GrantStore:
             q["grantor_id"] = grantor_id
         return [_from_doc(d) for d in await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)]
 
+    async def in_force_of_grantor(self, grantor_id: str, now: dt.datetime, limit: int) -> list[Grant]:
+        """The grantor's grants still in force (active and not past their end), newest first."""
+        docs = await self._col.find({"grantor_id": grantor_id, "status": str(GrantStatus.ACTIVE),
+                                     "expires_at": {"$gt": now}}).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return [_from_doc(d) for d in docs]
+
     async def revoke(self, grant_id: ObjectId, grantor_id: str, now: dt.datetime) -> bool:
         """An active grant revoked by its grantor, once."""
         res = await self._col.update_one({"_id": grant_id, "grantor_id": grantor_id, "status": str(GrantStatus.ACTIVE)},

@@ -61,6 +61,7 @@ export const ERROR_MESSAGES = {
   "slot_not_open": "该时段尚未开放预约",
   "submission_key_reused": "该请求号已用于另一次不同内容的提交，请重新提交",
   "too_many_attempts": "支付尝试次数过多，请联系窗口",
+  "too_many_grants": "有效的授权已达上限，请先撤销不再需要的授权",
   "too_many_open": "未办理的预约过多，请办理或取消后再预约",
   "too_many_waitlists": "候补的时段已达上限",
   "unauthenticated": "请先登录",
