@@ -59,6 +59,7 @@ Page(withBase({
   copyLink() {
     wx.setClipboardData({ data: this.data.alipay.qr_code });
   },
+  // <sandbox>
   async sandboxScan() {
     if (this.data.busy) return;
     this.setData({ busy: true });
@@ -70,6 +71,7 @@ Page(withBase({
     }
     this.setData({ busy: false });
   },
+  // </sandbox>
   paid() {
     wx.redirectTo({ url: `/pages/pay/result/index?id=${this.data.id}` });
   },
