@@ -2,6 +2,7 @@
 // stand-in takes the sheet's place (services/sandbox.js, left out of the release build).
 const http = require('./request');
 const api = require('../api/payments');
+const privacy = require('../utils/privacy');
 
 function requestPayment(params) {
   return new Promise((resolve) => {
@@ -51,7 +52,8 @@ function saveQrImage(base64, name) {
     wx.getFileSystemManager().writeFile({
       filePath, data: base64, encoding: 'base64',
       success: () => wx.saveImageToPhotosAlbum({ filePath, success: resolve,
-        fail: () => reject(new Error('保存失败，请在设置中允许保存到相册')) }),
+        fail: (err) => reject(new Error(privacy.refused(err) ? privacy.refusedMessage('保存到相册')
+          : '保存失败，请在设置中允许保存到相册')) }),
       fail: () => reject(new Error('保存失败，请稍后重试')),
     });
   });

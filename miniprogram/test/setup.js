@@ -173,11 +173,11 @@ function flush(times = 6) {
   return p;
 }
 
-function load(relPath) {
+function load(relPath, root = ROOT) {
   let id;
   jest.isolateModules(() => {
-    id = simulate.load(path.join(ROOT, relPath), {
-      rootPath: ROOT,
+    id = simulate.load(path.join(root, relPath), {
+      rootPath: root,
       compiler: 'simulate',
       usingComponents: { ...TDESIGN, ...APP_COMPONENTS },
     });
@@ -193,9 +193,10 @@ async function renderComponent(name, props = {}) {
   return comp;
 }
 
-// Render a page, then run onLoad(query) and onShow() as WeChat would.
-async function renderPage(pagePath, query = {}) {
-  const page = simulate.render(load(`pages/${pagePath}/index`));
+// Render a page, then run onLoad(query) and onShow() as WeChat would. `root` renders it from
+// another copy of the mini-program (the release build).
+async function renderPage(pagePath, query = {}, root = ROOT) {
+  const page = simulate.render(load(`pages/${pagePath}/index`, root));
   page.attach(document.createElement('parent-wrapper'));
   const inst = page.instance;
   if (inst.onLoad) await inst.onLoad(query);
