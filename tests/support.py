@@ -16,6 +16,7 @@ import uuid
 import warnings
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Coroutine
 
 import requests
@@ -120,6 +121,16 @@ class Api:
 
     def put(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
         return self.request("PUT", path, json_body=body if body is not None else {}, **kw)
+
+
+def miniprogram_pages() -> set[str]:
+    """The mini-program's pages as app.json lists them: the main package's and each sub-package's
+    (its root joined to its pages), e.g. ``pages/agency/list/index``."""
+    app = json.loads((Path(__file__).resolve().parent.parent / "miniprogram" / "app.json").read_text(encoding="utf-8"))
+    pages = set(app["pages"])
+    for sub in app.get("subPackages", app.get("subpackages", [])):
+        pages.update(f"{sub['root'].rstrip('/')}/{p}" for p in sub["pages"])
+    return pages
 
 
 def assert_error(resp: requests.Response, status: int, code: str) -> dict[str, Any]:

@@ -2,15 +2,12 @@
 stand-in received, waited for by condition, never by sleeping."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-from tests.support import Api, ResidentHandle
+from tests.support import Api, ResidentHandle, miniprogram_pages
 from tests.support_cases import eventually, inbox, relogin, wechat_messages
 
-APP_PAGES = set(json.loads((Path(__file__).resolve().parent.parent / "miniprogram" / "app.json")
-                           .read_text(encoding="utf-8"))["pages"])
+APP_PAGES = miniprogram_pages()
 
 
 def read(api: Api, r: ResidentHandle, kind: str, n: int = 1) -> list[dict[str, Any]]:

@@ -4,12 +4,10 @@ and limits at once, and never turns into a no-show — also when a crash left th
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Any
 
 from backend.core.clock import TZ
-from tests.support import Api, AppServer, ResidentHandle, assert_error
+from tests.support import Api, AppServer, ResidentHandle, assert_error, miniprogram_pages
 from tests.support_appointments import (
     Bookable,
     advance_to,
@@ -25,8 +23,7 @@ from tests.support_appointments import (
 )
 from tests.support_cases import consent, inbox, outbox_rows, wechat_messages
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = set(json.loads((ROOT / "miniprogram" / "app.json").read_text("utf-8"))["pages"])
+PAGES = miniprogram_pages()
 KIND = "appointment.cancelled_by_centre"
 WL_KIND = "appointment.waitlist_cancelled_by_centre"
 

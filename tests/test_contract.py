@@ -24,7 +24,7 @@ from openapi_spec_validator import validate
 
 from backend.core.openapi import operation_id
 from backend.core.schema import FORMATS
-from tests.support import Api
+from tests.support import Api, miniprogram_pages
 from tests.test_notify_messages import AT, KINDS, SAMPLES, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,22 +62,13 @@ def test_operation_ids_are_unique_and_derived_from_the_route(doc: dict[str, Any]
 
 # -- every push opens a page that exists ----------------------------------------------------------
 
-def _app_pages() -> set[str]:
-    """The mini-program's pages, main package and sub-packages."""
-    app = json.loads((MINIPROGRAM / "app.json").read_text(encoding="utf-8"))
-    pages = set(app["pages"])
-    for sub in app.get("subPackages", app.get("subpackages", [])):
-        pages.update(f"{sub['root'].rstrip('/')}/{p}" for p in sub["pages"])
-    return pages
-
-
 def _page_of(link: str) -> str:
     """``pages/booking/detail/index?id=…`` → ``pages/booking/detail/index``."""
     return link.split("?", 1)[0].lstrip("/")
 
 
 def test_every_push_opens_a_page_of_the_mini_program(server) -> None:
-    pages = _app_pages()
+    pages = miniprogram_pages()
     default = server.ctx.config.notify.page
     assert _page_of(default) in pages, f"the configured push page {default} is not in app.json"
     assert not default.startswith("/"), "a subscribe message's page has no leading slash"

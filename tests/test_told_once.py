@@ -13,7 +13,7 @@ import pytest
 
 from backend.bundles.service import overall_status
 from backend.cases.rules import outcome
-from tests.support import Api, AppServer, make_id_number, new_resident, staff_login
+from tests.support import Api, AppServer, make_id_number, miniprogram_pages, new_resident, staff_login
 from tests.support_cases import (
     consent,
     eventually,
@@ -29,7 +29,7 @@ from tests.support_payments import db_find
 from tests.test_notify_messages import KINDS, SAMPLES, page_of, render, template_key
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_PAGES = set(json.loads((ROOT / "miniprogram" / "app.json").read_text(encoding="utf-8"))["pages"])
+APP_PAGES = miniprogram_pages()
 OUTCOMES = json.loads((ROOT / "miniprogram" / "test" / "case-rules.examples.json")
                       .read_text(encoding="utf-8"))["outcome"]
 AT = dt.datetime(2026, 11, 30, 2, 15, tzinfo=dt.UTC)

@@ -8,7 +8,7 @@ module.exports = {
   },
   "trial": {
     "apiBase": "https://zjb-test.example.gov.cn",
-    "mode": "sandbox"
+    "mode": "production"
   },
   "release": {
     "apiBase": "https://zjb.example.gov.cn",

@@ -12,21 +12,16 @@ function wxLogin() {
   });
 }
 
-// Sandbox only: WeChat's stand-in cannot read DevTools' real wx.login codes, so a one-time code
-// is issued for a stable per-install sandbox openid (POST /sandbox/wechat/login-codes), which
-// then goes through the same /auth/wechat-login → code2session path as a real one.
-async function sandboxCode() {
-  let openid = wx.getStorageSync('zjb.sandbox.openid');
-  if (!openid) {
-    openid = `o-dev-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-    wx.setStorageSync('zjb.sandbox.openid', openid);
-  }
-  const res = await http.post('/sandbox/wechat/login-codes', { openid }, { auth: false });
-  return res.code;
+// The code /auth/wechat-login exchanges: wx.login's, or in sandbox mode the sandbox's own.
+async function loginCode() {
+  // <sandbox>
+  if (http.config().sandbox) return require('./sandbox').loginCode();
+  // </sandbox>
+  return wxLogin();
 }
 
 async function login() {
-  const code = http.config().sandbox ? await sandboxCode() : await wxLogin();
+  const code = await loginCode();
   const pair = await api.postAuthWechatLogin({ body: { code } });
   session.save(pair);
   return pair.user;

@@ -2,6 +2,7 @@
 // The server decides the type from the content (JPG, PNG or PDF) and refuses files over 10 MB;
 // the size is checked here first so nobody waits for an upload that cannot succeed.
 const api = require('../api/files');
+const privacy = require('../utils/privacy');
 
 const MAX_BYTES = 10 * 1024 * 1024;
 const EXTENSIONS = ['pdf', 'jpg', 'jpeg', 'png'];
@@ -17,7 +18,10 @@ function chooseImages(count = 9) {
       success: (res) => resolve((res.tempFiles || []).map((f, i) => ({
         path: f.tempFilePath, size: f.size, name: `照片${i + 1}.jpg`,
       }))),
-      fail: (err) => (/cancel/i.test((err && err.errMsg) || '') ? resolve([]) : reject(new Error('无法选择照片，请稍后重试'))),
+      fail: (err) => {
+        if (/cancel/i.test((err && err.errMsg) || '')) resolve([]);
+        else reject(new Error(privacy.refused(err) ? privacy.refusedMessage('选择照片') : '无法选择照片，请稍后重试'));
+      },
     });
   });
 }
@@ -30,7 +34,10 @@ function chooseFiles(count = 5) {
       type: 'file',
       extension: EXTENSIONS,
       success: (res) => resolve((res.tempFiles || []).map((f) => ({ path: f.path, size: f.size, name: f.name }))),
-      fail: (err) => (/cancel/i.test((err && err.errMsg) || '') ? resolve([]) : reject(new Error('无法选择文件，请稍后重试'))),
+      fail: (err) => {
+        if (/cancel/i.test((err && err.errMsg) || '')) resolve([]);
+        else reject(new Error(privacy.refused(err) ? privacy.refusedMessage('选择文件') : '无法选择文件，请稍后重试'));
+      },
     });
   });
 }

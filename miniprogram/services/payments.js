@@ -1,7 +1,8 @@
-// Payments and receipts. In sandbox mode WeChat's payment sheet is replaced by the sandbox
-// confirm hook (the stand-in then sends the signed notice); in production it is wx.requestPayment.
+// Payments and receipts. WeChat Pay opens wx.requestPayment; in sandbox mode the sandbox's
+// stand-in takes the sheet's place (services/sandbox.js, left out of the release build).
 const http = require('./request');
 const api = require('../api/payments');
+const privacy = require('../utils/privacy');
 
 function requestPayment(params) {
   return new Promise((resolve) => {
@@ -16,34 +17,12 @@ function requestPayment(params) {
   });
 }
 
-// The sandbox's stand-in for the payment sheet: the resident still confirms or cancels.
-function sandboxSheet(amountText) {
-  return new Promise((resolve) => {
-    wx.showModal({
-      title: '沙箱支付',
-      content: `模拟微信支付 ${amountText}，不会真实扣款`,
-      confirmText: '确认支付',
-      cancelText: '取消',
-      success: (r) => resolve(!!r.confirm),
-      fail: () => resolve(false),
-    });
-  });
-}
-
-function prepayIdOf(pkg) {
-  const m = /prepay_id=([^&]+)/.exec(pkg || '');
-  return m ? m[1] : '';
-}
-
 async function payByWechat(paymentId, amountText) {
   const res = await api.postPaymentsByIdPay(paymentId, { body: { channel: 'wechat' } });
   const params = res.request_payment || {};
-  if (http.config().sandbox) {
-    const go = await sandboxSheet(amountText);
-    if (!go) return { outcome: 'cancelled' };
-    await http.post('/sandbox/wechatpay/confirm', { prepay_id: prepayIdOf(params.package) }, { auth: false });
-    return { outcome: 'submitted' };
-  }
+  // <sandbox>
+  if (http.config().sandbox) return require('./sandbox').payByWechat(params, amountText);
+  // </sandbox>
   return requestPayment({
     timeStamp: params.timeStamp,
     nonceStr: params.nonceStr,
@@ -55,11 +34,6 @@ async function payByWechat(paymentId, amountText) {
 
 async function alipayQr(paymentId) {
   return api.postPaymentsByIdPay(paymentId, { body: { channel: 'alipay' } });
-}
-
-// Sandbox only: acts as the resident scanning and paying the Alipay QR.
-function sandboxAlipayConfirm(outTradeNo) {
-  return http.post('/sandbox/alipay/confirm', { out_trade_no: outTradeNo }, { auth: false });
 }
 
 async function openReceiptPdf(receiptId) {
@@ -78,7 +52,8 @@ function saveQrImage(base64, name) {
     wx.getFileSystemManager().writeFile({
       filePath, data: base64, encoding: 'base64',
       success: () => wx.saveImageToPhotosAlbum({ filePath, success: resolve,
-        fail: () => reject(new Error('保存失败，请在设置中允许保存到相册')) }),
+        fail: (err) => reject(new Error(privacy.refused(err) ? privacy.refusedMessage('保存到相册')
+          : '保存失败，请在设置中允许保存到相册')) }),
       fail: () => reject(new Error('保存失败，请稍后重试')),
     });
   });
@@ -91,11 +66,12 @@ module.exports = {
   get: (paymentId) => api.getPaymentsById(paymentId),
   payByWechat,
   alipayQr,
-  sandboxAlipayConfirm,
   isSandbox: () => http.config().sandbox,
+  // <sandbox>
+  sandboxAlipayConfirm: (outTradeNo) => require('./sandbox').confirmAlipay(outTradeNo),
+  // </sandbox>
   receipts: (cursor) => api.getReceipts({ query: { cursor } }),
   receipt: (receiptId) => api.getReceiptsById(receiptId),
   openReceiptPdf,
   saveQrImage,
-  prepayIdOf,
 };

@@ -10,10 +10,14 @@ function cfg() {
   return config.load();
 }
 
-// API paths live under /api/v1; the sandbox hooks (/sandbox/...) sit at the server root.
+// API paths live under /api/v1.
 function buildUrl(path, query) {
   const c = cfg();
-  let url = `${path.indexOf('/sandbox/') === 0 ? c.apiBase : c.apiRoot}${path}`;
+  let url = `${c.apiRoot}${path}`;
+  // <sandbox>
+  // The sandbox hooks sit at the server root, not under /api/v1.
+  if (path.indexOf('/sandbox/') === 0) url = `${c.apiBase}${path}`;
+  // </sandbox>
   if (query) {
     const parts = Object.keys(query)
       .filter((k) => query[k] !== undefined && query[k] !== null && query[k] !== '')

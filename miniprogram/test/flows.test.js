@@ -43,6 +43,7 @@ describe('login → real-name → book → cancel', () => {
       return { id: 'u1', realname_verified: true, name_masked: '张*', id_number_masked: '1101**********002X' };
     });
     const rn = await renderPage('auth/realname', nav.query);
+    await tapText(rn, '我同意指尖办收集');
     rn.instance.onName({ detail: { value: 'Zhang' } });
     rn.instance.onId({ detail: { value: '110105194912310021' } });
     await tapText(rn, '提交认证');
@@ -105,6 +106,7 @@ describe('login → real-name → book → cancel', () => {
     login({ id: 'u1', realname_verified: false });
     server.on('POST', '/me/realname', apiError(400, 'invalid_input', '身份证号与姓名不匹配', { fields: { id_number: 'mismatch' } }));
     const rn = await renderPage('auth/realname');
+    await tapText(rn, '我同意指尖办收集');
     rn.instance.onName({ detail: { value: '张三' } });
     rn.instance.onId({ detail: { value: '11010519491231002X' } });
     await tapText(rn, '提交认证');

@@ -42,6 +42,8 @@ const PAGES = [
   ['agency/new', {}, ['大厅帮办员', '家人或朋友', '授权期限', '90 天', '确认授权']],
   ['agency/code', {}, ['我的办事码', '秒后自动刷新']],
   ['me/licences', {}, ['从电子证照库获取', '营业执照（个体工商户）', '有效', '长期有效', '查验二维码']],
+  ['legal/terms', {}, ['指尖办用户服务协议', '账号与实名认证', '联系我们', '服务热线：12345']],
+  ['legal/privacy', {}, ['指尖办隐私政策', '敏感个人信息', '信息的保存', '您的权利', '服务热线 12345']],
 ];
 
 describe.each(PAGES)('page %s', (pagePath, query, expected) => {
@@ -60,12 +62,14 @@ describe('accessibility and hygiene of the sources', () => {
     d.isDirectory() ? walk(path.join(dir, d.name)) : [path.join(dir, d.name)]));
   const files = [...walk(path.join(T.ROOT, 'pages')), ...walk(path.join(T.ROOT, 'components'))];
 
-  test('every page listed in app.json exists with its four files', () => {
+  test('every page listed in app.json, main package and sub-packages, exists with its four files', () => {
     const app = JSON.parse(fs.readFileSync(path.join(T.ROOT, 'app.json'), 'utf8'));
-    app.pages.forEach((p) => ['js', 'json', 'wxml', 'wxss'].forEach((ext) => {
+    const pages = require('../scripts/lib/package').allPages(app);
+    pages.forEach((p) => ['js', 'json', 'wxml', 'wxss'].forEach((ext) => {
       expect(fs.existsSync(path.join(T.ROOT, `${p}.${ext}`))).toBe(true);
     }));
-    expect(app.pages).toHaveLength(PAGES.length);
+    expect(pages.map((p) => p.replace(/^pages\//, '').replace(/\/index$/, '')).sort())
+      .toEqual(PAGES.map(([p]) => p).sort());
   });
 
   test('every button and every tappable element carries an aria-label', () => {

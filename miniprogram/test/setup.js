@@ -118,6 +118,11 @@ function makeWx() {
     stopPullDownRefresh: jest.fn(),
     setNavigationBarTitle: jest.fn(),
     getFileSystemManager: jest.fn(() => ({ writeFile: ok('writeFile') })),
+    // Privacy (隐私保护指引): WeChat keeps the last listener only; tests call it as WeChat would.
+    onNeedPrivacyAuthorization: jest.fn(),
+    openPrivacyContract: ok('openPrivacyContract'),
+    getPrivacySetting: jest.fn((opts) => opts.success && opts.success({
+      needAuthorization: true, privacyContractName: '《指尖办小程序隐私保护指引》', errMsg: 'getPrivacySetting:ok' })),
   };
 }
 
@@ -147,7 +152,7 @@ const TDESIGN = {
   't-cell-group': stub('<view class="t-cell-group"><view wx:if="{{title}}" class="t-cell-group__title">{{title}}</view><slot /></view>', { title: String, theme: String }),
   't-search': stub('<view class="t-search">{{value}}</view>', { value: String, placeholder: String }),
   't-tag': stub('<view class="t-tag">{{theme}}<slot /></view>', { theme: String, variant: String }),
-  't-input': stub('<view class="t-input">{{label}}:{{value}}<view class="t-input__tips">{{tips}}</view></view>', { label: String, value: String, placeholder: String, type: String, tips: String, status: String, maxlength: Number }),
+  't-input': stub('<view class="t-input" data-disabled="{{disabled}}">{{label}}:{{value}}<view class="t-input__tips">{{tips}}</view></view>', { label: String, value: String, placeholder: String, type: String, tips: String, status: String, maxlength: Number, disabled: Boolean }),
   't-textarea': stub('<view class="t-textarea">{{value}}</view>', { value: String, placeholder: String, maxlength: Number }),
   't-rate': stub('<view class="t-rate">{{value}}</view>', { value: Number, count: Number, size: String }),
   't-switch': stub('<view class="t-switch">{{value}}</view>', { value: Boolean }),
@@ -159,6 +164,7 @@ const APP_COMPONENTS = {
   'zjb-timeline': '/components/timeline/index',
   'zjb-status-tag': '/components/status-tag/index',
   'zjb-subscribe-card': '/components/subscribe-card/index',
+  'zjb-privacy-popup': '/components/privacy-popup/index',
 };
 
 function flush(times = 6) {
@@ -167,11 +173,11 @@ function flush(times = 6) {
   return p;
 }
 
-function load(relPath) {
+function load(relPath, root = ROOT) {
   let id;
   jest.isolateModules(() => {
-    id = simulate.load(path.join(ROOT, relPath), {
-      rootPath: ROOT,
+    id = simulate.load(path.join(root, relPath), {
+      rootPath: root,
       compiler: 'simulate',
       usingComponents: { ...TDESIGN, ...APP_COMPONENTS },
     });
@@ -187,9 +193,10 @@ async function renderComponent(name, props = {}) {
   return comp;
 }
 
-// Render a page, then run onLoad(query) and onShow() as WeChat would.
-async function renderPage(pagePath, query = {}) {
-  const page = simulate.render(load(`pages/${pagePath}/index`));
+// Render a page, then run onLoad(query) and onShow() as WeChat would. `root` renders it from
+// another copy of the mini-program (the release build).
+async function renderPage(pagePath, query = {}, root = ROOT) {
+  const page = simulate.render(load(`pages/${pagePath}/index`, root));
   page.attach(document.createElement('parent-wrapper'));
   const inst = page.instance;
   if (inst.onLoad) await inst.onLoad(query);

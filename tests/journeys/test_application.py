@@ -11,15 +11,13 @@ the staff read.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from tests.support import Api, AppServer, assert_error, new_resident, staff_login
+from tests.support import Api, AppServer, assert_error, miniprogram_pages, new_resident, staff_login
 from tests.support_cases import consent, eventually, inbox, move, service, wechat_messages
 from tests.support_files import pdf_bytes, uploaded
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGES = set(json.loads((ROOT / "miniprogram/app.json").read_text(encoding="utf-8"))["pages"])
+PAGES = miniprogram_pages()
 
 
 def _material(case: dict[str, Any], key: str) -> dict[str, Any]:

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
-from tests.support import Api, AppServer, ResidentHandle, assert_error, new_resident, staff_login
+from tests.support import Api, AppServer, ResidentHandle, assert_error, miniprogram_pages, new_resident, staff_login
 from tests.support_appointments import make_bookable
 from tests.support_cases import consent, eventually, inbox, wechat_messages
 
 TZ8 = dt.timezone(dt.timedelta(hours=8))
-APP_JSON = Path(__file__).resolve().parents[2] / "miniprogram" / "app.json"
 WEEKDAYS = "一二三四五六日"
 
 
@@ -43,7 +41,7 @@ def _relogin(api: Api, r: ResidentHandle) -> None:
 
 
 def _pages() -> set[str]:
-    return set(json.loads(APP_JSON.read_text(encoding="utf-8"))["pages"])
+    return miniprogram_pages()
 
 
 def _said(day: dt.date, at: dt.date) -> str:

@@ -8,7 +8,13 @@ Page(withBase({
     this.setData({ redirect: options.redirect ? decodeURIComponent(options.redirect) : '' });
   },
   toggleAgree() {
-    this.setData({ agreed: !this.data.agreed });
+    this.setData({ agreed: !this.data.agreed, error: '' });
+  },
+  openTerms() {
+    wx.navigateTo({ url: '/pages/legal/terms/index' });
+  },
+  openPrivacy() {
+    wx.navigateTo({ url: '/pages/legal/privacy/index' });
   },
   async onLogin() {
     if (this.data.busy) return;

@@ -4,9 +4,17 @@ const { messageOf } = require('../../../utils/errors');
 const { withBase } = require('../../../utils/page');
 
 Page(withBase({
-  data: { name: '', idNumber: '', nameError: '', idError: '', busy: false, done: null, redirect: '' },
+  data: { consented: false, name: '', idNumber: '', nameError: '', idError: '', busy: false, done: null, redirect: '' },
   onLoad(options = {}) {
     this.setData({ redirect: options.redirect ? decodeURIComponent(options.redirect) : '' });
+  },
+  // The ID number is sensitive personal information: it is asked for only after the resident's
+  // own consent to this purpose (个人信息保护法 第二十九条), separate from the login agreement.
+  toggleConsent() {
+    this.setData({ consented: !this.data.consented, error: '' });
+  },
+  openPrivacy() {
+    wx.navigateTo({ url: '/pages/legal/privacy/index' });
   },
   onName(e) {
     this.setData({ name: (e.detail && e.detail.value) || '', nameError: '' });
@@ -16,6 +24,10 @@ Page(withBase({
   },
   async onSubmit() {
     if (this.data.busy) return;
+    if (!this.data.consented) {
+      this.setData({ error: '请先勾选同意处理姓名和身份证号码' });
+      return;
+    }
     const nameError = validateName(this.data.name);
     const idError = validateIdNumber(this.data.idNumber);
     this.setData({ nameError, idError, error: '' });

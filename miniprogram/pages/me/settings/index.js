@@ -5,7 +5,11 @@ const { withBase } = require('../../../utils/page');
 Page(withBase({
   data: { modeText: '', loggedIn: false },
   onLoad() {
-    this.setData({ modeText: settings.mode() === 'production' ? '正式环境' : '沙箱环境（模拟支付与消息）' });
+    let modeText = '正式环境';
+    // <sandbox>
+    if (settings.mode() !== 'production') modeText = '沙箱环境（模拟支付与消息）';
+    // </sandbox>
+    this.setData({ modeText });
   },
   onShow() {
     this.setData({ loggedIn: auth.isLoggedIn() });

@@ -3,6 +3,7 @@
 const payments = require('../../../services/payments');
 const { money } = require('../../../utils/format');
 const { withBase } = require('../../../utils/page');
+const privacy = require('../../../utils/privacy');
 
 Page(withBase({
   data: { id: '', order: null, amount: '', lines: [], busy: false, alipay: null, alipaySrc: '', sandbox: false, payError: '' },
@@ -57,8 +58,12 @@ Page(withBase({
     }
   },
   copyLink() {
-    wx.setClipboardData({ data: this.data.alipay.qr_code });
+    wx.setClipboardData({
+      data: this.data.alipay.qr_code,
+      fail: (err) => { if (privacy.refused(err)) this.say(privacy.refusedMessage('复制支付链接')); },
+    });
   },
+  // <sandbox>
   async sandboxScan() {
     if (this.data.busy) return;
     this.setData({ busy: true });
@@ -70,6 +75,7 @@ Page(withBase({
     }
     this.setData({ busy: false });
   },
+  // </sandbox>
   paid() {
     wx.redirectTo({ url: `/pages/pay/result/index?id=${this.data.id}` });
   },
