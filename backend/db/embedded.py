@@ -6,6 +6,11 @@ can stop and start it under a running app. It never outlives us: the child asks 
 SIGTERM when its parent dies (``PR_SET_PDEATHSIG``), and ``stop()`` terminates it cleanly.
 The URI always carries ``retryWrites=false`` (retryable writes slow SecantusDB down ~15x).
 
+It is not open to every local process: the server runs with ``--auth`` (SCRAM-SHA-256), and its
+one account's password is generated when the data folder is first used and kept in
+``DATA_DIR/db-auth.json``, readable by its owner only. The account is created through a
+short-lived start without authentication on a port of its own, before the real start.
+
 ``supervise()`` watches the child: if it dies, it is started again on the same port and files
 (WiredTiger recovers from its journal), after 1 s, then 2, 4 … at most 8 s between tries. The app's
 database client reconnects by itself; meanwhile ``/readyz`` answers 503 and requests that need
@@ -17,6 +22,7 @@ import ctypes
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -25,10 +31,12 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 from pymongo import MongoClient
 
 log = logging.getLogger("zjb.db.embedded")
+_USER = "zjb"
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -67,7 +75,48 @@ class EmbeddedDatabase:
 
     @property
     def uri(self) -> str:
-        return f"mongodb://{self.host}:{self.port}/?retryWrites=false&directConnection=true"
+        user, password = _USER, quote(self._password(), safe="")
+        return (f"mongodb://{user}:{password}@{self.host}:{self.port}/"
+                "?authSource=admin&retryWrites=false&directConnection=true")
+
+    @property
+    def auth_file(self) -> Path:
+        return self.data_dir / "db-auth.json"
+
+    def _password(self) -> str:
+        return str(json.loads(self.auth_file.read_text())["password"])
+
+    def _command(self, port: int, *, auth: bool) -> list[str]:
+        return [sys.executable, "-m", "secantus", "--host", self.host, "--port", str(port),
+                "--storage-path", str(self.path), "--log-level", "WARNING", "--cache-size", self.cache_size,
+                *(["--auth"] if auth else [])]
+
+    def _provision(self, timeout: float) -> None:
+        """Create (or reset) the database's account with a new password, then keep it in
+        ``auth_file``: done once per data folder, before the first start with ``--auth``."""
+        password = secrets.token_urlsafe(24)
+        port = free_port(self.host)
+        assert self._log_file is not None
+        proc = subprocess.Popen(self._command(port, auth=False), stdout=self._log_file, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        try:
+            client: MongoClient[dict[str, Any]] = MongoClient(
+                f"mongodb://{self.host}:{port}/?directConnection=true", serverSelectionTimeoutMS=int(timeout * 1000))
+            try:
+                roles = [{"role": "root", "db": "admin"}]
+                if client.admin.command("usersInfo", _USER)["users"]:
+                    client.admin.command("updateUser", _USER, pwd=password, roles=roles)
+                else:
+                    client.admin.command("createUser", _USER, pwd=password, roles=roles)
+            finally:
+                client.close()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout)
+        tmp = self.auth_file.with_suffix(".tmp")
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            json.dump({"user": _USER, "password": password}, f)
+        tmp.replace(self.auth_file)
 
     @property
     def run_file(self) -> Path:
@@ -87,14 +136,16 @@ class EmbeddedDatabase:
         if not self.port:
             self.port = free_port(self.host)
         self._log_file = open(self.data_dir / "logs" / "secantusdb.log", "ab")
-        cmd = [sys.executable, "-m", "secantus", "--host", self.host, "--port", str(self.port),
-               "--storage-path", str(self.path), "--log-level", "WARNING", "--cache-size", self.cache_size]
+        if not self.auth_file.exists():
+            self._provision(timeout)
         log.info("starting embedded database", extra={"port": self.port, "path": str(self.path)})
-        self.proc = subprocess.Popen(cmd, stdout=self._log_file, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(self._command(self.port, auth=True), stdout=self._log_file,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         self._wait_ready(timeout)
         self.run_file.parent.mkdir(parents=True, exist_ok=True)
-        self.run_file.write_text(json.dumps({"uri": self.uri, "pid": self.proc.pid, "owner_pid": os.getpid()}))
+        with open(os.open(self.run_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:  # holds the password
+            json.dump({"uri": self.uri, "pid": self.proc.pid, "owner_pid": os.getpid()}, f)
+        self.run_file.chmod(0o600)
         return self.uri
 
     def _wait_ready(self, timeout: float) -> None:
