@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support import Api, AppServer, ResidentHandle, assert_error, new_resident, staff_login
-from tests.support_cases import inbox
+from tests.support_cases import eventually, inbox
 from tests.test_licences import give, issued_licence, refresh
 
 REGISTER = "/api/v1/staff/licences"
@@ -99,7 +99,7 @@ def test_bad_filters_are_400(api: Api, staff: dict[str, str], params: dict[str, 
 
 def test_the_holder_is_told_of_a_revocation_with_its_reason(api: Api, two: Any) -> None:
     holder, revoked = two[1]
-    told = [m for m in inbox(api, holder) if m.get("kind") == "licence.revoked"]
+    told = eventually(lambda: [m for m in inbox(api, holder) if m.get("kind") == "licence.revoked"])
     assert len(told) == 1
     assert revoked["number"] in told[0]["text"] and "登记事项有误" in told[0]["text"]
     assert api.get(f"/api/v1/me/licences/{revoked['id']}", token=holder.access_token).json()["status"] == "revoked"
