@@ -23,13 +23,13 @@ PLOT_W, PLOT_H = 360, 180  # the plot's length in views/supervision/charts.js (h
 def data(server: AppServer) -> dict[str, Any]:
     """One department rated 2 and 3 (2.5 on average), another rated 5 on a case that issued a licence."""
     api = Api(server.base)
-    _, refused, _ = rated_refusal(api, score=2)
+    rated_refusal(api, score=2)
     rated_refusal(api, score=3)
     staff = {r: staff_login(api, role=r)["access_token"] for r in ("clerk", "approver")}
     holder, lic = issued_licence(api, staff)
-    case_id = lic["application_id"]
-    assert api.post(f"/api/v1/applications/{case_id}/rating", {"score": 5}, token=holder.access_token).status_code == 201
-    return {"half": refused["department_id"], "holder": holder, "licence": lic}
+    rated = api.post(f"/api/v1/applications/{lic['application_id']}/rating", {"score": 5}, token=holder.access_token)
+    assert rated.status_code == 201, rated.text
+    return {"holder": holder, "licence": lic}
 
 
 def _bars(page: Any, chart: str, series: str | None = None) -> list[Any]:
