@@ -4,6 +4,7 @@ from __future__ import annotations
 from backend.cases import schemas as s
 from backend.cases.access import CASE, RATING, RECTIFICATION
 from backend.cases.service import CaseService
+from backend.cases.trend import SupervisionTrend
 from backend.core.api import CallerHandler, operation, route
 from backend.core.ratelimit import RateLimiter
 from backend.core.schema import list_of, obj, string
@@ -14,6 +15,7 @@ TAGS = ("办件",)
 class CasesHandler(CallerHandler):
     """What every handler of cases is given (``build.py`` binds them) and who called it."""
     cases: CaseService
+    trend: SupervisionTrend
     limiter: RateLimiter
 
 
@@ -144,6 +146,16 @@ class SupervisionSummaryHandler(CasesHandler):
         self.reply(await self.cases.summary(self.staff))
 
 
+class SupervisionTrendHandler(CasesHandler):
+    @operation("电子监察：按日或按周的收件、办结、逾期办件与满意度", tags=("电子监察",), auth="staff",
+               access=CASE.rule("supervise"), query=s.TREND_QUERY, responses={200: s.TREND}, errors=(400, 401, 403),
+               description="from、to 为包含的起止日期（默认：按周为最近 8 周，按日为最近 14 天）；按周时扩展为整周。"
+                           "按日最长 62 天，按周最长 53 周，超出或起止颠倒为 400。逾期：截止时间落在该期内、"
+                           "已过截止时间而未办结（或未作出不予受理、不予批准决定）的办件，不含撤回和补正中的。")
+    async def get(self) -> None:
+        self.reply(await self.trend.trend(self.staff, self.query))
+
+
 class RatingsHandler(CasesHandler):
     @operation("好差评列表", tags=("电子监察",), auth="staff", access=RATING.rule("list"),
                responses={200: list_of(s.RATING)},
@@ -191,6 +203,7 @@ default_handlers = [
     route("/api/v1/staff/applications/{id}/materials/{key}/received", MaterialReceiveHandler),
     route("/api/v1/staff/supervision/cases", SupervisionCasesHandler),
     route("/api/v1/staff/supervision/summary", SupervisionSummaryHandler),
+    route("/api/v1/staff/supervision/trend", SupervisionTrendHandler),
     route("/api/v1/staff/ratings", RatingsHandler),
     route("/api/v1/staff/rectifications", RectificationsHandler),
     route("/api/v1/staff/rectifications/{id}/reply", RectificationReplyHandler),

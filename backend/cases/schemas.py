@@ -1,6 +1,6 @@
 """Request and response shapes of cases, ratings and supervision."""
 from backend.cases.store import STATUSES
-from backend.core.schema import DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
+from backend.core.schema import DATE, DATETIME, ID, array, boolean, integer, list_of, nullable, obj, string
 
 STATUS = string(enum=STATUSES)
 FORM = {"type": "object", "maxProperties": 50, "additionalProperties": {
@@ -130,3 +130,13 @@ SUMMARY = obj({"items": array(_DEPT_ROW), "departments": array(_DEPT_ROW), "gree
                "red": integer(), "on_time_rate": nullable({"type": "number"}),
                "satisfaction": nullable({"type": "number"})},
               ["items", "departments", "green", "yellow", "red"])
+TREND_QUERY = obj({"bucket": string(enum=["day", "week"], description="day 按日；week 按周（周一至周日），默认按周"),
+                   "from": DATE, "to": DATE})
+_TREND_ROW = obj({
+    "start": DATE, "end": DATE, "label": string(description="如「12月第1周」「12月6日」"),
+    "title": string(description="含起止日期或星期的完整说法"), "received": integer(description="收件数"),
+    "completed": integer(description="办结数"), "overdue": integer(description="当期到期而未按时办结的办件数"),
+    "ratings": integer(), "satisfaction": nullable({"type": "number", "description": "平均星级（满分 5）"})},
+    ["start", "end", "label", "title", "received", "completed", "overdue", "ratings", "satisfaction"])
+TREND = obj({"bucket": string(enum=["day", "week"]), "from": DATE, "to": DATE, "title": string(),
+             "items": array(_TREND_ROW)}, ["bucket", "from", "to", "title", "items"])

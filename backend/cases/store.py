@@ -16,6 +16,7 @@ from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from backend.cases.store_trend import TrendQueries
 from backend.cases.values import (
     OPEN,
     Actor,
@@ -72,13 +73,18 @@ COLLECTIONS = [
         IndexModel([("promise_due_at", ASCENDING)], name="promise_due_at"),
         # The cases of a 一件事 (only those have a bundle_id).
         IndexModel([("bundle_id", ASCENDING)], name="bundle_id", sparse=True),
+        # The supervision trend counts a period's cases by when they came, finished and fell due.
+        IndexModel([("created_at", ASCENDING)], name="created_at"),
+        IndexModel([("completed_at", ASCENDING)], name="completed_at"),
+        IndexModel([("deadline", ASCENDING)], name="deadline"),
     ), validator={"$jsonSchema": {"bsonType": "object",
                                   "required": ["serial", "service_id", "applicant_id", "status", "version", "timeline"],
                                   "properties": {"status": {"enum": STATUSES}, "version": {"bsonType": "int"}}}},
         doc="Cases (办件) with their timeline; status changes are conditional on status and version."),
     CollectionSpec("case_counters", doc="Per-day serial numbers of cases (办件编号), gap-free."),
     CollectionSpec("ratings", indexes=(IndexModel([("application_id", ASCENDING)], unique=True),
-                                       IndexModel([("department_id", ASCENDING), ("created_at", DESCENDING)])),
+                                       IndexModel([("department_id", ASCENDING), ("created_at", DESCENDING)]),
+                                       IndexModel([("created_at", ASCENDING)], name="created_at")),
                    validator={"$jsonSchema": {"bsonType": "object", "required": ["application_id", "score"],
                                               "properties": {"score": {"bsonType": "int", "minimum": 1,
                                                                        "maximum": 5}}}},
@@ -103,7 +109,7 @@ class RatingExists(Exception):
 
 
 
-class CaseStore:
+class CaseStore(TrendQueries):
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._cases = db["cases"]
         self._counters = db["case_counters"]

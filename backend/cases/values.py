@@ -383,6 +383,18 @@ class HandlingFigure:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DayFigures:
+    """What one day (China time) brought, for the supervision trend: cases received and completed,
+    cases that passed their deadline unfinished that day, and the ratings given (count, star total)."""
+    day: dt.date
+    received: int = 0
+    completed: int = 0
+    overdue: int = 0
+    ratings: int = 0
+    stars: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SubmissionClaim:
     """One claim of a submission made once (``cases.once``): whose, of what, and what it made."""
     id: str

@@ -1,5 +1,6 @@
 """Who may do what to e-licences: the holder reads theirs; staff handling cases (clerks,
-approvers) read a licence presented for a case; approvers revoke the ones issued here."""
+approvers) read a licence presented for a case; approvers revoke the ones issued here; staff who
+handle or supervise cases browse the register of the ones issued here."""
 from __future__ import annotations
 
 from typing import Any
@@ -18,6 +19,8 @@ LICENCE = Policy("licence", {
     "revoke": staff("approver"),
     # the licence a case issued, on the case's page (its result: nothing personal beyond it)
     "issued": staff("clerk", "approver", "supervisor"),
+    # the register of licences issued here (holders masked), found by number or case serial
+    "registry": staff("clerk", "approver", "supervisor"),
 })
 
 

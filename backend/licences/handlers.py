@@ -75,6 +75,16 @@ class PublicKeyHandler(_Licences):
         self.reply(self.licences.public_key())
 
 
+class StaffLicencesHandler(_Licences):
+    @operation("本中心颁发的电子证照（持证人脱敏；按状态筛选，按证照编号或办件编号查找）", tags=TAGS, auth="staff",
+               access=LICENCE.rule("registry"), query=s.REGISTRY_QUERY, responses={200: s.LICENCES},
+               errors=(400, 401, 403), description="受理、审批、监察人员；电子证照库调取的证照不在其列。")
+    async def get(self) -> None:
+        q = self.query
+        self.reply(await self.licences.registry(self.staff, status=q.get("status"), q=q.get("q"),
+                                                cursor=q.get("cursor"), limit=q.get("limit", 50)))
+
+
 class StaffLicenceHandler(_Licences):
     # Any member of staff may ask; the service answers 404 to those who do not handle cases
     # (LICENCE "inspect"), so the edge checks no role here.
@@ -108,6 +118,7 @@ default_handlers = [
     route("/api/v1/me/licences/{id}/pdf", MyLicencePdfHandler),
     route("/api/v1/licences/verify", VerifyHandler),
     route("/api/v1/licences/public-key", PublicKeyHandler),
+    route("/api/v1/staff/licences", StaffLicencesHandler),
     route("/api/v1/staff/licences/{id}", StaffLicenceHandler),
     route("/api/v1/staff/licences/{id}/revoke", StaffRevokeHandler),
     route("/api/v1/staff/applications/{id}/licence", StaffCaseLicenceHandler),

@@ -9,11 +9,14 @@ LICENCE = obj({
     "holder_masked": string(), "issuer": string(), "issued_at": DATETIME, "expires_at": nullable(DATETIME),
     "status": STATUS, "check_code": string(),
     "source": string(enum=["issued", "library"], description="issued 本中心颁发；library 电子证照库调取"),
-    "application_id": nullable(string()), "verify_url": string(description="公开查验地址（二维码内容）"),
+    "application_id": nullable(string()), "application_serial": nullable(string(description="颁发该证照的办件编号")),
+    "verify_url": string(description="公开查验地址（二维码内容）"),
     "qr_png_base64": string(description="查验二维码 PNG（base64），仅详情"),
 }, ["id", "type", "name", "number", "holder_masked", "issuer", "issued_at", "expires_at", "status", "check_code"])
 LICENCES = list_of(LICENCE)
 LIST_QUERY = obj({"cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=100)})
+REGISTRY_QUERY = obj({"status": STATUS, "q": string(minLength=1, maxLength=40, description="证照编号或办件编号"),
+                      "cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=100)})
 REFRESH = obj({"purpose": string(enum=["wallet", "application"], description="调取用途：查看证照或申办事项"),
                "service_id": ID}, ["purpose"])
 VERIFY_QUERY = obj({"number": string(minLength=1, maxLength=40), "check": string(minLength=1, maxLength=16)},

@@ -118,7 +118,8 @@ class LicenceService:
                 "number": lic.number, "holder_masked": c["holder"], "issuer": c["issuer"],
                 "issued_at": lic.issued_at, "expires_at": lic.expires_at,
                 "status": lic.status_at(self.clock.now()), "check_code": lic.signed.check_code,
-                "source": str(lic.source), "application_id": lic.application_id, "verify_url": self.verify_url(lic)}
+                "source": str(lic.source), "application_id": lic.application_id,
+                "application_serial": c.get("application_serial") or None, "verify_url": self.verify_url(lic)}
 
     def detail(self, lic: Licence) -> dict[str, Any]:
         """The view with the verification QR code, for showing on the phone."""
@@ -261,6 +262,17 @@ class LicenceService:
         if lic is None:
             raise errors.NotFound("该办件没有颁发电子证照")
         return self.view(lic)
+
+    async def registry(self, staff: Staff, *, status: str | None, q: str | None, cursor: str | None,
+                       limit: int) -> dict[str, Any]:
+        """The register of licences issued here (holders masked), newest first, for staff who handle
+        or supervise cases; ``q`` is a licence number or a case serial, as typed."""
+        LICENCE.check(staff, "registry")
+        found = await self.store.issued_page(status=status, found_by=q.strip().upper() if q else None,
+                                             now=self.clock.now(), before=cursor_id(cursor), limit=limit + 1)
+        page = found[:limit]
+        return {"items": [self.view(lic) for lic in page],
+                "next_cursor": str(page[-1].id) if len(found) > limit else None}
 
     async def revoke(self, staff: Staff, licence_id: str, reason: str, ip: str) -> dict[str, Any]:
         """Revoke (注销) a licence issued here; the library's are revoked by their own authority."""

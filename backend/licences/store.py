@@ -24,6 +24,9 @@ COLLECTIONS = [
                        partialFilterExpression={"application_id": {"$type": "string"}}),
             IndexModel([("holder_id", ASCENDING), ("library_ref", ASCENDING)], unique=True, name="one_copy_per_holder",
                        partialFilterExpression={"library_ref": {"$type": "string"}}),
+            # The register of licences issued here, newest first, by status; found by the case's serial.
+            IndexModel([("source", ASCENDING), ("status", ASCENDING), ("_id", DESCENDING)], name="register"),
+            IndexModel([("content.application_serial", ASCENDING)], name="case_serial", sparse=True),
         ),
         validator={"$jsonSchema": {
             "bsonType": "object",
@@ -111,6 +114,23 @@ class LicenceStore:
 
     async def held_by(self, holder_id: str, *, before: ObjectId | None, limit: int) -> list[Licence]:
         filt: dict[str, Any] = {"holder_id": holder_id}
+        if before is not None:
+            filt["_id"] = {"$lt": before}
+        return [_from_doc(d) for d in await self._col.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)]
+
+    async def issued_page(self, *, status: str | None, found_by: str | None, now: dt.datetime,
+                          before: ObjectId | None, limit: int) -> list[Licence]:
+        """The licences issued here, newest first: with ``status`` (``valid``, ``expired`` past their
+        validity, ``revoked``), and ``found_by`` their number or their case's serial."""
+        filt: dict[str, Any] = {"source": str(LicenceSource.ISSUED)}
+        if status == "revoked":
+            filt["status"] = str(LicenceStatus.REVOKED)
+        elif status == "expired":
+            filt.update(status=str(LicenceStatus.VALID), expires_at={"$lte": now})
+        elif status == "valid":
+            filt.update(status=str(LicenceStatus.VALID), expires_at={"$not": {"$lte": now}})
+        if found_by is not None:
+            filt["$or"] = [{"number": found_by}, {"content.application_serial": found_by}]
         if before is not None:
             filt["_id"] = {"$lt": before}
         return [_from_doc(d) for d in await self._col.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)]

@@ -15,10 +15,12 @@ import hotlinePages from './pages/hotline.js';
 import calendarPages from './pages/calendar.js';
 import bundlePages from './pages/bundles.js';
 import rectificationPages from './pages/rectifications.js';
+import licencePages from './pages/licences.js';
 
 // Each page: {path, title, group, roles, render(main, params), nav?: false}
 const PAGES = [...clerkPages, ...agencyPages, ...approverPages, ...casePages, ...hotlinePages, ...hallPages,
-  ...financePages, ...supervisorPages, ...adminPages, ...calendarPages, ...bundlePages, ...rectificationPages];
+  ...financePages, ...supervisorPages, ...adminPages, ...calendarPages, ...bundlePages, ...rectificationPages,
+  ...licencePages];
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');

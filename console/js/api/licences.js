@@ -46,7 +46,15 @@ import { declaredQuery, request } from '../api.js';
  */
 
 /**
- * @typedef {Object} GetStaffLicencesByIdResponse
+ * @typedef {Object} GetStaffLicencesQuery
+ * @property {('valid'|'revoked'|'expired')} [status] valid 有效、revoked 已撤销、expired 已过期
+ * @property {string} [q] 证照编号或办件编号
+ * @property {string} [cursor]
+ * @property {number} [limit]
+ */
+
+/**
+ * @typedef {Object} GetStaffLicencesResponseItemsItem
  * @property {string} id
  * @property {('birth_cert'|'business_licence'|'hukou'|'id_card'|'marriage'|'property'|'social_security_card')} type
  * @property {string} [type_name]
@@ -60,8 +68,15 @@ import { declaredQuery, request } from '../api.js';
  * @property {string} check_code
  * @property {('issued'|'library')} [source] issued 本中心颁发；library 电子证照库调取
  * @property {(string|null)} [application_id]
+ * @property {(string|null)} [application_serial] 颁发该证照的办件编号
  * @property {string} [verify_url] 公开查验地址（二维码内容）
  * @property {string} [qr_png_base64] 查验二维码 PNG（base64），仅详情
+ */
+
+/**
+ * @typedef {Object} GetStaffLicencesResponse
+ * @property {Array<GetStaffLicencesResponseItemsItem>} items
+ * @property {(string|null)} next_cursor
  */
 
 /**
@@ -90,10 +105,22 @@ export async function getLicencesPublicKey() {
 }
 
 /**
+ * 本中心颁发的电子证照（持证人脱敏；按状态筛选，按证照编号或办件编号查找）
+ * GET /api/v1/staff/licences
+ * 角色：approver、clerk、supervisor
+ * @param {Object} [options]
+ * @param {GetStaffLicencesQuery} [options.query] 未声明的查询参数不发送
+ * @returns {Promise<GetStaffLicencesResponse>}
+ */
+export async function getStaffLicences({ query } = {}) {
+  return request('GET', '/staff/licences', { query: declaredQuery(query, ['status', 'q', 'cursor', 'limit']) });
+}
+
+/**
  * 办件所用电子证照（受理、审批人员；记入审计日志）
  * GET /api/v1/staff/licences/{id}
  * @param {string} id
- * @returns {Promise<GetStaffLicencesByIdResponse>}
+ * @returns {Promise<GetStaffLicencesResponseItemsItem>}
  */
 export async function getStaffLicencesById(id) {
   return request('GET', `/staff/licences/${encodeURIComponent(id)}`);
@@ -106,7 +133,7 @@ export async function getStaffLicencesById(id) {
  * @param {string} id
  * @param {Object} [options]
  * @param {PostStaffLicencesByIdRevokeBody} [options.body]
- * @returns {Promise<GetStaffLicencesByIdResponse>}
+ * @returns {Promise<GetStaffLicencesResponseItemsItem>}
  */
 export async function postStaffLicencesByIdRevoke(id, { body } = {}) {
   return request('POST', `/staff/licences/${encodeURIComponent(id)}/revoke`, { body: body === undefined ? {} : body });
@@ -117,7 +144,7 @@ export async function postStaffLicencesByIdRevoke(id, { body } = {}) {
  * GET /api/v1/staff/applications/{id}/licence
  * 角色：approver、clerk、supervisor
  * @param {string} id
- * @returns {Promise<GetStaffLicencesByIdResponse>}
+ * @returns {Promise<GetStaffLicencesResponseItemsItem>}
  */
 export async function getStaffApplicationsByIdLicence(id) {
   return request('GET', `/staff/applications/${encodeURIComponent(id)}/licence`);

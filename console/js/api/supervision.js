@@ -183,6 +183,35 @@ import { declaredQuery, request } from '../api.js';
  */
 
 /**
+ * @typedef {Object} GetStaffSupervisionTrendQuery
+ * @property {('day'|'week')} [bucket] day 按日；week 按周（周一至周日），默认按周
+ * @property {string} [from] YYYY-MM-DD
+ * @property {string} [to] YYYY-MM-DD
+ */
+
+/**
+ * @typedef {Object} GetStaffSupervisionTrendResponseItemsItem
+ * @property {string} start YYYY-MM-DD
+ * @property {string} end YYYY-MM-DD
+ * @property {string} label 如「12月第1周」「12月6日」
+ * @property {string} title 含起止日期或星期的完整说法
+ * @property {number} received 收件数
+ * @property {number} completed 办结数
+ * @property {number} overdue 当期到期而未按时办结的办件数
+ * @property {number} ratings
+ * @property {(number|null)} satisfaction 平均星级（满分 5）
+ */
+
+/**
+ * @typedef {Object} GetStaffSupervisionTrendResponse
+ * @property {('day'|'week')} bucket
+ * @property {string} from YYYY-MM-DD
+ * @property {string} to YYYY-MM-DD
+ * @property {string} title
+ * @property {Array<GetStaffSupervisionTrendResponseItemsItem>} items
+ */
+
+/**
  * @typedef {Object} GetStaffRatingsResponseItemsItem
  * @property {string} id
  * @property {string} application_id
@@ -283,6 +312,18 @@ export async function getStaffSupervisionCases({ query } = {}) {
  */
 export async function getStaffSupervisionSummary() {
   return request('GET', '/staff/supervision/summary');
+}
+
+/**
+ * 电子监察：按日或按周的收件、办结、逾期办件与满意度
+ * GET /api/v1/staff/supervision/trend
+ * 角色：supervisor
+ * @param {Object} [options]
+ * @param {GetStaffSupervisionTrendQuery} [options.query] 未声明的查询参数不发送
+ * @returns {Promise<GetStaffSupervisionTrendResponse>}
+ */
+export async function getStaffSupervisionTrend({ query } = {}) {
+  return request('GET', '/staff/supervision/trend', { query: declaredQuery(query, ['bucket', 'from', 'to']) });
 }
 
 /**

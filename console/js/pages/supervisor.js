@@ -1,5 +1,5 @@
-// Supervisor: traffic-light board of cases by department, ratings and rectification orders,
-// on-time and satisfaction figures with simple inline-SVG charts (no chart library).
+// Supervisor: traffic-light board of cases by department, ratings and rectification orders, and
+// the figures as charts drawn to scale (views/supervision/charts.js: inline SVG, no chart library).
 import {
   getStaffRatings, getStaffRectifications, getStaffSupervisionCases, getStaffSupervisionSummary,
 } from '../api/supervision.js';
@@ -8,43 +8,12 @@ import {
 } from '../ui.js';
 import { casesTable } from '../views/case/list.js';
 import { ratingsTable, rectificationsTable } from '../views/supervision/ratings.js';
+import { hBarChart } from '../views/supervision/charts.js';
+import { departmentCharts, trendSection, STARS } from '../views/supervision/stats.js';
 
 const ROLES = ['supervisor'];
 const GROUP = '监察';
 const LIGHTS = [['green', '绿灯', 'g'], ['yellow', '黄灯', 'y'], ['red', '红灯', 'r']];
-const SVG = 'http://www.w3.org/2000/svg';
-
-function svg(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return el;
-}
-
-/** Horizontal bar chart: rows = [{label, value}], value in [0, max]. */
-export function barChart(title, rows, { max = 1, format = (v) => `${Math.round(v * 100)}%`, alt = false } = {}) {
-  const rowH = 26;
-  const labelW = 150;
-  const barW = 360;
-  const height = rows.length * rowH + 10;
-  const shown = (v) => (v === null || v === undefined ? '—' : format(v));
-  const chart = svg('svg', {
-    class: 'chart', width: labelW + barW + 70, height, viewBox: `0 0 ${labelW + barW + 70} ${height}`, role: 'img',
-    'aria-label': `${title}：${rows.map((r) => `${r.label} ${shown(r.value)}`).join('，')}`,
-  });
-  chart.append(svg('title', {}, title));
-  rows.forEach((r, i) => {
-    const y = i * rowH + 5;
-    const w = max ? Math.max(0, Math.min(1, (r.value || 0) / max)) * barW : 0;
-    chart.append(
-      svg('text', { x: labelW - 6, y: y + 15, 'text-anchor': 'end' }, r.label),
-      svg('rect', { x: labelW, y: y + 3, width: barW, height: rowH - 8, fill: '#f0f2f5' }),
-      svg('rect', { class: `bar${alt ? ' alt' : ''}`, x: labelW, y: y + 3, width: w, height: rowH - 8,
-        'data-value': r.value ?? '' }),
-      svg('text', { x: labelW + barW + 6, y: y + 15 }, shown(r.value)));
-  });
-  return h('figure', { class: 'chart-figure' }, h('figcaption', {}, title), chart);
-}
 
 function deptName(c) {
   return c.department_name || c.department_id || '未分部门';
@@ -100,36 +69,36 @@ async function renderRatings(main) {
   await Promise.all([loadRect(), loadRatings()]);
 }
 
-function num(v) {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+function kpi(key, value, label, light) {
+  return h('div', { class: 'kpi', dataset: key ? { kpi: key } : { light } },
+    h('div', { class: 'v' }, light ? h('span', { class: `dot ${light}`, 'aria-hidden': 'true' }) : null, value),
+    h('div', { class: 'k' }, label));
+}
+
+function kpis(s) {
+  const fig = (v, f) => (typeof v === 'number' ? f(v) : '—');
+  return h('div', { class: 'kpis' },
+    kpi('on_time', fig(s.on_time_rate, (v) => `${Math.round(v * 100)}%`), '按时办结率'),
+    kpi('satisfaction', fig(s.satisfaction, STARS), '满意度（平均星级，满分 5）'),
+    ...LIGHTS.map(([l, label]) => kpi(null, String(s[l] ?? 0), `在办${label}`, l)));
+}
+
+async function ratingSpread(msg) {
+  const r = await act(msg, () => getStaffRatings());
+  if (!r) return null;
+  const stars = [5, 4, 3, 2, 1];
+  return section('评分分布', hBarChart({ key: 'ratings', title: '评分分布', categoryName: '评分',
+    categories: stars.map((n) => `${n} 星`),
+    series: [{ name: '评价条数', cls: 'stars', values: stars.map((n) => r.items.filter((x) => x.score === n).length) }] }));
 }
 
 async function renderStats(main) {
-  const msg = pageHeader(main, '统计图表', '各部门按时办结率与群众满意度。');
+  const msg = pageHeader(main, '统计图表', '各部门红黄绿灯、按时办结率与群众满意度，以及所选时段的收件、办结、逾期与满意度走势。');
   const s = await act(msg, () => getStaffSupervisionSummary());
   if (!s) return;
-  const onTime = num(s.on_time_rate);
-  const satisfaction = num(s.satisfaction);
-  main.append(h('div', { class: 'kpis' },
-    h('div', { class: 'kpi', dataset: { kpi: 'on_time' } }, h('div', { class: 'v' }, onTime === null ? '—' : `${Math.round(onTime * 100)}%`), h('div', { class: 'k' }, '按时办结率')),
-    h('div', { class: 'kpi', dataset: { kpi: 'satisfaction' } }, h('div', { class: 'v' }, satisfaction === null ? '—' : `${satisfaction.toFixed(2)} 分`), h('div', { class: 'k' }, '满意度（平均星级，满分 5）')),
-    ...LIGHTS.map(([l, label]) => (num(s[l]) !== null || (s.lights && num(s.lights[l]) !== null) ? h('div', { class: 'kpi' },
-      h('div', { class: 'v' }, h('span', { class: `dot ${l}`, 'aria-hidden': 'true' }), String(num(s[l]) ?? s.lights[l])), h('div', { class: 'k' }, label)) : null))));
-  const depts = s.departments || s.by_department || [];
-  if (depts.length) {
-    main.append(h('div', { class: 'cols-2' },
-      section('按时办结率', barChart('各部门按时办结率', depts.map((d) => ({ label: d.department_name || d.name || d.department_id, value: num(d.on_time_rate) })))),
-      // Satisfaction is the average star rating (1–5): bars to scale against 5.
-      section('满意度（平均星级，满分 5）', barChart('各部门满意度', depts.map((d) => ({
-        label: d.department_name || d.name || d.department_id, value: num(d.satisfaction),
-      })), { max: 5, format: (v) => `${v.toFixed(2)} 分`, alt: true }))));
-  }
-  const r = await act(msg, () => getStaffRatings());
-  if (r) {
-    const counts = [5, 4, 3, 2, 1].map((n) => ({ label: `${n} 星`, value: r.items.filter((x) => x.score === n).length }));
-    const max = Math.max(1, ...counts.map((c) => c.value));
-    main.append(section('评分分布', barChart('评分分布', counts, { max, format: (v) => `${v} 条`, alt: true })));
-  }
+  main.append(kpis(s), departmentCharts(s.departments || []));
+  const [trend, spread] = await Promise.all([trendSection(msg), ratingSpread(msg)]);
+  main.append(trend, spread || '');
 }
 
 export default [

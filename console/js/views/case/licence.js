@@ -1,5 +1,6 @@
 // The e-licence a completed case issued (电子证照): its number and status, and for approvers its
-// revocation (注销) with a reason; the holder is told and public verification answers 已撤销.
+// revocation (注销) with a reason; the holder is told and public verification answers 已撤销. The
+// revocation form is shared with the licence register (pages/licences.js).
 import { getStaffApplicationsByIdLicence, postStaffLicencesByIdRevoke } from '../../api/licences.js';
 import { h, clear, field, button, act, notice, section, badge, fmtTime } from '../../ui.js';
 import { STATUS_LABELS } from '../../status-labels.js';
@@ -7,7 +8,7 @@ import { myRoles } from '../../api.js';
 
 const LICENCE_STATUS = STATUS_LABELS.licence || {};
 
-function revokeForm(lic, slot, done) {
+export function revokeForm(lic, slot, done) {
   const reason = h('textarea', { name: 'revoke-reason', rows: 2, class: 'wide', maxlength: 200 });
   const go = button('撤销证照', async (e) => {
     if (reason.value.trim().length < 2) {
