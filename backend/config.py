@@ -46,6 +46,7 @@ from backend.config_sections import (
     LoggingConfig,
     NotifyConfig,
     PaymentsConfig,
+    ProvidersConfig,
     RateLimitConfig,
     RealnameConfig,
     ReceiptsConfig,
@@ -82,6 +83,7 @@ class Config:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     wechat: WeChatConfig = field(default_factory=WeChatConfig)
     realname: RealnameConfig = field(default_factory=RealnameConfig)
+    providers: ProvidersConfig = field(default_factory=ProvidersConfig)
     ratelimit: RateLimitConfig = field(default_factory=RateLimitConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
@@ -413,6 +415,7 @@ __all__ = ["AlipayConfig", "AppointmentsConfig", "AuthorizationsConfig", "Bundle
            "EXAMPLE_ID_HASH_KEY", "EXAMPLE_ID_KEY", "EXAMPLE_JWT_SECRET", "EXAMPLE_LICENCE_LIBRARY_SECRET",
            "EXAMPLE_REALNAME_SECRET", "EXAMPLE_SECRETS", "EXAMPLE_WECHATPAY_APIV3_KEY",
            "EXAMPLE_WECHAT_SECRET", "FilesConfig", "LicenceLibraryConfig", "LicencesConfig", "LoggingConfig",
-           "MODES", "NotifyConfig", "PaymentsConfig", "RateLimitConfig", "RealnameConfig", "ReceiptsConfig",
+           "MODES", "NotifyConfig", "PaymentsConfig", "ProvidersConfig", "RateLimitConfig", "RealnameConfig",
+           "ReceiptsConfig",
            "SANDBOX_GATEWAY", "SANDBOX_KEY", "SandboxConfig", "SecurityConfig", "ServerConfig", "StaffConfig",
            "WeChatConfig", "WeChatPayConfig", "WorkersConfig", "check_config", "load_config"]

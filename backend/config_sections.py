@@ -90,6 +90,18 @@ class WeChatConfig:
 
 
 @dataclass(frozen=True)
+class ProvidersConfig:
+    # Every outside provider (WeChat, real-name verification, the e-licence library, WeChat Pay,
+    # Alipay), each on its own: calls in flight per process (HTTP connections, or threads for a
+    # synchronous SDK), the longest a call waits for its turn, the longest one call may take once
+    # sent, and the Retry-After told to the resident when a provider is busy or slow (503).
+    concurrency: int = 64
+    queue_seconds: float = 3.0
+    timeout_seconds: float = 5.0
+    retry_after_seconds: int = 3
+
+
+@dataclass(frozen=True)
 class RealnameConfig:
     # "sandbox": the stand-in mounted on this server; otherwise the verification service's URL.
     gateway: str = SANDBOX_GATEWAY

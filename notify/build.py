@@ -40,7 +40,8 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[NotifyProvides]:
     outbox = Outbox(outbox_store, alerts, clock, messages)
     notify = NotifyService(inbox=inbox, consent=consent, alerts=alerts, clock=clock, config=cfg)
     push = (WeChatSubscribe(config.wechat.appid, config.wechat.secret, infra.gateway(config.wechat.gateway, "wechat"),
-                            config.wechat.timeout_seconds, infra.wechat_session) if cfg.wechat else None)
+                            config.wechat.timeout_seconds, infra.wechat_session).sized(infra.provider_limits)
+            if cfg.wechat else None)
     deliverer = Deliverer(outbox=outbox_store, inbox=inbox, consent=consent, users=needs.users,
                           clock=clock, config=cfg, wechat=push, messages=messages)
 

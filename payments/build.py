@@ -46,7 +46,8 @@ class PaymentsProvides:
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[PaymentsProvides]:
     store = PaymentStore(infra.db, infra.client)
-    channels = build_channels(config, infra.gateway, infra.read_key)
+    channels = {name: channel.sized(infra.provider_limits)
+                for name, channel in build_channels(config, infra.gateway, infra.read_key).items()}
     signer = SigningKeyRing(ReceiptSigner(infra.read_key("receipts.signing_key_file"), config.receipts.key_id),
                             valid_from=config.receipts.key_valid_from, retired=config.receipts.retired_keys,
                             where="receipts")

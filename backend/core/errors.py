@@ -123,6 +123,20 @@ class ServiceUnavailable(AppError):
     message = "服务暂时不可用，请稍后再试"
 
 
+class ProviderBusy(ProviderError):
+    """An outside provider is slow or every place for calls to it is taken: a moment later
+    will do (``Retry-After``); nothing was changed. A ``ProviderError`` to the code that calls
+    providers (their jobs try again), 503 to the person."""
+    http_status = 503
+    code = "provider_busy"
+    message = "办理的人较多，请稍等几秒再试"
+
+    def __init__(self, retry_after: int, message: str | None = None, **kw: Any):
+        retry_after = max(1, int(retry_after))
+        details = {**(kw.pop("details", {}) or {}), "retry_after_seconds": retry_after}
+        super().__init__(message, details=details, headers={"Retry-After": str(retry_after)}, **kw)
+
+
 # --- The access kernel (backend.core.access) ------------------------------------------------
 
 class RealnameRequired(Forbidden):
@@ -133,4 +147,4 @@ class RealnameRequired(Forbidden):
 # The kernel's own entries of the catalogue (each domain adds its own through its vocabulary).
 ALL = (AppError, InvalidInput, Unauthenticated, Forbidden, NotFound, MethodNotAllowed, Conflict, InvalidState,
        PayloadTooLarge, UnsupportedMediaType, RateLimited, InternalError, ProviderError, ServiceUnavailable,
-       RealnameRequired)
+       ProviderBusy, RealnameRequired)

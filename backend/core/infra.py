@@ -6,6 +6,7 @@ argument; none of them builds any of these itself.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.config import Config
 from backend.core.clock import Clock
+from backend.core.providers import ProviderLimits
 from backend.core.ratelimit import RateLimiter, resident_limits
 from backend.core.store import COLLECTIONS, JobDayStore, RateLimitStore, WeChatTokenStore
 from backend.core.wechat import DatabaseSessionStorage
@@ -36,6 +38,7 @@ class Infra:
     wechat_session: DatabaseSessionStorage   # the one WeChat access token every wechatpy client uses
     job_days: JobDayStore                # the per-day jobs' ledger
     read_key: KeyReader                  # the composition root decides where keys come from
+    provider_limits: ProviderLimits      # each outside provider's share of a process
 
     @property
     def collections(self) -> list[CollectionSpec]:
@@ -49,4 +52,5 @@ def build_infra(config: Config, *, clock: Clock, client: AsyncMongoClient[dict[s
     return Infra(clock=clock, client=client, db=db, gateway=gateway,
                  limiter=RateLimiter(RateLimitStore(db), clock, resident_limits(config.ratelimit)),
                  wechat_session=DatabaseSessionStorage(WeChatTokenStore(db)),
-                 job_days=JobDayStore(db), read_key=read_key)
+                 job_days=JobDayStore(db), read_key=read_key,
+                 provider_limits=ProviderLimits(**dataclasses.asdict(config.providers)))

@@ -3,10 +3,18 @@ line, run off the event loop when the SDK is synchronous, and fails with one ``P
 
 Subclasses implement domain-shaped verbs (``code_to_session``, ``verify``, ``prepay`` …) and
 call ``self.call(name, fn, *args)`` for each request they make.
+
+Sized for a peak: each provider has its own ``ProviderLimits`` (``[providers]`` in the
+configuration, applied with ``sized``): at most ``concurrency`` calls in flight, its own pool of
+threads for a synchronous SDK, or its own HTTP client with as many connections. A call waits
+at most ``queue_seconds`` for its turn, and its ``timeout_seconds`` starts when it is sent, so
+time spent queued never turns into a provider timeout. A provider that is slow or busy is 503
+``provider_busy`` with ``Retry-After``, said in Chinese: try again in a moment.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hmac
 import json
@@ -14,9 +22,11 @@ import logging
 import secrets
 import time
 import uuid
-from typing import Any, Awaitable, Callable, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Awaitable, Callable, Self, TypeVar
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
 
 from backend.core import errors
 from backend.core.signing import request_signature
@@ -25,15 +35,64 @@ T = TypeVar("T")
 log = logging.getLogger("zjb.provider")
 
 
+@dataclass(frozen=True)
+class ProviderLimits:
+    """How much of one provider a process may use at once, and how long it waits."""
+    concurrency: int = 64        # calls in flight: HTTP connections, or threads for a synchronous SDK
+    queue_seconds: float = 3.0   # the longest a call waits for its turn
+    timeout_seconds: float = 5.0  # the longest one call may take once sent
+    retry_after_seconds: int = 3  # told to the resident when the provider is busy or slow
+
+
 class Provider:
     name = "provider"
+    limits = ProviderLimits()
+    _gate: asyncio.Semaphore | None = None
+    _threads: ThreadPoolExecutor | None = None
+    _http: AsyncHTTPClient | None = None
+
+    def sized(self, limits: ProviderLimits) -> Self:
+        """Use ``limits`` (before the first call)."""
+        self.limits = limits
+        return self
+
+    def _busy(self) -> errors.ProviderBusy:
+        return errors.ProviderBusy(self.limits.retry_after_seconds, details={"provider": self.name})
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """One of the provider's ``concurrency`` places, waited for at most ``queue_seconds``."""
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.limits.concurrency)
+        try:
+            await asyncio.wait_for(self._gate.acquire(), self.limits.queue_seconds)
+        except asyncio.TimeoutError:
+            log.warning("provider busy", extra={"provider": self.name, "waited_s": self.limits.queue_seconds})
+            raise self._busy() from None
+        try:
+            yield
+        finally:
+            self._gate.release()
 
     async def call(self, operation: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a synchronous SDK call in a worker thread, timed and logged."""
-        return await self._timed(operation, asyncio.to_thread(functools.partial(fn, *args, **kwargs)))
+        """Run a synchronous SDK call in the provider's worker threads, timed and logged."""
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(self.limits.concurrency, thread_name_prefix=f"zjb-{self.name}")
+        async with self._turn():
+            running = asyncio.get_running_loop().run_in_executor(self._threads, functools.partial(fn, *args, **kwargs))
+            return await self._timed(operation, asyncio.wait_for(running, self.limits.timeout_seconds))
 
     async def call_async(self, operation: str, awaitable: Awaitable[T]) -> T:
         return await self._timed(operation, awaitable)
+
+    async def fetch(self, operation: str, request: HTTPRequest) -> HTTPResponse:
+        """One HTTP request through the provider's own client, within its limits."""
+        if self._http is None:
+            self._http = AsyncHTTPClient(force_instance=True, max_clients=self.limits.concurrency)
+        request.request_timeout = min(request.request_timeout or self.limits.timeout_seconds,
+                                      self.limits.timeout_seconds)
+        async with self._turn():
+            return await self._timed(operation, self._http.fetch(request))
 
     async def _timed(self, operation: str, awaitable: Awaitable[T]) -> T:
         started = time.monotonic()
@@ -43,6 +102,18 @@ class Provider:
         except errors.AppError as e:
             outcome = e.code
             raise
+        except (asyncio.TimeoutError, TimeoutError) as e:
+            outcome = "timeout"
+            log.warning("provider call timed out", extra={"provider": self.name, "operation": operation})
+            raise self._busy() from e
+        except HTTPClientError as e:
+            outcome = f"http_{e.code}"
+            if e.code == 599:  # tornado: timed out or the connection failed while sending
+                log.warning("provider call timed out", extra={"provider": self.name, "operation": operation})
+                raise self._busy() from e
+            log.warning("provider call failed", extra={"provider": self.name, "operation": operation,
+                                                       "error": type(e).__name__, "status": e.code})
+            raise errors.ProviderError(details={"provider": self.name}) from e
         except Exception as e:  # noqa: BLE001 - every SDK failure becomes one ProviderError
             outcome = type(e).__name__
             log.warning("provider call failed", extra={"provider": self.name, "operation": operation,
@@ -76,7 +147,7 @@ class SignedJsonProvider(Provider):
             "Content-Type": "application/json; charset=utf-8", "X-App-Id": self._app_id, "X-Timestamp": ts,
             "X-Nonce": nonce, "X-Signature": request_signature(self._secret, "POST", self._path, ts, nonce, body)})
         try:
-            resp = await self.call_async(operation, AsyncHTTPClient().fetch(req))
+            resp = await self.fetch(operation, req)
         except errors.ProviderError as e:
             if isinstance(e.__cause__, HTTPClientError) and e.__cause__.code == 429:
                 raise errors.RateLimited(60, self.BUSY) from None

@@ -53,9 +53,10 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]
                                                      lifetime_seconds=sec.staff_session_hours * 3600)})
     cipher = PersonalDataCipher(sec.id_encryption_keys, sec.id_active_key, sec.id_hash_key)
     wechat = WeChatPyLogin(config.wechat.appid, config.wechat.secret, infra.gateway(config.wechat.gateway, "wechat"),
-                           config.wechat.timeout_seconds, infra.wechat_session)
+                           config.wechat.timeout_seconds, infra.wechat_session).sized(infra.provider_limits)
     verifier = HttpRealnameVerifier(infra.gateway(config.realname.gateway, "realname"), config.realname.app_id,
-                                    config.realname.app_secret, config.realname.timeout_seconds)
+                                    config.realname.app_secret, config.realname.timeout_seconds
+                                    ).sized(infra.provider_limits)
     users = UserStore(infra.db)
     directory = UserDirectory(users, cipher)
     handling = ResidentHandling()

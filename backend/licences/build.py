@@ -46,7 +46,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[LicencesProvides]
         signer=keys,
         identities=needs.identities,
         library=HttpLicenceLibrary(infra.gateway(lib.gateway, "licence-library"), lib.app_id, lib.app_secret,
-                                   lib.timeout_seconds),
+                                   lib.timeout_seconds).sized(infra.provider_limits),
         catalogue=needs.catalogue, limiter=infra.limiter, audit=needs.audit, clock=infra.clock,
         config=config.licences, public_url=config.public_url, outbox=needs.outbox)
 

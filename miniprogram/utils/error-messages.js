@@ -44,6 +44,7 @@ const ERROR_MESSAGES = {
   "payment_busy": "缴款单正在处理，请稍后重试",
   "payment_expired": "缴款单已过期，请联系窗口重新开具",
   "promise_open": "容缺受理的材料尚未补齐：请先补齐，或写明仍予办结的原因",
+  "provider_busy": "办理的人较多，请稍等几秒再试",
   "provider_error": "外部服务暂时不可用，请稍后再试",
   "queue_empty": "当前没有等候的号",
   "rate_limited": "操作过于频繁，请稍后再试",
