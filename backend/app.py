@@ -47,6 +47,7 @@ from backend.files import build as files
 from backend.identity import build as identity
 from backend.lexicon import CORE
 from backend.licences import build as licences
+from backend.mydata import build as mydata
 from backend.signing import build as signing
 from backend.staff import build as staff
 from backend.system import handlers as system
@@ -79,6 +80,7 @@ class Wired:
     payments: payments.PaymentsProvides
     bundles: bundles.BundlesProvides
     complaints: complaints.ComplaintsProvides
+    mydata: mydata.MyDataProvides
     sandbox: Any = None   # sandbox.build.SandboxProvides in sandbox mode (the product never imports it)
 
 
@@ -256,12 +258,17 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
     co = complaints.build(config, infra, complaints.Needs(
         audit=recorder, catalogue=services, calendar=days, calendar_days=listeners, outbox=outbox,
         files=f.provides.links))
+    md = mydata.build(config, infra, mydata.Needs(
+        audit=recorder, account=i.provides.account, appointments=ap.provides.personal, cases=cs.provides.personal,
+        bundles=b.provides.personal, payments=p.provides.personal, complaints=co.provides.personal,
+        authorizations=au.provides.personal, licences=lic.provides.personal, files=f.provides.personal,
+        messages=n.provides.personal))
     domains = [core, a.domain, i.domain, st.domain, cal.domain, cat.domain, n.domain, ap.domain, f.domain,
-               sg.domain, lic.domain, au.domain, cs.domain, p.domain, b.domain, co.domain]
+               sg.domain, lic.domain, au.domain, cs.domain, p.domain, b.domain, co.domain, md.domain]
     wired = Wired(audit=a.provides, identity=i.provides, staff=st.provides, calendar=cal.provides,
                   catalogue=cat.provides, notify=n.provides, appointments=ap.provides, files=f.provides,
                   signing=sg.provides, licences=lic.provides, authorizations=au.provides, cases=cs.provides,
-                  payments=p.provides, bundles=b.provides, complaints=co.provides)
+                  payments=p.provides, bundles=b.provides, complaints=co.provides, mydata=md.provides)
     if config.is_sandbox:
         # The composition root adds the sandbox in sandbox mode; nothing else in the product imports it.
         from sandbox import build as sandbox

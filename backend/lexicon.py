@@ -15,6 +15,7 @@ from backend.core.words import Lexicon, Vocabulary
 from backend.files import words as files
 from backend.identity import words as identity
 from backend.licences import words as licences
+from backend.mydata import words as mydata
 from backend.staff import words as staff
 from notify import words as notify
 from payments import words as payments
@@ -23,7 +24,7 @@ CORE = Vocabulary("core", errors=errors.ALL)
 
 VOCABULARIES = (CORE, identity.WORDS, staff.WORDS, calendar.WORDS, catalogue.WORDS, notify.WORDS,
                 appointments.WORDS, files.WORDS, licences.WORDS, authorizations.WORDS, cases.WORDS,
-                payments.WORDS, bundles.WORDS, complaints.WORDS)
+                payments.WORDS, bundles.WORDS, complaints.WORDS, mydata.WORDS)
 
 
 def lexicon(*extra: Vocabulary) -> Lexicon:

@@ -14,6 +14,7 @@ from notify import handlers, words
 from notify.channels import WeChatSubscribe
 from notify.messages import Messages
 from notify.outbox import Outbox
+from notify.personal import MessageData
 from notify.ports import Recipients
 from notify.service import NotifyService
 from notify.store import COLLECTIONS, ConsentStore, InboxStore, OutboxStore, StaffAlertStore
@@ -30,6 +31,7 @@ class Needs:
 class NotifyProvides:
     outbox: Outbox          # every domain emits its events and staff alerts here
     deliverer: Deliverer    # the delivery worker (tests drive it directly)
+    personal: MessageData   # a resident's messages and consents, in their data and at cancellation
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[NotifyProvides]:
@@ -67,4 +69,5 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[NotifyProvides]:
         ],
         migrations=[Migration("2026.11-00-outbox-indexes", "删去发件箱不再使用的索引",
                               outbox_store.drop_obsolete_indexes)],
-    ), NotifyProvides(outbox=outbox, deliverer=deliverer))
+    ), NotifyProvides(outbox=outbox, deliverer=deliverer,
+                                    personal=MessageData(notify=notify, outbox=outbox_store)))

@@ -119,6 +119,11 @@ class OutboxStore:
             await self._col.bulk_write(ops, ordered=False)
 
     # Figures --------------------------------------------------------------------------------------------
+    async def delete_of_user(self, user_id: str) -> int:
+        """Every message to a resident, delivered or not (their account is cancelled). Rare: it reads
+        the whole outbox rather than keep an index on every message's resident."""
+        return (await self._col.delete_many({"user_id": user_id})).deleted_count
+
     async def count_by_status(self) -> list[tuple[str, int]]:
         """Messages waiting, being sent and failed. Delivered and skipped ones are history: counting
         them would read the whole of it at every scrape."""
@@ -203,6 +208,9 @@ class InboxStore:
             q["_id"] = {"$lt": before}
         return [_inbox(d) for d in await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)]
 
+    async def delete_of_user(self, user_id: str) -> int:
+        return (await self._col.delete_many({"user_id": user_id})).deleted_count
+
     async def unread_count(self, user_id: str) -> int:
         return await self._col.count_documents({"user_id": user_id, "read": False})
 
@@ -259,6 +267,9 @@ class ConsentStore:
                 out[i] = pair in taken
             pending = [i for i in again if wants[i] in taken]  # none left where none was taken now
         return out
+
+    async def delete_of_user(self, user_id: str) -> int:
+        return (await self._col.delete_many({"user_id": user_id})).deleted_count
 
     async def give_back(self, user_id: str, key: str) -> None:
         await self._col.update_one({"user_id": user_id, "key": key}, {"$inc": {"remaining": 1}})

@@ -32,6 +32,7 @@ import datetime as dt
 import logging
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,6 +58,7 @@ SETTLED = (PushState.SENT, PushState.SKIPPED, PushState.UNCERTAIN, PushState.FAI
 
 class _User(Protocol):
     openid: str | None
+    cancelled: bool
 
 
 @dataclass
@@ -142,8 +144,13 @@ class Deliverer:
     async def _to_inbox(self, msgs: list[OutboxMessage], words: dict[ObjectId, Words | None]) -> None:
         now = self.clock.now()
         entries = []
+        wanted = list({m.user_id for m in msgs if not m.in_inbox})
+        users: Mapping[str, _User] = await self.users.get_many(wanted) if wanted else {}
         for m in msgs:
             if m.in_inbox:
+                continue
+            user = users.get(m.user_id)
+            if user is not None and user.cancelled:  # a cancelled account (注销) keeps no messages
                 continue
             w = words[m.id] or self.messages.fallback(m.payload)
             entries.append(InboxMessage(id=m.id, user_id=m.user_id, kind=m.kind, title=w.title, text=w.text,

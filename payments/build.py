@@ -17,6 +17,7 @@ from payments import handlers, words
 from payments.clearing import PayeeUnits, SeedUnits
 from payments.fees import FeeResolver
 from payments.issuing import ReceiptService, UserDirectory
+from payments.personal import PaymentData
 from payments.ports import Catalogue
 from payments.receipts import ReceiptSigner
 from payments.reconcile import ReconciliationService
@@ -42,6 +43,7 @@ class PaymentsProvides:
     receipts: ReceiptService
     reconciliation: ReconciliationService     # the CLI's ``payments reconcile``
     payee_units: SeedUnits                    # sandbox seeding: the payee units of the demo departments
+    personal: PaymentData                     # a resident's orders and receipts, in their data and at cancellation
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[PaymentsProvides]:
@@ -84,7 +86,8 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[PaymentsProvides]
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_payments", "Payment orders by status.", by_status)],
     ), PaymentsProvides(payments=payments, receipts=receipts, reconciliation=reconciliation,
-                        payee_units=SeedUnits(store)))
+                        payee_units=SeedUnits(store),
+                        personal=PaymentData(store=store, payments=payments, receipts=receipts)))
 
 
 def build_channels(config: Config, gateway: Gateway, read_key: KeyReader) -> dict[str, Any]:

@@ -366,6 +366,21 @@ class PaymentStore:
         page, cursor = _page(docs, limit)
         return [payment_from_doc(d) for d in page], cursor
 
+    async def in_flight_of_payer(self, payer_id: str) -> tuple[int, int]:
+        """How many of a payer's orders are being paid (an open attempt) and have a refund not finished."""
+        ids = await self._payments.distinct("_id", {"payer_id": payer_id})
+        paying = await self._attempts.distinct("payment_id", {"payment_id": {"$in": ids}, "status": "open"})
+        refunding = set(await self._payments.distinct("_id", {"_id": {"$in": ids}, "status": "refunding"})) | set(
+            await self._refunds.distinct("payment_id", {"payment_id": {"$in": ids}, "status": {"$in": [
+                "pending", "processing"]}}))
+        return len(paying), len(refunding)
+
+    async def forget_payer_openid(self, payer_id: str) -> int:
+        """Remove the WeChat identity from every pay attempt of a payer's orders; how many had one."""
+        ids = await self._payments.distinct("_id", {"payer_id": payer_id})
+        return (await self._attempts.update_many({"payment_id": {"$in": ids}, "payer_openid": {"$ne": None}},
+                                                 {"$set": {"payer_openid": None}})).modified_count
+
     async def due_to_expire(self, now: dt.datetime, limit: int = 50) -> list[Payment]:
         docs = await self._payments.find({"status": "unpaid", "expires_at": {"$lte": now}}).limit(limit).to_list(limit)
         return [payment_from_doc(d) for d in docs]

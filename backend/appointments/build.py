@@ -14,6 +14,7 @@ from backend.appointments.common import HallAccess, Names, StaffAudit
 from backend.appointments.display import HallBoards
 from backend.appointments.handling import booking_handling
 from backend.appointments.holidays import HolidayClosures
+from backend.appointments.personal import AppointmentData
 from backend.appointments.ports import QueueResidents, StaffAccounts
 from backend.appointments.queue import QueueService
 from backend.appointments.rules import BookingRules
@@ -49,6 +50,7 @@ class AppointmentsProvides:
     schedules: ScheduleService   # sandbox seeding: schedules and slots
     booking: BookingService      # the sweep, for the CLI and tests
     closures: Closures           # closing days, for tests
+    personal: AppointmentData    # a resident's bookings and waitlist, in their data and at cancellation
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvides]:
@@ -99,4 +101,5 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
         gauges=[GaugeSpec("zjb_appointments", "Appointments with work overdue for the sweep, by status.", by_status)],
         migrations=[Migration("2026.11-01-appointment-keys", "预约改用人员键与到期时间：删去旧索引，补齐旧预约",
                               booking.upgrade_old_documents)],
-    ), AppointmentsProvides(schedules=schedules, booking=booking, closures=closures))
+    ), AppointmentsProvides(schedules=schedules, booking=booking, closures=closures,
+                                             personal=AppointmentData(booking=booking, waitlist=waitlist)))

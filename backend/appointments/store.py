@@ -612,6 +612,10 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
             .to_list(None)
         return [entry_from_doc(d) for d in docs]
 
+    async def delete_waitlist_of(self, user_id: str) -> int:
+        res = await self._waitlist.delete_many({"user_id": user_id, "status": {"$nin": ["waiting", "offered"]}})
+        return res.deleted_count
+
     async def mark_offered(self, entry_id: ObjectId, until: dt.datetime, now: dt.datetime,
                            session: Any = None) -> bool:
         res = await self._waitlist.update_one({"_id": entry_id, "status": WaitlistStatus.WAITING.value},

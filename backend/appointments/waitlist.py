@@ -137,6 +137,17 @@ class WaitlistService:
     async def mine(self, resident: Resident) -> list[dict[str, Any]]:
         return [await self.view(w) for w in await self.store.user_waitlist(resident.id)]
 
+    async def remove_all_of(self, user_id: str) -> int:
+        """The account is being cancelled (注销): every entry of the resident ends (a place held for
+        them passes on) and is deleted; how many."""
+        now = self.clock.now()
+        for w in await self.store.user_waitlist(user_id, limit=1000):
+            if w.active and await self.store.mark_left(w.id, w.status) and w.status == WaitlistStatus.OFFERED:
+                slot = await self.store.slot(w.slot_id)
+                if slot is not None:
+                    await self.pass_hold(slot, str(w.id), now, expired_only=False)
+        return await self.store.delete_waitlist_of(user_id)
+
     async def leave(self, resident: Resident, entry_id: str) -> dict[str, Any]:
         w = await self.access.access_waitlist_entry(resident, entry_id, "leave")
         if not w.active:

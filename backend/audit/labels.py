@@ -25,6 +25,9 @@ ACTIONS: dict[str, str] = {
     "resident.identity.reveal": "查看完整身份信息",
     "resident.identify": "核验办事码",
     "resident.search": "查找群众",
+    "resident.data.export": "群众导出本人数据",
+    "resident.account.cancel": "群众注销账号",
+    "resident.account.erase": "完成注销账号的数据清除",
     "authorization.grant": "授权代办",
     "authorization.licences": "代办人查看授权人电子证照",
     "authorization.revoke": "撤销代办授权",
@@ -138,6 +141,7 @@ SYSTEM_ACTORS: dict[str, str] = {
     "api": "退款查询",
     "complaints": "12345 工单巡检",
     "payments.reconcile": "每日对账",
+    "mydata.erasure": "注销账号数据清除",
 }
 
 # Field names in ``details`` (and in the ``changes`` and ``fields`` they carry).
@@ -220,13 +224,20 @@ FIELDS: dict[str, str] = {
     "serial": "编号",
     "into": "合并到",
     "number": "证照编号",
+    "format": "导出格式",
+    "payment_openids": "删除微信标识的支付记录数",
+    "complaint_contacts": "删除联系电话的诉求数",
+    "grants": "撤销的代办授权数",
+    "files": "删除的材料数",
+    "messages": "删除的站内消息数",
 }
 
 # Coded values some fields carry.
 VALUES: dict[str, dict[str, str]] = {
     "reason": {"account_disabled": "账号已停用", "expired": "超时未支付", "staff": "工作人员关闭"},
     "kind": {"closed": "闭厅", "open": "加开"},
-    "status": {"active": "正常", "disabled": "已停用", "inactive": "已停用"},
+    "status": {"active": "正常", "disabled": "已停用", "inactive": "已停用", "cancelled": "已注销"},
+    "format": {"json": "JSON 文件", "zip": "ZIP 压缩包（含材料原件）"},
     "via": {"grant": "群众授权", "identity_code": "群众出示办事码"},
     "by": {"id_number_or_name": "身份证号或姓名", "serial": "办件编号", "id_number": "身份证号", "name": "姓名"},
     "grantee_type": {"staff": "工作人员（帮办员）", "resident": "家人或亲友"},

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from backend.audit.service import AuditLog
 from backend.authorizations import handlers, words
 from backend.authorizations.codes import IdentityCodes
+from backend.authorizations.personal import GrantData
 from backend.authorizations.ports import GrantEvents, ServiceNames, StaffByUsername, ValidLicences
 from backend.authorizations.service import AgencyDesk, CaseSerials, Residents
 from backend.authorizations.store import COLLECTIONS, GrantStore
@@ -31,6 +32,7 @@ class Needs:
 @dataclass(frozen=True)
 class AuthorizationsProvides:
     agency: AgencyDesk   # who a case filed by someone else belongs to (asked by cases)
+    personal: GrantData  # a resident's grants, in their data and at cancellation
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[AuthorizationsProvides]:
@@ -43,4 +45,4 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AuthorizationsPro
         "authorizations", words=words.WORDS, service=agency,
         routes=bind(handlers.default_handlers, agency=agency),
         collections=list(COLLECTIONS),
-    ), AuthorizationsProvides(agency=agency))
+    ), AuthorizationsProvides(agency=agency, personal=GrantData(agency)))

@@ -82,6 +82,16 @@ class GrantStore:
                                      "expires_at": {"$gt": now}}).sort("_id", DESCENDING).limit(limit).to_list(limit)
         return [_from_doc(d) for d in docs]
 
+    async def revoke_all_of(self, user_id: str, now: dt.datetime) -> list[Grant]:
+        """Every active grant a resident gave or holds, revoked (their account is cancelled); those revoked."""
+        q = {"status": str(GrantStatus.ACTIVE),
+             "$or": [{"grantor_id": user_id}, {"grantee.type": str(GranteeKind.RESIDENT), "grantee.id": user_id}]}
+        docs = await self._col.find(q).to_list(None)
+        if docs:
+            await self._col.update_many({"_id": {"$in": [d["_id"] for d in docs]}, "status": str(GrantStatus.ACTIVE)},
+                                        {"$set": {"status": str(GrantStatus.REVOKED), "revoked_at": now}})
+        return [_from_doc(d) for d in docs]
+
     async def revoke(self, grant_id: ObjectId, grantor_id: str, now: dt.datetime) -> bool:
         """An active grant revoked by its grantor, once."""
         res = await self._col.update_one({"_id": grant_id, "grantor_id": grantor_id, "status": str(GrantStatus.ACTIVE)},

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from backend.audit.service import AuditLog
 from backend.bundles import handlers, words
+from backend.bundles.personal import BundleData
 from backend.bundles.ports import BundleEvents, BundleOrders, CaseIntake, Cases, ServiceNames
 from backend.bundles.service import BundleService
 from backend.bundles.store import COLLECTIONS, BundleStore
@@ -29,6 +30,7 @@ class Needs:
 @dataclass(frozen=True)
 class BundlesProvides:
     bundles: BundleService   # sandbox seeding: life events
+    personal: BundleData     # a resident's 一件事, in their data
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[BundlesProvides]:
@@ -42,4 +44,4 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[BundlesProvides]:
         routes=bind(handlers.default_handlers, bundles=bundles, limiter=infra.limiter),
         jobs=[JobSpec("bundles.watch", bundles.watch, config.bundles.watch_interval_seconds)],
         collections=list(COLLECTIONS),
-    ), BundlesProvides(bundles=bundles))
+    ), BundlesProvides(bundles=bundles, personal=BundleData(bundles)))

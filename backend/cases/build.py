@@ -12,6 +12,7 @@ from backend.cases.deadlines import CaseDeadlines
 from backend.cases.directory import CaseDirectory
 from backend.cases.intake import CaseIntakeDesk
 from backend.cases.materials import CaseMaterials
+from backend.cases.personal import CaseData
 from backend.cases.ports import Agency, Applicants, CaseFiles, CaseLicences
 from backend.cases.reveal_scope import case_handling
 from backend.cases.service import CaseService
@@ -45,6 +46,7 @@ class Needs:
 @dataclass(frozen=True)
 class CasesProvides:
     intake: CaseIntakeDesk   # filing cases (bundles create several at once)
+    personal: CaseData       # a resident's cases, in their data
 
 
 def directory(infra: Infra) -> CaseDirectory:
@@ -82,4 +84,4 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[CasesProvides]:
         migrations=[Migration("2026.11-02-case-lights", "为未安排督办时间的在办办件安排督办时间", cases.plan_lights),
                     Migration("2026.12-01-cases-collection", "办件集合改名：applications → cases",
                               functools.partial(rename_applications_collection, infra.db), before_schema=True)],
-    ), CasesProvides(intake=CaseIntakeDesk(cases, cases.once)))
+    ), CasesProvides(intake=CaseIntakeDesk(cases, cases.once), personal=CaseData(cases)))

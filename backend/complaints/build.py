@@ -8,6 +8,7 @@ from backend.audit.service import AuditLog
 from backend.calendar.working import WorkingCalendar
 from backend.complaints import handlers, words
 from backend.complaints.dues import ComplaintDues
+from backend.complaints.personal import ComplaintData
 from backend.complaints.ports import ComplaintEvents, Departments
 from backend.complaints.service import ComplaintService, FileOwnership
 from backend.complaints.store import COLLECTIONS, ComplaintStore
@@ -31,7 +32,7 @@ class Needs:
 
 @dataclass(frozen=True)
 class ComplaintsProvides:
-    """Complaints provide nothing to other domains."""
+    personal: ComplaintData   # a resident's complaints, in their data and at cancellation
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[ComplaintsProvides]:
@@ -48,4 +49,4 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[ComplaintsProvide
         routes=bind(handlers.default_handlers, complaints=complaints, limiter=infra.limiter),
         jobs=[JobSpec("complaints.supervise", complaints.supervise, config.complaints.supervision_interval_seconds)],
         collections=list(COLLECTIONS),
-    ), ComplaintsProvides())
+    ), ComplaintsProvides(personal=ComplaintData(complaints)))

@@ -162,6 +162,12 @@ class ComplaintStore:
             q["_id"] = {"$lt": before}
         return _values(await self._col.find(q, {"timeline": 0}).sort("_id", DESCENDING).limit(limit).to_list(limit))
 
+    async def forget_contact(self, user_id: str) -> int:
+        """The phone a resident left on their complaints, removed (their account is cancelled)."""
+        res = await self._col.update_many({"user_id": user_id, "contact_phone": {"$ne": None}},
+                                          {"$set": {"contact_phone": None, "contact_ok": False}})
+        return res.modified_count
+
     async def for_staff(self, *, status: str | None, department_id: str | None, light: str | None,
                         before: ObjectId | None, limit: int) -> list[Complaint]:
         q: dict[str, Any] = {}

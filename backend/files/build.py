@@ -10,6 +10,7 @@ from backend.core.api import bind
 from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
 from backend.core.infra import Infra
 from backend.files import handlers, words
+from backend.files.personal import FileData
 from backend.files.service import FileLinks, FileService
 from backend.files.store import COLLECTIONS, FileStore
 
@@ -22,6 +23,7 @@ class Needs:
 @dataclass(frozen=True)
 class FilesProvides:
     links: FileLinks   # which files are a resident's, and attaching them to a case or complaint
+    personal: FileData  # a resident's files, in their data and at cancellation
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[FilesProvides]:
@@ -37,4 +39,4 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[FilesProvides]:
         jobs=[JobSpec("files.sweep", files.sweep, config.files.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_files", "Uploaded materials by status.", by_status)],
-    ), FilesProvides(links=FileLinks(store)))
+    ), FilesProvides(links=FileLinks(store), personal=FileData(files)))

@@ -255,6 +255,18 @@ class FileService:
             raise errors.NotFound("该文件没有缩略图")
         return await self.store.open_blob(blob_id)
 
+    async def remove_unattached_of(self, owner_id: str) -> int:
+        """Remove now every file of an owner that no case or complaint references (their account
+        is cancelled); how many. Files attached meanwhile stay."""
+        now = self.clock.now()
+        retry_at = now + dt.timedelta(minutes=self.cfg.stale_upload_minutes)
+        removed = 0
+        for item in await self.store.make_unattached_due(owner_id, now):
+            if await self.store.claim_for_removal(item.id, now, retry_at):
+                await self.store.remove(item)
+                removed += 1
+        return removed
+
     # The orphan sweep --------------------------------------------------------------------------
     async def sweep(self) -> int:
         """Remove files nobody references once their grace period is over, and uploads that never

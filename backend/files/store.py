@@ -194,6 +194,16 @@ class FileStore:
         return [SweepItem(id=d["_id"], status=FileStatus(d["status"]), blob_ids=tuple(d.get("blob_ids") or ()))
                 for d in docs]
 
+    async def make_unattached_due(self, owner_id: str, now: dt.datetime) -> list[SweepItem]:
+        """An owner's stored files that nothing references, made due for removal now."""
+        q: dict[str, Any] = {"owner_id": owner_id, "status": STORED, "refs": {"$size": 0}}
+        docs = await self._col.find(q, {"status": 1, "blob_ids": 1}).to_list(None)
+        if docs:
+            await self._col.update_many({**q, "_id": {"$in": [d["_id"] for d in docs]}},
+                                        {"$set": {"sweep_due_at": now}})
+        return [SweepItem(id=d["_id"], status=FileStatus(d["status"]), blob_ids=tuple(d.get("blob_ids") or ()))
+                for d in docs]
+
     async def claim_for_removal(self, file_id: ObjectId, now: dt.datetime, retry_at: dt.datetime) -> bool:
         """Still due and referenced by nothing: mark it ``deleting`` (no attach can match it after).
         Its removal is retried from ``retry_at`` should this process die before it is done."""

@@ -13,6 +13,7 @@ from backend.core.migrations import Migration
 from backend.identity import handlers, words
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory
+from backend.identity.personal import AccountData
 from backend.identity.providers import HttpRealnameVerifier, WeChatPyLogin
 from backend.identity.reveal_scope import ResidentHandling
 from backend.identity.service import IdentityService
@@ -39,6 +40,7 @@ class IdentityProvides:
     users: UserDirectory            # residents, masked, by id or by ID number / full name
     handling: ResidentHandling      # domains add what a resident still has open (before deletion)
     verified: VerifiedIdentities    # a resident's verified name and ID number, for licences
+    account: AccountData            # the resident's own account in their data, and cancelling it
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]:
@@ -71,4 +73,5 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]
         migrations=[Migration("2026.11-03-name-hashes", "为早于姓名检索的实名账户补齐姓名检索值",
                               identity.backfill_name_hashes)],
     ), IdentityProvides(service=identity, tokens=tokens, users=directory, handling=handling,
-                        verified=VerifiedIdentities(users, cipher)))
+                        verified=VerifiedIdentities(users, cipher),
+                        account=AccountData(users=users, tokens=tokens, clock=infra.clock)))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.idnumber import IdNumberError, id_number_shaped, name_key, validate_name
 from backend.identity.store import UserStore
-from backend.identity.values import ResidentUser
+from backend.identity.values import ResidentUser, UserStatus
 
 FIND_LIMIT = 20  # residents sharing one name, at most, in one answer
 
@@ -23,12 +23,16 @@ class UserRef:
     realname_verified: bool
     name_masked: str | None
     id_number_masked: str | None
+    cancelled: bool = False
 
 
 def user_ref(user: ResidentUser) -> UserRef:
     rn = user.realname
-    return UserRef(id=user.id, openid=user.openid, realname_verified=rn is not None,
-                   name_masked=rn.name_masked if rn else None, id_number_masked=rn.id_masked if rn else None)
+    # A cancelled account's openid is a tombstone, never a WeChat identity to push to.
+    cancelled = user.status is UserStatus.CANCELLED
+    return UserRef(id=user.id, openid=None if cancelled else user.openid, realname_verified=rn is not None,
+                   name_masked=rn.name_masked if rn else None, id_number_masked=rn.id_masked if rn else None,
+                   cancelled=cancelled)
 
 
 def id_number_hash(cipher: PersonalDataCipher, id_number: str) -> str:

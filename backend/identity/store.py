@@ -36,13 +36,15 @@ COLLECTIONS = [
             # not partial: the database answers queries through sparse indexes, never partial ones.
             IndexModel([("realname.id_hash", ASCENDING)], sparse=True, name="realname.id_hash_lookup"),
             IndexModel([("realname.name_hash", ASCENDING)], sparse=True),
+            # Cancelled accounts whose data is still to be erased (finished by a job if a request died).
+            IndexModel([("erasure_due", ASCENDING)], sparse=True),
         ),
         validator={"$jsonSchema": {
             "bsonType": "object",
             "required": ["openid", "created_at", "status"],
             "properties": {
                 "openid": {"bsonType": "string"},
-                "status": {"enum": ["active", "disabled"]},
+                "status": {"enum": ["active", "disabled", "cancelled"]},
                 "realname": {"bsonType": ["object", "null"],
                              "required": ["name_sealed", "id_sealed", "id_hash", "name_masked", "id_masked"]},
             },
@@ -106,7 +108,8 @@ def _realname_doc(rn: Realname) -> dict[str, Any]:
 def _user(doc: dict[str, Any]) -> ResidentUser:
     return ResidentUser(id=str(doc["_id"]), openid=doc["openid"], status=UserStatus(doc.get("status", "active")),
                         realname=_realname(doc.get("realname")), unionid=doc.get("unionid"),
-                        created_at=doc.get("created_at"), last_login_at=doc.get("last_login_at"))
+                        created_at=doc.get("created_at"), last_login_at=doc.get("last_login_at"),
+                        cancelled_at=doc.get("cancelled_at"))
 
 
 class UserStore:
@@ -142,6 +145,35 @@ class UserStore:
         doc = await self._col.find_one({"openid": openid})
         assert doc is not None
         return _user(doc)
+
+    async def cancel(self, user_id: str, tombstone: str, now: dt.datetime) -> bool:
+        """Active → cancelled: the WeChat identity replaced by ``tombstone`` (so a later login with the
+        same openid makes a new account), the unionid removed, the ID number's lookup hash retired (so
+        the person may verify a new account); the sealed identity stays for the records kept. False
+        when the account was not active."""
+        oid = object_id(user_id)
+        if oid is None:
+            return False
+        doc = await self._col.find_one({"_id": oid, "status": str(UserStatus.ACTIVE)}, {"realname": 1})
+        if doc is None:
+            return False
+        fields: dict[str, Any] = {"openid": tombstone, "status": str(UserStatus.CANCELLED), "cancelled_at": now,
+                                  "erasure_due": now}
+        rn = doc.get("realname")
+        if rn and isinstance(rn.get("id_hash"), str):
+            fields["realname.id_hash"] = f"retired:{tombstone}:{rn['id_hash']}"
+        res = await self._col.update_one({"_id": oid, "status": str(UserStatus.ACTIVE)},
+                                         {"$set": fields, "$unset": {"unionid": ""}})
+        return res.modified_count == 1
+
+    async def erasure_done(self, user_id: str) -> None:
+        await self._col.update_one({"_id": ObjectId(user_id)}, {"$unset": {"erasure_due": ""}})
+
+    async def awaiting_erasure(self, before: dt.datetime, limit: int) -> list[str]:
+        """Cancelled accounts whose erasure was due before ``before`` and is not done."""
+        docs = await self._col.find({"erasure_due": {"$lte": before}}, {"_id": 1}).sort("erasure_due", ASCENDING) \
+            .limit(limit).to_list(limit)
+        return [str(d["_id"]) for d in docs]
 
     async def by_id_hash(self, id_hash: str) -> ResidentUser | None:
         doc = await self._col.find_one({"realname.id_hash": id_hash})
@@ -303,6 +335,12 @@ class SessionStore:
             await self._col.update_many({"_id": {"$in": ids}, "ended_at": None},
                                         {"$set": {"ended_at": now, "end_reason": reason}})
         return ids
+
+    async def open_of(self, subject: str, audience: str) -> list[LoginSession]:
+        """A person's sessions not ended, newest first."""
+        docs = await self._col.find({"subject": subject, "audience": audience, "ended_at": None}) \
+            .sort("created_at", -1).to_list(100)
+        return [_session(d) for d in docs]
 
     async def seen(self, session_id: str, now: dt.datetime) -> None:
         await self._col.update_one({"_id": session_id, "ended_at": None}, {"$max": {"last_seen_at": now}})

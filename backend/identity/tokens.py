@@ -44,6 +44,7 @@ ENDED = {
     "logout_everywhere": "您已在所有设备上退出登录，请重新登录",
     "password_changed": "密码已更改，请重新登录",
     "account_changed": "账号状态或权限已变更，请重新登录",
+    "account_cancelled": "账号已注销；再次登录将开始一个新账号",
     "refresh_token_reused": "登录状态异常，已退出登录，请重新登录",
     "idle": "长时间未操作，已自动退出登录，请重新登录",
     "lifetime": "登录时间已到，请重新登录",
@@ -235,6 +236,9 @@ class TokenService:
         token = await self._refresh.by_hash(_hash(refresh_token), subject=subject)
         if token is not None:
             await self.end_session(token.family, reason)
+
+    async def open_sessions(self, subject: str, audience: str) -> list[LoginSession]:
+        return await self._sessions.open_of(subject, audience)
 
     async def end_sessions_of(self, subject: str, audience: str, reason: str, *, keep: str | None = None) -> None:
         """End every session of a person (but ``keep``, the one asking, when given)."""

@@ -16,6 +16,7 @@ Sealed = dict[str, Any]   # a sealed value as ``PersonalDataCipher.seal`` makes 
 class UserStatus(StrEnum):
     ACTIVE = "active"
     DISABLED = "disabled"
+    CANCELLED = "cancelled"    # 注销: a tombstone the records the law keeps still point to
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +43,7 @@ class ResidentUser:
     unionid: str | None = None
     created_at: dt.datetime | None = None
     last_login_at: dt.datetime | None = None
+    cancelled_at: dt.datetime | None = None
 
     @property
     def active(self) -> bool:

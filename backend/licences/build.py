@@ -14,6 +14,7 @@ from backend.core.signing import Ed25519Signer, SigningKeyRing
 from backend.identity.verified import VerifiedIdentities
 from backend.licences import handlers, words
 from backend.licences.library import HttpLicenceLibrary
+from backend.licences.personal import LicenceData
 from backend.licences.ports import LicenceEvents, ServiceNames
 from backend.licences.service import LicenceService, LicenceWallet
 from backend.licences.store import COLLECTIONS, LicenceStore
@@ -31,6 +32,7 @@ class Needs:
 @dataclass(frozen=True)
 class LicencesProvides:
     wallet: LicenceWallet   # a resident's licences: held, valid, noted as used, issued for a case
+    personal: LicenceData   # a resident's licences, in their data
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[LicencesProvides]:
@@ -58,4 +60,4 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[LicencesProvides]
         routes=bind(handlers.default_handlers, licences=licences),
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_licences", "E-licences held by residents, by stored status.", by_status)],
-    ), LicencesProvides(wallet=LicenceWallet(licences)))
+    ), LicencesProvides(wallet=LicenceWallet(licences), personal=LicenceData(licences)))

@@ -13,6 +13,9 @@ export const AUDIT_LABELS = {
     "resident.identity.reveal": "查看完整身份信息",
     "resident.identify": "核验办事码",
     "resident.search": "查找群众",
+    "resident.data.export": "群众导出本人数据",
+    "resident.account.cancel": "群众注销账号",
+    "resident.account.erase": "完成注销账号的数据清除",
     "authorization.grant": "授权代办",
     "authorization.licences": "代办人查看授权人电子证照",
     "authorization.revoke": "撤销代办授权",
@@ -113,7 +116,8 @@ export const AUDIT_LABELS = {
     "query": "主动查询",
     "api": "退款查询",
     "complaints": "12345 工单巡检",
-    "payments.reconcile": "每日对账"
+    "payments.reconcile": "每日对账",
+    "mydata.erasure": "注销账号数据清除"
   },
   "fields": {
     "reason": "原因",
@@ -193,7 +197,13 @@ export const AUDIT_LABELS = {
     "on_time": "是否按时",
     "serial": "编号",
     "into": "合并到",
-    "number": "证照编号"
+    "number": "证照编号",
+    "format": "导出格式",
+    "payment_openids": "删除微信标识的支付记录数",
+    "complaint_contacts": "删除联系电话的诉求数",
+    "grants": "撤销的代办授权数",
+    "files": "删除的材料数",
+    "messages": "删除的站内消息数"
   },
   "values": {
     "reason": {
@@ -208,7 +218,12 @@ export const AUDIT_LABELS = {
     "status": {
       "active": "正常",
       "disabled": "已停用",
-      "inactive": "已停用"
+      "inactive": "已停用",
+      "cancelled": "已注销"
+    },
+    "format": {
+      "json": "JSON 文件",
+      "zip": "ZIP 压缩包（含材料原件）"
     },
     "via": {
       "grant": "群众授权",

@@ -13,6 +13,8 @@ export const ERROR_MESSAGES = {
   "bundle_payment_exists": "该一件事已开具缴款单，不能重复开具",
   "calendar_changed": "该年度放假安排刚被他人修改，请刷新后重试",
   "cancel_too_late": "距预约开始时间太近，已不能取消",
+  "cancellation_blocked": "您还有正在进行的事项，暂时不能注销账号",
+  "cancellation_not_confirmed": "注销账号需要您确认：请阅读注销说明后勾选确认",
   "checkin_too_early": "签到时间未到",
   "checkin_too_late": "已超过签到时间，请重新预约或现场取号",
   "clock_fixed": "当前时钟不可调整",

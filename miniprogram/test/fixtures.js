@@ -123,7 +123,23 @@ function serverTime(aheadMs = 0) {
   };
 }
 
+// GET /me/data: the resident's own data, by section (a few records each).
+const MY_DATA = {
+  resident_id: 'u1',
+  generated_at: '2030-01-01T09:00:00+08:00',
+  notice: '本文件是政务服务中心保存的与您有关的全部个人信息的副本',
+  sections: [
+    { key: 'account', title: '账号与实名信息', count: 1, kept: true, on_cancel: '账号记录保留为注销标记', items: [{ id: 'u1' }] },
+    { key: 'appointments', title: '预约记录', count: 2, kept: true, on_cancel: '尚未到来的预约自动取消并释放名额', items: [{ id: 'ap1' }, { id: 'ap2' }] },
+    { key: 'payments', title: '缴费记录', count: 1, kept: true, on_cancel: '依法保留，仍可查验', items: [{ id: 'pay1' }] },
+    { key: 'messages', title: '站内消息', count: 3, kept: false, on_cancel: '全部删除', items: [{ id: 'm1' }, { id: 'm2' }, { id: 'm3' }] },
+    { key: 'waitlist', title: '候补登记', count: 0, kept: false, on_cancel: '全部结束并删除', items: [] },
+  ],
+};
+
 function install(server) {
+  server.on('GET', '/me/data', MY_DATA);
+  server.on('GET', '/me/cancel', { can_cancel: true, reasons: [] });
   server.on('GET', '/time', serverTime());
   server.on('GET', '/departments', { items: [{ id: 'dep1', code: 'ga', name: '公安局' }, { id: 'dep2', code: 'sb', name: '人社局' }], next_cursor: null });
   server.on('GET', '/life-events', { items: [LIFE_EVENT], next_cursor: null });
@@ -167,6 +183,7 @@ const LICENCE = {
 };
 
 module.exports = {
+  MY_DATA,
   install, serverTime, LICENCE, SERVICE, HALL, APPOINTMENT, CASE, PAYMENT, RECEIPT, TEMPLATES, slot, LIFE_EVENT, BUNDLE, COMPLAINT,
   GRANT, RECEIVED,
 };

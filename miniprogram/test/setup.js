@@ -113,6 +113,7 @@ function makeWx() {
     navigateBack: ok('navigateBack'),
     makePhoneCall: ok('makePhoneCall'),
     setClipboardData: ok('setClipboardData'),
+    shareFileMessage: ok('shareFileMessage'),
     previewImage: ok('previewImage'),
     saveImageToPhotosAlbum: ok('saveImageToPhotosAlbum'),
     stopPullDownRefresh: jest.fn(),

@@ -11,6 +11,7 @@ const MENU = [
   { key: 'agency', title: '帮办代办授权', url: '/pages/agency/list/index' },
   { key: 'code', title: '我的办事码', url: '/pages/agency/code/index' },
   { key: 'inbox', title: '站内信', url: '/pages/me/inbox/index' },
+  { key: 'data', title: '我的数据（查阅、导出、注销账号）', url: '/pages/me/data/index' },
   { key: 'settings', title: '设置（长辈模式）', url: '/pages/me/settings/index' },
   { key: 'help', title: '帮助与热线', url: '/pages/me/help/index' },
 ];
