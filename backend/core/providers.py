@@ -82,9 +82,6 @@ class Provider:
             running = asyncio.get_running_loop().run_in_executor(self._threads, functools.partial(fn, *args, **kwargs))
             return await self._timed(operation, asyncio.wait_for(running, self.limits.timeout_seconds))
 
-    async def call_async(self, operation: str, awaitable: Awaitable[T]) -> T:
-        return await self._timed(operation, awaitable)
-
     async def fetch(self, operation: str, request: HTTPRequest) -> HTTPResponse:
         """One HTTP request through the provider's own client, within its limits."""
         if self._http is None:

@@ -89,7 +89,8 @@ describe('the privacy pop-up', () => {
     const pages = require('../scripts/lib/package').allPages(app);
     const uses = /files\.choose|saveQrImage|wx\.(chooseMedia|chooseMessageFile|chooseImage|saveImageToPhotosAlbum|setClipboardData|getClipboardData|getLocation|chooseLocation)\b/;
     const covered = pages.filter((p) => uses.test(fs.readFileSync(path.join(T.ROOT, `${p}.js`), 'utf8')));
-    expect(covered.sort()).toEqual(['pages/case/apply/index', 'pages/complaint/new/index', 'pages/pay/order/index']);
+    expect(covered.sort()).toEqual(['pages/case/apply/index', 'pages/complaint/new/index', 'pages/me/data/index',
+      'pages/pay/order/index']);
     covered.forEach((p) => expect(fs.readFileSync(path.join(T.ROOT, `${p}.wxml`), 'utf8')).toContain('<zjb-privacy-popup'));
   });
 
