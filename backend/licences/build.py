@@ -59,7 +59,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[LicencesProvides]
         routes=bind(handlers.default_handlers, licences=licences),
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_licences", "E-licences held by residents, by stored status.", by_status)],
-        migrations=[Migration("2027.01-01-licence-check-codes",
+        migrations=[Migration("2026.12-02-licence-check-codes",
                               "为旧电子证照换发 10 位校验码（原 6 位校验码保留，仍可查验）",
                               licences.strengthen_check_codes)],
     ), LicencesProvides(wallet=LicenceWallet(licences)))
