@@ -337,9 +337,10 @@ class FilesConfig:
     # Images are re-encoded with their long side at most this many pixels; thumbnails at this size.
     max_image_side: int = 4096
     thumbnail_side: int = 320
-    # Images with more pixels than this are refused (decompression bombs).
-    max_image_pixels: int = 60_000_000
-    # Images re-encoded at once per process (each holds its decoded pixels in memory).
+    # Images that would decode to more pixels than this are refused from their header, before any
+    # decoding (decompression bombs); a JPEG counts at the reduced scale it is decoded at.
+    max_image_pixels: int = 40_000_000
+    # Images decoded at once per process (each holds up to max_image_pixels × 4 bytes), the others wait.
     image_workers: int = 2
     # A file attached to no case is removed this long after its upload (or its last detachment).
     orphan_grace_hours: int = 72
@@ -364,6 +365,9 @@ class LicencesConfig:
     verify_per_ip_per_minute: int = 60
     # Fetches from the e-licence library per resident per hour.
     fetch_per_user_per_hour: int = 30
+    # Licences issued before 50-bit check codes also verify with the 6-hex code printed on the copies
+    # handed out then; false once those copies are out of use.
+    accept_legacy_check_codes: bool = True
 
 
 @dataclass(frozen=True)

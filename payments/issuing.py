@@ -36,7 +36,7 @@ from backend.core import errors
 from backend.core.access import Resident
 from backend.core.clock import TZ, Clock
 from backend.core.ratelimit import Limit, RateLimiter
-from backend.core.signing import SigningKeyRing, canonical, parse_key_time
+from backend.core.signing import SigningKeyRing, canonical, check_code_matches, new_check_code, parse_key_time
 from notify.outbox import Outbox
 from payments import receipts as rc
 from payments.access import PaymentAccess
@@ -199,7 +199,7 @@ class ReceiptService:
                   original_receipt_id: ObjectId | None = None) -> Receipt:
         return Receipt(id=entry.receipt_id, kind=entry.kind, payment_id=payment.id, payer_id=payment.payer_id,
                        application_id=payment.application_id, code=content["code"], number=content["number"],
-                       year=year, seq=seq, check_code=rc.new_check_code(), amount_fen=amount_fen,
+                       year=year, seq=seq, check_code=new_check_code(), amount_fen=amount_fen,
                        issued_at=issued_at, content=content, signature=self.signer.sign(content),
                        key_id=self.signer.key_id, refund_id=refund_id, original_receipt_id=original_receipt_id)
 
@@ -314,7 +314,7 @@ class ReceiptService:
         Limited per client address, so the check code cannot be guessed."""
         await self.limiter.hit(self.verify_limit, ip)
         r = await self.store.receipt_by_number(code, number)
-        if r is None or not rc.check_code_matches(r.check_code, check) \
+        if r is None or not check_code_matches(r.check_code, check) \
                 or not self.genuine(r):
             raise errors.NotFound(NOT_FOUND)
         c = r.content

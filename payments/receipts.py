@@ -7,23 +7,22 @@
   receipts in blocks by conditional updates of one counter document per code and year.
 - The content is signed with Ed25519 over a canonical form (sorted-key compact JSON, UTF-8);
   anyone can check it offline with the published public key (``GET /receipts/public-key``).
-- 校验码: 10 characters from a 32-letter alphabet drawn from ``secrets`` (50 bits), so with the
-  public verification limited per client address, guessing one is hopeless; ``GET
-  /receipts/verify`` needs code + number + check together.
+- 校验码 (``backend.core.signing.new_check_code``): 10 characters from a 32-letter alphabet drawn
+  from ``secrets`` (50 bits), compared in constant time, so with the public verification limited
+  per client address, guessing one is hopeless; ``GET /receipts/verify`` needs code + number +
+  check together.
 - A red-letter receipt (红字票据) is numbered from the same sequence and signed the same way; it
   names the receipt it reverses and shows the refunded amount as negative.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import io
-import secrets
 from typing import Any
 from urllib.parse import urlencode
 
 from backend.core.clock import TZ
-from backend.core.pdf import FONT_NAME, PdfWriter, qr_png, register_fonts
+from backend.core.pdf import FONT_NAME, PdfWriter, pdf_date, qr_png, register_fonts
 from backend.core.signing import Ed25519Signer
 from payments.values import Payment, Receipt, Refund
 
@@ -92,18 +91,6 @@ class ReceiptSigner(Ed25519Signer):
         super().__init__(private_key_pem, key_id, what="receipts.signing_key_file")
 
 
-CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 letters, none mistaken for another
-CHECK_LENGTH = 10
-
-
-def new_check_code() -> str:
-    return "".join(secrets.choice(CHECK_ALPHABET) for _ in range(CHECK_LENGTH))
-
-
-def check_code_matches(expected: str, given: str) -> bool:
-    return hmac.compare_digest(expected.encode(), given.strip().upper().encode())
-
-
 def receipt_code(prefix: str, year: int) -> str:
     return f"{prefix}{year % 100:02d}"
 
@@ -154,12 +141,6 @@ def yuan(fen: int) -> str:
     """1005 → "10.05", -1005 → "-10.05"."""
     sign = "-" if fen < 0 else ""
     return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
-
-
-def pdf_date(when: dt.datetime) -> str:
-    """A PDF date string (D:YYYYMMDDHHmmSS+08'00') in Beijing time."""
-    local = when.astimezone(TZ)
-    return local.strftime("D:%Y%m%d%H%M%S+08'00'")
 
 
 def render_pdf(receipt: Receipt, *, verify_link: str, seal_text: str, payer_name: str | None) -> bytes:

@@ -43,7 +43,7 @@ def attach_to_case(api: Api, resident, file_id: str) -> dict:  # noqa: ANN001
 
 
 def test_each_allowed_type_is_stored_judged_by_its_content(api: Api) -> None:
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     cases = [(jpeg_bytes(), "IMG_0001.JPG", "application/octet-stream", "image/jpeg", "jpg"),
              (png_bytes(), "scan.png", "image/png", "image/png", "png"),
              (pdf_bytes(), "户口簿.pdf", "application/pdf", "application/pdf", "pdf")]
@@ -66,7 +66,7 @@ def test_each_allowed_type_is_stored_judged_by_its_content(api: Api) -> None:
 
 
 def test_images_lose_their_exif_location_and_stay_upright(api: Api) -> None:
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     original = jpeg_bytes(size=(400, 200), gps=True, orientation=6)  # taken sideways, with GPS
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)
     f = uploaded(api, r, original)
@@ -87,7 +87,7 @@ def test_images_lose_their_exif_location_and_stay_upright(api: Api) -> None:
 ])
 def test_other_types_and_empty_files_are_refused_and_nothing_is_stored(api: Api, server: AppServer, data: bytes,
                                                                       name: str, declared: str) -> None:
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     before = stored_counts(server)
     err = assert_error(upload(api, r, data, name=name, content_type=declared), 400, "unsupported_file_type")
     assert err["message"]
@@ -96,14 +96,14 @@ def test_other_types_and_empty_files_are_refused_and_nothing_is_stored(api: Api,
 
 
 def test_a_damaged_image_is_refused_and_nothing_is_stored(api: Api, server: AppServer) -> None:
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     before = stored_counts(server)
     assert_error(upload(api, r, b"\xff\xd8\xff\xe0" + bytes(5000)), 400, "unsupported_file_type")
     assert stored_counts(server) == before
 
 
 def test_an_11_mb_file_is_refused_with_413_and_nothing_is_stored(api: Api, server: AppServer) -> None:
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     before = stored_counts(server)
     big = b"%PDF-1.7\n" + bytes(11 * MB)
     assert_error(upload(api, r, big, name="big.pdf", content_type="application/pdf"), 413, "file_too_large")
@@ -115,7 +115,7 @@ def test_an_11_mb_file_is_refused_with_413_and_nothing_is_stored(api: Api, serve
 def test_an_oversized_upload_without_a_length_is_cut_off_while_it_streams(api: Api, server: AppServer) -> None:
     """Chunked: no Content-Length to judge up front; the running count refuses it at 10 MB,
     after which nothing more is written and what was written is removed."""
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     before = stored_counts(server)
     boundary = "zjbBoundary7MA4YWxkTrZu0gW"
 
@@ -135,7 +135,7 @@ def test_an_oversized_upload_without_a_length_is_cut_off_while_it_streams(api: A
 def test_a_client_asking_first_is_refused_before_it_sends_anything(server: AppServer) -> None:
     """With ``Expect: 100-continue`` the answer comes before the body: the 11 MB never travel."""
     api = Api(server.base)
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     conn = http.client.HTTPConnection("127.0.0.1", int(server.base.rsplit(":", 1)[1]), timeout=10)
     conn.putrequest("POST", "/api/v1/files")
     conn.putheader("Authorization", f"Bearer {r.access_token}")
@@ -150,7 +150,7 @@ def test_a_client_asking_first_is_refused_before_it_sends_anything(server: AppSe
 
 
 def test_another_residents_file_is_not_found(api: Api) -> None:
-    owner, other = new_resident(api), new_resident(api)
+    owner, other = new_resident(api, verified=True), new_resident(api, verified=True)
     f = uploaded(api, owner)
     for path in (f"/api/v1/files/{f['id']}", f"/api/v1/files/{f['id']}/content", f"/api/v1/files/{f['id']}/thumbnail"):
         assert_error(api.get(path, token=other.access_token), 404, "not_found")
@@ -185,7 +185,7 @@ def test_staff_see_a_file_only_while_a_case_they_handle_has_it_and_every_read_is
 
 
 def test_the_same_bytes_from_one_resident_are_stored_once(api: Api, server: AppServer) -> None:
-    r, other = new_resident(api), new_resident(api)
+    r, other = new_resident(api, verified=True), new_resident(api, verified=True)
     data = jpeg_bytes(colour=(1, 2, 3))
     first = uploaded(api, r, data, name="a.jpg")
     before = stored_counts(server)
@@ -204,7 +204,7 @@ def test_gridfs_keeps_the_bytes_across_an_app_restart(database, tmp_path) -> Non
     config = test_config(database, tmp_path)
     first = AppServer(config).start()
     api = Api(first.base)
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     data = pdf_bytes("kept across a restart")
     f = uploaded(api, r, data, name="keep.pdf", content_type="application/pdf")
     first.stop()  # the app process is gone; only the database remains
@@ -263,7 +263,7 @@ def _announce(server: AppServer, path: str, length: int, token: str) -> socket.s
 
 
 def test_only_the_upload_route_takes_large_bodies(api: Api, server: AppServer) -> None:
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     five_mb = 5 * MB  # over the server's body limit, under the file limit
     with _announce(server, "/api/v1/files", five_mb, r.access_token) as sock:
         assert sock.recv(64).startswith(b"HTTP/1.1 100 (Continue)")  # send it
@@ -275,7 +275,7 @@ def test_only_the_upload_route_takes_large_bodies(api: Api, server: AppServer) -
 
 
 def test_content_answers_name_the_file_and_run_nothing(api: Api) -> None:
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     f = uploaded(api, r, pdf_bytes(), name="户口簿 扫描.pdf", content_type="application/pdf")
     got = api.get(f"/api/v1/files/{f['id']}/content", token=r.access_token)
     assert got.headers["Content-Disposition"] == ("inline; filename*=UTF-8''"
@@ -284,7 +284,7 @@ def test_content_answers_name_the_file_and_run_nothing(api: Api) -> None:
 
 
 def test_refusals_before_the_body_keep_the_connection_usable(api: Api) -> None:
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     assert_error(api.get("/api/v1/files?limit=0", token=r.access_token), 400, "invalid_input")
     assert_error(upload(api, "not-a-token", pdf_bytes()), 401, "unauthenticated")
     assert api.get("/api/v1/files", token=r.access_token).status_code == 200  # same pooled connection
@@ -292,7 +292,7 @@ def test_refusals_before_the_body_keep_the_connection_usable(api: Api) -> None:
 
 def test_bytes_reach_gridfs_while_the_upload_is_still_arriving(api: Api, server: AppServer) -> None:
     """The upload is not held in memory: chunks are in the database before the body has ended."""
-    r = new_resident(api)
+    r = new_resident(api, verified=True)
     boundary = "zjbStreamingProof"
     chunks = server.ctx.db["file_blobs.chunks"]
     before = server.run(chunks.count_documents({}))

@@ -71,7 +71,7 @@ def test_a_licence_issued_on_completion_verifies(api: Api, staff: dict[str, str]
     assert got.status_code == 200, got.text
     body = got.json()
     assert body["valid"] is True and body["status"] == "valid" and body["name"] == lic["name"]
-    assert lic["verify_url"].endswith(f"/api/v1/licences/verify?number={lic['number']}&check={lic['check_code']}")
+    assert lic["verify_url"].endswith(f"/verify/licence?number={lic['number']}&check={lic['check_code']}")
     assert_error(verify(api, lic["number"], "000000"), 404, "not_found")
     assert_error(verify(api, "YYZZ2099000001", lic["check_code"]), 404, "not_found")
     # The PDF: the licence's fields, the QR's address, the signature.

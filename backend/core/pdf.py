@@ -3,17 +3,25 @@ text, QR codes. The CJK font (Droid Sans Fallback) and the Latin one (Bitstream 
 in ``payments/fonts`` and embedded in every PDF, so it renders the same with no system fonts."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
 
 import qrcode
 
+from backend.core.clock import TZ
+
 FONTS = Path(__file__).resolve().parent.parent.parent / "payments" / "fonts"
 FONT_PATH = FONTS / "DroidSansFallback.ttf"
 LATIN_FONT_PATH = FONTS / "Vera.ttf"
 FONT_NAME = "ZJB-CJK"
 LATIN_FONT_NAME = "ZJB-Latin"
+
+
+def pdf_date(when: dt.datetime) -> str:
+    """A PDF date string (D:YYYYMMDDHHmmSS+08'00') in Beijing time."""
+    return when.astimezone(TZ).strftime("D:%Y%m%d%H%M%S+08'00'")
 
 
 def qr_png(data: str) -> bytes:

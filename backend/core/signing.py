@@ -8,8 +8,10 @@
   retired key does not vouch for a document dated at or after its retirement. So documents signed
   before a rotation verify after it. ``parse_retired_keys`` reads (and checks) the configured
   retired keys; docs/keys.md has the rotation procedure.
-- ``check_code_for``: a short code derived from a signature, printed beside a document's number;
-  public verification asks for both, so numbers alone cannot be enumerated.
+- ``new_check_code`` / ``check_code_matches``: the check code (校验码) printed beside a document's
+  number: 10 characters from a 32-letter alphabet drawn from ``secrets`` (50 bits), compared in
+  constant time. Public verification asks for number and check code together, so numbers in
+  sequence cannot be enumerated. E-receipts and e-licences both use it.
 - ``request_signature``: HMAC-SHA256 over method, path, timestamp, nonce and body, the signed
   JSON protocol of the government providers we call (and of their sandbox stand-ins).
 """
@@ -21,6 +23,7 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -201,9 +204,18 @@ def verify_signature(public_key: Ed25519PublicKey, message: bytes, signature: st
         return False
 
 
-def check_code_for(signature: str) -> str:
-    """The first 6 hex digits of SHA-256 over the signature: unguessable without the document."""
-    return hashlib.sha256(signature.encode()).hexdigest()[:6].upper()
+CHECK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 letters, none mistaken for another
+CHECK_LENGTH = 10                                     # 50 bits
+
+
+def new_check_code() -> str:
+    return "".join(secrets.choice(CHECK_ALPHABET) for _ in range(CHECK_LENGTH))
+
+
+def check_code_matches(expected: str, given: str) -> bool:
+    """Whether ``given`` (as typed: spaces around it and lower case forgiven) is ``expected``, in
+    constant time, so the answer's timing says nothing about how much of a guess was right."""
+    return hmac.compare_digest(expected.encode(), given.strip().upper().encode())
 
 
 def request_signature(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:

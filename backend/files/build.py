@@ -11,7 +11,7 @@ from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
 from backend.core.infra import Infra
 from backend.files import handlers, words
 from backend.files.personal import FileData
-from backend.files.service import FileLinks, FileService
+from backend.files.service import FileLinks, FileService, pillow_pixel_limit
 from backend.files.store import COLLECTIONS, FileStore
 
 
@@ -27,6 +27,9 @@ class FilesProvides:
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[FilesProvides]:
+    from PIL import Image
+    # Pillow's own bomb check is process-wide; ``reencode`` checks each picture itself first.
+    Image.MAX_IMAGE_PIXELS = pillow_pixel_limit(config.files)
     store = FileStore(infra.db)
     files = FileService(store=store, audit=needs.audit, clock=infra.clock, config=config.files)
 

@@ -54,6 +54,7 @@ class FilesHandler(FilesBase):
         try:
             await super().prepare()
             if posting:
+                self.files.may_upload(self.resident)
                 await self.limiter.per_resident("uploads", self.resident.id)
         except errors.AppError as e:
             # Answered once the (small) body has been read and dropped: answering now would close
@@ -101,10 +102,13 @@ class FilesHandler(FilesBase):
     @operation("上传材料（照片或扫描件：JPG、PNG、PDF，≤ 10 MB）", tags=TAGS, auth="resident",
                access=FILE.rule("upload"),
                responses={201: s.FILE, 200: Response(schema=s.FILE, description="本人已上传过相同内容，返回原文件")},
-               errors=(400, 401, 413, 415),
-               description="multipart/form-data，文件字段名 file（可另带 name 字段作为显示名称）。文件类型按内容判定，"
+               errors=(400, 401, 403, 413, 415, 429),
+               description="multipart/form-data，文件字段名 file（可另带 name 字段作为显示名称）。须已实名认证，"
+                           "否则 403 realname_required。文件类型按内容判定，"
                            "其他类型为 400 unsupported_file_type；超过 10 MB 为 413 file_too_large（接收过程中即拒绝，"
-                           "不保存任何内容）。图片会重新编码（去除 EXIF 及位置信息）并生成缩略图。")
+                           "不保存任何内容）。图片按文件头判定解码后的像素数，超过上限为 400 unsupported_file_type"
+                           "（details.reason = too_many_pixels），不解码；其余重新编码为 sRGB（去除 EXIF、位置信息、"
+                           "色彩配置文件及其他元数据）并生成缩略图。")
     async def post(self) -> None:
         if self.refusal is not None:
             raise self.refusal

@@ -6,8 +6,11 @@ bytes decide its type (JPEG, PNG or PDF by their magic bytes; the name and the d
 count for nothing), and its bytes go straight into GridFS while they are counted and hashed. Past
 the size limit the upload stops there and what was written is removed, so a refused file leaves
 nothing behind and no request ever holds a whole file in memory. Images are then re-encoded
-(which drops EXIF, location included, and anything appended to the image) with a thumbnail, a
-few at a time per process.
+with a thumbnail, a few at a time per process (``ImageGate``): the size they would decode to is
+read from their header first and a picture over ``files.max_image_pixels`` is refused before any
+decoding; what is kept is the pixels alone, in sRGB: EXIF (location included), text chunks, the
+colour profile (converted away, or dropped when it cannot be read) and anything appended are gone.
+Only residents who have verified their real name upload.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.audit.service import AuditLog, staff_actor
 from backend.config import FilesConfig
 from backend.core import errors
-from backend.core.access import Resident, Staff
+from backend.core.access import Resident, Staff, access_realname
 from backend.core.clock import Clock
 from backend.core.ids import cursor_id
 from backend.core.ids import object_id as oid
@@ -84,42 +87,119 @@ class Encoded:
     height: int
 
 
+def pillow_pixel_limit(cfg: FilesConfig) -> int:
+    """What Pillow's own decompression-bomb check (``Image.MAX_IMAGE_PIXELS``, process-wide, on the
+    declared size) is set to: the most a JPEG decoded at its smallest scale (1/8 a side) could
+    declare and still fit ``max_image_pixels``, so it never refuses what ``reencode`` would take and
+    stops absurd declarations even before ``reencode`` looks."""
+    return cfg.max_image_pixels * 64
+
+
+def too_many_pixels(cfg: FilesConfig) -> UnsupportedFileType:
+    megapixels = cfg.max_image_pixels // 1_000_000
+    return UnsupportedFileType(message=f"图片像素过多（超过 {megapixels} 百万像素），请缩小或压缩后再上传",
+                               details={"reason": "too_many_pixels", "max_pixels": cfg.max_image_pixels})
+
+
+def _to_srgb(img: Any, icc: bytes | None) -> Any:
+    """The picture's pixels in sRGB, its colour profile gone: converted through the profile when it
+    reads as one for the picture's mode, otherwise dropped (the pixels taken as they are)."""
+    from PIL import ImageCms
+    if not icc or img.mode not in ("RGB", "RGBA"):
+        return img
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(img, source, ImageCms.createProfile("sRGB"), outputMode=img.mode) or img
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return img
+
+
+def _pixels_only(img: Any) -> Any:
+    """Nothing but the pixels goes into the saved file: Pillow writes what ``info`` carries (a PNG's
+    colour profile and text among it) unless told otherwise, so only a palette's transparency stays."""
+    keep = {"transparency": img.info["transparency"]} if "transparency" in img.info else {}
+    img.info = keep
+    return img
+
+
+def jpeg_draft_box(size: tuple[int, int], cfg: FilesConfig) -> tuple[int, int]:
+    """What to ask a JPEG's draft mode for: JPEG decodes at 1/2, 1/4 or 1/8 a side at little cost.
+    The largest reduction that keeps the long side at least ``max_image_side`` (it is shrunk to that
+    anyway), or a larger one when needed to stay within ``max_image_pixels`` (a 48-million-pixel
+    phone photo is decoded at half scale)."""
+    w, h = size
+    scale = 1
+    while scale < 8 and max(w, h) // (scale * 2) >= cfg.max_image_side:
+        scale *= 2
+    while scale < 8 and (w // scale) * (h // scale) > cfg.max_image_pixels:
+        scale *= 2
+    return max(1, w // scale), max(1, h // scale)
+
+
 def reencode(raw: bytes, content_type: str, cfg: FilesConfig) -> Encoded:
-    """Decode and encode again: only the pixels (and the colour profile) survive; the picture is
-    turned upright first, since its EXIF orientation goes with the rest of the EXIF. At most one
-    full-size copy of the pixels is held at a time."""
+    """Decode and encode again: only the pixels survive, in sRGB; the picture is turned upright
+    first, since its EXIF orientation goes with the rest of the EXIF. The size it would decode to is
+    read from its header first (``Image.open`` reads no pixels; a JPEG counts at the reduced scale
+    ``draft`` decodes it at) and a picture over ``max_image_pixels`` is refused before decoding.
+    At most one full-size copy of the pixels is held at a time."""
     from PIL import Image, ImageOps, UnidentifiedImageError
     fmt = "JPEG" if content_type == "image/jpeg" else "PNG"
     img: Image.Image  # converted copies are plain images, not the file opened
     try:
         with Image.open(io.BytesIO(raw), formats=[fmt]) as img:
-            w, h = img.size
-            if w * h > cfg.max_image_pixels or w < 1 or h < 1:
-                raise UnsupportedFileType(message="图片像素过多，请压缩后再上传",
-                                                 details={"reason": "too_many_pixels"})
             if fmt == "JPEG":
-                img.draft("RGB", (cfg.max_image_side, cfg.max_image_side))  # decode big photos at a reduced scale
+                img.draft("RGB", jpeg_draft_box(img.size, cfg))  # decoded at a reduced scale, read nothing yet
+            w, h = img.size
+            if w * h > cfg.max_image_pixels:
+                raise too_many_pixels(cfg)
+            if w < 1 or h < 1:
+                raise UnsupportedFileType(message="图片已损坏或格式不受支持，请重新拍摄或扫描",
+                                          details={"reason": "damaged"})
             icc = img.info.get("icc_profile")
             img.load()
             ImageOps.exif_transpose(img, in_place=True)
             if fmt == "JPEG" and img.mode not in ("RGB", "L"):
-                img = img.convert("RGB")
+                img = img.convert("RGB")  # CMYK and the like; a CMYK profile does not apply to the result
+                icc = None
             if fmt == "PNG" and img.mode not in ("RGB", "RGBA", "L", "LA", "P"):
                 img = img.convert("RGBA")
             img.thumbnail((cfg.max_image_side, cfg.max_image_side))
-            extra = {"icc_profile": icc} if icc else {}
+            img = _pixels_only(_to_srgb(img, icc))
             out = io.BytesIO()
-            img.save(out, fmt, **({"quality": 88} if fmt == "JPEG" else {}), **extra)
-            thumb = ImageOps.contain(img, (cfg.thumbnail_side, cfg.thumbnail_side))  # no full-size copy
+            img.save(out, fmt, **({"quality": 88} if fmt == "JPEG" else {}))
+            thumb = _pixels_only(ImageOps.contain(img, (cfg.thumbnail_side, cfg.thumbnail_side)))  # no full-size copy
             tout = io.BytesIO()
             thumb.save(tout, fmt, **({"quality": 80} if fmt == "JPEG" else {}))
             return Encoded(out.getvalue(), tout.getvalue(), img.width, img.height)
     except errors.AppError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels(cfg) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise UnsupportedFileType(message="图片已损坏或格式不受支持，请重新拍摄或扫描",
                                          details={"reason": "damaged"}) from None
+
+
+class ImageGate:
+    """At most ``limit`` pictures decoded at once in this process (each may hold
+    ``max_image_pixels`` × 4 bytes); the others wait their turn. Counts what runs and waits."""
+
+    def __init__(self, limit: int):
+        self._sem = asyncio.Semaphore(limit)
+        self.running = 0
+        self.waiting = 0
+
+    async def __aenter__(self) -> None:
+        self.waiting += 1
+        try:
+            await self._sem.acquire()
+        finally:
+            self.waiting -= 1
+        self.running += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.running -= 1
+        self._sem.release()
 
 
 @dataclass(frozen=True)
@@ -165,7 +245,7 @@ class FileService:
         self.clock = clock
         self.cfg = config
         self.access = FileAccess(store)
-        self._images = asyncio.Semaphore(config.image_workers)
+        self.images = ImageGate(config.image_workers)
         # Its own few threads: decoded pictures stay in a few malloc arenas instead of one per
         # thread of the default executor.
         self._image_threads = ThreadPoolExecutor(config.image_workers, thread_name_prefix="zjb-image")
@@ -180,6 +260,10 @@ class FileService:
     def drain_limit(self) -> int:
         """The largest body read to its end (and dropped) to answer an over-limit upload cleanly."""
         return int(self.body_limit * self.cfg.drain_factor)
+
+    def may_upload(self, resident: Resident) -> None:
+        """Only a resident who has verified their real name stores files (403 realname_required)."""
+        access_realname(resident)
 
     def begin_upload(self, resident: Resident, content_type: str) -> "Upload":
         value, options = parse_options_header(content_type or "")
@@ -199,7 +283,7 @@ class FileService:
             content = StoredContent(content_type=content_type, kind=KINDS[content_type], name=name, size_bytes=size,
                                     sha256=digest, blob_id=raw_blob, blob_ids=(raw_blob,))
         else:
-            async with self._images:
+            async with self.images:
                 raw = await self.store.read_blob(raw_blob)
                 encoded = await asyncio.get_running_loop().run_in_executor(
                     self._image_threads, reencode, raw, content_type, self.cfg)

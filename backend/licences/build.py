@@ -9,6 +9,7 @@ from backend.config import Config
 from backend.core.api import bind
 from backend.core.domain import Built, Domain, GaugeSpec
 from backend.core.infra import Infra
+from backend.core.migrations import Migration
 from backend.core.ports import KeyRings
 from backend.core.signing import Ed25519Signer, SigningKeyRing
 from backend.identity.verified import VerifiedIdentities
@@ -60,4 +61,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[LicencesProvides]
         routes=bind(handlers.default_handlers, licences=licences),
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_licences", "E-licences held by residents, by stored status.", by_status)],
+        migrations=[Migration("2026.12-02-licence-check-codes",
+                              "为旧电子证照换发 10 位校验码（原 6 位校验码保留，仍可查验）",
+                              licences.strengthen_check_codes)],
     ), LicencesProvides(wallet=LicenceWallet(licences), personal=LicenceData(licences)))

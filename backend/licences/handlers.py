@@ -1,10 +1,13 @@
 """HTTP for e-licences. Thin: the rules are in ``service.py``."""
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
+from backend.core import public_page
 from backend.core.api import CallerHandler, Response, operation, route
 from backend.licences import schemas as s
+from backend.licences import verify_page
 from backend.licences.access import LICENCE
 from backend.licences.service import LicenceService
 
@@ -57,7 +60,7 @@ class MyLicencePdfHandler(_Licences):
         self.set_header("Content-Type", "application/pdf")
         self.set_header("Content-Disposition",
                         "inline; filename*=UTF-8''" + quote(f"{lic.content['name']}-{lic.number}.pdf"))
-        self.finish(self.licences.pdf(lic))
+        self.finish(await self.licences.pdf(lic))
 
 
 class VerifyHandler(_Licences):
@@ -67,6 +70,32 @@ class VerifyHandler(_Licences):
                            "编号或校验码不符为 404。按客户端地址限流。")
     async def get(self) -> None:
         self.reply(await self.licences.verify(self.query["number"], self.query["check"], self.client_ip()))
+
+
+class VerifyPageHandler(_Licences):
+    """The page a licence's QR code opens: the same check as ``/api/v1/licences/verify``, as HTML."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Content-Type", public_page.CONTENT_TYPE)
+        self.set_header("Content-Security-Policy", public_page.CSP)
+
+    @operation("电子证照查验页面（二维码打开，公开，按客户端地址限频）", tags=TAGS, query=s.VERIFY_QUERY,
+               responses={code: Response(content_type="text/html", description=text) for code, text in (
+                   (200, "查验结果"), (400, "查验信息不完整"), (404, "未查到该证照"), (429, "查验过于频繁"),
+                   (500, "暂时无法查验"), (503, "暂时无法查验"))},
+               description="与 GET /api/v1/licences/verify 同一查验、同一限频；持证人姓名打码，不显示证件号码。")
+    async def get(self) -> None:
+        q = self.query
+        self.finish(verify_page.render_result(await self.licences.verify(q["number"], q["check"], self.client_ip())))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        err = self._as_app_error(kwargs.get("exc_info", (None, None, None))[1], status_code)
+        self.set_status(err.http_status)
+        for k, v in err.headers.items():
+            self.set_header(k, v)
+        self.set_header("Content-Type", public_page.CONTENT_TYPE)
+        self.finish(verify_page.render_problem(err.http_status, err.message))
 
 
 class PublicKeyHandler(_Licences):
@@ -119,6 +148,7 @@ default_handlers = [
     route("/api/v1/licences/verify", VerifyHandler),
     route("/api/v1/licences/public-key", PublicKeyHandler),
     route("/api/v1/staff/licences", StaffLicencesHandler),
+    route("/verify/licence", VerifyPageHandler),
     route("/api/v1/staff/licences/{id}", StaffLicenceHandler),
     route("/api/v1/staff/licences/{id}/revoke", StaffRevokeHandler),
     route("/api/v1/staff/applications/{id}/licence", StaffCaseLicenceHandler),

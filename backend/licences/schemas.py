@@ -10,7 +10,7 @@ LICENCE = obj({
     "status": STATUS, "check_code": string(),
     "source": string(enum=["issued", "library"], description="issued 本中心颁发；library 电子证照库调取"),
     "application_id": nullable(string()), "application_serial": nullable(string(description="颁发该证照的办件编号")),
-    "verify_url": string(description="公开查验地址（二维码内容）"),
+    "verify_url": string(description="查验页面（二维码内容）"),
     "qr_png_base64": string(description="查验二维码 PNG（base64），仅详情"),
 }, ["id", "type", "name", "number", "holder_masked", "issuer", "issued_at", "expires_at", "status", "check_code"])
 LICENCES = list_of(LICENCE)

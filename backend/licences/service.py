@@ -2,10 +2,16 @@
 copied from the e-licence library for their holder; signed, rendered as PDF, verified publicly,
 and presented instead of paper when a resident applies.
 
-- Signing: Ed25519 over the canonical content (``backend.core.signing``), as e-receipts are; the
-  check code (校验码) comes from the signature. Revocation and expiry are status, outside what is
-  signed: verification answers ``revoked`` or ``expired`` for such a licence, and ``valid: false``
-  with ``invalid`` when the stored content no longer matches its signature.
+- Signing: Ed25519 over the canonical content (``backend.core.signing``), as e-receipts are, with
+  the same key publication (``GET /signing-keys``); verification answers the signed text and the
+  signature, so anyone can check a licence offline. Revocation and expiry are status, outside what
+  is signed: verification answers ``revoked`` or ``expired`` for such a licence, and ``valid:
+  false`` with ``invalid`` when the stored content no longer matches its signature.
+- Numbers run in sequence per type and year (as paper licences do); what makes them unguessable is
+  the check code (校验码) asked together with the number: 50 bits from ``secrets``, compared in
+  constant time, as receipts'. Licences issued before carried a 6-hex code derived from the
+  signature; a migration gave each a 50-bit code and keeps the old one, accepted while
+  ``licences.accept_legacy_check_codes`` (copies handed out then still print it).
 - Issuing happens inside the transaction that completes the case (``issue_for_case``), one per
   case by a unique index, with a gap-free number per type and year.
 - The library is asked only for a real-name-verified resident, only by that resident's own ID
@@ -32,7 +38,7 @@ from backend.core.ids import cursor_id
 from backend.core.ids import object_id as oid
 from backend.core.pdf import qr_png
 from backend.core.ratelimit import Limit, RateLimiter
-from backend.core.signing import SigningKeyRing, canonical, check_code_for
+from backend.core.signing import SigningKeyRing, canonical, check_code_matches, new_check_code
 from backend.identity.verified import VerifiedIdentities
 from backend.licences.access import LICENCE, LicenceAccess
 from backend.licences.library import LibraryLicence, LicenceLibrary
@@ -109,15 +115,15 @@ class LicenceService:
 
     # Shapes ------------------------------------------------------------------------------------
     def verify_url(self, lic: Licence) -> str:
-        return f"{self.public_url}/api/v1/licences/verify?" + urlencode({"number": lic.number,
-                                                                          "check": lic.signed.check_code})
+        """The human-readable verification page the licence's QR code opens."""
+        return f"{self.public_url}/verify/licence?" + urlencode({"number": lic.number, "check": lic.check_code})
 
     def view(self, lic: Licence) -> dict[str, Any]:
         c = lic.content
         return {"id": str(lic.id), "type": lic.type, "type_name": type_name(lic.type), "name": c["name"],
                 "number": lic.number, "holder_masked": c["holder"], "issuer": c["issuer"],
                 "issued_at": lic.issued_at, "expires_at": lic.expires_at,
-                "status": lic.status_at(self.clock.now()), "check_code": lic.signed.check_code,
+                "status": lic.status_at(self.clock.now()), "check_code": lic.check_code,
                 "source": str(lic.source), "application_id": lic.application_id,
                 "application_serial": c.get("application_serial") or None, "verify_url": self.verify_url(lic)}
 
@@ -130,9 +136,7 @@ class LicenceService:
     def _signed(self, content: SignedContent, now: dt.datetime) -> Signed:
         """The signed part of a licence; ``signed_at`` dates the signature for the key's validity
         (a library copy's ``issued_at`` is the issuing authority's date, not ours)."""
-        signature = self.signer.sign(content)
-        return Signed(content=content, signature=signature, check_code=check_code_for(signature),
-                      key_id=self.signer.key_id, signed_at=now)
+        return Signed(content=content, signature=self.signer.sign(content), key_id=self.signer.key_id, signed_at=now)
 
     def genuine(self, lic: Licence) -> bool:
         """The stored content is what the key named by the licence signed, while that key vouched
@@ -153,8 +157,12 @@ class LicenceService:
     async def get_own(self, resident: Resident, licence_id: str) -> Licence:
         return await self.access.access_licence(resident, licence_id, "view")
 
-    def pdf(self, lic: Licence) -> bytes:
-        return render_pdf(lic, status=lic.status_at(self.clock.now()), verify_link=self.verify_url(lic))
+    async def pdf(self, lic: Licence) -> bytes:
+        """The holder's own copy: it names the holder in full (name and ID number, from their verified
+        identity); what anyone else sees of a licence (verification, staff) stays masked."""
+        ident = await self.identities.of(lic.holder_id)
+        return render_pdf(lic, status=lic.status_at(self.clock.now()), verify_link=self.verify_url(lic),
+                          holder=(ident.name, ident.id_number) if ident else None)
 
     # The e-licence library ---------------------------------------------------------------------
     async def refresh(self, resident: Resident, *, purpose: str, service_id: str | None,
@@ -202,12 +210,12 @@ class LicenceService:
                 await self.store.add(Licence(id=ObjectId(), holder_id=holder_id, type=item.type, number=item.number,
                                              status=status, source=LicenceSource.LIBRARY, library_ref=item.ref,
                                              issued_at=item.issued_at, expires_at=item.expires_at, created_at=now,
-                                             signed=self._signed(content, now)))
+                                             signed=self._signed(content, now), check_code=new_check_code()))
             except DuplicateKeyError:  # two fetches raced; the other kept it
                 pass
             return
         after = existing
-        # A rotation of our signing key alone does not re-sign a copy (its check code would change).
+        # A rotation of our signing key alone does not re-sign a copy; a re-signed copy keeps its check code.
         if {**existing.content, "key_id": ""} != {**content, "key_id": ""}:
             after = replace(after, issued_at=item.issued_at, expires_at=item.expires_at,
                             signed=self._signed(content, now))
@@ -224,10 +232,18 @@ class LicenceService:
                 "next_cursor": None}
 
     # Public verification -----------------------------------------------------------------------
+    def _check_matches(self, lic: Licence, check: str) -> bool:
+        """The check code given is the licence's (compared in constant time), or the 6-hex one it
+        carried before 50-bit codes, while those are still accepted."""
+        strong = check_code_matches(lic.check_code, check)
+        legacy = bool(lic.legacy_check_code) and self.cfg.accept_legacy_check_codes \
+            and check_code_matches(lic.legacy_check_code or "", check)
+        return strong or legacy
+
     async def verify(self, number: str, check: str, ip: str) -> dict[str, Any]:
         await self.limiter.hit(self._verify_ip, ip)
         lic = await self.store.by_number(number.strip())
-        if lic is None or lic.signed.check_code != check.strip().upper():
+        if lic is None or not self._check_matches(lic, check):
             raise errors.NotFound("未找到该电子证照，请核对证照编号和校验码")
         if not self.genuine(lic):
             log.warning("licence failed its signature check", extra={"licence_id": str(lic.id)})
@@ -316,13 +332,23 @@ class LicenceService:
         lic = Licence(id=ObjectId(), holder_id=case["applicant_id"], type=spec["type"], number=number,
                       status=LicenceStatus.VALID, source=LicenceSource.ISSUED, application_id=case_id,
                       service_id=case["service_id"], issued_at=now, expires_at=expires, created_at=now,
-                      signed=self._signed(content, now))
+                      signed=self._signed(content, now), check_code=new_check_code())
         await self.store.add(lic, session=session)
         await self._tell("licence.issued", lic, session=session, serial=case.get("serial") or "",
                          service_name=case.get("service_name") or "",
                          expires_at=expires.isoformat() if expires else None)
         log.info("licence issued", extra={"licence_id": str(lic.id), "application_id": case_id})
         return lic
+
+    # Upgrades -----------------------------------------------------------------------------------
+    async def strengthen_check_codes(self) -> int:
+        """Give every licence still carrying a 6-hex check code a 50-bit one, keeping the old code as
+        its legacy code. Harmless to run again: a licence changes only while it has the old code."""
+        done = 0
+        while batch := await self.store.with_legacy_check_codes(500):
+            for licence_id, legacy in batch:
+                done += await self.store.strengthen_check_code(licence_id, legacy, new_check_code())
+        return done
 
     async def _tell(self, kind: str, lic: Licence, *, session: Any = None, **extra: Any) -> None:
         """Tell the licence's holder (``licence.issued`` or ``licence.revoked``), once."""

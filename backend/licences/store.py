@@ -48,9 +48,9 @@ def _from_doc(d: dict[str, Any]) -> Licence:
     return Licence(
         id=d["_id"], holder_id=str(d["holder_id"]), type=d["type"], number=d["number"],
         status=LicenceStatus(d["status"]), source=LicenceSource(d["source"]),
-        signed=Signed(content=content, signature=d["signature"], check_code=d["check_code"],
-                      key_id=d.get("key_id") or content.get("key_id") or "",
+        signed=Signed(content=content, signature=d["signature"], key_id=d.get("key_id") or content.get("key_id") or "",
                       signed_at=d.get("signed_at") or d.get("created_at")),
+        check_code=d["check_code"], legacy_check_code=d.get("legacy_check_code"),
         issued_at=d["issued_at"], expires_at=d.get("expires_at"), created_at=d.get("created_at"),
         application_id=d.get("application_id"), service_id=d.get("service_id"), library_ref=d.get("library_ref"),
         used_in=tuple(d.get("used_in") or ()), revoked_at=d.get("revoked_at"), revoke_reason=d.get("revoke_reason"),
@@ -58,13 +58,12 @@ def _from_doc(d: dict[str, Any]) -> Licence:
 
 
 def _signed_doc(s: Signed) -> dict[str, Any]:
-    return {"content": s.content, "signature": s.signature, "check_code": s.check_code, "key_id": s.key_id,
-            "signed_at": s.signed_at}
+    return {"content": s.content, "signature": s.signature, "key_id": s.key_id, "signed_at": s.signed_at}
 
 
 def _to_doc(lic: Licence) -> dict[str, Any]:
     doc: dict[str, Any] = {"_id": lic.id, "holder_id": lic.holder_id, "type": lic.type, "number": lic.number,
-                           "status": str(lic.status), "source": str(lic.source)}
+                           "status": str(lic.status), "source": str(lic.source), "check_code": lic.check_code}
     if lic.library_ref is not None:
         doc["library_ref"] = lic.library_ref
     if lic.application_id is not None:
@@ -165,6 +164,20 @@ class LicenceStore:
         if not fields:
             return False
         res = await self._col.update_one({"_id": before.id, "signature": before.signed.signature}, {"$set": fields})
+        return res.modified_count == 1
+
+    async def with_legacy_check_codes(self, limit: int) -> list[tuple[ObjectId, str]]:
+        """Licences still carrying a 6-hex check code and no 50-bit one: (id, that code)."""
+        legacy = {"check_code": {"$regex": "^[0-9A-F]{6}$"}, "legacy_check_code": {"$exists": False}}
+        docs = await self._col.find(legacy, {"check_code": 1}).limit(limit).to_list(limit)
+        return [(d["_id"], d["check_code"]) for d in docs]
+
+    async def strengthen_check_code(self, licence_id: ObjectId, legacy: str, code: str) -> bool:
+        """Give a licence its 50-bit check code, keeping the 6-hex one it had as its legacy code; only
+        if it still has that code (a second run, or another process, changes nothing)."""
+        res = await self._col.update_one({"_id": licence_id, "check_code": legacy,
+                                          "legacy_check_code": {"$exists": False}},
+                                         {"$set": {"check_code": code, "legacy_check_code": legacy}})
         return res.modified_count == 1
 
     async def revoke(self, licence_id: ObjectId, now: dt.datetime, reason: str, by: str) -> bool:

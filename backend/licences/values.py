@@ -30,7 +30,6 @@ class Signed:
     """The signed part of a licence: its content, the signature, and what dates and names the key."""
     content: SignedContent
     signature: str
-    check_code: str
     key_id: str
     signed_at: dt.datetime | None
 
@@ -44,6 +43,8 @@ class Licence:
     status: LicenceStatus
     source: LicenceSource
     signed: Signed
+    # 校验码: 50 bits from ``secrets``, printed beside the number; kept when a copy is re-signed.
+    check_code: str
     issued_at: dt.datetime
     expires_at: dt.datetime | None = None
     created_at: dt.datetime | None = None
@@ -54,6 +55,9 @@ class Licence:
     revoked_at: dt.datetime | None = None
     revoke_reason: str | None = None
     revoked_by: str | None = None
+    # The 6-hex code a licence issued before 50-bit codes carried (derived from its signature), still
+    # printed on copies handed out then; accepted while ``licences.accept_legacy_check_codes``.
+    legacy_check_code: str | None = None
 
     @property
     def content(self) -> SignedContent:

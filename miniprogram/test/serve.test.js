@@ -137,6 +137,25 @@ describe('12345', () => {
       category: 'complaint', content: '办事大厅二楼空调坏了，很热', contact_ok: true, attachments: ['f2'] });
   });
 
+  test('photos need a verified real name: said, 实名认证 opened, the complaint still goes without them', async () => {
+    server.on('POST', '/files', apiError(403, 'realname_required', '请先完成实名认证'));
+    server.on('POST', '/complaints', (c) => ({ status: 201, body: { ...fx.COMPLAINT, id: 'q4', status: 'received', ...c.data } }));
+    const page = await renderPage('complaint/new');
+    await tapText(page, '投诉');
+    page.instance.onContent({ detail: { value: '办事大厅二楼空调坏了，很热' } });
+    wx.chooseMedia.mockImplementationOnce((opts) => opts.success({ type: 'image', tempFiles: [
+      { tempFilePath: 'wxfile://tmp/photo-1.jpg', size: 1200000 }, { tempFilePath: 'wxfile://tmp/photo-2.jpg', size: 900000 }] }));
+    await page.instance.addPhotos();
+    await flush();
+    expect(server.callsTo('POST', '/files')).toHaveLength(1);  // not tried again for the second photo
+    expect(text(page)).toContain('上传照片需先完成实名认证');
+    expect(lastNav(wx.navigateTo)).toMatchObject({ path: 'auth/realname' });
+    expect(page.instance.data.uploading).toBe(false);
+    await tapText(page, '提交');
+    expect(server.callsTo('POST', '/complaints')[0].data).toEqual({
+      category: 'complaint', content: '办事大厅二楼空调坏了，很热', contact_ok: true });
+  });
+
   test('a phone left for contact: checked, sent only when contact is agreed', async () => {
     server.on('POST', '/complaints', (c) => ({ status: 201, body: { ...fx.COMPLAINT, id: 'q5', status: 'received', ...c.data } }));
     const page = await renderPage('complaint/new');

@@ -69,7 +69,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {('issued'|'library')} [source] issued 本中心颁发；library 电子证照库调取
  * @property {(string|null)} [application_id]
  * @property {(string|null)} [application_serial] 颁发该证照的办件编号
- * @property {string} [verify_url] 公开查验地址（二维码内容）
+ * @property {string} [verify_url] 查验页面（二维码内容）
  * @property {string} [qr_png_base64] 查验二维码 PNG（base64），仅详情
  */
 

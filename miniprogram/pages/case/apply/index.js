@@ -145,6 +145,11 @@ Page(withBase({
         this.update(key, (m) => (m.files.some((x) => x.id === up.id) ? {}
           : { files: [...m.files, { id: up.id, name: up.name, kind: up.kind || '' }] }));
       } catch (err) {
+        if (err && err.code === 'realname_required') {
+          this.setData({ materialsError: '上传材料需先完成实名认证' });
+          wx.navigateTo({ url: '/pages/auth/realname/index' });
+          break;
+        }
         this.setData({ materialsError: `${f.name}：${messageOf(err)}` });
       }
     }

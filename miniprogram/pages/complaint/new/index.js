@@ -57,6 +57,12 @@ Page(withBase({
           this.setData({ photos: [...this.data.photos, { id: up.id, path: f.path, name: f.name }] });
         }
       } catch (err) {
+        if (err && err.code === 'realname_required') {
+          // Photos are stored only for residents with a verified real name; the complaint itself is not.
+          this.setData({ errors: { ...this.data.errors, photos: '上传照片需先完成实名认证，不附照片也可以提交诉求' } });
+          wx.navigateTo({ url: '/pages/auth/realname/index' });
+          break;
+        }
         this.setData({ errors: { ...this.data.errors, photos: `${f.name}：${(err && err.message) || '上传失败，请重试'}` } });
       }
     }
