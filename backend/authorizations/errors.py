@@ -1,7 +1,7 @@
 """The errors of 帮办代办: acting for a resident: each a class with its HTTP status and Chinese message."""
 from __future__ import annotations
 
-from backend.core.errors import Forbidden
+from backend.core.errors import Conflict, Forbidden
 
 
 class AuthorizationRequired(Forbidden):
@@ -10,4 +10,16 @@ class AuthorizationRequired(Forbidden):
     message = "代办须经居民授权，或由居民当场出示办事码"
 
 
-ALL = (AuthorizationRequired,)
+class IdentityCodeTaken(Forbidden):
+    """A 办事码 is bound to the clerk who first scanned it or filed with it."""
+    code = "identity_code_taken"
+    message = "该办事码已由其他工作人员使用，请居民刷新办事码后重新出示"
+
+
+class IdentityCodeUsed(Conflict):
+    """A 办事码 makes one filing; the same filing again answers the case it made."""
+    code = "identity_code_used"
+    message = "该办事码已用于登记另一件办件，如需再办请居民刷新办事码后重新出示"
+
+
+ALL = (AuthorizationRequired, IdentityCodeTaken, IdentityCodeUsed)

@@ -27,6 +27,8 @@ const ERROR_MESSAGES = {
   "hall_scope": "您无权操作该大厅",
   "id_number_already_bound": "该身份证号已绑定其他微信账号",
   "idempotency_key_reused": "该请求号已用于另一笔退款",
+  "identity_code_taken": "该办事码已由其他工作人员使用，请居民刷新办事码后重新出示",
+  "identity_code_used": "该办事码已用于登记另一件办件，如需再办请居民刷新办事码后重新出示",
   "internal_error": "系统繁忙，请稍后再试",
   "invalid_input": "请求内容有误，请检查后重试",
   "invalid_state": "当前状态下不能进行此操作",
