@@ -20,7 +20,7 @@ from backend.cases.access import CASE, RATING, RECTIFICATION, CaseAccess
 from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists
 from backend.cases.labels import CASE_STATUS
 from backend.cases.materials import REVIEWABLE, CaseMaterials
-from backend.cases.once import Submissions, fingerprint
+from backend.cases.once import Submissions, window_filing
 from backend.cases.ports import Agency, Applicants
 from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
@@ -123,18 +123,13 @@ class CaseService:
         raise errors.Conflict("提交正在处理，请稍后在“我的办件”查看")
 
     async def register(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
-        """A case taken at a window for a resident (窗口收件): present with their 办事码, or granted.
-        A 办事码 makes one filing: the same clerk sending the same filing again gets the case it
-        made; another filing or another clerk is refused (the agency desk)."""
+        """A case taken at a window for a resident (窗口收件): present with their 办事码, or granted."""
         CASE.check(staff, "register")
-        filing = fingerprint("window", {k: v for k, v in body.items() if k != "confirm"})
         agency = await self.agency.for_staff(staff, service_id=body["service_id"], resident_id=body.get("resident_id"),
                                              authorization_id=body.get("authorization_id"),
-                                             identity_code=body.get("identity_code"), filing=filing)
-        if agency.prior_case_id is not None:
-            made = await self.store.case(agency.prior_case_id)
-            if made is not None:
-                return self.view(made, staff=False)
+                                             identity_code=body.get("identity_code"), filing=window_filing(body))
+        if agency.prior_case_id is not None and (made := await self.store.case(agency.prior_case_id)) is not None:
+            return self.view(made, staff=False)
         user = await self.users.get(agency.applicant_id)
         if user is None:
             raise errors.InvalidInput({"resident_id": "居民不存在"})

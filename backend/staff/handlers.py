@@ -228,7 +228,8 @@ class ResidentLookupHandler(StaffHandler):
 
 
 class ResidentRevealHandler(StaffHandler):
-    @operation("查看居民完整身份信息（仅限正在办理其办件、预约或缴费的工作人员；须填写理由，记入审计日志）", tags=TAGS,
+    @operation("查看居民完整身份信息（仅限经手其办件、预约的工作人员，或居民今天所在大厅的工作人员；"
+               "须填写理由，记入审计日志）", tags=TAGS,
                auth="staff", access=RESIDENTS.rule("reveal"), body=REVEAL, responses={200: REVEALED},
                errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002

@@ -125,9 +125,6 @@ class StaffStore:
 
     # -- failed logins -------------------------------------------------------------------------
 
-    async def throttles_of(self, throttle_ids: list[str]) -> list[Throttle]:
-        return [_throttle(d) for d in await self._throttles.find({"_id": {"$in": throttle_ids}}).to_list(None)]
-
     async def reserve_attempt(self, throttle_id: str, kind: ThrottleKind, username: str | None, ip: str,
                               rule: AttemptRule, now: dt.datetime, token: str) -> Reserved | Refused:
         """Count one try under a key before its password is checked, unless a delay runs: one

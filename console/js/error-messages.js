@@ -34,7 +34,7 @@ export const ERROR_MESSAGES = {
   "invalid_state": "当前状态下不能进行此操作",
   "method_not_allowed": "不支持该请求方法",
   "not_found": "未找到相关内容",
-  "not_handling": "只能查看您正在办理的办件、预约或缴费所涉居民的完整身份信息",
+  "not_handling": "只能查看您经手办理的办件、预约所涉居民，或今天正在您大厅现场办事的居民的完整身份信息",
   "not_online": "该事项不支持网上申报，请预约到大厅办理",
   "nothing_to_pay": "该一件事包含的事项均不收费",
   "offer_expired": "候补名额已过期",

@@ -337,7 +337,7 @@ export async function getStaffResidentsById(id) {
 }
 
 /**
- * 查看居民完整身份信息（仅限正在办理其办件、预约或缴费的工作人员；须填写理由，记入审计日志）
+ * 查看居民完整身份信息（仅限经手其办件、预约的工作人员，或居民今天所在大厅的工作人员；须填写理由，记入审计日志）
  * POST /api/v1/staff/residents/{id}/reveal
  * 角色：approver、clerk
  * @param {string} id
