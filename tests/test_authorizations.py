@@ -4,6 +4,8 @@ services' and other people's grants open nothing; the grantor is told and the au
 acted for whom under which grant."""
 from __future__ import annotations
 
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -209,3 +211,55 @@ def test_a_resident_holds_a_bounded_number_of_grants_in_force(api: Api, server: 
     assert revoked.status_code == 200
     assert api.post("/api/v1/me/authorizations", last, token=grantor.access_token).status_code == 201
 
+
+
+def _another_clerk(api: Api) -> str:
+    admin = staff_login(api, role="admin")["access_token"]
+    username = f"c{uuid.uuid4().hex[:10]}"
+    r = api.post("/api/v1/staff/accounts", {"username": username, "password": "Strong-pass-2026", "roles": ["clerk"],
+                                            "display_name": "窗口二"}, token=admin)
+    assert r.status_code == 201, r.text
+    return staff_login(api, username=username, password="Strong-pass-2026")["access_token"]
+
+
+def test_an_identity_code_makes_one_filing_by_the_clerk_who_holds_it(api: Api, clerk: str) -> None:
+    r = new_resident(api, verified=True)
+    sfz, qianru = service(api, "HJ-SFZ"), service(api, "HJ-QIANRU")
+    other_clerk = _another_clerk(api)
+    code = api.get("/api/v1/me/identity-code", token=r.access_token).json()["code"]
+    assert api.post("/api/v1/staff/agency/identify", {"identity_code": code}, token=clerk).status_code == 200
+    assert api.post("/api/v1/staff/agency/identify", {"identity_code": code}, token=clerk).status_code == 200
+    # Scanned by one clerk: another clerk can neither scan it nor file with it.
+    err = assert_error(api.post("/api/v1/staff/agency/identify", {"identity_code": code}, token=other_clerk),
+                       403, "identity_code_taken")
+    assert "其他工作人员" in err["message"]
+    assert_error(file_at_window(api, other_clerk, qianru, identity_code=code), 403, "identity_code_taken")
+    first = file_at_window(api, clerk, sfz, identity_code=code)
+    assert first.status_code == 201, first.text
+    # The same clerk sending the same filing again gets the same case; nothing new is made.
+    again = file_at_window(api, clerk, sfz, identity_code=code)
+    assert again.status_code == 201 and again.json()["id"] == first.json()["id"]
+    mine = api.get("/api/v1/applications", token=r.access_token).json()["items"]
+    assert [c["id"] for c in mine] == [first.json()["id"]]
+    # Another filing with the same code, even by the clerk holding it, is refused.
+    err = assert_error(file_at_window(api, clerk, qianru, identity_code=code), 409, "identity_code_used")
+    assert "另一件办件" in err["message"] and err["details"]["application_id"] == first.json()["id"]
+    admin = staff_login(api, role="admin")["access_token"]
+    denied = api.get(f"/api/v1/staff/audit?action=resident.identify&target_id={r.id}", token=admin).json()["items"]
+    assert [e["outcome"] for e in denied].count("denied") == 1
+
+
+def test_two_clerks_filing_with_one_code_at_once_make_one_case(api: Api, clerk: str) -> None:
+    r = new_resident(api, verified=True)
+    sfz, qianru = service(api, "HJ-SFZ"), service(api, "HJ-QIANRU")
+    other_clerk = _another_clerk(api)
+    code = api.get("/api/v1/me/identity-code", token=r.access_token).json()["code"]
+    calls = [(clerk, sfz), (other_clerk, qianru), (clerk, qianru), (other_clerk, sfz)]
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        answers = list(pool.map(lambda c: file_at_window(Api(api.base), c[0], c[1], identity_code=code), calls))
+    made = [a for a in answers if a.status_code == 201]
+    assert len(made) == 1, [a.text for a in answers]
+    assert {a.json()["error"]["code"] for a in answers if a.status_code != 201} <= {
+        "identity_code_taken", "identity_code_used"}
+    mine = api.get("/api/v1/applications", token=r.access_token).json()["items"]
+    assert [c["id"] for c in mine] == [made[0].json()["id"]]

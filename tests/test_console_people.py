@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import Api, AppServer, make_id_number
+from tests.support import Api, AppServer, make_id_number, staff_login
 from tests.support_appointments import book, day_ahead, make_bookable, open_day, slots
-from tests.support_cases import service, submit
+from tests.support_cases import move, service, submit
 from tests.support_console import require_endpoints
 from tests.support_people import id_masked, masked, verified
 
@@ -17,6 +17,8 @@ def test_clerk_looks_up_a_case_and_sees_the_applicant_masked(console, api: Api, 
     require_endpoints(server, "/staff/applications", "/staff/applications/{id}", "/staff/residents/{id}/reveal")
     person = verified(api)
     case = submit(api, person)
+    # The clerk has acted on the case (accepted it): only then may they see the applicant in full.
+    assert move(api, staff_login(api, role="clerk")["access_token"], case["id"], "accepted").status_code == 200
     c = console("people-lookup").login_as("clerk").go("clerk/cases")
     p = c.page
     lookup = p.locator("form.case-lookup")

@@ -87,7 +87,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_due_by_status(clock.now())]
 
-    needs.handling.add(booking_handling(store))
+    needs.handling.add(booking_handling(store, needs.audit, halls, clock))
 
     return Built(Domain(
         "appointments", words=words.WORDS, service=booking,

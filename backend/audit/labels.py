@@ -148,6 +148,7 @@ SYSTEM_ACTORS: dict[str, str] = {
 FIELDS: dict[str, str] = {
     "reason": "原因",
     "handling": "办理关系",
+    "refused": "拒绝原因",
     "note": "办理意见",
     "from": "原状态",
     "score": "评分",
@@ -234,7 +235,9 @@ FIELDS: dict[str, str] = {
 
 # Coded values some fields carry.
 VALUES: dict[str, dict[str, str]] = {
-    "reason": {"account_disabled": "账号已停用", "expired": "超时未支付", "staff": "工作人员关闭"},
+    "reason": {"account_disabled": "账号已停用", "expired": "超时未支付", "staff": "工作人员关闭",
+               "wrong_password": "当前密码错误", "identity_code_taken": "办事码已由其他工作人员使用"},
+    "refused": {"not_handling": "未经手该居民的办件或预约，居民也不在本大厅"},
     "kind": {"closed": "闭厅", "open": "加开"},
     "status": {"active": "正常", "disabled": "已停用", "inactive": "已停用", "cancelled": "已注销"},
     "format": {"json": "JSON 文件", "zip": "ZIP 压缩包（含材料原件）"},

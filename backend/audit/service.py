@@ -34,6 +34,11 @@ class AuditLog:
             details=details or {}, outcome=Outcome(outcome), ip=ip, request_id=request_id_var.get(),
         ), session=session)
 
+    async def acted_on(self, actor_id: str, target_type: str, target_ids: list[str]) -> list[str]:
+        """Those of ``target_ids`` on which this actor has an action in the log that went through
+        (who may see a resident's identity: the staff who acted on their case or booking)."""
+        return sorted({t for t, a in await self._store.actors_on(target_type, target_ids) if a == actor_id})
+
     def register_names(self, namers: dict[str, Namer]) -> None:
         """How to name each kind of object the log refers to (the domains' ``Domain.names``)."""
         self._namers.update(namers)

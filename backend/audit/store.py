@@ -53,6 +53,16 @@ class AuditStore:
     async def append(self, entry: AuditEntry, *, session: Any = None) -> None:
         await self._col.insert_one(_to_doc(entry), session=session)
 
+    async def actors_on(self, target_type: str, target_ids: list[str], limit: int = 1000) -> list[tuple[str, str]]:
+        """(target id, actor id) of the entries that succeeded on these targets: one read on the
+        target index (exactly its prefix and one ``$in``), the rest filtered here."""
+        if not target_ids:
+            return []
+        docs = await self._col.find({"target.type": target_type, "target.id": {"$in": target_ids}},
+                                    {"target.id": 1, "actor.id": 1, "outcome": 1}).limit(limit).to_list(limit)
+        return [(str(d["target"]["id"]), str(d.get("actor", {}).get("id")))
+                for d in docs if d.get("outcome") in (None, "ok")]
+
     async def newest_first(self, query: AuditQuery, *, before: str | None, limit: int) -> list[AuditEntry]:
         """Entries matching every given filter, newest first, older than the entry ``before`` if given
         (an id that is not one matches nothing)."""

@@ -1,6 +1,7 @@
 """The dynamic identity code (办事码): a resident's id and an expiry, signed with a key of its own,
 valid about a minute. The mini-program shows it as a QR code; a clerk scans it at the window as
-proof that the resident is there in person.
+proof that the resident is there in person. A code is used once (``CodeUse``): the first clerk to
+scan it or file with it holds it, and it makes one filing.
 
     ZJB1.<base64url(user id 12 bytes | expiry 4 bytes | nonce 4 bytes)>.<base64url(HMAC-SHA256 first 16 bytes)>
 """
@@ -16,6 +17,7 @@ import struct
 
 import qrcode
 
+from backend.authorizations.values import ScannedCode
 from backend.core.clock import UTC
 
 PREFIX = "ZJB1"
@@ -41,8 +43,9 @@ class IdentityCodes:
         mac = hmac.new(self._key, body, hashlib.sha256).digest()[:16]
         return f"{PREFIX}.{_b64(body)}.{_b64(mac)}", dt.datetime.fromtimestamp(expires, UTC)
 
-    def verify(self, code: str, now: dt.datetime) -> str | None:
-        """The resident's id if the code is genuine and still valid; None otherwise."""
+    def read(self, code: str, now: dt.datetime) -> ScannedCode | None:
+        """The code if it is genuine and still valid (its id is a hash of its body: the same code
+        has the same id however it is written); None otherwise."""
         try:
             prefix, body64, mac64 = code.strip().split(".")
             body, mac = _unb64(body64), _unb64(mac64)
@@ -55,7 +58,8 @@ class IdentityCodes:
         (expires,) = struct.unpack(">I", body[12:16])
         if now.timestamp() >= expires:
             return None
-        return body[:12].hex()
+        return ScannedCode(id=hashlib.sha256(body).hexdigest()[:32], user_id=body[:12].hex(),
+                           expires_at=dt.datetime.fromtimestamp(expires, UTC))
 
 
 def qr_png_base64(code: str) -> str:

@@ -16,4 +16,16 @@ class TooManyGrants(Conflict):
     message = "有效的授权已达上限，请先撤销不再需要的授权"
 
 
-ALL = (AuthorizationRequired, TooManyGrants)
+class IdentityCodeTaken(Forbidden):
+    """A 办事码 is bound to the clerk who first scanned it or filed with it."""
+    code = "identity_code_taken"
+    message = "该办事码已由其他工作人员使用，请居民刷新办事码后重新出示"
+
+
+class IdentityCodeUsed(Conflict):
+    """A 办事码 makes one filing; the same filing again answers the case it made."""
+    code = "identity_code_used"
+    message = "该办事码已用于登记另一件办件，如需再办请居民刷新办事码后重新出示"
+
+
+ALL = (AuthorizationRequired, TooManyGrants, IdentityCodeTaken, IdentityCodeUsed)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -20,9 +20,18 @@ from bson import ObjectId
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.authorizations.access import FILERS, GRANT, GrantAccess
 from backend.authorizations.codes import IdentityCodes, qr_png_base64
-from backend.authorizations.errors import AuthorizationRequired, TooManyGrants
+from backend.authorizations.errors import AuthorizationRequired, IdentityCodeTaken, IdentityCodeUsed, TooManyGrants
 from backend.authorizations.store import GrantStore
-from backend.authorizations.values import Grant, Grantee, GranteeKind, Grantor, GrantStatus, ServiceRef
+from backend.authorizations.values import (
+    CodeUse,
+    Grant,
+    Grantee,
+    GranteeKind,
+    Grantor,
+    GrantStatus,
+    ScannedCode,
+    ServiceRef,
+)
 from backend.config import AuthorizationsConfig
 from backend.core import errors
 from backend.core.access import Resident, Staff, access_realname
@@ -51,6 +60,9 @@ class Agency:
     via: str                              # "grant" | "identity_code"
     agent: dict[str, Any]                 # {"type", "id", "name_masked"}
     authorization_id: str | None = None
+    code: ScannedCode | None = None       # the 办事码 it is filed with (used once: ``filed`` records it)
+    filing: str | None = None             # the filing's fingerprint (the case domain's)
+    prior_case_id: str | None = None      # the same clerk's same filing with this code, made already
 
     def timeline_note(self) -> str:
         if self.via == "identity_code":
@@ -201,19 +213,25 @@ class AgencyDesk:
         return grant
 
     async def for_staff(self, staff: Staff, *, service_id: str, resident_id: str | None = None,
-                        authorization_id: str | None = None, identity_code: str | None = None) -> Agency:
+                        authorization_id: str | None = None, identity_code: str | None = None,
+                        filing: str | None = None) -> Agency:
         """A clerk files for a resident: with the resident's current 办事码 (present in person) or
-        an active grant to this clerk for this service."""
+        an active grant to this clerk for this service. A code makes one ``filing`` (the case
+        domain's fingerprint of it), by the clerk who holds it: another clerk is 403
+        ``identity_code_taken``, another filing 409 ``identity_code_used``; the same filing again
+        names the case it made (``prior_case_id``)."""
         if identity_code:
-            user_id = self.codes.verify(identity_code, self.clock.now())
-            if user_id is None:
-                raise AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
-                                                   details={"reason": "identity_code_invalid"})
-            if resident_id and resident_id != user_id:
+            code = self._read_code(identity_code)
+            if resident_id and resident_id != code.user_id:
                 raise AuthorizationRequired("办事码与所选居民不一致",
                                                    details={"reason": "identity_code_mismatch"})
-            return Agency(applicant_id=user_id, via="identity_code",
-                          agent={"type": "staff", "id": staff.id, "name_masked": _staff_mask(staff)})
+            agency = Agency(applicant_id=code.user_id, via="identity_code", code=code, filing=filing,
+                            agent={"type": "staff", "id": staff.id, "name_masked": _staff_mask(staff)})
+            use = await self.store.code_use(code.id)
+            if use is None:
+                return agency
+            self._check_use(use, staff, filing)
+            return replace(agency, prior_case_id=use.case_id)
         if authorization_id:
             d = self._usable(await self.store.get(authorization_id), GranteeKind.STAFF, staff.id, service_id)
             if resident_id and resident_id != d.grantor_id:
@@ -229,10 +247,34 @@ class AgencyDesk:
         return Agency(applicant_id=d.grantor_id, via="grant", authorization_id=str(d.id),
                       agent={"type": "resident", "id": resident.id, "name_masked": d.grantee.name_masked})
 
+    def _read_code(self, identity_code: str) -> ScannedCode:
+        code = self.codes.read(identity_code, self.clock.now())
+        if code is None:
+            raise AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
+                                        details={"reason": "identity_code_invalid"})
+        return code
+
+    @staticmethod
+    def _check_use(use: CodeUse, staff: Staff, filing: str | None) -> None:
+        """A code held by another clerk, or one that made another filing, is refused."""
+        if use.staff_id != staff.id:
+            raise IdentityCodeTaken(details={"reason": "identity_code_taken"})
+        if use.filing is not None and use.filing != filing:
+            raise IdentityCodeUsed(details={"reason": "identity_code_used", "application_id": use.case_id})
+
     async def filed(self, agency: Agency, case: dict[str, Any], *, actor: Staff | Resident, ip: str | None,
                     session: Any) -> None:
-        """After a case is filed for someone (in the case's transaction): the audit entry, and the
-        grantor told who filed what under their grant."""
+        """After a case is filed for someone (in the case's transaction): the 办事码's one filing
+        recorded (two clerks, or two filings, at the same moment: the second fails here and its
+        transaction with it), the audit entry, and the grantor told who filed what under their grant."""
+        if agency.code is not None:
+            if not await self.store.file_with_code(agency.code, actor.id, agency.filing or str(case["_id"]),
+                                                   str(case["_id"]), session):
+                use = await self.store.code_use(agency.code.id)
+                if use is not None and isinstance(actor, Staff):
+                    self._check_use(use, actor, None)
+                raise IdentityCodeUsed(details={"reason": "identity_code_used",
+                                                "application_id": use.case_id if use else None})
         await self.audit.record(
             actor=staff_actor(actor) if isinstance(actor, Staff) else resident_actor(actor),
             action="case.file_for", target_type="application", target_id=str(case["_id"]),
@@ -284,15 +326,23 @@ class AgencyDesk:
                 "next_cursor": None}
 
     async def identify(self, staff: Staff, code: str, ip: str) -> dict[str, Any]:
-        """Who is at the window: the resident of a scanned 办事码, with their active grants to this clerk."""
+        """Who is at the window: the resident of a scanned 办事码, with their active grants to this
+        clerk. Scanning binds the code to this clerk: another clerk scanning it after is 403
+        ``identity_code_taken``, audited."""
         GRANT.check(staff, "desk")
-        user_id = self.codes.verify(code, self.clock.now())
-        resident = await self.residents.get(user_id) if user_id else None
+        scanned = self._read_code(code)
+        resident = await self.residents.get(scanned.user_id)
         if resident is None:
             raise AuthorizationRequired("办事码无效或已过期，请居民刷新后重新出示",
                                                details={"reason": "identity_code_invalid"})
+        use = await self.store.bind_code(scanned, staff.id)
+        if use.staff_id != staff.id:
+            await self.audit.record(actor=staff_actor(staff), action="resident.identify", target_type="resident",
+                                    target_id=scanned.user_id, ip=ip, outcome="denied",
+                                    details={"reason": "identity_code_taken"})
+            raise IdentityCodeTaken(details={"reason": "identity_code_taken"})
         await self.audit.record(actor=staff_actor(staff), action="resident.identify", target_type="resident",
-                                target_id=user_id, ip=ip)
+                                target_id=scanned.user_id, ip=ip)
         return await self._with_grants(staff, resident)
 
     async def _with_grants(self, staff: Staff, r: Any) -> dict[str, Any]:

@@ -7,8 +7,18 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
-from backend.authorizations.values import Grant, Grantee, GranteeKind, Grantor, GrantStatus, ServiceRef
+from backend.authorizations.values import (
+    CodeUse,
+    Grant,
+    Grantee,
+    GranteeKind,
+    Grantor,
+    GrantStatus,
+    ScannedCode,
+    ServiceRef,
+)
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 
@@ -23,7 +33,17 @@ COLLECTIONS = [
                        "grantee": {"bsonType": "object", "required": ["type", "id"],
                                    "properties": {"type": {"enum": [str(k) for k in GranteeKind]}}}},
     }}, doc="Residents' grants to a member of staff or another resident to act for them (帮办代办)."),
+    CollectionSpec("identity_code_uses", indexes=(IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),),
+                   doc="Each 办事码 used: the clerk it is bound to and the one filing it made; kept a day "
+                       "past the code's expiry (a code is never valid again by then)."),
 ]
+# How long a code's use is kept after the code expires: long enough that a valid code always has it.
+KEEP_USE = dt.timedelta(days=1)
+
+
+def _use(d: dict[str, Any]) -> CodeUse:
+    return CodeUse(code_id=d["_id"], user_id=d["user_id"], staff_id=d["staff_id"], filing=d.get("filing"),
+                   case_id=d.get("case_id"))
 
 
 
@@ -56,6 +76,39 @@ def _to_doc(g: Grant) -> dict[str, Any]:
 class GrantStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["authorizations"]
+        self._uses = db["identity_code_uses"]
+
+    # -- 办事码 uses ---------------------------------------------------------------------------------
+
+    async def code_use(self, code_id: str) -> CodeUse | None:
+        d = await self._uses.find_one({"_id": code_id})
+        return None if d is None else _use(d)
+
+    async def bind_code(self, code: ScannedCode, staff_id: str) -> CodeUse:
+        """Bind the code to this clerk unless another holds it; the use as it stands."""
+        try:
+            await self._uses.insert_one({"_id": code.id, "user_id": code.user_id, "staff_id": staff_id,
+                                         "filing": None, "case_id": None, "purge_at": code.expires_at + KEEP_USE})
+            return CodeUse(code_id=code.id, user_id=code.user_id, staff_id=staff_id)
+        except DuplicateKeyError:
+            held = await self.code_use(code.id)
+            assert held is not None  # a duplicate exists (purged only a day after the code expired)
+            return held
+
+    async def file_with_code(self, code: ScannedCode, staff_id: str, filing: str, case_id: str,
+                             session: Any) -> bool:
+        """Record the filing the code made, in the case's transaction: one conditional upsert, so
+        that only the clerk holding it (or the first to file, for a code nobody scanned) and only
+        one filing can; False when the code is held by another clerk or made another filing."""
+        try:
+            await self._uses.update_one(
+                {"_id": code.id, "staff_id": staff_id, "filing": None},
+                {"$set": {"filing": filing, "case_id": case_id},
+                 "$setOnInsert": {"user_id": code.user_id, "purge_at": code.expires_at + KEEP_USE}},
+                upsert=True, session=session)
+        except DuplicateKeyError:
+            return False
+        return True
 
     async def add(self, grant: Grant) -> None:
         await self._col.insert_one(_to_doc(grant))

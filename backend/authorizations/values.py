@@ -61,3 +61,22 @@ class Grant:
         """The stored status, or ``expired`` for an active grant past its end."""
         lapsed = self.status is GrantStatus.ACTIVE and self.expires_at <= now
         return GrantStatus.EXPIRED if lapsed else self.status
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScannedCode:
+    """A genuine, unexpired 办事码: whose it is, its own id (a hash of it), and when it ends."""
+    id: str
+    user_id: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeUse:
+    """What a 办事码 was used for: the clerk it is bound to (the first to scan or file with it) and
+    the one filing it made (its fingerprint and case), if any. A code is used once."""
+    code_id: str
+    user_id: str
+    staff_id: str
+    filing: str | None = None
+    case_id: str | None = None

@@ -69,7 +69,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[CasesProvides]:
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
-    needs.handling.add(case_handling(store))
+    needs.handling.add(case_handling(store, needs.audit))
     needs.calendar_days.listen(CaseDeadlines(store=store, outbox=needs.outbox, clock=infra.clock,
                                              light_due=cases.light_due))
 

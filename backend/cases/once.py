@@ -29,6 +29,12 @@ def fingerprint(scope: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def window_filing(body: dict[str, Any]) -> str:
+    """What a case taken at a window files, for its 办事码's one filing: the same body again (a
+    retry, or the clerk confirming after a warning) is the same filing."""
+    return fingerprint("window", {k: v for k, v in body.items() if k != "confirm"})
+
+
 class Submissions:
     def __init__(self, *, store: CaseStore, clock: Clock, config: CasesConfig):
         self.store = store

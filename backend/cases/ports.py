@@ -22,7 +22,8 @@ class Agency(Protocol):
     """Filing a case for someone else (帮办代办: the authorizations domain's agency desk)."""
 
     async def for_staff(self, staff: Staff, *, service_id: str, resident_id: str | None = None,
-                        authorization_id: str | None = None, identity_code: str | None = None) -> Any: ...
+                        authorization_id: str | None = None, identity_code: str | None = None,
+                        filing: str | None = None) -> Any: ...
 
     async def for_resident(self, resident: Resident, *, authorization_id: str, service_id: str) -> Any: ...
 

@@ -20,7 +20,7 @@ from backend.cases.access import CASE, RATING, RECTIFICATION, CaseAccess
 from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists
 from backend.cases.labels import CASE_STATUS
 from backend.cases.materials import REVIEWABLE, CaseMaterials
-from backend.cases.once import Submissions
+from backend.cases.once import Submissions, window_filing
 from backend.cases.ports import Agency, Applicants
 from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for, serial_shaped
@@ -127,7 +127,9 @@ class CaseService:
         CASE.check(staff, "register")
         agency = await self.agency.for_staff(staff, service_id=body["service_id"], resident_id=body.get("resident_id"),
                                              authorization_id=body.get("authorization_id"),
-                                             identity_code=body.get("identity_code"))
+                                             identity_code=body.get("identity_code"), filing=window_filing(body))
+        if agency.prior_case_id is not None and (made := await self.store.case(agency.prior_case_id)) is not None:
+            return self.view(made, staff=False)
         user = await self.users.get(agency.applicant_id)
         if user is None:
             raise errors.InvalidInput({"resident_id": "居民不存在"})

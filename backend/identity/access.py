@@ -1,8 +1,9 @@
 """Who may see residents' accounts from the staff side.
 
 Staff who serve residents find them by an exact ID number or full name and read the masked
-account; the full name and ID number are revealed only to clerks and approvers who are handling
-the resident's case, booking or payment (``reveal_scope.py``), for a stated reason.
+account; the full name and ID number are revealed only to clerks and approvers who acted on the
+resident's case or booking, or serve the hall the resident is at today (``reveal_scope.py``),
+for a stated reason.
 """
 from __future__ import annotations
 

@@ -26,9 +26,10 @@ class IdNumberAlreadyBound(Conflict):
 
 
 class NotHandling(Forbidden):
-    """Identity reveal: the staff member handles no case, booking or payment of this resident."""
+    """Identity reveal: the staff member has acted on no open case or live booking of this
+    resident, and the resident is not at their hall today."""
     code = "not_handling"
-    message = "只能查看您正在办理的办件、预约或缴费所涉居民的完整身份信息"
+    message = "只能查看您经手办理的办件、预约所涉居民，或今天正在您大厅现场办事的居民的完整身份信息"
 
 
 ALL = (AccountDisabled, RealnameMismatch, RealnameAlreadyBound, IdNumberAlreadyBound, NotHandling,)

@@ -1,6 +1,7 @@
-"""Who may see a resident's full identity: only staff handling that resident's case, booking or
-payment (separation of duties). Identity does not know cases, bookings or payments; each domain
-that has them registers a check here (its builder's ``needs.handling.add(check)``).
+"""Who may see a resident's full identity: only staff who acted on that resident's open case or
+live booking (an action of theirs in the audit log), or the staff of the hall the resident is at
+today (checked in). Identity does not know cases or bookings; each domain that has them registers
+a check here (its builder's ``needs.handling.add(check)``).
 
 A check answers, for a staff member and a resident, why that member is handling the resident
 (``"case:20260301-0001"``), or None. The answer is recorded with every reveal.

@@ -15,7 +15,13 @@ from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.access import RESIDENTS, ResidentAccess
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory, UserRef, name_hash, query_kind
-from backend.identity.errors import AccountDisabled, IdNumberAlreadyBound, RealnameAlreadyBound, RealnameMismatch
+from backend.identity.errors import (
+    AccountDisabled,
+    IdNumberAlreadyBound,
+    NotHandling,
+    RealnameAlreadyBound,
+    RealnameMismatch,
+)
 from backend.identity.idnumber import (
     IdNumberError,
     mask_id_number,
@@ -201,8 +207,14 @@ class IdentityService:
 
     async def reveal_identity(self, staff: Staff, user_id: str, reason: str, ip: str) -> RevealedView:
         """The full name and ID number, for a stated reason, to staff handling the resident;
-        always audited with the reason and the tie."""
-        user, why = await self.access.access_resident(staff, user_id, "reveal")
+        always audited with the reason and the tie — and a refusal for want of a tie, too."""
+        try:
+            user, why = await self.access.access_resident(staff, user_id, "reveal")
+        except NotHandling as refused:
+            await self.audit.record(actor=staff_actor(staff), action="resident.identity.reveal",
+                                    target_type="resident", target_id=user_id, outcome="denied",
+                                    details={"reason": reason, "refused": "not_handling"}, ip=ip)
+            raise refused
         rn = user.realname
         assert rn is not None  # access_resident answers 404 for an account without a verified identity
         aad = user.id

@@ -129,9 +129,9 @@ class StaffLogoutHandler(StaffHandler):
 
 
 class StaffOwnPasswordHandler(StaffHandler):
-    @operation("修改本人密码（其他设备上的登录随即退出）", tags=TAGS, auth="staff", body=OWN_PASSWORD,
-               access=STAFF_ACCOUNTS.rule("change_own_password"),
-               responses={200: OK}, errors=(400, 401))
+    @operation("修改本人密码（其他设备上的登录随即退出；当前密码输错与登录失败一并计数，过多须等待）", tags=TAGS,
+               auth="staff", body=OWN_PASSWORD, access=STAFF_ACCOUNTS.rule("change_own_password"),
+               responses={200: OK}, errors=(400, 401, 429))
     async def post(self) -> None:
         await self.staff.change_own_password(self.caller, self.body["current_password"],
                                              self.body["new_password"], self.client_ip())
@@ -188,13 +188,15 @@ class StaffUnlockHandler(StaffHandler):
 
 
 THROTTLE = obj({
-    "id": string(), "kind": string(enum=["account_address", "address"]), "username": nullable(string()),
+    "id": string(), "kind": string(enum=["account_address", "address", "unknown_address"]),
+    "username": nullable(string()),
     "ip": string(), "failures": integer(), "last_failure_at": DATETIME, "blocked_until": nullable(DATETIME),
 }, ["id", "kind", "username", "ip", "failures", "last_failure_at", "blocked_until"])
 
 
 class LoginThrottlesHandler(StaffHandler):
-    @operation("登录限制：近期登录失败的账号与地址（按账号+地址、按地址计）", tags=TAGS, auth="staff",
+    @operation("登录限制：近期登录失败的账号与地址（按账号+地址、按地址对已有账号、按地址对不存在的用户名计）",
+               tags=TAGS, auth="staff",
                access=LOGIN_THROTTLES.rule("list"), responses={200: list_of(THROTTLE)}, errors=(401, 403))
     async def get(self) -> None:
         self.reply({"items": await self.staff.login_throttles(self.caller), "next_cursor": None})
@@ -226,7 +228,8 @@ class ResidentLookupHandler(StaffHandler):
 
 
 class ResidentRevealHandler(StaffHandler):
-    @operation("查看居民完整身份信息（仅限正在办理其办件、预约或缴费的工作人员；须填写理由，记入审计日志）", tags=TAGS,
+    @operation("查看居民完整身份信息（仅限经手其办件、预约的工作人员，或居民今天所在大厅的工作人员；"
+               "须填写理由，记入审计日志）", tags=TAGS,
                auth="staff", access=RESIDENTS.rule("reveal"), body=REVEAL, responses={200: REVEALED},
                errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002

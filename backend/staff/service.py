@@ -1,8 +1,8 @@
 """Staff accounts: argon2id passwords, roles, login throttling, tokens.
 
-Failed attempts slow down the address they come from (``throttle.py``), never the account
-itself; unknown usernames cost the same password hash as known ones, so the answers reveal
-nothing about which accounts exist.
+Every password check (login, and the current password of a change) is first reserved with the
+throttle (``throttle.py``), which slows down the address the tries come from, never the account
+itself; unknown usernames cost the same password hash as known ones and answer alike.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from backend.identity.tokens import TokenPair, TokenService
 from backend.staff.access import LOGIN_THROTTLES, STAFF_ACCOUNTS, StaffAccess
 from backend.staff.errors import SelfLockout, UsernameTaken, WrongPassword
 from backend.staff.store import StaffStore
-from backend.staff.throttle import LoginThrottle
+from backend.staff.throttle import Attempt, LoginThrottle
 from backend.staff.values import AccountChange, AccountStatus, NewAccount, StaffAccount, StaffView, ThrottleView
 
 log = logging.getLogger("zjb.staff")
@@ -170,17 +170,19 @@ class StaffService:
         await self.limiter.hit(self._login_ip, ip)
         username = username.strip().lower()
         now = self.clock.now()
-        await self.throttle.check(username, ip, now)
         account = await self.store.by_username(username)
+        # The try is counted before the password is checked (``throttle.py``): parallel tries
+        # cannot all pass a check made before any of them failed.
+        attempt = await self.throttle.admit(username, ip, now, known=account is not None)
         ok = await asyncio.to_thread(self._verify, account.password_hash if account else self._dummy_hash, password)
-        if account is not None and ok and not account.active:
+        if not ok or account is None:
+            raise await self._failed(username, account, attempt, now, ip)
+        await self.throttle.succeeded(attempt)
+        if not account.active:
             await self.audit.record(actor={"type": "staff", "id": account.id, "username": username},
                                     action="staff.login", target_type="staff", target_id=account.id, ip=ip,
                                     outcome="failed", details={"reason": "account_disabled"})
             raise AccountDisabled("账号已停用，请联系管理员")
-        if not ok or account is None:
-            raise await self._failed(username, account, now, ip)
-        await self.throttle.succeeded(username, ip)
         if self._hasher.check_needs_rehash(account.password_hash):
             new_hash = await asyncio.to_thread(self._hasher.hash, password)
             await self.store.set_password_hash(account.id, new_hash)
@@ -196,17 +198,16 @@ class StaffService:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    async def _failed(self, username: str, account: StaffAccount | None, now: dt.datetime,
+    async def _failed(self, username: str, account: StaffAccount | None, attempt: Attempt, now: dt.datetime,
                       ip: str) -> errors.AppError:
-        failure = await self.throttle.failed(username, ip, now)
         actor_id = account.id if account else None
         await self.audit.record(actor={"type": "staff", "id": actor_id, "username": username}, action="staff.login",
                                 target_type="staff", target_id=actor_id, ip=ip,
-                                outcome="throttled" if failure.retry_after else "failed")
-        if failure.retry_after:
-            return self.throttle.refusal(now + dt.timedelta(seconds=failure.retry_after), now)
+                                outcome="throttled" if attempt.retry_after else "failed")
+        if attempt.retry_after:
+            return self.throttle.refusal(now + dt.timedelta(seconds=attempt.retry_after), now)
         return errors.Unauthenticated("用户名或密码错误", details={
-            "reason": "invalid_credentials", "remaining_attempts": failure.remaining})
+            "reason": "invalid_credentials", "remaining_attempts": attempt.remaining})
 
     # -- login throttles (admin) ---------------------------------------------------------------
 
@@ -242,8 +243,17 @@ class StaffService:
     async def change_own_password(self, staff: Staff, current: str, new: str, ip: str) -> None:
         """A staff member changes their password; their other sessions end, this one goes on."""
         account = await self.access.access_staff_account(staff, staff.id, "change_own_password")
+        now = self.clock.now()
+        # The current password is guessed no faster than at login: the same keys, reserved first.
+        attempt = await self.throttle.admit(account.username, ip, now, known=True, verb="密码错误")
         if not await asyncio.to_thread(self._verify, account.password_hash, current):
+            await self.audit.record(actor=staff_actor(staff), action="staff.password.change", target_type="staff",
+                                    target_id=staff.id, ip=ip, outcome="throttled" if attempt.retry_after else "failed",
+                                    details={"username": account.username, "reason": "wrong_password"})
+            if attempt.retry_after:
+                raise self.throttle.refusal(now + dt.timedelta(seconds=attempt.retry_after), now, "密码错误")
             raise WrongPassword({"current_password": "当前密码不正确"}, message="当前密码不正确")
+        await self.throttle.succeeded(attempt)
         problems = self._password_problems(account.username, new)
         if problems:
             raise errors.InvalidInput({"new_password": problems["password"]})

@@ -7,6 +7,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from backend.core.access import STAFF_ROLES
 from backend.core.ids import object_id
@@ -14,7 +15,10 @@ from backend.db.mongo import CollectionSpec, names_by_id
 from backend.staff.values import (
     AccountChange,
     AccountStatus,
+    AttemptRule,
     NewAccount,
+    Refused,
+    Reserved,
     StaffAccount,
     Throttle,
     ThrottleKind,
@@ -39,8 +43,10 @@ COLLECTIONS = [
         "login_throttles",
         indexes=(IndexModel([("username", ASCENDING)]), IndexModel([("last_failure_at", ASCENDING)]),
                  IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0)),
-        doc="Failed staff logins per (username, client address) and per address, with the delay "
-            "each has earned; purged once the window and the delay have passed.",
+        doc="Staff password tries per (username, client address), per address for existing accounts and "
+            "per address for unknown usernames: each try is counted before its password is checked "
+            "(and taken back when it succeeds), with the delay the count has earned; purged once the "
+            "window and the delay have passed.",
     ),
 ]
 
@@ -119,26 +125,61 @@ class StaffStore:
 
     # -- failed logins -------------------------------------------------------------------------
 
-    async def throttles_of(self, throttle_ids: list[str]) -> list[Throttle]:
-        return [_throttle(d) for d in await self._throttles.find({"_id": {"$in": throttle_ids}}).to_list(None)]
-
-    async def count_login_failure(self, throttle_id: str, kind: ThrottleKind, username: str | None, ip: str,
-                                  now: dt.datetime, window_start: dt.datetime, purge_at: dt.datetime) -> Throttle:
-        """Add a failure (the count starts again once the last one is older than the window)."""
+    async def reserve_attempt(self, throttle_id: str, kind: ThrottleKind, username: str | None, ip: str,
+                              rule: AttemptRule, now: dt.datetime, token: str) -> Reserved | Refused:
+        """Count one try under a key before its password is checked, unless a delay runs: one
+        conditional update admits it or not, so parallel tries in any number of processes are
+        admitted at most ``rule.free`` times, then once per delay. The try that reaches the limit
+        starts the next delay in the same update. The count starts again after ``rule.window``
+        without a try."""
+        window_start = now - rule.window
+        window_ms = int(rule.window.total_seconds() * 1000)
         fresh = {"$lt": [{"$ifNull": ["$last_failure_at", window_start]}, window_start]}
-        await self._throttles.update_one({"_id": throttle_id}, [{"$set": {
-            "kind": {"$literal": str(kind)}, "username": {"$literal": username}, "ip": {"$literal": ip},
-            "failures": {"$cond": [fresh, 1, {"$add": [{"$ifNull": ["$failures", 0]}, 1]}]},
-            "first_failure_at": {"$cond": [fresh, now, "$first_failure_at"]},
-            "last_failure_at": now,
-            "purge_at": {"$max": [{"$ifNull": ["$purge_at", purge_at]}, purge_at]},
-        }}], upsert=True)
+        over = {"$subtract": ["$failures", rule.free]}
+        delay_ms = {"$min": [{"$multiply": [rule.delay_seconds * 1000, {"$pow": [2, {"$min": [over, 20]}]}]},
+                             rule.max_delay_seconds * 1000]}
+        pipeline: list[dict[str, Any]] = [
+            {"$set": {
+                "kind": {"$literal": str(kind)}, "username": {"$literal": username}, "ip": {"$literal": ip},
+                "prev_failure_at": "$last_failure_at",
+                "failures": {"$cond": [fresh, 1, {"$add": [{"$ifNull": ["$failures", 0]}, 1]}]},
+                "first_failure_at": {"$cond": [fresh, now, "$first_failure_at"]},
+                "last_failure_at": now, "attempt": {"$literal": token},
+            }},
+            {"$set": {"blocked_until": {"$cond": [{"$gte": [over, 0]}, {"$add": [now, delay_ms]}, None]}}},
+            {"$set": {"purge_at": {"$max": [{"$ifNull": ["$purge_at", now]}, {"$add": [now, window_ms]},
+                                            {"$add": [{"$ifNull": ["$blocked_until", now]}, window_ms]}]}}},
+        ]
+        admit = {"_id": throttle_id, "blocked_until": {"$not": {"$gt": now}}}
+        try:
+            await self._throttles.update_one(admit, pipeline, upsert=True)
+            admitted = True
+        except DuplicateKeyError:  # the key exists and a delay runs, or two first tries met
+            admitted = (await self._throttles.update_one(admit, pipeline)).matched_count == 1
         doc = await self._throttles.find_one({"_id": throttle_id})
-        assert doc is not None
-        return _throttle(doc)
+        if not admitted or doc is None:
+            return Refused(key=throttle_id, blocked_until=None if doc is None else doc.get("blocked_until"))
+        if doc.get("attempt") != token:
+            # A later try was admitted meanwhile, so this one started no delay (a delay admits
+            # nothing until it ends); its count is at most what the key holds now.
+            return Reserved(key=throttle_id, token=token, failures=int(doc["failures"]), started_delay=None)
+        return Reserved(key=throttle_id, token=token, failures=int(doc["failures"]),
+                        started_delay=doc.get("blocked_until"))
 
-    async def delay_logins(self, throttle_id: str, until: dt.datetime, purge_at: dt.datetime) -> None:
-        await self._throttles.update_one({"_id": throttle_id}, {"$set": {"blocked_until": until, "purge_at": purge_at}})
+    async def release_attempt(self, reserved: Reserved) -> None:
+        """Take back a try that succeeded (or was never checked): its count, and the delay it
+        started; the key goes once nothing is left on it."""
+        back: dict[str, Any] = {
+            "failures": {"$max": [0, {"$subtract": ["$failures", 1]}]},
+            "last_failure_at": {"$ifNull": ["$prev_failure_at", "$last_failure_at"]},
+            "attempt": None,
+        }
+        if reserved.started_delay is not None:
+            back["blocked_until"] = None
+        res = await self._throttles.update_one({"_id": reserved.key, "attempt": reserved.token}, [{"$set": back}])
+        if res.matched_count == 0:  # a later try came: take back only this one's count
+            await self._throttles.update_one({"_id": reserved.key, "failures": {"$gt": 0}}, {"$inc": {"failures": -1}})
+        await self._throttles.delete_one({"_id": reserved.key, "failures": {"$lte": 0}})
 
     async def clear_throttle(self, throttle_id: str) -> bool:
         return (await self._throttles.delete_one({"_id": throttle_id})).deleted_count == 1

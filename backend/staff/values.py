@@ -14,7 +14,8 @@ class AccountStatus(StrEnum):
 
 class ThrottleKind(StrEnum):
     ACCOUNT_ADDRESS = "account_address"   # one username from one client address
-    ADDRESS = "address"                   # every username from one client address
+    ADDRESS = "address"                   # every existing account from one client address
+    UNKNOWN_ADDRESS = "unknown_address"   # every username that is no account, from one client address
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,6 +79,34 @@ class Throttle:
     failures: int
     last_failure_at: dt.datetime
     blocked_until: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptRule:
+    """How many tries a throttle key admits: ``free`` before the first delay, then one try per
+    delay, the delay doubling from ``delay_seconds`` up to ``max_delay_seconds``; the count starts
+    again once ``window`` has passed without a try."""
+    free: int
+    delay_seconds: int
+    max_delay_seconds: int
+    window: dt.timedelta
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reserved:
+    """One try admitted under a key, counted as a failure until it is known to have succeeded:
+    the key's count with it, and the delay it started (when it reached the limit)."""
+    key: str
+    token: str
+    failures: int
+    started_delay: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refused:
+    """A try a key did not admit: a delay it earned runs until ``blocked_until``."""
+    key: str
+    blocked_until: dt.datetime | None
 
 
 class StaffView(TypedDict):

@@ -122,6 +122,7 @@ export const AUDIT_LABELS = {
   "fields": {
     "reason": "原因",
     "handling": "办理关系",
+    "refused": "拒绝原因",
     "note": "办理意见",
     "from": "原状态",
     "score": "评分",
@@ -209,7 +210,12 @@ export const AUDIT_LABELS = {
     "reason": {
       "account_disabled": "账号已停用",
       "expired": "超时未支付",
-      "staff": "工作人员关闭"
+      "staff": "工作人员关闭",
+      "wrong_password": "当前密码错误",
+      "identity_code_taken": "办事码已由其他工作人员使用"
+    },
+    "refused": {
+      "not_handling": "未经手该居民的办件或预约，居民也不在本大厅"
     },
     "kind": {
       "closed": "闭厅",

@@ -89,7 +89,7 @@ import { declaredQuery, request } from '../api.js';
 /**
  * @typedef {Object} GetStaffLoginThrottlesResponseItemsItem
  * @property {string} id
- * @property {('account_address'|'address')} kind
+ * @property {('account_address'|'address'|'unknown_address')} kind
  * @property {(string|null)} username
  * @property {string} ip
  * @property {number} failures
@@ -219,7 +219,7 @@ export async function getStaffMe() {
 }
 
 /**
- * 修改本人密码（其他设备上的登录随即退出）
+ * 修改本人密码（其他设备上的登录随即退出；当前密码输错与登录失败一并计数，过多须等待）
  * POST /api/v1/staff/me/password
  * @param {Object} [options]
  * @param {PostStaffMePasswordBody} [options.body]
@@ -291,7 +291,7 @@ export async function postStaffAccountsByIdUnlock(id, { body } = {}) {
 }
 
 /**
- * 登录限制：近期登录失败的账号与地址（按账号+地址、按地址计）
+ * 登录限制：近期登录失败的账号与地址（按账号+地址、按地址对已有账号、按地址对不存在的用户名计）
  * GET /api/v1/staff/login-throttles
  * 角色：admin
  * @returns {Promise<GetStaffLoginThrottlesResponse>}
@@ -337,7 +337,7 @@ export async function getStaffResidentsById(id) {
 }
 
 /**
- * 查看居民完整身份信息（仅限正在办理其办件、预约或缴费的工作人员；须填写理由，记入审计日志）
+ * 查看居民完整身份信息（仅限经手其办件、预约的工作人员，或居民今天所在大厅的工作人员；须填写理由，记入审计日志）
  * POST /api/v1/staff/residents/{id}/reveal
  * 角色：approver、clerk
  * @param {string} id

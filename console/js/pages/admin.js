@@ -54,7 +54,9 @@ async function renderAudit(main) {
   }
 }
 
-const THROTTLE_KINDS = { account_address: '账号 + 地址', address: '地址（所有账号）' };
+const THROTTLE_KINDS = {
+  account_address: '账号 + 地址', address: '地址（已有账号）', unknown_address: '地址（不存在的用户名）',
+};
 
 async function renderThrottles(main) {
   const msg = pageHeader(main, '登录限制',
