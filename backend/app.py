@@ -255,7 +255,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
         payments=p.provides.payments, outbox=outbox))
     co = complaints.build(config, infra, complaints.Needs(
         audit=recorder, catalogue=services, calendar=days, calendar_days=listeners, outbox=outbox,
-        files=f.provides.links))
+        files=f.provides.links, users=users))
     domains = [core, a.domain, i.domain, st.domain, cal.domain, cat.domain, n.domain, ap.domain, f.domain,
                sg.domain, lic.domain, au.domain, cs.domain, p.domain, b.domain, co.domain]
     wired = Wired(audit=a.provides, identity=i.provides, staff=st.provides, calendar=cal.provides,

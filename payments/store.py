@@ -55,6 +55,7 @@ from payments.values import (
     RefundNotice,
     RefundStatus,
     ReportState,
+    Waiting,
 )
 
 T = TypeVar("T")
@@ -353,18 +354,34 @@ class PaymentStore:
                 return seen + 1
         return None
 
-    async def payments_page(self, *, payer_id: str | None = None, status: str | None = None,
-                            before: str | None = None, limit: int = 20) -> tuple[list[Payment], str | None]:
+    async def payments_page(self, *, payer_id: str | None = None, payer_ids: list[str] | None = None,
+                            status: str | None = None, before: str | None = None, limit: int = 20,
+                            oldest: bool = False) -> tuple[list[Payment], str | None]:
+        """Orders newest (or ``oldest``) first, of one payer, several (a search) or one status; that clause
+        rides its index, the cursor's range is checked on what it reads."""
         q: dict[str, Any] = {}
         if payer_id is not None:
             q["payer_id"] = payer_id
+        elif payer_ids is not None:
+            q["payer_id"] = {"$in": sorted(set(payer_ids))}
         if status:
             q["status"] = status
         if oid(before):
-            q["_id"] = {"$lt": oid(before)}
-        docs = await self._payments.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+            q["_id"] = {"$gt" if oldest else "$lt": oid(before)}
+        docs = await self._payments.find(q).sort("_id", ASCENDING if oldest else DESCENDING) \
+            .limit(limit + 1).to_list(limit + 1)
         page, cursor = _page(docs, limit)
         return [payment_from_doc(d) for d in page], cursor
+
+    async def waiting(self, statuses: list[PaymentStatus]) -> list[Waiting]:
+        """Per status: how many orders, and the oldest's time (counted on ``status + expires_at``)."""
+        out = []
+        for status in statuses:
+            n = await self._payments.count_documents({"status": str(status)})
+            first = None if n == 0 else await self._payments.find_one(
+                {"status": str(status)}, {"created_at": 1}, sort=[("_id", ASCENDING)])
+            out.append(Waiting(status=status, count=n, oldest_at=None if first is None else first.get("created_at")))
+        return out
 
     async def due_to_expire(self, now: dt.datetime, limit: int = 50) -> list[Payment]:
         docs = await self._payments.find({"status": "unpaid", "expires_at": {"$lte": now}}).limit(limit).to_list(limit)
