@@ -257,7 +257,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
         payments=p.provides.payments, outbox=outbox))
     co = complaints.build(config, infra, complaints.Needs(
         audit=recorder, catalogue=services, calendar=days, calendar_days=listeners, outbox=outbox,
-        files=f.provides.links))
+        files=f.provides.links, users=users))
     md = mydata.build(config, infra, mydata.Needs(
         audit=recorder, account=i.provides.account, appointments=ap.provides.personal, cases=cs.provides.personal,
         bundles=b.provides.personal, payments=p.provides.personal, complaints=co.provides.personal,

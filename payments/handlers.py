@@ -155,10 +155,15 @@ class StaffPayments(_Payments):
     @operation("缴款单列表", tags=STAFF_TAGS, auth="staff", access=PAYMENT.rule("list"), query=s.STAFF_LIST_QUERY,
                responses={200: s.STAFF_PAYMENTS}, errors=(400, 401, 403))
     async def get(self) -> None:
-        q = self.query
-        items, cursor = await self.payments.list_for_staff(q.get("status"), q.get("application_id"), q.get("cursor"),
-                                                           q.get("limit", 50), serial=q.get("serial"))
+        items, cursor = await self.payments.list_for_staff(self.staff, self.query, self.client_ip())
         self.reply({"items": items, "next_cursor": cursor})
+
+
+class StaffPaymentCounts(_Payments):
+    @operation("待办数：待缴费和退款中的缴款单数与最早开具时间", tags=STAFF_TAGS, auth="staff",
+               access=PAYMENT.rule("list"), responses={200: s.COUNTS}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply(await self.payments.waiting())
 
 
 class StaffPayment(_Payments):
@@ -322,6 +327,7 @@ default_handlers = [
     route("/api/v1/receipts/{id}/pdf", MyReceiptPdf),
     route("/verify/receipt", VerifyPage),
     route("/api/v1/staff/payments", StaffPayments),
+    route("/api/v1/staff/payments/counts", StaffPaymentCounts),  # before {id}
     route("/api/v1/staff/payments/{id}", StaffPayment),
     route("/api/v1/staff/payments/{id}/close", StaffClose),
     route("/api/v1/staff/payments/{id}/refunds", StaffRefund),

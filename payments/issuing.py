@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -76,6 +76,10 @@ class UserDirectory(Protocol):
         ...
 
     async def get_many(self, user_ids: list[str]) -> Mapping[str, UserRef]: ...
+
+    async def find(self, q: str) -> Sequence[UserRef]:
+        """Residents with exactly this ID number or this full name (matched by their keyed hashes)."""
+        ...
 
 
 

@@ -29,7 +29,16 @@ STAFF_LIST_QUERY = obj({"cursor": string(pattern=r"^[0-9a-f]{24}$", description=
                         "limit": integer(minimum=1, maximum=100),
                         "status": string(enum=["unpaid", "paid", "refunding", "refunded", "closed"]),
                         "application_id": string(maxLength=64),
-                        "serial": string(maxLength=32, description="办件编号：只列该办件的缴款单")})
+                        "serial": string(maxLength=32, description="办件编号：只列该办件的缴款单"),
+                        "q": string(minLength=2, maxLength=40,
+                                    description="办件编号、缴款人完整姓名或完整身份证号（按密钥散列精确匹配）；"
+                                                "给出时不再按状态筛选"),
+                        "order": string(enum=["newest", "oldest"],
+                                        description="newest 最新的在前（默认）；oldest 最早的在前（待办列表）")})
+COUNTS = obj({"items": array(obj({"status": string(enum=["unpaid", "refunding"]), "count": integer(),
+                                  "oldest_at": nullable(DATETIME)},
+                                 ["status", "count", "oldest_at"]),
+                             description="待缴费和退款中的缴款单数，及其中最早开具的时间")}, ["items"])
 VERIFY_QUERY = obj({"code": string(minLength=1, maxLength=20), "number": string(minLength=1, maxLength=20),
                     "check": string(minLength=1, maxLength=20)}, ["code", "number", "check"])
 RECEIPT_QUERY = obj({"number": string(minLength=1, maxLength=20), "code": string(maxLength=20)}, ["number"])

@@ -216,9 +216,21 @@ class PaymentService(Refunding):
         docs, nxt = await self.store.payments_page(payer_id=resident.id, before=cursor, limit=limit)
         return [public_payment(d) for d in docs], nxt
 
-    async def list_for_staff(self, status: str | None, application_id: str | None, cursor: str | None,
-                             limit: int, *, serial: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-        """Orders, newest first; of one case when it is named by its id or its serial."""
+    async def list_for_staff(self, staff: Staff, q: Mapping[str, Any],
+                             ip: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """Orders, newest first (``order=oldest``: oldest first); of one case when it is named by its
+        id or its serial; or found by ``q``: a case's serial, or the payer's full name or ID number
+        (matched by identity's keyed hashes; such a search is audited)."""
+        status, application_id, cursor, limit = q.get("status"), q.get("application_id"), q.get("cursor"), \
+            q.get("limit", 50)
+        serial, text = q.get("serial"), (q.get("q") or "").strip()
+        payer_ids: list[str] | None = None
+        if text and not application_id and not serial:
+            case = await self.cases.by_serial(text)
+            if case is not None:
+                application_id, status = case.id, None
+            else:
+                payer_ids = await self._payers_named(staff, text, first_page=not cursor, ip=ip)
         if serial and not application_id:
             case = await self.cases.by_serial(serial)
             if case is None:
@@ -228,11 +240,30 @@ class PaymentService(Refunding):
         if application_id:  # one case: its own orders and its bundle's (one short list)
             orders = [d for d in await self.store.orders_of_case(application_id) if not status or d.status == status]
             nxt = None
+        elif payer_ids is not None:
+            orders, nxt = ([], None) if not payer_ids else \
+                await self.store.payments_page(payer_ids=payer_ids, before=cursor, limit=limit)
         else:
-            orders, nxt = await self.store.payments_page(status=status, before=cursor, limit=limit)
+            orders, nxt = await self.store.payments_page(status=status, before=cursor, limit=limit,
+                                                         oldest=q.get("order") == "oldest")
         payers = await self.users.get_many([d.payer_id for d in orders]) if orders else {}
         return [{**(for_case(public_payment(d), application_id) if application_id else public_payment(d)),
                  "payer": payer_view(d.payer_id, payers.get(d.payer_id))} for d in orders], nxt
+
+    async def _payers_named(self, staff: Staff, text: str, *, first_page: bool, ip: str | None) -> list[str]:
+        """The residents with exactly this ID number or full name; the search is audited once (its
+        first page), naming the resident when there is one, never what was typed."""
+        people = await self.users.find(text)
+        if first_page:
+            await self.audit.record(actor=staff_actor(staff), action="payment.search", target_type="resident",
+                                    target_id=people[0].id if len(people) == 1 else None,
+                                    details={"residents": len(people)}, ip=ip)
+        return [p.id for p in people]
+
+    async def waiting(self) -> dict[str, Any]:
+        """What waits on finance: unpaid orders and refunds under way, with the oldest's time."""
+        rows = await self.store.waiting([PaymentStatus.UNPAID, PaymentStatus.REFUNDING])
+        return {"items": [{"status": str(w.status), "count": w.count, "oldest_at": w.oldest_at} for w in rows]}
 
     async def list_for_case(self, resident: Resident, application_id: str) -> list[dict[str, Any]]:
         """A resident's orders for one of their cases, its bundle's included (another's case: none)."""

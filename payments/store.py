@@ -35,6 +35,8 @@ from payments.store_documents import (
     unit_from_doc,
     unit_to_doc,
 )
+from payments.store_personal import PersonalQueries
+from payments.store_worklist import WorklistQueries
 from payments.values import (
     Acknowledgement,
     Attempt,
@@ -206,7 +208,7 @@ def _page(docs: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]],
     return docs[:limit], cursor
 
 
-class PaymentStore:
+class PaymentStore(PersonalQueries, WorklistQueries):
     def __init__(self, db: AsyncDatabase[dict[str, Any]], client: AsyncMongoClient[dict[str, Any]]):
         self._client = client
         self._payments = db["payments"]
@@ -353,33 +355,24 @@ class PaymentStore:
                 return seen + 1
         return None
 
-    async def payments_page(self, *, payer_id: str | None = None, status: str | None = None,
-                            before: str | None = None, limit: int = 20) -> tuple[list[Payment], str | None]:
+    async def payments_page(self, *, payer_id: str | None = None, payer_ids: list[str] | None = None,
+                            status: str | None = None, before: str | None = None, limit: int = 20,
+                            oldest: bool = False) -> tuple[list[Payment], str | None]:
+        """Orders newest (or ``oldest``) first, of one payer, several (a search) or one status; that clause
+        rides its index, the cursor's range is checked on what it reads."""
         q: dict[str, Any] = {}
         if payer_id is not None:
             q["payer_id"] = payer_id
+        elif payer_ids is not None:
+            q["payer_id"] = {"$in": sorted(set(payer_ids))}
         if status:
             q["status"] = status
         if oid(before):
-            q["_id"] = {"$lt": oid(before)}
-        docs = await self._payments.find(q).sort("_id", DESCENDING).limit(limit + 1).to_list(limit + 1)
+            q["_id"] = {"$gt" if oldest else "$lt": oid(before)}
+        docs = await self._payments.find(q).sort("_id", ASCENDING if oldest else DESCENDING) \
+            .limit(limit + 1).to_list(limit + 1)
         page, cursor = _page(docs, limit)
         return [payment_from_doc(d) for d in page], cursor
-
-    async def in_flight_of_payer(self, payer_id: str) -> tuple[int, int]:
-        """How many of a payer's orders are being paid (an open attempt) and have a refund not finished."""
-        ids = await self._payments.distinct("_id", {"payer_id": payer_id})
-        paying = await self._attempts.distinct("payment_id", {"payment_id": {"$in": ids}, "status": "open"})
-        refunding = set(await self._payments.distinct("_id", {"_id": {"$in": ids}, "status": "refunding"})) | set(
-            await self._refunds.distinct("payment_id", {"payment_id": {"$in": ids}, "status": {"$in": [
-                "pending", "processing"]}}))
-        return len(paying), len(refunding)
-
-    async def forget_payer_openid(self, payer_id: str) -> int:
-        """Remove the WeChat identity from every pay attempt of a payer's orders; how many had one."""
-        ids = await self._payments.distinct("_id", {"payer_id": payer_id})
-        return (await self._attempts.update_many({"payment_id": {"$in": ids}, "payer_openid": {"$ne": None}},
-                                                 {"$set": {"payer_openid": None}})).modified_count
 
     async def due_to_expire(self, now: dt.datetime, limit: int = 50) -> list[Payment]:
         docs = await self._payments.find({"status": "unpaid", "expires_at": {"$lte": now}}).limit(limit).to_list(limit)

@@ -46,6 +46,14 @@ class UnitRef(TypedDict, total=False):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Waiting:
+    """How many orders stand at one status, and when the oldest of them was raised (a worklist's count)."""
+    status: PaymentStatus
+    count: int
+    oldest_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Item:
     """One fee item of an order, with its code and payee unit; a bundle's item names its case."""
     name: str

@@ -88,6 +88,20 @@ class ConsolePage:
         self.page.locator("main h1").first.wait_for()
         return self
 
+    def listed(self, selector: str) -> Any:
+        """The row ``selector`` names in a worklist, once shown. A worklist lists the oldest first, so
+        a row made by this test may be on a later page when earlier tests left many waiting: this
+        presses 加载更多 until it shows (and fails when the list ends without it)."""
+        row = self.page.locator(selector)
+        shown = "s => document.querySelector(s) || document.querySelector('button.load-more:not([hidden])')"
+        self.page.wait_for_function(shown, arg=selector)
+        while not row.count():
+            before = self.page.locator("main tbody tr").count()
+            self.page.locator("button.load-more").click()
+            self.page.wait_for_function("([s, n]) => document.querySelector(s) || "
+                                        "document.querySelectorAll('main tbody tr').length > n", arg=[selector, before])
+        return row.first
+
     def nav_items(self) -> list[str]:
         return [t.strip() for t in self.page.locator("#nav a").all_inner_texts()]
 

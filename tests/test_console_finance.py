@@ -10,7 +10,8 @@ from bson import ObjectId
 from backend.core.clock import TZ
 from tests.support import Api, AppServer
 from tests.support_console import require_endpoints
-from tests.support_payments import finance_token, paid_order, refund, settle_wechat_refunds
+from tests.support_payments import create_order, finance_token, paid_order, refund, settle_wechat_refunds
+from tests.support_people import verified
 
 pytestmark = pytest.mark.browser
 
@@ -107,17 +108,27 @@ def test_an_unbalanced_day_alerts_finance_until_handled(console, api: Api, serve
     assert stored["alert"] is False and stored["acknowledged"]["note"] == "测试数据，已删除"
 
 
-def test_finance_finds_a_cases_orders_by_its_serial(console, api: Api, server: AppServer) -> None:
-    _, order = paid_order(api, server)
+def test_finance_finds_orders_by_serial_name_or_id_number(console, api: Api, server: AppServer) -> None:
+    payer, order = create_order(api, server, resident=verified(api))
     serial = api.get(f"/api/v1/staff/payments/{order['id']}", token=finance_token(api)).json()["serial"]
-    c = console("finance-by-serial").login_as("finance").go("finance/payments")
+    c = console("finance-search").login_as("finance").go("finance/payments")
     p = c.page
-    p.get_by_label("按办件编号查找").fill(serial.lower())
-    p.get_by_role("button", name="查询").click()
-    row = p.locator(f'tr[data-payment="{order["id"]}"]')
-    row.wait_for()
-    assert serial in row.inner_text() and p.locator("tr[data-payment]").count() == 1
-    p.get_by_label("按办件编号查找").fill("ZJB20000101000001")
-    p.get_by_role("button", name="查询").click()
-    p.get_by_text("没有缴款单").wait_for()
-    assert p.locator("tr[data-payment]").count() == 0
+    lookup = p.locator("form.payment-lookup")
+    box = lookup.get_by_label("查找缴款单")
+    assert box.get_attribute("placeholder") == "办件编号、姓名或身份证号"
+    row = lookup.locator(f'tr[data-payment="{order["id"]}"]')
+    for typed in (serial.lower(), payer.id_number, payer.name):
+        box.fill(typed)
+        lookup.get_by_role("button", name="查找").click()
+        row.wait_for()
+        assert serial in row.inner_text()
+        assert payer.name not in lookup.inner_text() and payer.id_number not in lookup.inner_text()
+    # Nothing found says so and leaves no earlier results; too short a text is refused in the page.
+    box.fill("ZJB20000101000001")
+    lookup.get_by_role("button", name="查找").click()
+    lookup.get_by_text("未找到缴款单，请核对后重试").wait_for()
+    assert lookup.locator("tr[data-payment]").count() == 0
+    box.fill("王")
+    lookup.get_by_role("button", name="查找").click()
+    lookup.get_by_text("请输入办件编号、姓名或身份证号").wait_for()
+    c.shot("search")

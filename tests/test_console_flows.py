@@ -146,7 +146,7 @@ def test_case_goes_from_clerk_to_approver_and_back_to_completion(console, api: A
     # Clerk: the submitted case is listed; accept it. Ask for a correction on the other.
     c = console("case-clerk").login_as("clerk").go("clerk/cases")
     p = c.page
-    p.locator(f'tr[data-serial="{case["serial"]}"] a').click()
+    c.listed(f'tr[data-serial="{case["serial"]}"]').locator("a").click()
     p.locator(".case-detail").wait_for()
     p.get_by_role("button", name="受理", exact=True).click()
     p.get_by_role("button", name="确认提交").click()
@@ -173,8 +173,8 @@ def test_case_goes_from_clerk_to_approver_and_back_to_completion(console, api: A
     a = console("case-approver").login_as("approver").go("approver/queue")
     ap = a.page
     rows = ap.locator("tr[data-serial]")
-    ap.locator(f'tr[data-serial="{case["serial"]}"]').wait_for()
-    ap.locator(f'tr[data-serial="{third["serial"]}"]').wait_for()
+    a.listed(f'tr[data-serial="{case["serial"]}"]')
+    a.listed(f'tr[data-serial="{third["serial"]}"]')
     serials = [rows.nth(i).get_attribute("data-serial") for i in range(rows.count())]
     assert serials.index(case["serial"]) < serials.index(third["serial"])   # submitted first, listed first
     assert "待我处理（" in ap.get_by_label("状态").locator("option").first.inner_text()
@@ -244,8 +244,10 @@ def test_finance_creates_an_order_refunds_part_and_finds_the_receipt(console, ap
     assert paid["status"] == "paid"
 
     # Partial refund with confirmation; an amount above what was paid is refused in the page.
-    p.get_by_role("button", name="查询").click()
-    p.locator(f'tr[data-payment="{order["id"]}"]').get_by_role("button", name="详情").click()
+    lookup = p.locator("form.payment-lookup")
+    lookup.get_by_label("查找缴款单").fill(serial)
+    lookup.get_by_role("button", name="查找").click()
+    lookup.locator(f'tr[data-payment="{order["id"]}"]').get_by_role("button", name="详情").click()
     refund = p.locator("form.refund")
     refund.get_by_label("部分退款").check()
     refund.get_by_label("退款金额（元）").fill("40")

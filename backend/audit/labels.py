@@ -80,12 +80,14 @@ ACTIONS: dict[str, str] = {
     "licence.revoke": "吊销电子证照",
     # 12345 complaints
     "complaint.assign": "分派诉求",
+    "complaint.search": "查找诉求",
     "complaint.reply": "答复诉求",
     "complaint.merge": "合并诉求",
     "complaint.close": "办结诉求",
     "complaint.feedback": "群众反馈",
     # Payments
     "payment.create": "开具缴款单",
+    "payment.search": "查找缴款单",
     "payment.paid": "支付到账",
     "payment.close": "关闭缴款单",
     "payment.refund.request": "申请退款",

@@ -18,6 +18,7 @@ from backend.cases.reveal_scope import case_handling
 from backend.cases.service import CaseService
 from backend.cases.store import COLLECTIONS, CaseStore, rename_applications_collection
 from backend.cases.trend import SupervisionTrend
+from backend.cases.worklist import CaseWorklist
 from backend.catalogue.service import CatalogueService
 from backend.config import Config
 from backend.core.api import bind
@@ -76,7 +77,9 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[CasesProvides]:
     return Built(Domain(
         "cases", words=words.WORDS, service=cases, names={"application": store.case_names},
         routes=bind(handlers.default_handlers, cases=cases, limiter=infra.limiter,
-                    trend=SupervisionTrend(store=store, clock=infra.clock)),
+                    trend=SupervisionTrend(store=store, clock=infra.clock),
+                    worklist=CaseWorklist(store=store, users=needs.users, audit=needs.audit, clock=infra.clock,
+                                          view=cases.view)),
         jobs=[JobSpec("cases.supervise", cases.supervise, config.cases.supervision_interval_seconds),
               JobSpec("cases.promises", cases.remind_promises, config.cases.supervision_interval_seconds)],
         collections=list(COLLECTIONS),

@@ -5,6 +5,7 @@ from backend.cases import schemas as s
 from backend.cases.access import CASE, RATING, RECTIFICATION
 from backend.cases.service import CaseService
 from backend.cases.trend import SupervisionTrend
+from backend.cases.worklist import CaseWorklist
 from backend.core.api import CallerHandler, operation, route
 from backend.core.ratelimit import RateLimiter
 from backend.core.schema import list_of, obj, string
@@ -16,6 +17,7 @@ class CasesHandler(CallerHandler):
     """What every handler of cases is given (``build.py`` binds them) and who called it."""
     cases: CaseService
     trend: SupervisionTrend
+    worklist: CaseWorklist
     limiter: RateLimiter
 
 
@@ -73,15 +75,23 @@ class RatingHandler(CasesHandler):
 class StaffApplicationsHandler(CasesHandler):
     @operation("办件列表（按状态、部门、红黄绿灯）；按办件编号、申请人姓名或身份证号查找", tags=TAGS, auth="staff",
                access=CASE.rule("list"), query=s.LIST_QUERY, responses={200: s.CASES}, errors=(400, 401, 403),
-               description="给出 serial 或 q 时只按其查找，不再按状态等筛选；按姓名或身份证号查找记入审计日志。")
+               description="给出 serial 或 q 时只按其查找，不再按状态等筛选；按姓名或身份证号查找记入审计日志。"
+                           "姓名须为完整姓名、身份证号须为完整号码，均精确匹配。")
     async def get(self) -> None:
-        self.reply(await self.cases.list_staff(self.staff, self.query, self.client_ip()))
+        self.reply(await self.worklist.list_staff(self.staff, self.query, self.client_ip()))
 
     @operation("窗口收件：为居民登记办件（居民出示办事码，或凭居民给本人的帮办授权）", tags=TAGS, auth="staff",
                access=CASE.rule("register"), body=s.STAFF_SUBMIT, responses={201: s.CASE}, errors=(400, 401, 403, 409),
                description="既无有效授权也无当前办事码时为 403 authorization_required。")
     async def post(self) -> None:
         self.reply(await self.cases.register(self.staff, self.body, self.client_ip()), 201)
+
+
+class StaffApplicationCountsHandler(CasesHandler):
+    @operation("待办数：各在办状态的办件数与最早提交时间，容缺材料待补齐与已逾期数", tags=TAGS, auth="staff",
+               access=CASE.rule("list"), responses={200: s.COUNTS}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply(await self.worklist.counts(self.staff))
 
 
 class StaffApplicationHandler(CasesHandler):
@@ -135,7 +145,7 @@ class SupervisionCasesHandler(CasesHandler):
                access=CASE.rule("supervise"),
                query=s.LIST_QUERY, responses={200: s.CASES}, errors=(400, 401, 403))
     async def get(self) -> None:
-        self.reply(await self.cases.list_staff(self.staff, {**self.query, "open_only": True}))
+        self.reply(await self.worklist.list_staff(self.staff, {**self.query, "open_only": True}))
 
 
 class SupervisionSummaryHandler(CasesHandler):
@@ -197,6 +207,7 @@ default_handlers = [
     route("/api/v1/applications/{id}/materials", SupplyHandler),
     route("/api/v1/applications/{id}/rating", RatingHandler),
     route("/api/v1/staff/applications", StaffApplicationsHandler),
+    route("/api/v1/staff/applications/counts", StaffApplicationCountsHandler),  # before {id}
     route("/api/v1/staff/applications/{id}", StaffApplicationHandler),
     route("/api/v1/staff/applications/{id}/transition", TransitionHandler),
     route("/api/v1/staff/applications/{id}/materials/{key}/review", MaterialReviewHandler),

@@ -101,9 +101,18 @@ LIST_QUERY = obj({"status": STATUS, "department_id": string(maxLength=64),
                   "limit": integer(minimum=1, maximum=200),
                   "promise": string(enum=["open", "overdue"],
                                     description="容缺承诺：open 有未补齐的；overdue 已超过补齐期限的"),
+                  "order": string(enum=["newest", "oldest"],
+                                  description="newest 最新的在前（默认）；oldest 最早的在前（待办列表）"),
                   "serial": string(maxLength=32, description="办件编号：按编号精确查找"),
                   "q": string(minLength=2, maxLength=40,
-                              description="办件编号、申请人完整姓名或完整身份证号（按密钥散列匹配）")})
+                              description="办件编号、申请人完整姓名或完整身份证号（按密钥散列精确匹配）")})
+COUNTS = obj({
+    "items": array(obj({"status": STATUS, "count": integer(),
+                        "oldest_at": nullable(DATETIME)}, ["status", "count", "oldest_at"]),
+                   description="每个在办状态的办件数，及其中最早提交的时间"),
+    "promises": obj({"open": integer(description="容缺材料待补齐"), "overdue": integer(description="容缺材料已逾期")},
+                    ["open", "overdue"]),
+}, ["items", "promises"])
 INDICATORS = ["办事效率", "服务态度", "材料精简", "环境便利", "结果公正"]
 RATING_IN = obj({"score": integer(minimum=1, maximum=5, description="1 非常不满意 … 5 非常满意"),
                  "comment": string(maxLength=500),

@@ -23,7 +23,7 @@ from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.once import Submissions, window_filing
 from backend.cases.ports import Agency, Applicants
 from backend.cases.rules import outcome, rating_allowed
-from backend.cases.serials import serial_for, serial_shaped
+from backend.cases.serials import serial_for
 from backend.cases.store import CaseStore, RatingExists
 from backend.cases.values import (
     OPEN,
@@ -279,45 +279,6 @@ class CaseService:
         case = await self.access.access_case(staff, case_id, "inspect")
         return await self._staff_view(case, rated=await self._rated(case))
 
-    async def list_staff(self, staff: Staff, q: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
-        """Cases by status, department and light; or, given ``serial`` or ``q``, the case of that
-        serial or the cases of the resident with that ID number or full name."""
-        CASE.check(staff, "list")
-        limit = q.get("limit", 50)
-        if q.get("serial") or q.get("q"):
-            cases = await self._search(staff, q.get("serial"), q.get("q"), cursor_id(q.get("cursor")), limit + 1, ip)
-        elif q.get("promise"):
-            cases = await self._promised_cases(q["promise"], cursor_id(q.get("cursor")), limit + 1)
-        else:
-            cases = await self.store.cases_for_staff(
-                status=q.get("status"), statuses=OPEN if q.get("open_only") else (),
-                department_id=q.get("department_id"), light=q.get("light"), before=cursor_id(q.get("cursor")),
-                limit=limit + 1)
-        more = len(cases) > limit
-        cases = cases[:limit]
-        return {"items": await self._staff_views(cases), "next_cursor": cases[-1].id if more else None}
-
-    async def _search(self, staff: Staff, serial: str | None, text: str | None, before: ObjectId | None,
-                      limit: int, ip: str | None) -> list[Case]:
-        exact = serial_shaped(serial or text or "")
-        if exact is not None:
-            case = await self.store.case_by_serial(exact)
-            return [case] if case is not None and (before is None or ObjectId(case.id) < before) else []
-        if serial or not text:
-            return []
-        people = await self.users.find(text)
-        cases = await self.store.cases_of_applicants([p.id for p in people], before=before, limit=limit)
-        if before is None:  # one entry per search, not per page
-            await self.audit.record(actor=staff_actor(staff), action="case.search", target_type="resident",
-                                    target_id=people[0].id if len(people) == 1 else None,
-                                    details={"residents": len(people)}, ip=ip)
-        return cases
-
-    async def _staff_views(self, cases: list[Case]) -> list[dict[str, Any]]:
-        """Staff views of a list of cases, their applicants read in one call."""
-        people = await self.users.get_many([c.applicant_id for c in cases]) if cases else {}
-        return [self.view(c, staff=True, applicant=people.get(c.applicant_id)) for c in cases]
-
     async def _staff_view(self, case: Case, *, rated: bool = False) -> dict[str, Any]:
         return self.view(case, staff=True, rated=rated, applicant=await self.users.get(case.applicant_id))
 
@@ -467,10 +428,6 @@ class CaseService:
                                                             case_materials.open_promises(case.materials)],
                                          "promise_reason": promise_reason})
         return _Decision()
-
-    async def _promised_cases(self, which: str, before: ObjectId | None, limit: int) -> list[Case]:
-        return await self.store.cases_with_open_promises(overdue_at=self.clock.now() if which == "overdue" else None,
-                                                        before=before, limit=limit)
 
     async def _save_materials(self, case: Case, materials: Sequence[Material], statuses: tuple[str, ...]) -> None:
         now = self.clock.now()

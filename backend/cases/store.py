@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from backend.cases.store_trend import TrendQueries
+from backend.cases.store_worklist import EPOCH, WorklistQueries
 from backend.cases.values import (
     OPEN,
     Actor,
@@ -99,9 +100,7 @@ COLLECTIONS = [
 ]
 
 _NO_BULK = {"timeline": 0, "form": 0}  # what periodic jobs and figures never need
-# The lower bound of "due" ranges: the index holds every case, those with nothing due as null,
-# and a range open below would walk all of those first.
-_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = EPOCH
 
 
 class RatingExists(Exception):
@@ -109,7 +108,7 @@ class RatingExists(Exception):
 
 
 
-class CaseStore(TrendQueries):
+class CaseStore(TrendQueries, WorklistQueries):
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._cases = db["cases"]
         self._counters = db["case_counters"]
@@ -214,7 +213,9 @@ class CaseStore(TrendQueries):
 
     async def cases_for_staff(self, *, status: str | None = None, statuses: tuple[str, ...] = (),
                               department_id: str | None = None, light: str | None = None,
-                              before: ObjectId | None, limit: int) -> list[Case]:
+                              before: ObjectId | None, limit: int, oldest: bool = False) -> list[Case]:
+        """Staff's list of cases, newest first, or ``oldest`` first (a worklist: the cursor is then
+        the last case of the page before, and the page goes on after it)."""
         filt: dict[str, Any] = {}
         if status:
             filt["status"] = status
@@ -224,12 +225,16 @@ class CaseStore(TrendQueries):
             filt["department_id"] = department_id
         if light:
             filt["light"] = light
-        return await self._page(filt, before, limit)
+        return await self._page(filt, before, limit, oldest=oldest)
 
-    async def _page(self, filt: dict[str, Any], before: ObjectId | None, limit: int) -> list[Case]:
+    async def _page(self, filt: dict[str, Any], before: ObjectId | None, limit: int, *,
+                    oldest: bool = False) -> list[Case]:
+        # The status (or applicant, or promise) clause comes first and rides its index; the cursor's
+        # range on _id is checked on what that read returns.
         if before is not None:
-            filt = {**filt, "_id": {"$lt": before}}
-        docs = await self._cases.find(filt).sort("_id", DESCENDING).limit(limit).to_list(limit)
+            filt = {**filt, "_id": {"$gt" if oldest else "$lt": before}}
+        docs = await self._cases.find(filt).sort("_id", ASCENDING if oldest else DESCENDING) \
+            .limit(limit).to_list(limit)
         return [_case_from_doc(d) for d in docs]
 
     def cases_due_for_light(self, now: dt.datetime) -> AsyncIterator[Case]:

@@ -372,6 +372,14 @@ class Rectification:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Waiting:
+    """How many cases stand at one status, and when the oldest of them was submitted (a worklist's count)."""
+    status: CaseStatus
+    count: int
+    oldest_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HandlingFigure:
     """What the supervision summary reads of one case: where it stands, its light and its times."""
     status: CaseStatus

@@ -9,7 +9,7 @@ from backend.calendar.working import WorkingCalendar
 from backend.complaints import handlers, words
 from backend.complaints.dues import ComplaintDues
 from backend.complaints.personal import ComplaintData
-from backend.complaints.ports import ComplaintEvents, Departments
+from backend.complaints.ports import ComplaintEvents, Departments, Residents
 from backend.complaints.service import ComplaintService, FileOwnership
 from backend.complaints.store import COLLECTIONS, ComplaintStore
 from backend.config import Config
@@ -28,6 +28,7 @@ class Needs:
     calendar_days: DayListeners
     outbox: ComplaintEvents
     files: FileOwnership
+    users: Residents
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[ComplaintsProvide
         store=complaint_store, transaction=functools.partial(in_transaction, infra.client),
         catalogue=needs.catalogue, calendar=needs.calendar, outbox=needs.outbox,
         audit=needs.audit, files=needs.files, clock=infra.clock,
-        config=config.complaints)
+        config=config.complaints, users=needs.users)
     needs.calendar_days.listen(ComplaintDues(store=complaints.store, outbox=needs.outbox,
                                              clock=infra.clock, stage=complaints.stage))
     return Built(Domain(

@@ -49,7 +49,14 @@ class StaffComplaintsHandler(_Handler):
                query=s.STAFF_QUERY,
                responses={200: s.COMPLAINTS}, errors=(400, 401, 403))
     async def get(self) -> None:
-        self.reply(await self.complaints.list_staff(self.staff, self.query))
+        self.reply(await self.complaints.list_staff(self.staff, self.query, self.client_ip()))
+
+
+class StaffComplaintCountsHandler(_Handler):
+    @operation("待办数：待分派和办理中的工单数与最早收到时间", tags=STAFF_TAGS, auth="staff",
+               access=COMPLAINT.rule("list"), responses={200: s.COUNTS}, errors=(401, 403))
+    async def get(self) -> None:
+        self.reply(await self.complaints.waiting(self.staff))
 
 
 class StaffComplaintHandler(_Handler):
@@ -106,6 +113,7 @@ default_handlers = [
     route("/api/v1/complaints/{id}/feedback", FeedbackHandler),
     route("/api/v1/staff/complaints", StaffComplaintsHandler),
     route("/api/v1/staff/complaints/summary", SummaryHandler),
+    route("/api/v1/staff/complaints/counts", StaffComplaintCountsHandler),
     route("/api/v1/staff/complaints/{id}", StaffComplaintHandler),
     route("/api/v1/staff/complaints/{id}/assign", AssignHandler),
     route("/api/v1/staff/complaints/{id}/reply", ReplyHandler),

@@ -2,6 +2,7 @@
 typed on (``service.FileOwnership``)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 
@@ -9,6 +10,13 @@ class Departments(Protocol):
     """The departments a complaint may be assigned to (the catalogue)."""
 
     async def departments(self) -> list[dict[str, Any]]: ...
+
+
+class Residents(Protocol):
+    """Residents found by what staff are told: an exact ID number or full name (identity's directory,
+    matched by keyed hashes)."""
+
+    async def find(self, q: str) -> Sequence[Any]: ...
 
 
 class ComplaintEvents(Protocol):

@@ -42,7 +42,15 @@ COMPLAINTS = list_of(COMPLAINT)
 MY_QUERY = obj({"cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=100)})
 STAFF_QUERY = obj({"status": STATUS, "department_id": string(maxLength=64),
                    "light": string(enum=["green", "yellow", "red"]), "cursor": string(maxLength=64),
-                   "limit": integer(minimum=1, maximum=200)})
+                   "limit": integer(minimum=1, maximum=200),
+                   "order": string(enum=["newest", "oldest"],
+                                   description="newest 最新的在前（默认）；oldest 最早的在前（待办列表）"),
+                   "q": string(minLength=2, maxLength=40,
+                               description="工单编号、反映人完整姓名或完整身份证号（按密钥散列精确匹配）；"
+                                           "给出时不再按状态等筛选")})
+COUNTS = obj({"items": array(obj({"status": string(enum=["received", "assigned"]), "count": integer(),
+                                  "oldest_at": nullable(DATETIME)}, ["status", "count", "oldest_at"]),
+                             description="待分派和办理中的工单数，及其中最早收到的时间")}, ["items"])
 FIGURES = list_of(obj({
     "department_id": nullable(string()), "department_name": string(), "received": integer(), "open": integer(),
     "replied": integer(), "on_time": integer(), "on_time_rate": nullable({"type": "number"}),

@@ -25,8 +25,10 @@ from backend.audit.service import AuditLog, resident_actor, staff_actor, system_
 from backend.calendar.working import WorkingCalendar
 from backend.complaints.access import COMPLAINT, ComplaintAccess
 from backend.complaints.labels import CATEGORIES
+from backend.complaints.ports import Residents
 from backend.complaints.store import ComplaintStore
 from backend.complaints.values import (
+    OPEN,
     ClosedReason,
     Complaint,
     ComplaintStatus,
@@ -64,7 +66,7 @@ def end_of(day: dt.date) -> dt.datetime:
 class ComplaintService:
     def __init__(self, *, store: ComplaintStore, transaction: Transaction, catalogue: Any,
                  calendar: WorkingCalendar, outbox: Any, audit: AuditLog, files: FileOwnership, clock: Clock,
-                 config: ComplaintsConfig):
+                 config: ComplaintsConfig, users: Residents):
         self.store = store
         self.access = ComplaintAccess(store)
         self._tx = transaction
@@ -75,6 +77,7 @@ class ComplaintService:
         self.files = files
         self.clock = clock
         self.cfg = config
+        self.users = users              # finding a resident's complaints by ID number or full name
 
     # -- due times and lights --------------------------------------------------------------------
 
@@ -175,12 +178,40 @@ class ComplaintService:
 
     # -- staff -------------------------------------------------------------------------------------
 
-    async def list_staff(self, staff: Staff, q: dict[str, Any]) -> dict[str, Any]:
+    async def list_staff(self, staff: Staff, q: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        """Complaints by status, department and light (newest first, or ``order=oldest``); or, given
+        ``q``, the complaint of that serial or those of the resident with that ID number or full name
+        (matched by identity's keyed hashes; such a search is audited)."""
         COMPLAINT.check(staff, "list")
-        limit = q.get("limit", 50)
+        limit, before = q.get("limit", 50), cursor_id(q.get("cursor"))
+        text = (q.get("q") or "").strip()
+        if text:
+            return page_view(await self._search(staff, text, before, limit + 1, ip), limit, staff=True)
         found = await self.store.for_staff(status=q.get("status"), department_id=q.get("department_id"),
-                                           light=q.get("light"), before=cursor_id(q.get("cursor")), limit=limit + 1)
+                                           light=q.get("light"), before=before, limit=limit + 1,
+                                           oldest=q.get("order") == "oldest")
         return page_view(found, limit, staff=True)
+
+    async def _search(self, staff: Staff, text: str, before: Any, limit: int, ip: str | None) -> list[Complaint]:
+        serial = text.upper()
+        if serial.startswith("GD"):
+            c = await self.store.by_serial(serial)
+            return [c] if c is not None and before is None else []
+        people = await self.users.find(text)
+        if before is None:  # one entry per search, not per page
+            await self.audit.record(actor=staff_actor(staff), action="complaint.search", target_type="resident",
+                                    target_id=people[0].id if len(people) == 1 else None,
+                                    details={"residents": len(people)}, ip=ip)
+        if not people:
+            return []
+        return await self.store.for_staff(status=None, department_id=None, light=None, before=before, limit=limit,
+                                          user_ids=[p.id for p in people])
+
+    async def waiting(self, staff: Staff) -> dict[str, Any]:
+        """What waits: complaints to assign (the hotline) and to answer (departments), with the oldest's time."""
+        COMPLAINT.check(staff, "list")
+        rows = await self.store.waiting(OPEN)
+        return {"items": [{"status": str(w.status), "count": w.count, "oldest_at": w.oldest_at} for w in rows]}
 
     async def get_staff(self, staff: Staff, complaint_id: str) -> dict[str, Any]:
         return complaint_view(await self.access.access_complaint(staff, complaint_id, "read"), staff=True)

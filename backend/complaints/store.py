@@ -26,6 +26,7 @@ from backend.complaints.values import (
     StageDue,
     Step,
     TimelineEntry,
+    Waiting,
 )
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec, names_by_id
@@ -168,9 +169,25 @@ class ComplaintStore:
                                           {"$set": {"contact_phone": None, "contact_ok": False}})
         return res.modified_count
 
+    async def waiting(self, statuses: tuple[ComplaintStatus, ...]) -> list[Waiting]:
+        """Per status: how many complaints stand there, and when the oldest was received. Each count is
+        on a filter that is exactly the leading field of the ``status + _id`` index."""
+        out = []
+        for status in statuses:
+            n = await self._col.count_documents({"status": str(status)})
+            first = None if n == 0 else await self._col.find_one(
+                {"status": str(status)}, {"created_at": 1}, sort=[("_id", ASCENDING)])
+            out.append(Waiting(status=status, count=n, oldest_at=None if first is None else first.get("created_at")))
+        return out
+
     async def for_staff(self, *, status: str | None, department_id: str | None, light: str | None,
-                        before: ObjectId | None, limit: int) -> list[Complaint]:
+                        before: ObjectId | None, limit: int, user_ids: list[str] | None = None,
+                        oldest: bool = False) -> list[Complaint]:
+        """Staff's list, newest first, or ``oldest`` first (a worklist: the cursor is then the last
+        complaint of the page before); ``user_ids``: the complaints of these residents (a search)."""
         q: dict[str, Any] = {}
+        if user_ids is not None:
+            q["user_id"] = {"$in": sorted(set(user_ids))}
         if department_id is not None:
             q["department_id"] = department_id
         if status is not None:
@@ -178,8 +195,9 @@ class ComplaintStore:
         if light is not None:
             q["light"] = light
         if before is not None:
-            q["_id"] = {"$lt": before}
-        return _values(await self._col.find(q, {"timeline": 0}).sort("_id", DESCENDING).limit(limit).to_list(limit))
+            q["_id"] = {"$gt" if oldest else "$lt": before}
+        return _values(await self._col.find(q, {"timeline": 0}).sort("_id", ASCENDING if oldest else DESCENDING)
+                       .limit(limit).to_list(limit))
 
     async def lights_due(self, now: dt.datetime, limit: int = 200) -> list[Complaint]:
         return _values(await self._col.find({"light_at": {"$lte": now}}, {"timeline": 0})

@@ -17,6 +17,14 @@ class ComplaintStatus(StrEnum):
 OPEN = (ComplaintStatus.RECEIVED, ComplaintStatus.ASSIGNED)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Waiting:
+    """How many complaints stand at one status, and when the oldest was received (a worklist's count)."""
+    status: ComplaintStatus
+    count: int
+    oldest_at: dt.datetime | None
+
+
 class Stage(StrEnum):
     """Who must act on an open complaint: the hotline assigns, the department replies."""
     ASSIGN = "assign"

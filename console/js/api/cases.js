@@ -11,8 +11,9 @@ import { declaredQuery, request } from '../api.js';
  * @property {string} [cursor]
  * @property {number} [limit]
  * @property {('open'|'overdue')} [promise] 容缺承诺：open 有未补齐的；overdue 已超过补齐期限的
+ * @property {('newest'|'oldest')} [order] newest 最新的在前（默认）；oldest 最早的在前（待办列表）
  * @property {string} [serial] 办件编号：按编号精确查找
- * @property {string} [q] 办件编号、申请人完整姓名或完整身份证号（按密钥散列匹配）
+ * @property {string} [q] 办件编号、申请人完整姓名或完整身份证号（按密钥散列精确匹配）
  */
 
 /**
@@ -175,6 +176,25 @@ import { declaredQuery, request } from '../api.js';
  */
 
 /**
+ * @typedef {Object} GetStaffApplicationsCountsResponseItemsItem
+ * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} status
+ * @property {number} count
+ * @property {(string|null)} oldest_at ISO 8601, +08:00
+ */
+
+/**
+ * @typedef {Object} GetStaffApplicationsCountsResponsePromises
+ * @property {number} open 容缺材料待补齐
+ * @property {number} overdue 容缺材料已逾期
+ */
+
+/**
+ * @typedef {Object} GetStaffApplicationsCountsResponse
+ * @property {Array<GetStaffApplicationsCountsResponseItemsItem>} items 每个在办状态的办件数，及其中最早提交的时间
+ * @property {GetStaffApplicationsCountsResponsePromises} promises
+ */
+
+/**
  * @typedef {Object} PostStaffApplicationsByIdTransitionBody
  * @property {('submitted'|'accepted'|'in_review'|'correction_requested'|'approved'|'rejected'|'completed'|'withdrawn')} to
  * @property {string} [note]
@@ -200,7 +220,7 @@ import { declaredQuery, request } from '../api.js';
  * @returns {Promise<GetStaffApplicationsResponse>}
  */
 export async function getStaffApplications({ query } = {}) {
-  return request('GET', '/staff/applications', { query: declaredQuery(query, ['status', 'department_id', 'light', 'cursor', 'limit', 'promise', 'serial', 'q']) });
+  return request('GET', '/staff/applications', { query: declaredQuery(query, ['status', 'department_id', 'light', 'cursor', 'limit', 'promise', 'order', 'serial', 'q']) });
 }
 
 /**
@@ -213,6 +233,16 @@ export async function getStaffApplications({ query } = {}) {
  */
 export async function postStaffApplications({ body } = {}) {
   return request('POST', '/staff/applications', { body: body === undefined ? {} : body });
+}
+
+/**
+ * 待办数：各在办状态的办件数与最早提交时间，容缺材料待补齐与已逾期数
+ * GET /api/v1/staff/applications/counts
+ * 角色：approver、clerk、finance、supervisor
+ * @returns {Promise<GetStaffApplicationsCountsResponse>}
+ */
+export async function getStaffApplicationsCounts() {
+  return request('GET', '/staff/applications/counts');
 }
 
 /**

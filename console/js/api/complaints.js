@@ -10,6 +10,8 @@ import { declaredQuery, request } from '../api.js';
  * @property {('green'|'yellow'|'red')} [light]
  * @property {string} [cursor]
  * @property {number} [limit]
+ * @property {('newest'|'oldest')} [order] newest 最新的在前（默认）；oldest 最早的在前（待办列表）
+ * @property {string} [q] 工单编号、反映人完整姓名或完整身份证号（按密钥散列精确匹配）；给出时不再按状态等筛选
  */
 
 /**
@@ -86,6 +88,18 @@ import { declaredQuery, request } from '../api.js';
  */
 
 /**
+ * @typedef {Object} GetStaffComplaintsCountsResponseItemsItem
+ * @property {('received'|'assigned')} status
+ * @property {number} count
+ * @property {(string|null)} oldest_at ISO 8601, +08:00
+ */
+
+/**
+ * @typedef {Object} GetStaffComplaintsCountsResponse
+ * @property {Array<GetStaffComplaintsCountsResponseItemsItem>} items 待分派和办理中的工单数，及其中最早收到的时间
+ */
+
+/**
  * @typedef {Object} PostStaffComplaintsByIdAssignBody
  * @property {string} department_id
  * @property {string} [note] 分派说明（选填）
@@ -116,7 +130,17 @@ import { declaredQuery, request } from '../api.js';
  * @returns {Promise<GetStaffComplaintsResponse>}
  */
 export async function getStaffComplaints({ query } = {}) {
-  return request('GET', '/staff/complaints', { query: declaredQuery(query, ['status', 'department_id', 'light', 'cursor', 'limit']) });
+  return request('GET', '/staff/complaints', { query: declaredQuery(query, ['status', 'department_id', 'light', 'cursor', 'limit', 'order', 'q']) });
+}
+
+/**
+ * 待办数：待分派和办理中的工单数与最早收到时间
+ * GET /api/v1/staff/complaints/counts
+ * 角色：approver、clerk、hotline、supervisor
+ * @returns {Promise<GetStaffComplaintsCountsResponse>}
+ */
+export async function getStaffComplaintsCounts() {
+  return request('GET', '/staff/complaints/counts');
 }
 
 /**

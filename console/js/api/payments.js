@@ -76,6 +76,8 @@ import { declaredQuery, request } from '../api.js';
  * @property {('unpaid'|'paid'|'refunding'|'refunded'|'closed')} [status]
  * @property {string} [application_id]
  * @property {string} [serial] 办件编号：只列该办件的缴款单
+ * @property {string} [q] 办件编号、缴款人完整姓名或完整身份证号（按密钥散列精确匹配）；给出时不再按状态筛选
+ * @property {('newest'|'oldest')} [order] newest 最新的在前（默认）；oldest 最早的在前（待办列表）
  */
 
 /**
@@ -173,6 +175,18 @@ import { declaredQuery, request } from '../api.js';
  * @property {(string|null)} [closed_at] ISO 8601, +08:00
  * @property {(string|null)} [close_reason]
  * @property {string} [created_at] ISO 8601, +08:00
+ */
+
+/**
+ * @typedef {Object} GetStaffPaymentsCountsResponseItemsItem
+ * @property {('unpaid'|'refunding')} status
+ * @property {number} count
+ * @property {(string|null)} oldest_at ISO 8601, +08:00
+ */
+
+/**
+ * @typedef {Object} GetStaffPaymentsCountsResponse
+ * @property {Array<GetStaffPaymentsCountsResponseItemsItem>} items 待缴费和退款中的缴款单数，及其中最早开具的时间
  */
 
 /**
@@ -481,7 +495,7 @@ export async function getReceiptsPublicKey() {
  * @returns {Promise<GetStaffPaymentsResponse>}
  */
 export async function getStaffPayments({ query } = {}) {
-  return request('GET', '/staff/payments', { query: declaredQuery(query, ['cursor', 'limit', 'status', 'application_id', 'serial']) });
+  return request('GET', '/staff/payments', { query: declaredQuery(query, ['cursor', 'limit', 'status', 'application_id', 'serial', 'q', 'order']) });
 }
 
 /**
@@ -494,6 +508,16 @@ export async function getStaffPayments({ query } = {}) {
  */
 export async function postStaffPayments({ body } = {}) {
   return request('POST', '/staff/payments', { body: body === undefined ? {} : body });
+}
+
+/**
+ * 待办数：待缴费和退款中的缴款单数与最早开具时间
+ * GET /api/v1/staff/payments/counts
+ * 角色：clerk、finance
+ * @returns {Promise<GetStaffPaymentsCountsResponse>}
+ */
+export async function getStaffPaymentsCounts() {
+  return request('GET', '/staff/payments/counts');
 }
 
 /**

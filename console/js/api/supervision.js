@@ -11,8 +11,9 @@ import { declaredQuery, request } from '../api.js';
  * @property {string} [cursor]
  * @property {number} [limit]
  * @property {('open'|'overdue')} [promise] 容缺承诺：open 有未补齐的；overdue 已超过补齐期限的
+ * @property {('newest'|'oldest')} [order] newest 最新的在前（默认）；oldest 最早的在前（待办列表）
  * @property {string} [serial] 办件编号：按编号精确查找
- * @property {string} [q] 办件编号、申请人完整姓名或完整身份证号（按密钥散列匹配）
+ * @property {string} [q] 办件编号、申请人完整姓名或完整身份证号（按密钥散列精确匹配）
  */
 
 /**
@@ -301,7 +302,7 @@ import { declaredQuery, request } from '../api.js';
  * @returns {Promise<GetStaffSupervisionCasesResponse>}
  */
 export async function getStaffSupervisionCases({ query } = {}) {
-  return request('GET', '/staff/supervision/cases', { query: declaredQuery(query, ['status', 'department_id', 'light', 'cursor', 'limit', 'promise', 'serial', 'q']) });
+  return request('GET', '/staff/supervision/cases', { query: declaredQuery(query, ['status', 'department_id', 'light', 'cursor', 'limit', 'promise', 'order', 'serial', 'q']) });
 }
 
 /**

@@ -3,10 +3,10 @@
 // The pages compose the render helpers in views/appointments/ and views/case/.
 import { currentSession } from '../api.js';
 import { getStaffAppointments, getStaffQueue, postStaffWindowsByWindowIdCallNext } from '../api/appointments.js';
-import { getStaffApplications } from '../api/cases.js';
 import { getHalls, getServices } from '../api/catalogue.js';
 import { h, clear, field, input, select, button, act, notice, pageHeader, section, today } from '../ui.js';
-import { casesTable, caseLookup } from '../views/case/list.js';
+import { caseLookup } from '../views/case/list.js';
+import { caseWorklist } from '../views/case/worklist.js';
 import { walkInCaseForm } from '../views/case/walkin.js';
 import { appointmentsTable, checkinForm } from '../views/appointments/checkin.js';
 import { currentTickets, followBoard, queueBoard, ticketAction, walkInForm } from '../views/appointments/queue.js';
@@ -102,20 +102,14 @@ async function renderQueue(main) {
 }
 
 async function renderCases(main) {
-  const msg = pageHeader(main, '办件受理', '登记窗口收件，受理或要求补正（写明缺少的材料），对已作出决定的办件办结出件。');
-  const statusSel = select([['submitted', '待受理'], ['correction_requested', '待补正'], ['accepted', '已受理'],
-    ['approved', '已批准（待办结）'], ['rejected', '不予批准（待办结）'], ['completed', '已办结'],
-    ['promise:open', '容缺材料待补齐'], ['promise:overdue', '容缺材料已逾期']], { name: 'status' });
-  const list = h('div');
-  main.append(caseLookup(), h('div', { class: 'card' }, field('状态', statusSel), button('刷新', () => load())), section('办件', list));
-
-  async function load() {
-    const [kind, which] = statusSel.value.split(':');
-    const query = kind === 'promise' ? { promise: which } : { status: statusSel.value };
-    const data = await act(msg, () => getStaffApplications({ query }));
-    if (data) clear(list, casesTable(data.items, { empty: '没有该状态的办件' }));
-  }
-  statusSel.addEventListener('change', load);
+  const msg = pageHeader(main, '办件受理', '先处理最早的：待受理的受理或要求补正（写明缺少的材料），已受理的送审，已批准的办结出件；也可登记窗口收件。');
+  const { el, load } = caseWorklist(msg, {
+    waiting: { submitted: '待受理', accepted: '已受理待送审', approved: '已批准待办结' },
+    choices: [['submitted', '待受理'], ['correction_requested', '待补正'], ['accepted', '已受理'],
+      ['approved', '已批准（待办结）'], ['rejected', '不予批准'], ['completed', '已办结'],
+      ['promise:open', '容缺材料待补齐'], ['promise:overdue', '容缺材料已逾期']],
+  });
+  main.append(caseLookup(), el);
 
   // -- a case taken at the window --
   const services = ((await act(msg, () => getServices())) || { items: [] }).items;

@@ -2,7 +2,7 @@
 // reconciliation against the channels' bills with the job's alerts, receipts and red-letter
 // receipts, and clearing (清分) to payee units. The pages compose the render helpers in views/payments/.
 import {
-  getStaffClearing, getStaffPayments, getStaffPaymentsById, getStaffReceipts, getStaffReconciliation,
+  getStaffClearing, getStaffPayments, getStaffPaymentsById, getStaffPaymentsCounts, getStaffReceipts, getStaffReconciliation,
   getStaffReconciliationAlerts, getStaffReconciliationReports, getStaffRedReceipts, postStaffReconciliation,
 } from '../api/payments.js';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../views/payments/reconciliation.js';
 import { receiptCard, redReceiptsTable } from '../views/payments/receipts.js';
 import { clearingView } from '../views/payments/clearing.js';
+import { countsBar, labelledCounts, pagedList, searchBox } from '../views/worklist.js';
 
 const ROLES = ['finance'];
 const GROUP = '财务';
@@ -36,27 +37,50 @@ async function alertBanner(main) {
   main.querySelector('.messages').after(banner);
 }
 
+/** Finding orders by a case's serial, or the payer's full name or full ID number. */
+function paymentLookup(openDetail) {
+  return searchBox({
+    label: '查找缴款单', name: 'payment-q', cls: 'payment-lookup', hint: '办件编号，或缴款人的完整姓名、完整身份证号',
+    search: async (text, go, slot) => {
+      const data = await act(slot, () => getStaffPayments({ query: { q: text } }), go);
+      if (!data) return null;
+      if (!data.items.length) notice(slot, '未找到缴款单，请核对后重试', 'error');
+      return data.items.length ? paymentsTable(data.items, openDetail) : null;
+    },
+  });
+}
+
+/** Orders by status, landing on the unpaid ones, counted, oldest first (refunds under way too). */
+function ordersWorklist(msg, openDetail) {
+  const status = select([['', '全部'], ...Object.entries(PAYMENT_STATUS)], { name: 'status', value: 'unpaid' });
+  const counts = h('div', { class: 'counts' });
+  const paged = pagedList({
+    read: (st, cursor) => act(msg, () => getStaffPayments({ query: {
+      status: st, order: ['unpaid', 'refunding'].includes(st) ? 'oldest' : 'newest', limit: 100,
+      ...(cursor ? { cursor } : {}) } })),
+    render: (items) => paymentsTable(items, openDetail),
+  });
+  async function load() {
+    const n = await act(msg, () => getStaffPaymentsCounts());
+    if (n) clear(counts, countsBar(labelledCounts(n.items, { unpaid: '待缴费', refunding: '退款中' }), { unit: '张' }));
+    await paged.load([status.value]);
+  }
+  status.addEventListener('change', load);
+  return { el: section('缴款单', h('div', { class: 'card' }, counts, field('状态', status), button('刷新', () => load())),
+    paged.el), load };
+}
+
 async function renderPayments(main) {
-  const msg = pageHeader(main, '缴款单', '为办件开具缴款单（缴款人为办件申请人），查看支付状态，办理全额或部分退款。');
+  const msg = pageHeader(main, '缴款单', '为办件开具缴款单（缴款人为办件申请人）；待缴费和退款中的最早开具的在前；按办件编号、缴款人姓名或身份证号查找；办理全额或部分退款。');
   await alertBanner(main);
   const create = newOrderForm(async (p) => {
     await load();
     await openDetail(p.id);
   });
-  const status = select([['', '全部'], ...Object.entries(PAYMENT_STATUS)], { name: 'status' });
-  const filterApp = input({ name: 'filter-serial', placeholder: '如 ZJB20261130000017', autocomplete: 'off', maxlength: 32 });
-  const list = h('div');
   const detail = h('div', { class: 'payment-detail' });
-  const filter = h('form', { role: 'search' }, field('状态', status), field('按办件编号查找', filterApp), h('button', { type: 'submit' }, '查询'));
-  filter.addEventListener('submit', (e) => { e.preventDefault(); load(); });
-  main.append(section('开具缴款单', create), section('缴款单', filter, list), detail);
-
-  async function load() {
-    const serial = filterApp.value.trim().toUpperCase();
-    clear(list);
-    const data = await act(msg, () => getStaffPayments({ query: { status: status.value, ...(serial ? { serial } : {}) } }));
-    if (data) clear(list, paymentsTable(data.items, openDetail));
-  }
+  const orders = ordersWorklist(msg, (id) => openDetail(id));
+  const load = orders.load;
+  main.append(section('开具缴款单', create), paymentLookup((id) => openDetail(id)), orders.el, detail);
   async function openDetail(id) {
     const p = await act(msg, () => getStaffPaymentsById(id));
     if (!p) return;

@@ -1,10 +1,11 @@
 // 12345: the hotline triages (assign to a department, answer directly, merge a duplicate), the
 // departments' staff reply, and supervisors read the figures per department.
 import { getDepartments } from '../api/catalogue.js';
-import { getStaffComplaints, postStaffComplaintsByIdReply } from '../api/complaints.js';
+import { getStaffComplaints, getStaffComplaintsCounts, postStaffComplaintsByIdReply } from '../api/complaints.js';
 import { getStaffComplaintsSummary } from '../api/supervision.js';
 import { h, clear, field, select, button, table, act, notice, pageHeader, section } from '../ui.js';
 import { summary, triageCard } from '../views/complaints/triage.js';
+import { countsBar, labelledCounts, searchBox } from '../views/worklist.js';
 
 async function departments(msg) {
   const data = await act(msg, () => getDepartments());
@@ -13,21 +14,36 @@ async function departments(msg) {
 
 async function renderTriage(main) {
   const msg = pageHeader(main, '12345 工单分派',
-    '新登记的工单须在 1 个工作日内分派到承办部门；能当场解答的直接答复；重复反映的合并到原工单，答复时一并告知。');
+    '新登记的工单须在 1 个工作日内分派到承办部门，最早收到的在前；能当场解答的直接答复；重复反映的合并到原工单，答复时一并告知。');
   const depts = await departments(msg);
   const statusSel = select([['received', '待分派'], ['assigned', '办理中'], ['replied', '已答复'], ['closed', '已办结']],
     { name: 'status' });
+  const counts = h('div', { class: 'counts' });
   const list = h('div', { class: 'complaint-list' });
-  main.append(h('div', { class: 'card' }, field('状态', statusSel), button('刷新', () => load())), section('工单', list));
-
   const done = async (c, label, r) => {
     if (r) {
       await load();
       notice(msg, `${c.serial}：${label}`);
     }
   };
+  const lookup = searchBox({
+    label: '查找工单', name: 'complaint-q', cls: 'complaint-lookup', placeholder: '工单编号、姓名或身份证号',
+    hint: '工单编号，或反映人的完整姓名、完整身份证号',
+    search: async (text, go, slot) => {
+      const data = await act(slot, () => getStaffComplaints({ query: { q: text } }), go);
+      if (!data) return null;
+      if (!data.items.length) notice(slot, '未找到工单，请核对后重试', 'error');
+      return data.items.length ? h('div', { class: 'complaint-list' }, data.items.map((c) => triageCard(c, depts, done))) : null;
+    },
+  });
+  main.append(lookup, h('div', { class: 'card' }, counts, field('状态', statusSel), button('刷新', () => load())),
+    section('工单', list));
+
   async function load() {
-    const data = await act(msg, () => getStaffComplaints({ query: { status: statusSel.value } }));
+    const n = await act(msg, () => getStaffComplaintsCounts());
+    if (n) clear(counts, countsBar(labelledCounts(n.items, { received: '待分派', assigned: '办理中' })));
+    const open = ['received', 'assigned'].includes(statusSel.value);
+    const data = await act(msg, () => getStaffComplaints({ query: { status: statusSel.value, order: open ? 'oldest' : 'newest', limit: 200 } }));
     if (data) {
       clear(list, data.items.length ? data.items.map((c) => triageCard(c, depts, done))
         : h('p', { class: 'muted empty' }, '没有该状态的工单'));
@@ -39,11 +55,12 @@ async function renderTriage(main) {
 
 async function renderReply(main) {
   const msg = pageHeader(main, '12345 工单答复',
-    '12345 热线分派给本部门的工单，须在 5 个工作日内答复群众；黄灯临近时限，红灯已超时限。');
+    '12345 热线分派给本部门的工单，最早分派的在前，须在 5 个工作日内答复群众；黄灯临近时限，红灯已超时限。');
   const depts = await departments(msg);
   const deptSel = select([['', '全部部门'], ...depts.map((d) => [d.id, d.name])], { name: 'department' });
   const list = h('div', { class: 'complaint-list' });
-  main.append(h('div', { class: 'card' }, field('承办部门', deptSel), button('刷新', () => load())), section('待答复', list));
+  const counts = h('div', { class: 'counts' });
+  main.append(h('div', { class: 'card' }, counts, field('承办部门', deptSel), button('刷新', () => load())), section('待答复', list));
 
   function card(c) {
     const slot = h('div', { class: 'messages' });
@@ -60,7 +77,9 @@ async function renderReply(main) {
   }
 
   async function load() {
-    const data = await act(msg, () => getStaffComplaints({ query: { status: 'assigned', department_id: deptSel.value } }));
+    const n = await act(msg, () => getStaffComplaintsCounts());
+    if (n) clear(counts, countsBar(labelledCounts(n.items, { assigned: '各部门待答复' })));
+    const data = await act(msg, () => getStaffComplaints({ query: { status: 'assigned', department_id: deptSel.value, order: 'oldest', limit: 200 } }));
     if (data) clear(list, data.items.length ? data.items.map(card) : h('p', { class: 'muted empty' }, '没有待答复的工单'));
   }
   deptSel.addEventListener('change', load);

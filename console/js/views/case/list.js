@@ -1,7 +1,8 @@
 // Cases in lists: status and traffic-light badges, the applicant as staff see them (masked), the
 // cases table and finding cases by serial, name or ID number.
 import { getStaffApplications } from '../../api/cases.js';
-import { h, clear, field, input, table, act, notice, badge, fmtTime, CASE_STATUS } from '../../ui.js';
+import { h, table, act, notice, badge, fmtTime, CASE_STATUS } from '../../ui.js';
+import { searchBox } from '../worklist.js';
 import { STATUS_LABELS } from '../../status-labels.js';
 
 const LIGHT = { green: ['绿灯', 'green'], yellow: ['黄灯', 'yellow'], red: ['红灯', 'red'] };
@@ -29,24 +30,15 @@ export function personText(p) {
 
 /** Find cases by serial (办件编号), or by the applicant's full name or full ID number. */
 export function caseLookup() {
-  const slot = h('div', { class: 'messages' });
-  const q = input({ name: 'case-q', class: 'wide', autocomplete: 'off', maxlength: 40 });
-  const go = h('button', { type: 'submit' }, '查找');
-  const results = h('div', { class: 'lookup-results' });
-  const form = h('form', { class: 'card case-lookup', role: 'search' }, slot,
-    field('查找办件', q, '办件编号、申请人完整姓名或完整身份证号'), go, results);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const text = q.value.trim();
-    clear(results); // a failed or new search never leaves the previous results beside its message
-    if (text.length < 2) {
-      notice(slot, '请输入办件编号、申请人姓名或身份证号', 'error');
-      return;
-    }
-    const data = await act(slot, () => getStaffApplications({ query: { q: text } }), go);
-    if (data) clear(results, casesTable(data.items, { empty: '未找到办件，请核对后重试' }));
+  return searchBox({
+    label: '查找办件', name: 'case-q', cls: 'case-lookup', hint: '姓名须为完整姓名，身份证号须为完整号码',
+    search: async (text, go, slot) => {
+      const data = await act(slot, () => getStaffApplications({ query: { q: text } }), go);
+      if (!data) return null;
+      if (!data.items.length) notice(slot, '未找到办件，请核对后重试', 'error');
+      return data.items.length ? casesTable(data.items) : null;
+    },
   });
-  return form;
 }
 
 /** Table of cases linking to their detail page. */
