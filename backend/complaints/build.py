@@ -9,7 +9,7 @@ from backend.calendar.working import WorkingCalendar
 from backend.complaints import handlers, words
 from backend.complaints.dues import ComplaintDues
 from backend.complaints.ports import ComplaintEvents, Departments
-from backend.complaints.service import ComplaintService, FileOwnership
+from backend.complaints.service import PHOTO_REF, ComplaintService, FileOwnership
 from backend.complaints.store import COLLECTIONS, ComplaintStore
 from backend.config import Config
 from backend.core.api import bind
@@ -41,6 +41,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[ComplaintsProvide
         catalogue=needs.catalogue, calendar=needs.calendar, outbox=needs.outbox,
         audit=needs.audit, files=needs.files, clock=infra.clock,
         config=config.complaints)
+    needs.files.add_reader(PHOTO_REF, complaints.access.may_read)   # its photos: whoever may read it
     needs.calendar_days.listen(ComplaintDues(store=complaints.store, outbox=needs.outbox,
                                              clock=infra.clock, stage=complaints.stage))
     return Built(Domain(
