@@ -225,16 +225,16 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
     recorder = a.provides.recorder
     i = identity.build(config, infra, identity.Needs(audit=recorder))
     users = i.provides.users
-    st = staff.build(config, infra, staff.Needs(audit=recorder, tokens=i.provides.tokens,
-                                                residents=i.provides.service))
     cal = calendar.build(config, infra, calendar.Needs(audit=recorder))
     days, listeners = cal.provides.calendar, cal.provides.schedules
     cat = catalogue.build(config, infra, catalogue.Needs(audit=recorder, calendar=days))
     services = cat.provides.catalogue
+    st = staff.build(config, infra, staff.Needs(audit=recorder, tokens=i.provides.tokens,
+                                                residents=i.provides.service, places=services))
     n = notify.build(config, infra, notify.Needs(users=users, events=lexicon))
     outbox = n.provides.outbox
     ap = appointments.build(config, infra, appointments.Needs(
-        audit=recorder, catalogue=services, staff=st.provides.service, outbox=outbox, calendar_days=listeners,
+        audit=recorder, catalogue=services, outbox=outbox, calendar_days=listeners,
         users=users, handling=i.provides.handling))
     f = files.build(config, infra, files.Needs(audit=recorder))
     sg = signing.build(config)

@@ -58,6 +58,7 @@ from backend.config_sections import (
     WeChatPayConfig,
     WorkersConfig,
 )
+from backend.core.access import STAFF_ROLES
 
 if TYPE_CHECKING:  # pragma: no cover
     from _typeshed import DataclassInstance
@@ -273,6 +274,7 @@ def check_config(cfg: Config) -> list[str]:
         p.append(f"server.port: {cfg.server.port} is not a TCP port")
     if cfg.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
+    p.extend(_staff_problems(cfg))
     p.extend(_calendar_problems(cfg))
     p.extend(_payments_problems(cfg))
     p.extend(_signing_problems(cfg))
@@ -286,6 +288,16 @@ def check_config(cfg: Config) -> list[str]:
     if cfg.mode == "production":
         p.extend(_production_problems(cfg))
         p.extend(_payments_production_problems(cfg))
+    return p
+
+
+def _staff_problems(cfg: Config) -> list[str]:
+    p: list[str] = []
+    for pair in cfg.staff.exclusive_roles:
+        roles = pair.split("+")
+        if len(roles) != 2 or roles[0] == roles[1] or not set(roles) <= STAFF_ROLES.keys():
+            p.append(f"staff.exclusive_roles: {pair!r} is not two different roles joined by '+' "
+                     f"(roles: {', '.join(STAFF_ROLES)})")
     return p
 
 

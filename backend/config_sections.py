@@ -139,6 +139,13 @@ class StaffConfig:
     login_max_delay_minutes: int = 15
     login_window_minutes: int = 60
     min_password_length: int = 10
+    # Roles one account may not hold together (separation of duties), each pair as "a+b": who
+    # accepts a case does not approve it, who approves does not collect fees, who manages accounts
+    # neither approves nor handles money, and supervisors do not do the work they supervise.
+    exclusive_roles: tuple[str, ...] = (
+        "clerk+approver", "approver+finance", "admin+approver", "admin+finance",
+        "supervisor+clerk", "supervisor+approver", "supervisor+hotline",
+    )
 
 
 @dataclass(frozen=True)

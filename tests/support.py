@@ -197,6 +197,16 @@ def staff_login(api: Api, *, role: str | None = None, username: str | None = Non
     return r.json()
 
 
+def cli_staff(server: AppServer, api: Api, *, roles: list[str], password: str = "Cli-made-pass-2026",
+              **fields: Any) -> dict[str, Any]:
+    """An account made the way ``python -m backend staff create`` makes it (no administrator set its
+    password, so none controls it), signed in: a second, independent administrator, say."""
+    username = f"cli{uuid.uuid4().hex[:10]}"
+    assert server.ctx is not None
+    server.run(server.ctx.wired.staff.service.create(username=username, password=password, roles=roles, **fields))
+    return staff_login(api, username=username, password=password)
+
+
 class LogCapture(logging.Handler):
     """Every log line the app writes, formatted exactly as in production (JSON)."""
 

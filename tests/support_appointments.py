@@ -62,6 +62,15 @@ def make_bookable(api: Api, *, capacity: int = 2, services: int = 2, slot_minute
     return Bookable(hall_id, sids, window_id, mgr, clerk, capacity)
 
 
+def another_hall(api: Api) -> str:
+    """A hall of its own (staff accounts are limited only to halls that exist)."""
+    r = api.post("/api/v1/staff/halls", {"code": _code(), "name": "别处大厅", "address": "别处路 1 号",
+                                         "opening_hours": [{"weekday": 1, "start": "09:00", "end": "17:00"}]},
+                 token=staff_login(api, role="hall_manager")["access_token"])
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 def local_today(server: AppServer) -> dt.date:
     return server.clock.now().astimezone(TZ).date()
 

@@ -13,7 +13,16 @@ import pytest
 
 from backend.core.clock import TZ
 from tests.support import Api, AppServer, assert_error, staff_login
-from tests.support_appointments import advance_to, book, local_today, make_bookable, open_day, slots, verified
+from tests.support_appointments import (
+    advance_to,
+    another_hall,
+    book,
+    local_today,
+    make_bookable,
+    open_day,
+    slots,
+    verified,
+)
 
 ROLES = ("clerk", "approver", "hall_manager", "finance", "supervisor", "admin", "hotline")
 
@@ -132,7 +141,7 @@ def test_each_caller_gets_what_the_policy_allows(api: Api, world: World, action:
 
 
 def test_an_account_limited_to_other_halls_is_refused_in_this_one(api: Api, world: World) -> None:
-    elsewhere = ["000000000000000000000000"]
+    elsewhere = [another_hall(api)]
     clerk = _scoped(api, ["clerk"], elsewhere)
     manager = _scoped(api, ["hall_manager"], elsewhere)
     for action, token in (("hall.schedules", manager), ("hall.closures", manager), ("hall.calendar", clerk),

@@ -8,6 +8,7 @@ from backend.core.clock import TZ
 from tests.support import Api, AppServer, assert_error, staff_login
 from tests.support_appointments import (
     advance_to,
+    another_hall,
     book,
     day_ahead,
     fresh,
@@ -152,7 +153,7 @@ def test_clerks_scoped_to_their_halls(api: Api, server: AppServer, clock) -> Non
     admin = staff_login(api, role="admin")["access_token"]
     username = f"c{uuid.uuid4().hex[:8]}"
     r = api.post("/api/v1/staff/accounts", {"username": username, "password": "Strong-pass-2026", "roles": ["clerk"],
-                                            "display_name": "他厅窗口", "hall_ids": ["000000000000000000000000"]},
+                                            "display_name": "他厅窗口", "hall_ids": [another_hall(api)]},
                  token=admin)
     assert r.status_code == 201, r.text
     other = staff_login(api, username=username, password="Strong-pass-2026")["access_token"]

@@ -137,3 +137,13 @@ def test_calendar_dates_are_checked() -> None:
         load_config(None, env={"ZJB_CALENDAR_HOLIDAYS": "2027-02-30,2027-01-09", "ZJB_CALENDAR_WORKDAYS": "2027-01-09"})
     assert e.value.problems == ["calendar.holidays: '2027-02-30' is not a date (YYYY-MM-DD)",
                                 "calendar: 2027-01-09 listed as both a holiday and a workday"]
+
+
+def test_exclusive_roles_are_pairs_of_known_roles() -> None:
+    cfg = load_config(None, env={"ZJB_STAFF_EXCLUSIVE_ROLES": "clerk+approver,finance+hotline"})
+    assert cfg.staff.exclusive_roles == ("clerk+approver", "finance+hotline")
+    assert load_config(None, env={"ZJB_STAFF_EXCLUSIVE_ROLES": ""}).staff.exclusive_roles == ()
+    with pytest.raises(ConfigError) as e:
+        load_config(None, env={"ZJB_STAFF_EXCLUSIVE_ROLES": "clerk+root,clerk+clerk,admin"})
+    assert [p.split(" is not")[0] for p in e.value.problems] == [
+        "staff.exclusive_roles: 'clerk+root'", "staff.exclusive_roles: 'clerk+clerk'", "staff.exclusive_roles: 'admin'"]

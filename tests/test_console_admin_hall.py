@@ -8,13 +8,14 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import Api, staff_login
+from tests.support import Api, AppServer, cli_staff, staff_login
 from tests.support_console import require_endpoints
 
 pytestmark = pytest.mark.browser
 
 
-def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(console, api: Api) -> None:
+def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(console, api: Api,
+                                                                             server: AppServer) -> None:
     c = console("admin-flow").login_as("admin").go("admin/accounts")
     p = c.page
     username = f"desk{uuid.uuid4().hex[:6]}"
@@ -41,11 +42,20 @@ def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(co
     assert "窗口受理" in row.inner_text()
     c.shot("created")
 
-    # Give the account the finance role as well.
+    # Give the account the finance role as well: not by the administrator who set its password
+    # (the reason is shown), but by another one.
     row.get_by_role("button", name="编辑角色").click()
     row.get_by_label("财务").check()
     row.get_by_role("button", name="保存").click()
-    row = p.locator(f'tr[data-username="{username}"]')
+    p.locator('[data-code="controlled_account"]').filter(has_text="另一位管理员").wait_for()
+    other = cli_staff(server, api, roles=["admin"])
+    d = console("admin-flow-other").open().login(other["staff"]["username"], "Cli-made-pass-2026")
+    d.go("admin/accounts")
+    row = d.page.locator(f'tr[data-username="{username}"]')
+    row.get_by_role("button", name="编辑角色").click()
+    row.get_by_label("财务").check()
+    row.get_by_role("button", name="保存").click()
+    row = d.page.locator(f'tr[data-username="{username}"]')
     row.filter(has_text="财务").wait_for()
     admin = staff_login(api, role="admin")["access_token"]
     acct = next(a for a in api.get("/api/v1/staff/accounts", token=admin).json()["items"] if a["username"] == username)
@@ -57,6 +67,7 @@ def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(co
     assert {"叫号", "缴款单"} <= set(n.nav_items())
 
     # Disabling asks for confirmation, then the account can no longer log in.
+    row = p.locator(f'tr[data-username="{username}"]')
     row.get_by_role("button", name="停用").click()
     dialog = p.get_by_role("dialog")
     assert username in dialog.inner_text()

@@ -11,7 +11,7 @@ import requests
 import requests.adapters
 
 from tests.conftest import ROOT
-from tests.support import DEMO_BY_ROLE, Api, assert_error, new_resident, staff_login
+from tests.support import DEMO_BY_ROLE, Api, AppServer, assert_error, cli_staff, new_resident, staff_login
 
 
 def _new_staff(api: Api, admin_token: str, *, roles: list[str], password: str = "Strong-pass-2026") -> dict:
@@ -131,7 +131,7 @@ def test_roles_guard_staff_endpoints(api: Api) -> None:
     assert api.get("/api/v1/staff/audit", token=supervisor).status_code == 200
 
 
-def test_admin_manages_accounts_and_everything_is_audited(api: Api) -> None:
+def test_admin_manages_accounts_and_everything_is_audited(api: Api, server: AppServer) -> None:
     admin = staff_login(api, role="admin")
     token = admin["access_token"]
     s = _new_staff(api, token, roles=["clerk"])
@@ -143,9 +143,11 @@ def test_admin_manages_accounts_and_everything_is_audited(api: Api) -> None:
     assert_error(api.post("/api/v1/staff/accounts", {"username": "okname", "password": "Strong-pass-2026",
                                                      "roles": ["root"]}, token=token), 400, "invalid_input")
     login = staff_login(api, username=s["username"], password=s["password"])
-    # Roles change: the old session is revoked, the new roles apply.
-    r = api.patch(f"/api/v1/staff/accounts/{s['id']}", {"roles": ["clerk", "approver"]}, token=token)
-    assert r.status_code == 200 and r.json()["roles"] == ["approver", "clerk"]
+    # Roles change, by an administrator who never set the account's password: the old session is
+    # revoked, the new roles apply.
+    other = cli_staff(server, api, roles=["admin"])["access_token"]
+    r = api.patch(f"/api/v1/staff/accounts/{s['id']}", {"roles": ["clerk", "hall_manager"]}, token=other)
+    assert r.status_code == 200 and r.json()["roles"] == ["clerk", "hall_manager"]
     assert_error(api.post("/api/v1/staff/refresh", {"refresh_token": login["refresh_token"]}), 401, "unauthenticated")
     # Disabled: tokens stop working at once and login is refused.
     api.patch(f"/api/v1/staff/accounts/{s['id']}", {"status": "disabled"}, token=token)

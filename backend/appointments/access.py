@@ -4,19 +4,18 @@ loads the thing and checks the rule with its scope.
 
 - A resident reaches only their own bookings and waitlist entries (another's is 404).
 - Staff reach what their roles allow, in the halls their account is limited to (``hall_ids``;
-  none: every hall): another hall is 403 ``hall_scope``.
+  none: every hall, carried on the principal): another hall is 403 ``hall_scope``.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
-from backend.appointments.errors import HallScope
 from backend.appointments.store import AppointmentStore
 from backend.appointments.values import Appointment, Ticket, WaitlistEntry
 from backend.catalogue.service import CatalogueService
 from backend.core import errors
 from backend.core.access import Policy, Resident, Scope, Staff, own, staff
+from backend.core.errors import HallScope
 
 HALL = Policy("hall", {
     "schedules": staff("hall_manager", scope=Scope.HALL),     # schedules, exceptions, releasing slots
@@ -49,30 +48,23 @@ TICKET = Policy("ticket", {
 })
 
 
-class StaffAccounts(Protocol):
-    """The staff directory: an account's record (``hall_ids`` limits it to those halls)."""
-
-    async def get(self, staff_id: str) -> Mapping[str, Any]: ...
-
-
 class HallAccess:
     """Hall scope: the hall a member of staff acts in, if their account may."""
 
-    def __init__(self, staff: StaffAccounts, catalogue: CatalogueService):
-        self._staff = staff
+    def __init__(self, catalogue: CatalogueService):
         self._catalogue = catalogue
 
-    async def in_scope(self, principal: Staff, hall_id: str) -> None:
+    @staticmethod
+    def in_scope(principal: Staff, hall_id: str) -> None:
         """403 ``hall_scope`` when the account is limited to other halls."""
-        doc = await self._staff.get(principal.id)
-        if doc.get("hall_ids") and hall_id not in doc["hall_ids"]:
+        if not principal.in_hall(hall_id):
             raise HallScope("您无权操作该大厅", details={"hall_id": hall_id})
 
     async def access_hall(self, principal: Any, hall_id: str, action: str) -> dict[str, Any]:
         """The hall, for ``action`` of ``HALL`` by this member of staff."""
         who = HALL.check(principal, action)
         if isinstance(who, Staff) and HALL.rule(action).scope == Scope.HALL:
-            await self.in_scope(who, hall_id)
+            self.in_scope(who, hall_id)
         return await self._catalogue.hall(hall_id)
 
 
@@ -86,7 +78,7 @@ class AppointmentAccess:
     async def _scoped(self, who: Staff, hall_id: str) -> None:
         if self._halls is None:  # a service built without hall scope serves residents only
             raise errors.Forbidden()
-        await self._halls.in_scope(who, hall_id)
+        self._halls.in_scope(who, hall_id)
 
     async def check_appointment(self, principal: Any, a: Appointment | None, action: str) -> Appointment:
         """``a`` (as read) for ``action`` of ``APPOINTMENT``: the resident's own (else 404), or one

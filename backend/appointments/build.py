@@ -15,7 +15,7 @@ from backend.appointments.display import HallBoards
 from backend.appointments.handling import booking_handling
 from backend.appointments.holidays import HolidayClosures
 from backend.appointments.personal import AppointmentData
-from backend.appointments.ports import QueueResidents, StaffAccounts
+from backend.appointments.ports import QueueResidents
 from backend.appointments.queue import QueueService
 from backend.appointments.rules import BookingRules
 from backend.appointments.schedules import ScheduleService
@@ -38,7 +38,6 @@ T = TypeVar("T")
 class Needs:
     audit: AuditLog
     catalogue: CatalogueService
-    staff: StaffAccounts
     outbox: Outbox
     calendar_days: DayListeners
     users: QueueResidents
@@ -58,7 +57,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
     clock = infra.clock
     store = AppointmentStore(infra.db)
     catalogue = needs.catalogue
-    halls = HallAccess(needs.staff, catalogue)
+    halls = HallAccess(catalogue)
     names = Names(catalogue)
     audit = StaffAudit(needs.audit)
     outbox = needs.outbox

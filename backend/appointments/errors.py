@@ -4,11 +4,6 @@ from __future__ import annotations
 from backend.core.errors import Conflict, Forbidden
 
 
-class HallScope(Forbidden):
-    code = "hall_scope"
-    message = "您无权操作该大厅"
-
-
 class BookingBlocked(Forbidden):
     code = "booking_blocked"
     message = "因多次爽约，网上预约已暂停，可到大厅现场取号办理"
@@ -100,6 +95,6 @@ class CancelledByCentre(Conflict):
     message = "该预约已由中心取消，请重新预约"
 
 
-ALL = (HallScope, BookingBlocked, SlotNotOpen, SlotClosed, SlotFull, SlotAvailable, AlreadyBooked, DailyLimit,
+ALL = (BookingBlocked, SlotNotOpen, SlotClosed, SlotFull, SlotAvailable, AlreadyBooked, DailyLimit,
        TooManyOpen, CancelTooLate, AlreadyWaitlisted, TooManyWaitlists, OfferExpired, CheckinTooEarly,
        CheckinTooLate, HallClosed, QueueEmpty, RecallLimit, CancelledByCentre,)

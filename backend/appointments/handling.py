@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from backend.appointments.access import HallAccess
-from backend.appointments.errors import HallScope
 from backend.appointments.store import AppointmentStore
 from backend.core.access import Staff
 from backend.core.clock import Clock
+from backend.core.errors import HallScope
 
 ROLES = frozenset({"clerk", "hall_manager"})
 LIVE = ("booked", "checked_in")
@@ -31,9 +31,9 @@ class ActionsLog(Protocol):
 def booking_handling(store: AppointmentStore, log: ActionsLog, halls: HallAccess,
                      clock: Clock) -> Callable[[Staff, str], Awaitable[str | None]]:
     """The check identity's ``resident_handling`` asks (a HandlingCheck)."""
-    async def serves(staff: Staff, hall_id: str) -> bool:
+    def serves(staff: Staff, hall_id: str) -> bool:
         try:
-            await halls.in_scope(staff, hall_id)
+            halls.in_scope(staff, hall_id)
         except HallScope:
             return False
         return True
@@ -51,7 +51,7 @@ def booking_handling(store: AppointmentStore, log: ActionsLog, halls: HallAccess
                 return f"appointment:{a.code or a.id}"
         today = clock.local_now().date().isoformat()
         for a in live:
-            if a.status == "checked_in" and a.date == today and await serves(staff, a.hall_id):
+            if a.status == "checked_in" and a.date == today and serves(staff, a.hall_id):
                 return f"hall:{a.code or a.id}"
         return None
     return check

@@ -5,12 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 
-class StaffAccounts(Protocol):
-    """A staff account by id (its halls and roles), implemented by the staff service."""
-
-    async def get(self, staff_id: str) -> Mapping[str, Any]: ...
-
-
 class QueueResidents(Protocol):
     """Residents' masked names and ID numbers for the hall queue (identity's user directory)."""
 

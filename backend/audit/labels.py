@@ -158,6 +158,7 @@ FIELDS: dict[str, str] = {
     "display_name": "姓名",
     "roles": "角色",
     "hall_ids": "所属大厅",
+    "department_ids": "所属部门",
     "status": "状态",
     "changes": "修改内容",
     "everywhere": "在所有设备上退出",
@@ -238,7 +239,10 @@ FIELDS: dict[str, str] = {
 # Coded values some fields carry.
 VALUES: dict[str, dict[str, str]] = {
     "reason": {"account_disabled": "账号已停用", "expired": "超时未支付", "staff": "工作人员关闭",
-               "wrong_password": "当前密码错误", "identity_code_taken": "办事码已由其他工作人员使用"},
+               "wrong_password": "当前密码错误", "identity_code_taken": "办事码已由其他工作人员使用",
+               "own_roles": "不能修改自己的角色", "controlled_account": "与该账号有密码设置关系",
+               "exclusive_roles": "角色互斥（职责分离）", "separation_of_duties": "收件或受理人不能审批同一办件",
+               "department_scope": "不属本部门"},
     "refused": {"not_handling": "未经手该居民的办件或预约，居民也不在本大厅"},
     "kind": {"closed": "闭厅", "open": "加开"},
     "status": {"active": "正常", "disabled": "已停用", "inactive": "已停用", "cancelled": "已注销"},

@@ -71,6 +71,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[CasesProvides]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
 
     needs.handling.add(case_handling(store, needs.audit))
+    needs.files.add_reader("", cases.access.may_read)   # a case's files: whoever may inspect the case
     needs.calendar_days.listen(CaseDeadlines(store=store, outbox=needs.outbox, clock=infra.clock,
                                              light_due=cases.light_due))
 

@@ -1,7 +1,7 @@
 """The errors of cases (办件): each a class with its HTTP status and Chinese message."""
 from __future__ import annotations
 
-from backend.core.errors import Conflict
+from backend.core.errors import Conflict, Forbidden
 
 
 class NotOnline(Conflict):
@@ -29,4 +29,9 @@ class PromiseOpen(Conflict):
     message = "容缺受理的材料尚未补齐：请先补齐，或写明仍予办结的原因"
 
 
-ALL = (NotOnline, AlreadyRated, SubmissionKeyReused, OpenCaseExists, PromiseOpen,)
+class SeparationOfDuties(Forbidden):
+    code = "separation_of_duties"
+    message = "您收件或受理了该办件，不能再审批，须由另一位工作人员审批"
+
+
+ALL = (SeparationOfDuties, NotOnline, AlreadyRated, SubmissionKeyReused, OpenCaseExists, PromiseOpen,)

@@ -2,7 +2,7 @@
 it is typed on."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from backend.core.access import Resident, Staff
@@ -37,6 +37,8 @@ class CaseFiles(Protocol):
     async def owned(self, owner_id: str, file_ids: list[str]) -> Mapping[str, Any]: ...
 
     async def attach(self, owner_id: str, file_ids: list[str], case_id: str, session: Any = None) -> None: ...
+
+    def add_reader(self, prefix: str, check: Callable[[Staff, str], Awaitable[bool]]) -> None: ...
 
 
 class CaseLicences(Protocol):

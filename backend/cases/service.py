@@ -16,8 +16,8 @@ from bson import ObjectId
 
 from backend.audit.service import AuditLog, resident_actor, staff_actor
 from backend.cases import materials as case_materials
-from backend.cases.access import CASE, RATING, RECTIFICATION, CaseAccess
-from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists
+from backend.cases.access import CASE, MOVES, RATING, RECTIFICATION, CaseAccess, separated
+from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists, SeparationOfDuties
 from backend.cases.labels import CASE_STATUS
 from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.once import Submissions, window_filing
@@ -56,16 +56,6 @@ from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
 from notify.outbox import Outbox
 
-# from → {to: staff roles allowed (empty: resident only)}
-MOVES: dict[str, dict[str, tuple[str, ...]]] = {
-    "submitted": {"accepted": ("clerk",), "rejected": ("clerk", "approver"),
-                  "correction_requested": ("clerk",), "withdrawn": ()},
-    "accepted": {"in_review": ("clerk", "approver")},
-    "in_review": {"approved": ("approver",), "rejected": ("approver",), "correction_requested": ("clerk", "approver")},
-    "approved": {"completed": ("clerk",)},
-    "correction_requested": {"submitted": (), "withdrawn": ()},
-    "rejected": {}, "completed": {}, "withdrawn": {},
-}
 Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
 
 
@@ -316,6 +306,8 @@ class CaseService:
             if not roles:
                 raise errors.InvalidState("该操作只能由申请人进行", details={"from": was, "to": to})
             access_staff_role(principal, roles)
+            if not separated(principal, case, to):
+                await self._refuse_own_case(principal, case, to, ip)
         elif roles:
             raise errors.InvalidState("该操作须由工作人员进行", details={"from": was, "to": to})
         status = CaseStatus(to)
@@ -383,6 +375,14 @@ class CaseService:
         if new is None:  # someone else moved it first
             raise errors.InvalidState("办件状态已被他人更新，请刷新后重试", details={"from": was, "to": to})
         return await self._staff_view(new) if isinstance(principal, Staff) else self.view(new, staff=False)
+
+    async def _refuse_own_case(self, staff: Staff, case: Case, to: str, ip: str | None) -> None:
+        """403, audited: whoever received or accepted the case does not decide it (``access.separated``)."""
+        err = SeparationOfDuties()
+        await self.audit.record(actor=staff_actor(staff), action=f"case.{to}", target_type="application",
+                                target_id=case.id, details={"from": str(case.status), "reason": err.code},
+                                ip=ip, outcome="denied")
+        raise err
 
     async def resubmit(self, resident: Resident, case_id: str, body: dict[str, Any]) -> dict[str, Any]:
         case = await self.access.access_case(resident, case_id, "resubmit")
@@ -519,11 +519,10 @@ class CaseService:
         return [rectification_view(r, names, now) for r in await self.store.rectifications(status)]
 
     async def reply_rectification(self, staff: Staff, rect_id: str, reply: str, ip: str) -> dict[str, Any]:
-        RECTIFICATION.check(staff, "reply")
+        await self.access.access_rectification(staff, rect_id, "reply")
         r = await self.store.reply_rectification(rect_id, reply=reply, at=self.clock.now(), by=staff.id)
         if r is None:
-            raise errors.InvalidState("该整改单不是待答复状态") if await self.store.rectification(rect_id) \
-                else errors.NotFound()
+            raise errors.InvalidState("该整改单不是待答复状态")
         service_name = r.service_name or await self._service_name_of(r.application_id)
         await self.outbox.emit("case.rectification_reply", user_id=r.applicant_id,
                                dedupe_key=f"rect:{rect_id}:reply",
@@ -655,3 +654,4 @@ def _filed_case(case: Case) -> dict[str, Any]:
     """What the agency desk reads of a case filed under a grant (its port's shape)."""
     return {"_id": ObjectId(case.id), "serial": case.serial, "service_id": case.service_id,
             "service_name": case.service_name, "applicant_id": case.applicant_id}
+

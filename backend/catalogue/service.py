@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from backend.audit.service import AuditLog, staff_actor
 from backend.calendar.working import WorkingCalendar
 from backend.catalogue import guides
-from backend.catalogue.access import CATALOGUE, CatalogueAccess
+from backend.catalogue.access import CATALOGUE, CatalogueAccess, check_halls
 from backend.catalogue.errors import CodeTaken
 from backend.catalogue.guides import DEFAULT_FORM as DEFAULT_FORM  # the sandbox's seed reads it here
 from backend.catalogue.store import CatalogueStore
@@ -142,6 +142,14 @@ class CatalogueService:
         h = await self.store.hall(hall_id)
         return None if h is None else hall_record(h)
 
+    async def known_halls(self, hall_ids: list[str]) -> set[str]:
+        """Which of these ids are halls (staff accounts are limited to halls that exist)."""
+        return await self.store.known_halls(hall_ids)
+
+    async def known_departments(self, department_ids: list[str]) -> set[str]:
+        """Which of these ids are departments (staff accounts are limited to departments that exist)."""
+        return await self.store.known_departments(department_ids)
+
     async def all_halls(self) -> list[HallRecord]:
         """Active halls."""
         return [hall_record(h) for h in await self.store.list_halls()]
@@ -181,6 +189,7 @@ class CatalogueService:
     # Managing (hall_manager) -------------------------------------------------------------------
     async def create_department(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         CATALOGUE.check(staff, "create_department")
+        check_halls(staff, "create_department", ())
         try:
             d = await self.store.add_department(body["code"], body["name"], body.get("phone"), self.clock.now())
         except DuplicateKeyError:
@@ -190,6 +199,7 @@ class CatalogueService:
 
     async def create_hall(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         CATALOGUE.check(staff, "create_hall")
+        check_halls(staff, "create_hall", ())
         f = await self._hall_fields(body)
         new = Hall(id="", code=body["code"], name=body["name"], address=body["address"],
                    opening_hours=f.opening_hours or (), status=HallStatus.ACTIVE, phone=f.phone,
@@ -223,6 +233,7 @@ class CatalogueService:
     async def create_service(self, staff: Staff, body: dict[str, Any], ip: str) -> dict[str, Any]:
         CATALOGUE.check(staff, "create_service")
         f = await self._service_fields(body)
+        check_halls(staff, "create_service", f.hall_ids or ())
         now = self.clock.now()
         assert f.guide is not None and f.department_id is not None and f.name is not None  # required by SERVICE_IN
         new = Service(id="", code=body["code"], name=f.name, department_id=f.department_id, guide=f.guide,
@@ -238,6 +249,8 @@ class CatalogueService:
     async def update_service(self, staff: Staff, service_id: str, body: dict[str, Any], ip: str) -> dict[str, Any]:
         await self.access.access_service(staff, service_id, "update_service")
         change = await self._service_fields(body)
+        if change.hall_ids is not None:
+            check_halls(staff, "update_service", change.hall_ids)
         svc = await self.store.change_service(service_id, change)
         if svc is None:
             raise errors.NotFound("未找到该事项")

@@ -139,6 +139,12 @@ class CatalogueStore:
         return {str(h["_id"]) for h in await self._halls.find({"_id": {"$in": oids}}, {"_id": 1}).to_list(None)} \
             if oids else set()
 
+    async def known_departments(self, department_ids: list[str]) -> set[str]:
+        """Which of these ids are departments."""
+        oids = [o for o in map(object_id, department_ids) if o is not None]
+        return {str(d["_id"]) for d in await self._departments.find({"_id": {"$in": oids}}, {"_id": 1})
+                .to_list(None)} if oids else set()
+
     async def known_services(self, service_ids: list[str]) -> set[str]:
         """Which of these ids are services."""
         oids = [o for o in map(object_id, service_ids) if o is not None]

@@ -2,8 +2,10 @@
 
 Residents reach their own complaints only (another's is 404). Staff reach complaints by role; a
 reply is narrowed by handling: the hotline answers a complaint it has not assigned yet, the
-department's clerks and approvers one assigned to a department. ``access_complaint`` loads the
-complaint and checks the action's rule with its scope.
+department's clerks and approvers one assigned to a department. A member of staff whose account
+is limited to departments reaches only the complaints assigned to one of them (403
+``department_scope``). ``access_complaint`` loads the complaint and checks the action's rule with
+its scope.
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from typing import Any
 from backend.complaints.store import ComplaintStore
 from backend.complaints.values import Complaint, ComplaintStatus
 from backend.core import errors
-from backend.core.access import Policy, Resident, Scope, access_staff_role, own, staff
+from backend.core.access import Policy, Resident, Scope, Staff, access_staff_role, own, staff
+from backend.core.errors import DepartmentScope
 
 READERS = ("hotline", "clerk", "approver", "supervisor")
 HOTLINE = ("hotline",)
@@ -55,6 +58,16 @@ class ComplaintAccess:
             return c
         if c is None:
             raise errors.NotFound("未找到该工单")
+        if isinstance(principal, Staff) and not principal.in_department(c.department_id):
+            raise DepartmentScope("该工单未交办给您的部门，您无权处理", details={"department_id": c.department_id})
         if rule.scope == Scope.HANDLING and c.status in HANDLERS:
             access_staff_role(principal, HANDLERS[c.status])
         return c
+
+    async def may_read(self, staff: Staff, complaint_id: str) -> bool:
+        """Whether ``staff`` may read the complaint (its photos follow it)."""
+        try:
+            await self.access_complaint(staff, complaint_id, "read")
+        except errors.AppError:
+            return False
+        return True

@@ -10,7 +10,7 @@ from backend.complaints import handlers, words
 from backend.complaints.dues import ComplaintDues
 from backend.complaints.personal import ComplaintData
 from backend.complaints.ports import ComplaintEvents, Departments, Residents
-from backend.complaints.service import ComplaintService, FileOwnership
+from backend.complaints.service import PHOTO_REF, ComplaintService, FileOwnership
 from backend.complaints.store import COLLECTIONS, ComplaintStore
 from backend.config import Config
 from backend.core.api import bind
@@ -43,6 +43,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[ComplaintsProvide
         catalogue=needs.catalogue, calendar=needs.calendar, outbox=needs.outbox,
         audit=needs.audit, files=needs.files, clock=infra.clock,
         config=config.complaints, users=needs.users)
+    needs.files.add_reader(PHOTO_REF, complaints.access.may_read)   # its photos: whoever may read it
     needs.calendar_days.listen(ComplaintDues(store=complaints.store, outbox=needs.outbox,
                                              clock=infra.clock, stage=complaints.stage))
     return Built(Domain(

@@ -50,6 +50,9 @@ Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
 Change = Callable[[Any], Awaitable[Complaint | None]]
 
 
+PHOTO_REF = "complaint:"   # how a complaint refers to its photos in the files domain
+
+
 class FileOwnership(Protocol):
     """The files domain's view for complaints: which files are the resident's, and referencing
     them from a complaint (a referenced file is kept; the orphan sweep removes only the rest)."""
@@ -57,6 +60,8 @@ class FileOwnership(Protocol):
     async def owned_by(self, user_id: str, file_ids: list[str]) -> set[str]: ...
 
     async def attach(self, owner_id: str, file_ids: list[str], ref: str, session: Any = None) -> None: ...
+
+    def add_reader(self, prefix: str, check: Callable[[Staff, str], Awaitable[bool]]) -> None: ...
 
 
 def end_of(day: dt.date) -> dt.datetime:
@@ -132,7 +137,7 @@ class ComplaintService:
                 contact_ok=bool(body.get("contact_ok", False)),
                 contact_phone=(body.get("contact_phone") or None) if body.get("contact_ok") else None, stage=stage,
                 step=Step(now, "诉求已登记", {"type": "resident"}), session=s)
-            await self.files.attach(resident.id, attachments, f"complaint:{c.id}", s)
+            await self.files.attach(resident.id, attachments, PHOTO_REF + c.id, s)
             await self._tell(c, "complaint.received", {"due": stage.due.isoformat()}, s)
             return c
         created: Complaint = await self._tx(work)

@@ -53,12 +53,33 @@ class Staff:
     roles: frozenset[str]
     display_name: str = ""
     session_id: str = ""
+    # The halls and departments the account is limited to (empty: all of them), as it stood when
+    # the request was authenticated.
+    hall_ids: frozenset[str] = frozenset()
+    department_ids: frozenset[str] = frozenset()
 
     kind = "staff"
 
     @property
     def log_id(self) -> str:
         return f"staff:{self.id}"
+
+    def in_hall(self, hall_id: str | None) -> bool:
+        """Whether the account may act in ``hall_id`` (an account limited to halls: only in those)."""
+        return not self.hall_ids or hall_id in self.hall_ids
+
+    def in_halls(self, hall_ids: Iterable[str]) -> bool:
+        """Whether every hall of ``hall_ids`` is the account's; a limited account reaches no thing
+        that is in no hall (it is everyone's)."""
+        wanted = set(hall_ids)
+        if not self.hall_ids:
+            return True
+        return bool(wanted) and wanted <= self.hall_ids
+
+    def in_department(self, department_id: str | None) -> bool:
+        """Whether the account may act for ``department_id`` (an account limited to departments:
+        only for those)."""
+        return not self.department_ids or department_id in self.department_ids
 
 
 Principal = Resident | Staff

@@ -144,7 +144,19 @@ class RealnameRequired(Forbidden):
     message = "请先完成实名认证"
 
 
+class HallScope(Forbidden):
+    """A member of staff limited to some halls acts on another hall's thing."""
+    code = "hall_scope"
+    message = "您无权操作该大厅"
+
+
+class DepartmentScope(Forbidden):
+    """A member of staff limited to some departments acts on another department's thing."""
+    code = "department_scope"
+    message = "您无权处理其他部门的事务"
+
+
 # The kernel's own entries of the catalogue (each domain adds its own through its vocabulary).
 ALL = (AppError, InvalidInput, Unauthenticated, Forbidden, NotFound, MethodNotAllowed, Conflict, InvalidState,
        PayloadTooLarge, UnsupportedMediaType, RateLimited, InternalError, ProviderError, ServiceUnavailable,
-       ProviderBusy, RealnameRequired)
+       ProviderBusy, RealnameRequired, HallScope, DepartmentScope)

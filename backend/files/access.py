@@ -1,14 +1,19 @@
 """Who may see a stored file (材料): one policy, and the one function that loads a file and checks it.
 
 A resident reaches only their own files (another's is not found: 404). Staff whose roles handle
-cases reach a file once it is attached (the ``HANDLING`` scope); the 12345 hotline and supervisors
-reach a file attached to a complaint (工单照片); any other member of staff, or a file attached to
-nothing they handle, is not found (404, never 403: a file's id reveals nothing).
+cases (clerks, approvers) reach a file attached to a case they may inspect; they, the 12345
+hotline and supervisors reach a file attached to a complaint they may read (工单照片). Whether they
+may is the owning domain's own access check (``FileReaders``: cases and complaints register
+theirs), so a member of staff limited to departments reaches only their departments' files. Any
+other member of staff, or a file attached to nothing they may reach, is not found (404, never
+403: a file's id reveals nothing).
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from backend.core import errors
-from backend.core.access import Policy, Principal, Resident, Rule, Scope, own
+from backend.core.access import Policy, Principal, Resident, Rule, Scope, Staff, own
 from backend.files.store import FileStore
 from backend.files.values import StoredFile
 
@@ -24,11 +29,32 @@ FILE = Policy("file", {
 })
 
 
+Reader = Callable[[Staff, str], Awaitable[bool]]
+
+
+class FileReaders:
+    """How to tell whether a member of staff may reach what a file is attached to, by the kind of
+    reference (``""``: a case id, ``"complaint:"``: a complaint), registered by the owning domains."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, Reader] = {}
+
+    def add(self, prefix: str, check: Reader) -> None:
+        self._checks[prefix] = check
+
+    async def may_read(self, staff: Staff, ref: str) -> bool:
+        prefix = COMPLAINT_REF if ref.startswith(COMPLAINT_REF) else ""
+        roles = CASE_HANDLERS + COMPLAINT_READERS if prefix else CASE_HANDLERS
+        check = self._checks.get(prefix)
+        return bool(staff.roles & set(roles)) and check is not None and await check(staff, ref[len(prefix):])
+
+
 class FileAccess:
     """Loads a file for one action of one principal, through the store."""
 
-    def __init__(self, store: FileStore):
+    def __init__(self, store: FileStore, readers: FileReaders):
         self._store = store
+        self._readers = readers
 
     async def access_file(self, principal: Principal | None, file_id: str, action: str) -> StoredFile:
         """The stored file, when ``principal`` may take ``action`` on it; otherwise 401 without a
@@ -46,15 +72,13 @@ class FileAccess:
         if isinstance(principal, Resident):
             if f.owner_id != principal.id:
                 raise errors.NotFound()
-        elif rule.scope is Scope.HANDLING and not self._handles(principal.roles, f):
+        elif rule.scope is Scope.HANDLING and not await self._handles(principal, f):
             raise errors.NotFound()
         return f
 
-    @staticmethod
-    def _handles(roles: frozenset[str], f: StoredFile) -> bool:
-        """Whether staff with ``roles`` handle what the file is attached to."""
-        if not f.attached:
-            return False
-        if roles & set(CASE_HANDLERS):
-            return True
-        return any(ref.startswith(COMPLAINT_REF) for ref in f.refs)
+    async def _handles(self, staff: Staff, f: StoredFile) -> bool:
+        """Whether ``staff`` may reach something the file is attached to."""
+        for ref in f.refs:
+            if await self._readers.may_read(staff, ref):
+                return True
+        return False

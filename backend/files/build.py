@@ -10,6 +10,7 @@ from backend.core.api import bind
 from backend.core.domain import Built, Domain, GaugeSpec, JobSpec
 from backend.core.infra import Infra
 from backend.files import handlers, words
+from backend.files.access import FileReaders
 from backend.files.personal import FileData
 from backend.files.service import FileLinks, FileService, pillow_pixel_limit
 from backend.files.store import COLLECTIONS, FileStore
@@ -22,7 +23,7 @@ class Needs:
 
 @dataclass(frozen=True)
 class FilesProvides:
-    links: FileLinks   # which files are a resident's, and attaching them to a case or complaint
+    links: FileLinks   # which files are a resident's, attaching them to a case or complaint, and who reads them
     personal: FileData  # a resident's files, in their data and at cancellation
 
 
@@ -31,7 +32,8 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[FilesProvides]:
     # Pillow's own bomb check is process-wide; ``reencode`` checks each picture itself first.
     Image.MAX_IMAGE_PIXELS = pillow_pixel_limit(config.files)
     store = FileStore(infra.db)
-    files = FileService(store=store, audit=needs.audit, clock=infra.clock, config=config.files)
+    readers = FileReaders()
+    files = FileService(store=store, audit=needs.audit, clock=infra.clock, config=config.files, readers=readers)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]
@@ -42,4 +44,4 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[FilesProvides]:
         jobs=[JobSpec("files.sweep", files.sweep, config.files.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
         gauges=[GaugeSpec("zjb_files", "Uploaded materials by status.", by_status)],
-    ), FilesProvides(links=FileLinks(store), personal=FileData(files)))
+    ), FilesProvides(links=FileLinks(store, readers), personal=FileData(files)))

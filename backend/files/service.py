@@ -37,7 +37,7 @@ from backend.core.access import Resident, Staff, access_realname
 from backend.core.clock import Clock
 from backend.core.ids import cursor_id
 from backend.core.ids import object_id as oid
-from backend.files.access import FileAccess
+from backend.files.access import FileAccess, FileReaders, Reader
 from backend.files.errors import FileTooLarge, UnsupportedFileType
 from backend.files.store import FileStore
 from backend.files.values import FileStatus, StoredContent, StoredFile
@@ -217,8 +217,13 @@ class FileLinks:
     """Provided to cases as ``file_links``: which files of an applicant may be attached, and
     attaching them to a case (within the case's own transaction)."""
 
-    def __init__(self, store: FileStore):
+    def __init__(self, store: FileStore, readers: FileReaders):
         self._store = store
+        self._readers = readers
+
+    def add_reader(self, prefix: str, check: Reader) -> None:
+        """Register how staff are checked for the things referenced as ``prefix…`` (see ``FileReaders``)."""
+        self._readers.add(prefix, check)
 
     async def owned(self, owner_id: str, file_ids: list[str]) -> dict[str, FileRef]:
         return {str(f.id): FileRef(id=str(f.id), owner_id=f.owner_id, name=f.content.name,
@@ -239,12 +244,13 @@ class FileLinks:
 
 
 class FileService:
-    def __init__(self, *, store: FileStore, audit: AuditLog, clock: Clock, config: FilesConfig):
+    def __init__(self, *, store: FileStore, audit: AuditLog, clock: Clock, config: FilesConfig,
+                 readers: FileReaders):
         self.store = store
         self.audit = audit
         self.clock = clock
         self.cfg = config
-        self.access = FileAccess(store)
+        self.access = FileAccess(store, readers)
         self.images = ImageGate(config.image_workers)
         # Its own few threads: decoded pictures stay in a few malloc arenas instead of one per
         # thread of the default executor.

@@ -10,7 +10,7 @@ from backend.core.domain import Built, Domain
 from backend.core.infra import Infra
 from backend.identity.tokens import TokenService
 from backend.staff import handlers, words
-from backend.staff.ports import ResidentLookups
+from backend.staff.ports import Places, ResidentLookups
 from backend.staff.service import StaffService
 from backend.staff.store import COLLECTIONS, StaffStore
 
@@ -20,6 +20,7 @@ class Needs:
     audit: AuditLog
     tokens: TokenService
     residents: ResidentLookups
+    places: Places
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class StaffProvides:
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[StaffProvides]:
     accounts = StaffStore(infra.db)
-    staff = StaffService(store=accounts, tokens=needs.tokens, audit=needs.audit,
+    staff = StaffService(store=accounts, tokens=needs.tokens, audit=needs.audit, places=needs.places,
                          limiter=infra.limiter, clock=infra.clock, config=config.staff,
                          login_per_ip_per_minute=config.ratelimit.staff_login_per_ip_per_minute)
     return Built(Domain(

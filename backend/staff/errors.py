@@ -16,7 +16,22 @@ class UsernameTaken(Conflict):
 
 class SelfLockout(Conflict):
     code = "self_lockout"
-    message = "不能停用自己或取消自己的管理员角色"
+    message = "不能停用自己的账号"
+
+
+class OwnRoles(Forbidden):
+    code = "own_roles"
+    message = "不能修改自己账号的角色，须由另一位管理员办理"
+
+
+class ControlledAccount(Forbidden):
+    code = "controlled_account"
+    message = "您与该账号之间有密码设置关系，其角色须由另一位管理员调整"
+
+
+class ExclusiveRoles(Conflict):
+    code = "exclusive_roles"
+    message = "这些角色不能由同一账号同时担任（职责分离）"
 
 
 class WrongPassword(InvalidInput):
@@ -24,4 +39,4 @@ class WrongPassword(InvalidInput):
     message = "当前密码不正确"
 
 
-ALL = (AccountLocked, UsernameTaken, SelfLockout, WrongPassword,)
+ALL = (AccountLocked, UsernameTaken, SelfLockout, OwnRoles, ControlledAccount, ExclusiveRoles, WrongPassword,)

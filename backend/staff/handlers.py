@@ -29,7 +29,8 @@ TAGS = ("工作人员",)
 ROLE = string(enum=list(STAFF_ROLES))
 STAFF = obj({
     "id": string(), "username": string(), "display_name": string(), "roles": array(ROLE),
-    "status": string(enum=["active", "disabled"]), "hall_ids": array(string()), "created_at": nullable(DATETIME),
+    "status": string(enum=["active", "disabled"]), "hall_ids": array(string()),
+    "department_ids": array(string()), "created_at": nullable(DATETIME),
 }, ["id", "username", "roles", "status"])
 LOGIN = obj({"username": string(minLength=1, maxLength=64), "password": string(minLength=1, maxLength=256)},
             ["username", "password"])
@@ -47,11 +48,13 @@ OWN_PASSWORD = obj({"current_password": string(minLength=1, maxLength=256),
 CREATE = obj({
     "username": string(minLength=3, maxLength=32), "password": string(minLength=1, maxLength=256),
     "roles": array(ROLE, minItems=1, uniqueItems=True), "display_name": string(maxLength=40),
-    "hall_ids": array(string(maxLength=64), maxItems=20),
+    "hall_ids": array(string(maxLength=64), maxItems=20, description="限定的大厅（不填：全部大厅）"),
+    "department_ids": array(string(maxLength=64), maxItems=20, description="所属部门（不填：全部部门）"),
 }, ["username", "password", "roles"])
 UPDATE = obj({
     "roles": array(ROLE, minItems=1, uniqueItems=True), "display_name": string(maxLength=40),
     "status": string(enum=["active", "disabled"]), "hall_ids": array(string(maxLength=64), maxItems=20),
+    "department_ids": array(string(maxLength=64), maxItems=20),
 }, minProperties=1)
 PASSWORD = obj({"password": string(minLength=1, maxLength=256)}, ["password"])
 OK = obj({"ok": {"type": "boolean"}}, ["ok"])
@@ -102,7 +105,8 @@ def _change(body: dict[str, Any]) -> AccountChange:
     return AccountChange(
         roles=tuple(body["roles"]) if "roles" in body else None, display_name=body.get("display_name"),
         status=AccountStatus(body["status"]) if "status" in body else None,
-        hall_ids=tuple(body["hall_ids"]) if "hall_ids" in body else None)
+        hall_ids=tuple(body["hall_ids"]) if "hall_ids" in body else None,
+        department_ids=tuple(body["department_ids"]) if "department_ids" in body else None)
 
 
 class StaffLoginHandler(StaffHandler):
@@ -153,18 +157,23 @@ class StaffAccountsHandler(StaffHandler):
         self.reply({"items": await self.staff.accounts(self.caller), "next_cursor": None})
 
     @operation("新建工作人员账号", tags=TAGS, auth="staff", access=STAFF_ACCOUNTS.rule("create"), body=CREATE,
-               responses={201: STAFF}, errors=(400, 401, 403, 409))
+               responses={201: STAFF}, errors=(400, 401, 403, 409),
+               description="配置中互斥的角色不能由同一账号担任（409 exclusive_roles）；大厅和部门须已存在（400）。")
     async def post(self) -> None:
         b = self.body
         self.reply(await self.staff.create(
             username=b["username"], password=b["password"], roles=b["roles"], display_name=b.get("display_name", ""),
-            hall_ids=b.get("hall_ids"), actor=self.caller, ip=self.client_ip()), 201)
+            hall_ids=b.get("hall_ids"), department_ids=b.get("department_ids"), actor=self.caller,
+            ip=self.client_ip()), 201)
 
 
 class StaffAccountHandler(StaffHandler):
-    @operation("修改工作人员账号（角色、状态、所属大厅）", tags=TAGS, auth="staff",
+    @operation("修改工作人员账号（角色、状态、所属大厅和部门）", tags=TAGS, auth="staff",
                access=STAFF_ACCOUNTS.rule("update"), body=UPDATE,
-               responses={200: STAFF}, errors=(400, 401, 403, 404, 409))
+               responses={200: STAFF}, errors=(400, 401, 403, 404, 409),
+               description="职责分离：不能修改自己的角色（403 own_roles）；设置过某账号密码的管理员不能为其增加角色，"
+                           "该账号也不能调整其角色（403 controlled_account）；配置中互斥的角色不能由同一账号担任"
+                           "（409 exclusive_roles）。每次拒绝都记入审计日志。")
     async def patch(self, id: str) -> None:  # noqa: A002
         self.reply(await self.staff.update(self.caller, id, _change(self.body), self.client_ip()))
 

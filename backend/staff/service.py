@@ -25,7 +25,9 @@ from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.errors import AccountDisabled
 from backend.identity.tokens import TokenPair, TokenService
 from backend.staff.access import LOGIN_THROTTLES, STAFF_ACCOUNTS, StaffAccess
+from backend.staff.duties import Duties, exclusive_pairs
 from backend.staff.errors import SelfLockout, UsernameTaken, WrongPassword
+from backend.staff.ports import Places
 from backend.staff.store import StaffStore
 from backend.staff.throttle import Attempt, LoginThrottle
 from backend.staff.values import AccountChange, AccountStatus, NewAccount, StaffAccount, StaffView, ThrottleView
@@ -38,14 +40,16 @@ USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 def public_staff(account: StaffAccount) -> StaffView:
     return StaffView(id=account.id, username=account.username, display_name=account.display_name,
                      roles=list(account.roles), status=str(account.status), hall_ids=list(account.hall_ids),
-                     created_at=account.created_at)
+                     department_ids=list(account.department_ids), created_at=account.created_at)
 
 
 class StaffService:
-    def __init__(self, *, store: StaffStore, tokens: TokenService, audit: AuditLog, limiter: RateLimiter,
-                 clock: Clock, config: StaffConfig, login_per_ip_per_minute: int):
+    def __init__(self, *, store: StaffStore, tokens: TokenService, audit: AuditLog, places: Places,
+                 limiter: RateLimiter, clock: Clock, config: StaffConfig, login_per_ip_per_minute: int):
         self.store = store
         self.access = StaffAccess(store)
+        self.places = places
+        self.duties = Duties(store, exclusive_pairs(config.exclusive_roles))
         self.throttle = LoginThrottle(store, config)
         self.tokens = tokens
         self.audit = audit
@@ -77,18 +81,42 @@ class StaffService:
             return {"password": "密码过于简单"}
         return {}
 
+    async def _check_places(self, hall_ids: tuple[str, ...] | None,
+                            department_ids: tuple[str, ...] | None) -> None:
+        """400 when an account would be limited to a hall or department that does not exist."""
+        problems: dict[str, str] = {}
+        if hall_ids and await self.places.known_halls(list(hall_ids)) != set(hall_ids):
+            problems["hall_ids"] = "包含不存在的大厅"
+        if department_ids and await self.places.known_departments(list(department_ids)) != set(department_ids):
+            problems["department_ids"] = "包含不存在的部门"
+        if problems:
+            raise errors.InvalidInput(problems)
+
     async def create(self, *, username: str, password: str, roles: list[str], display_name: str = "",
-                     hall_ids: list[str] | None = None, actor: Staff | None = None,
-                     ip: str | None = None) -> StaffView:
-        """A new account: by an administrator (``actor``), or by the command line (demo seeding)."""
+                     hall_ids: list[str] | None = None, department_ids: list[str] | None = None,
+                     actor: Staff | None = None, ip: str | None = None) -> StaffView:
+        """A new account: by an administrator (``actor``, who then controls it: ``duties.py``), or by
+        the command line (demo seeding)."""
         if actor is not None:
             STAFF_ACCOUNTS.check(actor, "create")
         username = username.strip().lower()
         problems = self._check_new(username, password, roles)
         if problems:
             raise errors.InvalidInput(problems)
-        new = NewAccount(username=username, display_name=display_name.strip(), roles=tuple(sorted(set(roles))),
-                         hall_ids=tuple(hall_ids or ()), created_at=self.clock.now(),
+        halls, departments = tuple(dict.fromkeys(hall_ids or ())), tuple(dict.fromkeys(department_ids or ()))
+        await self._check_places(halls, departments)
+        wanted = tuple(sorted(set(roles)))
+        try:
+            self.duties.check_roles(wanted)
+        except errors.AppError as e:
+            if actor is not None:
+                await self.audit.record(actor=staff_actor(actor), action="staff.create", target_type="staff",
+                                        details={"username": username, "roles": list(wanted), "reason": e.code},
+                                        ip=ip, outcome="denied")
+            raise
+        new = NewAccount(username=username, display_name=display_name.strip(), roles=wanted,
+                         hall_ids=halls, department_ids=departments, created_at=self.clock.now(),
+                         password_set_by=(actor.id,) if actor is not None else (),
                          password_hash=await asyncio.to_thread(self._hasher.hash, password))
         try:
             account = await self.store.add_account(new)
@@ -132,10 +160,22 @@ class StaffService:
             bad = [r for r in change.roles if r not in STAFF_ROLES]
             if bad or not change.roles:
                 raise errors.InvalidInput({"roles": "角色无效，可选：" + "、".join(STAFF_ROLES)})
-            change = replace(change, roles=tuple(sorted(set(change.roles))))
-        if account.id == actor.id and (change.status is AccountStatus.DISABLED or
-                                       (change.roles is not None and "admin" not in change.roles)):
-            raise SelfLockout("不能停用自己或取消自己的管理员角色")
+            roles = tuple(sorted(set(change.roles)))
+            # roles sent unchanged (the console sends them with the halls) change nothing
+            change = replace(change, roles=None if roles == tuple(sorted(account.roles)) else roles)
+        change = replace(change, hall_ids=_unique(change.hall_ids), department_ids=_unique(change.department_ids))
+        await self._check_places(change.hall_ids, change.department_ids)
+        if account.id == actor.id and change.status is AccountStatus.DISABLED:
+            raise SelfLockout("不能停用自己的账号")
+        if change.roles is not None:
+            try:
+                await self.duties.check_change(actor, account, change.roles)
+            except errors.AppError as e:
+                await self.audit.record(actor=staff_actor(actor), action="staff.update", target_type="staff",
+                                        target_id=account.id, details={"changes": change.as_details(),
+                                                                       "username": account.username,
+                                                                       "reason": e.code}, ip=ip, outcome="denied")
+                raise
         updated = await self.store.change_account(account.id, change)
         if updated is None:
             raise errors.NotFound()
@@ -152,7 +192,7 @@ class StaffService:
         if problems:
             raise errors.InvalidInput(problems)
         pw_hash = await asyncio.to_thread(self._hasher.hash, password)
-        await self.store.set_password_hash(account.id, pw_hash)
+        await self.store.set_password_hash(account.id, pw_hash, set_by=actor.id)
         await self.throttle.clear_username(account.username)
         await self.tokens.end_sessions_of(account.id, AUDIENCE, "password_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.password.reset", target_type="staff",
@@ -268,4 +308,9 @@ class StaffService:
         if account is None or not account.active:
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
         return Staff(id=account.id, username=account.username, roles=frozenset(account.roles),
-                     display_name=account.display_name, session_id=claims["sid"])
+                     display_name=account.display_name, session_id=claims["sid"],
+                     hall_ids=frozenset(account.hall_ids), department_ids=frozenset(account.department_ids))
+
+
+def _unique(ids: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    return None if ids is None else tuple(dict.fromkeys(ids))

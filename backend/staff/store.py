@@ -55,6 +55,8 @@ def _account(doc: dict[str, Any]) -> StaffAccount:
     return StaffAccount(id=str(doc["_id"]), username=doc["username"], display_name=doc.get("display_name", ""),
                         roles=tuple(doc.get("roles", [])), status=AccountStatus(doc.get("status", "active")),
                         hall_ids=tuple(doc.get("hall_ids", [])), password_hash=doc["password_hash"],
+                        department_ids=tuple(doc.get("department_ids", [])),
+                        password_set_by=tuple(doc.get("password_set_by", [])),
                         created_at=doc.get("created_at"), last_login_at=doc.get("last_login_at"))
 
 
@@ -80,6 +82,8 @@ class StaffStore:
         """Insert a new account; raises DuplicateKeyError when the username is taken."""
         doc: dict[str, Any] = {"username": account.username, "display_name": account.display_name,
                                "roles": list(account.roles), "hall_ids": list(account.hall_ids),
+                               "department_ids": list(account.department_ids),
+                               "password_set_by": list(account.password_set_by),
                                "status": str(account.status), "created_at": account.created_at,
                                "password_hash": account.password_hash}
         res = await self._col.insert_one(doc)
@@ -111,14 +115,33 @@ class StaffStore:
             fields["status"] = str(change.status)
         if change.hall_ids is not None:
             fields["hall_ids"] = list(change.hall_ids)
+        if change.department_ids is not None:
+            fields["department_ids"] = list(change.department_ids)
         oid = ObjectId(staff_id)
         if fields:
             await self._col.update_one({"_id": oid}, {"$set": fields})
         doc = await self._col.find_one({"_id": oid})
         return None if doc is None else _account(doc)
 
-    async def set_password_hash(self, staff_id: str, password_hash: str) -> None:
-        await self._col.update_one({"_id": ObjectId(staff_id)}, {"$set": {"password_hash": password_hash}})
+    async def set_password_hash(self, staff_id: str, password_hash: str, *, set_by: str | None = None) -> None:
+        """A new password hash; ``set_by``: the administrator who set it (counted among those who
+        control the account)."""
+        change: dict[str, Any] = {"$set": {"password_hash": password_hash}}
+        if set_by is not None:
+            change["$addToSet"] = {"password_set_by": set_by}
+        await self._col.update_one({"_id": ObjectId(staff_id)}, change)
+
+    async def controllers(self, staff_id: str, limit: int = 50) -> set[str]:
+        """The administrators who control the account, and those who control them, and so on:
+        everyone who set its password, followed back (at most ``limit`` accounts are read)."""
+        found: set[str] = set()
+        todo = [staff_id]
+        while todo and len(found) < limit:
+            oids = [o for o in map(object_id, todo) if o is not None]
+            docs = await self._col.find({"_id": {"$in": oids}}, {"password_set_by": 1}).to_list(None)
+            todo = sorted({c for d in docs for c in d.get("password_set_by", [])} - found - {staff_id})
+            found.update(todo)
+        return found
 
     async def record_login(self, staff_id: str, now: dt.datetime) -> None:
         await self._col.update_one({"_id": ObjectId(staff_id)}, {"$set": {"last_login_at": now}})

@@ -27,6 +27,10 @@ class StaffAccount:
     status: AccountStatus
     hall_ids: tuple[str, ...]
     password_hash: str
+    department_ids: tuple[str, ...] = ()
+    # The administrators who ever set this account's password (created it or reset it): they could
+    # sign in as it, so they count as controlling it (see ``duties.py``).
+    password_set_by: tuple[str, ...] = ()
     created_at: dt.datetime | None = None
     last_login_at: dt.datetime | None = None
 
@@ -44,6 +48,8 @@ class NewAccount:
     hall_ids: tuple[str, ...]
     password_hash: str
     created_at: dt.datetime
+    department_ids: tuple[str, ...] = ()
+    password_set_by: tuple[str, ...] = ()
     status: AccountStatus = AccountStatus.ACTIVE
 
 
@@ -54,6 +60,7 @@ class AccountChange:
     display_name: str | None = None
     status: AccountStatus | None = None
     hall_ids: tuple[str, ...] | None = None
+    department_ids: tuple[str, ...] | None = None
 
     def as_details(self) -> dict[str, object]:
         """The change as the audit entry records it (only the fields given)."""
@@ -66,6 +73,8 @@ class AccountChange:
             out["status"] = str(self.status)
         if self.hall_ids is not None:
             out["hall_ids"] = list(self.hall_ids)
+        if self.department_ids is not None:
+            out["department_ids"] = list(self.department_ids)
         return out
 
 
@@ -116,6 +125,7 @@ class StaffView(TypedDict):
     roles: list[str]
     status: str
     hall_ids: list[str]
+    department_ids: list[str]
     created_at: dt.datetime | None
 
 

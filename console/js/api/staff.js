@@ -17,6 +17,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {Array<('clerk'|'approver'|'hall_manager'|'finance'|'supervisor'|'admin'|'hotline')>} roles
  * @property {('active'|'disabled')} status
  * @property {Array<string>} [hall_ids]
+ * @property {Array<string>} [department_ids]
  * @property {(string|null)} [created_at] ISO 8601, +08:00
  */
 
@@ -70,7 +71,8 @@ import { declaredQuery, request } from '../api.js';
  * @property {string} password
  * @property {Array<('clerk'|'approver'|'hall_manager'|'finance'|'supervisor'|'admin'|'hotline')>} roles
  * @property {string} [display_name]
- * @property {Array<string>} [hall_ids]
+ * @property {Array<string>} [hall_ids] 限定的大厅（不填：全部大厅）
+ * @property {Array<string>} [department_ids] 所属部门（不填：全部部门）
  */
 
 /**
@@ -79,6 +81,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {string} [display_name]
  * @property {('active'|'disabled')} [status]
  * @property {Array<string>} [hall_ids]
+ * @property {Array<string>} [department_ids]
  */
 
 /**
@@ -252,7 +255,7 @@ export async function postStaffAccounts({ body } = {}) {
 }
 
 /**
- * 修改工作人员账号（角色、状态、所属大厅）
+ * 修改工作人员账号（角色、状态、所属大厅和部门）
  * PATCH /api/v1/staff/accounts/{id}
  * 角色：admin
  * @param {string} id
