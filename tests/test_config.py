@@ -229,3 +229,13 @@ def test_calendar_dates_are_checked() -> None:
         load_config(None, env={"ZJB_CALENDAR_HOLIDAYS": "2027-02-30,2027-01-09", "ZJB_CALENDAR_WORKDAYS": "2027-01-09"})
     assert e.value.problems == ["calendar.holidays: '2027-02-30' is not a date (YYYY-MM-DD)",
                                 "calendar: 2027-01-09 listed as both a holiday and a workday"]
+
+
+def test_supervised_processes_load_the_file_the_supervisor_was_given(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve --config FILE --processes N`: every app and worker process reads FILE, not the defaults."""
+    from backend.server import Supervisor
+    monkeypatch.delenv("ZJB_CONFIG", raising=False)
+    sup = Supervisor(Config(data_dir=str(tmp_path)), 2, 1, config_file="/etc/zhijianban/zhijianban.toml")
+    assert sup._env("app")["ZJB_CONFIG"] == sup._env("worker")["ZJB_CONFIG"] == "/etc/zhijianban/zhijianban.toml"
+    assert "ZJB_CONFIG" not in Supervisor(Config(data_dir=str(tmp_path)), 2, 1)._env("app")
