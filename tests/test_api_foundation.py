@@ -151,6 +151,7 @@ def test_database_down_is_503_in_contract_shape(make_server, log_capture) -> Non
     assert err["details"] == {"reason": "database_unavailable"}
     assert api.get("/readyz", headers={"X-Request-Id": "req-notready01"}).status_code == 503
     assert api.get("/healthz").status_code == 200
+    assert "\nzjb_database_up 0.0\n" in api.get("/metrics").text
     # a failed request is an error in the log; "not ready" while starting is not
     assert _access_line(log_capture, "req-dbdown0001")["level"] == "error"
     assert _access_line(log_capture, "req-notready01")["level"] == "info"
