@@ -2,17 +2,17 @@
 the server on the restored data, and verify every receipt through its public verification.
 
     python scripts/backup_drill.py --data-dir var/data              the embedded database of `make run`
-    python scripts/backup_drill.py --data-dir D --uri URI --db NAME  another database; D holds the keys
+    python scripts/backup_drill.py --data-dir D --uri URI --db NAME  another database (D: the keys)
     options: --work DIR (where the dump and the restored folder go; default a new temporary folder,
              removed afterwards unless --keep), --config FILE (the restored server's configuration)
 
-The dump is what ``mongodump`` writes, made with PyMongo, because the embedded database (SecantusDB)
-is not a MongoDB server that every ``mongodump`` release talks to: per collection a ``.bson`` file
-of its documents exactly as stored (the GridFS bucket of uploads, ``file_blobs.files`` and
-``file_blobs.chunks``, included) and a ``.metadata.json`` with its options (validator) and indexes. The data folder's ``sandbox/`` (the
-sandbox's generated keys and stand-in state) is copied beside it: a receipt verifies only with the
-key that signed it, so keys are backed up with the data (in production, the key files are kept as
-docs/deploy.md says).
+The dump is made with PyMongo (the embedded database, SecantusDB, is not a server every
+``mongodump`` release talks to) and laid out like mongodump's: per collection a ``.bson`` file of
+its documents exactly as stored (the GridFS bucket of uploads, ``file_blobs.files`` and
+``file_blobs.chunks``, included) and a ``.metadata.json`` with its options (validator) and indexes.
+The data folder's ``sandbox/`` (the sandbox's generated keys and stand-in state) is copied beside
+it: a receipt verifies only with the key that signed it, so keys are backed up with the data (in
+production the key files are kept as docs/deploy.md says).
 
 The restore is checked collection by collection (the same documents, byte for byte); then the
 server starts on the restored folder with demo seeding off, and every receipt and red-letter
@@ -218,7 +218,8 @@ def drill(*, data_dir: Path, uri: str | None, db_name: str, work: Path, config: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-dir", default="var/data", help="the data folder (its embedded database and sandbox keys)")
     p.add_argument("--uri", help="the database to dump (default: the running embedded database of --data-dir)")
     p.add_argument("--db", default="zhijianban", help="the database name (database.name)")

@@ -49,7 +49,8 @@ def test_the_drill_restores_everything_and_every_receipt_verifies(receipted, tmp
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "[verify] all 3 receipts verify on the restored data" in proc.stdout
     dumped = tmp_path / "work" / "dump" / receipted.config.database.name
-    assert (dumped / "file_blobs.chunks.bson").stat().st_size > 0 and (dumped / "file_blobs.files.metadata.json").exists()
+    assert (dumped / "file_blobs.chunks.bson").stat().st_size > 0
+    assert (dumped / "file_blobs.files.metadata.json").exists()
 
 
 def test_the_drill_fails_when_the_signing_key_was_not_kept(receipted, tmp_path: Path) -> None:  # noqa: ANN001

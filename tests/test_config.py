@@ -14,7 +14,6 @@ import pytest
 from backend.config import Config, ConfigError, check_config, load_config
 from tests.conftest import ROOT
 
-
 KEY_FILES = ("wechatpay_apiclient_key.pem", "wechatpay_pub_key.pem", "alipay_app_key.pem", "alipay_public_key.pem",
              "receipts_ed25519.pem", "licences_ed25519.pem")
 
@@ -156,14 +155,17 @@ def test_production_refuses_the_embedded_database(keys: Path) -> None:
     assert load_config(None, env={}).database.uri == ""
 
 
+EXAMPLE_ID = "is the sandbox's example value; set the id the provider issued"
+
+
 @pytest.mark.parametrize(("variable", "value", "problem"), [
     ("ZJB_WECHATPAY_MCHID", "", "wechatpay.mchid: missing; set the id the provider issued"),
-    ("ZJB_WECHATPAY_MCHID", "1900000001", "wechatpay.mchid: is the sandbox's example value; set the id the provider issued"),
+    ("ZJB_WECHATPAY_MCHID", "1900000001", f"wechatpay.mchid: {EXAMPLE_ID}"),
     ("ZJB_WECHATPAY_CERT_SERIAL_NO", "", "wechatpay.cert_serial_no: missing; set the id the provider issued"),
     ("ZJB_WECHATPAY_PRIVATE_KEY_FILE", "", "wechatpay.private_key_file: missing; point it at the real key file"),
-    ("ZJB_ALIPAY_APP_ID", "2021000000000001", "alipay.app_id: is the sandbox's example value; set the id the provider issued"),
+    ("ZJB_ALIPAY_APP_ID", "2021000000000001", f"alipay.app_id: {EXAMPLE_ID}"),
     ("ZJB_ALIPAY_SELLER_ID", "", "alipay.seller_id: missing; set the id the provider issued"),
-    ("ZJB_REALNAME_APP_ID", "zjb-sandbox", "realname.app_id: is the sandbox's example value; set the id the provider issued"),
+    ("ZJB_REALNAME_APP_ID", "zjb-sandbox", f"realname.app_id: {EXAMPLE_ID}"),
     ("ZJB_LICENCE_LIBRARY_APP_ID", "", "licence_library.app_id: missing; set the id the provider issued"),
     ("ZJB_WECHAT_APPID", "", "wechat.appid: missing; set the mini-program's real AppID"),
 ])
