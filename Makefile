@@ -9,17 +9,24 @@ DATA_DIR ?= $(CURDIR)/var/data
 CONFIG ?=
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
+# Every dependency, transitive ones included, at one version with its hashes (`make lock` writes them
+# from pyproject.toml's pins); pip refuses any file whose hash is not listed.
+RUN_LOCK := requirements/run.txt
+TEST_LOCK := requirements/test.txt
+LOCK_VENV := .venv-lock
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test install install-test lint typecheck test-python test-miniprogram chromium bench clean clients
+.PHONY: run test install install-test lint typecheck test-python test-miniprogram chromium bench clean clients lock
 
-$(RUN_STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml $(RUN_LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --require-hashes -r $(RUN_LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(RUN_STAMP)
 
-$(TEST_STAMP): $(RUN_STAMP)
-	$(PY) -m pip install --quiet -e '.[test]'
+$(TEST_STAMP): $(RUN_STAMP) $(TEST_LOCK)
+	$(PY) -m pip install --quiet --require-hashes -r $(TEST_LOCK)
 	touch $(TEST_STAMP)
 
 install: $(RUN_STAMP)
@@ -60,8 +67,17 @@ chromium:
 clients: $(RUN_STAMP)
 	$(PY) scripts/gen_clients.py
 
-bench: $(RUN_STAMP)
+bench: $(TEST_STAMP)
 	$(PY) bench/login.py
 
+## After changing a pin in pyproject.toml: resolve requirements/run.txt and requirements/test.txt
+## again (pip-tools in a venv of its own; the test lock is held to the run lock's versions).
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) \
+		&& $(LOCK_VENV)/bin/pip install --quiet pip-tools==7.7.0)
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) --output-file=$(RUN_LOCK) pyproject.toml
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) --extra test --constraint $(RUN_LOCK) \
+		--output-file=$(TEST_LOCK) pyproject.toml
+
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) $(LOCK_VENV) var .pytest_cache

@@ -51,7 +51,7 @@ from backend.mydata import build as mydata
 from backend.signing import build as signing
 from backend.staff import build as staff
 from backend.system import handlers as system
-from backend.system.metrics import Metrics
+from backend.system.metrics import Metrics, database_gauge
 from backend.workers import Workers
 from notify import build as notify
 from payments import build as payments
@@ -192,7 +192,7 @@ def make_app(config: Config, *, clock: Clock | None = None,
         routes += d.routes + (d.sandbox_routes if config.is_sandbox else [])
     runtime.routes = routes
     metrics = Metrics()
-    metrics.register_gauges(g for d in domains for g in d.gauges)
+    metrics.register_gauges([database_gauge(client), *(g for d in domains for g in d.gauges)])
     wired.audit.recorder.register_names({kind: namer for d in domains for kind, namer in d.names.items()})
     authenticator = Authenticator()
     authenticator.register("resident", wired.identity.service.authenticate)

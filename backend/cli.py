@@ -108,8 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(config.logging.level)
     if args.command == "serve":
         from backend.server import serve
+        config_file = args.config or os.environ.get("ZJB_CONFIG") or None
         return serve(config, processes=args.processes, worker_processes=args.worker_processes,
-                     reuse_port=args.reuse_port)
+                     reuse_port=args.reuse_port, config_file=os.path.abspath(config_file) if config_file else None)
     if args.command == "worker":
         from backend.server import work
         return work(config)

@@ -6,6 +6,11 @@ test keeps the two in step.
 
 Environment overrides: ``ZJB_<SECTION>_<KEY>`` (``ZJB_SECURITY_JWT_SECRET=...``). Table values
 (``security.id_encryption_keys``) take ``kid=base64,kid2=base64``; lists take commas.
+
+Secret files: when ``ZJB_SECRETS_DIR`` names a folder (Docker's ``/run/secrets``, systemd's
+credentials directory), each file in it named like one of those variables supplies its value (a
+trailing newline is dropped), so secrets need not sit in the environment. A variable that is set
+wins over its file.
 """
 from __future__ import annotations
 
@@ -220,9 +225,31 @@ def _env_overrides(env: Mapping[str, str], base: Config) -> dict[str, Any]:
     return out
 
 
+SECRETS_DIR_VARIABLE = ENV_PREFIX + "SECRETS_DIR"
+
+
+def _secret_files(env: Mapping[str, str]) -> dict[str, str]:
+    """The ``ZJB_*`` files of the folder ``ZJB_SECRETS_DIR`` names, as variables."""
+    folder = env.get(SECRETS_DIR_VARIABLE, "")
+    if not folder:
+        return {}
+    root = Path(folder)
+    if not root.is_dir():
+        raise ConfigError([f"{SECRETS_DIR_VARIABLE}: {folder} is not a folder"])
+    out: dict[str, str] = {}
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(ENV_PREFIX) and entry.name != SECRETS_DIR_VARIABLE and entry.is_file():
+            try:
+                out[entry.name] = entry.read_text(encoding="utf-8").rstrip("\r\n")
+            except (OSError, UnicodeDecodeError) as e:
+                raise ConfigError([f"{SECRETS_DIR_VARIABLE}: cannot read {entry}: {e}"]) from None
+    return out
+
+
 def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str, str] | None = None,
                 overrides: Mapping[str, Any] | None = None) -> Config:
-    """Defaults, then the TOML file, then ZJB_* environment variables, then explicit overrides."""
+    """Defaults, then the TOML file, then ZJB_* secret files and environment variables, then explicit
+    overrides."""
     cfg = Config()
     if path:
         p = Path(path)
@@ -233,7 +260,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *, env: Mapping[str,
         except tomllib.TOMLDecodeError as e:
             raise ConfigError([f"{p}: {e}"]) from None
         cfg = _merge(cfg, data)
-    cfg = _merge(cfg, _env_overrides(os.environ if env is None else env, cfg))
+    env = os.environ if env is None else env
+    cfg = _merge(cfg, _env_overrides({**_secret_files(env), **env}, cfg))
     if overrides:
         cfg = _merge(cfg, overrides)
     problems = check_config(cfg)
@@ -360,44 +388,84 @@ def _signing_problems(cfg: Config) -> list[str]:
 
 
 def _payments_production_problems(cfg: Config) -> list[str]:
+    """The real payment providers' settings, for the channels residents may choose, and the receipts'
+    and licences' signing keys."""
     p: list[str] = []
-    for name, gateway in (("wechatpay.gateway", cfg.wechatpay.gateway), ("alipay.gateway", cfg.alipay.gateway)):
+    keys: list[tuple[str, str]] = [("receipts.signing_key_file", cfg.receipts.signing_key_file),
+                                   ("licences.signing_key_file", cfg.licences.signing_key_file)]
+    gateways: list[tuple[str, str]] = []
+    ids: list[tuple[str, str, str]] = []
+    if "wechat" in cfg.payments.channels:
+        w = cfg.wechatpay
+        gateways.append(("wechatpay.gateway", w.gateway))
+        keys += [("wechatpay.private_key_file", w.private_key_file),
+                 ("wechatpay.platform_public_key_file", w.platform_public_key_file)]
+        ids += [("wechatpay.mchid", w.mchid, WeChatPayConfig.mchid),
+                ("wechatpay.cert_serial_no", w.cert_serial_no, WeChatPayConfig.cert_serial_no),
+                ("wechatpay.platform_public_key_id", w.platform_public_key_id, WeChatPayConfig.platform_public_key_id)]
+        if w.apiv3_key == EXAMPLE_WECHATPAY_APIV3_KEY:
+            p.append("wechatpay.apiv3_key: is the example value from config.example.toml; set the merchant's APIv3 key")
+    if "alipay" in cfg.payments.channels:
+        a = cfg.alipay
+        gateways.append(("alipay.gateway", a.gateway))
+        keys += [("alipay.app_private_key_file", a.app_private_key_file),
+                 ("alipay.alipay_public_key_file", a.alipay_public_key_file)]
+        ids += [("alipay.app_id", a.app_id, AlipayConfig.app_id),
+                ("alipay.seller_id", a.seller_id, AlipayConfig.seller_id)]
+    p.extend(_gateway_problems(gateways))
+    p.extend(_id_problems(ids))
+    for name, path in keys:
+        if not path:
+            p.append(f"{name}: missing; point it at the real key file")
+        elif path == SANDBOX_KEY:
+            p.append(f"{name}: is the generated sandbox key; point it at the real key file")
+        elif not Path(path).is_file():
+            p.append(f"{name}: {path} is not a readable file")
+    for name, key_id in (("receipts.key_id", cfg.receipts.key_id), ("licences.key_id", cfg.licences.key_id)):
+        if "sandbox" in key_id.lower():
+            p.append(f"{name}: still the sandbox id")
+    return p
+
+
+def _gateway_problems(gateways: list[tuple[str, str]]) -> list[str]:
+    p: list[str] = []
+    for name, gateway in gateways:
         if gateway == SANDBOX_GATEWAY:
             p.append(f"{name}: points at the sandbox stand-in; set the provider's real URL")
         elif not gateway.startswith("https://"):
             p.append(f"{name}: must be an https:// URL in production")
-    for name, path in (("wechatpay.private_key_file", cfg.wechatpay.private_key_file),
-                       ("wechatpay.platform_public_key_file", cfg.wechatpay.platform_public_key_file),
-                       ("alipay.app_private_key_file", cfg.alipay.app_private_key_file),
-                       ("alipay.alipay_public_key_file", cfg.alipay.alipay_public_key_file),
-                       ("receipts.signing_key_file", cfg.receipts.signing_key_file)):
-        if path == SANDBOX_KEY:
-            p.append(f"{name}: is the generated sandbox key; point it at the real key file")
-    if cfg.wechatpay.apiv3_key == EXAMPLE_WECHATPAY_APIV3_KEY:
-        p.append("wechatpay.apiv3_key: is the example value from config.example.toml; set the merchant's APIv3 key")
-    if "SANDBOX" in cfg.wechatpay.platform_public_key_id or "sandbox" in cfg.receipts.key_id:
-        p.append("wechatpay.platform_public_key_id / receipts.key_id: still the sandbox ids")
-    if cfg.licences.signing_key_file == SANDBOX_KEY:
-        p.append("licences.signing_key_file: is the generated sandbox key; point it at the real key file")
-    if "sandbox" in cfg.licences.key_id:
-        p.append("licences.key_id: still the sandbox id")
+    return p
+
+
+def _id_problems(ids: list[tuple[str, str, str]]) -> list[str]:
+    """A provider's account id that is missing or still the sandbox's example value."""
+    p: list[str] = []
+    for name, value, example in ids:
+        if not value:
+            p.append(f"{name}: missing; set the id the provider issued")
+        elif value == example or "sandbox" in value.lower():
+            p.append(f"{name}: is the sandbox's example value; set the id the provider issued")
     return p
 
 
 def _production_problems(cfg: Config) -> list[str]:
     p: list[str] = []
+    uri = cfg.database.uri
+    if not uri:
+        p.append("database.uri: missing; production runs on a MongoDB replica set "
+                 "(mongodb://…/?replicaSet=rs0&w=majority), never the embedded database")
+    elif not uri.startswith(("mongodb://", "mongodb+srv://")):
+        p.append("database.uri: must be a mongodb:// or mongodb+srv:// URI")
     if cfg.sandbox.standins:
         p.append("sandbox.standins: the local stand-ins must be off in production (set false)")
     if cfg.sandbox.hooks:
         p.append("sandbox.hooks: the sandbox hooks must be off in production (set false)")
     if cfg.sandbox.seed_demo_data:
         p.append("sandbox.seed_demo_data: demo data must not be seeded in production (set false)")
-    for name, gateway in (("wechat.gateway", cfg.wechat.gateway), ("realname.gateway", cfg.realname.gateway),
-                          ("licence_library.gateway", cfg.licence_library.gateway)):
-        if gateway == SANDBOX_GATEWAY:
-            p.append(f"{name}: points at the sandbox stand-in; set the provider's real URL")
-        elif not gateway.startswith("https://"):
-            p.append(f"{name}: must be an https:// URL in production")
+    p.extend(_gateway_problems([("wechat.gateway", cfg.wechat.gateway), ("realname.gateway", cfg.realname.gateway),
+                                ("licence_library.gateway", cfg.licence_library.gateway)]))
+    p.extend(_id_problems([("realname.app_id", cfg.realname.app_id, RealnameConfig.app_id),
+                           ("licence_library.app_id", cfg.licence_library.app_id, LicenceLibraryConfig.app_id)]))
     secrets = {
         "security.jwt_secret": cfg.security.jwt_secret,
         "security.id_hash_key": cfg.security.id_hash_key,
@@ -412,7 +480,9 @@ def _production_problems(cfg: Config) -> list[str]:
             p.append(f"{name}: missing (set it in the config file or ZJB_ environment variable)")
         elif value in EXAMPLE_SECRETS:
             p.append(f"{name}: is the example value from config.example.toml; generate a real secret")
-    if cfg.wechat.appid.startswith("wxsandbox"):
+    if not cfg.wechat.appid:
+        p.append("wechat.appid: missing; set the mini-program's real AppID")
+    elif cfg.wechat.appid.startswith("wxsandbox"):
         p.append("wechat.appid: is the sandbox app id; set the mini-program's real AppID")
     if not cfg.server.public_url.startswith("https://"):
         p.append("server.public_url: must be the public https:// URL in production")

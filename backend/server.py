@@ -81,9 +81,10 @@ async def _serve(runner: Runner, *, http: bool = True, reuse_port: bool = False)
 
 
 def serve(config: Config, *, processes: int = 1, worker_processes: int | None = None,
-          reuse_port: bool = False) -> int:
+          reuse_port: bool = False, config_file: str | None = None) -> int:
     """One process (app + workers) by default; with ``processes > 1`` a supervisor owning the
-    embedded database runs N app processes on one port and separate worker processes."""
+    embedded database runs N app processes on one port and separate worker processes, each loading
+    ``config_file`` (the file this process was given) as this one did."""
     Path(config.data_dir).mkdir(parents=True, exist_ok=True)
     runner = Runner(config)
     try:
@@ -91,7 +92,8 @@ def serve(config: Config, *, processes: int = 1, worker_processes: int | None = 
         if processes <= 1 and not worker_processes:
             asyncio.run(_serve(runner, reuse_port=reuse_port))
         else:
-            Supervisor(runner.config, processes, processes if worker_processes is None else worker_processes).run()
+            Supervisor(runner.config, processes, processes if worker_processes is None else worker_processes,
+                       config_file=config_file).run()
     finally:
         runner.stop_database()
     log.info("stopped")
@@ -127,8 +129,9 @@ class Supervisor:
     multiprocess mode, named to them by ``PROMETHEUS_MULTIPROC_DIR``); the supervisor empties it
     before the first child starts, so the counts begin at zero with each ``serve``."""
 
-    def __init__(self, config: Config, apps: int, workers: int):
+    def __init__(self, config: Config, apps: int, workers: int, *, config_file: str | None = None):
         self.config = config
+        self.config_file = config_file
         self.specs = [("app", i) for i in range(max(1, apps))] + [("worker", i) for i in range(workers)]
         self.children: dict[tuple[str, int], subprocess.Popen[bytes]] = {}
         self.restarts: dict[tuple[str, int], int] = {}
@@ -156,6 +159,8 @@ class Supervisor:
         env["ZJB_DATABASE_URI"] = self.config.database.uri
         env["ZJB_WORKERS_ENABLED"] = "false" if kind == "app" else "true"
         env[MULTIPROC_ENV] = str(self.metrics_dir)
+        if self.config_file:  # given as --config: the children read the same file
+            env["ZJB_CONFIG"] = self.config_file
         # Seed once, from the first app process; the others find it done (seeding is idempotent anyway).
         return env
 

@@ -140,17 +140,32 @@ def test_openapi_documents_every_route(api: Api, server) -> None:
     assert doc["paths"]["/api/v1/staff/accounts"]["get"]["security"] == [{"staff": []}]
 
 
-def test_database_down_is_503_in_contract_shape(make_server) -> None:
+def test_database_down_is_503_in_contract_shape(make_server, log_capture) -> None:  # noqa: ANN001
     srv = make_server(wait_started=False,
                       database={"uri": "mongodb://127.0.0.1:9/?retryWrites=false&directConnection=true",
                                 "server_selection_timeout_ms": 300})
     api = Api(srv.base)
-    r = api.post("/api/v1/auth/wechat-login", {"code": "test-dbdown"})
+    r = api.post("/api/v1/auth/wechat-login", {"code": "test-dbdown"}, headers={"X-Request-Id": "req-dbdown0001"})
     err = assert_error(r, 503, "service_unavailable")
     assert "Traceback" not in r.text and "pymongo" not in r.text.lower() and "127.0.0.1:9" not in r.text
     assert err["details"] == {"reason": "database_unavailable"}
-    assert api.get("/readyz").status_code == 503
+    assert api.get("/readyz", headers={"X-Request-Id": "req-notready01"}).status_code == 503
     assert api.get("/healthz").status_code == 200
+    assert "\nzjb_database_up 0.0\n" in api.get("/metrics").text
+    # a failed request is an error in the log; "not ready" while starting is not
+    assert _access_line(log_capture, "req-dbdown0001")["level"] == "error"
+    assert _access_line(log_capture, "req-notready01")["level"] == "info"
+
+
+def _access_line(log_capture, request_id: str) -> dict:  # noqa: ANN001
+    deadline = time.monotonic() + 5  # the access line is written just after the answer is sent
+    while True:
+        lines = [json.loads(line) for line in log_capture.lines if request_id in line]
+        access = [line for line in lines if line["logger"] == "zjb.access"]
+        if access:
+            return access[0]
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.02)
 
 
 class _Exploding:

@@ -38,6 +38,7 @@ def test_metrics_count_requests_per_route_template(api: Api) -> None:
     assert _value(text, slow) == slow_start + 3
     assert "# TYPE zjb_outbox_messages gauge" in text
     assert "zjb_outbox_oldest_undelivered_seconds " in text
+    assert _value(text, "zjb_database_up") == 1.0
     for name in ("zjb_appointments", "zjb_payments", "zjb_applications", "zjb_outbox_failed"):
         assert f"# TYPE {name} gauge" in text
     api.get("/no/such/path")

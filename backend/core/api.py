@@ -152,6 +152,10 @@ class ApiHandler(BaseHandler):
     body: Any = None
     query: dict[str, Any]
 
+    def log_level(self) -> int:
+        """The level of this request's access line: a server failure (5xx) is an error."""
+        return logging.INFO if self.get_status() < 500 else logging.ERROR
+
     def set_default_headers(self) -> None:
         super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=UTF-8")
@@ -278,7 +282,10 @@ class CallerHandler(ApiHandler):
 def log_request(handler: tornado.web.RequestHandler) -> None:
     """Tornado's ``log_function``: one structured line per request (path only, never the body)."""
     status = handler.get_status()
-    level = logging.INFO if status < 500 else logging.ERROR
+    if isinstance(handler, ApiHandler):
+        level = handler.log_level()
+    else:
+        level = logging.INFO if status < 500 else logging.ERROR
     principal = getattr(handler, "principal", None)
     access_log.log(level, "request", extra={
         "request_id": getattr(handler, "request_id", None),

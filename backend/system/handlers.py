@@ -1,6 +1,7 @@
 """Health, readiness, the server's time and the OpenAPI document."""
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from backend.core.api import ApiHandler, Response, bind, operation, route
@@ -54,6 +55,14 @@ class ReadyzHandler(_OpsHandler):
             body.update(database="up" if db_ok else "down", workers=self.runtime.workers.status(),
                         warnings=self.runtime.warnings())
         self.reply(body, 200 if ready else 503)
+
+    def log_level(self) -> int:
+        """"Not ready" is the answer asked for, not a failed request: expected while the server starts
+        (info); once started it means the database or a job is down (warning; their own supervision
+        logs the cause)."""
+        if self.get_status() == 503:
+            return logging.WARNING if self.runtime.started else logging.INFO
+        return super().log_level()
 
 
 class MetricsHandler(_OpsHandler):

@@ -21,11 +21,20 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from backend.core.domain import GaugeSpec
+from backend.db.mongo import Client, ping
 
 log = logging.getLogger("zjb.metrics")
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def database_gauge(client: Client) -> GaugeSpec:
+    """``zjb_database_up``: 1 while the database answers a ping, 0 while it does not (the other
+    gauges are then missing from the scrape)."""
+    async def read() -> list[tuple[dict[str, str], float]]:
+        return [({}, 1.0 if await ping(client) else 0.0)]
+    return GaugeSpec("zjb_database_up", "1 while the database answers a ping, else 0.", read)
 
 
 class _Snapshot:
