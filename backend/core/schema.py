@@ -125,11 +125,23 @@ def _bad_keys(data: Any, path: str = "") -> Iterator[str]:
 
 
 def validate_request(schema: dict[str, Any], data: Any) -> Any:
-    """``validate`` for what a client sent: first, every field name must be one ``_KEY`` allows."""
+    """``validate`` for what a client sent, and every field name one ``_KEY`` allows. A field the
+    schema refuses is named as the schema says (a name nobody could type cut short)."""
+    try:
+        validate(schema, data)
+    except InvalidInput as e:
+        fields = e.details.get("fields") or {}
+        e.details["fields"] = {_shown(path): reason for path, reason in fields.items()}
+        raise
     bad = {path: KEY_RULE for path in _bad_keys(data)}
     if bad:
         raise InvalidInput(bad)
-    return validate(schema, data)
+    return data
+
+
+def _shown(path: str) -> str:
+    """A field's path as an error names it: each part the person could not have typed cut short."""
+    return ".".join(p if _KEY.fullmatch(p) else repr(p[:20]) for p in path.split("."))
 
 
 def validate(schema: dict[str, Any], data: Any, *, root: str = "") -> Any:
