@@ -231,6 +231,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
     services = cat.provides.catalogue
     n = notify.build(config, infra, notify.Needs(users=users, events=lexicon))
     outbox = n.provides.outbox
+    desk = identity.build_desk(config, infra, i.provides, identity.DeskNeeds(audit=recorder, outbox=outbox))
     ap = appointments.build(config, infra, appointments.Needs(
         audit=recorder, catalogue=services, staff=st.provides.service, outbox=outbox, calendar_days=listeners,
         users=users, handling=i.provides.handling))
@@ -256,7 +257,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
     co = complaints.build(config, infra, complaints.Needs(
         audit=recorder, catalogue=services, calendar=days, calendar_days=listeners, outbox=outbox,
         files=f.provides.links))
-    domains = [core, a.domain, i.domain, st.domain, cal.domain, cat.domain, n.domain, ap.domain, f.domain,
+    domains = [core, a.domain, i.domain, st.domain, cal.domain, cat.domain, n.domain, desk.domain, ap.domain, f.domain,
                sg.domain, lic.domain, au.domain, cs.domain, p.domain, b.domain, co.domain]
     wired = Wired(audit=a.provides, identity=i.provides, staff=st.provides, calendar=cal.provides,
                   catalogue=cat.provides, notify=n.provides, appointments=ap.provides, files=f.provides,
