@@ -239,7 +239,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
     sg = signing.build(config)
     lic = licences.build(config, infra, licences.Needs(
         audit=recorder, key_rings=sg.provides.keys, identities=i.provides.verified, catalogue=services,
-        outbox=outbox))
+        outbox=outbox, face=i.provides.assurance))
     directory = cases.directory(infra)   # read-only: authorizations, payments and bundles read cases by it
     au = authorizations.build(config, infra, authorizations.Needs(
         audit=recorder, residents=users, staff=st.provides.service, catalogue=services, outbox=outbox,
@@ -247,7 +247,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
     cs = cases.build(config, infra, cases.Needs(
         audit=recorder, catalogue=services, calendar=days, calendar_days=listeners, users=users, outbox=outbox,
         files=f.provides.links, licences=lic.provides.wallet, agency=au.provides.agency,
-        handling=i.provides.handling))
+        handling=i.provides.handling, face=i.provides.assurance))
     p = payments.build(config, infra, payments.Needs(
         audit=recorder, outbox=outbox, catalogue=services, cases=directory, users=users,
         key_rings=sg.provides.keys, handling=i.provides.handling))

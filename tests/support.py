@@ -187,6 +187,22 @@ def bind_realname(api: Api, h: ResidentHandle, name: str, id_number: str, **kw: 
                     token=h.access_token, **kw)
 
 
+def prove_face(api: Api, h: ResidentHandle) -> dict[str, Any]:
+    """A bound resident passes face verification now (``POST /me/face-verifications``), as the
+    mini-program does before fetching licences or filing a high-assurance service."""
+    assert h.name and h.id_number, "prove_face needs a bound resident"
+    r = api.post("/api/v1/me/face-verifications",
+                 {"verify_result": face_verify(api, h.openid, h.name, h.id_number)}, token=h.access_token)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def fetch_licences(api: Api, h: ResidentHandle, body: dict[str, Any], **kw: Any) -> requests.Response:
+    """``POST /me/licences/refresh`` after a fresh face verification, as the mini-program does it."""
+    prove_face(api, h)
+    return api.post("/api/v1/me/licences/refresh", body, token=h.access_token, **kw)
+
+
 def new_resident(api: Api, *, verified: bool = False, name: str | None = None,
                  id_number: str | None = None, code: str | None = None) -> ResidentHandle:
     code = code or f"test-{uuid.uuid4().hex[:12]}"

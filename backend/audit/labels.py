@@ -23,6 +23,7 @@ ACTIONS: dict[str, str] = {
     "staff.login_throttle.clear": "解除登录限制",
     # Residents' personal data
     "resident.identity.reveal": "查看完整身份信息",
+    "resident.realname.reclaim": "窗口实名找回",
     "resident.identify": "核验办事码",
     "resident.search": "查找群众",
     "authorization.grant": "授权代办",
@@ -144,6 +145,9 @@ SYSTEM_ACTORS: dict[str, str] = {
 FIELDS: dict[str, str] = {
     "reason": "原因",
     "handling": "办理关系",
+    "released_from": "原绑定账号",
+    "id_card_checked": "已核验身份证原件",
+    "face_verified_at": "人脸核身时间",
     "note": "办理意见",
     "from": "原状态",
     "score": "评分",
@@ -180,6 +184,7 @@ FIELDS: dict[str, str] = {
     "life_events": "一件事",
     "keywords": "关键词",
     "frequent": "高频事项",
+    "high_assurance": "须人脸核身",
     "guide": "办事指南",
     "hall": "大厅",
     "hall_id": "大厅",

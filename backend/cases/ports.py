@@ -38,6 +38,13 @@ class CaseFiles(Protocol):
     async def attach(self, owner_id: str, file_ids: list[str], case_id: str, session: Any = None) -> None: ...
 
 
+class FaceProof(Protocol):
+    """Whether a resident proved their face recently (identity's face verification): 403
+    face_verification_required otherwise. Filing a high-assurance service online needs it."""
+
+    async def require_fresh(self, user_id: str) -> None: ...
+
+
 class CaseLicences(Protocol):
     """A resident's e-licences offered as materials, and the licence a completed case issues."""
 
