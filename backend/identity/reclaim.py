@@ -71,8 +71,12 @@ class RealnameReclaims:
         if holder is None:
             raise NothingToReclaim()
         now = self.clock.now()
+        # A claim recorded after the current binding was made, and recent: an older face verification
+        # (say, the one that bound the holder's account before a reclaim moved it) claims nothing.
+        bound_at = holder.realname.verified_at if holder.realname is not None else None
         claim = await self.faces.latest_claim(id_hash, name_hash(self.cipher, name),
-                                              now - dt.timedelta(minutes=self.minutes), not_user=holder.id)
+                                              since=now - dt.timedelta(minutes=self.minutes), after=bound_at,
+                                              not_user=holder.id)
         if claim is None:
             raise FaceVerificationRequired(
                 f"请居民先用本人微信在指尖办小程序的实名认证页完成人脸核身（{self.minutes}分钟内有效），再办理找回",

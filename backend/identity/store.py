@@ -269,12 +269,16 @@ class FaceVerificationStore:
                                        sort=[("identified_at", -1)])
         return None if doc is None else _face(doc)
 
-    async def latest_claim(self, id_hash: str, name_hash: str, since: dt.datetime,
+    async def latest_claim(self, id_hash: str, name_hash: str, *, since: dt.datetime, after: dt.datetime | None,
                            not_user: str) -> FaceVerification | None:
-        """The latest face verification of this identity since ``since`` by an account other than
-        ``not_user`` (the one that holds the identity): who is claiming it back."""
-        doc = await self._col.find_one({"id_hash": id_hash, "name_hash": name_hash, "user_id": {"$ne": not_user},
-                                        "identified_at": {"$gte": since}}, sort=[("identified_at", -1)])
+        """The latest face verification of this identity made since ``since`` and recorded after
+        ``after`` by an account other than ``not_user`` (the one that holds the identity): who is
+        claiming it back."""
+        query: dict[str, Any] = {"id_hash": id_hash, "name_hash": name_hash, "user_id": {"$ne": not_user},
+                                 "identified_at": {"$gte": since}}
+        if after is not None:
+            query["recorded_at"] = {"$gt": after}
+        doc = await self._col.find_one(query, sort=[("identified_at", -1)])
         return None if doc is None else _face(doc)
 
 
