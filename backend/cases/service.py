@@ -73,8 +73,7 @@ class CaseService:
     def __init__(self, *, store: CaseStore, transaction: Transaction, catalogue: CatalogueService,
                  users: Applicants, outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig,
                  materials: CaseMaterials, agency: Agency, face: FaceProof):
-        self.store = store
-        self.face = face            # a high-assurance service filed online needs a recent face verification
+        self.store, self.face = store, face  # face: a high-assurance service filed online needs a recent proof
         self._tx = transaction      # runs fn(session) in one multi-document transaction
         self.catalogue = catalogue
         self.users = users          # the user directory: ``get``, ``get_many``, ``find``
@@ -176,8 +175,8 @@ class CaseService:
         guide = service["guide"]
         if channel is Channel.ONLINE and not guide.get("online"):
             raise NotOnline("该事项不支持网上申报，请预约到大厅办理")
-        if channel is Channel.ONLINE and service.get("high_assurance") and actor.type == "resident":
-            await self.face.require_fresh(actor.id)  # the resident filing, whoever the case is for
+        if channel is Channel.ONLINE and service.get("high_assurance") and actor.type == "resident":  # who files
+            await self.face.require_fresh(actor.id)
         now = self.clock.now()
         materials = await self.materials.resolve(applicant_id, guide["materials"], body, channel=str(channel),
                                                  now=now)
