@@ -233,6 +233,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
                                                 residents=i.provides.service, places=services))
     n = notify.build(config, infra, notify.Needs(users=users, events=lexicon))
     outbox = n.provides.outbox
+    desk = identity.build_desk(config, infra, i.provides, identity.DeskNeeds(audit=recorder, outbox=outbox))
     ap = appointments.build(config, infra, appointments.Needs(
         audit=recorder, catalogue=services, outbox=outbox, calendar_days=listeners,
         users=users, handling=i.provides.handling))
@@ -240,7 +241,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
     sg = signing.build(config)
     lic = licences.build(config, infra, licences.Needs(
         audit=recorder, key_rings=sg.provides.keys, identities=i.provides.verified, catalogue=services,
-        outbox=outbox))
+        outbox=outbox, face=i.provides.assurance))
     directory = cases.directory(infra)   # read-only: authorizations, payments and bundles read cases by it
     au = authorizations.build(config, infra, authorizations.Needs(
         audit=recorder, residents=users, staff=st.provides.service, catalogue=services, outbox=outbox,
@@ -248,7 +249,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
     cs = cases.build(config, infra, cases.Needs(
         audit=recorder, catalogue=services, calendar=days, calendar_days=listeners, users=users, outbox=outbox,
         files=f.provides.links, licences=lic.provides.wallet, agency=au.provides.agency,
-        handling=i.provides.handling))
+        handling=i.provides.handling, face=i.provides.assurance))
     p = payments.build(config, infra, payments.Needs(
         audit=recorder, outbox=outbox, catalogue=services, cases=directory, users=users,
         key_rings=sg.provides.keys, handling=i.provides.handling))
@@ -263,7 +264,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
         bundles=b.provides.personal, payments=p.provides.personal, complaints=co.provides.personal,
         authorizations=au.provides.personal, licences=lic.provides.personal, files=f.provides.personal,
         messages=n.provides.personal))
-    domains = [core, a.domain, i.domain, st.domain, cal.domain, cat.domain, n.domain, ap.domain, f.domain,
+    domains = [core, a.domain, i.domain, st.domain, cal.domain, cat.domain, n.domain, desk.domain, ap.domain, f.domain,
                sg.domain, lic.domain, au.domain, cs.domain, p.domain, b.domain, co.domain, md.domain]
     wired = Wired(audit=a.provides, identity=i.provides, staff=st.provides, calendar=cal.provides,
                   catalogue=cat.provides, notify=n.provides, appointments=ap.provides, files=f.provides,

@@ -298,6 +298,8 @@ def check_config(cfg: Config) -> list[str]:
         p.append("security.id_hash_key: must be at least 32 bytes")
     if sec.access_token_ttl_seconds <= 0 or sec.refresh_token_ttl_seconds <= sec.access_token_ttl_seconds:
         p.append("security.*_ttl_seconds: access TTL must be positive and shorter than refresh TTL")
+    if not (1 <= sec.face_verification_minutes <= 60):
+        p.append("security.face_verification_minutes: must be between 1 and 60")
     if not (0 < cfg.server.port < 65536):
         p.append(f"server.port: {cfg.server.port} is not a TCP port")
     if cfg.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

@@ -78,6 +78,9 @@ class SecurityConfig:
     id_active_key: str = "k1"
     # HMAC key for the keyed hash of ID numbers (uniqueness, rate-limit keys).
     id_hash_key: str = EXAMPLE_ID_HASH_KEY
+    # A WeChat face verification (人脸核身) counts this many minutes from WeChat's identify_time: to
+    # bind a real name, and as the recent proof a library fetch or a high-assurance filing needs.
+    face_verification_minutes: int = 10
 
 
 @dataclass(frozen=True)

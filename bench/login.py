@@ -39,10 +39,11 @@ def main() -> None:
         # Whole halls share one address: benches come from many "clients".
         def login(i: int) -> tuple[float, dict[str, Any]]:
             t = time.perf_counter()
-            r = session.post(base + "/api/v1/auth/wechat-login", json={"code": f"test-bench-{uuid.uuid4().hex[:10]}"},
+            code = f"test-bench-{uuid.uuid4().hex[:10]}"
+            r = session.post(base + "/api/v1/auth/wechat-login", json={"code": code},
                              headers={"X-Forwarded-For": f"10.0.{i // 250}.{i % 250}"}, timeout=30)
             r.raise_for_status()
-            return (time.perf_counter() - t) * 1000, r.json()
+            return (time.perf_counter() - t) * 1000, {**r.json(), "openid": "o-" + code}
 
         for i in range(10):  # warm up connections and caches
             login(i)
@@ -60,9 +61,14 @@ def main() -> None:
             return (time.perf_counter() - t) * 1000
 
         def realname(item: tuple[float, dict[str, Any]]) -> float:
+            name, number = random.choice(["张伟", "王芳", "李娜"]), make_id_number()
+            # The resident's face verification (the WeChat stand-in's hook), outside the timing.
+            vr = session.post(base + "/sandbox/wechat/face-verify", json={
+                "openid": item[1]["openid"], "name": name, "id_number": number, "pass": True}, timeout=30)
+            vr.raise_for_status()
             t = time.perf_counter()
-            r = session.post(base + "/api/v1/me/realname", json={"name": random.choice(["张伟", "王芳", "李娜"]),
-                                                                  "id_number": make_id_number()},
+            r = session.post(base + "/api/v1/me/realname", json={"name": name, "id_number": number,
+                                                                  "verify_result": vr.json()["verify_result"]},
                              headers={"Authorization": "Bearer " + item[1]["access_token"]}, timeout=30)
             r.raise_for_status()
             return (time.perf_counter() - t) * 1000

@@ -124,9 +124,14 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     orders: list[tuple[str, str]] = []
     for i in range(a.n):
-        login = s.post(base + "/api/v1/auth/wechat-login", json={"code": f"test-bench-{uuid.uuid4().hex[:10]}"}).json()
+        code = f"test-bench-{uuid.uuid4().hex[:10]}"
+        login = s.post(base + "/api/v1/auth/wechat-login", json={"code": code}).json()
         h = {"Authorization": "Bearer " + login["access_token"]}
-        r = s.post(base + "/api/v1/me/realname", json={"name": "张伟", "id_number": make_id_number()}, headers=h)
+        number = make_id_number()
+        vr = s.post(base + "/sandbox/wechat/face-verify", json={"openid": "o-" + code, "name": "张伟",
+                                                                "id_number": number, "pass": True}).json()
+        r = s.post(base + "/api/v1/me/realname", json={"name": "张伟", "id_number": number,
+                                                        "verify_result": vr["verify_result"]}, headers=h)
         assert r.status_code == 200, r.text
         if i == 0:
             svc = next(x for x in s.get(base + "/api/v1/services").json()["items"] if x["code"] == "BDC-BF")

@@ -5,10 +5,19 @@
                                             5 minutes
 - ``GET  /sns/jscode2session``             wx.login codes to openids
 - ``POST /cgi-bin/message/subscribe/send`` subscribe messages, consent quotas honoured
+- ``POST /cityservice/face/identify/getinfo`` the result of a face verification (人脸核身) by its
+                                            ``verify_result``: WeChat's answer shape (errcode,
+                                            identify_ret, identify_time, openid, the MD5s of the ID
+                                            number and the name …), the access token checked
 
 Codes: ``test-<x>`` gives openid ``o-test-<x>`` (reusable, for scripted walks); codes issued by
 ``POST /sandbox/wechat/login-codes`` work once within 5 minutes, like real ones; ``used-<x>``,
 ``risky-<x>`` and ``busy-<x>`` answer 40163, 40226 and 45011; anything else 40029.
+Face verifications are made by ``POST /sandbox/wechat/face-verify`` (acting as the resident going
+through ``wx.startFacialRecognitionVerify``): a passing one has identify_ret 0, a failing one one of
+WeChat's documented codes (10001 参数错误, 10002 人脸特征检测失败, 10003 身份证号不匹配, 10004 比对人脸信息
+不匹配, 10020 认证超时; 10004 unless another is asked for). Like WeChat's, the result of a
+verify_result may be read again while it lasts; using it once is the product's business.
 Everything it receives is kept in ``DATA_DIR/sandbox/wechat.sqlite``. Login codes and messages are
 stamped by the server's ``Clock`` (the movable sandbox clock); access tokens expire by the wall
 clock, as our token cache (``backend.core.wechat``) and WeChat itself count their lifetime.
@@ -35,12 +44,17 @@ CREATE TABLE IF NOT EXISTS quota (openid TEXT, template_id TEXT, n INTEGER, PRIM
 CREATE TABLE IF NOT EXISTS messages (msgid INTEGER PRIMARY KEY AUTOINCREMENT, openid TEXT, template_id TEXT,
     page TEXT, data TEXT, state TEXT, received_at REAL);
 CREATE INDEX IF NOT EXISTS messages_openid ON messages (openid);
+CREATE TABLE IF NOT EXISTS faces (verify_result TEXT PRIMARY KEY, openid TEXT, id_md5 TEXT, name_md5 TEXT,
+    ret INTEGER, identify_time INTEGER, expires_at REAL);
 CREATE TABLE IF NOT EXISTS faults (name TEXT PRIMARY KEY, remaining INTEGER);
 """
 TAGS = ("沙箱：微信替身",)
 TOKEN_TTL = 7200
 TOKEN_OVERLAP = 300  # seconds the previous token keeps working after a new one is issued
 CODE_TTL = 300
+FACE_RESULT_TTL = 24 * 3600   # how long the stand-in answers for a verify_result
+FACE_FAILURES = {10001: "参数错误", 10002: "人脸特征检测失败", 10003: "身份证号不匹配", 10004: "比对人脸信息不匹配",
+                 10020: "认证超时"}
 WX_RESPONSE = Response(schema={"type": "object"}, description="微信接口的 JSON 应答（errcode/errmsg）")
 
 
@@ -136,7 +150,39 @@ class WeChatStandin:
                                                            msg.get("miniprogram_state"), self._now()))
         return {"errcode": 0, "errmsg": "ok", "msgid": cur.lastrowid}
 
+    def face_info(self, token: str, body: bytes) -> dict[str, Any]:
+        """``cityservice/face/identify/getinfo``: what WeChat knows of one face verification."""
+        bad = self.check_token(token)
+        if bad:
+            return bad
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return {"errcode": 47001, "errmsg": "data format error"}
+        verify_result = req.get("verify_result") if isinstance(req, dict) else None
+        if not isinstance(verify_result, str) or not verify_result:
+            return {"errcode": 40097, "errmsg": "invalid args"}
+        row = self.store.one("SELECT * FROM faces WHERE verify_result = ?", (verify_result,))
+        if row is None or row["expires_at"] < self._now():
+            return {"errcode": 40097, "errmsg": "invalid args, verify_result not found or expired"}
+        return {"errcode": 0, "errmsg": "ok", "identify_ret": row["ret"], "identify_time": row["identify_time"],
+                "validate_data": "", "openid": row["openid"],
+                "user_id_key": hashlib.sha256(f"uik:{verify_result}".encode()).hexdigest()[:32],
+                "finish_time": row["identify_time"], "id_card_number_md5": row["id_md5"],
+                "name_utf8_md5": row["name_md5"]}
+
     # -- hooks (acting as the resident in WeChat, or as WeChat misbehaving) ---------------------
+
+    def issue_face(self, openid: str, name: str, id_number: str, passed: bool, ret: int | None = None) -> str:
+        """The resident ``openid`` goes through face verification for this name and ID number: its
+        verify_result, which passes or fails (``ret``: one of WeChat's failure codes)."""
+        verify_result = secrets.token_urlsafe(32)
+        now = self._now()
+        self.store.execute("INSERT INTO faces VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            verify_result, openid, hashlib.md5(id_number.strip().upper().encode()).hexdigest(),
+            hashlib.md5(name.strip().encode("utf-8")).hexdigest(), 0 if passed else (ret or 10004), int(now),
+            now + FACE_RESULT_TTL))
+        return verify_result
 
     def issue_code(self, openid: str) -> str:
         code = "wx" + secrets.token_hex(12)
@@ -207,6 +253,12 @@ class Code2SessionHandler(_StandinHandler):
         self.answer(self.standin.code2session(a("appid", ""), a("secret", ""), a("js_code", "")))
 
 
+class FaceInfoHandler(_StandinHandler):
+    @operation("（替身）获取人脸核身结果", tags=TAGS, responses={200: WX_RESPONSE})
+    def post(self) -> None:
+        self.answer(self.standin.face_info(self.get_query_argument("access_token", ""), self.request.body))
+
+
 class SubscribeSendHandler(_StandinHandler):
     @operation("（替身）发送订阅消息", tags=TAGS, responses={200: WX_RESPONSE})
     def post(self) -> None:
@@ -239,6 +291,20 @@ class LoginCodeHook(_HookHandler):
                responses={201: obj({"code": string()}, ["code"])}, errors=(400,))
     async def post(self) -> None:
         self.reply({"code": self.standin.issue_code(self.body["openid"])}, 201)
+
+
+class FaceVerifyHook(_HookHandler):
+    @operation("沙箱：模拟居民在小程序中完成人脸核身（wx.startFacialRecognitionVerify），得到 verify_result",
+               tags=("沙箱",),
+               body=obj({"openid": string(minLength=3, maxLength=128), "name": string(maxLength=64),
+                         "id_number": string(maxLength=64), "pass": {"type": "boolean"},
+                         "identify_ret": integer(enum=sorted(FACE_FAILURES))},
+                        ["openid", "name", "id_number", "pass"]),
+               responses={200: obj({"verify_result": string()}, ["verify_result"])}, errors=(400,))
+    async def post(self) -> None:
+        b = self.body
+        self.reply({"verify_result": self.standin.issue_face(b["openid"], b["name"], b["id_number"], b["pass"],
+                                                             b.get("identify_ret"))})
 
 
 class SubscriptionsHook(_HookHandler):
@@ -280,6 +346,7 @@ def protocol_handlers(standin: WeChatStandin) -> list[Route]:
         route("/sandbox/wechat/cgi-bin/token", TokenHandler, **kw),
         route("/sandbox/wechat/sns/jscode2session", Code2SessionHandler, **kw),
         route("/sandbox/wechat/cgi-bin/message/subscribe/send", SubscribeSendHandler, **kw),
+        route("/sandbox/wechat/cityservice/face/identify/getinfo", FaceInfoHandler, **kw),
     ]
 
 
@@ -288,6 +355,7 @@ def hook_handlers(standin: WeChatStandin) -> list[Route]:
     return [
         route("/sandbox/wechat/messages", MessagesHook, **kw),
         route("/sandbox/wechat/login-codes", LoginCodeHook, **kw),
+        route("/sandbox/wechat/face-verify", FaceVerifyHook, **kw),
         route("/sandbox/wechat/subscriptions", SubscriptionsHook, **kw),
         route("/sandbox/wechat/faults", FaultsHook, **kw),
         route("/sandbox/wechat/tokens", TokensHook, **kw),

@@ -168,6 +168,41 @@ class ResidentHandle:
     id_number: str | None = None
 
 
+def face_verify(api: Api, openid: str, name: str, id_number: str, *, passed: bool = True,
+                identify_ret: int | None = None) -> str:
+    """The resident ``openid`` goes through WeChat face verification (the stand-in's hook, as
+    ``wx.startFacialRecognitionVerify`` would): its one-time verify_result."""
+    body: dict[str, Any] = {"openid": openid, "name": name, "id_number": id_number, "pass": passed}
+    if identify_ret is not None:
+        body["identify_ret"] = identify_ret
+    r = api.post("/sandbox/wechat/face-verify", body)
+    assert r.status_code == 200, r.text
+    return str(r.json()["verify_result"])
+
+
+def bind_realname(api: Api, h: ResidentHandle, name: str, id_number: str, **kw: Any) -> requests.Response:
+    """``POST /me/realname`` with a passing face verification of this name and number by the resident."""
+    return api.post("/api/v1/me/realname", {"name": name, "id_number": id_number,
+                                            "verify_result": face_verify(api, h.openid, name, id_number)},
+                    token=h.access_token, **kw)
+
+
+def prove_face(api: Api, h: ResidentHandle) -> dict[str, Any]:
+    """A bound resident passes face verification now (``POST /me/face-verifications``), as the
+    mini-program does before fetching licences or filing a high-assurance service."""
+    assert h.name and h.id_number, "prove_face needs a bound resident"
+    r = api.post("/api/v1/me/face-verifications",
+                 {"verify_result": face_verify(api, h.openid, h.name, h.id_number)}, token=h.access_token)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def fetch_licences(api: Api, h: ResidentHandle, body: dict[str, Any], **kw: Any) -> requests.Response:
+    """``POST /me/licences/refresh`` after a fresh face verification, as the mini-program does it."""
+    prove_face(api, h)
+    return api.post("/api/v1/me/licences/refresh", body, token=h.access_token, **kw)
+
+
 def new_resident(api: Api, *, verified: bool = False, name: str | None = None,
                  id_number: str | None = None, code: str | None = None) -> ResidentHandle:
     code = code or f"test-{uuid.uuid4().hex[:12]}"
@@ -179,7 +214,7 @@ def new_resident(api: Api, *, verified: bool = False, name: str | None = None,
     if verified:
         h.name = name or random.choice(CHINESE_NAMES)
         h.id_number = id_number or make_id_number()
-        r = api.post("/api/v1/me/realname", {"name": h.name, "id_number": h.id_number}, token=h.access_token)
+        r = bind_realname(api, h, h.name, h.id_number)
         assert r.status_code == 200, r.text
     return h
 

@@ -15,7 +15,16 @@ import datetime as dt
 
 import pytest
 
-from tests.support import Api, AppServer, ResidentHandle, assert_error, make_id_number, new_resident, staff_login
+from tests.support import (
+    Api,
+    AppServer,
+    ResidentHandle,
+    assert_error,
+    fetch_licences,
+    make_id_number,
+    new_resident,
+    staff_login,
+)
 from tests.support_cases import eventually, inbox, move, relogin, service
 from tests.support_files import pdf_bytes, uploaded
 
@@ -30,7 +39,7 @@ def staff(server: AppServer) -> dict[str, str]:
 
 def _licence(api: Api, resident: ResidentHandle, type_: str) -> dict:
     assert api.post("/sandbox/licences", {"id_number": resident.id_number, "type": type_}).status_code == 201
-    r = api.post("/api/v1/me/licences/refresh", {"purpose": "application"}, token=resident.access_token)
+    r = fetch_licences(api, resident, {"purpose": "application"})
     assert r.status_code == 200, r.text
     return next(x for x in r.json()["items"] if x["type"] == type_ and x["status"] == "valid")
 

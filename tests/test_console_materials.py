@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import Api, AppServer, new_resident
+from tests.support import Api, AppServer, fetch_licences, new_resident
 from tests.support_cases import service
 from tests.support_files import jpeg_bytes, pdf_bytes, uploaded
 
@@ -19,7 +19,7 @@ def case_with_materials(api: Api) -> dict[str, Any]:
     """户口迁入 with a licence (ID card), paper (户口簿), a PDF (亲属关系证明) and a photo (住所证明)."""
     r = new_resident(api, verified=True)
     assert api.post("/sandbox/licences", {"id_number": r.id_number, "type": "id_card"}).status_code == 201
-    lic = api.post("/api/v1/me/licences/refresh", {"purpose": "wallet"}, token=r.access_token).json()["items"][0]
+    lic = fetch_licences(api, r, {"purpose": "wallet"}).json()["items"][0]
     photo = uploaded(api, r, jpeg_bytes(size=(1200, 900), colour=(30, 140, 90)), name="住所证明.jpg")
     pdf = uploaded(api, r, pdf_bytes("Marriage certificate"), name="结婚证.pdf", content_type="application/pdf")
     svc = service(api, "HJ-QIANRU")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.support import Api, AppServer, ResidentHandle, new_resident, staff_login
+from tests.support import Api, AppServer, ResidentHandle, fetch_licences, new_resident, staff_login
 from tests.support_cases import rated_refusal, service
 from tests.support_files import jpeg_bytes, uploaded
 
@@ -74,7 +74,7 @@ def test_hotline_triages_and_the_department_replies(console, api: Api, server: A
 def test_clerk_files_for_a_resident_under_a_grant_and_with_the_identity_code(console, api: Api) -> None:
     elder = new_resident(api, verified=True)
     assert api.post("/sandbox/licences", {"id_number": elder.id_number, "type": "hukou"}).status_code == 201
-    assert api.post("/api/v1/me/licences/refresh", {"purpose": "wallet"}, token=elder.access_token).status_code == 200
+    assert fetch_licences(api, elder, {"purpose": "wallet"}).status_code == 200
     sfz = service(api, "HJ-SFZ")
     g = api.post("/api/v1/me/authorizations", {"grantee": {"type": "staff", "username": "clerk1"}, "days": 7,
                                                "service_ids": [sfz["id"]]}, token=elder.access_token)

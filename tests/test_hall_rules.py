@@ -9,7 +9,7 @@ import pytest
 from bson import ObjectId
 
 from backend.core.clock import TZ
-from tests.support import Api, AppServer, assert_error, make_id_number, new_resident, staff_login
+from tests.support import Api, AppServer, assert_error, bind_realname, make_id_number, new_resident, staff_login
 from tests.support_appointments import advance_to, fresh_staff, local_today, make_bookable
 
 # -- walk-in tickets ------------------------------------------------------------------------------
@@ -141,7 +141,7 @@ def test_a_hall_without_saturday_hours_stays_closed_on_saturdays(api: Api, serve
 
 def _bind(api: Api, name: str):  # noqa: ANN202
     r = new_resident(api)
-    return r, api.post("/api/v1/me/realname", {"name": name, "id_number": make_id_number()}, token=r.access_token)
+    return r, bind_realname(api, r, name, make_id_number())
 
 
 @pytest.mark.parametrize("name", ["Zhang San", "ZhangSan", "张San", "张·", "·张三", "张··三", "张三·", "张-三", "张"])

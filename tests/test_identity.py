@@ -11,7 +11,15 @@ import uuid
 import jwt
 import pytest
 
-from tests.support import Api, assert_error, make_id_number, new_resident, staff_login
+from tests.support import (
+    Api,
+    ResidentHandle,
+    assert_error,
+    bind_realname,
+    make_id_number,
+    new_resident,
+    staff_login,
+)
 
 LOGIN_ACCESS_LINE = '"path": "/api/v1/auth/wechat-login"'
 
@@ -150,16 +158,16 @@ def test_unknown_refresh_token_is_refused(api: Api) -> None:
 
 # -- real name --------------------------------------------------------------------------------
 
-def _bind(api: Api, token: str, name: str, id_number: str):
-    return api.post("/api/v1/me/realname", {"name": name, "id_number": id_number}, token=token)
+def _bind(api: Api, r: ResidentHandle, name: str, id_number: str):
+    return bind_realname(api, r, name, id_number)
 
 
 def test_realname_binding_answers_only_masked_values(api: Api) -> None:
     r = new_resident(api)
-    resp = _bind(api, r.access_token, "张三", "11010519491231002X")
+    resp = _bind(api, r, "张三", "11010519491231002X")
     if resp.status_code == 409:  # the contract's test vector may be bound by an earlier run of this test
         r = new_resident(api)
-        resp = _bind(api, r.access_token, "张三", make_id_number(born=dt.date(1949, 12, 31)))
+        resp = _bind(api, r, "张三", make_id_number(born=dt.date(1949, 12, 31)))
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["realname_verified"] is True
@@ -176,7 +184,7 @@ def test_lower_case_x_is_accepted_and_normalised(api: Api) -> None:
     n = make_id_number()
     while not n.endswith("X"):
         n = make_id_number()
-    assert _bind(api, r.access_token, "李四", n.lower()).json()["id_number_masked"].endswith("X")
+    assert _bind(api, r, "李四", n.lower()).json()["id_number_masked"].endswith("X")
 
 
 @pytest.mark.parametrize("id_number,fragment", [
@@ -192,7 +200,7 @@ def test_bad_id_numbers_are_400_with_a_reason(api: Api, id_number: str, fragment
     if fragment != "18位" and fragment != "校验位":
         id_number = id_number[:17] + check_char(id_number[:17])
     r = new_resident(api)
-    err = assert_error(_bind(api, r.access_token, "王五", id_number), 400, "invalid_input")
+    err = assert_error(_bind(api, r, "王五", id_number), 400, "invalid_input")
     assert fragment in err["details"]["fields"]["id_number"]
     assert api.get("/api/v1/me", token=r.access_token).json()["realname_verified"] is False
 
@@ -204,43 +212,43 @@ def test_bad_id_numbers_are_400_with_a_reason(api: Api, id_number: str, fragment
                                   "ＺＨＡＮＧ"])
 def test_bad_names_are_400(api: Api, name: str) -> None:
     r = new_resident(api)
-    err = assert_error(_bind(api, r.access_token, name, make_id_number()), 400, "invalid_input")
+    err = assert_error(_bind(api, r, name, make_id_number()), 400, "invalid_input")
     assert "name" in err["details"]["fields"]
 
 
 def test_minority_and_rare_character_names_are_accepted(api: Api) -> None:
     for name in ("阿依古丽·买买提", "𠮷野家"):
         r = new_resident(api)
-        assert _bind(api, r.access_token, name, make_id_number()).status_code == 200, name
+        assert _bind(api, r, name, make_id_number()).status_code == 200, name
 
 
 def test_name_that_does_not_match_the_id_number_is_refused(api: Api) -> None:
     n = make_id_number()
     api.post("/sandbox/realname/people", {"name": "赵六", "id_number": n})
     r = new_resident(api)
-    err = assert_error(_bind(api, r.access_token, "钱七", n), 400, "realname_mismatch")
+    err = assert_error(_bind(api, r, "钱七", n), 400, "realname_mismatch")
     assert "name" in err["details"]["fields"]
-    assert _bind(api, r.access_token, "赵六", n).status_code == 200
+    assert _bind(api, r, "赵六", n).status_code == 200
 
 
 def test_one_id_number_binds_one_account(api: Api) -> None:
     n = make_id_number()
     api.post("/sandbox/realname/people", {"name": "孙八", "id_number": n})
     a, b = new_resident(api), new_resident(api)
-    assert _bind(api, a.access_token, "孙八", n).status_code == 200
+    assert _bind(api, a, "孙八", n).status_code == 200
     # Whether a number is bound is told only after the provider confirmed the person.
-    assert_error(_bind(api, b.access_token, "钱九", n), 400, "realname_mismatch")
-    assert_error(_bind(api, b.access_token, "孙八", n), 409, "id_number_already_bound")
+    assert_error(_bind(api, b, "钱九", n), 400, "realname_mismatch")
+    assert_error(_bind(api, b, "孙八", n), 409, "id_number_already_bound")
     # The same binding again is harmless; a different number is refused.
-    assert _bind(api, a.access_token, "孙八", n).status_code == 200
-    assert_error(_bind(api, a.access_token, "孙八", make_id_number()), 409, "realname_already_bound")
+    assert _bind(api, a, "孙八", n).status_code == 200
+    assert_error(_bind(api, a, "孙八", make_id_number()), 409, "realname_already_bound")
 
 
 def test_racing_accounts_cannot_both_bind_one_id_number(api: Api) -> None:
     n = make_id_number()
     residents = [new_resident(api) for _ in range(5)]  # 5: the per-number hourly limit
     with concurrent.futures.ThreadPoolExecutor(5) as pool:
-        answers = list(pool.map(lambda r: _bind(Api(api.base), r.access_token, "周九", n).status_code, residents))
+        answers = list(pool.map(lambda r: _bind(Api(api.base), r, "周九", n).status_code, residents))
     assert sorted(answers) == [200] + [409] * 4
 
 
@@ -265,8 +273,8 @@ def test_full_id_number_never_appears_in_any_response_or_log_line(api: Api, log_
     n = make_id_number()
     logins_before = log_capture.text().count(LOGIN_ACCESS_LINE)
     for resp in (
-        _bind(api, r.access_token, "吴十", n[:17] + ("0" if n[17] != "0" else "1")),  # a failed attempt
-        _bind(api, r.access_token, "吴十", n),
+        _bind(api, r, "吴十", n[:17] + ("0" if n[17] != "0" else "1")),  # a failed attempt
+        _bind(api, r, "吴十", n),
         api.get("/api/v1/me", token=r.access_token),
         _login(api, "test-" + r.openid[len("o-test-"):]),
     ):
@@ -282,8 +290,8 @@ def test_full_id_number_never_appears_in_any_response_or_log_line(api: Api, log_
 def test_realname_attempts_are_rate_limited_per_account(api: Api) -> None:
     r = new_resident(api)
     for _ in range(5):
-        assert_error(_bind(api, r.access_token, "郑一", "110105194912310021"), 400, "invalid_input")
-    resp = _bind(api, r.access_token, "郑一", make_id_number())
+        assert_error(_bind(api, r, "郑一", "110105194912310021"), 400, "invalid_input")
+    resp = _bind(api, r, "郑一", make_id_number())
     err = assert_error(resp, 429, "rate_limited")
     assert int(resp.headers["Retry-After"]) > 0 and err["details"]["retry_after_seconds"] > 0
 
@@ -292,17 +300,17 @@ def test_failed_attempts_with_someone_elses_number_do_not_block_them(api: Api) -
     n = make_id_number()
     api.post("/sandbox/realname/people", {"name": "冯二", "id_number": n})
     for _ in range(6):  # more than the per-number limit, each from a new account
-        assert_error(_bind(api, new_resident(api).access_token, "陈三", n), 400, "realname_mismatch")
-    assert _bind(api, new_resident(api).access_token, "冯二", n).status_code == 200
+        assert_error(_bind(api, new_resident(api), "陈三", n), 400, "realname_mismatch")
+    assert _bind(api, new_resident(api), "冯二", n).status_code == 200
 
 
 def test_confirmed_attempts_are_rate_limited_per_id_number(api: Api) -> None:
     n = make_id_number()
     api.post("/sandbox/realname/people", {"name": "冯二", "id_number": n})
-    assert _bind(api, new_resident(api).access_token, "冯二", n).status_code == 200
+    assert _bind(api, new_resident(api), "冯二", n).status_code == 200
     for _ in range(4):  # others who know the name and the number: 5 confirmed attempts an hour
-        assert_error(_bind(api, new_resident(api).access_token, "冯二", n), 409, "id_number_already_bound")
-    assert_error(_bind(api, new_resident(api).access_token, "冯二", n), 429, "rate_limited")
+        assert_error(_bind(api, new_resident(api), "冯二", n), 409, "id_number_already_bound")
+    assert_error(_bind(api, new_resident(api), "冯二", n), 429, "rate_limited")
 
 
 def test_realname_attempts_are_rate_limited_per_address(make_server) -> None:
@@ -311,13 +319,11 @@ def test_realname_attempts_are_rate_limited_per_address(make_server) -> None:
     hall = {"X-Forwarded-For": "203.0.113.50"}
     for _ in range(2):
         r = new_resident(api)
-        assert api.post("/api/v1/me/realname", {"name": "韩梅", "id_number": make_id_number()}, token=r.access_token,
-                        headers=hall).status_code == 200
+        assert bind_realname(api, r, "韩梅", make_id_number(), headers=hall).status_code == 200
     r = new_resident(api)
-    assert_error(api.post("/api/v1/me/realname", {"name": "韩梅", "id_number": make_id_number()},
-                          token=r.access_token, headers=hall), 429, "rate_limited")
-    assert api.post("/api/v1/me/realname", {"name": "韩梅", "id_number": make_id_number()}, token=r.access_token,
-                    headers={"X-Forwarded-For": "203.0.113.51"}).status_code == 200
+    assert_error(bind_realname(api, r, "韩梅", make_id_number(), headers=hall), 429, "rate_limited")
+    assert bind_realname(api, r, "韩梅", make_id_number(),
+                         headers={"X-Forwarded-For": "203.0.113.51"}).status_code == 200
 
 
 def test_login_is_rate_limited_per_ip_and_per_openid(make_server) -> None:

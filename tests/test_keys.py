@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from backend.cli import main
 from backend.config import ConfigError, load_config
-from tests.support import Api, AppServer, assert_error, make_id_number, new_resident
+from tests.support import Api, AppServer, assert_error, bind_realname, fetch_licences, make_id_number, new_resident
 from tests.support_payments import paid_order
 from tests.test_licences import issued_licence
 
@@ -221,7 +221,7 @@ def readable(api: Api, residents: list[Any]) -> None:
         assert me.status_code == 200, me.text
         masked = me.json()["id_number_masked"]
         assert masked[:4] == r.id_number[:4] and masked[-4:] == r.id_number[-4:] and "*" in masked
-        got = api.post("/api/v1/me/licences/refresh", {"purpose": "wallet"}, token=r.access_token)
+        got = fetch_licences(api, r, {"purpose": "wallet"})
         assert got.status_code == 200, got.text
         assert [i["number"] for i in got.json()["items"] if i["source"] == "library"] == [r.licence]
 
@@ -261,8 +261,7 @@ def test_the_id_number_key_rotates_by_a_resumable_job_and_every_record_stays_rea
     # re-encrypt each of them once.
     for r in late:
         r.name, r.id_number = "张伟", make_id_number()
-        assert Api(old.base).post("/api/v1/me/realname", {"name": r.name, "id_number": r.id_number},
-                                  token=r.access_token).status_code == 200
+        assert bind_realname(Api(old.base), r, r.name, r.id_number).status_code == 200
         r.licence = api.post("/sandbox/licences", {"id_number": r.id_number, "type": "id_card"}).json()["number"]
     assert sorted(kids(new).values()) == ["k1k1", "k1k1"] + ["k2k2"] * 5
 

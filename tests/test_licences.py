@@ -11,7 +11,7 @@ import io
 import pytest
 from bson import ObjectId
 
-from tests.support import Api, AppServer, ResidentHandle, assert_error, new_resident, staff_login
+from tests.support import Api, AppServer, ResidentHandle, assert_error, fetch_licences, new_resident, staff_login
 from tests.support_cases import move, service
 from tests.support_files import jpeg_bytes, uploaded
 
@@ -29,7 +29,7 @@ def give(api: Api, resident: ResidentHandle, type_: str, **extra: str) -> dict:
 
 
 def refresh(api: Api, resident: ResidentHandle, **body: str) -> list[dict]:
-    r = api.post("/api/v1/me/licences/refresh", {"purpose": "wallet", **body}, token=resident.access_token)
+    r = fetch_licences(api, resident, {"purpose": "wallet", **body})
     assert r.status_code == 200, r.text
     return r.json()["items"]
 

@@ -104,6 +104,8 @@ SAMPLES = {
     "authorization.granted": {"authorization_id": "6650a1f0c2a4b5d6e7f80918", "grantor_name": "李*",
                               "services": ["户口迁入（投靠落户）"], "expires_at": "2026-12-30T02:15:00+00:00"},
     "authorization.revoked": {"authorization_id": "6650a1f0c2a4b5d6e7f80918", "grantor_name": "李*"},
+    "identity.realname_reclaimed": {"id_number_masked": "1101**********002X"},
+    "identity.realname_released": {"id_number_masked": "1101**********002X"},
     "authorization.used": {"authorization_id": "6650a1f0c2a4b5d6e7f80918", "application_id": CASE["application_id"],
                            "serial": CASE["serial"], "service_name": CASE["service_name"], "agent_role": "帮办员",
                            "agent_name": "王**"},
@@ -147,6 +149,8 @@ REQUIRED = {
     "licence.revoked": ["name", "number", "reason"],
     "authorization.granted": ["grantor_name", "expires_at"],
     "authorization.revoked": ["grantor_name"],
+    "identity.realname_reclaimed": ["id_number_masked"],
+    "identity.realname_released": ["id_number_masked"],
     "authorization.used": ["serial", "service_name", "agent_role", "agent_name"],
 }
 

@@ -13,7 +13,7 @@ from backend.cases.directory import CaseDirectory
 from backend.cases.intake import CaseIntakeDesk
 from backend.cases.materials import CaseMaterials
 from backend.cases.personal import CaseData
-from backend.cases.ports import Agency, Applicants, CaseFiles, CaseLicences
+from backend.cases.ports import Agency, Applicants, CaseFiles, CaseLicences, FaceProof
 from backend.cases.reveal_scope import case_handling
 from backend.cases.service import CaseService
 from backend.cases.store import COLLECTIONS, CaseStore, rename_applications_collection
@@ -42,6 +42,7 @@ class Needs:
     licences: CaseLicences
     agency: Agency
     handling: HandlingChecks
+    face: FaceProof
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[CasesProvides]:
                                                 calendar=needs.calendar,
                                                 promise_working_days=config.cases.promise_working_days,
                                                 promise_reminder_working_days=config.cases.promise_reminder_working_days),
-                        agency=needs.agency)
+                        agency=needs.agency, face=needs.face)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]

@@ -41,6 +41,13 @@ class CaseFiles(Protocol):
     def add_reader(self, prefix: str, check: Callable[[Staff, str], Awaitable[bool]]) -> None: ...
 
 
+class FaceProof(Protocol):
+    """Whether a resident proved their face recently (identity's face verification): 403
+    face_verification_required otherwise. Filing a high-assurance service online needs it."""
+
+    async def require_fresh(self, user_id: str) -> None: ...
+
+
 class CaseLicences(Protocol):
     """A resident's e-licences offered as materials, and the licence a completed case issues."""
 

@@ -21,7 +21,7 @@ from backend.cases.errors import AlreadyRated, NotOnline, OpenCaseExists, Separa
 from backend.cases.labels import CASE_STATUS
 from backend.cases.materials import REVIEWABLE, CaseMaterials
 from backend.cases.once import Submissions, window_filing
-from backend.cases.ports import Agency, Applicants
+from backend.cases.ports import Agency, Applicants, FaceProof
 from backend.cases.rules import outcome, rating_allowed
 from backend.cases.serials import serial_for
 from backend.cases.store import CaseStore, RatingExists
@@ -62,8 +62,8 @@ Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
 class CaseService:
     def __init__(self, *, store: CaseStore, transaction: Transaction, catalogue: CatalogueService,
                  users: Applicants, outbox: Outbox, audit: AuditLog, clock: Clock, config: CasesConfig,
-                 materials: CaseMaterials, agency: Agency):
-        self.store = store
+                 materials: CaseMaterials, agency: Agency, face: FaceProof):
+        self.store, self.face = store, face  # face: a high-assurance service filed online needs a recent proof
         self._tx = transaction      # runs fn(session) in one multi-document transaction
         self.catalogue = catalogue
         self.users = users          # the user directory: ``get``, ``get_many``, ``find``
@@ -167,6 +167,8 @@ class CaseService:
         guide = service["guide"]
         if channel is Channel.ONLINE and not guide.get("online"):
             raise NotOnline("该事项不支持网上申报，请预约到大厅办理")
+        if channel is Channel.ONLINE and service.get("high_assurance") and actor.type == "resident":  # who files
+            await self.face.require_fresh(actor.id)
         now = self.clock.now()
         materials = await self.materials.resolve(applicant_id, guide["materials"], body, channel=str(channel),
                                                  now=now)

@@ -89,6 +89,7 @@ SERVICE_FIELDS = {
     "name": string(minLength=1, maxLength=60), "department_id": ID,
     "hall_ids": array(ID, maxItems=50, uniqueItems=True),
     "keywords": array(string(maxLength=20), maxItems=20), "frequent": boolean(description="高频事项，首页展示"),
+    "high_assurance": boolean(description="高安全等级事项：网上申报须在近期完成本人人脸核身"),
     "guide": GUIDE_IN,
 }
 SERVICE_IN = obj({"code": CODE, **SERVICE_FIELDS}, ["code", "name", "department_id", "guide"])
@@ -96,7 +97,7 @@ SERVICE_PATCH = obj({**SERVICE_FIELDS, "status": string(enum=["active", "inactiv
 SERVICE = obj({
     "id": string(), "code": string(), "name": string(), "department_id": string(), "department_name": string(),
     "hall_ids": array(string()), "keywords": array(string()),
-    "frequent": boolean(), "guide": GUIDE, "status": string(enum=["active", "inactive"]),
+    "frequent": boolean(), "high_assurance": boolean(), "guide": GUIDE, "status": string(enum=["active", "inactive"]),
     "updated_at": nullable(DATETIME),
 }, ["id", "code", "name", "department_id", "department_name", "hall_ids", "guide", "status"])
 

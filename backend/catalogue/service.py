@@ -82,7 +82,7 @@ def public_service(s: Service, department_name: str) -> dict[str, Any]:
         "id": s.id, "code": s.code, "name": s.name, "department_id": s.department_id,
         "department_name": department_name, "hall_ids": list(s.hall_ids),
         "keywords": list(s.keywords),
-        "frequent": s.frequent, "guide": guide, "status": str(s.status),
+        "frequent": s.frequent, "high_assurance": s.high_assurance, "guide": guide, "status": str(s.status),
         "updated_at": s.updated_at,
     }
 
@@ -238,7 +238,8 @@ class CatalogueService:
         assert f.guide is not None and f.department_id is not None and f.name is not None  # required by SERVICE_IN
         new = Service(id="", code=body["code"], name=f.name, department_id=f.department_id, guide=f.guide,
                       status=ServiceStatus.ACTIVE, hall_ids=f.hall_ids or (), keywords=f.keywords or (),
-                      frequent=bool(f.frequent), created_at=now, updated_at=now)
+                      frequent=bool(f.frequent), high_assurance=bool(f.high_assurance), created_at=now,
+                      updated_at=now)
         try:
             svc = await self.store.add_service(new)
         except DuplicateKeyError:
@@ -318,7 +319,7 @@ class CatalogueService:
             guide = g
         return ServiceChange(updated_at=self.clock.now(), name=body.get("name"), department_id=department_id,
                              hall_ids=hall_ids, keywords=tuple(body["keywords"]) if "keywords" in body else None,
-                             frequent=body.get("frequent"), guide=guide,
+                             frequent=body.get("frequent"), high_assurance=body.get("high_assurance"), guide=guide,
                              status=ServiceStatus(body["status"]) if "status" in body else None)
 
     async def _audit(self, staff: Staff, action: str, target_type: str, target_id: str, ip: str,

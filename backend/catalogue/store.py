@@ -77,12 +77,14 @@ def _service(s: dict[str, Any]) -> Service:
                    guide=guides.read(s["guide"]), status=ServiceStatus(s["status"]),
                    hall_ids=tuple(s.get("hall_ids", [])),
                    keywords=tuple(s.get("keywords", [])), frequent=s.get("frequent", False),
-                   created_at=s.get("created_at"), updated_at=s.get("updated_at"))
+                   high_assurance=s.get("high_assurance", False), created_at=s.get("created_at"),
+                   updated_at=s.get("updated_at"))
 
 
 def _service_doc(s: Service) -> dict[str, Any]:
     return {"code": s.code, "name": s.name, "department_id": s.department_id, "hall_ids": list(s.hall_ids),
-            "keywords": list(s.keywords), "frequent": s.frequent, "guide": guides.document(s.guide),
+            "keywords": list(s.keywords), "frequent": s.frequent, "high_assurance": s.high_assurance,
+            "guide": guides.document(s.guide),
             "status": str(s.status),
             "created_at": s.created_at, "updated_at": s.updated_at}
 

@@ -137,6 +137,8 @@ class Service:
     hall_ids: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     frequent: bool = False
+    # Filing it online needs a recent face verification of the resident (人脸核身), beyond the real name.
+    high_assurance: bool = False
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
 
@@ -169,6 +171,7 @@ class ServiceChange:
     hall_ids: tuple[str, ...] | None = None
     keywords: tuple[str, ...] | None = None
     frequent: bool | None = None
+    high_assurance: bool | None = None
     guide: Guide | None = None
     status: ServiceStatus | None = None
 

@@ -19,6 +19,8 @@ RESIDENTS = Policy("resident", {
     "search": staff("clerk", "approver", "supervisor", "finance"),
     "read": staff("clerk", "approver", "supervisor", "finance"),
     "reveal": staff("clerk", "approver"),
+    # Moving an ID number to the account of the person present at the window (reclaim.py).
+    "reclaim": staff("clerk", "hall_manager"),
 })
 
 

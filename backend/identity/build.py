@@ -2,6 +2,7 @@
 directories other domains read residents through."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from backend.audit.service import AuditLog
@@ -10,15 +11,21 @@ from backend.core.api import bind
 from backend.core.domain import Built, Domain
 from backend.core.infra import Infra
 from backend.core.migrations import Migration
+from backend.db.mongo import in_transaction
 from backend.identity import handlers, words
+from backend.identity.assurance import FaceAssurance
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory
+from backend.identity.face import WeChatFaceVerifier
 from backend.identity.personal import AccountData
+from backend.identity.ports import ResidentMessages
 from backend.identity.providers import HttpRealnameVerifier, WeChatPyLogin
+from backend.identity.reclaim import RealnameReclaims
 from backend.identity.reveal_scope import ResidentHandling
 from backend.identity.service import IdentityService
 from backend.identity.store import (
     COLLECTIONS,
+    FaceVerificationStore,
     RefreshTokenStore,
     SessionStore,
     UpkeepStore,
@@ -41,6 +48,27 @@ class IdentityProvides:
     handling: ResidentHandling      # domains add what a resident still has open (before deletion)
     verified: VerifiedIdentities    # a resident's verified name and ID number, for licences
     account: AccountData            # the resident's own account in their data, and cancelling it
+    assurance: FaceAssurance        # whether a resident proved their face recently (library, high-assurance)
+    parts: IdentityParts            # what the desk (built after notify) works on
+
+
+@dataclass(frozen=True)
+class IdentityParts:
+    users: UserStore
+    faces: FaceVerificationStore
+    tokens: TokenService
+    cipher: PersonalDataCipher
+
+
+@dataclass(frozen=True)
+class DeskNeeds:
+    audit: AuditLog
+    outbox: ResidentMessages
+
+
+@dataclass(frozen=True)
+class DeskProvides:
+    reclaims: RealnameReclaims      # reclaiming an identity at the window
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]:
@@ -60,18 +88,38 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]
                                     config.realname.app_secret, config.realname.timeout_seconds
                                     ).sized(infra.provider_limits)
     users = UserStore(infra.db)
+    faces = FaceVerificationStore(infra.db)
+    assurance = FaceAssurance(
+        verifier=WeChatFaceVerifier(config.wechat.appid, config.wechat.secret,
+                                    infra.gateway(config.wechat.gateway, "wechat"), config.wechat.timeout_seconds,
+                                    infra.wechat_session),
+        store=faces, users=users, cipher=cipher, clock=infra.clock, minutes=sec.face_verification_minutes)
     directory = UserDirectory(users, cipher)
     handling = ResidentHandling()
     identity = IdentityService(users=users, tokens=tokens, wechat=wechat, verifier=verifier,
                                cipher=cipher, limiter=infra.limiter, limits=config.ratelimit, audit=needs.audit,
                                clock=infra.clock, handling=handling, directory=directory,
-                               upkeep=UpkeepStore(infra.db))
+                               upkeep=UpkeepStore(infra.db), assurance=assurance)
     return Built(Domain(
         "identity", words=words.WORDS, service=identity,
-        routes=bind(handlers.default_handlers, identity=identity),
+        routes=bind(handlers.default_handlers, identity=identity, assurance=assurance),
         collections=list(COLLECTIONS),
         migrations=[Migration("2026.11-03-name-hashes", "为早于姓名检索的实名账户补齐姓名检索值",
                               identity.backfill_name_hashes)],
     ), IdentityProvides(service=identity, tokens=tokens, users=directory, handling=handling,
                         verified=VerifiedIdentities(users, cipher),
-                        account=AccountData(users=users, tokens=tokens, clock=infra.clock)))
+                        account=AccountData(users=users, tokens=tokens, clock=infra.clock),
+                        assurance=assurance,
+                        parts=IdentityParts(users=users, faces=faces, tokens=tokens, cipher=cipher)))
+
+
+def build_desk(config: Config, infra: Infra, identity: IdentityProvides, needs: DeskNeeds) -> Built[DeskProvides]:
+    """The staff desk of identity (reclaiming an identity at the window): built after notify, whose
+    outbox it tells residents through (notify itself reads residents through identity)."""
+    p = identity.parts
+    reclaims = RealnameReclaims(users=p.users, faces=p.faces, tokens=p.tokens, cipher=p.cipher, clock=infra.clock,
+                                audit=needs.audit, outbox=needs.outbox,
+                                transaction=functools.partial(in_transaction, infra.client),
+                                minutes=config.security.face_verification_minutes)
+    return Built(Domain("identity-desk", service=reclaims, routes=bind(handlers.desk_handlers, reclaims=reclaims)),
+                 DeskProvides(reclaims=reclaims))

@@ -1,6 +1,7 @@
 """Resident identity: WeChat login, our tokens, and real-name binding."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import replace
 
@@ -13,6 +14,7 @@ from backend.core.access import Resident, Staff
 from backend.core.clock import Clock
 from backend.core.ratelimit import Limit, RateLimiter
 from backend.identity.access import RESIDENTS, ResidentAccess
+from backend.identity.assurance import FaceAssurance
 from backend.identity.crypto import PersonalDataCipher
 from backend.identity.directory import UserDirectory, UserRef, name_hash, query_kind
 from backend.identity.errors import (
@@ -34,7 +36,15 @@ from backend.identity.reseal import ResealReport, reseal
 from backend.identity.reveal_scope import ResidentHandling
 from backend.identity.store import UpkeepStore, UserStore
 from backend.identity.tokens import TokenPair, TokenService
-from backend.identity.values import Realname, ResidentRefView, ResidentUser, RevealedView, StaffUserView, UserView
+from backend.identity.values import (
+    FacePurpose,
+    Realname,
+    ResidentRefView,
+    ResidentUser,
+    RevealedView,
+    StaffUserView,
+    UserView,
+)
 
 log = logging.getLogger("zjb.identity")
 AUDIENCE = "resident"
@@ -54,12 +64,46 @@ def resident_ref_view(r: UserRef) -> ResidentRefView:
                            id_number_masked=r.id_number_masked)
 
 
+def sealed_realname(cipher: PersonalDataCipher, user_id: str, name: str, id_number: str, *, at: dt.datetime,
+                    verified_by: str) -> Realname:
+    """A checked name and ID number as an account stores them: sealed for that account, hashed, masked."""
+    return Realname(
+        name_sealed=cipher.seal(name, aad=user_id),
+        id_sealed=cipher.seal(id_number, aad=user_id),
+        id_hash=cipher.keyed_hash(id_number),
+        name_hash=name_hash(cipher, name),
+        name_masked=mask_name(name),
+        id_masked=mask_id_number(id_number),
+        gender="male" if int(id_number[16]) % 2 else "female",
+        birth_date=f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
+        verified_at=at,
+        verified_by=verified_by,
+    )
+
+
+def checked_identity(name: str, id_number: str, today: dt.date) -> tuple[str, str]:
+    """The name and ID number normalised, or 400 saying which is wrong."""
+    problems: dict[str, str] = {}
+    try:
+        name = validate_name(name)
+    except IdNumberError as e:
+        problems["name"] = e.reason
+    try:
+        id_number = validate_id_number(id_number, today=today)
+    except IdNumberError as e:
+        problems["id_number"] = e.reason
+    if problems:
+        raise errors.InvalidInput(problems, message="姓名或身份证号有误，请核对")
+    return name, id_number
+
+
 class IdentityService:
     def __init__(self, *, users: UserStore, tokens: TokenService, wechat: WeChatLogin,
                  verifier: RealnameVerifier, cipher: PersonalDataCipher, limiter: RateLimiter,
                  limits: RateLimitConfig, audit: AuditLog, clock: Clock, handling: ResidentHandling,
-                 directory: UserDirectory, upkeep: UpkeepStore):
+                 directory: UserDirectory, upkeep: UpkeepStore, assurance: FaceAssurance):
         self.users = users
+        self.assurance = assurance
         self.directory = directory
         self.upkeep = upkeep
         self.tokens = tokens
@@ -123,20 +167,12 @@ class IdentityService:
 
     # -- real name -----------------------------------------------------------------------------
 
-    async def bind_realname(self, resident: Resident, name: str, id_number: str, ip: str) -> UserView:
+    async def bind_realname(self, resident: Resident, name: str, id_number: str, verify_result: str | None,
+                            ip: str) -> UserView:
         await self.limiter.hit(self._rn_ip, ip)
         await self.limiter.hit(self._rn_user, resident.id)
-        problems: dict[str, str] = {}
-        try:
-            name = validate_name(name)
-        except IdNumberError as e:
-            problems["name"] = e.reason
-        try:
-            id_number = validate_id_number(id_number, today=self.clock.local_now().date())
-        except IdNumberError as e:
-            problems["id_number"] = e.reason
-        if problems:
-            raise errors.InvalidInput(problems, message="姓名或身份证号有误，请核对")
+        typed_name = name
+        name, id_number = checked_identity(name, id_number, self.clock.local_now().date())
         id_hash = self.cipher.keyed_hash(id_number)
 
         user = await self.users.by_id(resident.id)
@@ -147,7 +183,12 @@ class IdentityService:
             if existing.id_hash == id_hash:
                 return public_user(user)  # the same binding again: nothing to do
             raise RealnameAlreadyBound("账号已完成实名认证，不能更换身份证号")
-        # The provider first: a wrong name never counts against the person whose number it is,
+        # The face first: a leaked name and ID number are not enough to take a person's identity. A
+        # passing verification is kept even when the number turns out to be bound to another account:
+        # it is what lets the person reclaim it at the window (``reclaim.py``).
+        await self.assurance.confirm(resident, verify_result, name=name, id_number=id_number,
+                                     purpose=FacePurpose.REALNAME, typed_name=typed_name)
+        # Then the identity-verification provider: a wrong name never counts against the person whose number it is,
         # and whether a number is bound is told only to someone who has proved the name with it.
         result = await self.verifier.verify(name, id_number)
         if not result.consistent:
@@ -155,25 +196,15 @@ class IdentityService:
                                       message="姓名与身份证号不一致，请核对后重试")
         await self.limiter.hit(self._rn_id, id_hash)
         if await self.users.by_id_hash(id_hash) is not None:
-            raise IdNumberAlreadyBound("该身份证号已绑定其他微信账号")
+            raise IdNumberAlreadyBound(details={"reclaim": "at_window"})
 
         aad = user.id
-        realname = Realname(
-            name_sealed=self.cipher.seal(name, aad=aad),
-            id_sealed=self.cipher.seal(id_number, aad=aad),
-            id_hash=id_hash,
-            name_hash=name_hash(self.cipher, name),
-            name_masked=mask_name(name),
-            id_masked=mask_id_number(id_number),
-            gender="male" if int(id_number[16]) % 2 else "female",
-            birth_date=f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}",
-            verified_at=self.clock.now(),
-            verified_by="realname_provider",
-        )
+        realname = sealed_realname(self.cipher, aad, name, id_number, at=self.clock.now(),
+                                   verified_by="face_verification")
         try:
             bound = await self.users.bind_realname(user.id, realname)
         except DuplicateKeyError:
-            raise IdNumberAlreadyBound("该身份证号已绑定其他微信账号") from None
+            raise IdNumberAlreadyBound(details={"reclaim": "at_window"}) from None
         if not bound:  # raced with itself: the other request bound first
             return await self.bind_realname_result(resident, id_hash)
         log.info("realname bound", extra={"user_id": aad})
@@ -242,4 +273,4 @@ class IdentityService:
                             max_batches=max_batches)
 
 
-__all__ = ["IdentityService", "public_user", "resident_ref_view"]
+__all__ = ["IdentityService", "checked_identity", "public_user", "resident_ref_view", "sealed_realname"]

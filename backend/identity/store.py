@@ -14,6 +14,8 @@ from backend.core.batch import BatchedLookup
 from backend.core.ids import object_id
 from backend.db.mongo import CollectionSpec
 from backend.identity.values import (
+    FacePurpose,
+    FaceVerification,
     LoginSession,
     Realname,
     RefreshToken,
@@ -50,6 +52,22 @@ COLLECTIONS = [
             },
         }},
         doc="Resident accounts; names and identity numbers only sealed (AES-GCM) and as keyed hashes.",
+    ),
+    CollectionSpec(
+        "face_verifications",
+        indexes=(
+            # The _id (SHA-256 of the verify_result) makes each face verification usable once.
+            IndexModel([("user_id", ASCENDING), ("identified_at", ASCENDING)]),
+            IndexModel([("id_hash", ASCENDING), ("identified_at", ASCENDING)]),
+            IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["_id", "user_id", "id_hash", "name_hash", "purpose", "identified_at", "recorded_at"],
+            "properties": {"_id": {"bsonType": "string"}, "purpose": {"enum": [str(p) for p in FacePurpose]}},
+        }},
+        doc="Passing WeChat face verifications (人脸核身) by the hash of their verify_result: each used "
+            "once; the latest of a resident tells whether they proved their face recently.",
     ),
     CollectionSpec(
         "identity_upkeep",
@@ -196,11 +214,17 @@ class UserStore:
                                          {"$set": {"realname.name_hash": name_hash}})
         return res.modified_count == 1
 
-    async def bind_realname(self, user_id: str, realname: Realname) -> bool:
+    async def bind_realname(self, user_id: str, realname: Realname, session: Any = None) -> bool:
         """Set the identity once; False if the account already has one. Raises DuplicateKeyError
         when the ID number is bound to another account."""
         res = await self._col.update_one({"_id": ObjectId(user_id), "realname": None},
-                                         {"$set": {"realname": _realname_doc(realname)}})
+                                         {"$set": {"realname": _realname_doc(realname)}}, session=session)
+        return res.modified_count == 1
+
+    async def release_realname(self, user_id: str, id_hash: str, session: Any = None) -> bool:
+        """End this account's binding of this ID number (a reclaim at the window)."""
+        res = await self._col.update_one({"_id": ObjectId(user_id), "realname.id_hash": id_hash},
+                                         {"$set": {"realname": None}}, session=session)
         return res.modified_count == 1
 
     async def reseal(self, user_id: str, read: Realname, resealed: Resealed) -> bool:
@@ -248,6 +272,46 @@ class UpkeepStore:
 
     async def finish_reseal(self, task: str, now: dt.datetime) -> None:
         await self._col.update_one({"_id": task, "finished_at": {"$exists": False}}, {"$set": {"finished_at": now}})
+
+
+def _face(d: dict[str, Any]) -> FaceVerification:
+    return FaceVerification(id=d["_id"], user_id=d["user_id"], id_hash=d["id_hash"], name_hash=d["name_hash"],
+                            purpose=FacePurpose(d["purpose"]), identified_at=d["identified_at"],
+                            recorded_at=d["recorded_at"])
+
+
+class FaceVerificationStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
+        self._col = db["face_verifications"]
+
+    async def record_once(self, v: FaceVerification, purge_at: dt.datetime) -> bool:
+        """Keep a face verification; False when its verify_result was used before."""
+        try:
+            await self._col.insert_one({"_id": v.id, "user_id": v.user_id, "id_hash": v.id_hash,
+                                        "name_hash": v.name_hash, "purpose": str(v.purpose),
+                                        "identified_at": v.identified_at, "recorded_at": v.recorded_at,
+                                        "purge_at": purge_at})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def latest_of(self, user_id: str, id_hash: str, since: dt.datetime) -> FaceVerification | None:
+        """The resident's latest face verification of this identity made at ``since`` or later."""
+        doc = await self._col.find_one({"user_id": user_id, "id_hash": id_hash, "identified_at": {"$gte": since}},
+                                       sort=[("identified_at", -1)])
+        return None if doc is None else _face(doc)
+
+    async def latest_claim(self, id_hash: str, name_hash: str, *, since: dt.datetime, after: dt.datetime | None,
+                           not_user: str) -> FaceVerification | None:
+        """The latest face verification of this identity made since ``since`` and recorded after
+        ``after`` by an account other than ``not_user`` (the one that holds the identity): who is
+        claiming it back."""
+        query: dict[str, Any] = {"id_hash": id_hash, "name_hash": name_hash, "user_id": {"$ne": not_user},
+                                 "identified_at": {"$gte": since}}
+        if after is not None:
+            query["recorded_at"] = {"$gt": after}
+        doc = await self._col.find_one(query, sort=[("identified_at", -1)])
+        return None if doc is None else _face(doc)
 
 
 def _token(d: dict[str, Any]) -> RefreshToken:

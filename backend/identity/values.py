@@ -50,6 +50,24 @@ class ResidentUser:
         return self.status is UserStatus.ACTIVE
 
 
+class FacePurpose(StrEnum):
+    REALNAME = "realname"     # made to bind the identity to the account
+    ASSURANCE = "assurance"   # made by a bound resident before a sensitive step (library, high-assurance filing)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FaceVerification:
+    """A passing WeChat face verification, kept so that its verify_result is used once and so that
+    sensitive steps can ask whether the resident proved their face recently."""
+    id: str                      # SHA-256 of the verify_result
+    user_id: str                 # the account whose WeChat identity made it
+    id_hash: str                 # keyed hash of the ID number it was made for
+    name_hash: str               # keyed hash of the name it was made for
+    purpose: FacePurpose
+    identified_at: dt.datetime   # WeChat's identify_time
+    recorded_at: dt.datetime
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Resealed:
     """A realname's sealed values re-encrypted with the active key."""

@@ -2,6 +2,6 @@
 from __future__ import annotations
 
 from backend.core.words import Vocabulary
-from backend.identity import errors
+from backend.identity import errors, events
 
-WORDS = Vocabulary("identity", errors=errors.ALL)
+WORDS = Vocabulary("identity", errors=errors.ALL, events=events.EVENTS)

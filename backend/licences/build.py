@@ -16,7 +16,7 @@ from backend.identity.verified import VerifiedIdentities
 from backend.licences import handlers, words
 from backend.licences.library import HttpLicenceLibrary
 from backend.licences.personal import LicenceData
-from backend.licences.ports import LicenceEvents, ServiceNames
+from backend.licences.ports import FaceProof, LicenceEvents, ServiceNames
 from backend.licences.service import LicenceService, LicenceWallet
 from backend.licences.store import COLLECTIONS, LicenceStore
 
@@ -28,6 +28,7 @@ class Needs:
     identities: VerifiedIdentities
     catalogue: ServiceNames
     outbox: LicenceEvents
+    face: FaceProof
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[LicencesProvides]
         library=HttpLicenceLibrary(infra.gateway(lib.gateway, "licence-library"), lib.app_id, lib.app_secret,
                                    lib.timeout_seconds).sized(infra.provider_limits),
         catalogue=needs.catalogue, limiter=infra.limiter, audit=needs.audit, clock=infra.clock,
-        config=config.licences, public_url=config.public_url, outbox=needs.outbox)
+        config=config.licences, public_url=config.public_url, face=needs.face, outbox=needs.outbox)
 
     async def by_status() -> list[tuple[dict[str, str], float]]:
         return [({"status": k}, n) for k, n in await store.count_by_status()]

@@ -27,10 +27,13 @@ class MyLicencesHandler(_Licences):
 
 
 class RefreshHandler(_Licences):
-    @operation("从电子证照库调取本人证照（须实名认证；每次调取均留痕）", tags=TAGS, auth="resident",
+    @operation("从电子证照库调取本人证照（须实名认证并在近期完成本人人脸核身；每次调取均留痕）", tags=TAGS,
+               auth="resident",
                access=LICENCE.rule("refresh"), body=s.REFRESH,
                responses={200: s.LICENCES}, errors=(400, 401, 403, 429, 502),
-               description="按本人实名认证的身份证号调取，记录调取人、时间和用途（GET /me/licences/fetches 可查）。")
+               description="须在若干分钟内通过 POST /me/face-verifications 完成本人人脸核身，否则 403 "
+                           "face_verification_required；按本人实名认证的身份证号调取，记录调取人、时间和用途"
+                           "（GET /me/licences/fetches 可查）。")
     async def post(self) -> None:
         self.reply(await self.licences.refresh(self.resident, purpose=self.body["purpose"],
                                                service_id=self.body.get("service_id"), request_id=self.request_id))

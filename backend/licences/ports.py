@@ -15,3 +15,10 @@ class LicenceEvents(Protocol):
 
     async def emit(self, kind: str, *, user_id: str, payload: dict[str, Any], session: Any = None,
                    deliver_after: Any = None, dedupe_key: str | None = None) -> bool: ...
+
+
+class FaceProof(Protocol):
+    """Whether a resident proved their face recently (identity's face verification): 403
+    face_verification_required otherwise."""
+
+    async def require_fresh(self, user_id: str) -> None: ...

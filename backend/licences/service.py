@@ -14,8 +14,10 @@ and presented instead of paper when a resident applies.
   ``licences.accept_legacy_check_codes`` (copies handed out then still print it).
 - Issuing happens inside the transaction that completes the case (``issue_for_case``), one per
   case by a unique index, with a gap-free number per type and year.
-- The library is asked only for a real-name-verified resident, only by that resident's own ID
-  number (from identity, never from the request), and every query is recorded: for whom, when, why.
+- The library is asked only for a real-name-verified resident who passed WeChat face verification
+  within the last few minutes (``POST /me/face-verifications``; a leaked name and ID number are not
+  enough to read someone's 户口簿 or 结婚证), only by that resident's own ID number (from identity,
+  never from the request), and every query is recorded: for whom, when, why.
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ from backend.identity.verified import VerifiedIdentities
 from backend.licences.access import LICENCE, LicenceAccess
 from backend.licences.library import LibraryLicence, LicenceLibrary
 from backend.licences.pdf import render_pdf
-from backend.licences.ports import LicenceEvents, ServiceNames
+from backend.licences.ports import FaceProof, LicenceEvents, ServiceNames
 from backend.licences.store import LicenceStore
 from backend.licences.types import TYPES, type_name
 from backend.licences.values import (
@@ -96,8 +98,10 @@ class LicenceRef:
 class LicenceService:
     def __init__(self, *, store: LicenceStore, signer: SigningKeyRing, identities: VerifiedIdentities,
                  library: LicenceLibrary, catalogue: ServiceNames, limiter: RateLimiter, audit: AuditLog,
-                 clock: Clock, config: LicencesConfig, public_url: str, outbox: LicenceEvents | None = None):
+                 clock: Clock, config: LicencesConfig, public_url: str, face: FaceProof,
+                 outbox: LicenceEvents | None = None):
         self.store = store
+        self.face = face  # a library fetch needs a recent face verification of the resident
         self.access = LicenceAccess(store)
         self.outbox = outbox  # tells the holder when a licence is issued or revoked
         self.signer = signer
@@ -169,6 +173,7 @@ class LicenceService:
                       request_id: str) -> dict[str, Any]:
         """Ask the library for the resident's licences and keep signed copies; recorded each time."""
         access_realname(resident)
+        await self.face.require_fresh(resident.id)
         await self.limiter.hit(self._fetch_user, resident.id)
         service_name = None
         if service_id:

@@ -11,6 +11,7 @@ import supervisorPages from './pages/supervisor.js';
 import adminPages from './pages/admin.js';
 import casePages from './pages/case.js';
 import agencyPages from './pages/agency.js';
+import reclaimPages from './pages/reclaim.js';
 import hotlinePages from './pages/hotline.js';
 import calendarPages from './pages/calendar.js';
 import bundlePages from './pages/bundles.js';
@@ -18,8 +19,8 @@ import rectificationPages from './pages/rectifications.js';
 import licencePages from './pages/licences.js';
 
 // Each page: {path, title, group, roles, render(main, params), nav?: false}
-const PAGES = [...clerkPages, ...agencyPages, ...approverPages, ...casePages, ...hotlinePages, ...hallPages,
-  ...financePages, ...supervisorPages, ...adminPages, ...calendarPages, ...bundlePages, ...rectificationPages,
+const PAGES = [...clerkPages, ...agencyPages, ...reclaimPages, ...approverPages, ...casePages, ...hotlinePages,
+  ...hallPages, ...financePages, ...supervisorPages, ...adminPages, ...calendarPages, ...bundlePages, ...rectificationPages,
   ...licencePages];
 
 const main = document.getElementById('main');

@@ -133,6 +133,7 @@ function declaredQuery(query, names) {
  * @property {Array<string>} hall_ids
  * @property {Array<string>} [keywords]
  * @property {boolean} [frequent]
+ * @property {boolean} [high_assurance]
  * @property {GetServicesResponseItemsItemGuide} guide
  * @property {('active'|'inactive')} status
  * @property {(string|null)} [updated_at] ISO 8601, +08:00

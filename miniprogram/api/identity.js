@@ -51,6 +51,18 @@ const http = require('../services/request');
  * @typedef {Object} PostMeRealnameBody
  * @property {string} name 姓名
  * @property {string} id_number 18位居民身份证号
+ * @property {string} [verify_result] wx.startFacialRecognitionVerify 返回的 verifyResult（人脸核身凭据，只能用一次）
+ */
+
+/**
+ * @typedef {Object} PostMeFaceVerificationsBody
+ * @property {string} verify_result wx.startFacialRecognitionVerify 返回的 verifyResult（人脸核身凭据，只能用一次）
+ */
+
+/**
+ * @typedef {Object} PostMeFaceVerificationsResponse
+ * @property {string} verified_at ISO 8601, +08:00
+ * @property {string} valid_until 在此之前可调取电子证照、申办须人脸核身的事项
  */
 
 /**
@@ -99,7 +111,7 @@ function getMe() {
 }
 
 /**
- * 实名认证：绑定姓名与身份证号
+ * 实名认证：绑定姓名与身份证号（须本人人脸核身）
  * POST /api/v1/me/realname
  * @param {Object} [options]
  * @param {PostMeRealnameBody} [options.body]
@@ -110,10 +122,23 @@ function postMeRealname({ body, headers } = {}) {
   return http.request('POST', '/me/realname', { data: body === undefined ? {} : body, headers });
 }
 
+/**
+ * 本人人脸核身（调取电子证照、申办须人脸核身的事项之前）
+ * POST /api/v1/me/face-verifications
+ * @param {Object} [options]
+ * @param {PostMeFaceVerificationsBody} [options.body]
+ * @param {Object<string, string>} [options.headers] 如 Idempotency-Key
+ * @returns {Promise<PostMeFaceVerificationsResponse>}
+ */
+function postMeFaceVerifications({ body, headers } = {}) {
+  return http.request('POST', '/me/face-verifications', { data: body === undefined ? {} : body, headers });
+}
+
 module.exports = {
   postAuthWechatLogin,
   postAuthRefresh,
   postAuthLogout,
   getMe,
   postMeRealname,
+  postMeFaceVerifications,
 };

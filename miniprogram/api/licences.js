@@ -118,7 +118,7 @@ function getMeLicences({ query } = {}) {
 }
 
 /**
- * 从电子证照库调取本人证照（须实名认证；每次调取均留痕）
+ * 从电子证照库调取本人证照（须实名认证并在近期完成本人人脸核身；每次调取均留痕）
  * POST /api/v1/me/licences/refresh
  * @param {Object} [options]
  * @param {PostMeLicencesRefreshBody} [options.body]

@@ -49,8 +49,11 @@ function me() {
   return api.getMe();
 }
 
-async function bindRealname(name, idNumber) {
-  const result = await api.postMeRealname({ body: { name: name.trim(), id_number: idNumber.trim().toUpperCase() } });
+// Binding needs the resident's own face verification of this name and number (verifyResult).
+async function bindRealname(name, idNumber, verifyResult) {
+  const result = await api.postMeRealname({
+    body: { name: name.trim(), id_number: idNumber.trim().toUpperCase(), verify_result: verifyResult },
+  });
   const s = session.get();
   if (s) wx.setStorageSync('zjb.session', { ...s, user: { ...(s.user || {}), realname_verified: true } });
   return result;

@@ -141,6 +141,8 @@ function install(server) {
   server.on('GET', '/me/data', MY_DATA);
   server.on('GET', '/me/cancel', { can_cancel: true, reasons: [] });
   server.on('GET', '/time', serverTime());
+  // The WeChat stand-in's face verification (sandbox mode): a passing verifyResult.
+  server.on('POST', '/sandbox/wechat/face-verify', { verify_result: 'vr-sandbox' });
   server.on('GET', '/departments', { items: [{ id: 'dep1', code: 'ga', name: '公安局' }, { id: 'dep2', code: 'sb', name: '人社局' }], next_cursor: null });
   server.on('GET', '/life-events', { items: [LIFE_EVENT], next_cursor: null });
   server.on('GET', '/life-events/move', LIFE_EVENT);

@@ -37,8 +37,12 @@ describe('login → real-name → book → cancel', () => {
     expect(wx.getStorageSync('zjb.session').accessToken).toBe('access-1');
 
     // Real-name: client-side validation first, then the server
+    server.on('POST', '/sandbox/wechat/face-verify', (c) => {
+      expect(c.data).toEqual({ openid: expect.stringMatching(/^o-dev-/), name: '张三', id_number: '11010519491231002X', pass: true });
+      return { verify_result: 'vr-1' };
+    });
     server.on('POST', '/me/realname', (c) => {
-      expect(c.data).toEqual({ name: '张三', id_number: '11010519491231002X' });
+      expect(c.data).toEqual({ name: '张三', id_number: '11010519491231002X', verify_result: 'vr-1' });
       expect(c.header.Authorization).toBe('Bearer access-1');
       return { id: 'u1', realname_verified: true, name_masked: '张*', id_number_masked: '1101**********002X' };
     });
@@ -81,6 +85,7 @@ describe('login → real-name → book → cancel', () => {
     let cancelled = false;
     server.on('POST', '/appointments/ap1/cancel', () => { cancelled = true; return { status: 'cancelled' }; });
     server.on('GET', '/appointments/ap1', () => ({ ...fx.APPOINTMENT, status: cancelled ? 'cancelled' : 'booked' }));
+    wx.showModal.mockClear();  // the sandbox's face verification asked earlier in the flow
     await tapText(detail, '取消预约');
     expect(text(detail)).toContain('确定取消这次预约吗');
     expect(wx.showModal).not.toHaveBeenCalled();

@@ -139,6 +139,7 @@ describe('the agreements', () => {
 describe('the real-name page asks its own consent first', () => {
   test('without the tick the fields are closed and nothing is sent; with it the binding goes through', async () => {
     login({ id: 'u1', realname_verified: false });
+    server.on('POST', '/sandbox/wechat/face-verify', { verify_result: 'vr-1' });
     server.on('POST', '/me/realname', { id: 'u1', realname_verified: true, name_masked: '张*', id_number_masked: '1101**********002X' });
     const page = await renderPage('auth/realname');
     const inputs = () => Array.from(page.dom.querySelectorAll('.t-input')).map((el) => el.getAttribute('data-disabled'));

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.support import Api, AppServer, assert_error, miniprogram_pages, new_resident, staff_login
+from tests.support import Api, AppServer, assert_error, fetch_licences, miniprogram_pages, new_resident, staff_login
 from tests.support_cases import consent, eventually, inbox, move, service, wechat_messages
 from tests.support_files import pdf_bytes, uploaded
 
@@ -33,8 +33,8 @@ def test_apply_judge_correct_approve_complete_wallet_verify(api: Api, server: Ap
     # The library holds the resident's ID card; the apply page asks it for this service.
     assert api.post("/sandbox/licences", {"id_number": r.id_number, "type": "id_card"}).status_code == 201
     svc = service(api, "BDC-BF")
-    got = api.post("/api/v1/me/licences/refresh", {"purpose": "application", "service_id": svc["id"]},
-                   token=r.access_token)
+    # The library is read only after a recent face verification of the resident (fetch_licences makes one).
+    got = fetch_licences(api, r, {"purpose": "application", "service_id": svc["id"]})
     assert got.status_code == 200, got.text
     id_card = next(x for x in got.json()["items"] if x["type"] == "id_card")
     assert id_card["type_name"] == "居民身份证" and id_card["status"] == "valid" and "*" in id_card["holder_masked"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.support import Api, assert_error, make_id_number, new_resident, staff_login
+from tests.support import Api, assert_error, fetch_licences, make_id_number, new_resident, staff_login
 from tests.support_cases import consent, eventually, inbox, move, relogin, wechat_messages
 from tests.support_journeys import APP_PAGES
 from tests.support_payments import confirm_wechat, pay_wechat, prepay_id
@@ -43,7 +43,7 @@ def test_a_life_event_with_a_licence_one_payment_every_case_done_and_cleared(mak
 
     # The library holds the buyer's 不动产权证书; the 一件事 asks for it by type.
     assert api.post("/sandbox/licences", {"id_number": r.id_number, "type": "property"}).status_code == 201
-    held = api.post("/api/v1/me/licences/refresh", {"purpose": "application"}, token=r.access_token).json()["items"]
+    held = fetch_licences(api, r, {"purpose": "application"}).json()["items"]
     cert = next(x for x in held if x["type"] == "property" and x["status"] == "valid")
     event = api.get("/api/v1/life-events/housing").json()
     asked = {m["key"]: m for m in event["materials"]}

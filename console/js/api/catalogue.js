@@ -126,6 +126,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {Array<string>} hall_ids
  * @property {Array<string>} [keywords]
  * @property {boolean} [frequent]
+ * @property {boolean} [high_assurance]
  * @property {GetServicesResponseItemsItemGuide} guide
  * @property {('active'|'inactive')} status
  * @property {(string|null)} [updated_at] ISO 8601, +08:00
@@ -219,6 +220,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {Array<string>} [hall_ids]
  * @property {Array<string>} [keywords]
  * @property {boolean} [frequent] 高频事项，首页展示
+ * @property {boolean} [high_assurance] 高安全等级事项：网上申报须在近期完成本人人脸核身
  * @property {PostStaffServicesBodyGuide} guide
  */
 
@@ -229,6 +231,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {Array<string>} [hall_ids]
  * @property {Array<string>} [keywords]
  * @property {boolean} [frequent] 高频事项，首页展示
+ * @property {boolean} [high_assurance] 高安全等级事项：网上申报须在近期完成本人人脸核身
  * @property {PostStaffServicesBodyGuide} [guide]
  * @property {('active'|'inactive')} [status]
  */

@@ -180,6 +180,20 @@ import { declaredQuery, request } from '../api.js';
  */
 
 /**
+ * @typedef {Object} PostStaffRealnameReclaimsBody
+ * @property {string} name 居民身份证原件上的姓名
+ * @property {string} id_number 居民身份证原件上的身份证号
+ * @property {boolean} id_card_checked 已当面核验居民身份证原件与本人一致（须为 true）
+ */
+
+/**
+ * @typedef {Object} PostStaffRealnameReclaimsResponse
+ * @property {GetStaffResidentsResponseItemsItem} user
+ * @property {GetStaffResidentsResponseItemsItem} released
+ * @property {string} reclaimed_at ISO 8601, +08:00
+ */
+
+/**
  * 工作人员登录（同一地址连续失败后须等待，等待时间逐次加长）
  * POST /api/v1/staff/login
  * @param {Object} [options]
@@ -362,4 +376,16 @@ export async function postStaffResidentsByIdReveal(id, { body } = {}) {
  */
 export async function getStaffAudit({ query } = {}) {
   return request('GET', '/staff/audit', { query: declaredQuery(query, ['actor_id', 'action', 'target_type', 'target_id', 'q', 'cursor', 'limit']) });
+}
+
+/**
+ * 窗口实名找回：身份证号被其他账号绑定时，为到场的本人改绑（须本人人脸核身并核验身份证原件）
+ * POST /api/v1/staff/realname-reclaims
+ * 角色：clerk、hall_manager
+ * @param {Object} [options]
+ * @param {PostStaffRealnameReclaimsBody} [options.body]
+ * @returns {Promise<PostStaffRealnameReclaimsResponse>}
+ */
+export async function postStaffRealnameReclaims({ body } = {}) {
+  return request('POST', '/staff/realname-reclaims', { body: body === undefined ? {} : body });
 }

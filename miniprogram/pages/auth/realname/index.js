@@ -1,10 +1,14 @@
 const auth = require('../../../services/auth');
+const face = require('../../../services/face');
 const { validateName, validateIdNumber } = require('../../../utils/idcard');
 const { messageOf } = require('../../../utils/errors');
 const { withBase } = require('../../../utils/page');
 
 Page(withBase({
-  data: { consented: false, name: '', idNumber: '', nameError: '', idError: '', busy: false, done: null, redirect: '' },
+  data: {
+    consented: false, name: '', idNumber: '', nameError: '', idError: '', busy: false, done: null, redirect: '',
+    reclaim: false,
+  },
   onLoad(options = {}) {
     this.setData({ redirect: options.redirect ? decodeURIComponent(options.redirect) : '' });
   },
@@ -34,13 +38,19 @@ Page(withBase({
     if (nameError || idError) return;
     this.setData({ busy: true });
     try {
-      const done = await auth.bindRealname(this.data.name, this.data.idNumber);
-      this.setData({ done, name: '', idNumber: '' });
+      // WeChat face verification of this name and number first (人脸核身): a leaked name and
+      // number are not enough to bind someone's identity.
+      const verifyResult = await face.verifyResultFor(this.data.name, this.data.idNumber);
+      const done = await auth.bindRealname(this.data.name, this.data.idNumber, verifyResult);
+      this.setData({ done, name: '', idNumber: '', reclaim: false });
     } catch (e) {
       const fields = (e.details && e.details.fields) || {};
       this.setData({
         error: messageOf(e),
         needLogin: !!e.needLogin,
+        // Bound to another account: the holder reclaims it at the window (the face verification
+        // just made is what the clerk's reclaim relies on).
+        reclaim: e.code === 'id_number_already_bound',
         nameError: fields.name ? '姓名有误，请核对' : '',
         idError: fields.id_number ? '身份证号有误，请核对' : '',
       });
