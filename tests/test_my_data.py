@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from bson import ObjectId
 
-from tests.support import Api, AppServer, ResidentHandle, assert_error, new_resident, staff_login
+from tests.support import Api, AppServer, ResidentHandle, assert_error, bind_realname, new_resident, staff_login
 from tests.support_appointments import book, day_ahead, make_bookable, open_day, slots
 from tests.support_cases import eventually
 from tests.support_files import pdf_bytes, uploaded
@@ -148,8 +148,9 @@ def test_cancellation_keeps_what_the_law_keeps_detached_and_deletes_the_rest(api
     found = _sections(api.get("/api/v1/me/data", token=fresh["access_token"]).json())
     assert not any(found[k] for k in ("appointments", "applications", "payments", "receipts", "messages", "files"))
     # ...and the person may verify the new account with the same ID number
-    assert api.post("/api/v1/me/realname", {"name": r.name, "id_number": r.id_number},
-                    token=fresh["access_token"]).status_code == 200
+    again_handle = ResidentHandle(id=fresh["user"]["id"], access_token=fresh["access_token"],
+                                  refresh_token=fresh["refresh_token"], openid=r.openid)
+    assert bind_realname(api, again_handle, r.name, r.id_number).status_code == 200
 
     admin = staff_login(api, role="admin")["access_token"]
     entries = api.get("/api/v1/staff/audit", params={"action": "resident.account.cancel", "target_id": r.id},
