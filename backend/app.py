@@ -174,9 +174,10 @@ def make_app(config: Config, *, clock: Clock | None = None,
     if not config.database.uri:
         raise ValueError("database.uri must be set (serve starts the embedded database and sets it)")
     db_cfg = config.database
-    client = (client_factory or (lambda uri: connect(uri,
-                                                     server_selection_timeout_ms=db_cfg.server_selection_timeout_ms,
-                                                     journal=db_cfg.journal)))(db_cfg.uri)
+    client = (client_factory or (lambda uri: connect(
+        uri, server_selection_timeout_ms=db_cfg.server_selection_timeout_ms, journal=db_cfg.journal,
+        connect_timeout_ms=db_cfg.connect_timeout_ms, min_pool_size=db_cfg.min_pool_size,
+        max_connecting=db_cfg.max_connecting)))(db_cfg.uri)
 
     def gateway(value: str, path: str) -> str:
         """``sandbox`` means the stand-in mounted on this very server."""

@@ -54,6 +54,13 @@ class DatabaseConfig:
     name: str = "zhijianban"
     embedded_cache_size: str = "512M"
     server_selection_timeout_ms: int = 3000
+    # Opening a connection (with its authentication) may take this long before it counts as a
+    # network error: at a peak a new connection waits behind the server's other work, and one
+    # that times out clears the whole pool, failing every request waiting on it (AutoReconnect).
+    connect_timeout_ms: int = 10000
+    # Connections each process keeps open when idle, and opens at once when a burst needs more.
+    min_pool_size: int = 8
+    max_connecting: int = 8
     # Acknowledge a write only once it is in the journal (j: true): an acknowledged booking or
     # payment survives the database being killed. Costs about a third of the raw write rate.
     journal: bool = True

@@ -40,14 +40,17 @@ class CollectionSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool = True) -> Client:
+def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool = True,
+            connect_timeout_ms: int | None = None, min_pool_size: int = 0, max_connecting: int = 2) -> Client:
     return AsyncMongoClient(
         uri,
         journal=journal,
         tz_aware=True,
         tzinfo=UTC,
         serverSelectionTimeoutMS=server_selection_timeout_ms,
-        connectTimeoutMS=server_selection_timeout_ms,
+        connectTimeoutMS=connect_timeout_ms or server_selection_timeout_ms,
+        minPoolSize=min_pool_size,
+        maxConnecting=max_connecting,
         uuidRepresentation="standard",
         appname="zhijianban",
     )
