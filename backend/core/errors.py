@@ -93,15 +93,19 @@ class UnsupportedMediaType(AppError):
     message = "请求内容须为 JSON（Content-Type: application/json）"
 
 
-class RateLimited(AppError):
-    http_status = 429
-    code = "rate_limited"
-    message = "操作过于频繁，请稍后再试"
+class RetryLater(AppError):
+    """An answer that says when to ask again: ``Retry-After`` and ``details.retry_after_seconds``."""
 
     def __init__(self, retry_after: int, message: str | None = None, **kw: Any):
         retry_after = max(1, int(retry_after))
         details = {**(kw.pop("details", {}) or {}), "retry_after_seconds": retry_after}
         super().__init__(message, details=details, headers={"Retry-After": str(retry_after)}, **kw)
+
+
+class RateLimited(RetryLater):
+    http_status = 429
+    code = "rate_limited"
+    message = "操作过于频繁，请稍后再试"
 
 
 class InternalError(AppError):
@@ -123,18 +127,13 @@ class ServiceUnavailable(AppError):
     message = "服务暂时不可用，请稍后再试"
 
 
-class ProviderBusy(ProviderError):
+class ProviderBusy(RetryLater, ProviderError):
     """An outside provider is slow or every place for calls to it is taken: a moment later
     will do (``Retry-After``); nothing was changed. A ``ProviderError`` to the code that calls
     providers (their jobs try again), 503 to the person."""
     http_status = 503
     code = "provider_busy"
     message = "办理的人较多，请稍等几秒再试"
-
-    def __init__(self, retry_after: int, message: str | None = None, **kw: Any):
-        retry_after = max(1, int(retry_after))
-        details = {**(kw.pop("details", {}) or {}), "retry_after_seconds": retry_after}
-        super().__init__(message, details=details, headers={"Retry-After": str(retry_after)}, **kw)
 
 
 # --- The access kernel (backend.core.access) ------------------------------------------------
