@@ -86,6 +86,48 @@ def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(co
     c.shot("audit-search")
 
 
+def test_admin_limits_an_account_to_departments_on_creation_and_edit(console, api: Api) -> None:
+    departments = api.get("/api/v1/departments").json()["items"]
+    assert len(departments) >= 2
+    first, second = departments[0], departments[1]
+    c = console("admin-departments").login_as("admin").go("admin/accounts")
+    p = c.page
+    username = f"dept{uuid.uuid4().hex[:6]}"
+    form = p.locator("form.create-account")
+    form.get_by_label("用户名").fill(username)
+    form.get_by_label("初始密码").fill("Dept-desk-2026x")
+    form.get_by_label("审批").check()
+    form.locator("fieldset.scope-departments").get_by_label(first["name"], exact=True).check()
+    form.get_by_role("button", name="新建账号").click()
+    form.get_by_text(f"已新建账号 {username}").wait_for()
+    row = p.locator(f'tr[data-username="{username}"]')
+    expect(row.locator("td").nth(4)).to_have_text(first["name"])
+    admin = staff_login(api, role="admin")["access_token"]
+
+    def account() -> dict:
+        return next(a for a in api.get("/api/v1/staff/accounts", token=admin).json()["items"]
+                    if a["username"] == username)
+
+    assert account()["department_ids"] == [first["id"]] and account()["hall_ids"] == []
+
+    # Edit: the ticked departments are the account's; the other one is added, the first taken away.
+    row.get_by_role("button", name="编辑角色").click()
+    boxes = row.locator("fieldset.scope-departments")
+    expect(boxes.get_by_label(first["name"], exact=True)).to_be_checked()
+    boxes.get_by_label(second["name"], exact=True).check()
+    boxes.get_by_label(first["name"], exact=True).uncheck()
+    row.get_by_role("button", name="保存").click()
+    row = p.locator(f'tr[data-username="{username}"]')
+    expect(row.locator("td").nth(4)).to_have_text(second["name"])
+    assert account()["department_ids"] == [second["id"]]
+    # None ticked: all departments again.
+    row.get_by_role("button", name="编辑角色").click()
+    row.locator("fieldset.scope-departments").get_by_label(second["name"], exact=True).uncheck()
+    row.get_by_role("button", name="保存").click()
+    expect(p.locator(f'tr[data-username="{username}"] td').nth(4)).to_have_text("全部")
+    assert account()["department_ids"] == []
+
+
 def test_supervisor_reads_the_audit_log_but_not_accounts(console) -> None:
     c = console("supervisor-audit").login_as("supervisor").go("admin/audit")
     c.page.locator("tbody tr").first.wait_for()
