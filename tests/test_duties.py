@@ -253,3 +253,48 @@ def test_whoever_accepted_a_case_does_not_decide_it(make_server) -> None:
     # Another approver decides it.
     r = move(api, approver, case["id"], "approved")
     assert r.status_code == 200 and r.json()["status"] == "approved"
+
+
+def test_a_supervisor_limited_to_departments_sees_only_their_figures_ratings_and_orders(api: Api,
+                                                                                         server: AppServer) -> None:
+    _, case, rating = rated_refusal(api)
+    theirs = case["department_id"]
+    elsewhere = submit(api, new_resident(api, verified=True), code="BDC-BF")["department_id"]
+    assert elsewhere != theirs
+    everyone = staff_login(api, role="supervisor")["access_token"]
+    insider = cli_staff(server, api, roles=["supervisor"], department_ids=[theirs])["access_token"]
+    outsider = cli_staff(server, api, roles=["supervisor"], department_ids=[elsewhere])["access_token"]
+
+    def get(path: str, token: str, **params: Any) -> Any:
+        r = api.get(path, params=params, token=token)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    # The summary: one row per department of the account's, totals over those only.
+    full = get("/api/v1/staff/supervision/summary", everyone)
+    mine = get("/api/v1/staff/supervision/summary", insider)
+    assert {row["department_id"] for row in mine["items"]} == {theirs}
+    assert mine["items"] == [row for row in full["items"] if row["department_id"] == theirs]
+    assert mine["satisfaction"] == mine["items"][0]["satisfaction"]
+    assert {row["department_id"] for row in get("/api/v1/staff/supervision/summary", outsider)["items"]} == {elsewhere}
+    assert {theirs, elsewhere} <= {row["department_id"] for row in full["items"]}  # unlimited: every department
+
+    # Ratings and rectification orders: the department's own, not the others'.
+    ratings = get("/api/v1/staff/ratings", insider)["items"]
+    assert case["id"] in {x["application_id"] for x in ratings}
+    assert {x["department_id"] for x in ratings} == {theirs}
+    assert case["id"] not in {x["application_id"] for x in get("/api/v1/staff/ratings", outsider)["items"]}
+    assert case["id"] in {x["application_id"] for x in get("/api/v1/staff/ratings", everyone)["items"]}
+    rect = rating["rectification_id"]
+    assert rect in {x["id"] for x in get("/api/v1/staff/rectifications", insider, status="open")["items"]}
+    outside = get("/api/v1/staff/rectifications", outsider)["items"]
+    assert rect not in {x["id"] for x in outside} and {x["department_id"] for x in outside} <= {elsewhere}
+    assert rect in {x["id"] for x in get("/api/v1/staff/rectifications", everyone)["items"]}
+
+    # The trend counts the department's cases and ratings only: today's received and ratings of the
+    # department-limited accounts add up to no more than everyone's, and this case is the insider's.
+    day = {"bucket": "day"}
+    today = [get("/api/v1/staff/supervision/trend", t, **day)["items"][-1] for t in (everyone, insider, outsider)]
+    assert today[1]["received"] >= 1 and today[1]["ratings"] >= 1
+    assert today[1]["received"] + today[2]["received"] <= today[0]["received"]
+    assert today[1]["ratings"] + today[2]["ratings"] <= today[0]["ratings"]
