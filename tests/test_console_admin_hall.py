@@ -61,10 +61,27 @@ def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(co
     acct = next(a for a in api.get("/api/v1/staff/accounts", token=admin).json()["items"] if a["username"] == username)
     assert acct["roles"] == ["clerk", "finance"] and acct["display_name"] == "陈窗口"
 
-    # The new account logs in and sees both roles' pages.
+    # The new account logs in with the password the administrator set: it sees nothing but the form
+    # to change it (mismatched entries are caught here, the same password by the server), then both
+    # roles' pages; the administrator's password no longer signs in.
     n = console("admin-flow-new").open().login(username, "Window-desk-2026")
+    first = n.page.locator("form.first-password")
+    first.get_by_role("heading", name="请先修改初始密码").wait_for()
+    expect(n.page.locator("#nav")).to_be_hidden()
+    first.get_by_label("当前密码").fill("Window-desk-2026")
+    first.get_by_label("新密码", exact=True).fill("Window-desk-2026")
+    first.get_by_label("再次输入新密码").fill("Window-desk-2027")
+    first.get_by_role("button", name="修改密码").click()
+    first.get_by_role("alert").filter(has_text="不一致").wait_for()
+    first.get_by_label("再次输入新密码").fill("Window-desk-2026")
+    first.get_by_role("button", name="修改密码").click()
+    first.locator('[data-code="invalid_input"]').filter(has_text="不能与当前密码相同").wait_for()
+    first.get_by_label("新密码", exact=True).fill("Chen-own-choice-26")
+    first.get_by_label("再次输入新密码").fill("Chen-own-choice-26")
+    first.get_by_role("button", name="修改密码").click()
     n.page.locator("#nav a").first.wait_for()
     assert {"叫号", "缴款单"} <= set(n.nav_items())
+    assert api.post("/api/v1/staff/login", {"username": username, "password": "Window-desk-2026"}).status_code == 401
 
     # Disabling asks for confirmation, then the account can no longer log in.
     row = p.locator(f'tr[data-username="{username}"]')
@@ -73,7 +90,7 @@ def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(co
     assert username in dialog.inner_text()
     dialog.get_by_role("button", name="停用").click()
     p.locator(f'tr[data-username="{username}"]').filter(has_text="已停用").wait_for()
-    n2 = console("admin-flow-disabled").open().login(username, "Window-desk-2026")
+    n2 = console("admin-flow-disabled").open().login(username, "Chen-own-choice-26")
     n2.page.get_by_role("alert").filter(has_text="账号已停用").wait_for()
 
     # Audit log: search by the username finds the creation and the update.

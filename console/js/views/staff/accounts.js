@@ -79,7 +79,8 @@ export function accountsTable(items, scope, reload) {
     { label: '角色', render: (s) => s.roles.map((r) => badge(ROLE_NAMES[r] || r, 'blue')) },
     { label: '所属大厅', render: (s) => (s.hall_ids || []).map(nameIn(scope.halls)).join('、') || '全部' },
     { label: '所属部门', render: (s) => (s.department_ids || []).map(nameIn(scope.departments)).join('、') || '全部' },
-    { label: '状态', render: (s) => (s.status === 'active' ? badge('正常', 'green') : badge('已停用', 'red')) },
+    { label: '状态', render: (s) => [s.status === 'active' ? badge('正常', 'green') : badge('已停用', 'red'),
+      s.password_change_required ? badge('待本人修改初始密码', 'yellow') : null] },
     { label: '操作', render: (s) => accountActions(s, scope, reload) },
   ], items, { rowAttrs: (s) => ({ dataset: { username: s.username } }) });
 }
