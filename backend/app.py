@@ -256,7 +256,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
         key_rings=sg.provides.keys, handling=i.provides.handling))
     b = bundles.build(config, infra, bundles.Needs(
         audit=recorder, catalogue=services, intake=cs.provides.intake, cases=directory,
-        payments=p.provides.payments, outbox=outbox))
+        payments=p.provides.payments, outbox=outbox, users=users))
     co = complaints.build(config, infra, complaints.Needs(
         audit=recorder, catalogue=services, calendar=days, calendar_days=listeners, outbox=outbox,
         files=f.provides.links, users=users))

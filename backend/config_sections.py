@@ -134,6 +134,7 @@ class RateLimitConfig:
     pay_starts_per_resident_per_hour: int = 30
     complaints_per_resident_per_day: int = 10
     uploads_per_resident_per_hour: int = 100
+    identity_codes_per_resident_per_10_minutes: int = 30
     # Public verification of receipts and licences (a guess needs the code, number and check code).
     verify_per_ip_per_minute: int = 30
 

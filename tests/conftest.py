@@ -49,7 +49,8 @@ def test_config(db_server: EmbeddedDatabase, data_dir: Path, **sections: dict) -
                       # own tests (test_resident_limits.py) with small numbers.
                       "applications_per_resident_per_hour": 100000, "bookings_per_resident_per_hour": 100000,
                       "pay_starts_per_resident_per_hour": 100000, "complaints_per_resident_per_day": 100000,
-                      "uploads_per_resident_per_hour": 100000},
+                      "uploads_per_resident_per_hour": 100000,
+                      "identity_codes_per_resident_per_10_minutes": 100000},
         # Tests submit the same content for one resident on purpose; the duplicate window has its
         # own tests (test_submissions_once.py, the journeys) with its default.
         "cases": {"duplicate_window_seconds": 0},

@@ -226,10 +226,27 @@ DEMO_BY_ROLE = {"clerk": "clerk1", "approver": "approver1", "hall_manager": "hal
 
 def staff_login(api: Api, *, role: str | None = None, username: str | None = None,
                 password: str = DEMO_PASSWORD) -> dict[str, Any]:
+    """Sign in. An account an administrator made or reset must first change that password
+    (``password_change_required``): its holder goes through the change here, to a password of their
+    own and then back to ``password``, so that the caller signs in with the password it knows, as
+    the holder would with theirs."""
     username = username or DEMO_BY_ROLE[role or "admin"]
     r = api.post("/api/v1/staff/login", {"username": username, "password": password})
     assert r.status_code == 200, r.text
+    if r.json()["password_change_required"]:
+        first_password_change(api, r.json()["access_token"], password)
+        r = api.post("/api/v1/staff/login", {"username": username, "password": password})
+        assert r.status_code == 200 and not r.json()["password_change_required"], r.text
     return r.json()
+
+
+def first_password_change(api: Api, token: str, password: str) -> None:
+    """The holder of an administrator-set ``password`` changes it (through one of their own, since a
+    password is never changed to itself), ending with ``password`` again."""
+    own = f"{password}-own"
+    for current, new in ((password, own), (own, password)):
+        r = api.post("/api/v1/staff/me/password", {"current_password": current, "new_password": new}, token=token)
+        assert r.status_code == 200, r.text
 
 
 def cli_staff(server: AppServer, api: Api, *, roles: list[str], password: str = "Cli-made-pass-2026",

@@ -56,6 +56,7 @@ def test_wrong_password_then_throttle_feedback(console, api: Api) -> None:
     r = api.post("/api/v1/staff/accounts", {"username": username, "password": password, "roles": ["clerk"]},
                  token=admin)
     assert r.status_code == 201, r.text
+    staff_login(api, username=username, password=password)  # its holder has changed the admin's password
     c = console("throttle").open()
     p = c.page
     c.login(username, "wrong-password-1")

@@ -61,10 +61,27 @@ def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(co
     acct = next(a for a in api.get("/api/v1/staff/accounts", token=admin).json()["items"] if a["username"] == username)
     assert acct["roles"] == ["clerk", "finance"] and acct["display_name"] == "陈窗口"
 
-    # The new account logs in and sees both roles' pages.
+    # The new account logs in with the password the administrator set: it sees nothing but the form
+    # to change it (mismatched entries are caught here, the same password by the server), then both
+    # roles' pages; the administrator's password no longer signs in.
     n = console("admin-flow-new").open().login(username, "Window-desk-2026")
+    first = n.page.locator("form.first-password")
+    first.get_by_role("heading", name="请先修改初始密码").wait_for()
+    expect(n.page.locator("#nav")).to_be_hidden()
+    first.get_by_label("当前密码").fill("Window-desk-2026")
+    first.get_by_label("新密码", exact=True).fill("Window-desk-2026")
+    first.get_by_label("再次输入新密码").fill("Window-desk-2027")
+    first.get_by_role("button", name="修改密码").click()
+    first.get_by_role("alert").filter(has_text="不一致").wait_for()
+    first.get_by_label("再次输入新密码").fill("Window-desk-2026")
+    first.get_by_role("button", name="修改密码").click()
+    first.locator('[data-code="invalid_input"]').filter(has_text="不能与当前密码相同").wait_for()
+    first.get_by_label("新密码", exact=True).fill("Chen-own-choice-26")
+    first.get_by_label("再次输入新密码").fill("Chen-own-choice-26")
+    first.get_by_role("button", name="修改密码").click()
     n.page.locator("#nav a").first.wait_for()
     assert {"叫号", "缴款单"} <= set(n.nav_items())
+    assert api.post("/api/v1/staff/login", {"username": username, "password": "Window-desk-2026"}).status_code == 401
 
     # Disabling asks for confirmation, then the account can no longer log in.
     row = p.locator(f'tr[data-username="{username}"]')
@@ -73,7 +90,7 @@ def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(co
     assert username in dialog.inner_text()
     dialog.get_by_role("button", name="停用").click()
     p.locator(f'tr[data-username="{username}"]').filter(has_text="已停用").wait_for()
-    n2 = console("admin-flow-disabled").open().login(username, "Window-desk-2026")
+    n2 = console("admin-flow-disabled").open().login(username, "Chen-own-choice-26")
     n2.page.get_by_role("alert").filter(has_text="账号已停用").wait_for()
 
     # Audit log: search by the username finds the creation and the update.
@@ -84,6 +101,48 @@ def test_admin_creates_an_account_changes_roles_and_finds_it_in_the_audit_log(co
     expect(p.locator('tr[data-action="staff.create"]')).to_have_count(0)
     p.locator('tr[data-action="staff.update"]').filter(has_text=username).first.wait_for()
     c.shot("audit-search")
+
+
+def test_admin_limits_an_account_to_departments_on_creation_and_edit(console, api: Api) -> None:
+    departments = api.get("/api/v1/departments").json()["items"]
+    assert len(departments) >= 2
+    first, second = departments[0], departments[1]
+    c = console("admin-departments").login_as("admin").go("admin/accounts")
+    p = c.page
+    username = f"dept{uuid.uuid4().hex[:6]}"
+    form = p.locator("form.create-account")
+    form.get_by_label("用户名").fill(username)
+    form.get_by_label("初始密码").fill("Dept-desk-2026x")
+    form.get_by_label("审批").check()
+    form.locator("fieldset.scope-departments").get_by_label(first["name"], exact=True).check()
+    form.get_by_role("button", name="新建账号").click()
+    form.get_by_text(f"已新建账号 {username}").wait_for()
+    row = p.locator(f'tr[data-username="{username}"]')
+    expect(row.locator("td").nth(4)).to_have_text(first["name"])
+    admin = staff_login(api, role="admin")["access_token"]
+
+    def account() -> dict:
+        return next(a for a in api.get("/api/v1/staff/accounts", token=admin).json()["items"]
+                    if a["username"] == username)
+
+    assert account()["department_ids"] == [first["id"]] and account()["hall_ids"] == []
+
+    # Edit: the ticked departments are the account's; the other one is added, the first taken away.
+    row.get_by_role("button", name="编辑角色").click()
+    boxes = row.locator("fieldset.scope-departments")
+    expect(boxes.get_by_label(first["name"], exact=True)).to_be_checked()
+    boxes.get_by_label(second["name"], exact=True).check()
+    boxes.get_by_label(first["name"], exact=True).uncheck()
+    row.get_by_role("button", name="保存").click()
+    row = p.locator(f'tr[data-username="{username}"]')
+    expect(row.locator("td").nth(4)).to_have_text(second["name"])
+    assert account()["department_ids"] == [second["id"]]
+    # None ticked: all departments again.
+    row.get_by_role("button", name="编辑角色").click()
+    row.locator("fieldset.scope-departments").get_by_label(second["name"], exact=True).uncheck()
+    row.get_by_role("button", name="保存").click()
+    expect(p.locator(f'tr[data-username="{username}"] td').nth(4)).to_have_text("全部")
+    assert account()["department_ids"] == []
 
 
 def test_supervisor_reads_the_audit_log_but_not_accounts(console) -> None:

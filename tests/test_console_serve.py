@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from tests.support import Api, AppServer, ResidentHandle, fetch_licences, new_resident, staff_login
 from tests.support_cases import rated_refusal, service
 from tests.support_files import jpeg_bytes, uploaded
+from tests.support_people import unique_name
 
 pytestmark = pytest.mark.browser
 
@@ -166,15 +167,18 @@ def test_the_hotline_calls_back_on_the_phone_a_resident_left(console, api: Api, 
 def test_a_bundle_its_cases_and_its_one_payment_order_on_screen(console, api: Api, server: AppServer) -> None:
     from tests.test_bundles import _fee_event, apply
 
-    resident = new_resident(api, verified=True)
-    made = apply(api, resident, _fee_event(api),
-                 {"property_address": "建华区新明大街 28 号 1 单元 602 室", "contact_phone": "13700003333"},
-                 ["ids", "cert", "contract", "tax", "id_card", "notice"])
+    event_id = _fee_event(api)
+    resident = new_resident(api, verified=True, name=unique_name())
+    form = {"property_address": "建华区新明大街 28 号 1 单元 602 室", "contact_phone": "13700003333"}
+    materials = ["ids", "cert", "contract", "tax", "id_card", "notice"]
+    earlier = apply(api, resident, event_id, form, materials)
+    assert earlier.status_code == 201, earlier.text
+    made = apply(api, resident, event_id, form, materials)
     assert made.status_code == 201, made.text
     bundle = made.json()
     c = console("bundle-finance").login_as("finance").go("bundles")
     p = c.page
-    p.get_by_label("一件事编号").fill(bundle["serial"].lower())
+    p.get_by_label("查找一件事").fill(bundle["serial"].lower())
     p.get_by_role("button", name="查找").click()
     card = p.locator(f'article.bundle[data-serial="{bundle["serial"]}"]')
     card.wait_for()
@@ -185,13 +189,25 @@ def test_a_bundle_its_cases_and_its_one_payment_order_on_screen(console, api: Ap
     expect(card.locator(".bundle-payment")).to_have_attribute("data-status", "unpaid")
     staff_view = api.get(f"/api/v1/staff/bundles/{bundle['id']}", token=c.token()).json()
     assert staff_view["payment"]["status"] == "unpaid"
-    # A clerk sees the same bundle and its order, and cannot raise one.
+    # A clerk finds the resident's bundles by their ID number, newest first, opens this one and sees
+    # its order, and cannot raise one.
     k = console("bundle-clerk").login_as("clerk").go("bundles")
-    k.page.get_by_label("一件事编号").fill(bundle["serial"])
+    k.page.get_by_label("查找一件事").fill(resident.id_number)
     k.page.get_by_role("button", name="查找").click()
+    rows = k.page.locator(".bundle-lookup tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-serial", bundle["serial"])
+    expect(rows.first).to_contain_text(resident.id_number[:4] + "*" * 10 + resident.id_number[-4:])
+    assert resident.id_number not in k.page.content()
+    k.page.get_by_role("button", name=f"查看 {bundle['serial']}").click()
     k.page.locator(f'article.bundle[data-serial="{bundle["serial"]}"] .bundle-payment') \
         .get_by_text("一张缴款单").wait_for()
     assert k.page.get_by_role("button", name="开具一张缴款单").count() == 0
+    # A name that finds nobody says so, and leaves no earlier results beside it.
+    k.page.get_by_label("查找一件事").fill(unique_name())
+    k.page.get_by_role("button", name="查找").click()
+    k.page.get_by_text("未找到一件事").wait_for()
+    expect(k.page.locator("article.bundle")).to_have_count(0)
 
 
 def test_a_department_answers_a_rectification_order_and_the_resident_is_told(console, api: Api,

@@ -253,3 +253,106 @@ def test_whoever_accepted_a_case_does_not_decide_it(make_server) -> None:
     # Another approver decides it.
     r = move(api, approver, case["id"], "approved")
     assert r.status_code == 200 and r.json()["status"] == "approved"
+
+
+def test_a_supervisor_limited_to_departments_sees_only_their_figures_ratings_and_orders(api: Api,
+                                                                                         server: AppServer) -> None:
+    _, case, rating = rated_refusal(api)
+    theirs = case["department_id"]
+    elsewhere = submit(api, new_resident(api, verified=True), code="BDC-BF")["department_id"]
+    assert elsewhere != theirs
+    everyone = staff_login(api, role="supervisor")["access_token"]
+    insider = cli_staff(server, api, roles=["supervisor"], department_ids=[theirs])["access_token"]
+    outsider = cli_staff(server, api, roles=["supervisor"], department_ids=[elsewhere])["access_token"]
+
+    def get(path: str, token: str, **params: Any) -> Any:
+        r = api.get(path, params=params, token=token)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    # The summary: one row per department of the account's, totals over those only.
+    full = get("/api/v1/staff/supervision/summary", everyone)
+    mine = get("/api/v1/staff/supervision/summary", insider)
+    assert {row["department_id"] for row in mine["items"]} == {theirs}
+    assert mine["items"] == [row for row in full["items"] if row["department_id"] == theirs]
+    assert mine["satisfaction"] == mine["items"][0]["satisfaction"]
+    assert {row["department_id"] for row in get("/api/v1/staff/supervision/summary", outsider)["items"]} == {elsewhere}
+    assert {theirs, elsewhere} <= {row["department_id"] for row in full["items"]}  # unlimited: every department
+
+    # Ratings and rectification orders: the department's own, not the others'.
+    ratings = get("/api/v1/staff/ratings", insider)["items"]
+    assert case["id"] in {x["application_id"] for x in ratings}
+    assert {x["department_id"] for x in ratings} == {theirs}
+    assert case["id"] not in {x["application_id"] for x in get("/api/v1/staff/ratings", outsider)["items"]}
+    assert case["id"] in {x["application_id"] for x in get("/api/v1/staff/ratings", everyone)["items"]}
+    rect = rating["rectification_id"]
+    assert rect in {x["id"] for x in get("/api/v1/staff/rectifications", insider, status="open")["items"]}
+    outside = get("/api/v1/staff/rectifications", outsider)["items"]
+    assert rect not in {x["id"] for x in outside} and {x["department_id"] for x in outside} <= {elsewhere}
+    assert rect in {x["id"] for x in get("/api/v1/staff/rectifications", everyone)["items"]}
+
+    # The trend counts the department's cases and ratings only: today's received and ratings of the
+    # department-limited accounts add up to no more than everyone's, and this case is the insider's.
+    day = {"bucket": "day"}
+    today = [get("/api/v1/staff/supervision/trend", t, **day)["items"][-1] for t in (everyone, insider, outsider)]
+    assert today[1]["received"] >= 1 and today[1]["ratings"] >= 1
+    assert today[1]["received"] + today[2]["received"] <= today[0]["received"]
+    assert today[1]["ratings"] + today[2]["ratings"] <= today[0]["ratings"]
+
+
+# -- the password an administrator set ---------------------------------------------------------------
+
+def test_an_account_an_admin_made_can_only_change_its_password_until_it_does(api: Api, server: AppServer) -> None:
+    admin = staff_login(api, role="admin")["access_token"]
+    made = _create(api, admin, ["clerk", "finance"])
+    assert made.status_code == 201, made.text
+    username = made.json()["username"]
+    assert made.json()["password_change_required"] is True
+
+    first = api.post("/api/v1/staff/login", {"username": username, "password": "Duty-pass-2026"})
+    assert first.status_code == 200, first.text
+    assert first.json()["password_change_required"] is True
+    token = first.json()["access_token"]
+    # Nothing its roles would allow, nor anything else: 403 with the reason, and nothing changes.
+    for method, path, body in (("GET", "/api/v1/staff/applications", None), ("GET", "/api/v1/staff/payments", None),
+                               ("GET", "/api/v1/staff/accounts", None),
+                               ("POST", "/api/v1/staff/payments", {"application_id": NO_ONE,
+                                                                   "items": [{"name": "工本费", "amount_fen": 500}]})):
+        err = assert_error(api.request(method, path, token=token, json_body=body), 403, "password_change_required")
+        assert "修改初始密码" in err["message"]
+    assert api.get("/api/v1/staff/me", token=token).json()["password_change_required"] is True
+    refreshed = api.post("/api/v1/staff/refresh", {"refresh_token": first.json()["refresh_token"]}).json()
+    assert refreshed["password_change_required"] is True
+    token = refreshed["access_token"]
+    assert_error(api.get("/api/v1/staff/applications", token=token), 403, "password_change_required")
+    # Not to the same password.
+    assert_error(api.post("/api/v1/staff/me/password", {"current_password": "Duty-pass-2026",
+                                                        "new_password": "Duty-pass-2026"}, token=token),
+                 400, "invalid_input")
+
+    # Changed: the same session now works, the administrator's password no longer signs in.
+    changed = api.post("/api/v1/staff/me/password", {"current_password": "Duty-pass-2026",
+                                                     "new_password": "Own-choice-2026"}, token=token)
+    assert changed.status_code == 200, changed.text
+    assert api.get("/api/v1/staff/applications", token=token).status_code == 200
+    assert api.get("/api/v1/staff/me", token=token).json()["password_change_required"] is False
+    assert_error(api.post("/api/v1/staff/login", {"username": username, "password": "Duty-pass-2026"}),
+                 401, "unauthenticated")
+    own = api.post("/api/v1/staff/login", {"username": username, "password": "Own-choice-2026"})
+    assert own.status_code == 200 and own.json()["password_change_required"] is False
+
+    # A reset by an administrator: the same again, and every session of the account ends.
+    account_id = made.json()["id"]
+    assert api.post(f"/api/v1/staff/accounts/{account_id}/password", {"password": "Reset-by-admin-2026"},
+                    token=admin).status_code == 200
+    assert_error(api.get("/api/v1/staff/me", token=own.json()["access_token"]), 401, "unauthenticated")
+    again = api.post("/api/v1/staff/login", {"username": username, "password": "Reset-by-admin-2026"}).json()
+    assert again["password_change_required"] is True
+    assert_error(api.get("/api/v1/staff/payments", token=again["access_token"]), 403, "password_change_required")
+    # Logging out stays possible.
+    assert api.post("/api/v1/staff/logout", {}, token=again["access_token"]).status_code == 200
+
+    # Accounts made at the server's command line (and the demo accounts) chose their own password.
+    assert cli_staff(server, api, roles=["clerk"])["password_change_required"] is False
+    assert api.post("/api/v1/staff/login", {"username": "clerk1", "password": "Zjb-demo-2026"}) \
+        .json()["password_change_required"] is False

@@ -50,7 +50,8 @@ def target(database: EmbeddedDatabase, tmp_path_factory: pytest.TempPathFactory)
                                         "realname_per_id_number_per_hour", "staff_login_per_ip_per_minute",
                                         "applications_per_resident_per_hour", "bookings_per_resident_per_hour",
                                         "pay_starts_per_resident_per_hour", "complaints_per_resident_per_day",
-                                        "uploads_per_resident_per_hour")}
+                                        "uploads_per_resident_per_hour",
+                                        "identity_codes_per_resident_per_10_minutes")}
     srv = AppServer(test_config(database, tmp_path_factory.mktemp("hfuzz"), ratelimit=unlimited,
                                 staff={"login_free_failures": 1_000_000, "address_free_failures": 1_000_000})).start()
     api = Api(srv.base)

@@ -1,5 +1,5 @@
 """Per-resident limits: past the configured number of applications, bookings, payment starts,
-complaints or uploads in its window, a resident gets 429 ``rate_limited`` with Retry-After; other
+complaints, uploads or 办事码 in its window, a resident gets 429 ``rate_limited`` with Retry-After; other
 residents are not affected."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tests.support_cases import service
 
 LIMITS = {"applications_per_resident_per_hour": 3, "bookings_per_resident_per_hour": 2,
           "pay_starts_per_resident_per_hour": 2, "complaints_per_resident_per_day": 2,
-          "uploads_per_resident_per_hour": 2}
+          "uploads_per_resident_per_hour": 2, "identity_codes_per_resident_per_10_minutes": 3}
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +96,13 @@ def test_uploads_are_limited_per_resident(limited: Api) -> None:
                              headers={"Authorization": f"Bearer {r.access_token}"}, timeout=30)
     assert [upload().status_code for _ in range(2)] == [201, 201]
     _limited(upload(), 3600)
+
+
+def test_identity_codes_are_limited_per_resident(limited: Api) -> None:
+    r, other = new_resident(limited, verified=True), new_resident(limited, verified=True)
+    codes = [limited.get("/api/v1/me/identity-code", token=r.access_token) for _ in range(3)]
+    assert [c.status_code for c in codes] == [200, 200, 200]
+    refused = limited.get("/api/v1/me/identity-code", token=r.access_token)
+    _limited(refused, 600)
+    assert "办事码" in refused.json()["error"]["message"] and "code" not in refused.json()["error"]["details"]
+    assert limited.get("/api/v1/me/identity-code", token=other.access_token).status_code == 200

@@ -172,3 +172,48 @@ def test_complaints_are_counted_and_found_by_serial_name_or_id_number(api: Api, 
         assert_error(api.get("/api/v1/staff/complaints", params={"q": person.id_number}, token=token),
                      403, "forbidden")
         assert_error(api.get("/api/v1/staff/complaints/counts", token=token), 403, "forbidden")
+
+
+def test_bundles_are_found_by_serial_name_or_id_number_and_the_search_is_audited(api: Api,
+                                                                                  server: AppServer) -> None:
+    from tests.test_bundles import _fee_event, apply
+
+    event_id = _fee_event(api)
+    person = verified(api)
+    namesake = verified(api, name=person.name)
+    form = {"property_address": "建华区新明大街 28 号 1 单元 602 室", "contact_phone": "13700003333"}
+    materials = ["ids", "cert", "contract", "tax", "id_card", "notice"]
+    made = []
+    for who in (person, namesake):
+        r = apply(api, who, event_id, form, materials)
+        assert r.status_code == 201, r.text
+        made.append(r.json())
+    mine, theirs = made
+    clerk = staff_login(api, role="clerk")["access_token"]
+
+    by_id = get(api, "/api/v1/staff/bundles", clerk, q=person.id_number)["items"]
+    assert [b["id"] for b in by_id] == [mine["id"]]
+    assert by_id[0]["applicant"]["id"] == person.id and by_id[0]["applicant"]["name_masked"]
+    assert [c["serial"] for c in by_id[0]["applications"]] == [c["serial"] for c in mine["applications"]]
+    by_name = get(api, "/api/v1/staff/bundles", clerk, q=person.name)["items"]
+    assert [b["id"] for b in by_name] == [theirs["id"], mine["id"]]  # newest first
+    paged = get(api, "/api/v1/staff/bundles", clerk, q=person.name, limit=1)
+    assert [b["id"] for b in paged["items"]] == [theirs["id"]] and paged["next_cursor"]
+    rest = get(api, "/api/v1/staff/bundles", clerk, q=person.name, cursor=paged["next_cursor"])
+    assert [b["id"] for b in rest["items"]] == [mine["id"]] and rest["next_cursor"] is None
+    by_serial = get(api, "/api/v1/staff/bundles", clerk, q=f" {mine['serial'].lower()} ")["items"]
+    assert [b["id"] for b in by_serial] == [mine["id"]]
+    assert get(api, "/api/v1/staff/bundles", clerk, serial=mine["serial"])["items"][0]["id"] == mine["id"]
+    assert get(api, "/api/v1/staff/bundles", clerk, q=make_id_number())["items"] == []
+    assert get(api, "/api/v1/staff/bundles", clerk, q=person.name[:-1])["items"] == []  # whole names only
+
+    # The answers and the audit entries never carry what was typed; the search by a person is audited.
+    text = api.get("/api/v1/staff/bundles", params={"q": person.id_number}, token=clerk).text
+    assert person.id_number not in text and person.name not in text
+    entries = [e for e in audit(api, "bundle.search") if e["target"]["id"] == person.id]
+    assert entries and not any(person.id_number in str(e) or person.name in str(e) for e in entries)
+
+    # Neither a serial nor a q, or a role that does not read bundles: refused.
+    assert_error(api.get("/api/v1/staff/bundles", token=clerk), 400, "invalid_input")
+    hotline = staff_login(api, role="hotline")["access_token"]
+    assert_error(api.get("/api/v1/staff/bundles", params={"q": person.id_number}, token=hotline), 403, "forbidden")

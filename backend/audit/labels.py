@@ -42,6 +42,7 @@ ACTIONS: dict[str, str] = {
     "catalogue.service.create": "新建事项",
     "catalogue.service.update": "修改事项",
     "life_event.put": "设置“一件事”",
+    "bundle.search": "查找一件事",
     # Appointments and the hall queue
     "appointments.schedules.put": "设置排班",
     "appointments.exception.set": "设置例外日",

@@ -43,6 +43,6 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AuthorizationsPro
                         config=config.authorizations, cases=needs.cases, licences=needs.licences)
     return Built(Domain(
         "authorizations", words=words.WORDS, service=agency,
-        routes=bind(handlers.default_handlers, agency=agency),
+        routes=bind(handlers.default_handlers, agency=agency, limiter=infra.limiter),
         collections=list(COLLECTIONS),
     ), AuthorizationsProvides(agency=agency, personal=GrantData(agency)))

@@ -5,6 +5,7 @@ from backend.authorizations import schemas as s
 from backend.authorizations.access import GRANT
 from backend.authorizations.service import AgencyDesk
 from backend.core.api import CallerHandler, operation, route
+from backend.core.ratelimit import RateLimiter
 
 TAGS = ("帮办代办",)
 STAFF_TAGS = ("工作人员：帮办代办",)
@@ -13,6 +14,7 @@ STAFF_TAGS = ("工作人员：帮办代办",)
 class AgencyHandler(CallerHandler):
     """What every handler of 帮办代办 is given (``build.py`` binds it) and who called it."""
     agency: AgencyDesk
+    limiter: RateLimiter
 
 
 class MyGrantsHandler(AgencyHandler):
@@ -44,8 +46,11 @@ class RevokeHandler(AgencyHandler):
 
 class IdentityCodeHandler(AgencyHandler):
     @operation("我的办事码（动态身份码，约一分钟有效，在窗口出示）", tags=TAGS, auth="resident",
-               access=GRANT.rule("code"), responses={200: s.CODE}, errors=(401, 403))
+               access=GRANT.rule("code"), responses={200: s.CODE}, errors=(401, 403, 429),
+               description="每位居民每 10 分钟可获取的次数有上限（默认 30 次），"
+                           "超出为 429 rate_limited，Retry-After 为可再获取的秒数。")
     async def get(self) -> None:
+        await self.limiter.per_resident("identity_codes", self.resident.id)
         self.reply(await self.agency.identity_code(self.resident))
 
 

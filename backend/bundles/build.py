@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from backend.audit.service import AuditLog
 from backend.bundles import handlers, words
 from backend.bundles.personal import BundleData
-from backend.bundles.ports import BundleEvents, BundleOrders, CaseIntake, Cases, ServiceNames
+from backend.bundles.ports import BundleEvents, BundleOrders, CaseIntake, Cases, Residents, ServiceNames
 from backend.bundles.service import BundleService
 from backend.bundles.store import COLLECTIONS, BundleStore
 from backend.config import Config
@@ -25,6 +25,7 @@ class Needs:
     cases: Cases
     payments: BundleOrders
     outbox: BundleEvents
+    users: Residents
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[BundlesProvides]:
     bundles = BundleService(
         store=BundleStore(infra.db), transaction=functools.partial(in_transaction, infra.client),
         catalogue=needs.catalogue, intake=needs.intake, cases=needs.cases,
-        payments=needs.payments, outbox=needs.outbox, audit=needs.audit, clock=infra.clock,
+        payments=needs.payments, outbox=needs.outbox, users=needs.users, audit=needs.audit, clock=infra.clock,
         config=config.bundles)
     return Built(Domain(
         "bundles", words=words.WORDS, service=bundles,

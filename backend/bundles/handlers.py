@@ -60,11 +60,13 @@ class BundleHandler(BundlesBase):
 
 
 class StaffBundlesHandler(BundlesBase):
-    @operation("按一件事编号查找", tags=STAFF_TAGS, auth="staff", access=BUNDLE.rule("inspect"),
-               query=s.STAFF_QUERY,
-               responses={200: s.BUNDLES}, errors=(400, 401, 403))
+    @operation("按一件事编号、申请人姓名或身份证号查找一件事", tags=STAFF_TAGS, auth="staff",
+               access=BUNDLE.rule("inspect"), query=s.STAFF_QUERY,
+               responses={200: s.BUNDLES}, errors=(400, 401, 403),
+               description="须给出 serial 或 q（都没有时为 400 invalid_input）。q 为一件事编号时按编号查找；"
+                           "否则为申请人的完整姓名或完整身份证号，精确匹配，最新的在前，此类查找记入审计日志。")
     async def get(self) -> None:
-        self.reply(await self.bundles.find_staff(self.staff, self.query["serial"]))
+        self.reply(await self.bundles.find_staff(self.staff, self.query, self.client_ip()))
 
 
 class StaffBundleHandler(BundlesBase):

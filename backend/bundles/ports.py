@@ -1,6 +1,7 @@
 """What bundles calls on other domains, beyond the audit log it is typed on."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from backend.cases.values import Actor, BundleLink, Case, CaseRef, Channel, FormField, Plan
@@ -55,3 +56,12 @@ class BundleEvents(Protocol):
 
     async def emit(self, kind: str, *, user_id: str, payload: dict[str, Any], session: Any = None,
                    deliver_after: Any = None, dedupe_key: str | None = None) -> bool: ...
+
+
+class Residents(Protocol):
+    """Residents found by what staff are told, an exact ID number or full name, and shown masked
+    (identity's user directory)."""
+
+    async def find(self, q: str) -> Sequence[Any]: ...
+
+    async def get_many(self, user_ids: list[str]) -> Mapping[str, Any]: ...

@@ -42,13 +42,19 @@ BUNDLE = obj({
     "payment": nullable(obj({"id": string(), "status": string(), "amount_fen": integer(),
                              "receipt_id": nullable(string())}, ["id", "status", "amount_fen"])),
     "created_at": DATETIME, "done_at": nullable(DATETIME),
+    "applicant": obj({"id": string(), "name_masked": nullable(string()), "id_number_masked": nullable(string())},
+                     ["id", "name_masked", "id_number_masked"],
+                     description="申请人（仅工作人员可见；脱敏）"),
 }, ["id", "serial", "name", "status", "applications", "cases", "created_at"])
 BUNDLES = list_of(BUNDLE)
 # The answer that creates a bundle: every case it made, in full.
 BUNDLE_CREATED = {**BUNDLE, "properties": {**BUNDLE["properties"],
                                            "applications": array(CASE, description="本次生成的办件（完整）")}}
 LIST_QUERY = obj({"cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=50)})
-STAFF_QUERY = obj({"serial": string(minLength=4, maxLength=40, description="一件事编号")}, ["serial"])
+STAFF_QUERY = obj({
+    "serial": string(minLength=4, maxLength=40, description="一件事编号：按编号精确查找"),
+    "q": string(minLength=2, maxLength=40, description="一件事编号，或申请人的完整姓名、完整身份证号（精确匹配）"),
+    "cursor": string(maxLength=64), "limit": integer(minimum=1, maximum=50)})
 FIELD = obj({
     "key": string(pattern=r"^[a-z][a-z0-9_]{0,39}$"), "label": string(minLength=1, maxLength=30),
     "type": string(enum=list(FIELD_TYPES)), "required": boolean(),

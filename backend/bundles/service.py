@@ -17,6 +17,7 @@ set of materials and one submission that becomes one case per service.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ from backend.audit.service import AuditLog, staff_actor
 from backend.bundles.access import BUNDLE, LIFE_EVENT, BundleAccess
 from backend.bundles.errors import BundlePaymentExists
 from backend.bundles.labels import BUNDLE_STATUS
-from backend.bundles.ports import BundleEvents, BundleOrders, CaseIntake, Cases, ServiceNames
+from backend.bundles.ports import BundleEvents, BundleOrders, CaseIntake, Cases, Residents, ServiceNames
 from backend.bundles.store import BundleStore
 from backend.bundles.values import (
     Bundle,
@@ -50,6 +51,7 @@ from payments.errors import NothingToPay
 
 TERMINAL = ("completed", "rejected", "withdrawn")
 OVERALL = BUNDLE_STATUS
+_SERIAL = re.compile(r"^YJS\d{14}$")  # 一件事编号: YJS + the day + the day's number
 FIELD_TYPES = ("string", "text", "integer", "date", "choice", "id_number", "phone")
 
 Transaction = Callable[[Callable[[Any], Awaitable[Any]]], Awaitable[Any]]
@@ -108,7 +110,8 @@ def _field(f: dict[str, Any]) -> EventField:
 
 class BundleService:
     def __init__(self, *, store: BundleStore, transaction: Transaction, catalogue: ServiceNames,
-                 intake: CaseIntake, cases: Cases, payments: BundleOrders, outbox: BundleEvents, audit: AuditLog,
+                 intake: CaseIntake, cases: Cases, payments: BundleOrders, outbox: BundleEvents, users: Residents,
+                 audit: AuditLog,
                  clock: Clock, config: BundlesConfig):
         self.store = store
         self._tx = transaction
@@ -117,6 +120,7 @@ class BundleService:
         self.cases = cases            # the case directory: get(id) → CaseRef | None
         self.payments = payments      # create_bundle_order(...), order_view(id)
         self.outbox = outbox
+        self.users = users            # the user directory: find(q), get_many(ids) (masked)
         self.audit = audit
         self.clock = clock
         self.cfg = config
@@ -412,7 +416,9 @@ class BundleService:
             "payment": payment, "created_at": b.created_at, "done_at": b.done_at,
         }
 
-    async def _full(self, b: Bundle) -> dict[str, Any]:
+    async def _full(self, b: Bundle, *, applicant: Any = None) -> dict[str, Any]:
+        """The bundle with its cases' statuses and its payment read now; for staff (``applicant``
+        given) also who applied, masked."""
         payment = None
         if b.payment_id:
             p = await self.payments.order_view(b.payment_id)
@@ -420,8 +426,12 @@ class BundleService:
                 payment = {"id": p["id"], "status": p["status"], "amount_fen": p["amount_fen"],
                            "receipt_id": p.get("receipt_id")}
         refs = await self._refs(b)
-        return self._view(b, [ref.status if ref is not None else "withdrawn" for ref in refs], payment,
-                          [ref.outcome if ref is not None else None for ref in refs])
+        out = self._view(b, [ref.status if ref is not None else "withdrawn" for ref in refs], payment,
+                         [ref.outcome if ref is not None else None for ref in refs])
+        if applicant is not None:
+            out["applicant"] = {"id": b.user_id, "name_masked": getattr(applicant, "name_masked", None),
+                                "id_number_masked": getattr(applicant, "id_number_masked", None)}
+        return out
 
     async def list_own(self, resident: Resident, *, cursor: str | None, limit: int) -> dict[str, Any]:
         before = cursor_id(cursor)
@@ -433,13 +443,35 @@ class BundleService:
     async def get_own(self, resident: Resident, bundle_id: str) -> dict[str, Any]:
         return await self._full(await self.access.access_bundle(resident, bundle_id, "view"))
 
-    async def find_staff(self, staff: Staff, serial: str) -> dict[str, Any]:
+    async def find_staff(self, staff: Staff, q: dict[str, Any], ip: str | None = None) -> dict[str, Any]:
+        """The bundle of a serial (``serial``, or ``q`` shaped as one), or the bundles of the residents
+        with exactly the ID number or full name ``q`` (matched by identity's keyed hashes; such a
+        search is audited once, not per page)."""
         BUNDLE.check(staff, "inspect")
-        b = await self.store.by_serial(serial.strip().upper())
-        return {"items": [await self._full(b)] if b else [], "next_cursor": None}
+        serial, text = (q.get("serial") or "").strip().upper(), (q.get("q") or "").strip()
+        if not serial and not text:
+            raise errors.InvalidInput({"q": "请填写一件事编号、姓名或身份证号"})
+        limit, before = q.get("limit", 20), cursor_id(q.get("cursor"))
+        serial = serial or (text.upper() if _SERIAL.match(text.upper()) else "")
+        if serial:
+            b = await self.store.by_serial(serial)
+            found = [b] if b is not None and before is None else []
+        else:
+            people = await self.users.find(text)
+            if before is None:
+                await self.audit.record(actor=staff_actor(staff), action="bundle.search", target_type="resident",
+                                        target_id=people[0].id if len(people) == 1 else None,
+                                        details={"residents": len(people)}, ip=ip)
+            found = await self.store.of_users([p.id for p in people], before=before, limit=limit + 1)
+        more = len(found) > limit
+        found = found[:limit]
+        people_by_id = await self.users.get_many(sorted({b.user_id for b in found})) if found else {}
+        return {"items": [await self._full(b, applicant=people_by_id.get(b.user_id)) for b in found],
+                "next_cursor": found[-1].id if more else None}
 
     async def get_staff(self, staff: Staff, bundle_id: str) -> dict[str, Any]:
-        return await self._full(await self.access.access_bundle(staff, bundle_id, "inspect"))
+        b = await self.access.access_bundle(staff, bundle_id, "inspect")
+        return await self._full(b, applicant=(await self.users.get_many([b.user_id])).get(b.user_id))
 
     # -- paying --------------------------------------------------------------------------------------
 

@@ -95,6 +95,16 @@ class BundleStore:
         docs = await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)
         return [_from_doc(d) for d in docs]
 
+    async def of_users(self, user_ids: list[str], *, before: ObjectId | None, limit: int) -> list[Bundle]:
+        """The bundles of several residents, newest first (a search by name finds several people)."""
+        if not user_ids:
+            return []
+        q: dict[str, Any] = {"user_id": {"$in": user_ids}}
+        if before is not None:
+            q["_id"] = {"$lt": before}
+        docs = await self._col.find(q).sort("_id", DESCENDING).limit(limit).to_list(limit)
+        return [_from_doc(d) for d in docs]
+
     async def checks_due(self, now: dt.datetime, limit: int = 200) -> list[Bundle]:
         docs = await self._col.find({"check_at": {"$lte": now}}).sort("check_at", ASCENDING).limit(limit) \
             .to_list(limit)

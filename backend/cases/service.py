@@ -511,14 +511,15 @@ class CaseService:
 
     async def list_ratings(self, staff: Staff, limit: int = 100) -> list[dict[str, Any]]:
         RATING.check(staff, "list")
-        names = await self._department_names()
-        return [rating_view(r, names) for r in await self.store.latest_ratings(limit)]
+        names = await self._department_names()  # an account limited to departments sees theirs only
+        return [rating_view(r, names) for r in await self.store.latest_ratings(limit, staff.department_ids)]
 
     async def list_rectifications(self, staff: Staff, status: str | None) -> list[dict[str, Any]]:
         RECTIFICATION.check(staff, "list")
         names = await self._department_names()
         now = self.clock.now()
-        return [rectification_view(r, names, now) for r in await self.store.rectifications(status)]
+        return [rectification_view(r, names, now)
+                for r in await self.store.rectifications(status, staff.department_ids)]
 
     async def reply_rectification(self, staff: Staff, rect_id: str, reply: str, ip: str) -> dict[str, Any]:
         await self.access.access_rectification(staff, rect_id, "reply")
@@ -611,10 +612,10 @@ class CaseService:
 
     async def summary(self, staff: Staff) -> dict[str, Any]:
         CASE.check(staff, "supervise")
-        tally = SupervisionTally(await self._department_names())
-        async for f in self.store.handling_figures():
+        tally = SupervisionTally(await self._department_names())  # limited to departments: theirs only
+        async for f in self.store.handling_figures(staff.department_ids):
             tally.case(f)
-        for dep, (n, total) in (await self.store.rating_totals_by_department()).items():
+        for dep, (n, total) in (await self.store.rating_totals_by_department(staff.department_ids)).items():
             tally.ratings(dep, n, total)
         return tally.view()
 

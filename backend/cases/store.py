@@ -7,7 +7,7 @@ rectification order is conditional on its previous status.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
 
 from bson import ObjectId
@@ -282,9 +282,10 @@ class CaseStore(TrendQueries, WorklistQueries):
         await self._cases.update_one({"_id": ObjectId(case_id)}, {"$unset": {"rating_remind_at": ""}},
                                      session=session)
 
-    async def handling_figures(self) -> AsyncIterator[HandlingFigure]:
-        """Status, light, department and times of every case (for the supervision summary)."""
-        async for d in self._cases.find({}, {"status": 1, "light": 1, "department_id": 1, "deadline": 1,
+    async def handling_figures(self, departments: Collection[str] = ()) -> AsyncIterator[HandlingFigure]:
+        """Status, light, department and times of every case, or of these departments' (for the
+        supervision summary)."""
+        async for d in self._cases.find(_of(departments), {"status": 1, "light": 1, "department_id": 1, "deadline": 1,
                                              "completed_at": 1, "created_at": 1}):
             yield HandlingFigure(status=CaseStatus(d["status"]), light=_light(d.get("light")),
                                  department_id=d["department_id"], deadline=d.get("deadline"),
@@ -331,14 +332,15 @@ class CaseStore(TrendQueries, WorklistQueries):
     async def is_rated(self, application_id: str) -> bool:
         return await self._ratings.count_documents({"application_id": application_id}, limit=1) > 0
 
-    async def latest_ratings(self, limit: int) -> list[Rating]:
-        docs = await self._ratings.find({}).sort("_id", DESCENDING).limit(limit).to_list(limit)
+    async def latest_ratings(self, limit: int, departments: Collection[str] = ()) -> list[Rating]:
+        docs = await self._ratings.find(_of(departments)).sort("_id", DESCENDING).limit(limit).to_list(limit)
         return [_rating_from_doc(d) for d in docs]
 
-    async def rating_totals_by_department(self) -> dict[str, tuple[int, int]]:
-        """department id → (number of ratings, sum of scores)."""
-        cursor = await self._ratings.aggregate([{"$group": {"_id": "$department_id", "n": {"$sum": 1},
-                                                            "sum": {"$sum": "$score"}}}])
+    async def rating_totals_by_department(self, departments: Collection[str] = ()) -> dict[str, tuple[int, int]]:
+        """department id → (number of ratings, sum of scores), of every department or these."""
+        cursor = await self._ratings.aggregate([
+            {"$match": _of(departments)},
+            {"$group": {"_id": "$department_id", "n": {"$sum": 1}, "sum": {"$sum": "$score"}}}])
         return {g["_id"]: (int(g["n"]), int(g["sum"])) async for g in cursor}
 
     # Rectification orders ----------------------------------------------------------------------------
@@ -354,8 +356,10 @@ class CaseStore(TrendQueries, WorklistQueries):
         doc = None if oid is None else await self._rects.find_one({"_id": oid})
         return None if doc is None else _rect_from_doc(doc)
 
-    async def rectifications(self, status: str | None, limit: int = 500) -> list[Rectification]:
-        docs = await self._rects.find({"status": status} if status else {}).sort("due", ASCENDING).to_list(limit)
+    async def rectifications(self, status: str | None, departments: Collection[str] = (),
+                             limit: int = 500) -> list[Rectification]:
+        q = {**({"status": status} if status else {}), **_of(departments)}
+        docs = await self._rects.find(q).sort("due", ASCENDING).to_list(limit)
         return [_rect_from_doc(d) for d in docs]
 
     async def reply_rectification(self, rect_id: str, *, reply: str, at: dt.datetime,
@@ -380,6 +384,11 @@ class CaseStore(TrendQueries, WorklistQueries):
             return None
         doc = await self._rects.find_one({"_id": oid})
         return None if doc is None else _rect_from_doc(doc)
+
+
+def _of(departments: Collection[str]) -> dict[str, Any]:
+    """The clause keeping to these departments; none: every department."""
+    return {"department_id": {"$in": sorted(departments)}} if departments else {}
 
 
 async def _each(cursor: AsyncCursor[dict[str, Any]]) -> AsyncIterator[Case]:

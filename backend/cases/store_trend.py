@@ -8,6 +8,7 @@ ratings), joined by ``$unionWith`` and counted per day of China time by the data
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -23,9 +24,12 @@ _FINISHED_AT = {"$cond": [{"$eq": ["$status", str(CaseStatus.COMPLETED)]}, "$com
 _LATE = {"$or": [{"$eq": [{"$ifNull": [_FINISHED_AT, None]}, None]}, {"$gt": [_FINISHED_AT, "$deadline"]}]}
 
 
-def _branch(kind: str, field: str, start: dt.datetime, end: dt.datetime, *more: dict[str, Any]) -> list[dict[str, Any]]:
-    """Documents whose ``field`` falls in [start, end), as ``{k: kind, day, score}``."""
-    return [{"$match": {field: {"$gte": start, "$lt": end}}}, *more,
+def _branch(kind: str, field: str, start: dt.datetime, end: dt.datetime, departments: Collection[str],
+            *more: dict[str, Any]) -> list[dict[str, Any]]:
+    """Documents whose ``field`` falls in [start, end) (of these departments, when any are given), as
+    ``{k: kind, day, score}``."""
+    only = {"department_id": {"$in": sorted(departments)}} if departments else {}
+    return [{"$match": {field: {"$gte": start, "$lt": end}, **only}}, *more,
             {"$project": {"_id": 0, "k": {"$literal": kind}, "score": {"$ifNull": ["$score", 0]},
                           "day": {"$dateToString": {"date": f"${field}", "format": "%Y-%m-%d", "timezone": _TZ}}}}]
 
@@ -34,16 +38,20 @@ class TrendQueries:
     _cases: AsyncCollection[Any]
     _ratings: AsyncCollection[Any]
 
-    async def day_figures(self, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[DayFigures]:
-        """The figures of each day in [start, end) that had any, in day order. A deadline counts as
-        passed only once ``now`` is beyond it."""
+    async def day_figures(self, start: dt.datetime, end: dt.datetime, now: dt.datetime,
+                          departments: Collection[str] = ()) -> list[DayFigures]:
+        """The figures of each day in [start, end) that had any, in day order, of every department or
+        these. A deadline counts as passed only once ``now`` is beyond it."""
+        deps = departments
         pipeline = [
-            *_branch("received", "created_at", start, end),
-            {"$unionWith": {"coll": self._cases.name, "pipeline": _branch("completed", "completed_at", start, end)}},
+            *_branch("received", "created_at", start, end, deps),
+            {"$unionWith": {"coll": self._cases.name,
+                            "pipeline": _branch("completed", "completed_at", start, end, deps)}},
             {"$unionWith": {"coll": self._cases.name, "pipeline": _branch(
-                "overdue", "deadline", start, min(end, now),
+                "overdue", "deadline", start, min(end, now), deps,
                 {"$match": {"status": {"$nin": _NOT_COUNTED}, "$expr": _LATE}})}},
-            {"$unionWith": {"coll": self._ratings.name, "pipeline": _branch("ratings", "created_at", start, end)}},
+            {"$unionWith": {"coll": self._ratings.name,
+                            "pipeline": _branch("ratings", "created_at", start, end, deps)}},
             {"$group": {"_id": {"day": "$day", "k": "$k"}, "n": {"$sum": 1}, "stars": {"$sum": "$score"}}},
         ]
         days: dict[str, dict[str, int]] = {}

@@ -120,4 +120,5 @@ class SupervisionTrend:
         now = self._clock.now()
         p = period(query.get("bucket", "week"), query.get("from"), query.get("to"), now.astimezone(TZ).date())
         start, end = p.bounds()
-        return trend_view(p, await self._store.day_figures(start, end, now))
+        # an account limited to departments sees theirs only
+        return trend_view(p, await self._store.day_figures(start, end, now, staff.department_ids))

@@ -57,6 +57,9 @@ class Staff:
     # the request was authenticated.
     hall_ids: frozenset[str] = frozenset()
     department_ids: frozenset[str] = frozenset()
+    # Signed in with a password an administrator set and not yet changed: the account may only
+    # change it (rules with ``before_password_change``), whatever its roles.
+    password_change_required: bool = False
 
     kind = "staff"
 
@@ -91,10 +94,14 @@ def access_resident(principal: Any) -> Resident:
     return principal
 
 
-def access_staff_role(principal: Any, roles: Iterable[str]) -> Staff:
-    """The caller is staff holding at least one of ``roles``; otherwise 403."""
+def access_staff_role(principal: Any, roles: Iterable[str], *, before_password_change: bool = False) -> Staff:
+    """The caller is staff holding at least one of ``roles``; otherwise 403. An account that must
+    first change the password an administrator set is refused (403 ``password_change_required``)
+    unless the action is one allowed ``before_password_change``."""
     if not isinstance(principal, Staff):
         raise errors.Unauthenticated()
+    if principal.password_change_required and not before_password_change:
+        raise errors.PasswordChangeRequired()
     wanted = set(roles)
     if wanted and not (principal.roles & wanted):
         raise errors.Forbidden(details={"required_roles": sorted(wanted)})
@@ -122,6 +129,7 @@ class Rule:
     roles: frozenset[str] = frozenset()     # staff holding any of these (empty: no staff)
     resident: bool = False                  # the resident the thing belongs to
     scope: Scope = Scope.ANY
+    before_password_change: bool = False    # open to staff who must still change an admin-set password
 
     def __post_init__(self) -> None:
         unknown = self.roles - STAFF_ROLES.keys()
@@ -163,4 +171,4 @@ class Policy:
             if not rule.resident:
                 raise errors.NotFound()
             return principal
-        return access_staff_role(principal, rule.roles)
+        return access_staff_role(principal, rule.roles, before_password_change=rule.before_password_change)

@@ -58,24 +58,28 @@ class Operation:
     description: str = ""
     raw_body: bool = False                # body is not JSON (provider callbacks): no parsing
     hidden: bool = False                  # stand-in protocol endpoints: documented under a tag
+    before_password_change: bool = False  # staff who must still change an admin-set password may call it
 
 
 def operation(summary: str, *, responses: dict[int, Any], tags: tuple[str, ...] | list[str] = (),
               auth: str | None = None, roles: tuple[str, ...] | list[str] = (),
               body: dict[str, Any] | None = None, query: dict[str, Any] | None = None,
               errors: tuple[int, ...] | list[int] = (), description: str = "",
-              raw_body: bool = False, access: Rule | None = None) -> Callable[[F], F]:
+              raw_body: bool = False, access: Rule | None = None,
+              before_password_change: bool = False) -> Callable[[F], F]:
     """Declare an API operation on a handler method. ``access`` is the domain policy's ``Rule`` for
     it (``backend.core.access``): its staff roles are checked at the edge, so ``roles`` is not
-    written beside it."""
+    written beside it. A member of staff who must still change an administrator-set password calls
+    only operations whose rule (or ``before_password_change``) allows it."""
     if access is not None:
         if roles:
             raise ValueError("give access= or roles=, not both")
         roles = tuple(sorted(access.roles))
+        before_password_change = before_password_change or access.before_password_change
     resp = {code: (r if isinstance(r, Response) else Response(schema=r)) for code, r in responses.items()}
     op = Operation(summary=summary, tags=tuple(tags), auth=auth, roles=tuple(roles), body=body,
                    query=query, responses=resp, errors=tuple(errors), description=description,
-                   raw_body=raw_body)
+                   raw_body=raw_body, before_password_change=before_password_change)
 
     def deco(fn: F) -> F:
         fn._op = op  # type: ignore[attr-defined]
@@ -179,8 +183,8 @@ class ApiHandler(BaseHandler):
         if op.auth:
             self.principal = await self.edge.authenticator.authenticate(self.request.headers.get("Authorization"),
                                                                         op.auth)
-            if op.roles:
-                access_staff_role(self.principal, op.roles)
+            if op.roles or isinstance(self.principal, Staff):
+                access_staff_role(self.principal, op.roles, before_password_change=op.before_password_change)
         self.query = coerce_query(op.query, self.request.query_arguments) if op.query else {}
         if op.body is not None and not op.raw_body:
             self.body = validate_request(op.body, self._parse_json())

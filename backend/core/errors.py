@@ -155,7 +155,14 @@ class DepartmentScope(Forbidden):
     message = "您无权处理其他部门的事务"
 
 
+class PasswordChangeRequired(Forbidden):
+    """A member of staff signed in with a password an administrator set (a new or reset account):
+    nothing but changing it, so that the administrator's password never acts."""
+    code = "password_change_required"
+    message = "请先修改初始密码：管理员设置的密码须由您本人改为新密码后才能使用"
+
+
 # The kernel's own entries of the catalogue (each domain adds its own through its vocabulary).
 ALL = (AppError, InvalidInput, Unauthenticated, Forbidden, NotFound, MethodNotAllowed, Conflict, InvalidState,
        PayloadTooLarge, UnsupportedMediaType, RateLimited, InternalError, ProviderError, ServiceUnavailable,
-       ProviderBusy, RealnameRequired, HallScope, DepartmentScope)
+       ProviderBusy, RealnameRequired, HallScope, DepartmentScope, PasswordChangeRequired)

@@ -28,8 +28,8 @@ class RateLimiter:
         self._per_resident = per_resident or {}
 
     async def per_resident(self, action: str, user_id: str) -> None:
-        """Count one ``action`` ("applications", "bookings", "pay_starts", "complaints", "uploads")
-        by a resident; past its limit, 429 ``rate_limited`` with Retry-After."""
+        """Count one ``action`` ("applications", "bookings", "pay_starts", "complaints", "uploads",
+        "identity_codes") by a resident; past its limit, 429 ``rate_limited`` with Retry-After."""
         await self.hit(self._per_resident[action], user_id)
 
     async def hit(self, rule: Limit, key: str) -> None:
@@ -55,6 +55,8 @@ RESIDENT_ACTIONS = {
     "pay_starts": ("pay_starts_per_resident_per_hour", 3600, "发起支付过于频繁，请稍后再试"),
     "complaints": ("complaints_per_resident_per_day", 86400, "今天提交的诉求已达上限，请明天再试"),
     "uploads": ("uploads_per_resident_per_hour", 3600, "上传文件过于频繁，请稍后再试"),
+    # a code lives about a minute: a person shows a few at a window, a script asks for thousands
+    "identity_codes": ("identity_codes_per_resident_per_10_minutes", 600, "办事码获取过于频繁，请稍后再试"),
 }
 
 

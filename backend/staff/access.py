@@ -23,8 +23,9 @@ STAFF_ACCOUNTS = Policy("staff_account", {
     "update": staff("admin"),
     "reset_password": staff("admin"),
     "unlock": staff("admin"),
-    "read_own": Rule(),              # any member of staff, their own account
-    "change_own_password": Rule(),   # any member of staff, their own account
+    # any member of staff, their own account; also before an administrator-set password is changed
+    "read_own": Rule(before_password_change=True),
+    "change_own_password": Rule(before_password_change=True),
 })
 
 LOGIN_THROTTLES = Policy("login_throttle", {

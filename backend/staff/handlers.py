@@ -31,6 +31,7 @@ STAFF = obj({
     "id": string(), "username": string(), "display_name": string(), "roles": array(ROLE),
     "status": string(enum=["active", "disabled"]), "hall_ids": array(string()),
     "department_ids": array(string()), "created_at": nullable(DATETIME),
+    "password_change_required": boolean(description="密码由管理员设置（新建或重置），本人尚未修改：登录后只能修改密码"),
 }, ["id", "username", "roles", "status"])
 LOGIN = obj({"username": string(minLength=1, maxLength=64), "password": string(minLength=1, maxLength=256)},
             ["username", "password"])
@@ -39,7 +40,11 @@ SESSION = obj({
     "idle_seconds": nullable(integer(minimum=1)),
 }, ["ends_at", "idle_seconds"], description="本次登录的期限：到 ends_at 结束；idle_seconds 内无任何操作也会结束")
 LOGIN_RESULT = obj({"access_token": string(), "refresh_token": string(), "token_type": string(),
-                    "expires_in": integer(), "staff": STAFF, "session": SESSION}, ["access_token", "staff", "session"])
+                    "expires_in": integer(), "staff": STAFF, "session": SESSION,
+                    "password_change_required": boolean(
+                        description="为 true 时本次登录只能修改本人密码（POST /staff/me/password）和退出；"
+                                    "其他请求为 403 password_change_required")},
+                   ["access_token", "staff", "session", "password_change_required"])
 REFRESH = obj({"refresh_token": string(minLength=16, maxLength=256)}, ["refresh_token"])
 LOGOUT = obj({"refresh_token": string(minLength=16, maxLength=256),
               "everywhere": boolean(description="在所有设备上退出")})
@@ -98,7 +103,8 @@ class StaffHandler(ApiHandler):
 
 def _login_answer(account: StaffAccount, pair: TokenPair) -> dict[str, Any]:
     return {**pair.as_dict(), "staff": public_staff(account),
-            "session": {"ends_at": pair.session_ends_at, "idle_seconds": pair.idle_seconds}}
+            "session": {"ends_at": pair.session_ends_at, "idle_seconds": pair.idle_seconds},
+            "password_change_required": account.password_change_required}
 
 
 def _change(body: dict[str, Any]) -> AccountChange:
@@ -125,7 +131,8 @@ class StaffRefreshHandler(StaffHandler):
 
 
 class StaffLogoutHandler(StaffHandler):
-    @operation("退出登录", tags=TAGS, auth="staff", body=LOGOUT, responses={200: OK}, errors=(400, 401))
+    @operation("退出登录", tags=TAGS, auth="staff", body=LOGOUT, responses={200: OK}, errors=(400, 401),
+               before_password_change=True)
     async def post(self) -> None:
         await self.staff.logout(self.caller, self.body.get("refresh_token"), self.client_ip(),
                                 everywhere=self.body.get("everywhere", False))
@@ -135,7 +142,10 @@ class StaffLogoutHandler(StaffHandler):
 class StaffOwnPasswordHandler(StaffHandler):
     @operation("修改本人密码（其他设备上的登录随即退出；当前密码输错与登录失败一并计数，过多须等待）", tags=TAGS,
                auth="staff", body=OWN_PASSWORD, access=STAFF_ACCOUNTS.rule("change_own_password"),
-               responses={200: OK}, errors=(400, 401, 429))
+               responses={200: OK}, errors=(400, 401, 429),
+               description="管理员新建或重置密码的账号，登录后须先在此修改密码（此前其他请求均为 403 "
+                           "password_change_required）；改后本次登录即可正常使用，管理员设置的密码不再有效。"
+                           "新密码不能与当前密码相同。")
     async def post(self) -> None:
         await self.staff.change_own_password(self.caller, self.body["current_password"],
                                              self.body["new_password"], self.client_ip())
@@ -158,7 +168,8 @@ class StaffAccountsHandler(StaffHandler):
 
     @operation("新建工作人员账号", tags=TAGS, auth="staff", access=STAFF_ACCOUNTS.rule("create"), body=CREATE,
                responses={201: STAFF}, errors=(400, 401, 403, 409),
-               description="配置中互斥的角色不能由同一账号担任（409 exclusive_roles）；大厅和部门须已存在（400）。")
+               description="配置中互斥的角色不能由同一账号担任（409 exclusive_roles）；大厅和部门须已存在（400）。"
+                           "初始密码由本人首次登录时修改，此前该账号只能修改密码。")
     async def post(self) -> None:
         b = self.body
         self.reply(await self.staff.create(
@@ -179,7 +190,8 @@ class StaffAccountHandler(StaffHandler):
 
 
 class StaffPasswordHandler(StaffHandler):
-    @operation("重置工作人员密码", tags=TAGS, auth="staff", access=STAFF_ACCOUNTS.rule("reset_password"),
+    @operation("重置工作人员密码（该账号下次登录须先修改密码）", tags=TAGS, auth="staff",
+               access=STAFF_ACCOUNTS.rule("reset_password"),
                body=PASSWORD,
                responses={200: OK}, errors=(400, 401, 403, 404))
     async def post(self, id: str) -> None:  # noqa: A002

@@ -40,7 +40,8 @@ USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 def public_staff(account: StaffAccount) -> StaffView:
     return StaffView(id=account.id, username=account.username, display_name=account.display_name,
                      roles=list(account.roles), status=str(account.status), hall_ids=list(account.hall_ids),
-                     department_ids=list(account.department_ids), created_at=account.created_at)
+                     department_ids=list(account.department_ids),
+                     password_change_required=account.password_change_required, created_at=account.created_at)
 
 
 class StaffService:
@@ -95,8 +96,9 @@ class StaffService:
     async def create(self, *, username: str, password: str, roles: list[str], display_name: str = "",
                      hall_ids: list[str] | None = None, department_ids: list[str] | None = None,
                      actor: Staff | None = None, ip: str | None = None) -> StaffView:
-        """A new account: by an administrator (``actor``, who then controls it: ``duties.py``), or by
-        the command line (demo seeding)."""
+        """A new account: by an administrator (``actor``, who then controls it: ``duties.py``, and
+        whose password its holder must change at the first sign-in), or by the command line (demo
+        seeding, the person at the server's console chose the password)."""
         if actor is not None:
             STAFF_ACCOUNTS.check(actor, "create")
         username = username.strip().lower()
@@ -117,6 +119,7 @@ class StaffService:
         new = NewAccount(username=username, display_name=display_name.strip(), roles=wanted,
                          hall_ids=halls, department_ids=departments, created_at=self.clock.now(),
                          password_set_by=(actor.id,) if actor is not None else (),
+                         password_change_required=actor is not None,
                          password_hash=await asyncio.to_thread(self._hasher.hash, password))
         try:
             account = await self.store.add_account(new)
@@ -192,7 +195,7 @@ class StaffService:
         if problems:
             raise errors.InvalidInput(problems)
         pw_hash = await asyncio.to_thread(self._hasher.hash, password)
-        await self.store.set_password_hash(account.id, pw_hash, set_by=actor.id)
+        await self.store.set_password_hash(account.id, pw_hash, set_by=actor.id)  # to be changed at sign-in
         await self.throttle.clear_username(account.username)
         await self.tokens.end_sessions_of(account.id, AUDIENCE, "password_changed")
         await self.audit.record(actor=staff_actor(actor), action="staff.password.reset", target_type="staff",
@@ -281,7 +284,8 @@ class StaffService:
                                 target_id=staff.id, details={"everywhere": everywhere}, ip=ip)
 
     async def change_own_password(self, staff: Staff, current: str, new: str, ip: str) -> None:
-        """A staff member changes their password; their other sessions end, this one goes on."""
+        """A staff member changes their password; their other sessions end, this one goes on (and,
+        if the password was one an administrator set, may now do what its roles allow)."""
         account = await self.access.access_staff_account(staff, staff.id, "change_own_password")
         now = self.clock.now()
         # The current password is guessed no faster than at login: the same keys, reserved first.
@@ -295,9 +299,11 @@ class StaffService:
             raise WrongPassword({"current_password": "当前密码不正确"}, message="当前密码不正确")
         await self.throttle.succeeded(attempt)
         problems = self._password_problems(account.username, new)
+        if new == current:
+            problems = {"password": "新密码不能与当前密码相同"}
         if problems:
             raise errors.InvalidInput({"new_password": problems["password"]})
-        await self.store.set_password_hash(account.id, await asyncio.to_thread(self._hasher.hash, new))
+        await self.store.own_password_set(account.id, await asyncio.to_thread(self._hasher.hash, new))
         await self.tokens.end_sessions_of(staff.id, AUDIENCE, "password_changed", keep=staff.session_id)
         await self.audit.record(actor=staff_actor(staff), action="staff.password.change", target_type="staff",
                                 target_id=staff.id, details={"username": account.username}, ip=ip)
@@ -309,7 +315,8 @@ class StaffService:
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
         return Staff(id=account.id, username=account.username, roles=frozenset(account.roles),
                      display_name=account.display_name, session_id=claims["sid"],
-                     hall_ids=frozenset(account.hall_ids), department_ids=frozenset(account.department_ids))
+                     hall_ids=frozenset(account.hall_ids), department_ids=frozenset(account.department_ids),
+                     password_change_required=account.password_change_required)
 
 
 def _unique(ids: tuple[str, ...] | None) -> tuple[str, ...] | None:

@@ -57,6 +57,7 @@ def _account(doc: dict[str, Any]) -> StaffAccount:
                         hall_ids=tuple(doc.get("hall_ids", [])), password_hash=doc["password_hash"],
                         department_ids=tuple(doc.get("department_ids", [])),
                         password_set_by=tuple(doc.get("password_set_by", [])),
+                        password_change_required=bool(doc.get("password_change_required", False)),
                         created_at=doc.get("created_at"), last_login_at=doc.get("last_login_at"))
 
 
@@ -84,6 +85,7 @@ class StaffStore:
                                "roles": list(account.roles), "hall_ids": list(account.hall_ids),
                                "department_ids": list(account.department_ids),
                                "password_set_by": list(account.password_set_by),
+                               "password_change_required": account.password_change_required,
                                "status": str(account.status), "created_at": account.created_at,
                                "password_hash": account.password_hash}
         res = await self._col.insert_one(doc)
@@ -124,12 +126,19 @@ class StaffStore:
         return None if doc is None else _account(doc)
 
     async def set_password_hash(self, staff_id: str, password_hash: str, *, set_by: str | None = None) -> None:
-        """A new password hash; ``set_by``: the administrator who set it (counted among those who
-        control the account)."""
+        """A new password hash. ``set_by``: the administrator who set it (counted among those who
+        control the account), and then its holder must change it at the next sign-in; otherwise the
+        same password hashed anew, the requirement as it was."""
         change: dict[str, Any] = {"$set": {"password_hash": password_hash}}
         if set_by is not None:
+            change["$set"]["password_change_required"] = True
             change["$addToSet"] = {"password_set_by": set_by}
         await self._col.update_one({"_id": ObjectId(staff_id)}, change)
+
+    async def own_password_set(self, staff_id: str, password_hash: str) -> None:
+        """The holder chose their own password: whatever an administrator set no longer signs in."""
+        await self._col.update_one({"_id": ObjectId(staff_id)},
+                                   {"$set": {"password_hash": password_hash, "password_change_required": False}})
 
     async def controllers(self, staff_id: str, limit: int = 50) -> set[str]:
         """The administrators who control the account, and those who control them, and so on:

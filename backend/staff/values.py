@@ -31,6 +31,9 @@ class StaffAccount:
     # The administrators who ever set this account's password (created it or reset it): they could
     # sign in as it, so they count as controlling it (see ``duties.py``).
     password_set_by: tuple[str, ...] = ()
+    # The password was set by an administrator (a new or reset account) and its holder has not yet
+    # changed it: signing in with it allows nothing but the change.
+    password_change_required: bool = False
     created_at: dt.datetime | None = None
     last_login_at: dt.datetime | None = None
 
@@ -50,6 +53,7 @@ class NewAccount:
     created_at: dt.datetime
     department_ids: tuple[str, ...] = ()
     password_set_by: tuple[str, ...] = ()
+    password_change_required: bool = False
     status: AccountStatus = AccountStatus.ACTIVE
 
 
@@ -126,6 +130,7 @@ class StaffView(TypedDict):
     status: str
     hall_ids: list[str]
     department_ids: list[str]
+    password_change_required: bool
     created_at: dt.datetime | None
 
 

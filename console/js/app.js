@@ -17,6 +17,7 @@ import calendarPages from './pages/calendar.js';
 import bundlePages from './pages/bundles.js';
 import rectificationPages from './pages/rectifications.js';
 import licencePages from './pages/licences.js';
+import { firstPasswordForm } from './views/staff/password.js';
 
 // Each page: {path, title, group, roles, render(main, params), nav?: false}
 const PAGES = [...clerkPages, ...agencyPages, ...reclaimPages, ...approverPages, ...casePages, ...hotlinePages,
@@ -112,8 +113,12 @@ async function route() {
     return;
   }
   topbar.hidden = false;
-  nav.hidden = false;
   showWho(s.staff || {});
+  if (s.staff && s.staff.password_change_required) {
+    showFirstPassword(s.staff);
+    return;
+  }
+  nav.hidden = false;
   const found = match(parseHash());
   if (!found) {
     const first = firstPage();
@@ -131,6 +136,19 @@ async function route() {
     return;
   }
   await renderPage(found);
+}
+
+// A password an administrator set is changed before anything else (the server allows nothing else).
+function showFirstPassword(staff) {
+  nav.hidden = true;
+  document.title = '修改初始密码 · 指尖办工作台';
+  const { form, first } = firstPasswordForm(staff, async () => {
+    await loadMe();
+    toast('密码已修改，以后请使用新密码登录。');
+    await route();
+  });
+  clear(main, form);
+  first.focus();
 }
 
 // Until next year's holiday schedule is official (from 1 November), admins see why and where to enter it.

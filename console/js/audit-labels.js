@@ -28,6 +28,7 @@ export const AUDIT_LABELS = {
     "catalogue.service.create": "新建事项",
     "catalogue.service.update": "修改事项",
     "life_event.put": "设置“一件事”",
+    "bundle.search": "查找一件事",
     "appointments.schedules.put": "设置排班",
     "appointments.exception.set": "设置例外日",
     "appointments.slots.release": "立即放号",

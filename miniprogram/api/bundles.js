@@ -232,6 +232,13 @@ function declaredQuery(query, names) {
  */
 
 /**
+ * @typedef {Object} PostLifeEventsByIdApplicationsResponseApplicant
+ * @property {string} id
+ * @property {(string|null)} name_masked
+ * @property {(string|null)} id_number_masked
+ */
+
+/**
  * @typedef {Object} PostLifeEventsByIdApplicationsResponse
  * @property {string} id
  * @property {string} serial
@@ -245,6 +252,7 @@ function declaredQuery(query, names) {
  * @property {(PostLifeEventsByIdApplicationsResponsePayment|null)} [payment]
  * @property {string} created_at ISO 8601, +08:00
  * @property {(string|null)} [done_at] ISO 8601, +08:00
+ * @property {PostLifeEventsByIdApplicationsResponseApplicant} [applicant] 申请人（仅工作人员可见；脱敏）
  */
 
 /**
@@ -267,6 +275,7 @@ function declaredQuery(query, names) {
  * @property {(PostLifeEventsByIdApplicationsResponsePayment|null)} [payment]
  * @property {string} created_at ISO 8601, +08:00
  * @property {(string|null)} [done_at] ISO 8601, +08:00
+ * @property {PostLifeEventsByIdApplicationsResponseApplicant} [applicant] 申请人（仅工作人员可见；脱敏）
  */
 
 /**

@@ -49,6 +49,7 @@ const ERROR_MESSAGES = {
   "order_closed": "订单已关闭，无法支付",
   "order_expired": "订单已过期，无法支付",
   "own_roles": "不能修改自己账号的角色，须由另一位管理员办理",
+  "password_change_required": "请先修改初始密码：管理员设置的密码须由您本人改为新密码后才能使用",
   "payee_unit_missing": "该收费项目没有对应的收款单位，不能开具缴款单，请联系财务设置收款单位",
   "payload_too_large": "请求内容过大",
   "payment_busy": "缴款单正在处理，请稍后重试",

@@ -52,7 +52,10 @@ import { declaredQuery, request } from '../api.js';
 
 /**
  * @typedef {Object} GetStaffBundlesQuery
- * @property {string} serial 一件事编号
+ * @property {string} [serial] 一件事编号：按编号精确查找
+ * @property {string} [q] 一件事编号，或申请人的完整姓名、完整身份证号（精确匹配）
+ * @property {string} [cursor]
+ * @property {number} [limit]
  */
 
 /**
@@ -75,6 +78,13 @@ import { declaredQuery, request } from '../api.js';
  */
 
 /**
+ * @typedef {Object} GetStaffBundlesResponseItemsItemApplicant
+ * @property {string} id
+ * @property {(string|null)} name_masked
+ * @property {(string|null)} id_number_masked
+ */
+
+/**
  * @typedef {Object} GetStaffBundlesResponseItemsItem
  * @property {string} id
  * @property {string} serial
@@ -88,6 +98,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {(GetStaffBundlesResponseItemsItemPayment|null)} [payment]
  * @property {string} created_at ISO 8601, +08:00
  * @property {(string|null)} [done_at] ISO 8601, +08:00
+ * @property {GetStaffBundlesResponseItemsItemApplicant} [applicant] 申请人（仅工作人员可见；脱敏）
  */
 
 /**
@@ -192,7 +203,7 @@ export async function getLifeEventsById(id) {
 }
 
 /**
- * 按一件事编号查找
+ * 按一件事编号、申请人姓名或身份证号查找一件事
  * GET /api/v1/staff/bundles
  * 角色：approver、clerk、finance、supervisor
  * @param {Object} [options]
@@ -200,7 +211,7 @@ export async function getLifeEventsById(id) {
  * @returns {Promise<GetStaffBundlesResponse>}
  */
 export async function getStaffBundles({ query } = {}) {
-  return request('GET', '/staff/bundles', { query: declaredQuery(query, ['serial']) });
+  return request('GET', '/staff/bundles', { query: declaredQuery(query, ['serial', 'q', 'cursor', 'limit']) });
 }
 
 /**

@@ -19,6 +19,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {Array<string>} [hall_ids]
  * @property {Array<string>} [department_ids]
  * @property {(string|null)} [created_at] ISO 8601, +08:00
+ * @property {boolean} [password_change_required] 密码由管理员设置（新建或重置），本人尚未修改：登录后只能修改密码
  */
 
 /**
@@ -35,6 +36,7 @@ import { declaredQuery, request } from '../api.js';
  * @property {number} [expires_in]
  * @property {PostStaffLoginResponseStaff} staff
  * @property {PostStaffLoginResponseSession} session 本次登录的期限：到 ends_at 结束；idle_seconds 内无任何操作也会结束
+ * @property {boolean} password_change_required 为 true 时本次登录只能修改本人密码（POST /staff/me/password）和退出；其他请求为 403 password_change_required
  */
 
 /**
@@ -282,7 +284,7 @@ export async function patchStaffAccountsById(id, { body } = {}) {
 }
 
 /**
- * 重置工作人员密码
+ * 重置工作人员密码（该账号下次登录须先修改密码）
  * POST /api/v1/staff/accounts/{id}/password
  * 角色：admin
  * @param {string} id

@@ -1,5 +1,5 @@
 // Admin: staff accounts and roles; the searchable audit log (supervisors may read it too).
-import { getHalls } from '../api/catalogue.js';
+import { getDepartments, getHalls } from '../api/catalogue.js';
 import {
   getStaffAccounts, getStaffAudit, getStaffLoginThrottles, postStaffLoginThrottlesByIdClear,
 } from '../api/staff.js';
@@ -8,19 +8,16 @@ import { accountsTable, createAccountForm } from '../views/staff/accounts.js';
 import { auditSearch, auditTable, catalogueNames } from '../views/staff/audit.js';
 
 async function renderAccounts(main) {
-  const msg = pageHeader(main, '账号与角色', '新建工作人员账号，分配角色与大厅，停用账号，重置密码或解除登录限制。');
-  let halls = [];
-  try {
-    halls = (await getHalls()).items;
-  } catch {
-    halls = [];
-  }
+  const msg = pageHeader(main, '账号与角色',
+    '新建工作人员账号，分配角色、大厅与部门（不选为全部），停用账号，重置密码或解除登录限制。');
+  const [halls, departments] = await Promise.all([act(msg, () => getHalls()), act(msg, () => getDepartments())]);
+  const scope = { halls: halls ? halls.items : [], departments: departments ? departments.items : [] };
   const listSlot = h('div');
   const load = async () => {
     const data = await act(msg, () => getStaffAccounts());
-    if (data) clear(listSlot, accountsTable(data.items, halls, load));
+    if (data) clear(listSlot, accountsTable(data.items, scope, load));
   };
-  main.append(section('新建账号', createAccountForm(halls, load)), section('全部账号', listSlot));
+  main.append(section('新建账号', createAccountForm(scope, load)), section('全部账号', listSlot));
   await load();
 }
 

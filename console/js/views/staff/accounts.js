@@ -1,5 +1,6 @@
-// Staff accounts: the create form, the accounts table and each account's actions (roles and halls,
-// disable/enable, password reset, unlocking logins).
+// Staff accounts: the create form, the accounts table and each account's actions (roles, halls and
+// departments, disable/enable, password reset, unlocking logins). `scope` is `{halls, departments}`:
+// the lists an account may be limited to (none ticked = all of them).
 import {
   patchStaffAccountsById, postStaffAccounts, postStaffAccountsByIdPassword, postStaffAccountsByIdUnlock,
 } from '../../api/staff.js';
@@ -18,16 +19,24 @@ export function checkedValues(container, name) {
   return [...container.querySelectorAll(`input[name="${name}"]:checked`)].map((i) => i.value);
 }
 
-export function hallBoxes(name, halls, checked = []) {
-  if (!halls.length) return null;
-  return h('fieldset', {},
-    h('legend', {}, '所属大厅（窗口人员可见的大厅）'),
-    halls.map((hl) => h('label', {},
-      h('input', { type: 'checkbox', name, value: hl.id, checked: checked.includes(hl.id) }), ' ', hl.name)));
+function scopeBoxes(name, legend, items, checked, cls) {
+  if (!items.length) return null;
+  return h('fieldset', { class: cls },
+    h('legend', {}, legend),
+    items.map((x) => h('label', {},
+      h('input', { type: 'checkbox', name, value: x.id, checked: checked.includes(x.id) }), ' ', x.name)));
+}
+
+function hallBoxes(name, halls, checked = []) {
+  return scopeBoxes(name, '所属大厅（不选为全部大厅）', halls, checked, 'scope-halls');
+}
+
+function departmentBoxes(name, departments, checked = []) {
+  return scopeBoxes(name, '所属部门（不选为全部部门）', departments, checked, 'scope-departments');
 }
 
 /** The new-account form; `reload()` runs after an account is made. */
-export function createAccountForm(halls, reload) {
+export function createAccountForm(scope, reload) {
   const username = input({ name: 'new-username', autocomplete: 'off', required: true });
   const display = input({ name: 'new-display-name', autocomplete: 'off' });
   const password = input({ name: 'new-password', type: 'password', autocomplete: 'new-password', required: true });
@@ -38,7 +47,8 @@ export function createAccountForm(halls, reload) {
     field('姓名', display),
     field('初始密码', password, '至少 10 位，不含用户名'),
     roleBoxes('new-roles'),
-    hallBoxes('new-halls', halls),
+    hallBoxes('new-halls', scope.halls),
+    departmentBoxes('new-departments', scope.departments),
     h('button', { type: 'submit', class: 'primary' }, '新建账号'));
   createForm.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -49,6 +59,7 @@ export function createAccountForm(halls, reload) {
       password: password.value,
       roles: checkedValues(createForm, 'new-roles'),
       hall_ids: checkedValues(createForm, 'new-halls'),
+      department_ids: checkedValues(createForm, 'new-departments'),
     } }), btn);
     if (created) {
       notice(createSlot, `已新建账号 ${created.username}`);
@@ -60,28 +71,32 @@ export function createAccountForm(halls, reload) {
 }
 
 /** Every account with its actions. */
-export function accountsTable(items, halls, reload) {
-  const hallName = (id) => (halls.find((x) => x.id === id) || {}).name || id;
+export function accountsTable(items, scope, reload) {
+  const nameIn = (list) => (id) => (list.find((x) => x.id === id) || {}).name || '（已删除）';
   return table([
     { label: '用户名', render: (s) => h('span', { class: 'username' }, s.username) },
     { label: '姓名', render: (s) => s.display_name || '—' },
     { label: '角色', render: (s) => s.roles.map((r) => badge(ROLE_NAMES[r] || r, 'blue')) },
-    { label: '所属大厅', render: (s) => (s.hall_ids || []).map(hallName).join('、') || '—' },
-    { label: '状态', render: (s) => (s.status === 'active' ? badge('正常', 'green') : badge('已停用', 'red')) },
-    { label: '操作', render: (s) => accountActions(s, halls, reload) },
+    { label: '所属大厅', render: (s) => (s.hall_ids || []).map(nameIn(scope.halls)).join('、') || '全部' },
+    { label: '所属部门', render: (s) => (s.department_ids || []).map(nameIn(scope.departments)).join('、') || '全部' },
+    { label: '状态', render: (s) => [s.status === 'active' ? badge('正常', 'green') : badge('已停用', 'red'),
+      s.password_change_required ? badge('待本人修改初始密码', 'yellow') : null] },
+    { label: '操作', render: (s) => accountActions(s, scope, reload) },
   ], items, { rowAttrs: (s) => ({ dataset: { username: s.username } }) });
 }
 
-function rolesEditor(s, halls, slot, reload) {
+function rolesEditor(s, scope, slot, reload) {
   const editor = h('div', { hidden: true });
   const save = button('保存', async () => {
     const updated = await act(slot, () => patchStaffAccountsById(s.id, { body: {
       roles: checkedValues(editor, `roles-${s.id}`),
       hall_ids: checkedValues(editor, `halls-${s.id}`),
+      department_ids: checkedValues(editor, `departments-${s.id}`),
     } }), save);
     if (updated) await reload();
   }, { class: 'primary' });
-  editor.append(roleBoxes(`roles-${s.id}`, s.roles), hallBoxes(`halls-${s.id}`, halls, s.hall_ids || []), save);
+  editor.append(roleBoxes(`roles-${s.id}`, s.roles), hallBoxes(`halls-${s.id}`, scope.halls, s.hall_ids || []),
+    departmentBoxes(`departments-${s.id}`, scope.departments, s.department_ids || []), save);
   return editor;
 }
 
@@ -117,10 +132,10 @@ function unlockButton(s, slot) {
   return unlock;
 }
 
-export function accountActions(s, halls, reload) {
+export function accountActions(s, scope, reload) {
   const slot = h('div', { class: 'messages' });
   const box = h('div', { class: 'row-actions' }, slot);
-  const editor = rolesEditor(s, halls, slot, reload);
+  const editor = rolesEditor(s, scope, slot, reload);
   const toggle = button('编辑角色', () => {
     editor.hidden = !editor.hidden;
   });
