@@ -13,7 +13,7 @@ from tests.support_cases import rated_refusal
 
 pytestmark = pytest.mark.browser
 
-ROLES = ["clerk", "approver", "hall_manager", "finance", "supervisor", "admin"]
+ROLES = ["clerk", "approver", "hall_manager", "finance", "supervisor", "hotline", "admin"]
 # Roles that open a case's detail page (#/case/{id}), which is not in the navigation.
 CASE_ROLES = {"clerk", "approver", "supervisor"}
 BLOCKING = {"serious", "critical"}
