@@ -15,9 +15,10 @@ import threading
 import uuid
 import warnings
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Coroutine
+from typing import Any, Coroutine, TypeVar
 
 import requests
 import tornado.httpserver
@@ -27,6 +28,8 @@ from backend.config import Config
 from backend.core.clock import ShiftedClock
 from backend.db.embedded import free_port
 from backend.identity.idnumber import check_char
+
+T = TypeVar("T")
 
 
 class AppServer:
@@ -131,6 +134,13 @@ def miniprogram_pages() -> set[str]:
     for sub in app.get("subPackages", app.get("subpackages", [])):
         pages.update(f"{sub['root'].rstrip('/')}/{p}" for p in sub["pages"])
     return pages
+
+
+def run_apart(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` on an event loop of its own in another thread (the test's thread may already run
+    one: the browser tests' driver does)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def assert_error(resp: requests.Response, status: int, code: str) -> dict[str, Any]:

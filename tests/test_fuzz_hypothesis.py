@@ -53,7 +53,8 @@ def target(database: EmbeddedDatabase, tmp_path_factory: pytest.TempPathFactory)
                                         "uploads_per_resident_per_hour",
                                         "identity_codes_per_resident_per_10_minutes")}
     srv = AppServer(test_config(database, tmp_path_factory.mktemp("hfuzz"), ratelimit=unlimited,
-                                staff={"login_free_failures": 1_000_000, "address_free_failures": 1_000_000})).start()
+                                staff={"login_free_failures": 1_000_000, "address_free_failures": 1_000_000,
+                                           "exclusive_roles": []})).start()
     api = Api(srv.base)
     resident = new_resident(api, verified=True)
 

@@ -10,6 +10,8 @@ from typing import Any, Iterator
 import pytest
 
 from backend.core.access import STAFF_ROLES
+from backend.db.embedded import EmbeddedDatabase
+from tests.conftest import test_config
 from tests.support import Api, AppServer, new_resident, staff_login
 
 OPERATORS: list[Any] = [{"$gt": ""}, {"$ne": None}, {"$regex": ".*"}, {"$where": "1"}, ["$gt", ""]]
@@ -18,6 +20,14 @@ OPERATORS: list[Any] = [{"$gt": ""}, {"$ne": None}, {"$regex": ".*"}, {"$where":
 @pytest.fixture(scope="module")
 def doc(server: AppServer) -> dict:
     return Api(server.base).get("/openapi.json").json()
+
+
+@pytest.fixture(scope="module")
+def server(database: EmbeddedDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The module's app server, letting one account hold every role (to reach every operation)."""
+    srv = AppServer(test_config(database, tmp_path_factory.mktemp("inject"), staff={"exclusive_roles": []})).start()
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 from backend.core import errors
 from backend.core.providers import Provider, ProviderLimits
-from tests.support import Api, assert_error
+from tests.support import Api, assert_error, run_apart
 
 
 def _provider(**limits: float) -> Provider:
@@ -26,14 +26,14 @@ def test_queued_time_does_not_count_against_a_calls_timeout() -> None:
         return await asyncio.gather(*(p.call("nap", lambda i=i: (time.sleep(0.3), str(i))[1]) for i in range(6)))
 
     started = time.monotonic()
-    assert asyncio.run(run()) == [str(i) for i in range(6)]  # 3 turns of 0.3 s: each call well inside 0.5 s
+    assert run_apart(run()) == [str(i) for i in range(6)]  # 3 turns of 0.3 s: each call well inside 0.5 s
     assert time.monotonic() - started >= 0.85  # never more than two at once
 
 
 def test_a_slow_call_is_provider_busy_with_retry_after() -> None:
     p = _provider(concurrency=2, queue_seconds=1.0, timeout_seconds=0.2, retry_after_seconds=4)
     with pytest.raises(errors.ProviderBusy) as caught:
-        asyncio.run(p.call("slow", time.sleep, 1.0))
+        run_apart(p.call("slow", time.sleep, 1.0))
     assert caught.value.http_status == 503 and caught.value.headers["Retry-After"] == "4"
     assert isinstance(caught.value, errors.ProviderError)  # the jobs that retry provider failures retry it too
 
@@ -45,7 +45,7 @@ def test_a_call_that_cannot_get_a_turn_in_time_is_provider_busy() -> None:
         return await asyncio.gather(p.call("a", time.sleep, 0.6), p.call("b", time.sleep, 0.6),
                                     return_exceptions=True)
 
-    first, second = asyncio.run(run())
+    first, second = run_apart(run())
     assert first is None and isinstance(second, errors.ProviderBusy)
 
 

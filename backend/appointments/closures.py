@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from bson import ObjectId
+
 from backend.appointments import lifecycle
 from backend.appointments.common import HallAccess, StaffAudit, Transaction
 from backend.appointments.store import AppointmentStore
@@ -34,6 +36,7 @@ from backend.appointments.values import (
     DayException,
     ExceptionKind,
     WaitlistEntry,
+    WaitlistStatus,
     exception_for,
 )
 from backend.catalogue.service import CatalogueService
@@ -167,11 +170,12 @@ class Closures:
         await self.schedules.generate(hall_id=hall_id)
         appts, waiting = await self._touched(days, hall_id, window_id, service_id)
         done = Counter[str]()
+        # Counted whichever process cancelled it: the sweep may find the recorded closure first.
         for a in appts:
-            if await self._cancel(a, reason):
+            if await self._cancel(a, reason) or await self._by_centre(a.id):
                 done["appointments"] += 1
         for w in waiting:
-            if await self._end_waitlist(w, reason):
+            if await self._end_waitlist(w, reason) or await self._waitlist_by_centre(w.id):
                 done["waitlist"] += 1
         details = {"dates": dates, "reason": reason, "window_id": window_id, **done}
         target = ("hall", hall_id) if hall_id else ("calendar", ",".join(dates))
@@ -180,6 +184,14 @@ class Closures:
         else:
             await self.audit.system(actor or "appointments.closures", "appointments.closure", *target, details)
         return {"appointments": done["appointments"], "waitlist": done["waitlist"]}
+
+    async def _by_centre(self, appt_id: ObjectId) -> bool:
+        now = await self.store.appointment(appt_id)
+        return now is not None and now.status == AppointmentStatus.CANCELLED_BY_CENTRE
+
+    async def _waitlist_by_centre(self, entry_id: ObjectId) -> bool:
+        now = await self.store.waitlist_entry(entry_id)
+        return now is not None and now.status == WaitlistStatus.CANCELLED_BY_CENTRE
 
     async def _cancel(self, a: Appointment, reason: str) -> bool:
         """``booked`` → ``cancelled_by_centre`` (once), then the place back and the message at once;

@@ -248,6 +248,9 @@ class ApiHandler(BaseHandler):
                       tb: TracebackType | None) -> None:
         if isinstance(value, errors.AppError) and value.http_status < 500:
             return
+        if isinstance(value, (errors.ProviderError, errors.ServiceUnavailable)):
+            log.warning("answered %s to %s %s", value.code, self.request.method, self.request.path)
+            return  # an outside party or the database is away: said to the person, nothing broke here
         if isinstance(value, pymongo.errors.ConnectionFailure):
             log.warning("database unavailable: %s", type(value).__name__)
             return

@@ -132,6 +132,6 @@ def test_apply_judge_correct_approve_complete_wallet_verify(api: Api, server: Ap
     body = checked.json()
     assert body["valid"] is True and body["status"] == "valid" and body["number"] == issued["number"]
     assert body["holder_masked"] == issued["holder_masked"] and r.name not in json.dumps(body, ensure_ascii=False)
-    # the QR on the licence opens the same check
-    assert issued["verify_url"].endswith(f"/api/v1/licences/verify?number={issued['number']}"
+    # the QR on the licence opens the public page of the same check
+    assert issued["verify_url"].endswith(f"/verify/licence?number={issued['number']}"
                                          f"&check={issued['check_code']}")
