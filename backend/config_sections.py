@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 MODES = ("sandbox", "production")
+STANDINS_MODES = ("process", "inline")  # where the sandbox's stand-ins run (SandboxConfig)
 ENV_PREFIX = "ZJB_"
 
 # The example secrets shipped in config.example.toml and used by sandbox mode. Production mode
@@ -194,13 +195,26 @@ class CasesConfig:
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    # Mount the stand-ins for WeChat and identity verification under /sandbox/.
+    # Run the stand-ins of the outside parties (WeChat with face verification, WeChat Pay, Alipay,
+    # real-name verification, the e-licence library) under /sandbox/.
     standins: bool = True
+    # Where they run: "process" (their own process, which serve starts before the app, restarts if
+    # it dies and stops with itself, so that a peak measured in sandbox mode measures the product,
+    # not the stand-ins) or "inline" (mounted on the app server, on its event loop). The sandbox
+    # hooks are served by the app server either way; the stand-ins' state is the same files.
+    standins_mode: str = "process"
+    # The stand-in process's port on 127.0.0.1; 0: serve picks a free one and hands it on.
+    standins_port: int = 0
     # The sandbox hooks of the API contract (confirm payments, read messages, list staff).
     hooks: bool = True
     # Seed demo data (staff accounts, catalogue) at start-up.
     seed_demo_data: bool = True
     demo_staff_password: str = "Zjb-demo-2026"
+
+    @property
+    def standins_apart(self) -> bool:
+        """The stand-ins run in their own process (and are not mounted on the app server)."""
+        return self.standins and self.standins_mode == "process"
 
 
 @dataclass(frozen=True)
