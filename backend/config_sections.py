@@ -88,7 +88,7 @@ class SecurityConfig:
 class WeChatConfig:
     appid: str = "wxsandbox0000000001"
     secret: str = EXAMPLE_WECHAT_SECRET
-    # "sandbox": the stand-in mounted on this server. Production: https://api.weixin.qq.com
+    # "sandbox": the sandbox's stand-in (see sandbox.standins_mode). Production: https://api.weixin.qq.com
     gateway: str = SANDBOX_GATEWAY
     timeout_seconds: float = 5.0
 
@@ -107,7 +107,7 @@ class ProvidersConfig:
 
 @dataclass(frozen=True)
 class RealnameConfig:
-    # "sandbox": the stand-in mounted on this server; otherwise the verification service's URL.
+    # "sandbox": the sandbox's stand-in (sandbox.standins_mode); otherwise the verification service's URL.
     gateway: str = SANDBOX_GATEWAY
     app_id: str = "zjb-sandbox"
     app_secret: str = EXAMPLE_REALNAME_SECRET
@@ -315,7 +315,7 @@ class WeChatPayConfig:
     # WeChat Pay platform public key (PEM file) and its id (public-key verification mode).
     platform_public_key_file: str = SANDBOX_KEY
     platform_public_key_id: str = "PUB_KEY_ID_SANDBOX0000000000000001"
-    # "sandbox": the stand-in on this server. Production: https://api.mch.weixin.qq.com
+    # "sandbox": the sandbox's stand-in (see sandbox.standins_mode). Production: https://api.mch.weixin.qq.com
     gateway: str = SANDBOX_GATEWAY
     timeout_seconds: float = 10.0
 
@@ -328,7 +328,7 @@ class AlipayConfig:
     alipay_public_key_file: str = SANDBOX_KEY
     # Seller id (PID) expected in notices and bills.
     seller_id: str = "2088000000000001"
-    # "sandbox": the stand-in on this server. Production: https://openapi.alipay.com/gateway.do
+    # "sandbox": the sandbox's stand-in (sandbox.standins_mode). Production: https://openapi.alipay.com/gateway.do
     gateway: str = SANDBOX_GATEWAY
     timeout_seconds: float = 10.0
 
@@ -396,7 +396,7 @@ class LicencesConfig:
 
 @dataclass(frozen=True)
 class LicenceLibraryConfig:
-    # "sandbox": the e-licence library (电子证照库) stand-in on this server; otherwise its URL.
+    # "sandbox": the e-licence library (电子证照库) stand-in (see sandbox.standins_mode); otherwise its URL.
     gateway: str = SANDBOX_GATEWAY
     app_id: str = "zjb-sandbox"
     app_secret: str = EXAMPLE_LICENCE_LIBRARY_SECRET
