@@ -102,6 +102,7 @@ class Runtime:
                 self.workers.register(job.name, job.fn, job.interval)
             for job in d.upkeep:
                 self.upkeep.register(job.name, job.fn, job.interval)
+        self.probes = {name: probe for d in domains for name, probe in d.probes.items()}
         self.routes: list[Route] = []
         self.started = False
         self._openapi: dict[str, Any] | None = None
@@ -179,9 +180,14 @@ def make_app(config: Config, *, clock: Clock | None = None,
         connect_timeout_ms=db_cfg.connect_timeout_ms, min_pool_size=db_cfg.min_pool_size,
         max_connecting=db_cfg.max_connecting)))(db_cfg.uri)
 
+    if config.is_sandbox and config.sandbox.standins_apart and not config.sandbox.standins_port:
+        raise ValueError("sandbox.standins_port must be set when the stand-ins run apart "
+                         "(serve starts their process and sets it)")
+    standins_at = config.sandbox.standins_port if config.sandbox.standins_apart else config.server.port
+
     def gateway(value: str, path: str) -> str:
-        """``sandbox`` means the stand-in mounted on this very server."""
-        return f"http://127.0.0.1:{config.server.port}/sandbox/{path}" if value == SANDBOX_GATEWAY else value
+        """``sandbox`` means the stand-in: in its own process, or mounted on this very server."""
+        return f"http://127.0.0.1:{standins_at}/sandbox/{path}" if value == SANDBOX_GATEWAY else value
 
     infra = build_infra(config, clock=clock, client=client, gateway=gateway,
                         read_key=lambda name: read_key(config, name))
@@ -283,3 +289,46 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
         if d.words is not None:
             lexicon.register(d.words)
     return domains, wired, lexicon
+
+
+class StandinsRuntime:
+    """The stand-in process (``sandbox.standins_mode = "process"``): the outside parties' protocol
+    endpoints and the payment stand-ins' notice senders, on the sandbox clock of every app process."""
+
+    def __init__(self, config: Config, client: Client, domain: Domain):
+        self.config = config
+        self.client = client
+        self.domain = domain
+        self.jobs = Workers()
+        for job in domain.jobs + domain.upkeep:
+            self.jobs.register(job.name, job.fn, job.interval)
+
+    async def start(self) -> None:
+        for hook in self.domain.on_start:
+            try:
+                await hook()
+            except pymongo.errors.ConnectionFailure:   # the clock follows once the database answers
+                log.warning("database not reachable at stand-in start-up; the clock follows it later")
+        self.jobs.start()
+
+    async def stop(self) -> None:
+        await self.jobs.stop()
+        await self.client.close()
+
+
+def make_standins_app(config: Config) -> tornado.web.Application:
+    """The stand-in process's application. It reads the sandbox clock's offset from the database
+    (``database.uri``) so its times are the app's; its state is the same files the hooks write."""
+    if not (config.is_sandbox and config.sandbox.standins):
+        raise ValueError("the stand-in process runs only in sandbox mode with sandbox.standins on")
+    from sandbox.build import build_apart
+    db_cfg = config.database
+    client = connect(db_cfg.uri, server_selection_timeout_ms=db_cfg.server_selection_timeout_ms)
+    domain = build_apart(config, SharedShiftedClock(), client[db_cfg.name])
+    runtime = StandinsRuntime(config, client, domain)
+    edge = Edge(Authenticator(), trusted_proxies=[], cors_origins=(), max_body_bytes=config.server.max_body_bytes,
+                validate_responses=config.validate_responses)
+    return tornado.web.Application(
+        [tornado.web.url(r[0], r[1], r[2]) for r in domain.routes], runtime=runtime, edge=edge,
+        default_handler_class=NotFoundHandler, log_function=log_request, xsrf_cookies=False,
+        serve_traceback=False, debug=False)

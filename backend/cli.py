@@ -2,6 +2,8 @@
 
     python -m backend serve [--port P] [--data-dir D] [--config FILE] [--processes N [--worker-processes M]]
     python -m backend worker [--data-dir D]      background jobs only (several may run)
+    python -m backend standins --standins-port P [--data-dir D] [--port APP_PORT]
+                                           the sandbox's stand-ins alone (serve starts this process itself)
     python -m backend staff create --username U --roles clerk,approver [--display-name N] [--password-stdin]
     python -m backend keys reseal [--batch-size N] [--max-batches M]
                                            re-encrypt ID numbers with the active key (rotation; resumable)
@@ -30,6 +32,8 @@ def _load(args: argparse.Namespace) -> Config:
         overrides.setdefault("server", {})["port"] = args.port
     if getattr(args, "host", None):
         overrides.setdefault("server", {})["host"] = args.host
+    if getattr(args, "standins_port", None):
+        overrides["sandbox"] = {"standins_port": args.standins_port}
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = os.path.abspath(args.data_dir)
     return load_config(args.config or os.environ.get("ZJB_CONFIG") or None, overrides=overrides)
@@ -56,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--port", type=int, help="the app port (sandbox stand-ins are reached there)")
     w.add_argument("--config", dest="config", default=argparse.SUPPRESS)
 
+    sd = sub.add_parser("standins", help="the sandbox's stand-ins in a process of their own (serve starts it)")
+    sd.add_argument("--data-dir")
+    sd.add_argument("--port", type=int, help="the app port (where the payment notices go)")
+    sd.add_argument("--standins-port", type=int, required=True, help="the port to serve the stand-ins on")
+    sd.add_argument("--config", dest="config", default=argparse.SUPPRESS)
     st = sub.add_parser("staff", help="staff accounts")
     st_sub = st.add_subparsers(dest="staff_command", required=True)
     c = st_sub.add_parser("create", help="create a staff account")
@@ -114,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "worker":
         from backend.server import work
         return work(config)
+    if args.command == "standins":
+        from backend.server import serve_standins
+        return serve_standins(config)
     if args.command == "config":
         print(f"配置可用 / configuration OK (mode={config.mode})")
         return 0
@@ -173,6 +185,8 @@ async def _admin(args: argparse.Namespace, config: Config) -> int:
             embedded = EmbeddedDatabase(config.data_dir)
             uri = embedded.start()
         config = config.with_overrides(database={"uri": uri})
+    from backend.server import with_running_standins
+    config = with_running_standins(config)
     runtime = make_app(config.with_overrides(sandbox={"seed_demo_data": False})).settings["runtime"]
     try:
         await runtime.start(run_workers=False)

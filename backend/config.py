@@ -37,6 +37,7 @@ from backend.config_sections import (
     MODES,
     SANDBOX_GATEWAY,
     SANDBOX_KEY,
+    STANDINS_MODES,
     AlipayConfig,
     AppointmentsConfig,
     AuthorizationsConfig,
@@ -302,6 +303,11 @@ def check_config(cfg: Config) -> list[str]:
         p.append("security.face_verification_minutes: must be between 1 and 60")
     if not (0 < cfg.server.port < 65536):
         p.append(f"server.port: {cfg.server.port} is not a TCP port")
+    if cfg.sandbox.standins_mode not in STANDINS_MODES:
+        p.append(f"sandbox.standins_mode: must be one of {', '.join(STANDINS_MODES)}, "
+                 f"got {cfg.sandbox.standins_mode!r}")
+    if not (0 <= cfg.sandbox.standins_port < 65536):
+        p.append(f"sandbox.standins_port: {cfg.sandbox.standins_port} is not a TCP port (0: chosen at start)")
     if cfg.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         p.append("logging.level: must be DEBUG, INFO, WARNING or ERROR")
     p.extend(_staff_problems(cfg))
@@ -500,6 +506,6 @@ __all__ = ["AlipayConfig", "AppointmentsConfig", "AuthorizationsConfig", "Bundle
            "EXAMPLE_REALNAME_SECRET", "EXAMPLE_SECRETS", "EXAMPLE_WECHATPAY_APIV3_KEY",
            "EXAMPLE_WECHAT_SECRET", "FilesConfig", "LicenceLibraryConfig", "LicencesConfig", "LoggingConfig",
            "MODES", "NotifyConfig", "PaymentsConfig", "ProvidersConfig", "RateLimitConfig", "RealnameConfig",
-           "ReceiptsConfig",
-           "SANDBOX_GATEWAY", "SANDBOX_KEY", "SandboxConfig", "SecurityConfig", "ServerConfig", "StaffConfig",
+           "ReceiptsConfig", "SANDBOX_GATEWAY", "SANDBOX_KEY", "STANDINS_MODES", "SandboxConfig", "SecurityConfig",
+           "ServerConfig", "StaffConfig",
            "WeChatConfig", "WeChatPayConfig", "WorkersConfig", "check_config", "load_config"]

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 MODES = ("sandbox", "production")
+STANDINS_MODES = ("process", "inline")  # where the sandbox's stand-ins run (SandboxConfig)
 ENV_PREFIX = "ZJB_"
 
 # The example secrets shipped in config.example.toml and used by sandbox mode. Production mode
@@ -94,7 +95,7 @@ class SecurityConfig:
 class WeChatConfig:
     appid: str = "wxsandbox0000000001"
     secret: str = EXAMPLE_WECHAT_SECRET
-    # "sandbox": the stand-in mounted on this server. Production: https://api.weixin.qq.com
+    # "sandbox": the sandbox's stand-in (see sandbox.standins_mode). Production: https://api.weixin.qq.com
     gateway: str = SANDBOX_GATEWAY
     timeout_seconds: float = 5.0
 
@@ -113,7 +114,7 @@ class ProvidersConfig:
 
 @dataclass(frozen=True)
 class RealnameConfig:
-    # "sandbox": the stand-in mounted on this server; otherwise the verification service's URL.
+    # "sandbox": the sandbox's stand-in (sandbox.standins_mode); otherwise the verification service's URL.
     gateway: str = SANDBOX_GATEWAY
     app_id: str = "zjb-sandbox"
     app_secret: str = EXAMPLE_REALNAME_SECRET
@@ -202,13 +203,26 @@ class CasesConfig:
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    # Mount the stand-ins for WeChat and identity verification under /sandbox/.
+    # Run the stand-ins of the outside parties (WeChat with face verification, WeChat Pay, Alipay,
+    # real-name verification, the e-licence library) under /sandbox/.
     standins: bool = True
+    # Where they run: "process" (their own process, which serve starts before the app, restarts if
+    # it dies and stops with itself, so that a peak measured in sandbox mode measures the product,
+    # not the stand-ins) or "inline" (mounted on the app server, on its event loop). The sandbox
+    # hooks are served by the app server either way; the stand-ins' state is the same files.
+    standins_mode: str = "process"
+    # The stand-in process's port on 127.0.0.1; 0: serve picks a free one and hands it on.
+    standins_port: int = 0
     # The sandbox hooks of the API contract (confirm payments, read messages, list staff).
     hooks: bool = True
     # Seed demo data (staff accounts, catalogue) at start-up.
     seed_demo_data: bool = True
     demo_staff_password: str = "Zjb-demo-2026"
+
+    @property
+    def standins_apart(self) -> bool:
+        """The stand-ins run in their own process (and are not mounted on the app server)."""
+        return self.standins and self.standins_mode == "process"
 
 
 @dataclass(frozen=True)
@@ -309,7 +323,7 @@ class WeChatPayConfig:
     # WeChat Pay platform public key (PEM file) and its id (public-key verification mode).
     platform_public_key_file: str = SANDBOX_KEY
     platform_public_key_id: str = "PUB_KEY_ID_SANDBOX0000000000000001"
-    # "sandbox": the stand-in on this server. Production: https://api.mch.weixin.qq.com
+    # "sandbox": the sandbox's stand-in (see sandbox.standins_mode). Production: https://api.mch.weixin.qq.com
     gateway: str = SANDBOX_GATEWAY
     timeout_seconds: float = 10.0
 
@@ -322,7 +336,7 @@ class AlipayConfig:
     alipay_public_key_file: str = SANDBOX_KEY
     # Seller id (PID) expected in notices and bills.
     seller_id: str = "2088000000000001"
-    # "sandbox": the stand-in on this server. Production: https://openapi.alipay.com/gateway.do
+    # "sandbox": the sandbox's stand-in (sandbox.standins_mode). Production: https://openapi.alipay.com/gateway.do
     gateway: str = SANDBOX_GATEWAY
     timeout_seconds: float = 10.0
 
@@ -390,7 +404,7 @@ class LicencesConfig:
 
 @dataclass(frozen=True)
 class LicenceLibraryConfig:
-    # "sandbox": the e-licence library (电子证照库) stand-in on this server; otherwise its URL.
+    # "sandbox": the e-licence library (电子证照库) stand-in (see sandbox.standins_mode); otherwise its URL.
     gateway: str = SANDBOX_GATEWAY
     app_id: str = "zjb-sandbox"
     app_secret: str = EXAMPLE_LICENCE_LIBRARY_SECRET

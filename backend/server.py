@@ -1,34 +1,175 @@
 """Running the system: the embedded database (unless a URI is configured), the HTTP server,
-the workers and, in sandbox mode, the stand-ins, all stopped cleanly on SIGINT/SIGTERM."""
+the workers and, in sandbox mode, the stand-ins (in a process of their own unless
+``sandbox.standins_mode = "inline"``), all stopped cleanly on SIGINT/SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import tornado.httpserver
 import tornado.netutil
 
-from backend.app import Runtime, make_app
+from backend.app import Runtime, make_app, make_standins_app
 from backend.config import Config
-from backend.db.embedded import EmbeddedDatabase
+from backend.db.embedded import EmbeddedDatabase, _die_with_parent, free_port
 from backend.system.metrics import MULTIPROC_ENV
 
 log = logging.getLogger("zjb.server")
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # 127.0.0.1, never through a proxy
+
+
+class StandinProcess:
+    """The sandbox's stand-ins in a child process (``python -m backend standins``), supervised like
+    the embedded database: started (and answering ``/healthz``) before the app, started again after
+    1 s, 2, 4 … at most 8 s if it dies, and never outliving us (``PR_SET_PDEATHSIG``). Its port is
+    kept in ``DATA_DIR/run/standins.json`` for the worker and admin commands of the same data folder."""
+
+    def __init__(self, config: Config, *, config_file: str | None = None):
+        self.config = config.with_overrides(sandbox={"standins_port": config.sandbox.standins_port or free_port()})
+        self.config_file = config_file
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self.config.sandbox.standins_port
+
+    def _command(self) -> list[str]:
+        cfg = self.config
+        return [sys.executable, "-m", "backend", "standins", "--data-dir", cfg.data_dir,
+                "--port", str(cfg.server.port), "--standins-port", str(self.port)]
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["ZJB_DATABASE_URI"] = self.config.database.uri   # the sandbox clock's offset lives there
+        env.pop(MULTIPROC_ENV, None)
+        if self.config_file:
+            env["ZJB_CONFIG"] = self.config_file
+        return env
+
+    def start(self, timeout: float = 60.0) -> None:
+        with self._lock:
+            self._start(timeout)
+
+    def _start(self, timeout: float) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        self.proc = subprocess.Popen(self._command(), env=self._env(), stdin=subprocess.DEVNULL,
+                                     preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                code, self.proc = self.proc.returncode, None
+                raise RuntimeError(f"the stand-in process exited with code {code} at start-up "
+                                   f"(is port {self.port} taken?)")
+            if self.answers():
+                run = self.run_file
+                run.parent.mkdir(parents=True, exist_ok=True)
+                run.write_text(json.dumps({"port": self.port, "pid": self.proc.pid, "owner_pid": os.getpid()}))
+                log.info("stand-ins started", extra={"port": self.port, "pid": self.proc.pid})
+                return
+            time.sleep(0.1)
+        self._stop(5.0)
+        raise RuntimeError(f"the stand-in process did not answer within {timeout:.0f}s")
+
+    def answers(self) -> bool:
+        try:
+            with _DIRECT.open(f"http://127.0.0.1:{self.port}/healthz", timeout=1) as resp:
+                return bool(resp.status == 200)
+        except (OSError, urllib.error.URLError):
+            return False
+
+    @property
+    def run_file(self) -> Path:
+        return Path(self.config.data_dir) / "run" / "standins.json"
+
+    def supervise(self, *, poll: float = 0.5, first_delay: float = 1.0, max_delay: float = 8.0) -> None:
+        """Start the child again whenever it dies, until ``stop()``."""
+        def watch() -> None:
+            delay = first_delay
+            while not self._stopping.wait(poll):
+                proc = self.proc
+                if proc is not None and proc.poll() is None:
+                    continue
+                log.error("stand-in process is not running; restarting",
+                          extra={"code": proc.returncode if proc else None, "retry_in_s": delay})
+                if self._stopping.wait(delay):
+                    return
+                try:
+                    with self._lock:
+                        if self._stopping.is_set():
+                            return
+                        self._start(60.0)
+                    self.restarts += 1
+                    delay = first_delay
+                except Exception:  # noqa: BLE001 - keep trying, backing off
+                    log.exception("stand-in process did not restart")
+                    delay = min(delay * 2, max_delay)
+
+        # The child's PR_SET_PDEATHSIG follows the thread that started it: this one lives until stop().
+        self._watcher = threading.Thread(target=watch, name="standins-supervisor", daemon=True)
+        self._watcher.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.join(timeout)
+        with self._lock:
+            self._stop(timeout)
+
+    def _stop(self, timeout: float) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        self.run_file.unlink(missing_ok=True)
+
+
+def running_standins_port(data_dir: str) -> int | None:
+    """The port of the stand-in process a running ``serve`` started for this data folder."""
+    try:
+        info = json.loads((Path(data_dir) / "run" / "standins.json").read_text())
+        os.kill(int(info["pid"]), 0)
+        return int(info["port"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def with_running_standins(config: Config) -> Config:
+    """A command run beside ``serve`` (a worker, an admin command) reaches the stand-ins where that
+    ``serve`` runs them; with none running, where the inline stand-ins would be."""
+    if not (config.is_sandbox and config.sandbox.standins_apart) or config.sandbox.standins_port:
+        return config
+    port = running_standins_port(config.data_dir)
+    return config.with_overrides(sandbox={"standins_port": port} if port else {"standins_mode": "inline"})
 
 
 class Runner:
-    """One app process: optionally owns the embedded database."""
+    """One app process: optionally owns the embedded database and the stand-in process."""
 
     def __init__(self, config: Config):
         self.config = config
         self.embedded: EmbeddedDatabase | None = None
+        self.standins: StandinProcess | None = None
         self.http: tornado.httpserver.HTTPServer | None = None
         self.runtime: Runtime | None = None
 
@@ -40,6 +181,21 @@ class Runner:
         self.embedded.supervise()  # a database child that dies is started again; the app reconnects
         self.config = self.config.with_overrides(database={"uri": uri})
         return self.config
+
+    def start_standins(self, *, config_file: str | None = None) -> Config:
+        """In sandbox mode with the stand-ins apart: start their process (after the database, before
+        the app) and hand its port on through the configuration."""
+        if not (self.config.is_sandbox and self.config.sandbox.standins_apart):
+            return self.config
+        self.standins = StandinProcess(self.config, config_file=config_file)
+        self.standins.start()
+        self.standins.supervise()
+        self.config = self.config.with_overrides(sandbox={"standins_port": self.standins.port})
+        return self.config
+
+    def stop_standins(self) -> None:
+        if self.standins is not None:
+            self.standins.stop()
 
     async def start_app(self, *, http: bool = True, reuse_port: bool = False) -> None:
         app = make_app(self.config)
@@ -89,12 +245,14 @@ def serve(config: Config, *, processes: int = 1, worker_processes: int | None = 
     runner = Runner(config)
     try:
         runner.start_database()
+        runner.start_standins(config_file=config_file)
         if processes <= 1 and not worker_processes:
             asyncio.run(_serve(runner, reuse_port=reuse_port))
         else:
             Supervisor(runner.config, processes, processes if worker_processes is None else worker_processes,
                        config_file=config_file).run()
     finally:
+        runner.stop_standins()
         runner.stop_database()
     log.info("stopped")
     return 0
@@ -110,7 +268,7 @@ def work(config: Config) -> int:
             log.error("worker needs database.uri or a running `serve` on the same data folder")
             return 2
         config = config.with_overrides(database={"uri": uri})
-    runner = Runner(config.with_overrides(workers={"enabled": True}))
+    runner = Runner(with_running_standins(config).with_overrides(workers={"enabled": True}))
     asyncio.run(_serve(runner, http=False))
     log.info("stopped")
     return 0
@@ -159,6 +317,8 @@ class Supervisor:
         env["ZJB_DATABASE_URI"] = self.config.database.uri
         env["ZJB_WORKERS_ENABLED"] = "false" if kind == "app" else "true"
         env[MULTIPROC_ENV] = str(self.metrics_dir)
+        if self.config.sandbox.standins_port:   # the stand-in process this supervisor's serve started
+            env["ZJB_SANDBOX_STANDINS_PORT"] = str(self.config.sandbox.standins_port)
         if self.config_file:  # given as --config: the children read the same file
             env["ZJB_CONFIG"] = self.config_file
         # Seed once, from the first app process; the others find it done (seeding is idempotent anyway).
@@ -200,3 +360,26 @@ class Supervisor:
                 proc.kill()
                 proc.wait()
             self._reaped(proc)
+
+
+def serve_standins(config: Config) -> int:
+    """The stand-in process (``StandinProcess`` starts it): the outside parties' protocol endpoints
+    on 127.0.0.1:``sandbox.standins_port`` and the payment stand-ins' notices, until SIGTERM."""
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        app = make_standins_app(config)
+        runtime = app.settings["runtime"]
+        await runtime.start()
+        http = tornado.httpserver.HTTPServer(app, max_body_size=config.server.max_body_bytes * 2,
+                                             idle_connection_timeout=60)
+        http.add_sockets(tornado.netutil.bind_sockets(config.sandbox.standins_port, "127.0.0.1"))
+        log.info("stand-ins ready", extra={"port": config.sandbox.standins_port, "pid": os.getpid()})
+        await stop.wait()
+        http.stop()
+        await asyncio.wait_for(http.close_all_connections(), timeout=10)
+        await runtime.stop()
+    asyncio.run(run())
+    return 0

@@ -62,12 +62,13 @@ def _post(s: requests.Session, base: str, path: str, body: dict[str, Any],
 
 
 def start_system(db_uri: str, db_name: str, workdir: Path, processes: int = 1,
-                 workers: bool = True) -> tuple[subprocess.Popen[bytes], str]:
+                 workers: bool = True, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZJB_")},
            "ZJB_DATABASE_URI": db_uri, "ZJB_DATABASE_NAME": db_name,
            "ZJB_RATELIMIT_LOGIN_PER_IP_PER_MINUTE": "1000000", "ZJB_RATELIMIT_REALNAME_PER_IP_PER_MINUTE": "1000000",
-           "ZJB_LOGGING_LEVEL": "WARNING", "ZJB_WORKERS_ENABLED": "true" if workers else "false"}
+           "ZJB_LOGGING_LEVEL": "WARNING", "ZJB_WORKERS_ENABLED": "true" if workers else "false",
+           **(extra_env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir", str(workdir),
                              "--processes", str(processes)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -41,9 +41,10 @@ class Reply:
 class Http:
     """One keep-alive connection to the app (reopened if the server closed it)."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, *, forwarded_for: str | None = None):
         u = urlsplit(base)
         self.host, self.port = u.hostname or "127.0.0.1", u.port or 80
+        self.forwarded_for = forwarded_for   # the client's address, as a trusted proxy would pass it on
         self._r: asyncio.StreamReader | None = None
         self._w: asyncio.StreamWriter | None = None
 
@@ -70,6 +71,8 @@ class Http:
             head.append("Content-Type: application/json")
         if token:
             head.append(f"Authorization: Bearer {token}")
+        if self.forwarded_for:
+            head.append(f"X-Forwarded-For: {self.forwarded_for}")
         self._w.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
         status = int((await self._r.readline()).split()[1])
         length, chunked, close = 0, False, False
@@ -96,9 +99,10 @@ class Http:
         return Reply(status, payload)
 
 
-async def connections(base: str, n: int) -> list[Http]:
-    """``n`` open connections, each warmed with one request (the storm does not pay for connecting)."""
-    conns = [await Http(base).open() for _ in range(n)]
+async def connections(base: str, n: int, addresses: list[str] | None = None) -> list[Http]:
+    """``n`` open connections, each warmed with one request (the storm does not pay for connecting);
+    the i-th from ``addresses[i]`` when given (``X-Forwarded-For``, for an app trusting 127.0.0.1)."""
+    conns = [await Http(base, forwarded_for=addresses[i] if addresses else None).open() for i in range(n)]
     await asyncio.gather(*[c.request("GET", "/healthz") for c in conns])
     return conns
 

@@ -95,7 +95,7 @@ async def _steps() -> list[tuple[str, float]]:
             for attempt in ("first start (fresh database)", "second start (same database)"):
                 config = load_config(None, env={}, overrides={
                     "data_dir": str(Path(tmp) / "data"), "database": {"uri": db.uri, "name": "startup_bench"},
-                    "server": {"port": free_port()}})
+                    "server": {"port": free_port()}, "sandbox": {"standins_mode": "inline"}})
                 t = time.perf_counter()
                 app = make_app(config)
                 runtime = app.settings["runtime"]

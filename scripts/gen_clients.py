@@ -79,6 +79,8 @@ def api_document() -> dict[str, Any]:
             "data_dir": data_dir,
             # Never dialled: the client connects on its first query and nothing here sends one.
             "database": {"uri": "mongodb://127.0.0.1:9/", "name": "zjb_gen_clients"},
+            # The stand-ins mounted here too: the document lists everything the sandbox serves.
+            "sandbox": {"standins_mode": "inline"},
         })
         app = make_app(config)
         runtime: Runtime = app.settings["runtime"]

@@ -55,6 +55,9 @@ def test_config(db_server: EmbeddedDatabase, data_dir: Path, **sections: dict) -
         # own tests (test_submissions_once.py, the journeys) with its default.
         "cases": {"duplicate_window_seconds": 0},
         "workers": {"tick_seconds": 0.2},
+        # The stand-ins on the test server itself (faster to start; their own process is tested by
+        # tests/test_standins_apart.py through serve).
+        "sandbox": {"standins_mode": "inline"},
         "calendar": {"refresh_seconds": 0.5},
     })
     return base.with_overrides(**sections) if sections else base

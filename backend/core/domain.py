@@ -23,6 +23,7 @@ GaugeRead = Callable[[], Awaitable[list[tuple[dict[str, str], float]]]]
 Route = tuple[str, type, dict[str, Any], str]
 OnStart = Callable[[], Awaitable[object]]
 Namer = Callable[[list[str]], Awaitable[dict[str, str]]]   # ids → what people call them
+Probe = Callable[[], Awaitable[bool]]   # is a process this one relies on answering? (``/readyz``)
 P = TypeVar("P")
 
 
@@ -61,6 +62,8 @@ class Domain:
     # What people call its objects, by audit target type (a serial, a number, a name): the audit
     # log shows those instead of ids.
     names: dict[str, Namer] = field(default_factory=dict)
+    # Other processes it relies on, by name, each with its check: ``/readyz`` is 200 only while all answer.
+    probes: dict[str, Probe] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

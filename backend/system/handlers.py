@@ -45,15 +45,18 @@ class _OpsHandler(_SystemHandler):
 
 
 class ReadyzHandler(_OpsHandler):
-    @operation("就绪检查：数据库与后台任务均正常才为 200", tags=TAGS, responses={200: HEALTH, 503: HEALTH})
+    @operation("就绪检查：数据库与后台任务（沙箱模式下还有替身进程）均正常才为 200", tags=TAGS,
+               responses={200: HEALTH, 503: HEALTH})
     async def get(self) -> None:
         db_ok = await ping(self.runtime.client)
         workers_ok = self.runtime.workers.healthy() or not self.runtime.config.workers.enabled
-        ready = db_ok and workers_ok and self.runtime.started
+        # The processes the domains rely on (in sandbox mode, the stand-in process).
+        others = {name: await answers() for name, answers in self.runtime.probes.items()}
+        ready = db_ok and workers_ok and self.runtime.started and all(others.values())
         body: dict[str, Any] = {"status": "ready" if ready else "not_ready"}
         if self._ops_authorised():  # details only for operators (always in sandbox mode)
             body.update(database="up" if db_ok else "down", workers=self.runtime.workers.status(),
-                        warnings=self.runtime.warnings())
+                        warnings=self.runtime.warnings(), **{k: "up" if ok else "down" for k, ok in others.items()})
         self.reply(body, 200 if ready else 503)
 
     def log_level(self) -> int:
