@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import urllib.error
 import urllib.request
 import zipfile
 from typing import Any, Mapping
@@ -63,8 +64,12 @@ class GatewayAliPay(AliPay):  # type: ignore[misc]  # python-alipay-sdk ships no
 
     def verified_sync_response(self, data: dict[str, Any], response_type: str) -> dict[str, Any]:
         url = self.gateway + "?" + self.sign_data(data)
-        with urllib.request.urlopen(url, timeout=self.timeout) as resp:  # noqa: S310 - configured gateway
-            raw = resp.read().decode("utf-8")
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout) as resp:  # noqa: S310 - configured gateway
+                raw = resp.read().decode("utf-8")
+        except urllib.error.HTTPError as e:
+            e.close()  # the error carries the open response: closed here, not left to the collector
+            raise
         body = json.loads(raw)
         if "sign" in body and "error_response" not in body:
             verified: dict[str, Any] = self._verify_and_return_sync_response(raw, response_type)
@@ -215,9 +220,13 @@ class AlipayChannel(Provider):
         url = result["bill_download_url"]
 
         def download() -> bytes:
-            with urllib.request.urlopen(url, timeout=self._client.timeout) as resp:  # noqa: S310 - provider URL
-                body: bytes = resp.read()
-                return body
+            try:
+                with urllib.request.urlopen(url, timeout=self._client.timeout) as resp:  # noqa: S310 - provider URL
+                    body: bytes = resp.read()
+                    return body
+            except urllib.error.HTTPError as e:
+                e.close()
+                raise
         data = await self.call("bill_download", download)
         return parse_trade_bill(data)
 

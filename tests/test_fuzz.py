@@ -67,7 +67,8 @@ def _published_document() -> dict:
     so that pytest can list one test per operation (the test asserts the served one is equal)."""
     from backend.app import make_app
     from backend.config import load_config
-    config = load_config(None, env={}, overrides={"database": {"uri": "mongodb://127.0.0.1:1/?directConnection=true"}})
+    config = load_config(None, env={}, overrides={"database": {"uri": "mongodb://127.0.0.1:1/?directConnection=true"},
+                                                  "sandbox": {"standins_mode": "inline"}})
     ctx = make_app(config).settings["runtime"]
     return ctx.openapi()
 

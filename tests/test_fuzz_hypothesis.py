@@ -34,7 +34,8 @@ METHODS = ("get", "post", "put", "patch", "delete")
 def _document() -> dict:
     from backend.app import make_app
     from backend.config import load_config
-    config = load_config(None, env={}, overrides={"database": {"uri": "mongodb://127.0.0.1:1/?directConnection=true"}})
+    config = load_config(None, env={}, overrides={"database": {"uri": "mongodb://127.0.0.1:1/?directConnection=true"},
+                                                  "sandbox": {"standins_mode": "inline"}})
     return make_app(config).settings["runtime"].openapi()
 
 
