@@ -49,3 +49,27 @@ def test_only_the_generated_account_reaches_the_data(tmp_path: Path) -> None:
             c.zjb.things.find_one()
     finally:
         db.stop()
+
+
+def test_a_start_waits_for_a_server_still_stopping_on_the_same_files(tmp_path: Path) -> None:
+    """A server killed with its parent may hold the files a while: the next start tries again
+    until they are free, instead of failing at once."""
+    import threading
+
+    first = EmbeddedDatabase(tmp_path)
+    first.start()
+    with _client(first.uri) as c:
+        c.zjb.things.insert_one({"n": 1})
+    releasing = threading.Timer(3.0, first.stop)
+    releasing.start()
+    second = EmbeddedDatabase(tmp_path)  # same folder, its own port: the files are held for 3 s more
+    try:
+        second.start(timeout=60)
+        assert not first.running
+        with _client(second.uri) as c:
+            assert c.zjb.things.count_documents({}) == 1
+        assert b"Device or resource busy" in (tmp_path / "logs" / "secantusdb.log").read_bytes()
+    finally:
+        releasing.join()
+        second.stop()
+        first.stop()

@@ -126,3 +126,12 @@ def test_only_supervisors_see_the_trend(api: Api, role: str) -> None:
 def test_the_trend_needs_a_staff_login(api: Api) -> None:
     assert api.get(TREND).status_code == 401
     assert api.get(TREND, token=new_resident(api).access_token).status_code == 401
+
+
+def test_the_default_period_is_eight_whole_weeks_whatever_the_weekday() -> None:
+    from backend.cases.trend import period
+    for offset in range(7):
+        today = dt.date(2026, 12, 7) + dt.timedelta(days=offset)
+        p = period("week", None, None, today)
+        assert p.first.weekday() == 0 and p.last.weekday() == 6 and p.first <= today <= p.last, today
+        assert (p.last - p.first).days + 1 == 8 * 7, today

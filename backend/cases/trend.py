@@ -60,8 +60,11 @@ def period(bucket: str, first: str | None, last: str | None, today: dt.date) -> 
     field when it is backwards or longer than allowed."""
     end = _date(last, "to") or today
     weekly = bucket == "week"
-    span = DEFAULT_WEEKS * 7 if weekly else DEFAULT_DAYS
-    start = _date(first, "from") or end - dt.timedelta(days=span - 1)
+    if weekly:  # by default the week of ``end`` and the weeks before it: DEFAULT_WEEKS whole weeks
+        default = end - dt.timedelta(days=end.weekday() + (DEFAULT_WEEKS - 1) * 7)
+    else:
+        default = end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    start = _date(first, "from") or default
     if start > end:
         raise errors.InvalidInput({"from": "开始日期不能晚于结束日期"})
     if weekly:

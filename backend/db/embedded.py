@@ -139,9 +139,22 @@ class EmbeddedDatabase:
         if not self.auth_file.exists():
             self._provision(timeout)
         log.info("starting embedded database", extra={"port": self.port, "path": str(self.path)})
-        self.proc = subprocess.Popen(self._command(self.port, auth=True), stdout=self._log_file,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-        self._wait_ready(timeout)
+        deadline = time.monotonic() + timeout
+        log_path = self.data_dir / "logs" / "secantusdb.log"
+        while True:
+            seen = log_path.stat().st_size
+            self.proc = subprocess.Popen(self._command(self.port, auth=True), stdout=self._log_file,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         preexec_fn=_die_with_parent)
+            try:
+                self._wait_ready(max(1.0, deadline - time.monotonic()))
+                break
+            except EmbeddedDatabaseError:
+                # A server killed with its parent may still hold the files while it stops: wait for it.
+                if not (_files_busy(log_path, seen) and time.monotonic() < deadline):
+                    raise
+                log.warning("embedded database files still held by a stopping server; trying again")
+                time.sleep(0.5)
         self.run_file.parent.mkdir(parents=True, exist_ok=True)
         with open(os.open(self.run_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:  # holds the password
             json.dump({"uri": self.uri, "pid": self.proc.pid, "owner_pid": os.getpid()}, f)
@@ -245,6 +258,13 @@ class EmbeddedDatabase:
     @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+
+def _files_busy(log_path: Path, since: int) -> bool:
+    """Whether the server that just exited found its storage locked by another (WiredTiger's EBUSY)."""
+    with open(log_path, "rb") as f:
+        f.seek(since)
+        return b"Device or resource busy" in f.read()
 
 
 def running_database_uri(data_dir: str | os.PathLike[str]) -> str | None:

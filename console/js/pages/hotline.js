@@ -62,9 +62,10 @@ async function renderReply(main) {
   const counts = h('div', { class: 'counts' });
   main.append(h('div', { class: 'card' }, counts, field('承办部门', deptSel), button('刷新', () => load())), section('待答复', list));
 
-  function card(c) {
+  function card(c, draft = '') {
     const slot = h('div', { class: 'messages' });
     const text = h('textarea', { name: 'reply', rows: 3, class: 'wide' });
+    text.value = draft;
     const send = button('答复群众', async (e) => {
       const r = await act(slot, () => postStaffComplaintsByIdReply(c.id, { body: { reply: text.value.trim() } }), e.target);
       if (r) {
@@ -76,14 +77,25 @@ async function renderReply(main) {
       h('div', { class: 'actions' }, field('答复内容', text), send));
   }
 
+  let latest = 0;
   async function load() {
+    const mine = ++latest;  // a slower, older answer never replaces a newer one
     const n = await act(msg, () => getStaffComplaintsCounts());
-    if (n) clear(counts, countsBar(labelledCounts(n.items, { assigned: '各部门待答复' })));
+    if (n && mine === latest) clear(counts, countsBar(labelledCounts(n.items, { assigned: '各部门待答复' })));
     const data = await act(msg, () => getStaffComplaints({ query: { status: 'assigned', department_id: deptSel.value, order: 'oldest', limit: 200 } }));
-    if (data) clear(list, data.items.length ? data.items.map(card) : h('p', { class: 'muted empty' }, '没有待答复的工单'));
+    if (!data || mine !== latest) return;
+    const drafts = replyDrafts(list);  // what is being typed survives a refresh
+    clear(list, data.items.length ? data.items.map((c) => card(c, drafts.get(c.serial)))
+      : h('p', { class: 'muted empty' }, '没有待答复的工单'));
   }
   deptSel.addEventListener('change', load);
   await load();
+}
+
+// The replies being typed on the listed complaints, by serial.
+function replyDrafts(list) {
+  return new Map([...list.querySelectorAll('article.complaint')]
+    .map((a) => [a.dataset.serial, a.querySelector('textarea[name="reply"]')?.value || '']));
 }
 
 function rate(v) {
