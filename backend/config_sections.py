@@ -46,6 +46,10 @@ class ServerConfig:
     # characters; set it through ZJB_SERVER_METRICS_TOKEN) or from these addresses (CIDRs).
     metrics_token: str = ""
     metrics_addresses: tuple[str, ...] = ()
+    # Reference data read on every home page (departments, services, life events) and the WeChat
+    # access token are reused by a process for this many seconds: another process's change is
+    # seen that much later; this process's own at once. 0: read afresh every time.
+    reference_cache_seconds: float = 2.0
 
 
 @dataclass(frozen=True)

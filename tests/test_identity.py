@@ -355,7 +355,8 @@ def test_forwarded_for_is_ignored_without_a_trusted_proxy(make_server) -> None:
 
 # -- the WeChat access token, shared through the database ----------------------------------------
 
-def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server) -> None:
+@pytest.mark.parametrize("keep_seconds", [0.0, 60.0])
+def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server, keep_seconds: float) -> None:
     """Two wechatpy clients on separate storages (as two processes hold them) over one database:
     the login one and the subscribe-message one use the same token, and after WeChat expires it
     exactly one new token is fetched, even when both find out at the same moment."""
@@ -375,8 +376,9 @@ def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server) 
     async def clients() -> tuple:
         db = connect(cfg.database.uri)[f"zjb_wx_{uuid.uuid4().hex[:8]}"]
         args = (cfg.wechat.appid, cfg.wechat.secret, srv.base + "/sandbox/wechat", 5.0)
-        return (db, WeChatPyLogin(*args, DatabaseSessionStorage(WeChatTokenStore(db))),
-                WeChatSubscribe(*args, DatabaseSessionStorage(WeChatTokenStore(db))))
+        # keep_seconds: each process reuses the token it read; an expired one is still replaced once.
+        return (db, WeChatPyLogin(*args, DatabaseSessionStorage(WeChatTokenStore(db), keep_seconds=keep_seconds)),
+                WeChatSubscribe(*args, DatabaseSessionStorage(WeChatTokenStore(db), keep_seconds=keep_seconds)))
 
     db, login, push = srv.run(clients())
     try:

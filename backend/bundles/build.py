@@ -36,7 +36,8 @@ class BundlesProvides:
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[BundlesProvides]:
     bundles = BundleService(
-        store=BundleStore(infra.db), transaction=functools.partial(in_transaction, infra.client),
+        store=BundleStore(infra.db, recent_seconds=config.server.reference_cache_seconds),
+        transaction=functools.partial(in_transaction, infra.client),
         catalogue=needs.catalogue, intake=needs.intake, cases=needs.cases,
         payments=needs.payments, outbox=needs.outbox, users=needs.users, audit=needs.audit, clock=infra.clock,
         config=config.bundles)

@@ -21,6 +21,7 @@ from backend.bundles.values import (
     SharedMaterial,
 )
 from backend.core.ids import object_id
+from backend.core.recent import Recent
 from backend.db.mongo import CollectionSpec
 
 COLLECTIONS = [
@@ -43,7 +44,11 @@ COLLECTIONS = [
 
 
 class BundleStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
+    """The active life events, read on every home page, are kept for ``recent_seconds``
+    (``backend.core.recent``); a single event and every bundle are read afresh."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], *, recent_seconds: float = 0.0):
+        self._recent: Recent[list[LifeEvent]] = Recent(recent_seconds)
         self._events = db["life_events"]
         self._col = db["bundles"]
         self._counters = db["bundle_counters"]
@@ -51,6 +56,9 @@ class BundleStore:
     # -- life events -------------------------------------------------------------------------------
 
     async def active_events(self) -> list[LifeEvent]:
+        return list(await self._recent.get("active", self._active_events))
+
+    async def _active_events(self) -> list[LifeEvent]:
         docs = await self._events.find({"status": EventStatus.ACTIVE.value}).sort("order", ASCENDING).to_list(None)
         return [_event_from_doc(d) for d in docs]
 
@@ -60,12 +68,14 @@ class BundleStore:
 
     async def put_event(self, event: LifeEvent) -> None:
         await self._events.replace_one({"_id": event.id}, _event_to_doc(event), upsert=True)
+        self._recent.clear()
 
     async def seed_event(self, doc: Mapping[str, Any]) -> None:
         """Insert once; never overwrite what staff changed since. Takes the seed's document (the
         sandbox's shape), read as a life event so it is stored as every other one is."""
         event = _event_from_doc(doc)
         await self._events.update_one({"_id": event.id}, {"$setOnInsert": _event_to_doc(event)}, upsert=True)
+        self._recent.clear()
 
     # -- bundles ---------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ class CatalogueProvides:
 
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[CatalogueProvides]:
-    store = CatalogueStore(infra.db)
+    store = CatalogueStore(infra.db, recent_seconds=config.server.reference_cache_seconds)
     catalogue = CatalogueService(store=store, audit=needs.audit, clock=infra.clock,
                                  calendar=needs.calendar)
     return Built(Domain(

@@ -25,6 +25,7 @@ from backend.catalogue.values import (
     ServiceStatus,
 )
 from backend.core.ids import object_id
+from backend.core.recent import Recent
 from backend.db.mongo import CollectionSpec, names_by_id
 
 _STATUS = {"enum": ["active", "inactive"]}
@@ -107,10 +108,15 @@ def _changes(change: HallChange | ServiceChange) -> dict[str, Any]:
 
 
 class CatalogueStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
+    """Departments and services are read on every home page and every guide: they are kept for
+    ``recent_seconds`` (``backend.core.recent``). Halls are always read afresh: a closure or a
+    change of hours must hold for the very next booking."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], *, recent_seconds: float = 0.0):
         self._departments = db["departments"]
         self._halls = db["halls"]
         self._services = db["services"]
+        self._recent: Recent[Any] = Recent(recent_seconds)
 
     # -- by id ---------------------------------------------------------------------------------
 
@@ -121,9 +127,7 @@ class CatalogueStore:
         return await names_by_id(self._services, ids, ["name"], lambda d: str(d.get("name") or ""))
 
     async def department(self, department_id: str) -> Department | None:
-        o = object_id(department_id)
-        d = None if o is None else await self._departments.find_one({"_id": o})
-        return None if d is None else _department(d)
+        return next((d for d in await self.list_departments() if d.id == department_id), None)
 
     async def hall(self, hall_id: str) -> Hall | None:
         o = object_id(hall_id)
@@ -132,8 +136,14 @@ class CatalogueStore:
 
     async def service(self, service_id: str) -> Service | None:
         o = object_id(service_id)
-        s = None if o is None else await self._services.find_one({"_id": o})
-        return None if s is None else _service(s)
+        if o is None:
+            return None
+
+        async def load() -> Service | None:
+            s = await self._services.find_one({"_id": o})
+            return None if s is None else _service(s)
+        found: Service | None = await self._recent.get(("service", o), load)
+        return found
 
     async def known_halls(self, hall_ids: list[str]) -> set[str]:
         """Which of these ids are halls."""
@@ -159,6 +169,7 @@ class CatalogueStore:
         """Insert; raises DuplicateKeyError when the code is taken. The same goes for halls and services."""
         doc: dict[str, Any] = {"code": code, "name": name, "phone": phone, "created_at": now}
         res = await self._departments.insert_one(doc)
+        self._recent.clear()
         return _department({**doc, "_id": res.inserted_id})
 
     async def add_hall(self, hall: Hall) -> Hall:
@@ -171,6 +182,7 @@ class CatalogueStore:
         """Insert ``service`` (its id is given by the database)."""
         doc = _service_doc(service)
         res = await self._services.insert_one(doc)
+        self._recent.clear()
         return _service({**doc, "_id": res.inserted_id})
 
     async def change_hall(self, hall_id: str, change: HallChange) -> Hall | None:
@@ -186,6 +198,7 @@ class CatalogueStore:
         if o is None or (await self._services.update_one({"_id": o},
                                                          {"$set": _changes(change)})).matched_count == 0:
             return None
+        self._recent.clear()
         s = await self._services.find_one({"_id": o})
         return None if s is None else _service(s)
 
@@ -193,14 +206,20 @@ class CatalogueStore:
     # -- changed since; the stored document is returned --------------------------------------------
 
     async def seed_department(self, doc: dict[str, Any]) -> dict[str, Any]:
-        return await self._seed(self._departments, doc)
+        try:
+            return await self._seed(self._departments, doc)
+        finally:
+            self._recent.clear()
 
     async def seed_hall(self, doc: dict[str, Any]) -> dict[str, Any]:
         return await self._seed(self._halls, doc)
 
     async def seed_service(self, doc: dict[str, Any]) -> dict[str, Any]:
         """Takes the seed's document (the sandbox's shape); its guide is stored as every other one is."""
-        return await self._seed(self._services, {**doc, "guide": guides.document(guides.read(doc["guide"]))})
+        try:
+            return await self._seed(self._services, {**doc, "guide": guides.document(guides.read(doc["guide"]))})
+        finally:
+            self._recent.clear()
 
     async def seed_hall_windows(self, hall_code: str, windows: list[dict[str, Any]]) -> None:
         """Give a hall its windows unless it already has some."""
@@ -222,13 +241,20 @@ class CatalogueStore:
     # -- lists ---------------------------------------------------------------------------------
 
     async def list_departments(self) -> list[Department]:
-        return [_department(d) for d in await self._departments.find({}).sort("code", ASCENDING).to_list(None)]
+        async def load() -> list[Department]:
+            return [_department(d) for d in await self._departments.find({}).sort("code", ASCENDING).to_list(None)]
+        found: list[Department] = await self._recent.get("departments", load)
+        return list(found)
 
     async def list_halls(self, *, include_inactive: bool = False) -> list[Hall]:
         q = {} if include_inactive else {"status": str(HallStatus.ACTIVE)}
         return [_hall(h) for h in await self._halls.find(q).sort("code", ASCENDING).to_list(None)]
 
     async def list_services(self, f: ServiceFilter) -> list[Service]:
+        found: list[Service] = await self._recent.get(("services", f), lambda: self._list_services(f))
+        return list(found)
+
+    async def _list_services(self, f: ServiceFilter) -> list[Service]:
         query: dict[str, Any] = {} if f.include_inactive else {"status": str(ServiceStatus.ACTIVE)}
         # Every value is a plain string compared for equality, or an escaped literal pattern.
         if f.department_id is not None:

@@ -51,6 +51,7 @@ def build_infra(config: Config, *, clock: Clock, client: AsyncMongoClient[dict[s
     db = client[config.database.name]
     return Infra(clock=clock, client=client, db=db, gateway=gateway,
                  limiter=RateLimiter(RateLimitStore(db), clock, resident_limits(config.ratelimit)),
-                 wechat_session=DatabaseSessionStorage(WeChatTokenStore(db)),
+                 wechat_session=DatabaseSessionStorage(WeChatTokenStore(db),
+                                                        keep_seconds=config.server.reference_cache_seconds),
                  job_days=JobDayStore(db), read_key=read_key,
                  provider_limits=ProviderLimits(**dataclasses.asdict(config.providers)))

@@ -42,10 +42,15 @@ STORE_TIMEOUT_SECONDS = 10.0
 class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy ships no type information
     """wechatpy's session storage, kept in the database (``wechat_tokens``) for all processes."""
 
-    def __init__(self, store: WeChatTokenStore):
+    def __init__(self, store: WeChatTokenStore, *, keep_seconds: float = 0.0):
         self._store = store
         self._loop: asyncio.AbstractEventLoop | None = None
         self._holder = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        # The usable token read last, reused for ``keep_seconds`` by every call of this process
+        # (at a peak each provider call would otherwise read it). A token WeChat refuses is
+        # replaced through ``replace``, which always reads the database.
+        self._keep = keep_seconds
+        self._kept: dict[str, tuple[float, Any]] = {}
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """The event loop the store is used on (set by the provider before each call)."""
@@ -72,16 +77,25 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy 
     # -- wechatpy's interface ------------------------------------------------------------------
 
     def get(self, key: str, default: Any = None) -> Any:
-        value = self._run(self._store.usable_token(key, self._now()))
+        kept = self._kept.get(key)
+        value = kept[1] if kept is not None and time.monotonic() < kept[0] else self._read(key)
         return default if value is None else value
 
+    def _read(self, key: str) -> Any:
+        value = self._run(self._store.usable_token(key, self._now()))
+        if value is not None and self._keep > 0:
+            self._kept[key] = (time.monotonic() + self._keep, value)
+        return value
+
     def set(self, key: str, value: Any, ttl: int | None = None) -> None:
+        self._kept.pop(key, None)
         now = self._now()
         lifetime = int(ttl or 7200)
         usable = now + dt.timedelta(seconds=max(lifetime - EXPIRY_MARGIN_SECONDS, lifetime // 2))
         self._run(self._store.save_token(key, str(value), usable, now + dt.timedelta(seconds=lifetime + 86400)))
 
     def delete(self, key: str) -> None:
+        self._kept.pop(key, None)
         self._run(self._store.forget_token(key))
 
     # -- one fetch at a time, across processes ---------------------------------------------------
@@ -91,15 +105,16 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy 
         token that failed or was missing), use theirs; otherwise fetch one, holding the lease so
         the others wait for it instead of fetching too."""
         deadline = time.monotonic() + LEASE_SECONDS
+        self._kept.pop(key, None)
         while True:
-            current = self.get(key)
+            current = self._read(key)
             if current is not None and current != stale:
                 return
             now = self._now()
             if self._run(self._store.take_refresh_lease(key, self._holder, now,
                                                         now + dt.timedelta(seconds=LEASE_SECONDS))):
                 try:
-                    current = self.get(key)
+                    current = self._read(key)
                     if current is not None and current != stale:
                         return
                     if stale is not None:

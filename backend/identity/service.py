@@ -195,9 +195,7 @@ class IdentityService:
             raise RealnameMismatch({"name": "姓名与身份证号不一致"},
                                       message="姓名与身份证号不一致，请核对后重试")
         await self.limiter.hit(self._rn_id, id_hash)
-        if await self.users.by_id_hash(id_hash) is not None:
-            raise IdNumberAlreadyBound(details={"reclaim": "at_window"})
-
+        # A number bound to another account is refused by the unique index on its hash.
         aad = user.id
         realname = sealed_realname(self.cipher, aad, name, id_number, at=self.clock.now(),
                                    verified_by="face_verification")

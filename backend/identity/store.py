@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
-from backend.core.batch import BatchedLookup
+from backend.core.batch import Batch, BatchedLookup
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec
+from backend.db.mongo import CollectionSpec, InsertBatch
 from backend.identity.values import (
     FacePurpose,
     FaceVerification,
@@ -134,6 +133,9 @@ class UserStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["users"]
         self._by_id: BatchedLookup[ObjectId] = BatchedLookup(self._fetch)
+        self._by_openid: BatchedLookup[str] = BatchedLookup(self._fetch_openids)
+        self._inserts = InsertBatch(self._col)
+        self._logins: Batch[tuple[ObjectId, dict[str, Any]], None] = Batch(self._record_logins)
 
     async def by_id(self, user_id: str) -> ResidentUser | None:
         """One account; reads asked for together (every request's token check) go as one query."""
@@ -149,20 +151,31 @@ class UserStore:
         return [_user(d) for d in await self._col.find({"_id": {"$in": oids}}).to_list(None)] if oids else []
 
     async def record_login(self, openid: str, unionid: str | None, now: dt.datetime) -> ResidentUser:
-        """The account of this openid, created at its first login; its last login set to ``now``."""
+        """The account of this openid, created at its first login; its last login set to ``now``.
+        The logins of a peak go together: one read of their accounts, one insert of the new ones
+        and one write of the others' last logins."""
         fields: dict[str, Any] = {"last_login_at": now}
         if unionid:
             fields["unionid"] = unionid
-        update: dict[str, Any] = {
-            "$set": fields,
-            "$setOnInsert": {"openid": openid, "created_at": now, "status": str(UserStatus.ACTIVE), "realname": None}}
-        try:
-            await self._col.update_one({"openid": openid}, update, upsert=True)
-        except DuplicateKeyError:  # a first login raced with itself; the other insert won
-            await self._col.update_one({"openid": openid}, {"$set": fields})
-        doc = await self._col.find_one({"openid": openid})
-        assert doc is not None
-        return _user(doc)
+        doc = await self._by_openid.get(openid)
+        if doc is None:
+            new = {"_id": ObjectId(), "openid": openid, "created_at": now, "status": str(UserStatus.ACTIVE),
+                   "realname": None, **fields}
+            if not await self._inserts.insert([new]):
+                return _user(new)
+            doc = await self._col.find_one({"openid": openid})  # a first login raced with itself
+            if doc is None:
+                raise RuntimeError("an account's first login was refused and no account holds its openid")
+        await self._logins.submit((doc["_id"], fields))
+        return _user({**doc, **fields})
+
+    async def _fetch_openids(self, openids: list[str]) -> dict[str, dict[str, Any]]:
+        return {d["openid"]: d async for d in self._col.find({"openid": {"$in": openids}})}
+
+    async def _record_logins(self, logins: list[tuple[ObjectId, dict[str, Any]]]) -> list[None]:
+        await self._col.bulk_write([UpdateOne({"_id": oid}, {"$set": fields}) for oid, fields in logins],
+                                   ordered=False)
+        return [None] * len(logins)
 
     async def cancel(self, user_id: str, tombstone: str, now: dt.datetime) -> bool:
         """Active → cancelled: the WeChat identity replaced by ``tombstone`` (so a later login with the
@@ -283,17 +296,15 @@ def _face(d: dict[str, Any]) -> FaceVerification:
 class FaceVerificationStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["face_verifications"]
+        self._inserts = InsertBatch(self._col)  # the verifications of a peak go in together
 
     async def record_once(self, v: FaceVerification, purge_at: dt.datetime) -> bool:
         """Keep a face verification; False when its verify_result was used before."""
-        try:
-            await self._col.insert_one({"_id": v.id, "user_id": v.user_id, "id_hash": v.id_hash,
-                                        "name_hash": v.name_hash, "purpose": str(v.purpose),
-                                        "identified_at": v.identified_at, "recorded_at": v.recorded_at,
-                                        "purge_at": purge_at})
-        except DuplicateKeyError:
-            return False
-        return True
+        refused = await self._inserts.insert([{"_id": v.id, "user_id": v.user_id, "id_hash": v.id_hash,
+                                               "name_hash": v.name_hash, "purpose": str(v.purpose),
+                                               "identified_at": v.identified_at, "recorded_at": v.recorded_at,
+                                               "purge_at": purge_at}])
+        return not refused
 
     async def latest_of(self, user_id: str, id_hash: str, since: dt.datetime) -> FaceVerification | None:
         """The resident's latest face verification of this identity made at ``since`` or later."""
@@ -330,11 +341,15 @@ def _session(d: dict[str, Any]) -> LoginSession:
 class RefreshTokenStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["refresh_tokens"]
+        self._inserts = InsertBatch(self._col)  # the logins of a peak are written together
 
     async def add(self, t: RefreshToken) -> None:
-        await self._col.insert_one({"_id": t.hash, "family": t.family, "subject": t.subject, "audience": t.audience,
-                                    "issued_at": t.issued_at, "expires_at": t.expires_at, "used_at": t.used_at,
-                                    "revoked": t.revoked, "purge_at": t.purge_at})
+        refused = await self._inserts.insert([{
+            "_id": t.hash, "family": t.family, "subject": t.subject, "audience": t.audience,
+            "issued_at": t.issued_at, "expires_at": t.expires_at, "used_at": t.used_at,
+            "revoked": t.revoked, "purge_at": t.purge_at}])
+        if refused:  # a random 256-bit token met its twin
+            raise RuntimeError("refresh token collision")
 
     async def use_once(self, token_hash: str, audience: str, now: dt.datetime) -> RefreshToken | None:
         """Mark an unused, unrevoked, unexpired token used; the token, or None when it was not."""
@@ -368,12 +383,15 @@ class SessionStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["sessions"]
         self._by_id: BatchedLookup[str] = BatchedLookup(self._fetch)
+        self._inserts = InsertBatch(self._col)  # the logins of a peak are written together
 
     async def open(self, session: LoginSession) -> None:
-        await self._col.insert_one({"_id": session.id, "subject": session.subject, "audience": session.audience,
-                                    "created_at": session.created_at, "expires_at": session.expires_at,
-                                    "last_seen_at": session.last_seen_at, "ended_at": None,
-                                    "purge_at": session.purge_at})
+        refused = await self._inserts.insert([{
+            "_id": session.id, "subject": session.subject, "audience": session.audience,
+            "created_at": session.created_at, "expires_at": session.expires_at,
+            "last_seen_at": session.last_seen_at, "ended_at": None, "purge_at": session.purge_at}])
+        if refused:  # a random 128-bit id met its twin
+            raise RuntimeError("session id collision")
 
     async def by_id(self, session_id: str) -> LoginSession | None:
         """One session; reads asked for together (every request's token check) go as one query."""
