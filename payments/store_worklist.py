@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
+from backend.db.mongo import waiting_by_status
 from payments.values import PaymentStatus, Waiting
 
 
@@ -15,10 +15,5 @@ class WorklistQueries:
 
     async def waiting(self, statuses: list[PaymentStatus]) -> list[Waiting]:
         """Per status: how many orders, and the oldest's time (counted on ``status + expires_at``)."""
-        out = []
-        for status in statuses:
-            n = await self._payments.count_documents({"status": str(status)})
-            first = None if n == 0 else await self._payments.find_one(
-                {"status": str(status)}, {"created_at": 1}, sort=[("_id", ASCENDING)])
-            out.append(Waiting(status=status, count=n, oldest_at=None if first is None else first.get("created_at")))
-        return out
+        return [Waiting(status=PaymentStatus(s), count=n, oldest_at=oldest)
+                for s, n, oldest in await waiting_by_status(self._payments, [str(x) for x in statuses])]

@@ -97,3 +97,29 @@ def test_hotline_lands_on_complaints_to_assign_and_finds_one_by_id_number(consol
     lookup.get_by_text("未找到工单，请核对后重试").wait_for()
     assert lookup.locator("article.complaint").count() == 0
     c.shot("hotline-search")
+
+
+def test_what_the_hotline_chose_and_typed_on_a_card_survives_the_lists_refresh(console, api: Api,
+                                                                               server: AppServer) -> None:
+    require_endpoints(server, "/staff/complaints", "/staff/complaints/counts")
+    person = verified(api)
+    r = api.post("/api/v1/complaints", {"category": "request", "content": "公交站台的顶棚漏雨"},
+                 token=person.access_token)
+    assert r.status_code == 201, r.text
+
+    p = console("triage-typed").login_as("hotline").go("hotline/triage").page
+    card = p.locator("div.complaint-list:not(form *) article.complaint").first
+    card.wait_for()
+    serial = card.get_attribute("data-serial")
+    card = p.locator(f'div.complaint-list:not(form *) article.complaint[data-serial="{serial}"]')
+    department = card.locator('select[name="department"]')
+    chosen = department.locator("option").nth(1).get_attribute("value")
+    department.select_option(chosen)
+    card.locator('textarea[name="reply"]').fill("已转交公交公司，三日内修复")
+    card.evaluate("el => { el.dataset.before = 'refresh'; }")
+    p.locator(".card").get_by_role("button", name="刷新").click()
+    # the card is drawn again from the new answer, and what was chosen and typed is put back
+    p.locator(f'article.complaint[data-serial="{serial}"]:not([data-before])').first.wait_for()
+    assert card.count() == 1
+    assert department.input_value() == chosen
+    assert card.locator('textarea[name="reply"]').input_value() == "已转交公交公司，三日内修复"

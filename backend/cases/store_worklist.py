@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from backend.cases.values import CaseStatus, Waiting
+from backend.db.mongo import waiting_by_status
 
 # The lower bound of "due" ranges: the indexes hold every case, those with nothing due as null,
 # and a range open below would walk all of those first.
@@ -27,13 +27,8 @@ class WorklistQueries:
 
     async def waiting(self, statuses: Iterable[CaseStatus]) -> list[Waiting]:
         """Per status: how many cases stand there, and the creation time of the oldest."""
-        out = []
-        for status in statuses:
-            n = await self._cases.count_documents({"status": str(status)})
-            first = None if n == 0 else await self._cases.find_one(
-                {"status": str(status)}, {"created_at": 1}, sort=[("_id", ASCENDING)])
-            out.append(Waiting(status=status, count=n, oldest_at=None if first is None else first.get("created_at")))
-        return out
+        return [Waiting(status=CaseStatus(s), count=n, oldest_at=oldest)
+                for s, n, oldest in await waiting_by_status(self._cases, [str(x) for x in statuses])]
 
     async def promise_counts(self, now: dt.datetime) -> tuple[int, int]:
         """Cases with an open 容缺 promise, and those of them past its due time."""

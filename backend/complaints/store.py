@@ -29,7 +29,7 @@ from backend.complaints.values import (
     Waiting,
 )
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec, names_by_id
+from backend.db.mongo import CollectionSpec, names_by_id, waiting_by_status
 
 STATUSES = [s.value for s in ComplaintStatus]
 
@@ -172,13 +172,8 @@ class ComplaintStore:
     async def waiting(self, statuses: tuple[ComplaintStatus, ...]) -> list[Waiting]:
         """Per status: how many complaints stand there, and when the oldest was received. Each count is
         on a filter that is exactly the leading field of the ``status + _id`` index."""
-        out = []
-        for status in statuses:
-            n = await self._col.count_documents({"status": str(status)})
-            first = None if n == 0 else await self._col.find_one(
-                {"status": str(status)}, {"created_at": 1}, sort=[("_id", ASCENDING)])
-            out.append(Waiting(status=status, count=n, oldest_at=None if first is None else first.get("created_at")))
-        return out
+        return [Waiting(status=ComplaintStatus(s), count=n, oldest_at=oldest)
+                for s, n, oldest in await waiting_by_status(self._col, [str(x) for x in statuses])]
 
     async def for_staff(self, *, status: str | None, department_id: str | None, light: str | None,
                         before: ObjectId | None, limit: int, user_ids: list[str] | None = None,

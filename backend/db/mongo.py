@@ -189,3 +189,16 @@ async def count_by(collection: Any, field: str, match: dict[str, Any] | None = N
     pipeline.append({"$group": {"_id": f"${field}", "n": {"$sum": 1}}})
     rows = await (await collection.aggregate(pipeline)).to_list(None)
     return [(str(r["_id"]), int(r["n"])) for r in rows]
+
+
+async def waiting_by_status(col: Collection, statuses: Iterable[str]) -> list[tuple[str, int, Any]]:
+    """A worklist's counts: per status, how many documents stand there and the ``created_at`` of
+    the oldest (the lowest ``_id``). Each count and read is on a filter that is exactly the leading
+    field of a ``status`` index."""
+    out: list[tuple[str, int, Any]] = []
+    for status in statuses:
+        n = await col.count_documents({"status": status})
+        first = None if n == 0 else await col.find_one({"status": status}, {"created_at": 1},
+                                                       sort=[("_id", pymongo.ASCENDING)])
+        out.append((status, n, None if first is None else first.get("created_at")))
+    return out

@@ -5,11 +5,25 @@ import { getStaffComplaints, getStaffComplaintsCounts, postStaffComplaintsByIdRe
 import { getStaffComplaintsSummary } from '../api/supervision.js';
 import { h, clear, field, select, button, table, act, notice, pageHeader, section } from '../ui.js';
 import { summary, triageCard } from '../views/complaints/triage.js';
-import { countsBar, labelledCounts, searchBox } from '../views/worklist.js';
+import { countsBar, labelledCounts, putTyped, searchBox, typedIn } from '../views/worklist.js';
 
 async function departments(msg) {
   const data = await act(msg, () => getDepartments());
   return (data && data.items) || [];
+}
+
+// Find one order by its serial, or the resident's name or ID number, and triage it there.
+function triageLookup(depts, done) {
+  return searchBox({
+    label: '查找工单', name: 'complaint-q', cls: 'complaint-lookup', placeholder: '工单编号、姓名或身份证号',
+    hint: '工单编号，或反映人的完整姓名、完整身份证号',
+    search: async (text, go, slot) => {
+      const data = await act(slot, () => getStaffComplaints({ query: { q: text } }), go);
+      if (!data) return null;
+      if (!data.items.length) notice(slot, '未找到工单，请核对后重试', 'error');
+      return data.items.length ? h('div', { class: 'complaint-list' }, data.items.map((c) => triageCard(c, depts, done))) : null;
+    },
+  });
 }
 
 async function renderTriage(main) {
@@ -26,28 +40,21 @@ async function renderTriage(main) {
       notice(msg, `${c.serial}：${label}`);
     }
   };
-  const lookup = searchBox({
-    label: '查找工单', name: 'complaint-q', cls: 'complaint-lookup', placeholder: '工单编号、姓名或身份证号',
-    hint: '工单编号，或反映人的完整姓名、完整身份证号',
-    search: async (text, go, slot) => {
-      const data = await act(slot, () => getStaffComplaints({ query: { q: text } }), go);
-      if (!data) return null;
-      if (!data.items.length) notice(slot, '未找到工单，请核对后重试', 'error');
-      return data.items.length ? h('div', { class: 'complaint-list' }, data.items.map((c) => triageCard(c, depts, done))) : null;
-    },
-  });
-  main.append(lookup, h('div', { class: 'card' }, counts, field('状态', statusSel), button('刷新', () => load())),
+  main.append(triageLookup(depts, done), h('div', { class: 'card' }, counts, field('状态', statusSel), button('刷新', () => load())),
     section('工单', list));
 
+  let latest = 0;
   async function load() {
+    const mine = ++latest;  // a slower, older answer never replaces a newer one
     const n = await act(msg, () => getStaffComplaintsCounts());
-    if (n) clear(counts, countsBar(labelledCounts(n.items, { received: '待分派', assigned: '办理中' })));
+    if (n && mine === latest) clear(counts, countsBar(labelledCounts(n.items, { received: '待分派', assigned: '办理中' })));
     const open = ['received', 'assigned'].includes(statusSel.value);
     const data = await act(msg, () => getStaffComplaints({ query: { status: statusSel.value, order: open ? 'oldest' : 'newest', limit: 200 } }));
-    if (data) {
-      clear(list, data.items.length ? data.items.map((c) => triageCard(c, depts, done))
-        : h('p', { class: 'muted empty' }, '没有该状态的工单'));
-    }
+    if (!data || mine !== latest) return;
+    const typed = typedIn(list);  // a department chosen or an answer being typed survives a refresh
+    clear(list, data.items.length ? data.items.map((c) => triageCard(c, depts, done))
+      : h('p', { class: 'muted empty' }, '没有该状态的工单'));
+    putTyped(list, typed);
   }
   statusSel.addEventListener('change', load);
   await load();
@@ -62,10 +69,9 @@ async function renderReply(main) {
   const counts = h('div', { class: 'counts' });
   main.append(h('div', { class: 'card' }, counts, field('承办部门', deptSel), button('刷新', () => load())), section('待答复', list));
 
-  function card(c, draft = '') {
+  function card(c) {
     const slot = h('div', { class: 'messages' });
     const text = h('textarea', { name: 'reply', rows: 3, class: 'wide' });
-    text.value = draft;
     const send = button('答复群众', async (e) => {
       const r = await act(slot, () => postStaffComplaintsByIdReply(c.id, { body: { reply: text.value.trim() } }), e.target);
       if (r) {
@@ -84,19 +90,15 @@ async function renderReply(main) {
     if (n && mine === latest) clear(counts, countsBar(labelledCounts(n.items, { assigned: '各部门待答复' })));
     const data = await act(msg, () => getStaffComplaints({ query: { status: 'assigned', department_id: deptSel.value, order: 'oldest', limit: 200 } }));
     if (!data || mine !== latest) return;
-    const drafts = replyDrafts(list);  // what is being typed survives a refresh
-    clear(list, data.items.length ? data.items.map((c) => card(c, drafts.get(c.serial)))
+    const typed = typedIn(list);  // what is being typed survives a refresh
+    clear(list, data.items.length ? data.items.map((c) => card(c))
       : h('p', { class: 'muted empty' }, '没有待答复的工单'));
+    putTyped(list, typed);
   }
   deptSel.addEventListener('change', load);
   await load();
 }
 
-// The replies being typed on the listed complaints, by serial.
-function replyDrafts(list) {
-  return new Map([...list.querySelectorAll('article.complaint')]
-    .map((a) => [a.dataset.serial, a.querySelector('textarea[name="reply"]')?.value || '']));
-}
 
 function rate(v) {
   return v === null || v === undefined ? '—' : `${Math.round(v * 1000) / 10}%`;

@@ -75,3 +75,23 @@ export function pagedList({ read, render, order = (items) => items }) {
   }
   return { el: h('div', { class: 'paged' }, list, more), load };
 }
+
+// What is being typed or chosen in a list's cards (by the card's data-serial and each field's
+// name), so a refresh that draws the cards again puts it back: `const typed = typedIn(list)`
+// before, `putTyped(list, typed)` after.
+export function typedIn(list) {
+  return new Map([...list.querySelectorAll('article[data-serial]')].map((card) => [card.dataset.serial,
+    new Map([...card.querySelectorAll('textarea[name], input[name], select[name]')]
+      .filter((f) => f.value).map((f) => [f.name, f.value])),
+  ]));
+}
+
+export function putTyped(list, typed) {
+  for (const card of list.querySelectorAll('article[data-serial]')) {
+    const fields = typed.get(card.dataset.serial);
+    if (!fields) continue;
+    for (const f of card.querySelectorAll('textarea[name], input[name], select[name]')) {
+      if (fields.has(f.name)) f.value = fields.get(f.name);
+    }
+  }
+}
