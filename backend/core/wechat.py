@@ -22,12 +22,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
+from requests.adapters import HTTPAdapter
 from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 
-from backend.core.providers import Provider
+from backend.core.providers import Provider, ProviderLimits
 from backend.core.store import WeChatTokenStore
 
 T = TypeVar("T")
@@ -51,6 +52,7 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy 
         # replaced through ``replace``, which always reads the database.
         self._keep = keep_seconds
         self._kept: dict[str, tuple[float, Any]] = {}
+        self._replacing = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """The event loop the store is used on (set by the provider before each call)."""
@@ -103,7 +105,16 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy 
     def replace(self, key: str, stale: str | None, fetch: Callable[[], Any]) -> None:
         """Make the stored token usable again: if another process already replaced ``stale`` (the
         token that failed or was missing), use theirs; otherwise fetch one, holding the lease so
-        the others wait for it instead of fetching too."""
+        the others wait for it instead of fetching too. Within this process one thread at a time
+        does this; the threads that found the same token missing at the same moment (a peak's
+        first calls) then take the one it brought instead of asking the database in turn."""
+        with self._replacing:
+            kept = self._kept.get(key)
+            if kept is not None and time.monotonic() < kept[0] and kept[1] != stale:
+                return
+            self._replace(key, stale, fetch)
+
+    def _replace(self, key: str, stale: str | None, fetch: Callable[[], Any]) -> None:
         deadline = time.monotonic() + LEASE_SECONDS
         self._kept.pop(key, None)
         while True:
@@ -160,6 +171,13 @@ def wechat_client(appid: str, secret: str, gateway: str, *, session: DatabaseSes
             """Close the HTTP connections wechatpy keeps open (its ``requests`` session)."""
             self._http.close()
 
+        def keep_connections(self, n: int) -> None:
+            """Keep up to ``n`` connections to WeChat open for reuse (requests keeps 10 by
+            default: at a peak every call beyond them would open and close a connection of its own)."""
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=n)
+            self._http.mount("https://", adapter)
+            self._http.mount("http://", adapter)
+
     client = GatewayWeChatClient(appid, secret, session=session, timeout=timeout)
     # wechatpy builds one API object per client; point the mini-program API at the same gateway.
     client.wxa.API_BASE_URL = base
@@ -172,6 +190,11 @@ class WeChatProvider(Provider):
     def __init__(self, appid: str, secret: str, gateway: str, timeout: float, session: DatabaseSessionStorage):
         self._session = session
         self._client = wechat_client(appid, secret, gateway, session=session, timeout=timeout)
+
+    def sized(self, limits: ProviderLimits) -> Self:
+        """As ``Provider.sized``; wechatpy's connection pool holds a connection for every thread."""
+        self._client.keep_connections(limits.concurrency)
+        return super().sized(limits)
 
     async def call(self, operation: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         self._session.bind(asyncio.get_running_loop())

@@ -141,12 +141,14 @@ class TokenService:
         """Claims of a well-formed, signed, unexpired access token for ``audience``; anything else
         is 401. Expiry is checked against the injected clock (tests and sandbox time travel)."""
         try:
-            if jwt.get_unverified_header(token).get("alg") != ALGORITHM:
+            # One parse for the header and the claims (every request checks its token).
+            whole = jwt.decode_complete(token, self._secret, algorithms=[ALGORITHM], audience=audience,
+                                        issuer=self._issuer,
+                                        options={"require": ["exp", "iat", "sub", "aud", "iss", "jti", "sid"],
+                                                 "verify_exp": False, "verify_iat": False})
+            if whole["header"].get("alg") != ALGORITHM:
                 raise jwt.InvalidAlgorithmError("algorithm not allowed")
-            claims = jwt.decode(token, self._secret, algorithms=[ALGORITHM], audience=audience,
-                                issuer=self._issuer,
-                                options={"require": ["exp", "iat", "sub", "aud", "iss", "jti", "sid"],
-                                         "verify_exp": False, "verify_iat": False})
+            claims: dict[str, Any] = whole["payload"]
             if not isinstance(claims["exp"], int) or claims["exp"] <= int(self._clock.now().timestamp()):
                 raise jwt.ExpiredSignatureError("expired")
             if not isinstance(claims["sid"], str):
