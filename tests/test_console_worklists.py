@@ -72,14 +72,18 @@ def test_clerk_and_approver_land_on_their_counted_worklists_and_search(console, 
     a.shot("approver-worklist")
 
 
-def test_hotline_lands_on_complaints_to_assign_and_finds_one_by_id_number(console, api: Api,
-                                                                           server: AppServer) -> None:
+def _complaint(api: Api, server: AppServer, content: str) -> tuple[Any, dict[str, Any]]:
+    """A verified resident and the complaint they just filed (the hotline's endpoints required)."""
     require_endpoints(server, "/staff/complaints", "/staff/complaints/counts")
     person = verified(api)
-    r = api.post("/api/v1/complaints", {"category": "request", "content": "小区门口路灯坏了一个月没人修"},
-                 token=person.access_token)
+    r = api.post("/api/v1/complaints", {"category": "request", "content": content}, token=person.access_token)
     assert r.status_code == 201, r.text
-    complaint = r.json()
+    return person, r.json()
+
+
+def test_hotline_lands_on_complaints_to_assign_and_finds_one_by_id_number(console, api: Api,
+                                                                           server: AppServer) -> None:
+    person, complaint = _complaint(api, server, "小区门口路灯坏了一个月没人修")
     waiting = counts(api, "/api/v1/staff/complaints/counts", "hotline")
 
     c = console("worklist-hotline").login_as("hotline").go("hotline/triage")
@@ -101,12 +105,7 @@ def test_hotline_lands_on_complaints_to_assign_and_finds_one_by_id_number(consol
 
 def test_what_the_hotline_chose_and_typed_on_a_card_survives_the_lists_refresh(console, api: Api,
                                                                                server: AppServer) -> None:
-    require_endpoints(server, "/staff/complaints", "/staff/complaints/counts")
-    person = verified(api)
-    r = api.post("/api/v1/complaints", {"category": "request", "content": "公交站台的顶棚漏雨"},
-                 token=person.access_token)
-    assert r.status_code == 201, r.text
-
+    _complaint(api, server, "公交站台的顶棚漏雨")
     p = console("triage-typed").login_as("hotline").go("hotline/triage").page
     card = p.locator("div.complaint-list:not(form *) article.complaint").first
     card.wait_for()
