@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ import tornado.netutil
 
 from backend.app import Runtime, make_app, make_standins_app
 from backend.config import Config
+from backend.core.children import SupervisedChild
 from backend.db.embedded import EmbeddedDatabase, _die_with_parent, free_port
 from backend.system.metrics import MULTIPROC_ENV
 
@@ -29,20 +29,19 @@ log = logging.getLogger("zjb.server")
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # 127.0.0.1, never through a proxy
 
 
-class StandinProcess:
+class StandinProcess(SupervisedChild):
     """The sandbox's stand-ins in a child process (``python -m backend standins``), supervised like
     the embedded database: started (and answering ``/healthz``) before the app, started again after
     1 s, 2, 4 … at most 8 s if it dies, and never outliving us (``PR_SET_PDEATHSIG``). Its port is
     kept in ``DATA_DIR/run/standins.json`` for the worker and admin commands of the same data folder."""
 
+    label = "stand-in process"
+    thread_name = "standins-supervisor"
+
     def __init__(self, config: Config, *, config_file: str | None = None):
+        super().__init__()
         self.config = config.with_overrides(sandbox={"standins_port": config.sandbox.standins_port or free_port()})
         self.config_file = config_file
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.restarts = 0
-        self._lock = threading.RLock()
-        self._stopping = threading.Event()
-        self._watcher: threading.Thread | None = None
 
     @property
     def port(self) -> int:
@@ -60,10 +59,6 @@ class StandinProcess:
         if self.config_file:
             env["ZJB_CONFIG"] = self.config_file
         return env
-
-    def start(self, timeout: float = 60.0) -> None:
-        with self._lock:
-            self._start(timeout)
 
     def _start(self, timeout: float) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -96,41 +91,6 @@ class StandinProcess:
     @property
     def run_file(self) -> Path:
         return Path(self.config.data_dir) / "run" / "standins.json"
-
-    def supervise(self, *, poll: float = 0.5, first_delay: float = 1.0, max_delay: float = 8.0) -> None:
-        """Start the child again whenever it dies, until ``stop()``."""
-        def watch() -> None:
-            delay = first_delay
-            while not self._stopping.wait(poll):
-                proc = self.proc
-                if proc is not None and proc.poll() is None:
-                    continue
-                log.error("stand-in process is not running; restarting",
-                          extra={"code": proc.returncode if proc else None, "retry_in_s": delay})
-                if self._stopping.wait(delay):
-                    return
-                try:
-                    with self._lock:
-                        if self._stopping.is_set():
-                            return
-                        self._start(60.0)
-                    self.restarts += 1
-                    delay = first_delay
-                except Exception:  # noqa: BLE001 - keep trying, backing off
-                    log.exception("stand-in process did not restart")
-                    delay = min(delay * 2, max_delay)
-
-        # The child's PR_SET_PDEATHSIG follows the thread that started it: this one lives until stop().
-        self._watcher = threading.Thread(target=watch, name="standins-supervisor", daemon=True)
-        self._watcher.start()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stopping.set()
-        watcher, self._watcher = self._watcher, None
-        if watcher is not None:
-            watcher.join(timeout)
-        with self._lock:
-            self._stop(timeout)
 
     def _stop(self, timeout: float) -> None:
         proc, self.proc = self.proc, None

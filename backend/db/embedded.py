@@ -27,13 +27,14 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from pymongo import MongoClient
+
+from backend.core.children import SupervisedChild
 
 log = logging.getLogger("zjb.db.embedded")
 _USER = "zjb"
@@ -58,20 +59,19 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass
 
 
-class EmbeddedDatabase:
+class EmbeddedDatabase(SupervisedChild):
+    label = "embedded database"
+    thread_name = "db-supervisor"
+
     def __init__(self, data_dir: str | os.PathLike[str], *, cache_size: str = "512M", port: int | None = None,
                  host: str = "127.0.0.1"):
+        super().__init__()
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / "db"
         self.cache_size = cache_size
         self.host = host
         self.port = port or 0
-        self.proc: subprocess.Popen[bytes] | None = None
         self._log_file: BinaryIO | None = None
-        self._lock = threading.RLock()
-        self._stopping = threading.Event()
-        self._watcher: threading.Thread | None = None
-        self.restarts = 0
 
     @property
     def uri(self) -> str:
@@ -183,48 +183,6 @@ class EmbeddedDatabase:
         self._stop(5.0)
         raise EmbeddedDatabaseError(f"the embedded database did not answer within {timeout:.0f}s")
 
-    def supervise(self, *, poll: float = 0.5, first_delay: float = 1.0, max_delay: float = 8.0) -> None:
-        """Restart the child whenever it dies, until ``stop()``."""
-        if self._watcher is not None:
-            return
-        self._stopping.clear()
-
-        def watch() -> None:
-            delay = first_delay
-            while not self._stopping.wait(poll):
-                proc = self.proc
-                if proc is not None and proc.poll() is None:
-                    continue
-                log.error("embedded database is not running; restarting",
-                          extra={"code": proc.returncode if proc else None, "retry_in_s": delay,
-                                 "restarts": self.restarts})
-                if self._stopping.wait(delay):
-                    return
-                try:
-                    with self._lock:
-                        if self._stopping.is_set():
-                            return
-                        self._start(60.0)
-                    self.restarts += 1
-                    delay = first_delay
-                    log.warning("embedded database restarted", extra={"pid": self.proc.pid if self.proc else None,
-                                                                      "restarts": self.restarts})
-                except Exception:  # noqa: BLE001 - keep trying, backing off
-                    log.exception("embedded database did not restart")
-                    delay = min(delay * 2, max_delay)
-
-        # The child's PR_SET_PDEATHSIG follows the thread that started it: this one lives until stop().
-        self._watcher = threading.Thread(target=watch, name="db-supervisor", daemon=True)
-        self._watcher.start()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        self._stopping.set()
-        watcher, self._watcher = self._watcher, None
-        if watcher is not None and watcher is not threading.current_thread():
-            watcher.join(timeout)
-        with self._lock:
-            self._stop(timeout)
-
     def _stop(self, timeout: float) -> None:
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
@@ -254,10 +212,6 @@ class EmbeddedDatabase:
         if self._log_file:
             self._log_file.close()
             self._log_file = None
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
 
 
 def _files_busy(log_path: Path, since: int) -> bool:
