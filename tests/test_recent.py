@@ -44,7 +44,7 @@ def test_many_asking_at_once_are_answered_by_one_load() -> None:
         got = await asyncio.gather(*asks)
         await recent.get("k", load)
         return got, load.calls
-    got, calls = asyncio.run(go())
+    got, calls = run_apart(go())
     assert got == ["v1"] * 50 and calls == 1
 
 
@@ -59,7 +59,7 @@ def test_a_write_during_a_load_keeps_nothing_of_it() -> None:
         load.value = "v2"
         load.gate.set()
         return [await first, await recent.get("k", load)]
-    assert asyncio.run(go()) == ["v1", "v2"]
+    assert run_apart(go()) == ["v1", "v2"]
 
 
 def test_values_expire_and_zero_keeps_nothing() -> None:
@@ -76,7 +76,7 @@ def test_values_expire_and_zero_keeps_nothing() -> None:
         for _ in range(3):
             await never.get("k", other)
         return load.calls, other.calls
-    assert asyncio.run(go()) == (2, 3)
+    assert run_apart(go()) == (2, 3)
 
 
 def test_a_failed_load_reaches_every_waiter_and_is_not_kept() -> None:
@@ -97,7 +97,7 @@ def test_a_failed_load_reaches_every_waiter_and_is_not_kept() -> None:
         out.append(await recent.get("k", Loads()))
         out.append(calls)
         return out
-    *errors, after, calls = asyncio.run(go())
+    *errors, after, calls = run_apart(go())
     assert all(isinstance(e, RuntimeError) for e in errors) and after == "v1" and calls == 1
 
 
