@@ -21,7 +21,7 @@ import tornado.netutil
 
 from backend.app import Runtime, make_app, make_standins_app
 from backend.config import Config
-from backend.core.children import SupervisedChild
+from backend.core.children import SupervisedChild, stop_process
 from backend.db.embedded import EmbeddedDatabase, _die_with_parent, free_port
 from backend.system.metrics import MULTIPROC_ENV
 
@@ -94,13 +94,8 @@ class StandinProcess(SupervisedChild):
 
     def _stop(self, timeout: float) -> None:
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+        if proc is not None:
+            stop_process(proc, timeout, label=self.label)
         self.run_file.unlink(missing_ok=True)
 
 

@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Iterator
 
 import requests
+
+from backend.core.children import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,11 +63,7 @@ def served(url: str | None = None, *, extra_env: dict[str, str] | None = None) -
             startup = _wait_ready(base, proc, Path(tmp) / "serve.log", t0)
             yield Served(base, startup, proc.pid, Path(tmp) / "data")
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc, 30, label="serve")
             log.close()
 
 

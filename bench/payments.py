@@ -20,7 +20,6 @@ import datetime as dt
 import os
 import platform
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from bson import ObjectId  # noqa: E402
 from pymongo import MongoClient  # noqa: E402
 from pymongo.database import Database  # noqa: E402
 
+from backend.core.children import stop_process  # noqa: E402
 from backend.db.embedded import free_port, running_database_uri  # noqa: E402
 from tests.support import make_id_number  # noqa: E402
 
@@ -64,11 +64,7 @@ def main() -> None:
             _wait(base, proc)
             run(base, data, a)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc, 30, label="serve")
             log.close()
 
 

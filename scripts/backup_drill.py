@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from backend.core.children import stop_process  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase, free_port, running_database_uri  # noqa: E402
 
 RAW = CodecOptions(document_class=RawBSONDocument)
@@ -207,12 +207,7 @@ def drill(*, data_dir: Path, uri: str | None, db_name: str, work: Path, config: 
         receipts = _receipts(dumped / db_name)
         verify_receipts(base, receipts)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 60, label="serve")
     _say("verify", f"all {len(receipts)} receipts verify on the restored data")
     return len(receipts)
 

@@ -5,11 +5,25 @@ so the supervising thread lives until ``stop()``)."""
 from __future__ import annotations
 
 import logging
+import signal
 import subprocess
 import threading
 from typing import Any
 
 log = logging.getLogger("zjb.children")
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float, *, label: str = "child process") -> None:
+    """End ``proc`` if it still runs: SIGTERM, and SIGKILL if it has not exited after ``timeout``."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        log.warning(f"{label} did not stop in time; killing it")
+        proc.kill()
+        proc.wait(5)
 
 
 class SupervisedChild:

@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from pymongo import MongoClient
 
-from backend.core.children import SupervisedChild
+from backend.core.children import SupervisedChild, stop_process
 
 log = logging.getLogger("zjb.db.embedded")
 _USER = "zjb"
@@ -185,14 +185,8 @@ class EmbeddedDatabase(SupervisedChild):
 
     def _stop(self, timeout: float) -> None:
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                log.warning("embedded database did not stop in time; killing it")
-                proc.kill()
-                proc.wait(5)
+        if proc is not None:
+            stop_process(proc, timeout, label=self.label)
         if self._log_file:
             self._log_file.close()
             self._log_file = None
