@@ -79,9 +79,15 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy 
     # -- wechatpy's interface ------------------------------------------------------------------
 
     def get(self, key: str, default: Any = None) -> Any:
-        kept = self._kept.get(key)
-        value = kept[1] if kept is not None and time.monotonic() < kept[0] else self._read(key)
+        value = self._fresh(key)
+        if value is None:
+            value = self._read(key)
         return default if value is None else value
+
+    def _fresh(self, key: str) -> Any:
+        """The token kept for ``key`` while it is recent enough, else None."""
+        kept = self._kept.get(key)
+        return kept[1] if kept is not None and time.monotonic() < kept[0] else None
 
     def _read(self, key: str) -> Any:
         value = self._run(self._store.usable_token(key, self._now()))
@@ -109,8 +115,8 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy 
         does this; the threads that found the same token missing at the same moment (a peak's
         first calls) then take the one it brought instead of asking the database in turn."""
         with self._replacing:
-            kept = self._kept.get(key)
-            if kept is not None and time.monotonic() < kept[0] and kept[1] != stale:
+            kept = self._fresh(key)
+            if kept is not None and kept != stale:
                 return
             self._replace(key, stale, fetch)
 
