@@ -5,7 +5,7 @@ import { getStaffComplaints, getStaffComplaintsCounts, postStaffComplaintsByIdRe
 import { getStaffComplaintsSummary } from '../api/supervision.js';
 import { h, clear, field, select, button, table, act, notice, pageHeader, section } from '../ui.js';
 import { summary, triageCard } from '../views/complaints/triage.js';
-import { countsBar, labelledCounts, putTyped, searchBox, typedIn } from '../views/worklist.js';
+import { countsBar, labelledCounts, redrawKeepingTyped, searchBox } from '../views/worklist.js';
 
 async function departments(msg) {
   const data = await act(msg, () => getDepartments());
@@ -51,10 +51,9 @@ async function renderTriage(main) {
     const open = ['received', 'assigned'].includes(statusSel.value);
     const data = await act(msg, () => getStaffComplaints({ query: { status: statusSel.value, order: open ? 'oldest' : 'newest', limit: 200 } }));
     if (!data || mine !== latest) return;
-    const typed = typedIn(list);  // a department chosen or an answer being typed survives a refresh
-    clear(list, data.items.length ? data.items.map((c) => triageCard(c, depts, done))
+    // a department chosen or an answer being typed survives a refresh
+    redrawKeepingTyped(list, data.items.length ? data.items.map((c) => triageCard(c, depts, done))
       : h('p', { class: 'muted empty' }, '没有该状态的工单'));
-    putTyped(list, typed);
   }
   statusSel.addEventListener('change', load);
   await load();
@@ -90,10 +89,9 @@ async function renderReply(main) {
     if (n && mine === latest) clear(counts, countsBar(labelledCounts(n.items, { assigned: '各部门待答复' })));
     const data = await act(msg, () => getStaffComplaints({ query: { status: 'assigned', department_id: deptSel.value, order: 'oldest', limit: 200 } }));
     if (!data || mine !== latest) return;
-    const typed = typedIn(list);  // what is being typed survives a refresh
-    clear(list, data.items.length ? data.items.map((c) => card(c))
+    // a reply being typed survives a refresh
+    redrawKeepingTyped(list, data.items.length ? data.items.map((c) => card(c))
       : h('p', { class: 'muted empty' }, '没有待答复的工单'));
-    putTyped(list, typed);
   }
   deptSel.addEventListener('change', load);
   await load();

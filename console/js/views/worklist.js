@@ -76,22 +76,24 @@ export function pagedList({ read, render, order = (items) => items }) {
   return { el: h('div', { class: 'paged' }, list, more), load };
 }
 
-// What is being typed or chosen in a list's cards (by the card's data-serial and each field's
-// name), so a refresh that draws the cards again puts it back: `const typed = typedIn(list)`
-// before, `putTyped(list, typed)` after.
-export function typedIn(list) {
-  return new Map([...list.querySelectorAll('article[data-serial]')].map((card) => [card.dataset.serial,
-    new Map([...card.querySelectorAll('textarea[name], input[name], select[name]')]
-      .filter((f) => f.value).map((f) => [f.name, f.value])),
-  ]));
-}
-
-export function putTyped(list, typed) {
+// Draw a list's cards again (`clear(list, content)`) keeping what is being typed or chosen in
+// them: each card is known by its data-serial, each field by its name.
+export function redrawKeepingTyped(list, content) {
+  const typed = typedIn(list);
+  clear(list, content);
   for (const card of list.querySelectorAll('article[data-serial]')) {
     const fields = typed.get(card.dataset.serial);
     if (!fields) continue;
-    for (const f of card.querySelectorAll('textarea[name], input[name], select[name]')) {
+    for (const f of card.querySelectorAll(FIELDS)) {
       if (fields.has(f.name)) f.value = fields.get(f.name);
     }
   }
+}
+
+const FIELDS = 'textarea[name], input[name], select[name]';
+
+function typedIn(list) {
+  return new Map([...list.querySelectorAll('article[data-serial]')].map((card) => [card.dataset.serial,
+    new Map([...card.querySelectorAll(FIELDS)].filter((f) => f.value).map((f) => [f.name, f.value])),
+  ]));
 }
