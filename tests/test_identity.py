@@ -1,6 +1,7 @@
 """Resident identity: WeChat login through the stand-in, our tokens, real-name binding."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import concurrent.futures
 import datetime as dt
@@ -250,6 +251,35 @@ def test_racing_accounts_cannot_both_bind_one_id_number(api: Api) -> None:
     with concurrent.futures.ThreadPoolExecutor(5) as pool:
         answers = list(pool.map(lambda r: _bind(Api(api.base), r, "周九", n).status_code, residents))
     assert sorted(answers) == [200] + [409] * 4
+
+
+def test_bindings_asked_together_each_get_their_own_answer(api: Api, server) -> None:
+    """A peak's bindings go to the database as one write; each caller still learns what became of
+    its own: bound, the account already had an identity, or the number is another account's."""
+    from pymongo.errors import DuplicateKeyError
+
+    from backend.identity.service import sealed_realname
+    identity = server.ctx.service("identity")
+    users, cipher, now = identity.users, identity.cipher, identity.clock.now()
+    fresh = [new_resident(api) for _ in range(4)]
+    already = new_resident(api, verified=True)
+    shared, own, again = make_id_number(), make_id_number(), make_id_number()
+
+    def binding(r: ResidentHandle, n: str):
+        return users.bind_realname(r.id, sealed_realname(cipher, r.id, "吴一", n, at=now, verified_by="test"))
+
+    async def together():
+        return await asyncio.gather(binding(fresh[0], shared), binding(fresh[1], shared), binding(fresh[2], own),
+                                    binding(fresh[3], again), binding(fresh[3], make_id_number()),
+                                    binding(already, make_id_number()), return_exceptions=True)
+    a, b, c, d, e, f = server.run(together())
+    assert {type(a), type(b)} == {bool, DuplicateKeyError} and True in (a, b)   # one number, one account
+    assert c is True
+    assert sorted([d, e]) == [False, True]      # one account, one identity: the first write wins
+    assert f is False                           # it had one already
+    for r, n in ((fresh[2], own),):
+        doc = server.run(server.ctx.db["users"].find_one({"openid": r.openid}))
+        assert cipher.open(doc["realname"]["id_sealed"], aad=r.id) == n
 
 
 def test_id_numbers_are_encrypted_at_rest(api: Api, server) -> None:

@@ -46,6 +46,7 @@ from backend.core import errors
 from backend.core.access import Resident, Staff, access_realname
 from backend.core.clock import TZ, Clock
 from backend.core.ids import cursor_id
+from backend.core.recent import Recent
 from backend.core.schema import validate
 from payments.errors import NothingToPay
 
@@ -128,6 +129,7 @@ class BundleService:
         # failure here to show that nothing of a half-done bundle is ever visible).
         self.between_cases: Callable[[int], Awaitable[None]] | None = None
         self._schemas: dict[tuple[str, Any], dict[str, Any]] = {}
+        self._views: Recent[dict[str, Any]] = Recent(store.recent_seconds, limit=16)
         self.access = BundleAccess(store)
 
     # -- life events -------------------------------------------------------------------------------
@@ -197,8 +199,16 @@ class BundleService:
         }
 
     async def events(self) -> dict[str, Any]:
+        """Every active life event with its services, read on every home page: the list built is
+        kept as long as the events read are the same (a change to one is seen at once) and at
+        most the catalogue's ``recent_seconds`` (a change to a service is seen within that)."""
+        events = await self.store.active_events()
+        key = (self.store.writes, tuple((e.id, e.updated_at) for e in events))
+        return await self._views.get(key, lambda: self._events_view(events))
+
+    async def _events_view(self, events: list[LifeEvent]) -> dict[str, Any]:
         items = []
-        for e in await self.store.active_events():
+        for e in events:
             services = await self._services(e)
             if services is not None:
                 items.append(await self._event_view(e, services))

@@ -48,6 +48,8 @@ class BundleStore:
     (``backend.core.recent``); a single event and every bundle are read afresh."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]], *, recent_seconds: float = 0.0):
+        self.recent_seconds = recent_seconds
+        self.writes = 0   # this process's writes of life events, so views built from them know
         self._recent: Recent[list[LifeEvent]] = Recent(recent_seconds)
         self._events = db["life_events"]
         self._col = db["bundles"]
@@ -68,13 +70,17 @@ class BundleStore:
 
     async def put_event(self, event: LifeEvent) -> None:
         await self._events.replace_one({"_id": event.id}, _event_to_doc(event), upsert=True)
-        self._recent.clear()
+        self._written()
 
     async def seed_event(self, doc: Mapping[str, Any]) -> None:
         """Insert once; never overwrite what staff changed since. Takes the seed's document (the
         sandbox's shape), read as a life event so it is stored as every other one is."""
         event = _event_from_doc(doc)
         await self._events.update_one({"_id": event.id}, {"$setOnInsert": _event_to_doc(event)}, upsert=True)
+        self._written()
+
+    def _written(self) -> None:
+        self.writes += 1
         self._recent.clear()
 
     # -- bundles ---------------------------------------------------------------------------------

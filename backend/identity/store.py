@@ -8,10 +8,11 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from backend.core.batch import Batch, BatchedLookup
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec, InsertBatch
+from backend.db.mongo import CollectionSpec, InsertBatch, duplicate_key_errors
 from backend.identity.values import (
     FacePurpose,
     FaceVerification,
@@ -136,6 +137,7 @@ class UserStore:
         self._by_openid: BatchedLookup[str] = BatchedLookup(self._fetch_openids)
         self._inserts = InsertBatch(self._col)
         self._logins: Batch[tuple[ObjectId, dict[str, Any]], None] = Batch(self._record_logins)
+        self._bindings: Batch[tuple[ObjectId, dict[str, Any]], bool | None] = Batch(self._bind_many)
 
     async def by_id(self, user_id: str) -> ResidentUser | None:
         """One account; reads asked for together (every request's token check) go as one query."""
@@ -229,10 +231,43 @@ class UserStore:
 
     async def bind_realname(self, user_id: str, realname: Realname, session: Any = None) -> bool:
         """Set the identity once; False if the account already has one. Raises DuplicateKeyError
-        when the ID number is bound to another account."""
-        res = await self._col.update_one({"_id": ObjectId(user_id), "realname": None},
-                                         {"$set": {"realname": _realname_doc(realname)}}, session=session)
-        return res.modified_count == 1
+        when the ID number is bound to another account. Outside a transaction, the bindings of a
+        peak go to the database together (``_bind_many``)."""
+        if session is not None:
+            res = await self._col.update_one({"_id": ObjectId(user_id), "realname": None},
+                                             {"$set": {"realname": _realname_doc(realname)}}, session=session)
+            return res.modified_count == 1
+        bound = await self._bindings.submit((ObjectId(user_id), _realname_doc(realname)))
+        if bound is None:
+            raise DuplicateKeyError("the ID number is bound to another account", 11000)
+        return bound
+
+    async def _bind_many(self, bindings: list[tuple[ObjectId, dict[str, Any]]]) -> list[bool | None]:
+        """One unordered write of the bindings asked for together. Each is True (bound), False (the
+        account had an identity already) or None (the number is bound to another account). A write
+        result counts only what was modified, so when fewer than all were, the accounts are read
+        back: a binding took effect when the account holds its sealed number."""
+        ops = [UpdateOne({"_id": oid, "realname": None}, {"$set": {"realname": doc}}) for oid, doc in bindings]
+        refused: set[int] = set()
+        try:
+            modified = (await self._col.bulk_write(ops, ordered=False)).modified_count
+        except BulkWriteError as e:
+            refused = {int(w["index"]) for w in duplicate_key_errors(e)}
+            modified = int(e.details.get("nModified", 0))
+        rest = [i for i in range(len(bindings)) if i not in refused]
+        if modified == len(rest):
+            return [None if i in refused else True for i in range(len(bindings))]
+        held = {d["_id"]: d.get("realname")
+                async for d in self._col.find({"_id": {"$in": [bindings[i][0] for i in rest]}},
+                                              {"realname.id_sealed": 1})}
+        out: list[bool | None] = []
+        for i, (oid, doc) in enumerate(bindings):
+            if i in refused:
+                out.append(None)
+            else:
+                rn = held.get(oid) or {}
+                out.append(rn.get("id_sealed") == doc["id_sealed"])
+        return out
 
     async def release_realname(self, user_id: str, id_hash: str, session: Any = None) -> bool:
         """End this account's binding of this ID number (a reclaim at the window)."""
