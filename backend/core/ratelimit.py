@@ -32,6 +32,13 @@ class RateLimiter:
         "identity_codes") by a resident; past its limit, 429 ``rate_limited`` with Retry-After."""
         await self.hit(self._per_resident[action], user_id)
 
+    async def sweep(self) -> int:
+        """Delete the counters whose window has passed (an upkeep job of every process)."""
+        return await self._store.delete_expired(self._clock.now())
+
+    async def drop_expiry_index(self) -> list[str]:
+        return await self._store.drop_expiry_index()
+
     async def hit(self, rule: Limit, key: str) -> None:
         """Count one attempt; raise ``RateLimited`` once the window's limit is passed."""
         if rule.limit <= 0:
