@@ -349,6 +349,7 @@ def serve_standins(config: Config) -> int:
         http = tornado.httpserver.HTTPServer(app, max_body_size=config.server.max_body_bytes * 2,
                                              idle_connection_timeout=60)
         http.add_sockets(tornado.netutil.bind_sockets(config.sandbox.standins_port, "127.0.0.1"))
+        settle_collector()
         log.info("stand-ins ready", extra={"port": config.sandbox.standins_port, "pid": os.getpid()})
         await stop.wait()
         http.stop()

@@ -25,6 +25,9 @@ class StandinStore:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
+            # A commit is safe from a crash of the process without waiting for the disk (WAL): what a
+            # stand-in records is lost only if the machine itself goes down.
+            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=10000")
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
