@@ -35,6 +35,7 @@ from backend.core import errors
 from backend.core.access import Staff
 from backend.core.clock import Clock
 from backend.core.names import normalise_name
+from backend.core.recent import Recent
 
 log = logging.getLogger("zjb.catalogue")
 
@@ -98,6 +99,7 @@ class CatalogueService:
         self.clock = clock
         self.calendar = calendar
         self.access = CatalogueAccess(store)
+        self._lists: Recent[list[dict[str, Any]]] = Recent(store.recent_seconds, limit=256)
         # Called with (staff, hall_id, days, reason) after days were added to a hall's closed_dates
         # (appointments cancels their bookings).
         self.closure_listeners: list[Callable[[Staff, str, list[dt.date], str | None], Awaitable[None]]] = []
@@ -124,8 +126,14 @@ class CatalogueService:
 
     async def services(self, *, department_id: str | None = None, hall_id: str | None = None,
                        q: str | None = None, frequent: bool | None = None) -> list[dict[str, Any]]:
-        found = await self.store.list_services(ServiceFilter(department_id=department_id, hall_id=hall_id, q=q,
-                                                             frequent=frequent))
+        """The public views of the services found. A list (the frequent ones, on every home page) is
+        built once and kept for the store's ``recent_seconds``: this process's writes are seen at
+        once, another's within twice that (the list may be built from what the store kept)."""
+        f = ServiceFilter(department_id=department_id, hall_id=hall_id, q=q, frequent=frequent)
+        return await self._lists.get((self.store.writes, f), lambda: self._services(f))
+
+    async def _services(self, f: ServiceFilter) -> list[dict[str, Any]]:
+        found = await self.store.list_services(f)
         names = await self._department_names()
         return [public_service(s, names.get(s.department_id, "")) for s in found]
 

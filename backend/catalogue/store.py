@@ -117,6 +117,8 @@ class CatalogueStore:
         self._halls = db["halls"]
         self._services = db["services"]
         self._recent: Recent[Any] = Recent(recent_seconds)
+        self.recent_seconds = recent_seconds
+        self.writes = 0   # this process's writes of departments and services, so views built from them know
 
     # -- by id ---------------------------------------------------------------------------------
 
@@ -133,6 +135,10 @@ class CatalogueStore:
         o = object_id(hall_id)
         h = None if o is None else await self._halls.find_one({"_id": o})
         return None if h is None else _hall(h)
+
+    def _written(self) -> None:
+        self.writes += 1
+        self._recent.clear()
 
     async def service(self, service_id: str) -> Service | None:
         o = object_id(service_id)
@@ -169,7 +175,7 @@ class CatalogueStore:
         """Insert; raises DuplicateKeyError when the code is taken. The same goes for halls and services."""
         doc: dict[str, Any] = {"code": code, "name": name, "phone": phone, "created_at": now}
         res = await self._departments.insert_one(doc)
-        self._recent.clear()
+        self._written()
         return _department({**doc, "_id": res.inserted_id})
 
     async def add_hall(self, hall: Hall) -> Hall:
@@ -182,7 +188,7 @@ class CatalogueStore:
         """Insert ``service`` (its id is given by the database)."""
         doc = _service_doc(service)
         res = await self._services.insert_one(doc)
-        self._recent.clear()
+        self._written()
         return _service({**doc, "_id": res.inserted_id})
 
     async def change_hall(self, hall_id: str, change: HallChange) -> Hall | None:
@@ -198,7 +204,7 @@ class CatalogueStore:
         if o is None or (await self._services.update_one({"_id": o},
                                                          {"$set": _changes(change)})).matched_count == 0:
             return None
-        self._recent.clear()
+        self._written()
         s = await self._services.find_one({"_id": o})
         return None if s is None else _service(s)
 
@@ -209,7 +215,7 @@ class CatalogueStore:
         try:
             return await self._seed(self._departments, doc)
         finally:
-            self._recent.clear()
+            self._written()
 
     async def seed_hall(self, doc: dict[str, Any]) -> dict[str, Any]:
         return await self._seed(self._halls, doc)
@@ -219,7 +225,7 @@ class CatalogueStore:
         try:
             return await self._seed(self._services, {**doc, "guide": guides.document(guides.read(doc["guide"]))})
         finally:
-            self._recent.clear()
+            self._written()
 
     async def seed_hall_windows(self, hall_code: str, windows: list[dict[str, Any]]) -> None:
         """Give a hall its windows unless it already has some."""
