@@ -8,13 +8,18 @@ import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from pymongo import AsyncMongoClient
+from pymongo.errors import DuplicateKeyError
 
 from backend.cases.store import rename_applications_collection
 from backend.core.clock import Clock
 from backend.core.migrations import Migration, Migrations
 from backend.core.store import MigrationLedger
 from backend.db.embedded import EmbeddedDatabase
+from backend.db.mongo import ensure_schema
+from backend.identity.store import COLLECTIONS as IDENTITY
+from backend.identity.store import ID_HASH_INDEX, UserStore
 
 
 def _run(database: EmbeddedDatabase, body: Callable[[MigrationLedger, AsyncMongoClient], Awaitable[None]]) -> None:
@@ -111,11 +116,40 @@ def test_cases_stored_as_applications_move_to_the_cases_collection(database: Emb
     _run(database, body)
 
 
+def test_accounts_move_to_one_unique_sparse_index_of_the_id_number(database: EmbeddedDatabase) -> None:
+    async def body(_: MigrationLedger, client: AsyncMongoClient) -> None:
+        db = client[f"zjb_mig_{uuid.uuid4().hex[:8]}"]
+        users = db["users"]
+        # As stored before: a unique partial index of the number and a sparse one for lookups.
+        await users.create_index("realname.id_hash", unique=True,
+                                 partialFilterExpression={"realname.id_hash": {"$type": "string"}})
+        await users.create_index("realname.id_hash", sparse=True, name="realname.id_hash_lookup")
+        await users.insert_many([{"openid": "a", "realname": {"id_hash": "h1"}}, {"openid": "b", "realname": None},
+                                 {"openid": "c", "realname": None}])
+        store = UserStore(db)
+        assert await store.drop_id_hash_lookup_index() == ["realname.id_hash_lookup"]
+        await ensure_schema(db, [spec for spec in IDENTITY if spec.name == "users"])
+        assert await store.drop_partial_id_hash_index() == ["realname.id_hash_1"]
+        assert await store.drop_partial_id_hash_index() == []   # again: nothing left to drop
+        indexes = await users.index_information()
+        assert [n for n, i in indexes.items() if i["key"] == [("realname.id_hash", 1)]] == [ID_HASH_INDEX]
+        assert indexes[ID_HASH_INDEX].get("unique") and indexes[ID_HASH_INDEX].get("sparse")
+        with pytest.raises(DuplicateKeyError):
+            await users.insert_one({"openid": "d", "realname": {"id_hash": "h1"}}, bypass_document_validation=True)
+        # Unbound accounts have no entry.
+        await users.insert_one({"openid": "e", "realname": None}, bypass_document_validation=True)
+        assert (await users.find_one({"realname.id_hash": "h1"}))["openid"] == "a"
+        plan = (await users.find({"realname.id_hash": "h1"}).explain())["queryPlanner"]["winningPlan"]
+        assert ID_HASH_INDEX in str(plan)
+
+    _run(database, body)
+
+
 def test_a_started_app_has_run_every_domains_migrations_once(server) -> None:
     steps = [s.id for d in server.ctx.domains.values() for s in d.migrations]
     assert {"2026.11-00-outbox-indexes", "2026.11-01-appointment-keys", "2026.11-02-case-lights",
             "2026.11-03-name-hashes", "2026.12-01-cases-collection", "2026.12-02-licence-check-codes",
-            "2026.12-03-rate-limit-ids"} == set(steps)
+            "2026.12-03-rate-limit-ids", "2026.12-04-id-hash-lookup", "2026.12-05-id-hash-unique"} == set(steps)
 
     async def done() -> set[str]:
         return await MigrationLedger(server.ctx.db).done(steps)

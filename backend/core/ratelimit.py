@@ -1,10 +1,11 @@
 """Rate limits shared by every app process: fixed windows counted in the database.
 
-A hit adds one to the counter ``{bucket}:{key}:{window}``; counters expire by TTL. Keys that are
-personal data (ID numbers) are passed in already hashed.
+A hit adds one to the counter ``{bucket}:{key}:{window}``; the expired are deleted by an upkeep
+job (``sweep``). Keys that are personal data (ID numbers) are passed in already hashed.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
@@ -38,6 +39,14 @@ class RateLimiter:
 
     async def drop_expiry_index(self) -> list[str]:
         return await self._store.drop_expiry_index()
+
+    async def hit_together(self, *hits: tuple[Limit, str]) -> None:
+        """Count one attempt against each of several limits at once (one write for all of them);
+        the first limit passed is raised, after every one has been counted."""
+        done = await asyncio.gather(*(self.hit(rule, key) for rule, key in hits), return_exceptions=True)
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def hit(self, rule: Limit, key: str) -> None:
         """Count one attempt; raise ``RateLimited`` once the window's limit is passed."""

@@ -169,8 +169,7 @@ class IdentityService:
 
     async def bind_realname(self, resident: Resident, name: str, id_number: str, verify_result: str | None,
                             ip: str) -> UserView:
-        await self.limiter.hit(self._rn_ip, ip)
-        await self.limiter.hit(self._rn_user, resident.id)
+        await self.limiter.hit_together((self._rn_ip, ip), (self._rn_user, resident.id))
         typed_name = name
         name, id_number = checked_identity(name, id_number, self.clock.local_now().date())
         id_hash = self.cipher.keyed_hash(id_number)

@@ -12,7 +12,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from backend.core.batch import Batch, BatchedLookup
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec, InsertBatch, duplicate_key_errors
+from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, duplicate_key_errors
 from backend.identity.values import (
     FacePurpose,
     FaceVerification,
@@ -25,18 +25,20 @@ from backend.identity.values import (
 )
 
 AUDIENCES = ("resident", "staff")
+ID_HASH_INDEX = "realname.id_hash_once"
+# The two indexes ``ID_HASH_INDEX`` replaces: a unique partial one (which this database never reads
+# through) and a sparse one for lookups. Every index is paid for by each update of an account.
+LOOKUP_INDEX_BEFORE, UNIQUE_INDEX_BEFORE = "realname.id_hash_lookup", "realname.id_hash_1"
 
 COLLECTIONS = [
     CollectionSpec(
         "users",
         indexes=(
             IndexModel([("openid", ASCENDING)], unique=True),
-            # One ID number binds one account: enforced by the database, not by a prior read.
-            IndexModel([("realname.id_hash", ASCENDING)], unique=True,
-                       partialFilterExpression={"realname.id_hash": {"$type": "string"}}),
-            # Lookups by ID number and by full name (keyed hashes; several may share a name). Sparse,
-            # not partial: the database answers queries through sparse indexes, never partial ones.
-            IndexModel([("realname.id_hash", ASCENDING)], sparse=True, name="realname.id_hash_lookup"),
+            # One ID number binds one account, enforced by the database and not by a prior read; the
+            # same index answers lookups by ID number. Sparse: an account not yet bound has no entry.
+            IndexModel([("realname.id_hash", ASCENDING)], unique=True, sparse=True, name=ID_HASH_INDEX),
+            # Lookups by full name (a keyed hash; several may share a name).
             IndexModel([("realname.name_hash", ASCENDING)], sparse=True),
             # Cancelled accounts whose data is still to be erased (finished by a job if a request died).
             IndexModel([("erasure_due", ASCENDING)], sparse=True),
@@ -207,6 +209,15 @@ class UserStore:
         docs = await self._col.find({"erasure_due": {"$lte": before}}, {"_id": 1}).sort("erasure_due", ASCENDING) \
             .limit(limit).to_list(limit)
         return [str(d["_id"]) for d in docs]
+
+    async def drop_id_hash_lookup_index(self) -> list[str]:
+        """Before the schema is ensured: the sparse lookup index, whose keys the unique sparse index
+        repeats (a server refuses a second index of the same keys and kind under another name)."""
+        return await drop_indexes(self._col, [LOOKUP_INDEX_BEFORE])
+
+    async def drop_partial_id_hash_index(self) -> list[str]:
+        """Once the unique sparse index exists: the unique partial one it replaces."""
+        return await drop_indexes(self._col, [UNIQUE_INDEX_BEFORE])
 
     async def by_id_hash(self, id_hash: str) -> ResidentUser | None:
         doc = await self._col.find_one({"realname.id_hash": id_hash})

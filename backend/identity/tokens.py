@@ -130,9 +130,10 @@ class TokenService:
         session_id = uuid.uuid4().hex
         ends = now + dt.timedelta(seconds=policy.lifetime_seconds) if policy.lifetime_seconds else None
         last = ends or now + dt.timedelta(seconds=policy.refresh_seconds)
-        await self._sessions.open(LoginSession(id=session_id, subject=subject, audience=audience, created_at=now,
-                                               expires_at=ends, last_seen_at=now,
-                                               purge_at=last + dt.timedelta(days=30)))
+        session = LoginSession(id=session_id, subject=subject, audience=audience, created_at=now, expires_at=ends,
+                               last_seen_at=now, purge_at=last + dt.timedelta(days=30))
+        await self._sessions.open(session)
+        self._remember(session)  # the first requests after a login need not read what it just wrote
         return await self._pair(subject, audience, session_id, ends, extra)
 
     # -- checking ----------------------------------------------------------------------------------
@@ -178,10 +179,15 @@ class TokenService:
             return hit[1]
         state = await self._sessions.by_id(session_id)
         if state is not None:
-            if len(self._cache) >= MAX_CACHED:
-                self._cache.clear()
-            self._cache[session_id] = (mono + self._cache_seconds, state)
+            self._remember(state)
         return state
+
+    def _remember(self, state: LoginSession) -> None:
+        if self._cache_seconds <= 0:
+            return
+        if len(self._cache) >= MAX_CACHED:
+            self._cache.clear()
+        self._cache[state.id] = (time.monotonic() + self._cache_seconds, state)
 
     async def _check_open(self, state: LoginSession, audience: str) -> None:
         if state.ended_at is not None:
