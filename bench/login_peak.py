@@ -129,8 +129,9 @@ async def peak(base: str, people: list[Resident], *, home: bool = True) -> Peak:
             failed("home page", status)
         for key, value in (("login", t1 - t0), ("binding", t2 - t1), ("login + binding", t2 - t0)):
             times[key].append(value)
-        if not bad and calls:
-            times["home page"].append(t3 - t2)
+        if not bad:
+            if calls:
+                times["home page"].append(t3 - t2)
             times["all"].append(t3 - t0)
     t = time.perf_counter()
     await asyncio.gather(*[one(i) for i in range(n)])

@@ -419,6 +419,32 @@ def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server, 
         srv.run(db.client.close())
 
 
+def test_threads_that_find_the_kept_token_too_old_read_it_once(server) -> None:
+    """At a peak every provider thread finds the kept token too old at the same moment: one reads
+    it from the database, the others take what it read."""
+    from backend.core.store import WeChatTokenStore
+    from backend.core.wechat import DatabaseSessionStorage
+
+    reads: list[str] = []
+
+    class CountingStore(WeChatTokenStore):
+        async def usable_token(self, key: str, now: dt.datetime) -> str | None:
+            reads.append(key)
+            await asyncio.sleep(0.05)   # long enough for every thread to be waiting at once
+            return await super().usable_token(key, now)
+
+    storage = DatabaseSessionStorage(CountingStore(server.ctx.db), keep_seconds=60)
+
+    async def bind() -> None:
+        storage.bind(asyncio.get_running_loop())
+    server.run(bind())
+    key = f"wx-{uuid.uuid4().hex[:6]}_access_token"
+    storage.set(key, "token-1", 7200)   # nothing kept in memory yet
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        got = list(pool.map(lambda _: storage.get(key), range(16)))
+    assert got == ["token-1"] * 16 and reads == [key]
+
+
 def _share_and_refresh_once(srv, api: Api, issued, login, push) -> None:  # noqa: ANN001
     import asyncio
 

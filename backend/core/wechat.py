@@ -53,6 +53,7 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy 
         self._keep = keep_seconds
         self._kept: dict[str, tuple[float, Any]] = {}
         self._replacing = threading.Lock()
+        self._reading = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """The event loop the store is used on (set by the provider before each call)."""
@@ -81,7 +82,12 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy 
     def get(self, key: str, default: Any = None) -> Any:
         value = self._fresh(key)
         if value is None:
-            value = self._read(key)
+            # The threads of a peak find the kept token too old at the same moment: one reads it
+            # again, the others take what it read.
+            with self._reading:
+                value = self._fresh(key)
+                if value is None:
+                    value = self._read(key)
         return default if value is None else value
 
     def _fresh(self, key: str) -> Any:
