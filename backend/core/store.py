@@ -47,13 +47,13 @@ _OLD_FORMAT = {"$gte": ":"}
 class RateLimitStore:
     def __init__(self, db: Database):
         self._col = db["rate_limits"]
-        self._hits: Batch[tuple[str, dt.datetime], int] = Batch(self._count_hits)
+        self._hits: Batch[str, int] = Batch(self._count_hits)
 
     async def count_hit(self, counter_id: str, expires_at: dt.datetime) -> int:
         """Add one to a counter (created on first hit) and return its new value. Hits arriving
         together (a storm's requests) are counted with one insert of the counters they start,
         and one update and one read for the counters that exist already."""
-        return await self._hits.submit((counter_document_id(counter_id, expires_at), expires_at))
+        return await self._hits.submit(counter_document_id(counter_id, expires_at))
 
     async def delete_expired(self, now: dt.datetime) -> int:
         """Delete the counters expired by ``now`` (one range of ``_id``) and any of the old format."""
@@ -65,18 +65,16 @@ class RateLimitStore:
         """The TTL index counters had before their ids told when they expire."""
         return await drop_indexes(self._col, ["expires_at_1"])
 
-    async def _count_hits(self, hits: list[tuple[str, dt.datetime]]) -> list[int]:
+    async def _count_hits(self, hits: list[str]) -> list[int]:
         adds: dict[str, int] = {}
-        expiry: dict[str, dt.datetime] = {}
-        for counter_id, expires_at in hits:
+        for counter_id in hits:
             adds[counter_id] = adds.get(counter_id, 0) + 1
-            expiry.setdefault(counter_id, expires_at)
         # Most hits of a storm are a counter's first of its window: inserting those costs this
         # database half of what an upsert does (docs/secantusdb-slow-paths.md). The counters
         # refused as duplicates exist: add to them, then read what they came to.
         counters = list(adds)
         values = dict(adds)
-        refused = await insert_new(self._col, [{"_id": c, "n": adds[c], "expires_at": expiry[c]} for c in counters])
+        refused = await insert_new(self._col, [{"_id": c, "n": adds[c]} for c in counters])
         existing = [counters[i] for i in refused]
         if existing:
             by_add: dict[int, list[str]] = {}
@@ -90,7 +88,7 @@ class RateLimitStore:
         # as if it had been counted alone.
         left = dict(adds)
         out: list[int] = []
-        for counter_id, _ in hits:
+        for counter_id in hits:
             out.append(values[counter_id] - left[counter_id] + 1)
             left[counter_id] -= 1
         return out
