@@ -81,7 +81,9 @@ class DatabaseSessionStorage(SessionStorage):  # type: ignore[misc]  # wechatpy 
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self._fresh(key)
-        if value is None:
+        if value is None and self._keep <= 0:   # nothing is kept: every call reads, none waits
+            value = self._read(key)
+        elif value is None:
             # The threads of a peak find the kept token too old at the same moment: one reads it
             # again, the others take what it read.
             with self._reading:
