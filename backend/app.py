@@ -227,7 +227,7 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
     """Build every domain once, in dependency order, each given exactly the ports it declares, and
     register every domain's words (notify reads events from the lexicon when it delivers)."""
     lexicon = Lexicon([CORE])
-    core = Domain("core", collections=infra.collections, upkeep=infra.upkeep, migrations=infra.migrations)
+    core = Domain("core", collections=infra.collections)
     a = audit.build(config, infra)
     recorder = a.provides.recorder
     i = identity.build(config, infra, identity.Needs(audit=recorder))

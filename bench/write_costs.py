@@ -36,7 +36,6 @@ from backend.appointments.store_documents import appointment_doc, new_slot_doc  
 from backend.appointments.values import Appointment, AppointmentStatus, NewSlot  # noqa: E402
 from backend.core.clock import UTC  # noqa: E402
 from backend.core.store import COLLECTIONS as SHARED  # noqa: E402
-from backend.core.store import counter_document_id  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
 from backend.db.mongo import connect, ensure_schema  # noqa: E402
 from backend.identity.store import COLLECTIONS as IDENTITY  # noqa: E402
@@ -115,8 +114,8 @@ async def run(uri: str, pid: int, args: argparse.Namespace) -> None:
 
     async def counters(r: int) -> None:
         window = uuid.uuid4().hex[:8]
-        await db["rate_limits"].insert_many([{"_id": counter_document_id(f"resident-bookings:u-{i}:{window}", now),
-                                              "n": 1} for i in range(args.wave)], ordered=False)
+        await db["rate_limits"].insert_many([{"_id": f"resident-bookings:u-{i}:{window}", "n": 1, "expires_at": now}
+                                             for i in range(args.wave)], ordered=False)
 
     sessions = [uuid.uuid4().hex for _ in range(args.wave)]
     await db["sessions"].insert_many([{"_id": s, "subject": "x", "audience": "resident", "created_at": now,

@@ -14,7 +14,7 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
-from backend.core.store import RateLimitStore, counter_document_id
+from backend.core.store import RateLimitStore
 from backend.identity.store import SessionStore, UserStore
 from notify.store import ConsentStore
 from tests.support import AppServer
@@ -106,38 +106,14 @@ def test_rate_limit_hits_arriving_together_count_with_one_write(server: AppServe
             assert sorted(got[:30]) == list(range(2, 32)) and got[30:] == [1] * 20
             assert finds.updates == ["rate_limits"] and finds.collections == ["rate_limits"]
             assert finds.inserts == ["rate_limits"]
-            assert (await db["rate_limits"].find_one({"_id": counter_document_id("same", expires)}))["n"] == 31
+            assert (await db["rate_limits"].find_one({"_id": "same"}))["n"] == 31
             assert await store.count_hit("same", expires) == 32
             # A batch of first hits only (a storm of residents): one insert, nothing else.
             finds.clear()
             got = await asyncio.gather(*(store.count_hit(f"first-{i % 25}", expires) for i in range(50)))
             assert sorted(got) == [1] * 25 + [2] * 25
             assert finds.inserts == ["rate_limits"] and finds.updates == [] and finds.collections == []
-            assert (await db["rate_limits"].find_one({"_id": counter_document_id("first-3", expires)}))["n"] == 2
-
-    server.run(scenario())
-
-
-def test_expired_rate_limit_counters_go_by_a_range_of_their_ids(server: AppServer) -> None:
-    """Counters carry their expiry at the front of their id: the sweep deletes the expired (and any
-    of the old format) and keeps the live ones counting; the old expiry index is dropped once."""
-    finds = Finds()
-
-    async def scenario() -> None:
-        async with scratch_db(server, finds) as db:
-            await db["rate_limits"].create_index("expires_at", expireAfterSeconds=0)   # as stored before
-            await db["rate_limits"].insert_one({"_id": "resident-bookings:u-1:1765000000", "n": 3})
-            store = RateLimitStore(db)
-            now = dt.datetime(2026, 12, 31, 23, 59, 30, tzinfo=dt.UTC)
-            ended, live = now - dt.timedelta(seconds=1), now + dt.timedelta(seconds=30)
-            await asyncio.gather(store.count_hit("ended", ended), store.count_hit("live", live))
-            assert await store.delete_expired(now) == 2
-            ids = [d["_id"] for d in await db["rate_limits"].find().to_list(None)]
-            assert ids == [counter_document_id("live", live)]
-            assert await store.count_hit("live", live) == 2
-            assert await store.drop_expiry_index() == ["expires_at_1"]
-            assert await store.drop_expiry_index() == []
-            assert set(await db["rate_limits"].index_information()) == {"_id_"}
+            assert (await db["rate_limits"].find_one({"_id": "first-3"}))["n"] == 2
 
     server.run(scenario())
 

@@ -149,7 +149,7 @@ def test_a_started_app_has_run_every_domains_migrations_once(server) -> None:
     steps = [s.id for d in server.ctx.domains.values() for s in d.migrations]
     assert {"2026.11-00-outbox-indexes", "2026.11-01-appointment-keys", "2026.11-02-case-lights",
             "2026.11-03-name-hashes", "2026.12-01-cases-collection", "2026.12-02-licence-check-codes",
-            "2026.12-03-rate-limit-ids", "2026.12-04-id-hash-lookup", "2026.12-05-id-hash-unique"} == set(steps)
+            "2026.12-04-id-hash-lookup", "2026.12-05-id-hash-unique"} == set(steps)
 
     async def done() -> set[str]:
         return await MigrationLedger(server.ctx.db).done(steps)

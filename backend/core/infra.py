@@ -16,15 +16,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.config import Config
 from backend.core.clock import Clock
-from backend.core.domain import JobSpec
-from backend.core.migrations import Migration
 from backend.core.providers import ProviderLimits
 from backend.core.ratelimit import RateLimiter, resident_limits
 from backend.core.store import COLLECTIONS, JobDayStore, RateLimitStore, WeChatTokenStore
 from backend.core.wechat import DatabaseSessionStorage
 from backend.db.mongo import CollectionSpec
-
-RATE_LIMIT_SWEEP_SECONDS = 60.0
 
 # Resolves a configured gateway address: ``gateway(value, path)``; "sandbox" → the stand-in on this server.
 Gateway = Callable[[str, str], str]
@@ -48,16 +44,6 @@ class Infra:
     def collections(self) -> list[CollectionSpec]:
         """The collections of the shared infrastructure (rate limits, WeChat tokens, job days)."""
         return list(COLLECTIONS)
-
-    @property
-    def upkeep(self) -> list[JobSpec]:
-        """Every process deletes the expired rate-limit counters (a range of ``_id``: cheap, and safe twice)."""
-        return [JobSpec("core.rate_limits", self.limiter.sweep, RATE_LIMIT_SWEEP_SECONDS)]
-
-    @property
-    def migrations(self) -> list[Migration]:
-        return [Migration("2026.12-03-rate-limit-ids", "限流计数改按编号中的到期时间清理：删去到期时间索引",
-                          self.limiter.drop_expiry_index)]
 
 
 def build_infra(config: Config, *, clock: Clock, client: AsyncMongoClient[dict[str, Any]],

@@ -1,7 +1,7 @@
 """Rate limits shared by every app process: fixed windows counted in the database.
 
-A hit adds one to the counter ``{bucket}:{key}:{window}``; the expired are deleted by an upkeep
-job (``sweep``). Keys that are personal data (ID numbers) are passed in already hashed.
+A hit adds one to the counter ``{bucket}:{key}:{window}``; counters expire by TTL. Keys that are
+personal data (ID numbers) are passed in already hashed.
 """
 from __future__ import annotations
 
@@ -32,13 +32,6 @@ class RateLimiter:
         """Count one ``action`` ("applications", "bookings", "pay_starts", "complaints", "uploads",
         "identity_codes") by a resident; past its limit, 429 ``rate_limited`` with Retry-After."""
         await self.hit(self._per_resident[action], user_id)
-
-    async def sweep(self) -> int:
-        """Delete the counters whose window has passed (an upkeep job of every process)."""
-        return await self._store.delete_expired(self._clock.now())
-
-    async def drop_expiry_index(self) -> list[str]:
-        return await self._store.drop_expiry_index()
 
     async def hit_together(self, *hits: tuple[Limit, str]) -> None:
         """Count one attempt against each of several limits at once (one write for all of them);

@@ -13,12 +13,11 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.batch import Batch
-from backend.db.mongo import CollectionSpec, Database, drop_indexes, insert_new, insert_once
+from backend.db.mongo import CollectionSpec, Database, insert_new, insert_once
 
 COLLECTIONS = [
-    CollectionSpec("rate_limits",
-                   doc="Fixed-window request counters shared by all processes, keyed by when they expire "
-                       "(``RateLimitStore``): the expired are deleted by a range of ``_id``, with no other index."),
+    CollectionSpec("rate_limits", indexes=(IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),),
+                   doc="Fixed-window request counters shared by all processes."),
     CollectionSpec("wechat_tokens", indexes=(IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),),
                    doc="WeChat access tokens by key, shared by all processes, and the lease of whoever "
                        "is fetching a new one."),
@@ -32,49 +31,29 @@ COLLECTIONS = [
 ]
 
 
-def counter_document_id(counter_id: str, expires_at: dt.datetime) -> str:
-    """A counter's ``_id`` begins with the second it expires, zero-padded, so the ids of the
-    expired sort before ``f"{now:011d}:"``. Every counter is written and read many times and
-    deleted once: an index of its expiry (a TTL index) would cost each of those writes more than
-    the insert itself costs here (bench/write_costs.py)."""
-    return f"{int(expires_at.timestamp()):011d}:{counter_id}"
-
-
-# Counters written before ids began with their expiry start with a letter, after every digit.
-_OLD_FORMAT = {"$gte": ":"}
-
-
 class RateLimitStore:
     def __init__(self, db: Database):
         self._col = db["rate_limits"]
-        self._hits: Batch[str, int] = Batch(self._count_hits)
+        self._hits: Batch[tuple[str, dt.datetime], int] = Batch(self._count_hits)
 
     async def count_hit(self, counter_id: str, expires_at: dt.datetime) -> int:
         """Add one to a counter (created on first hit) and return its new value. Hits arriving
         together (a storm's requests) are counted with one insert of the counters they start,
         and one update and one read for the counters that exist already."""
-        return await self._hits.submit(counter_document_id(counter_id, expires_at))
+        return await self._hits.submit((counter_id, expires_at))
 
-    async def delete_expired(self, now: dt.datetime) -> int:
-        """Delete the counters expired by ``now`` (one range of ``_id``) and any of the old format."""
-        expired = await self._col.delete_many({"_id": {"$lt": f"{int(now.timestamp()):011d}:"}})
-        old = await self._col.delete_many({"_id": _OLD_FORMAT})
-        return int(expired.deleted_count + old.deleted_count)
-
-    async def drop_expiry_index(self) -> list[str]:
-        """The TTL index counters had before their ids told when they expire."""
-        return await drop_indexes(self._col, ["expires_at_1"])
-
-    async def _count_hits(self, hits: list[str]) -> list[int]:
+    async def _count_hits(self, hits: list[tuple[str, dt.datetime]]) -> list[int]:
         adds: dict[str, int] = {}
-        for counter_id in hits:
+        expiry: dict[str, dt.datetime] = {}
+        for counter_id, expires_at in hits:
             adds[counter_id] = adds.get(counter_id, 0) + 1
+            expiry.setdefault(counter_id, expires_at)
         # Most hits of a storm are a counter's first of its window: inserting those costs this
         # database half of what an upsert does (docs/secantusdb-slow-paths.md). The counters
         # refused as duplicates exist: add to them, then read what they came to.
         counters = list(adds)
         values = dict(adds)
-        refused = await insert_new(self._col, [{"_id": c, "n": adds[c]} for c in counters])
+        refused = await insert_new(self._col, [{"_id": c, "n": adds[c], "expires_at": expiry[c]} for c in counters])
         existing = [counters[i] for i in refused]
         if existing:
             by_add: dict[int, list[str]] = {}
@@ -88,7 +67,7 @@ class RateLimitStore:
         # as if it had been counted alone.
         left = dict(adds)
         out: list[int] = []
-        for counter_id in hits:
+        for counter_id, _ in hits:
             out.append(values[counter_id] - left[counter_id] + 1)
             left[counter_id] -= 1
         return out
