@@ -66,3 +66,32 @@ def test_a_slow_wechat_login_is_503_in_chinese_with_retry_after(make_server, sil
     err = assert_error(r, 503, "provider_busy")
     assert r.headers["Retry-After"] == "2" and "稍" in err["message"]
     assert time.monotonic() - started < 4  # the provider's own 0.5 s, not the SDK's 5 s
+
+
+def test_wechat_calls_take_the_environment_as_it_was_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proxy and CA bundle the environment names for the gateway are taken when the client is
+    made; a call then reads neither the environment nor a netrc file."""
+    import requests
+
+    from backend.core.wechat import settle_environment
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://egress.example:3128")
+    monkeypatch.setenv("NO_PROXY", "intranet.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/zjb/ca.pem")
+    http = requests.Session()
+    settle_environment(http, "https://api.weixin.qq.com/")
+    assert http.proxies["https"] == "http://egress.example:3128"
+    assert http.verify == "/etc/zjb/ca.pem" and http.trust_env is False
+
+    inside = requests.Session()
+    settle_environment(inside, "https://intranet.example/")
+    assert "https" not in inside.proxies
+
+    def read_netrc(*_: object, **__: object) -> None:
+        raise AssertionError("a call looked for a netrc file")
+
+    monkeypatch.setattr(requests.sessions, "get_netrc_auth", read_netrc)
+    monkeypatch.setenv("HTTPS_PROXY", "http://changed.example:8080")
+    prepared = http.prepare_request(requests.Request("GET", "https://api.weixin.qq.com/cgi-bin/token"))
+    settings = http.merge_environment_settings(prepared.url, {}, None, None, None)
+    assert settings["proxies"]["https"] == "http://egress.example:3128" and settings["verify"] == "/etc/zjb/ca.pem"
