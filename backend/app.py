@@ -147,6 +147,9 @@ class Runtime:
         self.started = False
         await self.workers.stop()
         await self.upkeep.stop()
+        for d in self.domains.values():
+            for hook in d.on_stop:
+                hook()
         await self.client.close()
 
     def openapi(self) -> dict[str, Any]:

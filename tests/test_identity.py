@@ -414,8 +414,8 @@ def test_wechat_clients_share_one_access_token_and_refresh_it_once(make_server, 
     try:
         _share_and_refresh_once(srv, api, issued, login, push)
     finally:
-        login.close()
-        push.close()
+        login.close_connections()
+        push.close_connections()
         srv.run(db.client.close())
 
 

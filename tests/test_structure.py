@@ -143,9 +143,10 @@ def test_no_module_is_over_700_lines() -> None:
     assert long == []
 
 
-# Called by a framework or an SDK by name, not by our code (Tornado's handler hooks, http.server's
-# logger, prometheus' collector, the Alipay SDK's response hook), and a name used only in annotations.
-CALLED_BY_NAME = {"set_extra_headers", "write_error", "on_finish", "log_exception", "data_received",
+# Called by a framework or an SDK by name, not by our code (Tornado's handler hooks and message
+# delegates, http.server's logger, prometheus' collector, the Alipay SDK's response hook), and a
+# name used only in annotations.
+CALLED_BY_NAME = {"set_extra_headers", "write_error", "on_finish", "log_exception", "data_received", "headers_received",
                   "check_xsrf_cookie", "log_message", "collect", "verified_sync_response", "DataclassInstance"}
 
 

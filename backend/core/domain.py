@@ -22,6 +22,7 @@ from backend.db.mongo import CollectionSpec
 GaugeRead = Callable[[], Awaitable[list[tuple[dict[str, str], float]]]]
 Route = tuple[str, type, dict[str, Any], str]
 OnStart = Callable[[], Awaitable[object]]
+OnStop = Callable[[], object]
 Namer = Callable[[list[str]], Awaitable[dict[str, str]]]   # ids → what people call them
 Probe = Callable[[], Awaitable[bool]]   # is a process this one relies on answering? (``/readyz``)
 P = TypeVar("P")
@@ -57,6 +58,7 @@ class Domain:
     collections: list[CollectionSpec] = field(default_factory=list)
     gauges: list[GaugeSpec] = field(default_factory=list)
     on_start: list[OnStart] = field(default_factory=list)  # after the schema is ready
+    on_stop: list[OnStop] = field(default_factory=list)    # when the app stops: close what it opened
     words: Vocabulary | None = None           # its errors, labels and events, for the lexicon
     migrations: list[Migration] = field(default_factory=list)   # upgrades of its stored data, each run once
     # What people call its objects, by audit target type (a serial, a number, a name): the audit

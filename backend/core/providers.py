@@ -6,7 +6,7 @@ call ``self.call(name, fn, *args)`` for each request they make.
 
 Sized for a peak: each provider has its own ``ProviderLimits`` (``[providers]`` in the
 configuration, applied with ``sized``): at most ``concurrency`` calls in flight, its own pool of
-threads for a synchronous SDK, or its own HTTP client with as many connections. A call waits
+threads for a synchronous SDK, or its own HTTP client keeping as many connections. A call waits
 at most ``queue_seconds`` for its turn, and its ``timeout_seconds`` starts when it is sent, so
 time spent queued never turns into a provider timeout. A provider that is slow or busy is 503
 ``provider_busy`` with ``Retry-After``, said in Chinese: try again in a moment.
@@ -26,9 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, Self, TypeVar
 
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
 
 from backend.core import errors
+from backend.core.keepalive import KeepAliveClient
 from backend.core.signing import request_signature
 
 T = TypeVar("T")
@@ -49,12 +50,17 @@ class Provider:
     limits = ProviderLimits()
     _gate: asyncio.Semaphore | None = None
     _threads: ThreadPoolExecutor | None = None
-    _http: AsyncHTTPClient | None = None
+    _http: KeepAliveClient | None = None
 
     def sized(self, limits: ProviderLimits) -> Self:
         """Use ``limits`` (before the first call)."""
         self.limits = limits
         return self
+
+    def close_connections(self) -> None:
+        """Close the connections kept for later calls (when the app stops)."""
+        if self._http is not None:
+            self._http.close()
 
     def _busy(self) -> errors.ProviderBusy:
         return errors.ProviderBusy(self.limits.retry_after_seconds, details={"provider": self.name})
@@ -82,14 +88,16 @@ class Provider:
             running = asyncio.get_running_loop().run_in_executor(self._threads, functools.partial(fn, *args, **kwargs))
             return await self._timed(operation, asyncio.wait_for(running, self.limits.timeout_seconds))
 
-    async def fetch(self, operation: str, request: HTTPRequest) -> HTTPResponse:
-        """One HTTP request through the provider's own client, within its limits."""
+    async def fetch(self, operation: str, request: HTTPRequest, *, idempotent: bool = False) -> HTTPResponse:
+        """One HTTP request through the provider's own client, within its limits. The client keeps
+        its connections (at most ``concurrency``, one per call in flight) for the next calls;
+        ``idempotent`` lets a call that finds its kept connection closed go once more on a new one."""
         if self._http is None:
-            self._http = AsyncHTTPClient(force_instance=True, max_clients=self.limits.concurrency)
+            self._http = KeepAliveClient()
         request.request_timeout = min(request.request_timeout or self.limits.timeout_seconds,
                                       self.limits.timeout_seconds)
         async with self._turn():
-            return await self._timed(operation, self._http.fetch(request))
+            return await self._timed(operation, self._http.fetch(request, idempotent=idempotent))
 
     async def _timed(self, operation: str, awaitable: Awaitable[T]) -> T:
         started = time.monotonic()
@@ -124,7 +132,8 @@ class Provider:
 class SignedJsonProvider(Provider):
     """An outside party that takes JSON POSTs signed with our app secret and signs its answers the
     same way (``backend.core.signing.request_signature``): the identity verifier, the e-licence
-    library. ``post`` sends one request and returns the verified answer's JSON."""
+    library. ``post`` sends one request and returns the verified answer's JSON. Every call to
+    these parties is a query (it changes nothing there), so it may be sent again."""
 
     PATH = "/"
     MAX_SKEW = 300  # seconds between the answer's timestamp and our clock
@@ -144,7 +153,7 @@ class SignedJsonProvider(Provider):
             "Content-Type": "application/json; charset=utf-8", "X-App-Id": self._app_id, "X-Timestamp": ts,
             "X-Nonce": nonce, "X-Signature": request_signature(self._secret, "POST", self._path, ts, nonce, body)})
         try:
-            resp = await self.fetch(operation, req)
+            resp = await self.fetch(operation, req, idempotent=True)  # every call is a query
         except errors.ProviderError as e:
             if isinstance(e.__cause__, HTTPClientError) and e.__cause__.code == 429:
                 raise errors.RateLimited(60, self.BUSY) from None

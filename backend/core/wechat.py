@@ -230,5 +230,6 @@ class WeChatProvider(Provider):
         self._session.bind(asyncio.get_running_loop())
         return await super().call(operation, fn, *args, **kwargs)
 
-    def close(self) -> None:
+    def close_connections(self) -> None:
         self._client.close()
+        super().close_connections()

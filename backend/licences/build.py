@@ -45,12 +45,13 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[LicencesProvides]
                           valid_from=config.licences.key_valid_from, retired=config.licences.retired_keys,
                           where="licences")
     needs.key_rings.add("licences", keys)
+    library = HttpLicenceLibrary(infra.gateway(lib.gateway, "licence-library"), lib.app_id, lib.app_secret,
+                                 lib.timeout_seconds).sized(infra.provider_limits)
     licences = LicenceService(
         store=store,
         signer=keys,
         identities=needs.identities,
-        library=HttpLicenceLibrary(infra.gateway(lib.gateway, "licence-library"), lib.app_id, lib.app_secret,
-                                   lib.timeout_seconds).sized(infra.provider_limits),
+        library=library,
         catalogue=needs.catalogue, limiter=infra.limiter, audit=needs.audit, clock=infra.clock,
         config=config.licences, public_url=config.public_url, face=needs.face, outbox=needs.outbox)
 
@@ -60,7 +61,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[LicencesProvides]
     return Built(Domain(
         "licences", words=words.WORDS, service=licences, names={"licence": store.licence_names},
         routes=bind(handlers.default_handlers, licences=licences),
-        collections=list(COLLECTIONS),
+        collections=list(COLLECTIONS), on_stop=[library.close_connections],
         gauges=[GaugeSpec("zjb_licences", "E-licences held by residents, by stored status.", by_status)],
         migrations=[Migration("2026.12-02-licence-check-codes",
                               "为旧电子证照换发 10 位校验码（原 6 位校验码保留，仍可查验）",
