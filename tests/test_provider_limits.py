@@ -95,3 +95,10 @@ def test_wechat_calls_take_the_environment_as_it_was_at_start(monkeypatch: pytes
     prepared = http.prepare_request(requests.Request("GET", "https://api.weixin.qq.com/cgi-bin/token"))
     settings = http.merge_environment_settings(prepared.url, {}, None, None, None)
     assert settings["proxies"]["https"] == "http://egress.example:3128" and settings["verify"] == "/etc/zjb/ca.pem"
+
+
+def test_every_identity_provider_is_sized_by_the_configuration(make_server) -> None:  # noqa: ANN001
+    srv = make_server(providers={"concurrency": 7, "queue_seconds": 1.5})
+    identity = srv.ctx.domains["identity"].service
+    for provider in (identity.wechat, identity.verifier, identity.assurance.verifier):
+        assert (provider.limits.concurrency, provider.limits.queue_seconds) == (7, 1.5), provider.name

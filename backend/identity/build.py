@@ -91,7 +91,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]
     faces = FaceVerificationStore(infra.db)
     faces_checked = WeChatFaceVerifier(config.wechat.appid, config.wechat.secret,
                                        infra.gateway(config.wechat.gateway, "wechat"), config.wechat.timeout_seconds,
-                                       infra.wechat_session)
+                                       infra.wechat_session).sized(infra.provider_limits)
     assurance = FaceAssurance(
         verifier=faces_checked,
         store=faces, users=users, cipher=cipher, clock=infra.clock, minutes=sec.face_verification_minutes)
@@ -104,8 +104,8 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]
     return Built(Domain(
         "identity", words=words.WORDS, service=identity,
         routes=bind(handlers.default_handlers, identity=identity, assurance=assurance),
-        collections=list(COLLECTIONS), on_stop=[wechat.close_connections, faces_checked.close_connections,
-                                                       verifier.close_connections],
+        collections=list(COLLECTIONS),
+        on_stop=[wechat.close_connections, faces_checked.close_connections, verifier.close_connections],
         migrations=[Migration("2026.11-03-name-hashes", "为早于姓名检索的实名账户补齐姓名检索值",
                               identity.backfill_name_hashes),
                     Migration("2026.12-04-id-hash-lookup", "身份证号检索改用唯一索引：先删去单独的检索索引",
