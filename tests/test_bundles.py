@@ -299,3 +299,19 @@ def test_a_material_uploaded_once_reaches_every_case_that_needs_it(api: Api) -> 
             assert given["provided"] is True and given["file_ids"] == [scan["id"]], case["service_name"]
         else:
             assert given is None, case["service_name"]
+
+
+def test_a_renamed_service_is_named_so_in_the_life_events_form(make_server) -> None:  # noqa: ANN001
+    srv = make_server()
+    api = Api(srv.base)
+    mgr = staff_login(api, role="hall_manager")["access_token"]
+    birth = api.get("/api/v1/life-events/birth").json()
+    assert birth["form_schema"]["properties"]["hukou_follow"]["x-services"] == ["新生儿入户"]
+    sid = next(s["service_id"] for s in birth["services"] if s["name"] == "新生儿入户")
+    r = api.patch(f"/api/v1/staff/services/{sid}", {"name": "新生儿户口登记"}, token=mgr)
+    assert r.status_code == 200, r.text
+
+    def renamed() -> bool:
+        props = api.get("/api/v1/life-events/birth").json()["form_schema"]["properties"]
+        return props["hukou_follow"]["x-services"] == ["新生儿户口登记"]
+    eventually(renamed)

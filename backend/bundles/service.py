@@ -128,7 +128,9 @@ class BundleService:
         # Called after each case is written inside the submission's transaction (tests inject a
         # failure here to show that nothing of a half-done bundle is ever visible).
         self.between_cases: Callable[[int], Awaitable[None]] | None = None
-        self._schemas: dict[tuple[str, Any], dict[str, Any]] = {}
+        # Each event's merged form, with what it was built from: the event's version and the names
+        # of its services (a field says which services it feeds, by name).
+        self._schemas: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
         self._views: Recent[dict[str, Any]] = Recent(store.recent_seconds, limit=16)
         self.access = BundleAccess(store)
 
@@ -145,18 +147,20 @@ class BundleService:
         return out
 
     def _schema(self, event: LifeEvent, services: list[dict[str, Any]]) -> dict[str, Any]:
-        key = (event.id, event.updated_at)
-        if key not in self._schemas:
-            names = {s["id"]: s["name"] for s in services}
-            feeds = {f.key: [names[s.service_id] for s in event.services if f.key in s.fields]
-                     for f in event.form}
-            self._schemas[key] = {
-                "type": "object", "additionalProperties": False,
-                "properties": {f.key: _property(f, feeds[f.key]) for f in event.form},
-                "required": [f.key for f in event.form if f.required],
-                "x-order": [f.key for f in event.form],
-            }
-        return self._schemas[key]
+        names = {s["id"]: s["name"] for s in services}
+        stamp = (event.updated_at, *names.items())
+        kept = self._schemas.get(event.id)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        feeds = {f.key: [names[s.service_id] for s in event.services if f.key in s.fields] for f in event.form}
+        schema = {
+            "type": "object", "additionalProperties": False,
+            "properties": {f.key: _property(f, feeds[f.key]) for f in event.form},
+            "required": [f.key for f in event.form if f.required],
+            "x-order": [f.key for f in event.form],
+        }
+        self._schemas[event.id] = (stamp, schema)
+        return schema
 
     @staticmethod
     def _materials(event: LifeEvent, services: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
