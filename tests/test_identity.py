@@ -463,3 +463,37 @@ def _share_and_refresh_once(srv, api: Api, issued, login, push) -> None:  # noqa
     sent, session, sent_again = srv.run(both_at_once())
     assert (sent.outcome, session.openid, sent_again.outcome) == ("no_consent", "o-test-shared", "no_consent")
     assert issued() == before + 2
+
+
+def test_a_binding_the_database_refuses_fails_alone_and_the_others_in_its_write_still_count(make_server) -> None:  # noqa: ANN001,E501
+    """One binding of a peak's write refused for a reason of its own (here a stricter validator that
+    admits only men) is that request's failure; the others written with it are bound."""
+    from pymongo.errors import WriteError
+
+    from backend.identity.service import sealed_realname
+    from backend.identity.store import COLLECTIONS
+    srv = make_server()
+    api = Api(srv.base)
+    identity = srv.ctx.service("identity")
+    users, cipher, now = identity.users, identity.cipher, identity.clock.now()
+    db = srv.ctx.db
+    spec = next(c for c in COLLECTIONS if c.name == "users")
+    strict = {"$jsonSchema": {**spec.validator["$jsonSchema"], "properties": {
+        **spec.validator["$jsonSchema"]["properties"],
+        "realname": {"bsonType": ["object", "null"], "properties": {"gender": {"enum": ["male"]}}}}}}
+    srv.run(db.command({"collMod": "users", "validator": strict, "validationLevel": "strict"}))
+    numbers = [make_id_number(seq=s) for s in range(1, 40)]
+    men = [n for n in numbers if int(n[16]) % 2]
+    woman = next(n for n in numbers if not int(n[16]) % 2)
+    people = [new_resident(api) for _ in range(3)]
+
+    async def together():
+        return await asyncio.gather(*(users.bind_realname(r.id, sealed_realname(cipher, r.id, "吴一", n, at=now,
+                                                                                 verified_by="test"))
+                                      for r, n in zip(people, (men[0], woman, men[1]), strict=True)),
+                                    return_exceptions=True)
+    first, second, third = srv.run(together())
+    assert first is True and third is True
+    assert isinstance(second, WriteError) and second.code == 121
+    held = {r.openid: srv.run(db["users"].find_one({"openid": r.openid}))["realname"] for r in people}
+    assert held[people[1].openid] is None and held[people[0].openid] and held[people[2].openid]

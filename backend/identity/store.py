@@ -8,11 +8,11 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from backend.core.batch import Batch, BatchedLookup
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, duplicate_key_errors
+from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes
 from backend.identity.values import (
     FacePurpose,
     FaceVerification,
@@ -139,7 +139,7 @@ class UserStore:
         self._by_openid: BatchedLookup[str] = BatchedLookup(self._fetch_openids)
         self._inserts = InsertBatch(self._col)
         self._logins: Batch[tuple[ObjectId, dict[str, Any]], None] = Batch(self._record_logins)
-        self._bindings: Batch[tuple[ObjectId, dict[str, Any]], bool | None] = Batch(self._bind_many)
+        self._bindings: Batch[tuple[ObjectId, dict[str, Any]], bool | None | WriteError] = Batch(self._bind_many)
 
     async def by_id(self, user_id: str) -> ResidentUser | None:
         """One account; reads asked for together (every request's token check) go as one query."""
@@ -251,30 +251,35 @@ class UserStore:
         bound = await self._bindings.submit((ObjectId(user_id), _realname_doc(realname)))
         if bound is None:
             raise DuplicateKeyError("the ID number is bound to another account", 11000)
+        if isinstance(bound, WriteError):
+            raise bound
         return bound
 
-    async def _bind_many(self, bindings: list[tuple[ObjectId, dict[str, Any]]]) -> list[bool | None]:
+    async def _bind_many(self, bindings: list[tuple[ObjectId, dict[str, Any]]]) -> list[bool | None | WriteError]:
         """One unordered write of the bindings asked for together. Each is True (bound), False (the
-        account had an identity already) or None (the number is bound to another account). A write
-        result counts only what was modified, so when fewer than all were, the accounts are read
-        back: a binding took effect when the account holds its sealed number."""
+        account had an identity already), None (the number is bound to another account) or the
+        write error that refused it alone (the others still count). A write result counts only what
+        was modified, so when fewer than all were, the accounts are read back: a binding took effect
+        when the account holds its sealed number."""
         ops = [UpdateOne({"_id": oid, "realname": None}, {"$set": {"realname": doc}}) for oid, doc in bindings]
-        refused: set[int] = set()
+        refused: dict[int, WriteError | None] = {}
         try:
             modified = (await self._col.bulk_write(ops, ordered=False)).modified_count
         except BulkWriteError as e:
-            refused = {int(w["index"]) for w in duplicate_key_errors(e)}
+            for w in e.details.get("writeErrors", []):
+                code = w.get("code")
+                refused[int(w["index"])] = None if code == 11000 else WriteError(w.get("errmsg", ""), code, w)
             modified = int(e.details.get("nModified", 0))
         rest = [i for i in range(len(bindings)) if i not in refused]
         if modified == len(rest):
-            return [None if i in refused else True for i in range(len(bindings))]
+            return [refused[i] if i in refused else True for i in range(len(bindings))]
         held = {d["_id"]: d.get("realname")
                 async for d in self._col.find({"_id": {"$in": [bindings[i][0] for i in rest]}},
                                               {"realname.id_sealed": 1})}
-        out: list[bool | None] = []
+        out: list[bool | None | WriteError] = []
         for i, (oid, doc) in enumerate(bindings):
             if i in refused:
-                out.append(None)
+                out.append(refused[i])
             else:
                 rn = held.get(oid) or {}
                 out.append(rn.get("id_sealed") == doc["id_sealed"])
