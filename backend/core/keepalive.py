@@ -25,6 +25,7 @@ from tornado import httputil
 from tornado.http1connection import HTTP1Connection, HTTP1ConnectionParameters
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
 from tornado.iostream import IOStream, StreamClosedError
+from tornado.simple_httpclient import HTTPStreamClosedError
 from tornado.tcpclient import TCPClient
 
 MAX_ANSWER_BYTES = 10 * 1024 * 1024
@@ -63,9 +64,9 @@ class KeepAliveClient:
         self._tls: ssl.SSLContext | None = None
 
     async def fetch(self, request: HTTPRequest, *, idempotent: bool = False) -> HTTPResponse:
-        """The answer to ``request`` within its ``request_timeout`` (connecting included); a
-        status outside 2xx raises ``HTTPClientError`` as Tornado's clients do, a timeout
-        ``HTTPClientError(599)``."""
+        """The answer to ``request`` within its ``request_timeout`` (connecting included). As
+        Tornado's own client: a status outside 2xx raises ``HTTPClientError`` with it, a timeout or
+        a connection closed before the answer ``HTTPClientError(599)``."""
         timeout = request.request_timeout or 20.0
         try:
             return await asyncio.wait_for(self._exchange(request, idempotent), timeout)
@@ -81,21 +82,26 @@ class KeepAliveClient:
     async def _exchange(self, request: HTTPRequest, idempotent: bool) -> HTTPResponse:
         url = urlsplit(request.url)
         key = (url.scheme, url.hostname or "", url.port or (443 if url.scheme == "https" else 80))
+        target = (url.path or "/") + (f"?{url.query}" if url.query else "")
         started = time.monotonic()
         stream = self._take(key)
         reused = stream is not None
-        if stream is None:
-            stream = await self._connect(key)
         try:
-            answer = await self._send(stream, request, key)
-        except StreamClosedError:
-            stream.close()
-            if not (reused and idempotent):
-                raise
-            stream = await self._connect(key)  # the kept connection had been closed: once more, new
-            answer = await self._send(stream, request, key)
-        except BaseException:
-            stream.close()  # cancelled or failed half-way: the connection's state is unknown
+            try:
+                if stream is None:
+                    stream = await self._connect(key)
+                answer = await self._send(stream, request, key[1:], target)
+            except StreamClosedError:
+                if not (reused and idempotent) or stream is None:
+                    raise
+                stream.close()  # the kept connection had been closed: once more, on a new one
+                stream = await self._connect(key)
+                answer = await self._send(stream, request, key[1:], target)
+        except BaseException as e:
+            if stream is not None:
+                stream.close()  # cancelled or failed half-way: the connection's state is unknown
+            if isinstance(e, StreamClosedError):  # as Tornado's own client says it: 599
+                raise HTTPStreamClosedError("Stream closed") from e
             raise
         assert answer.start is not None
         if stream.closed() or answer.headers.get("Connection", "").lower() == "close":
@@ -108,14 +114,12 @@ class KeepAliveClient:
         response.rethrow()
         return response
 
-    async def _send(self, stream: IOStream, request: HTTPRequest, key: tuple[str, str, int]) -> _Answer:
+    async def _send(self, stream: IOStream, request: HTTPRequest, host: tuple[str, int], target: str) -> _Answer:
         body = request.body or b""
         headers = httputil.HTTPHeaders(request.headers)
-        headers["Host"] = key[1] if key[2] in (80, 443) else f"{key[1]}:{key[2]}"
+        headers["Host"] = host[0] if host[1] in (80, 443) else f"{host[0]}:{host[1]}"
         if body or request.method in ("POST", "PUT", "PATCH"):
             headers["Content-Length"] = str(len(body))
-        parts = urlsplit(request.url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         conn = HTTP1Connection(stream, True, self._params)
         await conn.write_headers(httputil.RequestStartLine(request.method, target, "HTTP/1.1"), headers, body or None)
         conn.finish()
