@@ -213,6 +213,13 @@ def fetch_licences(api: Api, h: ResidentHandle, body: dict[str, Any], **kw: Any)
     return api.post("/api/v1/me/licences/refresh", body, token=h.access_token, **kw)
 
 
+def at_window_start(srv: AppServer, seconds: int = 60) -> None:
+    """Move the server's clock just past the start of its next fixed window of ``seconds``: a test
+    counting attempts against a per-minute limit then has the whole minute, and its attempts are
+    not split across two windows by the clock passing a minute's end."""
+    srv.clock.advance(seconds=seconds - srv.clock.now().timestamp() % seconds + 0.5)
+
+
 def new_resident(api: Api, *, verified: bool = False, name: str | None = None,
                  id_number: str | None = None, code: str | None = None) -> ResidentHandle:
     code = code or f"test-{uuid.uuid4().hex[:12]}"

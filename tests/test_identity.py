@@ -16,6 +16,7 @@ from tests.support import (
     Api,
     ResidentHandle,
     assert_error,
+    at_window_start,
     bind_realname,
     make_id_number,
     new_resident,
@@ -346,6 +347,7 @@ def test_confirmed_attempts_are_rate_limited_per_id_number(api: Api) -> None:
 def test_realname_attempts_are_rate_limited_per_address(make_server) -> None:
     srv = make_server(ratelimit={"realname_per_ip_per_minute": 2})
     api = Api(srv.base)
+    at_window_start(srv)
     hall = {"X-Forwarded-For": "203.0.113.50"}
     for _ in range(2):
         r = new_resident(api)
@@ -359,6 +361,7 @@ def test_realname_attempts_are_rate_limited_per_address(make_server) -> None:
 def test_login_is_rate_limited_per_ip_and_per_openid(make_server) -> None:
     srv = make_server(ratelimit={"login_per_ip_per_minute": 3, "login_per_openid_per_minute": 2})
     api = Api(srv.base)
+    at_window_start(srv)
     ip = {"X-Forwarded-For": "203.0.113.7"}
     for i in range(3):
         assert api.post("/api/v1/auth/wechat-login", {"code": f"test-ip{i}"}, headers=ip).status_code == 200
@@ -376,6 +379,7 @@ def test_login_is_rate_limited_per_ip_and_per_openid(make_server) -> None:
 def test_forwarded_for_is_ignored_without_a_trusted_proxy(make_server) -> None:
     srv = make_server(server={"trusted_proxies": []}, ratelimit={"login_per_ip_per_minute": 2})
     api = Api(srv.base)
+    at_window_start(srv)
     for i in range(2):
         api.post("/api/v1/auth/wechat-login", {"code": f"test-spoof{i}"},
                  headers={"X-Forwarded-For": f"198.51.100.{i}"})

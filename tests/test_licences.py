@@ -11,7 +11,16 @@ import io
 import pytest
 from bson import ObjectId
 
-from tests.support import Api, AppServer, ResidentHandle, assert_error, fetch_licences, new_resident, staff_login
+from tests.support import (
+    Api,
+    AppServer,
+    ResidentHandle,
+    assert_error,
+    at_window_start,
+    fetch_licences,
+    new_resident,
+    staff_login,
+)
 from tests.support_cases import move, service
 from tests.support_files import jpeg_bytes, uploaded
 
@@ -255,6 +264,7 @@ def test_staff_judge_materials_and_the_correction_names_them(api: Api, staff: di
 def test_verification_is_rate_limited_per_client_address(make_server, api: Api) -> None:  # noqa: ANN001
     srv = make_server(licences={"verify_per_ip_per_minute": 3})
     a = Api(srv.base)
+    at_window_start(srv)
     for _ in range(3):
         assert_error(verify(a, "YYZZ2026999999", "ABCDEF", ip="203.0.113.9"), 404, "not_found")
     err = assert_error(verify(a, "YYZZ2026999999", "ABCDEF", ip="203.0.113.9"), 429, "rate_limited")
