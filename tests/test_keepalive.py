@@ -4,6 +4,8 @@ half-used in the pool."""
 from __future__ import annotations
 
 import asyncio
+import os
+import resource
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -157,3 +159,24 @@ def test_a_call_that_times_out_is_599_and_its_connection_is_dropped() -> None:
         r = await client.fetch(post(f"{base}/echo", "after"))
         assert r.body == b'{"echo": "after"}' and srv.accepted == 2
     serve(body)
+
+
+def test_kept_connections_numbered_past_1024_are_reused() -> None:
+    """A busy process (a peak's hundreds of client connections) numbers new sockets past 1024,
+    where ``select`` cannot look; a kept connection there is still checked and reused."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if max(soft, hard) < 1200:
+        pytest.skip("this machine allows too few open files to number one past 1024")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    fillers = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        async def body(srv: Counting, base: str, client: KeepAliveClient) -> None:
+            for i in range(3):
+                r = await client.fetch(post(f"{base}/echo", f"call {i}"))
+                assert r.body == f'{{"echo": "call {i}"}}'.encode()
+            assert srv.accepted == 1 and srv.streams[0].socket.fileno() > 1024
+        serve(body)
+    finally:
+        for fd in fillers:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -149,6 +149,8 @@ class KeepAliveClient:
 
 def _readable(stream: IOStream) -> bool:
     """An idle connection has nothing to read: if it reads as ready the other side closed it (or
-    sent something unasked), and it cannot carry another request."""
-    readable, _, _ = select.select([stream.socket], [], [], 0)
-    return bool(readable)
+    sent something unasked), and it cannot carry another request. ``poll``, not ``select``: a busy
+    process numbers its sockets past 1024, where ``select`` cannot look."""
+    poller = select.poll()
+    poller.register(stream.socket, select.POLLIN)
+    return bool(poller.poll(0))
