@@ -3,7 +3,9 @@ process with its files under ``DATA_DIR/db``.
 
 It is a separate process so that a crash in either cannot corrupt the other, and so that tests
 can stop and start it under a running app. It never outlives us: the child asks the kernel for
-SIGTERM when its parent dies (``PR_SET_PDEATHSIG``), and ``stop()`` terminates it cleanly.
+SIGTERM when its parent dies (``PR_SET_PDEATHSIG``), and ``stop()`` terminates it cleanly. A
+server whose owner died and that still holds the files at the next start is killed after a short
+grace (``orphan_grace``), so a restart after a crash does not wait on its clean stop.
 The URI always carries ``retryWrites=false`` (retryable writes slow SecantusDB down ~15x).
 
 It is not open to every local process: the server runs with ``--auth`` (SCRAM-SHA-256), and its
@@ -122,6 +124,30 @@ class EmbeddedDatabase(SupervisedChild):
     def run_file(self) -> Path:
         return self.data_dir / "run" / "db.json"
 
+    # How long a server whose owner died may take to stop by itself before it is killed.
+    orphan_grace = 5.0
+
+    def _kill_orphan(self) -> None:
+        """Kill the server a dead ``serve`` left on these files, if that is who holds them.
+
+        Its parent's death sent it SIGTERM, and a clean stop (connections drained, a checkpoint)
+        usually ends in a second or two; on a loaded machine it has been seen to hold the files
+        for more than a minute. Its journal reaches the files within a fraction of a second of
+        each write (at once for ``j: true``), and the next start recovers from it, so after the
+        grace it is killed rather than waited for. A server whose owner still runs is never
+        touched."""
+        pid = _orphaned_server(self.run_file, self.path)
+        if pid is None:
+            return
+        log.warning("killing an embedded database left running by a stopped process", extra={"pid": pid})
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            return
+        deadline = time.monotonic() + 5.0
+        while _process_running(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def start(self, timeout: float = 60.0) -> str:
         with self._lock:
             return self._start(timeout)
@@ -141,6 +167,7 @@ class EmbeddedDatabase(SupervisedChild):
         log.info("starting embedded database", extra={"port": self.port, "path": str(self.path)})
         deadline = time.monotonic() + timeout
         log_path = self.data_dir / "logs" / "secantusdb.log"
+        busy_since: float | None = None
         while True:
             seen = log_path.stat().st_size
             self.proc = subprocess.Popen(self._command(self.port, auth=True), stdout=self._log_file,
@@ -152,7 +179,13 @@ class EmbeddedDatabase(SupervisedChild):
             except EmbeddedDatabaseError:
                 # A server killed with its parent may still hold the files while it stops: wait for it.
                 if not (_files_busy(log_path, seen) and time.monotonic() < deadline):
+                    if self._log_file:
+                        self._log_file.close()
+                        self._log_file = None
                     raise
+                busy_since = busy_since or time.monotonic()
+                if time.monotonic() - busy_since >= self.orphan_grace:
+                    self._kill_orphan()
                 log.warning("embedded database files still held by a stopping server; trying again")
                 time.sleep(0.5)
         self.run_file.parent.mkdir(parents=True, exist_ok=True)
@@ -213,6 +246,30 @@ def _files_busy(log_path: Path, since: int) -> bool:
     with open(log_path, "rb") as f:
         f.seek(since)
         return b"Device or resource busy" in f.read()
+
+
+def _process_running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not exited (a zombie has, and holds no files)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+def _orphaned_server(run_file: Path, storage: Path) -> int | None:
+    """The pid in ``run_file`` when it is a database server on ``storage`` whose owner has exited."""
+    try:
+        info = json.loads(run_file.read_text())
+        pid, owner = int(info["pid"]), int(info["owner_pid"])
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if owner == os.getpid() or _process_running(owner) or not _process_running(pid):
+        return None
+    if b"secantus" not in argv or os.fsencode(str(storage)) not in argv:
+        return None  # the pid was reused by something else
+    return pid
 
 
 def running_database_uri(data_dir: str | os.PathLike[str]) -> str | None:
