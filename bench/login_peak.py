@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from backend.config import RateLimitConfig  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
-from bench.booking_storm import cpu_seconds, start_system, tree_cpu_seconds  # noqa: E402
+from bench.booking_storm import cpu_seconds, db_top, start_system, tree_cpu_seconds  # noqa: E402
 from bench.common import machine  # noqa: E402
 from bench.reference import Http, against, brief_update, connections, healthz, pct  # noqa: E402
 from tests.support import CHINESE_NAMES, make_id_number  # noqa: E402
@@ -90,6 +90,23 @@ async def face_verified(base: str, people: list[Resident], concurrency: int = 16
     return out
 
 
+async def registered(base: str, people: list[Resident], concurrency: int = 16) -> None:
+    """Each resident logs in and binds the real name once (set-up, not timed): the returning
+    residents of a morning peak."""
+    conns = await connections(base, concurrency, [p.address for p in people[:concurrency]])
+    for start in range(0, len(people), concurrency):
+        async def one(c: Http, p: Resident) -> None:
+            r = await c.request("POST", "/api/v1/auth/wechat-login", {"code": p.code})
+            if r.status == 200:
+                r = await c.request("POST", "/api/v1/me/realname", {"name": p.name, "id_number": p.id_number,
+                                                                   "verify_result": p.verify_result},
+                                    token=r.json()["access_token"])
+            if r.status != 200:
+                raise SystemExit(f"registering a resident answered {r.status}: {r.body[:300]!r}")
+        await asyncio.gather(*[one(c, p) for c, p in zip(conns, people[start:start + concurrency], strict=False)])
+    await asyncio.gather(*[c.close() for c in conns])
+
+
 @dataclass
 class Peak:
     times: dict[str, list[float]]            # seconds per step, and "login + binding", "all", of those who finished
@@ -97,8 +114,9 @@ class Peak:
     wall: float
 
 
-async def peak(base: str, people: list[Resident], *, home: bool = True) -> Peak:
-    """Every resident's login, binding and (unless ``home`` is False) home page at once."""
+async def peak(base: str, people: list[Resident], *, home: bool = True, bind: bool = True) -> Peak:
+    """Every resident's login, binding (unless ``bind`` is False: residents who bound before) and
+    home page (unless ``home`` is False) at once."""
     n = len(people)
     conns = await connections(base, n, [p.address for p in people])
     homes = [[await Http(base, forwarded_for=p.address).open() for _ in HOME[1:]] if home else [] for p in people]
@@ -116,8 +134,10 @@ async def peak(base: str, people: list[Resident], *, home: bool = True) -> Peak:
         if r.status != 200:
             return failed("login", r.status)
         token = r.json()["access_token"]
-        r = await c.request("POST", "/api/v1/me/realname",
-                            {"name": p.name, "id_number": p.id_number, "verify_result": p.verify_result}, token=token)
+        if bind:
+            r = await c.request("POST", "/api/v1/me/realname",
+                                {"name": p.name, "id_number": p.id_number, "verify_result": p.verify_result},
+                                token=token)
         t2 = time.perf_counter()
         if r.status != 200:
             return failed("binding", r.status)
@@ -128,8 +148,10 @@ async def peak(base: str, people: list[Resident], *, home: bool = True) -> Peak:
         bad = [a.status for a in answers if a.status != 200]
         for status in bad:
             failed("home page", status)
-        for key, value in (("login", t1 - t0), ("binding", t2 - t1), ("login + binding", t2 - t0)):
-            times[key].append(value)
+        times["login"].append(t1 - t0)
+        if bind:
+            times["binding"].append(t2 - t1)
+            times["login + binding"].append(t2 - t0)
         if not bad:
             if calls:
                 times["home page"].append(t3 - t2)
@@ -166,6 +188,21 @@ class Spent:
         return ", ".join(parts) + f"; all {sum(self._spent.values()) * 1000 / n:.1f} ms"
 
 
+def print_db_parts(before: dict[tuple[str, str], tuple[int, int]],
+                   after: dict[tuple[str, str], tuple[int, int]], n: int, shown: int = 8) -> None:
+    """The database's operations during the peak by collection and kind, per resident, most time
+    first (its own accounting, waits included)."""
+    parts = []
+    for (ns, kind), (count, us) in after.items():
+        c0, us0 = before.get((ns, kind), (0, 0))
+        if count > c0:
+            parts.append((us - us0, count - c0, f"{ns.split('.', 1)[-1]} {kind}"))
+    total = sum(us for us, _, _ in parts) or 1
+    parts.sort(reverse=True)
+    print(f"  database time per resident, by collection and operation ({total / 1000 / n:.2f} ms in all):")
+    print("    " + "; ".join(f"{name} {count / n:.2f}× {us / 1000 / n:.2f} ms" for us, count, name in parts[:shown]))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", "--residents", type=int, default=500)
@@ -174,6 +211,9 @@ def main() -> int:
     ap.add_argument("--standins", choices=("process", "inline"), default="process",
                     help="where the sandbox's stand-ins run (default: their own process, as `make run`)")
     ap.add_argument("--no-workers", action="store_true", help="no background workers")
+    ap.add_argument("--returning", action="store_true",
+                    help="residents who logged in and bound their real name before (set-up, not timed): the "
+                         "timed part is their login and home page, as on an ordinary morning")
     ap.add_argument("--no-home", action="store_true",
                     help="login and binding only: no home page after them (what the seed's 3 s is about, alone)")
     args = ap.parse_args()
@@ -191,16 +231,21 @@ def main() -> int:
                                       workers=not args.no_workers, extra_env=env)
             print(f"machine: {machine()}")
             people = asyncio.run(face_verified(base, residents(n, args.addresses or n)))
+            if args.returning:
+                asyncio.run(registered(base, people))
             spent = Spent(proc.pid, db.proc.pid if db.proc is not None else None)
-            result = asyncio.run(peak(base, people, home=not args.no_home))
+            top0 = db_top(db.uri)
+            result = asyncio.run(peak(base, people, home=not args.no_home, bind=not args.returning))
             spent.stop()
+            top1 = db_top(db.uri)
             brief = asyncio.run(brief_update(db.uri, n, args.rounds))
             health = asyncio.run(healthz(base, n, args.rounds))
             t = result.times
             failures = ", ".join(f"{step} {status}: {count}"
                                  for (step, status), count in sorted(result.failures.items()))
-            print(f"  peak: {n} residents at once from {args.addresses or n} addresses, stand-ins {args.standins}; "
-                  f"{len(t['all'])} logged in, bound their real name"
+            print(f"  peak: {n} {'returning ' if args.returning else ''}residents at once from "
+                  f"{args.addresses or n} addresses, stand-ins {args.standins}; {len(t['all'])} logged in"
+                  f"{'' if args.returning else ', bound their real name'}"
                   f"{'' if args.no_home else ' and loaded the home page'} in "
                   f"{result.wall:.2f} s; failures by step and status: {failures or 'none'}")
             for name in (*STEPS, "login + binding", "all"):
@@ -209,11 +254,13 @@ def main() -> int:
                     continue
                 print(f"  {name:<16} p50 {pct(values, 50):6.0f} ms   p99 {pct(values, 99):6.0f} ms   "
                       f"max {pct(values, 100):6.0f} ms   ({len(values)})")
-            both = t["login + binding"]
+            identity = "login" if args.returning else "login + binding"
+            both = t[identity]
             over = sum(1 for s in both if s > SEED_LIMIT_S)
-            print(f"  login + binding over the seed's 3 s: {over} of {len(both)}; "
+            print(f"  {identity} over the seed's 3 s: {over} of {len(both)}; "
                   f"p99 ÷ 3 s = {pct(both, 99) / 1000 / SEED_LIMIT_S:.2f}")
             print(f"  CPU per resident during the peak: {spent.per(n)}")
+            print_db_parts(top0, top1, n)
             print(f"  brief update, {n} at once: {brief.rate:.0f}/s, p99 {brief.p99_ms:.0f} ms;  "
                   f"/healthz: {health.rate:.0f}/s, p99 {health.p99_ms:.0f} ms")
             rate = len(both) / result.wall
