@@ -3,8 +3,10 @@
 goes; the sessions end at once; the same WeChat identity later starts a new account."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import uuid
 import zipfile
 from typing import Any
 from urllib.parse import unquote
@@ -187,3 +189,20 @@ def test_my_data_is_only_for_a_signed_in_resident(api: Api) -> None:
     r = new_resident(api)
     assert_error(api.post("/api/v1/me/cancel", {}, token=r.access_token), 400, "invalid_input")
     assert_error(api.post("/api/v1/me/cancel", {"confirm": "yes"}, token=r.access_token), 400, "invalid_input")
+
+
+def test_the_account_shows_its_last_login_and_a_login_leaves_the_account_document_alone(
+        api: Api, server: AppServer, clock: Any) -> None:
+    code = f"test-{uuid.uuid4().hex[:12]}"
+    r = new_resident(api, code=code, verified=True)
+    account = db_find(server, "users", {"_id": ObjectId(r.id)})[0]
+    logins = []
+    for hours in (20, 30):   # the next mornings
+        clock.advance(hours=hours)
+        again = api.post("/api/v1/auth/wechat-login", {"code": code})
+        assert again.status_code == 200 and again.json()["user"]["id"] == r.id, again.text
+        logins.append(clock.now())
+    assert db_find(server, "users", {"_id": ObjectId(r.id)}) == [account]   # not rewritten by a login
+    shown = _sections(api.get("/api/v1/me/data", token=again.json()["access_token"]).json())["account"][0]
+    seen = dt.datetime.fromisoformat(shown["last_login_at"])
+    assert abs(seen - logins[-1]) < dt.timedelta(seconds=5) and seen > logins[0] + dt.timedelta(hours=29)

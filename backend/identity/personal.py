@@ -37,7 +37,7 @@ class AccountData:
         rn = user.realname
         account = {"id": user.id, "wechat_openid_masked": mask_openid(user.openid),
                    "has_unionid": user.unionid is not None, "created_at": user.created_at,
-                   "last_login_at": user.last_login_at, "realname_verified": rn is not None,
+                   "last_login_at": await self._users.last_login(user), "realname_verified": rn is not None,
                    "name_masked": rn.name_masked if rn else None, "id_number_masked": rn.id_masked if rn else None,
                    "gender": {"male": "男", "female": "女"}.get(rn.gender or "") if rn else None,
                    "birth_date": rn.birth_date if rn else None,

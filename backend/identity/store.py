@@ -72,6 +72,12 @@ COLLECTIONS = [
             "once; the latest of a resident tells whether they proved their face recently.",
     ),
     CollectionSpec(
+        "user_logins",
+        doc="Each account's last login (``_id`` the account's): kept apart from the account, whose "
+            "every index an update rewrites, so that the logins of a morning peak cost one "
+            "small write each.",
+    ),
+    CollectionSpec(
         "identity_upkeep",
         doc="One-off upkeep of identity data already done (e.g. a backfill), so start-up does it once.",
     ),
@@ -135,10 +141,11 @@ def _user(doc: dict[str, Any]) -> ResidentUser:
 class UserStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["users"]
+        self._last_logins = db["user_logins"]
         self._by_id: BatchedLookup[ObjectId] = BatchedLookup(self._fetch)
         self._by_openid: BatchedLookup[str] = BatchedLookup(self._fetch_openids)
         self._inserts = InsertBatch(self._col)
-        self._logins: Batch[tuple[ObjectId, dict[str, Any]], None] = Batch(self._record_logins)
+        self._logins: Batch[tuple[ObjectId, dt.datetime], None] = Batch(self._record_logins)
         self._bindings: Batch[tuple[ObjectId, dict[str, Any]], bool | None | WriteError] = Batch(self._bind_many)
 
     async def by_id(self, user_id: str) -> ResidentUser | None:
@@ -157,29 +164,48 @@ class UserStore:
     async def record_login(self, openid: str, unionid: str | None, now: dt.datetime) -> ResidentUser:
         """The account of this openid, created at its first login; its last login set to ``now``.
         The logins of a peak go together: one read of their accounts, one insert of the new ones
-        and one write of the others' last logins."""
-        fields: dict[str, Any] = {"last_login_at": now}
-        if unionid:
-            fields["unionid"] = unionid
+        and one write of the others' last logins (in ``user_logins``: the account itself is
+        rewritten only when its unionid is new)."""
         doc = await self._by_openid.get(openid)
         if doc is None:
             new = {"_id": ObjectId(), "openid": openid, "created_at": now, "status": str(UserStatus.ACTIVE),
-                   "realname": None, **fields}
+                   "realname": None, "last_login_at": now, **({"unionid": unionid} if unionid else {})}
             if not await self._inserts.insert([new]):
                 return _user(new)
             doc = await self._col.find_one({"openid": openid})  # a first login raced with itself
             if doc is None:
                 raise RuntimeError("an account's first login was refused and no account holds its openid")
-        await self._logins.submit((doc["_id"], fields))
-        return _user({**doc, **fields})
+        if unionid and doc.get("unionid") != unionid:
+            await self._col.update_one({"_id": doc["_id"]}, {"$set": {"unionid": unionid}})
+            doc = {**doc, "unionid": unionid}
+        await self._logins.submit((doc["_id"], now))
+        return _user({**doc, "last_login_at": now})
 
     async def _fetch_openids(self, openids: list[str]) -> dict[str, dict[str, Any]]:
         return {d["openid"]: d async for d in self._col.find({"openid": {"$in": openids}})}
 
-    async def _record_logins(self, logins: list[tuple[ObjectId, dict[str, Any]]]) -> list[None]:
-        await self._col.bulk_write([UpdateOne({"_id": oid}, {"$set": fields}) for oid, fields in logins],
-                                   ordered=False)
+    async def _record_logins(self, logins: list[tuple[ObjectId, dt.datetime]]) -> list[None]:
+        latest: dict[ObjectId, dt.datetime] = {}
+        for oid, at in logins:
+            latest[oid] = max(at, latest.get(oid, at))
+        ops = [UpdateOne({"_id": oid}, {"$max": {"last_login_at": at}}, upsert=True) for oid, at in latest.items()]
+        try:
+            await self._last_logins.bulk_write(ops, ordered=False)
+        except BulkWriteError as e:
+            # Two processes' first records of one account: the loser's upsert met the winner's
+            # insert, so it is written again as an update of that document.
+            errors = e.details.get("writeErrors", [])
+            if any(w.get("code") != 11000 for w in errors):
+                raise
+            await self._last_logins.bulk_write([ops[int(w["index"])] for w in errors], ordered=False)
         return [None] * len(logins)
+
+    async def last_login(self, user: ResidentUser) -> dt.datetime | None:
+        """When the account last logged in (the account itself holds its first login, and the last
+        of those before logins were kept apart)."""
+        doc = await self._last_logins.find_one({"_id": ObjectId(user.id)})
+        kept = doc.get("last_login_at") if doc else None
+        return max((t for t in (kept, user.last_login_at) if t is not None), default=None)
 
     async def cancel(self, user_id: str, tombstone: str, now: dt.datetime) -> bool:
         """Active → cancelled: the WeChat identity replaced by ``tombstone`` (so a later login with the
