@@ -224,17 +224,19 @@ PARTS = {("appt_slots", "update"): "claim (slot update)", ("appt_slots", "querie
          ("rate_limits", "insert"): "rate-limit counters", ("rate_limits", "update"): "rate-limit counters",
          ("rate_limits", "queries"): "rate-limit counters", ("users", "queries"): "session checks",
          ("sessions", "queries"): "session checks"}
-OTHER = "other (message delivery, sweeps)"
+OTHER_PREFIX = "other: "   # message delivery, sweeps
 
 
 def top_parts(before: dict[tuple[str, str], tuple[int, int]],
               after: dict[tuple[str, str], tuple[int, int]]) -> dict[str, tuple[int, int]]:
-    """The database's operations and time during the storm, by part: (count, µs)."""
+    """The database's operations and time during the storm, by part: (count, µs). What is not
+    the booking's own is named by collection and operation, as "other: outbox update"."""
     parts: dict[str, tuple[int, int]] = {}
     for (ns, sec), (n, us) in after.items():
         n0, us0 = before.get((ns, sec), (0, 0))
         if n > n0:
-            part = PARTS.get((ns.split(".", 1)[-1], sec), OTHER)
+            name = ns.split(".", 1)[-1]
+            part = PARTS.get((name, sec), f"{OTHER_PREFIX}{name} {sec}")
             c, t = parts.get(part, (0, 0))
             parts[part] = (c + n - n0, t + us - us0)
     return parts
@@ -246,7 +248,7 @@ def print_top(parts: dict[str, tuple[int, int]], bookings: int, slots: int) -> d
     claims = parts.get("claim (slot update)", (0, 0))[0] or 1
     inserts = parts.get("appointment insert", (0, 0))[0] or 1
     total = sum(t for _, t in parts.values()) or 1
-    ops = sum(n for part, (n, _) in parts.items() if part != OTHER)
+    ops = sum(n for part, (n, _) in parts.items() if not part.startswith(OTHER_PREFIX))
     print(f"  groups: {bookings / claims:.1f} bookings per claim command (a wave), {bookings / inserts:.1f} per "
           f"appointment insert, so {bookings / claims / slots:.1f} per slot and wave on {slots} slot(s); "
           f"{ops / bookings:.2f} database operations per booking ({ops / claims:.1f} per wave), delivery and "
