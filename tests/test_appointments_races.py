@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bson import ObjectId
 
 from tests.support import Api, AppServer, assert_error
-from tests.support_appointments import book, day_ahead, make_bookable, open_day, slots, verified
+from tests.support_appointments import book, day_ahead, eventually, make_bookable, open_day, slots, verified
 
 
 def _slot(server: AppServer, slot_id: str) -> dict:
@@ -143,6 +143,25 @@ def test_crash_between_the_booking_and_its_message_sends_it_once(api: Api, serve
     assert _booked_messages(server, str(appt["_id"])) == 1
 
 
+def test_a_crash_after_the_answer_still_sends_the_message_once(api: Api, server: AppServer, clock) -> None:
+    """The booked are answered before their message is written: should the process die in
+    between, the slot's check writes it, once."""
+    sid = _open_slot(api, server, capacity=2)
+    (r,) = verified(api)
+
+    with crash_at(server, "after_answer"):
+        answer = book(api, r.access_token, sid)
+    assert answer.status_code == 201, answer.text
+    appt_id = answer.json()["id"]
+    assert _booked_messages(server, appt_id) == 0
+    clock.advance(seconds=31)
+    server.run(server.ctx.service("appointments").sweep())
+    assert _booked_messages(server, appt_id) == 1
+    assert "check_due" not in _slot(server, sid)
+    server.run(server.ctx.service("appointments").sweep())
+    assert _booked_messages(server, appt_id) == 1
+
+
 def test_a_booking_is_settled_by_its_own_writes(api: Api, server: AppServer) -> None:
     """The place, the booking written booked and settled, its message: nothing left for the
     sweep until the first reminder, and the slot's check finds everything in order."""
@@ -156,7 +175,7 @@ def test_a_booking_is_settled_by_its_own_writes(api: Api, server: AppServer) -> 
     start = dt.datetime.fromisoformat(s["start"])
     assert doc["status"] == "booked" and doc["notes"] == [] and doc["v"] == 0 and list(doc["at"]) == ["booked"]
     assert doc["due_at"] == start - dt.timedelta(minutes=max(doc["reminders"]))
-    assert _booked_messages(server, a["id"]) == 1
+    eventually(lambda: _booked_messages(server, a["id"]) == 1)   # written right after the answer
     slot = _slot(server, s["id"])
     assert slot["check_due"] == doc["created_at"] + dt.timedelta(seconds=30)
     assert ObjectId(a["id"]).generation_time == doc["created_at"].replace(microsecond=0)

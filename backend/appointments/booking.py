@@ -233,13 +233,14 @@ class BookingService:
         one): one read of the slot and one of the people's records for all, then steps 1–3 for
         all; each request is answered with its own outcome."""
         now = self.clock.now()
-        slot = await self.store.slot(slot_id)
+        # The slot and the people's records are read together: one round trip of the wave.
+        slot, people = await asyncio.gather(self.store.slot(slot_id),
+                                            self.store.people([r.resident.id for r in group]))
         if slot is None:
             raise errors.NotFound("未找到该时段")
         self.rules.check_time(slot, now, released=offer is None)
         if offer is None and slot.free <= 0:  # fast refusal; the real guard is step 1
             raise self._full(slot)
-        people = await self.store.people([r.resident.id for r in group])
         live: list[_Request] = []
         for r in group:
             refusal = self.rules.blocked(people.get(r.resident.id), now)
@@ -290,13 +291,16 @@ class BookingService:
         await self._fault("after_insert")
         if not inserted:
             return
-        # 3. the messages (should this write fail, the slot's check writes them)
+        # Booked: each person is answered now. 3. the messages, written after the answers: should
+        # this write fail, or the process die before it, the slot's check writes them (step 1 set
+        # it due).
+        for r in inserted:
+            r.reply(r.booking)
+        await self._fault("after_answer")
         try:
             await self.outbox.emit_many([self._event("booked", r.booking) for r in inserted])
         except Exception:
             log.exception("booking messages left to the slot check", extra={"slot_id": slot_id})
-        for r in inserted:
-            r.reply(r.booking)
 
     def _stalled(self, claimed_at: dt.datetime) -> bool:
         """Whether places taken at ``claimed_at`` are too old to write bookings for: the sweep
