@@ -1,6 +1,7 @@
 """Resident identity: WeChat login, our tokens, and real-name binding."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from dataclasses import replace
@@ -144,8 +145,11 @@ class IdentityService:
         return user, pair
 
     async def authenticate(self, token: str) -> Resident:
-        claims = await self.tokens.authenticate(token, AUDIENCE)
-        user = await self.users.by_id(claims["sub"])
+        claims = self.tokens.verify_access(token, AUDIENCE)
+        # The session and the account are read together: one round trip to the database per
+        # request. Both must pass; a session that ended is told before an unusable account.
+        _, user = await asyncio.gather(self.tokens.check_session(claims["sid"], claims["sub"], AUDIENCE),
+                                       self.users.by_id(claims["sub"]))
         if user is None or not user.active:
             raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
         return Resident(id=user.id, openid=user.openid, realname_verified=user.realname is not None,
