@@ -56,6 +56,13 @@ def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool 
     )
 
 
+def one_batch(n: int) -> int:
+    """The batch size of a find that returns at most ``n`` documents (a lookup by ``$in``): the
+    first batch holds them all and the server closes the cursor. A batch exactly full leaves it
+    open, and past the default (101) the rest come in more round trips (``getMore``)."""
+    return n + 1
+
+
 async def ensure_schema(db: Database, specs: Iterable[CollectionSpec]) -> None:
     existing = set(await db.list_collection_names())
     for spec in specs:
