@@ -5,38 +5,52 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from bson import ObjectId
+from pymongo import AsyncMongoClient
+from pymongo.monitoring import CommandFailedEvent, CommandListener, CommandStartedEvent, CommandSucceededEvent
 
-from tests.support import AppServer
-
-
-def _users_ops(server: AppServer) -> dict[str, int]:
-    async def top() -> dict[str, Any]:
-        assert server.ctx is not None
-        return dict(await server.ctx.db.client.admin.command("top"))
-    ns = f"{server.ctx.db.name}.users" if server.ctx else ""
-    totals = server.run(top())["totals"].get(ns, {})
-    return {kind: int(totals.get(kind, {}).get("count", 0)) for kind in ("queries", "getmore")}
+from backend.db.embedded import EmbeddedDatabase
+from backend.identity.store import UserStore
 
 
-async def _together(users: Any, ids: list[ObjectId]) -> list[Any]:
-    return list(await asyncio.gather(*[users.by_id(str(i)) for i in ids]))
+class _Commands(CommandListener):
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+
+    def started(self, event: CommandStartedEvent) -> None:
+        self.seen[event.command_name] += 1
+
+    def succeeded(self, event: CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: CommandFailedEvent) -> None:
+        pass
 
 
-def test_accounts_asked_for_together_come_back_in_one_query_and_one_batch(server: AppServer) -> None:
-    assert server.ctx is not None
-    now = dt.datetime.now(dt.timezone.utc)
-    for n in (101, 150):
+async def _lookups(uri: str, n: int) -> tuple[Counter[str], int]:
+    commands = _Commands()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, event_listeners=[commands])
+    try:
+        db = client[f"batched_{ObjectId()}"]
+        now = dt.datetime.now(dt.timezone.utc)
         ids = [ObjectId() for _ in range(n)]
-        docs = [{"_id": i, "openid": f"o-batch-{i}", "created_at": now, "status": "active", "realname": None}
-                for i in ids]
-        server.run(server.ctx.db["users"].insert_many(docs))
-        users = server.ctx.service("identity").users
-        before = _users_ops(server)
-        found = server.run(_together(users, ids))
-        after = _users_ops(server)
-        assert [u.id for u in found] == [str(i) for i in ids]
-        assert after["queries"] - before["queries"] == 1, (n, before, after)
-        assert after["getmore"] == before["getmore"], (n, before, after)
+        await db["users"].insert_many([{"_id": i, "openid": f"o-{i}", "created_at": now, "status": "active",
+                                        "realname": None} for i in ids])
+        users = UserStore(db)
+        commands.seen.clear()
+        found = await asyncio.gather(*[users.by_id(str(i)) for i in ids])
+        seen = Counter(commands.seen)
+        await client.drop_database(db.name)
+        return seen, sum(1 for u, i in zip(found, ids, strict=True) if u is not None and u.id == str(i))
+    finally:
+        await client.close()
+
+
+def test_accounts_asked_for_together_come_back_in_one_query_and_one_batch(database: EmbeddedDatabase) -> None:
+    for n in (101, 150):
+        seen, found = asyncio.run(_lookups(database.uri, n))
+        assert found == n
+        assert seen == Counter({"find": 1}), (n, seen)
