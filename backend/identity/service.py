@@ -173,12 +173,12 @@ class IdentityService:
 
     async def bind_realname(self, resident: Resident, name: str, id_number: str, verify_result: str | None,
                             ip: str) -> UserView:
-        await self.limiter.hit_together((self._rn_ip, ip), (self._rn_user, resident.id))
+        # The attempt is counted and the account read together (one round trip).
+        _, user = await asyncio.gather(self.limiter.hit_together((self._rn_ip, ip), (self._rn_user, resident.id)),
+                                       self.users.by_id(resident.id))
         typed_name = name
         name, id_number = checked_identity(name, id_number, self.clock.local_now().date())
         id_hash = self.cipher.keyed_hash(id_number)
-
-        user = await self.users.by_id(resident.id)
         if user is None:
             raise errors.Unauthenticated()
         existing = user.realname

@@ -14,6 +14,7 @@ without any request (idle) and a fixed time after login (lifetime), however ofte
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import logging
@@ -132,9 +133,13 @@ class TokenService:
         last = ends or now + dt.timedelta(seconds=policy.refresh_seconds)
         session = LoginSession(id=session_id, subject=subject, audience=audience, created_at=now, expires_at=ends,
                                last_seen_at=now, purge_at=last + dt.timedelta(days=30))
-        await self._sessions.open(session)
+        # The session and its first refresh token are written together (one round trip). Should the
+        # session's write fail, the login fails and its token, never handed out, names no session:
+        # a refresh with it is refused.
+        _, pair = await asyncio.gather(self._sessions.open(session),
+                                       self._pair(subject, audience, session_id, ends, extra))
         self._remember(session)  # the first requests after a login need not read what it just wrote
-        return await self._pair(subject, audience, session_id, ends, extra)
+        return pair
 
     # -- checking ----------------------------------------------------------------------------------
 
