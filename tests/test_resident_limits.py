@@ -59,7 +59,13 @@ def test_bookings_are_limited_per_resident(limited: Api) -> None:
     assert limited.post(f"/api/v1/appointments/{first.json()['id']}/cancel", {},
                         token=r.access_token).status_code == 200
     assert book(limited, r.access_token, slot).status_code == 201
-    _limited(book(limited, r.access_token, slot), 3600)
+    other_slot = slots(limited, b, day)[1]
+    _limited(book(limited, r.access_token, other_slot["id"]), 3600)
+    # Refused by the limit before anything else: no place taken, and told so even for a slot
+    # that does not exist.
+    assert next(s for s in slots(limited, b, day) if s["id"] == other_slot["id"])["remaining"] == \
+        other_slot["remaining"]
+    _limited(book(limited, r.access_token, "0" * 24), 3600)
     assert book(limited, new_resident(limited, verified=True).access_token, slot).status_code == 201
 
 
