@@ -86,7 +86,6 @@ class _Request:
     resident: Resident
     answer: asyncio.Future[Appointment]
     appt: Appointment | None = None   # the booking it would write
-    counted: Awaitable[None] | None = None   # the attempt being counted against the resident's limit
 
     @property
     def booking(self) -> Appointment:
@@ -114,9 +113,9 @@ class GroupCommit:
         self._queued: dict[str, list[_Request]] = {}
         self._running: asyncio.Task[None] | None = None
 
-    async def submit(self, key: str, resident: Resident, counted: Awaitable[None] | None = None) -> Appointment:
+    async def submit(self, key: str, resident: Resident) -> Appointment:
         loop = asyncio.get_running_loop()
-        req = _Request(resident, loop.create_future(), counted=counted)
+        req = _Request(resident, loop.create_future())
         self._queued.setdefault(key, []).append(req)
         if self._running is None:
             self._running = loop.create_task(self._drain())
@@ -179,26 +178,16 @@ class BookingService:
         return await lifecycle.move(self.store, a, to, self.clock.now(), self.cfg, **kw)
 
     # == booking ===================================================================================
-    async def book(self, resident: Resident, slot_id: str, *, offer: Hold | None = None,
-                   counted: Awaitable[None] | None = None) -> dict[str, Any]:
+    async def book(self, resident: Resident, slot_id: str, *, offer: Hold | None = None) -> dict[str, Any]:
         """Book a place of the slot: a free one, or the place held for the resident's waitlist
-        ``offer``. Both go through ``_commit``. ``counted`` is the attempt being counted against
-        the resident's limit, started by the caller so that it overlaps the wave's reads: it is
-        settled before any place is taken, and a limit passed is the answer, before any other."""
-        try:
-            if self.cfg.require_realname:
-                access_realname(resident)
-            if oid(slot_id) is None:
-                raise errors.NotFound("未找到该时段")
-        except errors.AppError:
-            if counted is not None:
-                await counted
-            raise
+        ``offer``. Both go through ``_commit``."""
+        if self.cfg.require_realname:
+            access_realname(resident)
+        if oid(slot_id) is None:
+            raise errors.NotFound("未找到该时段")
         key = str(oid(slot_id))
         if offer is None:
-            return self.view(await self._groups.submit(key, resident, counted))
-        if counted is not None:
-            await counted
+            return self.view(await self._groups.submit(key, resident))
         req = _Request(resident, asyncio.get_running_loop().create_future())
         await self._commit(key, [req], offer)
         return self.view(await req.answer)
@@ -244,23 +233,9 @@ class BookingService:
         one): one read of the slot and one of the people's records for all, then steps 1–3 for
         all; each request is answered with its own outcome."""
         now = self.clock.now()
-        # The slot and the people's records are read together, while the requests' attempts are
-        # still being counted: one round trip of the wave. A request past its limit is answered
-        # so, and takes no part.
-        counting = [r for r in group if r.counted is not None]
-        reads = asyncio.gather(self.store.slot(slot_id), self.store.people([r.resident.id for r in group]))
-        counts = asyncio.gather(*[r.counted for r in counting if r.counted is not None], return_exceptions=True)
-        (slot, people), outcomes = await asyncio.gather(reads, counts)
-        limited: set[int] = set()
-        for r, outcome in zip(counting, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                if not isinstance(outcome, Exception):
-                    raise outcome
-                r.reply(error=outcome)
-                limited.add(id(r))
-        group = [r for r in group if id(r) not in limited]
-        if not group:
-            return
+        # The slot and the people's records are read together: one round trip of the wave.
+        slot, people = await asyncio.gather(self.store.slot(slot_id),
+                                            self.store.people([r.resident.id for r in group]))
         if slot is None:
             raise errors.NotFound("未找到该时段")
         self.rules.check_time(slot, now, released=offer is None)

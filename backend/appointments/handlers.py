@@ -60,9 +60,8 @@ class AppointmentsHandler(_Handler):
                description="403 realname_required / booking_blocked；409 slot_full、already_booked、daily_limit、"
                            "too_many_open、slot_closed、slot_not_open。")
     async def post(self) -> None:
-        # Counted while the booking's wave reads, and settled before any place is taken.
-        counted = asyncio.ensure_future(self.limiter.per_resident("bookings", self.resident.id))
-        self.reply(await self.booking.book(self.resident, self.body["slot_id"], counted=counted), 201)
+        await self.limiter.per_resident("bookings", self.resident.id)
+        self.reply(await self.booking.book(self.resident, self.body["slot_id"]), 201)
 
     @operation("我的预约", tags=TAGS, auth="resident", access=APPOINTMENT.rule("read"),
                responses={200: s.APPOINTMENTS}, errors=(401,))
