@@ -65,7 +65,7 @@ from backend.appointments.values import (
 )
 from backend.core.batch import Batch, BatchedLookup
 from backend.core.ids import object_id as oid
-from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, insert_new, names_by_id, one_batch
+from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, find_in, insert_new, names_by_id
 
 # A lower bound every stored time passes. SecantusDB uses a partial index for a query only when
 # the query implies the index's filter by a comparison (``$type`` filters are never used for
@@ -203,8 +203,7 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
         return None if doc is None else slot_from_doc(doc)
 
     async def _slots_by_id(self, ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-        return {d["_id"]: d async for d in self._slots.find({"_id": {"$in": ids}}, {"claims": 0},
-                                                           batch_size=one_batch(len(ids)))}
+        return {d["_id"]: d async for d in find_in(self._slots, "_id", ids, {"claims": 0})}
 
     async def day_slots(self, hall_id: str, service_id: str, day_start: dt.datetime,
                         day_end: dt.datetime) -> list[Slot]:
@@ -536,8 +535,7 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
         return await self._people_reads.submit(user_ids)
 
     async def _people_of(self, asked: list[list[str]]) -> list[dict[str, dict[str, Any]]]:
-        wanted = sorted({u for ids in asked for u in ids})
-        docs = await self._people.find({"_id": {"$in": wanted}}, batch_size=one_batch(len(wanted))).to_list(None)
+        docs = await find_in(self._people, "_id", sorted({u for ids in asked for u in ids})).to_list(None)
         found = {d["_id"]: d for d in docs}
         return [{u: copy.deepcopy(found[u]) for u in ids if u in found} for ids in asked]
 

@@ -13,7 +13,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from backend.core.batch import Batch
-from backend.db.mongo import CollectionSpec, Database, insert_new, insert_once, one_batch
+from backend.db.mongo import CollectionSpec, Database, find_in, insert_new, insert_once
 
 COLLECTIONS = [
     CollectionSpec("rate_limits", indexes=(IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),),
@@ -61,7 +61,7 @@ class RateLimitStore:
                 by_add.setdefault(adds[c], []).append(c)
             for k, same in by_add.items():
                 await self._col.update_many({"_id": {"$in": same}}, {"$inc": {"n": k}})
-            async for d in self._col.find({"_id": {"$in": existing}}, {"n": 1}, batch_size=one_batch(len(existing))):
+            async for d in find_in(self._col, "_id", existing, {"n": 1}):
                 values[d["_id"]] = int(d["n"])
         # The hits on one counter in this batch take its last values in turn, so each is judged
         # as if it had been counted alone.

@@ -7,7 +7,7 @@ they already exist). Domains own their specs; nothing here knows about bookings 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -16,6 +16,7 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
@@ -56,11 +57,13 @@ def connect(uri: str, *, server_selection_timeout_ms: int = 3000, journal: bool 
     )
 
 
-def one_batch(n: int) -> int:
-    """The batch size of a find that returns at most ``n`` documents (a lookup by ``$in``): the
-    first batch holds them all and the server closes the cursor. A batch exactly full leaves it
-    open, and past the default (101) the rest come in more round trips (``getMore``)."""
-    return n + 1
+def find_in(col: Collection, field: str, keys: Sequence[Any],
+            projection: dict[str, Any] | None = None) -> AsyncCursor[Doc]:
+    """The documents whose ``field`` is one of ``keys``, in one batch: asked for one more than
+    there can be, so the first batch holds them all and the server closes the cursor. A batch
+    exactly full leaves it open, and past the default (101) the rest come in more round trips
+    (``getMore``)."""
+    return col.find({field: {"$in": list(keys)}}, projection, batch_size=len(keys) + 1)
 
 
 async def ensure_schema(db: Database, specs: Iterable[CollectionSpec]) -> None:
@@ -145,7 +148,7 @@ async def names_by_id(col: Collection, ids: Iterable[str], fields: list[str],
     oids = list({ObjectId(i) for i in ids if ObjectId.is_valid(i)})
     if not oids:
         return {}
-    docs = await col.find({"_id": {"$in": oids}}, {f: 1 for f in fields}).to_list(None)
+    docs = await find_in(col, "_id", oids, {f: 1 for f in fields}).to_list(None)
     return {str(d["_id"]): render(d) for d in docs}
 
 

@@ -12,7 +12,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from backend.core.batch import Batch, BatchedLookup
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, one_batch
+from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, find_in
 from backend.identity.values import (
     FacePurpose,
     FaceVerification,
@@ -155,7 +155,7 @@ class UserStore:
         return None if doc is None else _user(doc)
 
     async def _fetch(self, oids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-        return {d["_id"]: d async for d in self._col.find({"_id": {"$in": oids}}, batch_size=one_batch(len(oids)))}
+        return {d["_id"]: d async for d in find_in(self._col, "_id", oids)}
 
     async def by_ids(self, user_ids: list[str]) -> list[ResidentUser]:
         oids = [o for o in (object_id(u) for u in user_ids) if o is not None]
@@ -182,8 +182,7 @@ class UserStore:
         return _user({**doc, "last_login_at": now})
 
     async def _fetch_openids(self, openids: list[str]) -> dict[str, dict[str, Any]]:
-        return {d["openid"]: d async for d in self._col.find({"openid": {"$in": openids}},
-                                                             batch_size=one_batch(len(openids)))}
+        return {d["openid"]: d async for d in find_in(self._col, "openid", openids)}
 
     async def _record_logins(self, logins: list[tuple[ObjectId, dt.datetime]]) -> list[None]:
         latest: dict[ObjectId, dt.datetime] = {}
@@ -477,7 +476,7 @@ class SessionStore:
         return None if doc is None else _session(doc)
 
     async def _fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {d["_id"]: d async for d in self._col.find({"_id": {"$in": ids}}, batch_size=one_batch(len(ids)))}
+        return {d["_id"]: d async for d in find_in(self._col, "_id", ids)}
 
     async def end(self, session_id: str, reason: str, now: dt.datetime) -> bool:
         res = await self._col.update_one({"_id": session_id, "ended_at": None},
