@@ -155,8 +155,7 @@ class EmbeddedDatabase(SupervisedChild):
     def _start(self, timeout: float) -> str:
         if self.proc and self.proc.poll() is None:
             return self.uri
-        if self._log_file:
-            self._log_file.close()
+        self._close_log()
         self.path.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         if not self.port:
@@ -179,9 +178,7 @@ class EmbeddedDatabase(SupervisedChild):
             except EmbeddedDatabaseError:
                 # A server killed with its parent may still hold the files while it stops: wait for it.
                 if not (_files_busy(log_path, seen) and time.monotonic() < deadline):
-                    if self._log_file:
-                        self._log_file.close()
-                        self._log_file = None
+                    self._close_log()
                     raise
                 busy_since = busy_since or time.monotonic()
                 if time.monotonic() - busy_since >= self.orphan_grace:
@@ -193,6 +190,11 @@ class EmbeddedDatabase(SupervisedChild):
             json.dump({"uri": self.uri, "pid": self.proc.pid, "owner_pid": os.getpid()}, f)
         self.run_file.chmod(0o600)
         return self.uri
+
+    def _close_log(self) -> None:
+        if self._log_file:
+            self._log_file.close()
+            self._log_file = None
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -220,9 +222,7 @@ class EmbeddedDatabase(SupervisedChild):
         proc, self.proc = self.proc, None
         if proc is not None:
             stop_process(proc, timeout, label=self.label)
-        if self._log_file:
-            self._log_file.close()
-            self._log_file = None
+        self._close_log()
         try:
             info = json.loads(self.run_file.read_text())
             if proc is not None and info.get("pid") == proc.pid:
@@ -236,9 +236,7 @@ class EmbeddedDatabase(SupervisedChild):
             self.proc.kill()
             self.proc.wait(5)
         self.proc = None
-        if self._log_file:
-            self._log_file.close()
-            self._log_file = None
+        self._close_log()
 
 
 def _files_busy(log_path: Path, since: int) -> bool:
