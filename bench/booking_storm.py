@@ -227,18 +227,29 @@ PARTS = {("appt_slots", "update"): "claim (slot update)", ("appt_slots", "querie
 OTHER_PREFIX = "other: "   # message delivery, sweeps
 
 
+def top_delta(before: dict[tuple[str, str], tuple[int, int]],
+              after: dict[tuple[str, str], tuple[int, int]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """The database's operations between two ``db_top`` readings, by collection (without its
+    database) and kind of operation: (count, µs), those that happened only."""
+    delta: dict[tuple[str, str], tuple[int, int]] = {}
+    for (ns, sec), (n, us) in after.items():
+        n0, us0 = before.get((ns, sec), (0, 0))
+        if n > n0:
+            key = (ns.split(".", 1)[-1], sec)
+            c, t = delta.get(key, (0, 0))
+            delta[key] = (c + n - n0, t + us - us0)
+    return delta
+
+
 def top_parts(before: dict[tuple[str, str], tuple[int, int]],
               after: dict[tuple[str, str], tuple[int, int]]) -> dict[str, tuple[int, int]]:
     """The database's operations and time during the storm, by part: (count, µs). What is not
     the booking's own is named by collection and operation, as "other: outbox update"."""
     parts: dict[str, tuple[int, int]] = {}
-    for (ns, sec), (n, us) in after.items():
-        n0, us0 = before.get((ns, sec), (0, 0))
-        if n > n0:
-            name = ns.split(".", 1)[-1]
-            part = PARTS.get((name, sec), f"{OTHER_PREFIX}{name} {sec}")
-            c, t = parts.get(part, (0, 0))
-            parts[part] = (c + n - n0, t + us - us0)
+    for (name, sec), (n, us) in top_delta(before, after).items():
+        part = PARTS.get((name, sec), f"{OTHER_PREFIX}{name} {sec}")
+        c, t = parts.get(part, (0, 0))
+        parts[part] = (c + n, t + us)
     return parts
 
 

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from backend.config import RateLimitConfig  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
-from bench.booking_storm import cpu_seconds, db_top, start_system, tree_cpu_seconds  # noqa: E402
+from bench.booking_storm import cpu_seconds, db_top, start_system, top_delta, tree_cpu_seconds  # noqa: E402
 from bench.common import machine  # noqa: E402
 from bench.reference import Http, against, brief_update, connections, healthz, pct  # noqa: E402
 from tests.support import CHINESE_NAMES, make_id_number  # noqa: E402
@@ -138,9 +138,9 @@ async def peak(base: str, people: list[Resident], *, home: bool = True, bind: bo
             r = await c.request("POST", "/api/v1/me/realname",
                                 {"name": p.name, "id_number": p.id_number, "verify_result": p.verify_result},
                                 token=token)
+            if r.status != 200:
+                return failed("binding", r.status)
         t2 = time.perf_counter()
-        if r.status != 200:
-            return failed("binding", r.status)
         calls = [c.request("GET", HOME[0], token=token)] if home else []
         calls += [h.request("GET", path, token=token) for h, path in zip(homes[i], HOME[1:], strict=False)]
         answers = await asyncio.gather(*calls)
@@ -192,11 +192,7 @@ def print_db_parts(before: dict[tuple[str, str], tuple[int, int]],
                    after: dict[tuple[str, str], tuple[int, int]], n: int, shown: int = 8) -> None:
     """The database's operations during the peak by collection and kind, per resident, most time
     first (its own accounting, waits included)."""
-    parts = []
-    for (ns, kind), (count, us) in after.items():
-        c0, us0 = before.get((ns, kind), (0, 0))
-        if count > c0:
-            parts.append((us - us0, count - c0, f"{ns.split('.', 1)[-1]} {kind}"))
+    parts = [(us, count, f"{name} {kind}") for (name, kind), (count, us) in top_delta(before, after).items()]
     total = sum(us for us, _, _ in parts) or 1
     parts.sort(reverse=True)
     print(f"  database time per resident, by collection and operation ({total / 1000 / n:.2f} ms in all):")
