@@ -36,6 +36,7 @@ from backend.console import console_routes
 from backend.core.api import NotFoundHandler, log_request
 from backend.core.clock import Clock, SharedShiftedClock
 from backend.core.domain import Domain, Route
+from backend.core.foreground import Foreground
 from backend.core.http import Authenticator, Edge
 from backend.core.infra import Infra, build_infra
 from backend.core.migrations import Migrations
@@ -95,7 +96,10 @@ class Runtime:
         self.wired = wired
         self.domains = {d.name: d for d in domains}
         self.lexicon = lexicon
-        self.workers = Workers()
+        # Requests in flight: the jobs give way to a burst of them; upkeep (the clock, the calendar) does not.
+        self.foreground = Foreground(busy_at=config.workers.yield_at_requests,
+                                     max_wait=config.workers.yield_max_seconds)
+        self.workers = Workers(self.foreground)
         self.upkeep = Workers()
         for d in domains:
             for job in d.jobs:
@@ -209,7 +213,7 @@ def make_app(config: Config, *, clock: Clock | None = None,
     authenticator.register("staff", wired.staff.service.authenticate)
     edge = Edge(authenticator, trusted_proxies=list(config.server.trusted_proxies),
                 cors_origins=tuple(config.server.cors_origins), max_body_bytes=config.server.max_body_bytes,
-                validate_responses=config.validate_responses)
+                validate_responses=config.validate_responses, foreground=runtime.foreground)
 
     return tornado.web.Application(
         [tornado.web.url(r[0], r[1], r[2]) for r in routes] + [tornado.web.url(*r) for r in console_routes()],

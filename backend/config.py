@@ -380,6 +380,10 @@ def _payments_problems(cfg: Config) -> list[str]:
         p.append("payments.reconcile_days / reconcile_retry_minutes: must be at least 1")
     if cfg.workers.catch_up_max_days < 1:
         p.append("workers.catch_up_max_days: must be at least 1")
+    if cfg.workers.yield_at_requests < 0:
+        p.append("workers.yield_at_requests: must be 0 (never wait) or more")
+    if not 0 <= cfg.workers.yield_max_seconds <= 60:
+        p.append("workers.yield_max_seconds: must be between 0 and 60")
     return p
 
 

@@ -281,6 +281,10 @@ class WorkersConfig:
     # Run the background workers inside `serve` (set false when separate `worker` processes run).
     enabled: bool = True
     tick_seconds: float = 1.0
+    # Inside `serve`, a job's next run waits while this many requests or more are in flight (a
+    # booking storm, a login peak), until they drain or `yield_max_seconds` pass; 0: never waits.
+    yield_at_requests: int = 32
+    yield_max_seconds: float = 2.0
     # Per-day jobs (reconciliation) catch up every day they missed, however long the gap, up to
     # this many days back; older days are left skipped with an alert, to be done by hand.
     catch_up_max_days: int = 92

@@ -3,7 +3,8 @@
 Domains register jobs (the notification outbox, payment queries, no-show sweeps …); ``serve``
 runs them in-process, or ``worker`` runs them in separate processes. Each job must be safe to
 run in several processes at once (leases and conditional updates, never in-memory locks).
-``/readyz`` is green only while every job has ticked recently.
+``/readyz`` is green only while every job has ticked recently. Jobs run in ``serve`` give way to a
+burst of requests (``backend.core.foreground``): a run waits, for a bounded time, while one is answered.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable, TypedDict
+
+from backend.core.foreground import Foreground
 
 log = logging.getLogger("zjb.workers")
 
@@ -36,8 +39,9 @@ class Job:
 
 
 class Workers:
-    def __init__(self) -> None:
+    def __init__(self, foreground: Foreground | None = None) -> None:
         self.jobs: dict[str, Job] = {}
+        self._foreground = foreground   # each run waits while a burst of requests is answered
         self._stopping: asyncio.Event | None = None  # created on start, inside the loop
         self.started = False
 
@@ -56,6 +60,8 @@ class Workers:
         assert self._stopping is not None
         while not self._stopping.is_set():
             try:
+                if self._foreground is not None:
+                    await self._foreground.lull()
                 await job.fn()
                 job.last_error = None
             except asyncio.CancelledError:

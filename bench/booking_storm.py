@@ -84,6 +84,17 @@ def start_system(db_uri: str, db_name: str, workdir: Path, processes: int = 1,
     raise SystemExit("server did not become ready")
 
 
+def app_env(settings: list[str]) -> dict[str, str]:
+    """``--app-env`` settings as environment variables for the app (``ZJB_SECTION_KEY=VALUE``)."""
+    env = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not (sep and key.startswith("ZJB_")):
+            raise SystemExit(f"--app-env {item!r}: expected ZJB_SECTION_KEY=VALUE")
+        env[key] = value
+    return env
+
+
 def make_residents(base: str, n: int, workers: int = 16) -> list[str]:
     def one(_: int) -> str:
         s = requests.Session()
@@ -333,6 +344,8 @@ def main() -> int:
     ap.add_argument("--no-workers", action="store_true",
                     help="no background workers (the storm without message delivery beside it)")
     ap.add_argument("--processes", type=int, default=1, help="app processes (serve --processes N)")
+    ap.add_argument("--app-env", action="append", default=[], metavar="ZJB_SECTION_KEY=VALUE",
+                    help="a setting for the app it starts, e.g. ZJB_WORKERS_YIELD_AT_REQUESTS=0 (repeatable)")
     ap.add_argument("--sizes", help="existing bookings to seed first, e.g. 1000,10000,100000")
     ap.add_argument("--singles", type=int, default=0, help="bookings one at a time before each storm")
     ap.add_argument("--idle-seconds", type=float, default=10.0)
@@ -358,7 +371,7 @@ def main() -> int:
         base = args.url
         if not base:
             proc, base = start_system(db_uri, db_name, Path(tmp.name) / "data", args.processes,
-                                      workers=not args.no_workers)
+                                      workers=not args.no_workers, extra_env=app_env(args.app_env))
             time.sleep(3 if args.processes > 1 else 0)  # every app process up
         print(f"machine: {machine()}")
         sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [0]

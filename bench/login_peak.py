@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from backend.config import RateLimitConfig  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
-from bench.booking_storm import cpu_seconds, db_top, start_system, top_delta, tree_cpu_seconds  # noqa: E402
+from bench.booking_storm import app_env, cpu_seconds, db_top, start_system, top_delta, tree_cpu_seconds  # noqa: E402
 from bench.common import machine  # noqa: E402
 from bench.reference import Http, against, brief_update, connections, healthz, pct  # noqa: E402
 from tests.support import CHINESE_NAMES, make_id_number  # noqa: E402
@@ -207,6 +207,8 @@ def main() -> int:
     ap.add_argument("--standins", choices=("process", "inline"), default="process",
                     help="where the sandbox's stand-ins run (default: their own process, as `make run`)")
     ap.add_argument("--no-workers", action="store_true", help="no background workers")
+    ap.add_argument("--app-env", action="append", default=[], metavar="ZJB_SECTION_KEY=VALUE",
+                    help="a setting for the app it starts (repeatable)")
     ap.add_argument("--returning", action="store_true",
                     help="residents who logged in and bound their real name before (set-up, not timed): the "
                          "timed part is their login and home page, as on an ordinary morning")
@@ -224,7 +226,7 @@ def main() -> int:
         proc = None
         try:
             proc, base = start_system(db.uri, f"peak_{uuid.uuid4().hex[:6]}", Path(tmp) / "data",
-                                      workers=not args.no_workers, extra_env=env)
+                                      workers=not args.no_workers, extra_env={**env, **app_env(args.app_env)})
             print(f"machine: {machine()}")
             people = asyncio.run(face_verified(base, residents(n, args.addresses or n)))
             if args.returning:

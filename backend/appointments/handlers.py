@@ -272,6 +272,7 @@ class HallDisplayHandler(_Handler):
 class HallDisplayEventsHandler(_Handler):
     """Server-sent events: the board at once, then each time it changes (``event: board``)."""
     _closed: asyncio.Event | None = None
+    counts_as_load = False   # held open as long as the screen is on
 
     @operation("大厅叫号屏的实时推送（SSE，event: board，数据同 /display）", tags=TAGS,
                responses={200: Response(content_type="text/event-stream")}, errors=(404,),

@@ -119,6 +119,10 @@ class BaseHandler(tornado.web.RequestHandler):
 
     request_id: str = ""
     principal: "Principal | None" = None
+    # A request counts towards the burst that background jobs give way to (``Edge.foreground``);
+    # a stream held open for minutes does not.
+    counts_as_load = True
+    _counted = False
 
     @property
     def edge(self) -> "Edge":
@@ -133,6 +137,14 @@ class BaseHandler(tornado.web.RequestHandler):
         self.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         self._rid_token = request_id_var.set(self.request_id)
         self.set_header("X-Request-Id", self.request_id)
+        if self.counts_as_load:
+            self.edge.foreground.enter()
+            self._counted = True
+
+    def _uncount(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.edge.foreground.leave()
 
     def set_default_headers(self) -> None:
         self.set_header("X-Content-Type-Options", "nosniff")
@@ -141,10 +153,15 @@ class BaseHandler(tornado.web.RequestHandler):
         self.clear_header("Server")
 
     def on_finish(self) -> None:
+        self._uncount()
         try:
             request_id_var.reset(self._rid_token)
         except (ValueError, AttributeError):
             pass
+
+    def on_connection_close(self) -> None:
+        self._uncount()   # a request whose client went away may never finish
+        super().on_connection_close()
 
     def client_ip(self) -> str:
         return self.edge.client_ip(self.request)

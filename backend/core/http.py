@@ -2,7 +2,8 @@
 token becomes a principal, and the limits on a request body.
 
 Built once by ``make_app`` and handed to every handler through the application settings
-(``settings["edge"]``); domains register how their tokens are checked (``Authenticator``).
+(``settings["edge"]``); domains register how their tokens are checked (``Authenticator``). It
+counts the requests in flight (``foreground``), which the process's background jobs give way to.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import tornado.httputil
 import tornado.web
 
 from backend.core import errors
+from backend.core.foreground import Foreground
 
 TokenCheck = Callable[[str], Awaitable[Any]]
 
@@ -45,6 +47,8 @@ class Edge:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1 << 20
     validate_responses: bool = False
+    # The requests in flight, which this process's background jobs give way to.
+    foreground: Foreground = field(default_factory=lambda: Foreground(busy_at=0, max_wait=0.0))
 
     def __post_init__(self) -> None:
         self._proxies = [ipaddress.ip_network(c, strict=False) for c in self.trusted_proxies]
