@@ -14,7 +14,8 @@ the counter:
 - The counter document ``{seq, block}`` moves only by a conditional update from the ``seq`` it was
   read at. Whoever moves it takes a whole block of numbers, one for every receipt pending at that
   moment (in issue order), and records the block. Under load one numbering serves everyone
-  waiting; the others find their receipt in the block.
+  waiting; the others find their receipt in the block. In one process the callers share a round:
+  while one is under way for a code, the others wait for it rather than write its receipts too.
 - Before taking a block, a numbering first writes every receipt of the previous block (writing a
   receipt is idempotent: its ``_id`` is fixed), and leaves out receipts already written. So every
   number up to ``seq`` belongs to exactly one written receipt, even when a process dies between
@@ -24,9 +25,11 @@ the counter:
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -109,11 +112,19 @@ def receipt_status(amount_fen: int, refunded_fen: int) -> str:
     return "partially_refunded" if refunded_fen > 0 else "issued"
 
 
-
 def payment_event(p: Payment, **extra: Any) -> dict[str, Any]:
     """What a payment's messages carry (notify.messages words them)."""
     return {"payment_id": str(p.id), "application_id": p.application_id, "serial": p.serial,
             "service_name": p.service_name, "amount_fen": p.amount_fen, **extra}
+
+@dataclass(frozen=True)
+class _Round:
+    """What a numbering round found and did: the block taken before it (now written), the
+    receipts pending when it looked, and whether it took numbers for them (and wrote them)."""
+    earlier: list[NumberedEntry]
+    pending: list[NumberedEntry]
+    took: bool
+
 
 class ReceiptService:
     def __init__(self, *, store: PaymentStore, clock: Clock, users: UserDirectory, outbox: Outbox,
@@ -131,6 +142,9 @@ class ReceiptService:
         self.config = config
         self.rconfig = receipts_config
         self.public_url = public_url.rstrip("/")
+        # The numbering round under way, by receipt code, with its place in the order rounds began.
+        self._rounds: dict[str, tuple[int, asyncio.Future[_Round]]] = {}
+        self._rounds_begun = 0
 
     # -- numbering -------------------------------------------------------------------------------------
 
@@ -158,21 +172,47 @@ class ReceiptService:
         first block) is written. Returns how many receipts this call numbered. The year is the
         issue time's year in Beijing time, fixed when the payment or refund was recorded, so a
         receipt issued at 23:59:59 on 31 December takes the old year's next number even when it
-        is numbered after midnight, and the new year's code starts again at 1."""
+        is numbered after midnight, and the new year's code starts again at 1.
+
+        The callers of one process share its numbering rounds: a caller that finds a round of the
+        code under way waits for that round and reads its outcome instead of writing the same
+        receipts again beside it (each round writes every receipt pending when it began).
+        Processes still meet only at the counter's conditional update."""
         code = rc.receipt_code(self.rconfig.code_prefix, year)
+        asked = self._rounds_begun   # a round begun before this call may have looked before ours was pending
         for _ in range(100):
-            counter = await self.store.receipt_counter(code, year)
-            block = list(counter.block)
-            await self._write_block(code, year, counter.seq - len(block), block)
-            if receipt_id is not None and any(e.receipt_id == receipt_id for e in block):
+            running = self._rounds.get(code)
+            mine = running is None or running[1].done()
+            if running is None or running[1].done():
+                self._rounds_begun += 1
+                running = self._rounds[code] = (self._rounds_begun, asyncio.ensure_future(self._round(code, year)))
+            begun, future = running
+            outcome = await asyncio.shield(future)
+            if receipt_id is not None and any(e.receipt_id == receipt_id for e in outcome.earlier):
                 return 0
-            pending = await self._unwritten(year)
+            if begun <= asked:
+                continue   # it looked for pending receipts before this call: look again
+            pending = outcome.pending
             if not pending or receipt_id is not None and all(e.receipt_id != receipt_id for e in pending):
                 return 0  # nothing to number, or ours was written meanwhile
-            if await self.store.take_receipt_numbers(code, year, counter.seq, pending):
-                await self._write_block(code, year, counter.seq, pending)
-                return len(pending)
+            if outcome.took:
+                return len(pending) if mine else 0
         raise errors.ServiceUnavailable(details={"reason": "receipt_numbering_busy"})  # pragma: no cover
+
+    async def _round(self, code: str, year: int) -> _Round:
+        """One round of numbering: write the last block taken (a process may have died before
+        writing it), then take a block for the receipts pending now and write it, unless another
+        process moved the counter first (``took`` False: the caller tries again)."""
+        counter = await self.store.receipt_counter(code, year)
+        earlier = list(counter.block)
+        await self._write_block(code, year, counter.seq - len(earlier), earlier)
+        pending = await self._unwritten(year)
+        if not pending:
+            return _Round(earlier, [], False)
+        if not await self.store.take_receipt_numbers(code, year, counter.seq, pending):
+            return _Round(earlier, pending, False)
+        await self._write_block(code, year, counter.seq, pending)
+        return _Round(earlier, pending, True)
 
     async def _unwritten(self, year: int) -> list[NumberedEntry]:
         """The year's pending receipts of both kinds, in issue order, that are not written yet."""

@@ -40,6 +40,33 @@ def test_numbering_is_gap_free_under_concurrent_notices(api, server) -> None:
     assert len({r["payment_id"] for r in db_find(server, "receipts", {})}) == len(seqs)
 
 
+def test_concurrent_notices_in_one_process_write_each_receipt_once(api, server) -> None:
+    """The notices share the process's numbering rounds: no receipt is written twice beside itself
+    (the writes were idempotent, but each repeated one cost four database round trips)."""
+    prepays = []
+    for _ in range(12):
+        resident, order = create_order(api, server)
+        prepays.append(prepay_id(pay_wechat(api, resident, order["id"])))
+    store = server.ctx.service("payments").receipts.store
+    writes: list[str] = []
+    insert = store.insert_receipt
+
+    async def counted(receipt, *args, **kwargs):
+        writes.append(str(receipt.id))
+        return await insert(receipt, *args, **kwargs)
+
+    store.insert_receipt = counted
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda p: Api(server.base).post("/sandbox/wechatpay/confirm",
+                                                                     {"prepay_id": p}).json()["notify_status"],
+                                     prepays))
+    finally:
+        del store.insert_receipt
+    assert statuses == [204] * 12
+    assert len(writes) == len(set(writes)) == 12, sorted(writes)
+
+
 def test_exactly_one_receipt_per_payment_is_enforced_by_the_index(api, server) -> None:
     _, p, receipt = _paid_receipt(api, server)
     doc = db_find(server, "receipts", {"_id": ObjectId(receipt["id"])})[0]
