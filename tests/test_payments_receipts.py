@@ -5,6 +5,7 @@ import base64
 import datetime as dt
 import io
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pypdf
@@ -137,6 +138,23 @@ def test_pdf_embeds_cjk_font_and_text_round_trips(api, server) -> None:
     other = new_resident(api, verified=True)
     assert_error(api.get(f"/api/v1/receipts/{r['id']}/pdf", token=other.access_token), 404, "not_found")
     assert_error(api.get(f"/api/v1/receipts/{r['id']}", token=other.access_token), 404, "not_found")
+
+
+def test_a_pdf_is_drawn_off_the_event_loop(api, server, monkeypatch) -> None:
+    """Drawing a page takes tens of milliseconds: the requests answered meanwhile do not wait for it."""
+    from payments import receipts as rc
+    resident, _, r = _paid_receipt(api, server)
+    drawn_on: list[threading.Thread] = []
+    render = rc.render_pdf
+
+    def recorded(*args, **kwargs):
+        drawn_on.append(threading.current_thread())
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(rc, "render_pdf", recorded)
+    resp = api.get(f"/api/v1/receipts/{r['id']}/pdf", token=resident.access_token)
+    assert resp.status_code == 200 and resp.content.startswith(b"%PDF")
+    assert len(drawn_on) == 1 and drawn_on[0] is not server._thread
 
 
 def test_every_character_of_a_name_has_a_glyph() -> None:
