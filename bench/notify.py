@@ -9,11 +9,10 @@ WeChat stand-in), then N ``python -m backend worker`` processes on the same data
 at once, and waits until all are delivered. Each message goes to the inbox and, through wechatpy,
 to the WeChat stand-in, which counts what it received.
 
-In the same run, just before and just after each delivery, it measures the database's raw write
-rate: journaled conditional updates of one outbox-sized document by id, one after another from
-one connection (what a worker's writes are); the mean of the two is the run's raw rate. msg/s ÷
-raw is the figure that compares across machines and across loads: the share of a raw write's
-time a delivered message costs.
+In the same run, just before and just after each delivery, it measures the reference every hot
+path is measured against (bench/reference.py): the brief conditional update, as many at once as
+there are workers; the mean of the two rates is the run's reference. msg/s ÷ brief update is the
+figure that compares across machines and across loads.
 
     .venv/bin/python bench/notify.py --jobs 1000,100000
 
@@ -45,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from backend.db.embedded import EmbeddedDatabase, free_port  # noqa: E402 - after the sys.path change
 from backend.db.mongo import connect  # noqa: E402 - after the sys.path change
 from bench.common import machine, percentiles  # noqa: E402 - after the sys.path change
+from bench.reference import Bursts, brief_update  # noqa: E402 - after the sys.path change
 
 
 def _wait(base: str) -> None:
@@ -58,25 +58,13 @@ def _wait(base: str) -> None:
     raise SystemExit("server did not start")
 
 
-async def raw_write_rate(uri: str, ops: int) -> float:
-    """Journaled conditional ``update_one`` by id, sequential, on a scratch collection."""
-    from bson import ObjectId
-    c = connect(uri)
-    col = c["notify_raw"]["rows"]
-    await col.drop()
-    ids = [ObjectId() for _ in range(ops)]
-    await col.insert_many([{"_id": i, "status": "pending", "payload": {"serial": "ZJB00000000", "text": "x" * 80}}
-                           for i in ids])
-    t = time.perf_counter()
-    for i in ids:
-        await col.update_one({"_id": i, "status": "pending"}, {"$set": {"status": "delivered"}})
-    rate = ops / (time.perf_counter() - t)
-    await c.drop_database("notify_raw")
-    await c.close()
-    return rate
+async def reference(uri: str, workers: int, rounds: int) -> Bursts:
+    """The brief conditional update (bench/reference.py), ``workers`` at once: what each worker's
+    writes would cost at the least."""
+    return await brief_update(uri, workers, rounds)
 
 
-def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, raw_ops: int) -> dict[str, Any]:
+def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, rounds: int) -> dict[str, Any]:
     name = f"bench_notify_{uuid.uuid4().hex[:6]}"
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZJB_")}, "ZJB_DATABASE_URI": db.uri,
@@ -109,16 +97,17 @@ def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, raw_o
                                           env={**env, "ZJB_WORKERS_ENABLED": "true"},
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(4)  # workers up
-        raw_before = asyncio.run(raw_write_rate(db.uri, raw_ops))
+        before = asyncio.run(reference(db.uri, workers, rounds))
         t0 = time.perf_counter()
         asyncio.run(_emit(db.uri, name, people, n))
         latencies, wall = asyncio.run(_wait_delivered(db.uri, name, n, t0))
-        raw = (raw_before + asyncio.run(raw_write_rate(db.uri, raw_ops))) / 2
+        after = asyncio.run(reference(db.uri, workers, rounds))
         sent = sum(len(s.get(base + "/sandbox/wechat/messages", params={"openid": o}).json()["items"])
                    for _, o in people)
         inbox = asyncio.run(_count(db.uri, name, "inbox"))
         return {"workers": workers, "n": n, "rate": n / wall, **percentiles(latencies), "wechat": sent,
-                "inbox": inbox, "duplicates": max(0, sent - n) + max(0, inbox - n), "raw": raw}
+                "inbox": inbox, "duplicates": max(0, sent - n) + max(0, inbox - n),
+                "brief": (before.rate + after.rate) / 2, "brief_p99": (before.p99_ms + after.p99_ms) / 2}
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -259,7 +248,7 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=600)
     ap.add_argument("--users", type=int, default=30)
     ap.add_argument("--workers", default="1,2,4")
-    ap.add_argument("--raw-ops", type=int, default=1000, help="writes per raw-rate measurement")
+    ap.add_argument("--rounds", type=int, default=200, help="bursts of the brief update before and after each delivery")
     ap.add_argument("--jobs", help="time the periodic jobs' queries at these history sizes (e.g. 1000,100000)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="zjb-notify-") as tmp:
@@ -270,7 +259,7 @@ def main() -> None:
                 sizes = [int(x) for x in args.jobs.split(",")]
                 costs = {size: asyncio.run(job_costs(db.uri, size)) for size in sizes}
             else:
-                rows = [run(db, int(w), args.n, args.users, Path(tmp), args.raw_ops) for w in args.workers.split(",")]
+                rows = [run(db, int(w), args.n, args.users, Path(tmp), args.rounds) for w in args.workers.split(",")]
         finally:
             db.stop()
     print(f"machine: {machine()}")
@@ -280,12 +269,13 @@ def main() -> None:
             values = [costs[s][op] for s in sizes]
             print(f"{op:<44}" + "".join(f"{v:>10.1f}" for v in values) + f"{values[-1] / values[0]:>8.2f}")
         return
-    print("raw: journaled conditional update_one by id, sequential, measured before and after each delivery")
+    print("brief update: {_id, free >= 1} -> $inc free -1 (bench/reference.py), as many at once as there are "
+          "workers, measured before and after each delivery")
     print(f"{'workers':>7} {'messages':>8} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8}"
-          f" {'wechat':>7} {'inbox':>6} {'dups':>5} {'raw w/s':>8} {'msg/raw':>8}")
+          f" {'wechat':>7} {'inbox':>6} {'dups':>5} {'brief/s':>8} {'msg/brief':>10}")
     for r in rows:
         print(f"{r['workers']:>7} {r['n']:>8} {r['rate']:>7.0f} {r['p50']:>8.0f} {r['p99']:>8.0f} {r['wechat']:>7} "
-              f"{r['inbox']:>6} {r['duplicates']:>5} {r['raw']:>8.0f} {r['rate'] / r['raw']:>8.3f}")
+              f"{r['inbox']:>6} {r['duplicates']:>5} {r['brief']:>8.0f} {r['rate'] / r['brief']:>10.3f}")
 
 
 if __name__ == "__main__":

@@ -64,12 +64,13 @@ async def _fixtures(store: AppointmentStore, db: Any, now: dt.datetime) -> dict[
     past_appt = await store.appointment(past["_id"])
     assert past_appt is not None
     ticket = await store.appointment_ticket(past_appt)
+    wait_user = f"bench-wait-{ObjectId()}"   # one per size: a person has one active waitlist entry
     entry_id = (await store.insert_waitlist(WaitlistJoin(
-        slot_id=str(slot.id), user_id="bench-wait", hall_id=hall, service_id=svc, start=start, end=start,
+        slot_id=str(slot.id), user_id=wait_user, hall_id=hall, service_id=svc, start=start, end=start,
         date=date, service_name="", hall_name="", created_at=now))).id
     return {"hall": hall, "svc": svc, "slot": slot, "date": date, "start": start, "future": future, "past": past,
             "past_appt": past_appt,
-            "ticket": ticket, "entry_id": entry_id}
+            "ticket": ticket, "entry_id": entry_id, "wait_user": wait_user}
 
 
 def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list[Case]:
@@ -152,15 +153,15 @@ def _cases(store: AppointmentStore, f: dict[str, Any], now: dt.datetime) -> list
         ("waitlist_entry", lambda: store.waitlist_entry(f["entry_id"])),
         ("first_waiting", lambda: store.first_waiting(str(slot.id))),
         ("count_ahead", lambda: store.count_ahead(str(slot.id), now)),
-        ("user_waitlist", lambda: store.user_waitlist("bench-wait")),
+        ("user_waitlist", lambda: store.user_waitlist(f["wait_user"])),
         ("ticket", lambda: store.ticket(f["ticket"].id)),
         ("appointment_ticket", lambda: store.appointment_ticket(f["past_appt"])),
         ("appointment_ticket (no ticket id kept)", lambda: store.appointment_ticket(
             replace(f["past_appt"], ticket_id=None))),
         ("hall_day_tickets", lambda: store.hall_day_tickets(past["hall_id"], past["date"])),
-        ("count_waiting_before", lambda: store.count_waiting_before(f["ticket"])),
-        ("first_waiting_ticket", lambda: store.first_waiting_ticket(hall, date, [svc])),
-        ("next_seq + insert_ticket + change_ticket", ticket_cycle),
+        ("waiting_tickets", lambda: store.waiting_tickets(hall, date)),
+        ("recent_service_minutes", lambda: store.recent_service_minutes(hall, date, "A")),
+        ("next_seq + insert_ticket + call_ticket", ticket_cycle),
         ("hall_schedules", lambda: store.hall_schedules(hall)),
         ("active_schedules", lambda: store.active_schedules(hall_id=hall)),
         ("exceptions_on", lambda: store.exceptions_on(hall, date)),
