@@ -109,6 +109,7 @@ class Runtime:
         self.probes = {name: probe for d in domains for name, probe in d.probes.items()}
         self.routes: list[Route] = []
         self.started = False
+        self._abandoned = asyncio.Event()
         self._openapi: dict[str, Any] | None = None
 
     def service(self, domain: str) -> Any:
@@ -117,21 +118,33 @@ class Runtime:
 
     async def start(self, *, run_workers: bool | None = None) -> None:
         """Prepare the database and start the workers. While the database cannot be reached this
-        keeps trying (the HTTP server already answers: /healthz 200, /readyz 503)."""
+        keeps trying (the HTTP server already answers: /healthz 200, /readyz 503), until
+        ``abandon_start``: then it returns after the attempt under way, with nothing started.
+        It is never cancelled from outside: a database call cancelled while it waits for a server
+        can leave the driver's topology lock held, and the client's close then hangs."""
         delay = 0.5
         specs = [spec for d in self.domains.values() for spec in d.collections]
         steps = [step for d in self.domains.values() for step in d.migrations]
         migrations = Migrations(MigrationLedger(self.db), self.clock)
         while True:
+            if self._abandoned.is_set():
+                return
             try:
                 await migrations.run(steps, before_schema=True)
                 await ensure_schema(self.db, specs)
                 await migrations.run(steps, before_schema=False)
                 break
             except pymongo.errors.ConnectionFailure:
+                if self._abandoned.is_set():
+                    return
                 log.warning("database not reachable at start-up; retrying", extra={"retry_in_s": delay})
-                await asyncio.sleep(delay)
+                try:
+                    await asyncio.wait_for(self._abandoned.wait(), timeout=delay)
+                except asyncio.TimeoutError:
+                    pass
                 delay = min(delay * 2, 5.0)
+        if self._abandoned.is_set():
+            return
         for d in self.domains.values():
             for hook in d.on_start:
                 await hook()
@@ -141,6 +154,10 @@ class Runtime:
         self.started = True
         for warning in self.warnings():
             log.warning(warning)
+
+    def abandon_start(self) -> None:
+        """Stop trying to start (the process is stopping before the database could be reached)."""
+        self._abandoned.set()
 
     def warnings(self) -> list[str]:
         """What an operator must act on soon (shown by /readyz and logged at start-up)."""

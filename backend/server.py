@@ -198,7 +198,22 @@ async def _serve(runner: Runner, *, http: bool = True, reuse_port: bool = False)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     started = time.monotonic()
-    await runner.start_app(http=http, reuse_port=reuse_port)
+    # A stop asked for while the database cannot be reached ends the start after the attempt under
+    # way (a database call is never cancelled from outside); then the process stops as usual.
+    starting = asyncio.ensure_future(runner.start_app(http=http, reuse_port=reuse_port))
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        log.info("stopping before the start finished")
+        while not starting.done():
+            if runner.runtime is not None:
+                runner.runtime.abandon_start()
+            await asyncio.wait({starting}, timeout=0.1)
+        starting.result()
+        await runner.stop_app()
+        return
+    stopping.cancel()
+    starting.result()
     settle_collector()
     cfg = runner.config
     log.info("指尖办 ready" if http else "指尖办 worker ready",

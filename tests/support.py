@@ -74,7 +74,7 @@ class AppServer:
         await self._stop.wait()
         http.stop()
         await http.close_all_connections()
-        starting.cancel()
+        self.ctx.abandon_start()   # never cancelled: see Runtime.start
         await asyncio.gather(starting, return_exceptions=True)
         await self.ctx.stop()
 

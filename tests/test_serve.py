@@ -91,3 +91,36 @@ def test_a_killed_serve_does_not_leave_the_database_orphaned(tmp_path: Path) -> 
     proc.kill()
     proc.wait(10)
     assert _gone(db_pid), "the embedded database was orphaned"
+
+
+def test_a_serve_that_cannot_reach_its_database_stops_when_told(tmp_path: Path) -> None:
+    """Still trying to reach the database at start-up, it answers /healthz, not /readyz, and a
+    SIGTERM ends it after the attempt under way, not never."""
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZJB_")},
+           "ZJB_DATABASE_URI": "mongodb://127.0.0.1:9/?retryWrites=false&directConnection=true",
+           "ZJB_DATABASE_SERVER_SELECTION_TIMEOUT_MS": "500", "ZJB_SANDBOX_STANDINS_MODE": "inline"}
+    with open(tmp_path / "serve.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port),
+                                 "--data-dir", str(tmp_path / "data")],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "serve did not answer"
+            time.sleep(0.2)
+        assert requests.get(base + "/readyz", timeout=5).status_code == 503
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0, (tmp_path / "serve.log").read_text()
+        assert "stopping before the start finished" in (tmp_path / "serve.log").read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
