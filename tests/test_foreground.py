@@ -12,7 +12,7 @@ import requests
 
 from backend.core.foreground import Foreground
 from backend.workers import Workers
-from tests.support import Api, AppServer
+from tests.support import Api, AppServer, run_apart
 from tests.support_appointments import make_bookable
 
 
@@ -37,7 +37,7 @@ def _run_with_workers(foreground: Foreground, body: Callable[[list[float]], Any]
             await body(runs)
         finally:
             await workers.stop()
-    asyncio.run(main())
+    run_apart(main())
 
 
 def test_a_job_waits_while_a_burst_is_answered_and_runs_once_it_drains() -> None:
@@ -107,7 +107,7 @@ def test_requests_in_flight_come_back_to_zero_however_they_end(server: AppServer
     host, port = server.base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port))) as raw:
         raw.sendall(b"GET /api/v1/services HTTP/1.1\r\nHost: x\r\n\r\n")
-    asyncio.run(_until(lambda: foreground.in_flight == 0))
+    run_apart(_until(lambda: foreground.in_flight == 0))
 
 
 def test_a_hall_screens_open_stream_is_not_a_burst(server: AppServer, api: Api) -> None:

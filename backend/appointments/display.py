@@ -74,6 +74,13 @@ class HallBoards:
                 wake.set()
             self._last.pop(hall_id, None)
 
+    def close(self) -> None:
+        """The app is stopping: every board's poller ends at its next turn; the open streams end
+        with their connections."""
+        for hall_id, watchers in list(self._watchers.items()):
+            for q in list(watchers):
+                self.unsubscribe(hall_id, q)
+
     def poke(self, hall_id: str) -> None:
         """This process changed the hall's queue: boards open on it are refreshed now."""
         wake = self._wake.get(hall_id)
@@ -86,6 +93,8 @@ class HallBoards:
             try:
                 board = await self.board(hall_id)
             except Exception:  # a bad read must not end the board; it tries again
+                if self._wake.get(hall_id) is not wake:
+                    return  # nobody watches any more (the app is stopping)
                 log.exception("hall board failed", extra={"hall_id": hall_id})
             else:
                 if self._wake.get(hall_id) is not wake:
