@@ -11,7 +11,9 @@ import gc
 import json
 import logging
 import random
+import subprocess
 import threading
+import time
 import uuid
 import warnings
 import weakref
@@ -141,6 +143,21 @@ def run_apart(coro: Coroutine[Any, Any, T]) -> T:
     one: the browser tests' driver does)."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+def wait_answering(base: str, path: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    """Wait until a started ``serve`` answers ``path`` with 200; fail with its log should it exit
+    first or not answer in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        try:
+            if requests.get(base + path, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, f"serve did not answer {path} in {timeout:.0f} s"
+        time.sleep(0.2)
 
 
 def assert_error(resp: requests.Response, status: int, code: str) -> dict[str, Any]:

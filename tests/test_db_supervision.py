@@ -17,6 +17,7 @@ import requests
 
 from backend.db.embedded import free_port
 from tests.conftest import ROOT
+from tests.support import wait_answering
 
 pytestmark = pytest.mark.slow
 
@@ -30,16 +31,7 @@ def serving(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
         proc = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--port", str(port), "--data-dir",
                                  str(data)], cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-        try:
-            if requests.get(base + "/readyz", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        assert time.monotonic() < deadline, "serve did not become ready"
-        time.sleep(0.2)
+    wait_answering(base, "/readyz", proc, tmp_path / "serve.log", timeout=90)
     yield base, data, proc
     proc.send_signal(signal.SIGTERM)
     proc.wait(60)

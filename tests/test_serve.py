@@ -14,6 +14,7 @@ import requests
 
 from backend.db.embedded import free_port
 from tests.conftest import ROOT
+from tests.support import wait_answering
 
 pytestmark = pytest.mark.slow
 
@@ -26,17 +27,12 @@ def _start(data_dir: Path) -> tuple[subprocess.Popen, str]:
                                  "--data-dir", str(data_dir)],
                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                return proc, base
-        except requests.RequestException:
-            pass
-        assert proc.poll() is None, (data_dir.parent / f"{port}.log").read_text()
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("serve did not become ready")
+    try:
+        wait_answering(base, "/readyz", proc, data_dir.parent / f"{port}.log")
+    except AssertionError:
+        proc.kill()
+        raise
+    return proc, base
 
 
 def _db_pid(data_dir: Path) -> int:
@@ -106,16 +102,7 @@ def test_a_serve_that_cannot_reach_its_database_stops_when_told(tmp_path: Path) 
                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, "serve did not answer"
-            time.sleep(0.2)
+        wait_answering(base, "/healthz", proc, tmp_path / "serve.log")
         assert requests.get(base + "/readyz", timeout=5).status_code == 503
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0, (tmp_path / "serve.log").read_text()
