@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from backend.db.embedded import EmbeddedDatabase, free_port  # noqa: E402 - after the sys.path change
 from backend.db.mongo import connect  # noqa: E402 - after the sys.path change
 from bench.common import machine, percentiles  # noqa: E402 - after the sys.path change
-from bench.reference import Bursts, brief_update  # noqa: E402 - after the sys.path change
+from bench.reference import both, brief_update  # noqa: E402 - after the sys.path change
 
 
 def _wait(base: str) -> None:
@@ -56,12 +56,6 @@ def _wait(base: str) -> None:
             pass
         time.sleep(0.1)
     raise SystemExit("server did not start")
-
-
-async def reference(uri: str, workers: int, rounds: int) -> Bursts:
-    """The brief conditional update (bench/reference.py), ``workers`` at once: what each worker's
-    writes would cost at the least."""
-    return await brief_update(uri, workers, rounds)
 
 
 def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, rounds: int) -> dict[str, Any]:
@@ -97,17 +91,17 @@ def run(db: EmbeddedDatabase, workers: int, n: int, users: int, tmp: Path, round
                                           env={**env, "ZJB_WORKERS_ENABLED": "true"},
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(4)  # workers up
-        before = asyncio.run(reference(db.uri, workers, rounds))
+        before = asyncio.run(brief_update(db.uri, workers, rounds))
         t0 = time.perf_counter()
         asyncio.run(_emit(db.uri, name, people, n))
         latencies, wall = asyncio.run(_wait_delivered(db.uri, name, n, t0))
-        after = asyncio.run(reference(db.uri, workers, rounds))
+        brief = both(before, asyncio.run(brief_update(db.uri, workers, rounds)))
         sent = sum(len(s.get(base + "/sandbox/wechat/messages", params={"openid": o}).json()["items"])
                    for _, o in people)
         inbox = asyncio.run(_count(db.uri, name, "inbox"))
         return {"workers": workers, "n": n, "rate": n / wall, **percentiles(latencies), "wechat": sent,
                 "inbox": inbox, "duplicates": max(0, sent - n) + max(0, inbox - n),
-                "brief": (before.rate + after.rate) / 2, "brief_p99": (before.p99_ms + after.p99_ms) / 2}
+                "brief": brief.rate}
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

@@ -42,7 +42,7 @@ from pymongo.database import Database  # noqa: E402
 
 from backend.core.children import stop_process  # noqa: E402
 from backend.db.embedded import free_port, running_database_uri  # noqa: E402
-from bench.reference import Bursts, against, brief_update, pct  # noqa: E402
+from bench.reference import against, both, brief_update, pct  # noqa: E402
 from tests.support import make_id_number  # noqa: E402
 
 
@@ -140,8 +140,7 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
     with ThreadPoolExecutor(max_workers=a.c) as pool:
         results = list(pool.map(send, notices))
     wall = time.perf_counter() - t1
-    after = asyncio.run(brief_update(uri, a.c, a.rounds))
-    brief = Bursts((before.rate + after.rate) / 2, before.latencies + after.latencies)
+    brief = both(before, asyncio.run(brief_update(uri, a.c, a.rounds)))
     lat = sorted(x[0] * 1000 for x in results)
     codes = {c: sum(1 for _, x in results if x == c) for c in {x for _, x in results}}
 

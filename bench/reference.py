@@ -175,6 +175,12 @@ async def healthz(base: str, concurrency: int, rounds: int = 10) -> Bursts:
         await asyncio.gather(*[c.close() for c in conns])
 
 
+def both(before: Bursts, after: Bursts) -> Bursts:
+    """A reference measured just before and just after the work: the mean rate, every latency."""
+    return Bursts((before.rate + after.rate) / 2, before.latencies + after.latencies,
+                  (before.db_cpu + after.db_cpu) / 2)
+
+
 def against(name: str, rate: float, p99_ms: float, ref: Bursts, ref_name: str) -> str:
     """One line: ``name``'s rate and p99 as ratios to a reference's."""
     return (f"{name} ÷ {ref_name}: {rate / ref.rate:.2f}× the rate ({rate:.0f} vs {ref.rate:.0f}/s), "

@@ -117,6 +117,7 @@ def payment_event(p: Payment, **extra: Any) -> dict[str, Any]:
     return {"payment_id": str(p.id), "application_id": p.application_id, "serial": p.serial,
             "service_name": p.service_name, "amount_fen": p.amount_fen, **extra}
 
+
 @dataclass(frozen=True)
 class _Round:
     """What a numbering round found and did: the block taken before it (now written), the
@@ -181,12 +182,7 @@ class ReceiptService:
         code = rc.receipt_code(self.rconfig.code_prefix, year)
         asked = self._rounds_begun   # a round begun before this call may have looked before ours was pending
         for _ in range(100):
-            running = self._rounds.get(code)
-            mine = running is None or running[1].done()
-            if running is None or running[1].done():
-                self._rounds_begun += 1
-                running = self._rounds[code] = (self._rounds_begun, asyncio.ensure_future(self._round(code, year)))
-            begun, future = running
+            begun, future, mine = self._joined_round(code, year)
             outcome = await asyncio.shield(future)
             if receipt_id is not None and any(e.receipt_id == receipt_id for e in outcome.earlier):
                 return 0
@@ -198,6 +194,18 @@ class ReceiptService:
             if outcome.took:
                 return len(pending) if mine else 0
         raise errors.ServiceUnavailable(details={"reason": "receipt_numbering_busy"})  # pragma: no cover
+
+    def _joined_round(self, code: str, year: int) -> tuple[int, asyncio.Future[_Round], bool]:
+        """The round of ``code`` under way, or a new one: its place in the order rounds began, the
+        round, and whether this call began it. A round numbering from inside itself (a reversal
+        whose receipt is still pending) does not wait for itself: it begins one of its own."""
+        running = self._rounds.get(code)
+        if running is not None and not running[1].done() and running[1] is not asyncio.current_task():
+            return running[0], running[1], False
+        self._rounds_begun += 1
+        future = asyncio.ensure_future(self._round(code, year))
+        self._rounds[code] = (self._rounds_begun, future)
+        return self._rounds_begun, future, True
 
     async def _round(self, code: str, year: int) -> _Round:
         """One round of numbering: write the last block taken (a process may have died before

@@ -41,7 +41,7 @@ def test_numbering_is_gap_free_under_concurrent_notices(api, server) -> None:
     assert len({r["payment_id"] for r in db_find(server, "receipts", {})}) == len(seqs)
 
 
-def test_concurrent_notices_in_one_process_write_each_receipt_once(api, server) -> None:
+def test_concurrent_notices_in_one_process_write_each_receipt_once(api, server, monkeypatch) -> None:
     """The notices share the process's numbering rounds: no receipt is written twice beside itself
     (the writes were idempotent, but each repeated one cost four database round trips)."""
     prepays = []
@@ -56,14 +56,11 @@ def test_concurrent_notices_in_one_process_write_each_receipt_once(api, server) 
         writes.append(str(receipt.id))
         return await insert(receipt, *args, **kwargs)
 
-    store.insert_receipt = counted
-    try:
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(lambda p: Api(server.base).post("/sandbox/wechatpay/confirm",
-                                                                     {"prepay_id": p}).json()["notify_status"],
-                                     prepays))
-    finally:
-        del store.insert_receipt
+    monkeypatch.setattr(store, "insert_receipt", counted)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda p: Api(server.base).post("/sandbox/wechatpay/confirm",
+                                                                 {"prepay_id": p}).json()["notify_status"],
+                                 prepays))
     assert statuses == [204] * 12
     assert len(writes) == len(set(writes)) == 12, sorted(writes)
 

@@ -14,7 +14,6 @@ is safe to run late or in several processes at once.
 from __future__ import annotations
 
 import asyncio
-import time
 
 
 class Foreground:
@@ -35,11 +34,10 @@ class Foreground:
         if self._drained is not None and not self.busy():
             self._drained.set()
 
-    async def lull(self) -> float:
-        """Wait while a burst is being answered, for at most ``max_wait``. Returns the seconds waited."""
+    async def lull(self) -> None:
+        """Wait while a burst is being answered, for at most ``max_wait``."""
         if not self.busy() or self.max_wait <= 0:
-            return 0.0
-        started = time.monotonic()
+            return
         if self._drained is None:
             self._drained = asyncio.Event()
         self._drained.clear()
@@ -47,4 +45,3 @@ class Foreground:
             await asyncio.wait_for(self._drained.wait(), timeout=self.max_wait)
         except asyncio.TimeoutError:
             pass
-        return time.monotonic() - started
