@@ -82,8 +82,12 @@ class SecurityConfig:
     # A staff session ends after this long without any request, and this long after login.
     staff_idle_minutes: int = 30
     staff_session_hours: int = 12
-    # Each process re-reads a session (ended? idle?) at most this often; at most 1 second.
+    # A session ended in any process stops its tokens in every process within this many seconds
+    # (at most 1; 0 reads every session and account on every request).
     session_check_cache_seconds: float = 1.0
+    # How long a process keeps a session and a verified account its requests read, while it
+    # follows the sessions that end (backend/identity/session_ends.py).
+    session_keep_seconds: float = 600.0
     # AES-256-GCM keys for ID numbers at rest, by key id (base64 of 32 bytes). New values are
     # written with the active key; old keys stay for reading until re-encrypted.
     id_encryption_keys: Mapping[str, str] = field(default_factory=lambda: {"k1": EXAMPLE_ID_KEY})

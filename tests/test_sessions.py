@@ -183,3 +183,37 @@ def test_a_logged_out_token_is_refused_by_every_process_within_a_second(three_ap
         _fresh(base, "GET", "/api/v1/me", r.access_token)
     answers = [_fresh(base, "GET", "/api/v1/me", r.access_token).status_code for _ in range(30)]
     assert answers == [401] * 30
+
+
+def _kept_everywhere(base: str, token: str, seconds: float = 2.5) -> None:
+    """Requests on new connections for longer than the bound: every process reads the session and
+    account once and keeps them."""
+    since = time.monotonic()
+    while time.monotonic() < since + seconds:
+        assert _fresh(base, "GET", "/api/v1/me", token).status_code == 200
+
+
+def _refused_everywhere_within_a_second(base: str, token: str) -> list[int]:
+    ended = time.monotonic()
+    while time.monotonic() < ended + 1.0:  # the bound under test: one second
+        _fresh(base, "GET", "/api/v1/me", token)
+    return [_fresh(base, "GET", "/api/v1/me", token).status_code for _ in range(30)]
+
+
+@pytest.mark.slow
+def test_a_session_every_process_kept_past_the_bound_is_refused_everywhere_within_a_second(three_apps: str) -> None:
+    base = three_apps
+    r = new_resident(Api(base), verified=True)
+    _kept_everywhere(base, r.access_token)
+    assert _fresh(base, "POST", "/api/v1/auth/logout", r.access_token, json={}).status_code == 200
+    assert _refused_everywhere_within_a_second(base, r.access_token) == [401] * 30
+
+
+@pytest.mark.slow
+def test_a_cancelled_account_every_process_kept_is_refused_everywhere_within_a_second(three_apps: str) -> None:
+    base = three_apps
+    r = new_resident(Api(base), verified=True)
+    _kept_everywhere(base, r.access_token)
+    done = _fresh(base, "POST", "/api/v1/me/cancel", r.access_token, json={"confirm": True})
+    assert done.status_code == 200 and done.json() == {"cancelled": True}, done.text
+    assert _refused_everywhere_within_a_second(base, r.access_token) == [401] * 30

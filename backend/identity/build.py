@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from backend.audit.service import AuditLog
 from backend.config import Config
 from backend.core.api import bind
-from backend.core.domain import Built, Domain
+from backend.core.domain import Built, Domain, JobSpec
 from backend.core.infra import Infra
 from backend.core.migrations import Migration
 from backend.db.mongo import in_transaction
@@ -23,10 +23,12 @@ from backend.identity.providers import HttpRealnameVerifier, WeChatPyLogin
 from backend.identity.reclaim import RealnameReclaims
 from backend.identity.reveal_scope import ResidentHandling
 from backend.identity.service import IdentityService
+from backend.identity.session_ends import SessionEnds
 from backend.identity.store import (
     COLLECTIONS,
     FaceVerificationStore,
     RefreshTokenStore,
+    SessionEndStore,
     SessionStore,
     UpkeepStore,
     UserStore,
@@ -73,8 +75,9 @@ class DeskProvides:
 
 def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]:
     sec = config.security
-    tokens = TokenService(RefreshTokenStore(infra.db), SessionStore(infra.db), secret=sec.jwt_secret,
-                          issuer=sec.jwt_issuer, clock=infra.clock, check_cache_seconds=sec.session_check_cache_seconds,
+    ends = SessionEnds(SessionEndStore(infra.db), bound_seconds=min(1.0, max(0.0, sec.session_check_cache_seconds)))
+    tokens = TokenService(RefreshTokenStore(infra.db), SessionStore(infra.db), ends, secret=sec.jwt_secret,
+                          issuer=sec.jwt_issuer, clock=infra.clock, keep_seconds=sec.session_keep_seconds,
                           policies={
                               "resident": SessionPolicy(sec.access_token_ttl_seconds, sec.refresh_token_ttl_seconds),
                               "staff": SessionPolicy(sec.staff_access_token_ttl_seconds,
@@ -100,11 +103,13 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]
     identity = IdentityService(users=users, tokens=tokens, wechat=wechat, verifier=verifier,
                                cipher=cipher, limiter=infra.limiter, limits=config.ratelimit, audit=needs.audit,
                                clock=infra.clock, handling=handling, directory=directory,
-                               upkeep=UpkeepStore(infra.db), assurance=assurance)
+                               upkeep=UpkeepStore(infra.db), assurance=assurance,
+                               keep_seconds=sec.session_keep_seconds)
     return Built(Domain(
         "identity", words=words.WORDS, service=identity,
         routes=bind(handlers.default_handlers, identity=identity, assurance=assurance),
         collections=list(COLLECTIONS),
+        upkeep=[JobSpec("identity.session_ends", ends.look, ends.look_every)] if ends.bound > 0 else [],
         on_stop=[wechat.close_connections, faces_checked.close_connections, verifier.close_connections],
         migrations=[Migration("2026.11-03-name-hashes", "为早于姓名检索的实名账户补齐姓名检索值",
                               identity.backfill_name_hashes),

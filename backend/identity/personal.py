@@ -53,6 +53,7 @@ class AccountData:
     async def cancel(self, resident_id: str) -> bool:
         """Active → cancelled, every session ended at once. False when it was not active."""
         tombstone = f"cancelled-{uuid.uuid4().hex}"
+        await self._tokens.account_changing(resident_id)
         if not await self._users.cancel(resident_id, tombstone, self._clock.now()):
             return False
         await self._tokens.end_sessions_of(resident_id, AUDIENCE, "account_cancelled")

@@ -103,6 +103,7 @@ class RealnameReclaims:
                                     target_type="resident", target_id=claimant.id, ip=ip, session=s,
                                     details={"released_from": holder.id, "id_card_checked": True,
                                              "face_verified_at": claim.identified_at.isoformat()})
+        await self.tokens.account_changing(holder.id)   # its identity is about to move
         await self._tx(move)
         # The other account's logins end now: it no longer holds the identity it was used under.
         await self.tokens.end_sessions_of(holder.id, "resident", "realname_reclaimed")

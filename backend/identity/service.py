@@ -35,6 +35,7 @@ from backend.identity.idnumber import (
 from backend.identity.providers import RealnameVerifier, WeChatLogin
 from backend.identity.reseal import ResealReport, reseal
 from backend.identity.reveal_scope import ResidentHandling
+from backend.identity.session_ends import Kept
 from backend.identity.store import UpkeepStore, UserStore
 from backend.identity.tokens import TokenPair, TokenService
 from backend.identity.values import (
@@ -102,8 +103,12 @@ class IdentityService:
     def __init__(self, *, users: UserStore, tokens: TokenService, wechat: WeChatLogin,
                  verifier: RealnameVerifier, cipher: PersonalDataCipher, limiter: RateLimiter,
                  limits: RateLimitConfig, audit: AuditLog, clock: Clock, handling: ResidentHandling,
-                 directory: UserDirectory, upkeep: UpkeepStore, assurance: FaceAssurance):
+                 directory: UserDirectory, upkeep: UpkeepStore, assurance: FaceAssurance,
+                 keep_seconds: float = 0.0):
         self.users = users
+        # Verified, usable accounts this process's requests read: every change that makes one
+        # unusable or unverified is announced first (``TokenService.account_changing``), which drops it.
+        self._kept: Kept[ResidentUser] = Kept(tokens.ends, keep_seconds=keep_seconds, subject_of=lambda u: u.id)
         self.assurance = assurance
         self.directory = directory
         self.upkeep = upkeep
@@ -146,12 +151,18 @@ class IdentityService:
 
     async def authenticate(self, token: str) -> Resident:
         claims = self.tokens.verify_access(token, AUDIENCE)
-        # The session and the account are read together: one round trip to the database per
-        # request. Both must pass; a session that ended is told before an unusable account.
-        _, user = await asyncio.gather(self.tokens.check_session(claims["sid"], claims["sub"], AUDIENCE),
-                                       self.users.by_id(claims["sub"]))
-        if user is None or not user.active:
-            raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
+        user = self._kept.get(claims["sub"])
+        if user is not None:
+            await self.tokens.check_session(claims["sid"], claims["sub"], AUDIENCE)
+        else:
+            # The session and the account are read together: one round trip to the database.
+            # Both must pass; a session that ended is told before an unusable account.
+            _, user = await asyncio.gather(self.tokens.check_session(claims["sid"], claims["sub"], AUDIENCE),
+                                           self.users.by_id(claims["sub"]))
+            if user is None or not user.active:
+                raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
+            if user.realname is not None:  # an unverified account is read until it is verified
+                self._kept.put(user.id, user)
         return Resident(id=user.id, openid=user.openid, realname_verified=user.realname is not None,
                         session_id=claims["sid"])
 

@@ -21,10 +21,13 @@ from backend.identity.values import (
     RefreshToken,
     Resealed,
     ResidentUser,
+    SessionEnd,
+    SessionEndKind,
     UserStatus,
 )
 
 AUDIENCES = ("resident", "staff")
+SESSION_END_KEPT_SECONDS = 3600
 ID_HASH_INDEX = "realname.id_hash_once"
 # The two indexes ``ID_HASH_INDEX`` replaces: a unique partial one (which this database never reads
 # through) and a sparse one for lookups. Every index is paid for by each update of an account.
@@ -109,6 +112,21 @@ COLLECTIONS = [
         }},
         doc="Login sessions (one per refresh-token family): every access token names one, and an "
             "ended session (logout, password change, disabling, refresh-token reuse) stops them all.",
+    ),
+    CollectionSpec(
+        "session_ends",
+        indexes=(
+            # Each process asks for the records of the last moments; an hour later they are gone.
+            IndexModel([("at", ASCENDING)], expireAfterSeconds=SESSION_END_KEPT_SECONDS),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["kind", "key", "at"],
+            "properties": {"kind": {"enum": ["session", "subject"]}, "key": {"bsonType": "string"},
+                           "at": {"bsonType": "date"}},
+        }},
+        doc="Sessions (or every session and the account of a person) about to end, recorded before "
+            "the write: every process reads the latest and drops what it kept of them.",
     ),
 ]
 
@@ -503,3 +521,18 @@ class SessionStore:
 
     async def seen(self, session_id: str, now: dt.datetime) -> None:
         await self._col.update_one({"_id": session_id, "ended_at": None}, {"$max": {"last_seen_at": now}})
+
+
+class SessionEndStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]):
+        self._col = db["session_ends"]
+
+    async def record(self, kind: SessionEndKind, keys: list[str], at: dt.datetime) -> list[SessionEnd]:
+        ends = [SessionEnd(id=ObjectId(), kind=kind, key=k, at=at) for k in keys]
+        await self._col.insert_many([{"_id": e.id, "kind": e.kind, "key": e.key, "at": e.at} for e in ends])
+        return ends
+
+    async def since(self, at: dt.datetime, limit: int = 50_000) -> list[SessionEnd]:
+        """The records from ``at`` on (a range on the ``at`` index)."""
+        docs = await self._col.find({"at": {"$gte": at}}).limit(limit).to_list(None)
+        return [SessionEnd(id=d["_id"], kind=d["kind"], key=d["key"], at=d["at"]) for d in docs]

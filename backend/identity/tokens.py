@@ -6,11 +6,13 @@ session id (``sid``). Refresh tokens: 32 random bytes, stored only as a SHA-256 
 each; each session is one family of them. Presenting a used one again means it was stolen or
 replayed, so the session ends and the person must log in again.
 
-Ending a session takes effect at once: every request checks its session against the database
-(``sessions``), through a per-process cache of at most ``check_cache_seconds`` (≤ 1 s), so a
-logout, a password change, disabling an account or a role change stops its access tokens in
-every process within a second, not when they expire. Staff sessions also end after a while
-without any request (idle) and a fixed time after login (lifetime), however often they refresh.
+Ending a session takes effect at once: every request checks its session, and a logout, a password
+change, disabling an account or a role change stops its access tokens in every process within
+``check_cache_seconds`` (≤ 1 s), not when they expire. Each process keeps the sessions its
+requests read for up to ``keep_seconds``, and drops one as soon as its end is recorded
+(``session_ends.py`` says why that is safe across processes). Staff sessions also end after a
+while without any request (idle) and a fixed time after login (lifetime), however often they
+refresh; a session kept here that looks idle or over is read again before it is ended.
 """
 from __future__ import annotations
 
@@ -19,7 +21,6 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-import time
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,6 +29,7 @@ import jwt
 
 from backend.core import errors
 from backend.core.clock import Clock
+from backend.identity.session_ends import Kept, SessionEnds
 from backend.identity.store import AUDIENCES, RefreshTokenStore, SessionStore
 from backend.identity.values import LoginSession, RefreshToken
 
@@ -37,7 +39,6 @@ __all__ = ["ALGORITHM", "AUDIENCES", "SessionPolicy", "TokenPair", "TokenService
 
 # How often an active session's last request is written down (it only matters for idle timeouts).
 SEEN_EVERY = dt.timedelta(seconds=60)
-MAX_CACHED = 20_000
 
 # Why a session ended, and what the person is told.
 ENDED = {
@@ -90,16 +91,16 @@ def _ended(reason: str | None) -> errors.Unauthenticated:
 
 
 class TokenService:
-    def __init__(self, refresh: RefreshTokenStore, sessions: SessionStore, *, secret: str, issuer: str,
-                 clock: Clock, policies: dict[str, SessionPolicy], check_cache_seconds: float = 1.0):
+    def __init__(self, refresh: RefreshTokenStore, sessions: SessionStore, ends: SessionEnds, *, secret: str,
+                 issuer: str, clock: Clock, policies: dict[str, SessionPolicy], keep_seconds: float = 0.0):
         self._refresh = refresh
         self._sessions = sessions
+        self.ends = ends
         self._secret = secret
         self._issuer = issuer
         self._clock = clock
         self._policies = policies
-        self._cache_seconds = min(1.0, max(0.0, check_cache_seconds))
-        self._cache: dict[str, tuple[float, LoginSession]] = {}
+        self._kept: Kept[LoginSession] = Kept(ends, keep_seconds=keep_seconds, subject_of=lambda s: s.subject)
 
     # -- issuing -----------------------------------------------------------------------------------
 
@@ -138,7 +139,7 @@ class TokenService:
         # a refresh with it is refused.
         _, pair = await asyncio.gather(self._sessions.open(session),
                                        self._pair(subject, audience, session_id, ends, extra))
-        self._remember(session)  # the first requests after a login need not read what it just wrote
+        self._kept.put(session.id, session)  # the requests after a login need not read what it just wrote
         return pair
 
     # -- checking ----------------------------------------------------------------------------------
@@ -172,45 +173,42 @@ class TokenService:
         return claims
 
     async def check_session(self, session_id: str, subject: str, audience: str) -> None:
-        state = await self._state(session_id)
+        state = self._kept.get(session_id)
+        if state is not None and self._over(state, audience) is not None:
+            state = None   # kept, it looks over: another process may have seen it since
+        if state is None:
+            state = await self._sessions.by_id(session_id)
+            if state is not None:
+                self._kept.put(state.id, state)
         if state is None or state.subject != subject or state.audience != audience:
             raise _ended(None)
         await self._check_open(state, audience)
 
-    async def _state(self, session_id: str) -> LoginSession | None:
-        hit = self._cache.get(session_id)
-        mono = time.monotonic()
-        if hit is not None and hit[0] > mono:
-            return hit[1]
-        state = await self._sessions.by_id(session_id)
-        if state is not None:
-            self._remember(state)
-        return state
-
-    def _remember(self, state: LoginSession) -> None:
-        if self._cache_seconds <= 0:
-            return
-        if len(self._cache) >= MAX_CACHED:
-            self._cache.clear()
-        self._cache[state.id] = (time.monotonic() + self._cache_seconds, state)
+    def _over(self, state: LoginSession, audience: str) -> str | None:
+        """Why the session is over by now (``ended_at`` aside), or None."""
+        policy = self._policies[audience]
+        now = self._clock.now()
+        if state.ended_at is not None:
+            return state.end_reason or "unknown"
+        if state.expires_at is not None and now >= state.expires_at:
+            return "lifetime"
+        if policy.idle_seconds is not None and state.last_seen_at is not None \
+                and now - state.last_seen_at > dt.timedelta(seconds=policy.idle_seconds):
+            return "idle"
+        return None
 
     async def _check_open(self, state: LoginSession, audience: str) -> None:
         if state.ended_at is not None:
             raise _ended(state.end_reason)
-        policy = self._policies[audience]
+        over = self._over(state, audience)
+        if over is not None:
+            await self.end_session(state.id, over)
+            raise _ended(over)
         now = self._clock.now()
-        if state.expires_at is not None and now >= state.expires_at:
-            await self.end_session(state.id, "lifetime")
-            raise _ended("lifetime")
-        if policy.idle_seconds is not None and state.last_seen_at is not None:
-            if now - state.last_seen_at > dt.timedelta(seconds=policy.idle_seconds):
-                await self.end_session(state.id, "idle")
-                raise _ended("idle")
-            if now - state.last_seen_at >= SEEN_EVERY:
-                await self._sessions.seen(state.id, now)
-                cached = self._cache.get(state.id)
-                if cached is not None:  # the cached session has been seen now
-                    self._cache[state.id] = (cached[0], replace(cached[1], last_seen_at=now))
+        if self._policies[audience].idle_seconds is not None and state.last_seen_at is not None \
+                and now - state.last_seen_at >= SEEN_EVERY:
+            await self._sessions.seen(state.id, now)
+            self._kept.replace(state.id, replace(state, last_seen_at=now))  # kept as seen now
 
     # -- refreshing --------------------------------------------------------------------------------
 
@@ -241,24 +239,28 @@ class TokenService:
     # -- ending ------------------------------------------------------------------------------------
 
     async def end_session(self, session_id: str, reason: str) -> None:
+        await self.ends.announce("session", [session_id])   # every process drops it within a second
         await self._sessions.end(session_id, reason, self._clock.now())
         await self._refresh.revoke_families([session_id])
-        self._cache.pop(session_id, None)
 
     async def end_session_of_refresh_token(self, refresh_token: str, subject: str, reason: str) -> None:
         token = await self._refresh.by_hash(_hash(refresh_token), subject=subject)
         if token is not None:
             await self.end_session(token.family, reason)
 
+    async def account_changing(self, subject: str) -> None:
+        """A person's account is about to become unusable or lose its verified identity: every
+        process drops what it kept of the person within a second (call before the write)."""
+        await self.ends.announce("subject", [subject])
+
     async def open_sessions(self, subject: str, audience: str) -> list[LoginSession]:
         return await self._sessions.open_of(subject, audience)
 
     async def end_sessions_of(self, subject: str, audience: str, reason: str, *, keep: str | None = None) -> None:
         """End every session of a person (but ``keep``, the one asking, when given)."""
+        await self.ends.announce("subject", [subject])
         ended = await self._sessions.end_all_of(subject, audience, reason, self._clock.now(), keep=keep)
         if keep is None:
             await self._refresh.revoke_subject(subject, audience)
         else:
             await self._refresh.revoke_families(ended)
-        for sid in ended:
-            self._cache.pop(sid, None)

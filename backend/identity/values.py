@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
+
+from bson import ObjectId
 
 Sealed = dict[str, Any]   # a sealed value as ``PersonalDataCipher.seal`` makes it (key id, nonce, ciphertext)
 
@@ -102,6 +104,19 @@ class RevealedView(TypedDict):
     id: str
     name: str
     id_number: str
+
+
+SessionEndKind = Literal["session", "subject"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionEnd:
+    """A record that one session (``session``: its id) or every session and the account of one
+    person (``subject``: the account's id) is about to end or change (``session_ends.py``)."""
+    id: ObjectId
+    kind: SessionEndKind
+    key: str
+    at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
