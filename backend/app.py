@@ -36,7 +36,6 @@ from backend.console import console_routes
 from backend.core.api import NotFoundHandler, log_request
 from backend.core.clock import Clock, SharedShiftedClock
 from backend.core.domain import Domain, Route
-from backend.core.foreground import Foreground
 from backend.core.http import Authenticator, Edge
 from backend.core.infra import Infra, build_infra
 from backend.core.migrations import Migrations
@@ -97,8 +96,7 @@ class Runtime:
         self.domains = {d.name: d for d in domains}
         self.lexicon = lexicon
         # Requests in flight: the jobs give way to a burst of them; upkeep (the clock, the calendar) does not.
-        self.foreground = Foreground(busy_at=config.workers.yield_at_requests,
-                                     max_wait=config.workers.yield_max_seconds)
+        self.foreground = infra.foreground
         self.workers = Workers(self.foreground)
         self.upkeep = Workers()
         for d in domains:
@@ -168,6 +166,7 @@ class Runtime:
         self.started = False
         await self.workers.stop()
         await self.upkeep.stop()
+        await self.foreground.drain()   # what the last requests left to write after them
         for d in self.domains.values():
             for hook in d.on_stop:
                 hook()

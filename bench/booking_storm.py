@@ -7,8 +7,10 @@ ratios to the fair references measured in the same run, and as the city's data g
     python bench/booking_storm.py --url http://127.0.0.1:8000 --db-uri mongodb://... --db-name zhijianban
 
 It creates its own hall, service and schedule (``--capacity`` places per slot), releases a day,
-and fires every resident's booking at once, each on its own warm keep-alive connection
-(bench/reference.py's client). It prints bookings/s and latency, the overbooked count (must be
+has each resident open the app (``GET /api/v1/me``, as the home page does; ``--cold`` skips it),
+waits until the set-up's messages are delivered, and fires every resident's booking at once, each
+on its own warm keep-alive connection (bench/reference.py's client). The references too start
+once nothing is left to deliver. It prints bookings/s and latency, the overbooked count (must be
 0), and, as ratios, the same figures for the references of bench/reference.py at the same
 concurrency: the brief conditional update (``{_id, free >= 1}`` → ``$inc``) and ``/healthz``.
 From the database's own accounting (``top``) it prints the groups achieved (bookings per slot
@@ -114,6 +116,32 @@ def make_residents(base: str, n: int, workers: int = 16) -> list[str]:
         raise SystemExit(f"could not make a resident: {r.status_code} {r.text[:300]}")
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(one, range(n)))
+
+
+def open_app(base: str, tokens: list[str], workers: int = 16) -> None:
+    """Each resident opens the mini-program before the release (its home page asks who they are),
+    as residents waiting for a release have: the storm then meets sessions and accounts each
+    process has read lately, not ones it never saw."""
+    def one(token: str) -> None:
+        r = requests.get(base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        r.raise_for_status()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, tokens))
+
+
+def wait_delivered(db_uri: str, db_name: str, timeout: float = 60.0) -> None:
+    """Until the set-up's messages (bindings, single bookings) are delivered: the storm starts on a
+    database doing nothing else, as the references do."""
+    from pymongo import MongoClient
+    c: MongoClient[dict[str, Any]]
+    with MongoClient(db_uri) as c:
+        outbox = c[db_name]["outbox"]
+        deadline = time.monotonic() + timeout
+        while outbox.count_documents({"status": {"$in": ["pending", "sending"]},
+                                      "deliver_after": {"$lte": dt.datetime.now(dt.UTC)}}, limit=1) \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
+    time.sleep(1.0)  # a delivery run that found nothing has ended
 
 
 def prepare_day(base: str, capacity: int, slot_minutes: int,
@@ -233,8 +261,8 @@ PARTS = {("appt_slots", "update"): "claim (slot update)", ("appt_slots", "querie
          ("appointments", "insert"): "appointment insert", ("appointments", "queries"): "appointment read",
          ("appt_people", "queries"): "person records read", ("outbox", "insert"): "outbox insert",
          ("rate_limits", "insert"): "rate-limit counters", ("rate_limits", "update"): "rate-limit counters",
-         ("rate_limits", "queries"): "rate-limit counters", ("users", "queries"): "session checks",
-         ("sessions", "queries"): "session checks"}
+         ("rate_limits", "queries"): "rate-limit counters", ("users", "queries"): "session checks (accounts)",
+         ("sessions", "queries"): "session checks (sessions)", ("session_ends", "queries"): "sessions ended (looks)"}
 OTHER_PREFIX = "other: "   # message delivery, sweeps
 
 
@@ -284,13 +312,16 @@ def print_top(parts: dict[str, tuple[int, int]], bookings: int, slots: int) -> d
     return {"group": bookings / claims, "ops": ops / bookings}
 
 
-def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
+def one_round(base: str, db_uri: str, db_name: str, args: argparse.Namespace, days_ahead: int,
               pids: tuple[int | None, int | None] = (None, None)) -> dict[str, float]:
     tokens = make_residents(base, args.residents + args.singles)
     mgr, hall_id, day, slots = prepare_day(base, args.capacity, args.slot_minutes, days_ahead)
     slot_ids = [slots[0]["id"]] if args.same_slot else [s["id"] for s in slots]
     places = args.capacity * len(slot_ids)
     one = singles(base, tokens[args.residents:], slot_ids) if args.singles else []
+    if not args.cold:
+        open_app(base, tokens[:args.residents])
+    wait_delivered(db_uri, db_name)
     db_pid, app_pid = pids
     db_cpu = (lambda: cpu_seconds(db_pid)) if db_pid else None  # noqa: E731
     cpu0 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
@@ -300,6 +331,7 @@ def one_round(base: str, db_uri: str, args: argparse.Namespace, days_ahead: int,
     parts = top_parts(top0, db_top(db_uri))
     ok, full = codes.count(201), codes.count(409)
     overbooked, mismatch = check(base, mgr, hall_id, day, ok + len(one))
+    wait_delivered(db_uri, db_name)   # the references too start on a database doing nothing else
     brief = asyncio.run(brief_update(db_uri, args.residents, args.rounds, db_cpu))
     health = asyncio.run(healthz(base, args.residents, args.rounds))
     r = {"places": places, "booked": ok, "refused": full, "other": len(codes) - ok - full, "wall": wall,
@@ -349,6 +381,8 @@ def main() -> int:
     ap.add_argument("--sizes", help="existing bookings to seed first, e.g. 1000,10000,100000")
     ap.add_argument("--singles", type=int, default=0, help="bookings one at a time before each storm")
     ap.add_argument("--idle-seconds", type=float, default=10.0)
+    ap.add_argument("--cold", action="store_true",
+                    help="residents book without having opened the app before (no session or account read lately)")
     ap.add_argument("--no-outbox", action="store_true",
                     help="seed no delivered messages (tells the appointments' cost from a growing outbox's)")
     args = ap.parse_args()
@@ -387,7 +421,7 @@ def main() -> int:
                 time.sleep(3)  # what the seeding set going settles
                 idle = idle_cpu(db_pid, args.idle_seconds)
                 print(f"  idle database CPU, workers running: {idle * 100:.1f}% of a core")
-            r = one_round(base, db_uri, args, days_ahead=3 + i,
+            r = one_round(base, db_uri, db_name, args, days_ahead=3 + i,
                           pids=(db_pid, proc.pid if proc is not None else None))
             if idle is not None:
                 r["idle_cpu"] = idle

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from backend.core.foreground import Foreground
+from backend.core.foreground import AfterBurst, Foreground
 from backend.workers import Workers
 from tests.support import Api, AppServer, run_apart
 from tests.support_appointments import make_bookable
@@ -117,3 +117,64 @@ def test_a_hall_screens_open_stream_is_not_a_burst(server: AppServer, api: Api) 
         assert r.status_code == 200
         next(r.iter_lines())                      # the stream is open and has sent the board
         assert server.ctx.foreground.in_flight == 0
+
+
+def test_what_a_burst_leaves_behind_is_written_once_after_its_last_answer_in_one_write() -> None:
+    foreground = Foreground(busy_at=3, max_wait=60)
+    writes: list[list[int]] = []
+
+    async def write(items: list[int]) -> None:
+        writes.append(items)
+
+    async def main() -> None:
+        later = AfterBurst(foreground, write)
+        for _ in range(5):
+            foreground.enter()
+        later.add([1, 2])
+        await asyncio.sleep(0.05)
+        for _ in range(4):
+            foreground.leave()                       # below busy_at, yet one answer is still to go
+        later.add([3])
+        await asyncio.sleep(0.05)
+        assert writes == [], "nothing while a request is in flight"
+        foreground.leave()
+        await later.drain()
+        assert writes == [[1, 2, 3]]
+        later.add([4])                               # nothing in flight: written at once
+        await later.drain()
+        assert writes == [[1, 2, 3], [4]]
+    run_apart(main())
+
+
+def test_a_burst_that_never_ends_delays_what_it_leaves_behind_by_at_most_the_longest_wait() -> None:
+    foreground = Foreground(busy_at=3, max_wait=0.2)
+    written: list[float] = []
+
+    async def write(items: list[int]) -> None:
+        written.append(time.monotonic())
+
+    async def main() -> None:
+        later = AfterBurst(foreground, write)
+        foreground.enter()
+        added = time.monotonic()
+        later.add([1])
+        await later.drain()
+        assert 0.15 <= written[0] - added < 2.0
+    run_apart(main())
+
+
+def test_stopping_writes_what_was_left_behind() -> None:
+    foreground = Foreground(busy_at=3, max_wait=60)
+    writes: list[list[int]] = []
+
+    async def write(items: list[int]) -> None:
+        writes.append(items)
+
+    async def main() -> None:
+        later = AfterBurst(foreground, write)
+        foreground.enter()
+        later.add([7])
+        foreground.leave()
+        await foreground.drain()
+        assert writes == [[7]]
+    run_apart(main())

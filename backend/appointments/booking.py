@@ -9,7 +9,8 @@ A booking is three writes, none a transaction (docs/appointments.md counts and j
    of them), carrying the person's keys: one unique index over the keys makes the insert itself
    the check of every per-person rule (one writer wins, always). A booking refused by a rule
    passes its place to the next request in line, or gives it back;
-3. the ``appointment.booked`` message into the outbox, with a dedupe key.
+3. the ``appointment.booked`` message into the outbox, with a dedupe key: after the answer, and
+   once the burst of requests under way has passed (one write for all its bookings).
 A crash between 1 and 2 leaves places with no booking, a crash between 2 and 3 a booking with
 no message: at ``check_due`` the sweep gives such places back (their id says when they were
 taken) and writes the missing messages (the dedupe key: never twice). A request that stalled
@@ -66,6 +67,7 @@ from backend.config import AppointmentsConfig
 from backend.core import errors
 from backend.core.access import Resident, access_realname
 from backend.core.clock import Clock, iso
+from backend.core.foreground import AfterBurst, Foreground
 from backend.core.ids import object_id as oid
 from backend.core.ids import object_id_at
 from notify.outbox import Outbox
@@ -141,7 +143,7 @@ class GroupCommit:
 
 class BookingService:
     def __init__(self, *, store: AppointmentStore, rules: BookingRules, waitlist: WaitlistService, outbox: Outbox,
-                 names: Names, audit: StaffAudit, clock: Clock, config: AppointmentsConfig):
+                 names: Names, audit: StaffAudit, clock: Clock, config: AppointmentsConfig, foreground: Foreground):
         self.store = store
         self.rules = rules
         self.waitlist = waitlist
@@ -152,6 +154,8 @@ class BookingService:
         self.cfg = config
         self.access = AppointmentAccess(store, None)
         self._groups = GroupCommit(self._commit_group)
+        # The booked messages of a burst, written together once it has passed (step 3).
+        self._booked_messages: AfterBurst[dict[str, Any]] = AfterBurst(foreground, self.outbox.emit_many)
         self._qr: dict[str, str] = {}
         # Closures.cancel_if_closed: asked before a booking is counted a no-show (set by the builder).
         self.closed_day: Callable[[Appointment], Awaitable[bool]] | None = None
@@ -291,16 +295,14 @@ class BookingService:
         await self._fault("after_insert")
         if not inserted:
             return
-        # Booked: each person is answered now. 3. the messages, written after the answers: should
-        # this write fail, or the process die before it, the slot's check writes them (step 1 set
-        # it due).
+        # Booked: each person is answered now. 3. the messages, written after the answers, once the
+        # burst of requests has passed (in one write for all its bookings, at most
+        # ``workers.yield_max_seconds`` later): should this write fail, or the process die before
+        # it, the slot's check writes them (step 1 set it due).
         for r in inserted:
             r.reply(r.booking)
         await self._fault("after_answer")
-        try:
-            await self.outbox.emit_many([self._event("booked", r.booking) for r in inserted])
-        except Exception:
-            log.exception("booking messages left to the slot check", extra={"slot_id": slot_id})
+        self._booked_messages.add([self._event("booked", r.booking) for r in inserted])
 
     def _stalled(self, claimed_at: dt.datetime) -> bool:
         """Whether places taken at ``claimed_at`` are too old to write bookings for: the sweep

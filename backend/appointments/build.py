@@ -71,7 +71,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
     waitlist = WaitlistService(store=store, rules=rules, outbox=outbox, names=names, transaction=transaction,
                                clock=clock, config=cfg)
     booking = BookingService(store=store, rules=rules, waitlist=waitlist, outbox=outbox, names=names, audit=audit,
-                             clock=clock, config=cfg)
+                             clock=clock, config=cfg, foreground=infra.foreground)
     closures = Closures(store=store, catalogue=catalogue, halls=halls, schedules=schedules, booking=booking,
                         outbox=outbox, audit=audit, transaction=transaction, clock=clock, config=cfg)
     schedules.closures = closures

@@ -10,10 +10,21 @@ until the burst has drained below that or ``max_wait`` has passed: the job is la
 This orders work inside one process only. Worker processes of their own (``python -m backend
 worker``) have no requests and never wait; nothing here is needed for correctness, since every job
 is safe to run late or in several processes at once.
+
+``AfterBurst`` does the same for writes a request leaves behind that nobody waits for (a booking's
+message, a rate-limit counter): they are collected and written together once the burst has passed,
+at most ``max_wait`` late. What is collected and not yet written is lost if the process dies, so
+only writes that something else makes good (or whose loss is bounded and harmless) go this way.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+log = logging.getLogger("zjb.foreground")
+T = TypeVar("T")
 
 
 class Foreground:
@@ -22,6 +33,8 @@ class Foreground:
         self.max_wait = max(0.0, max_wait)
         self.in_flight = 0
         self._drained: asyncio.Event | None = None   # made inside the loop, on first wait
+        self._idle: asyncio.Event | None = None
+        self.after: list[AfterBurst[object]] = []     # drained when the process stops
 
     def busy(self) -> bool:
         return self.busy_at > 0 and self.in_flight >= self.busy_at
@@ -33,6 +46,30 @@ class Foreground:
         self.in_flight = max(0, self.in_flight - 1)
         if self._drained is not None and not self.busy():
             self._drained.set()
+        if self._idle is not None and self.in_flight == 0:
+            self._idle.set()
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Write what was left for after the burst (the process is stopping)."""
+        pending = [a.drain() for a in self.after]
+        if pending:
+            try:
+                await asyncio.wait_for(asyncio.gather(*pending, return_exceptions=True), timeout)
+            except asyncio.TimeoutError:
+                log.warning("writes left after a burst not done when stopping")
+
+    async def quiet(self) -> None:
+        """Wait until no request is in flight, for at most ``max_wait`` (at once when jobs never
+        wait): what a burst leaves behind is written after its last answer, not between its waves."""
+        if self.in_flight == 0 or self.busy_at <= 0 or self.max_wait <= 0:
+            return
+        if self._idle is None:
+            self._idle = asyncio.Event()
+        self._idle.clear()
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=self.max_wait)
+        except asyncio.TimeoutError:
+            pass
 
     async def lull(self) -> None:
         """Wait while a burst is being answered, for at most ``max_wait``."""
@@ -45,3 +82,45 @@ class Foreground:
             await asyncio.wait_for(self._drained.wait(), timeout=self.max_wait)
         except asyncio.TimeoutError:
             pass
+
+
+class AfterBurst(Generic[T]):
+    """Items written together by ``write`` once no request is in flight (``Foreground.quiet``), at
+    most ``max_wait`` after they were added. A failed write is handed to ``failed`` and not
+    retried here."""
+
+    def __init__(self, foreground: Foreground, write: Callable[[list[T]], Awaitable[object]], *,
+                 failed: Callable[[list[T]], None] | None = None):
+        self._foreground = foreground
+        self._write = write
+        self._failed = failed
+        self._items: list[T] = []
+        self._task: asyncio.Task[None] | None = None
+        foreground.after.append(self)  # type: ignore[arg-type]
+
+    def add(self, items: list[T]) -> None:
+        if not items:
+            return
+        self._items.extend(items)
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def drain(self) -> None:
+        """Until everything added so far is written (or its write failed)."""
+        while self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def _run(self) -> None:
+        try:
+            while self._items:
+                await self._foreground.quiet()
+                items, self._items = self._items, []
+                try:
+                    await self._write(items)
+                except Exception:  # noqa: BLE001 - whoever made good for them is told
+                    log.warning("writes left after a burst failed", extra={"items": len(items)}, exc_info=True)
+                    if self._failed is not None:
+                        self._failed(items)
+        finally:
+            self._task = None
+

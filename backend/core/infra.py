@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from backend.config import Config
 from backend.core.clock import Clock
+from backend.core.foreground import Foreground
 from backend.core.providers import ProviderLimits
 from backend.core.ratelimit import RateLimiter, resident_limits
 from backend.core.store import COLLECTIONS, JobDayStore, RateLimitStore, WeChatTokenStore
@@ -35,6 +36,7 @@ class Infra:
     db: AsyncDatabase[dict[str, Any]]
     gateway: Gateway
     limiter: RateLimiter                 # per-resident and per-IP limits, counted for every process
+    foreground: Foreground               # the requests in flight: background work gives way to a burst
     wechat_session: DatabaseSessionStorage   # the one WeChat access token every wechatpy client uses
     job_days: JobDayStore                # the per-day jobs' ledger
     read_key: KeyReader                  # the composition root decides where keys come from
@@ -49,8 +51,9 @@ class Infra:
 def build_infra(config: Config, *, clock: Clock, client: AsyncMongoClient[dict[str, Any]],
                 gateway: Gateway, read_key: KeyReader) -> Infra:
     db = client[config.database.name]
-    return Infra(clock=clock, client=client, db=db, gateway=gateway,
-                 limiter=RateLimiter(RateLimitStore(db), clock, resident_limits(config.ratelimit)),
+    foreground = Foreground(busy_at=config.workers.yield_at_requests, max_wait=config.workers.yield_max_seconds)
+    return Infra(clock=clock, client=client, db=db, gateway=gateway, foreground=foreground,
+                 limiter=RateLimiter(RateLimitStore(db), clock, resident_limits(config.ratelimit), foreground),
                  wechat_session=DatabaseSessionStorage(WeChatTokenStore(db),
                                                         keep_seconds=config.server.reference_cache_seconds),
                  job_days=JobDayStore(db), read_key=read_key,

@@ -42,30 +42,37 @@ class RateLimitStore:
         and one update and one read for the counters that exist already."""
         return await self._hits.submit((counter_id, expires_at))
 
-    async def _count_hits(self, hits: list[tuple[str, dt.datetime]]) -> list[int]:
-        adds: dict[str, int] = {}
-        expiry: dict[str, dt.datetime] = {}
-        for counter_id, expires_at in hits:
-            adds[counter_id] = adds.get(counter_id, 0) + 1
-            expiry.setdefault(counter_id, expires_at)
-        # Most hits of a storm are a counter's first of its window: inserting those costs this
-        # database half of what an upsert does (docs/secantusdb-slow-paths.md). The counters
-        # refused as duplicates exist: add to them, then read what they came to.
+    async def add_hits(self, adds: dict[str, tuple[int, dt.datetime]]) -> dict[str, int]:
+        """Add to several counters at once (each created on its first hit, expiring when given);
+        their totals now. Most hits of a burst are a counter's first of its window: inserting
+        those costs this database half of what an upsert does (docs/secantusdb-slow-paths.md).
+        The counters refused as duplicates exist: add to them, then read what they came to."""
         counters = list(adds)
-        values = dict(adds)
-        refused = await insert_new(self._col, [{"_id": c, "n": adds[c], "expires_at": expiry[c]} for c in counters])
+        values = {c: adds[c][0] for c in counters}
+        if not counters:
+            return values
+        refused = await insert_new(self._col, [{"_id": c, "n": n, "expires_at": expires_at}
+                                               for c, (n, expires_at) in adds.items()])
         existing = [counters[i] for i in refused]
         if existing:
             by_add: dict[int, list[str]] = {}
             for c in existing:
-                by_add.setdefault(adds[c], []).append(c)
+                by_add.setdefault(adds[c][0], []).append(c)
             for k, same in by_add.items():
                 await self._col.update_many({"_id": {"$in": same}}, {"$inc": {"n": k}})
             async for d in find_in(self._col, "_id", existing, {"n": 1}):
                 values[d["_id"]] = int(d["n"])
+        return values
+
+    async def _count_hits(self, hits: list[tuple[str, dt.datetime]]) -> list[int]:
+        adds: dict[str, tuple[int, dt.datetime]] = {}
+        for counter_id, expires_at in hits:
+            n, first_expiry = adds.get(counter_id, (0, expires_at))
+            adds[counter_id] = (n + 1, first_expiry)
+        values = await self.add_hits(adds)
         # The hits on one counter in this batch take its last values in turn, so each is judged
         # as if it had been counted alone.
-        left = dict(adds)
+        left = {c: n for c, (n, _) in adds.items()}
         out: list[int] = []
         for counter_id, _ in hits:
             out.append(values[counter_id] - left[counter_id] + 1)
