@@ -103,17 +103,73 @@ class _Request:
                 self.answer.set_result(result)
 
 
-class GroupCommit:
-    """Requests are committed in waves, one wave at a time per process: each slot's requests in
-    a wave form its group, and the groups are committed together, so their reads and writes reach
-    the database as one command each (the store batches what is asked in one loop turn) and never
-    contend with each other there. Whatever arrives while a wave is being written forms the next
-    wave. No request waits for a timer."""
+class _Meeting:
+    """The groups of one wave meet before they take their places, so that their claims leave in
+    the same turn of the event loop (one command). Each group has a seat: it arrives before its
+    claim, or is done without arriving (refused, or failed, before any claim). ``claimed`` is done
+    once every seat is: the next wave may start then."""
 
-    def __init__(self, commit: Callable[[str, list[_Request]], Awaitable[None]]):
+    def __init__(self, seats: int):
+        loop = asyncio.get_running_loop()
+        self._seats = seats
+        self._arrived = 0
+        self._gone = 0      # done without arriving
+        self._done = 0
+        self._together: asyncio.Future[None] = loop.create_future()
+        self.claimed: asyncio.Future[None] = loop.create_future()
+
+    def seat(self) -> _Seat:
+        return _Seat(self)
+
+    def _check(self) -> None:
+        if self._arrived + self._gone >= self._seats and not self._together.done():
+            self._together.set_result(None)
+        if self._done >= self._seats and not self.claimed.done():
+            self.claimed.set_result(None)
+
+
+class _Seat:
+    """One group's place in a ``_Meeting``."""
+
+    def __init__(self, meeting: _Meeting):
+        self._meeting = meeting
+        self._arrived = False
+        self._done = False
+
+    async def arrive(self) -> None:
+        """Wait until every group of the wave is about to claim (or will not)."""
+        m = self._meeting
+        self._arrived = True
+        m._arrived += 1
+        m._check()
+        await m._together
+
+    def done(self) -> None:
+        """Past its claim, or none to make (once; later calls change nothing)."""
+        if self._done:
+            return
+        self._done = True
+        m = self._meeting
+        if not self._arrived:
+            m._gone += 1
+        m._done += 1
+        m._check()
+
+
+class GroupCommit:
+    """Requests are committed in waves: each slot's requests in a wave form its group, and the
+    groups are committed together, so their reads and writes reach the database as one command
+    each (the store batches what is asked in one loop turn; the groups meet before their claims)
+    and never contend with each other there. Whatever arrives while a wave is under way forms the
+    next wave, which starts as soon as the one before has taken its places: its reads and claims
+    reach the database while the one before is inserting, and the answers of the one before are
+    written while the database works on it. No request waits for a timer."""
+
+    def __init__(self, commit: Callable[[str, list[_Request], _Seat], Awaitable[None]]):
         self._commit = commit
         self._queued: dict[str, list[_Request]] = {}
         self._running: asyncio.Task[None] | None = None
+        self._arrival: asyncio.Future[None] | None = None
 
     async def submit(self, key: str, resident: Resident) -> Appointment:
         loop = asyncio.get_running_loop()
@@ -121,24 +177,44 @@ class GroupCommit:
         self._queued.setdefault(key, []).append(req)
         if self._running is None:
             self._running = loop.create_task(self._drain())
+        elif self._arrival is not None and not self._arrival.done():
+            self._arrival.set_result(None)
         return await req.answer
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        waves: set[asyncio.Future[list[None]]] = set()
         try:
-            while self._queued:
-                wave, self._queued = self._queued, {}
-                await asyncio.gather(*[self._group(key, group) for key, group in wave.items()])
+            while True:
+                if self._queued:
+                    wave, self._queued = self._queued, {}
+                    meeting = _Meeting(len(wave))
+                    running = asyncio.gather(*[self._group(key, group, meeting.seat())
+                                               for key, group in wave.items()])
+                    waves.add(running)
+                    running.add_done_callback(waves.discard)
+                    took: list[asyncio.Future[Any]] = [meeting.claimed, running]
+                    await asyncio.wait(took, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                if not waves:
+                    return
+                self._arrival = loop.create_future()
+                either: list[asyncio.Future[Any]] = [*waves, self._arrival]
+                await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self._running = None
+            self._arrival = None
 
-    async def _group(self, key: str, group: list[_Request]) -> None:
+    async def _group(self, key: str, group: list[_Request], seat: _Seat) -> None:
         try:
-            await self._commit(key, group)
+            await self._commit(key, group, seat)
         except BaseException as e:  # noqa: BLE001 - every waiting request gets the failure
             for r in group:
                 r.reply(error=e)
             if not isinstance(e, Exception):
                 raise
+        finally:
+            seat.done()
 
 
 class BookingService:
@@ -213,8 +289,8 @@ class BookingService:
             waitlist_id=None if offer is None else offer.entry_id)
         return replace(a, due_at=lifecycle.next_due(a, now, self.cfg), keys=lifecycle.person_keys(a, _FIRST_KEYS))
 
-    async def _commit_group(self, slot_id: str, group: list[_Request]) -> None:
-        await self._commit(slot_id, group, None)
+    async def _commit_group(self, slot_id: str, group: list[_Request], seat: _Seat) -> None:
+        await self._commit(slot_id, group, None, seat)
 
     async def _take(self, slot: Slot, appt_ids: list[ObjectId], offer: Hold | None, now: dt.datetime,
                     check_at: dt.datetime) -> int:
@@ -232,7 +308,8 @@ class BookingService:
         else:
             await self.store.release_claim(slot.id, appt_id, hold_for=offer, now=now)
 
-    async def _commit(self, slot_id: str, group: list[_Request], offer: Hold | None) -> None:
+    async def _commit(self, slot_id: str, group: list[_Request], offer: Hold | None,
+                      seat: _Seat | None = None) -> None:
         """The one booking path. One group of requests for one slot (a waitlist offer: a group of
         one): one read of the slot and one of the people's records for all, then steps 1–3 for
         all; each request is answered with its own outcome."""
@@ -257,7 +334,13 @@ class BookingService:
             return
         # 1. places, for as many as are free (first come, first served), or the offer's
         check_at = now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds)
-        n = await self._take(slot, [r.booking.id for r in live], offer, now, check_at)
+        if seat is not None:
+            await seat.arrive()   # the wave's claims leave together
+        try:
+            n = await self._take(slot, [r.booking.id for r in live], offer, now, check_at)
+        finally:
+            if seat is not None:
+                seat.done()       # the next wave may start
         if offer is not None and n == 0:
             raise OfferExpired("候补名额已过期")
         todo, waiting = live[:n], live[n:]
