@@ -86,7 +86,8 @@ class AppServer:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     def stop(self) -> None:
-        if self._loop is not None:
+        """Stop the app (again: nothing)."""
+        if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
             self._thread.join(30)
         # The providers' SDK clients keep HTTP sessions for the life of a process; a test app's

@@ -8,7 +8,7 @@ import datetime as dt
 from bson import ObjectId
 
 from tests.support import Api, AppServer, assert_error
-from tests.support_appointments import book, day_ahead, make_bookable, open_day, slots, verified
+from tests.support_appointments import book, day_ahead, eventually, make_bookable, open_day, slots, verified
 from tests.test_appointments_races import crash_at
 
 
@@ -60,8 +60,8 @@ def test_an_offer_booking_is_written_settled_with_its_message(api: Api, server: 
     doc = server.run(server.ctx.db["appointments"].find_one({"_id": ObjectId(r.json()["id"])}))
     assert doc["status"] == "booked" and doc["notes"] == [] and list(doc["at"]) == ["booked"]
     assert doc["waitlist_id"] == entry["id"]
-    sent = server.run(server.ctx.db["outbox"].count_documents(
-        {"kind": "appointment.booked", "payload.appointment_id": r.json()["id"]}))
+    sent = eventually(lambda: server.run(server.ctx.db["outbox"].count_documents(
+        {"kind": "appointment.booked", "payload.appointment_id": r.json()["id"]})))
     assert sent == 1
     assert api.get("/api/v1/me/waitlist", token=w.access_token).json()["items"][0]["status"] == "accepted"
     # The slot's check finds the booking and forgets where its place came from.

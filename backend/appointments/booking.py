@@ -6,8 +6,9 @@ A booking is three writes, none a transaction (docs/appointments.md counts and j
    ``$inc``, ``$push`` the new appointment ids into ``claims``): never more than capacity. The
    same update sets the slot's ``check_due`` (``$min``) to when its new places are checked;
 2. insert the appointment, already ``booked`` and settled (its reminders, ``due_at`` = the first
-   of them), carrying the person's keys: one unique index over the keys makes the insert itself
-   the check of every per-person rule (one writer wins, always). A booking refused by a rule
+   of them), carrying the person's keys (those the limits need: ``BookingKeys.needed``): one
+   unique index over the keys makes the insert itself the check of every per-person rule (one
+   writer wins, always). A booking refused by a rule
    passes its place to the next request in line, or gives it back;
 3. the ``appointment.booked`` message into the outbox, with a dedupe key: after the answer, and
    once the burst of requests under way has passed (one write for all its bookings).
@@ -229,6 +230,7 @@ class BookingService:
         self.clock = clock
         self.cfg = config
         self.access = AppointmentAccess(store, None)
+        self._key_rules = BOOKING_KEYS.needed(config)   # the person rules a new booking takes keys for
         self._groups = GroupCommit(self._commit_group)
         # The booked messages of a burst, written together once it has passed (step 3).
         self._booked_messages: AfterBurst[dict[str, Any]] = AfterBurst(foreground, self.outbox.emit_many)
@@ -287,7 +289,8 @@ class BookingService:
             hall_name=await self.names.hall(slot.hall_id), updated_at=now, v=0, at={"booked": now},
             reminders=tuple(lifecycle.reminders_ahead(self.cfg, slot.start, now)),
             waitlist_id=None if offer is None else offer.entry_id)
-        return replace(a, due_at=lifecycle.next_due(a, now, self.cfg), keys=lifecycle.person_keys(a, _FIRST_KEYS))
+        return replace(a, due_at=lifecycle.next_due(a, now, self.cfg),
+                       keys=lifecycle.person_keys(a, _FIRST_KEYS, self._key_rules))
 
     async def _commit_group(self, slot_id: str, group: list[_Request], seat: _Seat) -> None:
         await self._commit(slot_id, group, None, seat)
@@ -407,7 +410,7 @@ class BookingService:
                     nth[rule] += 1
                     if nth[rule] >= BOOKING_KEYS.limit(rule, self.cfg):
                         raise await self._refusal(rule, a)
-                    a = replace(a, keys=lifecycle.person_keys(a, nth))
+                    a = replace(a, keys=lifecycle.person_keys(a, nth, self._key_rules))
                 else:
                     raise errors.ServiceUnavailable()
             refused = await self.store.insert_appointments([a])
@@ -417,12 +420,29 @@ class BookingService:
         raise errors.ServiceUnavailable()  # pragma: no cover - bounded loop
 
     async def _refusal(self, rule: PersonRule, a: Appointment) -> errors.AppError:
-        """The answer to a booking ``rule`` refuses (a full day says so when that service fills it)."""
+        """The answer to a booking ``rule`` refuses (a full day says so when that service fills it).
+        A key that stands for rules it implies (``BookingKeys.needed``) is told apart by reading
+        the person's bookings: the same slot is answered as the slot's rule."""
+        if rule != PersonRule.SLOT and PersonRule.SLOT not in self._key_rules \
+                and await self.store.holds_slot(a.user_id, a.slot_id):
+            rule = PersonRule.SLOT
         same_service = 0
         if rule == PersonRule.DAY:
             same_service = await self.store.count_same_service_day(a.user_id, a.service_id, a.date)
         return BOOKING_KEYS.refusal(rule, self.cfg, date=a.date, service_id=a.service_id,
                                     same_service=same_service)
+
+    async def ensure_person_keys(self) -> int:
+        """At start-up: the limits may now need keys for rules the bookings made before did not take
+        (a limit raised above one). Each booking holding such a key's statuses is given it (the
+        first of each: while the rule was implied, a person had at most one), before this process
+        books; how many were. Every process of a deployment must run the same limits."""
+        made_for = await self.store.person_rules_in_use()
+        missing = self._key_rules - (made_for if made_for is not None else frozenset(PersonRule))
+        n = await self.store.add_person_keys(missing) if missing else 0
+        if made_for != self._key_rules:
+            await self.store.set_person_rules_in_use(self._key_rules)
+        return n
 
     async def _finish_pending(self, a: Appointment, now: dt.datetime) -> Appointment | None:
         """``pending`` → ``booked`` for a booking holding a place (written so by an earlier

@@ -97,6 +97,7 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[AppointmentsProvi
               JobSpec("appointments.sweep", booking.sweep, cfg.sweep_interval_seconds),
               JobSpec("appointments.closures", closures.sweep, cfg.sweep_interval_seconds)],
         collections=list(COLLECTIONS),
+        on_start=[booking.ensure_person_keys],
         on_stop=[boards.close],
         gauges=[GaugeSpec("zjb_appointments", "Appointments with work overdue for the sweep, by status.", by_status)],
         migrations=[Migration("2026.11-01-appointment-keys", "预约改用人员键与到期时间：删去旧索引，补齐旧预约",

@@ -13,6 +13,7 @@ with a dedupe key each, so a message is sent once even if the sweep repeats itse
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -21,9 +22,9 @@ from backend.appointments.values import BOOKING_KEYS, Appointment, AppointmentSt
 from backend.config import AppointmentsConfig
 
 
-def person_keys(a: Appointment, nth: dict[PersonRule, int]) -> tuple[str, ...]:
-    """The person keys (``BOOKING_KEYS``) a new booking takes, the ``nth`` of each rule."""
-    return tuple(BOOKING_KEYS.new_keys(a.user_id, a.slot_id, a.service_id, a.date, nth))
+def person_keys(a: Appointment, nth: dict[PersonRule, int], rules: Iterable[PersonRule]) -> tuple[str, ...]:
+    """The person keys (``BOOKING_KEYS``) a new booking takes for ``rules``, the ``nth`` of each."""
+    return tuple(BOOKING_KEYS.new_keys(a.user_id, a.slot_id, a.service_id, a.date, nth, rules))
 
 
 def reminders_ahead(cfg: AppointmentsConfig, start: dt.datetime, now: dt.datetime) -> list[int]:

@@ -5,8 +5,10 @@ The guards that make booking safe live in the database, not in Python:
   and the waitlist offers it is holding (``holds``), with ``booked``/``held``/``free`` counters
   changed in the same single-document update. Places are taken only by ``free >= n`` → ``$inc``,
   or from a hold; a place taken from a hold keeps it in ``taken`` until the slot's next check.
-- ``appointments``: the person rules are keys in ``keys`` (one per rule, e.g. ``d:<user>:<date>:0``)
-  under one unique index. A key is there only while it counts; taking one is the insert itself.
+- ``appointments``: the person rules are keys in ``keys`` (e.g. ``d:<user>:<date>:0``) under one
+  unique index, one per rule the limits need (``BookingKeys.needed``: with the defaults the day's
+  and the open bookings' keys, which imply the others). A key is there only while it counts;
+  taking one is the insert itself.
 
 Periodic work is found through ``due_at`` (appointments), ``hold_due`` and ``check_due`` (slots:
 waitlist holds, and places taken lately whose bookings are to be checked): each is set
@@ -41,6 +43,7 @@ from backend.appointments.store_documents import (
     new_slot_doc,
     slot_from_doc,
 )
+from backend.appointments.store_keys import PersonKeyQueries
 from backend.appointments.store_queue import QueueQueries
 from backend.appointments.store_schedules import ScheduleQueries
 from backend.appointments.values import (
@@ -138,6 +141,8 @@ COLLECTIONS = [
                                   "properties": {"status": {"enum": [s.value for s in TicketStatus]}}}},
         doc="Queue tickets (排队号) per hall per day, from check-ins and walk-ins."),
     CollectionSpec("appt_counters", doc="Ticket number sequences per hall, day and service area."),
+    CollectionSpec("appt_settings", doc="What the stored bookings were made for: the person rules they "
+                                        "carry keys for (``person_keys``), so a raised limit adds the keys it needs."),
 ]
 
 # Indexes earlier versions created that nothing reads any more; dropped once at start-up so
@@ -170,7 +175,7 @@ def _take(t: _Take) -> tuple[dict[str, Any], dict[str, Any]]:
              "$min": {"check_due": t.check_at}})
 
 
-class AppointmentStore(ScheduleQueries, QueueQueries):
+class AppointmentStore(ScheduleQueries, QueueQueries, PersonKeyQueries):
     def __init__(self, db: AsyncDatabase[Any]):
         self._schedules = db["appt_schedules"]
         self._exceptions = db["appt_exceptions"]
@@ -180,6 +185,7 @@ class AppointmentStore(ScheduleQueries, QueueQueries):
         self._waitlist = db["appt_waitlist"]
         self._tickets = db["appt_tickets"]
         self._counters = db["appt_counters"]
+        self._settings = db["appt_settings"]
         # A wave of bookings (booking.GroupCommit) asks for its slots, people, places and
         # insertions in the same turns of the event loop: each goes to the database as one command.
         self._slot_reads: BatchedLookup[ObjectId] = BatchedLookup(self._slots_by_id)

@@ -102,13 +102,34 @@ class BookingKeys:
         return next(r.letter for r in self.rules if r.rule == rule)
 
     def new_keys(self, user_id: str, slot_id: str, service_id: str, date: str,
-                 nth: Mapping[PersonRule, int]) -> list[str]:
-        """The keys a new booking takes: the slot, the ``nth[DAY]``-th booking of the day, the
-        ``nth[SERVICE]``-th of the service that day, the ``nth[OPEN]``-th open one."""
-        return [f"{self.letter(PersonRule.SLOT)}:{user_id}:{slot_id}",
-                f"{self.letter(PersonRule.DAY)}:{user_id}:{date}:{nth[PersonRule.DAY]}",
-                f"{self.letter(PersonRule.SERVICE)}:{user_id}:{service_id}:{date}:{nth[PersonRule.SERVICE]}",
-                f"{self.letter(PersonRule.OPEN)}:{user_id}:{nth[PersonRule.OPEN]}"]
+                 nth: Mapping[PersonRule, int], rules: Iterable[PersonRule] = tuple(PersonRule)) -> list[str]:
+        """The keys a new booking takes, of ``rules``: the slot, the ``nth[DAY]``-th booking of the
+        day, the ``nth[SERVICE]``-th of the service that day, the ``nth[OPEN]``-th open one."""
+        keys = {PersonRule.SLOT: f"{self.letter(PersonRule.SLOT)}:{user_id}:{slot_id}",
+                PersonRule.DAY: f"{self.letter(PersonRule.DAY)}:{user_id}:{date}:{nth[PersonRule.DAY]}",
+                PersonRule.SERVICE: f"{self.letter(PersonRule.SERVICE)}:{user_id}:{service_id}:{date}:"
+                                    f"{nth[PersonRule.SERVICE]}",
+                PersonRule.OPEN: f"{self.letter(PersonRule.OPEN)}:{user_id}:{nth[PersonRule.OPEN]}"}
+        wanted = set(rules)
+        return [key for rule, key in keys.items() if rule in wanted]
+
+    def needed(self, cfg: AppointmentsConfig) -> frozenset[PersonRule]:
+        """The rules a new booking takes a key for. A rule a tighter one implies needs none: a day's
+        key is held in every status a service's or a slot's is (and a slot lies within one service
+        and day), so with one booking a day its key alone keeps those two; with one booking of a
+        service a day, the service's key keeps the slot's. Each key is an index entry every booking
+        pays for (the defaults need two of the four)."""
+        rules = {PersonRule.DAY, PersonRule.OPEN}
+        if self.limit(PersonRule.DAY, cfg) > 1:
+            rules.add(PersonRule.SERVICE)
+            if self.limit(PersonRule.SERVICE, cfg) > 1:
+                rules.add(PersonRule.SLOT)
+        return frozenset(rules)
+
+    def kept_in(self, rules: Iterable[PersonRule]) -> list[str]:
+        """The statuses in which an appointment holds a key of any of ``rules``."""
+        wanted = set(rules)
+        return [s.value for s in AppointmentStatus if any(s in r.kept_in for r in self.rules if r.rule in wanted)]
 
     def kept(self, keys: Iterable[str], status: AppointmentStatus) -> list[str]:
         """The keys an appointment keeps in ``status``: a key is held only while its rule counts it."""
