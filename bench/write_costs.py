@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.appointments.store import COLLECTIONS as APPOINTMENTS  # noqa: E402
 from backend.appointments.store_documents import appointment_doc, new_slot_doc  # noqa: E402
-from backend.appointments.values import Appointment, AppointmentStatus, NewSlot  # noqa: E402
+from backend.appointments.values import BOOKING_KEYS, Appointment, AppointmentStatus, NewSlot, PersonRule  # noqa: E402
+from backend.config import AppointmentsConfig  # noqa: E402
 from backend.core.clock import UTC  # noqa: E402
 from backend.core.store import COLLECTIONS as SHARED  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
@@ -66,8 +67,8 @@ def _appointment(slot: dict[str, Any], now: dt.datetime) -> Appointment:
         hall_id=slot["hall_id"], service_id=slot["service_id"], date=slot["date"], start=slot["start"],
         end=slot["end"], status=AppointmentStatus.BOOKED, created_at=now, updated_at=now, v=0, at={"booked": now},
         service_name="压测事项", hall_name="压测大厅", reminders=(1440, 60), due_at=slot["start"],
-        keys=(f"s:{user}:{slot['_id']}", f"d:{user}:{slot['date']}:0", f"v:{user}:{slot['service_id']}:0",
-              f"o:{user}:0"))
+        keys=tuple(BOOKING_KEYS.new_keys(user, str(slot["_id"]), slot["service_id"], slot["date"],
+                                         {rule: 0 for rule in PersonRule}, BOOKING_KEYS.needed(AppointmentsConfig()))))
 
 
 async def run(uri: str, pid: int, args: argparse.Namespace) -> None:
@@ -99,6 +100,12 @@ async def run(uri: str, pid: int, args: argparse.Namespace) -> None:
             {"_id": s["_id"], "status": "open", "free": {"$gte": per_slot}, "release_at": {"$lte": now}},
             {"$inc": {"free": -per_slot, "booked": per_slot},
              "$push": {"claims": {"$each": [ObjectId() for _ in range(per_slot)]}}, "$min": {"check_due": now}})
+            for s in slots], ordered=False)
+
+    async def claims_without_ids(_: int) -> None:
+        await db["appt_slots"].bulk_write([UpdateOne(
+            {"_id": s["_id"], "status": "open", "free": {"$gte": per_slot}, "release_at": {"$lte": now}},
+            {"$inc": {"free": -per_slot, "booked": per_slot}, "$min": {"check_due": now}})
             for s in slots], ordered=False)
 
     async def counters_only(_: int) -> None:
@@ -156,6 +163,8 @@ async def run(uri: str, pid: int, args: argparse.Namespace) -> None:
             await col.create_indexes(indexes)
         ms = await costs.per_booking(lambda _, col=col: col.insert_many(wave_docs(), ordered=False))
         print(f"  appointments insert, {name:<28}{ms:7.3f} ms  {ms / reference:5.2f}×")
+    ms = await costs.per_booking(claims_without_ids)
+    print(f"  {'slot claims without the ids ($inc, $min)':<46}{ms:7.3f} ms  {ms / reference:5.2f}×")
     ms = await costs.per_booking(counters_only)
     print(f"  {'slot claims on a counters-only document':<46}{ms:7.3f} ms  {ms / reference:5.2f}×")
     await client.drop_database(db.name)
