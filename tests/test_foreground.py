@@ -119,12 +119,18 @@ def test_a_hall_screens_open_stream_is_not_a_burst(server: AppServer, api: Api) 
         assert server.ctx.foreground.in_flight == 0
 
 
-def test_what_a_burst_leaves_behind_is_written_once_after_its_last_answer_in_one_write() -> None:
-    foreground = Foreground(busy_at=3, max_wait=60)
+def _collected() -> tuple[list[list[int]], Callable[[list[int]], Any]]:
+    """A write that keeps what it was given, call by call."""
     writes: list[list[int]] = []
 
     async def write(items: list[int]) -> None:
         writes.append(items)
+    return writes, write
+
+
+def test_what_a_burst_leaves_behind_is_written_once_after_its_last_answer_in_one_write() -> None:
+    foreground = Foreground(busy_at=3, max_wait=60)
+    writes, write = _collected()
 
     async def main() -> None:
         later = AfterBurst(foreground, write)
@@ -165,10 +171,7 @@ def test_a_burst_that_never_ends_delays_what_it_leaves_behind_by_at_most_the_lon
 
 def test_stopping_writes_what_was_left_behind() -> None:
     foreground = Foreground(busy_at=3, max_wait=60)
-    writes: list[list[int]] = []
-
-    async def write(items: list[int]) -> None:
-        writes.append(items)
+    writes, write = _collected()
 
     async def main() -> None:
         later = AfterBurst(foreground, write)

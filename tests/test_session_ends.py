@@ -66,6 +66,11 @@ class _Process:
     async def look(self) -> None:
         await self.ends.look()
 
+    async def looks_after(self, seconds: float) -> None:
+        """``seconds`` pass on this process's clock, and it looks at the records."""
+        self.mono += seconds
+        await self.ends.look()
+
     def session_reads(self) -> int:
         return self.reads.seen["sessions"]
 
@@ -113,8 +118,7 @@ def test_a_session_kept_past_the_bound_is_dropped_by_the_other_process_at_its_ne
         assert b.session_reads() == reads, "a kept session is not read again"
         await a.tokens.end_session(pair.session_id, "logout")
         assert await b.checks(pair.session_id, "u1"), "until its next look, b still keeps it"
-        b.mono += 0.5
-        await b.look()
+        await b.looks_after(0.5)
         assert not await b.checks(pair.session_id, "u1")
     _run(database, body)
 
@@ -124,11 +128,9 @@ def test_every_session_of_a_person_is_dropped_by_one_record(database: EmbeddedDa
         first = await a.tokens.issue("u2", "resident")
         second = await a.tokens.issue("u2", "resident")
         assert await b.checks(first.session_id, "u2") and await b.checks(second.session_id, "u2")
-        b.mono += 30
-        await b.look()
+        await b.looks_after(30)
         await a.tokens.end_sessions_of("u2", "resident", "logout_everywhere")
-        b.mono += 0.5
-        await b.look()
+        await b.looks_after(0.5)
         assert not await b.checks(first.session_id, "u2")
         assert not await b.checks(second.session_id, "u2")
     _run(database, body)
@@ -154,12 +156,10 @@ def test_what_is_read_between_a_record_and_its_write_is_not_kept(database: Embed
     async def body(a: _Process, b: _Process, clock: ShiftedClock) -> None:
         pair = await a.tokens.issue("u4", "resident")
         await a.ends.announce("session", [pair.session_id])   # the record, its write still to come
-        b.mono += 0.5
-        await b.look()
+        await b.looks_after(0.5)
         assert await b.checks(pair.session_id, "u4"), "still open when b reads it"
         await SessionStore(a.db).end(pair.session_id, "logout", clock.now())
-        b.mono += 0.5
-        await b.look()
+        await b.looks_after(0.5)
         assert not await b.checks(pair.session_id, "u4"), "what b read was not kept"
     _run(database, body)
 
@@ -172,13 +172,11 @@ def test_records_written_by_a_clock_behind_by_less_than_the_margin_are_seen(data
 
     async def body(a: _Process, b: _Process, clock: ShiftedClock) -> None:
         pair = await b.tokens.issue("u5", "resident")
-        b.mono += 30
-        await b.look()
+        await b.looks_after(30)
         behind["by"] = 8.0    # a's machine runs 8 s behind b's (both read ``wall``; b looks from its own)
         await a.tokens.end_session(pair.session_id, "logout")
         behind["by"] = 0.0
-        b.mono += 0.5
-        await b.look()
+        await b.looks_after(0.5)
         assert not await b.checks(pair.session_id, "u5")
     _run(database, body, wall=wall)
 
@@ -196,8 +194,7 @@ def test_a_kept_staff_session_that_looks_idle_is_read_again_before_it_is_ended(d
             assert await a.checks(pair.session_id, "s1", "staff")
         assert await b.checks(pair.session_id, "s1", "staff"), "not idle: a saw it lately"
         clock.advance(minutes=31)
-        b.mono += 1860
-        await b.look()
+        await b.looks_after(1860)
         assert not await b.checks(pair.session_id, "s1", "staff")
     _run(database, body)
 
@@ -208,11 +205,9 @@ def test_a_record_drops_only_what_it_names(database: EmbeddedDatabase, kind: str
         mine = await a.tokens.issue("u6", "resident")
         other = await a.tokens.issue("u7", "resident")
         assert await b.checks(mine.session_id, "u6") and await b.checks(other.session_id, "u7")
-        b.mono += 30
-        await b.look()
+        await b.looks_after(30)
         await a.ends.announce(kind, [mine.session_id if kind == "session" else "u6"])
-        b.mono += 0.5
-        await b.look()
+        await b.looks_after(0.5)
         reads = b.session_reads()
         assert await b.checks(other.session_id, "u7")
         assert b.session_reads() == reads, "the other person's session stays kept"

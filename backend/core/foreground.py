@@ -65,11 +65,7 @@ class Foreground:
             return
         if self._idle is None:
             self._idle = asyncio.Event()
-        self._idle.clear()
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout=self.max_wait)
-        except asyncio.TimeoutError:
-            pass
+        await self._wait(self._idle)
 
     async def lull(self) -> None:
         """Wait while a burst is being answered, for at most ``max_wait``."""
@@ -77,9 +73,13 @@ class Foreground:
             return
         if self._drained is None:
             self._drained = asyncio.Event()
-        self._drained.clear()
+        await self._wait(self._drained)
+
+    async def _wait(self, event: asyncio.Event) -> None:
+        """Until ``event`` is set again, for at most ``max_wait``."""
+        event.clear()
         try:
-            await asyncio.wait_for(self._drained.wait(), timeout=self.max_wait)
+            await asyncio.wait_for(event.wait(), timeout=self.max_wait)
         except asyncio.TimeoutError:
             pass
 
