@@ -122,6 +122,17 @@ class _Meeting:
     def seat(self) -> _Seat:
         return _Seat(self)
 
+    async def arrive(self) -> None:
+        self._arrived += 1
+        self._check()
+        await self._together
+
+    def leave(self, *, arrived: bool) -> None:
+        if not arrived:
+            self._gone += 1
+        self._done += 1
+        self._check()
+
     def _check(self) -> None:
         if self._arrived + self._gone >= self._seats and not self._together.done():
             self._together.set_result(None)
@@ -139,22 +150,14 @@ class _Seat:
 
     async def arrive(self) -> None:
         """Wait until every group of the wave is about to claim (or will not)."""
-        m = self._meeting
         self._arrived = True
-        m._arrived += 1
-        m._check()
-        await m._together
+        await self._meeting.arrive()
 
     def done(self) -> None:
         """Past its claim, or none to make (once; later calls change nothing)."""
-        if self._done:
-            return
-        self._done = True
-        m = self._meeting
-        if not self._arrived:
-            m._gone += 1
-        m._done += 1
-        m._check()
+        if not self._done:
+            self._done = True
+            self._meeting.leave(arrived=self._arrived)
 
 
 class GroupCommit:
