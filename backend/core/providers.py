@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, Self, TypeVar
 
+import pymongo.errors
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
 
 from backend.core import errors
@@ -119,6 +120,11 @@ class Provider:
             log.warning("provider call failed", extra={"provider": self.name, "operation": operation,
                                                        "error": type(e).__name__, "status": e.code})
             raise errors.ProviderError(details={"provider": self.name}) from e
+        except pymongo.errors.ConnectionFailure:
+            # Our own database, reached through the SDK's token storage (wechatpy asks it for the
+            # access token before every call): the database is down, not the provider.
+            outcome = "database_unavailable"
+            raise
         except Exception as e:  # noqa: BLE001 - every SDK failure becomes one ProviderError
             outcome = type(e).__name__
             log.warning("provider call failed", extra={"provider": self.name, "operation": operation,
