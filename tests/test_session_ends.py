@@ -214,3 +214,20 @@ def test_a_record_drops_only_what_it_names(database: EmbeddedDatabase, kind: str
         assert await b.checks(mine.session_id, "u6")
         assert b.session_reads() == reads + 1, "the named one is read again"
     _run(database, body)
+
+
+def test_records_written_after_the_wall_clock_stepped_back_are_seen(database: EmbeddedDatabase) -> None:
+    step = {"back": 0.0}
+
+    def wall() -> float:
+        return dt.datetime.now(dt.UTC).timestamp() - step["back"]
+
+    async def body(a: _Process, b: _Process, clock: ShiftedClock) -> None:
+        pair = await a.tokens.issue("u8", "resident")
+        assert await b.checks(pair.session_id, "u8")
+        await b.looks_after(30)
+        step["back"] = 60.0   # the machine's clock is stepped back a minute (both processes run on it)
+        await a.tokens.end_session(pair.session_id, "logout")
+        await b.looks_after(0.5)
+        assert not await b.checks(pair.session_id, "u8")
+    _run(database, body, wall=wall)

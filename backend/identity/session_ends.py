@@ -18,9 +18,10 @@ storm's database time. So each process keeps the sessions and accounts it checke
   record and the write it announces would otherwise be kept as it was before the write.
 
 A record's time is the wall clock of the process that wrote it, never the sandbox clock; each look
-asks for records from ``margin_seconds`` before the previous look began, so clocks of different
-machines may differ by that much. A process that dies between the record and the write leaves
-nothing changed but the record: the write it announced never happened.
+asks for records from ``margin_seconds`` before the previous look began (or before now, when the
+wall clock has stepped back since), so clocks of different machines may differ by that much. A
+process that dies between the record and the write leaves nothing changed but the record: the
+write it announced never happened.
 """
 from __future__ import annotations
 
@@ -84,7 +85,9 @@ class SessionEnds:
     async def look(self) -> int:
         """Apply the records written since the last look (an upkeep job); how many were new."""
         started_mono, started_wall = self.monotonic(), self._wall()
-        since = (self._next_from if self._next_from is not None else started_wall) - self._margin
+        # From the previous look's start, or from now when the wall clock has since stepped back
+        # (a record written after the step carries the earlier time).
+        since = min(self._next_from if self._next_from is not None else started_wall, started_wall) - self._margin
         new = 0
         for end in await self._store.since(dt.datetime.fromtimestamp(since, dt.UTC)):
             if end.id not in self._seen:
