@@ -51,6 +51,8 @@ def test_hotline_triages_and_the_department_replies(console, api: Api, server: A
     d = console("department-reply").login_as("clerk").go("hotline/reply")
     p = d.page
     p.get_by_label("承办部门").select_option(dept["id"])
+    # The list is redrawn for the department chosen: typing into the card it replaces would be lost.
+    p.wait_for_load_state("networkidle")
     card = p.locator(f'article.complaint[data-serial="{master["serial"]}"]')
     card.wait_for()
     assert "同意联系" in card.inner_text()
