@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backend.appointments.store import COLLECTIONS as APPOINTMENTS  # noqa: E402
 from backend.appointments.store_documents import appointment_doc, new_slot_doc  # noqa: E402
-from backend.appointments.values import BOOKING_KEYS, Appointment, AppointmentStatus, NewSlot, PersonRule  # noqa: E402
+from backend.appointments.values import BOOKING_KEYS, FIRST_KEYS, Appointment, AppointmentStatus, NewSlot  # noqa: E402
 from backend.config import AppointmentsConfig  # noqa: E402
 from backend.core.clock import UTC  # noqa: E402
 from backend.core.store import COLLECTIONS as SHARED  # noqa: E402
@@ -68,7 +68,7 @@ def _appointment(slot: dict[str, Any], now: dt.datetime) -> Appointment:
         end=slot["end"], status=AppointmentStatus.BOOKED, created_at=now, updated_at=now, v=0, at={"booked": now},
         service_name="压测事项", hall_name="压测大厅", reminders=(1440, 60), due_at=slot["start"],
         keys=tuple(BOOKING_KEYS.new_keys(user, str(slot["_id"]), slot["service_id"], slot["date"],
-                                         {rule: 0 for rule in PersonRule}, BOOKING_KEYS.needed(AppointmentsConfig()))))
+                                         FIRST_KEYS, BOOKING_KEYS.needed(AppointmentsConfig()))))
 
 
 async def run(uri: str, pid: int, args: argparse.Namespace) -> None:

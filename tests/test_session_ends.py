@@ -164,18 +164,25 @@ def test_what_is_read_between_a_record_and_its_write_is_not_kept(database: Embed
     _run(database, body)
 
 
-def test_records_written_by_a_clock_behind_by_less_than_the_margin_are_seen(database: EmbeddedDatabase) -> None:
-    behind = {"by": 0.0}
+class _Wall:
+    """The machine's wall clock, set back by ``behind`` seconds."""
 
-    def wall() -> float:
-        return dt.datetime.now(dt.UTC).timestamp() - behind["by"]
+    def __init__(self) -> None:
+        self.behind = 0.0
+
+    def __call__(self) -> float:
+        return dt.datetime.now(dt.UTC).timestamp() - self.behind
+
+
+def test_records_written_by_a_clock_behind_by_less_than_the_margin_are_seen(database: EmbeddedDatabase) -> None:
+    wall = _Wall()
 
     async def body(a: _Process, b: _Process, clock: ShiftedClock) -> None:
         pair = await b.tokens.issue("u5", "resident")
         await b.looks_after(30)
-        behind["by"] = 8.0    # a's machine runs 8 s behind b's (both read ``wall``; b looks from its own)
+        wall.behind = 8.0     # a's machine runs 8 s behind b's (both read ``wall``; b looks from its own)
         await a.tokens.end_session(pair.session_id, "logout")
-        behind["by"] = 0.0
+        wall.behind = 0.0
         await b.looks_after(0.5)
         assert not await b.checks(pair.session_id, "u5")
     _run(database, body, wall=wall)
@@ -217,16 +224,13 @@ def test_a_record_drops_only_what_it_names(database: EmbeddedDatabase, kind: str
 
 
 def test_records_written_after_the_wall_clock_stepped_back_are_seen(database: EmbeddedDatabase) -> None:
-    step = {"back": 0.0}
-
-    def wall() -> float:
-        return dt.datetime.now(dt.UTC).timestamp() - step["back"]
+    wall = _Wall()
 
     async def body(a: _Process, b: _Process, clock: ShiftedClock) -> None:
         pair = await a.tokens.issue("u8", "resident")
         assert await b.checks(pair.session_id, "u8")
         await b.looks_after(30)
-        step["back"] = 60.0   # the machine's clock is stepped back a minute (both processes run on it)
+        wall.behind = 60.0    # the machine's clock is stepped back a minute (both processes run on it)
         await a.tokens.end_session(pair.session_id, "logout")
         await b.looks_after(0.5)
         assert not await b.checks(pair.session_id, "u8")

@@ -52,6 +52,7 @@ from backend.appointments.store import AppointmentStore
 from backend.appointments.store_documents import KeyTaken
 from backend.appointments.values import (
     BOOKING_KEYS,
+    FIRST_KEYS,
     Appointment,
     AppointmentStatus,
     Booked,
@@ -75,7 +76,6 @@ from notify.outbox import Outbox
 
 log = logging.getLogger("zjb.appointments")
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
-_FIRST_KEYS = {rule: 0 for rule in PersonRule}  # a new booking's keys: the first of each rule
 # The statuses in which an appointment's place goes back to the slot.
 _GIVES_BACK = (AppointmentStatus.CANCELLED, AppointmentStatus.CANCELLED_BY_CENTRE, AppointmentStatus.ABANDONED)
 
@@ -293,7 +293,7 @@ class BookingService:
             reminders=tuple(lifecycle.reminders_ahead(self.cfg, slot.start, now)),
             waitlist_id=None if offer is None else offer.entry_id)
         return replace(a, due_at=lifecycle.next_due(a, now, self.cfg),
-                       keys=lifecycle.person_keys(a, _FIRST_KEYS, self._key_rules))
+                       keys=lifecycle.person_keys(a, FIRST_KEYS, self._key_rules))
 
     async def _commit_group(self, slot_id: str, group: list[_Request], seat: _Seat) -> None:
         await self._commit(slot_id, group, None, seat)
@@ -403,7 +403,7 @@ class BookingService:
     async def _insert_one_by_one(self, a: Appointment, taken: KeyTaken | None) -> Appointment:
         """Insert one booking, taking the next free key of a rule whose limit is above one (or
         drawing its code again); returns it as inserted."""
-        nth = dict(_FIRST_KEYS)
+        nth = dict(FIRST_KEYS)
         for _ in range(sum(BOOKING_KEYS.limit(rule, self.cfg) for rule in PersonRule) + 5):
             if taken is not None:
                 rule = taken.rule

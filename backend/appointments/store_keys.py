@@ -9,7 +9,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from backend.appointments.values import BOOKING_KEYS, AppointmentStatus, PersonRule
+from backend.appointments.values import BOOKING_KEYS, FIRST_KEYS, AppointmentStatus, PersonRule
 
 
 class PersonKeyQueries:
@@ -29,15 +29,11 @@ class PersonKeyQueries:
         """Give every booking in a status that keeps a key of ``rules`` that key (the first of
         each); how many were given one. A one-off read of every appointment's keys and status:
         it runs when the limits change, not on any request."""
-        statuses = set(BOOKING_KEYS.kept_in(rules))
         ops: list[UpdateOne] = []
         fields = {"status": 1, "keys": 1, "user_id": 1, "slot_id": 1, "service_id": 1, "date": 1}
         async for d in self._appointments.find({}, fields):
-            if d.get("status") not in statuses:
-                continue
-            status = AppointmentStatus(d["status"])
             wanted = BOOKING_KEYS.kept(BOOKING_KEYS.new_keys(d["user_id"], d["slot_id"], d["service_id"], d["date"],
-                                                             {rule: 0 for rule in PersonRule}, rules), status)
+                                                             FIRST_KEYS, rules), AppointmentStatus(d["status"]))
             new = [k for k in wanted if k not in (d.get("keys") or [])]
             if new:
                 ops.append(UpdateOne({"_id": d["_id"]}, {"$addToSet": {"keys": {"$each": new}}}))

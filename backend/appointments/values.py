@@ -126,10 +126,6 @@ class BookingKeys:
                 rules.add(PersonRule.SLOT)
         return frozenset(rules)
 
-    def kept_in(self, rules: Iterable[PersonRule]) -> list[str]:
-        """The statuses in which an appointment holds a key of any of ``rules``."""
-        wanted = set(rules)
-        return [s.value for s in AppointmentStatus if any(s in r.kept_in for r in self.rules if r.rule in wanted)]
 
     def kept(self, keys: Iterable[str], status: AppointmentStatus) -> list[str]:
         """The keys an appointment keeps in ``status``: a key is held only while its rule counts it."""
@@ -168,6 +164,7 @@ class BookingKeys:
                            details={"limit": cfg.max_open})
 
 
+FIRST_KEYS = {rule: 0 for rule in PersonRule}  # a new booking's keys: the first of each rule
 BOOKING_KEYS = BookingKeys((
     KeyRule(PersonRule.SLOT, "s", frozenset({_A.PENDING, _A.BOOKED, _A.CHECKED_IN})),
     KeyRule(PersonRule.DAY, "d", frozenset({_A.PENDING, _A.BOOKED, _A.CHECKED_IN, _A.SERVED, _A.ABSENT,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger("zjb.foreground")
 T = TypeVar("T")
@@ -34,7 +34,7 @@ class Foreground:
         self.in_flight = 0
         self._drained: asyncio.Event | None = None   # made inside the loop, on first wait
         self._idle: asyncio.Event | None = None
-        self.after: list[AfterBurst[object]] = []     # drained when the process stops
+        self.after: list[AfterBurst[Any]] = []        # drained when the process stops
 
     def busy(self) -> bool:
         return self.busy_at > 0 and self.in_flight >= self.busy_at
@@ -86,17 +86,16 @@ class Foreground:
 
 class AfterBurst(Generic[T]):
     """Items written together by ``write`` once no request is in flight (``Foreground.quiet``), at
-    most ``max_wait`` after they were added. A failed write is handed to ``failed`` and not
-    retried here."""
+    most ``max_wait`` after they were added. A failed write is logged and not retried here: the
+    writer makes good for it (the slot's check writes the booked messages, the rate limiter keeps
+    its hits for the counter's next write)."""
 
-    def __init__(self, foreground: Foreground, write: Callable[[list[T]], Awaitable[object]], *,
-                 failed: Callable[[list[T]], None] | None = None):
+    def __init__(self, foreground: Foreground, write: Callable[[list[T]], Awaitable[object]]):
         self._foreground = foreground
         self._write = write
-        self._failed = failed
         self._items: list[T] = []
         self._task: asyncio.Task[None] | None = None
-        foreground.after.append(self)  # type: ignore[arg-type]
+        foreground.after.append(self)
 
     def add(self, items: list[T]) -> None:
         if not items:
@@ -117,10 +116,8 @@ class AfterBurst(Generic[T]):
                 items, self._items = self._items, []
                 try:
                     await self._write(items)
-                except Exception:  # noqa: BLE001 - whoever made good for them is told
+                except Exception:  # noqa: BLE001 - the writer makes good for them
                     log.warning("writes left after a burst failed", extra={"items": len(items)}, exc_info=True)
-                    if self._failed is not None:
-                        self._failed(items)
         finally:
             self._task = None
 

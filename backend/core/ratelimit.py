@@ -114,11 +114,11 @@ class RateLimiter:
             totals = await self._store.add_hits({c: (adds[c], local.expires_at) for c, local in taken.items()})
         except BaseException:
             for c, local in taken.items():
-                local.writing -= adds[c]
                 local.pending += adds[c]
             raise
-        for c, local in taken.items():
-            local.writing -= adds[c]
+        finally:
+            for c, local in taken.items():
+                local.writing -= adds[c]
         for c, total in totals.items():
             taken[c].known = total
         now = self._clock.now()

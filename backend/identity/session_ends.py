@@ -26,7 +26,6 @@ write it announced never happened.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -36,7 +35,6 @@ from bson import ObjectId
 from backend.identity.store import SessionEndStore
 from backend.identity.values import SessionEnd, SessionEndKind
 
-log = logging.getLogger("zjb.sessions")
 V = TypeVar("V")
 MAX_KEPT = 20_000
 
@@ -148,9 +146,6 @@ class Kept(Generic[V]):
         hit = self._items.get(key)
         if hit is not None:
             self._items[key] = (hit[0], value)
-
-    def drop(self, key: str) -> None:
-        self._items.pop(key, None)
 
     def _ended(self, end: SessionEnd) -> None:
         if end.kind == "session":

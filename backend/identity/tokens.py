@@ -188,8 +188,6 @@ class TokenService:
         """Why the session is over by now (``ended_at`` aside), or None."""
         policy = self._policies[audience]
         now = self._clock.now()
-        if state.ended_at is not None:
-            return state.end_reason or "unknown"
         if state.expires_at is not None and now >= state.expires_at:
             return "lifetime"
         if policy.idle_seconds is not None and state.last_seen_at is not None \
