@@ -107,17 +107,13 @@ class _Request:
 class _Meeting:
     """The groups of one wave meet before they take their places, so that their claims leave in
     the same turn of the event loop (one command). Each group has a seat: it arrives before its
-    claim, or is done without arriving (refused, or failed, before any claim). ``claimed`` is done
-    once every seat is: the next wave may start then."""
+    claim, or is done without arriving (refused, or failed, before any claim)."""
 
     def __init__(self, seats: int):
-        loop = asyncio.get_running_loop()
         self._seats = seats
         self._arrived = 0
         self._gone = 0      # done without arriving
-        self._done = 0
-        self._together: asyncio.Future[None] = loop.create_future()
-        self.claimed: asyncio.Future[None] = loop.create_future()
+        self._together: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def seat(self) -> _Seat:
         return _Seat(self)
@@ -130,14 +126,11 @@ class _Meeting:
     def leave(self, *, arrived: bool) -> None:
         if not arrived:
             self._gone += 1
-        self._done += 1
-        self._check()
+            self._check()
 
     def _check(self) -> None:
         if self._arrived + self._gone >= self._seats and not self._together.done():
             self._together.set_result(None)
-        if self._done >= self._seats and not self.claimed.done():
-            self.claimed.set_result(None)
 
 
 class _Seat:
@@ -164,16 +157,15 @@ class GroupCommit:
     """Requests are committed in waves: each slot's requests in a wave form its group, and the
     groups are committed together, so their reads and writes reach the database as one command
     each (the store batches what is asked in one loop turn; the groups meet before their claims)
-    and never contend with each other there. Whatever arrives while a wave is under way forms the
-    next wave, which starts as soon as the one before has taken its places: its reads and claims
-    reach the database while the one before is inserting, and the answers of the one before are
-    written while the database works on it. No request waits for a timer."""
+    and never contend with each other there. Whatever arrives while a wave is being written forms
+    the next wave, one wave at a time per process: a place a wave's refusals give back is free
+    again before the next wave claims, so nobody is told a slot is full while a place of it is
+    only passing between one person's duplicate requests. No request waits for a timer."""
 
     def __init__(self, commit: Callable[[str, list[_Request], _Seat], Awaitable[None]]):
         self._commit = commit
         self._queued: dict[str, list[_Request]] = {}
         self._running: asyncio.Task[None] | None = None
-        self._arrival: asyncio.Future[None] | None = None
 
     async def submit(self, key: str, resident: Resident) -> Appointment:
         loop = asyncio.get_running_loop()
@@ -181,33 +173,16 @@ class GroupCommit:
         self._queued.setdefault(key, []).append(req)
         if self._running is None:
             self._running = loop.create_task(self._drain())
-        elif self._arrival is not None and not self._arrival.done():
-            self._arrival.set_result(None)
         return await req.answer
 
     async def _drain(self) -> None:
-        loop = asyncio.get_running_loop()
-        waves: set[asyncio.Future[list[None]]] = set()
         try:
-            while True:
-                if self._queued:
-                    wave, self._queued = self._queued, {}
-                    meeting = _Meeting(len(wave))
-                    running = asyncio.gather(*[self._group(key, group, meeting.seat())
-                                               for key, group in wave.items()])
-                    waves.add(running)
-                    running.add_done_callback(waves.discard)
-                    took: list[asyncio.Future[Any]] = [meeting.claimed, running]
-                    await asyncio.wait(took, return_when=asyncio.FIRST_COMPLETED)
-                    continue
-                if not waves:
-                    return
-                self._arrival = loop.create_future()
-                either: list[asyncio.Future[Any]] = [*waves, self._arrival]
-                await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            while self._queued:
+                wave, self._queued = self._queued, {}
+                meeting = _Meeting(len(wave))
+                await asyncio.gather(*[self._group(key, group, meeting.seat()) for key, group in wave.items()])
         finally:
             self._running = None
-            self._arrival = None
 
     async def _group(self, key: str, group: list[_Request], seat: _Seat) -> None:
         try:
@@ -342,11 +317,7 @@ class BookingService:
         check_at = now + dt.timedelta(seconds=self.cfg.pending_timeout_seconds)
         if seat is not None:
             await seat.arrive()   # the wave's claims leave together
-        try:
-            n = await self._take(slot, [r.booking.id for r in live], offer, now, check_at)
-        finally:
-            if seat is not None:
-                seat.done()       # the next wave may start
+        n = await self._take(slot, [r.booking.id for r in live], offer, now, check_at)
         if offer is not None and n == 0:
             raise OfferExpired("候补名额已过期")
         todo, waiting = live[:n], live[n:]
