@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Iterable
+from typing import Any, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.metrics_core import Metric
@@ -68,10 +68,16 @@ class Metrics:
             MultiProcessCollector(own, path=self.multiproc_dir)  # type: ignore[no-untyped-call]  # as above
         self._registry = own
         self._gauges: list[GaugeSpec] = []
+        # Each series' counter and histogram, looked up once (routes, methods and statuses are few).
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self._requests.labels(method, route, str(status)).inc()
-        self._latency.labels(method, route).observe(seconds)
+        series = self._series.get((method, route, status))
+        if series is None:
+            series = self._series[(method, route, status)] = (self._requests.labels(method, route, str(status)),
+                                                              self._latency.labels(method, route))
+        series[0].inc()
+        series[1].observe(seconds)
 
     def register_gauges(self, gauges: Iterable[GaugeSpec]) -> None:
         """Gauges read from the database at each scrape; ``read`` returns ``[(labels, value), ...]``."""
