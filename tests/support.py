@@ -139,6 +139,14 @@ def miniprogram_pages() -> set[str]:
     return pages
 
 
+def coming_new_years_eve() -> dt.date:
+    """The next 31 December (Beijing) at least two days ahead: tests move the server's clock
+    forward to it, never back, whatever the year they run in."""
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    eve = dt.date(today.year, 12, 31)
+    return eve if (eve - today).days >= 2 else dt.date(today.year + 1, 12, 31)
+
+
 def run_apart(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` on an event loop of its own in another thread (the test's thread may already run
     one: the browser tests' driver does)."""

@@ -1,14 +1,14 @@
 """Appointment jobs after a gap (the processes down, the clock jumped), run by the jobs themselves:
 slot release catches up every day it should, no-shows are marked once each and judged as of when
 they happened, a reminder already past is sent late only while the booking is still ahead, and
-slot release crosses 31 Dec → 1 Jan."""
+slot release crosses the coming 31 Dec → 1 Jan, whatever the year."""
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
 
 from backend.core.clock import TZ
-from tests.support import Api, AppServer
+from tests.support import Api, AppServer, coming_new_years_eve
 from tests.support_appointments import (
     advance_to,
     book,
@@ -58,17 +58,19 @@ def test_slot_release_crosses_new_year(make_server) -> None:
     srv = make_server(**FAST)
     api = Api(srv.base)
     b = make_bookable(api, capacity=1, services=1)
-    eve = dt.date(2026, 12, 31)
+    eve = coming_new_years_eve()
+    new_year = eve + dt.timedelta(days=1)
+    seventh, eighth = (dt.date(new_year.year, 1, d).isoformat() for d in (7, 8))
     advance_to(srv, dt.datetime.combine(eve, dt.time(23, 59), TZ))
-    eventually(lambda: _released_days(srv, b.hall_id).get("2027-01-07") == 3)
+    eventually(lambda: _released_days(srv, b.hall_id).get(seventh) == 3, timeout=30)
     released = _released_days(srv, b.hall_id)
-    assert "2027-01-08" not in released and "2027-01-01" not in released  # New Year's Day: the hall is closed
-    assert len(_find(srv, "appt_slots", {"hall_id": b.hall_id, "date": "2027-01-08"})) == 3  # written, not yet open
-    advance_to(srv, dt.datetime.combine(dt.date(2027, 1, 1), dt.time(8, 0, 30), TZ))
-    eventually(lambda: _released_days(srv, b.hall_id).get("2027-01-08") == 3)
-    assert [s["start"][:16] for s in slots(api, b, dt.date(2027, 1, 8))] == [
-        "2027-01-08T09:00", "2027-01-08T10:00", "2027-01-08T11:00"]
-    assert slots(api, b, dt.date(2027, 1, 1)) == []
+    assert eighth not in released and new_year.isoformat() not in released  # New Year's Day: the hall is closed
+    assert len(_find(srv, "appt_slots", {"hall_id": b.hall_id, "date": eighth})) == 3  # written, not yet open
+    advance_to(srv, dt.datetime.combine(new_year, dt.time(8, 0, 30), TZ))
+    eventually(lambda: _released_days(srv, b.hall_id).get(eighth) == 3, timeout=30)
+    assert [s["start"][:16] for s in slots(api, b, dt.date(new_year.year, 1, 8))] == [
+        f"{eighth}T09:00", f"{eighth}T10:00", f"{eighth}T11:00"]
+    assert slots(api, b, new_year) == []
 
 
 def test_no_show_marking_after_a_jump_marks_each_past_booking_once(make_server) -> None:

@@ -1,6 +1,6 @@
-"""The year boundary, 31 Dec 2026 23:59 → 1 Jan 2027 (Beijing time, by the server's clock): receipt
-numbers gap-free per code and year and starting again at 1, case and bundle serials carrying the
-new day, and licence expiry dates across a year end."""
+"""The year boundary, the coming 31 Dec 23:59 → 1 Jan (Beijing time, by the server's clock, moved
+forward to it whatever the year): receipt numbers gap-free per code and year and starting again at
+1, case and bundle serials carrying the new day, and licence expiry dates across a year end."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from backend.core.clock import TZ
 from backend.licences.service import expiry
 from backend.licences.values import status_of
-from tests.support import Api, new_resident
+from tests.support import Api, coming_new_years_eve, new_resident
 from tests.support_cases import eventually, relogin, submit
 from tests.support_payments import (
     create_order,
@@ -23,7 +23,9 @@ from tests.support_payments import (
 )
 from tests.test_bundles import apply, birth_form
 
-EVE = dt.date(2026, 12, 31)
+EVE = coming_new_years_eve()
+NEW_YEAR = EVE + dt.timedelta(days=1)
+OLD, NEW = f"{EVE.year % 100:02d}", f"{NEW_YEAR.year % 100:02d}"
 
 
 def _move_to(srv, when: dt.datetime) -> None:
@@ -57,13 +59,13 @@ def test_receipt_numbers_restart_at_one_each_year_gap_free_across_midnight(make_
     first, straddling, after = prepays(orders[:2]), prepays(orders[2:6]), None
     _move_to(srv, _at(EVE, 23, 59))
     _confirm_all(api, first)
-    # four notices at once, the clock a moment before midnight: some are issued in 2026, some in 2027
+    # four notices at once, the clock a moment before midnight: some are issued in the old year, some in the new
     _move_to(srv, _at(EVE, 23, 59, 59.6))
     _confirm_all(api, straddling)
-    _move_to(srv, _at(EVE + dt.timedelta(days=1), 0, 0, 30))
+    _move_to(srv, _at(NEW_YEAR, 0, 0, 30))
     after = prepays(orders[6:])
     _confirm_all(api, after)
-    # a refund in 2027 of a 2026 payment: its red-letter receipt is numbered in 2027's sequence
+    # a refund in the new year of an old year's payment: its red-letter receipt is numbered in the new sequence
     token = finance_token(api)
     refund(api, token, orders[0][1]["id"], 1000, "全额退款")
     settle_wechat_refunds(srv)
@@ -75,12 +77,12 @@ def test_receipt_numbers_restart_at_one_each_year_gap_free_across_midnight(make_
         assert r["year"] == year and r["code"] == f"{prefix}{year % 100:02d}", r
         assert r["number"] == f"{r['seq']:010d}"
         by_code[r["code"]].append(r["seq"])
-    assert set(by_code) == {f"{prefix}26", f"{prefix}27"}
+    assert set(by_code) == {f"{prefix}{OLD}", f"{prefix}{NEW}"}
     for code, seqs in by_code.items():
         assert sorted(seqs) == list(range(1, len(seqs) + 1)), (code, seqs)  # from 1, no gap, no repeat
-    assert len(by_code[f"{prefix}26"]) >= 2 and len(by_code[f"{prefix}27"]) >= 3
+    assert len(by_code[f"{prefix}{OLD}"]) >= 2 and len(by_code[f"{prefix}{NEW}"]) >= 3
     red = db_find(srv, "red_receipts", {})[0]
-    assert red["code"] == f"{prefix}27" and red["content"]["original"]["code"] == f"{prefix}26"
+    assert red["code"] == f"{prefix}{NEW}" and red["content"]["original"]["code"] == f"{prefix}{OLD}"
     counters = {c["_id"]: c["seq"] for c in db_find(srv, "receipt_counters", {})}
     assert counters == {f"receipts:{code}:{2000 + int(code[-2:])}": len(seqs) for code, seqs in by_code.items()}
 
@@ -93,17 +95,18 @@ def test_case_and_bundle_serials_take_the_day_they_were_made_across_new_year(mak
     bundle_old = apply(api, new_resident(api, verified=True), "birth", birth_form(),
                        ["birth_info", "parents_id", "parents_hukou"])
     assert bundle_old.status_code == 201, bundle_old.text
-    _move_to(srv, _at(EVE + dt.timedelta(days=1), 0, 0, 5))
+    _move_to(srv, _at(NEW_YEAR, 0, 0, 5))
     new = [submit(api, new_resident(api, verified=True)) for _ in range(2)]
     bundle_new = apply(api, new_resident(api, verified=True), "birth", birth_form(),
                        ["birth_info", "parents_id", "parents_hukou"])
     assert bundle_new.status_code == 201, bundle_new.text
     olds = sorted(c["serial"] for c in old)
-    assert olds[0].startswith("ZJB20261231") and olds[1].startswith("ZJB20261231")
-    assert sorted(c["serial"] for c in new)[:1] == ["ZJB20270101000001"]
-    assert bundle_old.json()["serial"] == "YJS20261231000001"
-    assert bundle_new.json()["serial"] == "YJS20270101000001"
-    assert all(c["serial"].startswith("ZJB20270101") for c in bundle_new.json()["applications"])
+    eve, day = f"{EVE:%Y%m%d}", f"{NEW_YEAR:%Y%m%d}"
+    assert olds[0].startswith(f"ZJB{eve}") and olds[1].startswith(f"ZJB{eve}")
+    assert sorted(c["serial"] for c in new)[:1] == [f"ZJB{day}000001"]
+    assert bundle_old.json()["serial"] == f"YJS{eve}000001"
+    assert bundle_new.json()["serial"] == f"YJS{day}000001"
+    assert all(c["serial"].startswith(f"ZJB{day}") for c in bundle_new.json()["applications"])
 
 
 def test_a_database_numbered_per_year_alone_goes_on_from_its_last_number(make_server) -> None:
@@ -118,7 +121,7 @@ def test_a_database_numbered_per_year_alone_goes_on_from_its_last_number(make_se
 
 
 def test_licence_expiry_dates_cross_the_year_end_by_the_beijing_day_of_issue() -> None:
-    eve, day = _at(EVE, 23, 59, 30), _at(EVE + dt.timedelta(days=1), 0, 0, 30)
+    eve, day = _at(dt.date(2026, 12, 31), 23, 59, 30), _at(dt.date(2027, 1, 1), 0, 0, 30)
     # 23:59:30 on 31 Dec is 15:59:30 UTC, 00:00:30 on 1 Jan is 16:00:30 UTC on 31 Dec: the Beijing day counts
     assert expiry(eve.astimezone(dt.timezone.utc), 365).astimezone(TZ).date() == dt.date(2027, 12, 30)
     assert expiry(day.astimezone(dt.timezone.utc), 365).astimezone(TZ).date() == dt.date(2027, 12, 31)
