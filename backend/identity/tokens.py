@@ -44,9 +44,9 @@ SEEN_EVERY = dt.timedelta(seconds=60)
 
 # Access tokens whose signature and claims this process has checked, by their exact text: a
 # resident's every request presents the same token, and its signature need not be checked again
-# (a third of the work of authenticating a request). Expiry is checked on every use; a token that
-# differs in a single character is another key, checked in full. The oldest go first when full
-# (10,000 of them take about 15 MB).
+# (most of the work of authenticating a request whose session and account are kept). Expiry is
+# checked on every use; a token that differs in a single character is another key, checked in
+# full. The oldest go first when full (10,000 of them take about 15 MB).
 VERIFIED_KEPT = 10_000
 
 # Why a session ended, and what the person is told.
