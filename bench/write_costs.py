@@ -114,18 +114,22 @@ async def run(uri: str, pid: int, args: argparse.Namespace) -> None:
 
     with_ids, without_ids = await fresh_slots("ids"), await fresh_slots("no-ids")
 
-    async def claims(r: int) -> None:
-        await db["appt_slots"].bulk_write([UpdateOne(
-            {"_id": s["_id"], "status": "open", "free": {"$gte": per_slot}, "release_at": {"$lte": now}},
-            {"$inc": {"free": -per_slot, "booked": per_slot},
-             "$push": {"claims": {"$each": [ObjectId() for _ in range(per_slot)]}}, "$min": {"check_due": now}})
-            for s in with_ids[r]], ordered=False)
+    def slot_claims(sets: list[list[dict[str, Any]]], *, push_ids: bool) -> Callable[[int], Awaitable[None]]:
+        """The wave's claim on the ``r``-th set of new slots, as the store makes it (the ids pushed
+        into ``claims``) or with the counters alone."""
+        async def claim(r: int) -> None:
+            ops = []
+            for s in sets[r]:
+                update: dict[str, Any] = {"$inc": {"free": -per_slot, "booked": per_slot}, "$min": {"check_due": now}}
+                if push_ids:
+                    update["$push"] = {"claims": {"$each": [ObjectId() for _ in range(per_slot)]}}
+                ops.append(UpdateOne({"_id": s["_id"], "status": "open", "free": {"$gte": per_slot},
+                                      "release_at": {"$lte": now}}, update))
+            await db["appt_slots"].bulk_write(ops, ordered=False)
+        return claim
 
-    async def claims_without_ids(r: int) -> None:
-        await db["appt_slots"].bulk_write([UpdateOne(
-            {"_id": s["_id"], "status": "open", "free": {"$gte": per_slot}, "release_at": {"$lte": now}},
-            {"$inc": {"free": -per_slot, "booked": per_slot}, "$min": {"check_due": now}})
-            for s in without_ids[r]], ordered=False)
+    claims = slot_claims(with_ids, push_ids=True)
+    claims_without_ids = slot_claims(without_ids, push_ids=False)
 
     async def counters_only(_: int) -> None:
         await db["bench_counters"].bulk_write([UpdateOne({"_id": s["_id"], "free": {"$gte": per_slot}},

@@ -126,7 +126,6 @@ class BookingKeys:
                 rules.add(PersonRule.SLOT)
         return frozenset(rules)
 
-
     def kept(self, keys: Iterable[str], status: AppointmentStatus) -> list[str]:
         """The keys an appointment keeps in ``status``: a key is held only while its rule counts it."""
         letters = {r.letter for r in self.rules if status in r.kept_in}
