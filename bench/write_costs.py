@@ -5,7 +5,7 @@ index of the appointment adds, against the brief conditional update in the same 
 
 A storm's wave (bench/booking_storm.py: about 67 bookings over 8 slots) sends one command per
 part: the slots' claims, the appointments' insert, the booked messages, the rate-limit counters,
-and the sessions' and accounts' reads of the token checks. This bench sends each of them
+and the sessions', accounts' and identities' reads of the token checks. This bench sends each of them
 ``--repeat`` times on its own SecantusDB, with the product's collections and indexes
 (``CollectionSpec``), and reads the server's CPU (``/proc``) around each: database CPU per
 booking, and as a ratio to one brief update (``{_id, free >= 1}`` → ``$inc``, sent
@@ -151,12 +151,13 @@ async def run(uri: str, pid: int, args: argparse.Namespace) -> None:
     await db["sessions"].insert_many([{"_id": s, "subject": "x", "audience": "resident", "created_at": now,
                                        "expires_at": None, "last_seen_at": now, "ended_at": None, "purge_at": now}
                                       for s in sessions])
-    users = await db["users"].insert_many([{"openid": uuid.uuid4().hex, "created_at": now, "status": "active",
-                                            "realname": None} for _ in range(args.wave)])
+    users = await db["users"].insert_many([{"openid": uuid.uuid4().hex, "created_at": now, "status": "active"}
+                                           for _ in range(args.wave)])
 
     async def token_checks(_: int) -> None:
         await db["sessions"].find({"_id": {"$in": sessions}}).to_list(None)
         await db["users"].find({"_id": {"$in": users.inserted_ids}}).to_list(None)
+        await db["realnames"].find({"_id": {"$in": users.inserted_ids}}).to_list(None)
 
     reference = await costs.per_booking(brief)
     print(f"machine: {machine()}")
@@ -168,7 +169,7 @@ async def run(uri: str, pid: int, args: argparse.Namespace) -> None:
         ("slot claims (one command for new slots)", await costs.per_booking(claims)),
         ("booked messages (outbox insert)", await costs.per_booking(messages)),
         ("rate-limit counters (insert)", await costs.per_booking(counters)),
-        ("token checks (sessions and accounts read)", await costs.per_booking(token_checks)),
+        ("token checks (sessions, accounts, identities)", await costs.per_booking(token_checks)),
     ]
     for name, ms in rows:
         print(f"  {name:<46}{ms:7.3f} ms  {ms / reference:5.2f}×")

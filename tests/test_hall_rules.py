@@ -163,8 +163,8 @@ def test_minority_names_with_any_middle_dot_are_accepted_and_stored_with_it(
     r, resp = _bind(api, typed)
     assert resp.status_code == 200, resp.text
     assert resp.json()["name_masked"] == stored[0] + "*" * (len(stored) - 1)
-    user = server.run(server.ctx.db["users"].find_one({"_id": ObjectId(r.id)}))
-    assert server.ctx.service("identity").cipher.open(user["realname"]["name_sealed"], aad=r.id) == stored
+    held = server.run(server.ctx.db["realnames"].find_one({"_id": ObjectId(r.id)}))
+    assert server.ctx.service("identity").cipher.open(held["name_sealed"], aad=r.id) == stored
 
 
 def test_thirty_one_characters_are_too_many(api: Api) -> None:

@@ -11,6 +11,7 @@ import uuid
 
 import jwt
 import pytest
+from bson import ObjectId
 
 from tests.support import (
     Api,
@@ -279,16 +280,17 @@ def test_bindings_asked_together_each_get_their_own_answer(api: Api, server) -> 
     assert sorted([d, e]) == [False, True]      # one account, one identity: the first write wins
     assert f is False                           # it had one already
     for r, n in ((fresh[2], own),):
-        doc = server.run(server.ctx.db["users"].find_one({"openid": r.openid}))
-        assert cipher.open(doc["realname"]["id_sealed"], aad=r.id) == n
+        doc = server.run(server.ctx.db["realnames"].find_one({"_id": ObjectId(r.id)}))
+        assert cipher.open(doc["id_sealed"], aad=r.id) == n
 
 
 def test_id_numbers_are_encrypted_at_rest(api: Api, server) -> None:
     r = new_resident(api, verified=True)
-    doc = server.run(server.ctx.db["users"].find_one({"openid": r.openid}))
-    stored = json.dumps(doc, default=str, ensure_ascii=False)
+    account = server.run(server.ctx.db["users"].find_one({"openid": r.openid}))
+    doc = server.run(server.ctx.db["realnames"].find_one({"_id": account["_id"]}))
+    stored = json.dumps([account, doc], default=str, ensure_ascii=False)
     assert r.id_number not in stored and r.id_number[6:14] not in stored and r.name not in stored
-    sealed = doc["realname"]["id_sealed"]
+    sealed = doc["id_sealed"]
     assert sealed["kid"] == "k1" and set(sealed) == {"kid", "nonce", "ct"}
     cipher = server.ctx.service("identity").cipher
     assert cipher.open(sealed, aad=str(doc["_id"])) == r.id_number
@@ -481,11 +483,10 @@ def test_a_binding_the_database_refuses_fails_alone_and_the_others_in_its_write_
     identity = srv.ctx.service("identity")
     users, cipher, now = identity.users, identity.cipher, identity.clock.now()
     db = srv.ctx.db
-    spec = next(c for c in COLLECTIONS if c.name == "users")
+    spec = next(c for c in COLLECTIONS if c.name == "realnames")
     strict = {"$jsonSchema": {**spec.validator["$jsonSchema"], "properties": {
-        **spec.validator["$jsonSchema"]["properties"],
-        "realname": {"bsonType": ["object", "null"], "properties": {"gender": {"enum": ["male"]}}}}}}
-    srv.run(db.command({"collMod": "users", "validator": strict, "validationLevel": "strict"}))
+        **spec.validator["$jsonSchema"]["properties"], "gender": {"enum": ["male"]}}}}
+    srv.run(db.command({"collMod": "realnames", "validator": strict, "validationLevel": "strict"}))
     numbers = [make_id_number(seq=s) for s in range(1, 40)]
     men = [n for n in numbers if int(n[16]) % 2]
     woman = next(n for n in numbers if not int(n[16]) % 2)
@@ -499,5 +500,5 @@ def test_a_binding_the_database_refuses_fails_alone_and_the_others_in_its_write_
     first, second, third = srv.run(together())
     assert first is True and third is True
     assert isinstance(second, WriteError) and second.code == 121
-    held = {r.openid: srv.run(db["users"].find_one({"openid": r.openid}))["realname"] for r in people}
+    held = {r.openid: srv.run(db["realnames"].find_one({"_id": ObjectId(r.id)})) for r in people}
     assert held[people[1].openid] is None and held[people[0].openid] and held[people[2].openid]

@@ -203,8 +203,8 @@ def test_malformed_or_overlapping_signing_keys_stop_start_up(tmp_path: Path) -> 
 def kids(server: AppServer) -> dict[str, str]:
     async def run() -> dict[str, str]:
         assert server.ctx is not None
-        docs = await server.ctx.db["users"].find({"realname": {"$ne": None}}).to_list(None)
-        return {str(d["_id"]): d["realname"]["id_sealed"]["kid"] + d["realname"]["name_sealed"]["kid"] for d in docs}
+        docs = await server.ctx.db["realnames"].find({}).to_list(None)
+        return {str(d["_id"]): d["id_sealed"]["kid"] + d["name_sealed"]["kid"] for d in docs}
     return server.run(run())
 
 

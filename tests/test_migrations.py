@@ -19,7 +19,7 @@ from backend.core.store import MigrationLedger
 from backend.db.embedded import EmbeddedDatabase
 from backend.db.mongo import ensure_schema
 from backend.identity.store import COLLECTIONS as IDENTITY
-from backend.identity.store import ID_HASH_INDEX, UserStore
+from backend.identity.store import REALNAME_ID_HASH_INDEX, UserStore
 
 
 def _run(database: EmbeddedDatabase, body: Callable[[MigrationLedger, AsyncMongoClient], Awaitable[None]]) -> None:
@@ -116,31 +116,50 @@ def test_cases_stored_as_applications_move_to_the_cases_collection(database: Emb
     _run(database, body)
 
 
-def test_accounts_move_to_one_unique_sparse_index_of_the_id_number(database: EmbeddedDatabase) -> None:
+def _identity(id_hash: str, name_hash: str | None = "n") -> dict[str, object]:
+    sealed = {"kid": "k1", "nonce": "AA==", "ct": id_hash}
+    return {"name_sealed": sealed, "id_sealed": sealed, "id_hash": id_hash, "name_masked": "张*",
+            "id_masked": "1101**********0011", **({"name_hash": name_hash} if name_hash else {})}
+
+
+def test_identities_held_in_the_accounts_move_to_a_collection_of_their_own(database: EmbeddedDatabase) -> None:
+    """Every upgrade step of the ID number's indexes in turn, from accounts that held their identity
+    (a unique partial index and a lookup twin, then a unique sparse one) to ``realnames``."""
     async def body(_: MigrationLedger, client: AsyncMongoClient) -> None:
         db = client[f"zjb_mig_{uuid.uuid4().hex[:8]}"]
         users = db["users"]
-        # As stored before: a unique partial index of the number and a sparse one for lookups.
         await users.create_index("realname.id_hash", unique=True,
                                  partialFilterExpression={"realname.id_hash": {"$type": "string"}})
         await users.create_index("realname.id_hash", sparse=True, name="realname.id_hash_lookup")
-        await users.insert_many([{"openid": "a", "realname": {"id_hash": "h1"}}, {"openid": "b", "realname": None},
-                                 {"openid": "c", "realname": None}])
+        await users.create_index("realname.name_hash", sparse=True)
+        account = {"created_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC), "status": "active"}
+        await users.insert_many([{**account, "openid": f"u{i}", "realname": _identity(f"h{i}", None if i == 3 else "n")}
+                                 for i in range(1, 6)] + [{**account, "openid": "free", "realname": None}])
+        a, b, c = [(await users.find_one({"openid": o}))["_id"] for o in ("u1", "u2", "u3")]
         store = UserStore(db)
         assert await store.drop_id_hash_lookup_index() == ["realname.id_hash_lookup"]
-        await ensure_schema(db, [spec for spec in IDENTITY if spec.name == "users"])
+        await ensure_schema(db, [spec for spec in IDENTITY if spec.name in ("users", "realnames")])
         assert await store.drop_partial_id_hash_index() == ["realname.id_hash_1"]
-        assert await store.drop_partial_id_hash_index() == []   # again: nothing left to drop
-        indexes = await users.index_information()
-        assert [n for n, i in indexes.items() if i["key"] == [("realname.id_hash", 1)]] == [ID_HASH_INDEX]
-        assert indexes[ID_HASH_INDEX].get("unique") and indexes[ID_HASH_INDEX].get("sparse")
+        # As a process that died half-way leaves it: one identity inserted and still in its account;
+        # and one number a process of the new version bound meanwhile to another account.
+        await db["realnames"].insert_one({**_identity("h1"), "_id": a})
+        other = (await users.insert_one({**account, "openid": "other"})).inserted_id
+        await db["realnames"].insert_one({**_identity("h2"), "_id": other})
+
+        assert await store.move_realnames() == 4            # u1 (again), u3, u4, u5
+        assert await store.move_realnames() == 0            # again: nothing left to move
+        assert (await users.find_one({"_id": b}))["realname"]["id_hash"] == "h2"   # left, and logged
+        assert await users.count_documents({"realname": {"$exists": True}}) == 1
+        assert not any(k.startswith("realname.") for k, _ in
+                       [kv for i in (await users.index_information()).values() for kv in i["key"]])
+        moved = await db["realnames"].find_one({"_id": c})
+        assert moved["id_hash"] == "h3" and "name_hash" not in moved
+        assert (await store.by_id_hash("h3")).id == str(c) and (await store.by_id_hash("h1")).id == str(a)
+        assert {u.openid for u in await store.by_name_hash("n", 10)} == {"u1", "u4", "u5", "other"}
         with pytest.raises(DuplicateKeyError):
-            await users.insert_one({"openid": "d", "realname": {"id_hash": "h1"}}, bypass_document_validation=True)
-        # Unbound accounts have no entry.
-        await users.insert_one({"openid": "e", "realname": None}, bypass_document_validation=True)
-        assert (await users.find_one({"realname.id_hash": "h1"}))["openid"] == "a"
-        plan = (await users.find({"realname.id_hash": "h1"}).explain())["queryPlanner"]["winningPlan"]
-        assert ID_HASH_INDEX in str(plan)
+            await db["realnames"].insert_one({**_identity("h3"), "_id": b})
+        plan = (await db["realnames"].find({"id_hash": "h3"}).explain())["queryPlanner"]["winningPlan"]
+        assert REALNAME_ID_HASH_INDEX in str(plan)
 
     _run(database, body)
 
@@ -149,7 +168,8 @@ def test_a_started_app_has_run_every_domains_migrations_once(server) -> None:
     steps = [s.id for d in server.ctx.domains.values() for s in d.migrations]
     assert {"2026.11-00-outbox-indexes", "2026.11-01-appointment-keys", "2026.11-02-case-lights",
             "2026.11-03-name-hashes", "2026.12-01-cases-collection", "2026.12-02-licence-check-codes",
-            "2026.12-04-id-hash-lookup", "2026.12-05-id-hash-unique"} == set(steps)
+            "2026.12-04-id-hash-lookup", "2026.12-05-id-hash-unique",
+            "2026.12-06-realnames-apart"} == set(steps)
 
     async def done() -> set[str]:
         return await MigrationLedger(server.ctx.db).done(steps)

@@ -206,3 +206,29 @@ def test_the_account_shows_its_last_login_and_a_login_leaves_the_account_documen
     shown = _sections(api.get("/api/v1/me/data", token=again.json()["access_token"]).json())["account"][0]
     seen = dt.datetime.fromisoformat(shown["last_login_at"])
     assert abs(seen - logins[-1]) < dt.timedelta(seconds=5) and seen > logins[0] + dt.timedelta(hours=29)
+
+
+def test_a_cancellation_that_died_half_way_is_finished_and_frees_the_id_number(api: Api, server: AppServer) -> None:
+    """The account marked cancelled but its identity's lookup hash not yet retired (the process
+    died between the two writes): the erasure job finishes it, and the person may verify a new
+    account with the same number."""
+    r = new_resident(api, verified=True)
+    assert api.post("/api/v1/me/cancel", {"confirm": True}, token=r.access_token).status_code == 200
+    oid = ObjectId(r.id)
+    held = db_find(server, "realnames", {"_id": oid})[0]
+    assert held["id_hash"].startswith("retired:")
+    original = held["id_hash"].rsplit(":", 1)[1]
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+
+    async def die_half_way() -> None:
+        db = server.ctx.db
+        await db["realnames"].update_one({"_id": oid}, {"$set": {"id_hash": original}})
+        await db["users"].update_one({"_id": oid}, {"$set": {"erasure_due": long_ago}})
+    server.run(die_half_way())
+    other = new_resident(api)
+    assert_error(bind_realname(api, other, r.name, r.id_number), 409, "id_number_already_bound")
+
+    assert server.run(server.ctx.service("mydata").finish_erasures()) >= 1
+    assert db_find(server, "realnames", {"_id": oid})[0]["id_hash"].startswith("retired:")
+    assert "erasure_due" not in db_find(server, "users", {"_id": oid})[0]
+    assert bind_realname(api, other, r.name, r.id_number).status_code == 200

@@ -109,7 +109,7 @@ def test_names_bound_before_they_were_hashed_are_found_after_start_up(api: Api, 
 
     async def forget() -> None:  # as stored before names were hashed
         from bson import ObjectId
-        await db["users"].update_one({"_id": ObjectId(person.id)}, {"$unset": {"realname.name_hash": ""}})
+        await db["realnames"].update_one({"_id": ObjectId(person.id)}, {"$unset": {"name_hash": ""}})
         await db["identity_upkeep"].delete_many({})
     server.run(forget())
     clerk = staff_login(api, role="clerk")["access_token"]

@@ -13,7 +13,7 @@ sealed value names. The job:
   process that did not have the new key yet): it walks once more from the start for those, and
   says the rotation is done only when nothing is left.
 
-Accounts are the only records holding sealed personal data (``users.realname``); every other
+Identities bound to accounts are the only records holding sealed personal data (``realnames``); every other
 domain keeps only the masked forms, or reads names and numbers through identity.
 """
 from __future__ import annotations

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from backend.core.batch import Batch, BatchedLookup
 from backend.core.ids import object_id
-from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, find_in
+from backend.db.mongo import CollectionSpec, InsertBatch, drop_indexes, find_in, insert_new
 from backend.identity.values import (
     FacePurpose,
     FaceVerification,
@@ -26,23 +27,23 @@ from backend.identity.values import (
     UserStatus,
 )
 
+log = logging.getLogger("zjb.identity")
+
 AUDIENCES = ("resident", "staff")
 SESSION_END_KEPT_SECONDS = 3600
-ID_HASH_INDEX = "realname.id_hash_once"
-# The two indexes ``ID_HASH_INDEX`` replaces: a unique partial one (which this database never reads
-# through) and a sparse one for lookups. Every index is paid for by each update of an account.
+REALNAME_ID_HASH_INDEX = "id_hash_once"
+# The indexes of identities held in the accounts themselves: a unique partial one (which this
+# database never reads through) and a sparse one for lookups, then the unique sparse one that
+# replaced both, and the one of names.
 LOOKUP_INDEX_BEFORE, UNIQUE_INDEX_BEFORE = "realname.id_hash_lookup", "realname.id_hash_1"
+IN_ACCOUNT_INDEXES = ("realname.id_hash_once", "realname.name_hash_1")
+MOVE_PAGE = 500
 
 COLLECTIONS = [
     CollectionSpec(
         "users",
         indexes=(
             IndexModel([("openid", ASCENDING)], unique=True),
-            # One ID number binds one account, enforced by the database and not by a prior read; the
-            # same index answers lookups by ID number. Sparse: an account not yet bound has no entry.
-            IndexModel([("realname.id_hash", ASCENDING)], unique=True, sparse=True, name=ID_HASH_INDEX),
-            # Lookups by full name (a keyed hash; several may share a name).
-            IndexModel([("realname.name_hash", ASCENDING)], sparse=True),
             # Cancelled accounts whose data is still to be erased (finished by a job if a request died).
             IndexModel([("erasure_due", ASCENDING)], sparse=True),
         ),
@@ -52,11 +53,29 @@ COLLECTIONS = [
             "properties": {
                 "openid": {"bsonType": "string"},
                 "status": {"enum": ["active", "disabled", "cancelled"]},
-                "realname": {"bsonType": ["object", "null"],
-                             "required": ["name_sealed", "id_sealed", "id_hash", "name_masked", "id_masked"]},
             },
         }},
-        doc="Resident accounts; names and identity numbers only sealed (AES-GCM) and as keyed hashes.",
+        doc="Resident accounts: the WeChat identity, status and dates (the verified identity is in "
+            "``realnames``).",
+    ),
+    CollectionSpec(
+        "realnames",
+        indexes=(
+            # One ID number binds one account, enforced by the database and not by a prior read; the
+            # same index answers lookups by ID number.
+            IndexModel([("id_hash", ASCENDING)], unique=True, name=REALNAME_ID_HASH_INDEX),
+            # Lookups by full name (a keyed hash; several may share a name).
+            IndexModel([("name_hash", ASCENDING)], sparse=True),
+        ),
+        validator={"$jsonSchema": {
+            "bsonType": "object",
+            "required": ["_id", "name_sealed", "id_sealed", "id_hash", "name_masked", "id_masked"],
+            "properties": {"_id": {"bsonType": "objectId"}, "id_hash": {"bsonType": "string"}},
+        }},
+        doc="The verified identity of each bound account (``_id`` the account's); names and identity "
+            "numbers only sealed (AES-GCM), as keyed hashes and masked. Kept apart from the account so "
+            "that a binding is one insert into a collection of three indexes, not an update of the "
+            "account that rewrites all of its indexes.",
     ),
     CollectionSpec(
         "face_verifications",
@@ -157,27 +176,42 @@ def _user(doc: dict[str, Any]) -> ResidentUser:
 
 
 class UserStore:
+    """Accounts (``users``) with their verified identity (``realnames``), read together."""
+
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["users"]
+        self._realnames = db["realnames"]
         self._last_logins = db["user_logins"]
         self._by_id: BatchedLookup[ObjectId] = BatchedLookup(self._fetch)
         self._by_openid: BatchedLookup[str] = BatchedLookup(self._fetch_openids)
         self._inserts = InsertBatch(self._col)
         self._logins: Batch[tuple[ObjectId, dt.datetime], None] = Batch(self._record_logins)
-        self._bindings: Batch[tuple[ObjectId, dict[str, Any]], bool | None | WriteError] = Batch(self._bind_many)
+        self._bindings: Batch[dict[str, Any], bool | None | WriteError] = Batch(self._bind_many)
+
+    async def _with_realnames(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The accounts, each with its identity under ``realname`` (None when not bound): one query."""
+        if not docs:
+            return docs
+        held = {d["_id"]: d async for d in find_in(self._realnames, "_id", [d["_id"] for d in docs])}
+        return [{**d, "realname": held.get(d["_id"])} for d in docs]
 
     async def by_id(self, user_id: str) -> ResidentUser | None:
-        """One account; reads asked for together (every request's token check) go as one query."""
+        """One account; reads asked for together (every request's token check) go as one query of
+        the accounts and one of their identities."""
         oid = object_id(user_id)
         doc = None if oid is None else await self._by_id.get(oid)
         return None if doc is None else _user(doc)
 
     async def _fetch(self, oids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-        return {d["_id"]: d async for d in find_in(self._col, "_id", oids)}
+        found = await find_in(self._col, "_id", oids).to_list(None)
+        return {d["_id"]: d for d in await self._with_realnames(found)}
 
     async def by_ids(self, user_ids: list[str]) -> list[ResidentUser]:
         oids = [o for o in (object_id(u) for u in user_ids) if o is not None]
-        return [_user(d) for d in await self._col.find({"_id": {"$in": oids}}).to_list(None)] if oids else []
+        if not oids:
+            return []
+        found = await find_in(self._col, "_id", oids).to_list(None)
+        return [_user(d) for d in await self._with_realnames(found)]
 
     async def record_login(self, openid: str, unionid: str | None, now: dt.datetime) -> ResidentUser:
         """The account of this openid, created at its first login; its last login set to ``now``.
@@ -187,12 +221,13 @@ class UserStore:
         doc = await self._by_openid.get(openid)
         if doc is None:
             new = {"_id": ObjectId(), "openid": openid, "created_at": now, "status": str(UserStatus.ACTIVE),
-                   "realname": None, "last_login_at": now, **({"unionid": unionid} if unionid else {})}
+                   "last_login_at": now, **({"unionid": unionid} if unionid else {})}
             if not await self._inserts.insert([new]):
                 return _user(new)
-            doc = await self._col.find_one({"openid": openid})  # a first login raced with itself
-            if doc is None:
+            found = await self._col.find_one({"openid": openid})  # a first login raced with itself
+            if found is None:
                 raise RuntimeError("an account's first login was refused and no account holds its openid")
+            doc = (await self._with_realnames([found]))[0]
         if unionid and doc.get("unionid") != unionid:
             await self._col.update_one({"_id": doc["_id"]}, {"$set": {"unionid": unionid}})
             doc = {**doc, "unionid": unionid}
@@ -200,7 +235,8 @@ class UserStore:
         return _user({**doc, "last_login_at": now})
 
     async def _fetch_openids(self, openids: list[str]) -> dict[str, dict[str, Any]]:
-        return {d["openid"]: d async for d in find_in(self._col, "openid", openids)}
+        found = await find_in(self._col, "openid", openids).to_list(None)
+        return {d["openid"]: d for d in await self._with_realnames(found)}
 
     async def _record_logins(self, logins: list[tuple[ObjectId, dt.datetime]]) -> list[None]:
         latest: dict[ObjectId, dt.datetime] = {}
@@ -229,24 +265,33 @@ class UserStore:
         """Active → cancelled: the WeChat identity replaced by ``tombstone`` (so a later login with the
         same openid makes a new account), the unionid removed, the ID number's lookup hash retired (so
         the person may verify a new account); the sealed identity stays for the records kept. False
-        when the account was not active."""
+        when the account was not active. Should the process die between the account and its
+        identity, the erasure that follows retires the hash (``erasure_done``)."""
         oid = object_id(user_id)
         if oid is None:
             return False
-        doc = await self._col.find_one({"_id": oid, "status": str(UserStatus.ACTIVE)}, {"realname": 1})
-        if doc is None:
-            return False
-        fields: dict[str, Any] = {"openid": tombstone, "status": str(UserStatus.CANCELLED), "cancelled_at": now,
-                                  "erasure_due": now}
-        rn = doc.get("realname")
-        if rn and isinstance(rn.get("id_hash"), str):
-            fields["realname.id_hash"] = f"retired:{tombstone}:{rn['id_hash']}"
         res = await self._col.update_one({"_id": oid, "status": str(UserStatus.ACTIVE)},
-                                         {"$set": fields, "$unset": {"unionid": ""}})
-        return res.modified_count == 1
+                                         {"$set": {"openid": tombstone, "status": str(UserStatus.CANCELLED),
+                                                   "cancelled_at": now, "erasure_due": now},
+                                          "$unset": {"unionid": ""}})
+        if res.modified_count != 1:
+            return False
+        await self._retire_id_hash(oid, tombstone)
+        return True
+
+    async def _retire_id_hash(self, oid: ObjectId, tombstone: str) -> None:
+        rn = await self._realnames.find_one({"_id": oid}, {"id_hash": 1})
+        id_hash = rn.get("id_hash") if rn else None
+        if isinstance(id_hash, str) and not id_hash.startswith("retired:"):
+            await self._realnames.update_one({"_id": oid, "id_hash": id_hash},
+                                             {"$set": {"id_hash": f"retired:{tombstone}:{id_hash}"}})
 
     async def erasure_done(self, user_id: str) -> None:
-        await self._col.update_one({"_id": ObjectId(user_id)}, {"$unset": {"erasure_due": ""}})
+        oid = ObjectId(user_id)
+        doc = await self._col.find_one({"_id": oid, "status": str(UserStatus.CANCELLED)}, {"openid": 1})
+        if doc is not None:
+            await self._retire_id_hash(oid, doc["openid"])
+        await self._col.update_one({"_id": oid}, {"$unset": {"erasure_due": ""}})
 
     async def awaiting_erasure(self, before: dt.datetime, limit: int) -> list[str]:
         """Cancelled accounts whose erasure was due before ``before`` and is not done."""
@@ -263,89 +308,123 @@ class UserStore:
         """Once the unique sparse index exists: the unique partial one it replaces."""
         return await drop_indexes(self._col, [UNIQUE_INDEX_BEFORE])
 
+    async def move_realnames(self) -> int:
+        """Identities held in the accounts themselves move to ``realnames``, a page at a time: each
+        is inserted there (once: a page moved before a crash is refused by ``_id`` and counts as
+        moved), then removed from its account; then the accounts' indexes of them are dropped. An
+        identity whose ID number another account already holds in ``realnames`` stays where it is
+        and is logged: only processes of two versions binding side by side make one."""
+        moved = 0
+        left: list[ObjectId] = []
+        while True:
+            query: dict[str, Any] = {"realname": {"$type": "object"}}
+            if left:
+                query["_id"] = {"$nin": left}
+            page = await self._col.find(query, {"realname": 1}).limit(MOVE_PAGE).to_list(MOVE_PAGE)
+            if not page:
+                break
+            refused = await insert_new(self._realnames, [{**d["realname"], "_id": d["_id"]} for d in page])
+            held = {d["_id"] for d in await find_in(self._realnames, "_id", [page[i]["_id"] for i in refused],
+                                                    {"_id": 1}).to_list(None)} if refused else set()
+            conflicting = [page[i]["_id"] for i in refused if page[i]["_id"] not in held]
+            if conflicting:
+                log.error("identities left in their accounts: their ID numbers are bound elsewhere",
+                          extra={"accounts": [str(o) for o in conflicting]})
+                left.extend(conflicting)
+            done = [d["_id"] for d in page if d["_id"] not in set(conflicting)]
+            if done:
+                await self._col.update_many({"_id": {"$in": done}}, {"$unset": {"realname": ""}})
+            moved += len(done)
+        await self._col.update_many({"realname": {"$type": "null"}}, {"$unset": {"realname": ""}})
+        await drop_indexes(self._col, IN_ACCOUNT_INDEXES)
+        if moved:
+            log.info("identities moved out of the accounts", extra={"count": moved})
+        return moved
+
     async def by_id_hash(self, id_hash: str) -> ResidentUser | None:
-        doc = await self._col.find_one({"realname.id_hash": id_hash})
-        return None if doc is None else _user(doc)
+        rn = await self._realnames.find_one({"id_hash": id_hash})
+        doc = None if rn is None else await self._col.find_one({"_id": rn["_id"]})
+        return None if doc is None else _user({**doc, "realname": rn})
 
     async def by_name_hash(self, name_hash: str, limit: int) -> list[ResidentUser]:
-        return [_user(d) for d in await self._col.find({"realname.name_hash": name_hash}).limit(limit).to_list(limit)]
+        held = {d["_id"]: d for d in await self._realnames.find({"name_hash": name_hash}).limit(limit).to_list(limit)}
+        if not held:
+            return []
+        docs = await find_in(self._col, "_id", list(held)).to_list(None)
+        return [_user({**d, "realname": held[d["_id"]]}) for d in docs]
 
     async def needing_name_hash(self) -> AsyncIterator[tuple[str, Realname]]:
         """Accounts bound before names were hashed: each id with its identity."""
-        async for doc in self._col.find({"realname.id_hash": {"$type": "string"},
-                                         "realname.name_hash": {"$exists": False}}, {"realname": 1}):
-            rn = _realname(doc.get("realname"))
+        async for doc in self._realnames.find({"name_hash": {"$exists": False}}):
+            rn = _realname(doc)
             if rn is not None:
                 yield str(doc["_id"]), rn
 
     async def set_name_hash(self, user_id: str, id_hash: str, name_hash: str) -> bool:
-        res = await self._col.update_one({"_id": ObjectId(user_id), "realname.id_hash": id_hash,
-                                          "realname.name_hash": {"$exists": False}},
-                                         {"$set": {"realname.name_hash": name_hash}})
+        res = await self._realnames.update_one({"_id": ObjectId(user_id), "id_hash": id_hash,
+                                                "name_hash": {"$exists": False}},
+                                               {"$set": {"name_hash": name_hash}})
         return res.modified_count == 1
 
     async def bind_realname(self, user_id: str, realname: Realname, session: Any = None) -> bool:
         """Set the identity once; False if the account already has one. Raises DuplicateKeyError
         when the ID number is bound to another account. Outside a transaction, the bindings of a
         peak go to the database together (``_bind_many``)."""
+        doc = {**_realname_doc(realname), "_id": ObjectId(user_id)}
         if session is not None:
-            res = await self._col.update_one({"_id": ObjectId(user_id), "realname": None},
-                                             {"$set": {"realname": _realname_doc(realname)}}, session=session)
-            return res.modified_count == 1
-        bound = await self._bindings.submit((ObjectId(user_id), _realname_doc(realname)))
+            try:
+                await self._realnames.insert_one(doc, session=session)
+            except DuplicateKeyError as e:
+                if "_id" in ((e.details or {}).get("keyPattern") or {}):
+                    return False
+                raise
+            return True
+        bound = await self._bindings.submit(doc)
         if bound is None:
             raise DuplicateKeyError("the ID number is bound to another account", 11000)
         if isinstance(bound, WriteError):
             raise bound
         return bound
 
-    async def _bind_many(self, bindings: list[tuple[ObjectId, dict[str, Any]]]) -> list[bool | None | WriteError]:
-        """One unordered write of the bindings asked for together. Each is True (bound), False (the
+    async def _bind_many(self, docs: list[dict[str, Any]]) -> list[bool | None | WriteError]:
+        """One unordered insert of the identities bound together. Each is True (bound), False (the
         account had an identity already), None (the number is bound to another account) or the
-        write error that refused it alone (the others still count). A write result counts only what
-        was modified, so when fewer than all were, the accounts are read back: a binding took effect
-        when the account holds its sealed number."""
-        ops = [UpdateOne({"_id": oid, "realname": None}, {"$set": {"realname": doc}}) for oid, doc in bindings]
+        write error that refused it alone (the others still count). A duplicate is told apart by
+        reading the accounts refused: one that holds an identity had it already."""
         refused: dict[int, WriteError | None] = {}
         try:
-            modified = (await self._col.bulk_write(ops, ordered=False)).modified_count
+            await self._realnames.insert_many(docs, ordered=False)
         except BulkWriteError as e:
             for w in e.details.get("writeErrors", []):
                 code = w.get("code")
                 refused[int(w["index"])] = None if code == 11000 else WriteError(w.get("errmsg", ""), code, w)
-            modified = int(e.details.get("nModified", 0))
-        rest = [i for i in range(len(bindings)) if i not in refused]
-        if modified == len(rest):
-            return [refused[i] if i in refused else True for i in range(len(bindings))]
-        held = {d["_id"]: d.get("realname")
-                async for d in self._col.find({"_id": {"$in": [bindings[i][0] for i in rest]}},
-                                              {"realname.id_sealed": 1})}
+        duplicates = [docs[i]["_id"] for i, err in refused.items() if err is None]
+        held = {d["_id"] for d in await find_in(self._realnames, "_id", duplicates, {"_id": 1}).to_list(None)} \
+            if duplicates else set()
         out: list[bool | None | WriteError] = []
-        for i, (oid, doc) in enumerate(bindings):
-            if i in refused:
+        for i, doc in enumerate(docs):
+            if i not in refused:
+                out.append(True)
+            elif refused[i] is not None:
                 out.append(refused[i])
             else:
-                rn = held.get(oid) or {}
-                out.append(rn.get("id_sealed") == doc["id_sealed"])
+                out.append(False if doc["_id"] in held else None)
         return out
 
     async def release_realname(self, user_id: str, id_hash: str, session: Any = None) -> bool:
         """End this account's binding of this ID number (a reclaim at the window)."""
-        res = await self._col.update_one({"_id": ObjectId(user_id), "realname.id_hash": id_hash},
-                                         {"$set": {"realname": None}}, session=session)
-        return res.modified_count == 1
+        res = await self._realnames.delete_one({"_id": ObjectId(user_id), "id_hash": id_hash}, session=session)
+        return res.deleted_count == 1
 
     async def reseal(self, user_id: str, read: Realname, resealed: Resealed) -> bool:
         """Replace the sealed values of ``read`` (if they are still those) with ``resealed``."""
-        res = await self._col.update_one(
-            {"_id": ObjectId(user_id), "realname.id_sealed.ct": read.id_sealed["ct"],
-             "realname.name_sealed.ct": read.name_sealed["ct"]},
-            {"$set": {"realname.name_sealed": resealed.name_sealed, "realname.id_sealed": resealed.id_sealed}})
+        res = await self._realnames.update_one(
+            {"_id": ObjectId(user_id), "id_sealed.ct": read.id_sealed["ct"], "name_sealed.ct": read.name_sealed["ct"]},
+            {"$set": {"name_sealed": resealed.name_sealed, "id_sealed": resealed.id_sealed}})
         return res.modified_count == 1
 
     def _other_keys(self, active_kid: str) -> dict[str, Any]:
-        return {"realname": {"$ne": None}, "$or": [{"realname.id_sealed.kid": {"$ne": active_kid}},
-                                                   {"realname.name_sealed.kid": {"$ne": active_kid}}]}
+        return {"$or": [{"id_sealed.kid": {"$ne": active_kid}}, {"name_sealed.kid": {"$ne": active_kid}}]}
 
     async def sealed_with_other_keys(self, active_kid: str, *, after: str | None,
                                      limit: int) -> list[tuple[str, Realname]]:
@@ -353,11 +432,11 @@ class UserStore:
         q = self._other_keys(active_kid)
         if after is not None:
             q["_id"] = {"$gt": ObjectId(after)}
-        docs = await self._col.find(q, {"realname": 1}).sort("_id", ASCENDING).limit(limit).to_list(limit)
-        return [(str(d["_id"]), rn) for d in docs if (rn := _realname(d.get("realname"))) is not None]
+        docs = await self._realnames.find(q).sort("_id", ASCENDING).limit(limit).to_list(limit)
+        return [(str(d["_id"]), rn) for d in docs if (rn := _realname(d)) is not None]
 
     async def count_sealed_with_other_keys(self, active_kid: str) -> int:
-        return await self._col.count_documents(self._other_keys(active_kid))
+        return await self._realnames.count_documents(self._other_keys(active_kid))
 
 
 class UpkeepStore:
