@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.support import Api, staff_login
-from tests.test_calendar import NOTICE_2027
+from tests.support_appointments import advance_to
+from tests.test_calendar import BEFORE_2027_IS_OFFICIAL, NOTICE_2027
 
 pytestmark = pytest.mark.browser
 
 
-def test_admin_sees_the_banner_and_enters_a_year_after_its_preview(console, api: Api) -> None:
+def test_admin_sees_the_banner_and_enters_a_year_after_its_preview(console, api: Api, server, clock) -> None:  # noqa: ANN001,E501
+    advance_to(server, BEFORE_2027_IS_OFFICIAL)
     year = api.get("/api/v1/staff/calendar", token=staff_login(api, role="admin")["access_token"]).json()
     if not year.get("warning"):
         pytest.fail("a fresh server on the pinned calendar package must warn that a year is not official")
@@ -42,7 +44,8 @@ def test_admin_sees_the_banner_and_enters_a_year_after_its_preview(console, api:
     c.shot("calendar-entered")
 
 
-def test_a_supervisor_reads_the_calendar_but_cannot_enter_a_year(console) -> None:
+def test_a_supervisor_reads_the_calendar_but_cannot_enter_a_year(console, server, clock) -> None:  # noqa: ANN001
+    advance_to(server, BEFORE_2027_IS_OFFICIAL)
     c = console("calendar-supervisor").login_as("supervisor").go("admin/calendar")
     c.page.locator('tr[data-year="2027"]').wait_for()
     assert c.page.locator("form.calendar-entry").count() == 0
