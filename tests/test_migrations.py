@@ -169,8 +169,45 @@ def test_a_started_app_has_run_every_domains_migrations_once(server) -> None:
     assert {"2026.11-00-outbox-indexes", "2026.11-01-appointment-keys", "2026.11-02-case-lights",
             "2026.11-03-name-hashes", "2026.12-01-cases-collection", "2026.12-02-licence-check-codes",
             "2026.12-04-id-hash-lookup", "2026.12-05-id-hash-unique",
-            "2026.12-06-realnames-apart"} == set(steps)
+            "2026.12-06-realnames-apart", "2026.12-07-name-hashes-moved"} == set(steps)
 
     async def done() -> set[str]:
         return await MigrationLedger(server.ctx.db).done(steps)
     assert server.run(done()) == set(steps)
+
+
+def test_an_identity_bound_before_names_were_hashed_is_moved_and_found_by_name(server) -> None:  # noqa: ANN001
+    """A database as the first versions left it — the identity inside the account, no name hash,
+    none of this year's steps run — upgraded by the app's own steps in their order: the resident
+    is still verified, and staff find them by full name and by ID number."""
+    from bson import ObjectId
+
+    from backend.identity.service import sealed_realname
+    from backend.identity.store import _realname_doc
+    from tests.support import Api, make_id_number, new_resident, staff_login
+
+    api = Api(server.base)
+    person = new_resident(api)
+    name, number = "欧阳春晓", make_id_number()
+    identity = server.ctx.service("identity")
+    held = _realname_doc(sealed_realname(identity.cipher, person.id, name, number, at=identity.clock.now(),
+                                         verified_by="face_verification"))
+    del held["name_hash"]
+    steps = [s for d in server.ctx.domains.values() for s in d.migrations]
+    again = ["2026.11-03-name-hashes", "2026.12-06-realnames-apart", "2026.12-07-name-hashes-moved"]
+
+    async def as_before() -> None:
+        db = server.ctx.db
+        await db["users"].update_one({"_id": ObjectId(person.id)}, {"$set": {"realname": held}})
+        await db["migrations"].delete_many({"_id": {"$in": again}})
+    server.run(as_before())
+    ran = server.run(Migrations(MigrationLedger(server.ctx.db), Clock()).run(steps, before_schema=False))
+    assert ran == again
+
+    login = api.post("/api/v1/auth/wechat-login", {"code": person.openid[2:]}).json()
+    me = api.get("/api/v1/me", token=login["access_token"]).json()
+    assert me["realname_verified"] is True and me["name_masked"] == "欧***"
+    clerk = staff_login(api, role="clerk")["access_token"]
+    for q in (name, number):
+        found = api.get("/api/v1/staff/residents", params={"q": q}, token=clerk).json()["items"]
+        assert [x["id"] for x in found] == [person.id], q

@@ -118,7 +118,11 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]
                     Migration("2026.12-05-id-hash-unique", "身份证号唯一索引建好后删去旧的部分唯一索引",
                               users.drop_partial_id_hash_index),
                     Migration("2026.12-06-realnames-apart", "实名信息移出账户记录，单独存放",
-                              users.move_realnames)],
+                              users.move_realnames),
+                    # Identities moved by the step before from accounts that skipped 2026.11-03 (it
+                    # ran when there was nothing in ``realnames`` to hash) get their name hash.
+                    Migration("2026.12-07-name-hashes-moved", "为移出账户记录的实名信息补齐姓名检索值",
+                              identity.backfill_name_hashes)],
     ), IdentityProvides(service=identity, tokens=tokens, users=directory, handling=handling,
                         verified=VerifiedIdentities(users, cipher),
                         account=AccountData(users=users, tokens=tokens, clock=infra.clock),
