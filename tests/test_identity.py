@@ -19,6 +19,7 @@ from tests.support import (
     assert_error,
     at_window_start,
     bind_realname,
+    face_verify,
     make_id_number,
     new_resident,
     staff_login,
@@ -502,3 +503,27 @@ def test_a_binding_the_database_refuses_fails_alone_and_the_others_in_its_write_
     assert isinstance(second, WriteError) and second.code == 121
     held = {r.openid: srv.run(db["realnames"].find_one({"_id": ObjectId(r.id)})) for r in people}
     assert held[people[1].openid] is None and held[people[0].openid] and held[people[2].openid]
+
+
+def test_a_binding_reads_the_account_once_with_its_token_check(api: Api, server) -> None:  # noqa: ANN001
+    """The request's token check reads the (not yet verified) account; the binding uses that read
+    and does not ask for the account again."""
+    users = server.ctx.service("identity").users
+    r = new_resident(api)
+    n = make_id_number()
+    verify_result = face_verify(api, r.openid, "郑十", n)
+    asked: list[str] = []
+    read = users.by_id
+
+    async def counted(user_id: str):  # noqa: ANN202
+        asked.append(user_id)
+        return await read(user_id)
+    users.by_id = counted
+    try:
+        bound = api.post("/api/v1/me/realname", {"name": "郑十", "id_number": n, "verify_result": verify_result},
+                         token=r.access_token)
+    finally:
+        del users.by_id
+    assert bound.status_code == 200, bound.text
+    assert bound.json()["realname_verified"] is True and bound.json()["created_at"]
+    assert asked.count(r.id) == 1

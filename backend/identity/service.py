@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import weakref
 from dataclasses import replace
 
 from pymongo.errors import DuplicateKeyError
@@ -109,6 +110,9 @@ class IdentityService:
         # Verified, usable accounts this process's requests read: every change that makes one
         # unusable or unverified is announced first (``TokenService.account_changing``), which drops it.
         self._kept: Kept[ResidentUser] = Kept(tokens.ends, keep_seconds=keep_seconds, subject_of=lambda u: u.id)
+        # The account each request's token check read, for as long as that request's Resident
+        # lives: the binding that follows uses it instead of reading the account again.
+        self._read_for: weakref.WeakKeyDictionary[Resident, ResidentUser] = weakref.WeakKeyDictionary()
         self.assurance = assurance
         self.directory = directory
         self.upkeep = upkeep
@@ -165,8 +169,10 @@ class IdentityService:
                 raise errors.Unauthenticated("账号不可用，请重新登录", details={"reason": "account_unavailable"})
             if user.realname is not None:  # an unverified account is read until it is verified
                 self._kept.put(user.id, user)
-        return Resident(id=user.id, openid=user.openid, realname_verified=user.realname is not None,
-                        session_id=claims["sid"])
+        resident = Resident(id=user.id, openid=user.openid, realname_verified=user.realname is not None,
+                            session_id=claims["sid"])
+        self._read_for[resident] = user
+        return resident
 
     async def logout(self, resident: Resident, *, everywhere: bool = False) -> None:
         """End this login (its tokens stop working at once), or every login of the resident."""
@@ -186,9 +192,14 @@ class IdentityService:
 
     async def bind_realname(self, resident: Resident, name: str, id_number: str, verify_result: str | None,
                             ip: str) -> UserView:
-        # The attempt is counted and the account read together (one round trip).
-        _, user = await asyncio.gather(self.limiter.hit_together((self._rn_ip, ip), (self._rn_user, resident.id)),
-                                       self.users.by_id(resident.id))
+        # The account as this request's token check read it (the insert below, not this read,
+        # settles a race with another binding); else it is read with the attempt's count.
+        user = self._read_for.get(resident)
+        if user is not None:
+            await self.limiter.hit_together((self._rn_ip, ip), (self._rn_user, resident.id))
+        else:
+            _, user = await asyncio.gather(self.limiter.hit_together((self._rn_ip, ip), (self._rn_user, resident.id)),
+                                           self.users.by_id(resident.id))
         typed_name = name
         name, id_number = checked_identity(name, id_number, self.clock.local_now().date())
         id_hash = self.cipher.keyed_hash(id_number)
