@@ -262,6 +262,7 @@ PARTS = {("appt_slots", "update"): "claim (slot update)", ("appt_slots", "querie
          ("appt_people", "queries"): "person records read", ("outbox", "insert"): "outbox insert",
          ("rate_limits", "insert"): "rate-limit counters", ("rate_limits", "update"): "rate-limit counters",
          ("rate_limits", "queries"): "rate-limit counters", ("users", "queries"): "session checks (accounts)",
+         ("realnames", "queries"): "session checks (identities)",
          ("sessions", "queries"): "session checks (sessions)", ("session_ends", "queries"): "sessions ended (looks)"}
 OTHER_PREFIX = "other: "   # message delivery, sweeps
 
