@@ -110,8 +110,8 @@ class IdentityService:
         # Verified, usable accounts this process's requests read: every change that makes one
         # unusable or unverified is announced first (``TokenService.account_changing``), which drops it.
         self._kept: Kept[ResidentUser] = Kept(tokens.ends, keep_seconds=keep_seconds, subject_of=lambda u: u.id)
-        # The account each request's token check read, for as long as that request's Resident
-        # lives: the binding that follows uses it instead of reading the account again.
+        # The unverified account each request's token check read, for as long as that request's
+        # Resident lives: the binding that follows uses it instead of reading the account again.
         self._read_for: weakref.WeakKeyDictionary[Resident, ResidentUser] = weakref.WeakKeyDictionary()
         self.assurance = assurance
         self.directory = directory
@@ -171,7 +171,8 @@ class IdentityService:
                 self._kept.put(user.id, user)
         resident = Resident(id=user.id, openid=user.openid, realname_verified=user.realname is not None,
                             session_id=claims["sid"])
-        self._read_for[resident] = user
+        if user.realname is None:  # only a binding uses it, and only an unverified account binds
+            self._read_for[resident] = user
         return resident
 
     async def logout(self, resident: Resident, *, everywhere: bool = False) -> None:
@@ -194,12 +195,12 @@ class IdentityService:
                             ip: str) -> UserView:
         # The account as this request's token check read it (the insert below, not this read,
         # settles a race with another binding); else it is read with the attempt's count.
+        counted = self.limiter.hit_together((self._rn_ip, ip), (self._rn_user, resident.id))
         user = self._read_for.get(resident)
-        if user is not None:
-            await self.limiter.hit_together((self._rn_ip, ip), (self._rn_user, resident.id))
+        if user is None:
+            _, user = await asyncio.gather(counted, self.users.by_id(resident.id))
         else:
-            _, user = await asyncio.gather(self.limiter.hit_together((self._rn_ip, ip), (self._rn_user, resident.id)),
-                                           self.users.by_id(resident.id))
+            await counted
         typed_name = name
         name, id_number = checked_identity(name, id_number, self.clock.local_now().date())
         id_hash = self.cipher.keyed_hash(id_number)

@@ -195,6 +195,12 @@ class UserStore:
         held = {d["_id"]: d async for d in find_in(self._realnames, "_id", [d["_id"] for d in docs])}
         return [{**d, "realname": held.get(d["_id"])} for d in docs]
 
+    async def _holding_identities(self, oids: list[ObjectId]) -> set[ObjectId]:
+        """Which of these accounts hold an identity (one query; none for no accounts)."""
+        if not oids:
+            return set()
+        return {d["_id"] async for d in find_in(self._realnames, "_id", oids, {"_id": 1})}
+
     async def by_id(self, user_id: str) -> ResidentUser | None:
         """One account; reads asked for together (every request's token check) go as one query of
         the accounts and one of their identities."""
@@ -324,14 +330,13 @@ class UserStore:
             if not page:
                 break
             refused = await insert_new(self._realnames, [{**d["realname"], "_id": d["_id"]} for d in page])
-            held = {d["_id"] for d in await find_in(self._realnames, "_id", [page[i]["_id"] for i in refused],
-                                                    {"_id": 1}).to_list(None)} if refused else set()
-            conflicting = [page[i]["_id"] for i in refused if page[i]["_id"] not in held]
+            held = await self._holding_identities([page[i]["_id"] for i in refused])
+            conflicting = {page[i]["_id"] for i in refused if page[i]["_id"] not in held}
             if conflicting:
                 log.error("identities left in their accounts: their ID numbers are bound elsewhere",
-                          extra={"accounts": [str(o) for o in conflicting]})
+                          extra={"accounts": sorted(str(o) for o in conflicting)})
                 left.extend(conflicting)
-            done = [d["_id"] for d in page if d["_id"] not in set(conflicting)]
+            done = [d["_id"] for d in page if d["_id"] not in conflicting]
             if done:
                 await self._col.update_many({"_id": {"$in": done}}, {"$unset": {"realname": ""}})
             moved += len(done)
@@ -398,9 +403,7 @@ class UserStore:
             for w in e.details.get("writeErrors", []):
                 code = w.get("code")
                 refused[int(w["index"])] = None if code == 11000 else WriteError(w.get("errmsg", ""), code, w)
-        duplicates = [docs[i]["_id"] for i, err in refused.items() if err is None]
-        held = {d["_id"] for d in await find_in(self._realnames, "_id", duplicates, {"_id": 1}).to_list(None)} \
-            if duplicates else set()
+        held = await self._holding_identities([docs[i]["_id"] for i, err in refused.items() if err is None])
         out: list[bool | None | WriteError] = []
         for i, doc in enumerate(docs):
             if i not in refused:
