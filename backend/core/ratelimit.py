@@ -6,7 +6,7 @@ personal data (ID numbers) are passed in already hashed. There are two kinds of 
 - **Exact** (``Limit.exact``, the default): each hit is counted in the database before it is
   answered, so no number of processes lets anyone past the limit. For the limits that guard
   something a guess could win or that costs per try: a staff password, a real-name check per
-  person and per ID number, receipt and licence verification, licence fetching.
+  person, the refusal of an ID number bound to another account, receipt and licence verification, licence fetching.
 - **Counted here first** (``exact=False``): a process judges a hit by the counter's total as it
   last wrote or read it plus its own hits since, answers at once, and adds its hits to the shared
   counter once the burst it is answering has passed (``AfterBurst``: at most
@@ -19,6 +19,13 @@ personal data (ID numbers) are passed in already hashed. There are two kinds of 
   sees the others' hits. These limits stop scripts (hundreds or thousands of tries), not a few
   tries more; the rules a booking must keep are enforced in the database by other means. Hits not
   yet written when a process dies are not counted (at most a couple of seconds of them).
+
+  A key's first hit in a process is written with its second. Most keys of a peak are hit once
+  (each resident's address, openid, booking): for them nothing is written at all, which is most
+  of what these counters cost the database. Judging is unchanged, since a process counts its own
+  hits whether written or not, so one process still never lets a key past its limit and N
+  processes at most N times it; what the others do not see of a key is at most one hit per
+  process and window.
 """
 from __future__ import annotations
 
@@ -62,6 +69,7 @@ class RateLimiter:
         self._clock = clock
         self._per_resident = per_resident or {}
         self._local: dict[str, _Local] = {}
+        self._forgot_at = 0   # when the counters of ended windows were last dropped
         self._later: AfterBurst[str] | None = None if foreground is None else \
             AfterBurst(foreground, self._write_hits)
 
@@ -91,11 +99,14 @@ class RateLimiter:
         else:
             local = self._local.get(counter_id)
             if local is None:
+                if abs(epoch - self._forgot_at) >= 60:  # a clock set back counts too
+                    self._forget_ended(epoch)
                 local = self._local[counter_id] = _Local(known=0, pending=0, expires_at=expires_at)
             n = local.total + 1
             if n <= rule.limit:
                 local.pending += 1
-                self._later.add([counter_id])
+                if n > 1:  # a lone first hit waits for a second (module docstring)
+                    self._later.add([counter_id])
         if n > rule.limit:
             raise errors.RateLimited(window + rule.window_seconds - epoch, rule.message,
                                      details={"limit": rule.limit, "window_seconds": rule.window_seconds})
@@ -121,9 +132,15 @@ class RateLimiter:
                 local.writing -= adds[c]
         for c, total in totals.items():
             taken[c].known = total
-        now = self._clock.now()
-        for c in [c for c, local in self._local.items() if local.expires_at <= now and not local.pending]:
+
+    def _forget_ended(self, epoch: int) -> None:
+        """Drop the counters whose window has ended (hits not written included: the shared
+        counter of an ended window expires too); at most once a minute, so each hit's share of
+        it stays small."""
+        now = dt.datetime.fromtimestamp(epoch, dt.UTC)
+        for c in [c for c, local in self._local.items() if local.expires_at <= now and not local.writing]:
             del self._local[c]
+        self._forgot_at = epoch
 
 
 # What one resident may do in a window: generous for a person (a family applying for several
