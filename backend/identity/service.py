@@ -126,7 +126,8 @@ class IdentityService:
         self.handling = handling
         self.access = ResidentAccess(users, handling)
         # The address and openid limits are loose and met by every login of a peak: counted here
-        # first (backend/core/ratelimit.py). A person's and an ID number's real-name tries are exact.
+        # first (backend/core/ratelimit.py). A person's real-name tries, and the refusals of an ID
+        # number bound to another account, are exact.
         self._login_ip = Limit("login-ip", limits.login_per_ip_per_minute, 60, exact=False)
         self._login_openid = Limit("login-openid", limits.login_per_openid_per_minute, 60, exact=False)
         self._rn_ip = Limit("realname-ip", limits.realname_per_ip_per_minute, 60, exact=False)
@@ -222,7 +223,6 @@ class IdentityService:
         if not result.consistent:
             raise RealnameMismatch({"name": "姓名与身份证号不一致"},
                                       message="姓名与身份证号不一致，请核对后重试")
-        await self.limiter.hit(self._rn_id, id_hash)
         # A number bound to another account is refused by the unique index on its hash.
         aad = user.id
         realname = sealed_realname(self.cipher, aad, name, id_number, at=self.clock.now(),
@@ -230,6 +230,10 @@ class IdentityService:
         try:
             bound = await self.users.bind_realname(user.id, realname)
         except DuplicateKeyError:
+            # That a number is bound elsewhere is told only to someone who proved its name with a
+            # face, and only so often an hour per number: the refusals are what is counted (a
+            # binding that succeeds tells nobody anything, and leaves the number bound).
+            await self.limiter.hit(self._rn_id, id_hash)
             raise IdNumberAlreadyBound(details={"reclaim": "at_window"}) from None
         if not bound:  # raced with itself: the other request bound first
             return await self.bind_realname_result(resident, id_hash)
