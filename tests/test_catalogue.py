@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
+from backend.core.http import KeptJson
 from tests.support import Api, assert_error, new_resident, staff_login
 
 
@@ -120,3 +122,38 @@ def test_ids_in_paths_are_normalised(api: Api) -> None:
     assert api.get(f"/api/v1/halls/{hall['id'].upper()}").json()["id"] == hall["id"]
     for bad in ("x" * 24, svc["id"][:-1], svc["id"] + "0", " " + svc["id"][1:]):
         assert_error(api.get(f"/api/v1/services/{bad}"), 404, "not_found")
+
+
+def test_home_page_lists_kept_encoded_show_a_change_at_once(api: Api) -> None:
+    """The departments and services lists are encoded once per kept list (``KeptJson``); a change
+    made through this process is in the very next answer, not the encoding kept from before."""
+    token = staff_login(api, role="hall_manager")["access_token"]
+    first = api.get("/api/v1/departments")
+    assert first.status_code == 200 and api.get("/api/v1/departments").text == first.text
+    dept = api.post("/api/v1/staff/departments", {"code": _code(), "name": "编码测试局"}, token=token).json()
+    assert dept["id"] in [d["id"] for d in api.get("/api/v1/departments").json()["items"]]
+
+    svc = api.post("/api/v1/staff/services", _service_body(dept["id"]), token=token).json()
+    listed = api.get("/api/v1/services", params={"department_id": dept["id"]}).json()["items"]
+    assert [s["name"] for s in listed] == ["测试事项"]
+    assert api.patch(f"/api/v1/staff/services/{svc['id']}", {"name": "改名后的事项"}, token=token).status_code == 200
+    listed = api.get("/api/v1/services", params={"department_id": dept["id"]}).json()["items"]
+    assert [s["name"] for s in listed] == ["改名后的事项"]
+
+
+def test_kept_json_encodes_each_kept_value_once() -> None:
+    kept_json = KeptJson(limit=2)
+    encoded: list[str] = []
+
+    def encode(value: object) -> Callable[[], str]:
+        def go() -> str:
+            encoded.append(repr(value))
+            return repr(value)
+        return go
+    a, b, c = ["a"], ["a"], ["c"]
+    assert [kept_json.text(a, encode(a)) for _ in range(3)] == ["['a']"] * 3
+    assert kept_json.text(b, encode(b)) == "['a']", "an equal value is another kept value"
+    assert len(encoded) == 2
+    kept_json.text(c, encode(c))                 # past the limit: the old entries go
+    kept_json.text(a, encode(a))
+    assert len(encoded) == 4

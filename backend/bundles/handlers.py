@@ -22,7 +22,7 @@ class BundlesBase(CallerHandler):
 class LifeEventsHandler(BundlesBase):
     @operation("“一件事”主题：包含的事项、合并后的申请表和材料清单", tags=TAGS, responses={200: s.LIFE_EVENTS})
     async def get(self) -> None:
-        self.reply(await self.bundles.events())
+        self.reply_kept(await self.bundles.events())
 
 
 class LifeEventHandler(BundlesBase):

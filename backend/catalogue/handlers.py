@@ -30,7 +30,7 @@ def _items(items: list[dict[str, Any]]) -> dict[str, Any]:
 class DepartmentsHandler(CatalogueHandler):
     @operation("部门列表", tags=TAGS, responses={200: s.DEPARTMENTS})
     async def get(self) -> None:
-        self.reply(_items(await self.catalogue.departments()))
+        self.reply_kept(await self.catalogue.departments(), _items)
 
 
 class HallsHandler(CatalogueHandler):
@@ -49,7 +49,7 @@ class ServicesHandler(CatalogueHandler):
     @operation("事项列表：按部门、大厅或关键词查找", tags=TAGS, query=s.SERVICE_QUERY,
                responses={200: s.SERVICES}, errors=(400,))
     async def get(self) -> None:
-        self.reply(_items(await self.catalogue.services(**self.query)))
+        self.reply_kept(await self.catalogue.services(**self.query), _items)
 
 
 class ServiceHandler(CatalogueHandler):

@@ -106,7 +106,10 @@ class CatalogueService:
 
     # Reading ---------------------------------------------------------------------------------
     async def departments(self) -> list[dict[str, Any]]:
-        return [public_department(d) for d in await self.store.list_departments()]
+        """The public views of the departments, on every home page: kept like the services' lists."""
+        async def build() -> list[dict[str, Any]]:
+            return [public_department(d) for d in await self.store.list_departments()]
+        return await self._lists.get((self.store.writes, "departments"), build)
 
     async def halls(self) -> list[dict[str, Any]]:
         return [public_hall(h) for h in await self.store.list_halls()]

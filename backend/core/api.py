@@ -221,6 +221,13 @@ class ApiHandler(BaseHandler):
         self.set_status(status)
         self.finish(dumps(payload))
 
+    def reply_kept(self, kept: Any, shape: Callable[[Any], Any] | None = None) -> None:
+        """Write the JSON answer ``shape(kept)`` for a value a ``Recent`` cache keeps: encoded
+        once per kept value (``KeptJson``), not once per request."""
+        if self.edge.validate_responses:
+            self._check_response(200, shape(kept) if shape else kept)
+        self.finish(self.edge.kept_json.text(kept, lambda: dumps(shape(kept) if shape else kept)))
+
     def _check_response(self, status: int, payload: Any) -> None:
         op = self._operation()
         resp = op.responses.get(status) if op else None

@@ -20,6 +20,28 @@ from backend.core.foreground import Foreground
 TokenCheck = Callable[[str], Awaitable[Any]]
 
 
+class KeptJson:
+    """The JSON text of values a ``Recent`` cache keeps (the reference lists of every home page),
+    encoded once per kept value instead of once per request. A kept value is known by its
+    identity, and its entry holds it so that the identity cannot pass to another object; kept
+    values are never changed in place (every request shares them already). A new value, after a
+    write or when the old one expires, is a new entry."""
+
+    def __init__(self, limit: int = 64):
+        self._limit = limit
+        self._texts: dict[int, tuple[object, str]] = {}
+
+    def text(self, kept: object, encode: Callable[[], str]) -> str:
+        found = self._texts.get(id(kept))
+        if found is not None and found[0] is kept:
+            return found[1]
+        text = encode()
+        if len(self._texts) >= self._limit:
+            self._texts.clear()
+        self._texts[id(kept)] = (kept, text)
+        return text
+
+
 class Authenticator:
     """Turns ``Authorization: Bearer …`` into a principal for one audience ("resident", "staff")."""
 
@@ -49,6 +71,7 @@ class Edge:
     validate_responses: bool = False
     # The requests in flight, which this process's background jobs give way to.
     foreground: Foreground = field(default_factory=lambda: Foreground(busy_at=0, max_wait=0.0))
+    kept_json: KeptJson = field(default_factory=KeptJson)
 
     def __post_init__(self) -> None:
         self._proxies = [ipaddress.ip_network(c, strict=False) for c in self.trusted_proxies]
