@@ -338,7 +338,7 @@ def test_failed_attempts_with_someone_elses_number_do_not_block_them(api: Api) -
     assert _bind(api, new_resident(api), "冯二", n).status_code == 200
 
 
-def test_confirmed_attempts_are_rate_limited_per_id_number(api: Api) -> None:
+def test_refusals_of_a_bound_id_number_are_rate_limited(api: Api) -> None:
     n = make_id_number()
     api.post("/sandbox/realname/people", {"name": "冯二", "id_number": n})
     assert _bind(api, new_resident(api), "冯二", n).status_code == 200
