@@ -106,7 +106,8 @@ class CatalogueService:
 
     # Reading ---------------------------------------------------------------------------------
     async def departments(self) -> list[dict[str, Any]]:
-        """The public views of the departments, on every home page: kept like the services' lists."""
+        """The public views of the departments, on every home page: kept like the services' lists
+        (this process's writes seen at once, another's within twice the store's ``recent_seconds``)."""
         async def build() -> list[dict[str, Any]]:
             return [public_department(d) for d in await self.store.list_departments()]
         return await self._lists.get((self.store.writes, "departments"), build)
