@@ -146,6 +146,10 @@ class ReceiptService:
         # The numbering round under way, by receipt code, with its place in the order rounds began.
         self._rounds: dict[str, tuple[int, asyncio.Future[_Round]]] = {}
         self._rounds_begun = 0
+        # Per code, the block this process last took and wrote whole: the counter's seq after it
+        # and its receipts. The next round finds it as the counter's last block and need not write
+        # it again (that write is for a process that died before finishing its block).
+        self._written_whole: dict[str, tuple[int, tuple[ObjectId, ...]]] = {}
 
     # -- numbering -------------------------------------------------------------------------------------
 
@@ -213,13 +217,15 @@ class ReceiptService:
         process moved the counter first (``took`` False: the caller tries again)."""
         counter = await self.store.receipt_counter(code, year)
         earlier = list(counter.block)
-        await self._write_block(code, year, counter.seq - len(earlier), earlier)
+        if self._written_whole.get(code) != (counter.seq, tuple(e.receipt_id for e in earlier)):
+            await self._write_block(code, year, counter.seq - len(earlier), earlier)
         pending = await self._unwritten(year)
         if not pending:
             return _Round(earlier, [], False)
         if not await self.store.take_receipt_numbers(code, year, counter.seq, pending):
             return _Round(earlier, pending, False)
         await self._write_block(code, year, counter.seq, pending)
+        self._written_whole[code] = (counter.seq + len(pending), tuple(e.receipt_id for e in pending))
         return _Round(earlier, pending, True)
 
     async def _unwritten(self, year: int) -> list[NumberedEntry]:

@@ -13,6 +13,9 @@ from bson import ObjectId
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pymongo.errors import DuplicateKeyError
 
+from backend.core.clock import TZ
+from payments.receipts import receipt_code
+from payments.values import NumberedEntry, ReceiptKind
 from tests.support import Api, assert_error, new_resident
 from tests.support_payments import confirm_wechat, create_order, db_find, pay_wechat, prepay_id
 
@@ -179,3 +182,50 @@ def test_my_receipts_and_staff_lookup(api, server) -> None:
     from tests.support_payments import finance_token
     found = api.get(f"/api/v1/staff/receipts?number={r['number']}&code={r['code']}", token=finance_token(api)).json()
     assert found["items"][0]["payment_id"] == p["id"]
+
+
+def test_a_round_after_this_process_wrote_its_block_whole_does_not_write_it_again(api, server, monkeypatch) -> None:
+    """Each round first writes the counter's last block, for a process that died before finishing
+    it; the process that wrote that block whole knows it and goes straight on."""
+    _, first, _ = _paid_receipt(api, server)
+    store = server.ctx.service("payments").receipts.store
+    cleared: list[ObjectId] = []
+    clear = store.clear_receipt_pending
+
+    async def counted(kind, source_ids):
+        cleared.extend(source_ids)
+        return await clear(kind, source_ids)
+
+    monkeypatch.setattr(store, "clear_receipt_pending", counted)
+    _, second, receipt = _paid_receipt(api, server)
+    assert ObjectId(second["id"]) in cleared and receipt["number"]
+    assert ObjectId(first["id"]) not in cleared, "the block this process had written whole was written again"
+
+
+def test_a_block_taken_by_a_process_that_died_is_written_by_the_next_round(api, server, monkeypatch) -> None:
+    """Another process took the next number for a paid order and died before writing its receipt:
+    the next round here writes that receipt with that number (no gap, no second number)."""
+    _paid_receipt(api, server)   # this process has just written a block whole
+    receipts = server.ctx.service("payments").receipts
+    real_finish = type(receipts).finish_pending
+
+    async def died(*_args):
+        return 0
+
+    monkeypatch.setattr(receipts, "number_pending", died)   # the order is paid; its receipt waits
+    monkeypatch.setattr(receipts, "finish_pending", died)   # and the job does not step in yet
+    resident, order = create_order(api, server)
+    confirm_wechat(api, prepay_id(pay_wechat(api, resident, order["id"])))
+    [payment] = db_find(server, "payments", {"_id": ObjectId(order["id"])})
+    assert payment["status"] == "paid" and payment["receipt_pending"] is True
+    year = payment["receipt_issued_at"].astimezone(TZ).year
+    code = receipt_code(receipts.rconfig.code_prefix, year)
+    counter = server.run(receipts.store.receipt_counter(code, year))
+    entry = NumberedEntry(kind=ReceiptKind.BLUE, receipt_id=payment["receipt_id"], source_id=payment["_id"])
+    assert server.run(receipts.store.take_receipt_numbers(code, year, counter.seq, [entry]))
+
+    assert server.run(real_finish(receipts)) == 0   # the round wrote the taken block, numbered nothing new
+    [written] = db_find(server, "receipts", {"_id": payment["receipt_id"]})
+    assert written["seq"] == counter.seq + 1
+    assert server.run(receipts.store.receipt_counter(code, year)).seq == counter.seq + 1
+    assert "receipt_pending" not in db_find(server, "payments", {"_id": payment["_id"]})[0]
