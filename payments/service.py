@@ -389,7 +389,10 @@ class PaymentService(Refunding):
                 # The order was closed, or paid through another attempt: the money goes back.
                 late_refund.append(await self._late_refund(attempt, trade, now, s))
                 return "late"
-            await self.store.close_open_attempts(p.id, now, session=s, except_id=attempt.id)
+            if p.attempt_seq != 1:
+                # Another attempt may be open (attempts are numbered by a conditional increment of
+                # the unpaid order, which this transaction has just made paid): close it.
+                await self.store.close_open_attempts(p.id, now, session=s, except_id=attempt.id)
             await self.audit.record(actor=system_actor(f"{channel_name}-{trade.source}"), action="payment.paid",
                                     target_type="payment", target_id=str(p.id),
                                     details={"out_trade_no": trade.out_trade_no, "transaction_id": trade.transaction_id,

@@ -67,3 +67,28 @@ def test_query_job_and_notice_racing_apply_once(api, server) -> None:
     eventually(lambda: db_find(server, "receipts", receipts) and db_find(server, "outbox", paid_events))
     assert len(db_find(server, "receipts", receipts)) == 1
     assert len(db_find(server, "outbox", paid_events)) == 1
+
+
+def test_a_notice_closes_the_orders_other_attempt_and_only_asks_when_there_is_one(api, server, monkeypatch) -> None:
+    store = server.ctx.service("payments").store
+    asked: list[str] = []
+    close = store.close_open_attempts
+
+    async def counted(payment_id, *args, **kwargs):
+        asked.append(str(payment_id))
+        return await close(payment_id, *args, **kwargs)
+
+    monkeypatch.setattr(store, "close_open_attempts", counted)
+    resident, single = create_order(api, server)
+    confirm_wechat(api, prepay_id(pay_wechat(api, resident, single["id"])))
+    assert db_find(server, "payments", {"_id": ObjectId(single["id"])})[0]["status"] == "paid"
+    assert single["id"] not in asked, "an order with one attempt has no other to close"
+
+    resident, both = create_order(api, server)
+    wx = pay_wechat(api, resident, both["id"])
+    ali = api.post(f"/api/v1/payments/{both['id']}/pay", {"channel": "alipay"}, token=resident.access_token)
+    assert ali.status_code == 200, ali.text
+    confirm_wechat(api, prepay_id(wx))
+    assert both["id"] in asked
+    other = db_find(server, "pay_attempts", {"payment_id": ObjectId(both["id"]), "channel": "alipay"})
+    assert [a["status"] for a in other] == ["closing"]
