@@ -43,9 +43,13 @@ def test_paid_on_both_channels_second_is_refunded(api, server) -> None:
     assert r.json()["notify_answer"] == "success"
     p = api.get(f"/api/v1/payments/{order['id']}", token=resident.access_token).json()
     assert p["status"] == "paid" and p["paid_channel"] == "wechat" and p["amount_fen"] == 9000
-    refunds = db_find(server, "refunds", {"payment_id": ObjectId(order["id"])})
+    # Alipay refunds answer synchronously, but the answer the stand-in got may be a repeated
+    # notice's ("repeat"), given while the first one, slowed by a loaded machine, still writes
+    # the refund's outcome.
+    refunds = eventually(lambda: [r for r in db_find(server, "refunds", {"payment_id": ObjectId(order["id"])})
+                                  if r["status"] == "success"])
     assert len(refunds) == 1 and refunds[0]["kind"] == "late_payment" and refunds[0]["channel"] == "alipay"
-    assert refunds[0]["status"] == "success"  # Alipay refunds answer synchronously
+    assert len(db_find(server, "refunds", {"payment_id": ObjectId(order["id"])})) == 1
     assert len(db_find(server, "receipts", {"payment_id": ObjectId(order["id"])})) == 1
 
 
