@@ -6,7 +6,8 @@ personal data (ID numbers) are passed in already hashed. There are two kinds of 
 - **Exact** (``Limit.exact``, the default): each hit is counted in the database before it is
   answered, so no number of processes lets anyone past the limit. For the limits that guard
   something a guess could win or that costs per try: a staff password, a real-name check per
-  person, the refusal of an ID number bound to another account, receipt and licence verification, licence fetching.
+  person, the refusal of an ID number bound to another account, receipt and licence
+  verification, licence fetching.
 - **Counted here first** (``exact=False``): a process judges a hit by the counter's total as it
   last wrote or read it plus its own hits since, answers at once, and adds its hits to the shared
   counter once the burst it is answering has passed (``AfterBurst``: at most
