@@ -5,6 +5,7 @@ import asyncio
 import base64
 import concurrent.futures
 import datetime as dt
+import hashlib
 import json
 import time
 import uuid
@@ -148,6 +149,82 @@ def test_refresh_rotates_and_reuse_revokes_the_family(api: Api) -> None:
     # A new login starts a new, working family.
     again = _login(api, "test-" + r.openid[len("o-test-"):]).json()
     assert api.post("/api/v1/auth/refresh", {"refresh_token": again["refresh_token"]}).status_code == 200
+
+
+def test_a_login_writes_its_session_and_refresh_token_as_one_document(api: Api, server) -> None:
+    r = new_resident(api)
+    sid = jwt.decode(r.access_token, options={"verify_signature": False})["sid"]
+    session = server.run(server.ctx.db["sessions"].find_one({"_id": sid}))
+    assert r.refresh_token.startswith(sid + ".")
+    assert session["refresh"]["hash"] == hashlib.sha256(r.refresh_token.encode()).hexdigest()
+    assert session["refresh"]["used"] == []
+    assert r.refresh_token not in str(session)
+    assert server.run(server.ctx.db["refresh_tokens"].count_documents({"subject": r.id})) == 0
+
+
+def test_a_used_refresh_token_is_remembered_for_the_latest_rotations(api: Api) -> None:
+    r = new_resident(api)
+    tokens = [r.refresh_token]
+    for _ in range(9):
+        tokens.append(api.post("/api/v1/auth/refresh", {"refresh_token": tokens[-1]}).json()["refresh_token"])
+    # The oldest, nine rotations back, is no longer remembered: refused, and it ends nothing.
+    err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": tokens[0]}), 401, "unauthenticated")
+    assert err["details"] == {"reason": "refresh_token_invalid"}
+    assert api.get("/api/v1/me", token=r.access_token).status_code == 200
+    # Eight back is: the session ends.
+    err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": tokens[1]}), 401, "unauthenticated")
+    assert err["details"]["reason"] == "refresh_token_reused"
+    assert_error(api.get("/api/v1/me", token=r.access_token), 401, "unauthenticated")
+
+
+def test_a_refresh_token_made_up_for_someone_elses_session_ends_nothing(api: Api) -> None:
+    victim = new_resident(api)
+    sid = jwt.decode(victim.access_token, options={"verify_signature": False})["sid"]
+    for forged in (f"{sid}.{'A' * 43}", f"{sid}.", sid + victim.refresh_token[len(sid):-1] + "x"):
+        err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": forged}), 401, "unauthenticated")
+        assert err["details"] == {"reason": "refresh_token_invalid"}
+    assert api.get("/api/v1/me", token=victim.access_token).status_code == 200
+    assert api.post("/api/v1/auth/refresh", {"refresh_token": victim.refresh_token}).status_code == 200
+
+
+def test_one_refresh_token_sent_twice_at_once_is_used_once_and_ends_the_session(api: Api) -> None:
+    r = new_resident(api)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: api.post("/api/v1/auth/refresh", {"refresh_token": r.refresh_token}),
+                                range(2)))
+    assert sorted(a.status_code for a in answers) == [200, 401]
+    winner = next(a.json() for a in answers if a.status_code == 200)
+    # Two uses of one token look like a stolen one: the session ends, the winner's tokens with it.
+    err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": winner["refresh_token"]}), 401,
+                       "unauthenticated")
+    assert err["details"]["ended_because"] == "refresh_token_reused"
+
+
+def test_a_refresh_token_kept_on_its_own_is_honoured_once_and_its_session_keeps_the_next(api: Api, server) -> None:
+    """Sessions opened before a session kept its refresh state have their tokens in
+    ``refresh_tokens``: each still works once, and hands its session a token kept in it."""
+    r = new_resident(api)
+    sid = jwt.decode(r.access_token, options={"verify_signature": False})["sid"]
+    db = server.ctx.db
+    old = base64.urlsafe_b64encode(uuid.uuid4().bytes * 2).decode().rstrip("=")
+    now = dt.datetime.now(dt.UTC)
+    server.run(db["sessions"].update_one({"_id": sid}, {"$unset": {"refresh": ""}}))
+    server.run(db["refresh_tokens"].insert_one({
+        "_id": hashlib.sha256(old.encode()).hexdigest(), "family": sid, "subject": r.id, "audience": "resident",
+        "issued_at": now, "expires_at": now + dt.timedelta(days=30), "used_at": None, "revoked": False,
+        "purge_at": now + dt.timedelta(days=37)}))
+    assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": r.refresh_token}), 401, "unauthenticated")
+    new = api.post("/api/v1/auth/refresh", {"refresh_token": old})
+    assert new.status_code == 200
+    token = new.json()["refresh_token"]
+    assert token.startswith(sid + ".")
+    assert server.run(db["sessions"].find_one({"_id": sid}))["refresh"]["hash"] == \
+        hashlib.sha256(token.encode()).hexdigest()
+    assert api.post("/api/v1/auth/refresh", {"refresh_token": token}).status_code == 200
+    # The old one, used, is a replay: the session ends.
+    err = assert_error(api.post("/api/v1/auth/refresh", {"refresh_token": old}), 401, "unauthenticated")
+    assert err["details"]["reason"] == "refresh_token_reused"
+    assert_error(api.get("/api/v1/me", token=new.json()["access_token"]), 401, "unauthenticated")
 
 
 def test_refresh_token_expires(api: Api, clock) -> None:

@@ -198,6 +198,15 @@ def test_staff_refresh_and_logout(api: Api) -> None:
     assert_error(api.post("/api/v1/staff/refresh", {"refresh_token": new["refresh_token"]}), 401, "unauthenticated")
 
 
+def test_a_logout_with_another_persons_refresh_token_ends_only_ones_own_session(api: Api) -> None:
+    mine, theirs = staff_login(api, role="clerk"), staff_login(api, role="approver")
+    assert api.post("/api/v1/staff/logout", {"refresh_token": theirs["refresh_token"]},
+                    token=mine["access_token"]).status_code == 200
+    assert_error(api.get("/api/v1/staff/me", token=mine["access_token"]), 401, "unauthenticated")
+    assert api.get("/api/v1/staff/me", token=theirs["access_token"]).status_code == 200
+    assert api.post("/api/v1/staff/refresh", {"refresh_token": theirs["refresh_token"]}).status_code == 200
+
+
 def test_residents_are_shown_masked_and_reveals_are_audited(api: Api) -> None:
     from tests.support_cases import move, submit
     resident = new_resident(api, verified=True)

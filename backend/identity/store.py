@@ -1,4 +1,5 @@
-"""Storage of resident accounts (``users``) and of refresh tokens (``refresh_tokens``)."""
+"""Storage of resident accounts (``users``), their identities, face verifications, login sessions
+and refresh tokens."""
 from __future__ import annotations
 
 import datetime as dt
@@ -24,6 +25,7 @@ from backend.identity.values import (
     ResidentUser,
     SessionEnd,
     SessionEndKind,
+    SessionRefresh,
     UserStatus,
 )
 
@@ -116,7 +118,9 @@ COLLECTIONS = [
             "properties": {"_id": {"bsonType": "string"}, "revoked": {"bsonType": "bool"},
                            "audience": {"enum": list(AUDIENCES)}},
         }},
-        doc="Refresh tokens by SHA-256 hash; one use each; families revoked on reuse.",
+        doc="Refresh tokens by SHA-256 hash, one use each, of sessions opened before a session kept its "
+            "own (``sessions.refresh``): still honoured until they expire, each replaced on use by one "
+            "kept in its session.",
     ),
     CollectionSpec(
         "sessions",
@@ -129,8 +133,10 @@ COLLECTIONS = [
             "required": ["_id", "subject", "audience", "created_at", "last_seen_at", "ended_at"],
             "properties": {"_id": {"bsonType": "string"}, "audience": {"enum": list(AUDIENCES)}},
         }},
-        doc="Login sessions (one per refresh-token family): every access token names one, and an "
-            "ended session (logout, password change, disabling, refresh-token reuse) stops them all.",
+        doc="Login sessions: every access token names one, and an ended session (logout, password "
+            "change, disabling, refresh-token reuse) stops them all. Each keeps its refresh state "
+            "(``refresh``: the working token's hash and expiry, the latest used ones), so a login is "
+            "one insert.",
     ),
     CollectionSpec(
         "session_ends",
@@ -516,17 +522,11 @@ def _session(d: dict[str, Any]) -> LoginSession:
 
 
 class RefreshTokenStore:
+    """Refresh tokens kept on their own, of sessions that do not keep their refresh state: read,
+    used once and revoked, never written anew (a use hands its session a token kept in it)."""
+
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["refresh_tokens"]
-        self._inserts = InsertBatch(self._col)  # the logins of a peak are written together
-
-    async def add(self, t: RefreshToken) -> None:
-        refused = await self._inserts.insert([{
-            "_id": t.hash, "family": t.family, "subject": t.subject, "audience": t.audience,
-            "issued_at": t.issued_at, "expires_at": t.expires_at, "used_at": t.used_at,
-            "revoked": t.revoked, "purge_at": t.purge_at}])
-        if refused:  # a random 256-bit token met its twin
-            raise RuntimeError("refresh token collision")
 
     async def use_once(self, token_hash: str, audience: str, now: dt.datetime) -> RefreshToken | None:
         """Mark an unused, unrevoked, unexpired token used; the token, or None when it was not."""
@@ -556,17 +556,31 @@ class RefreshTokenStore:
         await self._col.update_many({"subject": subject, "audience": audience}, {"$set": {"revoked": True}})
 
 
+def _refresh_doc(r: SessionRefresh) -> dict[str, Any]:
+    return {"hash": r.hash, "expires_at": r.expires_at, "used": list(r.used)}
+
+
+def _refresh(d: dict[str, Any]) -> SessionRefresh | None:
+    r = d.get("refresh")
+    return None if r is None else SessionRefresh(hash=r["hash"], expires_at=r["expires_at"], used=tuple(r["used"]))
+
+
 class SessionStore:
+    # How many used refresh tokens a session remembers: presented again, each ends the session.
+    USED_KEPT = 8
+
     def __init__(self, db: AsyncDatabase[dict[str, Any]]):
         self._col = db["sessions"]
         self._by_id: BatchedLookup[str] = BatchedLookup(self._fetch)
         self._inserts = InsertBatch(self._col)  # the logins of a peak are written together
 
-    async def open(self, session: LoginSession) -> None:
+    async def open(self, session: LoginSession, refresh: SessionRefresh) -> None:
+        """Open a session with its first refresh token (one insert)."""
         refused = await self._inserts.insert([{
             "_id": session.id, "subject": session.subject, "audience": session.audience,
             "created_at": session.created_at, "expires_at": session.expires_at,
-            "last_seen_at": session.last_seen_at, "ended_at": None, "purge_at": session.purge_at}])
+            "last_seen_at": session.last_seen_at, "ended_at": None, "purge_at": session.purge_at,
+            "refresh": _refresh_doc(refresh)}])
         if refused:  # a random 128-bit id met its twin
             raise RuntimeError("session id collision")
 
@@ -576,7 +590,29 @@ class SessionStore:
         return None if doc is None else _session(doc)
 
     async def _fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {d["_id"]: d async for d in find_in(self._col, "_id", ids)}
+        return {d["_id"]: d async for d in find_in(self._col, "_id", ids, {"refresh": 0})}
+
+    async def with_refresh(self, session_id: str) -> tuple[LoginSession, SessionRefresh | None] | None:
+        """A session as it is now, with its refresh state (None: its tokens are kept on their own)."""
+        doc = await self._col.find_one({"_id": session_id})
+        return None if doc is None else (_session(doc), _refresh(doc))
+
+    async def replace_refresh(self, session_id: str, was: str | None, now: dt.datetime,
+                              new: SessionRefresh) -> bool:
+        """Use the session's working refresh token (hash ``was``, unexpired) once: ``new`` works
+        instead, and ``was`` is remembered as used. With ``was`` None, the session's first token
+        kept in it (its earlier ones are kept on their own). False when the session has ended,
+        or the token was used or had expired meanwhile."""
+        query: dict[str, Any] = {"_id": session_id, "ended_at": None}
+        if was is None:
+            query["refresh"] = {"$exists": False}
+            update: dict[str, Any] = {"$set": {"refresh": _refresh_doc(new)}}
+        else:
+            query.update({"refresh.hash": was, "refresh.expires_at": {"$gt": now}})
+            update = {"$set": {"refresh.hash": new.hash, "refresh.expires_at": new.expires_at},
+                      "$push": {"refresh.used": {"$each": [was], "$slice": -self.USED_KEPT}}}
+        res = await self._col.update_one(query, update)
+        return res.modified_count == 1
 
     async def end(self, session_id: str, reason: str, now: dt.datetime) -> bool:
         res = await self._col.update_one({"_id": session_id, "ended_at": None},
@@ -597,7 +633,7 @@ class SessionStore:
 
     async def open_of(self, subject: str, audience: str) -> list[LoginSession]:
         """A person's sessions not ended, newest first."""
-        docs = await self._col.find({"subject": subject, "audience": audience, "ended_at": None}) \
+        docs = await self._col.find({"subject": subject, "audience": audience, "ended_at": None}, {"refresh": 0}) \
             .sort("created_at", -1).to_list(100)
         return [_session(d) for d in docs]
 

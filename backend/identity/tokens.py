@@ -2,9 +2,14 @@
 
 A login opens a session. Access tokens: JWT, HS256 pinned (RFC 8725), with issuer, audience
 (``resident`` or ``staff``, so neither opens the other's endpoints), expiry, a token id and the
-session id (``sid``). Refresh tokens: 32 random bytes, stored only as a SHA-256 hash, one use
-each; each session is one family of them. Presenting a used one again means it was stolen or
-replayed, so the session ends and the person must log in again.
+session id (``sid``). Refresh tokens: the session id and 32 random bytes (``<sid>.<secret>``),
+one use each, kept only as a SHA-256 hash in their session (``sessions.refresh``), so that a
+login writes one document and a refresh updates it once, conditionally on the hash it replaces.
+The session remembers its latest used tokens: presenting one again means it was stolen or
+replayed, so the session ends and the person must log in again. A token naming a session it is
+not one of proves nothing and ends nothing. Sessions opened before the refresh state moved into
+them still have their tokens in ``refresh_tokens`` (one random part, no dot): such a token is used
+there once, and its session is handed a token kept in it.
 
 Ending a session takes effect at once: every request checks its session, and a logout, a password
 change, disabling an account or a role change stops its access tokens in every process within
@@ -16,7 +21,6 @@ refresh; a session kept here that looks idle or over is read again before it is 
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import logging
@@ -25,7 +29,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn
 
 import jwt
 
@@ -33,7 +37,7 @@ from backend.core import errors
 from backend.core.clock import Clock
 from backend.identity.session_ends import Kept, SessionEnds
 from backend.identity.store import AUDIENCES, RefreshTokenStore, SessionStore
-from backend.identity.values import LoginSession, RefreshToken
+from backend.identity.values import LoginSession, SessionRefresh
 
 log = logging.getLogger("zjb.tokens")
 ALGORITHM = "HS256"
@@ -88,6 +92,18 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _session_of(refresh_token: str) -> str | None:
+    """The session a refresh token names (``<sid>.<secret>``); None for one kept on its own."""
+    session_id, dot, _ = refresh_token.partition(".")
+    if dot and len(session_id) == 32 and all(c in "0123456789abcdef" for c in session_id):
+        return session_id
+    return None
+
+
+def _invalid() -> errors.Unauthenticated:
+    return errors.Unauthenticated("登录已失效，请重新登录", details={"reason": "refresh_token_invalid"})
+
+
 def _ended(reason: str | None) -> errors.Unauthenticated:
     if reason == "idle":
         detail = "session_idle"
@@ -121,22 +137,23 @@ class TokenService:
                   "sid": session_id, **(extra or {})}
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
-    async def _pair(self, subject: str, audience: str, session_id: str, lifetime_ends: dt.datetime | None,
-                    extra: dict[str, Any] | None) -> TokenPair:
+    def _pair(self, subject: str, audience: str, session_id: str, refresh: str, lifetime_ends: dt.datetime | None,
+              extra: dict[str, Any] | None) -> TokenPair:
         policy = self._policies[audience]
-        refresh = secrets.token_urlsafe(32)
-        now = self._clock.now()
-        expires = now + dt.timedelta(seconds=policy.refresh_seconds)
-        if lifetime_ends is not None:
-            expires = min(expires, lifetime_ends)
-        await self._refresh.add(RefreshToken(hash=_hash(refresh), family=session_id, subject=subject,
-                                             audience=audience, issued_at=now, expires_at=expires,
-                                             purge_at=expires + dt.timedelta(days=7)))
         return TokenPair(self._access(subject, audience, session_id, extra), refresh, policy.access_seconds, session_id,
                          lifetime_ends, policy.idle_seconds)
 
+    def _new_refresh(self, session_id: str, audience: str, lifetime_ends: dt.datetime | None) \
+            -> tuple[str, SessionRefresh]:
+        """A new refresh token of the session, and the state that makes it the working one."""
+        token = f"{session_id}.{secrets.token_urlsafe(32)}"
+        expires = self._clock.now() + dt.timedelta(seconds=self._policies[audience].refresh_seconds)
+        if lifetime_ends is not None:
+            expires = min(expires, lifetime_ends)
+        return token, SessionRefresh(hash=_hash(token), expires_at=expires)
+
     async def issue(self, subject: str, audience: str, *, extra: dict[str, Any] | None = None) -> TokenPair:
-        """Open a session (a login) and its first pair of tokens."""
+        """Open a session (a login) and its first pair of tokens: one insert."""
         policy = self._policies[audience]
         now = self._clock.now()
         session_id = uuid.uuid4().hex
@@ -144,13 +161,10 @@ class TokenService:
         last = ends or now + dt.timedelta(seconds=policy.refresh_seconds)
         session = LoginSession(id=session_id, subject=subject, audience=audience, created_at=now, expires_at=ends,
                                last_seen_at=now, purge_at=last + dt.timedelta(days=30))
-        # The session and its first refresh token are written together (one round trip). Should the
-        # session's write fail, the login fails and its token, never handed out, names no session:
-        # a refresh with it is refused.
-        _, pair = await asyncio.gather(self._sessions.open(session),
-                                       self._pair(subject, audience, session_id, ends, extra))
+        refresh, state = self._new_refresh(session_id, audience, ends)
+        await self._sessions.open(session, state)
         self._kept.put(session.id, session)  # the requests after a login need not read what it just wrote
-        return pair
+        return self._pair(subject, audience, session_id, refresh, ends, extra)
 
     # -- checking ----------------------------------------------------------------------------------
 
@@ -234,26 +248,61 @@ class TokenService:
     async def rotate(self, refresh_token: str, audience: str, *,
                      extra: dict[str, Any] | None = None) -> tuple[str, TokenPair]:
         """Use a refresh token once. Returns (subject, new pair). Reuse ends the session."""
+        session_id = _session_of(refresh_token)
+        if session_id is None:
+            return await self._rotate_kept_apart(refresh_token, audience, extra)
+        h = _hash(refresh_token)
+        found = await self._sessions.with_refresh(session_id)
+        state, refresh = found if found is not None else (None, None)
+        if state is None or refresh is None or state.audience != audience \
+                or (h != refresh.hash and h not in refresh.used):
+            raise _invalid()   # not a token this session gave out
+        if state.ended_at is not None:
+            raise _ended(state.end_reason)
+        if h in refresh.used:
+            await self._reused(state.id, state.subject)
+        if refresh.expires_at <= self._clock.now():
+            raise _invalid()
+        await self._check_open(state, audience)
+        token, new = self._new_refresh(session_id, audience, state.expires_at)
+        if not await self._sessions.replace_refresh(session_id, h, self._clock.now(), new):
+            # Used by another request meanwhile (or the session ended, or the token expired).
+            again = await self._sessions.with_refresh(session_id)
+            if again is not None and again[0].ended_at is not None:
+                raise _ended(again[0].end_reason)
+            if again is not None and again[1] is not None and h in again[1].used:
+                await self._reused(state.id, state.subject)
+            raise _invalid()
+        return state.subject, self._pair(state.subject, audience, session_id, token, state.expires_at, extra)
+
+    async def _rotate_kept_apart(self, refresh_token: str, audience: str,
+                                 extra: dict[str, Any] | None) -> tuple[str, TokenPair]:
+        """A token of ``refresh_tokens``: used there once; its session keeps the next one."""
         now = self._clock.now()
         h = _hash(refresh_token)
         doc = await self._refresh.use_once(h, audience, now)
         if doc is None:
             old = await self._refresh.by_hash(h, audience=audience)
             if old is not None and old.used_at is not None and not old.revoked:
-                await self.end_session(old.family, "refresh_token_reused")
-                log.warning("refresh token reused; session ended",
-                            extra={"session": old.family, "subject": old.subject})
-                raise errors.Unauthenticated(ENDED["refresh_token_reused"], details={"reason": "refresh_token_reused"})
+                await self._reused(old.family, old.subject)
             if old is not None and old.revoked:
                 state = await self._sessions.by_id(old.family)
                 raise _ended(state.end_reason if state else None)
-            raise errors.Unauthenticated("登录已失效，请重新登录", details={"reason": "refresh_token_invalid"})
+            raise _invalid()
         state = await self._sessions.by_id(doc.family)
         if state is None or state.subject != doc.subject:
             raise _ended(None)
         await self._check_open(state, audience)
-        pair = await self._pair(doc.subject, audience, doc.family, state.expires_at, extra)
-        return doc.subject, pair
+        token, new = self._new_refresh(doc.family, audience, state.expires_at)
+        if not await self._sessions.replace_refresh(doc.family, None, now, new):
+            state = await self._sessions.by_id(doc.family)
+            raise _ended(state.end_reason if state else None)
+        return doc.subject, self._pair(doc.subject, audience, doc.family, token, state.expires_at, extra)
+
+    async def _reused(self, session_id: str, subject: str) -> NoReturn:
+        await self.end_session(session_id, "refresh_token_reused")
+        log.warning("refresh token reused; session ended", extra={"session": session_id, "subject": subject})
+        raise errors.Unauthenticated(ENDED["refresh_token_reused"], details={"reason": "refresh_token_reused"})
 
     # -- ending ------------------------------------------------------------------------------------
 
@@ -263,9 +312,18 @@ class TokenService:
         await self._refresh.revoke_families([session_id])
 
     async def end_session_of_refresh_token(self, refresh_token: str, subject: str, reason: str) -> None:
-        token = await self._refresh.by_hash(_hash(refresh_token), subject=subject)
-        if token is not None:
-            await self.end_session(token.family, reason)
+        """End the session ``refresh_token`` was given by, if it is ``subject``'s."""
+        h = _hash(refresh_token)
+        session_id = _session_of(refresh_token)
+        if session_id is None:
+            token = await self._refresh.by_hash(h, subject=subject)
+            if token is not None:
+                await self.end_session(token.family, reason)
+            return
+        found = await self._sessions.with_refresh(session_id)
+        if found is not None and found[1] is not None and found[0].subject == subject \
+                and (h == found[1].hash or h in found[1].used):
+            await self.end_session(session_id, reason)
 
     async def account_changing(self, subject: str) -> None:
         """A person's account is about to become unusable or lose its verified identity: every

@@ -134,8 +134,19 @@ class LoginSession:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SessionRefresh:
+    """Where a session's refresh tokens stand: the one that works now (by its hash), until when,
+    and the latest used ones (presented again, they show a stolen or replayed token)."""
+    hash: str
+    expires_at: dt.datetime
+    used: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RefreshToken:
-    """A refresh token, known only by its hash; its family is the session it belongs to."""
+    """A refresh token kept on its own (``refresh_tokens``), as sessions opened before their
+    refresh state moved into the session were given: known only by its hash; its family is the
+    session it belongs to."""
     hash: str
     family: str
     subject: str
