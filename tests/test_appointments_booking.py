@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections import Counter
 
 from bson import ObjectId
 
+from backend.appointments.booking import CODE_ALPHABET, new_code
 from backend.core.clock import TZ
 from tests.support import Api, AppServer, assert_error, new_resident, staff_login
 from tests.support_appointments import (
@@ -38,6 +40,7 @@ def test_slots_show_capacity_and_remaining_and_booking_returns_code_and_qr(api: 
     assert resp.status_code == 201, resp.text
     body = resp.json()
     assert body["status"] == "booked" and body["slot"]["id"] == s0["id"] and len(body["code"]) == 8
+    assert set(body["code"]) <= set(CODE_ALPHABET)
     assert slots(api, b, day)[0]["remaining"] == 1
     mine = api.get("/api/v1/appointments", token=r.access_token).json()["items"]
     assert [a["id"] for a in mine] == [body["id"]]
@@ -253,3 +256,10 @@ def test_the_slots_answer_names_the_last_released_day(api: Api, server: AppServe
     assert lone.status_code == 201, lone.text
     r = api.get(f"/api/v1/services/{lone.json()['id']}/slots", params={"date": tomorrow.isoformat()})
     assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None, "last_release_date": None}
+
+
+def test_booking_codes_use_every_letter_of_the_alphabet_alike() -> None:
+    counts = Counter("".join(new_code() for _ in range(4000)))
+    # 32,000 letters, 1,000 expected of each; 800 is more than six standard deviations away.
+    assert set(counts) == set(CODE_ALPHABET) and min(counts.values()) > 800
+    assert len({new_code() for _ in range(4000)}) == 4000

@@ -81,7 +81,9 @@ _GIVES_BACK = (AppointmentStatus.CANCELLED, AppointmentStatus.CANCELLED_BY_CENTR
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    """Eight characters of the 32-letter alphabet: 40 random bits, read in one call."""
+    bits = int.from_bytes(secrets.token_bytes(5))
+    return "".join(CODE_ALPHABET[(bits >> (5 * i)) & 31] for i in range(8))
 
 
 @dataclass
