@@ -19,7 +19,13 @@ from backend.core.store import MigrationLedger
 from backend.db.embedded import EmbeddedDatabase
 from backend.db.mongo import ensure_schema
 from backend.identity.store import COLLECTIONS as IDENTITY
-from backend.identity.store import REALNAME_ID_HASH_INDEX, UserStore
+from backend.identity.store import (
+    FACE_USER_INDEX_BEFORE,
+    REALNAME_ID_HASH_INDEX,
+    FaceVerificationStore,
+    UserStore,
+)
+from backend.identity.values import FacePurpose, FaceVerification
 
 
 def _run(database: EmbeddedDatabase, body: Callable[[MigrationLedger, AsyncMongoClient], Awaitable[None]]) -> None:
@@ -164,12 +170,42 @@ def test_identities_held_in_the_accounts_move_to_a_collection_of_their_own(datab
     _run(database, body)
 
 
+def test_face_verifications_lose_their_index_by_account_and_are_still_read_through_one(
+        database: EmbeddedDatabase) -> None:
+    async def body(_: MigrationLedger, client: AsyncMongoClient) -> None:
+        db = client[f"zjb_mig_{uuid.uuid4().hex[:8]}"]
+        faces = db["face_verifications"]
+        await faces.create_index([("user_id", 1), ("identified_at", 1)])
+        await ensure_schema(db, IDENTITY)
+        store = FaceVerificationStore(db)
+        assert await store.drop_user_index() == [FACE_USER_INDEX_BEFORE]
+        assert await store.drop_user_index() == []
+        assert FACE_USER_INDEX_BEFORE not in await faces.index_information()
+        at = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+        for i, (user, id_hash) in enumerate([("u1", "h1"), ("u2", "h1"), ("u1", "h2"), ("u1", "h1")]):
+            assert await store.record_once(FaceVerification(
+                id=f"v{i}", user_id=user, id_hash=id_hash, name_hash="n", purpose=FacePurpose.REALNAME,
+                identified_at=at + dt.timedelta(minutes=i), recorded_at=at + dt.timedelta(minutes=i)),
+                purge_at=at + dt.timedelta(days=1))
+        latest = await store.latest_of("u1", "h1", at)
+        assert latest is not None and latest.id == "v3"
+        assert await store.latest_of("u1", "h1", at + dt.timedelta(minutes=4)) is None
+        claim = await store.latest_claim("h1", "n", since=at, after=None, not_user="u1")
+        assert claim is not None and claim.id == "v1"
+        # A lookup's first clause is the identity, which the index serves (the database reads it
+        # through the index and checks the other clauses on what it returns).
+        plan = (await faces.find({"id_hash": "h1"}).explain())["queryPlanner"]["winningPlan"]
+        assert "id_hash_1_identified_at_1" in str(plan)
+
+    _run(database, body)
+
+
 def test_a_started_app_has_run_every_domains_migrations_once(server) -> None:
     steps = [s.id for d in server.ctx.domains.values() for s in d.migrations]
     assert {"2026.11-00-outbox-indexes", "2026.11-01-appointment-keys", "2026.11-02-case-lights",
             "2026.11-03-name-hashes", "2026.12-01-cases-collection", "2026.12-02-licence-check-codes",
             "2026.12-04-id-hash-lookup", "2026.12-05-id-hash-unique",
-            "2026.12-06-realnames-apart", "2026.12-07-name-hashes-moved"} == set(steps)
+            "2026.12-06-realnames-apart", "2026.12-07-name-hashes-moved", "2026.12-08-face-user-index"} == set(steps)
 
     async def done() -> set[str]:
         return await MigrationLedger(server.ctx.db).done(steps)

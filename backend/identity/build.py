@@ -122,7 +122,9 @@ def build(config: Config, infra: Infra, needs: Needs) -> Built[IdentityProvides]
                     # Identities moved by the step before from accounts that skipped 2026.11-03 (it
                     # ran when there was nothing in ``realnames`` to hash) get their name hash.
                     Migration("2026.12-07-name-hashes-moved", "为移出账户记录的实名信息补齐姓名检索值",
-                              identity.backfill_name_hashes)],
+                              identity.backfill_name_hashes),
+                    Migration("2026.12-08-face-user-index", "人脸核身记录只按身份建索引：删去按账户的索引",
+                              faces.drop_user_index)],
     ), IdentityProvides(service=identity, tokens=tokens, users=directory, handling=handling,
                         verified=VerifiedIdentities(users, cipher),
                         account=AccountData(users=users, tokens=tokens, clock=infra.clock),

@@ -39,6 +39,7 @@ REALNAME_ID_HASH_INDEX = "id_hash_once"
 # replaced both, and the one of names.
 LOOKUP_INDEX_BEFORE, UNIQUE_INDEX_BEFORE = "realname.id_hash_lookup", "realname.id_hash_1"
 IN_ACCOUNT_INDEXES = ("realname.id_hash_once", "realname.name_hash_1")
+FACE_USER_INDEX_BEFORE = "user_id_1_identified_at_1"
 MOVE_PAGE = 500
 
 COLLECTIONS = [
@@ -82,8 +83,8 @@ COLLECTIONS = [
     CollectionSpec(
         "face_verifications",
         indexes=(
-            # The _id (SHA-256 of the verify_result) makes each face verification usable once.
-            IndexModel([("user_id", ASCENDING), ("identified_at", ASCENDING)]),
+            # The _id (SHA-256 of the verify_result) makes each face verification usable once. Every
+            # lookup names the identity, whose verifications are few: one index serves them all.
             IndexModel([("id_hash", ASCENDING), ("identified_at", ASCENDING)]),
             IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
         ),
@@ -490,10 +491,15 @@ class FaceVerificationStore:
         return not refused
 
     async def latest_of(self, user_id: str, id_hash: str, since: dt.datetime) -> FaceVerification | None:
-        """The resident's latest face verification of this identity made at ``since`` or later."""
-        doc = await self._col.find_one({"user_id": user_id, "id_hash": id_hash, "identified_at": {"$gte": since}},
+        """The resident's latest face verification of this identity made at ``since`` or later
+        (read through the identity's index: ``id_hash`` first)."""
+        doc = await self._col.find_one({"id_hash": id_hash, "user_id": user_id, "identified_at": {"$gte": since}},
                                        sort=[("identified_at", -1)])
         return None if doc is None else _face(doc)
+
+    async def drop_user_index(self) -> list[str]:
+        """The index by account, which no lookup needs (each names the identity)."""
+        return await drop_indexes(self._col, [FACE_USER_INDEX_BEFORE])
 
     async def latest_claim(self, id_hash: str, name_hash: str, *, since: dt.datetime, after: dt.datetime | None,
                            not_user: str) -> FaceVerification | None:
