@@ -251,26 +251,27 @@ class TokenService:
         session_id = _session_of(refresh_token)
         if session_id is None:
             return await self._rotate_kept_apart(refresh_token, audience, extra)
+        now = self._clock.now()
         h = _hash(refresh_token)
         found = await self._sessions.with_refresh(session_id)
         state, refresh = found if found is not None else (None, None)
-        if state is None or refresh is None or state.audience != audience \
-                or (h != refresh.hash and h not in refresh.used):
-            raise _invalid()   # not a token this session gave out
+        if state is None or refresh is None or state.audience != audience or not refresh.gave_out(h):
+            raise _invalid()
         if state.ended_at is not None:
             raise _ended(state.end_reason)
         if h in refresh.used:
             await self._reused(state.id, state.subject)
-        if refresh.expires_at <= self._clock.now():
+        if refresh.expires_at <= now:
             raise _invalid()
         await self._check_open(state, audience)
         token, new = self._new_refresh(session_id, audience, state.expires_at)
-        if not await self._sessions.replace_refresh(session_id, h, self._clock.now(), new):
+        if not await self._sessions.replace_refresh(session_id, h, now, new):
             # Used by another request meanwhile (or the session ended, or the token expired).
-            again = await self._sessions.with_refresh(session_id)
-            if again is not None and again[0].ended_at is not None:
-                raise _ended(again[0].end_reason)
-            if again is not None and again[1] is not None and h in again[1].used:
+            found = await self._sessions.with_refresh(session_id)
+            state_now, refresh_now = found if found is not None else (None, None)
+            if state_now is not None and state_now.ended_at is not None:
+                raise _ended(state_now.end_reason)
+            if refresh_now is not None and h in refresh_now.used:
                 await self._reused(state.id, state.subject)
             raise _invalid()
         return state.subject, self._pair(state.subject, audience, session_id, token, state.expires_at, extra)
@@ -321,8 +322,7 @@ class TokenService:
                 await self.end_session(token.family, reason)
             return
         found = await self._sessions.with_refresh(session_id)
-        if found is not None and found[1] is not None and found[0].subject == subject \
-                and (h == found[1].hash or h in found[1].used):
+        if found is not None and found[1] is not None and found[0].subject == subject and found[1].gave_out(h):
             await self.end_session(session_id, reason)
 
     async def account_changing(self, subject: str) -> None:

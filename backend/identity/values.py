@@ -141,6 +141,10 @@ class SessionRefresh:
     expires_at: dt.datetime
     used: tuple[str, ...] = ()
 
+    def gave_out(self, token_hash: str) -> bool:
+        """Whether the token of this hash is one the session gave out (working or used)."""
+        return token_hash == self.hash or token_hash in self.used
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RefreshToken:
