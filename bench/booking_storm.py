@@ -225,6 +225,24 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def wait_settled(app_pid: int | None, db_pid: int | None, *, share: float = 0.15, window: float = 0.5,
+                 calm: int = 2, timeout: float = 60.0) -> float:
+    """Wait until the app (with its children) and the database each use less than ``share`` of a
+    core for ``calm`` windows in a row, and return the seconds waited. A system started seconds ago
+    is still doing its start-up work (a fresh database's booking window of slots, the calendar);
+    a morning's peak meets one that has been running, so the timed part starts once that is done."""
+    t0 = time.monotonic()
+    quiet = 0
+    last = (tree_cpu_seconds(app_pid) if app_pid else 0.0, cpu_seconds(db_pid) if db_pid else 0.0)
+    while quiet < calm and time.monotonic() - t0 < timeout:
+        time.sleep(window)
+        now = (tree_cpu_seconds(app_pid) if app_pid else 0.0, cpu_seconds(db_pid) if db_pid else 0.0)
+        busy = max(now[0] - last[0], now[1] - last[1]) / window
+        quiet = quiet + 1 if busy < share else 0
+        last = now
+    return time.monotonic() - t0
+
+
 def idle_cpu(pid: int, seconds: float) -> float:
     """Share of one core the process used over ``seconds`` while nobody sent a request."""
     a, t = cpu_seconds(pid), time.perf_counter()
@@ -324,6 +342,7 @@ def one_round(base: str, db_uri: str, db_name: str, args: argparse.Namespace, da
         open_app(base, tokens[:args.residents])
     wait_delivered(db_uri, db_name)
     db_pid, app_pid = pids
+    wait_settled(app_pid, db_pid)
     db_cpu = (lambda: cpu_seconds(db_pid)) if db_pid else None  # noqa: E731
     cpu0 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
     top0 = db_top(db_uri)
