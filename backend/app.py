@@ -35,13 +35,14 @@ from backend.config import SANDBOX_GATEWAY, SANDBOX_KEY, Config
 from backend.console import console_routes
 from backend.core.api import NotFoundHandler, log_request
 from backend.core.clock import Clock, SharedShiftedClock
-from backend.core.domain import Domain, Route
+from backend.core.domain import Domain, JobSpec, Route
 from backend.core.http import Authenticator, Edge
 from backend.core.infra import Infra, build_infra
 from backend.core.migrations import Migrations
 from backend.core.openapi import build_openapi
 from backend.core.store import MigrationLedger
 from backend.core.words import Lexicon
+from backend.db.expiry import Expiry, expiry_rules
 from backend.db.mongo import connect, ensure_schema
 from backend.files import build as files
 from backend.identity import build as identity
@@ -308,6 +309,10 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
             bundles=b.provides.bundles, payee_units=p.provides.payee_units))
         domains.append(sb.domain)
         wired = dataclasses.replace(wired, sandbox=sb.provides)
+    if config.database.expiry_seconds > 0:
+        # Expiry by the TTL indexes every domain declares, on the wall clock as the database's own.
+        expiry = Expiry(infra.db, expiry_rules(spec for d in domains for spec in d.collections), Clock())
+        core.jobs.append(JobSpec("expire-documents", expiry.run, config.database.expiry_seconds))
     for d in domains:
         if d.words is not None:
             lexicon.register(d.words)

@@ -69,6 +69,11 @@ class DatabaseConfig:
     # Acknowledge a write only once it is in the journal (j: true): an acknowledged booking or
     # payment survives the database being killed. Costs about a third of the raw write rate.
     journal: bool = True
+    # Every this many seconds a worker deletes the documents past their TTL index's expiry, through
+    # the index (backend/db/expiry.py): the embedded database runs without its own sweeper, which
+    # reads whole collections under a global lock. On MongoDB the server's TTL monitor does the
+    # same, and 0 leaves it to it.
+    expiry_seconds: float = 60.0
 
 
 @dataclass(frozen=True)

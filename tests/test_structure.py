@@ -18,8 +18,9 @@ STORES = {f"{d}/store.py" for d in DOMAINS} | STORE_PARTS | {"backend/core/store
 # Domain methods that share a name with a collection method: the receiver is a domain object, not a
 # collection (a resident directory's ``find``, the files store's ``drop``, receipts' ``find``).
 DOMAIN_CALLS = re.compile(r"""\bself\.(residents|users|directory|receipts)\.find\(|\bself\.(s\.)?store\.drop\(""")
-# Infrastructure that opens the client and database itself (not a domain's queries).
-INFRA = {"backend/db/mongo.py", "backend/db/embedded.py"}
+# Infrastructure on the database itself, not a domain's queries: the client and schema, the embedded
+# server, and the expiry of documents by every domain's TTL indexes.
+INFRA = {"backend/db/mongo.py", "backend/db/embedded.py", "backend/db/expiry.py"}
 COLLECTION_ACCESS = re.compile(
     r"""(\bdb|_db|\.db)\[|\.get_collection\(|AsyncGridFSBucket\(|\.(find|find_one|find_raw_batches|watch|drop"""
     r"""|drop_indexes?|command|rename|insert_one|insert_many|update_one|update_many|delete_one|delete_many"""

@@ -6,7 +6,9 @@ can stop and start it under a running app. It never outlives us: the child asks 
 SIGTERM when its parent dies (``PR_SET_PDEATHSIG``), and ``stop()`` terminates it cleanly. A
 server whose owner died and that still holds the files at the next start is killed after a short
 grace (``orphan_grace``), so a restart after a crash does not wait on its clean stop.
-The URI always carries ``retryWrites=false`` (retryable writes slow SecantusDB down ~15x).
+The URI always carries ``retryWrites=false`` (retryable writes slow SecantusDB down ~15x). The
+server runs without SecantusDB's TTL sweeper (``secantus_server.py``); the app's workers expire
+documents by their TTL index (``expiry.py``).
 
 It is not open to every local process: the server runs with ``--auth`` (SCRAM-SHA-256), and its
 one account's password is generated when the data folder is first used and kept in
@@ -40,6 +42,11 @@ from backend.core.children import SupervisedChild, stop_process
 
 log = logging.getLogger("zjb.db.embedded")
 _USER = "zjb"
+# The server's process: SecantusDB without its TTL sweeper (``secantus_server.py`` says why).
+SERVER_MODULE = "backend.db.secantus_server"
+# What names a database server in a process's arguments: this one, or SecantusDB's own command
+# line that earlier versions ran.
+SERVER_ARGS = {SERVER_MODULE.encode(), b"secantus"}
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -89,7 +96,7 @@ class EmbeddedDatabase(SupervisedChild):
         return str(json.loads(self.auth_file.read_text())["password"])
 
     def _command(self, port: int, *, auth: bool) -> list[str]:
-        return [sys.executable, "-m", "secantus", "--host", self.host, "--port", str(port),
+        return [sys.executable, "-m", SERVER_MODULE, "--host", self.host, "--port", str(port),
                 "--storage-path", str(self.path), "--log-level", "WARNING", "--cache-size", self.cache_size,
                 *(["--auth"] if auth else [])]
 
@@ -265,7 +272,7 @@ def _orphaned_server(run_file: Path, storage: Path) -> int | None:
         return None
     if owner == os.getpid() or _process_running(owner) or not _process_running(pid):
         return None
-    if b"secantus" not in argv or os.fsencode(str(storage)) not in argv:
+    if not SERVER_ARGS & set(argv) or os.fsencode(str(storage)) not in argv:
         return None  # the pid was reused by something else
     return pid
 
