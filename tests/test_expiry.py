@@ -3,7 +3,6 @@ bounded batches, and nothing else is; the embedded server runs without its own s
 read whole collections under its global lock (backend/db/expiry.py)."""
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
@@ -18,20 +17,21 @@ from backend.db.embedded import SERVER_MODULE, EmbeddedDatabase
 from backend.db.expiry import Expiry, ExpiryRule, expiry_rules
 from backend.db.mongo import CollectionSpec
 from tests.conftest import test_config
-from tests.support import AppServer
+from tests.support import AppServer, run_apart
 
 UTC = dt.UTC
 
 
 def _on_db(database: EmbeddedDatabase, work: Callable[[Any], Awaitable[Any]]) -> Any:
-    """Run ``work(db)`` against a database of its own on the session's server."""
+    """Run ``work(db)`` against a database of its own on the session's server (on a loop of its
+    own: a test before may have left this thread's event loop running)."""
     async def main() -> Any:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(database.uri, tz_aware=True)
         try:
             return await work(client[f"expiry_{uuid.uuid4().hex[:8]}"])
         finally:
             await client.close()
-    return asyncio.run(main())
+    return run_apart(main())
 
 
 def test_the_rules_are_the_single_field_ttl_indexes() -> None:
