@@ -225,6 +225,11 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def system_cpu(db_pid: int | None, app_pid: int | None) -> tuple[float, float]:
+    """CPU seconds so far of the database and of the app with its children (0 for one not known)."""
+    return (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
+
+
 def wait_settled(app_pid: int | None, db_pid: int | None, *, share: float = 0.15, window: float = 0.5,
                  calm: int = 2, timeout: float = 60.0) -> float:
     """Wait until the app (with its children) and the database each use less than ``share`` of a
@@ -233,10 +238,10 @@ def wait_settled(app_pid: int | None, db_pid: int | None, *, share: float = 0.15
     a morning's peak meets one that has been running, so the timed part starts once that is done."""
     t0 = time.monotonic()
     quiet = 0
-    last = (tree_cpu_seconds(app_pid) if app_pid else 0.0, cpu_seconds(db_pid) if db_pid else 0.0)
+    last = system_cpu(db_pid, app_pid)
     while quiet < calm and time.monotonic() - t0 < timeout:
         time.sleep(window)
-        now = (tree_cpu_seconds(app_pid) if app_pid else 0.0, cpu_seconds(db_pid) if db_pid else 0.0)
+        now = system_cpu(db_pid, app_pid)
         busy = max(now[0] - last[0], now[1] - last[1]) / window
         quiet = quiet + 1 if busy < share else 0
         last = now
@@ -344,10 +349,10 @@ def one_round(base: str, db_uri: str, db_name: str, args: argparse.Namespace, da
     db_pid, app_pid = pids
     wait_settled(app_pid, db_pid)
     db_cpu = (lambda: cpu_seconds(db_pid)) if db_pid else None  # noqa: E731
-    cpu0 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
+    cpu0 = system_cpu(db_pid, app_pid)
     top0 = db_top(db_uri)
     lat, codes, wall, client_cpu = asyncio.run(storm(base, tokens[:args.residents], slot_ids))
-    cpu1 = (cpu_seconds(db_pid) if db_pid else 0.0, tree_cpu_seconds(app_pid) if app_pid else 0.0)
+    cpu1 = system_cpu(db_pid, app_pid)
     parts = top_parts(top0, db_top(db_uri))
     ok, full = codes.count(201), codes.count(409)
     overbooked, mismatch = check(base, mgr, hall_id, day, ok + len(one))
