@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from backend.core.clock import Clock  # noqa: E402
 from backend.db.embedded import EmbeddedDatabase  # noqa: E402
 from backend.db.expiry import Expiry, ExpiryRule  # noqa: E402
+from backend.workers import Workers  # noqa: E402
 from bench.common import machine  # noqa: E402
 from bench.reference import pct  # noqa: E402
 
@@ -53,7 +54,10 @@ async def reads_while_expiring(uri: str, n: int, seconds: float, with_job: bool)
                                            for j in range(i, min(n, i + 1000))])
         await db.sessions.insert_many([{"_id": f"e{j}", "purge_at": gone} for j in range(100)])
         expiry = Expiry(db, [ExpiryRule("sessions", "purge_at", dt.timedelta(0))], Clock())
-        job = asyncio.create_task(_every(expiry, 60.0)) if with_job else None
+        workers = Workers()   # the job as the app's workers run it: at once, then every 60 s
+        if with_job:
+            workers.register("expire-documents", expiry.run, 60.0)
+            workers.start()
         times: list[float] = []
         end = time.monotonic() + seconds
         while time.monotonic() < end:
@@ -61,19 +65,12 @@ async def reads_while_expiring(uri: str, n: int, seconds: float, with_job: bool)
             await db.other.find_one({"_id": 1})
             times.append(time.perf_counter() - t)
             await asyncio.sleep(0.005)
-        if job is not None:
-            job.cancel()
+        await workers.stop()
         left = await db.sessions.count_documents({"purge_at": gone})
         print(f"    expired documents left at the end: {left} of 100")
         return times
     finally:
         await client.close()
-
-
-async def _every(expiry: Expiry, interval: float) -> None:
-    while True:
-        await expiry.run()
-        await asyncio.sleep(interval)
 
 
 def main() -> int:
