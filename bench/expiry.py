@@ -7,9 +7,11 @@ For each server: a fresh database, ``-n`` documents in a collection with a TTL i
 expired: what a city keeps, such as its residents' sessions), and 100 expired ones; then, for
 ``--seconds`` (more than the 60 s of a TTL sweep), a brief read of another collection every 5 ms,
 while the product's expiry job (``backend/db/expiry.py``) runs every 60 s as the workers run it.
-It prints each server's p50, p99 and longest read, the reads over 100 ms, and the ratios of the
-product's server to the reference. SecantusDB's own sweeper reads the whole collection under its
-global lock, so the reference's longest read grows with ``-n``; the product's should not.
+It prints each server's p50, p99 and longest read, the reads over 100 ms, each as a ratio to the
+p99 of the brief conditional update (bench/reference.py) sent one at a time to the same server
+right after, and the ratios of the product's server to the reference. SecantusDB's own sweeper
+reads the whole collection under its global lock, so the reference's longest read grows with
+``-n``; the product's should not.
 """
 from __future__ import annotations
 
@@ -31,7 +33,9 @@ from backend.db.embedded import EmbeddedDatabase  # noqa: E402
 from backend.db.expiry import Expiry, ExpiryRule  # noqa: E402
 from backend.workers import Workers  # noqa: E402
 from bench.common import machine  # noqa: E402
-from bench.reference import pct  # noqa: E402
+from bench.reference import brief_update, pct  # noqa: E402
+
+BRIEF_ROUNDS = 200   # brief updates one at a time, after the reads, on each server
 
 
 class SecantusCommandLine(EmbeddedDatabase):
@@ -90,6 +94,10 @@ def main() -> int:
                 times = results[label] = asyncio.run(reads_while_expiring(db.uri, args.n, args.seconds, with_job))
                 print(f"    reads {len(times)}: p50 {pct(times, 50):.1f} ms, p99 {pct(times, 99):.1f} ms, longest "
                       f"{max(times) * 1000:.0f} ms, over 100 ms: {sum(1 for t in times if t > 0.1)}")
+                brief = asyncio.run(brief_update(db.uri, 1, BRIEF_ROUNDS))
+                print(f"    brief update, one at a time on the same server: p99 {brief.p99_ms:.1f} ms; reads' p99 "
+                      f"{pct(times, 99) / brief.p99_ms:.2f}× it, the longest read "
+                      f"{max(times) * 1000 / brief.p99_ms:.0f}× it")
             finally:
                 db.stop()
     product, reference = results.values()
