@@ -310,8 +310,8 @@ def wire(config: Config, infra: Infra) -> tuple[list[Domain], Wired, Lexicon]:
         domains.append(sb.domain)
         wired = dataclasses.replace(wired, sandbox=sb.provides)
     if config.database.expiry_seconds > 0:
-        # Expiry by the TTL indexes every domain declares, on the wall clock as the database's own.
-        expiry = Expiry(infra.db, expiry_rules(spec for d in domains for spec in d.collections), Clock())
+        # Expiry by the TTL indexes every domain declares, once past on the app's clock and the wall's.
+        expiry = Expiry(infra.db, expiry_rules(spec for d in domains for spec in d.collections), infra.clock)
         core.jobs.append(JobSpec("expire-documents", expiry.run, config.database.expiry_seconds))
     for d in domains:
         if d.words is not None:

@@ -12,7 +12,7 @@ from typing import Any
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 
 from backend.app import make_app
-from backend.core.clock import Clock
+from backend.core.clock import Clock, ShiftedClock
 from backend.db.embedded import SERVER_MODULE, EmbeddedDatabase
 from backend.db.expiry import Expiry, ExpiryRule, expiry_rules
 from backend.db.mongo import CollectionSpec
@@ -107,6 +107,36 @@ def test_a_run_deletes_a_bounded_number_of_batches_and_the_next_goes_on(database
     assert _on_db(database, work) == [12, 12, 1, 0]
 
 
+def test_a_document_goes_once_past_on_the_apps_clock_and_the_walls(database: EmbeddedDatabase) -> None:
+    """Dates are written on the app's clock (which the sandbox moves) or on the wall clock: a
+    document goes only once both say it is past, never in the middle of a request that just wrote it
+    on a clock moved back, nor ahead of the wall on a clock moved forward."""
+    wall = dt.datetime.now(UTC)
+    behind, ahead = ShiftedClock(), ShiftedClock()
+    behind.advance(days=-22)
+    ahead.advance(days=40)
+
+    async def work(db: Any) -> list[tuple[int, list[str]]]:
+        await db.throttles.create_index("purge_at", expireAfterSeconds=0)
+        await db.throttles.insert_many([
+            {"_id": "written-22-days-back", "purge_at": behind.now() + dt.timedelta(minutes=30)},
+            {"_id": "past-on-both", "purge_at": behind.now() - dt.timedelta(minutes=1)},
+            {"_id": "due-in-a-month", "purge_at": wall + dt.timedelta(days=30)},
+        ])
+        rules = [ExpiryRule("throttles", "purge_at", dt.timedelta(0))]
+        out = []
+        for clock in (behind, ahead, Clock()):
+            n = await Expiry(db, rules, clock).run()
+            out.append((n, sorted([d["_id"] async for d in db.throttles.find()])))
+        return out
+
+    assert _on_db(database, work) == [
+        (1, ["due-in-a-month", "written-22-days-back"]),   # the clock moved back: only what is past on it
+        (1, ["due-in-a-month"]),                           # moved forward: what the wall says is past
+        (0, ["due-in-a-month"]),
+    ]
+
+
 def test_the_app_expires_by_every_domains_ttl_indexes(server: AppServer) -> None:
     ctx = server.ctx
     assert ctx is not None
@@ -120,7 +150,7 @@ def test_the_app_expires_by_every_domains_ttl_indexes(server: AppServer) -> None
     assert {("sessions", "purge_at"), ("rate_limits", "expires_at"), ("face_verifications", "purge_at"),
             ("session_ends", "at")} <= rules
 
-    now = dt.datetime.now(UTC)
+    now = server.clock.now()
     counters = ctx.db["rate_limits"]
     server.run(counters.insert_many([
         {"_id": "test-expiry:gone", "n": 1, "expires_at": now - dt.timedelta(seconds=1)},

@@ -9,7 +9,14 @@ kept; so it runs without it (``secantus_server.py``), and this job does the moni
 each rule's expired documents are found by a range on its index, a batch at a time, and deleted
 by id with the expiry asked again (a document whose date moved on meanwhile stays). A run deletes
 at most ``batches`` batches per collection, so its cost follows what expires, not what is kept,
-and the next run goes on. The time is the wall clock, as the database's own monitor uses.
+and the next run goes on.
+
+A document goes once its date is past on both the app's clock and the wall clock, the earlier of
+the two. Dates are written on one or the other (the sandbox clock can be moved; the session-end
+records and the monitor of a real MongoDB stay on the wall clock), and every check in the product
+reads a document's date itself rather than trusting it to be gone, so going late only keeps it a
+while longer; going early would take a count, a session or a reservation away in the middle of a
+request that just wrote it. In production both clocks are one.
 
 Several workers may run it at once: a document deleted twice is deleted once. On MongoDB it only
 repeats the server's monitor, and ``database.expiry_seconds = 0`` leaves expiry to the server.
@@ -22,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backend.core.clock import Clock
+from backend.core.clock import Clock, wall_now
 from backend.db.mongo import CollectionSpec, Database
 
 log = logging.getLogger("zjb.db.expiry")
@@ -88,7 +95,7 @@ class Expiry:
 
     async def run(self) -> int:
         """Delete what has expired (up to ``batches`` batches per collection); how many went."""
-        now = self._clock.now()
+        now = min(self._clock.now(), wall_now())
         deleted = 0
         for rule in self._rules:
             n = await self._expire(rule, now)
