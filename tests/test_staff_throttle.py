@@ -4,11 +4,15 @@ allowed number; the password change counts in the same throttle; made-up usernam
 real staff out of a shared address."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import requests
 
+from backend.staff.store import StaffStore
+from backend.staff.values import AttemptRule, Reserved, ThrottleKind
 from tests.support import Api, AppServer, assert_error, staff_login
 
 FREE = 5  # [staff] login_free_failures
@@ -79,6 +83,47 @@ def test_a_right_password_among_parallel_wrong_ones_is_one_of_the_free_tries(api
     else:
         assert_error(right, 429, "rate_limited")
         assert "ok" not in checked
+
+
+def test_one_person_signing_in_on_several_desks_at_once_is_never_throttled(api: Api) -> None:
+    """Right passwords from one address at once, fewer than the free tries (each is counted as a
+    failure until its password is checked): each success clears the key the others are counting
+    under, and none of them is turned away for it."""
+    admin = staff_login(api, role="admin")["access_token"]
+    s = _new_staff(api, admin, roles=["clerk"])
+    address = _address()
+    for _ in range(4):
+        with ThreadPoolExecutor(max_workers=FREE - 1) as pool:
+            answers = list(pool.map(lambda _i: _login(api.base, s["username"], s["password"], address),
+                                    range(FREE - 1)))
+        assert [r.status_code for r in answers] == [200] * (FREE - 1), [r.text for r in answers]
+    assert set(_checked(api, admin, "staff.login", s["id"])) == {"ok"}
+
+
+def test_a_try_whose_key_is_cleared_right_after_it_was_counted_is_still_admitted(server: AppServer) -> None:
+    """The moment between counting a try and reading its key back: another desk's success (or an
+    admin) clears the key there. The try was admitted, and is checked."""
+    db = server.ctx.db
+    store = StaffStore(db)
+    throttles = db["login_throttles"]
+    key = f"test-{uuid.uuid4().hex[:8]}"
+
+    class ClearedInBetween:
+        async def update_one(self, *args: Any, **kwargs: Any) -> Any:
+            result = await throttles.update_one(*args, **kwargs)
+            await throttles.delete_one({"_id": key})   # the other desk's success
+            return result
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(throttles, name)
+
+    store._throttles = ClearedInBetween()  # type: ignore[assignment]
+    rule = AttemptRule(free=FREE, delay_seconds=30, max_delay_seconds=900, window=dt.timedelta(minutes=15))
+    got = server.run(store.reserve_attempt(key, ThrottleKind.ACCOUNT_ADDRESS, "clerk", "10.0.0.9", rule,
+                                           server.clock.now(), "t1"))
+    assert isinstance(got, Reserved) and got.started_delay is None, got
+    server.run(store.release_attempt(got))   # taking it back finds nothing to take
+    assert server.run(throttles.find_one({"_id": key})) is None
 
 
 def test_the_password_change_counts_in_the_login_throttle(api: Api, clock) -> None:

@@ -189,8 +189,12 @@ class StaffStore:
         except DuplicateKeyError:  # the key exists and a delay runs, or two first tries met
             admitted = (await self._throttles.update_one(admit, pipeline)).matched_count == 1
         doc = await self._throttles.find_one({"_id": throttle_id})
-        if not admitted or doc is None:
+        if not admitted:
             return Refused(key=throttle_id, blocked_until=None if doc is None else doc.get("blocked_until"))
+        if doc is None:
+            # A success of the same name from the same address cleared the key right after this
+            # try was counted (or an admin did): its count went with it, and it started no delay.
+            return Reserved(key=throttle_id, token=token, failures=0, started_delay=None)
         if doc.get("attempt") != token:
             # A later try was admitted meanwhile, so this one started no delay (a delay admits
             # nothing until it ends); its count is at most what the key holds now.
