@@ -20,8 +20,8 @@ the counter:
   receipt is idempotent: its ``_id`` is fixed), and leaves out receipts already written. So every
   number up to ``seq`` belongs to exactly one written receipt, even when a process dies between
   taking a block and writing it.
-- A receipt still pending because a process died is numbered by the next read of its payment, or
-  by the ``payments.receipts`` job.
+- A receipt still pending because a process died is numbered by the next read of its payment or
+  of itself, or by the ``payments.receipts`` job.
 """
 from __future__ import annotations
 
@@ -323,8 +323,21 @@ class ReceiptService:
     async def view(self, receipt: Receipt) -> dict[str, Any]:
         return (await self._views([receipt]))[0]
 
+    async def _access(self, resident: Resident, receipt_id: str, action: str) -> Receipt:
+        """The resident's receipt, numbered first when it is decided and its number is still being
+        taken: a refund shows its red-letter receipt's id from the moment it succeeds, while the
+        request that recorded it (or the job, after a process died) is still numbering it."""
+        try:
+            return await self.access.access_receipt(resident, receipt_id, action)
+        except errors.NotFound:
+            decided = await self.store.decided_receipt(receipt_id)
+            if decided is None:
+                raise
+            await self._number(decided.issued_at.astimezone(TZ).year, decided.receipt_id)
+            return await self.access.access_receipt(resident, receipt_id, action)
+
     async def for_resident(self, resident: Resident, receipt_id: str) -> dict[str, Any]:
-        return await self.view(await self.access.access_receipt(resident, receipt_id, "view"))
+        return await self.view(await self._access(resident, receipt_id, "view"))
 
     async def list_for_resident(self, resident: Resident, cursor: str | None,
                                 limit: int) -> tuple[list[dict[str, Any]], str | None]:
@@ -358,7 +371,7 @@ class ReceiptService:
 
     async def pdf(self, resident: Resident, receipt_id: str) -> tuple[str, bytes]:
         """The file name and PDF of the resident's own receipt, naming the payer in full."""
-        r = await self.access.access_receipt(resident, receipt_id, "download")
+        r = await self._access(resident, receipt_id, "download")
         name = await self.users.full_name(r.payer_id)
         # Drawing the page takes tens of milliseconds of CPU: off the event loop.
         data = await asyncio.to_thread(rc.render_pdf, r, verify_link=self.verify_link(r),

@@ -608,6 +608,21 @@ class PaymentStore(PersonalQueries, WorklistQueries):
                      else (self._refunds, "red_receipt_pending"))
         await col.update_many({"_id": {"$in": source_ids}, flag: True}, {"$unset": {flag: ""}})
 
+    async def decided_receipt(self, receipt_id: object) -> PendingReceipt | None:
+        """The receipt or red-letter receipt with this id when it is decided (its order paid, its
+        refund succeeded) and not numbered yet; read through the pending indexes, which hold only
+        such receipts."""
+        _id = oid(receipt_id)
+        if _id is None:
+            return None
+        d = await self._payments.find_one({"receipt_pending": True, "receipt_id": _id})
+        if d is not None:
+            return PendingReceipt(ReceiptKind.BLUE, d["receipt_id"], d["_id"], d["receipt_issued_at"])
+        d = await self._refunds.find_one({"red_receipt_pending": True, "red_receipt_id": _id})
+        if d is not None:
+            return PendingReceipt(ReceiptKind.RED, d["red_receipt_id"], d["_id"], d["red_receipt_issued_at"])
+        return None
+
     async def pending_receipts(self, kind: ReceiptKind, year: int | None, *, limit: int) -> list[PendingReceipt]:
         """Paid orders (blue) or succeeded refunds (red) whose receipt is not numbered yet, oldest first."""
         col, flag, rid, at = ((self._payments, "receipt_pending", "receipt_id", "receipt_issued_at")

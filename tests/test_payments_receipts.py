@@ -213,7 +213,7 @@ def test_a_block_taken_by_a_process_that_died_is_written_by_the_next_round(api, 
         return 0
 
     monkeypatch.setattr(receipts, "number_pending", died)   # the order is paid; its receipt waits
-    monkeypatch.setattr(receipts, "finish_pending", died)   # and the job does not step in yet
+    monkeypatch.setattr(server.ctx.workers.jobs["payments.receipts"], "fn", died)   # nor the job yet
     resident, order = create_order(api, server)
     confirm_wechat(api, prepay_id(pay_wechat(api, resident, order["id"])))
     [payment] = db_find(server, "payments", {"_id": ObjectId(order["id"])})

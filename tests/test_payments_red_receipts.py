@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 
 import pypdf
 import requests
+from bson import ObjectId
 
-from tests.support import Api
-from tests.support_payments import client, finance_token, paid_order, refund, settle_wechat_refunds
+from tests.support import Api, assert_error, new_resident
+from tests.support_payments import client, db_find, finance_token, paid_order, refund, settle_wechat_refunds
 
 
 def _verify(api, r, address):
@@ -57,6 +58,39 @@ def test_full_refund_voids_the_receipt_with_a_red_letter_receipt(api, server) ->
     assert mine[blue["id"]]["status"] == "voided" and mine[red_id]["kind"] == "red"
     listed = api.get("/api/v1/staff/red-receipts", token=token).json()["items"]
     assert red_id in [x["id"] for x in listed]
+
+
+def test_a_red_letter_receipt_still_being_numbered_is_numbered_when_its_payer_opens_it(api, server,
+                                                                                     monkeypatch) -> None:
+    """The refund is recorded and its red-letter receipt decided, so finance sees its id, but its
+    number is not taken yet (the request recording it is still numbering, or its process died): the
+    payer who opens it gets it whole, numbered once; another resident still finds nothing."""
+    resident, p = paid_order(api, server)
+    blue = api.get(f"/api/v1/receipts/{p['receipt_id']}", token=resident.access_token).json()
+    receipts = server.ctx.service("payments").receipts
+
+    async def not_yet(*_args):
+        return 0
+
+    monkeypatch.setattr(receipts, "number_pending_red", not_yet)
+    monkeypatch.setattr(server.ctx.workers.jobs["payments.receipts"], "fn", not_yet)   # nor the job
+    token = finance_token(api)
+    refund(api, token, p["id"], 9000, "申请撤回，全额退款")
+    settle_wechat_refunds(server)
+    red_id = _staff_view(api, token, p["id"])["refunds"][0]["red_receipt_id"]
+    [pending] = db_find(server, "refunds", {"red_receipt_id": ObjectId(red_id)})
+    assert pending["red_receipt_pending"] is True and not db_find(server, "red_receipts", {"_id": ObjectId(red_id)})
+
+    other = new_resident(api)
+    assert_error(api.get(f"/api/v1/receipts/{red_id}", token=other.access_token), 404, "not_found")
+    r = api.get(f"/api/v1/receipts/{red_id}", token=resident.access_token)
+    assert r.status_code == 200, r.text
+    red = r.json()
+    assert red["kind"] == "red" and red["amount_fen"] == -9000 and red["code"] == blue["code"]
+    assert int(red["number"]) > int(blue["number"])
+    assert api.get(f"/api/v1/receipts/{red_id}/pdf", token=resident.access_token).status_code == 200
+    assert [d["number"] for d in db_find(server, "red_receipts", {"_id": ObjectId(red_id)})] == [red["number"]]
+    assert "red_receipt_pending" not in db_find(server, "refunds", {"_id": pending["_id"]})[0]
 
 
 def test_partial_refund_issues_a_red_letter_receipt_for_the_refunded_amount(api, server) -> None:
