@@ -11,7 +11,9 @@ it reads the database: every order must be paid once, with one receipt and one p
 
 The reference, measured in the same run just before and just after the notices (the machine is
 shared and noisy): the brief conditional update of bench/reference.py, ``c`` at once, the
-reference every hot path is measured against. It prints notices/s and p99 as ratios to it.
+reference every hot path is measured against. It prints notices/s and p99 as ratios to it, the
+CPU the database, the app and the stand-ins spent per paid order during the notices, and where the
+database's time went, by collection and operation (its own ``top`` accounting, waits included).
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ from pymongo.database import Database  # noqa: E402
 
 from backend.core.children import stop_process  # noqa: E402
 from backend.db.embedded import free_port, running_database_uri  # noqa: E402
+from bench.booking_storm import cpu_seconds, db_top, top_delta  # noqa: E402
 from bench.reference import against, both, brief_update, pct  # noqa: E402
 from tests.support import make_id_number  # noqa: E402
 
@@ -64,7 +67,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(base, proc)
-            run(base, data, a)
+            run(base, data, a, proc.pid)
         finally:
             stop_process(proc, 30, label="serve")
             log.close()
@@ -84,7 +87,40 @@ def _wait(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise SystemExit("serve did not become ready")
 
 
-def run(base: str, data: Path, a: argparse.Namespace) -> None:
+def _parts_of_system(app_pid: int) -> dict[str, int]:
+    """The serving process and its children by role: the app, the database, the stand-ins."""
+    pids = {"app": app_pid}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            argv = (d / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid != app_pid:
+            continue
+        if any(b"secantus" in x for x in argv):
+            pids["database"] = int(d.name)
+        elif b"standins" in argv:
+            pids["stand-ins"] = int(d.name)
+    return pids
+
+
+def _cpu(pids: dict[str, int]) -> dict[str, float]:
+    return {role: cpu_seconds(pid) for role, pid in pids.items()}
+
+
+def _print_database_time(delta: dict[tuple[str, str], tuple[int, int]], orders: int) -> None:
+    total = sum(us for _, us in delta.values()) or 1
+    print(f"database time during the notices, by collection and operation ({total / 1000:.0f} ms in all; "
+          "its own accounting, waits included), per paid order:")
+    print(f"    {'collection and operation':<34} {'ops/order':>10} {'ms/order':>9} {'share':>7}")
+    for (name, sec), (n, us) in sorted(delta.items(), key=lambda kv: -kv[1][1])[:14]:
+        print(f"    {name + ' ' + sec:<34} {n / orders:>10.2f} {us / 1000 / orders:>9.2f} {us / total * 100:>6.1f}%")
+
+
+def run(base: str, data: Path, a: argparse.Namespace, app_pid: int) -> None:
     from backend.config import load_config
     from sandbox.paystandins import sandbox_standins
 
@@ -136,10 +172,17 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
         return time.perf_counter() - t, r.status_code
 
     before = asyncio.run(brief_update(uri, a.c, a.rounds))
+    pids = _parts_of_system(app_pid)
+    cpu0, top0 = _cpu(pids), db_top(uri)
     t1 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=a.c) as pool:
         results = list(pool.map(send, notices))
     wall = time.perf_counter() - t1
+    # what the notices left to do (receipts' messages delivered, numbering) is counted with them
+    deadline = time.monotonic() + 30
+    while db["outbox"].count_documents({"status": {"$in": ["pending", "sending"]}}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    cpu1, top1 = _cpu(pids), db_top(uri)
     brief = both(before, asyncio.run(brief_update(uri, a.c, a.rounds)))
     lat = sorted(x[0] * 1000 for x in results)
     codes = {c: sum(1 for _, x in results if x == c) for c in {x for _, x in results}}
@@ -159,6 +202,9 @@ def run(base: str, data: Path, a: argparse.Namespace) -> None:
     print(f"brief update ({{_id, free >= 1}} → $inc), {a.c} at once, before and after: {brief.rate:.0f}/s, "
           f"p99 {brief.p99_ms:.0f} ms")
     print(against("notices", len(notices) / wall, pct([x[0] for x in results], 99), brief, "brief update"))
+    per_order = ", ".join(f"{role} {(cpu1[role] - cpu0[role]) * 1000 / a.n:.1f} ms" for role in pids)
+    print(f"CPU per paid order ({a.repeats} notices), until its messages were delivered: {per_order}")
+    _print_database_time(top_delta(top0, top1), a.n)
     ok = paid == receipts == events == a.n and seqs == list(range(1, len(seqs) + 1))
     print(f"counted once: {paid}/{a.n} paid, {receipts} receipts, {events} payment.paid events, "
           f"receipt numbers 1..{len(seqs)} without gaps: {'OK' if ok else 'FAILED'}")
