@@ -168,18 +168,21 @@ async def peak(base: str, people: list[Resident], *, home: bool = True, bind: bo
 class Spent:
     """The CPU each party uses from now until ``stop``: the app process, the stand-ins (its child
     processes), the database and this load generator. On two shared cores their sum per resident
-    is what bounds the peak, and it moves less with a noisy host than the peak's p99 does."""
+    is what bounds the peak, and it moves less with a noisy host than the peak's p99 does. The
+    database may be a child of the app (``serve`` started it): it is then not counted twice."""
 
     def __init__(self, app_pid: int, db_pid: int | None):
         self._app, self._db = app_pid, db_pid
+        self._db_is_child = db_pid is not None and _parent_pid(db_pid) == app_pid
         self._start = self._now()
         self._spent: dict[str, float] = {}
 
     def _now(self) -> dict[str, float]:
         app = cpu_seconds(self._app)
+        db = cpu_seconds(self._db) if self._db else 0.0
         me = resource.getrusage(resource.RUSAGE_SELF)
-        return {"app": app, "stand-ins": tree_cpu_seconds(self._app) - app,
-                "database": cpu_seconds(self._db) if self._db else 0.0, "this client": me.ru_utime + me.ru_stime}
+        children = tree_cpu_seconds(self._app) - app - (db if self._db_is_child else 0.0)
+        return {"app": app, "stand-ins": children, "database": db, "this client": me.ru_utime + me.ru_stime}
 
     def stop(self) -> None:
         now = self._now()
@@ -190,14 +193,23 @@ class Spent:
         return ", ".join(parts) + f"; all {sum(self._spent.values()) * 1000 / n:.1f} ms"
 
 
+def _parent_pid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def print_db_parts(before: dict[tuple[str, str], tuple[int, int]],
-                   after: dict[tuple[str, str], tuple[int, int]], n: int, shown: int = 8) -> None:
-    """The database's operations during the peak by collection and kind, per resident, most time
-    first (its own accounting, waits included)."""
+                   after: dict[tuple[str, str], tuple[int, int]], n: int, shown: int = 8,
+                   unit: str = "resident") -> None:
+    """The database's operations between two ``top`` readings by collection and kind, per
+    ``unit`` (a resident of the peak, a paid order), most time first (its own accounting, waits
+    included)."""
     parts = [(us, count, f"{name} {kind}") for (name, kind), (count, us) in top_delta(before, after).items()]
     total = sum(us for us, _, _ in parts) or 1
     parts.sort(reverse=True)
-    print(f"  database time per resident, by collection and operation ({total / 1000 / n:.2f} ms in all):")
+    print(f"  database time per {unit}, by collection and operation ({total / 1000 / n:.2f} ms in all):")
     print("    " + "; ".join(f"{name} {count / n:.2f}× {us / 1000 / n:.2f} ms" for us, count, name in parts[:shown]))
 
 

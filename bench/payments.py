@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import platform
 import random
@@ -44,7 +45,8 @@ from pymongo.database import Database  # noqa: E402
 
 from backend.core.children import stop_process  # noqa: E402
 from backend.db.embedded import free_port, running_database_uri  # noqa: E402
-from bench.booking_storm import cpu_seconds, db_top, top_delta  # noqa: E402
+from bench.booking_storm import db_top  # noqa: E402
+from bench.login_peak import Spent, print_db_parts  # noqa: E402
 from bench.reference import against, both, brief_update, pct  # noqa: E402
 from tests.support import make_id_number  # noqa: E402
 
@@ -85,39 +87,6 @@ def _wait(base: str, proc: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.2)
     raise SystemExit("serve did not become ready")
-
-
-def _parts_of_system(app_pid: int) -> dict[str, int]:
-    """The serving process and its children by role: the app, the database, the stand-ins."""
-    pids = {"app": app_pid}
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            argv = (d / "cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid != app_pid:
-            continue
-        if any(b"secantus" in x for x in argv):
-            pids["database"] = int(d.name)
-        elif b"standins" in argv:
-            pids["stand-ins"] = int(d.name)
-    return pids
-
-
-def _cpu(pids: dict[str, int]) -> dict[str, float]:
-    return {role: cpu_seconds(pid) for role, pid in pids.items()}
-
-
-def _print_database_time(delta: dict[tuple[str, str], tuple[int, int]], orders: int) -> None:
-    total = sum(us for _, us in delta.values()) or 1
-    print(f"database time during the notices, by collection and operation ({total / 1000:.0f} ms in all; "
-          "its own accounting, waits included), per paid order:")
-    print(f"    {'collection and operation':<34} {'ops/order':>10} {'ms/order':>9} {'share':>7}")
-    for (name, sec), (n, us) in sorted(delta.items(), key=lambda kv: -kv[1][1])[:14]:
-        print(f"    {name + ' ' + sec:<34} {n / orders:>10.2f} {us / 1000 / orders:>9.2f} {us / total * 100:>6.1f}%")
 
 
 def run(base: str, data: Path, a: argparse.Namespace, app_pid: int) -> None:
@@ -172,8 +141,8 @@ def run(base: str, data: Path, a: argparse.Namespace, app_pid: int) -> None:
         return time.perf_counter() - t, r.status_code
 
     before = asyncio.run(brief_update(uri, a.c, a.rounds))
-    pids = _parts_of_system(app_pid)
-    cpu0, top0 = _cpu(pids), db_top(uri)
+    db_pid = json.loads((data / "run" / "db.json").read_text())["pid"]  # serve's embedded database
+    spent, top0 = Spent(app_pid, db_pid), db_top(uri)
     t1 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=a.c) as pool:
         results = list(pool.map(send, notices))
@@ -182,7 +151,8 @@ def run(base: str, data: Path, a: argparse.Namespace, app_pid: int) -> None:
     deadline = time.monotonic() + 30
     while db["outbox"].count_documents({"status": {"$in": ["pending", "sending"]}}) and time.monotonic() < deadline:
         time.sleep(0.2)
-    cpu1, top1 = _cpu(pids), db_top(uri)
+    spent.stop()
+    top1 = db_top(uri)
     brief = both(before, asyncio.run(brief_update(uri, a.c, a.rounds)))
     lat = sorted(x[0] * 1000 for x in results)
     codes = {c: sum(1 for _, x in results if x == c) for c in {x for _, x in results}}
@@ -202,9 +172,8 @@ def run(base: str, data: Path, a: argparse.Namespace, app_pid: int) -> None:
     print(f"brief update ({{_id, free >= 1}} → $inc), {a.c} at once, before and after: {brief.rate:.0f}/s, "
           f"p99 {brief.p99_ms:.0f} ms")
     print(against("notices", len(notices) / wall, pct([x[0] for x in results], 99), brief, "brief update"))
-    per_order = ", ".join(f"{role} {(cpu1[role] - cpu0[role]) * 1000 / a.n:.1f} ms" for role in pids)
-    print(f"CPU per paid order ({a.repeats} notices), until its messages were delivered: {per_order}")
-    _print_database_time(top_delta(top0, top1), a.n)
+    print(f"CPU per paid order ({a.repeats} notices), until its messages were delivered: {spent.per(a.n)}")
+    print_db_parts(top0, top1, a.n, shown=14, unit="paid order")
     ok = paid == receipts == events == a.n and seqs == list(range(1, len(seqs) + 1))
     print(f"counted once: {paid}/{a.n} paid, {receipts} receipts, {events} payment.paid events, "
           f"receipt numbers 1..{len(seqs)} without gaps: {'OK' if ok else 'FAILED'}")
