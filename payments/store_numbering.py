@@ -38,6 +38,13 @@ class NumberingQueries:
     def _receipt_col(self, kind: ReceiptKind) -> AsyncCollection[Any]:
         return self._receipts if kind is ReceiptKind.BLUE else self._red
 
+    def _pending_of(self, kind: ReceiptKind) -> tuple[AsyncCollection[Any], str, str, str]:
+        """Where a kind of receipt waits for its number: the collection of its source (paid
+        orders, succeeded refunds), its pending flag, and the fields of its id and issue time."""
+        if kind is ReceiptKind.BLUE:
+            return self._payments, "receipt_pending", "receipt_id", "receipt_issued_at"
+        return self._refunds, "red_receipt_pending", "red_receipt_id", "red_receipt_issued_at"
+
     async def insert_receipt(self, receipt: Receipt) -> bool:
         """Write a numbered receipt; False when it was written already (its id is fixed)."""
         col = self._receipt_col(receipt.kind)
@@ -84,8 +91,7 @@ class NumberingQueries:
     async def clear_receipt_pending(self, kind: ReceiptKind, source_ids: list[ObjectId]) -> None:
         if not source_ids:
             return
-        col, flag = ((self._payments, "receipt_pending") if kind is ReceiptKind.BLUE
-                     else (self._refunds, "red_receipt_pending"))
+        col, flag, _, _ = self._pending_of(kind)
         await col.update_many({"_id": {"$in": source_ids}, flag: True}, {"$unset": {flag: ""}})
 
     async def decided_receipt(self, receipt_id: object) -> PendingReceipt | None:
@@ -95,19 +101,16 @@ class NumberingQueries:
         _id = oid(receipt_id)
         if _id is None:
             return None
-        d = await self._payments.find_one({"receipt_pending": True, "receipt_id": _id})
-        if d is not None:
-            return PendingReceipt(ReceiptKind.BLUE, d["receipt_id"], d["_id"], d["receipt_issued_at"])
-        d = await self._refunds.find_one({"red_receipt_pending": True, "red_receipt_id": _id})
-        if d is not None:
-            return PendingReceipt(ReceiptKind.RED, d["red_receipt_id"], d["_id"], d["red_receipt_issued_at"])
+        for kind in ReceiptKind:
+            col, flag, rid, at = self._pending_of(kind)
+            d = await col.find_one({flag: True, rid: _id})
+            if d is not None:
+                return PendingReceipt(kind, d[rid], d["_id"], d[at])
         return None
 
     async def pending_receipts(self, kind: ReceiptKind, year: int | None, *, limit: int) -> list[PendingReceipt]:
         """Paid orders (blue) or succeeded refunds (red) whose receipt is not numbered yet, oldest first."""
-        col, flag, rid, at = ((self._payments, "receipt_pending", "receipt_id", "receipt_issued_at")
-                              if kind is ReceiptKind.BLUE
-                              else (self._refunds, "red_receipt_pending", "red_receipt_id", "red_receipt_issued_at"))
+        col, flag, rid, at = self._pending_of(kind)
         q: dict[str, Any] = {flag: True}
         if year is not None:
             q[at] = {"$gte": dt.datetime(year, 1, 1, tzinfo=TZ), "$lt": dt.datetime(year + 1, 1, 1, tzinfo=TZ)}
